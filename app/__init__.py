@@ -1,0 +1,96 @@
+"""The application factory: a readable chain of ``configure_*`` steps.
+
+``create_app`` builds the shared house (extensions, auth, WeChat layer, web shell,
+outbox, scheduler, health, error envelope). It imports no business domain: ``wsgi.py``
+hands the app to each domain's ``init_app``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+
+from app.config import load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the shared app from ``SIYU_*`` settings plus ``overrides`` (tests)."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(load_config(overrides))
+    configure_logging(app)
+    configure_extensions(app)
+    configure_security(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    from app.logging import setup_json_logging
+
+    setup_json_logging(app)
+
+
+def configure_extensions(app: Flask) -> None:
+    from app.extensions import api, babel, csrf, db, init_redis, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_redis(app)
+
+    def select_locale():
+        chosen = session.get("locale")
+        if chosen in app.config["LANGUAGES"]:
+            return chosen
+        return request.accept_languages.best_match(list(app.config["LANGUAGES"])) or "zh"
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/translations"))
+    api.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.db import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
+
+
+def configure_security(app: Flask) -> None:
+    """CSRF on every form post; API, callback and sandbox paths use tokens or signatures."""
+    from app.extensions import csrf
+
+    exempt_prefixes = ("/api/", "/wecom/", "/_sandbox")
+
+    @app.before_request
+    def _csrf():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.path.startswith(
+            exempt_prefixes
+        ):
+            csrf.protect()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def configure_blueprints(app: Flask) -> None:
+    from app import auth, health, outbox, scheduler, web, wechat
+
+    auth.init_app(app)
+    web.init_app(app)
+    wechat.init_app(app)
+    outbox.init_app(app)
+    scheduler.init_app(app)
+    health.init_app(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,85 @@
+"""Who is asking: one ``Principal`` for session users, API tokens and mini-program customers.
+
+Bearer tokens are signed (itsdangerous) and carry the subject; staff tokens are checked
+against the account's ``token_version`` so disabling an account revokes its tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.auth.models import CUSTOMER, HQ_ROLES, User
+from app.extensions import db
+
+TOKEN_SALT = "siyu.api-token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller's role and scope keys (franchisee / store / guide / customer)."""
+
+    role: str
+    user_id: int | None = None
+    franchisee_id: int | None = None
+    store_id: int | None = None
+    guide_id: int | None = None
+    customer_id: int | None = None
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role in HQ_ROLES
+
+    @classmethod
+    def of_user(cls, user: User) -> Principal:
+        return cls(user.role, user.id, user.franchisee_id, user.store_id, user.guide_id)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def issue_user_token(user: User) -> str:
+    """A bearer token for a staff account."""
+    return _serializer().dumps({"u": user.id, "v": user.token_version})
+
+
+def issue_customer_token(customer_id: int, franchisee_id: int | None = None) -> str:
+    """A bearer token for a mini-program customer."""
+    return _serializer().dumps({"c": customer_id})
+
+
+def principal_from_token(token: str) -> Principal | None:
+    """Decode a bearer token; ``None`` when it is forged, expired or revoked."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if "c" in data and isinstance(data["c"], int):
+        return Principal(CUSTOMER, customer_id=data["c"])
+    user_id = data.get("u")
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.token_version != data.get("v"):
+        return None
+    return Principal.of_user(user)
+
+
+def current_principal() -> Principal | None:
+    """The principal of this request: bearer token first, then the login session."""
+    if "siyu_principal" in g:
+        return g.siyu_principal
+    principal = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        principal = principal_from_token(header[7:].strip())
+    elif current_user and current_user.is_authenticated:
+        principal = Principal.of_user(current_user)
+    g.siyu_principal = principal
+    return principal

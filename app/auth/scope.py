@@ -1,0 +1,60 @@
+"""The one tenant scope helper every franchise-side query goes through.
+
+A model says which of its columns carry the scope keys with ``__scope__``, e.g.
+``{"franchisee": "franchisee_id", "store": "store_id", "guide": "guide_id"}``.
+HQ sees everything; a franchise owner sees rows of their franchisee; a guide sees rows
+of their own (guide column), else of their store, else nothing; a customer sees rows
+naming them. A row outside the scope does not exist for the caller: 404, never 403.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, select
+
+from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
+from app.auth.principal import Principal, current_principal
+from app.errors import NotFound
+from app.extensions import db
+
+
+def scope_clause(model, principal: Principal | None):
+    """The WHERE clause limiting ``model`` to what ``principal`` may see (None = all)."""
+    if principal is None:
+        return false()
+    if principal.is_hq:
+        return None
+    cols = getattr(model, "__scope__", {})
+    if principal.role == FRANCHISE_OWNER:
+        if "franchisee" in cols and principal.franchisee_id is not None:
+            return getattr(model, cols["franchisee"]) == principal.franchisee_id
+        return false()
+    if principal.role == GUIDE:
+        if "guide" in cols and principal.guide_id is not None:
+            return getattr(model, cols["guide"]) == principal.guide_id
+        if "store" in cols and principal.store_id is not None:
+            return getattr(model, cols["store"]) == principal.store_id
+        return false()
+    if principal.role == CUSTOMER:
+        if "customer" in cols and principal.customer_id is not None:
+            return getattr(model, cols["customer"]) == principal.customer_id
+        return false()
+    return false()
+
+
+def scoped(stmt: Select | None, model, principal: Principal | None = None) -> Select:
+    """Add the tenant filter for ``model`` to ``stmt`` (default ``select(model)``)."""
+    if stmt is None:
+        stmt = select(model)
+    clause = scope_clause(model, principal if principal is not None else current_principal())
+    return stmt if clause is None else stmt.where(clause)
+
+
+def get_scoped_or_404(model, object_id, principal: Principal | None = None):
+    """Load one row the caller may see, or raise ``NotFound`` (also for other tenants)."""
+    if not isinstance(object_id, int) or isinstance(object_id, bool):
+        raise NotFound(f"{model.__name__} not found")
+    stmt = scoped(select(model).where(model.id == object_id), model, principal)
+    obj = db.session.scalars(stmt).first()
+    if obj is None:
+        raise NotFound(f"{model.__name__} not found")
+    return obj

@@ -1,0 +1,162 @@
+"""The error envelope: every API error is JSON ``{"code", "message", "errors"}`` with a 4xx/5xx.
+
+Pages get a small HTML error page instead. Domain services raise ``DomainError`` (or a
+subclass); views never build error responses by hand. A database that cannot be reached
+answers 503, never 500 with a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("siyu.errors")
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Authentication is required.",
+    403: "You are not allowed to do this.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    409: "Conflict with the current state.",
+    413: "The request body is too large.",
+    415: "Unsupported media type.",
+    422: "The request has invalid fields.",
+    429: "Too many requests; try again later.",
+    500: "Internal error.",
+    503: "The service is temporarily unavailable.",
+}
+
+
+class DomainError(Exception):
+    """A business rule refused the request; carries the HTTP status and a stable code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+def envelope(status: int, message: str | None = None, errors: dict | None = None,
+             code: str | None = None):
+    """Build the JSON error response."""
+    body = {
+        "code": code or CODES.get(status, "error"),
+        "message": message or MESSAGES.get(status, "Error."),
+        "errors": errors or {},
+    }
+    return jsonify(body), status
+
+
+def wants_json() -> bool:
+    """API, callback and sandbox paths answer JSON; pages answer HTML."""
+    path = request.path
+    if path.startswith(("/api/", "/_sandbox", "/wecom/", "/healthz")):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def _page(status: int, message: str):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers that turn every failure into the envelope (or a page)."""
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        if wants_json():
+            return envelope(exc.status, exc.message, exc.errors, exc.code)
+        return _page(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        errors = {}
+        message = None
+        data = getattr(exc, "data", None)  # webargs / flask-smorest validation details
+        if isinstance(data, dict):
+            messages = data.get("messages")
+            if isinstance(messages, dict):
+                # flatten {"json": {...}} / {"query": {...}} into one mapping
+                for location_errors in messages.values():
+                    if isinstance(location_errors, dict):
+                        errors.update(location_errors)
+                    else:
+                        errors["_schema"] = location_errors
+            message = data.get("message")
+        if status == 422 and not message:
+            message = MESSAGES[422]
+        if message is None and exc.description and status not in (404, 405, 500):
+            message = exc.description
+        if wants_json():
+            response, code = envelope(status, message, errors)
+            if status == 405 and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response, code
+        return _page(status, message or MESSAGES.get(status, "Error."))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database(exc: Exception):
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        from app.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone
+            pass
+        if wants_json():
+            return envelope(503, "The database is temporarily unavailable.")
+        return _page(503, MESSAGES[503])
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return envelope(500)
+        return _page(500, MESSAGES[500])

@@ -1,0 +1,104 @@
+"""Every Flask extension Siyu uses, created unbound here and bound in ``create_app``.
+
+Also holds the Redis connection (real redis-py, or fakeredis with Lua in embedded mode)
+and the small registries through which domains plug into the shared app: admin
+navigation, scheduled jobs, outbox handlers and WeChat event subscribers. Knows no
+business domain.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import redis
+from flask import Flask, current_app
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+api = Api()
+
+_fake_server_lock = threading.Lock()
+
+
+def init_redis(app: Flask) -> None:
+    """Connect to ``REDIS_URL``, or start an in-process fakeredis (with Lua for locks)."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        client = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10
+        )
+    else:
+        import fakeredis
+
+        with _fake_server_lock:
+            server = app.config.get("FAKEREDIS_SERVER") or fakeredis.FakeServer()
+        client = fakeredis.FakeRedis(server=server)
+    app.extensions["siyu_redis"] = client
+
+
+def get_redis(app: Flask | None = None) -> redis.Redis:
+    """The app's Redis client (real or stand-in)."""
+    return (app or current_app).extensions["siyu_redis"]
+
+
+@dataclass
+class NavItem:
+    """One entry of the admin side navigation or the mobile bottom tabs."""
+
+    section: str  # "admin" or "mobile"
+    group: str
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+    icon: str = ""
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    """What domains register on the shared app in their ``init_app``."""
+
+    nav: list[NavItem] = field(default_factory=list)
+    jobs: list[dict] = field(default_factory=list)
+    outbox_handlers: dict = field(default_factory=dict)
+    wecom_subscribers: dict = field(default_factory=dict)
+    pay_notify_handlers: list = field(default_factory=list)
+    seeders: list = field(default_factory=list)
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """The per-app registry of navigation, jobs, outbox handlers and subscribers."""
+    app = app or current_app
+    return app.extensions.setdefault("siyu_registry", Registry())
+
+
+def add_nav(app: Flask, section: str, group: str, label: str, endpoint: str, roles, **kw) -> None:
+    """Register a navigation entry; the layouts show those the viewer's role may open."""
+    registry(app).nav.append(NavItem(section, group, label, endpoint, tuple(roles), **kw))
