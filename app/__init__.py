@@ -7,6 +7,8 @@ hands the app to each domain's ``init_app``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, request, session
 
 from app.config import load_config
@@ -37,7 +39,13 @@ def configure_extensions(app: Flask) -> None:
     from app.extensions import api, babel, csrf, db, init_redis, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     init_redis(app)
@@ -48,9 +56,16 @@ def configure_extensions(app: Flask) -> None:
             return chosen
         return request.accept_languages.best_match(list(app.config["LANGUAGES"])) or "zh"
 
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(app.root_path + "/translations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/translations"),
+    )
     api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from app.db import configure_sqlite
 

@@ -19,6 +19,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -42,7 +43,23 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-api = Api()
+
+
+class ErrorEnvelopeSchema(Schema):
+    """The error envelope every API error answers with (see app/errors.py)."""
+
+    code = fields.String(required=True, metadata={"description": "Stable error code"})
+    message = fields.String(required=True)
+    errors = fields.Dict(required=True, metadata={"description": "Field -> messages"})
+
+
+class SiyuApi(Api):
+    """flask-smorest Api whose documented error responses are our envelope."""
+
+    ERROR_SCHEMA = ErrorEnvelopeSchema
+
+
+api = SiyuApi()
 
 _fake_server_lock = threading.Lock()
 

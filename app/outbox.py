@@ -158,7 +158,8 @@ def process(message_id: int) -> str:
             status=status,
             lease_until=None,
             last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-            available_at=utcnow() + timedelta(seconds=delay or backoff_seconds(attempts)),
+            available_at=utcnow()
+            + timedelta(seconds=delay if delay is not None else backoff_seconds(attempts)),
         )
         log.warning("outbox %s failed (%s): %s", message_id, status, exc,
                     extra={"outbox_id": message_id})

@@ -102,7 +102,7 @@ class LeaderScheduler:
         return True
 
     def step_down(self) -> None:
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
         self.is_leader = False

@@ -1,0 +1,116 @@
+"""The outbox: dedupe on enqueue, lease-based claims, retries with back-off, dead letters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app import outbox
+from app.auth.models import utcnow
+from app.extensions import db, registry
+from app.outbox import DEAD, DONE, IN_FLIGHT, PENDING, OutboxMessage
+
+
+@pytest.fixture
+def calls(app):
+    seen: list[dict] = []
+    handlers = registry(app).outbox_handlers
+
+    def ok(message):
+        seen.append(message.payload)
+        return {"echo": message.payload.get("n")}
+
+    def flaky(message):
+        seen.append(message.payload)
+        if message.attempts < 3:
+            raise outbox.RetryLater("not yet", delay=0)
+
+    def hopeless(message):
+        raise outbox.GiveUp("never")
+
+    handlers.update({"test.ok": ok, "test.flaky": flaky, "test.hopeless": hopeless})
+    yield seen
+    for kind in ("test.ok", "test.flaky", "test.hopeless"):
+        handlers.pop(kind, None)
+
+
+def _rows():
+    return {m.dedupe_key: m for m in db.session.scalars(select(OutboxMessage))}
+
+
+def test_enqueue_dedupes_and_dispatch_runs_once(ctx, calls):
+    outbox.enqueue("test.ok", {"n": 1}, "k1")
+    outbox.enqueue("test.ok", {"n": 1}, "k1")
+    outbox.enqueue("test.ok", {"n": 2}, "k2")
+    db.session.commit()
+    assert outbox.drain() == 2
+    assert sorted(c["n"] for c in calls) == [1, 2]
+    rows = _rows()
+    assert rows["k1"].status == DONE and rows["k1"].result == {"echo": 1}
+    assert outbox.drain() == 0  # nothing runs twice
+
+
+def test_uncommitted_work_is_not_dispatched(ctx, calls):
+    outbox.enqueue("test.ok", {"n": 1}, "k1")
+    db.session.rollback()
+    assert outbox.drain() == 0 and calls == []
+
+
+def test_retry_then_success(ctx, calls):
+    outbox.enqueue("test.flaky", {"n": 1}, "f1")
+    db.session.commit()
+    for _ in range(5):
+        outbox.dispatch_once()
+    row = _rows()["f1"]
+    assert row.status == DONE and row.attempts == 3 and len(calls) == 3
+
+
+def test_give_up_marks_dead(ctx, calls):
+    outbox.enqueue("test.hopeless", {}, "h1")
+    db.session.commit()
+    outbox.drain()
+    row = _rows()["h1"]
+    assert row.status == DEAD and "never" in row.last_error
+
+
+def test_unknown_kind_is_dead_not_lost(ctx):
+    outbox.enqueue("test.unknown", {}, "u1")
+    db.session.commit()
+    outbox.drain()
+    assert _rows()["u1"].status == DEAD
+
+
+def test_lapsed_lease_is_taken_again(ctx, calls):
+    """A dispatcher that died mid-call leaves the row in flight; it is retried after the lease."""
+    outbox.enqueue("test.ok", {"n": 7}, "l1")
+    db.session.commit()
+    ids = outbox.claim_batch(10, lease_seconds=60)
+    assert len(ids) == 1 and _rows()["l1"].status == IN_FLIGHT
+    # while the lease holds nobody else takes it
+    assert outbox.claim_batch(10, lease_seconds=60) == []
+    db.session.execute(update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert outbox.drain() == 1
+    row = _rows()["l1"]
+    assert row.status == DONE and row.attempts == 2
+
+
+def test_backoff_grows_and_caps():
+    assert outbox.backoff_seconds(1) == 2
+    assert outbox.backoff_seconds(3) == 8
+    assert outbox.backoff_seconds(30) == 600
+
+
+def test_failed_row_waits_for_backoff(ctx, app):
+    registry(app).outbox_handlers["test.boom"] = lambda m: (_ for _ in ()).throw(RuntimeError("x"))
+    try:
+        outbox.enqueue("test.boom", {}, "b1")
+        db.session.commit()
+        outbox.dispatch_once()
+        row = _rows()["b1"]
+        assert row.status == PENDING and row.attempts == 1
+        assert outbox.dispatch_once() == 0  # not due yet
+    finally:
+        registry(app).outbox_handlers.pop("test.boom")
