@@ -95,7 +95,7 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from app import auth, health, outbox, scheduler, web, wechat
+    from app import apidocs, auth, health, outbox, scheduler, web, wechat
 
     auth.init_app(app)
     web.init_app(app)
@@ -103,6 +103,7 @@ def configure_blueprints(app: Flask) -> None:
     outbox.init_app(app)
     scheduler.init_app(app)
     health.init_app(app)
+    apidocs.init_app(app)
 
 
 def configure_cli(app: Flask) -> None:

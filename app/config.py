@@ -142,6 +142,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_STATE_FILE": _env("SIYU_SANDBOX_STATE_FILE", ""),
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),
         "WECOM_RATE_PER_MINUTE": _env_int("SIYU_WECOM_RATE_PER_MINUTE", 10000),
+        # Callbacks whose timestamp is further than this from now are refused (replay guard).
+        "WECOM_CALLBACK_MAX_SKEW": _env_int("SIYU_WECOM_CALLBACK_MAX_SKEW", 300),
         "PAY_NOTIFY_URL": _env("SIYU_PAY_NOTIFY_URL", "http://127.0.0.1:5000/api/v1/pay/notify"),
         "PAY_CLIENT_IP": _env("SIYU_PAY_CLIENT_IP", "127.0.0.1"),
         "PAY_CERT_PATH": _env("SIYU_PAY_CERT_PATH"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import redis
 from flask import Flask, current_app
@@ -20,8 +21,10 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
-from sqlalchemy import MetaData
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import registry as orm_registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,10 +35,38 @@ NAMING_CONVENTION = {
 }
 
 
-class Base(DeclarativeBase):
-    """Declarative base with stable constraint names for migrations."""
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, always returns aware UTC datetimes (SQLite drops the zone otherwise).
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    A naive value written to it is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC) if dialect.name != "sqlite" else value
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names and UTC datetimes everywhere."""
+
+    registry = orm_registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
 
 
 db = SQLAlchemy(model_class=Base)

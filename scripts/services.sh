@@ -53,6 +53,10 @@ start_redis() {
 }
 
 ensure_chromium() {
-  command -v chromium >/dev/null 2>&1 && return 0
-  _apt_install chromium && command -v chromium >/dev/null 2>&1
+  # fonts-wqy-microhei: a CJK font, so screenshots show Chinese instead of boxes
+  if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi -e wqy -e cjk -e noto; then
+    return 0
+  fi
+  _apt_install chromium fonts-wqy-microhei || true
+  command -v chromium >/dev/null 2>&1
 }

@@ -10,12 +10,13 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app.extensions import db, get_redis
 from wsgi import build_app
 
-pytest_plugins = ["tests.fixtures.auth"]
+pytest_plugins = ["tests.fixtures.auth", "tests.fixtures.browser"]
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,15 @@ def database_url(tmp_path_factory) -> str:
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g``, own DB session), as in production,
+    even while a test holds the ``ctx`` fixture's context for its own queries."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +51,7 @@ def app(database_url, tmp_path_factory):
             "SIYU_ENV": "embedded",
         }
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -62,6 +73,10 @@ def _clean_tables(app) -> None:
                 db.session.execute(table.delete())
         db.session.commit()
         get_redis(app).flushdb()
+        if "siyu_sandbox" in app.extensions:
+            from app.wechat.sandbox import sandbox_state
+
+            sandbox_state(app).reset()
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ class TokenSchema(Schema):
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, description="Wrong username or password")
 @blp.alt_response(429, description="Too many attempts")
+@blp.doc(security=[])
 def create_token(body):
     """Issue a bearer token for an HQ, franchise-owner or guide account."""
     user = authenticate(body["username"], body["password"], request.remote_addr)

@@ -1,27 +1,143 @@
-"""The web shell: layouts, navigation, template filters, static assets, SVG charts."""
+"""The web shell: layouts, navigation, template filters, static assets, SVG charts.
+
+Owns the admin (``/admin/``) and guide (``/m/``) landing pages and everything the
+domains' page templates share: ``admin/base.html``, ``mobile/base.html``, the table
+and form macros, the ``shanghai``/``yuan``/``fen_plain`` filters and the ``chart``
+helpers. Knows no business domain.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Flask, render_template
+from flask_babel import format_date, get_locale
+from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
+from app.auth.principal import current_principal
+from app.extensions import add_nav
+from app.web import charts, formatting, shell
+from app.web.i18n import compile_translations
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+# The app's own ``static`` endpoint owns /static/, so the shell's assets live at /assets/.
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
+
+# Demo figures for the dashboard chart until the domains provide real ones.
+DEMO_WEEK = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @bp.route("/admin/")
 @page_roles(*ADMIN_UI_ROLES)
 def admin_home():
-    return render_template("web/admin_home.html")
+    """HQ / franchise dashboard: welcome, the viewer's sections, a sample chart."""
+    labels = [shell.translate(day) for day in DEMO_WEEK]
+    demo = charts.bar_chart(
+        labels,
+        {
+            shell.translate("This week"): [
+                12800_00,
+                9650_00,
+                15230_00,
+                11020_00,
+                18990_00,
+                24310_00,
+                20140_00,
+            ],
+            shell.translate("Last week"): [
+                10400_00,
+                11200_00,
+                9800_00,
+                12500_00,
+                15100_00,
+                21800_00,
+                19020_00,
+            ],
+        },
+        money=True,
+        title=shell.translate("Sales by day (demo)"),
+    )
+    return render_template(
+        "web/admin_home.html", groups=shell.nav_items("admin"), demo_chart=demo, today=_today()
+    )
 
 
 @bp.route("/m/")
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def mobile_home():
-    return render_template("web/mobile_home.html")
+    """The guide's "today" landing page: a greeting and cards for each tab."""
+    hour = formatting.to_local(datetime.now(UTC)).hour
+    if hour < 11:
+        greeting = _l("Good morning")
+    elif hour < 18:
+        greeting = _l("Good afternoon")
+    else:
+        greeting = _l("Good evening")
+    links = [link for link in shell.nav_links("mobile") if link.endpoint != "web.mobile_home"]
+    return render_template("web/mobile_home.html", greeting=greeting, links=links, today=_today())
+
+
+def _today() -> str:
+    """Today's date in Asia/Shanghai, spelled out in the viewer's language."""
+    return format_date(formatting.to_local(datetime.now(UTC)).date(), "full")
+
+
+# Strings the dashboard passes through ``translate`` (listed for extraction).
+_DEMO_STRINGS = (
+    _l("Mon"),
+    _l("Tue"),
+    _l("Wed"),
+    _l("Thu"),
+    _l("Fri"),
+    _l("Sat"),
+    _l("Sun"),
+    _l("This week"),
+    _l("Last week"),
+    _l("Sales by day (demo)"),
+    _l("Overview"),
+    _l("Today"),
+)
+
+
+def _current_user_name() -> str:
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return current_user.display_name or current_user.username
+    return ""
+
+
+def register_template_helpers(app: Flask) -> None:
+    """The filters and globals every page template may use."""
+    app.add_template_filter(formatting.shanghai, "shanghai")
+    app.add_template_filter(formatting.yuan, "yuan")
+    app.add_template_filter(formatting.fen_plain, "fen_plain")
+    app.add_template_filter(formatting.number, "number")
+    app.add_template_filter(shell.translate, "tr")
+    app.add_template_global(shell.nav_items, "nav_items")
+    app.add_template_global(shell.nav_links, "nav_links")
+    app.add_template_global(current_principal, "current_principal")
+    app.add_template_global(shell.role_name, "role_name")
+    app.add_template_global(shell.icon, "icon")
+    app.add_template_global(shell.url_with, "url_with")
+    app.add_template_global(shell.translate, "tr")
+    app.add_template_global(_current_user_name, "current_user_name")
+    app.add_template_global(charts.chart, "chart")
+    app.add_template_global(charts.bar_chart, "bar_chart")
+    app.add_template_global(charts.line_chart, "line_chart")
+    app.add_template_global(charts.progress_bar, "progress_bar")
+    app.add_template_global(lambda: str(get_locale() or "zh"), "current_locale")
 
 
 def init_app(app: Flask) -> None:
+    """Compile catalogues if needed, register helpers, the blueprint and its nav entries."""
+    compile_translations()
+    register_template_helpers(app)
     app.register_blueprint(bp)
+    add_nav(
+        app, "admin", "Overview", "Overview", "web.admin_home", ADMIN_UI_ROLES, icon="home", order=0
+    )
+    add_nav(app, "mobile", "Today", "Today", "web.mobile_home", (GUIDE,), icon="home", order=0)

@@ -1,0 +1,271 @@
+"""Server-drawn SVG charts: grouped bars, lines and a progress bar. No JavaScript.
+
+Every label is escaped; empty data and all-zero series draw an empty frame with a
+"No data" note instead of failing. Values show on hover through SVG ``<title>``.
+Money series are integer fen; ticks and hover labels are shown in yuan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from types import SimpleNamespace
+
+from markupsafe import Markup, escape
+
+from app.web.formatting import number, number_compact, yuan, yuan_compact
+
+PALETTE = ("#1f2a44", "#c9a45c", "#6b8aa8", "#b9736b", "#5f8f7b", "#8a7fb5", "#9aa3b2")
+MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM = 16, 12, 34
+TICK_FONT_WIDTH = 6.6  # approximate px per character at 11px for the left margin
+
+
+def nice_ticks(max_value: float, min_value: float = 0.0, count: int = 5) -> list[float]:
+    """Round tick values from ``min_value`` (≤ 0) to at least ``max_value``: 0, 20, 40…"""
+    low, high = min(0.0, min_value), max(0.0, max_value)
+    if high == low:
+        high = low + 1
+    raw_step = (high - low) / max(1, count - 1)
+    power = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw_step)
+    start = math.floor(low / step) * step
+    ticks, value = [], start
+    while value < high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _fmt_tick(value: float, money: bool) -> str:
+    return yuan_compact(value) if money else number_compact(value)
+
+
+def _fmt_value(value: float, money: bool) -> str:
+    return yuan(int(value)) if money else number(value)
+
+
+def _no_data_text() -> str:
+    try:
+        from flask_babel import gettext
+
+        return gettext("No data")
+    except (RuntimeError, KeyError):  # outside a request / app
+        return "No data"
+
+
+class _Frame:
+    """Plot area geometry and the value → y mapping shared by bar and line charts."""
+
+    def __init__(self, values: list[float], width: int, height: int, money: bool, legend: bool):
+        self.money = money
+        self.ticks = nice_ticks(max(values, default=0), min(values, default=0))
+        label_width = max(len(_fmt_tick(t, money)) for t in self.ticks) * TICK_FONT_WIDTH
+        self.left = int(label_width + 14)
+        self.top = MARGIN_TOP + (22 if legend else 0)
+        self.right = width - MARGIN_RIGHT
+        self.bottom = height - MARGIN_BOTTOM
+        self.low, self.high = self.ticks[0], self.ticks[-1]
+
+    @property
+    def plot_height(self) -> float:
+        return self.bottom - self.top
+
+    def y(self, value: float) -> float:
+        span = (self.high - self.low) or 1
+        return self.bottom - (value - self.low) / span * self.plot_height
+
+    def axis(self) -> list[str]:
+        parts = []
+        for tick in self.ticks:
+            y = self.y(tick)
+            cls = "chart-grid zero" if tick == 0 else "chart-grid"
+            parts.append(
+                f'<line class="{cls}" x1="{self.left}" x2="{self.right}" y1="{y:.1f}" '
+                f'y2="{y:.1f}"/>'
+                f'<text class="chart-tick" x="{self.left - 8}" y="{y + 4:.1f}" '
+                f'text-anchor="end">{escape(_fmt_tick(tick, self.money))}</text>'
+            )
+        return parts
+
+
+def _legend(names: list[str], width: int) -> list[str]:
+    parts, x = [], 0.0
+    for i, name in enumerate(names):
+        colour = PALETTE[i % len(PALETTE)]
+        parts.append(
+            f'<g class="chart-legend-item" transform="translate({x:.0f},0)">'
+            f'<rect width="10" height="10" rx="2" y="1" fill="{colour}"/>'
+            f'<text x="15" y="10">{escape(name)}</text></g>'
+        )
+        x += 15 + len(name) * 12 + 18
+    return [
+        f'<g class="chart-legend" transform="translate({max(0, width - x - 8):.0f},6)">',
+        *parts,
+        "</g>",
+    ]
+
+
+def _open_svg(kind: str, width: int, height: int, title: str | None) -> list[str]:
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'preserveAspectRatio="xMidYMid meet">'
+    ]
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    return parts
+
+
+def _clean(labels: Sequence, series: dict[str, Sequence]) -> tuple[list[str], dict]:
+    labels = [str(label) for label in labels]
+    cleaned = {}
+    for name, values in series.items():
+        vals = [float(v or 0) for v in list(values)[: len(labels)]]
+        cleaned[str(name)] = vals + [0.0] * (len(labels) - len(vals))
+    return labels, cleaned
+
+
+def _x_labels(labels: list[str], frame: _Frame, slot: float, centre) -> list[str]:
+    step = max(1, math.ceil(len(labels) * 48 / max(1, frame.right - frame.left)))
+    return [
+        f'<text class="chart-label" x="{centre(i):.1f}" y="{frame.bottom + 18}" '
+        f'text-anchor="middle">{escape(label[:12])}</text>'
+        for i, label in enumerate(labels)
+        if i % step == 0
+    ]
+
+
+def _empty(parts: list[str], width: int, height: int) -> Markup:
+    parts.append(
+        f'<text class="chart-empty" x="{width / 2:.0f}" y="{height / 2:.0f}" '
+        f'text-anchor="middle">{escape(_no_data_text())}</text></svg>'
+    )
+    return Markup("".join(parts))
+
+
+def bar_chart(
+    labels: Sequence,
+    series: dict[str, Sequence[float]],
+    *,
+    width: int = 640,
+    height: int = 260,
+    money: bool = False,
+    title: str | None = None,
+) -> Markup:
+    """Grouped vertical bars: one group per label, one bar per series (with a legend)."""
+    labels, series = _clean(labels, series)
+    parts = _open_svg("bar", width, height, title)
+    values = [v for vals in series.values() for v in vals]
+    if not labels or not series:
+        return _empty(parts, width, height)
+    frame = _Frame(values, width, height, money, legend=len(series) > 1)
+    parts += frame.axis()
+    slot = (frame.right - frame.left) / len(labels)
+    group_width = slot * 0.72
+    bar_width = group_width / len(series)
+    for s, (name, vals) in enumerate(series.items()):
+        colour = PALETTE[s % len(PALETTE)]
+        for i, value in enumerate(vals):
+            x = frame.left + slot * i + (slot - group_width) / 2 + bar_width * s
+            y0, y1 = frame.y(0), frame.y(value)
+            top, bar_height = min(y0, y1), abs(y0 - y1)
+            tip = f"{name} · {labels[i]}: {_fmt_value(value, money)}"
+            parts.append(
+                f'<rect class="chart-bar" x="{x + 1:.2f}" y="{top:.2f}" '
+                f'width="{max(1.0, bar_width - 2):.2f}" height="{bar_height:.2f}" rx="2" '
+                f'fill="{colour}" data-value="{value:g}"><title>{escape(tip)}</title></rect>'
+            )
+    parts += _x_labels(labels, frame, slot, lambda i: frame.left + slot * (i + 0.5))
+    if len(series) > 1:
+        parts += _legend(list(series), width)
+    if not any(values):
+        parts.append(
+            f'<text class="chart-empty" x="{(frame.left + frame.right) / 2:.0f}" '
+            f'y="{(frame.top + frame.bottom) / 2:.0f}" text-anchor="middle">'
+            f"{escape(_no_data_text())}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(
+    labels: Sequence,
+    series: dict[str, Sequence[float]],
+    *,
+    width: int = 640,
+    height: int = 260,
+    money: bool = False,
+    title: str | None = None,
+) -> Markup:
+    """One line per series over the labels (dates, sessions…), points with hover values."""
+    labels, series = _clean(labels, series)
+    parts = _open_svg("line", width, height, title)
+    values = [v for vals in series.values() for v in vals]
+    if not labels or not series:
+        return _empty(parts, width, height)
+    frame = _Frame(values, width, height, money, legend=len(series) > 1)
+    parts += frame.axis()
+    slot = (frame.right - frame.left) / len(labels)
+
+    def centre(i: int) -> float:
+        return frame.left + slot * (i + 0.5)
+
+    for s, (name, vals) in enumerate(series.items()):
+        colour = PALETTE[s % len(PALETTE)]
+        points = " ".join(f"{centre(i):.1f},{frame.y(v):.1f}" for i, v in enumerate(vals))
+        parts.append(
+            f'<polyline class="chart-line" fill="none" stroke="{colour}" stroke-width="2.2" '
+            f'stroke-linejoin="round" stroke-linecap="round" points="{points}"/>'
+        )
+        for i, value in enumerate(vals):
+            tip = f"{name} · {labels[i]}: {_fmt_value(value, money)}"
+            parts.append(
+                f'<circle class="chart-point" cx="{centre(i):.1f}" cy="{frame.y(value):.1f}" '
+                f'r="3.2" fill="#fff" stroke="{colour}" stroke-width="2" '
+                f'data-value="{value:g}"><title>{escape(tip)}</title></circle>'
+            )
+    parts += _x_labels(labels, frame, slot, centre)
+    if len(series) > 1:
+        parts += _legend(list(series), width)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def progress_bar(
+    value: float | None, target: float | None, *, money: bool = False, label: str | None = None
+) -> Markup:
+    """A horizontal progress bar towards a target, e.g. GMV against its goal.
+
+    Over 100 % is drawn full with the real percentage shown; no target shows a dash.
+    """
+    value = float(value or 0)
+    target = float(target or 0)
+    if target > 0:
+        percent = value / target * 100
+        percent_text = f"{percent:.0f}%"
+    else:
+        percent, percent_text = 0.0, "—"
+    width = max(0.0, min(100.0, percent))
+    state = "done" if percent >= 100 else ("low" if percent < 50 else "mid")
+    figures = f"{_fmt_value(value, money)} / {_fmt_value(target, money) if target else '—'}"
+    head = f'<span class="progress-label">{escape(label)}</span>' if label else ""
+    return Markup(
+        f'<div class="progress progress-{state}">'
+        f'<div class="progress-head">{head}<span class="progress-figures">{escape(figures)}'
+        f'</span><strong class="progress-percent">{percent_text}</strong></div>'
+        f'<div class="progress-track" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{width:.0f}"><span style="width:{width:.1f}%"></span></div></div>'
+    )
+
+
+chart = SimpleNamespace(
+    bar=bar_chart,
+    line=line_chart,
+    progress=progress_bar,
+    bar_chart=bar_chart,
+    line_chart=line_chart,
+    progress_bar=progress_bar,
+)
+"""Jinja global: ``{{ chart.bar(labels, {"GMV": values}, money=True) }}``."""

@@ -1,0 +1,51 @@
+"""Mini-program calls: login (code2session), phone number, and ``encryptedData`` decryption."""
+
+from __future__ import annotations
+
+from flask import current_app
+from wechatpy.crypto import WeChatWxaCrypto
+from wechatpy.exceptions import InvalidAppIdException
+
+from app.wechat.clients import miniprogram_client
+from app.wechat.errors import WeChatAPIError, translate_errors
+
+
+def code_to_session(code: str, client=None) -> dict:
+    """Exchange a ``wx.login`` code for ``{"openid", "session_key", "unionid"?}``.
+
+    An invalid or used code raises ``WeChatAPIError`` with errcode 40029 / 40163.
+    """
+    client = client or miniprogram_client()
+    with translate_errors("sns/jscode2session"):
+        result = client.wxa.code_to_session(code)
+    if not isinstance(result, dict) or not result.get("openid"):
+        raise WeChatAPIError("jscode2session: no openid in the answer", api="sns/jscode2session")
+    return {k: result[k] for k in ("openid", "session_key", "unionid") if result.get(k)}
+
+
+def get_user_phone_number(code: str, client=None) -> dict:
+    """The ``phone_info`` (phoneNumber, purePhoneNumber, countryCode) behind a phone code."""
+    client = client or miniprogram_client()
+    with translate_errors("wxa/business/getuserphonenumber"):
+        result = client.post(
+            "wxa/business/getuserphonenumber",
+            data={"code": code},
+            api_base_url=client.wxa.API_BASE_URL,
+        )
+    return result["phone_info"]
+
+
+def decrypt_user_data(
+    session_key: str, iv: str, encrypted_data: str, appid: str | None = None
+) -> dict:
+    """Decrypt ``encryptedData`` from the mini-program; checks the watermark appid.
+
+    Raises ``WeChatAPIError`` when the data does not decrypt or belongs to another app.
+    """
+    appid = appid or current_app.config["MP_APPID"]
+    try:
+        return WeChatWxaCrypto(session_key, iv, appid).decrypt_message(encrypted_data)
+    except InvalidAppIdException as exc:
+        raise WeChatAPIError("encryptedData belongs to another appid", api="decrypt") from exc
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise WeChatAPIError("encryptedData could not be decrypted", api="decrypt") from exc

@@ -1,0 +1,232 @@
+"""WeChat Pay (APIv2, service-provider mode) calls: JSAPI orders, refunds, profit sharing,
+bills, plus the signing functions.
+
+Unified orders stay on MD5 (wechatpy verifies notifies by MD5 only); profit sharing uses
+HMAC-SHA256 as WeChat requires. Always pass ``client_ip`` and our own ``out_trade_no``.
+Money is integer fen in and out; ``parse_bill`` turns the bill's yuan back into fen.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
+
+from app.wechat.clients import pay_client
+from app.wechat.errors import WeChatAPIError, translate_errors
+
+HMAC = "HMAC-SHA256"
+
+
+def sign_md5(params: dict, key: str) -> str:
+    """WeChat Pay v2 MD5 signature (empty values skipped, ``&key=`` appended)."""
+    return calculate_signature(params, key)
+
+
+def sign_hmac_sha256(params: dict, key: str) -> str:
+    """WeChat Pay v2 HMAC-SHA256 signature over the same string as ``sign_md5``."""
+    return calculate_signature_hmac(params, key)
+
+
+def create_jsapi_order(
+    sub_mch_id: str,
+    out_trade_no: str,
+    total_fee: int,
+    body: str,
+    openid: str,
+    notify_url: str | None = None,
+    profit_sharing: bool = False,
+    attach: str | None = None,
+    client=None,
+) -> dict:
+    """Unified order (JSAPI, MD5) for a customer of the mini-program.
+
+    Returns what ``wx.requestPayment`` needs (``appId, timeStamp, nonceStr, package,
+    signType, paySign``) plus ``prepay_id``. ``openid`` is the customer's mini-program
+    openid (sent as ``sub_openid``).
+    """
+    if not isinstance(total_fee, int) or isinstance(total_fee, bool) or total_fee <= 0:
+        raise ValueError("total_fee must be a positive integer (fen)")
+    pay = client or pay_client(sub_mch_id)
+    cfg = current_app.config
+    with translate_errors("pay/unifiedorder"):
+        result = pay.order.create(
+            trade_type="JSAPI",
+            body=body[:127],
+            total_fee=total_fee,
+            notify_url=notify_url or cfg["PAY_NOTIFY_URL"],
+            client_ip=cfg["PAY_CLIENT_IP"],
+            out_trade_no=out_trade_no,
+            sub_user_id=openid,
+            attach=attach,
+            profit_sharing="Y" if profit_sharing else "N",
+        )
+    prepay_id = result.get("prepay_id") if isinstance(result, dict) else None
+    if not prepay_id:
+        raise WeChatAPIError("unifiedorder: no prepay_id", api="pay/unifiedorder")
+    params = pay.jsapi.get_jsapi_params(prepay_id)
+    params["prepay_id"] = prepay_id
+    return params
+
+
+def query_order(
+    sub_mch_id: str, out_trade_no: str | None = None, transaction_id: str | None = None, client=None
+) -> dict:
+    """Order status (``trade_state`` SUCCESS / NOTPAY / CLOSED / REFUND ...), fees as int."""
+    pay = client or pay_client(sub_mch_id)
+    with translate_errors("pay/orderquery"):
+        result = pay.order.query(transaction_id=transaction_id, out_trade_no=out_trade_no)
+    for key in ("total_fee", "cash_fee"):
+        if key in result:
+            result[key] = int(result[key])
+    return result
+
+
+def close_order(sub_mch_id: str, out_trade_no: str, client=None) -> dict:
+    pay = client or pay_client(sub_mch_id)
+    with translate_errors("pay/closeorder"):
+        return pay.order.close(out_trade_no)
+
+
+def refund(
+    sub_mch_id: str,
+    out_trade_no: str,
+    out_refund_no: str,
+    total_fee: int,
+    refund_fee: int,
+    notify_url: str | None = None,
+    reason: str | None = None,
+    client=None,
+) -> dict:
+    """Refund (needs the merchant certificate against the real WeChat); idempotent by
+    ``out_refund_no``."""
+    pay = client or pay_client(sub_mch_id)
+    with translate_errors("secapi/pay/refund"):
+        return pay.refund.apply(
+            total_fee=total_fee,
+            refund_fee=refund_fee,
+            out_refund_no=out_refund_no,
+            out_trade_no=out_trade_no,
+            notify_url=notify_url,
+            refund_desc=reason,
+        )
+
+
+def query_refund(sub_mch_id: str, out_refund_no: str, client=None) -> dict:
+    pay = client or pay_client(sub_mch_id)
+    with translate_errors("pay/refundquery"):
+        return pay.refund.query(out_refund_no=out_refund_no)
+
+
+def add_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
+    """Add a receiver (``type``, ``account``, ``name``?, ``relation_type``) for sharing."""
+    pay = client or pay_client(sub_mch_id)
+    data = {
+        "appid": pay.appid,
+        "sign_type": HMAC,
+        "receiver": json.dumps(receiver, ensure_ascii=False),
+    }
+    with translate_errors("pay/profitsharingaddreceiver"):
+        return pay.post("pay/profitsharingaddreceiver", data=data)
+
+
+def profit_share(
+    sub_mch_id: str, transaction_id: str, out_order_no: str, receivers: list[dict], client=None
+) -> dict:
+    """Single profit share (HMAC-SHA256): ``receivers`` = [{type, account, amount, description}].
+
+    WeChat caps the shares at 30 % of the order; a single share ends the order's sharing
+    and releases the rest to the sub-merchant. ``out_order_no`` is idempotent.
+    """
+    pay = client or pay_client(sub_mch_id)
+    data = {
+        "appid": pay.appid,
+        "sign_type": HMAC,
+        "transaction_id": transaction_id,
+        "out_order_no": out_order_no,
+        "receivers": json.dumps(receivers, ensure_ascii=False),
+    }
+    with translate_errors("secapi/pay/profitsharing"):
+        return pay.post("secapi/pay/profitsharing", data=data)
+
+
+def query_profit_share(
+    sub_mch_id: str, transaction_id: str, out_order_no: str, client=None
+) -> dict:
+    pay = client or pay_client(sub_mch_id)
+    data = {"sign_type": HMAC, "transaction_id": transaction_id, "out_order_no": out_order_no}
+    with translate_errors("pay/profitsharingquery"):
+        return pay.post("pay/profitsharingquery", data=data)
+
+
+def finish_profit_share(
+    sub_mch_id: str,
+    transaction_id: str,
+    out_order_no: str,
+    description: str = "分账完结",
+    client=None,
+) -> dict:
+    """Release the order's frozen funds to the sub-merchant without sharing."""
+    pay = client or pay_client(sub_mch_id)
+    data = {
+        "appid": pay.appid,
+        "sign_type": HMAC,
+        "transaction_id": transaction_id,
+        "out_order_no": out_order_no,
+        "description": description,
+    }
+    with translate_errors("secapi/pay/profitsharingfinish"):
+        return pay.post("secapi/pay/profitsharingfinish", data=data)
+
+
+def download_bill(
+    bill_date: date | datetime | str, sub_mch_id: str | None = None, client=None
+) -> str:
+    """The ALL bill text of a day (ready after 10:00 the next day; amounts in yuan)."""
+    pay = client or pay_client(sub_mch_id)
+    with translate_errors("pay/downloadbill"):
+        result = pay.tools.download_bill(bill_date)
+    if not isinstance(result, str):
+        raise WeChatAPIError("downloadbill: unexpected answer", api="pay/downloadbill")
+    return result
+
+
+def _fen(yuan: str) -> int:
+    return int((Decimal(yuan) * 100).to_integral_value())
+
+
+def parse_bill(text: str) -> dict:
+    """Rows (dicts keyed by the Chinese headers) and totals of a bill; amount columns
+    converted from yuan strings to integer fen under ``*_fen`` keys."""
+    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    if len(lines) < 3:
+        return {"rows": [], "totals": {}}
+    header = lines[0].split(",")
+
+    def cells(line: str) -> list[str]:
+        return [c[1:] if c.startswith("`") else c for c in line.split(",")]
+
+    amount_columns = {
+        "应结订单金额": "settlement_fen",
+        "退款金额": "refund_fen",
+        "手续费": "fee_fen",
+        "订单金额": "order_fen",
+    }
+    rows = []
+    for line in lines[1:-2]:
+        row = dict(zip(header, cells(line), strict=False))
+        for col, key in amount_columns.items():
+            if row.get(col):
+                row[key] = _fen(row[col])
+        rows.append(row)
+    totals = dict(zip(lines[-2].split(","), cells(lines[-1]), strict=False))
+    totals_fen = {
+        "count": int(totals.get("总交易单数", "0") or 0),
+        "settlement_fen": _fen(totals.get("应结订单总金额", "0") or "0"),
+        "refund_fen": _fen(totals.get("退款总金额", "0") or "0"),
+        "fee_fen": _fen(totals.get("手续费总金额", "0") or "0"),
+    }
+    return {"rows": rows, "totals": totals_fen}

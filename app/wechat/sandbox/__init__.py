@@ -1,0 +1,60 @@
+"""A local emulator of the WeChat endpoints Siyu calls (WeCom, mini-program, WeChat Pay).
+
+Mounted at ``/_sandbox`` in the app when ``SANDBOX_MOUNT`` is on (embedded default), or
+served alone by ``flask sandbox run`` through ``create_sandbox_app``. The real wechatpy
+clients talk to it unchanged (see ``app.wechat.clients``). Namespaces:
+``/_sandbox/qyapi/cgi-bin/`` (WeCom), ``/_sandbox/api/`` (mini-program),
+``/_sandbox/mch/`` (WeChat Pay), ``/_sandbox/control/`` (tests and demo).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from app.wechat.sandbox.state import SandboxState
+
+EXTENSION_KEY = "siyu_sandbox"
+
+
+def _blueprint():
+    # Importing the route modules attaches their routes to the blueprint.
+    from app.wechat.sandbox import (  # noqa: F401
+        control,
+        living,
+        miniprogram,
+        pay,
+        pay_sharing,
+        wecom,
+    )
+    from app.wechat.sandbox.blueprint import bp
+
+    return bp
+
+
+def init_sandbox(app: Flask) -> SandboxState:
+    """Mount the sandbox on ``app`` at ``/_sandbox`` and create its state."""
+    app.register_blueprint(_blueprint(), url_prefix="/_sandbox")
+    sandbox = SandboxState(app)
+    app.extensions[EXTENSION_KEY] = sandbox
+    return sandbox
+
+
+def sandbox_state(app: Flask | None = None) -> SandboxState:
+    """The sandbox state of ``app`` (python API for the demo seeder and tests)."""
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def create_sandbox_app(config: dict) -> Flask:
+    """A small Flask app serving only the sandbox (``flask sandbox run``).
+
+    ``config`` carries the WeChat credentials and ``SANDBOX_*`` settings; callbacks and
+    notifies go to ``APP_URL`` (set it: this app has no ``/wecom/callback`` of its own).
+    """
+    from app.errors import register_error_handlers
+
+    app = Flask("siyu_sandbox")
+    app.config.from_mapping(config)
+    app.config["SANDBOX_MOUNT"] = True
+    init_sandbox(app)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,196 @@
+"""Sandbox control endpoints (``/_sandbox/control/...``, ``/_sandbox/pay/...``).
+
+What a test or the demo does in place of a real person or of time passing: a customer
+pays, a guide confirms a group send, members join or leave a group, the clock moves,
+the next N calls fail. Answers are JSON; errors use the app's error envelope.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from app.errors import envelope
+from app.wechat.sandbox import delivery, miniprogram, wecom
+from app.wechat.sandbox.blueprint import bp, state
+from app.wechat.sandbox.pay import succeed_order
+
+C = "/control/"
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+@bp.post("/pay/<out_trade_no>/succeed")
+def pay_succeed(out_trade_no: str):
+    """The customer pays the order: the notify is sent and its first answer returned."""
+    try:
+        return jsonify(succeed_order(state(), out_trade_no))
+    except KeyError:
+        return envelope(404, "No such order in the sandbox.")
+    except ValueError as exc:
+        return envelope(409, str(exc))
+
+
+@bp.post(C + "tick")
+def tick():
+    """Deliver every notify / callback whose (sandbox) time has come."""
+    return jsonify({"delivered": delivery.deliver_due(state()), "now": state().now()})
+
+
+@bp.post(C + "flush")
+def flush():
+    """Deliver every pending item now; ``{"until_done": true}`` also advances the clock
+    to each next retry until nothing is pending (the whole retry schedule)."""
+    if _body().get("until_done"):
+        results = delivery.flush_until_done(state())
+    else:
+        results = delivery.deliver_due(state(), ignore_time=True)
+    return jsonify({"delivered": results, "now": state().now()})
+
+
+@bp.post(C + "clock")
+def clock():
+    """``{"advance_seconds": N}`` moves the sandbox clock forward."""
+    seconds = _body().get("advance_seconds", 0)
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+        return envelope(422, errors={"advance_seconds": ["a non-negative number"]})
+    now = state().advance(seconds)
+    return jsonify({"now": now, "today": state().today()})
+
+
+@bp.post(C + "faults")
+def add_fault():
+    """``{"api", "errcode" | "http_status" | "delay_seconds", "count"}``: next N calls fail."""
+    body = _body()
+    api = body.get("api")
+    if not isinstance(api, str) or not api:
+        return envelope(422, errors={"api": ["required"]})
+    fault = {k: body[k] for k in ("errcode", "http_status", "delay_seconds") if k in body}
+    if not fault:
+        return envelope(422, errors={"errcode": ["errcode, http_status or delay_seconds"]})
+    fault["count"] = int(body.get("count") or 1)
+    state().add_fault(api, fault)
+    return jsonify({"api": api, **fault})
+
+
+@bp.delete(C + "faults")
+def clear_faults():
+    with state().lock:
+        state().faults.clear()
+    return jsonify({"faults": {}})
+
+
+@bp.post(C + "flags")
+def flags():
+    """``{"duplicate_notify": true}`` sends every pay notify twice (idempotency tests)."""
+    body = _body()
+    with state().lock:
+        for key in ("duplicate_notify",):
+            if key in body:
+                state().data["flags"][key] = bool(body[key])
+        return jsonify(dict(state().data["flags"]))
+
+
+@bp.post(C + "groups")
+def create_groups():
+    """``{"groups": [{"chat_id"?, "name", "owner", "members": [...]}]}``."""
+    body = _body()
+    groups = body.get("groups")
+    if not isinstance(groups, list) or not all(
+        isinstance(g, dict) and g.get("owner") for g in groups
+    ):
+        return envelope(422, errors={"groups": ["a list of groups, each with an owner"]})
+    try:
+        ids = wecom.create_groups(
+            state(), groups, fire_callbacks=bool(body.get("fire_callbacks", True))
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        return envelope(422, str(exc))
+    return jsonify({"chat_ids": ids}), 201
+
+
+@bp.post(C + "groups/<chat_id>/members")
+def add_members(chat_id: str):
+    """``{"members": [{"userid", "type", "unionid"?, "join_scene"?}], "join_scene"?}``."""
+    body = _body()
+    members = body.get("members")
+    if not isinstance(members, list) or not all(
+        isinstance(m, dict) and m.get("userid") for m in members
+    ):
+        return envelope(422, errors={"members": ["a list of members, each with a userid"]})
+    try:
+        result = wecom.add_members(state(), chat_id, members, int(body.get("join_scene", 3)))
+    except KeyError:
+        return envelope(404, "No such group in the sandbox.")
+    except ValueError as exc:
+        return envelope(422, str(exc))
+    return jsonify({"callback": result})
+
+
+@bp.delete(C + "groups/<chat_id>/members/<userid>")
+def remove_member(chat_id: str, userid: str):
+    try:
+        result = wecom.remove_member(state(), chat_id, userid)
+    except KeyError:
+        return envelope(404, "No such group member in the sandbox.")
+    return jsonify({"callback": result})
+
+
+@bp.post(C + "tasks/<msgid>/confirm")
+def confirm_task(msgid: str):
+    """The sender confirms the group send in WeCom: results per group (quota applied)."""
+    try:
+        task = wecom.confirm_task(state(), msgid)
+    except KeyError:
+        return envelope(404, "No such group-send task in the sandbox.")
+    return jsonify({"msgid": msgid, "results": task["results"]})
+
+
+@bp.post(C + "mp/phone_code")
+def phone_code():
+    """``{"phone": "13800138000"}`` → a one-time code for getuserphonenumber."""
+    phone = str(_body().get("phone") or "")
+    if not phone.isdigit() or len(phone) != 11:
+        return envelope(422, errors={"phone": ["11 digits"]})
+    return jsonify({"code": miniprogram.issue_phone_code(state(), phone)})
+
+
+@bp.post(C + "livings/<livingid>/viewers")
+def living_viewers(livingid: str):
+    """``{"users": [...], "external_users": [...]}`` appended to a live's watch stats."""
+    body = _body()
+    with state().lock:
+        live = state().data["lives"].get(livingid)
+        if live is None:
+            return envelope(404, "No such live in the sandbox.")
+        for key in ("users", "external_users"):
+            live[key].extend(v for v in body.get(key) or [] if isinstance(v, dict))
+        return jsonify({"viewers": len(live["users"]) + len(live["external_users"])})
+
+
+@bp.get(C + "state")
+def summary():
+    return jsonify(state().summary())
+
+
+@bp.get(C + "deliveries")
+def deliveries():
+    with state().lock:
+        return jsonify({"deliveries": [delivery.public(d) for d in state().data["deliveries"]]})
+
+
+@bp.get(C + "tasks/<msgid>")
+def task_detail(msgid: str):
+    with state().lock:
+        task = state().data["tasks"].get(msgid)
+        if task is None:
+            return envelope(404, "No such group-send task in the sandbox.")
+        return jsonify(task)
+
+
+@bp.post(C + "reset")
+def reset():
+    state().reset()
+    return jsonify(state().summary())

@@ -1,0 +1,350 @@
+"""Sandbox WeCom (``/_sandbox/qyapi/cgi-bin/...``): token, customer groups, group sends.
+
+Rules enforced as WeCom does (DESIGN.md table): ``add_msg_template`` limits, tasks that
+wait for the sender's confirmation, one group message per group per Asia/Shanghai day
+(``WECOM_GROUP_DAILY_QUOTA``) applied at confirmation, reminders ≤ 3 per msgid in 24 h.
+The module functions (``create_groups``, ``confirm_task`` ...) are the python API used by
+control endpoints and the demo seeder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from flask import request
+
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.state import SandboxState
+
+P = "/qyapi/cgi-bin/"
+MAX_GROUP_MEMBERS = 500
+
+
+# -- python API ----------------------------------------------------------------------
+def _member(st: SandboxState, m: dict, default_scene: int = 1) -> dict:
+    userid = str(m["userid"])
+    member = {
+        "userid": userid,
+        "type": int(m.get("type", 2)),
+        "join_time": int(m.get("join_time") or st.now()),
+        "join_scene": int(m.get("join_scene", default_scene)),
+        "group_nickname": m.get("group_nickname", ""),
+        "name": m.get("name") or userid,
+    }
+    if member["type"] == 2:
+        member["unionid"] = m.get("unionid") or "ou" + hashlib.md5(userid.encode()).hexdigest()[:26]
+    if m.get("invitor"):
+        member["invitor"] = {"userid": m["invitor"]}
+    return member
+
+
+def create_groups(st: SandboxState, groups: list[dict], *, fire_callbacks: bool = False) -> list:
+    """Create customer groups (owner joins as member type 1); returns their chat ids."""
+    created = []
+    for g in groups:
+        owner = str(g["owner"])
+        chat_id = g.get("chat_id") or st.next_id("wrSBX", 10)
+        members = [_member(st, m) for m in g.get("members", [])]
+        if owner not in {m["userid"] for m in members}:
+            members.insert(0, _member(st, {"userid": owner, "type": 1}))
+        if len(members) > MAX_GROUP_MEMBERS:
+            raise ValueError(f"a customer group holds at most {MAX_GROUP_MEMBERS} members")
+        group = {
+            "chat_id": chat_id,
+            "name": g.get("name") or chat_id,
+            "owner": owner,
+            "create_time": int(g.get("create_time") or st.now()),
+            "notice": g.get("notice", ""),
+            "member_list": members,
+            "admin_list": [{"userid": u} for u in g.get("admin_list", [])],
+            "status": int(g.get("status", 0)),
+        }
+        with st.lock:
+            st.data["groups"][chat_id] = group
+        created.append(chat_id)
+        if fire_callbacks:
+            from app.wechat.sandbox.delivery import fire_wecom_event
+
+            fire_wecom_event(
+                st, {"Event": "change_external_chat", "ChatId": chat_id, "ChangeType": "create"}
+            )
+    return created
+
+
+def seed_groups(
+    st: SandboxState,
+    owners: list[str],
+    count: int,
+    members_per_group: int = 20,
+    prefix: str = "Siyu",
+) -> list[str]:
+    """Create ``count`` groups spread over ``owners`` with external members (demo seeder)."""
+    specs = []
+    for i in range(count):
+        owner = owners[i % len(owners)]
+        members = [
+            {"userid": f"wmSBX{i:03d}{j:03d}", "type": 2, "join_scene": 1 + (j % 3)}
+            for j in range(members_per_group)
+        ]
+        specs.append({"name": f"{prefix} 客户群 {i + 1:02d}", "owner": owner, "members": members})
+    return create_groups(st, specs)
+
+
+def add_members(st: SandboxState, chat_id: str, members: list[dict], join_scene: int = 3) -> dict:
+    """Add members to a group and fire ``change_external_chat`` update/add_member."""
+    from app.wechat.sandbox.delivery import fire_wecom_event
+
+    with st.lock:
+        group = st.data["groups"].get(chat_id)
+        if group is None:
+            raise KeyError(chat_id)
+        present = {m["userid"] for m in group["member_list"]}
+        new = [_member(st, m, join_scene) for m in members if str(m["userid"]) not in present]
+        if len(group["member_list"]) + len(new) > MAX_GROUP_MEMBERS:
+            raise ValueError(f"a customer group holds at most {MAX_GROUP_MEMBERS} members")
+        group["member_list"].extend(new)
+    return fire_wecom_event(
+        st,
+        {
+            "Event": "change_external_chat",
+            "ChatId": chat_id,
+            "ChangeType": "update",
+            "UpdateDetail": "add_member",
+            "JoinScene": join_scene,
+            "MemChangeCnt": len(new),
+            "MemChangeList": {"Item": [m["userid"] for m in new]},
+        },
+    )
+
+
+def remove_member(st: SandboxState, chat_id: str, userid: str, quit_scene: int = 0) -> dict:
+    """Remove a member and fire ``change_external_chat`` update/del_member."""
+    from app.wechat.sandbox.delivery import fire_wecom_event
+
+    with st.lock:
+        group = st.data["groups"].get(chat_id)
+        if group is None or userid not in {m["userid"] for m in group["member_list"]}:
+            raise KeyError(userid)
+        group["member_list"] = [m for m in group["member_list"] if m["userid"] != userid]
+    return fire_wecom_event(
+        st,
+        {
+            "Event": "change_external_chat",
+            "ChatId": chat_id,
+            "ChangeType": "update",
+            "UpdateDetail": "del_member",
+            "QuitScene": quit_scene,
+            "MemChangeCnt": 1,
+            "MemChangeList": {"Item": [userid]},
+        },
+    )
+
+
+def confirm_task(st: SandboxState, msgid: str) -> dict:
+    """The sender confirms a group send: each group gets status 1, or 3 over its daily quota."""
+    quota = int(st.config.get("WECOM_GROUP_DAILY_QUOTA", 1))
+    with st.lock:
+        task = st.data["tasks"].get(msgid)
+        if task is None:
+            raise KeyError(msgid)
+        if task["status"] != "sent":
+            now = int(st.now())
+            day = st.today(now)
+            for chat_id, result in task["results"].items():
+                if chat_id not in st.data["groups"]:
+                    result.update(status=2, send_time=0)
+                    continue
+                key = f"{chat_id}|{day}"
+                used = st.data["quota"].get(key, 0)
+                if used >= quota:
+                    result.update(status=3, send_time=0)
+                else:
+                    st.data["quota"][key] = used + 1
+                    result.update(status=1, send_time=now)
+            task.update(status="sent", send_time=now)
+        return task
+
+
+# -- routes ---------------------------------------------------------------------------
+@bp.get(P + "gettoken")
+def gettoken():
+    cfg = state().config
+    if request.args.get("corpid") != cfg["WECOM_CORP_ID"]:
+        return err(40013, "invalid corpid")
+    if request.args.get("corpsecret") != cfg["WECOM_SECRET"]:
+        return err(40001, "invalid credential: corpsecret")
+    token, ttl = state().issue_token("wecom")
+    return ok(access_token=token, expires_in=ttl)
+
+
+def _cursor(raw) -> int:
+    if not raw:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(str(raw).encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise SandboxFault(err(40058, "invalid cursor")) from None
+
+
+def _next_cursor(offset: int, total: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode() if offset < total else ""
+
+
+def _limit(body: dict, default: int, maximum: int) -> int:
+    limit = body.get("limit", default)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= maximum:
+        raise SandboxFault(err(40058, f"limit must be 1..{maximum}"))
+    return limit
+
+
+@bp.post(P + "externalcontact/groupchat/list")
+def groupchat_list():
+    guard("externalcontact/groupchat/list", "wecom")
+    body = json_body()
+    limit = _limit(body, 100, 1000)
+    status_filter = int(body.get("status_filter") or 0)
+    owners = set((body.get("owner_filter") or {}).get("userid_list") or [])
+    st = state()
+    with st.lock:
+        rows = sorted(st.data["groups"].values(), key=lambda g: (g["create_time"], g["chat_id"]))
+        rows = [
+            g
+            for g in rows
+            if (not owners or g["owner"] in owners)
+            and (not status_filter or g["status"] == status_filter)
+        ]
+    start = _cursor(body.get("cursor"))
+    page = rows[start : start + limit]
+    return ok(
+        group_chat_list=[{"chat_id": g["chat_id"], "status": g["status"]} for g in page],
+        next_cursor=_next_cursor(start + limit, len(rows)),
+    )
+
+
+@bp.post(P + "externalcontact/groupchat/get")
+def groupchat_get():
+    guard("externalcontact/groupchat/get", "wecom")
+    body = json_body()
+    st = state()
+    with st.lock:
+        group = st.data["groups"].get(str(body.get("chat_id") or ""))
+        if group is None:
+            return err(40050)
+        need_name = bool(body.get("need_name"))
+        members = []
+        for m in group["member_list"]:
+            m = dict(m)
+            if not need_name:
+                m.pop("name", None)
+            members.append(m)
+        version = hashlib.md5(",".join(sorted(m["userid"] for m in members)).encode()).hexdigest()
+        detail = {k: group[k] for k in ("chat_id", "name", "owner", "create_time", "notice")}
+        detail.update(
+            member_list=members, admin_list=list(group["admin_list"]), member_version=version
+        )
+    return ok(group_chat=detail)
+
+
+@bp.post(P + "externalcontact/add_msg_template")
+def add_msg_template():
+    guard("externalcontact/add_msg_template", "wecom")
+    body = json_body()
+    chat_type = body.get("chat_type") or "single"
+    sender = body.get("sender")
+    if chat_type not in ("single", "group"):
+        return err(40058, "chat_type must be single or group")
+    if chat_type == "group" and not sender:
+        return err(41048, "sender is required for chat_type group")
+    text = (body.get("text") or {}).get("content") or ""
+    attachments = body.get("attachments") or []
+    if len(text.encode("utf-8")) > 4000:
+        return err(40058, "text.content exceeds 4000 bytes")
+    if not isinstance(attachments, list) or len(attachments) > 9:
+        return err(40058, "at most 9 attachments")
+    if not text and not attachments:
+        return err(40058, "text or attachments required")
+    st = state()
+    if chat_type == "single":
+        targets = list(body.get("external_userid") or [])
+        fail_list: list[str] = []
+    else:
+        chat_ids = body.get("chat_id_list") or []
+        if not isinstance(chat_ids, list) or len(chat_ids) > 2000:
+            return err(40058, "chat_id_list holds at most 2000 chat ids")
+        with st.lock:
+            groups = st.data["groups"]
+            if not chat_ids:
+                chat_ids = [c for c, g in groups.items() if g["owner"] == sender]
+            targets = [c for c in chat_ids if c in groups and groups[c]["owner"] == sender]
+            fail_list = [c for c in chat_ids if c not in targets]
+    msgid = st.next_id("msgSBX", 10)
+    with st.lock:
+        st.data["tasks"][msgid] = {
+            "msgid": msgid,
+            "chat_type": chat_type,
+            "sender": sender or "",
+            "text": text,
+            "attachments": attachments,
+            "create_time": int(st.now()),
+            "status": "pending",
+            "send_time": 0,
+            "reminders": [],
+            "results": {t: {"status": 0, "send_time": 0} for t in targets},
+        }
+    return ok(fail_list=fail_list, msgid=msgid)
+
+
+def _task(body: dict) -> dict:
+    task = state().data["tasks"].get(str(body.get("msgid") or ""))
+    if task is None:
+        raise SandboxFault(err(40058, "invalid msgid"))
+    return task
+
+
+@bp.post(P + "externalcontact/get_groupmsg_task")
+def get_groupmsg_task():
+    guard("externalcontact/get_groupmsg_task", "wecom")
+    body = json_body()
+    _limit(body, 500, 1000)
+    with state().lock:
+        task = _task(body)
+        row = {
+            "userid": task["sender"],
+            "status": 2 if task["status"] == "sent" else 0,
+            "send_time": task["send_time"],
+        }
+    return ok(next_cursor="", task_list=[row])
+
+
+@bp.post(P + "externalcontact/get_groupmsg_send_result")
+def get_groupmsg_send_result():
+    guard("externalcontact/get_groupmsg_send_result", "wecom")
+    body = json_body()
+    limit = _limit(body, 500, 1000)
+    with state().lock:
+        task = _task(body)
+        rows = []
+        if not body.get("userid") or body.get("userid") == task["sender"]:
+            for target, result in sorted(task["results"].items()):
+                key = "chat_id" if task["chat_type"] == "group" else "external_userid"
+                rows.append({key: target, "userid": task["sender"], **result})
+    start = _cursor(body.get("cursor"))
+    return ok(
+        next_cursor=_next_cursor(start + limit, len(rows)), send_list=rows[start : start + limit]
+    )
+
+
+@bp.post(P + "externalcontact/remind_groupmsg_send")
+def remind_groupmsg_send():
+    guard("externalcontact/remind_groupmsg_send", "wecom")
+    body = json_body()
+    st = state()
+    with st.lock:
+        task = _task(body)
+        now = st.now()
+        recent = [t for t in task["reminders"] if t > now - 86400]
+        if len(recent) >= 3:
+            return err(41095)
+        task["reminders"] = recent + [now]
+    return ok()

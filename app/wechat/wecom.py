@@ -1,0 +1,158 @@
+"""WeCom calls Siyu makes, including those wechatpy 1.8.18 lacks (one ``client.post`` each).
+
+Every function takes an optional ``client`` (default ``wecom_client()``), returns the
+useful part of WeChat's answer and raises ``app.wechat.errors.WeChatError`` subclasses.
+"""
+
+from __future__ import annotations
+
+from app.wechat.clients import wecom_client
+from app.wechat.errors import WeChatAPIError, translate_errors
+
+MAX_CHAT_IDS = 2000
+MAX_TEXT_BYTES = 4000
+MAX_ATTACHMENTS = 9
+
+
+def _post(api: str, data: dict, client=None) -> dict:
+    client = client or wecom_client()
+    with translate_errors(api):
+        return client.post(api, data=data)
+
+
+def _get(api: str, params: dict, client=None) -> dict:
+    client = client or wecom_client()
+    with translate_errors(api):
+        return client.get(api, params=params)
+
+
+def groupchat_get(chat_id: str, need_name: bool = True, client=None) -> dict:
+    """Group details (``group_chat``: name, owner, member_list with names, admin_list)."""
+    data = {"chat_id": chat_id, "need_name": 1 if need_name else 0}
+    return _post("externalcontact/groupchat/get", data, client)["group_chat"]
+
+
+def groupchat_list_all(
+    status_filter: int = 0, owner_userids: list[str] | None = None, limit: int = 1000, client=None
+) -> list[dict]:
+    """Every customer group ``{"chat_id", "status"}``, following ``next_cursor``."""
+    client = client or wecom_client()
+    rows: list[dict] = []
+    cursor = None
+    while True:
+        data = {"status_filter": status_filter, "limit": limit}
+        if cursor:
+            data["cursor"] = cursor
+        if owner_userids:
+            data["owner_filter"] = {"userid_list": list(owner_userids)}
+        page = _post("externalcontact/groupchat/list", data, client)
+        rows.extend(page.get("group_chat_list") or [])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows
+
+
+def group_send_body(
+    sender: str, chat_ids: list[str], text: str = "", attachments: list[dict] | None = None
+) -> dict:
+    """The ``add_msg_template`` body for a group send, checked against WeCom's limits."""
+    attachments = list(attachments or [])
+    if not sender:
+        raise ValueError("a group send needs a sender (the group owner's userid)")
+    if len(chat_ids) > MAX_CHAT_IDS:
+        raise ValueError(f"at most {MAX_CHAT_IDS} chat ids per call")
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise ValueError(f"text is limited to {MAX_TEXT_BYTES} bytes (UTF-8)")
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ValueError(f"at most {MAX_ATTACHMENTS} attachments")
+    body = {
+        "chat_type": "group",
+        "sender": sender,
+        "chat_id_list": list(chat_ids),
+        "attachments": attachments,
+    }
+    if text:
+        body["text"] = {"content": text}
+    return body
+
+
+def add_msg_template(body: dict, client=None) -> dict:
+    """Create a group-send task; returns ``{"msgid", "fail_list"}`` (the sender confirms)."""
+    result = _post("externalcontact/add_msg_template", body, client)
+    if not result.get("msgid"):
+        raise WeChatAPIError(
+            "add_msg_template: no msgid in the answer", api="externalcontact/add_msg_template"
+        )
+    return {"msgid": result["msgid"], "fail_list": result.get("fail_list") or []}
+
+
+def get_groupmsg_task(
+    msgid: str, limit: int = 1000, cursor: str | None = None, client=None
+) -> dict:
+    """One page of ``task_list`` (sender, status 0 pending / 2 sent) and ``next_cursor``."""
+    data = {"msgid": msgid, "limit": limit}
+    if cursor:
+        data["cursor"] = cursor
+    return _post("externalcontact/get_groupmsg_task", data, client)
+
+
+def get_groupmsg_send_result(
+    msgid: str, userid: str, limit: int = 1000, cursor: str | None = None, client=None
+) -> dict:
+    """One page of ``send_list`` (chat_id, status 0/1/2/3, send_time) and ``next_cursor``."""
+    data = {"msgid": msgid, "userid": userid, "limit": limit}
+    if cursor:
+        data["cursor"] = cursor
+    return _post("externalcontact/get_groupmsg_send_result", data, client)
+
+
+def get_groupmsg_send_result_all(msgid: str, userid: str, client=None) -> list[dict]:
+    """Every ``send_list`` row of a task, following ``next_cursor``."""
+    client = client or wecom_client()
+    rows: list[dict] = []
+    cursor = None
+    while True:
+        page = get_groupmsg_send_result(msgid, userid, cursor=cursor, client=client)
+        rows.extend(page.get("send_list") or [])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows
+
+
+def remind_groupmsg_send(msgid: str, client=None) -> None:
+    """Remind the sender to confirm (WeCom allows 3 reminders per msgid in 24 h)."""
+    _post("externalcontact/remind_groupmsg_send", {"msgid": msgid}, client)
+
+
+def living_create(body: dict, client=None) -> str:
+    """Create a live (``anchor_userid``, ``theme``, ``living_start``, ...); returns livingid."""
+    return _post("living/create", body, client)["livingid"]
+
+
+def get_living_info(livingid: str, client=None) -> dict:
+    """The ``living_info`` of a live this app created."""
+    return _get("living/get_living_info", {"livingid": livingid}, client)["living_info"]
+
+
+def get_watch_stat(livingid: str, next_key: str | None = None, client=None) -> dict:
+    """One page of watch statistics: ``ending``, ``next_key``, ``stat_info``."""
+    data = {"livingid": livingid}
+    if next_key:
+        data["next_key"] = next_key
+    return _post("living/get_watch_stat", data, client)
+
+
+def get_watch_stat_all(livingid: str, client=None) -> dict:
+    """All viewers ``{"users": [...], "external_users": [...]}``, paging until ``ending``."""
+    client = client or wecom_client()
+    users: list[dict] = []
+    external: list[dict] = []
+    next_key = None
+    while True:
+        page = get_watch_stat(livingid, next_key, client)
+        stat = page.get("stat_info") or {}
+        users.extend(stat.get("users") or [])
+        external.extend(stat.get("external_users") or [])
+        next_key = page.get("next_key")
+        if page.get("ending") == 1 or not next_key:
+            return {"users": users, "external_users": external}

@@ -1,0 +1,42 @@
+"""Fixtures for the WeChat layer: a clean sandbox per test and the official vectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.wechat.sandbox import sandbox_state
+
+VECTORS_PATH = Path("/work/shared/vectors/wechat.json")
+
+
+@pytest.fixture(scope="session")
+def vectors() -> dict:
+    return json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def sandbox(app, ctx):
+    """The mounted sandbox, emptied before and after the test (clock back to real time)."""
+    state = sandbox_state(app)
+    state.reset()
+    yield state
+    state.reset()
+
+
+@pytest.fixture
+def sbx(client):
+    """POST/GET helpers for the sandbox control endpoints."""
+
+    class Control:
+        def post(self, path: str, body: dict | None = None):
+            res = client.post(f"/_sandbox/control/{path}", json=body or {})
+            assert res.status_code < 500, res.get_data(as_text=True)
+            return res
+
+        def get(self, path: str):
+            return client.get(f"/_sandbox/control/{path}")
+
+    return Control()
