@@ -1,4 +1,4 @@
-"""Shared CLI commands: ``flask siyu create-user``, ``flask siyu seed-demo``, ``flask siyu serve``."""
+"""Shared CLI commands: ``flask siyu create-user``, ``seed-demo`` and ``serve``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ def register_cli(app: Flask) -> None:
 
     @siyu_cli.command("create-user")
     @click.argument("username")
-    @click.option("--role", required=True,
-                  type=click.Choice(["hq_admin", "hq_operator", "franchise_owner", "guide"]))
+    @click.option(
+        "--role",
+        required=True,
+        type=click.Choice(["hq_admin", "hq_operator", "franchise_owner", "guide"]),
+    )
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--franchisee-id", type=int)
     @click.option("--store-id", type=int)
@@ -25,8 +28,14 @@ def register_cli(app: Flask) -> None:
         """Create a staff account."""
         from app.auth.services import create_user
 
-        user = create_user(username, password, role, franchisee_id=franchisee_id,
-                           store_id=store_id, guide_id=guide_id)
+        user = create_user(
+            username,
+            password,
+            role,
+            franchisee_id=franchisee_id,
+            store_id=store_id,
+            guide_id=guide_id,
+        )
         click.echo(f"created {user.username} ({user.role})")
 
     @siyu_cli.command("seed-demo")

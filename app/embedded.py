@@ -21,10 +21,10 @@ log = logging.getLogger("siyu.embedded")
 def start_workers(app: Flask, stop: threading.Event) -> list[threading.Thread]:
     """Start the scheduler and one dispatcher as daemon threads of this process."""
     threads = [
-        threading.Thread(target=LeaderScheduler(app).run, args=(stop,), name="scheduler",
-                         daemon=True),
-        threading.Thread(target=run_dispatcher, args=(app, stop), name="dispatcher",
-                         daemon=True),
+        threading.Thread(
+            target=LeaderScheduler(app).run, args=(stop,), name="scheduler", daemon=True
+        ),
+        threading.Thread(target=run_dispatcher, args=(app, stop), name="dispatcher", daemon=True),
     ]
     for thread in threads:
         thread.start()

@@ -7,6 +7,7 @@ answers 503, never 500 with a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, jsonify, render_template, request
@@ -52,8 +53,14 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 errors: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        errors: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:
@@ -78,8 +85,9 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
-def envelope(status: int, message: str | None = None, errors: dict | None = None,
-             code: str | None = None):
+def envelope(
+    status: int, message: str | None = None, errors: dict | None = None, code: str | None = None
+):
     """Build the JSON error response."""
     body = {
         "code": code or CODES.get(status, "error"),
@@ -144,10 +152,8 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database unavailable: %s", exc.__class__.__name__)
         from app.extensions import db
 
-        try:
+        with contextlib.suppress(Exception):  # the connection may be gone
             db.session.rollback()
-        except Exception:  # noqa: BLE001 - the connection may be gone
-            pass
         if wants_json():
             return envelope(503, "The database is temporarily unavailable.")
         return _page(503, MESSAGES[503])

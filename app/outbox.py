@@ -82,8 +82,8 @@ def enqueue(kind: str, payload: dict, dedupe_key: str, *, delay_seconds: float =
         "created_at": utcnow(),
     }
     insert = pg_insert if is_postgres(db.engine) else sqlite_insert
-    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]
+    stmt = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     db.session.execute(stmt)
 
@@ -115,8 +115,11 @@ def claim_batch(limit: int, lease_seconds: int) -> list[int]:
             db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
-                .values(status=IN_FLIGHT, lease_until=now + timedelta(seconds=lease_seconds),
-                        attempts=OutboxMessage.attempts + 1)
+                .values(
+                    status=IN_FLIGHT,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1,
+                )
             )
         db.session.commit()
     except Exception:
@@ -161,11 +164,18 @@ def process(message_id: int) -> str:
             available_at=utcnow()
             + timedelta(seconds=delay if delay is not None else backoff_seconds(attempts)),
         )
-        log.warning("outbox %s failed (%s): %s", message_id, status, exc,
-                    extra={"outbox_id": message_id})
+        log.warning(
+            "outbox %s failed (%s): %s", message_id, status, exc, extra={"outbox_id": message_id}
+        )
         return status
-    _finish(message_id, status=DONE, done_at=utcnow(), lease_until=None,
-            result=result if isinstance(result, dict) else None, last_error=None)
+    _finish(
+        message_id,
+        status=DONE,
+        done_at=utcnow(),
+        lease_until=None,
+        result=result if isinstance(result, dict) else None,
+        last_error=None,
+    )
     return DONE
 
 

@@ -11,6 +11,7 @@ thread of the single embedded process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -71,8 +72,13 @@ class LeaderScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         for job in registry(self.app).jobs:
-            scheduler.add_job(_wrap(self.app, job["id"], job["func"]), job["trigger"],
-                              id=job["id"], replace_existing=True, **job["args"])
+            scheduler.add_job(
+                _wrap(self.app, job["id"], job["func"]),
+                job["trigger"],
+                id=job["id"],
+                replace_existing=True,
+                **job["args"],
+            )
         return scheduler
 
     def _client(self) -> redis.Redis:
@@ -81,8 +87,7 @@ class LeaderScheduler:
     def try_lead(self) -> bool:
         """Take the lease if it is free; start the jobs when we do."""
         client = self._client()
-        self.lock = client.lock(LEADER_KEY, timeout=self.lease, blocking=False,
-                                thread_local=False)
+        self.lock = client.lock(LEADER_KEY, timeout=self.lease, blocking=False, thread_local=False)
         if not self.lock.acquire(blocking=False, token=self.instance):
             return False
         self.is_leader = True
@@ -111,8 +116,13 @@ class LeaderScheduler:
         try:
             self._client().set(
                 HEARTBEAT_KEY,
-                json.dumps({"instance": self.instance, "at": time.time(),
-                            "jobs": len(registry(self.app).jobs)}),
+                json.dumps(
+                    {
+                        "instance": self.instance,
+                        "at": time.time(),
+                        "jobs": len(registry(self.app).jobs),
+                    }
+                ),
                 ex=self.lease * 3,
             )
         except redis.RedisError as exc:
@@ -136,10 +146,8 @@ class LeaderScheduler:
             stop.wait(max(1.0, self.lease / 3))
         self.step_down()
         if self.lock is not None:
-            try:
+            with contextlib.suppress(LockError, redis.RedisError):
                 self.lock.release()
-            except (LockError, redis.RedisError):
-                pass
 
 
 def heartbeat_status(app: Flask) -> dict:
@@ -149,8 +157,9 @@ def heartbeat_status(app: Flask) -> dict:
         return {"status": "absent"}
     data = json.loads(raw)
     data["age_seconds"] = round(time.time() - data["at"], 1)
-    data["status"] = "ok" if data["age_seconds"] < app.config["SCHEDULER_LEASE_SECONDS"] * 3 \
-        else "stale"
+    data["status"] = (
+        "ok" if data["age_seconds"] < app.config["SCHEDULER_LEASE_SECONDS"] * 3 else "stale"
+    )
     return data
 
 

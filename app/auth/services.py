@@ -40,16 +40,30 @@ def authenticate(username: str, password: str, remote_addr: str | None) -> User:
     return user
 
 
-def create_user(username: str, password: str, role: str, *, display_name: str = "",
-                franchisee_id: int | None = None, store_id: int | None = None,
-                guide_id: int | None = None, commit: bool = True) -> User:
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    franchisee_id: int | None = None,
+    store_id: int | None = None,
+    guide_id: int | None = None,
+    commit: bool = True,
+) -> User:
     """Create a staff account with a hashed password."""
     if role not in STAFF_ROLES:
         raise DomainError(f"Unknown role {role!r}", code="invalid_role", status=422)
     if db.session.scalars(select(User).where(User.username == username)).first():
         raise DomainError("That username is taken.", code="username_taken", status=409)
-    user = User(username=username, role=role, display_name=display_name or username,
-                franchisee_id=franchisee_id, store_id=store_id, guide_id=guide_id)
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        franchisee_id=franchisee_id,
+        store_id=store_id,
+        guide_id=guide_id,
+    )
     user.set_password(password)
     db.session.add(user)
     if commit:

@@ -76,8 +76,10 @@ def test_admin_login_without_csrf_is_refused(client, ctx):
 def test_wrong_password_shows_message(client, ctx):
     gen_user("alice", "hq_admin")
     page = client.get("/admin/login").get_data(as_text=True)
-    response = client.post("/admin/login", data={"username": "alice", "password": "bad",
-                                                 "csrf_token": csrf_token_from(page)})
+    response = client.post(
+        "/admin/login",
+        data={"username": "alice", "password": "bad", "csrf_token": csrf_token_from(page)},
+    )
     assert response.status_code == 401
     assert client.get("/admin/").status_code == 302
 

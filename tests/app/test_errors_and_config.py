@@ -20,8 +20,7 @@ def test_wrong_method_is_json_405(client):
 
 
 def test_malformed_json_is_4xx(client):
-    response = client.post("/api/v1/auth/token", data="{not json",
-                           content_type="application/json")
+    response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
     assert 400 <= response.status_code < 500
     assert "code" in response.get_json()
 

@@ -15,8 +15,8 @@ from app.extensions import db
 from wsgi import build_app
 
 
-def test_single_head(app):
-    config = app.extensions["migrate"].migrate.get_config()
+def test_single_head(ctx):
+    config = ctx.extensions["migrate"].migrate.get_config()
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"migrations have {len(heads)} heads: {heads}"
 
