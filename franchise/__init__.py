@@ -1,4 +1,10 @@
-"""The franchise domain (see ../shared/DESIGN.md)."""
+"""The franchise domain (see ../shared/DESIGN.md): the organisation for now.
+
+HQ → region → franchisee → store → guide: models, services, the JSON API
+(``franchise.api``), the admin pages (``franchise.admin``), the ``flask franchise``
+commands (``franchise.cli``) and the demo seed (``franchise.seed``). ``init_app`` plugs
+them into the shared app; nothing here runs at import time.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +12,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprints, CLI commands, jobs and subscriptions."""
+    """Register this domain's blueprints, CLI commands, navigation and demo seed."""
+    from app.extensions import api as openapi
+    from app.extensions import registry
+    from franchise import admin, cli
+    from franchise import api as franchise_api
+    from franchise.seed import seed_organisation
+
+    openapi.register_blueprint(franchise_api.blp)
+    admin.init_app(app)
+    cli.init_app(app)
+    registry(app).seeders.append(seed_organisation)

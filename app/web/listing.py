@@ -226,17 +226,24 @@ def _csv_rows(columns: list[Column], rows: Iterable) -> Iterator[str]:
         yield flush()
 
 
+def _lazy_rows(stmt: Select) -> Iterator:
+    """Run ``stmt`` only when the response body is streamed, in batches of 500."""
+    from app.extensions import db
+
+    batched = stmt.execution_options(yield_per=500)
+    if len(stmt.column_descriptions) == 1:
+        yield from db.session.scalars(batched)
+    else:
+        yield from db.session.execute(batched)
+
+
 def csv_response(filename: str, columns: list[Column], rows: Iterable | Select) -> Response:
     """Stream ``rows`` as a UTF-8 CSV with a BOM, so Excel opens Chinese text correctly.
 
     ``rows`` may be any iterable or a ``select`` (streamed in batches of 500).
     """
     if isinstance(rows, Select):
-        from app.extensions import db
-
-        stmt = rows.execution_options(yield_per=500)
-        single = len(rows.column_descriptions) == 1
-        rows = db.session.scalars(stmt) if single else db.session.execute(stmt)
+        rows = _lazy_rows(rows)
     ascii_name = filename.encode("ascii", "ignore").decode() or "export.csv"
     ascii_name = ascii_name.replace('"', "").replace("\\", "")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -1,0 +1,262 @@
+"""Shared pieces of the organisation admin pages: filters, pages, CSV, forms, columns.
+
+Nothing here is a route; ``franchise.admin.views`` calls these. Queries go through the
+tenant scope (``franchise.queries`` and ``app.auth.scope``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import func, select
+
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.errors import DomainError
+from app.extensions import db
+from app.web.listing import Column, Page, csv_response, page_args
+from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
+from franchise.models import Franchisee, Region, Store
+from franchise.queries import visible_regions
+
+
+def is_hq() -> bool:
+    principal = current_principal()
+    return principal is not None and principal.is_hq
+
+
+def filter_args(schema_cls) -> dict:
+    """The query string through ``schema_cls``; a bad value is dropped, never an error."""
+    raw = {k: v for k, v in request.args.items() if v != "" and k not in ("page", "per_page")}
+    schema = schema_cls(unknown=EXCLUDE)
+    while True:
+        try:
+            return schema.load(raw)
+        except ValidationError as exc:
+            bad = set(exc.normalized_messages()) & set(raw)
+            if not bad:
+                return {}
+            raw = {k: v for k, v in raw.items() if k not in bad}
+
+
+def paginate(stmt) -> Page:
+    """One page of model objects from ``select(Model)`` (``?page=&per_page=``).
+
+    ``app.web.listing.paginate`` returns ``Row``s for ``select(Model)`` because it counts
+    the model's columns; this gives the objects themselves.
+    """
+    page, per_page = page_args()
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, math.ceil((total or 0) / per_page))
+    page = min(page, pages)
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(items), total or 0, page, per_page, pages, page > 1, page < pages)
+
+
+def stream_models(stmt):
+    """Model objects of ``stmt``, queried only when the CSV body streams.
+
+    The query must run inside the streamed response: the view's session is closed by
+    the time the body is sent.
+    """
+    yield from db.session.scalars(stmt.execution_options(yield_per=500))
+
+
+def choices(model, label_attr: str = "name", blank: str | None = None) -> list:
+    """``(id, label)`` options of the rows of ``model`` the caller may see."""
+    stmt = visible_regions() if model is Region else scoped(select(model), model)
+    rows = db.session.scalars(stmt.order_by(model.id)).all()
+    options = [(row.id, getattr(row, label_attr)) for row in rows]
+    return [("", blank)] + options if blank is not None else options
+
+
+def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpoint=None):
+    """A filtered, paginated listing page, or its CSV export with ``?format=csv``."""
+    args = filter_args(schema_cls)
+    stmt = stmt_fn(args)
+    if request.args.get("format") == "csv":
+        return csv_response(filename, columns, stream_models(stmt))
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template(
+        "franchise/list.html",
+        title=title,
+        fields=fields,
+        values=request.args,
+        columns=columns,
+        page=paginate(stmt),
+        export_url=url_for(request.endpoint, format="csv", **export_args),
+        new_url=url_for(new_endpoint) if new_endpoint and is_hq() else None,
+    )
+
+
+def render_form(form, title, submit_label, status=200):
+    return render_template(
+        "franchise/form.html",
+        form=form,
+        title=title,
+        action=request.path,
+        submit_label=submit_label,
+    ), status
+
+
+def save(form, action, title, submit_label, done_endpoint):
+    """Run ``action()`` on a valid post; show service errors on the form (422)."""
+    if form.validate_on_submit():
+        try:
+            obj = action()
+        except DomainError as exc:
+            for name, messages in exc.errors.items():
+                field = getattr(form, name, None)
+                if field is not None and hasattr(field, "errors"):
+                    field.errors = list(field.errors) + list(messages)
+            flash(exc.message, "error")
+            return render_form(form, title, submit_label, 409 if exc.status == 409 else 422)
+        flash(_("Saved."), "success")
+        return redirect(url_for(done_endpoint, **({"object_id": obj.id} if obj else {})))
+    return render_form(form, title, submit_label, 422 if request.method == "POST" else 200)
+
+
+def form_data(form, *names) -> dict:
+    return {name: getattr(form, name).data for name in names}
+
+
+def render_detail(title, pairs, edit_url=None, related=None):
+    return render_template(
+        "franchise/detail.html", title=title, pairs=pairs, edit_url=edit_url, related=related or []
+    )
+
+
+def link(endpoint):
+    return lambda row: url_for(endpoint, object_id=row.id)
+
+
+OPEN_OPTIONS = [("", _l("All")), ("1", _l("Open")), ("0", _l("Closed"))]
+FRANCHISEE_STATUS_OPTIONS = [
+    ("", _l("All")),
+    ("active", _l("Active")),
+    ("suspended", _l("Suspended")),
+]
+GUIDE_STATUS_OPTIONS = [("", _l("All")), ("active", _l("Active")), ("left", _l("Left"))]
+
+
+STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "left": _l("Left")}
+
+
+def status_label(status: str):
+    """The viewer-facing name of a franchisee or guide status."""
+    return STATUS_LABELS.get(status, status)
+
+
+def coordinate(value: float | None) -> str:
+    """A latitude or longitude to six decimals (about 0.1 m), trailing zeros dropped."""
+    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def region_columns():
+    return [
+        Column("code", _l("Code"), link=link("franchise_admin.region_edit") if is_hq() else None),
+        Column("name", _l("Name")),
+        Column("cities", _l("Cities"), value=lambda r: "、".join(r.city_names)),
+        Column(
+            "default_franchisee",
+            _l("Default franchisee"),
+            value=lambda r: r.default_franchisee.name if r.default_franchisee else "",
+        ),
+    ]
+
+
+def franchisee_columns():
+    return [
+        Column("name", _l("Name"), link=link("franchise_admin.franchisee")),
+        Column("region_name", _l("Region")),
+        Column("contact_name", _l("Contact")),
+        Column("phone", _l("Phone")),
+        Column("sub_mch_id", _l("WeChat Pay sub-merchant id")),
+        Column(
+            "profit_share",
+            _l("HQ share"),
+            numeric=True,
+            value=lambda f: f"{f.profit_share_bps / 100:g}%",
+        ),
+        Column("status", _l("Status"), value=lambda row: status_label(row.status)),
+    ]
+
+
+def store_columns():
+    return [
+        Column("code", _l("Code"), link=link("franchise_admin.store")),
+        Column("name", _l("Name")),
+        Column("franchisee_name", _l("Franchisee")),
+        Column("region_name", _l("Region")),
+        Column("city", _l("City")),
+        Column("address", _l("Address")),
+        Column("phone", _l("Phone")),
+        Column("latitude", _l("Latitude"), value=lambda s: coordinate(s.latitude), css="num"),
+        Column("longitude", _l("Longitude"), value=lambda s: coordinate(s.longitude), css="num"),
+        Column("is_open", _l("Open")),
+    ]
+
+
+def guide_columns():
+    return [
+        Column("name", _l("Name"), link=link("franchise_admin.guide")),
+        Column("store_name", _l("Store")),
+        Column("franchisee_name", _l("Franchisee")),
+        Column("phone", _l("Phone")),
+        Column("wecom_userid", _l("WeCom userid")),
+        Column("status", _l("Status"), value=lambda row: status_label(row.status)),
+        Column("left_at", _l("Left at"), time=True),
+    ]
+
+
+def _select(name, label, options):
+    return {"name": name, "label": label, "type": "select", "options": options}
+
+
+def _text(name, label):
+    return {"name": name, "label": label, "type": "text"}
+
+
+# --- form builders: choices from scoped queries ---------------------------------
+
+
+def region_form(region: Region | None) -> RegionForm:
+    form = RegionForm(obj=region)
+    choices_ = [("", _l("None"))]
+    if region is not None:
+        choices_ += [
+            (f.id, f.name)
+            for f in db.session.scalars(
+                scoped(select(Franchisee).where(Franchisee.region_id == region.id), Franchisee)
+            )
+        ]
+        if request.method == "GET":
+            form.cities.data = "\n".join(region.city_names)
+        form.code.render_kw = {"readonly": True}
+    form.default_franchisee_id.choices = options(choices_)
+    return form
+
+
+def franchisee_form(obj=None) -> FranchiseeForm:
+    form = FranchiseeForm(obj=obj)
+    form.region_id.choices = options(choices(Region))
+    return form
+
+
+def store_form(obj=None) -> StoreForm:
+    form = StoreForm(obj=obj)
+    form.franchisee_id.choices = options(choices(Franchisee))
+    form.region_id.choices = options(choices(Region))
+    return form
+
+
+def store_choices(open_only: bool = False):
+    """The stores a guide may be put in (only open ones for a new guide)."""
+    stmt = scoped(select(Store), Store).order_by(Store.code)
+    if open_only:
+        stmt = stmt.where(Store.is_open.is_(True))
+    return options([(s.id, f"{s.code} {s.name}") for s in db.session.scalars(stmt)])

@@ -1,0 +1,122 @@
+"""The scoped, filtered read queries of the organisation, shared by the API and pages.
+
+Every statement starts from ``app.auth.scope.scoped`` (regions: from the franchisees
+the caller may see), so no caller can forget the tenant filter. Read only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from app.auth.principal import current_principal
+from app.auth.scope import get_scoped_or_404, scoped
+from app.errors import NotFound
+from app.extensions import db
+from franchise.models import Franchisee, Guide, Region, Store
+from franchise.schemas import MAX_ID
+
+
+def like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with the wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def visible_regions():
+    """Regions the caller may read: all for HQ, else those of their visible franchisees."""
+    stmt = select(Region)
+    principal = current_principal()
+    if principal is None or not principal.is_hq:
+        stmt = stmt.where(Region.id.in_(scoped(select(Franchisee.region_id), Franchisee)))
+    return stmt
+
+
+def region_stmt(args: dict):
+    """The filtered region listing for ``GET /regions`` (and the admin page)."""
+    stmt = visible_regions().order_by(Region.code)
+    if args.get("q"):
+        stmt = stmt.where(
+            or_(
+                Region.name.ilike(like(args["q"]), escape="\\"),
+                Region.code.ilike(like(args["q"]), escape="\\"),
+            )
+        )
+    return stmt
+
+
+def franchisee_stmt(args: dict):
+    """The filtered, scoped franchisee listing."""
+    stmt = scoped(select(Franchisee), Franchisee).order_by(Franchisee.id)
+    if args.get("region_id"):
+        stmt = stmt.where(Franchisee.region_id == args["region_id"])
+    if args.get("status"):
+        stmt = stmt.where(Franchisee.status == args["status"])
+    if args.get("q"):
+        pattern = like(args["q"])
+        stmt = stmt.where(
+            or_(
+                Franchisee.name.ilike(pattern, escape="\\"),
+                Franchisee.sub_mch_id.ilike(pattern, escape="\\"),
+                Franchisee.contact_name.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def store_stmt(args: dict):
+    """The filtered, scoped store listing."""
+    stmt = scoped(select(Store), Store).order_by(Store.code)
+    for key in ("region_id", "franchisee_id", "city"):
+        if args.get(key):
+            stmt = stmt.where(getattr(Store, key) == args[key])
+    if args.get("is_open") is not None:
+        stmt = stmt.where(Store.is_open == args["is_open"])
+    if args.get("q"):
+        pattern = like(args["q"])
+        stmt = stmt.where(
+            or_(
+                Store.name.ilike(pattern, escape="\\"),
+                Store.code.ilike(pattern, escape="\\"),
+                Store.address.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def guide_stmt(args: dict):
+    """The filtered, scoped guide listing."""
+    stmt = scoped(select(Guide), Guide).order_by(Guide.id)
+    for key in ("store_id", "franchisee_id", "status"):
+        if args.get(key):
+            stmt = stmt.where(getattr(Guide, key) == args[key])
+    if args.get("region_id"):
+        stmt = stmt.where(
+            Guide.store_id.in_(select(Store.id).where(Store.region_id == args["region_id"]))
+        )
+    if args.get("q"):
+        pattern = like(args["q"])
+        stmt = stmt.where(
+            or_(
+                Guide.name.ilike(pattern, escape="\\"),
+                Guide.wecom_userid.ilike(pattern, escape="\\"),
+                Guide.phone.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def scoped_or_404(model, object_id: int):
+    """``get_scoped_or_404`` for an id from a URL; an id no key can hold is 404 too."""
+    if not 1 <= object_id <= MAX_ID:
+        raise NotFound(f"{model.__name__} not found")
+    return get_scoped_or_404(model, object_id)
+
+
+def get_region_or_404(region_id: int) -> Region:
+    """A region the caller may read, or 404."""
+    if not 1 <= region_id <= MAX_ID:
+        raise NotFound("Region not found")
+    region = db.session.scalars(visible_regions().where(Region.id == region_id)).first()
+    if region is None:
+        raise NotFound("Region not found")
+    return region

@@ -1,0 +1,284 @@
+"""Marshmallow schemas for the organisation API: what comes in, what goes out.
+
+Bodies use strict integers and numbers (``"1"`` is refused), bounded strings, and refuse
+unknown fields (marshmallow's default). HQ and franchise owners update through separate
+schemas, so an owner can never mass-assign ``franchisee_id``, ``sub_mch_id`` or
+``profit_share_bps``. Query strings are strings by nature, so their integers are not
+strict; their ranges are still bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from franchise.models import FRANCHISEE_STATUSES, GUIDE_STATUSES, MAX_PROFIT_SHARE_BPS
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="Letters, digits, - and _.")
+SUB_MCH_ID = validate.Regexp(r"^\d{8,12}$", error="8 to 12 digits.")
+WECOM_USERID = validate.Regexp(r"^[A-Za-z0-9_.@-]{1,64}$", error="Letters, digits, _ . @ -.")
+PHONE = validate.Regexp(r"^[0-9+\- ]{0,20}$", error="Digits, +, - and spaces, at most 20.")
+MAX_PER_PAGE = 200
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
+BAD_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+class Text(fields.String):
+    """A single-line string: no control characters, no lone surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if BAD_TEXT.search(text):
+            raise ValidationError("Control characters and invalid Unicode are not allowed.")
+        return text
+
+
+class StrictFloat(fields.Float):
+    """A JSON number (int or float); refuses strings and booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _id(**kw):
+    """A strict id in a JSON body."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+def _query_id():
+    """An id in a query string (a string by nature, so not strict)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+def _text(max_len: int, min_len: int = 1, **kw):
+    return Text(validate=validate.Length(min=min_len, max=max_len), **kw)
+
+
+# --- pagination -------------------------------------------------------------------
+
+
+class PageQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    q = Text(validate=validate.Length(max=64))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A ``{"items", "total", "page", "per_page"}`` envelope for ``item_schema``."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+        },
+        name=name,
+    )
+
+
+# --- regions ----------------------------------------------------------------------
+
+
+class RegionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String()
+    name = fields.String()
+    cities = fields.List(fields.String(), attribute="city_names")
+    default_franchisee_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class RegionCreateSchema(Schema):
+    """A new region; its default franchisee is chosen later, among its own franchisees."""
+
+    code = Text(required=True, validate=[validate.Length(max=16), CODE])
+    name = _text(64, required=True)
+    cities = fields.List(_text(32), load_default=list, validate=validate.Length(max=200))
+
+
+class RegionUpdateSchema(Schema):
+    name = _text(64)
+    cities = fields.List(_text(32), validate=validate.Length(max=200))
+    default_franchisee_id = _id(allow_none=True)
+
+
+class RegionQuerySchema(PageQuerySchema):
+    pass
+
+
+# --- franchisees ------------------------------------------------------------------
+
+
+class FranchiseeSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String()
+    contact_name = fields.String()
+    phone = fields.String()
+    region_id = fields.Integer()
+    region_name = fields.String()
+    sub_mch_id = fields.String()
+    profit_share_bps = fields.Integer()
+    status = fields.String()
+    created_at = fields.DateTime(dump_only=True)
+
+
+class FranchiseeCreateSchema(Schema):
+    name = _text(64, required=True)
+    contact_name = _text(32, min_len=0, load_default="")
+    phone = Text(load_default="", validate=PHONE)
+    region_id = _id(required=True)
+    sub_mch_id = Text(required=True, validate=SUB_MCH_ID)
+    profit_share_bps = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_PROFIT_SHARE_BPS)
+    )
+    status = Text(load_default="active", validate=validate.OneOf(FRANCHISEE_STATUSES))
+
+
+class FranchiseeUpdateSchema(Schema):
+    """HQ's update: every field, all optional."""
+
+    name = _text(64)
+    contact_name = _text(32, min_len=0)
+    phone = Text(validate=PHONE)
+    region_id = _id()
+    sub_mch_id = Text(validate=SUB_MCH_ID)
+    profit_share_bps = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=MAX_PROFIT_SHARE_BPS)
+    )
+    status = Text(validate=validate.OneOf(FRANCHISEE_STATUSES))
+
+
+class FranchiseeQuerySchema(PageQuerySchema):
+    region_id = _query_id()
+    status = Text(validate=validate.OneOf(FRANCHISEE_STATUSES))
+
+
+# --- stores -----------------------------------------------------------------------
+
+
+class StoreSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    franchisee_id = fields.Integer()
+    franchisee_name = fields.String()
+    region_id = fields.Integer()
+    region_name = fields.String()
+    code = fields.String()
+    name = fields.String()
+    city = fields.String()
+    address = fields.String()
+    phone = fields.String()
+    business_hours = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    is_open = fields.Boolean()
+    customer_capacity = fields.Integer(allow_none=True)
+    opened_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class StoreUpdateSchema(Schema):
+    """HQ's update: every field, all optional (``is_open: false`` closes the store)."""
+
+    franchisee_id = _id()
+    region_id = _id()
+    code = Text(validate=CODE)
+    name = _text(64)
+    city = _text(32)
+    address = _text(255, min_len=0)
+    phone = Text(validate=PHONE)
+    business_hours = _text(64, min_len=0)
+    latitude = StrictFloat(validate=validate.Range(min=-90, max=90), allow_nan=False)
+    longitude = StrictFloat(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    is_open = fields.Boolean()
+    customer_capacity = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=0, max=10**7)
+    )
+    opened_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
+
+
+class StoreCreateSchema(StoreUpdateSchema):
+    """HQ's create: the region defaults to the franchisee's."""
+
+    franchisee_id = _id(required=True)
+    code = Text(required=True, validate=CODE)
+    name = _text(64, required=True)
+    city = _text(32, required=True)
+    latitude = StrictFloat(required=True, validate=validate.Range(min=-90, max=90), allow_nan=False)
+    longitude = StrictFloat(
+        required=True, validate=validate.Range(min=-180, max=180), allow_nan=False
+    )
+
+
+class OwnerStoreUpdateSchema(Schema):
+    """What a franchise owner may change on their own store.
+
+    Only contact details: the address and coordinates decide which customers the store
+    is assigned, and the code, franchisee and region are HQ's, so those stay with HQ.
+    """
+
+    phone = Text(validate=PHONE)
+    business_hours = _text(64, min_len=0)
+
+
+class StoreQuerySchema(PageQuerySchema):
+    region_id = _query_id()
+    franchisee_id = _query_id()
+    city = Text(validate=validate.Length(max=32))
+    is_open = fields.Boolean()
+
+
+# --- guides -----------------------------------------------------------------------
+
+
+class GuideSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    store_id = fields.Integer()
+    store_name = fields.String()
+    franchisee_id = fields.Integer()
+    franchisee_name = fields.String()
+    name = fields.String()
+    phone = fields.String()
+    wecom_userid = fields.String()
+    status = fields.String()
+    left_at = fields.DateTime(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class GuideCreateSchema(Schema):
+    """HQ's create: the franchisee is the store's, never given."""
+
+    store_id = _id(required=True)
+    name = _text(32, required=True)
+    phone = Text(load_default="", validate=PHONE)
+    wecom_userid = Text(required=True, validate=WECOM_USERID)
+    user_id = _id(allow_none=True, load_default=None)
+
+
+class GuideUpdateSchema(Schema):
+    """HQ's update (``status: "left"`` records the guide leaving)."""
+
+    store_id = _id()
+    name = _text(32)
+    phone = Text(validate=PHONE)
+    wecom_userid = Text(validate=WECOM_USERID)
+    status = Text(validate=validate.OneOf(GUIDE_STATUSES))
+    user_id = _id(allow_none=True)
+
+
+class GuideQuerySchema(PageQuerySchema):
+    store_id = _query_id()
+    franchisee_id = _query_id()
+    region_id = _query_id()
+    status = Text(validate=validate.OneOf(GUIDE_STATUSES))
+
+
+RegionPageSchema = page_schema(RegionSchema, "RegionPage")
+FranchiseePageSchema = page_schema(FranchiseeSchema, "FranchiseePage")
+StorePageSchema = page_schema(StoreSchema, "StorePage")
+GuidePageSchema = page_schema(GuideSchema, "GuidePage")

@@ -1,0 +1,89 @@
+"""What every organisation service shares: errors, uniqueness checks, commit and hooks.
+
+``on_store_closed`` and ``on_guide_left`` are lists of callables taking the closed
+store's / departed guide's id, run *after* the commit (customer hand-over plugs in here).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.errors import Conflict, DomainError
+from app.extensions import db
+from franchise.models import Guide
+
+log = logging.getLogger("siyu.franchise")
+
+on_store_closed: list[Callable[[int], None]] = []
+on_guide_left: list[Callable[[int], None]] = []
+
+
+class Invalid(DomainError):
+    """A field breaks a rule the schema cannot see (a missing reference, a closed store)."""
+
+    status = 422
+    code = "validation_error"
+
+
+def invalid(field: str, message: str) -> Invalid:
+    """A 422 naming one bad field."""
+    return Invalid("The request has invalid fields.", errors={field: [message]})
+
+
+def taken(field: str, what: str) -> Conflict:
+    """A 409 naming the field whose value another row already holds."""
+    return Conflict(f"That {what} is already in use.", errors={field: ["Already in use."]})
+
+
+def ensure_unique(model, column: str, value, field: str, what: str, exclude_id=None) -> None:
+    """Raise ``taken`` when another row of ``model`` has ``value`` in ``column``."""
+    stmt = select(model.id).where(getattr(model, column) == value)
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if db.session.scalars(stmt).first() is not None:
+        raise taken(field, what)
+
+
+def get_or_invalid(model, object_id: int | None, field: str):
+    """The referenced row, or a 422 on ``field`` (a bad reference is bad input, not 404)."""
+    obj = db.session.get(model, object_id) if object_id is not None else None
+    if obj is None:
+        raise invalid(field, f"No such {model.__name__.lower()}.")
+    return obj
+
+
+def commit_then_notify(after: Iterable[tuple[list, int]] = ()) -> None:
+    """Commit (a race on a unique key becomes 409), then run the after-commit listeners."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("Conflict with an existing record.") from exc
+    for listeners, object_id in after:
+        for listener in list(listeners):
+            try:
+                listener(object_id)
+            except Exception:  # noqa: BLE001 - the change is committed; report and go on
+                log.exception("listener %r failed for id %s", listener, object_id)
+
+
+def rollback_and_raise(exc: Exception):
+    """Undo the session's pending changes and raise ``exc``."""
+    db.session.rollback()
+    raise exc
+
+
+def sync_guide_user(guide: Guide) -> None:
+    """Point the guide's account scope keys at the guide, its store and franchisee."""
+    if guide.user_id is None:
+        return
+    user = db.session.get(User, guide.user_id)
+    if user is not None:
+        user.guide_id = guide.id
+        user.store_id = guide.store_id
+        user.franchisee_id = guide.franchisee_id
