@@ -54,4 +54,10 @@ def test_upgrade_matches_models(app, empty_database_url):
                 MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
             )
         db.engine.dispose()
-    assert diff == [], f"models and migrations differ: {diff}"
+    summary = [
+        (d[0], getattr(d[1], "name", None) or getattr(d[-1], "name", "?"))
+        if isinstance(d, tuple)
+        else ("modify", str(d[0][2]) + "." + str(d[0][3]))
+        for d in diff
+    ]
+    assert diff == [], f"models and migrations differ (run flask db migrate): {summary}"

@@ -130,6 +130,8 @@ class Store(db.Model):
     is_open: Mapped[bool] = mapped_column(default=True, index=True)
     # How many customers the store can look after; used to balance the HQ pool.
     customer_capacity: Mapped[int | None]
+    # Appointments one store accepts per one-hour slot (try-on, maintenance, inspection).
+    appointment_capacity: Mapped[int] = mapped_column(default=2)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,27 @@
+"""The franchise domain's tables, one module per area:
+
+- ``org``: regions, franchisees, stores, guides;
+- ``customers``: mini-program customers, assignment history, share codes, settings,
+  appointments;
+- ``commerce``: products, coupons, orders and their lines and events;
+- ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
+  reconciliation and alerts.
+"""
+
+from franchise.models.commerce import *  # noqa: F403
+from franchise.models.customers import *  # noqa: F403
+from franchise.models.ledger import *  # noqa: F403
+from franchise.models.org import *  # noqa: F403
+from franchise.models.org import (  # noqa: F401 - the names most code imports
+    ACTIVE,
+    FRANCHISEE_STATUSES,
+    GUIDE_STATUSES,
+    LEFT,
+    MAX_PROFIT_SHARE_BPS,
+    SUSPENDED,
+    Franchisee,
+    Guide,
+    Region,
+    RegionCity,
+    Store,
+)
