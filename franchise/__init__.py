@@ -19,7 +19,13 @@ def init_app(app: Flask) -> None:
     from franchise import api as franchise_api
     from franchise.seed import seed_organisation
 
+    from franchise.wiring import commerce, customers, payments
+
     openapi.register_blueprint(franchise_api.blp)
     admin.init_app(app)
     cli.init_app(app)
     registry(app).seeders.append(seed_organisation)
+    # areas of the customer, order and money flows, in dependency order
+    customers.init_app(app)
+    commerce.init_app(app)
+    payments.init_app(app)

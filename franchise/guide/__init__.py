@@ -1,0 +1,1 @@
+"""The franchise domain's mobile pages for store guides (``/m/...``), one module per area."""
