@@ -131,7 +131,7 @@ class Store(db.Model):
     # How many customers the store can look after; used to balance the HQ pool.
     customer_capacity: Mapped[int | None]
     # Appointments one store accepts per one-hour slot (try-on, maintenance, inspection).
-    appointment_capacity: Mapped[int] = mapped_column(default=2)
+    appointment_capacity: Mapped[int] = mapped_column(default=2, server_default="2")
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
