@@ -54,7 +54,8 @@ def configure_extensions(app: Flask) -> None:
         chosen = session.get("locale")
         if chosen in app.config["LANGUAGES"]:
             return chosen
-        return request.accept_languages.best_match(list(app.config["LANGUAGES"])) or "zh"
+        # Chinese first: English only when chosen with the switch (kept in the session)
+        return app.config["BABEL_DEFAULT_LOCALE"]
 
     babel.init_app(
         app,
