@@ -139,6 +139,7 @@ class Registry:
     wecom_subscribers: dict = field(default_factory=dict)
     pay_notify_handlers: list = field(default_factory=list)
     seeders: list = field(default_factory=list)
+    dashboard: list = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:

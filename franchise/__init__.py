@@ -18,13 +18,15 @@ def init_app(app: Flask) -> None:
     from franchise import admin, cli
     from franchise import api as franchise_api
     from franchise.seed import seed_organisation
-
     from franchise.wiring import commerce, customers, payments
 
     openapi.register_blueprint(franchise_api.blp)
     admin.init_app(app)
     cli.init_app(app)
     registry(app).seeders.append(seed_organisation)
+    from franchise.dashboard import organisation_panels
+
+    registry(app).dashboard.append(organisation_panels)
     # areas of the customer, order and money flows, in dependency order
     customers.init_app(app)
     commerce.init_app(app)

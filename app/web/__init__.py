@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
-from app.extensions import add_nav
+from app.extensions import add_nav, registry
 from app.web import charts, formatting, shell
 from app.web.i18n import compile_translations
 
@@ -26,42 +26,22 @@ bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
 )
 
-# Demo figures for the dashboard chart until the domains provide real ones.
-DEMO_WEEK = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
 
 @bp.route("/admin/")
 @page_roles(*ADMIN_UI_ROLES)
 def admin_home():
-    """HQ / franchise dashboard: welcome, the viewer's sections, a sample chart."""
-    labels = [shell.translate(day) for day in DEMO_WEEK]
-    demo = charts.bar_chart(
-        labels,
-        {
-            shell.translate("This week"): [
-                12800_00,
-                9650_00,
-                15230_00,
-                11020_00,
-                18990_00,
-                24310_00,
-                20140_00,
-            ],
-            shell.translate("Last week"): [
-                10400_00,
-                11200_00,
-                9800_00,
-                12500_00,
-                15100_00,
-                21800_00,
-                19020_00,
-            ],
-        },
-        money=True,
-        title=shell.translate("Sales by day (demo)"),
-    )
+    """HQ / franchise dashboard: the viewer's sections and the panels domains provide.
+
+    Domains register panel providers in ``registry(app).dashboard``; each is called with
+    the viewer's principal and returns panels ``{"title", "stats": [(label, value)]}`` or
+    ``{"title", "chart": Markup}``, already limited to what the viewer may see.
+    """
+    principal = current_principal()
+    panels = []
+    for provider in registry().dashboard:
+        panels.extend(provider(principal) or [])
     return render_template(
-        "web/admin_home.html", groups=shell.nav_items("admin"), demo_chart=demo, today=_today()
+        "web/admin_home.html", groups=shell.nav_items("admin"), panels=panels, today=_today()
     )
 
 

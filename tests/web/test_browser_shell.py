@@ -14,6 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_hq_signs_in_and_sees_the_admin_home(ctx, live_server, browser_page):
+    from tests.franchise.factories import gen_guide, gen_store
+
+    gen_guide(gen_store())  # the organisation panel charts stores and guides per region
     gen_user("hq-browser", "hq_admin", display_name="王总")
     page = browser_page
     page.goto(live_server + "/admin/login")

@@ -1,0 +1,71 @@
+"""Dashboard panels the franchise domain adds to the admin home (``registry.dashboard``).
+
+Every figure goes through the tenant scope helper, so a franchise owner sees their own.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.auth.scope import scoped
+from app.extensions import db
+from app.web.charts import bar_chart
+from franchise.models import Customer, Franchisee, Guide, Region, Store
+
+
+def _count(model, *where) -> int:
+    stmt = scoped(select(func.count()).select_from(model), model)
+    for clause in where:
+        stmt = stmt.where(clause)
+    return db.session.scalar(stmt) or 0
+
+
+def organisation_panels(principal) -> list[dict]:
+    """Counts of the organisation and a chart of stores and guides per region."""
+    if principal is None:
+        return []
+    stats = [
+        (_("Franchisees"), _count(Franchisee, Franchisee.status == "active")),
+        (_("Open stores"), _count(Store, Store.is_open.is_(True))),
+        (_("Active guides"), _count(Guide, Guide.status == "active")),
+        (_("Customers"), _count(Customer)),
+    ]
+    panels = [{"title": _("Organisation"), "stats": stats}]
+    store_rows = db.session.execute(
+        scoped(
+            select(Region.name, func.count(Store.id))
+            .join(Store, Store.region_id == Region.id)
+            .where(Store.is_open.is_(True))
+            .group_by(Region.name)
+            .order_by(Region.name),
+            Store,
+        )
+    ).all()
+    guide_rows = dict(
+        db.session.execute(
+            scoped(
+                select(Region.name, func.count(Guide.id))
+                .join(Store, Guide.store_id == Store.id)
+                .join(Region, Store.region_id == Region.id)
+                .where(Guide.status == "active")
+                .group_by(Region.name),
+                Guide,
+            )
+        ).all()
+    )
+    if store_rows:
+        labels = [name for name, _count_ in store_rows]
+        panels.append(
+            {
+                "title": _("Stores and guides by region"),
+                "chart": bar_chart(
+                    labels,
+                    {
+                        _("Open stores"): [count for _name, count in store_rows],
+                        _("Active guides"): [guide_rows.get(name, 0) for name in labels],
+                    },
+                ),
+            }
+        )
+    return panels
