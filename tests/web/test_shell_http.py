@@ -22,6 +22,9 @@ def test_signed_out_admin_goes_to_login(client):
 
 
 def test_hq_sees_the_admin_layout_with_nav(ctx, client):
+    from tests.franchise.factories import gen_guide, gen_store
+
+    gen_guide(gen_store())  # gives the dashboard's organisation panel a chart to draw
     gen_user("hq-one", "hq_admin", display_name="王总")
     assert login(client, "hq-one").status_code == 302
     html = _html(client.get("/admin/"))
@@ -32,6 +35,7 @@ def test_hq_sees_the_admin_layout_with_nav(ctx, client):
     assert 'action="/logout"' in html and 'name="csrf_token"' in html
     assert "/lang/en" in html
     assert "<svg" in html and "chart-bar" in html
+    assert "组织架构" in html  # the organisation panel with real counts
 
 
 def test_nav_is_filtered_by_role(app, ctx, client):
