@@ -1,0 +1,1 @@
+"""The community domain's admin room, one module per area."""

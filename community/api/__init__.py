@@ -1,0 +1,1 @@
+"""The community domain's api room, one module per area."""

@@ -1,0 +1,1 @@
+"""The community domain's guide room, one module per area."""

@@ -1,0 +1,1 @@
+"""The community domain's jobs room, one module per area."""

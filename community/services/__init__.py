@@ -1,0 +1,1 @@
+"""The community domain's services room, one module per area."""
