@@ -1,10 +1,12 @@
 """The community domain's tables, one module per area:
 
 - ``groups``: WeCom customer groups, members, stage history, daily metrics, sync runs;
-- ``content``: the content library, push plans (SOP), care rules and care tasks;
+- ``content``: the content library and push plans (SOP);
 - ``delivery``: daily slot allocations, send batches (add_msg_template tasks), per-group
-  delivery results;
-- ``growth``: benchmark templates and cohorts, fission invite codes, joins and rewards.
+  delivery results, care tasks;
+- ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts.
 """
 
+from community.models.content import *  # noqa: F403
+from community.models.delivery import *  # noqa: F403
 from community.models.groups import *  # noqa: F403

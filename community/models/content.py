@@ -1,0 +1,76 @@
+"""The content library and push plans (SOP): what to send, to which groups, when.
+
+Posts are validated against WeCom's limits on save (``community.services.content``);
+plans only target and schedule, the daily allocator decides what actually goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import utcnow
+from app.extensions import db
+
+CARE, KNOWLEDGE, BRAND_STORY, NEW_PRODUCT, COUPON = (
+    "care",
+    "knowledge",
+    "brand_story",
+    "new_product",
+    "coupon",
+)
+PURPOSES = (CARE, KNOWLEDGE, BRAND_STORY, NEW_PRODUCT, COUPON)
+SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE = "weekly", "dates", "relative"
+
+
+class ContentPost(db.Model):
+    """A message in the library: text plus attachments (image, link, mini-program page)."""
+
+    __tablename__ = "content_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(16), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    # [{"msgtype": "image"|"link"|"miniprogram", ...fields as WeCom expects...}]
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    coupon_template_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_templates.id"))
+    status: Mapped[str] = mapped_column(String(10), default="active", index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PushPlan(db.Model):
+    """Which post, for which stage × segment × region/franchisee/store, on which schedule."""
+
+    __tablename__ = "push_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[int] = mapped_column(ForeignKey("content_posts.id"), index=True)
+    stages: Mapped[list] = mapped_column(JSON, default=list)  # [] = every stage
+    segments: Mapped[list] = mapped_column(JSON, default=list)  # [] = both
+    region_ids: Mapped[list] = mapped_column(JSON, default=list)
+    franchisee_ids: Mapped[list] = mapped_column(JSON, default=list)
+    store_ids: Mapped[list] = mapped_column(JSON, default=list)
+    group_ids: Mapped[list] = mapped_column(JSON, default=list)  # explicit (benchmark cohorts)
+    schedule_kind: Mapped[str] = mapped_column(String(10), default=SCHEDULE_WEEKLY)
+    weekdays: Mapped[list] = mapped_column(JSON, default=list)  # 0 = Monday
+    dates: Mapped[list] = mapped_column(JSON, default=list)  # ["YYYY-MM-DD", ...]
+    relative_day: Mapped[int | None]  # day N after the group was created
+    send_time: Mapped[str] = mapped_column(String(5), default="10:00")  # Asia/Shanghai HH:MM
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # e.g. "22:00"
+    quiet_end: Mapped[str | None] = mapped_column(String(5))  # e.g. "08:00"
+    priority: Mapped[int] = mapped_column(default=50)  # higher wins the day's slot
+    active_from: Mapped[date | None] = mapped_column(Date)
+    active_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active", index=True)
+    campaign_id: Mapped[int | None] = mapped_column(index=True)  # livestream warm-up, no FK up
+    template_id: Mapped[int | None] = mapped_column(index=True)  # from a benchmark template
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    post = relationship("ContentPost")
