@@ -37,6 +37,29 @@ def import_stores_command(csv_file):
     click.echo(f"Imported {len(rows)} store(s): {created} created, {updated} updated.")
 
 
+@franchise_cli.command("assign-all")
+@click.option("--chunk", default=20000, show_default=True, help="Customers per transaction.")
+def assign_all_command(chunk):
+    """Assign every customer in the backlog: franchisee not active, store closed, guide left."""
+    from franchise.services.assignment import assign_backlog, count_backlog
+
+    total = count_backlog()
+    if not total:
+        click.echo("No customers waiting for assignment.")
+        return
+    with click.progressbar(length=total, label="Assigning customers") as bar:
+        changed = assign_backlog(progress=bar.update, chunk=chunk)
+    click.echo(f"Assigned {changed} of {total} customer(s).")
+
+
+@franchise_cli.command("refresh-tiers")
+def refresh_tiers_command():
+    """Recompute every customer's RFM value tier and label now."""
+    from franchise.services.value_tiers import refresh_value_tiers
+
+    click.echo(f"Refreshed the value tiers of {refresh_value_tiers()} customer(s).")
+
+
 def init_app(app: Flask) -> None:
     """Add the ``flask franchise`` group to the app's CLI."""
     app.cli.add_command(franchise_cli)

@@ -10,3 +10,4 @@
 from community.models.content import *  # noqa: F403
 from community.models.delivery import *  # noqa: F403
 from community.models.groups import *  # noqa: F403
+from community.models.growth import *  # noqa: F403

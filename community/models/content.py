@@ -1,4 +1,5 @@
-"""The content library and push plans (SOP): what to send, to which groups, when.
+"""The content library and push plans (SOP): what to send, to which groups, when; care
+rules for single customers; benchmark templates and the cohorts they were applied to.
 
 Posts are validated against WeCom's limits on save (``community.services.content``);
 plans only target and schedule, the daily allocator decides what actually goes out.
@@ -74,3 +75,48 @@ class PushPlan(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     post = relationship("ContentPost")
+
+
+class CareRule(db.Model):
+    """A care trigger (birthday, purchase anniversary, maintenance due) and the post it sends."""
+
+    __tablename__ = "care_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), unique=True)  # birthday|anniversary|maintenance
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("content_posts.id"))
+    days_before: Mapped[int] = mapped_column(default=0)  # remind N days ahead
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    post = relationship("ContentPost")
+
+
+class BenchmarkTemplate(db.Model):
+    """The plans that reached a benchmark group, frozen as a template to replicate."""
+
+    __tablename__ = "benchmark_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    source_group_id: Mapped[int] = mapped_column(ForeignKey("wecom_groups.id"), index=True)
+    # [{"post_id", "name", "schedule_kind", "weekdays", "dates", "relative_day",
+    #   "send_time", "quiet_start", "quiet_end", "priority"}]
+    plans: Mapped[list] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BenchmarkCohort(db.Model):
+    """A template applied to chosen groups (the plans it created carry ``template_id``)."""
+
+    __tablename__ = "benchmark_cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("benchmark_templates.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    group_ids: Mapped[list] = mapped_column(JSON, default=list)
+    plan_ids: Mapped[list] = mapped_column(JSON, default=list)
+    started_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    template = relationship("BenchmarkTemplate")

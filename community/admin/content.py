@@ -1,0 +1,145 @@
+"""Content library pages (``/admin/content``, HQ): list by purpose, new / edit with the
+WeCom limits checked on save (messages on the form) and a WeCom-like preview.
+
+Attachments are edited as rows of a small form (type + fields); ``/admin/content/check``
+answers the page's live validation (JSON: byte counts and field errors) as the user types.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import HQ_ROLES
+from app.auth.principal import current_principal
+from app.extensions import db
+from app.web.listing import paginate
+from community.models import PURPOSES, ContentPost
+from community.services import content as content_service
+from franchise.models import CouponTemplate
+
+bp = Blueprint(
+    "community_content", __name__, url_prefix="/admin/content", template_folder="../templates"
+)
+
+PURPOSE_LABELS = {
+    "care": _l("Care"),
+    "knowledge": _l("Knowledge"),
+    "brand_story": _l("Brand story"),
+    "new_product": _l("New product"),
+    "coupon": _l("Coupon"),
+}
+MAX_ROWS = 12
+
+
+def attachments_from_form(form) -> list[dict]:
+    """Rows ``att-<i>-type`` / ``att-<i>-<field>`` → WeCom-shaped attachments."""
+    out = []
+    for i in range(MAX_ROWS):
+        kind = form.get(f"att-{i}-type")
+        if not kind:
+            continue
+        fields_ = [f for (m, f) in content_service.FIELD_LIMITS if m == kind]
+        out.append(
+            {"msgtype": kind, kind: {f: form.get(f"att-{i}-{f}", "").strip() for f in fields_}}
+        )
+    return out
+
+
+def _form_data(form) -> dict:
+    coupon = form.get("coupon_template_id") or ""
+    return {
+        "title": form.get("title", "").strip(),
+        "purpose": form.get("purpose", ""),
+        "text": form.get("text", "").replace("\r\n", "\n"),
+        "attachments": attachments_from_form(form),
+        "coupon_template_id": int(coupon) if coupon.isdigit() else None,
+        "status": form.get("status") or "active",
+    }
+
+
+@bp.route("")
+@page_roles(*HQ_ROLES)
+def posts():
+    """Posts by purpose (tabs), newest first."""
+    purpose = request.args.get("purpose") if request.args.get("purpose") in PURPOSES else None
+    page = paginate(content_service.list_posts(purpose))
+    return render_template(
+        "community/content/list.html",
+        page=page,
+        purpose=purpose,
+        labels=PURPOSE_LABELS,
+    )
+
+
+def _render_form(post, data, errors, status=200):
+    coupons = db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).all()
+    return render_template(
+        "community/content/form.html",
+        post=post,
+        data=data,
+        errors=errors,
+        labels=PURPOSE_LABELS,
+        coupons=coupons,
+        limits=content_service.FIELD_LIMITS,
+        max_rows=MAX_ROWS,
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def new():
+    return _edit(None)
+
+
+@bp.route("/<int:object_id>", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def edit(object_id: int):
+    return _edit(content_service.get_post(object_id))
+
+
+def _edit(post: ContentPost | None):
+    if request.method == "POST":
+        data = _form_data(request.form)
+        try:
+            saved = content_service.save_post(data, post, user_id=current_principal().user_id)
+        except content_service.PostInvalid as exc:
+            flash(exc.message, "error")
+            return _render_form(post, data, exc.errors, 422)
+        flash(_("Post saved."), "success")
+        return redirect(url_for("community_content.edit", object_id=saved.id), 303)
+    data = (
+        {
+            "title": post.title,
+            "purpose": post.purpose,
+            "text": post.text,
+            "attachments": post.attachments or [],
+            "coupon_template_id": post.coupon_template_id,
+            "status": post.status,
+        }
+        if post
+        else {"title": "", "purpose": "knowledge", "text": "", "attachments": []}
+    )
+    return _render_form(post, data, {})
+
+
+@bp.post("/check")
+@page_roles(*HQ_ROLES)
+def check():
+    """Live validation for the form: ``{"ok", "text_bytes", "errors"}``."""
+    data = _form_data(request.form)
+    errors = {}
+    try:
+        content_service.validate_post(
+            data["title"] or "-",
+            data["purpose"],
+            data["text"],
+            data["attachments"],
+            data["coupon_template_id"],
+        )
+    except content_service.PostInvalid as exc:
+        errors = exc.errors
+    return jsonify(ok=not errors, text_bytes=content_service.nbytes(data["text"]), errors=errors)

@@ -1,0 +1,252 @@
+"""Admin pages for customer groups (``/admin/groups``) and fission (``/admin/fission``).
+
+* ``/admin/groups``: filters stage / segment / region / store / q, pagination, CSV
+  (``?format=csv``), a bar chart of groups per stage. HQ sees all, an owner their franchise.
+* ``/admin/groups/<id>``: members, the stage timeline (rule and figures), the next rule
+  checked against today's figures, the segment explanation and split suggestion; HQ
+  overrides the stage with a reason, releases the pin, toggles benchmark (CSRF forms).
+* ``/admin/fission``: invite codes (create per guide / campaign), joins per inviter,
+  reward rules (create, switch on/off, delete unused), "issue due rewards now" (HQ).
+
+Views never commit: services do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.errors import DomainError
+from app.extensions import db
+from app.web.listing import Column, csv_response
+from community.api.groups import GroupQuerySchema, group_stmt, stage_history
+from community.models.groups import STAGES, GroupMember, WecomGroup
+from community.models.growth import FissionReward, FissionRule, InviteCode
+from community.services import fission
+from community.services import segments as segment_service
+from community.services import stages as stage_service
+from franchise.admin.support import choices, filter_args, paginate, stream_models
+from franchise.models import CouponTemplate, Guide, Region, Store
+from franchise.queries import scoped_or_404
+
+bp = Blueprint("community_groups", __name__, url_prefix="/admin", template_folder="../templates")
+
+STAGE_LABELS = {
+    "cold_start": _l("Cold start"),
+    "seeding": _l("Seeding"),
+    "benchmark": _l("Benchmark"),
+    "lifecycle": _l("Lifecycle"),
+}
+SEGMENT_LABELS = {"purchased": _l("Purchased"), "prospect": _l("Prospect")}
+FIGURE_LABELS = {
+    "member_count": _l("Members"),
+    "customer_count": _l("Customers"),
+    "purchased_count": _l("Purchased members"),
+    "purchase_share": _l("Purchase share"),
+    "age_days": _l("Group age (days)"),
+    "net_growth": _l("Net growth (14 days)"),
+    "send_rate": _l("Push send rate"),
+}
+
+
+def _columns() -> list[Column]:
+    return [
+        Column(
+            "name",
+            _l("Group"),
+            link=lambda g: url_for("community_groups.group_detail", group_id=g.id),
+        ),
+        Column("stage", _l("Stage"), value=lambda g: str(STAGE_LABELS.get(g.stage, g.stage))),
+        Column("segment", _l("Segment"), value=lambda g: str(SEGMENT_LABELS.get(g.segment, ""))),
+        Column("member_count", _l("Members"), numeric=True),
+        Column("purchased_count", _l("Purchased members"), numeric=True),
+        Column("store", _l("Store"), value=lambda g: g.store.name if g.store else None),
+        Column("guide", _l("Guide"), value=lambda g: g.guide.name if g.guide else None),
+        Column("is_benchmark", _l("Benchmark")),
+        Column("chat_id", _l("Chat id")),
+    ]
+
+
+def _filter_fields() -> list[dict]:
+    return [
+        {"name": "q", "label": _("Search"), "type": "text", "placeholder": _("Name or chat id")},
+        {"name": "stage", "label": _("Stage"), "type": "select", "options": STAGE_LABELS.items()},
+        {
+            "name": "segment",
+            "label": _("Segment"),
+            "type": "select",
+            "options": SEGMENT_LABELS.items(),
+        },
+        {"name": "region_id", "label": _("Region"), "type": "select", "options": choices(Region)},
+        {"name": "store_id", "label": _("Store"), "type": "select", "options": choices(Store)},
+    ]
+
+
+def stage_counts(args: dict) -> dict:
+    """How many of the caller's groups matching ``args`` are in each stage."""
+    sub = group_stmt(args).order_by(None).subquery()
+    return dict(db.session.execute(select(sub.c.stage, func.count()).group_by(sub.c.stage)).all())
+
+
+@bp.get("/groups")
+@page_roles(*ADMIN_UI_ROLES)
+def groups():
+    """The group list with filters, stage counts and CSV export."""
+    args = filter_args(GroupQuerySchema)
+    stmt = group_stmt(args)
+    if request.args.get("format") == "csv":
+        return csv_response("groups.csv", _columns(), stream_models(stmt))
+    counts_args = {k: v for k, v in args.items() if k != "stage"}
+    counts = stage_counts(counts_args)
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template(
+        "community/groups/list.html",
+        fields=_filter_fields(),
+        columns=_columns(),
+        page=paginate(stmt),
+        stage_labels=[str(STAGE_LABELS[s]) for s in STAGES],
+        stage_counts=[counts.get(s, 0) for s in STAGES],
+        export_url=url_for("community_groups.groups", format="csv", **export_args),
+    )
+
+
+@bp.get("/groups/<int:group_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def group_detail(group_id: int):
+    """One group: members, stage timeline, next rule, segment, HQ actions."""
+    group = scoped_or_404(WecomGroup, group_id)
+    members = db.session.scalars(
+        select(GroupMember)
+        .where(GroupMember.group_id == group.id)
+        .order_by(GroupMember.left_at.is_not(None), GroupMember.id)
+        .limit(500)
+    ).all()
+    return render_template(
+        "community/groups/detail.html",
+        group=group,
+        members=members,
+        history=stage_history(group.id),
+        next_rule=stage_service.explain(group),
+        segment=segment_service.explain(group),
+        stage_labels=STAGE_LABELS,
+        segment_labels=SEGMENT_LABELS,
+        figure_labels=FIGURE_LABELS,
+        is_hq=current_principal().is_hq,
+    )
+
+
+@bp.post("/groups/<int:group_id>/stage")
+@page_roles(*HQ_ROLES)
+def group_stage(group_id: int):
+    """HQ override (stage + reason) or release of the pin."""
+    group = scoped_or_404(WecomGroup, group_id)
+    actor = current_principal().user_id
+    try:
+        if request.form.get("action") == "release":
+            stage_service.release(group, actor, request.form.get("reason", "")[:255])
+            flash(_("The stage rules apply to this group again."), "success")
+        else:
+            stage_service.override(
+                group, request.form.get("stage", ""), request.form.get("reason", "")[:255], actor
+            )
+            flash(_("Stage overridden."), "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("community_groups.group_detail", group_id=group_id), 303)
+    return redirect(url_for("community_groups.group_detail", group_id=group_id), 303)
+
+
+@bp.post("/groups/<int:group_id>/benchmark")
+@page_roles(*HQ_ROLES)
+def group_benchmark(group_id: int):
+    """Mark or unmark the group as a benchmark."""
+    group = scoped_or_404(WecomGroup, group_id)
+    stage_service.set_benchmark(group, request.form.get("is_benchmark") == "1")
+    flash(_("Saved."), "success")
+    return redirect(url_for("community_groups.group_detail", group_id=group_id), 303)
+
+
+# --- fission ------------------------------------------------------------------------
+
+
+def _int(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        raise DomainError(_("Enter a whole number."), status=422, errors={name: ["Invalid."]})
+    return int(raw)
+
+
+@bp.route("/fission", methods=["GET", "POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def fission_page():
+    """Invite codes, the inviter leaderboard and reward rules; HQ creates codes and rules."""
+    is_hq = current_principal().is_hq
+    if request.method == "POST":
+        if not is_hq:
+            abort(403)
+        try:
+            action = request.form.get("action")
+            if action == "code":
+                guide_id = _int("guide_id")
+                if guide_id and db.session.get(Guide, guide_id) is None:
+                    raise DomainError(_("No such guide."), status=422)
+                fission.create_code(
+                    guide_id=guide_id,
+                    campaign_id=_int("campaign_id"),
+                    label=request.form.get("label", "")[:64],
+                )
+                flash(_("Invite code created."), "success")
+            elif action == "rule":
+                fission.create_rule(
+                    request.form.get("name", "")[:64],
+                    _int("invites_required") or 0,
+                    _int("coupon_template_id") or 0,
+                )
+                flash(_("Reward rule created."), "success")
+            elif action in ("rule_on", "rule_off", "rule_delete"):
+                rule = db.session.get(FissionRule, _int("rule_id") or 0)
+                if rule is None:
+                    abort(404)
+                if action == "rule_delete":
+                    fission.delete_rule(rule)
+                else:
+                    fission.set_rule_active(rule, action == "rule_on")
+                flash(_("Saved."), "success")
+            elif action == "issue":
+                result = fission.issue_due_rewards()
+                flash(
+                    _("%(issued)s rewards issued, %(failed)s failed.", **result),
+                    "success",
+                )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for("community_groups.fission_page"), 303)
+    codes = db.session.scalars(
+        scoped(select(InviteCode), InviteCode).order_by(InviteCode.id.desc()).limit(200)
+    ).all()
+    rules = db.session.scalars(select(FissionRule).order_by(FissionRule.id)).all()
+    rewards = dict(
+        db.session.execute(
+            select(FissionReward.rule_id, func.count()).group_by(FissionReward.rule_id)
+        ).all()
+    )
+    return render_template(
+        "community/groups/fission.html",
+        codes=codes,
+        rules=rules,
+        rewards=rewards,
+        leaders=fission.leaderboard() if is_hq else [],
+        guides=choices(Guide) if is_hq else [],
+        templates=db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).all()
+        if is_hq
+        else [],
+        is_hq=is_hq,
+    )

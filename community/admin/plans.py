@@ -1,0 +1,209 @@
+"""Push plan pages and the allocation calendar.
+
+* ``/admin/plans`` (HQ): plans by priority; ``/admin/plans/new`` and ``/admin/plans/<id>``:
+  the editor (targets: stage, segment, region, franchisee, store or explicit groups;
+  schedule kind with weekdays / dates / day after creation; time; quiet hours; priority;
+  active period), errors from ``community.services.plans`` on the form.
+* ``/admin/allocation?day=`` (HQ, owners scoped): tomorrow (default) and today side by
+  side, per plan the allocated / waiting counts; a day's drill-down lists each group with
+  the chosen post and every waiting post's reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scope_clause, scoped
+from app.extensions import db
+from app.web.listing import paginate
+from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
+from community.services import allocation
+from community.services import plans as plan_service
+from franchise.models import Franchisee, Region, Store
+
+bp = Blueprint("community_plans", __name__, url_prefix="/admin", template_folder="../templates")
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@bp.route("/plans")
+@page_roles(*HQ_ROLES)
+def plans():
+    """Every plan, most important first."""
+    stmt = select(PushPlan).order_by(PushPlan.status, PushPlan.priority.desc(), PushPlan.id)
+    return render_template("community/plans/list.html", page=paginate(stmt), weekdays=WEEKDAYS)
+
+
+def _choices() -> dict:
+    return {
+        "posts": db.session.scalars(
+            select(ContentPost).where(ContentPost.status == "active").order_by(ContentPost.id)
+        ).all(),
+        "regions": db.session.scalars(select(Region).order_by(Region.id)).all(),
+        "franchisees": db.session.scalars(select(Franchisee).order_by(Franchisee.id)).all(),
+        "stores": db.session.scalars(select(Store).order_by(Store.id)).all(),
+        "stages": STAGES,
+        "segments": SEGMENTS,
+        "weekdays": WEEKDAYS,
+    }
+
+
+def _form_data(form) -> dict:
+    return {
+        "name": form.get("name", ""),
+        "post_id": form.get("post_id"),
+        "stages": form.getlist("stages"),
+        "segments": form.getlist("segments"),
+        "region_ids": form.getlist("region_ids"),
+        "franchisee_ids": form.getlist("franchisee_ids"),
+        "store_ids": form.getlist("store_ids"),
+        "group_ids": form.get("group_ids", ""),
+        "schedule_kind": form.get("schedule_kind", "weekly"),
+        "weekdays": form.getlist("weekdays"),
+        "dates": form.get("dates", ""),
+        "relative_day": form.get("relative_day", ""),
+        "send_time": form.get("send_time", ""),
+        "quiet_start": form.get("quiet_start", ""),
+        "quiet_end": form.get("quiet_end", ""),
+        "priority": form.get("priority", "50"),
+        "active_from": form.get("active_from", ""),
+        "active_until": form.get("active_until", ""),
+        "status": form.get("status", "active"),
+    }
+
+
+def _plan_data(plan: PushPlan | None) -> dict:
+    if plan is None:
+        return {
+            "schedule_kind": "weekly",
+            "send_time": "10:00",
+            "priority": 50,
+            "weekdays": [],
+            "status": "active",
+        }
+    data = {}
+    for key in (
+        "name",
+        "post_id",
+        "stages",
+        "segments",
+        "region_ids",
+        "franchisee_ids",
+        "store_ids",
+        "schedule_kind",
+        "weekdays",
+        "relative_day",
+        "send_time",
+        "quiet_start",
+        "quiet_end",
+        "priority",
+        "status",
+    ):
+        data[key] = getattr(plan, key)
+    data["group_ids"] = " ".join(str(i) for i in plan.group_ids or [])
+    data["dates"] = " ".join(plan.dates or [])
+    data["active_from"] = plan.active_from.isoformat() if plan.active_from else ""
+    data["active_until"] = plan.active_until.isoformat() if plan.active_until else ""
+    return data
+
+
+def _str_list(values) -> list[str]:
+    return [str(v) for v in (values or [])]
+
+
+def _edit(plan: PushPlan | None):
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        data = _form_data(request.form)
+        try:
+            saved = plan_service.save_plan(data, plan, user_id=current_principal().user_id)
+        except plan_service.PlanInvalid as exc:
+            flash(exc.message, "error")
+            errors, status = exc.errors, 422
+        else:
+            flash(_("Plan saved."), "success")
+            return redirect(url_for("community_plans.edit", object_id=saved.id), 303)
+    else:
+        data = _plan_data(plan)
+    selected = {
+        k: _str_list(data.get(k))
+        for k in ("stages", "segments", "region_ids", "franchisee_ids", "store_ids", "weekdays")
+    }
+    return render_template(
+        "community/plans/form.html",
+        plan=plan,
+        data=data,
+        selected=selected,
+        errors=errors,
+        **_choices(),
+    ), status
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def new():
+    return _edit(None)
+
+
+@bp.route("/plans/<int:object_id>", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def edit(object_id: int):
+    return _edit(plan_service.get_plan(object_id))
+
+
+def _day_arg(default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return default
+
+
+@bp.route("/allocation", endpoint="allocation")
+@page_roles(*ADMIN_UI_ROLES)
+def allocation_page():
+    """Tomorrow and today per plan; ``?day=&detail=1`` drills into one day's groups."""
+    today = plan_service.today_shanghai()
+    day = _day_arg(today + timedelta(days=1))
+    clause = scope_clause(SlotAllocation, current_principal())
+    if request.args.get("detail"):
+        stmt = (
+            select(SlotAllocation, WecomGroup.name, ContentPost.title)
+            .join(WecomGroup, WecomGroup.id == SlotAllocation.group_id)
+            .join(ContentPost, ContentPost.id == SlotAllocation.post_id)
+            .where(SlotAllocation.day == day)
+            .order_by(
+                SlotAllocation.group_id, SlotAllocation.status, SlotAllocation.priority.desc()
+            )
+        )
+        plan_id = request.args.get("plan_id", "")
+        if plan_id.isdigit():
+            stmt = stmt.where(SlotAllocation.plan_id == int(plan_id))
+        status = request.args.get("status")
+        if status in ("allocated", "waiting"):
+            stmt = stmt.where(SlotAllocation.status == status)
+        stmt = scoped(stmt, SlotAllocation)
+        return render_template(
+            "community/plans/allocation_day.html", day=day, page=paginate(stmt), status=status
+        )
+    days = sorted({day, today, today + timedelta(days=1)})
+    columns = [
+        {"day": d, "plans": allocation.day_summary(d, clause), "is_today": d == today} for d in days
+    ]
+    for col in columns:
+        col["allocated"] = sum(p["allocated"] for p in col["plans"])
+        col["waiting"] = sum(p["waiting"] for p in col["plans"])
+    return render_template(
+        "community/plans/allocation.html",
+        columns=columns,
+        day=day,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+    )

@@ -1,0 +1,125 @@
+"""CONTRACT ``GET /api/v1/groups/{id}/deliveries``: what a group got, day by day.
+
+HQ sees every group, a franchise owner their franchise's, a guide their own; any other
+group is 404. Items (newest day first): ``day``, ``plan_id``, ``plan_name``, ``post_id``,
+``post_title``, ``status`` (allocated / waiting), ``reason``, ``send_at``, ``batch_id``,
+``msgid``, ``result`` (pending / sent / not_friend / quota_used / failed, or null when no
+batch yet) and ``result_time``.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import and_, func, select
+
+from app.auth.decorators import api_roles
+from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.scope import get_scoped_or_404
+from app.extensions import db
+from community.models import (
+    ContentPost,
+    GroupDelivery,
+    PushPlan,
+    SendBatch,
+    SlotAllocation,
+    WecomGroup,
+)
+from franchise.schemas import MAX_ID
+
+blp = Blueprint(
+    "community_delivery_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Community: per-group delivery history",
+)
+
+
+class DeliveryItemSchema(Schema):
+    day = fields.Date()
+    plan_id = fields.Integer()
+    plan_name = fields.String()
+    post_id = fields.Integer()
+    post_title = fields.String()
+    status = fields.String()
+    reason = fields.String()
+    send_at = fields.DateTime(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
+    msgid = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    result_time = fields.DateTime(allow_none=True)
+
+
+class DeliveryPageSchema(Schema):
+    group_id = fields.Integer()
+    items = fields.List(fields.Nested(DeliveryItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DeliveryQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    day_from = fields.Date()
+    day_to = fields.Date()
+
+
+def delivery_rows(group_id: int, args: dict):
+    stmt = (
+        select(
+            SlotAllocation.day,
+            SlotAllocation.plan_id,
+            PushPlan.name.label("plan_name"),
+            SlotAllocation.post_id,
+            ContentPost.title.label("post_title"),
+            SlotAllocation.status,
+            SlotAllocation.reason,
+            SlotAllocation.send_at,
+            SlotAllocation.batch_id,
+            SendBatch.msgid,
+            GroupDelivery.status.label("result"),
+            GroupDelivery.send_time.label("result_time"),
+        )
+        .join(PushPlan, PushPlan.id == SlotAllocation.plan_id)
+        .join(ContentPost, ContentPost.id == SlotAllocation.post_id)
+        .outerjoin(SendBatch, SendBatch.id == SlotAllocation.batch_id)
+        .outerjoin(
+            GroupDelivery,
+            and_(
+                GroupDelivery.batch_id == SlotAllocation.batch_id,
+                GroupDelivery.group_id == SlotAllocation.group_id,
+            ),
+        )
+        .where(SlotAllocation.group_id == group_id)
+    )
+    if args.get("day_from"):
+        stmt = stmt.where(SlotAllocation.day >= args["day_from"])
+    if args.get("day_to"):
+        stmt = stmt.where(SlotAllocation.day <= args["day_to"])
+    return stmt.order_by(SlotAllocation.day.desc(), SlotAllocation.priority.desc())
+
+
+@blp.route("/groups/<int:group_id>/deliveries")
+class GroupDeliveries(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @blp.arguments(DeliveryQuerySchema, location="query")
+    @blp.response(200, DeliveryPageSchema)
+    @blp.alt_response(404, description="No such group for the caller")
+    def get(self, args, group_id):
+        """Per day: plan, post, allocated / waiting with the reason, msgid, group result."""
+        if group_id > MAX_ID:
+            group_id = 0
+        group = get_scoped_or_404(WecomGroup, group_id)
+        stmt = delivery_rows(group.id, args)
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        page, per_page = args["page"], args["per_page"]
+        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+        return {
+            "group_id": group.id,
+            "items": [row._asdict() for row in rows],
+            "total": total or 0,
+            "page": page,
+            "per_page": per_page,
+        }

@@ -1,0 +1,47 @@
+"""The guide's care reminders (``/m/care``): birthdays, purchase anniversaries and
+maintenance due among their own customers, with the suggested message; tasks that could
+not be sent through WeCom (no external userid known) are marked to do by hand, and the
+guide can tick them off. Scope: guide (own tasks only).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import GUIDE
+from app.auth.scope import get_scoped_or_404, scoped
+from app.extensions import db
+from community.models import CARE_DONE, CareTask
+from community.services import care
+from community.services.plans import today_shanghai
+
+bp = Blueprint("community_care", __name__, url_prefix="/m/care", template_folder="../templates")
+
+
+@bp.route("", endpoint="care")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def care_list():
+    today = today_shanghai()
+    tasks = db.session.scalars(
+        scoped(
+            select(CareTask).where(CareTask.due_date >= today - timedelta(days=7)),
+            CareTask,
+        ).order_by(CareTask.due_date.desc(), CareTask.id)
+    ).all()
+    rows = [{"task": t, "text": care.suggested_text(t)} for t in tasks]
+    return render_template("community/guide/care.html", rows=rows, today=today)
+
+
+@bp.post("/<int:task_id>/done")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def done(task_id: int):
+    task = get_scoped_or_404(CareTask, task_id)
+    task.status = CARE_DONE
+    db.session.commit()
+    flash(_("Marked as done."), "success")
+    return redirect(url_for("community_care.care"), 303)

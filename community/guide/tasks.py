@@ -1,0 +1,64 @@
+"""The guide's "today's sends to confirm" (``/m/tasks``): today's send batches of the
+guide's own groups — the post as it will look, the groups, how to confirm in WeCom
+(企业微信 → 客户联系 → 群发助手), and the status read back per group. "I sent it" reads the
+result back from WeCom at once. A guide sees only their own batches (scope: guide).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.auth.decorators import page_roles
+from app.auth.models import GUIDE
+from app.auth.scope import get_scoped_or_404, scoped
+from app.extensions import db
+from community.models import GroupDelivery, SendBatch, WecomGroup
+from community.services import delivery
+from community.services.plans import today_shanghai
+
+bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_folder="../templates")
+
+
+@bp.route("")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def tasks():
+    day = today_shanghai()
+    batches = db.session.scalars(
+        scoped(select(SendBatch).where(SendBatch.day == day), SendBatch).order_by(SendBatch.id)
+    ).all()
+    ids = [b.id for b in batches]
+    counts: dict = {}
+    names: dict = {}
+    if ids:
+        for batch_id, status, count in db.session.execute(
+            select(GroupDelivery.batch_id, GroupDelivery.status, func.count())
+            .where(GroupDelivery.batch_id.in_(ids))
+            .group_by(GroupDelivery.batch_id, GroupDelivery.status)
+        ):
+            counts.setdefault(batch_id, {})[status] = count
+        chat_ids = {c for b in batches for c in (b.chat_ids or [])[:20]}
+        names = dict(
+            db.session.execute(
+                select(WecomGroup.chat_id, WecomGroup.name).where(WecomGroup.chat_id.in_(chat_ids))
+            ).all()
+        )
+    return render_template(
+        "community/guide/tasks.html", day=day, batches=batches, counts=counts, names=names
+    )
+
+
+@bp.post("/<int:batch_id>/check")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def check(batch_id: int):
+    """The guide says they confirmed: read the result back now."""
+    batch = get_scoped_or_404(SendBatch, batch_id)
+    day, the_id = batch.day, batch.id
+    db.session.commit()
+    result = delivery.read_back(day, [the_id])
+    if result["confirmed"]:
+        flash(_("Sent — thank you."), "success")
+    else:
+        flash(_("Not confirmed in WeCom yet."), "warning")
+    return redirect(url_for("community_tasks.tasks"), 303)

@@ -1,0 +1,43 @@
+"""Periodic jobs of the delivery area (registered in ``community.wiring.delivery``).
+
+- ``community.allocate`` (daily 07:00 Asia/Shanghai): allocate today, and tomorrow as the
+  preview HQ checks in the calendar.
+- ``community.dispatch_due`` (every 5 min): send batches (outbox) for today's slots whose
+  send time has come (plans' times, moved out of quiet hours).
+- ``community.delivery_readback`` (every 15 min): task status and per-group results.
+- ``community.delivery_remind`` (every 2 h): remind senders of unconfirmed batches (≤ 3).
+- ``community.care`` (daily 08:00): care tasks for the day, queued within the quota.
+Each is idempotent (unique keys), as the scheduler may run a job again after a crash.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.auth.models import utcnow
+from community.services import allocation, care, delivery
+from community.services.plans import today_shanghai
+
+
+def allocate_job() -> dict:
+    today = today_shanghai()
+    result = {"today": allocation.allocate(today)}
+    result["tomorrow"] = allocation.allocate(today + timedelta(days=1))
+    return result
+
+
+def dispatch_due_job() -> dict:
+    return delivery.create_batches(today_shanghai(), due_before=utcnow())
+
+
+def readback_job() -> dict:
+    return delivery.read_back(today_shanghai())
+
+
+def remind_job() -> dict:
+    return delivery.remind_unconfirmed(today_shanghai())
+
+
+def care_job() -> dict:
+    today = today_shanghai()
+    return {"generated": care.generate(today), "dispatched": care.dispatch(today)}

@@ -1,0 +1,255 @@
+"""Care triggers for single customers: birthday, purchase anniversary, maintenance due.
+
+``generate(day)`` inserts one ``CareTask`` per (customer, kind, due date) for the
+customer's guide (INSERT … ON CONFLICT DO NOTHING, so reruns add nothing):
+
+- birthday: ``Customer.birthday`` falls on ``day`` (month-day; 29 Feb → 28 Feb);
+- anniversary: the first paid order's Asia/Shanghai date, a whole number of years ago;
+- maintenance: a paid order's product ``care_interval_days`` after ``paid_at`` is ``day``.
+
+``dispatch(day)`` sends the day's open tasks with ``chat_type=single`` add_msg_template
+(sender: the guide's WeCom userid, ``external_userid`` from the customer's group
+membership) through the outbox, at most ``CARE_DAILY_QUOTA`` (default 1) per customer a
+day; a task whose customer has no known external userid becomes ``manual`` and shows on
+the guide's ``/m/care`` list to do by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app import outbox
+from app.auth.models import utcnow
+from app.db import is_postgres
+from app.extensions import db
+from app.wechat import wecom
+from app.wechat.errors import WeChatError, as_retry_later
+from community.models import (
+    CARE_ANNIVERSARY,
+    CARE_BIRTHDAY,
+    CARE_MAINTENANCE,
+    CARE_MANUAL,
+    CARE_OPEN,
+    CARE_QUEUED,
+    CARE_SENT,
+    CareRule,
+    CareTask,
+    ContentPost,
+    GroupMember,
+)
+from community.services.plans import SHANGHAI, shanghai_day
+from franchise.models import Customer, Guide, Order, OrderLine, Product
+
+CARE_KIND = "community.send_care"
+PAID_STATES = ("paid", "shipped", "received", "delivered", "picked_up", "completed")
+
+
+def _same_day(d: date, day: date) -> bool:
+    if (d.month, d.day) == (day.month, day.day):
+        return True
+    leap_fallback = (d.month, d.day) == (2, 29) and (day.month, day.day) == (2, 28)
+    return leap_fallback and not _is_leap(day.year)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def find_due(day: date) -> list[dict]:
+    """Every care task due on ``day`` (not yet stored)."""
+    rules = {r.kind: r for r in db.session.scalars(select(CareRule))}
+    out: list[dict] = []
+
+    def add(customer_id, guide_id, franchisee_id, kind, detail):
+        rule = rules.get(kind)
+        if rule is not None and not rule.is_active:
+            return
+        out.append(
+            {
+                "customer_id": customer_id,
+                "guide_id": guide_id,
+                "franchisee_id": franchisee_id,
+                "kind": kind,
+                "due_date": day,
+                "post_id": rule.post_id if rule else None,
+                "detail": detail[:255],
+            }
+        )
+
+    for cid, gid, fid, birthday in db.session.execute(
+        select(Customer.id, Customer.guide_id, Customer.franchisee_id, Customer.birthday).where(
+            Customer.birthday.is_not(None)
+        )
+    ):
+        if _same_day(birthday, day):
+            add(cid, gid, fid, CARE_BIRTHDAY, f"birthday {birthday.strftime('%m-%d')}")
+    first_paid = (
+        select(Order.customer_id, func.min(Order.paid_at).label("first"))
+        .where(Order.paid_at.is_not(None), Order.status.in_(PAID_STATES))
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    for cid, gid, fid, first in db.session.execute(
+        select(Customer.id, Customer.guide_id, Customer.franchisee_id, first_paid.c.first).join(
+            first_paid, first_paid.c.customer_id == Customer.id
+        )
+    ):
+        first_day = shanghai_day(first)
+        if first_day and first_day.year < day.year and _same_day(first_day, day):
+            years = day.year - first_day.year
+            add(cid, gid, fid, CARE_ANNIVERSARY, f"{years} year(s) since {first_day.isoformat()}")
+    # maintenance: paid_at (Shanghai day) + interval == day; a window on paid_at keeps it small
+    longest = db.session.scalar(select(func.max(Product.care_interval_days))) or 0
+    if longest:
+        since = day - timedelta(days=int(longest) + 1)
+        rows = db.session.execute(
+            select(
+                Order.customer_id,
+                Customer.guide_id,
+                Customer.franchisee_id,
+                Order.paid_at,
+                Product.care_interval_days,
+                Product.name,
+            )
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(
+                Product.care_interval_days.is_not(None),
+                Order.paid_at >= _utc_start(since),
+                Order.status.in_(PAID_STATES),
+            )
+        ).all()
+        for cid, gid, fid, paid_at, interval, name in rows:
+            if shanghai_day(paid_at) + timedelta(days=interval) == day:
+                add(cid, gid, fid, CARE_MAINTENANCE, f"{name}: care every {interval} days")
+    return out
+
+
+def _utc_start(day: date):
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def generate(day: date) -> dict:
+    """Store the day's care tasks (one per customer, kind, due date); returns counts."""
+    rows = find_due(day)
+    if not rows:
+        return {"due": 0}
+    externals = dict(
+        db.session.execute(
+            select(GroupMember.customer_id, func.min(GroupMember.userid))
+            .where(
+                GroupMember.customer_id.in_({r["customer_id"] for r in rows}),
+                GroupMember.member_type == 2,
+                GroupMember.left_at.is_(None),
+            )
+            .group_by(GroupMember.customer_id)
+        ).all()
+    )
+    now = utcnow()
+    for r in rows:
+        r["external_userid"] = externals.get(r["customer_id"])
+        r["status"] = CARE_OPEN if r["external_userid"] else CARE_MANUAL
+        r["created_at"] = now
+    insert = pg_insert if is_postgres(db.engine) else sqlite_insert
+    try:
+        db.session.execute(
+            insert(CareTask.__table__).on_conflict_do_nothing(
+                index_elements=["customer_id", "kind", "due_date"]
+            ),
+            rows,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return {"due": len(rows)}
+
+
+def dispatch(day: date) -> dict:
+    """Queue the day's open tasks within the per-customer daily quota (one outbox row each)."""
+    quota = int(current_app.config.get("CARE_DAILY_QUOTA", 1) or 1)
+    used = dict(
+        db.session.execute(
+            select(CareTask.customer_id, func.count())
+            .where(CareTask.due_date == day, CareTask.status.in_((CARE_QUEUED, CARE_SENT)))
+            .group_by(CareTask.customer_id)
+        ).all()
+    )
+    tasks = db.session.scalars(
+        select(CareTask)
+        .where(CareTask.due_date == day, CareTask.status == CARE_OPEN)
+        .order_by(CareTask.customer_id, CareTask.id)
+    ).all()
+    queued = 0
+    try:
+        for task in tasks:
+            if used.get(task.customer_id, 0) >= quota:
+                continue
+            used[task.customer_id] = used.get(task.customer_id, 0) + 1
+            task.status = CARE_QUEUED
+            outbox.enqueue(CARE_KIND, {"task_id": task.id}, dedupe_key=f"care:{task.id}")
+            queued += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return {"queued": queued}
+
+
+def suggested_text(task: CareTask) -> str:
+    """The message the guide sends (the rule's post text, else a short default)."""
+    post = db.session.get(ContentPost, task.post_id) if task.post_id else None
+    if post and post.text:
+        return post.text
+    name = task.customer.nickname if task.customer else ""
+    defaults = {
+        CARE_BIRTHDAY: f"{name}，生日快乐！门店为您准备了生日礼遇，欢迎到店领取。",
+        CARE_ANNIVERSARY: f"{name}，感谢您一年来的陪伴，周年专属礼遇等您来取。",
+        CARE_MAINTENANCE: f"{name}，您的饰品到了保养时间，欢迎到店免费清洗保养。",
+    }
+    return defaults.get(task.kind, "")
+
+
+def send_care(message) -> dict:
+    """Outbox handler: one single-chat add_msg_template for a care task."""
+    task = db.session.get(CareTask, int(message.payload["task_id"]))
+    if task is None or task.msgid:
+        db.session.rollback()
+        return {"skipped": True}
+    sender = db.session.scalar(select(Guide.wecom_userid).where(Guide.id == task.guide_id))
+    if not sender or not task.external_userid:
+        task.status = CARE_MANUAL
+        db.session.commit()
+        return {"manual": True}
+    post = db.session.get(ContentPost, task.post_id) if task.post_id else None
+    body = {
+        "chat_type": "single",
+        "sender": sender,
+        "external_userid": [task.external_userid],
+        "text": {"content": suggested_text(task)},
+        "attachments": list(post.attachments or []) if post else [],
+    }
+    task_id = task.id
+    db.session.commit()
+    try:
+        result = wecom.add_msg_template(body)
+    except WeChatError as exc:
+        retry = as_retry_later(exc)
+        if retry is not None:
+            raise retry from exc
+        raise outbox.GiveUp(str(exc)) from exc
+    db.session.execute(
+        update(CareTask)
+        .where(CareTask.id == task_id)
+        .values(msgid=result["msgid"], status=CARE_SENT)
+    )
+    db.session.commit()
+    return {"msgid": result["msgid"]}

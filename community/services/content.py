@@ -1,0 +1,168 @@
+"""The content library: posts validated against WeCom's ``add_msg_template`` limits on save.
+
+Attachments are stored in WeCom's own shape (``{"msgtype": "link", "link": {...}}``) so a
+batch can send them as they are. Images: the sandbox has no ``media/upload``, so an image
+is kept as a reference (``pic_url`` or an existing ``media_id``) and sent as such; a real
+deployment uploads it to WeCom media before the send (not done here).
+"""
+
+from __future__ import annotations
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy import select
+
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.wechat.wecom import MAX_ATTACHMENTS, MAX_TEXT_BYTES
+from community.models import COUPON, PURPOSES, ContentPost
+
+# (msgtype, field) -> (max bytes, required)
+FIELD_LIMITS = {
+    ("link", "title"): (128, True),
+    ("link", "url"): (2048, True),
+    ("link", "desc"): (512, False),
+    ("link", "picurl"): (2048, False),
+    ("miniprogram", "title"): (64, True),
+    ("miniprogram", "appid"): (64, True),
+    ("miniprogram", "page"): (128, True),
+    ("miniprogram", "pic_media_id"): (256, True),
+    ("image", "media_id"): (256, False),
+    ("image", "pic_url"): (2048, False),
+}
+MSGTYPES = ("image", "link", "miniprogram")
+
+
+def tr(message: str, **params) -> str:
+    """``gettext`` inside a request; the English text outside (jobs, CLI, stored reasons)."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
+
+
+class PostInvalid(DomainError):
+    """A post breaks one of WeCom's limits; ``errors`` names the field."""
+
+    status = 422
+    code = "invalid_post"
+
+
+def nbytes(value: str) -> int:
+    return len((value or "").encode("utf-8"))
+
+
+def validate_post(title: str, purpose: str, text: str, attachments, coupon_template_id=None):
+    """Check a post against WeCom's limits; returns clean attachments or raises PostInvalid
+    whose ``errors`` map field names (``text``, ``attachments.2.link.title``) to messages."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not title or len(title) > 64:
+        fail("title", tr("Title is required, at most 64 characters."))
+    if purpose not in PURPOSES:
+        fail("purpose", tr("Choose a purpose."))
+    if purpose == COUPON and not coupon_template_id:
+        fail("coupon_template_id", tr("A coupon post needs a coupon template."))
+    size = nbytes(text)
+    if size > MAX_TEXT_BYTES:
+        fail(
+            "text",
+            tr(
+                "Text is %(size)s bytes; WeCom allows at most %(limit)s bytes (UTF-8).",
+                size=size,
+                limit=MAX_TEXT_BYTES,
+            ),
+        )
+    if not isinstance(attachments, list):
+        attachments = []
+        fail("attachments", tr("Attachments must be a list."))
+    if len(attachments) > MAX_ATTACHMENTS:
+        fail(
+            "attachments",
+            tr(
+                "%(count)s attachments; WeCom allows at most %(limit)s.",
+                count=len(attachments),
+                limit=MAX_ATTACHMENTS,
+            ),
+        )
+    clean = []
+    for i, item in enumerate(attachments[: MAX_ATTACHMENTS + 5]):
+        kind = item.get("msgtype") if isinstance(item, dict) else None
+        if kind not in MSGTYPES:
+            fail(f"attachments.{i}", tr("Unknown attachment type."))
+            continue
+        body = item.get(kind) if isinstance(item.get(kind), dict) else {}
+        out = {}
+        for (mtype, field), (limit, required) in FIELD_LIMITS.items():
+            if mtype != kind:
+                continue
+            value = body.get(field)
+            value = "" if value is None else str(value).strip()
+            name = f"attachments.{i}.{kind}.{field}"
+            if required and not value:
+                fail(name, tr("%(field)s is required.", field=f"{kind}.{field}"))
+            elif nbytes(value) > limit:
+                fail(
+                    name,
+                    tr(
+                        "%(field)s is %(size)s bytes; WeCom allows at most %(limit)s bytes.",
+                        field=f"{kind}.{field}",
+                        size=nbytes(value),
+                        limit=limit,
+                    ),
+                )
+            if value:
+                out[field] = value
+        if kind == "image" and not out:
+            fail(f"attachments.{i}.image", tr("An image needs a media_id or a pic_url."))
+        clean.append({"msgtype": kind, kind: out})
+    if not (text or "").strip() and not clean:
+        fail("text", tr("A post needs text or at least one attachment."))
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise PostInvalid(first, errors=errors)
+    return clean
+
+
+def save_post(data: dict, post: ContentPost | None = None, user_id: int | None = None):
+    """Create or update a post after validation; commits and returns it."""
+    title = (data.get("title") or "").strip()
+    purpose = data.get("purpose") or ""
+    text = data.get("text") or ""
+    coupon_id = data.get("coupon_template_id") or None
+    attachments = validate_post(title, purpose, text, data.get("attachments") or [], coupon_id)
+    if post is None:
+        post = ContentPost(created_by=user_id)
+        db.session.add(post)
+    post.title, post.purpose, post.text = title, purpose, text
+    post.attachments = attachments
+    post.coupon_template_id = coupon_id if purpose == COUPON else None
+    if data.get("status") in ("active", "archived"):
+        post.status = data["status"]
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return post
+
+
+def get_post(post_id: int) -> ContentPost:
+    post = db.session.get(ContentPost, post_id) if isinstance(post_id, int) else None
+    if post is None:
+        raise NotFound(tr("Post not found."))
+    return post
+
+
+def list_posts(purpose: str | None = None):
+    stmt = select(ContentPost).order_by(ContentPost.id.desc())
+    if purpose:
+        stmt = stmt.where(ContentPost.purpose == purpose)
+    return stmt
+
+
+def send_parts(post: ContentPost) -> tuple[str, list[dict]]:
+    """The text and attachments of ``post`` as ``add_msg_template`` takes them."""
+    return post.text or "", list(post.attachments or [])

@@ -1,0 +1,315 @@
+"""Delivery: allocated slots → ``add_msg_template`` batches through the outbox → readback.
+
+``create_batches(day)`` groups the day's allocated, unbatched slots by (sender = owning
+guide's WeCom userid, post), cuts them into chunks of ≤ 2,000 chat ids and, per chunk and
+in ONE transaction, writes the ``SendBatch``, its pending ``GroupDelivery`` rows, marks the
+slots with the batch id and enqueues the outbox row (dedupe key
+``send:{day}:{sender}:{post}:{chunk}``). A crash between chunks leaves unbatched slots that
+the next run picks up; a crash after commit leaves an outbox row the dispatcher carries out.
+
+``send_batch(message)`` is the outbox handler. It does nothing when the batch already has a
+msgid (a retry after the record was committed). The remaining window: the dispatcher dies
+after WeCom created the task but before the msgid was committed; WeCom has no idempotency
+key, and the way to find that task is ``get_groupmsg_list_v2`` (filter by creator and
+time), which the sandbox does not implement — so a retry after such a crash creates a
+second task; the guide would then see two tasks, and WeCom's per-group daily quota makes
+the second one read back as "quota used" (status 3) rather than a second message.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app import outbox
+from app.auth.models import utcnow
+from app.extensions import db, get_redis
+from app.wechat import wecom
+from app.wechat.errors import WeChatAPIError, WeChatError, WeChatRateLimited, as_retry_later
+from community.models import (
+    ALLOCATED,
+    BATCH_CREATED,
+    BATCH_FAILED,
+    BATCH_PENDING,
+    BATCH_SENT,
+    DELIVERY_FAILED,
+    DELIVERY_PENDING,
+    WECOM_SEND_STATUS,
+    ContentPost,
+    GroupDelivery,
+    SendBatch,
+    SlotAllocation,
+    WecomGroup,
+)
+
+SEND_KIND = "community.send_batch"
+# Set on a 45009 answer with the back-off as TTL: every dispatcher then postpones its
+# add_msg_template calls without calling WeCom (failed calls count against the limit too).
+THROTTLE_KEY = "siyu:wecom:throttle:add_msg_template"
+MAX_REMINDERS = 3
+REMIND_EVERY = timedelta(hours=2)
+
+
+def create_batches(
+    day: date, chunk_size: int = wecom.MAX_CHAT_IDS, due_before: datetime | None = None
+) -> dict:
+    """Turn the day's allocated, unbatched slots into send batches (+ outbox rows); with
+    ``due_before`` only slots whose send time (outside quiet hours) has come."""
+    chunk_size = min(chunk_size, wecom.MAX_CHAT_IDS)
+    due = SlotAllocation.send_at <= due_before if due_before is not None else True
+    rows = db.session.execute(
+        select(
+            SlotAllocation.id,
+            SlotAllocation.group_id,
+            SlotAllocation.post_id,
+            WecomGroup.chat_id,
+            WecomGroup.owner_userid,
+            WecomGroup.guide_id,
+            WecomGroup.store_id,
+            WecomGroup.franchisee_id,
+            WecomGroup.region_id,
+        )
+        .join(WecomGroup, WecomGroup.id == SlotAllocation.group_id)
+        .where(
+            SlotAllocation.day == day,
+            SlotAllocation.status == ALLOCATED,
+            SlotAllocation.batch_id.is_(None),
+            due,
+        )
+        .order_by(WecomGroup.owner_userid, SlotAllocation.post_id, WecomGroup.chat_id)
+    ).all()
+    chunks_used = {
+        f"{sender}|{post}": top
+        for sender, post, top in db.session.execute(
+            select(SendBatch.sender_userid, SendBatch.post_id, func.max(SendBatch.chunk))
+            .where(SendBatch.day == day)
+            .group_by(SendBatch.sender_userid, SendBatch.post_id)
+        ).all()
+    }
+    db.session.commit()
+    by_key: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        by_key[(row.owner_userid, row.post_id)].append(row)
+    created = 0
+    for (sender, post_id), items in by_key.items():
+        next_chunk = chunks_used.get(f"{sender}|{post_id}", -1) + 1
+        for start in range(0, len(items), chunk_size):
+            part = items[start : start + chunk_size]
+            _write_batch(day, sender, post_id, next_chunk, part)
+            next_chunk += 1
+            created += 1
+    return {"day": day.isoformat(), "batches": created, "slots": len(rows)}
+
+
+def _write_batch(day: date, sender: str, post_id: int, chunk: int, part: list) -> None:
+    """One transaction: the batch, its deliveries, the slots' batch id, the outbox row."""
+    key = f"send:{day.isoformat()}:{sender}:{post_id}:{chunk}"
+    first = part[0]
+    try:
+        batch = SendBatch(
+            dedupe_key=key,
+            day=day,
+            sender_userid=sender,
+            guide_id=first.guide_id,
+            store_id=first.store_id,
+            franchisee_id=first.franchisee_id,
+            post_id=post_id,
+            chunk=chunk,
+            chat_ids=[r.chat_id for r in part],
+            status=BATCH_PENDING,
+        )
+        db.session.add(batch)
+        db.session.flush()
+        ids = [r.id for r in part]
+        done = db.session.execute(
+            update(SlotAllocation)
+            .where(SlotAllocation.id.in_(ids), SlotAllocation.batch_id.is_(None))
+            .values(batch_id=batch.id)
+        ).rowcount
+        if done != len(ids):  # another process batched some of them meanwhile
+            db.session.rollback()
+            return
+        now = utcnow()
+        db.session.execute(
+            GroupDelivery.__table__.insert(),
+            [
+                {
+                    "batch_id": batch.id,
+                    "group_id": r.group_id,
+                    "day": day,
+                    "guide_id": r.guide_id,
+                    "store_id": r.store_id,
+                    "franchisee_id": r.franchisee_id,
+                    "region_id": r.region_id,
+                    "status": DELIVERY_PENDING,
+                    "updated_at": now,
+                }
+                for r in part
+            ],
+        )
+        outbox.enqueue(SEND_KIND, {"batch_id": batch.id}, dedupe_key=key)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def send_batch(message) -> dict:
+    """Outbox handler: one ``add_msg_template`` call for a batch, msgid recorded after."""
+    batch_id = int(message.payload["batch_id"])
+    batch = db.session.get(SendBatch, batch_id)
+    if batch is None:
+        raise outbox.GiveUp(f"send batch {batch_id} is gone")
+    if batch.msgid:  # done before (retry after the record was committed)
+        db.session.rollback()
+        return {"msgid": batch.msgid, "skipped": True}
+    post = db.session.get(ContentPost, batch.post_id)
+    body = wecom.group_send_body(
+        batch.sender_userid, list(batch.chat_ids), post.text or "", list(post.attachments or [])
+    )
+    db.session.commit()  # no transaction open while WeCom is called
+    redis = get_redis()
+    wait = redis.pttl(THROTTLE_KEY)
+    if wait and wait > 0:
+        raise outbox.RetryLater("WeCom rate limit: waiting", delay=wait / 1000.0)
+    try:
+        result = wecom.add_msg_template(body)
+    except WeChatError as exc:
+        retry = as_retry_later(exc)
+        if retry is not None:
+            if isinstance(exc, WeChatRateLimited):
+                redis.set(THROTTLE_KEY, "1", px=int(exc.retry_after * 1000))
+            raise retry from exc
+        _fail(batch_id, str(exc))
+        raise outbox.GiveUp(str(exc)) from exc
+    _record(batch_id, result)
+    return {"msgid": result["msgid"]}
+
+
+def _fail(batch_id: int, error: str) -> None:
+    db.session.execute(
+        update(SendBatch)
+        .where(SendBatch.id == batch_id)
+        .values(status=BATCH_FAILED, error=error[:255])
+    )
+    db.session.execute(
+        update(GroupDelivery)
+        .where(GroupDelivery.batch_id == batch_id)
+        .values(status=DELIVERY_FAILED, updated_at=utcnow())
+    )
+    db.session.commit()
+
+
+def _record(batch_id: int, result: dict) -> None:
+    try:
+        batch = db.session.get(SendBatch, batch_id)
+        batch.msgid = result["msgid"]
+        batch.fail_list = list(result.get("fail_list") or [])
+        batch.status = BATCH_CREATED
+        batch.called_at = utcnow()
+        if batch.fail_list:
+            failed = select(WecomGroup.id).where(WecomGroup.chat_id.in_(batch.fail_list))
+            db.session.execute(
+                update(GroupDelivery)
+                .where(GroupDelivery.batch_id == batch_id, GroupDelivery.group_id.in_(failed))
+                .values(status=DELIVERY_FAILED, updated_at=utcnow())
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _ts(value) -> datetime | None:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(int(value), UTC) if value else None
+
+
+def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
+    """Read the outcome of the day's batches (task status, then per-group send results)."""
+    stmt = select(SendBatch.id, SendBatch.msgid, SendBatch.sender_userid).where(
+        SendBatch.day == day, SendBatch.msgid.is_not(None), SendBatch.status != BATCH_SENT
+    )
+    if batch_ids is not None:
+        stmt = stmt.where(SendBatch.id.in_(batch_ids))
+    batches = db.session.execute(stmt).all()
+    db.session.commit()
+    checked = confirmed = 0
+    for batch_id, msgid, sender in batches:
+        try:
+            tasks = wecom.get_groupmsg_task(msgid).get("task_list") or []
+            sent = any(t.get("status") == 2 for t in tasks)
+            results = wecom.get_groupmsg_send_result_all(msgid, sender) if sent else []
+        except WeChatError as exc:
+            current_app.logger.warning("readback %s failed: %s", msgid, exc)
+            continue
+        checked += 1
+        confirmed += _apply_results(batch_id, sent, results)
+    return {"checked": checked, "confirmed": confirmed}
+
+
+def _apply_results(batch_id: int, sent: bool, results: list[dict]) -> int:
+    try:
+        now = utcnow()
+        batch = db.session.get(SendBatch, batch_id)
+        batch.checked_at = now
+        if sent:
+            batch.status = BATCH_SENT
+            batch.confirmed_at = batch.confirmed_at or now
+        chat_ids = [r.get("chat_id") for r in results if r.get("chat_id")]
+        group_of = dict(
+            db.session.execute(
+                select(WecomGroup.chat_id, WecomGroup.id).where(WecomGroup.chat_id.in_(chat_ids))
+            ).all()
+        )
+        for r in results:
+            group_id = group_of.get(r.get("chat_id"))
+            status = WECOM_SEND_STATUS.get(int(r.get("status", 0)), DELIVERY_PENDING)
+            if group_id is None:
+                continue
+            db.session.execute(
+                update(GroupDelivery)
+                .where(GroupDelivery.batch_id == batch_id, GroupDelivery.group_id == group_id)
+                .values(status=status, send_time=_ts(r.get("send_time")), updated_at=now)
+            )
+        db.session.commit()
+        return 1 if sent else 0
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def remind_unconfirmed(day: date) -> dict:
+    """``remind_groupmsg_send`` for unconfirmed batches: at most 3, at least 2 h apart."""
+    now = utcnow()
+    due = db.session.execute(
+        select(SendBatch.id, SendBatch.msgid).where(
+            SendBatch.day == day,
+            SendBatch.status == BATCH_CREATED,
+            SendBatch.remind_count < MAX_REMINDERS,
+            (SendBatch.last_reminded_at.is_(None))
+            | (SendBatch.last_reminded_at <= now - REMIND_EVERY),
+        )
+    ).all()
+    db.session.commit()
+    reminded = 0
+    for batch_id, msgid in due:
+        try:
+            wecom.remind_groupmsg_send(msgid)
+            count = SendBatch.remind_count + 1
+        except WeChatAPIError:  # e.g. 41095: WeCom's 3 a day are used up
+            count = MAX_REMINDERS
+        except WeChatError:
+            continue
+        db.session.execute(
+            update(SendBatch)
+            .where(SendBatch.id == batch_id)
+            .values(remind_count=count, last_reminded_at=utcnow())
+        )
+        db.session.commit()
+        reminded += 1
+    return {"reminded": reminded}

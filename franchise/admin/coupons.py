@@ -1,0 +1,303 @@
+"""Coupon admin pages (``/admin/coupons``): templates with budgets per region, issued
+coupons with filters and CSV, redemption statistics per franchisee (bar chart).
+
+HQ creates and edits templates (one budget field per region) and issues in bulk; a
+franchise owner sees the templates and the coupons and statistics of their own
+franchise (the tenant scope of ``Coupon``). Views never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import Schema, fields, validate
+from sqlalchemy import case, func, select
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.web.listing import Column, csv_response
+from franchise.admin.support import _select, _text, choices, filter_args, paginate, save
+from franchise.api.coupons import coupon_stmt
+from franchise.forms import options
+from franchise.models import Coupon, CouponTemplate, Franchisee, Region
+from franchise.schemas import MAX_ID, Text
+from franchise.services import coupons as coupon_service
+from franchise.services.orders import SHANGHAI
+
+bp = Blueprint(
+    "commerce_coupons", __name__, url_prefix="/admin/coupons", template_folder="../templates"
+)
+
+KIND_LABELS = {"new_customer": _l("New customer"), "campaign": _l("Campaign")}
+STATE_LABELS = {
+    "issued": _l("Issued"),
+    "redeemed": _l("Redeemed"),
+    "expired": _l("Expired"),
+    "void": _l("Void"),
+}
+CHANNEL_LABELS = {"online": _l("Online"), "store": _l("In store")}
+
+
+def _yuan_to_fen(value) -> int:
+    return int((Decimal(value) * 100).to_integral_value())
+
+
+def template_form(template: CouponTemplate | None) -> FlaskForm:
+    """The template form with one budget field per region (built per request)."""
+    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
+
+    class TemplateForm(FlaskForm):
+        name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+        kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()))
+        amount_off_yuan = DecimalField(
+            _l("Amount off (yuan)"),
+            places=2,
+            validators=[InputRequired(), NumberRange(0.01, 10**7)],
+        )
+        threshold_yuan = DecimalField(
+            _l("Threshold (yuan)"),
+            places=2,
+            default=0,
+            validators=[InputRequired(), NumberRange(0, 10**8)],
+        )
+        valid_from = DateField(_l("Valid from"), validators=[Optional()])
+        valid_until = DateField(_l("Valid until"), validators=[Optional()])
+        valid_days = IntegerField(
+            _l("Valid days after issue"), validators=[Optional(), NumberRange(1, 3650)]
+        )
+        campaign_id = IntegerField(
+            _l("Campaign id"), validators=[Optional(), NumberRange(1, MAX_ID)]
+        )
+        is_active = BooleanField(_l("Active"), default=True)
+
+    budgets = {b.region_id: b for b in (template.budgets if template else [])}
+    for region in regions:
+        budget = budgets.get(region.id)
+        issued = budget.issued_count if budget else 0
+        setattr(
+            TemplateForm,
+            f"budget_{region.id}",
+            IntegerField(
+                _l("Budget: %(region)s", region=region.name),
+                default=budget.budget_count if budget else 0,
+                description=_l("%(n)s issued so far", n=issued),
+                validators=[Optional(), NumberRange(0, 10**8)],
+            ),
+        )
+    form = TemplateForm(obj=template)
+    if template is not None and not form.is_submitted():
+        form.amount_off_yuan.data = Decimal(template.amount_off_fen) / 100
+        form.threshold_yuan.data = Decimal(template.threshold_fen) / 100
+        for attr in ("valid_from", "valid_until"):
+            value = getattr(template, attr)
+            getattr(form, attr).data = value.astimezone(SHANGHAI).date() if value else None
+    form.regions = regions
+    return form
+
+
+def template_data(form) -> dict:
+    """The form's values as the service's dict (days in Asia/Shanghai → UTC instants)."""
+
+    def at(day, end=False):
+        if day is None:
+            return None
+        moment = datetime.combine(day, time.max if end else time.min, tzinfo=SHANGHAI)
+        return moment.astimezone(UTC)
+
+    return {
+        "name": form.name.data.strip(),
+        "kind": form.kind.data,
+        "amount_off_fen": _yuan_to_fen(form.amount_off_yuan.data),
+        "threshold_fen": _yuan_to_fen(form.threshold_yuan.data),
+        "valid_from": at(form.valid_from.data),
+        "valid_until": at(form.valid_until.data, end=True),
+        "valid_days": form.valid_days.data,
+        "campaign_id": form.campaign_id.data,
+        "is_active": bool(form.is_active.data),
+        "budgets": [
+            {"region_id": r.id, "budget_count": getattr(form, f"budget_{r.id}").data or 0}
+            for r in form.regions
+            if getattr(form, f"budget_{r.id}").data
+        ],
+    }
+
+
+def redemption_stats() -> list[dict]:
+    """Issued and redeemed coupons per franchisee the viewer may see."""
+    redeemed = func.sum(case((Coupon.status == "redeemed", 1), else_=0))
+    stmt = scoped(
+        select(Franchisee.name, func.count(Coupon.id), redeemed)
+        .join(Franchisee, Franchisee.id == Coupon.franchisee_id)
+        .group_by(Franchisee.id, Franchisee.name)
+        .order_by(Franchisee.id),
+        Coupon,
+    )
+    return [
+        {"name": name, "issued": int(issued or 0), "redeemed": int(red or 0)}
+        for name, issued, red in db.session.execute(stmt)
+    ]
+
+
+def template_rows() -> list[dict]:
+    rows = []
+    for t in db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id.desc())):
+        rows.append(
+            {
+                "template": t,
+                "kind": KIND_LABELS.get(t.kind, t.kind),
+                "budget": sum(b.budget_count for b in t.budgets),
+                "issued": sum(b.issued_count for b in t.budgets),
+            }
+        )
+    return rows
+
+
+@bp.route("")
+@page_roles(*ADMIN_UI_ROLES)
+def coupons():
+    """Templates with their budgets, and redemption per franchisee as a bar chart."""
+    stats = redemption_stats()
+    return render_template(
+        "franchise/commerce/coupons.html",
+        templates=template_rows(),
+        stats=stats,
+        labels=[s["name"] for s in stats],
+        series={
+            _("Issued"): [s["issued"] for s in stats],
+            _("Redeemed"): [s["redeemed"] for s in stats],
+        },
+        is_hq=current_principal().is_hq,
+        franchisees=choices(Franchisee),
+    )
+
+
+class IssuedFilterSchema(Schema):
+    q = Text(validate=validate.Length(max=20))
+    template_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    franchisee_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    status = Text(validate=validate.OneOf(("issued", "redeemed", "void")))
+    channel = Text(validate=validate.OneOf(("online", "store")))
+
+
+def coupon_columns():
+    return [
+        Column("code", _l("Code")),
+        Column("template", _l("Template"), value=lambda c: c.template.name),
+        Column(
+            "customer", _l("Customer"), value=lambda c: c.customer.nickname or f"#{c.customer_id}"
+        ),
+        Column(
+            "state", _l("State"), value=lambda c: STATE_LABELS.get(coupon_service.coupon_state(c))
+        ),
+        Column("issued_at", _l("Issued at"), time=True),
+        Column("expires_at", _l("Expires at"), time=True),
+        Column("redeemed_at", _l("Redeemed at"), time=True),
+        Column(
+            "channel",
+            _l("Channel"),
+            value=lambda c: CHANNEL_LABELS.get(c.redeemed_channel or "", ""),
+        ),
+        Column("redeemed_guide_id", _l("Guide"), numeric=True),
+        Column("redeemed_store_id", _l("Store"), numeric=True),
+    ]
+
+
+@bp.route("/issued")
+@page_roles(*ADMIN_UI_ROLES)
+def issued():
+    """Issued coupons with filters (template, franchisee, status, channel, code) and CSV."""
+    args = filter_args(IssuedFilterSchema)
+    stmt = coupon_stmt(args)
+    columns = coupon_columns()
+    if request.args.get("format") == "csv":
+        from franchise.admin.support import stream_models
+
+        return csv_response("coupons.csv", columns, stream_models(stmt))
+    template_opts = [("", _l("All"))] + [
+        (t.id, t.name)
+        for t in db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id))
+    ]
+    fields_ = [
+        _text("q", _l("Code")),
+        _select("template_id", _l("Template"), template_opts),
+        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        _select(
+            "status",
+            _l("Status"),
+            [("", _l("All"))] + [(k, STATE_LABELS[k]) for k in ("issued", "redeemed", "void")],
+        ),
+        _select("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
+    ]
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template(
+        "franchise/list.html",
+        title=_l("Issued coupons"),
+        fields=fields_,
+        values=request.args,
+        columns=columns,
+        page=paginate(stmt),
+        export_url=url_for("commerce_coupons.issued", format="csv", **export_args),
+        new_url=None,
+    )
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def template_new():
+    form = template_form(None)
+    return save(
+        form,
+        lambda: coupon_service.create_template(template_data(form)),
+        _l("New coupon template"),
+        _l("Create"),
+        "commerce_coupons.template_edit",
+    )
+
+
+@bp.route("/templates/<int:object_id>/edit", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def template_edit(object_id):
+    template = db.session.get(CouponTemplate, object_id) if 1 <= object_id <= MAX_ID else None
+    if template is None:
+        raise NotFound("Coupon template not found")
+    form = template_form(template)
+    return save(
+        form,
+        lambda: coupon_service.update_template(template, template_data(form)),
+        _l("Edit coupon template"),
+        _l("Save"),
+        "commerce_coupons.template_edit",
+    )
+
+
+@bp.route("/templates/<int:object_id>/issue", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def template_issue(object_id):
+    """Bulk-issue a template to a franchisee's customers (form on the coupons page)."""
+    try:
+        franchisee_id = int(request.form.get("franchisee_id") or 0) or None
+        limit = max(1, min(int(request.form.get("limit") or 0), 10000))
+    except ValueError:
+        flash(_("Invalid numbers."), "error")
+        return redirect(url_for("commerce_coupons.coupons"), 303)
+    try:
+        result = coupon_service.bulk_issue(object_id, {"franchisee_id": franchisee_id}, limit)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            _("%(n)s coupons issued, %(s)s skipped.", n=result["issued"], s=result["skipped"]),
+            "success",
+        )
+    return redirect(url_for("commerce_coupons.coupons"), 303)

@@ -1,0 +1,389 @@
+"""Customer and assignment admin pages: ``/admin/customers`` (list, CSV, detail with the
+assignment timeline and HQ's reassign form), ``/admin/assignments`` (history, CSV) and
+``/admin/assignment-settings`` (HQ edits radius, lock days, pool balancing, RFM cut-offs).
+
+Owners see their own franchise's customers; another franchise's customer is 404.
+Listings reuse the scoped queries of ``franchise.api.customers``; views never commit.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.errors import DomainError
+from app.extensions import add_nav, db
+from app.web.formatting import yuan
+from app.web.listing import Column, csv_response
+from franchise.admin.support import (
+    _select,
+    _text,
+    choices,
+    filter_args,
+    is_hq,
+    paginate,
+    stream_models,
+)
+from franchise.api.customers import (
+    CustomerQuerySchema,
+    HistoryQuerySchema,
+    customer_stmt,
+    history_stmt,
+)
+from franchise.guide.customers import KIND_LABELS
+from franchise.models import (
+    ASSIGNMENT_RULES,
+    Appointment,
+    Customer,
+    Franchisee,
+    Guide,
+    Order,
+    Store,
+)
+from franchise.queries import scoped_or_404
+from franchise.services import customers as customer_services
+from franchise.services import settings as settings_service
+
+bp = Blueprint("franchise_customers", __name__, url_prefix="/admin", template_folder="../templates")
+
+RULE_LABELS = {
+    "share_code": _l("Share code"),
+    "binding": _l("Binding"),
+    "nearest_store": _l("Nearest store"),
+    "region_default": _l("Region default"),
+    "hq_pool": _l("HQ pool"),
+    "manual": _l("Manual"),
+    "store_closed": _l("Store closed"),
+    "guide_left": _l("Guide left"),
+}
+TIER_OPTIONS = [
+    ("", _l("All")),
+    ("high", _l("High value")),
+    ("mid", _l("Mid value")),
+    ("low", _l("Low value")),
+]
+
+
+def N_(text: str) -> str:
+    return text
+
+
+class Names:
+    """Id → name of the franchisees, stores and guides, loaded once per request."""
+
+    def __init__(self):
+        self.franchisee = dict(db.session.execute(select(Franchisee.id, Franchisee.name)).all())
+        self.store = dict(db.session.execute(select(Store.id, Store.name)).all())
+        self.guide = dict(db.session.execute(select(Guide.id, Guide.name)).all())
+
+
+def customer_columns(names: Names):
+    return [
+        Column(
+            "nickname",
+            _l("Customer"),
+            value=lambda c: c.nickname or f"#{c.id}",
+            link=lambda c: url_for("franchise_customers.customer", object_id=c.id),
+        ),
+        Column("phone", _l("Phone")),
+        Column("city", _l("City")),
+        Column(
+            "franchisee", _l("Franchisee"), value=lambda c: names.franchisee.get(c.franchisee_id)
+        ),
+        Column("store", _l("Store"), value=lambda c: names.store.get(c.store_id)),
+        Column("guide", _l("Guide"), value=lambda c: names.guide.get(c.guide_id)),
+        Column("tier_label", _l("Value tier")),
+        Column(
+            "rule",
+            _l("Assigned by"),
+            value=lambda c: RULE_LABELS.get(c.assignment_rule, c.assignment_rule),
+        ),
+        Column("last_order_at", _l("Last order"), time=True),
+        Column("created_at", _l("Joined"), time=True),
+    ]
+
+
+def history_columns(names: Names, with_customer: bool = True):
+    def move(kind):
+        table = getattr(names, kind)
+        return lambda h: "{} → {}".format(
+            table.get(getattr(h, f"from_{kind}_id")) or "—",
+            table.get(getattr(h, f"to_{kind}_id")) or "—",
+        )
+
+    columns = [Column("created_at", _l("When"), time=True)]
+    if with_customer:
+        columns.append(
+            Column(
+                "customer_id",
+                _l("Customer"),
+                link=lambda h: url_for("franchise_customers.customer", object_id=h.customer_id),
+            )
+        )
+    return columns + [
+        Column("franchisee", _l("Franchisee"), value=move("franchisee")),
+        Column("store", _l("Store"), value=move("store")),
+        Column("guide", _l("Guide"), value=move("guide")),
+        Column("rule", _l("Rule"), value=lambda h: RULE_LABELS.get(h.rule, h.rule)),
+        Column("reason", _l("Reason")),
+    ]
+
+
+def _list(title, schema, stmt_fn, columns, fields, filename):
+    args = filter_args(schema)
+    stmt = stmt_fn(args)
+    if request.args.get("format") == "csv":
+        return csv_response(filename, columns, stream_models(stmt))
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template(
+        "franchise/list.html",
+        title=title,
+        fields=fields,
+        values=request.args,
+        columns=columns,
+        page=paginate(stmt),
+        export_url=url_for(request.endpoint, format="csv", **export_args),
+        new_url=None,
+    )
+
+
+@bp.route("/customers")
+@page_roles(*ADMIN_UI_ROLES)
+def customers():
+    """Customers, filtered by franchisee, store, guide, tier and a search term."""
+    fields = [
+        _text("q", _l("Search")),
+        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        _select("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
+        _select("value_tier", _l("Value tier"), TIER_OPTIONS),
+    ]
+    return _list(
+        _l("Customers"),
+        CustomerQuerySchema,
+        customer_stmt,
+        customer_columns(Names()),
+        fields,
+        "customers.csv",
+    )
+
+
+@bp.route("/assignments")
+@page_roles(*ADMIN_UI_ROLES)
+def assignments():
+    """Assignment history, filtered by franchisee, rule and customer."""
+    fields = [
+        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        _select(
+            "rule", _l("Rule"), [("", _l("All"))] + [(r, RULE_LABELS[r]) for r in ASSIGNMENT_RULES]
+        ),
+        _text("customer_id", _l("Customer id")),
+    ]
+    return _list(
+        _l("Assignment history"),
+        HistoryQuerySchema,
+        history_stmt,
+        history_columns(Names()),
+        fields,
+        "assignments.csv",
+    )
+
+
+class ReassignForm(FlaskForm):
+    franchisee_id = SelectField(_l("Franchisee"), coerce=int, validators=[InputRequired()])
+    store_id = SelectField(
+        _l("Store"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+    )
+    guide_id = SelectField(
+        _l("Guide"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+    )
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+
+
+def reassign_form() -> ReassignForm:
+    form = ReassignForm()
+    form.franchisee_id.choices = [
+        (f.id, f.name)
+        for f in db.session.scalars(
+            select(Franchisee).where(Franchisee.status == "active").order_by(Franchisee.id)
+        )
+    ]
+    stores = db.session.scalars(
+        select(Store)
+        .where(Store.is_open.is_(True))
+        .order_by(Store.franchisee_id, Store.code)
+        .limit(500)
+    )
+    form.store_id.choices = [("", _("Least-loaded store"))] + [
+        (s.id, f"{s.code} {s.name}") for s in stores
+    ]
+    guides = db.session.scalars(
+        select(Guide).where(Guide.status == "active").order_by(Guide.store_id, Guide.id).limit(500)
+    )
+    form.guide_id.choices = [("", _("No guide"))] + [
+        (g.id, f"{g.name} ({g.store_name})") for g in guides
+    ]
+    return form
+
+
+@bp.route("/customers/<int:object_id>", methods=["GET", "POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def customer(object_id):
+    """A customer: profile, tier, orders, appointments, assignment timeline; HQ reassigns."""
+    c = scoped_or_404(Customer, object_id)
+    form = reassign_form() if is_hq() else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            return render_template("errors/error.html", status=403, message=_("Forbidden")), 403
+        if form.validate_on_submit():
+            try:
+                customer_services.reassign(
+                    c,
+                    form.franchisee_id.data,
+                    form.store_id.data,
+                    form.guide_id.data,
+                    reason=form.reason.data,
+                    actor_user_id=current_principal().user_id,
+                )
+                flash(_("Customer reassigned."), "success")
+                return redirect(url_for("franchise_customers.customer", object_id=c.id))
+            except DomainError as exc:
+                for name, messages in exc.errors.items():
+                    field = getattr(form, name, None)
+                    if field is not None:
+                        field.errors = list(field.errors) + list(messages)
+                flash(exc.message, "error")
+                c = scoped_or_404(Customer, object_id)
+        status = 422
+    names = Names()
+    orders = (
+        db.session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == c.id))
+        or 0
+    )
+    visits = db.session.scalars(
+        scoped(select(Appointment), Appointment)
+        .where(Appointment.customer_id == c.id)
+        .order_by(Appointment.slot_start.desc())
+        .limit(50)
+    ).all()
+    timeline = db.session.scalars(history_stmt({"customer_id": c.id}).limit(100)).all()
+    pairs = [
+        (_l("Nickname"), c.nickname),
+        (_l("Phone"), c.phone),
+        (_l("Birthday"), c.birthday),
+        (_l("City"), c.city),
+        (_l("Franchisee"), names.franchisee.get(c.franchisee_id)),
+        (_l("Store"), names.store.get(c.store_id)),
+        (_l("Guide"), names.guide.get(c.guide_id)),
+        (_l("Assigned by"), RULE_LABELS.get(c.assignment_rule, c.assignment_rule)),
+        (_l("Value tier"), c.tier_label),
+        (_l("Orders"), orders),
+        (_l("Paid in the last year"), yuan(c.monetary_fen)),
+        (_l("Days since last order"), c.recency_days),
+    ]
+    return render_template(
+        "franchise/customers/detail.html",
+        customer=c,
+        pairs=pairs,
+        visits=visits,
+        timeline=timeline,
+        names=names,
+        rule_labels=RULE_LABELS,
+        kind_labels=KIND_LABELS,
+        form=form,
+    ), status
+
+
+def settings_form_class():
+    """A form with one field per setting (``.`` in keys becomes ``__``)."""
+    attrs = {}
+    for key, setting in settings_service.SETTINGS.items():
+        name = key.replace(".", "__")
+        if setting.kind is bool:
+            attrs[name] = BooleanField(setting.label)
+        elif setting.kind is float:
+            attrs[name] = FloatField(setting.label, validators=[InputRequired()])
+        else:
+            attrs[name] = IntegerField(setting.label, validators=[InputRequired()])
+    return type("AssignmentSettingsForm", (FlaskForm,), attrs)
+
+
+@bp.route("/assignment-settings", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def assignment_settings():
+    """HQ edits the assignment radius, lock days, pool balancing and RFM cut-offs."""
+    values = settings_service.all_settings()
+    form = settings_form_class()(data={k.replace(".", "__"): v for k, v in values.items()})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                settings_service.update_settings(
+                    {k: getattr(form, k.replace(".", "__")).data for k in values}
+                )
+                flash(_("Saved."), "success")
+                return redirect(url_for("franchise_customers.assignment_settings"))
+            except DomainError as exc:
+                for key, messages in exc.errors.items():
+                    field = getattr(form, key.replace(".", "__"), None)
+                    if field is not None:
+                        field.errors = list(field.errors) + list(messages)
+                flash(exc.message, "error")
+    return render_template(
+        "franchise/form.html",
+        form=form,
+        title=_l("Assignment settings"),
+        action=request.path,
+        submit_label=_l("Save"),
+    ), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages and the "Customers" navigation group."""
+    app.register_blueprint(bp)
+    group = N_("Customers")
+    add_nav(
+        app,
+        "admin",
+        group,
+        N_("Customers"),
+        "franchise_customers.customers",
+        roles=ADMIN_UI_ROLES,
+        icon="users",
+        order=200,
+    )
+    add_nav(
+        app,
+        "admin",
+        group,
+        N_("Assignment history"),
+        "franchise_customers.assignments",
+        roles=ADMIN_UI_ROLES,
+        icon="share",
+        order=201,
+    )
+    add_nav(
+        app,
+        "admin",
+        group,
+        N_("Assignment settings"),
+        "franchise_customers.assignment_settings",
+        roles=HQ_ROLES,
+        icon="settings",
+        order=202,
+    )

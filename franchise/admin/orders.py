@@ -1,0 +1,217 @@
+"""Order admin pages (``/admin/orders``): the filtered list with totals and CSV, one order
+with its lines, status timeline, the moves the viewer may make and the refunds.
+
+HQ sees every order; a franchise owner their franchise's (another's answers 404). The
+moves post a CSRF-protected form to ``/admin/orders/<id>/transition``, which calls
+``franchise.services.orders.transition`` (the service commits; views never do). The
+refund action belongs to the payments area: the detail page includes its
+``franchise/payments/_refund_form.html`` when it exists.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES
+from app.auth.principal import current_principal
+from app.errors import DomainError
+from app.extensions import db
+from app.web.formatting import yuan
+from app.web.listing import Column, csv_response
+from franchise.admin.support import (
+    _select,
+    _text,
+    choices,
+    filter_args,
+    paginate,
+    stream_models,
+)
+from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
+from franchise.queries import scoped_or_404
+from franchise.schemas import MAX_ID, Text
+from franchise.services import orders as order_service
+
+bp = Blueprint(
+    "commerce_orders", __name__, url_prefix="/admin/orders", template_folder="../templates"
+)
+
+STATUS_LABELS = {
+    "created": _l("Created"),
+    "paid": _l("Paid"),
+    "shipped": _l("Shipped"),
+    "received": _l("Received by store"),
+    "delivered": _l("Delivered"),
+    "picked_up": _l("Picked up"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+    "closed": _l("Closed"),
+}
+ACTION_LABELS = {
+    "shipped": _l("Mark shipped"),
+    "received": _l("Mark received by store"),
+    "delivered": _l("Mark delivered"),
+    "picked_up": _l("Mark picked up"),
+    "completed": _l("Complete"),
+    "cancelled": _l("Cancel order"),
+}
+STATUS_BADGES = {
+    "created": "badge-info",
+    "paid": "badge-gold",
+    "completed": "badge-ok",
+    "cancelled": "badge-err",
+    "closed": "badge-err",
+    "refunded": "badge-warn",
+}
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUS_LABELS.get(status or "", status or ""))
+
+
+class OrderFilterSchema(Schema):
+    status = Text(validate=validate.OneOf(ORDER_STATUSES))
+    franchisee_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    store_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    guide_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    campaign_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    date_from = fields.Date()
+    date_to = fields.Date()
+    q = Text(validate=validate.Length(max=32))
+
+
+def order_columns(with_link: bool = True):
+    link = (lambda o: url_for("commerce_orders.order", object_id=o.id)) if with_link else None
+    return [
+        Column("order_no", _l("Order number"), link=link),
+        Column("created_at", _l("Created at"), time=True),
+        Column("status", _l("Status"), value=lambda o: status_label(o.status)),
+        Column("franchisee", _l("Franchisee"), value=lambda o: o.franchisee.name),
+        Column("store", _l("Store"), value=lambda o: o.store.name if o.store else ""),
+        Column("guide", _l("Guide"), value=lambda o: o.guide.name if o.guide else ""),
+        Column("customer_id", _l("Customer"), numeric=True),
+        Column("total_fen", _l("Total"), money=True),
+        Column("discount_fen", _l("Discount"), money=True),
+        Column("payable_fen", _l("Payable"), money=True),
+        Column("paid_fen", _l("Paid"), money=True),
+        Column("refunded_fen", _l("Refunded"), money=True),
+    ]
+
+
+def order_totals(stmt) -> dict:
+    """Count and money sums of the filtered orders (for the totals row)."""
+    sub = stmt.order_by(None).subquery()
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(sub.c.total_fen), 0),
+            func.coalesce(func.sum(sub.c.discount_fen), 0),
+            func.coalesce(func.sum(sub.c.payable_fen), 0),
+            func.coalesce(func.sum(sub.c.paid_fen), 0),
+            func.coalesce(func.sum(sub.c.refunded_fen), 0),
+        ).select_from(sub)
+    ).one()
+    keys = ("count", "total_fen", "discount_fen", "payable_fen", "paid_fen", "refunded_fen")
+    return dict(zip(keys, (int(v or 0) for v in row), strict=True))
+
+
+def filter_fields():
+    status_options = [("", _l("All"))] + [(s, STATUS_LABELS[s]) for s in ORDER_STATUSES]
+    return [
+        _text("q", _l("Order number")),
+        _select("status", _l("Status"), status_options),
+        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        _select("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
+        {"name": "date_from", "label": _l("From"), "type": "date"},
+        {"name": "date_to", "label": _l("To"), "type": "date"},
+    ]
+
+
+@bp.route("")
+@page_roles(*ADMIN_UI_ROLES)
+def orders():
+    """Orders with filters, pagination, a totals row and CSV export (``?format=csv``)."""
+    args = filter_args(OrderFilterSchema)
+    stmt = order_service.order_stmt(args)
+    if request.args.get("format") == "csv":
+        return csv_response("orders.csv", order_columns(False), stream_models(stmt))
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template(
+        "franchise/commerce/orders.html",
+        fields=filter_fields(),
+        columns=order_columns(),
+        page=paginate(stmt),
+        totals=order_totals(stmt),
+        export_url=url_for("commerce_orders.orders", format="csv", **export_args),
+    )
+
+
+@bp.route("/<int:object_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def order(object_id):
+    """One order: amounts, lines, the status timeline, the viewer's moves, refunds."""
+    o = scoped_or_404(Order, object_id)
+    refunds = db.session.scalars(
+        select(Refund).where(Refund.order_id == o.id).order_by(Refund.id)
+    ).all()
+    actions = order_service.visible_actions(o, current_principal())
+    return render_template(
+        "franchise/commerce/order_detail.html",
+        order=o,
+        refunds=refunds,
+        actions=[(a, ACTION_LABELS.get(a, a)) for a in actions],
+        status_label=status_label,
+        badge=STATUS_BADGES.get(o.status, ""),
+    )
+
+
+@bp.route("/<int:object_id>/transition", methods=["POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def transition(object_id):
+    """Apply one move from the detail page's buttons (CSRF checked for every form post)."""
+    o = scoped_or_404(Order, object_id)
+    to = request.form.get("to", "")
+    note = (request.form.get("note") or "").strip()[:255]
+    if to not in order_service.STAFF_TARGETS:
+        flash(_("Unknown action."), "error")
+        return redirect(url_for("commerce_orders.order", object_id=o.id), 303)
+    try:
+        order_service.transition(o, to, current_principal(), note)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Order is now: %(status)s.", status=status_label(to)), "success")
+    return redirect(url_for("commerce_orders.order", object_id=object_id), 303)
+
+
+def sales_panels(principal) -> list[dict]:
+    """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped)."""
+    if principal is None:
+        return []
+    from app.auth.models import utcnow
+    from app.auth.scope import scoped
+
+    day = utcnow().astimezone(order_service.SHANGHAI).date()
+    start, end = order_service.shanghai_day_bounds(day, day)
+
+    def figure(column, *where):
+        stmt = scoped(select(column), Order, principal)
+        for clause in where:
+            stmt = stmt.where(clause)
+        return int(db.session.scalar(stmt) or 0)
+
+    count = func.count(Order.id)
+    paid_sum = func.coalesce(func.sum(Order.paid_fen), 0)
+    stats = [
+        (_("Orders today"), figure(count, Order.created_at >= start, Order.created_at < end)),
+        (_("Paid today"), yuan(figure(paid_sum, Order.paid_at >= start, Order.paid_at < end))),
+        (_("To ship"), figure(count, Order.status == "paid")),
+        (_("To hand over"), figure(count, Order.status == "received")),
+    ]
+    return [{"title": _("Sales"), "stats": stats}]

@@ -1,0 +1,145 @@
+"""Product admin pages (``/admin/products``, HQ only): list with filters and CSV, forms.
+
+Prices are typed in yuan (two decimals) and stored as integer fen; the rules (unique
+sku, ranges) live in ``franchise.services.catalog``, whose field errors show on the form.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Blueprint, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import Schema, fields, validate
+from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from app.auth.decorators import page_roles
+from app.auth.models import HQ_ROLES
+from app.errors import NotFound
+from app.extensions import db
+from app.web.listing import Column
+from franchise.admin.support import _select, _text, render_list, save
+from franchise.models import Product
+from franchise.schemas import MAX_ID, Text
+from franchise.services import catalog
+
+bp = Blueprint(
+    "commerce_products", __name__, url_prefix="/admin/products", template_folder="../templates"
+)
+
+
+class ProductForm(FlaskForm):
+    sku = StringField(
+        _l("SKU"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, -, _ and .")),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    category = StringField(_l("Category"), validators=[Optional(), Length(max=32)])
+    price_yuan = DecimalField(
+        _l("Price (yuan)"), places=2, validators=[InputRequired(), NumberRange(0, 10**8)]
+    )
+    stock = IntegerField(
+        _l("Stock"), default=0, validators=[InputRequired(), NumberRange(0, 10**7)]
+    )
+    care_interval_days = IntegerField(
+        _l("Care interval (days)"),
+        description=_l("Days between cleaning / maintenance reminders; empty for none."),
+        validators=[Optional(), NumberRange(1, 3650)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    image_url = StringField(_l("Image URL"), validators=[Optional(), Length(max=255)])
+    is_active = BooleanField(_l("On sale"), default=True)
+
+    def data_dict(self) -> dict:
+        fen = (Decimal(self.price_yuan.data) * 100).quantize(Decimal("1"), ROUND_HALF_UP)
+        return {
+            "sku": self.sku.data.strip(),
+            "name": self.name.data.strip(),
+            "category": (self.category.data or "").strip(),
+            "price_fen": int(fen),
+            "stock": self.stock.data,
+            "care_interval_days": self.care_interval_days.data,
+            "description": self.description.data or "",
+            "image_url": (self.image_url.data or "").strip(),
+            "is_active": bool(self.is_active.data),
+        }
+
+
+class ProductFilterSchema(Schema):
+    q = Text(validate=validate.Length(max=64))
+    category = Text(validate=validate.Length(max=32))
+    is_active = fields.Boolean()
+
+
+ACTIVE_OPTIONS = [("", _l("All")), ("1", _l("On sale")), ("0", _l("Not on sale"))]
+
+
+def product_columns():
+    return [
+        Column("sku", _l("SKU"), link=lambda p: url_for("commerce_products.edit", object_id=p.id)),
+        Column("name", _l("Name")),
+        Column("category", _l("Category")),
+        Column("price_fen", _l("Price"), money=True),
+        Column("stock", _l("Stock"), numeric=True),
+        Column("care_interval_days", _l("Care interval (days)"), numeric=True),
+        Column("is_active", _l("On sale")),
+    ]
+
+
+@bp.route("")
+@page_roles(*HQ_ROLES)
+def products():
+    """Products, filtered by category, on sale and a search term; CSV with ``?format=csv``."""
+    fields_ = [
+        _text("q", _l("Search")),
+        _select(
+            "category", _l("Category"), [("", _l("All"))] + [(c, c) for c in catalog.categories()]
+        ),
+        _select("is_active", _l("On sale"), ACTIVE_OPTIONS),
+    ]
+    return render_list(
+        _l("Products"),
+        ProductFilterSchema,
+        catalog.product_stmt,
+        product_columns(),
+        fields_,
+        "products.csv",
+        "commerce_products.new",
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def new():
+    form = ProductForm()
+    return save(
+        form,
+        lambda: catalog.create_product(form.data_dict()),
+        _l("New product"),
+        _l("Create"),
+        "commerce_products.edit",
+    )
+
+
+@bp.route("/<int:object_id>/edit", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def edit(object_id):
+    product = db.session.get(Product, object_id) if 1 <= object_id <= MAX_ID else None
+    if product is None:
+        raise NotFound("Product not found")
+    form = ProductForm(obj=product)
+    if not form.is_submitted():
+        form.price_yuan.data = Decimal(product.price_fen) / 100
+    return save(
+        form,
+        lambda: catalog.update_product(product, form.data_dict()),
+        _l("Edit product"),
+        _l("Save"),
+        "commerce_products.edit",
+    )

@@ -1,0 +1,238 @@
+"""The "Money" admin pages (``/admin/...``): settlement, statements, reconciliation,
+alerts, the trial balance, and the refund form's target.
+
+* ``/admin/settlement``: per franchisee the available balance and today's live totals;
+  a franchisee and day picker; 30 days of net per day (chart) and the daily history;
+  CSV of a day's statement (``/admin/settlement/<fid>/<date>?format=csv``).
+* ``/admin/settlement/<fid>/<date>``: one day's statement with its lines.
+* ``/admin/reconciliation`` (HQ): runs and their differences.
+* ``/admin/alerts``: list and acknowledge (CSRF-checked form).
+* ``/admin/ledger`` (HQ): Σ debits and Σ credits per account kind.
+* ``POST /admin/orders/<id>/refund``: the refund form on the order page.
+
+HQ sees every franchise, an owner only theirs (another's answers 404); guides 403.
+Views never commit: services do.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.web.listing import Column, csv_response
+from franchise.admin.support import paginate
+from franchise.models import Alert, Franchisee, Order, ReconciliationItem, ReconciliationRun
+from franchise.queries import scoped_or_404
+from franchise.services import alerts as alert_service
+from franchise.services import ledger, refunds, settlement
+
+bp = Blueprint("payments_admin", __name__, url_prefix="/admin", template_folder="../templates")
+
+KIND_LABELS = {
+    "payment": _l("Payment"),
+    "refund": _l("Refund"),
+    "missing_in_ledger": _l("In the bill, not in the ledger"),
+    "missing_in_bill": _l("In the ledger, not in the bill"),
+    "amount": _l("Amounts differ"),
+    "wallet": _l("Franchisee wallet"),
+    "sales": _l("Sales"),
+    "wechat_fee": _l("WeChat Pay fees"),
+    "hq_share": _l("HQ share"),
+}
+
+
+def kind_label(kind: str):
+    return KIND_LABELS.get(kind, kind)
+
+
+def _day(raw: str | None) -> date:
+    """A YYYY-MM-DD from the query string, else today (a bad value is today too)."""
+    try:
+        return datetime.strptime(raw or "", "%Y-%m-%d").date()
+    except ValueError:
+        return settlement.today()
+
+
+def visible_franchisees() -> list[Franchisee]:
+    return list(db.session.scalars(scoped(select(Franchisee), Franchisee).order_by(Franchisee.id)))
+
+
+def line_columns():
+    return [
+        Column("time", _l("Time"), time=True),
+        Column("kind", _l("Type"), value=lambda r: kind_label(r["kind"])),
+        Column("order_no", _l("Order number")),
+        Column("transaction_id", _l("WeChat transaction")),
+        Column("amount_fen", _l("Amount"), money=True),
+        Column("fee_fen", _l("WeChat Pay fee"), money=True),
+        Column("hq_share_fen", _l("HQ share"), money=True),
+        Column("net_fen", _l("Net"), money=True),
+    ]
+
+
+@bp.route("/settlement", endpoint="settlement")
+@page_roles(*ADMIN_UI_ROLES)
+def settlement_page():
+    """Balances of the visible franchisees, and one franchisee's day and 30-day history."""
+    franchisees = visible_franchisees()
+    ids = [f.id for f in franchisees]
+    selected = request.args.get("franchisee_id", type=int)
+    if selected not in ids:
+        selected = ids[0] if ids else None
+    day = _day(request.args.get("date"))
+    statement = history = None
+    if selected is not None:
+        statement = settlement.statement(selected, day)
+        history = settlement.history(selected, 30)
+    return render_template(
+        "franchise/payments/settlement.html",
+        overview=settlement.franchisee_overview(ids),
+        franchisees=franchisees,
+        selected=selected,
+        day=day,
+        statement=statement,
+        history=history,
+        columns=line_columns(),
+    )
+
+
+@bp.route("/settlement/<int:franchisee_id>/<day>")
+@page_roles(*ADMIN_UI_ROLES)
+def statement_page(franchisee_id, day):
+    """One day's statement and its lines; ``?format=csv`` exports the lines."""
+    franchisee = scoped_or_404(Franchisee, franchisee_id)
+    try:
+        when = datetime.strptime(day, "%Y-%m-%d").date()
+    except ValueError:
+        raise NotFound("No such day") from None
+    statement = settlement.statement(franchisee.id, when)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            f"statement-{franchisee.id}-{when.isoformat()}.csv", line_columns(), statement["lines"]
+        )
+    return render_template(
+        "franchise/payments/statement.html",
+        franchisee=franchisee,
+        statement=statement,
+        columns=line_columns(),
+        day=when,
+    )
+
+
+@bp.route("/reconciliation")
+@page_roles(*HQ_ROLES)
+def reconciliation():
+    """Reconciliation runs, newest first; ``?run=<id>`` shows one run's differences."""
+    page = paginate(
+        select(ReconciliationRun).order_by(
+            ReconciliationRun.bill_date.desc(), ReconciliationRun.attempt.desc()
+        )
+    )
+    run_id = request.args.get("run", type=int)
+    run = db.session.get(ReconciliationRun, run_id) if run_id else None
+    if run is None and page.items:
+        run = page.items[0]
+    items = []
+    if run is not None:
+        items = list(
+            db.session.scalars(
+                select(ReconciliationItem)
+                .where(ReconciliationItem.run_id == run.id)
+                .order_by(ReconciliationItem.id)
+            )
+        )
+    names = dict(db.session.execute(select(Franchisee.id, Franchisee.name)).all())
+    return render_template(
+        "franchise/payments/reconciliation.html",
+        page=page,
+        run=run,
+        items=items,
+        names=names,
+        kind_label=kind_label,
+    )
+
+
+@bp.route("/alerts")
+@page_roles(*ADMIN_UI_ROLES)
+def alerts():
+    """Alerts through the tenant scope; ``?open=1`` hides acknowledged ones."""
+    stmt = scoped(select(Alert), Alert).order_by(Alert.id.desc())
+    if request.args.get("open") == "1":
+        stmt = stmt.where(Alert.acknowledged_at.is_(None))
+    return render_template("franchise/payments/alerts.html", page=paginate(stmt))
+
+
+@bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def acknowledge(alert_id):
+    alert = scoped_or_404(Alert, alert_id)
+    try:
+        alert_service.acknowledge(alert, current_principal().user_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Alert acknowledged."), "success")
+    return redirect(url_for("payments_admin.alerts"), 303)
+
+
+@bp.route("/ledger", endpoint="ledger")
+@page_roles(*HQ_ROLES)
+def ledger_page():
+    """The trial balance: Σ debits = Σ credits, per account kind."""
+    rows = ledger.trial_balance()
+    totals = {
+        "debit_fen": sum(r["debit_fen"] for r in rows),
+        "credit_fen": sum(r["credit_fen"] for r in rows),
+    }
+    return render_template(
+        "franchise/payments/ledger.html",
+        rows=rows,
+        totals=totals,
+        unbalanced=ledger.unbalanced_transactions(),
+        kind_label=kind_label,
+    )
+
+
+@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def refund(order_id):
+    """The order page's refund form: amount in yuan (two decimals) and a reason."""
+    order = scoped_or_404(Order, order_id)
+    back = redirect(url_for("commerce_orders.order", object_id=order.id), 303)
+    amount = parse_yuan(request.form.get("amount", ""))
+    if amount is None:
+        flash(_("Enter an amount in yuan, such as 12.50."), "error")
+        return back
+    try:
+        refunds.request_refund(
+            order, amount, (request.form.get("reason") or "").strip()[:255], current_principal()
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Refund requested."), "success")
+    return back
+
+
+def parse_yuan(raw: str) -> int | None:
+    """``"12.5"`` → 1250 fen; None for anything that is not a positive amount."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        return None
+    fen = int(value * 100)
+    return fen if fen <= 10**10 else None

@@ -1,0 +1,205 @@
+"""Customers and assignment API for HQ, franchise owners and guides (``/api/v1``).
+
+Reads go through the tenant scope: HQ sees every customer, an owner those of their
+franchise, a guide only their own customers; anything else answers 404. Only HQ
+reassigns (with a reason); the service checks the store belongs to the franchisee and
+the guide to the store.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import or_, select
+
+from app.auth.decorators import api_roles
+from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from franchise.api.org import page_of
+from franchise.models import (
+    ASSIGNMENT_RULES,
+    TIER_HIGH,
+    TIER_LOW,
+    TIER_MID,
+    AssignmentHistory,
+    Customer,
+)
+from franchise.queries import like, scoped_or_404
+from franchise.schemas import PageQuerySchema, Text, _id, _query_id, page_schema
+from franchise.services import customers as customer_services
+
+blp = Blueprint(
+    "franchise_customers_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Customers and their assignment",
+)
+
+READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+
+
+class CustomerSchema(Schema):
+    id = fields.Integer()
+    nickname = fields.String()
+    phone = fields.String(allow_none=True)
+    birthday = fields.Date(allow_none=True)
+    city = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    franchisee_id = fields.Integer()
+    store_id = fields.Integer(allow_none=True)
+    guide_id = fields.Integer(allow_none=True)
+    assignment_rule = fields.String()
+    bound_at = fields.DateTime()
+    value_tier = fields.String(allow_none=True)
+    tier_label = fields.String(allow_none=True)
+    recency_days = fields.Integer(allow_none=True)
+    order_count = fields.Integer()
+    monetary_fen = fields.Integer()
+    last_order_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class CustomerQuerySchema(PageQuerySchema):
+    franchisee_id = _query_id()
+    store_id = _query_id()
+    guide_id = _query_id()
+    value_tier = fields.String(validate=validate.OneOf((TIER_LOW, TIER_MID, TIER_HIGH)))
+
+
+class HistorySchema(Schema):
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    from_franchisee_id = fields.Integer(allow_none=True)
+    to_franchisee_id = fields.Integer()
+    from_store_id = fields.Integer(allow_none=True)
+    to_store_id = fields.Integer(allow_none=True)
+    from_guide_id = fields.Integer(allow_none=True)
+    to_guide_id = fields.Integer(allow_none=True)
+    rule = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class HistoryQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    customer_id = _query_id()
+    franchisee_id = _query_id()
+    rule = fields.String(validate=validate.OneOf(ASSIGNMENT_RULES))
+
+
+class ReassignSchema(Schema):
+    franchisee_id = _id(required=True)
+    store_id = _id(allow_none=True)
+    guide_id = _id(allow_none=True)
+    reason = Text(required=True, validate=validate.Length(min=1, max=255))
+
+
+CustomerPageSchema = page_schema(CustomerSchema, "CustomerPage")
+HistoryPageSchema = page_schema(HistorySchema, "AssignmentHistoryPage")
+
+
+def customer_stmt(args: dict):
+    """The scoped, filtered customer listing (API and admin pages)."""
+    stmt = scoped(select(Customer), Customer).order_by(Customer.id.desc())
+    for key in ("franchisee_id", "store_id", "guide_id", "value_tier"):
+        if args.get(key):
+            stmt = stmt.where(getattr(Customer, key) == args[key])
+    if args.get("q"):
+        pattern = like(args["q"])
+        stmt = stmt.where(
+            or_(
+                Customer.nickname.ilike(pattern, escape="\\"),
+                Customer.phone.ilike(pattern, escape="\\"),
+                Customer.city.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def history_stmt(args: dict):
+    """Assignment history the caller may see: HQ all; owners rows moving to or from them."""
+    stmt = select(AssignmentHistory).order_by(AssignmentHistory.id.desc())
+    principal = current_principal()
+    if not principal.is_hq:
+        visible = scoped(select(Customer.id), Customer)
+        stmt = stmt.where(AssignmentHistory.customer_id.in_(visible))
+    if args.get("customer_id"):
+        stmt = stmt.where(AssignmentHistory.customer_id == args["customer_id"])
+    if args.get("franchisee_id"):
+        fid = args["franchisee_id"]
+        stmt = stmt.where(
+            or_(
+                AssignmentHistory.to_franchisee_id == fid,
+                AssignmentHistory.from_franchisee_id == fid,
+            )
+        )
+    if args.get("rule"):
+        stmt = stmt.where(AssignmentHistory.rule == args["rule"])
+    return stmt
+
+
+@blp.route("/customers")
+class Customers(MethodView):
+    @api_roles(*READERS)
+    @blp.arguments(CustomerQuerySchema, location="query")
+    @blp.response(200, CustomerPageSchema)
+    def get(self, args):
+        """List customers (filters: franchisee_id, store_id, guide_id, value_tier, q)."""
+        return page_of(customer_stmt(args), args)
+
+
+@blp.route("/customers/<int:customer_id>")
+class CustomerItem(MethodView):
+    @api_roles(*READERS)
+    @blp.response(200, CustomerSchema)
+    @blp.alt_response(404, description="No such customer, or not yours")
+    def get(self, customer_id):
+        """Show one customer."""
+        return scoped_or_404(Customer, customer_id)
+
+
+@blp.route("/customers/<int:customer_id>/assignments")
+class CustomerAssignments(MethodView):
+    @api_roles(*READERS)
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, HistoryPageSchema)
+    @blp.alt_response(404, description="No such customer, or not yours")
+    def get(self, args, customer_id):
+        """The customer's assignment history, newest first."""
+        customer = scoped_or_404(Customer, customer_id)
+        return page_of(history_stmt({**args, "customer_id": customer.id}), args)
+
+
+@blp.route("/customers/<int:customer_id>/reassign")
+class CustomerReassign(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(ReassignSchema)
+    @blp.response(200, CustomerSchema)
+    @blp.alt_response(404, description="No such customer")
+    @blp.alt_response(422, description="Store not the franchisee's, guide not the store's")
+    def post(self, body, customer_id):
+        """Move a customer to another franchisee / store / guide, with a reason (HQ)."""
+        customer = scoped_or_404(Customer, customer_id)
+        return customer_services.reassign(
+            customer,
+            body["franchisee_id"],
+            body.get("store_id"),
+            body.get("guide_id"),
+            reason=body["reason"],
+            actor_user_id=current_principal().user_id,
+        )
+
+
+@blp.route("/assignments")
+class Assignments(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, HistoryPageSchema)
+    def get(self, args):
+        """Assignment history (filters: customer_id, franchisee_id, rule)."""
+        return page_of(history_stmt(args), args)

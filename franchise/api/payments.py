@@ -1,0 +1,107 @@
+"""Payment JSON API: the mini-program's pay call and staff refunds (``/api/v1``).
+
+* ``POST /mp/orders/{id}/pay`` (customer token, own order in status created; else 404 /
+  409) → CONTRACT ``{"out_trade_no", "pay_params": {"timeStamp", "nonceStr", "package",
+  "signType", "paySign"}}`` for ``wx.requestPayment``. WeChat down → 503, refused → 502.
+* ``POST /orders/{id}/refunds`` ``{"amount_fen", "reason"}`` (HQ or the order's franchise
+  owner; guides 403, another franchise 404) → 202 with the refund, carried out through
+  the outbox. ``GET /orders/{id}/refunds`` lists them.
+
+The payment notify itself is ``POST /api/v1/pay/notify`` (``app.wechat.pay_notify``),
+handled by ``franchise.services.payments.handle_notify``.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.auth.decorators import api_roles
+from app.auth.models import CUSTOMER, FRANCHISE_OWNER, HQ_ROLES
+from app.auth.principal import current_principal
+from franchise.models import Order
+from franchise.queries import scoped_or_404
+from franchise.schemas import Text
+from franchise.services import payments, refunds
+
+blp = Blueprint(
+    "payments_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="WeChat Pay: paying an order, refunds",
+)
+
+MAX_REFUND_FEN = 10**10
+
+
+class PayParamsSchema(Schema):
+    timeStamp = fields.String(required=True)  # noqa: N815 - wx.requestPayment's names
+    nonceStr = fields.String(required=True)  # noqa: N815
+    package = fields.String(required=True)
+    signType = fields.String(required=True)  # noqa: N815
+    paySign = fields.String(required=True)  # noqa: N815
+
+
+class PayAnswerSchema(Schema):
+    out_trade_no = fields.String(required=True)
+    pay_params = fields.Nested(PayParamsSchema, required=True)
+
+
+class EmptySchema(Schema):
+    """No body fields (any sent field is refused)."""
+
+
+class RefundCreateSchema(Schema):
+    amount_fen = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=MAX_REFUND_FEN)
+    )
+    reason = Text(load_default="", validate=validate.Length(max=255))
+
+
+class RefundSchema(Schema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    out_refund_no = fields.String()
+    amount_fen = fields.Integer()
+    reason = fields.String()
+    status = fields.String()
+    refund_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    succeeded_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/mp/orders/<int:order_id>/pay")
+class PayOrder(MethodView):
+    @api_roles(CUSTOMER)
+    @blp.arguments(EmptySchema, required=False)
+    @blp.response(200, PayAnswerSchema)
+    @blp.alt_response(404, description="No such order, or not yours")
+    @blp.alt_response(409, description="The order is not waiting for payment")
+    @blp.alt_response(502, description="WeChat Pay refused the order")
+    @blp.alt_response(503, description="WeChat Pay is unavailable; try again")
+    def post(self, _body, order_id):
+        """JSAPI unified order with the franchisee's sub_mch_id; params for wx.requestPayment."""
+        return payments.start_payment(scoped_or_404(Order, order_id))
+
+
+@blp.route("/orders/<int:order_id>/refunds")
+class OrderRefunds(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.response(200, RefundSchema(many=True))
+    @blp.alt_response(404, description="No such order, or not yours")
+    def get(self, order_id):
+        """The order's refunds."""
+        return refunds.refunds_of(scoped_or_404(Order, order_id).id)
+
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.arguments(RefundCreateSchema)
+    @blp.response(202, RefundSchema)
+    @blp.alt_response(404, description="No such order, or not yours")
+    @blp.alt_response(409, description="Not paid, or more than is left to refund")
+    def post(self, body, order_id):
+        """Refund all or part of a paid order (WeChat is called after commit)."""
+        order = scoped_or_404(Order, order_id)
+        return refunds.request_refund(
+            order, body["amount_fen"], body["reason"], current_principal()
+        )

@@ -1,0 +1,190 @@
+"""Guide (mobile) pages: ``/m/customers`` (my customers: tier, last order, birthday,
+next appointment; search) with a detail page, and ``/m/appointments`` (my store's
+upcoming appointments). A guide sees only their own customers (tenant scope); another
+guide's or franchise's customer answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from app.auth.decorators import page_roles
+from app.auth.models import GUIDE, utcnow
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.extensions import add_nav, db
+from franchise.admin.support import paginate
+from franchise.models import Appointment, Customer, Order, Store
+from franchise.queries import like, scoped_or_404
+from franchise.services.value_tiers import PAID_STATUSES
+
+bp = Blueprint(
+    "franchise_guide_customers", __name__, url_prefix="/m", template_folder="../templates"
+)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BIRTHDAY_SOON_DAYS = 7
+KIND_LABELS = {
+    "try_on": _l("Try-on"),
+    "maintenance": _l("Cleaning / maintenance"),
+    "inspection": _l("Inspect an online order"),
+}
+
+
+def N_(text: str) -> str:
+    return text
+
+
+def days_to_birthday(birthday: date | None, today: date) -> int | None:
+    """Days until the next birthday (0 = today); 29 February counts as 28 February."""
+    if birthday is None:
+        return None
+    for year in (today.year, today.year + 1):
+        try:
+            upcoming = birthday.replace(year=year)
+        except ValueError:
+            upcoming = date(year, 2, 28)
+        if upcoming >= today:
+            return (upcoming - today).days
+    return None
+
+
+def _last_orders(ids: list[int]) -> dict:
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Order.customer_id, func.max(func.coalesce(Order.paid_at, Order.created_at)))
+            .where(Order.customer_id.in_(ids), Order.status.in_(PAID_STATUSES))
+            .group_by(Order.customer_id)
+        ).all()
+    )
+
+
+def _next_visits(ids: list[int]) -> dict:
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Appointment.customer_id, func.min(Appointment.slot_start))
+            .where(
+                Appointment.customer_id.in_(ids),
+                Appointment.status == "booked",
+                Appointment.slot_start > utcnow(),
+            )
+            .group_by(Appointment.customer_id)
+        ).all()
+    )
+
+
+@bp.route("/customers")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def customers():
+    """My customers, upcoming birthdays first marked, with a search box."""
+    stmt = scoped(select(Customer), Customer).order_by(Customer.id.desc())
+    q = (request.args.get("q") or "").strip()[:64]
+    if q:
+        pattern = like(q)
+        stmt = stmt.where(
+            or_(
+                Customer.nickname.ilike(pattern, escape="\\"),
+                Customer.phone.ilike(pattern, escape="\\"),
+            )
+        )
+    page = paginate(stmt)
+    ids = [c.id for c in page.items]
+    today = utcnow().astimezone(SHANGHAI).date()
+    last, visits = _last_orders(ids), _next_visits(ids)
+    rows = [
+        {
+            "customer": c,
+            "last_order": last.get(c.id),
+            "next_visit": visits.get(c.id),
+            "birthday_in": days_to_birthday(c.birthday, today),
+        }
+        for c in page.items
+    ]
+    return render_template(
+        "franchise/guide/customers.html", rows=rows, page=page, q=q, soon=BIRTHDAY_SOON_DAYS
+    )
+
+
+@bp.route("/customers/<int:object_id>")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def customer(object_id):
+    """One of my customers with their appointments."""
+    c = scoped_or_404(Customer, object_id)
+    visits = db.session.scalars(
+        select(Appointment)
+        .where(Appointment.customer_id == c.id)
+        .order_by(Appointment.slot_start.desc())
+        .limit(50)
+    ).all()
+    today = utcnow().astimezone(SHANGHAI).date()
+    return render_template(
+        "franchise/guide/customers_detail.html",
+        customer=c,
+        visits=visits,
+        kinds=KIND_LABELS,
+        last_order=_last_orders([c.id]).get(c.id),
+        birthday_in=days_to_birthday(c.birthday, today),
+        soon=BIRTHDAY_SOON_DAYS,
+    )
+
+
+@bp.route("/appointments")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def appointments():
+    """My store's booked appointments from now on, the next 14 days."""
+    principal = current_principal()
+    now = utcnow()
+    store = scoped_or_404(Store, principal.store_id or 0)
+    visits = db.session.execute(
+        select(Appointment, Customer)
+        .join(Customer, Customer.id == Appointment.customer_id)
+        .where(
+            Appointment.store_id == store.id,
+            Appointment.franchisee_id == store.franchisee_id,
+            Appointment.status == "booked",
+            Appointment.slot_start >= now - timedelta(hours=1),
+            Appointment.slot_start < now + timedelta(days=14),
+        )
+        .order_by(Appointment.slot_start)
+        .limit(200)
+    ).all()
+    return render_template(
+        "franchise/guide/customers_appointments.html",
+        visits=visits,
+        kinds=KIND_LABELS,
+        store=store,
+        me=principal.guide_id,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages and their mobile tabs."""
+    app.register_blueprint(bp)
+    add_nav(
+        app,
+        "mobile",
+        N_("Customers"),
+        N_("My customers"),
+        "franchise_guide_customers.customers",
+        roles=(GUIDE,),
+        icon="users",
+        order=20,
+    )
+    add_nav(
+        app,
+        "mobile",
+        N_("Customers"),
+        N_("Appointments"),
+        "franchise_guide_customers.appointments",
+        roles=(GUIDE,),
+        icon="calendar",
+        order=21,
+    )

@@ -1,0 +1,409 @@
+"""Coupons: templates with budgets per region, issuing to customers, redeeming in store.
+
+* A template is an amount off above a threshold, valid for a period (``valid_from`` /
+  ``valid_until``, or ``valid_days`` from issue), of kind ``new_customer`` or ``campaign``,
+  with a budget per region (``CouponBudget``).
+* Issuing takes one unit of the budget of the region of the customer's franchisee with
+  one conditional ``UPDATE ... SET issued_count = issued_count + 1 WHERE issued_count <
+  budget_count``: the database refuses the unit past the budget, even under concurrency.
+  A customer gets at most one new-customer coupon. Codes are 12 random characters from
+  an unambiguous alphabet (31^12 ≈ 8·10^17), so they cannot be guessed.
+* Redemption online happens in ``franchise.services.orders.create_order`` (through
+  ``claim_for_order``); in store a guide or owner redeems by code
+  (``redeem_in_store``), attributed to them, their store and franchise.
+
+"Expired" is not stored: an issued coupon whose ``expires_at`` has passed is expired.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.auth.models import FRANCHISE_OWNER, utcnow
+from app.auth.principal import Principal
+from app.auth.scope import scoped
+from app.errors import Conflict, DomainError, NotFound
+from app.extensions import db
+from franchise.models import (
+    COUPON_ISSUED,
+    COUPON_REDEEMED,
+    COUPON_VOID,
+    Coupon,
+    CouponBudget,
+    CouponTemplate,
+    Customer,
+    Franchisee,
+    Guide,
+    Region,
+    Store,
+)
+from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+
+log = logging.getLogger("siyu.franchise.coupons")
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+TEMPLATE_FIELDS = (
+    "name",
+    "kind",
+    "amount_off_fen",
+    "threshold_fen",
+    "valid_from",
+    "valid_until",
+    "valid_days",
+    "campaign_id",
+    "is_active",
+)
+EXPIRED = "expired"  # a derived state, never stored
+
+
+def new_code() -> str:
+    """An unguessable 12-character coupon code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def coupon_state(coupon: Coupon, now: datetime | None = None) -> str:
+    """``issued`` / ``redeemed`` / ``void`` / ``expired`` (issued but past ``expires_at``)."""
+    now = now or utcnow()
+    if coupon.status == COUPON_ISSUED and coupon.expires_at and coupon.expires_at <= now:
+        return EXPIRED
+    return coupon.status
+
+
+# --- templates --------------------------------------------------------------------
+
+
+def _check_template(data: dict, template: CouponTemplate | None = None) -> None:
+    amount = data.get("amount_off_fen", template.amount_off_fen if template else None)
+    threshold = data.get("threshold_fen", template.threshold_fen if template else 0)
+    if amount is None or amount <= 0:
+        raise invalid("amount_off_fen", "The amount off must be more than zero.")
+    if threshold is None or threshold < 0:
+        raise invalid("threshold_fen", "The threshold cannot be negative.")
+    start = data.get("valid_from", template.valid_from if template else None)
+    end = data.get("valid_until", template.valid_until if template else None)
+    days = data.get("valid_days", template.valid_days if template else None)
+    if start and end and end <= start:
+        raise invalid("valid_until", "The end must be after the start.")
+    if days is not None and not 1 <= days <= 3650:
+        raise invalid("valid_days", "Between 1 and 3650 days.")
+    if end is None and days is None:
+        raise invalid("valid_days", "Give an end date or a number of valid days.")
+
+
+def _set_budgets(template: CouponTemplate, budgets: list[dict]) -> None:
+    """Replace the template's budgets; a budget may not drop below what was issued."""
+    current = {b.region_id: b for b in template.budgets}
+    wanted = {}
+    for item in budgets:
+        if db.session.get(Region, item["region_id"]) is None:
+            raise invalid("budgets", "No such region.")
+        if item["budget_count"] < 0:
+            raise invalid("budgets", "A budget cannot be negative.")
+        wanted[item["region_id"]] = item["budget_count"]
+    for region_id, budget in list(current.items()):
+        if region_id not in wanted:
+            if budget.issued_count:
+                raise invalid("budgets", "A region that already issued coupons keeps its budget.")
+            template.budgets.remove(budget)
+    for region_id, count in wanted.items():
+        budget = current.get(region_id)
+        if budget is None:
+            template.budgets.append(CouponBudget(region_id=region_id, budget_count=count))
+        elif count < budget.issued_count:
+            raise invalid("budgets", "A budget cannot drop below the coupons already issued.")
+        else:
+            budget.budget_count = count
+
+
+def create_template(data: dict) -> CouponTemplate:
+    """Create a coupon template with its budgets per region (HQ)."""
+    try:
+        _check_template(data)
+        template = CouponTemplate(**{k: v for k, v in data.items() if k in TEMPLATE_FIELDS})
+        db.session.add(template)
+        _set_budgets(template, data.get("budgets") or [])
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return template
+
+
+def update_template(template: CouponTemplate, data: dict) -> CouponTemplate:
+    """Change a template; issued coupons keep their own expiry."""
+    try:
+        _check_template(data, template)
+        for key, value in data.items():
+            if key in TEMPLATE_FIELDS:
+                setattr(template, key, value)
+        if "budgets" in data:
+            _set_budgets(template, data["budgets"])
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return template
+
+
+# --- issuing ----------------------------------------------------------------------
+
+
+def _take_budget_unit(template_id: int, region_id: int) -> bool:
+    """Atomically count one coupon against the region's budget; False when exhausted."""
+    result = db.session.execute(
+        update(CouponBudget)
+        .where(
+            CouponBudget.template_id == template_id,
+            CouponBudget.region_id == region_id,
+            CouponBudget.issued_count < CouponBudget.budget_count,
+        )
+        .values(issued_count=CouponBudget.issued_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
+    """Add one coupon for ``customer`` to the session (no commit)."""
+    now = utcnow()
+    if not template.is_active:
+        raise Conflict("This coupon template is not active.", code="template_inactive")
+    if template.valid_until and template.valid_until <= now:
+        raise Conflict("This coupon template has ended.", code="template_ended")
+    if template.kind == "new_customer":
+        # one per customer: lock the customer row so two first logins cannot both issue
+        db.session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+        has_one = db.session.scalar(
+            select(Coupon.id)
+            .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+            .where(Coupon.customer_id == customer.id, CouponTemplate.kind == "new_customer")
+            .limit(1)
+        )
+        if has_one:
+            raise Conflict("The customer already has a new-customer coupon.", code="already_issued")
+    region_id = db.session.scalar(
+        select(Franchisee.region_id).where(Franchisee.id == customer.franchisee_id)
+    )
+    if region_id is None or not _take_budget_unit(template.id, region_id):
+        raise Conflict("The region's budget for this coupon is used up.", code="budget_exhausted")
+    expires = template.valid_until
+    if template.valid_days:
+        by_days = now + timedelta(days=template.valid_days)
+        expires = min(expires, by_days) if expires else by_days
+    coupon = Coupon(
+        code=new_code(),
+        template_id=template.id,
+        customer_id=customer.id,
+        franchisee_id=customer.franchisee_id,
+        status=COUPON_ISSUED,
+        issued_at=now,
+        expires_at=expires,
+    )
+    db.session.add(coupon)
+    return coupon
+
+
+def issue_coupon(template_id: int, customer_id: int) -> Coupon:
+    """Issue one coupon of a template to a customer (commits).
+
+    409 when the template is inactive or ended, the region's budget is used up, or the
+    customer already holds a new-customer coupon; 422 for an unknown template/customer.
+    """
+    try:
+        template = db.session.get(CouponTemplate, template_id)
+        if template is None:
+            raise invalid("template_id", "No such coupon template.")
+        customer = db.session.get(Customer, customer_id)
+        if customer is None:
+            raise invalid("customer_id", "No such customer.")
+        coupon = _issue(template, customer)
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return coupon
+
+
+def issue_new_customer_coupon(customer_id: int) -> Coupon | None:
+    """Give a customer the current new-customer coupon, if any (commits; never raises).
+
+    Called after a customer's first login. Returns ``None`` when there is no active
+    new-customer template, the customer already has one, or the budget is used up.
+    """
+    now = utcnow()
+    templates = db.session.scalars(
+        select(CouponTemplate)
+        .where(CouponTemplate.kind == "new_customer", CouponTemplate.is_active.is_(True))
+        .order_by(CouponTemplate.id.desc())
+    ).all()
+    for template in templates:
+        if template.valid_from and template.valid_from > now:
+            continue
+        try:
+            return issue_coupon(template.id, customer_id)
+        except DomainError as exc:
+            log.info("no new-customer coupon for %s: %s", customer_id, exc.message)
+            if exc.code == "already_issued":
+                return None
+    return None
+
+
+def bulk_issue(template_id: int, filters: dict, limit: int) -> dict:
+    """Issue a template to up to ``limit`` customers matching ``filters`` (commits per 200).
+
+    ``filters``: ``franchisee_id``, ``store_id``, ``region_id``, ``value_tier``; customers
+    who already hold a coupon of this template are skipped. Returns
+    ``{"issued", "skipped", "exhausted"}`` (``exhausted``: budget ran out on the way).
+    """
+    template = db.session.get(CouponTemplate, template_id)
+    if template is None:
+        raise invalid("template_id", "No such coupon template.")
+    holders = select(Coupon.customer_id).where(Coupon.template_id == template_id)
+    stmt = select(Customer.id).where(Customer.id.not_in(holders)).order_by(Customer.id)
+    for key in ("franchisee_id", "store_id", "value_tier"):
+        if filters.get(key):
+            stmt = stmt.where(getattr(Customer, key) == filters[key])
+    if filters.get("region_id"):
+        stmt = stmt.where(
+            Customer.franchisee_id.in_(
+                select(Franchisee.id).where(Franchisee.region_id == filters["region_id"])
+            )
+        )
+    ids = list(db.session.scalars(stmt.limit(limit)))
+    issued = skipped = 0
+    exhausted = False
+    for n, customer_id in enumerate(ids, start=1):
+        try:
+            _issue(template, db.session.get(Customer, customer_id))
+            issued += 1
+        except Conflict as exc:
+            if exc.code == "budget_exhausted":
+                exhausted = True  # another region may still have budget
+            skipped += 1
+        if n % 200 == 0:
+            db.session.commit()
+    db.session.commit()
+    return {"issued": issued, "skipped": skipped, "exhausted": exhausted}
+
+
+# --- redeeming --------------------------------------------------------------------
+
+
+def find_for_staff(code: str, principal: Principal) -> Coupon:
+    """A coupon by code among the customers of the caller's franchise (HQ: any), or 404."""
+    code = (code or "").strip().upper()
+    stmt = select(Coupon).join(Customer, Customer.id == Coupon.customer_id)
+    stmt = stmt.where(Coupon.code == code)
+    if not principal.is_hq:  # a guide redeems for any customer of their franchise
+        franchise_wide = Principal(FRANCHISE_OWNER, franchisee_id=principal.franchisee_id)
+        stmt = scoped(stmt, Customer, franchise_wide)
+    coupon = db.session.scalars(stmt).first() if code else None
+    if coupon is None:
+        raise NotFound("No coupon with this code among your customers.")
+    return coupon
+
+
+def refuse_unusable(coupon: Coupon) -> None:
+    """409 with a clear message when the coupon is already redeemed, void or expired."""
+    state = coupon_state(coupon)
+    if state == COUPON_REDEEMED:
+        raise Conflict("This coupon was already redeemed.", code="coupon_redeemed")
+    if state == COUPON_VOID:
+        raise Conflict("This coupon is void.", code="coupon_void")
+    if state == EXPIRED:
+        raise Conflict("This coupon has expired.", code="coupon_expired")
+    start = coupon.template.valid_from if coupon.template else None
+    if start and start > utcnow():
+        raise Conflict("This coupon is not valid yet.", code="coupon_not_yet_valid")
+
+
+def _mark_redeemed(coupon: Coupon, values: dict) -> None:
+    """Flip issued → redeemed with one conditional update; 409 when someone was faster."""
+    result = db.session.execute(
+        update(Coupon)
+        .where(Coupon.id == coupon.id, Coupon.status == COUPON_ISSUED)
+        .values(status=COUPON_REDEEMED, redeemed_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("This coupon was already redeemed.", code="coupon_redeemed")
+    db.session.expire(coupon)
+
+
+def redeem_in_store(code: str, principal: Principal) -> Coupon:
+    """A guide (or owner) redeems a customer's coupon in store (commits).
+
+    Attribution: the guide, their store and franchise (an owner: the customer's store
+    when it is theirs). 404 for a code outside the caller's franchise; 409 when
+    redeemed, void or expired.
+    """
+    try:
+        coupon = find_for_staff(code, principal)
+        refuse_unusable(coupon)
+        store_id = principal.store_id
+        guide_id = principal.guide_id
+        if guide_id is not None:
+            store_id = db.session.scalar(select(Guide.store_id).where(Guide.id == guide_id))
+        if store_id is None and coupon.customer is not None:
+            store_id = coupon.customer.store_id
+        franchisee_id = principal.franchisee_id or coupon.customer.franchisee_id
+        if store_id is not None:
+            store = db.session.get(Store, store_id)
+            if store is None or store.franchisee_id != franchisee_id:
+                store_id = None
+        _mark_redeemed(
+            coupon,
+            {
+                "redeemed_channel": "store",
+                "redeemed_guide_id": guide_id,
+                "redeemed_store_id": store_id,
+                "redeemed_franchisee_id": franchisee_id,
+                "redeemed_order_id": None,
+            },
+        )
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return coupon
+
+
+def claim_for_order(code: str, customer_id: int, total_fen: int) -> Coupon:
+    """Check a coupon for an online order and mark it redeemed (no commit; 422 on misuse).
+
+    Another customer's code answers like an unknown one. The caller fills the order
+    attribution with ``attribute_online`` once the order has an id.
+    """
+    coupon = db.session.scalars(
+        select(Coupon).where(Coupon.code == code.strip().upper(), Coupon.customer_id == customer_id)
+    ).first()
+    if coupon is None:
+        raise invalid("coupon_code", "No such coupon.")
+    try:
+        refuse_unusable(coupon)
+    except Conflict as exc:
+        raise invalid("coupon_code", exc.message) from exc
+    if coupon.template.threshold_fen > total_fen:
+        raise invalid("coupon_code", "The order does not reach the coupon's threshold.")
+    _mark_redeemed(coupon, {"redeemed_channel": "online"})
+    return coupon
+
+
+def attribute_online(coupon: Coupon, order) -> None:
+    """Record the order and its guide / store / franchise on a coupon redeemed online."""
+    coupon.redeemed_order_id = order.id
+    coupon.redeemed_guide_id = order.guide_id
+    coupon.redeemed_store_id = order.store_id
+    coupon.redeemed_franchisee_id = order.franchisee_id
+
+
+def reissue(coupon: Coupon) -> None:
+    """Give a coupon back to its customer after the order that used it was cancelled."""
+    coupon.status = COUPON_ISSUED
+    coupon.redeemed_at = None
+    coupon.redeemed_channel = None
+    coupon.redeemed_order_id = None
+    coupon.redeemed_guide_id = None
+    coupon.redeemed_store_id = None
+    coupon.redeemed_franchisee_id = None

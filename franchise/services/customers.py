@@ -1,0 +1,266 @@
+"""Customer rules: mini-program login, profile and phone, share codes, HQ reassignment.
+
+``login`` exchanges a ``wx.login`` code (outside any transaction), then finds or
+creates the customer by openid / unionid and runs the assignment rules
+(``franchise.services.assignment``) in one transaction. Share codes are unguessable
+10-character base32 strings, one per guide and one per store (get-or-create).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict, DomainError
+from app.extensions import db
+from app.wechat.errors import WeChatAPIError, WeChatError
+from franchise.models import (
+    ACTIVE,
+    RULE_MANUAL,
+    RULE_SHARE_CODE,
+    Customer,
+    Franchisee,
+    Guide,
+    ShareCode,
+    Store,
+)
+from franchise.services import settings
+from franchise.services.assignment import (
+    LiveView,
+    NoFranchiseeAvailable,
+    Target,
+    apply_target,
+    binding_holds,
+    decide_by_place,
+)
+from franchise.services.base import invalid
+
+
+class LoginRefused(DomainError):
+    """WeChat refused the login code (invalid, used or expired)."""
+
+    status = 401
+    code = "invalid_code"
+
+
+class WeChatDown(DomainError):
+    status = 503
+    code = "wechat_unavailable"
+
+
+# --- share codes --------------------------------------------------------------------
+
+
+def new_code() -> str:
+    """10 random base32 characters (50 bits): unguessable, easy to read aloud."""
+    return base64.b32encode(secrets.token_bytes(10)).decode()[:10]
+
+
+def _get_or_create_code(kind: str, store: Store, guide: Guide | None) -> ShareCode:
+    stmt = select(ShareCode).where(ShareCode.kind == kind, ShareCode.store_id == store.id)
+    stmt = (
+        stmt.where(ShareCode.guide_id == guide.id)
+        if guide
+        else stmt.where(ShareCode.guide_id.is_(None))
+    )
+    found = db.session.scalars(
+        stmt.where(ShareCode.campaign_id.is_(None)).order_by(ShareCode.id)
+    ).first()
+    if found is not None:
+        return found
+    code = ShareCode(
+        code=new_code(),
+        kind=kind,
+        franchisee_id=store.franchisee_id,
+        store_id=store.id,
+        guide_id=guide.id if guide else None,
+    )
+    db.session.add(code)
+    db.session.commit()
+    return code
+
+
+def guide_share_code(guide: Guide) -> ShareCode:
+    """The guide's own share code (created on first use)."""
+    return _get_or_create_code("guide", guide.store, guide)
+
+
+def store_share_code(store: Store) -> ShareCode:
+    """The store's QR scene code (created on first use)."""
+    return _get_or_create_code("store", store, None)
+
+
+def share_code_target(code: str | None) -> Target | None:
+    """Rule 1: the owner a share code names, when its store is open and franchisee active.
+
+    A departed guide's code still brings the customer to the store (guide None).
+    """
+    if not code:
+        return None
+    share = db.session.scalars(select(ShareCode).where(ShareCode.code == code)).first()
+    if share is None:
+        return None
+    store = db.session.get(Store, share.store_id)
+    if store is None or not store.is_open:
+        return None
+    franchisee = db.session.get(Franchisee, store.franchisee_id)
+    if franchisee is None or franchisee.status != ACTIVE:
+        return None
+    guide = db.session.get(Guide, share.guide_id) if share.guide_id else None
+    guide_id = guide.id if guide and guide.status == ACTIVE and guide.store_id == store.id else None
+    return Target(store.franchisee_id, store.id, guide_id, RULE_SHARE_CODE)
+
+
+# --- assignment of one customer -------------------------------------------------------
+
+
+def assign_one(customer: Customer, share_code: str | None = None, view=None) -> bool:
+    """Apply rules 1–5 to ``customer`` (new or existing) without committing."""
+    target = share_code_target(share_code)
+    if target is None:
+        if customer.id is not None and binding_holds(customer, settings.lock_days()):
+            return False
+        target = decide_by_place(
+            view or LiveView(), customer.latitude, customer.longitude, customer.city
+        )
+    return apply_target(customer, target, reason="mini-program login")
+
+
+def _require_any_franchisee() -> None:
+    if (
+        db.session.scalar(
+            select(func.count()).select_from(Franchisee).where(Franchisee.status == ACTIVE)
+        )
+        == 0
+    ):
+        raise NoFranchiseeAvailable("No active franchisee can take customers right now.")
+
+
+def login(
+    code: str, share_code=None, latitude=None, longitude=None, city=None
+) -> tuple[Customer, bool]:
+    """Log a customer in with a ``wx.login`` code; returns ``(customer, created)``."""
+    from app.wechat.miniprogram import code_to_session
+
+    db.session.rollback()  # no transaction open while WeChat answers
+    try:
+        session = code_to_session(code)
+    except WeChatAPIError as exc:
+        raise LoginRefused("The login code is invalid or was already used.") from exc
+    except WeChatError as exc:
+        raise WeChatDown("WeChat is not reachable; try again.") from exc
+    for attempt in range(2):
+        try:
+            return _login_in_transaction(session, share_code, latitude, longitude, city)
+        except IntegrityError:
+            db.session.rollback()  # a concurrent first login created the row; find it
+            if attempt:
+                raise Conflict("Concurrent login; try again.") from None
+    raise AssertionError("unreachable")
+
+
+def _login_in_transaction(session: dict, share_code, latitude, longitude, city):
+    openid, unionid = session["openid"], session.get("unionid")
+    conditions = [Customer.openid == openid] + ([Customer.unionid == unionid] if unionid else [])
+    customer = db.session.scalars(select(Customer).where(or_(*conditions))).first()
+    created = customer is None
+    try:
+        if created:
+            _require_any_franchisee()
+            customer = Customer(openid=openid, unionid=unionid)
+        if unionid and not customer.unionid:
+            customer.unionid = unionid
+        if latitude is not None and longitude is not None:
+            customer.latitude, customer.longitude = latitude, longitude
+        if city:
+            customer.city = city
+        assign_one(customer, share_code)
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    return customer, created
+
+
+# --- profile ----------------------------------------------------------------------------
+
+PROFILE_FIELDS = frozenset({"nickname", "birthday", "city"})
+
+
+def update_profile(customer: Customer, changes: dict) -> Customer:
+    """The customer edits their nickname, birthday or city (nothing else)."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise invalid(sorted(unknown)[0], "Unknown field.")
+    birthday = changes.get("birthday")
+    if isinstance(birthday, date) and not date(1900, 1, 1) <= birthday <= date.today():
+        raise invalid("birthday", "Not a plausible birthday.")
+    for key, value in changes.items():
+        setattr(customer, key, value)
+    db.session.commit()
+    return customer
+
+
+def bind_phone(customer: Customer, phone_code: str) -> Customer:
+    """Store the phone number behind a ``getPhoneNumber`` code."""
+    from app.wechat.miniprogram import get_user_phone_number
+
+    customer_id = customer.id
+    db.session.rollback()
+    try:
+        info = get_user_phone_number(phone_code)
+    except WeChatAPIError as exc:
+        raise invalid("code", "The phone code is invalid or was already used.") from exc
+    except WeChatError as exc:
+        raise WeChatDown("WeChat is not reachable; try again.") from exc
+    customer = db.session.get(Customer, customer_id)
+    customer.phone = str(info.get("purePhoneNumber") or info.get("phoneNumber"))[:20]
+    db.session.commit()
+    return customer
+
+
+# --- HQ reassignment --------------------------------------------------------------------
+
+
+def reassign(
+    customer: Customer,
+    franchisee_id: int,
+    store_id=None,
+    guide_id=None,
+    *,
+    reason: str,
+    actor_user_id=None,
+) -> Customer:
+    """HQ moves a customer by hand; the store must be the franchisee's, the guide the store's."""
+    try:
+        if not reason or not reason.strip():
+            raise invalid("reason", "A reason is required.")
+        franchisee = db.session.get(Franchisee, franchisee_id)
+        if franchisee is None or franchisee.status != ACTIVE:
+            raise invalid("franchisee_id", "No such active franchisee.")
+        store = db.session.get(Store, store_id) if store_id is not None else None
+        if store_id is not None and (store is None or store.franchisee_id != franchisee.id):
+            raise invalid("store_id", "The store does not belong to that franchisee.")
+        if store is not None and not store.is_open:
+            raise invalid("store_id", "The store is closed.")
+        guide = db.session.get(Guide, guide_id) if guide_id is not None else None
+        if guide_id is not None:
+            if store is None:
+                raise invalid("guide_id", "Choose the guide's store too.")
+            if guide is None or guide.store_id != store.id:
+                raise invalid("guide_id", "The guide does not work in that store.")
+            if guide.status != ACTIVE:
+                raise invalid("guide_id", "The guide has left.")
+        if store is None:
+            store_id = LiveView().least_loaded_store(franchisee.id)
+        target = Target(franchisee.id, store_id, guide_id, RULE_MANUAL)
+        apply_target(customer, target, actor_user_id=actor_user_id, reason=reason.strip())
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return customer

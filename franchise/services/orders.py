@@ -1,0 +1,399 @@
+"""Orders: placing them at list price with a coupon, and moving them through ORDER_FLOW.
+
+``create_order`` prices the lines from active products (duplicate product lines are
+merged), applies the customer's coupon (discount = min(amount off, total)), takes the
+stock with conditional updates, attributes the order (franchisee = the customer's at
+order time, the payee; store = the customer's; guide = the share code's guide when
+the code belongs to the same franchise, else the customer's) and commits once.
+
+ORDER_FLOW (who may move an order to a state)::
+
+    created  → paid (payments only) | cancelled (customer, owner, HQ) | closed (payments)
+    paid     → shipped   (HQ: the central warehouse ships to the franchisee)
+    shipped  → received  (owner, or a guide of the order's store)
+    received → delivered | picked_up (owner, or a guide of the order's store)
+    delivered | picked_up → completed (owner, guide of the store, HQ, or the auto job)
+
+Every change writes an ``OrderEvent`` (from, to, actor, role, note). A move that is not
+allowed from the current state answers 409 with the allowed next states in
+``errors.allowed``; a move the caller's role may not make answers 403 (same shape).
+Repeating a move that already happened is not allowed from the new state, so it is a
+409 too: the client re-reads the order instead of assuming it did something.
+Cancelling or closing an unpaid order gives the stock back and re-issues its coupon.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES, utcnow
+from app.auth.principal import Principal
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.extensions import db
+from franchise.models import (
+    CANCELLED,
+    CLOSED,
+    COMPLETED,
+    CREATED,
+    DELIVERED,
+    PAID,
+    PICKED_UP,
+    RECEIVED,
+    SHIPPED,
+    Coupon,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ShareCode,
+)
+from franchise.services import coupons
+from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SYSTEM = "system"
+MAX_QUANTITY = 99
+MAX_LINES = 20
+MAX_CAMPAIGN_ID = 2**31 - 1
+
+ORDER_FLOW: dict[str, tuple[str, ...]] = {
+    CREATED: (PAID, CANCELLED, CLOSED),
+    PAID: (SHIPPED,),
+    SHIPPED: (RECEIVED,),
+    RECEIVED: (DELIVERED, PICKED_UP),
+    DELIVERED: (COMPLETED,),
+    PICKED_UP: (COMPLETED,),
+}
+STORE_ROLES = (FRANCHISE_OWNER, GUIDE)
+# target state -> roles that may move an order there (``system`` = jobs and payments)
+TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
+    SHIPPED: (*HQ_ROLES,),
+    RECEIVED: STORE_ROLES,
+    DELIVERED: STORE_ROLES,
+    PICKED_UP: STORE_ROLES,
+    COMPLETED: (*STORE_ROLES, *HQ_ROLES, SYSTEM),
+    CANCELLED: (CUSTOMER, FRANCHISE_OWNER, *HQ_ROLES),
+    PAID: (SYSTEM,),
+    CLOSED: (SYSTEM,),
+}
+STAFF_TARGETS = (SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED, CANCELLED)
+
+
+def new_order_no() -> str:
+    """``YYYYMMDDHHMMSS`` (Asia/Shanghai) + 8 random digits: 22 characters, unique key."""
+    stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S")
+    return stamp + f"{secrets.randbelow(10**8):08d}"
+
+
+# --- placing an order -------------------------------------------------------------
+
+
+def _merge_items(items: list[dict]) -> OrderedDict[int, int]:
+    """Quantities per product id (duplicates merged), each in 1..99, else 422."""
+    if not items:
+        raise invalid("items", "An order needs at least one line.")
+    if len(items) > MAX_LINES:
+        raise invalid("items", f"At most {MAX_LINES} lines.")
+    merged: OrderedDict[int, int] = OrderedDict()
+    for item in items:
+        quantity = item.get("quantity")
+        product_id = item.get("product_id")
+        if not isinstance(product_id, int) or isinstance(product_id, bool) or product_id < 1:
+            raise invalid("items", "Every line needs a product id.")
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise invalid("items", "The quantity must be a whole number.")
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise invalid("items", f"The quantity must be between 1 and {MAX_QUANTITY}.")
+        merged[product_id] = merged.get(product_id, 0) + quantity
+        if merged[product_id] > MAX_QUANTITY:
+            raise invalid("items", f"At most {MAX_QUANTITY} of one product.")
+    return merged
+
+
+def _take_stock(product_id: int, quantity: int) -> bool:
+    """Decrement stock only if enough is left and the product is active (atomic)."""
+    result = db.session.execute(
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.is_active.is_(True),
+            Product.stock >= quantity,
+        )
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _lines(merged: OrderedDict[int, int]) -> list[OrderLine]:
+    products = {
+        p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
+    }
+    lines = []
+    for product_id, quantity in merged.items():
+        product = products.get(product_id)
+        if product is None or not product.is_active:
+            raise invalid("items", f"Product {product_id} is not for sale.")
+        if not _take_stock(product_id, quantity):
+            raise invalid("items", f"Not enough stock of {product.name}.")
+        lines.append(
+            OrderLine(
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                unit_price_fen=product.price_fen,
+                quantity=quantity,
+                line_total_fen=product.price_fen * quantity,
+            )
+        )
+    return lines
+
+
+def _guide_for(customer: Customer, share_code: str | None) -> tuple[int | None, str | None]:
+    """The share code's guide when the code is of the customer's franchise, else theirs."""
+    if share_code:
+        code = db.session.scalars(select(ShareCode).where(ShareCode.code == share_code)).first()
+        if code is not None:
+            if code.franchisee_id == customer.franchisee_id and code.guide_id is not None:
+                return code.guide_id, code.code
+            return customer.guide_id, code.code
+    return customer.guide_id, None
+
+
+def create_order(
+    customer_id: int,
+    items: list[dict],
+    coupon_code: str | None = None,
+    share_code: str | None = None,
+    campaign_id: int | None = None,
+) -> Order:
+    """Place an order for a customer (commits); see the module docstring for the rules.
+
+    ``items``: ``[{"product_id", "quantity"}]``. 422 for bad lines, inactive products,
+    missing stock, or a coupon that is not the customer's, used, expired or above the
+    total; 404 when the customer does not exist.
+    """
+    try:
+        if campaign_id is not None and (
+            not isinstance(campaign_id, int)
+            or isinstance(campaign_id, bool)
+            or not 1 <= campaign_id <= MAX_CAMPAIGN_ID
+        ):
+            raise invalid("campaign_id", "A campaign id is a positive whole number.")
+        customer = db.session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound("Customer not found")
+        lines = _lines(_merge_items(items))
+        total = sum(line.line_total_fen for line in lines)
+        coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
+        discount = min(coupon.template.amount_off_fen, total) if coupon else 0
+        guide_id, used_code = _guide_for(customer, share_code)
+        order = Order(
+            order_no=new_order_no(),
+            customer_id=customer.id,
+            franchisee_id=customer.franchisee_id,
+            store_id=customer.store_id,
+            guide_id=guide_id,
+            campaign_id=campaign_id,
+            share_code=used_code,
+            coupon_id=coupon.id if coupon else None,
+            status=CREATED,
+            total_fen=total,
+            discount_fen=discount,
+            payable_fen=total - discount,
+            lines=lines,
+        )
+        db.session.add(order)
+        db.session.flush()
+        if coupon is not None:
+            coupons.attribute_online(coupon, order)
+        db.session.add(
+            OrderEvent(order_id=order.id, to_status=CREATED, actor_role=CUSTOMER, note="")
+        )
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return order
+
+
+# --- moving an order --------------------------------------------------------------
+
+
+def allowed_next(order: Order, role: str | None = None) -> list[str]:
+    """The states ``order`` may move to next (for ``role`` when given)."""
+    nexts = ORDER_FLOW.get(order.status, ())
+    if role is None:
+        return list(nexts)
+    return [s for s in nexts if role in TRANSITION_ROLES.get(s, ())]
+
+
+def store_principal(principal: Principal) -> Principal:
+    """A guide's principal widened from their own orders to their store's (hand-over)."""
+    if principal.role == GUIDE:
+        return replace(principal, guide_id=None)
+    return principal
+
+
+def visible_actions(order: Order, principal: Principal) -> list[str]:
+    """The moves the viewer may make on this order now (for buttons)."""
+    if principal.role == GUIDE and order.store_id != principal.store_id:
+        return []
+    if principal.role == FRANCHISE_OWNER and order.franchisee_id != principal.franchisee_id:
+        return []
+    return allowed_next(order, principal.role)
+
+
+def _release(order: Order) -> None:
+    """Give back the stock and re-issue the coupon of an order that will not be paid."""
+    for line in order.lines:
+        db.session.execute(
+            update(Product)
+            .where(Product.id == line.product_id)
+            .values(stock=Product.stock + line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+    if order.coupon_id is not None:
+        coupon = db.session.get(Coupon, order.coupon_id)
+        if coupon is not None and coupon.redeemed_order_id == order.id:
+            coupons.reissue(coupon)
+
+
+def _move(order: Order, to: str, role: str, user_id: int | None, note: str) -> None:
+    """Check the flow, lock the row by a conditional update, log the event (no commit)."""
+    allowed = ORDER_FLOW.get(order.status, ())
+    if to not in allowed:
+        raise Conflict(
+            "This move is not allowed from the order's current state.",
+            code="invalid_transition",
+            errors={"to": [f"Not allowed from {order.status} to {to}."], "allowed": list(allowed)},
+        )
+    if role not in TRANSITION_ROLES.get(to, ()):
+        raise Forbidden(
+            "Your role cannot make this move.",
+            code="transition_not_permitted",
+            errors={"to": ["Not for your role."], "allowed": allowed_next(order, role)},
+        )
+    previous = order.status
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == previous)
+        .values(status=to, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("The order changed meanwhile; reload it.", code="stale_order")
+    db.session.expire(order, ["status", "updated_at"])
+    if to in (CANCELLED, CLOSED):
+        _release(order)
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=previous,
+            to_status=to,
+            actor_user_id=user_id,
+            actor_role=role,
+            note=(note or "")[:255],
+        )
+    )
+
+
+def transition(order: Order, to: str, principal: Principal, note: str = "") -> Order:
+    """Move ``order`` (already loaded through the caller's scope) to ``to`` (commits).
+
+    The role rules of TRANSITION_ROLES apply; a guide acts only on their store's orders
+    and an owner on their franchise's (else 404, as for reading).
+    """
+    try:
+        if principal.role == GUIDE and order.store_id != principal.store_id:
+            raise NotFound("Order not found")
+        if principal.role == FRANCHISE_OWNER and order.franchisee_id != principal.franchisee_id:
+            raise NotFound("Order not found")
+        if principal.role == CUSTOMER and order.customer_id != principal.customer_id:
+            raise NotFound("Order not found")
+        _move(order, to, principal.role, principal.user_id, note)
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return order
+
+
+def system_transition(order_id: int, to: str, note: str = "") -> Order:
+    """A move made by the system (payments closing an unpaid order, the auto-complete job)."""
+    try:
+        order = db.session.get(Order, order_id)
+        if order is None:
+            raise NotFound("Order not found")
+        _move(order, to, SYSTEM, None, note)
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return order
+
+
+def close_unpaid_order(order_id: int, note: str = "unpaid timeout") -> Order:
+    """created → closed (payments: no payment in time); gives back stock and coupon."""
+    return system_transition(order_id, CLOSED, note)
+
+
+def auto_complete(days: int = 7, limit: int = 500) -> int:
+    """Complete orders delivered / picked up more than ``days`` ago; returns how many."""
+    cutoff = utcnow() - timedelta(days=days)
+    ids = db.session.scalars(
+        select(Order.id)
+        .where(Order.status.in_((DELIVERED, PICKED_UP)), Order.updated_at < cutoff)
+        .order_by(Order.id)
+        .limit(limit)
+    ).all()
+    done = 0
+    for order_id in ids:
+        try:
+            system_transition(order_id, COMPLETED, "auto-completed")
+            done += 1
+        except DomainError:
+            continue
+    return done
+
+
+# --- reading (scoped) -------------------------------------------------------------
+
+
+def shanghai_day_bounds(day_from=None, day_to=None):
+    """UTC bounds ``[start, end)`` of Asia/Shanghai days ``day_from``..``day_to`` (dates)."""
+    from datetime import datetime, time
+
+    start = end = None
+    if day_from is not None:
+        start = datetime.combine(day_from, time.min, tzinfo=SHANGHAI)
+    if day_to is not None:
+        end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    return start, end
+
+
+def order_stmt(args: dict, principal: Principal | None = None):
+    """The filtered order listing through the tenant scope (newest first).
+
+    Filters: ``status``, ``franchisee_id``, ``store_id``, ``guide_id``, ``campaign_id``,
+    ``customer_id``, ``date_from`` / ``date_to`` (Asia/Shanghai days of ``created_at``),
+    ``q`` (order number). An owner sees their franchise's orders, a guide their own.
+    """
+    from app.auth.scope import scoped
+
+    stmt = scoped(select(Order), Order, principal).order_by(Order.id.desc())
+    for key in ("status", "franchisee_id", "store_id", "guide_id", "campaign_id", "customer_id"):
+        if args.get(key):
+            stmt = stmt.where(getattr(Order, key) == args[key])
+    start, end = shanghai_day_bounds(args.get("date_from"), args.get("date_to"))
+    if start is not None:
+        stmt = stmt.where(Order.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(Order.created_at < end)
+    if args.get("q"):
+        stmt = stmt.where(Order.order_no.startswith(str(args["q"]).strip(), autoescape=True))
+    return stmt

@@ -1,0 +1,382 @@
+"""WeChat Pay for orders: the JSAPI unified order, the verified notify posted exactly once,
+HQ's profit share after commit, and closing an unpaid order (the sweep that decides it
+is ``franchise.jobs.payments``).
+
+Exactly once: ``settle`` runs one transaction that locks the order row (``FOR UPDATE``
+on PostgreSQL; SQLite serialises writers), inserts the ``Payment`` with
+``ON CONFLICT (transaction_id) DO NOTHING`` — the gate a duplicate or a concurrent
+duplicate cannot pass — marks the order paid and posts the ledger. A duplicate answers
+SUCCESS and posts nothing. Every WeChat call happens outside a transaction (the
+caller commits first, or the outbox carries it out after commit).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import utcnow
+from app.db import is_postgres
+from app.errors import Conflict, DomainError
+from app.extensions import db
+from app.outbox import GiveUp, enqueue
+from app.wechat import pay as wxpay
+from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
+from app.wechat.pay_notify import NotifyRejected
+from franchise.models import (
+    CANCELLED,
+    CLOSED,
+    CREATED,
+    PAID,
+    Customer,
+    Franchisee,
+    Order,
+    OrderEvent,
+    Payment,
+    ProfitShare,
+)
+from franchise.services import alerts, ledger
+
+log = logging.getLogger("siyu.franchise.payments")
+
+PROFIT_SHARE_KIND = "franchise.profit_share"
+
+
+class PaymentUnavailable(DomainError):
+    status = 503
+    code = "payment_unavailable"
+
+
+class PaymentRefused(DomainError):
+    status = 502
+    code = "payment_refused"
+
+
+# --- starting a payment -----------------------------------------------------------
+
+
+def start_payment(order: Order) -> dict:
+    """Give ``order`` (the caller's own, loaded through the scope) an ``out_trade_no``,
+    commit, then make the JSAPI unified order; returns the CONTRACT pay answer.
+
+    Paying twice reuses the out_trade_no (WeChat answers the same prepay for the same
+    parameters). WeChat failures answer 503 (try later) or 502 (refused).
+    """
+    if order.status != CREATED:
+        db.session.rollback()
+        raise Conflict(f"An order that is {order.status} cannot be paid.", code="not_payable")
+    if order.payable_fen <= 0:
+        db.session.rollback()
+        raise Conflict("This order has nothing to pay.", code="not_payable")
+    if order.out_trade_no is None:
+        db.session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.out_trade_no.is_(None))
+            .values(out_trade_no=order.order_no, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    franchisee = db.session.get(Franchisee, order.franchisee_id)
+    customer = db.session.get(Customer, order.customer_id)
+    db.session.refresh(order, ["out_trade_no"])
+    call = {
+        "sub_mch_id": franchisee.sub_mch_id,
+        "out_trade_no": order.out_trade_no,
+        "total_fee": order.payable_fen,
+        "body": _body(order),
+        "openid": customer.openid,
+        "profit_sharing": franchisee.profit_share_bps > 0,
+        "attach": str(order.id),
+    }
+    db.session.commit()  # the out_trade_no is ours before WeChat hears of it
+    try:
+        params = wxpay.create_jsapi_order(**call)
+    except WeChatAPIError as exc:
+        if exc.errcode == "ORDERPAID":
+            raise Conflict("This order is already paid.", code="already_paid") from exc
+        raise PaymentRefused(f"WeChat Pay refused the order: {exc.errcode}") from exc
+    except WeChatError as exc:
+        raise PaymentUnavailable("WeChat Pay is unavailable; try again shortly.") from exc
+    keys = ("timeStamp", "nonceStr", "package", "signType", "paySign")
+    return {"out_trade_no": call["out_trade_no"], "pay_params": {k: params[k] for k in keys}}
+
+
+def _body(order: Order) -> str:
+    names = [line.name for line in order.lines][:3]
+    text = "、".join(names) or f"订单 {order.order_no}"
+    return text[:120]
+
+
+# --- notify and orderquery: post the payment exactly once ---------------------------
+
+
+def _paid_at(data: dict) -> datetime:
+    """``time_end`` (yyyyMMddHHmmss, Asia/Shanghai) as aware UTC; now when absent."""
+    try:
+        local = datetime.strptime(str(data.get("time_end") or ""), "%Y%m%d%H%M%S")
+    except ValueError:
+        return utcnow()
+    return local.replace(tzinfo=ledger.SHANGHAI).astimezone(UTC)
+
+
+def _reject(kind: str, message: str, data: dict, franchisee_id: int | None = None):
+    alerts.record(
+        kind,
+        message,
+        {k: data.get(k) for k in ("out_trade_no", "transaction_id", "sub_mch_id", "total_fee")},
+        franchisee_id=franchisee_id,
+        severity="critical",
+    )
+    raise NotifyRejected(message)
+
+
+def handle_notify(data: dict) -> bool:
+    """The pay-notify handler (the route verified signature, appid and mch_id)."""
+    return settle(data, source="notify")
+
+
+def settle(data: dict, source: str = "notify") -> bool:
+    """Check a paid result against our order and post it exactly once.
+
+    Another ``sub_mch_id`` or another amount: an Alert and ``NotifyRejected`` (FAIL,
+    nothing posted). An unknown ``out_trade_no``: an Alert, nothing posted, True (other
+    handlers may own it; WeChat need not re-send). A duplicate: True, nothing posted.
+    """
+    out_trade_no = str(data.get("out_trade_no") or "")
+    transaction_id = str(data.get("transaction_id") or "")
+    lookup = (
+        select(
+            Order.id,
+            Order.payable_fen,
+            Order.transaction_id,
+            Order.status,
+            Order.order_no,
+            Order.out_trade_no,
+            Order.franchisee_id,
+            Franchisee.sub_mch_id,
+            Franchisee.profit_share_bps,
+        )
+        .join(Franchisee, Franchisee.id == Order.franchisee_id)
+        .where(Order.out_trade_no == out_trade_no)
+    )
+    if is_postgres(db.engine):  # the order row stays locked until the commit below
+        lookup = lookup.with_for_update(of=Order)
+    row = db.session.execute(lookup).first()
+    if row is None or not transaction_id:
+        # Not one of our orders (another handler's, or a stray): answer SUCCESS so WeChat
+        # stops re-sending, post nothing, and let HQ see it (reconciliation flags it too).
+        db.session.rollback()
+        alerts.record(
+            "pay_unknown_order",
+            f"Paid result for unknown order {out_trade_no[:32]}",
+            {k: data.get(k) for k in ("out_trade_no", "transaction_id", "sub_mch_id", "total_fee")},
+            severity="critical",
+        )
+        return True
+    if row.transaction_id == transaction_id:
+        db.session.rollback()
+        return True  # the usual duplicate: answered without a write
+    if str(data.get("sub_mch_id") or "") != row.sub_mch_id:
+        db.session.rollback()
+        _reject("pay_sub_mch_mismatch", f"Paid result for {out_trade_no}: other sub-merchant", data)
+    if data.get("total_fee") != row.payable_fen:
+        db.session.rollback()
+        _reject("pay_amount_mismatch", f"Paid amount of {out_trade_no} is not the order's", data)
+    try:
+        _post_once(row, data, source)
+    except IntegrityError:
+        db.session.rollback()
+        exists = db.session.scalar(
+            select(Payment.id).where(Payment.transaction_id == transaction_id)
+        )
+        db.session.rollback()
+        if exists is None:
+            raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return True
+
+
+def _post_once(row, data: dict, source: str) -> None:
+    """In the transaction ``settle`` opened with the order row locked: insert the payment
+    (the exactly-once gate), mark the order paid with an event, post the ledger, queue
+    HQ's profit share; commit.
+
+    Written with core statements: this is the hot path of every notify (about ten
+    statements, one commit).
+    """
+    order = row
+    amount = int(data["total_fee"])
+    paid_at = _paid_at(data)
+    now = utcnow()
+    payment = SimpleNamespace(
+        order_id=row.id,
+        franchisee_id=row.franchisee_id,
+        sub_mch_id=row.sub_mch_id,
+        out_trade_no=order.out_trade_no,
+        transaction_id=str(data["transaction_id"]),
+        amount_fen=amount,
+        fee_fen=ledger.wechat_fee(amount),
+        source=source,
+        paid_at=paid_at,
+        business_date=ledger.shanghai_day(paid_at),
+        created_at=now,
+    )
+    payment.id = db.session.execute(
+        ledger._upsert(Payment, "transaction_id").returning(Payment.__table__.c.id), [vars(payment)]
+    ).scalar()
+    if payment.id is None:
+        db.session.rollback()  # a duplicate (or a concurrent one that won): nothing to do
+        return
+    alert = None
+    if order.transaction_id is None:
+        db.session.execute(
+            update(Order.__table__)
+            .where(Order.__table__.c.id == row.id)
+            .values(
+                status=PAID,
+                paid_fen=amount,
+                paid_at=paid_at,
+                transaction_id=payment.transaction_id,
+                updated_at=now,
+            )
+        )
+        db.session.execute(
+            insert(OrderEvent.__table__),
+            [
+                {
+                    "order_id": row.id,
+                    "from_status": order.status,
+                    "to_status": PAID,
+                    "actor_role": "wechat",
+                    "note": f"WeChat Pay {payment.transaction_id} ({source})",
+                    "created_at": now,
+                }
+            ],
+        )
+        if order.status in (CANCELLED, CLOSED):
+            alert = ("pay_after_close", f"Order {order.order_no} was paid after {order.status}")
+    else:  # a second, different payment of the same order: keep the money, tell HQ
+        alert = ("pay_duplicate_payment", f"Order {order.order_no} was paid twice")
+    share = ledger.hq_share(amount, row.profit_share_bps)
+    ledger.post_payment(payment, share)
+    if row.profit_share_bps > 0:
+        share_id = db.session.execute(
+            insert(ProfitShare.__table__).returning(ProfitShare.__table__.c.id),
+            [
+                {
+                    "payment_id": payment.id,
+                    "franchisee_id": row.franchisee_id,
+                    "out_order_no": f"PS{payment.id:010d}",
+                    "amount_fen": share,
+                    "status": "pending",
+                    "created_at": now,
+                }
+            ],
+        ).scalar()
+        enqueue(PROFIT_SHARE_KIND, {"profit_share_id": share_id}, f"profit_share:{share_id}")
+    db.session.commit()
+    if alert:
+        alerts.record(
+            alert[0],
+            alert[1],
+            {"order_id": row.id, "transaction_id": payment.transaction_id},
+            franchisee_id=row.franchisee_id,
+        )
+
+
+# --- HQ's profit share (outbox, after commit) ---------------------------------------
+
+
+def hq_receiver() -> dict:
+    cfg = current_app.config
+    return {
+        "type": "MERCHANT_ID",
+        "account": cfg.get("FRANCHISE_HQ_RECEIVER_ACCOUNT") or cfg["PAY_MCH_ID"],
+        "name": cfg.get("FRANCHISE_HQ_RECEIVER_NAME", "总部"),
+        "relation_type": "HEADQUARTER",
+    }
+
+
+def run_profit_share(message) -> dict | None:
+    """Outbox handler: send one ProfitShare to WeChat (HMAC-SHA256), idempotent by
+    ``out_order_no``; a zero share finishes the order's sharing instead."""
+    share_id = (message.payload or {}).get("profit_share_id")
+    ps = db.session.get(ProfitShare, share_id) if isinstance(share_id, int) else None
+    if ps is None:
+        db.session.rollback()
+        raise GiveUp(f"no profit share {share_id}")
+    if ps.status == "done":
+        db.session.rollback()
+        return {"status": "done"}
+    payment = db.session.get(Payment, ps.payment_id)
+    sub_mch_id, tid, out_no, amount = (
+        payment.sub_mch_id,
+        payment.transaction_id,
+        ps.out_order_no,
+        ps.amount_fen,
+    )
+    db.session.commit()  # no transaction while WeChat is called
+    receiver = hq_receiver()
+    try:
+        if amount > 0:
+            wxpay.add_profit_receiver(sub_mch_id, {k: receiver[k] for k in receiver})
+            result = wxpay.profit_share(
+                sub_mch_id,
+                tid,
+                out_no,
+                [
+                    {
+                        "type": receiver["type"],
+                        "account": receiver["account"],
+                        "amount": amount,
+                        "description": "总部分成",
+                    }
+                ],
+            )
+        else:
+            result = wxpay.finish_profit_share(sub_mch_id, tid, out_no)
+    except WeChatError as exc:
+        retry = as_retry_later(exc)
+        if retry is not None:
+            raise retry from exc
+        db.session.execute(
+            update(ProfitShare).where(ProfitShare.id == ps.id).values(status="failed")
+        )
+        db.session.commit()
+        alerts.record(
+            "profit_share_failed",
+            f"Profit share {out_no} refused: {exc.errcode}",
+            {"profit_share_id": ps.id, "error": str(exc)[:200]},
+            franchisee_id=payment.franchisee_id,
+        )
+        raise GiveUp(str(exc)) from exc
+    db.session.execute(
+        update(ProfitShare)
+        .where(ProfitShare.id == ps.id)
+        .values(status="done", wechat_order_id=result.get("order_id"), finished_at=utcnow())
+    )
+    db.session.commit()
+    return {"status": "done", "order_id": result.get("order_id")}
+
+
+def close_locally(order_id: int) -> None:
+    """created → closed through the orders service (stock and coupon given back)."""
+    try:
+        from franchise.services.orders import close_unpaid_order
+    except ImportError:  # pragma: no cover - the orders area is always present in the app
+        close_unpaid_order = None
+    if close_unpaid_order is not None:
+        close_unpaid_order(order_id, "unpaid timeout (orderquery)")
+        return
+    order = db.session.get(Order, order_id)
+    db.session.add(
+        OrderEvent(order_id=order_id, from_status=order.status, to_status=CLOSED, note="unpaid")
+    )
+    order.status = CLOSED
+    db.session.commit()

@@ -1,0 +1,315 @@
+"""Benchmark: allocate and dispatch one day of group messages for N groups of G guides.
+
+A fresh database (SQLite file in a temp dir, or ``--database-url``) gets one region, a
+franchisee, stores, G guides and N WeCom groups (also created in the in-process WeCom
+sandbox, with ``WECOM_RATE_PER_MINUTE`` = 10,000 enforced by the sandbox), and a few push
+plans. Timed: the allocator (``allocate``), batching (``create_batches``: SendBatch +
+outbox row per sender and post) and dispatching (the outbox handler calling
+``add_msg_template`` once per batch; 45009 answers are retried after the back-off). Prints
+one JSON line: the times, the achieved call rate divided by WeCom's 10,000 calls/min,
+and the duplicate check (each chat id in exactly one WeCom task, one task per batch).
+
+    python scripts/bench_delivery.py                       # 100,000 groups, 10,000 guides
+    python scripts/bench_delivery.py --groups 20000 --guides 2000
+    python scripts/bench_delivery.py --database-url postgresql+psycopg://siyu:siyu@127.0.0.1:5432/bench
+
+The sandbox clock runs at real speed (``SANDBOX_TIME_SCALE`` 1.0): the rate limit is the
+real 10,000 calls per real minute. A guide's groups share stage and segment (so each
+guide sends one post a day: one call per guide, 10,000 calls for 10,000 guides). Setup is
+not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+STORES_PER_GUIDE = 10
+LIMIT_PER_MINUTE = 10_000
+
+
+def build(app, groups: int, guides: int) -> None:
+    """Organisation, guides, groups (DB and sandbox) and three plans; not timed."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from app.auth.models import utcnow
+    from app.extensions import db
+    from app.wechat.sandbox import sandbox_state
+    from community.models import WecomGroup
+    from community.services import content, plans
+    from franchise.models import Franchisee, Guide, Region, Store
+
+    now = utcnow()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        s = db.session
+        s.execute(insert(Region), [{"id": 1, "code": "B", "name": "Bench"}])
+        s.execute(
+            insert(Franchisee),
+            [
+                {
+                    "id": 1,
+                    "name": "Bench",
+                    "region_id": 1,
+                    "sub_mch_id": "1900000001",
+                    "profit_share_bps": 1000,
+                }
+            ],
+        )
+        n_stores = max(1, guides // STORES_PER_GUIDE)
+        s.execute(
+            insert(Store),
+            [
+                {
+                    "id": i + 1,
+                    "franchisee_id": 1,
+                    "region_id": 1,
+                    "code": f"S{i}",
+                    "name": f"店{i}",
+                    "city": "上海",
+                    "address": "-",
+                    "latitude": 31.2,
+                    "longitude": 121.4,
+                }
+                for i in range(n_stores)
+            ],
+        )
+        s.execute(
+            insert(Guide),
+            [
+                {
+                    "id": g + 1,
+                    "store_id": g % n_stores + 1,
+                    "franchisee_id": 1,
+                    "name": f"G{g}",
+                    "wecom_userid": f"bench{g:05d}",
+                }
+                for g in range(guides)
+            ],
+        )
+        rows = []
+        for i in range(groups):
+            g = i % guides
+            rows.append(
+                {
+                    "id": i + 1,
+                    "chat_id": f"wrB{i:08d}",
+                    "name": f"群{i}",
+                    "owner_userid": f"bench{g:05d}",
+                    "guide_id": g + 1,
+                    "store_id": g % n_stores + 1,
+                    "franchisee_id": 1,
+                    "region_id": 1,
+                    "status": "active",
+                    "stage": ("seeding", "lifecycle")[g % 2],
+                    "segment": ("prospect", "purchased")[g % 3 == 0],
+                    "wecom_created_at": now - timedelta(days=i % 60),
+                    "created_at": now,
+                }
+            )
+        for start in range(0, len(rows), 20_000):
+            s.execute(insert(WecomGroup), rows[start : start + 20_000])
+        s.commit()
+        sandbox = sandbox_state(app)
+        sandbox.create_groups([{"chat_id": r["chat_id"], "owner": r["owner_userid"]} for r in rows])
+        posts = [
+            content.save_post({"title": t, "purpose": p, "text": f"{t}：欢迎到店。"})
+            for t, p in (
+                ("金饰保养小知识", "knowledge"),
+                ("新品上市", "new_product"),
+                ("会员专享", "care"),
+            )
+        ]
+        every_day = list(range(7))
+        plans.save_plan(
+            {
+                "name": "知识",
+                "post_id": posts[0].id,
+                "weekdays": every_day,
+                "send_time": "10:00",
+                "priority": 40,
+            }
+        )
+        plans.save_plan(
+            {
+                "name": "新品",
+                "post_id": posts[1].id,
+                "weekdays": every_day,
+                "send_time": "10:00",
+                "priority": 80,
+                "stages": ["lifecycle"],
+            }
+        )
+        plans.save_plan(
+            {
+                "name": "已购关怀",
+                "post_id": posts[2].id,
+                "weekdays": every_day,
+                "send_time": "10:00",
+                "priority": 90,
+                "segments": ["purchased"],
+            }
+        )
+
+
+def dispatch_all(app) -> dict:
+    """Drain the outbox until every send batch is done; waits out 45009 back-offs."""
+    from sqlalchemy import func, select
+
+    from app import outbox
+    from app.extensions import db
+
+    retried = 0
+    with app.app_context():
+        while True:
+            outbox.drain(max_rounds=100_000)
+            left = db.session.scalar(
+                select(func.count())
+                .select_from(outbox.OutboxMessage)
+                .where(outbox.OutboxMessage.status.in_(("pending", "in_flight")))
+            )
+            if not left:
+                break
+            retried += 1
+            nxt = db.session.scalar(select(func.min(outbox.OutboxMessage.available_at)))
+            db.session.remove()
+            wait = 1.0
+            if nxt is not None:
+                from app.auth.models import utcnow
+
+                wait = max(
+                    0.2,
+                    min(
+                        60.0,
+                        (nxt.replace(tzinfo=None) - utcnow().replace(tzinfo=None)).total_seconds(),
+                    ),
+                )
+            time.sleep(wait)
+        dead = db.session.scalar(
+            select(func.count())
+            .select_from(outbox.OutboxMessage)
+            .where(outbox.OutboxMessage.status == "dead")
+        )
+    return {"backoff_waits": retried, "dead": dead}
+
+
+def run(app, limit: int) -> dict:
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.wechat.sandbox import sandbox_state
+    from community.models import SendBatch
+    from community.services import allocation, delivery
+    from community.services.plans import today_shanghai
+
+    day = today_shanghai()
+    t0 = time.perf_counter()
+    with app.app_context():
+        allocated = allocation.allocate(day)
+    t1 = time.perf_counter()
+    with app.app_context():
+        batched = delivery.create_batches(day)
+    t2 = time.perf_counter()
+    dispatched = dispatch_all(app)
+    t3 = time.perf_counter()
+    sandbox = sandbox_state(app)
+    tasks = list(sandbox.data["tasks"].values())
+    chats = Counter(c for t in tasks for c in t["results"])
+    with app.app_context():
+        recorded = db.session.scalar(
+            select(func.count()).select_from(SendBatch).where(SendBatch.msgid.is_not(None))
+        )
+    calls = len(tasks)
+    dispatch_s = t3 - t2
+    rate = calls / dispatch_s * 60 if dispatch_s else 0.0
+    return {
+        "allocate_seconds": round(t1 - t0, 2),
+        "batch_seconds": round(t2 - t1, 2),
+        "dispatch_seconds": round(dispatch_s, 2),
+        "total_seconds": round(t3 - t0, 2),
+        "allocated": allocated["allocated"],
+        "waiting": allocated["waiting"],
+        "batches": batched["batches"],
+        "add_msg_template_calls": calls,
+        "recorded_msgids": recorded,
+        "calls_per_minute": round(rate),
+        "rate_limit_per_minute": limit,
+        "rate_vs_limit": round(rate / limit, 3),
+        "groups_in_tasks": len(chats),
+        "duplicate_groups": sum(1 for n in chats.values() if n > 1),
+        "duplicate_calls": calls - batched["batches"],
+        **dispatched,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, default=100_000)
+    parser.add_argument("--guides", type=int, default=10_000)
+    parser.add_argument(
+        "--rate-per-minute",
+        type=int,
+        default=LIMIT_PER_MINUTE,
+        help="WECOM_RATE_PER_MINUTE the sandbox enforces (lower it to see the back-off)",
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
+    )
+    args = parser.parse_args()
+    url = args.database_url
+    if url is None:
+        tmp = tempfile.mkdtemp(prefix="siyu-bench-")
+        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
+    from wsgi import build_app
+
+    app = build_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "SIYU_ENV": "embedded",
+            "SANDBOX_STATE_FILE": "",
+            "SANDBOX_TIME_SCALE": 1.0,
+            "REDIS_URL": None,
+            "WECOM_RATE_PER_MINUTE": args.rate_per_minute,
+            "OUTBOX_BATCH_SIZE": 500,
+            "OUTBOX_LEASE_SECONDS": 300,
+        }
+    )
+    import logging
+
+    for name in ("siyu", "siyu.outbox", "siyu.wechat"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    setup = time.perf_counter()
+    build(app, args.groups, args.guides)
+    setup_s = time.perf_counter() - setup
+    result = run(app, args.rate_per_minute)
+    print(
+        json.dumps(
+            {
+                "benchmark": "community_delivery_day",
+                "database": url.split(":", 1)[0].split("+", 1)[0],
+                "groups": args.groups,
+                "guides": args.guides,
+                "setup_seconds": round(setup_s, 1),
+                **result,
+                "goal_seconds": 120,
+                "goal_met": result["total_seconds"] < 120 and result["duplicate_groups"] == 0,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

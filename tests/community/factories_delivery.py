@@ -1,0 +1,93 @@
+"""Factories for the delivery tests: groups (in the DB and, optionally, in the WeCom
+sandbox with the same chat id), posts and plans written through the services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from app.auth.models import utcnow
+from app.extensions import db
+from community.models import WecomGroup
+from community.services import content, plans
+from franchise.models import Guide
+
+_seq = itertools.count(1)
+
+
+def gen_wgroup(guide: Guide | None, *, sandbox=None, age_days: int = 30, **kw) -> WecomGroup:
+    """A WecomGroup owned by ``guide``; with ``sandbox`` also created there (same chat id)."""
+    n = next(_seq)
+    kw.setdefault("chat_id", f"wrDLV{n:07d}")
+    kw.setdefault("name", f"客户群 {n}")
+    kw.setdefault("owner_userid", guide.wecom_userid if guide else f"nobody{n}")
+    kw.setdefault("stage", "seeding")
+    kw.setdefault("segment", "prospect")
+    kw.setdefault("member_count", 20)
+    kw.setdefault("wecom_created_at", utcnow() - timedelta(days=age_days))
+    if guide is not None:
+        kw.setdefault("guide_id", guide.id)
+        kw.setdefault("store_id", guide.store_id)
+        kw.setdefault("franchisee_id", guide.franchisee_id)
+        kw.setdefault("region_id", guide.store.region_id if guide.store else None)
+    group = WecomGroup(**kw)
+    db.session.add(group)
+    db.session.commit()
+    if sandbox is not None:
+        sandbox.create_groups(
+            [
+                {
+                    "chat_id": group.chat_id,
+                    "name": group.name,
+                    "owner": group.owner_userid,
+                    "members": [{"userid": f"wmX{n:05d}", "type": 2}],
+                }
+            ]
+        )
+    return group
+
+
+def gen_wgroups(guide: Guide, count: int, *, sandbox=None, **kw) -> list[WecomGroup]:
+    """Many groups for one guide, bulk-inserted (and in the sandbox when given)."""
+    base = next(_seq) * 100000
+    rows = [
+        WecomGroup(
+            chat_id=f"wrBULK{base + i:09d}",
+            name=f"群 {base + i}",
+            owner_userid=guide.wecom_userid,
+            guide_id=guide.id,
+            store_id=guide.store_id,
+            franchisee_id=guide.franchisee_id,
+            region_id=guide.store.region_id if guide.store else None,
+            stage=kw.get("stage", "seeding"),
+            segment=kw.get("segment", "prospect"),
+            wecom_created_at=utcnow() - timedelta(days=30),
+        )
+        for i in range(count)
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    if sandbox is not None:
+        sandbox.create_groups([{"chat_id": g.chat_id, "owner": g.owner_userid} for g in rows])
+    return rows
+
+
+def gen_post(**kw):
+    n = next(_seq)
+    data = {"title": f"Post {n}", "purpose": "knowledge", "text": f"内容 {n}", "attachments": []}
+    data.update(kw)
+    return content.save_post(data)
+
+
+def gen_plan(post, **kw):
+    n = next(_seq)
+    data = {
+        "name": f"Plan {n}",
+        "post_id": post.id,
+        "schedule_kind": "weekly",
+        "weekdays": list(range(7)),
+        "send_time": "10:00",
+        "priority": 50,
+    }
+    data.update(kw)
+    return plans.save_plan(data)

@@ -1,0 +1,49 @@
+"""Factories for the customers area: customers (written directly) and share codes."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from app.auth.models import utcnow
+from app.extensions import db
+from franchise.models import Customer, Guide, ShareCode, Store
+
+_seq = itertools.count(1)
+
+
+def gen_customer(store: Store | None = None, franchisee_id: int | None = None, **kw) -> Customer:
+    """A customer owned by ``store`` (and its franchisee) unless told otherwise."""
+    n = next(_seq)
+    kw.setdefault("openid", f"o-test-{n}")
+    kw.setdefault("nickname", f"Customer {n}")
+    kw.setdefault("assignment_rule", "manual")
+    if store is not None:
+        kw.setdefault("store_id", store.id)
+        franchisee_id = franchisee_id or store.franchisee_id
+    customer = Customer(franchisee_id=franchisee_id, **kw)
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+def expire_binding(customer: Customer, days: int = 400) -> None:
+    """Move the customer's binding start far into the past."""
+    customer.bound_at = utcnow() - timedelta(days=days)
+    db.session.commit()
+
+
+def gen_share_code(
+    guide: Guide | None = None, store: Store | None = None, code: str | None = None
+) -> ShareCode:
+    store = store or guide.store
+    share = ShareCode(
+        code=code or f"SC{next(_seq):08d}",
+        kind="guide" if guide else "store",
+        franchisee_id=store.franchisee_id,
+        store_id=store.id,
+        guide_id=guide.id if guide else None,
+    )
+    db.session.add(share)
+    db.session.commit()
+    return share

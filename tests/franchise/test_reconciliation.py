@@ -1,0 +1,124 @@
+"""T+1 reconciliation against the sandbox's bill, and the unpaid-order sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.auth.models import utcnow
+from app.extensions import db
+from app.wechat.sandbox import sandbox_state
+from app.wechat.sandbox.state import SHANGHAI
+from franchise.jobs.payments import sweep_unpaid
+from franchise.models import Alert, Order, Payment, ReconciliationRun
+from franchise.services import reconciliation, settlement
+from tests.franchise.factories_payments import gen_customer, gen_order, pay, pay_and_succeed
+
+
+def _paid_orders(app, client, org, amounts):
+    ids = []
+    for amount in amounts:
+        with app.app_context():
+            customer = gen_customer(org.fa)
+            ids.append((gen_order(customer, amount).id, customer.id))
+    return [pay_and_succeed(client, *pair, app)["transaction_id"] for pair in ids]
+
+
+def _to_bill_time(app, day):
+    """Advance the sandbox clock to 10:05 of the day after ``day``."""
+    state = sandbox_state(app)
+    ready = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    state.advance((ready + timedelta(hours=10, minutes=5)).timestamp() - state.now())
+
+
+def test_bill_not_ready_then_differences_found(app, client, org):
+    tids = _paid_orders(app, client, org, [10000, 2500, 777])
+    day = settlement.today()
+    with app.app_context():
+        run = reconciliation.reconcile(day)
+        assert run.status == "error" and "Not Ready" in run.error
+        # the ledger disagrees with WeChat in three ways
+        tampered = db.session.scalars(
+            select(Payment).where(Payment.transaction_id == tids[1])
+        ).one()
+        tampered.amount_fen = 2400
+        gone = db.session.scalars(select(Payment).where(Payment.transaction_id == tids[2])).one()
+        gone.transaction_id = "4200000000000000000000000001"  # not in WeChat's bill
+        db.session.commit()
+    _to_bill_time(app, day)
+    with app.app_context():
+        run = reconciliation.reconcile(day)
+        assert run.status == "differences" and run.attempt == 2
+        kinds = sorted((i.kind, i.transaction_id) for i in run.items)
+        assert kinds == sorted(
+            [
+                ("amount", tids[1]),
+                ("missing_in_ledger", tids[2]),
+                ("missing_in_bill", "4200000000000000000000000001"),
+            ]
+        )
+        amount = next(i for i in run.items if i.kind == "amount")
+        assert amount.bill_amount_fen == 2500 and amount.ledger_amount_fen == 2400
+        assert run.bill_rows == 3 and run.bill_total_fen == 13277
+        assert db.session.scalars(select(Alert).where(Alert.kind == "reconciliation")).one()
+
+
+def test_clean_day_and_cli(app, client, org):
+    _paid_orders(app, client, org, [10000])
+    day = settlement.today()
+    _to_bill_time(app, day)
+    result = app.test_cli_runner().invoke(
+        args=["franchise", "reconcile", "--date", day.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+    with app.app_context():
+        run = db.session.scalars(select(ReconciliationRun)).one()
+        assert run.status == "ok" and run.items == []
+        assert db.session.scalars(select(Alert)).first() is None
+
+
+def test_empty_day_is_ok(app, client, org):
+    day = settlement.today() - timedelta(days=3)
+    with app.app_context():
+        assert reconciliation.reconcile(day).status == "ok"
+
+
+def _created_with_out_trade_no(app, client, org, minutes_ago):
+    with app.app_context():
+        customer = gen_customer(org.fa)
+        order = gen_order(customer, 5000)
+        ids = order.id, customer.id
+    answer = pay(client, *ids, app)
+    with app.app_context():
+        order = db.session.get(Order, ids[0])
+        order.created_at = utcnow() - timedelta(minutes=minutes_ago)
+        db.session.commit()
+    return ids[0], answer["out_trade_no"]
+
+
+def test_sweep_pays_through_orderquery_and_closes_stale_orders(app, client, org):
+    paid_id, paid_no = _created_with_out_trade_no(app, client, org, 10)
+    fresh_id, _ = _created_with_out_trade_no(app, client, org, 1)
+    waiting_id, _ = _created_with_out_trade_no(app, client, org, 10)
+    stale_id, stale_no = _created_with_out_trade_no(app, client, org, 45)
+    state = sandbox_state(app)
+    # the customer pays but the notify never reaches us (sent to a path that is not ours)
+    original = state.queue_delivery
+    state.queue_delivery = lambda *a, **k: {**original(*a, **k), "url": "/nowhere"}
+    try:
+        state.succeed_order(paid_no)
+    finally:
+        state.queue_delivery = original
+    with app.app_context():
+        assert db.session.get(Order, paid_id).status == "created"
+        counts = sweep_unpaid()
+        assert counts == {"checked": 3, "paid": 1, "closed": 1, "errors": 0}
+        assert db.session.get(Order, paid_id).status == "paid"
+        assert db.session.scalars(select(Payment)).one().source == "orderquery"
+        assert db.session.get(Order, stale_id).status == "closed"
+        assert db.session.get(Order, waiting_id).status == "created"
+        assert db.session.get(Order, fresh_id).status == "created"
+        assert state.data["orders"][stale_no]["trade_state"] == "CLOSED"
+        assert sweep_unpaid()["paid"] == 0  # nothing twice
