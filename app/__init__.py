@@ -51,6 +51,9 @@ def configure_extensions(app: Flask) -> None:
     init_redis(app)
 
     def select_locale():
+        asked = request.args.get("lang")  # a shareable ?lang=en link
+        if asked in app.config["LANGUAGES"]:
+            return asked
         chosen = session.get("locale")
         if chosen in app.config["LANGUAGES"]:
             return chosen

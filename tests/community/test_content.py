@@ -115,7 +115,8 @@ def test_admin_form_shows_the_message_and_preview(client, org):
     response = client.post("/admin/content/new", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "4001 bytes; WeCom allows at most 4000 bytes" in html
+    # "Text is 4001 bytes; WeCom allows at most 4000 bytes", shown in Chinese first
+    assert "4001 字节" in html and "4000 字节" in html
     assert 'data-preview="link"' in html  # the WeCom-like preview keeps the card
     form["text"] = "金饰日常保养小知识"
     response = client.post("/admin/content/new", data=form)

@@ -143,7 +143,7 @@ def test_form_errors_are_shown(client, org):
         },
     )
     assert response.status_code == 409
-    assert "Already in use." in response.get_data(as_text=True)
+    assert "已被占用。" in response.get_data(as_text=True)  # "Already in use." (zh first)
     response = post_form(
         client,
         "/admin/org/franchisees/new",
