@@ -19,10 +19,12 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 LUA = ROOT / "scripts" / "bench_lua"
 VENV_BIN = Path(sys.executable).parent
 
@@ -112,6 +114,84 @@ def _post_json(url: str, body: dict, token: str | None = None) -> dict:
         return json.loads(response.read())
 
 
+def _login_cookie(base: str, username: str, password: str) -> str:
+    """Sign in through the mobile login form; returns the session cookie header value."""
+    import http.cookiejar
+    import re
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/m/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrf_token": token}
+    ).encode()
+    opener.open(base + "/m/login", data=form, timeout=10)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
+    """A customer token and a product for order creation, plus ``notifies`` unpaid orders
+    with signed notify bodies (one per line in a file) for the notify scenario."""
+    from sqlalchemy import create_engine, text
+    from wechatpy.utils import calculate_signature
+
+    from app.config import SANDBOX_DEFAULTS
+
+    session = _post_json(
+        base + "/api/v1/mp/session",
+        {"code": "code-bench-setup", "latitude": 31.2297, "longitude": 121.4552},
+    )
+    customer = session["customer"]
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE products SET stock = 1000000000 WHERE is_active"))
+        product_id = conn.execute(
+            text("SELECT id FROM products WHERE is_active ORDER BY id LIMIT 1")
+        ).scalar()
+        sub_mch_id = conn.execute(
+            text("SELECT sub_mch_id FROM franchisees WHERE id = :f"),
+            {"f": customer["franchisee_id"]},
+        ).scalar()
+        conn.execute(
+            text(
+                "INSERT INTO orders (order_no, customer_id, franchisee_id, status, fulfilment,"
+                " total_fen, discount_fen, payable_fen, paid_fen, refunded_fen, out_trade_no,"
+                " created_at, updated_at) SELECT 'BN' || lpad(g::text, 12, '0'), :c, :f,"
+                " 'created', 'pickup', 100, 0, 100, 0, 0, 'BN' || lpad(g::text, 12, '0'),"
+                " now(), now() FROM generate_series(1, :n) AS g"
+            ),
+            {"c": customer["id"], "f": customer["franchisee_id"], "n": notifies},
+        )
+    engine.dispose()
+    lines = []
+    for n in range(1, notifies + 1):
+        body = {
+            "appid": SANDBOX_DEFAULTS["PAY_APPID"],
+            "mch_id": SANDBOX_DEFAULTS["PAY_MCH_ID"],
+            "sub_mch_id": sub_mch_id,
+            "nonce_str": f"bench{n}",
+            "result_code": "SUCCESS",
+            "return_code": "SUCCESS",
+            "trade_type": "JSAPI",
+            "time_end": "20261126120000",
+            "out_trade_no": f"BN{n:012d}",
+            "transaction_id": f"4200000000BENCH{n:013d}",
+            "total_fee": "100",
+            "cash_fee": "100",
+            "openid": "bench",
+        }
+        body["sign"] = calculate_signature(body, SANDBOX_DEFAULTS["PAY_KEY"])
+        lines.append("<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in body.items()) + "</xml>")
+    notify_file = ROOT / "bench-results" / "notifies.txt"
+    notify_file.write_text("\n".join(lines) + "\n")
+    return {
+        "token": session["token"],
+        "order_body": json.dumps({"items": [{"product_id": product_id, "quantity": 1}]}),
+        "notify_file": str(notify_file),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -121,7 +201,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=5390)
-    parser.add_argument("--scenarios", default="ceiling,healthz,stores,mp_session")
+    parser.add_argument(
+        "--scenarios",
+        default="ceiling,healthz,stores,mp_session,order_create,pay_notify,guide_today",
+    )
+    parser.add_argument("--notifies", type=int, default=20000)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print(json.dumps({"error": "wrk is not installed (apt-get install wrk)"}))
@@ -155,6 +239,8 @@ def main() -> int:
     try:
         _wait_http(base + "/healthz")
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
+        writes = _prepare_writes(args.database_url, base, args.notifies)
+        cookie = _login_cookie(base, "guide01", "siyu-demo")
         scenarios = {
             "ceiling": (f"http://127.0.0.1:{ceiling_port}/ping", "get.lua", {}),
             "healthz": (base + "/healthz", "get.lua", {}),
@@ -164,6 +250,17 @@ def main() -> int:
                 {},
             ),
             "mp_session": (base + "/api/v1/mp/session", "mp_session.lua", {}),
+            "order_create": (
+                base + "/api/v1/mp/orders",
+                "post_json.lua",
+                {"TOKEN": writes["token"], "BODY": writes["order_body"]},
+            ),
+            "pay_notify": (
+                base + "/api/v1/pay/notify",
+                "notify.lua",
+                {"NOTIFY_FILE": writes["notify_file"]},
+            ),
+            "guide_today": (base + "/m/", "get.lua", {"COOKIE": cookie}),
         }
         for name in args.scenarios.split(","):
             url, script, extra = scenarios[name]
