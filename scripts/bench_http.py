@@ -134,9 +134,9 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
     """A customer token and a product for order creation, plus ``notifies`` unpaid orders
     with signed notify bodies (one per line in a file) for the notify scenario."""
     from sqlalchemy import create_engine, text
-    from wechatpy.utils import calculate_signature
 
     from app.config import SANDBOX_DEFAULTS
+    from app.wechat.pay import sign_md5
 
     session = _post_json(
         base + "/api/v1/mp/session",
@@ -181,7 +181,7 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
             "cash_fee": "100",
             "openid": "bench",
         }
-        body["sign"] = calculate_signature(body, SANDBOX_DEFAULTS["PAY_KEY"])
+        body["sign"] = sign_md5(body, SANDBOX_DEFAULTS["PAY_KEY"])
         lines.append("<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in body.items()) + "</xml>")
     notify_file = ROOT / "bench-results" / "notifies.txt"
     notify_file.write_text("\n".join(lines) + "\n")
@@ -219,6 +219,7 @@ def main() -> int:
         SIYU_SECRET_KEY="bench-secret-key",
         SIYU_WECHAT_MODE="sandbox",
         SIYU_LOGIN_RATE_LIMIT="1000000",
+        SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
         FLASK_APP="wsgi",
     )
     flask = str(VENV_BIN / "flask")
