@@ -8,6 +8,7 @@ customer bearer token. Everything under ``/me`` and the appointments need that t
 
 from __future__ import annotations
 
+import functools
 import math
 
 from flask.views import MethodView
@@ -193,6 +194,12 @@ class MePhone(MethodView):
         return customers.bind_phone(me(), body["code"])
 
 
+@functools.cache
+def _nearby_fields() -> tuple[str, ...]:
+    """The store columns a nearby-store item carries (built once, not per store)."""
+    return tuple(k for k in NearbyStoreSchema().fields if k != "distance_km")
+
+
 def nearest_open_stores(lat: float, lng: float, limit: int) -> list[dict]:
     """The ``limit`` nearest open stores of active franchisees, widening a bounding box."""
     base = (
@@ -216,11 +223,9 @@ def nearest_open_stores(lat: float, lng: float, limit: int) -> list[dict]:
         found = [f for f in found if radius is None or f[0] <= radius]
         if len(found) >= limit or radius is None:
             found.sort(key=lambda f: (f[0], f[1]))
+            fields = _nearby_fields()
             return [
-                {
-                    **{k: getattr(s, k) for k in NearbyStoreSchema().fields if k != "distance_km"},
-                    "distance_km": round(km, 3),
-                }
+                {**{k: getattr(s, k) for k in fields}, "distance_km": round(km, 3)}
                 for km, _id, s in found[:limit]
             ]
     return []
