@@ -3,13 +3,17 @@
 Creates a fresh organisation (regions with cities, franchisees, N open stores spread
 over China) and M customers held by a suspended "import" franchisee — the backlog an
 imported customer base starts as — then times ``assign_backlog`` (the bulk path used by
-``flask franchise assign-all`` and the store-closed / guide-left hand-overs): an
-in-memory grid of stores, chunked executemany UPDATEs and history INSERTs. Prints one
-JSON line. Setup is not timed.
+``flask franchise assign-all`` and the store-closed / guide-left hand-overs, in
+``franchise.services.assignment_bulk``): an in-memory grid of stores, then per chunk one
+customers UPDATE and one history INSERT — on PostgreSQL COPYed into a staging table and
+applied set-based, on SQLite executemany. Prints one JSON line. Setup is not timed.
 
     python scripts/bench_assignment.py      # 10,000 stores, 1,000,000 customers, SQLite
     python scripts/bench_assignment.py --stores 1000 --customers 20000
     python scripts/bench_assignment.py --database-url postgresql+psycopg://siyu:siyu@127.0.0.1:5432/bench
+
+Repeated PostgreSQL runs can skip the slow setup: build once with ``--setup-only`` into a
+template database, then time copies (``createdb -T template run``) with ``--skip-setup``.
 """
 
 from __future__ import annotations
@@ -188,6 +192,14 @@ def main() -> None:
     )
     parser.add_argument("--chunk", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--setup-only", action="store_true", help="build the data set and stop (for a template)"
+    )
+    parser.add_argument(
+        "--skip-setup",
+        action="store_true",
+        help="time a database already built by --setup-only (e.g. createdb -T a template copy)",
+    )
     args = parser.parse_args()
     tmp = None
     url = args.database_url
@@ -206,8 +218,12 @@ def main() -> None:
         }
     )
     setup = time.perf_counter()
-    build(app, args.stores, args.customers, args.seed)
+    if not args.skip_setup:
+        build(app, args.stores, args.customers, args.seed)
     setup_s = time.perf_counter() - setup
+    if args.setup_only:
+        print(json.dumps({"benchmark": "bulk_assignment", "setup_seconds": round(setup_s, 1)}))
+        return
     result = run(app, args.chunk)
     dialect = url.split(":", 1)[0].split("+", 1)[0]
     print(

@@ -175,4 +175,7 @@ DISPLAY_MESSAGES = (
     _l("lifecycle"),
     _l("purchased"),
     _l("prospect"),
+    _l("The image must be a JPG or PNG file."),
+    _l("The image is %(size)s bytes; WeCom allows at most %(limit)s bytes."),
+    _l("WeCom refused the image: %(error)s"),
 )

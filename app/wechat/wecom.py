@@ -156,3 +156,20 @@ def get_watch_stat_all(livingid: str, client=None) -> dict:
         next_key = page.get("next_key")
         if page.get("ending") == 1 or not next_key:
             return {"users": users, "external_users": external}
+
+
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def upload_image(filename: str, data: bytes, client=None) -> str:
+    """Upload a JPG/PNG as temporary WeCom media (``media/upload`` type=image, valid 3 days);
+    returns the ``media_id``. wechatpy's ``client.media.upload`` follows the client's
+    ``API_BASE_URL`` (the sandbox's in sandbox mode)."""
+    client = client or wecom_client()
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    mime = IMAGE_TYPES.get(suffix, "application/octet-stream")
+    with translate_errors("media/upload"):
+        result = client.media.upload("image", (filename, data, mime))
+    if not result.get("media_id"):
+        raise WeChatAPIError("media/upload: no media_id in the answer", api="media/upload")
+    return result["media_id"]

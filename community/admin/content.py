@@ -1,7 +1,8 @@
 """Content library pages (``/admin/content``, HQ): list by purpose, new / edit with the
 WeCom limits checked on save (messages on the form) and a WeCom-like preview.
 
-Attachments are edited as rows of a small form (type + fields); ``/admin/content/check``
+Attachments are edited as rows of a small form (type + fields; an image row may carry a
+JPG/PNG file, uploaded to WeCom media on save); ``/admin/content/check``
 answers the page's live validation (JSON: byte counts and field errors) as the user types.
 """
 
@@ -47,6 +48,31 @@ def attachments_from_form(form) -> list[dict]:
             {"msgtype": kind, kind: {f: form.get(f"att-{i}-{f}", "").strip() for f in fields_}}
         )
     return out
+
+
+def uploaded_images(form, files) -> dict:
+    """Image rows with a chosen file (``att-<i>-file``): ``{attachment position: FileStorage}``
+    (positions count only the filled rows, like ``attachments_from_form``)."""
+    rows = [i for i in range(MAX_ROWS) if form.get(f"att-{i}-type")]
+    out = {}
+    for pos, i in enumerate(rows):
+        upload = files.get(f"att-{i}-file")
+        if form.get(f"att-{i}-type") == "image" and upload and upload.filename:
+            out[pos] = upload
+    return out
+
+
+def _read_uploads(files: dict) -> dict:
+    """``{position: (filename, bytes)}``, reading at most one byte over the image limit."""
+    limit = content_service.MAX_IMAGE_BYTES + 1
+    return {pos: (f.filename, f.read(limit)) for pos, f in files.items()}
+
+
+def raise_body_limit() -> None:
+    """Let the content form carry a 10 MB image (the app's default body limit is smaller);
+    run before CSRF reads the form."""
+    if request.endpoint in ("community_content.new", "community_content.edit"):
+        request.max_content_length = content_service.MAX_IMAGE_BYTES + 1024 * 1024
 
 
 def _form_data(form) -> dict:
@@ -104,8 +130,11 @@ def edit(object_id: int):
 def _edit(post: ContentPost | None):
     if request.method == "POST":
         data = _form_data(request.form)
+        uploads = _read_uploads(uploaded_images(request.form, request.files))
         try:
-            saved = content_service.save_post(data, post, user_id=current_principal().user_id)
+            saved = content_service.save_post_with_uploads(
+                data, uploads, post, user_id=current_principal().user_id
+            )
         except content_service.PostInvalid as exc:
             flash(exc.message, "error")
             return _render_form(post, data, exc.errors, 422)
@@ -137,7 +166,9 @@ def check():
             data["title"] or "-",
             data["purpose"],
             data["text"],
-            data["attachments"],
+            content_service.with_upload_placeholders(
+                data["attachments"], uploaded_images(request.form, request.files)
+            ),
             data["coupon_template_id"],
         )
     except content_service.PostInvalid as exc:

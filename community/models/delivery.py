@@ -3,7 +3,8 @@ deliveries); care tasks for single customers.
 
 ``SlotAllocation`` is the exactly-once claim: one row per (plan, group, day), inserted with
 ON CONFLICT DO NOTHING; ``status`` is ``allocated`` for the one post a group gets that day
-(within ``WECOM_GROUP_DAILY_QUOTA``) and ``waiting`` for the others, with the reason.
+(within ``WECOM_GROUP_DAILY_QUOTA``) and ``waiting`` for the others, with the reason (English
+text for CSV/API, plus a code and params the pages translate).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ class SlotAllocation(db.Model):
     franchisee_id: Mapped[int | None] = mapped_column(ForeignKey("franchisees.id"))
     priority: Mapped[int] = mapped_column(default=50)
     status: Mapped[str] = mapped_column(String(10), default=ALLOCATED)
-    reason: Mapped[str] = mapped_column(String(255), default="")  # why it waited
+    reason: Mapped[str] = mapped_column(String(255), default="")  # why it waited (English)
+    # the same reason as a code and its params, translated when shown
+    # (``community.services.allocation.REASONS``)
+    reason_code: Mapped[str] = mapped_column(String(32), default="")
+    reason_params: Mapped[dict] = mapped_column(JSON, default=dict)
     send_at: Mapped[datetime | None]  # UTC, from the plan's send time outside quiet hours
     batch_id: Mapped[int | None] = mapped_column(index=True)  # the send batch it went in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,13 +33,37 @@ from community.models import (
     WecomGroup,
 )
 from community.services import plans as plan_rules
+from community.services import send_metrics
 
 CHUNK = 5000
+
+
+NO_GUIDE, QUOTA_TAKEN = "no_guide", "quota_taken"
+# reason code → msgid: ``reason`` keeps the English text (CSV, API), the pages translate
+# ``reason_code`` + ``reason_params`` through gettext (``reason_label``)
+REASONS = {
+    NO_GUIDE: "group has no guide (owner not linked to a guide)",
+    QUOTA_TAKEN: "group's daily quota taken by plan %(plan)s (priority %(priority)s)",
+    **plan_rules.SEND_TIME_REASONS,
+}
 
 
 def reason_text(message: str, **params) -> str:
     """Reasons are stored in English (msgids; the pages translate the fixed parts)."""
     return message % params if params else message
+
+
+def _set_reason(row: dict, code: str, params: dict | None = None) -> None:
+    params = params or {}
+    row["reason_code"], row["reason_params"] = code, params
+    row["reason"] = reason_text(REASONS[code], **params)[:255] if code else ""
+
+
+def reason_label(code: str | None, params: dict | None, fallback: str = "") -> str:
+    """A stored reason in the current language (the English ``fallback`` for unknown codes)."""
+    if not code or code not in REASONS:
+        return fallback or ""
+    return gettext(REASONS[code], **(params or {}))
 
 
 def _targets(plan: PushPlan, g) -> bool:
@@ -84,7 +109,7 @@ def due_rows(day: date) -> list[dict]:
         relative = plan.schedule_kind == SCHEDULE_RELATIVE
         if not relative and not plan_rules.schedule_matches(plan, day):
             continue
-        at, note = plan_rules.effective_send_time(plan)
+        at, code, params = plan_rules.send_time_decision(plan)
         send_at = plan_rules.send_at_utc(day, at) if at else None
         for g in groups:
             if not _targets(plan, g):
@@ -106,7 +131,7 @@ def due_rows(day: date) -> list[dict]:
                     "priority": plan.priority,
                     "send_at": send_at,
                     "quiet": at is None,
-                    "note": note,
+                    "note": (code, params),
                 }
             )
     return rows
@@ -123,21 +148,19 @@ def rank(rows: list[dict], quota: int, taken: dict[int, list[tuple]]) -> list[di
         winners = list(taken.get(group_id, []))
         for row in items:
             if row["quiet"]:
-                row["status"], row["reason"] = WAITING, row["note"]
+                row["status"] = WAITING
+                _set_reason(row, *row["note"])
             elif row["guide_id"] is None:
                 row["status"] = WAITING
-                row["reason"] = reason_text("group has no guide (owner not linked to a guide)")
+                _set_reason(row, NO_GUIDE)
             elif len(winners) < quota:
-                row["status"], row["reason"] = ALLOCATED, row["note"]
+                row["status"] = ALLOCATED
+                _set_reason(row, *row["note"])
                 winners.append((row["priority"], row["plan_name"]))
             else:
                 top = winners[0]
                 row["status"] = WAITING
-                row["reason"] = reason_text(
-                    "group's daily quota taken by plan %(plan)s (priority %(priority)s)",
-                    plan=top[1],
-                    priority=top[0],
-                )
+                _set_reason(row, QUOTA_TAKEN, {"plan": top[1], "priority": top[0]})
     return rows
 
 
@@ -165,7 +188,8 @@ def allocate(day: date) -> dict:
     rank(new, quota, taken)
     now = utcnow()
     columns = ("day", "plan_id", "post_id", "group_id", "guide_id", "store_id")
-    columns += ("franchisee_id", "priority", "status", "reason", "send_at")
+    columns += ("franchisee_id", "priority", "status", "reason", "reason_code")
+    columns += ("reason_params", "send_at")
     values = [{c: r[c] for c in columns} | {"created_at": now} for r in new]
     insert = pg_insert if is_postgres(db.engine) else sqlite_insert
     stmt = insert(SlotAllocation.__table__).on_conflict_do_nothing(
@@ -174,6 +198,7 @@ def allocate(day: date) -> dict:
     try:
         for start in range(0, len(values), CHUNK):
             db.session.execute(stmt, values[start : start + CHUNK])
+        send_metrics.refresh_planned(day)
         db.session.commit()
     except Exception:
         db.session.rollback()

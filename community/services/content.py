@@ -1,9 +1,11 @@
 """The content library: posts validated against WeCom's ``add_msg_template`` limits on save.
 
 Attachments are stored in WeCom's own shape (``{"msgtype": "link", "link": {...}}``) so a
-batch can send them as they are. Images: the sandbox has no ``media/upload``, so an image
-is kept as a reference (``pic_url`` or an existing ``media_id``) and sent as such; a real
-deployment uploads it to WeCom media before the send (not done here).
+batch can send them as they are. Images: either a reference (``pic_url`` or an existing
+``media_id``), or a JPG/PNG file (≤ 10 MB) uploaded to WeCom temporary media
+(``media/upload``) by ``save_post_with_uploads``: the post is validated first, the files
+are uploaded with no transaction open, then the post is saved with the ``media_id`` s.
+WeCom keeps temporary media 3 days.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from sqlalchemy import select
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.wechat import wecom
+from app.wechat.errors import WeChatError
 from app.wechat.wecom import MAX_ATTACHMENTS, MAX_TEXT_BYTES
 from community.models import COUPON, PURPOSES, ContentPost
 
@@ -31,6 +35,10 @@ FIELD_LIMITS = {
     ("image", "pic_url"): (2048, False),
 }
 MSGTYPES = ("image", "link", "miniprogram")
+MAX_IMAGE_BYTES = 10 * 1024 * 1024  # WeCom's limit for an image in media/upload
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+UPLOAD_PLACEHOLDER = "(upload)"  # stands for a media_id while the post is validated
 
 
 def tr(message: str, **params) -> str:
@@ -147,6 +155,67 @@ def save_post(data: dict, post: ContentPost | None = None, user_id: int | None =
         db.session.rollback()
         raise
     return post
+
+
+def image_file_error(filename: str, data: bytes) -> str | None:
+    """Why an uploaded file cannot be a WeCom image (None when it can): JPG/PNG, ≤ 10 MB."""
+    name = (filename or "").lower()
+    if not name.endswith(IMAGE_SUFFIXES) or not data.startswith(IMAGE_MAGIC):
+        return tr("The image must be a JPG or PNG file.")
+    if len(data) > MAX_IMAGE_BYTES:
+        return tr(
+            "The image is %(size)s bytes; WeCom allows at most %(limit)s bytes.",
+            size=len(data),
+            limit=MAX_IMAGE_BYTES,
+        )
+    return None
+
+
+def with_upload_placeholders(attachments: list, positions) -> list:
+    """``attachments`` with an image placeholder at each position that has an uploaded file."""
+    out = list(attachments)
+    for pos in positions:
+        if 0 <= pos < len(out):
+            out[pos] = {"msgtype": "image", "image": {"media_id": UPLOAD_PLACEHOLDER}}
+    return out
+
+
+def save_post_with_uploads(
+    data: dict,
+    uploads: dict[int, tuple[str, bytes]],
+    post: ContentPost | None = None,
+    user_id: int | None = None,
+) -> ContentPost:
+    """Save a post whose image attachments at the ``uploads`` positions are files
+    (``{position: (filename, bytes)}``): check the files and the post, upload each file to
+    WeCom media (no transaction open), then save the post with the media ids."""
+    errors = {}
+    for pos, (filename, content) in uploads.items():
+        message = image_file_error(filename, content)
+        if message:
+            errors[f"attachments.{pos}.image.file"] = [message]
+    attachments = with_upload_placeholders(data.get("attachments") or [], uploads)
+    try:
+        validate_post(
+            (data.get("title") or "").strip(),
+            data.get("purpose") or "",
+            data.get("text") or "",
+            attachments,
+            data.get("coupon_template_id") or None,
+        )
+    except PostInvalid as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise PostInvalid(next(iter(errors.values()))[0], errors=errors)
+    db.session.commit()  # end any read transaction: WeCom is never called inside one
+    for pos, (filename, content) in sorted(uploads.items()):
+        try:
+            media_id = wecom.upload_image(filename, content)
+        except WeChatError as exc:
+            message = tr("WeCom refused the image: %(error)s", error=str(exc)[:200])
+            raise PostInvalid(message, errors={f"attachments.{pos}.image.file": [message]}) from exc
+        attachments[pos] = {"msgtype": "image", "image": {"media_id": media_id}}
+    return save_post({**data, "attachments": attachments}, post, user_id)
 
 
 def get_post(post_id: int) -> ContentPost:

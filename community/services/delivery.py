@@ -44,6 +44,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
+from community.services import send_metrics
 
 SEND_KIND = "community.send_batch"
 # Set on a 45009 answer with the back-off as TTL: every dispatcher then postpones its
@@ -276,6 +277,7 @@ def _apply_results(batch_id: int, sent: bool, results: list[dict]) -> int:
                 .where(GroupDelivery.batch_id == batch_id, GroupDelivery.group_id == group_id)
                 .values(status=status, send_time=_ts(r.get("send_time")), updated_at=now)
             )
+        send_metrics.refresh_done(batch.day, group_of.values())
         db.session.commit()
         return 1 if sent else 0
     except Exception:

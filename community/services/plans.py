@@ -66,8 +66,17 @@ def schedule_matches(plan: PushPlan, day: date, group_created: date | None = Non
     return False
 
 
-def effective_send_time(plan: PushPlan) -> tuple[time | None, str]:
-    """The send time outside quiet hours, or (None, reason) when it must wait a day.
+QUIET_MOVED, QUIET_NO_TIME = "quiet_moved", "quiet_no_time"
+# reason codes → their msgids (English text when stored, translated when shown)
+SEND_TIME_REASONS = {
+    QUIET_MOVED: "moved out of quiet hours to %(time)s",
+    QUIET_NO_TIME: "quiet hours %(start)s–%(end)s: no time left today",
+}
+
+
+def send_time_decision(plan: PushPlan) -> tuple[time | None, str, dict]:
+    """The send time outside quiet hours, or None when it must wait a day; with the reason
+    code (``""`` when the plan's own time holds) and its params.
 
     A quiet window ``start``–``end`` that wraps midnight (22:00–08:00) covers the evening
     and the early morning; a time in the morning part moves to ``end`` the same day, a time
@@ -76,20 +85,20 @@ def effective_send_time(plan: PushPlan) -> tuple[time | None, str]:
     send = parse_hhmm(plan.send_time) or time(10, 0)
     start, end = parse_hhmm(plan.quiet_start), parse_hhmm(plan.quiet_end)
     if start is None or end is None or start == end:
-        return send, ""
+        return send, "", {}
+    moved = (end, QUIET_MOVED, {"time": end.strftime("%H:%M")})
     if start < end:  # same-day window
-        if start <= send < end:
-            return end, tr("moved out of quiet hours to %(time)s", time=end.strftime("%H:%M"))
-        return send, ""
+        return moved if start <= send < end else (send, "", {})
     if send >= start:  # evening part of a window that wraps midnight
-        return None, tr(
-            "quiet hours %(start)s–%(end)s: no time left today",
-            start=start.strftime("%H:%M"),
-            end=end.strftime("%H:%M"),
-        )
-    if send < end:
-        return end, tr("moved out of quiet hours to %(time)s", time=end.strftime("%H:%M"))
-    return send, ""
+        window = {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+        return None, QUIET_NO_TIME, window
+    return moved if send < end else (send, "", {})
+
+
+def effective_send_time(plan: PushPlan) -> tuple[time | None, str]:
+    """``send_time_decision`` with the reason as text (translated inside a request)."""
+    at, code, params = send_time_decision(plan)
+    return at, tr(SEND_TIME_REASONS[code], **params) if code else ""
 
 
 def send_at_utc(day: date, at: time) -> datetime:

@@ -7,8 +7,8 @@ a rule's conditions must hold. Thresholds are the defaults below, overridden per
 * ``cold_start_to_seeding``: members ≥ ``min_members`` and group age ≥ ``min_age_days``;
 * ``seeding_to_benchmark``: members ≥ ``min_members``, net growth (joins − leaves) over the
   last ``growth_days`` ≥ ``min_net_growth``, purchase share ≥ ``min_purchase_share`` and
-  push send rate (sends done / planned over ``growth_days``; 0 when none planned)
-  ≥ ``min_send_rate``;
+  push send rate (sends done / planned over the finished days of ``growth_days``, today
+  excluded; 0 when none planned) ≥ ``min_send_rate``;
 * ``benchmark_to_lifecycle``: purchased members ≥ ``min_purchased`` and age ≥
   ``min_age_days`` — a proven group settles into long-term care.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.auth.models import utcnow
 from app.errors import Conflict, DomainError
@@ -77,14 +77,22 @@ def _aware(value):
 
 def group_figures(group: WecomGroup, growth_days: int = 14) -> dict:
     """What the rules read: size, age, growth, purchases and the push send rate."""
-    since = shanghai_today() - timedelta(days=growth_days - 1)
+    today = shanghai_today()
+    since = today - timedelta(days=growth_days - 1)
+    # sends count only for finished days: today's and tomorrow's slots (the allocator runs
+    # ahead for the calendar) are planned but cannot be done yet
+    finished = GroupDailyMetric.day < today
     joins, leaves, planned, done = db.session.execute(
         select(
             func.coalesce(func.sum(GroupDailyMetric.joins), 0),
             func.coalesce(func.sum(GroupDailyMetric.leaves), 0),
-            func.coalesce(func.sum(GroupDailyMetric.sends_planned), 0),
-            func.coalesce(func.sum(GroupDailyMetric.sends_done), 0),
-        ).where(GroupDailyMetric.group_id == group.id, GroupDailyMetric.day >= since)
+            func.coalesce(func.sum(case((finished, GroupDailyMetric.sends_planned), else_=0)), 0),
+            func.coalesce(func.sum(case((finished, GroupDailyMetric.sends_done), else_=0)), 0),
+        ).where(
+            GroupDailyMetric.group_id == group.id,
+            GroupDailyMetric.day >= since,
+            GroupDailyMetric.day <= today,
+        )
     ).one()
     born = _aware(group.wecom_created_at or group.created_at)
     age_days = max(0, (utcnow() - born).days) if born else 0

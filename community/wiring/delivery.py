@@ -39,11 +39,15 @@ def init_app(app: Flask) -> None:
     from community.guide import care as guide_care
     from community.guide import tasks as guide_tasks
     from community.jobs import delivery as jobs
-    from community.services import care, delivery
+    from community.services import allocation, care, delivery
 
     app.config.setdefault("CARE_DAILY_QUOTA", 1)
     for module in (api_content, api_delivery):
         openapi.register_blueprint(module.blp)
+    # allocation reasons are stored as code + params and translated when shown
+    app.jinja_env.globals["allocation_reason"] = allocation.reason_label
+    # before CSRF reads the form: the content form may carry a 10 MB image
+    app.before_request_funcs.setdefault(None, []).insert(0, admin_content.raise_body_limit)
     for module in (
         admin_content,
         admin_plans,

@@ -10,8 +10,8 @@ Rules 3–5 ask an ``OrgView``: ``LiveView`` answers one customer with indexed q
 (bounding box on ``(latitude, longitude)`` plus haversine); ``Snapshot`` loads the
 organisation once into memory (a grid of open stores, loads kept current as it
 assigns) for the bulk paths — backlog (``assign_backlog``), a closed store's and a
-departed guide's customers (继承) — which write chunked executemany UPDATEs and
-history INSERTs. Every change writes one ``AssignmentHistory`` row; no change, no row.
+departed guide's customers (继承) — which live in ``assignment_bulk`` and are re-exported
+here. Every change writes one ``AssignmentHistory`` row; no change, no row.
 """
 
 from __future__ import annotations
@@ -19,23 +19,19 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.auth.models import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (
     ACTIVE,
-    RULE_GUIDE_LEFT,
     RULE_HQ_POOL,
     RULE_NEAREST_STORE,
     RULE_REGION_DEFAULT,
-    RULE_STORE_CLOSED,
     AssignmentHistory,
     Customer,
     Franchisee,
@@ -371,236 +367,22 @@ def apply_target(
     return True
 
 
-# --- bulk paths ---------------------------------------------------------------------
-
-_ROW = (
-    Customer.id,
-    Customer.franchisee_id,
-    Customer.store_id,
-    Customer.guide_id,
-    Customer.latitude,
-    Customer.longitude,
-    Customer.city,
+# The bulk paths live in ``assignment_bulk`` (which imports this module); their public
+# names stay importable from here, resolved lazily so either module can be imported first.
+_BULK_NAMES = frozenset(
+    {
+        "assign_backlog",
+        "backlog_condition",
+        "count_backlog",
+        "inherit_guide_customers",
+        "inherit_store_customers",
+    }
 )
 
 
-_HISTORY_COLUMNS = (
-    "customer_id, from_franchisee_id, from_store_id, from_guide_id, to_franchisee_id, "
-    "to_store_id, to_guide_id, rule, actor_user_id, reason, created_at"
-)
+def __getattr__(name: str):
+    if name in _BULK_NAMES:
+        from franchise.services import assignment_bulk
 
-
-def _write_chunk(conn, changes: list, actor_user_id, now) -> None:
-    """Write one chunk of decisions: customers UPDATE and history INSERT, driver-level.
-
-    PostgreSQL: two statements over ``unnest`` arrays. Others (SQLite): two executemany.
-    """
-    if not changes:
-        return
-    bind = Customer.__table__.c.bound_at.type._cached_bind_processor(conn.dialect)
-    when = bind(now) if bind else now
-    cols = list(
-        zip(
-            *[
-                (c[0], t.franchisee_id, t.store_id, t.guide_id, r, c[1], c[2], c[3], reason[:255])
-                for c, t, r, reason in changes
-            ],
-            strict=True,
-        )
-    )
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "UPDATE customers SET franchisee_id = v.fid, store_id = v.sid, guide_id = v.gid, "
-            "assignment_rule = v.rule, bound_at = %s FROM unnest(%s::int[], %s::int[], %s::int[], "
-            "%s::int[], %s::text[]) AS v(id, fid, sid, gid, rule) WHERE customers.id = v.id",
-            (when, *(list(col) for col in cols[:5])),
-        )
-        conn.exec_driver_sql(
-            f"INSERT INTO assignment_history ({_HISTORY_COLUMNS}) SELECT v.cid, v.ff, v.fs, v.fg, "
-            "v.fid, v.sid, v.gid, v.rule, %s, v.reason, %s FROM unnest(%s::int[], %s::int[], "
-            "%s::int[], %s::int[], %s::text[], %s::int[], %s::int[], %s::int[], %s::text[]) "
-            "AS v(cid, fid, sid, gid, rule, ff, fs, fg, reason)",
-            (actor_user_id, when, *(list(col) for col in cols)),
-        )
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(
-        f"UPDATE customers SET franchisee_id = {mark}, store_id = {mark}, guide_id = {mark}, "
-        f"assignment_rule = {mark}, bound_at = {mark} WHERE id = {mark}",
-        [(f, s_, g, r, when, cid) for cid, f, s_, g, r in zip(*cols[:5], strict=True)],
-    )
-    conn.exec_driver_sql(
-        f"INSERT INTO assignment_history ({_HISTORY_COLUMNS}) VALUES ({', '.join([mark] * 11)})",
-        [
-            (cid, ff, fs, fg, f, s_, g, r, actor_user_id, reason, when)
-            for cid, f, s_, g, r, ff, fs, fg, reason in zip(*cols, strict=True)
-        ],
-    )
-
-
-def _write_in_own_transaction(engine, changes: list, actor_user_id, now) -> None:
-    """Write one chunk on a connection of its own (the writer thread), committing it."""
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":  # a 256 MB page cache keeps 1M-row indexes in memory
-            conn.exec_driver_sql("PRAGMA cache_size=-262144")
-        _write_chunk(conn, changes, actor_user_id, now)
-
-
-def _run_bulk(where, decide: Callable, *, actor_user_id=None, progress=None, chunk=CHUNK) -> int:
-    """Decide and write every customer matching ``where`` in id-ordered chunks; commits each.
-
-    ``decide(row)`` returns ``(Target, rule, reason)``. Returns how many customers changed.
-    A single chunk is written in the session's transaction. Longer runs hand each chunk
-    to one writer thread with its own connection, so the next chunk is decided while the
-    database writes the last (the keyset on id never rereads a written row).
-    """
-    changed, last_id, now = 0, 0, utcnow()
-    engine, writer, pending = db.engine, None, None
-    try:
-        while True:
-            rows = db.session.execute(
-                select(*_ROW).where(where, Customer.id > last_id).order_by(Customer.id).limit(chunk)
-            ).all()
-            if not rows:
-                break
-            changes = []
-            for row in rows:
-                target, rule, reason = decide(row)
-                if (target.franchisee_id, target.store_id, target.guide_id) != row[1:4]:
-                    changes.append((row, target, rule, reason))
-            if writer is None and len(rows) < chunk:  # the only (or last) chunk: inline
-                if pending is not None:
-                    pending.result()
-                    pending = None
-                _write_chunk(db.session.connection(), changes, actor_user_id, now)
-                db.session.commit()
-            else:
-                db.session.rollback()  # end the read transaction; the writer commits
-                writer = writer or ThreadPoolExecutor(1, thread_name_prefix="assign-writer")
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(
-                    _write_in_own_transaction, engine, changes, actor_user_id, now
-                )
-            changed += len(changes)
-            last_id = rows[-1][0]
-            if progress is not None:
-                progress(len(rows))
-        if pending is not None:
-            pending.result()
-    except Exception:
-        db.session.rollback()
-        raise
-    finally:
-        if writer is not None:
-            writer.shutdown(wait=True)
-    return changed
-
-
-def _place_decider(view, rule: str | None, reason: str):
-    def decide(row):
-        target = decide_by_place(view, row[4], row[5], row[6])
-        view.moved((row[1], row[2]), (target.franchisee_id, target.store_id))
-        return target, rule or target.rule, f"{reason} ({target.rule})" if rule else reason
-
-    return decide
-
-
-def _guide_decider(view: Snapshot, reason: str):
-    """Hand a departed guide's customers to the least-loaded active guide of the same store."""
-    guides: dict = {}
-
-    def decide(row):
-        sid = row[2]
-        if sid not in guides:
-            ids = db.session.scalars(
-                select(Guide.id).where(Guide.store_id == sid, Guide.status == ACTIVE)
-            ).all()
-            load = dict(
-                db.session.execute(
-                    select(Customer.guide_id, func.count())
-                    .where(Customer.guide_id.in_(ids))
-                    .group_by(Customer.guide_id)
-                ).all()
-            )
-            guides[sid] = {g: load.get(g, 0) for g in ids}
-        pool = guides[sid]
-        gid = min(pool, key=lambda g: (pool[g], g), default=None)
-        if gid is not None:
-            pool[gid] += 1
-        return Target(row[1], sid, gid, RULE_GUIDE_LEFT), RULE_GUIDE_LEFT, reason
-
-    return decide
-
-
-def _open_and_active():
-    """Ids of open stores of active franchisees, active franchisees and active guides."""
-    active_f = select(Franchisee.id).where(Franchisee.status == ACTIVE)
-    open_s = select(Store.id).where(Store.is_open.is_(True), Store.franchisee_id.in_(active_f))
-    active_g = select(Guide.id).where(Guide.status == ACTIVE)
-    return active_f, open_s, active_g
-
-
-def backlog_condition():
-    """Customers whose franchisee is not active, or whose store is closed or guide left."""
-    active_f, open_s, active_g = _open_and_active()
-    return or_(
-        Customer.franchisee_id.not_in(active_f),
-        (Customer.store_id.is_not(None)) & Customer.store_id.not_in(open_s),
-        (Customer.guide_id.is_not(None)) & Customer.guide_id.not_in(active_g),
-    )
-
-
-def count_backlog() -> int:
-    return (
-        db.session.scalar(select(func.count()).select_from(Customer).where(backlog_condition()))
-        or 0
-    )
-
-
-def assign_backlog(
-    progress=None, chunk: int = CHUNK, actor_user_id=None, view: Snapshot | None = None
-) -> int:
-    """Reassign every customer in the backlog in bulk; returns how many changed.
-
-    A customer whose franchisee or store is no longer valid goes through rules 3–5;
-    one whose only problem is a departed guide stays in the store with another guide.
-    """
-    view = view or Snapshot()
-    active_f, open_s, active_g = (set(db.session.scalars(s)) for s in _open_and_active())
-    by_place = _place_decider(view, None, "backlog")
-    by_guide = _guide_decider(view, "backlog: guide left")
-
-    def decide(row):
-        if row[1] in active_f and (row[2] is None or row[2] in open_s):
-            return by_guide(row)
-        return by_place(row)
-
-    return _run_bulk(
-        backlog_condition(), decide, actor_user_id=actor_user_id, progress=progress, chunk=chunk
-    )
-
-
-def inherit_store_customers(store_id: int) -> int:
-    """A closed store's customers go to rules 3–5 (the closed store is not a candidate)."""
-    store = db.session.get(Store, store_id)
-    if store is None or store.is_open:
-        return 0
-    decide = _place_decider(Snapshot(), RULE_STORE_CLOSED, f"Store {store.code} closed")
-    return _run_bulk(Customer.store_id == store_id, decide)
-
-
-def inherit_guide_customers(guide_id: int) -> int:
-    """A departed guide's customers go to another active guide of the store (least loaded),
-    else stay with the store and no guide; when the store is closed too, rules 3–5."""
-    guide = db.session.get(Guide, guide_id)
-    if guide is None or guide.status == ACTIVE:
-        return 0
-    reason = f"Guide {guide.name} left"
-    store = db.session.get(Store, guide.store_id)
-    view = Snapshot()
-    if store is not None and store.is_open and store.franchisee_id in view.region_of:
-        decide = _guide_decider(view, reason)
-    else:
-        decide = _place_decider(view, RULE_GUIDE_LEFT, reason)
-    return _run_bulk(Customer.guide_id == guide_id, decide)
+        return getattr(assignment_bulk, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

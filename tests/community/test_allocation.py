@@ -157,7 +157,8 @@ def test_calendar_and_drill_down_pages(client, org, app):
     detail = client.get(f"/admin/allocation?day={DAY}&detail=1&status=waiting").get_data(
         as_text=True
     )
-    assert "group&#39;s daily quota taken by plan 新品推送 (priority 80)" in detail
+    # the reason is shown translated (stored as a code + params, English text for CSV/API)
+    assert "该群当日名额已被推送计划 新品推送 占用（优先级 80）" in detail
     assert 'data-status="allocated"' not in detail
 
 

@@ -72,7 +72,7 @@ def test_allocation_calendar_and_drill_down(app, org, live_server, browser_page)
     page.wait_for_url("**detail=1**")
     rows = page.locator("#allocation-groups tbody tr")
     assert rows.count() == 4
-    assert "新品推送 (priority 80)" in rows.first.inner_text()
+    assert "新品推送 占用（优先级 80）" in rows.first.inner_text()  # translated reason
 
 
 def test_content_form_live_limit_message(app, org, live_server, browser_page):

@@ -256,3 +256,48 @@ def test_regions_and_guides_untouched(world):
     assert db.session.get(Region, world.east.id).default_franchisee_id == world.fa.id
     assert db.session.scalar(select(func.count(Guide.id))) == 3
     assert db.session.scalar(select(func.count(Store.id))) == 5
+
+
+@pytest.mark.parametrize("chunk", [2, 50])  # writer-thread chunks, one inline chunk
+def test_bulk_writes_one_exact_history_row_per_change(world, chunk):
+    """The bulk write (COPY + set-based on PostgreSQL, executemany elsewhere) updates each
+    changed customer and adds exactly one history row for it; unchanged ones get none."""
+    near = [gen_customer(world.sc, latitude=NEAR_SA1[0], longitude=NEAR_SA1[1]) for _ in range(3)]
+    north = [gen_customer(world.sc, city="北京") for _ in range(2)]
+    other = gen_customer(world.sb)
+    world.fc.status = "suspended"
+    db.session.commit()
+    before = db.session.scalar(select(func.count(AssignmentHistory.id)))
+    assert assign_backlog(chunk=chunk) == 5
+    db.session.expire_all()
+    for c, to in [(c, (world.fa.id, world.sa1.id)) for c in near] + [
+        (c, (world.fd.id, world.sd.id)) for c in north
+    ]:
+        assert (c.franchisee_id, c.store_id, c.guide_id) == (*to, None)
+        (row,) = history(c)
+        assert (row.from_franchisee_id, row.from_store_id, row.from_guide_id) == (
+            world.fc.id,
+            world.sc.id,
+            None,
+        )
+        assert (row.to_franchisee_id, row.to_store_id, row.to_guide_id) == (*to, None)
+        assert row.rule == c.assignment_rule and row.reason == "backlog"
+        assert row.actor_user_id is None and row.created_at == c.bound_at
+    assert [c.assignment_rule for c in near] == ["nearest_store"] * 3
+    assert history(other) == [] and other.store_id == world.sb.id
+    assert db.session.scalar(select(func.count(AssignmentHistory.id))) == before + 5
+    assert assign_backlog(chunk=chunk) == 0  # re-runnable: nothing left, nothing written
+    assert db.session.scalar(select(func.count(AssignmentHistory.id))) == before + 5
+
+
+def test_bulk_names_stay_importable_from_assignment():
+    from franchise.services import assignment, assignment_bulk
+
+    for name in (
+        "assign_backlog",
+        "backlog_condition",
+        "count_backlog",
+        "inherit_guide_customers",
+        "inherit_store_customers",
+    ):
+        assert getattr(assignment, name) is getattr(assignment_bulk, name)

@@ -53,6 +53,7 @@ def empty_data() -> dict:
         "tokens": {},  # token -> {"kind", "expires_at"}
         "groups": {},  # chat_id -> group dict (groupchat/get shape plus status)
         "tasks": {},  # msgid -> add_msg_template task
+        "media": {},  # media_id -> uploaded temporary media (metadata, no bytes)
         "quota": {},  # "chat_id|YYYY-MM-DD" -> group messages received that day
         "lives": {},  # livingid -> living info plus viewers
         "used_codes": [],  # jscode2session / phone codes already consumed

@@ -348,3 +348,52 @@ def remind_groupmsg_send():
             return err(41095)
         task["reminders"] = recent + [now]
     return ok()
+
+
+MEDIA_TTL = 3 * 86400  # temporary media live 3 days
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+def image_format(data: bytes) -> str | None:
+    """``png`` / ``jpg`` from the file's first bytes, None for anything else."""
+    return next((fmt for magic, fmt in IMAGE_MAGIC.items() if data.startswith(magic)), None)
+
+
+@bp.post(P + "media/upload")
+def media_upload():
+    """Temporary media, images only (JPG/PNG, 5 B .. 10 MB), valid 3 days (sandbox clock)."""
+    guard("media/upload", "wecom")
+    request.max_content_length = 2 * MAX_IMAGE_BYTES  # answer 40009, not HTTP 413
+    if request.args.get("type") != "image":
+        return err(40004, "the sandbox accepts type=image only")
+    upload = request.files.get("media")
+    if upload is None:
+        return err(41005)
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    if not data:
+        return err(44001)
+    if len(data) > MAX_IMAGE_BYTES or len(data) < 5:
+        return err(40009, "image must be 5 B to 10 MB")
+    if image_format(data) is None:
+        return err(40005, "image must be JPG or PNG")
+    st = state()
+    media_id = st.next_id("mediaSBX", 12)
+    now = int(st.now())
+    with st.lock:
+        st.data["media"][media_id] = {
+            "type": "image",
+            "filename": upload.filename or "",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "created_at": now,
+            "expires_at": now + MEDIA_TTL,
+        }
+    return ok(type="image", media_id=media_id, created_at=str(now))
+
+
+def media_valid(st: SandboxState, media_id: str) -> bool:
+    """Whether ``media_id`` was uploaded and has not expired (sandbox clock)."""
+    with st.lock:
+        media = st.data["media"].get(media_id)
+    return bool(media) and media["expires_at"] > st.now()
