@@ -22,6 +22,14 @@ def like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def search(stmt, text: str | None, *columns):
+    """Filter ``stmt`` to rows where any of ``columns`` contains ``text`` (no-op if empty)."""
+    if not text:
+        return stmt
+    pattern = like(text)
+    return stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+
+
 def visible_regions():
     """Regions the caller may read: all for HQ, else those of their visible franchisees."""
     stmt = select(Region)
@@ -34,14 +42,7 @@ def visible_regions():
 def region_stmt(args: dict):
     """The filtered region listing for ``GET /regions`` (and the admin page)."""
     stmt = visible_regions().order_by(Region.code)
-    if args.get("q"):
-        stmt = stmt.where(
-            or_(
-                Region.name.ilike(like(args["q"]), escape="\\"),
-                Region.code.ilike(like(args["q"]), escape="\\"),
-            )
-        )
-    return stmt
+    return search(stmt, args.get("q"), Region.name, Region.code)
 
 
 def franchisee_stmt(args: dict):
@@ -51,15 +52,8 @@ def franchisee_stmt(args: dict):
         stmt = stmt.where(Franchisee.region_id == args["region_id"])
     if args.get("status"):
         stmt = stmt.where(Franchisee.status == args["status"])
-    if args.get("q"):
-        pattern = like(args["q"])
-        stmt = stmt.where(
-            or_(
-                Franchisee.name.ilike(pattern, escape="\\"),
-                Franchisee.sub_mch_id.ilike(pattern, escape="\\"),
-                Franchisee.contact_name.ilike(pattern, escape="\\"),
-            )
-        )
+    columns = (Franchisee.name, Franchisee.sub_mch_id, Franchisee.contact_name)
+    stmt = search(stmt, args.get("q"), *columns)
     return stmt
 
 
@@ -71,15 +65,7 @@ def store_stmt(args: dict):
             stmt = stmt.where(getattr(Store, key) == args[key])
     if args.get("is_open") is not None:
         stmt = stmt.where(Store.is_open == args["is_open"])
-    if args.get("q"):
-        pattern = like(args["q"])
-        stmt = stmt.where(
-            or_(
-                Store.name.ilike(pattern, escape="\\"),
-                Store.code.ilike(pattern, escape="\\"),
-                Store.address.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = search(stmt, args.get("q"), Store.name, Store.code, Store.address)
     return stmt
 
 
@@ -93,15 +79,7 @@ def guide_stmt(args: dict):
         stmt = stmt.where(
             Guide.store_id.in_(select(Store.id).where(Store.region_id == args["region_id"]))
         )
-    if args.get("q"):
-        pattern = like(args["q"])
-        stmt = stmt.where(
-            or_(
-                Guide.name.ilike(pattern, escape="\\"),
-                Guide.wecom_userid.ilike(pattern, escape="\\"),
-                Guide.phone.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = search(stmt, args.get("q"), Guide.name, Guide.wecom_userid, Guide.phone)
     return stmt
 
 

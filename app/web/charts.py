@@ -145,6 +145,20 @@ def _empty(parts: list[str], width: int, height: int) -> Markup:
     return Markup("".join(parts))
 
 
+def _start(kind: str, labels, series, width, height, money, title):
+    """Open the SVG and draw the axis; the "no data" chart when there is nothing to draw.
+
+    Returns that Markup, or ``(parts, values, frame, slot)`` for the caller to draw on.
+    """
+    parts = _open_svg(kind, width, height, title)
+    values = [v for vals in series.values() for v in vals]
+    if not labels or not series:
+        return _empty(parts, width, height)
+    frame = _Frame(values, width, height, money, legend=len(series) > 1)
+    parts += frame.axis()
+    return parts, values, frame, (frame.right - frame.left) / len(labels)
+
+
 def bar_chart(
     labels: Sequence,
     series: dict[str, Sequence[float]],
@@ -156,13 +170,10 @@ def bar_chart(
 ) -> Markup:
     """Grouped vertical bars: one group per label, one bar per series (with a legend)."""
     labels, series = _clean(labels, series)
-    parts = _open_svg("bar", width, height, title)
-    values = [v for vals in series.values() for v in vals]
-    if not labels or not series:
-        return _empty(parts, width, height)
-    frame = _Frame(values, width, height, money, legend=len(series) > 1)
-    parts += frame.axis()
-    slot = (frame.right - frame.left) / len(labels)
+    start = _start("bar", labels, series, width, height, money, title)
+    if isinstance(start, Markup):
+        return start
+    parts, values, frame, slot = start
     group_width = slot * 0.72
     bar_width = group_width / len(series)
     for s, (name, vals) in enumerate(series.items()):
@@ -201,13 +212,10 @@ def line_chart(
 ) -> Markup:
     """One line per series over the labels (dates, sessions…), points with hover values."""
     labels, series = _clean(labels, series)
-    parts = _open_svg("line", width, height, title)
-    values = [v for vals in series.values() for v in vals]
-    if not labels or not series:
-        return _empty(parts, width, height)
-    frame = _Frame(values, width, height, money, legend=len(series) > 1)
-    parts += frame.axis()
-    slot = (frame.right - frame.left) / len(labels)
+    start = _start("line", labels, series, width, height, money, title)
+    if isinstance(start, Markup):
+        return start
+    parts, _values, frame, slot = start
 
     def centre(i: int) -> float:
         return frame.left + slot * (i + 0.5)
