@@ -14,6 +14,13 @@ ORDER_FLOW (who may move an order to a state)::
     received → delivered | picked_up (owner, or a guide of the order's store)
     delivered | picked_up → completed (owner, guide of the store, HQ, or the auto job)
 
+Campaign orders: a share code that carries a livestream campaign puts the campaign on
+the order when the caller named none. ``campaign_pricing`` holds callables the
+livestream domain registers (franchise never imports it): ``hook(campaign_id, merged)``
+gets ``{product_id: quantity}`` and returns ``{product_id: unit_price_fen}`` for the
+products sold at a live price, or raises a ``DomainError`` (unknown campaign, stock cap
+reached); it runs inside the order's transaction.
+
 Every change writes an ``OrderEvent`` (from, to, actor, role, note). A move that is not
 allowed from the current state answers 409 with the allowed next states in
 ``errors.allowed``; a move the caller's role may not make answers 403 (same shape).
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -84,6 +92,8 @@ TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
     CLOSED: (SYSTEM,),
 }
 STAFF_TARGETS = (SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED, CANCELLED)
+# livestream registers its live-price check here (see the module docstring)
+campaign_pricing: list[Callable[[int, dict[int, int]], dict[int, int]]] = []
 
 
 def new_order_no() -> str:
@@ -132,7 +142,9 @@ def _take_stock(product_id: int, quantity: int) -> bool:
     return result.rowcount == 1
 
 
-def _lines(merged: OrderedDict[int, int]) -> list[OrderLine]:
+def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) -> list[OrderLine]:
+    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given."""
+    prices = prices or {}
     products = {
         p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
     }
@@ -143,28 +155,32 @@ def _lines(merged: OrderedDict[int, int]) -> list[OrderLine]:
             raise invalid("items", f"Product {product_id} is not for sale.")
         if not _take_stock(product_id, quantity):
             raise invalid("items", f"Not enough stock of {product.name}.")
+        unit = prices.get(product_id, product.price_fen)
         lines.append(
             OrderLine(
                 product_id=product.id,
                 sku=product.sku,
                 name=product.name,
-                unit_price_fen=product.price_fen,
+                unit_price_fen=unit,
                 quantity=quantity,
-                line_total_fen=product.price_fen * quantity,
+                line_total_fen=unit * quantity,
             )
         )
     return lines
 
 
-def _guide_for(customer: Customer, share_code: str | None) -> tuple[int | None, str | None]:
-    """The share code's guide when the code is of the customer's franchise, else theirs."""
+def _guide_for(
+    customer: Customer, share_code: str | None
+) -> tuple[int | None, str | None, int | None]:
+    """(guide, code, campaign): the share code's guide when the code is of the customer's
+    franchise, else theirs; the code's campaign when it carries one."""
     if share_code:
         code = db.session.scalars(select(ShareCode).where(ShareCode.code == share_code)).first()
         if code is not None:
             if code.franchisee_id == customer.franchisee_id and code.guide_id is not None:
-                return code.guide_id, code.code
-            return customer.guide_id, code.code
-    return customer.guide_id, None
+                return code.guide_id, code.code, code.campaign_id
+            return customer.guide_id, code.code, code.campaign_id
+    return customer.guide_id, None, None
 
 
 def create_order(
@@ -190,11 +206,17 @@ def create_order(
         customer = db.session.get(Customer, customer_id)
         if customer is None:
             raise NotFound("Customer not found")
-        lines = _lines(_merge_items(items))
+        guide_id, used_code, code_campaign = _guide_for(customer, share_code)
+        campaign_id = campaign_id or code_campaign
+        merged = _merge_items(items)
+        prices: dict[int, int] = {}
+        if campaign_id is not None:
+            for hook in campaign_pricing:
+                prices.update(hook(campaign_id, dict(merged)))
+        lines = _lines(merged, prices)
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
-        guide_id, used_code = _guide_for(customer, share_code)
         order = Order(
             order_no=new_order_no(),
             customer_id=customer.id,

@@ -1,0 +1,1 @@
+"""The livestream domain's admin room, one module per area."""

@@ -1,0 +1,1 @@
+"""The livestream domain's api room, one module per area."""

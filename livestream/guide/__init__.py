@@ -1,0 +1,1 @@
+"""The livestream domain's guide room, one module per area."""

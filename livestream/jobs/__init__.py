@@ -1,0 +1,1 @@
+"""The livestream domain's jobs room, one module per area."""

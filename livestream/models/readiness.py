@@ -1,0 +1,54 @@
+"""Link checks and readiness gate decisions (both kept as history).
+
+A ``LinkCheckRun`` checks every line-up product for one store (the store's franchisee is
+the sub-merchant the money goes to): active, priced, in stock, payable (a dry-run unified
+order against WeChat Pay, closed again at once). ``results`` holds one entry per product:
+``{"product_id", "sku", "name", "ok", "problems": [code, ...]}``.
+
+A ``GateDecision`` records each evaluation HQ looked at and every override with its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.auth.models import utcnow
+from app.extensions import db
+
+
+class LinkCheckRun(db.Model):
+    """One link check of a campaign's line-up for one store."""
+
+    __tablename__ = "live_link_checks"
+    __scope__ = {"franchisee": "franchisee_id", "store": "store_id"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
+    )
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    passed: Mapped[bool] = mapped_column(default=False)
+    results: Mapped[list] = mapped_column(JSON, default=list)
+    run_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class GateDecision(db.Model):
+    """A readiness verdict: computed (``override`` false) or HQ's override with a reason."""
+
+    __tablename__ = "live_gate_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
+    )
+    ready: Mapped[bool]
+    blockers: Mapped[list] = mapped_column(JSON, default=list)
+    override: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

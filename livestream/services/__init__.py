@@ -1,0 +1,1 @@
+"""The livestream domain's services: each owns its transaction (see each module)."""

@@ -1,0 +1,44 @@
+"""Who may see which campaign: HQ all of them; a franchise owner those their franchise
+takes part in; a guide those their store takes part in (drafts and cancelled ones only
+for HQ). Every campaign lookup by id goes through ``campaign_or_404`` (the tenant rule:
+another tenant's campaign does not exist for the caller)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, select
+
+from app.auth.models import FRANCHISE_OWNER, GUIDE
+from app.auth.principal import Principal, current_principal
+from app.errors import NotFound
+from app.extensions import db
+from livestream.models import Campaign, CampaignStore
+from livestream.models.campaigns import CANCELLED, DRAFT
+
+
+def visible_campaigns(stmt: Select | None = None, principal: Principal | None = None) -> Select:
+    """``stmt`` (default ``select(Campaign)``) limited to the campaigns the caller may see."""
+    principal = principal if principal is not None else current_principal()
+    stmt = stmt if stmt is not None else select(Campaign)
+    if principal is None:
+        return stmt.where(Campaign.id.is_(None))
+    if principal.is_hq:
+        return stmt
+    member = select(CampaignStore.id).where(CampaignStore.campaign_id == Campaign.id)
+    if principal.role == FRANCHISE_OWNER and principal.franchisee_id is not None:
+        member = member.where(CampaignStore.franchisee_id == principal.franchisee_id)
+    elif principal.role == GUIDE and principal.store_id is not None:
+        member = member.where(CampaignStore.store_id == principal.store_id)
+    else:
+        return stmt.where(Campaign.id.is_(None))
+    return stmt.where(exists(member), Campaign.status.not_in((DRAFT, CANCELLED)))
+
+
+def campaign_or_404(campaign_id, principal: Principal | None = None) -> Campaign:
+    """The campaign when the caller may see it, else ``NotFound``."""
+    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+        raise NotFound("Campaign not found")
+    stmt = visible_campaigns(select(Campaign).where(Campaign.id == campaign_id), principal)
+    campaign = db.session.scalars(stmt).first()
+    if campaign is None:
+        raise NotFound("Campaign not found")
+    return campaign

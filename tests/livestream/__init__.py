@@ -1,0 +1,1 @@
+"""Livestream tests."""
