@@ -31,6 +31,8 @@ class LinkCheckRun(db.Model):
     )
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    # pending until the outbox handler has run the checks, then done
+    status: Mapped[str] = mapped_column(String(8), default="pending")
     passed: Mapped[bool] = mapped_column(default=False)
     results: Mapped[list] = mapped_column(JSON, default=list)
     run_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -43,3 +43,31 @@ def test_actuals_roll_up_by_level(app, live_org):
         by_guide = figures.actuals(campaign.id, "guide")
         assert by_guide[live_org.ga1].orders == 2
         assert db.session.get(Customer, buyer_c.id) is not None
+
+
+def test_progress_rows_against_targets(app, live_org):
+    from livestream.models import CampaignTarget
+    from livestream.services import progress
+
+    with app.app_context():
+        campaign = gen_campaign("store", [live_org.a1, live_org.c1])
+        db.session.add(
+            CampaignTarget(
+                campaign_id=campaign.id,
+                level="region",
+                ref_id=live_org.east,
+                region_id=live_org.east,
+                gmv_fen=2000_00,
+                new_customers=10,
+            )
+        )
+        db.session.commit()
+        a1 = db.session.get(Store, live_org.a1)
+        gen_paid_order(gen_live_customer(a1, live_org.ga1), 500_00, campaign_id=campaign.id)
+        rows = {r["ref_id"]: r for r in progress.progress(campaign.id, "region")}
+        assert rows[live_org.east]["pct"]["gmv_fen"] == 25.0
+        assert rows[live_org.east]["pct"]["new_customers"] == 0.0
+        assert rows[live_org.north]["pct"]["gmv_fen"] is None  # no target
+        assert rows[live_org.east]["name"] == "华东"
+        whole = progress.campaign_progress(campaign.id)
+        assert whole["target"]["gmv_fen"] == 2000_00 and whole["actual"]["gmv_fen"] == 500_00
