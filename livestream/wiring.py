@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     from livestream.guide import results as guide_results
     from livestream.guide import share as guide_share
     from livestream.jobs import live as live_jobs
+    from livestream.services import linkcheck
 
     for module in (api_campaigns, api_targets, api_training, api_readiness, api_live, api_review):
         openapi.register_blueprint(module.blp)
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
         order=500,
     )
     live_jobs.register(app)
+    linkcheck.register(app)
     registry(app).seeders.append(demo.seed_campaigns)
 
 

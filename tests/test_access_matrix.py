@@ -29,6 +29,7 @@ def world(app):
     from tests.community.factories_groups import gen_group
     from tests.franchise.conftest import _build_org
     from tests.franchise.factories_payments import gen_customer, gen_order
+    from tests.livestream.factories import gen_campaign
 
     with app.app_context():
         org = _build_org()
@@ -36,10 +37,12 @@ def world(app):
         customer_b = gen_customer(org.fb, nickname=f"{SECRET} customer", openid="oB-matrix")
         order_b = gen_order(customer_b, order_no="BSECRET0000001")
         group_b = gen_group(db.session.get(Guide, org.gb), name=f"{SECRET} group")
+        campaign_b = gen_campaign("store", [org.sb], name=f"{SECRET} live")
         db.session.commit()
         users = {u.username: u for u in db.session.query(User).all()}
         org.customer_a, org.customer_b = customer_a.id, customer_b.id
         org.order_b, org.group_b = order_b.id, group_b.id
+        org.campaign_b = campaign_b.id
         org.tokens = {
             "franchise_owner": issue_user_token(users["owner-a"]),
             "guide": issue_user_token(users["guide-a"]),
@@ -58,6 +61,7 @@ def _b_id(param: str, org) -> int | None:
         "customer_id": org.customer_b,
         "order_id": org.order_b,
         "group_id": org.group_b,
+        "campaign_id": org.campaign_b,
     }.get(param)
 
 
@@ -110,6 +114,7 @@ PAGE_OBJECTS = (  # endpoint words -> franchise B's object
     ("group", "group_b"),
     ("guide", "gb"),
     ("region", "north"),
+    ("campaign", "campaign_b"),
 )
 
 

@@ -1,8 +1,31 @@
-"""HQ campaign pages: list, wizard, detail with the timeline status board."""
+"""HQ campaign pages: list, wizard, detail with the timeline status board.
+
+* ``campaigns`` (GET ``""``): filters mode / status / name, pagination, CSV export
+  (``?export=csv``); HQ sees all, owners the campaigns their franchise takes part in.
+* ``new`` / ``edit``: the 4-step wizard (basics, participants, line-up, summary with the
+  timeline preview) — one form, steps shown one at a time by a little vanilla JS; server
+  errors re-render it at the step holding the first error. HQ only.
+* ``detail``: status and phase, the status board (mark done / reopen / re-date for HQ),
+  sessions, line-up, stores by region, buttons for the legal status moves.
+* ``status`` and ``step`` (POST): the board's and the buttons' actions. HQ only.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.errors import DomainError
+from app.web.listing import Column, csv_response, paginate
+from livestream.admin import campaign_form as form_helpers
+from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
+from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
+from livestream.services import campaigns as service
+from livestream.services import timeline
 
 bp = Blueprint(
     "livestream_campaigns",
@@ -10,3 +33,190 @@ bp = Blueprint(
     url_prefix="/admin/live/campaigns",
     template_folder="../templates",
 )
+
+STATUS_BADGES = {
+    "draft": "",
+    "scheduled": "badge-info",
+    "live": "badge-ok",
+    "ended": "badge-gold",
+    "reviewed": "badge-ok",
+    "cancelled": "badge-err",
+}
+STATE_BADGES = {"done": "badge-ok", "late": "badge-err", "due": "badge-warn", "upcoming": ""}
+MODE_LABELS = {"hq": _l("HQ-centralised"), "store": _l("Store lives")}
+
+
+def _args() -> dict:
+    args = {}
+    if request.args.get("mode") in MODES:
+        args["mode"] = request.args["mode"]
+    if request.args.get("status") in CAMPAIGN_STATUSES:
+        args["status"] = request.args["status"]
+    q = (request.args.get("q") or "").strip()[:64]
+    if q:
+        args["q"] = q
+    return args
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("id", "ID", numeric=True),
+        Column("name", _l("Name")),
+        Column("mode", _l("Mode"), value=lambda c: str(MODE_LABELS.get(c.mode, c.mode))),
+        Column("status", _l("Status"), value=lambda c: _(c.status)),
+        Column("phase", _l("Phase"), value=lambda c: _(timeline.phase(c))),
+        Column("live_at", _l("Live at"), time=True),
+        Column("store_count", _l("Stores"), value=lambda c: len(c.stores), numeric=True),
+    ]
+
+
+@bp.route("")
+@page_roles(*ADMIN_UI_ROLES)
+def campaigns():
+    """The campaigns the caller may see, newest live first."""
+    args = _args()
+    stmt = filtered_campaigns(args)
+    if request.args.get("export") == "csv":
+        return csv_response("campaigns.csv", _columns(), stmt)
+    page = paginate(stmt)
+    counts = store_counts([c.id for c in page.items])
+    rows = [{"c": c, "phase": timeline.phase(c), "stores": counts.get(c.id, 0)} for c in page.items]
+    filters = [
+        {"name": "q", "label": _("Name"), "type": "text"},
+        {
+            "name": "mode",
+            "label": _("Mode"),
+            "type": "select",
+            "options": [(m, str(MODE_LABELS[m])) for m in MODES],
+        },
+        {
+            "name": "status",
+            "label": _("Status"),
+            "type": "select",
+            "options": [(s, _(s)) for s in CAMPAIGN_STATUSES],
+        },
+    ]
+    return render_template(
+        "livestream/admin/campaigns/list.html",
+        page=page,
+        rows=rows,
+        filters=filters,
+        badges=STATUS_BADGES,
+        modes=MODE_LABELS,
+        export_url=url_for("livestream_campaigns.campaigns", export="csv", **args),
+        is_hq=current_principal().is_hq,
+    )
+
+
+def _wizard(campaign=None):
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        data = form_helpers.form_data(request.form)
+        try:
+            saved = service.save_campaign(
+                form_helpers.to_service(data), campaign, user_id=current_principal().user_id
+            )
+        except DomainError as exc:
+            errors = exc.errors or {"name": [exc.message]}
+            flash(exc.message, "error")
+            status = exc.status
+        else:
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("livestream_campaigns.detail", campaign_id=saved.id), 303)
+    else:
+        data = form_helpers.campaign_data(campaign)
+    return render_template(
+        "livestream/admin/campaigns/wizard.html",
+        campaign=campaign,
+        data=data,
+        errors=errors,
+        start_step=form_helpers.first_error_step(errors),
+        floor=form_helpers.floor_day(campaign).isoformat(),
+        offsets=[[k, _(t), s, d] for k, t, s, d in timeline.DEFAULT_STEPS],
+        modes=MODE_LABELS,
+        **form_helpers.choices(),
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def new():
+    """The wizard for a new campaign."""
+    return _wizard(None)
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def edit(campaign_id: int):
+    """The wizard pre-filled with the campaign."""
+    return _wizard(campaign_or_404(campaign_id))
+
+
+@bp.route("/<int:campaign_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def detail(campaign_id: int):
+    """Status, phase, the timeline board, sessions, line-up and stores."""
+    campaign = campaign_or_404(campaign_id)
+    return render_template(
+        "livestream/admin/campaigns/detail.html",
+        campaign=campaign,
+        phase=timeline.phase(campaign),
+        board=timeline.board(campaign),
+        moves=service.allowed_moves(campaign),
+        editable=campaign.status in service.EDITABLE,
+        stores_by_region=form_helpers.stores_by_region(campaign),
+        badges=STATUS_BADGES,
+        state_badges=STATE_BADGES,
+        modes=MODE_LABELS,
+        is_hq=current_principal().is_hq,
+        active="livestream_campaigns.detail",
+    )
+
+
+def _back(campaign_id: int):
+    return redirect(url_for("livestream_campaigns.detail", campaign_id=campaign_id), 303)
+
+
+@bp.route("/<int:campaign_id>/status", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def status(campaign_id: int):
+    """Move the status (the buttons on the detail page)."""
+    campaign = campaign_or_404(campaign_id)
+    try:
+        service.set_status(campaign.id, request.form.get("to", ""), current_principal().user_id)
+    except DomainError as exc:
+        detail_ = "; ".join(" ".join(map(str, v)) for v in exc.errors.values() if v)
+        flash(f"{exc.message} {detail_}".strip(), "error")
+    else:
+        flash(_("Status changed."), "success")
+    return _back(campaign.id)
+
+
+@bp.route("/<int:campaign_id>/steps/<int:step_id>", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def step(campaign_id: int, step_id: int):
+    """Mark a step done, reopen it or re-date it (``action`` = done | reopen | dates)."""
+    campaign = campaign_or_404(campaign_id)
+    action = request.form.get("action")
+    try:
+        if action == "done":
+            timeline.mark_done(step_id, current_principal().user_id, campaign.id)
+        elif action == "reopen":
+            timeline.reopen(step_id, campaign.id)
+        elif action == "dates":
+            timeline.edit_step(
+                step_id,
+                request.form.get("starts_on", ""),
+                request.form.get("due_on", ""),
+                campaign_id=campaign.id,
+            )
+        else:
+            flash(_("Unknown action."), "error")
+            return _back(campaign.id)
+    except DomainError as exc:
+        detail_ = "; ".join(" ".join(map(str, v)) for v in exc.errors.values() if v)
+        flash(f"{exc.message} {detail_}".strip(), "error")
+    else:
+        flash(_("Step updated."), "success")
+    return _back(campaign.id)

@@ -1,9 +1,283 @@
-"""Campaign API: list (contract), create, read, update, status."""
+"""Campaign API: list (contract), create, read, update, status, timeline steps.
+
+CONTRACT ``GET /api/v1/campaigns`` (HQ, owners, guides — each sees what
+``access.visible_campaigns`` allows) → ``{"items": [{id, name, mode, status, live_at,
+phase, store_count}], "total", "page", "per_page"}``; filters ``mode``, ``status``, ``q``
+(name contains). ``GET /api/v1/campaigns/{id}`` adds stores, sessions, line-up and the
+timeline with each step's state. Writes are HQ only; bad input is 422, illegal status
+moves 409 with the allowed next states in ``errors.allowed``.
+"""
 
 from __future__ import annotations
 
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from app.auth.decorators import api_roles
+from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.principal import current_principal
+from app.extensions import db
+from livestream.models import Campaign, CampaignStore
+from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
+from livestream.services import campaigns as service
+from livestream.services import timeline
+from livestream.services.access import campaign_or_404 as _campaign_or_404
+from livestream.services.access import visible_campaigns
 
 blp = Blueprint(
     "livestream_campaigns_api", __name__, url_prefix="/api/v1", description="Livestream: campaigns"
 )
+
+MAX_ID = 2**31 - 1
+Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)  # noqa: E731
+
+
+class CampaignQuerySchema(Schema):
+    mode = fields.String(validate=validate.OneOf(MODES))
+    status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
+    q = fields.String(validate=validate.Length(max=64))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class CampaignItemSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    mode = fields.String()
+    status = fields.String()
+    live_at = fields.DateTime()
+    phase = fields.String()
+    store_count = fields.Integer()
+
+
+class CampaignPageSchema(Schema):
+    items = fields.List(fields.Nested(CampaignItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class LineupInSchema(Schema):
+    product_id = Id(required=True)
+    live_price_fen = fields.Integer(strict=True, required=True, validate=validate.Range(1, 10**11))
+    stock_cap = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 10**6))
+    coupon_template_id = Id(allow_none=True, load_default=None)
+
+
+class CampaignInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    mode = fields.String(required=True, validate=validate.OneOf(MODES))
+    live_at = fields.AwareDateTime(required=True)
+    duration_minutes = fields.Integer(strict=True, validate=validate.Range(15, 720))
+    description = fields.String(validate=validate.Length(max=2000))
+    region_ids = fields.List(Id(), validate=validate.Length(max=500))
+    franchisee_ids = fields.List(Id(), validate=validate.Length(max=500))
+    store_ids = fields.List(Id(), validate=validate.Length(max=500))
+    gate_threshold_pct = fields.Integer(strict=True, validate=validate.Range(0, 100))
+    gate_requires_link_check = fields.Boolean()
+    warmup_post_id = Id(allow_none=True)
+    lineup = fields.List(fields.Nested(LineupInSchema), validate=validate.Length(max=100))
+
+
+class CampaignPatchSchema(CampaignInSchema):
+    """The same fields, every one optional (used with ``partial=True``)."""
+
+
+class StatusInSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(CAMPAIGN_STATUSES))
+
+
+class StepInSchema(Schema):
+    starts_on = fields.Date()
+    due_on = fields.Date()
+    title = fields.String(validate=validate.Length(1, 64))
+    note = fields.String(validate=validate.Length(max=255))
+    done = fields.Boolean()
+
+
+def campaign_or_404(campaign_id: int) -> Campaign:
+    """``access.campaign_or_404`` with ids past the column's range treated as missing."""
+    return _campaign_or_404(campaign_id if 0 < campaign_id <= MAX_ID else 0)
+
+
+def campaign_item(campaign: Campaign, store_count: int | None = None) -> dict:
+    """The list view of a campaign (the contract's item)."""
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "mode": campaign.mode,
+        "status": campaign.status,
+        "live_at": service.as_utc(campaign.live_at),
+        "phase": timeline.phase(campaign),
+        "store_count": len(campaign.stores) if store_count is None else store_count,
+    }
+
+
+def campaign_detail(campaign: Campaign) -> dict:
+    """The campaign with stores, sessions, line-up and the timeline board (JSON-ready)."""
+    out = campaign_item(campaign)
+    out.update(
+        description=campaign.description,
+        duration_minutes=campaign.duration_minutes,
+        region_ids=campaign.region_ids or [],
+        franchisee_ids=campaign.franchisee_ids or [],
+        store_ids=campaign.store_ids or [],
+        gate_threshold_pct=campaign.gate_threshold_pct,
+        gate_requires_link_check=campaign.gate_requires_link_check,
+        warmup_post_id=campaign.warmup_post_id,
+        warmup_plan_id=campaign.warmup_plan_id,
+        allowed_moves=list(service.allowed_moves(campaign)),
+        stores=[
+            {
+                "store_id": row.store_id,
+                "store_name": row.store.name if row.store else "",
+                "franchisee_id": row.franchisee_id,
+                "region_id": row.region_id,
+            }
+            for row in campaign.stores
+        ],
+        sessions=[
+            {
+                "id": s.id,
+                "store_id": s.store_id,
+                "franchisee_id": s.franchisee_id,
+                "title": s.title,
+                "starts_at": service.as_utc(s.starts_at).isoformat(),
+                "duration_minutes": s.duration_minutes,
+                "anchor_userid": s.anchor_userid,
+                "living_id": s.living_id,
+                "status": s.status,
+                "viewer_count": s.viewer_count,
+            }
+            for s in campaign.sessions
+        ],
+        lineup=[
+            {
+                "id": item.id,
+                "product_id": item.product_id,
+                "product_name": item.product.name if item.product else "",
+                "list_price_fen": item.product.price_fen if item.product else None,
+                "live_price_fen": item.live_price_fen,
+                "stock_cap": item.stock_cap,
+                "coupon_template_id": item.coupon_template_id,
+            }
+            for item in campaign.lineup
+        ],
+        timeline=[
+            {
+                **step,
+                "starts_on": step["starts_on"].isoformat(),
+                "due_on": step["due_on"].isoformat(),
+                "done_at": service.as_utc(step["done_at"]).isoformat() if step["done_at"] else None,
+            }
+            for step in timeline.board(campaign)
+        ],
+    )
+    out["live_at"] = out["live_at"].isoformat()
+    return out
+
+
+def filtered_campaigns(args: dict):
+    """The visible campaigns matching the filters, soonest live first."""
+    stmt = visible_campaigns(select(Campaign))
+    if args.get("mode"):
+        stmt = stmt.where(Campaign.mode == args["mode"])
+    if args.get("status"):
+        stmt = stmt.where(Campaign.status == args["status"])
+    if args.get("q"):
+        stmt = stmt.where(Campaign.name.contains(args["q"].strip(), autoescape=True))
+    return stmt.order_by(Campaign.live_at.desc(), Campaign.id.desc())
+
+
+def store_counts(ids: list[int]) -> dict[int, int]:
+    """``{campaign_id: participating stores}`` in one query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CampaignStore.campaign_id, func.count())
+        .where(CampaignStore.campaign_id.in_(ids))
+        .group_by(CampaignStore.campaign_id)
+    )
+    return dict(rows.all())
+
+
+@blp.route("/campaigns")
+class Campaigns(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @blp.arguments(CampaignQuerySchema, location="query")
+    @blp.response(200, CampaignPageSchema)
+    def get(self, args):
+        """CONTRACT: the campaigns the caller may see, newest live first, paginated."""
+        stmt = filtered_campaigns(args)
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        page, per_page = args["page"], args["per_page"]
+        rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+        counts = store_counts([c.id for c in rows])
+        items = [campaign_item(c, counts.get(c.id, 0)) for c in rows]
+        return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(CampaignInSchema)
+    @blp.response(201)
+    def post(self, data):
+        """Create a draft campaign (participants, sessions, line-up, timeline)."""
+        campaign = service.save_campaign(data, user_id=current_principal().user_id)
+        return campaign_detail(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>")
+class CampaignOne(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @blp.response(200)
+    @blp.alt_response(404, description="No such campaign for the caller")
+    def get(self, campaign_id):
+        """The campaign with stores, sessions, line-up and timeline states."""
+        return campaign_detail(campaign_or_404(campaign_id))
+
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(CampaignPatchSchema(partial=True))
+    @blp.response(200)
+    def patch(self, data, campaign_id):
+        """Change the fields given (draft or scheduled campaigns only)."""
+        campaign = campaign_or_404(campaign_id)
+        return campaign_detail(service.save_campaign(data, campaign))
+
+
+@blp.route("/campaigns/<int:campaign_id>/status")
+class CampaignStatus(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(StatusInSchema)
+    @blp.response(200)
+    def post(self, data, campaign_id):
+        """Move the status (draft → scheduled | cancelled, live → ended, ended → reviewed)."""
+        campaign = campaign_or_404(campaign_id)
+        service.set_status(campaign.id, data["to"], current_principal().user_id)
+        return campaign_detail(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>/steps/<int:step_id>")
+class CampaignStep(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(StepInSchema)
+    @blp.response(200)
+    def patch(self, data, campaign_id, step_id):
+        """Edit a step's dates / title / note; ``done`` true marks it done, false reopens."""
+        campaign = campaign_or_404(campaign_id)
+        timeline.get_step(step_id, campaign.id)  # 404 before anything else
+        if any(k in data for k in ("starts_on", "due_on", "title", "note")):
+            timeline.edit_step(
+                step_id,
+                data.get("starts_on"),
+                data.get("due_on"),
+                data.get("title"),
+                data.get("note"),
+                campaign_id=campaign.id,
+            )
+        if data.get("done") is True:
+            if timeline.get_step(step_id, campaign.id).done_at is None:
+                timeline.mark_done(step_id, current_principal().user_id, campaign.id)
+        elif data.get("done") is False:
+            timeline.reopen(step_id, campaign.id)
+        return next(s for s in campaign_detail(campaign)["timeline"] if s["id"] == step_id)

@@ -1,9 +1,259 @@
-"""Live API: dashboard figures; mini-program campaign page and visits."""
+"""Live API: the dashboard's figures; the mini-program's live page and visits; guide codes.
+
+* ``GET /api/v1/campaigns/{id}/live`` (HQ, franchise owners of a participating franchise;
+  owners get their own franchise's figures and stores only) → the board
+  (``livestream.services.live_board``).
+* ``POST /api/v1/campaigns/{id}/live/refresh`` (HQ) → read WeCom watch stats now.
+* ``GET /api/v1/mp/campaigns/{id}`` (customer) → the live page: name, sessions (store
+  mode: the customer's store's session), line-up with list and live prices, units left.
+* ``POST /api/v1/mp/campaigns/{id}/visits`` (customer) ``{"share_code"?}`` → the visit;
+  201 the first time, 200 afterwards (the first visit wins).
+* ``GET /api/v1/me/campaigns/{id}/share`` (guide) → ``{code, path, url}``.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.auth.decorators import api_roles
+from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.principal import current_principal
+from app.errors import NotFound
+from app.extensions import db
+from franchise.models import Customer
+from franchise.schemas import MAX_ID, Text
+from livestream.models.campaigns import MODE_STORE
+from livestream.services import attribution, live_board, living
+from livestream.services.access import campaign_or_404
 
 blp = Blueprint(
     "livestream_live_api", __name__, url_prefix="/api/v1", description="Livestream: live"
 )
+
+
+def _id(value: int) -> int:
+    """Out-of-range ids in the URL are simply not found."""
+    return value if 1 <= value <= MAX_ID else 0
+
+
+class LiveProgressSchema(Schema):
+    target = fields.Dict(keys=fields.String(), values=fields.Integer())
+    actual = fields.Dict(keys=fields.String(), values=fields.Raw())
+    pct = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class LiveBoardRowSchema(LiveProgressSchema):
+    level = fields.String()
+    ref_id = fields.Integer()
+    name = fields.String()
+
+
+class LiveBoardSessionSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    store_id = fields.Integer(allow_none=True)
+    store_name = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    status = fields.String()
+    living_id = fields.String(allow_none=True)
+    viewers_source = fields.String()
+    viewer_count = fields.Integer()
+    external_viewer_count = fields.Integer()
+    stat_read_at = fields.DateTime(allow_none=True)
+
+
+class LiveBoardOrderSchema(Schema):
+    order_no = fields.String()
+    paid_at = fields.DateTime()
+    store_name = fields.String()
+    guide_name = fields.String()
+    amount_fen = fields.Integer()
+
+
+class LiveLineupRowSchema(Schema):
+    product_id = fields.Integer()
+    name = fields.String()
+    sku = fields.String()
+    list_price_fen = fields.Integer()
+    live_price_fen = fields.Integer()
+    stock_cap = fields.Integer()
+    sold = fields.Integer()
+    left = fields.Integer()
+    cap_pct = fields.Float(allow_none=True)
+
+
+class LiveBoardSchema(Schema):
+    campaign_id = fields.Integer()
+    name = fields.String()
+    mode = fields.String()
+    status = fields.String()
+    live_at = fields.DateTime()
+    live_prices = fields.Boolean()
+    totals = fields.Nested(LiveProgressSchema)
+    level = fields.String()
+    rows = fields.List(fields.Nested(LiveBoardRowSchema))
+    sessions = fields.List(fields.Nested(LiveBoardSessionSchema))
+    orders = fields.List(fields.Nested(LiveBoardOrderSchema))
+    lineup = fields.List(fields.Nested(LiveLineupRowSchema))
+    updated_at = fields.DateTime()
+
+
+class LiveRefreshSchema(Schema):
+    read = fields.Integer()
+    failed = fields.Integer()
+
+
+class LiveMpSessionSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    store_id = fields.Integer(allow_none=True)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    status = fields.String()
+
+
+class LiveMpLineupSchema(Schema):
+    product_id = fields.Integer()
+    name = fields.String()
+    list_price_fen = fields.Integer()
+    live_price_fen = fields.Integer()
+    left = fields.Integer()
+
+
+class LiveMpCampaignSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    mode = fields.String()
+    status = fields.String()
+    description = fields.String()
+    live_at = fields.DateTime()
+    live_prices = fields.Boolean()
+    sessions = fields.List(fields.Nested(LiveMpSessionSchema))
+    lineup = fields.List(fields.Nested(LiveMpLineupSchema))
+
+
+class LiveVisitBodySchema(Schema):
+    share_code = Text(validate=validate.Length(min=1, max=32))
+
+
+class LiveVisitSchema(Schema):
+    id = fields.Integer()
+    campaign_id = fields.Integer()
+    share_code = fields.String(allow_none=True)
+    guide_id = fields.Integer(allow_none=True)
+    store_id = fields.Integer(allow_none=True)
+    franchisee_id = fields.Integer()
+    region_id = fields.Integer(allow_none=True)
+    is_new_customer = fields.Boolean()
+    visited_at = fields.DateTime()
+
+
+class LiveShareSchema(Schema):
+    code = fields.String()
+    path = fields.String()
+    url = fields.String()
+
+
+@blp.route("/campaigns/<int:campaign_id>/live")
+class CampaignLive(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.response(200, LiveBoardSchema)
+    @blp.alt_response(404, description="No such campaign for the caller")
+    def get(self, campaign_id):
+        """GMV, orders and viewers against targets, sessions, line-up and the last orders."""
+        campaign = campaign_or_404(_id(campaign_id))
+        principal = current_principal()
+        return live_board.board(campaign.id, None if principal.is_hq else principal.franchisee_id)
+
+
+@blp.route("/campaigns/<int:campaign_id>/live/refresh")
+class CampaignLiveRefresh(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.response(200, LiveRefreshSchema)
+    @blp.alt_response(404, description="No such campaign")
+    def post(self, campaign_id):
+        """Read the WeCom lives' viewers now."""
+        campaign = campaign_or_404(_id(campaign_id))
+        return living.read_watch_stats(campaign.id)
+
+
+def _customer() -> Customer:
+    customer = db.session.get(Customer, current_principal().customer_id or 0)
+    if customer is None:
+        raise NotFound("Customer not found")
+    return customer
+
+
+def mp_campaign(campaign_id: int, customer: Customer) -> dict:
+    """The mini-program's live page for one customer (see the module docstring)."""
+    campaign = attribution.open_campaign(campaign_id, customer)
+    sessions = campaign.sessions
+    if campaign.mode == MODE_STORE:
+        sessions = [s for s in sessions if s.store_id == customer.store_id]
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "mode": campaign.mode,
+        "status": campaign.status,
+        "description": campaign.description,
+        "live_at": campaign.live_at,
+        "live_prices": attribution.prices_open(campaign),
+        "sessions": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "store_id": s.store_id,
+                "starts_at": s.starts_at,
+                "ends_at": s.starts_at + timedelta(minutes=s.duration_minutes),
+                "status": s.status,
+            }
+            for s in sessions
+        ],
+        "lineup": live_board.lineup(campaign),
+    }
+
+
+@blp.route("/mp/campaigns/<int:campaign_id>")
+class MpCampaign(MethodView):
+    @api_roles(CUSTOMER)
+    @blp.response(200, LiveMpCampaignSchema)
+    @blp.alt_response(404, description="No such open campaign")
+    def get(self, campaign_id):
+        """The live page: sessions, line-up with list and live prices, units left."""
+        return mp_campaign(_id(campaign_id), _customer())
+
+
+@blp.route("/mp/campaigns/<int:campaign_id>/visits")
+class MpVisits(MethodView):
+    @api_roles(CUSTOMER)
+    @blp.arguments(LiveVisitBodySchema)
+    @blp.response(201, LiveVisitSchema)
+    @blp.alt_response(200, schema=LiveVisitSchema, description="Already visited: the first visit")
+    @blp.alt_response(404, description="No such open campaign")
+    def post(self, body, campaign_id):
+        """Record my arrival at the campaign (through a guide's share code, if any)."""
+        customer = _customer()
+        visit, created = attribution.ensure_visit(
+            _id(campaign_id), customer.id, body.get("share_code")
+        )
+        return visit, 201 if created else 200
+
+
+@blp.route("/me/campaigns/<int:campaign_id>/share")
+class MyShare(MethodView):
+    @api_roles(GUIDE)
+    @blp.response(200, LiveShareSchema)
+    @blp.alt_response(404, description="No such campaign for my store")
+    def get(self, campaign_id):
+        """My share code for the campaign, its mini-program path and web URL."""
+        principal = current_principal()
+        if principal.guide_id is None:
+            raise NotFound("Campaign not found")
+        campaign = campaign_or_404(_id(campaign_id))
+        code = attribution.campaign_share_code(campaign.id, principal.guide_id)
+        return attribution.share_links(campaign.id, code.code)

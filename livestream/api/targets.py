@@ -1,9 +1,221 @@
-"""Targets API: read and set a campaign's targets and rules."""
+"""Targets API: read and set a campaign's targets and its reward / penalty rules.
+
+* ``GET /api/v1/campaigns/{id}/targets?level=region|franchisee|store`` (HQ, owners):
+  ``progress.progress`` rows plus ``id`` (the target row, null for a unit with actuals
+  only), ``weight_bps`` and ``weight_manual``. Owners see only their franchise's units;
+  region rows are HQ-only (403).
+* ``PUT /api/v1/campaigns/{id}/targets`` (HQ): ``{"regions": [{"region_id", metrics}]}``
+  sets the regions' figures and cascades; answers the region rows.
+* ``PATCH /api/v1/campaigns/{id}/targets/{target_id}`` (HQ): ``{"weight_bps"}`` or metric
+  values of one unit; answers that level's rows.
+* ``POST /api/v1/campaigns/{id}/targets/reset`` (HQ): forget manual weights, recascade.
+* ``GET/POST /api/v1/campaigns/{id}/rules``, ``DELETE .../rules/{rule_id}`` (HQ writes).
+"""
 
 from __future__ import annotations
 
+from flask import abort
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.auth.decorators import api_roles
+from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
+from app.auth.principal import current_principal
+from app.errors import NotFound
+from app.extensions import db
+from franchise.schemas import MAX_ID, Text
+from livestream.models import CampaignTarget, RewardRule
+from livestream.models.targets import (
+    LEVEL_FRANCHISEE,
+    LEVEL_REGION,
+    LEVEL_STORE,
+    METRICS,
+    TARGET_LEVELS,
+)
+from livestream.services import targets as service
+from livestream.services.access import campaign_or_404
 
 blp = Blueprint(
     "livestream_targets_api", __name__, url_prefix="/api/v1", description="Livestream: targets"
 )
+
+
+def _figure(**kw):
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=service.MAX_FIGURE), **kw)
+
+
+class LiveTargetQuerySchema(Schema):
+    level = fields.String(load_default=LEVEL_REGION, validate=validate.OneOf(TARGET_LEVELS))
+
+
+class LiveTargetRowSchema(Schema):
+    id = fields.Integer(allow_none=True)
+    level = fields.String()
+    ref_id = fields.Integer()
+    name = fields.String()
+    weight_bps = fields.Integer()
+    weight_manual = fields.Boolean()
+    region_id = fields.Integer(allow_none=True)
+    franchisee_id = fields.Integer(allow_none=True)
+    target = fields.Dict(keys=fields.String(), values=fields.Integer())
+    actual = fields.Dict(keys=fields.String(), values=fields.Raw())
+    pct = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class LiveTargetListSchema(Schema):
+    campaign_id = fields.Integer()
+    level = fields.String()
+    items = fields.List(fields.Nested(LiveTargetRowSchema))
+
+
+class LiveRegionFiguresSchema(Schema):
+    region_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
+    new_customers = _figure()
+    group_joins = _figure()
+    appointments = _figure()
+    gmv_fen = _figure()
+
+
+class LiveRegionTargetsSchema(Schema):
+    regions = fields.List(
+        fields.Nested(LiveRegionFiguresSchema), required=True, validate=validate.Length(1, 200)
+    )
+
+    @validates_schema
+    def unique_regions(self, data, **kwargs):
+        ids = [r["region_id"] for r in data.get("regions", [])]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Each region once.", "regions")
+
+
+class LiveTargetPatchSchema(Schema):
+    weight_bps = fields.Integer(strict=True, validate=validate.Range(0, service.FULL_BPS))
+    new_customers = _figure()
+    group_joins = _figure()
+    appointments = _figure()
+    gmv_fen = _figure()
+
+    @validates_schema
+    def one_kind(self, data, **kwargs):
+        figures = [m for m in METRICS if m in data]
+        if "weight_bps" in data and figures:
+            raise ValidationError("Send a weight or figures, not both.", "weight_bps")
+        if "weight_bps" not in data and not figures:
+            raise ValidationError("Send a weight or at least one figure.", "weight_bps")
+
+
+class LiveRuleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(service.RULE_KINDS))
+    level = fields.String(load_default=LEVEL_STORE, validate=validate.OneOf(service.RULE_LEVELS))
+    metric = fields.String(load_default="gmv_fen", validate=validate.OneOf(METRICS))
+    threshold_pct = fields.Integer(
+        strict=True, load_default=100, validate=validate.Range(min=0, max=1000)
+    )
+    amount_fen = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0, max=service.MAX_FIGURE)
+    )
+    note = Text(load_default="", validate=validate.Length(max=128))
+
+
+class LiveRuleListSchema(Schema):
+    items = fields.List(fields.Nested(LiveRuleSchema))
+
+
+def _listing(campaign_id: int, level: str) -> dict:
+    if level == LEVEL_REGION and not current_principal().is_hq:
+        abort(403)
+    return {
+        "campaign_id": campaign_id,
+        "level": level,
+        "items": service.target_rows(campaign_id, level),
+    }
+
+
+def _id(value: int) -> int:
+    """Out-of-range ids in the URL are simply not found."""
+    return value if 1 <= value <= MAX_ID else 0
+
+
+@blp.route("/campaigns/<int:campaign_id>/targets")
+class CampaignTargets(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.arguments(LiveTargetQuerySchema, location="query")
+    @blp.response(200, LiveTargetListSchema)
+    @blp.alt_response(404, description="No such campaign for the caller")
+    def get(self, args, campaign_id):
+        """Targets vs actuals of one level, with weights (owners: their units only)."""
+        campaign = campaign_or_404(_id(campaign_id))
+        return _listing(campaign.id, args["level"])
+
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(LiveRegionTargetsSchema)
+    @blp.response(200, LiveTargetListSchema)
+    def put(self, data, campaign_id):
+        """Set the regions' figures (metrics not sent stay) and cascade them."""
+        campaign = campaign_or_404(_id(campaign_id))
+        regions = {r["region_id"]: {m: r[m] for m in METRICS if m in r} for r in data["regions"]}
+        service.set_region_targets(campaign.id, regions, current_principal().user_id)
+        return _listing(campaign.id, LEVEL_REGION)
+
+
+@blp.route("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+class CampaignTargetItem(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(LiveTargetPatchSchema)
+    @blp.response(200, LiveTargetListSchema)
+    def patch(self, data, campaign_id, target_id):
+        """A unit's weight (bps, marked manual) or figures; siblings rebalance."""
+        campaign = campaign_or_404(_id(campaign_id))
+        row = db.session.get(CampaignTarget, _id(target_id))
+        if row is None or row.campaign_id != campaign.id:
+            raise NotFound("Target not found")
+        level = row.level
+        if "weight_bps" in data:
+            service.set_weight(row.id, data["weight_bps"])
+        else:
+            service.set_unit_targets(row.id, {m: data[m] for m in METRICS if m in data})
+        return _listing(campaign.id, level)
+
+
+@blp.route("/campaigns/<int:campaign_id>/targets/reset")
+class CampaignTargetsReset(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.response(200, LiveTargetListSchema)
+    def post(self, campaign_id):
+        """Forget every manual weight and cascade from the 90-day GMV weights."""
+        campaign = campaign_or_404(_id(campaign_id))
+        service.reset_weights(campaign.id)
+        return _listing(campaign.id, LEVEL_FRANCHISEE)
+
+
+@blp.route("/campaigns/<int:campaign_id>/rules")
+class CampaignRules(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.response(200, LiveRuleListSchema)
+    def get(self, campaign_id):
+        """The campaign's reward and penalty rules."""
+        campaign = campaign_or_404(_id(campaign_id))
+        return {"items": service.rules(campaign.id)}
+
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(LiveRuleSchema)
+    @blp.response(201, LiveRuleSchema)
+    def post(self, data, campaign_id):
+        """Add a rule: reward when achievement ≥ threshold, penalty when below."""
+        campaign = campaign_or_404(_id(campaign_id))
+        return service.save_rule(campaign.id, data)
+
+
+@blp.route("/campaigns/<int:campaign_id>/rules/<int:rule_id>")
+class CampaignRule(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.response(204)
+    def delete(self, campaign_id, rule_id):
+        """Delete a rule of the campaign."""
+        campaign = campaign_or_404(_id(campaign_id))
+        rule = db.session.get(RewardRule, _id(rule_id))
+        if rule is None or rule.campaign_id != campaign.id:
+            raise NotFound("Rule not found")
+        service.delete_rule(rule.id)

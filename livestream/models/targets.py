@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.models import utcnow
@@ -48,7 +48,7 @@ class CampaignTarget(db.Model):
     new_customers: Mapped[int] = mapped_column(default=0)
     group_joins: Mapped[int] = mapped_column(default=0)
     appointments: Mapped[int] = mapped_column(default=0)
-    gmv_fen: Mapped[int] = mapped_column(default=0)
+    gmv_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # a region can pass ¥21M
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

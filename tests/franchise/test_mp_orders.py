@@ -18,6 +18,7 @@ from tests.franchise.factories_commerce import (
     gen_template,
     make_paid,
 )
+from tests.livestream.factories import gen_campaign
 
 
 @pytest.fixture
@@ -55,12 +56,13 @@ def test_place_order_contract(client, shop, as_ca, app, org):
     with app.app_context():
         template = gen_template({org.east: 5}, amount_off_fen=50_00, threshold_fen=500_00)
         code = coupon_service.issue_coupon(template.id, shop.ca).code
+        campaign_id = gen_campaign("hq", [org.sa]).id  # not live yet: list prices
     response = client.post(
         "/api/v1/mp/orders",
         json={
             "items": [{"product_id": shop.ring, "quantity": 1}],
             "coupon_code": code,
-            "campaign_id": 3,
+            "campaign_id": campaign_id,
         },
         headers=as_ca,
     )
@@ -72,7 +74,7 @@ def test_place_order_contract(client, shop, as_ca, app, org):
         50_00,
         950_00,
     )
-    assert body["lines"][0]["sku"] == "RING-1" and body["campaign_id"] == 3
+    assert body["lines"][0]["sku"] == "RING-1" and body["campaign_id"] == campaign_id
     assert body["franchisee_id"] == org.fa
 
 

@@ -20,6 +20,7 @@ from tests.franchise.factories_commerce import (
     gen_share_code,
     gen_template,
 )
+from tests.livestream.factories import gen_campaign
 
 
 @pytest.fixture
@@ -196,10 +197,15 @@ def test_share_code_guide_only_within_the_franchise(app, org, shop):
         db.session.commit()
         own = gen_share_code(ann2)
         foreign = gen_share_code(db.session.get(Guide, org.gb))
+        campaign_id = gen_campaign("hq", [org.sa]).id
         order = order_service.create_order(
-            shop.ca, [{"product_id": shop.pearl, "quantity": 1}], share_code=own.code, campaign_id=7
+            shop.ca,
+            [{"product_id": shop.pearl, "quantity": 1}],
+            share_code=own.code,
+            campaign_id=campaign_id,
         )
-        assert order.guide_id == ann2.id and order.share_code == own.code and order.campaign_id == 7
+        assert order.guide_id == ann2.id and order.share_code == own.code
+        assert order.campaign_id == campaign_id
         order = order_service.create_order(
             shop.ca, [{"product_id": shop.pearl, "quantity": 1}], share_code=foreign.code
         )

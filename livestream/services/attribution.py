@@ -1,0 +1,301 @@
+"""Attribution: guides' campaign share codes, customers' visits and live prices on orders.
+
+* ``campaign_share_code`` gives a guide of a participating store their share code for a
+  campaign (a ``ShareCode`` of kind ``guide`` carrying ``campaign_id``). A customer who
+  logs in with it is assigned to that guide's store (franchise rule 1), and an order
+  placed with it carries the campaign and the guide (``franchise.services.orders``).
+* ``record_visit`` stores a customer's first arrival at a campaign, attributed to the
+  share code's guide / store / franchisee / region when the code is the campaign's, else
+  to the customer's own owner. The first visit wins; later ones change nothing.
+* ``live_prices`` is the ``campaign_pricing`` hook of franchise orders: line-up products
+  sell at their live price while the campaign is live (or inside its session window),
+  within the line-up's stock cap.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import utcnow
+from app.errors import NotFound
+from app.extensions import db
+from franchise.models import (
+    ACTIVE,
+    RULE_SHARE_CODE,
+    Customer,
+    Franchisee,
+    Guide,
+    Order,
+    OrderLine,
+    ShareCode,
+    Store,
+)
+from franchise.services.base import invalid
+from franchise.services.customers import new_code
+from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem
+from livestream.models.campaigns import CANCELLED, DRAFT, LIVE, MODE_STORE
+
+CLOSED_CAMPAIGN = (DRAFT, CANCELLED)
+RELEASED_ORDERS = ("cancelled", "closed")  # orders that gave their stock back
+WINDOW_GRACE = timedelta(hours=2)  # live prices hold this long after the last session ends
+NEW_CUSTOMER_WINDOW = timedelta(hours=24)
+MP_PATH = "pages/live/index?campaign={campaign_id}&code={code}"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaign:
+    """The campaign unless it is a draft, cancelled or missing (then 404).
+
+    With ``customer``: a store-level campaign exists only for customers of a franchise
+    that takes part in it (an HQ live is open to every customer).
+    """
+    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+    if campaign is None or campaign.status in CLOSED_CAMPAIGN:
+        raise NotFound("Campaign not found")
+    if customer is not None and campaign.mode == MODE_STORE:
+        member = db.session.scalar(
+            select(CampaignStore.id).where(
+                CampaignStore.campaign_id == campaign.id,
+                CampaignStore.franchisee_id == customer.franchisee_id,
+            )
+        )
+        if member is None:
+            raise NotFound("Campaign not found")
+    return campaign
+
+
+# --- share codes --------------------------------------------------------------------
+
+
+def campaign_share_code(campaign_id: int, guide_id: int) -> ShareCode:
+    """The guide's share code for the campaign, created on first use (commits).
+
+    404 when the campaign is missing / draft / cancelled, the guide is missing or their
+    store does not take part; 422 when the guide has left.
+    """
+    campaign = open_campaign(campaign_id)
+    guide = db.session.get(Guide, guide_id) if isinstance(guide_id, int) else None
+    if guide is None:
+        raise NotFound("Guide not found")
+    if guide.status != ACTIVE:
+        raise invalid("guide_id", "The guide has left.")
+    taking_part = db.session.scalar(
+        select(CampaignStore.id).where(
+            CampaignStore.campaign_id == campaign.id, CampaignStore.store_id == guide.store_id
+        )
+    )
+    if taking_part is None:
+        raise NotFound("Campaign not found")
+    stmt = (
+        select(ShareCode)
+        .where(
+            ShareCode.kind == "guide",
+            ShareCode.guide_id == guide.id,
+            ShareCode.campaign_id == campaign.id,
+        )
+        .order_by(ShareCode.id)
+    )
+    found = db.session.scalars(stmt).first()
+    if found is not None and found.store_id == guide.store_id:
+        return found
+    code = ShareCode(
+        code=new_code(),
+        kind="guide",
+        franchisee_id=guide.franchisee_id,
+        store_id=guide.store_id,
+        guide_id=guide.id,
+        campaign_id=campaign.id,
+    )
+    db.session.add(code)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a colliding random code: try once more
+        db.session.rollback()
+        code = ShareCode(**{**_code_fields(code), "code": new_code()})
+        db.session.add(code)
+        db.session.commit()
+    return code
+
+
+def _code_fields(code: ShareCode) -> dict:
+    return {
+        "kind": code.kind,
+        "franchisee_id": code.franchisee_id,
+        "store_id": code.store_id,
+        "guide_id": code.guide_id,
+        "campaign_id": code.campaign_id,
+    }
+
+
+def share_links(campaign_id: int, code: str) -> dict:
+    """``{code, path, url}``: the mini-program path and the web landing URL of a code."""
+    return {
+        "code": code,
+        "path": MP_PATH.format(campaign_id=campaign_id, code=code),
+        "url": url_for("livestream_share.join", campaign_id=campaign_id, code=code, _external=True),
+    }
+
+
+def campaign_code(campaign_id: int, code: str | None) -> ShareCode | None:
+    """The share code row when ``code`` is one of this campaign's, else ``None``."""
+    if not code:
+        return None
+    share = db.session.scalars(select(ShareCode).where(ShareCode.code == code)).first()
+    return share if share is not None and share.campaign_id == campaign_id else None
+
+
+# --- visits -------------------------------------------------------------------------
+
+
+def _region_of(store_id: int | None, franchisee_id: int | None) -> int | None:
+    if store_id is not None:
+        store = db.session.get(Store, store_id)
+        if store is not None:
+            return store.region_id
+    franchisee = db.session.get(Franchisee, franchisee_id) if franchisee_id else None
+    return franchisee.region_id if franchisee else None
+
+
+def visit_of(campaign_id: int, customer_id: int) -> CampaignVisit | None:
+    """The customer's visit to the campaign, if any."""
+    return db.session.scalars(
+        select(CampaignVisit).where(
+            CampaignVisit.campaign_id == campaign_id, CampaignVisit.customer_id == customer_id
+        )
+    ).first()
+
+
+def ensure_visit(
+    campaign_id: int, customer_id: int, share_code: str | None = None
+) -> tuple[CampaignVisit, bool]:
+    """``(visit, created)``: record the first visit (commits) or return the existing one."""
+    customer = db.session.get(Customer, customer_id) if isinstance(customer_id, int) else None
+    if customer is None:
+        raise NotFound("Customer not found")
+    campaign = open_campaign(campaign_id, customer)
+    existing = visit_of(campaign.id, customer.id)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    code = campaign_code(campaign.id, share_code)
+    if code is not None:
+        guide = db.session.get(Guide, code.guide_id) if code.guide_id else None
+        guide_id = guide.id if guide and guide.store_id == code.store_id else None
+        store_id, franchisee_id = code.store_id, code.franchisee_id
+    else:
+        guide_id, store_id = customer.guide_id, customer.store_id
+        franchisee_id = customer.franchisee_id
+    created_at = _aware(customer.created_at) or now
+    is_new = (
+        code is not None
+        and customer.assignment_rule == RULE_SHARE_CODE
+        and customer.store_id == code.store_id
+        and now - created_at <= NEW_CUSTOMER_WINDOW
+    )
+    visit = CampaignVisit(
+        campaign_id=campaign.id,
+        customer_id=customer.id,
+        share_code=code.code if code else None,
+        guide_id=guide_id,
+        store_id=store_id,
+        franchisee_id=franchisee_id,
+        region_id=_region_of(store_id, franchisee_id),
+        is_new_customer=is_new,
+        visited_at=now,
+    )
+    db.session.add(visit)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent first visit won
+        db.session.rollback()
+        existing = visit_of(campaign_id, customer_id)
+        if existing is None:
+            raise
+        return existing, False
+    return visit, True
+
+
+def record_visit(campaign_id: int, customer_id: int, share_code: str | None = None):
+    """The customer's visit to the campaign, recorded on first arrival (commits)."""
+    return ensure_visit(campaign_id, customer_id, share_code)[0]
+
+
+# --- live prices ----------------------------------------------------------------------
+
+
+def session_window(campaign: Campaign) -> tuple[datetime, datetime] | None:
+    """``(start, end)``: earliest session start to latest session end plus the grace."""
+    sessions = campaign.sessions
+    if not sessions:
+        return None
+    start = min(_aware(s.starts_at) for s in sessions)
+    end = max(_aware(s.starts_at) + timedelta(minutes=s.duration_minutes) for s in sessions)
+    return start, end + WINDOW_GRACE
+
+
+def prices_open(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Live prices apply: the campaign is live, or its session window is open."""
+    if campaign.status == LIVE:
+        return True
+    if campaign.status in CLOSED_CAMPAIGN:
+        return False
+    window = session_window(campaign)
+    now = now or utcnow()
+    return window is not None and window[0] <= now <= window[1]
+
+
+def sold_quantities(campaign_id: int, product_ids=None) -> dict[int, int]:
+    """Units per product on the campaign's orders that still hold their stock."""
+    stmt = (
+        select(OrderLine.product_id, func.coalesce(func.sum(OrderLine.quantity), 0))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.campaign_id == campaign_id, Order.status.not_in(RELEASED_ORDERS))
+        .group_by(OrderLine.product_id)
+    )
+    if product_ids is not None:
+        stmt = stmt.where(OrderLine.product_id.in_(list(product_ids)))
+    return {int(pid): int(qty) for pid, qty in db.session.execute(stmt)}
+
+
+def live_prices(campaign_id: int, merged: dict[int, int]) -> dict[int, int]:
+    """The franchise order hook: ``{product_id: live unit price}`` (no commit).
+
+    422 on ``campaign_id`` for an unknown, draft or cancelled campaign; 422 on ``items``
+    naming the product when the line-up's stock cap would be passed. Outside the live
+    window the campaign is still carried but every product sells at list price.
+    """
+    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+    if campaign is None or campaign.status in CLOSED_CAMPAIGN:
+        raise invalid("campaign_id", "No such campaign open for orders.")
+    if not prices_open(campaign):
+        return {}
+    wanted = [pid for pid in merged if isinstance(pid, int)]
+    if not wanted:
+        return {}
+    # lock the line-up rows (PostgreSQL) so concurrent orders cannot pass a cap together
+    items = db.session.scalars(
+        select(LineupItem)
+        .where(LineupItem.campaign_id == campaign.id, LineupItem.product_id.in_(wanted))
+        .order_by(LineupItem.id)
+        .with_for_update()
+    ).all()
+    sold = sold_quantities(campaign.id, [i.product_id for i in items if i.stock_cap])
+    prices = {}
+    for item in items:
+        if item.stock_cap and sold.get(item.product_id, 0) + merged[item.product_id] > (
+            item.stock_cap
+        ):
+            left = max(0, item.stock_cap - sold.get(item.product_id, 0))
+            name = item.product.name if item.product else str(item.product_id)
+            raise invalid("items", f"Only {left} left of {name} at the live price.")
+        prices[item.product_id] = item.live_price_fen
+    return prices

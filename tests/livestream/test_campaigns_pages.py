@@ -1,0 +1,174 @@
+"""Campaign pages: the wizard form post (both modes, errors re-rendered at the right step),
+list with filters and CSV, detail board and its actions, owner read-only access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from community.services.plans import today_shanghai
+from franchise.models import Product
+from livestream.models import Campaign, TimelineStep
+from tests.conftest import csrf_token_from
+from tests.fixtures.auth import login
+from tests.livestream.factories import gen_campaign
+
+BASE = "/admin/live/campaigns"
+
+
+def _wizard_form(client, org, **kw) -> dict:
+    token = csrf_token_from(client.get(f"{BASE}/new").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "name": "周年庆店播",
+        "mode": "store",
+        "live_date": (today_shanghai() + timedelta(days=20)).isoformat(),
+        "live_time": "19:30",
+        "duration_minutes": "90",
+        "description": "",
+        "franchisee_ids": [str(org.fa)],
+        "store_ids": [str(org.b1)],
+        "lineup_product_id": [str(org.products[0]), str(org.products[1])],
+        "lineup_live_price": ["1599.50", "4999"],
+        "lineup_stock_cap": ["10", "0"],
+        "lineup_coupon_template_id": ["", ""],
+        "warmup_post_id": "",
+        "gate_threshold_pct": "80",
+        "gate_requires_link_check": "1",
+    }
+    form.update(kw)
+    return form
+
+
+def test_wizard_creates_store_mode_campaign(app, client, live_org):
+    login(client, "hq")
+    resp = client.post(f"{BASE}/new", data=_wizard_form(client, live_org))
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:2000]
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        assert campaign.mode == "store" and campaign.status == "draft"
+        assert campaign.gate_threshold_pct == 80 and campaign.duration_minutes == 90
+        assert sorted(s.store_id for s in campaign.sessions) == sorted(
+            [live_org.a1, live_org.a2, live_org.b1]
+        )
+        assert [i.live_price_fen for i in campaign.lineup] == [1599_50, 4999_00]
+        assert resp.headers["Location"].endswith(f"{BASE}/{campaign.id}")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="board"' in page and "周年庆店播" in page
+
+
+def test_wizard_creates_hq_mode_campaign(app, client, live_org):
+    login(client, "hq")
+    form = _wizard_form(
+        client,
+        live_org,
+        mode="hq",
+        franchisee_ids=[],
+        store_ids=[],
+        region_ids=[str(live_org.north)],
+    )
+    assert client.post(f"{BASE}/new", data=form).status_code == 303
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        assert [s.store_id for s in campaign.sessions] == [None]
+        assert [s.store_id for s in campaign.stores] == [live_org.c1]
+
+
+def test_wizard_errors_rerender_at_the_step_of_the_first_error(app, client, live_org):
+    login(client, "hq")
+    form = _wizard_form(client, live_org, lineup_live_price=["2500", "abc"])
+    resp = client.post(f"{BASE}/new", data=form)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert 'data-start="3"' in html
+    assert 'data-error-for="lineup.0.live_price_fen"' in html
+    assert 'data-error-for="lineup.1.live_price_fen"' in html
+    form = _wizard_form(client, live_org, name="", lineup_live_price=["2500", "1"])
+    html = client.post(f"{BASE}/new", data=form).get_data(as_text=True)
+    assert 'data-start="1"' in html and 'data-error-for="name"' in html
+    with app.app_context():
+        assert db.session.scalar(select(Campaign)) is None
+
+
+def test_wizard_needs_csrf_and_hq(client, live_org):
+    login(client, "hq")
+    form = _wizard_form(client, live_org)
+    form.pop("csrf_token")
+    assert client.post(f"{BASE}/new", data=form).status_code == 400
+    login(client, "owner-a")
+    assert client.get(f"{BASE}/new").status_code in (403, 404)
+
+
+def test_edit_prefills_and_saves(app, client, live_org):
+    with app.app_context():
+        product = db.session.get(Product, live_org.products[0])
+        cid = gen_campaign("hq", [live_org.a1], [product], name="旧名字", status="draft").id
+    login(client, "hq")
+    html = client.get(f"{BASE}/{cid}/edit").get_data(as_text=True)
+    assert 'value="旧名字"' in html and 'value="1599.20"' in html
+    form = _wizard_form(client, live_org, name="新名字", mode="hq")
+    assert client.post(f"{BASE}/{cid}/edit", data=form).status_code == 303
+    with app.app_context():
+        assert db.session.get(Campaign, cid).name == "新名字"
+
+
+def test_list_filters_csv_and_owner_scope(app, client, live_org):
+    with app.app_context():
+        gen_campaign("hq", [live_org.a1], name="金饰专场")
+        gen_campaign("store", [live_org.c1], name="银饰专场")
+    login(client, "hq")
+    html = client.get(f"{BASE}?mode=store").get_data(as_text=True)
+    assert "银饰专场" in html and "金饰专场" not in html
+    assert 'id="new-campaign"' in html
+    csv = client.get(f"{BASE}?export=csv&q=金饰")
+    assert csv.mimetype == "text/csv"
+    body = csv.get_data(as_text=True)
+    assert "金饰专场" in body and "银饰专场" not in body
+    assert client.get(f"{BASE}?page=abc&status=bogus").status_code == 200
+    login(client, "owner-a")
+    html = client.get(BASE).get_data(as_text=True)
+    assert "金饰专场" in html and "银饰专场" not in html and 'id="new-campaign"' not in html
+
+
+def test_detail_board_actions_and_owner_read_only(app, client, live_org):
+    with app.app_context():
+        cid = gen_campaign("store", [live_org.a1], live_in_days=20).id
+        other = gen_campaign("store", [live_org.c1]).id
+        from livestream.services import timeline
+
+        timeline.generate(db.session.get(Campaign, cid))
+        db.session.commit()
+        step_id = db.session.scalar(
+            select(TimelineStep.id).where(
+                TimelineStep.campaign_id == cid, TimelineStep.kind == "training"
+            )
+        )
+    login(client, "hq")
+    html = client.get(f"{BASE}/{cid}").get_data(as_text=True)
+    assert 'data-kind="training"' in html and 'data-move="cancelled"' in html
+    token = csrf_token_from(html)
+    url = f"{BASE}/{cid}/steps/{step_id}"
+    assert client.post(url, data={"csrf_token": token, "action": "done"}).status_code == 303
+    html = client.get(f"{BASE}/{cid}").get_data(as_text=True)
+    assert 'data-kind="training" data-state="done"' in html
+    client.post(url, data={"csrf_token": token, "action": "reopen"})
+    day = (today_shanghai() + timedelta(days=3)).isoformat()
+    client.post(url, data={"csrf_token": token, "action": "dates", "starts_on": day, "due_on": day})
+    with app.app_context():
+        step = db.session.get(TimelineStep, step_id)
+        assert step.done_at is None and step.starts_on.isoformat() == day
+    resp = client.post(f"{BASE}/{cid}/status", data={"csrf_token": token, "to": "ended"})
+    assert resp.status_code == 303  # refused with a message, not a 500
+    client.post(f"{BASE}/{cid}/status", data={"csrf_token": token, "to": "cancelled"})
+    with app.app_context():
+        assert db.session.get(Campaign, cid).status == "cancelled"
+        db.session.get(Campaign, cid).status = "scheduled"
+        db.session.commit()
+    login(client, "owner-a")
+    html = client.get(f"{BASE}/{cid}").get_data(as_text=True)
+    assert 'id="board"' in html and "Mark done" not in html and "data-move=" not in html
+    assert client.get(f"{BASE}/{other}").status_code == 404
+    resp = client.post(url, data={"csrf_token": csrf_token_from(html), "action": "done"})
+    assert resp.status_code in (403, 404)

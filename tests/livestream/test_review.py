@@ -1,0 +1,244 @@
+"""Review service: figures equal the orders placed at every level, leaderboards, rule
+outcomes (reward at/above, penalty below, skip without a target), CSV rows, hourly GMV.
+
+``build_review_scenario`` is shared with the other review test files.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from app.extensions import db
+from franchise.models import Store
+from franchise.services.orders import SHANGHAI
+from livestream.models import Campaign, CampaignTarget, CampaignVisit, RewardRule
+from livestream.services import review
+from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
+
+# store targets (fen) and the orders' GMV per store, kept by the scenario below
+STORE_TARGETS = {"a1": 4000_00, "a2": 2000_00, "b1": 4000_00, "c1": 2000_00}
+
+
+def _target(campaign_id, level, ref_id, store, gmv_fen, **kw):
+    db.session.add(
+        CampaignTarget(
+            campaign_id=campaign_id,
+            level=level,
+            ref_id=ref_id,
+            region_id=store.region_id,
+            franchisee_id=store.franchisee_id if level != "region" else None,
+            store_id=store.id if level == "store" else None,
+            gmv_fen=gmv_fen,
+            **kw,
+        )
+    )
+
+
+def _visit(campaign_id, customer, guide_id, store, new=False):
+    db.session.add(
+        CampaignVisit(
+            campaign_id=campaign_id,
+            customer_id=customer.id,
+            guide_id=guide_id,
+            store_id=store.id,
+            franchisee_id=store.franchisee_id,
+            region_id=store.region_id,
+            is_new_customer=new,
+        )
+    )
+
+
+def build_review_scenario(org) -> SimpleNamespace:
+    """A store-level campaign live yesterday over all four stores, with targets, orders
+    (one fully refunded, one partly, one of another campaign, one of none), visits and
+    four rules. Call inside an app context."""
+    campaign = gen_campaign("store", org.stores, live_in_days=-1, status="ended")
+    other = gen_campaign("hq", org.stores, live_in_days=-3, status="ended")
+    stores = {key: db.session.get(Store, getattr(org, key)) for key in STORE_TARGETS}
+    cid = campaign.id
+    _target(cid, "region", org.east, stores["a1"], 10000_00)
+    _target(cid, "region", org.north, stores["c1"], 2000_00)
+    _target(cid, "franchisee", org.fa, stores["a1"], 6000_00)
+    _target(cid, "franchisee", org.fb, stores["b1"], 4000_00)
+    _target(cid, "franchisee", org.fc, stores["c1"], 2000_00)
+    for key, gmv in STORE_TARGETS.items():
+        _target(cid, "store", stores[key].id, stores[key], gmv, new_customers=2)
+    db.session.commit()
+
+    live_at = campaign.live_at
+    orders = []
+
+    def order(store_key, guide_id, fen, campaign_id=cid, minutes=30, customer=None, **kw):
+        buyer = customer or gen_live_customer(stores[store_key], guide_id)
+        made = gen_paid_order(buyer, fen, days_ago=1, campaign_id=campaign_id, **kw)
+        made.paid_at = live_at + timedelta(minutes=minutes)
+        db.session.commit()
+        orders.append(made)
+        return buyer
+
+    buyer_a1 = order("a1", org.ga1, 3000_00)
+    order("a1", org.ga1, 1000_00, customer=buyer_a1, minutes=90)
+    order("a1", org.ga1b, 500_00)
+    order("a2", org.ga2, 500_00)
+    order("b1", org.gb1, 2500_00, refunded_fen=500_00)  # partly refunded: 2000_00
+    order("b1", org.gb1, 800_00, refunded_fen=800_00)  # wholly refunded: no order, no GMV
+    buyer_c1 = order("c1", org.gc1, 2400_00, minutes=150)
+    order("a1", org.ga1, 9999_00, campaign_id=other.id)  # another campaign
+    order("c1", org.gc1, 7777_00, campaign_id=None)  # no campaign
+
+    idle_a1 = gen_live_customer(stores["a1"], org.ga1)
+    _visit(cid, buyer_a1, org.ga1, stores["a1"], new=True)
+    _visit(cid, idle_a1, org.ga1, stores["a1"])
+    _visit(cid, buyer_c1, org.gc1, stores["c1"])
+    for _ in range(3):
+        _visit(cid, gen_live_customer(stores["c1"], org.gc1), org.gc1, stores["c1"])
+    rules = [
+        RewardRule(campaign_id=cid, kind="reward", level="store", threshold_pct=100,
+                   amount_fen=500_00, note="bonus"),
+        RewardRule(campaign_id=cid, kind="penalty", level="store", threshold_pct=50,
+                   amount_fen=100_00),
+        RewardRule(campaign_id=cid, kind="reward", level="guide", threshold_pct=100,
+                   amount_fen=50_00),
+        RewardRule(campaign_id=cid, kind="reward", level="franchisee", metric="group_joins",
+                   threshold_pct=100, amount_fen=10_00),
+    ]  # fmt: skip
+    db.session.add_all(rules)
+    db.session.commit()
+    return SimpleNamespace(campaign_id=cid, other_id=other.id, rule_ids=[r.id for r in rules])
+
+
+EXPECTED = {
+    "store": {"a1": (4500_00, 3), "a2": (500_00, 1), "b1": (2000_00, 1), "c1": (2400_00, 1)},
+    "franchisee": {"fa": (5000_00, 4), "fb": (2000_00, 1), "fc": (2400_00, 1)},
+    "region": {"east": (7000_00, 5), "north": (2400_00, 1)},
+    "guide": {
+        "ga1": (4000_00, 2),
+        "ga1b": (500_00, 1),
+        "ga2": (500_00, 1),
+        "gb1": (2000_00, 1),
+        "gc1": (2400_00, 1),
+    },
+}
+
+
+def test_review_figures_equal_the_orders_at_every_level(app, live_org):
+    with app.app_context():
+        s = build_review_scenario(live_org)
+        for level, expected in EXPECTED.items():
+            data = review.review(s.campaign_id, level)
+            got = {
+                r["ref_id"]: (r["actual"]["gmv_fen"], r["actual"]["orders"]) for r in data["rows"]
+            }
+            want = {getattr(live_org, key): value for key, value in expected.items()}
+            assert {k: got[k] for k in want} == want, level
+            assert sum(g for g, _ in got.values()) == 9400_00, level
+        totals = review.review(s.campaign_id, "store")["totals"]
+        assert totals["actual"]["gmv_fen"] == 9400_00 and totals["actual"]["orders"] == 6
+        assert totals["target"]["gmv_fen"] == 12000_00
+        assert totals["actual"]["aov_fen"] == 9400_00 // 6
+        guide_rows = review.review(s.campaign_id, "guide")["rows"]
+        ga1 = next(r for r in guide_rows if r["ref_id"] == live_org.ga1)
+        assert ga1["store_name"] == "上海A1店" and ga1["target"]["gmv_fen"] == 0
+
+
+def test_leaderboards(app, live_org):
+    with app.app_context():
+        s = build_review_scenario(live_org)
+        boards = review.review(s.campaign_id, "store")["leaderboards"]
+        assert [e["ref_id"] for e in boards["stores_by_gmv"]] == [
+            live_org.a1,
+            live_org.c1,
+            live_org.b1,
+            live_org.a2,
+        ]
+        assert boards["stores_by_gmv"][0]["value"] == 4500_00
+        assert boards["guides_by_gmv"][0]["ref_id"] == live_org.ga1
+        assert boards["guides_by_gmv"][0]["store_name"] == "上海A1店"
+        assert boards["guides_by_orders"][0] == {
+            "rank": 1,
+            "ref_id": live_org.ga1,
+            "name": "SH-A1-1",
+            "value": 2,
+            "store_name": "上海A1店",
+        }
+        # only stores with visitors: a1 2 buyers / 2 visitors, c1 1 / 4
+        assert [(e["ref_id"], e["value"]) for e in boards["stores_by_conversion"]] == [
+            (live_org.a1, 100.0),
+            (live_org.c1, 25.0),
+        ]
+        behind = boards["furthest_behind"]
+        assert [(e["ref_id"], e["value"]) for e in behind][:2] == [
+            (live_org.a2, 25.0),
+            (live_org.b1, 50.0),
+        ]
+        region_behind = review.review(s.campaign_id, "region")["leaderboards"]["furthest_behind"]
+        assert [e["ref_id"] for e in region_behind] == [live_org.east, live_org.north]
+
+
+def test_rule_outcomes_reward_penalty_and_skip(app, live_org):
+    with app.app_context():
+        s = build_review_scenario(live_org)
+        outcomes = review.rule_outcomes(s.campaign_id)
+        reward_id, penalty_id, guide_rule, joins_rule = s.rule_ids
+        by = {(o["rule_id"], o["ref_id"]): o for o in outcomes}
+        a1 = by[(reward_id, live_org.a1)]
+        assert a1["applies"] and a1["achievement_pct"] == 112.5 and a1["amount_fen"] == 500_00
+        assert a1["target"] == 4000_00 and a1["actual"] == 4500_00 and a1["note"] == "bonus"
+        assert by[(reward_id, live_org.c1)]["applies"]  # 120 %
+        assert not by[(reward_id, live_org.b1)]["applies"]  # 50 %
+        assert by[(penalty_id, live_org.a2)]["applies"]  # 25 % < 50 %
+        edge = by[(penalty_id, live_org.b1)]
+        assert edge["achievement_pct"] == 50.0 and not edge["applies"]  # at the threshold
+        assert not by[(penalty_id, live_org.a1)]["applies"]
+        guides = [o for o in outcomes if o["rule_id"] == guide_rule]
+        assert guides and all(o["skipped"] == "no target" and not o["applies"] for o in guides)
+        joins = [o for o in outcomes if o["rule_id"] == joins_rule]
+        assert len(joins) == 3 and all(o["skipped"] == "no target" for o in joins)
+        assert review.outcome_totals(outcomes) == {
+            "rewards": 2,
+            "reward_fen": 1000_00,
+            "penalties": 1,
+            "penalty_fen": 100_00,
+        }
+
+
+def test_owner_limit_keeps_to_their_franchise(app, live_org):
+    with app.app_context():
+        s = build_review_scenario(live_org)
+        data = review.review(s.campaign_id, "store", franchisee_id=live_org.fa)
+        assert {r["ref_id"] for r in data["rows"]} == {live_org.a1, live_org.a2}
+        assert data["totals"]["actual"]["gmv_fen"] == 5000_00
+        assert data["totals"]["target"]["gmv_fen"] == 6000_00
+        guides = {e["ref_id"] for e in data["leaderboards"]["guides_by_gmv"]}
+        assert guides == {live_org.ga1, live_org.ga1b, live_org.ga2}
+        assert review.review(s.campaign_id, "region", franchisee_id=live_org.fa)["rows"] == []
+        outcomes = review.rule_outcomes(s.campaign_id, franchisee_id=live_org.fa)
+        refs = {(o["level"], o["ref_id"]) for o in outcomes}
+        assert ("store", live_org.c1) not in refs and ("store", live_org.a1) in refs
+        assert ("franchisee", live_org.fc) not in refs
+
+
+def test_csv_rows_and_hourly_gmv(app, live_org):
+    with app.app_context():
+        s = build_review_scenario(live_org)
+        rows = {r["ref_id"]: r for r in review.csv_rows(s.campaign_id, "store")}
+        a1 = rows[live_org.a1]
+        assert list(a1) == list(review.CSV_KEYS)
+        assert (a1["unit"], a1["target_gmv"], a1["gmv"], a1["gmv_pct"]) == (
+            "上海A1店",
+            "4000.00",
+            "4500.00",
+            "112.5",
+        )
+        assert a1["orders"] == 3 and a1["conversion_pct"] == "100.0" and a1["aov"] == "1500.00"
+        assert a1["new_customers"] == 1 and a1["new_customers_pct"] == "50.0"
+        assert rows[live_org.b1]["gmv"] == "2000.00"
+        campaign = db.session.get(Campaign, s.campaign_id)
+        labels, values = review.gmv_by_hour(campaign)
+        assert labels[0] == "00" and len(values) == 24
+        assert sum(values) == 9400_00  # every campaign order of the live day, net of refunds
+        first_hour = (campaign.live_at + timedelta(minutes=30)).astimezone(SHANGHAI).hour
+        assert values[first_hour] >= 3000_00
+        _, owner_values = review.gmv_by_hour(campaign, franchisee_id=live_org.fc)
+        assert sum(owner_values) == 2400_00
