@@ -48,6 +48,8 @@ class GateDecision(db.Model):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
     )
+    # check (a recorded evaluation) | override | revoke (ends an override) | go_live
+    kind: Mapped[str] = mapped_column(String(10), default="check", server_default="check")
     ready: Mapped[bool]
     blockers: Mapped[list] = mapped_column(JSON, default=list)
     override: Mapped[bool] = mapped_column(default=False)

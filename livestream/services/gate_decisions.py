@@ -1,8 +1,7 @@
 """The gate's decision history: checks, overrides, revokes and go-lives.
 
-``GateDecision`` has no kind column, so the kind is carried by the ``reason``: a revoke's
-reason starts with ``revoke:``, a go-live's with ``go_live:``; an override is
-``override=True``; anything else is a recorded check.
+Each ``GateDecision`` says what it was in ``kind``: a recorded check, an override (with
+its reason), a revoke that ends the override, or the go-live itself.
 """
 
 from __future__ import annotations
@@ -14,23 +13,15 @@ from app.extensions import db
 from livestream.models import GateDecision
 
 CHECK, OVERRIDE, REVOKE, GO_LIVE = "check", "override", "revoke", "go_live"
-REVOKE_TAG, GO_LIVE_TAG = "revoke:", "go_live:"
 
 
 def decision_kind(decision: GateDecision) -> str:
     """check | override | revoke | go_live."""
-    if decision.reason.startswith(REVOKE_TAG):
-        return REVOKE
-    if decision.reason.startswith(GO_LIVE_TAG):
-        return GO_LIVE
-    return OVERRIDE if decision.override else CHECK
+    return decision.kind
 
 
 def decision_reason(decision: GateDecision) -> str:
-    """The reason as the person gave it (without the kind tag)."""
-    for tag in (REVOKE_TAG, GO_LIVE_TAG):
-        if decision.reason.startswith(tag):
-            return decision.reason[len(tag) :].strip()
+    """The reason as the person gave it."""
     return decision.reason
 
 
@@ -40,7 +31,7 @@ def active_override(campaign_id: int) -> GateDecision | None:
         select(GateDecision)
         .where(
             GateDecision.campaign_id == campaign_id,
-            (GateDecision.override.is_(True)) | (GateDecision.reason.startswith(REVOKE_TAG)),
+            GateDecision.kind.in_((OVERRIDE, REVOKE)),
         )
         .order_by(GateDecision.id.desc())
         .limit(1)

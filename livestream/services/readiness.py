@@ -5,8 +5,7 @@ and the latest link check. Blockers are dicts ``{"code", "store_id", "store_name
 "message", "params"}``; ``message`` is an English msgid with ``%(name)s`` placeholders
 filled from ``params`` when shown (``describe``). HQ may override a blocked gate with a
 reason; a later revoke ends the override. Every check, override, revoke and go-live is
-kept as a ``GateDecision``; its kind is carried by the ``reason`` prefix (see
-``decision_kind``) as the model has no kind column.
+kept as a ``GateDecision`` with its ``kind``.
 """
 
 from __future__ import annotations
@@ -34,10 +33,8 @@ from livestream.services import linkcheck
 from livestream.services.gate_decisions import (  # noqa: F401 - part of this module's API
     CHECK,
     GO_LIVE,
-    GO_LIVE_TAG,
     OVERRIDE,
     REVOKE,
-    REVOKE_TAG,
     active_override,
     decision_dict,
     decision_kind,
@@ -227,6 +224,7 @@ def record_check(campaign_id: int, user_id: int | None) -> GateDecision:
         ready=result["ready"],
         blockers=result["blockers"],
         override=False,
+        kind=CHECK,
         reason="",
         decided_by=user_id,
     )
@@ -257,6 +255,7 @@ def override(campaign_id: int, reason, user_id: int | None) -> GateDecision:
         ready=True,
         blockers=result["blockers"],
         override=True,
+        kind=OVERRIDE,
         reason=text,
         decided_by=user_id,
     )
@@ -271,14 +270,15 @@ def revoke_override(campaign_id: int, user_id: int | None, reason: str = "") -> 
     if active_override(campaign.id) is None:
         raise Conflict("The gate is not overridden.")
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
-    text = "" if BAD_TEXT.search(text) else text[: REASON_MAX - len(REVOKE_TAG) - 1]
+    text = "" if BAD_TEXT.search(text) else text[:REASON_MAX]
     result = evaluate(campaign)
     decision = GateDecision(
         campaign_id=campaign.id,
         ready=result["ready"],
         blockers=result["blockers"],
         override=False,
-        reason=f"{REVOKE_TAG} {text}".strip(),
+        kind=REVOKE,
+        reason=text,
         decided_by=user_id,
     )
     db.session.add(decision)
@@ -325,7 +325,8 @@ def go_live(campaign_id: int, user_id: int | None) -> GateDecision:
         ready=True,
         blockers=verdict["blockers"],
         override=False,
-        reason=f"{GO_LIVE_TAG} {note}",
+        kind=GO_LIVE,
+        reason=note,
         decided_by=user_id,
     )
     db.session.add(decision)
