@@ -19,11 +19,11 @@ def N_(text: str) -> str:
 # The campaign pages' tabs, in order: (endpoint, label). Shown when the endpoint exists.
 CAMPAIGN_TABS = (
     ("livestream_campaigns.detail", N_("Overview")),
-    ("livestream_targets.targets", N_("Targets")),
+    ("livestream_targets.targets", N_("Targets & rules")),
     ("livestream_training.board", N_("Training")),
     ("livestream_readiness.gate", N_("Readiness")),
     ("livestream_readiness.link_check", N_("Link check")),
-    ("livestream_live.dashboard", N_("Live")),
+    ("livestream_live.dashboard", N_("Live dashboard")),
     ("livestream_review.review", N_("Review")),
 )
 
@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
         app,
         "mobile",
         group,
-        N_("Live"),
+        N_("Live stream"),
         "livestream_guide.campaigns",
         (GUIDE,),
         icon="task",

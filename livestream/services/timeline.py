@@ -47,7 +47,7 @@ DEFAULT_STEPS = (
     (STEP_TRAINING, N_("Guide training"), -10, -7),
     (STEP_WARMUP, N_("Warm-up pushes"), -3, -1),
     (STEP_GATE, N_("Readiness gate"), -1, -1),
-    (STEP_LIVE, N_("Live"), 0, 0),
+    (STEP_LIVE, N_("Live day"), 0, 0),
     (STEP_REVIEW, N_("Review"), 1, 1),
 )
 DONE, LATE, DUE, UPCOMING = "done", "late", "due", "upcoming"
