@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,13 +22,15 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.web.listing import Column, csv_response, paginate
 from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.services import campaigns as service
 from livestream.services import timeline
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 bp = Blueprint(
     "livestream_campaigns",
@@ -219,4 +224,38 @@ def step(campaign_id: int, step_id: int):
         flash(f"{exc.message} {detail_}".strip(), "error")
     else:
         flash(_("Step updated."), "success")
+    return _back(campaign.id)
+
+
+@bp.route("/<int:campaign_id>/sessions/<int:session_id>", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def session(campaign_id: int, session_id: int):
+    """Re-time a session or change its anchor (the form in the sessions table)."""
+    campaign = campaign_or_404(campaign_id)
+    if session_id not in {s.id for s in campaign.sessions}:
+        raise NotFound("Session not found")
+    form = request.form
+    starts_at, errors = None, []
+    if form.get("starts_at"):
+        try:
+            local = datetime.fromisoformat(form["starts_at"])
+            starts_at = local.replace(tzinfo=SHANGHAI) if local.tzinfo is None else local
+        except ValueError:
+            errors.append(_("A date and a time (HH:MM)."))
+    minutes = form.get("duration_minutes", "").strip()
+    duration = int(minutes) if minutes.isdigit() and len(minutes) < 5 else None
+    if minutes and duration is None:
+        errors.append(_("From 15 to 720 minutes."))
+    if errors:
+        flash(" ".join(errors), "error")
+        return _back(campaign.id)
+    try:
+        service.update_session(
+            session_id, starts_at, duration, form.get("anchor_userid", "").strip() or None
+        )
+    except DomainError as exc:
+        detail_ = "; ".join(" ".join(map(str, v)) for v in exc.errors.values() if v)
+        flash(f"{exc.message} {detail_}".strip(), "error")
+    else:
+        flash(_("Session updated."), "success")
     return _back(campaign.id)

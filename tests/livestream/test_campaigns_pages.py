@@ -172,3 +172,41 @@ def test_detail_board_actions_and_owner_read_only(app, client, live_org):
     assert client.get(f"{BASE}/{other}").status_code == 404
     resp = client.post(url, data={"csrf_token": csrf_token_from(html), "action": "done"})
     assert resp.status_code in (403, 404)
+
+
+def test_hq_re_times_a_store_session_and_bad_input_is_a_message(app, client, live_org):
+    from livestream.models import LiveSession
+
+    with app.app_context():
+        campaign = gen_campaign("store", [live_org.a1, live_org.c1], live_in_days=10)
+        session_id = campaign.sessions[0].id
+        live_at = campaign.live_at
+    login(client, "hq")
+    page = client.get(f"{BASE}/{campaign.id}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    url = f"{BASE}/{campaign.id}/sessions/{session_id}"
+    local = (live_at + timedelta(hours=8, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    res = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "starts_at": local,
+            "duration_minutes": "90",
+            "anchor_userid": "sh-a1-2",
+        },
+    )
+    assert res.status_code == 303
+    with app.app_context():
+        session = db.session.get(LiveSession, session_id)
+        assert session.starts_at == (live_at + timedelta(minutes=30)).replace(second=0)
+        assert (session.duration_minutes, session.anchor_userid) == (90, "sh-a1-2")
+    res = client.post(
+        url, data={"csrf_token": token, "duration_minutes": "5"}, follow_redirects=True
+    )
+    assert res.status_code == 200 and "720" in res.get_data(as_text=True)
+    res = client.post(
+        url, data={"csrf_token": token, "starts_at": "not a time"}, follow_redirects=True
+    )
+    assert res.status_code == 200
+    with app.app_context():
+        assert db.session.get(LiveSession, session_id).duration_minutes == 90
