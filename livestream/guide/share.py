@@ -73,6 +73,12 @@ def poster_svg(campaign, guide: Guide, url: str) -> str:
         for i, line in enumerate(title)
     ]
     when = shanghai(campaign.live_at)
+    # not inside the f-strings below: pybabel does not look into f-string expressions
+    labels = {
+        "live": _("LIVE"),
+        "live_at": _("Live at"),
+        "scan": _("Scan to watch the live and shop"),
+    }
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{POSTER_W}" height="{height}" '
@@ -82,10 +88,10 @@ def poster_svg(campaign, guide: Guide, url: str) -> str:
         f'<rect x="40" y="40" width="670" height="{height - 80}" rx="28" fill="none" '
         'stroke="#d8b56a" stroke-width="3"/>',
         '<text x="375" y="90" font-size="26" fill="#d8b56a" text-anchor="middle" '
-        f'letter-spacing="4">{escape(_("LIVE"))}</text>',
+        f'letter-spacing="4">{escape(labels["live"])}</text>',
         *text,
         f'<text x="375" y="400" font-size="34" fill="#d8b56a" text-anchor="middle">'
-        f"{escape(_('Live at'))} {escape(when)}</text>",
+        f"{escape(labels['live_at'])} {escape(when)}</text>",
         f'<text x="375" y="470" font-size="30" fill="#fff" text-anchor="middle">'
         f"{escape(guide.name)} · {escape(guide.store_name)}</text>",
         f'<rect x="{qr_x - 24}" y="{qr_y - 24}" width="{size + 48}" height="{size + 48}" '
@@ -93,7 +99,7 @@ def poster_svg(campaign, guide: Guide, url: str) -> str:
         f'<g transform="translate({qr_x},{qr_y})" id="poster-qr">'
         f"{qr.svg_inline(scale=QR_SCALE, border=2)}</g>",
         f'<text x="375" y="{qr_y + size + 80}" font-size="28" fill="#fff" '
-        f'text-anchor="middle">{escape(_("Scan to watch the live and shop"))}</text>',
+        f'text-anchor="middle">{escape(labels["scan"])}</text>',
         "</svg>",
     ]
     return "\n".join(parts)
