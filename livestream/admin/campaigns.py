@@ -24,6 +24,7 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import DomainError, NotFound
 from app.web.listing import Column, csv_response, paginate
+from app.web.shell import translate
 from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
@@ -179,6 +180,12 @@ def detail(campaign_id: int):
     )
 
 
+def _flash_refusal(exc: DomainError) -> None:
+    """Flash a refused action: its message and every field's messages, translated."""
+    detail_ = "; ".join(" ".join(translate(str(m)) for m in v) for v in exc.errors.values() if v)
+    flash(f"{translate(exc.message)} {detail_}".strip(), "error")
+
+
 def _back(campaign_id: int):
     return redirect(url_for("livestream_campaigns.detail", campaign_id=campaign_id), 303)
 
@@ -191,8 +198,7 @@ def status(campaign_id: int):
     try:
         service.set_status(campaign.id, request.form.get("to", ""), current_principal().user_id)
     except DomainError as exc:
-        detail_ = "; ".join(" ".join(map(str, v)) for v in exc.errors.values() if v)
-        flash(f"{exc.message} {detail_}".strip(), "error")
+        _flash_refusal(exc)
     else:
         flash(_("Status changed."), "success")
     return _back(campaign.id)
@@ -220,8 +226,7 @@ def step(campaign_id: int, step_id: int):
             flash(_("Unknown action."), "error")
             return _back(campaign.id)
     except DomainError as exc:
-        detail_ = "; ".join(" ".join(map(str, v)) for v in exc.errors.values() if v)
-        flash(f"{exc.message} {detail_}".strip(), "error")
+        _flash_refusal(exc)
     else:
         flash(_("Step updated."), "success")
     return _back(campaign.id)
@@ -254,8 +259,7 @@ def session(campaign_id: int, session_id: int):
             session_id, starts_at, duration, form.get("anchor_userid", "").strip() or None
         )
     except DomainError as exc:
-        detail_ = "; ".join(" ".join(map(str, v)) for v in exc.errors.values() if v)
-        flash(f"{exc.message} {detail_}".strip(), "error")
+        _flash_refusal(exc)
     else:
         flash(_("Session updated."), "success")
     return _back(campaign.id)

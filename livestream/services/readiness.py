@@ -216,19 +216,35 @@ def _commit() -> None:
         raise
 
 
-def record_check(campaign_id: int, user_id: int | None) -> GateDecision:
-    """Keep the current evaluation in the history; commits."""
-    result = evaluate(_campaign(campaign_id))
+def _decision(
+    campaign_id: int,
+    kind: str,
+    ready: bool,
+    blockers: list,
+    reason: str,
+    user_id: int | None,
+    override: bool = False,
+) -> GateDecision:
+    """A new ``GateDecision`` added to the session (the caller commits)."""
     decision = GateDecision(
         campaign_id=campaign_id,
-        ready=result["ready"],
-        blockers=result["blockers"],
-        override=False,
-        kind=CHECK,
-        reason="",
+        kind=kind,
+        ready=ready,
+        blockers=blockers,
+        override=override,
+        reason=reason,
         decided_by=user_id,
     )
     db.session.add(decision)
+    return decision
+
+
+def record_check(campaign_id: int, user_id: int | None) -> GateDecision:
+    """Keep the current evaluation in the history; commits."""
+    result = evaluate(_campaign(campaign_id))
+    decision = _decision(
+        campaign_id, CHECK, result["ready"], result["blockers"], "", user_id, override=False
+    )
     _commit()
     return decision
 
@@ -250,16 +266,9 @@ def override(campaign_id: int, reason, user_id: int | None) -> GateDecision:
     if campaign.status in OVER:
         raise Conflict("This campaign is over.")
     result = evaluate(campaign)
-    decision = GateDecision(
-        campaign_id=campaign.id,
-        ready=True,
-        blockers=result["blockers"],
-        override=True,
-        kind=OVERRIDE,
-        reason=text,
-        decided_by=user_id,
+    decision = _decision(
+        campaign.id, OVERRIDE, True, result["blockers"], text, user_id, override=True
     )
-    db.session.add(decision)
     _commit()
     return decision
 
@@ -272,16 +281,9 @@ def revoke_override(campaign_id: int, user_id: int | None, reason: str = "") -> 
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
     text = "" if BAD_TEXT.search(text) else text[:REASON_MAX]
     result = evaluate(campaign)
-    decision = GateDecision(
-        campaign_id=campaign.id,
-        ready=result["ready"],
-        blockers=result["blockers"],
-        override=False,
-        kind=REVOKE,
-        reason=text,
-        decided_by=user_id,
+    decision = _decision(
+        campaign.id, REVOKE, result["ready"], result["blockers"], text, user_id, override=False
     )
-    db.session.add(decision)
     _commit()
     return decision
 
@@ -320,16 +322,9 @@ def go_live(campaign_id: int, user_id: int | None) -> GateDecision:
         .values(status=SESSION_LIVING)
     )
     note = "overridden" if verdict["overridden"] and not verdict["evaluated_ready"] else "ready"
-    decision = GateDecision(
-        campaign_id=campaign.id,
-        ready=True,
-        blockers=verdict["blockers"],
-        override=False,
-        kind=GO_LIVE,
-        reason=note,
-        decided_by=user_id,
+    decision = _decision(
+        campaign.id, GO_LIVE, True, verdict["blockers"], note, user_id, override=False
     )
-    db.session.add(decision)
     _commit()
     db.session.expire_all()
     return decision
