@@ -58,7 +58,8 @@ def test_wizard_walkthrough(app, live_org, live_server, browser_page):
     page.wait_for_url("**/admin/live/campaigns/*")
     assert page.locator("#board").is_visible()
     assert page.locator("#board tbody tr").count() == 6
-    assert page.locator("#sessions tbody tr").count() == 4
+    assert page.locator("#sessions tbody tr:not(.session-edit)").count() == 4
+    assert page.locator("#sessions tr.session-edit form").count() == 4  # HQ may re-time them
     screenshot(page, "live_wizard")
     with app.app_context():
         campaign = db.session.scalar(select(Campaign))
