@@ -7,6 +7,11 @@ its length and writes a heartbeat that ``/healthz`` reads. Jobs run in Asia/Shan
 time and must be idempotent (they claim work by unique keys), because a job cut short
 by a crash runs again on the next leader. Never started inside web workers, except as a
 thread of the single embedded process.
+
+Test hook: ``SIYU_SCHEDULER_JOB_INTERVALS`` (or config ``SCHEDULER_JOB_INTERVALS``), e.g.
+``"community.allocate=1,community.dispatch_due=1"``, runs the named jobs every N seconds
+instead of their own trigger, so a fault test can watch a day's work in seconds. Unset in
+production; the jobs not named keep their triggers.
 """
 
 from __future__ import annotations
@@ -40,6 +45,24 @@ def register_job(app: Flask, job_id: str, func, trigger: str, **trigger_args) ->
     jobs.append({"id": job_id, "func": func, "trigger": trigger, "args": trigger_args})
 
 
+def job_interval_overrides(app: Flask) -> dict[str, float]:
+    """``{job_id: seconds}`` from ``SCHEDULER_JOB_INTERVALS`` / ``SIYU_SCHEDULER_JOB_INTERVALS``
+    (``"id=seconds,id=seconds"``); empty when unset; a malformed entry raises ``ValueError``."""
+    raw = app.config.get("SCHEDULER_JOB_INTERVALS") or os.environ.get(
+        "SIYU_SCHEDULER_JOB_INTERVALS", ""
+    )
+    overrides: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        job_id, _, seconds = item.partition("=")
+        try:
+            overrides[job_id.strip()] = float(seconds)
+        except ValueError as exc:
+            raise ValueError(f"SIYU_SCHEDULER_JOB_INTERVALS: bad entry {item!r}") from exc
+        if overrides[job_id.strip()] <= 0:
+            raise ValueError(f"SIYU_SCHEDULER_JOB_INTERVALS: bad entry {item!r}")
+    return overrides
+
+
 def _wrap(app: Flask, job_id: str, func):
     def run():
         started = time.monotonic()
@@ -71,13 +94,17 @@ class LeaderScheduler:
             timezone=self.app.config["TIMEZONE"],
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
+        overrides = job_interval_overrides(self.app)
         for job in registry(self.app).jobs:
+            trigger, args = job["trigger"], job["args"]
+            if job["id"] in overrides:
+                trigger, args = "interval", {"seconds": overrides[job["id"]]}
             scheduler.add_job(
                 _wrap(self.app, job["id"], job["func"]),
-                job["trigger"],
+                trigger,
                 id=job["id"],
                 replace_existing=True,
-                **job["args"],
+                **args,
             )
         return scheduler
 

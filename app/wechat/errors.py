@@ -4,9 +4,9 @@
 - ``WeChatUnavailable`` (HTTP 5xx, timeouts, connection errors, SYSTEMERROR): try later.
 - ``WeChatAPIError`` (any other errcode / err_code): the request itself was refused.
 
-Token expiry (40014 / 42001) never reaches callers: the clients refresh the token once
-and retry (wechatpy ``auto_retry``). Outbox handlers turn the first two into
-``app.outbox.RetryLater`` with ``as_retry_later``.
+Token expiry (40014 / 42001) does not reach callers as a refusal: the clients refresh the
+token once and retry (wechatpy ``auto_retry``); refused again, it is ``WeChatUnavailable``.
+Outbox handlers turn the first two into ``app.outbox.RetryLater`` with ``as_retry_later``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ log = logging.getLogger("siyu.wechat")
 
 RATE_LIMIT_BACKOFF = 60.0
 UNAVAILABLE_BACKOFF = 30.0
+
+
+# invalid or expired access token: the client refreshes once; a second
+# refusal is treated as a passing outage (retry later), never as a refused request
+TOKEN_ERRCODES = (40014, 42001)
 
 
 class WeChatError(Exception):
@@ -91,6 +96,12 @@ def translate_errors(api: str):
             ) from exc
         if int(exc.errcode) == -1:  # "system busy"
             raise WeChatUnavailable(f"{api}: system busy", api=api, errcode=-1) from exc
+        if int(exc.errcode) in TOKEN_ERRCODES:  # still refused after the one refresh
+            raise WeChatUnavailable(
+                f"{api}: access token refused again ({exc.errcode})",
+                api=api,
+                errcode=int(exc.errcode),
+            ) from exc
         raise WeChatAPIError(
             f"{api}: errcode {exc.errcode} {exc.errmsg}",
             api=api,
