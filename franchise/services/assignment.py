@@ -230,26 +230,44 @@ class Snapshot:
             ).all()
         )
         self.heaps: dict = {}
+        # least_loaded_store: a lazy heap of (load, store_id) per franchisee, as ``heaps``
+        self.store_owner = {sid: fid for fid, sids in self.stores_of.items() for sid in sids}
+        self.store_heaps: dict = {}
+        # nearest: the stores of the cells a radius can reach, per (cell, lng span)
+        self.di = math.ceil(self.radius_km / KM_PER_DEGREE / self.cell)
+        self.radius_a = math.sin(self.radius_km / (2 * EARTH_RADIUS_KM)) ** 2
+        self.reach: dict = {}
+
+    def _reach(self, ci: int, cj: int, dj: int) -> tuple:
+        """The stores in the cells ``ci ± di``, ``cj ± dj`` (cached: customers cluster)."""
+        key = (ci, cj, dj)
+        found = self.reach.get(key)
+        if found is None:
+            grid, di = self.grid, self.di
+            found = self.reach[key] = tuple(
+                store
+                for i in range(ci - di, ci + di + 1)
+                for j in range(cj - dj, cj + dj + 1)
+                for store in grid.get((i, j), ())
+            )
+        return found
 
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
-        """The grid cells the radius can reach; compares haversine terms, not km."""
-        cell, radius, grid, sin = self.cell, self.radius_km, self.grid, math.sin
+        """The grid cells the radius can reach (``_reach``); compares haversine terms, not
+        km; ties go to the lowest store id."""
+        cell, sin = self.cell, math.sin
         p1, l1 = math.radians(lat), math.radians(lng)
         c1 = math.cos(p1)
-        ci, cj = math.floor(lat / cell), math.floor(lng / cell)
-        di = math.ceil(radius / KM_PER_DEGREE / cell)
-        dj = math.ceil(radius / (KM_PER_DEGREE * max(c1, 0.01)) / cell)
-        best, best_a = None, math.sin(radius / (2 * EARTH_RADIUS_KM)) ** 2
-        for i in range(ci - di, ci + di + 1):
-            for j in range(cj - dj, cj + dj + 1):
-                bucket = grid.get((i, j))
-                if not bucket:
-                    continue
-                for sid, fid, p2, l2, c2 in bucket:
-                    a = sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) / 2) ** 2
-                    if a < best_a or (a == best_a and (best is None or sid < best[0])):
-                        best, best_a = (sid, fid), a
-        return None if best is None else (best[0], best[1], _km(best_a))
+        dj = math.ceil(self.radius_km / (KM_PER_DEGREE * max(c1, 0.01)) / cell)
+        stores = self._reach(math.floor(lat / cell), math.floor(lng / cell), dj)
+        if not stores:
+            return None
+        best, best_sid, best_a = None, None, self.radius_a
+        for store in stores:
+            a = sin((store[2] - p1) / 2) ** 2 + c1 * store[4] * sin((store[3] - l1) / 2) ** 2
+            if a < best_a or (a == best_a and (best is None or store[0] < best_sid)):
+                best, best_sid, best_a = store, store[0], a
+        return None if best is None else (best_sid, best[1], _km(best_a))
 
     def region_default(self, city: str) -> int | None:
         return self.defaults.get(self.city_region.get(city))
@@ -274,27 +292,42 @@ class Snapshot:
         return None
 
     def least_loaded_store(self, franchisee_id: int) -> int | None:
-        load = self.s_load
-        return min(
-            self.stores_of.get(franchisee_id, ()), key=lambda s: (load.get(s, 0), s), default=None
-        )
+        """The franchisee's open store with the fewest customers (ties: lowest id)."""
+        load, heap = self.s_load, self.store_heaps.get(franchisee_id)
+        if heap is None:
+            stores = self.stores_of.get(franchisee_id, ())
+            heap = self.store_heaps[franchisee_id] = [(load.get(s, 0), s) for s in stores]
+            heapq.heapify(heap)
+        while heap:
+            n, sid = heap[0]
+            if n == load.get(sid, 0):
+                return sid
+            heapq.heappop(heap)  # stale, as in ``pool``
+        return None
 
     def moved(self, old: tuple, new: tuple) -> None:
-        """Keep loads current: ``old``/``new`` are ``(franchisee_id, store_id)``."""
-        f_load, s_load, heaps = self.f_load, self.s_load, self.heaps
+        """Keep loads current: ``old``/``new`` are ``(franchisee_id, store_id)``; each
+        changed load gets a fresh heap entry (stale ones are skipped when read)."""
+        if old == new:
+            return
+        f_load, s_load, heaps, store_heaps = self.f_load, self.s_load, self.heaps, self.store_heaps
+        push, balancing = heapq.heappush, self.balancing
         for (fid, sid), step in ((old, -1), (new, 1)):
             if sid is not None:
-                s_load[sid] = s_load.get(sid, 0) + step
+                n = s_load[sid] = s_load.get(sid, 0) + step
+                heap = store_heaps.get(self.store_owner.get(sid))
+                if heap is not None:
+                    push(heap, (n, sid))
             if fid is None:
                 continue
-            f_load[fid] = f_load.get(fid, 0) + step
+            n = f_load[fid] = f_load.get(fid, 0) + step
             region = self.region_of.get(fid)
             if region is None:  # not active: never a pool candidate
                 continue
-            for key in (region, None):
-                heap = heaps.get(key)
+            entry = (n - self.capacity.get(fid, 0) if balancing else n, fid)
+            for heap in (heaps.get(region), heaps.get(None)):
                 if heap is not None:
-                    heapq.heappush(heap, (self._score(fid), fid))
+                    push(heap, entry)
 
 
 def decide_by_place(view, lat: float | None, lng: float | None, city: str | None) -> Target:

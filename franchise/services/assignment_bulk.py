@@ -1,14 +1,18 @@
 """Bulk assignment paths: the backlog (``assign_backlog``, ``flask franchise assign-all``),
 a closed store's and a departed guide's customers (继承). See ``assignment`` for the rules.
 
-Customers are read in id-ordered keyset chunks and decided in memory against a
-``Snapshot``; each chunk's changes are written as one customers UPDATE and one
-history INSERT. On PostgreSQL a chunk is COPYed into a temporary staging table and
-applied set-based (``UPDATE ... FROM`` staging, ``INSERT ... SELECT`` from staging) in
-one transaction with ``synchronous_commit`` off, up to ``PG_WRITERS`` chunks at once:
-the run is idempotent and re-runnable, so a crash loses at most the last commits,
-which the next run redoes. Elsewhere (SQLite) two executemany statements. Every change
-writes one ``AssignmentHistory`` row; no change, no row.
+Customers are read in id-ordered keyset chunks (on PostgreSQL as plain tuples from the
+driver's binary cursor) and decided in memory against a ``Snapshot``; each chunk's
+changes (``_CHANGE`` tuples) are written as one customers UPDATE and one history INSERT.
+On PostgreSQL a chunk is COPYed into a temporary staging table and applied set-based
+(``UPDATE ... FROM`` staging, ``INSERT ... SELECT`` from staging) in one transaction
+with ``SET LOCAL synchronous_commit = off`` (only that transaction's commit skips the
+WAL flush wait: durability, not consistency, is relaxed), up to ``PG_WRITERS`` chunks at
+once: the run is idempotent and re-runnable, so a crash loses at most the last commits,
+which the next run redoes. No index or constraint is dropped: concurrent logins and
+hand-overs keep writing customers and history while a run goes on. Elsewhere (SQLite)
+two executemany statements. Every change writes one ``AssignmentHistory`` row; no
+change, no row.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from app.auth.models import utcnow
 from app.extensions import db
@@ -50,17 +54,22 @@ _HISTORY_COLUMNS = (
 
 
 _STAGING = "_assign_staging"
+# One decided change, as staged and written: customer id, the new franchisee, store and
+# guide, the rule, the old franchisee, store and guide, the history reason.
+_CHANGE = ("id", "fid", "sid", "gid", "rule", "ff", "fs", "fg", "reason")
 # Chunks written at once on PostgreSQL, each by a writer thread on its own connection
-# (disjoint id ranges, so they never touch the same customer rows).
-PG_WRITERS = 3
+# (disjoint id ranges, so they never touch the same customer rows). 2 beat 3 on the
+# 2-core bench machine (docs/BENCHMARKS.md): the writers and the deciding thread share it.
+PG_WRITERS = 2
 
 
 def _copy_chunk_pg(conn, changes: list, actor_user_id, when) -> None:
     """PostgreSQL: COPY the decisions into a temporary staging table, then apply them
     set-based in the connection's transaction; the staging table goes at the end.
 
-    ``changes`` are in id order: the id range lets the UPDATE read only the chunk's part
-    of ``customers`` through its primary key instead of a whole-table hash join.
+    ``changes`` are ``_CHANGE`` tuples in id order: the id range lets the UPDATE read only
+    the chunk's part of ``customers`` through its primary key instead of a whole-table
+    hash join.
     """
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
@@ -70,17 +79,15 @@ def _copy_chunk_pg(conn, changes: list, actor_user_id, when) -> None:
             f"CREATE TEMP TABLE {_STAGING} (id int, fid int, sid int, gid int, rule text, "
             "ff int, fs int, fg int, reason text) ON COMMIT DROP"
         )
-        with cur.copy(
-            f"COPY {_STAGING} (id, fid, sid, gid, rule, ff, fs, fg, reason) FROM STDIN"
-        ) as copy:
+        with cur.copy(f"COPY {_STAGING} ({', '.join(_CHANGE)}) FROM STDIN") as copy:
             write = copy.write_row
-            for c, t, r, reason in changes:
-                write((c[0], t.franchisee_id, t.store_id, t.guide_id, r, c[1], c[2], c[3], reason))
+            for change in changes:
+                write(change)
         cur.execute(
             "UPDATE customers SET franchisee_id = s.fid, store_id = s.sid, guide_id = s.gid, "
             f"assignment_rule = s.rule, bound_at = %s FROM {_STAGING} s "
             "WHERE customers.id = s.id AND customers.id BETWEEN %s AND %s",
-            (when, changes[0][0][0], changes[-1][0][0]),
+            (when, changes[0][0], changes[-1][0]),
         )
         cur.execute(
             f"INSERT INTO assignment_history ({_HISTORY_COLUMNS}) SELECT s.id, s.ff, s.fs, "
@@ -91,28 +98,20 @@ def _copy_chunk_pg(conn, changes: list, actor_user_id, when) -> None:
 
 
 def _write_chunk(conn, changes: list, actor_user_id, now) -> None:
-    """Write one chunk of decisions: customers UPDATE and history INSERT, driver-level.
+    """Write one chunk of ``_CHANGE`` tuples: customers UPDATE and history INSERT,
+    driver-level.
 
     PostgreSQL: COPY into a staging table, then two set-based statements
     (``_copy_chunk_pg``). Others (SQLite): two executemany.
     """
     if not changes:
         return
-    changes = [(c, t, r, reason[:255]) for c, t, r, reason in changes]
     if conn.dialect.name == "postgresql":
         _copy_chunk_pg(conn, changes, actor_user_id, now)
         return
     bind = Customer.__table__.c.bound_at.type._cached_bind_processor(conn.dialect)
     when = bind(now) if bind else now
-    cols = list(
-        zip(
-            *[
-                (c[0], t.franchisee_id, t.store_id, t.guide_id, r, c[1], c[2], c[3], reason)
-                for c, t, r, reason in changes
-            ],
-            strict=True,
-        )
-    )
+    cols = list(zip(*changes, strict=True))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
         f"UPDATE customers SET franchisee_id = {mark}, store_id = {mark}, guide_id = {mark}, "
@@ -136,6 +135,28 @@ def _write_in_own_transaction(engine, changes: list, actor_user_id, now) -> None
         _write_chunk(conn, changes, actor_user_id, now)
 
 
+def _chunk_reader(where, chunk: int) -> Callable:
+    """``read(last_id)``: the next ``chunk`` customers matching ``where`` after ``last_id``
+    as tuples of ``_ROW``, in id order, in the session's transaction.
+
+    On PostgreSQL the statement is compiled once and run on the driver cursor in binary
+    mode (plain tuples: a third of the cost of ORM rows at a million customers).
+    """
+    stmt = select(*_ROW).where(where, Customer.id > bindparam("last_id")).order_by(Customer.id)
+    stmt = stmt.limit(chunk)
+    if db.engine.dialect.name != "postgresql":
+        return lambda last_id: db.session.execute(stmt, {"last_id": last_id}).all()
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    sql, params = str(compiled), dict(compiled.params)
+
+    def read(last_id):
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor(binary=True) as cur:
+            return cur.execute(sql, {**params, "last_id": last_id}).fetchall()
+
+    return read
+
+
 def _run_bulk(where, decide: Callable, *, actor_user_id=None, progress=None, chunk=CHUNK) -> int:
     """Decide and write every customer matching ``where`` in id-ordered chunks; commits each.
 
@@ -149,18 +170,19 @@ def _run_bulk(where, decide: Callable, *, actor_user_id=None, progress=None, chu
     changed, last_id, now = 0, 0, utcnow()
     engine, writer, pending = db.engine, None, deque()
     writers = PG_WRITERS if engine.dialect.name == "postgresql" else 1
+    read = _chunk_reader(where, chunk)
     try:
         while True:
-            rows = db.session.execute(
-                select(*_ROW).where(where, Customer.id > last_id).order_by(Customer.id).limit(chunk)
-            ).all()
+            rows = read(last_id)
             if not rows:
                 break
             changes = []
+            add = changes.append
             for row in rows:
                 target, rule, reason = decide(row)
-                if (target.franchisee_id, target.store_id, target.guide_id) != row[1:4]:
-                    changes.append((row, target, rule, reason))
+                new = (target.franchisee_id, target.store_id, target.guide_id)
+                if new != row[1:4]:
+                    add((row[0], *new, rule, *row[1:4], reason[:255]))
             if writer is None and len(rows) < chunk:  # the only chunk: inline
                 _write_chunk(db.session.connection(), changes, actor_user_id, now)
                 db.session.commit()
