@@ -11,6 +11,7 @@ Bad XML or a bad signature answer FAIL with HTTP 400, never a 500.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -59,6 +60,13 @@ def answer(ok: bool, message: str = "OK", status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/xml")
 
 
+@functools.lru_cache(maxsize=8)
+def _pay_client(appid: str, api_key: str, mch_id: str) -> WeChatPay:
+    """One ``WeChatPay`` per configuration (building one costs a requests session);
+    ``parse_payment_result`` keeps no state, so threads share it."""
+    return WeChatPay(appid=appid, api_key=api_key, mch_id=mch_id)
+
+
 def verify_notify(raw: bytes) -> dict:
     """Parse and verify a notify; raises ``NotifyRejected`` with the reason when invalid."""
     if not raw or len(raw) > MAX_BODY:
@@ -66,7 +74,7 @@ def verify_notify(raw: bytes) -> dict:
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw:
         raise NotifyRejected("XML declarations are not accepted")
     cfg = current_app.config
-    pay = WeChatPay(appid=cfg["PAY_APPID"], api_key=cfg["PAY_KEY"], mch_id=cfg["PAY_MCH_ID"])
+    pay = _pay_client(cfg["PAY_APPID"], cfg["PAY_KEY"], cfg["PAY_MCH_ID"])
     try:
         data = pay.parse_payment_result(raw)
     except InvalidSignatureException:

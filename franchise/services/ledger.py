@@ -259,6 +259,40 @@ def post_payment(payment, share_fen: int) -> None:
     )
 
 
+# The same three postings as one part of a single SQL statement (PostgreSQL), used by
+# the payment service's one-round-trip settle. It needs the CTEs ``p`` (the payment just
+# inserted: ``id, order_id, franchisee_id, out_trade_no``) and ``calc`` (``share``), and
+# the parameters ``tid, amount, fee, business_date, now``. Keys, kinds, memos, accounts
+# and the skipped zero postings are those of ``post_payment``; an entry whose account
+# does not exist yet gets a NULL account and fails the whole statement (NOT NULL), so the
+# caller creates the accounts (``account_ids``) and runs it again.
+PAYMENT_POSTINGS_CTES = """
+tx AS (
+  INSERT INTO ledger_transactions (idempotency_key, kind, franchisee_id, order_id,
+      payment_id, amount_fen, business_date, memo, created_at)
+  SELECT x.key, x.kind, p.franchisee_id, p.order_id, p.id, x.amount,
+      %(business_date)s::date, x.memo, %(now)s::timestamptz
+  FROM p CROSS JOIN calc CROSS JOIN LATERAL (VALUES
+      ('pay:' || %(tid)s::text, 'payment', %(amount)s::int, 'payment ' || p.out_trade_no),
+      ('fee:' || %(tid)s::text, 'fee', %(fee)s::int, 'WeChat Pay fee'),
+      ('hq:' || %(tid)s::text, 'hq_share', calc.share, 'HQ profit share')
+  ) AS x(key, kind, amount, memo)
+  WHERE x.amount > 0
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING id, kind, amount_fen, franchisee_id
+),
+entries AS (
+  INSERT INTO ledger_entries (transaction_id, account_id, debit_fen, credit_fen, created_at)
+  SELECT tx.id, a.id, l.debit, l.credit, %(now)s::timestamptz
+  FROM tx
+  JOIN (VALUES ('payment', 'wallet', 'sales'), ('fee', 'wechat_fee', 'wallet'),
+               ('hq_share', 'hq_share', 'wallet')) AS m(kind, dr, cr) ON m.kind = tx.kind
+  CROSS JOIN LATERAL (VALUES (m.dr, tx.amount_fen, 0), (m.cr, 0, tx.amount_fen))
+      AS l(account, debit, credit)
+  LEFT JOIN ledger_accounts a ON a.code = l.account || ':' || tx.franchisee_id
+)"""
+
+
 def _reversed_so_far(payment_id: int, kind: str) -> int:
     return int(
         db.session.scalar(
