@@ -106,6 +106,32 @@ def get_groupmsg_send_result(
     return _post("externalcontact/get_groupmsg_send_result", data, client)
 
 
+def get_groupmsg_list_v2_all(
+    creator: str, start_time: int, end_time: int, chat_type: str = "group", client=None
+) -> list[dict]:
+    """Every enterprise-created group-send record of ``creator`` between the two epoch
+    times (at most a month apart), following ``next_cursor`` (100 a page)."""
+    client = client or wecom_client()
+    rows: list[dict] = []
+    cursor = None
+    while True:
+        data = {
+            "chat_type": chat_type,
+            "start_time": int(start_time),
+            "end_time": int(end_time),
+            "creator": creator,
+            "filter_type": 0,
+            "limit": 100,
+        }
+        if cursor:
+            data["cursor"] = cursor
+        page = _post("externalcontact/get_groupmsg_list_v2", data, client)
+        rows.extend(page.get("group_msg_list") or [])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows
+
+
 def get_groupmsg_send_result_all(msgid: str, userid: str, client=None) -> list[dict]:
     """Every ``send_list`` row of a task, following ``next_cursor``."""
     client = client or wecom_client()

@@ -8,12 +8,13 @@ slots with the batch id and enqueues the outbox row (dedupe key
 the next run picks up; a crash after commit leaves an outbox row the dispatcher carries out.
 
 ``send_batch(message)`` is the outbox handler. It does nothing when the batch already has a
-msgid (a retry after the record was committed). The remaining window: the dispatcher dies
-after WeCom created the task but before the msgid was committed; WeCom has no idempotency
-key, and the way to find that task is ``get_groupmsg_list_v2`` (filter by creator and
-time), which the sandbox does not implement — so a retry after such a crash creates a
-second task; the guide would then see two tasks, and WeCom's per-group daily quota makes
-the second one read back as "quota used" (status 3) rather than a second message.
+msgid (a retry after the record was committed). WeCom has no idempotency key, so a retry
+(``message.attempts`` > 1: the dispatcher died, or the call timed out, after WeCom may have
+created the task but before its msgid was committed) first looks for that task: the
+sender's enterprise-created group sends since the batch was made
+(``get_groupmsg_list_v2``) with the batch's text and attachments, not recorded by another
+batch, whose groups (``get_groupmsg_send_result``) are the batch's — and adopts its msgid
+instead of creating a second task.
 """
 
 from __future__ import annotations
@@ -171,12 +172,18 @@ def send_batch(message) -> dict:
     body = wecom.group_send_body(
         batch.sender_userid, list(batch.chat_ids), post.text or "", list(post.attachments or [])
     )
+    since = batch.created_at
     db.session.commit()  # no transaction open while WeCom is called
     redis = get_redis()
     wait = redis.pttl(THROTTLE_KEY)
     if wait and wait > 0:
         raise outbox.RetryLater("WeCom rate limit: waiting", delay=wait / 1000.0)
     try:
+        if (message.attempts or 0) > 1:
+            found = _task_made_before(batch_id, body, since)
+            if found is not None:
+                _record(batch_id, {"msgid": found, "fail_list": []})
+                return {"msgid": found, "adopted": True}
         result = wecom.add_msg_template(body)
     except WeChatError as exc:
         retry = as_retry_later(exc)
@@ -188,6 +195,37 @@ def send_batch(message) -> dict:
         raise outbox.GiveUp(str(exc)) from exc
     _record(batch_id, result)
     return {"msgid": result["msgid"]}
+
+
+def _task_made_before(batch_id: int, body: dict, since: datetime) -> str | None:
+    """The msgid of a task WeCom already made for this batch (see the module docstring)."""
+    sender = body["sender"]
+    start = int(since.timestamp()) - 60
+    records = wecom.get_groupmsg_list_v2_all(sender, start, int(utcnow().timestamp()) + 60)
+    text = (body.get("text") or {}).get("content") or ""
+    kinds = [a.get("msgtype") for a in body.get("attachments") or []]
+    candidates = [  # same text and the same kinds of attachment (ids may be re-issued)
+        r["msgid"]
+        for r in records
+        if ((r.get("text") or {}).get("content") or "") == text
+        and [a.get("msgtype") for a in r.get("attachments") or []] == kinds
+    ]
+    if not candidates:
+        return None
+    taken = set(
+        db.session.scalars(
+            select(SendBatch.msgid).where(SendBatch.msgid.in_(candidates), SendBatch.id != batch_id)
+        )
+    )
+    db.session.commit()
+    wanted = set(body.get("chat_id_list") or [])
+    for msgid in candidates:
+        if msgid in taken:
+            continue
+        chats = {r.get("chat_id") for r in wecom.get_groupmsg_send_result_all(msgid, sender)}
+        if chats and chats <= wanted:
+            return msgid
+    return None
 
 
 def _fail(batch_id: int, error: str) -> None:

@@ -20,6 +20,7 @@ def _blueprint():
     # Importing the route modules attaches their routes to the blueprint.
     from app.wechat.sandbox import (  # noqa: F401
         control,
+        groupmsg_list,
         living,
         miniprogram,
         pay,
