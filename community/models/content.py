@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
@@ -42,6 +42,21 @@ class ContentPost(db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ContentMedia(db.Model):
+    """An image uploaded to WeCom temporary media, kept so it can be uploaded again:
+    WeCom forgets a ``media_id`` after 3 days, and a plan may send the post for months
+    (``community.services.media.refresh_attachments`` re-uploads before a send)."""
+
+    __tablename__ = "content_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(128))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    media_id: Mapped[str] = mapped_column(String(128), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PushPlan(db.Model):

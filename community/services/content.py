@@ -5,7 +5,8 @@ batch can send them as they are. Images: either a reference (``pic_url`` or an e
 ``media_id``), or a JPG/PNG file (≤ 10 MB) uploaded to WeCom temporary media
 (``media/upload``) by ``save_post_with_uploads``: the post is validated first, the files
 are uploaded with no transaction open, then the post is saved with the ``media_id`` s.
-WeCom keeps temporary media 3 days.
+WeCom keeps temporary media 3 days: the files are kept (``community.services.media``) and
+uploaded again before a send when they are older.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.wechat import wecom
 from app.wechat.errors import WeChatError
 from app.wechat.wecom import MAX_ATTACHMENTS, MAX_TEXT_BYTES
 from community.models import COUPON, PURPOSES, ContentPost
+from community.services import media
 
 # (msgtype, field) -> (max bytes, required)
 FIELD_LIMITS = {
@@ -215,6 +217,7 @@ def save_post_with_uploads(
             message = tr("WeCom refused the image: %(error)s", error=str(exc)[:200])
             raise PostInvalid(message, errors={f"attachments.{pos}.image.file": [message]}) from exc
         attachments[pos] = {"msgtype": "image", "image": {"media_id": media_id}}
+        media.remember_upload(filename, content, media_id)  # saved with the post
     return save_post({**data, "attachments": attachments}, post, user_id)
 
 

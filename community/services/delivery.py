@@ -45,7 +45,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
-from community.services import send_metrics
+from community.services import media, send_metrics
 
 SEND_KIND = "community.send_batch"
 # Set on a 45009 answer with the back-off as TTL: every dispatcher then postpones its
@@ -169,9 +169,8 @@ def send_batch(message) -> dict:
         db.session.rollback()
         return {"msgid": batch.msgid, "skipped": True}
     post = db.session.get(ContentPost, batch.post_id)
-    body = wecom.group_send_body(
-        batch.sender_userid, list(batch.chat_ids), post.text or "", list(post.attachments or [])
-    )
+    sender, chat_ids, text = batch.sender_userid, list(batch.chat_ids), post.text or ""
+    body = wecom.group_send_body(sender, chat_ids, text, list(post.attachments or []))
     since = batch.created_at
     db.session.commit()  # no transaction open while WeCom is called
     redis = get_redis()
@@ -179,6 +178,9 @@ def send_batch(message) -> dict:
     if wait and wait > 0:
         raise outbox.RetryLater("WeCom rate limit: waiting", delay=wait / 1000.0)
     try:
+        attachments = media.refresh_attachments(body["attachments"])
+        if attachments is not body["attachments"]:
+            body = wecom.group_send_body(sender, chat_ids, text, attachments)
         if (message.attempts or 0) > 1:
             found = _task_made_before(batch_id, body, since)
             if found is not None:

@@ -265,6 +265,11 @@ def add_msg_template():
     if not text and not attachments:
         return err(40058, "text or attachments required")
     st = state()
+    images = [
+        a["image"]["media_id"] for a in attachments if _is_image(a) and a["image"].get("media_id")
+    ]
+    if any(not media_valid(st, m) for m in images):  # WeCom forgot a temporary media id
+        return err(40007, "invalid media_id")
     if chat_type == "single":
         targets = list(body.get("external_userid") or [])
         fail_list: list[str] = []
@@ -293,6 +298,14 @@ def add_msg_template():
             "results": {t: {"status": 0, "send_time": 0} for t in targets},
         }
     return ok(fail_list=fail_list, msgid=msgid)
+
+
+def _is_image(attachment) -> bool:
+    return (
+        isinstance(attachment, dict)
+        and attachment.get("msgtype") == "image"
+        and isinstance(attachment.get("image"), dict)
+    )
 
 
 def _task(body: dict) -> dict:
