@@ -23,8 +23,7 @@ from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.services import campaigns as service
 from livestream.services import timeline
-from livestream.services.access import campaign_or_404 as _campaign_or_404
-from livestream.services.access import visible_campaigns
+from livestream.services.access import campaign_or_404, visible_campaigns
 
 blp = Blueprint(
     "livestream_campaigns_api", __name__, url_prefix="/api/v1", description="Livestream: campaigns"
@@ -95,11 +94,6 @@ class StepInSchema(Schema):
     title = fields.String(validate=validate.Length(1, 64))
     note = fields.String(validate=validate.Length(max=255))
     done = fields.Boolean()
-
-
-def campaign_or_404(campaign_id: int) -> Campaign:
-    """``access.campaign_or_404`` with ids past the column's range treated as missing."""
-    return _campaign_or_404(campaign_id if 0 < campaign_id <= MAX_ID else 0)
 
 
 def campaign_item(campaign: Campaign, store_count: int | None = None) -> dict:

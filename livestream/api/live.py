@@ -25,31 +25,15 @@ from app.auth.principal import current_principal
 from app.errors import NotFound
 from app.extensions import db
 from franchise.models import Customer
-from franchise.schemas import MAX_ID, Text
+from franchise.schemas import Text
 from livestream.models.campaigns import MODE_STORE
+from livestream.schemas import TargetProgressRowSchema, TargetProgressSchema
 from livestream.services import attribution, live_board, living
 from livestream.services.access import campaign_or_404
 
 blp = Blueprint(
     "livestream_live_api", __name__, url_prefix="/api/v1", description="Livestream: live"
 )
-
-
-def _id(value: int) -> int:
-    """Out-of-range ids in the URL are simply not found."""
-    return value if 1 <= value <= MAX_ID else 0
-
-
-class LiveProgressSchema(Schema):
-    target = fields.Dict(keys=fields.String(), values=fields.Integer())
-    actual = fields.Dict(keys=fields.String(), values=fields.Raw())
-    pct = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
-
-
-class LiveBoardRowSchema(LiveProgressSchema):
-    level = fields.String()
-    ref_id = fields.Integer()
-    name = fields.String()
 
 
 class LiveBoardSessionSchema(Schema):
@@ -94,9 +78,9 @@ class LiveBoardSchema(Schema):
     status = fields.String()
     live_at = fields.DateTime()
     live_prices = fields.Boolean()
-    totals = fields.Nested(LiveProgressSchema)
+    totals = fields.Nested(TargetProgressSchema)
     level = fields.String()
-    rows = fields.List(fields.Nested(LiveBoardRowSchema))
+    rows = fields.List(fields.Nested(TargetProgressRowSchema))
     sessions = fields.List(fields.Nested(LiveBoardSessionSchema))
     orders = fields.List(fields.Nested(LiveBoardOrderSchema))
     lineup = fields.List(fields.Nested(LiveLineupRowSchema))
@@ -166,7 +150,7 @@ class CampaignLive(MethodView):
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):
         """GMV, orders and viewers against targets, sessions, line-up and the last orders."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         principal = current_principal()
         return live_board.board(campaign.id, None if principal.is_hq else principal.franchisee_id)
 
@@ -178,7 +162,7 @@ class CampaignLiveRefresh(MethodView):
     @blp.alt_response(404, description="No such campaign")
     def post(self, campaign_id):
         """Read the WeCom lives' viewers now."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         return living.read_watch_stats(campaign.id)
 
 
@@ -225,7 +209,7 @@ class MpCampaign(MethodView):
     @blp.alt_response(404, description="No such open campaign")
     def get(self, campaign_id):
         """The live page: sessions, line-up with list and live prices, units left."""
-        return mp_campaign(_id(campaign_id), _customer())
+        return mp_campaign(campaign_id, _customer())
 
 
 @blp.route("/mp/campaigns/<int:campaign_id>/visits")
@@ -238,9 +222,7 @@ class MpVisits(MethodView):
     def post(self, body, campaign_id):
         """Record my arrival at the campaign (through a guide's share code, if any)."""
         customer = _customer()
-        visit, created = attribution.ensure_visit(
-            _id(campaign_id), customer.id, body.get("share_code")
-        )
+        visit, created = attribution.ensure_visit(campaign_id, customer.id, body.get("share_code"))
         return visit, 201 if created else 200
 
 
@@ -254,6 +236,6 @@ class MyShare(MethodView):
         principal = current_principal()
         if principal.guide_id is None:
             raise NotFound("Campaign not found")
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         code = attribution.campaign_share_code(campaign.id, principal.guide_id)
         return attribution.share_links(campaign.id, code.code)

@@ -97,10 +97,6 @@ class LinkCheckListSchema(Schema):
     total = fields.Integer()
 
 
-def _campaign(campaign_id: int):
-    return campaign_or_404(campaign_id if campaign_id <= MAX_ID else 0)
-
-
 @blp.route("/campaigns/<int:campaign_id>/readiness")
 class Readiness(MethodView):
     @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
@@ -108,7 +104,7 @@ class Readiness(MethodView):
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):
         """CONTRACT: ready / blockers, with the override and the per-store state."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         return {"campaign_id": campaign.id, **readiness.for_viewer(readiness.gate(campaign.id))}
 
 
@@ -119,7 +115,7 @@ class ReadinessOverride(MethodView):
     @blp.response(201, GateDecisionSchema)
     def post(self, data, campaign_id):
         """HQ opens a blocked gate with a recorded reason (5 to 255 characters)."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         decision = readiness.override(campaign.id, data["reason"], current_principal().user_id)
         return readiness.decision_dict(decision)
 
@@ -128,7 +124,7 @@ class ReadinessOverride(MethodView):
     @blp.response(200, GateDecisionSchema)
     def delete(self, data, campaign_id):
         """HQ ends the override (409 when there is none)."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         decision = readiness.revoke_override(
             campaign.id, current_principal().user_id, data.get("reason", "")
         )
@@ -141,7 +137,7 @@ class ReadinessHistory(MethodView):
     @blp.response(200, GateDecisionSchema(many=True))
     def get(self, campaign_id):
         """Checks, overrides, revokes and go-lives, newest first (HQ)."""
-        return readiness.history(_campaign(campaign_id).id)
+        return readiness.history(campaign_or_404(campaign_id).id)
 
 
 @blp.route("/campaigns/<int:campaign_id>/go-live")
@@ -151,7 +147,7 @@ class GoLive(MethodView):
     @blp.alt_response(409, description="Not scheduled, or blocked (blockers in errors)")
     def post(self, campaign_id):
         """Scheduled → live when the gate is open; sessions start living."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         readiness.go_live(campaign.id, current_principal().user_id)
         return {"campaign_id": campaign.id, **readiness.for_viewer(readiness.gate(campaign.id))}
 
@@ -162,7 +158,7 @@ class LinkChecks(MethodView):
     @blp.response(200, LinkCheckListSchema)
     def get(self, campaign_id):
         """The latest link check of each store (owners: their stores) with its results."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         items = linkcheck.visible_runs(campaign.id)
         total = len(linkcheck.participating_store_ids(campaign.id))
         if not current_principal().is_hq:
@@ -175,7 +171,7 @@ class LinkChecks(MethodView):
     @blp.response(202, LinkCheckListSchema)
     def post(self, data, campaign_id):
         """Queue a link check for every store, or the one named; runs after the commit."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         runs = linkcheck.request_link_check(
             campaign.id, data.get("store_id"), current_principal().user_id
         )

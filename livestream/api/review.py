@@ -17,8 +17,8 @@ from marshmallow import Schema, fields, validate
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import current_principal
-from franchise.schemas import MAX_ID
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION
+from livestream.schemas import TargetProgressRowSchema, TargetProgressSchema
 from livestream.services import review as service
 from livestream.services.access import campaign_or_404
 
@@ -31,16 +31,7 @@ class ReviewQuerySchema(Schema):
     level = fields.String(validate=validate.OneOf(service.LEVELS))
 
 
-class ReviewProgressSchema(Schema):
-    target = fields.Dict(keys=fields.String(), values=fields.Integer())
-    actual = fields.Dict(keys=fields.String(), values=fields.Raw())
-    pct = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
-
-
-class ReviewRowSchema(ReviewProgressSchema):
-    level = fields.String()
-    ref_id = fields.Integer()
-    name = fields.String()
+class ReviewRowSchema(TargetProgressRowSchema):
     store_id = fields.Integer(allow_none=True)
     store_name = fields.String()
 
@@ -88,16 +79,11 @@ class ReviewOutcomeTotalsSchema(Schema):
 class ReviewSchema(Schema):
     campaign_id = fields.Integer()
     level = fields.String()
-    totals = fields.Nested(ReviewProgressSchema)
+    totals = fields.Nested(TargetProgressSchema)
     rows = fields.List(fields.Nested(ReviewRowSchema))
     leaderboards = fields.Nested(ReviewLeaderboardsSchema)
     outcomes = fields.List(fields.Nested(ReviewOutcomeSchema))
     outcome_totals = fields.Nested(ReviewOutcomeTotalsSchema)
-
-
-def _id(value: int) -> int:
-    """Out-of-range ids in the URL are simply not found."""
-    return value if 1 <= value <= MAX_ID else 0
 
 
 @blp.route("/campaigns/<int:campaign_id>/review")
@@ -108,7 +94,7 @@ class CampaignReview(MethodView):
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, args, campaign_id):
         """GMV, orders, conversion and AOV against targets, leaderboards, rule outcomes."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         principal = current_principal()
         franchisee_id = None if principal.is_hq else principal.franchisee_id
         level = args.get("level") or (LEVEL_REGION if principal.is_hq else LEVEL_FRANCHISEE)

@@ -33,6 +33,7 @@ from livestream.models.targets import (
     METRICS,
     TARGET_LEVELS,
 )
+from livestream.schemas import TargetProgressRowSchema
 from livestream.services import targets as service
 from livestream.services.access import campaign_or_404
 
@@ -49,18 +50,12 @@ class LiveTargetQuerySchema(Schema):
     level = fields.String(load_default=LEVEL_REGION, validate=validate.OneOf(TARGET_LEVELS))
 
 
-class LiveTargetRowSchema(Schema):
+class LiveTargetRowSchema(TargetProgressRowSchema):
     id = fields.Integer(allow_none=True)
-    level = fields.String()
-    ref_id = fields.Integer()
-    name = fields.String()
     weight_bps = fields.Integer()
     weight_manual = fields.Boolean()
     region_id = fields.Integer(allow_none=True)
     franchisee_id = fields.Integer(allow_none=True)
-    target = fields.Dict(keys=fields.String(), values=fields.Integer())
-    actual = fields.Dict(keys=fields.String(), values=fields.Raw())
-    pct = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
 
 
 class LiveTargetListSchema(Schema):
@@ -146,7 +141,7 @@ class CampaignTargets(MethodView):
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, args, campaign_id):
         """Targets vs actuals of one level, with weights (owners: their units only)."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         return _listing(campaign.id, args["level"])
 
     @api_roles(*HQ_ROLES)
@@ -154,7 +149,7 @@ class CampaignTargets(MethodView):
     @blp.response(200, LiveTargetListSchema)
     def put(self, data, campaign_id):
         """Set the regions' figures (metrics not sent stay) and cascade them."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         regions = {r["region_id"]: {m: r[m] for m in METRICS if m in r} for r in data["regions"]}
         service.set_region_targets(campaign.id, regions, current_principal().user_id)
         return _listing(campaign.id, LEVEL_REGION)
@@ -167,7 +162,7 @@ class CampaignTargetItem(MethodView):
     @blp.response(200, LiveTargetListSchema)
     def patch(self, data, campaign_id, target_id):
         """A unit's weight (bps, marked manual) or figures; siblings rebalance."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         row = db.session.get(CampaignTarget, _id(target_id))
         if row is None or row.campaign_id != campaign.id:
             raise NotFound("Target not found")
@@ -185,7 +180,7 @@ class CampaignTargetsReset(MethodView):
     @blp.response(200, LiveTargetListSchema)
     def post(self, campaign_id):
         """Forget every manual weight and cascade from the 90-day GMV weights."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         service.reset_weights(campaign.id)
         return _listing(campaign.id, LEVEL_FRANCHISEE)
 
@@ -196,7 +191,7 @@ class CampaignRules(MethodView):
     @blp.response(200, LiveRuleListSchema)
     def get(self, campaign_id):
         """The campaign's reward and penalty rules."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         return {"items": service.rules(campaign.id)}
 
     @api_roles(*HQ_ROLES)
@@ -204,7 +199,7 @@ class CampaignRules(MethodView):
     @blp.response(201, LiveRuleSchema)
     def post(self, data, campaign_id):
         """Add a rule: reward when achievement ≥ threshold, penalty when below."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         return service.save_rule(campaign.id, data)
 
 
@@ -214,7 +209,7 @@ class CampaignRule(MethodView):
     @blp.response(204)
     def delete(self, campaign_id, rule_id):
         """Delete a rule of the campaign."""
-        campaign = campaign_or_404(_id(campaign_id))
+        campaign = campaign_or_404(campaign_id)
         rule = db.session.get(RewardRule, _id(rule_id))
         if rule is None or rule.campaign_id != campaign.id:
             raise NotFound("Rule not found")

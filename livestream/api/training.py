@@ -102,12 +102,6 @@ class AnswerResultSchema(ProgressSchema):
     correct = fields.Boolean()
 
 
-def _campaign(campaign_id: int):
-    if campaign_id > MAX_ID:
-        raise NotFound("Campaign not found")
-    return campaign_or_404(campaign_id)
-
-
 def progress_dict(campaign_id: int, progress) -> dict | None:
     """A guide's progress as the API shows it."""
     if progress is None:
@@ -134,7 +128,7 @@ class TrainingCompletion(MethodView):
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, args, campaign_id):
         """Completion per region / franchisee / store / guide (owners: their franchise)."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         return {
             "campaign_id": campaign.id,
             "level": args["level"],
@@ -152,7 +146,7 @@ class Checklist(MethodView):
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):
         """The items in order; expected answers for HQ; a guide's own progress."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         principal = current_principal()
         items = service.items_of(campaign.id)
         progress = None
@@ -195,7 +189,7 @@ class ChecklistAnswerView(MethodView):
     @blp.alt_response(422, description="Missing or too long answer")
     def post(self, body, campaign_id, item_id):
         """Tick the item or answer the question; returns my progress and ``correct``."""
-        campaign = _campaign(campaign_id)
+        campaign = campaign_or_404(campaign_id)
         principal = current_principal()
         if principal.guide_id is None or item_id > MAX_ID:
             raise NotFound("Checklist item not found")

@@ -11,6 +11,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
 from app.errors import NotFound
 from app.extensions import db
+from franchise.schemas import MAX_ID
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CANCELLED, DRAFT
 
@@ -36,6 +37,8 @@ def visible_campaigns(stmt: Select | None = None, principal: Principal | None = 
 def campaign_or_404(campaign_id, principal: Principal | None = None) -> Campaign:
     """The campaign when the caller may see it, else ``NotFound``."""
     if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+        raise NotFound("Campaign not found")
+    if not 1 <= campaign_id <= MAX_ID:  # past the column's range: missing, not an error
         raise NotFound("Campaign not found")
     stmt = visible_campaigns(select(Campaign).where(Campaign.id == campaign_id), principal)
     campaign = db.session.scalars(stmt).first()

@@ -34,6 +34,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
+from franchise.schemas import MAX_ID
 from franchise.services.base import invalid
 from franchise.services.customers import new_code
 from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem
@@ -58,7 +59,8 @@ def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaig
     With ``customer``: a store-level campaign exists only for customers of a franchise
     that takes part in it (an HQ live is open to every customer).
     """
-    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+    known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
+    campaign = db.session.get(Campaign, campaign_id) if known else None
     if campaign is None or campaign.status in CLOSED_CAMPAIGN:
         raise NotFound("Campaign not found")
     if customer is not None and campaign.mode == MODE_STORE:
@@ -273,7 +275,8 @@ def live_prices(campaign_id: int, merged: dict[int, int]) -> dict[int, int]:
     naming the product when the line-up's stock cap would be passed. Outside the live
     window the campaign is still carried but every product sells at list price.
     """
-    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+    known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
+    campaign = db.session.get(Campaign, campaign_id) if known else None
     if campaign is None or campaign.status in CLOSED_CAMPAIGN:
         raise invalid("campaign_id", "No such campaign open for orders.")
     if not prices_open(campaign):
