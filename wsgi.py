@@ -7,6 +7,8 @@ Nothing is built at import time.
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 import app as shared_app
@@ -22,6 +24,10 @@ def build_app(overrides: dict | None = None) -> Flask:
     franchise.init_app(app)
     community.init_app(app)
     livestream.init_app(app)
+    if app.config["SIYU_ENV"] == "production":
+        # The ~200,000 objects of a built app live as long as the process: keep them out
+        # of the collector's full passes (each one stalled every thread ~30-50 ms).
+        gc.freeze()
     return app
 
 

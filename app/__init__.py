@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from app.config import load_config
 
@@ -82,6 +83,7 @@ def configure_security(app: Flask) -> None:
     from app.extensions import csrf
 
     exempt_prefixes = ("/api/", "/wecom/", "/_sandbox")
+    app.session_interface = ReusedSerializerSessionInterface()
 
     @app.before_request
     def _csrf():
@@ -96,6 +98,22 @@ def configure_security(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+class ReusedSerializerSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key set.
+
+    Flask builds a new serializer on every request (and itsdangerous test-serialises a
+    value each time, about 50 µs); the keys only change when the app is reconfigured.
+    """
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("siyu_session_serializer")
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            app.extensions["siyu_session_serializer"] = cached
+        return cached[1]
 
 
 def configure_blueprints(app: Flask) -> None:

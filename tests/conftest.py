@@ -73,6 +73,7 @@ def _clean_tables(app) -> None:
                 db.session.execute(table.delete())
         db.session.commit()
         get_redis(app).flushdb()
+        app.extensions.pop("siyu_store_directory", None)  # rows went by raw SQL
         if "siyu_sandbox" in app.extensions:
             from app.wechat.sandbox import sandbox_state
 

@@ -8,9 +8,9 @@ customer bearer token. Everything under ``/me`` and the appointments need that t
 
 from __future__ import annotations
 
-import functools
-import math
+import json
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -22,12 +22,12 @@ from app.auth.principal import current_principal, issue_customer_token
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
-from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Franchisee, Store
+from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Store
 from franchise.queries import scoped_or_404
 from franchise.schemas import MAX_ID, StrictFloat, Text, _id
 from franchise.services import appointments, customers
-from franchise.services.assignment import KM_PER_DEGREE, haversine_km
 from franchise.services.base import invalid
+from franchise.services.store_directory import nearest_open_stores
 
 blp = Blueprint(
     "franchise_mp",
@@ -194,50 +194,20 @@ class MePhone(MethodView):
         return customers.bind_phone(me(), body["code"])
 
 
-@functools.cache
-def _nearby_fields() -> tuple[str, ...]:
-    """The store columns a nearby-store item carries (built once, not per store)."""
-    return tuple(k for k in NearbyStoreSchema().fields if k != "distance_km")
-
-
-def nearest_open_stores(lat: float, lng: float, limit: int) -> list[dict]:
-    """The ``limit`` nearest open stores of active franchisees, widening a bounding box."""
-    base = (
-        select(Store)
-        .join(Franchisee, Franchisee.id == Store.franchisee_id)
-        .where(Store.is_open.is_(True), Franchisee.status == "active")
-    )
-    for radius in (20, 100, 500, None):
-        stmt = base
-        if radius is not None:
-            dlat = radius / KM_PER_DEGREE
-            dlng = radius / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-            stmt = stmt.where(
-                Store.latitude.between(lat - dlat, lat + dlat),
-                Store.longitude.between(lng - dlng, lng + dlng),
-            )
-        found = [
-            (haversine_km(lat, lng, s.latitude, s.longitude), s.id, s)
-            for s in db.session.scalars(stmt)
-        ]
-        found = [f for f in found if radius is None or f[0] <= radius]
-        if len(found) >= limit or radius is None:
-            found.sort(key=lambda f: (f[0], f[1]))
-            fields = _nearby_fields()
-            return [
-                {**{k: getattr(s, k) for k in fields}, "distance_km": round(km, 3)}
-                for km, _id, s in found[:limit]
-            ]
-    return []
-
-
 @blp.route("/stores")
 class NearbyStores(MethodView):
     @blp.arguments(NearbyQuerySchema, location="query")
     @blp.response(200, NearbyStoreSchema(many=True))
     def get(self, args):
-        """Nearest open stores with their distance in km (public)."""
-        return nearest_open_stores(args["latitude"], args["longitude"], args["limit"])
+        """Nearest open stores with their distance in km (public).
+
+        Served from the in-memory store directory (``franchise.services.store_directory``)
+        and written straight to JSON: the items are already in ``NearbyStoreSchema``'s shape.
+        """
+        stores = nearest_open_stores(args["latitude"], args["longitude"], args["limit"])
+        return current_app.response_class(
+            json.dumps(stores, ensure_ascii=False), mimetype="application/json"
+        )
 
 
 @blp.route("/stores/<int:store_id>/slots")
