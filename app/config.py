@@ -72,6 +72,14 @@ def _env_float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _positive(seconds: float) -> float:
+    if not 0 < seconds <= 300:
+        raise ConfigError(
+            f"SIYU_WECHAT_HTTP_TIMEOUT must be above 0 and at most 300, got {seconds}"
+        )
+    return seconds
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None:
@@ -140,6 +148,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_TIME_SCALE": _env_float("SIYU_SANDBOX_TIME_SCALE", 1.0),
         "SANDBOX_TOKEN_TTL": _env_int("SIYU_SANDBOX_TOKEN_TTL", 7200),
         "SANDBOX_STATE_FILE": _env("SIYU_SANDBOX_STATE_FILE", ""),
+        # Seconds one WeChat HTTP call may take (connect and read) before it counts as an
+        # outage and the outbox retries it later.
+        "WECHAT_HTTP_TIMEOUT": _positive(_env_float("SIYU_WECHAT_HTTP_TIMEOUT", 10.0)),
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),
         "WECOM_RATE_PER_MINUTE": _env_int("SIYU_WECOM_RATE_PER_MINUTE", 10000),
         # Callbacks whose timestamp is further than this from now are refused (replay guard).

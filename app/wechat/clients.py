@@ -31,7 +31,6 @@ log = logging.getLogger("siyu.wechat")
 
 IN_PROCESS_HOST = "http://sandbox.siyu.local"
 TOKEN_LOCK_SECONDS = 15
-HTTP_TIMEOUT = 10
 
 
 def _app(app: Flask | None) -> Flask:
@@ -145,7 +144,10 @@ def wecom_client(app: Flask | None = None) -> WeComClient:
     app = _app(app)
     cfg = app.config
     client = WeComClient(
-        cfg["WECOM_CORP_ID"], cfg["WECOM_SECRET"], session=token_storage(app), timeout=HTTP_TIMEOUT
+        cfg["WECOM_CORP_ID"],
+        cfg["WECOM_SECRET"],
+        session=token_storage(app),
+        timeout=cfg["WECHAT_HTTP_TIMEOUT"],
     )
     client._siyu_app = app
     base = sandbox_base(app)
@@ -160,7 +162,10 @@ def miniprogram_client(app: Flask | None = None) -> MiniProgramClient:
     app = _app(app)
     cfg = app.config
     client = MiniProgramClient(
-        cfg["MP_APPID"], cfg["MP_SECRET"], session=token_storage(app), timeout=HTTP_TIMEOUT
+        cfg["MP_APPID"],
+        cfg["MP_SECRET"],
+        session=token_storage(app),
+        timeout=cfg["WECHAT_HTTP_TIMEOUT"],
     )
     client._siyu_app = app
     base = sandbox_base(app)
@@ -188,7 +193,7 @@ def pay_client(sub_mch_id: str | None, app: Flask | None = None) -> WeChatPay:
         sub_appid=cfg["MP_APPID"],
         mch_cert=cfg.get("PAY_CERT_PATH"),
         mch_key=cfg.get("PAY_CERT_KEY_PATH"),
-        timeout=HTTP_TIMEOUT,
+        timeout=cfg["WECHAT_HTTP_TIMEOUT"],
     )
     base = sandbox_base(app)
     if base:

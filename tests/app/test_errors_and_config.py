@@ -68,3 +68,18 @@ def test_bad_number_setting_is_named(monkeypatch):
     monkeypatch.setenv("SIYU_LOGIN_RATE_LIMIT", "ten")
     with pytest.raises(ConfigError, match="SIYU_LOGIN_RATE_LIMIT"):
         load_config()
+
+
+def test_wechat_timeout_is_a_setting_every_client_uses(monkeypatch, app):
+    from app.wechat.clients import miniprogram_client, pay_client, wecom_client
+
+    monkeypatch.setenv("SIYU_WECHAT_HTTP_TIMEOUT", "2.5")
+    assert load_config({})["WECHAT_HTTP_TIMEOUT"] == 2.5
+    for bad in ("0", "-1", "301", "soon"):
+        monkeypatch.setenv("SIYU_WECHAT_HTTP_TIMEOUT", bad)
+        with pytest.raises(ConfigError, match="SIYU_WECHAT_HTTP_TIMEOUT"):
+            load_config({})
+    monkeypatch.setitem(app.config, "WECHAT_HTTP_TIMEOUT", 2.5)
+    with app.app_context():
+        clients = (wecom_client(), miniprogram_client(), pay_client("1900000109"))
+    assert [c.timeout for c in clients] == [2.5, 2.5, 2.5]

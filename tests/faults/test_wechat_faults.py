@@ -9,8 +9,8 @@ refund carried out once at the sandbox and posted once in the ledger. The back-o
 skipped the way the other outbox tests do it: ``available_at`` moved to now.
 
 Timeouts need real HTTP (the in-process sandbox adapter ignores the client timeout): those
-tests point the clients at the live test server and lower ``HTTP_TIMEOUT`` (a module
-constant, not app config) to one second, with a sandbox delay of 2.5 s.
+tests point the clients at the live test server and lower the ``WECHAT_HTTP_TIMEOUT``
+setting (``SIYU_WECHAT_HTTP_TIMEOUT``) to one second, with a sandbox delay of 2.5 s.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from app import outbox
 from app.auth.models import HQ_ADMIN, utcnow
 from app.auth.principal import Principal
 from app.extensions import db, get_redis
-from app.wechat import clients
 from community.models import GroupDelivery, SendBatch
 from community.services import allocation, delivery
 from community.services.plans import today_shanghai
@@ -60,7 +59,7 @@ def org(app):
 def over_http(app, live_server, monkeypatch):
     """Clients reach the sandbox over real HTTP with a one-second timeout."""
     monkeypatch.setitem(app.config, "SANDBOX_URL", live_server)
-    monkeypatch.setattr(clients, "HTTP_TIMEOUT", TIMEOUT)
+    monkeypatch.setitem(app.config, "WECHAT_HTTP_TIMEOUT", TIMEOUT)
     return live_server
 
 
