@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -57,10 +58,35 @@ def get_or_invalid(model, object_id: int | None, field: str):
     return obj
 
 
-def commit_then_notify(after: Iterable[tuple[list, int]] = ()) -> None:
-    """Commit (a race on a unique key becomes 409), then run the after-commit listeners."""
+@contextmanager
+def loaded_after_commit():
+    """Inside, a commit leaves the rows just written loaded instead of expiring them.
+
+    For a caller that answers with what it wrote: no second round of SELECTs to read back
+    values it already holds (anything it did not load is still fetched on access).
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
     try:
-        db.session.commit()
+        yield
+    finally:
+        session.expire_on_commit = expire
+
+
+def commit_then_notify(
+    after: Iterable[tuple[list, int]] = (), *, keep_loaded: bool = False
+) -> None:
+    """Commit (a race on a unique key becomes 409), then run the after-commit listeners.
+
+    ``keep_loaded``: see ``loaded_after_commit``.
+    """
+    try:
+        if keep_loaded:
+            with loaded_after_commit():
+                db.session.commit()
+        else:
+            db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("Conflict with an existing record.") from exc

@@ -37,7 +37,7 @@ from franchise.services.assignment import (
     binding_holds,
     decide_by_place,
 )
-from franchise.services.base import invalid
+from franchise.services.base import invalid, loaded_after_commit
 
 
 class LoginRefused(DomainError):
@@ -179,7 +179,8 @@ def _login_in_transaction(session: dict, share_code, latitude, longitude, city):
         if city:
             customer.city = city
         assign_one(customer, share_code)
-        db.session.commit()
+        with loaded_after_commit():  # the answer is the customer as written
+            db.session.commit()
     except DomainError:
         db.session.rollback()
         raise

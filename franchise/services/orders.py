@@ -241,7 +241,7 @@ def create_order(
         )
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify()
+    commit_then_notify(keep_loaded=True)  # the answer is the order as written
     return order
 
 
