@@ -142,8 +142,22 @@ def _take_stock(product_id: int, quantity: int) -> bool:
     return result.rowcount == 1
 
 
+def _take_stocks(lines: list[OrderLine]) -> None:
+    """Take every line's stock, last thing before the commit and in product id order.
+
+    Each decrement locks the product's row until the commit; taken last, the lock lasts
+    one statement and the commit (a best-seller's orders queue on it, so that time is
+    the product's order rate), and taken in id order two orders cannot deadlock.
+    """
+    for line in sorted(lines, key=lambda line: line.product_id):
+        if not _take_stock(line.product_id, line.quantity):
+            raise invalid("items", f"Not enough stock of {line.name}.")
+
+
 def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) -> list[OrderLine]:
-    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given."""
+    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given.
+
+    Stock is not taken here (``_take_stocks``, just before the commit)."""
     prices = prices or {}
     products = {
         p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
@@ -153,8 +167,6 @@ def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) 
         product = products.get(product_id)
         if product is None or not product.is_active:
             raise invalid("items", f"Product {product_id} is not for sale.")
-        if not _take_stock(product_id, quantity):
-            raise invalid("items", f"Not enough stock of {product.name}.")
         unit = prices.get(product_id, product.price_fen)
         lines.append(
             OrderLine(
@@ -239,6 +251,7 @@ def create_order(
         db.session.add(
             OrderEvent(order_id=order.id, to_status=CREATED, actor_role=CUSTOMER, note="")
         )
+        _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)
     commit_then_notify(keep_loaded=True)  # the answer is the order as written
