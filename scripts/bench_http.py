@@ -149,6 +149,15 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
         product_id = conn.execute(
             text("SELECT id FROM products WHERE is_active ORDER BY id LIMIT 1")
         ).scalar()
+        # the demo's HQ campaign on air: caps raised so every order fits, but still checked
+        live = conn.execute(
+            text(
+                "SELECT c.id, i.product_id FROM live_campaigns c JOIN live_lineup_items i"
+                " ON i.campaign_id = c.id WHERE c.status = 'live' AND c.mode = 'hq'"
+                " ORDER BY c.id, i.id LIMIT 1"
+            )
+        ).first()
+        conn.execute(text("UPDATE live_lineup_items SET stock_cap = 1000000000"))
         sub_mch_id = conn.execute(
             text("SELECT sub_mch_id FROM franchisees WHERE id = :f"),
             {"f": customer["franchisee_id"]},
@@ -188,6 +197,9 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
     return {
         "token": session["token"],
         "order_body": json.dumps({"items": [{"product_id": product_id, "quantity": 1}]}),
+        "live_order_body": json.dumps(
+            {"items": [{"product_id": live[1], "quantity": 1}], "campaign_id": live[0]}
+        ),
         "notify_file": str(notify_file),
     }
 
@@ -203,7 +215,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=5390)
     parser.add_argument(
         "--scenarios",
-        default="ceiling,healthz,stores,mp_session,order_create,pay_notify,guide_today",
+        default=(
+            "ceiling,healthz,stores,mp_session,order_create,live_order_create,pay_notify,"
+            "guide_today"
+        ),
     )
     parser.add_argument("--notifies", type=int, default=20000)
     args = parser.parse_args()
@@ -255,6 +270,11 @@ def main() -> int:
                 base + "/api/v1/mp/orders",
                 "post_json.lua",
                 {"TOKEN": writes["token"], "BODY": writes["order_body"]},
+            ),
+            "live_order_create": (
+                base + "/api/v1/mp/orders",
+                "post_json.lua",
+                {"TOKEN": writes["token"], "BODY": writes["live_order_body"]},
             ),
             "pay_notify": (
                 base + "/api/v1/pay/notify",

@@ -18,8 +18,11 @@ Campaign orders: a share code that carries a livestream campaign puts the campai
 the order when the caller named none. ``campaign_pricing`` holds callables the
 livestream domain registers (franchise never imports it): ``hook(campaign_id, merged)``
 gets ``{product_id: quantity}`` and returns ``{product_id: unit_price_fen}`` for the
-products sold at a live price, or raises a ``DomainError`` (unknown campaign, stock cap
-reached); it runs inside the order's transaction.
+products sold at a live price, or raises a ``DomainError`` (unknown campaign).
+``campaign_reservations`` run last, with the order's lines already written and just
+before stock is taken: ``hook(campaign_id, merged)`` locks what it limits (a line-up's
+stock cap) and raises a ``DomainError`` when the order would pass it, so that lock, like
+the product's, is held for the end of the transaction only. Both run inside it.
 
 Every change writes an ``OrderEvent`` (from, to, actor, role, note). A move that is not
 allowed from the current state answers 409 with the allowed next states in
@@ -92,8 +95,9 @@ TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
     CLOSED: (SYSTEM,),
 }
 STAFF_TARGETS = (SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED, CANCELLED)
-# livestream registers its live-price check here (see the module docstring)
+# livestream registers its live prices and stock-cap check here (see the module docstring)
 campaign_pricing: list[Callable[[int, dict[int, int]], dict[int, int]]] = []
+campaign_reservations: list[Callable[[int, dict[int, int]], None]] = []
 
 
 def new_order_no() -> str:
@@ -251,6 +255,9 @@ def create_order(
         db.session.add(
             OrderEvent(order_id=order.id, to_status=CREATED, actor_role=CUSTOMER, note="")
         )
+        if campaign_id is not None:
+            for hook in campaign_reservations:
+                hook(campaign_id, dict(merged))
         _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)

@@ -31,7 +31,7 @@ def watch_stats_job() -> dict:
 
 
 def register(app: Flask) -> None:
-    """Register the live area's jobs, outbox handlers and the live-price order hook."""
+    """Register the live area's jobs, outbox handlers and the live-price order hooks."""
     from app.outbox import register_handler
     from app.scheduler import register_job
     from franchise.services import orders
@@ -39,6 +39,8 @@ def register(app: Flask) -> None:
 
     if attribution.live_prices not in orders.campaign_pricing:
         orders.campaign_pricing.append(attribution.live_prices)
+    if attribution.reserve_within_caps not in orders.campaign_reservations:
+        orders.campaign_reservations.append(attribution.reserve_within_caps)
     register_handler(app, living.LIVING_KIND, living.create_living)
     register_job(app, "livestream.enqueue_livings", enqueue_livings_job, "interval", minutes=10)
     register_job(app, "livestream.watch_stats", watch_stats_job, "interval", minutes=5)

@@ -8,8 +8,10 @@
   share code's guide / store / franchisee / region when the code is the campaign's, else
   to the customer's own owner. The first visit wins; later ones change nothing.
 * ``live_prices`` is the ``campaign_pricing`` hook of franchise orders: line-up products
-  sell at their live price while the campaign is live (or inside its session window),
-  within the line-up's stock cap.
+  sell at their live price while the campaign is live (or inside its session window).
+* ``reserve_within_caps`` is its ``campaign_reservations`` hook: at the end of the
+  order's transaction it locks the capped line-up rows and refuses an order that would
+  sell more than a cap at the live price.
 """
 
 from __future__ import annotations
@@ -269,36 +271,59 @@ def sold_quantities(campaign_id: int, product_ids=None) -> dict[int, int]:
 
 
 def live_prices(campaign_id: int, merged: dict[int, int]) -> dict[int, int]:
-    """The franchise order hook: ``{product_id: live unit price}`` (no commit).
+    """The franchise order hook: ``{product_id: live unit price}`` (no commit, no lock).
 
-    422 on ``campaign_id`` for an unknown, draft or cancelled campaign; 422 on ``items``
-    naming the product when the line-up's stock cap would be passed. Outside the live
-    window the campaign is still carried but every product sells at list price.
+    422 on ``campaign_id`` for an unknown, draft or cancelled campaign. Outside the live
+    window the campaign is still carried but every product sells at list price. The
+    stock cap is checked at the end of the transaction (``reserve_within_caps``).
     """
+    campaign = _open_campaign(campaign_id)
+    wanted = [pid for pid in merged if isinstance(pid, int)]
+    if not prices_open(campaign) or not wanted:
+        return {}
+    items = db.session.scalars(
+        select(LineupItem).where(
+            LineupItem.campaign_id == campaign.id, LineupItem.product_id.in_(wanted)
+        )
+    ).all()
+    return {item.product_id: item.live_price_fen for item in items}
+
+
+def reserve_within_caps(campaign_id: int, merged: dict[int, int]) -> None:
+    """The franchise order hook run last: 422 on ``items`` naming the product when this
+    order (its lines already written) takes a line-up past its stock cap.
+
+    The capped rows are locked (PostgreSQL) in id order, then the campaign's units are
+    counted afresh: a concurrent order either committed before (and is counted) or waits.
+    """
+    campaign = _open_campaign(campaign_id)
+    wanted = [pid for pid in merged if isinstance(pid, int)]
+    if not prices_open(campaign) or not wanted:
+        return
+    items = db.session.scalars(
+        select(LineupItem)
+        .where(
+            LineupItem.campaign_id == campaign.id,
+            LineupItem.product_id.in_(wanted),
+            LineupItem.stock_cap.is_not(None),
+            LineupItem.stock_cap > 0,
+        )
+        .order_by(LineupItem.id)
+        .with_for_update()
+    ).all()
+    if not items:
+        return
+    sold = sold_quantities(campaign.id, [i.product_id for i in items])  # with this order
+    for item in items:
+        if sold.get(item.product_id, 0) > item.stock_cap:
+            left = max(0, item.stock_cap - (sold.get(item.product_id, 0) - merged[item.product_id]))
+            name = item.product.name if item.product else str(item.product_id)
+            raise invalid("items", f"Only {left} left of {name} at the live price.")
+
+
+def _open_campaign(campaign_id) -> Campaign:
     known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
     campaign = db.session.get(Campaign, campaign_id) if known else None
     if campaign is None or campaign.status in CLOSED_CAMPAIGN:
         raise invalid("campaign_id", "No such campaign open for orders.")
-    if not prices_open(campaign):
-        return {}
-    wanted = [pid for pid in merged if isinstance(pid, int)]
-    if not wanted:
-        return {}
-    # lock the line-up rows (PostgreSQL) so concurrent orders cannot pass a cap together
-    items = db.session.scalars(
-        select(LineupItem)
-        .where(LineupItem.campaign_id == campaign.id, LineupItem.product_id.in_(wanted))
-        .order_by(LineupItem.id)
-        .with_for_update()
-    ).all()
-    sold = sold_quantities(campaign.id, [i.product_id for i in items if i.stock_cap])
-    prices = {}
-    for item in items:
-        if item.stock_cap and sold.get(item.product_id, 0) + merged[item.product_id] > (
-            item.stock_cap
-        ):
-            left = max(0, item.stock_cap - sold.get(item.product_id, 0))
-            name = item.product.name if item.product else str(item.product_id)
-            raise invalid("items", f"Only {left} left of {name} at the live price.")
-        prices[item.product_id] = item.live_price_fen
-    return prices
+    return campaign

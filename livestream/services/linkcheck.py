@@ -27,10 +27,11 @@ from app.extensions import db
 from app.outbox import RetryLater, enqueue, register_handler
 from app.wechat import pay
 from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
-from franchise.models import Franchisee, Order, OrderLine
+from franchise.models import Franchisee
 from franchise.services.base import invalid
 from livestream.models import Campaign, CampaignStore, LineupItem, LinkCheckRun
 from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED
+from livestream.services.attribution import sold_quantities
 
 log = logging.getLogger("siyu.livestream")
 
@@ -39,8 +40,6 @@ PENDING, DONE = "pending", "done"
 INACTIVE, UNPRICED, OUT_OF_STOCK = "inactive", "unpriced", "out_of_stock"
 CAP_REACHED, COUPON_INVALID, NOT_PAYABLE = "cap_reached", "coupon_invalid", "not_payable"
 PROBLEM_CODES = (INACTIVE, UNPRICED, OUT_OF_STOCK, CAP_REACHED, COUPON_INVALID, NOT_PAYABLE)
-# orders that no longer hold stock
-RELEASED_ORDER_STATUSES = ("cancelled", "closed")
 # WeChat answers on a retried dry run whose order an earlier attempt already created/closed
 ALREADY_DONE_CODES = ("ORDERCLOSED",)
 
@@ -103,17 +102,6 @@ def latest_runs(campaign_id: int) -> dict[int, LinkCheckRun]:
     )
     runs = db.session.scalars(select(LinkCheckRun).where(LinkCheckRun.id.in_(newest)))
     return {run.store_id: run for run in runs}
-
-
-def sold_quantities(campaign_id: int) -> dict[int, int]:
-    """Units per product on the campaign's orders that still hold stock."""
-    rows = db.session.execute(
-        select(OrderLine.product_id, func.coalesce(func.sum(OrderLine.quantity), 0))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.campaign_id == campaign_id, Order.status.not_in(RELEASED_ORDER_STATUSES))
-        .group_by(OrderLine.product_id)
-    ).all()
-    return {product_id: int(quantity) for product_id, quantity in rows}
 
 
 def item_problems(item: LineupItem, campaign: Campaign, sold: dict[int, int]) -> list[str]:

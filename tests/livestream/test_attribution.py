@@ -47,6 +47,7 @@ def _order(client, token, items, share_code=None):
 
 def test_hook_registered_once(app):
     assert order_service.campaign_pricing.count(attribution.live_prices) == 1
+    assert order_service.campaign_reservations.count(attribution.reserve_within_caps) == 1
 
 
 def test_share_code_flow_end_to_end(app, client, live_org, guide_a1_headers, hq_headers):

@@ -43,7 +43,8 @@ def test_editor_expands_and_saves(app, live_org, live_server, browser_page):
     assert store_row.is_visible()  # the edited store's franchisee is open again
     page.fill(f'input[name="w{a1_id}"]', "abc")
     page.locator(f"#w-form-{a1_id} button[type=submit]").click()
-    assert page.locator(f'[data-error-for="w{a1_id}"]').is_visible()
+    # the answer is a new page: wait for it rather than look at the one being left
+    page.locator(f'[data-error-for="w{a1_id}"]').wait_for(state="visible")
     screenshot(page, "livestream_targets_editor")
     with app.app_context():
         region = (

@@ -1,0 +1,68 @@
+"""Concurrent live orders for a capped line-up product: never more units than the cap at
+the live price, every refusal a 422 naming the product, no stock taken by a refusal."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from franchise.models import Order, OrderLine, Product
+from livestream.models import LineupItem
+from tests.livestream.test_attribution import _campaign, _mp_login, _order, _share
+
+CAP, BUYERS = 5, 12
+
+
+@pytest.mark.postgres
+def test_concurrent_orders_never_pass_the_cap(app, client, live_org, guide_a1_headers):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("row locks under concurrent writers: PostgreSQL (pass 2)")
+    org = live_org
+    cid = _campaign(app, org, status="live", live_in_days=0)
+    product_id = org.products[2]
+    with app.app_context():
+        item = db.session.scalars(
+            select(LineupItem).where(
+                LineupItem.campaign_id == cid, LineupItem.product_id == product_id
+            )
+        ).one()
+        item.stock_cap = CAP
+        db.session.commit()
+        stock_before = db.session.get(Product, product_id).stock
+    share = _share(client, guide_a1_headers, cid)
+    tokens = [
+        f"Bearer {_mp_login(client, f'code-cap-{n}', share['code'])['token']}"
+        for n in range(BUYERS)
+    ]
+    barrier = threading.Barrier(BUYERS)
+    answers: list = []
+    lock = threading.Lock()
+
+    def buy(token):
+        own = app.test_client()
+        barrier.wait()
+        res = _order(own, token, [{"product_id": product_id, "quantity": 1}], share["code"])
+        with lock:
+            answers.append((res.status_code, res.get_json()))
+
+    threads = [threading.Thread(target=buy, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    codes = sorted(code for code, _ in answers)
+    assert codes == [201] * CAP + [422] * (BUYERS - CAP), answers
+    for code, body in answers:
+        if code == 422:
+            assert "left of" in body["errors"]["items"][0]
+    with app.app_context():
+        sold = db.session.scalar(
+            select(func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.campaign_id == cid, OrderLine.product_id == product_id)
+        )
+        assert sold == CAP
+        assert db.session.get(Product, product_id).stock == stock_before - CAP
