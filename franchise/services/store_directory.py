@@ -185,8 +185,12 @@ def _redis_version(app: Flask) -> int:
 
 
 def directory(app: Flask | None = None) -> StoreDirectory:
+    """This app's directory (made on first use)."""
     app = app or current_app
-    return app.extensions.setdefault("siyu_store_directory", StoreDirectory())
+    found = app.extensions.get("siyu_store_directory")
+    if found is None:
+        found = app.extensions.setdefault("siyu_store_directory", StoreDirectory())
+    return found
 
 
 def nearest_open_stores(lat: float, lng: float, limit: int) -> list[dict]:
