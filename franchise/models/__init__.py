@@ -24,4 +24,5 @@ from franchise.models.org import (  # noqa: F401 - the names most code imports
     Region,
     RegionCity,
     Store,
+    open_store_clause,
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
@@ -150,6 +150,14 @@ class Store(db.Model):
 
     def __repr__(self) -> str:
         return f"<Store {self.code}>"
+
+
+def open_store_clause():
+    """SQL: the store is open and its franchisee active (where customers may be sent)."""
+    return and_(
+        Store.is_open.is_(True),
+        Store.franchisee_id.in_(select(Franchisee.id).where(Franchisee.status == ACTIVE)),
+    )
 
 
 class Guide(db.Model):

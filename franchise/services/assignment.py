@@ -39,6 +39,7 @@ from franchise.models import (
     Region,
     RegionCity,
     Store,
+    open_store_clause,
 )
 from franchise.services import settings
 
@@ -97,10 +98,8 @@ class LiveView:
         self.balancing = settings.pool_balancing() if balancing is None else balancing
 
     def _open_stores(self):
-        return (
-            select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude)
-            .join(Franchisee, Franchisee.id == Store.franchisee_id)
-            .where(Store.is_open.is_(True), Franchisee.status == ACTIVE)
+        return select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
+            open_store_clause()
         )
 
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
@@ -205,10 +204,7 @@ class Snapshot:
                 Store.longitude,
                 Store.customer_capacity,
             )
-            .where(
-                Store.is_open.is_(True),
-                Store.franchisee_id.in_(select(Franchisee.id).where(Franchisee.status == ACTIVE)),
-            )
+            .where(open_store_clause())
             .order_by(Store.id)
         )
         for sid, fid, lat, lng, cap in stores:

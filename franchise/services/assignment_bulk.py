@@ -33,6 +33,7 @@ from franchise.models import (
     Franchisee,
     Guide,
     Store,
+    open_store_clause,
 )
 from franchise.services.assignment import CHUNK, Snapshot, Target, decide_by_place
 
@@ -248,7 +249,7 @@ def _guide_decider(view: Snapshot, reason: str):
 def _open_and_active():
     """Ids of open stores of active franchisees, active franchisees and active guides."""
     active_f = select(Franchisee.id).where(Franchisee.status == ACTIVE)
-    open_s = select(Store.id).where(Store.is_open.is_(True), Store.franchisee_id.in_(active_f))
+    open_s = select(Store.id).where(open_store_clause())
     active_g = select(Guide.id).where(Guide.status == ACTIVE)
     return active_f, open_s, active_g
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -82,10 +82,7 @@ def commit_then_notify(
     ``keep_loaded``: see ``loaded_after_commit``.
     """
     try:
-        if keep_loaded:
-            with loaded_after_commit():
-                db.session.commit()
-        else:
+        with loaded_after_commit() if keep_loaded else nullcontext():
             db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

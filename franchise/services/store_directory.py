@@ -29,7 +29,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db, get_redis
-from franchise.models import Franchisee, Store
+from franchise.models import Franchisee, Store, open_store_clause
 from franchise.services.assignment import KM_PER_DEGREE, _hav, _km
 
 VERSION_KEY = "siyu:store-directory:version"
@@ -93,9 +93,10 @@ class Snapshot:
             for cell in _ring_cells(ci, cj, ring):
                 for e in self.grid.get(cell, ()):
                     seen.append((_distance(p, lam, cos_p, e), e.id, e))
-            bound = _unseen_bound_km(lat, ring)
-            if len(seen) >= limit and heapq.nsmallest(limit, seen)[-1][0] <= bound:
-                return _shape(heapq.nsmallest(limit, seen))
+            if len(seen) >= limit:
+                best = heapq.nsmallest(limit, seen)
+                if best[-1][0] <= _unseen_bound_km(lat, ring):
+                    return _shape(best)
         # Far from every store (or near a pole): compare them all.
         return _shape(heapq.nsmallest(limit, self._all(p, lam, cos_p)))
 
@@ -168,9 +169,7 @@ class StoreDirectory:
                 return self._snapshot  # another thread rebuilt it meanwhile
             version = _redis_version(app)
             rows = db.session.execute(
-                select(*(getattr(Store, name) for name in PUBLIC_FIELDS))
-                .join(Franchisee, Franchisee.id == Store.franchisee_id)
-                .where(Store.is_open.is_(True), Franchisee.status == "active")
+                select(*(getattr(Store, name) for name in PUBLIC_FIELDS)).where(open_store_clause())
             ).all()
             self._snapshot = Snapshot.build(rows, version)
             self._checked_at = time.monotonic()
