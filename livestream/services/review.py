@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -287,23 +288,44 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def gmv_by_hour(campaign: Campaign, franchisee_id: int | None = None) -> tuple[list, list]:
-    """Labels ``"00"``..``"23"`` and paid GMV (paid minus refunded, fen) per Shanghai hour
-    of the live day, from the orders carrying the campaign."""
+def live_hours_window(campaign: Campaign) -> tuple[datetime, int]:
+    """The UTC start and the number of hours of the hourly chart: from Shanghai midnight
+    of the live day to the later of the next midnight and the end of the last session
+    (a live at 22:00 that runs two hours shows the first two hours of the next day too),
+    at most two days."""
     day = _aware(campaign.live_at).astimezone(SHANGHAI).date()
     start = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI).astimezone(UTC)
-    end = start + timedelta(days=1)
+    ends = [_aware(campaign.live_at) + timedelta(minutes=campaign.duration_minutes or 0)]
+    ends += [
+        _aware(s.starts_at) + timedelta(minutes=s.duration_minutes or 0) for s in campaign.sessions
+    ]
+    span = max(ends) - start
+    hours = -(-int(span.total_seconds()) // 3600)  # whole hours, rounded up
+    return start, min(max(hours, 24), 48)
+
+
+def _hour_label(index: int) -> str:
+    """``"00"``..``"23"`` on the live day; hours of the next day read ``次日00`` (zh)."""
+    if index < 24:
+        return f"{index:02d}"
+    return _("+1d %(hour)s", hour=f"{index - 24:02d}")
+
+
+def gmv_by_hour(campaign: Campaign, franchisee_id: int | None = None) -> tuple[list, list]:
+    """Labels and paid GMV (paid minus refunded, fen) per Shanghai hour of the live day,
+    from the orders carrying the campaign; a live that runs past midnight adds the hours
+    of the next day it covers (``live_hours_window``)."""
+    start, count = live_hours_window(campaign)
     stmt = select(Order.paid_at, Order.paid_fen, Order.refunded_fen).where(
         Order.campaign_id == campaign.id,
         Order.paid_at.is_not(None),
         Order.paid_at >= start,
-        Order.paid_at < end,
+        Order.paid_at < start + timedelta(hours=count),
     )
     if franchisee_id is not None:
         stmt = stmt.where(Order.franchisee_id == franchisee_id)
     hours: dict[int, int] = defaultdict(int)
     for paid_at, paid_fen, refunded_fen in db.session.execute(stmt):
-        hours[_aware(paid_at).astimezone(SHANGHAI).hour] += int(paid_fen or 0) - int(
-            refunded_fen or 0
-        )
-    return [f"{h:02d}" for h in range(24)], [hours[h] for h in range(24)]
+        index = int((_aware(paid_at) - start).total_seconds() // 3600)
+        hours[index] += int(paid_fen or 0) - int(refunded_fen or 0)
+    return [_hour_label(h) for h in range(count)], [hours[h] for h in range(count)]

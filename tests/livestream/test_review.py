@@ -6,8 +6,10 @@ outcomes (reward at/above, penalty below, skip without a target), CSV rows, hour
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+
+from flask_babel import force_locale
 
 from app.extensions import db
 from franchise.models import Store
@@ -49,11 +51,23 @@ def _visit(campaign_id, customer, guide_id, store, new=False):
     )
 
 
+def live_yesterday_at(campaign, hour: int, minute: int = 0) -> None:
+    """Move the campaign and its sessions to yesterday at ``hour:minute`` Shanghai time,
+    so that what falls on which hour does not depend on when the test runs."""
+    day = datetime.now(SHANGHAI).date() - timedelta(days=1)
+    moment = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+    campaign.live_at = (moment + timedelta(hours=hour, minutes=minute)).astimezone(UTC)
+    for session in campaign.sessions:
+        session.starts_at = campaign.live_at
+    db.session.commit()
+
+
 def build_review_scenario(org) -> SimpleNamespace:
     """A store-level campaign live yesterday over all four stores, with targets, orders
     (one fully refunded, one partly, one of another campaign, one of none), visits and
     four rules. Call inside an app context."""
     campaign = gen_campaign("store", org.stores, live_in_days=-1, status="ended")
+    live_yesterday_at(campaign, 19)  # its orders fall 19:30 to 21:30, on the live day
     other = gen_campaign("hq", org.stores, live_in_days=-3, status="ended")
     stores = {key: db.session.get(Store, getattr(org, key)) for key in STORE_TARGETS}
     cid = campaign.id
@@ -236,9 +250,30 @@ def test_csv_rows_and_hourly_gmv(app, live_org):
         assert rows[live_org.b1]["gmv"] == "2000.00"
         campaign = db.session.get(Campaign, s.campaign_id)
         labels, values = review.gmv_by_hour(campaign)
-        assert labels[0] == "00" and len(values) == 24
+        assert labels[0] == "00" and labels[-1] == "23" and len(values) == 24
         assert sum(values) == 9400_00  # every campaign order of the live day, net of refunds
-        first_hour = (campaign.live_at + timedelta(minutes=30)).astimezone(SHANGHAI).hour
-        assert values[first_hour] >= 3000_00
+        # 19:30 a1 3000 + 500, a2 500, b1 2500 - 500 (the wholly refunded one adds 0)
+        assert values[19:22] == [6000_00, 1000_00, 2400_00]
         _, owner_values = review.gmv_by_hour(campaign, franchisee_id=live_org.fc)
         assert sum(owner_values) == 2400_00
+
+
+def test_hourly_gmv_of_a_live_that_runs_past_midnight(app, live_org):
+    """A live from 22:30 for two hours ends at 00:30: the chart runs to 01:00 of the next
+    day, so its orders after midnight count; orders outside the window do not."""
+    with app.app_context():
+        campaign = gen_campaign("store", live_org.stores[:1], live_in_days=-1, status="ended")
+        live_yesterday_at(campaign, 22, 30)
+        store = db.session.get(Store, live_org.a1)
+        for minutes, fen in ((10, 100_00), (100, 200_00), (270, 400_00), (-1440, 800_00)):
+            made = gen_paid_order(
+                gen_live_customer(store, live_org.ga1), fen, days_ago=1, campaign_id=campaign.id
+            )
+            made.paid_at = campaign.live_at + timedelta(minutes=minutes)
+        db.session.commit()
+        with force_locale("en"):
+            labels, values = review.gmv_by_hour(campaign)
+        assert len(labels) == 25 and labels[23] == "23" and labels[24] == "+1d 00"
+        assert values[22] == 100_00 and values[24] == 200_00 and sum(values) == 300_00
+        with force_locale("zh"):
+            assert review.gmv_by_hour(campaign)[0][24] == "次日00"
