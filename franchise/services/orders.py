@@ -22,7 +22,10 @@ products sold at a live price, or raises a ``DomainError`` (unknown campaign).
 ``campaign_reservations`` run last, with the order's lines already written and just
 before stock is taken: ``hook(campaign_id, merged)`` locks what it limits (a line-up's
 stock cap) and raises a ``DomainError`` when the order would pass it, so that lock, like
-the product's, is held for the end of the transaction only. Both run inside it.
+the product's, is held for the end of the transaction only. ``campaign_releases`` get
+the same ``hook(campaign_id, {product_id: quantity})`` when a campaign order is cancelled
+or closed, before its stock is given back (the same lock order as placing). All run
+inside the caller's transaction.
 
 Every change writes an ``OrderEvent`` (from, to, actor, role, note). A move that is not
 allowed from the current state answers 409 with the allowed next states in
@@ -98,6 +101,7 @@ STAFF_TARGETS = (SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED, CANCELLED)
 # livestream registers its live prices and stock-cap check here (see the module docstring)
 campaign_pricing: list[Callable[[int, dict[int, int]], dict[int, int]]] = []
 campaign_reservations: list[Callable[[int, dict[int, int]], None]] = []
+campaign_releases: list[Callable[[int, dict[int, int]], None]] = []
 
 
 def new_order_no() -> str:
@@ -293,8 +297,16 @@ def visible_actions(order: Order, principal: Principal) -> list[str]:
 
 
 def _release(order: Order) -> None:
-    """Give back the stock and re-issue the coupon of an order that will not be paid."""
-    for line in order.lines:
+    """Give back the campaign's counted units, the stock (in product id order, as it was
+    taken) and the coupon of an order that will not be paid."""
+    lines = sorted(order.lines, key=lambda line: line.product_id)
+    if order.campaign_id is not None and campaign_releases:
+        given_back: dict[int, int] = {}
+        for line in lines:
+            given_back[line.product_id] = given_back.get(line.product_id, 0) + line.quantity
+        for hook in campaign_releases:
+            hook(order.campaign_id, given_back)
+    for line in lines:
         db.session.execute(
             update(Product)
             .where(Product.id == line.product_id)

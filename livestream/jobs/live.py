@@ -41,6 +41,8 @@ def register(app: Flask) -> None:
         orders.campaign_pricing.append(attribution.live_prices)
     if attribution.reserve_within_caps not in orders.campaign_reservations:
         orders.campaign_reservations.append(attribution.reserve_within_caps)
+    if attribution.release_caps not in orders.campaign_releases:
+        orders.campaign_releases.append(attribution.release_caps)
     register_handler(app, living.LIVING_KIND, living.create_living)
     register_job(app, "livestream.enqueue_livings", enqueue_livings_job, "interval", minutes=10)
     register_job(app, "livestream.watch_stats", watch_stats_job, "interval", minutes=5)

@@ -151,6 +151,7 @@ class LineupItem(db.Model):
         UniqueConstraint("campaign_id", "product_id"),
         CheckConstraint("live_price_fen > 0", name="live_price_positive"),
         CheckConstraint("stock_cap >= 0", name="stock_cap_nonnegative"),
+        CheckConstraint("sold >= 0", name="sold_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +161,9 @@ class LineupItem(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     live_price_fen: Mapped[int]
     stock_cap: Mapped[int] = mapped_column(default=0)  # 0 = no cap beyond the stock
+    # units held by the campaign's orders that kept their stock (taken when an order is
+    # placed, given back when it is cancelled or closed): the cap is checked against it
+    sold: Mapped[int] = mapped_column(default=0, server_default="0")
     coupon_template_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_templates.id"))
     sort: Mapped[int] = mapped_column(default=0)
 

@@ -10,8 +10,10 @@
 * ``live_prices`` is the ``campaign_pricing`` hook of franchise orders: line-up products
   sell at their live price while the campaign is live (or inside its session window).
 * ``reserve_within_caps`` is its ``campaign_reservations`` hook: at the end of the
-  order's transaction it locks the capped line-up rows and refuses an order that would
-  sell more than a cap at the live price.
+  order's transaction it adds the order's units to the line-up's ``sold`` counters and
+  refuses an order that would sell more than a cap at the live price;
+  ``release_caps`` (``campaign_releases``) gives them back when the order is cancelled
+  or closed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import utcnow
@@ -33,6 +35,7 @@ from franchise.models import (
     Guide,
     Order,
     OrderLine,
+    Product,
     ShareCode,
     Store,
 )
@@ -290,35 +293,48 @@ def live_prices(campaign_id: int, merged: dict[int, int]) -> dict[int, int]:
 
 
 def reserve_within_caps(campaign_id: int, merged: dict[int, int]) -> None:
-    """The franchise order hook run last: 422 on ``items`` naming the product when this
-    order (its lines already written) takes a line-up past its stock cap.
+    """The franchise order hook run last: adds the order's units to its line-up items'
+    ``sold`` and, while live prices hold, answers 422 on ``items`` naming the product
+    when that passes a stock cap (the caller rolls the whole order back).
 
-    The capped rows are locked (PostgreSQL) in id order, then the campaign's units are
-    counted afresh: a concurrent order either committed before (and is counted) or waits.
+    One conditional ``UPDATE … RETURNING`` per product, in product id order: the row lock
+    it takes lasts until the order commits, so a concurrent order for the same product
+    waits for it and then sees its units. Nothing is summed under the lock. Orders outside
+    the live window are counted too, so ``sold`` always equals ``sold_quantities``.
     """
     campaign = _open_campaign(campaign_id)
-    wanted = [pid for pid in merged if isinstance(pid, int)]
-    if not prices_open(campaign) or not wanted:
-        return
-    items = db.session.scalars(
-        select(LineupItem)
-        .where(
-            LineupItem.campaign_id == campaign.id,
-            LineupItem.product_id.in_(wanted),
-            LineupItem.stock_cap.is_not(None),
-            LineupItem.stock_cap > 0,
+    enforce = prices_open(campaign)
+    for product_id in sorted(pid for pid in merged if isinstance(pid, int)):
+        quantity = merged[product_id]
+        row = db.session.execute(
+            update(LineupItem)
+            .where(LineupItem.campaign_id == campaign.id, LineupItem.product_id == product_id)
+            .values(sold=LineupItem.sold + quantity)
+            .returning(LineupItem.sold, LineupItem.stock_cap)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if row is None or not enforce or not row.stock_cap or row.sold <= row.stock_cap:
+            continue
+        left = max(0, row.stock_cap - (row.sold - quantity))
+        product = db.session.get(Product, product_id)
+        name = product.name if product else str(product_id)
+        raise invalid("items", f"Only {left} left of {name} at the live price.")
+
+
+def release_caps(campaign_id: int, given_back: dict[int, int]) -> None:
+    """The franchise release hook: a cancelled or closed campaign order gives its units
+    back to the line-up's ``sold`` (whatever the campaign's state), in product id order,
+    never below zero."""
+    for product_id in sorted(given_back):
+        quantity = given_back[product_id]
+        db.session.execute(
+            update(LineupItem)
+            .where(LineupItem.campaign_id == campaign_id, LineupItem.product_id == product_id)
+            .values(
+                sold=case((LineupItem.sold >= quantity, LineupItem.sold - quantity), else_=0)
+            )
+            .execution_options(synchronize_session=False)
         )
-        .order_by(LineupItem.id)
-        .with_for_update()
-    ).all()
-    if not items:
-        return
-    sold = sold_quantities(campaign.id, [i.product_id for i in items])  # with this order
-    for item in items:
-        if sold.get(item.product_id, 0) > item.stock_cap:
-            left = max(0, item.stock_cap - (sold.get(item.product_id, 0) - merged[item.product_id]))
-            name = item.product.name if item.product else str(item.product_id)
-            raise invalid("items", f"Only {left} left of {name} at the live price.")
 
 
 def _open_campaign(campaign_id) -> Campaign:

@@ -37,6 +37,7 @@ from livestream.models.campaigns import (
     LiveSession,
 )
 from livestream.services import timeline, warmup
+from livestream.services.attribution import sold_quantities
 from livestream.services.campaign_input import as_utc, strict_int, validate, yuan_to_fen
 
 # status → the statuses set_status may move it to (scheduled → live is go_live's)
@@ -155,7 +156,9 @@ def _sync_lineup(campaign: Campaign, rows: list[dict]) -> None:
     for sort, row in enumerate(rows):
         item = have.get(row["product_id"])
         if item is None:
-            item = LineupItem(product_id=row["product_id"])
+            # orders may already carry the campaign (placed before the live at list price)
+            counted = sold_quantities(campaign.id, [row["product_id"]]) if campaign.id else {}
+            item = LineupItem(product_id=row["product_id"], sold=sum(counted.values()))
             campaign.lineup.append(item)
         item.live_price_fen, item.stock_cap = row["live_price_fen"], row["stock_cap"] or 0
         item.coupon_template_id, item.sort = row["coupon_template_id"], sort

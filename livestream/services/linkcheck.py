@@ -31,7 +31,6 @@ from franchise.models import Franchisee
 from franchise.services.base import invalid
 from livestream.models import Campaign, CampaignStore, LineupItem, LinkCheckRun
 from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED
-from livestream.services.attribution import sold_quantities
 
 log = logging.getLogger("siyu.livestream")
 
@@ -104,7 +103,7 @@ def latest_runs(campaign_id: int) -> dict[int, LinkCheckRun]:
     return {run.store_id: run for run in runs}
 
 
-def item_problems(item: LineupItem, campaign: Campaign, sold: dict[int, int]) -> list[str]:
+def item_problems(item: LineupItem, campaign: Campaign) -> list[str]:
     """The problem codes of one line-up item found without calling WeChat."""
     product = item.product
     problems = []
@@ -114,7 +113,7 @@ def item_problems(item: LineupItem, campaign: Campaign, sold: dict[int, int]) ->
         problems.append(UNPRICED)
     if product.stock < 1:
         problems.append(OUT_OF_STOCK)
-    if item.stock_cap and sold.get(product.id, 0) >= item.stock_cap:
+    if item.stock_cap and item.sold >= item.stock_cap:
         problems.append(CAP_REACHED)
     template = item.coupon_template
     if template is not None and (
@@ -163,7 +162,6 @@ def run_link_check(message) -> dict | None:
         return None
     campaign = db.session.get(Campaign, run.campaign_id)
     franchisee = db.session.get(Franchisee, run.franchisee_id)
-    sold = sold_quantities(campaign.id)
     entries = []
     for item in campaign.lineup:
         product = item.product
@@ -173,7 +171,7 @@ def run_link_check(message) -> dict | None:
                 "sku": product.sku,
                 "name": product.name,
                 "ok": True,
-                "problems": item_problems(item, campaign, sold),
+                "problems": item_problems(item, campaign),
                 "detail": "",
                 "_fee": item.live_price_fen,
             }

@@ -27,7 +27,7 @@ from livestream.models import Campaign, CampaignVisit, LineupItem, LiveSession
 from livestream.models.campaigns import MODE_HQ
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION, LEVEL_STORE, METRICS
 from livestream.services import figures, progress
-from livestream.services.attribution import prices_open, sold_quantities
+from livestream.services.attribution import prices_open
 
 LAST_ORDERS = 10
 
@@ -98,7 +98,6 @@ def _last_orders(campaign_id: int, franchisee_id: int | None) -> list[dict]:
 
 def lineup(campaign: Campaign) -> list[dict]:
     """Line-up rows: list and live price, cap, units sold, units left (cap and stock)."""
-    sold = sold_quantities(campaign.id)
     rows = []
     for item in db.session.scalars(
         select(LineupItem)
@@ -106,7 +105,7 @@ def lineup(campaign: Campaign) -> list[dict]:
         .order_by(LineupItem.sort, LineupItem.id)
     ):
         product = item.product
-        count = sold.get(item.product_id, 0)
+        count = item.sold
         stock = max(0, product.stock) if product.is_active else 0
         left = min(stock, max(0, item.stock_cap - count)) if item.stock_cap else stock
         rows.append(
