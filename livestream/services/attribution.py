@@ -330,9 +330,7 @@ def release_caps(campaign_id: int, given_back: dict[int, int]) -> None:
         db.session.execute(
             update(LineupItem)
             .where(LineupItem.campaign_id == campaign_id, LineupItem.product_id == product_id)
-            .values(
-                sold=case((LineupItem.sold >= quantity, LineupItem.sold - quantity), else_=0)
-            )
+            .values(sold=case((LineupItem.sold >= quantity, LineupItem.sold - quantity), else_=0))
             .execution_options(synchronize_session=False)
         )
 
