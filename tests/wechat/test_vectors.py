@@ -202,3 +202,46 @@ def test_tampered_pay_notify_is_refused(app, client):
         res = client.post("/api/v1/pay/notify", data=garbage, content_type="application/xml")
         assert res.status_code == 400
         assert xmltodict.parse(res.data)["xml"]["return_code"] == "FAIL"
+
+
+def test_pay_notify_signature_is_compared_in_constant_time(app, client, monkeypatch):
+    """Every shape of ``sign`` is refused with 400 FAIL, never a 500, and the comparison
+    goes through ``hmac.compare_digest`` (wechatpy's own check uses ``!=``)."""
+    from app.wechat import pay_notify
+
+    cfg = app.config
+    fields = {
+        "appid": cfg["PAY_APPID"],
+        "mch_id": cfg["PAY_MCH_ID"],
+        "return_code": "SUCCESS",
+        "result_code": "FAIL",  # verified, then nothing to post
+        "out_trade_no": "T2",
+        "total_fee": "100",
+        "nonce_str": "xyz",
+    }
+    right = pay.sign_md5(fields, cfg["PAY_KEY"])
+    compared = []
+    real = pay_notify.hmac.compare_digest
+    monkeypatch.setattr(
+        pay_notify.hmac, "compare_digest", lambda a, b: compared.append(1) or real(a, b)
+    )
+    good = client.post("/api/v1/pay/notify", data=dict_to_xml(fields, right))
+    assert good.status_code == 200 and compared
+    body = dict_to_xml(fields, "X")
+    for sign_xml in (
+        f"<sign>{right.lower()}</sign>",
+        "<sign>签名不对</sign>",
+        "<sign><a>1</a></sign>",
+        f"<sign>{right}</sign><sign>{right}</sign>",
+        "",
+    ):
+        forged = body.replace("<sign><![CDATA[X]]></sign>", sign_xml)
+        assert forged != body
+        res = client.post("/api/v1/pay/notify", data=forged.encode())
+        assert res.status_code == 400, sign_xml
+        assert xmltodict.parse(res.data)["xml"]["return_msg"] == "invalid signature"
+    bad_fee = {**fields, "total_fee": "1e2"}
+    res = client.post(
+        "/api/v1/pay/notify", data=dict_to_xml(bad_fee, pay.sign_md5(bad_fee, cfg["PAY_KEY"]))
+    )
+    assert res.status_code == 400
