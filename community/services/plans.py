@@ -10,8 +10,9 @@ window runs past midnight the send waits (reason "quiet hours").
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from app import clock
+from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from community.models import (
@@ -26,7 +27,6 @@ from community.models import (
 )
 from community.services.content import tr
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
 assert PURPOSES  # the library's purposes are what plans send
 
@@ -109,19 +109,12 @@ def send_at_utc(day: date, at: time) -> datetime:
 
 
 def shanghai_day(moment: datetime | None) -> date | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        from datetime import UTC
-
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(SHANGHAI).date()
+    """The Shanghai day of ``moment``; None for None (an unset time)."""
+    return None if moment is None else clock.shanghai_day(moment)
 
 
 def today_shanghai() -> date:
-    from app.auth.models import utcnow
-
-    return utcnow().astimezone(SHANGHAI).date()
+    return clock.shanghai_day()
 
 
 def _int_list(value, name: str, errors: dict, lo: int = 1, hi: int = 2**31 - 1) -> list[int]:

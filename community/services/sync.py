@@ -20,11 +20,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.errors import Conflict
 from app.extensions import db, get_redis
 from app.wechat import wecom
@@ -42,7 +42,6 @@ from franchise.models import Customer, Guide, Store
 
 log = logging.getLogger("siyu.community")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_LIMIT = 100
 RUNNING, DONE, FAILED = "running", "done", "failed"
 SYNC_LOCK = "siyu:community:group-sync"
@@ -50,8 +49,8 @@ SYNC_LOCK_SECONDS = 3600
 
 
 def shanghai_today(now: datetime | None = None) -> date:
-    """Today's date in Asia/Shanghai."""
-    return (now or utcnow()).astimezone(SHANGHAI).date()
+    """Today's date in Asia/Shanghai (of ``now`` when given)."""
+    return shanghai_day(now)
 
 
 def _ts(value) -> datetime | None:

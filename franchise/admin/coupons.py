@@ -24,6 +24,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
+from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.web.listing import Column, csv_response
@@ -33,7 +34,6 @@ from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
 from franchise.schemas import MAX_ID, Text
 from franchise.services import coupons as coupon_service
-from franchise.services.orders import SHANGHAI
 
 bp = Blueprint(
     "commerce_coupons", __name__, url_prefix="/admin/coupons", template_folder="../templates"

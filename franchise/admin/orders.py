@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
+from app.clock import shanghai_day, shanghai_day_bounds
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import yuan
@@ -34,6 +35,7 @@ from franchise.admin.support import (
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
 from franchise.queries import scoped_or_404
 from franchise.schemas import MAX_ID, Text
+from franchise.services import order_flow
 from franchise.services import orders as order_service
 
 bp = Blueprint(
@@ -160,7 +162,7 @@ def order(object_id):
     refunds = db.session.scalars(
         select(Refund).where(Refund.order_id == o.id).order_by(Refund.id)
     ).all()
-    actions = order_service.visible_actions(o, current_principal())
+    actions = order_flow.visible_actions(o, current_principal())
     return render_template(
         "franchise/commerce/order_detail.html",
         order=o,
@@ -178,7 +180,7 @@ def transition(object_id):
     o = scoped_or_404(Order, object_id)
     to = request.form.get("to", "")
     note = (request.form.get("note") or "").strip()[:255]
-    if to not in order_service.STAFF_TARGETS:
+    if to not in order_flow.STAFF_TARGETS:
         flash(_("Unknown action."), "error")
         return redirect(url_for("commerce_orders.order", object_id=o.id), 303)
     try:
@@ -194,11 +196,10 @@ def sales_panels(principal) -> list[dict]:
     """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped)."""
     if principal is None:
         return []
-    from app.auth.models import utcnow
     from app.auth.scope import scoped
 
-    day = utcnow().astimezone(order_service.SHANGHAI).date()
-    start, end = order_service.shanghai_day_bounds(day, day)
+    day = shanghai_day()
+    start, end = shanghai_day_bounds(day, day)
 
     def figure(column, *where):
         stmt = scoped(select(column), Order, principal)

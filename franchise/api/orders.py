@@ -30,7 +30,7 @@ from app.extensions import db
 from franchise.api.org import page_of
 from franchise.models import ORDER_STATUSES, Order, Product
 from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
-from franchise.services import catalog
+from franchise.services import catalog, order_flow
 from franchise.services import orders as order_service
 
 blp = Blueprint(
@@ -155,7 +155,7 @@ class OrderQuerySchema(PageQuerySchema):
 
 
 class TransitionSchema(Schema):
-    to = Text(required=True, validate=validate.OneOf(order_service.STAFF_TARGETS))
+    to = Text(required=True, validate=validate.OneOf(order_flow.STAFF_TARGETS))
     note = Text(load_default="", validate=validate.Length(max=255))
 
 
@@ -165,7 +165,7 @@ OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 
 def with_actions(order: Order) -> Order:
     """Attach ``allowed_transitions`` (the caller's possible moves) for the detail schema."""
-    order.allowed_transitions = order_service.visible_actions(order, current_principal())
+    order.allowed_transitions = order_flow.visible_actions(order, current_principal())
     return order
 
 
@@ -255,6 +255,6 @@ class OrderTransition(MethodView):
         if not 1 <= order_id <= MAX_ID:
             raise NotFound("Order not found")
         principal = current_principal()
-        order = get_scoped_or_404(Order, order_id, order_service.store_principal(principal))
+        order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
         order = order_service.transition(order, body["to"], principal, body["note"])
         return with_actions(order)

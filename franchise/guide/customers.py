@@ -7,7 +7,6 @@ guide's or franchise's customer answers 404.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -17,6 +16,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import GUIDE, utcnow
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
+from app.clock import shanghai_day
 from app.extensions import add_nav, db
 from franchise.admin.support import paginate
 from franchise.models import Appointment, Customer, Order, Store
@@ -26,7 +26,6 @@ from franchise.services.value_tiers import PAID_STATUSES
 bp = Blueprint(
     "franchise_guide_customers", __name__, url_prefix="/m", template_folder="../templates"
 )
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BIRTHDAY_SOON_DAYS = 7
 KIND_LABELS = {
     "try_on": _l("Try-on"),
@@ -97,7 +96,7 @@ def customers():
         )
     page = paginate(stmt)
     ids = [c.id for c in page.items]
-    today = utcnow().astimezone(SHANGHAI).date()
+    today = shanghai_day()
     last, visits = _last_orders(ids), _next_visits(ids)
     rows = [
         {
@@ -124,7 +123,7 @@ def customer(object_id):
         .order_by(Appointment.slot_start.desc())
         .limit(50)
     ).all()
-    today = utcnow().astimezone(SHANGHAI).date()
+    today = shanghai_day()
     return render_template(
         "franchise/guide/customers_detail.html",
         customer=c,

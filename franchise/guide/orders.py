@@ -3,7 +3,7 @@
 Shipped orders can be marked received by the store; received ones picked up or
 delivered; delivered / picked-up ones completed. The list reads the store's orders
 through the tenant scope with the guide's principal widened to their store
-(``franchise.services.orders.store_principal``); each button posts a CSRF-protected
+(``franchise.services.order_flow.store_principal``); each button posts a CSRF-protected
 form that calls ``franchise.services.orders.transition`` (which commits).
 """
 
@@ -29,6 +29,7 @@ from franchise.models import (
     SHIPPED,
     Order,
 )
+from franchise.services import order_flow
 from franchise.services import orders as order_service
 
 bp = Blueprint("guide_orders", __name__, url_prefix="/m/orders", template_folder="../templates")
@@ -44,7 +45,7 @@ BUTTONS = {
 
 def store_orders_stmt():
     """Orders of the guide's store, through the scope helper (store-wide principal)."""
-    return scoped(select(Order), Order, order_service.store_principal(current_principal()))
+    return scoped(select(Order), Order, order_flow.store_principal(current_principal()))
 
 
 @bp.route("")
@@ -68,7 +69,7 @@ def orders():
                 o,
                 [
                     (to, BUTTONS[to])
-                    for to in order_service.visible_actions(o, principal)
+                    for to in order_flow.visible_actions(o, principal)
                     if to in BUTTONS
                 ],
             )
@@ -85,7 +86,7 @@ def transition(order_id):
     """One hand-over step from a button on the list."""
     principal = current_principal()
     to = request.form.get("to", "")
-    order = get_scoped_or_404(Order, order_id, order_service.store_principal(principal))
+    order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
     if to not in BUTTONS:
         flash(_("Unknown action."), "error")
     else:

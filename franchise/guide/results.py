@@ -16,18 +16,18 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, utcnow
+from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
 from app.auth.scope import scoped
+from app.clock import shanghai_day, shanghai_day_bounds
 from app.extensions import db
 from franchise.models import AssignmentHistory, Coupon, Order
-from franchise.services.orders import SHANGHAI, shanghai_day_bounds
 
 bp = Blueprint("guide_results", __name__, url_prefix="/m/results", template_folder="../templates")
 
 
 def today_shanghai() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
+    return shanghai_day()
 
 
 def guide_results(principal: Principal, day: date) -> dict:
@@ -81,7 +81,7 @@ def gmv_by_day(principal: Principal, last_day: date, days: int = 7) -> tuple[lis
     ).all()
     totals = {first + timedelta(days=n): 0 for n in range(days)}
     for paid_at, paid_fen in rows:
-        day = paid_at.astimezone(SHANGHAI).date() if isinstance(paid_at, datetime) else None
+        day = shanghai_day(paid_at) if isinstance(paid_at, datetime) else None
         if day in totals:
             totals[day] += int(paid_fen or 0)
     return [d.strftime("%m-%d") for d in totals], list(totals.values())

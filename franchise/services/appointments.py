@@ -8,17 +8,16 @@ the database write lock first), so concurrent bookings never exceed the capacity
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
 from app.auth.models import utcnow
+from app.clock import SHANGHAI
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Order, Store
 from franchise.services.base import invalid
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST_HOUR, LAST_HOUR = 10, 21  # slots start 10:00 … 20:00 and end by 21:00
 BOOKED, CANCELLED = "booked", "cancelled"
 MAX_DAYS_AHEAD = 60

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import shanghai_day
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.wechat.errors import WeChatAPIError, WeChatError
@@ -198,7 +199,7 @@ def update_profile(customer: Customer, changes: dict) -> Customer:
     if unknown:
         raise invalid(sorted(unknown)[0], "Unknown field.")
     birthday = changes.get("birthday")
-    if isinstance(birthday, date) and not date(1900, 1, 1) <= birthday <= date.today():
+    if isinstance(birthday, date) and not date(1900, 1, 1) <= birthday <= shanghai_day():
         raise invalid("birthday", "Not a plausible birthday.")
     for key, value in changes.items():
         setattr(customer, key, value)

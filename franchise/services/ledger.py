@@ -21,9 +21,8 @@ Refund (reversing postings, proportional and exact on the last refund):
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -34,18 +33,12 @@ from app.extensions import db
 from franchise.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from franchise.models.org import MAX_PROFIT_SHARE_BPS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACCOUNT_KINDS = ("wallet", "sales", "wechat_fee", "hq_share")
 DEFAULT_FEE_RATE = "0.006"
 
 
 class UnbalancedPosting(ValueError):
     """A posting whose debits and credits differ, or with a malformed line."""
-
-
-def shanghai_day(moment: datetime | None = None) -> date:
-    """The Asia/Shanghai calendar day of ``moment`` (default now)."""
-    return (moment or utcnow()).astimezone(SHANGHAI).date()
 
 
 def code_of(kind: str, franchisee_id: int) -> str:

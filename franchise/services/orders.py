@@ -40,14 +40,13 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES, utcnow
+from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, utcnow
 from app.auth.principal import Principal
+from app.clock import SHANGHAI, shanghai_day_bounds
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db
 from franchise.models import (
@@ -56,10 +55,7 @@ from franchise.models import (
     COMPLETED,
     CREATED,
     DELIVERED,
-    PAID,
     PICKED_UP,
-    RECEIVED,
-    SHIPPED,
     Coupon,
     Customer,
     Order,
@@ -70,34 +66,12 @@ from franchise.models import (
 )
 from franchise.services import coupons
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.order_flow import ORDER_FLOW, SYSTEM, TRANSITION_ROLES, allowed_next
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-SYSTEM = "system"
 MAX_QUANTITY = 99
 MAX_LINES = 20
 MAX_CAMPAIGN_ID = 2**31 - 1
 
-ORDER_FLOW: dict[str, tuple[str, ...]] = {
-    CREATED: (PAID, CANCELLED, CLOSED),
-    PAID: (SHIPPED,),
-    SHIPPED: (RECEIVED,),
-    RECEIVED: (DELIVERED, PICKED_UP),
-    DELIVERED: (COMPLETED,),
-    PICKED_UP: (COMPLETED,),
-}
-STORE_ROLES = (FRANCHISE_OWNER, GUIDE)
-# target state -> roles that may move an order there (``system`` = jobs and payments)
-TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
-    SHIPPED: (*HQ_ROLES,),
-    RECEIVED: STORE_ROLES,
-    DELIVERED: STORE_ROLES,
-    PICKED_UP: STORE_ROLES,
-    COMPLETED: (*STORE_ROLES, *HQ_ROLES, SYSTEM),
-    CANCELLED: (CUSTOMER, FRANCHISE_OWNER, *HQ_ROLES),
-    PAID: (SYSTEM,),
-    CLOSED: (SYSTEM,),
-}
-STAFF_TARGETS = (SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED, CANCELLED)
 # livestream registers its live prices and stock-cap check here (see the module docstring)
 campaign_pricing: list[Callable[[int, dict[int, int]], dict[int, int]]] = []
 campaign_reservations: list[Callable[[int, dict[int, int]], None]] = []
@@ -272,30 +246,6 @@ def create_order(
 # --- moving an order --------------------------------------------------------------
 
 
-def allowed_next(order: Order, role: str | None = None) -> list[str]:
-    """The states ``order`` may move to next (for ``role`` when given)."""
-    nexts = ORDER_FLOW.get(order.status, ())
-    if role is None:
-        return list(nexts)
-    return [s for s in nexts if role in TRANSITION_ROLES.get(s, ())]
-
-
-def store_principal(principal: Principal) -> Principal:
-    """A guide's principal widened from their own orders to their store's (hand-over)."""
-    if principal.role == GUIDE:
-        return replace(principal, guide_id=None)
-    return principal
-
-
-def visible_actions(order: Order, principal: Principal) -> list[str]:
-    """The moves the viewer may make on this order now (for buttons)."""
-    if principal.role == GUIDE and order.store_id != principal.store_id:
-        return []
-    if principal.role == FRANCHISE_OWNER and order.franchisee_id != principal.franchisee_id:
-        return []
-    return allowed_next(order, principal.role)
-
-
 def _release(order: Order) -> None:
     """Give back the campaign's counted units, the stock (in product id order, as it was
     taken) and the coupon of an order that will not be paid."""
@@ -416,18 +366,6 @@ def auto_complete(days: int = 7, limit: int = 500) -> int:
 
 
 # --- reading (scoped) -------------------------------------------------------------
-
-
-def shanghai_day_bounds(day_from=None, day_to=None):
-    """UTC bounds ``[start, end)`` of Asia/Shanghai days ``day_from``..``day_to`` (dates)."""
-    from datetime import datetime, time
-
-    start = end = None
-    if day_from is not None:
-        start = datetime.combine(day_from, time.min, tzinfo=SHANGHAI)
-    if day_to is not None:
-        end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=SHANGHAI)
-    return start, end
 
 
 def order_stmt(args: dict, principal: Principal | None = None):

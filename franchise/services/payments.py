@@ -1,6 +1,6 @@
-"""WeChat Pay for orders: the JSAPI unified order, the verified notify posted exactly once,
-HQ's profit share after commit, and closing an unpaid order (the sweep that decides it
-is ``franchise.jobs.payments``).
+"""WeChat Pay for orders: the JSAPI unified order, the verified notify posted exactly once
+(queuing HQ's profit share, sent by ``franchise.services.profit_share``), and closing an
+unpaid order (the sweep that decides it is ``franchise.jobs.payments``).
 
 Exactly once: ``settle`` runs one transaction that locks the order row (``FOR UPDATE``
 on PostgreSQL; SQLite serialises writers), inserts the ``Payment`` with
@@ -22,17 +22,17 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import psycopg
-from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import utcnow
+from app.clock import SHANGHAI, shanghai_day
 from app.db import is_postgres
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.outbox import GiveUp, enqueue
+from app.outbox import enqueue
 from app.wechat import pay as wxpay
-from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
+from app.wechat.errors import WeChatAPIError, WeChatError
 from app.wechat.pay_notify import NotifyRejected
 from franchise.models import (
     CANCELLED,
@@ -47,6 +47,7 @@ from franchise.models import (
     ProfitShare,
 )
 from franchise.services import alerts, ledger
+from franchise.services.orders import close_unpaid_order
 from franchise.services.payments_pg import PROFIT_SHARE_KIND, ensure_accounts, run_settle
 
 log = logging.getLogger("siyu.franchise.payments")
@@ -125,7 +126,7 @@ def _paid_at(data: dict) -> datetime:
         local = datetime.strptime(str(data.get("time_end") or ""), "%Y%m%d%H%M%S")
     except ValueError:
         return utcnow()
-    return local.replace(tzinfo=ledger.SHANGHAI).astimezone(UTC)
+    return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def _reject(kind: str, message: str, data: dict, franchisee_id: int | None = None):
@@ -266,7 +267,7 @@ def _settle_pg(data: dict, source: str):
         "fee": ledger.wechat_fee(amount) if amount is not None else None,
         "source": source,
         "paid_at": paid_at,
-        "business_date": ledger.shanghai_day(paid_at),
+        "business_date": shanghai_day(paid_at),
         "now": utcnow(),
         "note": f"WeChat Pay {tid} ({source})"[:255],
     }
@@ -298,7 +299,7 @@ def _post_once(row, data: dict, source: str) -> None:
         fee_fen=ledger.wechat_fee(amount),
         source=source,
         paid_at=paid_at,
-        business_date=ledger.shanghai_day(paid_at),
+        business_date=shanghai_day(paid_at),
         created_at=now,
     )
     payment.id = db.session.execute(
@@ -353,93 +354,7 @@ def _post_once(row, data: dict, source: str) -> None:
     _alert_after(row, payment.transaction_id)
 
 
-# --- HQ's profit share (outbox, after commit) ---------------------------------------
-
-
-def hq_receiver() -> dict:
-    cfg = current_app.config
-    return {
-        "type": "MERCHANT_ID",
-        "account": cfg.get("FRANCHISE_HQ_RECEIVER_ACCOUNT") or cfg["PAY_MCH_ID"],
-        "name": cfg.get("FRANCHISE_HQ_RECEIVER_NAME", "总部"),
-        "relation_type": "HEADQUARTER",
-    }
-
-
-def run_profit_share(message) -> dict | None:
-    """Outbox handler: send one ProfitShare to WeChat (HMAC-SHA256), idempotent by
-    ``out_order_no``; a zero share finishes the order's sharing instead."""
-    share_id = (message.payload or {}).get("profit_share_id")
-    ps = db.session.get(ProfitShare, share_id) if isinstance(share_id, int) else None
-    if ps is None:
-        db.session.rollback()
-        raise GiveUp(f"no profit share {share_id}")
-    if ps.status == "done":
-        db.session.rollback()
-        return {"status": "done"}
-    payment = db.session.get(Payment, ps.payment_id)
-    sub_mch_id, tid, out_no, amount = (
-        payment.sub_mch_id,
-        payment.transaction_id,
-        ps.out_order_no,
-        ps.amount_fen,
-    )
-    db.session.commit()  # no transaction while WeChat is called
-    receiver = hq_receiver()
-    try:
-        if amount > 0:
-            wxpay.add_profit_receiver(sub_mch_id, {k: receiver[k] for k in receiver})
-            result = wxpay.profit_share(
-                sub_mch_id,
-                tid,
-                out_no,
-                [
-                    {
-                        "type": receiver["type"],
-                        "account": receiver["account"],
-                        "amount": amount,
-                        "description": "总部分成",
-                    }
-                ],
-            )
-        else:
-            result = wxpay.finish_profit_share(sub_mch_id, tid, out_no)
-    except WeChatError as exc:
-        retry = as_retry_later(exc)
-        if retry is not None:
-            raise retry from exc
-        db.session.execute(
-            update(ProfitShare).where(ProfitShare.id == ps.id).values(status="failed")
-        )
-        db.session.commit()
-        alerts.record(
-            "profit_share_failed",
-            f"Profit share {out_no} refused: {exc.errcode}",
-            {"profit_share_id": ps.id, "error": str(exc)[:200]},
-            franchisee_id=payment.franchisee_id,
-        )
-        raise GiveUp(str(exc)) from exc
-    db.session.execute(
-        update(ProfitShare)
-        .where(ProfitShare.id == ps.id)
-        .values(status="done", wechat_order_id=result.get("order_id"), finished_at=utcnow())
-    )
-    db.session.commit()
-    return {"status": "done", "order_id": result.get("order_id")}
-
-
 def close_locally(order_id: int) -> None:
-    """created → closed through the orders service (stock and coupon given back)."""
-    try:
-        from franchise.services.orders import close_unpaid_order
-    except ImportError:  # pragma: no cover - the orders area is always present in the app
-        close_unpaid_order = None
-    if close_unpaid_order is not None:
-        close_unpaid_order(order_id, "unpaid timeout (orderquery)")
-        return
-    order = db.session.get(Order, order_id)
-    db.session.add(
-        OrderEvent(order_id=order_id, from_status=order.status, to_status=CLOSED, note="unpaid")
-    )
-    order.status = CLOSED
-    db.session.commit()
+    """created → closed through the orders service (stock, coupon and any campaign units
+    given back)."""
+    close_unpaid_order(order_id, "unpaid timeout (orderquery)")

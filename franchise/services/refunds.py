@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from app.auth.models import FRANCHISE_OWNER, utcnow
 from app.auth.principal import Principal
+from app.clock import shanghai_day
 from app.db import is_postgres
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
@@ -182,7 +183,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
             or 0
         )
         ledger.post_refund(
-            refund, payment, share, payment_refunded + refund.amount_fen, ledger.shanghai_day()
+            refund, payment, share, payment_refunded + refund.amount_fen, shanghai_day()
         )
         order.refunded_fen = min(order.paid_fen, order.refunded_fen + refund.amount_fen)
         previous = order.status

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import (
     Franchisee,
@@ -31,7 +32,7 @@ TOTAL_KEYS = ("payments_count", "gross_fen", "fee_fen", "hq_share_fen", "refund_
 
 
 def today() -> date:
-    return ledger.shanghai_day()
+    return shanghai_day()
 
 
 def live_totals(franchisee_id: int, day: date) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 
@@ -40,6 +40,7 @@ def seed_customers(app: Flask) -> list[str]:
     """
     from sqlalchemy import func, select
 
+    from app.clock import shanghai_day
     from app.extensions import db
     from franchise.models import Customer, Guide, Store
     from franchise.services import appointments
@@ -58,7 +59,7 @@ def seed_customers(app: Flask) -> list[str]:
             return ["customers: no stores to seed around"]
         rng = random.Random(20261126)
         codes = [guide_share_code(g).code for g in guides]
-        today = date.today()
+        today = shanghai_day()
         for n in range(DEMO_CUSTOMERS):
             store = stores[n % len(stores)]
             customer = Customer(

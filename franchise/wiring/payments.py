@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
     from franchise.api import payments as api_payments
     from franchise.api import settlement as api_settlement
     from franchise.jobs import payments as jobs
-    from franchise.services import payments, refunds
+    from franchise.services import payments, profit_share, refunds
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -109,7 +109,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_settlement.bp)
     add_pay_notify_handler(app, payments.handle_notify)
     app.after_request(_alert_refused_notify)
-    register_handler(app, payments.PROFIT_SHARE_KIND, payments.run_profit_share)
+    register_handler(app, profit_share.PROFIT_SHARE_KIND, profit_share.run_profit_share)
     register_handler(app, refunds.REFUND_KIND, refunds.run_refund)
     register_job(
         app, "franchise.payments.sweep_unpaid", jobs.sweep_unpaid_job, "interval", minutes=1

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.clock import SHANGHAI
 from app.extensions import db
 from community.models import ContentPost
-from community.services.plans import SHANGHAI, shanghai_day, today_shanghai
+from community.services.plans import shanghai_day, today_shanghai
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from livestream.models import Campaign
 from livestream.services.campaigns import as_utc, yuan_to_fen

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
+from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.web.listing import Column, csv_response, paginate
 from app.web.shell import translate
@@ -30,8 +30,6 @@ from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.services import campaigns as service
 from livestream.services import timeline
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 bp = Blueprint(
     "livestream_campaigns",

@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from app.auth.models import utcnow
+from app.clock import SHANGHAI
 from app.extensions import db
 from community.models import ContentPost
 from community.services.content import tr
-from community.services.plans import SHANGHAI
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from franchise.services.base import Invalid
 from livestream.models.campaigns import MODES, Campaign

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.clock import shanghai_day, shanghai_midnight
 from app.extensions import db
 from app.web.formatting import fen_plain
 from franchise.models import Guide, Order, Store
-from franchise.services.orders import SHANGHAI
 from livestream.models import Campaign, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
@@ -293,8 +293,7 @@ def live_hours_window(campaign: Campaign) -> tuple[datetime, int]:
     of the live day to the later of the next midnight and the end of the last session
     (a live at 22:00 that runs two hours shows the first two hours of the next day too),
     at most two days."""
-    day = _aware(campaign.live_at).astimezone(SHANGHAI).date()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI).astimezone(UTC)
+    start = shanghai_midnight(shanghai_day(campaign.live_at))
     ends = [_aware(campaign.live_at) + timedelta(minutes=campaign.duration_minutes or 0)]
     ends += [
         _aware(s.starts_at) + timedelta(minutes=s.duration_minutes or 0) for s in campaign.sessions

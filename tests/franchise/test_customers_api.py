@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import AssignmentHistory, Customer, Store
 from tests.conftest import csrf_token_from
@@ -19,7 +20,7 @@ def people(app, org):
     """Customers: two of guide Ann (franchise A), one of A without guide, one of B."""
     with app.app_context():
         sa, sb = db.session.get(Store, org.sa), db.session.get(Store, org.sb)
-        soon = date.today() + timedelta(days=3)
+        soon = shanghai_day() + timedelta(days=3)
         ann1 = gen_customer(sa, guide_id=org.ga, nickname="安琪", birthday=soon.replace(year=1990))
         ann2 = gen_customer(
             sa, guide_id=org.ga, nickname="Lulu", value_tier="high", tier_label="高价值·忠诚"

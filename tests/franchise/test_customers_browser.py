@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import Store
 from tests.fixtures.auth import PASSWORD
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.browser
 def test_guide_customer_list_on_a_phone(app, org, live_server, phone_page):
     with app.app_context():
         store = db.session.get(Store, org.sa)
-        soon = (date.today() + timedelta(days=2)).replace(year=1992)
+        soon = (shanghai_day() + timedelta(days=2)).replace(year=1992)
         gen_customer(
             store, guide_id=org.ga, nickname="王晓梅", birthday=soon, tier_label="高价值·忠诚"
         )

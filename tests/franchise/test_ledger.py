@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import HQ_ADMIN
 from app.auth.principal import Principal
+from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from app.wechat.sandbox import sandbox_state
@@ -22,7 +23,7 @@ HQ = Principal(HQ_ADMIN)
 
 def test_post_refuses_unbalanced_and_is_idempotent(ctx):
     fid = gen_franchisee().id
-    day = ledger.shanghai_day()
+    day = shanghai_day()
     with pytest.raises(ledger.UnbalancedPosting):
         ledger.post("k1", "payment", fid, [("wallet", 100, 0), ("sales", 0, 99)], business_date=day)
     with pytest.raises(ledger.UnbalancedPosting):

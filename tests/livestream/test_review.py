@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 from flask_babel import force_locale
 
+from app.clock import SHANGHAI
 from app.extensions import db
 from franchise.models import Store
-from franchise.services.orders import SHANGHAI
 from livestream.models import Campaign, CampaignTarget, CampaignVisit, RewardRule
 from livestream.services import review
 from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order

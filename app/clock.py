@@ -1,0 +1,37 @@
+"""Business time: every stored time is aware UTC, and Siyu's days (T+0 settlement, WeCom
+quotas, birthdays, reports, charts) are Asia/Shanghai calendar days.
+
+One place for the zone and the day arithmetic, so a job, a page and a test agree on what
+"today" is between 16:00 and 24:00 UTC, when Shanghai is already on the next day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai_day(moment: datetime | None = None) -> date:
+    """The Shanghai calendar day of ``moment`` (a naive value is taken as UTC); today
+    when ``moment`` is omitted."""
+    if moment is None:
+        moment = datetime.now(UTC)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).date()
+
+
+def shanghai_midnight(day: date) -> datetime:
+    """The aware UTC instant at which Shanghai day ``day`` begins."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def shanghai_day_bounds(
+    day_from: date | None = None, day_to: date | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds ``[start, end)`` of Shanghai days ``day_from``..``day_to`` (either open)."""
+    start = shanghai_midnight(day_from) if day_from is not None else None
+    end = shanghai_midnight(day_to + timedelta(days=1)) if day_to is not None else None
+    return start, end
