@@ -18,6 +18,9 @@ from app.config import load_config
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the shared app from ``SIYU_*`` settings plus ``overrides`` (tests)."""
     app = Flask(__name__, instance_relative_config=False)
+    from app.extensions import install_row_id_converter
+
+    install_row_id_converter(app)  # before any route is added
     app.config.from_mapping(load_config(overrides))
     configure_logging(app)
     configure_extensions(app)

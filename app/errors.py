@@ -11,7 +11,7 @@ import contextlib
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("siyu.errors")
@@ -145,6 +145,25 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response, code
         return _page(status, message or MESSAGES.get(status, "Error."))
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        """A value the database refused (a number out of its range, text it cannot
+        read): input that validation let through. Answered 400, not 503, since
+        the database is up and retrying will not help; logged so the gap gets closed."""
+        log.warning(
+            "value refused by the database on %s %s: %s",
+            request.method,
+            request.path,
+            str(exc.orig)[:200],
+        )
+        from app.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        if wants_json():
+            return envelope(400, "A value is out of range.", code="value_out_of_range")
+        return _page(400, "A value is out of range.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -19,6 +19,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
@@ -27,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import registry as orm_registry
 from sqlalchemy.types import TypeDecorator
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,6 +95,28 @@ class SiyuApi(Api):
 
 
 api = SiyuApi()
+
+MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every URL is a row id: 0..2**31-1 unless the rule says otherwise.
+
+    Werkzeug's converter takes any length of digits, and PostgreSQL refuses an integer
+    key beyond its range with an error instead of finding no row. Bounding it here makes
+    such a path a 404 before any view runs, and the OpenAPI document says so (maximum).
+    """
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+api.register_converter(RowIdConverter, integerconverter2paramschema)  # documented bounds
+
+
+def install_row_id_converter(app: Flask) -> None:
+    """Make ``int`` mean ``RowIdConverter`` for every rule added after this call."""
+    app.url_map.converters["int"] = RowIdConverter
 
 
 class SchemaReusingParser(FlaskParser):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from app.config import ConfigError, load_config
@@ -83,3 +85,53 @@ def test_wechat_timeout_is_a_setting_every_client_uses(monkeypatch, app):
     with app.app_context():
         clients = (wecom_client(), miniprogram_client(), pay_client("1900000109"))
     assert [c.timeout for c in clients] == [2.5, 2.5, 2.5]
+
+
+def test_a_path_id_beyond_the_integer_key_range_is_404_on_every_route(app, client):
+    """``<int:…>`` is bounded to PostgreSQL's INTEGER: a larger id is no row (404 before
+    any view), not a database error, and the OpenAPI document gives the bound."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    urls = app.url_map.bind("localhost")
+    rules = [r for r in app.url_map.iter_rules() if "<int:" in r.rule]
+    assert len(rules) > 50
+
+    def path_with(rule, value: int) -> str:
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(value))
+        return path
+
+    for rule in rules:
+        method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        assert urls.match(path_with(rule, 2**31 - 1), method)[0] == rule.endpoint
+        # no int rule takes it (a string rule of the same shape may: 405 then)
+        with contextlib.suppress(NotFound, MethodNotAllowed):
+            assert urls.match(path_with(rule, 2**31), method)[0] != rule.endpoint
+        if rule.rule.startswith("/api/") and method == "GET":
+            res = client.get(path_with(rule, 2**31))
+            assert res.status_code == 404 and res.get_json()["code"] == "not_found", rule
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = [
+        p
+        for item in spec["paths"].values()
+        for p in item.get("parameters", [])
+        + [q for op in item.values() if isinstance(op, dict) for q in op.get("parameters", [])]
+        if p.get("in") == "path" and p["schema"].get("type") == "integer"
+    ]
+    bounds = {p["schema"].get("maximum") for p in params}
+    assert len(params) > 20
+    assert bounds == {2**31 - 1}
+
+
+def test_a_value_the_database_refuses_is_400_not_503(app, client):
+    """A value validation let through and the database refused (DataError) is the
+    client's: 400 with the envelope, and the session is usable afterwards."""
+    from sqlalchemy.exc import DataError
+
+    refused = DataError("SELECT 1", {}, Exception("integer out of range"))
+    with app.test_request_context("/api/v1/campaigns/1"):
+        res = app.make_response(app.handle_user_exception(refused))
+    assert res.status_code == 400
+    assert res.get_json()["code"] == "value_out_of_range"
+    assert client.get("/healthz").status_code == 200
