@@ -3,6 +3,12 @@
 Pages get a small HTML error page instead. Domain services raise ``DomainError`` (or a
 subclass); views never build error responses by hand. A database that cannot be reached
 answers 503, never 500 with a traceback.
+
+Language: the top-level ``message`` is always a sentence, so the handlers translate it when
+they answer (Chinese unless ``?lang=en``). ``errors`` is left as raised: it mixes field
+messages, which the services translate when they raise (``app.i18n.tr``, e.g. through
+``franchise.services.base.invalid``), with data such as ``errors["allowed"]`` (order
+states) that must reach the client as the codes they are.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.i18n import tr
 
 log = logging.getLogger("siyu.errors")
 
@@ -115,9 +123,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
+        """The envelope with the message in the request's language; ``errors`` as raised."""
         if wants_json():
-            return envelope(exc.status, exc.message, exc.errors, exc.code)
-        return _page(exc.status, exc.message)
+            return envelope(exc.status, tr(exc.message), exc.errors, exc.code)
+        return _page(exc.status, exc.message)  # the page translates it (``|tr``)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -140,7 +149,7 @@ def register_error_handlers(app: Flask) -> None:
         if message is None and exc.description and status not in (404, 405, 500):
             message = exc.description
         if wants_json():
-            response, code = envelope(status, message, errors)
+            response, code = envelope(status, tr(message or MESSAGES.get(status, "")), errors)
             if status == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response, code
@@ -162,7 +171,7 @@ def register_error_handlers(app: Flask) -> None:
         with contextlib.suppress(Exception):
             db.session.rollback()
         if wants_json():
-            return envelope(400, "A value is out of range.", code="value_out_of_range")
+            return envelope(400, tr("A value is out of range."), code="value_out_of_range")
         return _page(400, "A value is out of range.")
 
     @app.errorhandler(OperationalError)
@@ -174,7 +183,7 @@ def register_error_handlers(app: Flask) -> None:
         with contextlib.suppress(Exception):  # the connection may be gone
             db.session.rollback()
         if wants_json():
-            return envelope(503, "The database is temporarily unavailable.")
+            return envelope(503, tr("The database is temporarily unavailable."))
         return _page(503, MESSAGES[503])
 
     @app.errorhandler(Exception)
@@ -183,5 +192,5 @@ def register_error_handlers(app: Flask) -> None:
             return _http(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
-            return envelope(500)
+            return envelope(500, tr(MESSAGES[500]))
         return _page(500, MESSAGES[500])

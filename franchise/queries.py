@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from app.auth.principal import current_principal
-from app.auth.scope import get_scoped_or_404, scoped
+from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.errors import NotFound
 from app.extensions import db
 from franchise.models import Franchisee, Guide, Region, Store
@@ -86,7 +86,7 @@ def guide_stmt(args: dict):
 def scoped_or_404(model, object_id: int):
     """``get_scoped_or_404`` for an id from a URL; an id no key can hold is 404 too."""
     if not 1 <= object_id <= MAX_ID:
-        raise NotFound(f"{model.__name__} not found")
+        raise not_found(model)
     return get_scoped_or_404(model, object_id)
 
 

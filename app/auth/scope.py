@@ -9,6 +9,8 @@ naming them. A row outside the scope does not exist for the caller: 404, never 4
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Select, false, select
 
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
@@ -49,12 +51,23 @@ def scoped(stmt: Select | None, model, principal: Principal | None = None) -> Se
     return stmt if clause is None else stmt.where(clause)
 
 
+def not_found(model) -> NotFound:
+    """The 404 for a row of ``model``: "Order not found", "Care task not found".
+
+    One fixed message per model (the class name in words), so the error handler finds
+    its translation ("订单不存在"); the message ids are listed in
+    ``app/web/display_messages.py``.
+    """
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", model.__name__).capitalize()
+    return NotFound(f"{words} not found")
+
+
 def get_scoped_or_404(model, object_id, principal: Principal | None = None):
     """Load one row the caller may see, or raise ``NotFound`` (also for other tenants)."""
     if not isinstance(object_id, int) or isinstance(object_id, bool):
-        raise NotFound(f"{model.__name__} not found")
+        raise not_found(model)
     stmt = scoped(select(model).where(model.id == object_id), model, principal)
     obj = db.session.scalars(stmt).first()
     if obj is None:
-        raise NotFound(f"{model.__name__} not found")
+        raise not_found(model)
     return obj

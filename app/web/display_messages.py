@@ -1,16 +1,18 @@
 """Messages translated at display time, listed here only so ``pybabel extract`` finds them.
 
 Services raise ``DomainError`` / ``Conflict`` / ``NotFound`` / ``invalid(...)`` with plain
-English messages (they also go out as-is in JSON answers), and some code keys (plan
-statuses, group stages and segments) are passed to ``_()`` as variables in templates. The
-pages translate these strings when they show them: flashes, error pages and form field
-errors go through the ``|tr`` filter (``app.web.shell.translate``), and the community
-services' ``tr()`` helper calls ``gettext`` inside a request.
+English messages, and some code keys (plan statuses, group stages and segments) are passed
+to ``_()`` as variables in templates. These strings are translated when they are shown:
+JSON error envelopes translate the top-level message (``app.errors``), ``invalid`` and
+``taken`` translate field messages as they are raised (``app.i18n.tr``), and flashes,
+error pages and form field errors go through the ``|tr`` filter
+(``app.web.shell.translate``).
 
 Like ``gettext_noop``, listing a string here translates nothing by itself; it puts the
 exact English text into the catalogue so the lookup at display time finds a Chinese
-translation. Keep each entry identical to the text in the code. Messages built with
-f-strings (``f"That {what} is already in use."``) cannot be listed and stay English.
+translation. Keep each entry identical to the text in the code. A message with a value in
+it is written ``tr("Not enough stock of %(name)s.", name=...)`` where it is raised (found
+by ``pybabel extract -k tr``), never as an f-string, which no catalogue can match.
 Nothing imports this module at run time.
 """
 
@@ -33,6 +35,24 @@ DISPLAY_MESSAGES = (
     _l("The account is not a guide account."),
     _l("The store is closed."),
     _l("Region not found"),
+    # the nouns franchise.services.base.taken puts in "That %(what)s is already in use."
+    _l("account"),
+    _l("store code"),
+    _l("region code"),
+    _l("sub-merchant id"),
+    # franchise.services.base.get_or_invalid: "No such {model}." per model
+    _l("No such user."),
+    _l("No such store."),
+    _l("No such franchisee."),
+    # app.auth.scope.not_found: "{Model in words} not found" per scoped model
+    _l("Alert not found"),
+    _l("Appointment not found"),
+    _l("Care task not found"),
+    _l("Franchisee not found"),
+    _l("Send batch not found"),
+    _l("Wecom group not found"),
+    # franchise/api/mp.py
+    _l("Send latitude and longitude together."),
     # franchise/services/catalog.py, franchise/admin/products.py
     _l("The price must be between 0 and 100,000,000 yuan."),
     _l("The stock must be between 0 and 10,000,000."),

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import tr
 from community.models import (
     ALLOCATED,
     DELIVERY_SENT,
@@ -29,7 +30,6 @@ from community.models import (
 )
 from community.services import allocation
 from community.services import plans as plan_service
-from community.services.content import tr
 
 PLAN_FIELDS = (
     "name",

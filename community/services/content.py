@@ -11,12 +11,11 @@ uploaded again before a send when they are older.
 
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import select
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import tr
 from app.wechat import wecom
 from app.wechat.errors import WeChatError
 from app.wechat.wecom import MAX_ATTACHMENTS, MAX_TEXT_BYTES
@@ -41,13 +40,6 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024  # WeCom's limit for an image in media/upload
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 UPLOAD_PLACEHOLDER = "(upload)"  # stands for a media_id while the post is validated
-
-
-def tr(message: str, **params) -> str:
-    """``gettext`` inside a request; the English text outside (jobs, CLI, stored reasons)."""
-    if has_request_context():
-        return gettext(message, **params)
-    return message % params if params else message
 
 
 class PostInvalid(DomainError):

@@ -15,6 +15,7 @@ from app import clock
 from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import tr
 from community.models import (
     PURPOSES,
     SCHEDULE_DATES,
@@ -25,7 +26,6 @@ from community.models import (
     ContentPost,
     PushPlan,
 )
-from community.services.content import tr
 
 SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
 assert PURPOSES  # the library's purposes are what plans send

@@ -15,6 +15,7 @@ from app.auth.models import utcnow
 from app.clock import SHANGHAI
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Order, Store
 from franchise.services.base import invalid
 
@@ -95,7 +96,8 @@ def book(customer: Customer, data: dict) -> Appointment:
         if start <= now:
             raise invalid("slot_start", "The slot has already started.")
         if start > now + timedelta(days=MAX_DAYS_AHEAD):
-            raise invalid("slot_start", f"Book at most {MAX_DAYS_AHEAD} days ahead.")
+            ahead = tr("Book at most %(days)s days ahead.", days=MAX_DAYS_AHEAD)
+            raise invalid("slot_start", ahead)
         order_id = data.get("order_id")
         if order_id is not None:
             order = db.session.get(Order, order_id)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import User
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import Guide
 
 log = logging.getLogger("siyu.franchise")
@@ -32,13 +33,25 @@ class Invalid(DomainError):
 
 
 def invalid(field: str, message: str) -> Invalid:
-    """A 422 naming one bad field."""
-    return Invalid("The request has invalid fields.", errors={field: [message]})
+    """A 422 naming one bad field, its message in the request's language.
+
+    ``message`` is an English msgid (translated here) or a text a caller already built
+    with ``tr(..., **params)`` (found in no catalogue, so it passes through unchanged).
+    The top-level message is translated by the error handler.
+    """
+    return Invalid("The request has invalid fields.", errors={field: [tr(message)]})
 
 
 def taken(field: str, what: str) -> Conflict:
-    """A 409 naming the field whose value another row already holds."""
-    return Conflict(f"That {what} is already in use.", errors={field: ["Already in use."]})
+    """A 409 naming the field whose value another row already holds.
+
+    ``what`` is a lower-case English noun ("store code") with its own catalogue entry
+    (listed in ``app/web/display_messages.py``), so the sentence reads whole in Chinese.
+    """
+    return Conflict(
+        tr("That %(what)s is already in use.", what=tr(what)),
+        errors={field: [tr("Already in use.")]},
+    )
 
 
 def ensure_unique(model, column: str, value, field: str, what: str, exclude_id=None) -> None:
@@ -54,6 +67,7 @@ def get_or_invalid(model, object_id: int | None, field: str):
     """The referenced row, or a 422 on ``field`` (a bad reference is bad input, not 404)."""
     obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None:
+        # one msgid per model ("No such store."), listed in app/web/display_messages.py
         raise invalid(field, f"No such {model.__name__.lower()}.")
     return obj
 

@@ -49,6 +49,7 @@ from app.auth.principal import Principal
 from app.clock import SHANGHAI, shanghai_day_bounds
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import (
     CANCELLED,
     CLOSED,
@@ -92,7 +93,7 @@ def _merge_items(items: list[dict]) -> OrderedDict[int, int]:
     if not items:
         raise invalid("items", "An order needs at least one line.")
     if len(items) > MAX_LINES:
-        raise invalid("items", f"At most {MAX_LINES} lines.")
+        raise invalid("items", tr("At most %(count)s lines.", count=MAX_LINES))
     merged: OrderedDict[int, int] = OrderedDict()
     for item in items:
         quantity = item.get("quantity")
@@ -102,10 +103,12 @@ def _merge_items(items: list[dict]) -> OrderedDict[int, int]:
         if not isinstance(quantity, int) or isinstance(quantity, bool):
             raise invalid("items", "The quantity must be a whole number.")
         if not 1 <= quantity <= MAX_QUANTITY:
-            raise invalid("items", f"The quantity must be between 1 and {MAX_QUANTITY}.")
+            raise invalid(
+                "items", tr("The quantity must be between 1 and %(max)s.", max=MAX_QUANTITY)
+            )
         merged[product_id] = merged.get(product_id, 0) + quantity
         if merged[product_id] > MAX_QUANTITY:
-            raise invalid("items", f"At most {MAX_QUANTITY} of one product.")
+            raise invalid("items", tr("At most %(count)s of one product.", count=MAX_QUANTITY))
     return merged
 
 
@@ -133,7 +136,7 @@ def _take_stocks(lines: list[OrderLine]) -> None:
     """
     for line in sorted(lines, key=lambda line: line.product_id):
         if not _take_stock(line.product_id, line.quantity):
-            raise invalid("items", f"Not enough stock of {line.name}.")
+            raise invalid("items", tr("Not enough stock of %(name)s.", name=line.name))
 
 
 def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) -> list[OrderLine]:
@@ -148,7 +151,7 @@ def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) 
     for product_id, quantity in merged.items():
         product = products.get(product_id)
         if product is None or not product.is_active:
-            raise invalid("items", f"Product {product_id} is not for sale.")
+            raise invalid("items", tr("Product %(id)s is not for sale.", id=product_id))
         unit = prices.get(product_id, product.price_fen)
         lines.append(
             OrderLine(
@@ -276,13 +279,16 @@ def _move(order: Order, to: str, role: str, user_id: int | None, note: str) -> N
         raise Conflict(
             "This move is not allowed from the order's current state.",
             code="invalid_transition",
-            errors={"to": [f"Not allowed from {order.status} to {to}."], "allowed": list(allowed)},
+            errors={
+                "to": [tr("Not allowed from %(status)s to %(to)s.", status=order.status, to=to)],
+                "allowed": list(allowed),  # state codes: data, never translated
+            },
         )
     if role not in TRANSITION_ROLES.get(to, ()):
         raise Forbidden(
             "Your role cannot make this move.",
             code="transition_not_permitted",
-            errors={"to": ["Not for your role."], "allowed": allowed_next(order, role)},
+            errors={"to": [tr("Not for your role.")], "allowed": allowed_next(order, role)},
         )
     previous = order.status
     result = db.session.execute(

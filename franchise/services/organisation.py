@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import Franchisee, Region, RegionCity
 from franchise.services.base import (
     commit_then_notify,
@@ -26,10 +27,8 @@ def _set_cities(region: Region, cities: list[str]) -> None:
             stmt = stmt.where(RegionCity.region_id != region.id)
         clash = db.session.scalars(stmt).first()
         if clash is not None:
-            raise Conflict(
-                f"{clash.city} already belongs to another region.",
-                errors={"cities": [f"{clash.city} already belongs to another region."]},
-            )
+            message = tr("%(city)s already belongs to another region.", city=clash.city)
+            raise Conflict(message, errors={"cities": [message]})
     keep = {c.city: c for c in region.cities}
     region.cities = [keep.get(name) or RegionCity(city=name) for name in names]
     db.session.flush()

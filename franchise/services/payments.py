@@ -30,6 +30,7 @@ from app.clock import SHANGHAI, shanghai_day
 from app.db import is_postgres
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import tr
 from app.outbox import enqueue
 from app.wechat import pay as wxpay
 from app.wechat.errors import WeChatAPIError, WeChatError
@@ -75,7 +76,10 @@ def start_payment(order: Order) -> dict:
     """
     if order.status != CREATED:
         db.session.rollback()
-        raise Conflict(f"An order that is {order.status} cannot be paid.", code="not_payable")
+        raise Conflict(
+            tr("An order that is %(status)s cannot be paid.", status=order.status),
+            code="not_payable",
+        )
     if order.payable_fen <= 0:
         db.session.rollback()
         raise Conflict("This order has nothing to pay.", code="not_payable")
@@ -104,7 +108,9 @@ def start_payment(order: Order) -> dict:
     except WeChatAPIError as exc:
         if exc.errcode == "ORDERPAID":
             raise Conflict("This order is already paid.", code="already_paid") from exc
-        raise PaymentRefused(f"WeChat Pay refused the order: {exc.errcode}") from exc
+        raise PaymentRefused(
+            tr("WeChat Pay refused the order: %(errcode)s", errcode=exc.errcode)
+        ) from exc
     except WeChatError as exc:
         raise PaymentUnavailable("WeChat Pay is unavailable; try again shortly.") from exc
     keys = ("timeStamp", "nonceStr", "package", "signType", "paySign")

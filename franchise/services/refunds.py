@@ -20,6 +20,7 @@ from app.clock import shanghai_day
 from app.db import is_postgres
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
+from app.i18n import tr
 from app.outbox import GiveUp, enqueue
 from app.wechat import pay as wxpay
 from app.wechat.errors import WeChatError, as_retry_later
@@ -84,7 +85,7 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
             raise Conflict(
                 "The refund exceeds what is left to refund.",
                 code="refund_too_large",
-                errors={"amount_fen": [f"At most {left}."]},
+                errors={"amount_fen": [tr("At most %(fen)s fen.", fen=left)]},
             )
         refund = Refund(
             order_id=order.id,

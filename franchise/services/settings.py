@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import FranchiseSetting
 from franchise.services.base import Invalid
 
@@ -136,7 +137,9 @@ def update_settings(changes: dict) -> dict:
         errors.setdefault("rfm.monetary_high_fen", []).append("Must not be below the mid spend.")
     if errors:
         db.session.rollback()
-        raise Invalid("The settings have invalid values.", errors=errors)
+        # every entry is a sentence (an "Invalid value: …" one matches no msgid, stays English)
+        translated = {key: [tr(text) for text in texts] for key, texts in errors.items()}
+        raise Invalid("The settings have invalid values.", errors=translated)
     for key, value in clean.items():
         row = db.session.get(FranchiseSetting, key)
         if row is None:

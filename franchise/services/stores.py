@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.models import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import Franchisee, Region, Store
 from franchise.services.base import (
     Invalid,
@@ -119,7 +120,7 @@ def update_store_details(store: Store, changes: dict) -> Store:
     if refused:
         raise Invalid(
             "Franchise owners may change only the phone and business hours.",
-            errors={key: ["Only HQ may change this field."] for key in sorted(refused)},
+            errors={key: [tr("Only HQ may change this field.")] for key in sorted(refused)},
         )
     for key, value in changes.items():
         setattr(store, key, value)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import (
     ACTIVE,
     RULE_SHARE_CODE,
@@ -318,7 +319,9 @@ def reserve_within_caps(campaign_id: int, merged: dict[int, int]) -> None:
         left = max(0, row.stock_cap - (row.sold - quantity))
         product = db.session.get(Product, product_id)
         name = product.name if product else str(product_id)
-        raise invalid("items", f"Only {left} left of {name} at the live price.")
+        raise invalid(
+            "items", tr("Only %(left)s left of %(name)s at the live price.", left=left, name=name)
+        )
 
 
 def release_caps(campaign_id: int, given_back: dict[int, int]) -> None:

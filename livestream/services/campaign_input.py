@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.auth.models import utcnow
 from app.clock import SHANGHAI
 from app.extensions import db
+from app.i18n import tr
 from community.models import ContentPost
-from community.services.content import tr
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from franchise.services.base import Invalid
 from livestream.models.campaigns import MODES, Campaign

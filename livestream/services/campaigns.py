@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from app.auth.models import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from community.services.content import tr
+from app.i18n import tr
 from franchise.models import Franchisee, Guide, Store
 from franchise.services.base import Invalid
 from livestream.models.campaigns import (

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from app.auth.principal import current_principal
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import Guide
 from franchise.schemas import BAD_TEXT
 from franchise.services.base import invalid
@@ -255,7 +256,10 @@ def clean_reason(reason) -> str:
     if BAD_TEXT.search(text):
         raise invalid("reason", "Control characters and invalid Unicode are not allowed.")
     if not REASON_MIN <= len(text) <= REASON_MAX:
-        raise invalid("reason", f"Give a reason of {REASON_MIN} to {REASON_MAX} characters.")
+        raise invalid(
+            "reason",
+            tr("Give a reason of %(min)s to %(max)s characters.", min=REASON_MIN, max=REASON_MAX),
+        )
     return text
 
 

@@ -20,6 +20,7 @@ from app.auth.principal import Principal, current_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import tr
 from franchise.services.base import invalid
 from livestream.models import Campaign, CampaignTarget
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION, LEVEL_STORE, METRICS
@@ -180,11 +181,11 @@ def _figures(values: dict, field: str) -> dict[str, int]:
     out = {}
     for metric, value in (values or {}).items():
         if metric not in METRICS:
-            raise invalid(field, f"Unknown metric: {metric}.")
+            raise invalid(field, tr("Unknown metric: %(metric)s.", metric=metric))
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(metric, "Must be a whole number.")
         if not 0 <= value <= MAX_FIGURE:
-            raise invalid(metric, f"Must be between 0 and {MAX_FIGURE}.")
+            raise invalid(metric, tr("Must be between 0 and %(max)s.", max=MAX_FIGURE))
         out[metric] = value
     return out
 
@@ -203,7 +204,7 @@ def set_region_targets(
         clean = {}
         for region_id, values in (regions or {}).items():
             if region_id not in tree:
-                raise invalid("regions", f"Region {region_id} does not take part.")
+                raise invalid("regions", tr("Region %(id)s does not take part.", id=region_id))
             clean[region_id] = _figures(values, "regions")
         _cascade(campaign_id, only=set())
         existing = _rows(campaign_id)
@@ -292,9 +293,12 @@ def set_unit_targets(target_id: int, values: dict[str, int]) -> CampaignTarget:
         for metric, value in clean.items():
             total = getattr(parent, metric)
             if value > total:
-                raise invalid(metric, f"More than the parent's target ({total}).")
+                raise invalid(metric, tr("More than the parent's target (%(total)s).", total=total))
             if not others and value != total:
-                raise invalid(metric, f"The only unit here must carry the whole target ({total}).")
+                raise invalid(
+                    metric,
+                    tr("The only unit here must carry the whole target (%(total)s).", total=total),
+                )
             parts = apportion(total - value, {s.ref_id: s.weight_bps for s in others})
             setattr(row, metric, value)
             for sibling in others:

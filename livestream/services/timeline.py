@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.auth.models import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from community.services.content import tr
+from app.i18n import tr
 from community.services.plans import shanghai_day, today_shanghai
 from franchise.services.base import Invalid
 from livestream.models.campaigns import (

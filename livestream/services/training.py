@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from app.auth.models import utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import tr
 from app.web.formatting import yuan
 from community.services.plans import shanghai_day
 from franchise.models import Guide
@@ -185,15 +186,16 @@ def _clean_item(data: dict, item: ChecklistItem | None) -> dict:
         raise invalid("kind", "Choose a kind.")
     title = str(data.get("title", item.title if item else "") or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise invalid("title", f"Between 1 and {MAX_TITLE} characters.")
+        raise invalid("title", tr("Between 1 and %(max)s characters.", max=MAX_TITLE))
     body = str(data.get("body", item.body if item else "") or "").strip()
     if len(body) > MAX_BODY:
-        raise invalid("body", f"At most {MAX_BODY} characters.")
+        raise invalid("body", tr("At most %(max)s characters.", max=MAX_BODY))
     expected = data.get("expected_answer", item.expected_answer if item else None)
     expected = str(expected or "").strip()
     if kind == ITEM_QUESTION:
         if not expected or len(expected) > MAX_ANSWER:
-            raise invalid("expected_answer", f"Between 1 and {MAX_ANSWER} characters.")
+            too_long = tr("Between 1 and %(max)s characters.", max=MAX_ANSWER)
+            raise invalid("expected_answer", too_long)
     else:
         expected = None
     required = data.get("required", item.required if item else True)
@@ -346,7 +348,7 @@ def answer(campaign_id: int, guide_id: int, item_id: int, answer: str | None) ->
         if not text:
             raise invalid("answer", "Enter your answer.")
         if len(text) > MAX_ANSWER:
-            raise invalid("answer", f"At most {MAX_ANSWER} characters.")
+            raise invalid("answer", tr("At most %(max)s characters.", max=MAX_ANSWER))
         correct = answer_matches(text, item.expected_answer)
     else:
         text, correct = "", True

@@ -12,7 +12,9 @@ from app.config import ConfigError, load_config
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.get_json() == {"code": "not_found", "message": "Not found.", "errors": {}}
+    assert response.get_json() == {"code": "not_found", "message": "未找到。", "errors": {}}
+    english = client.get("/api/v1/nothing-here?lang=en").get_json()
+    assert english == {"code": "not_found", "message": "Not found.", "errors": {}}
 
 
 def test_wrong_method_is_json_405(client):

@@ -126,7 +126,8 @@ def test_strict_ints_and_unknown_fields(client, org, as_hq):
 def test_duplicates_conflict(client, org, as_hq):
     response = client.post("/api/v1/stores", headers=as_hq, json=new_store(org, code="SH-A"))
     assert response.status_code == 409
-    assert response.get_json()["errors"] == {"code": ["Already in use."]}
+    assert response.get_json()["errors"] == {"code": ["已被占用。"]}  # "Already in use."
+    assert response.get_json()["message"] == "该门店编码已被占用。"
     response = client.patch(
         f"/api/v1/franchisees/{org.fb}", headers=as_hq, json={"sub_mch_id": "1900000201"}
     )
@@ -146,7 +147,11 @@ def test_duplicates_conflict(client, org, as_hq):
 def test_missing_reference_is_422(client, org, as_hq):
     response = client.post("/api/v1/stores", headers=as_hq, json=new_store(org, franchisee_id=9999))
     assert response.status_code == 422
-    assert response.get_json()["errors"] == {"franchisee_id": ["No such franchisee."]}
+    assert response.get_json()["errors"] == {"franchisee_id": ["加盟商不存在。"]}
+    english = client.post(
+        "/api/v1/stores?lang=en", headers=as_hq, json=new_store(org, franchisee_id=9999)
+    )
+    assert english.get_json()["errors"] == {"franchisee_id": ["No such franchisee."]}
 
 
 def test_close_store_and_guide_leaves(client, org, as_hq):

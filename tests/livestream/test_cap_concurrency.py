@@ -57,7 +57,7 @@ def test_concurrent_orders_never_pass_the_cap(app, client, live_org, guide_a1_he
     assert codes == [201] * CAP + [422] * (BUYERS - CAP), answers
     for code, body in answers:
         if code == 422:
-            assert "left of" in body["errors"]["items"][0]
+            assert "的直播价仅剩" in body["errors"]["items"][0]  # zh by default
     with app.app_context():
         sold = db.session.scalar(
             select(func.coalesce(func.sum(OrderLine.quantity), 0))

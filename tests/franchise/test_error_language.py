@@ -1,0 +1,99 @@
+"""Error envelopes speak the request's language: Chinese by default, English on ``?lang=en``.
+
+The top-level message is translated by the error handler, field messages when they are
+raised; data inside ``errors`` (the order states in ``allowed``) is never translated, even
+where the same word is a message id ("cancelled").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.i18n import tr
+from franchise.services import orders as order_service
+from franchise.services.base import invalid
+from tests.fixtures.auth import api_token, bearer
+from tests.franchise.factories_commerce import build_shop, customer_headers
+
+
+@pytest.fixture
+def shop(app, org):
+    with app.app_context():
+        return build_shop(org)
+
+
+@pytest.fixture
+def as_ca(app, shop):
+    with app.app_context():
+        return customer_headers(shop.ca)
+
+
+def _order(client, headers, items, lang=None, **extra):
+    url = "/api/v1/mp/orders" + (f"?lang={lang}" if lang else "")
+    return client.post(url, json={"items": items, **extra}, headers=headers)
+
+
+def test_mp_order_422_is_chinese_by_default_and_english_on_request(client, shop, as_ca):
+    too_many = [{"product_id": shop.ring, "quantity": 6}]  # stock 5
+    response = _order(client, as_ca, too_many)
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "code": "validation_error",
+        "message": "请求中有无效字段。",
+        "errors": {"items": ["钻石戒指 库存不足。"]},  # the product name filled in
+    }
+    english = _order(client, as_ca, too_many, lang="en").get_json()
+    assert english["message"] == "The request has invalid fields."
+    assert english["errors"] == {"items": ["Not enough stock of 钻石戒指."]}
+
+
+def test_static_and_numbered_field_messages(client, shop, as_ca):
+    pearl = [{"product_id": shop.pearl, "quantity": 1}]
+    coupon = _order(client, as_ca, pearl, coupon_code="NOPE").get_json()
+    assert coupon["errors"] == {"coupon_code": ["优惠券不存在。"]}  # "No such coupon."
+    old = _order(client, as_ca, [{"product_id": shop.old, "quantity": 1}]).get_json()
+    assert old["errors"] == {"items": [f"商品 {shop.old} 暂不可售。"]}
+    half = {"product_id": shop.pearl, "quantity": 50}
+    twice = _order(client, as_ca, [half, half]).get_json()
+    assert twice["errors"] == {"items": ["同一商品最多购买 99 件。"]}
+    twice = _order(client, as_ca, [half, half], lang="en").get_json()
+    assert twice["errors"] == {"items": ["At most 99 of one product."]}
+
+
+def test_allowed_states_stay_codes(client, app, org, shop):
+    with app.app_context():  # created: may go to paid, cancelled, closed
+        order_id = order_service.create_order(
+            shop.ca, [{"product_id": shop.pearl, "quantity": 1}]
+        ).id
+    hq = bearer(api_token(client, "hq"))
+    response = client.post(
+        f"/api/v1/orders/{order_id}/transition", json={"to": "shipped"}, headers=hq
+    )
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["code"] == "invalid_transition"
+    assert body["message"] == "订单当前状态不允许此操作。"
+    assert body["errors"]["to"] == ["订单状态不能从 created 变更为 shipped。"]
+    assert body["errors"]["allowed"] == ["paid", "cancelled", "closed"]  # data, untranslated
+    with app.test_request_context():  # the hazard: "cancelled" is also a message id
+        assert tr("cancelled") == "已取消"
+
+
+def test_customer_cancel_of_a_cancelled_order(client, shop, as_ca):
+    order = _order(client, as_ca, [{"product_id": shop.pearl, "quantity": 1}]).get_json()
+    cancel = f"/api/v1/mp/orders/{order['id']}/cancel"
+    assert client.post(cancel, json={}, headers=as_ca).status_code == 200
+    again = client.post(cancel + "?lang=en", json={}, headers=as_ca).get_json()
+    assert again["message"] == "This move is not allowed from the order's current state."
+    assert again["errors"] == {"to": ["Not allowed from cancelled to cancelled."], "allowed": []}
+
+
+def test_not_found_names_the_thing(client, shop, as_ca):
+    missing = client.get("/api/v1/mp/orders/99999999", headers=as_ca).get_json()
+    assert missing == {"code": "not_found", "message": "订单不存在", "errors": {}}
+
+
+def test_outside_a_request_the_text_stays_english(app):
+    with app.app_context():
+        exc = invalid("items", "The quantity must be a whole number.")
+    assert exc.errors == {"items": ["The quantity must be a whole number."]}
