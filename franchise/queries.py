@@ -1,4 +1,4 @@
-"""The scoped, filtered read queries of the organisation, shared by the API and pages.
+"""The scoped, filtered read queries of the organisation and of orders, shared by the API and pages.
 
 Every statement starts from ``app.auth.scope.scoped`` (regions: from the franchisees
 the caller may see), so no caller can forget the tenant filter. Read only.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from app.auth.principal import current_principal
+from app.auth.principal import Principal, current_principal
 from app.auth.scope import get_scoped_or_404, not_found, scoped
+from app.clock import shanghai_day_bounds
 from app.errors import NotFound
 from app.extensions import db
-from franchise.models import Franchisee, Guide, Region, Store
+from franchise.models import Franchisee, Guide, Order, Region, Store
 from franchise.schemas import MAX_ID
 
 
@@ -98,3 +99,24 @@ def get_region_or_404(region_id: int) -> Region:
     if region is None:
         raise NotFound("Region not found")
     return region
+
+
+def order_stmt(args: dict, principal: Principal | None = None):
+    """The filtered order listing through the tenant scope (newest first).
+
+    Filters: ``status``, ``franchisee_id``, ``store_id``, ``guide_id``, ``campaign_id``,
+    ``customer_id``, ``date_from`` / ``date_to`` (Asia/Shanghai days of ``created_at``),
+    ``q`` (order number). An owner sees their franchise's orders, a guide their own.
+    """
+    stmt = scoped(select(Order), Order, principal).order_by(Order.id.desc())
+    for key in ("status", "franchisee_id", "store_id", "guide_id", "campaign_id", "customer_id"):
+        if args.get(key):
+            stmt = stmt.where(getattr(Order, key) == args[key])
+    start, end = shanghai_day_bounds(args.get("date_from"), args.get("date_to"))
+    if start is not None:
+        stmt = stmt.where(Order.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(Order.created_at < end)
+    if args.get("q"):
+        stmt = stmt.where(Order.order_no.startswith(str(args["q"]).strip(), autoescape=True))
+    return stmt

@@ -35,6 +35,17 @@ DISPLAY_MESSAGES = (
     _l("The account is not a guide account."),
     _l("The store is closed."),
     _l("Region not found"),
+    # order states: franchise.services.order_flow.STATUS_WORDS through status_label
+    _l("Created"),
+    _l("Paid"),
+    _l("Shipped"),
+    _l("Received by store"),
+    _l("Delivered"),
+    _l("Picked up"),
+    _l("Completed"),
+    _l("Cancelled"),
+    _l("Refunded"),
+    _l("Closed"),
     # the nouns franchise.services.base.taken puts in "That %(what)s is already in use."
     _l("account"),
     _l("store code"),

@@ -24,6 +24,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import yuan
 from app.web.listing import Column, csv_response
+from franchise import queries
 from franchise.admin.support import (
     _select,
     _text,
@@ -37,23 +38,12 @@ from franchise.queries import scoped_or_404
 from franchise.schemas import MAX_ID, Text
 from franchise.services import order_flow
 from franchise.services import orders as order_service
+from franchise.services.order_flow import status_label
 
 bp = Blueprint(
     "commerce_orders", __name__, url_prefix="/admin/orders", template_folder="../templates"
 )
 
-STATUS_LABELS = {
-    "created": _l("Created"),
-    "paid": _l("Paid"),
-    "shipped": _l("Shipped"),
-    "received": _l("Received by store"),
-    "delivered": _l("Delivered"),
-    "picked_up": _l("Picked up"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-    "refunded": _l("Refunded"),
-    "closed": _l("Closed"),
-}
 ACTION_LABELS = {
     "shipped": _l("Mark shipped"),
     "received": _l("Mark received by store"),
@@ -70,10 +60,6 @@ STATUS_BADGES = {
     "closed": "badge-err",
     "refunded": "badge-warn",
 }
-
-
-def status_label(status: str | None) -> str:
-    return str(STATUS_LABELS.get(status or "", status or ""))
 
 
 class OrderFilterSchema(Schema):
@@ -123,7 +109,7 @@ def order_totals(stmt) -> dict:
 
 
 def filter_fields():
-    status_options = [("", _l("All"))] + [(s, STATUS_LABELS[s]) for s in ORDER_STATUSES]
+    status_options = [("", _l("All"))] + [(s, status_label(s)) for s in ORDER_STATUSES]
     return [
         _text("q", _l("Order number")),
         _select("status", _l("Status"), status_options),
@@ -140,7 +126,7 @@ def filter_fields():
 def orders():
     """Orders with filters, pagination, a totals row and CSV export (``?format=csv``)."""
     args = filter_args(OrderFilterSchema)
-    stmt = order_service.order_stmt(args)
+    stmt = queries.order_stmt(args)
     if request.args.get("format") == "csv":
         return csv_response("orders.csv", order_columns(False), stream_models(stmt))
     export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}

@@ -24,6 +24,7 @@ from app.auth.models import CUSTOMER, utcnow
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import NotFound
+from franchise import queries
 from franchise.api.orders import (
     OrderDetailSchema,
     OrderSchema,
@@ -144,7 +145,7 @@ class MpOrders(MethodView):
     @blp.response(200, MpOrderPageSchema)
     def get(self, args):
         """My orders, newest first."""
-        return page_of(order_service.order_stmt(args), args)
+        return page_of(queries.order_stmt(args), args)
 
     @api_roles(CUSTOMER)
     @blp.arguments(OrderCreateSchema)

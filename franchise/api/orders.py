@@ -27,6 +27,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
+from franchise import queries
 from franchise.api.org import page_of
 from franchise.models import ORDER_STATUSES, Order, Product
 from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
@@ -226,7 +227,7 @@ class Orders(MethodView):
     @blp.response(200, OrderPageSchema)
     def get(self, args):
         """List orders (filters: status, franchisee, store, guide, campaign, date_from/to)."""
-        return page_of(order_service.order_stmt(args), args)
+        return page_of(queries.order_stmt(args), args)
 
 
 @blp.route("/orders/<int:order_id>")

@@ -20,7 +20,6 @@ from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
-from franchise.admin.orders import status_label
 from franchise.models import (
     COMPLETED,
     DELIVERED,
@@ -31,6 +30,7 @@ from franchise.models import (
 )
 from franchise.services import order_flow
 from franchise.services import orders as order_service
+from franchise.services.order_flow import status_label
 
 bp = Blueprint("guide_orders", __name__, url_prefix="/m/orders", template_folder="../templates")
 

@@ -46,7 +46,7 @@ from sqlalchemy import select, update
 
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, utcnow
 from app.auth.principal import Principal
-from app.clock import SHANGHAI, shanghai_day_bounds
+from app.clock import SHANGHAI
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -67,7 +67,13 @@ from franchise.models import (
 )
 from franchise.services import coupons
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
-from franchise.services.order_flow import ORDER_FLOW, SYSTEM, TRANSITION_ROLES, allowed_next
+from franchise.services.order_flow import (
+    ORDER_FLOW,
+    SYSTEM,
+    TRANSITION_ROLES,
+    allowed_next,
+    status_label,
+)
 
 MAX_QUANTITY = 99
 MAX_LINES = 20
@@ -280,7 +286,13 @@ def _move(order: Order, to: str, role: str, user_id: int | None, note: str) -> N
             "This move is not allowed from the order's current state.",
             code="invalid_transition",
             errors={
-                "to": [tr("Not allowed from %(status)s to %(to)s.", status=order.status, to=to)],
+                "to": [
+                    tr(
+                        "Not allowed from %(status)s to %(to)s.",
+                        status=status_label(order.status),
+                        to=status_label(to),
+                    )
+                ],
                 "allowed": list(allowed),  # state codes: data, never translated
             },
         )
@@ -369,29 +381,3 @@ def auto_complete(days: int = 7, limit: int = 500) -> int:
         except DomainError:
             continue
     return done
-
-
-# --- reading (scoped) -------------------------------------------------------------
-
-
-def order_stmt(args: dict, principal: Principal | None = None):
-    """The filtered order listing through the tenant scope (newest first).
-
-    Filters: ``status``, ``franchisee_id``, ``store_id``, ``guide_id``, ``campaign_id``,
-    ``customer_id``, ``date_from`` / ``date_to`` (Asia/Shanghai days of ``created_at``),
-    ``q`` (order number). An owner sees their franchise's orders, a guide their own.
-    """
-    from app.auth.scope import scoped
-
-    stmt = scoped(select(Order), Order, principal).order_by(Order.id.desc())
-    for key in ("status", "franchisee_id", "store_id", "guide_id", "campaign_id", "customer_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Order, key) == args[key])
-    start, end = shanghai_day_bounds(args.get("date_from"), args.get("date_to"))
-    if start is not None:
-        stmt = stmt.where(Order.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(Order.created_at < end)
-    if args.get("q"):
-        stmt = stmt.where(Order.order_no.startswith(str(args["q"]).strip(), autoescape=True))
-    return stmt

@@ -48,6 +48,7 @@ from franchise.models import (
     ProfitShare,
 )
 from franchise.services import alerts, ledger
+from franchise.services.order_flow import status_label
 from franchise.services.orders import close_unpaid_order
 from franchise.services.payments_pg import PROFIT_SHARE_KIND, ensure_accounts, run_settle
 
@@ -77,7 +78,7 @@ def start_payment(order: Order) -> dict:
     if order.status != CREATED:
         db.session.rollback()
         raise Conflict(
-            tr("An order that is %(status)s cannot be paid.", status=order.status),
+            tr("An order that is %(status)s cannot be paid.", status=status_label(order.status)),
             code="not_payable",
         )
     if order.payable_fen <= 0:

@@ -73,7 +73,7 @@ def test_allowed_states_stay_codes(client, app, org, shop):
     body = response.get_json()
     assert body["code"] == "invalid_transition"
     assert body["message"] == "订单当前状态不允许此操作。"
-    assert body["errors"]["to"] == ["订单状态不能从 created 变更为 shipped。"]
+    assert body["errors"]["to"] == ["订单不能从「已创建」变为「已发货」。"]  # states in words
     assert body["errors"]["allowed"] == ["paid", "cancelled", "closed"]  # data, untranslated
     with app.test_request_context():  # the hazard: "cancelled" is also a message id
         assert tr("cancelled") == "已取消"
@@ -85,7 +85,7 @@ def test_customer_cancel_of_a_cancelled_order(client, shop, as_ca):
     assert client.post(cancel, json={}, headers=as_ca).status_code == 200
     again = client.post(cancel + "?lang=en", json={}, headers=as_ca).get_json()
     assert again["message"] == "This move is not allowed from the order's current state."
-    assert again["errors"] == {"to": ["Not allowed from cancelled to cancelled."], "allowed": []}
+    assert again["errors"] == {"to": ["Not allowed from Cancelled to Cancelled."], "allowed": []}
 
 
 def test_not_found_names_the_thing(client, shop, as_ca):
