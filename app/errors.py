@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import tr
+from app.validation_messages import translate_errors
 
 log = logging.getLogger("siyu.errors")
 
@@ -149,7 +150,8 @@ def register_error_handlers(app: Flask) -> None:
         if message is None and exc.description and status not in (404, 405, 500):
             message = exc.description
         if wants_json():
-            response, code = envelope(status, tr(message or MESSAGES.get(status, "")), errors)
+            message = tr(message or MESSAGES.get(status, ""))
+            response, code = envelope(status, message, translate_errors(errors))
             if status == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response, code

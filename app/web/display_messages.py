@@ -35,6 +35,14 @@ DISPLAY_MESSAGES = (
     _l("The account is not a guide account."),
     _l("The store is closed."),
     _l("Region not found"),
+    # our schemas' own validation messages (translated by app.validation_messages)
+    _l("Each region once."),
+    _l("Send a weight or figures, not both."),
+    _l("Send a weight or at least one figure."),
+    _l("One budget per region."),
+    _l("Digits, +, - and spaces, at most 20."),
+    _l("HH:MM"),
+    _l("YYYY-MM-DD"),
     # order states: franchise.services.order_flow.STATUS_WORDS through status_label
     _l("Created"),
     _l("Paid"),

@@ -97,3 +97,21 @@ def test_outside_a_request_the_text_stays_english(app):
     with app.app_context():
         exc = invalid("items", "The quantity must be a whole number.")
     assert exc.errors == {"items": ["The quantity must be a whole number."]}
+
+
+def test_schema_messages_follow_the_language_too(client, shop, as_ca):
+    """A 422 from the request schema: every message in the nested errors is translated,
+    the values marshmallow put in them kept; field names and list positions stay keys."""
+    body = {
+        "items": [{"product_id": shop.ring, "quantity": 100}, {"product_id": "7"}],
+        "coupon_code": "",
+        "surprise": 1,
+    }
+    errors = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()["errors"]
+    assert errors["items"]["0"]["quantity"] == ["必须在 1 到 99 之间。"]
+    assert errors["items"]["1"] == {"product_id": ["不是有效的整数。"], "quantity": ["必填字段。"]}
+    assert errors["coupon_code"] == ["长度必须在 1 到 20 之间。"]
+    assert errors["surprise"] == ["未知字段。"]
+    english = client.post("/api/v1/mp/orders?lang=en", json=body, headers=as_ca).get_json()
+    assert english["errors"]["items"]["0"]["quantity"] == ["Must be between 1 and 99."]
+    assert english["errors"]["items"]["1"]["quantity"] == ["Missing data for required field."]
