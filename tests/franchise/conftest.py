@@ -14,6 +14,7 @@ import pytest
 
 from tests.fixtures.auth import api_token, bearer, gen_user
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
+from tests.franchise.factories_commerce import build_shop, customer_headers
 
 
 @pytest.fixture
@@ -49,3 +50,17 @@ def as_hq(client, org):
 @pytest.fixture
 def as_owner_a(client, org):
     return bearer(api_token(client, "owner-a"))
+
+
+@pytest.fixture
+def shop(app, org):
+    """The commerce set-up of ``factories_commerce.build_shop`` over ``org``."""
+    with app.app_context():
+        return build_shop(org)
+
+
+@pytest.fixture
+def as_ca(app, shop):
+    """Bearer headers of the shop's customer ``ca`` (mini-program)."""
+    with app.app_context():
+        return customer_headers(shop.ca)

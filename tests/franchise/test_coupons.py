@@ -19,12 +19,6 @@ from tests.fixtures.auth import api_token, bearer, login
 from tests.franchise.factories_commerce import build_shop, gen_coupon, gen_customer, gen_template
 
 
-@pytest.fixture
-def shop(app, org):
-    with app.app_context():
-        return build_shop(org)
-
-
 def test_template_api_with_budgets(client, org, as_hq, as_owner_a):
     body = {
         "name": "新客券",

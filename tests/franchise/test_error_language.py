@@ -7,25 +7,10 @@ where the same word is a message id ("cancelled").
 
 from __future__ import annotations
 
-import pytest
-
 from app.i18n import tr
 from franchise.services import orders as order_service
 from franchise.services.base import invalid
 from tests.fixtures.auth import api_token, bearer
-from tests.franchise.factories_commerce import build_shop, customer_headers
-
-
-@pytest.fixture
-def shop(app, org):
-    with app.app_context():
-        return build_shop(org)
-
-
-@pytest.fixture
-def as_ca(app, shop):
-    with app.app_context():
-        return customer_headers(shop.ca)
 
 
 def _order(client, headers, items, lang=None, **extra):

@@ -12,25 +12,12 @@ from app.extensions import db
 from franchise.models import Customer, Order, Product
 from franchise.services import coupons as coupon_service
 from tests.franchise.factories_commerce import (
-    build_shop,
     customer_headers,
     gen_coupon,
     gen_template,
     make_paid,
 )
 from tests.livestream.factories import gen_campaign
-
-
-@pytest.fixture
-def shop(app, org):
-    with app.app_context():
-        return build_shop(org)
-
-
-@pytest.fixture
-def as_ca(app, shop):
-    with app.app_context():
-        return customer_headers(shop.ca)
 
 
 @pytest.fixture

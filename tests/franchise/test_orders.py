@@ -14,19 +14,12 @@ from franchise.models import Coupon, Guide, Order, Product
 from franchise.services import coupons as coupon_service
 from franchise.services import orders as order_service
 from tests.franchise.factories_commerce import (
-    build_shop,
     gen_coupon,
     gen_customer,
     gen_share_code,
     gen_template,
 )
 from tests.livestream.factories import gen_campaign
-
-
-@pytest.fixture
-def shop(app, org):
-    with app.app_context():
-        return build_shop(org)
 
 
 def test_totals_merge_duplicates_and_take_stock(app, org, shop):

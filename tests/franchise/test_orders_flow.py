@@ -9,13 +9,7 @@ from franchise.models import Order, OrderEvent
 from franchise.services import orders as order_service
 from tests.conftest import csrf_token_from
 from tests.fixtures.auth import api_token, bearer, gen_user, login
-from tests.franchise.factories_commerce import build_shop, gen_customer, make_paid
-
-
-@pytest.fixture
-def shop(app, org):
-    with app.app_context():
-        return build_shop(org)
+from tests.franchise.factories_commerce import gen_customer, make_paid
 
 
 def place(app, customer_id, product_id, quantity=1, paid=False):
