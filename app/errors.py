@@ -8,7 +8,9 @@ Language: the top-level ``message`` is always a sentence, so the handlers transl
 they answer (Chinese unless ``?lang=en``). ``errors`` is left as raised: it mixes field
 messages, which the services translate when they raise (``app.i18n.tr``, e.g. through
 ``franchise.services.base.invalid``), with data such as ``errors["allowed"]`` (order
-states) that must reach the client as the codes they are.
+states) that must reach the client as the codes they are. The one exception is a
+schema 422 (webargs / marshmallow), whose ``errors`` hold nothing but messages: those are
+translated whole (``app.validation_messages``).
 """
 
 from __future__ import annotations
