@@ -149,7 +149,8 @@ def register_error_handlers(app: Flask) -> None:
             message = data.get("message")
         if status == 422 and not message:
             message = MESSAGES[422]
-        if message is None and exc.description and status not in (404, 405, 500):
+        own_words = exc.description != type(exc).description  # werkzeug's stock text: ours
+        if message is None and own_words and status not in (404, 405, 500):
             message = exc.description
         if wants_json():
             message = tr(message or MESSAGES.get(status, ""))

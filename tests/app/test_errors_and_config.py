@@ -137,3 +137,12 @@ def test_a_value_the_database_refuses_is_400_not_503(app, client):
     assert res.status_code == 400
     assert res.get_json()["code"] == "value_out_of_range"
     assert client.get("/healthz").status_code == 200
+
+
+def test_stock_http_errors_answer_in_our_words(client):
+    """werkzeug's long English descriptions never reach a client: a 401 without a token
+    answers the envelope's own message, in Chinese unless English is asked for."""
+    res = client.post("/api/v1/mp/orders", json={"items": []})
+    assert res.status_code == 401 and res.get_json()["message"] == "请先登录。"
+    res = client.post("/api/v1/mp/orders?lang=en", json={"items": []})
+    assert res.get_json()["message"] == "Authentication is required."
