@@ -7,8 +7,9 @@ a fixed message through the catalogue (``app.i18n.tr``), and the messages marshm
 builds with values in them (ranges, lengths, choices) through the patterns below, which
 turn them back into message ids with named parameters.
 
-Listed with ``_l`` so ``pybabel extract`` puts them in the catalogue; nothing here is
-translated at import time.
+marshmallow's fixed messages are listed for the catalogue in
+``app/web/display_messages.py``; the pattern ids below are marked with ``_l`` for the same
+reason. Nothing here is translated at import time.
 """
 
 from __future__ import annotations
@@ -18,32 +19,6 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import tr
-
-FIXED_MESSAGES = (
-    _l("Missing data for required field."),
-    _l("Field may not be null."),
-    _l("Unknown field."),
-    _l("Invalid input type."),
-    _l("Invalid input."),
-    _l("Invalid value."),
-    _l("Invalid type."),
-    _l("Not a valid integer."),
-    _l("Not a valid number."),
-    _l("Not a valid string."),
-    _l("Not a valid boolean."),
-    _l("Not a valid date."),
-    _l("Not a valid datetime."),
-    _l("Not a valid time."),
-    _l("Not a valid list."),
-    _l("Not a valid mapping type."),
-    _l("Not a valid email address."),
-    _l("Not a valid URL."),
-    _l("Not a valid UUID."),
-    _l("Number too large."),
-    _l("String does not match expected pattern."),
-    _l("Special numeric values (nan or infinity) are not permitted."),
-    _l("Not a valid utf-8 string."),
-)
 
 # marshmallow's formatted messages -> our message ids with the values as parameters
 PATTERNS = (
