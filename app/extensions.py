@@ -189,6 +189,7 @@ class Registry:
     pay_notify_handlers: list = field(default_factory=list)
     seeders: list = field(default_factory=list)
     dashboard: list = field(default_factory=list)
+    today: list = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:

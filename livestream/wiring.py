@@ -9,6 +9,7 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.extensions import add_nav, registry
+from app.web.today import add_today
 
 
 def N_(text: str) -> str:
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     from livestream.guide import campaigns as guide_campaigns
     from livestream.guide import results as guide_results
     from livestream.guide import share as guide_share
+    from livestream.guide import today as guide_today
     from livestream.jobs import live as live_jobs
     from livestream.services import linkcheck
 
@@ -91,6 +93,7 @@ def init_app(app: Flask) -> None:
     live_jobs.register(app)
     linkcheck.register(app)
     registry(app).seeders.append(demo.seed_campaigns)
+    add_today(app, guide_today.today_figures, guide_today.today_notes)
 
 
 def campaign_tabs(campaign_id: int) -> list[tuple[str, str, str]]:

@@ -20,6 +20,7 @@ from app.auth.principal import current_principal
 from app.extensions import add_nav, registry
 from app.web import charts, formatting, shell
 from app.web.i18n import compile_translations
+from app.web.today import notes_for
 
 # The app's own ``static`` endpoint owns /static/, so the shell's assets live at /assets/.
 bp = Blueprint(
@@ -48,7 +49,7 @@ def admin_home():
 @bp.route("/m/")
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def mobile_home():
-    """The guide's "today" landing page: a greeting and cards for each tab."""
+    """The guide's "today" page: a greeting, how many things wait, a card per tab with its note."""
     hour = formatting.to_local(datetime.now(UTC)).hour
     if hour < 11:
         greeting = _l("Good morning")
@@ -56,8 +57,18 @@ def mobile_home():
         greeting = _l("Good afternoon")
     else:
         greeting = _l("Good evening")
-    links = [link for link in shell.nav_links("mobile") if link.endpoint != "web.mobile_home"]
-    return render_template("web/mobile_home.html", greeting=greeting, links=links, today=_today())
+    notes = notes_for(current_principal())
+    cards = [
+        (link, notes.get(link.endpoint))
+        for link in shell.nav_links("mobile")
+        if link.endpoint != "web.mobile_home"
+    ]
+    # What waits for the guide first; otherwise the tabs' own order.
+    cards.sort(key=lambda card: not (card[1] and card[1].count))
+    waiting = sum(note.count for note in notes.values())
+    return render_template(
+        "web/mobile_home.html", greeting=greeting, cards=cards, waiting=waiting, today=_today()
+    )
 
 
 def _today() -> str:

@@ -16,6 +16,7 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import add_nav, registry
+from app.web.today import add_today
 
 
 def N_(text: str) -> str:
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     from community.api import delivery as api_delivery
     from community.guide import care as guide_care
     from community.guide import tasks as guide_tasks
+    from community.guide import today as guide_today
     from community.jobs import delivery as jobs
     from community.services import allocation, care, delivery
 
@@ -81,6 +83,7 @@ def init_app(app: Flask) -> None:
         app, "mobile", group, N_("Care"), "community_care.care", (GUIDE,), icon="bell", order=411
     )
 
+    add_today(app, guide_today.today_figures, guide_today.today_notes)
     register_handler(app, delivery.SEND_KIND, delivery.send_batch)
     register_handler(app, care.CARE_KIND, care.send_care)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)

@@ -30,44 +30,47 @@ def today_shanghai() -> date:
     return shanghai_day()
 
 
-def guide_results(principal: Principal, day: date) -> dict:
-    """Orders, GMV (fen), coupons redeemed and new customers of ``principal`` on ``day``."""
-    start, end = shanghai_day_bounds(day, day)
+def results_figures(principal: Principal, start, end) -> dict:
+    """The results' figures between ``start`` and ``end`` as scalar SQL expressions.
+
+    Orders placed, GMV (fen) paid, coupons the guide redeemed and customers newly
+    attributed to the guide. ``principal``'s ids and the bounds may be bound parameters
+    (the Today page builds these once and runs them for every guide).
+    """
     franchise_wide = Principal(FRANCHISE_OWNER, franchisee_id=principal.franchisee_id)
-    orders = db.session.scalar(
-        scoped(select(func.count(Order.id)), Order, principal).where(
-            Order.created_at >= start, Order.created_at < end
-        )
-    )
-    gmv = db.session.scalar(
-        scoped(select(func.coalesce(func.sum(Order.paid_fen), 0)), Order, principal).where(
-            Order.paid_at >= start, Order.paid_at < end
-        )
-    )
-    redeemed = db.session.scalar(
-        scoped(select(func.count(Coupon.id)), Coupon, franchise_wide).where(
+    return {
+        "orders": scoped(select(func.count(Order.id)), Order, principal)
+        .where(Order.created_at >= start, Order.created_at < end)
+        .scalar_subquery(),
+        "gmv_fen": scoped(select(func.coalesce(func.sum(Order.paid_fen), 0)), Order, principal)
+        .where(Order.paid_at >= start, Order.paid_at < end)
+        .scalar_subquery(),
+        "coupons_redeemed": scoped(select(func.count(Coupon.id)), Coupon, franchise_wide)
+        .where(
             Coupon.redeemed_guide_id == principal.guide_id,
             Coupon.redeemed_at >= start,
             Coupon.redeemed_at < end,
         )
-    )
-    new_customers = db.session.scalar(
-        scoped(
+        .scalar_subquery(),
+        "new_customers": scoped(
             select(func.count(func.distinct(AssignmentHistory.customer_id))),
             AssignmentHistory,
             franchise_wide,
-        ).where(
+        )
+        .where(
             AssignmentHistory.to_guide_id == principal.guide_id,
             AssignmentHistory.created_at >= start,
             AssignmentHistory.created_at < end,
         )
-    )
-    return {
-        "orders": int(orders or 0),
-        "gmv_fen": int(gmv or 0),
-        "coupons_redeemed": int(redeemed or 0),
-        "new_customers": int(new_customers or 0),
+        .scalar_subquery(),
     }
+
+
+def guide_results(principal: Principal, day: date) -> dict:
+    """Orders, GMV (fen), coupons redeemed and new customers of ``principal`` on ``day``."""
+    figures = results_figures(principal, *shanghai_day_bounds(day, day))
+    row = db.session.execute(select(*(sq.label(k) for k, sq in figures.items()))).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
 def gmv_by_day(principal: Principal, last_day: date, days: int = 7) -> tuple[list[str], list[int]]:

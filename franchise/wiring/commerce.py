@@ -12,6 +12,7 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import add_nav, registry
+from app.web.today import add_today
 
 
 def N_(text: str) -> str:
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     from franchise.guide import coupons as guide_coupons
     from franchise.guide import orders as guide_orders
     from franchise.guide import results as guide_results
+    from franchise.guide import today as guide_today
 
     for module in (api_orders, api_mp, api_coupons):
         openapi.register_blueprint(module.blp)
@@ -116,6 +118,7 @@ def init_app(app: Flask) -> None:
     register_job(app, "franchise.orders.auto_complete", _auto_complete_job, "cron", minute=17)
     registry(app).seeders.append(seed_commerce)
     registry(app).dashboard.append(admin_orders.sales_panels)
+    add_today(app, guide_today.today_figures, guide_today.today_notes)
 
 
 # --- demo seed --------------------------------------------------------------------

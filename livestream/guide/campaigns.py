@@ -29,9 +29,10 @@ from app.auth.principal import current_principal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from community.services.plans import today_shanghai
-from livestream.models import Campaign, ChecklistAnswer, ChecklistItem, TrainingProgress
+from livestream.models import Campaign
 from livestream.services import training as service
 from livestream.services.access import campaign_or_404, visible_campaigns
+from livestream.services.training_board import guide_checklist_columns
 
 bp = Blueprint("livestream_guide", __name__, url_prefix="/m/live", template_folder="../templates")
 
@@ -43,38 +44,14 @@ def _guide_id() -> int:
     return principal.guide_id
 
 
-def _my_counts(campaign_ids: list[int], guide_id: int) -> dict[int, tuple[int, int, bool]]:
+def checklist_counts(campaign_ids: list[int], guide_id: int) -> dict[int, tuple[int, int, bool]]:
     """``{campaign_id: (done, required, completed)}`` for the guide, without writing."""
     if not campaign_ids:
         return {}
-    required: dict[int, set] = {cid: set() for cid in campaign_ids}
-    for cid, item_id in db.session.execute(
-        select(ChecklistItem.campaign_id, ChecklistItem.id).where(
-            ChecklistItem.campaign_id.in_(campaign_ids), ChecklistItem.required.is_(True)
-        )
-    ):
-        required[cid].add(item_id)
-    done: dict[int, set] = {cid: set() for cid in campaign_ids}
-    completed: set = set()
-    for cid, item_id, completed_at in db.session.execute(
-        select(TrainingProgress.campaign_id, ChecklistAnswer.item_id, TrainingProgress.completed_at)
-        .outerjoin(
-            ChecklistAnswer,
-            (ChecklistAnswer.progress_id == TrainingProgress.id)
-            & ChecklistAnswer.correct.is_(True),
-        )
-        .where(
-            TrainingProgress.campaign_id.in_(campaign_ids), TrainingProgress.guide_id == guide_id
-        )
-    ):
-        if item_id is not None:
-            done[cid].add(item_id)
-        if completed_at is not None:
-            completed.add(cid)
-    return {
-        cid: (len(done[cid] & required[cid]), len(required[cid]), cid in completed)
-        for cid in campaign_ids
-    }
+    rows = db.session.execute(
+        select(Campaign.id, *guide_checklist_columns(guide_id)).where(Campaign.id.in_(campaign_ids))
+    )
+    return {row.id: (row.done, row.required, bool(row.completed)) for row in rows}
 
 
 @bp.route("")
@@ -85,7 +62,7 @@ def campaigns():
     rows = db.session.scalars(
         visible_campaigns(select(Campaign)).order_by(Campaign.live_at.desc(), Campaign.id)
     ).all()
-    mine = _my_counts([c.id for c in rows], guide_id)
+    mine = checklist_counts([c.id for c in rows], guide_id)
     views = current_app.view_functions
     return render_template(
         "livestream/guide/campaigns/list.html",

@@ -9,17 +9,57 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
 from app.extensions import db
 from community.services.plans import today_shanghai
 from franchise.models import Franchisee, Guide, Region, Store
-from livestream.models import Campaign, CampaignStore, TrainingProgress
+from livestream.models import (
+    Campaign,
+    CampaignStore,
+    ChecklistAnswer,
+    ChecklistItem,
+    TrainingProgress,
+)
 from livestream.services.training import training_due_day
 
 LEVELS = ("region", "franchisee", "store", "guide")
+
+
+def guide_checklist_columns(guide_id) -> tuple:
+    """``(done, required, completed)`` of one guide's checklist, correlated to ``Campaign``.
+
+    ``done`` counts the required items the guide answered correctly, ``required`` the
+    campaign's required items, ``completed`` whether the guide's progress is complete.
+    ``guide_id`` may be a bound parameter. Selected next to ``Campaign`` columns.
+    """
+    required = (
+        select(func.count(ChecklistItem.id))
+        .where(ChecklistItem.campaign_id == Campaign.id, ChecklistItem.required.is_(True))
+        .scalar_subquery()
+    )
+    done = (
+        select(func.count(func.distinct(ChecklistAnswer.item_id)))
+        .join(TrainingProgress, TrainingProgress.id == ChecklistAnswer.progress_id)
+        .join(ChecklistItem, ChecklistItem.id == ChecklistAnswer.item_id)
+        .where(
+            TrainingProgress.campaign_id == Campaign.id,
+            TrainingProgress.guide_id == guide_id,
+            ChecklistAnswer.correct.is_(True),
+            ChecklistItem.required.is_(True),
+        )
+        .scalar_subquery()
+    )
+    completed = exists().where(
+        TrainingProgress.campaign_id == Campaign.id,
+        TrainingProgress.guide_id == guide_id,
+        TrainingProgress.completed_at.is_not(None),
+    )
+    return done.label("done"), required.label("required"), completed.label("completed")
+
+
 _NAMES = {"region": Region, "franchisee": Franchisee, "store": Store}
 
 

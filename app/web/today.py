@@ -1,0 +1,104 @@
+"""What waits for a guide today, per mobile tab, for the "Today" page (``/m/``).
+
+Domains register a source with ``add_today``: ``figures(guide)`` returns named scalar
+SQL expressions (counts, sums) written against ``guide``, a guide principal whose ids
+are bound parameters, and against the parameters below; ``notes(principal, values)``
+turns the figures' values into ``TodayNote``s for the tabs the domain owns (and may
+run a query of its own). The shell builds one ``SELECT`` of every source's figures the
+first time the page is asked for, then runs it once per page view with the guide's
+values: one database round trip for the whole page, however many tabs count.
+
+A note says how many things wait for the guide on that tab (``count``; 0 means there
+is nothing to do, the line is information) and one line of what they are.
+
+Parameters a figure may use (``bindparam(name)``): ``guide_id``, ``store_id``,
+``franchisee_id`` (in ``guide``), ``day`` (today in Asia/Shanghai), ``day_start`` and
+``day_end`` (that day's bounds in UTC), ``week_ago`` (``day`` minus 7 days) and ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import bindparam, select
+
+from app.auth.models import GUIDE, utcnow
+from app.auth.principal import Principal
+from app.clock import shanghai_day, shanghai_day_bounds
+from app.extensions import db, registry
+
+# The guide the figures are written against: scope helpers see real (bound) ids.
+GUIDE_PARAMS = Principal(
+    GUIDE,
+    franchisee_id=bindparam("franchisee_id"),
+    store_id=bindparam("store_id"),
+    guide_id=bindparam("guide_id"),
+)
+
+
+@dataclass(frozen=True)
+class TodayNote:
+    """One tab's line on the Today page."""
+
+    endpoint: str
+    text: str  # translated, one line
+    count: int = 0  # things waiting for the guide; 0 means nothing to do
+
+
+@dataclass(frozen=True)
+class TodaySource:
+    """A domain's part of the Today page (see the module docstring)."""
+
+    figures: Callable[[Principal], dict]
+    notes: Callable[[Principal, dict], list[TodayNote]]
+
+
+def add_today(app: Flask, figures, notes) -> None:
+    """Register a domain's figures and the notes made from them."""
+    registry(app).today.append(TodaySource(figures, notes))
+
+
+def _statement():
+    """Every source's figures as one ``SELECT`` (built once per app, run per view)."""
+    cache = current_app.extensions.setdefault("siyu_today", {})
+    if "stmt" not in cache:
+        columns = []
+        for number, source in enumerate(registry().today):
+            for name, expression in source.figures(GUIDE_PARAMS).items():
+                columns.append(expression.label(f"s{number}_{name}"))
+        cache["stmt"] = select(*columns) if columns else None
+    return cache["stmt"]
+
+
+def parameters(principal: Principal) -> dict:
+    """The bound values for ``principal`` (a guide) at this moment."""
+    day = shanghai_day()
+    day_start, day_end = shanghai_day_bounds(day, day)
+    return {
+        "guide_id": principal.guide_id,
+        "store_id": principal.store_id,
+        "franchisee_id": principal.franchisee_id,
+        "day": day,
+        "day_start": day_start,
+        "day_end": day_end,
+        "week_ago": day - timedelta(days=7),
+        "now": utcnow(),
+    }
+
+
+def notes_for(principal: Principal) -> dict[str, TodayNote]:
+    """Every source's notes for a guide, by endpoint; nothing for a guide without a store."""
+    if principal.role != GUIDE or principal.guide_id is None or principal.store_id is None:
+        return {}
+    stmt = _statement()
+    row = db.session.execute(stmt, parameters(principal)).one()._mapping if stmt is not None else {}
+    notes: dict[str, TodayNote] = {}
+    for number, source in enumerate(registry().today):
+        prefix = f"s{number}_"
+        values = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+        for note in source.notes(principal, values) or ():
+            notes[note.endpoint] = note
+    return notes

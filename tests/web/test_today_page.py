@@ -1,0 +1,179 @@
+"""The guide's Today page (``/m/``): what waits on each tab, counted for the guide only.
+
+Franchise A's guide has two sends to confirm and one sent, a care reminder to do by
+hand, an order to hand over, a visit booked, a paid order today and a live in two days
+with one of two checklist items done; franchise B's guide has the same kinds of things,
+which must not be counted or named on A's page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.auth.models import utcnow
+from app.clock import shanghai_day
+from app.extensions import db
+from community.models import CareTask, SendBatch
+from franchise.models import Appointment, Guide
+from livestream.models import ChecklistAnswer, ChecklistItem, TrainingProgress
+from tests.community.factories_delivery import gen_post
+from tests.fixtures.auth import PASSWORD, login
+from tests.franchise.conftest import _build_org
+from tests.franchise.factories_payments import gen_customer, gen_order
+from tests.livestream.factories import gen_campaign
+
+
+def _batch(guide: Guide, post_id: int, status: str, n: int) -> None:
+    db.session.add(
+        SendBatch(
+            dedupe_key=f"today-{guide.id}-{n}",
+            day=shanghai_day(),
+            sender_userid=guide.wecom_userid,
+            guide_id=guide.id,
+            store_id=guide.store_id,
+            franchisee_id=guide.franchisee_id,
+            post_id=post_id,
+            status=status,
+            chat_ids=["wrTODAY"],
+        )
+    )
+
+
+def _things_for(guide: Guide, post_id: int, name: str) -> None:
+    """Sends, care, hand-over, a visit, a sale and a live for ``guide``'s store."""
+    now = utcnow()
+    customer = gen_customer(guide.franchisee_id, nickname=f"{name} customer")
+    for n, status in enumerate(("created", "created", "sent")):
+        _batch(guide, post_id, status, n)
+    db.session.add(
+        CareTask(
+            customer_id=customer.id,
+            guide_id=guide.id,
+            franchisee_id=guide.franchisee_id,
+            kind="birthday",
+            due_date=shanghai_day(),
+            status="manual",
+        )
+    )
+    gen_order(customer, store_id=guide.store_id, guide_id=guide.id, status="shipped")
+    gen_order(
+        customer, 88800, store_id=guide.store_id, guide_id=guide.id, status="paid", paid_fen=88800
+    ).paid_at = now
+    db.session.add(
+        Appointment(
+            customer_id=customer.id,
+            franchisee_id=guide.franchisee_id,
+            store_id=guide.store_id,
+            kind="try_on",
+            slot_start=now - timedelta(minutes=30),
+        )
+    )
+    campaign = gen_campaign("store", [guide.store_id], live_in_days=2, name=f"{name} live")
+    items = [
+        ChecklistItem(campaign_id=campaign.id, kind="perks", title=f"item {n}") for n in (1, 2)
+    ]
+    db.session.add_all(items)
+    db.session.flush()
+    progress = TrainingProgress(
+        campaign_id=campaign.id,
+        guide_id=guide.id,
+        store_id=guide.store_id,
+        franchisee_id=guide.franchisee_id,
+        region_id=guide.store.region_id,
+    )
+    progress.answers.append(ChecklistAnswer(item_id=items[0].id, correct=True))
+    db.session.add(progress)
+    db.session.commit()
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        org = _build_org()
+        post = gen_post(title="Today post")
+        _things_for(db.session.get(Guide, org.ga), post.id, "Alpha")
+        _things_for(db.session.get(Guide, org.gb), post.id, "BETA-SECRET")
+        return org
+
+
+def _cards(html: str) -> dict[str, tuple[str, str]]:
+    """``{endpoint: (count shown or "", note)}`` of the page's cards, in page order."""
+    cards = {}
+    for endpoint, body in re.findall(r'data-endpoint="([^"]+)">(.*?)</a>', html, re.S):
+        count = re.search(r'class="m-count"[^>]*>(\d+)<', body)
+        note = re.search(r'class="m-note">([^<]*)<', body)
+        cards[endpoint] = (count.group(1) if count else "", note.group(1).strip() if note else "")
+    return cards
+
+
+def test_today_counts_what_waits_for_the_guide(client, world):
+    login(client, "guide-a", path="/m/login")
+    html = client.get("/m/?lang=en").get_data(as_text=True)
+    assert "BETA-SECRET" not in html
+    # 2 sends to confirm + 1 care by hand + 1 hand-over + 1 visit + 1 live to train for
+    assert 'data-count="6"' in html
+    assert "6 things need you today." in html
+    cards = _cards(html)
+    assert cards["community_tasks.tasks"] == ("2", "2 to confirm in WeCom")
+    assert cards["community_care.care"] == ("1", "1 to do by hand")
+    assert cards["guide_orders.orders"] == ("1", "1 order to hand over")
+    assert cards["franchise_guide_customers.appointments"][0] == "1"
+    assert cards["franchise_guide_customers.appointments"][1].startswith("1 visit today, next at")
+    assert cards["guide_results.results"] == ("", "¥888.00, 2 orders today")
+    assert cards["livestream_guide.campaigns"][0] == "1"
+    assert cards["livestream_guide.campaigns"][1].startswith("Training 1/2 for Alpha live, live ")
+    # What waits comes first, information after.
+    order = list(cards)
+    waiting = [e for e in order if cards[e][0]]
+    assert order[: len(waiting)] == waiting
+    assert "guide_results.results" not in waiting
+
+
+def test_today_in_chinese_and_when_all_is_done(client, app, world):
+    with app.app_context():
+        db.session.query(SendBatch).filter_by(guide_id=world.ga).update({"status": "sent"})
+        db.session.query(CareTask).filter_by(guide_id=world.ga).update({"status": "done"})
+        db.session.query(Appointment).filter_by(store_id=world.sa).update({"status": "cancelled"})
+        for progress in db.session.query(TrainingProgress).filter_by(guide_id=world.ga):
+            progress.completed_at = utcnow()
+        db.session.commit()
+    login(client, "guide-a", path="/m/login")
+    html = client.get("/m/").get_data(as_text=True)
+    cards = _cards(html)
+    assert cards["community_tasks.tasks"] == ("", "3 条已全部发送")
+    assert cards["livestream_guide.campaigns"][0] == ""
+    assert cards["livestream_guide.campaigns"][1].startswith("已完成「Alpha live」的培训")
+    assert 'data-count="1"' in html  # the order still to hand over
+
+
+def test_today_for_a_new_guide_says_nothing_waits(client, app):
+    with app.app_context():
+        _build_org()
+    login(client, "guide-a", path="/m/login")
+    html = client.get("/m/?lang=en").get_data(as_text=True)
+    assert 'data-count="0"' in html and "Nothing waits for you right now." in html
+    cards = _cards(html)
+    assert cards["community_tasks.tasks"] == ("", "Nothing to send today.")
+    assert cards["livestream_guide.campaigns"] == ("", "No live coming up")
+    assert cards["guide_results.results"] == ("", "¥0.00, 0 orders today")
+
+
+@pytest.mark.browser
+def test_today_on_a_phone(world, live_server, phone_page):
+    from tests.fixtures.browser import browser_login, screenshot
+
+    page = phone_page
+    browser_login(page, live_server, "guide-a", PASSWORD, mobile=True)
+    page.wait_for_selector("#waiting")
+    assert page.locator("#waiting").get_attribute("data-count") == "6"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    first = page.locator(".m-card").first
+    assert first.locator(".m-count").count() == 1  # what waits comes first
+    sends = page.locator(".m-card[data-endpoint='community_tasks.tasks']")
+    assert "2 条待在企业微信确认" in sends.inner_text()
+    screenshot(page, "mobile_today")
+    sends.click()
+    page.wait_for_url("**/m/tasks")
