@@ -33,6 +33,7 @@ from franchise.api.coupons import coupon_stmt
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
 from franchise.schemas import MAX_ID, Text
+from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
 bp = Blueprint(
@@ -258,7 +259,7 @@ def template_new():
     form = template_form(None)
     return save(
         form,
-        lambda: coupon_service.create_template(template_data(form)),
+        lambda: coupon_templates.create_template(template_data(form)),
         _l("New coupon template"),
         _l("Create"),
         "commerce_coupons.template_edit",
@@ -274,7 +275,7 @@ def template_edit(object_id):
     form = template_form(template)
     return save(
         form,
-        lambda: coupon_service.update_template(template, template_data(form)),
+        lambda: coupon_templates.update_template(template, template_data(form)),
         _l("Edit coupon template"),
         _l("Save"),
         "commerce_coupons.template_edit",

@@ -30,6 +30,7 @@ from app.extensions import db
 from franchise.api.org import page_of
 from franchise.models import COUPON_KINDS, Coupon, CouponTemplate
 from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
+from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
 blp = Blueprint(
@@ -195,7 +196,7 @@ class Templates(MethodView):
     @blp.response(201, TemplateSchema)
     def post(self, body):
         """Create a template with budgets per region (HQ)."""
-        return coupon_service.create_template(body)
+        return coupon_templates.create_template(body)
 
 
 @blp.route("/coupon-templates/<int:template_id>")
@@ -213,7 +214,7 @@ class TemplateItem(MethodView):
     @blp.alt_response(404, description="No such template")
     def patch(self, body, template_id):
         """Change a template or its budgets (a budget never below what was issued)."""
-        return coupon_service.update_template(template_or_404(template_id), body)
+        return coupon_templates.update_template(template_or_404(template_id), body)
 
 
 @blp.route("/coupon-templates/<int:template_id>/issue")

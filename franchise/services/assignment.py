@@ -7,18 +7,17 @@ HQ pool, balanced across the region's (else all) active franchisees by open capa
 (sum of open stores' ``customer_capacity`` minus current customers; ties by id).
 
 Rules 3–5 ask an ``OrgView``: ``LiveView`` answers one customer with indexed queries
-(bounding box on ``(latitude, longitude)`` plus haversine); ``Snapshot`` loads the
-organisation once into memory (a grid of open stores, loads kept current as it
-assigns) for the bulk paths — backlog (``assign_backlog``), a closed store's and a
-departed guide's customers (继承) — which live in ``assignment_bulk`` and are re-exported
-here. Every change writes one ``AssignmentHistory`` row; no change, no row.
+(bounding box on ``(latitude, longitude)`` plus haversine); ``Snapshot`` (in
+``assignment_snapshot``) loads the organisation once into memory (a grid of open stores,
+loads kept current as it assigns) for the bulk paths — backlog (``assign_backlog``), a
+closed store's and a departed guide's customers (继承) — which live in
+``assignment_bulk`` and are re-exported here. Every change writes one
+``AssignmentHistory`` row; no change, no row.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -168,162 +167,6 @@ class LiveView:
 
     def moved(self, old: tuple, new: tuple) -> None:
         """Loads are read fresh from the database each time; nothing to track."""
-
-
-class Snapshot:
-    """The organisation in memory for one batch: a grid of open stores and live loads."""
-
-    def __init__(self, radius_km: float | None = None, balancing: bool | None = None):
-        self.radius_km = settings.radius_km() if radius_km is None else radius_km
-        self.balancing = settings.pool_balancing() if balancing is None else balancing
-        self.region_of = dict(
-            db.session.execute(
-                select(Franchisee.id, Franchisee.region_id).where(Franchisee.status == ACTIVE)
-            ).all()
-        )
-        self.by_region: dict = defaultdict(list)
-        for fid, rid in sorted(self.region_of.items()):
-            self.by_region[rid].append(fid)
-        self.city_region = dict(
-            db.session.execute(select(RegionCity.city, RegionCity.region_id)).all()
-        )
-        self.defaults = {
-            rid: fid
-            for rid, fid in db.session.execute(select(Region.id, Region.default_franchisee_id))
-            if fid in self.region_of
-        }
-        self.cell = max(self.radius_km / KM_PER_DEGREE, 0.002)
-        self.grid: dict = defaultdict(list)
-        self.stores_of: dict = defaultdict(list)
-        self.capacity: dict = defaultdict(int)
-        stores = db.session.execute(
-            select(
-                Store.id,
-                Store.franchisee_id,
-                Store.latitude,
-                Store.longitude,
-                Store.customer_capacity,
-            )
-            .where(open_store_clause())
-            .order_by(Store.id)
-        )
-        for sid, fid, lat, lng, cap in stores:
-            p = math.radians(lat)
-            cell = (math.floor(lat / self.cell), math.floor(lng / self.cell))
-            self.grid[cell].append((sid, fid, p, math.radians(lng), math.cos(p)))
-            self.stores_of[fid].append(sid)
-            self.capacity[fid] += cap or 0
-        self.f_load = dict(
-            db.session.execute(
-                select(Customer.franchisee_id, func.count()).group_by(Customer.franchisee_id)
-            ).all()
-        )
-        self.s_load = dict(
-            db.session.execute(
-                select(Customer.store_id, func.count())
-                .where(Customer.store_id.is_not(None))
-                .group_by(Customer.store_id)
-            ).all()
-        )
-        self.heaps: dict = {}
-        # least_loaded_store: a lazy heap of (load, store_id) per franchisee, as ``heaps``
-        self.store_owner = {sid: fid for fid, sids in self.stores_of.items() for sid in sids}
-        self.store_heaps: dict = {}
-        # nearest: the stores of the cells a radius can reach, per (cell, lng span)
-        self.di = math.ceil(self.radius_km / KM_PER_DEGREE / self.cell)
-        self.radius_a = math.sin(self.radius_km / (2 * EARTH_RADIUS_KM)) ** 2
-        self.reach: dict = {}
-
-    def _reach(self, ci: int, cj: int, dj: int) -> tuple:
-        """The stores in the cells ``ci ± di``, ``cj ± dj`` (cached: customers cluster)."""
-        key = (ci, cj, dj)
-        found = self.reach.get(key)
-        if found is None:
-            grid, di = self.grid, self.di
-            found = self.reach[key] = tuple(
-                store
-                for i in range(ci - di, ci + di + 1)
-                for j in range(cj - dj, cj + dj + 1)
-                for store in grid.get((i, j), ())
-            )
-        return found
-
-    def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
-        """The grid cells the radius can reach (``_reach``); compares haversine terms, not
-        km; ties go to the lowest store id."""
-        cell, sin = self.cell, math.sin
-        p1, l1 = math.radians(lat), math.radians(lng)
-        c1 = math.cos(p1)
-        dj = math.ceil(self.radius_km / (KM_PER_DEGREE * max(c1, 0.01)) / cell)
-        stores = self._reach(math.floor(lat / cell), math.floor(lng / cell), dj)
-        if not stores:
-            return None
-        best, best_sid, best_a = None, None, self.radius_a
-        for store in stores:
-            a = sin((store[2] - p1) / 2) ** 2 + c1 * store[4] * sin((store[3] - l1) / 2) ** 2
-            if a < best_a or (a == best_a and (best is None or store[0] < best_sid)):
-                best, best_sid, best_a = store, store[0], a
-        return None if best is None else (best_sid, best[1], _km(best_a))
-
-    def region_default(self, city: str) -> int | None:
-        return self.defaults.get(self.city_region.get(city))
-
-    def _score(self, fid: int):
-        load = self.f_load.get(fid, 0)
-        return load - self.capacity.get(fid, 0) if self.balancing else load
-
-    def pool(self, city: str | None) -> int | None:
-        rid = self.city_region.get(city) if city else None
-        key = rid if rid in self.by_region else None
-        heap = self.heaps.get(key)
-        if heap is None:
-            members = self.by_region[key] if key is not None else sorted(self.region_of)
-            heap = self.heaps[key] = [(self._score(f), f) for f in members]
-            heapq.heapify(heap)
-        while heap:
-            score, fid = heap[0]
-            if score == self._score(fid):
-                return fid
-            heapq.heappop(heap)  # stale: a current entry was pushed when the load changed
-        return None
-
-    def least_loaded_store(self, franchisee_id: int) -> int | None:
-        """The franchisee's open store with the fewest customers (ties: lowest id)."""
-        load, heap = self.s_load, self.store_heaps.get(franchisee_id)
-        if heap is None:
-            stores = self.stores_of.get(franchisee_id, ())
-            heap = self.store_heaps[franchisee_id] = [(load.get(s, 0), s) for s in stores]
-            heapq.heapify(heap)
-        while heap:
-            n, sid = heap[0]
-            if n == load.get(sid, 0):
-                return sid
-            heapq.heappop(heap)  # stale, as in ``pool``
-        return None
-
-    def moved(self, old: tuple, new: tuple) -> None:
-        """Keep loads current: ``old``/``new`` are ``(franchisee_id, store_id)``; each
-        changed load gets a fresh heap entry (stale ones are skipped when read)."""
-        if old == new:
-            return
-        f_load, s_load, heaps, store_heaps = self.f_load, self.s_load, self.heaps, self.store_heaps
-        push, balancing = heapq.heappush, self.balancing
-        for (fid, sid), step in ((old, -1), (new, 1)):
-            if sid is not None:
-                n = s_load[sid] = s_load.get(sid, 0) + step
-                heap = store_heaps.get(self.store_owner.get(sid))
-                if heap is not None:
-                    push(heap, (n, sid))
-            if fid is None:
-                continue
-            n = f_load[fid] = f_load.get(fid, 0) + step
-            region = self.region_of.get(fid)
-            if region is None:  # not active: never a pool candidate
-                continue
-            entry = (n - self.capacity.get(fid, 0) if balancing else n, fid)
-            for heap in (heaps.get(region), heaps.get(None)):
-                if heap is not None:
-                    push(heap, entry)
 
 
 def decide_by_place(view, lat: float | None, lng: float | None, city: str | None) -> Target:

@@ -35,7 +35,8 @@ from franchise.models import (
     Store,
     open_store_clause,
 )
-from franchise.services.assignment import CHUNK, Snapshot, Target, decide_by_place
+from franchise.services.assignment import CHUNK, Target, decide_by_place
+from franchise.services.assignment_snapshot import Snapshot
 
 _ROW = (
     Customer.id,

@@ -1,8 +1,9 @@
-"""Coupons: templates with budgets per region, issuing to customers, redeeming in store.
+"""Coupons: issuing to customers, redeeming online and in store.
 
 * A template is an amount off above a threshold, valid for a period (``valid_from`` /
   ``valid_until``, or ``valid_days`` from issue), of kind ``new_customer`` or ``campaign``,
-  with a budget per region (``CouponBudget``).
+  with a budget per region (``CouponBudget``); HQ creates and changes templates through
+  ``franchise.services.coupon_templates``.
 * Issuing takes one unit of the budget of the region of the customer's franchisee with
   one conditional ``UPDATE ... SET issued_count = issued_count + 1 WHERE issued_count <
   budget_count``: the database refuses the unit past the budget, even under concurrency.
@@ -38,7 +39,6 @@ from franchise.models import (
     Customer,
     Franchisee,
     Guide,
-    Region,
     Store,
 )
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
@@ -47,17 +47,6 @@ log = logging.getLogger("siyu.franchise.coupons")
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
-TEMPLATE_FIELDS = (
-    "name",
-    "kind",
-    "amount_off_fen",
-    "threshold_fen",
-    "valid_from",
-    "valid_until",
-    "valid_days",
-    "campaign_id",
-    "is_active",
-)
 EXPIRED = "expired"  # a derived state, never stored
 
 
@@ -72,80 +61,6 @@ def coupon_state(coupon: Coupon, now: datetime | None = None) -> str:
     if coupon.status == COUPON_ISSUED and coupon.expires_at and coupon.expires_at <= now:
         return EXPIRED
     return coupon.status
-
-
-# --- templates --------------------------------------------------------------------
-
-
-def _check_template(data: dict, template: CouponTemplate | None = None) -> None:
-    amount = data.get("amount_off_fen", template.amount_off_fen if template else None)
-    threshold = data.get("threshold_fen", template.threshold_fen if template else 0)
-    if amount is None or amount <= 0:
-        raise invalid("amount_off_fen", "The amount off must be more than zero.")
-    if threshold is None or threshold < 0:
-        raise invalid("threshold_fen", "The threshold cannot be negative.")
-    start = data.get("valid_from", template.valid_from if template else None)
-    end = data.get("valid_until", template.valid_until if template else None)
-    days = data.get("valid_days", template.valid_days if template else None)
-    if start and end and end <= start:
-        raise invalid("valid_until", "The end must be after the start.")
-    if days is not None and not 1 <= days <= 3650:
-        raise invalid("valid_days", "Between 1 and 3650 days.")
-    if end is None and days is None:
-        raise invalid("valid_days", "Give an end date or a number of valid days.")
-
-
-def _set_budgets(template: CouponTemplate, budgets: list[dict]) -> None:
-    """Replace the template's budgets; a budget may not drop below what was issued."""
-    current = {b.region_id: b for b in template.budgets}
-    wanted = {}
-    for item in budgets:
-        if db.session.get(Region, item["region_id"]) is None:
-            raise invalid("budgets", "No such region.")
-        if item["budget_count"] < 0:
-            raise invalid("budgets", "A budget cannot be negative.")
-        wanted[item["region_id"]] = item["budget_count"]
-    for region_id, budget in list(current.items()):
-        if region_id not in wanted:
-            if budget.issued_count:
-                raise invalid("budgets", "A region that already issued coupons keeps its budget.")
-            template.budgets.remove(budget)
-    for region_id, count in wanted.items():
-        budget = current.get(region_id)
-        if budget is None:
-            template.budgets.append(CouponBudget(region_id=region_id, budget_count=count))
-        elif count < budget.issued_count:
-            raise invalid("budgets", "A budget cannot drop below the coupons already issued.")
-        else:
-            budget.budget_count = count
-
-
-def create_template(data: dict) -> CouponTemplate:
-    """Create a coupon template with its budgets per region (HQ)."""
-    try:
-        _check_template(data)
-        template = CouponTemplate(**{k: v for k, v in data.items() if k in TEMPLATE_FIELDS})
-        db.session.add(template)
-        _set_budgets(template, data.get("budgets") or [])
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
-    return template
-
-
-def update_template(template: CouponTemplate, data: dict) -> CouponTemplate:
-    """Change a template; issued coupons keep their own expiry."""
-    try:
-        _check_template(data, template)
-        for key, value in data.items():
-            if key in TEMPLATE_FIELDS:
-                setattr(template, key, value)
-        if "budgets" in data:
-            _set_budgets(template, data["budgets"])
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
-    return template
 
 
 # --- issuing ----------------------------------------------------------------------

@@ -12,11 +12,11 @@ from franchise import services
 from franchise.models import AssignmentHistory, Customer, Franchisee, Guide, Region, Store
 from franchise.services.assignment import (
     NoFranchiseeAvailable,
-    Snapshot,
     assign_backlog,
     count_backlog,
     haversine_km,
 )
+from franchise.services.assignment_snapshot import Snapshot
 from franchise.services.customers import assign_one, guide_share_code, store_share_code
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 from tests.franchise.factories_customers import expire_binding, gen_customer

@@ -12,10 +12,10 @@ from franchise.models import AssignmentHistory, Customer
 from franchise.services.assignment import (
     EARTH_RADIUS_KM,
     KM_PER_DEGREE,
-    Snapshot,
     _km,
     assign_backlog,
 )
+from franchise.services.assignment_snapshot import Snapshot
 from tests.franchise.factories import gen_franchisee, gen_region, gen_store
 from tests.franchise.factories_customers import gen_customer
 

@@ -13,6 +13,7 @@ from app.auth.models import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import Coupon, CouponBudget, Customer
+from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 from tests.conftest import csrf_token_from
 from tests.fixtures.auth import api_token, bearer, login
@@ -71,7 +72,7 @@ def test_budget_cannot_be_exceeded(app, org, shop):
         assert db.session.query(Coupon).count() == 2
         # a budget cannot drop below what was issued
         with pytest.raises(DomainError):
-            coupon_service.update_template(
+            coupon_templates.update_template(
                 template, {"budgets": [{"region_id": org.east, "budget_count": 1}]}
             )
 

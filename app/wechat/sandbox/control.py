@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox import delivery, miniprogram, wecom
+from app.wechat.sandbox import delivery, miniprogram, wecom_groups
 from app.wechat.sandbox.blueprint import bp, state
 from app.wechat.sandbox.pay import succeed_order
 
@@ -103,7 +103,7 @@ def create_groups():
     ):
         return envelope(422, errors={"groups": ["a list of groups, each with an owner"]})
     try:
-        ids = wecom.create_groups(
+        ids = wecom_groups.create_groups(
             state(), groups, fire_callbacks=bool(body.get("fire_callbacks", True))
         )
     except (ValueError, KeyError, TypeError) as exc:
@@ -121,7 +121,7 @@ def add_members(chat_id: str):
     ):
         return envelope(422, errors={"members": ["a list of members, each with a userid"]})
     try:
-        result = wecom.add_members(state(), chat_id, members, int(body.get("join_scene", 3)))
+        result = wecom_groups.add_members(state(), chat_id, members, int(body.get("join_scene", 3)))
     except KeyError:
         return envelope(404, "No such group in the sandbox.")
     except ValueError as exc:
@@ -132,7 +132,7 @@ def add_members(chat_id: str):
 @bp.delete(C + "groups/<chat_id>/members/<userid>")
 def remove_member(chat_id: str, userid: str):
     try:
-        result = wecom.remove_member(state(), chat_id, userid)
+        result = wecom_groups.remove_member(state(), chat_id, userid)
     except KeyError:
         return envelope(404, "No such group member in the sandbox.")
     return jsonify({"callback": result})
@@ -142,7 +142,7 @@ def remove_member(chat_id: str, userid: str):
 def confirm_task(msgid: str):
     """The sender confirms the group send in WeCom: results per group (quota applied)."""
     try:
-        task = wecom.confirm_task(state(), msgid)
+        task = wecom_groups.confirm_task(state(), msgid)
     except KeyError:
         return envelope(404, "No such group-send task in the sandbox.")
     return jsonify({"msgid": msgid, "results": task["results"]})

@@ -283,14 +283,14 @@ class SandboxState:
         self, owners: list[str], count: int, members_per_group: int = 20, prefix: str = "Siyu"
     ) -> list[str]:
         """Create ``count`` customer groups spread over the guide userids ``owners``."""
-        from app.wechat.sandbox.wecom import seed_groups
+        from app.wechat.sandbox.wecom_groups import seed_groups
 
         ids = seed_groups(self, owners, count, members_per_group, prefix)
         self.save()
         return ids
 
     def create_groups(self, groups: list[dict], fire_callbacks: bool = False) -> list[str]:
-        from app.wechat.sandbox.wecom import create_groups
+        from app.wechat.sandbox.wecom_groups import create_groups
 
         ids = create_groups(self, groups, fire_callbacks=fire_callbacks)
         self.save()
@@ -298,7 +298,7 @@ class SandboxState:
 
     def confirm_task(self, msgid: str) -> dict:
         """The sender confirms a group send (daily quota applied)."""
-        from app.wechat.sandbox.wecom import confirm_task
+        from app.wechat.sandbox.wecom_groups import confirm_task
 
         task = confirm_task(self, msgid)
         self.save()
