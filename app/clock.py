@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """``moment`` as aware UTC; a naive value is taken as UTC (``None`` stays ``None``)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def shanghai_day(moment: datetime | None = None) -> date:
     """The Shanghai calendar day of ``moment`` (a naive value is taken as UTC); today
     when ``moment`` is omitted."""

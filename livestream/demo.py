@@ -131,9 +131,9 @@ def _train(campaign_id: int, share_done: float) -> int:
 def _hq_live(app: Flask, user_id: int, products, regions) -> str:
     from app import outbox
     from app.auth.models import utcnow
+    from app.clock import as_utc
     from app.extensions import db
     from livestream.services import campaigns, linkcheck, readiness, timeline
-    from livestream.services.campaign_input import as_utc
 
     campaign = campaigns.save_campaign(
         {

@@ -19,12 +19,13 @@ figures that fired it. Groups HQ pinned (``stage_overridden``) are skipped until
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.auth.models import utcnow
+from app.clock import as_utc
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from community.models.groups import (
@@ -69,12 +70,6 @@ def stage_rules() -> dict:
     }
 
 
-def _aware(value):
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def group_figures(group: WecomGroup, growth_days: int = 14) -> dict:
     """What the rules read: size, age, growth, purchases and the push send rate."""
     today = shanghai_today()
@@ -94,7 +89,7 @@ def group_figures(group: WecomGroup, growth_days: int = 14) -> dict:
             GroupDailyMetric.day <= today,
         )
     ).one()
-    born = _aware(group.wecom_created_at or group.created_at)
+    born = as_utc(group.wecom_created_at or group.created_at)
     age_days = max(0, (utcnow() - born).days) if born else 0
     return {
         "member_count": group.member_count,

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select, update
 
 from app.auth.models import utcnow
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, as_utc
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -32,10 +32,6 @@ def slot_starts(day: date) -> list[datetime]:
     ]
 
 
-def _as_utc(value: datetime) -> datetime:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _booked_counts(store_id: int, starts: list[datetime]) -> dict:
     rows = db.session.execute(
         select(Appointment.slot_start, func.count())
@@ -46,7 +42,7 @@ def _booked_counts(store_id: int, starts: list[datetime]) -> dict:
         )
         .group_by(Appointment.slot_start)
     )
-    return {_as_utc(start): n for start, n in rows}
+    return {as_utc(start): n for start, n in rows}
 
 
 def day_slots(store: Store, day: date) -> list[dict]:
@@ -86,7 +82,7 @@ def book(customer: Customer, data: dict) -> Appointment:
         kind = data["kind"]
         if kind not in APPOINTMENT_KINDS:
             raise invalid("kind", "Unknown appointment kind.")
-        start = _as_utc(data["slot_start"])
+        start = as_utc(data["slot_start"])
         local = start.astimezone(SHANGHAI)
         if start not in slot_starts(local.date()):
             raise invalid(
@@ -151,7 +147,7 @@ def cancel(appointment: Appointment) -> Appointment:
     """Cancel a booked appointment that has not started."""
     if appointment.status != BOOKED:
         raise Conflict("The appointment is not booked.")
-    if _as_utc(appointment.slot_start) <= utcnow():
+    if as_utc(appointment.slot_start) <= utcnow():
         raise Conflict("The appointment has already started.")
     appointment.status = CANCELLED
     db.session.commit()

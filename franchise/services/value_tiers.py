@@ -9,11 +9,12 @@ One aggregate query, then one executemany UPDATE pass in chunks.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, update
 
 from app.auth.models import utcnow
+from app.clock import as_utc
 from app.extensions import db
 from franchise.models import (
     COMPLETED,
@@ -72,12 +73,6 @@ def classify(
     return tier, f"{TIER_NAMES[tier]}·{'忠诚' if f >= 2 else '新近'}"
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def refresh_value_tiers(now: datetime | None = None, progress=None) -> int:
     """Recompute every customer's RFM, tier and label; returns how many customers."""
     now = now or utcnow()
@@ -114,7 +109,7 @@ def refresh_value_tiers(now: datetime | None = None, progress=None) -> int:
         params = []
         for cid in ids[start : start + CHUNK]:
             last, frequency, monetary = by_customer.get(cid, (None, 0, 0))
-            last = _aware(last)
+            last = as_utc(last)
             recency = max((now - last).days, 0) if last else None
             tier, label = classify(recency, int(frequency or 0), int(monetary or 0), cut)
             params.append(

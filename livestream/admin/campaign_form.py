@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, as_utc
 from app.extensions import db
 from community.models import ContentPost
 from community.services.plans import shanghai_day, today_shanghai
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from livestream.models import Campaign
-from livestream.services.campaigns import as_utc, yuan_to_fen
+from livestream.services.campaigns import yuan_to_fen
 
 STEP_FIELDS = {
     1: ("name", "mode", "live_at", "live_date", "live_time", "duration_minutes", "description"),

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
+from app.clock import as_utc
 from app.extensions import db
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
@@ -103,7 +104,7 @@ def campaign_item(campaign: Campaign, store_count: int | None = None) -> dict:
         "name": campaign.name,
         "mode": campaign.mode,
         "status": campaign.status,
-        "live_at": service.as_utc(campaign.live_at),
+        "live_at": as_utc(campaign.live_at),
         "phase": timeline.phase(campaign),
         "store_count": len(campaign.stores) if store_count is None else store_count,
     }
@@ -138,7 +139,7 @@ def campaign_detail(campaign: Campaign) -> dict:
                 "store_id": s.store_id,
                 "franchisee_id": s.franchisee_id,
                 "title": s.title,
-                "starts_at": service.as_utc(s.starts_at).isoformat(),
+                "starts_at": as_utc(s.starts_at).isoformat(),
                 "duration_minutes": s.duration_minutes,
                 "anchor_userid": s.anchor_userid,
                 "living_id": s.living_id,
@@ -164,7 +165,7 @@ def campaign_detail(campaign: Campaign) -> dict:
                 **step,
                 "starts_on": step["starts_on"].isoformat(),
                 "due_on": step["due_on"].isoformat(),
-                "done_at": service.as_utc(step["done_at"]).isoformat() if step["done_at"] else None,
+                "done_at": as_utc(step["done_at"]).isoformat() if step["done_at"] else None,
             }
             for step in timeline.board(campaign)
         ],

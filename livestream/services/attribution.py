@@ -18,13 +18,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import url_for
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import utcnow
+from app.clock import as_utc
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -51,12 +52,6 @@ RELEASED_ORDERS = ("cancelled", "closed")  # orders that gave their stock back
 WINDOW_GRACE = timedelta(hours=2)  # live prices hold this long after the last session ends
 NEW_CUSTOMER_WINDOW = timedelta(hours=24)
 MP_PATH = "pages/live/index?campaign={campaign_id}&code={code}"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaign:
@@ -202,7 +197,7 @@ def ensure_visit(
     else:
         guide_id, store_id = customer.guide_id, customer.store_id
         franchisee_id = customer.franchisee_id
-    created_at = _aware(customer.created_at) or now
+    created_at = as_utc(customer.created_at) or now
     is_new = (
         code is not None
         and customer.assignment_rule == RULE_SHARE_CODE
@@ -245,8 +240,8 @@ def session_window(campaign: Campaign) -> tuple[datetime, datetime] | None:
     sessions = campaign.sessions
     if not sessions:
         return None
-    start = min(_aware(s.starts_at) for s in sessions)
-    end = max(_aware(s.starts_at) + timedelta(minutes=s.duration_minutes) for s in sessions)
+    start = min(as_utc(s.starts_at) for s in sessions)
+    end = max(as_utc(s.starts_at) + timedelta(minutes=s.duration_minutes) for s in sessions)
     return start, end + WINDOW_GRACE
 
 

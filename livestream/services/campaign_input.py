@@ -2,7 +2,7 @@
 
 ``validate(data, campaign)`` returns the clean values of the keys present (every key on
 create) or raises ``Invalid`` naming every bad field at once (line-up rows as
-``lineup.<i>.<field>``). Also the small converters the pages share: ``as_utc``,
+``lineup.<i>.<field>``). Also the small converter the pages share:
 ``yuan_to_fen``.
 """
 
@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from app.auth.models import utcnow
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, as_utc
 from app.extensions import db
 from app.i18n import tr
 from community.models import ContentPost
@@ -23,13 +23,6 @@ from franchise.services.base import Invalid
 from livestream.models.campaigns import MODES, Campaign
 
 MAX_IDS, MAX_LINEUP, MAX_ID = 500, 100, 2**31 - 1
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """An aware UTC datetime (a naive one from the database is taken as UTC)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def yuan_to_fen(text) -> int | None:

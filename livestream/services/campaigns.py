@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 
 from app.auth.models import utcnow
+from app.clock import as_utc
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -38,7 +39,7 @@ from livestream.models.campaigns import (
 )
 from livestream.services import timeline, warmup
 from livestream.services.attribution import sold_quantities
-from livestream.services.campaign_input import as_utc, strict_int, validate, yuan_to_fen
+from livestream.services.campaign_input import strict_int, validate, yuan_to_fen
 
 # status → the statuses set_status may move it to (scheduled → live is go_live's)
 NEXT_STATUSES = {
@@ -308,7 +309,6 @@ __all__ = [
     "MODE_HQ",
     "MODE_STORE",
     "allowed_moves",
-    "as_utc",
     "get_campaign",
     "resolve_stores",
     "save_campaign",

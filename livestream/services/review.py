@@ -11,12 +11,12 @@ here writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.clock import shanghai_day, shanghai_midnight
+from app.clock import as_utc, shanghai_day, shanghai_midnight
 from app.extensions import db
 from app.web.formatting import fen_plain
 from franchise.models import Guide, Order, Store
@@ -284,19 +284,15 @@ def csv_rows(campaign_id: int, level: str, franchisee_id: int | None = None) -> 
     return out
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def live_hours_window(campaign: Campaign) -> tuple[datetime, int]:
     """The UTC start and the number of hours of the hourly chart: from Shanghai midnight
     of the live day to the later of the next midnight and the end of the last session
     (a live at 22:00 that runs two hours shows the first two hours of the next day too),
     at most two days."""
     start = shanghai_midnight(shanghai_day(campaign.live_at))
-    ends = [_aware(campaign.live_at) + timedelta(minutes=campaign.duration_minutes or 0)]
+    ends = [as_utc(campaign.live_at) + timedelta(minutes=campaign.duration_minutes or 0)]
     ends += [
-        _aware(s.starts_at) + timedelta(minutes=s.duration_minutes or 0) for s in campaign.sessions
+        as_utc(s.starts_at) + timedelta(minutes=s.duration_minutes or 0) for s in campaign.sessions
     ]
     span = max(ends) - start
     hours = -(-int(span.total_seconds()) // 3600)  # whole hours, rounded up
@@ -325,6 +321,6 @@ def gmv_by_hour(campaign: Campaign, franchisee_id: int | None = None) -> tuple[l
         stmt = stmt.where(Order.franchisee_id == franchisee_id)
     hours: dict[int, int] = defaultdict(int)
     for paid_at, paid_fen, refunded_fen in db.session.execute(stmt):
-        index = int((_aware(paid_at) - start).total_seconds() // 3600)
+        index = int((as_utc(paid_at) - start).total_seconds() // 3600)
         hours[index] += int(paid_fen or 0) - int(refunded_fen or 0)
     return [_hour_label(h) for h in range(count)], [hours[h] for h in range(count)]

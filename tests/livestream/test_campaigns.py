@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from app.auth.models import utcnow
+from app.clock import as_utc
 from app.extensions import db
 from community.models import ContentPost, PushPlan
 from franchise.models import Store
@@ -189,13 +190,11 @@ def test_moving_live_moves_untouched_sessions_only(app, live_org):
             }
         )
         edited = next(s for s in campaign.sessions if s.store_id == live_org.b1)
-        own_start = service.as_utc(edited.starts_at) + timedelta(hours=2)
+        own_start = as_utc(edited.starts_at) + timedelta(hours=2)
         service.update_session(edited.id, starts_at=own_start)
-        new_live = service.as_utc(campaign.live_at) + timedelta(days=1)
+        new_live = as_utc(campaign.live_at) + timedelta(days=1)
         service.save_campaign({"live_at": new_live}, campaign)
-        starts = {
-            s.store_id: service.as_utc(s.starts_at) for s in db.session.scalars(select(LiveSession))
-        }
+        starts = {s.store_id: as_utc(s.starts_at) for s in db.session.scalars(select(LiveSession))}
         assert starts[live_org.a1] == new_live
         assert starts[live_org.b1] == own_start
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.clock import as_utc
 from app.errors import Conflict
 from app.extensions import db
 from franchise.services.base import Invalid
@@ -138,5 +139,5 @@ def test_service_create_generates_timeline_from_form_values(ctx, app):
         }
     )
     assert timeline.live_day(campaign) == day
-    assert service.as_utc(campaign.live_at).hour == 12  # 20:00 Shanghai
+    assert as_utc(campaign.live_at).hour == 12  # 20:00 Shanghai
     assert [s.store_id for s in campaign.stores] == [org.c1]
