@@ -220,7 +220,7 @@ DISPLAY_MESSAGES = (
     # marshmallow's fixed validation messages (app.validation_messages translates them)
     _l("Missing data for required field."),
     _l("Field may not be null."),
-    _l("Unknown field."),
+    # "Unknown field." is listed above (services raise it too)
     _l("Invalid input type."),
     _l("Invalid input."),
     _l("Invalid value."),

@@ -69,16 +69,19 @@ def _coerce(setting: Setting, value):
             "",
         ):
             return value.lower() in ("1", "true", "yes", "on")
-        raise ValueError("not a yes/no value")
+        raise ValueError(tr("Yes or no."))
     if isinstance(value, bool):
-        raise ValueError("not a number")
-    number = setting.kind(value)
+        raise ValueError(tr("Not a valid number."))
+    try:
+        number = setting.kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(tr("Not a valid number.")) from None
     if setting.kind is float and number != number:  # NaN
-        raise ValueError("not a number")
+        raise ValueError(tr("Not a valid number."))
     if setting.minimum is not None and number < setting.minimum:
-        raise ValueError(f"at least {setting.minimum:g}")
+        raise ValueError(tr("At least %(limit)s.", limit=f"{setting.minimum:g}"))
     if setting.maximum is not None and number > setting.maximum:
-        raise ValueError(f"at most {setting.maximum:g}")
+        raise ValueError(tr("At most %(limit)s.", limit=f"{setting.maximum:g}"))
     return number
 
 
@@ -126,8 +129,8 @@ def update_settings(changes: dict) -> dict:
             continue
         try:
             clean[key] = _coerce(setting, value)
-        except (TypeError, ValueError) as exc:
-            errors[key] = [f"Invalid value: {exc}."]
+        except ValueError as exc:  # _coerce's own sentence, already translated
+            errors[key] = [str(exc)]
     merged = {**all_settings(), **clean}
     if merged["rfm.recency_high_days"] > merged["rfm.recency_mid_days"]:
         errors.setdefault("rfm.recency_high_days", []).append("Must not exceed the lapsing days.")
@@ -137,7 +140,7 @@ def update_settings(changes: dict) -> dict:
         errors.setdefault("rfm.monetary_high_fen", []).append("Must not be below the mid spend.")
     if errors:
         db.session.rollback()
-        # every entry is a sentence (an "Invalid value: …" one matches no msgid, stays English)
+        # every entry is a msgid or a sentence tr() already built (found in no catalogue)
         translated = {key: [tr(text) for text in texts] for key, texts in errors.items()}
         raise Invalid("The settings have invalid values.", errors=translated)
     for key, value in clean.items():

@@ -100,3 +100,44 @@ def test_schema_messages_follow_the_language_too(client, shop, as_ca):
     english = client.post("/api/v1/mp/orders?lang=en", json=body, headers=as_ca).get_json()
     assert english["errors"]["items"]["0"]["quantity"] == ["Must be between 1 and 99."]
     assert english["errors"]["items"]["1"]["quantity"] == ["Missing data for required field."]
+
+
+def test_settings_messages_are_whole_translated_sentences(app, org):
+    import pytest
+
+    from app.errors import DomainError
+    from franchise.services import settings
+
+    bad = {
+        "assignment.radius_km": "far",
+        "assignment.lock_days": -1,
+        "assignment.pool_balancing": "perhaps",
+        "rfm.frequency_high": 10**30,
+        "no.such.key": 1,
+    }
+    for lang, expected in (
+        (
+            "zh",
+            {
+                "assignment.radius_km": ["不是有效的数字。"],
+                "assignment.lock_days": ["不能小于 0。"],
+                "assignment.pool_balancing": ["请填写是或否。"],
+                "no.such.key": ["未知设置项。"],
+            },
+        ),
+        (
+            "en",
+            {
+                "assignment.radius_km": ["Not a valid number."],
+                "assignment.lock_days": ["At least 0."],
+                "assignment.pool_balancing": ["Yes or no."],
+                "no.such.key": ["Unknown setting."],
+            },
+        ),
+    ):
+        with app.test_request_context(f"/?lang={lang}"), pytest.raises(DomainError) as caught:
+            settings.update_settings(bad)
+        errors = caught.value.errors
+        assert {k: errors[k] for k in expected} == expected
+        # a number past the maximum names the maximum, never Python's own words
+        assert errors["rfm.frequency_high"][0].startswith(("不能大于", "At most"))
