@@ -80,6 +80,10 @@ def configure_extensions(app: Flask) -> None:
 
         with app.app_context():
             configure_sqlite(db.engine)
+    else:
+        from app.db import keep_prepared_statements
+
+        keep_prepared_statements(app)
 
 
 def install_request_translations(app: Flask) -> None:

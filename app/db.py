@@ -23,3 +23,52 @@ def configure_sqlite(engine: Engine) -> None:
 def is_postgres(engine: Engine) -> bool:
     """True on PostgreSQL (row locks and SKIP LOCKED available)."""
     return engine.dialect.name == "postgresql"
+
+
+def keep_prepared_statements(app) -> None:
+    """End a request whose transaction only read with COMMIT instead of ROLLBACK (PostgreSQL).
+
+    psycopg prepares a statement the fifth time a connection runs it, and forgets every
+    prepared statement on ROLLBACK (it also sends ``DEALLOCATE ALL``), because a
+    rolled-back transaction may have dropped what they refer to. Flask-SQLAlchemy ends
+    each request by closing the session, which rolls back, so a read-only page was
+    planned afresh on every request. For a transaction that ran nothing but ``SELECT``
+    statements and holds no unflushed changes, COMMIT and ROLLBACK mean the same, so the
+    teardown commits it and the prepared statements stay. A transaction that wrote
+    anything (ORM flush or a Core ``UPDATE``/``INSERT``/``DELETE``), and every request
+    that raised, is still rolled back by the usual teardown.
+    """
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if not is_postgres(engine):
+        return
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(conn, _cursor, statement, _params, _context, _many):
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info["siyu_wrote"] = True
+
+    @event.listens_for(engine, "begin")
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _transaction_ended(conn):
+        conn.info.pop("siyu_wrote", None)
+
+    @app.teardown_appcontext
+    def _commit_reads(exc):  # runs before Flask-SQLAlchemy's (teardowns run in reverse)
+        if exc is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if not session.in_transaction():
+            return
+        if session.new or session.dirty or session.deleted:
+            return
+        connection = session.connection()
+        if connection.info.get("siyu_wrote"):
+            return
+        try:
+            session.commit()
+        except Exception:  # noqa: BLE001 - the usual teardown rolls back and closes
+            session.rollback()
