@@ -51,9 +51,9 @@ def admin_home():
 def mobile_home():
     """The guide's "today" page: a greeting, how many things wait, a card per tab with its note."""
     hour = formatting.to_local(datetime.now(UTC)).hour
-    if hour < 11:
+    if 5 <= hour < 11:
         greeting = _l("Good morning")
-    elif hour < 18:
+    elif 11 <= hour < 18:
         greeting = _l("Good afternoon")
     else:
         greeting = _l("Good evening")
