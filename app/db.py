@@ -68,7 +68,12 @@ def keep_prepared_statements(app) -> None:
         connection = session.connection()
         if connection.info.get("siyu_wrote"):
             return
+        # The session is closed next, which leaves its objects detached but loaded (what
+        # a ROLLBACK inside close does); committing must not expire them either.
+        expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
         except Exception:  # noqa: BLE001 - the usual teardown rolls back and closes
             session.rollback()
+        finally:
+            session.expire_on_commit = expire

@@ -102,3 +102,15 @@ def test_a_request_that_raised_is_rolled_back(app, user_id, ended):
 
     _request(app, read, exc=RuntimeError("boom"))
     assert "commit" not in ended
+
+
+def test_objects_read_stay_loaded_after_the_request(app, user_id, ended):
+    """Committing must not expire what was read: the session is closed next, and a caller
+    holding an object afterwards (a job, a test) reads its loaded attributes as before."""
+    held = {}
+
+    def read():
+        held["user"] = db.session.get(User, user_id)
+
+    _request(app, read)
+    assert held["user"].display_name == "Before"
