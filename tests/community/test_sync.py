@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -12,13 +9,12 @@ from community.models.groups import GroupMember, SyncRun, WecomGroup
 from community.services.sync import full_sync
 from franchise.models import Customer, Guide
 from tests.community.factories_groups import sandbox_group
+from tests.fixtures.vectors import wechat_vectors
 from tests.franchise.factories import gen_guide
-
-VECTORS = Path("/work/shared/vectors/wechat.json")
 
 
 def _official_sample() -> dict:
-    return json.loads(VECTORS.read_text())["wecom_groupchat_get_response"]["response"]["group_chat"]
+    return wechat_vectors()["wecom_groupchat_get_response"]["response"]["group_chat"]
 
 
 def test_sync_from_the_official_groupchat_get_sample(app, org, sandbox):

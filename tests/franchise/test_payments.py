@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from pathlib import Path
 
 import pytest
 import xmltodict
@@ -25,6 +23,7 @@ from franchise.models import (
     Refund,
 )
 from franchise.services import ledger
+from tests.fixtures.vectors import wechat_vectors
 from tests.franchise.factories_payments import (
     customer_headers,
     gen_customer,
@@ -32,8 +31,6 @@ from tests.franchise.factories_payments import (
     pay,
     pay_and_succeed,
 )
-
-VECTORS = Path("/work/shared/vectors/wechat.json")
 
 
 @pytest.fixture
@@ -71,7 +68,7 @@ def notify_xml(app, fields: dict, key: str | None = None) -> bytes:
 
 
 def test_official_md5_vector():
-    vector = json.loads(VECTORS.read_text(encoding="utf-8"))["pay_signature"]
+    vector = wechat_vectors()["pay_signature"]
     assert wxpay.sign_md5(vector["params"], vector["key"]) == vector["md5"]
     assert wxpay.sign_hmac_sha256(vector["params"], vector["key"]) == vector["hmac_sha256"]
 

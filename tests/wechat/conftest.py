@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from app.wechat.sandbox import sandbox_state
-
-VECTORS_PATH = Path("/work/shared/vectors/wechat.json")
+from tests.fixtures.vectors import wechat_vectors
 
 
 @pytest.fixture(scope="session")
 def vectors() -> dict:
-    return json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    return wechat_vectors()
 
 
 @pytest.fixture
