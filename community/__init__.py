@@ -1,4 +1,4 @@
-"""The community domain: WeCom customer groups by lifecycle stage (see ../shared/DESIGN.md).
+"""The community domain: WeCom customer groups by lifecycle stage (docs/ARCHITECTURE.md).
 
 Areas: ``groups`` (sync, stages, segments, benchmark replication, fission) and
 ``delivery`` (content library, push plans, the daily slot allocator, guide-confirmed

@@ -1,6 +1,7 @@
-"""The franchise domain (see ../shared/DESIGN.md): the organisation for now.
+"""The franchise domain: who owns each customer, and where the money goes.
 
-HQ → region → franchisee → store → guide: models, services, the JSON API
+Organisation (HQ → region → franchisee → store → guide), customers and their assignment,
+catalogue, coupons, orders, WeChat Pay, the ledger and settlement: models, services, the JSON API
 (``franchise.api``), the admin pages (``franchise.admin``), the ``flask franchise``
 commands (``franchise.cli``) and the demo seed (``franchise.seed``). ``init_app`` plugs
 them into the shared app; nothing here runs at import time.

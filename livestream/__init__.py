@@ -1,4 +1,4 @@
-"""The livestream domain: campaigns HQ plans and stores carry (see ../shared/DESIGN.md).
+"""The livestream domain: campaigns HQ plans and stores carry (docs/ARCHITECTURE.md).
 
 Areas: ``campaigns`` (modes, participants, sessions, line-up, timeline, warm-up pushes),
 ``targets`` (cascade and reward / penalty rules), ``training`` (checklists), ``readiness``
