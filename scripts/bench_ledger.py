@@ -30,11 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.bench_baseline import pgbench_tps, verdict  # noqa: E402
 
 
 def parse_args():
@@ -213,46 +211,6 @@ def drive(app, franchisee_id: int, bodies: list[bytes], threads: int, gate=None)
     }
 
 
-def pgbench(url: str, threads: int, seconds: int, binary: str | None) -> float:
-    """Initialise ``<db>_pgbench`` (scale 1) and return pgbench's tps for -c K -j 2."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    target = f"{parsed.database}_pgbench"
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{target}"')
-    exe = (
-        binary
-        or shutil.which("pgbench")
-        or next(
-            (p for p in ("/usr/lib/postgresql/15/bin/pgbench",) if os.path.exists(p)),
-            "pgbench",
-        )
-    )
-    env = dict(os.environ, PGPASSWORD=parsed.password or "")
-    common = ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
-    common += ["-U", parsed.username or "postgres"]
-    subprocess.run(
-        [exe, "-i", "-q", "-s", "1", *common, target], check=True, env=env, capture_output=True
-    )
-    out = subprocess.run(
-        [exe, "-c", str(threads), "-j", "2", "-T", str(seconds), *common, target],
-        check=True,
-        env=env,
-        capture_output=True,
-        text=True,
-    ).stdout
-    match = re.search(r"tps = ([0-9.]+) \((?:without|excluding)", out) or re.search(
-        r"tps = ([0-9.]+)", out
-    )
-    return float(match.group(1))
-
-
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -325,7 +283,7 @@ def main() -> None:
     expected = sum(
         amount - ledger_fee(app, amount) - amount * 1000 // 10000 for _, amount in orders
     )
-    tps = pgbench(args.database_url, args.threads, args.pgbench_seconds, args.pgbench)
+    tps = pgbench_tps(args.database_url, args.threads, args.pgbench_seconds, args.pgbench)
     rate = len(result["latencies"]) / result["elapsed"]
     lat = [x * 1000 for x in result["visible"]]
     answered = [x * 1000 for x in result["latencies"]]
@@ -354,6 +312,11 @@ def main() -> None:
                     "p99": round(percentile(answered, 0.99), 2),
                 },
                 "balance_ok": available == expected and not unbalanced,
+                **verdict(
+                    len(bodies),
+                    len(result["latencies"]),
+                    bool(tps) and rate / tps >= 0.3 and available == expected and not unbalanced,
+                ),
             }
         )
     )
