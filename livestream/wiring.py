@@ -9,13 +9,8 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.extensions import add_nav, registry
+from app.web.i18n import N_
 from app.web.today import add_today
-
-
-def N_(text: str) -> str:
-    """Mark a msgid for extraction; the shell translates navigation labels when drawing."""
-    return text
-
 
 # The campaign pages' tabs, in order: (endpoint, label). Shown when the endpoint exists.
 CAMPAIGN_TABS = (

@@ -16,12 +16,8 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import add_nav, registry
+from app.web.i18n import N_
 from app.web.today import add_today
-
-
-def N_(text: str) -> str:
-    """Mark a msgid for extraction; the shell translates navigation labels when drawing."""
-    return text
 
 
 def init_app(app: Flask) -> None:

@@ -9,12 +9,9 @@ from datetime import timedelta
 
 from flask import Flask
 
+from app.web.i18n import N_
+
 log = logging.getLogger("siyu.community")
-
-
-def N_(text: str) -> str:
-    """Mark a navigation label for extraction; the layouts translate it when drawing."""
-    return text
 
 
 DEMO_EXTRA_MEMBERS = {0: 0, 1: 10, 2: 70, 3: 75}  # by bucket (i % 4): members to add

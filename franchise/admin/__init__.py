@@ -9,11 +9,7 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
 from app.extensions import add_nav
-
-
-def N_(text: str) -> str:
-    """Mark a msgid for extraction; the shell translates navigation labels when drawing."""
-    return text
+from app.web.i18n import N_
 
 
 def init_app(app: Flask) -> None:

@@ -23,6 +23,7 @@ from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import add_nav, db
 from app.web.formatting import yuan
+from app.web.i18n import N_
 from app.web.listing import Column, csv_response
 from franchise.admin.support import (
     _select,
@@ -71,10 +72,6 @@ TIER_OPTIONS = [
     ("mid", _l("Mid value")),
     ("low", _l("Low value")),
 ]
-
-
-def N_(text: str) -> str:
-    return text
 
 
 class Names:

@@ -18,6 +18,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.clock import shanghai_day
 from app.extensions import add_nav, db
+from app.web.i18n import N_
 from franchise.admin.support import paginate
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like, scoped_or_404
@@ -32,10 +33,6 @@ KIND_LABELS = {
     "maintenance": _l("Cleaning / maintenance"),
     "inspection": _l("Inspect an online order"),
 }
-
-
-def N_(text: str) -> str:
-    return text
 
 
 def days_to_birthday(birthday: date | None, today: date) -> int | None:

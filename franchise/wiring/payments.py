@@ -16,6 +16,8 @@ from datetime import date
 import click
 from flask import Flask, request
 
+from app.web.i18n import N_
+
 log = logging.getLogger("siyu.franchise.payments")
 
 DEFAULTS = {
@@ -25,11 +27,6 @@ DEFAULTS = {
     "FRANCHISE_HQ_RECEIVER_ACCOUNT": "",
     "FRANCHISE_HQ_RECEIVER_NAME": "总部",
 }
-
-
-def N_(text: str) -> str:
-    """Mark a msgid for extraction; the shell translates navigation labels when drawing."""
-    return text
 
 
 def _alert_refused_notify(response):

@@ -17,6 +17,7 @@ from app.auth.principal import current_principal
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
+from app.web.i18n import N_
 from franchise.models import Guide
 from franchise.schemas import BAD_TEXT
 from franchise.services.base import invalid
@@ -42,12 +43,6 @@ from livestream.services.gate_decisions import (  # noqa: F401 - part of this mo
     decision_reason,
     history,
 )
-
-
-def N_(text: str) -> str:
-    """Mark a msgid for extraction; it is translated when shown (``describe``)."""
-    return text
-
 
 MESSAGES = {
     "no_stores": N_("No store takes part in the campaign."),

@@ -17,6 +17,7 @@ from app.auth.models import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
+from app.web.i18n import N_
 from community.services.plans import shanghai_day, today_shanghai
 from franchise.services.base import Invalid
 from livestream.models.campaigns import (
@@ -34,12 +35,6 @@ from livestream.models.campaigns import (
     Campaign,
     TimelineStep,
 )
-
-
-def N_(text: str) -> str:
-    """Mark a msgid for extraction; step titles are stored in English, shown translated."""
-    return text
-
 
 # kind → (title, start offset, due offset) in days from the live day
 DEFAULT_STEPS = (
