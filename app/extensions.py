@@ -190,12 +190,36 @@ class Registry:
     seeders: list = field(default_factory=list)
     dashboard: list = field(default_factory=list)
     today: list = field(default_factory=list)
+    hooks: dict[str, list] = field(default_factory=dict)
 
 
 def registry(app: Flask | None = None) -> Registry:
     """The per-app registry of navigation, jobs, outbox handlers and subscribers."""
     app = app or current_app
     return app.extensions.setdefault("siyu_registry", Registry())
+
+
+def add_hook(app: Flask, name: str, listener) -> None:
+    """Plug ``listener`` into the hook ``name`` of this app (once, however often called).
+
+    The one mechanism between domains: a lower domain names a hook and calls
+    ``hooks(name)`` where it happens; a higher one adds its listener in ``init_app``.
+    """
+    listeners = registry(app).hooks.setdefault(name, [])
+    if listener not in listeners:
+        listeners.append(listener)
+
+
+def remove_hook(app: Flask, name: str, listener) -> None:
+    """Unplug ``listener`` from the hook ``name`` (no error when it was not there)."""
+    listeners = registry(app).hooks.get(name, [])
+    if listener in listeners:
+        listeners.remove(listener)
+
+
+def hooks(name: str, app: Flask | None = None) -> list:
+    """The listeners of the hook ``name`` on the current app, in the order added."""
+    return registry(app).hooks.get(name, [])
 
 
 def add_nav(app: Flask, section: str, group: str, label: str, endpoint: str, roles, **kw) -> None:

@@ -6,14 +6,14 @@ denormalised keys consistent: ``Guide.franchisee_id`` follows the guide's store,
 linked guide account's scope keys (``users.franchisee_id/store_id/guide_id``) follow the
 guide.
 
-Hooks for later work: ``on_store_closed`` and ``on_guide_left`` are lists of callables
-taking the closed store's / departed guide's id. They run *after* the commit that
+Hooks for later work: ``STORE_CLOSED`` and ``GUIDE_LEFT`` (``app.extensions.add_hook``)
+get the closed store's / departed guide's id. They run *after* the commit that
 closed the store or recorded the departure (customer hand-over, 继承, plugs in here).
 """
 
 from __future__ import annotations
 
-from franchise.services.base import Invalid, on_guide_left, on_store_closed
+from franchise.services.base import GUIDE_LEFT, STORE_CLOSED, Invalid
 from franchise.services.guides import create_guide, guide_leaves, update_guide
 from franchise.services.organisation import (
     create_franchisee,
@@ -32,6 +32,8 @@ from franchise.services.stores import (
 )
 
 __all__ = [
+    "GUIDE_LEFT",
+    "STORE_CLOSED",
     "OWNER_STORE_FIELDS",
     "Invalid",
     "close_store",
@@ -40,8 +42,6 @@ __all__ = [
     "create_region",
     "create_store",
     "guide_leaves",
-    "on_guide_left",
-    "on_store_closed",
     "reopen_store",
     "update_franchisee",
     "update_guide",

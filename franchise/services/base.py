@@ -1,13 +1,13 @@
 """What every organisation service shares: errors, uniqueness checks, commit and hooks.
 
-``on_store_closed`` and ``on_guide_left`` are lists of callables taking the closed
-store's / departed guide's id, run *after* the commit (customer hand-over plugs in here).
+The hooks ``STORE_CLOSED`` and ``GUIDE_LEFT`` (``app.extensions.add_hook``) get the closed
+store's / departed guide's id, *after* the commit (customer hand-over plugs in here).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import select
@@ -15,14 +15,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.errors import Conflict, DomainError
-from app.extensions import db
+from app.extensions import db, hooks
 from app.i18n import tr
 from franchise.models import Guide
 
 log = logging.getLogger("siyu.franchise")
 
-on_store_closed: list[Callable[[int], None]] = []
-on_guide_left: list[Callable[[int], None]] = []
+STORE_CLOSED = "franchise.store_closed"
+GUIDE_LEFT = "franchise.guide_left"
 
 
 class Invalid(DomainError):
@@ -88,10 +88,9 @@ def loaded_after_commit():
         session.expire_on_commit = expire
 
 
-def commit_then_notify(
-    after: Iterable[tuple[list, int]] = (), *, keep_loaded: bool = False
-) -> None:
-    """Commit (a race on a unique key becomes 409), then run the after-commit listeners.
+def commit_then_notify(after: Iterable[tuple[str, int]] = (), *, keep_loaded: bool = False) -> None:
+    """Commit (a race on a unique key becomes 409), then run the listeners of each
+    ``(hook name, object id)`` in ``after``.
 
     ``keep_loaded``: see ``loaded_after_commit``.
     """
@@ -101,8 +100,8 @@ def commit_then_notify(
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("Conflict with an existing record.") from exc
-    for listeners, object_id in after:
-        for listener in list(listeners):
+    for name, object_id in after:
+        for listener in list(hooks(name)):
             try:
                 listener(object_id)
             except Exception:  # noqa: BLE001 - the change is committed; report and go on

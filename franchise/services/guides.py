@@ -9,11 +9,11 @@ from app.errors import DomainError
 from app.extensions import db
 from franchise.models import ACTIVE, LEFT, Guide, Store
 from franchise.services.base import (
+    GUIDE_LEFT,
     commit_then_notify,
     ensure_unique,
     get_or_invalid,
     invalid,
-    on_guide_left,
     rollback_and_raise,
     sync_guide_user,
     taken,
@@ -113,10 +113,10 @@ def update_guide(guide: Guide, changes: dict) -> Guide:
         sync_guide_user(guide)
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify([(on_guide_left, guide.id)] if left else [])
+    commit_then_notify([(GUIDE_LEFT, guide.id)] if left else [])
     return guide
 
 
 def guide_leaves(guide: Guide) -> Guide:
-    """Record that a guide left (status ``left``, ``left_at`` now); runs ``on_guide_left``."""
+    """Record that a guide left (status ``left``, ``left_at`` now); runs the ``GUIDE_LEFT`` hook."""
     return update_guide(guide, {"status": LEFT})

@@ -15,14 +15,14 @@ ORDER_FLOW (who may move an order to a state)::
     delivered | picked_up → completed (owner, guide of the store, HQ, or the auto job)
 
 Campaign orders: a share code that carries a livestream campaign puts the campaign on
-the order when the caller named none. ``campaign_pricing`` holds callables the
-livestream domain registers (franchise never imports it): ``hook(campaign_id, merged)``
+the order when the caller named none. The hook ``CAMPAIGN_PRICING`` holds listeners the
+livestream domain adds (franchise never imports it): ``hook(campaign_id, merged)``
 gets ``{product_id: quantity}`` and returns ``{product_id: unit_price_fen}`` for the
 products sold at a live price, or raises a ``DomainError`` (unknown campaign).
-``campaign_reservations`` run last, with the order's lines already written and just
+``CAMPAIGN_RESERVATIONS`` run last, with the order's lines already written and just
 before stock is taken: ``hook(campaign_id, merged)`` locks what it limits (a line-up's
 stock cap) and raises a ``DomainError`` when the order would pass it, so that lock, like
-the product's, is held for the end of the transaction only. ``campaign_releases`` get
+the product's, is held for the end of the transaction only. ``CAMPAIGN_RELEASES`` get
 the same ``hook(campaign_id, {product_id: quantity})`` when a campaign order is cancelled
 or closed, before its stock is given back (the same lock order as placing). All run
 inside the caller's transaction.
@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -48,7 +47,7 @@ from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, utcnow
 from app.auth.principal import Principal
 from app.clock import SHANGHAI
 from app.errors import Conflict, DomainError, Forbidden, NotFound
-from app.extensions import db
+from app.extensions import db, hooks
 from app.i18n import tr
 from franchise.models import (
     CANCELLED,
@@ -80,9 +79,10 @@ MAX_LINES = 20
 MAX_CAMPAIGN_ID = 2**31 - 1
 
 # livestream registers its live prices and stock-cap check here (see the module docstring)
-campaign_pricing: list[Callable[[int, dict[int, int]], dict[int, int]]] = []
-campaign_reservations: list[Callable[[int, dict[int, int]], None]] = []
-campaign_releases: list[Callable[[int, dict[int, int]], None]] = []
+# Hooks (``app.extensions.add_hook``), each called with (campaign id, {product id: units}).
+CAMPAIGN_PRICING = "franchise.campaign_pricing"  # returns {product id: price in fen}
+CAMPAIGN_RESERVATIONS = "franchise.campaign_reservations"
+CAMPAIGN_RELEASES = "franchise.campaign_releases"
 
 
 def new_order_no() -> str:
@@ -214,7 +214,7 @@ def create_order(
         merged = _merge_items(items)
         prices: dict[int, int] = {}
         if campaign_id is not None:
-            for hook in campaign_pricing:
+            for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
         lines = _lines(merged, prices)
         total = sum(line.line_total_fen for line in lines)
@@ -243,7 +243,7 @@ def create_order(
             OrderEvent(order_id=order.id, to_status=CREATED, actor_role=CUSTOMER, note="")
         )
         if campaign_id is not None:
-            for hook in campaign_reservations:
+            for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
         _take_stocks(lines)
     except DomainError as exc:
@@ -259,11 +259,12 @@ def _release(order: Order) -> None:
     """Give back the campaign's counted units, the stock (in product id order, as it was
     taken) and the coupon of an order that will not be paid."""
     lines = sorted(order.lines, key=lambda line: line.product_id)
-    if order.campaign_id is not None and campaign_releases:
+    releases = hooks(CAMPAIGN_RELEASES)
+    if order.campaign_id is not None and releases:
         given_back: dict[int, int] = {}
         for line in lines:
             given_back[line.product_id] = given_back.get(line.product_id, 0) + line.quantity
-        for hook in campaign_releases:
+        for hook in releases:
             hook(order.campaign_id, given_back)
     for line in lines:
         db.session.execute(

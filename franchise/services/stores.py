@@ -13,12 +13,12 @@ from app.extensions import db
 from app.i18n import tr
 from franchise.models import Franchisee, Region, Store
 from franchise.services.base import (
+    STORE_CLOSED,
     Invalid,
     commit_then_notify,
     ensure_unique,
     get_or_invalid,
     invalid,
-    on_store_closed,
     rollback_and_raise,
     sync_guide_user,
 )
@@ -110,7 +110,7 @@ def update_store(store: Store, changes: dict) -> Store:
         closed = _apply_store_changes(store, changes)
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify([(on_store_closed, store.id)] if closed else [])
+    commit_then_notify([(STORE_CLOSED, store.id)] if closed else [])
     return store
 
 
@@ -129,7 +129,7 @@ def update_store_details(store: Store, changes: dict) -> Store:
 
 
 def close_store(store: Store) -> Store:
-    """Close a store (``is_open`` false, ``closed_at`` now) and run ``on_store_closed``."""
+    """Close a store (``is_open`` false, ``closed_at`` now) and run the ``STORE_CLOSED`` hook."""
     return update_store(store, {"is_open": False})
 
 
@@ -170,5 +170,5 @@ def upsert_stores(rows: list[dict], progress: Callable[[dict], None] | None = No
     except Exception:
         db.session.rollback()
         raise
-    commit_then_notify([(on_store_closed, s.id) for s in closed])
+    commit_then_notify([(STORE_CLOSED, s.id) for s in closed])
     return created, updated

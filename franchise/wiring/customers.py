@@ -99,8 +99,8 @@ def seed_customers(app: Flask) -> list[str]:
 
 def init_app(app: Flask) -> None:
     """Register the customers area on the app."""
+    from app.extensions import add_hook, registry
     from app.extensions import api as openapi
-    from app.extensions import registry
     from app.scheduler import register_job
     from franchise import services
     from franchise.admin.customers import init_app as init_admin
@@ -113,11 +113,8 @@ def init_app(app: Flask) -> None:
     openapi.register_blueprint(customers_blp)
     init_admin(app)
     init_guide(app)
-    # module-level lists shared by every app built in this process: add once
-    if _on_store_closed not in services.on_store_closed:
-        services.on_store_closed.append(_on_store_closed)
-    if _on_guide_left not in services.on_guide_left:
-        services.on_guide_left.append(_on_guide_left)
+    add_hook(app, services.STORE_CLOSED, _on_store_closed)
+    add_hook(app, services.GUIDE_LEFT, _on_guide_left)
     register_job(
         app,
         "franchise.value_tiers",

@@ -7,12 +7,12 @@
 * ``record_visit`` stores a customer's first arrival at a campaign, attributed to the
   share code's guide / store / franchisee / region when the code is the campaign's, else
   to the customer's own owner. The first visit wins; later ones change nothing.
-* ``live_prices`` is the ``campaign_pricing`` hook of franchise orders: line-up products
+* ``live_prices`` is the ``CAMPAIGN_PRICING`` hook of franchise orders: line-up products
   sell at their live price while the campaign is live (or inside its session window).
-* ``reserve_within_caps`` is its ``campaign_reservations`` hook: at the end of the
+* ``reserve_within_caps`` is its ``CAMPAIGN_RESERVATIONS`` hook: at the end of the
   order's transaction it adds the order's units to the line-up's ``sold`` counters and
   refuses an order that would sell more than a cap at the live price;
-  ``release_caps`` (``campaign_releases``) gives them back when the order is cancelled
+  ``release_caps`` (``CAMPAIGN_RELEASES``) gives them back when the order is cancelled
   or closed.
 """
 

@@ -154,12 +154,13 @@ def test_missing_reference_is_422(client, org, as_hq):
     assert english.get_json()["errors"] == {"franchisee_id": ["No such franchisee."]}
 
 
-def test_close_store_and_guide_leaves(client, org, as_hq):
+def test_close_store_and_guide_leaves(app, client, org, as_hq):
+    from app.extensions import add_hook, remove_hook
     from franchise import services
 
     closed, left = [], []
-    services.on_store_closed.append(closed.append)
-    services.on_guide_left.append(left.append)
+    add_hook(app, services.STORE_CLOSED, closed.append)
+    add_hook(app, services.GUIDE_LEFT, left.append)
     try:
         store = client.patch(
             f"/api/v1/stores/{org.sa}", headers=as_hq, json={"is_open": False}
@@ -168,8 +169,8 @@ def test_close_store_and_guide_leaves(client, org, as_hq):
             f"/api/v1/guides/{org.gb}", headers=as_hq, json={"status": "left"}
         ).get_json()
     finally:
-        services.on_store_closed.remove(closed.append)
-        services.on_guide_left.remove(left.append)
+        remove_hook(app, services.STORE_CLOSED, closed.append)
+        remove_hook(app, services.GUIDE_LEFT, left.append)
     assert store["is_open"] is False and store["closed_at"]
     assert guide["status"] == "left" and guide["left_at"]
     assert closed == [org.sa] and left == [org.gb]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import db, hooks
 from franchise.models import Order, Product, ShareCode, Store
 from franchise.services import orders as order_service
 from livestream.models import Campaign, CampaignVisit, LineupItem
@@ -46,8 +46,9 @@ def _order(client, token, items, share_code=None):
 
 
 def test_hook_registered_once(app):
-    assert order_service.campaign_pricing.count(attribution.live_prices) == 1
-    assert order_service.campaign_reservations.count(attribution.reserve_within_caps) == 1
+    assert hooks(order_service.CAMPAIGN_PRICING, app).count(attribution.live_prices) == 1
+    reservations = hooks(order_service.CAMPAIGN_RESERVATIONS, app)
+    assert reservations.count(attribution.reserve_within_caps) == 1
 
 
 def test_share_code_flow_end_to_end(app, client, live_org, guide_a1_headers, hq_headers):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.auth.models import CUSTOMER
 from app.auth.principal import Principal
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import db, hooks
 from franchise.models import CANCELLED, Order, Product, Store
 from franchise.services import orders
 from franchise.services.base import Invalid
@@ -118,7 +118,7 @@ def test_the_last_units_and_one_more(app, live_org):
 
 
 def test_release_hook_registered_once(app):
-    assert orders.campaign_releases.count(attribution.release_caps) == 1
+    assert hooks(orders.CAMPAIGN_RELEASES, app).count(attribution.release_caps) == 1
 
 
 def test_a_product_added_later_starts_from_the_orders_it_already_has(app, live_org):
