@@ -41,7 +41,7 @@ def import_stores_command(csv_file):
 @click.option("--chunk", default=20000, show_default=True, help="Customers per transaction.")
 def assign_all_command(chunk):
     """Assign every customer in the backlog: franchisee not active, store closed, guide left."""
-    from franchise.services.assignment import assign_backlog, count_backlog
+    from franchise.services.assignment_bulk import assign_backlog, count_backlog
 
     total = count_backlog()
     if not total:

@@ -158,7 +158,7 @@ def run(app, chunk: int) -> dict:
 
     from app.extensions import db
     from franchise.models import AssignmentHistory, Customer
-    from franchise.services.assignment import assign_backlog, count_backlog
+    from franchise.services.assignment_bulk import assign_backlog, count_backlog
     from franchise.services.assignment_snapshot import Snapshot
 
     with app.app_context():

@@ -11,7 +11,7 @@ Rules 3–5 ask an ``OrgView``: ``LiveView`` answers one customer with indexed q
 ``assignment_snapshot``) loads the organisation once into memory (a grid of open stores,
 loads kept current as it assigns) for the bulk paths — backlog (``assign_backlog``), a
 closed store's and a departed guide's customers (继承) — which live in
-``assignment_bulk`` and are re-exported here. Every change writes one
+``assignment_bulk``. Every change writes one
 ``AssignmentHistory`` row; no change, no row.
 """
 
@@ -237,24 +237,3 @@ def apply_target(
         )
     )
     return True
-
-
-# The bulk paths live in ``assignment_bulk`` (which imports this module); their public
-# names stay importable from here, resolved lazily so either module can be imported first.
-_BULK_NAMES = frozenset(
-    {
-        "assign_backlog",
-        "backlog_condition",
-        "count_backlog",
-        "inherit_guide_customers",
-        "inherit_store_customers",
-    }
-)
-
-
-def __getattr__(name: str):
-    if name in _BULK_NAMES:
-        from franchise.services import assignment_bulk
-
-        return getattr(assignment_bulk, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,14 +14,14 @@ log = logging.getLogger("siyu.franchise")
 
 
 def _on_store_closed(store_id: int) -> None:
-    from franchise.services.assignment import inherit_store_customers
+    from franchise.services.assignment_bulk import inherit_store_customers
 
     moved = inherit_store_customers(store_id)
     log.info("store %s closed: %d customer(s) handed over", store_id, moved)
 
 
 def _on_guide_left(guide_id: int) -> None:
-    from franchise.services.assignment import inherit_guide_customers
+    from franchise.services.assignment_bulk import inherit_guide_customers
 
     moved = inherit_guide_customers(guide_id)
     log.info("guide %s left: %d customer(s) handed over", guide_id, moved)

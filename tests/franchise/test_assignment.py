@@ -12,10 +12,9 @@ from franchise import services
 from franchise.models import AssignmentHistory, Customer, Franchisee, Guide, Region, Store
 from franchise.services.assignment import (
     NoFranchiseeAvailable,
-    assign_backlog,
-    count_backlog,
     haversine_km,
 )
+from franchise.services.assignment_bulk import assign_backlog, count_backlog
 from franchise.services.assignment_snapshot import Snapshot
 from franchise.services.customers import assign_one, guide_share_code, store_share_code
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
@@ -288,16 +287,3 @@ def test_bulk_writes_one_exact_history_row_per_change(world, chunk):
     assert db.session.scalar(select(func.count(AssignmentHistory.id))) == before + 5
     assert assign_backlog(chunk=chunk) == 0  # re-runnable: nothing left, nothing written
     assert db.session.scalar(select(func.count(AssignmentHistory.id))) == before + 5
-
-
-def test_bulk_names_stay_importable_from_assignment():
-    from franchise.services import assignment, assignment_bulk
-
-    for name in (
-        "assign_backlog",
-        "backlog_condition",
-        "count_backlog",
-        "inherit_guide_customers",
-        "inherit_store_customers",
-    ):
-        assert getattr(assignment, name) is getattr(assignment_bulk, name)

@@ -13,8 +13,8 @@ from franchise.services.assignment import (
     EARTH_RADIUS_KM,
     KM_PER_DEGREE,
     _km,
-    assign_backlog,
 )
+from franchise.services.assignment_bulk import assign_backlog
 from franchise.services.assignment_snapshot import Snapshot
 from tests.franchise.factories import gen_franchisee, gen_region, gen_store
 from tests.franchise.factories_customers import gen_customer
