@@ -208,13 +208,13 @@ def dispatch_all(app) -> dict:
 def run(app, limit: int) -> dict:
     from sqlalchemy import func, select
 
+    from app.clock import shanghai_day
     from app.extensions import db
     from app.wechat.sandbox import sandbox_state
     from community.models import SendBatch
     from community.services import allocation, delivery
-    from community.services.plans import today_shanghai
 
-    day = today_shanghai()
+    day = shanghai_day()
     t0 = time.perf_counter()
     with app.app_context():
         allocated = allocation.allocate(day)

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.scope import scoped
+from app.clock import shanghai_day
 from app.extensions import db
 from app.web.listing import Column, csv_response
 from community.models import DELIVERY_STATUSES, GroupDelivery, SendBatch
-from community.services.plans import today_shanghai
 from franchise.models import Guide, Region, Store
 
 bp = Blueprint(
@@ -64,7 +64,7 @@ def monitor():
     try:
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
-        day = today_shanghai()
+        day = shanghai_day()
     by = request.args.get("by") if request.args.get("by") in DIMENSIONS else "region"
     rows = monitor_rows(day, by)
     columns = [Column("name", DIMENSIONS[by][2])] + [

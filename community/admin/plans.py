@@ -21,6 +21,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scope_clause, scoped
+from app.clock import shanghai_day
 from app.extensions import db
 from app.web.listing import paginate
 from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
@@ -170,7 +171,7 @@ def _day_arg(default: date) -> date:
 @page_roles(*ADMIN_UI_ROLES)
 def allocation_page():
     """Tomorrow and today per plan; ``?day=&detail=1`` drills into one day's groups."""
-    today = plan_service.today_shanghai()
+    today = shanghai_day()
     day = _day_arg(today + timedelta(days=1))
     clause = scope_clause(SlotAllocation, current_principal())
     if request.args.get("detail"):

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404, scoped
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import CARE_DONE, CareTask
 from community.services import care
-from community.services.plans import today_shanghai
 
 bp = Blueprint("community_care", __name__, url_prefix="/m/care", template_folder="../templates")
 
@@ -26,7 +26,7 @@ bp = Blueprint("community_care", __name__, url_prefix="/m/care", template_folder
 @bp.route("", endpoint="care")
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def care_list():
-    today = today_shanghai()
+    today = shanghai_day()
     tasks = db.session.scalars(
         scoped(
             select(CareTask).where(CareTask.due_date >= today - timedelta(days=7)),

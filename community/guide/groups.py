@@ -9,12 +9,12 @@ from sqlalchemy import select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.scope import scoped
+from app.clock import shanghai_day
 from app.extensions import db
 from community.admin.groups import SEGMENT_LABELS, STAGE_LABELS
 from community.api.groups import stage_history
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services import segments as segment_service
-from community.services.sync import shanghai_today
 from franchise.admin.support import paginate
 from franchise.queries import scoped_or_404
 
@@ -39,7 +39,7 @@ def groups():
         joins = dict(
             db.session.execute(
                 select(GroupDailyMetric.group_id, GroupDailyMetric.joins).where(
-                    GroupDailyMetric.group_id.in_(ids), GroupDailyMetric.day == shanghai_today()
+                    GroupDailyMetric.group_id.in_(ids), GroupDailyMetric.day == shanghai_day()
                 )
             ).all()
         )

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404, scoped
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import GroupDelivery, SendBatch, WecomGroup
 from community.services import delivery
-from community.services.plans import today_shanghai
 
 bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_folder="../templates")
 
@@ -24,7 +24,7 @@ bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_fold
 @bp.route("")
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def tasks():
-    day = today_shanghai()
+    day = shanghai_day()
     batches = db.session.scalars(
         scoped(select(SendBatch).where(SendBatch.day == day), SendBatch).order_by(SendBatch.id)
     ).all()

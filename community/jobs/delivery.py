@@ -15,29 +15,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from community.services import allocation, care, delivery
-from community.services.plans import today_shanghai
 
 
 def allocate_job() -> dict:
-    today = today_shanghai()
+    today = shanghai_day()
     result = {"today": allocation.allocate(today)}
     result["tomorrow"] = allocation.allocate(today + timedelta(days=1))
     return result
 
 
 def dispatch_due_job() -> dict:
-    return delivery.create_batches(today_shanghai(), due_before=utcnow())
+    return delivery.create_batches(shanghai_day(), due_before=utcnow())
 
 
 def readback_job() -> dict:
-    return delivery.read_back(today_shanghai())
+    return delivery.read_back(shanghai_day())
 
 
 def remind_job() -> dict:
-    return delivery.remind_unconfirmed(today_shanghai())
+    return delivery.remind_unconfirmed(shanghai_day())
 
 
 def care_job() -> dict:
-    today = today_shanghai()
+    today = shanghai_day()
     return {"generated": care.generate(today), "dispatched": care.dispatch(today)}

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -104,7 +105,7 @@ def apply_template(template_id: int, group_ids: list[int], name: str = "", user_
         name=(name or template.name)[:64],
         group_ids=sorted(found),
         plan_ids=plan_ids,
-        started_on=plan_service.today_shanghai(),
+        started_on=shanghai_day(),
     )
     db.session.add(cohort)
     db.session.commit()

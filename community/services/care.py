@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import outbox
 from app.auth.models import utcnow
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, shanghai_day
 from app.db import is_postgres
 from app.extensions import db
 from app.wechat import wecom
@@ -43,7 +43,6 @@ from community.models import (
     ContentPost,
     GroupMember,
 )
-from community.services.plans import shanghai_day
 from franchise.models import Customer, Guide, Order, OrderLine, Product
 
 CARE_KIND = "community.send_care"

@@ -113,10 +113,6 @@ def shanghai_day(moment: datetime | None) -> date | None:
     return None if moment is None else clock.shanghai_day(moment)
 
 
-def today_shanghai() -> date:
-    return clock.shanghai_day()
-
-
 def _int_list(value, name: str, errors: dict, lo: int = 1, hi: int = 2**31 - 1) -> list[int]:
     if value in (None, ""):
         return []

@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.auth.models import utcnow
-from app.clock import as_utc
+from app.clock import as_utc, shanghai_day
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from community.models.groups import (
@@ -39,7 +39,6 @@ from community.models.groups import (
     WecomGroup,
 )
 from community.services import segments
-from community.services.sync import shanghai_today
 
 DEFAULT_STAGE_RULES = {
     SEEDING: {"min_members": 30, "min_age_days": 7},
@@ -72,7 +71,7 @@ def stage_rules() -> dict:
 
 def group_figures(group: WecomGroup, growth_days: int = 14) -> dict:
     """What the rules read: size, age, growth, purchases and the push send rate."""
-    today = shanghai_today()
+    today = shanghai_day()
     since = today - timedelta(days=growth_days - 1)
     # sends count only for finished days: today's and tomorrow's slots (the allocator runs
     # ahead for the calendar) are planned but cannot be done yet

@@ -48,11 +48,6 @@ SYNC_LOCK = "siyu:community:group-sync"
 SYNC_LOCK_SECONDS = 3600
 
 
-def shanghai_today(now: datetime | None = None) -> date:
-    """Today's date in Asia/Shanghai (of ``now`` when given)."""
-    return shanghai_day(now)
-
-
 def _ts(value) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(value), UTC) if value else None
@@ -76,7 +71,7 @@ class GroupChanges:
 
 def daily_metric(group_id: int, day: date | None = None) -> GroupDailyMetric:
     """Today's (or ``day``'s) metric row of a group, created when missing (not committed)."""
-    day = day or shanghai_today()
+    day = day or shanghai_day()
     metric = db.session.scalars(
         select(GroupDailyMetric).where(
             GroupDailyMetric.group_id == group_id, GroupDailyMetric.day == day

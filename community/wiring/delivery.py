@@ -107,10 +107,10 @@ def _register_cli(app: Flask) -> None:
     @click.option("--batches/--no-batches", default=False, help="Also create send batches.")
     def allocate_command(day: str | None, batches: bool):
         """Allocate the day's group-message slots (idempotent)."""
+        from app.clock import shanghai_day
         from community.services import allocation, delivery
-        from community.services.plans import today_shanghai
 
-        the_day = date.fromisoformat(day) if day else today_shanghai()
+        the_day = date.fromisoformat(day) if day else shanghai_day()
         click.echo(allocation.allocate(the_day))
         if batches:
             click.echo(delivery.create_batches(the_day))
@@ -119,10 +119,10 @@ def _register_cli(app: Flask) -> None:
     @click.option("--day", default=None)
     def readback_command(day: str | None):
         """Read back today's (or ``--day``'s) send results from WeCom."""
+        from app.clock import shanghai_day
         from community.services import delivery
-        from community.services.plans import today_shanghai
 
-        click.echo(delivery.read_back(date.fromisoformat(day) if day else today_shanghai()))
+        click.echo(delivery.read_back(date.fromisoformat(day) if day else shanghai_day()))
 
 
 DEMO_POSTS = (
@@ -156,10 +156,10 @@ def seed_delivery(app: Flask) -> list[str]:
     """
     from sqlalchemy import func, select
 
+    from app.clock import shanghai_day
     from app.extensions import db
     from community.models import ContentPost, WecomGroup
     from community.services import allocation, content, delivery, plans
-    from community.services.plans import today_shanghai
     from franchise.models import CouponTemplate
 
     if not db.session.scalar(select(func.count()).select_from(WecomGroup)):
@@ -196,7 +196,7 @@ def seed_delivery(app: Flask) -> list[str]:
                 **schedule,
             }
         )
-    today = today_shanghai()
+    today = shanghai_day()
     lines = [f"community: {len(posts)} posts, {len(DEMO_PLANS)} plans"]
     lines.append(f"community: today {allocation.allocate(today)}")
     lines.append(f"community: tomorrow {allocation.allocate(today + timedelta(days=1))}")

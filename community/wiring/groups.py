@@ -78,11 +78,12 @@ def seed_groups(app: Flask) -> list[str]:
     from sqlalchemy import func, select
 
     from app.auth.models import utcnow
+    from app.clock import shanghai_day
     from app.extensions import db
     from community.models.groups import WecomGroup
     from community.models.growth import FissionRule, InviteCode
     from community.services import fission, stages
-    from community.services.sync import daily_metric, full_sync, shanghai_today
+    from community.services.sync import daily_metric, full_sync
     from franchise.models import CouponTemplate, Guide
 
     with app.app_context():
@@ -97,7 +98,7 @@ def seed_groups(app: Flask) -> list[str]:
         old_groups = db.session.scalars(
             select(WecomGroup).where(WecomGroup.wecom_created_at <= cutoff)
         ).all()
-        today = shanghai_today()
+        today = shanghai_day()
         for group in old_groups:  # buckets 2 and 3: growing, and pushes went out
             for back in range(14):
                 metric = daily_metric(group.id, today - timedelta(days=back))

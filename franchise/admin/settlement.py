@@ -27,6 +27,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
+from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.web.listing import Column, csv_response
@@ -60,7 +61,7 @@ def _day(raw: str | None) -> date:
     try:
         return datetime.strptime(raw or "", "%Y-%m-%d").date()
     except ValueError:
-        return settlement.today()
+        return shanghai_day()
 
 
 def visible_franchisees() -> list[Franchisee]:

@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
+from app.clock import shanghai_day
 from franchise.models import Franchisee
 from franchise.queries import scoped_or_404
 from franchise.services import settlement
@@ -85,4 +86,4 @@ class FranchiseeStatement(MethodView):
     def get(self, args, franchisee_id):
         """The day's settlement statement (default today): totals and lines."""
         franchisee = scoped_or_404(Franchisee, franchisee_id)
-        return settlement.statement(franchisee.id, args.get("date") or settlement.today())
+        return settlement.statement(franchisee.id, args.get("date") or shanghai_day())

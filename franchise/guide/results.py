@@ -26,10 +26,6 @@ from franchise.models import AssignmentHistory, Coupon, Order
 bp = Blueprint("guide_results", __name__, url_prefix="/m/results", template_folder="../templates")
 
 
-def today_shanghai() -> date:
-    return shanghai_day()
-
-
 def results_figures(principal: Principal, start, end) -> dict:
     """The results' figures between ``start`` and ``end`` as scalar SQL expressions.
 
@@ -95,7 +91,7 @@ def gmv_by_day(principal: Principal, last_day: date, days: int = 7) -> tuple[lis
 def results():
     """Today's figures and the week's GMV chart."""
     principal = current_principal()
-    day = today_shanghai()
+    day = shanghai_day()
     labels, values = gmv_by_day(principal, day)
     return render_template(
         "franchise/guide/results.html",

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from app.wechat import pay as wxpay
@@ -96,10 +97,10 @@ def sweep_unpaid_job() -> None:
 
 
 def close_yesterday_job() -> None:
-    written = settlement.close_day(settlement.today() - timedelta(days=1))
+    written = settlement.close_day(shanghai_day() - timedelta(days=1))
     log.info("closed yesterday's statements: %d", written)
 
 
 def reconcile_yesterday_job() -> None:
-    run = reconciliation.reconcile(settlement.today() - timedelta(days=1))
+    run = reconciliation.reconcile(shanghai_day() - timedelta(days=1))
     log.info("reconciliation of %s: %s", run.bill_date, run.status)

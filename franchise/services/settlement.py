@@ -31,10 +31,6 @@ from franchise.services import ledger
 TOTAL_KEYS = ("payments_count", "gross_fen", "fee_fen", "hq_share_fen", "refund_fen", "net_fen")
 
 
-def today() -> date:
-    return shanghai_day()
-
-
 def live_totals(franchisee_id: int, day: date) -> dict:
     """The day's totals summed from the ledger's transactions."""
     rows = db.session.execute(
@@ -69,7 +65,7 @@ def live_totals(franchisee_id: int, day: date) -> dict:
 
 def balance(franchisee_id: int) -> dict:
     """CONTRACT ``{"available_fen", "today_gross_fen", "today_net_fen", "as_of"}``."""
-    totals = live_totals(franchisee_id, today())
+    totals = live_totals(franchisee_id, shanghai_day())
     return {
         "available_fen": ledger.available_balance(franchisee_id),
         "today_gross_fen": totals["gross_fen"],
@@ -158,7 +154,7 @@ def statement(franchisee_id: int, day: date, with_lines: bool = True) -> dict:
     """The day's statement: live for today and later, the snapshot for a closed day
     (live when the day was never closed)."""
     snapshot = None
-    if day < today():
+    if day < shanghai_day():
         snapshot = db.session.scalars(
             select(SettlementStatement).where(
                 SettlementStatement.franchisee_id == franchisee_id,
@@ -183,7 +179,7 @@ def statement(franchisee_id: int, day: date, with_lines: bool = True) -> dict:
 def close_day(day: date | None = None) -> int:
     """Snapshot ``day`` (default yesterday) for every franchisee with postings that day;
     idempotent (re-running refreshes). Commits; returns the statements written."""
-    day = day or today() - timedelta(days=1)
+    day = day or shanghai_day() - timedelta(days=1)
     ids = db.session.scalars(
         select(LedgerTransaction.franchisee_id)
         .where(LedgerTransaction.business_date == day)
@@ -216,7 +212,7 @@ def close_day(day: date | None = None) -> int:
 def history(franchisee_id: int, days: int = 30) -> list[dict]:
     """Totals per day for the last ``days`` days (closed days from snapshots, the
     others live)."""
-    end = today()
+    end = shanghai_day()
     start = end - timedelta(days=days - 1)
     snaps = {
         s.business_date: s
@@ -247,7 +243,7 @@ def franchisee_overview(franchisee_ids: list[int]) -> list[dict]:
             select(Franchisee.id, Franchisee.name).where(Franchisee.id.in_(franchisee_ids or {0}))
         ).all()
     )
-    day = today()
+    day = shanghai_day()
     return [
         {
             "franchisee_id": fid,

@@ -12,10 +12,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.clock import SHANGHAI, as_utc
+from app.clock import SHANGHAI, as_utc, shanghai_day
 from app.extensions import db
 from community.models import ContentPost
-from community.services.plans import shanghai_day, today_shanghai
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from livestream.models import Campaign
 from livestream.services.campaigns import yuan_to_fen
@@ -152,7 +151,7 @@ def first_error_step(errors: dict) -> int:
 def floor_day(campaign: Campaign | None) -> date:
     """No step starts before this day: the creation day (today for a new campaign)."""
     if campaign is None or campaign.created_at is None:
-        return today_shanghai()
+        return shanghai_day()
     return shanghai_day(campaign.created_at)
 
 

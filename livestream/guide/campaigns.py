@@ -26,9 +26,9 @@ from sqlalchemy import select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import current_principal
+from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from community.services.plans import today_shanghai
 from livestream.models import Campaign
 from livestream.services import training as service
 from livestream.services.access import campaign_or_404, visible_campaigns
@@ -91,7 +91,7 @@ def checklist(campaign_id: int):
         done=done,
         total=total,
         due_day=due_day,
-        overdue=(progress is None or progress.completed_at is None) and today_shanghai() > due_day,
+        overdue=(progress is None or progress.completed_at is None) and shanghai_day() > due_day,
         kind_labels=service.KIND_LABELS,
     )
 

@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
 from app.web.i18n import N_
-from community.services.plans import shanghai_day, today_shanghai
 from franchise.services.base import Invalid
 from livestream.models.campaigns import (
     CANCELLED,
@@ -56,7 +56,7 @@ def live_day(campaign: Campaign) -> date:
 
 def created_day(campaign: Campaign) -> date:
     """The Shanghai day the campaign was created (today while it is not flushed yet)."""
-    return shanghai_day(campaign.created_at) if campaign.created_at else today_shanghai()
+    return shanghai_day(campaign.created_at) if campaign.created_at else shanghai_day()
 
 
 def default_dates(t: date, floor: date) -> dict[str, tuple[date, date]]:
@@ -230,7 +230,7 @@ def state_of(step: TimelineStep, today: date) -> str:
 
 def board(campaign: Campaign, today: date | None = None) -> list[dict]:
     """Every step in date order with its state on ``today`` (default: Shanghai today)."""
-    today = today or today_shanghai()
+    today = today or shanghai_day()
     steps = sorted(campaign.steps, key=lambda s: (s.starts_on, s.due_on, s.id or 0))
     return [
         {
@@ -258,7 +258,7 @@ def phase(campaign: Campaign, today: date | None = None) -> str:
         return STEP_LIVE
     if campaign.status in (ENDED, REVIEWED):
         return STEP_REVIEW
-    today = today or today_shanghai()
+    today = today or shanghai_day()
     steps = sorted(
         (s for s in campaign.steps if s.kind != STEP_CUSTOM), key=lambda s: (s.starts_on, s.id or 0)
     )

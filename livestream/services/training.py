@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
 from app.web.formatting import yuan
-from community.services.plans import shanghai_day
 from franchise.models import Guide
 from franchise.services.base import commit_then_notify, invalid
 from livestream.models import (

@@ -13,8 +13,8 @@ from sqlalchemy import and_, exists, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
+from app.clock import shanghai_day
 from app.extensions import db
-from community.services.plans import today_shanghai
 from franchise.models import Franchisee, Guide, Region, Store
 from livestream.models import (
     Campaign,
@@ -117,7 +117,7 @@ def completion(
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         return []
-    today = today or today_shanghai()
+    today = today or shanghai_day()
     past_due = today > training_due_day(campaign)
     rows = _guide_rows(campaign_id, principal)
     if level == "guide":

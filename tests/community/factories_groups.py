@@ -8,9 +8,9 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
-from community.services.sync import shanghai_today
 from franchise.models import Customer, Order
 from tests.fixtures.auth import gen_user
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
@@ -98,7 +98,7 @@ def gen_paid_order(customer: Customer, status: str = "paid") -> Order:
 
 def add_metrics(group: WecomGroup, days: int, **values) -> None:
     """The same daily figures for each of the last ``days`` days."""
-    today = shanghai_today()
+    today = shanghai_day()
     for back in range(days):
         db.session.add(
             GroupDailyMetric(group_id=group.id, day=today - timedelta(days=back), **values)

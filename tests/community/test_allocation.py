@@ -107,9 +107,9 @@ def test_targets_quiet_hours_relative_and_no_guide(ctx, org):
     assert "quiet hours" in by[(quiet.id, cold.id)].reason
     assert by[(explicit.id, orphan.id)].status == WAITING
     assert "no guide" in by[(explicit.id, orphan.id)].reason
-    from community.services.plans import today_shanghai
+    from app.clock import shanghai_day
 
-    today = today_shanghai()
+    today = shanghai_day()
     rel = gen_plan(gen_post(), schedule_kind="relative", relative_day=1, priority=5)
     allocation.allocate(today + timedelta(days=1))
     got = {r.group_id for r in rows(today + timedelta(days=1)) if r.plan_id == rel.id}

@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from community.models import ContentPost, PushPlan, SendBatch, SlotAllocation
 from community.services import allocation, benchmark
-from community.services.plans import today_shanghai
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.fixtures.auth import login
@@ -89,7 +89,7 @@ def test_cli_allocate(app, org):
         gen_plan(gen_post())
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["community", "allocate", "--day", today_shanghai().isoformat(), "--batches"]
+        args=["community", "allocate", "--day", shanghai_day().isoformat(), "--batches"]
     )
     assert result.exit_code == 0, result.output
     assert "'allocated': 1" in result.output and "'batches': 1" in result.output

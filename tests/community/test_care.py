@@ -138,9 +138,9 @@ def test_guide_care_page_shows_own_reminders(client, org, app):
         )
         db.session.add(other)
         db.session.commit()
-        from community.services.plans import today_shanghai
+        from app.clock import shanghai_day
 
-        today = today_shanghai()
+        today = shanghai_day()
         for c, guide, fr in ((mine, org.ga, org.fa), (other, org.gb, org.fb)):
             db.session.add(
                 CareTask(

@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 
 from app import outbox
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db, get_redis
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import allocation, delivery
-from community.services.plans import today_shanghai
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup, gen_wgroups
 
@@ -38,7 +38,7 @@ def prepare(org, sandbox, groups_per_guide=3):
     )
     gen_plan(post, priority=80)
     gen_plan(gen_post(), priority=10)
-    day = today_shanghai()
+    day = shanghai_day()
     allocation.allocate(day)
     return day, groups
 
@@ -109,7 +109,7 @@ def test_a_batch_over_2000_groups_splits(ctx, org, sandbox):
     ann = db.session.get(Guide, org.ga)
     gen_wgroups(ann, 2300, sandbox=sandbox)
     gen_plan(gen_post())
-    day = today_shanghai()
+    day = shanghai_day()
     allocation.allocate(day)
     assert delivery.create_batches(day)["batches"] == 2
     sizes = sorted(len(b.chat_ids) for b in db.session.scalars(select(SendBatch)))
@@ -192,7 +192,7 @@ def test_only_slots_whose_send_time_has_come_are_batched(ctx, org, sandbox):
     gen_plan(
         gen_post(), stages=["lifecycle"], send_time="23:59", quiet_start="23:00", quiet_end="23:30"
     )  # 23:59 is outside quiet hours
-    day = today_shanghai()
+    day = shanghai_day()
     allocation.allocate(day)
     assert jobs.dispatch_due_job()["batches"] == 1  # 00:00 has come, 23:59 (almost) not
     first = db.session.scalars(select(SendBatch)).one()

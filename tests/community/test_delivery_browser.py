@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app import outbox
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import PushPlan, SendBatch
 from community.services import allocation, delivery
-from community.services.plans import today_shanghai
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.fixtures.auth import PASSWORD
@@ -59,7 +59,7 @@ def test_allocation_calendar_and_drill_down(app, org, live_server, browser_page)
         gen_plan(gen_post(title="品牌故事"), name="品牌故事", priority=40)
         from datetime import timedelta
 
-        tomorrow = today_shanghai() + timedelta(days=1)
+        tomorrow = shanghai_day() + timedelta(days=1)
         allocation.allocate(tomorrow)
     page = browser_page
     browser_login(page, live_server, "hq", PASSWORD)
@@ -108,7 +108,7 @@ def test_guide_confirm_list_on_a_phone(app, org, live_server, phone_page):
                 ],
             )
         )
-        day = today_shanghai()
+        day = shanghai_day()
         allocation.allocate(day)
         delivery.create_batches(day)
         outbox.drain()

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import SendBatch, SlotAllocation
 from community.services import allocation, delivery
-from community.services.plans import today_shanghai
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.franchise.factories import gen_guide, gen_store
 
@@ -75,7 +75,7 @@ def test_killing_the_dispatcher_mid_batch_loses_and_duplicates_nothing(app, live
             for _ in range(2):
                 gen_wgroup(guide, sandbox=sandbox)
         gen_plan(gen_post(title="保养提醒"))
-        day = today_shanghai()
+        day = shanghai_day()
         allocation.allocate(day)
         assert delivery.create_batches(day)["batches"] == GUIDES
     # calls 2..GUIDES take 1.5 s each in the sandbox, so the kill lands mid-run

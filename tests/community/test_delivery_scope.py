@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app import outbox
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import SendBatch
 from community.services import allocation, delivery
-from community.services.plans import today_shanghai
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.conftest import csrf_token_from
@@ -32,7 +32,7 @@ def world(app, org):
         }
         gen_plan(gen_post(title="金饰保养小知识"), name="保养", priority=70)
         gen_plan(gen_post(title="品牌故事"), name="品牌", priority=20)
-        day = today_shanghai()
+        day = shanghai_day()
         allocation.allocate(day)
         delivery.create_batches(day)
         outbox.drain()
@@ -105,7 +105,7 @@ def test_delivery_monitor_page_and_csv(client, world):
     groups, msgids, sandbox = world
     sandbox.confirm_task(msgids["bob"])
     with client.application.app_context():
-        delivery.read_back(today_shanghai())
+        delivery.read_back(shanghai_day())
     login(client, "hq")
     html = client.get("/admin/delivery?by=store").get_data(as_text=True)
     assert "上海A店" in html and "北京B店" in html and "<svg" in html

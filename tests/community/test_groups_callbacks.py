@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
 from app.wechat.callbacks import dispatch
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
-from community.services.sync import shanghai_today
 
 
 def _group(chat_id: str) -> WecomGroup:
@@ -18,7 +18,7 @@ def _group(chat_id: str) -> WecomGroup:
 def _today(group_id: int) -> GroupDailyMetric:
     return db.session.scalars(
         select(GroupDailyMetric).where(
-            GroupDailyMetric.group_id == group_id, GroupDailyMetric.day == shanghai_today()
+            GroupDailyMetric.group_id == group_id, GroupDailyMetric.day == shanghai_day()
         )
     ).one()
 

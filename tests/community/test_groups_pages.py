@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models.groups import GroupDailyMetric, GroupStageChange, WecomGroup
 from community.models.growth import FissionRule, InviteCode
-from community.services.sync import shanghai_today
 from franchise.models import Guide
 from tests.community.factories_groups import gen_group
 from tests.conftest import csrf_token_from
@@ -21,7 +21,7 @@ def _groups(app, org):
         ann, amy, bob = (db.session.get(Guide, i) for i in (org.ga, org.ga2, org.gb))
         a1 = gen_group(ann, members=35, name="上海一群", age_days=10)
         a2 = gen_group(ann, members=40, stage="seeding", name="=上海二群")
-        db.session.add(GroupDailyMetric(group_id=a1.id, day=shanghai_today(), joins=4))
+        db.session.add(GroupDailyMetric(group_id=a1.id, day=shanghai_day(), joins=4))
         db.session.commit()
         return {
             "a1": a1.id,

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from app import outbox
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import GroupDailyMetric, SlotAllocation
 from community.services import allocation, delivery, stages
-from community.services.plans import today_shanghai
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 
@@ -35,7 +35,7 @@ def test_allocate_deliver_read_back_fill_the_send_figures(ctx, org, sandbox, cli
     orphan = gen_wgroup(None)  # no guide: its post waits, nothing planned
     gen_plan(gen_post(), priority=80)
     gen_plan(gen_post(), priority=10)
-    day = today_shanghai()
+    day = shanghai_day()
     # an existing metric row (joins counted by a callback) keeps its other figures
     db.session.add(GroupDailyMetric(group_id=groups[1].id, day=day, joins=4, member_count=22))
     db.session.commit()
@@ -69,7 +69,7 @@ def test_allocate_deliver_read_back_fill_the_send_figures(ctx, org, sandbox, cli
     # today is not finished: its sends do not count yet
     assert stages.group_figures(db.session.get(type(groups[1]), groups[1].id))["send_rate"] == 0
     # the next day, the stage rule sees the rate
-    monkeypatch.setattr(stages, "shanghai_today", lambda: day + timedelta(days=1))
+    monkeypatch.setattr(stages, "shanghai_day", lambda: day + timedelta(days=1))
     figures = stages.group_figures(db.session.get(type(groups[1]), groups[1].id))
     assert figures["sends_planned"] == 1 and figures["sends_done"] == 1
     assert figures["send_rate"] == 1.0

@@ -26,11 +26,11 @@ import redis
 import requests
 from sqlalchemy import func, select, update
 
+from app.clock import shanghai_day
 from app.extensions import db
 from app.scheduler import LEADER_KEY
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import allocation
-from community.services.plans import today_shanghai
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.faults.conftest import flask_env, kill, spawn, wait_until
 from tests.franchise.factories import gen_guide, gen_store
@@ -67,7 +67,7 @@ def _setup(app, sandbox) -> tuple:
             for _ in range(GROUPS_PER_GUIDE):
                 gen_wgroup(guide, sandbox=sandbox)
         gen_plan(gen_post(title="新品到店", text="古法金新品到店"), send_time="00:00")
-        day = today_shanghai()
+        day = shanghai_day()
         assert allocation.allocate(day)["allocated"] == GUIDES * GROUPS_PER_GUIDE
         db.session.execute(
             update(SlotAllocation)

@@ -24,10 +24,10 @@ from sqlalchemy import func, select, update
 from app import outbox
 from app.auth.models import HQ_ADMIN, utcnow
 from app.auth.principal import Principal
+from app.clock import shanghai_day
 from app.extensions import db, get_redis
 from community.models import GroupDelivery, SendBatch
 from community.services import allocation, delivery
-from community.services.plans import today_shanghai
 from franchise.jobs.payments import sweep_unpaid
 from franchise.models import LedgerEntry, Order, OrderEvent, ProfitShare, Refund
 from franchise.services import refunds
@@ -112,7 +112,7 @@ def day_of_batches(org, sandbox, per_guide: int = 2) -> tuple:
     guides = [db.session.get(Guide, g) for g in (org.ga, org.ga2, org.gb)]
     groups = [gen_wgroup(g, sandbox=sandbox) for g in guides for _ in range(per_guide)]
     gen_plan(gen_post(title="保养提醒", text="金饰保养小知识"))
-    day = today_shanghai()
+    day = shanghai_day()
     allocation.allocate(day)
     assert delivery.create_batches(day)["batches"] == len(guides)
     return day, [g.chat_id for g in groups]

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db
 from app.wechat.sandbox import sandbox_state
 from app.wechat.sandbox.state import SHANGHAI
 from franchise.jobs.payments import sweep_unpaid
 from franchise.models import Alert, Order, Payment, ReconciliationRun
-from franchise.services import reconciliation, settlement
+from franchise.services import reconciliation
 from tests.franchise.factories_payments import gen_customer, gen_order, pay, pay_and_succeed
 
 
@@ -34,7 +35,7 @@ def _to_bill_time(app, day):
 
 def test_bill_not_ready_then_differences_found(app, client, org):
     tids = _paid_orders(app, client, org, [10000, 2500, 777])
-    day = settlement.today()
+    day = shanghai_day()
     with app.app_context():
         run = reconciliation.reconcile(day)
         assert run.status == "error" and "Not Ready" in run.error
@@ -66,7 +67,7 @@ def test_bill_not_ready_then_differences_found(app, client, org):
 
 def test_clean_day_and_cli(app, client, org):
     _paid_orders(app, client, org, [10000])
-    day = settlement.today()
+    day = shanghai_day()
     _to_bill_time(app, day)
     result = app.test_cli_runner().invoke(
         args=["franchise", "reconcile", "--date", day.isoformat()]
@@ -80,7 +81,7 @@ def test_clean_day_and_cli(app, client, org):
 
 
 def test_empty_day_is_ok(app, client, org):
-    day = settlement.today() - timedelta(days=3)
+    day = shanghai_day() - timedelta(days=3)
     with app.app_context():
         assert reconciliation.reconcile(day).status == "ok"
 

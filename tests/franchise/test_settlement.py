@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import Alert, SettlementStatement
 from franchise.services import alerts, settlement
@@ -68,7 +69,7 @@ def test_tenancy_of_balance_and_statements(app, client, org, paid_a):
 
 
 def test_close_day_snapshots_and_is_idempotent(app, client, org, paid_a, as_hq):
-    today = settlement.today()
+    today = shanghai_day()
     with app.app_context():
         assert settlement.close_day(today) == 1
         assert settlement.close_day(today) == 1
@@ -91,7 +92,7 @@ def test_settlement_pages_and_csv(app, client, org, paid_a):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "¥89.40" in html and "Beta Jewels" not in html and "<svg" in html
-    day = settlement.today().isoformat()
+    day = shanghai_day().isoformat()
     detail = client.get(f"/admin/settlement/{org.fa}/{day}")
     assert detail.status_code == 200 and "¥100.00" in detail.get_data(as_text=True)
     csv = client.get(f"/admin/settlement/{org.fa}/{day}?format=csv")

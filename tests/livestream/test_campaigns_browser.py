@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
-from community.services.plans import today_shanghai
 from livestream.models import Campaign
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
@@ -26,7 +26,7 @@ def test_wizard_walkthrough(app, live_org, live_server, browser_page):
     # 1 basics
     page.fill("#name", "周末门店店播")
     page.check('input[name="mode"][value="store"]')
-    live_day = today_shanghai() + timedelta(days=30)
+    live_day = shanghai_day() + timedelta(days=30)
     page.fill("#live_date", live_day.isoformat())
     page.fill("#live_time", "20:00")
     page.click("#wiz-next")
@@ -72,7 +72,7 @@ def test_wizard_error_returns_to_its_step(app, live_org, live_server, browser_pa
     browser_login(page, live_server, "hq", PASSWORD)
     page.goto(f"{live_server}/admin/live/campaigns/new")
     page.fill("#name", "价格过高")
-    page.fill("#live_date", (today_shanghai() + timedelta(days=30)).isoformat())
+    page.fill("#live_date", (shanghai_day() + timedelta(days=30)).isoformat())
     page.click("#wiz-next")
     page.check(f'input[name="region_ids"][value="{live_org.north}"]')
     page.click("#wiz-next")

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
-from community.services.plans import today_shanghai
 from franchise.models import Product
 from livestream.models import Campaign, TimelineStep
 from tests.conftest import csrf_token_from
@@ -24,7 +24,7 @@ def _wizard_form(client, org, **kw) -> dict:
         "csrf_token": token,
         "name": "周年庆店播",
         "mode": "store",
-        "live_date": (today_shanghai() + timedelta(days=20)).isoformat(),
+        "live_date": (shanghai_day() + timedelta(days=20)).isoformat(),
         "live_time": "19:30",
         "duration_minutes": "90",
         "description": "",
@@ -154,7 +154,7 @@ def test_detail_board_actions_and_owner_read_only(app, client, live_org):
     html = client.get(f"{BASE}/{cid}").get_data(as_text=True)
     assert 'data-kind="training" data-state="done"' in html
     client.post(url, data={"csrf_token": token, "action": "reopen"})
-    day = (today_shanghai() + timedelta(days=3)).isoformat()
+    day = (shanghai_day() + timedelta(days=3)).isoformat()
     client.post(url, data={"csrf_token": token, "action": "dates", "starts_on": day, "due_on": day})
     with app.app_context():
         step = db.session.get(TimelineStep, step_id)

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from app.clock import shanghai_day
 from app.errors import NotFound
 from app.extensions import db
-from community.services.plans import today_shanghai
 from franchise.models import CouponTemplate, Guide, Product
 from franchise.services.base import Invalid
 from livestream.models import ChecklistItem, TimelineStep, TrainingProgress
@@ -130,14 +130,14 @@ def test_optional_items_do_not_block_completion(app, live_org):
 def test_late_flag_and_overdue_when_the_due_day_has_passed(app, live_org):
     with app.app_context():
         campaign = make_campaign(live_org, live_in_days=3)  # due = live day - 7: passed
-        assert service.training_due_day(campaign) < today_shanghai()
+        assert service.training_due_day(campaign) < shanghai_day()
         progress = complete(campaign.id, live_org.ga1)
         assert progress.is_late is True
         rows = {r["id"]: r for r in board.completion(campaign.id, "guide")}
         assert rows[live_org.ga1]["late"] == 1 and rows[live_org.ga1]["overdue"] == 0
         assert rows[live_org.ga1b]["overdue"] == 1 and rows[live_org.ga1b]["late"] == 0
         # a training step due in the future wins over the fallback
-        day = today_shanghai()
+        day = shanghai_day()
         db.session.add(
             TimelineStep(
                 campaign_id=campaign.id,
