@@ -105,7 +105,7 @@ def _me():
 
 
 def _status(alert: Alert, who: str):
-    return _l("Open") if alert_service.is_open(alert, who) else _l("Acknowledged")
+    return _l("Not acknowledged") if alert_service.is_open(alert, who) else _l("Acknowledged")
 
 
 def columns(names: dict[int, str], who: str, hq: bool) -> list[Column]:
@@ -113,7 +113,7 @@ def columns(names: dict[int, str], who: str, hq: bool) -> list[Column]:
     other = "owner" if who == "hq" else "hq"
     cols = [
         Column("last_seen_at", _l("Last seen"), time=True),
-        Column("level", _l("Level"), value=lambda a: level_label(a.level)),
+        Column("level", _l("Alert level"), value=lambda a: level_label(a.level)),
         Column("type", _l("Type"), value=lambda a: type_label(a.code)),
         Column("description", _l("Alert"), value=describe, link=object_url),
         Column("count", _l("Occurrences"), numeric=True),
@@ -125,9 +125,8 @@ def columns(names: dict[int, str], who: str, hq: bool) -> list[Column]:
             4,
             Column("franchisee", _l("Franchisee"), value=lambda a: names.get(a.franchisee_id, "")),
         )
-        cols.append(
-            Column("owner_status", _l("Franchise owner"), value=lambda a: _status(a, other))
-        )
+        owner_ack = _l("Franchise owner's acknowledgement")
+        cols.append(Column("owner_status", owner_ack, value=lambda a: _status(a, other)))
     cols.append(Column("details", _l("Details"), value=details))
     return cols
 
@@ -151,7 +150,7 @@ def _filters(franchisees: dict[int, str], hq: bool) -> list[dict]:
     level_options = [(level, level_label(level)) for level in LEVELS]
     type_options = [(code, entry.label) for code, entry in CATALOGUE.items()]
     fields_ = [
-        {"name": "level", "label": _l("Level"), "type": "select", "options": level_options},
+        {"name": "level", "label": _l("Alert level"), "type": "select", "options": level_options},
         {"name": "code", "label": _l("Type"), "type": "select", "options": type_options},
     ]
     if hq:
@@ -168,7 +167,7 @@ def _filters(franchisees: dict[int, str], hq: bool) -> list[dict]:
             "name": "open",
             "label": _l("Status"),
             "type": "select",
-            "options": [("1", _l("Open")), ("0", _l("Acknowledged"))],
+            "options": [("1", _l("Not acknowledged")), ("0", _l("Acknowledged"))],
         }
     )
     return fields_

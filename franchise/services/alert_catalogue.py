@@ -142,6 +142,19 @@ _TYPES = (
     ),
 )
 
+# The reasons ``app.wechat.pay_notify`` refuses a notify with (``pay_notify_refused``'s
+# ``reason``), listed so they are extracted and shown translated.
+REFUSED_REASONS = (
+    N_("invalid XML"),
+    N_("invalid signature"),
+    N_("empty or oversized body"),
+    N_("XML declarations are not accepted"),
+    N_("return_code is not SUCCESS"),
+    N_("appid mismatch"),
+    N_("mch_id mismatch"),
+    N_("refused"),
+)
+
 CATALOGUE: dict[str, AlertType] = {t.code: t for t in _TYPES}
 LEGACY = AlertType("", _l("Other"), "%(message)s", WARNING)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
