@@ -34,7 +34,8 @@ def admin_home():
     """HQ / franchise dashboard: the viewer's sections and the panels domains provide.
 
     Domains register panel providers in ``registry(app).dashboard``; each is called with
-    the viewer's principal and returns panels ``{"title", "stats": [(label, value)]}`` or
+    the viewer's principal and returns panels ``{"title", "stats": [(label, value)]}``
+    (a stat may be ``(label, value, url)``: the figure links to the page it counts) or
     ``{"title", "chart": Markup}``, already limited to what the viewer may see.
     """
     principal = current_principal()

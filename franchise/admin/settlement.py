@@ -1,12 +1,11 @@
 """The "Money" admin pages (``/admin/...``): settlement, statements, reconciliation,
-alerts, the trial balance, and the refund form's target.
+the trial balance, and the refund form's target (alerts: ``franchise.admin.alerts``).
 
 * ``/admin/settlement``: per franchisee the available balance and today's live totals;
   a franchisee and day picker; 30 days of net per day (chart) and the daily history;
   CSV of a day's statement (``/admin/settlement/<fid>/<date>?format=csv``).
 * ``/admin/settlement/<fid>/<date>``: one day's statement with its lines.
 * ``/admin/reconciliation`` (HQ): runs and their differences.
-* ``/admin/alerts``: list and acknowledge (CSRF-checked form).
 * ``/admin/ledger`` (HQ): Σ debits and Σ credits per account kind.
 * ``POST /admin/orders/<id>/refund``: the refund form on the order page.
 
@@ -32,9 +31,8 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.web.listing import Column, csv_response
 from franchise.admin.support import paginate
-from franchise.models import Alert, Franchisee, Order, ReconciliationItem, ReconciliationRun
+from franchise.models import Franchisee, Order, ReconciliationItem, ReconciliationRun
 from franchise.queries import scoped_or_404
-from franchise.services import alerts as alert_service
 from franchise.services import ledger, refunds, settlement
 
 bp = Blueprint("payments_admin", __name__, url_prefix="/admin", template_folder="../templates")
@@ -161,29 +159,6 @@ def reconciliation():
         names=names,
         kind_label=kind_label,
     )
-
-
-@bp.route("/alerts")
-@page_roles(*ADMIN_UI_ROLES)
-def alerts():
-    """Alerts through the tenant scope; ``?open=1`` hides acknowledged ones."""
-    stmt = scoped(select(Alert), Alert).order_by(Alert.id.desc())
-    if request.args.get("open") == "1":
-        stmt = stmt.where(Alert.acknowledged_at.is_(None))
-    return render_template("franchise/payments/alerts.html", page=paginate(stmt))
-
-
-@bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
-@page_roles(*ADMIN_UI_ROLES)
-def acknowledge(alert_id):
-    alert = scoped_or_404(Alert, alert_id)
-    try:
-        alert_service.acknowledge(alert, current_principal().user_id)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Alert acknowledged."), "success")
-    return redirect(url_for("payments_admin.alerts"), 303)
 
 
 @bp.route("/ledger", endpoint="ledger")

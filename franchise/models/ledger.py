@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.auth.models import utcnow
 from app.extensions import db
@@ -199,17 +199,32 @@ class ReconciliationItem(db.Model):
 
 
 class Alert(db.Model):
-    """Something HQ must look at: a forged notify, an amount mismatch, a bill difference."""
+    """One cause HQ (or the franchise owner) must look at, however often it recurs.
+
+    An alert is a ``code`` from ``franchise.services.alert_catalogue`` with ``params``
+    (shown translated, never stored as text); ``(code, cause_key)`` is the cause, so a
+    notify WeChat re-sends 15 times is one row with ``count`` 15 and ``last_seen_at``.
+    HQ and the owner acknowledge separately; a recurrence re-opens it for both.
+    """
 
     __tablename__ = "alerts"
     __scope__ = {"franchisee": "franchisee_id"}
+    __table_args__ = (UniqueConstraint("code", "cause_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    severity: Mapped[str] = mapped_column(String(8), default="warning")
-    message: Mapped[str] = mapped_column(String(255))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    cause_key: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(8), default="warning")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     franchisee_id: Mapped[int | None] = mapped_column(ForeignKey("franchisees.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    acknowledged_at: Mapped[datetime | None]
-    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    count: Mapped[int] = mapped_column(default=1)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    hq_acknowledged_at: Mapped[datetime | None]
+    hq_acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    owner_acknowledged_at: Mapped[datetime | None]
+    owner_acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    # the names before codes: ``kind`` and ``severity`` still read and filter
+    kind = synonym("code")
+    severity = synonym("level")

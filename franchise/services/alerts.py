@@ -1,76 +1,142 @@
-"""Alerts HQ must look at: refused or forged pay notifies, amount or merchant mismatches,
-payments of orders that could not take them, bill differences, failed refunds.
+"""Alerts HQ and franchise owners must look at: refused or forged pay notifies, amount or
+merchant mismatches, paid results that could not be posted, payments of orders that could
+not take them, bill differences, failed refunds and HQ shares.
 
-``record`` writes one alert in its own short transaction (it rolls back whatever the
-session held first, so call it only after the failed work was abandoned). A flood of the
-same alert (same kind and message within a minute) is folded into the first one's
-``data["repeats"]``. Owners see their franchise's alerts through the tenant scope.
+``record(code, data=...)`` writes one occurrence in its own short transaction (it rolls
+back whatever the session held first, so call it only after the failed work was
+abandoned). Occurrences of the same cause (the code and its key parameters, see
+``franchise.services.alert_catalogue``) are one row: a single ``INSERT … ON CONFLICT DO
+UPDATE`` adds one to ``count``, moves ``last_seen_at`` and re-opens the alert for HQ and
+the owner, so concurrent recurrences never make a second row on either database.
+
+HQ and the franchise owner acknowledge separately (``hq_acknowledged_*`` and
+``owner_acknowledged_*``); each audience sees its own open state. Owners see their
+franchise's alerts through the tenant scope.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.models import utcnow
+from app.auth.scope import scoped
+from app.db import is_postgres
 from app.errors import Conflict
 from app.extensions import db
 from franchise.models import Alert
+from franchise.services.alert_catalogue import CATALOGUE, LEVELS, alert_type, cause_key
 
-log = logging.getLogger("siyu.franchise.payments")
+log = logging.getLogger("siyu.franchise.alerts")
 
-FOLD_SECONDS = 60
+HQ, OWNER = "hq", "owner"
+
+
+def _clean(data: dict | None) -> dict:
+    """The parameters worth keeping: JSON scalars, text cut at 200 characters."""
+    params = {}
+    for name, value in (data or {}).items():
+        if value is None:
+            continue
+        if not isinstance(value, bool | int | float | str):
+            value = str(value)
+        if isinstance(value, str):
+            value = value[:200]
+        params[str(name)[:40]] = value
+    return params
 
 
 def record(
-    kind: str,
-    message: str,
+    code: str,
+    message: str | None = None,
     data: dict | None = None,
     *,
     franchisee_id: int | None = None,
-    severity: str = "warning",
+    severity: str | None = None,
+    key: str | None = None,
 ) -> int | None:
-    """Write (or fold into a recent twin) an alert and commit; never raises."""
+    """Record one occurrence of ``code`` with parameters ``data`` and commit; never raises.
+
+    ``message`` is optional free text: logged, and kept only as a ``detail`` parameter
+    shown under the translated sentence (for a code the catalogue does not know it is the
+    sentence). ``severity`` overrides the catalogue's level; ``key`` overrides the cause.
+    Returns the alert's id (the same id for every occurrence of one cause).
+    """
     try:
         db.session.rollback()
-        since = utcnow() - timedelta(seconds=FOLD_SECONDS)
-        twin = db.session.scalars(
-            select(Alert)
-            .where(Alert.kind == kind, Alert.message == message[:255], Alert.created_at >= since)
-            .order_by(Alert.id.desc())
-            .limit(1)
-        ).first()
-        if twin is not None:
-            folded = dict(twin.data or {})
-            folded["repeats"] = int(folded.get("repeats", 0)) + 1
-            twin.data = folded
-            db.session.commit()
-            return twin.id
-        alert = Alert(
-            kind=kind[:32],
-            severity=severity[:8],
-            message=message[:255],
-            data=data or {},
+        params = _clean(data)
+        if message:
+            params.setdefault("detail" if code in CATALOGUE else "message", message[:255])
+        level = severity if severity in LEVELS else alert_type(code).level
+        now = utcnow()
+        table = Alert.__table__
+        insert = pg_insert if is_postgres(db.engine) else sqlite_insert
+        stmt = insert(table).values(
+            code=code[:40],
+            cause_key=cause_key(code, params, key),
+            level=level,
+            params=params,
             franchisee_id=franchisee_id,
+            count=1,
+            first_seen_at=now,
+            last_seen_at=now,
         )
-        db.session.add(alert)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["code", "cause_key"],
+            set_={
+                "count": table.c.count + 1,
+                "last_seen_at": now,
+                "params": stmt.excluded.params,
+                "level": stmt.excluded.level,
+                "franchisee_id": func.coalesce(stmt.excluded.franchisee_id, table.c.franchisee_id),
+                "hq_acknowledged_at": None,
+                "hq_acknowledged_by": None,
+                "owner_acknowledged_at": None,
+                "owner_acknowledged_by": None,
+            },
+        ).returning(table.c.id)
+        alert_id = db.session.execute(stmt).scalar_one()
         db.session.commit()
-        log.warning("alert %s: %s", kind, message)
-        return alert.id
+        log.warning("alert %s %s: %s", code, params, message or "")
+        return alert_id
     except Exception:  # noqa: BLE001 - an alert must never break the caller's answer
         db.session.rollback()
-        log.exception("could not record alert %s: %s", kind, message)
+        log.exception("could not record alert %s: %s", code, message)
         return None
 
 
-def acknowledge(alert: Alert, user_id: int | None) -> Alert:
-    """Mark an alert (already loaded through the caller's scope) as seen; commits."""
+def audience(principal) -> str:
+    """Whose acknowledgement the viewer gives and sees: HQ's or the franchise owner's."""
+    return HQ if principal is not None and principal.is_hq else OWNER
+
+
+def ack_columns(who: str):
+    """``(acknowledged_at, acknowledged_by)`` columns of an audience."""
+    if who == HQ:
+        return Alert.hq_acknowledged_at, Alert.hq_acknowledged_by
+    return Alert.owner_acknowledged_at, Alert.owner_acknowledged_by
+
+
+def is_open(alert: Alert, who: str) -> bool:
+    return (alert.hq_acknowledged_at if who == HQ else alert.owner_acknowledged_at) is None
+
+
+def open_clause(who: str):
+    """The SQL condition "not yet acknowledged by ``who``"."""
+    return ack_columns(who)[0].is_(None)
+
+
+def acknowledge(alert: Alert, principal) -> Alert:
+    """Acknowledge an alert (already loaded through the caller's scope) for the caller's
+    audience only: an owner's acknowledgement leaves HQ's open. Commits."""
+    at_col, by_col = ack_columns(audience(principal))
     result = db.session.execute(
         update(Alert)
-        .where(Alert.id == alert.id, Alert.acknowledged_at.is_(None))
-        .values(acknowledged_at=utcnow(), acknowledged_by=user_id)
+        .where(Alert.id == alert.id, at_col.is_(None))
+        .values({at_col: utcnow(), by_col: getattr(principal, "user_id", None)})
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -79,3 +145,17 @@ def acknowledge(alert: Alert, user_id: int | None) -> Alert:
     db.session.commit()
     db.session.refresh(alert)
     return alert
+
+
+def open_counts(principal) -> dict[str, int]:
+    """Open alerts the viewer may see, by level (every level present, zero when none)."""
+    who = audience(principal)
+    stmt = scoped(
+        select(Alert.level, func.count(Alert.id)).where(open_clause(who)).group_by(Alert.level),
+        Alert,
+        principal,
+    )
+    counts = dict.fromkeys(LEVELS, 0)
+    for level, count in db.session.execute(stmt):
+        counts[level] = counts.get(level, 0) + int(count)
+    return counts

@@ -136,14 +136,14 @@ def _paid_at(data: dict) -> datetime:
     return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
 
 
-def _reject(kind: str, message: str, data: dict, franchisee_id: int | None = None):
-    alerts.record(
-        kind,
-        message,
-        {k: data.get(k) for k in ("out_trade_no", "transaction_id", "sub_mch_id", "total_fee")},
-        franchisee_id=franchisee_id,
-        severity="critical",
-    )
+def _notify_params(data: dict) -> dict:
+    return {k: data.get(k) for k in ("out_trade_no", "transaction_id", "sub_mch_id", "total_fee")}
+
+
+def _reject(code: str, message: str, data: dict, row) -> None:
+    """Alert (one per ``out_trade_no`` however often WeChat re-sends) and refuse."""
+    params = _notify_params(data) | {"order_id": row.id, "payable_fen": row.payable_fen}
+    alerts.record(code, data=params, franchisee_id=row.franchisee_id)
     raise NotifyRejected(message)
 
 
@@ -225,20 +225,21 @@ def _check(row, data: dict, out_trade_no: str) -> None:
         return  # a duplicate: nothing was written, nothing to refuse
     if str(data.get("sub_mch_id") or "") != row.sub_mch_id:
         db.session.rollback()
-        _reject("pay_sub_mch_mismatch", f"Paid result for {out_trade_no}: other sub-merchant", data)
+        _reject(
+            "pay_sub_mch_mismatch", f"Paid result for {out_trade_no}: other sub-merchant", data, row
+        )
     if _amount(data) != row.payable_fen:
         db.session.rollback()
-        _reject("pay_amount_mismatch", f"Paid amount of {out_trade_no} is not the order's", data)
+        _reject(
+            "pay_amount_mismatch", f"Paid amount of {out_trade_no} is not the order's", data, row
+        )
 
 
 def _unknown_order(data: dict, out_trade_no: str) -> bool:
     """Not one of our orders (another handler's, or a stray): answer SUCCESS so WeChat
     stops re-sending, post nothing, and let HQ see it (reconciliation flags it too)."""
     alerts.record(
-        "pay_unknown_order",
-        f"Paid result for unknown order {out_trade_no[:32]}",
-        {k: data.get(k) for k in ("out_trade_no", "transaction_id", "sub_mch_id", "total_fee")},
-        severity="critical",
+        "pay_unknown_order", data=_notify_params(data) | {"out_trade_no": out_trade_no[:32]}
     )
     return True
 
@@ -248,15 +249,12 @@ def _alert_after(row, transaction_id: str) -> None:
     if row.transaction_id is None:
         if row.status not in (CANCELLED, CLOSED):
             return
-        alert = ("pay_after_close", f"Order {row.order_no} was paid after {row.status}")
+        code = "pay_after_close"
     else:  # a second, different payment of the same order: keep the money, tell HQ
-        alert = ("pay_duplicate_payment", f"Order {row.order_no} was paid twice")
-    alerts.record(
-        alert[0],
-        alert[1],
-        {"order_id": row.id, "transaction_id": transaction_id},
-        franchisee_id=row.franchisee_id,
-    )
+        code = "pay_duplicate_payment"
+    params = {"order_id": row.id, "order_no": row.order_no, "status": row.status}
+    params["transaction_id"] = transaction_id
+    alerts.record(code, data=params, franchisee_id=row.franchisee_id)
 
 
 def _settle_pg(data: dict, source: str):

@@ -53,6 +53,7 @@ def run_profit_share(message) -> dict | None:
         ps.out_order_no,
         ps.amount_fen,
     )
+    order_id = payment.order_id
     db.session.commit()  # no transaction while WeChat is called
     receiver = hq_receiver()
     try:
@@ -83,8 +84,13 @@ def run_profit_share(message) -> dict | None:
         db.session.commit()
         alerts.record(
             "profit_share_failed",
-            f"Profit share {out_no} refused: {exc.errcode}",
-            {"profit_share_id": ps.id, "error": str(exc)[:200]},
+            data={
+                "profit_share_id": ps.id,
+                "order_id": order_id,
+                "out_order_no": out_no,
+                "errcode": exc.errcode,
+                "error": str(exc)[:200],
+            },
             franchisee_id=payment.franchisee_id,
         )
         raise GiveUp(str(exc)) from exc

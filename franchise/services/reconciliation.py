@@ -139,18 +139,11 @@ def reconcile(day: date) -> ReconciliationRun:
     else:  # pragma: no cover - three lost races in a row
         raise RuntimeError("could not record the reconciliation run")
     if run.status == "differences":
-        kinds = sorted({i.kind for i in run.items})
-        alerts.record(
-            "reconciliation",
-            f"Bill of {day.isoformat()}: {len(run.items)} difference(s) ({', '.join(kinds)})",
-            {"run_id": run.id, "date": day.isoformat(), "count": len(run.items)},
-            severity="critical",
-        )
+        kinds = ", ".join(sorted({i.kind for i in run.items}))
+        params = {"run_id": run.id, "date": day.isoformat(), "count": len(run.items)}
+        alerts.record("reconciliation", data=params | {"kinds": kinds})
     elif run.status == "error":
-        alerts.record(
-            "reconciliation_error",
-            f"Bill of {day.isoformat()} could not be fetched",
-            {"run_id": run.id, "date": day.isoformat(), "error": error},
-        )
+        params = {"run_id": run.id, "date": day.isoformat(), "error": error}
+        alerts.record("reconciliation_error", data=params)
     settlement.close_day(day)
     return run

@@ -130,7 +130,7 @@ def execute_refund(refund_id: int) -> dict:
         "refund_fee": refund.amount_fen,
         "reason": refund.reason or None,
     }
-    franchisee_id = refund.franchisee_id
+    franchisee_id, order_id = refund.franchisee_id, refund.order_id
     db.session.commit()
     try:
         result = wxpay.refund(**call)
@@ -142,8 +142,13 @@ def execute_refund(refund_id: int) -> dict:
         db.session.commit()
         alerts.record(
             "refund_failed",
-            f"Refund {call['out_refund_no']} refused: {exc.errcode}",
-            {"refund_id": refund_id, "error": str(exc)[:200]},
+            data={
+                "refund_id": refund_id,
+                "order_id": order_id,
+                "out_refund_no": call["out_refund_no"],
+                "errcode": exc.errcode,
+                "error": str(exc)[:200],
+            },
             franchisee_id=franchisee_id,
         )
         raise GiveUp(str(exc)) from exc

@@ -42,12 +42,7 @@ def _alert_refused_notify(response):
         reason = (xmltodict.parse(response.get_data(as_text=True)) or {})["xml"]["return_msg"]
     except Exception:  # noqa: BLE001 - the answer is ours; keep going whatever it is
         reason = "refused"
-    alerts.record(
-        "pay_notify_refused",
-        f"Pay notify refused: {reason}"[:255],
-        {"remote_addr": request.remote_addr, "reason": reason},
-        severity="critical",
-    )
+    alerts.record("pay_notify_refused", data={"reason": reason, "remote_addr": request.remote_addr})
     return response
 
 
@@ -93,6 +88,7 @@ def init_app(app: Flask) -> None:
     from app.outbox import register_handler
     from app.scheduler import register_job
     from app.wechat import add_pay_notify_handler
+    from franchise.admin import alerts as admin_alerts
     from franchise.admin import settlement as admin_settlement
     from franchise.api import payments as api_payments
     from franchise.api import settlement as api_settlement
@@ -104,6 +100,8 @@ def init_app(app: Flask) -> None:
     openapi.register_blueprint(api_payments.blp)
     openapi.register_blueprint(api_settlement.blp)
     app.register_blueprint(admin_settlement.bp)
+    app.register_blueprint(admin_alerts.bp)
+    registry(app).dashboard.append(admin_alerts.overview_panels)
     add_pay_notify_handler(app, payments.handle_notify)
     app.after_request(_alert_refused_notify)
     register_handler(app, profit_share.PROFIT_SHARE_KIND, profit_share.run_profit_share)
@@ -136,7 +134,7 @@ def init_app(app: Flask) -> None:
         [
             (N_("Settlement"), "payments_admin.settlement", ADMIN_UI_ROLES, "money"),
             (N_("Reconciliation"), "payments_admin.reconciliation", HQ_ROLES, "task"),
-            (N_("Alerts"), "payments_admin.alerts", ADMIN_UI_ROLES, "bell"),
+            (N_("Alerts"), "alerts_admin.alerts", ADMIN_UI_ROLES, "bell"),
             (N_("Ledger"), "payments_admin.ledger", HQ_ROLES, "ledger"),
         ]
     ):

@@ -1,0 +1,235 @@
+"""The alerts admin pages: ``/admin/alerts`` (filtered list, CSV) and acknowledging.
+
+Each alert reads as its code's sentence in the viewer's language (Chinese first,
+``?lang=en`` for English) from ``franchise.services.alert_catalogue``, linking to the
+order, refund, reconciliation run or franchisee it is about. Filters: level, type,
+franchisee (HQ), and open / acknowledged for the viewer's audience (HQ and the owner
+acknowledge separately). HQ sees every franchise's alerts and those of no franchise; an
+owner only their franchise's (another's answers 404). Views never commit: services do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.errors import DomainError
+from app.extensions import db
+from app.web.formatting import DASH, yuan
+from app.web.listing import Column, csv_response
+from franchise.admin.support import filter_args, paginate, stream_models
+from franchise.models import Alert, Franchisee
+from franchise.queries import scoped_or_404
+from franchise.services import alerts as alert_service
+from franchise.services.alert_catalogue import (
+    CATALOGUE,
+    LEVELS,
+    alert_type,
+    level_label,
+    placeholders,
+    type_label,
+)
+from franchise.services.order_flow import status_label
+
+bp = Blueprint("alerts_admin", __name__, url_prefix="/admin", template_folder="../templates")
+
+LEVEL_BADGES = {"critical": "badge-err", "warning": "badge-warn", "info": "badge-info"}
+# parameters that only identify an object: never listed under the sentence
+_ID_PARAMS = {"order_id", "refund_id", "run_id", "profit_share_id", "franchisee_id"}
+
+
+class AlertQuerySchema(Schema):
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    code = fields.String(validate=validate.Length(max=40))
+    franchisee_id = fields.Integer(strict=False)
+    open = fields.String(validate=validate.OneOf(("1", "0")))
+
+
+def _param_text(name: str, value) -> str:
+    """One parameter as the viewer reads it: money in yuan, an order state as a word."""
+    if value is None or value == "":
+        return DASH
+    if (name == "total_fee" or name.endswith("_fen")) and type(value) is int:
+        return yuan(value)
+    if name == "status":
+        return status_label(str(value))
+    if name == "reason":
+        return _(str(value))
+    return str(value)
+
+
+def describe(alert: Alert) -> str:
+    """The alert's sentence in the viewer's language, parameters filled in."""
+    params = alert.params or {}
+    entry = alert_type(alert.code)
+    if entry.code == "" and not params.get("message"):
+        return alert.code
+    values = {name: _param_text(name, params.get(name)) for name in placeholders(entry.template)}
+    if entry.code == "":
+        return entry.template % values
+    return _(entry.template, **values)
+
+
+def details(alert: Alert) -> str:
+    """Parameters the sentence does not show (``detail``, an error), as ``name=value``."""
+    params = alert.params or {}
+    shown = set(placeholders(alert_type(alert.code).template)) | _ID_PARAMS
+    return ", ".join(f"{k}={v}" for k, v in params.items() if k not in shown)
+
+
+def object_url(alert: Alert) -> str | None:
+    """The admin page of the object the alert is about, when the viewer may open it."""
+    params = alert.params or {}
+    link = alert_type(alert.code).link
+    order_id = params.get("order_id")
+    if link in ("order", "refund") and isinstance(order_id, int):
+        anchor = "#refunds" if link == "refund" else ""
+        return url_for("commerce_orders.order", object_id=order_id) + anchor
+    run_id = params.get("run_id")
+    if link == "run" and isinstance(run_id, int) and alert_service.audience(_me()) == "hq":
+        return url_for("payments_admin.reconciliation", run=run_id)
+    if alert.franchisee_id is not None:
+        return url_for("franchise_admin.franchisee", object_id=alert.franchisee_id)
+    return None
+
+
+def _me():
+    return current_principal()
+
+
+def _status(alert: Alert, who: str):
+    return _l("Not acknowledged") if alert_service.is_open(alert, who) else _l("Acknowledged")
+
+
+def columns(names: dict[int, str], who: str, hq: bool) -> list[Column]:
+    """The list's (and the CSV's) columns for the viewer's audience."""
+    other = "owner" if who == "hq" else "hq"
+    cols = [
+        Column("last_seen_at", _l("Last seen"), time=True),
+        Column("level", _l("Alert level"), value=lambda a: level_label(a.level)),
+        Column("type", _l("Type"), value=lambda a: type_label(a.code)),
+        Column("description", _l("Alert"), value=describe, link=object_url),
+        Column("count", _l("Occurrences"), numeric=True),
+        Column("first_seen_at", _l("First seen"), time=True),
+        Column("status", _l("Status"), value=lambda a: _status(a, who)),
+    ]
+    if hq:
+        cols.insert(
+            4,
+            Column("franchisee", _l("Franchisee"), value=lambda a: names.get(a.franchisee_id, "")),
+        )
+        owner_ack = _l("Franchise owner's acknowledgement")
+        cols.append(Column("owner_status", owner_ack, value=lambda a: _status(a, other)))
+    cols.append(Column("details", _l("Details"), value=details))
+    return cols
+
+
+def alert_stmt(args: dict, who: str):
+    stmt = scoped(select(Alert), Alert).order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+    if args.get("level"):
+        stmt = stmt.where(Alert.level == args["level"])
+    if args.get("code"):
+        stmt = stmt.where(Alert.code == args["code"])
+    if args.get("franchisee_id") is not None:
+        stmt = stmt.where(Alert.franchisee_id == args["franchisee_id"])
+    if args.get("open") == "1":
+        stmt = stmt.where(alert_service.open_clause(who))
+    elif args.get("open") == "0":
+        stmt = stmt.where(~alert_service.open_clause(who))
+    return stmt
+
+
+def _filters(franchisees: dict[int, str], hq: bool) -> list[dict]:
+    level_options = [(level, level_label(level)) for level in LEVELS]
+    type_options = [(code, entry.label) for code, entry in CATALOGUE.items()]
+    fields_ = [
+        {"name": "level", "label": _l("Alert level"), "type": "select", "options": level_options},
+        {"name": "code", "label": _l("Type"), "type": "select", "options": type_options},
+    ]
+    if hq:
+        fields_.append(
+            {
+                "name": "franchisee_id",
+                "label": _l("Franchisee"),
+                "type": "select",
+                "options": list(franchisees.items()),
+            }
+        )
+    fields_.append(
+        {
+            "name": "open",
+            "label": _l("Status"),
+            "type": "select",
+            "options": [("1", _l("Not acknowledged")), ("0", _l("Acknowledged"))],
+        }
+    )
+    return fields_
+
+
+@bp.route("/alerts")
+@page_roles(*ADMIN_UI_ROLES)
+def alerts():
+    """Alerts through the tenant scope, filtered; ``?format=csv`` exports them."""
+    principal = current_principal()
+    who = alert_service.audience(principal)
+    hq = who == "hq"
+    names = dict(
+        db.session.execute(
+            scoped(select(Franchisee.id, Franchisee.name), Franchisee).order_by(Franchisee.id)
+        ).all()
+    )
+    stmt = alert_stmt(filter_args(AlertQuerySchema), who)
+    cols = columns(names, who, hq)
+    if request.args.get("format") == "csv":
+        return csv_response("alerts.csv", cols, stream_models(stmt))
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template(
+        "franchise/payments/alerts.html",
+        fields=_filters(names, hq),
+        columns=cols,
+        page=paginate(stmt),
+        who=who,
+        is_open=alert_service.is_open,
+        badges=LEVEL_BADGES,
+        export_url=url_for("alerts_admin.alerts", format="csv", **export_args),
+    )
+
+
+@bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def acknowledge(alert_id):
+    """Acknowledge for the viewer's audience, then back to the list as it was filtered."""
+    alert = scoped_or_404(Alert, alert_id)
+    try:
+        alert_service.acknowledge(alert, current_principal())
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Alert acknowledged."), "success")
+    back = request.form.get("next") or ""
+    if not back.startswith("/admin/alerts") or "\\" in back or "//" in back:
+        back = url_for("alerts_admin.alerts")
+    return redirect(back, 303)
+
+
+def overview_panels(principal) -> list[dict]:
+    """Admin home panel: the viewer's open alerts by level, each linking to the list."""
+    if principal is None:
+        return []
+    counts = alert_service.open_counts(principal)
+    stats = [
+        (
+            level_label(level),
+            counts.get(level, 0),
+            url_for("alerts_admin.alerts", level=level, open=1),
+        )
+        for level in LEVELS
+    ]
+    return [{"title": _("Open alerts"), "stats": stats}]
