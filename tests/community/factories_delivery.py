@@ -7,9 +7,10 @@ import itertools
 from datetime import timedelta
 
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import WecomGroup
-from community.services import content, plans
+from community.services import allocation, content, plans
 from franchise.models import Guide
 
 _seq = itertools.count(1)
@@ -91,3 +92,20 @@ def gen_plan(post, **kw):
     }
     data.update(kw)
     return plans.save_plan(data)
+
+
+def prepare(org, sandbox, groups_per_guide=3):
+    """Groups of Ann and Bob in the DB and the sandbox, two plans, today allocated."""
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    groups = [gen_wgroup(ann, sandbox=sandbox) for _ in range(groups_per_guide)]
+    groups += [gen_wgroup(bob, sandbox=sandbox) for _ in range(groups_per_guide)]
+    post = gen_post(
+        title="新品上市",
+        text="古法金新品到店",
+        attachments=[{"msgtype": "link", "link": {"title": "新品", "url": "https://e.com"}}],
+    )
+    gen_plan(post, priority=80)
+    gen_plan(gen_post(), priority=10)
+    day = shanghai_day()
+    allocation.allocate(day)
+    return day, groups

@@ -16,7 +16,7 @@ from app.extensions import db, get_redis
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import allocation, delivery
 from franchise.models import Guide
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup, gen_wgroups
+from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup, gen_wgroups, prepare
 
 
 @pytest.fixture
@@ -24,23 +24,6 @@ def sandbox(app):
     from app.wechat.sandbox import sandbox_state
 
     return sandbox_state(app)
-
-
-def prepare(org, sandbox, groups_per_guide=3):
-    """Groups of Ann and Bob in the DB and the sandbox, two plans, today allocated."""
-    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
-    groups = [gen_wgroup(ann, sandbox=sandbox) for _ in range(groups_per_guide)]
-    groups += [gen_wgroup(bob, sandbox=sandbox) for _ in range(groups_per_guide)]
-    post = gen_post(
-        title="新品上市",
-        text="古法金新品到店",
-        attachments=[{"msgtype": "link", "link": {"title": "新品", "url": "https://e.com"}}],
-    )
-    gen_plan(post, priority=80)
-    gen_plan(gen_post(), priority=10)
-    day = shanghai_day()
-    allocation.allocate(day)
-    return day, groups
 
 
 def deliveries():

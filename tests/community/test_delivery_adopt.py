@@ -14,7 +14,7 @@ from app.extensions import db
 from app.wechat import wecom
 from community.models import ContentPost, SendBatch
 from community.services import delivery
-from tests.community.test_delivery import prepare
+from tests.community.factories_delivery import prepare
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from app.auth.models import utcnow
 from app.extensions import db
 from community.models import ContentMedia, ContentPost, SendBatch
 from community.services import content, delivery
-from tests.community.test_delivery import prepare
+from tests.community.factories_delivery import prepare
 from tests.wechat.test_sandbox_media import tiny_png
 
 

@@ -18,31 +18,7 @@ from livestream.models import Campaign, CampaignVisit, LineupItem
 from livestream.services import attribution
 from tests.franchise.factories_payments import customer_headers, pay_and_succeed
 from tests.livestream.factories import gen_campaign, gen_live_customer
-
-
-def _campaign(app, org, status="scheduled", live_in_days=5.0, **kw):
-    with app.app_context():
-        products = [db.session.get(Product, pid) for pid in org.products]
-        c = gen_campaign("hq", org.stores, products, live_in_days=live_in_days, status=status, **kw)
-        return c.id
-
-
-def _share(client, headers, campaign_id):
-    res = client.get(f"/api/v1/me/campaigns/{campaign_id}/share", headers=headers)
-    assert res.status_code == 200, res.get_json()
-    return res.get_json()
-
-
-def _mp_login(client, code, share_code=None):
-    body = {"code": code, **({"share_code": share_code} if share_code else {})}
-    res = client.post("/api/v1/mp/session", json=body)
-    assert res.status_code == 200, res.get_json()
-    return res.get_json()
-
-
-def _order(client, token, items, share_code=None):
-    body = {"items": items, **({"share_code": share_code} if share_code else {})}
-    return client.post("/api/v1/mp/orders", json=body, headers={"Authorization": token})
+from tests.livestream.scenarios import _campaign, _mp_login, _order, _share
 
 
 def test_hook_registered_once(app):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise.models import Order, OrderLine, Product
 from livestream.models import LineupItem
-from tests.livestream.test_attribution import _campaign, _mp_login, _order, _share
+from tests.livestream.scenarios import _campaign, _mp_login, _order, _share
 
 CAP, BUYERS = 5, 12
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fixtures.auth import api_token, bearer
-from tests.livestream.test_review import build_review_scenario
+from tests.livestream.scenarios import build_review_scenario
 
 URL = "/api/v1/campaigns/{}/review"
 

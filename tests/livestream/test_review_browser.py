@@ -6,7 +6,7 @@ import pytest
 
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
-from tests.livestream.test_review import build_review_scenario
+from tests.livestream.scenarios import build_review_scenario
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import io
 import re
 
 from tests.fixtures.auth import login
-from tests.livestream.test_review import build_review_scenario
+from tests.livestream.scenarios import build_review_scenario
 
 PAGE = "/admin/live/campaigns/{}/review"
 

@@ -8,37 +8,11 @@ from sqlalchemy import select
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import Store
-from livestream.models import CampaignStore, CampaignTarget
+from livestream.models import CampaignStore
 from livestream.services import targets as service
 from livestream.services.targets import apportion
 from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
-
-METRICS = ("new_customers", "group_joins", "appointments", "gmv_fen")
-
-
-def rows(campaign_id):
-    """``{(level, ref_id): CampaignTarget}`` of a campaign."""
-    stmt = select(CampaignTarget).where(CampaignTarget.campaign_id == campaign_id)
-    return {(t.level, t.ref_id): t for t in db.session.scalars(stmt)}
-
-
-def assert_consistent(campaign_id):
-    """Σ children == parent for every metric; nothing negative; weights sum to 10000."""
-    all_rows = rows(campaign_id)
-    for (level, ref_id), parent in all_rows.items():
-        child_level = {"region": "franchisee", "franchisee": "store"}.get(level)
-        if child_level is None:
-            continue
-        key = "region_id" if level == "region" else "franchisee_id"
-        children = [
-            r for (lv, _), r in all_rows.items() if lv == child_level and getattr(r, key) == ref_id
-        ]
-        assert children, (level, ref_id)
-        assert sum(c.weight_bps for c in children) == 10000
-        for m in METRICS:
-            assert sum(getattr(c, m) for c in children) == getattr(parent, m), (level, ref_id, m)
-    for r in all_rows.values():
-        assert all(getattr(r, m) >= 0 for m in METRICS)
+from tests.livestream.scenarios import assert_consistent, rows
 
 
 def sell(store_id, fen, days_ago):

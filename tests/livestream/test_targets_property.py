@@ -12,7 +12,7 @@ from app.extensions import db
 from livestream.models import CampaignTarget
 from livestream.services import targets as service
 from tests.livestream.factories import gen_campaign
-from tests.livestream.test_targets import assert_consistent, rows
+from tests.livestream.scenarios import assert_consistent, rows
 
 figure = st.integers(0, 2**31 - 1)
 small = st.integers(0, 1000)

@@ -10,28 +10,12 @@ import pytest
 from app.clock import shanghai_day
 from app.errors import NotFound
 from app.extensions import db
-from franchise.models import CouponTemplate, Guide, Product
+from franchise.models import Guide
 from franchise.services.base import Invalid
 from livestream.models import ChecklistItem, TimelineStep, TrainingProgress
 from livestream.services import training as service
 from livestream.services import training_board as board
-from tests.livestream.factories import gen_campaign
-
-
-def make_campaign(org, stores=None, live_in_days=30, coupon=False):
-    """A campaign over A1, A2 and B1 (default) with the three products and its template."""
-    products = [db.session.get(Product, pid) for pid in org.products]
-    campaign = gen_campaign(
-        store_ids=stores or [org.a1, org.a2, org.b1], products=products, live_in_days=live_in_days
-    )
-    if coupon:
-        ct = CouponTemplate(name="直播券", amount_off_fen=100_00, threshold_fen=1000_00)
-        db.session.add(ct)
-        db.session.flush()
-        campaign.lineup[0].coupon_template_id = ct.id
-        db.session.commit()
-    service.default_template(campaign.id)
-    return campaign
+from tests.livestream.scenarios import make_campaign
 
 
 def complete(campaign_id, guide_id):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from livestream.models import TrainingProgress
 from livestream.services import training as service
 from tests.fixtures.auth import api_token, bearer
-from tests.livestream.test_training import make_campaign
+from tests.livestream.scenarios import make_campaign
 
 BASE = "/api/v1/campaigns/{}"
 

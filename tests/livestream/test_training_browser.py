@@ -8,7 +8,7 @@ import pytest
 from livestream.services import training as service
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
-from tests.livestream.test_training import make_campaign
+from tests.livestream.scenarios import make_campaign
 
 pytestmark = pytest.mark.browser
 

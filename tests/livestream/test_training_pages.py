@@ -12,7 +12,7 @@ from livestream.models import ChecklistItem, TrainingProgress
 from livestream.services import training as service
 from tests.conftest import csrf_token_from
 from tests.fixtures.auth import login
-from tests.livestream.test_training import make_campaign
+from tests.livestream.scenarios import make_campaign
 
 BOARD = "/admin/live/campaigns/{}/training"
 EDITOR = "/admin/live/campaigns/{}/training/template"
