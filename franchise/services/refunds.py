@@ -42,7 +42,6 @@ from franchise.services import alerts, ledger
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
-OPEN_STATUSES = ("requested", "succeeded")
 
 
 def _lock_order(order_id: int) -> Order:
