@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 
 
@@ -23,6 +23,29 @@ def configure_sqlite(engine: Engine) -> None:
 def is_postgres(engine: Engine) -> bool:
     """True on PostgreSQL (row locks and SKIP LOCKED available)."""
     return engine.dialect.name == "postgresql"
+
+
+def lock_row(session, model, pk) -> bool:
+    """Hold the row ``pk`` of ``model`` until the transaction ends, on both databases;
+    False when there is no such row.
+
+    A check that reads and then writes is atomic only if the read happens under a lock
+    taken first. PostgreSQL: ``SELECT … FOR UPDATE``. SQLite ignores ``FOR UPDATE`` and
+    runs a ``SELECT`` outside any transaction (pysqlite begins one at the first write),
+    so there the lock is a write that changes nothing (every column with an ``onupdate``
+    keeps its value): it begins the transaction under the database's write lock, and
+    every read after it sees the latest commit and holds until the commit. Prefer one
+    conditional ``UPDATE … WHERE <check>`` where the check fits in a row; this is for
+    checks that count other rows.
+    """
+    table = model.__table__
+    (key,) = table.primary_key.columns
+    if is_postgres(session.get_bind()):
+        stmt = select(key).where(key == pk).with_for_update()
+        return session.execute(stmt).first() is not None
+    unchanged = {c.name: c for c in table.columns if c.onupdate is not None}
+    stmt = update(table).where(key == pk).values({key.name: key, **unchanged})
+    return session.execute(stmt).rowcount == 1
 
 
 def keep_prepared_statements(app) -> None:

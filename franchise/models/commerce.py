@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
@@ -159,6 +167,9 @@ class Order(db.Model):
     payable_fen: Mapped[int]
     paid_fen: Mapped[int] = mapped_column(default=0)
     refunded_fen: Mapped[int] = mapped_column(default=0)
+    # Σ refunds requested or done: taken by one conditional UPDATE before WeChat is asked
+    # (``franchise.services.refunds``), given back when WeChat refuses; ≤ paid_fen
+    refund_reserved_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[datetime | None]

@@ -1,18 +1,20 @@
 """In-store appointments: hourly slots 10:00–21:00 (Asia/Shanghai) with a per-store capacity.
 
 Booking counts the slot's bookings inside the transaction after locking the store row
-(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite a no-op UPDATE of the store takes
-the database write lock first), so concurrent bookings never exceed the capacity.
+(``app.db.lock_row``: ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite a write that
+changes nothing takes the database write lock first), so concurrent bookings never
+exceed the capacity (``tests/franchise/test_atomic_capacity.py``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.auth.models import utcnow
 from app.clock import SHANGHAI, as_utc
+from app.db import lock_row
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -68,12 +70,10 @@ def day_slots(store: Store, day: date) -> list[dict]:
 
 
 def _lock_store(store_id: int) -> Store | None:
-    if db.engine.dialect.name == "postgresql":
-        return db.session.scalars(
-            select(Store).where(Store.id == store_id).with_for_update()
-        ).first()
-    db.session.execute(update(Store).where(Store.id == store_id).values(id=Store.id))
-    return db.session.get(Store, store_id)
+    """The store, read under its row lock (None when there is no such store)."""
+    if not lock_row(db.session, Store, store_id):
+        return None
+    return db.session.get(Store, store_id, populate_existing=True)
 
 
 def book(customer: Customer, data: dict) -> Appointment:

@@ -7,11 +7,16 @@
 * Issuing takes one unit of the budget of the region of the customer's franchisee with
   one conditional ``UPDATE ... SET issued_count = issued_count + 1 WHERE issued_count <
   budget_count``: the database refuses the unit past the budget, even under concurrency.
-  A customer gets at most one new-customer coupon. Codes are 12 random characters from
+  A customer gets at most one new-customer coupon: the check runs under the customer's
+  row lock (``app.db.lock_row``, a real lock on SQLite too), so two first logins at
+  once cannot both pass it. Codes are 12 random characters from
   an unambiguous alphabet (31^12 ≈ 8·10^17), so they cannot be guessed.
 * Redemption online happens in ``franchise.services.orders.create_order`` (through
   ``claim_for_order``); in store a guide or owner redeems by code
-  (``redeem_in_store``), attributed to them, their store and franchise.
+  (``redeem_in_store``), attributed to them, their store and franchise. Either way the
+  flip issued → redeemed is one conditional ``UPDATE … WHERE status = 'issued'``: of
+  parallel redemptions exactly one changes the row, the others are refused as if they
+  came after it.
 
 "Expired" is not stored: an issued coupon whose ``expires_at`` has passed is expired.
 """
@@ -27,6 +32,7 @@ from sqlalchemy import select, update
 from app.auth.models import FRANCHISE_OWNER, utcnow
 from app.auth.principal import Principal
 from app.auth.scope import scoped
+from app.db import lock_row
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from franchise.models import (
@@ -90,7 +96,7 @@ def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
         raise Conflict("This coupon template has ended.", code="template_ended")
     if template.kind == "new_customer":
         # one per customer: lock the customer row so two first logins cannot both issue
-        db.session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+        lock_row(db.session, Customer, customer.id)
         has_one = db.session.scalar(
             select(Coupon.id)
             .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
@@ -301,7 +307,10 @@ def claim_for_order(code: str, customer_id: int, total_fen: int) -> Coupon:
         raise invalid("coupon_code", exc.message) from exc
     if coupon.template.threshold_fen > total_fen:
         raise invalid("coupon_code", "The order does not reach the coupon's threshold.")
-    _mark_redeemed(coupon, {"redeemed_channel": "online"})
+    try:
+        _mark_redeemed(coupon, {"redeemed_channel": "online"})
+    except Conflict as exc:  # a parallel order took it: the same answer as after it
+        raise invalid("coupon_code", exc.message) from exc
     return coupon
 
 

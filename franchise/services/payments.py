@@ -3,7 +3,8 @@
 unpaid order (the sweep that decides it is ``franchise.jobs.payments``).
 
 Exactly once: ``settle`` runs one transaction that locks the order row (``FOR UPDATE``
-on PostgreSQL; SQLite serialises writers), inserts the ``Payment`` with
+on PostgreSQL; on SQLite the payment's insert takes the write lock and the order is
+read again after it), inserts the ``Payment`` with
 ``ON CONFLICT (transaction_id) DO NOTHING`` — the gate a duplicate or a concurrent
 duplicate cannot pass — marks the order paid and posts the ledger. A duplicate answers
 SUCCESS and posts nothing. Every WeChat call happens outside a transaction (the
@@ -170,12 +171,7 @@ def settle(data: dict, source: str = "notify") -> bool:
         if row.payment_id is not None:
             _alert_after(row, transaction_id)
         return True
-    lookup = (
-        select(*_ROW_COLUMNS)
-        .join(Franchisee, Franchisee.id == Order.franchisee_id)
-        .where(Order.out_trade_no == out_trade_no)
-    )
-    row = db.session.execute(lookup).first()
+    row = db.session.execute(_lookup().where(Order.out_trade_no == out_trade_no)).first()
     if row is None or not transaction_id:
         db.session.rollback()
         return _unknown_order(data, out_trade_no)
@@ -210,6 +206,11 @@ _ROW_COLUMNS = (
     Franchisee.sub_mch_id,
     Franchisee.profit_share_bps,
 )
+
+
+def _lookup():
+    """The order's columns ``settle`` checks, with its franchisee's (add the ``where``)."""
+    return select(*_ROW_COLUMNS).join(Franchisee, Franchisee.id == Order.franchisee_id)
 
 
 def _amount(data: dict) -> int | None:
@@ -288,8 +289,9 @@ def _settle_pg(data: dict, source: str):
 
 
 def _post_once(row, data: dict, source: str) -> None:
-    """SQLite (writers serialised): insert the payment (the exactly-once gate), mark the
-    order paid with an event, post the ledger, queue HQ's profit share; commit."""
+    """SQLite: insert the payment (the exactly-once gate, and the write that takes the
+    database's write lock), then read the order again and mark it paid with an event
+    unless another payment did, post the ledger, queue HQ's profit share; commit."""
     order = row
     amount = int(data["total_fee"])
     paid_at = _paid_at(data)
@@ -313,10 +315,14 @@ def _post_once(row, data: dict, source: str) -> None:
     if payment.id is None:
         db.session.rollback()  # a duplicate (or a concurrent one that won): nothing to do
         return
+    # The insert holds the write lock: read the order again, as it is now. ``row`` was
+    # read before it, and a parallel notify of another transaction of the same order
+    # may have marked it paid since (each would mark it paid, with its own event).
+    row = order = db.session.execute(_lookup().where(Order.id == row.id)).one()
     if order.transaction_id is None:
         db.session.execute(
             update(Order.__table__)
-            .where(Order.__table__.c.id == row.id)
+            .where(Order.__table__.c.id == row.id, Order.__table__.c.transaction_id.is_(None))
             .values(
                 status=PAID,
                 paid_fen=amount,

@@ -1,11 +1,17 @@
 """Refunds, full or partial, by HQ or the order's franchise owner.
 
-``request_refund`` checks the amount under the order's row lock (Σ refunds requested
-or done ≤ paid), writes a ``Refund`` and an outbox message ``franchise.refund`` and
-commits; the outbox handler ``run_refund`` calls WeChat after commit (idempotent by
-``out_refund_no``) and then ``complete_refund`` posts the reversing ledger entries
-(idempotent by refund id) and updates the order (``refunded_fen``; status ``refunded``
-when everything is refunded), with an ``OrderEvent``.
+``request_refund`` takes the amount from what is left with one conditional ``UPDATE
+orders SET refund_reserved_fen = refund_reserved_fen + :amount WHERE paid_fen -
+refund_reserved_fen >= :amount`` (Σ refunds requested or done ≤ paid): of parallel
+requests only those that fit change the row, the rest answer 409 before anything is
+written, on SQLite as on PostgreSQL. It then writes a ``Refund`` and an outbox message
+``franchise.refund`` and commits; the outbox handler ``run_refund`` calls WeChat after
+commit (idempotent by ``out_refund_no``). A refusal by WeChat marks the refund failed
+and gives its amount back; success runs ``complete_refund``, which flips the refund
+requested → succeeded with one conditional ``UPDATE`` (so two runs cannot both post),
+posts the reversing ledger entries (idempotent by refund id) and updates the order
+(``refunded_fen``; status ``refunded`` when everything is refunded), with an
+``OrderEvent``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from sqlalchemy import func, select, update
 from app.auth.models import FRANCHISE_OWNER, utcnow
 from app.auth.principal import Principal
 from app.clock import shanghai_day
-from app.db import is_postgres
+from app.db import lock_row
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -36,27 +42,59 @@ from franchise.services import alerts, ledger
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
-OPEN_STATUSES = ("requested", "succeeded")
 
 
 def _lock_order(order_id: int) -> Order:
-    stmt = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
-    if is_postgres(db.engine):
-        stmt = stmt.with_for_update()
-    order = db.session.scalars(stmt).first()
-    if order is None:
+    """The order, read under its row lock (``app.db.lock_row``: a lock on SQLite too)."""
+    if not lock_row(db.session, Order, order_id):
         raise NotFound("Order not found")
-    return order
+    return db.session.get(Order, order_id, populate_existing=True)
 
 
 def refundable_fen(order: Order) -> int:
     """What may still be refunded: paid minus refunds requested or done."""
-    taken = db.session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-            Refund.order_id == order.id, Refund.status.in_(OPEN_STATUSES)
+    paid, reserved = db.session.execute(
+        select(Order.paid_fen, Order.refund_reserved_fen).where(Order.id == order.id)
+    ).one()
+    return max(0, paid - reserved)
+
+
+def _reserve(order_id: int, amount_fen: int) -> None:
+    """Take ``amount_fen`` from what is left to refund, atomically; 409 when it does not
+    fit (or the order is not paid). The UPDATE is the check: under a parallel request
+    PostgreSQL re-evaluates its WHERE on the row as the other left it, and on SQLite it
+    runs under the database's write lock."""
+    taken = db.session.execute(
+        update(Order)
+        .where(
+            Order.id == order_id,
+            Order.transaction_id.is_not(None),
+            Order.paid_fen > 0,
+            Order.paid_fen - Order.refund_reserved_fen >= amount_fen,
         )
+        .values(
+            refund_reserved_fen=Order.refund_reserved_fen + amount_fen,
+            updated_at=Order.updated_at,  # a reservation is not a change of the order's state
+        )
+        .execution_options(synchronize_session=False)
     )
-    return max(0, order.paid_fen - int(taken or 0))
+    if taken.rowcount == 1:
+        return
+    row = db.session.execute(
+        select(Order.transaction_id, Order.paid_fen, Order.refund_reserved_fen).where(
+            Order.id == order_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Order not found")
+    if row.transaction_id is None or row.paid_fen <= 0:
+        raise Conflict("This order has no payment to refund.", code="not_paid")
+    left = max(0, row.paid_fen - row.refund_reserved_fen)
+    raise Conflict(
+        "The refund exceeds what is left to refund.",
+        code="refund_too_large",
+        errors={"amount_fen": [tr("At most %(fen)s fen.", fen=left)]},
+    )
 
 
 def request_refund(order: Order, amount_fen: int, reason: str, principal: Principal) -> Refund:
@@ -72,21 +110,15 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
             raise NotFound("Order not found")
         if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             raise invalid("amount_fen", "A positive amount in fen.")
-        order = _lock_order(order.id)
+        _reserve(order.id, amount_fen)
+        order = db.session.get(Order, order.id, populate_existing=True)
         payment = db.session.scalars(
             select(Payment)
             .where(Payment.order_id == order.id, Payment.transaction_id == order.transaction_id)
             .limit(1)
         ).first()
-        if payment is None or order.paid_fen <= 0:
+        if payment is None:
             raise Conflict("This order has no payment to refund.", code="not_paid")
-        left = refundable_fen(order)
-        if amount_fen > left:
-            raise Conflict(
-                "The refund exceeds what is left to refund.",
-                code="refund_too_large",
-                errors={"amount_fen": [tr("At most %(fen)s fen.", fen=left)]},
-            )
         refund = Refund(
             order_id=order.id,
             payment_id=payment.id,
@@ -138,8 +170,7 @@ def execute_refund(refund_id: int) -> dict:
         retry = as_retry_later(exc)
         if retry is not None:
             raise retry from exc
-        db.session.execute(update(Refund).where(Refund.id == refund_id).values(status="failed"))
-        db.session.commit()
+        _fail(refund_id)
         alerts.record(
             "refund_failed",
             data={
@@ -160,15 +191,22 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
     """WeChat accepted the refund: reversing entries, the order's refunded amount and
     status, an event — once (a second call finds the refund done and does nothing)."""
     try:
-        refund = db.session.get(Refund, refund_id)
-        order = _lock_order(refund.order_id)
-        db.session.refresh(refund)
-        if refund.status == "succeeded":
+        flipped = db.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status == "requested")
+            .values(
+                status="succeeded",
+                succeeded_at=utcnow(),
+                refund_id=wechat_refund_id[:32] or None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if flipped.rowcount != 1:  # done already (or failed): nothing to post
             db.session.rollback()
             return
+        refund = db.session.get(Refund, refund_id, populate_existing=True)
+        order = _lock_order(refund.order_id)
         payment = db.session.get(Payment, refund.payment_id)
-        refund.status, refund.succeeded_at = "succeeded", utcnow()
-        refund.refund_id = wechat_refund_id[:32] or None
         payment_refunded = int(
             db.session.scalar(
                 select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
@@ -205,6 +243,32 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
                 note=f"refund {refund.out_refund_no}: {refund.amount_fen} fen",
             )
         )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _fail(refund_id: int) -> None:
+    """WeChat refused the refund: mark it failed and give its amount back to what may
+    be refunded, once (the flip requested → failed is the condition); commits."""
+    try:
+        flipped = db.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status == "requested")
+            .values(status="failed")
+            .returning(Refund.order_id, Refund.amount_fen)
+        ).first()
+        if flipped is not None:
+            db.session.execute(
+                update(Order)
+                .where(Order.id == flipped.order_id)
+                .values(
+                    refund_reserved_fen=Order.refund_reserved_fen - flipped.amount_fen,
+                    updated_at=Order.updated_at,
+                )
+                .execution_options(synchronize_session=False)
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
