@@ -23,6 +23,13 @@ MAX_LENGTH = 128
 COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
+def N_(message: str) -> str:  # noqa: N802 - marks a message id for pybabel
+    return message
+
+
+POLICY_MESSAGE = N_("The password does not meet the password rules.")
+
+
 @cache
 def common_passwords() -> frozenset[str]:
     """The shipped list, lower-cased (comments and blank lines skipped)."""
@@ -50,7 +57,7 @@ def check_password_policy(password: str | None, username: str | None, field="pas
     errors = policy_errors(password, username)
     if errors:
         raise DomainError(
-            "The password does not meet the password rules.",
+            POLICY_MESSAGE,
             code="weak_password",
             status=422,
             errors={field: errors},
