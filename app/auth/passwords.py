@@ -34,7 +34,7 @@ POLICY_MESSAGE = N_("The password does not meet the password rules.")
 def common_passwords() -> frozenset[str]:
     """The shipped list, lower-cased (comments and blank lines skipped)."""
     lines = COMMON_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
+    return frozenset(x.strip().casefold() for x in lines if x.strip() and not x.startswith("#"))
 
 
 def policy_errors(password: str | None, username: str | None = None) -> list[str]:
@@ -45,9 +45,9 @@ def policy_errors(password: str | None, username: str | None = None) -> list[str
         errors.append(tr("Use at least %(num)d characters.", num=MIN_LENGTH))
     elif len(password) > MAX_LENGTH:
         errors.append(tr("Use at most %(num)d characters.", num=MAX_LENGTH))
-    if username and password.strip().lower() == username.strip().lower():
+    if username and password.strip().casefold() == username.strip().casefold():
         errors.append(tr("The password must not be the username."))
-    if password.strip().lower() in common_passwords():
+    if password.strip().casefold() in common_passwords():
         errors.append(tr("This password is too common; choose another."))
     return errors
 
