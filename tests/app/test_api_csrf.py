@@ -54,3 +54,10 @@ def test_cookie_reads_and_bearer_writes_still_work(admin_client):
     token = api_token(admin_client, "alice")
     response = admin_client.post("/api/v1/regions", json=REGION, headers=bearer(token))
     assert response.status_code == 201
+
+
+def test_api_logout_with_the_session_and_its_csrf_token_ends_the_session(admin_client):
+    token = csrf_token_from(admin_client.get("/admin/accounts").get_data(as_text=True))
+    response = admin_client.post("/api/v1/auth/logout", headers={"X-CSRFToken": token})
+    assert response.status_code == 204
+    assert admin_client.get("/admin/").status_code == 302
