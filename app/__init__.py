@@ -118,11 +118,19 @@ def install_request_translations(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
-    """CSRF on every form post; API, callback and sandbox paths use tokens or signatures."""
+    """CSRF on every form post; API, callback and sandbox paths use tokens or signatures
+    (``app.auth.principal`` refuses a bare session cookie on a state-changing API call).
+    Behind ``SIYU_TRUSTED_PROXIES`` reverse proxies, the client address comes from
+    ``X-Forwarded-For`` through werkzeug's ``ProxyFix``; otherwise from the socket."""
     from app.extensions import csrf
 
     exempt_prefixes = ("/api/", "/wecom/", "/_sandbox")
     app.session_interface = ReusedSerializerSessionInterface()
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # the client address only from proxies we were told to trust
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     @app.before_request
     def _csrf():

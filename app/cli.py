@@ -25,17 +25,22 @@ def register_cli(app: Flask) -> None:
     @click.option("--store-id", type=int)
     @click.option("--guide-id", type=int)
     def create_user_command(username, role, password, franchisee_id, store_id, guide_id):
-        """Create a staff account."""
+        """Create a staff account (the password policy applies: app/auth/passwords.py)."""
         from app.auth.services import create_user
+        from app.errors import DomainError
 
-        user = create_user(
-            username,
-            password,
-            role,
-            franchisee_id=franchisee_id,
-            store_id=store_id,
-            guide_id=guide_id,
-        )
+        try:
+            user = create_user(
+                username,
+                password,
+                role,
+                franchisee_id=franchisee_id,
+                store_id=store_id,
+                guide_id=guide_id,
+            )
+        except DomainError as exc:
+            details = "; ".join(m for ms in exc.errors.values() for m in ms) if exc.errors else ""
+            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
         click.echo(f"created {user.username} ({user.role})")
 
     @siyu_cli.command("seed-demo")

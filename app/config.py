@@ -160,8 +160,21 @@ def load_config(overrides: dict | None = None) -> dict:
         "PAY_CERT_PATH": _env("SIYU_PAY_CERT_PATH"),
         "PAY_CERT_KEY_PATH": _env("SIYU_PAY_CERT_KEY_PATH"),
         "DEMO_PASSWORD": _env("SIYU_DEMO_PASSWORD", "siyu-demo"),
-        "LOGIN_RATE_LIMIT": _env_int("SIYU_LOGIN_RATE_LIMIT", 10),
+        # Login throttle (app/auth/ratelimit.py): only failures count. Per (account,
+        # address): LOGIN_FREE_FAILURES wrong passwords, then a lock of LOGIN_LOCK_SECONDS
+        # doubling with each further failure up to LOGIN_LOCK_MAX_SECONDS. Per address:
+        # at most LOGIN_RATE_LIMIT failures per LOGIN_RATE_WINDOW seconds.
+        "LOGIN_RATE_LIMIT": _env_int("SIYU_LOGIN_RATE_LIMIT", 100),
         "LOGIN_RATE_WINDOW": _env_int("SIYU_LOGIN_RATE_WINDOW", 300),
+        "LOGIN_FREE_FAILURES": _env_int("SIYU_LOGIN_FREE_FAILURES", 5),
+        "LOGIN_LOCK_SECONDS": _env_int("SIYU_LOGIN_LOCK_SECONDS", 60),
+        "LOGIN_LOCK_MAX_SECONDS": _env_int("SIYU_LOGIN_LOCK_MAX_SECONDS", 3600),
+        # How many reverse proxies in front of the app to believe X-Forwarded-For and
+        # X-Forwarded-Proto from (werkzeug ProxyFix); 0 = use the socket's address.
+        "TRUSTED_PROXIES": _env_int("SIYU_TRUSTED_PROXIES", 0),
+        # A login session unused this long ends (HQ's desks shorter than guides' phones).
+        "ADMIN_IDLE_MINUTES": _env_int("SIYU_ADMIN_IDLE_MINUTES", 60),
+        "GUIDE_IDLE_MINUTES": _env_int("SIYU_GUIDE_IDLE_MINUTES", 7 * 24 * 60),
         "API_TOKEN_MAX_AGE": _env_int("SIYU_API_TOKEN_MAX_AGE", 7 * 24 * 3600),
         "SCHEDULER_LEASE_SECONDS": _env_int("SIYU_SCHEDULER_LEASE_SECONDS", 15),
         "OUTBOX_BATCH_SIZE": _env_int("SIYU_OUTBOX_BATCH_SIZE", 50),

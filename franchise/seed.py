@@ -7,7 +7,7 @@ All demo accounts share ``DEMO_PASSWORD``.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ADMIN, HQ_OPERATOR, User
@@ -85,7 +85,10 @@ def _ensure_user(username: str, password: str, role: str, **scope) -> bool:
     """Create an account unless the username exists; True when created."""
     if db.session.scalars(select(User.id).where(User.username == username)).first():
         return False
-    create_user(username, password, role, commit=False, **scope)
+    # the shared demo password is for the embedded demo only: production seeding is
+    # held to the password policy and refuses it (set SIYU_DEMO_PASSWORD to a strong one)
+    embedded = current_app.config["SIYU_ENV"] == "embedded"
+    create_user(username, password, role, commit=False, check_policy=not embedded, **scope)
     return True
 
 

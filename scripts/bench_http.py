@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 LUA = ROOT / "scripts" / "bench_lua"
 VENV_BIN = Path(sys.executable).parent
+BENCH_PASSWORD = "siyu-bench-demo"  # the seeded accounts' password in production mode
 
 
 def _wait_http(url: str, timeout: float = 30.0) -> None:
@@ -234,6 +235,7 @@ def main() -> int:
         SIYU_SECRET_KEY="bench-secret-key",
         SIYU_WECHAT_MODE="sandbox",
         SIYU_LOGIN_RATE_LIMIT="1000000",
+        SIYU_DEMO_PASSWORD=BENCH_PASSWORD,  # production seeding refuses siyu-demo
         SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
         FLASK_APP="wsgi",
     )
@@ -256,7 +258,7 @@ def main() -> int:
         _wait_http(base + "/healthz")
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
         writes = _prepare_writes(args.database_url, base, args.notifies)
-        cookie = _login_cookie(base, "guide01", "siyu-demo")
+        cookie = _login_cookie(base, "guide01", BENCH_PASSWORD)
         scenarios = {
             "ceiling": (f"http://127.0.0.1:{ceiling_port}/ping", "get.lua", {}),
             "healthz": (base + "/healthz", "get.lua", {}),

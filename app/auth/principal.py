@@ -1,7 +1,12 @@
 """Who is asking: one ``Principal`` for session users, API tokens and mini-program customers.
 
 Bearer tokens are signed (itsdangerous) and carry the subject; staff tokens are checked
-against the account's ``token_version`` so disabling an account revokes its tokens.
+against the account's ``token_version`` so disabling an account or changing its password
+revokes its tokens, and any single token can be revoked in Redis (``app.auth.sessions``).
+
+On ``/api/`` a session cookie alone authorises only safe methods (GET, HEAD, OPTIONS): a
+state-changing call must carry a bearer token or the session's CSRF token in the
+``X-CSRFToken`` header, so a cross-origin form post riding an admin's cookie gets 401.
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 from flask_login import current_user
+from flask_wtf.csrf import ValidationError, validate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.models import CUSTOMER, HQ_ROLES, User
+from app.auth.sessions import token_revoked
 from app.extensions import db
 
 TOKEN_SALT = "siyu.api-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ def principal_from_token(token: str) -> Principal | None:
         data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
     except (BadSignature, SignatureExpired):
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or token_revoked(token):
         return None
     if "c" in data and isinstance(data["c"], int):
         return Principal(CUSTOMER, customer_id=data["c"])
@@ -78,8 +86,20 @@ def current_principal() -> Principal | None:
     principal = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        principal = principal_from_token(header[7:].strip())
-    elif current_user and current_user.is_authenticated:
+        g.siyu_bearer = header[7:].strip()
+        principal = principal_from_token(g.siyu_bearer)
+    elif _session_may_act() and current_user and current_user.is_authenticated:
         principal = Principal.of_user(current_user)
     g.siyu_principal = principal
     return principal
+
+
+def _session_may_act() -> bool:
+    """Whether the login session may authorise this request (see the module doc)."""
+    if request.method in SAFE_METHODS or not request.path.startswith("/api/"):
+        return True
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+    except ValidationError:
+        return False
+    return True

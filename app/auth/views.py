@@ -4,23 +4,50 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from app.auth.forms import LoginForm
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.services import LoginRefused, LoginThrottled, authenticate
+from app.auth.sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default``.
+
+    Refused: anything absolute or protocol-relative (``//host``, ``/\\host``, a scheme),
+    and any control character, backslash or whitespace, which browsers strip or turn
+    into slashes and which would break the ``Location`` header (a 500 before).
+    """
+    target = target or ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or len(target) > 2000:
+        return default
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not parts.netloc and not target.startswith("//"):
-        return target
-    return default
+    return safe_next(request.args.get("next"), default)
 
 
 def _login(template: str, allowed_roles: tuple[str, ...], home: str):
@@ -29,9 +56,11 @@ def _login(template: str, allowed_roles: tuple[str, ...], home: str):
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data, form.password.data, request.remote_addr)
-        except LoginThrottled:
-            flash(_("Too many login attempts; wait a few minutes and try again."), "error")
-            status = 429
+        except LoginThrottled as exc:
+            flash(exc.message, "error")
+            response = make_response(render_template(template, form=form), 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except LoginRefused:
             flash(_("Wrong username or password."), "error")
             status = 401
@@ -42,6 +71,7 @@ def _login(template: str, allowed_roles: tuple[str, ...], home: str):
             else:
                 session.clear()
                 login_user(user)
+                start_session(user)
                 if user.locale:
                     session["locale"] = user.locale
                 return redirect(_safe_next(url_for(home)))
@@ -63,6 +93,7 @@ def mobile_login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     mobile = request.form.get("mobile") == "1"
+    end_session()
     logout_user()
     session.clear()
     return redirect(url_for("auth.mobile_login" if mobile else "auth.admin_login"))

@@ -1,0 +1,144 @@
+"""Account pages: change your own password (``/account/password``), HQ's staff accounts.
+
+``/account/password`` is for every staff role (admin layout, or the phone layout for
+guides): the current password is required, the policy applies, and every other session
+and token of the account ends while this one stays signed in. ``/admin/accounts`` lets an
+HQ admin create accounts, set a password, disable an account or sign it out everywhere.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.forms import ChangePasswordForm, EditAccountForm, NewAccountForm
+from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ADMIN, STAFF_ROLES, User
+from app.auth.services import change_password, create_user, sign_out_everywhere, update_account
+from app.errors import DomainError
+from app.extensions import db
+
+bp = Blueprint("account", __name__, template_folder="templates")
+
+
+def _apply_errors(form, exc: DomainError) -> None:
+    """Put a service's field errors on the form's fields (the rest as a flash)."""
+    placed = False
+    for name, messages in (exc.errors or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and isinstance(messages, list):
+            field.errors = list(field.errors or []) + messages
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@page_roles(*STAFF_ROLES)
+def password():
+    """Change my password; my other sessions and tokens end, this one goes on."""
+    user = db.session.get(User, current_user.id)
+    form = ChangePasswordForm()
+    form.account_username = user.username
+    status = 200
+    if form.validate_on_submit():
+        try:
+            change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            session["tv"] = user.token_version  # this session stays; the others end
+            flash(_("Password changed. Your other sessions have been signed out."), "success")
+            home = "web.mobile_home" if user.role == GUIDE else "web.admin_home"
+            return redirect(url_for(home))
+    elif request.method == "POST":
+        status = 422
+    layout = "mobile/base.html" if user.role == GUIDE else "admin/base.html"
+    return render_template("auth/password.html", form=form, layout=layout), status
+
+
+@bp.route("/admin/accounts")
+@page_roles(HQ_ADMIN)
+def accounts():
+    users = db.session.scalars(select(User).order_by(User.role, User.username).limit(1000)).all()
+    return render_template("auth/accounts.html", users=users)
+
+
+@bp.route("/admin/accounts/new", methods=["GET", "POST"])
+@page_roles(HQ_ADMIN)
+def account_new():
+    form = NewAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        if form.role.data == FRANCHISE_OWNER and not form.franchisee_id.data:
+            form.franchisee_id.errors = [_("A franchise owner needs the franchisee.")]
+            status = 422
+        else:
+            try:
+                create_user(
+                    form.username.data.strip(),
+                    form.password.data,
+                    form.role.data,
+                    display_name=(form.display_name.data or "").strip(),
+                    franchisee_id=form.franchisee_id.data
+                    if form.role.data == FRANCHISE_OWNER
+                    else None,
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                _apply_errors(form, exc)
+                status = 422
+            else:
+                flash(_("Account created."), "success")
+                return redirect(url_for("account.accounts"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/account_form.html", form=form, user=None), status
+
+
+@bp.route("/admin/accounts/<int:user_id>/edit", methods=["GET", "POST"])
+@page_roles(HQ_ADMIN)
+def account_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = EditAccountForm(obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.active.data = user.is_active_account
+    form.account_username = user.username
+    status = 200
+    if form.validate_on_submit():
+        if user.id == current_user.id and not form.active.data:
+            flash(_("You cannot disable your own account."), "error")
+            status = 422
+        else:
+            try:
+                update_account(
+                    user,
+                    display_name=(form.display_name.data or "").strip(),
+                    password=form.password.data or None,
+                    active=form.active.data,
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                _apply_errors(form, exc)
+                status = 422
+            else:
+                flash(_("Account saved."), "success")
+                return redirect(url_for("account.accounts"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/account_form.html", form=form, user=user), status
+
+
+@bp.route("/admin/accounts/<int:user_id>/sign-out", methods=["POST"])
+@page_roles(HQ_ADMIN)
+def account_sign_out(user_id: int):
+    """End every session and API token of the account."""
+    user = db.session.get(User, user_id) or abort(404)
+    sign_out_everywhere(user)
+    if user.id == current_user.id:
+        session["tv"] = user.token_version
+    flash(_("Every session and token of %(name)s has ended.", name=user.username), "success")
+    return redirect(url_for("account.accounts"))

@@ -1,0 +1,121 @@
+"""Sessions and tokens that end: server-side session records and revoked bearer tokens.
+
+A signed cookie alone cannot be taken back, so each login session carries a random id
+(``session["sid"]``) whose record lives in Redis under ``siyu:sess:<sid>`` with the idle
+timeout as its TTL. The user loader reads it with one ``GETEX`` (which also slides the
+timeout): logout deletes it, so a cookie saved before logout and replayed after finds no
+record and gets the login page. The cookie also carries the account's ``token_version``
+(``session["tv"]``): a password change or HQ disabling the account bumps it, which ends
+every session and every staff token of that account with no Redis key per session.
+
+A bearer token is revoked by its signature (the last dot-separated part, unique per
+token): ``siyu:tok:rev:<signature>`` lives as long as a token can. Checking it is one
+Redis ``EXISTS``; no database round trip, so mini-program customers' tokens (which carry
+no account row) can be revoked too.
+
+Redis unreachable: the check fails open and logs, as the login limiter does: a store
+keeps working through a Redis restart, and passwords, signatures and ``token_version``
+are still checked.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import redis
+from flask import current_app, session
+
+from app.auth.models import GUIDE, User
+from app.extensions import get_redis
+
+log = logging.getLogger("siyu.auth")
+
+SESSION_PREFIX = "siyu:sess:"
+REVOKED_PREFIX = "siyu:tok:rev:"
+
+
+def idle_seconds(role: str) -> int:
+    """How long a session of this role may sit unused: guides' phones longer than HQ pages."""
+    minutes = current_app.config["GUIDE_IDLE_MINUTES" if role == GUIDE else "ADMIN_IDLE_MINUTES"]
+    return max(60, int(minutes) * 60)
+
+
+def start_session(user: User) -> None:
+    """Record a new login session for ``user`` (the cookie gets its id, idle and version)."""
+    sid = secrets.token_urlsafe(18)
+    idle = idle_seconds(user.role)
+    session["sid"] = sid
+    session["idle"] = idle
+    session["tv"] = user.token_version
+    try:
+        get_redis().set(SESSION_PREFIX + sid, str(user.id), ex=idle)
+    except redis.RedisError:
+        log.warning("session store unreachable; session %s… not recorded", sid[:6])
+
+
+def end_session() -> None:
+    """Forget this request's session record (logout)."""
+    sid = session.get("sid")
+    if not isinstance(sid, str):
+        return
+    try:
+        get_redis().delete(SESSION_PREFIX + sid)
+    except redis.RedisError:
+        log.warning("session store unreachable; session %s… not ended", sid[:6])
+
+
+def session_user_id() -> int | None:
+    """The account id of this request's live session record, sliding its idle timeout.
+
+    ``None`` when the cookie carries no session id, or the record expired or was ended.
+    """
+    sid = session.get("sid")
+    idle = session.get("idle")
+    if not isinstance(sid, str) or not isinstance(idle, int):
+        return None
+    try:
+        value = get_redis().getex(SESSION_PREFIX + sid, ex=max(60, idle))
+    except redis.RedisError:
+        log.warning("session store unreachable; session %s… not checked", sid[:6])
+        return _unchecked()
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _unchecked() -> int | None:
+    """Redis is down: trust the signed cookie's user id (fail open, see the module doc)."""
+    raw = session.get("_user_id")
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def token_signature(token: str) -> str:
+    """The signature part of a signed token: unique per token, safe as a key."""
+    return token.rsplit(".", 1)[-1][:100]
+
+
+def revoke_token(token: str) -> None:
+    """Revoke one bearer token for as long as it could still be accepted."""
+    ttl = int(current_app.config["API_TOKEN_MAX_AGE"]) + 60
+    get_redis().set(REVOKED_PREFIX + token_signature(token), "1", ex=ttl)
+
+
+def token_revoked(token: str) -> bool:
+    """True when the token was revoked (one Redis ``EXISTS``; fails open when unreachable)."""
+    try:
+        return bool(get_redis().exists(REVOKED_PREFIX + token_signature(token)))
+    except redis.RedisError:
+        log.warning("token revocation list unreachable; token not checked")
+        return False
+
+
+def end_all(user: User) -> None:
+    """End every session and staff token of ``user`` (the caller commits)."""
+    user.token_version = (user.token_version or 0) + 1
