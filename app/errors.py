@@ -1,8 +1,18 @@
 """The error envelope: every API error is JSON ``{"code", "message", "errors"}`` with a 4xx/5xx.
 
 Pages get a small HTML error page instead. Domain services raise ``DomainError`` (or a
-subclass); views never build error responses by hand. A database that cannot be reached
-answers 503, never 500 with a traceback.
+subclass); views never build error responses by hand.
+
+The database's own refusals are the client's, named: a unique key taken answers 409, a
+reference to no row, a missing value or a broken check 422, each naming the field
+(``constraint_error``, which reads the constraint through ``app.db.describe_violation``);
+a value out of a column's range 400. Only a database that cannot be reached (or that
+asks for a retry: locked, deadlock, serialisation) answers 503; any other database error
+is a bug, logged and answered 500 without details.
+
+A JSON body nested deeper than ``MAX_JSON_DEPTH`` is refused with 400 before any view
+parses it (``install_json_depth_guard``): Python's parser recurses once per level and a
+body a thousand levels deep would otherwise end in ``RecursionError``, a 500.
 
 Language: the top-level ``message`` is always a sentence, so the handlers translate it when
 they answer (Chinese unless ``?lang=en``). ``errors`` is left as raised: it mixes field
@@ -17,9 +27,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import tr
@@ -121,8 +139,91 @@ def _page(status: int, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def constraint_error(exc: IntegrityError) -> DomainError:
+    """The ``DomainError`` for a constraint the database enforced, naming the field.
+
+    Unique → 409 ``conflict`` (``errors`` name the columns of the key); a reference to no
+    row, a missing value or a failed check → 422 ``validation_error``; deleting a row
+    others still point at → 409 ``in_use``. Call it once the session is rolled back: on
+    SQLite it may look the failed statement's references up to find the column.
+    """
+    from app import db as dbh
+    from app.extensions import db
+    from app.web.i18n import N_
+
+    violation = dbh.describe_violation(exc, db.metadata, db.session)
+    columns = violation.columns
+    if violation.kind == dbh.UNIQUE:
+        errors = {c: [tr("Already in use.")] for c in columns}
+        return DomainError(
+            "Conflict with an existing record.", status=409, code="conflict", errors=errors
+        )
+    if violation.kind == dbh.IN_USE:
+        return DomainError(N_("This record is still in use."), status=409, code="in_use")
+    field_message = {
+        dbh.FOREIGN_KEY: "Unknown.",
+        dbh.NOT_NULL: "This field is required.",
+        dbh.CHECK: "Invalid value.",
+    }.get(violation.kind)
+    if field_message is None:
+        return DomainError("Conflict with an existing record.", status=409, code="conflict")
+    errors = {c: [tr(field_message)] for c in columns}
+    return DomainError(MESSAGES[422], status=422, code="validation_error", errors=errors)
+
+
+MAX_JSON_DEPTH = 64  # far beyond any body the API takes, far below Python's recursion limit
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when the brackets outside strings open more than ``limit`` levels at once.
+
+    Counts without parsing (no recursion, linear time), so it is safe on any body; a
+    body that is not JSON at all is left to the parser, which answers its own 400.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", body)):
+        if byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def install_json_depth_guard(app: Flask) -> None:
+    """Refuse a body nested deeper than ``MAX_JSON_DEPTH`` with 400 before any view runs.
+
+    Every parser in the app (``request.get_json``, webargs under flask-smorest, the
+    emulator's own ``json.loads``) recurses once per level; checking the raw body here
+    covers all of them. Form posts are left alone (their fields do not nest).
+    """
+
+    from app.web.i18n import N_
+
+    @app.before_request
+    def _json_depth():
+        if request.mimetype in _FORM_TYPES or not (request.content_length or request.is_json):
+            return
+        if json_too_deep(request.get_data(cache=True)):
+            raise DomainError(
+                N_("The JSON body is nested too deeply."),
+                code="json_too_deep",
+                errors={
+                    "_schema": [tr("At most %(limit)s levels of nesting.", limit=MAX_JSON_DEPTH)]
+                },
+            )
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Install the handlers that turn every failure into the envelope (or a page)."""
+    """Install the handlers that turn every failure into the envelope (or a page), and
+    the guard that refuses a JSON body too deep to parse."""
+    install_json_depth_guard(app)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -179,14 +280,42 @@ def register_error_handlers(app: Flask) -> None:
             return envelope(400, tr("A value is out of range."), code="value_out_of_range")
         return _page(400, "A value is out of range.")
 
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        """A constraint the database enforced: 409 or 422 naming the field, never 503.
+        Logged, since it means a check is missing (or lost a race) before the write."""
+        from app.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        error = constraint_error(exc)
+        log.warning(
+            "constraint refused the write on %s %s: %s %s",
+            request.method,
+            request.path,
+            error.code,
+            sorted(error.errors) or str(exc.orig)[:200],
+        )
+        return _domain(error)
+
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     @app.errorhandler(DBAPIError)
     def _database(exc: Exception):
-        log.error("database unavailable: %s", exc.__class__.__name__)
+        """503 when the database cannot be reached or asks for a retry (connection
+        lost, locked, deadlock, no pooled connection free); any other database error is
+        a bug: logged with its traceback and answered 500."""
         from app.extensions import db
 
         with contextlib.suppress(Exception):  # the connection may be gone
             db.session.rollback()
+        unreachable = isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or bool(
+            getattr(exc, "connection_invalidated", False)
+        )
+        if not unreachable:
+            return _unexpected(exc)
+        log.error("database unavailable: %s", exc.__class__.__name__)
         if wants_json():
             return envelope(503, tr("The database is temporarily unavailable."))
         return _page(503, MESSAGES[503])
