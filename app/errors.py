@@ -10,9 +10,8 @@ a value out of a column's range 400. Only a database that cannot be reached (or 
 asks for a retry: locked, deadlock, serialisation) answers 503; any other database error
 is a bug, logged and answered 500 without details.
 
-A JSON body nested deeper than ``MAX_JSON_DEPTH`` is refused with 400 before any view
-parses it (``install_json_depth_guard``): Python's parser recurses once per level and a
-body a thousand levels deep would otherwise end in ``RecursionError``, a 500.
+A JSON body nested too deep or carrying a number too long for Python to read is refused
+with 400 before any view parses it (``app.request_body``).
 
 Language: the top-level ``message`` is always a sentence, so the handlers translate it when
 they answer (Chinese unless ``?lang=en``). ``errors`` is left as raised: it mixes field
@@ -27,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import (
@@ -171,59 +169,12 @@ def constraint_error(exc: IntegrityError) -> DomainError:
     return DomainError(MESSAGES[422], status=422, code="validation_error", errors=errors)
 
 
-MAX_JSON_DEPTH = 64  # far beyond any body the API takes, far below Python's recursion limit
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True when the brackets outside strings open more than ``limit`` levels at once.
-
-    Counts without parsing (no recursion, linear time), so it is safe on any body; a
-    body that is not JSON at all is left to the parser, which answers its own 400.
-    """
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False
-    depth = 0
-    for byte in _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", body)):
-        if byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
-
-
-def install_json_depth_guard(app: Flask) -> None:
-    """Refuse a body nested deeper than ``MAX_JSON_DEPTH`` with 400 before any view runs.
-
-    Every parser in the app (``request.get_json``, webargs under flask-smorest, the
-    emulator's own ``json.loads``) recurses once per level; checking the raw body here
-    covers all of them. Form posts are left alone (their fields do not nest).
-    """
-
-    from app.web.i18n import N_
-
-    @app.before_request
-    def _json_depth():
-        if request.mimetype in _FORM_TYPES or not (request.content_length or request.is_json):
-            return
-        if json_too_deep(request.get_data(cache=True)):
-            raise DomainError(
-                N_("The JSON body is nested too deeply."),
-                code="json_too_deep",
-                errors={
-                    "_schema": [tr("At most %(limit)s levels of nesting.", limit=MAX_JSON_DEPTH)]
-                },
-            )
-
-
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that turn every failure into the envelope (or a page), and
-    the guard that refuses a JSON body too deep to parse."""
-    install_json_depth_guard(app)
+    the guard that refuses a JSON body no parser could read safely."""
+    from app.request_body import install_json_guard
+
+    install_json_guard(app)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
