@@ -156,3 +156,17 @@ def test_every_kind_of_constraint_names_its_columns(app, org):
     ]
     for statement, expected in cases:
         assert _violation(app, statement) == expected, statement
+
+
+def test_a_push_plan_aimed_at_unknown_targets_is_422_naming_the_list(client, app, org, as_hq):
+    """A plan's targets are id lists no foreign key checks: they were stored as given."""
+    from tests.community.factories_delivery import gen_post
+
+    with app.app_context():
+        post = gen_post().id
+    body = {"name": "每周", "post_id": post, "weekdays": [1], "region_ids": [org.east]}
+    for key in ("region_ids", "franchisee_ids", "store_ids", "group_ids"):
+        res = client.post("/api/v1/plans", json={**body, key: [MISSING]}, headers=as_hq)
+        assert res.status_code == 422, res.get_json()
+        assert res.get_json()["errors"] == {key: [f"未知 ID：{MISSING}。"]}
+    assert client.post("/api/v1/plans", json=body, headers=as_hq).status_code == 201
