@@ -14,14 +14,17 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     event,
-    select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys and a busy timeout, so threads of the embedded app share the file."""
+    """WAL, foreign keys and a busy timeout, so threads of the embedded app share the file;
+    a failed foreign key is traced to its column while the transaction still holds what
+    the statement referred to."""
+
+    event.listen(engine, "handle_error", _note_sqlite_foreign_key)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -161,12 +164,12 @@ def constraint_index(metadata: MetaData) -> dict[str, tuple[str, str, tuple[str,
     return index
 
 
-def describe_violation(exc: IntegrityError, metadata: MetaData, session=None) -> Violation:
+def describe_violation(exc: IntegrityError, metadata: MetaData) -> Violation:
     """Read an ``IntegrityError`` on PostgreSQL (SQLSTATE, constraint name, detail) or
     SQLite (its message) into a ``Violation``.
 
-    SQLite names no column for a foreign key; with ``session`` (rolled back already) the
-    failed statement's own values are looked up in the referenced tables to find it.
+    SQLite names no column for a foreign key: the engine's ``handle_error`` hook looked
+    the failed statement's references up when it failed (``_note_sqlite_foreign_key``).
     Never raises: what cannot be read stays empty.
     """
     try:
@@ -174,7 +177,7 @@ def describe_violation(exc: IntegrityError, metadata: MetaData, session=None) ->
         sqlstate = getattr(orig, "sqlstate", None)
         if sqlstate:
             return _describe_postgres(orig, sqlstate, metadata)
-        return _describe_sqlite(exc, str(orig), metadata, session)
+        return _describe_sqlite(exc, str(orig), metadata)
     except Exception:  # noqa: BLE001 - a description is a nicety, the error stands
         return Violation(OTHER)
 
@@ -198,13 +201,14 @@ def _describe_postgres(orig, sqlstate: str, metadata: MetaData) -> Violation:
     return Violation(kind, table, (column,) if column else (), name)
 
 
-def _describe_sqlite(exc: IntegrityError, message: str, metadata, session) -> Violation:
+def _describe_sqlite(exc: IntegrityError, message: str, metadata) -> Violation:
     for pattern, kind in _SQLITE_MESSAGES:
         found = pattern.search(message)
         if not found:
             continue
         if kind == FOREIGN_KEY:
-            return _sqlite_foreign_key(exc, metadata, session)
+            noted = getattr(exc.orig, "siyu_violation", None)  # see _note_sqlite_foreign_key
+            return noted or sqlite_foreign_key(exc.statement, exc.params, metadata)
         named = found.group(1).strip()
         if kind == CHECK:
             known = constraint_index(metadata).get(named)
@@ -249,9 +253,13 @@ def _statement_values(statement: str, params) -> tuple[str | None, str, dict[str
     return table, verb, values
 
 
-def _sqlite_foreign_key(exc: IntegrityError, metadata: MetaData, session) -> Violation:
-    """Which foreign key of the failed INSERT / UPDATE points at no row (SQLite)."""
-    table_name, verb, values = _statement_values(exc.statement, exc.params)
+def sqlite_foreign_key(statement: str, params, metadata: MetaData, present=None) -> Violation:
+    """Which foreign key of a failed INSERT / UPDATE points at no row (SQLite names none).
+
+    ``present(column, values)`` returns which of ``values`` the referenced ``column``
+    holds; without it the column is named only when the statement sets one reference.
+    """
+    table_name, verb, values = _statement_values(statement, params)
     if verb == "DELETE FROM":
         return Violation(IN_USE, table_name)
     table = metadata.tables.get(table_name or "")
@@ -264,12 +272,38 @@ def _sqlite_foreign_key(exc: IntegrityError, metadata: MetaData, session) -> Vio
         for fk in table.foreign_keys
         if any(v is not None for v in values.get(fk.parent.name, ()))
     ]
-    if session is not None:
+    if present is not None:
         for column, target in candidates:
             wanted = {v for v in values[column] if v is not None}
-            present = set(session.scalars(select(target).where(target.in_(wanted))))
-            if wanted - present:
+            if wanted - set(present(target, wanted)):
                 return Violation(FOREIGN_KEY, table_name, (column,))
     if len(candidates) == 1:
         return Violation(FOREIGN_KEY, table_name, (candidates[0][0],))
     return Violation(FOREIGN_KEY, table_name)
+
+
+def _note_sqlite_foreign_key(context) -> None:
+    """``handle_error`` on SQLite: find the failing reference while the transaction still
+    holds the rows written before the failed statement (a rollback would lose them, and
+    a reference to a row made in the same transaction would look missing), and keep the
+    answer on the DBAPI exception for ``describe_violation``."""
+    orig = context.original_exception
+    if "FOREIGN KEY constraint failed" not in str(orig) or context.connection is None:
+        return
+    from app.extensions import db
+
+    cursor = context.connection.connection.dbapi_connection.cursor()
+
+    def present(target, wanted):
+        column, marks = f'"{target.name}"', ", ".join("?" * len(wanted))  # names: the models'
+        sql = f'SELECT {column} FROM "{target.table.name}" WHERE {column} IN ({marks})'
+        return {row[0] for row in cursor.execute(sql, tuple(wanted)).fetchall()}
+
+    try:
+        orig.siyu_violation = sqlite_foreign_key(
+            context.statement, context.parameters, db.metadata, present
+        )
+    except Exception:  # noqa: BLE001, S110 - the error stands; only its description is lost
+        pass
+    finally:
+        cursor.close()

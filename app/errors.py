@@ -142,14 +142,13 @@ def constraint_error(exc: IntegrityError) -> DomainError:
 
     Unique → 409 ``conflict`` (``errors`` name the columns of the key); a reference to no
     row, a missing value or a failed check → 422 ``validation_error``; deleting a row
-    others still point at → 409 ``in_use``. Call it once the session is rolled back: on
-    SQLite it may look the failed statement's references up to find the column.
+    others still point at → 409 ``in_use``.
     """
     from app import db as dbh
     from app.extensions import db
     from app.web.i18n import N_
 
-    violation = dbh.describe_violation(exc, db.metadata, db.session)
+    violation = dbh.describe_violation(exc, db.metadata)
     columns = violation.columns
     if violation.kind == dbh.UNIQUE:
         errors = {c: [tr("Already in use.")] for c in columns}

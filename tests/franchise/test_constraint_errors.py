@@ -106,15 +106,15 @@ def test_franchisee_in_an_unknown_region_is_422_and_a_taken_key_409(
     assert res.status_code == 409 and res.get_json()["errors"] == {"code": ["已被占用。"]}
 
 
-def _violation(app, statement):
-    """Run ``statement``, expect the database to refuse it; the error as a client sees it."""
+def _violation(app, *statements):
+    """Run ``statements`` in one transaction, expect the database to refuse the last; the
+    error as a client sees it."""
     with app.test_request_context("/api/v1/x?lang=en"):
         with pytest.raises(IntegrityError) as caught:
-            db.session.execute(statement)
-            db.session.flush()
+            for statement in statements:
+                db.session.execute(statement)
         db.session.rollback()
         error = constraint_error(caught.value)
-        db.session.rollback()
         return error.status, error.code, error.errors
 
 
@@ -156,6 +156,23 @@ def test_every_kind_of_constraint_names_its_columns(app, org):
     ]
     for statement, expected in cases:
         assert _violation(app, statement) == expected, statement
+
+
+def test_a_reference_to_a_row_made_in_the_same_transaction_is_not_blamed(app, org):
+    """A new template and its budgets in one transaction, one budget's region unknown:
+    the region is named, not the template (gone after the rollback, there when it failed);
+    several rows in one INSERT are read row by row."""
+    new_template = insert(CouponTemplate).values(
+        id=4242, name="新", kind="campaign", amount_off_fen=100, threshold_fen=0, valid_days=3
+    )
+    budgets = insert(CouponBudget).values(
+        [
+            {"template_id": 4242, "region_id": org.east, "budget_count": 1},
+            {"template_id": 4242, "region_id": MISSING, "budget_count": 1},
+        ]
+    )
+    expected = (422, "validation_error", {"region_id": ["Unknown."]})
+    assert _violation(app, new_template, budgets) == expected
 
 
 def test_a_push_plan_aimed_at_unknown_targets_is_422_naming_the_list(client, app, org, as_hq):
