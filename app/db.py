@@ -1,13 +1,32 @@
-"""Database helpers shared by every domain: engine tuning and dialect checks."""
+"""Database helpers shared by every domain: engine tuning, dialect checks, and reading a
+constraint violation back into the table and columns it concerns (``describe_violation``,
+which the error envelope uses to name the field)."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys and a busy timeout, so threads of the embedded app share the file."""
+    """WAL, foreign keys and a busy timeout, so threads of the embedded app share the file;
+    a failed foreign key is traced to its column while the transaction still holds what
+    the statement referred to."""
+
+    event.listen(engine, "handle_error", _note_sqlite_foreign_key)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -100,3 +119,216 @@ def keep_prepared_statements(app) -> None:
             session.rollback()
         finally:
             session.expire_on_commit = expire
+
+
+# --- constraint violations -------------------------------------------------------------
+
+UNIQUE, FOREIGN_KEY, IN_USE, NOT_NULL, CHECK, OTHER = (
+    "unique",
+    "foreign_key",
+    "in_use",  # a row still referenced by another was deleted (or its key changed)
+    "not_null",
+    "check",
+    "other",
+)
+_SQLSTATES = {"23505": UNIQUE, "23503": FOREIGN_KEY, "23502": NOT_NULL, "23514": CHECK}
+_SQLITE_MESSAGES = (
+    (re.compile(r"UNIQUE constraint failed: (.+)"), UNIQUE),
+    (re.compile(r"NOT NULL constraint failed: (.+)"), NOT_NULL),
+    (re.compile(r"CHECK constraint failed: (.+)"), CHECK),
+    (re.compile(r"FOREIGN KEY constraint failed()"), FOREIGN_KEY),
+)
+_PG_KEY = re.compile(r"Key \(([^)]*)\)=")
+_STATEMENT = re.compile(r'\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What an ``IntegrityError`` broke: the kind of rule, the table and its columns.
+
+    ``columns`` is empty when the database did not say and it could not be worked out.
+    """
+
+    kind: str
+    table: str | None = None
+    columns: tuple[str, ...] = ()
+    constraint: str | None = None
+
+
+def _check_columns(table: Table, sqltext) -> tuple[str, ...]:
+    text_ = str(sqltext)
+    return tuple(c.name for c in table.columns if re.search(rf"\b{re.escape(c.name)}\b", text_))
+
+
+def constraint_index(metadata: MetaData) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """``{constraint or unique index name: (table, kind, columns)}`` from the models.
+
+    The naming convention (``app.extensions.NAMING_CONVENTION``) gives every constraint a
+    stable name the database reports back (``fk_content_posts_coupon_template_id_…``),
+    so the name leads to the columns without parsing the database's wording.
+    """
+    cached = metadata.info.get("siyu_constraint_index")
+    if cached is not None:
+        return cached
+    index: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for table in metadata.tables.values():
+        for constraint in table.constraints:
+            name = str(constraint.name) if constraint.name else None
+            if not name:
+                continue
+            if isinstance(constraint, CheckConstraint):
+                index[name] = (table.name, CHECK, _check_columns(table, constraint.sqltext))
+            elif isinstance(constraint, ForeignKeyConstraint):
+                index[name] = (table.name, FOREIGN_KEY, tuple(constraint.column_keys))
+            elif isinstance(constraint, UniqueConstraint):
+                index[name] = (table.name, UNIQUE, tuple(c.name for c in constraint.columns))
+        for ix in table.indexes:
+            if ix.unique and ix.name:
+                index[str(ix.name)] = (table.name, UNIQUE, tuple(c.name for c in ix.columns))
+    metadata.info["siyu_constraint_index"] = index
+    return index
+
+
+def describe_violation(exc: IntegrityError, metadata: MetaData) -> Violation:
+    """Read an ``IntegrityError`` on PostgreSQL (SQLSTATE, constraint name, detail) or
+    SQLite (its message) into a ``Violation``.
+
+    SQLite names no column for a foreign key: the engine's ``handle_error`` hook looked
+    the failed statement's references up when it failed (``_note_sqlite_foreign_key``).
+    Never raises: what cannot be read stays empty.
+    """
+    try:
+        orig = exc.orig
+        sqlstate = getattr(orig, "sqlstate", None)
+        if sqlstate:
+            return _describe_postgres(orig, sqlstate, metadata)
+        return _describe_sqlite(exc, str(orig), metadata)
+    except Exception:  # noqa: BLE001 - a description is a nicety, the error stands
+        return Violation(OTHER)
+
+
+def _describe_postgres(orig, sqlstate: str, metadata: MetaData) -> Violation:
+    diag = getattr(orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    table = getattr(diag, "table_name", None)
+    detail = getattr(diag, "message_detail", None) or ""
+    kind = _SQLSTATES.get(sqlstate, OTHER)
+    if kind == FOREIGN_KEY and "still referenced" in detail:
+        return Violation(IN_USE, table, (), name)
+    known = constraint_index(metadata).get(name or "")
+    if known and known[0] == (table or known[0]):
+        return Violation(kind, known[0], known[2], name)
+    found = _PG_KEY.search(detail)
+    if found:
+        columns = tuple(c.strip().strip('"') for c in found.group(1).split(","))
+        return Violation(kind, table, columns, name)
+    column = getattr(diag, "column_name", None)
+    return Violation(kind, table, (column,) if column else (), name)
+
+
+def _describe_sqlite(exc: IntegrityError, message: str, metadata) -> Violation:
+    for pattern, kind in _SQLITE_MESSAGES:
+        found = pattern.search(message)
+        if not found:
+            continue
+        if kind == FOREIGN_KEY:
+            noted = getattr(exc.orig, "siyu_violation", None)  # see _note_sqlite_foreign_key
+            return noted or sqlite_foreign_key(exc.statement, exc.params, metadata)
+        named = found.group(1).strip()
+        if kind == CHECK:
+            known = constraint_index(metadata).get(named)
+            if known:
+                return Violation(CHECK, known[0], known[2], named)
+            return Violation(CHECK)
+        pairs = [part.strip().split(".", 1) for part in named.split(",")]
+        table = pairs[0][0] if len(pairs[0]) == 2 else None
+        return Violation(kind, table, tuple(p[-1] for p in pairs))
+    return Violation(OTHER)
+
+
+def _statement_values(statement: str, params) -> tuple[str | None, str, dict[str, list]]:
+    """``(table, verb, {column: [values]})`` of an INSERT / UPDATE as SQLAlchemy renders
+    them for SQLite (``?`` placeholders, positional parameters)."""
+    found = _STATEMENT.match(statement or "")
+    if not found:
+        return None, "", {}
+    verb, table = found.group(1).upper(), found.group(2)
+    rows = params if isinstance(params, list) else [params]
+    rows = [tuple(r) for r in rows if isinstance(r, tuple | list)]
+    if verb == "INSERT INTO":
+        head = re.search(r"\(([^)]*)\)\s*VALUES", statement, re.IGNORECASE)
+        if not head:
+            return table, verb, {}
+        columns = [c.strip().strip('"') for c in head.group(1).split(",")]
+        width = len(columns)
+        flat = [v for row in rows for v in row]  # several rows in one statement, too
+        chunks = [flat[i : i + width] for i in range(0, len(flat) - width + 1, width)]
+    elif verb == "UPDATE":
+        head = re.search(r"\bSET\s+(.*?)\s+WHERE\b", statement, re.IGNORECASE | re.DOTALL)
+        if not head:
+            return table, verb, {}
+        columns = [part.split("=")[0].strip().strip('"') for part in head.group(1).split(",")]
+        chunks = [list(row[: len(columns)]) for row in rows]
+    else:
+        return table, verb, {}
+    values: dict[str, list] = {c: [] for c in columns}
+    for chunk in chunks:
+        for column, value in zip(columns, chunk, strict=False):
+            values[column].append(value)
+    return table, verb, values
+
+
+def sqlite_foreign_key(statement: str, params, metadata: MetaData, present=None) -> Violation:
+    """Which foreign key of a failed INSERT / UPDATE points at no row (SQLite names none).
+
+    ``present(column, values)`` returns which of ``values`` the referenced ``column``
+    holds; without it the column is named only when the statement sets one reference.
+    """
+    table_name, verb, values = _statement_values(statement, params)
+    if verb == "DELETE FROM":
+        return Violation(IN_USE, table_name)
+    table = metadata.tables.get(table_name or "")
+    if table is None:
+        return Violation(FOREIGN_KEY, table_name)
+    if verb == "UPDATE" and "id" in values:
+        return Violation(IN_USE, table_name)  # a referenced key changed
+    candidates = [
+        (fk.parent.name, fk.column)
+        for fk in table.foreign_keys
+        if any(v is not None for v in values.get(fk.parent.name, ()))
+    ]
+    if present is not None:
+        for column, target in candidates:
+            wanted = {v for v in values[column] if v is not None}
+            if wanted - set(present(target, wanted)):
+                return Violation(FOREIGN_KEY, table_name, (column,))
+    if len(candidates) == 1:
+        return Violation(FOREIGN_KEY, table_name, (candidates[0][0],))
+    return Violation(FOREIGN_KEY, table_name)
+
+
+def _note_sqlite_foreign_key(context) -> None:
+    """``handle_error`` on SQLite: find the failing reference while the transaction still
+    holds the rows written before the failed statement (a rollback would lose them, and
+    a reference to a row made in the same transaction would look missing), and keep the
+    answer on the DBAPI exception for ``describe_violation``."""
+    orig = context.original_exception
+    if "FOREIGN KEY constraint failed" not in str(orig) or context.connection is None:
+        return
+    from app.extensions import db
+
+    cursor = context.connection.connection.dbapi_connection.cursor()
+
+    def present(target, wanted):
+        column, marks = f'"{target.name}"', ", ".join("?" * len(wanted))  # names: the models'
+        sql = f'SELECT {column} FROM "{target.table.name}" WHERE {column} IN ({marks})'
+        return {row[0] for row in cursor.execute(sql, tuple(wanted)).fetchall()}
+
+    try:
+        orig.siyu_violation = sqlite_foreign_key(
+            context.statement, context.parameters, db.metadata, present
+        )
+    except Exception:  # noqa: BLE001, S110 - the error stands; only its description is lost
+        pass
+    finally:
+        cursor.close()

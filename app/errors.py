@@ -1,8 +1,17 @@
 """The error envelope: every API error is JSON ``{"code", "message", "errors"}`` with a 4xx/5xx.
 
 Pages get a small HTML error page instead. Domain services raise ``DomainError`` (or a
-subclass); views never build error responses by hand. A database that cannot be reached
-answers 503, never 500 with a traceback.
+subclass); views never build error responses by hand.
+
+The database's own refusals are the client's, named: a unique key taken answers 409, a
+reference to no row, a missing value or a broken check 422, each naming the field
+(``constraint_error``, which reads the constraint through ``app.db.describe_violation``);
+a value out of a column's range 400. Only a database that cannot be reached (or that
+asks for a retry: locked, deadlock, serialisation) answers 503; any other database error
+is a bug, logged and answered 500 without details.
+
+A JSON body nested too deep or carrying a number too long for Python to read is refused
+with 400 before any view parses it (``app.request_body``).
 
 Language: the top-level ``message`` is always a sentence, so the handlers translate it when
 they answer (Chinese unless ``?lang=en``). ``errors`` is left as raised: it mixes field
@@ -19,7 +28,14 @@ import contextlib
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import tr
@@ -121,8 +137,43 @@ def _page(status: int, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def constraint_error(exc: IntegrityError) -> DomainError:
+    """The ``DomainError`` for a constraint the database enforced, naming the field.
+
+    Unique → 409 ``conflict`` (``errors`` name the columns of the key); a reference to no
+    row, a missing value or a failed check → 422 ``validation_error``; deleting a row
+    others still point at → 409 ``in_use``.
+    """
+    from app import db as dbh
+    from app.extensions import db
+    from app.web.i18n import N_
+
+    violation = dbh.describe_violation(exc, db.metadata)
+    columns = violation.columns
+    if violation.kind == dbh.UNIQUE:
+        errors = {c: [tr("Already in use.")] for c in columns}
+        return DomainError(
+            "Conflict with an existing record.", status=409, code="conflict", errors=errors
+        )
+    if violation.kind == dbh.IN_USE:
+        return DomainError(N_("This record is still in use."), status=409, code="in_use")
+    field_message = {
+        dbh.FOREIGN_KEY: "Unknown.",
+        dbh.NOT_NULL: "This field is required.",
+        dbh.CHECK: "Invalid value.",
+    }.get(violation.kind)
+    if field_message is None:
+        return DomainError("Conflict with an existing record.", status=409, code="conflict")
+    errors = {c: [tr(field_message)] for c in columns}
+    return DomainError(MESSAGES[422], status=422, code="validation_error", errors=errors)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Install the handlers that turn every failure into the envelope (or a page)."""
+    """Install the handlers that turn every failure into the envelope (or a page), and
+    the guard that refuses a JSON body no parser could read safely."""
+    from app.request_body import install_json_guard
+
+    install_json_guard(app)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -179,14 +230,42 @@ def register_error_handlers(app: Flask) -> None:
             return envelope(400, tr("A value is out of range."), code="value_out_of_range")
         return _page(400, "A value is out of range.")
 
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        """A constraint the database enforced: 409 or 422 naming the field, never 503.
+        Logged, since it means a check is missing (or lost a race) before the write."""
+        from app.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        error = constraint_error(exc)
+        log.warning(
+            "constraint refused the write on %s %s: %s %s",
+            request.method,
+            request.path,
+            error.code,
+            sorted(error.errors) or str(exc.orig)[:200],
+        )
+        return _domain(error)
+
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     @app.errorhandler(DBAPIError)
     def _database(exc: Exception):
-        log.error("database unavailable: %s", exc.__class__.__name__)
+        """503 when the database cannot be reached or asks for a retry (connection
+        lost, locked, deadlock, no pooled connection free); any other database error is
+        a bug: logged with its traceback and answered 500."""
         from app.extensions import db
 
         with contextlib.suppress(Exception):  # the connection may be gone
             db.session.rollback()
+        unreachable = isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or bool(
+            getattr(exc, "connection_invalidated", False)
+        )
+        if not unreachable:
+            return _unexpected(exc)
+        log.error("database unavailable: %s", exc.__class__.__name__)
         if wants_json():
             return envelope(503, tr("The database is temporarily unavailable."))
         return _page(503, MESSAGES[503])

@@ -11,8 +11,10 @@ uploaded again before a send when they are older.
 
 from __future__ import annotations
 
+from flask import has_request_context
 from sqlalchemy import select
 
+from app.auth.scope import scoped
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -21,6 +23,7 @@ from app.wechat.errors import WeChatError
 from app.wechat.wecom import MAX_ATTACHMENTS, MAX_TEXT_BYTES
 from community.models import COUPON, PURPOSES, ContentPost
 from community.services import media
+from franchise.models import CouponTemplate
 
 # (msgtype, field) -> (max bytes, required)
 FIELD_LIMITS = {
@@ -53,9 +56,21 @@ def nbytes(value: str) -> int:
     return len((value or "").encode("utf-8"))
 
 
+def coupon_template_exists(template_id) -> bool:
+    """Whether the coupon template exists and the caller may see it (in a request; jobs
+    and seeders see every template)."""
+    if not isinstance(template_id, int) or isinstance(template_id, bool):
+        return False
+    stmt = select(CouponTemplate.id).where(CouponTemplate.id == template_id)
+    if has_request_context():
+        stmt = scoped(stmt, CouponTemplate)
+    return db.session.scalars(stmt).first() is not None
+
+
 def validate_post(title: str, purpose: str, text: str, attachments, coupon_template_id=None):
-    """Check a post against WeCom's limits; returns clean attachments or raises PostInvalid
-    whose ``errors`` map field names (``text``, ``attachments.2.link.title``) to messages."""
+    """Check a post against WeCom's limits (and a coupon post's template exists); returns
+    clean attachments or raises PostInvalid whose ``errors`` map field names (``text``,
+    ``attachments.2.link.title``, ``coupon_template_id``) to messages."""
     errors: dict[str, list[str]] = {}
 
     def fail(field: str, message: str) -> None:
@@ -67,6 +82,8 @@ def validate_post(title: str, purpose: str, text: str, attachments, coupon_templ
         fail("purpose", tr("Choose a purpose."))
     if purpose == COUPON and not coupon_template_id:
         fail("coupon_template_id", tr("A coupon post needs a coupon template."))
+    elif purpose == COUPON and not coupon_template_exists(coupon_template_id):
+        fail("coupon_template_id", tr("No such coupon template."))
     size = nbytes(text)
     if size > MAX_TEXT_BYTES:
         fail(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import select
+
 from app import clock
 from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
@@ -25,9 +27,18 @@ from community.models import (
     STAGES,
     ContentPost,
     PushPlan,
+    WecomGroup,
 )
+from franchise.models import Franchisee, Region, Store
 
 SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
+# a plan's targets are id lists (no foreign key can check them): checked on save
+TARGET_MODELS = {
+    "region_ids": Region,
+    "franchisee_ids": Franchisee,
+    "store_ids": Store,
+    "group_ids": WecomGroup,
+}
 assert PURPOSES  # the library's purposes are what plans send
 
 
@@ -132,6 +143,14 @@ def _int_list(value, name: str, errors: dict, lo: int = 1, hi: int = 2**31 - 1) 
     return sorted(set(out))
 
 
+def _unknown_ids(model, ids: list[int]) -> list[int]:
+    """The ``ids`` with no row in ``model``'s table (a plan aimed at nothing is refused)."""
+    if not ids:
+        return []
+    found = set(db.session.scalars(select(model.id).where(model.id.in_(ids))))
+    return [i for i in ids if i not in found]
+
+
 def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = None) -> PushPlan:
     """Validate and store a plan; commits. ``data`` holds form or JSON values."""
     errors: dict[str, list[str]] = {}
@@ -213,6 +232,11 @@ def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = No
         key: _int_list(data.get(key), key, errors)
         for key in ("region_ids", "franchisee_ids", "store_ids", "group_ids")
     }
+    for key, model in TARGET_MODELS.items():
+        unknown = _unknown_ids(model, targets[key])
+        if unknown:
+            shown = ", ".join(str(i) for i in unknown[:10]) + ("…" if len(unknown) > 10 else "")
+            errors[key] = [tr("Unknown id: %(ids)s.", ids=shown)]
     status = data.get("status") or "active"
     if status not in ("active", "paused", "ended"):
         errors["status"] = [tr("Unknown status.")]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, constraint_error
 from app.extensions import db, hooks
 from app.i18n import tr
 from franchise.models import Guide
@@ -89,8 +89,10 @@ def loaded_after_commit():
 
 
 def commit_then_notify(after: Iterable[tuple[str, int]] = (), *, keep_loaded: bool = False) -> None:
-    """Commit (a race on a unique key becomes 409), then run the listeners of each
-    ``(hook name, object id)`` in ``after``.
+    """Commit, then run the listeners of each ``(hook name, object id)`` in ``after``. A
+    constraint the database enforces (a race on a unique key, a reference deleted
+    meanwhile) becomes the error naming the field (``app.errors.constraint_error``: 409 for
+    a key taken, 422 for a reference).
 
     ``keep_loaded``: see ``loaded_after_commit``.
     """
@@ -99,7 +101,7 @@ def commit_then_notify(after: Iterable[tuple[str, int]] = (), *, keep_loaded: bo
             db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("Conflict with an existing record.") from exc
+        raise constraint_error(exc) from exc
     for name, object_id in after:
         for listener in list(hooks(name)):
             try:
