@@ -194,8 +194,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "SCHEDULER_JOB_INTERVALS": _env("SIYU_SCHEDULER_JOB_INTERVALS", ""),
         "OUTBOX_BATCH_SIZE": _env_int("SIYU_OUTBOX_BATCH_SIZE", 50),
         "OUTBOX_LEASE_SECONDS": _env_int("SIYU_OUTBOX_LEASE_SECONDS", 60),
-        # Embedded mode runs the scheduler and dispatcher as threads of the web process.
-        "EMBEDDED_WORKERS": _env_bool("SIYU_EMBEDDED_WORKERS", False),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": {"zh": "中文", "en": "English"},
