@@ -215,6 +215,12 @@ def test_live_production_refuses_what_the_sandbox_keys_sign(live_env):
     assert client.post("/wecom/callback", query_string=params, data=body).status_code == 200
 
 
-def test_the_sandbox_process_refuses_to_run_with_live_keys(live_env):
+def test_the_sandbox_process_refuses_to_run_with_live_keys(live_env, monkeypatch):
+    import werkzeug.serving
+
+    def serve(*args, **kwargs):
+        raise AssertionError("the sandbox started serving")
+
+    monkeypatch.setattr(werkzeug.serving, "run_simple", serve)
     result = build_from_env().test_cli_runner().invoke(args=["sandbox", "run", "--port", "1"])
     assert result.exit_code != 0 and "SIYU_WECHAT_MODE=sandbox" in result.output
