@@ -34,9 +34,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def configure_logging(app: Flask) -> None:
+    """JSON logs; the start-up warnings (a production running on the emulator) go first."""
+    import logging
+
     from app.logging import setup_json_logging
 
     setup_json_logging(app)
+    for warning in app.config.get("STARTUP_WARNINGS") or ():
+        logging.getLogger("siyu.config").warning("WARNING: %s", warning, extra={"event": "sandbox"})
 
 
 def configure_extensions(app: Flask) -> None:

@@ -3,14 +3,24 @@
 Two modes: ``embedded`` (default: SQLite under ``instance/``, an in-process Redis
 stand-in, the WeChat sandbox mounted in the app) and ``production`` (PostgreSQL, Redis,
 real WeChat or an external sandbox). A production setting that is missing stops start-up
-with a message naming it. This module reads the environment and nothing else.
+with a message naming it. Every ``SIYU_*`` setting the app reads is read here (a test
+holds every one of them to the README's table). This module reads the environment and
+nothing else.
+
+Production never trusts the emulator (``check_production``): ``SIYU_WECHAT_MODE`` has no
+default there; ``sandbox`` is refused unless ``SIYU_ALLOW_SANDBOX=1`` (staging and
+``scripts/prod-local``, which then carry a warning in the log and on ``/healthz``); the
+sandbox is never mounted in a production app; live WeChat keys equal to a published
+sandbox default stop start-up; the pay notify URL must be one WeChat can reach.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("SIYU_INSTANCE_DIR", ROOT / "instance"))
@@ -41,6 +51,12 @@ WECHAT_SETTINGS = [
     ("PAY_MCH_ID", "SIYU_PAY_MCH_ID"),
     ("PAY_KEY", "SIYU_PAY_KEY"),
 ]
+
+
+MODE_HINT = (
+    " (SIYU_WECHAT_MODE: 'live' for WeChat; 'sandbox' only with SIYU_ALLOW_SANDBOX=1 "
+    "for staging or scripts/prod-local)"
+)
 
 
 class ConfigError(RuntimeError):
@@ -104,11 +120,15 @@ def load_config(overrides: dict | None = None) -> dict:
     if env not in {"embedded", "production"}:
         raise ConfigError(f"SIYU_ENV must be 'embedded' or 'production', got {env!r}")
     production = env == "production"
-    wechat_mode = _env("SIYU_WECHAT_MODE", "sandbox")
-    if wechat_mode not in {"sandbox", "live"}:
+    # No default in production: which WeChat a deployment talks to is said, never assumed.
+    wechat_mode = _env("SIYU_WECHAT_MODE", None if production else "sandbox")
+    if wechat_mode not in {"sandbox", "live", None}:
         raise ConfigError(f"SIYU_WECHAT_MODE must be 'sandbox' or 'live', got {wechat_mode!r}")
+    allow_sandbox = _env_bool("SIYU_ALLOW_SANDBOX", False)
+    if production:
+        refuse_the_emulator(wechat_mode, allow_sandbox, _env_bool("SIYU_SANDBOX_MOUNT", False))
 
-    missing: list[str] = []
+    missing: list[str] = [] if wechat_mode else ["SIYU_WECHAT_MODE"]
 
     def required(name: str, embedded_default):
         value = _env(name)
@@ -144,7 +164,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_URL": _env("SIYU_SANDBOX_URL", ""),
         # Where the sandbox sends callbacks and notifies: empty = this app, in-process.
         "APP_URL": _env("SIYU_APP_URL", ""),
-        "SANDBOX_MOUNT": _env_bool("SIYU_SANDBOX_MOUNT", wechat_mode == "sandbox"),
+        "ALLOW_SANDBOX": allow_sandbox,
+        # In production the sandbox is never mounted (check_production refuses asking).
+        "SANDBOX_MOUNT": _env_bool(
+            "SIYU_SANDBOX_MOUNT", wechat_mode == "sandbox" and not production
+        ),
         "SANDBOX_TIME_SCALE": _env_float("SIYU_SANDBOX_TIME_SCALE", 1.0),
         "SANDBOX_TOKEN_TTL": _env_int("SIYU_SANDBOX_TOKEN_TTL", 7200),
         "SANDBOX_STATE_FILE": _env("SIYU_SANDBOX_STATE_FILE", ""),
@@ -155,7 +179,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "WECOM_RATE_PER_MINUTE": _env_int("SIYU_WECOM_RATE_PER_MINUTE", 10000),
         # Callbacks whose timestamp is further than this from now are refused (replay guard).
         "WECOM_CALLBACK_MAX_SKEW": _env_int("SIYU_WECOM_CALLBACK_MAX_SKEW", 300),
-        "PAY_NOTIFY_URL": _env("SIYU_PAY_NOTIFY_URL", "http://127.0.0.1:5000/api/v1/pay/notify"),
+        "PAY_NOTIFY_URL": required(
+            "SIYU_PAY_NOTIFY_URL", "http://127.0.0.1:5000/api/v1/pay/notify"
+        ),
         "PAY_CLIENT_IP": _env("SIYU_PAY_CLIENT_IP", "127.0.0.1"),
         "PAY_CERT_PATH": _env("SIYU_PAY_CERT_PATH"),
         "PAY_CERT_KEY_PATH": _env("SIYU_PAY_CERT_KEY_PATH"),
@@ -177,10 +203,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "GUIDE_IDLE_MINUTES": _env_int("SIYU_GUIDE_IDLE_MINUTES", 7 * 24 * 60),
         "API_TOKEN_MAX_AGE": _env_int("SIYU_API_TOKEN_MAX_AGE", 7 * 24 * 3600),
         "SCHEDULER_LEASE_SECONDS": _env_int("SIYU_SCHEDULER_LEASE_SECONDS", 15),
+        # Test hook: "job.id=seconds,..." runs those jobs every N seconds (app/scheduler.py).
+        "SCHEDULER_JOB_INTERVALS": _env("SIYU_SCHEDULER_JOB_INTERVALS", ""),
         "OUTBOX_BATCH_SIZE": _env_int("SIYU_OUTBOX_BATCH_SIZE", 50),
         "OUTBOX_LEASE_SECONDS": _env_int("SIYU_OUTBOX_LEASE_SECONDS", 60),
-        # Embedded mode runs the scheduler and dispatcher as threads of the web process.
-        "EMBEDDED_WORKERS": _env_bool("SIYU_EMBEDDED_WORKERS", False),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": {"zh": "中文", "en": "English"},
@@ -201,10 +227,117 @@ def load_config(overrides: dict | None = None) -> dict:
         if value is None and production and wechat_mode == "live":
             missing.append(var)
         config[key] = value if value is not None else SANDBOX_DEFAULTS[key]
+    if production and wechat_mode == "live":
+        # Refunds and profit sharing need the merchant certificate (mutual TLS).
+        for var in ("SIYU_PAY_CERT_PATH", "SIYU_PAY_CERT_KEY_PATH"):
+            required(var, None)
+    if production and wechat_mode == "sandbox":
+        # The emulator is its own process in production: the app needs its address.
+        required("SIYU_SANDBOX_URL", None)
 
     if missing:
+        hint = "" if wechat_mode else MODE_HINT
         raise ConfigError(
-            "Production start-up stopped: missing setting(s) " + ", ".join(sorted(set(missing)))
+            "Production start-up stopped: missing setting(s) "
+            + ", ".join(sorted(set(missing)))
+            + hint
         )
+    config["STARTUP_WARNINGS"] = check_production(config) if production else []
     config.update(overrides)
     return config
+
+
+def _sandbox_keys_in(config: dict) -> list[str]:
+    """The WeChat settings whose value is the published sandbox default."""
+    return [var for key, var in WECHAT_SETTINGS if config.get(key) == SANDBOX_DEFAULTS[key]]
+
+
+def refuse_the_emulator(wechat_mode: str, allow_sandbox: bool, mount: bool) -> None:
+    """In production: no mounted sandbox, and sandbox mode only when explicitly allowed."""
+    if mount:
+        raise ConfigError(
+            "SIYU_SANDBOX_MOUNT is refused in production: the WeChat sandbox is never mounted "
+            "in a production app (run it as its own process with 'flask sandbox run' and "
+            "point SIYU_SANDBOX_URL at it)"
+        )
+    if wechat_mode == "sandbox" and not allow_sandbox:
+        raise ConfigError(
+            "SIYU_WECHAT_MODE=sandbox is refused in production: the emulator's keys are "
+            "published, so anyone could sign a payment. Set SIYU_WECHAT_MODE=live, or "
+            "SIYU_ALLOW_SANDBOX=1 for staging or scripts/prod-local"
+        )
+
+
+def check_production(config: dict) -> list[str]:
+    """Refuse a production config that would trust the emulator; return the warnings.
+
+    Raises ``ConfigError`` naming the setting. With ``SIYU_ALLOW_SANDBOX=1`` and sandbox
+    mode (staging, ``scripts/prod-local``) the app and the emulator must share keys, so
+    sandbox defaults are accepted there and the warning says so.
+    """
+    sandbox = config["WECHAT_MODE"] == "sandbox"
+    defaults = _sandbox_keys_in(config)
+    if not sandbox and defaults:
+        raise ConfigError(
+            "Production start-up stopped: "
+            + ", ".join(defaults)
+            + " equal(s) the published sandbox default; set the real WeChat value"
+        )
+    check_notify_url(config["PAY_NOTIFY_URL"], sandbox=sandbox)
+    if not sandbox:
+        for key, var in (
+            ("PAY_CERT_PATH", "SIYU_PAY_CERT_PATH"),
+            ("PAY_CERT_KEY_PATH", "SIYU_PAY_CERT_KEY_PATH"),
+        ):
+            if not Path(config[key]).is_file():
+                raise ConfigError(f"{var} is not a readable file: {config[key]!r}")
+        return []
+    warning = (
+        "SIYU_ALLOW_SANDBOX=1: WeChat is the sandbox emulator at "
+        f"{config['SANDBOX_URL']}; no payment or message is real. Never expose this "
+        "deployment to customers."
+    )
+    if defaults:
+        warning += " Published sandbox keys in use: " + ", ".join(defaults) + "."
+    return [warning]
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_notify_url(url: str, *, sandbox: bool) -> None:
+    """``SIYU_PAY_NOTIFY_URL`` must be where WeChat can post: a full https URL of a public
+    host ending in ``/api/v1/pay/notify``, without a query (WeChat Pay refuses parameters,
+    localhost and private addresses). The emulator (``sandbox``) may use http on loopback.
+    """
+    name = "SIYU_PAY_NOTIFY_URL"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise ConfigError(f"{name} is not a URL: {url!r}") from exc
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name} must not carry parameters (WeChat Pay refuses them): {url!r}")
+    if not parts.path.endswith("/api/v1/pay/notify"):
+        raise ConfigError(f"{name} must end with /api/v1/pay/notify, got {url!r}")
+    if sandbox and parts.scheme == "http" and _loopback(host):
+        return
+    if parts.scheme != "https" or not host:
+        raise ConfigError(f"{name} must be an https URL of this deployment's host, got {url!r}")
+    if sandbox:
+        return
+    try:
+        private = not ipaddress.ip_address(host).is_global
+    except ValueError:
+        private = _loopback(host) or "." not in host or host.endswith(".local")
+    if private:
+        raise ConfigError(
+            f"{name} must be on a public host WeChat can reach (not localhost or a private "
+            f"address), got {url!r}"
+        )

@@ -8,7 +8,7 @@ time and must be idempotent (they claim work by unique keys), because a job cut 
 by a crash runs again on the next leader. Never started inside web workers, except as a
 thread of the single embedded process.
 
-Test hook: ``SIYU_SCHEDULER_JOB_INTERVALS`` (or config ``SCHEDULER_JOB_INTERVALS``), e.g.
+Test hook: ``SIYU_SCHEDULER_JOB_INTERVALS`` (config ``SCHEDULER_JOB_INTERVALS``), e.g.
 ``"community.allocate=1,community.dispatch_due=1"``, runs the named jobs every N seconds
 instead of their own trigger, so a fault test can watch a day's work in seconds. Unset in
 production; the jobs not named keep their triggers.
@@ -48,9 +48,7 @@ def register_job(app: Flask, job_id: str, func, trigger: str, **trigger_args) ->
 def job_interval_overrides(app: Flask) -> dict[str, float]:
     """``{job_id: seconds}`` from ``SCHEDULER_JOB_INTERVALS`` / ``SIYU_SCHEDULER_JOB_INTERVALS``
     (``"id=seconds,id=seconds"``); empty when unset; a malformed entry raises ``ValueError``."""
-    raw = app.config.get("SCHEDULER_JOB_INTERVALS") or os.environ.get(
-        "SIYU_SCHEDULER_JOB_INTERVALS", ""
-    )
+    raw = app.config.get("SCHEDULER_JOB_INTERVALS") or ""
     overrides: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
         job_id, _, seconds = item.partition("=")
@@ -185,7 +183,7 @@ def heartbeat_status(app: Flask) -> dict:
     data = json.loads(raw)
     data["age_seconds"] = round(time.time() - data["at"], 1)
     data["status"] = (
-        "ok" if data["age_seconds"] < app.config["SCHEDULER_LEASE_SECONDS"] * 3 else "stale"
+        "ok" if data["age_seconds"] < app.config["SCHEDULER_LEASE_SECONDS"] * 2 else "stale"
     )
     return data
 

@@ -1,6 +1,7 @@
 """HTTP load benchmarks: gunicorn serving Siyu on PostgreSQL + Redis, driven by wrk.
 
-Starts Siyu (production mode, sandbox WeChat mounted in each worker) and a bare Flask
+Starts Siyu (production mode; WeChat is the sandbox as its own process, as in
+``scripts/prod-local``: a production app never mounts it) and a bare Flask
 JSON app with the same gunicorn settings (the ceiling), runs each scenario for a fixed
 time at fixed concurrency, and prints one JSON object with req/s and p50/p99 per
 scenario plus each one's ratio to the ceiling. Used by ``scripts/bench``; loopback only.
@@ -65,6 +66,18 @@ def _gunicorn(target: str, port: int, workers: int, threads: int, env: dict) -> 
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(ROOT / "bench-results" / f"gunicorn-{port}.log", "w"),
+        start_new_session=True,
+    )
+
+
+def _background(cmd: list[str], name: str, env: dict) -> subprocess.Popen:
+    """A helper process of the topology (sandbox, scheduler), logging to bench-results/."""
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(ROOT / "bench-results" / f"{name}.log", "w"),
         start_new_session=True,
     )
 
@@ -234,6 +247,10 @@ def main() -> int:
         SIYU_REDIS_URL=args.redis_url,
         SIYU_SECRET_KEY="bench-secret-key",
         SIYU_WECHAT_MODE="sandbox",
+        SIYU_ALLOW_SANDBOX="1",
+        SIYU_SANDBOX_URL=f"http://127.0.0.1:{args.port + 2}",
+        SIYU_APP_URL=f"http://127.0.0.1:{args.port}",
+        SIYU_PAY_NOTIFY_URL=f"http://127.0.0.1:{args.port}/api/v1/pay/notify",
         SIYU_LOGIN_RATE_LIMIT="1000000",
         SIYU_DEMO_PASSWORD=BENCH_PASSWORD,  # production seeding refuses siyu-demo
         SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
@@ -242,7 +259,10 @@ def main() -> int:
     flask = str(VENV_BIN / "flask")
     subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    siyu_port, ceiling_port = args.port, args.port + 1
+    siyu_port, ceiling_port, sandbox_port = args.port, args.port + 1, args.port + 2
+    sandbox = _background([flask, "sandbox", "run", "--port", str(sandbox_port)], "sandbox", env)
+    # /healthz is 503 in production without a scheduler heartbeat: run the leader too.
+    scheduler = _background([flask, "scheduler", "run"], "scheduler", env)
     siyu = _gunicorn("wsgi:build_app()", siyu_port, args.workers, args.threads, env)
     ceiling = _gunicorn("scripts.bench_ceiling:app", ceiling_port, args.workers, args.threads, env)
     base = f"http://127.0.0.1:{siyu_port}"
@@ -295,6 +315,8 @@ def main() -> int:
     finally:
         _stop(siyu)
         _stop(ceiling)
+        _stop(sandbox)
+        _stop(scheduler)
     print(json.dumps(results))
     return 0
 

@@ -19,6 +19,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(pay_notify.bp)
     if app.config.get("SANDBOX_MOUNT"):
+        if app.config["SIYU_ENV"] == "production":
+            from app.config import ConfigError
+
+            # load_config refuses SIYU_SANDBOX_MOUNT; this also holds for code-set config.
+            raise ConfigError("the WeChat sandbox is never mounted in a production app")
         from app.wechat.sandbox import init_sandbox
 
         init_sandbox(app)
@@ -52,6 +57,10 @@ def register_cli(app: Flask) -> None:
     def run_command(host: str, port: int):
         """Serve the sandbox alone (set SIYU_APP_URL so notifies reach the app)."""
         from app.wechat.sandbox import create_sandbox_app
+
+        if app.config["WECHAT_MODE"] != "sandbox":
+            # With live keys the emulator would sign with (and publish) the real ones.
+            raise click.ClickException("the sandbox runs only with SIYU_WECHAT_MODE=sandbox")
 
         sandbox = create_sandbox_app(dict(app.config))
         sandbox.extensions["siyu_sandbox"].ensure_worker()

@@ -63,9 +63,13 @@ def test_production_with_settings_starts(monkeypatch):
     monkeypatch.setenv("SIYU_DATABASE_URL", "postgresql://u:p@127.0.0.1/siyu")
     monkeypatch.setenv("SIYU_REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("SIYU_SECRET_KEY", "k")
+    monkeypatch.setenv("SIYU_WECHAT_MODE", "sandbox")
+    monkeypatch.setenv("SIYU_ALLOW_SANDBOX", "1")
+    monkeypatch.setenv("SIYU_SANDBOX_URL", "http://127.0.0.1:5100")
+    monkeypatch.setenv("SIYU_PAY_NOTIFY_URL", "http://127.0.0.1:5000/api/v1/pay/notify")
     config = load_config()
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
-    assert config["WECHAT_MODE"] == "sandbox"
+    assert config["WECHAT_MODE"] == "sandbox" and config["SANDBOX_MOUNT"] is False
 
 
 def test_bad_number_setting_is_named(monkeypatch):

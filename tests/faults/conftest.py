@@ -57,8 +57,12 @@ def flask_env(**extra) -> dict:
         SIYU_DATABASE_URL=PG_URL,
         SIYU_REDIS_URL=REDIS_URL,
         SIYU_SECRET_KEY="fault-test-secret",
+        # The production topology: the emulator is never mounted in a production app, so
+        # it is a URL (tests that need one pass their live server; nothing listens on :9).
         SIYU_WECHAT_MODE="sandbox",
-        SIYU_SANDBOX_MOUNT="1",
+        SIYU_ALLOW_SANDBOX="1",
+        SIYU_SANDBOX_URL="http://127.0.0.1:9",
+        SIYU_PAY_NOTIFY_URL="http://127.0.0.1:9/api/v1/pay/notify",
     )
     env.update({k: str(v) for k, v in extra.items()})
     return env
