@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import Money, db
 
 
 class Product(db.Model):
@@ -25,7 +25,7 @@ class Product(db.Model):
     sku: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(32), default="", index=True)
-    price_fen: Mapped[int]
+    price_fen: Mapped[int] = mapped_column(Money)
     stock: Mapped[int] = mapped_column(default=0)
     care_interval_days: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
@@ -49,8 +49,8 @@ class CouponTemplate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="campaign")
-    amount_off_fen: Mapped[int]
-    threshold_fen: Mapped[int] = mapped_column(default=0)
+    amount_off_fen: Mapped[int] = mapped_column(Money)
+    threshold_fen: Mapped[int] = mapped_column(Money, default=0)
     valid_from: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
     valid_days: Mapped[int | None]  # days from issue, when set
@@ -154,11 +154,11 @@ class Order(db.Model):
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
     status: Mapped[str] = mapped_column(String(12), default=CREATED)
     fulfilment: Mapped[str] = mapped_column(String(10), default="pickup")  # pickup | delivery
-    total_fen: Mapped[int]
-    discount_fen: Mapped[int] = mapped_column(default=0)
-    payable_fen: Mapped[int]
-    paid_fen: Mapped[int] = mapped_column(default=0)
-    refunded_fen: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column(Money)
+    discount_fen: Mapped[int] = mapped_column(Money, default=0)
+    payable_fen: Mapped[int] = mapped_column(Money)
+    paid_fen: Mapped[int] = mapped_column(Money, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Money, default=0)
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[datetime | None]
@@ -186,9 +186,9 @@ class OrderLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     sku: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
-    unit_price_fen: Mapped[int]
+    unit_price_fen: Mapped[int] = mapped_column(Money)
     quantity: Mapped[int]
-    line_total_fen: Mapped[int]
+    line_total_fen: Mapped[int] = mapped_column(Money)
 
     order = relationship("Order", back_populates="lines")
 

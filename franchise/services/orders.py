@@ -67,6 +67,7 @@ from franchise.models import (
 )
 from franchise.services import coupons
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_flow import (
     ORDER_FLOW,
     SYSTEM,
@@ -78,6 +79,10 @@ from franchise.services.order_flow import (
 MAX_QUANTITY = 99
 MAX_LINES = 20
 MAX_CAMPAIGN_ID = 2**31 - 1
+# The largest order Siyu accepts: every line at the highest list price (a live price is
+# at most the list price) and the most of each product. ¥198 billion; × the highest
+# profit share it is still far inside 64 bits, which every money column and sum uses.
+MAX_ORDER_FEN = MAX_LINES * MAX_QUANTITY * MAX_PRICE_FEN
 
 # livestream registers its live prices and stock-cap check here (see the module docstring)
 campaign_pricing: list[Callable[[int, dict[int, int]], dict[int, int]]] = []

@@ -40,6 +40,7 @@ from franchise.models import (
     CLOSED,
     CREATED,
     PAID,
+    Alert,
     Customer,
     Franchisee,
     Order,
@@ -152,7 +153,72 @@ def handle_notify(data: dict) -> bool:
     return settle(data, source="notify")
 
 
+NOTIFY_FAILED = "notify_failed"
+
+
 def settle(data: dict, source: str = "notify") -> bool:
+    """``_settle``; a paid result that cannot be posted (anything but a refusal) raises
+    after leaving HQ one open ``notify_failed`` alert per ``out_trade_no`` (WeChat
+    re-sends for 24 hours and the sweep asks every minute: each failure counts on it)."""
+    try:
+        return _settle(data, source)
+    except NotifyRejected:
+        raise
+    except Exception as exc:
+        _failed(data, source, exc)
+        raise
+
+
+def _failed(data: dict, source: str, exc: Exception) -> None:
+    """Record (or count on the open one) the ``notify_failed`` alert of this order."""
+    out_trade_no = str(data.get("out_trade_no") or "")[:32]
+    message = f"Paid result for {out_trade_no} could not be posted"
+    error = f"{type(exc).__name__}: {exc}"[:300]
+    try:
+        db.session.rollback()
+        open_alert = db.session.scalars(
+            select(Alert)
+            .where(
+                Alert.kind == NOTIFY_FAILED,
+                Alert.message == message,
+                Alert.acknowledged_at.is_(None),
+            )
+            .limit(1)
+        ).first()
+        if open_alert is not None:
+            counted = dict(open_alert.data or {})
+            counted["failures"] = int(counted.get("failures", 1)) + 1
+            counted.update(last_error=error, last_source=source, last_seen=utcnow().isoformat())
+            open_alert.data = counted
+            db.session.commit()
+            return
+        order = db.session.execute(
+            select(Order.id, Order.franchisee_id).where(Order.out_trade_no == out_trade_no)
+        ).first()
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the alert must not hide the original failure
+        db.session.rollback()
+        log.exception("could not count the failure of %s", out_trade_no)
+        return
+    alerts.record(
+        NOTIFY_FAILED,
+        message,
+        {
+            "order_id": order.id if order else None,
+            "out_trade_no": out_trade_no,
+            "transaction_id": data.get("transaction_id"),
+            "total_fee": data.get("total_fee"),
+            "source": source,
+            "failures": 1,
+            "last_error": error,
+            "last_seen": utcnow().isoformat(),
+        },
+        franchisee_id=order.franchisee_id if order else None,
+        severity="critical",
+    )
+
+
+def _settle(data: dict, source: str) -> bool:
     """Check a paid result against our order and post it exactly once.
 
     Another ``sub_mch_id`` or another amount: an Alert and ``NotifyRejected`` (FAIL,
@@ -212,10 +278,14 @@ _ROW_COLUMNS = (
 )
 
 
+MAX_BIGINT = 2**63 - 1
+
+
 def _amount(data: dict) -> int | None:
-    """``total_fee`` when it is an int (the parsed notify's), else None (never matches)."""
+    """``total_fee`` when it is an int a BIGINT column holds (the parsed notify's), else
+    None (never matches: an amount mismatch, not a database error)."""
     value = data.get("total_fee")
-    return value if type(value) is int else None
+    return value if type(value) is int and 0 <= value <= MAX_BIGINT else None
 
 
 def _check(row, data: dict, out_trade_no: str) -> None:
