@@ -40,7 +40,6 @@ from franchise.models import (
     CLOSED,
     CREATED,
     PAID,
-    Alert,
     Customer,
     Franchisee,
     Order,
@@ -51,6 +50,7 @@ from franchise.models import (
 from franchise.services import alerts, ledger
 from franchise.services.order_flow import status_label
 from franchise.services.orders import close_unpaid_order
+from franchise.services.payment_failures import record_failure
 from franchise.services.payments_pg import PROFIT_SHARE_KIND, ensure_accounts, run_settle
 
 log = logging.getLogger("siyu.franchise.payments")
@@ -153,9 +153,6 @@ def handle_notify(data: dict) -> bool:
     return settle(data, source="notify")
 
 
-NOTIFY_FAILED = "notify_failed"
-
-
 def settle(data: dict, source: str = "notify") -> bool:
     """``_settle``; a paid result that cannot be posted (anything but a refusal) raises
     after leaving HQ one open ``notify_failed`` alert per ``out_trade_no`` (WeChat
@@ -165,57 +162,8 @@ def settle(data: dict, source: str = "notify") -> bool:
     except NotifyRejected:
         raise
     except Exception as exc:
-        _failed(data, source, exc)
+        record_failure(data, source, exc)
         raise
-
-
-def _failed(data: dict, source: str, exc: Exception) -> None:
-    """Record (or count on the open one) the ``notify_failed`` alert of this order."""
-    out_trade_no = str(data.get("out_trade_no") or "")[:32]
-    message = f"Paid result for {out_trade_no} could not be posted"
-    error = f"{type(exc).__name__}: {exc}"[:300]
-    try:
-        db.session.rollback()
-        open_alert = db.session.scalars(
-            select(Alert)
-            .where(
-                Alert.kind == NOTIFY_FAILED,
-                Alert.message == message,
-                Alert.acknowledged_at.is_(None),
-            )
-            .limit(1)
-        ).first()
-        if open_alert is not None:
-            counted = dict(open_alert.data or {})
-            counted["failures"] = int(counted.get("failures", 1)) + 1
-            counted.update(last_error=error, last_source=source, last_seen=utcnow().isoformat())
-            open_alert.data = counted
-            db.session.commit()
-            return
-        order = db.session.execute(
-            select(Order.id, Order.franchisee_id).where(Order.out_trade_no == out_trade_no)
-        ).first()
-        db.session.rollback()
-    except Exception:  # noqa: BLE001 - the alert must not hide the original failure
-        db.session.rollback()
-        log.exception("could not count the failure of %s", out_trade_no)
-        return
-    alerts.record(
-        NOTIFY_FAILED,
-        message,
-        {
-            "order_id": order.id if order else None,
-            "out_trade_no": out_trade_no,
-            "transaction_id": data.get("transaction_id"),
-            "total_fee": data.get("total_fee"),
-            "source": source,
-            "failures": 1,
-            "last_error": error,
-            "last_seen": utcnow().isoformat(),
-        },
-        franchisee_id=order.franchisee_id if order else None,
-        severity="critical",
-    )
 
 
 def _settle(data: dict, source: str) -> bool:
