@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, select
 
 from app.extensions import db
+from app.outbox import drain
 from franchise.models import (
     Franchisee,
     LedgerTransaction,
@@ -131,7 +132,7 @@ def test_any_amount_at_any_share_reaches_the_ledger_balanced(app, client, amount
 
 def test_the_largest_order_is_placed_paid_and_posted(app, client, org, as_hq):
     """Twenty products at the highest list price, 99 of each, through the API: placed,
-    paid at the sandbox, posted to the ledger."""
+    paid at the sandbox, posted to the ledger, refunded in full."""
     assert MAX_ORDER_FEN == MAX_LINES * MAX_QUANTITY * MAX_PRICE_FEN
     ids = []
     for n in range(MAX_LINES):
@@ -153,3 +154,12 @@ def test_the_largest_order_is_placed_paid_and_posted(app, client, org, as_hq):
         order = db.session.get(Order, order_id)
         bps = db.session.get(Franchisee, order.franchisee_id).profit_share_bps
         assert_posted(order.out_trade_no, MAX_ORDER_FEN, bps)
+    url = f"/api/v1/orders/{order_id}/refunds"
+    res = client.post(url, json={"amount_fen": MAX_ORDER_FEN, "reason": "退货"}, headers=as_hq)
+    assert res.status_code == 202, res.get_json()
+    with app.app_context():
+        drain()
+        order = db.session.get(Order, order_id)
+        assert (order.status, order.refunded_fen) == ("refunded", MAX_ORDER_FEN)
+        assert ledger.available_balance(order.franchisee_id) == 0
+        assert ledger.unbalanced_transactions() == []
