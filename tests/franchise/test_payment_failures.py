@@ -133,3 +133,14 @@ def test_a_notify_that_keeps_failing_raises_one_alert(app, client, org, monkeypa
     with app.app_context():
         assert db.session.scalars(select(Payment.out_trade_no)).one() == otn
         assert db.session.scalar(select(db.func.count()).select_from(Alert)) == 1
+
+
+def test_a_notify_amount_beyond_bigint_is_a_mismatch_not_a_failure(app, client, org):
+    """A signed notify whose ``total_fee`` no BIGINT holds is refused as another amount
+    (on PostgreSQL it reached the statement and failed "out of range" at every re-send)."""
+    otn = _order(app, org.fa, 12345)
+    tid = "4200000000202612070000000002"
+    assert _notify(client, app, otn, 2**64 + 12345, tid) == (200, "FAIL")
+    with app.app_context():
+        assert db.session.scalars(select(Alert.kind)).all() == ["pay_amount_mismatch"]
+        assert db.session.scalar(select(Payment.id)) is None
