@@ -5,9 +5,10 @@ stored (BIGINT) and cascaded; the bound is the business one, ¥100 billion."""
 from __future__ import annotations
 
 from app.extensions import db
-from franchise.models import Store
+from franchise.models import Product, Store
 from livestream.services.targets import MAX_GMV_FEN
 from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
+from tests.livestream.test_campaigns import _body, _post
 
 HUNDRED_MILLION_YUAN = 100_000_000_00
 
@@ -48,3 +49,18 @@ def test_a_reward_of_fifty_million_yuan(client, app, live_org, hq_headers):
     assert res.json["amount_fen"] == 5_000_000_000
     res = client.get(f"/api/v1/campaigns/{cid}/rules", headers=hq_headers)
     assert [r["amount_fen"] for r in res.json["items"]] == [5_000_000_000]
+
+
+def test_a_live_price_past_two_to_the_31_fen(client, app, live_org, hq_headers):
+    """A ¥50 million jewel sold live at ¥30 million: the live price is bounded by the list
+    price (and the catalogue's ¥100 million), not by 2**31 − 1 fen."""
+    with app.app_context():
+        db.session.get(Product, live_org.products[0]).price_fen = 5_000_000_000
+        db.session.commit()
+    line = {"product_id": live_org.products[0], "live_price_fen": 3_000_000_000}
+    resp = _post(client, hq_headers, _body(live_org, lineup=[line]))
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["lineup"][0]["live_price_fen"] == 3_000_000_000
+    line["live_price_fen"] = 5_000_000_001  # above the list price
+    resp = _post(client, hq_headers, _body(live_org, lineup=[line]))
+    assert resp.status_code == 422 and "lineup.0.live_price_fen" in resp.get_json()["errors"]
