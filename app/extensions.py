@@ -23,7 +23,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import registry as orm_registry
 from sqlalchemy.types import TypeDecorator
@@ -62,6 +62,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# Money (integer fen) is BIGINT: a day's sums and a jewellery order pass 2**31 fen
+# (¥21,474,836.47). SQLite's INTEGER already holds 64 bits, so the SQLite variant keeps
+# INTEGER and an embedded database needs no table rebuild to get there.
+Money = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):

@@ -204,6 +204,8 @@ def parse_yuan(raw: str) -> int | None:
     """``"12.5"`` → 1250 fen; None for anything that is not a positive amount."""
     from decimal import Decimal, InvalidOperation
 
+    from franchise.services.orders import MAX_ORDER_FEN
+
     try:
         value = Decimal(raw.strip())
     except (InvalidOperation, AttributeError):
@@ -211,4 +213,4 @@ def parse_yuan(raw: str) -> int | None:
     if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
         return None
     fen = int(value * 100)
-    return fen if fen <= 10**10 else None
+    return fen if fen <= MAX_ORDER_FEN else None  # the largest order, refunded in full

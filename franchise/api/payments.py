@@ -24,6 +24,7 @@ from franchise.models import Order
 from franchise.queries import scoped_or_404
 from franchise.schemas import Text
 from franchise.services import payments, refunds
+from franchise.services.orders import MAX_ORDER_FEN
 
 blp = Blueprint(
     "payments_api",
@@ -32,7 +33,7 @@ blp = Blueprint(
     description="WeChat Pay: paying an order, refunds",
 )
 
-MAX_REFUND_FEN = 10**10
+MAX_REFUND_FEN = MAX_ORDER_FEN  # a full refund of the largest order Siyu accepts
 
 
 class PayParamsSchema(Schema):

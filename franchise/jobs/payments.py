@@ -4,6 +4,8 @@
   minutes are asked about with ``orderquery`` — paid: posted exactly like a notify
   (source ``orderquery``); not paid after the close timeout: ``closeorder`` at WeChat,
   then closed here. WeChat is called with no transaction open; the services commit.
+  Each order stands alone: one that fails (WeChat, a refusal, a database error) is
+  rolled back, logged and counted, and the sweep goes on with the next.
 * ``close_yesterday_job`` at 00:10 Asia/Shanghai: snapshot yesterday's statements.
 * ``reconcile_yesterday_job`` at 10:30 Asia/Shanghai: yesterday's bill against the ledger.
 
@@ -56,6 +58,11 @@ def sweep_unpaid(now: datetime | None = None, limit: int = 200) -> dict:
         except (WeChatError, NotifyRejected, DomainError) as exc:
             db.session.rollback()
             log.warning("sweep of order %s failed: %s", order_id, exc)
+            counts["errors"] += 1
+            continue
+        except Exception:  # noqa: BLE001 - one order's failure must not stop the sweep
+            db.session.rollback()
+            log.exception("sweep of order %s failed; going on with the others", order_id)
             counts["errors"] += 1
             continue
         if outcome:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import Money, db
 
 
 class Product(db.Model):
@@ -33,7 +32,7 @@ class Product(db.Model):
     sku: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(32), default="", index=True)
-    price_fen: Mapped[int]
+    price_fen: Mapped[int] = mapped_column(Money)
     stock: Mapped[int] = mapped_column(default=0)
     care_interval_days: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
@@ -57,8 +56,8 @@ class CouponTemplate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="campaign")
-    amount_off_fen: Mapped[int]
-    threshold_fen: Mapped[int] = mapped_column(default=0)
+    amount_off_fen: Mapped[int] = mapped_column(Money)
+    threshold_fen: Mapped[int] = mapped_column(Money, default=0)
     valid_from: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
     valid_days: Mapped[int | None]  # days from issue, when set
@@ -162,14 +161,14 @@ class Order(db.Model):
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
     status: Mapped[str] = mapped_column(String(12), default=CREATED)
     fulfilment: Mapped[str] = mapped_column(String(10), default="pickup")  # pickup | delivery
-    total_fen: Mapped[int]
-    discount_fen: Mapped[int] = mapped_column(default=0)
-    payable_fen: Mapped[int]
-    paid_fen: Mapped[int] = mapped_column(default=0)
-    refunded_fen: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column(Money)
+    discount_fen: Mapped[int] = mapped_column(Money, default=0)
+    payable_fen: Mapped[int] = mapped_column(Money)
+    paid_fen: Mapped[int] = mapped_column(Money, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Money, default=0)
     # Σ refunds requested or done: taken by one conditional UPDATE before WeChat is asked
     # (``franchise.services.refunds``), given back when WeChat refuses; ≤ paid_fen
-    refund_reserved_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    refund_reserved_fen: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[datetime | None]
@@ -197,9 +196,9 @@ class OrderLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     sku: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
-    unit_price_fen: Mapped[int]
+    unit_price_fen: Mapped[int] = mapped_column(Money)
     quantity: Mapped[int]
-    line_total_fen: Mapped[int]
+    line_total_fen: Mapped[int] = mapped_column(Money)
 
     order = relationship("Order", back_populates="lines")
 

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import Money, db
 
 # Assignment rules, in the order they are tried (DESIGN.md), plus manual and inheritance.
 RULE_SHARE_CODE = "share_code"
@@ -72,7 +72,7 @@ class Customer(db.Model):
     # RFM, refreshed nightly by franchise.jobs.refresh_value_tiers
     recency_days: Mapped[int | None]
     order_count: Mapped[int] = mapped_column(default=0)
-    monetary_fen: Mapped[int] = mapped_column(default=0)
+    monetary_fen: Mapped[int] = mapped_column(Money, default=0)
     value_tier: Mapped[str | None] = mapped_column(String(8))
     tier_label: Mapped[str | None] = mapped_column(String(32))
     last_order_at: Mapped[datetime | None]

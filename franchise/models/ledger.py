@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import Money, db
 
 
 class Payment(db.Model):
@@ -39,8 +39,8 @@ class Payment(db.Model):
     sub_mch_id: Mapped[str] = mapped_column(String(12))
     out_trade_no: Mapped[str] = mapped_column(String(32), index=True)
     transaction_id: Mapped[str] = mapped_column(String(32), unique=True)
-    amount_fen: Mapped[int]
-    fee_fen: Mapped[int] = mapped_column(default=0)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    fee_fen: Mapped[int] = mapped_column(Money, default=0)
     source: Mapped[str] = mapped_column(String(12), default="notify")  # notify | orderquery
     paid_at: Mapped[datetime]
     business_date: Mapped[date] = mapped_column(Date, index=True)  # Asia/Shanghai day
@@ -58,7 +58,7 @@ class Refund(db.Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
     out_refund_no: Mapped[str] = mapped_column(String(32), unique=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(12), default="requested")
     refund_id: Mapped[str | None] = mapped_column(String(32))
@@ -77,7 +77,7 @@ class ProfitShare(db.Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
     out_order_no: Mapped[str] = mapped_column(String(32), unique=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
     wechat_order_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -111,7 +111,7 @@ class LedgerTransaction(db.Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(Money)
     business_date: Mapped[date] = mapped_column(Date)
     memo: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -131,8 +131,8 @@ class LedgerEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
-    debit_fen: Mapped[int] = mapped_column(default=0)
-    credit_fen: Mapped[int] = mapped_column(default=0)
+    debit_fen: Mapped[int] = mapped_column(Money, default=0)
+    credit_fen: Mapped[int] = mapped_column(Money, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     transaction = relationship("LedgerTransaction", back_populates="entries")
@@ -150,11 +150,11 @@ class SettlementStatement(db.Model):
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"))
     business_date: Mapped[date] = mapped_column(Date, index=True)
     payments_count: Mapped[int] = mapped_column(default=0)
-    gross_fen: Mapped[int] = mapped_column(default=0)
-    fee_fen: Mapped[int] = mapped_column(default=0)
-    hq_share_fen: Mapped[int] = mapped_column(default=0)
-    refund_fen: Mapped[int] = mapped_column(default=0)
-    net_fen: Mapped[int] = mapped_column(default=0)
+    gross_fen: Mapped[int] = mapped_column(Money, default=0)
+    fee_fen: Mapped[int] = mapped_column(Money, default=0)
+    hq_share_fen: Mapped[int] = mapped_column(Money, default=0)
+    refund_fen: Mapped[int] = mapped_column(Money, default=0)
+    net_fen: Mapped[int] = mapped_column(Money, default=0)
     closed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -170,8 +170,8 @@ class ReconciliationRun(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="running")  # ok | differences | error
     bill_rows: Mapped[int] = mapped_column(default=0)
     ledger_rows: Mapped[int] = mapped_column(default=0)
-    bill_total_fen: Mapped[int] = mapped_column(default=0)
-    ledger_total_fen: Mapped[int] = mapped_column(default=0)
+    bill_total_fen: Mapped[int] = mapped_column(Money, default=0)
+    ledger_total_fen: Mapped[int] = mapped_column(Money, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -192,8 +192,8 @@ class ReconciliationItem(db.Model):
     franchisee_id: Mapped[int | None] = mapped_column(ForeignKey("franchisees.id"))
     transaction_id: Mapped[str | None] = mapped_column(String(32))
     out_trade_no: Mapped[str | None] = mapped_column(String(32))
-    bill_amount_fen: Mapped[int | None]
-    ledger_amount_fen: Mapped[int | None]
+    bill_amount_fen: Mapped[int | None] = mapped_column(Money)
+    ledger_amount_fen: Mapped[int | None] = mapped_column(Money)
 
     run = relationship("ReconciliationRun", back_populates="items")
 

@@ -266,8 +266,8 @@ tx AS (
   SELECT x.key, x.kind, p.franchisee_id, p.order_id, p.id, x.amount,
       %(business_date)s::date, x.memo, %(now)s::timestamptz
   FROM p CROSS JOIN calc CROSS JOIN LATERAL (VALUES
-      ('pay:' || %(tid)s::text, 'payment', %(amount)s::int, 'payment ' || p.out_trade_no),
-      ('fee:' || %(tid)s::text, 'fee', %(fee)s::int, 'WeChat Pay fee'),
+      ('pay:' || %(tid)s::text, 'payment', %(amount)s::bigint, 'payment ' || p.out_trade_no),
+      ('fee:' || %(tid)s::text, 'fee', %(fee)s::bigint, 'WeChat Pay fee'),
       ('hq:' || %(tid)s::text, 'hq_share', calc.share, 'HQ profit share')
   ) AS x(key, kind, amount, memo)
   WHERE x.amount > 0

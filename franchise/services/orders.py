@@ -66,6 +66,7 @@ from franchise.models import (
 )
 from franchise.services import coupons
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_flow import (
     ORDER_FLOW,
     SYSTEM,
@@ -77,6 +78,10 @@ from franchise.services.order_flow import (
 MAX_QUANTITY = 99
 MAX_LINES = 20
 MAX_CAMPAIGN_ID = 2**31 - 1
+# The largest order Siyu accepts: every line at the highest list price (a live price is
+# at most the list price) and the most of each product. ¥198 billion; × the highest
+# profit share it is still far inside 64 bits, which every money column and sum uses.
+MAX_ORDER_FEN = MAX_LINES * MAX_QUANTITY * MAX_PRICE_FEN
 
 # livestream registers its live prices and stock-cap check here (see the module docstring)
 # Hooks (``app.extensions.add_hook``), each called with (campaign id, {product id: units}).

@@ -51,6 +51,7 @@ from franchise.models import (
 from franchise.services import alerts, ledger
 from franchise.services.order_flow import status_label
 from franchise.services.orders import close_unpaid_order
+from franchise.services.payment_failures import record_failure
 from franchise.services.payments_pg import PROFIT_SHARE_KIND, ensure_accounts, run_settle
 
 log = logging.getLogger("siyu.franchise.payments")
@@ -154,6 +155,19 @@ def handle_notify(data: dict) -> bool:
 
 
 def settle(data: dict, source: str = "notify") -> bool:
+    """``_settle``; a paid result that cannot be posted (anything but a refusal) raises
+    after leaving HQ one open ``notify_failed`` alert per ``out_trade_no`` (WeChat
+    re-sends for 24 hours and the sweep asks every minute: each failure counts on it)."""
+    try:
+        return _settle(data, source)
+    except NotifyRejected:
+        raise
+    except Exception as exc:
+        record_failure(data, source, exc)
+        raise
+
+
+def _settle(data: dict, source: str) -> bool:
     """Check a paid result against our order and post it exactly once.
 
     Another ``sub_mch_id`` or another amount: an Alert and ``NotifyRejected`` (FAIL,
@@ -208,15 +222,19 @@ _ROW_COLUMNS = (
 )
 
 
+MAX_BIGINT = 2**63 - 1
+
+
 def _lookup():
     """The order's columns ``settle`` checks, with its franchisee's (add the ``where``)."""
     return select(*_ROW_COLUMNS).join(Franchisee, Franchisee.id == Order.franchisee_id)
 
 
 def _amount(data: dict) -> int | None:
-    """``total_fee`` when it is an int (the parsed notify's), else None (never matches)."""
+    """``total_fee`` when it is an int a BIGINT column holds (the parsed notify's), else
+    None (never matches: an amount mismatch, not a database error)."""
     value = data.get("total_fee")
-    return value if type(value) is int else None
+    return value if type(value) is int and 0 <= value <= MAX_BIGINT else None
 
 
 def _check(row, data: dict, out_trade_no: str) -> None:

@@ -33,6 +33,9 @@ PROFIT_SHARE_KIND = "franchise.profit_share"
 # exactly-once gate), mark the order paid with its event unless it already was, post
 # the three ledger transactions and their entries, the profit share and its outbox row.
 # A concurrent copy waits on the row lock and then sees the committed transaction_id.
+# Money is bigint throughout (amount × bps passes 2**31 from ¥21,474.84 at 10 %); the
+# share is floor(amount × bps / 10000) like ``ledger.hq_share`` (amounts are ≥ 0, so
+# bigint division, which truncates, floors).
 SETTLE_SQL = f"""
 WITH o AS MATERIALIZED (
   SELECT o.id, o.payable_fen, o.transaction_id, o.status, o.order_no, o.out_trade_no,
@@ -44,10 +47,11 @@ WITH o AS MATERIALIZED (
 ok AS (
   SELECT * FROM o
   WHERE o.transaction_id IS DISTINCT FROM %(tid)s::text
-    AND o.sub_mch_id = %(sub_mch_id)s::text AND o.payable_fen = %(amount)s::int
+    AND o.sub_mch_id = %(sub_mch_id)s::text AND o.payable_fen = %(amount)s::bigint
 ),
 calc AS (
-  SELECT %(amount)s::int * GREATEST(0, LEAST(ok.profit_share_bps, {MAX_PROFIT_SHARE_BPS}))
+  SELECT %(amount)s::bigint
+         * GREATEST(0, LEAST(ok.profit_share_bps, {MAX_PROFIT_SHARE_BPS}))::bigint
          / 10000 AS share, ok.profit_share_bps AS bps
   FROM ok
 ),
@@ -55,14 +59,14 @@ p AS (
   INSERT INTO payments (order_id, franchisee_id, sub_mch_id, out_trade_no, transaction_id,
       amount_fen, fee_fen, source, paid_at, business_date, created_at)
   SELECT ok.id, ok.franchisee_id, ok.sub_mch_id, ok.out_trade_no, %(tid)s::text,
-      %(amount)s::int, %(fee)s::int, %(source)s::text, %(paid_at)s::timestamptz,
+      %(amount)s::bigint, %(fee)s::bigint, %(source)s::text, %(paid_at)s::timestamptz,
       %(business_date)s::date, %(now)s::timestamptz
   FROM ok
   ON CONFLICT (transaction_id) DO NOTHING
   RETURNING id, order_id, franchisee_id, out_trade_no
 ),
 paid AS (
-  UPDATE orders SET status = '{PAID}', paid_fen = %(amount)s::int,
+  UPDATE orders SET status = '{PAID}', paid_fen = %(amount)s::bigint,
       paid_at = %(paid_at)s::timestamptz, transaction_id = %(tid)s::text,
       updated_at = %(now)s::timestamptz
   FROM p, ok WHERE orders.id = p.order_id AND ok.transaction_id IS NULL

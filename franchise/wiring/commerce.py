@@ -150,8 +150,9 @@ def seed_commerce(app: Flask) -> list[str]:
     Orders need customers (seeded by the customers area); without them only products
     and templates are created. Orders go through ``create_order`` and are then moved
     along with their events; none is left ``paid`` (the payments area creates paid
-    orders through the pay flow). Shipped and later orders are back-dated and carry
-    ``paid_fen`` so the pages read coherently.
+    orders through the pay flow). Shipped and later orders are back-dated and paid
+    through ``payments.settle`` (``_pay_demo_order``), so each has its payment and
+    ledger postings like any paid order.
     """
     lines = _seed_products_and_templates()
     lines += _seed_coupons_and_orders()
@@ -288,12 +289,14 @@ def _seed_coupons_and_orders() -> list[str]:
             else None
         )
         previous, moment = "created", start
+        db.session.commit()
         for step in paths[target]:
             moment += timedelta(hours=rng.randint(2, 30))
-            if step == "paid":
-                role, actor = "system", None
-                order.paid_fen, order.paid_at = order.payable_fen, moment
-            elif step == "shipped":
+            if step == "paid":  # through the notify's own path: payment and ledger
+                order = _pay_demo_order(order.id, moment)
+                previous = step
+                continue
+            if step == "shipped":
                 role, actor = HQ_ADMIN, hq
             elif step == "cancelled":
                 role, actor = "customer", None
@@ -308,7 +311,7 @@ def _seed_coupons_and_orders() -> list[str]:
                     to_status=step,
                     actor_user_id=actor.id if actor else None,
                     actor_role=role,
-                    note="demo" if step != "paid" else "demo (paid outside the pay flow)",
+                    note="demo",
                     created_at=moment,
                 )
             )
@@ -321,3 +324,56 @@ def _seed_coupons_and_orders() -> list[str]:
         db.session.commit()
     lines.append(f"commerce: {made} demo orders")
     return lines
+
+
+def _pay_demo_order(order_id: int, moment):
+    """Post a demo order's payment at ``moment`` through ``payments.settle`` (the notify's
+    own path: payment, order paid with its event, three ledger postings, HQ's profit
+    share), so the ledger holds it by construction; returns the order, reloaded.
+
+    The payment is ``source="demo"`` with a ``4200DEMO…`` transaction id: WeChat never
+    saw it, so its profit share is marked done instead of being sent (the sandbox would
+    refuse an order it does not know), and a reconciliation of that day lists it as
+    missing in the bill.
+    """
+    from sqlalchemy import select, update
+
+    from app.clock import SHANGHAI
+    from app.extensions import db
+    from app.outbox import DONE, OutboxMessage
+    from franchise.models import Franchisee, Order, OrderEvent, Payment, ProfitShare
+    from franchise.services import payments
+
+    order = db.session.get(Order, order_id)
+    sub_mch_id = db.session.get(Franchisee, order.franchisee_id).sub_mch_id
+    order.out_trade_no = order.order_no
+    paid = {
+        "out_trade_no": order.order_no,
+        "transaction_id": f"4200DEMO{order.order_no}"[:32],
+        "sub_mch_id": sub_mch_id,
+        "total_fee": order.payable_fen,
+        "time_end": moment.astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S"),
+    }
+    db.session.commit()
+    payments.settle(paid, source="demo")
+    db.session.execute(  # the paid event at the demo's moment, like the others
+        update(OrderEvent)
+        .where(OrderEvent.order_id == order_id, OrderEvent.to_status == "paid")
+        .values(created_at=moment)
+    )
+    shares = db.session.scalars(
+        select(ProfitShare.id)
+        .join(Payment, Payment.id == ProfitShare.payment_id)
+        .where(Payment.order_id == order_id)
+    ).all()
+    for share_id in shares:
+        db.session.execute(
+            update(ProfitShare).where(ProfitShare.id == share_id).values(status="done")
+        )
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == f"profit_share:{share_id}")
+            .values(status=DONE, done_at=moment)
+        )
+    db.session.commit()
+    return db.session.get(Order, order_id)

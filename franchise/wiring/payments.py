@@ -148,7 +148,8 @@ DEMO_PAID_ORDERS = 15
 def seed_payments(app: Flask) -> list[str]:
     """~15 orders paid through the real flow (unified order at the sandbox, the
     customer pays, the notify posts the ledger) and one partial refund. Idempotent:
-    does nothing when a payment exists or customers / products are missing."""
+    does nothing when a payment at the sandbox exists (the commerce seeder's demo
+    payments do not count) or customers / products are missing."""
     import random
 
     from sqlalchemy import select
@@ -160,7 +161,8 @@ def seed_payments(app: Flask) -> list[str]:
     from franchise.services import orders, payments, refunds
 
     with app.app_context():
-        if db.session.scalar(select(Payment.id).limit(1)) is not None:
+        paid_at_sandbox = select(Payment.id).where(Payment.source != "demo").limit(1)
+        if db.session.scalar(paid_at_sandbox) is not None:  # the commerce seeder's are demo
             return ["payments: already seeded"]
         customers = db.session.scalars(select(Customer).order_by(Customer.id).limit(100)).all()
         products = db.session.scalars(select(Product).where(Product.is_active.is_(True))).all()

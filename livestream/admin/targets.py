@@ -57,7 +57,7 @@ LEVEL_LABELS = {
     LEVEL_STORE: _l("Store"),
     LEVEL_GUIDE: _l("Guide"),
 }
-MAX_YUAN = Decimal(service.MAX_FIGURE) / 100
+MAX_YUAN = Decimal(service.MAX_GMV_FEN) / 100
 
 
 class FormError(Exception):

@@ -42,8 +42,9 @@ blp = Blueprint(
 )
 
 
-def _figure(**kw):
-    return fields.Integer(strict=True, validate=validate.Range(min=0, max=service.MAX_FIGURE), **kw)
+def _figure(metric: str = "", **kw):
+    high = service.max_of(metric)
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=high), **kw)
 
 
 class LiveTargetQuerySchema(Schema):
@@ -69,7 +70,7 @@ class LiveRegionFiguresSchema(Schema):
     new_customers = _figure()
     group_joins = _figure()
     appointments = _figure()
-    gmv_fen = _figure()
+    gmv_fen = _figure("gmv_fen")
 
 
 class LiveRegionTargetsSchema(Schema):
@@ -89,7 +90,7 @@ class LiveTargetPatchSchema(Schema):
     new_customers = _figure()
     group_joins = _figure()
     appointments = _figure()
-    gmv_fen = _figure()
+    gmv_fen = _figure("gmv_fen")
 
     @validates_schema
     def one_kind(self, data, **kwargs):
@@ -109,7 +110,7 @@ class LiveRuleSchema(Schema):
         strict=True, load_default=100, validate=validate.Range(min=0, max=1000)
     )
     amount_fen = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(min=0, max=service.MAX_FIGURE)
+        strict=True, load_default=0, validate=validate.Range(min=0, max=service.MAX_AMOUNT)
     )
     note = Text(load_default="", validate=validate.Length(max=128))
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import Money, db
 
 MODE_HQ, MODE_STORE = "hq", "store"
 MODES = (MODE_HQ, MODE_STORE)
@@ -159,7 +159,7 @@ class LineupItem(db.Model):
         ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    live_price_fen: Mapped[int]
+    live_price_fen: Mapped[int] = mapped_column(Money)
     stock_cap: Mapped[int] = mapped_column(default=0)  # 0 = no cap beyond the stock
     # units held by the campaign's orders that kept their stock (taken when an order is
     # placed, given back when it is cancelled or closed): the cap is checked against it

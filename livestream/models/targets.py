@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.models import utcnow
-from app.extensions import db
+from app.extensions import Money, db
 
 LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE = "region", "franchisee", "store", "guide"
 TARGET_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE)
@@ -77,5 +77,5 @@ class RewardRule(db.Model):
     level: Mapped[str] = mapped_column(String(10), default=LEVEL_STORE)
     metric: Mapped[str] = mapped_column(String(16), default="gmv_fen")
     threshold_pct: Mapped[int] = mapped_column(default=100)
-    amount_fen: Mapped[int] = mapped_column(default=0)
+    amount_fen: Mapped[int] = mapped_column(Money, default=0)
     note: Mapped[str] = mapped_column(String(128), default="")

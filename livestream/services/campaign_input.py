@@ -20,6 +20,7 @@ from app.i18n import tr
 from community.models import ContentPost
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from franchise.services.base import Invalid
+from franchise.services.catalog import MAX_PRICE_FEN
 from livestream.models.campaigns import MODES, Campaign
 
 MAX_IDS, MAX_LINEUP, MAX_ID = 500, 100, 2**31 - 1
@@ -104,7 +105,7 @@ def _lineup(rows, errors: dict) -> list[dict]:
         elif product_id in seen:
             errors[key + "product_id"] = [tr("This product is already in the line-up.")]
         seen.add(product_id)
-        price = strict_int(row.get("live_price_fen"), 1)
+        price = strict_int(row.get("live_price_fen"), 1, MAX_PRICE_FEN)
         if price is None or (product is not None and price > product.price_fen):
             errors[key + "live_price_fen"] = [
                 tr("The live price must be above 0 and at most the list price.")

@@ -22,7 +22,7 @@ from livestream.models.targets import (
     RULE_REWARD,
 )
 
-MAX_AMOUNT = 2**31 - 1  # an INTEGER column
+MAX_AMOUNT = 10**13  # ¥100 billion: a business bound far inside the BIGINT money column
 RULE_KINDS = (RULE_REWARD, RULE_PENALTY)
 RULE_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)
 

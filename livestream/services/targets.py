@@ -26,6 +26,7 @@ from livestream.models import Campaign, CampaignTarget
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION, LEVEL_STORE, METRICS
 from livestream.services import progress
 from livestream.services.target_rules import (  # noqa: F401 - part of this module's API
+    MAX_AMOUNT,
     RULE_KINDS,
     RULE_LEVELS,
     delete_rule,
@@ -42,7 +43,17 @@ from livestream.services.target_weights import (  # noqa: F401 - part of this mo
     participant_tree,
 )
 
-MAX_FIGURE = 2**31 - 1  # the figures are INTEGER columns
+MAX_FIGURE = 2**31 - 1  # the counts (new customers, joins, appointments) are INTEGER
+# GMV is money (a BIGINT column): a region's festival target may pass ¥21.5 million; the
+# bound is a business one, ¥100 billion a unit, far inside 64 bits
+MAX_GMV_FEN = MAX_AMOUNT
+
+
+def max_of(metric: str) -> int:
+    """The largest target ``metric`` takes."""
+    return MAX_GMV_FEN if metric == "gmv_fen" else MAX_FIGURE
+
+
 PARENT_LEVEL = {LEVEL_FRANCHISEE: LEVEL_REGION, LEVEL_STORE: LEVEL_FRANCHISEE}
 
 
@@ -177,15 +188,15 @@ def cascade(campaign_id: int) -> None:
 
 
 def _figures(values: dict, field: str) -> dict[str, int]:
-    """Validated ``{metric: int}`` (known metrics, 0..MAX_FIGURE integers)."""
+    """Validated ``{metric: int}`` (known metrics, integers from 0 to ``max_of(metric)``)."""
     out = {}
     for metric, value in (values or {}).items():
         if metric not in METRICS:
             raise invalid(field, tr("Unknown metric: %(metric)s.", metric=metric))
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(metric, "Must be a whole number.")
-        if not 0 <= value <= MAX_FIGURE:
-            raise invalid(metric, tr("Must be between 0 and %(max)s.", max=MAX_FIGURE))
+        if not 0 <= value <= max_of(metric):
+            raise invalid(metric, tr("Must be between 0 and %(max)s.", max=max_of(metric)))
         out[metric] = value
     return out
 

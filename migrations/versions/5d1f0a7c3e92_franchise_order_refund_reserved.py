@@ -6,7 +6,7 @@ so parallel full refunds of one order accept exactly one on SQLite as on Postgre
 Backfilled from the refunds that are requested or succeeded.
 
 Revision ID: 5d1f0a7c3e92
-Revises: 7c2e5b0d9a41
+Revises: a3c9e1f4b7d2
 Create Date: 2026-11-27 10:00:00
 
 """

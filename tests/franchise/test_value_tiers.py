@@ -88,3 +88,15 @@ def test_assign_all_cli_with_progress(app, org):
         assert db.session.get(Customer, stuck_id).store_id == org.sa
     again = app.test_cli_runner().invoke(args=["franchise", "assign-all"])
     assert "No customers waiting" in again.output
+
+
+def test_a_year_of_spend_past_two_to_the_31_fen(ctx, org):
+    """A collector's 12 months: two ¥15 million orders and one of ¥9 million, each under
+    2**31 fen, together ¥39 million (monetary_fen is BIGINT)."""
+    whale = gen_customer(db.session.get(Store, org.sa))
+    for n, fen in enumerate((1_500_000_000, 1_500_000_000, 900_000_000)):
+        _order(whale, n, fen, days_ago=10 + n)
+    db.session.commit()
+    refresh_value_tiers()
+    db.session.expire_all()
+    assert (whale.order_count, whale.monetary_fen) == (3, 3_900_000_000)

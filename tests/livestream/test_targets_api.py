@@ -76,7 +76,8 @@ def test_bad_input_is_422(client, app, live_org, hq_headers):
     for body in (
         [{"region_id": live_org.east, "gmv_fen": "100"}],
         [{"region_id": live_org.east, "gmv_fen": -1}],
-        [{"region_id": live_org.east, "gmv_fen": 2**40}],
+        [{"region_id": live_org.east, "gmv_fen": 10**13 + 1}],  # above ¥100 billion
+        [{"region_id": live_org.east, "gmv_fen": 2**63}],
         [{"region_id": live_org.east, "bogus": 1}],
         [{"region_id": live_org.east}, {"region_id": live_org.east}],
         [],
