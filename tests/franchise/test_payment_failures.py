@@ -74,7 +74,7 @@ def test_sweep_goes_on_past_an_order_whose_posting_fails(app, client, org, monke
         status = dict(db.session.execute(select(Order.out_trade_no, Order.status)).all())
         assert status == {made[0][1]: "created", made[1][1]: "paid"}
         alert = db.session.scalars(select(Alert).where(Alert.kind == "notify_failed")).one()
-        assert alert.data["out_trade_no"] == made[0][1] and alert.data["failures"] == 2
+        assert alert.params["out_trade_no"] == made[0][1] and alert.count == 2
 
 
 def _fail_posting_of(monkeypatch, out_trade_no: str) -> None:
@@ -115,7 +115,7 @@ def test_a_notify_that_keeps_failing_raises_one_alert(app, client, org, monkeypa
     for _ in range(4):  # WeChat re-sends: 15 s, 15 s, 30 s, 3 min … (here minutes apart)
         assert _notify(client, app, otn, 2_680_000, tid) == (503, "FAIL")
         with app.app_context():
-            db.session.execute(update(Alert).values(created_at=utcnow() - timedelta(hours=1)))
+            db.session.execute(update(Alert).values(last_seen_at=utcnow() - timedelta(hours=1)))
             db.session.commit()
     with app.app_context():
         alert = db.session.scalars(select(Alert)).one()
@@ -125,8 +125,8 @@ def test_a_notify_that_keeps_failing_raises_one_alert(app, client, org, monkeypa
             "critical",
             org.fa,
         )
-        assert alert.data["order_id"] == order.id and alert.data["out_trade_no"] == otn
-        assert alert.data["failures"] == 4 and "out of range" in alert.data["last_error"]
+        assert alert.params["order_id"] == order.id and alert.params["out_trade_no"] == otn
+        assert alert.count == 4 and "out of range" in alert.params["last_error"]
         assert order.status == "created"
     monkeypatch.undo()  # the cause is fixed: the next re-send posts it
     assert _notify(client, app, otn, 2_680_000, tid) == (200, "SUCCESS")
