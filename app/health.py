@@ -6,11 +6,16 @@ within three leases (``absent``) or an old one (``stale``) is 503, because remin
 sweeps, settlement and pushes stop without it. In embedded mode the scheduler is a thread
 of the one process and is reported without failing the check. A production running on
 the emulator (``SIYU_ALLOW_SANDBOX=1``) says so with ``"sandbox": true`` and its warning.
+
+``GET /healthz?scope=web`` is the load balancer's question, "can this web node serve?":
+database and Redis only, the scheduler reported but not failing it, so both schedulers
+dying alerts the monitor (plain ``/healthz``) without taking every web node out of the
+pool.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import text
 
 from app.extensions import db, get_redis
@@ -47,7 +52,8 @@ def healthz():
         failing.append("redis")
     checks["scheduler"] = _scheduler_check()
     production = current_app.config["SIYU_ENV"] == "production"
-    if production and checks["scheduler"]["status"] != "ok":
+    web_only = request.args.get("scope") == "web"
+    if production and not web_only and checks["scheduler"]["status"] != "ok":
         failing.append("scheduler")
     body = {
         "status": "degraded" if failing else "ok",

@@ -53,3 +53,12 @@ def test_embedded_reports_the_scheduler_without_failing(client, app):
     assert body["status"] == "ok" and body["scheduler"] == "absent"
     LeaderScheduler(app).heartbeat()  # the embedded thread's beat
     assert client.get("/healthz").get_json()["scheduler"] == "ok"
+
+
+def test_the_load_balancers_question_leaves_the_scheduler_to_the_monitor(production_app):
+    """``?scope=web``: both schedulers dead must not take every web node out of the pool."""
+    res = production_app.test_client().get("/healthz?scope=web")
+    body = res.get_json()
+    assert res.status_code == 200 and body["status"] == "ok"
+    assert body["scheduler"] == "absent"  # still reported
+    assert production_app.test_client().get("/healthz").status_code == 503
