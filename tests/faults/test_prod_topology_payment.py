@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise.models import LedgerTransaction, Order, Payment
 from franchise.services import ledger
-from tests.faults.conftest import PG_URL, REDIS_URL, free_port, kill, wait_until
+from tests.faults.conftest import flask_env, free_port, kill, wait_until
 from tests.franchise.factories import gen_franchisee, gen_region, gen_store
 from tests.franchise.factories_payments import customer_headers, gen_customer, gen_order
 
@@ -62,8 +62,6 @@ def _post(url: str, headers: dict | None = None) -> dict:
 
 
 def test_a_26800_yuan_order_paid_through_the_emulator_is_in_the_ledger(app, tmp_path):
-    import os
-
     with app.app_context():
         region = gen_region(code="E2E", name="华东", cities=("上海",))
         franchisee = gen_franchisee(region, profit_share_bps=SHARE_BPS)
@@ -75,20 +73,12 @@ def test_a_26800_yuan_order_paid_through_the_emulator_is_in_the_ledger(app, tmp_
 
     web_port, sandbox_port = free_port(), free_port()
     bin_dir = Path(sys.executable).parent
-    env = dict(os.environ)
-    env.update(
-        FLASK_APP="wsgi",
-        SIYU_ENV="production",
-        SIYU_DATABASE_URL=PG_URL,
-        SIYU_REDIS_URL=REDIS_URL,
+    env = flask_env(
         SIYU_SECRET_KEY=app.config["SECRET_KEY"],
-        SIYU_WECHAT_MODE="sandbox",
-        SIYU_ALLOW_SANDBOX="1",
-        SIYU_SANDBOX_MOUNT="0",
         SIYU_SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}",
         SIYU_APP_URL=f"http://127.0.0.1:{web_port}",
         SIYU_PAY_NOTIFY_URL=f"http://127.0.0.1:{web_port}/api/v1/pay/notify",
-        SIYU_SANDBOX_STATE_FILE=str(tmp_path / "sandbox-state.json"),
+        SIYU_SANDBOX_STATE_FILE=tmp_path / "sandbox-state.json",
     )
     sandbox = _spawn(
         [
