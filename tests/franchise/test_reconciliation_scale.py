@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import ReconciliationRun, SettlementStatement
-from franchise.services import ledger, reconciliation, settlement
+from franchise.services import ledger, reconciliation
 from tests.franchise.test_reconciliation import _paid_orders, _to_bill_time
 
 HUNDRED_MILLION_YUAN = 100_000_000_00  # fen
@@ -21,7 +22,7 @@ def test_a_day_of_a_hundred_million_yuan_reconciles(app, client, org):
     _paid_orders(app, client, org, org_a)
     fb = type(org)(**{**vars(org), "fa": org.fb})  # the same helper, paying B's customers
     _paid_orders(app, client, fb, org_b)
-    day = settlement.today()
+    day = shanghai_day()
     _to_bill_time(app, day)
     with app.app_context():
         run_id = reconciliation.reconcile(day).id
