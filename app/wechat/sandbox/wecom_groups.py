@@ -204,27 +204,27 @@ CHANGE_DETAILS = {"owner": "change_owner", "name": "change_name", "notice": "cha
 
 
 def change_group(st: SandboxState, chat_id: str, changes: dict) -> list[dict]:
-    """Change the owner, name and/or notice; one update event per changed field (in that
-    order), as WeCom sends change_owner / change_name / change_notice."""
+    """Change the owner, name and/or notice, one after the other (in that order), each
+    followed by its change_owner / change_name / change_notice event, as a user's
+    separate edits in WeCom are."""
     from app.wechat.sandbox.delivery import fire_wecom_event
 
-    events = []
-    with st.lock:
-        group = _group(st, chat_id)
-        for field, detail in CHANGE_DETAILS.items():
+    results = []
+    for field, detail in CHANGE_DETAILS.items():
+        with st.lock:
+            group = _group(st, chat_id)
             if field not in changes or str(changes[field]) == str(group[field]):
                 continue
             _keep_previous_view(st, group)
             group[field] = str(changes[field])
-            events.append(
-                {
-                    "Event": "change_external_chat",
-                    "ChatId": chat_id,
-                    "ChangeType": "update",
-                    "UpdateDetail": detail,
-                }
-            )
-    return [fire_wecom_event(st, event) for event in events]
+        event = {
+            "Event": "change_external_chat",
+            "ChatId": chat_id,
+            "ChangeType": "update",
+            "UpdateDetail": detail,
+        }
+        results.append(fire_wecom_event(st, event))
+    return results
 
 
 def dismiss_group(st: SandboxState, chat_id: str) -> dict:
