@@ -285,3 +285,15 @@ def test_any_joins_and_leaves_under_lag_end_as_wecom_has_them(app, org, client, 
         assert _members(chat_id) == wecom_members
         assert _metric(chat_id) == (joins, leaves)
         assert {r.status for r in _resyncs()} <= {"done"}
+
+
+def test_the_lag_can_be_a_setting(app, org, client, sandbox, monkeypatch):
+    """``SIYU_SANDBOX_GROUPCHAT_LAG`` sets the lag when no control flag does (prod-local)."""
+    monkeypatch.setitem(app.config, "SANDBOX_GROUPCHAT_LAG", LAG)
+    chat_id = _create(client)  # not visible for LAG seconds: read again later
+    with app.app_context():
+        assert db.session.scalars(select(WecomGroup)).first() is None
+    sandbox.advance(LAG)
+    _run_resyncs(app)
+    with app.app_context():
+        assert _members(chat_id) == {"ann", "wmL1"}
