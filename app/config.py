@@ -172,6 +172,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_TIME_SCALE": _env_float("SIYU_SANDBOX_TIME_SCALE", 1.0),
         "SANDBOX_TOKEN_TTL": _env_int("SIYU_SANDBOX_TOKEN_TTL", 7200),
         "SANDBOX_STATE_FILE": _env("SIYU_SANDBOX_STATE_FILE", ""),
+        # Sandbox seconds before groupchat/get shows a group change after its callback
+        # (WeCom processes part of a change asynchronously); 0 = at once.
+        "SANDBOX_GROUPCHAT_LAG": _env_float("SIYU_SANDBOX_GROUPCHAT_LAG", 0.0),
         # Seconds one WeChat HTTP call may take (connect and read) before it counts as an
         # outage and the outbox retries it later.
         "WECHAT_HTTP_TIMEOUT": _positive(_env_float("SIYU_WECHAT_HTTP_TIMEOUT", 10.0)),

@@ -19,6 +19,15 @@ from app.wechat.clients import pay_client
 from app.wechat.errors import WeChatAPIError, translate_errors
 
 HMAC = "HMAC-SHA256"
+MAX_BODY_BYTES = 127  # 统一下单 body String(127), v2 String(n) fields counted in bytes
+
+
+def fit_body(text: str, limit: int = MAX_BODY_BYTES) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
 
 
 def sign_md5(params: dict, key: str) -> str:
@@ -55,7 +64,7 @@ def create_jsapi_order(
     with translate_errors("pay/unifiedorder"):
         result = pay.order.create(
             trade_type="JSAPI",
-            body=body[:127],
+            body=fit_body(body),
             total_fee=total_fee,
             notify_url=notify_url or cfg["PAY_NOTIFY_URL"],
             client_ip=cfg["PAY_CLIENT_IP"],

@@ -184,18 +184,34 @@ def get_watch_stat_all(livingid: str, client=None) -> dict:
             return {"users": users, "external_users": external}
 
 
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+MEDIA_MIME = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".amr": "voice/amr",
+    ".mp4": "video/mp4",
+}
+MEDIA_TYPES = ("image", "voice", "video", "file")
 
 
-def upload_image(filename: str, data: bytes, client=None) -> str:
-    """Upload a JPG/PNG as temporary WeCom media (``media/upload`` type=image, valid 3 days);
-    returns the ``media_id``. wechatpy's ``client.media.upload`` follows the client's
-    ``API_BASE_URL`` (the sandbox's in sandbox mode)."""
+def upload_media(media_type: str, filename: str, data: bytes, client=None) -> str:
+    """Upload temporary WeCom media (``media/upload``: image ≤ 10 MB JPG/PNG, voice ≤ 2 MB
+    AMR, video ≤ 10 MB MP4, file ≤ 20 MB; valid 3 days); returns the ``media_id``.
+    wechatpy's ``client.media.upload`` follows the client's ``API_BASE_URL`` (the
+    sandbox's in sandbox mode). WeCom's refusals (40004 the file does not meet its type,
+    40005 a bad type, 40006 / 40009 / 40011 a bad size ...) raise ``WeChatAPIError``."""
+    if media_type not in MEDIA_TYPES:
+        raise ValueError(f"media type must be one of {', '.join(MEDIA_TYPES)}")
     client = client or wecom_client()
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    mime = IMAGE_TYPES.get(suffix, "application/octet-stream")
+    mime = MEDIA_MIME.get(suffix, "application/octet-stream")
     with translate_errors("media/upload"):
-        result = client.media.upload("image", (filename, data, mime))
+        result = client.media.upload(media_type, (filename, data, mime))
     if not result.get("media_id"):
         raise WeChatAPIError("media/upload: no media_id in the answer", api="media/upload")
     return result["media_id"]
+
+
+def upload_image(filename: str, data: bytes, client=None) -> str:
+    """Upload a JPG/PNG as temporary WeCom media (see ``upload_media``)."""
+    return upload_media("image", filename, data, client)

@@ -52,6 +52,7 @@ SEND_KIND = "community.send_batch"
 # add_msg_template calls without calling WeCom (failed calls count against the limit too).
 THROTTLE_KEY = "siyu:wecom:throttle:add_msg_template"
 MAX_REMINDERS = 3
+UNKNOWN_MSGID = 41047  # WeCom 全局错误码: 无效的企业群发消息id
 REMIND_EVERY = timedelta(hours=2)
 
 
@@ -285,6 +286,11 @@ def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
             tasks = wecom.get_groupmsg_task(msgid).get("task_list") or []
             sent = any(t.get("status") == 2 for t in tasks)
             results = wecom.get_groupmsg_send_result_all(msgid, sender) if sent else []
+        except WeChatAPIError as exc:
+            if exc.errcode == UNKNOWN_MSGID:  # WeCom has no such task: it never will
+                _fail(batch_id, str(exc))
+            current_app.logger.warning("readback %s failed: %s", msgid, exc)
+            continue
         except WeChatError as exc:
             current_app.logger.warning("readback %s failed: %s", msgid, exc)
             continue
@@ -340,10 +346,13 @@ def remind_unconfirmed(day: date) -> dict:
     db.session.commit()
     reminded = 0
     for batch_id, msgid in due:
+        done = 1
         try:
             wecom.remind_groupmsg_send(msgid)
             count = SendBatch.remind_count + 1
-        except WeChatAPIError:  # e.g. 41095: WeCom's 3 a day are used up
+        except WeChatRateLimited:  # 45009: WeCom's 3 a day for this msgid, or a rate limit
+            count, done = SendBatch.remind_count, 0  # not reminded: again after REMIND_EVERY
+        except WeChatAPIError:  # e.g. 41047: WeCom knows no such task; stop reminding
             count = MAX_REMINDERS
         except WeChatError:
             continue
@@ -353,5 +362,5 @@ def remind_unconfirmed(day: date) -> dict:
             .values(remind_count=count, last_reminded_at=utcnow())
         )
         db.session.commit()
-        reminded += 1
+        reminded += done
     return {"reminded": reminded}

@@ -185,10 +185,14 @@ def after_members_changed(changes_list: list[GroupChanges]) -> None:
             record_joins(changes.group, changes.joined)
 
 
-def sync_one(chat_id: str, *, count_metrics: bool = False) -> GroupChanges:
-    """Fetch one group from WeCom and upsert it (commits). Raises ``WeChatError``."""
+def fetch_group(chat_id: str) -> dict:
+    """``groupchat/get`` (with names) with no transaction open. Raises ``WeChatError``."""
     db.session.commit()  # never hold a transaction across the WeChat call
-    detail = wecom.groupchat_get(chat_id, need_name=True)
+    return wecom.groupchat_get(chat_id, need_name=True)
+
+
+def apply_group(detail: dict, *, count_metrics: bool = False) -> GroupChanges:
+    """Upsert a ``groupchat/get`` answer and run the member hooks (commits)."""
     try:
         changes = upsert_group(detail, count_metrics=count_metrics)
         after_members_changed([changes])
@@ -197,6 +201,11 @@ def sync_one(chat_id: str, *, count_metrics: bool = False) -> GroupChanges:
         db.session.rollback()
         raise
     return changes
+
+
+def sync_one(chat_id: str, *, count_metrics: bool = False) -> GroupChanges:
+    """Fetch one group from WeCom and upsert it (commits). Raises ``WeChatError``."""
+    return apply_group(fetch_group(chat_id), count_metrics=count_metrics)
 
 
 def _list_page(cursor: str | None, limit: int) -> dict:

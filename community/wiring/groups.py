@@ -1,6 +1,7 @@
 """Registration of the community groups area: the groups API, admin and guide pages, the
-``Community`` (社群) navigation, the ``change_external_chat`` subscriber, the daily stage
-job (03:00 Asia/Shanghai), the ``flask community`` CLI and the demo seeder."""
+``Community`` (社群) navigation, the ``change_external_chat`` subscriber and its re-read
+outbox handler, the daily stage job (03:00 Asia/Shanghai), the ``flask community`` CLI
+and the demo seeder."""
 
 from __future__ import annotations
 
@@ -139,6 +140,7 @@ def init_app(app: Flask) -> None:
     from community.api.groups import blp
     from community.guide.groups import bp as guide_bp
     from community.jobs.groups import run_daily_stages
+    from community.services import callbacks
     from community.services.callbacks import handle_change_external_chat
 
     openapi.register_blueprint(blp)
@@ -176,6 +178,7 @@ def init_app(app: Flask) -> None:
         order=40,
     )
     subscribe(app, "change_external_chat", handle_change_external_chat)
+    callbacks.register(app)  # the re-read of a group WeCom does not show changed yet
     register_job(
         app,
         "community.stages",

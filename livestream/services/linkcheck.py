@@ -4,8 +4,10 @@
 per run in the same transaction; after the commit the dispatcher runs ``run_link_check``,
 which checks each line-up product (problem codes below) and, for the products that passed
 every other check, places ONE dry-run unified order against WeChat Pay for the store's
-franchisee (the sub-merchant) and closes it again at once. No transaction stays open while
-WeChat is called.
+franchisee (the sub-merchant). WeChat refuses ``closeorder`` within 5 minutes of the
+order (关闭订单: 最短调用时间间隔为5分钟), so each dry-run order is closed by its own
+outbox message (``CLOSE_KIND``) ``CLOSE_DELAY`` seconds later, enqueued in the commit that
+records the run. No transaction stays open while WeChat is called.
 
 Problem codes: ``inactive`` (product switched off), ``unpriced`` (list or live price not
 positive), ``out_of_stock`` (stock below 1), ``cap_reached`` (the live stock cap is used up
@@ -35,6 +37,8 @@ from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED
 log = logging.getLogger("siyu.livestream")
 
 KIND = "livestream.link_check"
+CLOSE_KIND = "livestream.link_check_close"
+CLOSE_DELAY = 360  # WeChat's 5 minutes before a close, and a margin
 PENDING, DONE = "pending", "done"
 INACTIVE, UNPRICED, OUT_OF_STOCK = "inactive", "unpriced", "out_of_stock"
 CAP_REACHED, COUPON_INVALID, NOT_PAYABLE = "cap_reached", "coupon_invalid", "not_payable"
@@ -124,16 +128,19 @@ def item_problems(item: LineupItem, campaign: Campaign) -> list[str]:
     return problems
 
 
-def dry_run(sub_mch_id: str, run_id: int, store_id: int, product_id: int, fee: int, name: str):
-    """One dry-run unified order, closed at once: ``None`` when payable, else the errcode.
+def dry_run_trade_no(run_id: int, product_id: int) -> str:
+    """The out_trade_no of a dry-run order (6..32 characters, as WeChat Pay requires)."""
+    return f"LC{run_id:06d}P{product_id}"[:32]
 
-    Transport failures and rate limits raise ``RetryLater``.
+
+def dry_run(sub_mch_id: str, run_id: int, store_id: int, product_id: int, fee: int, name: str):
+    """One dry-run unified order (closed later by ``close_dry_run``): ``None`` when
+    payable, else the errcode. Transport failures and rate limits raise ``RetryLater``.
     """
-    out_trade_no = f"LC{run_id}P{product_id}"[:32]
     try:
         pay.create_jsapi_order(
             sub_mch_id=sub_mch_id,
-            out_trade_no=out_trade_no,
+            out_trade_no=dry_run_trade_no(run_id, product_id),
             total_fee=fee,
             body=f"链路检测 {name}",
             openid=f"linkcheck-{store_id}",
@@ -144,13 +151,22 @@ def dry_run(sub_mch_id: str, run_id: int, store_id: int, product_id: int, fee: i
         return str(exc.errcode or "error")
     except WeChatError as exc:
         raise as_retry_later(exc) or RetryLater(str(exc)) from exc
+    return None
+
+
+def close_dry_run(message) -> None:
+    """Outbox handler for ``CLOSE_KIND``: close one dry-run order. Closed, paid or unknown
+    at WeChat is done; SYSTEMERROR (also WeChat's answer within its 5 minutes), an outage
+    or a rate limit is tried again later."""
+    data = message.payload or {}
+    db.session.rollback()
     try:
-        pay.close_order(sub_mch_id, out_trade_no)
-    except WeChatAPIError as exc:  # the order was accepted: payable; it lapses unpaid
-        log.warning("link check %s: close %s failed: %s", run_id, out_trade_no, exc)
+        pay.close_order(data["sub_mch_id"], data["out_trade_no"])
+    except WeChatAPIError as exc:
+        if str(exc.errcode) not in ("ORDERCLOSED", "ORDERNOTEXIST", "ORDERPAID"):
+            log.warning("link check close %s refused: %s", data["out_trade_no"], exc)
     except WeChatError as exc:
         raise as_retry_later(exc) or RetryLater(str(exc)) from exc
-    return None
 
 
 def run_link_check(message) -> dict | None:
@@ -196,6 +212,16 @@ def run_link_check(message) -> dict | None:
     run.passed = all(entry["ok"] for entry in entries)
     run.status = DONE
     try:
+        for entry in entries:
+            if entry["problems"]:
+                continue  # no dry-run order was made, or WeChat refused it
+            out_trade_no = dry_run_trade_no(run_id, entry["product_id"])
+            enqueue(
+                CLOSE_KIND,
+                {"sub_mch_id": sub_mch_id, "out_trade_no": out_trade_no},
+                f"linkcheck-close:{out_trade_no}",
+                delay_seconds=CLOSE_DELAY,
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -224,6 +250,7 @@ def participating_store_ids(campaign_id: int) -> list[int]:
 def register(app: Flask) -> None:
     """Register the outbox handler (called from the livestream wiring)."""
     register_handler(app, KIND, run_link_check)
+    register_handler(app, CLOSE_KIND, close_dry_run)
 
 
 def visible_runs(campaign_id: int, principal=None) -> list[LinkCheckRun]:

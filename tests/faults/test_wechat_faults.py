@@ -306,6 +306,7 @@ def test_unpaid_close_survives_5xx_and_system_errors(app, client, org, sandbox):
         order = db.session.get(Order, ids[0])
         order.created_at = utcnow() - timedelta(minutes=45)
         db.session.commit()
+    sandbox.data["orders"][out_trade_no]["created_at"] -= 45 * 60  # WeChat's copy as old
     fault(client, "pay/orderquery", http_status=502)
     fault(client, "pay/closeorder", errcode="SYSTEMERROR")
     fault(client, "pay/closeorder", http_status=500)

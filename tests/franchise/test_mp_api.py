@@ -63,6 +63,18 @@ def test_bad_code_is_4xx_envelope(client, org, code):
     assert res.status_code == 401 and res.get_json()["code"] == "invalid_code"
 
 
+def test_a_login_code_older_than_five_minutes_is_refused(client, org, app):
+    from app.wechat.sandbox import sandbox_state
+
+    issue = client.post("/_sandbox/control/mp/login_code", json={"user": "carol"})
+    code = issue.get_json()["code"]
+    sandbox_state(app).advance(301)  # code2Session: 40029 once its 5 minutes are over
+    res = login(client, code)
+    assert res.status_code == 401 and res.get_json()["code"] == "invalid_code"
+    fresh = client.post("/_sandbox/control/mp/login_code", json={"user": "carol"})
+    assert login(client, fresh.get_json()["code"]).status_code == 200
+
+
 def test_used_code_is_refused(client, org):
     assert login(client, "code-once").status_code == 200
     assert login(client, "code-once").status_code == 401

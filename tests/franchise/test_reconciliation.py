@@ -96,6 +96,8 @@ def _created_with_out_trade_no(app, client, org, minutes_ago):
         order = db.session.get(Order, ids[0])
         order.created_at = utcnow() - timedelta(minutes=minutes_ago)
         db.session.commit()
+    # WeChat's copy of the order is as old (closeorder is refused in its first 5 minutes)
+    sandbox_state(app).data["orders"][answer["out_trade_no"]]["created_at"] -= minutes_ago * 60
     return ids[0], answer["out_trade_no"]
 
 

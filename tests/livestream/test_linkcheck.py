@@ -65,9 +65,19 @@ def test_all_fine_passes_with_a_closed_dry_run_per_product(
         assert [e["problems"] for e in run["results"]] == [[], [], []]
         assert all(e["ok"] and e["sku"] and e["name"] for e in run["results"])
         for pid in live_org.products:
-            order = sandbox.data["orders"][f"LC{run['id']}P{pid}"]
-            assert order["trade_state"] == "CLOSED"
+            order = sandbox.data["orders"][linkcheck.dry_run_trade_no(run["id"], pid)]
+            assert order["trade_state"] == "NOTPAY"  # WeChat: no close within 5 minutes
             assert order["sub_mch_id"] in ("1900000301", "1900000302")
+    assert drain(app) == 0  # the closes wait their 6 minutes
+    sandbox.advance(linkcheck.CLOSE_DELAY)
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).values(available_at=utcnow()))
+        db.session.commit()
+    assert drain(app) == 6
+    for run in listing["items"]:
+        for pid in live_org.products:
+            order = sandbox.data["orders"][linkcheck.dry_run_trade_no(run["id"], pid)]
+            assert order["trade_state"] == "CLOSED"
 
 
 def test_failures_name_the_products(app, client, live_org, hq_headers):

@@ -21,6 +21,26 @@ def test_code_to_session_is_deterministic_and_single_use(sandbox):
     assert info.value.errcode == 40029
 
 
+def test_login_code_once_within_five_minutes(sandbox, sbx):
+    """code2Session: a wx.login code is valid once (40163 code been used) and for 5 minutes
+    (40029 code 无效 after); every code of a user means the same customer."""
+    first = sbx.post("mp/login_code", {"user": "alice"}).get_json()["code"]
+    second = sbx.post("mp/login_code", {"user": "alice"}).get_json()["code"]
+    assert code_to_session(first) == identity_for_code("code-alice")
+    with pytest.raises(WeChatAPIError) as info:
+        code_to_session(first)
+    assert info.value.errcode == 40163
+    sandbox.advance(300)
+    assert code_to_session(second)["openid"] == identity_for_code("code-alice")["openid"]
+    late = sbx.post("mp/login_code", {"user": "bob"}).get_json()["code"]
+    sandbox.advance(301)
+    for _ in range(2):
+        with pytest.raises(WeChatAPIError) as info:
+            code_to_session(late)
+        assert info.value.errcode == 40029
+    assert sbx.post("mp/login_code", {"user": ""}).status_code == 422
+
+
 def test_phone_number_code_once_within_five_minutes(sandbox, sbx):
     code = sbx.post("mp/phone_code", {"phone": "13800138000"}).get_json()["code"]
     info = get_user_phone_number(code)

@@ -149,6 +149,7 @@ def test_sandbox_refuses_bad_request_signatures(app, sandbox, client):
 
 def test_close_refund_and_query(sandbox, client):
     _order("SY0002")
+    sandbox.advance(300)  # 关闭订单: not before 5 minutes after the order
     pay.close_order(SUB, "SY0002")
     assert pay.query_order(SUB, "SY0002")["trade_state"] == "CLOSED"
     _order("SY0003", fee=5000)
@@ -258,3 +259,67 @@ def test_pay_5xx_is_unavailable(sandbox, sbx):
     sbx.post("faults", {"api": "orderquery", "errcode": "SYSTEMERROR"})
     with pytest.raises(WeChatUnavailable):
         pay.query_order(SUB, "SY0001")
+
+
+def test_closeorder_only_five_minutes_after_the_order(sandbox):
+    """关闭订单: 订单生成后不能马上调用关单接口,最短调用时间间隔为5分钟 (no code of its own:
+    SYSTEMERROR, which the wrappers treat as try-again); a closed order is ORDERCLOSED, a
+    paid one ORDERPAID, an unknown one ORDERNOTEXIST."""
+    _order("SYC001")
+    sandbox.advance(299)
+    with pytest.raises(WeChatUnavailable) as info:
+        pay.close_order(SUB, "SYC001")
+    assert info.value.errcode == "SYSTEMERROR"
+    assert pay.query_order(SUB, "SYC001")["trade_state"] == "NOTPAY"
+    sandbox.advance(1)
+    pay.close_order(SUB, "SYC001")
+    assert pay.query_order(SUB, "SYC001")["trade_state"] == "CLOSED"
+    with pytest.raises(WeChatAPIError) as info:
+        pay.close_order(SUB, "SYC001")
+    assert info.value.errcode == "ORDERCLOSED"
+    with pytest.raises(WeChatAPIError) as info:
+        pay.close_order(SUB, "SYC404")
+    assert info.value.errcode == "ORDERNOTEXIST"
+
+
+@pytest.mark.parametrize(
+    "no, body",
+    [
+        ("S" * 33, "ok"),  # out_trade_no String(32)
+        ("SY01", "ok"),  # at least 6 characters
+        ("SY 0001", "ok"),  # digits, letters and _-|* only
+    ],
+)
+def test_unifiedorder_refuses_a_bad_out_trade_no(sandbox, no, body):
+    with pytest.raises(WeChatAPIError) as info:
+        pay.create_jsapi_order(SUB, no, 100, body, "oSBXcustomer")
+    assert info.value.errcode == "INVALID_REQUEST"
+    assert sandbox.data["orders"] == {}
+
+
+def test_body_is_at_most_127_bytes(app, sandbox, client):
+    """body String(127): the sandbox refuses 128 UTF-8 bytes; our wrapper cuts a long
+    Chinese description to fit instead of sending it (120 characters were 360 bytes)."""
+    fields = {
+        "appid": app.config["PAY_APPID"],
+        "mch_id": app.config["PAY_MCH_ID"],
+        "sub_mch_id": SUB,
+        "nonce_str": "n",
+        "body": "金" * 42 + "ab",  # 128 bytes
+        "out_trade_no": "SYB001",
+        "total_fee": "100",
+        "spbill_create_ip": "127.0.0.1",
+        "notify_url": "https://example.com/n",
+        "trade_type": "JSAPI",
+        "sub_openid": "oSBX",
+    }
+    res = client.post(
+        "/_sandbox/mch/pay/unifiedorder",
+        data=dict_to_xml(fields, pay.sign_md5(fields, app.config["PAY_KEY"])),
+    )
+    answer = xmltodict.parse(res.data)["xml"]
+    assert (answer["result_code"], answer["err_code"]) == ("FAIL", "INVALID_REQUEST")
+    pay.create_jsapi_order(SUB, "SYB002", 100, "足金古法手镯" * 30, "oSBXcustomer")
+    stored = sandbox.data["orders"]["SYB002"]["body"]
+    assert len(stored.encode("utf-8")) <= 127 and stored.startswith("足金古法手镯")
+    assert pay.fit_body("金" * 43) == "金" * 42  # never half a character

@@ -114,7 +114,11 @@ def test_injected_faults(sandbox, sbx):
         ({"text": {"content": "a" * 4001}}, 40058),
         ({"text": {"content": "中" * 1334}}, 40058),  # 4002 bytes in UTF-8
         ({"attachments": [{"msgtype": "link", "link": {"url": "u"}}] * 10}, 40058),
-        ({"sender": None}, 41048),
+        ({"sender": None}, 40063),  # 参数为空: sender is required for a group send
+        ({"attachments": [{"msgtype": "voice", "voice": {"media_id": "m"}}]}, 41065),
+        ({"attachments": [{"msgtype": "image", "image": {"media_id": "nope"}}]}, 40007),
+        ({"chat_id_list": ["wrunknown"]}, 41048),  # 无可发送的客户
+        ({"sender": "guide-b"}, 41048),  # the listed group is not guide-b's
     ],
 )
 def test_add_msg_template_limits_are_refused(sandbox, change, errcode):
@@ -174,11 +178,36 @@ def test_remind_at_most_three_times_a_day(sandbox):
     msgid = wecom.add_msg_template(wecom.group_send_body("guide-a", [chat_id], "hi"))["msgid"]
     for _ in range(3):
         wecom.remind_groupmsg_send(msgid)
-    with pytest.raises(WeChatAPIError) as info:
+    with pytest.raises(WeChatRateLimited) as info:  # 45009 接口调用超过限制, not 41095
         wecom.remind_groupmsg_send(msgid)
-    assert info.value.errcode == 41095
+    assert info.value.errcode == 45009
     sandbox.advance(86401)
     wecom.remind_groupmsg_send(msgid)
+
+
+def test_nothing_to_send_to_makes_no_task(sandbox):
+    _groups(sandbox, owner="guide-a", n=1)
+    body = wecom.group_send_body("guide-z", [], "hi")  # no list: all of guide-z's groups
+    with pytest.raises(WeChatAPIError) as info:
+        wecom.add_msg_template(body)
+    assert info.value.errcode == 41048
+    assert sandbox.data["tasks"] == {}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: wecom.get_groupmsg_task(m),
+        lambda m: wecom.get_groupmsg_send_result(m, "guide-a"),
+        lambda m: wecom.remind_groupmsg_send(m),
+    ],
+    ids=["get_groupmsg_task", "get_groupmsg_send_result", "remind_groupmsg_send"],
+)
+def test_missing_and_unknown_msgid_are_41046_and_41047(sandbox, call):
+    for msgid, errcode in (("", 41046), ("msgSBXnever", 41047)):
+        with pytest.raises(WeChatAPIError) as info:
+            call(msgid)
+        assert info.value.errcode == errcode  # not 40058 不合法的参数
 
 
 def test_groupchat_list_pages_and_filters(sandbox):

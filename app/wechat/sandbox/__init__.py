@@ -24,8 +24,10 @@ def _blueprint():
         living,
         miniprogram,
         pay,
+        pay_rules,
         pay_sharing,
         wecom,
+        wecom_media,
     )
     from app.wechat.sandbox.blueprint import bp
 

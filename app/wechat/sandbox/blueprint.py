@@ -16,27 +16,38 @@ from app.wechat.sandbox.state import SandboxState
 
 bp = Blueprint("siyu_sandbox", __name__)
 
+# errmsg of each errcode the sandbox answers; the codes and meanings are WeChat's own
+# (WeCom 全局错误码, mini-program code2Session / 全局返回码), never reused for another meaning
 ERRMSG = {
     0: "ok",
-    40001: "invalid credential, access_token is invalid or not latest",
-    40013: "invalid appid",
+    40001: "invalid credential, access_token is invalid or not latest",  # 不合法的secret参数
+    40002: "invalid grant_type",
+    40004: "invalid media type",  # 不合法的媒体文件类型 (不满足系统文件要求)
+    40005: "invalid type",  # 不合法的type参数
+    40006: "invalid file size",  # 不合法的文件大小
+    40007: "invalid media_id",  # 不合法的media_id参数
+    40009: "invalid image size",  # 上传图片大小不是有效值
+    40011: "invalid video size",  # 上传视频大小不是有效值
+    40013: "invalid appid",  # 不合法的CorpID / AppID
     40014: "invalid access_token",
-    40004: "invalid media type",
-    40005: "invalid file type",
-    40009: "invalid image size",
-    40029: "invalid code",
-    40050: "chatid not found",
-    40058: "invalid parameter",
+    40029: "invalid code",  # code 无效 (used or expired)
+    40050: "chatid not found",  # chatid不存在
+    40058: "invalid parameter",  # 不合法的参数
+    40063: "empty parameter",  # 参数为空 (a required parameter is missing)
     40125: "invalid appsecret",
     40163: "code been used",
     41001: "access_token missing",
-    41005: "media data missing",
-    41048: "missing sender",
+    41046: "msgid missing",  # 缺少企业群发消息id
+    41047: "invalid msgid",  # 无效的企业群发消息id
+    41048: "no customer to send to",  # 无可发送的客户
+    41065: "invalid attachment type",  # 无效的附件类型
     42001: "access_token expired",
-    44001: "empty media data",
-    45009: "api freq out of limit",
+    44001: "empty media data",  # 多媒体文件为空
+    45009: "api freq out of limit",  # 接口调用超过限制
     47001: "data format error",
-    41095: "remind limit exceeded: at most 3 reminders within 24 hours per msgid",
+    49008: "group chat dismissed",  # 群已经解散
+    301016: "invalid voice file",  # 上传语音文件不符合系统要求
+    301017: "voice must be AMR",  # 上传语音文件仅支持AMR格式
 }
 
 

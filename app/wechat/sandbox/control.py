@@ -84,12 +84,21 @@ def clear_faults():
 
 @bp.post(C + "flags")
 def flags():
-    """``{"duplicate_notify": true}`` sends every pay notify twice (idempotency tests)."""
+    """``{"duplicate_notify": true}`` sends every pay notify twice (idempotency tests);
+    ``{"groupchat_lag_seconds": 5}`` makes ``groupchat/get`` show a group change only that
+    many sandbox seconds after its callback, as WeCom may (``null`` back to the setting)."""
     body = _body()
+    lag = body.get("groupchat_lag_seconds")
+    if lag is not None and (
+        not isinstance(lag, int | float) or isinstance(lag, bool) or not 0 <= lag <= 3600
+    ):
+        return envelope(422, errors={"groupchat_lag_seconds": ["0 to 3600 seconds"]})
     with state().lock:
         for key in ("duplicate_notify",):
             if key in body:
                 state().data["flags"][key] = bool(body[key])
+        if "groupchat_lag_seconds" in body:
+            state().data["flags"]["groupchat_lag_seconds"] = lag
         return jsonify(dict(state().data["flags"]))
 
 
@@ -131,10 +140,42 @@ def add_members(chat_id: str):
 
 @bp.delete(C + "groups/<chat_id>/members/<userid>")
 def remove_member(chat_id: str, userid: str):
+    """A member leaves (``?quit_scene=0`` left by themselves, 1 removed by the owner)."""
+    scene = request.args.get("quit_scene", "0")
+    if scene not in ("0", "1"):
+        return envelope(422, errors={"quit_scene": ["0 or 1"]})
     try:
-        result = wecom_groups.remove_member(state(), chat_id, userid)
+        result = wecom_groups.remove_member(state(), chat_id, userid, int(scene))
     except KeyError:
         return envelope(404, "No such group member in the sandbox.")
+    return jsonify({"callback": result})
+
+
+@bp.patch(C + "groups/<chat_id>")
+def change_group(chat_id: str):
+    """``{"owner"?, "name"?, "notice"?}``: one change_owner / change_name / change_notice
+    callback per changed field."""
+    body = _body()
+    changes = {k: body[k] for k in wecom_groups.CHANGE_DETAILS if k in body}
+    bad = {k: ["a non-empty string"] for k, v in changes.items() if not isinstance(v, str)}
+    if "owner" in changes and not changes["owner"]:
+        bad["owner"] = ["a non-empty string"]
+    if bad or not changes:
+        return envelope(422, errors=bad or {"owner": ["owner, name or notice"]})
+    try:
+        results = wecom_groups.change_group(state(), chat_id, changes)
+    except KeyError:
+        return envelope(404, "No such group in the sandbox.")
+    return jsonify({"callbacks": results})
+
+
+@bp.post(C + "groups/<chat_id>/dismiss")
+def dismiss_group(chat_id: str):
+    """The owner dismisses the group (the dismiss callback)."""
+    try:
+        result = wecom_groups.dismiss_group(state(), chat_id)
+    except KeyError:
+        return envelope(404, "No such group in the sandbox.")
     return jsonify({"callback": result})
 
 
@@ -146,6 +187,16 @@ def confirm_task(msgid: str):
     except KeyError:
         return envelope(404, "No such group-send task in the sandbox.")
     return jsonify({"msgid": msgid, "results": task["results"]})
+
+
+@bp.post(C + "mp/login_code")
+def login_code():
+    """``{"user": "alice"}`` → a ``wx.login`` code, valid once for 5 minutes; every code
+    issued for the same user logs in the same customer."""
+    user = _body().get("user")
+    if not isinstance(user, str) or not 1 <= len(user) <= 64:
+        return envelope(422, errors={"user": ["1 to 64 characters"]})
+    return jsonify({"code": miniprogram.issue_login_code(state(), user)})
 
 
 @bp.post(C + "mp/phone_code")

@@ -1,7 +1,11 @@
 """Sandbox mini-program API (``/_sandbox/api/...``): token, code2session, phone number.
 
-``jscode2session`` accepts any code ``code-<anything>`` once and derives the openid,
-unionid and session key from it, so the same code always means the same customer.
+Login codes are WeChat's: valid once, for 5 minutes (the 全局返回码 entry for 40029 —
+"code只能消费一次 ... code需要在有效期间消费（5分钟）"; code2Session lists 40029 code 无效).
+``POST /_sandbox/control/mp/login_code`` issues one for a user (a code past its 5
+minutes is 40029, a used one 40163 code been used); ad-hoc codes ``code-<anything>`` are
+also accepted once, as if issued just now. The openid, unionid and session key derive
+from the user (``code-<user>``), so every code of a user means the same customer.
 Phone codes are issued by ``POST /_sandbox/control/mp/phone_code`` (valid once for
 5 minutes of sandbox time); ad-hoc codes ``phone-<11 digits>`` are also accepted once.
 """
@@ -20,6 +24,7 @@ from app.wechat.sandbox.state import SandboxState
 
 P = "/api/"
 PHONE_CODE_TTL = 300
+LOGIN_CODE_TTL = 300
 
 
 def identity_for_code(code: str) -> dict:
@@ -38,6 +43,14 @@ def issue_phone_code(st: SandboxState, phone: str) -> str:
     code = "pc" + secrets.token_hex(12)
     with st.lock:
         st.data["phone_codes"][code] = {"phone": phone, "issued_at": st.now()}
+    return code
+
+
+def issue_login_code(st: SandboxState, user: str) -> str:
+    """A ``wx.login`` code for ``user``, valid once for 5 minutes of sandbox time."""
+    code = "lc" + secrets.token_hex(12)
+    with st.lock:
+        st.data["login_codes"][code] = {"user": user, "issued_at": st.now()}
     return code
 
 
@@ -74,12 +87,20 @@ def jscode2session():
     if request.args.get("secret") != cfg["MP_SECRET"]:
         return err(40125)
     code = request.args.get("js_code") or ""
+    st = state()
+    with st.lock:
+        issued = st.data["login_codes"].get(code)
+    if issued:
+        if code not in st.data["used_codes"] and st.now() - issued["issued_at"] > LOGIN_CODE_TTL:
+            return err(40029, "invalid code: expired")
+        if not _consume(st, code):
+            return err(40163)
+        return {**identity_for_code("code-" + issued["user"])}
     if not code.startswith("code-") or len(code) <= len("code-") or len(code) > 128:
         return err(40029)
-    if not _consume(state(), code):
+    if not _consume(st, code):
         return err(40163)
-    body = identity_for_code(code)
-    return {**body}
+    return {**identity_for_code(code)}
 
 
 @bp.post(P + "wxa/business/getuserphonenumber")

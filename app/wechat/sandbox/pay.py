@@ -3,8 +3,8 @@
 Requests are XML signed with ``PAY_KEY`` (MD5, or HMAC-SHA256 when ``sign_type`` says so)
 and a bad signature is refused like WeChat does (``return_code FAIL``, 签名错误). Answers
 are signed too. ``succeed_order`` is the customer paying: it marks the order paid and
-sends the signed notify to the order's ``notify_url`` (see ``delivery``). Profit sharing
-and bills live in ``pay_sharing``.
+sends the signed notify to the order's ``notify_url`` (see ``delivery``). Field rules and
+``closeorder`` live in ``pay_rules``; profit sharing and bills in ``pay_sharing``.
 """
 
 from __future__ import annotations
@@ -164,8 +164,13 @@ def unifiedorder():
         )
         if not data.get(f)
     ]
-    if missing:
-        return pay_error("PARAM_ERROR", "missing " + ", ".join(missing))
+    if missing:  # 统一下单 错误码: LACK_PARAMS 缺少参数
+        return pay_error("LACK_PARAMS", "missing " + ", ".join(missing))
+    from app.wechat.sandbox.pay_rules import order_field_problem
+
+    problem = order_field_problem(data)
+    if problem:  # 统一下单 错误码: INVALID_REQUEST 参数格式有误或者未按规则上传
+        return pay_error("INVALID_REQUEST", problem)
     if data["appid"] != st.config["PAY_APPID"]:
         return pay_error("APPID_NOT_EXIST", "appid does not exist")
     total_fee = _int(data, "total_fee")
@@ -228,20 +233,6 @@ def orderquery():
     else:
         fields.pop("transaction_id", None)
     return pay_ok(**fields)
-
-
-@bp.post(P + "pay/closeorder")
-def closeorder():
-    data = pay_request("pay/closeorder")
-    st = state()
-    with st.lock:
-        order = st.data["orders"].get(data.get("out_trade_no") or "")
-        if order is None:
-            return pay_error("ORDERNOTEXIST", "order does not exist")
-        if order["trade_state"] in ("SUCCESS", "REFUND"):
-            return pay_error("ORDERPAID", "该订单已支付")
-        order["trade_state"] = "CLOSED"
-    return pay_ok(sub_mch_id=order["sub_mch_id"])
 
 
 @bp.post(P + "secapi/pay/refund")

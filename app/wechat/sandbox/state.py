@@ -57,6 +57,7 @@ def empty_data() -> dict:
         "quota": {},  # "chat_id|YYYY-MM-DD" -> group messages received that day
         "lives": {},  # livingid -> living info plus viewers
         "used_codes": [],  # jscode2session / phone codes already consumed
+        "login_codes": {},  # wx.login code -> {"user", "issued_at"}
         "phone_codes": {},  # code -> {"phone", "issued_at"}
         "orders": {},  # out_trade_no -> order
         "refunds": {},  # out_refund_no -> refund

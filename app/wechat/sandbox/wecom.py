@@ -3,19 +3,24 @@
 Rules enforced as WeCom does (DESIGN.md table): ``add_msg_template`` limits, tasks that
 wait for the sender's confirmation, one group message per group per Asia/Shanghai day
 (``WECOM_GROUP_DAILY_QUOTA``) applied at confirmation, reminders ≤ 3 per msgid in 24 h.
+Every error answers the code WeCom's 全局错误码 list gives for it (named at each route).
 The python API used by control endpoints and the demo seeder (``create_groups``,
-``confirm_task`` ...) lives in ``wecom_groups``.
+``confirm_task`` ...) lives in ``wecom_groups``; temporary media in ``wecom_media``.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from flask import request
 
 from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
-from app.wechat.sandbox.state import SandboxState
+from app.wechat.sandbox.wecom_groups import member_version, visible_group
+from app.wechat.sandbox.wecom_media import (  # noqa: F401 - the media route and its helpers
+    MEDIA_TTL,
+    media_type,
+    media_valid,
+)
 
 P = "/qyapi/cgi-bin/"
 
@@ -65,7 +70,8 @@ def groupchat_list():
         rows = [
             g
             for g in rows
-            if (not owners or g["owner"] in owners)
+            if not g.get("dismissed")
+            and (not owners or g["owner"] in owners)
             and (not status_filter or g["status"] == status_filter)
         ]
     start = _cursor(body.get("cursor"))
@@ -78,13 +84,15 @@ def groupchat_list():
 
 @bp.post(P + "externalcontact/groupchat/get")
 def groupchat_get():
+    """The group as WeCom shows it now: with a lag set (``control/flags``), a change made
+    within the last ``groupchat_lag_seconds`` is not visible yet (see ``wecom_groups``)."""
     guard("externalcontact/groupchat/get", "wecom")
     body = json_body()
     st = state()
     with st.lock:
-        group = st.data["groups"].get(str(body.get("chat_id") or ""))
+        group, errcode = visible_group(st, str(body.get("chat_id") or ""))
         if group is None:
-            return err(40050)
+            return err(errcode)
         need_name = bool(body.get("need_name"))
         members = []
         for m in group["member_list"]:
@@ -92,16 +100,26 @@ def groupchat_get():
             if not need_name:
                 m.pop("name", None)
             members.append(m)
-        version = hashlib.md5(",".join(sorted(m["userid"] for m in members)).encode()).hexdigest()
         detail = {k: group[k] for k in ("chat_id", "name", "owner", "create_time", "notice")}
         detail.update(
-            member_list=members, admin_list=list(group["admin_list"]), member_version=version
+            member_list=members,
+            admin_list=list(group["admin_list"]),
+            member_version=member_version(group["member_list"]),
         )
     return ok(group_chat=detail)
 
 
+# attachment msgtypes add_msg_template takes, and which of them carry a temporary media_id
+ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
+MEDIA_ATTACHMENTS = ("image", "video", "file")
+
+
 @bp.post(P + "externalcontact/add_msg_template")
 def add_msg_template():
+    """创建企业群发. Codes from WeCom's 全局错误码 list: 40063 参数为空 for a group send
+    without its (required) ``sender``; 41048 无可发送的客户 when no listed customer / group
+    can receive it (no task is made); 40007 不合法的media_id参数 for an unknown, expired or
+    wrong-type media id; 41065 无效的附件类型; 40058 不合法的参数 for the size limits."""
     guard("externalcontact/add_msg_template", "wecom")
     body = json_body()
     chat_type = body.get("chat_type") or "single"
@@ -109,7 +127,7 @@ def add_msg_template():
     if chat_type not in ("single", "group"):
         return err(40058, "chat_type must be single or group")
     if chat_type == "group" and not sender:
-        return err(41048, "sender is required for chat_type group")
+        return err(40063, "sender is required for chat_type group")
     text = (body.get("text") or {}).get("content") or ""
     attachments = body.get("attachments") or []
     if len(text.encode("utf-8")) > 4000:
@@ -119,24 +137,27 @@ def add_msg_template():
     if not text and not attachments:
         return err(40058, "text or attachments required")
     st = state()
-    images = [
-        a["image"]["media_id"] for a in attachments if _is_image(a) and a["image"].get("media_id")
-    ]
-    if any(not media_valid(st, m) for m in images):  # WeCom forgot a temporary media id
-        return err(40007, "invalid media_id")
+    for a in attachments:
+        kind = a.get("msgtype") if isinstance(a, dict) else None
+        if kind not in ATTACHMENT_TYPES or not isinstance(a.get(kind), dict):
+            return err(41065, "attachment msgtype must be one of " + ", ".join(ATTACHMENT_TYPES))
+        if kind in MEDIA_ATTACHMENTS and media_type(st, str(a[kind].get("media_id"))) != kind:
+            return err(40007, "invalid media_id")  # WeCom forgot it, or another type's id
     if chat_type == "single":
-        targets = list(body.get("external_userid") or [])
+        targets = [str(u) for u in body.get("external_userid") or []]
         fail_list: list[str] = []
     else:
         chat_ids = body.get("chat_id_list") or []
         if not isinstance(chat_ids, list) or len(chat_ids) > 2000:
             return err(40058, "chat_id_list holds at most 2000 chat ids")
         with st.lock:
-            groups = st.data["groups"]
+            groups = {c: g for c, g in st.data["groups"].items() if not g.get("dismissed")}
             if not chat_ids:
                 chat_ids = [c for c, g in groups.items() if g["owner"] == sender]
             targets = [c for c in chat_ids if c in groups and groups[c]["owner"] == sender]
             fail_list = [c for c in chat_ids if c not in targets]
+    if not targets:
+        return err(41048, "no customer or customer group to send to")
     msgid = st.next_id("msgSBX", 10)
     with st.lock:
         st.data["tasks"][msgid] = {
@@ -154,18 +175,15 @@ def add_msg_template():
     return ok(fail_list=fail_list, msgid=msgid)
 
 
-def _is_image(attachment) -> bool:
-    return (
-        isinstance(attachment, dict)
-        and attachment.get("msgtype") == "image"
-        and isinstance(attachment.get("image"), dict)
-    )
-
-
 def _task(body: dict) -> dict:
-    task = state().data["tasks"].get(str(body.get("msgid") or ""))
+    """The task named by ``msgid``: 41046 缺少企业群发消息id when it is missing, 41047 无效的
+    企业群发消息id when WeCom never made it (全局错误码)."""
+    msgid = body.get("msgid")
+    if not msgid:
+        raise SandboxFault(err(41046))
+    task = state().data["tasks"].get(str(msgid))
     if task is None:
-        raise SandboxFault(err(40058, "invalid msgid"))
+        raise SandboxFault(err(41047))
     return task
 
 
@@ -202,8 +220,14 @@ def get_groupmsg_send_result():
     )
 
 
+REMINDERS_PER_DAY = 3  # 提醒成员群发: 24小时内每个群发最多触发三次提醒
+
+
 @bp.post(P + "externalcontact/remind_groupmsg_send")
 def remind_groupmsg_send():
+    """A fourth reminder of one msgid within 24 hours is refused. The doc (提醒成员群发)
+    states the limit but no code of its own; the sandbox answers the global list's
+    frequency-limit code, 45009 接口调用超过限制."""
     guard("externalcontact/remind_groupmsg_send", "wecom")
     body = json_body()
     st = state()
@@ -211,56 +235,7 @@ def remind_groupmsg_send():
         task = _task(body)
         now = st.now()
         recent = [t for t in task["reminders"] if t > now - 86400]
-        if len(recent) >= 3:
-            return err(41095)
+        if len(recent) >= REMINDERS_PER_DAY:
+            return err(45009, "remind limit: 3 reminders per msgid within 24 hours")
         task["reminders"] = recent + [now]
     return ok()
-
-
-MEDIA_TTL = 3 * 86400  # temporary media live 3 days
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-
-
-def image_format(data: bytes) -> str | None:
-    """``png`` / ``jpg`` from the file's first bytes, None for anything else."""
-    return next((fmt for magic, fmt in IMAGE_MAGIC.items() if data.startswith(magic)), None)
-
-
-@bp.post(P + "media/upload")
-def media_upload():
-    """Temporary media, images only (JPG/PNG, 5 B .. 10 MB), valid 3 days (sandbox clock)."""
-    guard("media/upload", "wecom")
-    request.max_content_length = 2 * MAX_IMAGE_BYTES  # answer 40009, not HTTP 413
-    if request.args.get("type") != "image":
-        return err(40004, "the sandbox accepts type=image only")
-    upload = request.files.get("media")
-    if upload is None:
-        return err(41005)
-    data = upload.read(MAX_IMAGE_BYTES + 1)
-    if not data:
-        return err(44001)
-    if len(data) > MAX_IMAGE_BYTES or len(data) < 5:
-        return err(40009, "image must be 5 B to 10 MB")
-    if image_format(data) is None:
-        return err(40005, "image must be JPG or PNG")
-    st = state()
-    media_id = st.next_id("mediaSBX", 12)
-    now = int(st.now())
-    with st.lock:
-        st.data["media"][media_id] = {
-            "type": "image",
-            "filename": upload.filename or "",
-            "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "created_at": now,
-            "expires_at": now + MEDIA_TTL,
-        }
-    return ok(type="image", media_id=media_id, created_at=str(now))
-
-
-def media_valid(st: SandboxState, media_id: str) -> bool:
-    """Whether ``media_id`` was uploaded and has not expired (sandbox clock)."""
-    with st.lock:
-        media = st.data["media"].get(media_id)
-    return bool(media) and media["expires_at"] > st.now()

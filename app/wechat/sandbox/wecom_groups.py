@@ -2,18 +2,75 @@
 
 What the control endpoints (``control``), the demo seeder and tests do in place of WeCom
 users: create or seed customer groups (at most ``MAX_GROUP_MEMBERS`` members), add and
-remove members (firing ``change_external_chat`` callbacks), and a sender confirming a
-group send, where the one-message-per-group-per-day quota (``WECOM_GROUP_DAILY_QUOTA``)
-applies. The HTTP routes that read this state are in ``wecom``.
+remove members, change the owner, name or notice, dismiss a group — each firing the
+``change_external_chat`` callback WeCom sends (客户联系 变更回调 事件格式: 客户群创建 /
+变更 / 解散事件; member changes carry ``MemChangeCnt``, ``MemChangeList`` and the member
+versions ``LastMemVer`` / ``CurMemVer``) — and a sender confirming a group send, where
+the one-message-per-group-per-day quota (``WECOM_GROUP_DAILY_QUOTA``) applies.
+
+Lag: WeCom's event doc warns that part of a change is processed asynchronously, so
+``groupchat/get`` may show it only a moment (e.g. 2 s) after the callback. With
+``groupchat_lag_seconds`` set (``POST /_sandbox/control/flags`` or the
+``SANDBOX_GROUPCHAT_LAG`` setting), each change keeps the group's previous view, which
+``groupchat/get`` answers until that many sandbox seconds have passed; a new group is
+not found (40050) until then. The HTTP routes that read this state are in ``wecom``.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 from app.wechat.sandbox.state import SandboxState
 
 MAX_GROUP_MEMBERS = 500
+
+
+def member_version(members: list[dict]) -> str:
+    """The group's member version (``groupchat/get`` member_version, the events'
+    ``LastMemVer`` / ``CurMemVer``): it changes whenever the member list does."""
+    return hashlib.md5(",".join(sorted(m["userid"] for m in members)).encode()).hexdigest()
+
+
+def lag_seconds(st: SandboxState) -> float:
+    """How long ``groupchat/get`` keeps showing a group as it was before a change."""
+    value = st.data["flags"].get("groupchat_lag_seconds")
+    if value is None:
+        value = st.config.get("SANDBOX_GROUPCHAT_LAG", 0)
+    return max(0.0, float(value or 0))
+
+
+def _keep_previous_view(st: SandboxState, group: dict, *, new: bool = False) -> None:
+    """Before changing ``group`` (lock held): with a lag, remember what WeCom still shows."""
+    lag = lag_seconds(st)
+    if not lag:
+        return
+    until = st.now() + lag
+    stale = group.get("_stale")
+    if stale and stale["until"] > st.now():
+        stale["until"] = until  # still showing an older view: keep it a while longer
+        return
+    view = None if new else copy.deepcopy({k: v for k, v in group.items() if k != "_stale"})
+    group["_stale"] = {"until": until, "view": view}
+
+
+def visible_group(st: SandboxState, chat_id: str) -> tuple[dict | None, int]:
+    """``(group, 0)`` as ``groupchat/get`` sees it now (lock held), or ``(None, errcode)``:
+    40050 chatid不存在 for an unknown (or not yet visible) group, 49008 群已经解散 for a
+    dismissed one (全局错误码)."""
+    group = st.data["groups"].get(chat_id)
+    if group is None:
+        return None, 40050
+    stale = group.get("_stale")
+    if stale and stale["until"] > st.now():
+        if stale["view"] is None:
+            return None, 40050
+        group = stale["view"]
+    elif stale:
+        group.pop("_stale", None)
+    if group.get("dismissed"):
+        return None, 49008
+    return group, 0
 
 
 def _member(st: SandboxState, m: dict, default_scene: int = 1) -> dict:
@@ -56,6 +113,7 @@ def create_groups(st: SandboxState, groups: list[dict], *, fire_callbacks: bool 
             "status": int(g.get("status", 0)),
         }
         with st.lock:
+            _keep_previous_view(st, group, new=True)
             st.data["groups"][chat_id] = group
         created.append(chat_id)
         if fire_callbacks:
@@ -86,31 +144,45 @@ def seed_groups(
     return create_groups(st, specs)
 
 
+def _member_event(group: dict, detail: str, before: str, userids: list[str], **extra) -> dict:
+    """The ``change_external_chat`` update event of a member change."""
+    return {
+        "Event": "change_external_chat",
+        "ChatId": group["chat_id"],
+        "ChangeType": "update",
+        "UpdateDetail": detail,
+        **extra,
+        "MemChangeCnt": len(userids),
+        "MemChangeList": {"Item": userids},
+        "LastMemVer": before,
+        "CurMemVer": member_version(group["member_list"]),
+    }
+
+
+def _group(st: SandboxState, chat_id: str) -> dict:
+    group = st.data["groups"].get(chat_id)
+    if group is None or group.get("dismissed"):
+        raise KeyError(chat_id)
+    return group
+
+
 def add_members(st: SandboxState, chat_id: str, members: list[dict], join_scene: int = 3) -> dict:
     """Add members to a group and fire ``change_external_chat`` update/add_member."""
     from app.wechat.sandbox.delivery import fire_wecom_event
 
     with st.lock:
-        group = st.data["groups"].get(chat_id)
-        if group is None:
-            raise KeyError(chat_id)
+        group = _group(st, chat_id)
         present = {m["userid"] for m in group["member_list"]}
         new = [_member(st, m, join_scene) for m in members if str(m["userid"]) not in present]
         if len(group["member_list"]) + len(new) > MAX_GROUP_MEMBERS:
             raise ValueError(f"a customer group holds at most {MAX_GROUP_MEMBERS} members")
+        before = member_version(group["member_list"])
+        _keep_previous_view(st, group)
         group["member_list"].extend(new)
-    return fire_wecom_event(
-        st,
-        {
-            "Event": "change_external_chat",
-            "ChatId": chat_id,
-            "ChangeType": "update",
-            "UpdateDetail": "add_member",
-            "JoinScene": join_scene,
-            "MemChangeCnt": len(new),
-            "MemChangeList": {"Item": [m["userid"] for m in new]},
-        },
-    )
+        event = _member_event(
+            group, "add_member", before, [m["userid"] for m in new], JoinScene=join_scene
+        )
+    return fire_wecom_event(st, event)
 
 
 def remove_member(st: SandboxState, chat_id: str, userid: str, quit_scene: int = 0) -> dict:
@@ -118,21 +190,54 @@ def remove_member(st: SandboxState, chat_id: str, userid: str, quit_scene: int =
     from app.wechat.sandbox.delivery import fire_wecom_event
 
     with st.lock:
-        group = st.data["groups"].get(chat_id)
-        if group is None or userid not in {m["userid"] for m in group["member_list"]}:
+        group = _group(st, chat_id)
+        if userid not in {m["userid"] for m in group["member_list"]}:
             raise KeyError(userid)
+        before = member_version(group["member_list"])
+        _keep_previous_view(st, group)
         group["member_list"] = [m for m in group["member_list"] if m["userid"] != userid]
-    return fire_wecom_event(
-        st,
-        {
+        event = _member_event(group, "del_member", before, [userid], QuitScene=quit_scene)
+    return fire_wecom_event(st, event)
+
+
+CHANGE_DETAILS = {"owner": "change_owner", "name": "change_name", "notice": "change_notice"}
+
+
+def change_group(st: SandboxState, chat_id: str, changes: dict) -> list[dict]:
+    """Change the owner, name and/or notice, one after the other (in that order), each
+    followed by its change_owner / change_name / change_notice event, as a user's
+    separate edits in WeCom are."""
+    from app.wechat.sandbox.delivery import fire_wecom_event
+
+    results = []
+    for field, detail in CHANGE_DETAILS.items():
+        with st.lock:
+            group = _group(st, chat_id)
+            if field not in changes or str(changes[field]) == str(group[field]):
+                continue
+            _keep_previous_view(st, group)
+            group[field] = str(changes[field])
+        event = {
             "Event": "change_external_chat",
             "ChatId": chat_id,
             "ChangeType": "update",
-            "UpdateDetail": "del_member",
-            "QuitScene": quit_scene,
-            "MemChangeCnt": 1,
-            "MemChangeList": {"Item": [userid]},
-        },
+            "UpdateDetail": detail,
+        }
+        results.append(fire_wecom_event(st, event))
+    return results
+
+
+def dismiss_group(st: SandboxState, chat_id: str) -> dict:
+    """The owner dismisses the group: gone from ``groupchat/list``, 49008 from
+    ``groupchat/get``, and the ``change_external_chat`` dismiss event."""
+    from app.wechat.sandbox.delivery import fire_wecom_event
+
+    with st.lock:
+        group = _group(st, chat_id)
+        _keep_previous_view(st, group)
+        group["dismissed"] = True
+    return fire_wecom_event(
+        st, {"Event": "change_external_chat", "ChatId": chat_id, "ChangeType": "dismiss"}
     )
 
 
@@ -147,7 +252,7 @@ def confirm_task(st: SandboxState, msgid: str) -> dict:
             now = int(st.now())
             day = st.today(now)
             for chat_id, result in task["results"].items():
-                if chat_id not in st.data["groups"]:
+                if st.data["groups"].get(chat_id, {"dismissed": True}).get("dismissed"):
                     result.update(status=2, send_time=0)
                     continue
                 key = f"{chat_id}|{day}"
