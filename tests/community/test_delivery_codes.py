@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 
 from app import outbox
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import GroupDelivery, SendBatch
 from community.services import allocation, delivery
-from community.services.plans import today_shanghai
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 
@@ -34,7 +34,7 @@ def _one_batch(org, sandbox):
     ann = db.session.get(Guide, org.ga)
     group = gen_wgroup(ann, sandbox=sandbox)
     gen_plan(gen_post(title="新品", text="古法金新品到店"), priority=80)
-    day = today_shanghai()
+    day = shanghai_day()
     allocation.allocate(day)
     assert delivery.create_batches(day)["batches"] == 1
     return day, group

@@ -15,13 +15,13 @@ from sqlalchemy import select, update
 
 from app import outbox
 from app.auth.models import utcnow
+from app.clock import shanghai_day
 from app.extensions import db
 from app.outbox import OutboxMessage
 from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services.callbacks import RESYNC_ATTEMPTS, RESYNC_KIND
-from community.services.sync import shanghai_today
 
 LAG = 5
 _seq = itertools.count(1)
@@ -55,7 +55,7 @@ def _metric(chat_id: str) -> tuple[int, int]:
     metric = db.session.scalars(
         select(GroupDailyMetric).where(
             GroupDailyMetric.group_id == _group(chat_id).id,
-            GroupDailyMetric.day == shanghai_today(),
+            GroupDailyMetric.day == shanghai_day(),
         )
     ).one()
     return metric.joins or 0, metric.leaves or 0
