@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def utcnow() -> datetime:
+    """Aware UTC now: the one clock every stored time is read from."""
+    return datetime.now(UTC)
+
+
 def as_utc(moment: datetime | None) -> datetime | None:
     """``moment`` as aware UTC; a naive value is taken as UTC (``None`` stays ``None``)."""
     if moment is None:

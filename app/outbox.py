@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.db import is_postgres
 from app.extensions import db, registry
 

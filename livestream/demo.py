@@ -130,8 +130,7 @@ def _train(campaign_id: int, share_done: float) -> int:
 
 def _hq_live(app: Flask, user_id: int, products, regions) -> str:
     from app import outbox
-    from app.auth.models import utcnow
-    from app.clock import as_utc
+    from app.clock import as_utc, utcnow
     from app.extensions import db
     from livestream.services import campaigns, linkcheck, readiness, timeline
 
@@ -208,7 +207,7 @@ def _live_orders(app: Flask, campaign_id: int, products) -> int:
 
 def _store_live(user_id: int, products, region, store_ids: list[int]) -> str:
     from app import outbox
-    from app.auth.models import utcnow
+    from app.clock import utcnow
     from livestream.services import campaigns, living, timeline
 
     campaign = campaigns.save_campaign(
@@ -238,7 +237,7 @@ def _store_live(user_id: int, products, region, store_ids: list[int]) -> str:
 
 
 def _planned(user_id: int, products, regions) -> str:
-    from app.auth.models import utcnow
+    from app.clock import utcnow
     from livestream.services import campaigns
 
     campaign = campaigns.save_campaign(

@@ -38,7 +38,7 @@ def build(app, stores: int, customers: int, seed: int) -> None:
     """Write the organisation and the customer backlog with Core executemany."""
     from sqlalchemy import insert
 
-    from app.auth.models import utcnow
+    from app.clock import utcnow
     from app.extensions import db
     from franchise.models import Customer, Franchisee, Region, RegionCity, Store
 

@@ -43,7 +43,7 @@ def build(app, groups: int, guides: int) -> None:
 
     from sqlalchemy import insert
 
-    from app.auth.models import utcnow
+    from app.clock import utcnow
     from app.extensions import db
     from app.wechat.sandbox import sandbox_state
     from community.models import WecomGroup
@@ -187,7 +187,7 @@ def dispatch_all(app) -> dict:
             db.session.remove()
             wait = 1.0
             if nxt is not None:
-                from app.auth.models import utcnow
+                from app.clock import utcnow
 
                 wait = max(
                     0.2,

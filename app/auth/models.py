@@ -7,13 +7,14 @@ that ``app`` knows no domain table; the franchise domain keeps them consistent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.clock import utcnow
 from app.extensions import db
 
 HQ_ADMIN = "hq_admin"
@@ -31,11 +32,6 @@ ROLE_LABELS = {
     GUIDE: "Guide",
     CUSTOMER: "Customer",
 }
-
-
-def utcnow() -> datetime:
-    """Aware UTC now; every stored time is UTC."""
-    return datetime.now(UTC)
 
 
 class User(UserMixin, db.Model):

@@ -9,9 +9,10 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.auth import ratelimit
-from app.auth.models import STAFF_ROLES, User, utcnow
+from app.auth.models import STAFF_ROLES, User
 from app.auth.passwords import check_password_policy
 from app.auth.sessions import end_all
+from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr

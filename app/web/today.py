@@ -25,9 +25,9 @@ from datetime import timedelta
 from flask import Flask, current_app
 from sqlalchemy import bindparam, select
 
-from app.auth.models import GUIDE, utcnow
+from app.auth.models import GUIDE
 from app.auth.principal import Principal
-from app.clock import shanghai_day, shanghai_day_bounds
+from app.clock import shanghai_day, shanghai_day_bounds, utcnow
 from app.extensions import db, registry
 
 # The guide the figures are written against: scope helpers see real (bound) ids.

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from community.services import allocation, care, delivery
 
 

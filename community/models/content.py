@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 
 CARE, KNOWLEDGE, BRAND_STORY, NEW_PRODUCT, COUPON = (

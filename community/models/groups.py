@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 
 COLD_START, SEEDING, BENCHMARK, LIFECYCLE = "cold_start", "seeding", "benchmark", "lifecycle"

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 
 REWARD_PENDING, REWARD_ISSUED, REWARD_FAILED = "pending", "issued", "failed"

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.db import is_postgres
 from app.extensions import db
 from community.models import (

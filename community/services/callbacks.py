@@ -34,7 +34,7 @@ import logging
 from flask import Flask
 from sqlalchemy import select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.outbox import (
     IN_FLIGHT,

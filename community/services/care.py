@@ -24,8 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import outbox
-from app.auth.models import utcnow
-from app.clock import SHANGHAI, shanghai_day
+from app.clock import SHANGHAI, shanghai_day, utcnow
 from app.db import is_postgres
 from app.extensions import db
 from app.wechat import wecom

@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from app import outbox
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db, get_redis
 from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError, WeChatError, WeChatRateLimited, as_retry_later

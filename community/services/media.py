@@ -16,7 +16,7 @@ from datetime import UTC, timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.wechat import wecom
 from community.models import ContentMedia, ContentPost

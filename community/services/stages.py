@@ -24,8 +24,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from app.auth.models import utcnow
-from app.clock import as_utc, shanghai_day
+from app.clock import as_utc, shanghai_day, utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from community.models.groups import (

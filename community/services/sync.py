@@ -23,8 +23,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.errors import Conflict
 from app.extensions import db, get_redis
 from app.wechat import wecom

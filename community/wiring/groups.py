@@ -78,8 +78,7 @@ def seed_groups(app: Flask) -> list[str]:
         return []
     from sqlalchemy import func, select
 
-    from app.auth.models import utcnow
-    from app.clock import shanghai_day
+    from app.clock import shanghai_day, utcnow
     from app.extensions import db
     from community.models.groups import WecomGroup
     from community.models.growth import FissionRule, InviteCode

@@ -20,9 +20,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.auth.decorators import api_roles
-from app.auth.models import CUSTOMER, utcnow
+from app.auth.models import CUSTOMER
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
+from app.clock import utcnow
 from app.errors import NotFound
 from franchise import queries
 from franchise.api.orders import (

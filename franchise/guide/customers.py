@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.auth.decorators import page_roles
-from app.auth.models import GUIDE, utcnow
+from app.auth.models import GUIDE
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import add_nav, db
 from app.web.i18n import N_
 from franchise.admin.support import paginate

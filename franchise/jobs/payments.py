@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.wechat import pay as wxpay

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import Money, db
 
 

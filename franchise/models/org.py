@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 
 ACTIVE = "active"

@@ -22,8 +22,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.auth.models import utcnow
 from app.auth.scope import scoped
+from app.clock import utcnow
 from app.db import is_postgres
 from app.errors import Conflict
 from app.extensions import db

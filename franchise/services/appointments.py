@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from app.auth.models import utcnow
-from app.clock import SHANGHAI, as_utc
+from app.clock import SHANGHAI, as_utc, utcnow
 from app.db import lock_row
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db

@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (

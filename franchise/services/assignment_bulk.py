@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import bindparam, func, or_, select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import (
     ACTIVE,

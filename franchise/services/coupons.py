@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.models import FRANCHISE_OWNER, utcnow
+from app.auth.models import FRANCHISE_OWNER
 from app.auth.principal import Principal
 from app.auth.scope import scoped
+from app.clock import utcnow
 from app.db import lock_row
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db

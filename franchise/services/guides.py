@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.auth.models import GUIDE, User, utcnow
+from app.auth.models import GUIDE, User
+from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import ACTIVE, LEFT, Guide, Store

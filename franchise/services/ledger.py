@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.db import is_postgres
 from app.extensions import db
 from franchise.models import LedgerAccount, LedgerEntry, LedgerTransaction

@@ -43,9 +43,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, utcnow
+from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, hooks
 from app.i18n import tr

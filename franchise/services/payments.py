@@ -26,8 +26,7 @@ import psycopg
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import utcnow
-from app.clock import SHANGHAI, shanghai_day
+from app.clock import SHANGHAI, shanghai_day, utcnow
 from app.db import is_postgres
 from app.errors import Conflict, DomainError
 from app.extensions import db

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import update
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.outbox import GiveUp
 from app.wechat import pay as wxpay

@@ -20,9 +20,9 @@ import secrets
 
 from sqlalchemy import func, select, update
 
-from app.auth.models import FRANCHISE_OWNER, utcnow
+from app.auth.models import FRANCHISE_OWNER
 from app.auth.principal import Principal
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.db import lock_row
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db

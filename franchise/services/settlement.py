@@ -15,8 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from franchise.models import (
     Franchisee,

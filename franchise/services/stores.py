@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr

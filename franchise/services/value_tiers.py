@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, update
 
-from app.auth.models import utcnow
-from app.clock import as_utc
+from app.clock import as_utc, utcnow
 from app.extensions import db
 from franchise.models import (
     COMPLETED,

@@ -164,7 +164,7 @@ def _seed_products_and_templates() -> list[str]:
 
     from sqlalchemy import select
 
-    from app.auth.models import utcnow
+    from app.clock import utcnow
     from app.extensions import db
     from franchise.models import CouponBudget, CouponTemplate, Product, Region
 
@@ -216,7 +216,8 @@ def _seed_coupons_and_orders() -> list[str]:
 
     from sqlalchemy import select
 
-    from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ADMIN, User, utcnow
+    from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ADMIN, User
+    from app.clock import utcnow
     from app.errors import DomainError
     from app.extensions import db
     from franchise.models import Coupon, CouponTemplate, Customer, Order, OrderEvent, Product

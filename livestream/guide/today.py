@@ -15,8 +15,8 @@ from functools import cache
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
-from app.auth.models import utcnow
 from app.auth.principal import Principal
+from app.clock import utcnow
 from app.extensions import db
 from app.web.formatting import shanghai
 from app.web.today import GUIDE_PARAMS, TodayNote

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 
 

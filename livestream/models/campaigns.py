@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import Money, db
 
 MODE_HQ, MODE_STORE = "hq", "store"

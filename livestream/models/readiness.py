@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import Money, db
 
 LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE = "region", "franchisee", "store", "guide"

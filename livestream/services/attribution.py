@@ -24,8 +24,7 @@ from flask import url_for
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import utcnow
-from app.clock import as_utc
+from app.clock import as_utc, utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr

@@ -13,8 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
-from app.clock import SHANGHAI, as_utc
+from app.clock import SHANGHAI, as_utc, utcnow
 from app.extensions import db
 from app.i18n import tr
 from community.models import ContentPost

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from app.auth.models import utcnow
-from app.clock import as_utc
+from app.clock import as_utc, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Guide, Order, Store
 from livestream.models import Campaign, CampaignVisit, LineupItem, LiveSession

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.outbox import GiveUp, RetryLater, enqueue
 from app.wechat import wecom

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Order
 from franchise.services.base import invalid

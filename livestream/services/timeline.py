@@ -13,8 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app import outbox
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db, registry
 from app.outbox import DEAD, DONE, IN_FLIGHT, PENDING, OutboxMessage
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models import WecomGroup
 from community.services import allocation, content, plans

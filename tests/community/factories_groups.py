@@ -7,8 +7,7 @@ import itertools
 from datetime import timedelta
 from types import SimpleNamespace
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from franchise.models import Customer, Order

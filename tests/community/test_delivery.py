@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app import outbox
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db, get_redis
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import allocation, delivery

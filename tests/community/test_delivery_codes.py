@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app import outbox
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models import GroupDelivery, SendBatch
 from community.services import allocation, delivery

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from app import outbox
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from app.outbox import OutboxMessage
 from app.wechat import wecom

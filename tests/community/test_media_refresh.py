@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from app import outbox
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from community.models import ContentMedia, ContentPost, SendBatch
 from community.services import content, delivery

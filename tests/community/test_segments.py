@@ -3,7 +3,7 @@ and the split suggestion for mixed groups."""
 
 from __future__ import annotations
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from community.services import segments
 from franchise.models import Guide

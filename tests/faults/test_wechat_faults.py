@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app import outbox
-from app.auth.models import HQ_ADMIN, utcnow
+from app.auth.models import HQ_ADMIN
 from app.auth.principal import Principal
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db, get_redis
 from community.models import GroupDelivery, SendBatch
 from community.services import allocation, delivery

@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from app.auth.models import utcnow
 from app.auth.principal import issue_customer_token
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import (
     Coupon,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Customer, Guide, ShareCode, Store
 

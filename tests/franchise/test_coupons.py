@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import Coupon, CouponBudget, Customer

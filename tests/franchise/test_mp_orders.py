@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Product
 from franchise.services import coupons as coupon_service

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.auth.models import utcnow
 from app.auth.principal import Principal
+from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import Coupon, Guide, Order, Product

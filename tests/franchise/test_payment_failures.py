@@ -9,7 +9,7 @@ from datetime import timedelta
 import xmltodict
 from sqlalchemy import select, update
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.wechat.sandbox import sandbox_state
 from franchise.jobs import payments as payment_jobs

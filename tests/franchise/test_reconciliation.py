@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from app.wechat.sandbox import sandbox_state
 from app.wechat.sandbox.state import SHANGHAI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db, registry
 from franchise.models import Customer, Order, Store
 from franchise.services.value_tiers import classify, refresh_value_tiers

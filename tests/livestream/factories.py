@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Product, Store
 from livestream.models import Campaign, CampaignStore, LineupItem, LiveSession

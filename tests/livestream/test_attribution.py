@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db, hooks
 from franchise.models import Order, Product, ShareCode, Store
 from franchise.services import orders as order_service

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.auth.models import utcnow
-from app.clock import as_utc
+from app.clock import as_utc, utcnow
 from app.extensions import db
 from community.models import ContentPost, PushPlan
 from franchise.models import Store

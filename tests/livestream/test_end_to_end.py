@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app import outbox
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from livestream.models import ChecklistItem, LiveSession, TrainingProgress
 from livestream.services import living, training

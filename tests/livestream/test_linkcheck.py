@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app import outbox
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.outbox import OutboxMessage
 from franchise.models import CouponTemplate, Product

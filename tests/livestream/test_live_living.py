@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app import outbox
-from app.auth.models import utcnow
+from app.clock import utcnow
 from app.extensions import db, registry
 from app.outbox import OutboxMessage
 from app.wechat import wecom

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Guide, Product
 from livestream.models import (

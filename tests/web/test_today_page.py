@@ -13,8 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.auth.models import utcnow
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models import CareTask, SendBatch
 from franchise.models import Appointment, Guide
