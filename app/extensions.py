@@ -231,3 +231,22 @@ def hooks(name: str, app: Flask | None = None) -> list:
 def add_nav(app: Flask, section: str, group: str, label: str, endpoint: str, roles, **kw) -> None:
     """Register a navigation entry; the layouts show those the viewer's role may open."""
     registry(app).nav.append(NavItem(section, group, label, endpoint, tuple(roles), **kw))
+
+
+def add_navs(app: Flask, section: str, entries) -> None:
+    """Register the ``section``'s (``admin`` or ``mobile``) entries given as ``(group, label,
+    endpoint, roles, icon, order)`` tuples: the tables each ``<domain>/wiring/<area>.py``
+    declares."""
+    for group, label, endpoint, roles, icon, order in entries:
+        add_nav(app, section, group, label, endpoint, roles, icon=icon, order=order)
+
+
+def add_dashboard(app: Flask, panels) -> None:
+    """Register ``panels(principal) -> list[dict]`` on the admin dashboard (shown in order)."""
+    registry(app).dashboard.append(panels)
+
+
+def add_seeder(app: Flask, seeder) -> None:
+    """Register a demo seeder ``seeder(app) -> list[str]``; ``flask siyu seed-demo`` runs
+    them in the order added, so a seeder comes after those whose data it needs."""
+    registry(app).seeders.append(seeder)

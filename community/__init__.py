@@ -2,22 +2,22 @@
 
 Areas: ``groups`` (sync, stages, segments, benchmark replication, fission) and
 ``delivery`` (content library, push plans, the daily slot allocator, guide-confirmed
-delivery through the outbox, care triggers). ``init_app`` plugs each into the app.
+delivery through the outbox, care triggers). ``init_app`` plugs each into the app through
+``community.wiring``, then adds the ``flask community`` commands (``community.cli``); the
+demo data is ``community.demo``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import registry
-
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprints, CLI commands, jobs, subscriptions and seeders."""
+    """Register each area of this domain in dependency order, then its CLI commands."""
     import community.models  # noqa: F401 - the tables
-    from community.demo import seed_sandbox_groups
+    from community import cli
     from community.wiring import delivery, groups
 
-    registry(app).seeders.append(seed_sandbox_groups)
-    groups.init_app(app)
-    delivery.init_app(app)
+    for area in (groups, delivery):
+        area.register(app)
+    cli.register(app)

@@ -1,55 +1,88 @@
-"""``flask community ...``: the group sync and the stage evaluation from the command line."""
+"""``flask community ...``: every command of the community domain.
+
+``community_cli`` is the one click group of this domain: the group sync and the stage
+evaluation (groups), the day's allocation and the read-back of send results (delivery).
+``register`` adds it to the app (from ``community.init_app``).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask import Flask
+from flask.cli import AppGroup
+
+community_cli = AppGroup("community", help="WeCom customer groups: sync, stages, delivery.")
 
 
-def init_app(app: Flask) -> None:
-    """Register the ``community`` command group on ``app.cli``."""
+@community_cli.command("sync")
+@click.option(
+    "--resume/--fresh",
+    default=True,
+    help="Continue the last failed run from its cursor (default) or start over.",
+)
+@click.option("--limit", default=100, type=click.IntRange(1, 1000), help="Groups per page.")
+def sync_command(resume: bool, limit: int):
+    """Full sync of every customer group from WeCom, with a progress bar."""
+    from app.errors import DomainError
+    from community.services.sync import full_sync
 
-    @app.cli.group("community")
-    def community_cli():
-        """WeCom customer groups: sync, stages."""
+    with click.progressbar(length=0, label="Syncing groups", show_pos=True) as bar:
 
-    @community_cli.command("sync")
-    @click.option(
-        "--resume/--fresh",
-        default=True,
-        help="Continue the last failed run from its cursor (default) or start over.",
+        def progress(done: int, page: int) -> None:
+            bar.length = max(bar.length or 0, done)
+            bar.update(page)
+
+        try:
+            run = full_sync(resume=resume, limit=limit, progress=progress)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"sync run {run.id}: {run.status}, {run.groups_seen} groups "
+        f"({run.groups_created} new), {run.members_seen} members"
     )
-    @click.option("--limit", default=100, type=click.IntRange(1, 1000), help="Groups per page.")
-    def sync_command(resume: bool, limit: int):
-        """Full sync of every customer group from WeCom, with a progress bar."""
-        from app.errors import DomainError
-        from community.services.sync import full_sync
+    if run.status != "done":
+        click.echo(f"failed: {run.error} — run `flask community sync --resume`", err=True)
+        raise SystemExit(1)
 
-        with click.progressbar(length=0, label="Syncing groups", show_pos=True) as bar:
 
-            def progress(done: int, page: int) -> None:
-                bar.length = max(bar.length or 0, done)
-                bar.update(page)
+@community_cli.command("evaluate-stages")
+def evaluate_command():
+    """Refresh segments and move groups whose stage rules hold (with history)."""
+    from community.jobs.groups import run_daily_stages
 
-            try:
-                run = full_sync(resume=resume, limit=limit, progress=progress)
-            except DomainError as exc:
-                raise click.ClickException(exc.message) from exc
-        click.echo(
-            f"sync run {run.id}: {run.status}, {run.groups_seen} groups "
-            f"({run.groups_created} new), {run.members_seen} members"
-        )
-        if run.status != "done":
-            click.echo(f"failed: {run.error} — run `flask community sync --resume`", err=True)
-            raise SystemExit(1)
+    result = run_daily_stages()
+    click.echo(
+        f"{result['groups']} groups: {result['transitions']} transitions, "
+        f"{result['skipped_overridden']} overridden skipped"
+    )
 
-    @community_cli.command("evaluate-stages")
-    def evaluate_command():
-        """Refresh segments and move groups whose stage rules hold (with history)."""
-        from community.jobs.groups import run_daily_stages
 
-        result = run_daily_stages()
-        click.echo(
-            f"{result['groups']} groups: {result['transitions']} transitions, "
-            f"{result['skipped_overridden']} overridden skipped"
-        )
+@community_cli.command("allocate")
+@click.option("--day", default=None, help="YYYY-MM-DD (Asia/Shanghai); default today.")
+@click.option("--batches/--no-batches", default=False, help="Also create send batches.")
+def allocate_command(day: str | None, batches: bool):
+    """Allocate the day's group-message slots (idempotent)."""
+    from app.clock import shanghai_day
+    from community.services import allocation, delivery
+
+    the_day = date.fromisoformat(day) if day else shanghai_day()
+    click.echo(allocation.allocate(the_day))
+    if batches:
+        click.echo(delivery.create_batches(the_day))
+
+
+@community_cli.command("readback")
+@click.option("--day", default=None)
+def readback_command(day: str | None):
+    """Read back today's (or ``--day``'s) send results from WeCom."""
+    from app.clock import shanghai_day
+    from community.services import delivery
+
+    click.echo(delivery.read_back(date.fromisoformat(day) if day else shanghai_day()))
+
+
+def register(app: Flask) -> None:
+    """Add the ``flask community`` group to the app's CLI."""
+    app.cli.add_command(community_cli)

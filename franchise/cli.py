@@ -1,11 +1,14 @@
-"""``flask franchise ...``: operations on the organisation.
+"""``flask franchise ...``: every command of the franchise domain.
 
-``franchise_cli`` is the one click group of this domain; later commands (e.g.
-``assign-all``) add themselves to it. Commands call services and print; they never
-commit themselves.
+``franchise_cli`` is the one click group of this domain: the store import, the bulk
+assignment and value tiers (customers), the reconciliation and the day's statements
+(payments). ``register`` adds it to the app (from ``franchise.init_app``). Commands call
+services and print; they never commit themselves.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import click
 from flask import Flask
@@ -60,6 +63,35 @@ def refresh_tiers_command():
     click.echo(f"Refreshed the value tiers of {refresh_value_tiers()} customer(s).")
 
 
-def init_app(app: Flask) -> None:
+@franchise_cli.command("reconcile")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+def reconcile_command(day):
+    """Compare WeChat's bill of a day (ready after 10:00 next day) with the ledger."""
+    from franchise.services.reconciliation import reconcile
+
+    run = reconcile(day.date())
+    click.echo(
+        f"{run.bill_date}: {run.status} — bill {run.bill_rows} row(s), "
+        f"ledger {run.ledger_rows}, {len(run.items)} difference(s)"
+        + (f"; {run.error}" if run.error else "")
+    )
+    for item in run.items:
+        click.echo(
+            f"  {item.kind}\t{item.transaction_id}\t{item.out_trade_no}\t"
+            f"bill={item.bill_amount_fen}\tledger={item.ledger_amount_fen}"
+        )
+
+
+@franchise_cli.command("close-day")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
+def close_day_command(day):
+    """Snapshot a day's settlement statements (default yesterday); idempotent."""
+    from franchise.services.settlement import close_day
+
+    target: date | None = day.date() if day else None
+    click.echo(f"{close_day(target)} statement(s) written")
+
+
+def register(app: Flask) -> None:
     """Add the ``flask franchise`` group to the app's CLI."""
     app.cli.add_command(franchise_cli)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, select
 
 from app.auth.decorators import api_roles
@@ -26,6 +25,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
+from community.schemas import DeliveryPageSchema, DeliveryQuerySchema
 from franchise.schemas import MAX_ID
 
 blp = Blueprint(
@@ -34,36 +34,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Community: per-group delivery history",
 )
-
-
-class DeliveryItemSchema(Schema):
-    day = fields.Date()
-    plan_id = fields.Integer()
-    plan_name = fields.String()
-    post_id = fields.Integer()
-    post_title = fields.String()
-    status = fields.String()
-    reason = fields.String()
-    send_at = fields.DateTime(allow_none=True)
-    batch_id = fields.Integer(allow_none=True)
-    msgid = fields.String(allow_none=True)
-    result = fields.String(allow_none=True)
-    result_time = fields.DateTime(allow_none=True)
-
-
-class DeliveryPageSchema(Schema):
-    group_id = fields.Integer()
-    items = fields.List(fields.Nested(DeliveryItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-
-
-class DeliveryQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    day_from = fields.Date()
-    day_to = fields.Date()
 
 
 def delivery_rows(group_id: int, args: dict):

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate, validates_schema
-from marshmallow import ValidationError as MarshmallowValidationError
 from sqlalchemy import or_, select
 
 from app.auth.decorators import api_roles
@@ -24,10 +22,17 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.extensions import db
-from community.models.groups import SEGMENTS, STAGES, GroupStageChange, WecomGroup
+from community.models.groups import GroupStageChange, WecomGroup
+from community.schemas import (
+    BenchmarkSchema,
+    GroupDetailSchema,
+    GroupPageSchema,
+    GroupQuerySchema,
+    GroupSchema,
+    StageOverrideSchema,
+)
 from community.services import stages as stage_service
 from franchise.queries import scoped_or_404
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 
 blp = Blueprint(
     "community_groups_api",
@@ -37,89 +42,6 @@ blp = Blueprint(
 )
 
 READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
-
-
-class StrictBoolean(fields.Boolean):
-    """A JSON ``true`` / ``false`` only (``"yes"`` and ``1`` are refused)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
-def _query_id():
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-
-
-class GroupQuerySchema(PageQuerySchema):
-    stage = fields.String(validate=validate.OneOf(STAGES))
-    segment = fields.String(validate=validate.OneOf(SEGMENTS))
-    status = fields.String(validate=validate.OneOf(("active", "dismissed")))
-    store_id = _query_id()
-    region_id = _query_id()
-    franchisee_id = _query_id()
-    guide_id = _query_id()
-    is_benchmark = fields.Boolean()
-
-
-class StageChangeSchema(Schema):
-    id = fields.Integer()
-    from_stage = fields.String(allow_none=True)
-    to_stage = fields.String()
-    rule = fields.String()
-    figures = fields.Dict()
-    reason = fields.String()
-    actor_user_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-
-
-class GroupSchema(Schema):
-    id = fields.Integer()
-    chat_id = fields.String()
-    name = fields.String()
-    stage = fields.String()
-    stage_overridden = fields.Boolean()
-    segment = fields.String()
-    split_suggested = fields.Boolean()
-    member_count = fields.Integer()
-    customer_count = fields.Integer()
-    purchased_count = fields.Integer()
-    store_id = fields.Integer(allow_none=True)
-    guide_id = fields.Integer(allow_none=True)
-    franchisee_id = fields.Integer(allow_none=True)
-    region_id = fields.Integer(allow_none=True)
-    owner_userid = fields.String()
-    status = fields.String()
-    is_benchmark = fields.Boolean()
-    wecom_created_at = fields.DateTime(allow_none=True)
-    synced_at = fields.DateTime(allow_none=True)
-
-
-class GroupDetailSchema(GroupSchema):
-    notice = fields.String()
-    stage_history = fields.List(fields.Nested(StageChangeSchema))
-
-
-GroupPageSchema = page_schema(GroupSchema, "GroupPage")
-
-
-class StageOverrideSchema(Schema):
-    stage = fields.String(validate=validate.OneOf(STAGES))
-    reason = Text(validate=validate.Length(min=1, max=255))
-    release = StrictBoolean(load_default=False)
-
-    @validates_schema
-    def _stage_or_release(self, data, **kwargs):
-        if data.get("release"):
-            return
-        missing = {k: ["Required."] for k in ("stage", "reason") if not data.get(k)}
-        if missing:
-            raise MarshmallowValidationError(missing)
-
-
-class BenchmarkSchema(Schema):
-    is_benchmark = StrictBoolean(required=True)
 
 
 def group_stmt(args: dict):

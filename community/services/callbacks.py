@@ -31,7 +31,6 @@ import hashlib
 import json
 import logging
 
-from flask import Flask
 from sqlalchemy import select
 
 from app.clock import utcnow
@@ -43,7 +42,6 @@ from app.outbox import (
     OutboxMessage,
     RetryLater,
     enqueue,
-    register_handler,
 )
 from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
 from community.models.groups import GROUP_DISMISSED, GroupMember, WecomGroup
@@ -311,8 +309,3 @@ def _reward_inviters() -> None:
     except DomainError as exc:
         db.session.rollback()
         log.warning("fission rewards after a join not issued: %s", exc.message)
-
-
-def register(app: Flask) -> None:
-    """Register the resync outbox handler (called from the groups wiring)."""
-    register_handler(app, RESYNC_KIND, resync_group)

@@ -1,183 +1,44 @@
 """Registration of the community groups area: the groups API, admin and guide pages, the
-``Community`` (社群) navigation, the ``change_external_chat`` subscriber and its re-read
-outbox handler, the daily stage job (03:00 Asia/Shanghai), the ``flask community`` CLI
-and the demo seeder."""
+``Community`` (社群) navigation, the daily stage job (03:00 Asia/Shanghai), the re-read
+outbox handler, the ``change_external_chat`` subscriber and the demo groups
+(``community.demo.groups``). Its commands (``flask community sync``, ``evaluate-stages``)
+are in ``community.cli``."""
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 from flask import Flask
 
+from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
+from app.extensions import add_navs, add_seeder
+from app.extensions import api as openapi
+from app.outbox import register_handler
+from app.scheduler import register_job
 from app.web.i18n import N_
+from app.wechat import subscribe
 
-log = logging.getLogger("siyu.community")
-
-
-DEMO_EXTRA_MEMBERS = {0: 0, 1: 10, 2: 70, 3: 75}  # by bucket (i % 4): members to add
-DEMO_AGE_DAYS = {0: 1, 1: 20, 2: 40, 3: 120}
-
-
-def _enrich_sandbox(app: Flask) -> int:
-    """Give the sandbox's demo groups ages, more members and paying customers (by bucket)."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.wechat.sandbox import sandbox_state
-    from community.services.segments import PAID_STATUSES
-    from franchise.models import Customer, Order
-
-    st = sandbox_state(app)
-    paid_ids = list(
-        db.session.scalars(
-            select(Order.customer_id)
-            .where(Order.status.in_(PAID_STATUSES))
-            .distinct()
-            .order_by(Order.customer_id)
-            .limit(40)
-        )
-    )
-    buyers = []
-    for customer in db.session.scalars(select(Customer).where(Customer.id.in_(paid_ids))):
-        if not customer.unionid:
-            customer.unionid = f"demo-union-{customer.id:05d}"  # demo data only
-        buyers.append(customer.unionid)
-    db.session.commit()
-    now = int(st.now())
-    with st.lock:
-        groups = sorted(st.data["groups"].values(), key=lambda g: (g["create_time"], g["chat_id"]))
-        for i, group in enumerate(groups):
-            bucket = i % 4
-            group["create_time"] = now - DEMO_AGE_DAYS[bucket] * 86400
-            present = {m["userid"] for m in group["member_list"]}
-            extra = []
-            for j in range(DEMO_EXTRA_MEMBERS[bucket]):
-                unionid = buyers[j] if bucket >= 2 and j < len(buyers) else None
-                userid = f"wmDEMO{i:03d}{j:03d}"
-                if userid in present:
-                    continue
-                extra.append(
-                    {
-                        "userid": userid,
-                        "type": 2,
-                        "join_time": now - (j % 14) * 86400,
-                        "join_scene": 3,
-                        "group_nickname": "",
-                        "name": f"顾客{i:02d}{j:03d}",
-                        "unionid": unionid or f"ouDEMO{i:03d}{j:03d}",
-                    }
-                )
-            group["member_list"].extend(extra[: 500 - len(group["member_list"])])
-    return len(groups)
+COMMUNITY = N_("Community")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (COMMUNITY, N_("Customer groups"), "community_groups.groups", ADMIN_UI_ROLES, "users", 400),
+    (COMMUNITY, N_("Fission"), "community_groups.fission_page", HQ_ROLES, "share", 405),
+)
+MOBILE_NAV = ((COMMUNITY, N_("My groups"), "community_guide_groups.groups", (GUIDE,), "users", 40),)
 
 
-def seed_groups(app: Flask) -> list[str]:
-    """Sync the sandbox's demo groups, spread them over the four stages, add fission data."""
-    if "siyu_sandbox" not in app.extensions:
-        return []
-    from sqlalchemy import func, select
-
-    from app.clock import shanghai_day, utcnow
-    from app.extensions import db
-    from community.models.groups import WecomGroup
-    from community.models.growth import FissionRule, InviteCode
-    from community.services import fission, stages
-    from community.services.sync import daily_metric, full_sync
-    from franchise.models import CouponTemplate, Guide
-
-    with app.app_context():
-        if db.session.scalar(select(func.count()).select_from(WecomGroup)):
-            return ["community groups: already synced"]
-        if not _enrich_sandbox(app):
-            return ["community groups: no sandbox groups to sync"]
-        run = full_sync(resume=False)
-        if run.status != "done":
-            return [f"community groups: sync failed ({run.error})"]
-        cutoff = utcnow() - timedelta(days=DEMO_AGE_DAYS[2] - 5)
-        old_groups = db.session.scalars(
-            select(WecomGroup).where(WecomGroup.wecom_created_at <= cutoff)
-        ).all()
-        today = shanghai_day()
-        for group in old_groups:  # buckets 2 and 3: growing, and pushes went out
-            for back in range(14):
-                metric = daily_metric(group.id, today - timedelta(days=back))
-                metric.member_count = group.member_count
-                metric.joins, metric.leaves = 2, int(back % 5 == 0)
-                metric.sends_planned, metric.sends_done = 1, 1 if back % 7 else 0
-        db.session.commit()
-        result = stages.evaluate_all()
-        guides = db.session.scalars(select(Guide).order_by(Guide.id).limit(2)).all()
-        if not db.session.scalar(select(func.count()).select_from(InviteCode)):
-            for guide in guides:
-                fission.create_code(guide_id=guide.id, label=f"{guide.name} 门店活码")
-            fission.create_code(campaign_id=1, label="双十二直播预热")
-        template = db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).first()
-        if template and not db.session.scalar(select(func.count()).select_from(FissionRule)):
-            fission.create_rule("邀请 3 位好友入群", 3, template.id)
-        spread = dict(
-            db.session.execute(
-                select(WecomGroup.stage, func.count()).group_by(WecomGroup.stage)
-            ).all()
-        )
-        return [
-            f"community groups: synced {run.groups_seen} groups, "
-            f"{result['transitions']} stage transitions, stages {spread}"
-        ]
-
-
-def init_app(app: Flask) -> None:
+def register(app: Flask) -> None:
     """Register the groups area on the app."""
-    import community.models.growth  # noqa: F401 - the fission tables
-    from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-    from app.extensions import add_nav, registry
-    from app.extensions import api as openapi
-    from app.scheduler import register_job
-    from app.wechat import subscribe
-    from community import cli
-    from community.admin.groups import bp as admin_bp
-    from community.api.groups import blp
-    from community.guide.groups import bp as guide_bp
+    from community.admin import groups as admin_groups
+    from community.api import groups as api_groups
+    from community.demo.groups import seed_groups, seed_sandbox_groups
+    from community.guide import groups as guide_groups
     from community.jobs.groups import run_daily_stages
     from community.services import callbacks
-    from community.services.callbacks import handle_change_external_chat
 
-    openapi.register_blueprint(blp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(guide_bp)
-    group = N_("Community")
-    add_nav(
-        app,
-        "admin",
-        group,
-        N_("Customer groups"),
-        "community_groups.groups",
-        roles=ADMIN_UI_ROLES,
-        icon="users",
-        order=400,
-    )
-    add_nav(
-        app,
-        "admin",
-        group,
-        N_("Fission"),
-        "community_groups.fission_page",
-        roles=HQ_ROLES,
-        icon="share",
-        order=405,
-    )
-    add_nav(
-        app,
-        "mobile",
-        group,
-        N_("My groups"),
-        "community_guide_groups.groups",
-        roles=(GUIDE,),
-        icon="users",
-        order=40,
-    )
-    subscribe(app, "change_external_chat", handle_change_external_chat)
-    callbacks.register(app)  # the re-read of a group WeCom does not show changed yet
+    openapi.register_blueprint(api_groups.blp)
+    app.register_blueprint(admin_groups.bp)
+    app.register_blueprint(guide_groups.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    add_navs(app, "mobile", MOBILE_NAV)
     register_job(
         app,
         "community.stages",
@@ -187,5 +48,8 @@ def init_app(app: Flask) -> None:
         minute=0,
         timezone="Asia/Shanghai",
     )
-    cli.init_app(app)
-    registry(app).seeders.append(seed_groups)
+    # the re-read of a group WeCom does not show changed yet
+    register_handler(app, callbacks.RESYNC_KIND, callbacks.resync_group)
+    subscribe(app, "change_external_chat", callbacks.handle_change_external_chat)
+    add_seeder(app, seed_sandbox_groups)
+    add_seeder(app, seed_groups)

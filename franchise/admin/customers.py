@@ -8,7 +8,7 @@ Listings reuse the scoped queries of ``franchise.api.customers``; views never co
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,9 +21,8 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
-from app.extensions import add_nav, db
+from app.extensions import db
 from app.web.formatting import yuan
-from app.web.i18n import N_
 from app.web.listing import Column, csv_response
 from franchise.admin.support import (
     _select,
@@ -348,39 +347,3 @@ def assignment_settings():
         action=request.path,
         submit_label=_l("Save"),
     ), status
-
-
-def init_app(app: Flask) -> None:
-    """Register the pages and the "Customers" navigation group."""
-    app.register_blueprint(bp)
-    group = N_("Customers")
-    add_nav(
-        app,
-        "admin",
-        group,
-        N_("Customers"),
-        "franchise_customers.customers",
-        roles=ADMIN_UI_ROLES,
-        icon="users",
-        order=200,
-    )
-    add_nav(
-        app,
-        "admin",
-        group,
-        N_("Assignment history"),
-        "franchise_customers.assignments",
-        roles=ADMIN_UI_ROLES,
-        icon="share",
-        order=201,
-    )
-    add_nav(
-        app,
-        "admin",
-        group,
-        N_("Assignment settings"),
-        "franchise_customers.assignment_settings",
-        roles=HQ_ROLES,
-        icon="settings",
-        order=202,
-    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -17,8 +17,7 @@ from app.auth.models import GUIDE
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.clock import shanghai_day, utcnow
-from app.extensions import add_nav, db
-from app.web.i18n import N_
+from app.extensions import db
 from franchise.admin.support import paginate
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like, scoped_or_404
@@ -158,29 +157,4 @@ def appointments():
         kinds=KIND_LABELS,
         store=store,
         me=principal.guide_id,
-    )
-
-
-def init_app(app: Flask) -> None:
-    """Register the pages and their mobile tabs."""
-    app.register_blueprint(bp)
-    add_nav(
-        app,
-        "mobile",
-        N_("Customers"),
-        N_("My customers"),
-        "franchise_guide_customers.customers",
-        roles=(GUIDE,),
-        icon="users",
-        order=20,
-    )
-    add_nav(
-        app,
-        "mobile",
-        N_("Customers"),
-        N_("Appointments"),
-        "franchise_guide_customers.appointments",
-        roles=(GUIDE,),
-        icon="calendar",
-        order=21,
     )

@@ -159,3 +159,20 @@ def open_counts(principal) -> dict[str, int]:
     for level, count in db.session.execute(stmt):
         counts[level] = counts.get(level, 0) + int(count)
     return counts
+
+
+def alert_refused_notify(response):
+    """After a request: a notify the route refused before any handler saw it (HTTP 400:
+    bad signature, bad XML, wrong appid / mch_id) leaves an Alert for HQ."""
+    from flask import request
+
+    if request.endpoint != "pay_notify.pay_notify" or response.status_code != 400:
+        return response
+    import xmltodict
+
+    try:
+        reason = (xmltodict.parse(response.get_data(as_text=True)) or {})["xml"]["return_msg"]
+    except Exception:  # noqa: BLE001 - the answer is ours; keep going whatever it is
+        reason = "refused"
+    record("pay_notify_refused", data={"reason": reason, "remote_addr": request.remote_addr})
+    return response

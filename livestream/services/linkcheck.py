@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
 from sqlalchemy import func, select
 
 from app.auth.principal import current_principal
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.outbox import RetryLater, enqueue, register_handler
+from app.outbox import RetryLater, enqueue
 from app.wechat import pay
 from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
 from franchise.models import Franchisee
@@ -245,12 +244,6 @@ def participating_store_ids(campaign_id: int) -> list[int]:
             .order_by(CampaignStore.id)
         )
     )
-
-
-def register(app: Flask) -> None:
-    """Register the outbox handler (called from the livestream wiring)."""
-    register_handler(app, KIND, run_link_check)
-    register_handler(app, CLOSE_KIND, close_dry_run)
 
 
 def visible_runs(campaign_id: int, principal=None) -> list[LinkCheckRun]:

@@ -109,7 +109,7 @@ def test_signed_out_change_password_goes_to_login(client):
 
 
 def test_demo_password_only_in_embedded_mode(app, ctx, monkeypatch):
-    from franchise.seed import _ensure_user
+    from franchise.demo.organisation import _ensure_user
 
     assert app.config["SIYU_ENV"] == "embedded"
     assert _ensure_user("demo-embedded", "siyu-demo", "guide")

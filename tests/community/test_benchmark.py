@@ -98,7 +98,7 @@ def test_cli_allocate(app, org):
 
 
 def test_demo_seeder_is_idempotent(app, org):
-    from community.wiring.delivery import seed_delivery
+    from community.demo.delivery import seed_delivery
 
     with app.app_context():
         assert seed_delivery(app) == []  # no groups yet: skipped

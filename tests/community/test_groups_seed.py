@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db, registry
+from community.demo.groups import seed_groups
 from community.models.groups import GroupStageChange, WecomGroup
 from community.models.growth import InviteCode
-from community.wiring.groups import seed_groups
 
 
 def test_demo_seed_spreads_groups_over_every_stage(app):

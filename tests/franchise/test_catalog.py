@@ -93,9 +93,9 @@ def test_owner_and_guide_get_sales_nav(client, org):
 
 
 def test_demo_seed_is_idempotent(app):
+    from franchise.demo.commerce import seed_commerce
+    from franchise.demo.organisation import seed_organisation
     from franchise.models import CouponTemplate, Customer, Franchisee, Order
-    from franchise.seed import seed_organisation
-    from franchise.wiring.commerce import seed_commerce
     from tests.franchise.factories_commerce import gen_customer
 
     with app.app_context():

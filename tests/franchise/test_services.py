@@ -9,8 +9,8 @@ from app.auth.models import User
 from app.errors import Conflict
 from app.extensions import db
 from franchise import services
+from franchise.demo.organisation import seed_organisation
 from franchise.models import Franchisee, Guide, Region, Store
-from franchise.seed import seed_organisation
 from tests.fixtures.auth import gen_user
 from tests.franchise.factories import gen_franchisee, gen_store
 

@@ -18,11 +18,6 @@ from livestream.services import linkcheck
 from tests.livestream.factories import gen_campaign
 
 
-@pytest.fixture(autouse=True)
-def _handler(app):
-    linkcheck.register(app)
-
-
 @pytest.fixture
 def sandbox(app):
     from app.wechat.sandbox import sandbox_state

@@ -8,17 +8,11 @@ import pytest
 from app import outbox
 from app.extensions import db
 from franchise.models import Product
-from livestream.services import linkcheck
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
 from tests.livestream.factories import gen_campaign
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _handler(app):
-    linkcheck.register(app)
 
 
 def test_link_check_page_polls_then_shows_the_report(app, live_org, live_server, browser_page):

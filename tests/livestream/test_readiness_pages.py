@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from app import outbox
@@ -13,11 +12,6 @@ from livestream.services import linkcheck
 from tests.conftest import csrf_token_from
 from tests.fixtures.auth import login
 from tests.livestream.factories import gen_campaign
-
-
-@pytest.fixture(autouse=True)
-def _handler(app):
-    linkcheck.register(app)
 
 
 def make_campaign(app, live_org, store_ids) -> int:

@@ -1,7 +1,8 @@
 """The demo organisation: 3 regions, 6 franchisees, 12 stores, 30 guides and their logins.
 
-``seed_organisation`` is registered as a demo seeder; it does nothing when regions
-already exist. Coordinates are the real shopping streets (WGS-84, to about 100 m).
+``seed_organisation`` is registered by ``franchise.wiring.organisation``; it does nothing
+when regions already exist. Coordinates are the real shopping streets (WGS-84, to about
+100 m).
 All demo accounts share ``DEMO_PASSWORD``.
 """
 

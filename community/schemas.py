@@ -1,0 +1,228 @@
+"""Marshmallow schemas of the community domain: what its JSON API takes and gives.
+
+* groups: ``GroupQuerySchema`` (the list's filters, also behind the admin groups page),
+  ``GroupSchema`` / ``GroupDetailSchema`` (with ``StageChangeSchema`` history),
+  ``StageOverrideSchema`` and ``BenchmarkSchema`` bodies;
+* content and plans: ``PostSchema``, ``PlanSchema`` (bodies and answers),
+  ``PostQuerySchema``, ``AllocationSchema`` and ``AllocationQuerySchema``;
+* delivery history: ``DeliveryQuerySchema``, ``DeliveryItemSchema``, ``DeliveryPageSchema``.
+
+Bodies use strict integers and bounded strings and refuse unknown fields, like the
+franchise schemas (``franchise.schemas``) they build on.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowValidationError
+
+from community.models import (
+    PURPOSES,
+    SCHEDULE_DATES,
+    SCHEDULE_RELATIVE,
+    SCHEDULE_WEEKLY,
+    SEGMENTS,
+    STAGES,
+)
+from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
+
+SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
+
+
+# --- groups -----------------------------------------------------------------------
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true`` / ``false`` only (``"yes"`` and ``1`` are refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _query_id():
+    """An id in a query string (not strict: query values are strings)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+class GroupQuerySchema(PageQuerySchema):
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    segment = fields.String(validate=validate.OneOf(SEGMENTS))
+    status = fields.String(validate=validate.OneOf(("active", "dismissed")))
+    store_id = _query_id()
+    region_id = _query_id()
+    franchisee_id = _query_id()
+    guide_id = _query_id()
+    is_benchmark = fields.Boolean()
+
+
+class StageChangeSchema(Schema):
+    id = fields.Integer()
+    from_stage = fields.String(allow_none=True)
+    to_stage = fields.String()
+    rule = fields.String()
+    figures = fields.Dict()
+    reason = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class GroupSchema(Schema):
+    id = fields.Integer()
+    chat_id = fields.String()
+    name = fields.String()
+    stage = fields.String()
+    stage_overridden = fields.Boolean()
+    segment = fields.String()
+    split_suggested = fields.Boolean()
+    member_count = fields.Integer()
+    customer_count = fields.Integer()
+    purchased_count = fields.Integer()
+    store_id = fields.Integer(allow_none=True)
+    guide_id = fields.Integer(allow_none=True)
+    franchisee_id = fields.Integer(allow_none=True)
+    region_id = fields.Integer(allow_none=True)
+    owner_userid = fields.String()
+    status = fields.String()
+    is_benchmark = fields.Boolean()
+    wecom_created_at = fields.DateTime(allow_none=True)
+    synced_at = fields.DateTime(allow_none=True)
+
+
+class GroupDetailSchema(GroupSchema):
+    notice = fields.String()
+    stage_history = fields.List(fields.Nested(StageChangeSchema))
+
+
+GroupPageSchema = page_schema(GroupSchema, "GroupPage")
+
+
+class StageOverrideSchema(Schema):
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    reason = Text(validate=validate.Length(min=1, max=255))
+    release = StrictBoolean(load_default=False)
+
+    @validates_schema
+    def _stage_or_release(self, data, **kwargs):
+        if data.get("release"):
+            return
+        missing = {k: ["Required."] for k in ("stage", "reason") if not data.get(k)}
+        if missing:
+            raise MarshmallowValidationError(missing)
+
+
+class BenchmarkSchema(Schema):
+    is_benchmark = StrictBoolean(required=True)
+
+
+# --- content, plans and allocations -----------------------------------------------
+
+
+def _ids(**kw):
+    """A bounded list of strictly integer ids."""
+    item = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    return fields.List(item, validate=validate.Length(max=10000), **kw)
+
+
+class PostSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = Text(required=True, validate=validate.Length(min=1, max=64))
+    purpose = Text(required=True, validate=validate.OneOf(PURPOSES))
+    text = fields.String(load_default="", validate=validate.Length(max=20000))
+    attachments = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50))
+    coupon_template_id = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
+    status = Text(validate=validate.OneOf(("active", "archived")))
+    created_at = fields.DateTime(dump_only=True)
+
+
+class PostQuerySchema(PageQuerySchema):
+    purpose = Text(validate=validate.OneOf(PURPOSES))
+
+
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM")
+
+
+class PlanSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=64))
+    post_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
+    stages = fields.List(Text(validate=validate.OneOf(STAGES)), load_default=list)
+    segments = fields.List(Text(validate=validate.OneOf(SEGMENTS)), load_default=list)
+    region_ids = _ids(load_default=list)
+    franchisee_ids = _ids(load_default=list)
+    store_ids = _ids(load_default=list)
+    group_ids = _ids(load_default=list)
+    schedule_kind = Text(load_default="weekly", validate=validate.OneOf(SCHEDULE_KINDS))
+    weekdays = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(0, 6)), load_default=list
+    )
+    dates = fields.List(
+        Text(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="YYYY-MM-DD")),
+        load_default=list,
+        validate=validate.Length(max=366),
+    )
+    relative_day = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 3650))
+    send_time = Text(load_default="10:00", validate=HHMM)
+    quiet_start = Text(allow_none=True, validate=HHMM)
+    quiet_end = Text(allow_none=True, validate=HHMM)
+    priority = fields.Integer(strict=True, load_default=50, validate=validate.Range(0, 1000))
+    active_from = fields.Date(allow_none=True)
+    active_until = fields.Date(allow_none=True)
+    status = Text(load_default="active", validate=validate.OneOf(("active", "paused", "ended")))
+    template_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class AllocationSchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    plan_id = fields.Integer()
+    post_id = fields.Integer()
+    group_id = fields.Integer()
+    guide_id = fields.Integer(allow_none=True)
+    priority = fields.Integer()
+    status = fields.String()
+    reason = fields.String()
+    send_at = fields.DateTime(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
+
+
+class AllocationQuerySchema(PageQuerySchema):
+    day = fields.Date(required=True)
+    status = Text(validate=validate.OneOf(("allocated", "waiting")))
+    group_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+# --- delivery history -------------------------------------------------------------
+
+
+class DeliveryItemSchema(Schema):
+    day = fields.Date()
+    plan_id = fields.Integer()
+    plan_name = fields.String()
+    post_id = fields.Integer()
+    post_title = fields.String()
+    status = fields.String()
+    reason = fields.String()
+    send_at = fields.DateTime(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
+    msgid = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    result_time = fields.DateTime(allow_none=True)
+
+
+class DeliveryPageSchema(Schema):
+    group_id = fields.Integer()
+    items = fields.List(fields.Nested(DeliveryItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DeliveryQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    day_from = fields.Date()
+    day_to = fields.Date()

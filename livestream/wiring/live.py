@@ -1,0 +1,41 @@
+"""Registration of the live area: attribution through share codes, live prices and the
+stock cap, WeCom living and the live dashboard.
+
+The live API, the HQ "Live dashboard" tab, the guide's share and results pages, the jobs
+(``livestream.enqueue_livings`` every 10 minutes, ``livestream.watch_stats`` every 5), the
+outbox handler ``livestream.living_create`` and the hooks on franchise orders: live prices
+(``CAMPAIGN_PRICING``), the stock cap (``CAMPAIGN_RESERVATIONS``) and its release
+(``CAMPAIGN_RELEASES``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import add_hook
+from app.extensions import api as openapi
+from app.outbox import register_handler
+from app.scheduler import register_job
+
+
+def register(app: Flask) -> None:
+    """Register the live area on the app."""
+    from franchise.services import orders
+    from livestream.admin import live as admin_live
+    from livestream.api import live as api_live
+    from livestream.guide import results as guide_results
+    from livestream.guide import share as guide_share
+    from livestream.jobs import live as jobs
+    from livestream.services import attribution, living
+
+    openapi.register_blueprint(api_live.blp)
+    for module in (admin_live, guide_share, guide_results):
+        app.register_blueprint(module.bp)
+    register_job(
+        app, "livestream.enqueue_livings", jobs.enqueue_livings_job, "interval", minutes=10
+    )
+    register_job(app, "livestream.watch_stats", jobs.watch_stats_job, "interval", minutes=5)
+    register_handler(app, living.LIVING_KIND, living.create_living)
+    add_hook(app, orders.CAMPAIGN_PRICING, attribution.live_prices)
+    add_hook(app, orders.CAMPAIGN_RESERVATIONS, attribution.reserve_within_caps)
+    add_hook(app, orders.CAMPAIGN_RELEASES, attribution.release_caps)

@@ -1,0 +1,17 @@
+"""Registration of the review (复盘) area: figures against targets after a live (the review
+API and the HQ "Review" tab)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import api as openapi
+
+
+def register(app: Flask) -> None:
+    """Register the review area on the app."""
+    from livestream.admin import review as admin_review
+    from livestream.api import review as api_review
+
+    openapi.register_blueprint(api_review.blp)
+    app.register_blueprint(admin_review.bp)

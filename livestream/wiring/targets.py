@@ -1,0 +1,17 @@
+r"""Registration of the targets area: the targets cascade and its reward / penalty rules
+(the targets API and the HQ "Targets \& rules" tab)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import api as openapi
+
+
+def register(app: Flask) -> None:
+    """Register the targets area on the app."""
+    from livestream.admin import targets as admin_targets
+    from livestream.api import targets as api_targets
+
+    openapi.register_blueprint(api_targets.blp)
+    app.register_blueprint(admin_targets.bp)
