@@ -12,6 +12,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.auth.models import HQ_ADMIN
@@ -106,19 +108,28 @@ def test_payment_statement_is_generated_from_the_description():
         assert f"('{p.kind}', '{p.debit}', '{p.credit}')" in payments_pg.POSTINGS_CTES
 
 
-def test_memo_text_reaches_the_sql_intact(app):
+# any text PostgreSQL stores (no NUL, no lone surrogate), braces kept for the field
+memo_chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00{}")
+memo_parts = st.text(memo_chars, max_size=20)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(head=memo_parts, tail=memo_parts, value=memo_parts)
+def test_memo_text_reaches_the_sql_intact(app, head, tail, value):
+    """Any memo (quotes, ``%``, ``%(x)s``, any script) around a field evaluates in
+    PostgreSQL to the text ``str.format`` gives the Python path."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("psycopg parameters: PostgreSQL only")
-    memo = "it's {no}: 100% 'paid' %(x)s"
-    expr = postings.sql_memo(memo, {"no": "%(no)s::text"})
-    with app.app_context():
-        raw = db.engine.raw_connection()
-        try:
-            with raw.driver_connection.cursor() as cursor:
-                value = cursor.execute(f"SELECT {expr}", {"no": "N1"}).fetchone()[0]
-        finally:
-            raw.close()
-    assert value == memo.format(no="N1")
+    for memo in (head + "{no}" + tail, head):
+        expr = postings.sql_memo(memo, {"no": "%(no)s::text"})
+        with app.app_context():
+            raw = db.engine.raw_connection()
+            try:
+                with raw.driver_connection.cursor() as cursor:
+                    got = cursor.execute(f"SELECT {expr}", {"no": value}).fetchone()[0]
+            finally:
+                raw.close()
+        assert got == memo.format(no=value)
 
 
 GUARDED = {"ledger", "postings", "payments", "payments_pg", "refunds"}
