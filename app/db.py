@@ -1,4 +1,5 @@
-"""Database helpers shared by every domain: engine tuning, dialect checks, and reading a
+"""Database helpers shared by every domain: engine tuning, dialect checks, insert-or-ignore
+(``insert_ignoring``), row locks, and reading a
 constraint violation back into the table and columns it concerns (``describe_violation``,
 which the error envelope uses to name the field)."""
 
@@ -42,6 +43,17 @@ def configure_sqlite(engine: Engine) -> None:
 def is_postgres(engine: Engine) -> bool:
     """True on PostgreSQL (row locks and SKIP LOCKED available)."""
     return engine.dialect.name == "postgresql"
+
+
+def insert_ignoring(engine: Engine, model, index: str):
+    """``INSERT … ON CONFLICT (index) DO NOTHING`` into ``model``'s table, for PostgreSQL
+    and SQLite; the values are passed at execution, so the statement compiles once and is
+    cached. On the Table, not the mapped class: plain core, no ORM bulk-insert machinery."""
+    if is_postgres(engine):
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=[index])
 
 
 def lock_row(session, model, pk) -> bool:

@@ -9,14 +9,10 @@ same key twice does nothing. Balances are sums of entries, never stored counters
 None of these functions commits: they run inside the caller's (the payment or refund
 service's) transaction, so a payment and its entries become visible together.
 
-Payment (one settlement, three postings):
-    payment   Dr wallet      / Cr sales        gross
-    fee       Dr wechat_fee  / Cr wallet       fee (rate, half-up to fen)
-    hq_share  Dr hq_share    / Cr wallet       HQ's profit share (bps of gross, floor, ≤ 30 %)
-Refund (reversing postings, proportional and exact on the last refund):
-    refund           Dr sales   / Cr wallet      refunded amount
-    fee_refund       Dr wallet  / Cr wechat_fee  fee share of the refund
-    hq_share_refund  Dr wallet  / Cr hq_share    HQ share of the refund
+The postings themselves — a payment's three (payment, WeChat fee, HQ share) and a
+refund's three reversals, with their accounts, sides and amounts — are described once,
+in ``franchise.services.postings``; ``post_payment`` and ``post_refund`` write them from
+there, as does the PostgreSQL notify statement (``payments_pg.SETTLE_SQL``).
 """
 
 from __future__ import annotations
@@ -28,10 +24,11 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from app.clock import utcnow
-from app.db import is_postgres
+from app.db import insert_ignoring
 from app.extensions import db
 from franchise.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from franchise.models.org import MAX_PROFIT_SHARE_BPS
+from franchise.services import postings
 
 ACCOUNT_KINDS = ("wallet", "sales", "wechat_fee", "hq_share")
 DEFAULT_FEE_RATE = "0.006"
@@ -45,17 +42,6 @@ def code_of(kind: str, franchisee_id: int) -> str:
     return f"{kind}:{franchisee_id}"
 
 
-def _upsert(model, index: str):
-    """``INSERT … ON CONFLICT (index) DO NOTHING`` for PostgreSQL and SQLite; the values
-    are passed at execution, so the statement compiles once and is cached."""
-    if is_postgres(db.engine):
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    # on the Table, not the mapped class: plain core, no ORM bulk-insert machinery
-    return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=[index])
-
-
 def account_ids(franchisee_id: int, kinds=ACCOUNT_KINDS) -> dict[str, int]:
     """Ids of the franchisee's accounts by kind, creating any missing one (race-safe)."""
     codes = {code_of(k, franchisee_id): k for k in kinds}
@@ -67,7 +53,7 @@ def account_ids(franchisee_id: int, kinds=ACCOUNT_KINDS) -> dict[str, int]:
     if missing:
         now = utcnow()
         db.session.execute(
-            _upsert(LedgerAccount, "code"),
+            insert_ignoring(db.engine, LedgerAccount, "code"),
             [
                 {"code": c, "kind": codes[c], "franchisee_id": franchisee_id, "created_at": now}
                 for c in missing
@@ -147,7 +133,7 @@ def post_many(franchisee_id: int, postings: list[dict]) -> dict[str, int]:
     accounts = account_ids(franchisee_id, {line[0] for p in postings for line in p["lines"]})
     now = utcnow()
     rows = db.session.execute(
-        _upsert(LedgerTransaction, "idempotency_key").returning(
+        insert_ignoring(db.engine, LedgerTransaction, "idempotency_key").returning(
             LedgerTransaction.__table__.c.idempotency_key, LedgerTransaction.__table__.c.id
         ),
         [
@@ -201,6 +187,13 @@ def hq_share(amount_fen: int, bps: int) -> int:
     return amount_fen * max(0, min(bps, MAX_PROFIT_SHARE_BPS)) // 10000
 
 
+def hq_share_sql(amount: str, bps: str) -> str:
+    """``hq_share`` as a PostgreSQL expression over the SQL expressions ``amount`` and
+    ``bps``: bigint throughout (amount × bps passes 2**31 from ¥21,474.84 at 10 %), and
+    bigint division truncates, which floors as amounts are ≥ 0."""
+    return f"{amount}::bigint * GREATEST(0, LEAST({bps}, {MAX_PROFIT_SHARE_BPS}))::bigint / 10000"
+
+
 def proportional(part_total: int, refunded_total: int, paid: int) -> int:
     """``part_total × refunded_total / paid`` rounded half-up (exact when all is refunded)."""
     if paid <= 0:
@@ -213,77 +206,25 @@ def proportional(part_total: int, refunded_total: int, paid: int) -> int:
 
 
 def post_payment(payment, share_fen: int) -> None:
-    """The three postings of a verified payment (keys ``pay|fee|hq:<transaction_id>``).
+    """The postings of a verified payment (``postings.PAYMENT``: keys
+    ``pay|fee|hq:<transaction_id>``).
 
     ``payment`` needs ``franchisee_id, order_id, id, transaction_id, out_trade_no,
     amount_fen, fee_fen, business_date`` (a ``Payment`` or any object with them).
     """
-    common = {
-        "business_date": payment.business_date,
-        "order_id": payment.order_id,
-        "payment_id": payment.id,
-    }
-    tid, amount, fee = payment.transaction_id, payment.amount_fen, payment.fee_fen
+    amounts = {"gross": payment.amount_fen, "fee": payment.fee_fen, "share": share_fen}
     post_many(
         payment.franchisee_id,
-        [
-            {
-                "idempotency_key": f"pay:{tid}",
-                "kind": "payment",
-                "lines": [("wallet", amount, 0), ("sales", 0, amount)],
-                "memo": f"payment {payment.out_trade_no}",
-                **common,
-            },
-            {
-                "idempotency_key": f"fee:{tid}",
-                "kind": "fee",
-                "lines": [("wechat_fee", fee, 0), ("wallet", 0, fee)],
-                "memo": "WeChat Pay fee",
-                **common,
-            },
-            {
-                "idempotency_key": f"hq:{tid}",
-                "kind": "hq_share",
-                "lines": [("hq_share", share_fen, 0), ("wallet", 0, share_fen)],
-                "memo": "HQ profit share",
-                **common,
-            },
-        ],
+        postings.build(
+            postings.PAYMENT,
+            payment.transaction_id,
+            amounts,
+            {"out_trade_no": payment.out_trade_no},
+            business_date=payment.business_date,
+            order_id=payment.order_id,
+            payment_id=payment.id,
+        ),
     )
-
-
-# The same three postings as one part of a single SQL statement (PostgreSQL), used by
-# the payment service's one-round-trip settle. It needs the CTEs ``p`` (the payment just
-# inserted: ``id, order_id, franchisee_id, out_trade_no``) and ``calc`` (``share``), and
-# the parameters ``tid, amount, fee, business_date, now``. Keys, kinds, memos, accounts
-# and the skipped zero postings are those of ``post_payment``; an entry whose account
-# does not exist yet gets a NULL account and fails the whole statement (NOT NULL), so the
-# caller creates the accounts (``account_ids``) and runs it again.
-PAYMENT_POSTINGS_CTES = """
-tx AS (
-  INSERT INTO ledger_transactions (idempotency_key, kind, franchisee_id, order_id,
-      payment_id, amount_fen, business_date, memo, created_at)
-  SELECT x.key, x.kind, p.franchisee_id, p.order_id, p.id, x.amount,
-      %(business_date)s::date, x.memo, %(now)s::timestamptz
-  FROM p CROSS JOIN calc CROSS JOIN LATERAL (VALUES
-      ('pay:' || %(tid)s::text, 'payment', %(amount)s::bigint, 'payment ' || p.out_trade_no),
-      ('fee:' || %(tid)s::text, 'fee', %(fee)s::bigint, 'WeChat Pay fee'),
-      ('hq:' || %(tid)s::text, 'hq_share', calc.share, 'HQ profit share')
-  ) AS x(key, kind, amount, memo)
-  WHERE x.amount > 0
-  ON CONFLICT (idempotency_key) DO NOTHING
-  RETURNING id, kind, amount_fen, franchisee_id
-),
-entries AS (
-  INSERT INTO ledger_entries (transaction_id, account_id, debit_fen, credit_fen, created_at)
-  SELECT tx.id, a.id, l.debit, l.credit, %(now)s::timestamptz
-  FROM tx
-  JOIN (VALUES ('payment', 'wallet', 'sales'), ('fee', 'wechat_fee', 'wallet'),
-               ('hq_share', 'hq_share', 'wallet')) AS m(kind, dr, cr) ON m.kind = tx.kind
-  CROSS JOIN LATERAL (VALUES (m.dr, tx.amount_fen, 0), (m.cr, 0, tx.amount_fen))
-      AS l(account, debit, credit)
-  LEFT JOIN ledger_accounts a ON a.code = l.account || ':' || tx.franchisee_id
-)"""
 
 
 def _reversed_so_far(payment_id: int, kind: str) -> int:
@@ -298,47 +239,31 @@ def _reversed_so_far(payment_id: int, kind: str) -> int:
 
 
 def post_refund(refund, payment, share_fen: int, refunded_total: int, day: date) -> None:
-    """Reversing postings of a successful refund (keys ``refund|rfee|rhq:<refund id>``).
+    """Reversing postings of a successful refund (``postings.REFUND``: keys
+    ``refund|rfee|rhq:<refund id>``).
 
     ``refunded_total`` is the payment's refunded amount including this refund; the fee
     and HQ share are reversed in proportion, so a full refund reverses them exactly.
     """
-    common = {
-        "business_date": day,
-        "order_id": refund.order_id,
-        "payment_id": payment.id,
-        "refund_id": refund.id,
-    }
-    fid = refund.franchisee_id
     fee_back = proportional(payment.fee_fen, refunded_total, payment.amount_fen) - (
         _reversed_so_far(payment.id, "fee_refund")
     )
     share_back = proportional(share_fen, refunded_total, payment.amount_fen) - (
         _reversed_so_far(payment.id, "hq_share_refund")
     )
-    post(
-        f"refund:{refund.id}",
-        "refund",
-        fid,
-        [("sales", refund.amount_fen, 0), ("wallet", 0, refund.amount_fen)],
-        memo=f"refund {refund.out_refund_no}",
-        **common,
-    )
-    post(
-        f"rfee:{refund.id}",
-        "fee_refund",
-        fid,
-        [("wallet", max(fee_back, 0), 0), ("wechat_fee", 0, max(fee_back, 0))],
-        memo="WeChat Pay fee returned",
-        **common,
-    )
-    post(
-        f"rhq:{refund.id}",
-        "hq_share_refund",
-        fid,
-        [("wallet", max(share_back, 0), 0), ("hq_share", 0, max(share_back, 0))],
-        memo="HQ profit share returned",
-        **common,
+    amounts = {"gross": refund.amount_fen, "fee": max(fee_back, 0), "share": max(share_back, 0)}
+    post_many(
+        refund.franchisee_id,
+        postings.build(
+            postings.REFUND,
+            refund.id,
+            amounts,
+            {"out_refund_no": refund.out_refund_no},
+            business_date=day,
+            order_id=refund.order_id,
+            payment_id=payment.id,
+            refund_id=refund.id,
+        ),
     )
 
 

@@ -12,7 +12,8 @@ caller commits first, or the outbox carries it out after commit).
 
 On PostgreSQL that transaction is a single statement (``payments_pg.SETTLE_SQL``, data-modifying
 CTEs) run in autocommit: one round trip per notify instead of about fourteen; SQLite
-keeps the statement-by-statement path (``_post_once``). The tests in
+keeps the statement-by-statement path (``_post_once``). Both write the ledger postings
+described once in ``franchise.services.postings``; the tests in
 ``tests/franchise/test_payments_fast.py`` hold both to the same rows.
 """
 
@@ -27,7 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import SHANGHAI, shanghai_day, utcnow
-from app.db import is_postgres
+from app.db import insert_ignoring, is_postgres
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
@@ -327,7 +328,8 @@ def _post_once(row, data: dict, source: str) -> None:
         created_at=now,
     )
     payment.id = db.session.execute(
-        ledger._upsert(Payment, "transaction_id").returning(Payment.__table__.c.id), [vars(payment)]
+        insert_ignoring(db.engine, Payment, "transaction_id").returning(Payment.__table__.c.id),
+        [vars(payment)],
     ).scalar()
     if payment.id is None:
         db.session.rollback()  # a duplicate (or a concurrent one that won): nothing to do

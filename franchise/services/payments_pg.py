@@ -4,11 +4,12 @@
 transaction) locks the order row and, only when the sub-merchant and the amount match
 and the transaction is new, inserts the payment (``ON CONFLICT (transaction_id) DO
 NOTHING``: the exactly-once gate), marks the order paid with its event, posts the three
-ledger transactions (``ledger.PAYMENT_POSTINGS_CTES``), the profit share and its outbox
+ledger transactions (``POSTINGS_CTES``, generated at import from ``postings.PAYMENT``, the
+description ``ledger.post_payment`` writes from too), the profit share and its outbox
 row. ``franchise.services.payments.settle`` calls ``run_settle`` and applies the same
 checks in Python to the row it returns; SQLite keeps the statement-by-statement path
 (``payments._post_once``), and ``tests/franchise/test_payments_fast.py`` holds both to the
-same rows — a change to the postings must be made in both.
+same rows.
 """
 
 from __future__ import annotations
@@ -21,10 +22,20 @@ from sqlalchemy import select
 from app.extensions import db
 from app.outbox import PENDING as OUTBOX_PENDING
 from franchise.models import PAID, Order
-from franchise.models.org import MAX_PROFIT_SHARE_BPS
-from franchise.services import ledger
+from franchise.services import ledger, postings
 
 PROFIT_SHARE_KIND = "franchise.profit_share"
+
+# The payment's postings (``postings.PAYMENT``) as two CTEs of SETTLE_SQL: ``p`` is the
+# payment just inserted, ``calc`` the HQ share; the fee is computed in Python
+# (``ledger.wechat_fee``) and passed as ``fee``.
+POSTINGS_CTES = postings.sql_ctes(
+    postings.PAYMENT,
+    ref="%(tid)s::text",
+    amounts={"gross": "%(amount)s::bigint", "fee": "%(fee)s::bigint", "share": "calc.share"},
+    fields={"out_trade_no": "p.out_trade_no"},
+    joins="calc",
+)
 
 
 # One statement, one round trip, run in autocommit (a statement is atomic on its own):
@@ -34,8 +45,7 @@ PROFIT_SHARE_KIND = "franchise.profit_share"
 # the three ledger transactions and their entries, the profit share and its outbox row.
 # A concurrent copy waits on the row lock and then sees the committed transaction_id.
 # Money is bigint throughout (amount × bps passes 2**31 from ¥21,474.84 at 10 %); the
-# share is floor(amount × bps / 10000) like ``ledger.hq_share`` (amounts are ≥ 0, so
-# bigint division, which truncates, floors).
+# share is ``ledger.hq_share_sql``, floor(amount × bps / 10000) like ``ledger.hq_share``.
 SETTLE_SQL = f"""
 WITH o AS MATERIALIZED (
   SELECT o.id, o.payable_fen, o.transaction_id, o.status, o.order_no, o.out_trade_no,
@@ -50,9 +60,8 @@ ok AS (
     AND o.sub_mch_id = %(sub_mch_id)s::text AND o.payable_fen = %(amount)s::bigint
 ),
 calc AS (
-  SELECT %(amount)s::bigint
-         * GREATEST(0, LEAST(ok.profit_share_bps, {MAX_PROFIT_SHARE_BPS}))::bigint
-         / 10000 AS share, ok.profit_share_bps AS bps
+  SELECT {ledger.hq_share_sql("%(amount)s", "ok.profit_share_bps")} AS share,
+         ok.profit_share_bps AS bps
   FROM ok
 ),
 p AS (
@@ -77,7 +86,7 @@ event AS (
   SELECT p.order_id, ok.status, '{PAID}', 'wechat', %(note)s::text, %(now)s::timestamptz
   FROM p, ok WHERE ok.transaction_id IS NULL
 ),
-{ledger.PAYMENT_POSTINGS_CTES},
+{POSTINGS_CTES},
 share AS (
   INSERT INTO profit_shares (payment_id, franchisee_id, out_order_no, amount_fen, status,
       created_at)
