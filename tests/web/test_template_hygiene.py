@@ -96,6 +96,15 @@ def test_data_table_draws_a_call_block_per_row(app):
     assert "table-foot" not in html  # a plain list has no count or pagination
 
 
+def test_data_table_takes_lazy_labels_whole(app):
+    from flask_babel import lazy_gettext
+
+    template = '{% from "macros/table.html" import data_table %}{{ data_table([label], []) }}'
+    with app.test_request_context("/admin/x"):
+        html = render_template_string(template, label=lazy_gettext("Region"))
+    assert '<th scope="col">大区</th>' in html
+
+
 def test_data_table_empty_row_options(app):
     with app.test_request_context("/admin/x"):
         shown = render_template_string(CALL_TABLE, rows=[], empty="None yet")
