@@ -14,6 +14,10 @@ from flask.sessions import SecureCookieSessionInterface
 
 from app.config import load_config
 
+# Scripts only from our own origin: no page carries inline JavaScript or event-handler
+# attributes (page scripts live in app/web/static/js and read data-* / JSON blocks).
+CONTENT_SECURITY_POLICY = "script-src 'self'; object-src 'none'; base-uri 'self'"
+
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the shared app from ``SIYU_*`` settings plus ``overrides`` (tests)."""
@@ -149,6 +153,7 @@ def configure_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
 

@@ -81,7 +81,10 @@ def test_content_form_live_limit_message(app, org, live_server, browser_page):
     page.goto(live_server + "/admin/content/new")
     page.fill("#title", "长文")
     page.fill("#text", "金" * 1400)
-    page.wait_for_function("document.getElementById('text-bytes').textContent.includes('4200')")
+    from playwright.sync_api import expect
+
+    # A locator wait, not wait_for_function: the page's CSP (script-src 'self') forbids eval.
+    expect(page.locator("#text-bytes")).to_contain_text("4200")
     assert "4000" in page.locator("#live-errors").inner_text()
     assert page.locator("#wc-preview .wc-bubble").count() == 1
     page.select_option('select[name="att-0-type"]', "link")

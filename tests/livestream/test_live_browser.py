@@ -37,11 +37,10 @@ def test_dashboard_updates_in_place(app, live_org, live_server, browser_page, fa
         from franchise.models import Customer
 
         gen_paid_order(db.session.get(Customer, customer_id), 1234_50, days_ago=0, campaign_id=cid)
-    page.wait_for_function(
-        "document.querySelector('.live-headline [data-figure=\"gmv_fen\"]').textContent"
-        " === '¥1,234.50'",
-        timeout=10_000,
-    )
+    from playwright.sync_api import expect
+
+    # A locator wait, not wait_for_function: the page's CSP (script-src 'self') forbids eval.
+    expect(gmv).to_have_text("¥1,234.50", timeout=10_000)
     assert page.get_attribute("#live-updated", "datetime") != first_stamp
     assert page.locator("#live-orders tbody tr").count() == 1
     assert "SH-A1-1" in page.locator("#live-orders tbody").inner_text()
@@ -56,10 +55,11 @@ def test_share_page_fits_a_phone(app, live_org, live_server, phone_page):
     browser_login(page, live_server, "guide-a1", PASSWORD, mobile=True)
     page.goto(live_server + f"/m/live/{cid}/share")
     assert page.locator("#share-qr svg").bounding_box()["width"] >= 150
-    page.wait_for_function(
-        "document.getElementById('share-poster').complete"
-        " && document.getElementById('share-poster').naturalWidth > 0"
-    )
+    from playwright.sync_api import expect
+
+    poster = page.locator("#share-poster")  # property waits: the CSP forbids eval
+    expect(poster).to_have_js_property("complete", True)
+    expect(poster).not_to_have_js_property("naturalWidth", 0)
     page.click("button[data-copy=share-url]")
     assert page.locator("#share-copied").inner_text() != ""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

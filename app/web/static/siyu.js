@@ -1,10 +1,13 @@
 /* Siyu shell behaviour (tiny, no dependencies): flash dismiss, side-nav toggle,
-   confirm prompts on forms with data-confirm, auto-submit on [data-autosubmit]. */
+   confirm prompts on forms with data-confirm, auto-submit on [data-autosubmit],
+   select-all on click for [data-select-on-click] inputs. Page scripts live in js/. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
     var close = event.target.closest(".flash-close");
     if (close) { close.closest(".flash").remove(); return; }
+    var selectable = event.target.closest("[data-select-on-click]");
+    if (selectable) { selectable.select(); }
     if (event.target.closest(".nav-toggle")) {
       document.body.classList.toggle("nav-open");
       return;
