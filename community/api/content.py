@@ -17,11 +17,11 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
+from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_schema, query_id
 from community.models import PURPOSES, SEGMENTS, STAGES, PushPlan, SlotAllocation
 from community.services import content as content_service
 from community.services import plans as plan_service
 from franchise.api.org import page_of
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 
 blp = Blueprint(
     "community_content_api",
@@ -32,7 +32,7 @@ blp = Blueprint(
 
 
 def _ids(**kw):
-    item = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    item = body_id()
     return fields.List(item, validate=validate.Length(max=10000), **kw)
 
 
@@ -105,7 +105,7 @@ class AllocationSchema(Schema):
 class AllocationQuerySchema(PageQuerySchema):
     day = fields.Date(required=True)
     status = Text(validate=validate.OneOf(("allocated", "waiting")))
-    group_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    group_id = query_id()
 
 
 @blp.route("/content")

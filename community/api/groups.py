@@ -22,12 +22,11 @@ from sqlalchemy import or_, select
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.extensions import db
+from app.schemas import PageQuerySchema, Text, page_schema, query_id
 from community.models.groups import SEGMENTS, STAGES, GroupStageChange, WecomGroup
 from community.services import stages as stage_service
-from franchise.queries import scoped_or_404
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 
 blp = Blueprint(
     "community_groups_api",
@@ -48,18 +47,14 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
-def _query_id():
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-
-
 class GroupQuerySchema(PageQuerySchema):
     stage = fields.String(validate=validate.OneOf(STAGES))
     segment = fields.String(validate=validate.OneOf(SEGMENTS))
     status = fields.String(validate=validate.OneOf(("active", "dismissed")))
-    store_id = _query_id()
-    region_id = _query_id()
-    franchisee_id = _query_id()
-    guide_id = _query_id()
+    store_id = query_id()
+    region_id = query_id()
+    franchisee_id = query_id()
+    guide_id = query_id()
     is_benchmark = fields.Boolean()
 
 
@@ -174,7 +169,7 @@ class GroupItem(MethodView):
     @blp.alt_response(404, description="No such group, or not yours")
     def get(self, group_id):
         """One group with its stage history."""
-        return _detail(scoped_or_404(WecomGroup, group_id))
+        return _detail(get_scoped_or_404(WecomGroup, group_id))
 
 
 @blp.route("/groups/<int:group_id>/stage")
@@ -186,7 +181,7 @@ class GroupStage(MethodView):
     @blp.alt_response(409, description="Release asked for a stage that is not overridden")
     def post(self, body, group_id):
         """Override the stage with a reason (pins it), or release the pin (HQ)."""
-        group = scoped_or_404(WecomGroup, group_id)
+        group = get_scoped_or_404(WecomGroup, group_id)
         actor = current_principal().user_id
         if body.get("release"):
             stage_service.release(group, actor, body.get("reason") or "")
@@ -203,5 +198,5 @@ class GroupBenchmark(MethodView):
     @blp.alt_response(404, description="No such group")
     def post(self, body, group_id):
         """Mark or unmark a group as a benchmark (HQ)."""
-        group = scoped_or_404(WecomGroup, group_id)
+        group = get_scoped_or_404(WecomGroup, group_id)
         return stage_service.set_benchmark(group, body["is_benchmark"])

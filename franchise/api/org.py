@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
+from app.auth.scope import get_scoped_or_404
 from app.extensions import db
 from franchise import services
 from franchise.models import Franchisee, Guide, Store
@@ -31,7 +32,6 @@ from franchise.queries import (
     get_region_or_404,
     guide_stmt,
     region_stmt,
-    scoped_or_404,
     store_stmt,
 )
 from franchise.schemas import (
@@ -145,7 +145,7 @@ class FranchiseeItem(MethodView):
     @blp.alt_response(404, description="No such franchisee, or not yours")
     def get(self, franchisee_id):
         """Show one franchisee."""
-        return scoped_or_404(Franchisee, franchisee_id)
+        return get_scoped_or_404(Franchisee, franchisee_id)
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(FranchiseeUpdateSchema)
@@ -154,7 +154,7 @@ class FranchiseeItem(MethodView):
     @blp.alt_response(409, description="The sub-merchant id is already in use")
     def patch(self, body, franchisee_id):
         """Change a franchisee, including its sub-merchant id and HQ share (HQ)."""
-        return services.update_franchisee(scoped_or_404(Franchisee, franchisee_id), body)
+        return services.update_franchisee(get_scoped_or_404(Franchisee, franchisee_id), body)
 
 
 # --- stores -----------------------------------------------------------------------
@@ -185,7 +185,7 @@ class StoreItem(MethodView):
     @blp.alt_response(404, description="No such store, or not yours")
     def get(self, store_id):
         """Show one store."""
-        return scoped_or_404(Store, store_id)
+        return get_scoped_or_404(Store, store_id)
 
     @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
     @blp.arguments(StoreUpdateSchema)
@@ -198,7 +198,7 @@ class StoreItem(MethodView):
         A franchise owner may send only ``phone`` and ``business_hours`` of their own
         stores (``OwnerStoreUpdateSchema``); any other field answers 422.
         """
-        store = scoped_or_404(Store, store_id)
+        store = get_scoped_or_404(Store, store_id)
         if current_principal().is_hq:
             return services.update_store(store, body)
         try:
@@ -238,7 +238,7 @@ class GuideItem(MethodView):
     @blp.alt_response(404, description="No such guide, or not yours")
     def get(self, guide_id):
         """Show one guide."""
-        return scoped_or_404(Guide, guide_id)
+        return get_scoped_or_404(Guide, guide_id)
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(GuideUpdateSchema)
@@ -247,4 +247,4 @@ class GuideItem(MethodView):
     @blp.alt_response(409, description="The WeCom userid is already in use")
     def patch(self, body, guide_id):
         """Change a guide; a new store moves its franchisee; ``status: "left"`` = left (HQ)."""
-        return services.update_guide(scoped_or_404(Guide, guide_id), body)
+        return services.update_guide(get_scoped_or_404(Guide, guide_id), body)

@@ -17,7 +17,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import NotFound
-from franchise.schemas import MAX_ID
+from app.schemas import MAX_ID
 from livestream.models.targets import LEVEL_REGION
 from livestream.services import live_board, living
 from livestream.services.access import campaign_or_404
