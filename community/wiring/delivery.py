@@ -39,7 +39,6 @@ def init_app(app: Flask) -> None:
     from community.jobs import delivery as jobs
     from community.services import allocation, care, delivery
 
-    app.config.setdefault("CARE_DAILY_QUOTA", 1)
     for module in (api_content, api_delivery):
         openapi.register_blueprint(module.blp)
     # allocation reasons are stored as code + params and translated when shown

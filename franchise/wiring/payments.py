@@ -20,14 +20,6 @@ from app.web.i18n import N_
 
 log = logging.getLogger("siyu.franchise.payments")
 
-DEFAULTS = {
-    "FRANCHISE_PAY_FEE_RATE": "0.006",
-    "FRANCHISE_UNPAID_QUERY_MINUTES": 5,
-    "FRANCHISE_UNPAID_CLOSE_MINUTES": 30,
-    "FRANCHISE_HQ_RECEIVER_ACCOUNT": "",
-    "FRANCHISE_HQ_RECEIVER_NAME": "总部",
-}
-
 
 def _alert_refused_notify(response):
     """A notify the route refused before any handler saw it (HTTP 400: bad signature,
@@ -95,8 +87,6 @@ def init_app(app: Flask) -> None:
     from franchise.jobs import payments as jobs
     from franchise.services import payments, profit_share, refunds
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     openapi.register_blueprint(api_payments.blp)
     openapi.register_blueprint(api_settlement.blp)
     app.register_blueprint(admin_settlement.bp)

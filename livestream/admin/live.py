@@ -26,8 +26,6 @@ bp = Blueprint(
     "livestream_live", __name__, url_prefix="/admin/live/campaigns", template_folder="../templates"
 )
 
-REFRESH_SECONDS = 15  # app.config LIVE_DASHBOARD_REFRESH_SECONDS overrides
-
 
 def _campaign(campaign_id: int):
     if not 1 <= campaign_id <= MAX_ID:
@@ -49,7 +47,7 @@ def dashboard(campaign_id: int):
         is_hq=principal.is_hq,
         rows_label=_("Regions") if data["level"] == LEVEL_REGION else _("Stores"),
         api_url=url_for("livestream_live_api.CampaignLive", campaign_id=campaign.id),
-        refresh_seconds=current_app.config.get("LIVE_DASHBOARD_REFRESH_SECONDS", REFRESH_SECONDS),
+        refresh_seconds=current_app.config["LIVE_DASHBOARD_REFRESH_SECONDS"],
         active="livestream_live.dashboard",
     )
 
