@@ -1,4 +1,5 @@
-"""The marshmallow pieces every domain's API shares: ids, text, numbers and pages.
+"""The marshmallow pieces every domain's API shares: ids, text, numbers and pages
+(``PageQuerySchema`` in, ``page_of`` a statement, ``page_schema`` out).
 
 Bodies use strict integers and numbers (``"1"`` is refused) and bounded strings; query
 strings are strings by nature, so their integers are not strict, but their ranges are
@@ -11,6 +12,9 @@ from __future__ import annotations
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
 
 MAX_PER_PAGE = 200
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
@@ -65,3 +69,12 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+def page_of(stmt: Select, args: dict) -> dict:
+    """One page of ``stmt`` as ``{"items", "total", "page", "per_page"}`` (what
+    ``page_schema`` dumps), ``args`` loaded by a ``PageQuerySchema``."""
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "total": total or 0, "page": page, "per_page": per_page}

@@ -17,11 +17,10 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
-from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_schema, query_id
+from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_of, page_schema, query_id
 from community.models import PURPOSES, SEGMENTS, STAGES, PushPlan, SlotAllocation
 from community.services import content as content_service
 from community.services import plans as plan_service
-from franchise.api.org import page_of
 
 blp = Blueprint(
     "community_content_api",

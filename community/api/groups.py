@@ -24,7 +24,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.extensions import db
-from app.schemas import PageQuerySchema, Text, page_schema, query_id
+from app.schemas import PageQuerySchema, Text, page_of, page_schema, query_id
 from community.models.groups import SEGMENTS, STAGES, GroupStageChange, WecomGroup
 from community.services import stages as stage_service
 
@@ -157,8 +157,6 @@ class Groups(MethodView):
     @blp.response(200, GroupPageSchema)
     def get(self, args):
         """List customer groups (filters: stage, segment, store_id, region_id, franchisee_id, q)."""
-        from franchise.api.org import page_of
-
         return page_of(group_stmt(args), args)
 
 

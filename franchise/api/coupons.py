@@ -27,8 +27,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_schema, query_id
-from franchise.api.org import page_of
+from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_of, page_schema, query_id
 from franchise.models import COUPON_KINDS, Coupon, CouponTemplate
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service

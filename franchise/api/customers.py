@@ -17,8 +17,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
-from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
-from franchise.api.org import page_of
+from app.schemas import PageQuerySchema, Text, body_id, page_of, page_schema, query_id
 from franchise.models import (
     ASSIGNMENT_RULES,
     TIER_HIGH,

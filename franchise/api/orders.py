@@ -27,9 +27,8 @@ from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, PageQuerySchema, Text, page_schema, query_id
+from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
 from franchise import queries
-from franchise.api.org import page_of
 from franchise.models import ORDER_STATUSES, Order, Product
 from franchise.services import catalog, order_flow
 from franchise.services import orders as order_service

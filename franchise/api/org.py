@@ -18,13 +18,12 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404
-from app.extensions import db
+from app.schemas import page_of
 from franchise import services
 from franchise.models import Franchisee, Guide, Store
 from franchise.queries import (
@@ -67,14 +66,6 @@ blp = Blueprint(
 
 READERS = (*HQ_ROLES, FRANCHISE_OWNER)
 STORE_READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
-
-
-def page_of(stmt, args: dict) -> dict:
-    """One page of ``stmt`` as ``{"items", "total", "page", "per_page"}``."""
-    page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": items, "total": total or 0, "page": page, "per_page": per_page}
 
 
 # --- regions ----------------------------------------------------------------------
