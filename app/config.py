@@ -210,6 +210,25 @@ def load_config(overrides: dict | None = None) -> dict:
         "SCHEDULER_JOB_INTERVALS": _env("SIYU_SCHEDULER_JOB_INTERVALS", ""),
         "OUTBOX_BATCH_SIZE": _env_int("SIYU_OUTBOX_BATCH_SIZE", 50),
         "OUTBOX_LEASE_SECONDS": _env_int("SIYU_OUTBOX_LEASE_SECONDS", 60),
+        # Older secret keys still accepted for sessions and bearer tokens (key rotation).
+        "SECRET_KEY_FALLBACKS": [],
+        # Tests only: one fakeredis server shared by apps (app/extensions.py); None = new.
+        "FAKEREDIS_SERVER": None,
+        # Payments (franchise/): WeChat Pay's fee rate on each payment, as a decimal; an
+        # unpaid order is queried after QUERY minutes and closed after CLOSE minutes; HQ's
+        # profit-sharing receiver (empty account = the service provider's PAY_MCH_ID).
+        "FRANCHISE_PAY_FEE_RATE": _env("SIYU_FRANCHISE_PAY_FEE_RATE", "0.006"),
+        "FRANCHISE_UNPAID_QUERY_MINUTES": _env_int("SIYU_FRANCHISE_UNPAID_QUERY_MINUTES", 5),
+        "FRANCHISE_UNPAID_CLOSE_MINUTES": _env_int("SIYU_FRANCHISE_UNPAID_CLOSE_MINUTES", 30),
+        "FRANCHISE_HQ_RECEIVER_ACCOUNT": _env("SIYU_FRANCHISE_HQ_RECEIVER_ACCOUNT", ""),
+        "FRANCHISE_HQ_RECEIVER_NAME": _env("SIYU_FRANCHISE_HQ_RECEIVER_NAME", "总部"),
+        # Community (community/services/): care messages per customer a day; the stage
+        # and segment rules' thresholds over their defaults (dicts, set in code).
+        "CARE_DAILY_QUOTA": _env_int("SIYU_CARE_DAILY_QUOTA", 1),
+        "COMMUNITY_STAGE_RULES": {},
+        "COMMUNITY_SEGMENT_RULES": {},
+        # Livestream: seconds between refreshes of the live dashboard page.
+        "LIVE_DASHBOARD_REFRESH_SECONDS": _env_int("SIYU_LIVE_DASHBOARD_REFRESH_SECONDS", 15),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": {"zh": "中文", "en": "English"},

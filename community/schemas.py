@@ -8,7 +8,7 @@
 * delivery history: ``DeliveryQuerySchema``, ``DeliveryItemSchema``, ``DeliveryPageSchema``.
 
 Bodies use strict integers and bounded strings and refuse unknown fields, like the
-franchise schemas (``franchise.schemas``) they build on.
+the shared pieces in ``app.schemas`` they build on.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_schema, query_id
 from community.models import (
     PURPOSES,
     SCHEDULE_DATES,
@@ -24,7 +25,6 @@ from community.models import (
     SEGMENTS,
     STAGES,
 )
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 
 SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
 
@@ -41,19 +41,14 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
-def _query_id():
-    """An id in a query string (not strict: query values are strings)."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-
-
 class GroupQuerySchema(PageQuerySchema):
     stage = fields.String(validate=validate.OneOf(STAGES))
     segment = fields.String(validate=validate.OneOf(SEGMENTS))
     status = fields.String(validate=validate.OneOf(("active", "dismissed")))
-    store_id = _query_id()
-    region_id = _query_id()
-    franchisee_id = _query_id()
-    guide_id = _query_id()
+    store_id = query_id()
+    region_id = query_id()
+    franchisee_id = query_id()
+    guide_id = query_id()
     is_benchmark = fields.Boolean()
 
 
@@ -121,7 +116,7 @@ class BenchmarkSchema(Schema):
 
 def _ids(**kw):
     """A bounded list of strictly integer ids."""
-    item = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    item = body_id()
     return fields.List(item, validate=validate.Length(max=10000), **kw)
 
 

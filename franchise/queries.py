@@ -9,12 +9,12 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from app.auth.principal import Principal, current_principal
-from app.auth.scope import get_scoped_or_404, not_found, scoped
+from app.auth.scope import scoped
 from app.clock import shanghai_day_bounds
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import MAX_ID
 from franchise.models import Franchisee, Guide, Order, Region, Store
-from franchise.schemas import MAX_ID
 
 
 def like(text: str) -> str:
@@ -82,13 +82,6 @@ def guide_stmt(args: dict):
         )
     stmt = search(stmt, args.get("q"), Guide.name, Guide.wecom_userid, Guide.phone)
     return stmt
-
-
-def scoped_or_404(model, object_id: int):
-    """``get_scoped_or_404`` for an id from a URL; an id no key can hold is 404 too."""
-    if not 1 <= object_id <= MAX_ID:
-        raise not_found(model)
-    return get_scoped_or_404(model, object_id)
 
 
 def get_region_or_404(region_id: int) -> Region:

@@ -9,75 +9,21 @@ strict; their ranges are still bounded.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from app.schemas import PageQuerySchema, StrictFloat, Text, body_id, page_schema, query_id
 from franchise.models import FRANCHISEE_STATUSES, GUIDE_STATUSES, MAX_PROFIT_SHARE_BPS
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="Letters, digits, - and _.")
 SUB_MCH_ID = validate.Regexp(r"^\d{8,12}$", error="8 to 12 digits.")
 WECOM_USERID = validate.Regexp(r"^[A-Za-z0-9_.@-]{1,64}$", error="Letters, digits, _ . @ -.")
 PHONE = validate.Regexp(r"^[0-9+\- ]{0,20}$", error="Digits, +, - and spaces, at most 20.")
-MAX_PER_PAGE = 200
-MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
-BAD_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-
-
-class Text(fields.String):
-    """A single-line string: no control characters, no lone surrogates."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if BAD_TEXT.search(text):
-            raise ValidationError("Control characters and invalid Unicode are not allowed.")
-        return text
-
-
-class StrictFloat(fields.Float):
-    """A JSON number (int or float); refuses strings and booleans."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-def _id(**kw):
-    """A strict id in a JSON body."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
-
-
-def _query_id():
-    """An id in a query string (a string by nature, so not strict)."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 def _text(max_len: int, min_len: int = 1, **kw):
     return Text(validate=validate.Length(min=min_len, max=max_len), **kw)
-
-
-# --- pagination -------------------------------------------------------------------
-
-
-class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-    q = Text(validate=validate.Length(max=64))
-
-
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    """A ``{"items", "total", "page", "per_page"}`` envelope for ``item_schema``."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item_schema), required=True),
-            "total": fields.Integer(required=True),
-            "page": fields.Integer(required=True),
-            "per_page": fields.Integer(required=True),
-        },
-        name=name,
-    )
 
 
 # --- regions ----------------------------------------------------------------------
@@ -103,7 +49,7 @@ class RegionCreateSchema(Schema):
 class RegionUpdateSchema(Schema):
     name = _text(64)
     cities = fields.List(_text(32), validate=validate.Length(max=200))
-    default_franchisee_id = _id(allow_none=True)
+    default_franchisee_id = body_id(allow_none=True)
 
 
 class RegionQuerySchema(PageQuerySchema):
@@ -130,7 +76,7 @@ class FranchiseeCreateSchema(Schema):
     name = _text(64, required=True)
     contact_name = _text(32, min_len=0, load_default="")
     phone = Text(load_default="", validate=PHONE)
-    region_id = _id(required=True)
+    region_id = body_id(required=True)
     sub_mch_id = Text(required=True, validate=SUB_MCH_ID)
     profit_share_bps = fields.Integer(
         strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_PROFIT_SHARE_BPS)
@@ -144,7 +90,7 @@ class FranchiseeUpdateSchema(Schema):
     name = _text(64)
     contact_name = _text(32, min_len=0)
     phone = Text(validate=PHONE)
-    region_id = _id()
+    region_id = body_id()
     sub_mch_id = Text(validate=SUB_MCH_ID)
     profit_share_bps = fields.Integer(
         strict=True, validate=validate.Range(min=0, max=MAX_PROFIT_SHARE_BPS)
@@ -153,7 +99,7 @@ class FranchiseeUpdateSchema(Schema):
 
 
 class FranchiseeQuerySchema(PageQuerySchema):
-    region_id = _query_id()
+    region_id = query_id()
     status = Text(validate=validate.OneOf(FRANCHISEE_STATUSES))
 
 
@@ -184,8 +130,8 @@ class StoreSchema(Schema):
 class StoreUpdateSchema(Schema):
     """HQ's update: every field, all optional (``is_open: false`` closes the store)."""
 
-    franchisee_id = _id()
-    region_id = _id()
+    franchisee_id = body_id()
+    region_id = body_id()
     code = Text(validate=CODE)
     name = _text(64)
     city = _text(32)
@@ -204,7 +150,7 @@ class StoreUpdateSchema(Schema):
 class StoreCreateSchema(StoreUpdateSchema):
     """HQ's create: the region defaults to the franchisee's."""
 
-    franchisee_id = _id(required=True)
+    franchisee_id = body_id(required=True)
     code = Text(required=True, validate=CODE)
     name = _text(64, required=True)
     city = _text(32, required=True)
@@ -226,8 +172,8 @@ class OwnerStoreUpdateSchema(Schema):
 
 
 class StoreQuerySchema(PageQuerySchema):
-    region_id = _query_id()
-    franchisee_id = _query_id()
+    region_id = query_id()
+    franchisee_id = query_id()
     city = Text(validate=validate.Length(max=32))
     is_open = fields.Boolean()
 
@@ -253,28 +199,28 @@ class GuideSchema(Schema):
 class GuideCreateSchema(Schema):
     """HQ's create: the franchisee is the store's, never given."""
 
-    store_id = _id(required=True)
+    store_id = body_id(required=True)
     name = _text(32, required=True)
     phone = Text(load_default="", validate=PHONE)
     wecom_userid = Text(required=True, validate=WECOM_USERID)
-    user_id = _id(allow_none=True, load_default=None)
+    user_id = body_id(allow_none=True, load_default=None)
 
 
 class GuideUpdateSchema(Schema):
     """HQ's update (``status: "left"`` records the guide leaving)."""
 
-    store_id = _id()
+    store_id = body_id()
     name = _text(32)
     phone = Text(validate=PHONE)
     wecom_userid = Text(validate=WECOM_USERID)
     status = Text(validate=validate.OneOf(GUIDE_STATUSES))
-    user_id = _id(allow_none=True)
+    user_id = body_id(allow_none=True)
 
 
 class GuideQuerySchema(PageQuerySchema):
-    store_id = _query_id()
-    franchisee_id = _query_id()
-    region_id = _query_id()
+    store_id = query_id()
+    franchisee_id = query_id()
+    region_id = query_id()
     status = Text(validate=validate.OneOf(GUIDE_STATUSES))
 
 

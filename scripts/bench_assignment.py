@@ -159,11 +159,11 @@ def run(app, chunk: int) -> dict:
     from app.extensions import db
     from franchise.models import AssignmentHistory, Customer
     from franchise.services.assignment_bulk import assign_backlog, count_backlog
-    from franchise.services.assignment_snapshot import Snapshot
+    from franchise.services.assignment_snapshot import MemoryView
 
     with app.app_context():
         started = time.perf_counter()
-        view = Snapshot()
+        view = MemoryView()
         snapshot_s = time.perf_counter() - started
         changed = assign_backlog(chunk=chunk, view=view)
         total_s = time.perf_counter() - started

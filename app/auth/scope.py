@@ -17,6 +17,7 @@ from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import MAX_ID
 
 
 def scope_clause(model, principal: Principal | None):
@@ -63,8 +64,11 @@ def not_found(model) -> NotFound:
 
 
 def get_scoped_or_404(model, object_id, principal: Principal | None = None):
-    """Load one row the caller may see, or raise ``NotFound`` (also for other tenants)."""
+    """Load one row the caller may see, or raise ``NotFound`` (also for other tenants,
+    and for an id no key can hold: not a whole number, or outside 1..``MAX_ID``)."""
     if not isinstance(object_id, int) or isinstance(object_id, bool):
+        raise not_found(model)
+    if not 1 <= object_id <= MAX_ID:
         raise not_found(model)
     stmt = scoped(select(model).where(model.id == object_id), model, principal)
     obj = db.session.scalars(stmt).first()

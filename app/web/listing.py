@@ -2,12 +2,13 @@
 
 The interface other engineers code against::
 
-    from app.web.listing import Column, paginate, csv_response, page_args
+    from app.web.listing import Column, paginate, csv_response, filter_args
+    args = filter_args(OrderQuerySchema)       # the filters of ?…; a bad one is dropped
     page = paginate(stmt)                      # ?page=&per_page= from the request
     columns = [Column("name", _l("Name"), link=lambda s: url_for(...)),
                Column("amount_fen", _l("Amount"), money=True)]
     return render_template("...", columns=columns, page=page)
-    return csv_response("orders.csv", columns, db.session.scalars(stmt))
+    return csv_response("orders.csv", columns, stmt)   # streamed in batches of 500
 
 Bad query values never raise: a page that is not a positive whole number is 1, a page
 size outside 1..200 is 20, a page past the end is the last page. This module renders
@@ -26,12 +27,13 @@ from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
 from markupsafe import Markup
+from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import Select, func, select
 
+from app.schemas import MAX_PER_PAGE
 from app.web.formatting import DASH, fen_plain, number, shanghai, yuan
 
 DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 200
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -56,6 +58,21 @@ def page_args(page: Any = None, per_page: Any = None) -> tuple[int, int]:
         _positive_int(page, 1, maximum=10**9),
         _positive_int(per_page, DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE),
     )
+
+
+def filter_args(schema_cls) -> dict:
+    """The query string through ``schema_cls`` (a marshmallow schema of a list page's
+    filters); a bad value is dropped, never an error."""
+    raw = {k: v for k, v in request.args.items() if v != "" and k not in ("page", "per_page")}
+    schema = schema_cls(unknown=EXCLUDE)
+    while True:
+        try:
+            return schema.load(raw)
+        except ValidationError as exc:
+            bad = set(exc.normalized_messages()) & set(raw)
+            if not bad:
+                return {}
+            raw = {k: v for k, v in raw.items() if k not in bad}
 
 
 @dataclass

@@ -15,7 +15,6 @@ def init_app(app: Flask) -> None:
     """Wire the WeChat layer into the shared app."""
     from app.wechat import callbacks, pay_notify
 
-    app.config.setdefault("WECOM_CALLBACK_MAX_SKEW", callbacks.DEFAULT_MAX_SKEW)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(pay_notify.bp)
     if app.config.get("SANDBOX_MOUNT"):

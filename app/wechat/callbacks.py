@@ -31,7 +31,6 @@ log = logging.getLogger("siyu.wechat")
 bp = Blueprint("wecom_callback", __name__)
 
 REPLAY_TTL = 600
-DEFAULT_MAX_SKEW = 300
 MAX_BODY = 256 * 1024
 
 
@@ -60,7 +59,7 @@ def _params() -> tuple[str, str, str] | None:
 
 
 def _too_old(ts: str) -> bool:
-    skew = current_app.config.get("WECOM_CALLBACK_MAX_SKEW", DEFAULT_MAX_SKEW)
+    skew = current_app.config["WECOM_CALLBACK_MAX_SKEW"]
     return skew is not None and abs(time.time() - int(ts)) > float(skew)
 
 

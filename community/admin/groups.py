@@ -21,19 +21,18 @@ from sqlalchemy import func, select
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.web.listing import Column, csv_response
+from app.web.listing import Column, csv_response, filter_args, paginate
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, GroupMember, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
 from community.services import fission
 from community.services import segments as segment_service
 from community.services import stages as stage_service
-from franchise.admin.support import choices, filter_args, paginate, stream_models
+from franchise.admin.support import choices
 from franchise.models import CouponTemplate, Guide, Region, Store
-from franchise.queries import scoped_or_404
 
 bp = Blueprint("community_groups", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -101,7 +100,7 @@ def groups():
     args = filter_args(GroupQuerySchema)
     stmt = group_stmt(args)
     if request.args.get("format") == "csv":
-        return csv_response("groups.csv", _columns(), stream_models(stmt))
+        return csv_response("groups.csv", _columns(), stmt)
     counts_args = {k: v for k, v in args.items() if k != "stage"}
     counts = stage_counts(counts_args)
     export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
@@ -120,7 +119,7 @@ def groups():
 @page_roles(*ADMIN_UI_ROLES)
 def group_detail(group_id: int):
     """One group: members, stage timeline, next rule, segment, HQ actions."""
-    group = scoped_or_404(WecomGroup, group_id)
+    group = get_scoped_or_404(WecomGroup, group_id)
     members = db.session.scalars(
         select(GroupMember)
         .where(GroupMember.group_id == group.id)
@@ -145,7 +144,7 @@ def group_detail(group_id: int):
 @page_roles(*HQ_ROLES)
 def group_stage(group_id: int):
     """HQ override (stage + reason) or release of the pin."""
-    group = scoped_or_404(WecomGroup, group_id)
+    group = get_scoped_or_404(WecomGroup, group_id)
     actor = current_principal().user_id
     try:
         if request.form.get("action") == "release":
@@ -166,7 +165,7 @@ def group_stage(group_id: int):
 @page_roles(*HQ_ROLES)
 def group_benchmark(group_id: int):
     """Mark or unmark the group as a benchmark."""
-    group = scoped_or_404(WecomGroup, group_id)
+    group = get_scoped_or_404(WecomGroup, group_id)
     stage_service.set_benchmark(group, request.form.get("is_benchmark") == "1")
     flash(_("Saved."), "success")
     return redirect(url_for("community_groups.group_detail", group_id=group_id), 303)

@@ -16,6 +16,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
+from app.schemas import PageQuerySchema, page_of, page_schema
 from community.models import PushPlan, SlotAllocation
 from community.schemas import (
     AllocationQuerySchema,
@@ -26,8 +27,6 @@ from community.schemas import (
 )
 from community.services import content as content_service
 from community.services import plans as plan_service
-from franchise.api.org import page_of
-from franchise.schemas import PageQuerySchema, page_schema
 
 blp = Blueprint(
     "community_content_api",

@@ -17,6 +17,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.scope import get_scoped_or_404
 from app.extensions import db
+from app.schemas import MAX_ID
 from community.models import (
     ContentPost,
     GroupDelivery,
@@ -26,7 +27,6 @@ from community.models import (
     WecomGroup,
 )
 from community.schemas import DeliveryPageSchema, DeliveryQuerySchema
-from franchise.schemas import MAX_ID
 
 blp = Blueprint(
     "community_delivery_api",

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.extensions import db
 from community.models.groups import GroupStageChange, WecomGroup
 from community.schemas import (
@@ -32,7 +32,6 @@ from community.schemas import (
     StageOverrideSchema,
 )
 from community.services import stages as stage_service
-from franchise.queries import scoped_or_404
 
 blp = Blueprint(
     "community_groups_api",
@@ -84,7 +83,7 @@ class Groups(MethodView):
     @blp.response(200, GroupPageSchema)
     def get(self, args):
         """List customer groups (filters: stage, segment, store_id, region_id, franchisee_id, q)."""
-        from franchise.api.org import page_of
+        from app.schemas import page_of
 
         return page_of(group_stmt(args), args)
 
@@ -96,7 +95,7 @@ class GroupItem(MethodView):
     @blp.alt_response(404, description="No such group, or not yours")
     def get(self, group_id):
         """One group with its stage history."""
-        return _detail(scoped_or_404(WecomGroup, group_id))
+        return _detail(get_scoped_or_404(WecomGroup, group_id))
 
 
 @blp.route("/groups/<int:group_id>/stage")
@@ -108,7 +107,7 @@ class GroupStage(MethodView):
     @blp.alt_response(409, description="Release asked for a stage that is not overridden")
     def post(self, body, group_id):
         """Override the stage with a reason (pins it), or release the pin (HQ)."""
-        group = scoped_or_404(WecomGroup, group_id)
+        group = get_scoped_or_404(WecomGroup, group_id)
         actor = current_principal().user_id
         if body.get("release"):
             stage_service.release(group, actor, body.get("reason") or "")
@@ -125,5 +124,5 @@ class GroupBenchmark(MethodView):
     @blp.alt_response(404, description="No such group")
     def post(self, body, group_id):
         """Mark or unmark a group as a benchmark (HQ)."""
-        group = scoped_or_404(WecomGroup, group_id)
+        group = get_scoped_or_404(WecomGroup, group_id)
         return stage_service.set_benchmark(group, body["is_benchmark"])

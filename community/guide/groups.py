@@ -8,15 +8,14 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.extensions import db
+from app.web.listing import paginate
 from community.admin.groups import SEGMENT_LABELS, STAGE_LABELS
 from community.api.groups import stage_history
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services import segments as segment_service
-from franchise.admin.support import paginate
-from franchise.queries import scoped_or_404
 
 bp = Blueprint(
     "community_guide_groups", __name__, url_prefix="/m/groups", template_folder="../templates"
@@ -56,7 +55,7 @@ def groups():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def group(group_id: int):
     """One of my groups: stage, segment advice, recent stage changes, members."""
-    group = scoped_or_404(WecomGroup, group_id)
+    group = get_scoped_or_404(WecomGroup, group_id)
     members = db.session.scalars(
         select(GroupMember)
         .where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))

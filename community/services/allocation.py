@@ -166,7 +166,7 @@ def rank(rows: list[dict], quota: int, taken: dict[int, list[tuple]]) -> list[di
 
 def allocate(day: date) -> dict:
     """Allocate ``day``; returns counts. Safe to run again (adds only what is new)."""
-    quota = int(current_app.config.get("WECOM_GROUP_DAILY_QUOTA", 1) or 1)
+    quota = int(current_app.config["WECOM_GROUP_DAILY_QUOTA"] or 1)
     rows = due_rows(day)
     existing = db.session.execute(
         select(

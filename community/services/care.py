@@ -174,7 +174,7 @@ def generate(day: date) -> dict:
 
 def dispatch(day: date) -> dict:
     """Queue the day's open tasks within the per-customer daily quota (one outbox row each)."""
-    quota = int(current_app.config.get("CARE_DAILY_QUOTA", 1) or 1)
+    quota = int(current_app.config["CARE_DAILY_QUOTA"] or 1)
     used = dict(
         db.session.execute(
             select(CareTask.customer_id, func.count())

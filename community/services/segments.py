@@ -28,7 +28,7 @@ DEFAULT_SEGMENT_RULES = {
 
 def segment_rules() -> dict:
     """The configured thresholds, defaults filled in."""
-    return {**DEFAULT_SEGMENT_RULES, **(current_app.config.get("COMMUNITY_SEGMENT_RULES") or {})}
+    return {**DEFAULT_SEGMENT_RULES, **(current_app.config["COMMUNITY_SEGMENT_RULES"] or {})}
 
 
 def purchased_members(group_id: int) -> int:

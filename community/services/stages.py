@@ -61,7 +61,7 @@ OVERRIDE, RELEASE = "override", "override_released"
 
 def stage_rules() -> dict:
     """Thresholds per target stage: the defaults with the configured values on top."""
-    configured = current_app.config.get("COMMUNITY_STAGE_RULES") or {}
+    configured = current_app.config["COMMUNITY_STAGE_RULES"] or {}
     return {
         stage: {**defaults, **(configured.get(stage) or {})}
         for stage, defaults in DEFAULT_STAGE_RULES.items()

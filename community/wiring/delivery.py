@@ -51,7 +51,6 @@ def register(app: Flask) -> None:
     from community.jobs import delivery as jobs
     from community.services import allocation, care, delivery
 
-    app.config.setdefault("CARE_DAILY_QUOTA", 1)
     for module in (api_content, api_delivery):
         openapi.register_blueprint(module.blp)
     for module in (

@@ -19,14 +19,12 @@ from sqlalchemy import select
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import DASH, yuan
-from app.web.listing import Column, csv_response
-from franchise.admin.support import filter_args, paginate, stream_models
+from app.web.listing import Column, csv_response, filter_args, paginate
 from franchise.models import Alert, Franchisee
-from franchise.queries import scoped_or_404
 from franchise.services import alerts as alert_service
 from franchise.services.alert_catalogue import (
     CATALOGUE,
@@ -188,7 +186,7 @@ def alerts():
     stmt = alert_stmt(filter_args(AlertQuerySchema), who)
     cols = columns(names, who, hq)
     if request.args.get("format") == "csv":
-        return csv_response("alerts.csv", cols, stream_models(stmt))
+        return csv_response("alerts.csv", cols, stmt)
     export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/payments/alerts.html",
@@ -206,7 +204,7 @@ def alerts():
 @page_roles(*ADMIN_UI_ROLES)
 def acknowledge(alert_id):
     """Acknowledge for the viewer's audience, then back to the list as it was filtered."""
-    alert = scoped_or_404(Alert, alert_id)
+    alert = get_scoped_or_404(Alert, alert_id)
     try:
         alert_service.acknowledge(alert, current_principal())
     except DomainError as exc:

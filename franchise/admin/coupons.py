@@ -15,7 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from sqlalchemy import case, func, select
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -27,12 +27,12 @@ from app.auth.scope import scoped
 from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.web.listing import Column, csv_response
-from franchise.admin.support import _select, _text, choices, filter_args, paginate, save
+from app.schemas import MAX_ID, Text, query_id
+from app.web.listing import Column, csv_response, filter_args, paginate
+from franchise.admin.support import _select, _text, choices, save
 from franchise.api.coupons import coupon_stmt
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
-from franchise.schemas import MAX_ID, Text
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
@@ -185,8 +185,8 @@ def coupons():
 
 class IssuedFilterSchema(Schema):
     q = Text(validate=validate.Length(max=20))
-    template_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    franchisee_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    template_id = query_id()
+    franchisee_id = query_id()
     status = Text(validate=validate.OneOf(("issued", "redeemed", "void")))
     channel = Text(validate=validate.OneOf(("online", "store")))
 
@@ -222,9 +222,7 @@ def issued():
     stmt = coupon_stmt(args)
     columns = coupon_columns()
     if request.args.get("format") == "csv":
-        from franchise.admin.support import stream_models
-
-        return csv_response("coupons.csv", columns, stream_models(stmt))
+        return csv_response("coupons.csv", columns, stmt)
     template_opts = [("", _l("All"))] + [
         (t.id, t.name)
         for t in db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id))

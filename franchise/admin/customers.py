@@ -19,20 +19,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import yuan
-from app.web.listing import Column, csv_response
-from franchise.admin.support import (
-    _select,
-    _text,
-    choices,
-    filter_args,
-    is_hq,
-    paginate,
-    stream_models,
-)
+from app.web.listing import Column, csv_response, filter_args, paginate
+from franchise.admin.support import _select, _text, choices, is_hq
 from franchise.api.customers import (
     CustomerQuerySchema,
     HistoryQuerySchema,
@@ -49,7 +41,6 @@ from franchise.models import (
     Order,
     Store,
 )
-from franchise.queries import scoped_or_404
 from franchise.services import customers as customer_services
 from franchise.services import settings as settings_service
 
@@ -138,7 +129,7 @@ def _list(title, schema, stmt_fn, columns, fields, filename):
     args = filter_args(schema)
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
-        return csv_response(filename, columns, stream_models(stmt))
+        return csv_response(filename, columns, stmt)
     export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/list.html",
@@ -239,7 +230,7 @@ def reassign_form() -> ReassignForm:
 @page_roles(*ADMIN_UI_ROLES)
 def customer(object_id):
     """A customer: profile, tier, orders, appointments, assignment timeline; HQ reassigns."""
-    c = scoped_or_404(Customer, object_id)
+    c = get_scoped_or_404(Customer, object_id)
     form = reassign_form() if is_hq() else None
     status = 200
     if request.method == "POST":
@@ -263,7 +254,7 @@ def customer(object_id):
                     if field is not None:
                         field.errors = list(field.errors) + list(messages)
                 flash(exc.message, "error")
-                c = scoped_or_404(Customer, object_id)
+                c = get_scoped_or_404(Customer, object_id)
         status = 422
     names = Names()
     orders = (

@@ -19,23 +19,16 @@ from sqlalchemy import func, select
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
+from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day, shanghai_day_bounds
 from app.errors import DomainError
 from app.extensions import db
+from app.schemas import Text, query_id
 from app.web.formatting import yuan
-from app.web.listing import Column, csv_response
+from app.web.listing import Column, csv_response, filter_args, paginate
 from franchise import queries
-from franchise.admin.support import (
-    _select,
-    _text,
-    choices,
-    filter_args,
-    paginate,
-    stream_models,
-)
+from franchise.admin.support import _select, _text, choices
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
-from franchise.queries import scoped_or_404
-from franchise.schemas import MAX_ID, Text
 from franchise.services import order_flow
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
@@ -64,10 +57,10 @@ STATUS_BADGES = {
 
 class OrderFilterSchema(Schema):
     status = Text(validate=validate.OneOf(ORDER_STATUSES))
-    franchisee_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    store_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    guide_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    campaign_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    franchisee_id = query_id()
+    store_id = query_id()
+    guide_id = query_id()
+    campaign_id = query_id()
     date_from = fields.Date()
     date_to = fields.Date()
     q = Text(validate=validate.Length(max=32))
@@ -128,7 +121,7 @@ def orders():
     args = filter_args(OrderFilterSchema)
     stmt = queries.order_stmt(args)
     if request.args.get("format") == "csv":
-        return csv_response("orders.csv", order_columns(False), stream_models(stmt))
+        return csv_response("orders.csv", order_columns(False), stmt)
     export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/commerce/orders.html",
@@ -144,7 +137,7 @@ def orders():
 @page_roles(*ADMIN_UI_ROLES)
 def order(object_id):
     """One order: amounts, lines, the status timeline, the viewer's moves, refunds."""
-    o = scoped_or_404(Order, object_id)
+    o = get_scoped_or_404(Order, object_id)
     refunds = db.session.scalars(
         select(Refund).where(Refund.order_id == o.id).order_by(Refund.id)
     ).all()
@@ -163,7 +156,7 @@ def order(object_id):
 @page_roles(*ADMIN_UI_ROLES)
 def transition(object_id):
     """Apply one move from the detail page's buttons (CSRF checked for every form post)."""
-    o = scoped_or_404(Order, object_id)
+    o = get_scoped_or_404(Order, object_id)
     to = request.form.get("to", "")
     note = (request.form.get("note") or "").strip()[:255]
     if to not in order_flow.STAFF_TARGETS:

@@ -19,10 +19,10 @@ from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import MAX_ID, Text
 from app.web.listing import Column
 from franchise.admin.support import _select, _text, render_list, save
 from franchise.models import Product
-from franchise.schemas import MAX_ID, Text
 from franchise.services import catalog
 
 bp = Blueprint(

@@ -25,14 +25,12 @@ from sqlalchemy import select
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.web.listing import Column, csv_response
-from franchise.admin.support import paginate
+from app.web.listing import Column, csv_response, paginate
 from franchise.models import Franchisee, Order, ReconciliationItem, ReconciliationRun
-from franchise.queries import scoped_or_404
 from franchise.services import ledger, refunds, settlement
 
 bp = Blueprint("payments_admin", __name__, url_prefix="/admin", template_folder="../templates")
@@ -109,7 +107,7 @@ def settlement_page():
 @page_roles(*ADMIN_UI_ROLES)
 def statement_page(franchisee_id, day):
     """One day's statement and its lines; ``?format=csv`` exports the lines."""
-    franchisee = scoped_or_404(Franchisee, franchisee_id)
+    franchisee = get_scoped_or_404(Franchisee, franchisee_id)
     try:
         when = datetime.strptime(day, "%Y-%m-%d").date()
     except ValueError:
@@ -183,7 +181,7 @@ def ledger_page():
 @page_roles(*ADMIN_UI_ROLES)
 def refund(order_id):
     """The order page's refund form: amount in yuan (two decimals) and a reason."""
-    order = scoped_or_404(Order, order_id)
+    order = get_scoped_or_404(Order, order_id)
     back = redirect(url_for("commerce_orders.order", object_id=order.id), 303)
     amount = parse_yuan(request.form.get("amount", ""))
     if amount is None:

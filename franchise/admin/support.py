@@ -1,4 +1,7 @@
-"""Shared pieces of the organisation admin pages: filters, pages, CSV, forms, columns.
+"""Shared pieces of the organisation admin pages: the list page, forms, columns.
+
+Filters, pages and CSV are ``app.web.listing``'s (``filter_args``, ``paginate``,
+``csv_response``).
 
 Nothing here is a route; ``franchise.admin.views`` calls these. Queries go through the
 tenant scope (``franchise.queries`` and ``app.auth.scope``).
@@ -6,19 +9,16 @@ tenant scope (``franchise.queries`` and ``app.auth.scope``).
 
 from __future__ import annotations
 
-import math
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.web.listing import Column, Page, csv_response, page_args
+from app.web.listing import Column, csv_response, filter_args, paginate
 from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
 from franchise.models import Franchisee, Region, Store
 from franchise.queries import visible_regions
@@ -27,43 +27,6 @@ from franchise.queries import visible_regions
 def is_hq() -> bool:
     principal = current_principal()
     return principal is not None and principal.is_hq
-
-
-def filter_args(schema_cls) -> dict:
-    """The query string through ``schema_cls``; a bad value is dropped, never an error."""
-    raw = {k: v for k, v in request.args.items() if v != "" and k not in ("page", "per_page")}
-    schema = schema_cls(unknown=EXCLUDE)
-    while True:
-        try:
-            return schema.load(raw)
-        except ValidationError as exc:
-            bad = set(exc.normalized_messages()) & set(raw)
-            if not bad:
-                return {}
-            raw = {k: v for k, v in raw.items() if k not in bad}
-
-
-def paginate(stmt) -> Page:
-    """One page of model objects from ``select(Model)`` (``?page=&per_page=``).
-
-    ``app.web.listing.paginate`` returns ``Row``s for ``select(Model)`` because it counts
-    the model's columns; this gives the objects themselves.
-    """
-    page, per_page = page_args()
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, math.ceil((total or 0) / per_page))
-    page = min(page, pages)
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total or 0, page, per_page, pages, page > 1, page < pages)
-
-
-def stream_models(stmt):
-    """Model objects of ``stmt``, queried only when the CSV body streams.
-
-    The query must run inside the streamed response: the view's session is closed by
-    the time the body is sent.
-    """
-    yield from db.session.scalars(stmt.execution_options(yield_per=500))
 
 
 def choices(model, label_attr: str = "name", blank: str | None = None) -> list:
@@ -79,7 +42,7 @@ def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpo
     args = filter_args(schema_cls)
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
-        return csv_response(filename, columns, stream_models(stmt))
+        return csv_response(filename, columns, stmt)
     export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/list.html",

@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.scope import get_scoped_or_404
+from app.web.listing import paginate
 from franchise import services
 from franchise.admin.support import (
     FRANCHISEE_STATUS_OPTIONS,
@@ -29,7 +31,6 @@ from franchise.admin.support import (
     franchisee_form,
     guide_columns,
     is_hq,
-    paginate,
     region_columns,
     region_form,
     render_detail,
@@ -50,7 +51,6 @@ from franchise.queries import (
     get_region_or_404,
     guide_stmt,
     region_stmt,
-    scoped_or_404,
     store_stmt,
 )
 from franchise.schemas import (
@@ -154,7 +154,7 @@ def franchisees():
 @bp.route("/franchisees/<int:object_id>")
 @page_roles(*ADMIN_UI_ROLES)
 def franchisee(object_id):
-    f = scoped_or_404(Franchisee, object_id)
+    f = get_scoped_or_404(Franchisee, object_id)
     pairs = [
         (_l("Name"), f.name),
         (_l("Region"), f.region_name),
@@ -189,7 +189,7 @@ def franchisee_new():
 @bp.route("/franchisees/<int:object_id>/edit", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def franchisee_edit(object_id):
-    f = scoped_or_404(Franchisee, object_id)
+    f = get_scoped_or_404(Franchisee, object_id)
     form = franchisee_form(f)
     return save(
         form,
@@ -243,7 +243,7 @@ def stores():
 @bp.route("/stores/<int:object_id>")
 @page_roles(*ADMIN_UI_ROLES)
 def store(object_id):
-    s = scoped_or_404(Store, object_id)
+    s = get_scoped_or_404(Store, object_id)
     pairs = [
         (_l("Code"), s.code),
         (_l("Name"), s.name),
@@ -283,7 +283,7 @@ def store_new():
 @page_roles(*ADMIN_UI_ROLES)
 def store_edit(object_id):
     """HQ edits every field; a franchise owner only the phone and business hours."""
-    s = scoped_or_404(Store, object_id)
+    s = get_scoped_or_404(Store, object_id)
     if is_hq():
         form = store_form(s)
         return save(
@@ -330,7 +330,7 @@ def guides():
 @bp.route("/guides/<int:object_id>")
 @page_roles(*ADMIN_UI_ROLES)
 def guide(object_id):
-    g = scoped_or_404(Guide, object_id)
+    g = get_scoped_or_404(Guide, object_id)
     pairs = [
         (_l("Name"), g.name),
         (_l("Store"), g.store_name),
@@ -362,7 +362,7 @@ def guide_new():
 @bp.route("/guides/<int:object_id>/edit", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def guide_edit(object_id):
-    g = scoped_or_404(Guide, object_id)
+    g = get_scoped_or_404(Guide, object_id)
     form = GuideForm(obj=g)
     form.store_id.choices = store_choices()
     return save(

@@ -27,9 +27,8 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
-from franchise.api.org import page_of
+from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_of, page_schema, query_id
 from franchise.models import COUPON_KINDS, Coupon, CouponTemplate
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
@@ -41,12 +40,8 @@ blp = Blueprint(
 )
 
 
-def _id(**kw):
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
-
-
 class BudgetSchema(Schema):
-    region_id = _id(required=True)
+    region_id = body_id(required=True)
     budget_count = fields.Integer(
         strict=True, required=True, validate=validate.Range(min=0, max=10**8)
     )
@@ -76,7 +71,7 @@ class TemplateUpdateSchema(Schema):
     valid_from = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_until = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 3650))
-    campaign_id = _id(allow_none=True)
+    campaign_id = body_id(allow_none=True)
     is_active = fields.Boolean()
     budgets = fields.List(fields.Nested(BudgetSchema), validate=validate.Length(max=100))
 
@@ -100,17 +95,17 @@ class TemplateCreateSchema(TemplateUpdateSchema):
 
 class TemplateQuerySchema(PageQuerySchema):
     kind = Text(validate=validate.OneOf(COUPON_KINDS))
-    campaign_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    campaign_id = query_id()
 
 
 class IssueSchema(Schema):
-    customer_id = _id(required=True)
+    customer_id = body_id(required=True)
 
 
 class BulkIssueSchema(Schema):
-    franchisee_id = _id()
-    store_id = _id()
-    region_id = _id()
+    franchisee_id = body_id()
+    store_id = body_id()
+    region_id = body_id()
     value_tier = Text(validate=validate.OneOf(("low", "mid", "high")))
     limit = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10000))
 
@@ -143,9 +138,9 @@ class CouponSchema(Schema):
 
 
 class CouponQuerySchema(PageQuerySchema):
-    template_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    franchisee_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    customer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    template_id = query_id()
+    franchisee_id = query_id()
+    customer_id = query_id()
     status = Text(validate=validate.OneOf(("issued", "redeemed", "void")))
     channel = Text(validate=validate.OneOf(("online", "store")))
 

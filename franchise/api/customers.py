@@ -16,8 +16,8 @@ from sqlalchemy import or_, select
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
-from franchise.api.org import page_of
+from app.auth.scope import get_scoped_or_404, scoped
+from app.schemas import PageQuerySchema, Text, body_id, page_of, page_schema, query_id
 from franchise.models import (
     ASSIGNMENT_RULES,
     TIER_HIGH,
@@ -26,8 +26,7 @@ from franchise.models import (
     AssignmentHistory,
     Customer,
 )
-from franchise.queries import like, scoped_or_404
-from franchise.schemas import PageQuerySchema, Text, _id, _query_id, page_schema
+from franchise.queries import like
 from franchise.services import customers as customer_services
 
 blp = Blueprint(
@@ -63,9 +62,9 @@ class CustomerSchema(Schema):
 
 
 class CustomerQuerySchema(PageQuerySchema):
-    franchisee_id = _query_id()
-    store_id = _query_id()
-    guide_id = _query_id()
+    franchisee_id = query_id()
+    store_id = query_id()
+    guide_id = query_id()
     value_tier = fields.String(validate=validate.OneOf((TIER_LOW, TIER_MID, TIER_HIGH)))
 
 
@@ -87,15 +86,15 @@ class HistorySchema(Schema):
 class HistoryQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
-    customer_id = _query_id()
-    franchisee_id = _query_id()
+    customer_id = query_id()
+    franchisee_id = query_id()
     rule = fields.String(validate=validate.OneOf(ASSIGNMENT_RULES))
 
 
 class ReassignSchema(Schema):
-    franchisee_id = _id(required=True)
-    store_id = _id(allow_none=True)
-    guide_id = _id(allow_none=True)
+    franchisee_id = body_id(required=True)
+    store_id = body_id(allow_none=True)
+    guide_id = body_id(allow_none=True)
     reason = Text(required=True, validate=validate.Length(min=1, max=255))
 
 
@@ -160,7 +159,7 @@ class CustomerItem(MethodView):
     @blp.alt_response(404, description="No such customer, or not yours")
     def get(self, customer_id):
         """Show one customer."""
-        return scoped_or_404(Customer, customer_id)
+        return get_scoped_or_404(Customer, customer_id)
 
 
 @blp.route("/customers/<int:customer_id>/assignments")
@@ -171,7 +170,7 @@ class CustomerAssignments(MethodView):
     @blp.alt_response(404, description="No such customer, or not yours")
     def get(self, args, customer_id):
         """The customer's assignment history, newest first."""
-        customer = scoped_or_404(Customer, customer_id)
+        customer = get_scoped_or_404(Customer, customer_id)
         return page_of(history_stmt({**args, "customer_id": customer.id}), args)
 
 
@@ -184,7 +183,7 @@ class CustomerReassign(MethodView):
     @blp.alt_response(422, description="Store not the franchisee's, guide not the store's")
     def post(self, body, customer_id):
         """Move a customer to another franchisee / store / guide, with a reason (HQ)."""
-        customer = scoped_or_404(Customer, customer_id)
+        customer = get_scoped_or_404(Customer, customer_id)
         return customer_services.reassign(
             customer,
             body["franchisee_id"],

@@ -19,12 +19,11 @@ from sqlalchemy import select
 from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER
 from app.auth.principal import current_principal, issue_customer_token
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import MAX_ID, StrictFloat, Text, body_id
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Store
-from franchise.queries import scoped_or_404
-from franchise.schemas import MAX_ID, StrictFloat, Text, _id
 from franchise.services import appointments, customers
 from franchise.services.base import invalid
 from franchise.services.store_directory import nearest_open_stores
@@ -116,10 +115,10 @@ class SlotSchema(Schema):
 
 
 class AppointmentCreateSchema(Schema):
-    store_id = _id(required=True)
+    store_id = body_id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(APPOINTMENT_KINDS))
     slot_start = fields.AwareDateTime(required=True, default_timezone=None)
-    order_id = _id()
+    order_id = body_id()
     note = Text(validate=validate.Length(max=255))
 
 
@@ -140,7 +139,7 @@ class AppointmentQuerySchema(Schema):
 
 def me() -> Customer:
     """The calling customer (404 if their row is gone)."""
-    return scoped_or_404(Customer, current_principal().customer_id or 0)
+    return get_scoped_or_404(Customer, current_principal().customer_id or 0)
 
 
 @blp.route("/session")
@@ -258,4 +257,4 @@ class AppointmentCancel(MethodView):
     @blp.alt_response(409, description="Not booked, or already started")
     def post(self, appointment_id):
         """Cancel my appointment before it starts."""
-        return appointments.cancel(scoped_or_404(Appointment, appointment_id))
+        return appointments.cancel(get_scoped_or_404(Appointment, appointment_id))

@@ -25,6 +25,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import utcnow
 from app.errors import NotFound
+from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema
 from franchise import queries
 from franchise.api.orders import (
     OrderDetailSchema,
@@ -33,9 +34,7 @@ from franchise.api.orders import (
     product_or_404,
     with_actions,
 )
-from franchise.api.org import page_of
 from franchise.models import CANCELLED, COUPON_ISSUED, ORDER_STATUSES, Coupon, Order
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 from franchise.services import catalog
 from franchise.services import coupons as coupon_service
 from franchise.services import orders as order_service

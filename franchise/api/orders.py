@@ -27,10 +27,9 @@ from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
 from franchise import queries
-from franchise.api.org import page_of
 from franchise.models import ORDER_STATUSES, Order, Product
-from franchise.schemas import MAX_ID, PageQuerySchema, Text, page_schema
 from franchise.services import catalog, order_flow
 from franchise.services import orders as order_service
 
@@ -42,14 +41,6 @@ blp = Blueprint(
 )
 
 STAFF = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
-
-
-def _id(**kw):
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
-
-
-def _query_id():
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 # --- schemas (shared with the mini-program API) -------------------------------------
@@ -147,10 +138,10 @@ class OrderDetailSchema(OrderSchema):
 
 class OrderQuerySchema(PageQuerySchema):
     status = Text(validate=validate.OneOf(ORDER_STATUSES))
-    franchisee_id = _query_id()
-    store_id = _query_id()
-    guide_id = _query_id()
-    campaign_id = _query_id()
+    franchisee_id = query_id()
+    store_id = query_id()
+    guide_id = query_id()
+    campaign_id = query_id()
     date_from = fields.Date()
     date_to = fields.Date()
 

@@ -18,12 +18,12 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
-from app.extensions import db
+from app.auth.scope import get_scoped_or_404
+from app.schemas import page_of
 from franchise import services
 from franchise.models import Franchisee, Guide, Store
 from franchise.queries import (
@@ -31,7 +31,6 @@ from franchise.queries import (
     get_region_or_404,
     guide_stmt,
     region_stmt,
-    scoped_or_404,
     store_stmt,
 )
 from franchise.schemas import (
@@ -67,14 +66,6 @@ blp = Blueprint(
 
 READERS = (*HQ_ROLES, FRANCHISE_OWNER)
 STORE_READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
-
-
-def page_of(stmt, args: dict) -> dict:
-    """One page of ``stmt`` as ``{"items", "total", "page", "per_page"}``."""
-    page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": items, "total": total or 0, "page": page, "per_page": per_page}
 
 
 # --- regions ----------------------------------------------------------------------
@@ -145,7 +136,7 @@ class FranchiseeItem(MethodView):
     @blp.alt_response(404, description="No such franchisee, or not yours")
     def get(self, franchisee_id):
         """Show one franchisee."""
-        return scoped_or_404(Franchisee, franchisee_id)
+        return get_scoped_or_404(Franchisee, franchisee_id)
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(FranchiseeUpdateSchema)
@@ -154,7 +145,7 @@ class FranchiseeItem(MethodView):
     @blp.alt_response(409, description="The sub-merchant id is already in use")
     def patch(self, body, franchisee_id):
         """Change a franchisee, including its sub-merchant id and HQ share (HQ)."""
-        return services.update_franchisee(scoped_or_404(Franchisee, franchisee_id), body)
+        return services.update_franchisee(get_scoped_or_404(Franchisee, franchisee_id), body)
 
 
 # --- stores -----------------------------------------------------------------------
@@ -185,7 +176,7 @@ class StoreItem(MethodView):
     @blp.alt_response(404, description="No such store, or not yours")
     def get(self, store_id):
         """Show one store."""
-        return scoped_or_404(Store, store_id)
+        return get_scoped_or_404(Store, store_id)
 
     @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
     @blp.arguments(StoreUpdateSchema)
@@ -198,7 +189,7 @@ class StoreItem(MethodView):
         A franchise owner may send only ``phone`` and ``business_hours`` of their own
         stores (``OwnerStoreUpdateSchema``); any other field answers 422.
         """
-        store = scoped_or_404(Store, store_id)
+        store = get_scoped_or_404(Store, store_id)
         if current_principal().is_hq:
             return services.update_store(store, body)
         try:
@@ -238,7 +229,7 @@ class GuideItem(MethodView):
     @blp.alt_response(404, description="No such guide, or not yours")
     def get(self, guide_id):
         """Show one guide."""
-        return scoped_or_404(Guide, guide_id)
+        return get_scoped_or_404(Guide, guide_id)
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(GuideUpdateSchema)
@@ -247,4 +238,4 @@ class GuideItem(MethodView):
     @blp.alt_response(409, description="The WeCom userid is already in use")
     def patch(self, body, guide_id):
         """Change a guide; a new store moves its franchisee; ``status: "left"`` = left (HQ)."""
-        return services.update_guide(scoped_or_404(Guide, guide_id), body)
+        return services.update_guide(get_scoped_or_404(Guide, guide_id), body)

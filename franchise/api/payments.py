@@ -20,9 +20,9 @@ from marshmallow import Schema, fields, validate
 from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import current_principal
+from app.auth.scope import get_scoped_or_404
+from app.schemas import Text
 from franchise.models import Order
-from franchise.queries import scoped_or_404
-from franchise.schemas import Text
 from franchise.services import payments, refunds
 from franchise.services.orders import MAX_ORDER_FEN
 
@@ -83,7 +83,7 @@ class PayOrder(MethodView):
     @blp.alt_response(503, description="WeChat Pay is unavailable; try again")
     def post(self, _body, order_id):
         """JSAPI unified order with the franchisee's sub_mch_id; params for wx.requestPayment."""
-        return payments.start_payment(scoped_or_404(Order, order_id))
+        return payments.start_payment(get_scoped_or_404(Order, order_id))
 
 
 @blp.route("/orders/<int:order_id>/refunds")
@@ -93,7 +93,7 @@ class OrderRefunds(MethodView):
     @blp.alt_response(404, description="No such order, or not yours")
     def get(self, order_id):
         """The order's refunds."""
-        return refunds.refunds_of(scoped_or_404(Order, order_id).id)
+        return refunds.refunds_of(get_scoped_or_404(Order, order_id).id)
 
     @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
     @blp.arguments(RefundCreateSchema)
@@ -102,7 +102,7 @@ class OrderRefunds(MethodView):
     @blp.alt_response(409, description="Not paid, or more than is left to refund")
     def post(self, body, order_id):
         """Refund all or part of a paid order (WeChat is called after commit)."""
-        order = scoped_or_404(Order, order_id)
+        order = get_scoped_or_404(Order, order_id)
         return refunds.request_refund(
             order, body["amount_fen"], body["reason"], current_principal()
         )

@@ -17,9 +17,9 @@ from marshmallow import Schema, fields
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
+from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day
 from franchise.models import Franchisee
-from franchise.queries import scoped_or_404
 from franchise.services import settlement
 
 blp = Blueprint(
@@ -74,7 +74,7 @@ class FranchiseeBalance(MethodView):
     @blp.alt_response(404, description="No such franchisee, or not yours")
     def get(self, franchisee_id):
         """Available balance and today's gross and net (T+0, from the ledger)."""
-        return settlement.balance(scoped_or_404(Franchisee, franchisee_id).id)
+        return settlement.balance(get_scoped_or_404(Franchisee, franchisee_id).id)
 
 
 @blp.route("/franchisees/<int:franchisee_id>/statements")
@@ -85,5 +85,5 @@ class FranchiseeStatement(MethodView):
     @blp.alt_response(404, description="No such franchisee, or not yours")
     def get(self, args, franchisee_id):
         """The day's settlement statement (default today): totals and lines."""
-        franchisee = scoped_or_404(Franchisee, franchisee_id)
+        franchisee = get_scoped_or_404(Franchisee, franchisee_id)
         return settlement.statement(franchisee.id, args.get("date") or shanghai_day())

@@ -15,12 +15,12 @@ from sqlalchemy import func, or_, select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import current_principal
-from app.auth.scope import scoped
+from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
-from franchise.admin.support import paginate
+from app.web.listing import paginate
 from franchise.models import Appointment, Customer, Order, Store
-from franchise.queries import like, scoped_or_404
+from franchise.queries import like
 from franchise.services.value_tiers import PAID_STATUSES
 
 bp = Blueprint(
@@ -112,7 +112,7 @@ def customers():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def customer(object_id):
     """One of my customers with their appointments."""
-    c = scoped_or_404(Customer, object_id)
+    c = get_scoped_or_404(Customer, object_id)
     visits = db.session.scalars(
         select(Appointment)
         .where(Appointment.customer_id == c.id)
@@ -137,7 +137,7 @@ def appointments():
     """My store's booked appointments from now on, the next 14 days."""
     principal = current_principal()
     now = utcnow()
-    store = scoped_or_404(Store, principal.store_id or 0)
+    store = get_scoped_or_404(Store, principal.store_id or 0)
     visits = db.session.execute(
         select(Appointment, Customer)
         .join(Customer, Customer.id == Appointment.customer_id)

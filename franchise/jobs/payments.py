@@ -36,8 +36,8 @@ def sweep_unpaid(now: datetime | None = None, limit: int = 200) -> dict:
     """One sweep over the unpaid orders that had a pay call; returns counts."""
     cfg = current_app.config
     now = now or utcnow()
-    query_after = timedelta(minutes=int(cfg.get("FRANCHISE_UNPAID_QUERY_MINUTES", 5)))
-    close_after = timedelta(minutes=int(cfg.get("FRANCHISE_UNPAID_CLOSE_MINUTES", 30)))
+    query_after = timedelta(minutes=int(cfg["FRANCHISE_UNPAID_QUERY_MINUTES"]))
+    close_after = timedelta(minutes=int(cfg["FRANCHISE_UNPAID_CLOSE_MINUTES"]))
     rows = db.session.execute(
         select(Order.id, Order.out_trade_no, Order.created_at, Franchisee.sub_mch_id)
         .join(Franchisee, Franchisee.id == Order.franchisee_id)

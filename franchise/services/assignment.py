@@ -7,9 +7,9 @@ HQ pool, balanced across the region's (else all) active franchisees by open capa
 (sum of open stores' ``customer_capacity`` minus current customers; ties by id).
 
 Rules 3–5 ask an ``OrgView``: ``LiveView`` answers one customer with indexed queries
-(bounding box on ``(latitude, longitude)`` plus haversine); ``Snapshot`` (in
-``assignment_snapshot``) loads the organisation once into memory (a grid of open stores,
-loads kept current as it assigns) for the bulk paths — backlog (``assign_backlog``), a
+(bounding box on ``(latitude, longitude)`` plus haversine); ``MemoryView`` (in
+``assignment_snapshot``) loads the organisation once into memory (a ``StoreGrid`` of open
+stores, loads kept current as it assigns) for the bulk paths — backlog (``assign_backlog``), a
 closed store's and a departed guide's customers (继承) — which live in
 ``assignment_bulk``. Every change writes one
 ``AssignmentHistory`` row; no change, no row.
@@ -41,9 +41,8 @@ from franchise.models import (
     open_store_clause,
 )
 from franchise.services import settings
+from franchise.services.store_grid import KM_PER_DEGREE, haversine_km
 
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = 111.32
 CHUNK = 20_000
 
 
@@ -62,22 +61,6 @@ class Target:
     store_id: int | None
     guide_id: int | None
     rule: str
-
-
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = _hav(p1, math.radians(lng1), math.cos(p1), p2, math.radians(lng2), math.cos(p2))
-    return _km(a)
-
-
-def _hav(p1: float, l1: float, c1: float, p2: float, l2: float, c2: float) -> float:
-    """The haversine term of two points in radians (with their latitudes' cosines)."""
-    return math.sin((p2 - p1) / 2) ** 2 + c1 * c2 * math.sin((l2 - l1) / 2) ** 2
-
-
-def _km(a: float) -> float:
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _pool_pick(candidates, capacity: dict, load: dict, balancing: bool) -> int | None:

@@ -2,7 +2,7 @@
 a closed store's and a departed guide's customers (继承). See ``assignment`` for the rules.
 
 Customers are read in id-ordered keyset chunks (on PostgreSQL as plain tuples from the
-driver's binary cursor) and decided in memory against a ``Snapshot``; each chunk's
+driver's binary cursor) and decided in memory against a ``MemoryView``; each chunk's
 changes (``_CHANGE`` tuples) are written as one customers UPDATE and one history INSERT.
 On PostgreSQL a chunk is COPYed into a temporary staging table and applied set-based
 (``UPDATE ... FROM`` staging, ``INSERT ... SELECT`` from staging) in one transaction
@@ -36,7 +36,7 @@ from franchise.models import (
     open_store_clause,
 )
 from franchise.services.assignment import CHUNK, Target, decide_by_place
-from franchise.services.assignment_snapshot import Snapshot
+from franchise.services.assignment_snapshot import MemoryView
 
 _ROW = (
     Customer.id,
@@ -220,7 +220,7 @@ def _place_decider(view, rule: str | None, reason: str):
     return decide
 
 
-def _guide_decider(view: Snapshot, reason: str):
+def _guide_decider(view: MemoryView, reason: str):
     """Hand a departed guide's customers to the least-loaded active guide of the same store."""
     guides: dict = {}
 
@@ -273,14 +273,14 @@ def count_backlog() -> int:
 
 
 def assign_backlog(
-    progress=None, chunk: int = CHUNK, actor_user_id=None, view: Snapshot | None = None
+    progress=None, chunk: int = CHUNK, actor_user_id=None, view: MemoryView | None = None
 ) -> int:
     """Reassign every customer in the backlog in bulk; returns how many changed.
 
     A customer whose franchisee or store is no longer valid goes through rules 3–5;
     one whose only problem is a departed guide stays in the store with another guide.
     """
-    view = view or Snapshot()
+    view = view or MemoryView()
     active_f, open_s, active_g = (set(db.session.scalars(s)) for s in _open_and_active())
     by_place = _place_decider(view, None, "backlog")
     by_guide = _guide_decider(view, "backlog: guide left")
@@ -300,7 +300,7 @@ def inherit_store_customers(store_id: int) -> int:
     store = db.session.get(Store, store_id)
     if store is None or store.is_open:
         return 0
-    decide = _place_decider(Snapshot(), RULE_STORE_CLOSED, f"Store {store.code} closed")
+    decide = _place_decider(MemoryView(), RULE_STORE_CLOSED, f"Store {store.code} closed")
     return _run_bulk(Customer.store_id == store_id, decide)
 
 
@@ -312,7 +312,7 @@ def inherit_guide_customers(guide_id: int) -> int:
         return 0
     reason = f"Guide {guide.name} left"
     store = db.session.get(Store, guide.store_id)
-    view = Snapshot()
+    view = MemoryView()
     if store is not None and store.is_open and store.franchisee_id in view.region_of:
         decide = _guide_decider(view, reason)
     else:

@@ -1,7 +1,7 @@
-"""``Snapshot``: the organisation in memory, the ``OrgView`` of the bulk assignment paths.
+"""``MemoryView``: the organisation in memory, the ``OrgView`` of the bulk assignment paths.
 
-Loaded once per batch (``assignment_bulk``): the open stores in a grid of cells about
-one radius wide, the regions and their default franchisees, and the franchisees' and
+Loaded once per batch (``assignment_bulk``): the open stores in a ``StoreGrid`` of cells
+about one radius wide, the regions and their default franchisees, and the franchisees' and
 stores' customer counts. It answers rules 3–5 of ``assignment`` like ``LiveView`` does,
 without a query per customer, and keeps its loads current as the batch assigns
 (``moved``), with lazy heaps for the HQ pool and the least-loaded store.
@@ -10,7 +10,6 @@ without a query per customer, and keeps its loads current as the batch assigns
 from __future__ import annotations
 
 import heapq
-import math
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -26,10 +25,10 @@ from franchise.models import (
     open_store_clause,
 )
 from franchise.services import settings
-from franchise.services.assignment import EARTH_RADIUS_KM, KM_PER_DEGREE, _km
+from franchise.services.store_grid import KM_PER_DEGREE, StoreGrid
 
 
-class Snapshot:
+class MemoryView:
     """The organisation in memory for one batch: a grid of open stores and live loads."""
 
     def __init__(self, radius_km: float | None = None, balancing: bool | None = None):
@@ -51,8 +50,6 @@ class Snapshot:
             for rid, fid in db.session.execute(select(Region.id, Region.default_franchisee_id))
             if fid in self.region_of
         }
-        self.cell = max(self.radius_km / KM_PER_DEGREE, 0.002)
-        self.grid: dict = defaultdict(list)
         self.stores_of: dict = defaultdict(list)
         self.capacity: dict = defaultdict(int)
         stores = db.session.execute(
@@ -65,13 +62,14 @@ class Snapshot:
             )
             .where(open_store_clause())
             .order_by(Store.id)
-        )
-        for sid, fid, lat, lng, cap in stores:
-            p = math.radians(lat)
-            cell = (math.floor(lat / self.cell), math.floor(lng / self.cell))
-            self.grid[cell].append((sid, fid, p, math.radians(lng), math.cos(p)))
+        ).all()
+        for sid, fid, _lat, _lng, cap in stores:
             self.stores_of[fid].append(sid)
             self.capacity[fid] += cap or 0
+        self.grid = StoreGrid(
+            max(self.radius_km / KM_PER_DEGREE, 0.002),
+            ((sid, fid, lat, lng) for sid, fid, lat, lng, _cap in stores),
+        )
         self.f_load = dict(
             db.session.execute(
                 select(Customer.franchisee_id, func.count()).group_by(Customer.franchisee_id)
@@ -88,41 +86,9 @@ class Snapshot:
         # least_loaded_store: a lazy heap of (load, store_id) per franchisee, as ``heaps``
         self.store_owner = {sid: fid for fid, sids in self.stores_of.items() for sid in sids}
         self.store_heaps: dict = {}
-        # nearest: the stores of the cells a radius can reach, per (cell, lng span)
-        self.di = math.ceil(self.radius_km / KM_PER_DEGREE / self.cell)
-        self.radius_a = math.sin(self.radius_km / (2 * EARTH_RADIUS_KM)) ** 2
-        self.reach: dict = {}
-
-    def _reach(self, ci: int, cj: int, dj: int) -> tuple:
-        """The stores in the cells ``ci ± di``, ``cj ± dj`` (cached: customers cluster)."""
-        key = (ci, cj, dj)
-        found = self.reach.get(key)
-        if found is None:
-            grid, di = self.grid, self.di
-            found = self.reach[key] = tuple(
-                store
-                for i in range(ci - di, ci + di + 1)
-                for j in range(cj - dj, cj + dj + 1)
-                for store in grid.get((i, j), ())
-            )
-        return found
-
-    def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
-        """The grid cells the radius can reach (``_reach``); compares haversine terms, not
-        km; ties go to the lowest store id."""
-        cell, sin = self.cell, math.sin
-        p1, l1 = math.radians(lat), math.radians(lng)
-        c1 = math.cos(p1)
-        dj = math.ceil(self.radius_km / (KM_PER_DEGREE * max(c1, 0.01)) / cell)
-        stores = self._reach(math.floor(lat / cell), math.floor(lng / cell), dj)
-        if not stores:
-            return None
-        best, best_sid, best_a = None, None, self.radius_a
-        for store in stores:
-            a = sin((store[2] - p1) / 2) ** 2 + c1 * store[4] * sin((store[3] - l1) / 2) ** 2
-            if a < best_a or (a == best_a and (best is None or store[0] < best_sid)):
-                best, best_sid, best_a = store, store[0], a
-        return None if best is None else (best_sid, best[1], _km(best_a))
+        # nearest(lat, lng): (store_id, franchisee_id, km) of the nearest open store within
+        # the radius, or None; a plain function: it runs once per customer of the batch
+        self.nearest = self.grid.within(self.radius_km)
 
     def region_default(self, city: str) -> int | None:
         return self.defaults.get(self.city_region.get(city))

@@ -31,7 +31,6 @@ from franchise.models.org import MAX_PROFIT_SHARE_BPS
 from franchise.services import postings
 
 ACCOUNT_KINDS = ("wallet", "sales", "wechat_fee", "hq_share")
-DEFAULT_FEE_RATE = "0.006"
 
 
 class UnbalancedPosting(ValueError):
@@ -174,7 +173,7 @@ def post_many(franchisee_id: int, postings: list[dict]) -> dict[str, int]:
 
 
 def fee_rate() -> Decimal:
-    return Decimal(str(current_app.config.get("FRANCHISE_PAY_FEE_RATE", DEFAULT_FEE_RATE)))
+    return Decimal(str(current_app.config["FRANCHISE_PAY_FEE_RATE"]))
 
 
 def wechat_fee(amount_fen: int) -> int:

@@ -29,8 +29,8 @@ def hq_receiver() -> dict:
     cfg = current_app.config
     return {
         "type": "MERCHANT_ID",
-        "account": cfg.get("FRANCHISE_HQ_RECEIVER_ACCOUNT") or cfg["PAY_MCH_ID"],
-        "name": cfg.get("FRANCHISE_HQ_RECEIVER_NAME", "总部"),
+        "account": cfg["FRANCHISE_HQ_RECEIVER_ACCOUNT"] or cfg["PAY_MCH_ID"],
+        "name": cfg["FRANCHISE_HQ_RECEIVER_NAME"],
         "relation_type": "HEADQUARTER",
     }
 

@@ -21,13 +21,6 @@ from app.scheduler import register_job
 from app.web.i18n import N_
 from app.wechat import add_pay_notify_handler
 
-DEFAULTS = {
-    "FRANCHISE_PAY_FEE_RATE": "0.006",
-    "FRANCHISE_UNPAID_QUERY_MINUTES": 5,
-    "FRANCHISE_UNPAID_CLOSE_MINUTES": 30,
-    "FRANCHISE_HQ_RECEIVER_ACCOUNT": "",
-    "FRANCHISE_HQ_RECEIVER_NAME": "总部",
-}
 MONEY = N_("Money")
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
@@ -48,8 +41,6 @@ def register(app: Flask) -> None:
     from franchise.jobs import payments as jobs
     from franchise.services import alerts, payments, profit_share, refunds
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     openapi.register_blueprint(api_payments.blp)
     openapi.register_blueprint(api_settlement.blp)
     app.register_blueprint(admin_settlement.bp)

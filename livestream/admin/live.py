@@ -17,7 +17,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import NotFound
-from franchise.schemas import MAX_ID
+from app.schemas import MAX_ID
 from livestream.models.targets import LEVEL_REGION
 from livestream.services import live_board, living
 from livestream.services.access import campaign_or_404
@@ -25,8 +25,6 @@ from livestream.services.access import campaign_or_404
 bp = Blueprint(
     "livestream_live", __name__, url_prefix="/admin/live/campaigns", template_folder="../templates"
 )
-
-REFRESH_SECONDS = 15  # app.config LIVE_DASHBOARD_REFRESH_SECONDS overrides
 
 
 def _campaign(campaign_id: int):
@@ -49,7 +47,7 @@ def dashboard(campaign_id: int):
         is_hq=principal.is_hq,
         rows_label=_("Regions") if data["level"] == LEVEL_REGION else _("Stores"),
         api_url=url_for("livestream_live_api.CampaignLive", campaign_id=campaign.id),
-        refresh_seconds=current_app.config.get("LIVE_DASHBOARD_REFRESH_SECONDS", REFRESH_SECONDS),
+        refresh_seconds=current_app.config["LIVE_DASHBOARD_REFRESH_SECONDS"],
         active="livestream_live.dashboard",
     )
 

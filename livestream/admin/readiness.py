@@ -21,7 +21,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
 from app.errors import DomainError
-from franchise.schemas import MAX_ID
+from app.schemas import MAX_ID
 from livestream.models.campaigns import SCHEDULED
 from livestream.services import linkcheck, readiness
 from livestream.services.access import campaign_or_404

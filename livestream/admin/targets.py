@@ -22,7 +22,7 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from franchise.schemas import MAX_ID
+from app.schemas import MAX_ID
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,

@@ -24,8 +24,8 @@ from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import Text
 from franchise.models import Customer
-from franchise.schemas import Text
 from livestream.models.campaigns import MODE_STORE
 from livestream.schemas import TargetProgressRowSchema, TargetProgressSchema
 from livestream.services import attribution, live_board, living

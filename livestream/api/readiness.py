@@ -23,7 +23,7 @@ from marshmallow import Schema, fields, validate
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import current_principal
-from franchise.schemas import MAX_ID, Text
+from app.schemas import MAX_ID, Text
 from livestream.services import linkcheck, readiness
 from livestream.services.access import campaign_or_404
 

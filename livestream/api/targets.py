@@ -24,7 +24,7 @@ from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import NotFound
 from app.extensions import db
-from franchise.schemas import MAX_ID, Text
+from app.schemas import MAX_ID, Text
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,

@@ -18,7 +18,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import NotFound
-from franchise.schemas import MAX_ID, Text
+from app.schemas import MAX_ID, Text
 from livestream.services import training as service
 from livestream.services import training_board as board_service
 from livestream.services.access import campaign_or_404

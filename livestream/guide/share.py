@@ -22,9 +22,9 @@ from app.auth.models import GUIDE
 from app.auth.principal import current_principal
 from app.errors import NotFound
 from app.extensions import db
+from app.schemas import MAX_ID
 from app.web.formatting import shanghai
 from franchise.models import Guide
-from franchise.schemas import MAX_ID
 from livestream.services import attribution
 from livestream.services.access import campaign_or_404
 

@@ -11,7 +11,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
 from app.errors import NotFound
 from app.extensions import db
-from franchise.schemas import MAX_ID
+from app.schemas import MAX_ID
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CANCELLED, DRAFT
 

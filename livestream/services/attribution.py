@@ -28,6 +28,7 @@ from app.clock import as_utc, utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
+from app.schemas import MAX_ID
 from franchise.models import (
     ACTIVE,
     RULE_SHARE_CODE,
@@ -40,7 +41,6 @@ from franchise.models import (
     ShareCode,
     Store,
 )
-from franchise.schemas import MAX_ID
 from franchise.services.base import invalid
 from franchise.services.customers import new_code
 from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem

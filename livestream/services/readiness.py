@@ -17,9 +17,9 @@ from app.auth.principal import current_principal
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
+from app.schemas import BAD_TEXT
 from app.web.i18n import N_
 from franchise.models import Guide
-from franchise.schemas import BAD_TEXT
 from franchise.services.base import invalid
 from livestream.models import Campaign, CampaignStore, GateDecision, LiveSession, TrainingProgress
 from livestream.models.campaigns import (

@@ -55,3 +55,27 @@ def test_the_production_section_names_every_wechat_setting_without_ellipsis():
         assert f"{var}=" in section, var
     for step in ("createuser", "createdb", "flask db upgrade", "flask siyu create-user"):
         assert step in section, step
+
+
+CONFIG_READ = re.compile(
+    r"""(?:config|cfg)(?:\.get\(\s*|\.setdefault\(\s*|\[)"([A-Z][A-Z0-9_]+)"(\s*,)?"""
+)
+
+
+def test_every_config_key_the_code_reads_is_declared_once_with_its_default():
+    """No ``config.get(KEY, default)`` or ``setdefault`` outside ``app/config.py``: each
+    key the code reads has its one default in ``load_config``."""
+    from app.config import load_config
+
+    declared = set(load_config({"SECRET_KEY": "x"}))
+    read, defaulted = set(), []
+    for path in _sources():
+        if path == ROOT / "app" / "config.py":
+            continue
+        for match in CONFIG_READ.finditer(path.read_text()):
+            read.add(match.group(1))
+            if match.group(2) or ".setdefault(" in match.group(0):
+                defaulted.append(f"{path.relative_to(ROOT)}: {match.group(1)}")
+    assert len(read) > 40
+    assert read <= declared, sorted(read - declared)
+    assert defaulted == []

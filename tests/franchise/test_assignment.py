@@ -10,13 +10,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise import services
 from franchise.models import AssignmentHistory, Customer, Franchisee, Guide, Region, Store
-from franchise.services.assignment import (
-    NoFranchiseeAvailable,
-    haversine_km,
-)
+from franchise.services.assignment import NoFranchiseeAvailable
 from franchise.services.assignment_bulk import assign_backlog, count_backlog
-from franchise.services.assignment_snapshot import Snapshot
+from franchise.services.assignment_snapshot import MemoryView
 from franchise.services.customers import assign_one, guide_share_code, store_share_code
+from franchise.services.store_grid import haversine_km
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 from tests.franchise.factories_customers import expire_binding, gen_customer
 
@@ -227,7 +225,7 @@ def test_backlog_of_suspended_franchisee_is_assigned(world):
 def test_snapshot_grid_agrees_with_live_view(world):
     from franchise.services.assignment import LiveView
 
-    snap, live = Snapshot(), LiveView()
+    snap, live = MemoryView(), LiveView()
     for lat, lng in [NEAR_SA1, (31.29, 121.49), (31.0, 122.6), (39.9, 116.4), (30.3, 120.2)]:
         assert snap.nearest(lat, lng) == live.nearest(lat, lng)
 

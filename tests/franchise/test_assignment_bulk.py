@@ -9,20 +9,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import AssignmentHistory, Customer
-from franchise.services.assignment import (
-    EARTH_RADIUS_KM,
-    KM_PER_DEGREE,
-    _km,
-)
 from franchise.services.assignment_bulk import assign_backlog
-from franchise.services.assignment_snapshot import Snapshot
+from franchise.services.assignment_snapshot import MemoryView
+from franchise.services.store_grid import EARTH_RADIUS_KM, KM_PER_DEGREE, term_km
 from tests.franchise.factories import gen_franchisee, gen_region, gen_store
 from tests.franchise.factories_customers import gen_customer
 
 
-def scan_nearest(snap: Snapshot, lat: float, lng: float):
+def scan_nearest(snap: MemoryView, lat: float, lng: float):
     """The reference: every grid cell the radius can reach, scanned one by one."""
-    cell, radius = snap.cell, snap.radius_km
+    cell, radius = snap.grid.cell, snap.radius_km
     p1, l1 = math.radians(lat), math.radians(lng)
     c1 = math.cos(p1)
     ci, cj = math.floor(lat / cell), math.floor(lng / cell)
@@ -31,11 +27,11 @@ def scan_nearest(snap: Snapshot, lat: float, lng: float):
     best, best_a = None, math.sin(radius / (2 * EARTH_RADIUS_KM)) ** 2
     for i in range(ci - di, ci + di + 1):
         for j in range(cj - dj, cj + dj + 1):
-            for sid, fid, p2, l2, c2 in snap.grid.get((i, j), ()):
+            for sid, fid, p2, l2, c2 in snap.grid.cells.get((i, j), ()):
                 a = math.sin((p2 - p1) / 2) ** 2 + c1 * c2 * math.sin((l2 - l1) / 2) ** 2
                 if a < best_a or (a == best_a and (best is None or sid < best[0])):
                     best, best_a = (sid, fid), a
-    return None if best is None else (best[0], best[1], _km(best_a))
+    return None if best is None else (best[0], best[1], term_km(best_a))
 
 
 def cluster(n_franchisees=3, stores_each=6, seed=3):
@@ -55,9 +51,9 @@ def cluster(n_franchisees=3, stores_each=6, seed=3):
 
 def test_cached_nearest_matches_a_cell_scan(ctx):
     cluster()
-    snap, rng = Snapshot(), random.Random(5)
+    snap, rng = MemoryView(), random.Random(5)
     points = [(31.2 + rng.gauss(0, 0.2), 121.4 + rng.gauss(0, 0.2)) for _ in range(3000)]
-    points += [(s[2] * 180 / math.pi, s[3] * 180 / math.pi) for b in snap.grid.values() for s in b]
+    points += [(s[2] * 180 / math.pi, s[3] * 180 / math.pi) for s in snap.grid.stores]
     hits = 0
     for lat, lng in points + points:  # twice: the second pass reads the cache
         got = snap.nearest(lat, lng)
@@ -68,7 +64,7 @@ def test_cached_nearest_matches_a_cell_scan(ctx):
 
 def test_store_heaps_follow_moves(ctx):
     _, franchisees, stores = cluster(seed=9)
-    snap, rng = Snapshot(), random.Random(11)
+    snap, rng = MemoryView(), random.Random(11)
     sids = [s.id for s in stores]
     for _ in range(2000):
         fid = rng.choice(franchisees).id

@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from app.extensions import db, get_redis
 from franchise.services import store_directory
-from franchise.services.assignment import haversine_km
 from franchise.services.organisation import update_franchisee
-from franchise.services.store_directory import VERSION_KEY, Snapshot
+from franchise.services.store_directory import VERSION_KEY, build_grid, nearest_in
+from franchise.services.store_grid import haversine_km
 from franchise.services.stores import close_store, reopen_store
 from tests.franchise.factories import gen_store
 
@@ -60,9 +60,9 @@ def test_nearest_matches_comparing_every_store(far, near, at, limit):
     ]
     stores = far + around
     rows = [_row(i + 1, lat, lng) for i, (lat, lng) in enumerate(stores)]
-    snapshot = Snapshot.build(rows, version=0)
-    snapshot.compare_all_up_to = 0  # walk the grid even for a few stores
-    got = snapshot.nearest(at[0], at[1], limit)
+    grid = build_grid(rows)
+    grid.compare_all_up_to = 0  # walk the grid even for a few stores
+    got = nearest_in(grid, at[0], at[1], limit)
     every = sorted((haversine_km(at[0], at[1], r.latitude, r.longitude), r.id) for r in rows)
     assert [s["id"] for s in got] == [i for _km, i in every[:limit]]
     assert [s["distance_km"] for s in got] == [round(km, 3) for km, _i in every[:limit]]

@@ -15,10 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def fast_refresh(app):
-    app.config["LIVE_DASHBOARD_REFRESH_SECONDS"] = 1
-    yield
-    app.config.pop("LIVE_DASHBOARD_REFRESH_SECONDS", None)
+def fast_refresh(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_DASHBOARD_REFRESH_SECONDS", 1)
 
 
 def test_dashboard_updates_in_place(app, live_org, live_server, browser_page, fast_refresh):

@@ -76,7 +76,7 @@ class SandboxState:
         self.app = app
         self.config = app.config  # live reference: tests may change values in place
         self.lock = threading.RLock()
-        self.scale = float(self.config.get("SANDBOX_TIME_SCALE", 1.0))
+        self.scale = float(self.config["SANDBOX_TIME_SCALE"])
         self._real_start = time.time()
         self._clock_start = self._real_start
         self.rate: dict[str, int] = {}  # "api|minute" -> calls (not persisted)
@@ -116,7 +116,7 @@ class SandboxState:
     # -- tokens ----------------------------------------------------------------------
     def issue_token(self, kind: str) -> tuple[str, int]:
         """A new access token of ``kind`` ("wecom" / "mp") valid for SANDBOX_TOKEN_TTL."""
-        ttl = int(self.config.get("SANDBOX_TOKEN_TTL", 7200))
+        ttl = int(self.config["SANDBOX_TOKEN_TTL"])
         token = f"sbx-{kind}-{secrets.token_urlsafe(24)}"
         with self.lock:
             self.data["tokens"][token] = {"kind": kind, "expires_at": self.now() + ttl}
@@ -136,7 +136,7 @@ class SandboxState:
     # -- rate limit and faults -------------------------------------------------------
     def hit_rate(self, api: str) -> bool:
         """Count a call to ``api``; True when it exceeds WECOM_RATE_PER_MINUTE this minute."""
-        limit = int(self.config.get("WECOM_RATE_PER_MINUTE", 10000))
+        limit = int(self.config["WECOM_RATE_PER_MINUTE"])
         key = f"{api}|{int(self.now() // 60)}"
         with self.lock:
             self.rate[key] = self.rate.get(key, 0) + 1

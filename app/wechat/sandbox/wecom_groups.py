@@ -36,7 +36,7 @@ def lag_seconds(st: SandboxState) -> float:
     """How long ``groupchat/get`` keeps showing a group as it was before a change."""
     value = st.data["flags"].get("groupchat_lag_seconds")
     if value is None:
-        value = st.config.get("SANDBOX_GROUPCHAT_LAG", 0)
+        value = st.config["SANDBOX_GROUPCHAT_LAG"]
     return max(0.0, float(value or 0))
 
 
@@ -243,7 +243,7 @@ def dismiss_group(st: SandboxState, chat_id: str) -> dict:
 
 def confirm_task(st: SandboxState, msgid: str) -> dict:
     """The sender confirms a group send: each group gets status 1, or 3 over its daily quota."""
-    quota = int(st.config.get("WECOM_GROUP_DAILY_QUOTA", 1))
+    quota = int(st.config["WECOM_GROUP_DAILY_QUOTA"])
     with st.lock:
         task = st.data["tasks"].get(msgid)
         if task is None:

@@ -1,0 +1,80 @@
+"""The marshmallow pieces every domain's API shares: ids, text, numbers and pages
+(``PageQuerySchema`` in, ``page_of`` a statement, ``page_schema`` out).
+
+Bodies use strict integers and numbers (``"1"`` is refused) and bounded strings; query
+strings are strings by nature, so their integers are not strict, but their ranges are
+still bounded. A domain's own schemas (``franchise/schemas.py``, the ``api`` modules)
+build on these.
+"""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
+
+MAX_PER_PAGE = 200
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
+BAD_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+class Text(fields.String):
+    """A single-line string: no control characters, no lone surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if BAD_TEXT.search(text):
+            raise ValidationError("Control characters and invalid Unicode are not allowed.")
+        return text
+
+
+class StrictFloat(fields.Float):
+    """A JSON number (int or float); refuses strings and booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def body_id(**kw) -> fields.Integer:
+    """A strict id in a JSON body (1..``MAX_ID``)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+def query_id(**kw) -> fields.Integer:
+    """An id in a query string (a string by nature, so not strict; 1..``MAX_ID``)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+class PageQuerySchema(Schema):
+    """``?page=&per_page=&q=`` of a list endpoint."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    q = Text(validate=validate.Length(max=64))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A ``{"items", "total", "page", "per_page"}`` envelope for ``item_schema``."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+        },
+        name=name,
+    )
+
+
+def page_of(stmt: Select, args: dict) -> dict:
+    """One page of ``stmt`` as ``{"items", "total", "page", "per_page"}`` (what
+    ``page_schema`` dumps), ``args`` loaded by a ``PageQuerySchema``."""
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "total": total or 0, "page": page, "per_page": per_page}
