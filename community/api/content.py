@@ -17,7 +17,8 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
-from community.models import PURPOSES, SEGMENTS, STAGES, PushPlan, SlotAllocation
+from community.models import PURPOSES, PushPlan, SlotAllocation
+from community.schemas import PlanSchema, PostSchema
 from community.services import content as content_service
 from community.services import plans as plan_service
 from franchise.api.org import page_of
@@ -31,61 +32,8 @@ blp = Blueprint(
 )
 
 
-def _ids(**kw):
-    item = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    return fields.List(item, validate=validate.Length(max=10000), **kw)
-
-
-class PostSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    title = Text(required=True, validate=validate.Length(min=1, max=64))
-    purpose = Text(required=True, validate=validate.OneOf(PURPOSES))
-    text = fields.String(load_default="", validate=validate.Length(max=20000))
-    attachments = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50))
-    coupon_template_id = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
-    )
-    status = Text(validate=validate.OneOf(("active", "archived")))
-    created_at = fields.DateTime(dump_only=True)
-
-
 class PostQuerySchema(PageQuerySchema):
     purpose = Text(validate=validate.OneOf(PURPOSES))
-
-
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM")
-
-
-class PlanSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=validate.Length(min=1, max=64))
-    post_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
-    stages = fields.List(Text(validate=validate.OneOf(STAGES)), load_default=list)
-    segments = fields.List(Text(validate=validate.OneOf(SEGMENTS)), load_default=list)
-    region_ids = _ids(load_default=list)
-    franchisee_ids = _ids(load_default=list)
-    store_ids = _ids(load_default=list)
-    group_ids = _ids(load_default=list)
-    schedule_kind = Text(
-        load_default="weekly", validate=validate.OneOf(plan_service.SCHEDULE_KINDS)
-    )
-    weekdays = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(0, 6)), load_default=list
-    )
-    dates = fields.List(
-        Text(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="YYYY-MM-DD")),
-        load_default=list,
-        validate=validate.Length(max=366),
-    )
-    relative_day = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 3650))
-    send_time = Text(load_default="10:00", validate=HHMM)
-    quiet_start = Text(allow_none=True, validate=HHMM)
-    quiet_end = Text(allow_none=True, validate=HHMM)
-    priority = fields.Integer(strict=True, load_default=50, validate=validate.Range(0, 1000))
-    active_from = fields.Date(allow_none=True)
-    active_until = fields.Date(allow_none=True)
-    status = Text(load_default="active", validate=validate.OneOf(("active", "paused", "ended")))
-    template_id = fields.Integer(dump_only=True, allow_none=True)
 
 
 class AllocationSchema(Schema):
