@@ -16,6 +16,9 @@ API also guards the page, with nothing parsed by hand:
 ``load_form(schema, form)`` loads those values and raises ``FormInvalid`` (a 422
 ``DomainError``) whose ``errors`` map each field (nested ones as ``lineup.0.product_id``)
 to its messages in the viewer's language, ready for the template's ``data-error-for``.
+
+``YuanField`` is for the Flask-WTF forms still rendered by WTForms: a yuan box whose
+value is fen through the same ``app.money.parse_yuan``.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ from __future__ import annotations
 import re
 
 from marshmallow import Schema, ValidationError, fields
+from wtforms import StringField
+from wtforms.validators import ValidationError as WTFormsValueError
+from wtforms.widgets import NumberInput
 
 from app.errors import DomainError
+from app.money import MAX_FEN, YuanError, format_yuan, parse_yuan
 from app.validation_messages import flat_errors
 
 SEPARATORS = re.compile(r"[\s,，]+")
@@ -76,3 +83,28 @@ def load_form(schema: Schema, form) -> dict:
     except ValidationError as exc:
         errors = flat_errors(exc.messages)
         raise FormInvalid(next(iter(errors.values()))[0], errors=errors) from exc
+
+
+class YuanField(StringField):
+    """A Flask-WTF form's yuan box (rendered like a number input) whose ``data`` is fen,
+    read by ``app.money.parse_yuan`` within ``lo..hi`` fen: the pages that still render a
+    WTForms form parse money the one way too."""
+
+    widget = NumberInput(step="any")
+
+    def __init__(self, label=None, validators=None, *, lo: int = 0, hi: int = MAX_FEN, **kw):
+        super().__init__(label, validators, **kw)
+        self.lo, self.hi = lo, hi
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            try:
+                self.data = parse_yuan(valuelist[0], self.lo, self.hi)
+            except YuanError as exc:
+                raise WTFormsValueError(exc.translated()) from exc
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else format_yuan(self.data)
