@@ -76,3 +76,30 @@ class PlanSchema(Schema):
     active_until = fields.Date(allow_none=True)
     status = Text(load_default="active", validate=validate.OneOf(PLAN_STATUSES))
     template_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+def _form_id(**kw):
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
+
+
+class InviteCodeFormSchema(Schema):
+    """The fission page's "new invite code" form (a guide or a campaign; the service checks
+    which exist)."""
+
+    guide_id = _form_id(allow_none=True)
+    campaign_id = _form_id(allow_none=True)
+    label = Text(load_default="", validate=validate.Length(max=64))
+
+
+class FissionRuleFormSchema(Schema):
+    """The fission page's "new reward rule" form (its 1..1000 invites are the service's)."""
+
+    name = Text(load_default="", validate=validate.Length(max=64))
+    invites_required = _form_id(load_default=0)
+    coupon_template_id = _form_id(load_default=0)
+
+
+class FissionRuleRefSchema(Schema):
+    """The rule a fission page button acts on."""
+
+    rule_id = _form_id(load_default=0)

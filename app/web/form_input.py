@@ -6,8 +6,8 @@ API also guards the page, with nothing parsed by hand:
 
 * a ``List`` field takes every value of its key (``getlist``), each split on commas and
   whitespace (a text box of ids or dates, or a group of checkboxes);
-* an ``Integer`` takes digit text as an int (anything else is left as text, for the field
-  to refuse with its own message); a ``Yuan`` takes the text as typed;
+* an ``Integer`` takes digit text (``1,200`` too) as an int (anything else is left as
+  text, for the field to refuse with its own message); a ``Yuan`` takes the text as typed;
 * an empty box is ``None`` where the field allows ``None`` and absent otherwise (the
   field's default then applies, or "Missing data for required field."), except text
   fields, which keep ``""`` for their own length checks;
@@ -35,7 +35,8 @@ from app.money import MAX_FEN, YuanError, format_yuan, parse_yuan
 from app.validation_messages import flat_errors
 
 SEPARATORS = re.compile(r"[\s,，]+")
-INTEGER = re.compile(r"[+-]?\d{1,30}")  # longer digit runs are refused by the field
+# digits, or digits grouped by thousands ("1,200"); longer runs are refused by the field
+INTEGER = re.compile(r"[+-]?(?:\d{1,30}|\d{1,3}(?:,\d{3}){1,9})")
 OMIT = object()
 
 
@@ -54,7 +55,7 @@ def _scalar(field: fields.Field, text: str):
     if text == "":
         return None if field.allow_none else OMIT
     if isinstance(field, fields.Integer) and INTEGER.fullmatch(text):
-        return int(text)
+        return int(text.replace(",", ""))
     return text
 
 
