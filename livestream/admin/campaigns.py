@@ -119,7 +119,9 @@ def _wizard(campaign=None):
         data = form_helpers.form_data(request.form)
         try:
             saved = service.save_campaign(
-                form_helpers.to_service(data), campaign, user_id=current_principal().user_id
+                form_helpers.to_service(request.form, data),
+                campaign,
+                user_id=current_principal().user_id,
             )
         except DomainError as exc:
             errors = exc.errors or {"name": [exc.message]}
