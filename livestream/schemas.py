@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.clock import SHANGHAI
 from app.money import Yuan
 from franchise.schemas import MAX_ID, Text
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -118,3 +119,13 @@ class CampaignInputSchema(CampaignInSchema):
     live_at = fields.AwareDateTime(allow_none=True)
     live_date = fields.Date(allow_none=True)
     live_time = Text(allow_none=True, validate=HHMM)
+
+
+class SessionFormSchema(Schema):
+    """The sessions table's re-time form: a Shanghai time when no offset is given."""
+
+    starts_at = fields.AwareDateTime(allow_none=True, default_timezone=SHANGHAI)
+    duration_minutes = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(15, 720)
+    )
+    anchor_userid = Text(allow_none=True, validate=validate.Length(max=64))
