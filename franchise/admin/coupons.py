@@ -26,10 +26,10 @@ from app.auth.scope import scoped
 from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.web.form_input import YuanField
+from app.web.form_input import YuanField, load_form
 from app.web.listing import Column, csv_response
 from franchise.admin.support import _select, _text, choices, filter_args, paginate, save
-from franchise.api.coupons import coupon_stmt
+from franchise.api.coupons import BulkIssueSchema, coupon_stmt
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
 from franchise.schemas import MAX_ID, Text
@@ -278,13 +278,9 @@ def template_edit(object_id):
 def template_issue(object_id):
     """Bulk-issue a template to a franchisee's customers (form on the coupons page)."""
     try:
-        franchisee_id = int(request.form.get("franchisee_id") or 0) or None
-        limit = max(1, min(int(request.form.get("limit") or 0), 10000))
-    except ValueError:
-        flash(_("Invalid numbers."), "error")
-        return redirect(url_for("commerce_coupons.coupons"), 303)
-    try:
-        result = coupon_service.bulk_issue(object_id, {"franchisee_id": franchisee_id}, limit)
+        body = load_form(BulkIssueSchema(), request.form)  # the API's bulk-issue schema
+        limit = body.pop("limit")
+        result = coupon_service.bulk_issue(object_id, body, limit)
     except DomainError as exc:
         flash(exc.message, "error")
     else:

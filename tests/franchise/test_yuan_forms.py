@@ -1,4 +1,5 @@
-"""Every page that takes yuan reads it with ``app.money.parse_yuan``: the same text gets
+"""Every page that takes yuan reads it with ``app.money.parse_yuan`` (and the bulk-issue
+form loads through the API's schema): the same text gets
 the same verdict on the product, coupon template and refund forms (before, one page
 rounded ¥1.234 to ¥1.23, another refused it, a third took "2,000.50" and the rest did not)."""
 
@@ -43,3 +44,17 @@ def test_grouped_yuan_and_the_yen_sign_are_read_exactly(client, app, org):
     with app.app_context():
         assert db.session.scalars(select(Product.price_fen)).one() == 26800_50
         assert db.session.scalars(select(CouponTemplate.amount_off_fen)).one() == 1000_00
+
+
+def test_bulk_issue_form_loads_through_the_apis_schema(client, app, org):
+    from tests.franchise.factories_commerce import gen_template
+
+    with app.app_context():
+        template_id = gen_template({org.east: 5}, name="邀请券").id
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/coupons").get_data(as_text=True))
+    url = f"/admin/coupons/templates/{template_id}/issue"
+    res = client.post(url, data={"csrf_token": token, "limit": "abc"}, follow_redirects=True)
+    assert res.status_code == 200 and "不是有效的整数。" in res.get_data(as_text=True)
+    res = client.post(url, data={"csrf_token": token, "limit": "20000"}, follow_redirects=True)
+    assert "必须在 1 到 10000 之间。" in res.get_data(as_text=True)  # the API's bound
