@@ -20,13 +20,12 @@ from marshmallow import Schema, fields, validate
 
 from app.clock import SHANGHAI
 from app.money import Yuan
+from community.schemas import HHMM
 from franchise.schemas import MAX_ID, Text
 from franchise.services.catalog import MAX_PRICE_FEN
 from livestream.models.campaigns import MODES
 from livestream.models.targets import LEVEL_STORE, METRICS
 from livestream.services import targets as service
-
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM")
 
 
 class TargetProgressSchema(Schema):
