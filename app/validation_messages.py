@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import tr
@@ -43,6 +44,10 @@ PATTERNS = (
     (re.compile(r"Longer than maximum length (?P<max>\d+)\."), _l("At most %(max)s long.")),
     (re.compile(r"Shorter than minimum length (?P<min>\d+)\."), _l("At least %(min)s long.")),
     (re.compile(r"Must be one of: (?P<choices>.+)\."), _l("Must be one of: %(choices)s.")),
+    (  # app.money.Yuan
+        re.compile(r"Between (?P<low>-?[\d.]+) and (?P<high>-?[\d.]+) yuan\."),
+        _l("Between %(low)s and %(high)s yuan."),
+    ),
 )
 
 
@@ -65,3 +70,22 @@ def translate_errors(errors):
     if isinstance(errors, str):
         return translate_message(errors)
     return errors
+
+
+def flat_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"lineup.0.product_id": [message, ...]}``, each
+    translated inside a request (English outside one: jobs, the CLI)."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, texts in flat_errors(value, name).items():
+                out.setdefault(field, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        for message in messages:
+            for field, texts in flat_errors(message, prefix).items():
+                out.setdefault(field, []).extend(texts)
+    elif isinstance(messages, str):
+        text = translate_message(messages) if has_request_context() else messages
+        out[prefix or "_schema"] = [text]
+    return out

@@ -43,6 +43,9 @@ DISPLAY_MESSAGES = (
     _l("Digits, +, - and spaces, at most 20."),
     _l("HH:MM"),
     _l("YYYY-MM-DD"),
+    # app.money.parse_yuan (YuanError) and its Yuan / YuanField
+    _l("Enter an amount in yuan, such as 12.50."),
+    _l("Between %(low)s and %(high)s yuan."),
     # order states: franchise.services.order_flow.STATUS_WORDS through status_label
     _l("Created"),
     _l("Paid"),

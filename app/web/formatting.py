@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
+from app.money import format_yuan
+
 DASH = "—"
 DEFAULT_TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -45,10 +47,7 @@ def fen_plain(value) -> str:
     """Integer fen as plain yuan with two decimals and no grouping: ``123456`` -> ``1234.56``."""
     if value is None or value == "":
         return ""
-    fen = int(value)
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
+    return format_yuan(int(value))
 
 
 def yuan(value, symbol: str = "¥") -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import current_app
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
 
+from app.money import MIN_FEN, parse_yuan
 from app.wechat.clients import pay_client
 from app.wechat.errors import WeChatAPIError, translate_errors
 
@@ -203,13 +203,10 @@ def download_bill(
     return result
 
 
-def _fen(yuan: str) -> int:
-    return int((Decimal(yuan) * 100).to_integral_value())
-
-
 def parse_bill(text: str) -> dict:
     """Rows (dicts keyed by the Chinese headers) and totals of a bill; amount columns
-    converted from yuan strings to integer fen under ``*_fen`` keys."""
+    converted from yuan strings to integer fen under ``*_fen`` keys (``app.money.parse_yuan``:
+    a malformed amount raises ``YuanError``, a ``ValueError``)."""
     lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
     if len(lines) < 3:
         return {"rows": [], "totals": {}}
@@ -229,13 +226,13 @@ def parse_bill(text: str) -> dict:
         row = dict(zip(header, cells(line), strict=False))
         for col, key in amount_columns.items():
             if row.get(col):
-                row[key] = _fen(row[col])
+                row[key] = parse_yuan(row[col], MIN_FEN)
         rows.append(row)
     totals = dict(zip(lines[-2].split(","), cells(lines[-1]), strict=False))
     totals_fen = {
         "count": int(totals.get("总交易单数", "0") or 0),
-        "settlement_fen": _fen(totals.get("应结订单总金额", "0") or "0"),
-        "refund_fen": _fen(totals.get("退款总金额", "0") or "0"),
-        "fee_fen": _fen(totals.get("手续费总金额", "0") or "0"),
+        "settlement_fen": parse_yuan(totals.get("应结订单总金额") or "0", MIN_FEN),
+        "refund_fen": parse_yuan(totals.get("退款总金额") or "0", MIN_FEN),
+        "fee_fen": parse_yuan(totals.get("手续费总金额") or "0", MIN_FEN),
     }
     return {"rows": rows, "totals": totals_fen}

@@ -17,8 +17,10 @@ from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
 from app.auth.principal import current_principal
 from app.extensions import db
+from app.web.form_input import form_values
 from app.web.listing import paginate
 from community.models import PURPOSES, ContentPost
+from community.schemas import PostSchema
 from community.services import content as content_service
 from franchise.models import CouponTemplate
 
@@ -76,14 +78,17 @@ def raise_body_limit() -> None:
 
 
 def _form_data(form) -> dict:
-    coupon = form.get("coupon_template_id") or ""
+    """The post form as the service's input: the fields the API's ``PostSchema`` knows as
+    JSON values (``form_values``: an id as an int, empty as None), the attachments from
+    their own fields."""
+    values = form_values(PostSchema(), form)
     return {
-        "title": form.get("title", "").strip(),
-        "purpose": form.get("purpose", ""),
-        "text": form.get("text", "").replace("\r\n", "\n"),
+        "title": (values.get("title") or "").strip(),
+        "purpose": values.get("purpose") or "",
+        "text": (values.get("text") or "").replace("\r\n", "\n"),
         "attachments": attachments_from_form(form),
-        "coupon_template_id": int(coupon) if coupon.isdigit() else None,
-        "status": form.get("status") or "active",
+        "coupon_template_id": values.get("coupon_template_id"),
+        "status": values.get("status") or "active",
     }
 
 

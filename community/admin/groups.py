@@ -24,10 +24,12 @@ from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, filter_args, paginate
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, GroupMember, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
+from community.schemas import FissionRuleFormSchema, FissionRuleRefSchema, InviteCodeFormSchema
 from community.services import fission
 from community.services import segments as segment_service
 from community.services import stages as stage_service
@@ -174,15 +176,6 @@ def group_benchmark(group_id: int):
 # --- fission ------------------------------------------------------------------------
 
 
-def _int(name: str) -> int | None:
-    raw = (request.form.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
-        raise DomainError(_("Enter a whole number."), status=422, errors={name: ["Invalid."]})
-    return int(raw)
-
-
 @bp.route("/fission", methods=["GET", "POST"])
 @page_roles(*ADMIN_UI_ROLES)
 def fission_page():
@@ -194,24 +187,20 @@ def fission_page():
         try:
             action = request.form.get("action")
             if action == "code":
-                guide_id = _int("guide_id")
-                if guide_id and db.session.get(Guide, guide_id) is None:
+                code = load_form(InviteCodeFormSchema(), request.form)
+                if code.get("guide_id") and db.session.get(Guide, code["guide_id"]) is None:
                     raise DomainError(_("No such guide."), status=422)
-                fission.create_code(
-                    guide_id=guide_id,
-                    campaign_id=_int("campaign_id"),
-                    label=request.form.get("label", "")[:64],
-                )
+                fission.create_code(**code)
                 flash(_("Invite code created."), "success")
             elif action == "rule":
+                rule = load_form(FissionRuleFormSchema(), request.form)
                 fission.create_rule(
-                    request.form.get("name", "")[:64],
-                    _int("invites_required") or 0,
-                    _int("coupon_template_id") or 0,
+                    rule["name"], rule["invites_required"], rule["coupon_template_id"]
                 )
                 flash(_("Reward rule created."), "success")
             elif action in ("rule_on", "rule_off", "rule_delete"):
-                rule = db.session.get(FissionRule, _int("rule_id") or 0)
+                ref = load_form(FissionRuleRefSchema(), request.form)
+                rule = db.session.get(FissionRule, ref["rule_id"])
                 if rule is None:
                     abort(404)
                 if action == "rule_delete":

@@ -3,7 +3,8 @@
 * ``/admin/plans`` (HQ): plans by priority; ``/admin/plans/new`` and ``/admin/plans/<id>``:
   the editor (targets: stage, segment, region, franchisee, store or explicit groups;
   schedule kind with weekdays / dates / day after creation; time; quiet hours; priority;
-  active period), errors from ``community.services.plans`` on the form.
+  active period), the form loads through ``PlanSchema`` (``app.web.form_input``) and
+  ``community.services.plans``'s errors show beside their fields.
 * ``/admin/allocation?day=`` (HQ, owners scoped): tomorrow (default) and today side by
   side, per plan the allocated / waiting counts; a day's drill-down lists each group with
   the chosen post and every waiting post's reason.
@@ -23,8 +24,10 @@ from app.auth.principal import current_principal
 from app.auth.scope import scope_clause, scoped
 from app.clock import shanghai_day
 from app.extensions import db
+from app.web.form_input import form_values
 from app.web.listing import paginate
 from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
+from community.schemas import PlanSchema
 from community.services import allocation
 from community.services import plans as plan_service
 from franchise.models import Franchisee, Region, Store
@@ -56,28 +59,12 @@ def _choices() -> dict:
     }
 
 
-def _form_data(form) -> dict:
-    return {
-        "name": form.get("name", ""),
-        "post_id": form.get("post_id"),
-        "stages": form.getlist("stages"),
-        "segments": form.getlist("segments"),
-        "region_ids": form.getlist("region_ids"),
-        "franchisee_ids": form.getlist("franchisee_ids"),
-        "store_ids": form.getlist("store_ids"),
-        "group_ids": form.get("group_ids", ""),
-        "schedule_kind": form.get("schedule_kind", "weekly"),
-        "weekdays": form.getlist("weekdays"),
-        "dates": form.get("dates", ""),
-        "relative_day": form.get("relative_day", ""),
-        "send_time": form.get("send_time", ""),
-        "quiet_start": form.get("quiet_start", ""),
-        "quiet_end": form.get("quiet_end", ""),
-        "priority": form.get("priority", "50"),
-        "active_from": form.get("active_from", ""),
-        "active_until": form.get("active_until", ""),
-        "status": form.get("status", "active"),
-    }
+LIST_KEYS = ("stages", "segments", "region_ids", "franchisee_ids", "store_ids", "weekdays")
+
+
+def _shown(form) -> dict:
+    """The posted form as typed, to show again beside its errors."""
+    return {**form.to_dict(), **{key: form.getlist(key) for key in LIST_KEYS}}
 
 
 def _plan_data(plan: PushPlan | None) -> dict:
@@ -123,9 +110,10 @@ def _edit(plan: PushPlan | None):
     errors: dict = {}
     status = 200
     if request.method == "POST":
-        data = _form_data(request.form)
+        data = _shown(request.form)
+        values = form_values(PlanSchema(), request.form)
         try:
-            saved = plan_service.save_plan(data, plan, user_id=current_principal().user_id)
+            saved = plan_service.save_plan(values, plan, user_id=current_principal().user_id)
         except plan_service.PlanInvalid as exc:
             flash(exc.message, "error")
             errors, status = exc.errors, 422
@@ -134,10 +122,7 @@ def _edit(plan: PushPlan | None):
             return redirect(url_for("community_plans.edit", object_id=saved.id), 303)
     else:
         data = _plan_data(plan)
-    selected = {
-        k: _str_list(data.get(k))
-        for k in ("stages", "segments", "region_ids", "franchisee_ids", "store_ids", "weekdays")
-    }
+    selected = {k: _str_list(data.get(k)) for k in LIST_KEYS}
     return render_template(
         "community/plans/form.html",
         plan=plan,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app import clock
@@ -18,17 +19,17 @@ from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
+from app.validation_messages import flat_errors
 from community.models import (
     PURPOSES,
     SCHEDULE_DATES,
     SCHEDULE_RELATIVE,
     SCHEDULE_WEEKLY,
-    SEGMENTS,
-    STAGES,
     ContentPost,
     PushPlan,
     WecomGroup,
 )
+from community.schemas import PlanSchema
 from franchise.models import Franchisee, Region, Store
 
 SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
@@ -124,25 +125,6 @@ def shanghai_day(moment: datetime | None) -> date | None:
     return None if moment is None else clock.shanghai_day(moment)
 
 
-def _int_list(value, name: str, errors: dict, lo: int = 1, hi: int = 2**31 - 1) -> list[int]:
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        value = [v for v in value.replace(",", " ").split() if v]
-    out = []
-    for v in value:
-        try:
-            n = int(v)
-        except (TypeError, ValueError):
-            errors.setdefault(name, []).append(tr("Whole numbers only."))
-            return []
-        if not lo <= n <= hi:
-            errors.setdefault(name, []).append(tr("Out of range."))
-            return []
-        out.append(n)
-    return sorted(set(out))
-
-
 def _unknown_ids(model, ids: list[int]) -> list[int]:
     """The ``ids`` with no row in ``model``'s table (a plan aimed at nothing is refused)."""
     if not ids:
@@ -151,108 +133,92 @@ def _unknown_ids(model, ids: list[int]) -> list[int]:
     return [i for i in ids if i not in found]
 
 
-def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = None) -> PushPlan:
-    """Validate and store a plan; commits. ``data`` holds form or JSON values."""
-    errors: dict[str, list[str]] = {}
-    name = (data.get("name") or "").strip()
-    if not name or len(name) > 64:
-        errors["name"] = [tr("Name is required, at most 64 characters.")]
-    post_id = data.get("post_id")
-    try:
-        post_id = int(post_id)
-    except (TypeError, ValueError):
-        post_id = None
-    if not post_id or db.session.get(ContentPost, post_id) is None:
-        errors["post_id"] = [tr("Choose a post from the library.")]
-    stages = [s for s in (data.get("stages") or []) if s]
-    if any(s not in STAGES for s in stages):
-        errors["stages"] = [tr("Unknown stage.")]
-    segments = [s for s in (data.get("segments") or []) if s]
-    if any(s not in SEGMENTS for s in segments):
-        errors["segments"] = [tr("Unknown segment.")]
-    kind = data.get("schedule_kind") or SCHEDULE_WEEKLY
-    if kind not in SCHEDULE_KINDS:
-        errors["schedule_kind"] = [tr("Choose a schedule.")]
-    weekdays = _int_list(data.get("weekdays"), "weekdays", errors, 0, 6)
-    dates: list[str] = []
-    raw_dates = data.get("dates") or []
-    if isinstance(raw_dates, str):
-        raw_dates = raw_dates.replace(",", " ").split()
-    for d in raw_dates:
-        try:
-            dates.append(date.fromisoformat(str(d)).isoformat())
-        except ValueError:
-            errors["dates"] = [tr("Dates as YYYY-MM-DD.")]
-    relative_day = data.get("relative_day")
-    if relative_day in ("", None):
-        relative_day = None
-    else:
-        try:
-            relative_day = int(relative_day)
-            if not 0 <= relative_day <= 3650:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors["relative_day"] = [tr("A day number from 0 to 3650.")]
-    if kind == SCHEDULE_WEEKLY and not weekdays:
-        errors.setdefault("weekdays", []).append(tr("Pick at least one weekday."))
-    if kind == SCHEDULE_DATES and not dates:
-        errors.setdefault("dates", []).append(tr("Give at least one date."))
-    if kind == SCHEDULE_RELATIVE and relative_day is None:
-        errors.setdefault("relative_day", []).append(tr("Give the day after creation."))
-    times = {}
-    for field in ("send_time", "quiet_start", "quiet_end"):
-        value = (data.get(field) or "").strip()
-        try:
-            parse_hhmm(value)
-            times[field] = value[:5] or None
-        except ValueError:
-            errors[field] = [tr("Time as HH:MM.")]
-    if not times.get("send_time"):
-        errors.setdefault("send_time", []).append(tr("Give a send time."))
-    if bool(times.get("quiet_start")) != bool(times.get("quiet_end")):
-        errors["quiet_end"] = [tr("Quiet hours need a start and an end.")]
-    try:
-        priority = int(data.get("priority", 50))
-        if not 0 <= priority <= 1000:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["priority"] = [tr("Priority from 0 to 1000.")]
-        priority = 50
-    period = {}
-    for field in ("active_from", "active_until"):
-        value = data.get(field)
-        try:
-            period[field] = date.fromisoformat(str(value)) if value else None
-        except ValueError:
-            errors[field] = [tr("Dates as YYYY-MM-DD.")]
-    start, end = period.get("active_from"), period.get("active_until")
-    if start and end and end < start:
-        errors["active_until"] = [tr("The period ends before it starts.")]
-    targets = {
-        key: _int_list(data.get(key), key, errors)
-        for key in ("region_ids", "franchisee_ids", "store_ids", "group_ids")
+def _loaded(data: dict) -> tuple[dict, dict[str, list[str]]]:
+    """``data`` through ``PlanSchema``: the valid values and the errors per top-level field.
+
+    A ``None`` counts as "not given" for a field that takes no ``None`` (a benchmark
+    template's copy of a plan holds its empty columns as ``None``); ``template_id`` is
+    the caller's, not input.
+    """
+    schema = PlanSchema()
+    given = {
+        key: value
+        for key, value in data.items()
+        if key != "template_id"
+        and (
+            value is not None or key not in schema.load_fields or schema.load_fields[key].allow_none
+        )
     }
+    try:
+        return schema.load(given), {}
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for field, texts in flat_errors(exc.messages).items():
+            errors.setdefault(field.split(".")[0], []).extend(texts)
+        return dict(exc.valid_data or {}), errors
+
+
+def load_plan(data: dict) -> dict:
+    """The clean plan values of ``data`` (JSON-shaped: the API's body, a page's form values,
+    a job's dict); raises ``PlanInvalid`` naming every bad field: ``PlanSchema`` first,
+    then the rules across fields and the ids that must exist."""
+    clean, errors = _loaded(data)
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    clean["name"] = (clean.get("name") or "").strip()
+    if "name" not in errors and not clean["name"]:
+        fail("name", tr("Name is required, at most 64 characters."))
+    post_id = clean.get("post_id")
+    if "post_id" not in errors and db.session.get(ContentPost, post_id or 0) is None:
+        fail("post_id", tr("Choose a post from the library."))
+    try:
+        clean["dates"] = [date.fromisoformat(d).isoformat() for d in clean.get("dates", [])]
+    except ValueError:
+        fail("dates", tr("Dates as YYYY-MM-DD."))
+    clean["weekdays"] = sorted(set(clean.get("weekdays") or []))
+    kind = clean.get("schedule_kind")
+    if kind == SCHEDULE_WEEKLY and not clean["weekdays"]:
+        fail("weekdays", tr("Pick at least one weekday."))
+    if kind == SCHEDULE_DATES and not clean["dates"]:
+        fail("dates", tr("Give at least one date."))
+    if kind == SCHEDULE_RELATIVE and clean.get("relative_day") is None:
+        fail("relative_day", tr("Give the day after creation."))
+    if (
+        bool(clean.get("quiet_start")) != bool(clean.get("quiet_end"))
+        and "quiet_start" not in errors
+    ):
+        fail("quiet_end", tr("Quiet hours need a start and an end."))
+    start, end = clean.get("active_from"), clean.get("active_until")
+    if start and end and end < start:
+        fail("active_until", tr("The period ends before it starts."))
     for key, model in TARGET_MODELS.items():
-        unknown = _unknown_ids(model, targets[key])
-        if unknown:
+        clean[key] = sorted(set(clean.get(key) or []))
+        unknown = _unknown_ids(model, clean[key])
+        if unknown and key not in errors:
             shown = ", ".join(str(i) for i in unknown[:10]) + ("…" if len(unknown) > 10 else "")
-            errors[key] = [tr("Unknown id: %(ids)s.", ids=shown)]
-    status = data.get("status") or "active"
-    if status not in ("active", "paused", "ended"):
-        errors["status"] = [tr("Unknown status.")]
+            fail(key, tr("Unknown id: %(ids)s.", ids=shown))
     if errors:
         raise PlanInvalid(next(iter(errors.values()))[0], errors=errors)
+    return clean
+
+
+PLAN_COLUMNS = (
+    "name", "post_id", "stages", "segments", "schedule_kind", "weekdays", "dates",
+    "relative_day", "priority", "status", "send_time", "quiet_start", "quiet_end",
+    "active_from", "active_until", *TARGET_MODELS,
+)  # fmt: skip
+
+
+def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = None) -> PushPlan:
+    """Validate (``load_plan``) and store a plan; commits."""
+    clean = load_plan(data)
     if plan is None:
         plan = PushPlan(created_by=user_id)
         db.session.add(plan)
-    plan.name, plan.post_id, plan.stages, plan.segments = name, post_id, stages, segments
-    plan.schedule_kind, plan.weekdays, plan.dates = kind, weekdays, dates
-    plan.relative_day, plan.priority, plan.status = relative_day, priority, status
-    plan.send_time = times["send_time"]
-    plan.quiet_start, plan.quiet_end = times.get("quiet_start"), times.get("quiet_end")
-    plan.active_from, plan.active_until = period.get("active_from"), period.get("active_until")
-    for key, value in targets.items():
-        setattr(plan, key, value)
+    for key in PLAN_COLUMNS:
+        setattr(plan, key, clean.get(key))
     if "template_id" in data:
         plan.template_id = data["template_id"]
     try:

@@ -9,7 +9,6 @@ franchise (the tenant scope of ``Coupon``). Views never commit.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, validate
 from sqlalchemy import case, func, select
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.auth.decorators import page_roles
@@ -28,9 +27,10 @@ from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, Text, query_id
+from app.web.form_input import YuanField, load_form
 from app.web.listing import Column, csv_response, filter_args, paginate
 from franchise.admin.support import _select, _text, choices, save
-from franchise.api.coupons import coupon_stmt
+from franchise.api.coupons import BulkIssueSchema, coupon_stmt
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
 from franchise.services import coupon_templates
@@ -50,10 +50,6 @@ STATE_LABELS = {
 CHANNEL_LABELS = {"online": _l("Online"), "store": _l("In store")}
 
 
-def _yuan_to_fen(value) -> int:
-    return int((Decimal(value) * 100).to_integral_value())
-
-
 def template_form(template: CouponTemplate | None) -> FlaskForm:
     """The template form with one budget field per region (built per request)."""
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
@@ -61,16 +57,11 @@ def template_form(template: CouponTemplate | None) -> FlaskForm:
     class TemplateForm(FlaskForm):
         name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
         kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()))
-        amount_off_yuan = DecimalField(
-            _l("Amount off (yuan)"),
-            places=2,
-            validators=[InputRequired(), NumberRange(0.01, 10**7)],
+        amount_off_yuan = YuanField(
+            _l("Amount off (yuan)"), validators=[InputRequired()], lo=1, hi=10**9
         )
-        threshold_yuan = DecimalField(
-            _l("Threshold (yuan)"),
-            places=2,
-            default=0,
-            validators=[InputRequired(), NumberRange(0, 10**8)],
+        threshold_yuan = YuanField(
+            _l("Threshold (yuan)"), default=0, validators=[InputRequired()], hi=10**10
         )
         valid_from = DateField(_l("Valid from"), validators=[Optional()])
         valid_until = DateField(_l("Valid until"), validators=[Optional()])
@@ -98,8 +89,8 @@ def template_form(template: CouponTemplate | None) -> FlaskForm:
         )
     form = TemplateForm(obj=template)
     if template is not None and not form.is_submitted():
-        form.amount_off_yuan.data = Decimal(template.amount_off_fen) / 100
-        form.threshold_yuan.data = Decimal(template.threshold_fen) / 100
+        form.amount_off_yuan.data = template.amount_off_fen
+        form.threshold_yuan.data = template.threshold_fen
         for attr in ("valid_from", "valid_until"):
             value = getattr(template, attr)
             getattr(form, attr).data = value.astimezone(SHANGHAI).date() if value else None
@@ -119,8 +110,8 @@ def template_data(form) -> dict:
     return {
         "name": form.name.data.strip(),
         "kind": form.kind.data,
-        "amount_off_fen": _yuan_to_fen(form.amount_off_yuan.data),
-        "threshold_fen": _yuan_to_fen(form.threshold_yuan.data),
+        "amount_off_fen": form.amount_off_yuan.data,
+        "threshold_fen": form.threshold_yuan.data,
         "valid_from": at(form.valid_from.data),
         "valid_until": at(form.valid_until.data, end=True),
         "valid_days": form.valid_days.data,
@@ -285,13 +276,9 @@ def template_edit(object_id):
 def template_issue(object_id):
     """Bulk-issue a template to a franchisee's customers (form on the coupons page)."""
     try:
-        franchisee_id = int(request.form.get("franchisee_id") or 0) or None
-        limit = max(1, min(int(request.form.get("limit") or 0), 10000))
-    except ValueError:
-        flash(_("Invalid numbers."), "error")
-        return redirect(url_for("commerce_coupons.coupons"), 303)
-    try:
-        result = coupon_service.bulk_issue(object_id, {"franchisee_id": franchisee_id}, limit)
+        body = load_form(BulkIssueSchema(), request.form)  # the API's bulk-issue schema
+        limit = body.pop("limit")
+        result = coupon_service.bulk_issue(object_id, body, limit)
     except DomainError as exc:
         flash(exc.message, "error")
     else:

@@ -6,13 +6,11 @@ sku, ranges) live in ``franchise.services.catalog``, whose field errors show on 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
-from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.auth.decorators import page_roles
@@ -20,10 +18,12 @@ from app.auth.models import HQ_ROLES
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, Text
+from app.web.form_input import YuanField
 from app.web.listing import Column
 from franchise.admin.support import _select, _text, render_list, save
 from franchise.models import Product
 from franchise.services import catalog
+from franchise.services.catalog import MAX_PRICE_FEN
 
 bp = Blueprint(
     "commerce_products", __name__, url_prefix="/admin/products", template_folder="../templates"
@@ -41,9 +41,7 @@ class ProductForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=32)])
-    price_yuan = DecimalField(
-        _l("Price (yuan)"), places=2, validators=[InputRequired(), NumberRange(0, 10**8)]
-    )
+    price_yuan = YuanField(_l("Price (yuan)"), validators=[InputRequired()], hi=MAX_PRICE_FEN)
     stock = IntegerField(
         _l("Stock"), default=0, validators=[InputRequired(), NumberRange(0, 10**7)]
     )
@@ -57,12 +55,11 @@ class ProductForm(FlaskForm):
     is_active = BooleanField(_l("On sale"), default=True)
 
     def data_dict(self) -> dict:
-        fen = (Decimal(self.price_yuan.data) * 100).quantize(Decimal("1"), ROUND_HALF_UP)
         return {
             "sku": self.sku.data.strip(),
             "name": self.name.data.strip(),
             "category": (self.category.data or "").strip(),
-            "price_fen": int(fen),
+            "price_fen": self.price_yuan.data,
             "stock": self.stock.data,
             "care_interval_days": self.care_interval_days.data,
             "description": self.description.data or "",
@@ -135,7 +132,7 @@ def edit(object_id):
         raise NotFound("Product not found")
     form = ProductForm(obj=product)
     if not form.is_submitted():
-        form.price_yuan.data = Decimal(product.price_fen) / 100
+        form.price_yuan.data = product.price_fen
     return save(
         form,
         lambda: catalog.update_product(product, form.data_dict()),

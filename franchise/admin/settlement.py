@@ -29,7 +29,9 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
+from franchise.api.payments import RefundFormSchema
 from franchise.models import Franchisee, Order, ReconciliationItem, ReconciliationRun
 from franchise.services import ledger, refunds, settlement
 
@@ -183,32 +185,17 @@ def refund(order_id):
     """The order page's refund form: amount in yuan (two decimals) and a reason."""
     order = get_scoped_or_404(Order, order_id)
     back = redirect(url_for("commerce_orders.order", object_id=order.id), 303)
-    amount = parse_yuan(request.form.get("amount", ""))
-    if amount is None:
-        flash(_("Enter an amount in yuan, such as 12.50."), "error")
+    try:
+        form = load_form(RefundFormSchema(), request.form)
+    except FormInvalid as exc:
+        flash(exc.message, "error")
         return back
     try:
         refunds.request_refund(
-            order, amount, (request.form.get("reason") or "").strip()[:255], current_principal()
+            order, form["amount_fen"], form["reason"].strip(), current_principal()
         )
     except DomainError as exc:
         flash(exc.message, "error")
     else:
         flash(_("Refund requested."), "success")
     return back
-
-
-def parse_yuan(raw: str) -> int | None:
-    """``"12.5"`` → 1250 fen; None for anything that is not a positive amount."""
-    from decimal import Decimal, InvalidOperation
-
-    from franchise.services.orders import MAX_ORDER_FEN
-
-    try:
-        value = Decimal(raw.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    fen = int(value * 100)
-    return fen if fen <= MAX_ORDER_FEN else None  # the largest order, refunded in full

@@ -21,6 +21,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404
+from app.money import Yuan
 from app.schemas import Text
 from franchise.models import Order
 from franchise.services import payments, refunds
@@ -58,6 +59,12 @@ class RefundCreateSchema(Schema):
         strict=True, required=True, validate=validate.Range(min=1, max=MAX_REFUND_FEN)
     )
     reason = Text(load_default="", validate=validate.Length(max=255))
+
+
+class RefundFormSchema(RefundCreateSchema):
+    """The order page's refund form: the same rules, the amount typed in yuan."""
+
+    amount_fen = Yuan(data_key="amount", lo=1, hi=MAX_REFUND_FEN, required=True)
 
 
 class RefundSchema(Schema):

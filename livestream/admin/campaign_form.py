@@ -2,22 +2,26 @@
 
 Line-up rows arrive as parallel lists (``lineup_product_id``, ``lineup_live_price``
 in yuan, ``lineup_stock_cap``, ``lineup_coupon_template_id``); rows without a product are
-dropped. Yuan becomes integer fen through ``Decimal`` (a bad amount fails the price rule).
+dropped. ``to_service`` loads the form's other fields the way every page does
+(``app.web.form_input.form_values`` by ``CampaignInputSchema``) and the line-up's yuan
+through ``app.money.parse_yuan`` (an amount it refuses fails the price rule).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.clock import SHANGHAI, as_utc, shanghai_day
 from app.extensions import db
+from app.money import YuanError, format_yuan, parse_yuan
+from app.web.form_input import form_values
 from community.models import ContentPost
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from livestream.models import Campaign
-from livestream.services.campaigns import yuan_to_fen
+from livestream.schemas import CampaignInputSchema, LineupInSchema
 
 STEP_FIELDS = {
     1: ("name", "mode", "live_at", "live_date", "live_time", "duration_minutes", "description"),
@@ -77,28 +81,34 @@ def form_data(form) -> dict:
     }
 
 
-def to_service(data: dict) -> dict:
-    """Form values → ``save_campaign`` input (yuan → fen; a bad amount becomes -1)."""
-    out = {k: v for k, v in data.items() if k != "lineup"}
+def _row(row: dict) -> dict:
+    """One line-up row of the form as ``LineupInSchema``'s input (yuan → fen)."""
+    ids = form_values(
+        LineupInSchema(),
+        MultiDict(
+            {
+                "product_id": row["product_id"],
+                "stock_cap": row["stock_cap"] or "0",
+                "coupon_template_id": row["coupon_template_id"],
+            }
+        ),
+    )
+    try:
+        ids["live_price_fen"] = parse_yuan(row["live_price"], lo=1)
+    except YuanError:
+        ids["live_price_fen"] = -1  # refused by the schema's range, on this row's field
+    return ids
+
+
+def to_service(form, data: dict) -> dict:
+    """The posted wizard (``form``, and its rows in ``data``) as ``save_campaign`` input."""
+    out = form_values(CampaignInputSchema(), form)
     if not out.get("live_date"):
         out["live_at"] = None  # reported on the date field
         out.pop("live_date", None)
-    out["lineup"] = [
-        {
-            "product_id": row["product_id"],
-            "live_price_fen": fen if (fen := yuan_to_fen(row["live_price"])) is not None else -1,
-            "stock_cap": row["stock_cap"] or "0",
-            "coupon_template_id": row["coupon_template_id"] or None,
-        }
-        for row in data["lineup"]
-    ]
-    if out.get("gate_threshold_pct") == "":
-        out.pop("gate_threshold_pct")
+    out["gate_requires_link_check"] = bool(data["gate_requires_link_check"])
+    out["lineup"] = [_row(row) for row in data["lineup"]]
     return out
-
-
-def _yuan_text(fen: int) -> str:
-    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
 
 
 def campaign_data(campaign: Campaign | None) -> dict:
@@ -125,7 +135,7 @@ def campaign_data(campaign: Campaign | None) -> dict:
         "lineup": [
             {
                 "product_id": str(item.product_id),
-                "live_price": _yuan_text(item.live_price_fen),
+                "live_price": format_yuan(item.live_price_fen),
                 "stock_cap": str(item.stock_cap),
                 "coupon_template_id": str(item.coupon_template_id or ""),
             }

@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,13 +19,14 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
-from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
+from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
 from app.web.shell import translate
 from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
+from livestream.schemas import SessionFormSchema
 from livestream.services import campaigns as service
 from livestream.services import timeline
 
@@ -119,7 +118,9 @@ def _wizard(campaign=None):
         data = form_helpers.form_data(request.form)
         try:
             saved = service.save_campaign(
-                form_helpers.to_service(data), campaign, user_id=current_principal().user_id
+                form_helpers.to_service(request.form, data),
+                campaign,
+                user_id=current_principal().user_id,
             )
         except DomainError as exc:
             errors = exc.errors or {"name": [exc.message]}
@@ -237,24 +238,17 @@ def session(campaign_id: int, session_id: int):
     campaign = campaign_or_404(campaign_id)
     if session_id not in {s.id for s in campaign.sessions}:
         raise NotFound("Session not found")
-    form = request.form
-    starts_at, errors = None, []
-    if form.get("starts_at"):
-        try:
-            local = datetime.fromisoformat(form["starts_at"])
-            starts_at = local.replace(tzinfo=SHANGHAI) if local.tzinfo is None else local
-        except ValueError:
-            errors.append(_("A date and a time (HH:MM)."))
-    minutes = form.get("duration_minutes", "").strip()
-    duration = int(minutes) if minutes.isdigit() and len(minutes) < 5 else None
-    if minutes and duration is None:
-        errors.append(_("From 15 to 720 minutes."))
-    if errors:
-        flash(" ".join(errors), "error")
+    try:
+        form = load_form(SessionFormSchema(), request.form)
+    except FormInvalid as exc:
+        flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
         return _back(campaign.id)
     try:
         service.update_session(
-            session_id, starts_at, duration, form.get("anchor_userid", "").strip() or None
+            session_id,
+            form.get("starts_at"),
+            form.get("duration_minutes"),
+            (form.get("anchor_userid") or "").strip() or None,
         )
     except DomainError as exc:
         _flash_refusal(exc)

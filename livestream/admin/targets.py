@@ -23,6 +23,7 @@ from app.auth.principal import current_principal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.schemas import MAX_ID
+from app.web.form_input import FormInvalid, load_form
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
@@ -33,6 +34,7 @@ from livestream.models.targets import (
     RULE_PENALTY,
     RULE_REWARD,
 )
+from livestream.schemas import RuleFormSchema, figures_form_schema
 from livestream.services import progress
 from livestream.services import targets as service
 from livestream.services.access import campaign_or_404
@@ -57,7 +59,6 @@ LEVEL_LABELS = {
     LEVEL_STORE: _l("Store"),
     LEVEL_GUIDE: _l("Guide"),
 }
-MAX_YUAN = Decimal(service.MAX_GMV_FEN) / 100
 
 
 class FormError(Exception):
@@ -68,48 +69,10 @@ class FormError(Exception):
         self.errors = errors
 
 
-def parse_int(raw: str | None, name: str, errors: dict, low=0, high=service.MAX_FIGURE):
-    """A whole number from a form field, or ``None`` with a message in ``errors``."""
-    text = (raw or "").strip().replace(",", "")
-    try:
-        value = int(text)
-    except ValueError:
-        errors.setdefault(name, []).append(_("Enter a whole number."))
-        return None
-    if not low <= value <= high:
-        errors.setdefault(name, []).append(_("Between %(a)s and %(b)s.", a=low, b=high))
-        return None
-    return value
-
-
-def parse_fen(raw: str | None, name: str, errors: dict) -> int | None:
-    """Yuan with at most two decimals from a form field → integer fen (via Decimal)."""
-    text = (raw or "").strip().replace(",", "").lstrip("¥")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        errors.setdefault(name, []).append(_("Enter an amount in yuan, e.g. 1200.50."))
-        return None
-    if not 0 <= value <= MAX_YUAN:
-        errors.setdefault(name, []).append(_("Between 0 and %(b)s yuan.", b=MAX_YUAN))
-        return None
-    return int(value * 100)
-
-
-def figures_from(form, prefix: str, errors: dict) -> dict[str, int]:
-    """``{metric: int}`` from fields ``<prefix>_<metric>`` (GMV in yuan); absent ones skipped."""
-    out = {}
-    for metric in METRICS:
-        name = f"{prefix}_{metric}"
-        if name not in form:
-            continue
-        parse = parse_fen if metric == "gmv_fen" else parse_int
-        value = parse(form.get(name), name, errors)
-        if value is not None:
-            out[metric] = value
-    return out
+def figures_from(form, prefix: str) -> dict[str, int]:
+    """``{metric: int}`` from fields ``<prefix>_<metric>`` (GMV in yuan); absent or empty
+    ones are left as they are. Raises ``FormInvalid`` naming the bad fields."""
+    return load_form(figures_form_schema(prefix), form)
 
 
 def editor_context(campaign) -> dict:
@@ -223,7 +186,10 @@ def save_regions(campaign_id):
         errors: dict = {}
         values = {}
         for region_id in service.participant_tree(campaign.id):
-            values[region_id] = figures_from(request.form, f"r{region_id}", errors)
+            try:
+                values[region_id] = figures_from(request.form, f"r{region_id}")
+            except FormInvalid as exc:
+                errors.update(exc.errors)
         if errors:
             raise FormError(errors)
         service.set_region_targets(campaign.id, values, current_principal().user_id)
@@ -260,10 +226,10 @@ def save_unit(campaign_id, target_id):
     row = _unit(campaign, target_id)
 
     def action():
-        errors: dict = {}
-        values = figures_from(request.form, f"u{row.id}", errors)
-        if errors:
-            raise FormError(errors)
+        try:
+            values = figures_from(request.form, f"u{row.id}")
+        except FormInvalid as exc:
+            raise FormError(exc.errors) from exc
         changed = {m: v for m, v in values.items() if v != getattr(row, m)}
         if changed:
             service.set_unit_targets(row.id, changed)
@@ -288,18 +254,10 @@ def add_rule(campaign_id):
     campaign = _campaign(campaign_id)
 
     def action():
-        form = request.form
-        errors: dict = {}
-        data = {
-            "kind": form.get("kind", ""),
-            "level": form.get("level", ""),
-            "metric": form.get("metric", ""),
-            "threshold_pct": parse_int(form.get("threshold_pct"), "threshold_pct", errors, 0, 1000),
-            "amount_fen": parse_fen(form.get("amount_yuan"), "amount_yuan", errors),
-            "note": form.get("note", ""),
-        }
-        if errors:
-            raise FormError(errors)
+        try:
+            data = load_form(RuleFormSchema(), request.form)
+        except FormInvalid as exc:
+            raise FormError(exc.errors) from exc
         service.save_rule(campaign.id, data)
 
     return run(campaign, action, _("Rule added."))

@@ -22,6 +22,7 @@ from app.clock import as_utc
 from app.extensions import db
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
+from livestream.schemas import CampaignInSchema, CampaignPatchSchema
 from livestream.services import campaigns as service
 from livestream.services import timeline
 from livestream.services.access import campaign_or_404, visible_campaigns
@@ -31,7 +32,6 @@ blp = Blueprint(
 )
 
 MAX_ID = 2**31 - 1
-Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)  # noqa: E731
 
 
 class CampaignQuerySchema(Schema):
@@ -57,32 +57,6 @@ class CampaignPageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
-
-
-class LineupInSchema(Schema):
-    product_id = Id(required=True)
-    live_price_fen = fields.Integer(strict=True, required=True, validate=validate.Range(1, 10**11))
-    stock_cap = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 10**6))
-    coupon_template_id = Id(allow_none=True, load_default=None)
-
-
-class CampaignInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 64))
-    mode = fields.String(required=True, validate=validate.OneOf(MODES))
-    live_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(strict=True, validate=validate.Range(15, 720))
-    description = fields.String(validate=validate.Length(max=2000))
-    region_ids = fields.List(Id(), validate=validate.Length(max=500))
-    franchisee_ids = fields.List(Id(), validate=validate.Length(max=500))
-    store_ids = fields.List(Id(), validate=validate.Length(max=500))
-    gate_threshold_pct = fields.Integer(strict=True, validate=validate.Range(0, 100))
-    gate_requires_link_check = fields.Boolean()
-    warmup_post_id = Id(allow_none=True)
-    lineup = fields.List(fields.Nested(LineupInSchema), validate=validate.Length(max=100))
-
-
-class CampaignPatchSchema(CampaignInSchema):
-    """The same fields, every one optional (used with ``partial=True``)."""
 
 
 class StatusInSchema(Schema):

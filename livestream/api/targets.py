@@ -24,27 +24,21 @@ from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, Text
+from app.schemas import MAX_ID
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
     LEVEL_REGION,
-    LEVEL_STORE,
     METRICS,
     TARGET_LEVELS,
 )
-from livestream.schemas import TargetProgressRowSchema
+from livestream.schemas import LiveRuleSchema, TargetProgressRowSchema, figure
 from livestream.services import targets as service
 from livestream.services.access import campaign_or_404
 
 blp = Blueprint(
     "livestream_targets_api", __name__, url_prefix="/api/v1", description="Livestream: targets"
 )
-
-
-def _figure(metric: str = "", **kw):
-    high = service.max_of(metric)
-    return fields.Integer(strict=True, validate=validate.Range(min=0, max=high), **kw)
 
 
 class LiveTargetQuerySchema(Schema):
@@ -67,10 +61,10 @@ class LiveTargetListSchema(Schema):
 
 class LiveRegionFiguresSchema(Schema):
     region_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
-    new_customers = _figure()
-    group_joins = _figure()
-    appointments = _figure()
-    gmv_fen = _figure("gmv_fen")
+    new_customers = figure()
+    group_joins = figure()
+    appointments = figure()
+    gmv_fen = figure("gmv_fen")
 
 
 class LiveRegionTargetsSchema(Schema):
@@ -87,10 +81,10 @@ class LiveRegionTargetsSchema(Schema):
 
 class LiveTargetPatchSchema(Schema):
     weight_bps = fields.Integer(strict=True, validate=validate.Range(0, service.FULL_BPS))
-    new_customers = _figure()
-    group_joins = _figure()
-    appointments = _figure()
-    gmv_fen = _figure("gmv_fen")
+    new_customers = figure()
+    group_joins = figure()
+    appointments = figure()
+    gmv_fen = figure("gmv_fen")
 
     @validates_schema
     def one_kind(self, data, **kwargs):
@@ -99,20 +93,6 @@ class LiveTargetPatchSchema(Schema):
             raise ValidationError("Send a weight or figures, not both.", "weight_bps")
         if "weight_bps" not in data and not figures:
             raise ValidationError("Send a weight or at least one figure.", "weight_bps")
-
-
-class LiveRuleSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf(service.RULE_KINDS))
-    level = fields.String(load_default=LEVEL_STORE, validate=validate.OneOf(service.RULE_LEVELS))
-    metric = fields.String(load_default="gmv_fen", validate=validate.OneOf(METRICS))
-    threshold_pct = fields.Integer(
-        strict=True, load_default=100, validate=validate.Range(min=0, max=1000)
-    )
-    amount_fen = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(min=0, max=service.MAX_AMOUNT)
-    )
-    note = Text(load_default="", validate=validate.Length(max=128))
 
 
 class LiveRuleListSchema(Schema):

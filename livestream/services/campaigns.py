@@ -38,7 +38,7 @@ from livestream.models.campaigns import (
 )
 from livestream.services import timeline, warmup
 from livestream.services.attribution import sold_quantities
-from livestream.services.campaign_input import strict_int, validate, yuan_to_fen
+from livestream.services.campaign_input import validate
 
 # status → the statuses set_status may move it to (scheduled → live is go_live's)
 NEXT_STATUSES = {
@@ -286,7 +286,9 @@ def update_session(
             errors["starts_at"] = [tr("An aware date and time.")]
         elif abs(starts_at - as_utc(session.campaign.live_at)) > timedelta(days=2):
             errors["starts_at"] = [tr("Within two days of the campaign's live.")]
-    if duration_minutes is not None and strict_int(duration_minutes, 15, 720) is None:
+    if duration_minutes is not None and not (
+        type(duration_minutes) is int and 15 <= duration_minutes <= 720
+    ):
         errors["duration_minutes"] = [tr("From 15 to 720 minutes.")]
     if anchor_userid is not None and (
         not isinstance(anchor_userid, str) or len(anchor_userid.strip()) > 64
@@ -313,5 +315,4 @@ __all__ = [
     "save_campaign",
     "set_status",
     "update_session",
-    "yuan_to_fen",
 ]

@@ -90,6 +90,8 @@ def gen_plan(post, **kw):
         "priority": 50,
     }
     data.update(kw)
+    if isinstance(data.get("dates"), str):  # the service takes JSON values: a list
+        data["dates"] = data["dates"].split()
     return plans.save_plan(data)
 
 
