@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Product
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 
 RING = {
     "sku": "DI-RG-9",

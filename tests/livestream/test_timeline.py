@@ -125,7 +125,7 @@ def test_step_edits_are_validated(ctx):
 
 
 def test_service_create_generates_timeline_from_form_values(ctx, app):
-    from tests.livestream.conftest import build_live_org
+    from tests.livestream.factories import build_live_org
 
     org = build_live_org()
     day = date.today() + timedelta(days=40)
