@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.fixtures.auth",
     "tests.fixtures.browser",
     "tests.fixtures.database",
+    "tests.fixtures.passwords",
     "tests.fixtures.randomness",
 ]
 
