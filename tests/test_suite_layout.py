@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 from tests.fixtures.database import worker_database_url, worker_redis_url
@@ -50,6 +51,7 @@ def test_random_choices_come_from_seeded_random():
     assert found == []
 
 
+@pytest.mark.slow
 def test_a_failing_random_test_prints_the_seed_that_replays_it(tmp_path):
     (tmp_path / "test_demo.py").write_text(
         "def test_draw(seeded_random):\n"

@@ -3,6 +3,7 @@ folded repeats as the count, an owner's acknowledgement as the owner's, HQ's as 
 
 from __future__ import annotations
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -20,6 +21,7 @@ ALERT = (
 AT = "2026-11-20 02:00:00"
 
 
+@pytest.mark.slow
 def test_upgrade_keeps_existing_alerts(empty_database_url):
     fresh = build_app(
         {

@@ -4,6 +4,7 @@ or none, an active guide or none, and a history chain that ends at the current o
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -89,6 +90,7 @@ def _check_invariants():
         )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -91,6 +92,7 @@ def test_owner_and_guide_get_sales_nav(client, org):
     assert client.get("/api/v1/products", headers=api).status_code == 200
 
 
+@pytest.mark.slow
 def test_demo_seed_is_idempotent(app):
     from franchise.models import CouponTemplate, Customer, Franchisee, Order
     from franchise.seed import seed_organisation
