@@ -2,21 +2,36 @@
 
 ``SIYU_TEST_DATABASE_URL`` / ``SIYU_TEST_REDIS_URL`` point the suite at real PostgreSQL
 and Redis (``scripts/test`` runs it twice); otherwise SQLite in a temp dir and fakeredis.
+Every test ends with the tables and Redis emptied (``_clean`` in tests/fixtures/database.py);
+under pytest-xdist each worker has its own database and Redis db (same module).
+Helpers live in ``tests/fixtures/`` and the per-domain ``factories*.py``, never in a test
+module or a conftest: test modules import those, not each other.
+
+Hypothesis runs with the ``siyu`` profile: a failure prints the blob to replay it
+(``@reproduce_failure``). ``HYPOTHESIS_PROFILE`` picks another registered profile.
 """
 
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from hypothesis import settings
 
-from app.extensions import db, get_redis
+from app.extensions import db
 from wsgi import build_app
 
-pytest_plugins = ["tests.fixtures.auth", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.auth",
+    "tests.fixtures.browser",
+    "tests.fixtures.database",
+    "tests.fixtures.passwords",
+    "tests.fixtures.randomness",
+]
+
+settings.register_profile("siyu", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "siyu"))
 
 
 @pytest.fixture(scope="session")
@@ -61,31 +76,6 @@ def app(database_url, tmp_path_factory):
         db.drop_all()
 
 
-def _clean_tables(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(table.delete())
-        db.session.commit()
-        get_redis(app).flushdb()
-        app.extensions.pop("siyu_store_directory", None)  # rows went by raw SQL
-        if "siyu_sandbox" in app.extensions:
-            from app.wechat.sandbox import sandbox_state
-
-            sandbox_state(app).reset()
-
-
-@pytest.fixture(autouse=True)
-def _clean(app):
-    yield
-    _clean_tables(app)
-
-
 @pytest.fixture
 def ctx(app):
     """An app context for service-level tests."""
@@ -97,12 +87,3 @@ def ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def csrf_token_from(html: str) -> str:
-    """Pull the CSRF token out of a rendered form."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, "no csrf_token in the page"
-    return match.group(1)

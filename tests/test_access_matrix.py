@@ -14,8 +14,7 @@ import pytest
 from app.auth.models import User
 from app.auth.principal import issue_customer_token, issue_user_token
 from app.extensions import db
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import PASSWORD, login
+from tests.fixtures.auth import PASSWORD, csrf_token_from, login
 
 SECRET = "BETA-SECRET"
 # What must never show up for franchise A's people: franchise B's names and marker.
@@ -27,12 +26,12 @@ def world(app):
     """Franchise A and B (from the franchise fixtures) plus B's customer, order and group."""
     from franchise.models import Guide
     from tests.community.factories_groups import gen_group
-    from tests.franchise.conftest import _build_org
+    from tests.franchise.factories import build_org
     from tests.franchise.factories_payments import gen_customer, gen_order
     from tests.livestream.factories import gen_campaign
 
     with app.app_context():
-        org = _build_org()
+        org = build_org()
         customer_a = gen_customer(org.fa, nickname="Alpha customer", openid="oA-matrix")
         customer_b = gen_customer(org.fb, nickname=f"{SECRET} customer", openid="oB-matrix")
         order_b = gen_order(customer_b, order_no="BSECRET0000001")

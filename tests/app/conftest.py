@@ -2,31 +2,17 @@
 
 ``live_env`` is a complete live deployment's environment; ``staging_env`` is
 ``scripts/prod-local``'s (the emulator as its own process, ``SIYU_ALLOW_SANDBOX=1``).
-``build_from_env`` builds the whole app from the environment on the test database/Redis.
+``build_from_env`` (tests/fixtures/production.py) builds the whole app from the environment
+on the test database/Redis.
 """
 
 from __future__ import annotations
 
-import base64
-import gc
 import os
 
 import pytest
 
-from wsgi import build_app
-
-NOTIFY_URL = "https://siyu.example.com/api/v1/pay/notify"
-LIVE_KEYS = {
-    "SIYU_WECOM_CORP_ID": "wwbrandcorp000001",
-    "SIYU_WECOM_SECRET": "brand-wecom-secret",
-    "SIYU_WECOM_TOKEN": "BrandCallbackToken",
-    "SIYU_WECOM_AES_KEY": base64.b64encode(b"brand-aes-key-of-thirty-two-byte").decode()[:43],
-    "SIYU_MP_APPID": "wxbrandminiprog01",
-    "SIYU_MP_SECRET": "brand-miniprogram-secret",
-    "SIYU_PAY_APPID": "wxbrandservice001",
-    "SIYU_PAY_MCH_ID": "1612345678",
-    "SIYU_PAY_KEY": "BrandPayKey000000000000000000001",
-}
+from tests.fixtures.production import LIVE_KEYS, NOTIFY_URL
 
 
 @pytest.fixture
@@ -63,17 +49,3 @@ def staging_env(live_env, monkeypatch):
     monkeypatch.setenv("SIYU_ALLOW_SANDBOX", "1")
     monkeypatch.setenv("SIYU_SANDBOX_URL", "http://127.0.0.1:5100")
     monkeypatch.setenv("SIYU_PAY_NOTIFY_URL", "http://127.0.0.1:5000/api/v1/pay/notify")
-
-
-def build_from_env(**overrides):
-    """The whole app from the environment, on the test database and Redis."""
-    app = build_app(
-        {
-            "TESTING": True,
-            "REDIS_URL": os.environ.get("SIYU_TEST_REDIS_URL") or None,
-            "SANDBOX_STATE_FILE": "",
-            **overrides,
-        }
-    )
-    gc.unfreeze()  # build_app freezes the heap in production
-    return app

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, gen_user, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, gen_user, login
 
 REGION = {"code": "EAST", "name": "华东", "cities": ["上海"]}
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import PASSWORD, api_token, bearer, gen_user, login
+from tests.fixtures.auth import PASSWORD, api_token, bearer, csrf_token_from, gen_user, login
 
 
 def test_password_is_hashed(ctx):

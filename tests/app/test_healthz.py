@@ -13,7 +13,7 @@ import pytest
 
 from app.extensions import get_redis
 from app.scheduler import HEARTBEAT_KEY, LeaderScheduler
-from tests.app.conftest import build_from_env
+from tests.fixtures.production import build_from_env
 
 
 @pytest.fixture

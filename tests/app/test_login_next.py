@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.auth.views import safe_next
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import PASSWORD, gen_user
+from tests.fixtures.auth import PASSWORD, csrf_token_from, gen_user
 
 BAD_NEXT = [
     "%0d%0aLocation:x",

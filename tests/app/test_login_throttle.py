@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import PASSWORD, gen_user
+from tests.fixtures.auth import PASSWORD, csrf_token_from, gen_user
 from wsgi import build_app
 
 A = {"REMOTE_ADDR": "203.0.113.7"}

@@ -33,6 +33,7 @@ def api_schema(app, admin_headers):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_500(case, admin_headers):

@@ -15,8 +15,7 @@ from app.auth.models import User
 from app.auth.passwords import check_password_policy, common_passwords, policy_errors
 from app.errors import DomainError
 from app.extensions import db
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import PASSWORD, gen_user, login
+from tests.fixtures.auth import PASSWORD, csrf_token_from, gen_user, login
 
 STRONG = "plum-blossom-river-42"
 

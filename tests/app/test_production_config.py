@@ -22,7 +22,7 @@ import xmltodict
 from app.config import SANDBOX_DEFAULTS, WECHAT_SETTINGS, ConfigError, load_config
 from app.wechat.pay import sign_md5
 from app.wechat.sandbox.delivery import wecom_callback_xml
-from tests.app.conftest import LIVE_KEYS, build_from_env
+from tests.fixtures.production import LIVE_KEYS, build_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR_OF = dict(WECHAT_SETTINGS)

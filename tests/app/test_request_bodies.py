@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from app.request_body import MAX_JSON_DEPTH, json_number_too_long, json_too_deep
 from tests.fixtures.auth import api_token, bearer
-from tests.franchise.conftest import _build_org
+from tests.franchise.factories import build_org
 from tests.franchise.factories_commerce import build_shop, customer_headers
 
 WRITE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -50,7 +50,7 @@ ODD = [  # (body, content type): the route's parser answers, never a 500
 @pytest.fixture
 def callers(app, client):
     with app.app_context():
-        org = _build_org()
+        org = build_org()
         shop = build_shop(org)
         customer = customer_headers(shop.ca)
     return {"staff": bearer(api_token(client, "hq")), "customer": customer}

@@ -13,8 +13,7 @@ import time
 from app.auth.models import User
 from app.auth.principal import issue_customer_token
 from app.extensions import db, get_redis
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import PASSWORD, api_token, bearer, gen_user, login
+from tests.fixtures.auth import PASSWORD, api_token, bearer, csrf_token_from, gen_user, login
 from tests.franchise.factories import gen_franchisee
 from tests.franchise.factories_payments import gen_customer
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -162,6 +163,7 @@ def test_calendar_and_drill_down_pages(client, org, app):
     assert 'data-status="allocated"' not in detail
 
 
+@pytest.mark.slow
 def test_hundred_thousand_rows_stay_set_based(ctx, org):
     """A smaller scale check of the bulk path: 3,000 groups × 3 plans in one call."""
     guide = db.session.get(Guide, org.ga)

@@ -66,7 +66,7 @@ def test_benchmarks_page(client, org, app):
     login(client, "hq")
     html = client.get("/admin/benchmarks").get_data(as_text=True)
     assert "标杆群" in html
-    from tests.conftest import csrf_token_from
+    from tests.fixtures.auth import csrf_token_from
 
     token = csrf_token_from(html)
     client.post("/admin/benchmarks/templates", data={"csrf_token": token, "group_id": star_id})

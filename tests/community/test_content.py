@@ -8,8 +8,7 @@ import pytest
 from app.extensions import db
 from community.models import ContentPost
 from community.services import content
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 
 
 def link(title="金饰保养", url="https://example.com/a", **kw):

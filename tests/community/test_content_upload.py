@@ -13,9 +13,8 @@ from sqlalchemy import select
 from app.extensions import db
 from community.models import ContentPost
 from community.services import content
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
-from tests.wechat.test_sandbox_media import tiny_png
+from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.media import tiny_png
 
 
 @pytest.fixture

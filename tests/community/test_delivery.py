@@ -87,6 +87,7 @@ def test_45009_is_retried_later_without_loss_or_duplicate(ctx, org, sandbox):
     assert db.session.scalar(missing) == 0
 
 
+@pytest.mark.slow
 def test_a_batch_over_2000_groups_splits(ctx, org, sandbox):
     ann = db.session.get(Guide, org.ga)
     gen_wgroups(ann, 2300, sandbox=sandbox)

@@ -64,6 +64,7 @@ def _recorded(app) -> int:
         return n
 
 
+@pytest.mark.slow
 def test_killing_the_dispatcher_mid_batch_loses_and_duplicates_nothing(app, live_server):
     from app.wechat.sandbox import sandbox_state
 

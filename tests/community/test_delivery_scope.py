@@ -14,8 +14,7 @@ from community.models import SendBatch
 from community.services import allocation, delivery
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 
 
 @pytest.fixture

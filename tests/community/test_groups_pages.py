@@ -11,8 +11,7 @@ from community.models.groups import GroupDailyMetric, GroupStageChange, WecomGro
 from community.models.growth import FissionRule, InviteCode
 from franchise.models import Guide
 from tests.community.factories_groups import gen_group
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.franchise.factories_commerce import gen_template
 
 

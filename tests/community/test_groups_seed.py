@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db, registry
@@ -10,6 +11,7 @@ from community.models.groups import GroupStageChange, WecomGroup
 from community.models.growth import InviteCode
 
 
+@pytest.mark.slow
 def test_demo_seed_spreads_groups_over_every_stage(app):
     seeders = registry(app).seeders
     for seeder in seeders[: seeders.index(seed_groups) + 1]:

@@ -14,7 +14,7 @@ from app.extensions import db
 from community.models import ContentMedia, ContentPost, SendBatch
 from community.services import content, delivery
 from tests.community.factories_delivery import prepare
-from tests.wechat.test_sandbox_media import tiny_png
+from tests.fixtures.media import tiny_png
 
 
 def test_a_stale_image_is_uploaded_again_before_the_send(ctx, org, app):

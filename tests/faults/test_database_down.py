@@ -7,8 +7,8 @@ from sqlalchemy.engine import make_url
 
 from app.auth.principal import issue_user_token
 from app.extensions import db
-from tests.faults.conftest import PG_URL, TcpProxy, wait_until
 from tests.fixtures.auth import gen_user
+from tests.fixtures.processes import PG_URL, TcpProxy, wait_until
 from wsgi import build_app
 
 

@@ -4,7 +4,6 @@ moment): each payment is posted exactly once and the ledger balances."""
 from __future__ import annotations
 
 import queue
-import random
 import threading
 
 import xmltodict
@@ -13,9 +12,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise.models import LedgerEntry, LedgerTransaction, Order, Payment
 from franchise.services import ledger
-from tests.franchise.conftest import _build_org
-from tests.franchise.factories_payments import gen_customer, gen_order, gen_product
-from tests.franchise.test_payments import notify_xml
+from tests.franchise.factories import build_org
+from tests.franchise.factories_payments import gen_customer, gen_order, gen_product, notify_xml
 
 NOTIFIES = 1000
 DUPLICATE_SHARE = 0.3
@@ -23,10 +21,10 @@ THREADS = 8
 RESENDS = 5  # WeChat re-sends a FAIL; a storm answer may be FAIL under lock contention
 
 
-def test_notify_storm_posts_each_payment_once(app):
+def test_notify_storm_posts_each_payment_once(app, seeded_random):
     unique = int(NOTIFIES * (1 - DUPLICATE_SHARE))
     with app.app_context():
-        org = _build_org()
+        org = build_org()
         customer = gen_customer(org.fa)
         product = gen_product(9900)
         orders = []
@@ -47,7 +45,7 @@ def test_notify_storm_posts_each_payment_once(app):
         )
         for n, (no, fee) in enumerate(orders)
     ]
-    rng = random.Random(20261126)
+    rng = seeded_random()
     stream = list(bodies)
     for body in rng.sample(bodies, NOTIFIES - unique):
         stream.insert(rng.randrange(len(stream)), body)  # duplicates, some back to back

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise.models import LedgerTransaction, Order, Payment
 from franchise.services import ledger
-from tests.faults.conftest import flask_env, free_port, kill, wait_until
+from tests.fixtures.processes import flask_env, free_port, kill, wait_until
 from tests.franchise.factories import gen_franchisee, gen_region, gen_store
 from tests.franchise.factories_payments import customer_headers, gen_customer, gen_order
 

@@ -6,8 +6,8 @@ import threading
 
 from app.extensions import db
 from app.scheduler import LeaderScheduler
-from tests.faults.conftest import PG_URL, wait_until
 from tests.fixtures.auth import PASSWORD
+from tests.fixtures.processes import PG_URL, wait_until
 from wsgi import build_app
 
 

@@ -7,7 +7,7 @@ import time
 import redis
 
 from app.scheduler import HEARTBEAT_KEY, LEADER_KEY
-from tests.faults.conftest import flask_env, kill, spawn, wait_until
+from tests.fixtures.processes import flask_env, kill, spawn, wait_until
 
 LEASE = 3
 

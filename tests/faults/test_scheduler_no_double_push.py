@@ -32,7 +32,7 @@ from app.scheduler import LEADER_KEY
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import allocation
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.faults.conftest import flask_env, kill, spawn, wait_until
+from tests.fixtures.processes import flask_env, kill, spawn, wait_until
 from tests.franchise.factories import gen_guide, gen_store
 
 LEASE = 3

@@ -8,12 +8,10 @@ app.app_context():``.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from tests.fixtures.auth import api_token, bearer, gen_user
-from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
+from tests.fixtures.auth import api_token, bearer
+from tests.franchise.factories import build_org
 from tests.franchise.factories_commerce import build_shop, customer_headers
 
 
@@ -21,25 +19,7 @@ from tests.franchise.factories_commerce import build_shop, customer_headers
 def org(app):
     """Region EAST with franchisees A and B, a store and a guide each, and accounts."""
     with app.app_context():
-        return _build_org()
-
-
-def _build_org():
-    east = gen_region(code="EAST", name="华东", cities=("上海", "杭州"))
-    north = gen_region(code="NORTH", name="华北", cities=("北京",))
-    fa = gen_franchisee(east, name="Alpha Jewels", sub_mch_id="1900000201")
-    fb = gen_franchisee(north, name="Beta Jewels", sub_mch_id="1900000202")
-    sa = gen_store(fa, code="SH-A", name="上海A店", city="上海")
-    sb = gen_store(fb, code="BJ-B", name="北京B店", city="北京", latitude=39.9, longitude=116.4)
-    ga = gen_guide(sa, name="Ann", wecom_userid="ann")
-    gb = gen_guide(sb, name="Bob", wecom_userid="bob")
-    gen_user("hq", "hq_admin")
-    gen_user("owner-a", "franchise_owner", franchisee_id=fa.id)
-    gen_user("owner-b", "franchise_owner", franchisee_id=fb.id)
-    gen_user("guide-a", "guide", franchisee_id=fa.id, store_id=sa.id, guide_id=ga.id)
-    return SimpleNamespace(
-        east=east.id, north=north.id, fa=fa.id, fb=fb.id, sa=sa.id, sb=sb.id, ga=ga.id, gb=gb.id
-    )
+        return build_org()
 
 
 @pytest.fixture

@@ -1,14 +1,17 @@
-"""Small ``gen_*`` factories for the organisation, writing rows directly (no services).
+"""Small ``gen_*`` factories for the organisation, writing rows directly (no services),
+and ``build_org``, the two-franchise organisation behind the ``org`` fixture.
 
-Each takes keyword overrides and fills the rest with unique values from a counter.
+Each ``gen_*`` takes keyword overrides and fills the rest with unique values from a counter.
 """
 
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 from app.extensions import db
 from franchise.models import Franchisee, Guide, Region, RegionCity, Store
+from tests.fixtures.auth import gen_user
 
 _seq = itertools.count(1)
 
@@ -60,3 +63,23 @@ def gen_guide(store: Store | None = None, **kw) -> Guide:
     db.session.add(guide)
     db.session.commit()
     return guide
+
+
+def build_org() -> SimpleNamespace:
+    """Region EAST with franchisee A (store SH-A, guide Ann), region NORTH with franchisee B
+    (store BJ-B, guide Bob); logins hq, owner-a, owner-b and guide-a. Ids on a namespace."""
+    east = gen_region(code="EAST", name="华东", cities=("上海", "杭州"))
+    north = gen_region(code="NORTH", name="华北", cities=("北京",))
+    fa = gen_franchisee(east, name="Alpha Jewels", sub_mch_id="1900000201")
+    fb = gen_franchisee(north, name="Beta Jewels", sub_mch_id="1900000202")
+    sa = gen_store(fa, code="SH-A", name="上海A店", city="上海")
+    sb = gen_store(fb, code="BJ-B", name="北京B店", city="北京", latitude=39.9, longitude=116.4)
+    ga = gen_guide(sa, name="Ann", wecom_userid="ann")
+    gb = gen_guide(sb, name="Bob", wecom_userid="bob")
+    gen_user("hq", "hq_admin")
+    gen_user("owner-a", "franchise_owner", franchisee_id=fa.id)
+    gen_user("owner-b", "franchise_owner", franchisee_id=fb.id)
+    gen_user("guide-a", "guide", franchisee_id=fa.id, store_id=sa.id, guide_id=ga.id)
+    return SimpleNamespace(
+        east=east.id, north=north.id, fa=fa.id, fb=fb.id, sa=sa.id, sb=sb.id, ga=ga.id, gb=gb.id
+    )

@@ -1,15 +1,24 @@
 """Factories for the payments tests: customers, products and orders written directly,
-plus helpers that pay an order through the real API and the sandbox."""
+helpers that pay an order through the real API and the sandbox, and WeChat Pay notifies
+signed as WeChat signs them, posted to the notify endpoint."""
 
 from __future__ import annotations
 
 import itertools
+import secrets
+from datetime import datetime, timedelta
+
+import xmltodict
+from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from app.auth.principal import issue_customer_token
 from app.extensions import db
+from app.wechat.sandbox import sandbox_state
+from app.wechat.sandbox.state import SHANGHAI
 from franchise.models import Customer, Order, OrderLine, Product
 from tests.fixtures.auth import bearer
 
+SUB_MCH_A = "1900000201"  # franchisee A's sub-merchant in the ``org`` fixture
 _seq = itertools.count(1)
 
 
@@ -79,3 +88,61 @@ def pay_and_succeed(client, order_id: int, customer_id: int, app) -> dict:
     res = client.post(f"/_sandbox/pay/{answer['out_trade_no']}/succeed")
     assert res.status_code == 200, res.get_data(as_text=True)
     return res.get_json()
+
+
+def paid_orders(app, client, org, amounts) -> list[str]:
+    """One order of a new customer of franchisee A per amount, each paid at the sandbox;
+    their WeChat transaction ids."""
+    ids = []
+    for amount in amounts:
+        with app.app_context():
+            customer = gen_customer(org.fa)
+            ids.append((gen_order(customer, amount).id, customer.id))
+    return [pay_and_succeed(client, *pair, app)["transaction_id"] for pair in ids]
+
+
+def to_bill_time(app, day) -> None:
+    """Advance the sandbox clock to 10:05 of the day after ``day``."""
+    state = sandbox_state(app)
+    ready = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    state.advance((ready + timedelta(hours=10, minutes=5)).timestamp() - state.now())
+
+
+def notify_xml(app, fields: dict, key: str | None = None) -> bytes:
+    """A notify signed (MD5) the way the sandbox / WeChat signs it."""
+    cfg = app.config
+    body = {
+        "appid": cfg["PAY_APPID"],
+        "mch_id": cfg["PAY_MCH_ID"],
+        "nonce_str": secrets.token_hex(8),
+        "result_code": "SUCCESS",
+        "return_code": "SUCCESS",
+        "trade_type": "JSAPI",
+        "time_end": "20261126120000",
+        **fields,
+    }
+    return dict_to_xml(body, calculate_signature(body, key or cfg["PAY_KEY"])).encode()
+
+
+def order_to_pay(app, franchisee_id: int, amount: int, status: str = "created") -> str:
+    """A created (or ``status``) order with its out_trade_no; returns the out_trade_no."""
+    with app.app_context():
+        order = gen_order(gen_customer(franchisee_id), amount)
+        order.out_trade_no = order.order_no
+        order.status = status
+        db.session.commit()
+        return order.out_trade_no
+
+
+def post_notify(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A) -> str:
+    """POST a paid notify for ``out_trade_no``; the ``return_code`` of the answer."""
+    fields = {
+        "sub_mch_id": sub,
+        "out_trade_no": out_trade_no,
+        "total_fee": amount,
+        "transaction_id": tid,
+    }
+    res = client.post(
+        "/api/v1/pay/notify", data=notify_xml(app, fields), content_type="application/xml"
+    )
+    return xmltodict.parse(res.data)["xml"]["return_code"]

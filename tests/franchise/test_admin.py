@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Franchisee, Guide, Region, Store
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.franchise.factories import gen_store
 
 

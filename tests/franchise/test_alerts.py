@@ -15,8 +15,7 @@ from wechatpy.pay.utils import calculate_signature, dict_to_xml
 from app.extensions import db
 from franchise.models import Alert, Order
 from franchise.services import alerts
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.franchise.factories_payments import gen_customer, gen_order, pay
 
 T0 = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)

@@ -3,11 +3,11 @@ folded repeats as the count, an owner's acknowledgement as the owner's, HQ's as 
 
 from __future__ import annotations
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.app.test_migrations import empty_database_url  # noqa: F401 - the fixture
 from wsgi import build_app
 
 USER = (
@@ -21,7 +21,8 @@ ALERT = (
 AT = "2026-11-20 02:00:00"
 
 
-def test_upgrade_keeps_existing_alerts(empty_database_url):  # noqa: F811
+@pytest.mark.slow
+def test_upgrade_keeps_existing_alerts(empty_database_url):
     fresh = build_app(
         {
             "TESTING": True,

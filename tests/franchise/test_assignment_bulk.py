@@ -1,9 +1,11 @@
-"""The bulk path's fast structures agree with plain scans, and its writes keep history."""
+"""The bulk path's fast structures agree with plain scans, and its writes keep history.
+
+The store positions and probe points are random; a failure prints the seed to replay.
+"""
 
 from __future__ import annotations
 
 import math
-import random
 
 from sqlalchemy import select
 
@@ -34,9 +36,8 @@ def scan_nearest(snap: MemoryView, lat: float, lng: float):
     return None if best is None else (best[0], best[1], term_km(best_a))
 
 
-def cluster(n_franchisees=3, stores_each=6, seed=3):
+def cluster(rng, n_franchisees=3, stores_each=6):
     """Franchisees with stores scattered around one point (some sharing a position)."""
-    rng = random.Random(seed)
     region = gen_region(cities=("上海",))
     franchisees = [gen_franchisee(region) for _ in range(n_franchisees)]
     stores = []
@@ -49,9 +50,9 @@ def cluster(n_franchisees=3, stores_each=6, seed=3):
     return region, franchisees, stores
 
 
-def test_cached_nearest_matches_a_cell_scan(ctx):
-    cluster()
-    snap, rng = MemoryView(), random.Random(5)
+def test_cached_nearest_matches_a_cell_scan(ctx, seeded_random):
+    cluster(seeded_random(0))
+    snap, rng = MemoryView(), seeded_random(1)
     points = [(31.2 + rng.gauss(0, 0.2), 121.4 + rng.gauss(0, 0.2)) for _ in range(3000)]
     points += [(s[2] * 180 / math.pi, s[3] * 180 / math.pi) for s in snap.grid.stores]
     hits = 0
@@ -62,9 +63,9 @@ def test_cached_nearest_matches_a_cell_scan(ctx):
     assert 0 < hits < 2 * len(points)
 
 
-def test_store_heaps_follow_moves(ctx):
-    _, franchisees, stores = cluster(seed=9)
-    snap, rng = MemoryView(), random.Random(11)
+def test_store_heaps_follow_moves(ctx, seeded_random):
+    _, franchisees, stores = cluster(seeded_random(0))
+    snap, rng = MemoryView(), seeded_random(1)
     sids = [s.id for s in stores]
     for _ in range(2000):
         fid = rng.choice(franchisees).id
@@ -78,8 +79,8 @@ def test_store_heaps_follow_moves(ctx):
             assert snap.least_loaded_store(f.id) == expected
 
 
-def test_bulk_in_chunks_writes_old_and_new_owner_to_history(ctx):
-    _, franchisees, stores = cluster(seed=4)
+def test_bulk_in_chunks_writes_old_and_new_owner_to_history(ctx, seeded_random):
+    _, franchisees, stores = cluster(seeded_random())
     holder = gen_franchisee(name="import", status="suspended")
     customers = [
         gen_customer(

@@ -4,6 +4,7 @@ or none, an active guide or none, and a history chain that ends at the current o
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from app.extensions import db
 from franchise import services
 from franchise.models import AssignmentHistory, Customer, Franchisee, Guide, Store
 from franchise.services.customers import _login_in_transaction, guide_share_code, store_share_code
-from tests.conftest import _clean_tables
+from tests.fixtures.database import clean_tables
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 
 PLACES = [None, (31.23, 121.47), (31.30, 121.50), (30.26, 120.16), (39.91, 116.41), (35.0, 110.0)]
@@ -89,6 +90,7 @@ def _check_invariants():
         )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -115,4 +117,4 @@ def test_every_customer_always_has_one_active_owner_and_full_history(app, sequen
                 _check_invariants()
         finally:
             db.session.remove()
-            _clean_tables(app)
+            clean_tables(app)

@@ -28,8 +28,13 @@ from franchise.models import (
 from franchise.services import ledger, refunds
 from tests.fixtures.auth import api_token, bearer
 from tests.fixtures.concurrency import status_codes, storm
-from tests.franchise.factories_payments import gen_customer, gen_order, pay, pay_and_succeed
-from tests.franchise.test_payments import notify_xml
+from tests.franchise.factories_payments import (
+    gen_customer,
+    gen_order,
+    notify_xml,
+    pay,
+    pay_and_succeed,
+)
 
 PARALLEL = 20
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Product
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 
 RING = {
     "sku": "DI-RG-9",
@@ -92,6 +92,7 @@ def test_owner_and_guide_get_sales_nav(client, org):
     assert client.get("/api/v1/products", headers=api).status_code == 200
 
 
+@pytest.mark.slow
 def test_demo_seed_is_idempotent(app):
     from franchise.demo.commerce import seed_commerce
     from franchise.demo.organisation import seed_organisation

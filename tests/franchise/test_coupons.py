@@ -15,8 +15,7 @@ from app.extensions import db
 from franchise.models import Coupon, CouponBudget, Customer
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories_commerce import build_shop, gen_coupon, gen_customer, gen_template
 
 

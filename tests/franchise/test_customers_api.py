@@ -10,8 +10,7 @@ from sqlalchemy import select
 from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import AssignmentHistory, Customer, Store
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories_customers import gen_customer
 
 

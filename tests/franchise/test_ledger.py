@@ -76,6 +76,7 @@ operations = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20,
     deadline=None,

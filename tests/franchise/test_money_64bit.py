@@ -35,8 +35,8 @@ from tests.franchise.factories_payments import (
     gen_customer,
     gen_order,
     pay_and_succeed,
+    post_notify,
 )
-from tests.franchise.test_payments_fast import _notify
 
 _tids = itertools.count(1)
 
@@ -101,7 +101,7 @@ def test_demo_jewels_reach_the_ledger(app, client, amount, bps):
     10 %, and a payment past 2**31 fen itself."""
     with app.app_context():
         otn, sub = _world(amount, bps)
-    assert _notify(client, app, otn, amount, f"42000000{next(_tids):020d}", sub) == "SUCCESS"
+    assert post_notify(client, app, otn, amount, f"42000000{next(_tids):020d}", sub) == "SUCCESS"
     with app.app_context():
         assert_posted(otn, amount, bps)
 
@@ -125,7 +125,7 @@ amounts = st.one_of(
 def test_any_amount_at_any_share_reaches_the_ledger_balanced(app, client, amount, bps):
     with app.app_context():
         otn, sub = _world(amount, bps)
-    assert _notify(client, app, otn, amount, f"42000000{next(_tids):020d}", sub) == "SUCCESS"
+    assert post_notify(client, app, otn, amount, f"42000000{next(_tids):020d}", sub) == "SUCCESS"
     with app.app_context():
         assert_posted(otn, amount, bps)
 

@@ -7,8 +7,7 @@ import pytest
 from app.extensions import db
 from franchise.models import Order, OrderEvent
 from franchise.services import orders as order_service
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, gen_user, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, gen_user, login
 from tests.franchise.factories_commerce import gen_customer, make_paid
 
 

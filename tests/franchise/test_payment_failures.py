@@ -16,9 +16,13 @@ from franchise.jobs import payments as payment_jobs
 from franchise.jobs.payments import sweep_unpaid
 from franchise.models import Alert, Order, Payment
 from franchise.services import payments
-from tests.franchise.factories_payments import gen_customer, gen_order, pay
-from tests.franchise.test_payments import notify_xml
-from tests.franchise.test_payments_fast import _order
+from tests.franchise.factories_payments import (
+    gen_customer,
+    gen_order,
+    notify_xml,
+    order_to_pay,
+    pay,
+)
 
 SUB_MCH_A = "1900000201"
 
@@ -109,7 +113,7 @@ def _notify(client, app, out_trade_no, amount, tid):
 
 
 def test_a_notify_that_keeps_failing_raises_one_alert(app, client, org, monkeypatch):
-    otn = _order(app, org.fa, 2_680_000)
+    otn = order_to_pay(app, org.fa, 2_680_000)
     tid = "4200000000202612070000000001"
     _fail_posting_of(monkeypatch, otn)
     for _ in range(4):  # WeChat re-sends: 15 s, 15 s, 30 s, 3 min … (here minutes apart)
@@ -138,7 +142,7 @@ def test_a_notify_that_keeps_failing_raises_one_alert(app, client, org, monkeypa
 def test_a_notify_amount_beyond_bigint_is_a_mismatch_not_a_failure(app, client, org):
     """A signed notify whose ``total_fee`` no BIGINT holds is refused as another amount
     (on PostgreSQL it reached the statement and failed "out of range" at every re-send)."""
-    otn = _order(app, org.fa, 12345)
+    otn = order_to_pay(app, org.fa, 12345)
     tid = "4200000000202612070000000002"
     assert _notify(client, app, otn, 2**64 + 12345, tid) == (200, "FAIL")
     with app.app_context():

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 import xmltodict
 from sqlalchemy import func, select
-from wechatpy.pay.utils import calculate_signature, dict_to_xml
+from wechatpy.pay.utils import calculate_signature
 
 from app.extensions import db
 from app.outbox import drain
@@ -28,6 +26,7 @@ from tests.franchise.factories_payments import (
     customer_headers,
     gen_customer,
     gen_order,
+    notify_xml,
     pay,
     pay_and_succeed,
 )
@@ -49,22 +48,6 @@ def counts(app) -> dict:
             "transactions": db.session.scalar(select(func.count()).select_from(LedgerTransaction)),
             "alerts": db.session.scalar(select(func.count()).select_from(Alert)),
         }
-
-
-def notify_xml(app, fields: dict, key: str | None = None) -> bytes:
-    """A notify signed (MD5) the way the sandbox / WeChat signs it."""
-    cfg = app.config
-    body = {
-        "appid": cfg["PAY_APPID"],
-        "mch_id": cfg["PAY_MCH_ID"],
-        "nonce_str": secrets.token_hex(8),
-        "result_code": "SUCCESS",
-        "return_code": "SUCCESS",
-        "trade_type": "JSAPI",
-        "time_end": "20261126120000",
-        **fields,
-    }
-    return dict_to_xml(body, calculate_signature(body, key or cfg["PAY_KEY"])).encode()
 
 
 def test_official_md5_vector():

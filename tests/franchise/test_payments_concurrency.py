@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise.models import LedgerTransaction, Order, OrderEvent, Payment
 from tests.fixtures.concurrency import storm
-from tests.franchise.factories_payments import gen_customer, gen_order, pay
-from tests.franchise.test_payments import notify_xml
+from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
 
 COPIES = 20
 

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
-import xmltodict
 from sqlalchemy import func, select, update
 
 from app.extensions import db
@@ -31,33 +30,9 @@ from franchise.models import (
     ProfitShare,
 )
 from franchise.services import ledger
-from tests.franchise.factories_payments import gen_customer, gen_order
-from tests.franchise.test_payments import notify_xml
-
-SUB_MCH_A = "1900000201"
-
-
-def _order(app, franchisee_id: int, amount: int, status: str = "created") -> str:
-    """A created (or ``status``) order with its out_trade_no; returns the out_trade_no."""
-    with app.app_context():
-        order = gen_order(gen_customer(franchisee_id), amount)
-        order.out_trade_no = order.order_no
-        order.status = status
-        db.session.commit()
-        return order.out_trade_no
-
-
-def _notify(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A) -> str:
-    fields = {
-        "sub_mch_id": sub,
-        "out_trade_no": out_trade_no,
-        "total_fee": amount,
-        "transaction_id": tid,
-    }
-    res = client.post(
-        "/api/v1/pay/notify", data=notify_xml(app, fields), content_type="application/xml"
-    )
-    return xmltodict.parse(res.data)["xml"]["return_code"]
+from tests.franchise.factories_payments import SUB_MCH_A
+from tests.franchise.factories_payments import order_to_pay as _order
+from tests.franchise.factories_payments import post_notify as _notify
 
 
 def _is_pg(app) -> bool:

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from app.wechat.sandbox import sandbox_state
-from app.wechat.sandbox.state import SHANGHAI
 from franchise.jobs.payments import sweep_unpaid
 from franchise.models import Alert, Order, Payment, ReconciliationRun
 from franchise.services import reconciliation
-from tests.franchise.factories_payments import gen_customer, gen_order, pay, pay_and_succeed
-
-
-def _paid_orders(app, client, org, amounts):
-    ids = []
-    for amount in amounts:
-        with app.app_context():
-            customer = gen_customer(org.fa)
-            ids.append((gen_order(customer, amount).id, customer.id))
-    return [pay_and_succeed(client, *pair, app)["transaction_id"] for pair in ids]
-
-
-def _to_bill_time(app, day):
-    """Advance the sandbox clock to 10:05 of the day after ``day``."""
-    state = sandbox_state(app)
-    ready = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
-    state.advance((ready + timedelta(hours=10, minutes=5)).timestamp() - state.now())
+from tests.franchise.factories_payments import (
+    gen_customer,
+    gen_order,
+    paid_orders,
+    pay,
+    to_bill_time,
+)
 
 
 def test_bill_not_ready_then_differences_found(app, client, org):
-    tids = _paid_orders(app, client, org, [10000, 2500, 777])
+    tids = paid_orders(app, client, org, [10000, 2500, 777])
     day = shanghai_day()
     with app.app_context():
         run = reconciliation.reconcile(day)
@@ -46,7 +35,7 @@ def test_bill_not_ready_then_differences_found(app, client, org):
         gone = db.session.scalars(select(Payment).where(Payment.transaction_id == tids[2])).one()
         gone.transaction_id = "4200000000000000000000000001"  # not in WeChat's bill
         db.session.commit()
-    _to_bill_time(app, day)
+    to_bill_time(app, day)
     with app.app_context():
         run = reconciliation.reconcile(day)
         assert run.status == "differences" and run.attempt == 2
@@ -65,9 +54,9 @@ def test_bill_not_ready_then_differences_found(app, client, org):
 
 
 def test_clean_day_and_cli(app, client, org):
-    _paid_orders(app, client, org, [10000])
+    paid_orders(app, client, org, [10000])
     day = shanghai_day()
-    _to_bill_time(app, day)
+    to_bill_time(app, day)
     result = app.test_cli_runner().invoke(
         args=["franchise", "reconcile", "--date", day.isoformat()]
     )

@@ -10,7 +10,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import ReconciliationRun, SettlementStatement
 from franchise.services import ledger, reconciliation
-from tests.franchise.test_reconciliation import _paid_orders, _to_bill_time
+from tests.franchise.factories_payments import paid_orders, to_bill_time
 
 HUNDRED_MILLION_YUAN = 100_000_000_00  # fen
 
@@ -19,11 +19,11 @@ def test_a_day_of_a_hundred_million_yuan_reconciles(app, client, org):
     org_a = [3_000_000_000, 2_500_000_000, 1_500_000_000]  # ¥70 million at franchisee A
     org_b = [2_000_000_000, 1_000_000_000]  # ¥30 million at franchisee B
     assert sum(org_a + org_b) == HUNDRED_MILLION_YUAN
-    _paid_orders(app, client, org, org_a)
+    paid_orders(app, client, org, org_a)
     fb = type(org)(**{**vars(org), "fa": org.fb})  # the same helper, paying B's customers
-    _paid_orders(app, client, fb, org_b)
+    paid_orders(app, client, fb, org_b)
     day = shanghai_day()
-    _to_bill_time(app, day)
+    to_bill_time(app, day)
     with app.app_context():
         run_id = reconciliation.reconcile(day).id
         db.session.remove()

@@ -40,6 +40,7 @@ def topology(request, app):
         app.extensions["siyu_sandbox"] = sandbox
 
 
+@pytest.mark.slow
 def test_every_seeded_paid_order_has_its_payment_and_ledger(app, topology):
     seed_demo(app)
     with app.app_context():

@@ -12,8 +12,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import Alert, SettlementStatement
 from franchise.services import alerts, settlement
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories_payments import gen_customer, gen_order, pay_and_succeed
 
 

@@ -2,18 +2,23 @@
 
 ``gen_campaign`` makes a campaign with its participating stores resolved, its sessions
 (one HQ session, or one per store) and a line-up; ``gen_paid_order`` a paid order at a
-given time (for the 90-day GMV weights and for review figures).
+given time (for the 90-day GMV weights and for review figures). ``build_live_org`` is the
+chain behind the ``live_org`` fixture; ``campaign_body`` / ``post_campaign`` create a
+campaign through the API.
 """
 
 from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from types import SimpleNamespace
 
 from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Product, Store
 from livestream.models import Campaign, CampaignStore, LineupItem, LiveSession
+from tests.fixtures.auth import gen_user
+from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 
 _seq = itertools.count(1)
 
@@ -116,3 +121,69 @@ def gen_paid_order(
     db.session.add(order)
     db.session.commit()
     return order
+
+
+def build_live_org() -> SimpleNamespace:
+    """The chain behind the ``live_org`` fixture (tests/livestream/conftest.py)."""
+    east = gen_region(code="EAST", name="华东", cities=("上海", "杭州"))
+    north = gen_region(code="NORTH", name="华北", cities=("北京",))
+    fa = gen_franchisee(east, name="Alpha Jewels", sub_mch_id="1900000301")
+    fb = gen_franchisee(east, name="Beta Jewels", sub_mch_id="1900000302")
+    fc = gen_franchisee(north, name="Gamma Jewels", sub_mch_id="1900000303")
+    a1 = gen_store(fa, code="SH-A1", name="上海A1店", city="上海")
+    a2 = gen_store(fa, code="SH-A2", name="上海A2店", city="上海")
+    b1 = gen_store(fb, code="HZ-B1", name="杭州B1店", city="杭州", latitude=30.3, longitude=120.2)
+    c1 = gen_store(fc, code="BJ-C1", name="北京C1店", city="北京", latitude=39.9, longitude=116.4)
+    guides = {}
+    for store in (a1, a2, b1, c1):
+        for i in (1, 2):
+            g = gen_guide(store, name=f"{store.code}-{i}", wecom_userid=f"{store.code.lower()}-{i}")
+            guides[f"{store.code}-{i}"] = g.id
+    products = [gen_product(price_fen=p) for p in (1999_00, 5880_00, 12800_00)]
+    gen_user("hq", "hq_admin")
+    gen_user("owner-a", "franchise_owner", franchisee_id=fa.id)
+    gen_user("owner-c", "franchise_owner", franchisee_id=fc.id)
+    gen_user("guide-a1", "guide", franchisee_id=fa.id, store_id=a1.id, guide_id=guides["SH-A1-1"])
+    gen_user("guide-c1", "guide", franchisee_id=fc.id, store_id=c1.id, guide_id=guides["BJ-C1-1"])
+    return SimpleNamespace(
+        east=east.id,
+        north=north.id,
+        fa=fa.id,
+        fb=fb.id,
+        fc=fc.id,
+        a1=a1.id,
+        a2=a2.id,
+        b1=b1.id,
+        c1=c1.id,
+        stores=[a1.id, a2.id, b1.id, c1.id],
+        ga1=guides["SH-A1-1"],
+        ga1b=guides["SH-A1-2"],
+        ga2=guides["SH-A2-1"],
+        gb1=guides["HZ-B1-1"],
+        gc1=guides["BJ-C1-1"],
+        products=[p.id for p in products],
+    )
+
+
+def live_at(days: int = 30) -> str:
+    """An ISO time ``days`` from now, to the minute."""
+    moment = utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
+    return moment.isoformat()
+
+
+def campaign_body(org, **kw) -> dict:
+    """A valid HQ-mode campaign over ``live_org``'s region EAST; ``kw`` overrides fields."""
+    body = {
+        "name": "春季新品直播",
+        "mode": "hq",
+        "live_at": live_at(),
+        "region_ids": [org.east],
+        "lineup": [{"product_id": org.products[0], "live_price_fen": 1500_00, "stock_cap": 10}],
+    }
+    body.update(kw)
+    return body
+
+
+def post_campaign(client, headers, body):
+    """``POST /api/v1/campaigns``."""
+    return client.post("/api/v1/campaigns", json=body, headers=headers)

@@ -14,28 +14,10 @@ from franchise.models import Store
 from livestream.models import Campaign, LiveSession
 from livestream.services import campaigns as service
 from livestream.services import timeline
+from tests.livestream.factories import campaign_body as _body
 from tests.livestream.factories import gen_campaign
-
-
-def _live_at(days: int = 30) -> str:
-    moment = utcnow().replace(microsecond=0, second=0) + timedelta(days=days)
-    return moment.isoformat()
-
-
-def _body(org, **kw) -> dict:
-    body = {
-        "name": "春季新品直播",
-        "mode": "hq",
-        "live_at": _live_at(),
-        "region_ids": [org.east],
-        "lineup": [{"product_id": org.products[0], "live_price_fen": 1500_00, "stock_cap": 10}],
-    }
-    body.update(kw)
-    return body
-
-
-def _post(client, headers, body):
-    return client.post("/api/v1/campaigns", json=body, headers=headers)
+from tests.livestream.factories import live_at as _live_at
+from tests.livestream.factories import post_campaign as _post
 
 
 def test_create_hq_mode_resolves_open_stores_and_one_session(app, client, live_org, hq_headers):

@@ -36,6 +36,7 @@ def headers(client, live_org):
 schema = schemathesis.pytest.from_fixture("api_schema").include(path_regex=r"/campaigns")
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_campaign_api_never_500(case, headers, campaign_id):

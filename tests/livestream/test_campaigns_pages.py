@@ -11,8 +11,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import Product
 from livestream.models import Campaign, TimelineStep
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.livestream.factories import gen_campaign
 
 BASE = "/admin/live/campaigns"

@@ -4,6 +4,7 @@ and closes it equals the units of the campaign's orders that kept their stock (w
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -59,6 +60,7 @@ def _apply(op, arg, customer_id, campaign_id, products, placed) -> bool | None:
     return None
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -12,8 +12,7 @@ from app.extensions import db
 from franchise.models import Product, ShareCode
 from livestream.models import LiveSession
 from livestream.services import living
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.livestream.factories import gen_campaign
 
 

@@ -9,8 +9,7 @@ from app.extensions import db
 from franchise.models import Product
 from livestream.models import Campaign, GateDecision
 from livestream.services import linkcheck
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.livestream.factories import gen_campaign
 
 

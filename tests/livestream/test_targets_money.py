@@ -7,8 +7,13 @@ from __future__ import annotations
 from app.extensions import db
 from franchise.models import Product, Store
 from livestream.services.targets import MAX_GMV_FEN
-from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
-from tests.livestream.test_campaigns import _body, _post
+from tests.livestream.factories import (
+    campaign_body,
+    gen_campaign,
+    gen_live_customer,
+    gen_paid_order,
+    post_campaign,
+)
 
 HUNDRED_MILLION_YUAN = 100_000_000_00
 
@@ -58,9 +63,9 @@ def test_a_live_price_past_two_to_the_31_fen(client, app, live_org, hq_headers):
         db.session.get(Product, live_org.products[0]).price_fen = 5_000_000_000
         db.session.commit()
     line = {"product_id": live_org.products[0], "live_price_fen": 3_000_000_000}
-    resp = _post(client, hq_headers, _body(live_org, lineup=[line]))
+    resp = post_campaign(client, hq_headers, campaign_body(live_org, lineup=[line]))
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["lineup"][0]["live_price_fen"] == 3_000_000_000
     line["live_price_fen"] = 5_000_000_001  # above the list price
-    resp = _post(client, hq_headers, _body(live_org, lineup=[line]))
+    resp = post_campaign(client, hq_headers, campaign_body(live_org, lineup=[line]))
     assert resp.status_code == 422 and "lineup.0.live_price_fen" in resp.get_json()["errors"]

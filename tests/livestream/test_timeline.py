@@ -129,7 +129,7 @@ def test_service_create_generates_timeline_from_form_values(ctx, app):
 
     from app.web.form_input import form_values
     from livestream.schemas import CampaignInputSchema
-    from tests.livestream.conftest import build_live_org
+    from tests.livestream.factories import build_live_org
 
     org = build_live_org()
     day = date.today() + timedelta(days=40)

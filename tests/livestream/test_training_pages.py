@@ -10,8 +10,7 @@ import re
 from app.extensions import db
 from livestream.models import ChecklistItem, TrainingProgress
 from livestream.services import training as service
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.livestream.scenarios import make_campaign
 
 BOARD = "/admin/live/campaigns/{}/training"

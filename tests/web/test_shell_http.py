@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from app.extensions import add_nav, registry
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import gen_user, login
+from tests.fixtures.auth import csrf_token_from, gen_user, login
 
 
 def _html(response) -> str:

@@ -20,7 +20,7 @@ from franchise.models import Appointment, Guide
 from livestream.models import ChecklistAnswer, ChecklistItem, TrainingProgress
 from tests.community.factories_delivery import gen_post
 from tests.fixtures.auth import PASSWORD, login
-from tests.franchise.conftest import _build_org
+from tests.franchise.factories import build_org
 from tests.franchise.factories_payments import gen_customer, gen_order
 from tests.livestream.factories import gen_campaign
 
@@ -91,7 +91,7 @@ def _things_for(guide: Guide, post_id: int, name: str) -> None:
 @pytest.fixture
 def world(app):
     with app.app_context():
-        org = _build_org()
+        org = build_org()
         post = gen_post(title="Today post")
         _things_for(db.session.get(Guide, org.ga), post.id, "Alpha")
         _things_for(db.session.get(Guide, org.gb), post.id, "BETA-SECRET")
@@ -150,7 +150,7 @@ def test_today_in_chinese_and_when_all_is_done(client, app, world):
 
 def test_today_for_a_new_guide_says_nothing_waits(client, app):
     with app.app_context():
-        _build_org()
+        build_org()
     login(client, "guide-a", path="/m/login")
     html = client.get("/m/?lang=en").get_data(as_text=True)
     assert 'data-count="0"' in html and "Nothing waits for you right now." in html

@@ -6,9 +6,6 @@ outside its type's range 40009 / 40011 / 40006 / 301016, an empty one 44001 — 
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
@@ -16,22 +13,11 @@ from app.wechat import wecom
 from app.wechat.clients import wecom_client
 from app.wechat.errors import WeChatAPIError
 from app.wechat.sandbox.wecom import MEDIA_TTL, media_valid
+from tests.fixtures.media import tiny_png
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16
 AMR = b"#!AMR\n" + b"\x3c" * 32
-
-
-def tiny_png() -> bytes:
-    """A real 1×1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
-    idat = zlib.compress(b"\x00\xff\xd7\x00\xff")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def test_png_upload_gives_a_media_id_valid_three_days(app, sandbox):
