@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from community.models import PushPlan
 from tests.community.factories_delivery import gen_post
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 
 BAD = {"priority": 1001, "weekdays": [9]}
 

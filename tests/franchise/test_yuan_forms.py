@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from franchise.models import CouponTemplate, Product
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 
 PRODUCT = {"sku": "PT-9", "name": "铂金对戒", "stock": "4", "is_active": "y"}
 TEMPLATE = {"name": "周年庆券", "kind": "campaign", "threshold_yuan": "0", "valid_days": "15"}

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from livestream.models import Campaign
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 
 BASE = "/admin/live/campaigns"
 

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from livestream.models import RewardRule
-from tests.conftest import csrf_token_from
-from tests.fixtures.auth import login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.livestream.factories import gen_campaign
 
 
