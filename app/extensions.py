@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import redis
 from flask import Flask, current_app
@@ -24,7 +24,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import registry as orm_registry
 from sqlalchemy.types import TypeDecorator
@@ -91,6 +91,7 @@ if TYPE_CHECKING:
 
     class Model(Base, _FlaskModel):
         __abstract__ = True
+        __table__: ClassVar[Table]  # every model here maps one Table
 
 else:
     Model = db.Model

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
@@ -226,7 +227,7 @@ def parse_bill(text: str) -> dict:
     }
     rows = []
     for line in lines[1:-2]:
-        row = dict(zip(header, cells(line), strict=False))
+        row: dict[str, Any] = dict(zip(header, cells(line), strict=False))
         for col, key in amount_columns.items():
             if row.get(col):
                 row[key] = _fen(row[col])
