@@ -10,6 +10,8 @@ owner only their franchise's (another's answers 404). Views never commit: servic
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -189,7 +191,9 @@ def alerts():
     cols = columns(names, who, hq)
     if request.args.get("format") == "csv":
         return csv_response("alerts.csv", cols, stream_models(stmt))
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
     return render_template(
         "franchise/payments/alerts.html",
         fields=_filters(names, hq),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -168,6 +169,8 @@ def template_rows() -> list[dict]:
 @page_roles(*ADMIN_UI_ROLES)
 def coupons():
     """Templates with their budgets, and redemption per franchisee as a bar chart."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     stats = redemption_stats()
     return render_template(
         "franchise/commerce/coupons.html",
@@ -178,7 +181,7 @@ def coupons():
             _("Issued"): [s["issued"] for s in stats],
             _("Redeemed"): [s["redeemed"] for s in stats],
         },
-        is_hq=current_principal().is_hq,
+        is_hq=principal.is_hq,
         franchisees=choices(Franchisee),
     )
 
@@ -240,7 +243,9 @@ def issued():
         ),
         _select("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
     ]
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
     return render_template(
         "franchise/list.html",
         title=_l("Issued coupons"),

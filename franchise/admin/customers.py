@@ -8,6 +8,8 @@ Listings reuse the scoped queries of ``franchise.api.customers``; views never co
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -140,7 +142,11 @@ def _list(title, schema, stmt_fn, columns, fields, filename):
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
         return csv_response(filename, columns, stream_models(stmt))
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
+    endpoint = request.endpoint
+    assert endpoint is not None  # inside a view
     return render_template(
         "franchise/list.html",
         title=title,
@@ -148,7 +154,7 @@ def _list(title, schema, stmt_fn, columns, fields, filename):
         values=request.args,
         columns=columns,
         page=paginate(stmt),
-        export_url=url_for(request.endpoint, format="csv", **export_args),
+        export_url=url_for(endpoint, format="csv", **export_args),
         new_url=None,
     )
 
@@ -240,6 +246,8 @@ def reassign_form() -> ReassignForm:
 @page_roles(*ADMIN_UI_ROLES)
 def customer(object_id):
     """A customer: profile, tier, orders, appointments, assignment timeline; HQ reassigns."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     c = scoped_or_404(Customer, object_id)
     form = reassign_form() if is_hq() else None
     status = 200
@@ -254,7 +262,7 @@ def customer(object_id):
                     form.store_id.data,
                     form.guide_id.data,
                     reason=form.reason.data,
-                    actor_user_id=current_principal().user_id,
+                    actor_user_id=principal.user_id,
                 )
                 flash(_("Customer reassigned."), "success")
                 return redirect(url_for("franchise_customers.customer", object_id=c.id))

@@ -10,6 +10,8 @@ refund action belongs to the payments area: the detail page includes its
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -129,7 +131,9 @@ def orders():
     stmt = queries.order_stmt(args)
     if request.args.get("format") == "csv":
         return csv_response("orders.csv", order_columns(False), stream_models(stmt))
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
     return render_template(
         "franchise/commerce/orders.html",
         fields=filter_fields(),
@@ -144,11 +148,13 @@ def orders():
 @page_roles(*ADMIN_UI_ROLES)
 def order(object_id):
     """One order: amounts, lines, the status timeline, the viewer's moves, refunds."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     o = scoped_or_404(Order, object_id)
     refunds = db.session.scalars(
         select(Refund).where(Refund.order_id == o.id).order_by(Refund.id)
     ).all()
-    actions = order_flow.visible_actions(o, current_principal())
+    actions = order_flow.visible_actions(o, principal)
     return render_template(
         "franchise/commerce/order_detail.html",
         order=o,
@@ -163,6 +169,8 @@ def order(object_id):
 @page_roles(*ADMIN_UI_ROLES)
 def transition(object_id):
     """Apply one move from the detail page's buttons (CSRF checked for every form post)."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     o = scoped_or_404(Order, object_id)
     to = request.form.get("to", "")
     note = (request.form.get("note") or "").strip()[:255]
@@ -170,7 +178,7 @@ def transition(object_id):
         flash(_("Unknown action."), "error")
         return redirect(url_for("commerce_orders.order", object_id=o.id), 303)
     try:
-        order_service.transition(o, to, current_principal(), note)
+        order_service.transition(o, to, principal, note)
     except DomainError as exc:
         flash(exc.message, "error")
     else:

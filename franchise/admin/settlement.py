@@ -183,6 +183,8 @@ def ledger_page():
 @page_roles(*ADMIN_UI_ROLES)
 def refund(order_id):
     """The order page's refund form: amount in yuan (two decimals) and a reason."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     order = scoped_or_404(Order, order_id)
     back = redirect(url_for("commerce_orders.order", object_id=order.id), 303)
     amount = parse_yuan(request.form.get("amount", ""))
@@ -191,7 +193,7 @@ def refund(order_id):
         return back
     try:
         refunds.request_refund(
-            order, amount, (request.form.get("reason") or "").strip()[:255], current_principal()
+            order, amount, (request.form.get("reason") or "").strip()[:255], principal
         )
     except DomainError as exc:
         flash(exc.message, "error")

@@ -7,6 +7,7 @@ tenant scope (``franchise.queries`` and ``app.auth.scope``).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -80,7 +81,11 @@ def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpo
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
         return csv_response(filename, columns, stream_models(stmt))
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
+    endpoint = request.endpoint
+    assert endpoint is not None  # inside a view
     return render_template(
         "franchise/list.html",
         title=title,
@@ -88,7 +93,7 @@ def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpo
         values=request.args,
         columns=columns,
         page=paginate(stmt),
-        export_url=url_for(request.endpoint, format="csv", **export_args),
+        export_url=url_for(endpoint, format="csv", **export_args),
         new_url=url_for(new_endpoint) if new_endpoint and is_hq() else None,
     )
 

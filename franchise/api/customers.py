@@ -125,6 +125,7 @@ def history_stmt(args: dict):
     """Assignment history the caller may see: HQ all; owners rows moving to or from them."""
     stmt = select(AssignmentHistory).order_by(AssignmentHistory.id.desc())
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     if not principal.is_hq:
         visible = scoped(select(Customer.id), Customer)
         stmt = stmt.where(AssignmentHistory.customer_id.in_(visible))
@@ -184,6 +185,8 @@ class CustomerReassign(MethodView):
     @blp.alt_response(422, description="Store not the franchisee's, guide not the store's")
     def post(self, body, customer_id):
         """Move a customer to another franchisee / store / guide, with a reason (HQ)."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         customer = scoped_or_404(Customer, customer_id)
         return customer_services.reassign(
             customer,
@@ -191,7 +194,7 @@ class CustomerReassign(MethodView):
             body.get("store_id"),
             body.get("guide_id"),
             reason=body["reason"],
-            actor_user_id=current_principal().user_id,
+            actor_user_id=principal.user_id,
         )
 
 

@@ -140,7 +140,9 @@ class AppointmentQuerySchema(Schema):
 
 def me() -> Customer:
     """The calling customer (404 if their row is gone)."""
-    return scoped_or_404(Customer, current_principal().customer_id or 0)
+    principal = current_principal()
+    assert principal is not None  # the view requires a customer
+    return scoped_or_404(Customer, principal.customer_id or 0)
 
 
 @blp.route("/session")

@@ -198,8 +198,10 @@ class StoreItem(MethodView):
         A franchise owner may send only ``phone`` and ``business_hours`` of their own
         stores (``OwnerStoreUpdateSchema``); any other field answers 422.
         """
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         store = scoped_or_404(Store, store_id)
-        if current_principal().is_hq:
+        if principal.is_hq:
             return services.update_store(store, body)
         try:
             owner_body = OwnerStoreUpdateSchema().load(request.get_json(silent=True) or {})

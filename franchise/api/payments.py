@@ -102,7 +102,7 @@ class OrderRefunds(MethodView):
     @blp.alt_response(409, description="Not paid, or more than is left to refund")
     def post(self, body, order_id):
         """Refund all or part of a paid order (WeChat is called after commit)."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         order = scoped_or_404(Order, order_id)
-        return refunds.request_refund(
-            order, body["amount_fen"], body["reason"], current_principal()
-        )
+        return refunds.request_refund(order, body["amount_fen"], body["reason"], principal)

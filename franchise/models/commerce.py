@@ -7,6 +7,7 @@ was placed; its status only moves through ``franchise.services.orders`` (ORDER_F
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -137,6 +138,8 @@ class Order(Model):
     """A mini-program order, owned by a franchisee, store and (when known) guide."""
 
     __tablename__ = "orders"
+    if TYPE_CHECKING:
+        allowed_transitions: list[str]  # not a column: set for the detail schema (api.orders)
     __scope__ = {
         "franchisee": "franchisee_id",
         "store": "store_id",

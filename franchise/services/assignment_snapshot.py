@@ -43,10 +43,10 @@ class Snapshot:
         self.by_region: dict = defaultdict(list)
         for fid, rid in sorted(self.region_of.items()):
             self.by_region[rid].append(fid)
-        self.city_region = dict(
+        self.city_region: dict = dict(
             db.session.execute(select(RegionCity.city, RegionCity.region_id)).all()
         )
-        self.defaults = {
+        self.defaults: dict = {
             rid: fid
             for rid, fid in db.session.execute(select(Region.id, Region.default_franchisee_id))
             if fid in self.region_of
@@ -122,7 +122,7 @@ class Snapshot:
             a = sin((store[2] - p1) / 2) ** 2 + c1 * store[4] * sin((store[3] - l1) / 2) ** 2
             if a < best_a or (a == best_a and (best is None or store[0] < best_sid)):
                 best, best_sid, best_a = store, store[0], a
-        return None if best is None else (best_sid, best[1], _km(best_a))
+        return None if best is None else (best[0], best[1], _km(best_a))
 
     def region_default(self, city: str) -> int | None:
         return self.defaults.get(self.city_region.get(city))

@@ -51,7 +51,7 @@ def _upsert(model, index: str):
     if is_postgres(db.engine):
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     # on the Table, not the mapped class: plain core, no ORM bulk-insert machinery
     return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=[index])
 

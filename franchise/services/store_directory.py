@@ -72,7 +72,8 @@ class Snapshot:
 
     @classmethod
     def build(cls, rows, version: int) -> Snapshot:
-        entries, grid = [], {}
+        entries: list[_Entry] = []
+        grid: dict[tuple[int, int], list[_Entry]] = {}
         for row in rows:
             public = {name: getattr(row, name) for name in PUBLIC_FIELDS}
             lat, lng = math.radians(row.latitude), math.radians(row.longitude)
@@ -194,7 +195,8 @@ def directory(app: Flask | None = None) -> StoreDirectory:
 
 def nearest_open_stores(lat: float, lng: float, limit: int) -> list[dict]:
     """The ``limit`` nearest open stores of active franchisees, from the snapshot."""
-    return directory().current(current_app._get_current_object()).nearest(lat, lng, limit)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return directory().current(app).nearest(lat, lng, limit)
 
 
 def _touches_directory(session: Session) -> bool:
@@ -214,7 +216,7 @@ def _mark(session: Session, _flush_context, _instances) -> None:
 def _bump(session: Session) -> None:
     if not session.info.pop("siyu_store_directory_changed", False) or not has_app_context():
         return
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     directory(app).invalidate()
     # Redis down: other processes catch up within MAX_AGE_SECONDS
     with contextlib.suppress(Exception):

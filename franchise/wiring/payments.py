@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import cast
 
 import click
 from flask import Flask, request
@@ -188,7 +189,7 @@ def seed_payments(app: Flask) -> list[str]:
             from app.auth.principal import Principal
             from franchise.models import Order
 
-            order = db.session.get(Order, paid[0])
+            order = cast(Order, db.session.get(Order, paid[0]))  # paid just now
             if order.paid_fen > 1:
                 refund = refunds.request_refund(
                     order, order.paid_fen // 3, "演示：部分退款", Principal(HQ_ADMIN)
