@@ -13,6 +13,8 @@ Views never commit: services do.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -104,7 +106,9 @@ def groups():
         return csv_response("groups.csv", _columns(), stream_models(stmt))
     counts_args = {k: v for k, v in args.items() if k != "stage"}
     counts = stage_counts(counts_args)
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
     return render_template(
         "community/groups/list.html",
         fields=_filter_fields(),
@@ -120,6 +124,8 @@ def groups():
 @page_roles(*ADMIN_UI_ROLES)
 def group_detail(group_id: int):
     """One group: members, stage timeline, next rule, segment, HQ actions."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     group = scoped_or_404(WecomGroup, group_id)
     members = db.session.scalars(
         select(GroupMember)
@@ -137,7 +143,7 @@ def group_detail(group_id: int):
         stage_labels=STAGE_LABELS,
         segment_labels=SEGMENT_LABELS,
         figure_labels=FIGURE_LABELS,
-        is_hq=current_principal().is_hq,
+        is_hq=principal.is_hq,
     )
 
 
@@ -146,7 +152,9 @@ def group_detail(group_id: int):
 def group_stage(group_id: int):
     """HQ override (stage + reason) or release of the pin."""
     group = scoped_or_404(WecomGroup, group_id)
-    actor = current_principal().user_id
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
+    actor = principal.user_id
     try:
         if request.form.get("action") == "release":
             stage_service.release(group, actor, request.form.get("reason", "")[:255])
@@ -188,7 +196,9 @@ def _int(name: str) -> int | None:
 @page_roles(*ADMIN_UI_ROLES)
 def fission_page():
     """Invite codes, the inviter leaderboard and reward rules; HQ creates codes and rules."""
-    is_hq = current_principal().is_hq
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
+    is_hq = principal.is_hq
     if request.method == "POST":
         if not is_hq:
             abort(403)

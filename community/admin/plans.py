@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -124,8 +125,10 @@ def _edit(plan: PushPlan | None):
     status = 200
     if request.method == "POST":
         data = _form_data(request.form)
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         try:
-            saved = plan_service.save_plan(data, plan, user_id=current_principal().user_id)
+            saved = plan_service.save_plan(data, plan, user_id=principal.user_id)
         except plan_service.PlanInvalid as exc:
             flash(exc.message, "error")
             errors, status = exc.errors, 422
@@ -195,7 +198,7 @@ def allocation_page():
             "community/plans/allocation_day.html", day=day, page=paginate(stmt), status=status
         )
     days = sorted({day, today, today + timedelta(days=1)})
-    columns = [
+    columns: list[dict[str, Any]] = [
         {"day": d, "plans": allocation.day_summary(d, clause), "is_today": d == today} for d in days
     ]
     for col in columns:

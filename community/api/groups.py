@@ -186,8 +186,10 @@ class GroupStage(MethodView):
     @blp.alt_response(409, description="Release asked for a stage that is not overridden")
     def post(self, body, group_id):
         """Override the stage with a reason (pins it), or release the pin (HQ)."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         group = scoped_or_404(WecomGroup, group_id)
-        actor = current_principal().user_id
+        actor = principal.user_id
         if body.get("release"):
             stage_service.release(group, actor, body.get("reason") or "")
         else:

@@ -8,6 +8,7 @@ plans only target and schedule, the daily allocator decides what actually goes o
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,6 +64,8 @@ class PushPlan(Model):
     """Which post, for which stage × segment × region/franchisee/store, on which schedule."""
 
     __tablename__ = "push_plans"
+    if TYPE_CHECKING:
+        _group_set: set[int]  # not a column: allocation's lookup, set on the loaded plan
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))

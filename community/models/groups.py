@@ -8,6 +8,7 @@ stage only changes through ``community.services.stages`` (with a history row).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -92,7 +93,7 @@ class GroupStageChange(Model):
     """One stage transition: the rule and the figures that fired it, or HQ's override."""
 
     __tablename__ = "group_stage_changes"
-    __scope__ = {}
+    __scope__: ClassVar[dict[str, str]] = {}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(

@@ -10,6 +10,7 @@ window runs past midnight the send waits (reason "quiet hours").
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -157,7 +158,7 @@ def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = No
     name = (data.get("name") or "").strip()
     if not name or len(name) > 64:
         errors["name"] = [tr("Name is required, at most 64 characters.")]
-    post_id = data.get("post_id")
+    post_id: Any = data.get("post_id")
     try:
         post_id = int(post_id)
     except (TypeError, ValueError):
@@ -199,7 +200,7 @@ def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = No
         errors.setdefault("dates", []).append(tr("Give at least one date."))
     if kind == SCHEDULE_RELATIVE and relative_day is None:
         errors.setdefault("relative_day", []).append(tr("Give the day after creation."))
-    times = {}
+    times: dict[str, Any] = {}
     for field in ("send_time", "quiet_start", "quiet_end"):
         value = (data.get(field) or "").strip()
         try:

@@ -102,6 +102,8 @@ def _register_cli(app: Flask) -> None:
         def cli():
             """WeCom customer groups: sync, stages, delivery."""
 
+    assert isinstance(cli, click.Group)  # the groups area's, or the one made just now
+
     @cli.command("allocate")
     @click.option("--day", default=None, help="YYYY-MM-DD (Asia/Shanghai); default today.")
     @click.option("--batches/--no-batches", default=False, help="Also create send batches.")
@@ -175,7 +177,7 @@ def seed_delivery(app: Flask) -> list[str]:
             "title": title,
             "purpose": purpose,
             "text": text,
-            "coupon_template_id": coupon.id if purpose == "coupon" else None,
+            "coupon_template_id": coupon.id if purpose == "coupon" and coupon else None,
             "attachments": [
                 {
                     "msgtype": "link",
