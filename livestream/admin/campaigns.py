@@ -78,6 +78,8 @@ def _columns() -> list[Column]:
 @page_roles(*ADMIN_UI_ROLES)
 def campaigns():
     """The campaigns the caller may see, newest live first."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     args = _args()
     stmt = filtered_campaigns(args)
     if request.args.get("export") == "csv":
@@ -108,18 +110,20 @@ def campaigns():
         badges=STATUS_BADGES,
         modes=MODE_LABELS,
         export_url=url_for("livestream_campaigns.campaigns", export="csv", **args),
-        is_hq=current_principal().is_hq,
+        is_hq=principal.is_hq,
     )
 
 
 def _wizard(campaign=None):
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     errors: dict = {}
     status = 200
     if request.method == "POST":
         data = form_helpers.form_data(request.form)
         try:
             saved = service.save_campaign(
-                form_helpers.to_service(data), campaign, user_id=current_principal().user_id
+                form_helpers.to_service(data), campaign, user_id=principal.user_id
             )
         except DomainError as exc:
             errors = exc.errors or {"name": [exc.message]}
@@ -161,6 +165,8 @@ def edit(campaign_id: int):
 @page_roles(*ADMIN_UI_ROLES)
 def detail(campaign_id: int):
     """Status, phase, the timeline board, sessions, line-up and stores."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     campaign = campaign_or_404(campaign_id)
     return render_template(
         "livestream/admin/campaigns/detail.html",
@@ -173,7 +179,7 @@ def detail(campaign_id: int):
         badges=STATUS_BADGES,
         state_badges=STATE_BADGES,
         modes=MODE_LABELS,
-        is_hq=current_principal().is_hq,
+        is_hq=principal.is_hq,
         active="livestream_campaigns.detail",
     )
 
@@ -193,8 +199,10 @@ def _back(campaign_id: int):
 def status(campaign_id: int):
     """Move the status (the buttons on the detail page)."""
     campaign = campaign_or_404(campaign_id)
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     try:
-        service.set_status(campaign.id, request.form.get("to", ""), current_principal().user_id)
+        service.set_status(campaign.id, request.form.get("to", ""), principal.user_id)
     except DomainError as exc:
         _flash_refusal(exc)
     else:
@@ -208,9 +216,11 @@ def step(campaign_id: int, step_id: int):
     """Mark a step done, reopen it or re-date it (``action`` = done | reopen | dates)."""
     campaign = campaign_or_404(campaign_id)
     action = request.form.get("action")
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     try:
         if action == "done":
-            timeline.mark_done(step_id, current_principal().user_id, campaign.id)
+            timeline.mark_done(step_id, principal.user_id, campaign.id)
         elif action == "reopen":
             timeline.reopen(step_id, campaign.id)
         elif action == "dates":

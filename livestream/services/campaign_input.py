@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -31,7 +32,7 @@ def yuan_to_fen(text) -> int | None:
         value = Decimal(str(text).strip())
     except (InvalidOperation, ValueError):
         return None
-    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) > 10**9:
+    if not value.is_finite() or cast(int, value.as_tuple().exponent) < -2 or abs(value) > 10**9:
         return None
     return int(value * 100)
 
@@ -52,7 +53,7 @@ def _id_list(value, field: str, model, errors: dict) -> list[int]:
     if not isinstance(value, list | tuple) or len(value) > MAX_IDS:
         errors[field] = [tr("A list of ids.")]
         return []
-    ids = [strict_int(v) for v in value if v not in ("", None)]
+    ids: list[Any] = [strict_int(v) for v in value if v not in ("", None)]
     if any(i is None for i in ids):
         errors[field] = [tr("Whole numbers only.")]
         return []
@@ -154,7 +155,7 @@ def validate(data: dict, campaign: Campaign | None) -> dict:
         if (
             live_at is not None
             and live_at <= utcnow()
-            and (creating or live_at != as_utc(campaign.live_at))
+            and (campaign is None or live_at != as_utc(campaign.live_at))
         ):
             errors["live_at" if "live_at" in data else "live_date"] = [
                 tr("The live must be in the future.")
