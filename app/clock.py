@@ -8,6 +8,7 @@ One place for the zone and the day arithmetic, so a job, a page and a test agree
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -18,6 +19,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+@overload
+def as_utc(moment: datetime | None) -> datetime | None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """``moment`` as aware UTC; a naive value is taken as UTC (``None`` stays ``None``)."""
     if moment is None:

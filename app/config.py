@@ -274,7 +274,7 @@ def _sandbox_keys_in(config: dict) -> list[str]:
     return [var for key, var in WECHAT_SETTINGS if config.get(key) == SANDBOX_DEFAULTS[key]]
 
 
-def refuse_the_emulator(wechat_mode: str, allow_sandbox: bool, mount: bool) -> None:
+def refuse_the_emulator(wechat_mode: str | None, allow_sandbox: bool, mount: bool) -> None:
     """In production: no mounted sandbox, and sandbox mode only when explicitly allowed."""
     if mount:
         raise ConfigError(

@@ -75,8 +75,8 @@ def lock_row(session, model, pk) -> bool:
         stmt = select(key).where(key == pk).with_for_update()
         return session.execute(stmt).first() is not None
     unchanged = {c.name: c for c in table.columns if c.onupdate is not None}
-    stmt = update(table).where(key == pk).values({key.name: key, **unchanged})
-    return session.execute(stmt).rowcount == 1
+    touch = update(table).where(key == pk).values({key.name: key, **unchanged})
+    return session.execute(touch).rowcount == 1
 
 
 def keep_prepared_statements(app) -> None:
@@ -290,13 +290,15 @@ def _statement_values(statement: str, params) -> tuple[str | None, str, dict[str
     return table, verb, values
 
 
-def sqlite_foreign_key(statement: str, params, metadata: MetaData, present=None) -> Violation:
+def sqlite_foreign_key(
+    statement: str | None, params, metadata: MetaData, present=None
+) -> Violation:
     """Which foreign key of a failed INSERT / UPDATE points at no row (SQLite names none).
 
     ``present(column, values)`` returns which of ``values`` the referenced ``column``
     holds; without it the column is named only when the statement sets one reference.
     """
-    table_name, verb, values = _statement_values(statement, params)
+    table_name, verb, values = _statement_values(statement or "", params)
     if verb == "DELETE FROM":
         return Violation(IN_USE, table_name)
     table = metadata.tables.get(table_name or "")

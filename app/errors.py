@@ -36,7 +36,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.i18n import tr
 from app.validation_messages import translate_errors
@@ -206,7 +206,7 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             message = tr(message or MESSAGES.get(status, ""))
             response, code = envelope(status, message, translate_errors(errors))
-            if status == 405 and exc.valid_methods:
+            if status == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response, code
         return _page(status, message or MESSAGES.get(status, "Error."))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import redis
 from flask import Flask, current_app
@@ -23,7 +24,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import registry as orm_registry
 from sqlalchemy.types import TypeDecorator
@@ -80,6 +81,20 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base every model subclasses. At run time it is ``db.Model`` itself (Flask-SQLAlchemy
+# builds it from ``Base``); a type checker cannot follow that attribute of an instance as
+# a base class (mypy #8603), so it is shown the class ``db.Model`` is: ``Base`` with
+# Flask-SQLAlchemy's model mixin.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(Base, _FlaskModel):
+        __abstract__ = True
+        __table__: ClassVar[Table]  # every model here maps one Table
+
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

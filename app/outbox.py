@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.db import is_postgres
-from app.extensions import db, registry
+from app.extensions import Model, db, registry
 
 log = logging.getLogger("siyu.outbox")
 
@@ -48,7 +48,7 @@ class GiveUp(Exception):
     """The work can never succeed; mark the row dead with this reason."""
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,7 @@ import redis
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from redis.exceptions import LockError
+from redis.lock import Lock
 
 from app.extensions import db, get_redis, registry
 
@@ -84,7 +85,7 @@ class LeaderScheduler:
         self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = app.config["SCHEDULER_LEASE_SECONDS"]
         self.scheduler: BackgroundScheduler | None = None
-        self.lock = None
+        self.lock: Lock | None = None
         self.is_leader = False
 
     def _build(self) -> BackgroundScheduler:
@@ -123,6 +124,7 @@ class LeaderScheduler:
 
     def renew(self) -> bool:
         """Extend the lease; on losing it, stop the jobs and stand by again."""
+        assert self.lock is not None  # renewed only while leading, after try_lead took it
         try:
             self.lock.reacquire()
         except (LockError, redis.RedisError) as exc:

@@ -86,6 +86,7 @@ def _check_row(row: dict, lookups: _Lookups, errors: list[str]) -> dict:
     if problem:
         errors.append(problem)
     else:
+        assert franchisee is not None  # found when there is no problem
         clean["franchisee_id"] = franchisee.id
     region_code = (row.get("region_code") or "").strip()
     region = lookups.regions.get(region_code)

@@ -40,6 +40,7 @@ def _apply_errors(form, exc: DomainError) -> None:
 def password():
     """Change my password; my other sessions and tokens end, this one goes on."""
     user = db.session.get(User, current_user.id)
+    assert user is not None  # the signed-in account
     form = ChangePasswordForm()
     form.account_username = user.username
     status = 200

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 HQ_ADMIN = "hq_admin"
 HQ_OPERATOR = "hq_operator"
@@ -34,7 +34,7 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -90,6 +90,8 @@ def session_user_id() -> int | None:
 def _unchecked() -> int | None:
     """Redis is down: trust the signed cookie's user id (fail open, see the module doc)."""
     raw = session.get("_user_id")
+    if raw is None:
+        return None
     try:
         return int(raw)
     except (TypeError, ValueError):

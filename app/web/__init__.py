@@ -39,7 +39,7 @@ def admin_home():
     ``{"title", "chart": Markup}``, already limited to what the viewer may see.
     """
     principal = current_principal()
-    panels = []
+    panels: list = []
     for provider in registry().dashboard:
         panels.extend(provider(principal) or [])
     return render_template(
@@ -51,6 +51,8 @@ def admin_home():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def mobile_home():
     """The guide's "today" page: a greeting, how many things wait, a card per tab with its note."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     hour = formatting.to_local(datetime.now(UTC)).hour
     if 5 <= hour < 11:
         greeting = _l("Good morning")
@@ -58,7 +60,7 @@ def mobile_home():
         greeting = _l("Good afternoon")
     else:
         greeting = _l("Good evening")
-    notes = notes_for(current_principal())
+    notes = notes_for(principal)
     cards = [
         (link, notes.get(link.endpoint))
         for link in shell.nav_links("mobile")
@@ -117,7 +119,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(shell.url_with, "url_with")
     app.add_template_global(shell.translate, "tr")
     app.add_template_global(_current_user_name, "current_user_name")
-    app.add_template_global(charts.chart, "chart")
+    app.jinja_env.globals["chart"] = charts.chart  # a namespace of chart makers
     app.add_template_global(charts.bar_chart, "bar_chart")
     app.add_template_global(charts.line_chart, "line_chart")
     app.add_template_global(charts.progress_bar, "progress_bar")

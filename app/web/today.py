@@ -18,9 +18,10 @@ Parameters a figure may use (``bindparam(name)``): ``guide_id``, ``store_id``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
 from sqlalchemy import bindparam, select
@@ -33,9 +34,9 @@ from app.extensions import db, registry
 # The guide the figures are written against: scope helpers see real (bound) ids.
 GUIDE_PARAMS = Principal(
     GUIDE,
-    franchisee_id=bindparam("franchisee_id"),
-    store_id=bindparam("store_id"),
-    guide_id=bindparam("guide_id"),
+    franchisee_id=cast(int, bindparam("franchisee_id")),  # a bind parameter stands in for
+    store_id=cast(int, bindparam("store_id")),  # each id in the SQL the scope helpers build
+    guide_id=cast(int, bindparam("guide_id")),
 )
 
 
@@ -94,7 +95,9 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
     if principal.role != GUIDE or principal.guide_id is None or principal.store_id is None:
         return {}
     stmt = _statement()
-    row = db.session.execute(stmt, parameters(principal)).one()._mapping if stmt is not None else {}
+    row: Mapping[Any, Any] = (
+        db.session.execute(stmt, parameters(principal)).one()._mapping if stmt is not None else {}
+    )
     notes: dict[str, TodayNote] = {}
     for number, source in enumerate(registry().today):
         prefix = f"s{number}_"

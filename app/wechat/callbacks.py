@@ -151,7 +151,7 @@ def receive():
         event = flatten_event(plain)
     except Exception:  # noqa: BLE001
         return envelope(400, "Invalid callback message.")
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         dispatch(app, event)
     except Exception:  # noqa: BLE001 - let WeCom retry: forget the nonce

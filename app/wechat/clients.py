@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 import requests
 from flask import Flask, current_app
@@ -34,7 +35,7 @@ TOKEN_LOCK_SECONDS = 15
 
 
 def _app(app: Flask | None) -> Flask:
-    return app or current_app._get_current_object()
+    return app or current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def sandbox_base(app: Flask | None = None) -> str | None:
@@ -81,6 +82,13 @@ class _SiyuClientMixin:
     TOKEN_PATH = ""
     _siyu_app: Flask | None = None
     _depth = 0
+    if TYPE_CHECKING:  # from the wechatpy client this is mixed into (wechatpy has no types)
+        API_BASE_URL: str
+        access_token_key: str
+        auto_retry: bool
+        session: Any
+
+        def _fetch_access_token(self, url: str, params: dict) -> dict: ...
 
     def token_params(self) -> dict:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -115,7 +123,9 @@ class _SiyuClientMixin:
         if self._depth > 1:
             self.auto_retry = False
         try:
-            return super()._handle_result(res, method, url, result_processor, **kwargs)
+            return super()._handle_result(  # type: ignore[misc]  # wechatpy's, next in the MRO
+                res, method, url, result_processor, **kwargs
+            )
         finally:
             self._depth -= 1
             self.auto_retry = saved

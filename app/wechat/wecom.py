@@ -6,6 +6,8 @@ useful part of WeChat's answer and raises ``app.wechat.errors.WeChatError`` subc
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.wechat.clients import wecom_client
 from app.wechat.errors import WeChatAPIError, translate_errors
 
@@ -40,7 +42,7 @@ def groupchat_list_all(
     rows: list[dict] = []
     cursor = None
     while True:
-        data = {"status_filter": status_filter, "limit": limit}
+        data: dict[str, Any] = {"status_filter": status_filter, "limit": limit}
         if cursor:
             data["cursor"] = cursor
         if owner_userids:
@@ -65,7 +67,7 @@ def group_send_body(
         raise ValueError(f"text is limited to {MAX_TEXT_BYTES} bytes (UTF-8)")
     if len(attachments) > MAX_ATTACHMENTS:
         raise ValueError(f"at most {MAX_ATTACHMENTS} attachments")
-    body = {
+    body: dict[str, Any] = {
         "chat_type": "group",
         "sender": sender,
         "chat_id_list": list(chat_ids),

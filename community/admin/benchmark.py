@@ -51,12 +51,14 @@ def benchmarks():
 @bp.post("/templates")
 @page_roles(*HQ_ROLES)
 def make_template():
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     group_id = request.form.get("group_id", "")
     try:
         template = benchmark.make_template(
             int(group_id) if group_id.isdigit() else 0,
             request.form.get("name", ""),
-            user_id=current_principal().user_id,
+            user_id=principal.user_id,
         )
         flash(_("Template %(name)s created.", name=template.name), "success")
     except DomainError as exc:
@@ -69,9 +71,11 @@ def make_template():
 def apply(template_id: int):
     raw = request.form.get("group_ids", "").replace(",", " ").split()
     ids = [int(v) for v in raw if v.isdigit() and int(v) < 2**31][:5000]
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     try:
         cohort = benchmark.apply_template(
-            template_id, ids, request.form.get("name", ""), current_principal().user_id
+            template_id, ids, request.form.get("name", ""), principal.user_id
         )
         flash(_("Applied to %(n)s groups.", n=len(cohort.group_ids)), "success")
     except DomainError as exc:

@@ -136,9 +136,11 @@ def _edit(post: ContentPost | None):
     if request.method == "POST":
         data = _form_data(request.form)
         uploads = _read_uploads(uploaded_images(request.form, request.files))
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         try:
             saved = content_service.save_post_with_uploads(
-                data, uploads, post, user_id=current_principal().user_id
+                data, uploads, post, user_id=principal.user_id
             )
         except content_service.PostInvalid as exc:
             flash(exc.message, "error")

@@ -6,6 +6,7 @@ failed, as a ``bar_chart`` and a table; ``?format=csv`` exports the table.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -24,7 +25,7 @@ bp = Blueprint(
     "community_delivery", __name__, url_prefix="/admin/delivery", template_folder="../templates"
 )
 
-DIMENSIONS = {
+DIMENSIONS: dict[str, tuple[Any, Any, Any]] = {
     "region": (GroupDelivery.region_id, Region, _l("Region")),
     "store": (GroupDelivery.store_id, Store, _l("Store")),
     "guide": (GroupDelivery.guide_id, Guide, _l("Guide")),
@@ -47,7 +48,7 @@ def monitor_rows(day: date, by: str) -> list[dict]:
         .group_by(column, GroupDelivery.status),
         GroupDelivery,
     )
-    names = dict(db.session.execute(select(model.id, model.name)).all())
+    names: dict = dict(db.session.execute(select(model.id, model.name)).all())
     rows: dict = {}
     for key, status, count in db.session.execute(stmt):
         row = rows.setdefault(
@@ -65,7 +66,7 @@ def monitor():
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         day = shanghai_day()
-    by = request.args.get("by") if request.args.get("by") in DIMENSIONS else "region"
+    by = request.args.get("by", "region") if request.args.get("by") in DIMENSIONS else "region"
     rows = monitor_rows(day, by)
     columns = [Column("name", DIMENSIONS[by][2])] + [
         Column(s, STATUS_LABELS[s], numeric=True) for s in DELIVERY_STATUSES

@@ -51,7 +51,9 @@ class Posts(MethodView):
     @blp.alt_response(422, description="Over WeCom's limits; errors name the field")
     def post(self, body):
         """Create a post, validated against WeCom's limits."""
-        return content_service.save_post(body, user_id=current_principal().user_id)
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
+        return content_service.save_post(body, user_id=principal.user_id)
 
 
 @blp.route("/plans")
@@ -69,7 +71,9 @@ class Plans(MethodView):
     @blp.alt_response(422, description="Invalid schedule or targets")
     def post(self, body):
         """Create a push plan."""
-        return plan_service.save_plan(body, user_id=current_principal().user_id)
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
+        return plan_service.save_plan(body, user_id=principal.user_id)
 
 
 @blp.route("/allocations")

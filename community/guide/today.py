@@ -10,9 +10,11 @@ Every figure goes through the tenant scope of the guide principal it is given.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
@@ -30,13 +32,13 @@ from community.models import (
 
 def today_figures(guide: Principal) -> dict:
     """Scalar figures for the sends and care tabs (parameters: ``app.web.today``)."""
-    day = bindparam("day")
-    batches = scoped(select(SendBatch.status), SendBatch, guide).where(SendBatch.day == day)
-    batches = batches.subquery()
-    care = scoped(select(CareTask.status, CareTask.due_date), CareTask, guide).where(
+    day: BindParameter[date] = bindparam("day")
+    sent = scoped(select(SendBatch.status), SendBatch, guide).where(SendBatch.day == day)
+    batches = sent.subquery()
+    due = scoped(select(CareTask.status, CareTask.due_date), CareTask, guide).where(
         CareTask.due_date >= bindparam("week_ago"), CareTask.due_date <= day
     )
-    care = care.subquery()
+    care = due.subquery()
 
     def batch_count(*statuses):
         stmt = select(func.count())

@@ -8,12 +8,13 @@ plans only target and schedule, the daily allocator decides what actually goes o
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 CARE, KNOWLEDGE, BRAND_STORY, NEW_PRODUCT, COUPON = (
     "care",
@@ -26,7 +27,7 @@ PURPOSES = (CARE, KNOWLEDGE, BRAND_STORY, NEW_PRODUCT, COUPON)
 SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE = "weekly", "dates", "relative"
 
 
-class ContentPost(db.Model):
+class ContentPost(Model):
     """A message in the library: text plus attachments (image, link, mini-program page)."""
 
     __tablename__ = "content_posts"
@@ -44,7 +45,7 @@ class ContentPost(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ContentMedia(db.Model):
+class ContentMedia(Model):
     """An image uploaded to WeCom temporary media, kept so it can be uploaded again:
     WeCom forgets a ``media_id`` after 3 days, and a plan may send the post for months
     (``community.services.media.refresh_attachments`` re-uploads before a send)."""
@@ -59,10 +60,12 @@ class ContentMedia(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PushPlan(db.Model):
+class PushPlan(Model):
     """Which post, for which stage × segment × region/franchisee/store, on which schedule."""
 
     __tablename__ = "push_plans"
+    if TYPE_CHECKING:
+        _group_set: set[int]  # not a column: allocation's lookup, set on the loaded plan
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -92,7 +95,7 @@ class PushPlan(db.Model):
     post = relationship("ContentPost")
 
 
-class CareRule(db.Model):
+class CareRule(Model):
     """A care trigger (birthday, purchase anniversary, maintenance due) and the post it sends."""
 
     __tablename__ = "care_rules"
@@ -106,7 +109,7 @@ class CareRule(db.Model):
     post = relationship("ContentPost")
 
 
-class BenchmarkTemplate(db.Model):
+class BenchmarkTemplate(Model):
     """The plans that reached a benchmark group, frozen as a template to replicate."""
 
     __tablename__ = "benchmark_templates"
@@ -121,7 +124,7 @@ class BenchmarkTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class BenchmarkCohort(db.Model):
+class BenchmarkCohort(Model):
     """A template applied to chosen groups (the plans it created carry ``template_id``)."""
 
     __tablename__ = "benchmark_cohorts"

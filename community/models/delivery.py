@@ -15,12 +15,12 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 ALLOCATED, WAITING = "allocated", "waiting"
 
 
-class SlotAllocation(db.Model):
+class SlotAllocation(Model):
     """A due post for a group on a day: allocated the slot, or waiting with the reason why."""
 
     __tablename__ = "slot_allocations"
@@ -81,7 +81,7 @@ CARE_OPEN, CARE_QUEUED, CARE_SENT, CARE_MANUAL, CARE_DONE = (
 )
 
 
-class SendBatch(db.Model):
+class SendBatch(Model):
     """One ``add_msg_template`` call: a sender's groups (≤ 2,000) for one post on one day.
 
     Created with its outbox row in one transaction (``dedupe_key`` unique), so the call is
@@ -117,7 +117,7 @@ class SendBatch(db.Model):
     guide = relationship("Guide")
 
 
-class GroupDelivery(db.Model):
+class GroupDelivery(Model):
     """What WeCom says happened to one group of a batch."""
 
     __tablename__ = "group_deliveries"
@@ -137,7 +137,7 @@ class GroupDelivery(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class CareTask(db.Model):
+class CareTask(Model):
     """A care reminder for one customer (birthday, anniversary, maintenance due)."""
 
     __tablename__ = "care_tasks"

@@ -8,12 +8,13 @@ stage only changes through ``community.services.stages`` (with a history row).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 COLD_START, SEEDING, BENCHMARK, LIFECYCLE = "cold_start", "seeding", "benchmark", "lifecycle"
 STAGES = (COLD_START, SEEDING, BENCHMARK, LIFECYCLE)
@@ -22,7 +23,7 @@ SEGMENTS = (PURCHASED, PROSPECT)
 GROUP_ACTIVE, GROUP_DISMISSED = "active", "dismissed"
 
 
-class WecomGroup(db.Model):
+class WecomGroup(Model):
     """A WeCom customer group, owned by a guide's WeCom account."""
 
     __tablename__ = "wecom_groups"
@@ -62,7 +63,7 @@ class WecomGroup(db.Model):
     store = relationship("Store")
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     """A member of a group: an enterprise member (type 1) or an external contact (type 2)."""
 
     __tablename__ = "wecom_group_members"
@@ -88,11 +89,11 @@ class GroupMember(db.Model):
     group = relationship("WecomGroup", back_populates="members")
 
 
-class GroupStageChange(db.Model):
+class GroupStageChange(Model):
     """One stage transition: the rule and the figures that fired it, or HQ's override."""
 
     __tablename__ = "group_stage_changes"
-    __scope__ = {}
+    __scope__: ClassVar[dict[str, str]] = {}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(
@@ -107,7 +108,7 @@ class GroupStageChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class GroupDailyMetric(db.Model):
+class GroupDailyMetric(Model):
     """A group's figures for one Asia/Shanghai day (joins, leaves, size, sends)."""
 
     __tablename__ = "group_daily_metrics"
@@ -123,7 +124,7 @@ class GroupDailyMetric(db.Model):
     sends_done: Mapped[int] = mapped_column(default=0)
 
 
-class SyncRun(db.Model):
+class SyncRun(Model):
     """A full sync from WeCom; keeps its cursor so a failed run resumes where it stopped."""
 
     __tablename__ = "wecom_sync_runs"

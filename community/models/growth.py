@@ -14,12 +14,12 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 REWARD_PENDING, REWARD_ISSUED, REWARD_FAILED = "pending", "issued", "failed"
 
 
-class InviteCode(db.Model):
+class InviteCode(Model):
     """A join way (联系我 / 群二维码) with its ``state``, per guide or campaign."""
 
     __tablename__ = "community_invite_codes"
@@ -41,7 +41,7 @@ class InviteCode(db.Model):
     guide = relationship("Guide")
 
 
-class InviteJoin(db.Model):
+class InviteJoin(Model):
     """A member who joined through a code's state or a direct inviter; counted once."""
 
     __tablename__ = "community_invite_joins"
@@ -58,7 +58,7 @@ class InviteJoin(db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FissionRule(db.Model):
+class FissionRule(Model):
     """After ``invites_required`` successful invites the inviter gets a coupon."""
 
     __tablename__ = "community_fission_rules"
@@ -71,7 +71,7 @@ class FissionRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FissionReward(db.Model):
+class FissionReward(Model):
     """The reward of one rule for one inviter customer: claimed before the coupon is issued."""
 
     __tablename__ = "community_fission_rewards"

@@ -187,7 +187,7 @@ def allocate(day: date) -> dict:
     new = [r for r in rows if (r["plan_id"], r["group_id"]) not in seen]
     rank(new, quota, taken)
     now = utcnow()
-    columns = ("day", "plan_id", "post_id", "group_id", "guide_id", "store_id")
+    columns: tuple[str, ...] = ("day", "plan_id", "post_id", "group_id", "guide_id", "store_id")
     columns += ("franchisee_id", "priority", "status", "reason", "reason_code")
     columns += ("reason_params", "send_at")
     values = [{c: r[c] for c in columns} | {"created_at": now} for r in new]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from typing import Any
 
 from sqlalchemy import select
 
@@ -177,7 +178,7 @@ def dismiss(chat_id: str) -> bool:
 def expectation(event: dict) -> dict:
     """What a ``groupchat/get`` read must show to include the event's change (JSON)."""
     detail = str(event.get("UpdateDetail") or "")
-    expect = {"change": str(event.get("ChangeType") or ""), "detail": detail}
+    expect: dict[str, Any] = {"change": str(event.get("ChangeType") or ""), "detail": detail}
     if detail in MEMBER_CHANGES:
         expect.update(
             userids=[str(u) for u in event.get("MemChangeList") or []],

@@ -85,6 +85,7 @@ def find_due(day: date) -> list[dict]:
             Customer.birthday.is_not(None)
         )
     ):
+        assert birthday is not None  # selected is_not(None)
         if _same_day(birthday, day):
             add(cid, gid, fid, CARE_BIRTHDAY, f"birthday {birthday.strftime('%m-%d')}")
     first_paid = (
@@ -125,6 +126,7 @@ def find_due(day: date) -> list[dict]:
             )
         ).all()
         for cid, gid, fid, paid_at, interval, name in rows:
+            assert interval is not None  # selected is_not(None)
             if shanghai_day(paid_at) + timedelta(days=interval) == day:
                 add(cid, gid, fid, CARE_MAINTENANCE, f"{name}: care every {interval} days")
     return out

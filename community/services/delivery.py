@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app import outbox
 from app.clock import utcnow
@@ -62,7 +65,7 @@ def create_batches(
     """Turn the day's allocated, unbatched slots into send batches (+ outbox rows); with
     ``due_before`` only slots whose send time (outside quiet hours) has come."""
     chunk_size = min(chunk_size, wecom.MAX_CHAT_IDS)
-    due = SlotAllocation.send_at <= due_before if due_before is not None else True
+    due = SlotAllocation.send_at <= due_before if due_before is not None else true()
     rows = db.session.execute(
         select(
             SlotAllocation.id,
@@ -127,10 +130,13 @@ def _write_batch(day: date, sender: str, post_id: int, chunk: int, part: list) -
         db.session.add(batch)
         db.session.flush()
         ids = [r.id for r in part]
-        done = db.session.execute(
-            update(SlotAllocation)
-            .where(SlotAllocation.id.in_(ids), SlotAllocation.batch_id.is_(None))
-            .values(batch_id=batch.id)
+        done = cast(
+            CursorResult,
+            db.session.execute(
+                update(SlotAllocation)
+                .where(SlotAllocation.id.in_(ids), SlotAllocation.batch_id.is_(None))
+                .values(batch_id=batch.id)
+            ),
         ).rowcount
         if done != len(ids):  # another process batched some of them meanwhile
             db.session.rollback()
@@ -170,6 +176,7 @@ def send_batch(message) -> dict:
         db.session.rollback()
         return {"msgid": batch.msgid, "skipped": True}
     post = db.session.get(ContentPost, batch.post_id)
+    assert post is not None  # a batch's post (foreign key)
     sender, chat_ids, text = batch.sender_userid, list(batch.chat_ids), post.text or ""
     body = wecom.group_send_body(sender, chat_ids, text, list(post.attachments or []))
     since = batch.created_at
@@ -248,6 +255,7 @@ def _fail(batch_id: int, error: str) -> None:
 def _record(batch_id: int, result: dict) -> None:
     try:
         batch = db.session.get(SendBatch, batch_id)
+        assert batch is not None  # read at the start of the send
         batch.msgid = result["msgid"]
         batch.fail_list = list(result.get("fail_list") or [])
         batch.status = BATCH_CREATED
@@ -282,6 +290,7 @@ def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
     db.session.commit()
     checked = confirmed = 0
     for batch_id, msgid, sender in batches:
+        assert msgid is not None  # selected is_not(None)
         try:
             tasks = wecom.get_groupmsg_task(msgid).get("task_list") or []
             sent = any(t.get("status") == 2 for t in tasks)
@@ -303,12 +312,13 @@ def _apply_results(batch_id: int, sent: bool, results: list[dict]) -> int:
     try:
         now = utcnow()
         batch = db.session.get(SendBatch, batch_id)
+        assert batch is not None  # listed by the caller just now
         batch.checked_at = now
         if sent:
             batch.status = BATCH_SENT
             batch.confirmed_at = batch.confirmed_at or now
         chat_ids = [r.get("chat_id") for r in results if r.get("chat_id")]
-        group_of = dict(
+        group_of: dict[Any, int] = dict(
             db.session.execute(
                 select(WecomGroup.chat_id, WecomGroup.id).where(WecomGroup.chat_id.in_(chat_ids))
             ).all()
@@ -346,9 +356,10 @@ def remind_unconfirmed(day: date) -> dict:
     db.session.commit()
     reminded = 0
     for batch_id, msgid in due:
+        count: SQLCoreOperations[int] | int
         done = 1
         try:
-            wecom.remind_groupmsg_send(msgid)
+            wecom.remind_groupmsg_send(cast(str, msgid))  # a created batch has one (_record)
             count = SendBatch.remind_count + 1
         except WeChatRateLimited:  # 45009: WeCom's 3 a day for this msgid, or a rate limit
             count, done = SendBatch.remind_count, 0  # not reminded: again after REMIND_EVERY

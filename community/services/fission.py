@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import cast
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -216,12 +217,12 @@ def issue_due_rewards() -> dict:
             reward_id = reward.id
             try:
                 coupon = issue_coupon(template_id, customer_id)
-                reward = db.session.get(FissionReward, reward_id)
+                reward = cast(FissionReward, db.session.get(FissionReward, reward_id))  # claimed
                 reward.status, reward.coupon_id = REWARD_ISSUED, coupon.id
                 issued += 1
             except DomainError as exc:
                 db.session.rollback()
-                reward = db.session.get(FissionReward, reward_id)
+                reward = cast(FissionReward, db.session.get(FissionReward, reward_id))  # claimed
                 reward.status, reward.error = REWARD_FAILED, exc.message[:2000]
                 failed += 1
                 log.warning("fission reward %s not issued: %s", reward_id, exc.message)

@@ -8,6 +8,8 @@ prospect. Thresholds come from ``COMMUNITY_SEGMENT_RULES`` (defaults below).
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -69,7 +71,7 @@ def classify_all() -> int:
     rules = segment_rules()
     ids = list(db.session.scalars(select(WecomGroup.id).where(WecomGroup.status == "active")))
     for n, group_id in enumerate(ids, 1):
-        classify(db.session.get(WecomGroup, group_id), rules)
+        classify(cast(WecomGroup, db.session.get(WecomGroup, group_id)), rules)
         if n % 500 == 0:
             db.session.commit()
     db.session.commit()

@@ -39,7 +39,7 @@ from community.models.groups import (
 )
 from community.services import segments
 
-DEFAULT_STAGE_RULES = {
+DEFAULT_STAGE_RULES: dict[str, dict[str, float]] = {
     SEEDING: {"min_members": 30, "min_age_days": 7},
     BENCHMARK: {
         "min_members": 80,
@@ -177,6 +177,7 @@ def evaluate_all(progress=None) -> dict:
     moved = skipped = 0
     for n, group_id in enumerate(ids, 1):
         group = db.session.get(WecomGroup, group_id)
+        assert group is not None  # listed just now
         if group.stage_overridden:
             skipped += 1
             continue

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -104,7 +105,7 @@ def upsert_group(detail: dict, *, count_metrics: bool = False) -> GroupChanges:
     now = utcnow()
     chat_id = _cut(detail.get("chat_id"), 64)
     group = db.session.scalars(select(WecomGroup).where(WecomGroup.chat_id == chat_id)).first()
-    changes = GroupChanges(group=group)
+    changes = GroupChanges(group=cast(WecomGroup, group))  # set below when the group is new
     owner = _cut(detail.get("owner"), 64)
     if group is None:
         group = WecomGroup(
@@ -208,7 +209,7 @@ def sync_one(chat_id: str, *, count_metrics: bool = False) -> GroupChanges:
 
 
 def _list_page(cursor: str | None, limit: int) -> dict:
-    data = {"status_filter": 0, "limit": limit}
+    data: dict[str, Any] = {"status_filter": 0, "limit": limit}
     if cursor:
         data["cursor"] = cursor
     client = wecom_client()
@@ -259,7 +260,7 @@ def _full_sync(resume: bool, limit: int, progress) -> SyncRun:
             page = _list_page(cursor, limit)
             chat_ids = [row["chat_id"] for row in page.get("group_chat_list") or []]
             details = [wecom.groupchat_get(chat_id, need_name=True) for chat_id in chat_ids]
-            run = db.session.get(SyncRun, run_id)
+            run = cast(SyncRun, db.session.get(SyncRun, run_id))  # committed above
             all_changes = []
             for detail in details:
                 changes = upsert_group(detail)
@@ -276,7 +277,7 @@ def _full_sync(resume: bool, limit: int, progress) -> SyncRun:
                 break
     except Exception as exc:  # noqa: BLE001 - WeChat or database: record and resume later
         db.session.rollback()
-        run = db.session.get(SyncRun, run_id)
+        run = cast(SyncRun, db.session.get(SyncRun, run_id))  # committed above
         run.status, run.error = FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         db.session.commit()
         log.warning("group sync run %s failed at cursor %r: %s", run_id, run.cursor, exc)

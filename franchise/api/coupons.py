@@ -254,4 +254,6 @@ class Redeem(MethodView):
     @blp.alt_response(409, description="Already redeemed, void or expired")
     def post(self, body):
         """Redeem a customer's coupon in store (核销)."""
-        return coupon_service.redeem_in_store(body["code"], current_principal())
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
+        return coupon_service.redeem_in_store(body["code"], principal)

@@ -153,8 +153,10 @@ class MpOrders(MethodView):
     @blp.alt_response(422, description="Bad lines, no stock, or an unusable coupon")
     def post(self, body):
         """Place an order at list price, with an optional coupon, share code and campaign."""
+        principal = current_principal()
+        assert principal is not None and principal.customer_id is not None  # a customer's
         return order_service.create_order(
-            current_principal().customer_id,
+            principal.customer_id,
             body["items"],
             coupon_code=body.get("coupon_code"),
             share_code=body.get("share_code"),
@@ -181,8 +183,10 @@ class MpOrderCancel(MethodView):
     @blp.alt_response(409, description="The order is no longer unpaid (errors.allowed)")
     def post(self, body, order_id):
         """Cancel my unpaid order: the stock is given back and the coupon re-issued."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         order = _my_order(order_id)
-        order = order_service.transition(order, CANCELLED, current_principal(), body["note"])
+        order = order_service.transition(order, CANCELLED, principal, body["note"])
         return with_actions(order)
 
 

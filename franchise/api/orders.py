@@ -157,7 +157,9 @@ OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 
 def with_actions(order: Order) -> Order:
     """Attach ``allowed_transitions`` (the caller's possible moves) for the detail schema."""
-    order.allowed_transitions = order_flow.visible_actions(order, current_principal())
+    principal = current_principal()
+    assert principal is not None  # the views require a login
+    order.allowed_transitions = order_flow.visible_actions(order, principal)
     return order
 
 
@@ -247,6 +249,7 @@ class OrderTransition(MethodView):
         if not 1 <= order_id <= MAX_ID:
             raise NotFound("Order not found")
         principal = current_principal()
+        assert principal is not None  # the view requires a login
         order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
         order = order_service.transition(order, body["to"], principal, body["note"])
         return with_actions(order)

@@ -124,7 +124,7 @@ def seed_organisation(app: Flask) -> list[str]:
             regions[code].default_franchisee_id = next(
                 f.id for f in franchisees if f.region_id == regions[code].id
             )
-        stores = []
+        stores: list[Store] = []
         for code, index, name, city, address, lat, lng in STORES:
             owner = franchisees[index]
             stores.append(

@@ -16,6 +16,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import current_principal
 from app.errors import DomainError
+from franchise.models import Coupon
 from franchise.services import coupons as coupon_service
 
 bp = Blueprint("guide_coupons", __name__, url_prefix="/m/coupons", template_folder="../templates")
@@ -30,6 +31,8 @@ def _clean(code: str | None) -> str:
 def redeem():
     """Look a code up (GET) or redeem it (POST)."""
     principal = current_principal()
+    assert principal is not None  # the view requires a login
+    coupon: Coupon | None
     code = _clean(request.values.get("code"))
     if request.method == "POST":
         try:

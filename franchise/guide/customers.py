@@ -136,6 +136,7 @@ def customer(object_id):
 def appointments():
     """My store's booked appointments from now on, the next 14 days."""
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     now = utcnow()
     store = get_scoped_or_404(Store, principal.store_id or 0)
     visits = db.session.execute(

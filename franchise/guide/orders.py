@@ -45,7 +45,9 @@ BUTTONS = {
 
 def store_orders_stmt():
     """Orders of the guide's store, through the scope helper (store-wide principal)."""
-    return scoped(select(Order), Order, order_flow.store_principal(current_principal()))
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
+    return scoped(select(Order), Order, order_flow.store_principal(principal))
 
 
 @bp.route("")
@@ -53,6 +55,7 @@ def store_orders_stmt():
 def orders():
     """Orders to hand over (received first), then the store's recent ones."""
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     waiting = db.session.scalars(
         store_orders_stmt()
         .where(Order.status.in_(WAITING))
@@ -85,6 +88,7 @@ def orders():
 def transition(order_id):
     """One hand-over step from a button on the list."""
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     to = request.form.get("to", "")
     order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
     if to not in BUTTONS:

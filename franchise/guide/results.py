@@ -91,6 +91,7 @@ def gmv_by_day(principal: Principal, last_day: date, days: int = 7) -> tuple[lis
 def results():
     """Today's figures and the week's GMV chart."""
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     day = shanghai_day()
     labels, values = gmv_by_day(principal, day)
     return render_template(

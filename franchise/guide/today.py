@@ -12,11 +12,11 @@ Every figure goes through the tenant scope of the guide principal it is given.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
@@ -32,15 +32,16 @@ APPOINTMENTS = "franchise_guide_customers.appointments"
 
 def today_figures(guide: Principal) -> dict:
     """Scalar figures for the franchise tabs (see ``app.web.today`` for the parameters)."""
-    now, day_end = bindparam("now"), bindparam("day_end")
+    now: BindParameter[datetime] = bindparam("now")
+    day_end: BindParameter[datetime] = bindparam("day_end")
     store = store_principal(guide)
-    visits = scoped(select(Appointment.id, Appointment.slot_start), Appointment, store).where(
+    booked = scoped(select(Appointment.id, Appointment.slot_start), Appointment, store).where(
         Appointment.franchisee_id == guide.franchisee_id,
         Appointment.status == "booked",
         Appointment.slot_start >= now - timedelta(hours=1),
         Appointment.slot_start < day_end,
     )
-    visits = visits.subquery()
+    visits = booked.subquery()
     results = results_figures(guide, bindparam("day_start"), day_end)
     return {
         "handover": scoped(select(func.count(Order.id)), Order, store)

@@ -7,6 +7,7 @@ was placed; its status only moves through ``franchise.services.orders`` (ORDER_F
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -19,10 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import Money, db
+from app.extensions import Model, Money
 
 
-class Product(db.Model):
+class Product(Model):
     """A catalogue item; ``care_interval_days`` drives maintenance reminders."""
 
     __tablename__ = "products"
@@ -44,7 +45,7 @@ class Product(db.Model):
 COUPON_KINDS = ("new_customer", "campaign")
 
 
-class CouponTemplate(db.Model):
+class CouponTemplate(Model):
     """Amount off above a threshold, valid for a period, with a budget per region."""
 
     __tablename__ = "coupon_templates"
@@ -68,7 +69,7 @@ class CouponTemplate(db.Model):
     budgets = relationship("CouponBudget", back_populates="template", cascade="all, delete-orphan")
 
 
-class CouponBudget(db.Model):
+class CouponBudget(Model):
     """How many coupons of a template a region may issue."""
 
     __tablename__ = "coupon_budgets"
@@ -86,7 +87,7 @@ class CouponBudget(db.Model):
 COUPON_ISSUED, COUPON_REDEEMED, COUPON_VOID = "issued", "redeemed", "void"
 
 
-class Coupon(db.Model):
+class Coupon(Model):
     """A coupon issued to a customer; redeemed online or in store, with attribution."""
 
     __tablename__ = "coupons"
@@ -133,10 +134,12 @@ ORDER_STATUSES = (
 )
 
 
-class Order(db.Model):
+class Order(Model):
     """A mini-program order, owned by a franchisee, store and (when known) guide."""
 
     __tablename__ = "orders"
+    if TYPE_CHECKING:
+        allowed_transitions: list[str]  # not a column: set for the detail schema (api.orders)
     __scope__ = {
         "franchisee": "franchisee_id",
         "store": "store_id",
@@ -185,7 +188,7 @@ class Order(db.Model):
     guide = relationship("Guide")
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """A product line at list price (the discount sits on the order)."""
 
     __tablename__ = "order_lines"
@@ -203,7 +206,7 @@ class OrderLine(db.Model):
     order = relationship("Order", back_populates="lines")
 
 
-class OrderEvent(db.Model):
+class OrderEvent(Model):
     """Every status change of an order: from, to, who, why."""
 
     __tablename__ = "order_events"

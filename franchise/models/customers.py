@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import Money, db
+from app.extensions import Model, Money
 
 # Assignment rules, in the order they are tried (DESIGN.md), plus manual and inheritance.
 RULE_SHARE_CODE = "share_code"
@@ -38,7 +38,7 @@ ASSIGNMENT_RULES = (
 TIER_LOW, TIER_MID, TIER_HIGH = "low", "mid", "high"
 
 
-class Customer(db.Model):
+class Customer(Model):
     """A mini-program customer (by openid), owned by exactly one franchisee."""
 
     __tablename__ = "customers"
@@ -83,7 +83,7 @@ class Customer(db.Model):
     guide = relationship("Guide")
 
 
-class AssignmentHistory(db.Model):
+class AssignmentHistory(Model):
     """One change of a customer's owner: who, why, from, to."""
 
     __tablename__ = "assignment_history"
@@ -103,7 +103,7 @@ class AssignmentHistory(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class ShareCode(db.Model):
+class ShareCode(Model):
     """A guide's share code or a store QR scene; may carry a livestream campaign."""
 
     __tablename__ = "share_codes"
@@ -119,7 +119,7 @@ class ShareCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FranchiseSetting(db.Model):
+class FranchiseSetting(Model):
     """Configurable thresholds (assignment radius, lock days, RFM cut-offs...)."""
 
     __tablename__ = "franchise_settings"
@@ -132,7 +132,7 @@ class FranchiseSetting(db.Model):
 APPOINTMENT_KINDS = ("try_on", "maintenance", "inspection")
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     """An in-store visit: try-on, cleaning/maintenance, or inspecting an online purchase."""
 
     __tablename__ = "appointments"

@@ -24,10 +24,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.clock import utcnow
-from app.extensions import Money, db
+from app.extensions import Model, Money
 
 
-class Payment(db.Model):
+class Payment(Model):
     """A verified WeChat Pay payment into a franchisee's sub-merchant account."""
 
     __tablename__ = "payments"
@@ -47,7 +47,7 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Refund(db.Model):
+class Refund(Model):
     """A full or partial refund of a payment."""
 
     __tablename__ = "refunds"
@@ -67,7 +67,7 @@ class Refund(db.Model):
     succeeded_at: Mapped[datetime | None]
 
 
-class ProfitShare(db.Model):
+class ProfitShare(Model):
     """HQ's share of a payment, as a WeChat profit-sharing instruction (never a transfer)."""
 
     __tablename__ = "profit_shares"
@@ -84,7 +84,7 @@ class ProfitShare(db.Model):
     finished_at: Mapped[datetime | None]
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     """An account: per franchisee (wallet, sales, fees, HQ share) or HQ-wide."""
 
     __tablename__ = "ledger_accounts"
@@ -97,7 +97,7 @@ class LedgerAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LedgerTransaction(db.Model):
+class LedgerTransaction(Model):
     """One balanced posting (payment, fee, HQ share, refund), keyed for idempotency."""
 
     __tablename__ = "ledger_transactions"
@@ -119,7 +119,7 @@ class LedgerTransaction(db.Model):
     entries = relationship("LedgerEntry", back_populates="transaction")
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One side of a posting: a debit or a credit in fen (the other is zero)."""
 
     __tablename__ = "ledger_entries"
@@ -139,7 +139,7 @@ class LedgerEntry(db.Model):
     account = relationship("LedgerAccount")
 
 
-class SettlementStatement(db.Model):
+class SettlementStatement(Model):
     """A franchisee's closed day: gross, fees, HQ share, refunds, net (snapshot at close)."""
 
     __tablename__ = "settlement_statements"
@@ -158,7 +158,7 @@ class SettlementStatement(db.Model):
     closed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ReconciliationRun(db.Model):
+class ReconciliationRun(Model):
     """One comparison of WeChat's bill for a day with the ledger."""
 
     __tablename__ = "reconciliation_runs"
@@ -178,7 +178,7 @@ class ReconciliationRun(db.Model):
     items = relationship("ReconciliationItem", back_populates="run", cascade="all, delete-orphan")
 
 
-class ReconciliationItem(db.Model):
+class ReconciliationItem(Model):
     """A difference: in the bill but not the ledger, the reverse, or another amount."""
 
     __tablename__ = "reconciliation_items"
@@ -198,7 +198,7 @@ class ReconciliationItem(db.Model):
     run = relationship("ReconciliationRun", back_populates="items")
 
 
-class Alert(db.Model):
+class Alert(Model):
     """One cause HQ (or the franchise owner) must look at, however often it recurs.
 
     An alert is a ``code`` from ``franchise.services.alert_catalogue`` with ``params``

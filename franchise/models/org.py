@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, and_, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -27,7 +27,7 @@ GUIDE_STATUSES = (ACTIVE, LEFT)
 MAX_PROFIT_SHARE_BPS = 3000  # WeChat Pay's default profit-sharing cap: 30 % of an order
 
 
-class Region(db.Model):
+class Region(Model):
     """A sales region (大区) with its cities and an optional default franchisee."""
 
     __tablename__ = "regions"
@@ -57,7 +57,7 @@ class Region(db.Model):
         return f"<Region {self.code}>"
 
 
-class RegionCity(db.Model):
+class RegionCity(Model):
     """A city of a region; a city belongs to at most one region."""
 
     __tablename__ = "region_cities"
@@ -69,7 +69,7 @@ class RegionCity(db.Model):
     region: Mapped[Region] = relationship(back_populates="cities")
 
 
-class Franchisee(db.Model):
+class Franchisee(Model):
     """A franchise business (加盟商), paid directly as a WeChat Pay sub-merchant."""
 
     __tablename__ = "franchisees"
@@ -104,7 +104,7 @@ class Franchisee(db.Model):
         return f"<Franchisee {self.id} {self.name}>"
 
 
-class Store(db.Model):
+class Store(Model):
     """A shop of a franchisee, with the coordinates used to assign nearby customers."""
 
     __tablename__ = "stores"
@@ -160,7 +160,7 @@ def open_store_clause():
     )
 
 
-class Guide(db.Model):
+class Guide(Model):
     """A store guide (导购) with their WeCom userid and, optionally, a mobile login."""
 
     __tablename__ = "guides"

@@ -17,10 +17,12 @@ franchise's alerts through the tenant scope.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 
 from app.auth.scope import scoped
 from app.clock import utcnow
@@ -84,7 +86,7 @@ def record(
             first_seen_at=now,
             last_seen_at=now,
         )
-        stmt = stmt.on_conflict_do_update(
+        upsert = stmt.on_conflict_do_update(
             index_elements=["code", "cause_key"],
             set_={
                 "count": table.c.count + 1,
@@ -98,7 +100,7 @@ def record(
                 "owner_acknowledged_by": None,
             },
         ).returning(table.c.id)
-        alert_id = db.session.execute(stmt).scalar_one()
+        alert_id = db.session.execute(upsert).scalar_one()
         db.session.commit()
         log.warning("alert %s %s: %s", code, params, message or "")
         return alert_id
@@ -139,7 +141,7 @@ def acknowledge(alert: Alert, principal) -> Alert:
         .values({at_col: utcnow(), by_col: getattr(principal, "user_id", None)})
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         db.session.rollback()
         raise Conflict("This alert was already acknowledged.")
     db.session.commit()

@@ -122,6 +122,7 @@ def book(customer: Customer, data: dict) -> Appointment:
                 Appointment.status == BOOKED,
             )
         )
+        assert taken is not None  # COUNT(*) always answers
         if taken >= store.appointment_capacity:
             raise Conflict("This slot is full.", code="slot_full")
         appointment = Appointment(

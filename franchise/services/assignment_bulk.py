@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import bindparam, func, or_, select
 
@@ -153,6 +153,7 @@ def _chunk_reader(where, chunk: int) -> Callable:
 
     def read(last_id):
         raw = db.session.connection().connection.driver_connection
+        assert raw is not None  # a pooled connection has its driver's
         with raw.cursor(binary=True) as cur:
             return cur.execute(sql, {**params, "last_id": last_id}).fetchall()
 
@@ -170,7 +171,8 @@ def _run_bulk(where, decide: Callable, *, actor_user_id=None, progress=None, chu
     row).
     """
     changed, last_id, now = 0, 0, utcnow()
-    engine, writer, pending = db.engine, None, deque()
+    engine, writer = db.engine, None
+    pending: deque[Future] = deque()
     writers = PG_WRITERS if engine.dialect.name == "postgresql" else 1
     read = _chunk_reader(where, chunk)
     try:
@@ -178,7 +180,7 @@ def _run_bulk(where, decide: Callable, *, actor_user_id=None, progress=None, chu
             rows = read(last_id)
             if not rows:
                 break
-            changes = []
+            changes: list[tuple] = []
             add = changes.append
             for row in rows:
                 target, rule, reason = decide(row)

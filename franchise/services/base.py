@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from contextlib import contextmanager, nullcontext
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -110,7 +111,7 @@ def commit_then_notify(after: Iterable[tuple[str, int]] = (), *, keep_loaded: bo
                 log.exception("listener %r failed for id %s", listener, object_id)
 
 
-def rollback_and_raise(exc: Exception):
+def rollback_and_raise(exc: Exception) -> NoReturn:
     """Undo the session's pending changes and raise ``exc``."""
     db.session.rollback()
     raise exc

@@ -26,8 +26,10 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from app.auth.models import FRANCHISE_OWNER
 from app.auth.principal import Principal
@@ -85,7 +87,7 @@ def _take_budget_unit(template_id: int, region_id: int) -> bool:
         .values(issued_count=CouponBudget.issued_count + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return cast(CursorResult, result).rowcount == 1
 
 
 def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
@@ -198,7 +200,7 @@ def bulk_issue(template_id: int, filters: dict, limit: int) -> dict:
     exhausted = False
     for n, customer_id in enumerate(ids, start=1):
         try:
-            _issue(template, db.session.get(Customer, customer_id))
+            _issue(template, cast(Customer, db.session.get(Customer, customer_id)))
             issued += 1
         except Conflict as exc:
             if exc.code == "budget_exhausted":
@@ -249,7 +251,7 @@ def _mark_redeemed(coupon: Coupon, values: dict) -> None:
         .values(status=COUPON_REDEEMED, redeemed_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise Conflict("This coupon was already redeemed.", code="coupon_redeemed")
     db.session.expire(coupon)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -173,6 +174,7 @@ def _login_in_transaction(session: dict, share_code, latitude, longitude, city):
         if created:
             _require_any_franchisee()
             customer = Customer(openid=openid, unionid=unionid)
+        assert customer is not None  # found, or made just now
         if unionid and not customer.unionid:
             customer.unionid = unionid
         if latitude is not None and longitude is not None:
@@ -219,7 +221,7 @@ def bind_phone(customer: Customer, phone_code: str) -> Customer:
         raise invalid("code", "The phone code is invalid or was already used.") from exc
     except WeChatError as exc:
         raise WeChatDown("WeChat is not reachable; try again.") from exc
-    customer = db.session.get(Customer, customer_id)
+    customer = cast(Customer, db.session.get(Customer, customer_id))  # the caller's own row
     customer.phone = str(info.get("purePhoneNumber") or info.get("phoneNumber"))[:20]
     db.session.commit()
     return customer

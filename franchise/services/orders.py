@@ -40,8 +40,10 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
@@ -135,7 +137,7 @@ def _take_stock(product_id: int, quantity: int) -> bool:
         .values(stock=Product.stock - quantity)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return cast(CursorResult, result).rowcount == 1
 
 
 def _take_stocks(lines: list[OrderLine]) -> None:
@@ -315,7 +317,7 @@ def _move(order: Order, to: str, role: str, user_id: int | None, note: str) -> N
         .values(status=to, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise Conflict("The order changed meanwhile; reload it.", code="stale_order")
     db.session.expire(order, ["status", "updated_at"])
     if to in (CANCELLED, CLOSED):

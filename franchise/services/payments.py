@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import psycopg
 from sqlalchemy import insert, select, update
@@ -96,7 +97,8 @@ def start_payment(order: Order) -> dict:
     franchisee = db.session.get(Franchisee, order.franchisee_id)
     customer = db.session.get(Customer, order.customer_id)
     db.session.refresh(order, ["out_trade_no"])
-    call = {
+    assert franchisee is not None and customer is not None  # the order's (foreign keys)
+    call: dict[str, Any] = {
         "sub_mch_id": franchisee.sub_mch_id,
         "out_trade_no": order.out_trade_no,
         "total_fee": order.payable_fen,
@@ -283,7 +285,7 @@ def _settle_pg(data: dict, source: str):
     tid = str(data["transaction_id"])
     amount = _amount(data)
     paid_at = _paid_at(data)
-    params = {
+    params: dict[str, Any] = {
         "out_trade_no": str(data.get("out_trade_no") or ""),
         "tid": tid,
         "sub_mch_id": str(data.get("sub_mch_id") or ""),

@@ -129,6 +129,7 @@ def run_settle(params: dict):
         return row
     raw = db.engine.raw_connection()
     conn = raw.driver_connection  # psycopg's
+    assert conn is not None  # a pooled connection has its driver's
     try:
         conn.autocommit = True
         with conn.cursor() as cursor:

@@ -47,6 +47,7 @@ def run_profit_share(message) -> dict | None:
         db.session.rollback()
         return {"status": "done"}
     payment = db.session.get(Payment, ps.payment_id)
+    assert payment is not None  # a profit share's payment (foreign key)
     sub_mch_id, tid, out_no, amount = (
         payment.sub_mch_id,
         payment.transaction_id,

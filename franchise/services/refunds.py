@@ -17,8 +17,10 @@ posts the reversing ledger entries (idempotent by refund id) and updates the ord
 from __future__ import annotations
 
 import secrets
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from app.auth.models import FRANCHISE_OWNER
 from app.auth.principal import Principal
@@ -48,7 +50,9 @@ def _lock_order(order_id: int) -> Order:
     """The order, read under its row lock (``app.db.lock_row``: a lock on SQLite too)."""
     if not lock_row(db.session, Order, order_id):
         raise NotFound("Order not found")
-    return db.session.get(Order, order_id, populate_existing=True)
+    order = db.session.get(Order, order_id, populate_existing=True)
+    assert order is not None  # locked just now
+    return order
 
 
 def refundable_fen(order: Order) -> int:
@@ -78,7 +82,7 @@ def _reserve(order_id: int, amount_fen: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount == 1:
+    if cast(CursorResult, taken).rowcount == 1:
         return
     row = db.session.execute(
         select(Order.transaction_id, Order.paid_fen, Order.refund_reserved_fen).where(
@@ -111,7 +115,7 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
         if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             raise invalid("amount_fen", "A positive amount in fen.")
         _reserve(order.id, amount_fen)
-        order = db.session.get(Order, order.id, populate_existing=True)
+        order = cast(Order, db.session.get(Order, order.id, populate_existing=True))  # reserved
         payment = db.session.scalars(
             select(Payment)
             .where(Payment.order_id == order.id, Payment.transaction_id == order.transaction_id)
@@ -154,7 +158,8 @@ def execute_refund(refund_id: int) -> dict:
         db.session.rollback()
         return {"status": refund.status}
     payment = db.session.get(Payment, refund.payment_id)
-    call = {
+    assert payment is not None  # a refund's payment (foreign key)
+    call: dict[str, Any] = {
         "sub_mch_id": payment.sub_mch_id,
         "out_trade_no": payment.out_trade_no,
         "out_refund_no": refund.out_refund_no,
@@ -201,12 +206,14 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
             )
             .execution_options(synchronize_session=False)
         )
-        if flipped.rowcount != 1:  # done already (or failed): nothing to post
+        if cast(CursorResult, flipped).rowcount != 1:  # done already (or failed): nothing to post
             db.session.rollback()
             return
         refund = db.session.get(Refund, refund_id, populate_existing=True)
+        assert refund is not None  # flipped just now
         order = _lock_order(refund.order_id)
         payment = db.session.get(Payment, refund.payment_id)
+        assert payment is not None  # a refund's payment (foreign key)
         payment_refunded = int(
             db.session.scalar(
                 select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(

@@ -39,6 +39,7 @@ def dashboard(campaign_id: int):
     """The live dashboard of one campaign."""
     campaign = _campaign(campaign_id)
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     data = live_board.board(campaign.id, None if principal.is_hq else principal.franchisee_id)
     return render_template(
         "livestream/admin/live/dashboard.html",

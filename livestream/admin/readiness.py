@@ -66,13 +66,17 @@ def _hq_only() -> None:
 
 
 def _user_id():
-    return current_principal().user_id
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
+    return principal.user_id
 
 
 def render_gate(campaign, errors: dict | None = None, reason: str = "", status: int = 200):
     """The gate page; ``errors`` and ``reason`` refill the override form."""
     verdict = readiness.for_viewer(readiness.gate(campaign.id))
-    is_hq = current_principal().is_hq
+    principal = current_principal()
+    assert principal is not None  # the views require a login
+    is_hq = principal.is_hq
     history = readiness.history(campaign.id) if is_hq else []
     for item in [*history, verdict["override"] or {}]:
         if item:
@@ -192,6 +196,8 @@ def store_reports(campaign_id: int) -> list[dict]:
 @page_roles(*ADMIN_UI_ROLES)
 def link_check(campaign_id: int):
     """The link check report of a campaign."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     campaign = _campaign(campaign_id)
     reports = store_reports(campaign.id)
     pending = sum(1 for r in reports if r["state"] == "pending")
@@ -203,7 +209,7 @@ def link_check(campaign_id: int):
         pending=pending,
         done=len(runs) - pending,
         total=len(runs),
-        is_hq=current_principal().is_hq,
+        is_hq=principal.is_hq,
         problem_labels=PROBLEM_LABELS,
         link_labels=LINK_STATE_LABELS,
     )

@@ -77,6 +77,7 @@ CSV_LABELS = {
 def _scope() -> tuple[int | None, tuple[str, ...]]:
     """The caller's franchise limit (``None`` for HQ) and the levels they may switch to."""
     principal = current_principal()
+    assert principal is not None  # the views require a login
     if principal.is_hq:
         return None, service.LEVELS
     return principal.franchisee_id, (LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)

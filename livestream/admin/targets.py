@@ -77,7 +77,9 @@ def figures_from(form, prefix: str) -> dict[str, int]:
 
 def editor_context(campaign) -> dict:
     """Everything the editor shows, limited to what the viewer may see."""
-    is_hq = current_principal().is_hq
+    principal = current_principal()
+    assert principal is not None  # the views require a login
+    is_hq = principal.is_hq
     tree = service.participant_tree(campaign.id)
     region_of = {f: r for r, fs in tree.items() for f in fs}
     franchisee_of = {s: f for fs in tree.values() for f, ss in fs.items() for s in ss}
@@ -183,6 +185,8 @@ def save_regions(campaign_id):
     campaign = _campaign(campaign_id)
 
     def action():
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         errors: dict = {}
         values = {}
         for region_id in service.participant_tree(campaign.id):
@@ -192,7 +196,7 @@ def save_regions(campaign_id):
                 errors.update(exc.errors)
         if errors:
             raise FormError(errors)
-        service.set_region_targets(campaign.id, values, current_principal().user_id)
+        service.set_region_targets(campaign.id, values, principal.user_id)
 
     return run(campaign, action, _("Targets saved and cascaded."))
 

@@ -10,6 +10,8 @@ add, edit, move and delete items (questions with expected answers). Views never 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -82,6 +84,7 @@ def board(campaign_id: int):
     """Completion per level with filters, chart and CSV."""
     campaign = campaign_or_404(campaign_id)
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     level = request.args.get("level", "store")
     level = level if level in board_service.LEVELS else "store"
     store_id = _int_arg("store_id")
@@ -108,7 +111,9 @@ def board(campaign_id: int):
         title=_("Completion % per region") if level == "region" else _("Completion % per store"),
     )
     page = paginate(rows) if level == "guide" else rows
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    export_args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "format")
+    }
     return render_template(
         "livestream/admin/training/board.html",
         campaign=campaign,

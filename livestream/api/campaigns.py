@@ -192,7 +192,9 @@ class Campaigns(MethodView):
     @blp.response(201)
     def post(self, data):
         """Create a draft campaign (participants, sessions, line-up, timeline)."""
-        campaign = service.save_campaign(data, user_id=current_principal().user_id)
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
+        campaign = service.save_campaign(data, user_id=principal.user_id)
         return campaign_detail(campaign)
 
 
@@ -221,8 +223,10 @@ class CampaignStatus(MethodView):
     @blp.response(200)
     def post(self, data, campaign_id):
         """Move the status (draft → scheduled | cancelled, live → ended, ended → reviewed)."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
-        service.set_status(campaign.id, data["to"], current_principal().user_id)
+        service.set_status(campaign.id, data["to"], principal.user_id)
         return campaign_detail(campaign)
 
 
@@ -233,6 +237,8 @@ class CampaignStep(MethodView):
     @blp.response(200)
     def patch(self, data, campaign_id, step_id):
         """Edit a step's dates / title / note; ``done`` true marks it done, false reopens."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
         timeline.get_step(step_id, campaign.id)  # 404 before anything else
         if any(k in data for k in ("starts_on", "due_on", "title", "note")):
@@ -246,7 +252,7 @@ class CampaignStep(MethodView):
             )
         if data.get("done") is True:
             if timeline.get_step(step_id, campaign.id).done_at is None:
-                timeline.mark_done(step_id, current_principal().user_id, campaign.id)
+                timeline.mark_done(step_id, principal.user_id, campaign.id)
         elif data.get("done") is False:
             timeline.reopen(step_id, campaign.id)
         return next(s for s in campaign_detail(campaign)["timeline"] if s["id"] == step_id)

@@ -152,6 +152,7 @@ class CampaignLive(MethodView):
         """GMV, orders and viewers against targets, sessions, line-up and the last orders."""
         campaign = campaign_or_404(campaign_id)
         principal = current_principal()
+        assert principal is not None  # the view requires a login
         return live_board.board(campaign.id, None if principal.is_hq else principal.franchisee_id)
 
 
@@ -167,7 +168,9 @@ class CampaignLiveRefresh(MethodView):
 
 
 def _customer() -> Customer:
-    customer = db.session.get(Customer, current_principal().customer_id or 0)
+    principal = current_principal()
+    assert principal is not None  # the views require a customer
+    customer = db.session.get(Customer, principal.customer_id or 0)
     if customer is None:
         raise NotFound("Customer not found")
     return customer
@@ -234,6 +237,7 @@ class MyShare(MethodView):
     def get(self, campaign_id):
         """My share code for the campaign, its mini-program path and web URL."""
         principal = current_principal()
+        assert principal is not None  # the view requires a login
         if principal.guide_id is None:
             raise NotFound("Campaign not found")
         campaign = campaign_or_404(campaign_id)

@@ -115,8 +115,10 @@ class ReadinessOverride(MethodView):
     @blp.response(201, GateDecisionSchema)
     def post(self, data, campaign_id):
         """HQ opens a blocked gate with a recorded reason (5 to 255 characters)."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
-        decision = readiness.override(campaign.id, data["reason"], current_principal().user_id)
+        decision = readiness.override(campaign.id, data["reason"], principal.user_id)
         return readiness.decision_dict(decision)
 
     @api_roles(*HQ_ROLES)
@@ -124,10 +126,10 @@ class ReadinessOverride(MethodView):
     @blp.response(200, GateDecisionSchema)
     def delete(self, data, campaign_id):
         """HQ ends the override (409 when there is none)."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
-        decision = readiness.revoke_override(
-            campaign.id, current_principal().user_id, data.get("reason", "")
-        )
+        decision = readiness.revoke_override(campaign.id, principal.user_id, data.get("reason", ""))
         return readiness.decision_dict(decision)
 
 
@@ -147,8 +149,10 @@ class GoLive(MethodView):
     @blp.alt_response(409, description="Not scheduled, or blocked (blockers in errors)")
     def post(self, campaign_id):
         """Scheduled → live when the gate is open; sessions start living."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
-        readiness.go_live(campaign.id, current_principal().user_id)
+        readiness.go_live(campaign.id, principal.user_id)
         return {"campaign_id": campaign.id, **readiness.for_viewer(readiness.gate(campaign.id))}
 
 
@@ -158,10 +162,12 @@ class LinkChecks(MethodView):
     @blp.response(200, LinkCheckListSchema)
     def get(self, campaign_id):
         """The latest link check of each store (owners: their stores) with its results."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
         items = linkcheck.visible_runs(campaign.id)
         total = len(linkcheck.participating_store_ids(campaign.id))
-        if not current_principal().is_hq:
+        if not principal.is_hq:
             total = len(items)
         done = sum(1 for r in items if r.status == linkcheck.DONE)
         return {"campaign_id": campaign.id, "items": items, "done": done, "total": total}
@@ -171,9 +177,9 @@ class LinkChecks(MethodView):
     @blp.response(202, LinkCheckListSchema)
     def post(self, data, campaign_id):
         """Queue a link check for every store, or the one named; runs after the commit."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
-        runs = linkcheck.request_link_check(
-            campaign.id, data.get("store_id"), current_principal().user_id
-        )
+        runs = linkcheck.request_link_check(campaign.id, data.get("store_id"), principal.user_id)
         done = sum(1 for r in runs if r.status == linkcheck.DONE)
         return {"campaign_id": campaign.id, "items": runs, "done": done, "total": len(runs)}

@@ -96,6 +96,7 @@ class CampaignReview(MethodView):
         """GMV, orders, conversion and AOV against targets, leaderboards, rule outcomes."""
         campaign = campaign_or_404(campaign_id)
         principal = current_principal()
+        assert principal is not None  # the view requires a login
         franchisee_id = None if principal.is_hq else principal.franchisee_id
         level = args.get("level") or (LEVEL_REGION if principal.is_hq else LEVEL_FRANCHISEE)
         if level == LEVEL_REGION and not principal.is_hq:

@@ -100,7 +100,9 @@ class LiveRuleListSchema(Schema):
 
 
 def _listing(campaign_id: int, level: str) -> dict:
-    if level == LEVEL_REGION and not current_principal().is_hq:
+    principal = current_principal()
+    assert principal is not None  # the views require a login
+    if level == LEVEL_REGION and not principal.is_hq:
         abort(403)
     return {
         "campaign_id": campaign_id,
@@ -130,9 +132,11 @@ class CampaignTargets(MethodView):
     @blp.response(200, LiveTargetListSchema)
     def put(self, data, campaign_id):
         """Set the regions' figures (metrics not sent stay) and cascade them."""
+        principal = current_principal()
+        assert principal is not None  # the view requires a login
         campaign = campaign_or_404(campaign_id)
         regions = {r["region_id"]: {m: r[m] for m in METRICS if m in r} for r in data["regions"]}
-        service.set_region_targets(campaign.id, regions, current_principal().user_id)
+        service.set_region_targets(campaign.id, regions, principal.user_id)
         return _listing(campaign.id, LEVEL_REGION)
 
 

@@ -10,6 +10,8 @@ caller may not see is 404.
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -148,6 +150,7 @@ class Checklist(MethodView):
         """The items in order; expected answers for HQ; a guide's own progress."""
         campaign = campaign_or_404(campaign_id)
         principal = current_principal()
+        assert principal is not None  # the view requires a login
         items = service.items_of(campaign.id)
         progress = None
         if principal.role == GUIDE:
@@ -191,12 +194,13 @@ class ChecklistAnswerView(MethodView):
         """Tick the item or answer the question; returns my progress and ``correct``."""
         campaign = campaign_or_404(campaign_id)
         principal = current_principal()
+        assert principal is not None  # the view requires a login
         if principal.guide_id is None or item_id > MAX_ID:
             raise NotFound("Checklist item not found")
         progress = service.answer(campaign.id, principal.guide_id, item_id, body.get("answer"))
         mine = service.answers_by_item(progress).get(item_id)
         return {
-            **progress_dict(campaign.id, progress),
+            **cast(dict, progress_dict(campaign.id, progress)),  # a progress: a dict
             "item_id": item_id,
             "correct": bool(mine and mine.correct),
         }

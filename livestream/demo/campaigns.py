@@ -152,7 +152,9 @@ def _hq_live(app: Flask, user_id: int, products, regions) -> str:
     linkcheck.request_link_check(campaign.id, user_id=user_id)
     outbox.drain()
     readiness.go_live(campaign.id, user_id)
-    campaign = db.session.get(type(campaign), campaign.id)
+    reloaded = db.session.get(type(campaign), campaign.id)
+    assert reloaded is not None  # made above
+    campaign = reloaded
     old = as_utc(campaign.live_at)
     campaign.live_at = utcnow().replace(microsecond=0) - timedelta(minutes=90)
     for session in campaign.sessions:

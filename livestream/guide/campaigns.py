@@ -10,6 +10,8 @@ checklist (their ``guide_id`` from the principal); another store's campaign is 4
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -39,6 +41,7 @@ bp = Blueprint("livestream_guide", __name__, url_prefix="/m/live", template_fold
 
 def _guide_id() -> int:
     principal = current_principal()
+    assert principal is not None  # the views require a login
     if principal.guide_id is None:
         raise NotFound("Campaign not found")
     return principal.guide_id
@@ -106,7 +109,7 @@ def answer(campaign_id: int, item_id: int):
     """Tick an item / answer a question; JSON for fetch, else back to the checklist."""
     guide_id = _guide_id()
     campaign = campaign_or_404(campaign_id)
-    payload = request.get_json(silent=True) if request.is_json else request.form
+    payload: Any = request.get_json(silent=True) if request.is_json else request.form
     text = payload.get("answer") if hasattr(payload, "get") else None
     if text is not None and not isinstance(text, str):
         text = str(text)

@@ -23,9 +23,11 @@ bp = Blueprint("livestream_results", __name__, url_prefix="/m/live", template_fo
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def results():
     """My results in every campaign I take part in, latest first."""
+    principal = current_principal()
+    assert principal is not None  # the view requires a login
     return render_template(
         "livestream/guide/results/results.html",
-        items=service.my_results(current_principal()),
+        items=service.my_results(principal),
         single=False,
     )
 
@@ -35,6 +37,7 @@ def results():
 def campaign_results(campaign_id: int):
     """My results in one campaign."""
     principal = current_principal()
+    assert principal is not None  # the view requires a login
     if principal.guide_id is None:
         raise NotFound("Campaign not found")
     campaign = campaign_or_404(campaign_id)

@@ -43,6 +43,7 @@ def qr_svg(url: str, scale: int = 4) -> Markup:
 def _my_share(campaign_id: int):
     """``(campaign, guide, links)`` for the signed-in guide, else 404."""
     principal = current_principal()
+    assert principal is not None  # the views require a login
     if principal.guide_id is None or not 1 <= campaign_id <= MAX_ID:
         raise NotFound("Campaign not found")
     campaign = campaign_or_404(campaign_id)

@@ -14,10 +14,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class CampaignVisit(db.Model):
+class CampaignVisit(Model):
     """A customer's first arrival at a campaign, and through whom."""
 
     __tablename__ = "live_visits"

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import Money, db
+from app.extensions import Model, Money
 
 MODE_HQ, MODE_STORE = "hq", "store"
 MODES = (MODE_HQ, MODE_STORE)
@@ -40,7 +40,7 @@ DRAFT, SCHEDULED, LIVE, ENDED, REVIEWED, CANCELLED = (
 CAMPAIGN_STATUSES = (DRAFT, SCHEDULED, LIVE, ENDED, REVIEWED, CANCELLED)
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """A livestream campaign planned by HQ."""
 
     __tablename__ = "live_campaigns"
@@ -89,7 +89,7 @@ class Campaign(db.Model):
         return f"<Campaign {self.id} {self.mode}>"
 
 
-class CampaignStore(db.Model):
+class CampaignStore(Model):
     """A participating store, with its franchisee and region copied for scope and roll-ups."""
 
     __tablename__ = "live_campaign_stores"
@@ -111,7 +111,7 @@ class CampaignStore(db.Model):
 SESSION_SCHEDULED, SESSION_LIVING, SESSION_ENDED = "scheduled", "living", "ended"
 
 
-class LiveSession(db.Model):
+class LiveSession(Model):
     """One live: the HQ session (``store_id`` null) or one store's session.
 
     ``living_id`` is WeCom's livingid once ``living/create`` ran (store mode, through the
@@ -143,7 +143,7 @@ class LiveSession(db.Model):
     store = relationship("Store")
 
 
-class LineupItem(db.Model):
+class LineupItem(Model):
     """A product in the live: live-exclusive price, stock cap and optional coupon."""
 
     __tablename__ = "live_lineup_items"
@@ -185,7 +185,7 @@ STEP_KINDS = (
 )
 
 
-class TimelineStep(db.Model):
+class TimelineStep(Model):
     """A dated step of the run-up (Asia/Shanghai days): due, late or done."""
 
     __tablename__ = "live_timeline_steps"

@@ -16,10 +16,10 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class LinkCheckRun(db.Model):
+class LinkCheckRun(Model):
     """One link check of a campaign's line-up for one store."""
 
     __tablename__ = "live_link_checks"
@@ -39,7 +39,7 @@ class LinkCheckRun(db.Model):
     run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class GateDecision(db.Model):
+class GateDecision(Model):
     """A readiness verdict: computed (``override`` false) or HQ's override with a reason."""
 
     __tablename__ = "live_gate_decisions"

@@ -13,14 +13,14 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import Money, db
+from app.extensions import Model, Money
 
 LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE = "region", "franchisee", "store", "guide"
 TARGET_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE)
 METRICS = ("new_customers", "group_joins", "appointments", "gmv_fen")
 
 
-class CampaignTarget(db.Model):
+class CampaignTarget(Model):
     """One unit's targets; ``ref_id`` is the region, franchisee or store id by ``level``."""
 
     __tablename__ = "live_targets"
@@ -55,7 +55,7 @@ class CampaignTarget(db.Model):
 RULE_REWARD, RULE_PENALTY = "reward", "penalty"
 
 
-class RewardRule(db.Model):
+class RewardRule(Model):
     """A reward (achievement ≥ threshold) or penalty (achievement < threshold) per unit.
 
     ``metric`` is one of ``METRICS``; ``threshold_pct`` is actual / target in percent;

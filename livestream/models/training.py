@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 ITEM_PRODUCTS, ITEM_DISCOUNTS, ITEM_PERKS = "products", "discounts", "perks"
 ITEM_TALK_TRACK, ITEM_LINK_CHECK, ITEM_QUESTION = "talk_track", "link_check", "question"
@@ -27,7 +27,7 @@ ITEM_KINDS = (
 )
 
 
-class ChecklistItem(db.Model):
+class ChecklistItem(Model):
     """One item of a campaign's checklist; a ``question`` has an expected answer."""
 
     __tablename__ = "live_checklist_items"
@@ -45,7 +45,7 @@ class ChecklistItem(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
 
 
-class TrainingProgress(db.Model):
+class TrainingProgress(Model):
     """A guide's progress on a campaign's checklist."""
 
     __tablename__ = "live_training_progress"
@@ -72,7 +72,7 @@ class TrainingProgress(db.Model):
     guide = relationship("Guide")
 
 
-class ChecklistAnswer(db.Model):
+class ChecklistAnswer(Model):
     """A guide ticking an item off, or their answer to a question."""
 
     __tablename__ = "live_checklist_answers"

@@ -189,6 +189,8 @@ def ensure_visit(
         return existing, False
     now = utcnow()
     code = campaign_code(campaign.id, share_code)
+    guide_id: int | None
+    store_id: int | None
     if code is not None:
         guide = db.session.get(Guide, code.guide_id) if code.guide_id else None
         guide_id = guide.id if guide and guide.store_id == code.store_id else None

@@ -88,6 +88,7 @@ def _anchor(store_id: int) -> str:
 
 def _sync_stores(campaign: Campaign, stores: list[Store]) -> None:
     wanted = {s.id: s for s in stores}
+    row: CampaignStore | None  # each existing row, then the one for each wanted store
     for row in list(campaign.stores):
         if row.store_id not in wanted:
             campaign.stores.remove(row)
@@ -113,6 +114,7 @@ def _sync_sessions(campaign: Campaign, stores: list[Store], old_live_at: datetim
         if old_live_at is None or session.duration_minutes == campaign.duration_minutes:
             session.duration_minutes = campaign.duration_minutes
 
+    session: LiveSession | None  # each existing session, then the one for each store
     if campaign.mode == MODE_HQ:
         keep = next((s for s in campaign.sessions if s.store_id is None), None)
         for session in list(campaign.sessions):
@@ -149,6 +151,7 @@ def _sync_lineup(campaign: Campaign, rows: list[dict]) -> None:
     """Replace the line-up (rows matched by product keep their id)."""
     have = {item.product_id: item for item in campaign.lineup}
     wanted = {row["product_id"] for row in rows}
+    item: LineupItem | None  # each existing item, then the one for each row
     for item in list(campaign.lineup):
         if item.product_id not in wanted:
             campaign.lineup.remove(item)
@@ -175,11 +178,12 @@ def save_campaign(data: dict, campaign: Campaign | None = None, user_id=None) ->
         raise Conflict(tr("Only draft or scheduled campaigns can be edited."))
     clean = validate(data, campaign)
     creating = campaign is None
-    old_live_at = None if creating else as_utc(campaign.live_at)
+    old_live_at = None if campaign is None else as_utc(campaign.live_at)
     lineup = clean.pop("lineup", None)
     if creating:
         campaign = Campaign(created_by=user_id, status=DRAFT, created_at=utcnow())
         db.session.add(campaign)
+    assert campaign is not None  # given, or made just now
     for key, value in clean.items():
         if value is not None or key == "warmup_post_id":
             setattr(campaign, key, value)

@@ -6,6 +6,8 @@ another guide's name or figures. Read only.
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import and_, or_, select
 
 from app.auth.principal import Principal
@@ -83,4 +85,5 @@ def my_campaigns(principal: Principal) -> list[Campaign]:
 
 def my_results(principal: Principal) -> list[dict]:
     """``campaign_results`` for each of ``my_campaigns`` (the principal's own guide id)."""
-    return [campaign_results(c, principal.guide_id) for c in my_campaigns(principal)]
+    guide_id = cast(int, principal.guide_id)  # my_campaigns is empty without one
+    return [campaign_results(c, guide_id) for c in my_campaigns(principal)]

@@ -175,8 +175,10 @@ def run_link_check(message) -> dict | None:
     if run is None or run.status == DONE:
         db.session.rollback()
         return None
+    assert isinstance(run_id, int)  # a run was found by it
     campaign = db.session.get(Campaign, run.campaign_id)
     franchisee = db.session.get(Franchisee, run.franchisee_id)
+    assert campaign is not None and franchisee is not None  # the run's (foreign keys)
     entries = []
     for item in campaign.lineup:
         product = item.product

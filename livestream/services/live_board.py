@@ -138,6 +138,7 @@ def _owner_totals(campaign_id: int, franchisee_id: int) -> dict:
 def board(campaign_id: int, franchisee_id: int | None = None) -> dict:
     """The dashboard's figures (see the module docstring); owners pass their franchisee."""
     campaign = db.session.get(Campaign, campaign_id)
+    assert campaign is not None  # the views found it (scoped_or_404) before asking
     if franchisee_id is None:
         totals = progress.campaign_progress(campaign_id)
         level = LEVEL_REGION

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import select
 
@@ -95,7 +96,7 @@ def create_living(message) -> dict:
         raise RetryLater(str(exc), delay=exc.retry_after) from exc
     except WeChatAPIError as exc:
         raise GiveUp(f"living/create refused: {exc.errcode} {exc.errmsg}") from exc
-    session = db.session.get(LiveSession, session_id)
+    session = cast(LiveSession, db.session.get(LiveSession, session_id))  # read above
     if session.living_id:  # another worker stored one meanwhile
         db.session.rollback()
         return {"skipped": "raced", "living_id": session.living_id}
@@ -132,6 +133,7 @@ def read_watch_stats(campaign_id: int | None = None) -> dict:
     read = failed = 0
     for session_id in ids:
         session = db.session.get(LiveSession, session_id)
+        assert session is not None and session.living_id is not None  # listed just now
         living_id = session.living_id
         db.session.commit()
         try:
@@ -142,7 +144,7 @@ def read_watch_stats(campaign_id: int | None = None) -> dict:
             continue
         users = len(stat.get("users") or [])
         external = len(stat.get("external_users") or [])
-        session = db.session.get(LiveSession, session_id)
+        session = cast(LiveSession, db.session.get(LiveSession, session_id))  # read above
         session.viewer_count = users + external
         session.external_viewer_count = external
         session.stat_read_at = utcnow()

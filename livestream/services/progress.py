@@ -8,6 +8,8 @@ achievement per metric in percent (``None`` where the target is 0).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -22,7 +24,7 @@ from livestream.models.targets import (
 )
 from livestream.services import figures
 
-NAME_MODELS = {
+NAME_MODELS: dict[str, Any] = {
     LEVEL_REGION: Region,
     LEVEL_FRANCHISEE: Franchisee,
     LEVEL_STORE: Store,
@@ -66,7 +68,7 @@ def progress(campaign_id: int, level: str) -> list[dict]:
     ``actual`` is ``Figures.as_dict()``; ``pct`` is ``{metric: float | None}``. Units
     without a unit id (an order no guide brought) are left out.
     """
-    targets = {
+    targets: dict[int | None, CampaignTarget] = {
         t.ref_id: t
         for t in db.session.scalars(
             select(CampaignTarget).where(

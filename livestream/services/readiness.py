@@ -10,8 +10,11 @@ kept as a ``GateDecision`` with its ``kind``.
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask_babel import gettext
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import current_principal
 from app.errors import Conflict, NotFound
@@ -312,7 +315,7 @@ def go_live(campaign_id: int, user_id: int | None) -> GateDecision:
         .where(Campaign.id == campaign.id, Campaign.status == SCHEDULED)
         .values(status=LIVE)
     )
-    if moved.rowcount != 1:
+    if cast(CursorResult, moved).rowcount != 1:
         db.session.rollback()
         raise Conflict("Only a scheduled campaign can go live.")
     db.session.execute(

@@ -199,7 +199,7 @@ def rule_outcomes(campaign_id: int, franchisee_id: int | None = None) -> list[di
         select(RewardRule).where(RewardRule.campaign_id == campaign_id).order_by(RewardRule.id)
     ).all()
     cache: dict[str, list[dict]] = {}
-    outcomes = []
+    outcomes: list[dict] = []
     for rule in rules:
         if rule.level not in LEVELS:
             continue
@@ -321,6 +321,7 @@ def gmv_by_hour(campaign: Campaign, franchisee_id: int | None = None) -> tuple[l
         stmt = stmt.where(Order.franchisee_id == franchisee_id)
     hours: dict[int, int] = defaultdict(int)
     for paid_at, paid_fen, refunded_fen in db.session.execute(stmt):
+        assert paid_at is not None  # selected is_not(None)
         index = int((as_utc(paid_at) - start).total_seconds() // 3600)
         hours[index] += int(paid_fen or 0) - int(refunded_fen or 0)
     return [_hour_label(h) for h in range(count)], [hours[h] for h in range(count)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 
@@ -93,7 +94,8 @@ def _recent_gmv(level: str, ids: list[int]) -> dict[int, int]:
         .where(column.in_(ids), Order.paid_at.is_not(None), Order.paid_at >= since)
         .group_by(column)
     )
-    return {unit: max(0, int(gmv or 0)) for unit, gmv in db.session.execute(stmt)}
+    rows = db.session.execute(stmt)  # grouped by the ids asked for: never NULL
+    return {cast(int, unit): max(0, int(gmv or 0)) for unit, gmv in rows}
 
 
 def default_weights(campaign_id: int, parent_level: str, parent_id: int) -> dict[int, int]:

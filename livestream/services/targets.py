@@ -14,6 +14,8 @@ a sibling's weight changed, weights reset). Every public write commits or rolls 
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 
 from app.auth.principal import Principal, current_principal
@@ -149,7 +151,7 @@ def _cascade(campaign_id: int, only: set[tuple[str, int]] | None = None) -> None
         if region_spread:
             _spread(region, f_rows, gmv_weights(LEVEL_FRANCHISEE, sorted(franchisees)))
         for f_row in f_rows:
-            if region_spread or (LEVEL_FRANCHISEE, f_row.ref_id) in dirty:
+            if region_spread or (dirty is not None and (LEVEL_FRANCHISEE, f_row.ref_id) in dirty):
                 s_rows = [existing[(LEVEL_STORE, s)] for s in franchisees[f_row.ref_id]]
                 defaults = gmv_weights(LEVEL_STORE, franchisees[f_row.ref_id])
                 _spread(f_row, s_rows, defaults)
@@ -240,7 +242,7 @@ def _target(target_id) -> CampaignTarget:
 
 def _parent_and_siblings(row: CampaignTarget) -> tuple[CampaignTarget, list[CampaignTarget]]:
     parent_level = PARENT_LEVEL[row.level]
-    parent_id = row.region_id if parent_level == LEVEL_REGION else row.franchisee_id
+    parent_id = cast(int, row.region_id if parent_level == LEVEL_REGION else row.franchisee_id)
     existing = _rows(row.campaign_id)
     parent = existing.get((parent_level, parent_id))
     ids = children_of(row.campaign_id, parent_level, parent_id)

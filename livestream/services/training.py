@@ -342,6 +342,7 @@ def answer(campaign_id: int, guide_id: int, item_id: int, answer: str | None) ->
     campaign = _campaign(campaign_id)
     item = get_item(campaign.id, item_id)
     progress = progress_for(campaign.id, guide_id)
+    assert progress is not None  # created when missing
     text = str(answer or "").strip()
     if item.kind == ITEM_QUESTION:
         if not text:

@@ -92,7 +92,7 @@ def _guide_rows(campaign_id: int, principal: Principal | None) -> list:
     )
     if principal is not None:
         stmt = scoped(stmt, CampaignStore, principal)
-    return db.session.execute(stmt).all()
+    return list(db.session.execute(stmt).all())
 
 
 def _names(model, ids: set) -> dict:

@@ -10,6 +10,8 @@ created before a crash let us record its msgid.
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
 from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
 
@@ -19,7 +21,7 @@ MONTH_SECONDS = 31 * 86400
 @bp.post(P + "externalcontact/get_groupmsg_list_v2")
 def get_groupmsg_list_v2():
     guard("externalcontact/get_groupmsg_list_v2", "wecom")
-    body = json_body()
+    body: Any = json_body()
     try:
         start, end = int(body.get("start_time")), int(body.get("end_time"))
     except (TypeError, ValueError):

@@ -84,6 +84,7 @@ def media_upload():
     problem = check_media(media_type, data)
     if problem:
         return err(*problem)
+    assert upload is not None  # check_media refuses empty data
     st = state()
     media_id = st.next_id("mediaSBX", 12)
     now = int(st.now())
