@@ -52,7 +52,7 @@ def insert_ignoring(engine: Engine, model, index: str):
     if is_postgres(engine):
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=[index])
 
 

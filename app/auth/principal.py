@@ -79,6 +79,16 @@ def principal_from_token(token: str) -> Principal | None:
     return Principal.of_user(user)
 
 
+def required_principal() -> Principal:
+    """The principal of a request a role decorator has already let through (401 if none)."""
+    principal = current_principal()
+    if principal is None:
+        from werkzeug.exceptions import Unauthorized
+
+        raise Unauthorized()
+    return principal
+
+
 def current_principal() -> Principal | None:
     """The principal of this request: bearer token first, then the login session."""
     if "siyu_principal" in g:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, request, stream_with_context
+from flask import Response, request, stream_with_context, url_for
 from markupsafe import Markup
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import Select, func, select
@@ -252,6 +252,13 @@ def _lazy_rows(stmt: Select) -> Iterator:
         yield from db.session.scalars(batched)
     else:
         yield from db.session.execute(batched)
+
+
+def export_url(endpoint: str | None = None, **values: Any) -> str:
+    """The CSV export of the list on this request: the same filters, every page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    args.update(values)
+    return url_for(endpoint or request.endpoint or "", format="csv", **args)
 
 
 def csv_response(filename: str, columns: list[Column], rows: Iterable | Select) -> Response:

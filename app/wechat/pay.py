@@ -223,10 +223,10 @@ def parse_bill(text: str) -> dict:
     }
     rows = []
     for line in lines[1:-2]:
-        row = dict(zip(header, cells(line), strict=False))
+        row: dict[str, str | int] = dict(zip(header, cells(line), strict=False))
         for col, key in amount_columns.items():
             if row.get(col):
-                row[key] = parse_yuan(row[col], MIN_FEN)
+                row[key] = parse_yuan(str(row[col]), MIN_FEN)
         rows.append(row)
     totals = dict(zip(lines[-2].split(","), cells(lines[-1]), strict=False))
     totals_fen = {

@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
-from app.web.listing import Column, csv_response, filter_args, paginate
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, GroupMember, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
@@ -105,7 +105,6 @@ def groups():
         return csv_response("groups.csv", _columns(), stmt)
     counts_args = {k: v for k, v in args.items() if k != "stage"}
     counts = stage_counts(counts_args)
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "community/groups/list.html",
         fields=_filter_fields(),
@@ -113,7 +112,7 @@ def groups():
         page=paginate(stmt),
         stage_labels=[str(STAGE_LABELS[s]) for s in STAGES],
         stage_counts=[counts.get(s, 0) for s in STAGES],
-        export_url=url_for("community_groups.groups", format="csv", **export_args),
+        export_url=export_url("community_groups.groups"),
     )
 
 
@@ -138,7 +137,7 @@ def group_detail(group_id: int):
         stage_labels=STAGE_LABELS,
         segment_labels=SEGMENT_LABELS,
         figure_labels=FIGURE_LABELS,
-        is_hq=current_principal().is_hq,
+        is_hq=required_principal().is_hq,
     )
 
 
@@ -147,7 +146,7 @@ def group_detail(group_id: int):
 def group_stage(group_id: int):
     """HQ override (stage + reason) or release of the pin."""
     group = get_scoped_or_404(WecomGroup, group_id)
-    actor = current_principal().user_id
+    actor = required_principal().user_id
     try:
         if request.form.get("action") == "release":
             stage_service.release(group, actor, request.form.get("reason", "")[:255])
@@ -180,7 +179,7 @@ def group_benchmark(group_id: int):
 @page_roles(*ADMIN_UI_ROLES)
 def fission_page():
     """Invite codes, the inviter leaderboard and reward rules; HQ creates codes and rules."""
-    is_hq = current_principal().is_hq
+    is_hq = required_principal().is_hq
     if request.method == "POST":
         if not is_hq:
             abort(403)
@@ -200,13 +199,13 @@ def fission_page():
                 flash(_("Reward rule created."), "success")
             elif action in ("rule_on", "rule_off", "rule_delete"):
                 ref = load_form(FissionRuleRefSchema(), request.form)
-                rule = db.session.get(FissionRule, ref["rule_id"])
-                if rule is None:
+                target = db.session.get(FissionRule, ref["rule_id"])
+                if target is None:
                     abort(404)
                 if action == "rule_delete":
-                    fission.delete_rule(rule)
+                    fission.delete_rule(target)
                 else:
-                    fission.set_rule_active(rule, action == "rule_on")
+                    fission.set_rule_active(target, action == "rule_on")
                 flash(_("Saved."), "success")
             elif action == "issue":
                 result = fission.issue_due_rewards()

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import current_principal, required_principal
 from app.auth.scope import scope_clause, scoped
 from app.clock import shanghai_day
 from app.extensions import db
@@ -113,7 +114,7 @@ def _edit(plan: PushPlan | None):
         data = _shown(request.form)
         values = form_values(PlanSchema(), request.form)
         try:
-            saved = plan_service.save_plan(values, plan, user_id=current_principal().user_id)
+            saved = plan_service.save_plan(values, plan, user_id=required_principal().user_id)
         except plan_service.PlanInvalid as exc:
             flash(exc.message, "error")
             errors, status = exc.errors, 422
@@ -180,7 +181,7 @@ def allocation_page():
             "community/plans/allocation_day.html", day=day, page=paginate(stmt), status=status
         )
     days = sorted({day, today, today + timedelta(days=1)})
-    columns = [
+    columns: list[dict[str, Any]] = [
         {"day": d, "plans": allocation.day_summary(d, clause), "is_today": d == today} for d in days
     ]
     for col in columns:

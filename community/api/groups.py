@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.extensions import db
 from community.models.groups import GroupStageChange, WecomGroup
@@ -108,7 +108,7 @@ class GroupStage(MethodView):
     def post(self, body, group_id):
         """Override the stage with a reason (pins it), or release the pin (HQ)."""
         group = get_scoped_or_404(WecomGroup, group_id)
-        actor = current_principal().user_id
+        actor = required_principal().user_id
         if body.get("release"):
             stage_service.release(group, actor, body.get("reason") or "")
         else:

@@ -60,7 +60,7 @@ def seed_delivery(app: Flask) -> list[str]:
             "title": title,
             "purpose": purpose,
             "text": text,
-            "coupon_template_id": coupon.id if purpose == "coupon" else None,
+            "coupon_template_id": coupon.id if purpose == "coupon" and coupon else None,
             "attachments": [
                 {
                     "msgtype": "link",

@@ -23,7 +23,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import DASH, yuan
-from app.web.listing import Column, csv_response, filter_args, paginate
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.models import Alert, Franchisee
 from franchise.services import alerts as alert_service
 from franchise.services.alert_catalogue import (
@@ -187,7 +187,6 @@ def alerts():
     cols = columns(names, who, hq)
     if request.args.get("format") == "csv":
         return csv_response("alerts.csv", cols, stmt)
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/payments/alerts.html",
         fields=_filters(names, hq),
@@ -196,7 +195,7 @@ def alerts():
         who=who,
         is_open=alert_service.is_open,
         badges=LEVEL_BADGES,
-        export_url=url_for("alerts_admin.alerts", format="csv", **export_args),
+        export_url=export_url("alerts_admin.alerts"),
     )
 
 

@@ -21,14 +21,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, Text, query_id
 from app.web.form_input import YuanField, load_form
-from app.web.listing import Column, csv_response, filter_args, paginate
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import _select, _text, choices, save
 from franchise.api.coupons import BulkIssueSchema, coupon_stmt
 from franchise.forms import options
@@ -169,7 +169,7 @@ def coupons():
             _("Issued"): [s["issued"] for s in stats],
             _("Redeemed"): [s["redeemed"] for s in stats],
         },
-        is_hq=current_principal().is_hq,
+        is_hq=required_principal().is_hq,
         franchisees=choices(Franchisee),
     )
 
@@ -229,7 +229,6 @@ def issued():
         ),
         _select("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
     ]
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/list.html",
         title=_l("Issued coupons"),
@@ -237,7 +236,7 @@ def issued():
         values=request.args,
         columns=columns,
         page=paginate(stmt),
-        export_url=url_for("commerce_coupons.issued", format="csv", **export_args),
+        export_url=export_url("commerce_coupons.issued"),
         new_url=None,
     )
 

@@ -18,12 +18,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import yuan
-from app.web.listing import Column, csv_response, filter_args, paginate
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import _select, _text, choices, is_hq
 from franchise.api.customers import (
     CustomerQuerySchema,
@@ -130,7 +130,6 @@ def _list(title, schema, stmt_fn, columns, fields, filename):
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
         return csv_response(filename, columns, stmt)
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/list.html",
         title=title,
@@ -138,7 +137,7 @@ def _list(title, schema, stmt_fn, columns, fields, filename):
         values=request.args,
         columns=columns,
         page=paginate(stmt),
-        export_url=url_for(request.endpoint, format="csv", **export_args),
+        export_url=export_url(),
         new_url=None,
     )
 
@@ -244,7 +243,7 @@ def customer(object_id):
                     form.store_id.data,
                     form.guide_id.data,
                     reason=form.reason.data,
-                    actor_user_id=current_principal().user_id,
+                    actor_user_id=required_principal().user_id,
                 )
                 flash(_("Customer reassigned."), "success")
                 return redirect(url_for("franchise_customers.customer", object_id=c.id))

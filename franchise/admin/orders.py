@@ -18,14 +18,14 @@ from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day, shanghai_day_bounds
 from app.errors import DomainError
 from app.extensions import db
 from app.schemas import Text, query_id
 from app.web.formatting import yuan
-from app.web.listing import Column, csv_response, filter_args, paginate
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
 from franchise.admin.support import _select, _text, choices
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
@@ -122,14 +122,13 @@ def orders():
     stmt = queries.order_stmt(args)
     if request.args.get("format") == "csv":
         return csv_response("orders.csv", order_columns(False), stmt)
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/commerce/orders.html",
         fields=filter_fields(),
         columns=order_columns(),
         page=paginate(stmt),
         totals=order_totals(stmt),
-        export_url=url_for("commerce_orders.orders", format="csv", **export_args),
+        export_url=export_url("commerce_orders.orders"),
     )
 
 
@@ -141,7 +140,7 @@ def order(object_id):
     refunds = db.session.scalars(
         select(Refund).where(Refund.order_id == o.id).order_by(Refund.id)
     ).all()
-    actions = order_flow.visible_actions(o, current_principal())
+    actions = order_flow.visible_actions(o, required_principal())
     return render_template(
         "franchise/commerce/order_detail.html",
         order=o,
@@ -163,7 +162,7 @@ def transition(object_id):
         flash(_("Unknown action."), "error")
         return redirect(url_for("commerce_orders.order", object_id=o.id), 303)
     try:
-        order_service.transition(o, to, current_principal(), note)
+        order_service.transition(o, to, required_principal(), note)
     except DomainError as exc:
         flash(exc.message, "error")
     else:

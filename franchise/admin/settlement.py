@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
@@ -192,7 +192,7 @@ def refund(order_id):
         return back
     try:
         refunds.request_refund(
-            order, form["amount_fen"], form["reason"].strip(), current_principal()
+            order, form["amount_fen"], form["reason"].strip(), required_principal()
         )
     except DomainError as exc:
         flash(exc.message, "error")

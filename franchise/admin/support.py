@@ -18,7 +18,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.web.listing import Column, csv_response, filter_args, paginate
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
 from franchise.models import Franchisee, Region, Store
 from franchise.queries import visible_regions
@@ -43,7 +43,6 @@ def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpo
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
         return csv_response(filename, columns, stmt)
-    export_args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
     return render_template(
         "franchise/list.html",
         title=title,
@@ -51,7 +50,7 @@ def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpo
         values=request.args,
         columns=columns,
         page=paginate(stmt),
-        export_url=url_for(request.endpoint, format="csv", **export_args),
+        export_url=export_url(),
         new_url=url_for(new_endpoint) if new_endpoint and is_hq() else None,
     )
 

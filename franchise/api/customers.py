@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.schemas import PageQuerySchema, Text, body_id, page_of, page_schema, query_id
 from franchise.models import (
@@ -123,7 +123,7 @@ def customer_stmt(args: dict):
 def history_stmt(args: dict):
     """Assignment history the caller may see: HQ all; owners rows moving to or from them."""
     stmt = select(AssignmentHistory).order_by(AssignmentHistory.id.desc())
-    principal = current_principal()
+    principal = required_principal()
     if not principal.is_hq:
         visible = scoped(select(Customer.id), Customer)
         stmt = stmt.where(AssignmentHistory.customer_id.in_(visible))
@@ -190,7 +190,7 @@ class CustomerReassign(MethodView):
             body.get("store_id"),
             body.get("guide_id"),
             reason=body["reason"],
-            actor_user_id=current_principal().user_id,
+            actor_user_id=required_principal().user_id,
         )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER
-from app.auth.principal import current_principal, issue_customer_token
+from app.auth.principal import issue_customer_token, required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import NotFound
 from app.extensions import db
@@ -139,7 +139,7 @@ class AppointmentQuerySchema(Schema):
 
 def me() -> Customer:
     """The calling customer (404 if their row is gone)."""
-    return get_scoped_or_404(Customer, current_principal().customer_id or 0)
+    return get_scoped_or_404(Customer, required_principal().customer_id or 0)
 
 
 @blp.route("/session")

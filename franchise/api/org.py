@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.schemas import page_of
 from franchise import services
@@ -190,7 +190,7 @@ class StoreItem(MethodView):
         stores (``OwnerStoreUpdateSchema``); any other field answers 422.
         """
         store = get_scoped_or_404(Store, store_id)
-        if current_principal().is_hq:
+        if required_principal().is_hq:
             return services.update_store(store, body)
         try:
             owner_body = OwnerStoreUpdateSchema().load(request.get_json(silent=True) or {})

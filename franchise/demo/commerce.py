@@ -210,7 +210,9 @@ def _seed_coupons_and_orders() -> list[str]:
         order.updated_at = moment
         if previous == "cancelled":
             for line in order.lines:
-                db.session.get(Product, line.product_id).stock += line.quantity
+                product = db.session.get(Product, line.product_id)
+                assert product is not None  # a line's product is a foreign key
+                product.stock += line.quantity
         db.session.commit()
     lines.append(f"commerce: {made} demo orders")
     return lines
@@ -235,7 +237,10 @@ def _pay_demo_order(order_id: int, moment):
     from franchise.services import payments
 
     order = db.session.get(Order, order_id)
-    sub_mch_id = db.session.get(Franchisee, order.franchisee_id).sub_mch_id
+    assert order is not None  # the caller has just written it
+    franchisee = db.session.get(Franchisee, order.franchisee_id)
+    assert franchisee is not None  # a foreign key
+    sub_mch_id = franchisee.sub_mch_id
     order.out_trade_no = order.order_no
     paid = {
         "out_trade_no": order.order_no,

@@ -57,10 +57,10 @@ def seed_payments(app: Flask) -> list[str]:
             from app.auth.principal import Principal
             from franchise.models import Order
 
-            order = db.session.get(Order, paid[0])
-            if order.paid_fen > 1:
+            first = db.session.get(Order, paid[0])
+            if first is not None and first.paid_fen > 1:
                 refund = refunds.request_refund(
-                    order, order.paid_fen // 3, "演示：部分退款", Principal(HQ_ADMIN)
+                    first, first.paid_fen // 3, "演示：部分退款", Principal(HQ_ADMIN)
                 )
                 refunds.execute_refund(refund.id)
                 lines.append("payments: 1 partial refund")

@@ -45,7 +45,7 @@ class MemoryView:
         self.city_region = dict(
             db.session.execute(select(RegionCity.city, RegionCity.region_id)).all()
         )
-        self.defaults = {
+        self.defaults: dict[int | None, int] = {
             rid: fid
             for rid, fid in db.session.execute(select(Region.id, Region.default_franchisee_id))
             if fid in self.region_of

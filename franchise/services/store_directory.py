@@ -129,7 +129,8 @@ def directory(app: Flask | None = None) -> StoreDirectory:
 
 def nearest_open_stores(lat: float, lng: float, limit: int) -> list[dict]:
     """The ``limit`` nearest open stores of active franchisees, from the snapshot."""
-    grid = directory().current(current_app._get_current_object()).grid
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    grid = directory().current(app).grid
     return nearest_in(grid, lat, lng, limit)
 
 
@@ -150,7 +151,7 @@ def _mark(session: Session, _flush_context, _instances) -> None:
 def _bump(session: Session) -> None:
     if not session.info.pop("siyu_store_directory_changed", False) or not has_app_context():
         return
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     directory(app).invalidate()
     # Redis down: other processes catch up within MAX_AGE_SECONDS
     with contextlib.suppress(Exception):

@@ -92,12 +92,12 @@ class StoreGrid:
                     for j in range(cj - dj, cj + dj + 1)
                     for store in cells.get((i, j), ())
                 )
-            best, best_sid, best_a = None, None, radius_a
+            best, best_a = None, radius_a
             for store in stores:
                 a = sin((store[2] - p1) / 2) ** 2 + c1 * store[4] * sin((store[3] - l1) / 2) ** 2
-                if a < best_a or (a == best_a and (best is None or store[0] < best_sid)):
-                    best, best_sid, best_a = store, store[0], a
-            return None if best is None else (best_sid, best[1], term_km(best_a))
+                if a < best_a or (a == best_a and (best is None or store[0] < best[0])):
+                    best, best_a = store, a
+            return None if best is None else (best[0], best[1], term_km(best_a))
 
         return nearest_within
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import DomainError, NotFound
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
@@ -107,7 +107,7 @@ def campaigns():
         badges=STATUS_BADGES,
         modes=MODE_LABELS,
         export_url=url_for("livestream_campaigns.campaigns", export="csv", **args),
-        is_hq=current_principal().is_hq,
+        is_hq=required_principal().is_hq,
     )
 
 
@@ -120,7 +120,7 @@ def _wizard(campaign=None):
             saved = service.save_campaign(
                 form_helpers.to_service(request.form, data),
                 campaign,
-                user_id=current_principal().user_id,
+                user_id=required_principal().user_id,
             )
         except DomainError as exc:
             errors = exc.errors or {"name": [exc.message]}
@@ -174,7 +174,7 @@ def detail(campaign_id: int):
         badges=STATUS_BADGES,
         state_badges=STATE_BADGES,
         modes=MODE_LABELS,
-        is_hq=current_principal().is_hq,
+        is_hq=required_principal().is_hq,
         active="livestream_campaigns.detail",
     )
 
@@ -195,7 +195,7 @@ def status(campaign_id: int):
     """Move the status (the buttons on the detail page)."""
     campaign = campaign_or_404(campaign_id)
     try:
-        service.set_status(campaign.id, request.form.get("to", ""), current_principal().user_id)
+        service.set_status(campaign.id, request.form.get("to", ""), required_principal().user_id)
     except DomainError as exc:
         _flash_refusal(exc)
     else:
@@ -211,7 +211,7 @@ def step(campaign_id: int, step_id: int):
     action = request.form.get("action")
     try:
         if action == "done":
-            timeline.mark_done(step_id, current_principal().user_id, campaign.id)
+            timeline.mark_done(step_id, required_principal().user_id, campaign.id)
         elif action == "reopen":
             timeline.reopen(step_id, campaign.id)
         elif action == "dates":

@@ -10,8 +10,6 @@ add, edit, move and delete items (questions with expected answers). Views never 
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +20,7 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import DomainError
 from app.web.charts import bar_chart, progress_bar
-from app.web.listing import Column, csv_response, paginate
+from app.web.listing import Column, csv_response, export_url, paginate
 from livestream.services import training as service
 from livestream.services import training_board as board_service
 from livestream.services.access import campaign_or_404
@@ -111,9 +109,6 @@ def board(campaign_id: int):
         title=_("Completion % per region") if level == "region" else _("Completion % per store"),
     )
     page = paginate(rows) if level == "guide" else rows
-    export_args: dict[str, Any] = {
-        k: v for k, v in request.args.items() if k not in ("page", "format")
-    }
     return render_template(
         "livestream/admin/training/board.html",
         campaign=campaign,
@@ -127,7 +122,7 @@ def board(campaign_id: int):
         store_id=store_id,
         pending=pending,
         chart=chart,
-        export_url=url_for(".board", campaign_id=campaign.id, format="csv", **export_args),
+        export_url=export_url(".board", campaign_id=campaign.id),
         is_hq=principal.is_hq,
         item_count=len(service.items_of(campaign.id)),
     )
