@@ -49,7 +49,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from app.extensions import api, babel, csrf, db, init_redis, login_manager, migrate
+    from app.extensions import babel, csrf, db, init_openapi, init_redis, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -79,7 +79,7 @@ def configure_extensions(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/translations"),
     )
     install_request_translations(app)
-    api.init_app(app)
+    api = init_openapi(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
     )

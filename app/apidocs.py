@@ -211,9 +211,9 @@ def build_docs(spec: dict) -> dict:
 @bp.route("/api/v1/docs")
 def docs():
     """The readable API reference (public, like ``openapi.json``)."""
-    from app.extensions import api
+    from app.extensions import openapi
 
-    spec = api.spec.to_dict()
+    spec = openapi().spec.to_dict()
     return render_template("apidocs/index.html", docs=build_docs(spec))
 
 

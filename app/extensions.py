@@ -115,7 +115,22 @@ class SiyuApi(Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
 
 
-api = SiyuApi()
+def init_openapi(app: Flask) -> SiyuApi:
+    """Give ``app`` its own flask-smorest Api. One per app, never a module-level instance:
+    ``Api.init_app`` replaces the instance's spec, so a second app built in the same
+    process (tests, CLI) would otherwise serve its spec from the first app's
+    ``/api/v1/openapi.json``."""
+    api = SiyuApi()
+    api.register_converter(RowIdConverter, integerconverter2paramschema)  # documented bounds
+    api.init_app(app)
+    app.extensions["siyu_api"] = api
+    return api
+
+
+def openapi(app: Flask | None = None) -> SiyuApi:
+    """This app's flask-smorest Api (blueprints register on it; its spec is the document)."""
+    return (app or current_app).extensions["siyu_api"]
+
 
 MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
 
@@ -130,9 +145,6 @@ class RowIdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-api.register_converter(RowIdConverter, integerconverter2paramschema)  # documented bounds
 
 
 def install_row_id_converter(app: Flask) -> None:

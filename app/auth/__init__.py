@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import api as openapi
-from app.extensions import db, login_manager
+from app.extensions import db, login_manager, openapi
 
 
 def init_app(app: Flask) -> None:
@@ -51,4 +50,4 @@ def init_app(app: Flask) -> None:
     add_nav(
         app, "admin", "System", "Accounts", "account.accounts", (HQ_ADMIN,), icon="users", order=900
     )
-    openapi.register_blueprint(auth_api.blp)
+    openapi(app).register_blueprint(auth_api.blp)

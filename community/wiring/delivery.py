@@ -14,8 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -52,7 +51,7 @@ def register(app: Flask) -> None:
     from community.services import allocation, care, delivery
 
     for module in (api_content, api_delivery):
-        openapi.register_blueprint(module.blp)
+        openapi(app).register_blueprint(module.blp)
     for module in (
         admin_content,
         admin_plans,

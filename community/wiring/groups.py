@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -34,7 +33,7 @@ def register(app: Flask) -> None:
     from community.jobs.groups import run_daily_stages
     from community.services import callbacks
 
-    openapi.register_blueprint(api_groups.blp)
+    openapi(app).register_blueprint(api_groups.blp)
     app.register_blueprint(admin_groups.bp)
     app.register_blueprint(guide_groups.bp)
     add_navs(app, "admin", ADMIN_NAV)

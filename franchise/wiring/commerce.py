@@ -11,8 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
 from app.web.today import add_today
@@ -47,7 +46,7 @@ def register(app: Flask) -> None:
     from franchise.jobs import commerce as jobs
 
     for module in (api_orders, api_mp, api_coupons):
-        openapi.register_blueprint(module.blp)
+        openapi(app).register_blueprint(module.blp)
     for module in (
         admin_orders,
         admin_coupons,

@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_hook, add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
 
@@ -57,8 +56,8 @@ def register(app: Flask) -> None:
     from franchise.jobs import customers as jobs
     from franchise.jobs.value_tiers import run_value_tiers
 
-    openapi.register_blueprint(api_mp.blp)
-    openapi.register_blueprint(api_customers.blp)
+    openapi(app).register_blueprint(api_mp.blp)
+    openapi(app).register_blueprint(api_customers.blp)
     app.register_blueprint(admin_customers.bp)
     app.register_blueprint(guide_customers.bp)
     add_navs(app, "admin", ADMIN_NAV)

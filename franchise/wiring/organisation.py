@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.web.i18n import N_
 
 ORGANISATION = N_("Organisation")
@@ -30,7 +29,7 @@ def register(app: Flask) -> None:
     from franchise.dashboard import organisation_panels
     from franchise.demo.organisation import seed_organisation
 
-    openapi.register_blueprint(api_org.blp)
+    openapi(app).register_blueprint(api_org.blp)
     app.register_blueprint(admin_views.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, organisation_panels)

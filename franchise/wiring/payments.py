@@ -14,8 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -41,8 +40,8 @@ def register(app: Flask) -> None:
     from franchise.jobs import payments as jobs
     from franchise.services import alerts, payments, profit_share, refunds
 
-    openapi.register_blueprint(api_payments.blp)
-    openapi.register_blueprint(api_settlement.blp)
+    openapi(app).register_blueprint(api_payments.blp)
+    openapi(app).register_blueprint(api_settlement.blp)
     app.register_blueprint(admin_settlement.bp)
     app.register_blueprint(admin_alerts.bp)
     app.after_request(alerts.alert_refused_notify)

@@ -8,8 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_navs, add_seeder
-from app.extensions import api as openapi
+from app.extensions import add_navs, add_seeder, openapi
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -30,7 +29,7 @@ def register(app: Flask) -> None:
     from livestream.guide import campaigns as guide_campaigns
     from livestream.guide import today as guide_today
 
-    openapi.register_blueprint(api_campaigns.blp)
+    openapi(app).register_blueprint(api_campaigns.blp)
     app.register_blueprint(admin_campaigns.bp)
     app.register_blueprint(guide_campaigns.bp)
     app.add_template_global(tabs.campaign_tabs, "campaign_tabs")

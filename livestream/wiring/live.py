@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import add_hook
-from app.extensions import api as openapi
+from app.extensions import add_hook, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 
@@ -28,7 +27,7 @@ def register(app: Flask) -> None:
     from livestream.jobs import live as jobs
     from livestream.services import attribution, living
 
-    openapi.register_blueprint(api_live.blp)
+    openapi(app).register_blueprint(api_live.blp)
     for module in (admin_live, guide_share, guide_results):
         app.register_blueprint(module.bp)
     register_job(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import api as openapi
+from app.extensions import openapi
 
 
 def register(app: Flask) -> None:
@@ -13,5 +13,5 @@ def register(app: Flask) -> None:
     from livestream.admin import review as admin_review
     from livestream.api import review as api_review
 
-    openapi.register_blueprint(api_review.blp)
+    openapi(app).register_blueprint(api_review.blp)
     app.register_blueprint(admin_review.bp)
