@@ -8,8 +8,8 @@ before them in the same worker.
 
 from __future__ import annotations
 
-from app.extensions import openapi
 from app import create_app
+from app.extensions import openapi
 
 
 def test_a_second_app_leaves_the_first_apps_document_whole(app, client, tmp_path):
