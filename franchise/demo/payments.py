@@ -25,7 +25,7 @@ def seed_payments(app: Flask) -> list[str]:
 
     from app.errors import DomainError
     from app.extensions import db
-    from app.wechat.sandbox import sandbox_state
+    from app.wechat.sandbox import customer_pays, sandbox_reachable
     from franchise.models import Customer, Payment, Product
     from franchise.services import orders, payments, refunds
 
@@ -35,7 +35,7 @@ def seed_payments(app: Flask) -> list[str]:
             return ["payments: already seeded"]
         customers = db.session.scalars(select(Customer).order_by(Customer.id).limit(100)).all()
         products = db.session.scalars(select(Product).where(Product.is_active.is_(True))).all()
-        if not customers or not products or "siyu_sandbox" not in app.extensions:
+        if not customers or not products or not sandbox_reachable(app):
             return ["payments: no customers, products or sandbox to pay with"]
         rng = random.Random(20261126)
         paid = []
@@ -45,7 +45,7 @@ def seed_payments(app: Flask) -> list[str]:
             try:
                 order = orders.create_order(customer.id, items)
                 answer = payments.start_payment(order)
-                sandbox_state(app).succeed_order(answer["out_trade_no"])
+                customer_pays(app, answer["out_trade_no"])
             except (DomainError, KeyError, ValueError) as exc:
                 db.session.rollback()
                 log.warning("demo payment skipped: %s", exc)

@@ -32,6 +32,7 @@ def seed_campaigns(app: Flask) -> list[str]:
     """Seed the demo campaigns (see the module docstring)."""
     from app.auth.models import HQ_ADMIN, User
     from app.extensions import db
+    from app.wechat.sandbox import sandbox_reachable
     from franchise.models import Product, Region, Store
     from livestream.models import Campaign
 
@@ -46,12 +47,7 @@ def seed_campaigns(app: Flask) -> list[str]:
             .limit(4)
         ).all()
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
-        if (
-            admin is None
-            or len(products) < 3
-            or not regions
-            or "siyu_sandbox" not in app.extensions
-        ):
+        if admin is None or len(products) < 3 or not regions or not sandbox_reachable(app):
             return ["livestream: no admin, products, regions or sandbox for the demo"]
         east = [
             s.id for s in db.session.scalars(select(Store).where(Store.region_id == regions[0].id))
@@ -174,7 +170,7 @@ def _live_orders(app: Flask, campaign_id: int, products) -> int:
 
     from app.errors import DomainError
     from app.extensions import db
-    from app.wechat.sandbox import sandbox_state
+    from app.wechat.sandbox import customer_pays
     from franchise.models import Guide
     from franchise.services import customers, orders, payments
     from livestream.models import CampaignStore
@@ -199,7 +195,7 @@ def _live_orders(app: Flask, campaign_id: int, products) -> int:
             items = [{"product_id": rng.choice(products).id, "quantity": 1}]
             order = orders.create_order(customer.id, items, share_code=code)
             answer = payments.start_payment(order)
-            sandbox_state(app).succeed_order(answer["out_trade_no"])
+            customer_pays(app, answer["out_trade_no"])
             paid += 1
         except (DomainError, KeyError, ValueError) as exc:
             db.session.rollback()

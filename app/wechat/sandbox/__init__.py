@@ -47,6 +47,31 @@ def sandbox_state(app: Flask | None = None) -> SandboxState:
     return (app or current_app).extensions[EXTENSION_KEY]
 
 
+def sandbox_reachable(app: Flask) -> bool:
+    """Whether this app talks to the emulator: mounted here, or a separate one at
+    ``SIYU_SANDBOX_URL`` (never in live mode)."""
+    if app.config["WECHAT_MODE"] != "sandbox":
+        return False
+    return EXTENSION_KEY in app.extensions or bool(app.config["SANDBOX_URL"])
+
+
+def customer_pays(app: Flask, out_trade_no: str) -> None:
+    """The customer pays a sandbox order (the demo seeders' way of paying).
+
+    In-process when the sandbox is mounted in this app; otherwise through the separate
+    emulator's control API (``SIYU_SANDBOX_URL``, the production topology of
+    ``scripts/prod-local``), which posts the notify to ``SIYU_APP_URL`` and, while the app
+    is not up yet, re-sends it on WeChat Pay's schedule.
+    """
+    if EXTENSION_KEY in app.extensions:
+        sandbox_state(app).succeed_order(out_trade_no)
+        return
+    import requests
+
+    base = app.config["SANDBOX_URL"].rstrip("/")
+    requests.post(f"{base}/_sandbox/pay/{out_trade_no}/succeed", timeout=10).raise_for_status()
+
+
 def create_sandbox_app(config: dict) -> Flask:
     """A small Flask app serving only the sandbox (``flask sandbox run``).
 
