@@ -258,9 +258,17 @@ def main() -> int:
     )
     flask = str(VENV_BIN / "flask")
     subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     siyu_port, ceiling_port, sandbox_port = args.port, args.port + 1, args.port + 2
+    # the emulator first: the demo seed logs customers in and pays through it
     sandbox = _background([flask, "sandbox", "run", "--port", str(sandbox_port)], "sandbox", env)
+    try:
+        _wait_http(f"http://127.0.0.1:{sandbox_port}/_sandbox/control/state")
+        subprocess.run(
+            [flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+    except BaseException:
+        _stop(sandbox)
+        raise
     # /healthz is 503 in production without a scheduler heartbeat: run the leader too.
     scheduler = _background([flask, "scheduler", "run"], "scheduler", env)
     siyu = _gunicorn("wsgi:build_app()", siyu_port, args.workers, args.threads, env)
