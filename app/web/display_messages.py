@@ -95,6 +95,7 @@ DISPLAY_MESSAGES = (
     _l("The customer already has a new-customer coupon."),
     _l("The region's budget for this coupon is used up."),
     _l("No such coupon template."),
+    _l("No such campaign."),
     _l("No such customer."),
     _l("No coupon with this code among your customers."),
     _l("This coupon was already redeemed."),

@@ -4,14 +4,20 @@ A template is an amount off above a threshold, valid for a period (``valid_from`
 ``valid_until``, or ``valid_days`` from issue), of kind ``new_customer`` or ``campaign``,
 with a budget per region (``CouponBudget``). A budget may not drop below the coupons its
 region already issued. Issuing and redeeming coupons live in ``coupons``.
+
+A template's ``campaign_id`` names a livestream campaign, which franchise cannot import:
+the hook ``CAMPAIGN_EXISTS`` asks the domain that keeps campaigns whether one exists (no
+listener, no campaigns: any id is unknown).
 """
 
 from __future__ import annotations
 
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, hooks
 from franchise.models import CouponBudget, CouponTemplate, Region
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+
+CAMPAIGN_EXISTS = "franchise.campaign_exists"  # listener(campaign_id) -> bool
 
 TEMPLATE_FIELDS = (
     "name",
@@ -43,6 +49,11 @@ def _check_template(data: dict, template: CouponTemplate | None = None) -> None:
         raise invalid("valid_days", "Between 1 and 3650 days.")
     if end is None and days is None:
         raise invalid("valid_days", "Give an end date or a number of valid days.")
+    campaign_id = data.get("campaign_id")
+    if campaign_id is not None and not any(
+        listener(campaign_id) for listener in hooks(CAMPAIGN_EXISTS)
+    ):
+        raise invalid("campaign_id", "No such campaign.")
 
 
 def _set_budgets(template: CouponTemplate, budgets: list[dict]) -> None:

@@ -53,6 +53,11 @@ NEW_CUSTOMER_WINDOW = timedelta(hours=24)
 MP_PATH = "pages/live/index?campaign={campaign_id}&code={code}"
 
 
+def campaign_exists(campaign_id: int) -> bool:
+    """The ``CAMPAIGN_EXISTS`` hook of franchise's coupon templates."""
+    return db.session.get(Campaign, campaign_id) is not None
+
+
 def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaign:
     """The campaign unless it is a draft, cancelled or missing (then 404).
 
