@@ -247,7 +247,8 @@ def template_new():
     form = template_form(None)
     return save(
         form,
-        lambda: coupon_templates.create_template(template_data(form)),
+        None,
+        lambda _: coupon_templates.create_template(template_data(form)),
         _l("New coupon template"),
         _l("Create"),
         "commerce_coupons.template_edit",
@@ -263,7 +264,8 @@ def template_edit(object_id):
     form = template_form(template)
     return save(
         form,
-        lambda: coupon_templates.update_template(template, template_data(form)),
+        None,
+        lambda _: coupon_templates.update_template(template, template_data(form)),
         _l("Edit coupon template"),
         _l("Save"),
         "commerce_coupons.template_edit",

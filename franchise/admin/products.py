@@ -117,7 +117,8 @@ def new():
     form = ProductForm()
     return save(
         form,
-        lambda: catalog.create_product(form.data_dict()),
+        None,
+        lambda _: catalog.create_product(form.data_dict()),
         _l("New product"),
         _l("Create"),
         "commerce_products.edit",
@@ -135,7 +136,8 @@ def edit(object_id):
         form.price_yuan.data = product.price_fen
     return save(
         form,
-        lambda: catalog.update_product(product, form.data_dict()),
+        None,
+        lambda _: catalog.update_product(product, form.data_dict()),
         _l("Edit product"),
         _l("Save"),
         "commerce_products.edit",

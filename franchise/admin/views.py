@@ -26,7 +26,6 @@ from franchise.admin.support import (
     _select,
     _text,
     choices,
-    form_data,
     franchisee_columns,
     franchisee_form,
     guide_columns,
@@ -54,10 +53,19 @@ from franchise.queries import (
     store_stmt,
 )
 from franchise.schemas import (
+    FranchiseeCreateSchema,
     FranchiseeQuerySchema,
+    FranchiseeUpdateSchema,
+    GuideCreateSchema,
     GuideQuerySchema,
+    GuideUpdateSchema,
+    OwnerStoreUpdateSchema,
+    RegionCreateSchema,
     RegionQuerySchema,
+    RegionUpdateSchema,
+    StoreCreateSchema,
     StoreQuerySchema,
+    StoreUpdateSchema,
 )
 
 bp = Blueprint("franchise_admin", __name__, url_prefix="/admin/org", template_folder="../templates")
@@ -87,9 +95,8 @@ def region_new():
     form = region_form(None)
     return save(
         form,
-        lambda: services.create_region(
-            {"code": form.code.data, "name": form.name.data, "cities": form.city_list()}
-        ),
+        RegionCreateSchema(),
+        services.create_region,
         _l("New region"),
         _l("Create"),
         "franchise_admin.region_edit",
@@ -104,14 +111,8 @@ def region_edit(object_id):
     form.code.data = region.code
     return save(
         form,
-        lambda: services.update_region(
-            region,
-            {
-                "name": form.name.data,
-                "cities": form.city_list(),
-                "default_franchisee_id": form.default_franchisee_id.data,
-            },
-        ),
+        RegionUpdateSchema(),
+        lambda data: services.update_region(region, data),
         _l("Edit region"),
         _l("Save"),
         "franchise_admin.region_edit",
@@ -119,16 +120,6 @@ def region_edit(object_id):
 
 
 # --- franchisees ------------------------------------------------------------------
-
-FRANCHISEE_FIELDS = (
-    "name",
-    "contact_name",
-    "phone",
-    "region_id",
-    "sub_mch_id",
-    "profit_share_bps",
-    "status",
-)
 
 
 @bp.route("/franchisees")
@@ -179,7 +170,8 @@ def franchisee_new():
     form = franchisee_form()
     return save(
         form,
-        lambda: services.create_franchisee(form_data(form, *FRANCHISEE_FIELDS)),
+        FranchiseeCreateSchema(),
+        services.create_franchisee,
         _l("New franchisee"),
         _l("Create"),
         "franchise_admin.franchisee",
@@ -193,7 +185,8 @@ def franchisee_edit(object_id):
     form = franchisee_form(f)
     return save(
         form,
-        lambda: services.update_franchisee(f, form_data(form, *FRANCHISEE_FIELDS)),
+        FranchiseeUpdateSchema(),
+        lambda data: services.update_franchisee(f, data),
         _l("Edit franchisee"),
         _l("Save"),
         "franchise_admin.franchisee",
@@ -201,21 +194,6 @@ def franchisee_edit(object_id):
 
 
 # --- stores -----------------------------------------------------------------------
-
-STORE_FIELDS = (
-    "franchisee_id",
-    "region_id",
-    "code",
-    "name",
-    "city",
-    "address",
-    "phone",
-    "business_hours",
-    "latitude",
-    "longitude",
-    "customer_capacity",
-    "is_open",
-)
 
 
 @bp.route("/stores")
@@ -272,7 +250,8 @@ def store_new():
     form = store_form()
     return save(
         form,
-        lambda: services.create_store(form_data(form, *STORE_FIELDS)),
+        StoreCreateSchema(),
+        services.create_store,
         _l("New store"),
         _l("Create"),
         "franchise_admin.store",
@@ -288,7 +267,8 @@ def store_edit(object_id):
         form = store_form(s)
         return save(
             form,
-            lambda: services.update_store(s, form_data(form, *STORE_FIELDS)),
+            StoreUpdateSchema(),
+            lambda data: services.update_store(s, data),
             _l("Edit store"),
             _l("Save"),
             "franchise_admin.store",
@@ -296,7 +276,8 @@ def store_edit(object_id):
     form = OwnerStoreForm(obj=s)
     return save(
         form,
-        lambda: services.update_store_details(s, form_data(form, "phone", "business_hours")),
+        OwnerStoreUpdateSchema(),
+        lambda data: services.update_store_details(s, data),
         _l("Edit store"),
         _l("Save"),
         "franchise_admin.store",
@@ -352,7 +333,8 @@ def guide_new():
     del form.status
     return save(
         form,
-        lambda: services.create_guide(form_data(form, "store_id", "name", "phone", "wecom_userid")),
+        GuideCreateSchema(),
+        services.create_guide,
         _l("New guide"),
         _l("Create"),
         "franchise_admin.guide",
@@ -367,9 +349,8 @@ def guide_edit(object_id):
     form.store_id.choices = store_choices()
     return save(
         form,
-        lambda: services.update_guide(
-            g, form_data(form, "store_id", "name", "phone", "wecom_userid", "status")
-        ),
+        GuideUpdateSchema(),
+        lambda data: services.update_guide(g, data),
         _l("Edit guide"),
         _l("Save"),
         "franchise_admin.guide",
