@@ -182,11 +182,11 @@ def guide_columns():
     ]
 
 
-def _select(name, label, options):
+def select_filter(name, label, options):
     return {"name": name, "label": label, "type": "select", "options": options}
 
 
-def _text(name, label):
+def text_filter(name, label):
     return {"name": name, "label": label, "type": "text"}
 
 

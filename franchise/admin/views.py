@@ -23,8 +23,6 @@ from franchise.admin.support import (
     FRANCHISEE_STATUS_OPTIONS,
     GUIDE_STATUS_OPTIONS,
     OPEN_OPTIONS,
-    _select,
-    _text,
     choices,
     franchisee_columns,
     franchisee_form,
@@ -35,10 +33,12 @@ from franchise.admin.support import (
     render_detail,
     render_list,
     save,
+    select_filter,
     status_label,
     store_choices,
     store_columns,
     store_form,
+    text_filter,
 )
 from franchise.forms import (
     GuideForm,
@@ -83,7 +83,7 @@ def regions():
         RegionQuerySchema,
         region_stmt,
         region_columns(),
-        [_text("q", _l("Search"))],
+        [text_filter("q", _l("Search"))],
         "regions.csv",
         "franchise_admin.region_new",
     )
@@ -127,9 +127,9 @@ def region_edit(object_id):
 def franchisees():
     """Franchisees, filtered by region, status and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("region_id", _l("Region"), choices(Region, blank=_l("All"))),
-        _select("status", _l("Status"), FRANCHISEE_STATUS_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("region_id", _l("Region"), choices(Region, blank=_l("All"))),
+        select_filter("status", _l("Status"), FRANCHISEE_STATUS_OPTIONS),
     ]
     return render_list(
         _l("Franchisees"),
@@ -201,11 +201,11 @@ def franchisee_edit(object_id):
 def stores():
     """Stores, filtered by region, franchisee, city, open or closed and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("region_id", _l("Region"), choices(Region, blank=_l("All"))),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _text("city", _l("City")),
-        _select("is_open", _l("Open"), OPEN_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("region_id", _l("Region"), choices(Region, blank=_l("All"))),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        text_filter("city", _l("City")),
+        select_filter("is_open", _l("Open"), OPEN_OPTIONS),
     ]
     return render_list(
         _l("Stores"),
@@ -292,10 +292,10 @@ def store_edit(object_id):
 def guides():
     """Guides, filtered by store, franchisee, status and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
-        _select("status", _l("Status"), GUIDE_STATUS_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        select_filter("status", _l("Status"), GUIDE_STATUS_OPTIONS),
     ]
     return render_list(
         _l("Guides"),
