@@ -87,6 +87,7 @@ class ContactFollow(Model):
     deleted_by_guide: Mapped[bool] = mapped_column(default=False)
     deleted_by_guide_at: Mapped[datetime | None]
     welcome_status: Mapped[str | None] = mapped_column(String(8))
+    synced_at: Mapped[datetime | None]  # last seen in a full sync or a verified read
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

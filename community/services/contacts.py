@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import select, update
 
-from app.clock import utcnow
+from app.clock import as_utc, utcnow
 from app.extensions import db
 from community.models.contacts import ContactFollow, WecomContact
 from franchise.models import Customer, Guide
@@ -97,22 +98,30 @@ def customer_by_unionid(unionid: str | None) -> Customer | None:
     return db.session.scalars(select(Customer).where(Customer.unionid == unionid)).first()
 
 
-def link_by_unionid(unionid: str | None) -> int | None:
-    """Link every unlinked contact with ``unionid`` to its customer and commit; returns the
-    customer id (None when no customer has it yet). Idempotent; run after each side's own
-    commit so the last one to commit sees both rows."""
+def link_by_unionid(unionid: str | None) -> list[int]:
+    """Link every unlinked contact with ``unionid`` to its customer and commit; returns
+    the ids of the contacts linked now. Idempotent; run after each side's own commit so
+    the last one to commit sees both rows."""
     customer = customer_by_unionid(unionid)
     if customer is None:
         db.session.commit()
-        return None
-    db.session.execute(
-        update(WecomContact)
-        .where(WecomContact.unionid == unionid, WecomContact.customer_id.is_(None))
-        .values(customer_id=customer.id, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        return []
+    ids = list(
+        db.session.scalars(
+            select(WecomContact.id).where(
+                WecomContact.unionid == unionid, WecomContact.customer_id.is_(None)
+            )
+        )
     )
+    if ids:
+        db.session.execute(
+            update(WecomContact)
+            .where(WecomContact.id.in_(ids), WecomContact.customer_id.is_(None))
+            .values(customer_id=customer.id, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
-    return customer.id
+    return ids
 
 
 def guide_for_userid(userid: str) -> Guide | None:
@@ -145,35 +154,25 @@ def link_guide_follows(guide: Guide) -> int:
 # --- upserts from WeCom's answers ---------------------------------------------------------
 
 
-def upsert_contact(external: dict) -> tuple[WecomContact, bool]:
-    """Create or refresh a contact from WeCom's ``external_contact`` object; returns
-    ``(contact, created)``. Links it to the customer with its unionid. Not committed."""
-    external_userid = cut(external.get("external_userid"), 64)
-    contact = contact_by_external_userid(external_userid)
-    created = contact is None
-    if contact is None:
-        contact = WecomContact(external_userid=external_userid)
-        db.session.add(contact)
-    contact.name = cut(external.get("name"), 64) or contact.name or ""
-    contact.avatar = cut(external.get("avatar"), 255) or contact.avatar or ""
-    contact.type = int(external.get("type") or contact.type or 1)
-    contact.gender = int(external.get("gender") or 0)
-    contact.corp_name = cut(external.get("corp_name"), 64)
-    unionid = cut(external.get("unionid"), 64) or None
-    if unionid:
-        contact.unionid = unionid
-    if contact.customer_id is None and contact.unionid:
-        link_contact_to_customer(contact, customer_by_unionid(contact.unionid))
-    db.session.flush()
-    return contact, created
+_LOOK_UP = object()
 
 
-def upsert_follow(contact: WecomContact, info: dict) -> tuple[ContactFollow, bool]:
+def upsert_follow(
+    contact: WecomContact, info: dict, *, existing: object = _LOOK_UP
+) -> tuple[ContactFollow, bool]:
     """Create or refresh the follow of ``info["userid"]`` (WeCom's ``follow_info`` /
-    ``follow_user`` item) for ``contact``; a follow seen again is active again. Returns
-    ``(follow, created)``. Not committed."""
+    ``follow_user`` item) for ``contact``; returns ``(follow, created)``. Not committed.
+
+    WeCom listing the follow means the guide still has the customer (``deleted_by_guide``
+    is cleared); the customer's deletion stands until WeCom shows a newer add time (they
+    added the guide again). ``existing`` passes a follow already looked up (None: none).
+    """
     userid = cut(info.get("userid"), 64)
-    follow = follow_of(userid, contact.external_userid)
+    follow = (
+        follow_of(userid, contact.external_userid)
+        if existing is _LOOK_UP
+        else cast(ContactFollow | None, existing)
+    )
     created = follow is None
     if follow is None:
         follow = ContactFollow(
@@ -183,15 +182,18 @@ def upsert_follow(contact: WecomContact, info: dict) -> tuple[ContactFollow, boo
         set_follow_guide(follow, guide_for_userid(userid))
     elif follow.guide_id is None:
         set_follow_guide(follow, guide_for_userid(userid))
+    added = from_timestamp(info.get("createtime"))
     follow.remark = cut(info.get("remark"), 64)
     follow.description = cut(info.get("description"), 255)
-    follow.add_time = from_timestamp(info.get("createtime")) or follow.add_time
     follow.add_way = int(info.get("add_way") or 0)
     follow.state = cut(info.get("state"), 30) or follow.state
     follow.oper_userid = cut(info.get("oper_userid"), 64) or follow.oper_userid
-    follow.deleted_by_customer, follow.deleted_by_customer_at = False, None
+    gone_at = as_utc(follow.deleted_by_customer_at)
+    if follow.deleted_by_customer and added and gone_at and added > gone_at:
+        follow.deleted_by_customer, follow.deleted_by_customer_at = False, None
+    follow.add_time = added or follow.add_time
     follow.deleted_by_guide, follow.deleted_by_guide_at = False, None
-    db.session.flush()
+    follow.synced_at = utcnow()
     return follow, created
 
 

@@ -106,6 +106,7 @@ def upgrade():
     sa.Column('deleted_by_guide', sa.Boolean(), nullable=False),
     sa.Column('deleted_by_guide_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
     sa.Column('welcome_status', sa.String(length=8), nullable=True),
+    sa.Column('synced_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['wecom_contacts.id'], name=op.f('fk_wecom_contact_follows_contact_id_wecom_contacts'), ondelete='CASCADE'),
