@@ -146,3 +146,10 @@ def test_emulator_batch_rules(app, client, sandbox):
     assert len(clamped["external_contact_list"]) == 100  # over the maximum: the maximum
     default = client.post(url, json={"userid_list": ["ann"]}).get_json()
     assert len(default["external_contact_list"]) == 50
+
+
+def test_the_sync_contacts_command(app, org, sandbox):
+    seed_contacts(sandbox, "ann", [{"name": "甲"}, {"name": "乙"}])
+    result = app.test_cli_runner().invoke(args=["community", "sync-contacts", "--guide", "ann"])
+    assert result.exit_code == 0, result.output
+    assert "1 guides, 2 contacts, 0 failed" in result.output
