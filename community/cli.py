@@ -1,7 +1,8 @@
 """``flask community ...``: every command of the community domain.
 
 ``community_cli`` is the one click group of this domain: the group sync and the stage
-evaluation (groups), the contact sync (contacts), the day's allocation and the read-back of send results (delivery).
+evaluation (groups), the contact sync (contacts), the day's allocation and the read-back
+of send results (delivery).
 ``register`` adds it to the app (from ``community.init_app``).
 """
 
