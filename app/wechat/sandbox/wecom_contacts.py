@@ -48,6 +48,8 @@ def world(st: SandboxState) -> dict:
     data.setdefault("contact_ways", {})  # config_id -> way
     data.setdefault("welcome_codes", {})  # code -> {"issued_at", "used", "userid", ...}
     data.setdefault("welcome_messages", [])  # delivered welcome messages
+    data.setdefault("by_user", {})  # userid -> external_userids it followed, in add order
+    data.setdefault("by_unionid", {})  # unionid -> external_userid (one person, one contact)
     return data
 
 
@@ -63,16 +65,10 @@ def new_contact(
     that contact."""
     data = world(st)
     with st.lock:
-        external_userid = next(
-            (
-                e
-                for e, c in data["contacts"].items()
-                if unionid and c["external_contact"].get("unionid") == unionid
-            ),
-            None,
-        )
+        external_userid = data["by_unionid"].get(unionid) if unionid else None
         if external_userid is None:
             external_userid = st.next_id("wmSBX", 8)
+            union = unionid or _unionid(external_userid)
             data["contacts"][external_userid] = {
                 "external_contact": {
                     "external_userid": external_userid,
@@ -80,12 +76,15 @@ def new_contact(
                     "avatar": "",
                     "type": 1,
                     "gender": 0,
-                    "unionid": unionid or _unionid(external_userid),
+                    "unionid": union,
                 },
                 "follow_user": [],
             }
+            data["by_unionid"][union] = external_userid
         contact = data["contacts"][external_userid]
         follows = [f for f in contact["follow_user"] if f["userid"] != userid]
+        if len(follows) == len(contact["follow_user"]):
+            data["by_user"].setdefault(userid, []).append(external_userid)
         follow: dict = {
             "userid": userid,
             "remark": "",
@@ -204,24 +203,24 @@ def batch_get_by_user():
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         return err(40058, "invalid limit")
     limit = min(limit, BATCH_LIMIT)  # 超过最大值时取最大值
-    wanted = set(userids)
     st = state()
+    start = _cursor(body.get("cursor"))
     with st.lock:
-        rows = [
-            (external_userid, follow)
-            for external_userid, contact in sorted(world(st)["contacts"].items())
-            for follow in contact["follow_user"]
-            if follow["userid"] in wanted
-        ]
-        start = _cursor(body.get("cursor"))
-        page = [
-            {
-                "external_contact": dict(world(st)["contacts"][e]["external_contact"]),
-                "follow_info": {**{k: v for k, v in f.items() if k != "tags"}, "tag_id": []},
-            }
-            for e, f in rows[start : start + limit]
-        ]
-    return ok(external_contact_list=page, next_cursor=_next_cursor(start + limit, len(rows)))
+        data = world(st)
+        # the (userid, contact) pairs in a stable order: userids as listed, adds in order
+        pairs = [(u, e) for u in dict.fromkeys(userids) for e in data["by_user"].get(u, ())]
+        page = []
+        for userid, external_userid in pairs[start : start + limit]:
+            contact = data["contacts"][external_userid]
+            follow = next((f for f in contact["follow_user"] if f["userid"] == userid), None)
+            if follow is None:  # deleted by the member since: no longer listed
+                continue
+            info = {k: v for k, v in follow.items() if k != "tags"}
+            page.append(
+                {"external_contact": dict(contact["external_contact"]), "follow_info": info}
+            )
+            info["tag_id"] = []
+    return ok(external_contact_list=page, next_cursor=_next_cursor(start + limit, len(pairs)))
 
 
 @bp.get(P + "externalcontact/get")
