@@ -12,6 +12,8 @@
   a live campaign's); another franchise's guide is 404; WeCom's refusal is 502 with
   WeCom's code and reason.
 * ``GET /guides/{id}/contact-way.png``: that code as a PNG the guide can save.
+* ``POST /stores/{id}/contact-way`` (HQ, the store's owner): the store's code, shared by
+  its active guides in turn (a multi-person 联系我).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from community.schemas import (
 from community.services import contact_ways
 from community.services.contact_list import contact_items, contact_stmt, guide_figures
 from community.services.contact_qr import qr_png
-from franchise.models import Guide
+from franchise.models import Guide, Store
 
 blp = Blueprint(
     "community_contacts_api",
@@ -94,3 +96,15 @@ class GuideContactWayPng(MethodView):
             mimetype="image/png",
             headers={"Content-Disposition": f'inline; filename="contact-way-{guide_id}.png"'},
         )
+
+
+@blp.route("/stores/<int:store_id>/contact-way")
+class StoreContactWay(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.response(200, ContactWaySchema)
+    @blp.alt_response(404, description="No such store, or not yours")
+    @blp.alt_response(422, description="The store has no active guide")
+    @blp.alt_response(502, description="WeCom refused the contact way (its code and reason)")
+    def post(self, store_id):
+        """The store's 联系我 code (its active guides take the contacts in turn)."""
+        return contact_ways.store_way(get_scoped_or_404(Store, store_id))
