@@ -23,14 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench_baseline import verdict  # noqa: E402
+from scripts.bench_setup import bench_app, bench_url, insert_org  # noqa: E402
 
 GUIDES_PER_STORE = 10
 LIMIT_PER_MINUTE = 10_000
@@ -38,54 +37,15 @@ LIMIT_PER_MINUTE = 10_000
 
 def build(app, guides: int, contacts: int) -> None:
     """Organisation and guides in the database, their contacts in the sandbox; not timed."""
-    from sqlalchemy import insert
-
     from app.extensions import db
     from app.wechat.sandbox import sandbox_state
     from app.wechat.sandbox.wecom_contacts import world
-    from franchise.models import Franchisee, Guide, Region, Store
 
     with app.app_context():
         db.drop_all()
         db.create_all()
-        s = db.session
-        s.execute(insert(Region), [{"id": 1, "code": "B", "name": "Bench"}])
-        s.execute(
-            insert(Franchisee),
-            [{"id": 1, "name": "Bench", "region_id": 1, "sub_mch_id": "1900000001"}],
-        )
-        n_stores = max(1, guides // GUIDES_PER_STORE)
-        s.execute(
-            insert(Store),
-            [
-                {
-                    "id": i + 1,
-                    "franchisee_id": 1,
-                    "region_id": 1,
-                    "code": f"S{i}",
-                    "name": f"店{i}",
-                    "city": "上海",
-                    "address": "-",
-                    "latitude": 31.2,
-                    "longitude": 121.4,
-                }
-                for i in range(n_stores)
-            ],
-        )
-        s.execute(
-            insert(Guide),
-            [
-                {
-                    "id": g + 1,
-                    "store_id": g % n_stores + 1,
-                    "franchisee_id": 1,
-                    "name": f"G{g}",
-                    "wecom_userid": f"bench{g:05d}",
-                }
-                for g in range(guides)
-            ],
-        )
-        s.commit()
+        insert_org(db.session, guides, GUIDES_PER_STORE)
+        db.session.commit()
     data = world(sandbox_state(app))  # written directly: seeding is not what is measured
     created = 1_700_000_000
     for g in range(guides):
@@ -162,23 +122,8 @@ def main() -> None:
         "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
     )
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        tmp = tempfile.mkdtemp(prefix="siyu-bench-")
-        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
-    from wsgi import build_app
-
-    app = build_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "SIYU_ENV": "embedded",
-            "REDIS_URL": None,
-            "SANDBOX_TIME_SCALE": 1.0,
-            "SANDBOX_STATE_FILE": "",
-            "WECOM_RATE_PER_MINUTE": args.rate_per_minute,
-        }
-    )
+    url = bench_url(args.database_url)
+    app = bench_app(url, SANDBOX_TIME_SCALE=1.0, WECOM_RATE_PER_MINUTE=args.rate_per_minute)
     setup = time.perf_counter()
     build(app, args.guides, args.contacts)
     setup_s = time.perf_counter() - setup

@@ -29,7 +29,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
 
@@ -271,29 +271,29 @@ def add_contact_way():
     return ok(config_id=config_id, **({"qr_code": way["qr_code"]} if scene == 2 else {}))
 
 
-def _way_of(body: dict) -> dict | None:
-    st = state()
-    way = world(st)["contact_ways"].get(str(body.get("config_id") or ""))
-    return None if way is None or way.get("deleted") else way
+def _way_of(api: str) -> dict:
+    """The live contact way the body's ``config_id`` names, after WeCom's checks (faults,
+    token, rate); an unknown or deleted one answers 40058. Callers hold the lock after."""
+    guard(api, "wecom")
+    body = json_body()
+    with state().lock:
+        way = world(state())["contact_ways"].get(str(body.get("config_id") or ""))
+    if way is None or way.get("deleted"):
+        raise SandboxFault(err(40058, "invalid config_id"))
+    return way
 
 
 @bp.post(P + "externalcontact/get_contact_way")
 def get_contact_way():
-    guard("externalcontact/get_contact_way", "wecom")
+    way = _way_of("externalcontact/get_contact_way")
     with state().lock:
-        way = _way_of(json_body())
-        if way is None:
-            return err(40058, "invalid config_id")
         return ok(contact_way=dict(way))
 
 
 @bp.post(P + "externalcontact/del_contact_way")
 def del_contact_way():
-    guard("externalcontact/del_contact_way", "wecom")
+    way = _way_of("externalcontact/del_contact_way")
     with state().lock:
-        way = _way_of(json_body())
-        if way is None:
-            return err(40058, "invalid config_id")
         way["deleted"] = True
     return ok()
 
@@ -355,36 +355,29 @@ def control_add():
     return jsonify(result), 201
 
 
-def _pair() -> tuple[str, str] | None:
+def _delete(action):
+    """Run ``action(state, external_userid, userid)`` for the body's pair: 422 when the
+    body lacks one, 404 when the guide has no such contact."""
     body = _control_body()
     external_userid, userid = body.get("external_userid"), body.get("userid")
-    if isinstance(external_userid, str) and isinstance(userid, str):
-        return external_userid, userid
-    return None
+    if not isinstance(external_userid, str) or not isinstance(userid, str):
+        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
+    try:
+        return jsonify({"callback": action(state(), external_userid, userid)})
+    except KeyError:
+        return envelope(404, "No such contact of that guide in the sandbox.")
 
 
 @bp.post(C + "/delete-guide")
 def control_customer_deletes_guide():
     """``{"external_userid", "userid"}``: the customer deletes the guide."""
-    pair = _pair()
-    if pair is None:
-        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
-    try:
-        return jsonify({"callback": customer_deletes_guide(state(), *pair)})
-    except KeyError:
-        return envelope(404, "No such contact of that guide in the sandbox.")
+    return _delete(customer_deletes_guide)
 
 
 @bp.post(C + "/delete-customer")
 def control_guide_deletes_customer():
     """``{"external_userid", "userid"}``: the guide deletes the customer."""
-    pair = _pair()
-    if pair is None:
-        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
-    try:
-        return jsonify({"callback": guide_deletes_customer(state(), *pair)})
-    except KeyError:
-        return envelope(404, "No such contact of that guide in the sandbox.")
+    return _delete(guide_deletes_customer)
 
 
 @bp.get(C + "/welcomes")
