@@ -5,6 +5,8 @@
   "customer_id", "guide_id", "tags", "added_at", "state"}`` (plus ``remark``,
   ``guide_name``, ``status``, ``welcome_status``); ``status`` filters active (default),
   deleted by the customer or by the guide.
+* ``GET /contacts/{external_userid}``: one contact as the caller's newest follow of it
+  shows it (another guide's or another franchise's contact is 404).
 * ``GET /contacts/figures``: per guide in scope: contacts, new this week, deleted by
   customers.
 * ``POST /guides/{id}/contact-way`` (HQ, the guide's owner, the guide themself):
@@ -25,10 +27,14 @@ from flask_smorest import Blueprint
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.scope import get_scoped_or_404
+from app.errors import NotFound
+from app.extensions import db
 from app.schemas import page_of
+from community.models.contacts import ContactFollow
 from community.schemas import (
     ContactPageSchema,
     ContactQuerySchema,
+    ContactSchema,
     ContactWayBodySchema,
     ContactWaySchema,
     GuideContactFiguresSchema,
@@ -58,6 +64,22 @@ class Contacts(MethodView):
         page = page_of(contact_stmt(args), args)
         page["items"] = contact_items(list(page["items"]))
         return page
+
+
+@blp.route("/contacts/<string:external_userid>")
+class ContactItem(MethodView):
+    @api_roles(*READERS)
+    @blp.response(200, ContactSchema)
+    @blp.alt_response(404, description="No such contact, or not yours")
+    def get(self, external_userid):
+        """One contact (the caller's newest relationship with them)."""
+        stmt = contact_stmt({"status": "all"}).where(
+            ContactFollow.external_userid == external_userid[:64]
+        )
+        follow = db.session.scalars(stmt.limit(1)).first()
+        if follow is None:
+            raise NotFound("Contact not found")
+        return contact_items([follow])[0]
 
 
 @blp.route("/contacts/figures")

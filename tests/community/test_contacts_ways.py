@@ -65,3 +65,38 @@ def test_campaign_code_counts_the_contact_as_the_campaigns_visit(app, org, clien
         ).one()
         assert visit.guide_id == org.ga and visit.store_id == org.sa and visit.share_code
         assert db.session.get(Store, visit.store_id).franchisee_id == org.fa
+
+
+def test_a_departed_guides_codes_are_deleted_in_wecom(app, org, client, as_hq, sandbox):
+    from app import outbox
+    from community.models.contacts import ContactWay
+    from franchise.models import Guide
+    from franchise.services.guides import guide_leaves
+
+    way = client.post(f"/api/v1/guides/{org.ga}/contact-way", json={}, headers=as_hq).get_json()
+    with app.app_context():
+        guide_leaves(db.session.get(Guide, org.ga))  # runs the GUIDE_LEFT hook
+        assert db.session.scalars(select(ContactWay.status)).all() == ["deleted"]
+        outbox.drain()
+    assert sandbox.data["contact_ways"][way["config_id"]].get("deleted") is True
+    gone = client.post("/_sandbox/control/contacts/add", json={**way, "name": "迟来的客户"})
+    assert gone.status_code == 404  # the code no longer adds anyone
+
+
+def test_contact_detail_is_scoped(client, org, as_guide_a, as_owner_a, as_hq):
+    mine = add_contact(client, _guide_code(client, org.ga), "安的客户")
+    theirs = add_contact(client, _guide_code(client, org.gb), "鲍勃的客户")
+    ok = client.get(f"/api/v1/contacts/{mine['external_userid']}", headers=as_guide_a)
+    assert ok.status_code == 200 and ok.get_json()["name"] == "安的客户"
+    for headers in (as_guide_a, as_owner_a):
+        other = client.get(f"/api/v1/contacts/{theirs['external_userid']}", headers=headers)
+        assert other.status_code == 404
+    seen = client.get(f"/api/v1/contacts/{theirs['external_userid']}", headers=as_hq)
+    assert seen.status_code == 200 and seen.get_json()["guide_id"] == org.gb
+    assert client.get("/api/v1/contacts/wmNOBODY", headers=as_hq).status_code == 404
+
+
+def _guide_code(client, guide_id: int) -> str:
+    from tests.community.factories_contacts import guide_code
+
+    return guide_code(client, guide_id)["config_id"]
