@@ -198,3 +198,54 @@ def test_forged_and_replayed_callbacks_change_nothing(app, org, client, sandbox)
     assert replay.status_code == 403 and replay.get_json()["code"] == "replayed"
     with app.app_context():
         assert follow(external_userid, "ann") is None
+
+
+def test_a_customer_deleting_a_guide_siyu_did_not_know_of_is_kept(app, org, client, sandbox):
+    external_userid, _ = new_contact(sandbox, "ann", "没同步过")
+    fire_wecom_event(sandbox, _event("del_follow_user", "ann", external_userid))
+    with app.app_context():
+        kept = follow(external_userid, "ann")
+        assert kept is not None and kept.deleted_by_customer and kept.guide_id == org.ga
+        sync_guide(db.session.get(Guide, org.ga))  # the sync fills the contact in
+        assert contact(external_userid).name == "没同步过"
+        assert follow(external_userid, "ann").deleted_by_customer
+
+
+def test_wecom_busy_welcome_goes_through_the_outbox_until_its_20_seconds(app, org, client):
+    from datetime import timedelta
+
+    from app import outbox
+    from app.clock import utcnow
+    from community.services.contact_events import WELCOME_KIND
+
+    way = guide_code(client, org.ga)
+    client.post("/_sandbox/control/faults", json={"api": "send_welcome_msg", "errcode": 41096})
+    added = add_contact(client, way["config_id"], "排队的客户")
+    with app.app_context():
+        assert follow(added["external_userid"], "ann").welcome_status is None
+        queued = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == WELCOME_KIND)
+        ).one()
+        queued.available_at = utcnow()
+        db.session.commit()
+        outbox.drain()
+        assert follow(added["external_userid"], "ann").welcome_status == "sent"
+    client.post("/_sandbox/control/faults", json={"api": "send_welcome_msg", "errcode": 41096})
+    late = add_contact(client, way["config_id"], "太迟的客户")
+    with app.app_context():
+        queued = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == WELCOME_KIND, OutboxMessage.status == "pending"
+            )
+        ).one()
+        queued.payload = {
+            **queued.payload,
+            "deadline": (utcnow() - timedelta(seconds=1)).timestamp(),
+        }
+        queued.available_at = utcnow()
+        db.session.commit()
+        outbox.drain()
+        assert follow(late["external_userid"], "ann").welcome_status == "stale"
+        assert db.session.get(OutboxMessage, queued.id).status == "done"  # dropped, not retried
+    texts = client.get("/_sandbox/control/contacts/welcomes").get_json()["welcome_messages"]
+    assert [w["external_userid"] for w in texts] == [added["external_userid"]]
