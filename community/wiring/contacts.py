@@ -22,6 +22,8 @@ COMMUNITY = N_("Community")
 DEFAULTS = {
     # the welcome message a new contact gets from the guide ({guide}, {store})
     "COMMUNITY_WELCOME_TEXT": "您好，我是{store}的导购{guide}，很高兴为您服务！",
+    # ... when the WeCom member is not a guide Siyu knows yet
+    "COMMUNITY_WELCOME_TEXT_NO_GUIDE": "您好，很高兴为您服务！",
 }
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
