@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.wechat.wecom import _get, _post
+from app.wechat.clients import wecom_client
+from app.wechat.errors import translate_errors
 
 BATCH_USERIDS = 100  # userid_list per batch/get_by_user call
 BATCH_LIMIT = 100  # contacts per batch/get_by_user page
@@ -27,6 +28,13 @@ WELCOME_SECONDS = 20  # send_welcome_msg: within 20 s of the event
 WELCOME_DELIVERED = 41051  # externaluser has started chatting: already delivered
 WELCOME_BUSY = 41096  # welcome msg is being distributed by another application
 NOT_EXTERNAL_CONTACT = 84061
+
+
+def _call(api: str, body: dict | None = None, query: dict | None = None, client=None) -> dict:
+    """POST ``body`` (or GET ``query``) to ``api``; WeChat's failures as ``WeChatError``."""
+    client = client or wecom_client()
+    with translate_errors(api):
+        return client.get(api, params=query) if query is not None else client.post(api, data=body)
 
 
 def batch_get_by_user(
@@ -40,12 +48,12 @@ def batch_get_by_user(
     data: dict[str, Any] = {"userid_list": list(userids), "limit": limit}
     if cursor:
         data["cursor"] = cursor
-    return _post("externalcontact/batch/get_by_user", data, client)
+    return _call("externalcontact/batch/get_by_user", data, client=client)
 
 
 def get_contact(external_userid: str, client=None) -> dict:
     """One contact: ``{"external_contact": {...}, "follow_user": [...]}``."""
-    return _get("externalcontact/get", {"external_userid": external_userid}, client)
+    return _call("externalcontact/get", query={"external_userid": external_userid}, client=client)
 
 
 def add_contact_way(
@@ -65,20 +73,21 @@ def add_contact_way(
         "state": state,
         "user": list(userids),
     }
-    return _post("externalcontact/add_contact_way", body, client)
+    return _call("externalcontact/add_contact_way", body, client=client)
 
 
 def get_contact_way(config_id: str, client=None) -> dict:
     """The contact way as WeCom keeps it (``contact_way``)."""
-    return _post("externalcontact/get_contact_way", {"config_id": config_id}, client)["contact_way"]
+    answer = _call("externalcontact/get_contact_way", {"config_id": config_id}, client=client)
+    return answer["contact_way"]
 
 
 def del_contact_way(config_id: str, client=None) -> None:
     """Delete a contact way (its QR code stops working)."""
-    _post("externalcontact/del_contact_way", {"config_id": config_id}, client)
+    _call("externalcontact/del_contact_way", {"config_id": config_id}, client=client)
 
 
 def send_welcome_msg(welcome_code: str, text: str, client=None) -> None:
     """Send the welcome message of a new contact through the member who was added."""
     body = {"welcome_code": welcome_code, "text": {"content": text}}
-    _post("externalcontact/send_welcome_msg", body, client)
+    _call("externalcontact/send_welcome_msg", body, client=client)

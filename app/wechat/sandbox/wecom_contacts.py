@@ -31,7 +31,7 @@ from flask import jsonify, request
 from app.errors import envelope
 from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
 from app.wechat.sandbox.state import SandboxState
-from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
+from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
 C = "/control/contacts"
 STATE_MAX = 30
@@ -204,7 +204,7 @@ def batch_get_by_user():
         return err(40058, "invalid limit")
     limit = min(limit, BATCH_LIMIT)  # 超过最大值时取最大值
     st = state()
-    start = _cursor(body.get("cursor"))
+    start = cursor_of(body.get("cursor"))
     with st.lock:
         data = world(st)
         # the (userid, contact) pairs in a stable order: userids as listed, adds in order
@@ -220,7 +220,7 @@ def batch_get_by_user():
                 {"external_contact": dict(contact["external_contact"]), "follow_info": info}
             )
             info["tag_id"] = []
-    return ok(external_contact_list=page, next_cursor=_next_cursor(start + limit, len(pairs)))
+    return ok(external_contact_list=page, next_cursor=next_cursor(start + limit, len(pairs)))
 
 
 @bp.get(P + "externalcontact/get")
