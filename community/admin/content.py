@@ -20,7 +20,8 @@ from app.extensions import db
 from app.web.form_input import form_values
 from app.web.listing import paginate
 from community.models import PURPOSES, ContentPost
-from community.schemas import ATTACHMENT_LIMITS, PostSchema, nbytes
+from community.post_limits import ATTACHMENT_LIMITS, nbytes
+from community.schemas import PostSchema
 from community.services import content as content_service
 from franchise.models import CouponTemplate
 

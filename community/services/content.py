@@ -23,7 +23,7 @@ from app.validation_messages import flat_errors
 from app.wechat import wecom
 from app.wechat.errors import WeChatError
 from community.models import COUPON, ContentPost
-from community.schemas import WeComPostSchema
+from community.post_limits import WeComPostSchema
 from community.services import media
 from franchise.models import CouponTemplate
 

@@ -27,6 +27,7 @@ def _blueprint():
         pay_rules,
         pay_sharing,
         wecom,
+        wecom_contacts,
         wecom_media,
     )
     from app.wechat.sandbox.blueprint import bp
