@@ -29,8 +29,13 @@ from app.web.listing import Column, csv_response, export_url, filter_args, pagin
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, GroupMember, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
-from community.schemas import FissionRuleFormSchema, FissionRuleRefSchema, InviteCodeFormSchema
-from community.services import fission
+from community.schemas import (
+    FissionRuleFormSchema,
+    FissionRuleRefSchema,
+    InviteCodeFormSchema,
+    InviteCodeRefSchema,
+)
+from community.services import fission, join_ways
 from community.services import segments as segment_service
 from community.services import stages as stage_service
 from franchise.admin.support import choices
@@ -175,6 +180,14 @@ def group_benchmark(group_id: int):
 # --- fission ------------------------------------------------------------------------
 
 
+def _form_target(schema, model, key: str):
+    """The row a fission page button names (``key`` in the form); 404 when unknown."""
+    target = db.session.get(model, load_form(schema(), request.form)[key])
+    if target is None:
+        abort(404)
+    return target
+
+
 @bp.route("/fission", methods=["GET", "POST"])
 @page_roles(*ADMIN_UI_ROLES)
 def fission_page():
@@ -191,6 +204,13 @@ def fission_page():
                     raise DomainError(_("No such guide."), status=422)
                 fission.create_code(**code)
                 flash(_("Invite code created."), "success")
+            elif action in ("code_refresh", "code_retire"):
+                invite = _form_target(InviteCodeRefSchema, InviteCode, "code_id")
+                if action == "code_retire":
+                    join_ways.retire(invite)
+                else:
+                    join_ways.refresh_groups(invite)
+                flash(_("Saved."), "success")
             elif action == "rule":
                 rule = load_form(FissionRuleFormSchema(), request.form)
                 fission.create_rule(
@@ -198,10 +218,7 @@ def fission_page():
                 )
                 flash(_("Reward rule created."), "success")
             elif action in ("rule_on", "rule_off", "rule_delete"):
-                ref = load_form(FissionRuleRefSchema(), request.form)
-                target = db.session.get(FissionRule, ref["rule_id"])
-                if target is None:
-                    abort(404)
+                target = _form_target(FissionRuleRefSchema, FissionRule, "rule_id")
                 if action == "rule_delete":
                     fission.delete_rule(target)
                 else:
@@ -232,6 +249,7 @@ def fission_page():
         rewards=rewards,
         leaders=fission.leaderboard() if is_hq else [],
         guides=choices(Guide) if is_hq else [],
+        stores=choices(Store) if is_hq else [],
         templates=db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).all()
         if is_hq
         else [],

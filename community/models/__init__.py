@@ -4,10 +4,12 @@
 - ``content``: the content library and push plans (SOP);
 - ``delivery``: daily slot allocations, send batches (add_msg_template tasks), per-group
   delivery results, care tasks;
-- ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts.
+- ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts;
+- ``wecom_customers``: customer tags (WeCom corp tags) and hand-overs through WeCom.
 """
 
 from community.models.content import *  # noqa: F403
 from community.models.delivery import *  # noqa: F403
 from community.models.groups import *  # noqa: F403
 from community.models.growth import *  # noqa: F403
+from community.models.wecom_customers import *  # noqa: F403

@@ -27,6 +27,7 @@ def _blueprint():
         pay_rules,
         pay_sharing,
         wecom,
+        wecom_join_way,
         wecom_media,
     )
     from app.wechat.sandbox.blueprint import bp
