@@ -27,7 +27,7 @@ from app.extensions import db
 from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
-from community.models.groups import STAGES, GroupMember, WecomGroup
+from community.models.groups import STAGES, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
 from community.schemas import (
     FissionRuleFormSchema,
@@ -38,6 +38,7 @@ from community.schemas import (
 from community.services import fission, join_ways
 from community.services import segments as segment_service
 from community.services import stages as stage_service
+from community.services.people import member_page
 from franchise.admin.support import choices
 from franchise.models import CouponTemplate, Guide, Region, Store
 
@@ -126,16 +127,19 @@ def groups():
 def group_detail(group_id: int):
     """One group: members, stage timeline, next rule, segment, HQ actions."""
     group = get_scoped_or_404(WecomGroup, group_id)
-    members = db.session.scalars(
-        select(GroupMember)
-        .where(GroupMember.group_id == group.id)
-        .order_by(GroupMember.left_at.is_not(None), GroupMember.id)
-        .limit(500)
-    ).all()
+    page, people = member_page(group)
+    invitors = {p.member.invitor_userid for p in people if p.member and p.member.invitor_userid}
+    inviters = dict(
+        db.session.execute(
+            select(Guide.wecom_userid, Guide.name).where(Guide.wecom_userid.in_(invitors))
+        ).all()
+    )
     return render_template(
         "community/groups/detail.html",
         group=group,
-        members=members,
+        page=page,
+        people=people,
+        inviters=inviters,
         history=stage_history(group.id),
         next_rule=stage_service.explain(group),
         segment=segment_service.explain(group),

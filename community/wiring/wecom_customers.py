@@ -1,17 +1,42 @@
 """Registration of the guide's WeCom customers area (issue 14, items 3–6): group join
-codes (``community.services.join_ways``), customer tags, hand-over through WeCom and the
-people behind group members — their pages, outbox handlers, jobs, hooks and WeCom
-subscriptions."""
+codes (``community.services.join_ways``), customer tags (``tags``, ``tag_links``,
+``tag_rules``), hand-over through WeCom (``transfers``) and the people behind group
+members — the tags API, the admin tags pages, the ``Customer tags`` navigation, the
+nightly tag job (02:30 Asia/Shanghai: read WeCom's library, apply the rules), outbox
+handlers and the ``change_external_tag`` subscription."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from app.auth.models import ADMIN_UI_ROLES
+from app.extensions import add_navs, openapi
 from app.outbox import register_handler
+from app.scheduler import register_job
+from app.web.i18n import N_
+from app.wechat import subscribe
+
+COMMUNITY = N_("Community")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (COMMUNITY, N_("Customer tags"), "community_tags.tags_page", ADMIN_UI_ROLES, "target", 406),
+)
 
 
 def register(app: Flask) -> None:
     """Register the WeCom customers area on the app."""
-    from community.services import join_ways
+    from community.admin import tags as admin_tags
+    from community.api import wecom_customers as api
+    from community.jobs.wecom_customers import run_nightly_tags
+    from community.services import join_ways, tag_links, tags
 
+    openapi(app).register_blueprint(api.blp)
+    app.register_blueprint(admin_tags.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    register_job(
+        app, "community.tags", run_nightly_tags, "cron", hour=2, minute=30, timezone="Asia/Shanghai"
+    )
     register_handler(app, join_ways.JOIN_WAY_KIND, join_ways.handle_join_way)
+    register_handler(app, tags.TAG_SYNC_KIND, tags.handle_tag_sync)
+    register_handler(app, tag_links.MARK_KIND, tag_links.handle_mark_tag)
+    subscribe(app, "change_external_tag", tags.handle_change_external_tag)

@@ -29,6 +29,7 @@ def _blueprint():
         wecom,
         wecom_join_way,
         wecom_media,
+        wecom_tags,
     )
     from app.wechat.sandbox.blueprint import bp
 
