@@ -5,7 +5,9 @@
   ``StageOverrideSchema`` and ``BenchmarkSchema`` bodies;
 * content and plans: ``PostSchema``, ``PlanSchema`` (bodies and answers),
   ``PostQuerySchema``, ``AllocationSchema`` and ``AllocationQuerySchema``;
-* delivery history: ``DeliveryQuerySchema``, ``DeliveryItemSchema``, ``DeliveryPageSchema``.
+* delivery history: ``DeliveryQuerySchema``, ``DeliveryItemSchema``, ``DeliveryPageSchema``;
+* WeCom contacts: ``ContactQuerySchema``, ``ContactSchema`` / ``ContactPageSchema``,
+  ``ContactWaySchema`` and its ``ContactWayBodySchema``, ``GuideContactFiguresSchema``.
 
 Bodies use strict integers and bounded strings and refuse unknown fields, like the
 the shared pieces in ``app.schemas`` they build on.
@@ -397,3 +399,62 @@ class TransferQuerySchema(PageQuerySchema):
 
 
 TransferPageSchema = page_schema(TransferSchema, "TransferPage")
+
+
+# --- WeCom contacts ---------------------------------------------------------------------
+
+CONTACT_STATUSES = ("active", "deleted_by_customer", "deleted_by_guide", "all")
+
+
+class ContactQuerySchema(PageQuerySchema):
+    """``GET /contacts`` filters (also behind the admin contacts page and its CSV)."""
+
+    guide_id = query_id()
+    store_id = query_id()
+    franchisee_id = query_id()
+    tag = Text(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(CONTACT_STATUSES))
+
+
+class ContactSchema(Schema):
+    """One guide ↔ contact relationship, as the contract lists it."""
+
+    external_userid = fields.String()
+    name = fields.String()
+    remark = fields.String()
+    customer_id = fields.Integer(allow_none=True)
+    guide_id = fields.Integer(allow_none=True)
+    guide_name = fields.String()
+    tags = fields.List(fields.String())
+    added_at = fields.DateTime(allow_none=True)
+    state = fields.String(allow_none=True)
+    status = fields.String()
+    welcome_status = fields.String(allow_none=True)
+
+
+ContactPageSchema = page_schema(ContactSchema, "ContactPage")
+
+
+class ContactWaySchema(Schema):
+    """A 联系我 code: ``config_id``, the QR code's URL and the ``state`` that says who and why."""
+
+    config_id = fields.String()
+    qr_code = fields.String()
+    state = fields.String()
+
+
+class ContactWayBodySchema(Schema):
+    """``POST /guides/{id}/contact-way``: optionally for a live campaign."""
+
+    campaign_id = body_id(load_default=None, allow_none=True)
+
+
+class GuideContactFiguresSchema(Schema):
+    guide_id = fields.Integer()
+    guide_name = fields.String()
+    store_name = fields.String()
+    franchisee_name = fields.String()
+    contacts = fields.Integer()
+    new_this_week = fields.Integer()
+    deleted_by_customers = fields.Integer()
+    deleted_this_week = fields.Integer()

@@ -4,10 +4,13 @@
 - ``content``: the content library and push plans (SOP);
 - ``delivery``: daily slot allocations, send batches (add_msg_template tasks), per-group
   delivery results, care tasks;
+- ``contacts``: WeCom external contacts, each guide's follow of them, 联系我 codes,
+  per-guide contact sync runs;
 - ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts;
 - ``wecom_customers``: customer tags (WeCom corp tags) and hand-overs through WeCom.
 """
 
+from community.models.contacts import *  # noqa: F403
 from community.models.content import *  # noqa: F403
 from community.models.delivery import *  # noqa: F403
 from community.models.groups import *  # noqa: F403

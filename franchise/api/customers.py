@@ -99,6 +99,18 @@ class ReassignSchema(Schema):
 
 
 CustomerPageSchema = page_schema(CustomerSchema, "CustomerPage")
+
+
+class CustomerDetailSchema(CustomerSchema):
+    """One customer; HQ also sees the ``unionid`` (the key joining the mini-program and
+    WeCom identities), everyone else ``null``."""
+
+    unionid = fields.Method("_unionid", allow_none=True)
+
+    def _unionid(self, customer) -> str | None:
+        return customer.unionid if required_principal().is_hq else None
+
+
 HistoryPageSchema = page_schema(HistorySchema, "AssignmentHistoryPage")
 
 
@@ -155,10 +167,10 @@ class Customers(MethodView):
 @blp.route("/customers/<int:customer_id>")
 class CustomerItem(MethodView):
     @api_roles(*READERS)
-    @blp.response(200, CustomerSchema)
+    @blp.response(200, CustomerDetailSchema)
     @blp.alt_response(404, description="No such customer, or not yours")
     def get(self, customer_id):
-        """Show one customer."""
+        """Show one customer (HQ also sees the unionid)."""
         return get_scoped_or_404(Customer, customer_id)
 
 

@@ -9,6 +9,7 @@ creates the customer by openid / unionid and runs the assignment rules
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 from datetime import date
 from typing import cast
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import shanghai_day
 from app.errors import Conflict, DomainError
-from app.extensions import db
+from app.extensions import db, hooks
 from app.wechat.errors import WeChatAPIError, WeChatError
 from franchise.models import (
     ACTIVE,
@@ -40,6 +41,13 @@ from franchise.services.assignment import (
     decide_by_place,
 )
 from franchise.services.base import invalid, loaded_after_commit
+
+log = logging.getLogger("siyu.franchise")
+
+
+# After a login commits: ``listener(customer_id, unionid, share_code)`` (community links
+# the WeCom contacts with the same unionid, so one person stays one customer).
+CUSTOMER_LOGGED_IN = "franchise.customer_logged_in"
 
 
 class LoginRefused(DomainError):
@@ -157,12 +165,27 @@ def login(
         raise WeChatDown("WeChat is not reachable; try again.") from exc
     for attempt in range(2):
         try:
-            return _login_in_transaction(session, share_code, latitude, longitude, city)
+            customer, created = _login_in_transaction(
+                session, share_code, latitude, longitude, city
+            )
         except IntegrityError:
             db.session.rollback()  # a concurrent first login created the row; find it
             if attempt:
                 raise Conflict("Concurrent login; try again.") from None
+            continue
+        _after_login(customer, share_code)
+        return customer, created
     raise AssertionError("unreachable")
+
+
+def _after_login(customer: Customer, share_code) -> None:
+    """Tell the listeners of ``CUSTOMER_LOGGED_IN`` (after the commit); a failing one is
+    logged, never the login's failure."""
+    for listener in list(hooks(CUSTOMER_LOGGED_IN)):
+        try:
+            listener(customer.id, customer.unionid, share_code)
+        except Exception:  # noqa: BLE001 - the login is committed; report and go on
+            log.exception("login listener %r failed for customer %s", listener, customer.id)
 
 
 def _login_in_transaction(session: dict, share_code, latitude, longitude, city):

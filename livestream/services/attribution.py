@@ -25,7 +25,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import as_utc, utcnow
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
 from app.schemas import MAX_ID
@@ -345,3 +345,20 @@ def _open_campaign(campaign_id) -> Campaign:
     if campaign is None or campaign.status in CLOSED_CAMPAIGN:
         raise invalid("campaign_id", "No such campaign open for orders.")
     return campaign
+
+
+# --- WeCom 联系我 codes of a campaign (community hooks) ---------------------------------
+
+
+def campaign_code_of_guide(campaign_id: int, guide_id: int) -> str:
+    """The guide's campaign share code, for the campaign's 联系我 code (commits)."""
+    return campaign_share_code(campaign_id, guide_id).code
+
+
+def record_contact_visit(campaign_id: int, customer_id: int, share_code: str | None) -> None:
+    """A customer added a guide through the campaign's 联系我 code: their visit, attributed
+    through the code (a campaign no longer open records nothing)."""
+    try:
+        ensure_visit(campaign_id, customer_id, share_code)
+    except DomainError:  # the campaign is not open (or gone): nothing to attribute
+        db.session.rollback()

@@ -5,7 +5,9 @@ The live API, the HQ "Live dashboard" tab, the guide's share and results pages, 
 (``livestream.enqueue_livings`` every 10 minutes, ``livestream.watch_stats`` every 5), the
 outbox handler ``livestream.living_create`` and the hooks on franchise orders: live prices
 (``CAMPAIGN_PRICING``), the stock cap (``CAMPAIGN_RESERVATIONS``) and its release
-(``CAMPAIGN_RELEASES``).
+(``CAMPAIGN_RELEASES``); and on community's 联系我 codes: a campaign's code carries the
+guide's campaign share code (``CAMPAIGN_SHARE_CODE``) and a contact added through it is the
+campaign's visit (``CONTACT_CAMPAIGN_ADDED``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.scheduler import register_job
 
 def register(app: Flask) -> None:
     """Register the live area on the app."""
+    from community.services import contact_ways
     from franchise.services import coupon_templates, orders
     from livestream.admin import live as admin_live
     from livestream.api import live as api_live
@@ -39,3 +42,5 @@ def register(app: Flask) -> None:
     add_hook(app, orders.CAMPAIGN_PRICING, attribution.live_prices)
     add_hook(app, orders.CAMPAIGN_RESERVATIONS, attribution.reserve_within_caps)
     add_hook(app, orders.CAMPAIGN_RELEASES, attribution.release_caps)
+    add_hook(app, contact_ways.CAMPAIGN_SHARE_CODE, attribution.campaign_code_of_guide)
+    add_hook(app, contact_ways.CONTACT_CAMPAIGN_ADDED, attribution.record_contact_visit)

@@ -1,7 +1,7 @@
 """community wecom customers: join codes, tags, transfers
 
 Revision ID: 8bdf04112256
-Revises: e3a91f7c5b20
+Revises: 45eae5995c4f (contacts; was e3a91f7c5b20 before merging contacts)
 Create Date: 2026-12-07 05:10:04.422963
 
 """
@@ -13,7 +13,7 @@ import app.extensions  # noqa: F401 - custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '8bdf04112256'
-down_revision = 'e3a91f7c5b20'
+down_revision = '45eae5995c4f'
 branch_labels = None
 depends_on = None
 

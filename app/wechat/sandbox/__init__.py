@@ -27,6 +27,7 @@ def _blueprint():
         pay_rules,
         pay_sharing,
         wecom,
+        wecom_contacts,
         wecom_join_way,
         wecom_media,
         wecom_tags,

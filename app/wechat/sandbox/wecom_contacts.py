@@ -1,0 +1,395 @@
+"""Sandbox WeCom customer contacts (客户联系): external contacts, 联系我 ways, welcome
+messages, the ``change_external_contact`` callbacks and the controls that stand in for
+customers.
+
+WeCom's rules it applies (客户联系 docs):
+
+- ``batch/get_by_user``: ``userid_list`` 1..100 userids (40058 otherwise), ``limit`` at
+  most 100 (a larger one is taken as 100, default 50), paged by an opaque cursor;
+- ``get``: 84061 "not external contact" when no member follows the contact;
+- ``add_contact_way``: ``type`` 1 single (exactly one ``user``) or 2 multi (41037 missing
+  or invalid type), ``scene`` 1 mini-program / 2 QR (41040 otherwise), ``state`` and
+  ``remark`` at most 30 characters (40058); ``get_contact_way`` / ``del_contact_way`` of
+  an unknown ``config_id``: 40058;
+- ``send_welcome_msg``: the ``welcome_code`` of an add event, within 20 s of the event and
+  once: a second call answers 41051 (already delivered); a code past its 20 s or unknown
+  answers 40058 (WeCom's docs give no dedicated code for it).
+
+Controls (``/_sandbox/control/contacts/...``): a customer adds a guide through a contact
+way (fires ``add_external_contact`` with ``State`` and ``WelcomeCode``), a customer
+deletes a guide (``del_follow_user``), a guide deletes a customer
+(``del_external_contact``), seeding many contacts without callbacks (demo, benchmark).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import jsonify, request
+
+from app.errors import envelope
+from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.state import SandboxState
+from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
+
+C = "/control/contacts"
+STATE_MAX = 30
+WELCOME_SECONDS = 20
+BATCH_USERIDS = 100
+BATCH_LIMIT = 100
+ADD_WAY_QR = 1  # add_way: 扫描二维码
+
+
+def world(st: SandboxState) -> dict:
+    """The contact part of the sandbox world (lock held or not: setdefault is atomic)."""
+    data = st.data
+    data.setdefault("contacts", {})  # external_userid -> {"external_contact", "follow_user"}
+    data.setdefault("contact_ways", {})  # config_id -> way
+    data.setdefault("welcome_codes", {})  # code -> {"issued_at", "used", "userid", ...}
+    data.setdefault("welcome_messages", [])  # delivered welcome messages
+    return data
+
+
+def _unionid(external_userid: str) -> str:
+    return "ou" + hashlib.md5(external_userid.encode()).hexdigest()[:26]
+
+
+def new_contact(
+    st: SandboxState, userid: str, name: str, *, unionid: str | None = None, state_: str = ""
+) -> tuple[str, dict]:
+    """Make a WeChat user a contact of ``userid`` (lock taken); returns ``(external_userid,
+    follow)``. A ``unionid`` already known is the same person: the follow is added to
+    that contact."""
+    data = world(st)
+    with st.lock:
+        external_userid = next(
+            (
+                e
+                for e, c in data["contacts"].items()
+                if unionid and c["external_contact"].get("unionid") == unionid
+            ),
+            None,
+        )
+        if external_userid is None:
+            external_userid = st.next_id("wmSBX", 8)
+            data["contacts"][external_userid] = {
+                "external_contact": {
+                    "external_userid": external_userid,
+                    "name": name or external_userid,
+                    "avatar": "",
+                    "type": 1,
+                    "gender": 0,
+                    "unionid": unionid or _unionid(external_userid),
+                },
+                "follow_user": [],
+            }
+        contact = data["contacts"][external_userid]
+        follows = [f for f in contact["follow_user"] if f["userid"] != userid]
+        follow: dict = {
+            "userid": userid,
+            "remark": "",
+            "description": "",
+            "createtime": int(st.now()),
+            "tags": [],
+            "add_way": ADD_WAY_QR,
+            "oper_userid": external_userid,
+        }
+        if state_:
+            follow["state"] = state_
+        follows.append(follow)
+        contact["follow_user"] = follows
+    return external_userid, follow
+
+
+def seed_contacts(st: SandboxState, userid: str, people: list[dict]) -> list[str]:
+    """Contacts of ``userid`` without callbacks (demo, benchmark): ``[{"name", "unionid"?}]``."""
+    return [
+        new_contact(st, userid, p.get("name") or "", unionid=p.get("unionid"))[0] for p in people
+    ]
+
+
+def _fire(st: SandboxState, fields: dict) -> dict:
+    from app.wechat.sandbox.delivery import fire_wecom_event
+
+    event = {"Event": "change_external_contact"}
+    event.update(fields)
+    return fire_wecom_event(st, event)
+
+
+def add_through_way(st: SandboxState, config_id: str, name: str, unionid: str | None) -> dict:
+    """A customer scans the contact way's QR code: the contact is added and WeCom fires
+    ``add_external_contact`` with the way's state and a welcome code (valid 20 s)."""
+    data = world(st)
+    with st.lock:
+        way = data["contact_ways"].get(config_id)
+        if way is None or way.get("deleted"):
+            raise KeyError(config_id)
+        # a multi-person way hands each new contact to the next of its members in turn
+        way["adds"] = int(way.get("adds") or 0) + 1
+        userid = way["user"][(way["adds"] - 1) % len(way["user"])]
+        way_state = way.get("state") or ""
+    external_userid, _ = new_contact(st, userid, name, unionid=unionid, state_=way_state)
+    code = "WELCOME" + secrets.token_hex(12).upper()
+    with st.lock:
+        data["welcome_codes"][code] = {
+            "issued_at": st.now(),
+            "used": False,
+            "userid": userid,
+            "external_userid": external_userid,
+        }
+    fields = {
+        "ChangeType": "add_external_contact",
+        "UserID": userid,
+        "ExternalUserID": external_userid,
+        "WelcomeCode": code,
+    }
+    if way_state:
+        fields["State"] = way_state
+    callback = _fire(st, fields)
+    return {
+        "external_userid": external_userid,
+        "userid": userid,
+        "state": way_state,
+        "welcome_code": code,
+        "callback": callback,
+    }
+
+
+def customer_deletes_guide(st: SandboxState, external_userid: str, userid: str) -> dict:
+    """The customer deletes the guide (``del_follow_user``); the guide still lists them."""
+    with st.lock:
+        contact = world(st)["contacts"].get(external_userid)
+        if contact is None or not any(f["userid"] == userid for f in contact["follow_user"]):
+            raise KeyError(external_userid)
+    return _fire(
+        st,
+        {"ChangeType": "del_follow_user", "UserID": userid, "ExternalUserID": external_userid},
+    )
+
+
+def guide_deletes_customer(st: SandboxState, external_userid: str, userid: str) -> dict:
+    """The guide deletes the customer (``del_external_contact``): the follow is gone."""
+    with st.lock:
+        contact = world(st)["contacts"].get(external_userid)
+        if contact is None or not any(f["userid"] == userid for f in contact["follow_user"]):
+            raise KeyError(external_userid)
+        contact["follow_user"] = [f for f in contact["follow_user"] if f["userid"] != userid]
+    return _fire(
+        st,
+        {
+            "ChangeType": "del_external_contact",
+            "UserID": userid,
+            "ExternalUserID": external_userid,
+            "Source": "DELETE_BY_USER",
+        },
+    )
+
+
+# -- WeCom routes ------------------------------------------------------------------------
+
+
+@bp.post(P + "externalcontact/batch/get_by_user")
+def batch_get_by_user():
+    guard("externalcontact/batch/get_by_user", "wecom")
+    body = json_body()
+    userids = body.get("userid_list")
+    if (
+        not isinstance(userids, list)
+        or not 1 <= len(userids) <= BATCH_USERIDS
+        or not all(isinstance(u, str) and u for u in userids)
+    ):
+        return err(40058, f"userid_list must hold 1..{BATCH_USERIDS} userids")
+    limit = body.get("limit", 50)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        return err(40058, "invalid limit")
+    limit = min(limit, BATCH_LIMIT)  # 超过最大值时取最大值
+    wanted = set(userids)
+    st = state()
+    with st.lock:
+        rows = [
+            (external_userid, follow)
+            for external_userid, contact in sorted(world(st)["contacts"].items())
+            for follow in contact["follow_user"]
+            if follow["userid"] in wanted
+        ]
+        start = _cursor(body.get("cursor"))
+        page = [
+            {
+                "external_contact": dict(world(st)["contacts"][e]["external_contact"]),
+                "follow_info": {**{k: v for k, v in f.items() if k != "tags"}, "tag_id": []},
+            }
+            for e, f in rows[start : start + limit]
+        ]
+    return ok(external_contact_list=page, next_cursor=_next_cursor(start + limit, len(rows)))
+
+
+@bp.get(P + "externalcontact/get")
+def get_contact():
+    guard("externalcontact/get", "wecom")
+    st = state()
+    with st.lock:
+        contact = world(st)["contacts"].get(request.args.get("external_userid") or "")
+        if contact is None or not contact["follow_user"]:
+            return err(84061, "not external contact")
+        return ok(
+            external_contact=dict(contact["external_contact"]),
+            follow_user=[dict(f) for f in contact["follow_user"]],
+        )
+
+
+@bp.post(P + "externalcontact/add_contact_way")
+def add_contact_way():
+    guard("externalcontact/add_contact_way", "wecom")
+    body = json_body()
+    way_type, scene = body.get("type"), body.get("scene")
+    if way_type not in (1, 2):
+        return err(41037, "missing contact way type")
+    if scene not in (1, 2):
+        return err(41040, "invalid contact way scene")
+    for field in ("state", "remark"):
+        value = body.get(field, "")
+        if not isinstance(value, str) or len(value) > STATE_MAX:
+            return err(40058, f"{field} is at most {STATE_MAX} characters")
+    users = body.get("user") or []
+    if not isinstance(users, list) or not users or (way_type == 1 and len(users) != 1):
+        return err(40058, "user: a single-person way takes exactly one userid")
+    st = state()
+    config_id = secrets.token_hex(16)
+    way = {
+        "config_id": config_id,
+        "type": way_type,
+        "scene": scene,
+        "remark": body.get("remark", ""),
+        "state": body.get("state", ""),
+        "user": [str(u) for u in users],
+        "skip_verify": bool(body.get("skip_verify", True)),
+    }
+    if scene == 2:
+        way["qr_code"] = f"https://wework.qpic.cn/sandbox/contact_way/{config_id}"
+    with st.lock:
+        world(st)["contact_ways"][config_id] = way
+    return ok(config_id=config_id, **({"qr_code": way["qr_code"]} if scene == 2 else {}))
+
+
+def _way_of(body: dict) -> dict | None:
+    st = state()
+    way = world(st)["contact_ways"].get(str(body.get("config_id") or ""))
+    return None if way is None or way.get("deleted") else way
+
+
+@bp.post(P + "externalcontact/get_contact_way")
+def get_contact_way():
+    guard("externalcontact/get_contact_way", "wecom")
+    with state().lock:
+        way = _way_of(json_body())
+        if way is None:
+            return err(40058, "invalid config_id")
+        return ok(contact_way=dict(way))
+
+
+@bp.post(P + "externalcontact/del_contact_way")
+def del_contact_way():
+    guard("externalcontact/del_contact_way", "wecom")
+    with state().lock:
+        way = _way_of(json_body())
+        if way is None:
+            return err(40058, "invalid config_id")
+        way["deleted"] = True
+    return ok()
+
+
+@bp.post(P + "externalcontact/send_welcome_msg")
+def send_welcome_msg():
+    guard("externalcontact/send_welcome_msg", "wecom")
+    body = json_body()
+    st = state()
+    with st.lock:
+        code = world(st)["welcome_codes"].get(str(body.get("welcome_code") or ""))
+        if code is None:
+            return err(40058, "invalid welcome_code")
+        if code["used"]:
+            return err(41051, "externaluser has started chatting")
+        if st.now() - code["issued_at"] > WELCOME_SECONDS:
+            return err(40058, "welcome_code expired")
+        text = (body.get("text") or {}).get("content") or ""
+        if not text and not body.get("attachments"):
+            return err(40058, "text or attachments required")
+        code["used"] = True
+        world(st)["welcome_messages"].append(
+            {
+                "userid": code["userid"],
+                "external_userid": code["external_userid"],
+                "text": text,
+                "at": st.now(),
+            }
+        )
+    return ok()
+
+
+# -- controls ----------------------------------------------------------------------------
+
+
+def _control_body() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+@bp.post(C + "/add")
+def control_add():
+    """``{"config_id", "name", "unionid"?}``: a customer adds the way's guide."""
+    body = _control_body()
+    config_id, name, unionid = body.get("config_id"), body.get("name"), body.get("unionid")
+    errors = {}
+    if not isinstance(config_id, str) or not config_id:
+        errors["config_id"] = ["required"]
+    if not isinstance(name, str) or not name or len(name) > 64:
+        errors["name"] = ["required, at most 64 characters"]
+    if unionid is not None and (not isinstance(unionid, str) or not 1 <= len(unionid) <= 64):
+        errors["unionid"] = ["1 to 64 characters"]
+    if errors:
+        return envelope(422, errors=errors)
+    try:
+        result = add_through_way(state(), str(config_id), str(name), unionid)
+    except KeyError:
+        return envelope(404, "No such contact way in the sandbox.")
+    return jsonify(result), 201
+
+
+def _pair() -> tuple[str, str] | None:
+    body = _control_body()
+    external_userid, userid = body.get("external_userid"), body.get("userid")
+    if isinstance(external_userid, str) and isinstance(userid, str):
+        return external_userid, userid
+    return None
+
+
+@bp.post(C + "/delete-guide")
+def control_customer_deletes_guide():
+    """``{"external_userid", "userid"}``: the customer deletes the guide."""
+    pair = _pair()
+    if pair is None:
+        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
+    try:
+        return jsonify({"callback": customer_deletes_guide(state(), *pair)})
+    except KeyError:
+        return envelope(404, "No such contact of that guide in the sandbox.")
+
+
+@bp.post(C + "/delete-customer")
+def control_guide_deletes_customer():
+    """``{"external_userid", "userid"}``: the guide deletes the customer."""
+    pair = _pair()
+    if pair is None:
+        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
+    try:
+        return jsonify({"callback": guide_deletes_customer(state(), *pair)})
+    except KeyError:
+        return envelope(404, "No such contact of that guide in the sandbox.")
+
+
+@bp.get(C + "/welcomes")
+def control_welcomes():
+    """The welcome messages WeCom delivered."""
+    with state().lock:
+        return jsonify({"welcome_messages": list(world(state())["welcome_messages"])})

@@ -1,0 +1,122 @@
+"""Admin pages for WeCom contacts (``/admin/contacts``).
+
+* ``/admin/contacts``: every guide ↔ customer relationship the caller may see (HQ all, an
+  owner their franchise), filters guide / tag / status / q, pagination, CSV
+  (``?format=csv``);
+* ``/admin/contacts/guides``: per guide: contacts, new this week, deleted by customers
+  (all time and this week), CSV.
+
+Views never commit: services do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from community.models.contacts import ContactFollow
+from community.schemas import ContactQuerySchema
+from community.services.contact_list import contact_stmt, guide_figures, status_of
+from community.services.contacts import contact_tags
+from franchise.admin.support import choices
+from franchise.models import Guide
+
+bp = Blueprint("community_contacts", __name__, url_prefix="/admin", template_folder="../templates")
+
+STATUS_LABELS = {
+    "active": _l("Active"),
+    "deleted_by_customer": _l("Deleted by the customer"),
+    "deleted_by_guide": _l("Deleted by the guide"),
+    "all": _l("All"),
+}
+WELCOME_LABELS = {"sent": _l("Sent"), "stale": _l("Too late"), "failed": _l("Failed")}
+
+
+def _tags(follow: ContactFollow) -> str:
+    return "、".join(contact_tags([follow.contact_id]).get(follow.contact_id, []))
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("name", _l("Customer"), value=lambda f: f.contact.name if f.contact else ""),
+        Column("remark", _l("Remark")),
+        Column("guide", _l("Guide"), value=lambda f: f.guide.name if f.guide else f.userid),
+        Column("store", _l("Store"), value=lambda f: f.guide.store_name if f.guide else None),
+        Column("tags", _l("Tags"), value=_tags),
+        Column("add_time", _l("Added"), time=True),
+        Column("state", _l("Channel (state)")),
+        Column("status", _l("Status"), value=lambda f: str(STATUS_LABELS[status_of(f)])),
+        Column(
+            "linked",
+            _l("Mini-program customer"),
+            value=lambda f: _("Linked") if f.contact and f.contact.customer_id else _("Not yet"),
+        ),
+        Column(
+            "welcome",
+            _l("Welcome message"),
+            value=lambda f: str(WELCOME_LABELS.get(f.welcome_status or "", "")),
+        ),
+        Column("external_userid", _l("External user id")),
+    ]
+
+
+def _filter_fields() -> list[dict]:
+    return [
+        {"name": "q", "label": _("Search"), "type": "text", "placeholder": _("Name or remark")},
+        {"name": "guide_id", "label": _("Guide"), "type": "select", "options": choices(Guide)},
+        {"name": "tag", "label": _("Tag"), "type": "text"},
+        {
+            "name": "status",
+            "label": _("Status"),
+            "type": "select",
+            "options": STATUS_LABELS.items(),
+        },
+    ]
+
+
+@bp.get("/contacts")
+@page_roles(*ADMIN_UI_ROLES)
+def contacts():
+    """The contacts list with filters and CSV export."""
+    args = filter_args(ContactQuerySchema)
+    stmt = contact_stmt(args)
+    if request.args.get("format") == "csv":
+        return csv_response("contacts.csv", _columns(), stmt)
+    return render_template(
+        "community/contacts/list.html",
+        fields=_filter_fields(),
+        columns=_columns(),
+        page=paginate(stmt),
+        export_url=export_url("community_contacts.contacts"),
+    )
+
+
+def _figure_columns() -> list[Column]:
+    return [
+        Column("guide_name", _l("Guide")),
+        Column("store_name", _l("Store")),
+        Column("franchisee_name", _l("Franchisee")),
+        Column("contacts", _l("Contacts"), numeric=True),
+        Column("new_this_week", _l("New this week"), numeric=True),
+        Column("deleted_by_customers", _l("Deleted by customers"), numeric=True),
+        Column("deleted_this_week", _l("Deleted this week"), numeric=True),
+    ]
+
+
+@bp.get("/contacts/guides")
+@page_roles(*ADMIN_UI_ROLES)
+def guide_contacts():
+    """Per guide: contacts, new this week, deleted by customers; CSV export."""
+    rows = guide_figures()
+    if request.args.get("format") == "csv":
+        return csv_response("guide-contacts.csv", _figure_columns(), rows)
+    return render_template(
+        "community/contacts/guides.html",
+        columns=_figure_columns(),
+        page=paginate(rows),
+        export_url=export_url("community_contacts.guide_contacts"),
+    )

@@ -1,0 +1,38 @@
+"""Hook listeners and jobs of the contacts area.
+
+``on_customer_logged_in`` listens to franchise's ``CUSTOMER_LOGGED_IN``: the contacts with
+the customer's unionid are linked to them (one person is one customer), and a contact
+that came through a Siyu 联系我 code before the person ever opened the mini-program binds
+them now, as the way's share code would have (unless this login carried its own share
+code, which decided already).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from community.models.contacts import ContactFollow
+from community.services.contact_ways import bind_through_way
+from community.services.contacts import link_by_unionid
+
+
+def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None) -> None:
+    """Link the customer's contacts; bind through the newest Siyu way among those linked
+    now (commits)."""
+    if not unionid:
+        return
+    linked = link_by_unionid(unionid)
+    if not linked or share_code:
+        return
+    follow = db.session.scalars(
+        select(ContactFollow)
+        .where(
+            ContactFollow.contact_id.in_(linked),
+            ContactFollow.state.like("siyu:%"),
+            ContactFollow.deleted_by_customer.is_(False),
+        )
+        .order_by(ContactFollow.add_time.desc(), ContactFollow.id.desc())
+    ).first()
+    if follow is not None:
+        bind_through_way(follow)

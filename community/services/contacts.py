@@ -1,0 +1,212 @@
+"""External contacts: the upserts the sync and the callbacks share, the unionid link to
+the mini-program customer, and the read functions other parts of the domain call.
+
+Public for the rest of ``community`` (hand-over, tags, group member lists):
+``contact_by_external_userid``, ``follows_of_guide``, ``link_contact_to_customer``,
+``link_by_unionid`` and ``contact_tags`` (the one place a contact's tags come from).
+
+One person is one customer: a contact never creates a customer. It is linked to the
+customer with the same ``unionid`` when that customer exists, and the mini-program login
+links the contacts waiting for it (``franchise`` calls the ``CUSTOMER_LOGGED_IN`` hook,
+``community`` listens). Both sides link again after their own commit
+(``link_by_unionid``), so whichever commits last sees the other's row: no interleaving
+leaves a contact unlinked or makes a second customer (``customers.unionid`` is unique).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import select, update
+
+from app.clock import as_utc, utcnow
+from app.extensions import db
+from community.models.contacts import ContactFollow, WecomContact
+from franchise.models import Customer, Guide
+
+
+def cut(value, size: int) -> str:
+    """``value`` as text of at most ``size`` characters ("" for None)."""
+    return str(value or "")[:size]
+
+
+def from_timestamp(value) -> datetime | None:
+    """WeCom's Unix seconds as an aware UTC datetime (None when absent or invalid)."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC) if value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def contact_by_external_userid(external_userid: str) -> WecomContact | None:
+    """The contact WeCom calls ``external_userid``, or None."""
+    return db.session.scalars(
+        select(WecomContact).where(WecomContact.external_userid == external_userid)
+    ).first()
+
+
+def follows_of_guide(guide_id: int, *, active_only: bool = True) -> list[ContactFollow]:
+    """The guide's follows (newest first); ``active_only`` leaves out deleted ones."""
+    stmt = select(ContactFollow).where(ContactFollow.guide_id == guide_id)
+    if active_only:
+        stmt = stmt.where(
+            ContactFollow.deleted_by_customer.is_(False), ContactFollow.deleted_by_guide.is_(False)
+        )
+    return list(db.session.scalars(stmt.order_by(ContactFollow.add_time.desc())))
+
+
+def follow_of(userid: str, external_userid: str) -> ContactFollow | None:
+    """The follow of one guide userid and one contact, or None."""
+    return db.session.scalars(
+        select(ContactFollow).where(
+            ContactFollow.userid == userid, ContactFollow.external_userid == external_userid
+        )
+    ).first()
+
+
+def contact_tags(contact_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each contact's tag names, for every list that shows tags (the contacts API, CSV,
+    group members). The one source of a contact's tags: empty until corp tags exist."""
+    return {contact_id: [] for contact_id in contact_ids}
+
+
+# --- linking ----------------------------------------------------------------------------
+
+
+def link_contact_to_customer(contact: WecomContact, customer: Customer | None) -> bool:
+    """Point ``contact`` at ``customer`` (None unlinks); True when it changed. Not committed.
+
+    The customer's unionid is the contact's when the contact had none."""
+    new_id = customer.id if customer is not None else None
+    if contact.customer_id == new_id:
+        return False
+    contact.customer_id = new_id
+    if customer is not None and customer.unionid and not contact.unionid:
+        contact.unionid = customer.unionid
+    return True
+
+
+def customer_by_unionid(unionid: str | None) -> Customer | None:
+    """The mini-program customer with this unionid, or None."""
+    if not unionid:
+        return None
+    return db.session.scalars(select(Customer).where(Customer.unionid == unionid)).first()
+
+
+def link_by_unionid(unionid: str | None) -> list[int]:
+    """Link every unlinked contact with ``unionid`` to its customer and commit; returns
+    the ids of the contacts linked now. Idempotent; run after each side's own commit so
+    the last one to commit sees both rows."""
+    customer = customer_by_unionid(unionid)
+    if customer is None:
+        db.session.commit()
+        return []
+    ids = list(
+        db.session.scalars(
+            select(WecomContact.id).where(
+                WecomContact.unionid == unionid, WecomContact.customer_id.is_(None)
+            )
+        )
+    )
+    if ids:
+        db.session.execute(
+            update(WecomContact)
+            .where(WecomContact.id.in_(ids), WecomContact.customer_id.is_(None))
+            .values(customer_id=customer.id, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return ids
+
+
+def guide_for_userid(userid: str) -> Guide | None:
+    """The guide with this WeCom userid, or None."""
+    return db.session.scalars(
+        select(Guide).where(Guide.wecom_userid == userid).order_by(Guide.id)
+    ).first()
+
+
+def set_follow_guide(follow: ContactFollow, guide: Guide | None) -> None:
+    """Copy the guide's ids (and tenant scope) onto the follow. Not committed."""
+    follow.guide_id = guide.id if guide else None
+    follow.store_id = guide.store_id if guide else None
+    follow.franchisee_id = guide.franchisee_id if guide else None
+
+
+def link_guide_follows(guide: Guide) -> int:
+    """Follows kept for ``guide``'s userid before Siyu knew the guide get its ids (the
+    sync and the guide's creation call this). Not committed; returns how many."""
+    rows = db.session.scalars(
+        select(ContactFollow).where(
+            ContactFollow.userid == guide.wecom_userid, ContactFollow.guide_id.is_(None)
+        )
+    ).all()
+    for follow in rows:
+        set_follow_guide(follow, guide)
+    return len(rows)
+
+
+# --- upserts from WeCom's answers ---------------------------------------------------------
+
+
+_LOOK_UP = object()
+
+
+def upsert_follow(
+    contact: WecomContact, info: dict, *, existing: object = _LOOK_UP
+) -> tuple[ContactFollow, bool]:
+    """Create or refresh the follow of ``info["userid"]`` (WeCom's ``follow_info`` /
+    ``follow_user`` item) for ``contact``; returns ``(follow, created)``. Not committed.
+
+    WeCom listing the follow means the guide still has the customer (``deleted_by_guide``
+    is cleared); the customer's deletion stands until WeCom shows a newer add time (they
+    added the guide again). ``existing`` passes a follow already looked up (None: none).
+    """
+    userid = cut(info.get("userid"), 64)
+    follow = (
+        follow_of(userid, contact.external_userid)
+        if existing is _LOOK_UP
+        else cast(ContactFollow | None, existing)
+    )
+    created = follow is None
+    if follow is None:
+        follow = ContactFollow(
+            contact_id=contact.id, external_userid=contact.external_userid, userid=userid
+        )
+        db.session.add(follow)
+        set_follow_guide(follow, guide_for_userid(userid))
+    elif follow.guide_id is None:
+        set_follow_guide(follow, guide_for_userid(userid))
+    added = from_timestamp(info.get("createtime"))
+    follow.remark = cut(info.get("remark"), 64)
+    follow.description = cut(info.get("description"), 255)
+    follow.add_way = int(info.get("add_way") or 0)
+    follow.state = cut(info.get("state"), 30) or follow.state
+    follow.oper_userid = cut(info.get("oper_userid"), 64) or follow.oper_userid
+    gone_at = as_utc(follow.deleted_by_customer_at)
+    if follow.deleted_by_customer and added and gone_at and added > gone_at:
+        follow.deleted_by_customer, follow.deleted_by_customer_at = False, None
+    follow.add_time = added or follow.add_time
+    follow.deleted_by_guide, follow.deleted_by_guide_at = False, None
+    follow.synced_at = utcnow()
+    return follow, created
+
+
+def mark_deleted(follow: ContactFollow, *, by_customer: bool, at: datetime | None = None) -> bool:
+    """Flag the follow deleted by the customer (``del_follow_user``) or by the guide
+    (``del_external_contact``); False when it already was. Not committed."""
+    at = at or utcnow()
+    if by_customer:
+        if follow.deleted_by_customer:
+            return False
+        follow.deleted_by_customer, follow.deleted_by_customer_at = True, at
+    else:
+        if follow.deleted_by_guide:
+            return False
+        follow.deleted_by_guide, follow.deleted_by_guide_at = True, at
+    return True

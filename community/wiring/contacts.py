@@ -1,0 +1,55 @@
+"""Registration of the community contacts area: WeCom external contacts and 联系我 codes.
+
+The contacts API, the admin contacts pages and the guide's "my code" page, their
+navigation, the re-read and welcome outbox handlers, the login hook (franchise's
+``CUSTOMER_LOGGED_IN``: link contacts by unionid), the ``change_external_contact``
+subscriber and the demo contacts (``community.demo.contacts``). The full sync command
+(``flask community sync-contacts``) is in ``community.cli``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES, GUIDE
+from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.outbox import register_handler
+from app.web.i18n import N_
+from app.wechat import subscribe
+
+COMMUNITY = N_("Community")
+DEFAULTS = {
+    # the welcome message a new contact gets from the guide ({guide}, {store})
+    "COMMUNITY_WELCOME_TEXT": "您好，我是{store}的导购{guide}，很高兴为您服务！",
+}
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (COMMUNITY, N_("WeCom contacts"), "community_contacts.contacts", ADMIN_UI_ROLES, "user", 402),
+)
+MOBILE_NAV = (
+    (COMMUNITY, N_("My code"), "community_guide_contacts.my_code", (GUIDE,), "share", 42),
+)
+
+
+def register(app: Flask) -> None:
+    """Register the contacts area on the app."""
+    from community.admin import contacts as admin_contacts
+    from community.api import contacts as api_contacts
+    from community.demo.contacts import seed_contacts
+    from community.guide import contacts as guide_contacts
+    from community.jobs.contacts import on_customer_logged_in
+    from community.services import contact_events
+    from franchise.services.customers import CUSTOMER_LOGGED_IN
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    openapi(app).register_blueprint(api_contacts.blp)
+    app.register_blueprint(admin_contacts.bp)
+    app.register_blueprint(guide_contacts.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    add_navs(app, "mobile", MOBILE_NAV)
+    register_handler(app, contact_events.RESYNC_KIND, contact_events.resync_contact)
+    register_handler(app, contact_events.WELCOME_KIND, contact_events.send_queued_welcome)
+    add_hook(app, CUSTOMER_LOGGED_IN, on_customer_logged_in)
+    subscribe(app, "change_external_contact", contact_events.handle_change_external_contact)
+    add_seeder(app, seed_contacts)
