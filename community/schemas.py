@@ -458,3 +458,28 @@ class GuideContactFiguresSchema(Schema):
     new_this_week = fields.Integer()
     deleted_by_customers = fields.Integer()
     deleted_this_week = fields.Integer()
+
+
+class GuideNoteFormSchema(Schema):
+    """The guide's note on a customer (mobile)."""
+
+    text = Text(required=True, validate=validate.Length(1, 500))
+
+
+class GuideCouponFormSchema(Schema):
+    """The coupon a guide issues to a customer (mobile)."""
+
+    template_id = _form_id(required=True)
+
+
+class GuideAppointmentFormSchema(Schema):
+    """The in-store visit a guide books for a customer (mobile)."""
+
+    kind = Text(required=True, validate=validate.OneOf(("try_on", "maintenance", "inspection")))
+    slot_start = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class GuideTagsFormSchema(Schema):
+    """The tags a guide leaves on a customer (mobile): every checked tag id."""
+
+    tag_ids = fields.List(_form_id(), load_default=list, validate=validate.Length(max=200))

@@ -21,9 +21,10 @@ from sqlalchemy import select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.schemas import page_of
-from community.models.wecom_customers import CustomerTag
+from community.models.wecom_customers import CustomerTag, WecomTransfer
 from community.schemas import (
     PersonTagSchema,
     TagChangeSchema,
@@ -31,9 +32,13 @@ from community.schemas import (
     TaggedCustomerPageSchema,
     TagGroupCreateSchema,
     TagGroupSchema,
+    TransferPageSchema,
+    TransferQuerySchema,
+    TransferRequestSchema,
+    TransferSchema,
 )
-from community.services import tag_links, tags
-from franchise.models import Customer
+from community.services import tag_links, tags, transfers
+from franchise.models import Customer, Guide
 
 blp = Blueprint(
     "community_wecom_customers_api",
@@ -98,3 +103,29 @@ class TagCustomers(MethodView):
             .order_by(Customer.id)
         )
         return page_of(stmt, args)
+
+
+@blp.route("/transfers")
+class Transfers(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.arguments(TransferQuerySchema, location="query")
+    @blp.response(200, TransferPageSchema)
+    def get(self, args):
+        """Hand-overs in the caller's scope with WeCom's outcome (refusals first)."""
+        stmt = scoped(select(WecomTransfer), WecomTransfer)
+        for key in ("status", "reason"):
+            if args.get(key):
+                stmt = stmt.where(getattr(WecomTransfer, key) == args[key])
+        return page_of(stmt.order_by(WecomTransfer.id.desc()), args)
+
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
+    @blp.arguments(TransferRequestSchema)
+    @blp.response(202, TransferSchema(many=True))
+    def post(self, data):
+        """Hand customers to another guide through WeCom (在职继承); a customer or guide
+        outside the caller's scope is 404. WeCom customers move once WeCom says so."""
+        takeover = get_scoped_or_404(Guide, data["takeover_guide_id"])
+        customers = [
+            get_scoped_or_404(Customer, cid) for cid in dict.fromkeys(data["customer_ids"])
+        ]
+        return transfers.move_customers(customers, takeover, required_principal().user_id)

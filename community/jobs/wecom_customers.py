@@ -21,3 +21,17 @@ def run_nightly_tags() -> dict:
     result["rules"] = tag_rules.apply_rules()
     log.info("community tags: %s", result)
     return result
+
+
+def run_transfer_readback() -> dict:
+    """Read WeCom's outcome of the waiting hand-overs (every 30 minutes)."""
+    from app.wechat.errors import WeChatError
+    from community.services import transfers
+
+    try:
+        result = transfers.read_back()
+    except WeChatError as exc:  # the next run reads again
+        log.warning("hand-over results not read: %s", exc)
+        return {"error": str(exc)}
+    log.info("community hand-overs: %s", result)
+    return result

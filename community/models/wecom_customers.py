@@ -8,6 +8,7 @@
   WeCom contact (``external_userid`` of the guide ``guide_userid``); ``subject`` says
   which (``c<customer id>`` or ``e<external_userid>``) and is unique per tag.
   ``status`` follows ``mark_tag``: pending → synced, or refused with WeCom's reason.
+* ``CustomerNote``: a guide's note on a customer.
 * ``WecomTransfer``: one customer (``external_userid``) or group (``chat_id``) handed
   from one guide to another through WeCom; Siyu's assignment follows only its outcome.
 """
@@ -123,6 +124,21 @@ class WecomTransfer(Model):
     takeover_guide = relationship("Guide", foreign_keys=[takeover_guide_id])
 
 
+class CustomerNote(Model):
+    """A guide's note on a customer (the mobile customer page)."""
+
+    __tablename__ = "customer_notes"
+    __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "guide": "guide_id"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)
+    franchisee_id: Mapped[int | None] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "LINK_LOCAL",
     "LINK_PENDING",
@@ -133,6 +149,7 @@ __all__ = [
     "TAG_WECOM",
     "TRANSFER_OPEN",
     "TRANSFER_STATUSES",
+    "CustomerNote",
     "CustomerTag",
     "CustomerTagLink",
     "TagGroup",

@@ -1,8 +1,8 @@
-"""community wecom customers: join codes, tags, transfers
+"""community wecom customers: join codes, tags, notes, transfers
 
 Revision ID: 8bdf04112256
-Revises: 45eae5995c4f (contacts; was e3a91f7c5b20 before merging contacts)
-Create Date: 2026-12-07 05:10:04.422963
+Revises: 45eae5995c4f
+Create Date: 2026-12-07 05:21:22.674597
 
 """
 from alembic import op
@@ -50,6 +50,25 @@ def upgrade():
     with op.batch_alter_table('customer_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_tags_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_tags_rule'), ['rule'], unique=False)
+
+    op.create_table('customer_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('guide_id', sa.Integer(), nullable=True),
+    sa.Column('franchisee_id', sa.Integer(), nullable=True),
+    sa.Column('store_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_notes_customer_id_customers')),
+    sa.ForeignKeyConstraint(['franchisee_id'], ['franchisees.id'], name=op.f('fk_customer_notes_franchisee_id_franchisees')),
+    sa.ForeignKeyConstraint(['guide_id'], ['guides.id'], name=op.f('fk_customer_notes_guide_id_guides')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_customer_notes_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_notes'))
+    )
+    with op.batch_alter_table('customer_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_notes_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_notes_franchisee_id'), ['franchisee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_notes_guide_id'), ['guide_id'], unique=False)
 
     op.create_table('customer_tag_links',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -149,6 +168,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_customer_tag_links_customer_id'))
 
     op.drop_table('customer_tag_links')
+    with op.batch_alter_table('customer_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_notes_guide_id'))
+        batch_op.drop_index(batch_op.f('ix_customer_notes_franchisee_id'))
+        batch_op.drop_index(batch_op.f('ix_customer_notes_customer_id'))
+
+    op.drop_table('customer_notes')
     with op.batch_alter_table('customer_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_tags_rule'))
         batch_op.drop_index(batch_op.f('ix_customer_tags_group_id'))

@@ -31,6 +31,7 @@ def _blueprint():
         wecom_join_way,
         wecom_media,
         wecom_tags,
+        wecom_transfer,
     )
     from app.wechat.sandbox.blueprint import bp
 

@@ -14,8 +14,8 @@ answers 45009 as for its other documented-without-code limits. Calls through the
 no callback (事件格式: 通过API进行的操作不会产生回调); ``POST /_sandbox/control/tags``
 edits the library as an admin would in WeCom and fires ``change_external_tag``.
 
-Who is whose customer: ``follows`` (``userid|external_userid``), kept by the contacts
-emulator and by ``control/follows``; a member of a group the member owns counts too.
+Who is whose customer: the contacts emulator's follows (``wecom_contacts``), the
+``follows`` added by ``control/follows``, and a member of a group the member owns.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ def _find_tag(st: SandboxState, tag_id: str) -> tuple[dict, dict] | None:
 def is_customer_of(st: SandboxState, userid: str, external_userid: str) -> bool:
     """Whether ``external_userid`` is a customer of the member ``userid`` (lock held)."""
     if f"{userid}|{external_userid}" in st.data["follows"]:
+        return True
+    contact = st.data.get("contacts", {}).get(external_userid)
+    if contact and any(f["userid"] == userid for f in contact["follow_user"]):
         return True
     return any(
         g["owner"] == userid and any(m["userid"] == external_userid for m in g["member_list"])
