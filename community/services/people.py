@@ -87,29 +87,35 @@ def member_page(group: WecomGroup, *, current_only: bool = False) -> tuple[Page,
 
 def contacts_of(customer_id: int | None, external_userid: str | None) -> list[tuple[str, str]]:
     """``(guide userid, external userid)`` of each guide who has the person as a WeCom
-    customer, the customer's own guide first: the groups they are in, by owner."""
-    stmt = (
-        select(WecomGroup.owner_userid, GroupMember.userid)
+    customer, the customer's own guide first: the contacts sync's follows, else (a group
+    member the sync has not brought yet) the owners of the groups they are in."""
+    from community.models.contacts import ContactFollow, WecomContact
+
+    follows = select(
+        ContactFollow.userid, ContactFollow.external_userid, ContactFollow.guide_id
+    ).where(ContactFollow.deleted_by_customer.is_(False), ContactFollow.deleted_by_guide.is_(False))
+    members = (
+        select(WecomGroup.owner_userid, GroupMember.userid, WecomGroup.guide_id)
         .join(GroupMember, GroupMember.group_id == WecomGroup.id)
         .where(GroupMember.member_type == 2, GroupMember.left_at.is_(None))
     )
     if customer_id:
         unionid = db.session.scalar(select(Customer.unionid).where(Customer.id == customer_id))
+        follows = follows.join(WecomContact, WecomContact.id == ContactFollow.contact_id).where(
+            WecomContact.customer_id == customer_id
+        )
         who = GroupMember.customer_id == customer_id
-        if unionid:
-            who = or_(who, GroupMember.unionid == unionid)
-        stmt = stmt.where(who)
+        members = members.where(or_(who, GroupMember.unionid == unionid) if unionid else who)
     elif external_userid:
-        stmt = stmt.where(GroupMember.userid == external_userid)
+        follows = follows.where(ContactFollow.external_userid == external_userid)
+        members = members.where(GroupMember.userid == external_userid)
     else:
         return []
-    pairs = list(dict.fromkeys(tuple(r) for r in db.session.execute(stmt.order_by(GroupMember.id))))
+    rows = list(db.session.execute(follows.order_by(ContactFollow.id))) or list(
+        db.session.execute(members.order_by(GroupMember.id))
+    )
+    own = None
     if customer_id:
-        own = db.session.scalar(
-            select(WecomGroup.owner_userid)
-            .join(Customer, Customer.guide_id == WecomGroup.guide_id)
-            .where(Customer.id == customer_id)
-            .limit(1)
-        )
-        pairs.sort(key=lambda p: p[0] != own)
-    return pairs  # type: ignore[return-value]
+        own = db.session.scalar(select(Customer.guide_id).where(Customer.id == customer_id))
+    rows.sort(key=lambda r: r[2] != own)
+    return list(dict.fromkeys((r[0], r[1]) for r in rows))

@@ -210,3 +210,19 @@ def customers_with_tag(tag_id: int) -> list[int]:
 def customers_with_tag_stmt(tag_id: int):
     """The same as a subquery for list filters (``Customer.id.in_(...)``)."""
     return select(CustomerTagLink.customer_id).where(CustomerTagLink.tag_id == tag_id)
+
+
+def subjects_with_tag(tag: str):
+    """``(external userids, customer ids)`` selects of the people carrying ``tag`` (a tag
+    id, or the name of a live tag) — the contacts list's ``?tag=`` filter."""
+    if tag.isdigit():
+        tag_ids = select(CustomerTag.id).where(CustomerTag.id == int(tag))
+    else:
+        tag_ids = select(CustomerTag.id).where(
+            CustomerTag.name == tag.strip(), CustomerTag.deleted.is_(False)
+        )
+    links = select(CustomerTagLink).where(CustomerTagLink.tag_id.in_(tag_ids)).subquery()
+    return (
+        select(links.c.external_userid).where(links.c.external_userid.is_not(None)),
+        select(links.c.customer_id).where(links.c.customer_id.is_not(None)),
+    )
