@@ -89,7 +89,10 @@ def _act(customer: Customer, action: str) -> str:
     if action == "visit":
         from franchise.services.appointments import book
 
-        book(customer, load_form(GuideAppointmentFormSchema(), request.form))
+        if not customer.store_id:
+            raise DomainError(_("This customer has no store to visit."), status=422)
+        visit = load_form(GuideAppointmentFormSchema(), request.form)
+        book(customer, {**visit, "store_id": customer.store_id})
         return _("Visit booked.")
     raise DomainError(_("Unknown action."), status=422)
 
