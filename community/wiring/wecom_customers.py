@@ -2,8 +2,9 @@
 codes (``community.services.join_ways``), customer tags (``tags``, ``tag_links``,
 ``tag_rules``), hand-over through WeCom (``transfers``) and the people behind group
 members — the tags API, the admin tags pages, the ``Customer tags`` navigation, the
-nightly tag job (02:30 Asia/Shanghai: read WeCom's library, apply the rules), outbox
-handlers and the ``change_external_tag`` subscription."""
+nightly tag job (02:30 Asia/Shanghai: read WeCom's library, apply the rules), a buyer's
+rule tags after each verified payment, outbox handlers and the ``change_external_tag``
+subscription."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from app.extensions import add_hook, add_navs, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
-from app.wechat import subscribe
+from app.wechat import add_pay_notify_handler, subscribe
 
 COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
@@ -30,7 +31,7 @@ def register(app: Flask) -> None:
     from community.api import wecom_customers as api
     from community.guide import wecom_customers as guide_pages
     from community.jobs.wecom_customers import run_nightly_tags, run_transfer_readback
-    from community.services import join_ways, tag_links, tags, transfers
+    from community.services import join_ways, tag_links, tag_rules, tags, transfers
     from community.services.contact_events import CONTACT_TRANSFER_FAILED
     from franchise.services import GUIDE_LEFT, STORE_CLOSED
     from franchise.services.base import HANDOVER_HELD
@@ -54,3 +55,4 @@ def register(app: Flask) -> None:
     add_hook(app, STORE_CLOSED, transfers.on_store_closed)
     add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
     subscribe(app, "change_external_tag", tags.handle_change_external_tag)
+    add_pay_notify_handler(app, tag_rules.on_payment)  # a buyer's rule tags at once

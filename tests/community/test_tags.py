@@ -150,3 +150,21 @@ def test_rules_tag_automatically_and_never_undo_a_guide(app, org, client, as_hq,
         as_text=True
     )
     assert "低客" in csv
+
+
+def test_a_payment_tags_the_buyer_at_once(app, org, client, as_hq):
+    from tests.franchise.factories_payments import gen_order, gen_product, post_notify
+
+    ids = _library(client, as_hq)
+    with app.app_context():
+        tag = db.session.get(CustomerTag, ids["备婚中"])
+        tag.rule = "category:古法金"
+        db.session.commit()
+        buyer = gen_customer(org.fa, org.sa, org.ga, nickname="买家")
+        order = gen_order(buyer, 50000, product=gen_product(50000, category="古法金"))
+        order.out_trade_no = order.order_no
+        db.session.commit()
+        out_trade_no, buyer_id = order.out_trade_no, buyer.id
+    assert post_notify(client, app, out_trade_no, 50000, "4200TAG1", sub="1900000301") == "SUCCESS"
+    with app.app_context():
+        assert tag_links.customers_with_tag(ids["备婚中"]) == [buyer_id]
