@@ -164,3 +164,28 @@ def test_tenancy_of_transfers(app, org, client, sandbox):
     assert client.post("/api/v1/transfers", json=body, headers=owner_a).status_code == 202
     assert client.get("/api/v1/transfers", headers=owner_b).get_json()["total"] == 0
     assert client.get("/api/v1/transfers", headers=owner_a).get_json()["total"] == 1
+
+
+def test_hundred_per_call_and_the_takeovers_limit(app, org, client, sandbox):
+    from app.outbox import OutboxMessage
+    from app.wechat.sandbox.wecom_contacts import seed_contacts
+    from community.services.contact_sync import sync_guide
+
+    externals = seed_contacts(sandbox, "ann", [{"name": f"客户{i}"} for i in range(130)])
+    with app.app_context():
+        assert sync_guide(db.session.get(Guide, org.ga)).status == "done"
+    _ann_leaves(app, client, org)
+    with app.app_context():
+        batches = db.session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.kind == transfers.TRANSFER_KIND)
+        ).all()
+        assert sorted(len(p["ids"]) for p in batches) == [30, 100]  # WeCom: ≤ 100 a call
+        outbox.drain()
+    assert len(sandbox.data["transfers"]) == 130
+    client.post(
+        "/_sandbox/control/transfers/decide",
+        json={"external_userid": externals[0], "accept": False, "limit": True},
+    )
+    rows = _rows(app)
+    assert rows[("customer", externals[0])][0] == "limit"
+    assert {rows[("customer", e)][0] for e in externals[1:]} == {"waiting"}
