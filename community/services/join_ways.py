@@ -45,7 +45,8 @@ def enqueue_join_way(code: InviteCode, action: str = "add") -> None:
 
 def chat_ids_for(code: InviteCode) -> list[str]:
     """The groups the code's join way lists: its own group, else the guide's (or the
-    store's) active groups with the most room first, at most 5."""
+    store's, or for an HQ campaign code any) active groups with the most room first, at
+    most 5."""
     if code.group_id:
         group = db.session.get(WecomGroup, code.group_id)
         return [group.chat_id] if group and group.status == GROUP_ACTIVE else []
@@ -56,8 +57,8 @@ def chat_ids_for(code: InviteCode) -> list[str]:
         stmt = stmt.where(WecomGroup.guide_id == code.guide_id)
     elif code.store_id:
         stmt = stmt.where(WecomGroup.store_id == code.store_id)
-    else:
-        return []
+    elif not code.campaign_id:
+        return []  # an HQ campaign code invites into the least-full groups anywhere
     stmt = stmt.order_by(WecomGroup.member_count, WecomGroup.id)
     return list(db.session.scalars(stmt.limit(wecom_customers.MAX_JOIN_WAY_CHATS)))
 

@@ -4,14 +4,14 @@ codes (``community.services.join_ways``), customer tags (``tags``, ``tag_links``
 members — the tags API, the admin tags pages, the ``Customer tags`` navigation, the
 nightly tag job (02:30 Asia/Shanghai: read WeCom's library, apply the rules), a buyer's
 rule tags after each verified payment, outbox handlers and the ``change_external_tag``
-subscription."""
+subscription, and the demo tag library (``community.demo.wecom_customers``)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
-from app.extensions import add_hook, add_navs, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     from community.admin import handovers as admin_handovers
     from community.admin import tags as admin_tags
     from community.api import wecom_customers as api
+    from community.demo.wecom_customers import seed_tags
     from community.guide import wecom_customers as guide_pages
     from community.jobs.wecom_customers import run_nightly_tags, run_transfer_readback
     from community.services import join_ways, tag_links, tag_rules, tags, transfers
@@ -56,3 +57,4 @@ def register(app: Flask) -> None:
     add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
     subscribe(app, "change_external_tag", tags.handle_change_external_tag)
     add_pay_notify_handler(app, tag_rules.on_payment)  # a buyer's rule tags at once
+    add_seeder(app, seed_tags)
