@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 
-LIBRARY = (
+LIBRARY: tuple[tuple[str, list[str], dict[str, str]], ...] = (
     ("婚庆", ["备婚中", "已婚"], {}),
     ("古法金偏好", ["古法金", "足金"], {"古法金": "category:古法金"}),
     ("高净值", ["高净值"], {"高净值": "tier:high"}),
