@@ -103,33 +103,32 @@ def add_join_way():
     return ok(config_id=config_id)
 
 
-@bp.post(P + "get_join_way")
-def get_join_way():
-    guard("externalcontact/groupchat/get_join_way", "wecom")
+def _on_way(api: str, change):
+    """Guard ``api``, find the body's way and apply ``change(st, body, way)`` (lock held)."""
+    guard("externalcontact/groupchat/" + api, "wecom")
+    body = json_body()
     st = state()
     with st.lock:
-        way = dict(_way(st, json_body()))
-    return ok(join_way=way)
+        return change(st, body, _way(st, body))
+
+
+@bp.post(P + "get_join_way")
+def get_join_way():
+    return ok(join_way=_on_way("get_join_way", lambda st, body, way: dict(way)))
 
 
 @bp.post(P + "update_join_way")
 def update_join_way():
-    guard("externalcontact/groupchat/update_join_way", "wecom")
-    body = json_body()
-    st = state()
-    with st.lock:
-        way = _way(st, body)
+    def change(st, body, way):
         st.data["join_ways"][way["config_id"]] = _fields(st, body, way)
+
+    _on_way("update_join_way", change)
     return ok()
 
 
 @bp.post(P + "del_join_way")
 def del_join_way():
-    guard("externalcontact/groupchat/del_join_way", "wecom")
-    st = state()
-    with st.lock:
-        way = _way(st, json_body())
-        del st.data["join_ways"][way["config_id"]]
+    _on_way("del_join_way", lambda st, body, way: st.data["join_ways"].pop(way["config_id"]))
     return ok()
 
 
