@@ -317,10 +317,11 @@ class TagGroupFormSchema(Schema):
 
 
 class TagRuleFormSchema(Schema):
-    """The tags page's rule and delete buttons of one tag."""
+    """The tags page's rule, rename and delete buttons of one tag."""
 
     tag_id = _form_id(load_default=0)
     rule = Text(load_default="", validate=validate.Length(max=40))
+    name = Text(load_default="", validate=validate.Length(max=30))
 
 
 class PersonTagSchema(Schema):

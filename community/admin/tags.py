@@ -2,8 +2,8 @@
 
 * ``/admin/tags``: the library by group with each tag's WeCom sync state (WeCom's
   reason when it refused), its rule and its customers; HQ creates groups and tags, sets
-  a tag's rule, deletes a tag, pulls WeCom's library now; the tags WeCom refused to put
-  on a customer, with WeCom's reason.
+  a tag's rule, renames or deletes a tag (WeCom follows), pulls WeCom's library now;
+  the tags WeCom refused to put on a customer, with WeCom's reason.
 * ``/admin/tags/customers?tag_id=&q=``: the customers carrying a tag (scoped: an owner
   sees their franchise), paginated, with CSV (``?format=csv``).
 
@@ -54,13 +54,15 @@ def _act() -> None:
     elif action == "pull":
         result = tags.pull()
         flash(_("%(tags)s tags read from WeCom.", tags=result["tags"]), "success")
-    elif action in ("rule", "delete"):
+    elif action in ("rule", "delete", "rename"):
         form = load_form(TagRuleFormSchema(), request.form)
         tag = db.session.get(CustomerTag, form["tag_id"])
         if tag is None or tag.deleted:
             abort(404)
         if action == "delete":
             tags.delete_tag(tag)
+        elif action == "rename":
+            tags.rename(tag, form["name"])
         else:
             tag.rule = form["rule"] or None
             if tag.rule and tag_rules.rule_stmt(tag.rule) is None:

@@ -168,3 +168,18 @@ def test_a_payment_tags_the_buyer_at_once(app, org, client, as_hq):
     assert post_notify(client, app, out_trade_no, 50000, "4200TAG1", sub="1900000301") == "SUCCESS"
     with app.app_context():
         assert tag_links.customers_with_tag(ids["备婚中"]) == [buyer_id]
+
+
+def test_hq_renames_and_deletes_on_the_page_and_wecom_follows(app, org, client, as_hq, sandbox):
+    from tests.fixtures.auth import csrf_token_from
+
+    ids = _library(client, as_hq)
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/tags").get_data(as_text=True))
+    form = {"tag_id": ids["已婚"], "name": "已婚多年", "csrf_token": token}
+    client.post("/admin/tags", data={**form, "action": "rename"})
+    client.post("/admin/tags", data={**form, "tag_id": ids["备婚中"], "action": "delete"})
+    with app.app_context():
+        assert outbox.drain() == 2
+    (group,) = sandbox.data["corp_tags"].values()
+    assert [t["name"] for t in group["tag"]] == ["已婚多年"]

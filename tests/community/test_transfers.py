@@ -189,3 +189,31 @@ def test_hundred_per_call_and_the_takeovers_limit(app, org, client, sandbox):
     rows = _rows(app)
     assert rows[("customer", externals[0])][0] == "limit"
     assert {rows[("customer", e)][0] for e in externals[1:]} == {"waiting"}
+
+
+def test_store_closed_hands_over_on_the_job_to_another_store(app, org, client, sandbox):
+    from franchise.models import Store
+    from franchise.services.stores import close_store
+    from tests.franchise.factories import gen_guide, gen_store
+
+    customer_id, external = _ann_customer(app, client, org)
+    with app.app_context():
+        other = gen_store(db.session.get(Store, org.sa).franchisee, code="SH-C", name="上海C店")
+        cody, other_id = gen_guide(other, name="Cody", wecom_userid="cody").id, other.id
+        close_store(db.session.get(Store, org.sa))
+        outbox.drain()
+    assert _guide_of(app, customer_id) == org.ga  # held until WeCom's outcome
+    (row,) = [r for r in _all(app) if r.external_userid == external]
+    assert (row.resigned, row.reason, row.status, row.takeover_guide_id) == (
+        False,
+        "store_closed",
+        "waiting",
+        cody,
+    )
+    client.post(
+        "/_sandbox/control/transfers/decide", json={"external_userid": external, "accept": True}
+    )
+    with app.app_context():
+        transfers.read_back()
+        customer = db.session.get(Customer, customer_id)
+        assert (customer.guide_id, customer.store_id) == (cody, other_id)
