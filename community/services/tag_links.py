@@ -45,7 +45,7 @@ def subject_of(customer_id: int | None, external_userid: str | None) -> str:
     return f"c{customer_id}" if customer_id else f"e{external_userid}"
 
 
-def _tags(ids: list[int]) -> list[CustomerTag]:
+def _tags(ids: list[int], field: str) -> list[CustomerTag]:
     if not ids:
         return []
     rows = db.session.scalars(
@@ -54,7 +54,7 @@ def _tags(ids: list[int]) -> list[CustomerTag]:
     if len(rows) != len(set(ids)):
         from app.errors import DomainError
 
-        raise DomainError("No such tag.", status=422, errors={"tag_ids": ["Unknown tag."]})
+        raise DomainError("No such tag.", status=422, errors={field: ["Unknown tag."]})
     return list(rows)
 
 
@@ -74,7 +74,7 @@ def set_tags(
         contacts = [c for c in contacts if c[0] == guide_userid] or contacts
     follow = contacts[0] if contacts else (None, external_userid)
     subject = subject_of(customer_id, external_userid or follow[1])
-    added, removed = _tags(list(add)), _tags(list(remove))
+    added, removed = _tags(list(add), "add"), _tags(list(remove), "remove")
     existing = {
         link.tag_id: link
         for link in db.session.scalars(
@@ -85,7 +85,7 @@ def set_tags(
     for tag in added:
         if tag.id in existing:
             continue
-        syncs = bool(follow[0] and follow[1] and tag.wecom_id)
+        syncs = bool(follow[0] and follow[1])  # a tag not in WeCom yet follows its add
         db.session.add(
             CustomerTagLink(
                 tag_id=tag.id,
@@ -117,6 +117,34 @@ def set_tags(
         enqueue(MARK_KIND, payload, f"mark-tag:{subject}:{token_hex(6)}")
     db.session.commit()
     return changed
+
+
+def push_waiting_links(tag_ids: list[int]) -> int:
+    """Once WeCom knows these tags: queue ``mark_tag`` for the links that waited for them
+    (no commit); returns how many calls were queued."""
+    waiting = db.session.execute(
+        select(
+            CustomerTagLink.subject,
+            CustomerTagLink.guide_userid,
+            CustomerTagLink.external_userid,
+            CustomerTag.wecom_id,
+        )
+        .join(CustomerTag, CustomerTag.id == CustomerTagLink.tag_id)
+        .where(
+            CustomerTagLink.tag_id.in_(tag_ids),
+            CustomerTagLink.status == LINK_PENDING,
+            CustomerTag.wecom_id.is_not(None),
+        )
+    ).all()
+    by_person: dict[tuple, list[str]] = defaultdict(list)
+    for subject, userid, external, wecom_id in waiting:
+        if wecom_id:
+            by_person[(subject, userid, external)].append(wecom_id)
+    for (subject, userid, external), wecom_ids in by_person.items():
+        payload = {"userid": userid, "external_userid": external, "subject": subject}
+        payload.update(add=wecom_ids, remove=[])
+        enqueue(MARK_KIND, payload, f"mark-tag:{subject}:{token_hex(6)}")
+    return len(by_person)
 
 
 def handle_mark_tag(message) -> dict:

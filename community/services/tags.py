@@ -103,6 +103,9 @@ def _add(group: TagGroup) -> dict:
     ids = {t["name"]: t["id"] for t in answer.get("tag") or []}
     for tag in missing:
         tag.wecom_id, tag.sync_error = ids.get(tag.name), None
+    from community.services.tag_links import push_waiting_links
+
+    push_waiting_links([t.id for t in missing])  # guides tagged before WeCom knew the tag
     db.session.commit()
     return {"added": len(ids)}
 

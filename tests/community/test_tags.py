@@ -183,3 +183,23 @@ def test_hq_renames_and_deletes_on_the_page_and_wecom_follows(app, org, client, 
         assert outbox.drain() == 2
     (group,) = sandbox.data["corp_tags"].values()
     assert [t["name"] for t in group["tag"]] == ["已婚多年"]
+
+
+def test_a_tag_used_before_wecom_knows_it_reaches_the_customer_after(
+    app, org, client, as_hq, as_guide_a, sandbox
+):
+    customer_id, external = _setup_customer(app, org)
+    res = client.post(
+        "/api/v1/tags", json={"name": "待唤醒", "tags": ["90天未购"]}, headers=as_hq
+    ).get_json()
+    tag_id = res["tags"][0]["id"]
+    client.post(f"/api/v1/customers/{customer_id}/tags", json={"add": [tag_id]}, headers=as_guide_a)
+    with app.app_context():
+        assert outbox.drain() == 2  # add_corp_tag, then the mark_tag that waited for it
+        wecom_id = db.session.get(CustomerTag, tag_id).wecom_id
+        assert tag_links.tags_of(customer_id)[0]["status"] == "synced"
+    assert sandbox.data["contact_tags"][f"ann|{external}"] == [wecom_id]
+    bad = client.post(
+        f"/api/v1/customers/{customer_id}/tags", json={"add": [tag_id + 99]}, headers=as_guide_a
+    )
+    assert bad.status_code == 422 and "add" in bad.get_json()["errors"]
