@@ -1,7 +1,8 @@
 """``flask community ...``: every command of the community domain.
 
 ``community_cli`` is the one click group of this domain: the group sync and the stage
-evaluation (groups), the day's allocation and the read-back of send results (delivery).
+evaluation (groups), the contact sync (contacts), the day's allocation and the read-back
+of send results (delivery).
 ``register`` adds it to the app (from ``community.init_app``).
 """
 
@@ -44,6 +45,39 @@ def sync_command(resume: bool, limit: int):
     )
     if run.status != "done":
         click.echo(f"failed: {run.error} — run `flask community sync --resume`", err=True)
+        raise SystemExit(1)
+
+
+@community_cli.command("sync-contacts")
+@click.option("--guide", "userids", multiple=True, help="A guide's WeCom userid (repeatable).")
+@click.option(
+    "--calls-per-minute",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Stay under this many batch/get_by_user calls a minute (default: WeCom's limit).",
+)
+def sync_contacts_command(userids: tuple[str, ...], calls_per_minute: int | None):
+    """Full sync of the guides' WeCom contacts (each resumes its last failed run)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from community.services.contact_sync import sync_guides
+    from franchise.models import Guide
+
+    stmt = select(Guide).order_by(Guide.id)
+    if userids:
+        stmt = stmt.where(Guide.wecom_userid.in_(userids))
+    guides = list(db.session.scalars(stmt))
+    with click.progressbar(length=len(guides), label="Syncing contacts", show_pos=True) as bar:
+        runs = sync_guides(
+            guides, calls_per_minute=calls_per_minute, progress=lambda n, run: bar.update(1)
+        )
+    failed = [r for r in runs if r.status != "done"]
+    seen = sum(r.contacts_seen for r in runs)
+    click.echo(f"{len(runs)} guides, {seen} contacts, {len(failed)} failed")
+    for run in failed:
+        click.echo(f"{run.userid}: {run.error} — run the command again to resume", err=True)
+    if failed:
         raise SystemExit(1)
 
 

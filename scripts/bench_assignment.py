@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench_baseline import pgbench_load_seconds, verdict  # noqa: E402
+from scripts.bench_setup import bench_app  # noqa: E402
 
 REGIONS, CITIES_PER_REGION, STORES_PER_FRANCHISEE = 30, 10, 10
 LAT, LNG = (20.0, 45.0), (100.0, 122.0)
@@ -208,17 +209,7 @@ def main() -> None:
     if url is None:
         tmp = tempfile.mkdtemp(prefix="siyu-bench-")
         url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
-    from wsgi import build_app
-
-    app = build_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "SIYU_ENV": "embedded",
-            "SANDBOX_STATE_FILE": "",
-            "REDIS_URL": None,
-        }
-    )
+    app = bench_app(url)
     setup = time.perf_counter()
     if not args.skip_setup:
         build(app, args.stores, args.customers, args.seed)

@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench_baseline import verdict  # noqa: E402
+from scripts.bench_setup import bench_app, bench_url, insert_org  # noqa: E402
 
 STORES_PER_GUIDE = 10
 LIMIT_PER_MINUTE = 10_000
@@ -48,57 +47,13 @@ def build(app, groups: int, guides: int) -> None:
     from app.wechat.sandbox import sandbox_state
     from community.models import WecomGroup
     from community.services import content, plans
-    from franchise.models import Franchisee, Guide, Region, Store
 
     now = utcnow()
     with app.app_context():
         db.drop_all()
         db.create_all()
         s = db.session
-        s.execute(insert(Region), [{"id": 1, "code": "B", "name": "Bench"}])
-        s.execute(
-            insert(Franchisee),
-            [
-                {
-                    "id": 1,
-                    "name": "Bench",
-                    "region_id": 1,
-                    "sub_mch_id": "1900000001",
-                    "profit_share_bps": 1000,
-                }
-            ],
-        )
-        n_stores = max(1, guides // STORES_PER_GUIDE)
-        s.execute(
-            insert(Store),
-            [
-                {
-                    "id": i + 1,
-                    "franchisee_id": 1,
-                    "region_id": 1,
-                    "code": f"S{i}",
-                    "name": f"店{i}",
-                    "city": "上海",
-                    "address": "-",
-                    "latitude": 31.2,
-                    "longitude": 121.4,
-                }
-                for i in range(n_stores)
-            ],
-        )
-        s.execute(
-            insert(Guide),
-            [
-                {
-                    "id": g + 1,
-                    "store_id": g % n_stores + 1,
-                    "franchisee_id": 1,
-                    "name": f"G{g}",
-                    "wecom_userid": f"bench{g:05d}",
-                }
-                for g in range(guides)
-            ],
-        )
+        n_stores = insert_org(s, guides, STORES_PER_GUIDE)
         rows = []
         for i in range(groups):
             g = i % guides
@@ -268,24 +223,13 @@ def main() -> None:
         "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
     )
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        tmp = tempfile.mkdtemp(prefix="siyu-bench-")
-        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
-    from wsgi import build_app
-
-    app = build_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "SIYU_ENV": "embedded",
-            "SANDBOX_STATE_FILE": "",
-            "SANDBOX_TIME_SCALE": 1.0,
-            "REDIS_URL": None,
-            "WECOM_RATE_PER_MINUTE": args.rate_per_minute,
-            "OUTBOX_BATCH_SIZE": 500,
-            "OUTBOX_LEASE_SECONDS": 300,
-        }
+    url = bench_url(args.database_url)
+    app = bench_app(
+        url,
+        SANDBOX_TIME_SCALE=1.0,
+        WECOM_RATE_PER_MINUTE=args.rate_per_minute,
+        OUTBOX_BATCH_SIZE=500,
+        OUTBOX_LEASE_SECONDS=300,
     )
     import logging
 

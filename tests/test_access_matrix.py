@@ -163,7 +163,7 @@ def test_pages_never_show_another_franchise(app, client, world, username, login_
         assert response.status_code < 500, where
         if rule.arguments - {"day"}:
             assert response.status_code in (403, 404), where
-        elif response.status_code == 200:
+        elif response.status_code == 200 and response.mimetype != "image/png":  # a QR code
             assert not _leaks(response.get_data(as_text=True)), where
         checked += 1
     assert checked > 10

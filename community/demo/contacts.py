@@ -26,16 +26,17 @@ PER_GUIDE = 6  # contacts per guide, the first two of them existing customers
 NAMES = ("林女士", "陈先生", "王小姐", "赵阿姨", "周先生", "吴女士", "郑小姐", "孙先生")
 
 
-def seed_contacts(app: Flask) -> None:
+def seed_contacts(app: Flask) -> list[str]:
     """Seed sandbox contacts for every active guide and sync them (in-process sandbox)."""
     if not sandbox_reachable(app) or EXTENSION_KEY not in app.extensions:
-        return
+        return []
     from app.wechat.sandbox.wecom_contacts import seed_contacts as seed_in_sandbox
 
     st = sandbox_state(app)
     guides = db.session.scalars(
         select(Guide).where(Guide.status == ACTIVE).order_by(Guide.id)
     ).all()
+    seeded = linked = 0
     for n, guide in enumerate(guides):
         has = db.session.scalar(
             select(func.count())
@@ -59,4 +60,9 @@ def seed_contacts(app: Flask) -> None:
         ]
         people += [{"name": NAMES[(n + i) % len(NAMES)]} for i in range(PER_GUIDE - len(people))]
         seed_in_sandbox(st, guide.wecom_userid, people)
-        sync_guide(guide, resume=False)
+        run = sync_guide(guide, resume=False)
+        seeded += run.contacts_seen
+        linked += len(customers)
+    if not seeded:
+        return ["community contacts: already seeded"]
+    return [f"community contacts: {seeded} contacts of {len(guides)} guides ({linked} customers)"]

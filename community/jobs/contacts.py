@@ -1,5 +1,8 @@
 """Hook listeners and jobs of the contacts area.
 
+``on_guide_left`` listens to franchise's ``GUIDE_LEFT``: the guide's 联系我 codes are
+retired (deleted in WeCom through the outbox), so no new customer adds a departed guide.
+
 ``on_customer_logged_in`` listens to franchise's ``CUSTOMER_LOGGED_IN``: the contacts with
 the customer's unionid are linked to them (one person is one customer), and a contact
 that came through a Siyu 联系我 code before the person ever opened the mini-program binds
@@ -13,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from community.models.contacts import ContactFollow
-from community.services.contact_ways import bind_through_way
+from community.services.contact_ways import bind_through_way, retire_guide_ways
 from community.services.contacts import link_by_unionid
 
 
@@ -36,3 +39,8 @@ def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None
     ).first()
     if follow is not None:
         bind_through_way(follow)
+
+
+def on_guide_left(guide_id: int) -> None:
+    """Retire the departed guide's 联系我 codes (commits)."""
+    retire_guide_ways(guide_id)

@@ -203,12 +203,13 @@ def after_add(follow_id: int, welcome_code: str | None, received: datetime) -> N
 
 
 def welcome_text(follow: ContactFollow) -> str:
-    """The welcome message: ``COMMUNITY_WELCOME_TEXT`` with the guide and store names."""
+    """The welcome message: ``COMMUNITY_WELCOME_TEXT`` with the guide and store names, or
+    ``COMMUNITY_WELCOME_TEXT_NO_GUIDE`` when the member is not a known guide."""
     guide = follow.guide
+    if guide is None:
+        return current_app.config["COMMUNITY_WELCOME_TEXT_NO_GUIDE"]
     template = current_app.config["COMMUNITY_WELCOME_TEXT"]
-    return template.format(
-        guide=guide.name if guide else "", store=guide.store_name if guide else ""
-    ).strip()
+    return template.format(guide=guide.name, store=guide.store_name).strip()
 
 
 def welcome(follow: ContactFollow, code: str, deadline: datetime) -> str:

@@ -96,6 +96,15 @@ def apply_page(items: list[dict]) -> tuple[int, int]:
         if unionids
         else {}
     )
+    userids = {cut(f.get("userid"), 64) for _, f in pairs}
+    guides = (
+        {
+            g.wecom_userid: g
+            for g in db.session.scalars(select(Guide).where(Guide.wecom_userid.in_(userids)))
+        }
+        if userids
+        else {}
+    )
     created = 0
     for external, _info in pairs:
         external_userid = cut(external["external_userid"], 64)
@@ -110,7 +119,9 @@ def apply_page(items: list[dict]) -> tuple[int, int]:
     for external, info in pairs:
         contact = contacts[cut(external["external_userid"], 64)]
         key = (cut(info.get("userid"), 64), contact.external_userid)
-        follows[key] = upsert_follow(contact, info, existing=follows.get(key))[0]
+        follows[key] = upsert_follow(
+            contact, info, existing=follows.get(key), guide=guides.get(key[0])
+        )[0]
     db.session.flush()
     return len(pairs), created
 

@@ -24,12 +24,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import DomainError, NotFound
 from app.extensions import db, hooks
+from app.outbox import GiveUp, OutboxMessage, enqueue
 from app.wechat import wecom_contacts
-from app.wechat.errors import WeChatAPIError, WeChatError
+from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
 from community.models.contacts import (
     STATE_MAX,
     WAY_ACTIVE,
     WAY_CAMPAIGN,
+    WAY_DELETED,
     WAY_GUIDE,
     WAY_STORE,
     ContactFollow,
@@ -47,6 +49,7 @@ CAMPAIGN_SHARE_CODE = "community.campaign_share_code"
 # ``listener(campaign_id, customer_id, share_code)`` after a contact came through a
 # campaign's way (livestream records the visit)
 CONTACT_CAMPAIGN_ADDED = "community.contact_campaign_added"
+DELETE_KIND = "community.contact_way_delete"
 
 
 class WayRefused(DomainError):
@@ -202,3 +205,42 @@ def bind_through_way(follow: ContactFollow) -> bool:
             except Exception:  # noqa: BLE001 - the binding is committed; report and go on
                 log.exception("campaign contact listener failed for way %s", way.id)
     return changed
+
+
+# --- a guide who left ---------------------------------------------------------------------
+
+
+def retire_guide_ways(guide_id: int) -> int:
+    """The departed guide's own codes (their way and campaign ways) stop adding contacts:
+    marked deleted here and deleted in WeCom through the outbox after the commit.
+    Returns how many (commits). A re-sent hook finds nothing left to retire."""
+    ways = db.session.scalars(
+        select(ContactWay).where(
+            ContactWay.guide_id == guide_id,
+            ContactWay.kind.in_((WAY_GUIDE, WAY_CAMPAIGN)),
+            ContactWay.status == WAY_ACTIVE,
+        )
+    ).all()
+    for way in ways:
+        way.status = WAY_DELETED
+        if way.config_id:
+            enqueue(DELETE_KIND, {"config_id": way.config_id}, f"contact-way-del:{way.config_id}")
+    db.session.commit()
+    return len(ways)
+
+
+def delete_way_in_wecom(message: OutboxMessage) -> dict:
+    """Outbox handler: ``del_contact_way``; a way WeCom no longer has (40058) is done."""
+    config_id = str((message.payload or {}).get("config_id") or "")
+    try:
+        wecom_contacts.del_contact_way(config_id)
+    except WeChatAPIError as exc:
+        if exc.errcode == 40058:
+            return {"config_id": config_id, "already_gone": True}
+        raise GiveUp(f"WeCom refused del_contact_way: {exc.errcode} {exc.errmsg}") from exc
+    except WeChatError as exc:
+        retry = as_retry_later(exc)
+        if retry is None:
+            raise
+        raise retry from exc
+    return {"config_id": config_id}

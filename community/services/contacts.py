@@ -173,14 +173,15 @@ _LOOK_UP = object()
 
 
 def upsert_follow(
-    contact: WecomContact, info: dict, *, existing: object = _LOOK_UP
+    contact: WecomContact, info: dict, *, existing: object = _LOOK_UP, guide: object = _LOOK_UP
 ) -> tuple[ContactFollow, bool]:
     """Create or refresh the follow of ``info["userid"]`` (WeCom's ``follow_info`` /
     ``follow_user`` item) for ``contact``; returns ``(follow, created)``. Not committed.
 
     WeCom listing the follow means the guide still has the customer (``deleted_by_guide``
     is cleared); the customer's deletion stands until WeCom shows a newer add time (they
-    added the guide again). ``existing`` passes a follow already looked up (None: none).
+    added the guide again). ``existing`` / ``guide`` pass the follow and the guide of the
+    userid already looked up (None: there is none).
     """
     userid = cut(info.get("userid"), 64)
     follow = (
@@ -194,9 +195,9 @@ def upsert_follow(
             contact_id=contact.id, external_userid=contact.external_userid, userid=userid
         )
         db.session.add(follow)
-        set_follow_guide(follow, guide_for_userid(userid))
-    elif follow.guide_id is None:
-        set_follow_guide(follow, guide_for_userid(userid))
+    if follow.guide_id is None:
+        found = guide_for_userid(userid) if guide is _LOOK_UP else cast(Guide | None, guide)
+        set_follow_guide(follow, found)
     added = from_timestamp(info.get("createtime"))
     follow.remark = cut(info.get("remark"), 64)
     follow.description = cut(info.get("description"), 255)

@@ -1,8 +1,9 @@
 """Registration of the community contacts area: WeCom external contacts and 联系我 codes.
 
 The contacts API, the admin contacts pages and the guide's "my code" page, their
-navigation, the re-read and welcome outbox handlers, the login hook (franchise's
-``CUSTOMER_LOGGED_IN``: link contacts by unionid), the ``change_external_contact``
+navigation, the re-read, welcome and way-deletion outbox handlers, the login hook
+(franchise's ``CUSTOMER_LOGGED_IN``: link contacts by unionid), the departure hook
+(``GUIDE_LEFT``: retire the guide's codes), the ``change_external_contact``
 subscriber and the demo contacts (``community.demo.contacts``). The full sync command
 (``flask community sync-contacts``) is in ``community.cli``.
 """
@@ -21,6 +22,8 @@ COMMUNITY = N_("Community")
 DEFAULTS = {
     # the welcome message a new contact gets from the guide ({guide}, {store})
     "COMMUNITY_WELCOME_TEXT": "您好，我是{store}的导购{guide}，很高兴为您服务！",
+    # ... when the WeCom member is not a guide Siyu knows yet
+    "COMMUNITY_WELCOME_TEXT_NO_GUIDE": "您好，很高兴为您服务！",
 }
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
@@ -37,8 +40,9 @@ def register(app: Flask) -> None:
     from community.api import contacts as api_contacts
     from community.demo.contacts import seed_contacts
     from community.guide import contacts as guide_contacts
-    from community.jobs.contacts import on_customer_logged_in
-    from community.services import contact_events
+    from community.jobs.contacts import on_customer_logged_in, on_guide_left
+    from community.services import contact_events, contact_ways
+    from franchise.services import GUIDE_LEFT
     from franchise.services.customers import CUSTOMER_LOGGED_IN
 
     for key, value in DEFAULTS.items():
@@ -50,6 +54,8 @@ def register(app: Flask) -> None:
     add_navs(app, "mobile", MOBILE_NAV)
     register_handler(app, contact_events.RESYNC_KIND, contact_events.resync_contact)
     register_handler(app, contact_events.WELCOME_KIND, contact_events.send_queued_welcome)
+    register_handler(app, contact_ways.DELETE_KIND, contact_ways.delete_way_in_wecom)
     add_hook(app, CUSTOMER_LOGGED_IN, on_customer_logged_in)
+    add_hook(app, GUIDE_LEFT, on_guide_left)
     subscribe(app, "change_external_contact", contact_events.handle_change_external_contact)
     add_seeder(app, seed_contacts)

@@ -25,6 +25,19 @@ from tests.community.factories_contacts import (
 from tests.franchise.factories import gen_guide
 
 
+def _event(kind: str, userid: str, external_userid: str, **extra) -> dict:
+    """A change_external_contact event as WeCom sends it."""
+    fields = {"Event": "change_external_contact", "ChangeType": kind, "UserID": userid}
+    return {**fields, "ExternalUserID": external_userid, **extra}
+
+
+def _added_in_wecom(sandbox, kind: str, userid: str, name: str) -> str:
+    """WeCom adds a contact of ``userid`` and fires ``kind`` for it; the external userid."""
+    external_userid, _ = new_contact(sandbox, userid, name)
+    fire_wecom_event(sandbox, _event(kind, userid, external_userid))
+    return external_userid
+
+
 def test_add_through_a_guides_code_makes_the_contact_welcomes_and_binds(app, org, client):
     login = mp_login(client, "lin")  # the person is a mini-program customer already
     way = guide_code(client, org.ga)
@@ -52,14 +65,13 @@ def test_add_through_a_guides_code_makes_the_contact_welcomes_and_binds(app, org
 def test_a_redelivered_add_changes_nothing_and_welcomes_once(app, org, client, sandbox):
     way = guide_code(client, org.ga)
     added = add_contact(client, way["config_id"])
-    fields = {
-        "Event": "change_external_contact",
-        "ChangeType": "add_external_contact",
-        "UserID": "ann",
-        "ExternalUserID": added["external_userid"],
-        "State": way["state"],
-        "WelcomeCode": added["welcome_code"],
-    }
+    fields = _event(
+        "add_external_contact",
+        "ann",
+        added["external_userid"],
+        State=way["state"],
+        WelcomeCode=added["welcome_code"],
+    )
     assert fire_wecom_event(sandbox, fields)["status"] == "delivered"  # WeCom retries
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(ContactFollow))
@@ -71,16 +83,9 @@ def test_a_redelivered_add_changes_nothing_and_welcomes_once(app, org, client, s
 def test_a_welcome_code_past_its_20_seconds_is_not_sent(app, org, client, sandbox):
     way = guide_code(client, org.ga)
     external_userid, _ = new_contact(sandbox, "ann", "迟到", state_=way["state"])
-    sandbox.advance(0)
-    fields = {
-        "Event": "change_external_contact",
-        "ChangeType": "add_external_contact",
-        "UserID": "ann",
-        "ExternalUserID": external_userid,
-        "WelcomeCode": "WELCOMEUNKNOWN",
-        "CreateTime": 1_000_000_000,  # WeCom made the event long ago
-    }
-    fire_wecom_event(sandbox, fields)
+    # WeCom made the event long ago: its code is past the 20 s
+    late = _event("add_external_contact", "ann", external_userid, CreateTime=1_000_000_000)
+    fire_wecom_event(sandbox, {**late, "WelcomeCode": "WELCOMEUNKNOWN"})
     with app.app_context():
         assert follow(external_userid, "ann").welcome_status == "stale"
     assert client.get("/_sandbox/control/contacts/welcomes").get_json()["welcome_messages"] == []
@@ -92,28 +97,14 @@ def test_edit_refreshes_the_remark(app, org, client, sandbox):
         sandbox.data["contacts"][added["external_userid"]]["follow_user"][0]["remark"] = "老客户"
     fire_wecom_event(
         sandbox,
-        {
-            "Event": "change_external_contact",
-            "ChangeType": "edit_external_contact",
-            "UserID": "ann",
-            "ExternalUserID": added["external_userid"],
-        },
+        _event("edit_external_contact", "ann", added["external_userid"]),
     )
     with app.app_context():
         assert follow(added["external_userid"], "ann").remark == "老客户"
 
 
 def test_half_add_is_kept_like_an_add(app, org, client, sandbox):
-    external_userid, _ = new_contact(sandbox, "amy", "免验证")
-    fire_wecom_event(
-        sandbox,
-        {
-            "Event": "change_external_contact",
-            "ChangeType": "add_half_external_contact",
-            "UserID": "amy",
-            "ExternalUserID": external_userid,
-        },
-    )
+    external_userid = _added_in_wecom(sandbox, "add_half_external_contact", "amy", "免验证")
     with app.app_context():
         assert follow(external_userid, "amy").guide_id == org.ga2
 
@@ -144,12 +135,7 @@ def test_guide_deleting_the_customer_is_verified_by_the_read(app, org, client):
 
 def test_a_delete_wecom_does_not_show_changes_nothing_and_is_reread(app, org, client, sandbox):
     added = add_contact(client, guide_code(client, org.ga)["config_id"])
-    fields = {
-        "Event": "change_external_contact",
-        "ChangeType": "del_external_contact",
-        "UserID": "ann",
-        "ExternalUserID": added["external_userid"],
-    }
+    fields = _event("del_external_contact", "ann", added["external_userid"])
     fire_wecom_event(sandbox, fields)  # the guide still follows: not believed
     with app.app_context():
         assert not follow(added["external_userid"], "ann").deleted_by_guide
@@ -172,13 +158,7 @@ def test_transfer_fail_tells_the_hook_and_changes_no_follow(app, org, client, sa
     try:
         fire_wecom_event(
             sandbox,
-            {
-                "Event": "change_external_contact",
-                "ChangeType": "transfer_fail",
-                "UserID": "amy",
-                "ExternalUserID": added["external_userid"],
-                "FailReason": "customer_refused",
-            },
+            _event("transfer_fail", "amy", added["external_userid"], FailReason="customer_refused"),
         )
     finally:
         remove_hook(app, CONTACT_TRANSFER_FAILED, listener)
@@ -189,16 +169,7 @@ def test_transfer_fail_tells_the_hook_and_changes_no_follow(app, org, client, sa
 
 
 def test_unknown_guides_follow_is_kept_and_linked_when_the_guide_syncs(app, org, client, sandbox):
-    external_userid, _ = new_contact(sandbox, "newbie", "先加的客户")
-    fire_wecom_event(
-        sandbox,
-        {
-            "Event": "change_external_contact",
-            "ChangeType": "add_external_contact",
-            "UserID": "newbie",
-            "ExternalUserID": external_userid,
-        },
-    )
+    external_userid = _added_in_wecom(sandbox, "add_external_contact", "newbie", "先加的客户")
     with app.app_context():
         kept = follow(external_userid, "newbie")
         assert kept is not None and kept.guide_id is None
@@ -211,12 +182,7 @@ def test_unknown_guides_follow_is_kept_and_linked_when_the_guide_syncs(app, org,
 
 def test_forged_and_replayed_callbacks_change_nothing(app, org, client, sandbox):
     external_userid, _ = new_contact(sandbox, "ann", "伪造")
-    fields = {
-        "Event": "change_external_contact",
-        "ChangeType": "add_external_contact",
-        "UserID": "ann",
-        "ExternalUserID": external_userid,
-    }
+    fields = _event("add_external_contact", "ann", external_userid)
     body, params = wecom_callback_xml(sandbox, fields)
     forged = dict(params, msg_signature="0" * 40)
     url = "/wecom/callback?" + "&".join(f"{k}={v}" for k, v in forged.items())
@@ -232,3 +198,54 @@ def test_forged_and_replayed_callbacks_change_nothing(app, org, client, sandbox)
     assert replay.status_code == 403 and replay.get_json()["code"] == "replayed"
     with app.app_context():
         assert follow(external_userid, "ann") is None
+
+
+def test_a_customer_deleting_a_guide_siyu_did_not_know_of_is_kept(app, org, client, sandbox):
+    external_userid, _ = new_contact(sandbox, "ann", "没同步过")
+    fire_wecom_event(sandbox, _event("del_follow_user", "ann", external_userid))
+    with app.app_context():
+        kept = follow(external_userid, "ann")
+        assert kept is not None and kept.deleted_by_customer and kept.guide_id == org.ga
+        sync_guide(db.session.get(Guide, org.ga))  # the sync fills the contact in
+        assert contact(external_userid).name == "没同步过"
+        assert follow(external_userid, "ann").deleted_by_customer
+
+
+def test_wecom_busy_welcome_goes_through_the_outbox_until_its_20_seconds(app, org, client):
+    from datetime import timedelta
+
+    from app import outbox
+    from app.clock import utcnow
+    from community.services.contact_events import WELCOME_KIND
+
+    way = guide_code(client, org.ga)
+    client.post("/_sandbox/control/faults", json={"api": "send_welcome_msg", "errcode": 41096})
+    added = add_contact(client, way["config_id"], "排队的客户")
+    with app.app_context():
+        assert follow(added["external_userid"], "ann").welcome_status is None
+        queued = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == WELCOME_KIND)
+        ).one()
+        queued.available_at = utcnow()
+        db.session.commit()
+        outbox.drain()
+        assert follow(added["external_userid"], "ann").welcome_status == "sent"
+    client.post("/_sandbox/control/faults", json={"api": "send_welcome_msg", "errcode": 41096})
+    late = add_contact(client, way["config_id"], "太迟的客户")
+    with app.app_context():
+        queued = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == WELCOME_KIND, OutboxMessage.status == "pending"
+            )
+        ).one()
+        queued.payload = {
+            **queued.payload,
+            "deadline": (utcnow() - timedelta(seconds=1)).timestamp(),
+        }
+        queued.available_at = utcnow()
+        db.session.commit()
+        outbox.drain()
+        assert follow(late["external_userid"], "ann").welcome_status == "stale"
+        assert db.session.get(OutboxMessage, queued.id).status == "done"  # dropped, not retried
+    texts = client.get("/_sandbox/control/contacts/welcomes").get_json()["welcome_messages"]
+    assert [w["external_userid"] for w in texts] == [added["external_userid"]]

@@ -29,7 +29,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
 
@@ -48,6 +48,8 @@ def world(st: SandboxState) -> dict:
     data.setdefault("contact_ways", {})  # config_id -> way
     data.setdefault("welcome_codes", {})  # code -> {"issued_at", "used", "userid", ...}
     data.setdefault("welcome_messages", [])  # delivered welcome messages
+    data.setdefault("by_user", {})  # userid -> external_userids it followed, in add order
+    data.setdefault("by_unionid", {})  # unionid -> external_userid (one person, one contact)
     return data
 
 
@@ -63,16 +65,10 @@ def new_contact(
     that contact."""
     data = world(st)
     with st.lock:
-        external_userid = next(
-            (
-                e
-                for e, c in data["contacts"].items()
-                if unionid and c["external_contact"].get("unionid") == unionid
-            ),
-            None,
-        )
+        external_userid = data["by_unionid"].get(unionid) if unionid else None
         if external_userid is None:
             external_userid = st.next_id("wmSBX", 8)
+            union = unionid or _unionid(external_userid)
             data["contacts"][external_userid] = {
                 "external_contact": {
                     "external_userid": external_userid,
@@ -80,12 +76,15 @@ def new_contact(
                     "avatar": "",
                     "type": 1,
                     "gender": 0,
-                    "unionid": unionid or _unionid(external_userid),
+                    "unionid": union,
                 },
                 "follow_user": [],
             }
+            data["by_unionid"][union] = external_userid
         contact = data["contacts"][external_userid]
         follows = [f for f in contact["follow_user"] if f["userid"] != userid]
+        if len(follows) == len(contact["follow_user"]):
+            data["by_user"].setdefault(userid, []).append(external_userid)
         follow: dict = {
             "userid": userid,
             "remark": "",
@@ -204,24 +203,24 @@ def batch_get_by_user():
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         return err(40058, "invalid limit")
     limit = min(limit, BATCH_LIMIT)  # 超过最大值时取最大值
-    wanted = set(userids)
     st = state()
+    start = _cursor(body.get("cursor"))
     with st.lock:
-        rows = [
-            (external_userid, follow)
-            for external_userid, contact in sorted(world(st)["contacts"].items())
-            for follow in contact["follow_user"]
-            if follow["userid"] in wanted
-        ]
-        start = _cursor(body.get("cursor"))
-        page = [
-            {
-                "external_contact": dict(world(st)["contacts"][e]["external_contact"]),
-                "follow_info": {**{k: v for k, v in f.items() if k != "tags"}, "tag_id": []},
-            }
-            for e, f in rows[start : start + limit]
-        ]
-    return ok(external_contact_list=page, next_cursor=_next_cursor(start + limit, len(rows)))
+        data = world(st)
+        # the (userid, contact) pairs in a stable order: userids as listed, adds in order
+        pairs = [(u, e) for u in dict.fromkeys(userids) for e in data["by_user"].get(u, ())]
+        page = []
+        for userid, external_userid in pairs[start : start + limit]:
+            contact = data["contacts"][external_userid]
+            follow = next((f for f in contact["follow_user"] if f["userid"] == userid), None)
+            if follow is None:  # deleted by the member since: no longer listed
+                continue
+            info = {k: v for k, v in follow.items() if k != "tags"}
+            page.append(
+                {"external_contact": dict(contact["external_contact"]), "follow_info": info}
+            )
+            info["tag_id"] = []
+    return ok(external_contact_list=page, next_cursor=_next_cursor(start + limit, len(pairs)))
 
 
 @bp.get(P + "externalcontact/get")
@@ -272,29 +271,29 @@ def add_contact_way():
     return ok(config_id=config_id, **({"qr_code": way["qr_code"]} if scene == 2 else {}))
 
 
-def _way_of(body: dict) -> dict | None:
-    st = state()
-    way = world(st)["contact_ways"].get(str(body.get("config_id") or ""))
-    return None if way is None or way.get("deleted") else way
+def _way_of(api: str) -> dict:
+    """The live contact way the body's ``config_id`` names, after WeCom's checks (faults,
+    token, rate); an unknown or deleted one answers 40058. Callers hold the lock after."""
+    guard(api, "wecom")
+    body = json_body()
+    with state().lock:
+        way = world(state())["contact_ways"].get(str(body.get("config_id") or ""))
+    if way is None or way.get("deleted"):
+        raise SandboxFault(err(40058, "invalid config_id"))
+    return way
 
 
 @bp.post(P + "externalcontact/get_contact_way")
 def get_contact_way():
-    guard("externalcontact/get_contact_way", "wecom")
+    way = _way_of("externalcontact/get_contact_way")
     with state().lock:
-        way = _way_of(json_body())
-        if way is None:
-            return err(40058, "invalid config_id")
         return ok(contact_way=dict(way))
 
 
 @bp.post(P + "externalcontact/del_contact_way")
 def del_contact_way():
-    guard("externalcontact/del_contact_way", "wecom")
+    way = _way_of("externalcontact/del_contact_way")
     with state().lock:
-        way = _way_of(json_body())
-        if way is None:
-            return err(40058, "invalid config_id")
         way["deleted"] = True
     return ok()
 
@@ -356,36 +355,29 @@ def control_add():
     return jsonify(result), 201
 
 
-def _pair() -> tuple[str, str] | None:
+def _delete(action):
+    """Run ``action(state, external_userid, userid)`` for the body's pair: 422 when the
+    body lacks one, 404 when the guide has no such contact."""
     body = _control_body()
     external_userid, userid = body.get("external_userid"), body.get("userid")
-    if isinstance(external_userid, str) and isinstance(userid, str):
-        return external_userid, userid
-    return None
+    if not isinstance(external_userid, str) or not isinstance(userid, str):
+        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
+    try:
+        return jsonify({"callback": action(state(), external_userid, userid)})
+    except KeyError:
+        return envelope(404, "No such contact of that guide in the sandbox.")
 
 
 @bp.post(C + "/delete-guide")
 def control_customer_deletes_guide():
     """``{"external_userid", "userid"}``: the customer deletes the guide."""
-    pair = _pair()
-    if pair is None:
-        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
-    try:
-        return jsonify({"callback": customer_deletes_guide(state(), *pair)})
-    except KeyError:
-        return envelope(404, "No such contact of that guide in the sandbox.")
+    return _delete(customer_deletes_guide)
 
 
 @bp.post(C + "/delete-customer")
 def control_guide_deletes_customer():
     """``{"external_userid", "userid"}``: the guide deletes the customer."""
-    pair = _pair()
-    if pair is None:
-        return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
-    try:
-        return jsonify({"callback": guide_deletes_customer(state(), *pair)})
-    except KeyError:
-        return envelope(404, "No such contact of that guide in the sandbox.")
+    return _delete(guide_deletes_customer)
 
 
 @bp.get(C + "/welcomes")
