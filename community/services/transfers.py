@@ -70,6 +70,7 @@ REASONS = {
     45009: "转接次数超过限制 (WeCom's transfer limit)",
     90500: "the owner of this chat is not resigned",
 }
+NOT_RESIGNED = 90500
 RESULT = {1: T_ACCEPTED, 2: T_WAITING, 3: T_REFUSED, 4: T_LIMIT}
 RULES = {REASON_GUIDE_LEFT: RULE_GUIDE_LEFT, REASON_STORE_CLOSED: RULE_STORE_CLOSED}
 
@@ -166,10 +167,11 @@ def _enqueue(rows: list[WecomTransfer]) -> None:
     batches: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
         batches[(row.target, row.handover_userid, row.takeover_userid, row.resigned)].append(row.id)
-    for ids in batches.values():
+    for (_, _, _, resigned), ids in batches.items():
+        kind = "resigned" if resigned else "onjob"
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            enqueue(TRANSFER_KIND, {"ids": chunk}, f"transfer:{chunk[0]}:{len(chunk)}")
+            enqueue(TRANSFER_KIND, {"ids": chunk}, f"transfer:{kind}:{chunk[0]}:{len(chunk)}")
 
 
 def hand_over_guide(guide: Guide, *, resigned: bool, reason: str) -> list[WecomTransfer]:
@@ -263,6 +265,8 @@ def handle_transfer(message) -> dict:
                 handover, takeover, [r.external_userid or "" for r in rows], resigned=resigned
             )
     except WeChatAPIError as exc:
+        if resigned and first.target == "customer":  # still a member in WeCom: 在职继承
+            return _on_the_job_instead(ids, f"{exc.errcode}: {exc.errmsg}")
         for row in db.session.scalars(select(WecomTransfer).where(WecomTransfer.id.in_(ids))):
             _fail(row, exc.errcode, f"{exc.errcode}: {exc.errmsg}")
         db.session.commit()
@@ -270,11 +274,15 @@ def handle_transfer(message) -> dict:
     except WeChatError as exc:
         raise as_retry_later(exc) or RetryLater(str(exc)) from exc
     now = utcnow()
-    moved_groups = []
+    moved_groups: list = []
+    again: list[int] = []
     for row in db.session.scalars(select(WecomTransfer).where(WecomTransfer.id.in_(ids))):
         if row.target == "group":
             if row.chat_id in failed:
                 group_code, msg = failed[row.chat_id]
+                if group_code == NOT_RESIGNED and row.resigned:  # the owner is still a member
+                    again.append(row.id)
+                    continue
                 _fail(row, group_code, f"{group_code}: {msg or REASONS.get(group_code, '')}")
             else:
                 row.status, row.decided_at, row.takeover_at = T_ACCEPTED, now, now
@@ -287,7 +295,20 @@ def handle_transfer(message) -> dict:
             _fail(row, code, f"{code}: {REASONS.get(code or 0, 'no answer for this customer')}")
     db.session.commit()
     _reread_groups(moved_groups)
+    if again:
+        _on_the_job_instead(again, f"{NOT_RESIGNED}: {REASONS[NOT_RESIGNED]}")
     return {"rows": len(ids)}
+
+
+def _on_the_job_instead(ids: list[int], why: str) -> dict:
+    """WeCom refused 离职继承 because the guide is still a member there (not deleted in
+    WeCom yet): hand the same customers / groups over on the job (在职继承) instead."""
+    rows = list(db.session.scalars(select(WecomTransfer).where(WecomTransfer.id.in_(ids))))
+    for row in rows:
+        row.resigned, row.errmsg = False, f"离职继承 refused ({why}); 在职继承 instead"[:2000]
+    _enqueue(rows)
+    db.session.commit()
+    return {"rows": len(rows), "on_the_job": True}
 
 
 def _reread_groups(chat_ids: list) -> None:

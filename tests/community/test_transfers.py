@@ -116,13 +116,30 @@ def test_waiting_until_the_24_hours_pass(app, org, client, sandbox):
     assert _guide_of(app, customer_id) == org.ga2
 
 
+def test_a_guide_still_a_member_in_wecom_is_handed_over_on_the_job(app, org, client, sandbox):
+    customer_id, external = _ann_customer(app, client, org)
+    chat_id = sandbox_group(app, "ann", [{"userid": "wmG2"}])
+    with app.app_context():
+        full_sync()
+    _ann_leaves(app, client, org, resign_in_wecom=False)  # not deleted in WeCom yet
+    with app.app_context():
+        outbox.drain()
+    status, _, message = _rows(app)[("customer", external)]
+    assert status == "waiting" and "在职继承" in message  # refused 离职继承, went on the job
+    assert _rows(app)[("group", chat_id)][0] == "accepted"
+    assert [t["resigned"] for t in sandbox.data["transfers"]] == [False]
+    assert _guide_of(app, customer_id) == org.ga  # nothing moved before WeCom's outcome
+
+
 def test_wecom_errors_are_kept_with_their_reason(app, org, client, sandbox):
     customer_id, external = _ann_customer(app, client, org)
-    _ann_leaves(app, client, org, resign_in_wecom=False)  # still a member in WeCom
+    sandbox.add_fault("resigned/transfer_customer", {"errcode": 40003, "count": 1})
+    sandbox.add_fault("transfer_customer", {"errcode": 40003, "count": 1})
+    _ann_leaves(app, client, org)
     with app.app_context():
         outbox.drain()
     status, code, message = _rows(app)[("customer", external)]
-    assert status == "failed" and code == 40058 and "not resigned" in message
+    assert status == "failed" and code == 40003 and message.startswith("40003")
     assert _guide_of(app, customer_id) == org.ga  # nothing moved without WeCom
 
 
