@@ -234,3 +234,30 @@ def test_store_closed_hands_over_on_the_job_to_another_store(app, org, client, s
         transfers.read_back()
         customer = db.session.get(Customer, customer_id)
         assert (customer.guide_id, customer.store_id) == (cody, other_id)
+
+
+def test_hand_over_page_moves_a_guides_customers_for_hq_only(app, org, client, sandbox):
+    from tests.fixtures.auth import csrf_token_from
+
+    customer_id, external = _ann_customer(app, client, org)
+    login(client, "owner-a")
+    token = csrf_token_from(client.get("/admin/handovers").get_data(as_text=True))
+    form = {"action": "move", "from_guide_id": org.ga, "to_guide_id": org.ga2, "csrf_token": token}
+    assert client.post("/admin/handovers", data=form).status_code == 403
+    client = app.test_client()  # HQ signs in on another browser
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/handovers").get_data(as_text=True))
+    client.post("/admin/handovers", data={**form, "csrf_token": token})
+    with app.app_context():
+        outbox.drain()
+    assert _rows(app)[("customer", external)][0] == "waiting"
+    html = client.get("/admin/handovers").get_data(as_text=True)
+    assert "陈女士" in html and "Ann" in html and "Amy" in html
+    csv = client.get("/admin/handovers?format=csv").get_data(as_text=True)
+    assert "陈女士" in csv
+
+
+def test_a_guide_sees_only_their_own_customer_page(app, org, client, sandbox):
+    customer_id, _ = _ann_customer(app, client, org)
+    login(client, "guide-a2", path="/m/login")
+    assert client.get(f"/m/wecom/customers/{customer_id}").status_code == 404
