@@ -77,6 +77,26 @@ def _who(row) -> str:
     return row.customer_name or _("Unnamed customer")
 
 
+FAIL_REASONS = {
+    "customer_refused": _l("The customer refused the takeover"),
+    "customer_limit_exceed": _l("The takeover guide has reached WeCom's customer limit"),
+}
+
+
+def _reason(row) -> str | None:
+    """WeCom's reason in words, with WeCom's own code or word after it."""
+    message = row[0].errmsg
+    if message in FAIL_REASONS:
+        return f"{FAIL_REASONS[message]} ({message})"
+    return message
+
+
+def _takeover_at(row):
+    """When WeCom took (or will take) the customer over; none once refused or failed."""
+    t = row[0]
+    return t.takeover_at if t.status in ("waiting", "accepted") else None
+
+
 def _columns() -> list[Column]:
     return [
         Column("who", _l("Customer or group"), value=_who),
@@ -84,9 +104,9 @@ def _columns() -> list[Column]:
         Column("to", _l("To"), value=lambda r: r.to_name),
         Column("reason", _l("Cause"), value=lambda r: str(REASON_LABELS.get(r[0].reason, ""))),
         Column("status", _l("Status"), value=lambda r: str(STATUS_LABELS.get(r[0].status, ""))),
-        Column("errmsg", _l("WeCom's reason"), value=lambda r: r[0].errmsg),
-        Column("takeover_at", _l("Takeover"), value=lambda r: r[0].takeover_at),
-        Column("requested_at", _l("Requested"), value=lambda r: r[0].requested_at),
+        Column("errmsg", _l("WeCom's reason"), value=_reason),
+        Column("takeover_at", _l("Takeover"), value=_takeover_at, time=True),
+        Column("requested_at", _l("Requested"), value=lambda r: r[0].requested_at, time=True),
     ]
 
 

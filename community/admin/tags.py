@@ -110,9 +110,11 @@ def tags_page():
     categories = sorted(
         set(db.session.scalars(select(Product.category).where(Product.category != "")))
     )
+    groups = tags.library()
     return render_template(
         "community/tags/list.html",
-        groups=tags.library(),
+        groups=groups,
+        rows=[(g, t) for g in groups for t in g.tags if not t.deleted],
         counts=counts,
         refused=refused,
         rules=tag_rules.rule_choices(categories),

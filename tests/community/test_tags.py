@@ -175,7 +175,10 @@ def test_hq_renames_and_deletes_on_the_page_and_wecom_follows(app, org, client, 
 
     ids = _library(client, as_hq)
     login(client, "hq")
-    token = csrf_token_from(client.get("/admin/tags").get_data(as_text=True))
+    html = client.get("/admin/tags").get_data(as_text=True)
+    library = html[html.index('id="library"') :]
+    assert "婚庆" in library and "备婚中" in library and "已同步企业微信" in library
+    token = csrf_token_from(html)
     form = {"tag_id": ids["已婚"], "name": "已婚多年", "csrf_token": token}
     client.post("/admin/tags", data={**form, "action": "rename"})
     client.post("/admin/tags", data={**form, "tag_id": ids["备婚中"], "action": "delete"})
