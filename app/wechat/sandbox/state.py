@@ -263,6 +263,12 @@ class SandboxState:
                 "refunds": len(d["refunds"]),
                 "shares": len(d["shares"]),
                 "lives": len(d["lives"]),
+                "join_ways": len(d["join_ways"]),
+                "corp_tags": sum(len(g["tag"]) for g in d["corp_tags"].values()),
+                "transfers": {
+                    str(code): sum(1 for t in d["transfers"] if t["status"] == code)
+                    for code in {t["status"] for t in d["transfers"]}
+                },
                 "deliveries": by_status,
                 "faults": {k: len(v) for k, v in self.faults.items() if v},
                 "flags": dict(d["flags"]),
