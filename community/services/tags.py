@@ -16,6 +16,7 @@ import logging
 from secrets import token_hex
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import DomainError
 from app.extensions import db
@@ -140,9 +141,20 @@ def handle_tag_sync(message) -> dict:
 
 
 def pull() -> dict:
-    """Read WeCom's library and apply it here (commits); returns counts."""
+    """Read WeCom's library and apply it here (commits); returns counts. A name WeCom
+    allows twice where Siyu's is unique leaves ours as it was (logged), so a callback is
+    not refused again and again."""
     db.session.commit()
     remote = wecom_customers.get_corp_tag_list()
+    try:
+        return _apply_library(remote)
+    except IntegrityError:
+        db.session.rollback()
+        log.warning("WeCom's tag library clashes with a name here; not applied")
+        return {"groups": 0, "tags": 0, "created": 0, "clash": 1}
+
+
+def _apply_library(remote: list[dict]) -> dict:
     groups = {g.wecom_id: g for g in db.session.scalars(select(TagGroup)) if g.wecom_id}
     tags = {t.wecom_id: t for t in db.session.scalars(select(CustomerTag)) if t.wecom_id}
     seen_groups, seen_tags, created = set(), set(), 0
