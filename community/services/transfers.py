@@ -377,6 +377,9 @@ def read_back() -> dict:
             if result is not None:
                 _apply_result(row, int(result["status"]), int(result.get("takeover_time") or 0))
                 counts[row.status] += 1
+            elif row.takeover_at and row.takeover_at < utcnow() - WAIT:  # 5 无接替记录
+                _fail(row, 5, "5: WeCom has no record of this hand-over (无接替记录)")
+                counts[row.status] += 1
         db.session.commit()
     return dict(counts)
 
