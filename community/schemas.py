@@ -244,10 +244,11 @@ def _form_id(**kw):
 
 
 class InviteCodeFormSchema(Schema):
-    """The fission page's "new invite code" form (a guide or a campaign; the service checks
-    which exist)."""
+    """The fission page's "new invite code" form (a guide, a store or a campaign; the
+    service checks which exist)."""
 
     guide_id = _form_id(allow_none=True)
+    store_id = _form_id(allow_none=True)
     campaign_id = _form_id(allow_none=True)
     label = Text(load_default="", validate=validate.Length(max=64))
 
@@ -258,6 +259,12 @@ class FissionRuleFormSchema(Schema):
     name = Text(load_default="", validate=validate.Length(max=64))
     invites_required = _form_id(load_default=0)
     coupon_template_id = _form_id(load_default=0)
+
+
+class InviteCodeRefSchema(Schema):
+    """The invite code a fission page button acts on (refresh its groups, retire it)."""
+
+    code_id = _form_id(load_default=0)
 
 
 class FissionRuleRefSchema(Schema):
@@ -323,3 +330,8 @@ class GuideContactFiguresSchema(Schema):
     new_this_week = fields.Integer()
     deleted_by_customers = fields.Integer()
     deleted_this_week = fields.Integer()
+
+
+# the WeCom customers area (tags, hand-overs, the guide's customer page) keeps its
+# schemas in its own module, re-exported here with the rest of the domain's
+from community.schemas_wecom_customers import *  # noqa: E402, F401, F403

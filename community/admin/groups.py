@@ -27,12 +27,18 @@ from app.extensions import db
 from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
-from community.models.groups import STAGES, GroupMember, WecomGroup
+from community.models.groups import STAGES, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
-from community.schemas import FissionRuleFormSchema, FissionRuleRefSchema, InviteCodeFormSchema
-from community.services import fission
+from community.schemas import (
+    FissionRuleFormSchema,
+    FissionRuleRefSchema,
+    InviteCodeFormSchema,
+    InviteCodeRefSchema,
+)
+from community.services import fission, join_ways
 from community.services import segments as segment_service
 from community.services import stages as stage_service
+from community.services.people import member_page
 from franchise.admin.support import choices
 from franchise.models import CouponTemplate, Guide, Region, Store
 
@@ -121,16 +127,19 @@ def groups():
 def group_detail(group_id: int):
     """One group: members, stage timeline, next rule, segment, HQ actions."""
     group = get_scoped_or_404(WecomGroup, group_id)
-    members = db.session.scalars(
-        select(GroupMember)
-        .where(GroupMember.group_id == group.id)
-        .order_by(GroupMember.left_at.is_not(None), GroupMember.id)
-        .limit(500)
-    ).all()
+    page, people = member_page(group)
+    invitors = {p.member.invitor_userid for p in people if p.member and p.member.invitor_userid}
+    inviters = dict(
+        db.session.execute(
+            select(Guide.wecom_userid, Guide.name).where(Guide.wecom_userid.in_(invitors))
+        ).all()
+    )
     return render_template(
         "community/groups/detail.html",
         group=group,
-        members=members,
+        page=page,
+        people=people,
+        inviters=inviters,
         history=stage_history(group.id),
         next_rule=stage_service.explain(group),
         segment=segment_service.explain(group),
@@ -175,6 +184,14 @@ def group_benchmark(group_id: int):
 # --- fission ------------------------------------------------------------------------
 
 
+def _form_target(schema, model, key: str):
+    """The row a fission page button names (``key`` in the form); 404 when unknown."""
+    target = db.session.get(model, load_form(schema(), request.form)[key])
+    if target is None:
+        abort(404)
+    return target
+
+
 @bp.route("/fission", methods=["GET", "POST"])
 @page_roles(*ADMIN_UI_ROLES)
 def fission_page():
@@ -191,6 +208,13 @@ def fission_page():
                     raise DomainError(_("No such guide."), status=422)
                 fission.create_code(**code)
                 flash(_("Invite code created."), "success")
+            elif action in ("code_refresh", "code_retire"):
+                invite = _form_target(InviteCodeRefSchema, InviteCode, "code_id")
+                if action == "code_retire":
+                    join_ways.retire(invite)
+                else:
+                    join_ways.refresh_groups(invite)
+                flash(_("Saved."), "success")
             elif action == "rule":
                 rule = load_form(FissionRuleFormSchema(), request.form)
                 fission.create_rule(
@@ -198,10 +222,7 @@ def fission_page():
                 )
                 flash(_("Reward rule created."), "success")
             elif action in ("rule_on", "rule_off", "rule_delete"):
-                ref = load_form(FissionRuleRefSchema(), request.form)
-                target = db.session.get(FissionRule, ref["rule_id"])
-                if target is None:
-                    abort(404)
+                target = _form_target(FissionRuleRefSchema, FissionRule, "rule_id")
                 if action == "rule_delete":
                     fission.delete_rule(target)
                 else:
@@ -232,6 +253,7 @@ def fission_page():
         rewards=rewards,
         leaders=fission.leaderboard() if is_hq else [],
         guides=choices(Guide) if is_hq else [],
+        stores=choices(Store) if is_hq else [],
         templates=db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).all()
         if is_hq
         else [],

@@ -14,8 +14,9 @@ from app.extensions import db
 from app.web.listing import paginate
 from community.admin.groups import SEGMENT_LABELS, STAGE_LABELS
 from community.api.groups import stage_history
-from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
+from community.models.groups import GroupDailyMetric, WecomGroup
 from community.services import segments as segment_service
+from community.services.people import member_page
 
 bp = Blueprint(
     "community_guide_groups", __name__, url_prefix="/m/groups", template_folder="../templates"
@@ -56,16 +57,12 @@ def groups():
 def group(group_id: int):
     """One of my groups: stage, segment advice, recent stage changes, members."""
     group = get_scoped_or_404(WecomGroup, group_id)
-    members = db.session.scalars(
-        select(GroupMember)
-        .where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))
-        .order_by(GroupMember.join_time.desc())
-        .limit(200)
-    ).all()
+    page, people = member_page(group, current_only=True)
     return render_template(
         "community/guide/groups_detail.html",
         group=group,
-        members=members,
+        page=page,
+        people=people,
         history=stage_history(group.id)[:5],
         segment=segment_service.explain(group),
         stage_labels=STAGE_LABELS,

@@ -6,7 +6,8 @@
   delivery results, care tasks;
 - ``contacts``: WeCom external contacts, each guide's follow of them, 联系我 codes,
   per-guide contact sync runs;
-- ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts.
+- ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts;
+- ``wecom_customers``: customer tags (WeCom corp tags) and hand-overs through WeCom.
 """
 
 from community.models.contacts import *  # noqa: F403
@@ -14,3 +15,4 @@ from community.models.content import *  # noqa: F403
 from community.models.delivery import *  # noqa: F403
 from community.models.groups import *  # noqa: F403
 from community.models.growth import *  # noqa: F403
+from community.models.wecom_customers import *  # noqa: F403

@@ -33,12 +33,15 @@ class InviteCode(Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(index=True)  # livestream, no FK upward
     group_id: Mapped[int | None] = mapped_column(ForeignKey("wecom_groups.id"))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
     join_way_config_id: Mapped[str | None] = mapped_column(String(64))
+    join_way_error: Mapped[str | None] = mapped_column(Text)  # WeCom's refusal, shown
     qr_url: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     guide = relationship("Guide")
+    store = relationship("Store")
 
 
 class InviteJoin(Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from app.auth.scope import scoped
 from app.clock import shanghai_day, shanghai_midnight, utcnow
@@ -27,9 +27,14 @@ STATUSES = (ACTIVE, DELETED_BY_CUSTOMER, DELETED_BY_GUIDE, ALL)
 
 
 def tag_filter(stmt: Select, tag: str) -> Select:
-    """Keep the follows whose contact carries ``tag`` (no contact has tags until corp
-    tags exist, so nothing matches)."""
-    return stmt.where(false())
+    """Keep the follows whose contact carries ``tag`` (a tag id, or a tag's name), on its
+    external userid or on its customer."""
+    from community.services.tag_links import subjects_with_tag
+
+    externals, customers = subjects_with_tag(tag)
+    return stmt.where(
+        or_(WecomContact.external_userid.in_(externals), WecomContact.customer_id.in_(customers))
+    )
 
 
 def contact_stmt(args: dict) -> Select:

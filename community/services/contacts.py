@@ -71,8 +71,23 @@ def follow_of(userid: str, external_userid: str) -> ContactFollow | None:
 
 def contact_tags(contact_ids: Iterable[int]) -> dict[int, list[str]]:
     """Each contact's tag names, for every list that shows tags (the contacts API, CSV,
-    group members). The one source of a contact's tags: empty until corp tags exist."""
-    return {contact_id: [] for contact_id in contact_ids}
+    group members). The one source of a contact's tags: the tags on the contact's
+    external userid and on its customer (``community.services.tag_links``)."""
+    from community.services.tag_links import tags_by_customer, tags_by_external
+
+    ids = list(contact_ids)
+    rows = db.session.execute(
+        select(WecomContact.id, WecomContact.external_userid, WecomContact.customer_id).where(
+            WecomContact.id.in_(ids)
+        )
+    ).all()
+    by_external = tags_by_external([r[1] for r in rows])
+    by_customer = tags_by_customer([r[2] for r in rows if r[2]])
+    out: dict[int, list[str]] = {contact_id: [] for contact_id in ids}
+    for contact_id, external_userid, customer_id in rows:
+        tags = by_external.get(external_userid, []) + by_customer.get(customer_id or 0, [])
+        out[contact_id] = list(dict.fromkeys(t["name"] for t in tags))
+    return out
 
 
 # --- linking ----------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Fission (裂变): invite codes, joins per inviter and rewards issued once.
 
 * ``create_code`` makes a code with a fresh ``state`` for a guide (their join way), a
-  campaign or a customer who shares it. The sandbox has no join-way endpoint, so the
-  link is a placeholder ``https://work.weixin.qq.com/gm/<state>`` to copy; the real
-  ``add_join_way`` call can fill ``join_way_config_id`` / ``qr_url`` later.
+  store, a campaign or a customer who shares it; after the commit the outbox configures
+  its WeCom join way (``community.services.join_ways``), whose ``qr_code`` becomes the
+  code's link (empty until WeCom answers; WeCom's refusal is kept on the code).
 * ``record_joins`` (called by the sync and the callbacks for members new to a group)
   records an ``InviteJoin`` for a member who came with a known ``state``, or was invited
   directly (``invitor_userid``); unique ``(state, member_userid)`` counts a person once.
@@ -35,11 +35,9 @@ from community.models.growth import (
     InviteCode,
     InviteJoin,
 )
-from franchise.models import Customer, Guide
+from franchise.models import Customer, Guide, Store
 
 log = logging.getLogger("siyu.community")
-
-JOIN_URL = "https://work.weixin.qq.com/gm/{state}"
 
 
 def create_code(
@@ -47,15 +45,24 @@ def create_code(
     guide_id: int | None = None,
     campaign_id: int | None = None,
     customer_id: int | None = None,
+    store_id: int | None = None,
     label: str = "",
 ) -> InviteCode:
-    """A new invite code with a unique state (commits); a guide or a campaign is required."""
+    """A new invite code with a unique state (commits) and its join way queued; a guide,
+    a store or a campaign is required."""
+    from community.services.join_ways import enqueue_join_way
+
     guide = db.session.get(Guide, guide_id) if guide_id else None
     if guide_id and guide is None:
         raise DomainError("No such guide.", status=422, errors={"guide_id": ["No such guide."]})
-    if guide is None and not campaign_id:
+    store = db.session.get(Store, store_id) if store_id else None
+    if store_id and store is None:
+        raise DomainError("No such store.", status=422, errors={"store_id": ["No such store."]})
+    if guide is None and store is None and not campaign_id:
         raise DomainError(
-            "Choose a guide or a campaign.", status=422, errors={"guide_id": ["Required."]}
+            "Choose a guide, a store or a campaign.",
+            status=422,
+            errors={"guide_id": ["Required."]},
         )
     if customer_id and db.session.get(Customer, customer_id) is None:
         raise DomainError("No such customer.", status=422, errors={"customer_id": ["Unknown."]})
@@ -64,13 +71,16 @@ def create_code(
         state=state,
         label=(label or "").strip()[:64],
         guide_id=guide.id if guide else None,
-        franchisee_id=guide.franchisee_id if guide else None,
+        store_id=(guide.store_id if guide else None) or (store.id if store else None),
+        franchisee_id=guide.franchisee_id if guide else (store.franchisee_id if store else None),
         campaign_id=campaign_id,
         customer_id=customer_id,
-        qr_url=JOIN_URL.format(state=state),
+        qr_url="",
         status="active",
     )
     db.session.add(code)
+    db.session.flush()
+    enqueue_join_way(code)
     db.session.commit()
     return code
 
@@ -97,7 +107,8 @@ def record_joins(group: WecomGroup, members: list[GroupMember]) -> int:
             ).first()
         if code is not None:
             key = code.state
-            inviter_userid, inviter_customer, guide_id = None, code.customer_id, code.guide_id
+            inviter_userid, inviter_customer = None, code.customer_id
+            guide_id = code.guide_id or group.guide_id
         elif member.invitor_userid:
             key = f"invitor:{member.invitor_userid}"[:64]
             inviter_userid = member.invitor_userid

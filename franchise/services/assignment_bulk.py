@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.clock import utcnow
 from app.extensions import db
@@ -297,13 +297,24 @@ def assign_backlog(
     )
 
 
+def _not_held(kind: str, object_id: int):
+    """Customers no ``HANDOVER_HELD`` listener hands over itself (through WeCom, where the
+    assignment follows WeCom's outcome instead)."""
+    from app.extensions import hooks
+    from franchise.services.base import HANDOVER_HELD
+
+    held = [listener(kind, object_id) for listener in hooks(HANDOVER_HELD)]
+    return [Customer.id.not_in(stmt) for stmt in held if stmt is not None]
+
+
 def inherit_store_customers(store_id: int) -> int:
     """A closed store's customers go to rules 3–5 (the closed store is not a candidate)."""
     store = db.session.get(Store, store_id)
     if store is None or store.is_open:
         return 0
     decide = _place_decider(MemoryView(), RULE_STORE_CLOSED, f"Store {store.code} closed")
-    return _run_bulk(Customer.store_id == store_id, decide)
+    where = (Customer.store_id == store_id, *_not_held("store", store_id))
+    return _run_bulk(and_(*where), decide)
 
 
 def inherit_guide_customers(guide_id: int) -> int:
@@ -319,4 +330,5 @@ def inherit_guide_customers(guide_id: int) -> int:
         decide = _guide_decider(view, reason)
     else:
         decide = _place_decider(view, RULE_GUIDE_LEFT, reason)
-    return _run_bulk(Customer.guide_id == guide_id, decide)
+    where = (Customer.guide_id == guide_id, *_not_held("guide", guide_id))
+    return _run_bulk(and_(*where), decide)

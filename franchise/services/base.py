@@ -24,6 +24,9 @@ log = logging.getLogger("siyu.franchise")
 
 STORE_CLOSED = "franchise.store_closed"
 GUIDE_LEFT = "franchise.guide_left"
+# listener(kind, object_id) with kind "guide" or "store": a select of the ids of customers
+# another domain hands over itself (through WeCom), left out of the immediate hand-over
+HANDOVER_HELD = "franchise.handover_held"
 
 
 class Invalid(DomainError):

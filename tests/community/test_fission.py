@@ -22,7 +22,7 @@ def _setup(app, org, members: int):
     with app.app_context():
         inviter = gen_customer(org.fa, org.sa)
         code = fission.create_code(guide_id=org.ga, customer_id=inviter.id, label="好友邀请")
-        assert code.state.startswith("fx") and code.qr_url.endswith(code.state)
+        assert code.state.startswith("fx") and len(code.state) <= 30
         assert code.franchisee_id == org.fa
         template = gen_template({org.east: 10})
         rule = fission.create_rule("邀请 2 位", 2, template.id)

@@ -28,7 +28,10 @@ def _blueprint():
         pay_sharing,
         wecom,
         wecom_contacts,
+        wecom_join_way,
         wecom_media,
+        wecom_tags,
+        wecom_transfer,
     )
     from app.wechat.sandbox.blueprint import bp
 

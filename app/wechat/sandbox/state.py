@@ -63,6 +63,13 @@ def empty_data() -> dict:
         "refunds": {},  # out_refund_no -> refund
         "receivers": {},  # "sub_mch_id|account" -> receiver
         "shares": {},  # out_order_no -> profit-sharing order
+        "join_ways": {},  # config_id -> groupchat join way (加入群聊)
+        "corp_tags": {},  # group_id -> corp tag group with its tags
+        "contact_tags": {},  # "userid|external_userid" -> [tag ids]
+        "follows": {},  # "userid|external_userid" -> a guide's customer (handover tests)
+        "resigned": [],  # userids of members who left the corp
+        "transfers": [],  # customer hand-overs (在职 / 离职继承) and their outcome
+        "group_transfers": {},  # chat_id -> [epoch of each on-job transfer]
         "deliveries": [],  # pay notifies and WeCom callbacks, pending or done
         "flags": {"duplicate_notify": False},
         "counters": {"seq": 0},
@@ -256,6 +263,12 @@ class SandboxState:
                 "refunds": len(d["refunds"]),
                 "shares": len(d["shares"]),
                 "lives": len(d["lives"]),
+                "join_ways": len(d["join_ways"]),
+                "corp_tags": sum(len(g["tag"]) for g in d["corp_tags"].values()),
+                "transfers": {
+                    str(code): sum(1 for t in d["transfers"] if t["status"] == code)
+                    for code in {t["status"] for t in d["transfers"]}
+                },
                 "deliveries": by_status,
                 "faults": {k: len(v) for k, v in self.faults.items() if v},
                 "flags": dict(d["flags"]),

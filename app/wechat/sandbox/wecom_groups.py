@@ -88,6 +88,8 @@ def _member(st: SandboxState, m: dict, default_scene: int = 1) -> dict:
         member["unionid"] = m.get("unionid") or "ou" + hashlib.md5(userid.encode()).hexdigest()[:26]
     if m.get("invitor"):
         member["invitor"] = {"userid": m["invitor"]}
+    if m.get("state"):  # the join way's state (客户群「加入群聊」), shown per member
+        member["state"] = str(m["state"])
     return member
 
 

@@ -1,0 +1,170 @@
+"""Admin page of hand-overs through WeCom (``/admin/handovers``).
+
+Every customer or group handed from one guide to another (a guide left, a store closed,
+HQ moved them) with WeCom's outcome — waiting (until when), accepted, refused by the
+customer, the takeover's limit, or WeCom's error with its reason — filtered by status and
+cause, paginated, with CSV; refusals first by default so HQ sees them. HQ moves a
+guide's WeCom customers to another guide (在职继承) and reads WeCom's results now.
+
+Views never commit: services do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES
+from app.auth.principal import required_principal
+from app.auth.scope import get_scoped_or_404, scoped
+from app.errors import DomainError
+from app.extensions import db
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.wechat.errors import WeChatError
+from community.models.wecom_customers import WecomTransfer
+from community.schemas import TransferQuerySchema
+from community.services import transfers
+from franchise.admin.support import choices
+from franchise.models import Customer, Guide
+
+bp = Blueprint("community_handovers", __name__, url_prefix="/admin", template_folder="../templates")
+
+STATUS_LABELS = {
+    "queued": _l("Not yet sent to WeCom"),
+    "waiting": _l("Waiting for the customer"),
+    "accepted": _l("Taken over"),
+    "refused": _l("Refused by the customer"),
+    "limit": _l("Takeover's customer limit reached"),
+    "failed": _l("WeCom refused"),
+}
+REASON_LABELS = {
+    "guide_left": _l("Guide left"),
+    "store_closed": _l("Store closed"),
+    "hq_move": _l("Moved by HQ"),
+}
+From, To = aliased(Guide), aliased(Guide)
+
+
+def handover_stmt(args: dict):
+    """The caller's hand-overs with the names of everyone involved, refusals first."""
+    stmt = scoped(
+        select(
+            WecomTransfer,
+            Customer.nickname.label("customer_name"),
+            From.name.label("from_name"),
+            To.name.label("to_name"),
+        )
+        .outerjoin(Customer, Customer.id == WecomTransfer.customer_id)
+        .outerjoin(From, From.id == WecomTransfer.handover_guide_id)
+        .outerjoin(To, To.id == WecomTransfer.takeover_guide_id),
+        WecomTransfer,
+    )
+    for key in ("status", "reason"):
+        if args.get(key):
+            stmt = stmt.where(getattr(WecomTransfer, key) == args[key])
+    refused_first = WecomTransfer.status.in_(("refused", "limit", "failed")).desc()
+    return stmt.order_by(refused_first, WecomTransfer.id.desc())
+
+
+def _who(row) -> str:
+    t = row[0]
+    if t.target == "group":
+        return _("Group %(chat)s", chat=t.chat_id)
+    return row.customer_name or _("Unnamed customer")
+
+
+FAIL_REASONS = {
+    "customer_refused": _l("The customer refused the takeover"),
+    "customer_limit_exceed": _l("The takeover guide has reached WeCom's customer limit"),
+}
+
+
+def _reason(row) -> str | None:
+    """WeCom's reason in words, with WeCom's own code or word after it."""
+    message = row[0].errmsg
+    if message in FAIL_REASONS:
+        return f"{FAIL_REASONS[message]} ({message})"
+    return message
+
+
+def _takeover_at(row):
+    """When WeCom took (or will take) the customer over; none once refused or failed."""
+    t = row[0]
+    return t.takeover_at if t.status in ("waiting", "accepted") else None
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("who", _l("Customer or group"), value=_who),
+        Column("from", _l("From"), value=lambda r: r.from_name),
+        Column("to", _l("To"), value=lambda r: r.to_name),
+        Column("reason", _l("Cause"), value=lambda r: str(REASON_LABELS.get(r[0].reason, ""))),
+        Column("status", _l("Status"), value=lambda r: str(STATUS_LABELS.get(r[0].status, ""))),
+        Column("errmsg", _l("WeCom's reason"), value=_reason),
+        Column("takeover_at", _l("Takeover"), value=_takeover_at, time=True),
+        Column("requested_at", _l("Requested"), value=lambda r: r[0].requested_at, time=True),
+    ]
+
+
+def _fields() -> list[dict]:
+    return [
+        {
+            "name": "status",
+            "label": _("Status"),
+            "type": "select",
+            "options": STATUS_LABELS.items(),
+        },
+        {"name": "reason", "label": _("Cause"), "type": "select", "options": REASON_LABELS.items()},
+    ]
+
+
+@bp.route("/handovers", methods=["GET", "POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def handovers():
+    """The hand-overs in scope; HQ moves a guide's customers and reads results now."""
+    principal = required_principal()
+    if request.method == "POST":
+        if not principal.is_hq:
+            abort(403)
+        try:
+            if request.form.get("action") == "read":
+                result = transfers.read_back()
+                flash(_("WeCom's results read: %(n)s decided.", n=sum(result.values())), "success")
+            else:
+                source = get_scoped_or_404(Guide, _int("from_guide_id"))
+                target = get_scoped_or_404(Guide, _int("to_guide_id"))
+                customers = list(
+                    db.session.scalars(
+                        scoped(select(Customer), Customer).where(Customer.guide_id == source.id)
+                    )
+                )
+                rows = transfers.move_customers(customers, target, principal.user_id)
+                flash(_("%(n)s hand-overs sent to WeCom.", n=len(rows)), "success")
+        except (DomainError, WeChatError) as exc:
+            db.session.rollback()
+            flash(getattr(exc, "message", str(exc)), "error")
+        return redirect(url_for("community_handovers.handovers"), 303)
+    args = filter_args(TransferQuerySchema)
+    stmt = handover_stmt(args)
+    if request.args.get("format") == "csv":
+        return csv_response("handovers.csv", _columns(), stmt)
+    return render_template(
+        "community/handovers/list.html",
+        fields=_fields(),
+        columns=_columns(),
+        page=paginate(stmt),
+        export_url=export_url("community_handovers.handovers"),
+        guides=choices(Guide) if principal.is_hq else [],
+        is_hq=principal.is_hq,
+    )
+
+
+def _int(name: str) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit():
+        raise DomainError(_("Choose a guide."), status=422, errors={name: ["Required."]})
+    return int(value)

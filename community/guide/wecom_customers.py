@@ -1,0 +1,146 @@
+"""The guide's customer page with actions (``/m/wecom/customers/<id>``, 375 px and up).
+
+One of the guide's own customers (another guide's is 404): name, value tier, tags with
+WeCom's answer, notes; actions — open the WeCom chat (WeCom's JS-SDK
+``wx.openEnterpriseChat`` with the contact's external userid, run by
+``static/js/wecom_chat.js``), add a note, tag (``tag_links.set_tags``: ``mark_tag``
+follows), issue a coupon (``franchise.services.coupons.issue_coupon``) and book an
+in-store visit (``franchise.services.appointments.book``). Views never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import GUIDE
+from app.auth.principal import required_principal
+from app.auth.scope import get_scoped_or_404
+from app.clock import shanghai_day
+from app.errors import DomainError
+from app.extensions import db
+from app.web.form_input import load_form
+from community.models.contacts import ContactFollow, WecomContact
+from community.models.wecom_customers import CustomerNote, CustomerTag
+from community.schemas import (
+    GuideAppointmentFormSchema,
+    GuideCouponFormSchema,
+    GuideNoteFormSchema,
+    GuideTagsFormSchema,
+)
+from community.services import tag_links, tags
+from franchise.models import CouponTemplate, Customer, Store
+
+bp = Blueprint(
+    "community_wecom_customers", __name__, url_prefix="/m/wecom", template_folder="../templates"
+)
+KINDS = ("try_on", "maintenance", "inspection")
+
+
+def _contact(customer: Customer) -> str | None:
+    """The external userid of the customer as a WeCom contact of this guide, if any."""
+    return db.session.scalar(
+        select(ContactFollow.external_userid)
+        .join(WecomContact, WecomContact.id == ContactFollow.contact_id)
+        .where(
+            WecomContact.customer_id == customer.id,
+            ContactFollow.guide_id == required_principal().guide_id,
+            ContactFollow.deleted_by_customer.is_(False),
+        )
+        .limit(1)
+    )
+
+
+def _act(customer: Customer, action: str) -> str:
+    principal = required_principal()
+    if action == "tags":
+        wanted = set(load_form(GuideTagsFormSchema(), request.form)["tag_ids"])
+        by_rule = set(
+            db.session.scalars(select(CustomerTag.id).where(CustomerTag.rule.is_not(None)))
+        )
+        wanted -= by_rule  # rules put and take their own tags
+        have = {t["id"] for t in tag_links.tags_of(customer.id)} - by_rule
+        tag_links.set_tags(
+            customer=customer, add=sorted(wanted - have), remove=sorted(have - wanted)
+        )
+        return _("Tags saved.")
+    if action == "note":
+        text = load_form(GuideNoteFormSchema(), request.form)["text"]
+        db.session.add(
+            CustomerNote(
+                customer_id=customer.id,
+                guide_id=principal.guide_id,
+                franchisee_id=customer.franchisee_id,
+                store_id=customer.store_id,
+                text=text,
+            )
+        )
+        db.session.commit()
+        return _("Note saved.")
+    if action == "coupon":
+        from franchise.services.coupons import issue_coupon
+
+        issue_coupon(load_form(GuideCouponFormSchema(), request.form)["template_id"], customer.id)
+        return _("Coupon issued.")
+    if action == "visit":
+        from franchise.services.appointments import book
+
+        if not customer.store_id:
+            raise DomainError(_("This customer has no store to visit."), status=422)
+        visit = load_form(GuideAppointmentFormSchema(), request.form)
+        book(customer, {**visit, "store_id": customer.store_id})
+        return _("Visit booked.")
+    raise DomainError(_("Unknown action."), status=422)
+
+
+def _slots(customer: Customer) -> list:
+    """The next three days' free slots of the customer's store."""
+    from franchise.services.appointments import day_slots
+
+    store = db.session.get(Store, customer.store_id) if customer.store_id else None
+    if store is None:
+        return []
+    today = shanghai_day()
+    return [
+        s for d in range(3) for s in day_slots(store, today + timedelta(days=d)) if s["available"]
+    ]
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def customer(customer_id: int):
+    """One of my customers with the WeCom actions."""
+    customer = get_scoped_or_404(Customer, customer_id)
+    if request.method == "POST":
+        try:
+            flash(_act(customer, request.form.get("action", "")), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        return redirect(url_for("community_wecom_customers.customer", customer_id=customer_id), 303)
+    notes = db.session.scalars(
+        select(CustomerNote)
+        .where(CustomerNote.customer_id == customer.id)
+        .order_by(CustomerNote.id.desc())
+        .limit(20)
+    ).all()
+    templates = db.session.scalars(
+        select(CouponTemplate).where(CouponTemplate.is_active.is_(True)).order_by(CouponTemplate.id)
+    ).all()
+    from franchise.guide.customers import KIND_LABELS
+
+    return render_template(
+        "community/guide/wecom_customer.html",
+        customer=customer,
+        external_userid=_contact(customer),
+        mine={t["id"]: t for t in tag_links.tags_of(customer.id)},
+        library=tags.library(),
+        notes=notes,
+        templates=templates,
+        slots=_slots(customer),
+        kinds=[(k, KIND_LABELS[k]) for k in KINDS],
+    )

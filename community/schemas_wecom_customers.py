@@ -1,0 +1,163 @@
+"""Marshmallow schemas of the WeCom customers area (issue 14, items 3–6): the tag
+library, a person's tags and their changes, the customers of a tag, hand-overs, and the
+forms of the guide's customer page. Re-exported by ``community.schemas`` (import them from
+there); form ids load like JSON body ids (``app.schemas.body_id``).
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowValidationError
+
+from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
+
+TAG_NAME = validate.Length(min=1, max=30)  # WeCom's limit for a tag or group name
+
+
+class TagSchema(Schema):
+    """A tag of the library, with its WeCom sync state."""
+
+    id = fields.Integer()
+    name = fields.String()
+    rule = fields.String(allow_none=True)
+    wecom_id = fields.String(allow_none=True)
+    sync_error = fields.String(allow_none=True)
+
+
+class TagGroupSchema(Schema):
+    """A tag group and its live tags."""
+
+    id = fields.Integer()
+    name = fields.String()
+    wecom_id = fields.String(allow_none=True)
+    sync_error = fields.String(allow_none=True)
+    tags = fields.Method("_tags")
+
+    def _tags(self, group):
+        return TagSchema(many=True).dump([t for t in group.tags if not t.deleted])
+
+
+class TagGroupCreateSchema(Schema):
+    """HQ's new tag group: its name and tags (1..30 characters each, as WeCom allows)."""
+
+    name = Text(required=True, validate=TAG_NAME)
+    tags = fields.List(Text(validate=TAG_NAME), required=True, validate=validate.Length(1, 50))
+    order = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 10**6))
+
+
+class TagGroupFormSchema(Schema):
+    """The tags page's "new tag group" form: tags one per line or comma-separated."""
+
+    name = Text(required=True, validate=TAG_NAME)
+    tags = Text(required=True, validate=validate.Length(1, 2000))
+
+
+class TagRuleFormSchema(Schema):
+    """The tags page's rule, rename and delete buttons of one tag."""
+
+    tag_id = body_id(load_default=0)
+    rule = Text(load_default="", validate=validate.Length(max=40))
+    name = Text(load_default="", validate=validate.Length(max=30))
+
+
+class PersonTagSchema(Schema):
+    """A tag on a person, with WeCom's answer to ``mark_tag``."""
+
+    id = fields.Integer()
+    name = fields.String()
+    group = fields.String()
+    status = fields.String()
+    error = fields.String(allow_none=True)
+
+
+class TagChangeSchema(Schema):
+    """``{"add": [tag ids], "remove": [tag ids]}`` for one customer (≤ 50 each)."""
+
+    add = fields.List(body_id(), load_default=list, validate=validate.Length(max=50))
+    remove = fields.List(body_id(), load_default=list, validate=validate.Length(max=50))
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if not data.get("add") and not data.get("remove"):
+            raise MarshmallowValidationError("add or remove a tag", "add")
+
+
+class TagCustomerQuerySchema(PageQuerySchema):
+    """``/tags/{id}/customers`` and the tag's customer list page: ``?tag_id=&q=``."""
+
+    tag_id = query_id()
+
+
+class TaggedCustomerSchema(Schema):
+    """A customer carrying a tag, by name."""
+
+    id = fields.Integer()
+    nickname = fields.String()
+    tier_label = fields.String(allow_none=True)
+
+
+TaggedCustomerPageSchema = page_schema(TaggedCustomerSchema, "TaggedCustomerPage")
+
+
+class TransferRequestSchema(Schema):
+    """HQ moves customers to another guide through WeCom (在职继承)."""
+
+    customer_ids = fields.List(body_id(), required=True, validate=validate.Length(1, 1000))
+    takeover_guide_id = body_id(required=True)
+
+
+class TransferSchema(Schema):
+    """One hand-over: who, from whom to whom, and WeCom's outcome."""
+
+    id = fields.Integer()
+    target = fields.String()
+    resigned = fields.Boolean()
+    reason = fields.String()
+    customer_id = fields.Integer(allow_none=True)
+    external_userid = fields.String(allow_none=True)
+    chat_id = fields.String(allow_none=True)
+    handover_guide_id = fields.Integer(allow_none=True)
+    takeover_guide_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    errcode = fields.Integer(allow_none=True)
+    errmsg = fields.String(allow_none=True)
+    takeover_at = fields.DateTime(allow_none=True)
+    requested_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class TransferQuerySchema(PageQuerySchema):
+    """``?status=&reason=`` of the hand-over list."""
+
+    status = Text(
+        validate=validate.OneOf(("queued", "waiting", "accepted", "refused", "limit", "failed"))
+    )
+    reason = Text(validate=validate.OneOf(("guide_left", "store_closed", "hq_move")))
+
+
+TransferPageSchema = page_schema(TransferSchema, "TransferPage")
+
+
+class GuideNoteFormSchema(Schema):
+    """The guide's note on a customer (mobile)."""
+
+    text = Text(required=True, validate=validate.Length(1, 500))
+
+
+class GuideCouponFormSchema(Schema):
+    """The coupon a guide issues to a customer (mobile)."""
+
+    template_id = body_id(required=True)
+
+
+class GuideAppointmentFormSchema(Schema):
+    """The in-store visit a guide books for a customer (mobile)."""
+
+    kind = Text(required=True, validate=validate.OneOf(("try_on", "maintenance", "inspection")))
+    slot_start = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class GuideTagsFormSchema(Schema):
+    """The tags a guide leaves on a customer (mobile): every checked tag id."""
+
+    tag_ids = fields.List(body_id(), load_default=list, validate=validate.Length(max=200))

@@ -1,0 +1,60 @@
+"""Registration of the guide's WeCom customers area (issue 14, items 3–6): group join
+codes (``community.services.join_ways``), customer tags (``tags``, ``tag_links``,
+``tag_rules``), hand-over through WeCom (``transfers``) and the people behind group
+members — the tags API, the admin tags pages, the ``Customer tags`` navigation, the
+nightly tag job (02:30 Asia/Shanghai: read WeCom's library, apply the rules), a buyer's
+rule tags after each verified payment, outbox handlers and the ``change_external_tag``
+subscription, and the demo tag library (``community.demo.wecom_customers``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES
+from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.outbox import register_handler
+from app.scheduler import register_job
+from app.web.i18n import N_
+from app.wechat import add_pay_notify_handler, subscribe
+
+COMMUNITY = N_("Community")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (COMMUNITY, N_("Customer tags"), "community_tags.tags_page", ADMIN_UI_ROLES, "target", 406),
+)
+
+
+def register(app: Flask) -> None:
+    """Register the WeCom customers area on the app."""
+    from community.admin import handovers as admin_handovers
+    from community.admin import tags as admin_tags
+    from community.api import wecom_customers as api
+    from community.demo.wecom_customers import seed_tags
+    from community.guide import wecom_customers as guide_pages
+    from community.jobs.wecom_customers import run_nightly_tags, run_transfer_readback
+    from community.services import join_ways, tag_links, tag_rules, tags, transfers
+    from community.services.contact_events import CONTACT_TRANSFER_FAILED
+    from franchise.services import GUIDE_LEFT, STORE_CLOSED
+    from franchise.services.base import HANDOVER_HELD
+
+    openapi(app).register_blueprint(api.blp)
+    app.register_blueprint(admin_tags.bp)
+    app.register_blueprint(admin_handovers.bp)
+    app.register_blueprint(guide_pages.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    register_job(
+        app, "community.tags", run_nightly_tags, "cron", hour=2, minute=30, timezone="Asia/Shanghai"
+    )
+    register_job(app, "community.transfer_results", run_transfer_readback, "interval", minutes=30)
+    register_handler(app, join_ways.JOIN_WAY_KIND, join_ways.handle_join_way)
+    register_handler(app, transfers.TRANSFER_KIND, transfers.handle_transfer)
+    register_handler(app, tags.TAG_SYNC_KIND, tags.handle_tag_sync)
+    register_handler(app, tag_links.MARK_KIND, tag_links.handle_mark_tag)
+    # hand-over through WeCom: franchise leaves WeCom customers to it, WeCom's outcome moves them
+    add_hook(app, HANDOVER_HELD, transfers.held_customers)
+    add_hook(app, GUIDE_LEFT, transfers.on_guide_left)
+    add_hook(app, STORE_CLOSED, transfers.on_store_closed)
+    add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
+    subscribe(app, "change_external_tag", tags.handle_change_external_tag)
+    add_pay_notify_handler(app, tag_rules.on_payment)  # a buyer's rule tags at once
+    add_seeder(app, seed_tags)
