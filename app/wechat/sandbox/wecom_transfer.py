@@ -35,7 +35,7 @@ from flask import jsonify, request
 from app.errors import envelope
 from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
 from app.wechat.sandbox.state import SandboxState
-from app.wechat.sandbox.wecom import _cursor, _next_cursor
+from app.wechat.sandbox.wecom import cursor_of, next_cursor
 
 P = "/qyapi/cgi-bin/externalcontact/"
 MAX_CUSTOMERS = 100
@@ -182,9 +182,9 @@ def _result(resigned: bool):
             if (t["handover"], t["takeover"], t["resigned"]) == (handover, takeover, resigned)
         ]
     _fire_all(st, events)
-    start = _cursor(body.get("cursor"))
+    start = cursor_of(body.get("cursor"))
     return ok(
-        customer=rows[start : start + 1000], next_cursor=_next_cursor(start + 1000, len(rows))
+        customer=rows[start : start + 1000], next_cursor=next_cursor(start + 1000, len(rows))
     )
 
 
