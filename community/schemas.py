@@ -175,6 +175,8 @@ class PlanSchema(Schema):
     quiet_start = Text(allow_none=True, validate=HHMM)
     quiet_end = Text(allow_none=True, validate=HHMM)
     priority = fields.Integer(strict=True, load_default=50, validate=validate.Range(0, 1000))
+    window_from = fields.Integer(strict=True, allow_none=True, validate=validate.Range(-60, 60))
+    window_to = fields.Integer(strict=True, allow_none=True, validate=validate.Range(-60, 60))
     active_from = fields.Date(allow_none=True)
     active_until = fields.Date(allow_none=True)
     status = Text(load_default="active", validate=validate.OneOf(PLAN_STATUSES))

@@ -48,8 +48,10 @@ def register(app: Flask) -> None:
     from community.guide import tasks as guide_tasks
     from community.guide import today as guide_today
     from community.jobs import delivery as jobs
-    from community.services import allocation, care, delivery
+    from community.services import allocation, care, delivery, planner
 
+    # a change to a plan, post or group re-plans through the outbox (``planner``)
+    app.config.setdefault("COMMUNITY_REPLAN_ON_CHANGE", True)
     for module in (api_content, api_delivery):
         openapi(app).register_blueprint(module.blp)
     for module in (
@@ -69,10 +71,13 @@ def register(app: Flask) -> None:
     add_navs(app, "mobile", MOBILE_NAV)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)
+    register_job(app, "community.replan_nightly", jobs.allocate_job, "cron", hour=0, minute=30)
     register_job(app, "community.dispatch_due", jobs.dispatch_due_job, "interval", minutes=5)
     register_job(app, "community.delivery_readback", jobs.readback_job, "interval", minutes=15)
     register_job(app, "community.delivery_remind", jobs.remind_job, "interval", hours=2)
     register_job(app, "community.care", jobs.care_job, "cron", hour=8, minute=0)
     register_handler(app, delivery.SEND_KIND, delivery.send_batch)
+    register_handler(app, planner.REPLAN_KIND, planner.replan_handler)
+    planner.watch_changes()
     register_handler(app, care.CARE_KIND, care.send_care)
     add_seeder(app, seed_delivery)
