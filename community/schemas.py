@@ -181,6 +181,8 @@ class PlanSchema(Schema):
     active_until = fields.Date(allow_none=True)
     status = Text(load_default="active", validate=validate.OneOf(PLAN_STATUSES))
     template_id = fields.Integer(dump_only=True, allow_none=True)
+    # saving a plan whose occurrences would be missed needs this after the reach preview
+    confirm_missed = fields.Boolean(load_only=True, load_default=False)
 
 
 class AllocationSchema(Schema):
@@ -264,3 +266,59 @@ class FissionRuleRefSchema(Schema):
     """The rule a fission page button acts on."""
 
     rule_id = _form_id(load_default=0)
+
+
+# --- planner: receiving limit, schedule, reach ----------------------------------------
+
+
+class ReceivingLimitSchema(Schema):
+    """The corp's receiving-limit policy (WeCom doc 92135) and Siyu's daily cap."""
+
+    policy = Text(required=True, validate=validate.OneOf(("month", "week", "day")))
+    label = fields.String(dump_only=True)
+    daily_cap = fields.Integer(strict=True, validate=validate.Range(1, 31))
+
+
+class ScheduleQuerySchema(PageQuerySchema):
+    from_ = fields.Date(data_key="from", required=True)
+    days = fields.Integer(strict=False, load_default=14, validate=validate.Range(1, 62))
+    plan_id = query_id()
+    group_id = query_id()
+    status = Text(validate=validate.OneOf(("scheduled", "pending", "sent", "missed")))
+
+
+class ScheduleItemSchema(Schema):
+    date = fields.Date()
+    group_id = fields.Integer()
+    group_name = fields.String()
+    plan_id = fields.Integer()
+    plan_name = fields.String()
+    content_id = fields.Integer()
+    status = fields.String()
+    reason = fields.String()
+
+
+class SchedulePageSchema(Schema):
+    items = fields.List(fields.Nested(ScheduleItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    policy = fields.Nested(ReceivingLimitSchema)
+
+
+class MissedItemSchema(Schema):
+    date = fields.Date()
+    group_id = fields.Integer()
+    group_name = fields.String()
+    reason = fields.String()
+
+
+class ReachSchema(Schema):
+    groups = fields.Integer()
+    occurrences = fields.Integer()
+    scheduled = fields.Integer()
+    at_risk = fields.Integer()
+    missed = fields.Integer()
+    sent = fields.Integer()
+    pending = fields.Integer()
+    missed_items = fields.List(fields.Nested(MissedItemSchema))

@@ -23,10 +23,9 @@ import calendar
 from collections import defaultdict
 from datetime import date, timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import bindparam, delete, select
 
-from app import clock, outbox
+from app import clock
 from app.clock import shanghai_day, utcnow
 from app.db import is_postgres
 from app.extensions import db
@@ -49,7 +48,6 @@ from community.services import plans as plan_rules
 from community.services import receiving_limit, send_metrics
 from community.services.planner_core import DEFERRED, PLACED, Occurrence, place
 
-REPLAN_KIND = "community.replan"
 HORIZON_DAYS = 14
 CHUNK = 5000
 LOOKBACK = 7  # a weekly occurrence's window reaches back at most a week
@@ -86,87 +84,6 @@ def window(plan, purpose: str, owed: date) -> tuple[date, date]:
     return owed, owed + timedelta(days=6 - owed.weekday())
 
 
-def request_replan() -> None:
-    """Ask for a re-plan in the caller's transaction: one per 5-second bucket, run 2 s
-    later so a burst of commits (a sync, the nightly stages) asks once."""
-    now = utcnow()
-    bucket = f"{now:%Y%m%d%H%M}{now.second // 5}"
-    outbox.enqueue(REPLAN_KIND, {}, dedupe_key=f"replan:{bucket}", delay_seconds=2)
-
-
-# what a re-plan depends on: a change to any of these asks for one (``watch_changes``)
-WATCHED = {
-    "PushPlan": None,  # any column
-    "ContentPost": ("purpose", "status"),
-    "WecomGroup": (
-        "stage",
-        "segment",
-        "status",
-        "guide_id",
-        "store_id",
-        "franchisee_id",
-        "region_id",
-        "wecom_created_at",
-    ),
-}
-
-
-def _touches_plan(session) -> bool:
-    from sqlalchemy import inspect
-
-    for obj in (*session.new, *session.deleted):
-        if type(obj).__name__ in WATCHED:
-            return True
-    for obj in session.dirty:
-        columns = WATCHED.get(type(obj).__name__, ())
-        if columns is None:
-            return True
-        state = inspect(obj)
-        if any(state.attrs[c].history.has_changes() for c in columns):
-            return True
-    return False
-
-
-def watch_changes() -> None:
-    """Session events: a flush that changes a plan, a post's purpose or status, or a group's
-    stage, segment, status or owner marks the session; its commit then carries a
-    ``community.replan`` outbox row (so the re-plan follows within seconds)."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    def before_flush(session, _context, _instances) -> None:
-        if not has_app_context() or not current_app.config.get("COMMUNITY_REPLAN_ON_CHANGE"):
-            return
-        if _touches_plan(session):
-            session.info["siyu_replan"] = True
-
-    def before_commit(session) -> None:
-        if session.info.get("siyu_replan"):
-            session.flush()
-            session.info.pop("siyu_replan", None)
-            request_replan()
-
-    def after_rollback(session) -> None:
-        session.info.pop("siyu_replan", None)
-
-    for name, listener in (
-        ("before_flush", before_flush),
-        ("before_commit", before_commit),
-        ("after_rollback", after_rollback),
-    ):
-        if not any(getattr(f, "__name__", "") == name for f in _LISTENERS):
-            event.listen(Session, name, listener)
-            _LISTENERS.append(listener)
-
-
-_LISTENERS: list = []  # registered once per process (session events are class-wide)
-
-
-def replan_handler(message) -> dict:
-    """Outbox handler: re-plan today's horizon."""
-    return replan(shanghai_day())
-
-
 GROUP_COLUMNS = (
     WecomGroup.id,
     WecomGroup.stage,
@@ -192,9 +109,10 @@ ROW_COLUMNS = (
 )
 
 
-def _owed(plans, groups, days: list[date], purposes: dict) -> dict[int, list[tuple]]:
+def _owed(plans, groups, days: list[date], purposes: dict, carried: set) -> dict[int, list[tuple]]:
     """Per group: (plan, owed day, earliest, deadline) of each occurrence whose window meets
-    the horizon (a Monday post still inside its week, a launch a few days out)."""
+    the horizon: owed from its first day on (a launch a few days out included), or owed
+    earlier, planned by an earlier run (``carried`` keys) and still inside its window."""
     first, last = days[0], days[-1]
     scan = [first - timedelta(days=LOOKBACK - i) for i in range(LOOKBACK)] + days
     scan += [last + timedelta(days=i) for i in range(1, 4)]
@@ -218,7 +136,9 @@ def _owed(plans, groups, days: list[date], purposes: dict) -> dict[int, list[tup
                 created = clock.shanghai_day(g.wecom_created_at or g.created_at)
                 d = created + timedelta(days=plan.relative_day or 0)
                 mine = [s for s in [(d, *window(plan, purpose, d))] if meets(plan, *s)]
-            owed[g.id].extend((plan, *s) for s in mine)
+            owed[g.id].extend(
+                (plan, *s) for s in mine if s[0] >= first or (plan.id, g.id, s[0]) in carried
+            )
     return owed
 
 
@@ -264,15 +184,21 @@ def _load(days: list[date]):
     return plans, purposes, groups, rows
 
 
-def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
-    """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent."""
-    span = horizon(start or shanghai_day(), days)
-    first, last, today = span[0], span[-1], shanghai_day()
+def compute(span: list[date], candidate: PushPlan | None = None):
+    """The planner's decision for ``span`` without writing: ``(desired, existing, rows)``
+    — the row values per (plan, group, occurrence), the existing rows by that key and the
+    unbatched existing rows. ``candidate`` (an unsaved or edited plan) takes part in place
+    of its stored version (the reach preview)."""
+    first, today = span[0], shanghai_day()
     policy, cap = receiving_limit.policy(), receiving_limit.daily_cap()
     plans, purposes, groups, rows = _load(span)
+    if candidate is not None:
+        plans = [p for p in plans if p.id != candidate.id]
+        plans += [candidate] if candidate.status == "active" else []
     names = {p.id: p.name for p in plans}
-    owed = _owed(plans, groups, span, purposes)
     existing = {(r.plan_id, r.group_id, r.occurrence): r for r in rows}
+    carried = {k for k, r in existing.items() if r.occurrence < first and r.status != MISSED}
+    owed = _owed(plans, groups, span, purposes, carried)
     used: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     kept = set()  # placed before the horizon from today on: not this run's to move
     for r in rows:
@@ -311,7 +237,14 @@ def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
                 continue
             value["status"] = WAITING if occ.outcome == DEFERRED else MISSED
             why.set_reason(value, *_reason(occ, names, policy, cap))
-    return _write(desired, existing, [r for r in rows if r.batch_id is None], first, last, today)
+    return desired, existing, [r for r in rows if r.batch_id is None]
+
+
+def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
+    """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent."""
+    span = horizon(start or shanghai_day(), days)
+    desired, existing, rows = compute(span)
+    return _write(desired, existing, rows, span[0], span[-1], shanghai_day())
 
 
 def _send_at(plan, day: date):

@@ -12,20 +12,20 @@ which one its admin chose (``PUT /api/v1/settings/receiving-limit``). Siyu's own
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
+from app.web.i18n import N_
 from community.services.planner_core import DAY, MONTH, POLICIES, WEEK
 from franchise.models import FranchiseSetting
 
 POLICY_KEY, CAP_KEY = "community.receiving_limit", "community.daily_cap"
 POLICY_LABELS = {
-    MONTH: _l("As many a month as the month has days"),
-    WEEK: _l("7 a week"),
-    DAY: _l("1 a day"),
+    MONTH: N_("As many a month as the month has days"),
+    WEEK: N_("7 a week"),
+    DAY: N_("1 a day"),
 }
 MAX_CAP = 31
 
@@ -57,7 +57,7 @@ def daily_cap() -> int:
 def describe() -> dict:
     """The policy, its label and the daily cap, as shown beside every schedule."""
     current = policy()
-    return {"policy": current, "label": str(POLICY_LABELS[current]), "daily_cap": daily_cap()}
+    return {"policy": current, "label": tr(POLICY_LABELS[current]), "daily_cap": daily_cap()}
 
 
 def _put(key: str, value) -> None:
@@ -71,7 +71,7 @@ def _put(key: str, value) -> None:
 def update(new_policy=None, new_cap=None) -> dict:
     """Store a policy and / or cap (422 naming the field) and re-plan in the same commit
     (the re-plan leaves through the outbox); returns ``describe()``."""
-    from community.services import planner
+    from community.services.replan_trigger import request_replan
 
     errors: dict[str, list[str]] = {}
     if new_policy is not None and new_policy not in POLICIES:
@@ -87,7 +87,7 @@ def update(new_policy=None, new_cap=None) -> dict:
             _put(POLICY_KEY, new_policy)
         if new_cap is not None:
             _put(CAP_KEY, new_cap)
-        planner.request_replan()
+        request_replan()
         db.session.commit()
     except Exception:
         db.session.rollback()

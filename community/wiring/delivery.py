@@ -43,16 +43,17 @@ def register(app: Flask) -> None:
     from community.admin import plans as admin_plans
     from community.api import content as api_content
     from community.api import delivery as api_delivery
+    from community.api import schedule as api_schedule
     from community.demo.delivery import seed_delivery
     from community.guide import care as guide_care
     from community.guide import tasks as guide_tasks
     from community.guide import today as guide_today
     from community.jobs import delivery as jobs
-    from community.services import allocation, care, delivery, planner
+    from community.services import allocation, care, delivery, replan_trigger
 
     # a change to a plan, post or group re-plans through the outbox (``planner``)
     app.config.setdefault("COMMUNITY_REPLAN_ON_CHANGE", True)
-    for module in (api_content, api_delivery):
+    for module in (api_content, api_delivery, api_schedule):
         openapi(app).register_blueprint(module.blp)
     for module in (
         admin_content,
@@ -77,7 +78,7 @@ def register(app: Flask) -> None:
     register_job(app, "community.delivery_remind", jobs.remind_job, "interval", hours=2)
     register_job(app, "community.care", jobs.care_job, "cron", hour=8, minute=0)
     register_handler(app, delivery.SEND_KIND, delivery.send_batch)
-    register_handler(app, planner.REPLAN_KIND, planner.replan_handler)
-    planner.watch_changes()
+    register_handler(app, replan_trigger.REPLAN_KIND, replan_trigger.replan_handler)
+    replan_trigger.watch_changes()
     register_handler(app, care.CARE_KIND, care.send_care)
     add_seeder(app, seed_delivery)
