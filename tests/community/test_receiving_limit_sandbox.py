@@ -6,9 +6,8 @@ back as missed with its status."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import calendar
+from datetime import date
 
 import pytest
 from sqlalchemy import select
