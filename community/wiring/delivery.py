@@ -26,6 +26,14 @@ ADMIN_NAV = (
     (COMMUNITY, N_("Content library"), "community_content.posts", HQ_ROLES, "content", 410),
     (COMMUNITY, N_("Push plans"), "community_plans.plans", HQ_ROLES, "calendar", 411),
     (COMMUNITY, N_("Allocation"), "community_plans.allocation", ADMIN_UI_ROLES, "calendar", 412),
+    (
+        COMMUNITY,
+        N_("Planning calendar"),
+        "community_schedule.calendar",
+        ADMIN_UI_ROLES,
+        "calendar",
+        415,
+    ),
     (COMMUNITY, N_("Delivery monitor"), "community_delivery.monitor", ADMIN_UI_ROLES, "chart", 413),
     (COMMUNITY, N_("Benchmarks"), "community_benchmark.benchmarks", HQ_ROLES, "target", 414),
 )
@@ -41,6 +49,7 @@ def register(app: Flask) -> None:
     from community.admin import content as admin_content
     from community.admin import delivery as admin_delivery
     from community.admin import plans as admin_plans
+    from community.admin import schedule as admin_schedule
     from community.api import content as api_content
     from community.api import delivery as api_delivery
     from community.api import schedule as api_schedule
@@ -58,6 +67,7 @@ def register(app: Flask) -> None:
     for module in (
         admin_content,
         admin_plans,
+        admin_schedule,
         admin_delivery,
         admin_benchmark,
         guide_tasks,
