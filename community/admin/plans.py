@@ -60,8 +60,8 @@ def _choices() -> dict:
     }
 
 
-LIST_KEYS = ("stages", "segments", "region_ids", "franchisee_ids", "store_ids", "weekdays")
-LIST_KEYS += ("group_ids",)
+LIST_KEYS: tuple[str, ...] = ("stages", "segments", "region_ids", "franchisee_ids", "store_ids")
+LIST_KEYS += ("weekdays", "group_ids")
 GROUP_SEARCH_LIMIT = 30
 
 
