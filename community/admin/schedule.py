@@ -68,6 +68,12 @@ def _plan_filter(stmt):
     return stmt.where(SlotAllocation.plan_id == int(plan_id)) if plan_id.isdigit() else stmt
 
 
+def _rows_of(span: list[date], group_ids):
+    """The schedule rows of ``span`` for ``group_ids`` (a list or a subquery), plan filtered."""
+    stmt = schedule.rows_stmt(span[0], span[-1]).where(SlotAllocation.group_id.in_(group_ids))
+    return _plan_filter(stmt)
+
+
 def _filters() -> list[dict]:
     def options(model) -> list[tuple]:
         rows = db.session.scalars(scoped(select(model).order_by(model.id), model))
@@ -125,17 +131,11 @@ def calendar_page():
     span = planner.horizon(_first_day())
     groups = _groups_stmt()
     if request.args.get("format") == "csv":
-        ids = select(groups.subquery().c.id)
-        stmt = _plan_filter(
-            schedule.rows_stmt(span[0], span[-1]).where(SlotAllocation.group_id.in_(ids))
-        )
-        rows = (schedule.item(r) for r in db.session.execute(stmt.order_by(SlotAllocation.day)))
+        stmt = _rows_of(span, select(groups.subquery().c.id)).order_by(SlotAllocation.day)
+        rows = (schedule.item(r) for r in db.session.execute(stmt))
         return csv_response(f"schedule-{span[0].isoformat()}.csv", CSV_COLUMNS, rows)
     page = paginate(groups)
-    ids = [g.id for g in page.items]
-    stmt = _plan_filter(
-        schedule.rows_stmt(span[0], span[-1]).where(SlotAllocation.group_id.in_(ids))
-    )
+    stmt = _rows_of(span, [g.id for g in page.items])
     cells: dict[tuple, list[dict]] = defaultdict(list)
     totals: dict[str, int] = defaultdict(int)
     for row in db.session.execute(stmt.order_by(SlotAllocation.priority.desc())):
