@@ -119,7 +119,9 @@ def item(row) -> dict:
         "content_id": row.post_id,
         "status": status,
         "reason": extra or row.reason or "",
-        "reason_label": allocation.reason_label(row.reason_code, row.reason_params, extra),
+        "reason_label": tr(extra)
+        if extra
+        else allocation.reason_label(row.reason_code, row.reason_params, row.reason or ""),
     }
 
 
