@@ -2,7 +2,8 @@
 guide's own groups — the post as it will look, the groups, how to confirm in WeCom
 (企业微信 → 客户联系 → 群发助手), and the status read back per group. "I sent it" reads the
 result back from WeCom at once. Below, the next 7 days' sends the planner placed on the
-guide's groups. A guide sees only their own batches and groups (scope: guide).
+guide's groups. Sends escalated after the reminders (any day) come first, marked overdue.
+A guide sees only their own batches and groups (scope: guide).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from community.models import (
     ALLOCATED,
+    BATCH_CREATED,
     ContentPost,
     GroupDelivery,
     PushPlan,
@@ -37,8 +39,11 @@ bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_fold
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def tasks():
     day = shanghai_day()
+    overdue = (SendBatch.escalation_level >= 1) & (SendBatch.status == BATCH_CREATED)
     batches = db.session.scalars(
-        scoped(select(SendBatch).where(SendBatch.day == day), SendBatch).order_by(SendBatch.id)
+        scoped(select(SendBatch).where((SendBatch.day == day) | overdue), SendBatch).order_by(
+            SendBatch.escalation_level.desc(), SendBatch.id
+        )
     ).all()
     ids = [b.id for b in batches]
     counts: dict = {}

@@ -7,6 +7,8 @@
   send time has come (plans' times, moved out of quiet hours).
 - ``community.delivery_readback`` (every 15 min): task status and per-group results.
 - ``community.delivery_remind`` (every 2 h): remind senders of unconfirmed batches (≤ 3).
+- ``community.escalate`` (every 30 min): unconfirmed sends after the reminders onto the
+  store owner's list, then HQ's, with WeCom's task status as the evidence.
 - ``community.care`` (daily 08:00): care tasks for the day, queued within the quota.
 Each is idempotent (unique keys), as the scheduler may run a job again after a crash.
 """
@@ -14,7 +16,7 @@ Each is idempotent (unique keys), as the scheduler may run a job again after a c
 from __future__ import annotations
 
 from app.clock import shanghai_day, utcnow
-from community.services import care, delivery, planner
+from community.services import care, delivery, escalation, planner
 
 
 def allocate_job() -> dict:
@@ -31,6 +33,10 @@ def readback_job() -> dict:
 
 def remind_job() -> dict:
     return delivery.remind_unconfirmed(shanghai_day())
+
+
+def escalate_job() -> dict:
+    return escalation.escalate()
 
 
 def care_job() -> dict:

@@ -115,6 +115,11 @@ class SendBatch(Model):
     called_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     checked_at: Mapped[datetime | None]
+    # not confirmed after the reminders: 1 on the store owner's list, 2 on HQ's
+    # (``community.services.escalation``), with WeCom's own task and send results
+    escalation_level: Mapped[int] = mapped_column(default=0, index=True)
+    escalated_at: Mapped[datetime | None]
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     post = relationship("ContentPost")

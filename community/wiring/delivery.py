@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -48,6 +48,7 @@ def register(app: Flask) -> None:
     from community.admin import benchmark as admin_benchmark
     from community.admin import content as admin_content
     from community.admin import delivery as admin_delivery
+    from community.admin import escalations as admin_escalations
     from community.admin import plans as admin_plans
     from community.admin import schedule as admin_schedule
     from community.api import content as api_content
@@ -68,6 +69,7 @@ def register(app: Flask) -> None:
         admin_content,
         admin_plans,
         admin_schedule,
+        admin_escalations,
         admin_delivery,
         admin_benchmark,
         guide_tasks,
@@ -81,11 +83,13 @@ def register(app: Flask) -> None:
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
+    add_dashboard(app, admin_escalations.overview_panels)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)
     register_job(app, "community.replan_nightly", jobs.allocate_job, "cron", hour=0, minute=30)
     register_job(app, "community.dispatch_due", jobs.dispatch_due_job, "interval", minutes=5)
     register_job(app, "community.delivery_readback", jobs.readback_job, "interval", minutes=15)
     register_job(app, "community.delivery_remind", jobs.remind_job, "interval", hours=2)
+    register_job(app, "community.escalate", jobs.escalate_job, "interval", minutes=30)
     register_job(app, "community.care", jobs.care_job, "cron", hour=8, minute=0)
     register_handler(app, delivery.SEND_KIND, delivery.send_batch)
     register_handler(app, replan_trigger.REPLAN_KIND, replan_trigger.replan_handler)
