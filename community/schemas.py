@@ -287,30 +287,22 @@ class ScheduleQuerySchema(PageQuerySchema):
     status = Text(validate=validate.OneOf(("scheduled", "pending", "sent", "missed")))
 
 
-class ScheduleItemSchema(Schema):
-    date = fields.Date()
-    group_id = fields.Integer()
-    group_name = fields.String()
-    plan_id = fields.Integer()
-    plan_name = fields.String()
-    content_id = fields.Integer()
-    status = fields.String()
-    reason = fields.String()
-
-
-class SchedulePageSchema(Schema):
-    items = fields.List(fields.Nested(ScheduleItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    policy = fields.Nested(ReceivingLimitSchema)
-
-
 class MissedItemSchema(Schema):
     date = fields.Date()
     group_id = fields.Integer()
     group_name = fields.String()
     reason = fields.String()
+
+
+class ScheduleItemSchema(MissedItemSchema):
+    plan_id = fields.Integer()
+    plan_name = fields.String()
+    content_id = fields.Integer()
+    status = fields.String()
+
+
+class SchedulePageSchema(page_schema(ScheduleItemSchema, "ScheduleItems")):  # type: ignore[misc]
+    policy = fields.Nested(ReceivingLimitSchema)
 
 
 class ReachSchema(Schema):

@@ -39,6 +39,13 @@ RESULT_REASONS = {
 }
 
 
+# a slot's per-group result, once its batch was sent
+RESULT_OF_SLOT = and_(
+    GroupDelivery.batch_id == SlotAllocation.batch_id,
+    GroupDelivery.group_id == SlotAllocation.group_id,
+)
+
+
 def public_status(status: str, batch_id: int | None, result: str | None) -> tuple[str, str]:
     """(public status, extra reason) of a slot with its delivery result."""
     if status == MISSED:
@@ -75,13 +82,7 @@ def rows_stmt(first: date, last: date):
         )
         .join(WecomGroup, WecomGroup.id == SlotAllocation.group_id)
         .join(PushPlan, PushPlan.id == SlotAllocation.plan_id)
-        .outerjoin(
-            GroupDelivery,
-            and_(
-                GroupDelivery.batch_id == SlotAllocation.batch_id,
-                GroupDelivery.group_id == SlotAllocation.group_id,
-            ),
-        )
+        .outerjoin(GroupDelivery, RESULT_OF_SLOT)
         .where(SlotAllocation.day >= first, SlotAllocation.day <= last)
     )
 
