@@ -105,56 +105,68 @@ ROW_COLUMNS = (
     SlotAllocation.status,
     SlotAllocation.batch_id,
     SlotAllocation.reason_code,
-    SlotAllocation.reason_params,
 )
 
 
-def _owed(plans, groups, days: list[date], purposes: dict, carried: set) -> dict[int, list[tuple]]:
-    """Per group: (plan, owed day, earliest, deadline) of each occurrence whose window meets
-    the horizon: owed from its first day on (a launch a few days out included), or owed
-    earlier, planned by an earlier run (``carried`` keys) and still inside its window."""
+def _cohort_key(g, plans, first: date, last: date) -> tuple:
+    """What decides a group's occurrences: the attributes some plan filters on, the plans
+    naming it, its creation day while a relative plan may owe it something, a guide."""
+    key: list = [g.guide_id is None]
+    for attr, plan_attr in (
+        ("stage", "stages"),
+        ("segment", "segments"),
+        ("region_id", "region_ids"),
+        ("franchisee_id", "franchisee_ids"),
+        ("store_id", "store_ids"),
+    ):
+        key.append(getattr(g, attr) if any(getattr(p, plan_attr) for p in plans) else None)
+    key.append(tuple(p.id for p in plans if g.id in p._group_set))
+    relative = [p.relative_day or 0 for p in plans if p.schedule_kind == SCHEDULE_RELATIVE]
+    created = None
+    if relative:
+        created = clock.shanghai_day(g.wecom_created_at or g.created_at)
+        if not first - timedelta(days=max(relative) + 2) <= created <= last:
+            created = None
+    key.append(created)
+    return tuple(key)
+
+
+def _owed(plans, g, days: list[date], purposes: dict) -> list[tuple]:
+    """(plan, owed day, earliest, deadline) of each occurrence owed to group ``g`` from the
+    horizon's first day on whose window meets the horizon (a launch a few days out too)."""
     first, last = days[0], days[-1]
-    scan = [first - timedelta(days=LOOKBACK - i) for i in range(LOOKBACK)] + days
-    scan += [last + timedelta(days=i) for i in range(1, 4)]
-
-    def meets(plan, d: date, earliest: date, deadline: date) -> bool:
-        return deadline >= first and earliest <= last and plan_rules.is_active_on(plan, d)
-
-    owed: dict[int, list[tuple]] = defaultdict(list)
+    owed = []
     for plan in plans:
-        plan._group_set = set(plan.group_ids or [])
+        if not why.targets(plan, g):
+            continue
         purpose = purposes.get(plan.post_id, "")
-        relative = plan.schedule_kind == SCHEDULE_RELATIVE
-        fixed = [] if relative else [d for d in scan if plan_rules.schedule_matches(plan, d)]
-        spans = [(d, *window(plan, purpose, d)) for d in fixed]
-        spans = [s for s in spans if meets(plan, *s)]
-        for g in groups:
-            if not why.targets(plan, g):
-                continue
-            mine = spans
-            if relative:
-                created = clock.shanghai_day(g.wecom_created_at or g.created_at)
-                d = created + timedelta(days=plan.relative_day or 0)
-                mine = [s for s in [(d, *window(plan, purpose, d))] if meets(plan, *s)]
-            owed[g.id].extend(
-                (plan, *s) for s in mine if s[0] >= first or (plan.id, g.id, s[0]) in carried
-            )
+        if plan.schedule_kind == SCHEDULE_RELATIVE:
+            created = clock.shanghai_day(g.wecom_created_at or g.created_at)
+            fired = [created + timedelta(days=plan.relative_day or 0)]
+        else:
+            scan = days + [last + timedelta(days=i) for i in range(1, 4)]
+            fired = [d for d in scan if plan_rules.schedule_matches(plan, d)]
+        for d in fired:
+            earliest, deadline = window(plan, purpose, d)
+            meets = d >= first and deadline >= first and earliest <= last
+            if meets and plan_rules.is_active_on(plan, d):
+                owed.append((plan, d, earliest, deadline))
     return owed
 
 
-def _solve(items: list[Occurrence], days, used, policy, cap, cache: dict) -> None:
-    """``place`` with a cache: groups with the same occurrences and usage share a result."""
-    signature = (
-        tuple(sorted((o.plan_id, o.earliest, o.deadline, o.pinned, o.key[2]) for o in items)),
-        tuple(sorted(used.items())),
-    )
-    hit = cache.get(signature)
-    if hit is None:
-        place(items, days, used, policy, cap)
-        cache[signature] = {(o.plan_id, o.key[2]): (o.outcome, o.day, o.blocker) for o in items}
-        return
-    for o in items:
-        o.outcome, o.day, o.blocker = hit[(o.plan_id, o.key[2])]
+def _carried(plans, g, rows, purposes: dict, first: date) -> list[tuple]:
+    """Occurrences owed before the horizon, planned by an earlier run and not yet sent,
+    whose window still meets the horizon."""
+    by_id = {p.id: p for p in plans}
+    out = []
+    for r in rows:
+        plan = by_id.get(r.plan_id)
+        if plan is None or not why.targets(plan, g):
+            continue
+        earliest, deadline = window(plan, purposes.get(plan.post_id, ""), r.occurrence)
+        if deadline >= first and plan_rules.is_active_on(plan, r.occurrence):
+            out.append((plan, r.occurrence, earliest, deadline))
+    return out
 
 
 def _reason(occ: Occurrence, names: dict, policy: str, cap: int) -> tuple[str, dict]:
@@ -188,56 +200,116 @@ def compute(span: list[date], candidate: PushPlan | None = None):
     """The planner's decision for ``span`` without writing: ``(desired, existing, rows)``
     — the row values per (plan, group, occurrence), the existing rows by that key and the
     unbatched existing rows. ``candidate`` (an unsaved or edited plan) takes part in place
-    of its stored version (the reach preview)."""
-    first, today = span[0], shanghai_day()
+    of its stored version (the reach preview). Groups alike in what decides their
+    occurrences (``_cohort_key``) and in their usage share one decision."""
+    first, last, today = span[0], span[-1], shanghai_day()
     policy, cap = receiving_limit.policy(), receiving_limit.daily_cap()
     plans, purposes, groups, rows = _load(span)
     if candidate is not None:
         plans = [p for p in plans if p.id != candidate.id]
         plans += [candidate] if candidate.status == "active" else []
-    names = {p.id: p.name for p in plans}
+    for plan in plans:
+        plan._group_set = set(plan.group_ids or [])
+    decide = _Decider(plans, span, policy, cap, today)
     existing = {(r.plan_id, r.group_id, r.occurrence): r for r in rows}
-    carried = {k for k, r in existing.items() if r.occurrence < first and r.status != MISSED}
-    owed = _owed(plans, groups, span, purposes, carried)
     used: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    kept = set()  # placed before the horizon from today on: not this run's to move
+    kept = set()  # handed to a guide, or placed before this horizon from today on
+    carried_rows: dict[int, list] = defaultdict(list)
+    pinned: dict[int, set] = defaultdict(set)
     for r in rows:
         if r.batch_id is not None or (r.status == ALLOCATED and today <= r.day < first):
             used[r.group_id][r.day] += 1
             kept.add((r.plan_id, r.group_id, r.occurrence))
-    by_plan = {p.id: p for p in plans}
-    cache: dict = {}
+        elif r.occurrence < first and r.status != MISSED:
+            carried_rows[r.group_id].append(r)
+        if r.batch_id is None and r.status == ALLOCATED and r.day == today == first:
+            pinned[r.group_id].add((r.plan_id, r.occurrence))
+    cohorts: dict[tuple, list] = {}
     desired: dict[tuple, dict] = {}
     for g in groups:
+        key = _cohort_key(g, plans, first, last)
+        if key not in cohorts:
+            cohorts[key] = _owed(plans, g, span, purposes)
+        owed = cohorts[key]
+        if g.id in carried_rows:
+            owed = owed + _carried(plans, g, carried_rows[g.id], purposes, first)
+        owed = [o for o in owed if (o[0].id, g.id, o[1]) not in kept]
+        mine = used.get(g.id, {})
+        signature = (
+            key,
+            tuple((o[0].id, o[1]) for o in owed),
+            tuple(sorted(pinned.get(g.id, ()))),
+            tuple(sorted(mine.items())),
+        )
+        template = decide(signature, owed, pinned.get(g.id, set()), mine, g.guide_id is None)
+        for t in template:
+            desired[(t["plan_id"], g.id, t["occurrence"])] = t | {
+                "group_id": g.id,
+                "guide_id": g.guide_id,
+                "store_id": g.store_id,
+                "franchisee_id": g.franchisee_id,
+            }
+    return desired, existing, [r for r in rows if r.batch_id is None]
+
+
+class _Decider:
+    """The decision for one group's occurrences, remembered by signature."""
+
+    def __init__(self, plans, span: list[date], policy: str, cap: int, today: date):
+        self.span, self.policy, self.cap, self.today = span, policy, cap, today
+        self.names = {p.id: p.name for p in plans}
+        self.cache: dict[tuple, list[dict]] = {}
+        self.times = {p.id: plan_rules.send_time_decision(p) for p in plans}
+        self.send_at: dict[tuple, object] = {}
+
+    def at(self, plan, day: date):
+        key = (plan.id, day)
+        if key not in self.send_at:
+            at = self.times[plan.id][0]
+            self.send_at[key] = plan_rules.send_at_utc(day, at) if at else None
+        return self.send_at[key]
+
+    def __call__(self, signature, owed, pinned: set, used: dict, no_guide: bool) -> list[dict]:
+        hit = self.cache.get(signature)
+        if hit is not None:
+            return hit
+        first = self.span[0]
+        out: list[dict] = []
         items: list[Occurrence] = []
-        for plan, d, earliest, deadline in owed.get(g.id, ()):
-            key = (plan.id, g.id, d)
-            row = existing.get(key)
-            if key in kept:
-                continue  # handed to a guide, or placed on a day before this horizon
-            at, code, params = plan_rules.send_time_decision(plan)
-            value = _row(plan, g, d, deadline, at)
-            desired[key] = value
-            if g.guide_id is None or at is None:
+        for plan, d, earliest, deadline in owed:
+            at, code, params = self.times[plan.id]
+            value = {
+                "day": d,
+                "occurrence": d,
+                "deadline": deadline,
+                "plan_id": plan.id,
+                "post_id": plan.post_id,
+                "priority": plan.priority,
+                "send_at": self.at(plan, d),
+            }
+            out.append(value)
+            if no_guide or at is None:
                 value["status"] = MISSED
-                why.set_reason(value, why.NO_GUIDE if g.guide_id is None else code, params)
+                why.set_reason(value, why.NO_GUIDE if no_guide else code, params)
                 continue
             why.set_reason(value, code, params)
-            pinned = bool(row and row.status == ALLOCATED and row.day == today == first)
-            low, high = (today, today) if pinned else (max(earliest, first), deadline)
-            items.append(Occurrence(key, plan.id, plan.priority, low, high, pinned))
+            pin = (plan.id, d) in pinned
+            low, high = (self.today, self.today) if pin else (max(earliest, first), deadline)
+            items.append(Occurrence((len(out) - 1,), plan.id, plan.priority, low, high, pin))
         if items:
-            _solve(items, span, used.get(g.id, {}), policy, cap, cache)
+            place(items, self.span, used, self.policy, self.cap)
+        by_id = {p[0].id: p[0] for p in owed}
         for occ in items:
-            value = desired[occ.key]
+            value = out[occ.key[0]]
             if occ.outcome == PLACED:
                 assert occ.day is not None  # placed
                 value["status"], value["day"] = ALLOCATED, occ.day
-                value["send_at"] = _send_at(by_plan[occ.plan_id], occ.day)
+                value["send_at"] = self.at(by_id[occ.plan_id], occ.day)
                 continue
             value["status"] = WAITING if occ.outcome == DEFERRED else MISSED
-            why.set_reason(value, *_reason(occ, names, policy, cap))
-    return desired, existing, [r for r in rows if r.batch_id is None]
+            why.set_reason(value, *_reason(occ, self.names, self.policy, self.cap))
+        self.cache[signature] = out
+        return out
 
 
 def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
@@ -245,27 +317,6 @@ def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
     span = horizon(start or shanghai_day(), days)
     desired, existing, rows = compute(span)
     return _write(desired, existing, rows, span[0], span[-1], shanghai_day())
-
-
-def _send_at(plan, day: date):
-    at = plan_rules.send_time_decision(plan)[0]
-    return plan_rules.send_at_utc(day, at) if at else None
-
-
-def _row(plan, g, owed: date, deadline: date, at) -> dict:
-    return {
-        "day": owed,
-        "occurrence": owed,
-        "deadline": deadline,
-        "plan_id": plan.id,
-        "post_id": plan.post_id,
-        "group_id": g.id,
-        "guide_id": g.guide_id,
-        "store_id": g.store_id,
-        "franchisee_id": g.franchisee_id,
-        "priority": plan.priority,
-        "send_at": plan_rules.send_at_utc(owed, at) if at else None,
-    }
 
 
 CHANGING: tuple[str, ...] = ("day", "deadline", "status", "reason", "reason_code")
@@ -281,7 +332,9 @@ def _write(desired: dict, existing: dict, rows, first: date, last: date, today: 
 
     table = SlotAllocation.__table__
     now = utcnow()
-    new = [v | {"created_at": now} for k, v in desired.items() if k not in existing]
+    new = [v for k, v in desired.items() if k not in existing]
+    for value in new:
+        value["created_at"] = now
     changed = [
         {"_id": existing[k].id, **{c: v[c] for c in CHANGING}}
         for k, v in desired.items()
