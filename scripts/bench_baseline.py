@@ -89,3 +89,24 @@ def verdict(work_expected: int, work_done: int, met: bool) -> dict:
     if not did_work:
         out["refused"] = f"did {work_done} of {work_expected} units of work: no goal is met"
     return out
+
+
+def bench_app(database_url: str | None, **config):
+    """``(app, url)``: the app a benchmark times, on ``database_url`` or a fresh SQLite
+    file in a temp dir, embedded, no Redis, no sandbox state file; ``config`` on top."""
+    import tempfile
+
+    from wsgi import build_app
+
+    url = database_url
+    if url is None:
+        tmp = tempfile.mkdtemp(prefix="siyu-bench-")
+        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
+    base = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "bench",
+        "SIYU_ENV": "embedded",
+        "SANDBOX_STATE_FILE": "",
+        "REDIS_URL": None,
+    }
+    return build_app(base | config), url

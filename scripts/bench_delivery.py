@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.bench_baseline import verdict  # noqa: E402
+from scripts.bench_baseline import bench_app, verdict  # noqa: E402
 
 STORES_PER_GUIDE = 10
 LIMIT_PER_MINUTE = 10_000
@@ -277,24 +275,12 @@ def main() -> None:
         "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
     )
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        tmp = tempfile.mkdtemp(prefix="siyu-bench-")
-        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
-    from wsgi import build_app
-
-    app = build_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "SIYU_ENV": "embedded",
-            "SANDBOX_STATE_FILE": "",
-            "SANDBOX_TIME_SCALE": 1.0,
-            "REDIS_URL": None,
-            "WECOM_RATE_PER_MINUTE": args.rate_per_minute,
-            "OUTBOX_BATCH_SIZE": 500,
-            "OUTBOX_LEASE_SECONDS": 300,
-        }
+    app, url = bench_app(
+        args.database_url,
+        SANDBOX_TIME_SCALE=1.0,
+        WECOM_RATE_PER_MINUTE=args.rate_per_minute,
+        OUTBOX_BATCH_SIZE=500,
+        OUTBOX_LEASE_SECONDS=300,
     )
     import logging
 

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.bench_baseline import verdict  # noqa: E402
+from scripts.bench_baseline import bench_app, verdict  # noqa: E402
 from scripts.bench_delivery import build_org  # noqa: E402
 
 GOAL_SECONDS = 60.0
@@ -123,22 +121,7 @@ def main() -> None:
         "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
     )
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        tmp = tempfile.mkdtemp(prefix="siyu-bench-")
-        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
-    from wsgi import build_app
-
-    app = build_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "SIYU_ENV": "embedded",
-            "SANDBOX_STATE_FILE": "",
-            "REDIS_URL": None,
-            "COMMUNITY_REPLAN_ON_CHANGE": False,
-        }
-    )
+    app, url = bench_app(args.database_url, COMMUNITY_REPLAN_ON_CHANGE=False)
     from app.clock import shanghai_day
     from community.services import planner, receiving_limit
 

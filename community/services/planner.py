@@ -23,11 +23,10 @@ import calendar
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import select
 
 from app import clock
-from app.clock import shanghai_day, utcnow
-from app.db import is_postgres
+from app.clock import shanghai_day
 from app.extensions import db
 from community.models import (
     ALLOCATED,
@@ -44,8 +43,8 @@ from community.models import (
     WecomGroup,
 )
 from community.services import allocation as why
+from community.services import planner_store, receiving_limit
 from community.services import plans as plan_rules
-from community.services import receiving_limit, send_metrics
 from community.services.planner_core import DEFERRED, PLACED, Occurrence, place
 
 HORIZON_DAYS = 14
@@ -108,27 +107,35 @@ ROW_COLUMNS = (
 )
 
 
-def _cohort_key(g, plans, first: date, last: date) -> tuple:
-    """What decides a group's occurrences: the attributes some plan filters on, the plans
-    naming it, its creation day while a relative plan may owe it something, a guide."""
-    key: list = [g.guide_id is None]
-    for attr, plan_attr in (
-        ("stage", "stages"),
-        ("segment", "segments"),
-        ("region_id", "region_ids"),
-        ("franchisee_id", "franchisee_ids"),
-        ("store_id", "store_ids"),
-    ):
-        key.append(getattr(g, attr) if any(getattr(p, plan_attr) for p in plans) else None)
-    key.append(tuple(p.id for p in plans if g.id in p._group_set))
+def _cohort_keyer(plans, first: date, last: date):
+    """``g → key`` of what decides a group's occurrences: the attributes some plan filters
+    on, the plans naming it, its creation day while a relative plan may owe it something,
+    whether it has a guide (worked out once per run, used per group)."""
+    attrs = [
+        attr
+        for attr, plan_attr in (
+            ("stage", "stages"),
+            ("segment", "segments"),
+            ("region_id", "region_ids"),
+            ("franchisee_id", "franchisee_ids"),
+            ("store_id", "store_ids"),
+        )
+        if any(getattr(p, plan_attr) for p in plans)
+    ]
+    explicit = [p for p in plans if p._group_set]
     relative = [p.relative_day or 0 for p in plans if p.schedule_kind == SCHEDULE_RELATIVE]
-    created = None
-    if relative:
-        created = clock.shanghai_day(g.wecom_created_at or g.created_at)
-        if not first - timedelta(days=max(relative) + 2) <= created <= last:
-            created = None
-    key.append(created)
-    return tuple(key)
+    oldest = first - timedelta(days=max(relative, default=0) + 2)
+
+    def key(g) -> tuple:
+        created = None
+        if relative:
+            created = clock.shanghai_day(g.wecom_created_at or g.created_at)
+            if not oldest <= created <= last:
+                created = None
+        named = tuple(p.id for p in explicit if g.id in p._group_set)
+        return (g.guide_id is None, *(getattr(g, a) for a in attrs), named, created)
+
+    return key
 
 
 def _owed(plans, g, days: list[date], purposes: dict) -> list[tuple]:
@@ -226,8 +233,9 @@ def compute(span: list[date], candidate: PushPlan | None = None):
             pinned[r.group_id].add((r.plan_id, r.occurrence))
     cohorts: dict[tuple, list] = {}
     desired: dict[tuple, dict] = {}
+    cohort_key = _cohort_keyer(plans, first, last)
     for g in groups:
-        key = _cohort_key(g, plans, first, last)
+        key = cohort_key(g)
         if key not in cohorts:
             cohorts[key] = _owed(plans, g, span, purposes)
         owed = cohorts[key]
@@ -316,92 +324,4 @@ def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
     """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent."""
     span = horizon(start or shanghai_day(), days)
     desired, existing, rows = compute(span)
-    return _write(desired, existing, rows, span[0], span[-1], shanghai_day())
-
-
-CHANGING: tuple[str, ...] = ("day", "deadline", "status", "reason", "reason_code")
-CHANGING += ("reason_params", "send_at", "priority", "post_id", "guide_id", "store_id")
-CHANGING += ("franchisee_id",)
-
-
-def _write(desired: dict, existing: dict, rows, first: date, last: date, today: date) -> dict:
-    """Insert the new, update the changed, delete what is no longer owed; one commit.
-    ``rows`` are the existing unbatched rows."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    table = SlotAllocation.__table__
-    now = utcnow()
-    new = [v for k, v in desired.items() if k not in existing]
-    for value in new:
-        value["created_at"] = now
-    changed = [
-        {"_id": existing[k].id, **{c: v[c] for c in CHANGING}}
-        for k, v in desired.items()
-        if k in existing
-        and (existing[k].day, existing[k].status, existing[k].reason_code, existing[k].deadline)
-        != (v["day"], v["status"], v["reason_code"], v["deadline"])
-    ]
-    gone = [
-        r.id
-        for r in rows
-        if (r.plan_id, r.group_id, r.occurrence) not in desired
-        and r.occurrence >= first
-        and first <= r.day <= last
-    ]
-    passed = [  # unsent rows whose window closed before the horizon
-        {"_id": r.id}
-        for r in rows
-        if r.status != MISSED
-        and (r.plan_id, r.group_id, r.occurrence) not in desired
-        and r.occurrence < first
-        and (r.deadline or r.occurrence) < first
-        and first <= today
-    ]
-    insert = pg_insert if is_postgres(db.engine) else sqlite_insert
-    stmt = insert(table).on_conflict_do_nothing(
-        index_elements=["plan_id", "group_id", "occurrence"]
-    )
-    update = (
-        table.update()
-        .where(table.c.id == bindparam("_id"), table.c.batch_id.is_(None))
-        .values({c: bindparam(c) for c in CHANGING})
-    )
-    close = (
-        table.update()
-        .where(table.c.id == bindparam("_id"), table.c.batch_id.is_(None))
-        .values(status=MISSED, reason_code=why.WINDOW_PASSED, reason=why.REASONS[why.WINDOW_PASSED])
-    )
-    try:
-        for start in range(0, len(new), CHUNK):
-            db.session.execute(stmt, new[start : start + CHUNK])
-        for start in range(0, len(changed), CHUNK):
-            db.session.execute(update, changed[start : start + CHUNK])
-        for start in range(0, len(passed), CHUNK):
-            db.session.execute(close, passed[start : start + CHUNK])
-        for start in range(0, len(gone), CHUNK):
-            ids = gone[start : start + CHUNK]
-            db.session.execute(
-                delete(SlotAllocation).where(
-                    SlotAllocation.id.in_(ids), SlotAllocation.batch_id.is_(None)
-                )
-            )
-        for day in (first, first + timedelta(days=1)):
-            if day <= last:
-                send_metrics.refresh_planned(day)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    values = list(desired.values())
-    return {
-        "from": first.isoformat(),
-        "days": (last - first).days + 1,
-        "due": len(values),
-        "new": len(new),
-        "changed": len(changed),
-        "removed": len(gone),
-        "allocated": sum(1 for v in values if v["status"] == ALLOCATED),
-        "waiting": sum(1 for v in values if v["status"] == WAITING),
-        "missed": sum(1 for v in values if v["status"] == MISSED),
-    }
+    return planner_store.write(desired, existing, rows, span[0], span[-1], shanghai_day())

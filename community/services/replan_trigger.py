@@ -9,6 +9,7 @@ from flask import current_app, has_app_context
 
 from app import outbox
 from app.clock import shanghai_day, utcnow
+from app.extensions import db
 
 REPLAN_KIND = "community.replan"
 
@@ -70,6 +71,8 @@ def watch_changes() -> None:
 
     def before_flush(session, _context, _instances) -> None:
         if not has_app_context() or not current_app.config.get("COMMUNITY_REPLAN_ON_CHANGE"):
+            return
+        if session is not db.session():  # the outbox row goes through the app's session
             return
         if _touches_plan(session):
             session.info["siyu_replan"] = True
