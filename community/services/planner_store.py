@@ -1,17 +1,19 @@
 """Writing the planner's decision: new rows, changed rows, rows no longer owed, rows whose
 window closed — in one commit, each guarded so a row handed to a guide never changes.
 
-New rows go in with INSERT … ON CONFLICT DO NOTHING on (plan, group, occurrence); on
-PostgreSQL they are first copied (COPY) into a temporary table and inserted from there in
-one statement, as row-by-row inserts were most of a large plan's time.
+New rows go in with INSERT … ON CONFLICT DO NOTHING on (plan, group, occurrence). On
+PostgreSQL most of a large first plan's time is the insert's per-row foreign-key checks
+(six references a row): COPY into a temporary table and one INSERT … SELECT was measured
+no faster (2.5 s to copy 90,000 rows, 9.3 s to insert them), so the plain insert stays.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.clock import utcnow
 from app.db import is_postgres
@@ -21,44 +23,11 @@ from community.services import allocation as why
 from community.services import send_metrics
 
 CHUNK = 5000
-NEW_COLUMNS = (
-    "day", "occurrence", "deadline", "plan_id", "post_id", "group_id", "guide_id",
-    "store_id", "franchisee_id", "priority", "status", "reason", "reason_code",
-    "reason_params", "send_at", "created_at",
-)  # fmt: skip
-
-
-def _copy_insert(rows: list[dict]) -> None:
-    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT … ON
-    CONFLICT DO NOTHING (the exactly-once key stays the guard)."""
-    columns = ", ".join(NEW_COLUMNS)
-    raw = db.session.connection().connection.driver_connection
-    assert raw is not None  # an open connection
-    with raw.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS planner_new_slots "
-            "(LIKE slot_allocations INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        with cur.copy(f"COPY planner_new_slots ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [json.dumps(row[c]) if c == "reason_params" else row[c] for c in NEW_COLUMNS]
-                )
-        cur.execute(
-            f"INSERT INTO slot_allocations ({columns}) SELECT {columns} FROM planner_new_slots "
-            "ON CONFLICT (plan_id, group_id, occurrence) DO NOTHING"
-        )
-        cur.execute("DELETE FROM planner_new_slots")
 
 
 def _insert(rows: list[dict]) -> None:
-    if not rows:
-        return
-    if is_postgres(db.engine):
-        _copy_insert(rows)
-        return
-    from sqlalchemy.dialects.sqlite import insert
-
+    """INSERT … ON CONFLICT DO NOTHING on (plan, group, occurrence), in chunks."""
+    insert = pg_insert if is_postgres(db.engine) else sqlite_insert
     stmt = insert(SlotAllocation.__table__).on_conflict_do_nothing(
         index_elements=["plan_id", "group_id", "occurrence"]
     )
