@@ -175,11 +175,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # Sandbox seconds before groupchat/get shows a group change after its callback
         # (WeCom processes part of a change asynchronously); 0 = at once.
         "SANDBOX_GROUPCHAT_LAG": _env_float("SIYU_SANDBOX_GROUPCHAT_LAG", 0.0),
-        # The sandbox corp's receiving-limit rule (WeCom doc 92135): month, week or day.
-        "SANDBOX_RECEIVING_LIMIT": _env("SIYU_SANDBOX_RECEIVING_LIMIT", "month"),
         # Seconds one WeChat HTTP call may take (connect and read) before it counts as an
         # outage and the outbox retries it later.
         "WECHAT_HTTP_TIMEOUT": _positive(_env_float("SIYU_WECHAT_HTTP_TIMEOUT", 10.0)),
+        # A commit that changes a plan, a post or a group asks the community planner for
+        # a re-plan through the outbox (the test suite switches it off: other areas'
+        # tests count outbox rows; the planner's tests switch it on).
+        "COMMUNITY_REPLAN_ON_CHANGE": True,
         # Siyu's own cap of group sends per group a day (the default of the HQ setting
         # ``community.daily_cap``); WeCom's own limit is the receiving-limit policy.
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),

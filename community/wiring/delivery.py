@@ -61,8 +61,6 @@ def register(app: Flask) -> None:
     from community.jobs import delivery as jobs
     from community.services import allocation, care, delivery, replan_trigger
 
-    # a change to a plan, post or group re-plans through the outbox (``planner``)
-    app.config.setdefault("COMMUNITY_REPLAN_ON_CHANGE", True)
     for module in (api_content, api_delivery, api_schedule):
         openapi(app).register_blueprint(module.blp)
     for module in (

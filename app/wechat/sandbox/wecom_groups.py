@@ -251,7 +251,7 @@ def receiving_limit(st: SandboxState) -> str:
     """The corp's receiving-limit rule as its admin set it in WeCom (群发助手-设置群发规则):
     ``month`` (default), ``week`` or ``day``; ``POST /_sandbox/control/flags``
     ``{"receiving_limit": ...}`` changes it."""
-    value = st.data["flags"].get("receiving_limit") or st.config.get("SANDBOX_RECEIVING_LIMIT")
+    value = st.data["flags"].get("receiving_limit")
     return value if value in RECEIVING_LIMITS else "month"
 
 
