@@ -178,6 +178,12 @@ def load_config(overrides: dict | None = None) -> dict:
         # Seconds one WeChat HTTP call may take (connect and read) before it counts as an
         # outage and the outbox retries it later.
         "WECHAT_HTTP_TIMEOUT": _positive(_env_float("SIYU_WECHAT_HTTP_TIMEOUT", 10.0)),
+        # A commit that changes a plan, a post or a group asks the community planner for
+        # a re-plan through the outbox (the test suite switches it off: other areas'
+        # tests count outbox rows; the planner's tests switch it on).
+        "COMMUNITY_REPLAN_ON_CHANGE": True,
+        # Siyu's own cap of group sends per group a day (the default of the HQ setting
+        # ``community.daily_cap``); WeCom's own limit is the receiving-limit policy.
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),
         "WECOM_RATE_PER_MINUTE": _env_int("SIYU_WECOM_RATE_PER_MINUTE", 10000),
         # Callbacks whose timestamp is further than this from now are refused (replay guard).

@@ -177,10 +177,14 @@ class PlanSchema(Schema):
     quiet_start = Text(allow_none=True, validate=HHMM)
     quiet_end = Text(allow_none=True, validate=HHMM)
     priority = fields.Integer(strict=True, load_default=50, validate=validate.Range(0, 1000))
+    window_from = fields.Integer(strict=True, allow_none=True, validate=validate.Range(-60, 60))
+    window_to = fields.Integer(strict=True, allow_none=True, validate=validate.Range(-60, 60))
     active_from = fields.Date(allow_none=True)
     active_until = fields.Date(allow_none=True)
     status = Text(load_default="active", validate=validate.OneOf(PLAN_STATUSES))
     template_id = fields.Integer(dump_only=True, allow_none=True)
+    # saving a plan whose occurrences would be missed needs this after the reach preview
+    confirm_missed = fields.Boolean(load_only=True, load_default=False)
 
 
 class AllocationSchema(Schema):
@@ -335,3 +339,50 @@ class GuideContactFiguresSchema(Schema):
 # the WeCom customers area (tags, hand-overs, the guide's customer page) keeps its
 # schemas in its own module, re-exported here with the rest of the domain's
 from community.schemas_wecom_customers import *  # noqa: E402, F401, F403
+
+# --- planner: receiving limit, schedule, reach ----------------------------------------
+
+
+class ReceivingLimitSchema(Schema):
+    """The corp's receiving-limit policy (WeCom doc 92135) and Siyu's daily cap."""
+
+    policy = Text(required=True, validate=validate.OneOf(("month", "week", "day")))
+    label = fields.String(dump_only=True)
+    daily_cap = fields.Integer(strict=True, validate=validate.Range(1, 31))
+
+
+class ScheduleQuerySchema(PageQuerySchema):
+    from_ = fields.Date(data_key="from", required=True)
+    days = fields.Integer(strict=False, load_default=14, validate=validate.Range(1, 62))
+    plan_id = query_id()
+    group_id = query_id()
+    status = Text(validate=validate.OneOf(("scheduled", "pending", "sent", "missed")))
+
+
+class MissedItemSchema(Schema):
+    date = fields.Date()
+    group_id = fields.Integer()
+    group_name = fields.String()
+    reason = fields.String()
+
+
+class ScheduleItemSchema(MissedItemSchema):
+    plan_id = fields.Integer()
+    plan_name = fields.String()
+    content_id = fields.Integer()
+    status = fields.String()
+
+
+class SchedulePageSchema(page_schema(ScheduleItemSchema, "ScheduleItems")):  # type: ignore[misc]
+    policy = fields.Nested(ReceivingLimitSchema)
+
+
+class ReachSchema(Schema):
+    groups = fields.Integer()
+    occurrences = fields.Integer()
+    scheduled = fields.Integer()
+    at_risk = fields.Integer()
+    missed = fields.Integer()
+    sent = fields.Integer()
+    pending = fields.Integer()
+    missed_items = fields.List(fields.Nested(MissedItemSchema))

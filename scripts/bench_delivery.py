@@ -36,17 +36,16 @@ STORES_PER_GUIDE = 10
 LIMIT_PER_MINUTE = 10_000
 
 
-def build(app, groups: int, guides: int) -> None:
-    """Organisation, guides, groups (DB and sandbox) and three plans; not timed."""
+def build_org(app, groups: int, guides: int) -> list[dict]:
+    """One region, franchisee, stores, ``guides`` guides and ``groups`` WeCom groups in the
+    database (shared with ``bench_planner``); returns the group rows. Not timed."""
     from datetime import timedelta
 
     from sqlalchemy import insert
 
     from app.clock import utcnow
     from app.extensions import db
-    from app.wechat.sandbox import sandbox_state
     from community.models import WecomGroup
-    from community.services import content, plans
 
     now = utcnow()
     with app.app_context():
@@ -77,6 +76,16 @@ def build(app, groups: int, guides: int) -> None:
         for start in range(0, len(rows), 20_000):
             s.execute(insert(WecomGroup), rows[start : start + 20_000])
         s.commit()
+    return rows
+
+
+def build(app, groups: int, guides: int) -> None:
+    """Organisation, guides, groups (DB and sandbox) and three plans; not timed."""
+    from app.wechat.sandbox import sandbox_state
+    from community.services import content, plans
+
+    rows = build_org(app, groups, guides)
+    with app.app_context():
         sandbox = sandbox_state(app)
         sandbox.create_groups([{"chat_id": r["chat_id"], "owner": r["owner_userid"]} for r in rows])
         posts = [

@@ -64,6 +64,8 @@ def app(database_url, tmp_path_factory):
             "SANDBOX_TIME_SCALE": 0.0,
             "SANDBOX_STATE_FILE": "",
             "SIYU_ENV": "embedded",
+            # other areas' tests count outbox rows: the planner's tests switch it on
+            "COMMUNITY_REPLAN_ON_CHANGE": False,
         }
     )
     app.test_client_class = FreshContextClient

@@ -29,7 +29,7 @@ from app.web.form_input import form_values
 from app.web.listing import paginate
 from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
 from community.schemas import PlanSchema
-from community.services import allocation
+from community.services import allocation, receiving_limit, schedule
 from community.services import plans as plan_service
 from franchise.models import Franchisee, Region, Store
 
@@ -60,7 +60,9 @@ def _choices() -> dict:
     }
 
 
-LIST_KEYS = ("stages", "segments", "region_ids", "franchisee_ids", "store_ids", "weekdays")
+LIST_KEYS: tuple[str, ...] = ("stages", "segments", "region_ids", "franchisee_ids", "store_ids")
+LIST_KEYS += ("weekdays", "group_ids")
+GROUP_SEARCH_LIMIT = 30
 
 
 def _shown(form) -> dict:
@@ -94,9 +96,11 @@ def _plan_data(plan: PushPlan | None) -> dict:
         "quiet_end",
         "priority",
         "status",
+        "window_from",
+        "window_to",
+        "group_ids",
     ):
         data[key] = getattr(plan, key)
-    data["group_ids"] = " ".join(str(i) for i in plan.group_ids or [])
     data["dates"] = " ".join(plan.dates or [])
     data["active_from"] = plan.active_from.isoformat() if plan.active_from else ""
     data["active_until"] = plan.active_until.isoformat() if plan.active_until else ""
@@ -107,22 +111,56 @@ def _str_list(values) -> list[str]:
     return [str(v) for v in (values or [])]
 
 
+def _found_groups(query: str, chosen: list[str]) -> list:
+    """Groups to tick: the chosen ones, then active groups whose name holds ``query``."""
+    ids = [int(i) for i in chosen if i.isdigit()]
+    rows = list(
+        db.session.execute(
+            select(WecomGroup.id, WecomGroup.name).where(WecomGroup.id.in_(ids))
+        ).all()
+    )
+    if query.strip():
+        pattern = "%" + query.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        rows += db.session.execute(
+            select(WecomGroup.id, WecomGroup.name)
+            .where(
+                WecomGroup.status == "active",
+                WecomGroup.name.like(pattern, escape="\\"),
+                WecomGroup.id.not_in(ids),
+            )
+            .order_by(WecomGroup.name)
+            .limit(GROUP_SEARCH_LIMIT)
+        ).all()
+    return rows
+
+
 def _edit(plan: PushPlan | None):
+    """The editor: ``action`` = ``find`` (groups by name), ``preview`` (the reach this plan
+    would get, nothing saved) or save (refused while it would miss occurrences and
+    ``confirm_missed`` is not ticked)."""
     errors: dict = {}
     status = 200
+    reach = None
+    action = request.form.get("action", "save")
     if request.method == "POST":
         data = _shown(request.form)
         values = form_values(PlanSchema(), request.form)
         try:
-            saved = plan_service.save_plan(values, plan, user_id=required_principal().user_id)
+            if action == "preview":
+                reach = schedule.preview(values, plan)
+            elif action != "find":
+                user_id = required_principal().user_id
+                saved = schedule.save_after_preview(values, plan, user_id=user_id)
+                flash(_("Plan saved."), "success")
+                return redirect(url_for("community_plans.edit", object_id=saved.id), 303)
         except plan_service.PlanInvalid as exc:
             flash(exc.message, "error")
             errors, status = exc.errors, 422
-        else:
-            flash(_("Plan saved."), "success")
-            return redirect(url_for("community_plans.edit", object_id=saved.id), 303)
+            if "confirm_missed" in errors:
+                reach = schedule.preview(values, plan)
     else:
         data = _plan_data(plan)
+        reach = schedule.reach(plan) if plan is not None else None
     selected = {k: _str_list(data.get(k)) for k in LIST_KEYS}
     return render_template(
         "community/plans/form.html",
@@ -130,6 +168,10 @@ def _edit(plan: PushPlan | None):
         data=data,
         selected=selected,
         errors=errors,
+        reach=reach,
+        preview=request.method == "POST",
+        found=_found_groups(request.form.get("group_q", ""), selected["group_ids"]),
+        policy=receiving_limit.describe(),
         **_choices(),
     ), status
 

@@ -26,7 +26,7 @@ from community.schemas import (
     PostSchema,
 )
 from community.services import content as content_service
-from community.services import plans as plan_service
+from community.services import schedule
 
 blp = Blueprint(
     "community_content_api",
@@ -68,12 +68,13 @@ class Plans(MethodView):
     @api_roles(*HQ_ROLES)
     @blp.arguments(PlanSchema)
     @blp.response(201, PlanSchema)
-    @blp.alt_response(422, description="Invalid schedule or targets")
+    @blp.alt_response(422, description="Invalid schedule or targets, or missed occurrences")
     def post(self, body):
-        """Create a push plan."""
+        """Create a push plan; one whose occurrences would be missed under the current
+        policy needs ``confirm_missed: true`` (after ``POST /api/v1/plans/preview``)."""
         principal = current_principal()
         assert principal is not None  # the view requires a login
-        return plan_service.save_plan(body, user_id=principal.user_id)
+        return schedule.save_after_preview(body, user_id=principal.user_id)
 
 
 @blp.route("/allocations")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
@@ -27,6 +27,7 @@ from community.models import (
     WecomGroup,
 )
 from community.schemas import DeliveryPageSchema, DeliveryQuerySchema
+from community.services.schedule import RESULT_OF_SLOT
 
 blp = Blueprint(
     "community_delivery_api",
@@ -55,13 +56,7 @@ def delivery_rows(group_id: int, args: dict):
         .join(PushPlan, PushPlan.id == SlotAllocation.plan_id)
         .join(ContentPost, ContentPost.id == SlotAllocation.post_id)
         .outerjoin(SendBatch, SendBatch.id == SlotAllocation.batch_id)
-        .outerjoin(
-            GroupDelivery,
-            and_(
-                GroupDelivery.batch_id == SlotAllocation.batch_id,
-                GroupDelivery.group_id == SlotAllocation.group_id,
-            ),
-        )
+        .outerjoin(GroupDelivery, RESULT_OF_SLOT)
         .where(SlotAllocation.group_id == group_id)
     )
     if args.get("day_from"):

@@ -1,12 +1,10 @@
-"""Demo data of the delivery area: ~8 posts, ~5 push plans, today's and tomorrow's
-allocations and today's send batches through the outbox.
+"""Demo data of the delivery area: ~8 posts, ~5 push plans, the next 14 days planned
+and today's send batches through the outbox.
 
 ``seed_delivery`` is registered by ``community.wiring.delivery`` after the groups seeders.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import Flask
 
@@ -21,21 +19,24 @@ DEMO_POSTS = (
     ("钻石选购四要素", "knowledge", "颜色、净度、切工、克拉——到店听导购细细讲解。"),
 )
 DEMO_PLANS = (
-    ("每周一知识分享", 0, {"schedule_kind": "weekly", "weekdays": [0, 2, 4]}, 40),
+    ("知识分享·周一三五", 0, {"schedule_kind": "weekly", "weekdays": [0, 2, 4]}, 40),
     ("品牌故事·新群第 1 天", 1, {"schedule_kind": "relative", "relative_day": 1}, 70),
-    ("新品周末推送", 2, {"schedule_kind": "weekly", "weekdays": list(range(7))}, 80),
+    ("新品周末推送", 2, {"schedule_kind": "weekly", "weekdays": [5, 6]}, 80),
     (
-        "会员券·已购群",
+        "会员券·已购群周五",
         3,
-        {"schedule_kind": "weekly", "weekdays": list(range(7)), "segments": ["purchased"]},
+        {"schedule_kind": "weekly", "weekdays": [4], "segments": ["purchased"]},
         90,
     ),
     ("珍珠保养·每日", 5, {"schedule_kind": "weekly", "weekdays": list(range(7))}, 30),
 )
+# Siyu's own cap in the demo: up to 3 posts a group a day, so under WeCom's default
+# ``month`` policy every plan fits its windows; ``day`` (1 a day) shows what is missed.
+DEMO_DAILY_CAP = 3
 
 
 def seed_delivery(app: Flask) -> list[str]:
-    """~8 posts, ~5 plans, allocate today and tomorrow, today's batches via the outbox.
+    """~8 posts, ~5 plans, the next 14 days planned, today's batches via the outbox.
 
     Idempotent: skips when posts exist; needs the groups seed's WecomGroup rows first.
     """
@@ -44,7 +45,7 @@ def seed_delivery(app: Flask) -> list[str]:
     from app.clock import shanghai_day
     from app.extensions import db
     from community.models import ContentPost, WecomGroup
-    from community.services import allocation, content, delivery, plans
+    from community.services import content, delivery, planner, plans, receiving_limit
     from franchise.models import CouponTemplate
 
     if not db.session.scalar(select(func.count()).select_from(WecomGroup)):
@@ -82,8 +83,8 @@ def seed_delivery(app: Flask) -> list[str]:
             }
         )
     today = shanghai_day()
+    receiving_limit.update(new_cap=DEMO_DAILY_CAP)
     lines = [f"community: {len(posts)} posts, {len(DEMO_PLANS)} plans"]
-    lines.append(f"community: today {allocation.allocate(today)}")
-    lines.append(f"community: tomorrow {allocation.allocate(today + timedelta(days=1))}")
+    lines.append(f"community: planned {planner.replan(today)}")
     lines.append(f"community: batches {delivery.create_batches(today)}")
     return lines

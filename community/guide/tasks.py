@@ -1,10 +1,14 @@
 """The guide's "today's sends to confirm" (``/m/tasks``): today's send batches of the
 guide's own groups — the post as it will look, the groups, how to confirm in WeCom
 (企业微信 → 客户联系 → 群发助手), and the status read back per group. "I sent it" reads the
-result back from WeCom at once. A guide sees only their own batches (scope: guide).
+result back from WeCom at once. Below, the next 7 days' sends the planner placed on the
+guide's groups. Sends escalated after the reminders (any day) come first, marked overdue.
+A guide sees only their own batches and groups (scope: guide).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,9 +19,19 @@ from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.extensions import db
-from community.models import GroupDelivery, SendBatch, WecomGroup
+from community.models import (
+    ALLOCATED,
+    BATCH_CREATED,
+    ContentPost,
+    GroupDelivery,
+    PushPlan,
+    SendBatch,
+    SlotAllocation,
+    WecomGroup,
+)
 from community.services import delivery
 
+UPCOMING_DAYS = 7
 bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_folder="../templates")
 
 
@@ -25,8 +39,11 @@ bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_fold
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def tasks():
     day = shanghai_day()
+    overdue = (SendBatch.escalation_level >= 1) & (SendBatch.status == BATCH_CREATED)
     batches = db.session.scalars(
-        scoped(select(SendBatch).where(SendBatch.day == day), SendBatch).order_by(SendBatch.id)
+        scoped(select(SendBatch).where((SendBatch.day == day) | overdue), SendBatch).order_by(
+            SendBatch.escalation_level.desc(), SendBatch.id
+        )
     ).all()
     ids = [b.id for b in batches]
     counts: dict = {}
@@ -45,8 +62,36 @@ def tasks():
             ).all()
         )
     return render_template(
-        "community/guide/tasks.html", day=day, batches=batches, counts=counts, names=names
+        "community/guide/tasks.html",
+        day=day,
+        batches=batches,
+        counts=counts,
+        names=names,
+        upcoming=upcoming(day),
     )
+
+
+def upcoming(today, days: int = UPCOMING_DAYS) -> list[tuple]:
+    """The guide's next days: per day, the posts placed on their groups (plan, post, how
+    many groups), from the planner's schedule (scope: the guide's own)."""
+    first, last = today + timedelta(days=1), today + timedelta(days=days)
+    stmt = scoped(
+        select(SlotAllocation.day, PushPlan.name, ContentPost.title, func.count())
+        .join(PushPlan, PushPlan.id == SlotAllocation.plan_id)
+        .join(ContentPost, ContentPost.id == SlotAllocation.post_id)
+        .where(
+            SlotAllocation.day >= first,
+            SlotAllocation.day <= last,
+            SlotAllocation.status == ALLOCATED,
+        )
+        .group_by(SlotAllocation.day, PushPlan.name, ContentPost.title)
+        .order_by(SlotAllocation.day, PushPlan.name),
+        SlotAllocation,
+    )
+    by_day: dict = {}
+    for day, plan, title, count in db.session.execute(stmt):
+        by_day.setdefault(day, []).append({"plan": plan, "title": title, "groups": count})
+    return sorted(by_day.items())
 
 
 @bp.post("/<int:batch_id>/check")

@@ -1,7 +1,8 @@
 """The community tabs' lines on the guide's Today page (``app.web.today``).
 
 - Today's sends: the guide's send batches of the day by status; ``created`` ones wait
-  for the guide to confirm in WeCom (the count), the rest say how the day went.
+  for the guide to confirm in WeCom (the count), the rest say how the day went; sends
+  escalated after the reminders (any day) come first: they are on the owner's list.
 - Care: the last week's reminders that must be done by hand (``manual``, the count)
   and how many customers fall due today.
 
@@ -39,6 +40,9 @@ def today_figures(guide: Principal) -> dict:
         CareTask.due_date >= bindparam("week_ago"), CareTask.due_date <= day
     )
     care = due.subquery()
+    overdue = scoped(select(func.count()).select_from(SendBatch), SendBatch, guide).where(
+        SendBatch.escalation_level >= 1, SendBatch.status == BATCH_CREATED
+    )
 
     def batch_count(*statuses):
         stmt = select(func.count())
@@ -56,6 +60,8 @@ def today_figures(guide: Principal) -> dict:
         .select_from(care)
         .where(care.c.status == CARE_MANUAL)
         .scalar_subquery(),
+        "overdue": overdue.scalar_subquery(),
+        "overdue_before": overdue.where(SendBatch.day < day).scalar_subquery(),
         "care_today": select(func.count())
         .select_from(care)
         .where(care.c.due_date == day, care.c.status != CARE_DONE)
@@ -85,11 +91,14 @@ def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
         care_text = ngettext("%(num)d reminder today", "%(num)d reminders today", due)
     else:
         care_text = _("No reminders today")
+    sends_text = _sends_text(counts["batches"], to_confirm, counts["sent"], counts["failed"])
+    if counts.get("overdue"):
+        sends_text = _("%(n)s overdue, now on your store owner's list", n=counts["overdue"])
     return [
         TodayNote(
             "community_tasks.tasks",
-            _sends_text(counts["batches"], to_confirm, counts["sent"], counts["failed"]),
-            to_confirm,
+            sends_text,
+            to_confirm + counts.get("overdue_before", 0),
         ),
         TodayNote("community_care.care", care_text, manual),
     ]

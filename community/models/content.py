@@ -84,6 +84,10 @@ class PushPlan(Model):
     quiet_start: Mapped[str | None] = mapped_column(String(5))  # e.g. "22:00"
     quiet_end: Mapped[str | None] = mapped_column(String(5))  # e.g. "08:00"
     priority: Mapped[int] = mapped_column(default=50)  # higher wins the day's slot
+    # the window of each occurrence in days from its scheduled day (None: the kind's rule,
+    # ``community.services.planner.window``)
+    window_from: Mapped[int | None]
+    window_to: Mapped[int | None]
     active_from: Mapped[date | None] = mapped_column(Date)
     active_until: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)

@@ -1,10 +1,10 @@
 """What each group gets each day, and what WeCom says happened (send batches, per-group
 deliveries); care tasks for single customers.
 
-``SlotAllocation`` is the exactly-once claim: one row per (plan, group, day), inserted with
-ON CONFLICT DO NOTHING; ``status`` is ``allocated`` for the one post a group gets that day
-(within ``WECOM_GROUP_DAILY_QUOTA``) and ``waiting`` for the others, with the reason (English
-text for CSV/API, plus a code and params the pages translate).
+``SlotAllocation`` is the exactly-once claim: one row per (plan, group, occurrence), inserted
+with ON CONFLICT DO NOTHING; the planner places it on a ``day`` inside its window
+(``allocated``), defers it past the horizon (``waiting``) or marks it ``missed``, each with
+the reason (English text for CSV/API, plus a code and params the pages translate).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.clock import utcnow
 from app.extensions import Model
 
-ALLOCATED, WAITING = "allocated", "waiting"
+ALLOCATED, WAITING, MISSED = "allocated", "waiting", "missed"
 
 
 class SlotAllocation(Model):
@@ -26,12 +26,16 @@ class SlotAllocation(Model):
     __tablename__ = "slot_allocations"
     __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "guide": "guide_id"}
     __table_args__ = (
-        UniqueConstraint("plan_id", "group_id", "day"),
+        UniqueConstraint("plan_id", "group_id", "occurrence"),
         Index("ix_slot_allocations_day_status", "day", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date)  # the day it is placed on (or was due, unplaced)
+    # the day the plan's schedule owes it (the exactly-once key with plan and group) and
+    # the last day of its window (``community.services.planner``)
+    occurrence: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
     plan_id: Mapped[int] = mapped_column(ForeignKey("push_plans.id"))
     post_id: Mapped[int] = mapped_column(ForeignKey("content_posts.id"))
     group_id: Mapped[int] = mapped_column(ForeignKey("wecom_groups.id"), index=True)
@@ -111,6 +115,11 @@ class SendBatch(Model):
     called_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     checked_at: Mapped[datetime | None]
+    # not confirmed after the reminders: 1 on the store owner's list, 2 on HQ's
+    # (``community.services.escalation``), with WeCom's own task and send results
+    escalation_level: Mapped[int] = mapped_column(default=0, index=True)
+    escalated_at: Mapped[datetime | None]
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     post = relationship("ContentPost")

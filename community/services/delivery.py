@@ -134,11 +134,16 @@ def _write_batch(day: date, sender: str, post_id: int, chunk: int, part: list) -
             CursorResult,
             db.session.execute(
                 update(SlotAllocation)
-                .where(SlotAllocation.id.in_(ids), SlotAllocation.batch_id.is_(None))
+                .where(
+                    SlotAllocation.id.in_(ids),
+                    SlotAllocation.batch_id.is_(None),
+                    SlotAllocation.day == day,  # the planner may have moved it meanwhile
+                    SlotAllocation.status == ALLOCATED,
+                )
                 .values(batch_id=batch.id)
             ),
         ).rowcount
-        if done != len(ids):  # another process batched some of them meanwhile
+        if done != len(ids):  # batched by another process or moved by a re-plan meanwhile
             db.session.rollback()
             return
         now = utcnow()

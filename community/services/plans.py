@@ -193,6 +193,9 @@ def load_plan(data: dict) -> dict:
     start, end = clean.get("active_from"), clean.get("active_until")
     if start and end and end < start:
         fail("active_until", tr("The period ends before it starts."))
+    low, high = clean.get("window_from"), clean.get("window_to")
+    if low is not None and high is not None and high < low:
+        fail("window_to", tr("The window ends before it starts."))
     for key, model in TARGET_MODELS.items():
         clean[key] = sorted(set(clean.get(key) or []))
         unknown = _unknown_ids(model, clean[key])
@@ -207,7 +210,7 @@ def load_plan(data: dict) -> dict:
 PLAN_COLUMNS = (
     "name", "post_id", "stages", "segments", "schedule_kind", "weekdays", "dates",
     "relative_day", "priority", "status", "send_time", "quiet_start", "quiet_end",
-    "active_from", "active_until", *TARGET_MODELS,
+    "active_from", "active_until", "window_from", "window_to", *TARGET_MODELS,
 )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -26,6 +26,14 @@ ADMIN_NAV = (
     (COMMUNITY, N_("Content library"), "community_content.posts", HQ_ROLES, "content", 410),
     (COMMUNITY, N_("Push plans"), "community_plans.plans", HQ_ROLES, "calendar", 411),
     (COMMUNITY, N_("Allocation"), "community_plans.allocation", ADMIN_UI_ROLES, "calendar", 412),
+    (
+        COMMUNITY,
+        N_("Planning calendar"),
+        "community_schedule.calendar",
+        ADMIN_UI_ROLES,
+        "calendar",
+        415,
+    ),
     (COMMUNITY, N_("Delivery monitor"), "community_delivery.monitor", ADMIN_UI_ROLES, "chart", 413),
     (COMMUNITY, N_("Benchmarks"), "community_benchmark.benchmarks", HQ_ROLES, "target", 414),
 )
@@ -40,21 +48,26 @@ def register(app: Flask) -> None:
     from community.admin import benchmark as admin_benchmark
     from community.admin import content as admin_content
     from community.admin import delivery as admin_delivery
+    from community.admin import escalations as admin_escalations
     from community.admin import plans as admin_plans
+    from community.admin import schedule as admin_schedule
     from community.api import content as api_content
     from community.api import delivery as api_delivery
+    from community.api import schedule as api_schedule
     from community.demo.delivery import seed_delivery
     from community.guide import care as guide_care
     from community.guide import tasks as guide_tasks
     from community.guide import today as guide_today
     from community.jobs import delivery as jobs
-    from community.services import allocation, care, delivery
+    from community.services import allocation, care, delivery, replan_trigger
 
-    for module in (api_content, api_delivery):
+    for module in (api_content, api_delivery, api_schedule):
         openapi(app).register_blueprint(module.blp)
     for module in (
         admin_content,
         admin_plans,
+        admin_schedule,
+        admin_escalations,
         admin_delivery,
         admin_benchmark,
         guide_tasks,
@@ -68,11 +81,16 @@ def register(app: Flask) -> None:
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
+    add_dashboard(app, admin_escalations.overview_panels)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)
+    register_job(app, "community.replan_nightly", jobs.allocate_job, "cron", hour=0, minute=30)
     register_job(app, "community.dispatch_due", jobs.dispatch_due_job, "interval", minutes=5)
     register_job(app, "community.delivery_readback", jobs.readback_job, "interval", minutes=15)
     register_job(app, "community.delivery_remind", jobs.remind_job, "interval", hours=2)
+    register_job(app, "community.escalate", jobs.escalate_job, "interval", minutes=30)
     register_job(app, "community.care", jobs.care_job, "cron", hour=8, minute=0)
     register_handler(app, delivery.SEND_KIND, delivery.send_batch)
+    register_handler(app, replan_trigger.REPLAN_KIND, replan_trigger.replan_handler)
+    replan_trigger.watch_changes()
     register_handler(app, care.CARE_KIND, care.send_care)
     add_seeder(app, seed_delivery)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from community.models import ALLOCATED, WAITING, SlotAllocation
+from community.models import ALLOCATED, MISSED, WAITING, SlotAllocation
 from community.services import allocation
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup, gen_wgroups
@@ -63,17 +63,17 @@ def test_quota_two_gives_two_posts_with_stable_tie_break(ctx, org, app):
     assert all("新品推送" in r.reason for r in rows() if r.status == WAITING)
 
 
-def test_running_twice_changes_nothing_and_a_new_plan_waits(ctx, org):
+def test_running_twice_changes_nothing_and_a_new_plan_replans_the_day(ctx, org):
     setup_three_plans([org.ga])
     allocation.allocate(DAY)
     before = [(r.id, r.plan_id, r.group_id, r.status, r.reason) for r in rows()]
     second = allocation.allocate(DAY)
-    assert second["new"] == 0
+    assert second["new"] == 0 and second["changed"] == 0
     assert [(r.id, r.plan_id, r.group_id, r.status, r.reason) for r in rows()] == before
     urgent = gen_plan(gen_post(), name="紧急", priority=99)
-    third = allocation.allocate(DAY)
-    assert third["new"] == 5 and third["allocated"] == 0  # the slots were already taken
-    assert all(r.status == WAITING for r in rows() if r.plan_id == urgent.id)
+    third = allocation.allocate(DAY)  # a day not yet handed to guides is planned again
+    assert third["new"] == 5 and third["allocated"] == 5
+    assert all(r.status == ALLOCATED for r in rows() if r.plan_id == urgent.id)
     assert Counter(r.group_id for r in rows() if r.status == ALLOCATED).most_common(1)[0][1] == 1
 
 
@@ -104,9 +104,9 @@ def test_targets_quiet_hours_relative_and_no_guide(ctx, org):
     by = {(r.plan_id, r.group_id): r for r in rows()}
     assert (targeted.id, seeding.id) in by and (targeted.id, other.id) not in by
     assert (targeted.id, cold.id) not in by
-    assert by[(quiet.id, cold.id)].status == WAITING
+    assert by[(quiet.id, cold.id)].status == MISSED
     assert "quiet hours" in by[(quiet.id, cold.id)].reason
-    assert by[(explicit.id, orphan.id)].status == WAITING
+    assert by[(explicit.id, orphan.id)].status == MISSED
     assert "no guide" in by[(explicit.id, orphan.id)].reason
     from app.clock import shanghai_day
 

@@ -32,6 +32,7 @@ def deliveries():
 def test_end_to_end_sent_quota_used_and_not_friend(ctx, org, sandbox, client):
     day, groups = prepare(org, sandbox)
     # one of Ann's groups already got a group message today; one of Bob's is gone
+    sandbox.data["flags"]["receiving_limit"] = "day"  # the corp's admin chose 1 a day
     sandbox.data["quota"][f"{groups[0].chat_id}|{sandbox.today()}"] = 1
     result = delivery.create_batches(day)
     assert result == {"day": day.isoformat(), "batches": 2, "slots": 6}

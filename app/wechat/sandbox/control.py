@@ -86,14 +86,21 @@ def clear_faults():
 def flags():
     """``{"duplicate_notify": true}`` sends every pay notify twice (idempotency tests);
     ``{"groupchat_lag_seconds": 5}`` makes ``groupchat/get`` show a group change only that
-    many sandbox seconds after its callback, as WeCom may (``null`` back to the setting)."""
+    many sandbox seconds after its callback, as WeCom may (``null`` back to the setting);
+    ``{"receiving_limit": "day"}`` is the corp admin's receiving-limit rule (month / week /
+    day) that confirmations apply."""
     body = _body()
     lag = body.get("groupchat_lag_seconds")
     if lag is not None and (
         not isinstance(lag, int | float) or isinstance(lag, bool) or not 0 <= lag <= 3600
     ):
         return envelope(422, errors={"groupchat_lag_seconds": ["0 to 3600 seconds"]})
+    limit = body.get("receiving_limit")
+    if limit is not None and limit not in ("month", "week", "day"):
+        return envelope(422, errors={"receiving_limit": ["month, week or day"]})
     with state().lock:
+        if limit is not None:
+            state().data["flags"]["receiving_limit"] = limit
         for key in ("duplicate_notify",):
             if key in body:
                 state().data["flags"][key] = bool(body[key])

@@ -1,8 +1,9 @@
 """Sandbox WeCom (``/_sandbox/qyapi/cgi-bin/...``): token, customer groups, group sends.
 
 Rules enforced as WeCom does (DESIGN.md table): ``add_msg_template`` limits, tasks that
-wait for the sender's confirmation, one group message per group per Asia/Shanghai day
-(``WECOM_GROUP_DAILY_QUOTA``) applied at confirmation, reminders ≤ 3 per msgid in 24 h.
+wait for the sender's confirmation, the corp's receiving limit per group (by default as
+many a calendar month as the month has days, or 7 a week, or 1 a day:
+``wecom_groups.receiving_limit``) applied at confirmation, reminders ≤ 3 per msgid in 24 h.
 Every error answers the code WeCom's 全局错误码 list gives for it (named at each route).
 The python API used by control endpoints and the demo seeder (``create_groups``,
 ``confirm_task`` ...) lives in ``wecom_groups``; temporary media in ``wecom_media``.

@@ -6,7 +6,8 @@ remove members, change the owner, name or notice, dismiss a group — each firin
 ``change_external_chat`` callback WeCom sends (客户联系 变更回调 事件格式: 客户群创建 /
 变更 / 解散事件; member changes carry ``MemChangeCnt``, ``MemChangeList`` and the member
 versions ``LastMemVer`` / ``CurMemVer``) — and a sender confirming a group send, where
-the one-message-per-group-per-day quota (``WECOM_GROUP_DAILY_QUOTA``) applies.
+the corp's receiving limit applies (``receiving_limit``: by default as many a calendar
+month as the month has days, or 7 a week, or 1 a day — WeCom doc 92135).
 
 Lag: WeCom's event doc warns that part of a change is processed asynchronously, so
 ``groupchat/get`` may show it only a moment (e.g. 2 s) after the callback. With
@@ -18,8 +19,10 @@ not found (40050) until then. The HTTP routes that read this state are in ``weco
 
 from __future__ import annotations
 
+import calendar
 import copy
 import hashlib
+from datetime import date, timedelta
 
 from app.wechat.sandbox.state import SandboxState
 
@@ -243,9 +246,35 @@ def dismiss_group(st: SandboxState, chat_id: str) -> dict:
     )
 
 
+RECEIVING_LIMITS = ("month", "week", "day")
+
+
+def receiving_limit(st: SandboxState) -> str:
+    """The corp's receiving-limit rule as its admin set it in WeCom (群发助手-设置群发规则):
+    ``month`` (default), ``week`` or ``day``; ``POST /_sandbox/control/flags``
+    ``{"receiving_limit": ...}`` changes it."""
+    value = st.data["flags"].get("receiving_limit")
+    return value if value in RECEIVING_LIMITS else "month"
+
+
+def _period(policy: str, day: str) -> tuple[list[str], int]:
+    """The days of ``day``'s period under ``policy`` and how many messages it allows
+    (WeCom doc 92135: as many a calendar month as the month has days, 7 a week, 1 a day)."""
+    current = date.fromisoformat(day)
+    if policy == "month":
+        size = calendar.monthrange(current.year, current.month)[1]
+        first = current.replace(day=1)
+        return [(first + timedelta(days=i)).isoformat() for i in range(size)], size
+    if policy == "week":
+        monday = current - timedelta(days=current.weekday())
+        return [(monday + timedelta(days=i)).isoformat() for i in range(7)], 7
+    return [day], 1
+
+
 def confirm_task(st: SandboxState, msgid: str) -> dict:
-    """The sender confirms a group send: each group gets status 1, or 3 over its daily quota."""
-    quota = int(st.config["WECOM_GROUP_DAILY_QUOTA"])
+    """The sender confirms a group send: each group gets status 1, or 3 when it has already
+    received what the corp's receiving limit allows in the period (month / week / day)."""
+    policy = receiving_limit(st)
     with st.lock:
         task = st.data["tasks"].get(msgid)
         if task is None:
@@ -253,16 +282,17 @@ def confirm_task(st: SandboxState, msgid: str) -> dict:
         if task["status"] != "sent":
             now = int(st.now())
             day = st.today(now)
+            period, limit = _period(policy, day)
             for chat_id, result in task["results"].items():
                 if st.data["groups"].get(chat_id, {"dismissed": True}).get("dismissed"):
                     result.update(status=2, send_time=0)
                     continue
-                key = f"{chat_id}|{day}"
-                used = st.data["quota"].get(key, 0)
-                if used >= quota:
+                used = sum(st.data["quota"].get(f"{chat_id}|{d}", 0) for d in period)
+                if used >= limit:
                     result.update(status=3, send_time=0)
                 else:
-                    st.data["quota"][key] = used + 1
+                    key = f"{chat_id}|{day}"
+                    st.data["quota"][key] = st.data["quota"].get(key, 0) + 1
                     result.update(status=1, send_time=now)
             task.update(status="sent", send_time=now)
         return task

@@ -1,0 +1,116 @@
+"""Overdue sends (``/admin/escalations``): group sends their guide has not confirmed after
+the reminders — the store owner's list (level 1, their franchise) and HQ's (level 2) —
+with WeCom's own task status and per-group results as the evidence; ``?format=csv``.
+The admin home shows the count (``overview_panels``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import required_principal
+from app.auth.scope import scoped
+from app.extensions import db
+from app.web.i18n import N_
+from app.web.listing import Column, csv_response, export_url, paginate
+from community.admin.delivery import STATUS_LABELS
+from community.models import ContentPost, SendBatch
+from community.services import escalation
+from franchise.models import Guide, Store
+
+bp = Blueprint(
+    "community_escalations", __name__, url_prefix="/admin", template_folder="../templates"
+)
+
+TASK_STATUS = {0: N_("not sent (0)"), 2: N_("sent (2)")}
+
+
+def _evidence(evidence: dict) -> str:
+    """WeCom's answer in one line: the sender's task status, when asked, group results."""
+    if not evidence:
+        return ""
+    tasks = ", ".join(
+        f"{t.get('userid')}: {_(TASK_STATUS.get(t.get('status'), str(t.get('status'))))}"
+        for t in evidence.get("task_list") or []
+    )
+    results = (evidence.get("group_results") or {}).items()
+    groups = ", ".join(f"{STATUS_LABELS.get(k, k)} {v}" for k, v in results)
+    asked = (evidence.get("asked_at") or "")[:16].replace("T", " ")
+    return _(
+        "WeCom task %(tasks)s; groups %(groups)s; asked %(asked)s UTC",
+        tasks=tasks,
+        groups=groups,
+        asked=asked,
+    )
+
+
+def _min_level() -> int:
+    """HQ sees its own list (level 2) unless it asks for every level; owners see theirs."""
+    principal = required_principal()
+    if principal.role in HQ_ROLES and request.args.get("level") != "1":
+        return escalation.HQ
+    return escalation.OWNER
+
+
+def _stmt(min_level: int):
+    stmt = (
+        select(SendBatch, Guide.name, Store.name, ContentPost.title)
+        .join(ContentPost, ContentPost.id == SendBatch.post_id)
+        .outerjoin(Guide, Guide.id == SendBatch.guide_id)
+        .outerjoin(Store, Store.id == SendBatch.store_id)
+        .where(SendBatch.escalation_level >= min_level, SendBatch.status == "created")
+        .order_by(SendBatch.escalated_at.desc(), SendBatch.id)
+    )
+    return scoped(stmt, SendBatch)
+
+
+COLUMNS = [
+    Column("day", "day", value=lambda r: r[0].day.isoformat()),
+    Column("guide", "guide", value=lambda r: r[1] or r[0].sender_userid),
+    Column("store", "store", value=lambda r: r[2] or ""),
+    Column("post", "post", value=lambda r: r[3]),
+    Column("reminders", "reminders", value=lambda r: r[0].remind_count),
+    Column("level", "level", value=lambda r: r[0].escalation_level),
+    Column("evidence", "evidence", value=lambda r: _evidence(r[0].evidence)),
+]
+
+
+@bp.route("/escalations", endpoint="escalations")
+@page_roles(*ADMIN_UI_ROLES)
+def escalations_page():
+    stmt = _stmt(_min_level())
+    if request.args.get("format") == "csv":
+        return csv_response("overdue-sends.csv", COLUMNS, db.session.execute(stmt).all())
+    return render_template(
+        "community/escalations/list.html",
+        page=paginate(stmt),
+        evidence=_evidence,
+        labels=escalation.LEVEL_LABELS,
+        csv_url=export_url(),
+    )
+
+
+def overview_panels(principal) -> list[dict]:
+    """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
+    if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
+        return []
+    counts = {}
+    for level in (escalation.OWNER, escalation.HQ):
+        stmt = scoped(
+            select(func.count())
+            .select_from(SendBatch)
+            .where(SendBatch.escalation_level == level, SendBatch.status == "created"),
+            SendBatch,
+            principal,
+        )
+        counts[level] = db.session.scalar(stmt) or 0
+    url = url_for("community_escalations.escalations", level=1)
+    stats = [
+        (_("On the store owners' lists"), counts[escalation.OWNER], url),
+        (_("On HQ's list"), counts[escalation.HQ], url_for("community_escalations.escalations")),
+    ]
+    return [{"title": _("Overdue sends"), "stats": stats}]

@@ -1,0 +1,174 @@
+"""The planning calendar (``/admin/schedule``, HQ; owners see their franchise's groups):
+days × groups over the horizon, each cell the posts placed there (scheduled / pending /
+sent / missed, with the reason on hover), filtered by region, franchisee, store, stage,
+segment, plan and group name; the receiving-limit policy beside it (HQ changes it here);
+``?format=csv`` exports every (day, group, plan) row of the filter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import current_principal
+from app.auth.scope import scoped
+from app.clock import shanghai_day
+from app.errors import DomainError
+from app.extensions import db
+from app.web.listing import Column, csv_response, export_url, paginate
+from community.models import SEGMENTS, STAGES, PushPlan, SlotAllocation, WecomGroup
+from community.services import planner, receiving_limit, schedule
+from community.services.planner_core import POLICIES
+from franchise.models import Franchisee, Region, Store
+
+bp = Blueprint("community_schedule", __name__, url_prefix="/admin", template_folder="../templates")
+
+GROUP_FILTERS = ("region_id", "franchisee_id", "store_id")
+STATUS_LABELS = {
+    "scheduled": "Scheduled",
+    "pending": "Pending",
+    "sent": "Sent",
+    "missed": "Missed",
+}
+
+
+def _first_day() -> date:
+    try:
+        return date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        return shanghai_day()
+
+
+def _groups_stmt():
+    """Active groups of the filter (tenant scope applied), by name."""
+    stmt = select(WecomGroup).where(WecomGroup.status == "active")
+    for key in GROUP_FILTERS:
+        value = request.args.get(key, "")
+        if value.isdigit():
+            stmt = stmt.where(getattr(WecomGroup, key) == int(value))
+    if request.args.get("stage") in STAGES:
+        stmt = stmt.where(WecomGroup.stage == request.args["stage"])
+    if request.args.get("segment") in SEGMENTS:
+        stmt = stmt.where(WecomGroup.segment == request.args["segment"])
+    query = request.args.get("q", "").strip()
+    if query:
+        escaped = query.replace("%", r"\%").replace("_", r"\_")
+        stmt = stmt.where(WecomGroup.name.like(f"%{escaped}%", escape="\\"))
+    return scoped(stmt.order_by(WecomGroup.name, WecomGroup.id), WecomGroup)
+
+
+def _plan_filter(stmt):
+    plan_id = request.args.get("plan_id", "")
+    return stmt.where(SlotAllocation.plan_id == int(plan_id)) if plan_id.isdigit() else stmt
+
+
+def _rows_of(span: list[date], group_ids):
+    """The schedule rows of ``span`` for ``group_ids`` (a list or a subquery), plan filtered."""
+    stmt = schedule.rows_stmt(span[0], span[-1]).where(SlotAllocation.group_id.in_(group_ids))
+    return _plan_filter(stmt)
+
+
+def _filters() -> list[dict]:
+    def options(model) -> list[tuple]:
+        rows = db.session.scalars(scoped(select(model).order_by(model.id), model))
+        return [(row.id, row.name) for row in rows]
+
+    plans = db.session.scalars(select(PushPlan).order_by(PushPlan.priority.desc(), PushPlan.id))
+    return [
+        {"name": "from", "label": _("From"), "type": "date"},
+        {"name": "q", "label": _("Group name"), "type": "text"},
+        {"name": "region_id", "label": _("Region"), "type": "select", "options": options(Region)},
+        {
+            "name": "franchisee_id",
+            "label": _("Franchisee"),
+            "type": "select",
+            "options": options(Franchisee),
+        },
+        {"name": "store_id", "label": _("Store"), "type": "select", "options": options(Store)},
+        {
+            "name": "stage",
+            "label": _("Stage"),
+            "type": "select",
+            "options": [(s, _(s)) for s in STAGES],
+        },
+        {
+            "name": "segment",
+            "label": _("Segment"),
+            "type": "select",
+            "options": [(s, _(s)) for s in SEGMENTS],
+        },
+        {
+            "name": "plan_id",
+            "label": _("Plan"),
+            "type": "select",
+            "options": [(p.id, p.name) for p in plans],
+        },
+    ]
+
+
+CSV_COLUMNS = [
+    Column("date", "date"),
+    Column("group_id", "group_id"),
+    Column("group_name", "group"),
+    Column("plan_id", "plan_id"),
+    Column("plan_name", "plan"),
+    Column("content_id", "content_id"),
+    Column("status", "status"),
+    Column("reason", "reason"),
+]
+
+
+@bp.route("/schedule", endpoint="calendar")
+@page_roles(*ADMIN_UI_ROLES)
+def calendar_page():
+    """Days × groups over the horizon (14 days from ``from``)."""
+    span = planner.horizon(_first_day())
+    groups = _groups_stmt()
+    if request.args.get("format") == "csv":
+        stmt = _rows_of(span, select(groups.subquery().c.id)).order_by(SlotAllocation.day)
+        rows = (schedule.item(r) for r in db.session.execute(stmt))
+        return csv_response(f"schedule-{span[0].isoformat()}.csv", CSV_COLUMNS, rows)
+    page = paginate(groups)
+    stmt = _rows_of(span, [g.id for g in page.items])
+    cells: dict[tuple, list[dict]] = defaultdict(list)
+    totals: dict[str, int] = defaultdict(int)
+    for row in db.session.execute(stmt.order_by(SlotAllocation.priority.desc())):
+        entry = schedule.item(row)
+        cells[(row.group_id, row.day)].append(entry)
+        totals[entry["status"]] += 1
+    principal = current_principal()
+    return render_template(
+        "community/schedule/calendar.html",
+        page=page,
+        days=span,
+        cells=cells,
+        totals=totals,
+        filters=_filters(),
+        policy=receiving_limit.describe(),
+        policies=POLICIES,
+        labels=STATUS_LABELS,
+        csv_url=export_url(),
+        can_change=principal is not None and principal.role in HQ_ROLES,
+        prev_from=(span[0] - timedelta(days=7)).isoformat(),
+        next_from=(span[0] + timedelta(days=7)).isoformat(),
+    )
+
+
+@bp.post("/schedule/receiving-limit")
+@page_roles(*HQ_ROLES)
+def change_limit():
+    """HQ sets the policy its WeCom admin chose (re-plans within seconds)."""
+    try:
+        receiving_limit.update(request.form.get("policy"))
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Receiving limit saved; the schedule is being planned again."), "success")
+        planner.replan(shanghai_day())
+    return redirect(url_for("community_schedule.calendar"), 303)

@@ -1,0 +1,171 @@
+"""Benchmark: the planner over 14 days for N groups and P plans (goal: 100,000 groups and
+50 plans on PostgreSQL in under 60 s).
+
+A fresh database (SQLite file in a temp dir, or ``--database-url``) gets the delivery
+benchmark's organisation and groups (``bench_delivery.build_org``: one franchisee, G
+guides, N groups over two stages, two segments and 60 creation days) and P plans of
+every kind: weekly on 1 to 3 weekdays, a new group's day-N post, dated posts (new
+product, care), priorities 10..90 with ties; 8 are HQ's plans for every group (some by
+stage or segment), the others store-level campaigns each over its share of the stores. Timed: the
+first ``planner.replan`` (everything new) and a second one (nothing changed: the
+diff path a nightly run takes). Checked: no group gets more than the daily cap on a day
+or the policy in its period, every placed row is inside its window. Prints one JSON line.
+
+    python scripts/bench_planner.py                         # 100,000 groups, 50 plans
+    python scripts/bench_planner.py --groups 2000 --plans 10
+    python scripts/bench_planner.py --database-url postgresql+psycopg://siyu:siyu@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.bench_baseline import verdict  # noqa: E402
+from scripts.bench_delivery import build_org  # noqa: E402
+from scripts.bench_setup import bench_app, bench_url  # noqa: E402
+
+GOAL_SECONDS = 60.0
+
+
+GLOBAL_PLANS = 8  # HQ's plans for every group; the rest are store-level campaigns
+
+
+def make_plans(app, count: int) -> None:
+    """``count`` plans of every schedule kind and purpose (not timed): ``GLOBAL_PLANS``
+    HQ plans over every group (some by stage or segment), the rest each aimed at its own
+    share of the stores, as store-level campaigns are."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.clock import shanghai_day
+    from app.extensions import db
+    from community.services import content, plans
+    from franchise.models import Store
+
+    today = shanghai_day()
+    with app.app_context():
+        stores = list(db.session.scalars(select(Store.id).order_by(Store.id)))
+        posts = [
+            content.save_post({"title": f"帖 {p}", "purpose": p, "text": f"{p}：欢迎到店。"})
+            for p in ("knowledge", "new_product", "care", "brand_story")
+        ]
+        local = max(1, count - GLOBAL_PLANS)
+        for n in range(count):
+            kind = ("weekly", "weekly", "relative", "dates")[n % 4]
+            data: dict = {
+                "name": f"计划 {n}",
+                "post_id": posts[n % len(posts)].id,
+                "send_time": "10:00",
+                "priority": 10 + (n % 9) * 10,
+                "schedule_kind": kind,
+            }
+            if kind == "weekly":
+                data["weekdays"] = sorted({(n + i * 3) % 7 for i in range(1 + n % 3)})
+            elif kind == "relative":
+                data["relative_day"] = n % 5
+            else:
+                data["dates"] = [(today + timedelta(days=3 + n % 10)).isoformat()]
+            if n % 5 == 1:
+                data["stages"] = ["lifecycle"]
+            if n % 7 == 2:
+                data["segments"] = ["purchased"]
+            if n >= GLOBAL_PLANS:
+                data["store_ids"] = stores[(n - GLOBAL_PLANS) :: local]
+            plans.save_plan(data)
+
+
+def check(app) -> dict:
+    """Per group and day within the cap and the policy; every placed row in its window."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from community.models import ALLOCATED, MISSED, SlotAllocation
+    from community.services import receiving_limit
+    from community.services.planner_core import period_limit, period_of
+
+    with app.app_context():
+        policy, cap = receiving_limit.policy(), receiving_limit.daily_cap()
+        rows = db.session.execute(
+            select(SlotAllocation.group_id, SlotAllocation.day, SlotAllocation.status,
+                   SlotAllocation.deadline, SlotAllocation.reason)
+        ).all()  # fmt: skip
+    per_day = Counter((r.group_id, r.day) for r in rows if r.status == ALLOCATED)
+    per_period = Counter(
+        (g, period_of(policy, d)[0]) for (g, d), n in per_day.items() for _ in range(n)
+    )
+    return {
+        "rows": len(rows),
+        "over_cap": sum(1 for n in per_day.values() if n > cap),
+        "over_policy": sum(1 for (g, p), n in per_period.items() if n > period_limit(policy, p)),
+        "outside_window": sum(1 for r in rows if r.status == ALLOCATED and r.day > r.deadline),
+        "missed_without_reason": sum(1 for r in rows if r.status == MISSED and not r.reason),
+        "groups_planned": len({r.group_id for r in rows}),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, default=100_000)
+    parser.add_argument("--guides", type=int, default=10_000)
+    parser.add_argument("--plans", type=int, default=50)
+    parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--policy", default="month", choices=("month", "week", "day"))
+    parser.add_argument("--daily-cap", type=int, default=3)
+    parser.add_argument(
+        "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
+    )
+    args = parser.parse_args()
+    url = bench_url(args.database_url)
+    app = bench_app(url, COMMUNITY_REPLAN_ON_CHANGE=False)
+    from app.clock import shanghai_day
+    from community.services import planner, receiving_limit
+
+    setup = time.perf_counter()
+    build_org(app, args.groups, min(args.guides, args.groups))
+    make_plans(app, args.plans)
+    with app.app_context():
+        receiving_limit.update(args.policy, args.daily_cap)
+    setup_s = time.perf_counter() - setup
+    with app.app_context():
+        t0 = time.perf_counter()
+        first = planner.replan(shanghai_day(), args.days)
+        t1 = time.perf_counter()
+        again = planner.replan(shanghai_day(), args.days)
+        t2 = time.perf_counter()
+    checked = check(app)
+    sound = not any(checked[k] for k in ("over_cap", "over_policy", "outside_window"))
+    sound = sound and not checked["missed_without_reason"]
+    print(
+        json.dumps(
+            {
+                "benchmark": "community_planner_horizon",
+                "database": url.split(":", 1)[0].split("+", 1)[0],
+                "groups": args.groups,
+                "plans": args.plans,
+                "days": args.days,
+                "policy": args.policy,
+                "daily_cap": args.daily_cap,
+                "setup_seconds": round(setup_s, 1),
+                "plan_seconds": round(t1 - t0, 2),
+                "replan_unchanged_seconds": round(t2 - t1, 2),
+                "first": first,
+                "unchanged": {k: again[k] for k in ("new", "changed", "removed")},
+                **checked,
+                "goal_seconds": GOAL_SECONDS,
+                **verdict(args.groups, checked["groups_planned"], sound and t1 - t0 < GOAL_SECONDS),
+            },
+            ensure_ascii=False,
+            default=str,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The planning calendar and the plan editor's reach preview over HTTP: days × groups with
+each post's status, filters and tenant scope, CSV, the policy switch; the preview before
+saving, the confirmation a plan that would miss needs, groups found by name."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.clock import shanghai_day
+from app.extensions import db
+from community.models import PushPlan
+from community.services import planner, receiving_limit
+from franchise.models import Guide
+from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.fixtures.auth import csrf_token_from, login
+
+
+def setup_groups(org):
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    mine = [gen_wgroup(ann, name=f"上海金饰群 {i}") for i in range(2)]
+    theirs = [gen_wgroup(bob, name=f"北京珍珠群 {i}") for i in range(2)]
+    return mine, theirs
+
+
+def test_calendar_shows_days_by_groups_scoped_filtered_and_exported(client, app, org):
+    with app.app_context():
+        mine, theirs = setup_groups(org)
+        gen_plan(gen_post(), name="每日新品", priority=90)
+        gen_plan(gen_post(), name="珍珠保养", weekdays=[0, 3], priority=10)
+        receiving_limit.update("day", 2)  # Siyu allows 2 a day; the corp's rule 1
+        planner.replan(shanghai_day())
+        mine_ids = [g.id for g in mine]
+        theirs_ids = [g.id for g in theirs]
+    login(client, "hq")
+    html = client.get("/admin/schedule").get_data(as_text=True)
+    assert 'data-policy="day"' in html and "上海金饰群 0" in html and "北京珍珠群 1" in html
+    assert 'data-status="missed"' in html and 'data-status="scheduled"' in html
+    assert html.count('class="sched-cell"') == 4 * 14
+    found = client.get("/admin/schedule?q=上海").get_data(as_text=True)
+    assert "上海金饰群" in found and "北京珍珠群" not in found
+    csv = client.get("/admin/schedule?format=csv").get_data(as_text=True)
+    assert csv.splitlines()[0].lstrip("\ufeff").startswith("date,") and "珍珠保养" in csv
+    token = csrf_token_from(html)
+    changed = client.post(
+        "/admin/schedule/receiving-limit", data={"policy": "month", "csrf_token": token}
+    )
+    assert changed.status_code == 303
+    after = client.get("/admin/schedule").get_data(as_text=True)
+    assert 'data-policy="month"' in after and 'data-status="missed"' not in after
+    client.get("/admin/logout")
+    login(client, "owner-a")
+    owner = client.get("/admin/schedule").get_data(as_text=True)
+    assert all(f'data-group="{i}"' in owner for i in mine_ids)
+    assert not any(f'data-group="{i}"' in owner for i in theirs_ids)
+    assert 'id="save-limit"' not in owner
+
+
+def test_plan_editor_previews_the_reach_and_asks_before_missing(client, app, org):
+    with app.app_context():
+        setup_groups(org)
+        gen_plan(gen_post(), name="每日新品", priority=90)
+        receiving_limit.update("day", 1)
+        post_id = gen_post(title="保养知识").id
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/plans/new").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "name": "保养知识·周一",
+        "post_id": str(post_id),
+        "schedule_kind": "weekly",
+        "weekdays": "0",
+        "send_time": "10:00",
+        "priority": "10",
+        "status": "active",
+        "group_q": "上海",
+    }
+    found = client.post("/admin/plans/new", data=form | {"action": "find"}).get_data(as_text=True)
+    assert "上海金饰群 0" in found and "北京珍珠群" not in found
+    preview = client.post("/admin/plans/new", data=form | {"action": "preview"})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'data-preview="1"' in html
+    assert 'data-reach="missed"' in html and 'id="reach-missed"' in html and "每日新品" in html
+    with app.app_context():
+        assert db.session.scalar(select(PushPlan).where(PushPlan.name == "保养知识·周一")) is None
+    refused = client.post("/admin/plans/new", data=form | {"action": "save"})
+    assert refused.status_code == 422 and 'data-error-for="confirm_missed"' in refused.get_data(
+        as_text=True
+    )
+    saved = client.post(
+        "/admin/plans/new", data=form | {"action": "save", "confirm_missed": "true"}
+    )
+    assert saved.status_code == 303
+    edit = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'data-preview="0"' in edit and 'data-reach="occurrences"' in edit
