@@ -2,7 +2,7 @@
 and the escalation of unconfirmed sends
 
 Revision ID: b7d2e4a91c30
-Revises: e3a91f7c5b20
+Revises: 8bdf04112256
 Create Date: 2026-12-07 05:50:00.000000
 
 """
@@ -14,7 +14,7 @@ import app.extensions  # noqa: F401 - custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'b7d2e4a91c30'
-down_revision = 'e3a91f7c5b20'
+down_revision = "8bdf04112256"
 branch_labels = None
 depends_on = None
 
