@@ -18,7 +18,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
 from app.extensions import add_nav, registry
-from app.web import charts, formatting, shell
+from app.web import charts, formatting, labels, shell
 from app.web.i18n import compile_translations
 from app.web.today import notes_for
 
@@ -110,7 +110,13 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.yuan, "yuan")
     app.add_template_filter(formatting.fen_plain, "fen_plain")
     app.add_template_filter(formatting.number, "number")
+    app.add_template_filter(formatting.percent, "percent")
+    app.add_template_filter(formatting.figure, "figure")
     app.add_template_filter(shell.translate, "tr")
+    app.add_template_filter(labels.label, "label")
+    app.add_template_global(labels.label_of, "label")
+    app.add_template_global(labels.options, "label_options")
+    app.add_template_filter(labels.customer_name, "customer_name")
     app.add_template_global(shell.nav_items, "nav_items")
     app.add_template_global(shell.nav_links, "nav_links")
     app.add_template_global(current_principal, "current_principal")

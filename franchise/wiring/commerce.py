@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
     from franchise.admin import coupons as admin_coupons
     from franchise.admin import orders as admin_orders
     from franchise.admin import products as admin_products
+    from franchise.admin.event_notes import event_note
     from franchise.api import coupons as api_coupons
     from franchise.api import mp_orders as api_mp
     from franchise.api import orders as api_orders
@@ -56,6 +57,7 @@ def register(app: Flask) -> None:
         guide_results,
     ):
         app.register_blueprint(module.bp)
+    app.add_template_global(event_note, "event_note")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_orders.sales_panels)
