@@ -18,7 +18,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
 from app.extensions import add_nav, registry
-from app.web import charts, formatting, labels, shell
+from app.web import attention, charts, formatting, labels, shell
 from app.web.i18n import compile_translations
 from app.web.today import notes_for
 
@@ -36,15 +36,16 @@ def admin_home():
     Domains register panel providers in ``registry(app).dashboard``; each is called with
     the viewer's principal and returns panels ``{"title", "stats": [(label, value)]}``
     (a stat may be ``(label, value, url)``: the figure links to the page it counts) or
-    ``{"title", "chart": Markup}``, already limited to what the viewer may see.
+    ``{"title", "chart": Markup}``, already limited to what the viewer may see. Panels
+    made with ``app.web.attention.attention_panel`` go into the first card, "needs
+    attention", every domain's counts together, the waiting and most severe first.
     """
     principal = current_principal()
     panels: list = []
     for provider in registry().dashboard:
         panels.extend(provider(principal) or [])
-    return render_template(
-        "web/admin_home.html", groups=shell.nav_items("admin"), panels=panels, today=_today()
-    )
+    todo, panels = attention.collect(panels)
+    return render_template("web/admin_home.html", todo=todo, panels=panels, today=_today())
 
 
 @bp.route("/m/")

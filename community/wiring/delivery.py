@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     from community.admin import content as admin_content
     from community.admin import delivery as admin_delivery
     from community.admin import plans as admin_plans
+    from community.admin import unconfirmed as admin_unconfirmed
     from community.api import content as api_content
     from community.api import delivery as api_delivery
     from community.demo.delivery import seed_delivery
@@ -57,6 +58,7 @@ def register(app: Flask) -> None:
         admin_plans,
         admin_delivery,
         admin_benchmark,
+        admin_unconfirmed,
         guide_tasks,
         guide_care,
     ):
@@ -67,6 +69,7 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, admin_content.raise_body_limit)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
+    add_dashboard(app, admin_unconfirmed.send_attention)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)
     register_job(app, "community.dispatch_due", jobs.dispatch_due_job, "interval", minutes=5)

@@ -33,6 +33,7 @@ ADMIN_NAV = (
 def register(app: Flask) -> None:
     """Register the payments area on the app."""
     from franchise.admin import alerts as admin_alerts
+    from franchise.admin import attention
     from franchise.admin import settlement as admin_settlement
     from franchise.api import payments as api_payments
     from franchise.api import settlement as api_settlement
@@ -46,7 +47,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin_alerts.bp)
     app.after_request(alerts.alert_refused_notify)
     add_navs(app, "admin", ADMIN_NAV)
-    add_dashboard(app, admin_alerts.overview_panels)
+    add_dashboard(app, attention.money_attention)
     register_job(
         app, "franchise.payments.sweep_unpaid", jobs.sweep_unpaid_job, "interval", minutes=1
     )

@@ -27,8 +27,8 @@ from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import SessionFormSchema
+from livestream.services import attention, timeline
 from livestream.services import campaigns as service
-from livestream.services import timeline
 
 bp = Blueprint(
     "livestream_campaigns",
@@ -58,6 +58,8 @@ def _args() -> dict:
     q = (request.args.get("q") or "").strip()[:64]
     if q:
         args["q"] = q
+    if request.args.get("attention") in attention.KINDS:
+        args["attention"] = request.args["attention"]
     return args
 
 
@@ -78,7 +80,7 @@ def _columns() -> list[Column]:
 def campaigns():
     """The campaigns the caller may see, newest live first."""
     args = _args()
-    stmt = filtered_campaigns(args)
+    stmt = attention.narrow(filtered_campaigns(args), args.get("attention"))
     if request.args.get("export") == "csv":
         return csv_response("campaigns.csv", _columns(), stmt)
     page = paginate(stmt)
@@ -97,6 +99,15 @@ def campaigns():
             "label": _("Status"),
             "type": "select",
             "options": [(s, _(s)) for s in CAMPAIGN_STATUSES],
+        },
+        {
+            "name": "attention",
+            "label": _("Needs attention"),
+            "type": "select",
+            "options": [
+                (attention.STEPS, _("Steps late or due")),
+                (attention.GATE, _("Gate blocked")),
+            ],
         },
     ]
     return render_template(
