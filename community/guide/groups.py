@@ -13,6 +13,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from app.web.listing import paginate
 from community.admin.groups import SEGMENT_LABELS, STAGE_LABELS
+from community.admin.people import member_people
 from community.api.groups import stage_history
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services import segments as segment_service
@@ -66,6 +67,7 @@ def group(group_id: int):
         "community/guide/groups_detail.html",
         group=group,
         members=members,
+        people=member_people(members),
         history=stage_history(group.id)[:5],
         segment=segment_service.explain(group),
         stage_labels=STAGE_LABELS,

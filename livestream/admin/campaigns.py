@@ -15,14 +15,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import DomainError, NotFound
+from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
 from app.web.shell import translate
+from franchise.models import Guide
 from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
@@ -186,8 +189,23 @@ def detail(campaign_id: int):
         state_badges=STATE_BADGES,
         modes=MODE_LABELS,
         is_hq=required_principal().is_hq,
+        anchors=anchor_choices(campaign),
         active="livestream_campaigns.detail",
     )
+
+
+def anchor_choices(campaign) -> dict[str, tuple[str, int | None]]:
+    """``{wecom userid: (guide name, store id)}`` of the active guides of the campaign's
+    stores: the anchor is picked by name, its WeCom userid never typed or shown."""
+    store_ids = [s.store_id for s in campaign.stores]
+    if not store_ids:
+        return {}
+    rows = db.session.execute(
+        select(Guide.wecom_userid, Guide.name, Guide.store_id)
+        .where(Guide.store_id.in_(store_ids), Guide.status == "active")
+        .order_by(Guide.store_id, Guide.name)
+    ).all()
+    return {userid: (name, store_id) for userid, name, store_id in rows if userid}
 
 
 def _flash_refusal(exc: DomainError) -> None:
