@@ -217,15 +217,23 @@ def reassign_form() -> ReassignForm:
         .order_by(Store.franchisee_id, Store.code)
         .limit(500)
     )
+    # each option names its parents, so dependent-selects.js shows only those that fit
     form.store_id.choices = [("", _("Least-loaded store"))] + [
-        (s.id, f"{s.code} {s.name}") for s in stores
+        (s.id, s.name, {"data-franchisee_id": s.franchisee_id}) for s in stores
     ]
+    form.store_id.render_kw = {"data-filter-by": "franchisee_id"}
     guides = db.session.scalars(
         select(Guide).where(Guide.status == "active").order_by(Guide.store_id, Guide.id).limit(500)
     )
     form.guide_id.choices = [("", _("No guide"))] + [
-        (g.id, f"{g.name} ({g.store_name})") for g in guides
+        (
+            g.id,
+            f"{g.name} ({g.store_name})",
+            {"data-franchisee_id": g.franchisee_id, "data-store_id": g.store_id},
+        )
+        for g in guides
     ]
+    form.guide_id.render_kw = {"data-filter-by": "franchisee_id store_id"}
     return form
 
 
@@ -235,6 +243,8 @@ def customer(object_id):
     """A customer: profile, tier, orders, appointments, assignment timeline; HQ reassigns."""
     c = get_scoped_or_404(Customer, object_id)
     form = reassign_form() if is_hq() else None
+    if form is not None and request.method == "GET":  # start from where the customer is
+        form.franchisee_id.data = c.franchisee_id
     status = 200
     if request.method == "POST":
         if form is None:

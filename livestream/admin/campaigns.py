@@ -26,6 +26,7 @@ from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
 from app.web.shell import translate
 from franchise.models import Guide
+from franchise.services.settings import live_price_floor_pct
 from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
@@ -152,6 +153,7 @@ def _wizard(campaign=None):
         errors=errors,
         start_step=form_helpers.first_error_step(errors),
         floor=form_helpers.floor_day(campaign).isoformat(),
+        price_floor_pct=live_price_floor_pct(),
         offsets=[[k, _(t), s, d] for k, t, s, d in timeline.DEFAULT_STEPS],
         modes=MODE_LABELS,
         **form_helpers.choices(),
