@@ -184,6 +184,7 @@ def detail(campaign_id: int):
         campaign=campaign,
         phase=timeline.phase(campaign),
         board=timeline.board(campaign),
+        early_limit=timeline.early_limit(),
         moves=service.allowed_moves(campaign),
         editable=campaign.status in service.EDITABLE,
         stores_by_region=form_helpers.stores_by_region(campaign),
@@ -242,7 +243,12 @@ def step(campaign_id: int, step_id: int):
     action = request.form.get("action")
     try:
         if action == "done":
-            timeline.mark_done(step_id, required_principal().user_id, campaign.id)
+            timeline.mark_done(
+                step_id,
+                required_principal().user_id,
+                campaign.id,
+                request.form.get("early_reason"),
+            )
         elif action == "reopen":
             timeline.reopen(step_id, campaign.id)
         elif action == "dates":
