@@ -67,12 +67,19 @@ def mobile_home():
         for link in shell.nav_links("mobile")
         if link.endpoint != "web.mobile_home"
     ]
-    # What waits for the guide first; otherwise the tabs' own order.
-    cards.sort(key=lambda card: not (card[1] and card[1].count))
+    cards.sort(key=lambda card: urgency(card[1]))
     waiting = sum(note.count for note in notes.values())
     return render_template(
         "web/mobile_home.html", greeting=greeting, cards=cards, waiting=waiting, today=_today()
     )
+
+
+def urgency(note) -> tuple:
+    """Sort key of a Today card: what waits first, the soonest due first (a note without
+    a due time after those with one), then the tabs' own order (the sort is stable)."""
+    waiting = bool(note and note.count)
+    due = note.due if waiting and note.due is not None else None
+    return (not waiting, due is None, due.timestamp() if due else 0.0)
 
 
 def _today() -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import BindParameter, bindparam, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
-from app.web.today import TodayNote
+from app.web.today import TodayNote, end_of_today
 from community.models import (
     BATCH_CREATED,
     BATCH_FAILED,
@@ -90,6 +90,7 @@ def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
             "community_tasks.tasks",
             _sends_text(counts["batches"], to_confirm, counts["sent"], counts["failed"]),
             to_confirm,
+            end_of_today(),
         ),
-        TodayNote("community_care.care", care_text, manual),
+        TodayNote("community_care.care", care_text, manual, end_of_today()),
     ]

@@ -25,7 +25,8 @@ ADMIN_NAV = (
 )
 MOBILE_NAV = (
     (N_("Orders"), N_("Hand-over"), "guide_orders.orders", (GUIDE,), "box", 30),
-    (N_("Coupons"), N_("Redeem"), "guide_coupons.redeem", (GUIDE,), "task", 31),
+    # redeeming happens at the counter with a customer waiting: a tab of its own
+    (N_("Coupons"), N_("Redeem"), "guide_coupons.redeem", (GUIDE,), "task", 5),
     (N_("Results"), N_("Results"), "guide_results.results", (GUIDE,), "chart", 32),
 )
 
