@@ -13,9 +13,9 @@ from app.web import urgency
 from app.web.today import TodayNote
 from franchise.models import Guide
 from livestream.models import ChecklistItem
+from tests.fixtures.auth import login
 from tests.franchise.factories import build_org
 from tests.franchise.factories_payments import gen_customer, gen_order
-from tests.fixtures.auth import login
 from tests.livestream.factories import gen_campaign
 
 T = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
