@@ -102,7 +102,7 @@ class GuideForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=32)])
     phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
     wecom_userid = StringField(
-        _l("WeCom userid"),
+        _l("WeCom account (as in the WeCom admin)"),
         validators=[
             DataRequired(),
             Regexp(r"^[A-Za-z0-9_.@-]{1,64}$", message=_l("Letters, digits, _ . @ -.")),
