@@ -64,8 +64,10 @@ def configure_extensions(app: Flask) -> None:
     init_redis(app)
 
     def select_locale():
-        asked = request.args.get("lang")  # a shareable ?lang=en link
+        asked = request.args.get("lang")  # a shareable ?lang=en link, kept like the switch
         if asked in app.config["LANGUAGES"]:
+            if session.get("locale") != asked:
+                session["locale"] = asked
             return asked
         chosen = session.get("locale")
         if chosen in app.config["LANGUAGES"]:

@@ -79,7 +79,9 @@ class GuideForm(FlaskForm):
     store_id = _select(_l("Store"))
     name = StringField(_l("Name"), validators=[RequiredMark()])
     phone = StringField(_l("Phone"))
-    wecom_userid = StringField(_l("WeCom userid"), validators=[RequiredMark()])
+    wecom_userid = StringField(
+        _l("WeCom account (as in the WeCom admin)"), validators=[RequiredMark()]
+    )
     status = _select(
         _l("Status"), choices=options([("active", _l("Active")), ("left", _l("Left"))])
     )

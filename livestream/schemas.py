@@ -106,6 +106,8 @@ class CampaignInSchema(Schema):
     gate_requires_link_check = fields.Boolean()
     warmup_post_id = Id(allow_none=True)
     lineup = fields.List(fields.Nested(LineupInSchema), validate=validate.Length(max=100))
+    # a live price under HQ's floor (franchise setting live.price_floor_pct) needs this
+    confirm_low_prices = fields.Boolean(load_default=False)
 
 
 class CampaignPatchSchema(CampaignInSchema):

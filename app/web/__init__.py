@@ -18,7 +18,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
 from app.extensions import add_nav, registry
-from app.web import charts, formatting, shell
+from app.web import attention, charts, formatting, labels, shell
 from app.web.i18n import compile_translations
 from app.web.today import notes_for
 
@@ -36,15 +36,16 @@ def admin_home():
     Domains register panel providers in ``registry(app).dashboard``; each is called with
     the viewer's principal and returns panels ``{"title", "stats": [(label, value)]}``
     (a stat may be ``(label, value, url)``: the figure links to the page it counts) or
-    ``{"title", "chart": Markup}``, already limited to what the viewer may see.
+    ``{"title", "chart": Markup}``, already limited to what the viewer may see. Panels
+    made with ``app.web.attention.attention_panel`` go into the first card, "needs
+    attention", every domain's counts together, the waiting and most severe first.
     """
     principal = current_principal()
     panels: list = []
     for provider in registry().dashboard:
         panels.extend(provider(principal) or [])
-    return render_template(
-        "web/admin_home.html", groups=shell.nav_items("admin"), panels=panels, today=_today()
-    )
+    todo, panels = attention.collect(panels)
+    return render_template("web/admin_home.html", todo=todo, panels=panels, today=_today())
 
 
 @bp.route("/m/")
@@ -66,12 +67,19 @@ def mobile_home():
         for link in shell.nav_links("mobile")
         if link.endpoint != "web.mobile_home"
     ]
-    # What waits for the guide first; otherwise the tabs' own order.
-    cards.sort(key=lambda card: not (card[1] and card[1].count))
+    cards.sort(key=lambda card: urgency(card[1]))
     waiting = sum(note.count for note in notes.values())
     return render_template(
         "web/mobile_home.html", greeting=greeting, cards=cards, waiting=waiting, today=_today()
     )
+
+
+def urgency(note) -> tuple:
+    """Sort key of a Today card: what waits first, the soonest due first (a note without
+    a due time after those with one), then the tabs' own order (the sort is stable)."""
+    waiting = bool(note and note.count)
+    due = note.due if waiting and note.due is not None else None
+    return (not waiting, due is None, due.timestamp() if due else 0.0)
 
 
 def _today() -> str:
@@ -110,7 +118,13 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.yuan, "yuan")
     app.add_template_filter(formatting.fen_plain, "fen_plain")
     app.add_template_filter(formatting.number, "number")
+    app.add_template_filter(formatting.percent, "percent")
+    app.add_template_filter(formatting.figure, "figure")
     app.add_template_filter(shell.translate, "tr")
+    app.add_template_filter(labels.label, "label")
+    app.add_template_global(labels.label_of, "label")
+    app.add_template_global(labels.options, "label_options")
+    app.add_template_filter(labels.customer_name, "customer_name")
     app.add_template_global(shell.nav_items, "nav_items")
     app.add_template_global(shell.nav_links, "nav_links")
     app.add_template_global(current_principal, "current_principal")

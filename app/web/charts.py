@@ -1,8 +1,12 @@
 """Server-drawn SVG charts: grouped bars, lines and a progress bar. No JavaScript.
 
-Every label is escaped; empty data and all-zero series draw an empty frame with a
-"No data" note instead of failing. Values show on hover through SVG ``<title>``.
-Money series are integer fen; ticks and hover labels are shown in yuan.
+Charts are drawn at a fixed pixel size (the page scrolls a chart sideways rather than
+shrinking it), every text at least 11 px. Long category names turn a bar chart
+horizontal (names at the left, the chart as tall as its rows); a name still too long
+for its room is cut with "…" and shown whole on hover (SVG ``<title>``). Every label is
+escaped; no data or all-zero series draw only the "No data" note, no axes, in a short
+box. Values show on hover through ``<title>``. Money series are integer fen; ticks and
+hover labels are shown in yuan.
 """
 
 from __future__ import annotations
@@ -18,6 +22,36 @@ from app.web.formatting import number, number_compact, yuan, yuan_compact
 PALETTE = ("#1f2a44", "#c9a45c", "#6b8aa8", "#b9736b", "#5f8f7b", "#8a7fb5", "#9aa3b2")
 MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM = 16, 12, 34
 TICK_FONT_WIDTH = 6.6  # approximate px per character at 11px for the left margin
+FONT_PX = 11  # the smallest text a chart draws
+EMPTY_HEIGHT = 72  # an empty chart is a short box with its note
+HBAR_LABEL_CHARS = 7  # a category name longer than this (or crowded) turns bars horizontal
+HBAR_ROW = 14  # px per bar in a horizontal bar chart
+HBAR_LABEL_MAX = 168  # px of name column at most
+
+
+def text_width(text: str) -> float:
+    """Approximate drawn width at 11 px: a CJK character ~11 px, anything else ~6.6 px."""
+    return sum(FONT_PX if ord(ch) > 0x2E80 else TICK_FONT_WIDTH for ch in text)
+
+
+def fit_label(text: str, room: float) -> str:
+    """``text`` cut with "…" to fit ``room`` px (whole when it fits)."""
+    if text_width(text) <= room:
+        return text
+    cut = text
+    while cut and text_width(cut + "…") > room:
+        cut = cut[:-1]
+    return cut + "…"
+
+
+def _label(x: float, y: float, text: str, room: float, anchor: str, css: str = "chart-label"):
+    """A category name cut to ``room`` px; the whole name on hover when cut."""
+    shown = fit_label(text, room)
+    tip = f"<title>{escape(text)}</title>" if shown != text else ""
+    return (
+        f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
+        f'font-size="{FONT_PX}">{tip}{escape(shown)}</text>'
+    )
 
 
 def nice_ticks(max_value: float, min_value: float = 0.0, count: int = 5) -> list[float]:
@@ -85,7 +119,8 @@ class _Frame:
                 f'<line class="{cls}" x1="{self.left}" x2="{self.right}" y1="{y:.1f}" '
                 f'y2="{y:.1f}"/>'
                 f'<text class="chart-tick" x="{self.left - 8}" y="{y + 4:.1f}" '
-                f'text-anchor="end">{escape(_fmt_tick(tick, self.money))}</text>'
+                f'text-anchor="end" font-size="{FONT_PX}">'
+                f"{escape(_fmt_tick(tick, self.money))}</text>"
             )
         return parts
 
@@ -97,7 +132,7 @@ def _legend(names: list[str], width: int) -> list[str]:
         parts.append(
             f'<g class="chart-legend-item" transform="translate({x:.0f},0)">'
             f'<rect width="10" height="10" rx="2" y="1" fill="{colour}"/>'
-            f'<text x="15" y="10">{escape(name)}</text></g>'
+            f'<text x="15" y="10" font-size="12">{escape(name)}</text></g>'
         )
         x += 15 + len(name) * 12 + 18
     return [
@@ -107,9 +142,9 @@ def _legend(names: list[str], width: int) -> list[str]:
     ]
 
 
-def _open_svg(kind: str, width: int, height: int, title: str | None) -> list[str]:
+def _open_svg(kind: str, width: int, height: int, title: str | None, css: str = "") -> list[str]:
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}{css}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'preserveAspectRatio="xMidYMid meet">'
     ]
@@ -129,18 +164,20 @@ def _clean(labels: Sequence, series: dict[str, Sequence]) -> tuple[list[str], di
 
 def _x_labels(labels: list[str], frame: _Frame, slot: float, centre) -> list[str]:
     step = max(1, math.ceil(len(labels) * 48 / max(1, frame.right - frame.left)))
+    room = slot * step - 4
     return [
-        f'<text class="chart-label" x="{centre(i):.1f}" y="{frame.bottom + 18}" '
-        f'text-anchor="middle">{escape(label[:12])}</text>'
+        _label(centre(i), frame.bottom + 18, label, room, "middle")
         for i, label in enumerate(labels)
         if i % step == 0
     ]
 
 
-def _empty(parts: list[str], width: int, height: int) -> Markup:
+def _empty(kind: str, width: int, title: str | None) -> Markup:
+    """The chart of nothing: its note in a short box, no axes (no ¥0.01 ticks)."""
+    parts = _open_svg(kind, width, EMPTY_HEIGHT, title, " chart-empty-box")
     parts.append(
-        f'<text class="chart-empty" x="{width / 2:.0f}" y="{height / 2:.0f}" '
-        f'text-anchor="middle">{escape(_no_data_text())}</text></svg>'
+        f'<text class="chart-empty" x="{width / 2:.0f}" y="{EMPTY_HEIGHT / 2 + 4:.0f}" '
+        f'text-anchor="middle" font-size="13">{escape(_no_data_text())}</text></svg>'
     )
     return Markup("".join(parts))
 
@@ -150,10 +187,10 @@ def _start(kind: str, labels, series, width, height, money, title):
 
     Returns that Markup, or ``(parts, values, frame, slot)`` for the caller to draw on.
     """
-    parts = _open_svg(kind, width, height, title)
     values = [v for vals in series.values() for v in vals]
-    if not labels or not series:
-        return _empty(parts, width, height)
+    if not labels or not series or not any(values):
+        return _empty(kind, width, title)
+    parts = _open_svg(kind, width, height, title)
     frame = _Frame(values, width, height, money, legend=len(series) > 1)
     parts += frame.axis()
     return parts, values, frame, (frame.right - frame.left) / len(labels)
@@ -168,8 +205,11 @@ def bar_chart(
     money: bool = False,
     title: str | None = None,
 ) -> Markup:
-    """Grouped vertical bars: one group per label, one bar per series (with a legend)."""
+    """Grouped vertical bars: one group per label, one bar per series (with a legend);
+    horizontal bars when the category names are long or many."""
     labels, series = _clean(labels, series)
+    if labels and series and _wants_horizontal(labels, width):
+        return hbar_chart(labels, series, width=width, money=money, title=title)
     start = _start("bar", labels, series, width, height, money, title)
     if isinstance(start, Markup):
         return start
@@ -191,12 +231,66 @@ def bar_chart(
     parts += _x_labels(labels, frame, slot, lambda i: frame.left + slot * (i + 0.5))
     if len(series) > 1:
         parts += _legend(list(series), width)
-    if not any(values):
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _wants_horizontal(labels: list[str], width: int) -> bool:
+    """Long or crowded category names read better down the side than under the bars."""
+    longest = max(len(label) for label in labels)
+    slot = (width - 60) / len(labels)
+    return longest > HBAR_LABEL_CHARS or max(text_width(lb) for lb in labels) > slot * 1.6
+
+
+def hbar_chart(
+    labels: Sequence,
+    series: dict[str, Sequence[float]],
+    *,
+    width: int = 640,
+    money: bool = False,
+    title: str | None = None,
+) -> Markup:
+    """Horizontal grouped bars: names at the left (cut with a hover title when too long),
+    values along the top, as tall as the rows need."""
+    labels, series = _clean(labels, series)
+    values = [v for vals in series.values() for v in vals]
+    if not labels or not series or not any(values):
+        return _empty("hbar", width, title)
+    legend = len(series) > 1
+    group = HBAR_ROW * len(series) + 10
+    top = MARGIN_TOP + 14 + (22 if legend else 0)
+    height = int(top + group * len(labels) + 8)
+    name_room = min(HBAR_LABEL_MAX, max(text_width(label) for label in labels) + 4)
+    left, right = name_room + 14, width - MARGIN_RIGHT - 8
+    ticks = nice_ticks(max(values), min(values), count=4)
+    low, high = ticks[0], ticks[-1]
+
+    def x(value: float) -> float:
+        return left + (value - low) / ((high - low) or 1) * (right - left)
+
+    parts = _open_svg("hbar", width, height, title)
+    for tick in ticks:
         parts.append(
-            f'<text class="chart-empty" x="{(frame.left + frame.right) / 2:.0f}" '
-            f'y="{(frame.top + frame.bottom) / 2:.0f}" text-anchor="middle">'
-            f"{escape(_no_data_text())}</text>"
+            f'<line class="chart-grid{" zero" if tick == 0 else ""}" x1="{x(tick):.1f}" '
+            f'x2="{x(tick):.1f}" y1="{top - 4}" y2="{height - 8}"/>'
+            f'<text class="chart-tick" x="{x(tick):.1f}" y="{top - 8}" text-anchor="middle" '
+            f'font-size="{FONT_PX}">{escape(_fmt_tick(tick, money))}</text>'
         )
+    for i, name in enumerate(labels):
+        y0 = top + group * i + 5
+        parts.append(_label(left - 8, y0 + group / 2, name, name_room, "end"))
+        for s, (series_name, vals) in enumerate(series.items()):
+            value = vals[i]
+            x0, x1 = x(0), x(value)
+            tip = f"{series_name} · {name}: {_fmt_value(value, money)}"
+            parts.append(
+                f'<rect class="chart-bar" x="{min(x0, x1):.2f}" y="{y0 + HBAR_ROW * s:.2f}" '
+                f'width="{abs(x1 - x0):.2f}" height="{HBAR_ROW - 3}" rx="2" '
+                f'fill="{PALETTE[s % len(PALETTE)]}" data-value="{value:g}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
+    if legend:
+        parts += _legend(list(series), width)
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -89,3 +89,22 @@ def number(value) -> str:
         return f"{float(value):,.2f}".rstrip("0").rstrip(".")
     except (TypeError, ValueError):
         return str(value)
+
+
+RATIO_SUFFIXES = ("_share", "_rate", "_ratio", "_pct_fraction")
+
+
+def percent(value, digits: int = 1) -> str:
+    """A fraction as a percentage: ``0.4211`` -> ``42.1%``; ``None`` -> ``—``."""
+    if value is None or value == "":
+        return DASH
+    text = f"{float(value) * 100:.{digits}f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def figure(value, key: str = "") -> str:
+    """A named figure for display: ratios (``*_share``, ``*_rate``) as percentages,
+    other numbers grouped."""
+    if key.endswith(RATIO_SUFFIXES):
+        return percent(value)
+    return number(value)

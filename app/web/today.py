@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask, current_app
@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, select
 
 from app.auth.models import GUIDE
 from app.auth.principal import Principal
-from app.clock import shanghai_day, shanghai_day_bounds, utcnow
+from app.clock import as_utc, shanghai_day, shanghai_day_bounds, utcnow
 from app.extensions import db, registry
 
 # The guide the figures are written against: scope helpers see real (bound) ids.
@@ -47,6 +47,7 @@ class TodayNote:
     endpoint: str
     text: str  # translated, one line
     count: int = 0  # things waiting for the guide; 0 means nothing to do
+    due: datetime | None = None  # when the most pressing of them is due (aware UTC)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,22 @@ class TodaySource:
 
     figures: Callable[[Principal], dict]
     notes: Callable[[Principal, dict], list[TodayNote]]
+
+
+def end_of_today() -> datetime:
+    """When today ends in Shanghai (aware UTC): the due time of things to do today."""
+    end = shanghai_day_bounds(shanghai_day(), shanghai_day())[1]
+    assert end is not None  # a closed range has an end
+    return end
+
+
+def due_time(value) -> datetime | None:
+    """A figure's moment as aware UTC (SQLite may hand a scalar subquery's as text)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
 
 
 def add_today(app: Flask, figures, notes) -> None:

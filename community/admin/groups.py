@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from community.admin.people import campaign_names, people_for
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
@@ -76,7 +77,6 @@ def _columns() -> list[Column]:
         Column("store", _l("Store"), value=lambda g: g.store.name if g.store else None),
         Column("guide", _l("Guide"), value=lambda g: g.guide.name if g.guide else None),
         Column("is_benchmark", _l("Benchmark")),
-        Column("chat_id", _l("Chat id")),
     ]
 
 
@@ -241,6 +241,8 @@ def fission_page():
         scoped(select(InviteCode), InviteCode).order_by(InviteCode.id.desc()).limit(200)
     ).all()
     rules = db.session.scalars(select(FissionRule).order_by(FissionRule.id)).all()
+    leaders = fission.leaderboard() if is_hq else []
+    templates = db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).all()
     rewards = dict(
         db.session.execute(
             select(FissionReward.rule_id, func.count()).group_by(FissionReward.rule_id)
@@ -251,11 +253,17 @@ def fission_page():
         codes=codes,
         rules=rules,
         rewards=rewards,
-        leaders=fission.leaderboard() if is_hq else [],
+        leaders=leaders,
+        people=people_for(
+            [row["inviter_userid"] for row in leaders],
+            [row["inviter_customer_id"] for row in leaders],
+        ),
+        guide_names=dict(choices(Guide)) if is_hq else {},
+        campaigns=campaign_names([c.campaign_id for c in codes]),
+        open_campaigns=campaign_names() if is_hq else {},
+        template_names={t.id: t.name for t in templates},
         guides=choices(Guide) if is_hq else [],
         stores=choices(Store) if is_hq else [],
-        templates=db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id)).all()
-        if is_hq
-        else [],
+        templates=templates if is_hq else [],
         is_hq=is_hq,
     )

@@ -19,7 +19,7 @@ from sqlalchemy import BindParameter, bindparam, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
-from app.web.today import TodayNote
+from app.web.today import TodayNote, end_of_today
 from community.models import (
     BATCH_CREATED,
     BATCH_FAILED,
@@ -99,6 +99,7 @@ def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
             "community_tasks.tasks",
             sends_text,
             to_confirm + counts.get("overdue_before", 0),
+            end_of_today(),
         ),
-        TodayNote("community_care.care", care_text, manual),
+        TodayNote("community_care.care", care_text, manual, end_of_today()),
     ]

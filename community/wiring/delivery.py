@@ -51,6 +51,7 @@ def register(app: Flask) -> None:
     from community.admin import escalations as admin_escalations
     from community.admin import plans as admin_plans
     from community.admin import schedule as admin_schedule
+    from community.admin import unconfirmed as admin_unconfirmed
     from community.api import content as api_content
     from community.api import delivery as api_delivery
     from community.api import schedule as api_schedule
@@ -70,6 +71,7 @@ def register(app: Flask) -> None:
         admin_escalations,
         admin_delivery,
         admin_benchmark,
+        admin_unconfirmed,
         guide_tasks,
         guide_care,
     ):
@@ -80,6 +82,7 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, admin_content.raise_body_limit)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
+    add_dashboard(app, admin_unconfirmed.send_attention)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     add_dashboard(app, admin_escalations.overview_panels)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)

@@ -214,19 +214,3 @@ def acknowledge(alert_id):
     if not back.startswith("/admin/alerts") or "\\" in back or "//" in back:
         back = url_for("alerts_admin.alerts")
     return redirect(back, 303)
-
-
-def overview_panels(principal) -> list[dict]:
-    """Admin home panel: the viewer's open alerts by level, each linking to the list."""
-    if principal is None:
-        return []
-    counts = alert_service.open_counts(principal)
-    stats = [
-        (
-            level_label(level),
-            counts.get(level, 0),
-            url_for("alerts_admin.alerts", level=level, open=1),
-        )
-        for level in LEVELS
-    ]
-    return [{"title": _("Open alerts"), "stats": stats}]

@@ -28,6 +28,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, Text, query_id
 from app.web.form_input import YuanField, load_form
+from app.web.labels import customer_name
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import choices, save, select_filter, text_filter
 from franchise.api.coupons import BulkIssueSchema, coupon_stmt
@@ -186,9 +187,7 @@ def coupon_columns():
     return [
         Column("code", _l("Code")),
         Column("template", _l("Template"), value=lambda c: c.template.name),
-        Column(
-            "customer", _l("Customer"), value=lambda c: c.customer.nickname or f"#{c.customer_id}"
-        ),
+        Column("customer", _l("Customer"), value=lambda c: customer_name(c.customer)),
         Column(
             "state", _l("State"), value=lambda c: STATE_LABELS.get(coupon_service.coupon_state(c))
         ),

@@ -22,7 +22,10 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.money import MAX_FEN
+from app.web.form_input import YuanField
 from app.web.formatting import yuan
+from app.web.labels import customer_name, label
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import choices, is_hq, select_filter, text_filter
 from franchise.api.customers import (
@@ -78,7 +81,7 @@ def customer_columns(names: Names):
         Column(
             "nickname",
             _l("Customer"),
-            value=lambda c: c.nickname or f"#{c.id}",
+            value=customer_name,
             link=lambda c: url_for("franchise_customers.customer", object_id=c.id),
         ),
         Column("phone", _l("Phone")),
@@ -113,6 +116,7 @@ def history_columns(names: Names, with_customer: bool = True):
             Column(
                 "customer_id",
                 _l("Customer"),
+                value=lambda h: customer_name(h.customer),
                 link=lambda h: url_for("franchise_customers.customer", object_id=h.customer_id),
             )
         )
@@ -121,7 +125,7 @@ def history_columns(names: Names, with_customer: bool = True):
         Column("store", _l("Store"), value=move("store")),
         Column("guide", _l("Guide"), value=move("guide")),
         Column("rule", _l("Rule"), value=lambda h: RULE_LABELS.get(h.rule, h.rule)),
-        Column("reason", _l("Reason")),
+        Column("reason", _l("Reason"), value=lambda h: label(h.reason, "assignment_reason")),
     ]
 
 
@@ -213,15 +217,23 @@ def reassign_form() -> ReassignForm:
         .order_by(Store.franchisee_id, Store.code)
         .limit(500)
     )
+    # each option names its parents, so dependent-selects.js shows only those that fit
     form.store_id.choices = [("", _("Least-loaded store"))] + [
-        (s.id, f"{s.code} {s.name}") for s in stores
+        (s.id, s.name, {"data-franchisee_id": s.franchisee_id}) for s in stores
     ]
+    form.store_id.render_kw = {"data-filter-by": "franchisee_id"}
     guides = db.session.scalars(
         select(Guide).where(Guide.status == "active").order_by(Guide.store_id, Guide.id).limit(500)
     )
     form.guide_id.choices = [("", _("No guide"))] + [
-        (g.id, f"{g.name} ({g.store_name})") for g in guides
+        (
+            g.id,
+            f"{g.name} ({g.store_name})",
+            {"data-franchisee_id": g.franchisee_id, "data-store_id": g.store_id},
+        )
+        for g in guides
     ]
+    form.guide_id.render_kw = {"data-filter-by": "franchisee_id store_id"}
     return form
 
 
@@ -231,6 +243,8 @@ def customer(object_id):
     """A customer: profile, tier, orders, appointments, assignment timeline; HQ reassigns."""
     c = get_scoped_or_404(Customer, object_id)
     form = reassign_form() if is_hq() else None
+    if form is not None and request.method == "GET":  # start from where the customer is
+        form.franchisee_id.data = c.franchisee_id
     status = 200
     if request.method == "POST":
         if form is None:
@@ -301,6 +315,9 @@ def settings_form_class():
         name = key.replace(".", "__")
         if setting.kind is bool:
             attrs[name] = BooleanField(setting.label)
+        elif key.endswith("_fen"):  # money: entered in yuan, stored (and in the API) as fen
+            lo, hi = int(setting.minimum or 0), int(setting.maximum or MAX_FEN)
+            attrs[name] = YuanField(setting.label, validators=[InputRequired()], lo=lo, hi=hi)
         elif setting.kind is float:
             attrs[name] = FloatField(setting.label, validators=[InputRequired()])
         else:

@@ -31,6 +31,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
+from franchise.admin.reconciliation_run import schedule_box
 from franchise.api.payments import RefundFormSchema
 from franchise.models import Franchisee, Order, ReconciliationItem, ReconciliationRun
 from franchise.services import ledger, refunds, settlement
@@ -158,6 +159,7 @@ def reconciliation():
         items=items,
         names=names,
         kind_label=kind_label,
+        schedule=schedule_box(),
     )
 
 

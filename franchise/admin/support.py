@@ -120,6 +120,11 @@ def status_label(status: str):
     return STATUS_LABELS.get(status, status)
 
 
+def wecom_link_label(guide) -> str:
+    """Whether a guide's WeCom account is linked, in words (the userid stays out of sight)."""
+    return str(_l("Linked") if guide.wecom_userid else _l("Not linked"))
+
+
 def coordinate(value: float | None) -> str:
     """A latitude or longitude to six decimals (about 0.1 m), trailing zeros dropped."""
     return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
@@ -127,8 +132,7 @@ def coordinate(value: float | None) -> str:
 
 def region_columns():
     return [
-        Column("code", _l("Code"), link=link("franchise_admin.region_edit") if is_hq() else None),
-        Column("name", _l("Name")),
+        Column("name", _l("Name"), link=link("franchise_admin.region_edit") if is_hq() else None),
         Column("cities", _l("Cities"), value=lambda r: "、".join(r.city_names)),
         Column(
             "default_franchisee",
@@ -176,7 +180,7 @@ def guide_columns():
         Column("store_name", _l("Store")),
         Column("franchisee_name", _l("Franchisee")),
         Column("phone", _l("Phone")),
-        Column("wecom_userid", _l("WeCom userid")),
+        Column("wecom", _l("WeCom"), value=wecom_link_label),
         Column("status", _l("Status"), value=lambda row: status_label(row.status)),
         Column("left_at", _l("Left at"), time=True),
     ]

@@ -39,6 +39,7 @@ from franchise.admin.support import (
     store_columns,
     store_form,
     text_filter,
+    wecom_link_label,
 )
 from franchise.forms import (
     GuideForm,
@@ -317,7 +318,7 @@ def guide(object_id):
         (_l("Store"), g.store_name),
         (_l("Franchisee"), g.franchisee_name),
         (_l("Phone"), g.phone),
-        (_l("WeCom userid"), g.wecom_userid),
+        (_l("WeCom"), wecom_link_label(g)),
         (_l("Status"), status_label(g.status)),
     ]
     return render_detail(

@@ -21,7 +21,7 @@ from sqlalchemy import BindParameter, bindparam, func, select
 from app.auth.principal import Principal
 from app.auth.scope import scoped
 from app.web.formatting import shanghai, yuan
-from app.web.today import TodayNote
+from app.web.today import TodayNote, due_time, end_of_today
 from franchise.guide.orders import WAITING
 from franchise.guide.results import results_figures
 from franchise.models import Appointment, Order
@@ -76,8 +76,9 @@ def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
             if handover
             else _("No orders to hand over"),
             handover,
+            end_of_today(),
         ),
-        TodayNote(APPOINTMENTS, visit_text, visits),
+        TodayNote(APPOINTMENTS, visit_text, visits, due_time(values["next_visit"])),
         TodayNote(
             "guide_results.results",
             ngettext(

@@ -102,6 +102,8 @@ class AssignmentHistory(Model):
     reason: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
+    customer = relationship("Customer", viewonly=True)
+
 
 class ShareCode(Model):
     """A guide's share code or a store QR scene; may carry a livestream campaign."""

@@ -149,15 +149,17 @@ def acknowledge(alert: Alert, principal) -> Alert:
     return alert
 
 
-def open_counts(principal) -> dict[str, int]:
-    """Open alerts the viewer may see, by level (every level present, zero when none)."""
+def open_counts(principal, by: str = "level") -> dict[str, int]:
+    """Open alerts the viewer may see, by level (every level present, zero when none), or
+    by ``code`` with ``by="code"``."""
     who = audience(principal)
+    column = Alert.code if by == "code" else Alert.level
     stmt = scoped(
-        select(Alert.level, func.count(Alert.id)).where(open_clause(who)).group_by(Alert.level),
+        select(column, func.count(Alert.id)).where(open_clause(who)).group_by(column),
         Alert,
         principal,
     )
-    counts = dict.fromkeys(LEVELS, 0)
+    counts = dict.fromkeys(LEVELS, 0) if by == "level" else {}
     for level, count in db.session.execute(stmt):
         counts[level] = counts.get(level, 0) + int(count)
     return counts

@@ -42,8 +42,16 @@ SETTINGS = {
         Setting("rfm.recency_mid_days", int, 180, _l("Lapsing: last order within (days)"), 1, 3650),
         Setting("rfm.frequency_high", int, 4, _l("Frequent: paid orders a year"), 1, 10000),
         Setting("rfm.frequency_mid", int, 2, _l("Repeat: paid orders a year"), 1, 10000),
-        Setting("rfm.monetary_high_fen", int, 1_000_000, _l("High spend a year (fen)"), 1, 10**12),
-        Setting("rfm.monetary_mid_fen", int, 200_000, _l("Mid spend a year (fen)"), 1, 10**12),
+        Setting("rfm.monetary_high_fen", int, 1_000_000, _l("High spend a year (yuan)"), 1, 10**12),
+        Setting("rfm.monetary_mid_fen", int, 200_000, _l("Mid spend a year (yuan)"), 1, 10**12),
+        Setting(
+            "live.price_floor_pct",
+            int,
+            50,
+            _l("Live price floor (% of the list price; below it needs a confirmation)"),
+            1,
+            100,
+        ),
     )
 }
 
@@ -112,6 +120,12 @@ def lock_days() -> int:
 
 def pool_balancing() -> bool:
     return bool(get_setting("assignment.pool_balancing"))
+
+
+def live_price_floor_pct() -> int:
+    """A live price under this percentage of the list price needs an explicit confirmation
+    and shows as a warning in the link check."""
+    return int(get_setting("live.price_floor_pct"))
 
 
 def rfm_cutoffs() -> dict:

@@ -25,7 +25,8 @@ ADMIN_NAV = (
 )
 MOBILE_NAV = (
     (N_("Orders"), N_("Hand-over"), "guide_orders.orders", (GUIDE,), "box", 30),
-    (N_("Coupons"), N_("Redeem"), "guide_coupons.redeem", (GUIDE,), "task", 31),
+    # redeeming happens at the counter with a customer waiting: a tab of its own
+    (N_("Coupons"), N_("Redeem"), "guide_coupons.redeem", (GUIDE,), "task", 5),
     (N_("Results"), N_("Results"), "guide_results.results", (GUIDE,), "chart", 32),
 )
 
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     from franchise.admin import coupons as admin_coupons
     from franchise.admin import orders as admin_orders
     from franchise.admin import products as admin_products
+    from franchise.admin.event_notes import event_note
     from franchise.api import coupons as api_coupons
     from franchise.api import mp_orders as api_mp
     from franchise.api import orders as api_orders
@@ -56,6 +58,7 @@ def register(app: Flask) -> None:
         guide_results,
     ):
         app.register_blueprint(module.bp)
+    app.add_template_global(event_note, "event_note")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_orders.sales_panels)

@@ -33,8 +33,11 @@ ADMIN_NAV = (
 def register(app: Flask) -> None:
     """Register the payments area on the app."""
     from franchise.admin import alerts as admin_alerts
+    from franchise.admin import attention
+    from franchise.admin import reconciliation_run as admin_reconciliation
     from franchise.admin import settlement as admin_settlement
     from franchise.api import payments as api_payments
+    from franchise.api import reconciliation as api_reconciliation
     from franchise.api import settlement as api_settlement
     from franchise.demo.payments import seed_payments
     from franchise.jobs import payments as jobs
@@ -42,11 +45,13 @@ def register(app: Flask) -> None:
 
     openapi(app).register_blueprint(api_payments.blp)
     openapi(app).register_blueprint(api_settlement.blp)
+    openapi(app).register_blueprint(api_reconciliation.blp)
+    app.register_blueprint(admin_reconciliation.bp)
     app.register_blueprint(admin_settlement.bp)
     app.register_blueprint(admin_alerts.bp)
     app.after_request(alerts.alert_refused_notify)
     add_navs(app, "admin", ADMIN_NAV)
-    add_dashboard(app, admin_alerts.overview_panels)
+    add_dashboard(app, attention.money_attention)
     register_job(
         app, "franchise.payments.sweep_unpaid", jobs.sweep_unpaid_job, "interval", minutes=1
     )

@@ -78,6 +78,7 @@ def form_data(form) -> dict:
         "warmup_post_id": form.get("warmup_post_id", ""),
         "gate_threshold_pct": form.get("gate_threshold_pct", ""),
         "gate_requires_link_check": bool(form.get("gate_requires_link_check")),
+        "confirm_low_prices": bool(form.get("confirm_low_prices")),
     }
 
 
@@ -107,6 +108,7 @@ def to_service(form, data: dict) -> dict:
         out["live_at"] = None  # reported on the date field
         out.pop("live_date", None)
     out["gate_requires_link_check"] = bool(data["gate_requires_link_check"])
+    out["confirm_low_prices"] = bool(data.get("confirm_low_prices"))
     out["lineup"] = [_row(row) for row in data["lineup"]]
     return out
 

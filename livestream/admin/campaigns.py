@@ -15,20 +15,24 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import DomainError, NotFound
+from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
 from app.web.shell import translate
+from franchise.models import Guide
+from franchise.services.settings import live_price_floor_pct
 from livestream.admin import campaign_form as form_helpers
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import SessionFormSchema
+from livestream.services import attention, timeline
 from livestream.services import campaigns as service
-from livestream.services import timeline
 
 bp = Blueprint(
     "livestream_campaigns",
@@ -58,6 +62,8 @@ def _args() -> dict:
     q = (request.args.get("q") or "").strip()[:64]
     if q:
         args["q"] = q
+    if request.args.get("attention") in attention.KINDS:
+        args["attention"] = request.args["attention"]
     return args
 
 
@@ -78,7 +84,7 @@ def _columns() -> list[Column]:
 def campaigns():
     """The campaigns the caller may see, newest live first."""
     args = _args()
-    stmt = filtered_campaigns(args)
+    stmt = attention.narrow(filtered_campaigns(args), args.get("attention"))
     if request.args.get("export") == "csv":
         return csv_response("campaigns.csv", _columns(), stmt)
     page = paginate(stmt)
@@ -97,6 +103,15 @@ def campaigns():
             "label": _("Status"),
             "type": "select",
             "options": [(s, _(s)) for s in CAMPAIGN_STATUSES],
+        },
+        {
+            "name": "attention",
+            "label": _("Needs attention"),
+            "type": "select",
+            "options": [
+                (attention.STEPS, _("Steps late or due")),
+                (attention.GATE, _("Gate blocked")),
+            ],
         },
     ]
     return render_template(
@@ -138,6 +153,7 @@ def _wizard(campaign=None):
         errors=errors,
         start_step=form_helpers.first_error_step(errors),
         floor=form_helpers.floor_day(campaign).isoformat(),
+        price_floor_pct=live_price_floor_pct(),
         offsets=[[k, _(t), s, d] for k, t, s, d in timeline.DEFAULT_STEPS],
         modes=MODE_LABELS,
         **form_helpers.choices(),
@@ -168,6 +184,7 @@ def detail(campaign_id: int):
         campaign=campaign,
         phase=timeline.phase(campaign),
         board=timeline.board(campaign),
+        early_limit=timeline.early_limit(),
         moves=service.allowed_moves(campaign),
         editable=campaign.status in service.EDITABLE,
         stores_by_region=form_helpers.stores_by_region(campaign),
@@ -175,8 +192,23 @@ def detail(campaign_id: int):
         state_badges=STATE_BADGES,
         modes=MODE_LABELS,
         is_hq=required_principal().is_hq,
+        anchors=anchor_choices(campaign),
         active="livestream_campaigns.detail",
     )
+
+
+def anchor_choices(campaign) -> dict[str, tuple[str, int | None]]:
+    """``{wecom userid: (guide name, store id)}`` of the active guides of the campaign's
+    stores: the anchor is picked by name, its WeCom userid never typed or shown."""
+    store_ids = [s.store_id for s in campaign.stores]
+    if not store_ids:
+        return {}
+    rows = db.session.execute(
+        select(Guide.wecom_userid, Guide.name, Guide.store_id)
+        .where(Guide.store_id.in_(store_ids), Guide.status == "active")
+        .order_by(Guide.store_id, Guide.name)
+    ).all()
+    return {userid: (name, store_id) for userid, name, store_id in rows if userid}
 
 
 def _flash_refusal(exc: DomainError) -> None:
@@ -211,7 +243,12 @@ def step(campaign_id: int, step_id: int):
     action = request.form.get("action")
     try:
         if action == "done":
-            timeline.mark_done(step_id, required_principal().user_id, campaign.id)
+            timeline.mark_done(
+                step_id,
+                required_principal().user_id,
+                campaign.id,
+                request.form.get("early_reason"),
+            )
         elif action == "reopen":
             timeline.reopen(step_id, campaign.id)
         elif action == "dates":

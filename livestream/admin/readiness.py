@@ -22,9 +22,11 @@ from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
 from app.errors import DomainError
 from app.schemas import MAX_ID
+from franchise.services.settings import live_price_floor_pct
 from livestream.models.campaigns import SCHEDULED
 from livestream.services import linkcheck, readiness
 from livestream.services.access import campaign_or_404
+from livestream.services.campaign_input import below_floor
 
 bp = Blueprint(
     "livestream_readiness",
@@ -212,6 +214,12 @@ def link_check(campaign_id: int):
         is_hq=principal.is_hq,
         problem_labels=PROBLEM_LABELS,
         link_labels=LINK_STATE_LABELS,
+        floor_pct=live_price_floor_pct(),
+        low_prices=[
+            item
+            for item in campaign.lineup
+            if below_floor(item.live_price_fen, item.product.price_fen, live_price_floor_pct())
+        ],
     )
 
 

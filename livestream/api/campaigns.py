@@ -69,6 +69,8 @@ class StepInSchema(Schema):
     title = fields.String(validate=validate.Length(1, 64))
     note = fields.String(validate=validate.Length(max=255))
     done = fields.Boolean()
+    # required with done=true more than timeline.EARLY_DAYS days before the step's window
+    early_reason = fields.String(validate=validate.Length(max=255))
 
 
 def campaign_item(campaign: Campaign, store_count: int | None = None) -> dict:
@@ -252,7 +254,9 @@ class CampaignStep(MethodView):
             )
         if data.get("done") is True:
             if timeline.get_step(step_id, campaign.id).done_at is None:
-                timeline.mark_done(step_id, principal.user_id, campaign.id)
+                timeline.mark_done(
+                    step_id, principal.user_id, campaign.id, data.get("early_reason")
+                )
         elif data.get("done") is False:
             timeline.reopen(step_id, campaign.id)
         return next(s for s in campaign_detail(campaign)["timeline"] if s["id"] == step_id)

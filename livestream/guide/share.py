@@ -5,7 +5,9 @@
 * ``/m/live/<id>/poster.svg`` (guide): the poster as a downloadable SVG: campaign
   name, live time (Asia/Shanghai), my name and store, the QR code.
 * ``/m/live/<id>/join/<code>`` (public): where the QR and the web URL lead: the
-  campaign's name and time, and the mini-program path to open in WeChat.
+  campaign's name and time; inside WeChat a button to the mini-program (URL Link),
+  outside a QR code to scan with WeChat and, on a phone, ``…/open`` (a URL Scheme made
+  for that visitor). See ``livestream.services.landing``.
 
 Only a guide of a participating store has a code (another store's guide gets 404).
 """
@@ -13,7 +15,7 @@ Only a guide of a participating store has a code (another store's guide gets 404
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -25,7 +27,8 @@ from app.extensions import db
 from app.schemas import MAX_ID
 from app.web.formatting import shanghai
 from franchise.models import Guide
-from livestream.services import attribution
+from livestream.guide.poster_png import poster_png
+from livestream.services import attribution, landing
 from livestream.services.access import campaign_or_404
 
 bp = Blueprint("livestream_share", __name__, url_prefix="/m/live", template_folder="../templates")
@@ -134,6 +137,20 @@ def poster(campaign_id: int):
     return response
 
 
+@bp.route("/<int:campaign_id>/poster.png")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def poster_image(campaign_id: int):
+    """My poster as a PNG WeChat can save (downloaded with ``?download=1``)."""
+    campaign, guide, links = _my_share(campaign_id)
+    response = Response(poster_png(campaign, guide, links["url"]), mimetype="image/png")
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="live-{campaign.id}-{links["code"]}.png"'
+        )
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
 @bp.route("/<int:campaign_id>/join/<string(maxlength=32):code>")
 def join(campaign_id: int, code: str):
     """Public landing of a share link: the campaign and how to open it in WeChat."""
@@ -144,9 +161,31 @@ def join(campaign_id: int, code: str):
         raise NotFound("Campaign not found")
     campaign = attribution.open_campaign(campaign_id)
     guide = db.session.get(Guide, share_code.guide_id) if share_code.guide_id else None
+    links = attribution.share_links(campaign.id, share_code.code)
+    wechat = landing.in_wechat(request.user_agent.string)
     return render_template(
         "livestream/guide/share/join.html",
         campaign=campaign,
         guide=guide,
-        links=attribution.share_links(campaign.id, share_code.code),
+        links=links,
+        in_wechat=wechat,
+        url_link=landing.cached_url_link(links["path"]) if wechat else None,
+        qr=None if wechat else qr_svg(links["url"]),
     )
+
+
+@bp.route("/<int:campaign_id>/join/<string(maxlength=32):code>/open")
+def open_in_wechat(campaign_id: int, code: str):
+    """A phone browser outside WeChat: a URL Scheme made for this visitor, then WeChat."""
+    if not 1 <= campaign_id <= MAX_ID:
+        raise NotFound("Campaign not found")
+    share_code = attribution.campaign_code(campaign_id, code)
+    if share_code is None:
+        raise NotFound("Campaign not found")
+    attribution.open_campaign(campaign_id)
+    path = attribution.share_links(campaign_id, share_code.code)["path"]
+    scheme = landing.scheme_for_visitor(path)
+    if scheme is None:
+        flash(_("WeChat could not open the mini-program just now; scan the code instead."), "error")
+        return redirect(url_for("livestream_share.join", campaign_id=campaign_id, code=code))
+    return redirect(scheme)

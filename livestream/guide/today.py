@@ -19,7 +19,7 @@ from app.auth.principal import Principal
 from app.clock import utcnow
 from app.extensions import db
 from app.web.formatting import shanghai
-from app.web.today import GUIDE_PARAMS, TodayNote
+from app.web.today import GUIDE_PARAMS, TodayNote, due_time
 from livestream.models import Campaign
 from livestream.services.access import visible_campaigns
 from livestream.services.training_board import guide_checklist_columns
@@ -62,11 +62,9 @@ def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
     rows = [r for r in rows if r.live_at + timedelta(minutes=r.duration_minutes) > now]
     if not rows:
         return [TodayNote(ENDPOINT, _("No live coming up"))]
-    untrained = [r for r in rows if not r.completed]
+    untrained = [r for r in rows if not r.completed and r.live_at > now]
     on_air = next((r for r in rows if r.live_at <= now), None)
-    if on_air is not None:
-        text = _("On air now: %(name)s", name=on_air.name)
-    elif untrained:
+    if untrained:  # training due before a coming live matters more than one on air
         first = untrained[0]
         text = _(
             "Training %(done)s/%(total)s for %(name)s, live %(when)s",
@@ -75,6 +73,11 @@ def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
             name=first.name,
             when=shanghai(first.live_at, "%m-%d %H:%M"),
         )
+        if on_air is not None:
+            text += " · " + _("On air now: %(name)s", name=on_air.name)
+        return [TodayNote(ENDPOINT, text, len(untrained), due_time(first.live_at))]
+    if on_air is not None:
+        text = _("On air now: %(name)s", name=on_air.name)
     else:
         text = _(
             "Trained for %(name)s, live %(when)s",

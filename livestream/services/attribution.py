@@ -58,6 +58,17 @@ def campaign_exists(campaign_id: int) -> bool:
     return db.session.get(Campaign, campaign_id) is not None
 
 
+def campaign_names(ids: set[int] | None) -> dict[int, str]:
+    """The ``CAMPAIGN_NAMES`` hook of community's pages: names of ``ids``, or with ``None``
+    of every campaign not yet over (newest first)."""
+    stmt = select(Campaign.id, Campaign.name)
+    if ids is None:
+        stmt = stmt.where(Campaign.status.in_(("draft", "scheduled", "live")))
+    else:
+        stmt = stmt.where(Campaign.id.in_(ids))
+    return dict(db.session.execute(stmt.order_by(Campaign.id.desc())).all())
+
+
 def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaign:
     """The campaign unless it is a draft, cancelled or missing (then 404).
 

@@ -22,6 +22,7 @@ from app.validation_messages import flat_errors
 from community.models import ContentPost
 from franchise.models import CouponTemplate, Franchisee, Product, Region, Store
 from franchise.services.base import Invalid
+from franchise.services.settings import live_price_floor_pct
 from livestream.models.campaigns import Campaign
 from livestream.schemas import CampaignInputSchema
 
@@ -71,9 +72,16 @@ def _ids(clean: dict, key: str, model, fail) -> None:
     clean[key] = ids
 
 
-def _lineup(rows: list[dict], errors: dict, fail) -> None:
-    """The rows' products exist, once each, at most at their list price; coupons exist."""
+def below_floor(live_price_fen: int, list_price_fen: int, floor_pct: int) -> bool:
+    """Whether a live price is under ``floor_pct`` % of the list price (integer fen math)."""
+    return live_price_fen * 100 < list_price_fen * floor_pct
+
+
+def _lineup(rows: list[dict], errors: dict, fail, confirmed: bool = False) -> None:
+    """The rows' products exist, once each, at most at their list price and, unless
+    ``confirmed``, not under HQ's floor; coupons exist."""
     seen = set()
+    floor_pct = live_price_floor_pct()
     for i, row in enumerate(rows):
         key = f"lineup.{i}."
         product_id = row.get("product_id")
@@ -88,6 +96,17 @@ def _lineup(rows: list[dict], errors: dict, fail) -> None:
         price = row.get("live_price_fen")
         if price is not None and product is not None and price > product.price_fen:
             message = tr("The live price must be above 0 and at most the list price.")
+            fail(key + "live_price_fen", message)
+        elif (
+            price is not None
+            and product is not None
+            and not confirmed
+            and below_floor(price, product.price_fen, floor_pct)
+        ):
+            message = tr(
+                "Under %(pct)s%% of the list price: confirm the low prices to keep it.",
+                pct=floor_pct,
+            )
             fail(key + "live_price_fen", message)
         coupon_id = row.get("coupon_template_id")
         if coupon_id is not None and db.session.get(CouponTemplate, coupon_id) is None:
@@ -113,8 +132,9 @@ def validate(data: dict, campaign: Campaign | None) -> dict:
     post_id = clean.get("warmup_post_id")
     if post_id is not None and db.session.get(ContentPost, post_id) is None:
         fail("warmup_post_id", tr("Unknown post."))
+    confirmed = bool(clean.pop("confirm_low_prices", False))
     if "lineup" in clean:
-        _lineup(clean["lineup"], errors, fail)
+        _lineup(clean["lineup"], errors, fail, confirmed)
     if errors:
         raise Invalid(tr("The request has invalid fields."), errors=errors)
     return clean

@@ -198,11 +198,40 @@ def add_step(campaign: Campaign, title: str, starts_on, due_on, note: str = "") 
     return step
 
 
-def mark_done(step_id: int, user_id: int | None, campaign_id: int | None = None) -> TimelineStep:
-    """Mark a step done now by ``user_id`` (done twice: 409); commits."""
+EARLY_DAYS = 3  # done more than this many days before its window asks for a reason
+EARLY_REASON_MIN = 5
+
+
+def early_limit(today: date | None = None) -> date:
+    """A step starting after this day is "long before its window" today."""
+    return (today or shanghai_day()) + timedelta(days=EARLY_DAYS)
+
+
+def mark_done(
+    step_id: int,
+    user_id: int | None,
+    campaign_id: int | None = None,
+    early_reason: str | None = None,
+) -> TimelineStep:
+    """Mark a step done now by ``user_id`` (done twice: 409); commits.
+
+    A step whose window starts more than ``EARLY_DAYS`` days ahead is done only with an
+    ``early_reason`` (422 on ``early_reason`` otherwise), kept as the step's note.
+    """
     step = get_step(step_id, campaign_id)
     if step.done_at is not None:
         raise Conflict(tr("The step is already done."))
+    reason = (early_reason or "").strip()
+    if step.starts_on > early_limit():
+        if len(reason) < EARLY_REASON_MIN:
+            message = tr(
+                "This step's window starts on %(day)s: to mark it done this early, give a "
+                "reason (at least %(n)s characters).",
+                day=step.starts_on.isoformat(),
+                n=EARLY_REASON_MIN,
+            )
+            raise Invalid(message, errors={"early_reason": [message]})
+        step.note = reason[:255]
     step.done_at, step.done_by = utcnow(), user_id
     _commit()
     return step

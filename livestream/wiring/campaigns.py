@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     """Register the campaigns area on the app."""
     from livestream.admin import campaigns as admin_campaigns
     from livestream.admin import tabs
+    from livestream.admin.attention import live_attention
     from livestream.api import campaigns as api_campaigns
     from livestream.demo.campaigns import seed_campaigns
     from livestream.guide import campaigns as guide_campaigns
@@ -35,5 +36,6 @@ def register(app: Flask) -> None:
     app.add_template_global(tabs.campaign_tabs, "campaign_tabs")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
+    add_dashboard(app, live_attention)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     add_seeder(app, seed_campaigns)

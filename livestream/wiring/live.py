@@ -21,6 +21,7 @@ from app.scheduler import register_job
 
 def register(app: Flask) -> None:
     """Register the live area on the app."""
+    from community.admin.people import CAMPAIGN_NAMES
     from community.services import contact_ways
     from franchise.services import coupon_templates, orders
     from livestream.admin import live as admin_live
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     register_job(app, "livestream.watch_stats", jobs.watch_stats_job, "interval", minutes=5)
     register_handler(app, living.LIVING_KIND, living.create_living)
     add_hook(app, coupon_templates.CAMPAIGN_EXISTS, attribution.campaign_exists)
+    add_hook(app, CAMPAIGN_NAMES, attribution.campaign_names)
     add_hook(app, orders.CAMPAIGN_PRICING, attribution.live_prices)
     add_hook(app, orders.CAMPAIGN_RESERVATIONS, attribution.reserve_within_caps)
     add_hook(app, orders.CAMPAIGN_RELEASES, attribution.release_caps)

@@ -84,10 +84,13 @@ def test_content_form_live_limit_message(app, org, live_server, browser_page):
     from playwright.sync_api import expect
 
     # A locator wait, not wait_for_function: the page's CSP (script-src 'self') forbids eval.
-    expect(page.locator("#text-bytes")).to_contain_text("4200")
+    expect(page.locator("#text-bytes")).to_contain_text("4200 / 4000 字节")
     assert "4000" in page.locator("#live-errors").inner_text()
     assert page.locator("#wc-preview .wc-bubble").count() == 1
     page.select_option('select[name="att-0-type"]', "link")
+    row = page.locator('.att-row[data-row="0"]')
+    assert row.locator('label.att-field[data-field="url"]').inner_text().startswith("链接")
+    assert row.locator('label.att-field[data-field="appid"]').is_hidden()  # a link has no AppID
     page.fill('input[name="att-0-title"]', "新品上市")
     assert "新品上市" in page.locator("#wc-preview .wc-link").inner_text()
     screenshot(page, "community_content_form")

@@ -79,7 +79,7 @@ def test_detail_timeline_and_override_form(app, org, client):
     login(client, "hq")
     page = client.get(f"/admin/groups/{ids['a1']}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'id="override"' in html and "cold_start_to_seeding" in html
+    assert page.status_code == 200 and 'id="override"' in html and "冷启动→种子期规则" in html
     token = csrf_token_from(html)
     url = f"/admin/groups/{ids['a1']}/stage"
     assert client.post(url, data={"stage": "benchmark", "reason": "x"}).status_code == 400  # CSRF

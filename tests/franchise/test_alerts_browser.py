@@ -32,7 +32,7 @@ def test_hq_filters_and_acknowledges_alerts(app, org, live_server, browser_page)
         )
     page = browser_page
     browser_login(page, live_server, "hq", PASSWORD)
-    page.click('a.stat[href*="level=critical"]')
+    page.click('#attention a[href*="level=critical"]')
     page.wait_for_url("**/admin/alerts?level=critical&open=1")
     rows = page.locator("#alerts tbody tr")
     assert rows.count() == 1

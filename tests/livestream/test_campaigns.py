@@ -220,7 +220,15 @@ def test_step_patch_dates_and_done(app, client, live_org, hq_headers):
         json={"starts_on": start.isoformat(), "done": True},
         headers=hq_headers,
     )
+    # weeks before its window: done only with a reason
+    assert resp.status_code == 422 and "early_reason" in resp.get_json()["errors"]
+    resp = client.patch(
+        f"/api/v1/campaigns/{cid}/steps/{step['id']}",
+        json={"done": True, "early_reason": "已提前完成选品"},
+        headers=hq_headers,
+    )
     assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["note"] == "已提前完成选品"
     assert resp.get_json()["state"] == "done"
     assert resp.get_json()["starts_on"] == start.isoformat()
     resp = client.patch(

@@ -79,8 +79,11 @@ def test_wizard_error_returns_to_its_step(app, live_org, live_server, browser_pa
     row = page.locator("[data-row]").first
     row.locator('select[name="lineup_product_id"]').select_option(str(live_org.products[0]))
     row.locator('input[name="lineup_live_price"]').fill("99999")
-    page.click("#wiz-next")
-    page.click("#save-campaign")
+    page.click("#wiz-next")  # the step checks the price as you go: it stays on step 3
+    assert page.locator("[data-row] [data-client-error]").is_visible()
+    assert page.locator('.wiz-step[data-step="3"]').is_visible()
+    # the server refuses it too, and its answer opens the step it concerns
+    page.eval_on_selector("#campaign-wizard", "form => form.submit()")
     page.wait_for_selector('[data-error-for="lineup.0.live_price_fen"]')
     assert page.locator('.wiz-step[data-step="3"]').is_visible()
     assert page.locator('.wiz-step[data-step="1"]').is_hidden()

@@ -150,6 +150,11 @@ def test_detail_board_actions_and_owner_read_only(app, client, live_org):
     token = csrf_token_from(html)
     url = f"{BASE}/{cid}/steps/{step_id}"
     assert client.post(url, data={"csrf_token": token, "action": "done"}).status_code == 303
+    assert 'data-kind="training" data-state="done"' not in client.get(f"{BASE}/{cid}").get_data(
+        as_text=True
+    )  # weeks early without a reason: refused
+    early = {"csrf_token": token, "action": "done", "early_reason": "培训材料已提前完成"}
+    assert client.post(url, data=early).status_code == 303
     html = client.get(f"{BASE}/{cid}").get_data(as_text=True)
     assert 'data-kind="training" data-state="done"' in html
     client.post(url, data={"csrf_token": token, "action": "reopen"})

@@ -24,7 +24,7 @@ def test_hq_signs_in_and_sees_the_admin_home(ctx, live_server, browser_page):
     browser_login(page, live_server, "hq-browser", PASSWORD)
     assert page.locator(".sidebar .nav a.active").count() == 1
     assert "概览" in page.locator("h1").inner_text()
-    page.wait_for_selector("svg.chart-bar")
+    page.wait_for_selector("svg.chart-bar, svg.chart-hbar")
     screenshot(page, "admin_home")
     # switch to English through the real form and back
     page.click(".lang-switch button[lang=en]")

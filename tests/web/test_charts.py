@@ -85,3 +85,48 @@ def test_progress_bar():
     assert "150%" in over and "width:100.0%" in over
     assert "—" in str(progress_bar(5, 0))
     assert "¥1.00" in str(progress_bar(100, 200, money=True))
+
+
+def _texts(svg) -> list[ET.Element]:
+    return list(ET.fromstring(str(svg)).iter(NS + "text"))
+
+
+def test_an_empty_chart_has_its_note_and_no_axes():
+    """Today's empty GMV chart drew ¥0.01 ticks: nothing to show draws only the note."""
+    for svg in (
+        bar_chart(["一月", "二月"], {"GMV": [0, 0]}, money=True),
+        line_chart(["a"], {"s": [0]}),
+        bar_chart([], {}),
+    ):
+        root = ET.fromstring(str(svg))
+        assert not list(root.iter(NS + "line")) and not _bars(svg)
+        assert [t.get("class") for t in root.iter(NS + "text")] == ["chart-empty"]
+        assert "¥0.01" not in str(svg) and int(root.get("height")) < 100
+
+
+def test_charts_have_a_fixed_size_and_no_text_under_11px():
+    svg = bar_chart(["a", "b"], {"x": [1, 2], "y": [2, 1]}, width=480, height=220)
+    root = ET.fromstring(str(svg))
+    assert (root.get("width"), root.get("height")) == ("480", "220")
+    assert all(int(t.get("font-size") or 11) >= 11 for t in root.iter(NS + "text"))
+
+
+def test_long_names_turn_bars_horizontal_and_are_cut_with_a_tooltip():
+    names = ["上海南京西路旗舰店（一期改造后）", "杭州湖滨店", "北京三里屯太古里南区店"]
+    svg = bar_chart(names, {"GMV": [300, 200, 100]}, money=True)
+    root = ET.fromstring(str(svg))
+    assert "chart-hbar" in root.get("class")
+    bars = _bars(svg)
+    widths = [float(b.get("width")) for b in bars]
+    assert abs(widths[0] / widths[2] - 3) < 0.01
+    assert len({b.get("x") for b in bars}) == 1  # every bar starts at zero
+    labels = [t for t in root.iter(NS + "text") if t.get("class") == "chart-label"]
+    cut = [t for t in labels if "…" in "".join(t.itertext())]
+    assert cut and all(t.find(NS + "title").text in names for t in cut)
+    # as tall as its rows need
+    assert int(root.get("height")) < 160
+
+
+def test_short_names_stay_vertical():
+    root = ET.fromstring(str(bar_chart(["华东", "华北", "华南"], {"n": [1, 2, 3]})))
+    assert "chart-bar " in root.get("class") + " "

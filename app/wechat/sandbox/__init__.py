@@ -23,6 +23,7 @@ def _blueprint():
         groupmsg_list,
         living,
         miniprogram,
+        mp_links,
         pay,
         pay_rules,
         pay_sharing,

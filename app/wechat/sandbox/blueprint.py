@@ -36,6 +36,8 @@ ERRMSG = {
     40063: "empty parameter",  # 参数为空 (a required parameter is missing)
     40125: "invalid appsecret",
     40163: "code been used",
+    40165: "invalid weapp pagepath",  # urllink / urlscheme.generate: 参数path填写错误
+    40212: "invalid query",  # urllink / urlscheme.generate: 参数query填写错误
     41001: "access_token missing",
     41046: "msgid missing",  # 缺少企业群发消息id
     41047: "invalid msgid",  # 无效的企业群发消息id
@@ -45,6 +47,7 @@ ERRMSG = {
     44001: "empty media data",  # 多媒体文件为空
     45009: "api freq out of limit",  # 接口调用超过限制
     47001: "data format error",
+    85401: "invalid expire time",  # 参数expire_time填写错误 (more than 1 minute, at most 30 days)
     49008: "group chat dismissed",  # 群已经解散
     301016: "invalid voice file",  # 上传语音文件不符合系统要求
     301017: "voice must be AMR",  # 上传语音文件仅支持AMR格式

@@ -59,6 +59,7 @@ def empty_data() -> dict:
         "used_codes": [],  # jscode2session / phone codes already consumed
         "login_codes": {},  # wx.login code -> {"user", "issued_at"}
         "phone_codes": {},  # code -> {"phone", "issued_at"}
+        "mp_links": {},  # URL Link / Scheme token -> {"kind", "path", "query", "expires_at"}
         "orders": {},  # out_trade_no -> order
         "refunds": {},  # out_refund_no -> refund
         "receivers": {},  # "sub_mch_id|account" -> receiver

@@ -183,9 +183,7 @@ def _result(resigned: bool):
         ]
     _fire_all(st, events)
     start = cursor_of(body.get("cursor"))
-    return ok(
-        customer=rows[start : start + 1000], next_cursor=next_cursor(start + 1000, len(rows))
-    )
+    return ok(customer=rows[start : start + 1000], next_cursor=next_cursor(start + 1000, len(rows)))
 
 
 @bp.post(P + "transfer_result")

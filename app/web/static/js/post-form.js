@@ -8,8 +8,8 @@
   var FIELDS = {link: ["title", "url", "desc", "picurl"], miniprogram: ["title", "appid", "page", "pic_media_id"], image: ["media_id", "pic_url", "file"]};
   function showFields(row) {
     var kind = row.querySelector("select").value;
-    row.querySelectorAll("input[data-field]").forEach(function (input) {
-      input.hidden = !kind || (FIELDS[kind] || []).indexOf(input.dataset.field) < 0;
+    row.querySelectorAll("label.att-field").forEach(function (box) {
+      box.hidden = !kind || (FIELDS[kind] || []).indexOf(box.dataset.field) < 0;
     });
   }
   function esc(s) { var d = document.createElement("div"); d.textContent = s || ""; return d.innerHTML; }
@@ -20,9 +20,9 @@
     if (text) html += '<div class="wc-bubble" data-preview="text">' + esc(text) + "</div>";
     form.querySelectorAll(".att-row").forEach(function (row) {
       var kind = row.querySelector("select").value;
-      var v = function (n) { var i = row.querySelector('[data-field="' + n + '"]'); return i ? i.value : ""; };
+      var v = function (n) { var i = row.querySelector('input[data-field="' + n + '"]'); return i ? i.value : ""; };
       if (kind === "link") html += '<div class="wc-card wc-link" data-preview="link"><div class="wc-title">' + esc(v("title")) + '</div><div class="wc-body"><span class="wc-desc">' + esc(v("desc")) + "</span></div></div>";
-      if (kind === "miniprogram") html += '<div class="wc-card wc-mp" data-preview="miniprogram"><div class="wc-small">Mini Program</div><div class="wc-title">' + esc(v("title")) + '</div><div class="wc-cover">' + esc(v("page")) + "</div></div>";
+      if (kind === "miniprogram") html += '<div class="wc-card wc-mp" data-preview="miniprogram"><div class="wc-small">' + esc(document.getElementById("text-bytes").dataset.mp) + '</div><div class="wc-title">' + esc(v("title")) + '</div><div class="wc-cover">' + esc(v("page")) + "</div></div>";
       if (kind === "image") html += '<div class="wc-card wc-image" data-preview="image">' + (v("pic_url") ? '<img alt="" src="' + esc(v("pic_url")) + '">' : esc(v("media_id"))) + "</div>";
     });
     box.innerHTML = html;
@@ -34,7 +34,7 @@
       fetch(form.dataset.checkUrl, {method: "POST", body: new FormData(form), credentials: "same-origin"})
         .then(function (r) { return r.json(); }).then(function (res) {
           var bytes = document.getElementById("text-bytes");
-          bytes.textContent = res.text_bytes + " / 4000 bytes";
+          bytes.textContent = bytes.dataset.format.replace("{n}", res.text_bytes);
           bytes.classList.toggle("over", res.text_bytes > 4000);
           var msgs = [];
           Object.keys(res.errors || {}).forEach(function (k) { if (k !== "title") msgs.push(res.errors[k].join(" ")); });

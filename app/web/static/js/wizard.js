@@ -75,3 +75,118 @@
   }
   show(current);
 })();
+
+/* Step checks as you go: "Next" stays on a step until its required fields are right
+   (name, mode, a live date in the future; at least one store; live prices within the
+   list price, and those under HQ's floor confirmed). The server checks the same again. */
+(function () {
+  var form = document.getElementById("campaign-wizard");
+  if (!form) return;
+  var text = JSON.parse(document.getElementById("wiz-text").textContent);
+  var floorPct = parseInt(form.dataset.priceFloorPct, 10) || 0;
+  var confirmBox = document.getElementById("low-price-confirm");
+
+  function clear(step) {
+    step.querySelectorAll("[data-client-error]").forEach(function (e) { e.remove(); });
+  }
+  function complain(field, message) {
+    var box = field.closest(".field") || field.parentNode;
+    var div = document.createElement("div");
+    div.className = "field-error";
+    div.setAttribute("data-client-error", "");
+    div.textContent = message;
+    box.appendChild(div);
+  }
+  function yuanToFen(raw) {
+    var m = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(raw || "");
+    return m ? parseInt(m[1], 10) * 100 + parseInt(((m[2] || "") + "00").slice(0, 2), 10) : NaN;
+  }
+  function lowRows() {
+    var low = 0;
+    form.querySelectorAll("#lineup-rows [data-row]").forEach(function (row) {
+      var old = row.querySelector(".price-warning");
+      if (old) old.remove();
+      var option = row.querySelector('select[name="lineup_product_id"]').selectedOptions[0];
+      var fen = yuanToFen(row.querySelector('input[name="lineup_live_price"]').value);
+      if (!option || !option.value || isNaN(fen)) return;
+      var list = parseInt(option.dataset.price, 10);
+      if (fen > 0 && fen <= list && fen * 100 < list * floorPct) {
+        low++;
+        var warn = document.createElement("div");
+        warn.className = "price-warning";
+        warn.textContent = text.low;
+        row.querySelector('input[name="lineup_live_price"]').parentNode.appendChild(warn);
+      }
+    });
+    confirmBox.hidden = low === 0;
+    return low;
+  }
+  form.addEventListener("input", lowRows);
+  form.addEventListener("change", lowRows);
+  lowRows();
+
+  var checks = {
+    1: function (step) {
+      var ok = true;
+      var name = step.querySelector("#name");
+      if (!name.value.trim()) { complain(name, text.required); ok = false; }
+      if (!step.querySelector('input[name="mode"]:checked')) {
+        complain(step.querySelector('input[name="mode"]'), text.mode); ok = false;
+      }
+      var day = step.querySelector("#live_date"), at = step.querySelector("#live_time").value || "20:00";
+      if (!day.value) { complain(day, text.required); ok = false; }
+      else if (new Date(day.value + "T" + at + ":00+08:00").getTime() <= Date.now()) {
+        complain(day, text.future); ok = false;
+      }
+      return ok;
+    },
+    2: function (step) {
+      if (parseInt(document.getElementById("store-count").textContent, 10) > 0) return true;
+      complain(step.querySelector('input[name="store_ids"]') || step.querySelector("h2"), text.no_stores);
+      return false;
+    },
+    3: function (step) {
+      var ok = true;
+      step.querySelectorAll("#lineup-rows [data-row]").forEach(function (row) {
+        var option = row.querySelector('select[name="lineup_product_id"]').selectedOptions[0];
+        if (!option || !option.value) return;
+        var input = row.querySelector('input[name="lineup_live_price"]');
+        var fen = yuanToFen(input.value);
+        if (isNaN(fen) || fen <= 0 || fen > parseInt(option.dataset.price, 10)) {
+          complain(input, text.price); ok = false;
+        }
+      });
+      if (lowRows() && !form.querySelector('input[name="confirm_low_prices"]').checked) {
+        complain(form.querySelector('input[name="confirm_low_prices"]'), text.confirm); ok = false;
+      }
+      return ok;
+    }
+  };
+  function currentStep() {
+    return form.querySelector(".wiz-step:not([hidden])");
+  }
+  function guard(event) {
+    var step = currentStep();
+    if (!step) return;
+    clear(step);
+    var check = checks[step.dataset.step];
+    if (check && !check(step)) {
+      event.stopImmediatePropagation();
+      event.preventDefault();
+    }
+  }
+  // runs before the step switcher's own listener (capture on the button's parent)
+  document.getElementById("wiz-next").parentNode.addEventListener("click", function (event) {
+    if (event.target.id === "wiz-next") guard(event);
+  }, true);
+  form.addEventListener("submit", function (event) {
+    [1, 2, 3].forEach(function (n) {
+      var step = form.querySelector('.wiz-step[data-step="' + n + '"]');
+      clear(step);
+      if (!checks[n](step) && !event.defaultPrevented) {
+        event.preventDefault();
+        document.querySelector('#wiz-indicator li[data-for="' + n + '"]').click();
+      }
+    });
+  });
+})();

@@ -1,0 +1,66 @@
+"""Links that open the mini-program from a web page: URL Link and URL Scheme.
+
+``url_link(path, query)`` calls ``wxa/generate_urllink`` (an https link that opens the
+mini-program inside WeChat and, through WeChat's own page, from other browsers);
+``url_scheme(path, query)`` calls ``wxa/generatescheme`` (``weixin://dl/business/?t=…``,
+for a phone browser outside WeChat). Both links expire after at most 30 days (WeChat's
+rule since 2022-04-11; ``is_expire`` is always true), ``path`` may not carry the query,
+and the query allows only digits, letters and ``!#$&'()*+,/:;=?@-._~%`` up to 1,024
+characters. A scheme, once opened by one user, opens only for that user again, so a
+scheme is made per visitor and never shared; a URL Link may be shared and cached.
+
+Errors come back as ``WeChatAPIError`` (40165 bad path, 40212 bad query, 85401 bad
+expiry, 40002 / 40013 no permission, 85079 not released) or ``WeChatRateLimited``.
+"""
+
+from __future__ import annotations
+
+from app.wechat.clients import miniprogram_client
+from app.wechat.errors import WeChatAPIError, translate_errors
+
+MAX_DAYS = 30
+
+
+def split_path(mp_path: str) -> tuple[str, str]:
+    """``pages/live/index?campaign=1&code=x`` → (``pages/live/index``, ``campaign=1&code=x``)."""
+    path, _, query = mp_path.partition("?")
+    return path.lstrip("/"), query
+
+
+def call(api: str, body: dict, client=None) -> dict:
+    """POST ``body`` to the mini-program ``api``; errors as ``WeChatError``."""
+    client = client or miniprogram_client()
+    with translate_errors(api):
+        result = client.post(api, data=body, api_base_url=client.wxa.API_BASE_URL)
+    if not isinstance(result, dict):
+        raise WeChatAPIError(f"{api}: unexpected answer", api=api)
+    return result
+
+
+def url_link(mp_path: str, days: int = MAX_DAYS, client=None) -> str:
+    """A URL Link (``https://wxaurl.cn/…``) to ``mp_path`` valid for ``days`` (≤ 30)."""
+    path, query = split_path(mp_path)
+    body = {
+        "path": path,
+        "query": query,
+        "expire_type": 1,
+        "expire_interval": max(1, min(MAX_DAYS, days)),
+    }
+    result = call("wxa/generate_urllink", body, client)
+    if not result.get("url_link"):
+        raise WeChatAPIError("wxa/generate_urllink: no url_link", api="wxa/generate_urllink")
+    return str(result["url_link"])
+
+
+def url_scheme(mp_path: str, days: int = MAX_DAYS, client=None) -> str:
+    """A URL Scheme (``weixin://dl/business/?t=…``) to ``mp_path`` for one visitor."""
+    path, query = split_path(mp_path)
+    body = {
+        "jump_wxa": {"path": path, "query": query},
+        "expire_type": 1,
+        "expire_interval": max(1, min(MAX_DAYS, days)),
+    }
+    result = call("wxa/generatescheme", body, client)
+    if not result.get("openlink"):
+        raise WeChatAPIError("wxa/generatescheme: no openlink", api="wxa/generatescheme")
+    return str(result["openlink"])

@@ -1,0 +1,51 @@
+"""The franchise side of the overview's "needs attention" card.
+
+Open alerts by level, and of them the refunds and HQ shares WeChat Pay refused and the
+reconciliation differences, each counted as the viewer may see them (HQ: every
+franchise; an owner: their own, with their own acknowledgement) and linking to the
+alert list filtered to exactly those rows.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from app.web.attention import Attention, attention_panel
+from app.web.labels import label
+from franchise.services import alerts as alert_service
+from franchise.services.alert_catalogue import LEVELS
+
+# alert code -> what the overview calls the rows behind it
+MONEY_CODES = (
+    ("refund_failed", _l("Refunds WeChat Pay refused")),
+    ("profit_share_failed", _l("HQ shares WeChat Pay refused")),
+    ("reconciliation", _l("Reconciliation differences")),
+)
+
+
+def money_attention(principal) -> list[dict]:
+    """Open alerts by level and the failed money movements, for the viewer's scope."""
+    if principal is None:
+        return []
+    by_level = alert_service.open_counts(principal)
+    by_code = alert_service.open_counts(principal, by="code")
+    items = [
+        Attention(
+            str(_l("Open alerts: %(level)s", level=label(level, "alert_level"))),
+            by_level.get(level, 0),
+            url_for("alerts_admin.alerts", level=level, open=1),
+            level,
+        )
+        for level in LEVELS
+    ]
+    items += [
+        Attention(
+            str(words),
+            by_code.get(code, 0),
+            url_for("alerts_admin.alerts", code=code, open=1),
+            "critical" if code == "reconciliation" else "warning",
+        )
+        for code, words in MONEY_CODES
+    ]
+    return [attention_panel(str(_l("Money")), items)]

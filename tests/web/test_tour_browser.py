@@ -1,0 +1,68 @@
+"""The browser tour: every admin and mobile page type, as HQ, a franchise owner and a
+guide, in Chinese and English, over the demo data. Each page is saved as a screenshot
+under ``tests/artifacts/tour/`` and fails the tour on a console error, a horizontal
+overflow at 375 px (the guide's pages and the owner's admin), a raw code of the label
+catalogue, or an untranslated string (``tests/fixtures/tour.py`` says how each is seen).
+Every problem of every page is listed at once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.seed import seed_demo
+from tests.fixtures.browser import ARTIFACTS, _open_page, browser_login
+from tests.fixtures.tour import page_type, problems, walk, watch
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROLES = [
+    # (login, mobile UI, checked at 375 px)
+    ("admin", False, False),
+    ("owner1", False, True),
+    ("guide01", True, True),
+]
+
+
+def test_tour(app, live_server, chromium_browser):
+    """One seed of the demo, then each role in each language (problems reported at once)."""
+    seeded = time.monotonic()
+    seed_demo(app)
+    print(f"tour: demo seeded in {time.monotonic() - seeded:.1f} s")
+    report: list[str] = []
+    for username, mobile, phone in ROLES:
+        report += _tour_role(app, live_server, chromium_browser, username, mobile, phone)
+    assert not report, "\n".join(report)
+
+
+def _tour_role(app, live_server, chromium_browser, username, mobile, phone) -> list[str]:
+    """Every page type of one role in both languages; the problems found."""
+    password = app.config["DEMO_PASSWORD"]
+    started, report, visited = time.monotonic(), [], 0
+    for lang in ("zh", "en"):
+        contexts: list = []
+        page = _open_page(chromium_browser, contexts, phone=phone)
+        try:
+            errors = watch(page)
+            browser_login(page, live_server, username, password, mobile=mobile)
+            folder = ARTIFACTS / "tour" / f"{username}-{lang}"
+            folder.mkdir(parents=True, exist_ok=True)
+
+            def check(path: str, lang=lang, page=page, errors=errors, folder=folder) -> None:
+                found = problems(page, lang, phone)
+                if errors:
+                    found.append(f"console: {errors[:3]}")
+                    errors.clear()
+                name = page_type(path).strip("/").replace("/", "_") or "home"
+                page.screenshot(path=str(folder / f"{name}.png"))
+                report.extend(f"{username} {lang} {path}: {p}" for p in found)
+
+            start = ("/m/" if mobile else "/admin/") + f"?lang={lang}"
+            visited += walk(page, live_server, start, check)
+        finally:
+            for context in contexts:
+                context.close()
+    print(f"tour {username}: {visited} pages in {time.monotonic() - started:.1f} s")
+    assert visited >= (20 if mobile else 40), f"{username}: only {visited} pages reached"
+    return report
