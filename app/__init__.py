@@ -66,8 +66,8 @@ def configure_extensions(app: Flask) -> None:
     def select_locale():
         asked = request.args.get("lang")  # a shareable ?lang=en link, kept like the switch
         if asked in app.config["LANGUAGES"]:
-            if session.get("locale") != asked:
-                session["locale"] = asked
+            if session.get("locale") != asked and not request.path.startswith("/api/"):
+                session["locale"] = asked  # pages keep it; the API stays stateless
             return asked
         chosen = session.get("locale")
         if chosen in app.config["LANGUAGES"]:
