@@ -161,3 +161,31 @@ class GuideTagsFormSchema(Schema):
     """The tags a guide leaves on a customer (mobile): every checked tag id."""
 
     tag_ids = fields.List(body_id(), load_default=list, validate=validate.Length(max=200))
+
+
+class InviteCodeBodySchema(Schema):
+    """A new invite code with its WeCom join code: a guide, a store or a campaign."""
+
+    guide_id = body_id(allow_none=True)
+    store_id = body_id(allow_none=True)
+    campaign_id = body_id(allow_none=True)
+    label = Text(load_default="", validate=validate.Length(max=64))
+
+
+class InviteCodeSchema(Schema):
+    """An invite code and its WeCom join code (``qr_url`` empty until WeCom answered;
+    ``join_way_error`` WeCom's refusal)."""
+
+    id = fields.Integer()
+    state = fields.String()
+    label = fields.String()
+    guide_id = fields.Integer(allow_none=True)
+    store_id = fields.Integer(allow_none=True)
+    campaign_id = fields.Integer(allow_none=True)
+    join_way_config_id = fields.String(allow_none=True)
+    qr_url = fields.String()
+    join_way_error = fields.String(allow_none=True)
+    status = fields.String()
+
+
+InviteCodePageSchema = page_schema(InviteCodeSchema, "InviteCodePage")

@@ -8,6 +8,9 @@
   another franchise's or guide's customer is 404.
 * ``GET /tags/{id}/customers``: the ids and names of the customers in the caller's scope
   carrying the tag, paginated.
+* ``POST /invite-codes`` (HQ) ``{"guide_id" | "store_id" | "campaign_id", "label"}`` →
+  201 with the code's ``state``; its WeCom join code (``qr_url``) follows through the
+  outbox. ``GET /invite-codes``: the codes in the caller's scope with their join codes.
 * ``POST /transfers`` (HQ, an owner in scope) ``{"customer_ids", "takeover_guide_id"}``:
   hand customers to another guide through WeCom (在职继承); a customer outside the
   caller's scope is 404. ``GET /transfers?status=&reason=``: the hand-overs in scope.
@@ -23,9 +26,13 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
-from app.schemas import page_of
+from app.schemas import PageQuerySchema, page_of
+from community.models.growth import InviteCode
 from community.models.wecom_customers import CustomerTag, WecomTransfer
 from community.schemas import (
+    InviteCodeBodySchema,
+    InviteCodePageSchema,
+    InviteCodeSchema,
     PersonTagSchema,
     TagChangeSchema,
     TagCustomerQuerySchema,
@@ -37,7 +44,7 @@ from community.schemas import (
     TransferRequestSchema,
     TransferSchema,
 )
-from community.services import tag_links, tags, transfers
+from community.services import fission, tag_links, tags, transfers
 from franchise.models import Customer, Guide
 
 blp = Blueprint(
@@ -129,3 +136,21 @@ class Transfers(MethodView):
             get_scoped_or_404(Customer, cid) for cid in dict.fromkeys(data["customer_ids"])
         ]
         return transfers.move_customers(customers, takeover, required_principal().user_id)
+
+
+@blp.route("/invite-codes")
+class InviteCodes(MethodView):
+    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, InviteCodePageSchema)
+    def get(self, args):
+        """Invite codes in the caller's scope, newest first, with their WeCom join codes."""
+        stmt = scoped(select(InviteCode), InviteCode).order_by(InviteCode.id.desc())
+        return page_of(stmt, args)
+
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(InviteCodeBodySchema)
+    @blp.response(201, InviteCodeSchema)
+    def post(self, data):
+        """A fission / store / campaign invite code; WeCom's join code follows the commit."""
+        return fission.create_code(**data)

@@ -13,7 +13,7 @@ from community.models.growth import InviteCode, InviteJoin
 from community.services import fission, join_ways
 from community.services.sync import full_sync
 from tests.community.factories_groups import sandbox_group
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 
 
 def _code(app, **kw) -> tuple[int, str]:
@@ -138,3 +138,26 @@ def test_emulator_enforces_the_documented_limits(app, sandbox):
                 raise AssertionError(f"{body} was accepted")
         long_remark = wecom_customers.add_join_way({**base, "remark": "备" * 40})
         assert len(wecom_customers.get_join_way(long_remark)["remark"]) == 30
+
+
+def test_invite_code_api(app, org, client, as_hq, as_owner_a, sandbox):
+    _ready(app, sandbox, groups=1)
+    res = client.post(
+        "/api/v1/invite-codes", json={"store_id": org.sa, "label": "门店群码"}, headers=as_hq
+    )
+    assert res.status_code == 201 and res.get_json()["qr_url"] == ""
+    code_id = res.get_json()["id"]
+    with app.app_context():
+        outbox.drain()
+    listed = client.get("/api/v1/invite-codes", headers=as_owner_a).get_json()
+    assert [(c["id"], bool(c["qr_url"])) for c in listed["items"]] == [(code_id, True)]
+    owner_b = bearer(api_token(client, "owner-b"))
+    assert client.get("/api/v1/invite-codes", headers=owner_b).get_json()["total"] == 0
+    assert (
+        client.post(
+            "/api/v1/invite-codes", json={"store_id": org.sa}, headers=as_owner_a
+        ).status_code
+        == 403
+    )
+    bad = client.post("/api/v1/invite-codes", json={"store_id": 999999}, headers=as_hq)
+    assert bad.status_code == 422 and "store_id" in bad.get_json()["errors"]
