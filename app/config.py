@@ -182,6 +182,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # a re-plan through the outbox (the test suite switches it off: other areas'
         # tests count outbox rows; the planner's tests switch it on).
         "COMMUNITY_REPLAN_ON_CHANGE": True,
+        # The welcome message a new WeCom contact gets from the guide ({guide}, {store}),
+        # and the one when the WeCom member is not a guide Siyu knows yet.
+        "COMMUNITY_WELCOME_TEXT": "您好，我是{store}的导购{guide}，很高兴为您服务！",
+        "COMMUNITY_WELCOME_TEXT_NO_GUIDE": "您好，很高兴为您服务！",
         # Siyu's own cap of group sends per group a day (the default of the HQ setting
         # ``community.daily_cap``); WeCom's own limit is the receiving-limit policy.
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),

@@ -19,12 +19,6 @@ from app.web.i18n import N_
 from app.wechat import subscribe
 
 COMMUNITY = N_("Community")
-DEFAULTS = {
-    # the welcome message a new contact gets from the guide ({guide}, {store})
-    "COMMUNITY_WELCOME_TEXT": "您好，我是{store}的导购{guide}，很高兴为您服务！",
-    # ... when the WeCom member is not a guide Siyu knows yet
-    "COMMUNITY_WELCOME_TEXT_NO_GUIDE": "您好，很高兴为您服务！",
-}
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
     (COMMUNITY, N_("WeCom contacts"), "community_contacts.contacts", ADMIN_UI_ROLES, "user", 402),
@@ -45,8 +39,6 @@ def register(app: Flask) -> None:
     from franchise.services import GUIDE_LEFT
     from franchise.services.customers import CUSTOMER_LOGGED_IN
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     openapi(app).register_blueprint(api_contacts.blp)
     app.register_blueprint(admin_contacts.bp)
     app.register_blueprint(guide_contacts.bp)
