@@ -44,6 +44,10 @@ SETTINGS = {
         Setting("rfm.frequency_mid", int, 2, _l("Repeat: paid orders a year"), 1, 10000),
         Setting("rfm.monetary_high_fen", int, 1_000_000, _l("High spend a year (fen)"), 1, 10**12),
         Setting("rfm.monetary_mid_fen", int, 200_000, _l("Mid spend a year (fen)"), 1, 10**12),
+        # --- credit (issue 18): appeal window, HQ's ruling deadline, in-store evidence ---
+        Setting("credit.dispute_days", int, 14, _l("Dispute window (days)"), 1, 365),
+        Setting("credit.ruling_days", int, 7, _l("HQ rules disputes within (days)"), 1, 90),
+        Setting("credit.in_store_days", int, 30, _l("In-store credit window (days)"), 1, 365),
     )
 }
 

@@ -1,0 +1,350 @@
+"""Credit admin pages (``/admin/credit``): the order page's credit section, the dispute
+queue and one dispute with HQ's ruling form, the credit rules and commission rates (HQ),
+and the monthly commission statement for payroll (CSV).
+
+Names, never ids: evidence reads "分享码 ABC123 · 2026-12-01 10:00", a share names its
+guide, store and franchisee. HQ sees everything; an owner their franchise's (another's
+answers 404). Views call services (which commit) and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.principal import required_principal
+from app.auth.scope import scoped
+from app.clock import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.schemas import Text, query_id
+from app.web.form_input import load_form
+from app.web.formatting import shanghai
+from app.web.listing import Column, csv_response, export_url, paginate
+from franchise.admin.support import _select, choices, render_list
+from franchise.api.commission import CommissionRateSchema, percent_to_bps
+from franchise.api.credit import DisputeCreateSchema, RulingSchema
+from franchise.models import (
+    CREDIT_SOURCES,
+    DISPUTE_OPEN,
+    DISPUTE_STATUSES,
+    CreditDispute,
+    Franchisee,
+    Guide,
+    Order,
+    OrderCredit,
+    Store,
+)
+from franchise.services import commission, credit, credit_rules, disputes
+from franchise.services.commission_statements import check_month, guide_statement, payroll_stmt
+from franchise.services.settings import get_setting
+
+bp = Blueprint("credit_admin", __name__, url_prefix="/admin/credit", template_folder="../templates")
+
+SOURCE_LABELS = {
+    "live_campaign": _l("Live campaign guide"),
+    "share_code": _l("Share code guide"),
+    "in_store": _l("Guide who served in store"),
+    "assigned": _l("Assigned guide"),
+    "store": _l("Order's store"),
+    "ruling": _l("HQ ruling"),
+}
+STATUS_LABELS = {"open": _l("Awaiting ruling"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
+KIND_LABELS = {
+    "accrual": _l("Accrued"),
+    "reversal": _l("Reversed (refund)"),
+    "moved_out": _l("Moved by ruling"),
+    "live_reward": _l("Live reward"),
+    "live_penalty": _l("Live penalty"),
+}
+
+
+def _name(model, object_id) -> str:
+    row = db.session.get(model, object_id) if object_id else None
+    return row.name if row is not None else "—"
+
+
+def describe(item: dict) -> str:
+    """One piece of evidence in words with its Shanghai time."""
+    kind = item.get("kind")
+    if kind == "share_code":
+        text = _("Share code %(code)s", code=item.get("code") or "")
+    elif kind == "assignment":
+        text = _("Bound to the guide (%(rule)s)", rule=item.get("rule") or "")
+    elif kind == "redemption":
+        text = _(
+            "Coupon %(code)s redeemed at %(store)s",
+            code=item.get("code") or "",
+            store=_name(Store, item.get("store_id")),
+        )
+    elif kind == "appointment":
+        text = _("Appointment at %(store)s", store=_name(Store, item.get("store_id")))
+    elif kind == "visit":
+        text = _(
+            "Live campaign visit (%(campaign)s) through %(code)s",
+            campaign=item.get("campaign_name") or "",
+            code=item.get("code") or "—",
+        )
+    elif kind == "ruling":
+        text = _("HQ ruling on dispute #%(id)s", id=item.get("ref"))
+    else:
+        text = _("The order's store")
+    at = item.get("at")
+    if at:
+        text += " · " + shanghai(datetime.fromisoformat(at))
+    return text
+
+
+def order_credit_panel(order: Order) -> dict | None:
+    """What the order page's credit section shows (None: nothing to show or not allowed)."""
+    principal = required_principal()
+    try:
+        credit.visible_order(order.id, principal)
+    except DomainError:
+        return None
+    rows = credit.current_lines(order.id)
+    gate = db.session.scalars(select(OrderCredit).where(OrderCredit.order_id == order.id)).first()
+    days = int(get_setting("credit.dispute_days"))
+    closes = gate.paid_at + timedelta(days=days) if gate else None
+    lines = {line.id: line for line in order.lines}
+    found = scoped(select(CreditDispute).where(CreditDispute.order_id == order.id), CreditDispute)
+    return {
+        "rows": [
+            {
+                "line": lines.get(cl.order_line_id),
+                "guide": cl.guide.name if cl.guide else _("(no guide: the store)"),
+                "store": cl.store.name if cl.store else "—",
+                "franchisee": cl.franchisee.name,
+                "percent": f"{cl.share_bps / 100:g} %",
+                "basis_fen": cl.basis_fen,
+                "sources": [SOURCE_LABELS.get(s, s) for s in cl.sources.split(",")],
+                "evidence": [describe(e) for e in cl.evidence],
+            }
+            for cl in rows
+        ],
+        "disputes": db.session.scalars(found.order_by(CreditDispute.id)).all(),
+        "status_labels": STATUS_LABELS,
+        "closes": closes,
+        "can_dispute": principal.role in (FRANCHISE_OWNER, GUIDE)
+        and closes is not None
+        and utcnow() <= closes,
+        "lines": order.lines,
+    }
+
+
+@bp.route("/orders/<int:order_id>/disputes", methods=["POST"])
+@page_roles(FRANCHISE_OWNER, GUIDE)
+def file_dispute(order_id):
+    """The owner's (or guide's) dispute form on the order page."""
+    try:
+        body = load_form(DisputeCreateSchema(), request.form)
+        dispute = disputes.file_dispute(
+            order_id, body["order_line_id"], body["reason"], required_principal()
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("credit_admin.disputes"), 303)
+    flash(_("Dispute filed; HQ rules by %(at)s.", at=shanghai(dispute.decide_by)), "success")
+    return redirect(url_for("credit_admin.dispute", dispute_id=dispute.id), 303)
+
+
+# --- the dispute queue and one dispute -----------------------------------------------
+
+
+class DisputeFilterSchema(Schema):
+    status = Text(validate=validate.OneOf(DISPUTE_STATUSES))
+    franchisee_id = query_id()
+    overdue = fields.Boolean()
+
+
+def dispute_columns():
+    return [
+        Column(
+            "id",
+            _l("Dispute"),
+            numeric=True,
+            link=lambda d: url_for("credit_admin.dispute", dispute_id=d.id),
+        ),
+        Column("order", _l("Order number"), value=lambda d: d.order.order_no),
+        Column("line", _l("Product"), value=lambda d: d.order_line.name),
+        Column(
+            "franchisee", _l("Franchisee"), value=lambda d: _name(Franchisee, d.order_franchisee_id)
+        ),
+        Column(
+            "filed_by",
+            _l("Filed by"),
+            value=lambda d: d.filed_guide.name if d.filed_guide else _("Franchise owner"),
+        ),
+        Column("status", _l("Status"), value=lambda d: STATUS_LABELS.get(d.status, d.status)),
+        Column("created_at", _l("Filed at"), time=True),
+        Column("decide_by", _l("Decide by"), time=True),
+    ]
+
+
+@bp.route("/disputes", endpoint="disputes")
+@page_roles(*ADMIN_UI_ROLES)
+def disputes_page():
+    """The dispute queue: filters, pages, CSV."""
+    options = [("", _l("All"))] + list(STATUS_LABELS.items())
+    fields_ = [
+        _select("status", _l("Status"), options),
+        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        _select("overdue", _l("Past the deadline"), [("", _l("All")), ("true", _l("Yes"))]),
+    ]
+    return render_list(
+        _("Credit disputes"),
+        DisputeFilterSchema,
+        disputes.dispute_stmt,
+        dispute_columns(),
+        fields_,
+        "credit-disputes.csv",
+    )
+
+
+@bp.route("/disputes/<int:dispute_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def dispute(dispute_id):
+    """One dispute: the line, its credit, the reason, the deadline, history, ruling form."""
+    principal = required_principal()
+    d = disputes.dispute_or_404(dispute_id, principal)
+    order = db.session.get(Order, d.order_id)
+    guides = scoped(select(Guide), Guide).where(Guide.franchisee_id == d.order_franchisee_id)
+    return render_template(
+        "franchise/credit/dispute.html",
+        d=d,
+        order=order,
+        panel=order_credit_panel(order) if order else None,
+        status_labels=STATUS_LABELS,
+        guides=db.session.scalars(guides.order_by(Guide.name)).all(),
+        can_rule=principal.is_hq and d.status == DISPUTE_OPEN,
+        overdue=d.status == DISPUTE_OPEN and d.decide_by < utcnow(),
+    )
+
+
+@bp.route("/disputes/<int:dispute_id>/ruling", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def ruling(dispute_id):
+    """HQ's ruling form."""
+    try:
+        body = load_form(RulingSchema(), request.form)
+        disputes.rule(
+            dispute_id, body["decision"], body["ruling"], body["guide_id"], required_principal()
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Ruling recorded."), "success")
+    return redirect(url_for("credit_admin.dispute", dispute_id=dispute_id), 303)
+
+
+# --- rules and rates (HQ) ------------------------------------------------------------
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def rules():
+    """The sources' precedence and shares, and the commission rates."""
+    if request.method == "POST":
+        rows = []
+        for source in CREDIT_SOURCES:
+            try:
+                rows.append(
+                    {
+                        "source": source,
+                        "precedence": int(request.form.get(f"{source}.precedence") or 0),
+                        "share_bps": int(request.form.get(f"{source}.share_bps") or 0),
+                        "is_active": request.form.get(f"{source}.is_active") == "on",
+                    }
+                )
+            except ValueError:
+                flash(_("Precedence and share are whole numbers."), "error")
+                return redirect(url_for("credit_admin.rules"), 303)
+        try:
+            credit_rules.save_rules(rows)
+        except DomainError as exc:
+            flash("; ".join(str(m) for m in exc.errors.get("rules", [exc.message])), "error")
+        else:
+            flash(_("Credit rules saved."), "success")
+        return redirect(url_for("credit_admin.rules"), 303)
+    return render_template(
+        "franchise/credit/rules.html",
+        rules=credit_rules.current_rules(),
+        labels=SOURCE_LABELS,
+        rates=commission.rates(),
+    )
+
+
+@bp.route("/rates", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def save_rate():
+    """Add or change a commission rate (percent)."""
+    try:
+        body = load_form(CommissionRateSchema(), request.form)
+        commission.save_rate(
+            body["category"], body["campaign_id"], percent_to_bps(body["rate_percent"])
+        )
+    except DomainError as exc:
+        flash("; ".join(f"{k}: {v[0]}" for k, v in exc.errors.items()) or exc.message, "error")
+    else:
+        flash(_("Commission rate saved."), "success")
+    return redirect(url_for("credit_admin.rules"), 303)
+
+
+# --- commission statements -----------------------------------------------------------
+
+
+def payroll_columns(month: str):
+    def link(row):
+        return url_for("credit_admin.guide_commission", guide_id=row.guide_id, month=month)
+
+    return [
+        Column("guide_name", _l("Guide"), link=link),
+        Column("store", _l("Store"), value=lambda r: _name(Store, r.store_id)),
+        Column("franchisee", _l("Franchisee"), value=lambda r: _name(Franchisee, r.franchisee_id)),
+        Column("accrued_fen", _l("Accrued"), money=True),
+        Column("reversed_fen", _l("Reversed"), money=True),
+        Column("moved_fen", _l("Moved by rulings"), money=True),
+        Column("live_fen", _l("Live rewards and penalties"), money=True),
+        Column("total_fen", _l("Commission"), money=True),
+    ]
+
+
+@bp.route("/commission", endpoint="commission")
+@page_roles(*ADMIN_UI_ROLES)
+def commission_page():
+    """A month's commission per guide (filters: month, store), CSV for payroll."""
+    try:
+        month = check_month(request.args.get("month") or None)
+    except DomainError as exc:
+        flash(exc.errors.get("month", [exc.message])[0], "error")
+        month = check_month(None)
+    store_id = request.args.get("store_id", type=int)
+    stmt = payroll_stmt(month, store_id=store_id)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            f"commission-{month}.csv", payroll_columns(month), db.session.execute(stmt).all()
+        )
+    return render_template(
+        "franchise/credit/commission.html",
+        month=month,
+        stores=choices(Store, blank=_l("All")),
+        store_id=store_id,
+        columns=payroll_columns(month),
+        page=paginate(db.session.execute(stmt).all()),
+        export_url=export_url("credit_admin.commission", month=month, store_id=store_id or ""),
+    )
+
+
+@bp.route("/commission/<int:guide_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def guide_commission(guide_id):
+    """One guide's month, entry by entry."""
+    statement = guide_statement(guide_id, request.args.get("month") or None, required_principal())
+    return render_template("franchise/credit/guide_commission.html", s=statement, kinds=KIND_LABELS)
