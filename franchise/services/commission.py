@@ -47,6 +47,11 @@ def round_half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
+def reversal_target(accrued: int, refunded: int, paid: int) -> int:
+    """What a share's reversals total once ``refunded`` of ``paid`` fen went back."""
+    return round_half_up(accrued * min(refunded, paid), paid) if paid > 0 else 0
+
+
 def month_of(moment: datetime) -> str:
     """The Shanghai month (``YYYY-MM``) a moment falls in."""
     return shanghai_day(moment).strftime("%Y-%m")
@@ -137,9 +142,8 @@ def sync_reversals(order: Order, key: str) -> None:
             CreditLine.id.in_(accrued),
         )
     ).all()
-    refunded = min(order.refunded_fen, order.paid_fen)
     for cl in current:
-        target = round_half_up(accrued[cl.id] * refunded, order.paid_fen)
+        target = reversal_target(accrued[cl.id], order.refunded_fen, order.paid_fen)
         delta = target + reversed_.get(cl.id, 0)  # reversals are negative
         if delta <= 0:
             continue
