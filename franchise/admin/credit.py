@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
-from app.auth.models import ADMIN_UI_ROLES, FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import ADMIN_UI_ROLES, FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.clock import utcnow
@@ -28,6 +28,7 @@ from app.schemas import Text, query_id
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
+from franchise.admin.customers import RULE_LABELS
 from franchise.admin.support import _select, choices, render_list
 from franchise.api.commission import CommissionRateSchema, percent_to_bps
 from franchise.api.credit import DisputeCreateSchema, RulingSchema
@@ -77,7 +78,8 @@ def describe(item: dict) -> str:
     if kind == "share_code":
         text = _("Share code %(code)s", code=item.get("code") or "")
     elif kind == "assignment":
-        text = _("Bound to the guide (%(rule)s)", rule=item.get("rule") or "")
+        rule = item.get("rule") or ""
+        text = _("Bound to the guide (%(rule)s)", rule=RULE_LABELS.get(rule, rule))
     elif kind == "redemption":
         text = _(
             "Coupon %(code)s redeemed at %(store)s",
@@ -132,17 +134,16 @@ def order_credit_panel(order: Order) -> dict | None:
         "disputes": db.session.scalars(found.order_by(CreditDispute.id)).all(),
         "status_labels": STATUS_LABELS,
         "closes": closes,
-        "can_dispute": principal.role in (FRANCHISE_OWNER, GUIDE)
+        "can_dispute": principal.role == FRANCHISE_OWNER
         and closes is not None
         and utcnow() <= closes,
         "lines": order.lines,
     }
 
 
-@bp.route("/orders/<int:order_id>/disputes", methods=["POST"])
-@page_roles(FRANCHISE_OWNER, GUIDE)
-def file_dispute(order_id):
-    """The owner's (or guide's) dispute form on the order page."""
+def dispute_from_form(order_id: int) -> CreditDispute | None:
+    """File the dispute a page form posted (the order page's, the guide's page's) and
+    flash the outcome; the dispute, or None when it was refused."""
     try:
         body = load_form(DisputeCreateSchema(), request.form)
         dispute = disputes.file_dispute(
@@ -150,8 +151,18 @@ def file_dispute(order_id):
         )
     except DomainError as exc:
         flash(exc.message, "error")
-        return redirect(request.referrer or url_for("credit_admin.disputes"), 303)
+        return None
     flash(_("Dispute filed; HQ rules by %(at)s.", at=shanghai(dispute.decide_by)), "success")
+    return dispute
+
+
+@bp.route("/orders/<int:order_id>/disputes", methods=["POST"])
+@page_roles(FRANCHISE_OWNER)
+def file_dispute(order_id):
+    """The owner's dispute form on the order page."""
+    dispute = dispute_from_form(order_id)
+    if dispute is None:
+        return redirect(url_for("commerce_orders.order", object_id=order_id), 303)
     return redirect(url_for("credit_admin.dispute", dispute_id=dispute.id), 303)
 
 

@@ -5,19 +5,14 @@ a dispute form for a line of my orders (``franchise.services.disputes.file_dispu
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import required_principal
-from app.errors import DomainError
 from app.extensions import db
-from app.web.form_input import load_form
-from app.web.formatting import shanghai
-from franchise.admin.credit import SOURCE_LABELS, STATUS_LABELS, describe
-from franchise.api.credit import DisputeCreateSchema
+from franchise.admin.credit import SOURCE_LABELS, STATUS_LABELS, describe, dispute_from_form
 from franchise.models import CreditLine, Order, OrderLine
 from franchise.services import disputes
 from franchise.services.commission_statements import guide_statement
@@ -63,14 +58,5 @@ def credit():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def file_dispute():
     """Dispute a line of one of my orders (order number + line)."""
-    order_id = request.form.get("order_id", type=int) or 0
-    try:
-        body = load_form(DisputeCreateSchema(), request.form)
-        dispute = disputes.file_dispute(
-            order_id, body["order_line_id"], body["reason"], required_principal()
-        )
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Dispute filed; HQ rules by %(at)s.", at=shanghai(dispute.decide_by)), "success")
+    dispute_from_form(request.form.get("order_id", type=int) or 0)
     return redirect(url_for("guide_credit.credit"), 303)

@@ -72,9 +72,27 @@ def rate_for(category: str, campaign_id: int | None) -> int:
     return 0
 
 
-def post(entry: dict) -> None:
-    """Insert one book entry unless its ``dedupe_key`` is already there (no commit)."""
-    entry.setdefault("created_at", utcnow())
+def post(kind: str, key: str, holder, amount_fen: int, **extra) -> None:
+    """Insert one book entry for ``holder`` (a credit line, or a guide for a live
+    reward) unless ``key`` is already in the book (no commit). ``extra``: ``basis_fen``,
+    ``rate_bps``, ``campaign_id``, ``note``, ``month`` (default: this month)."""
+    is_line = isinstance(holder, CreditLine)
+    entry = {
+        "dedupe_key": key[:80],
+        "kind": kind,
+        "guide_id": holder.guide_id if is_line else holder.id,
+        "store_id": holder.store_id,
+        "franchisee_id": holder.franchisee_id,
+        "order_id": holder.order_id if is_line else None,
+        "credit_line_id": holder.id if is_line else None,
+        "campaign_id": extra.get("campaign_id"),
+        "basis_fen": extra.get("basis_fen", 0),
+        "rate_bps": extra.get("rate_bps", 0),
+        "amount_fen": amount_fen,
+        "month": extra.get("month") or month_of(utcnow()),
+        "note": (extra.get("note") or "")[:255],
+        "created_at": utcnow(),
+    }
     db.session.execute(insert_ignoring(db.engine, CommissionEntry, "dedupe_key"), [entry])
 
 
@@ -101,21 +119,14 @@ def accrue(credit_lines: Iterable[CreditLine], when: datetime | None = None) -> 
         if amount == 0:
             continue
         post(
-            {
-                "dedupe_key": f"accrual:{cl.id}",
-                "kind": ACCRUAL,
-                "guide_id": cl.guide_id,
-                "store_id": cl.store_id,
-                "franchisee_id": cl.franchisee_id,
-                "order_id": cl.order_id,
-                "credit_line_id": cl.id,
-                "campaign_id": campaign_id,
-                "basis_fen": cl.basis_fen,
-                "rate_bps": rate,
-                "amount_fen": amount,
-                "month": month_of(when or paid_at or utcnow()),
-                "note": "",
-            }
+            ACCRUAL,
+            f"accrual:{cl.id}",
+            cl,
+            amount,
+            campaign_id=campaign_id,
+            basis_fen=cl.basis_fen,
+            rate_bps=rate,
+            month=month_of(when or paid_at or utcnow()),
         )
 
 
@@ -148,21 +159,7 @@ def sync_reversals(order: Order, key: str) -> None:
         if delta <= 0:
             continue
         post(
-            {
-                "dedupe_key": f"reversal:{key}:{cl.id}",
-                "kind": REVERSAL,
-                "guide_id": cl.guide_id,
-                "store_id": cl.store_id,
-                "franchisee_id": cl.franchisee_id,
-                "order_id": order.id,
-                "credit_line_id": cl.id,
-                "campaign_id": order.campaign_id,
-                "basis_fen": 0,
-                "rate_bps": 0,
-                "amount_fen": -delta,
-                "month": month_of(utcnow()),
-                "note": key,
-            }
+            REVERSAL, f"reversal:{key}:{cl.id}", cl, -delta, campaign_id=order.campaign_id, note=key
         )
 
 
@@ -186,23 +183,7 @@ def move_out(credit_lines: Iterable[CreditLine], dispute_id: int) -> None:
         )
         if net == 0:
             continue
-        post(
-            {
-                "dedupe_key": f"moved:{dispute_id}:{cl.id}",
-                "kind": MOVED_OUT,
-                "guide_id": cl.guide_id,
-                "store_id": cl.store_id,
-                "franchisee_id": cl.franchisee_id,
-                "order_id": cl.order_id,
-                "credit_line_id": cl.id,
-                "campaign_id": None,
-                "basis_fen": 0,
-                "rate_bps": 0,
-                "amount_fen": -net,
-                "month": month_of(utcnow()),
-                "note": f"dispute {dispute_id}",
-            }
-        )
+        post(MOVED_OUT, f"moved:{dispute_id}:{cl.id}", cl, -net, note=f"dispute {dispute_id}")
 
 
 def post_adjustment(
@@ -212,23 +193,7 @@ def post_adjustment(
     guide = db.session.get(Guide, guide_id)
     if guide is None:
         return
-    post(
-        {
-            "dedupe_key": dedupe_key[:80],
-            "kind": kind,
-            "guide_id": guide.id,
-            "store_id": guide.store_id,
-            "franchisee_id": guide.franchisee_id,
-            "order_id": None,
-            "credit_line_id": None,
-            "campaign_id": campaign_id,
-            "basis_fen": 0,
-            "rate_bps": 0,
-            "amount_fen": amount_fen,
-            "month": month_of(utcnow()),
-            "note": note[:255],
-        }
-    )
+    post(kind, dedupe_key, guide, amount_fen, campaign_id=campaign_id, note=note)
 
 
 # --- rates ------------------------------------------------------------------------

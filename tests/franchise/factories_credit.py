@@ -8,8 +8,9 @@ import itertools
 from types import SimpleNamespace
 
 from app.extensions import db
-from franchise.models import AssignmentHistory, Customer, Guide, ShareCode
+from franchise.models import AssignmentHistory, Customer, Guide
 from tests.franchise.factories import gen_guide
+from tests.franchise.factories_commerce import gen_share_code
 from tests.franchise.factories_payments import gen_customer, gen_order, gen_product, pay_and_succeed
 
 _seq = itertools.count(1)
@@ -30,19 +31,6 @@ def bind(customer: Customer, guide: Guide, rule: str = "nearest_store") -> Assig
     return row
 
 
-def share_code_of(guide: Guide) -> ShareCode:
-    code = ShareCode(
-        code=f"SC{next(_seq):06d}",
-        kind="guide",
-        franchisee_id=guide.franchisee_id,
-        store_id=guide.store_id,
-        guide_id=guide.id,
-    )
-    db.session.add(code)
-    db.session.commit()
-    return code
-
-
 def placed_order(org, amount: int = 10000, category: str = "黄金", with_code: bool = True):
     """Ann's share code on the order, the customer bound to Carl (a second guide of
     store SH-A); ids on a namespace. Call inside an app context."""
@@ -50,7 +38,7 @@ def placed_order(org, amount: int = 10000, category: str = "黄金", with_code: 
     carl = gen_guide(ann.store, name="Carl", wecom_userid=f"carl{next(_seq)}")
     customer = gen_customer(org.fa, nickname="王女士")
     bind(customer, carl)
-    code = share_code_of(ann) if with_code else None
+    code = gen_share_code(ann) if with_code else None
     product = gen_product(amount, category=category)
     order = gen_order(
         customer,

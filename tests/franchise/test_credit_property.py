@@ -27,8 +27,8 @@ from franchise.services import commission, credit, credit_rules, disputes
 from franchise.services.commission import reversal_target
 from tests.fixtures.database import clean_tables
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_store
-from tests.franchise.factories_commerce import gen_coupon, gen_template
-from tests.franchise.factories_credit import bind, share_code_of
+from tests.franchise.factories_commerce import gen_coupon, gen_share_code, gen_template
+from tests.franchise.factories_credit import bind
 from tests.franchise.factories_payments import gen_customer, gen_product
 
 CATEGORIES = ("黄金", "钻石", "")
@@ -70,7 +70,7 @@ def _order(c, guides, franchisee, store):
     customer = gen_customer(franchisee.id)
     if c["bound_guide"] is not None:
         bind(customer, guides[c["bound_guide"]])
-    code = share_code_of(guides[c["code_guide"]]).code if c["code_guide"] is not None else None
+    code = gen_share_code(guides[c["code_guide"]]).code if c["code_guide"] is not None else None
     if c["store_guide"] is not None:
         coupon = gen_coupon(gen_template({franchisee.region_id: 1}), customer)
         coupon.status, coupon.redeemed_channel = "redeemed", "store"
