@@ -5,7 +5,8 @@ commission, the guide's mobile credit page), the template helper the order page'
 section reads (``order_credit_panel``), navigation, the every-minute credit sweep, the
 pay-notify handler that credits a paid order (after franchise's ``handle_notify``, so
 the payment is posted first) and the ``REFUND_COMPLETED`` hook that reverses commission
-inside the refund's transaction.
+inside the refund's transaction; the demo rates, credit and dispute
+(``franchise.demo.credit``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_hook, add_navs, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
 from app.wechat import add_pay_notify_handler
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
     from franchise.admin import credit as admin_credit
     from franchise.api import commission as api_commission
     from franchise.api import credit as api_credit
+    from franchise.demo.credit import seed_credit
     from franchise.guide import credit as guide_credit
     from franchise.jobs import credit as jobs
     from franchise.services import commission, credit, refunds
@@ -47,3 +49,4 @@ def register(app: Flask) -> None:
     register_job(app, "franchise.credit.sweep", jobs.credit_sweep_job, "interval", minutes=1)
     add_hook(app, refunds.REFUND_COMPLETED, commission.on_refund)
     add_pay_notify_handler(app, credit.on_paid)
+    add_seeder(app, seed_credit)
