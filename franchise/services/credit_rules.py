@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import CREDIT_SOURCES, FULL_BPS, CreditRule
 from franchise.models.credit import (
     SOURCE_ASSIGNED,
@@ -78,7 +79,7 @@ def check_rules(rules: list[dict]) -> list[Rule]:
     if sum(int(r.get("share_bps") or 0) for r in active) != FULL_BPS:
         problems.append("The active shares must add up to 10,000 basis points (100 %).")
     if problems:
-        raise Invalid("The credit rules are invalid.", errors={"rules": problems})
+        raise Invalid("The credit rules are invalid.", errors={"rules": [tr(p) for p in problems]})
     return [
         Rule(r["source"], int(r["precedence"]), int(r["share_bps"]), bool(r.get("is_active", True)))
         for r in sorted(rules, key=lambda r: r["precedence"])

@@ -10,7 +10,7 @@ from app.clock import utcnow
 from app.extensions import db
 from franchise.models import CreditLine, Customer, Guide, Order, OrderCredit
 from franchise.services import credit
-from tests.fixtures.auth import api_token, bearer, gen_user, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, gen_user, login
 from tests.franchise.factories import gen_guide
 from tests.franchise.factories_commerce import gen_coupon, gen_template
 from tests.franchise.factories_credit import paid_order, placed_order
@@ -142,3 +142,38 @@ def test_order_page_shows_the_evidence_with_names_and_times(app, client, org):
     assert ids.code in page and "90 %" in page and "10 %" in page
     login(client, "owner-b")
     assert client.get(f"/admin/orders/{ids.order}").status_code == 404
+
+
+def _rules_form(token: str, shares: dict) -> dict:
+    form = {"csrf_token": token}
+    for precedence, (source, bps) in enumerate(shares.items(), start=1):
+        form |= {f"{source}.precedence": str(precedence), f"{source}.share_bps": str(bps)}
+        form[f"{source}.is_active"] = "on"
+    return form
+
+
+def test_rules_and_rates_pages(app, client, org, as_hq):
+    login(client, "owner-a")
+    assert client.get("/admin/credit/rules").status_code == 403
+    login(client, "hq")
+    page = client.get("/admin/credit/rules").get_data(as_text=True)
+    assert 'id="rules-form"' in page and "分享码导购" in page
+    token = csrf_token_from(page)
+    bad = {"live_campaign": 2000, "share_code": 5000, "in_store": 2000, "assigned": 999}
+    res = client.post("/admin/credit/rules", data=_rules_form(token, bad), follow_redirects=True)
+    assert "10,000" in res.get_data(as_text=True)
+    good = {"live_campaign": 1000, "share_code": 6000, "in_store": 2000, "assigned": 1000}
+    client.post("/admin/credit/rules", data=_rules_form(token, good))
+    rules = client.get(RULES, headers=as_hq).get_json()["rules"]
+    assert {r["source"]: r["share_bps"] for r in rules} == good
+    res = client.post(
+        "/admin/credit/rates",
+        data={"rate_percent": "101", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "0 到 100%" in res.get_data(as_text=True)
+    client.post(
+        "/admin/credit/rates", data={"category": "黄金", "rate_percent": "2.5", "csrf_token": token}
+    )
+    page = client.get("/admin/credit/rules").get_data(as_text=True)
+    assert "2.5 %" in page and "黄金" in page
