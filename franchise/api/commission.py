@@ -61,10 +61,7 @@ class CommissionRateSchema(Schema):
     campaign_id = body_id(load_default=None, allow_none=True)
     rate_bps = fields.Integer(dump_only=True)
     rate_percent = fields.Decimal(
-        required=True,
-        load_only=True,
-        places=None,
-        validate=validate.Range(min=0, max=100, error="A rate from 0 to 100 %."),
+        required=True, load_only=True, metadata={"minimum": 0, "maximum": 100}
     )
 
 
@@ -81,7 +78,9 @@ class GuideCommission(MethodView):
 
 
 def percent_to_bps(percent: Decimal) -> int:
-    """``12.5`` % → 1250 bps; more than two decimals cannot be a whole bps (422)."""
+    """``12.5`` % → 1250 bps; outside 0–100 or more than two decimals is a 422."""
+    if not 0 <= percent <= 100:
+        raise invalid("rate_percent", "A rate from 0 to 100 %.")
     bps = percent * 100
     if bps != bps.to_integral_value():
         raise invalid("rate_percent", "At most two decimals.")
