@@ -10,8 +10,8 @@ line's paid fen apportioned to it (the order's discount spread over its lines by
 largest remainder, then each line over its shares, so the shares' fen sum to what was
 paid), accrues commission, and commits.
 
-Who may read an order's credit: HQ; the order's franchise owner; a guide whose order it
-is or who holds a share of it. Anyone else gets 404.
+Who may read (and so dispute) an order's credit: HQ; the order's franchise owner; a guide
+whose order it is, of whose store it is, or who holds a share of it. Anyone else: 404.
 """
 
 from __future__ import annotations
@@ -150,7 +150,9 @@ def visible_order(order_id: int, principal: Principal) -> Order:
     if principal.role == FRANCHISE_OWNER and order.franchisee_id == principal.franchisee_id:
         return order
     if principal.role == GUIDE and principal.guide_id is not None:
-        if order.guide_id == principal.guide_id:
+        if order.guide_id == principal.guide_id or (
+            order.store_id is not None and order.store_id == principal.store_id
+        ):
             return order
         held = db.session.scalar(
             select(CreditLine.id)

@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 
 from app.clock import utcnow
 from app.extensions import db
-from franchise.models import CommissionRate, CreditDispute, OrderCredit
+from franchise.models import CommissionRate, CreditDispute, Guide, Order, OrderCredit
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, gen_user, login
+from tests.franchise.factories import gen_guide
 from tests.franchise.factories_credit import paid_order
 
 
@@ -140,3 +141,32 @@ def test_dispute_pages(app, client, org, as_hq):
     )
     assert res.status_code == 303
     assert shares(client, ids, as_hq) == {ids.carl: 10000}
+
+
+def test_a_guide_of_the_store_looks_an_order_up_and_disputes_it(app, client, org):
+    ids = paid_order(app, client, org)
+    with app.app_context():
+        dana = gen_guide(db.session.get(Guide, org.ga).store, name="Dana", wecom_userid="dana")
+        dana_id = dana.id
+        gen_user("dana", "guide", franchisee_id=org.fa, store_id=org.sa, guide_id=dana_id)
+        gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
+        order_no = db.session.get(Order, ids.order).order_no
+    login(client, "dana", path="/m/login")
+    page = client.get(f"/m/credit?order_no={order_no}").get_data(as_text=True)
+    assert 'id="looked-up"' in page and "Ann" in page and "Carl" in page
+    res = client.post(
+        "/m/credit/disputes",
+        data={
+            "order_id": str(ids.order),
+            "order_line_id": str(ids.line),
+            "reason": "顾客是我在店里接待的",
+            "csrf_token": csrf_token_from(page),
+        },
+    )
+    assert res.status_code == 303
+    with app.app_context():
+        dispute = db.session.scalars(select(CreditDispute)).one()
+        assert dispute.filed_guide_id == dana_id and dispute.status == "open"
+    login(client, "guide-b", path="/m/login")
+    other = client.get(f"/m/credit?order_no={order_no}").get_data(as_text=True)
+    assert 'id="looked-up"' not in other and "订单不存在" in other
