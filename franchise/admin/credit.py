@@ -15,7 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, FRANCHISE_OWNER, HQ_ROLES
@@ -359,3 +359,17 @@ def guide_commission(guide_id):
     """One guide's month, entry by entry."""
     statement = guide_statement(guide_id, request.args.get("month") or None, required_principal())
     return render_template("franchise/credit/guide_commission.html", s=statement, kinds=KIND_LABELS)
+
+
+def dispute_panels(principal) -> list[dict]:
+    """Admin home panel: disputes waiting for a ruling and those past their deadline."""
+    if principal is None:
+        return []
+    waiting = disputes.dispute_stmt({"status": DISPUTE_OPEN}, principal).subquery()
+    late = disputes.dispute_stmt({"overdue": True}, principal).subquery()
+    count = [db.session.scalar(select(func.count()).select_from(q)) or 0 for q in (waiting, late)]
+    stats = [
+        (_("Awaiting ruling"), count[0], url_for("credit_admin.disputes", status=DISPUTE_OPEN)),
+        (_("Past the deadline"), count[1], url_for("credit_admin.disputes", overdue="true")),
+    ]
+    return [{"title": _("Credit disputes"), "stats": stats}]

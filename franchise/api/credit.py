@@ -2,7 +2,7 @@
 
 * ``GET /orders/{id}/credit`` → ``{"lines": [{"order_line_id", "guide_id", "store_id",
   "franchisee_id", "share_bps", "evidence": [...]}]}`` (CONTRACT; HQ, the order's owner,
-  a guide whose order it is or who holds a share; others 404).
+  a guide whose order it is, of its store or holding a share; others 404).
 * ``POST /orders/{id}/disputes`` ``{"order_line_id", "reason"}`` → the dispute with
   ``id``, ``status``, ``decide_by`` (CONTRACT; a guide or owner; 404 outside their
   scope, 422 after the window or on a line already ruled, 409 while one is open).

@@ -2,11 +2,11 @@
 
 Blueprints (credit and commission JSON APIs, the admin pages for rules, disputes and
 commission, the guide's mobile credit page), the template helper the order page's credit
-section reads (``order_credit_panel``), navigation, the every-minute credit sweep, the
-pay-notify handler that credits a paid order (after franchise's ``handle_notify``, so
-the payment is posted first) and the ``REFUND_COMPLETED`` hook that reverses commission
-inside the refund's transaction; the demo rates, credit and dispute
-(``franchise.demo.credit``).
+section reads (``order_credit_panel``), navigation, the disputes dashboard panel, the
+every-minute credit sweep, the pay-notify handler that credits a paid order (after
+franchise's ``handle_notify``, so the payment is posted first), the ``REFUND_COMPLETED``
+hook that reverses commission inside the refund's transaction, and the demo rates,
+credit and dispute (``franchise.demo.credit``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
 from app.wechat import add_pay_notify_handler
@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
     app.add_template_global(admin_credit.order_credit_panel, "order_credit_panel")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
+    add_dashboard(app, admin_credit.dispute_panels)
     register_job(app, "franchise.credit.sweep", jobs.credit_sweep_job, "interval", minutes=1)
     add_hook(app, refunds.REFUND_COMPLETED, commission.on_refund)
     add_pay_notify_handler(app, credit.on_paid)

@@ -3,6 +3,7 @@ every step in the history, and tenancy."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -170,3 +171,20 @@ def test_a_guide_of_the_store_looks_an_order_up_and_disputes_it(app, client, org
     login(client, "guide-b", path="/m/login")
     other = client.get(f"/m/credit?order_no={order_no}").get_data(as_text=True)
     assert 'id="looked-up"' not in other and "订单不存在" in other
+
+
+def test_dashboard_counts_open_and_overdue_disputes(app, client, org):
+    ids = paid_order(app, client, org)
+    file(client, ids, bearer(api_token(client, "owner-a")))
+    with app.app_context():
+        db.session.execute(update(CreditDispute).values(decide_by=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    login(client, "hq")
+    home = client.get("/admin/").get_data(as_text=True)
+    late = re.search(r'overdue=true"><span class="stat-value">(\d+)</span>', home)
+    assert late and late.group(1) == "1"
+    queue = client.get("/admin/credit/disputes?overdue=true").get_data(as_text=True)
+    assert "Alpha Jewels" in queue
+    login(client, "owner-b")
+    panel = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r'overdue=true"><span class="stat-value">0</span>', panel)
