@@ -111,6 +111,7 @@ def order_credit_panel(order: Order) -> dict | None:
         credit.visible_order(order.id, principal)
     except DomainError:
         return None
+    credit.ensure_credited(order)
     rows = credit.current_lines(order.id)
     gate = db.session.scalars(select(OrderCredit).where(OrderCredit.order_id == order.id)).first()
     days = int(get_setting("credit.dispute_days"))

@@ -21,19 +21,22 @@ def seed_credit(app: Flask) -> list[str]:
     from app.auth.principal import Principal
     from app.errors import DomainError
     from app.extensions import db
-    from franchise.models import CommissionRate, CreditDispute, CreditLine
+    from franchise.models import CommissionRate, CreditDispute, CreditLine, OrderCredit
     from franchise.services import commission, credit, disputes
 
     with app.app_context():
         if db.session.scalar(select(CommissionRate.id).limit(1)) is None:
             for category, bps in DEMO_RATES:
                 commission.save_rate(category, None, bps)
-        credited = credit.credit_missing(limit=10_000)
+        credited = credit.credit_missing(limit=10_000, days=None)
         notes = [f"credit: {credited} paid orders credited"]
         if db.session.scalar(select(CreditDispute.id).limit(1)) is not None:
             return notes
-        share = db.session.scalars(
-            select(CreditLine).where(CreditLine.guide_id.is_not(None)).order_by(CreditLine.id)
+        share = db.session.scalars(  # the latest payment's: inside the dispute window
+            select(CreditLine)
+            .join(OrderCredit, OrderCredit.order_id == CreditLine.order_id)
+            .where(CreditLine.guide_id.is_not(None))
+            .order_by(OrderCredit.paid_at.desc(), CreditLine.id)
         ).first()
         owner = db.session.scalars(
             select(User).where(

@@ -45,6 +45,7 @@ def _order_lookup(order_no: str, principal) -> tuple[list[dict], str | None]:
         order = credit.visible_order(order_id or 0, principal)
     except DomainError as exc:
         return [], exc.message
+    credit.ensure_credited(order)
     names = {line.id: line.name for line in order.lines}
     rows = credit.current_lines(order.id)
     return [_row(cl, names.get(cl.order_line_id, ""), order.order_no) for cl in rows], None

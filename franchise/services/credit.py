@@ -1,14 +1,20 @@
-"""Per-line credit of paid orders: computed once when the order is paid, read in scope.
+"""Per-line credit of paid orders: computed once from the evidence as it stood at the
+payment, read in scope.
 
-``compute_credit`` runs after the payment is posted (the pay-notify handler ``on_paid``,
-and the every-minute sweep ``credit_missing`` for payments posted another way: the
-orderquery sweep, the demo, another notify format). It inserts the order's
-``OrderCredit`` with ``ON CONFLICT (order_id) DO NOTHING`` (the exactly-once gate), reads
-the evidence as it stood at the payment (``credit_evidence.gather``), splits each line
-by HQ's rules (``credit_rules.split_line``), writes a ``CreditLine`` per share with the
-line's paid fen apportioned to it (the order's discount spread over its lines by
-largest remainder, then each line over its shares, so the shares' fen sum to what was
-paid), accrues commission, and commits.
+``compute_credit`` inserts the order's ``OrderCredit`` with ``ON CONFLICT (order_id) DO
+NOTHING`` (the exactly-once gate), reads the evidence as it stood at the payment
+(``credit_evidence.gather``), splits each line by HQ's rules
+(``credit_rules.split_line``), writes a ``CreditLine`` per share with the line's paid fen
+apportioned to it (the order's discount spread over its lines by largest remainder, then
+each line over its shares, so the shares' fen sum to what was paid), accrues commission,
+and commits.
+
+It runs off the payment's hot path: the notify posts a payment in one statement and
+crediting takes about twenty, so the every-minute sweep ``credit_missing`` credits the
+orders paid since (by any path: notify, orderquery, the demo) and the first read of an
+order's credit (``ensure_credited``: the API, the order page, a dispute) does it at once
+when the sweep has not yet. The result is the same either way: the evidence is read as
+of ``paid_at``.
 
 Who may read (and so dispute) an order's credit: HQ; the order's franchise owner; a guide
 whose order it is, of whose store it is, or who holds a share of it. Anyone else: 404.
@@ -17,6 +23,7 @@ whose order it is, of whose store it is, or who holds a share of it. Anyone else
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -35,6 +42,7 @@ from franchise.services.credit_rules import current_rules, split_line
 
 log = logging.getLogger("siyu.franchise.credit")
 SWEEP_BATCH = 200
+SWEEP_DAYS = 7  # an order is paid within minutes of its creation or closed unpaid
 
 
 def _claim_evidence(claims: dict[str, Claim], sources: tuple[str, ...]) -> list[dict]:
@@ -103,30 +111,28 @@ def compute_credit(order_id: int) -> bool:
     return True
 
 
-def on_paid(data: dict) -> bool:
-    """Pay-notify handler, after franchise's ``handle_notify`` posted the payment: credit
-    the order. Never refuses the notify (the sweep catches up on a failure)."""
-    out_trade_no = str(data.get("out_trade_no") or "")
-    try:
-        order_id = db.session.scalar(select(Order.id).where(Order.out_trade_no == out_trade_no))
-        db.session.rollback()
-        if order_id is not None:
-            compute_credit(order_id)
-    except Exception:  # noqa: BLE001 - the payment is posted; the sweep retries the credit
-        db.session.rollback()
-        log.exception("credit for %s failed; the sweep will retry", out_trade_no)
-    return True
+def ensure_credited(order: Order) -> None:
+    """Credit ``order`` now if it is paid and the sweep has not credited it yet."""
+    if order.transaction_id is None:
+        return
+    gate = select(OrderCredit.id).where(OrderCredit.order_id == order.id)
+    if db.session.scalar(gate) is None:
+        compute_credit(order.id)
 
 
-def credit_missing(limit: int = SWEEP_BATCH) -> int:
-    """Credit paid orders that have none yet (oldest first); how many were credited."""
-    ids = db.session.scalars(
+def credit_missing(limit: int = SWEEP_BATCH, days: int | None = SWEEP_DAYS) -> int:
+    """Credit paid orders that have none yet (oldest first; those created in the last
+    ``days`` days, on the ``created_at`` index, or all when None); how many."""
+    stmt = (
         select(Order.id)
         .outerjoin(OrderCredit, OrderCredit.order_id == Order.id)
         .where(Order.transaction_id.is_not(None), OrderCredit.id.is_(None))
         .order_by(Order.id)
         .limit(limit)
-    ).all()
+    )
+    if days is not None:
+        stmt = stmt.where(Order.created_at >= utcnow() - timedelta(days=days))
+    ids = db.session.scalars(stmt).all()
     db.session.rollback()
     done = 0
     for order_id in ids:
@@ -178,4 +184,5 @@ def current_lines(order_id: int) -> list[CreditLine]:
 def order_credit(order_id: int, principal: Principal) -> dict:
     """The CONTRACT answer of ``GET /api/v1/orders/{id}/credit``."""
     order = visible_order(order_id, principal)
+    ensure_credited(order)
     return {"order_id": order.id, "lines": current_lines(order.id)}

@@ -41,7 +41,7 @@ from franchise.models import (
 )
 from franchise.services import commission, settings
 from franchise.services.base import invalid, rollback_and_raise
-from franchise.services.credit import current_lines, visible_order
+from franchise.services.credit import current_lines, ensure_credited, visible_order
 
 
 def _event(dispute: CreditDispute, action: str, principal: Principal, note: str = "") -> None:
@@ -58,6 +58,7 @@ def file_dispute(order_id: int, order_line_id: int, reason: str, principal: Prin
         if principal.role not in (GUIDE, FRANCHISE_OWNER):
             raise Forbidden("Only the guide or the franchise owner may dispute credit.")
         order = visible_order(order_id, principal)
+        ensure_credited(order)
         lock_row(db.session, Order, order.id)
         line = db.session.get(OrderLine, order_line_id)
         if line is None or line.order_id != order.id:

@@ -3,8 +3,8 @@
 Blueprints (credit and commission JSON APIs, the admin pages for rules, disputes and
 commission, the guide's mobile credit page), the template helper the order page's credit
 section reads (``order_credit_panel``), navigation, the disputes dashboard panel, the
-every-minute credit sweep, the pay-notify handler that credits a paid order (after
-franchise's ``handle_notify``, so the payment is posted first), the ``REFUND_COMPLETED``
+every-minute credit sweep (crediting stays off the notify's one-statement path; see
+``franchise.services.credit``), the ``REFUND_COMPLETED``
 hook that reverses commission inside the refund's transaction, and the demo rates,
 credit and dispute (``franchise.demo.credit``).
 """
@@ -17,7 +17,6 @@ from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import add_dashboard, add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
-from app.wechat import add_pay_notify_handler
 
 CREDIT = N_("Credit")
 # (group, label, endpoint, roles, icon, order)
@@ -37,7 +36,7 @@ def register(app: Flask) -> None:
     from franchise.demo.credit import seed_credit
     from franchise.guide import credit as guide_credit
     from franchise.jobs import credit as jobs
-    from franchise.services import commission, credit, refunds
+    from franchise.services import commission, refunds
 
     openapi(app).register_blueprint(api_credit.blp)
     openapi(app).register_blueprint(api_commission.blp)
@@ -49,5 +48,4 @@ def register(app: Flask) -> None:
     add_dashboard(app, admin_credit.dispute_panels)
     register_job(app, "franchise.credit.sweep", jobs.credit_sweep_job, "interval", minutes=1)
     add_hook(app, refunds.REFUND_COMPLETED, commission.on_refund)
-    add_pay_notify_handler(app, credit.on_paid)
     add_seeder(app, seed_credit)

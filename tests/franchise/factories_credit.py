@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from app.extensions import db
 from franchise.models import AssignmentHistory, Customer, Guide
+from franchise.services.credit import credit_missing
 from tests.franchise.factories import gen_guide
 from tests.franchise.factories_commerce import gen_share_code
 from tests.franchise.factories_payments import gen_customer, gen_order, gen_product, pay_and_succeed
@@ -58,9 +59,13 @@ def placed_order(org, amount: int = 10000, category: str = "黄金", with_code: 
     )
 
 
-def paid_order(app, client, org, **kw):
-    """``placed_order`` paid at the sandbox (notify delivered in-process)."""
+def paid_order(app, client, org, sweep: bool = True, **kw):
+    """``placed_order`` paid at the sandbox (notify delivered in-process), then credited
+    by the sweep as the scheduler would (unless ``sweep`` is false)."""
     with app.app_context():
         ids = placed_order(org, **kw)
     pay_and_succeed(client, ids.order, ids.customer, app)
+    if sweep:
+        with app.app_context():
+            credit_missing()
     return ids

@@ -42,17 +42,19 @@ def test_share_code_and_assigned_guides_split_by_default_rules(app, client, org,
     assert all(row["store_id"] == org.sa and row["franchisee_id"] == org.fa for row in lines)
 
 
-def test_credit_is_computed_once(app, client, org):
-    ids = paid_order(app, client, org)
+def test_credit_is_computed_once_off_the_notify_path(app, client, org, as_hq):
+    ids = paid_order(app, client, org, sweep=False)
+    with app.app_context():  # the notify posted the payment only
+        assert db.session.scalar(select(func.count()).select_from(OrderCredit)) == 0
+    assert len(credit_of(client, ids.order, as_hq).get_json()["lines"]) == 2  # first read
     with app.app_context():
-        assert credit.compute_credit(ids.order) is False  # the notify handler did it
+        assert credit.compute_credit(ids.order) is False
         assert credit.credit_missing() == 0
         assert db.session.scalar(select(func.count()).select_from(OrderCredit)) == 1
-        rows = db.session.scalar(select(func.count()).select_from(CreditLine))
-        assert rows == 2
+        assert db.session.scalar(select(func.count()).select_from(CreditLine)) == 2
 
 
-def test_sweep_credits_a_payment_posted_without_the_notify(app, client, org):
+def test_sweep_credits_a_payment_posted_by_orderquery(app, client, org):
     with app.app_context():
         ids = placed_order(org, with_code=False)
         order = db.session.get(Order, ids.order)

@@ -18,7 +18,7 @@ from franchise.services.credit import credit_missing
 def test_demo_orders_are_credited_with_a_dispute_open(app):
     seed_demo(app)
     with app.app_context():
-        credit_missing(limit=10_000)  # what the sweep does for the live seeder's orders
+        credit_missing(limit=10_000, days=None)  # the live seeder pays after ours
         paid = set(db.session.scalars(select(Order.id).where(Order.transaction_id.is_not(None))))
         assert paid and set(db.session.scalars(select(OrderCredit.order_id))) == paid
         per_line: dict[int, int] = defaultdict(int)
