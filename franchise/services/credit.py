@@ -31,7 +31,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
 from app.auth.scope import not_found
 from app.clock import utcnow
-from app.db import insert_ignoring
+from app.db import insert_ignoring, lock_row
 from app.extensions import db
 from app.money import apportion
 from app.schemas import MAX_ID
@@ -83,7 +83,12 @@ def compute_credit(order_id: int) -> bool:
     """Credit a paid order's lines, once (commits); False when it was done already or
     the order is not paid."""
     try:
-        order = db.session.get(Order, order_id)
+        # under the order's row lock, as a refund completes: the refunded amount read
+        # here for the reversals cannot change before this commits
+        if not lock_row(db.session, Order, order_id):
+            db.session.rollback()
+            return False
+        order = db.session.get(Order, order_id, populate_existing=True)
         if order is None or order.transaction_id is None or order.paid_at is None:
             db.session.rollback()
             return False

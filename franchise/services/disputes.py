@@ -113,7 +113,10 @@ def dispute_or_404(dispute_id: int, principal: Principal) -> CreditDispute:
 
 
 def _move_credit(dispute: CreditDispute, guide: Guide) -> None:
-    """Supersede the line's current shares with one for ``guide``; commission follows."""
+    """Supersede the line's current shares with one for ``guide``; commission follows.
+    Under the order's row lock (as a refund completes), so a refund's reversal cannot
+    land on a share this ruling is moving out."""
+    lock_row(db.session, Order, dispute.order_id)
     old = [
         cl for cl in current_lines(dispute.order_id) if cl.order_line_id == dispute.order_line_id
     ]
