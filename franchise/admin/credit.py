@@ -354,12 +354,42 @@ def commission_page():
     )
 
 
+def entry_columns():
+    def order_link(e):
+        return url_for("commerce_orders.order", object_id=e.order_id) if e.order_id else None
+
+    return [
+        Column("created_at", _l("Time"), time=True),
+        Column("kind", _l("Kind"), value=lambda e: KIND_LABELS.get(e.kind, e.kind)),
+        Column("order_id", _l("Order"), value=lambda e: _order_no(e.order_id), link=order_link),
+        Column("basis_fen", _l("Credited amount"), money=True),
+        Column("rate", _l("Rate"), value=lambda e: f"{e.rate_bps / 100:g} %", numeric=True),
+        Column("amount_fen", _l("Amount"), money=True),
+        Column("note", _l("Note")),
+    ]
+
+
+def _order_no(order_id: int | None) -> str:
+    order = db.session.get(Order, order_id) if order_id else None
+    return order.order_no if order is not None else "—"
+
+
 @bp.route("/commission/<int:guide_id>")
 @page_roles(*ADMIN_UI_ROLES)
 def guide_commission(guide_id):
-    """One guide's month, entry by entry."""
+    """One guide's month, entry by entry (CSV with ``?format=csv``)."""
     statement = guide_statement(guide_id, request.args.get("month") or None, required_principal())
-    return render_template("franchise/credit/guide_commission.html", s=statement, kinds=KIND_LABELS)
+    if request.args.get("format") == "csv":
+        name = f"commission-{statement['guide_id']}-{statement['month']}.csv"
+        return csv_response(name, entry_columns(), statement["entries"])
+    return render_template(
+        "franchise/credit/guide_commission.html",
+        s=statement,
+        columns=entry_columns(),
+        export_url=export_url(
+            "credit_admin.guide_commission", guide_id=guide_id, month=statement["month"]
+        ),
+    )
 
 
 def dispute_panels(principal) -> list[dict]:

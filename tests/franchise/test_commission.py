@@ -108,6 +108,9 @@ def test_payroll_page_and_csv(app, client, org, as_hq):
     assert csv.mimetype == "text/csv" and "Ann" in csv.get_data(as_text=True)
     detail = client.get(f"/admin/credit/commission/{ids.ann}?month={month()}")
     assert detail.status_code == 200 and "¥9.00" in detail.get_data(as_text=True)
+    rows = client.get(f"/admin/credit/commission/{ids.ann}?month={month()}&format=csv")
+    text = rows.get_data(as_text=True)
+    assert rows.mimetype == "text/csv" and "计提" in text and "9.00" in text and "10 %" in text
     login(client, "owner-b")
     page = client.get(f"/admin/credit/commission?month={month()}").get_data(as_text=True)
     assert "Ann" not in page
