@@ -9,6 +9,8 @@ negative amount, and the result within ``lo..hi`` fen (by default ``0..2**63 - 1
 (``tr`` translates it in a request). ``format_yuan`` is its inverse:
 ``parse_yuan(format_yuan(fen)) == fen`` for every 64-bit fen (a Hypothesis test holds it).
 
+``parse_percent`` reads a percentage the same way, as basis points.
+
 ``Yuan`` is the marshmallow field for a yuan amount in a form or body: it loads text (or
 a JSON number without float noise) into fen and dumps fen as yuan text.
 """
@@ -52,25 +54,42 @@ def format_yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def parse_yuan(text, lo: int = 0, hi: int = MAX_FEN) -> int:
-    """Yuan text → integer fen within ``lo..hi``; raises ``YuanError`` otherwise."""
+def _hundredths(text) -> int | None:
+    """A decimal text with at most two decimals (``¥`` and thousands commas allowed) as an
+    integer count of hundredths, or ``None`` when it is not one."""
     if isinstance(text, Decimal):
         text = format(text, "f")
     if isinstance(text, bool) or not isinstance(text, str | int):
-        raise YuanError(NOT_AN_AMOUNT)
+        return None
     raw = str(text).strip()
     found = AMOUNT.fullmatch(raw) if len(raw) <= MAX_TEXT else None
     if found is None:
-        raise YuanError(NOT_AN_AMOUNT)
+        return None
     whole, frac = found["whole"].replace(",", ""), found["frac"] or ""
     if not (whole or frac) or frac[2:].strip("0"):
+        return None
+    value = int(whole or "0") * 100 + int((frac + "00")[:2])
+    return -value if found["sign"] == "-" else value
+
+
+def parse_yuan(text, lo: int = 0, hi: int = MAX_FEN) -> int:
+    """Yuan text → integer fen within ``lo..hi``; raises ``YuanError`` otherwise."""
+    fen = _hundredths(text)
+    if fen is None:
         raise YuanError(NOT_AN_AMOUNT)
-    fen = int(whole or "0") * 100 + int((frac + "00")[:2])
-    if found["sign"] == "-":
-        fen = -fen
     if not lo <= fen <= hi:
         raise YuanError(OUT_OF_RANGE, low=format_yuan(lo), high=format_yuan(hi))
     return fen
+
+
+def parse_percent(text, lo: int = 0, hi: int = 10_000) -> int | None:
+    """A percentage typed with at most two decimals (``"12.5"``, ``"12.5%"``) as basis
+    points within ``lo..hi`` (1 % = 100), or ``None`` when it is not one."""
+    raw = text.strip().removesuffix("%").removesuffix("％") if isinstance(text, str) else text
+    if isinstance(raw, str) and raw.lstrip("+-")[:1] in ("¥", "￥"):
+        return None
+    bps = _hundredths(raw)
+    return bps if bps is not None and lo <= bps <= hi else None
 
 
 class Yuan(fields.Field):

@@ -1,27 +1,21 @@
-"""Flask-WTF forms (with CSRF) for the organisation admin pages.
+"""Flask-WTF forms (CSRF and rendering only) for the organisation admin pages.
 
-Forms only shape input; the rules (unique codes, references, open stores) live in
-``franchise.services``, whose field errors the views copy back onto the form. The
-select fields' choices are filled by the views from scoped queries.
+The fields carry labels, help, choices and the required mark; they validate nothing. A
+posted page is loaded through the API's own schema (``franchise.schemas``, by
+``franchise.admin.support.save``), so a value is checked the same way from a page as
+from the API; the services' field errors are shown on the form too. The select fields'
+choices are filled by the views from scoped queries.
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    FloatField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
-CODE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", message=_l("Letters, digits, - and _."))
-PHONE = Regexp(r"^[0-9+\- ]{0,20}$", message=_l("Digits, +, - and spaces."))
+from app.web.form_input import RequiredMark
+
+NUMBER = {"inputmode": "decimal"}
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -29,85 +23,63 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _int_or_none(value):
-    """Coerce a select value to an int; the empty choice is ``None``."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+def _select(label, **kw) -> SelectField:
+    """A select whose value the schema checks (WTForms does not refuse a choice)."""
+    return SelectField(label, validate_choice=False, **kw)
 
 
 class RegionForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16), CODE])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    cities = TextAreaField(
-        _l("Cities"),
-        description=_l("One city per line or comma separated."),
-        validators=[Length(max=4000)],
-    )
-    default_franchisee_id = SelectField(
-        _l("Default franchisee"), coerce=_int_or_none, validate_choice=True
-    )
-
-    def city_list(self) -> list[str]:
-        raw = (self.cities.data or "").replace("，", ",").replace("\n", ",")
-        return [c.strip() for c in raw.split(",") if c.strip()]
+    code = StringField(_l("Code"), validators=[RequiredMark()])
+    name = StringField(_l("Name"), validators=[RequiredMark()])
+    cities = TextAreaField(_l("Cities"), description=_l("One city per line or comma separated."))
+    default_franchisee_id = _select(_l("Default franchisee"))
 
 
 class FranchiseeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    contact_name = StringField(_l("Contact"), validators=[Optional(), Length(max=32)])
-    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
-    region_id = SelectField(_l("Region"), coerce=int)
-    sub_mch_id = StringField(
-        _l("WeChat Pay sub-merchant id"),
-        validators=[DataRequired(), Regexp(r"^\d{8,12}$", message=_l("8 to 12 digits."))],
-    )
-    profit_share_bps = IntegerField(
+    name = StringField(_l("Name"), validators=[RequiredMark()])
+    contact_name = StringField(_l("Contact"))
+    phone = StringField(_l("Phone"))
+    region_id = _select(_l("Region"))
+    sub_mch_id = StringField(_l("WeChat Pay sub-merchant id"), validators=[RequiredMark()])
+    profit_share_bps = StringField(
         _l("HQ share (basis points)"),
-        default=0,
+        default="0",
         description=_l("100 basis points = 1 %; at most 3000 (30 %)."),
-        validators=[InputRequired(), NumberRange(min=0, max=3000)],
+        validators=[RequiredMark()],
+        render_kw={"inputmode": "numeric"},
     )
-    status = SelectField(
+    status = _select(
         _l("Status"), choices=options([("active", _l("Active")), ("suspended", _l("Suspended"))])
     )
 
 
 class StoreForm(FlaskForm):
-    franchisee_id = SelectField(_l("Franchisee"), coerce=int)
-    region_id = SelectField(_l("Region"), coerce=int)
-    code = StringField(_l("Code"), validators=[DataRequired(), CODE])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=32)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
-    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
-    business_hours = StringField(_l("Business hours"), validators=[Optional(), Length(max=64)])
-    latitude = FloatField(_l("Latitude"), validators=[InputRequired(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude"), validators=[InputRequired(), NumberRange(-180, 180)])
-    customer_capacity = IntegerField(
-        _l("Customer capacity"), validators=[Optional(), NumberRange(0, 10**7)]
-    )
+    franchisee_id = _select(_l("Franchisee"))
+    region_id = _select(_l("Region"))
+    code = StringField(_l("Code"), validators=[RequiredMark()])
+    name = StringField(_l("Name"), validators=[RequiredMark()])
+    city = StringField(_l("City"), validators=[RequiredMark()])
+    address = StringField(_l("Address"))
+    phone = StringField(_l("Phone"))
+    business_hours = StringField(_l("Business hours"))
+    latitude = StringField(_l("Latitude"), validators=[RequiredMark()], render_kw=NUMBER)
+    longitude = StringField(_l("Longitude"), validators=[RequiredMark()], render_kw=NUMBER)
+    customer_capacity = StringField(_l("Customer capacity"), render_kw={"inputmode": "numeric"})
     is_open = BooleanField(_l("Open"), default=True)
 
 
 class OwnerStoreForm(FlaskForm):
     """What a franchise owner may change on their own store."""
 
-    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
-    business_hours = StringField(_l("Business hours"), validators=[Optional(), Length(max=64)])
+    phone = StringField(_l("Phone"))
+    business_hours = StringField(_l("Business hours"))
 
 
 class GuideForm(FlaskForm):
-    store_id = SelectField(_l("Store"), coerce=int)
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=32)])
-    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
-    wecom_userid = StringField(
-        _l("WeCom userid"),
-        validators=[
-            DataRequired(),
-            Regexp(r"^[A-Za-z0-9_.@-]{1,64}$", message=_l("Letters, digits, _ . @ -.")),
-        ],
-    )
-    status = SelectField(
+    store_id = _select(_l("Store"))
+    name = StringField(_l("Name"), validators=[RequiredMark()])
+    phone = StringField(_l("Phone"))
+    wecom_userid = StringField(_l("WeCom userid"), validators=[RequiredMark()])
+    status = _select(
         _l("Status"), choices=options([("active", _l("Active")), ("left", _l("Left"))])
     )

@@ -6,8 +6,10 @@ API also guards the page, with nothing parsed by hand:
 
 * a ``List`` field takes every value of its key (``getlist``), each split on commas and
   whitespace (a text box of ids or dates, or a group of checkboxes);
-* an ``Integer`` takes digit text (``1,200`` too) as an int (anything else is left as
-  text, for the field to refuse with its own message); a ``Yuan`` takes the text as typed;
+* an ``Integer`` takes digit text (``1,200`` too) as an int, a ``Float`` decimal text
+  (``31.2``) as a number (anything else is left as text, for the field to refuse with its
+  own message); a ``Yuan`` takes the text as typed;
+* a box named in ``checkboxes`` and not sent (an unticked checkbox) is ``False``;
 * an empty box is ``None`` where the field allows ``None`` and absent otherwise (the
   field's default then applies, or "Missing data for required field."), except text
   fields, which keep ``""`` for their own length checks;
@@ -17,7 +19,8 @@ API also guards the page, with nothing parsed by hand:
 ``DomainError``) whose ``errors`` map each field (nested ones as ``lineup.0.product_id``)
 to its messages in the viewer's language, ready for the template's ``data-error-for``.
 
-``YuanField`` is for the Flask-WTF forms still rendered by WTForms: a yuan box whose
+Forms still rendered by WTForms validate nothing themselves: ``RequiredMark`` only marks
+a field required for the label. ``YuanField`` is for those forms: a yuan box whose
 value is fen through the same ``app.money.parse_yuan``.
 """
 
@@ -37,6 +40,7 @@ from app.validation_messages import flat_errors
 SEPARATORS = re.compile(r"[\s,，]+")
 # digits, or digits grouped by thousands ("1,200"); longer runs are refused by the field
 INTEGER = re.compile(r"[+-]?(?:\d{1,30}|\d{1,3}(?:,\d{3}){1,9})")
+DECIMAL = re.compile(r"[+-]?\d{1,20}(?:\.\d{1,20})?")
 OMIT = object()
 
 
@@ -56,15 +60,20 @@ def _scalar(field: fields.Field, text: str):
         return None if field.allow_none else OMIT
     if isinstance(field, fields.Integer) and INTEGER.fullmatch(text):
         return int(text.replace(",", ""))
+    if isinstance(field, fields.Float) and DECIMAL.fullmatch(text):
+        return float(text)
     return text
 
 
-def form_values(schema: Schema, form) -> dict:
-    """The JSON-shaped input ``schema`` loads, from a page's ``form`` (a ``MultiDict``)."""
+def form_values(schema: Schema, form, checkboxes=()) -> dict:
+    """The JSON-shaped input ``schema`` loads, from a page's ``form`` (a ``MultiDict``);
+    a box named in ``checkboxes`` that the browser did not send (unticked) is ``False``."""
     out: dict = {}
     for name, field in schema.load_fields.items():
         key = field.data_key or name
         if key not in form:
+            if key in checkboxes:
+                out[key] = False
             continue
         if isinstance(field, fields.List):
             items = [p for raw in form.getlist(key) for p in SEPARATORS.split(raw) if p]
@@ -77,13 +86,24 @@ def form_values(schema: Schema, form) -> dict:
     return out
 
 
-def load_form(schema: Schema, form) -> dict:
-    """``schema.load(form_values(schema, form))``; raises ``FormInvalid`` per field."""
+def load_form(schema: Schema, form, checkboxes=()) -> dict:
+    """``schema.load(form_values(schema, form, checkboxes))``; raises ``FormInvalid`` per
+    field."""
     try:
-        return schema.load(form_values(schema, form))
+        return schema.load(form_values(schema, form, checkboxes))
     except ValidationError as exc:
         errors = flat_errors(exc.messages)
         raise FormInvalid(next(iter(errors.values()))[0], errors=errors) from exc
+
+
+class RequiredMark:
+    """A WTForms "validator" that only marks a field required for rendering (the label's
+    mark): the page's schema, not WTForms, refuses a missing value."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
 
 
 class YuanField(StringField):

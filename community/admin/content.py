@@ -20,7 +20,7 @@ from app.extensions import db
 from app.web.form_input import form_values
 from app.web.listing import paginate
 from community.models import PURPOSES, ContentPost
-from community.schemas import PostSchema
+from community.schemas import ATTACHMENT_LIMITS, PostSchema, nbytes
 from community.services import content as content_service
 from franchise.models import CouponTemplate
 
@@ -45,7 +45,7 @@ def attachments_from_form(form) -> list[dict]:
         kind = form.get(f"att-{i}-type")
         if not kind:
             continue
-        fields_ = [f for (m, f) in content_service.FIELD_LIMITS if m == kind]
+        fields_ = [f for (m, f) in ATTACHMENT_LIMITS if m == kind]
         out.append(
             {"msgtype": kind, kind: {f: form.get(f"att-{i}-{f}", "").strip() for f in fields_}}
         )
@@ -115,7 +115,7 @@ def _render_form(post, data, errors, status=200):
         errors=errors,
         labels=PURPOSE_LABELS,
         coupons=coupons,
-        limits=content_service.FIELD_LIMITS,
+        limits=ATTACHMENT_LIMITS,
         max_rows=MAX_ROWS,
     ), status
 
@@ -169,15 +169,15 @@ def check():
     data = _form_data(request.form)
     errors = {}
     try:
-        content_service.validate_post(
-            data["title"] or "-",
-            data["purpose"],
-            data["text"],
-            content_service.with_upload_placeholders(
-                data["attachments"], uploaded_images(request.form, request.files)
-            ),
-            data["coupon_template_id"],
+        content_service.check_post(
+            {
+                **data,
+                "title": data["title"] or "-",
+                "attachments": content_service.with_upload_placeholders(
+                    data["attachments"], uploaded_images(request.form, request.files)
+                ),
+            }
         )
     except content_service.PostInvalid as exc:
         errors = exc.errors
-    return jsonify(ok=not errors, text_bytes=content_service.nbytes(data["text"]), errors=errors)
+    return jsonify(ok=not errors, text_bytes=nbytes(data["text"]), errors=errors)

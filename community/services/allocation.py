@@ -66,7 +66,7 @@ def reason_label(code: str | None, params: dict | None, fallback: str = "") -> s
     return gettext(REASONS[code], **(params or {}))
 
 
-def _targets(plan: PushPlan, g) -> bool:
+def plan_targets(plan: PushPlan, g) -> bool:
     """Whether group row ``g`` is in the plan's target (every non-empty filter must hold)."""
     if plan.group_ids and g.id not in plan._group_set:
         return False
@@ -112,7 +112,7 @@ def due_rows(day: date) -> list[dict]:
         at, code, params = plan_rules.send_time_decision(plan)
         send_at = plan_rules.send_at_utc(day, at) if at else None
         for g in groups:
-            if not _targets(plan, g):
+            if not plan_targets(plan, g):
                 continue
             if relative:
                 created = plan_rules.shanghai_day(g.wecom_created_at or g.created_at)

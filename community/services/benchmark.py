@@ -58,7 +58,7 @@ def plans_that_reached(group: WecomGroup) -> list[PushPlan]:
     out = []
     for plan in db.session.scalars(select(PushPlan).where(PushPlan.status == "active")):
         plan._group_set = set(plan.group_ids or [])
-        if allocation._targets(plan, group):
+        if allocation.plan_targets(plan, group):
             out.append(plan)
     return out
 

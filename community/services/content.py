@@ -12,33 +12,21 @@ uploaded again before a send when they are older.
 from __future__ import annotations
 
 from flask import has_request_context
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.auth.scope import scoped
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
+from app.validation_messages import flat_errors
 from app.wechat import wecom
 from app.wechat.errors import WeChatError
-from app.wechat.wecom import MAX_ATTACHMENTS, MAX_TEXT_BYTES
-from community.models import COUPON, PURPOSES, ContentPost
+from community.models import COUPON, ContentPost
+from community.schemas import WeComPostSchema
 from community.services import media
 from franchise.models import CouponTemplate
 
-# (msgtype, field) -> (max bytes, required)
-FIELD_LIMITS = {
-    ("link", "title"): (128, True),
-    ("link", "url"): (2048, True),
-    ("link", "desc"): (512, False),
-    ("link", "picurl"): (2048, False),
-    ("miniprogram", "title"): (64, True),
-    ("miniprogram", "appid"): (64, True),
-    ("miniprogram", "page"): (128, True),
-    ("miniprogram", "pic_media_id"): (256, True),
-    ("image", "media_id"): (256, False),
-    ("image", "pic_url"): (2048, False),
-}
-MSGTYPES = ("image", "link", "miniprogram")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # WeCom's limit for an image in media/upload
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
@@ -52,10 +40,6 @@ class PostInvalid(DomainError):
     code = "invalid_post"
 
 
-def nbytes(value: str) -> int:
-    return len((value or "").encode("utf-8"))
-
-
 def coupon_template_exists(template_id) -> bool:
     """Whether the coupon template exists and the caller may see it (in a request; jobs
     and seeders see every template)."""
@@ -67,91 +51,35 @@ def coupon_template_exists(template_id) -> bool:
     return db.session.scalars(stmt).first() is not None
 
 
-def validate_post(title: str, purpose: str, text: str, attachments, coupon_template_id=None):
-    """Check a post against WeCom's limits (and a coupon post's template exists); returns
-    clean attachments or raises PostInvalid whose ``errors`` map field names (``text``,
-    ``attachments.2.link.title``, ``coupon_template_id``) to messages."""
-    errors: dict[str, list[str]] = {}
-
-    def fail(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    if not title or len(title) > 64:
-        fail("title", tr("Title is required, at most 64 characters."))
-    if purpose not in PURPOSES:
-        fail("purpose", tr("Choose a purpose."))
-    if purpose == COUPON and not coupon_template_id:
-        fail("coupon_template_id", tr("A coupon post needs a coupon template."))
-    elif purpose == COUPON and not coupon_template_exists(coupon_template_id):
-        fail("coupon_template_id", tr("No such coupon template."))
-    size = nbytes(text)
-    if size > MAX_TEXT_BYTES:
-        fail(
-            "text",
-            tr(
-                "Text is %(size)s bytes; WeCom allows at most %(limit)s bytes (UTF-8).",
-                size=size,
-                limit=MAX_TEXT_BYTES,
-            ),
-        )
-    if not isinstance(attachments, list):
-        attachments = []
-        fail("attachments", tr("Attachments must be a list."))
-    if len(attachments) > MAX_ATTACHMENTS:
-        fail(
-            "attachments",
-            tr(
-                "%(count)s attachments; WeCom allows at most %(limit)s.",
-                count=len(attachments),
-                limit=MAX_ATTACHMENTS,
-            ),
-        )
-    clean = []
-    for i, item in enumerate(attachments[: MAX_ATTACHMENTS + 5]):
-        kind = item.get("msgtype") if isinstance(item, dict) else None
-        if kind not in MSGTYPES:
-            fail(f"attachments.{i}", tr("Unknown attachment type."))
-            continue
-        body = item.get(kind) if isinstance(item.get(kind), dict) else {}
-        out = {}
-        for (mtype, field), (limit, required) in FIELD_LIMITS.items():
-            if mtype != kind:
-                continue
-            value = body.get(field)
-            value = "" if value is None else str(value).strip()
-            name = f"attachments.{i}.{kind}.{field}"
-            if required and not value:
-                fail(name, tr("%(field)s is required.", field=f"{kind}.{field}"))
-            elif nbytes(value) > limit:
-                fail(
-                    name,
-                    tr(
-                        "%(field)s is %(size)s bytes; WeCom allows at most %(limit)s bytes.",
-                        field=f"{kind}.{field}",
-                        size=nbytes(value),
-                        limit=limit,
-                    ),
-                )
-            if value:
-                out[field] = value
-        if kind == "image" and not out:
-            fail(f"attachments.{i}.image", tr("An image needs a media_id or a pic_url."))
-        clean.append({"msgtype": kind, kind: out})
-    if not (text or "").strip() and not clean:
-        fail("text", tr("A post needs text or at least one attachment."))
+def check_post(data: dict) -> dict:
+    """``data`` loaded through ``WeComPostSchema`` (WeCom's limits) with a coupon post's
+    template checked to exist; returns the clean post or raises ``PostInvalid`` whose
+    ``errors`` map field names (``text``, ``attachments.2.link.title``,
+    ``coupon_template_id``) to messages."""
+    try:
+        clean = WeComPostSchema().load(data)
+        errors: dict[str, list[str]] = {}
+    except ValidationError as exc:
+        clean, errors = {}, flat_errors(exc.messages)
+    template_id = data.get("coupon_template_id") or None
+    if (
+        data.get("purpose") == COUPON
+        and template_id
+        and "coupon_template_id" not in errors
+        and not coupon_template_exists(template_id)
+    ):
+        errors["coupon_template_id"] = [tr("No such coupon template.")]
     if errors:
-        first = next(iter(errors.values()))[0]
-        raise PostInvalid(first, errors=errors)
+        raise PostInvalid(next(iter(errors.values()))[0], errors=errors)
     return clean
 
 
 def save_post(data: dict, post: ContentPost | None = None, user_id: int | None = None):
     """Create or update a post after validation; commits and returns it."""
-    title = (data.get("title") or "").strip()
-    purpose = data.get("purpose") or ""
-    text = data.get("text") or ""
+    clean = check_post(data)
+    title, purpose, text = clean["title"].strip(), clean["purpose"], clean["text"] or ""
     coupon_id = data.get("coupon_template_id") or None
-    attachments = validate_post(title, purpose, text, data.get("attachments") or [], coupon_id)
+    attachments = clean["attachments"]
     if post is None:
         post = ContentPost(created_by=user_id)
         db.session.add(post)
@@ -207,13 +135,7 @@ def save_post_with_uploads(
             errors[f"attachments.{pos}.image.file"] = [message]
     attachments = with_upload_placeholders(data.get("attachments") or [], uploads)
     try:
-        validate_post(
-            (data.get("title") or "").strip(),
-            data.get("purpose") or "",
-            data.get("text") or "",
-            attachments,
-            data.get("coupon_template_id") or None,
-        )
+        check_post({**data, "attachments": attachments})
     except PostInvalid as exc:
         errors = {**exc.errors, **errors}
     if errors:

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.schemas import MAX_ID, Text, query_id
 from app.web.form_input import YuanField, load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import _select, _text, choices, save
+from franchise.admin.support import choices, save, select_filter, text_filter
 from franchise.api.coupons import BulkIssueSchema, coupon_stmt
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
@@ -219,15 +219,15 @@ def issued():
         for t in db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id))
     ]
     fields_ = [
-        _text("q", _l("Code")),
-        _select("template_id", _l("Template"), template_opts),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select(
+        text_filter("q", _l("Code")),
+        select_filter("template_id", _l("Template"), template_opts),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter(
             "status",
             _l("Status"),
             [("", _l("All"))] + [(k, STATE_LABELS[k]) for k in ("issued", "redeemed", "void")],
         ),
-        _select("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
+        select_filter("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
     ]
     return render_template(
         "franchise/list.html",
@@ -247,7 +247,8 @@ def template_new():
     form = template_form(None)
     return save(
         form,
-        lambda: coupon_templates.create_template(template_data(form)),
+        None,
+        lambda _: coupon_templates.create_template(template_data(form)),
         _l("New coupon template"),
         _l("Create"),
         "commerce_coupons.template_edit",
@@ -263,7 +264,8 @@ def template_edit(object_id):
     form = template_form(template)
     return save(
         form,
-        lambda: coupon_templates.update_template(template, template_data(form)),
+        None,
+        lambda _: coupon_templates.update_template(template, template_data(form)),
         _l("Edit coupon template"),
         _l("Save"),
         "commerce_coupons.template_edit",

@@ -24,7 +24,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import yuan
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import _select, _text, choices, is_hq
+from franchise.admin.support import choices, is_hq, select_filter, text_filter
 from franchise.api.customers import (
     CustomerQuerySchema,
     HistoryQuerySchema,
@@ -147,11 +147,11 @@ def _list(title, schema, stmt_fn, columns, fields, filename):
 def customers():
     """Customers, filtered by franchisee, store, guide, tier and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
-        _select("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
-        _select("value_tier", _l("Value tier"), TIER_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        select_filter("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
+        select_filter("value_tier", _l("Value tier"), TIER_OPTIONS),
     ]
     return _list(
         _l("Customers"),
@@ -168,11 +168,11 @@ def customers():
 def assignments():
     """Assignment history, filtered by franchisee, rule and customer."""
     fields = [
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select(
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter(
             "rule", _l("Rule"), [("", _l("All"))] + [(r, RULE_LABELS[r]) for r in ASSIGNMENT_RULES]
         ),
-        _text("customer_id", _l("Customer id")),
+        text_filter("customer_id", _l("Customer id")),
     ]
     return _list(
         _l("Assignment history"),

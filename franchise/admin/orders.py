@@ -27,7 +27,7 @@ from app.schemas import Text, query_id
 from app.web.formatting import yuan
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
-from franchise.admin.support import _select, _text, choices
+from franchise.admin.support import choices, select_filter, text_filter
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
 from franchise.services import order_flow
 from franchise.services import orders as order_service
@@ -104,11 +104,11 @@ def order_totals(stmt) -> dict:
 def filter_fields():
     status_options = [("", _l("All"))] + [(s, status_label(s)) for s in ORDER_STATUSES]
     return [
-        _text("q", _l("Order number")),
-        _select("status", _l("Status"), status_options),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
-        _select("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
+        text_filter("q", _l("Order number")),
+        select_filter("status", _l("Status"), status_options),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        select_filter("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
         {"name": "date_from", "label": _l("From"), "type": "date"},
         {"name": "date_to", "label": _l("To"), "type": "date"},
     ]

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.schemas import MAX_ID, Text
 from app.web.form_input import YuanField
 from app.web.listing import Column
-from franchise.admin.support import _select, _text, render_list, save
+from franchise.admin.support import render_list, save, select_filter, text_filter
 from franchise.models import Product
 from franchise.services import catalog
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -94,11 +94,11 @@ def product_columns():
 def products():
     """Products, filtered by category, on sale and a search term; CSV with ``?format=csv``."""
     fields_ = [
-        _text("q", _l("Search")),
-        _select(
+        text_filter("q", _l("Search")),
+        select_filter(
             "category", _l("Category"), [("", _l("All"))] + [(c, c) for c in catalog.categories()]
         ),
-        _select("is_active", _l("On sale"), ACTIVE_OPTIONS),
+        select_filter("is_active", _l("On sale"), ACTIVE_OPTIONS),
     ]
     return render_list(
         _l("Products"),
@@ -117,7 +117,8 @@ def new():
     form = ProductForm()
     return save(
         form,
-        lambda: catalog.create_product(form.data_dict()),
+        None,
+        lambda _: catalog.create_product(form.data_dict()),
         _l("New product"),
         _l("Create"),
         "commerce_products.edit",
@@ -135,7 +136,8 @@ def edit(object_id):
         form.price_yuan.data = product.price_fen
     return save(
         form,
-        lambda: catalog.update_product(product, form.data_dict()),
+        None,
+        lambda _: catalog.update_product(product, form.data_dict()),
         _l("Edit product"),
         _l("Save"),
         "commerce_products.edit",

@@ -12,12 +12,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema
 from sqlalchemy import select
+from wtforms import BooleanField
 
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
 from franchise.models import Franchisee, Region, Store
@@ -65,25 +68,29 @@ def render_form(form, title, submit_label, status=200):
     ), status
 
 
-def save(form, action, title, submit_label, done_endpoint):
-    """Run ``action()`` on a valid post; show service errors on the form (422)."""
-    if form.validate_on_submit():
-        try:
-            obj = action()
-        except DomainError as exc:
-            for name, messages in exc.errors.items():
-                field = getattr(form, name, None)
-                if field is not None and hasattr(field, "errors"):
-                    field.errors = list(field.errors) + list(messages)
-            flash(exc.message, "error")
-            return render_form(form, title, submit_label, 409 if exc.status == 409 else 422)
-        flash(_("Saved."), "success")
-        return redirect(url_for(done_endpoint, **({"object_id": obj.id} if obj else {})))
-    return render_form(form, title, submit_label, 422 if request.method == "POST" else 200)
+def save(form, schema: Schema | None, action, title, submit_label, done_endpoint):
+    """On a post, load the form through ``schema`` (the API's) and run ``action(data)``;
+    the schema's and the service's field errors are shown on the form (422, or 409).
 
-
-def form_data(form, *names) -> dict:
-    return {name: getattr(form, name).data for name in names}
+    ``schema=None`` is for the two forms WTForms still validates (products and coupon
+    templates, whose yuan and date boxes have no schema yet): ``action(None)`` reads them."""
+    if request.method != "POST":
+        return render_form(form, title, submit_label)
+    if schema is None and not form.validate():
+        return render_form(form, title, submit_label, 422)
+    checkboxes = [field.name for field in form if isinstance(field, BooleanField)]
+    try:
+        data = None if schema is None else load_form(schema, request.form, checkboxes)
+        obj = action(data)
+    except DomainError as exc:
+        for name, messages in exc.errors.items():
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + list(messages)
+        flash(exc.message, "error")
+        return render_form(form, title, submit_label, 409 if exc.status == 409 else 422)
+    flash(_("Saved."), "success")
+    return redirect(url_for(done_endpoint, **({"object_id": obj.id} if obj else {})))
 
 
 def render_detail(title, pairs, edit_url=None, related=None):
@@ -175,11 +182,11 @@ def guide_columns():
     ]
 
 
-def _select(name, label, options):
+def select_filter(name, label, options):
     return {"name": name, "label": label, "type": "select", "options": options}
 
 
-def _text(name, label):
+def text_filter(name, label):
     return {"name": name, "label": label, "type": "text"}
 
 

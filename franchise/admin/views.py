@@ -23,10 +23,7 @@ from franchise.admin.support import (
     FRANCHISEE_STATUS_OPTIONS,
     GUIDE_STATUS_OPTIONS,
     OPEN_OPTIONS,
-    _select,
-    _text,
     choices,
-    form_data,
     franchisee_columns,
     franchisee_form,
     guide_columns,
@@ -36,10 +33,12 @@ from franchise.admin.support import (
     render_detail,
     render_list,
     save,
+    select_filter,
     status_label,
     store_choices,
     store_columns,
     store_form,
+    text_filter,
 )
 from franchise.forms import (
     GuideForm,
@@ -54,10 +53,19 @@ from franchise.queries import (
     store_stmt,
 )
 from franchise.schemas import (
+    FranchiseeCreateSchema,
     FranchiseeQuerySchema,
+    FranchiseeUpdateSchema,
+    GuideCreateSchema,
     GuideQuerySchema,
+    GuideUpdateSchema,
+    OwnerStoreUpdateSchema,
+    RegionCreateSchema,
     RegionQuerySchema,
+    RegionUpdateSchema,
+    StoreCreateSchema,
     StoreQuerySchema,
+    StoreUpdateSchema,
 )
 
 bp = Blueprint("franchise_admin", __name__, url_prefix="/admin/org", template_folder="../templates")
@@ -75,7 +83,7 @@ def regions():
         RegionQuerySchema,
         region_stmt,
         region_columns(),
-        [_text("q", _l("Search"))],
+        [text_filter("q", _l("Search"))],
         "regions.csv",
         "franchise_admin.region_new",
     )
@@ -87,9 +95,8 @@ def region_new():
     form = region_form(None)
     return save(
         form,
-        lambda: services.create_region(
-            {"code": form.code.data, "name": form.name.data, "cities": form.city_list()}
-        ),
+        RegionCreateSchema(),
+        services.create_region,
         _l("New region"),
         _l("Create"),
         "franchise_admin.region_edit",
@@ -104,14 +111,8 @@ def region_edit(object_id):
     form.code.data = region.code
     return save(
         form,
-        lambda: services.update_region(
-            region,
-            {
-                "name": form.name.data,
-                "cities": form.city_list(),
-                "default_franchisee_id": form.default_franchisee_id.data,
-            },
-        ),
+        RegionUpdateSchema(),
+        lambda data: services.update_region(region, data),
         _l("Edit region"),
         _l("Save"),
         "franchise_admin.region_edit",
@@ -120,25 +121,15 @@ def region_edit(object_id):
 
 # --- franchisees ------------------------------------------------------------------
 
-FRANCHISEE_FIELDS = (
-    "name",
-    "contact_name",
-    "phone",
-    "region_id",
-    "sub_mch_id",
-    "profit_share_bps",
-    "status",
-)
-
 
 @bp.route("/franchisees")
 @page_roles(*ADMIN_UI_ROLES)
 def franchisees():
     """Franchisees, filtered by region, status and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("region_id", _l("Region"), choices(Region, blank=_l("All"))),
-        _select("status", _l("Status"), FRANCHISEE_STATUS_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("region_id", _l("Region"), choices(Region, blank=_l("All"))),
+        select_filter("status", _l("Status"), FRANCHISEE_STATUS_OPTIONS),
     ]
     return render_list(
         _l("Franchisees"),
@@ -179,7 +170,8 @@ def franchisee_new():
     form = franchisee_form()
     return save(
         form,
-        lambda: services.create_franchisee(form_data(form, *FRANCHISEE_FIELDS)),
+        FranchiseeCreateSchema(),
+        services.create_franchisee,
         _l("New franchisee"),
         _l("Create"),
         "franchise_admin.franchisee",
@@ -193,7 +185,8 @@ def franchisee_edit(object_id):
     form = franchisee_form(f)
     return save(
         form,
-        lambda: services.update_franchisee(f, form_data(form, *FRANCHISEE_FIELDS)),
+        FranchiseeUpdateSchema(),
+        lambda data: services.update_franchisee(f, data),
         _l("Edit franchisee"),
         _l("Save"),
         "franchise_admin.franchisee",
@@ -202,32 +195,17 @@ def franchisee_edit(object_id):
 
 # --- stores -----------------------------------------------------------------------
 
-STORE_FIELDS = (
-    "franchisee_id",
-    "region_id",
-    "code",
-    "name",
-    "city",
-    "address",
-    "phone",
-    "business_hours",
-    "latitude",
-    "longitude",
-    "customer_capacity",
-    "is_open",
-)
-
 
 @bp.route("/stores")
 @page_roles(*ADMIN_UI_ROLES)
 def stores():
     """Stores, filtered by region, franchisee, city, open or closed and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("region_id", _l("Region"), choices(Region, blank=_l("All"))),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _text("city", _l("City")),
-        _select("is_open", _l("Open"), OPEN_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("region_id", _l("Region"), choices(Region, blank=_l("All"))),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        text_filter("city", _l("City")),
+        select_filter("is_open", _l("Open"), OPEN_OPTIONS),
     ]
     return render_list(
         _l("Stores"),
@@ -272,7 +250,8 @@ def store_new():
     form = store_form()
     return save(
         form,
-        lambda: services.create_store(form_data(form, *STORE_FIELDS)),
+        StoreCreateSchema(),
+        services.create_store,
         _l("New store"),
         _l("Create"),
         "franchise_admin.store",
@@ -288,7 +267,8 @@ def store_edit(object_id):
         form = store_form(s)
         return save(
             form,
-            lambda: services.update_store(s, form_data(form, *STORE_FIELDS)),
+            StoreUpdateSchema(),
+            lambda data: services.update_store(s, data),
             _l("Edit store"),
             _l("Save"),
             "franchise_admin.store",
@@ -296,7 +276,8 @@ def store_edit(object_id):
     form = OwnerStoreForm(obj=s)
     return save(
         form,
-        lambda: services.update_store_details(s, form_data(form, "phone", "business_hours")),
+        OwnerStoreUpdateSchema(),
+        lambda data: services.update_store_details(s, data),
         _l("Edit store"),
         _l("Save"),
         "franchise_admin.store",
@@ -311,10 +292,10 @@ def store_edit(object_id):
 def guides():
     """Guides, filtered by store, franchisee, status and a search term."""
     fields = [
-        _text("q", _l("Search")),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
-        _select("status", _l("Status"), GUIDE_STATUS_OPTIONS),
+        text_filter("q", _l("Search")),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        select_filter("status", _l("Status"), GUIDE_STATUS_OPTIONS),
     ]
     return render_list(
         _l("Guides"),
@@ -352,7 +333,8 @@ def guide_new():
     del form.status
     return save(
         form,
-        lambda: services.create_guide(form_data(form, "store_id", "name", "phone", "wecom_userid")),
+        GuideCreateSchema(),
+        services.create_guide,
         _l("New guide"),
         _l("Create"),
         "franchise_admin.guide",
@@ -367,9 +349,8 @@ def guide_edit(object_id):
     form.store_id.choices = store_choices()
     return save(
         form,
-        lambda: services.update_guide(
-            g, form_data(form, "store_id", "name", "phone", "wecom_userid", "status")
-        ),
+        GuideUpdateSchema(),
+        lambda data: services.update_guide(g, data),
         _l("Edit guide"),
         _l("Save"),
         "franchise_admin.guide",

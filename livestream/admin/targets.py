@@ -11,7 +11,6 @@ the messages (422) on bad input. Views never commit.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import current_principal
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.money import parse_percent
 from app.schemas import MAX_ID
 from app.web.form_input import FormInvalid, load_form
 from livestream.models import CampaignTarget, RewardRule
@@ -210,14 +210,10 @@ def save_weight(campaign_id, target_id):
 
     def action():
         name = f"w{row.id}"
-        text = (request.form.get(name) or "").strip().rstrip("%")
-        try:
-            pct = Decimal(text)
-        except InvalidOperation:
-            pct = None
-        if pct is None or not pct.is_finite() or not 0 <= pct <= 100:
+        bps = parse_percent(request.form.get(name) or "")
+        if bps is None:
             raise FormError({name: [_("A percentage from 0 to 100.")]})
-        service.set_weight(row.id, int((pct * 100).to_integral_value()))
+        service.set_weight(row.id, bps)
 
     return run(campaign, action, _("Weight saved."), f"f{row.franchisee_id}")
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
-from app.money import MAX_FEN, MIN_FEN, Yuan, YuanError, format_yuan, parse_yuan
+from app.money import MAX_FEN, MIN_FEN, Yuan, YuanError, format_yuan, parse_percent, parse_yuan
 from app.web.formatting import yuan as shown_yuan
 
 FEN = st.integers(min_value=MIN_FEN, max_value=MAX_FEN)
@@ -69,3 +69,21 @@ def test_yuan_field_loads_fen_and_dumps_yuan():
     assert err.value.messages == {"amount": ["Between 0.01 and 92233720368547758.07 yuan."]}
     with pytest.raises(ValidationError):
         S().load({"amount": True})
+
+
+@pytest.mark.parametrize(
+    ("text", "bps"),
+    [("25", 2500), ("12.5%", 1250), (" 0.01 ", 1), ("100", 10_000), ("0", 0), ("33.30％", 3330)],
+)
+def test_percentages_read_as_basis_points(text, bps):
+    assert parse_percent(text) == bps
+
+
+@pytest.mark.parametrize("text", ["", "150", "-1", "12.345", "abc", "¥12", "1e2", "nan", None])
+def test_percentages_out_of_range_or_not_numbers_are_refused(text):
+    assert parse_percent(text) is None
+
+
+@given(st.integers(min_value=0, max_value=10_000))
+def test_every_basis_point_reads_back_from_its_percentage(bps):
+    assert parse_percent(f"{bps // 100}.{bps % 100:02d}%") == bps

@@ -5,29 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.community.factories_groups import build_org
-from tests.fixtures.auth import api_token, bearer
+from tests.fixtures.auth import built, signed_in
 
-
-@pytest.fixture
-def org(app):
-    """Franchisees A and B with a store and guides each, and their accounts."""
-    with app.app_context():
-        return build_org()
-
-
-@pytest.fixture
-def as_hq(client, org):
-    return bearer(api_token(client, "hq"))
-
-
-@pytest.fixture
-def as_owner_a(client, org):
-    return bearer(api_token(client, "owner-a"))
-
-
-@pytest.fixture
-def as_guide_a(client, org):
-    return bearer(api_token(client, "guide-a"))
+org = built(build_org)
+as_hq = signed_in("hq", "org")
+as_owner_a = signed_in("owner-a", "org")
+as_guide_a = signed_in("guide-a", "org")
 
 
 @pytest.fixture

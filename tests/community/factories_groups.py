@@ -12,6 +12,7 @@ from app.extensions import db
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from franchise.models import Customer, Order
 from tests.fixtures.auth import gen_user
+from tests.fixtures.database import saved
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 
 _seq = itertools.count(1)
@@ -70,29 +71,27 @@ def gen_group(guide=None, *, members: int = 0, age_days: int = 0, **kw) -> Wecom
 def add_member(group: WecomGroup, customer: Customer | None = None, **kw) -> GroupMember:
     n = next(_seq)
     kw.setdefault("userid", f"wmX{n:06d}")
-    member = GroupMember(
-        group_id=group.id, member_type=2, customer_id=customer.id if customer else None, **kw
+    return saved(
+        GroupMember(
+            group_id=group.id, member_type=2, customer_id=customer.id if customer else None, **kw
+        )
     )
-    db.session.add(member)
-    db.session.commit()
-    return member
 
 
 def gen_paid_order(customer: Customer, status: str = "paid") -> Order:
     n = next(_seq)
-    order = Order(
-        order_no=f"T{n:010d}",
-        customer_id=customer.id,
-        franchisee_id=customer.franchisee_id,
-        store_id=customer.store_id,
-        status=status,
-        total_fen=100_00,
-        payable_fen=100_00,
-        paid_fen=100_00 if status != "created" else 0,
+    return saved(
+        Order(
+            order_no=f"T{n:010d}",
+            customer_id=customer.id,
+            franchisee_id=customer.franchisee_id,
+            store_id=customer.store_id,
+            status=status,
+            total_fen=100_00,
+            payable_fen=100_00,
+            paid_fen=100_00 if status != "created" else 0,
+        )
     )
-    db.session.add(order)
-    db.session.commit()
-    return order
 
 
 def add_metrics(group: WecomGroup, days: int, **values) -> None:

@@ -16,6 +16,7 @@ from community.services import care
 from franchise.models import Customer, Guide, Order, OrderLine, Product
 from tests.community.factories_delivery import gen_wgroup
 from tests.fixtures.auth import login
+from tests.fixtures.database import saved
 
 DAY = date(2026, 11, 26)
 _seq = itertools.count(1)
@@ -23,18 +24,17 @@ _seq = itertools.count(1)
 
 def gen_customer(org, **kw):
     n = next(_seq)
-    customer = Customer(
-        openid=f"o-care-{n}",
-        franchisee_id=org.fa,
-        store_id=org.sa,
-        guide_id=org.ga,
-        assignment_rule="test",
-        nickname=f"顾客{n}",
-        **kw,
+    return saved(
+        Customer(
+            openid=f"o-care-{n}",
+            franchisee_id=org.fa,
+            store_id=org.sa,
+            guide_id=org.ga,
+            assignment_rule="test",
+            nickname=f"顾客{n}",
+            **kw,
+        )
     )
-    db.session.add(customer)
-    db.session.commit()
-    return customer
 
 
 def gen_paid_order(customer, product, paid_at):

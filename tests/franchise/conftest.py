@@ -10,26 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.auth import api_token, bearer
+from tests.fixtures.auth import built, signed_in
 from tests.franchise.factories import build_org
 from tests.franchise.factories_commerce import build_shop, customer_headers
 
-
-@pytest.fixture
-def org(app):
-    """Region EAST with franchisees A and B, a store and a guide each, and accounts."""
-    with app.app_context():
-        return build_org()
-
-
-@pytest.fixture
-def as_hq(client, org):
-    return bearer(api_token(client, "hq"))
-
-
-@pytest.fixture
-def as_owner_a(client, org):
-    return bearer(api_token(client, "owner-a"))
+org = built(build_org)
+as_hq = signed_in("hq", "org")
+as_owner_a = signed_in("owner-a", "org")
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
-from app.extensions import db
 from franchise.models import Franchisee, Guide, Region, RegionCity, Store
 from tests.fixtures.auth import gen_user
+from tests.fixtures.database import saved
 
 _seq = itertools.count(1)
 
@@ -20,10 +20,7 @@ def gen_region(*, cities: tuple[str, ...] = (), **kw) -> Region:
     n = next(_seq)
     kw.setdefault("code", f"R{n}")
     kw.setdefault("name", f"Region {n}")
-    region = Region(cities=[RegionCity(city=c) for c in cities], **kw)
-    db.session.add(region)
-    db.session.commit()
-    return region
+    return saved(Region(cities=[RegionCity(city=c) for c in cities], **kw))
 
 
 def gen_franchisee(region: Region | None = None, **kw) -> Franchisee:
@@ -32,10 +29,7 @@ def gen_franchisee(region: Region | None = None, **kw) -> Franchisee:
     kw.setdefault("name", f"Franchisee {n}")
     kw.setdefault("sub_mch_id", f"{1900000000 + n}")
     kw.setdefault("profit_share_bps", 1000)
-    franchisee = Franchisee(region_id=region.id, **kw)
-    db.session.add(franchisee)
-    db.session.commit()
-    return franchisee
+    return saved(Franchisee(region_id=region.id, **kw))
 
 
 def gen_store(franchisee: Franchisee | None = None, **kw) -> Store:
@@ -48,10 +42,7 @@ def gen_store(franchisee: Franchisee | None = None, **kw) -> Store:
     kw.setdefault("latitude", 31.2)
     kw.setdefault("longitude", 121.4)
     kw.setdefault("region_id", franchisee.region_id)
-    store = Store(franchisee_id=franchisee.id, **kw)
-    db.session.add(store)
-    db.session.commit()
-    return store
+    return saved(Store(franchisee_id=franchisee.id, **kw))
 
 
 def gen_guide(store: Store | None = None, **kw) -> Guide:
@@ -59,10 +50,7 @@ def gen_guide(store: Store | None = None, **kw) -> Guide:
     store = store or gen_store()
     kw.setdefault("name", f"Guide {n}")
     kw.setdefault("wecom_userid", f"guide_{n}")
-    guide = Guide(store_id=store.id, franchisee_id=store.franchisee_id, **kw)
-    db.session.add(guide)
-    db.session.commit()
-    return guide
+    return saved(Guide(store_id=store.id, franchisee_id=store.franchisee_id, **kw))
 
 
 def build_org() -> SimpleNamespace:

@@ -23,6 +23,7 @@ from franchise.models import (
     Product,
     ShareCode,
 )
+from tests.fixtures.database import saved
 
 _seq = itertools.count(1)
 
@@ -34,10 +35,7 @@ def gen_product(**kw) -> Product:
     kw.setdefault("category", "黄金")
     kw.setdefault("price_fen", 100_00)
     kw.setdefault("stock", 10)
-    product = Product(**kw)
-    db.session.add(product)
-    db.session.commit()
-    return product
+    return saved(Product(**kw))
 
 
 def gen_customer(
@@ -47,10 +45,7 @@ def gen_customer(
     kw.setdefault("openid", f"openid-{n}")
     kw.setdefault("nickname", f"顾客{n}")
     kw.setdefault("assignment_rule", "manual")
-    customer = Customer(franchisee_id=franchisee_id, store_id=store_id, guide_id=guide_id, **kw)
-    db.session.add(customer)
-    db.session.commit()
-    return customer
+    return saved(Customer(franchisee_id=franchisee_id, store_id=store_id, guide_id=guide_id, **kw))
 
 
 def gen_template(budgets: dict[int, int], **kw) -> CouponTemplate:
@@ -65,9 +60,7 @@ def gen_template(budgets: dict[int, int], **kw) -> CouponTemplate:
     template = CouponTemplate(**kw)
     for region_id, count in budgets.items():
         template.budgets.append(CouponBudget(region_id=region_id, budget_count=count))
-    db.session.add(template)
-    db.session.commit()
-    return template
+    return saved(template)
 
 
 def gen_coupon(template: CouponTemplate, customer: Customer, **kw) -> Coupon:
@@ -75,27 +68,28 @@ def gen_coupon(template: CouponTemplate, customer: Customer, **kw) -> Coupon:
     n = next(_seq)
     kw.setdefault("code", f"TEST{n:08d}")
     kw.setdefault("expires_at", utcnow() + timedelta(days=10))
-    coupon = Coupon(
-        template_id=template.id, customer_id=customer.id, franchisee_id=customer.franchisee_id, **kw
+    return saved(
+        Coupon(
+            template_id=template.id,
+            customer_id=customer.id,
+            franchisee_id=customer.franchisee_id,
+            **kw,
+        )
     )
-    db.session.add(coupon)
-    db.session.commit()
-    return coupon
 
 
 def gen_share_code(guide: Guide, **kw) -> ShareCode:
     n = next(_seq)
     kw.setdefault("code", f"SC{n:06d}")
-    code = ShareCode(
-        kind="guide",
-        franchisee_id=guide.franchisee_id,
-        store_id=guide.store_id,
-        guide_id=guide.id,
-        **kw,
+    return saved(
+        ShareCode(
+            kind="guide",
+            franchisee_id=guide.franchisee_id,
+            store_id=guide.store_id,
+            guide_id=guide.id,
+            **kw,
+        )
     )
-    db.session.add(code)
-    db.session.commit()
-    return code
 
 
 def make_paid(order: Order) -> Order:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Customer, Guide, ShareCode, Store
+from tests.fixtures.database import saved
 
 _seq = itertools.count(1)
 
@@ -21,10 +22,7 @@ def gen_customer(store: Store | None = None, franchisee_id: int | None = None, *
     if store is not None:
         kw.setdefault("store_id", store.id)
         franchisee_id = franchisee_id or store.franchisee_id
-    customer = Customer(franchisee_id=franchisee_id, **kw)
-    db.session.add(customer)
-    db.session.commit()
-    return customer
+    return saved(Customer(franchisee_id=franchisee_id, **kw))
 
 
 def expire_binding(customer: Customer, days: int = 400) -> None:
@@ -37,13 +35,12 @@ def gen_share_code(
     guide: Guide | None = None, store: Store | None = None, code: str | None = None
 ) -> ShareCode:
     store = store or guide.store
-    share = ShareCode(
-        code=code or f"SC{next(_seq):08d}",
-        kind="guide" if guide else "store",
-        franchisee_id=store.franchisee_id,
-        store_id=store.id,
-        guide_id=guide.id if guide else None,
+    return saved(
+        ShareCode(
+            code=code or f"SC{next(_seq):08d}",
+            kind="guide" if guide else "store",
+            franchisee_id=store.franchisee_id,
+            store_id=store.id,
+            guide_id=guide.id if guide else None,
+        )
     )
-    db.session.add(share)
-    db.session.commit()
-    return share

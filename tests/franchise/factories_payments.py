@@ -17,6 +17,7 @@ from app.wechat.sandbox import sandbox_state
 from app.wechat.sandbox.state import SHANGHAI
 from franchise.models import Customer, Order, OrderLine, Product
 from tests.fixtures.auth import bearer
+from tests.fixtures.database import saved
 
 SUB_MCH_A = "1900000201"  # franchisee A's sub-merchant in the ``org`` fixture
 _seq = itertools.count(1)
@@ -26,20 +27,14 @@ def gen_customer(franchisee_id: int, **kw) -> Customer:
     n = next(_seq)
     kw.setdefault("openid", f"oPAY{n:06d}")
     kw.setdefault("assignment_rule", "hq_pool")
-    customer = Customer(franchisee_id=franchisee_id, **kw)
-    db.session.add(customer)
-    db.session.commit()
-    return customer
+    return saved(Customer(franchisee_id=franchisee_id, **kw))
 
 
 def gen_product(price_fen: int = 12345, **kw) -> Product:
     n = next(_seq)
     kw.setdefault("sku", f"PAY-{n:05d}")
     kw.setdefault("name", f"足金戒指 {n}")
-    product = Product(price_fen=price_fen, stock=100, **kw)
-    db.session.add(product)
-    db.session.commit()
-    return product
+    return saved(Product(price_fen=price_fen, stock=100, **kw))
 
 
 def gen_order(customer: Customer, payable_fen: int = 12345, **kw) -> Order:
@@ -64,9 +59,7 @@ def gen_order(customer: Customer, payable_fen: int = 12345, **kw) -> Order:
             line_total_fen=payable_fen,
         )
     )
-    db.session.add(order)
-    db.session.commit()
-    return order
+    return saved(order)
 
 
 def customer_headers(customer_id: int) -> dict:

@@ -190,3 +190,22 @@ def test_nav_entries_registered(app):
         "franchise_admin.guides",
         "franchise_admin.regions",
     } <= endpoints
+
+
+def test_page_and_api_refuse_the_same_input_with_the_same_message(app, client, org, as_hq):
+    """The store form loads through the API's schema: the same bad phone, the same words;
+    a decimal latitude typed on the page is a number to the schema."""
+    api = client.patch(f"/api/v1/stores/{org.sa}", json={"phone": "call me"}, headers=as_hq)
+    assert api.status_code == 422
+    api_message = api.get_json()["errors"]["phone"][0]
+    login(client, "hq")
+    path = f"/admin/org/stores/{org.sa}/edit"
+    store = {"franchisee_id": org.fa, "region_id": org.east, "code": "SH-A", "name": "A"}
+    store |= {"city": "上海", "latitude": "31.25", "longitude": "121.5", "is_open": "y"}
+    page = post_form(client, path, {**store, "phone": "call me"})
+    assert page.status_code == 422
+    assert api_message == "数字、+、- 和空格，最多 20 个字符。"
+    assert api_message in page.get_data(as_text=True)
+    assert post_form(client, path, store).status_code == 302
+    with app.app_context():
+        assert db.session.get(Store, org.sa).latitude == 31.25

@@ -9,29 +9,10 @@ written in a short app context (see tests/franchise/conftest.py for why).
 
 from __future__ import annotations
 
-import pytest
-
-from tests.fixtures.auth import api_token, bearer
+from tests.fixtures.auth import built, signed_in
 from tests.livestream.factories import build_live_org
 
-
-@pytest.fixture
-def live_org(app):
-    """``build_live_org()`` (see the module docstring)."""
-    with app.app_context():
-        return build_live_org()
-
-
-@pytest.fixture
-def hq_headers(client, live_org):
-    return bearer(api_token(client, "hq"))
-
-
-@pytest.fixture
-def owner_a_headers(client, live_org):
-    return bearer(api_token(client, "owner-a"))
-
-
-@pytest.fixture
-def guide_a1_headers(client, live_org):
-    return bearer(api_token(client, "guide-a1"))
+live_org = built(build_live_org)
+hq_headers = signed_in("hq", "live_org")
+owner_a_headers = signed_in("owner-a", "live_org")
+guide_a1_headers = signed_in("guide-a1", "live_org")

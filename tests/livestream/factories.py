@@ -18,22 +18,18 @@ from app.extensions import db
 from franchise.models import Customer, Order, Product, Store
 from livestream.models import Campaign, CampaignStore, LineupItem, LiveSession
 from tests.fixtures.auth import gen_user
+from tests.fixtures.database import saved
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
+from tests.franchise.factories_commerce import gen_product as shop_product
 
 _seq = itertools.count(1)
 
 
 def gen_product(**kw) -> Product:
+    """A live line-up product: the shop's product, dearer and with more stock."""
     n = next(_seq)
-    kw.setdefault("sku", f"LIVE-{n:04d}")
-    kw.setdefault("name", f"直播款手链 {n}")
-    kw.setdefault("category", "黄金")
-    kw.setdefault("price_fen", 2000_00)
-    kw.setdefault("stock", 50)
-    product = Product(**kw)
-    db.session.add(product)
-    db.session.commit()
-    return product
+    defaults = {"sku": f"LIVE-{n:04d}", "name": f"直播款手链 {n}", "price_fen": 2000_00}
+    return shop_product(**(defaults | {"stock": 50} | kw))
 
 
 def gen_campaign(
@@ -89,12 +85,9 @@ def gen_live_customer(store: Store, guide_id: int | None = None, **kw) -> Custom
     kw.setdefault("openid", f"live-openid-{n}")
     kw.setdefault("nickname", f"直播顾客{n}")
     kw.setdefault("assignment_rule", "manual")
-    customer = Customer(
-        franchisee_id=store.franchisee_id, store_id=store.id, guide_id=guide_id, **kw
+    return saved(
+        Customer(franchisee_id=store.franchisee_id, store_id=store.id, guide_id=guide_id, **kw)
     )
-    db.session.add(customer)
-    db.session.commit()
-    return customer
 
 
 def gen_paid_order(
@@ -103,24 +96,23 @@ def gen_paid_order(
     """A paid order (no lines) ``days_ago`` days back, attributed like the customer."""
     n = next(_seq)
     when = utcnow() - timedelta(days=days_ago)
-    order = Order(
-        order_no=f"LIVE{n:018d}",
-        customer_id=customer.id,
-        franchisee_id=customer.franchisee_id,
-        store_id=customer.store_id,
-        guide_id=kw.pop("guide_id", customer.guide_id),
-        campaign_id=campaign_id,
-        status=kw.pop("status", "paid"),
-        total_fen=paid_fen,
-        payable_fen=paid_fen,
-        paid_fen=paid_fen,
-        paid_at=when,
-        created_at=when,
-        **kw,
+    return saved(
+        Order(
+            order_no=f"LIVE{n:018d}",
+            customer_id=customer.id,
+            franchisee_id=customer.franchisee_id,
+            store_id=customer.store_id,
+            guide_id=kw.pop("guide_id", customer.guide_id),
+            campaign_id=campaign_id,
+            status=kw.pop("status", "paid"),
+            total_fen=paid_fen,
+            payable_fen=paid_fen,
+            paid_fen=paid_fen,
+            paid_at=when,
+            created_at=when,
+            **kw,
+        )
     )
-    db.session.add(order)
-    db.session.commit()
-    return order
 
 
 def build_live_org() -> SimpleNamespace:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
-from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
+from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
 MONTH_SECONDS = 31 * 86400
 
@@ -50,8 +50,8 @@ def get_groupmsg_list_v2():
             and (not creator or t["sender"] == creator)
         ]
     rows.sort(key=lambda r: (int(r["create_time"]), r["msgid"]))
-    first = _cursor(body.get("cursor"))
+    first = cursor_of(body.get("cursor"))
     return ok(
-        next_cursor=_next_cursor(first + limit, len(rows)),
+        next_cursor=next_cursor(first + limit, len(rows)),
         group_msg_list=rows[first : first + limit],
     )

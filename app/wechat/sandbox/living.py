@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import request
 
 from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
-from app.wechat.sandbox.wecom import P, _cursor, _next_cursor
+from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
 WATCH_PAGE = 100
 
@@ -65,7 +65,7 @@ def get_watch_stat():
         viewers = [("users", v) for v in live["users"]] + [
             ("external_users", v) for v in live["external_users"]
         ]
-    start = _cursor(body.get("next_key"))
+    start = cursor_of(body.get("next_key"))
     page = viewers[start : start + WATCH_PAGE]
     stat = {
         "users": [v for k, v in page if k == "users"],
@@ -74,6 +74,6 @@ def get_watch_stat():
     end = start + WATCH_PAGE >= len(viewers)
     return ok(
         ending=1 if end else 0,
-        next_key=_next_cursor(start + WATCH_PAGE, len(viewers)),
+        next_key=next_cursor(start + WATCH_PAGE, len(viewers)),
         stat_info=stat,
     )

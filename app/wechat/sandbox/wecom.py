@@ -37,7 +37,7 @@ def gettoken():
     return ok(access_token=token, expires_in=ttl)
 
 
-def _cursor(raw) -> int:
+def cursor_of(raw) -> int:
     if not raw:
         return 0
     try:
@@ -46,7 +46,7 @@ def _cursor(raw) -> int:
         raise SandboxFault(err(40058, "invalid cursor")) from None
 
 
-def _next_cursor(offset: int, total: int) -> str:
+def next_cursor(offset: int, total: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode() if offset < total else ""
 
 
@@ -74,11 +74,11 @@ def groupchat_list():
             and (not owners or g["owner"] in owners)
             and (not status_filter or g["status"] == status_filter)
         ]
-    start = _cursor(body.get("cursor"))
+    start = cursor_of(body.get("cursor"))
     page = rows[start : start + limit]
     return ok(
         group_chat_list=[{"chat_id": g["chat_id"], "status": g["status"]} for g in page],
-        next_cursor=_next_cursor(start + limit, len(rows)),
+        next_cursor=next_cursor(start + limit, len(rows)),
     )
 
 
@@ -214,9 +214,9 @@ def get_groupmsg_send_result():
             for target, result in sorted(task["results"].items()):
                 key = "chat_id" if task["chat_type"] == "group" else "external_userid"
                 rows.append({key: target, "userid": task["sender"], **result})
-    start = _cursor(body.get("cursor"))
+    start = cursor_of(body.get("cursor"))
     return ok(
-        next_cursor=_next_cursor(start + limit, len(rows)), send_list=rows[start : start + limit]
+        next_cursor=next_cursor(start + limit, len(rows)), send_list=rows[start : start + limit]
     )
 
 
