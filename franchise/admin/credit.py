@@ -29,7 +29,7 @@ from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
 from franchise.admin.customers import RULE_LABELS
-from franchise.admin.support import _select, choices, render_list
+from franchise.admin.support import choices, render_list, select_filter
 from franchise.api.commission import CommissionRateSchema, percent_to_bps
 from franchise.api.credit import DisputeCreateSchema, RulingSchema
 from franchise.models import (
@@ -206,9 +206,9 @@ def disputes_page():
     """The dispute queue: filters, pages, CSV."""
     options = [("", _l("All"))] + list(STATUS_LABELS.items())
     fields_ = [
-        _select("status", _l("Status"), options),
-        _select("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
-        _select("overdue", _l("Past the deadline"), [("", _l("All")), ("true", _l("Yes"))]),
+        select_filter("status", _l("Status"), options),
+        select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
+        select_filter("overdue", _l("Past the deadline"), [("", _l("All")), ("true", _l("Yes"))]),
     ]
     return render_list(
         _("Credit disputes"),

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from app.extensions import db
 from franchise.models import AssignmentHistory, Customer, Guide
 from franchise.services.credit import credit_missing
+from tests.fixtures.database import saved
 from tests.franchise.factories import gen_guide
 from tests.franchise.factories_commerce import gen_share_code
 from tests.franchise.factories_payments import gen_customer, gen_order, gen_product, pay_and_succeed
@@ -20,16 +21,15 @@ _seq = itertools.count(1)
 def bind(customer: Customer, guide: Guide, rule: str = "nearest_store") -> AssignmentHistory:
     """Bind ``customer`` to ``guide`` with its history row (as the assignment engine does)."""
     customer.guide_id, customer.store_id = guide.id, guide.store_id
-    row = AssignmentHistory(
-        customer_id=customer.id,
-        to_franchisee_id=guide.franchisee_id,
-        to_store_id=guide.store_id,
-        to_guide_id=guide.id,
-        rule=rule,
+    return saved(
+        AssignmentHistory(
+            customer_id=customer.id,
+            to_franchisee_id=guide.franchisee_id,
+            to_store_id=guide.store_id,
+            to_guide_id=guide.id,
+            rule=rule,
+        )
     )
-    db.session.add(row)
-    db.session.commit()
-    return row
 
 
 def placed_order(org, amount: int = 10000, category: str = "黄金", with_code: bool = True):
