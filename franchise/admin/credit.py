@@ -309,6 +309,19 @@ def save_rate():
     return redirect(url_for("credit_admin.rules"), 303)
 
 
+@bp.route("/rates/<int:rate_id>/delete", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def delete_rate(rate_id):
+    """Remove a commission rate."""
+    try:
+        commission.delete_rate(rate_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Commission rate removed."), "success")
+    return redirect(url_for("credit_admin.rules"), 303)
+
+
 # --- commission statements -----------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.extensions import db
-from franchise.models import CreditLine, Customer, Guide, Order, OrderCredit
+from franchise.models import CommissionRate, CreditLine, Customer, Guide, Order, OrderCredit
 from franchise.services import credit
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, gen_user, login
 from tests.franchise.factories import gen_guide
@@ -179,3 +179,7 @@ def test_rules_and_rates_pages(app, client, org, as_hq):
     )
     page = client.get("/admin/credit/rules").get_data(as_text=True)
     assert "2.5 %" in page and "黄金" in page
+    with app.app_context():
+        rate_id = db.session.scalar(select(CommissionRate.id))
+    client.post(f"/admin/credit/rates/{rate_id}/delete", data={"csrf_token": token})
+    assert client.get("/api/v1/commission/rates", headers=as_hq).get_json() == []
