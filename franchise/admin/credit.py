@@ -1,15 +1,14 @@
-"""Credit admin pages (``/admin/credit``): the order page's credit section, the dispute
-queue and one dispute with HQ's ruling form, the credit rules and commission rates (HQ),
-and the monthly commission statement for payroll (CSV).
+"""Credit admin pages (``/admin/credit``): the owner's dispute form on the order page,
+the dispute queue and one dispute with HQ's ruling form, the credit rules and commission
+rates (HQ), the monthly commission per guide for payroll and one guide's statement (CSV),
+and the admin home's disputes panel. How credit reads (labels, evidence sentences, the
+order page's credit section) is ``franchise.admin.credit_display``.
 
-Names, never ids: evidence reads "分享码 ABC123 · 2026-12-01 10:00", a share names its
-guide, store and franchisee. HQ sees everything; an owner their franchise's (another's
-answers 404). Views call services (which commit) and never commit.
+HQ sees everything; an owner their franchise's (another's answers 404). Views call
+services (which commit) and never commit.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,7 +27,13 @@ from app.schemas import Text, query_id
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
-from franchise.admin.customers import RULE_LABELS
+from franchise.admin.credit_display import (
+    KIND_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    display_name,
+    order_credit_panel,
+)
 from franchise.admin.support import choices, render_list, select_filter
 from franchise.api.commission import CommissionRateSchema, percent_to_bps
 from franchise.api.credit import DisputeCreateSchema, RulingSchema
@@ -40,106 +45,12 @@ from franchise.models import (
     Franchisee,
     Guide,
     Order,
-    OrderCredit,
     Store,
 )
-from franchise.services import commission, credit, credit_rules, disputes
+from franchise.services import commission, credit_rules, disputes
 from franchise.services.commission_statements import check_month, guide_statement, payroll_stmt
-from franchise.services.settings import get_setting
 
 bp = Blueprint("credit_admin", __name__, url_prefix="/admin/credit", template_folder="../templates")
-
-SOURCE_LABELS = {
-    "live_campaign": _l("Live campaign guide"),
-    "share_code": _l("Share code guide"),
-    "in_store": _l("Guide who served in store"),
-    "assigned": _l("Assigned guide"),
-    "store": _l("Order's store"),
-    "ruling": _l("HQ ruling"),
-}
-STATUS_LABELS = {"open": _l("Awaiting ruling"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
-KIND_LABELS = {
-    "accrual": _l("Accrued"),
-    "reversal": _l("Reversed (refund)"),
-    "moved_out": _l("Moved by ruling"),
-    "live_reward": _l("Live reward"),
-    "live_penalty": _l("Live penalty"),
-}
-
-
-def _name(model, object_id) -> str:
-    row = db.session.get(model, object_id) if object_id else None
-    return row.name if row is not None else "—"
-
-
-def describe(item: dict) -> str:
-    """One piece of evidence in words with its Shanghai time."""
-    kind = item.get("kind")
-    if kind == "share_code":
-        text = _("Share code %(code)s", code=item.get("code") or "")
-    elif kind == "assignment":
-        rule = item.get("rule") or ""
-        text = _("Bound to the guide (%(rule)s)", rule=RULE_LABELS.get(rule, rule))
-    elif kind == "redemption":
-        text = _(
-            "Coupon %(code)s redeemed at %(store)s",
-            code=item.get("code") or "",
-            store=_name(Store, item.get("store_id")),
-        )
-    elif kind == "appointment":
-        text = _("Appointment at %(store)s", store=_name(Store, item.get("store_id")))
-    elif kind == "visit":
-        text = _(
-            "Live campaign visit (%(campaign)s) through %(code)s",
-            campaign=item.get("campaign_name") or "",
-            code=item.get("code") or "—",
-        )
-    elif kind == "ruling":
-        text = _("HQ ruling on dispute #%(id)s", id=item.get("ref"))
-    else:
-        text = _("The order's store")
-    at = item.get("at")
-    if at:
-        text += " · " + shanghai(datetime.fromisoformat(at))
-    return text
-
-
-def order_credit_panel(order: Order) -> dict | None:
-    """What the order page's credit section shows (None: nothing to show or not allowed)."""
-    principal = required_principal()
-    try:
-        credit.visible_order(order.id, principal)
-    except DomainError:
-        return None
-    credit.ensure_credited(order)
-    rows = credit.current_lines(order.id)
-    gate = db.session.scalars(select(OrderCredit).where(OrderCredit.order_id == order.id)).first()
-    days = int(get_setting("credit.dispute_days"))
-    closes = gate.paid_at + timedelta(days=days) if gate else None
-    lines = {line.id: line for line in order.lines}
-    found = scoped(select(CreditDispute).where(CreditDispute.order_id == order.id), CreditDispute)
-    return {
-        "rows": [
-            {
-                "line": lines.get(cl.order_line_id),
-                "guide": cl.guide.name if cl.guide else _("(no guide: the store)"),
-                "store": cl.store.name if cl.store else "—",
-                "franchisee": cl.franchisee.name,
-                "percent": f"{cl.share_bps / 100:g} %",
-                "basis_fen": cl.basis_fen,
-                "sources": [SOURCE_LABELS.get(s, s) for s in cl.sources.split(",")],
-                "evidence": [describe(e) for e in cl.evidence],
-            }
-            for cl in rows
-        ],
-        "disputes": db.session.scalars(found.order_by(CreditDispute.id)).all(),
-        "status_labels": STATUS_LABELS,
-        "closes": closes,
-        "can_dispute": principal.role == FRANCHISE_OWNER
-        and closes is not None
-        and utcnow() <= closes,
-        "lines": order.lines,
-    }
 
 
 def dispute_from_form(order_id: int) -> CreditDispute | None:
@@ -187,7 +98,9 @@ def dispute_columns():
         Column("order", _l("Order number"), value=lambda d: d.order.order_no),
         Column("line", _l("Product"), value=lambda d: d.order_line.name),
         Column(
-            "franchisee", _l("Franchisee"), value=lambda d: _name(Franchisee, d.order_franchisee_id)
+            "franchisee",
+            _l("Franchisee"),
+            value=lambda d: display_name(Franchisee, d.order_franchisee_id),
         ),
         Column(
             "filed_by",
@@ -331,8 +244,12 @@ def payroll_columns(month: str):
 
     return [
         Column("guide_name", _l("Guide"), link=link),
-        Column("store", _l("Store"), value=lambda r: _name(Store, r.store_id)),
-        Column("franchisee", _l("Franchisee"), value=lambda r: _name(Franchisee, r.franchisee_id)),
+        Column("store", _l("Store"), value=lambda r: display_name(Store, r.store_id)),
+        Column(
+            "franchisee",
+            _l("Franchisee"),
+            value=lambda r: display_name(Franchisee, r.franchisee_id),
+        ),
         Column("accrued_fen", _l("Accrued"), money=True),
         Column("reversed_fen", _l("Reversed"), money=True),
         Column("moved_fen", _l("Moved by rulings"), money=True),

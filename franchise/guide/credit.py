@@ -15,7 +15,8 @@ from app.auth.models import GUIDE
 from app.auth.principal import required_principal
 from app.errors import DomainError
 from app.extensions import db
-from franchise.admin.credit import SOURCE_LABELS, STATUS_LABELS, describe, dispute_from_form
+from franchise.admin.credit import dispute_from_form
+from franchise.admin.credit_display import SOURCE_LABELS, STATUS_LABELS, describe
 from franchise.models import CreditLine, Order, OrderLine
 from franchise.services import credit, disputes
 from franchise.services.commission_statements import guide_statement

@@ -31,6 +31,7 @@ MOBILE_NAV = ((N_("Results"), N_("My credit"), "guide_credit.credit", (GUIDE,), 
 def register(app: Flask) -> None:
     """Register the credit area on the app."""
     from franchise.admin import credit as admin_credit
+    from franchise.admin import credit_display
     from franchise.api import commission as api_commission
     from franchise.api import credit as api_credit
     from franchise.demo.credit import seed_credit
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
     openapi(app).register_blueprint(api_commission.blp)
     app.register_blueprint(admin_credit.bp)
     app.register_blueprint(guide_credit.bp)
-    app.add_template_global(admin_credit.order_credit_panel, "order_credit_panel")
+    app.add_template_global(credit_display.order_credit_panel, "order_credit_panel")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_credit.dispute_panels)
