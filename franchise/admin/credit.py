@@ -28,6 +28,7 @@ from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
 from franchise.admin.credit_display import (
+    ACTION_LABELS,
     KIND_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
@@ -147,6 +148,7 @@ def dispute(dispute_id):
         order=order,
         panel=order_credit_panel(order) if order else None,
         status_labels=STATUS_LABELS,
+        action_labels=ACTION_LABELS,
         guides=db.session.scalars(guides.order_by(Guide.name)).all(),
         can_rule=principal.is_hq and d.status == DISPUTE_OPEN,
         overdue=d.status == DISPUTE_OPEN and d.decide_by < utcnow(),

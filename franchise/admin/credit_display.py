@@ -34,6 +34,8 @@ SOURCE_LABELS = {
     "ruling": _l("HQ ruling"),
 }
 STATUS_LABELS = {"open": _l("Awaiting ruling"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
+# a dispute's history steps
+ACTION_LABELS = {"filed": _l("Filed"), "moved": _l("Credit moved"), **STATUS_LABELS}
 KIND_LABELS = {
     "accrual": _l("Accrued"),
     "reversal": _l("Reversed (refund)"),

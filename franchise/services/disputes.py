@@ -9,7 +9,8 @@
   ruling text. Upheld: the line's current shares are superseded, one share of 10,000
   bps for the awarded guide takes their fen, and the commission moves with it
   (``commission.move_out``, ``accrue``, ``sync_reversals``). Every step is a
-  ``DisputeEvent``. A dispute already ruled answers 409.
+  ``DisputeEvent``: filed, upheld or rejected, and the credit moved (from whom to
+  whom). A dispute already ruled answers 409.
 """
 
 from __future__ import annotations
@@ -112,10 +113,17 @@ def dispute_or_404(dispute_id: int, principal: Principal) -> CreditDispute:
     return dispute
 
 
-def _move_credit(dispute: CreditDispute, guide: Guide) -> None:
-    """Supersede the line's current shares with one for ``guide``; commission follows.
-    Under the order's row lock (as a refund completes), so a refund's reversal cannot
-    land on a share this ruling is moving out."""
+def _share_text(cl: CreditLine) -> str:
+    """ "Ann 90 %": who held a share (a guide's name, else the store's) and how much."""
+    holder = cl.guide.name if cl.guide else (cl.store.name if cl.store else "—")
+    return f"{holder} {cl.share_bps / 100:g} %"
+
+
+def _move_credit(dispute: CreditDispute, guide: Guide) -> str:
+    """Supersede the line's current shares with one for ``guide``; commission follows;
+    the move as the history shows it ("Ann 90 %, Carl 10 % → Carl 100 %"). Under the
+    order's row lock (as a refund completes), so a refund's reversal cannot land on a
+    share this ruling is moving out."""
     lock_row(db.session, Order, dispute.order_id)
     old = [
         cl for cl in current_lines(dispute.order_id) if cl.order_line_id == dispute.order_line_id
@@ -149,6 +157,7 @@ def _move_credit(dispute: CreditDispute, guide: Guide) -> None:
     order = db.session.get(Order, dispute.order_id)
     assert order is not None  # the dispute's order (foreign key)
     commission.sync_reversals(order, f"ruling{dispute.id}")
+    return ", ".join(_share_text(cl) for cl in old) + f" → {guide.name} 100 %"
 
 
 def rule(dispute_id: int, decision: str, ruling: str, guide_id: int | None, principal: Principal):
@@ -161,18 +170,20 @@ def rule(dispute_id: int, decision: str, ruling: str, guide_id: int | None, prin
         db.session.refresh(dispute)
         if dispute.status != DISPUTE_OPEN:
             raise Conflict(tr("This dispute was already ruled on."), code="already_ruled")
-        guide = None
+        guide, moved = None, ""
         if decision == DISPUTE_UPHELD:
             guide = db.session.get(Guide, guide_id) if guide_id else None
             if guide is None:
                 raise invalid("guide_id", "Name the guide the credit goes to.")
-            _move_credit(dispute, guide)
+            moved = _move_credit(dispute, guide)
         dispute.status = decision
         dispute.ruling = ruling.strip()
         dispute.awarded_guide_id = guide.id if guide else None
         dispute.ruled_by_user_id = principal.user_id
         dispute.ruled_at = utcnow()
         _event(dispute, decision, principal, dispute.ruling)
+        if moved:
+            _event(dispute, "moved", principal, moved)
         db.session.commit()
     except DomainError as exc:
         rollback_and_raise(exc)

@@ -46,7 +46,8 @@ def test_order_evidence_and_the_dispute_flow(app, client, org, live_server, brow
     page.click("#ruling-form button[type=submit]")
     page.wait_for_url(dispute_url)
     assert page.locator(".badge[data-status=upheld]").inner_text() == "申诉成立"
-    assert page.locator(".history li").count() == 2
+    assert page.locator(".history li").count() == 3  # filed, upheld, credit moved
+    assert "业绩已转移" in page.locator(".history").inner_text()
     assert "到店记录显示由 Carl 接待" in page.locator(".ruling").inner_text()
     screenshot(page, "credit_dispute_ruled")
     page.goto(f"{live_server}/admin/orders/{ids.order}")

@@ -40,6 +40,6 @@ def test_parallel_filings_and_rulings_happen_once(app, client, org, as_hq):
     answers = storm(app, [lambda c: c.post(rule_url, json=ruling, headers=as_hq)] * 4)
     assert status_codes(answers) == [200] + [409] * 3
     with app.app_context():
-        assert count(DisputeEvent) == 2  # filed, upheld
+        assert count(DisputeEvent) == 3  # filed, upheld, moved
         current = db.session.scalars(select(CreditLine).where(CreditLine.is_current.is_(True)))
         assert [(row.guide_id, row.share_bps) for row in current] == [(ids.carl, 10000)]

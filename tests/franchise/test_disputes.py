@@ -60,7 +60,8 @@ def test_dispute_from_filing_to_ruling(app, client, org, as_hq):
     assert res.status_code == 200
     ruled = res.get_json()
     assert ruled["status"] == "upheld" and ruled["awarded_guide_id"] == ids.carl
-    assert [e["action"] for e in ruled["events"]] == ["filed", "upheld"]
+    assert [e["action"] for e in ruled["events"]] == ["filed", "upheld", "moved"]
+    assert ruled["events"][2]["note"] == "Ann 90 %, Carl 10 % → Carl 100 %"
     assert shares(client, ids, as_hq) == {ids.carl: 10000}
     assert commission_total(client, ids.ann, as_hq) == 0  # 900 accrued, 900 moved out
     assert commission_total(client, ids.carl, as_hq) == 1000  # 100 - 100 + 1000
