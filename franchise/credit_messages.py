@@ -22,7 +22,7 @@ MESSAGES = (
     _l("A month as YYYY-MM."),
     _l("That month has not begun yet."),
     _l("A rate from 0 to 100 %."),
-    _l("At most two decimals."),
+    _l("A rate from 0 to 100 %, with at most two decimals."),
     _l("Credit dispute not found"),
     _l("Order line not found"),
     _l("Commission rate not found"),

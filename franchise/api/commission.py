@@ -3,7 +3,8 @@
 * ``GET /guides/{id}/commission?month=YYYY-MM`` (CONTRACT; HQ, the guide's franchise
   owner, the guide; another's 404; a month in the future or not ``YYYY-MM`` 422).
 * ``GET /commission/rates``, ``POST /commission/rates`` ``{"category"?, "campaign_id"?,
-  "rate_percent"}`` (0–100 with at most two decimals, else 422), ``DELETE
+  "rate_percent"}`` (0–100 with at most two decimals, read by ``app.money.parse_percent``,
+  else 422), ``DELETE
   /commission/rates/{id}`` (HQ writes).
 """
 
@@ -18,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
+from app.money import parse_percent
 from app.schemas import Text, body_id
 from franchise.services import commission
 from franchise.services.base import invalid
@@ -78,13 +80,12 @@ class GuideCommission(MethodView):
 
 
 def percent_to_bps(percent: Decimal) -> int:
-    """``12.5`` % → 1250 bps; outside 0–100 or more than two decimals is a 422."""
-    if not 0 <= percent <= 100:
-        raise invalid("rate_percent", "A rate from 0 to 100 %.")
-    bps = percent * 100
-    if bps != bps.to_integral_value():
-        raise invalid("rate_percent", "At most two decimals.")
-    return int(bps)
+    """``12.5`` % → 1250 bps through ``app.money.parse_percent``; outside 0–100 or more
+    than two decimals is a 422 naming ``rate_percent``."""
+    bps = parse_percent(str(percent))
+    if bps is None:
+        raise invalid("rate_percent", "A rate from 0 to 100 %, with at most two decimals.")
+    return bps
 
 
 @blp.route("/commission/rates")
