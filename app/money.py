@@ -110,3 +110,25 @@ class Yuan(fields.Field):
             return parse_yuan(value, self.lo, self.hi)
         except YuanError as exc:
             raise ValidationError(exc.message % exc.params if exc.params else exc.message) from exc
+
+
+def apportion(total: int, weights: dict[int, int]) -> dict[int, int]:
+    """Split ``total`` over the keys of ``weights`` so the parts sum exactly to ``total``.
+
+    Largest remainder (Hamilton): each key gets the floor of its exact share, the units
+    left over go to the largest remainders (ties: smaller key first). All weights zero
+    (or negative) means an equal split.
+    """
+    keys = sorted(weights)
+    if not keys:
+        return {}
+    clean = {k: max(0, int(weights[k])) for k in keys}
+    if sum(clean.values()) == 0:
+        clean = dict.fromkeys(keys, 1)
+    whole = sum(clean.values())
+    parts = {k: total * clean[k] // whole for k in keys}
+    left = total - sum(parts.values())
+    by_remainder = sorted(keys, key=lambda k: (-(total * clean[k] % whole), k))
+    for k in by_remainder[:left]:
+        parts[k] += 1
+    return parts

@@ -9,6 +9,7 @@
 """
 
 from franchise.models.commerce import *  # noqa: F403
+from franchise.models.credit import *  # noqa: F403 - credit, disputes, commission (issue 18)
 from franchise.models.customers import *  # noqa: F403
 from franchise.models.ledger import *  # noqa: F403
 from franchise.models.org import *  # noqa: F403

@@ -27,7 +27,7 @@ from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
 from app.db import lock_row
 from app.errors import Conflict, Forbidden, NotFound
-from app.extensions import db
+from app.extensions import db, hooks
 from app.i18n import tr
 from app.outbox import GiveUp, enqueue
 from app.wechat import pay as wxpay
@@ -44,6 +44,9 @@ from franchise.services import alerts, ledger
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
+# listener(order, refund), inside the refund's transaction after the order is updated
+# (commission reversal, franchise.services.commission.on_refund)
+REFUND_COMPLETED = "franchise.refund_completed"
 
 
 def _lock_order(order_id: int) -> Order:
@@ -240,6 +243,8 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
         previous = order.status
         if order.refunded_fen >= order.paid_fen:
             order.status = REFUNDED
+        for listener in hooks(REFUND_COMPLETED):  # hook added for credit / commission
+            listener(order, refund)
         db.session.add(
             OrderEvent(
                 order_id=order.id,

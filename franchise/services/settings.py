@@ -52,6 +52,10 @@ SETTINGS = {
             1,
             100,
         ),
+        # --- credit (issue 18): appeal window, HQ's ruling deadline, in-store evidence ---
+        Setting("credit.dispute_days", int, 14, _l("Dispute window (days)"), 1, 365),
+        Setting("credit.ruling_days", int, 7, _l("HQ rules disputes within (days)"), 1, 90),
+        Setting("credit.in_store_days", int, 30, _l("In-store credit window (days)"), 1, 365),
     )
 }
 

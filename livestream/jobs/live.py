@@ -20,3 +20,10 @@ def watch_stats_job() -> dict:
     from livestream.services import living
 
     return living.read_watch_stats()
+
+
+def live_rewards_job() -> None:
+    """Post ended campaigns' store rewards and penalties as guides' commission (daily)."""
+    from livestream.services.live_credit import post_ended_campaigns
+
+    post_ended_campaigns()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.extensions import db
+from app.money import apportion  # noqa: F401 - moved to app.money; livestream imports it here
 from franchise.models import Order
 from franchise.services.base import invalid
 from livestream.models import CampaignStore, CampaignTarget
@@ -22,31 +23,6 @@ from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION, LEVEL_STOR
 FULL_BPS = 10000
 GMV_DAYS = 90
 CHILD_LEVEL = {LEVEL_REGION: LEVEL_FRANCHISEE, LEVEL_FRANCHISEE: LEVEL_STORE}
-
-
-# --- arithmetic -------------------------------------------------------------------
-
-
-def apportion(total: int, weights: dict[int, int]) -> dict[int, int]:
-    """Split ``total`` over the keys of ``weights`` so the parts sum exactly to ``total``.
-
-    Largest remainder (Hamilton): each key gets the floor of its exact share, the units
-    left over go to the largest remainders (ties: smaller key first). All weights zero
-    (or negative) means an equal split.
-    """
-    keys = sorted(weights)
-    if not keys:
-        return {}
-    clean = {k: max(0, int(weights[k])) for k in keys}
-    if sum(clean.values()) == 0:
-        clean = dict.fromkeys(keys, 1)
-    whole = sum(clean.values())
-    parts = {k: total * clean[k] // whole for k in keys}
-    left = total - sum(parts.values())
-    by_remainder = sorted(keys, key=lambda k: (-(total * clean[k] % whole), k))
-    for k in by_remainder[:left]:
-        parts[k] += 1
-    return parts
 
 
 # --- participants and default weights ---------------------------------------------

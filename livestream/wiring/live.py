@@ -23,13 +23,13 @@ def register(app: Flask) -> None:
     """Register the live area on the app."""
     from community.admin.people import CAMPAIGN_NAMES
     from community.services import contact_ways
-    from franchise.services import coupon_templates, orders
+    from franchise.services import coupon_templates, credit_evidence, orders
     from livestream.admin import live as admin_live
     from livestream.api import live as api_live
     from livestream.guide import results as guide_results
     from livestream.guide import share as guide_share
     from livestream.jobs import live as jobs
-    from livestream.services import attribution, living
+    from livestream.services import attribution, live_credit, living
 
     openapi(app).register_blueprint(api_live.blp)
     for module in (admin_live, guide_share, guide_results):
@@ -46,3 +46,14 @@ def register(app: Flask) -> None:
     add_hook(app, orders.CAMPAIGN_RELEASES, attribution.release_caps)
     add_hook(app, contact_ways.CAMPAIGN_SHARE_CODE, attribution.campaign_code_of_guide)
     add_hook(app, contact_ways.CONTACT_CAMPAIGN_ADDED, attribution.record_contact_visit)
+    # credit (issue 18): the live guide's claim on an order; rewards / penalties paid
+    add_hook(app, credit_evidence.CREDIT_LIVE_CLAIM, live_credit.live_claim)
+    register_job(
+        app,
+        "livestream.live_rewards",
+        jobs.live_rewards_job,
+        "cron",
+        hour=3,
+        minute=40,
+        timezone="Asia/Shanghai",
+    )
