@@ -231,6 +231,7 @@ def allocation_page():
         col["waiting"] = sum(p["waiting"] for p in col["plans"])
     return render_template(
         "community/plans/allocation.html",
+        policy=receiving_limit.describe(),
         columns=columns,
         day=day,
         prev_day=day - timedelta(days=1),

@@ -55,7 +55,10 @@ def reason_label(code: str | None, params: dict | None, fallback: str = "") -> s
     """A stored reason in the current language (the English ``fallback`` for unknown codes)."""
     if not code or code not in REASONS:
         return fallback or ""
-    return gettext(REASONS[code], **(params or {}))
+    params = dict(params or {})
+    if "policy" in params:  # the receiving-limit word (month / week / day) translated too
+        params["policy"] = gettext(str(params["policy"]))
+    return gettext(REASONS[code], **params)
 
 
 def targets(plan: PushPlan, g) -> bool:

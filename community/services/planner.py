@@ -50,6 +50,7 @@ from community.services.planner_core import DEFERRED, PLACED, Occurrence, place
 HORIZON_DAYS = 14
 CHUNK = 5000
 LOOKBACK = 7  # a weekly occurrence's window reaches back at most a week
+LOOKAHEAD = 3  # a dated new-product post may be owed up to 3 days past the horizon
 
 
 def horizon(start: date, days: int = HORIZON_DAYS) -> list[date]:
@@ -151,7 +152,7 @@ def _owed(plans, g, days: list[date], purposes: dict) -> list[tuple]:
             created = clock.shanghai_day(g.wecom_created_at or g.created_at)
             fired = [created + timedelta(days=plan.relative_day or 0)]
         else:
-            scan = days + [last + timedelta(days=i) for i in range(1, 4)]
+            scan = days + [last + timedelta(days=i) for i in range(1, LOOKAHEAD + 1)]
             fired = [d for d in scan if plan_rules.schedule_matches(plan, d)]
         for d in fired:
             earliest, deadline = window(plan, purpose, d)
@@ -198,7 +199,10 @@ def _load(days: list[date]):
     ).all()
     lookback = min(days[0].replace(day=1), days[0] - timedelta(days=LOOKBACK))
     rows = db.session.execute(
-        select(*ROW_COLUMNS).where(SlotAllocation.day >= lookback, SlotAllocation.day <= days[-1])
+        select(*ROW_COLUMNS).where(
+            (SlotAllocation.day.between(lookback, days[-1]))
+            | SlotAllocation.occurrence.between(lookback, days[-1] + timedelta(days=LOOKAHEAD))
+        )
     ).all()
     return plans, purposes, groups, rows
 
@@ -287,7 +291,7 @@ class _Decider:
         for plan, d, earliest, deadline in owed:
             at, code, params = self.times[plan.id]
             value = {
-                "day": d,
+                "day": min(max(d, first), self.span[-1]),  # unplaced: shown in the horizon
                 "occurrence": d,
                 "deadline": deadline,
                 "plan_id": plan.id,

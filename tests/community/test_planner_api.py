@@ -159,3 +159,21 @@ def test_a_change_replans_through_the_outbox(app, ctx, org):
     assert outbox.drain() == 1
     rows = db.session.scalars(select(SlotAllocation).where(SlotAllocation.plan_id == plan.id)).all()
     assert {r.group_id for r in rows} == {group.id} and len(rows) == 14
+
+
+def test_the_demo_seed_fits_under_month_and_misses_under_day(app, org):
+    from community.demo.delivery import seed_delivery
+
+    with app.app_context():
+        ann = db.session.get(Guide, org.ga)
+        for _ in range(3):
+            gen_wgroup(ann)
+        gen_wgroup(ann, age_days=0)  # a new group: its day-1 brand story is owed
+        seed_delivery(app)
+        rows = placed_rows()
+        assert rows and all(r.status == ALLOCATED for r in rows)
+        assert_within(rows, "month", receiving_limit.daily_cap())
+        names = {r.plan.name for r in rows}
+        assert {"知识分享·周一三五", "珍珠保养·每日", "品牌故事·新群第 1 天"} <= names
+        receiving_limit.update("day")
+        assert planner.replan(shanghai_day())["missed"] > 0

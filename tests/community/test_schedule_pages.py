@@ -92,3 +92,15 @@ def test_plan_editor_previews_the_reach_and_asks_before_missing(client, app, org
     assert saved.status_code == 303
     edit = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert 'data-preview="0"' in edit and 'data-reach="occurrences"' in edit
+
+
+def test_a_missed_reason_reads_in_chinese(client, app, org):
+    with app.app_context():
+        setup_groups(org)
+        gen_plan(gen_post(), name="每日新品", priority=90)
+        gen_plan(gen_post(), name="珍珠保养", priority=10)
+        receiving_limit.update("day", 2)
+        planner.replan(shanghai_day())
+    login(client, "hq")
+    html = client.get("/admin/schedule?lang=zh").get_data(as_text=True)
+    assert "在接收上限（按天）和每天 2 条内已无空位：被推送计划 每日新品（优先级 90）占用" in html
