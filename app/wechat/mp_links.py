@@ -37,30 +37,28 @@ def call(api: str, body: dict, client=None) -> dict:
     return result
 
 
+def _expiring(mp_path: str, days: int) -> tuple[str, str, dict]:
+    """``(path, query, expiry fields)`` of a link to ``mp_path`` valid ``days`` (1..30)."""
+    path, query = split_path(mp_path)
+    return path, query, {"expire_type": 1, "expire_interval": max(1, min(MAX_DAYS, days))}
+
+
+def _answer(result: dict, key: str, api: str) -> str:
+    if not result.get(key):
+        raise WeChatAPIError(f"{api}: no {key}", api=api)
+    return str(result[key])
+
+
 def url_link(mp_path: str, days: int = MAX_DAYS, client=None) -> str:
     """A URL Link (``https://wxaurl.cn/…``) to ``mp_path`` valid for ``days`` (≤ 30)."""
-    path, query = split_path(mp_path)
-    body = {
-        "path": path,
-        "query": query,
-        "expire_type": 1,
-        "expire_interval": max(1, min(MAX_DAYS, days)),
-    }
-    result = call("wxa/generate_urllink", body, client)
-    if not result.get("url_link"):
-        raise WeChatAPIError("wxa/generate_urllink: no url_link", api="wxa/generate_urllink")
-    return str(result["url_link"])
+    path, query, expiry = _expiring(mp_path, days)
+    api = "wxa/generate_urllink"
+    return _answer(call(api, {"path": path, "query": query, **expiry}, client), "url_link", api)
 
 
 def url_scheme(mp_path: str, days: int = MAX_DAYS, client=None) -> str:
     """A URL Scheme (``weixin://dl/business/?t=…``) to ``mp_path`` for one visitor."""
-    path, query = split_path(mp_path)
-    body = {
-        "jump_wxa": {"path": path, "query": query},
-        "expire_type": 1,
-        "expire_interval": max(1, min(MAX_DAYS, days)),
-    }
-    result = call("wxa/generatescheme", body, client)
-    if not result.get("openlink"):
-        raise WeChatAPIError("wxa/generatescheme: no openlink", api="wxa/generatescheme")
-    return str(result["openlink"])
+    path, query, expiry = _expiring(mp_path, days)
+    api = "wxa/generatescheme"
+    body = {"jump_wxa": {"path": path, "query": query}, **expiry}
+    return _answer(call(api, body, client), "openlink", api)

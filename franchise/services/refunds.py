@@ -30,6 +30,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db, hooks
 from app.i18n import tr
 from app.outbox import GiveUp, enqueue
+from app.web.formatting import yuan
 from app.wechat import pay as wxpay
 from app.wechat.errors import WeChatError, as_retry_later
 from franchise.models import (
@@ -100,7 +101,8 @@ def _reserve(order_id: int, amount_fen: int) -> None:
     raise Conflict(
         "The refund exceeds what is left to refund.",
         code="refund_too_large",
-        errors={"amount_fen": [tr("At most %(fen)s fen.", fen=left)]},
+        # in yuan, as the refund form takes it (the API's field stays fen)
+        errors={"amount_fen": [tr("At most %(amount)s can still be refunded.", amount=yuan(left))]},
     )
 
 

@@ -127,25 +127,23 @@ def share(campaign_id: int):
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def poster(campaign_id: int):
     """My poster as an SVG file (downloaded with ``?download=1``)."""
-    campaign, guide, links = _my_share(campaign_id)
-    response = Response(poster_svg(campaign, guide, links["url"]), mimetype="image/svg+xml")
-    if request.args.get("download"):
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="live-{campaign.id}-{links["code"]}.svg"'
-        )
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    return _poster_file(campaign_id, poster_svg, "image/svg+xml", "svg")
 
 
 @bp.route("/<int:campaign_id>/poster.png")
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def poster_image(campaign_id: int):
     """My poster as a PNG WeChat can save (downloaded with ``?download=1``)."""
+    return _poster_file(campaign_id, poster_png, "image/png", "png")
+
+
+def _poster_file(campaign_id: int, draw, mimetype: str, ext: str) -> Response:
+    """The signed-in guide's poster drawn by ``draw``, as a file with ``?download=1``."""
     campaign, guide, links = _my_share(campaign_id)
-    response = Response(poster_png(campaign, guide, links["url"]), mimetype="image/png")
+    response = Response(draw(campaign, guide, links["url"]), mimetype=mimetype)
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
-            f'attachment; filename="live-{campaign.id}-{links["code"]}.png"'
+            f'attachment; filename="live-{campaign.id}-{links["code"]}.{ext}"'
         )
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

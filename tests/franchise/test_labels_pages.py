@@ -13,8 +13,10 @@ from app.extensions import db
 from app.web.labels import CATALOGUE, CODE_WORDS, RAW_CODES, customer_name, label
 from franchise.admin.event_notes import event_note
 from franchise.models import AssignmentHistory, Customer, FranchiseSetting, Store
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories_customers import gen_customer
+from tests.franchise.factories_payments import gen_customer as paying_customer
+from tests.franchise.factories_payments import gen_order, pay_and_succeed
 
 PAIRS = [(kind, code) for kind, words in CATALOGUE.items() for code in words]
 
@@ -104,3 +106,16 @@ def test_lang_link_sticks_like_the_switch(client, org):
     assert "Overview" in client.get("/admin/").get_data(as_text=True)
     assert "概览" in client.get("/admin/?lang=zh").get_data(as_text=True)
     assert "概览" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_refund_too_large_says_what_is_left_in_yuan(app, client, org):
+    with app.app_context():
+        customer = paying_customer(org.fa)
+        ids = gen_order(customer, 22666).id, customer.id
+    pay_and_succeed(client, *ids, app)
+    headers = {**bearer(api_token(client, "hq")), "Accept-Language": "zh"}
+    url = f"/api/v1/orders/{ids[0]}/refunds"
+    res = client.post(url, json={"amount_fen": 30000, "reason": "退款"}, headers=headers)
+    assert res.status_code == 409
+    message = " ".join(res.get_json()["errors"]["amount_fen"])
+    assert "226.66" in message and "fen" not in message and "22666" not in message

@@ -75,21 +75,26 @@ def _make(kind: str, path: str, query: str, env: str, expires: float) -> str:
     return token
 
 
+def _generate(kind: str, target: dict, body: dict):
+    """Check ``target`` (path, query, env_version) and the expiry in ``body``; make the
+    link's token, or answer the errcode of the first rule broken."""
+    path, query = str(target.get("path") or ""), str(target.get("query") or "")
+    env = str(target.get("env_version") or "release")
+    problem = _target(path, query) or (None if env in ENV_VERSIONS else BAD_PATH)
+    if problem:
+        return None, err(problem)
+    expires = _expiry(body)
+    if expires is None:
+        return None, err(BAD_EXPIRY)
+    return _make(kind, path, query, env, expires), None
+
+
 @bp.post(P + "wxa/generate_urllink")
 def generate_urllink():
     guard("wxa/generate_urllink", "mp")
     body = json_body()
-    path, query = str(body.get("path") or ""), str(body.get("query") or "")
-    env = str(body.get("env_version") or "release")
-    problem = _target(path, query)
-    if problem:
-        return err(problem)
-    if env not in ENV_VERSIONS:
-        return err(BAD_PATH)
-    expires = _expiry(body)
-    if expires is None:
-        return err(BAD_EXPIRY)
-    return ok(url_link="https://wxaurl.cn/" + _make("urllink", path, query, env, expires))
+    token, refused = _generate("urllink", body, body)
+    return refused or ok(url_link="https://wxaurl.cn/" + token)
 
 
 @bp.post(P + "wxa/generatescheme")
@@ -99,18 +104,8 @@ def generatescheme():
     jump = body.get("jump_wxa") or {}
     if not isinstance(jump, dict):
         return err(47001)
-    path, query = str(jump.get("path") or ""), str(jump.get("query") or "")
-    env = str(jump.get("env_version") or "release")
-    problem = _target(path, query)
-    if problem:
-        return err(problem)
-    if env not in ENV_VERSIONS:
-        return err(BAD_PATH)
-    expires = _expiry(body)
-    if expires is None:
-        return err(BAD_EXPIRY)
-    token = _make("scheme", path, query, env, expires)
-    return ok(openlink="weixin://dl/business/?t=" + token)
+    token, refused = _generate("scheme", jump, body)
+    return refused or ok(openlink="weixin://dl/business/?t=" + token)
 
 
 def resolve(link: str) -> dict | None:
