@@ -122,7 +122,7 @@ def status_label(status: str):
 
 def wecom_link_label(guide) -> str:
     """Whether a guide's WeCom account is linked, in words (the userid stays out of sight)."""
-    return str(_l("Linked") if guide.wecom_userid else _l("Not linked"))
+    return str(_l("Account bound") if guide.wecom_userid else _l("Not bound"))
 
 
 def coordinate(value: float | None) -> str:

@@ -146,7 +146,10 @@ def test_add_msg_template_at_the_limits_is_accepted(sandbox):
         wecom.group_send_body("", [chat_id], "x")
 
 
-def test_quota_gives_status_3_on_a_second_send_the_same_day(sandbox, sbx):
+def test_day_policy_gives_status_3_on_a_second_send_the_same_day(sandbox, sbx):
+    """Under the corp's strictest receiving limit (1 a day; WeCom's default is a month's
+    days a month, see tests/community/test_receiving_limit_sandbox.py)."""
+    assert sbx.post("flags", {"receiving_limit": "day"}).status_code == 200
     a, b = _groups(sandbox)
     other = _groups(sandbox, owner="guide-b", n=1)[0]
     first = wecom.add_msg_template(wecom.group_send_body("guide-a", [a, b, other], "first"))
