@@ -46,6 +46,10 @@ from franchise.services.base import invalid
 REFUND_KIND = "franchise.refund"
 
 
+# APIv3 answers a refund PROCESSING until its notify (REFUND.SUCCESS / ABNORMAL / CLOSED).
+PENDING_STATUSES = ("PROCESSING",)
+
+
 def _lock_order(order_id: int) -> Order:
     """The order, read under its row lock (``app.db.lock_row``: a lock on SQLite too)."""
     if not lock_row(db.session, Order, order_id):
@@ -188,6 +192,8 @@ def execute_refund(refund_id: int) -> dict:
             franchisee_id=franchisee_id,
         )
         raise GiveUp(str(exc)) from exc
+    if result.get("status") in PENDING_STATUSES:  # APIv3: the refund notify ends it
+        return {"status": "processing", "refund_id": result.get("refund_id")}
     complete_refund(refund_id, str(result.get("refund_id") or ""))
     return {"status": "succeeded", "refund_id": result.get("refund_id")}
 

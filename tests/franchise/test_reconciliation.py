@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.clock import shanghai_day, utcnow
@@ -19,6 +20,8 @@ from tests.franchise.factories_payments import (
     pay,
     to_bill_time,
 )
+
+pytestmark = pytest.mark.usefixtures("pay_api")
 
 
 def test_bill_not_ready_then_differences_found(app, client, org):

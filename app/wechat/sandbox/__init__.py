@@ -26,6 +26,9 @@ def _blueprint():
         pay,
         pay_rules,
         pay_sharing,
+        pay_v3,
+        pay_v3_refunds,
+        pay_v3_sharing,
         wecom,
         wecom_media,
     )
