@@ -119,10 +119,11 @@ def verify_notify(raw: bytes) -> dict:
 def pay_notify():
     from app.wechat import pay_v3_notify
 
-    if pay_v3_notify.is_v3(request.headers):
-        return pay_v3_notify.handle_v3(request.headers, request.get_data(cache=False))
+    raw = request.get_data(cache=False)
+    if pay_v3_notify.is_v3(request.headers, raw):
+        return pay_v3_notify.handle_v3(request.headers, raw)
     try:
-        data = verify_notify(request.get_data(cache=False))
+        data = verify_notify(raw)
     except NotifyRejected as exc:
         log.warning("pay notify refused: %s", exc.reason)
         return answer(False, exc.reason, 400)

@@ -1,6 +1,6 @@
 """WeChat Pay APIv3 notifies at ``POST /api/v1/pay/notify``: verified, decrypted, answered.
 
-A notify carrying ``Wechatpay-Signature`` is an APIv3 one (``pay_notify`` sends it
+A notify carrying ``Wechatpay-*`` headers or a JSON body is an APIv3 one (``pay_notify`` sends it
 here; v2 XML keeps its path). Checked in this order, each failure one reason (and, by
 ``franchise.services.alerts.alert_refused_notify``, one alert per reason):
 
@@ -40,8 +40,11 @@ HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wec
 REFUND_NOTIFY = "wechat.pay.refund_notify"  # hook: listener(fields: dict) -> None
 
 
-def is_v3(headers) -> bool:
-    return bool(headers.get("Wechatpay-Signature") or headers.get("Wechatpay-Serial"))
+def is_v3(headers, raw: bytes) -> bool:
+    """A v3 notify: ``Wechatpay-*`` headers, or a JSON body (v2 is XML)."""
+    if headers.get("Wechatpay-Signature") or headers.get("Wechatpay-Serial"):
+        return True
+    return raw.lstrip()[:1] == b"{"
 
 
 def _verifying_key(client, serial: str):
