@@ -17,12 +17,15 @@ so one check serves both APIs.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import secrets
 import time
 from datetime import UTC, date, datetime
 
 import requests
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
 from app.clock import SHANGHAI
@@ -307,18 +310,22 @@ def finish_profit_share(
     )
 
 
-def _download(api: str, pay, answer) -> str:
-    """Fetch a bill's ``download_url`` and gunzip it to text."""
-    url = answer.get("download_url") if isinstance(answer, dict) else None
+def _download(api: str, pay, item) -> bytes:
+    """Fetch a bill file at ``item["download_url"]`` and check its SHA1 ``hash_value``."""
+    url = item.get("download_url") if isinstance(item, dict) else None
     if not url:
         raise WeChatAPIError(f"{api}: no download_url", api=api)
     data = call("v3/billdownload/file", pay.download_bill, url)
     if not isinstance(data, bytes):
         data = (data if isinstance(data, str) else json.dumps(data)).encode()
-    try:
-        return gzip.decompress(data).decode("utf-8")
-    except OSError:
-        return data.decode("utf-8")
+    if item.get("hash_value") and hashlib.sha1(data).hexdigest() != item["hash_value"]:
+        raise WeChatUnavailable(f"{api}: the file's hash is not the one announced", api=api)
+    return data
+
+
+def _text(data: bytes) -> str:
+    """A bill file as text (gunzipped when it is gzip)."""
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
 
 
 def _day(bill_date: date | datetime | str) -> str:
@@ -334,11 +341,22 @@ def download_bill(
     answer = call(
         "v3/bill/tradebill", pay.trade_bill, _day(bill_date), "ALL", "GZIP", sub_mch_id or None
     )
-    return _download("v3/bill/tradebill", pay, answer)
+    return _text(_download("v3/bill/tradebill", pay, answer))
 
 
-def download_fundflow_bill(bill_date: date | datetime | str, client=None) -> str:
-    """The day's fund-flow bill of the basic account (``/v3/bill/fundflowbill``, GZIP)."""
+def download_fundflow_bill(sub_mch_id: str, bill_date: date | datetime | str, client=None) -> str:
+    """A sub-merchant's basic-account fund-flow bill of the day (申请单个子商户资金账单) as
+    text: each file is AES-256-GCM under a key sent RSA-encrypted with our public key."""
     pay = client or v3_client()
-    answer = call("v3/bill/fundflowbill", pay.fundflow_bill, _day(bill_date), "BASIC", "GZIP")
-    return _download("v3/bill/fundflowbill", pay, answer)
+    api = "v3/bill/sub-merchant-fundflowbill"
+    answer = call(api, pay.submch_fundflow_bill, sub_mch_id, _day(bill_date), "BASIC")
+    parts = []
+    for item in as_dict(answer).get("download_bill_list") or []:
+        key = pay.decrypt(item["encrypt_key"]).encode("utf-8")
+        sealed = _download(api, pay, item)
+        try:
+            plain = AESGCM(key).decrypt(str(item["nonce"]).encode(), sealed, b"")
+        except InvalidTag as exc:
+            raise WeChatUnavailable(f"{api}: the file does not decrypt", api=api) from exc
+        parts.append(_text(plain))
+    return "".join(parts)

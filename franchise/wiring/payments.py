@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     from franchise.admin import alerts as admin_alerts
     from franchise.admin import settlement as admin_settlement
     from franchise.api import payments as api_payments
+    from franchise.api import reconciliation as api_reconciliation
     from franchise.api import settlement as api_settlement
     from franchise.demo.payments import seed_payments
     from franchise.jobs import payments as jobs
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
 
     openapi(app).register_blueprint(api_payments.blp)
     openapi(app).register_blueprint(api_settlement.blp)
+    openapi(app).register_blueprint(api_reconciliation.blp)
     app.register_blueprint(admin_settlement.bp)
     app.register_blueprint(admin_alerts.bp)
     app.after_request(alerts.alert_refused_notify)

@@ -27,6 +27,7 @@ def _blueprint():
         pay_rules,
         pay_sharing,
         pay_v3,
+        pay_v3_bills,
         pay_v3_refunds,
         pay_v3_sharing,
         wecom,

@@ -79,7 +79,7 @@ def deliver(state: SandboxState, item: dict) -> dict:
         if item["kind"].endswith("_v3"):
             from app.wechat.sandbox.pay_v3_auth import signed_headers
 
-            headers = signed_headers(item["body"])
+            headers = signed_headers(item["body"], st=state)
         status, text = _post(state, item["url"], item["body"], item["content_type"], headers)
         accepted = _accepted(item["kind"], status, text)
         ok = ok or accepted

@@ -210,7 +210,12 @@ def queue_v3_notify(st: SandboxState, url: str, body: str, meta: dict) -> dict:
 def notify_paid(st: SandboxState, order: dict) -> dict:
     """The TRANSACTION.SUCCESS notify of a v3 order just paid."""
     body = notify_envelope(
-        "TRANSACTION.SUCCESS", "支付成功", "transaction", transaction(order, st.config), st.now()
+        "TRANSACTION.SUCCESS",
+        "支付成功",
+        "transaction",
+        transaction(order, st.config),
+        st.now(),
+        st,
     )
     meta = {"out_trade_no": order["out_trade_no"], "transaction_id": order["transaction_id"]}
     return queue_v3_notify(st, order["notify_url"], body, meta)

@@ -49,14 +49,14 @@ def identity() -> SandboxIdentity:
     return sandbox_identity()
 
 
-def apiv3_key() -> str:
-    return state().config.get("PAY_V3_KEY") or SANDBOX_APIV3_KEY
+def apiv3_key(st=None) -> str:
+    return (st or state()).config.get("PAY_V3_KEY") or SANDBOX_APIV3_KEY
 
 
-def platform_serial() -> str:
+def platform_serial(st=None) -> str:
     """What ``Wechatpay-Serial`` says: the key id, or the certificate's serial."""
     ident = identity()
-    if state().config.get("PAY_V3_VERIFY") == "certificate":
+    if (st or state()).config.get("PAY_V3_VERIFY") == "certificate":
         return ident.platform_serial
     return ident.public_key_id
 
@@ -69,7 +69,7 @@ def sign(message: str, key=None) -> str:
 
 
 def signed_headers(
-    body: str, *, timestamp: int | None = None, serial: str | None = None, key=None
+    body: str, *, timestamp: int | None = None, serial: str | None = None, key=None, st=None
 ) -> dict:
     """The ``Wechatpay-*`` headers of an answer or notify carrying ``body``."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
@@ -78,7 +78,7 @@ def signed_headers(
         "Wechatpay-Timestamp": stamp,
         "Wechatpay-Nonce": nonce,
         "Wechatpay-Signature": sign(f"{stamp}\n{nonce}\n{body}\n", key),
-        "Wechatpay-Serial": serial or platform_serial(),
+        "Wechatpay-Serial": serial or platform_serial(st),
         "Wechatpay-Signature-Type": SIGNATURE_TYPE,
     }
 
@@ -183,15 +183,16 @@ def encrypt_resource(plain: dict | str, associated_data: str, key: str | None = 
 
 
 def notify_envelope(
-    event_type: str, summary: str, original_type: str, plain: dict, now: float
+    event_type: str, summary: str, original_type: str, plain: dict, now: float, st=None
 ) -> str:
-    """A notify body (JSON text) carrying ``plain`` encrypted."""
+    """A notify body (JSON text) carrying ``plain`` encrypted (``st``: the sandbox, when
+    called outside a request)."""
     body = {
         "id": "EV-" + secrets.token_hex(10),
         "create_time": rfc3339(now),
         "resource_type": "encrypt-resource",
         "event_type": event_type,
         "summary": summary,
-        "resource": encrypt_resource(plain, original_type),
+        "resource": encrypt_resource(plain, original_type, apiv3_key(st)),
     }
     return json.dumps(body, ensure_ascii=False)

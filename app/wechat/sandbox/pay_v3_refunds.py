@@ -109,7 +109,7 @@ def v3_refund():
         processing = refund_view(item, cfg)
         item["refund_status"] = "SUCCESS"  # the money goes back at once in the sandbox
         done = refund_view(item, cfg)
-    body = notify_envelope("REFUND.SUCCESS", "退款成功", "refund", done, st.now())
+    body = notify_envelope("REFUND.SUCCESS", "退款成功", "refund", done, st.now(), st)
     queue_v3_notify(st, item["notify_url"], body, {"out_refund_no": item["out_refund_no"]})
     return answer(processing)
 
