@@ -89,9 +89,8 @@ def reconciliation(franchisee_id: int, day: date) -> dict:
     items = []
     for entry in statement_lines(franchisee_id, day):
         kind, tid = entry["kind"], entry["transaction_id"]
-        items.append(
-            _item(kind, tid, entry["out_trade_no"], entry["amount_fen"], entry, trade, fund)
-        )
+        booked = abs(entry["amount_fen"])  # a refund's line is negative on the statement
+        items.append(_item(kind, tid, entry["out_trade_no"], booked, entry, trade, fund))
     seen = {(i["transaction_id"], i["kind"]) for i in items}
     for (tid, kind), bill in trade.items():
         if (tid, kind) not in seen:
