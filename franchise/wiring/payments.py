@@ -27,6 +27,7 @@ ADMIN_NAV = (
     (MONEY, N_("Reconciliation"), "payments_admin.reconciliation", HQ_ROLES, "task", 401),
     (MONEY, N_("Alerts"), "alerts_admin.alerts", ADMIN_UI_ROLES, "bell", 402),
     (MONEY, N_("Ledger"), "payments_admin.ledger", HQ_ROLES, "ledger", 403),
+    (MONEY, N_("My reconciliation"), "owner_reconciliation.page", ADMIN_UI_ROLES, "task", 404),
 )
 
 
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     """Register the payments area on the app."""
     from app.wechat.pay_v3_notify import REFUND_NOTIFY
     from franchise.admin import alerts as admin_alerts
+    from franchise.admin import owner_reconciliation as admin_owner_reconciliation
     from franchise.admin import settlement as admin_settlement
     from franchise.api import payments as api_payments
     from franchise.api import reconciliation as api_reconciliation
@@ -47,6 +49,7 @@ def register(app: Flask) -> None:
     openapi(app).register_blueprint(api_reconciliation.blp)
     app.register_blueprint(admin_settlement.bp)
     app.register_blueprint(admin_alerts.bp)
+    app.register_blueprint(admin_owner_reconciliation.bp)
     app.after_request(alerts.alert_refused_notify)
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, admin_alerts.overview_panels)

@@ -79,3 +79,37 @@ def v3_notify(
         headers = {}
     headers["Content-Type"] = "application/json"
     return body.encode(), headers
+
+
+def reconcile_a_day(app, client, org, hq_headers) -> tuple:
+    """Three payments of franchise A (10000, 2500, 777 fen), HQ's shares sent, the first
+    refunded 3000; WeChat billed the third for one fen more than the ledger booked; the
+    day's bills downloaded by a reconciliation run. (day, transaction ids)."""
+    from sqlalchemy import select
+
+    from app.clock import shanghai_day
+    from app.extensions import db
+    from app.outbox import drain
+    from app.wechat.sandbox import sandbox_state
+    from franchise.models import Order
+    from franchise.services import reconciliation
+    from tests.franchise.factories_payments import paid_orders, to_bill_time
+
+    tids = paid_orders(app, client, org, [10000, 2500, 777])
+    with app.app_context():
+        drain()  # HQ's profit shares go out
+        order_id = db.session.scalar(select(Order.id).where(Order.transaction_id == tids[0]))
+    res = client.post(
+        f"/api/v1/orders/{order_id}/refunds", json={"amount_fen": 3000}, headers=hq_headers
+    )
+    assert res.status_code == 202
+    with app.app_context():
+        drain()
+    state = sandbox_state(app)
+    third = next(o for o in state.data["orders"].values() if o["transaction_id"] == tids[2])
+    third["total_fee"] = 778  # WeChat's figure differs from the ledger's
+    day = shanghai_day()
+    to_bill_time(app, day)
+    with app.app_context():
+        assert reconciliation.reconcile(day).status == "differences"
+    return day, tids

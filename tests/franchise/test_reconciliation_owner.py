@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 
 from app.clock import shanghai_day
 from app.extensions import db
-from app.outbox import drain
-from app.wechat.sandbox import sandbox_state
-from franchise.models import BillLine, Order
+from franchise.models import BillLine
 from franchise.services import reconciliation
 from tests.fixtures.auth import api_token, bearer
-from tests.franchise.factories_payments import paid_orders, to_bill_time
+from tests.franchise.factories_pay_v3 import reconcile_a_day
+from tests.franchise.factories_payments import paid_orders
 
 pytestmark = pytest.mark.usefixtures("pay_v3")
 
@@ -28,27 +27,8 @@ def _url(org, day) -> str:
 
 @pytest.fixture
 def reconciled_day(app, client, org, as_hq):
-    """Three payments of franchise A, HQ's shares sent, one partly refunded; WeChat billed
-    the third for one fen more than we booked; the day's bills downloaded."""
-    tids = paid_orders(app, client, org, [10000, 2500, 777])
-    with app.app_context():
-        drain()  # HQ's profit shares go out
-        order_id = db.session.scalar(select(Order.id).where(Order.transaction_id == tids[0]))
-    res = client.post(
-        f"/api/v1/orders/{order_id}/refunds", json={"amount_fen": 3000}, headers=as_hq
-    )
-    assert res.status_code == 202
-    with app.app_context():
-        drain()
-    state = sandbox_state(app)
-    third = next(o for o in state.data["orders"].values() if o["transaction_id"] == tids[2])
-    third["total_fee"] = 778  # WeChat's figure differs from the ledger's
-    day = shanghai_day()
-    to_bill_time(app, day)
-    with app.app_context():
-        run = reconciliation.reconcile(day)
-        assert run.status == "differences"
-    return day, tids
+    """Three payments of franchise A, one partly refunded, one billed a fen more."""
+    return reconcile_a_day(app, client, org, as_hq)
 
 
 def test_owner_sees_each_line_with_bill_settlement_and_receipt(app, client, org, reconciled_day):
