@@ -4,7 +4,7 @@ the end of a refund WeChat answered ``PROCESSING``.
 Listens on ``app.wechat.pay_v3_notify.REFUND_NOTIFY`` (the route verified and decrypted
 it). The refund must be ours, of the same sub-merchant and amount (otherwise an alert
 and a refusal, so nothing moves); SUCCESS completes it (``refunds.complete_refund``:
-reversing entries once), CLOSED / ABNORMAL fail it (``refunds._fail``: its amount may be
+reversing entries once), CLOSED / ABNORMAL fail it (``refunds.fail_refund``: its amount may be
 refunded again) with a ``refund_failed`` alert. A repeat finds the refund settled and
 does nothing.
 """
@@ -17,7 +17,7 @@ from app.extensions import db
 from app.wechat.pay_notify import NotifyRejected
 from franchise.models import Payment, Refund
 from franchise.services import alerts
-from franchise.services.refunds import _fail, complete_refund
+from franchise.services.refunds import complete_refund, fail_refund
 
 
 def handle_refund_notify(fields: dict) -> bool:
@@ -56,7 +56,7 @@ def handle_refund_notify(fields: dict) -> bool:
     if fields.get("refund_status") == "SUCCESS":
         complete_refund(row.id, str(fields.get("refund_id") or ""))
         return True
-    _fail(row.id)
+    fail_refund(row.id)
     alerts.record(
         "refund_failed",
         data=params | {"error": str(fields.get("refund_status"))},

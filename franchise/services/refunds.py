@@ -179,7 +179,7 @@ def execute_refund(refund_id: int) -> dict:
         retry = as_retry_later(exc)
         if retry is not None:
             raise retry from exc
-        _fail(refund_id)
+        fail_refund(refund_id)
         alerts.record(
             "refund_failed",
             data={
@@ -262,7 +262,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
         raise
 
 
-def _fail(refund_id: int) -> None:
+def fail_refund(refund_id: int) -> None:
     """WeChat refused the refund: mark it failed and give its amount back to what may
     be refunded, once (the flip requested → failed is the condition); commits."""
     try:
