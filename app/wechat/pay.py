@@ -56,6 +56,12 @@ def fit_body(text: str, limit: int = MAX_BODY_BYTES) -> str:
     return data[:limit].decode("utf-8", errors="ignore")
 
 
+def require_fen(total_fee: object) -> None:
+    """An order's amount must be a positive integer of fen (both APIs)."""
+    if not isinstance(total_fee, int) or isinstance(total_fee, bool) or total_fee <= 0:
+        raise ValueError("total_fee must be a positive integer (fen)")
+
+
 def sign_md5(params: dict, key: str) -> str:
     """WeChat Pay v2 MD5 signature (empty values skipped, ``&key=`` appended)."""
     return calculate_signature(params, key)
@@ -84,8 +90,7 @@ def create_jsapi_order(
     signType, paySign``) plus ``prepay_id``. ``openid`` is the customer's mini-program
     openid (sent as ``sub_openid``).
     """
-    if not isinstance(total_fee, int) or isinstance(total_fee, bool) or total_fee <= 0:
-        raise ValueError("total_fee must be a positive integer (fen)")
+    require_fen(total_fee)
     pay = client or pay_client(sub_mch_id)
     cfg = current_app.config
     with translate_errors("pay/unifiedorder"):

@@ -30,6 +30,7 @@ from flask import current_app
 
 from app.clock import SHANGHAI
 from app.wechat.errors import WeChatAPIError, WeChatRateLimited, WeChatUnavailable
+from app.wechat.pay import require_fen
 from app.wechat.pay_v3_client import transport, v3_client
 
 # v3 code → the v2 err_code callers already test for (same meaning).
@@ -125,8 +126,7 @@ def create_jsapi_order(
     """JSAPI partner order (``/v3/pay/partner/transactions/jsapi``) for the mini-program
     customer (``sub_openid`` under ``sub_appid``); returns what ``wx.requestPayment``
     needs, ``paySign`` RSA-SHA256 over ``appId\\ntimeStamp\\nnonceStr\\npackage\\n``."""
-    if not isinstance(total_fee, int) or isinstance(total_fee, bool) or total_fee <= 0:
-        raise ValueError("total_fee must be a positive integer (fen)")
+    require_fen(total_fee)
     cfg = current_app.config
     pay = client or v3_client()
     answer = call(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
@@ -20,6 +20,7 @@ from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day
 from app.web.listing import Column, paginate
 from franchise.admin.settlement import visible_franchisees
+from franchise.api.reconciliation import csv_export
 from franchise.models import Franchisee
 from franchise.services import owner_reconciliation as recon
 
@@ -84,15 +85,7 @@ def reconciliation_page():
     view = recon.reconciliation(franchisee.id, day)
     digest = recon.statement_hash(view)
     if request.args.get("format") == "csv":
-        name = f"reconciliation-{franchisee.id}-{day.isoformat()}.csv"
-        return Response(
-            recon.canonical_csv(view),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "X-Statement-SHA256": digest,
-            },
-        )
+        return csv_export(view)
     status = request.args.get("status") or ""
     shown = [i for i in view["items"] if not status or i["status"] == status]
     shown.sort(key=lambda i: (i["status"] in ("matched", "pending"), i["transaction_id"]))

@@ -112,13 +112,18 @@ class FranchiseeReconciliationCsv(MethodView):
     @blp.alt_response(404, description="No such franchisee, or not yours")
     def get(self, args, franchisee_id):
         """The canonical CSV of the day's reconciliation; its SHA-256 in a header."""
-        view = view_of(franchisee_id, args)
-        name = f"reconciliation-{view['franchisee_id']}-{view['date']}.csv"
-        return Response(
-            recon.canonical_csv(view),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "X-Statement-SHA256": view["statement_sha256"],
-            },
-        )
+        return csv_export(view_of(franchisee_id, args))
+
+
+def csv_export(view: dict) -> Response:
+    """The canonical CSV as a download, its SHA-256 in ``X-Statement-SHA256`` (the API's
+    and the page's export are this one answer)."""
+    name = f"reconciliation-{view['franchisee_id']}-{view['date']}.csv"
+    return Response(
+        recon.canonical_csv(view),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Statement-SHA256": recon.statement_hash(view),
+        },
+    )
