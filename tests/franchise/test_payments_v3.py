@@ -149,3 +149,26 @@ def test_refund_notify_ends_the_refund_once(app, client, org, order_v3, as_hq):
     assert client.post("/api/v1/pay/notify", data=body, headers=headers).status_code == 422
     with app.app_context():
         assert db.session.get(Order, order_id).refunded_fen == 2500  # posted once
+
+
+def test_certificate_mode_verifies_by_the_platform_certificate(
+    app, client, org, order_v3, tmp_path
+):
+    """WeChat Pay signs with its platform certificate's key and names its serial; the app
+    downloads the certificate once and accepts the notify; a public key id is refused."""
+    from app.wechat.pay_v3_keys import sandbox_identity
+
+    _, out_trade_no = order_v3
+    saved = {k: app.config.get(k) for k in ("PAY_V3_VERIFY", "PAY_V3_PLATFORM_CERT_DIR")}
+    app.config.update(PAY_V3_VERIFY="certificate", PAY_V3_PLATFORM_CERT_DIR=str(tmp_path))
+    try:
+        body, headers = v3_notify(app, paid_resource(app, out_trade_no, 10000))
+        assert headers["Wechatpay-Serial"] == sandbox_identity().platform_serial
+        assert client.post("/api/v1/pay/notify", data=body, headers=headers).status_code == 204
+        body, headers = v3_notify(app, paid_resource(app, out_trade_no, 10000))
+        headers["Wechatpay-Serial"] = sandbox_identity().public_key_id
+        res = client.post("/api/v1/pay/notify", data=body, headers=headers)
+        assert res.status_code == 400 and res.get_json()["message"] == "unknown serial"
+    finally:
+        app.config.update(saved)
+    assert _count(app, Payment) == 1
