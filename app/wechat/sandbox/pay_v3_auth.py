@@ -143,12 +143,17 @@ def v3_request(api: str) -> dict:
     parts = api.split("/")
     fault = state().take_fault(*("/".join(parts[i:]) for i in range(len(parts))))
     if fault:
+        delay = float(fault.get("delay_seconds") or 0)
+        if delay:  # a slow WeChat that still carries the call out
+            time.sleep(min(delay, 30))
         if fault.get("http_status"):
             raise SandboxFault(
                 Response("sandbox injected failure", status=int(fault["http_status"]))
             )
-        code = str(fault.get("errcode") or "SYSTEM_ERROR")
-        raise SandboxFault(v3_error(500 if code == "SYSTEM_ERROR" else 400, code, "sandbox fault"))
+        if fault.get("errcode"):
+            code = str(fault["errcode"])
+            status = {"SYSTEM_ERROR": 500, "FREQUENCY_LIMITED": 429}.get(code, 400)
+            raise SandboxFault(v3_error(status, code, "sandbox injected failure"))
     check_authorization()
     if request.method == "GET":
         return {}
