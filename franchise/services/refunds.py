@@ -40,7 +40,7 @@ from franchise.models import (
     Payment,
     Refund,
 )
-from franchise.services import alerts, ledger
+from franchise.services import alerts, ledger, share_return
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
@@ -174,6 +174,7 @@ def execute_refund(refund_id: int) -> dict:
     franchisee_id, order_id = refund.franchisee_id, refund.order_id
     db.session.commit()
     try:
+        share_return.return_before_refund(refund_id)  # APIv3: HQ's share back first
         result = wxpay.refund(**call)
     except WeChatError as exc:
         retry = as_retry_later(exc)

@@ -172,3 +172,36 @@ def test_certificate_mode_verifies_by_the_platform_certificate(
     finally:
         app.config.update(saved)
     assert _count(app, Payment) == 1
+
+
+def test_hq_returns_its_share_before_a_refund(app, client, org, order_v3, as_hq):
+    """¥100 paid, HQ's ¥10 shared; refunds of ¥30 and ¥70 take back ¥3 then ¥7 of it
+    at WeChat (分账回退), the same fen the ledger reverses; a retry returns nothing twice."""
+    from app.wechat.sandbox import sandbox_state
+    from franchise.models import LedgerTransaction
+    from franchise.services import refunds, share_return
+
+    order_id, out_trade_no = order_v3
+    client.post(f"/_sandbox/pay/{out_trade_no}/succeed")
+    with app.app_context():
+        drain()  # HQ's share goes out
+    for amount in (3000, 7000):
+        res = client.post(
+            f"/api/v1/orders/{order_id}/refunds", json={"amount_fen": amount}, headers=as_hq
+        )
+        assert res.status_code == 202
+        with app.app_context():
+            drain()
+    returns = sandbox_state(app).data["share_returns"]
+    with app.app_context():
+        ids = db.session.scalars(select(Refund.id).order_by(Refund.id)).all()
+        assert [returns[f"RT{i:010d}"]["amount"] for i in ids] == [300, 700]
+        reversed_fen = db.session.scalars(
+            select(LedgerTransaction.amount_fen)
+            .where(LedgerTransaction.kind == "hq_share_refund")
+            .order_by(LedgerTransaction.id)
+        ).all()
+        assert reversed_fen == [300, 700]
+        assert share_return.return_before_refund(ids[0])["amount"] == 300  # same answer
+        assert refunds.refundable_fen(db.session.get(Order, order_id)) == 0
+    assert len(returns) == 2
