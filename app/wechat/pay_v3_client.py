@@ -111,19 +111,17 @@ def v3_client(app: Flask | None = None) -> WeChatPay:
     """The app's APIv3 partner-mode client (cached; rebuilt when its settings change)."""
     app = _app(app)
     cfg = app.config
-    s = v3_settings(app)
-    key = (
+    # the settings as configured (paths, not file contents): no file read per call
+    key = tuple(cfg.get(k) for k in sorted(cfg) if k.startswith("PAY_V3_")) + (
         cfg["PAY_APPID"],
         cfg["PAY_MCH_ID"],
-        s["PAY_V3_CERT_SERIAL"],
-        s["PAY_V3_KEY"],
-        s["PAY_V3_VERIFY"],
-        s["PAY_V3_PUBLIC_KEY_ID"],
+        cfg.get("WECHAT_MODE"),
         sandbox_base(app),
     )
     cached = app.extensions.get(EXTENSION_KEY)
     if cached and cached[0] == key:
         return cached[1]
+    s = v3_settings(app)
     with transport(app):
         client = WeChatPay(
             wechatpay_type=WeChatPayType.MINIPROG,
