@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -205,3 +207,30 @@ def test_hq_returns_its_share_before_a_refund(app, client, org, order_v3, as_hq)
         assert share_return.return_before_refund(ids[0])["amount"] == 300  # same answer
         assert refunds.refundable_fen(db.session.get(Order, order_id)) == 0
     assert len(returns) == 2
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_change_to_a_signed_notify_is_refused(app, client, org, order_v3, data):
+    """Whatever character of the signed body is changed (or whichever header), nothing is
+    posted: the notify is refused before any order is looked at."""
+    _, out_trade_no = order_v3
+    body, headers = v3_notify(app, paid_resource(app, out_trade_no, 10000))
+    text = body.decode()
+    if data.draw(st.booleans(), label="change the body"):
+        at = data.draw(st.integers(0, len(text) - 1), label="position")
+        new = data.draw(st.characters(codec="ascii").filter(lambda c: c != text[at]))
+        text = text[:at] + new + text[at + 1 :]
+    else:
+        name = data.draw(
+            st.sampled_from(["Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature"]),
+            label="header",
+        )
+        headers = {**headers, name: headers[name][:-1] + ("0" if headers[name][-1] != "0" else "1")}
+    res = client.post("/api/v1/pay/notify", data=text.encode(), headers=headers)
+    assert res.status_code == 400, res.get_data(as_text=True)
+    assert _count(app, Payment) == 0
