@@ -68,6 +68,8 @@ PAY_V3_SETTINGS = [
     ("PAY_V3_PUBLIC_KEY_ID", "SIYU_PAY_V3_PUBLIC_KEY_ID"),
     ("PAY_V3_PUBLIC_KEY_PATH", "SIYU_PAY_V3_PUBLIC_KEY_PATH"),
     ("PAY_V3_PLATFORM_CERT_DIR", "SIYU_PAY_V3_PLATFORM_CERT_DIR"),
+    # A chain brand's 品牌主商户号: set, HQ's share goes through 连锁品牌分账 (/v3/brand/...)
+    ("PAY_V3_BRAND_MCHID", "SIYU_PAY_V3_BRAND_MCHID"),
 ]
 
 

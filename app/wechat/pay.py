@@ -37,9 +37,10 @@ def v3_alike(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if current_app.config.get("PAY_API") == "v3" and kwargs.get("client") is None:
-            from app.wechat import pay_v3
+            from app.wechat import pay_v3, pay_v3_bills
 
-            return getattr(pay_v3, fn.__name__)(*args, **kwargs)
+            v3 = getattr(pay_v3, fn.__name__, None) or getattr(pay_v3_bills, fn.__name__)
+            return v3(*args, **kwargs)
         return fn(*args, **kwargs)
 
     return wrapper

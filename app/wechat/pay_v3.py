@@ -6,7 +6,7 @@ the same shape, so the franchise services call ``app.wechat.pay`` whatever
 here: JSON over HTTPS, RSA-SHA256 ``Authorization`` on each request, answers verified
 with WeChat Pay's key, ``wx.requestPayment`` signed RSA, refunds that may finish later
 (``PROCESSING``, then the refund notify), profit sharing under ``/v3/profitsharing``,
-bills as a download URL to a gzip file.
+bills as a download URL to a gzip file (``app.wechat.pay_v3_bills``).
 
 Failures: HTTP 5xx / ``SYSTEM_ERROR`` → ``WeChatUnavailable``; 429 /
 ``FREQUENCY_LIMITED`` → ``WeChatRateLimited``; other 4xx → ``WeChatAPIError`` with
@@ -16,16 +16,12 @@ so one check serves both APIs.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import secrets
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import requests
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
 from app.clock import SHANGHAI
@@ -212,16 +208,33 @@ def query_refund(sub_mch_id: str, out_refund_no: str, client=None) -> dict:
     return call("v3/refund/domestic/refunds/{no}", pay.query_refund, out_refund_no, sub_mch_id)
 
 
+def _brand() -> str | None:
+    """The chain brand's merchant id when HQ shares through 连锁品牌分账, else None."""
+    return current_app.config.get("PAY_V3_BRAND_MCHID") or None
+
+
 def add_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
-    """``/v3/profitsharing/receivers/add`` (the name, when given, RSA-encrypted)."""
+    """``/v3/profitsharing/receivers/add`` (the name, when given, RSA-encrypted); for a
+    brand ``/v3/brand/profitsharing/receivers/add``: the brand's list, all its stores."""
     pay = client or v3_client()
+    kind = {
+        "account_type": receiver["type"],
+        "account": receiver["account"],
+        "relation_type": receiver["relation_type"],
+        "name": receiver.get("name"),
+    }
+    brand = _brand()
+    if brand:
+        return call(
+            "v3/brand/profitsharing/receivers/add",
+            pay.brand_profitsharing_add_receiver,
+            brand,
+            **kind,
+        )
     return call(
         "v3/profitsharing/receivers/add",
         pay.profitsharing_add_receiver,
-        account_type=receiver["type"],
-        account=receiver["account"],
-        relation_type=receiver["relation_type"],
-        name=receiver.get("name"),
+        **kind,
         sub_appid=current_app.config["MP_APPID"],
         sub_mchid=sub_mch_id,
     )
@@ -229,6 +242,15 @@ def add_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
 
 def delete_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
     pay = client or v3_client()
+    brand = _brand()
+    if brand:
+        return call(
+            "v3/brand/profitsharing/receivers/delete",
+            pay.brand_profitsharing_delete_receiver,
+            brand,
+            receiver["type"],
+            receiver["account"],
+        )
     return call(
         "v3/profitsharing/receivers/delete",
         pay.profitsharing_delete_receiver,
@@ -241,15 +263,29 @@ def delete_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict
 def profit_share(
     sub_mch_id: str, transaction_id: str, out_order_no: str, receivers: list[dict], client=None
 ) -> dict:
-    """``/v3/profitsharing/orders`` with ``unfreeze_unsplit`` true: one share ends the
-    order's sharing and releases the rest to the sub-merchant (as v2's single share)."""
+    """``/v3/profitsharing/orders`` with ``unfreeze_unsplit`` true (for a brand
+    ``/v3/brand/profitsharing/orders`` with ``finish`` true): one share ends the order's
+    sharing and releases the rest to the sub-merchant (as v2's single share)."""
     pay = client or v3_client()
+    receivers = [dict(r) for r in receivers]
+    brand = _brand()
+    if brand:
+        return call(
+            "v3/brand/profitsharing/orders",
+            pay.brand_profitsharing_order,
+            brand,
+            sub_mch_id,
+            transaction_id,
+            out_order_no,
+            receivers,
+            True,
+        )
     return call(
         "v3/profitsharing/orders",
         pay.profitsharing_order,
         transaction_id=transaction_id,
         out_order_no=out_order_no,
-        receivers=[dict(r) for r in receivers],
+        receivers=receivers,
         unfreeze_unsplit=True,
         sub_mchid=sub_mch_id,
     )
@@ -259,6 +295,14 @@ def query_profit_share(
     sub_mch_id: str, transaction_id: str, out_order_no: str, client=None
 ) -> dict:
     pay = client or v3_client()
+    if _brand():
+        return call(
+            "v3/brand/profitsharing/orders",
+            pay.brand_profitsharing_order_query,
+            transaction_id,
+            out_order_no,
+            sub_mch_id,
+        )
     return call(
         "v3/profitsharing/orders/{no}",
         pay.profitsharing_order_query,
@@ -275,10 +319,25 @@ def return_profit_share(
     return_mchid: str,
     amount: int,
     description: str,
+    order_id: str | None = None,
     client=None,
 ) -> dict:
-    """``/v3/profitsharing/return-orders``: take a share back from a merchant receiver."""
+    """``/v3/profitsharing/return-orders`` (a brand's ``returnorders``): take a share back
+    from a merchant receiver. A brand's return names WeChat's ``order_id`` (wechatpayv3
+    2.0.4 asks for both numbers there and sends the ``order_id``)."""
     pay = client or v3_client()
+    if _brand():
+        return call(
+            "v3/brand/profitsharing/returnorders",
+            pay.brand_profitsharing_return,
+            sub_mch_id,
+            out_return_no,
+            return_mchid,
+            amount,
+            description,
+            order_id=order_id,
+            out_order_no=out_order_no,
+        )
     return call(
         "v3/profitsharing/return-orders",
         pay.profitsharing_return,
@@ -298,65 +357,24 @@ def finish_profit_share(
     description: str = "分账完结",
     client=None,
 ) -> dict:
-    """``/v3/profitsharing/orders/unfreeze``: release the frozen rest without sharing."""
+    """``/v3/profitsharing/orders/unfreeze`` (a brand's ``finish-order``): release the
+    frozen rest without sharing."""
     pay = client or v3_client()
+    method = pay.brand_profitsharing_unfreeze if _brand() else pay.profitsharing_unfreeze
+    if _brand():
+        return call(
+            "v3/brand/profitsharing/finish-order",
+            method,
+            sub_mch_id,
+            transaction_id,
+            out_order_no,
+            description,
+        )
     return call(
         "v3/profitsharing/orders/unfreeze",
-        pay.profitsharing_unfreeze,
+        method,
         transaction_id,
         out_order_no,
         description,
         sub_mchid=sub_mch_id,
     )
-
-
-def _download(api: str, pay, item) -> bytes:
-    """Fetch a bill file at ``item["download_url"]`` and check its SHA1 ``hash_value``."""
-    url = item.get("download_url") if isinstance(item, dict) else None
-    if not url:
-        raise WeChatAPIError(f"{api}: no download_url", api=api)
-    data = call("v3/billdownload/file", pay.download_bill, url)
-    if not isinstance(data, bytes):
-        data = (data if isinstance(data, str) else json.dumps(data)).encode()
-    if item.get("hash_value") and hashlib.sha1(data).hexdigest() != item["hash_value"]:
-        raise WeChatUnavailable(f"{api}: the file's hash is not the one announced", api=api)
-    return data
-
-
-def _text(data: bytes) -> str:
-    """A bill file as text (gunzipped when it is gzip)."""
-    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
-
-
-def _day(bill_date: date | datetime | str) -> str:
-    return bill_date if isinstance(bill_date, str) else bill_date.strftime("%Y-%m-%d")
-
-
-def download_bill(
-    bill_date: date | datetime | str, sub_mch_id: str | None = None, client=None
-) -> str:
-    """The day's trade bill (``/v3/bill/tradebill``, ALL, GZIP) as text, in the v2 bill's
-    columns (``app.wechat.pay.parse_bill`` reads both)."""
-    pay = client or v3_client()
-    answer = call(
-        "v3/bill/tradebill", pay.trade_bill, _day(bill_date), "ALL", "GZIP", sub_mch_id or None
-    )
-    return _text(_download("v3/bill/tradebill", pay, answer))
-
-
-def download_fundflow_bill(sub_mch_id: str, bill_date: date | datetime | str, client=None) -> str:
-    """A sub-merchant's basic-account fund-flow bill of the day (申请单个子商户资金账单) as
-    text: each file is AES-256-GCM under a key sent RSA-encrypted with our public key."""
-    pay = client or v3_client()
-    api = "v3/bill/sub-merchant-fundflowbill"
-    answer = call(api, pay.submch_fundflow_bill, sub_mch_id, _day(bill_date), "BASIC")
-    parts = []
-    for item in as_dict(answer).get("download_bill_list") or []:
-        key = pay.decrypt(item["encrypt_key"]).encode("utf-8")
-        sealed = _download(api, pay, item)
-        try:
-            plain = AESGCM(key).decrypt(str(item["nonce"]).encode(), sealed, b"")
-        except InvalidTag as exc:
-            raise WeChatUnavailable(f"{api}: the file does not decrypt", api=api) from exc
-        parts.append(_text(plain))
-    return "".join(parts)

@@ -76,15 +76,14 @@ def refresh_fund_lines(day: date) -> dict:
     ``{"stored": n, "missing": [sub_mch_id, ...]}``."""
     if current_app.config.get("PAY_API") != "v3":
         return {"stored": 0, "missing": []}
-    from app.wechat import pay_v3
-    from app.wechat.pay_v3_bills import parse_fund_bill
+    from app.wechat.pay_v3_bills import download_fundflow_bill, parse_fund_bill
 
     subs = list(db.session.scalars(select(Franchisee.sub_mch_id).order_by(Franchisee.id)))
     db.session.commit()
     stored, missing = 0, []
     for sub in subs:
         try:
-            text = pay_v3.download_fundflow_bill(sub, day)
+            text = download_fundflow_bill(sub, day)
         except WeChatAPIError as exc:
             if exc.errcode not in NO_BILL_CODES:
                 missing.append(sub)

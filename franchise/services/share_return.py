@@ -56,6 +56,7 @@ def return_before_refund(refund_id: int) -> dict | None:
         return None
     amount = share_to_return(refund, payment, share.amount_fen)
     call = (payment.sub_mch_id, share.out_order_no, f"RT{refund.id:010d}", amount)
+    wechat_order_id = share.wechat_order_id
     franchisee_id, order_id = refund.franchisee_id, refund.order_id
     db.session.commit()  # no transaction while WeChat is called
     if amount <= 0:
@@ -63,7 +64,9 @@ def return_before_refund(refund_id: int) -> dict | None:
     from app.wechat import pay_v3
 
     try:
-        return pay_v3.return_profit_share(*call[:3], hq_receiver()["account"], amount, "用户退款")
+        return pay_v3.return_profit_share(
+            *call[:3], hq_receiver()["account"], amount, "用户退款", order_id=wechat_order_id
+        )
     except WeChatAPIError as exc:
         alerts.record(
             "profit_share_failed",

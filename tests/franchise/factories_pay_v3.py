@@ -65,7 +65,7 @@ def v3_notify(
             ensure_ascii=False,
         )
         now = int(time.time())
-        stamp = {"stale": now - 301, "future": now + 301}.get(forgery or "", now)
+        stamp = {"stale": now - 330, "future": now + 330}.get(forgery or "", now)
         signer = (
             rsa.generate_private_key(public_exponent=65537, key_size=2048)
             if forgery == "other_key"

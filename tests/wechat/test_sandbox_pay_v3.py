@@ -132,8 +132,8 @@ def test_emulator_refuses_requests_as_wechat(app, client, sandbox, case, message
             "missing": lambda: {},
             "other_key": lambda: {"Authorization": _authorization(body, key_pem=_other_key_pem())},
             "wrong_serial": lambda: {"Authorization": _authorization(body, serial="ABCDEF0123")},
-            "stale": lambda: {"Authorization": _authorization(body, stamp=int(time.time()) - 301)},
-            "future": lambda: {"Authorization": _authorization(body, stamp=int(time.time()) + 301)},
+            "stale": lambda: {"Authorization": _authorization(body, stamp=int(time.time()) - 330)},
+            "future": lambda: {"Authorization": _authorization(body, stamp=int(time.time()) + 330)},
         }[case]()
     res = client.post(JSAPI, data=body, headers={**headers, "Content-Type": "application/json"})
     if message is None:  # well signed: now the fields are judged
@@ -247,3 +247,31 @@ def test_profit_sharing_request_query_return_unfreeze_receivers(app, sandbox):
     assert "已完结" in info.value.errmsg
     pay_v3.delete_profit_receiver(SUB, hq)
     assert not any(k.startswith(SUB) for k in sandbox.data["receivers"])
+
+
+def test_chain_brand_sharing_uses_the_brand_product(app, sandbox):
+    """With SIYU_PAY_V3_BRAND_MCHID the same calls go to 连锁品牌分账: the brand's receiver
+    list, the brand's cap (20 % here, not 30 %), ``finish`` ends the order's sharing."""
+    app.config["PAY_V3_BRAND_MCHID"] = "1900000108"
+    try:
+        _order(fee=10000, sharing=True)
+        tid = sandbox.succeed_order("SY3001")["transaction_id"]
+        hq = {"type": "MERCHANT_ID", "account": "1900000109", "relation_type": "HEADQUARTER"}
+        pay.add_profit_receiver(SUB, hq)
+        assert "1900000108|MERCHANT_ID|1900000109" in sandbox.data["receivers"]
+        receiver = {"type": "MERCHANT_ID", "account": "1900000109", "description": "总部分成"}
+        with pytest.raises(WeChatAPIError) as info:  # 25 %: within 30 %, over the brand's 20 %
+            pay.profit_share(SUB, tid, "PS3001", [{**receiver, "amount": 2500}])
+        assert "20%" in info.value.errmsg
+        share = pay.profit_share(SUB, tid, "PS3002", [{**receiver, "amount": 2000}])
+        assert share["state"] == "FINISHED"
+        assert pay.query_profit_share(SUB, tid, "PS3002")["order_id"] == share["order_id"]
+        assert sandbox.data["orders"]["SY3001"]["sharing"] == "FINISHED"
+        back = pay_v3.return_profit_share(
+            SUB, "PS3002", "RT3001", "1900000109", 500, "用户退款", order_id=share["order_id"]
+        )
+        assert back["amount"] == 500
+        pay_v3.delete_profit_receiver(SUB, hq)
+        assert "1900000108|MERCHANT_ID|1900000109" not in sandbox.data["receivers"]
+    finally:
+        app.config["PAY_V3_BRAND_MCHID"] = None

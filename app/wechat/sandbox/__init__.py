@@ -28,6 +28,7 @@ def _blueprint():
         pay_sharing,
         pay_v3,
         pay_v3_bills,
+        pay_v3_brand,
         pay_v3_refunds,
         pay_v3_sharing,
         wecom,

@@ -42,18 +42,23 @@ def _opens(ciphertext: str) -> bool:
 
 @bp.post(P3 + "profitsharing/receivers/add")
 def v3_receiver_add():
-    data = v3_request("profitsharing/receivers/add")
+    return add_receiver(v3_request("profitsharing/receivers/add"))
+
+
+def add_receiver(data: dict):
+    """添加分账接收方 to the sub-merchant's list (or the brand's: ``brand_mchid``)."""
     if data.get("type") not in RECEIVER_TYPES or not data.get("account"):
         return v3_error(400, "PARAM_ERROR", "分账接收方类型或账号错误")
-    if not data.get("relation_type") or not data.get("sub_mchid"):
+    if not data.get("relation_type") or not (data.get("sub_mchid") or data.get("brand_mchid")):
         return v3_error(400, "PARAM_ERROR", "缺少参数 relation_type 或 sub_mchid")
     if data.get("name") and not _opens(str(data["name"])):
         return v3_error(400, "PARAM_ERROR", "name 解密失败,请使用微信支付公钥加密")
     st = state()
     with st.lock:
-        key = f"{data['sub_mchid']}|{data['type']}|{data['account']}"
+        key = f"{data.get('brand_mchid') or data['sub_mchid']}|{data['type']}|{data['account']}"
         st.data["receivers"][key] = {k: data.get(k) for k in ("type", "account", "relation_type")}
-    return answer({k: data[k] for k in ("sub_mchid", "type", "account", "relation_type")})
+    keys = ("sub_mchid", "brand_mchid", "type", "account", "relation_type")
+    return answer({k: data[k] for k in keys if k in data})
 
 
 @bp.post(P3 + "profitsharing/receivers/delete")
@@ -61,9 +66,8 @@ def v3_receiver_delete():
     data = v3_request("profitsharing/receivers/delete")
     st = state()
     with st.lock:
-        st.data["receivers"].pop(
-            f"{data.get('sub_mchid')}|{data.get('type')}|{data.get('account')}", None
-        )
+        owner = data.get("brand_mchid") or data.get("sub_mchid")
+        st.data["receivers"].pop(f"{owner}|{data.get('type')}|{data.get('account')}", None)
     return answer({k: data.get(k) for k in ("sub_mchid", "type", "account")})
 
 
@@ -126,11 +130,19 @@ def _sharable(st, data: dict):
 @bp.post(P3 + "profitsharing/orders")
 def v3_share():
     data = v3_request("profitsharing/orders")
+    if not isinstance(data.get("unfreeze_unsplit"), bool):
+        return v3_error(400, "PARAM_ERROR", "缺少参数 unfreeze_unsplit")
+    return create_share(
+        data, data["unfreeze_unsplit"], str(data.get("sub_mchid") or ""), MAX_SHARE_PERCENT * 100
+    )
+
+
+def create_share(data: dict, finish: bool, receivers_of: str, max_ratio_bps: int):
+    """请求分账 for either product: ``receivers_of`` names whose receiver list applies
+    (the sub-merchant's, or the brand's), ``max_ratio_bps`` the cap (万分比)."""
     out_order_no, receivers = data.get("out_order_no"), data.get("receivers")
     if not out_order_no or not isinstance(receivers, list) or not receivers:
         return v3_error(400, "PARAM_ERROR", "缺少参数 out_order_no 或 receivers")
-    if not isinstance(data.get("unfreeze_unsplit"), bool):
-        return v3_error(400, "PARAM_ERROR", "缺少参数 unfreeze_unsplit")
     st = state()
     with st.lock:
         existing = st.data["shares"].get(out_order_no)
@@ -143,30 +155,32 @@ def v3_share():
             return error
         total = 0
         for r in receivers:
-            if (
-                f"{order['sub_mch_id']}|{r.get('type')}|{r.get('account')}"
-                not in st.data["receivers"]
-            ):
+            if f"{receivers_of}|{r.get('type')}|{r.get('account')}" not in st.data["receivers"]:
                 return v3_error(400, "INVALID_REQUEST", f"分账接收方 {r.get('account')} 未添加")
             amount = r.get("amount")
             if type(amount) is not int or amount <= 0:
                 return v3_error(400, "PARAM_ERROR", "分账金额必须为正整数(分)")
             total += amount
-        cap = order["total_fee"] * MAX_SHARE_PERCENT // 100
+        cap = order["total_fee"] * max_ratio_bps // 10000
         if order["shared_fee"] + total > cap:
             return v3_error(
-                400, "INVALID_REQUEST", f"分账金额超出最大分账比例 {MAX_SHARE_PERCENT}%"
+                400, "INVALID_REQUEST", f"分账金额超出最大分账比例 {max_ratio_bps / 100:g}%"
             )
         share = _new_share(order, out_order_no, receivers, total, st.now())
         st.data["shares"][out_order_no] = share
         order["shared_fee"] += total
-        order["sharing"] = "FINISHED" if data["unfreeze_unsplit"] else "FROZEN"
+        order["sharing"] = "FINISHED" if finish else "FROZEN"
     return answer(share_view(share))
 
 
 @bp.get(P3 + "profitsharing/orders/<out_order_no>")
 def v3_share_query(out_order_no: str):
     v3_request("profitsharing/orders/query")
+    return query_share(out_order_no)
+
+
+def query_share(out_order_no: str):
+    """查询分账结果 (``transaction_id`` and ``sub_mchid`` from the query string)."""
     st = state()
     with st.lock:
         share = st.data["shares"].get(out_order_no)
@@ -181,7 +195,11 @@ def v3_share_query(out_order_no: str):
 
 @bp.post(P3 + "profitsharing/orders/unfreeze")
 def v3_unfreeze():
-    data = v3_request("profitsharing/orders/unfreeze")
+    return finish_share(v3_request("profitsharing/orders/unfreeze"))
+
+
+def finish_share(data: dict):
+    """解冻剩余资金 / 完结分账: the rest of the order to the sub-merchant."""
     if not data.get("out_order_no") or not data.get("description"):
         return v3_error(400, "PARAM_ERROR", "缺少参数 out_order_no 或 description")
     st = state()
@@ -209,13 +227,20 @@ def v3_unfreeze():
 
 @bp.post(P3 + "profitsharing/return-orders")
 def v3_return():
-    data = v3_request("profitsharing/return-orders")
+    return return_share(v3_request("profitsharing/return-orders"))
+
+
+def return_share(data: dict):
+    """分账回退: a merchant receiver gives back at most what it got."""
     amount = data.get("amount")
     if not data.get("out_return_no") or not data.get("return_mchid") or type(amount) is not int:
         return v3_error(400, "PARAM_ERROR", "缺少参数 out_return_no、return_mchid 或 amount")
     st = state()
     with st.lock:
-        share = st.data["shares"].get(str(data.get("out_order_no") or ""))
+        share = st.data["shares"].get(str(data.get("out_order_no") or "")) or next(
+            (x for x in st.data["shares"].values() if x["order_id"] == data.get("order_id")),
+            None,
+        )
         if share is None or share["sub_mch_id"] != data.get("sub_mchid"):
             return v3_error(404, "RESOURCE_NOT_EXISTS", "分账单不存在")
         got = sum(
