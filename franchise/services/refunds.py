@@ -199,6 +199,20 @@ def execute_refund(refund_id: int) -> dict:
     return {"status": "succeeded", "refund_id": result.get("refund_id")}
 
 
+def refunded_besides(payment_id: int, refund_id: int) -> int:
+    """Fen of the payment's other succeeded refunds."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+                Refund.payment_id == payment_id,
+                Refund.status == "succeeded",
+                Refund.id != refund_id,
+            )
+        )
+        or 0
+    )
+
+
 def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
     """WeChat accepted the refund: reversing entries, the order's refunded amount and
     status, an event — once (a second call finds the refund done and does nothing)."""
@@ -221,16 +235,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
         order = _lock_order(refund.order_id)
         payment = db.session.get(Payment, refund.payment_id)
         assert payment is not None  # a refund's payment (foreign key)
-        payment_refunded = int(
-            db.session.scalar(
-                select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-                    Refund.payment_id == payment.id,
-                    Refund.status == "succeeded",
-                    Refund.id != refund.id,
-                )
-            )
-            or 0
-        )
+        payment_refunded = refunded_besides(payment.id, refund.id)
         share = int(
             db.session.scalar(
                 select(func.coalesce(func.sum(LedgerTransaction.amount_fen), 0)).where(

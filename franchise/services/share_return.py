@@ -14,7 +14,7 @@ outage is retried with the refund.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.wechat.errors import WeChatAPIError
@@ -25,16 +25,9 @@ from franchise.services.profit_share import hq_receiver
 
 def share_to_return(refund: Refund, payment: Payment, share_fen: int) -> int:
     """The fen of HQ's share this refund takes back."""
-    before = int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-                Refund.payment_id == payment.id,
-                Refund.status == "succeeded",
-                Refund.id != refund.id,
-            )
-        )
-        or 0
-    )
+    from franchise.services.refunds import refunded_besides
+
+    before = refunded_besides(payment.id, refund.id)
     total = payment.amount_fen
     return ledger.proportional(share_fen, before + refund.amount_fen, total) - (
         ledger.proportional(share_fen, before, total)
