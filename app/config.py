@@ -22,6 +22,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.config_pay import check_pay_api, check_pay_files, pay_api_missing
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("SIYU_INSTANCE_DIR", ROOT / "instance"))
 
@@ -50,6 +52,24 @@ WECHAT_SETTINGS = [
     ("PAY_APPID", "SIYU_PAY_APPID"),
     ("PAY_MCH_ID", "SIYU_PAY_MCH_ID"),
     ("PAY_KEY", "SIYU_PAY_KEY"),
+]
+
+
+# WeChat Pay APIv3 (``SIYU_PAY_API=v3``, the default): (config key, environment variable).
+# The merchant's API private key (apiclient_key.pem) and its certificate's serial sign
+# requests; the APIv3 key decrypts notifies; WeChat Pay's answers and notifies are
+# verified with its public key (``SIYU_PAY_V3_VERIFY=public_key``: key id PUB_KEY_ID_...
+# and the key file) or with the platform certificates (``certificate``: a directory the
+# certificates are kept in, downloaded on first use). Checked by ``app.config_pay``.
+PAY_V3_SETTINGS = [
+    ("PAY_V3_PRIVATE_KEY_PATH", "SIYU_PAY_V3_PRIVATE_KEY_PATH"),
+    ("PAY_V3_CERT_SERIAL", "SIYU_PAY_V3_CERT_SERIAL"),
+    ("PAY_V3_KEY", "SIYU_PAY_V3_KEY"),
+    ("PAY_V3_PUBLIC_KEY_ID", "SIYU_PAY_V3_PUBLIC_KEY_ID"),
+    ("PAY_V3_PUBLIC_KEY_PATH", "SIYU_PAY_V3_PUBLIC_KEY_PATH"),
+    ("PAY_V3_PLATFORM_CERT_DIR", "SIYU_PAY_V3_PLATFORM_CERT_DIR"),
+    # A chain brand's 品牌主商户号: set, HQ's share goes through 连锁品牌分账 (/v3/brand/...)
+    ("PAY_V3_BRAND_MCHID", "SIYU_PAY_V3_BRAND_MCHID"),
 ]
 
 
@@ -125,6 +145,9 @@ def load_config(overrides: dict | None = None) -> dict:
     if wechat_mode not in {"sandbox", "live", None}:
         raise ConfigError(f"SIYU_WECHAT_MODE must be 'sandbox' or 'live', got {wechat_mode!r}")
     allow_sandbox = _env_bool("SIYU_ALLOW_SANDBOX", False)
+    problem = check_pay_api(_env("SIYU_PAY_API", "v3"), _env("SIYU_PAY_V3_VERIFY", "public_key"))
+    if problem:
+        raise ConfigError(problem)
     if production:
         refuse_the_emulator(wechat_mode, allow_sandbox, _env_bool("SIYU_SANDBOX_MOUNT", False))
 
@@ -259,10 +282,12 @@ def load_config(overrides: dict | None = None) -> dict:
         if value is None and production and wechat_mode == "live":
             missing.append(var)
         config[key] = value if value is not None else SANDBOX_DEFAULTS[key]
+    config["PAY_API"] = _env("SIYU_PAY_API", "v3")
+    config["PAY_V3_VERIFY"] = _env("SIYU_PAY_V3_VERIFY", "public_key")
+    for key, var in PAY_V3_SETTINGS:
+        config[key] = _env(var)
     if production and wechat_mode == "live":
-        # Refunds and profit sharing need the merchant certificate (mutual TLS).
-        for var in ("SIYU_PAY_CERT_PATH", "SIYU_PAY_CERT_KEY_PATH"):
-            required(var, None)
+        missing += pay_api_missing(config, PAY_V3_SETTINGS)
     if production and wechat_mode == "sandbox":
         # The emulator is its own process in production: the app needs its address.
         required("SIYU_SANDBOX_URL", None)
@@ -317,12 +342,9 @@ def check_production(config: dict) -> list[str]:
         )
     check_notify_url(config["PAY_NOTIFY_URL"], sandbox=sandbox)
     if not sandbox:
-        for key, var in (
-            ("PAY_CERT_PATH", "SIYU_PAY_CERT_PATH"),
-            ("PAY_CERT_KEY_PATH", "SIYU_PAY_CERT_KEY_PATH"),
-        ):
-            if not Path(config[key]).is_file():
-                raise ConfigError(f"{var} is not a readable file: {config[key]!r}")
+        problem = check_pay_files(config, PAY_V3_SETTINGS)
+        if problem:
+            raise ConfigError(problem)
         return []
     warning = (
         "SIYU_ALLOW_SANDBOX=1: WeChat is the sandbox emulator at "

@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.database",
     "tests.fixtures.passwords",
+    "tests.fixtures.pay_api",
     "tests.fixtures.randomness",
 ]
 

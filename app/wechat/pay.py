@@ -1,6 +1,10 @@
 """WeChat Pay (APIv2, service-provider mode) calls: JSAPI orders, refunds, profit sharing,
 bills, plus the signing functions.
 
+Under ``PAY_API = "v3"`` (the default) each call below is made by its namesake in
+``app.wechat.pay_v3`` instead (``@v3_alike``), with the same arguments and an answer of
+the same shape, so callers do not care which API the deployment speaks.
+
 Unified orders stay on MD5 (wechatpy verifies notifies by MD5 only); profit sharing uses
 HMAC-SHA256 as WeChat requires. Always pass ``client_ip`` and our own ``out_trade_no``.
 Money is integer fen in and out; ``parse_bill`` turns the bill's yuan back into fen.
@@ -8,8 +12,11 @@ Money is integer fen in and out; ``parse_bill`` turns the bill's yuan back into 
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import ParamSpec, TypeVar
 
 from flask import current_app
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
@@ -19,6 +26,26 @@ from app.wechat.clients import pay_client
 from app.wechat.errors import WeChatAPIError, translate_errors
 
 HMAC = "HMAC-SHA256"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def v3_alike(fn: Callable[P, R]) -> Callable[P, R]:
+    """Make the call through ``app.wechat.pay_v3`` when the app speaks APIv3 (and no v2
+    ``client`` was handed in)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if current_app.config.get("PAY_API") == "v3" and kwargs.get("client") is None:
+            from app.wechat import pay_v3, pay_v3_bills
+
+            v3 = getattr(pay_v3, fn.__name__, None) or getattr(pay_v3_bills, fn.__name__)
+            return v3(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 MAX_BODY_BYTES = 127  # 统一下单 body String(127), v2 String(n) fields counted in bytes
 
 
@@ -28,6 +55,12 @@ def fit_body(text: str, limit: int = MAX_BODY_BYTES) -> str:
     if len(data) <= limit:
         return text
     return data[:limit].decode("utf-8", errors="ignore")
+
+
+def require_fen(total_fee: object) -> None:
+    """An order's amount must be a positive integer of fen (both APIs)."""
+    if not isinstance(total_fee, int) or isinstance(total_fee, bool) or total_fee <= 0:
+        raise ValueError("total_fee must be a positive integer (fen)")
 
 
 def sign_md5(params: dict, key: str) -> str:
@@ -40,6 +73,7 @@ def sign_hmac_sha256(params: dict, key: str) -> str:
     return calculate_signature_hmac(params, key)
 
 
+@v3_alike
 def create_jsapi_order(
     sub_mch_id: str,
     out_trade_no: str,
@@ -57,8 +91,7 @@ def create_jsapi_order(
     signType, paySign``) plus ``prepay_id``. ``openid`` is the customer's mini-program
     openid (sent as ``sub_openid``).
     """
-    if not isinstance(total_fee, int) or isinstance(total_fee, bool) or total_fee <= 0:
-        raise ValueError("total_fee must be a positive integer (fen)")
+    require_fen(total_fee)
     pay = client or pay_client(sub_mch_id)
     cfg = current_app.config
     with translate_errors("pay/unifiedorder"):
@@ -81,6 +114,7 @@ def create_jsapi_order(
     return params
 
 
+@v3_alike
 def query_order(
     sub_mch_id: str, out_trade_no: str | None = None, transaction_id: str | None = None, client=None
 ) -> dict:
@@ -94,12 +128,14 @@ def query_order(
     return result
 
 
+@v3_alike
 def close_order(sub_mch_id: str, out_trade_no: str, client=None) -> dict:
     pay = client or pay_client(sub_mch_id)
     with translate_errors("pay/closeorder"):
         return pay.order.close(out_trade_no)
 
 
+@v3_alike
 def refund(
     sub_mch_id: str,
     out_trade_no: str,
@@ -124,12 +160,14 @@ def refund(
         )
 
 
+@v3_alike
 def query_refund(sub_mch_id: str, out_refund_no: str, client=None) -> dict:
     pay = client or pay_client(sub_mch_id)
     with translate_errors("pay/refundquery"):
         return pay.refund.query(out_refund_no=out_refund_no)
 
 
+@v3_alike
 def add_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
     """Add a receiver (``type``, ``account``, ``name``?, ``relation_type``) for sharing."""
     pay = client or pay_client(sub_mch_id)
@@ -142,6 +180,7 @@ def add_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
         return pay.post("pay/profitsharingaddreceiver", data=data)
 
 
+@v3_alike
 def profit_share(
     sub_mch_id: str, transaction_id: str, out_order_no: str, receivers: list[dict], client=None
 ) -> dict:
@@ -162,6 +201,7 @@ def profit_share(
         return pay.post("secapi/pay/profitsharing", data=data)
 
 
+@v3_alike
 def query_profit_share(
     sub_mch_id: str, transaction_id: str, out_order_no: str, client=None
 ) -> dict:
@@ -171,6 +211,7 @@ def query_profit_share(
         return pay.post("pay/profitsharingquery", data=data)
 
 
+@v3_alike
 def finish_profit_share(
     sub_mch_id: str,
     transaction_id: str,
@@ -191,6 +232,7 @@ def finish_profit_share(
         return pay.post("secapi/pay/profitsharingfinish", data=data)
 
 
+@v3_alike
 def download_bill(
     bill_date: date | datetime | str, sub_mch_id: str | None = None, client=None
 ) -> str:

@@ -1,5 +1,9 @@
 """``POST /api/v1/pay/notify``: WeChat Pay's payment-result notify (APIv2, XML, MD5).
 
+An APIv3 notify (JSON, ``Wechatpay-*`` headers) at the same URL goes to
+``app.wechat.pay_v3_notify``; v2 XML is still verified here under either ``PAY_API``
+(a notify of an order placed before a switch to v3 is re-sent for 24 hours).
+
 Verified as wechatpy's ``WeChatPay.parse_payment_result`` does (MD5 signature over
 ``PAY_KEY`` by wechatpy's ``calculate_signature``) but compared in constant time (wechatpy
 compares with ``!=``), plus ``return_code``, ``appid`` (``PAY_APPID``) and ``mch_id``
@@ -113,8 +117,13 @@ def verify_notify(raw: bytes) -> dict:
 
 @bp.post("/api/v1/pay/notify")
 def pay_notify():
+    from app.wechat import pay_v3_notify
+
+    raw = request.get_data(cache=False)
+    if pay_v3_notify.is_v3(request.headers, raw):
+        return pay_v3_notify.handle_v3(request.headers, raw)
     try:
-        data = verify_notify(request.get_data(cache=False))
+        data = verify_notify(raw)
     except NotifyRejected as exc:
         log.warning("pay notify refused: %s", exc.reason)
         return answer(False, exc.reason, 400)

@@ -41,7 +41,9 @@ class PayParamsSchema(Schema):
     timeStamp = fields.String(required=True)  # noqa: N815 - wx.requestPayment's names
     nonceStr = fields.String(required=True)  # noqa: N815
     package = fields.String(required=True)
-    signType = fields.String(required=True)  # noqa: N815
+    signType = fields.String(  # noqa: N815
+        required=True, metadata={"description": "RSA under APIv3 (the default), MD5 under v2"}
+    )
     paySign = fields.String(required=True)  # noqa: N815
 
 

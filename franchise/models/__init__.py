@@ -5,9 +5,11 @@
   appointments;
 - ``commerce``: products, coupons, orders and their lines and events;
 - ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
-  reconciliation and alerts.
+  reconciliation and alerts;
+- ``bills``: WeChat Pay's trade and fund-flow bill lines kept for reconciliation.
 """
 
+from franchise.models.bills import *  # noqa: F403
 from franchise.models.commerce import *  # noqa: F403
 from franchise.models.credit import *  # noqa: F403 - credit, disputes, commission (issue 18)
 from franchise.models.customers import *  # noqa: F403

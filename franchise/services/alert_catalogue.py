@@ -153,6 +153,11 @@ REFUSED_REASONS = (
     N_("appid mismatch"),
     N_("mch_id mismatch"),
     N_("refused"),
+    N_("missing signature headers"),
+    N_("unknown serial"),
+    N_("stale timestamp"),
+    N_("resource does not decrypt"),
+    N_("invalid JSON"),
 )
 
 CATALOGUE: dict[str, AlertType] = {t.code: t for t in _TYPES}

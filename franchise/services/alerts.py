@@ -167,7 +167,9 @@ def open_counts(principal, by: str = "level") -> dict[str, int]:
 
 def alert_refused_notify(response):
     """After a request: a notify the route refused before any handler saw it (HTTP 400:
-    bad signature, bad XML, wrong appid / mch_id) leaves an Alert for HQ."""
+    bad signature, bad XML, wrong appid / mch_id; for APIv3 also an unknown serial, a
+    stale timestamp, a resource that does not decrypt) leaves an Alert for HQ, one per
+    reason however often it recurs."""
     from flask import request
 
     if request.endpoint != "pay_notify.pay_notify" or response.status_code != 400:
@@ -175,7 +177,10 @@ def alert_refused_notify(response):
     import xmltodict
 
     try:
-        reason = (xmltodict.parse(response.get_data(as_text=True)) or {})["xml"]["return_msg"]
+        if response.is_json:  # APIv3: {"code": "FAIL", "message": reason}
+            reason = str((response.get_json() or {})["message"])
+        else:
+            reason = (xmltodict.parse(response.get_data(as_text=True)) or {})["xml"]["return_msg"]
     except Exception:  # noqa: BLE001 - the answer is ours; keep going whatever it is
         reason = "refused"
     record("pay_notify_refused", data={"reason": reason, "remote_addr": request.remote_addr})

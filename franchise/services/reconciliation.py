@@ -7,7 +7,9 @@ Its ``SUCCESS`` rows are matched with ``Payment`` rows of the same business date
 ``missing_in_bill``; both with another amount → ``amount``. Each run is a
 ``ReconciliationRun`` (attempt 1, 2 … per day) with its ``ReconciliationItem``s; any
 difference or a failed download leaves an Alert for HQ. The run also refreshes that
-day's settlement snapshots (a notify may have arrived after the nightly close).
+day's settlement snapshots (a notify may have arrived after the nightly close). The bill's
+lines are kept (``franchise.services.bills``) with, under APIv3, each franchisee's
+fund-flow bill: the owner's reconciliation page reads them.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from app.extensions import db
 from app.wechat import pay as wxpay
 from app.wechat.errors import WeChatAPIError, WeChatError
 from franchise.models import Franchisee, Payment, ReconciliationItem, ReconciliationRun
-from franchise.services import alerts, settlement
+from franchise.services import alerts, bills, settlement
 
 log = logging.getLogger("siyu.franchise.payments")
 
-NO_BILL = "No Bill Exist"
+NO_BILL = "No Bill Exist"  # v2's answer for a day without trade
+NO_STATEMENT = "NO_STATEMENT_EXIST"  # v3's
 
 
 def fetch_bill(day: date) -> tuple[list[dict] | None, str | None]:
@@ -36,13 +39,15 @@ def fetch_bill(day: date) -> tuple[list[dict] | None, str | None]:
         text = wxpay.download_bill(day)
     except WeChatAPIError as exc:
         message = f"{exc.errmsg or ''} {exc}"
-        if NO_BILL.lower() in message.lower():
+        if NO_BILL.lower() in message.lower() or exc.errcode == NO_STATEMENT:
             return [], None
         return None, str(exc)[:500]
     except WeChatError as exc:
         return None, str(exc)[:500]
+    parsed = wxpay.parse_bill(text)["rows"]
+    bills.store_trade_lines(day, parsed)
     rows = []
-    for row in wxpay.parse_bill(text)["rows"]:
+    for row in parsed:
         if row.get("交易状态") != "SUCCESS":
             continue
         rows.append(
@@ -145,5 +150,7 @@ def reconcile(day: date) -> ReconciliationRun:
     elif run.status == "error":
         params = {"run_id": run.id, "date": day.isoformat(), "error": error}
         alerts.record("reconciliation_error", data=params)
+    if bill is not None:
+        bills.refresh_fund_lines(day)  # what WeChat settled (APIv3), kept apart from the ledger
     settlement.close_day(day)
     return run

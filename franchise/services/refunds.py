@@ -41,13 +41,17 @@ from franchise.models import (
     Payment,
     Refund,
 )
-from franchise.services import alerts, ledger
+from franchise.services import alerts, ledger, share_return
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
 # listener(order, refund), inside the refund's transaction after the order is updated
 # (commission reversal, franchise.services.commission.on_refund)
 REFUND_COMPLETED = "franchise.refund_completed"
+
+
+# APIv3 answers a refund PROCESSING until its notify (REFUND.SUCCESS / ABNORMAL / CLOSED).
+PENDING_STATUSES = ("PROCESSING",)
 
 
 def _lock_order(order_id: int) -> Order:
@@ -175,12 +179,13 @@ def execute_refund(refund_id: int) -> dict:
     franchisee_id, order_id = refund.franchisee_id, refund.order_id
     db.session.commit()
     try:
+        share_return.return_before_refund(refund_id)  # APIv3: HQ's share back first
         result = wxpay.refund(**call)
     except WeChatError as exc:
         retry = as_retry_later(exc)
         if retry is not None:
             raise retry from exc
-        _fail(refund_id)
+        fail_refund(refund_id)
         alerts.record(
             "refund_failed",
             data={
@@ -193,8 +198,24 @@ def execute_refund(refund_id: int) -> dict:
             franchisee_id=franchisee_id,
         )
         raise GiveUp(str(exc)) from exc
+    if result.get("status") in PENDING_STATUSES:  # APIv3: the refund notify ends it
+        return {"status": "processing", "refund_id": result.get("refund_id")}
     complete_refund(refund_id, str(result.get("refund_id") or ""))
     return {"status": "succeeded", "refund_id": result.get("refund_id")}
+
+
+def refunded_besides(payment_id: int, refund_id: int) -> int:
+    """Fen of the payment's other succeeded refunds."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+                Refund.payment_id == payment_id,
+                Refund.status == "succeeded",
+                Refund.id != refund_id,
+            )
+        )
+        or 0
+    )
 
 
 def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
@@ -219,16 +240,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
         order = _lock_order(refund.order_id)
         payment = db.session.get(Payment, refund.payment_id)
         assert payment is not None  # a refund's payment (foreign key)
-        payment_refunded = int(
-            db.session.scalar(
-                select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-                    Refund.payment_id == payment.id,
-                    Refund.status == "succeeded",
-                    Refund.id != refund.id,
-                )
-            )
-            or 0
-        )
+        payment_refunded = refunded_besides(payment.id, refund.id)
         share = int(
             db.session.scalar(
                 select(func.coalesce(func.sum(LedgerTransaction.amount_fen), 0)).where(
@@ -263,7 +275,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
         raise
 
 
-def _fail(refund_id: int) -> None:
+def fail_refund(refund_id: int) -> None:
     """WeChat refused the refund: mark it failed and give its amount back to what may
     be refunded, once (the flip requested → failed is the condition); commits."""
     try:

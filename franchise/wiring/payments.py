@@ -4,9 +4,9 @@ Settings defaults, blueprints (pay and refund API, balance and statements API, t
 "Money" admin pages), the alerts dashboard panel, the jobs (unpaid sweep every minute,
 statements closed at 00:10, reconciliation at 10:30 Asia/Shanghai), outbox handlers
 (``franchise.profit_share``, ``franchise.refund``), an after-request hook that turns a
-refused notify (bad signature, bad XML) into an Alert, the pay-notify handler and the
-demo payments (``franchise.demo.payments``). Its commands (``flask franchise reconcile``,
-``close-day``) are in ``franchise.cli``.
+refused notify (bad signature, bad XML) into an Alert, the pay-notify handler, the APIv3
+refund-notify listener and the demo payments (``franchise.demo.payments``). Its commands
+(``flask franchise reconcile``, ``close-day``) are in ``franchise.cli``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, add_hook, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -27,28 +27,34 @@ ADMIN_NAV = (
     (MONEY, N_("Reconciliation"), "payments_admin.reconciliation", HQ_ROLES, "task", 401),
     (MONEY, N_("Alerts"), "alerts_admin.alerts", ADMIN_UI_ROLES, "bell", 402),
     (MONEY, N_("Ledger"), "payments_admin.ledger", HQ_ROLES, "ledger", 403),
+    (MONEY, N_("My reconciliation"), "owner_reconciliation.page", ADMIN_UI_ROLES, "task", 404),
 )
 
 
 def register(app: Flask) -> None:
     """Register the payments area on the app."""
+    from app.wechat.pay_v3_notify import REFUND_NOTIFY
     from franchise.admin import alerts as admin_alerts
     from franchise.admin import attention
+    from franchise.admin import owner_reconciliation as admin_owner_reconciliation
     from franchise.admin import reconciliation_run as admin_reconciliation
     from franchise.admin import settlement as admin_settlement
+    from franchise.api import owner_reconciliation as api_owner_reconciliation
     from franchise.api import payments as api_payments
     from franchise.api import reconciliation as api_reconciliation
     from franchise.api import settlement as api_settlement
     from franchise.demo.payments import seed_payments
     from franchise.jobs import payments as jobs
-    from franchise.services import alerts, payments, profit_share, refunds
+    from franchise.services import alerts, payments, profit_share, refund_notify, refunds
 
     openapi(app).register_blueprint(api_payments.blp)
     openapi(app).register_blueprint(api_settlement.blp)
     openapi(app).register_blueprint(api_reconciliation.blp)
+    openapi(app).register_blueprint(api_owner_reconciliation.blp)
     app.register_blueprint(admin_reconciliation.bp)
     app.register_blueprint(admin_settlement.bp)
     app.register_blueprint(admin_alerts.bp)
+    app.register_blueprint(admin_owner_reconciliation.bp)
     app.after_request(alerts.alert_refused_notify)
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, attention.money_attention)
@@ -76,4 +82,5 @@ def register(app: Flask) -> None:
     register_handler(app, profit_share.PROFIT_SHARE_KIND, profit_share.run_profit_share)
     register_handler(app, refunds.REFUND_KIND, refunds.run_refund)
     add_pay_notify_handler(app, payments.handle_notify)
+    add_hook(app, REFUND_NOTIFY, refund_notify.handle_refund_notify)
     add_seeder(app, seed_payments)

@@ -24,6 +24,9 @@ def live_env(monkeypatch, tmp_path, database_url):
     cert, key = tmp_path / "apiclient_cert.pem", tmp_path / "apiclient_key.pem"
     cert.write_text("cert")
     key.write_text("key")
+    v3_key, wechat_public = tmp_path / "apiclient_v3_key.pem", tmp_path / "pub_key.pem"
+    v3_key.write_text("key")
+    wechat_public.write_text("public key")
     env = {
         "SIYU_ENV": "production",
         "SIYU_DATABASE_URL": database_url,
@@ -33,6 +36,8 @@ def live_env(monkeypatch, tmp_path, database_url):
         "SIYU_PAY_NOTIFY_URL": NOTIFY_URL,
         "SIYU_PAY_CERT_PATH": str(cert),
         "SIYU_PAY_CERT_KEY_PATH": str(key),
+        "SIYU_PAY_V3_PRIVATE_KEY_PATH": str(v3_key),
+        "SIYU_PAY_V3_PUBLIC_KEY_PATH": str(wechat_public),
         **LIVE_KEYS,
     }
     for name, value in env.items():

@@ -101,7 +101,8 @@ def test_the_cli_refuses_to_start_with_sandbox_keys_and_names_the_setting(live_e
     assert "SIYU_MP_SECRET" in done.stderr and "sandbox default" in done.stderr
 
 
-def test_live_production_needs_the_merchant_certificate(live_env, tmp_path):
+def test_live_production_needs_the_merchant_certificate(live_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIYU_PAY_API", "v2")  # v2: mutual TLS for refunds and sharing
     assert "SIYU_PAY_CERT_KEY_PATH" in refusal(SIYU_PAY_CERT_KEY_PATH=None)
     missing = str(tmp_path / "nowhere.pem")
     assert "SIYU_PAY_CERT_PATH is not a readable file" in refusal(SIYU_PAY_CERT_PATH=missing)

@@ -94,6 +94,18 @@ def paid_orders(app, client, org, amounts) -> list[str]:
     return [pay_and_succeed(client, *pair, app)["transaction_id"] for pair in ids]
 
 
+def resend_notify(client, kind: str, body: bytes):
+    """Post a notify the sandbox sent again, as WeChat re-sends it (v3: signed anew)."""
+    if kind.endswith("_v3"):
+        from app.wechat.sandbox.pay_v3_auth import signed_headers
+
+        with client.application.app_context():
+            headers = signed_headers(body.decode())
+        headers["Content-Type"] = "application/json"
+        return client.post("/api/v1/pay/notify", data=body, headers=headers)
+    return client.post("/api/v1/pay/notify", data=body, content_type="application/xml")
+
+
 def to_bill_time(app, day) -> None:
     """Advance the sandbox clock to 10:05 of the day after ``day``."""
     state = sandbox_state(app)

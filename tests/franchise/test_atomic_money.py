@@ -143,7 +143,7 @@ def test_a_refused_refund_gives_its_amount_back(app, client, org, monkeypatch):
         drain()
         assert db.session.scalars(select(Refund.status)).one() == "failed"
         assert db.session.get(Order, order_id).refund_reserved_fen == 0
-        refunds._fail(db.session.scalars(select(Refund.id)).one())  # once only
+        refunds.fail_refund(db.session.scalars(select(Refund.id)).one())  # once only
         assert db.session.get(Order, order_id).refund_reserved_fen == 0
     monkeypatch.undo()
     assert client.post(url, json={"amount_fen": 10000}, headers=headers).status_code == 202

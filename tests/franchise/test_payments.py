@@ -29,6 +29,7 @@ from tests.franchise.factories_payments import (
     notify_xml,
     pay,
     pay_and_succeed,
+    resend_notify,
 )
 
 
@@ -56,7 +57,7 @@ def test_official_md5_vector():
     assert wxpay.sign_hmac_sha256(vector["params"], vector["key"]) == vector["hmac_sha256"]
 
 
-def test_pay_returns_contract_params_signed_md5(app, client, org, order_a):
+def test_pay_returns_contract_params_signed_md5(app, client, org, order_a, pay_v2):
     order_id, customer_id = order_a
     answer = pay(client, order_id, customer_id, app)
     assert set(answer) == {"out_trade_no", "pay_params"}
@@ -81,7 +82,7 @@ def test_pay_returns_contract_params_signed_md5(app, client, org, order_a):
     assert again["pay_params"]["package"] == params["package"]  # same prepay
 
 
-def test_pay_someone_elses_or_paid_order(app, client, org, order_a):
+def test_pay_someone_elses_or_paid_order(app, client, org, order_a, pay_api):
     order_id, customer_id = order_a
     with app.app_context():
         other = gen_customer(org.fa).id
@@ -98,20 +99,24 @@ def test_pay_someone_elses_or_paid_order(app, client, org, order_a):
     assert res.status_code == 422
 
 
-def test_wechat_failure_is_503_or_502_never_500(app, client, org, order_a):
+def test_wechat_failure_is_503_or_502_never_500(app, client, org, order_a, pay_api):
     order_id, customer_id = order_a
     with app.app_context():
         headers = customer_headers(customer_id)
-    client.post("/_sandbox/control/faults", json={"api": "pay/unifiedorder", "http_status": 502})
+    api = "pay/unifiedorder" if pay_api == "v2" else "transactions/jsapi"
+    client.post("/_sandbox/control/faults", json={"api": api, "http_status": 502})
     res = client.post(f"/api/v1/mp/orders/{order_id}/pay", headers=headers)
     assert res.status_code == 503 and res.get_json()["code"] == "payment_unavailable"
-    client.post("/_sandbox/control/faults", json={"api": "pay/unifiedorder", "errcode": "NOAUTH"})
+    refused = "NOAUTH" if pay_api == "v2" else "NO_AUTH"
+    client.post("/_sandbox/control/faults", json={"api": api, "errcode": refused})
     res = client.post(f"/api/v1/mp/orders/{order_id}/pay", headers=headers)
     assert res.status_code == 502 and res.get_json()["code"] == "payment_refused"
     assert pay(client, order_id, customer_id, app)["out_trade_no"]  # works again
 
 
-def test_whole_flow_notify_to_ledger_balance_and_statement(app, client, org, order_a, as_hq):
+def test_whole_flow_notify_to_ledger_balance_and_statement(
+    app, client, org, order_a, as_hq, pay_api
+):
     order_id, customer_id = order_a
     result = pay_and_succeed(client, order_id, customer_id, app)
     assert result["delivery"]["status"] == "delivered"
@@ -147,7 +152,7 @@ def test_whole_flow_notify_to_ledger_balance_and_statement(app, client, org, ord
         assert shared["receivers"][0]["account"] == app.config["PAY_MCH_ID"]
 
 
-def test_duplicate_notifies_post_once(app, client, org, order_a):
+def test_duplicate_notifies_post_once(app, client, org, order_a, pay_api):
     order_id, customer_id = order_a
     client.post("/_sandbox/control/flags", json={"duplicate_notify": True})
     result = pay_and_succeed(client, order_id, customer_id, app)
@@ -159,13 +164,16 @@ def test_duplicate_notifies_post_once(app, client, org, order_a):
         item = sandbox_state(app).data["deliveries"][-1]
         body = item["body"].encode()
     for _ in range(3):  # WeChat re-sends later as well
-        answer = client.post("/api/v1/pay/notify", data=body, content_type="application/xml")
-        assert xmltodict.parse(answer.data)["xml"]["return_code"] == "SUCCESS"
+        answer = resend_notify(client, item["kind"], body)
+        if pay_api == "v2":
+            assert xmltodict.parse(answer.data)["xml"]["return_code"] == "SUCCESS"
+        else:
+            assert answer.status_code == 204
     assert counts(app)["payments"] == 1 and counts(app)["transactions"] == 3
 
 
 @pytest.mark.parametrize("case", ["wrong_key", "wrong_amount", "wrong_sub_mch", "unknown_order"])
-def test_refused_notifies_post_nothing_and_alert(app, client, org, order_a, case):
+def test_refused_notifies_post_nothing_and_alert(app, client, org, order_a, case, pay_v2):
     order_id, customer_id = order_a
     answer = pay(client, order_id, customer_id, app)
     fields = {
@@ -196,7 +204,7 @@ def test_refused_notifies_post_nothing_and_alert(app, client, org, order_a, case
         assert db.session.get(Order, order_id).status == "created"
 
 
-def test_refunds_partial_then_full(app, client, org, order_a, as_hq):
+def test_refunds_partial_then_full(app, client, org, order_a, as_hq, pay_api):
     order_id, customer_id = order_a
     pay_and_succeed(client, order_id, customer_id, app)
     url = f"/api/v1/orders/{order_id}/refunds"
@@ -227,7 +235,7 @@ def test_refunds_partial_then_full(app, client, org, order_a, as_hq):
     assert [line["kind"] for line in statement["lines"]].count("refund") == 2
 
 
-def test_refund_permissions(app, client, org, order_a):
+def test_refund_permissions(app, client, org, order_a, pay_api):
     from tests.fixtures.auth import api_token, bearer
 
     order_id, customer_id = order_a

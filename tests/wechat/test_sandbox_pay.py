@@ -11,6 +11,8 @@ from app.wechat.errors import WeChatAPIError, WeChatUnavailable
 from app.wechat.pay_notify import NotifyRejected, add_handler, remove_handler
 from app.wechat.sandbox.state import NOTIFY_RETRY_SCHEDULE
 
+pytestmark = pytest.mark.usefixtures("pay_v2")  # the APIv2 emulator (v3: test_sandbox_pay_v3)
+
 SUB = "1900000201"
 
 

@@ -1,7 +1,9 @@
 """Outgoing requests from the sandbox to the app: payment notifies and WeCom callbacks.
 
 A delivery goes to ``APP_URL`` over HTTP when set, otherwise in-process through the
-app's test client (no network, works in tests). A pay notify not answered with
+app's test client (no network, works in tests). An APIv3 notify (kind ending ``_v3``) is
+signed at each attempt (``Wechatpay-*`` headers, the time of sending) and counts as
+received on HTTP 200 or 204, whatever the body says. A pay notify not answered with
 ``return_code SUCCESS`` is retried on WeChat's schedule (15s/15s/30s/3m/.../6h, on the
 sandbox clock); a WeCom callback not answered ``success`` is retried 3 times 5 s apart.
 The request is made with the state lock released, so the app may call the sandbox back.
@@ -26,8 +28,11 @@ log = logging.getLogger("siyu.wechat.sandbox")
 CALLBACK_RETRY_SCHEDULE = [5, 5, 5]
 
 
-def _post(state: SandboxState, url: str, body: str, content_type: str) -> tuple[int, str]:
+def _post(
+    state: SandboxState, url: str, body: str, content_type: str, headers: dict | None = None
+) -> tuple[int, str]:
     """POST ``body`` to the path of ``url`` on the app; returns (status, text)."""
+    headers = {"Content-Type": content_type, **(headers or {})}
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
@@ -38,12 +43,12 @@ def _post(state: SandboxState, url: str, body: str, content_type: str) -> tuple[
             res = requests.post(
                 app_url.rstrip("/") + path,
                 data=body.encode("utf-8"),
-                headers={"Content-Type": content_type},
+                headers=headers,
                 timeout=5,
             )
             return res.status_code, res.text
         with state.app.test_client() as client:
-            res = client.post(path, data=body.encode("utf-8"), content_type=content_type)
+            res = client.post(path, data=body.encode("utf-8"), headers=headers)
             return res.status_code, res.get_data(as_text=True)
     except Exception as exc:  # noqa: BLE001 - a failed delivery is data, not a crash
         log.warning("sandbox delivery to %s failed: %s", path, exc)
@@ -52,6 +57,8 @@ def _post(state: SandboxState, url: str, body: str, content_type: str) -> tuple[
 
 def _accepted(kind: str, status: int, text: str) -> bool:
     """Did the app acknowledge the delivery the way WeChat expects?"""
+    if kind.endswith("_v3"):
+        return status in (200, 204)
     if status != 200:
         return False
     if kind == "wecom_callback":
@@ -64,19 +71,23 @@ def _accepted(kind: str, status: int, text: str) -> bool:
 
 def deliver(state: SandboxState, item: dict) -> dict:
     """Make one delivery attempt (twice with the duplicate flag) and schedule any retry."""
-    times = (
-        2 if (item["kind"] == "pay_notify" and state.data["flags"].get("duplicate_notify")) else 1
-    )
+    is_pay = item["kind"].startswith("pay_notify")
+    times = 2 if (is_pay and state.data["flags"].get("duplicate_notify")) else 1
     ok = False
     for _ in range(times):
-        status, text = _post(state, item["url"], item["body"], item["content_type"])
+        headers = None
+        if item["kind"].endswith("_v3"):
+            from app.wechat.sandbox.pay_v3_auth import signed_headers
+
+            headers = signed_headers(item["body"], st=state)
+        status, text = _post(state, item["url"], item["body"], item["content_type"], headers)
         accepted = _accepted(item["kind"], status, text)
         ok = ok or accepted
         with state.lock:
             item["history"].append(
                 {"at": state.now(), "status_code": status, "answer": text[:500], "ok": accepted}
             )
-    schedule = NOTIFY_RETRY_SCHEDULE if item["kind"] == "pay_notify" else CALLBACK_RETRY_SCHEDULE
+    schedule = NOTIFY_RETRY_SCHEDULE if is_pay else CALLBACK_RETRY_SCHEDULE
     with state.lock:
         item["attempts"] += 1
         if ok:

@@ -346,6 +346,17 @@ def succeed_order(st: SandboxState, out_trade_no: str) -> dict:
             time_end=stamp.strftime("%Y%m%d%H%M%S"),
             sharing="FROZEN" if order.get("profit_sharing") == "Y" else "NONE",
         )
+    if order.get("api") == "v3":
+        from app.wechat.sandbox.pay_v3 import notify_paid
+
+        result = notify_paid(st, order)
+        return {
+            "out_trade_no": out_trade_no,
+            "transaction_id": order["transaction_id"],
+            "total_fee": order["total_fee"],
+            "delivery": result,
+        }
+    with st.lock:
         notify = {
             "appid": cfg["PAY_APPID"],
             "mch_id": cfg["PAY_MCH_ID"],
