@@ -12,11 +12,15 @@ from tests.fixtures.browser import browser_login, screenshot
 pytestmark = pytest.mark.browser
 
 
-def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
+def _customers_add(app, *pairs) -> None:
+    """Each ``(guide_id, name)``: a customer scans that guide's code in the sandbox."""
     client = app.test_client()
-    add_contact(client, guide_code(client, org.ga)["config_id"], "林女士")
-    add_contact(client, guide_code(client, org.ga)["config_id"], "陈先生")
-    add_contact(client, guide_code(client, org.ga2)["config_id"], "艾米的客户")
+    for guide_id, name in pairs:
+        add_contact(client, guide_code(client, guide_id)["config_id"], name)
+
+
+def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
+    _customers_add(app, (org.ga, "林女士"), (org.ga, "陈先生"), (org.ga2, "艾米的客户"))
     page = phone_page
     browser_login(page, live_server, "guide-a", PASSWORD, mobile=True)
     page.goto(live_server + "/m/contacts")
@@ -41,10 +45,7 @@ def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
 
 
 def test_admin_contact_list_filters_and_exports(app, org, live_server, browser_page):
-    client = app.test_client()
-    add_contact(client, guide_code(client, org.ga)["config_id"], "林女士")
-    add_contact(client, guide_code(client, org.ga2)["config_id"], "艾米的客户")
-    add_contact(client, guide_code(client, org.gb)["config_id"], "鲍勃的客户")
+    _customers_add(app, (org.ga, "林女士"), (org.ga2, "艾米的客户"), (org.gb, "鲍勃的客户"))
     page = browser_page
     browser_login(page, live_server, "owner-a", PASSWORD)
     page.goto(live_server + "/admin/contacts")
