@@ -5,12 +5,14 @@
   appointments;
 - ``commerce``: products, coupons, orders and their lines and events;
 - ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
-  reconciliation and alerts.
+  reconciliation and alerts;
+- ``members``: members, levels, the points book, point items.
 """
 
 from franchise.models.commerce import *  # noqa: F403
 from franchise.models.customers import *  # noqa: F403
 from franchise.models.ledger import *  # noqa: F403
+from franchise.models.members import *  # noqa: F403
 from franchise.models.org import *  # noqa: F403
 from franchise.models.org import (  # noqa: F401 - the names most code imports
     ACTIVE,

@@ -30,7 +30,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
-from franchise.services import settings
+from franchise.services import members, settings
 from franchise.services.assignment import (
     LiveView,
     NoFranchiseeAvailable,
@@ -157,7 +157,12 @@ def login(
         raise WeChatDown("WeChat is not reachable; try again.") from exc
     for attempt in range(2):
         try:
-            return _login_in_transaction(session, share_code, latitude, longitude, city)
+            customer, created = _login_in_transaction(
+                session, share_code, latitude, longitude, city
+            )
+            if created:  # --- members: the member, sign-up reward, new-customer coupon
+                members.welcome(customer.id)
+            return customer, created
         except IntegrityError:
             db.session.rollback()  # a concurrent first login created the row; find it
             if attempt:

@@ -40,7 +40,7 @@ from franchise.models import (
     Payment,
     Refund,
 )
-from franchise.services import alerts, ledger
+from franchise.services import alerts, ledger, points_refunds
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
@@ -240,6 +240,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
         previous = order.status
         if order.refunded_fen >= order.paid_fen:
             order.status = REFUNDED
+        points_refunds.on_refund(order, refund)  # --- members: points back in proportion
         db.session.add(
             OrderEvent(
                 order_id=order.id,

@@ -1,0 +1,118 @@
+"""The members pages (``/admin/members``): the list (HQ every member, an owner their
+customers'; filter by level or number / name, paginated, CSV), a member's detail with
+the level history and the points history, and (HQ) the points book's trial balance
+with each franchisee's points line. Views never commit: services do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.scope import get_scoped_or_404
+from app.extensions import db
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from franchise.admin.support import _select, _text
+from franchise.api.members import benefits_of, member_list_stmt
+from franchise.member_schemas import MemberListQuerySchema
+from franchise.models import LEVELS, Customer, Franchisee, PointTransaction
+from franchise.services import members as member_service
+from franchise.services import points, points_book
+from franchise.services.points_book import POSTINGS
+
+bp = Blueprint("members_admin", __name__, url_prefix="/admin", template_folder="../templates")
+
+LEVEL_OPTIONS = [("", _l("All"))] + [(code, member_service.LEVEL_LABELS[code]) for code in LEVELS]
+
+
+def kind_label(kind: str) -> str:
+    posting = POSTINGS.get(kind)
+    return str(_l(posting.label)) if posting else kind
+
+
+def member_columns():
+    return [
+        Column("number", _l("Member number"), link=lambda m: f"/admin/members/{m.customer_id}"),
+        Column("nickname", _l("Name"), value=lambda m: m.customer.nickname if m.customer else ""),
+        Column("level", _l("Level"), value=lambda m: member_service.level_label(m.level)),
+        Column("points", _l("Points"), numeric=True),
+        Column("spend_12m_fen", _l("Spend, last 12 months"), money=True),
+    ]
+
+
+@bp.route("/members")
+@page_roles(*ADMIN_UI_ROLES)
+def members():
+    """Members, filtered by level and a search term (number or name)."""
+    args = filter_args(MemberListQuerySchema)
+    stmt = member_list_stmt(args)
+    columns = member_columns()
+    if request.args.get("format") == "csv":
+        return csv_response("members.csv", columns, stmt)
+    return render_template(
+        "franchise/list.html",
+        title=_l("Members"),
+        fields=[_text("q", _l("Search")), _select("level", _l("Level"), LEVEL_OPTIONS)],
+        values=request.args,
+        columns=columns,
+        page=paginate(stmt),
+        export_url=export_url(),
+        new_url=None,
+    )
+
+
+def history_columns():
+    return [
+        Column("at", _l("Time"), value=lambda t: t.created_at, time=True),
+        Column("kind", _l("Type"), value=lambda t: kind_label(t.kind)),
+        Column("points", _l("Points"), value=lambda t: t.member_points, numeric=True),
+        Column("memo", _l("Note")),
+    ]
+
+
+@bp.route("/members/<int:customer_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def member_detail(customer_id: int):
+    """One member: level, points, benefits, level history and points history."""
+    customer = get_scoped_or_404(Customer, customer_id)
+    member = member_service.ensure(customer.id)
+    db.session.commit()
+    stmt = (
+        select(PointTransaction)
+        .where(PointTransaction.customer_id == customer.id, PointTransaction.member_points != 0)
+        .order_by(PointTransaction.id.desc())
+    )
+    return render_template(
+        "franchise/members/detail.html",
+        customer=customer,
+        member=member,
+        level=member_service.level_label(member.level),
+        benefits=benefits_of(member.level),
+        debt=points.debt_of(customer.id),
+        changes=member_service.history(member.id),
+        reason_label=member_service.reason_label,
+        level_label=member_service.level_label,
+        columns=history_columns(),
+        page=paginate(stmt),
+    )
+
+
+@bp.route("/members/points-book")
+@page_roles(*HQ_ROLES)
+def points_book_page():
+    """The points book by account kind, and each franchisee's points line."""
+    names = dict(db.session.execute(select(Franchisee.id, Franchisee.name)).all())
+    lines = points_book.settlement_lines()
+    rows = [
+        {"party": names.get(fid, "") if fid else str(_l("HQ")), **line}
+        for fid, line in sorted(lines.items(), key=lambda kv: kv[0] or 0)
+    ]
+    return render_template(
+        "franchise/members/points_book.html",
+        kinds=points_book.trial_balance(),
+        unbalanced=points_book.unbalanced_transactions(),
+        rows=rows,
+    )

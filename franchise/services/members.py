@@ -1,0 +1,186 @@
+"""Members and levels: every mini-program customer is a member of the brand.
+
+``ensure`` makes the member row the first time it is needed (insert … on conflict do
+nothing, so two requests cannot make two); ``welcome`` runs once after a first login
+(the member, the sign-up reward, the new-customer coupon). The level follows the
+rolling 12-month spend (paid − refunded, orders of every channel) against HQ's
+thresholds: ``review`` upgrades at once when the spend reaches a higher level (called
+after points are earned) and lowers a level only in the yearly review
+(``yearly_review``), each change a ``MemberLevelChange`` with its reason; an upgrade
+issues the level's coupon when HQ set one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.clock import utcnow
+from app.db import insert_ignoring
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n import tr
+from franchise.models import LEVELS, CouponTemplate, Member, MemberLevelChange, Order
+from franchise.services import coupons, member_settings
+
+log = logging.getLogger("siyu.franchise.members")
+
+LEVEL_LABELS = {
+    "regular": _l("Regular card"),
+    "silver": _l("Silver card"),
+    "gold": _l("Gold card"),
+    "platinum": _l("Platinum card"),
+    "diamond": _l("Diamond card"),
+}
+REASON_LABELS = {
+    "joined": _l("Joined"),
+    "upgrade": _l("Spend reached the level"),
+    "yearly_review": _l("Yearly review"),
+}
+
+
+def level_label(code: str | None) -> str:
+    label = LEVEL_LABELS.get(code or "")
+    return str(label) if label is not None else (code or "")
+
+
+def number_of(customer_id: int) -> str:
+    """The member number: ``M`` and the customer id, nine digits (stable, unique)."""
+    return f"M{customer_id:09d}"
+
+
+def ensure(customer_id: int) -> Member:
+    """The customer's member row, made now when missing (no commit)."""
+    member = db.session.scalars(select(Member).where(Member.customer_id == customer_id)).first()
+    if member is not None:
+        return member
+    now = utcnow()
+    inserted = db.session.execute(
+        insert_ignoring(db.engine, Member, "customer_id").returning(Member.__table__.c.id),
+        [
+            {
+                "customer_id": customer_id,
+                "number": number_of(customer_id),
+                "level": LEVELS[0],
+                "level_since": now,
+                "spend_12m_fen": 0,
+                "points": 0,
+                "points_consumed": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    ).scalar()
+    if inserted is not None:
+        db.session.add(
+            MemberLevelChange(member_id=inserted, to_level=LEVELS[0], reason="joined", spend_fen=0)
+        )
+    member = db.session.scalars(select(Member).where(Member.customer_id == customer_id)).one()
+    return member
+
+
+def welcome(customer_id: int) -> None:
+    """After a first login: the member, the sign-up reward (commits), then the
+    new-customer coupon (its own commit; none when HQ has no active template)."""
+    from franchise.services import points
+
+    try:
+        ensure(customer_id)
+        points.reward_event(customer_id, "signup")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    coupons.issue_new_customer_coupon(customer_id)
+
+
+def spend_12m(customer_id: int) -> int:
+    """Paid − refunded over the last 365 days, every channel."""
+    since = utcnow() - timedelta(days=365)
+    value = db.session.scalar(
+        select(func.coalesce(func.sum(Order.paid_fen - Order.refunded_fen), 0)).where(
+            Order.customer_id == customer_id,
+            Order.transaction_id.is_not(None),
+            Order.paid_at >= since,
+        )
+    )
+    return int(value or 0)
+
+
+def _change(member: Member, to: str, reason: str, spend: int) -> None:
+    db.session.add(
+        MemberLevelChange(
+            member_id=member.id,
+            from_level=member.level,
+            to_level=to,
+            reason=reason,
+            spend_fen=spend,
+        )
+    )
+    member.level = to
+    member.level_since = utcnow()
+
+
+def review(member: Member, *, yearly: bool = False) -> str | None:
+    """Refresh the member's 12-month spend and level (no commit); the new level when
+    it changed. Outside the yearly review a level only goes up."""
+    spend = spend_12m(member.customer_id)
+    member.spend_12m_fen = spend
+    target = member_settings.level_for_spend(spend)
+    rank = {code: n for n, code in enumerate(LEVELS)}
+    if rank[target] > rank.get(member.level, 0):
+        _change(member, target, "upgrade", spend)
+        _upgrade_coupon(member, target)
+        return target
+    if yearly and rank[target] < rank.get(member.level, 0):
+        _change(member, target, "yearly_review", spend)
+        return target
+    return None
+
+
+def _upgrade_coupon(member: Member, level: str) -> None:
+    """The level's upgrade coupon, when HQ set one (a refused issue is logged)."""
+    template_id = member_settings.level_rules().get(level, {}).get("upgrade_coupon_template_id")
+    if not template_id:
+        return
+    template = db.session.get(CouponTemplate, template_id)
+    if template is None:
+        return
+    try:
+        with db.session.begin_nested():  # a refusal undoes only the coupon
+            coupons._issue(template, member.customer)  # the no-commit issue
+    except DomainError as exc:
+        log.info("no level-up coupon for member %s: %s", member.id, exc)
+
+
+def yearly_review(limit: int = 100_000) -> int:
+    """Re-decide every member's level on the last 12 months (down as well as up);
+    commits every 500; returns how many changed."""
+    changed = 0
+    ids = list(db.session.scalars(select(Member.id).order_by(Member.id).limit(limit)))
+    for start in range(0, len(ids), 500):
+        for member in db.session.scalars(
+            select(Member).where(Member.id.in_(ids[start : start + 500]))
+        ):
+            if review(member, yearly=True):
+                changed += 1
+        db.session.commit()
+    return changed
+
+
+def history(member_id: int) -> list[MemberLevelChange]:
+    return list(
+        db.session.scalars(
+            select(MemberLevelChange)
+            .where(MemberLevelChange.member_id == member_id)
+            .order_by(MemberLevelChange.id.desc())
+        )
+    )
+
+
+def reason_label(code: str) -> str:
+    label = REASON_LABELS.get(code)
+    return str(label) if label is not None else tr(code)
