@@ -2,8 +2,8 @@
 
 A member holds ``Σ lots − points_consumed`` (``franchise.models.members``): spending
 consumes the oldest-expiring points first. On day D (Shanghai) every lot that expired
-before D (``expires_on < D``) is settled for all members in five set-based statements
-in one transaction — no row per member leaves the database:
+before D (``expires_on < D``) is settled for all members in five set-based steps in one
+transaction (one statement on PostgreSQL) — no row per member leaves the database:
 
 1. an ``expiry`` transaction per member for ``max(0, Σ expired lots − consumed)``
    (key ``expiry:<D>:<customer>``, so a second run of the day posts nothing);
@@ -67,6 +67,46 @@ FROM ({_DUE}) due WHERE due.member_id = members.id
 """
 
 
+# PostgreSQL: the same five steps as one statement (data-modifying CTEs): the expired
+# lots are summed once, the entries come from the transactions' RETURNING instead of a
+# second scan, and the member account is found by its unique code.
+_PG_EXPIRE = f"""
+WITH due AS MATERIALIZED ({_DUE}),
+m AS MATERIALIZED (
+  SELECT m.id, m.customer_id, m.points_consumed, due.expired
+  FROM members m JOIN due ON due.member_id = m.id
+),
+upd AS (
+  UPDATE members SET
+    points = members.points - CASE WHEN m.expired > m.points_consumed
+        THEN m.expired - m.points_consumed ELSE 0 END,
+    points_consumed = CASE WHEN m.points_consumed > m.expired
+        THEN m.points_consumed - m.expired ELSE 0 END,
+    updated_at = :now
+  FROM m WHERE members.id = m.id
+),
+tx AS (
+  INSERT INTO point_transactions (idempotency_key, kind, customer_id, points, member_points,
+      value_fen, business_date, memo, created_at)
+  SELECT 'expiry:' || :day_text || ':' || m.customer_id, 'expiry', m.customer_id,
+      m.expired - m.points_consumed, m.points_consumed - m.expired, :value, :day,
+      'expired', :now
+  FROM m WHERE m.expired > m.points_consumed
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING id, customer_id, points
+),
+entries AS (
+  INSERT INTO point_entries (transaction_id, account_id, debit, credit)
+  SELECT tx.id, a.id, tx.points, 0
+  FROM tx JOIN point_accounts a ON a.code = 'member:' || tx.customer_id
+  UNION ALL
+  SELECT tx.id, :expired_account, 0, tx.points FROM tx
+),
+gone AS (DELETE FROM point_lots WHERE expires_on < :day)
+SELECT count(*) FROM tx
+"""
+
+
 def _dated(sql: str):
     """``sql`` with ``:day`` bound as a date (a string on SQLite, a date on PostgreSQL)."""
     params = [bindparam("day", type_=Date)]
@@ -82,7 +122,15 @@ def expire(day: date | None = None) -> int:
     value = int(member_settings.config()["point_value_fen"])
     expired_code = account_code("expired", HQ)
     try:
-        points_book._ensure_accounts({expired_code})
+        expired_account = points_book._ensure_accounts({expired_code})[expired_code]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL work_mem = '128MB'"))  # the sums in memory
+            params = {"day": day, "day_text": day.isoformat(), "value": value, "now": utcnow()}
+            posted = db.session.execute(
+                _dated(_PG_EXPIRE), params | {"expired_account": expired_account}
+            ).scalar()
+            db.session.commit()
+            return int(posted or 0)
         after = db.session.execute(text("SELECT COALESCE(MAX(id), 0) FROM point_transactions"))
         after_id = int(after.scalar() or 0)
         params = {"day": day, "day_text": day.isoformat(), "value": value, "now": utcnow()}

@@ -21,12 +21,14 @@ ADMIN_NAV = ((MEMBERS, N_("Members"), "members_admin.members", ADMIN_UI_ROLES, "
 
 def register(app: Flask) -> None:
     """Register the members area on the app."""
+    from franchise.admin import member_settings as admin_member_settings
     from franchise.admin import members as admin_members
     from franchise.api import members as api_members
     from franchise.jobs import members as jobs
 
     openapi(app).register_blueprint(api_members.blp)
     app.register_blueprint(admin_members.bp)
+    app.register_blueprint(admin_member_settings.bp)
     add_navs(app, "admin", ADMIN_NAV)
     register_job(app, "franchise.members.earn_paid", jobs.earn_paid_job, "interval", minutes=1)
     shanghai = {"timezone": "Asia/Shanghai"}
