@@ -154,8 +154,10 @@ def main() -> None:
     wrong = check(app, run)
     if not args.keep:
         cleanup(app, run, fid)
+    projected = seconds * 1_000_000 / max(1, args.members)  # linear, for a small run
     out = {
         "members": args.members,
+        "projected_1m_seconds": round(projected, 1),
         "expired": expired,
         "seconds": round(seconds, 2),
         "members_per_s": round(args.members / seconds) if seconds else None,
