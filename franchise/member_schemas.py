@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas import PageQuerySchema, page_schema
-from franchise.models import LEVELS
+from app.money import Yuan
+from app.schemas import PageQuerySchema, Text, page_schema
+from franchise.models import LEVELS, PAID_BY
 from franchise.services import member_settings
 
 
@@ -105,3 +106,32 @@ class MemberRowSchema(Schema):
 
 
 MemberPageSchema = page_schema(MemberRowSchema, "MemberPage")
+
+
+class SaleItemSchema(Schema):
+    product_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(1, 99))
+
+
+class StoreSaleSchema(Schema):
+    """A guide's in-store sale: the member, the products, the amount paid (yuan) and how."""
+
+    customer_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    items = fields.List(
+        fields.Nested(SaleItemSchema), required=True, validate=validate.Length(1, 20)
+    )
+    amount = Yuan(required=True, lo=1)
+    paid_by = fields.String(required=True, validate=validate.OneOf(PAID_BY))
+    coupon_code = Text(allow_none=True, validate=validate.Length(max=20))
+    note = Text(load_default="", validate=validate.Length(max=255))
+
+
+class StoreSaleAnswerSchema(Schema):
+    id = fields.Integer()
+    order_no = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    total_fen = fields.Integer()
+    paid_fen = fields.Integer()
+    customer_id = fields.Integer()
+    guide_id = fields.Integer()

@@ -182,3 +182,19 @@ class PointRedemption(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item = relationship("PointItem")
+
+
+PAID_BY = ("cash", "card", "wechat", "alipay")
+
+
+class StoreSale(Model):
+    """An in-store sale a guide recorded: the order (channel ``store``), how it was
+    paid, who recorded it."""
+
+    __tablename__ = "store_sales"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    paid_by: Mapped[str] = mapped_column(String(8))
+    guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -101,7 +101,7 @@ def _credit_member(
 def earn_for_order(order: Order) -> int:
     """Earn the order's points once (no commit); the points earned now (0 when already
     earned, unpaid, or nothing to earn)."""
-    if order.transaction_id is None or order.paid_fen <= 0:
+    if order.paid_at is None or order.paid_fen <= 0:  # online or store (no transaction)
         return 0
     cfg = member_settings.config()
     member = members.ensure(order.customer_id)
@@ -130,7 +130,7 @@ def _unearned_orders():
         PointTransaction.kind == "earn", PointTransaction.order_id.is_not(None)
     )
     return select(Order).where(
-        Order.transaction_id.is_not(None), Order.paid_fen > 0, Order.id.not_in(earned)
+        Order.paid_at.is_not(None), Order.paid_fen > 0, Order.id.not_in(earned)
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.auth.models import ADMIN_UI_ROLES
+from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.extensions import add_navs, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -18,18 +18,25 @@ MEMBERS = N_("Members")
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = ((MEMBERS, N_("Members"), "members_admin.members", ADMIN_UI_ROLES, "user", 250),)
 
+MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,), "money", 33),)
+
 
 def register(app: Flask) -> None:
     """Register the members area on the app."""
     from franchise.admin import member_settings as admin_member_settings
     from franchise.admin import members as admin_members
     from franchise.api import members as api_members
+    from franchise.api import store_sales as api_store_sales
+    from franchise.guide import sales as guide_sales
     from franchise.jobs import members as jobs
 
     openapi(app).register_blueprint(api_members.blp)
+    openapi(app).register_blueprint(api_store_sales.blp)
     app.register_blueprint(admin_members.bp)
     app.register_blueprint(admin_member_settings.bp)
+    app.register_blueprint(guide_sales.bp)
     add_navs(app, "admin", ADMIN_NAV)
+    add_navs(app, "mobile", MOBILE_NAV)
     register_job(app, "franchise.members.earn_paid", jobs.earn_paid_job, "interval", minutes=1)
     shanghai = {"timezone": "Asia/Shanghai"}
     register_job(
