@@ -90,7 +90,7 @@ def member_detail(customer_id: int):
         customer=customer,
         member=member,
         level=member_service.level_label(member.level),
-        benefits=benefits_of(member.level),
+        benefits=benefits_of(member.level, customer.id),
         debt=points.debt_of(customer.id),
         changes=member_service.history(member.id),
         reason_label=member_service.reason_label,

@@ -10,15 +10,18 @@ book by account kind and each franchisee's points line).
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import ADMIN_UI_ROLES, CUSTOMER, HQ_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import scoped
+from app.clock import shanghai_day, shanghai_midnight
 from app.extensions import db
 from app.schemas import PageQuerySchema, page_of
 from franchise.member_schemas import (
@@ -30,7 +33,7 @@ from franchise.member_schemas import (
     PointsHistoryPageSchema,
     PointsRedeemSchema,
 )
-from franchise.models import Customer, Member, PointTransaction
+from franchise.models import Appointment, Customer, Member, PointTransaction
 from franchise.services import member_settings, members, point_items, points, points_book
 from franchise.services.points_expiry import expiring
 
@@ -42,13 +45,33 @@ blp = Blueprint(
 )
 
 
-def benefits_of(level: str) -> dict:
-    """What the level gives (HQ's settings): discount, cleanings, priority, invitations,
-    and whether a birthday coupon comes."""
+def cleanings_used(customer_id: int) -> int:
+    """Maintenance (cleaning) visits booked this Shanghai year, cancelled ones aside."""
+    start = shanghai_midnight(date(shanghai_day().year, 1, 1))
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                Appointment.customer_id == customer_id,
+                Appointment.kind == "maintenance",
+                Appointment.status != "cancelled",
+                Appointment.slot_start >= start,
+            )
+        )
+        or 0
+    )
+
+
+def benefits_of(level: str, customer_id: int | None = None) -> dict:
+    """What the level gives (HQ's settings): discount, cleanings (and how many are left
+    this year, through maintenance appointments), priority, invitations, and whether a
+    birthday coupon comes."""
     rule = member_settings.level_rules().get(level, {})
+    allowance = int(rule.get("free_cleanings", 0))
+    used = cleanings_used(customer_id) if customer_id else 0
     return {
         "discount_pct": rule.get("discount_pct", 0),
-        "free_cleanings": rule.get("free_cleanings", 0),
+        "free_cleanings": allowance,
+        "free_cleanings_left": max(0, allowance - used),
         "priority_slots": bool(rule.get("priority_slots")),
         "event_invitations": bool(rule.get("event_invitations")),
         "birthday_coupon": bool(rule.get("birthday_coupon_template_id")),
@@ -70,7 +93,7 @@ def member_payload(customer_id: int) -> dict:
             "points": member.points,
             "points_expiring": expiring(member),
             "debt_points": points.debt_of(customer_id),
-            "benefits": benefits_of(member.level),
+            "benefits": benefits_of(member.level, customer_id),
         }
     )
 

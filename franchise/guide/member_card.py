@@ -19,6 +19,6 @@ def member_card(customer_id: int) -> dict:
         "level": members.level_label(member.level),
         "points": member.points,
         "expiring": expiring(member, limit=1),
-        "benefits": benefits_of(member.level),
+        "benefits": benefits_of(member.level, customer_id),
         "customer_id": customer_id,
     }

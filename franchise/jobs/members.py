@@ -29,7 +29,7 @@ def expire_points_job() -> None:
 
 
 def birthday_job() -> None:
-    """Today's birthdays (Shanghai) get HQ's birthday points, once a year."""
+    """Today's birthdays (Shanghai): HQ's points and the level's coupon, once a year."""
     today = shanghai_day()
     month_day = f"{today.month:02d}-{today.day:02d}"
     ids = db.session.scalars(
@@ -39,7 +39,7 @@ def birthday_job() -> None:
         )
     ).all()
     for customer_id in ids:
-        points.reward_event(customer_id, "birthday", today.year)
+        members.birthday_gifts(customer_id, today.year)
         db.session.commit()
 
 

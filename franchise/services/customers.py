@@ -210,6 +210,7 @@ def update_profile(customer: Customer, changes: dict) -> Customer:
         raise invalid("birthday", "Not a plausible birthday.")
     for key, value in changes.items():
         setattr(customer, key, value)
+    members.reward_completed_profile(customer)  # --- members: once, when all are filled
     db.session.commit()
     return customer
 
@@ -228,6 +229,7 @@ def bind_phone(customer: Customer, phone_code: str) -> Customer:
         raise WeChatDown("WeChat is not reachable; try again.") from exc
     customer = cast(Customer, db.session.get(Customer, customer_id))  # the caller's own row
     customer.phone = str(info.get("purePhoneNumber") or info.get("phoneNumber"))[:20]
+    members.reward_completed_profile(customer)  # --- members: once, when all are filled
     db.session.commit()
     return customer
 

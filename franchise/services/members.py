@@ -97,6 +97,29 @@ def welcome(customer_id: int) -> None:
     coupons.issue_new_customer_coupon(customer_id)
 
 
+def reward_completed_profile(customer) -> None:
+    """HQ's profile reward once the nickname, birthday, city and phone are all filled
+    (no commit; ``event:profile:<customer>`` makes it once)."""
+    from franchise.services import points
+
+    if customer.nickname and customer.birthday and customer.city and customer.phone:
+        ensure(customer.id)
+        points.reward_event(customer.id, "profile")
+
+
+def birthday_gifts(customer_id: int, year: int) -> None:
+    """A birthday: HQ's points (once a year) and the level's birthday coupon (no
+    commit for the points; a coupon refused by its budget is logged)."""
+    from franchise.services import points
+
+    member = ensure(customer_id)
+    if points.reward_event(customer_id, "birthday", year):
+        template_id = (
+            member_settings.level_rules().get(member.level, {}).get("birthday_coupon_template_id")
+        )
+        _issue_quietly(member, template_id)
+
+
 def spend_12m(customer_id: int) -> int:
     """Paid − refunded over the last 365 days, every channel."""
     since = utcnow() - timedelta(days=365)
@@ -141,8 +164,14 @@ def review(member: Member, *, yearly: bool = False) -> str | None:
 
 
 def _upgrade_coupon(member: Member, level: str) -> None:
-    """The level's upgrade coupon, when HQ set one (a refused issue is logged)."""
-    template_id = member_settings.level_rules().get(level, {}).get("upgrade_coupon_template_id")
+    """The level's upgrade coupon, when HQ set one."""
+    rules = member_settings.level_rules().get(level, {})
+    _issue_quietly(member, rules.get("upgrade_coupon_template_id"))
+
+
+def _issue_quietly(member: Member, template_id: int | None) -> None:
+    """Issue a coupon of ``template_id`` to the member (a refusal is logged, undoing
+    only the coupon)."""
     if not template_id:
         return
     template = db.session.get(CouponTemplate, template_id)

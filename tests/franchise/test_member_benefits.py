@@ -1,0 +1,81 @@
+"""Membership from the first login: the member, the sign-up points and the
+new-customer coupon; HQ's profile reward once the profile is complete; a birthday's
+points and the level's coupon once a year; an upgrade at once with its coupon and its
+reason in the history; the benefits in ``/mp/me`` with the cleanings left."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from franchise.jobs import members as jobs
+from franchise.models import Coupon, Customer, Member, MemberLevelChange
+from franchise.services import member_settings, members
+from tests.franchise.factories_commerce import gen_template
+from tests.franchise.factories_members import paid_order
+from tests.franchise.factories_payments import customer_headers, gen_customer
+
+SH = {"latitude": 31.23, "longitude": 121.47, "city": "上海"}
+
+
+def test_first_login_makes_the_member_with_points_and_coupon(app, client, org):
+    with app.app_context():
+        gen_template({org.east: 5}, kind="new_customer", name="新客券")
+    res = client.post("/api/v1/mp/session", json={"code": "code-newbie", **SH})
+    assert res.status_code == 200 and res.get_json()["created"] is True
+    token = {"Authorization": f"Bearer {res.get_json()['token']}"}
+    me = client.get("/api/v1/mp/me", headers=token).get_json()
+    assert me["member"]["points"] == 100 and me["member"]["level"] == "regular"
+    coupons = client.get("/api/v1/mp/coupons", headers=token).get_json()["items"]
+    assert [c["name"] for c in coupons] == ["新客券"]
+    with app.app_context():  # a second welcome (a retried login) rewards nothing more
+        members.welcome(me["id"])
+    me = client.get("/api/v1/mp/me", headers=token).get_json()
+    assert me["member"]["points"] == 100
+    assert len(client.get("/api/v1/mp/coupons", headers=token).get_json()["items"]) == 1
+    for body in ({"nickname": "小林", "birthday": "1990-05-01"}, {"city": "上海"}):
+        client.patch("/api/v1/mp/me", json=body, headers=token)
+    with app.app_context():  # the phone completes it (bound through WeChat's code)
+        customer = db.session.get(Customer, me["id"])
+        customer.phone = "13800000000"
+        members.reward_completed_profile(customer)
+        db.session.commit()
+    assert client.get("/api/v1/mp/me", headers=token).get_json()["member"]["points"] == 150
+
+
+def test_upgrade_at_once_with_coupon_birthday_once_a_year(app, client, org):
+    with app.app_context():
+        gift = gen_template({org.east: 5}, name="生日礼券")
+        upgrade = gen_template({org.east: 5}, name="升级礼券")
+        cfg = member_settings.config()
+        for level in cfg["levels"]:
+            level["birthday_coupon_template_id"] = gift.id
+            level["upgrade_coupon_template_id"] = upgrade.id
+        member_settings.save({"levels": cfg["levels"]})
+        from app.clock import shanghai_day
+
+        today = shanghai_day()
+        cid = gen_customer(org.fa, birthday=today.replace(year=1990)).id
+        paid_order(cid, org.fa, 2_100_000)  # ¥21,000 → gold at once
+        member = db.session.scalars(select(Member).where(Member.customer_id == cid)).one()
+        assert member.level == "gold"
+        change = db.session.scalars(
+            select(MemberLevelChange)
+            .where(MemberLevelChange.member_id == member.id)
+            .order_by(MemberLevelChange.id.desc())
+        ).first()
+        assert (change.from_level, change.to_level, change.reason) == ("regular", "gold", "upgrade")
+        jobs.birthday_job()
+        jobs.birthday_job()
+        names = sorted(
+            c.template.name
+            for c in db.session.scalars(select(Coupon).where(Coupon.customer_id == cid))
+        )
+        assert names == ["升级礼券", "生日礼券"]
+        headers = customer_headers(cid)
+    member = client.get("/api/v1/mp/me", headers=headers).get_json()["member"]
+    assert member["points"] == 21_000 + 200  # earned at the level held when paid
+    assert (
+        member["benefits"]["free_cleanings"] == 2 and member["benefits"]["free_cleanings_left"] == 2
+    )
+    assert member["benefits"]["event_invitations"] is True and member["level"] == "gold"
