@@ -29,6 +29,7 @@ from sqlalchemy.engine import CursorResult
 from app.clock import utcnow
 from app.db import insert_ignoring
 from app.extensions import db
+from app.web.i18n import N_
 from franchise.models import Member, PointAccount, PointEntry, PointTransaction
 
 HQ = "hq"
@@ -50,14 +51,14 @@ def _p(debit: str, credit: str, label: str) -> PointPosting:
 
 # kind → (debit account kinds, credit account kinds); earning may repay a debt first
 POSTINGS: dict[str, PointPosting] = {
-    "earn": _p("carrier", "member debt", "Earned on an order"),
-    "event": _p("carrier", "member debt", "Reward"),
-    "burn": _p("member", "redeemed", "Used on an order"),
-    "exchange": _p("member", "redeemed", "Exchanged for an item"),
-    "burn_return": _p("redeemed", "member", "Returned from an order"),
-    "unearn": _p("member debt", "carrier", "Taken back after a refund"),
-    "expiry": _p("member", "expired", "Expired"),
-    "write_off": _p("carrier", "debt", "Debt written off"),
+    "earn": _p("carrier", "member debt", N_("Earned on an order")),
+    "event": _p("carrier", "member debt", N_("Reward")),
+    "burn": _p("member", "redeemed", N_("Used on an order")),
+    "exchange": _p("member", "redeemed", N_("Exchanged for an item")),
+    "burn_return": _p("redeemed", "member", N_("Returned from an order")),
+    "unearn": _p("member debt", "carrier", N_("Taken back after a refund")),
+    "expiry": _p("member", "expired", N_("Expired")),
+    "write_off": _p("carrier", "debt", N_("Debt written off")),
 }
 
 
