@@ -1,7 +1,7 @@
-"""Browser: HQ changes the member settings (an out-of-range value is refused before it
-is sent — the server's own 422 is in test_members_admin — then a saved one sticks), HQ opens a member's page with the points history, and a guide
-records an in-store sale on a 375 px phone (no sideways scrolling) and sees the points
-on the customer's member card."""
+"""Browser: HQ changes the member settings (an out-of-range value is refused before
+it is sent, the server's own 422 is in test_members_admin; then a saved one sticks), HQ
+opens a member's page with the points history, and a guide records an in-store sale on
+a 375 px phone (no sideways scrolling) and sees the points on the member card."""
 
 from __future__ import annotations
 
