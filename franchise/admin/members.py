@@ -6,16 +6,19 @@ with each franchisee's points line. Views never commit: services do.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.scope import get_scoped_or_404
+from app.auth.scope import get_scoped_or_404, scoped
+from app.clock import shanghai_day
 from app.extensions import db
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import _select, _text
+from app.web.listing import Column, csv_response, export_url, paginate
+from franchise.admin.support import _select, _text, render_list
 from franchise.api.members import benefits_of, member_list_stmt
 from franchise.member_schemas import MemberListQuerySchema
 from franchise.models import LEVELS, Customer, Franchisee, PointTransaction
@@ -47,20 +50,14 @@ def member_columns():
 @page_roles(*ADMIN_UI_ROLES)
 def members():
     """Members, filtered by level and a search term (number or name)."""
-    args = filter_args(MemberListQuerySchema)
-    stmt = member_list_stmt(args)
-    columns = member_columns()
-    if request.args.get("format") == "csv":
-        return csv_response("members.csv", columns, stmt)
-    return render_template(
-        "franchise/list.html",
-        title=_l("Members"),
-        fields=[_text("q", _l("Search")), _select("level", _l("Level"), LEVEL_OPTIONS)],
-        values=request.args,
-        columns=columns,
-        page=paginate(stmt),
-        export_url=export_url(),
-        new_url=None,
+    fields = [_text("q", _l("Search")), _select("level", _l("Level"), LEVEL_OPTIONS)]
+    return render_list(
+        _l("Members"),
+        MemberListQuerySchema,
+        member_list_stmt,
+        member_columns(),
+        fields,
+        "members.csv",
     )
 
 
@@ -97,6 +94,42 @@ def member_detail(customer_id: int):
         level_label=member_service.level_label,
         columns=history_columns(),
         page=paginate(stmt),
+    )
+
+
+def settlement_columns():
+    return [
+        Column("date", _l("Date"), value=lambda r: r["date"]),
+        Column("earned", _l("Points paid for"), value=lambda r: r["earned"], numeric=True),
+        Column("redeemed", _l("Points redeemed"), value=lambda r: r["redeemed"], numeric=True),
+        Column("fen", _l("Amount"), value=lambda r: r["fen"], money=True),
+    ]
+
+
+@bp.route("/members/points-settlement")
+@page_roles(*ADMIN_UI_ROLES)
+def points_settlement():
+    """A franchisee's points line per day (an owner: theirs; HQ picks one): negative
+    for the points it paid for, positive for those members spent in its stores."""
+    franchisees = list(
+        db.session.scalars(scoped(select(Franchisee), Franchisee).order_by(Franchisee.id))
+    )
+    wanted = request.args.get("franchisee_id", type=int)
+    chosen = next(
+        (f for f in franchisees if f.id == wanted), franchisees[0] if franchisees else None
+    )
+    since = shanghai_day() - timedelta(days=90)
+    rows = points_book.daily_lines(chosen.id, since) if chosen else []
+    if request.args.get("format") == "csv":
+        return csv_response("points-settlement.csv", settlement_columns(), rows)
+    return render_template(
+        "franchise/members/points_settlement.html",
+        franchisees=franchisees,
+        chosen=chosen,
+        columns=settlement_columns(),
+        page=paginate(rows),
+        export_url=export_url(),
+        total=sum(r["fen"] for r in rows),
     )
 
 

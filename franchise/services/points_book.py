@@ -275,6 +275,37 @@ def franchisee_points(franchisee_id: int, day: date | None = None) -> dict:
     return settlement_lines(day).get(franchisee_id, empty)
 
 
+def daily_lines(franchisee_id: int, since: date) -> list[dict]:
+    """The franchisee's points line per business day from ``since``, newest first:
+    ``{"date", "earned", "redeemed", "points", "fen"}`` (one grouped query)."""
+    net = PointEntry.credit - PointEntry.debit
+    rows = db.session.execute(
+        select(
+            PointTransaction.business_date,
+            PointAccount.kind,
+            func.sum(net),
+            func.sum(net * PointTransaction.value_fen),
+        )
+        .join(PointEntry, PointEntry.account_id == PointAccount.id)
+        .join(PointTransaction, PointTransaction.id == PointEntry.transaction_id)
+        .where(
+            PointAccount.franchisee_id == franchisee_id,
+            PointAccount.kind.in_(FRANCHISEE_KINDS),
+            PointTransaction.business_date >= since,
+        )
+        .group_by(PointTransaction.business_date, PointAccount.kind)
+    ).all()
+    days: dict[date, dict] = {}
+    for day, kind, points, fen in rows:
+        line = days.setdefault(
+            day, {"date": day, "earned": 0, "redeemed": 0, "points": 0, "fen": 0}
+        )
+        line["earned" if kind == "carrier" else "redeemed"] += int(points or 0)
+        line["points"] += int(points or 0)
+        line["fen"] += int(fen or 0)
+    return [days[d] for d in sorted(days, reverse=True)]
+
+
 def trial_balance() -> list[dict]:
     """Σ debits and Σ credits in points per account kind, and whether they balance."""
     rows = db.session.execute(

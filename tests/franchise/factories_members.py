@@ -8,8 +8,9 @@ import itertools
 
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
-from franchise.models import Order, OrderLine, Payment, Product, Refund
+from franchise.models import Customer, Order, Payment, Product, Refund
 from franchise.services import points, points_refunds
+from tests.franchise.factories_payments import gen_order
 
 _seq = itertools.count(1)
 
@@ -25,32 +26,18 @@ def gen_product(price_fen: int, stock: int = 10_000) -> Product:
 def paid_order(customer_id: int, franchisee_id: int, amount_fen: int, earn: bool = True) -> Order:
     """A paid order of ``amount_fen`` with its ``Payment``; earned at once when ``earn``."""
     n = next(_seq)
-    product = gen_product(amount_fen)
     now = utcnow()
-    order = Order(
-        order_no=f"M{n:012d}",
-        customer_id=customer_id,
+    order = gen_order(
+        db.session.get(Customer, customer_id),
+        amount_fen,
+        product=gen_product(amount_fen),
         franchisee_id=franchisee_id,
         status="paid",
-        total_fen=amount_fen,
-        payable_fen=amount_fen,
         paid_fen=amount_fen,
         paid_at=now,
         transaction_id=f"4200M{n:010d}",
         out_trade_no=f"M{n:012d}",
     )
-    order.lines.append(
-        OrderLine(
-            product_id=product.id,
-            sku=product.sku,
-            name=product.name,
-            unit_price_fen=amount_fen,
-            quantity=1,
-            line_total_fen=amount_fen,
-        )
-    )
-    db.session.add(order)
-    db.session.flush()
     db.session.add(
         Payment(
             order_id=order.id,

@@ -5,7 +5,10 @@ history, the points book; the settings API refuses what the page refuses."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.extensions import db
+from franchise.models import Customer
 from franchise.services import member_settings
 from tests.fixtures.auth import csrf_token_from, login
 from tests.franchise.factories_members import paid_order
@@ -110,3 +113,29 @@ def test_member_list_detail_and_points_book(app, client, org):
     assert "林小姐" in html and "周先生" not in html
     assert client.get(f"/admin/members/{b}").status_code == 404
     assert client.get("/admin/members/points-book").status_code == 403
+
+
+def test_points_settlement_page(app, client, org):
+    with app.app_context():
+        cid = gen_customer(org.fa).id
+        paid_order(cid, org.fa, 50_000)  # A pays for 500 points
+        customer = db.session.get(Customer, cid)
+        customer.franchisee_id = org.fb
+        db.session.commit()
+        from franchise.models import PointItem
+        from franchise.services import point_items
+
+        db.session.add(PointItem(name="手链", points=300, stock=1))
+        db.session.commit()
+        point_items.redeem(cid, db.session.scalar(select(PointItem.id)))  # spent at B
+    login(client, "owner-a")
+    page = client.get("/admin/members/points-settlement")
+    assert page.status_code == 200 and "-¥5.00" in page.get_data(as_text=True)
+    other = client.get(f"/admin/members/points-settlement?franchisee_id={org.fb}")
+    assert "¥3.00" not in other.get_data(as_text=True)  # B is not the owner's: A shown
+    client.get("/admin/logout")
+    login(client, "hq")
+    page = client.get(f"/admin/members/points-settlement?franchisee_id={org.fb}")
+    assert "¥3.00" in page.get_data(as_text=True)
+    csv = client.get(f"/admin/members/points-settlement?franchisee_id={org.fb}&format=csv")
+    assert csv.mimetype == "text/csv" and "300" in csv.get_data(as_text=True)
