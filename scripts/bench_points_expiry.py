@@ -116,24 +116,30 @@ def check(app, run: str) -> int:
 
 
 def cleanup(app, run: str, fid: int) -> None:
+    """Delete the run's rows by its customers' id range (joins, not ``IN`` lists)."""
     from sqlalchemy import text
 
     from app.extensions import db
 
-    mine = "SELECT id FROM customers WHERE openid LIKE 'oexp' || :run || '-%'"
     with app.app_context():
+        lo, hi = db.session.execute(
+            text("SELECT min(id), max(id) FROM customers WHERE franchisee_id = :fid"),
+            {"fid": fid},
+        ).one()
+        span = {"lo": lo or 0, "hi": hi or -1}
         for sql in (
-            f"""DELETE FROM point_entries WHERE transaction_id IN (SELECT id FROM
-                point_transactions WHERE customer_id IN ({mine}))""",
-            f"DELETE FROM point_transactions WHERE customer_id IN ({mine})",
-            f"DELETE FROM point_accounts WHERE customer_id IN ({mine})",
-            f"""DELETE FROM point_lots WHERE member_id IN (SELECT id FROM members
-                WHERE customer_id IN ({mine}))""",
-            f"DELETE FROM member_level_changes WHERE member_id IN (SELECT id FROM members WHERE customer_id IN ({mine}))",  # noqa: E501
-            f"DELETE FROM members WHERE customer_id IN ({mine})",
-            "DELETE FROM customers WHERE openid LIKE 'oexp' || :run || '-%'",
+            """DELETE FROM point_entries e USING point_transactions t
+               WHERE e.transaction_id = t.id AND t.customer_id BETWEEN :lo AND :hi""",
+            "DELETE FROM point_transactions WHERE customer_id BETWEEN :lo AND :hi",
+            "DELETE FROM point_accounts WHERE customer_id BETWEEN :lo AND :hi",
+            """DELETE FROM point_lots l USING members m
+               WHERE l.member_id = m.id AND m.customer_id BETWEEN :lo AND :hi""",
+            """DELETE FROM member_level_changes c USING members m
+               WHERE c.member_id = m.id AND m.customer_id BETWEEN :lo AND :hi""",
+            "DELETE FROM members WHERE customer_id BETWEEN :lo AND :hi",
+            "DELETE FROM customers WHERE id BETWEEN :lo AND :hi",
         ):
-            db.session.execute(text(sql), {"run": run})
+            db.session.execute(text(sql), span)
         db.session.execute(text("DELETE FROM franchisees WHERE id = :fid"), {"fid": fid})
         db.session.execute(text("DELETE FROM regions WHERE code = :code"), {"code": f"X{run}"})
         db.session.commit()
