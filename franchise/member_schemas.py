@@ -135,3 +135,11 @@ class StoreSaleAnswerSchema(Schema):
     paid_fen = fields.Integer()
     customer_id = fields.Integer()
     guide_id = fields.Integer()
+
+
+class PointItemCreateSchema(Schema):
+    """HQ adds a point item: a name, its price in points, the stock."""
+
+    name = Text(required=True, validate=validate.Length(1, 64))
+    points = fields.Integer(strict=True, required=True, validate=validate.Range(1, 10**9))
+    stock = fields.Integer(strict=True, required=True, validate=validate.Range(0, 10**6))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -17,13 +18,14 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.extensions import db
+from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, export_url, paginate
 from franchise.admin.support import _select, _text, render_list
 from franchise.api.members import benefits_of, member_list_stmt
-from franchise.member_schemas import MemberListQuerySchema
-from franchise.models import LEVELS, Customer, Franchisee, PointTransaction
+from franchise.member_schemas import MemberListQuerySchema, PointItemCreateSchema
+from franchise.models import LEVELS, Customer, Franchisee, PointItem, PointTransaction
 from franchise.services import members as member_service
-from franchise.services import points, points_book
+from franchise.services import point_items, points, points_book
 from franchise.services.points_book import POSTINGS
 
 bp = Blueprint("members_admin", __name__, url_prefix="/admin", template_folder="../templates")
@@ -131,6 +133,36 @@ def points_settlement():
         export_url=export_url(),
         total=sum(r["fen"] for r in rows),
     )
+
+
+def item_columns():
+    return [
+        Column("name", _l("Name")),
+        Column("points", _l("Points"), numeric=True),
+        Column("stock", _l("Stock"), numeric=True),
+    ]
+
+
+@bp.route("/members/point-items", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def point_items_page():
+    """HQ's point items: the list and a form to add one (through the API's schema)."""
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            point_items.create_item(load_form(PointItemCreateSchema(), request.form))
+            flash(_("Saved."), "success")
+            return redirect(url_for("members_admin.point_items_page"), 303)
+        except FormInvalid as exc:
+            errors, status = exc.errors, 422
+    return render_template(
+        "franchise/members/point_items.html",
+        columns=item_columns(),
+        page=paginate(select(PointItem).order_by(PointItem.points)),
+        errors=errors,
+        values=request.form,
+    ), status
 
 
 @bp.route("/members/points-book")

@@ -29,6 +29,7 @@ from franchise.member_schemas import (
     MemberListQuerySchema,
     MemberPageSchema,
     MemberSchema,
+    PointItemCreateSchema,
     PointItemSchema,
     PointsHistoryPageSchema,
     PointsRedeemSchema,
@@ -145,6 +146,16 @@ class PointsRedeem(MethodView):
     def post(self, body):
         """Exchange points for an item, collected at my store."""
         return point_items.redeem(_customer_id(), body["item_id"])
+
+
+@blp.route("/members/point-items")
+class HqPointItems(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(PointItemCreateSchema)
+    @blp.response(201, PointItemSchema)
+    def post(self, body):
+        """Add a point item (HQ)."""
+        return point_items.create_item(body)
 
 
 @blp.route("/members/settings")

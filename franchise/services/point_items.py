@@ -30,6 +30,14 @@ def active_items() -> list[PointItem]:
     )
 
 
+def create_item(values: dict) -> PointItem:
+    """HQ adds a point item (validated by ``PointItemCreateSchema``); commits."""
+    item = PointItem(name=values["name"], points=values["points"], stock=values["stock"])
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
 def redeem(customer_id: int, item_id: int) -> PointRedemption:
     """Exchange points for one unit of ``item_id`` (commits)."""
     try:

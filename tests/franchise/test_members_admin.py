@@ -139,3 +139,22 @@ def test_points_settlement_page(app, client, org):
     assert "¥3.00" in page.get_data(as_text=True)
     csv = client.get(f"/admin/members/points-settlement?franchisee_id={org.fb}&format=csv")
     assert csv.mimetype == "text/csv" and "300" in csv.get_data(as_text=True)
+
+
+def test_hq_adds_point_items_that_members_can_take(app, client, org, as_hq):
+    login(client, "hq")
+    bad = _form(client, "/admin/members/point-items", {"name": "", "points": "0", "stock": "2"})
+    assert bad.status_code == 422 and 'data-error-for="points"' in bad.get_data(as_text=True)
+    ok = _form(
+        client, "/admin/members/point-items", {"name": "珍珠挂件", "points": "500", "stock": "2"}
+    )
+    assert ok.status_code == 303
+    res = client.post(
+        "/api/v1/members/point-items",
+        json={"name": "清洗套装", "points": 1.5, "stock": 1},
+        headers=as_hq,
+    )
+    assert res.status_code == 422 and "points" in str(res.get_json()["errors"])
+    items = client.get("/api/v1/mp/points/items").get_json()
+    assert [(i["name"], i["points"], i["stock"]) for i in items] == [("珍珠挂件", 500, 2)]
+    assert "珍珠挂件" in client.get("/admin/members/point-items").get_data(as_text=True)
