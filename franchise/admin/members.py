@@ -20,12 +20,12 @@ from app.clock import shanghai_day
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, export_url, paginate
-from franchise.admin.support import _select, _text, render_list
+from franchise.admin.support import _select, _text, is_hq, render_list
 from franchise.api.members import benefits_of, member_list_stmt
 from franchise.member_schemas import MemberListQuerySchema, PointItemCreateSchema
 from franchise.models import LEVELS, Customer, Franchisee, PointItem, PointTransaction
 from franchise.services import members as member_service
-from franchise.services import point_items, points, points_book
+from franchise.services import point_items, points, points_book, points_refunds
 from franchise.services.points_book import POSTINGS
 
 bp = Blueprint("members_admin", __name__, url_prefix="/admin", template_folder="../templates")
@@ -91,6 +91,7 @@ def member_detail(customer_id: int):
         level=member_service.level_label(member.level),
         benefits=benefits_of(member.level, customer.id),
         debt=points.debt_of(customer.id),
+        is_hq=is_hq(),
         changes=member_service.history(member.id),
         reason_label=member_service.reason_label,
         level_label=member_service.level_label,
@@ -163,6 +164,16 @@ def point_items_page():
         errors=errors,
         values=request.form,
     ), status
+
+
+@bp.route("/members/<int:customer_id>/write-off", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def write_off(customer_id: int):
+    """HQ writes off the points a member owes after a refund (HQ's carrier absorbs them)."""
+    customer = get_scoped_or_404(Customer, customer_id)
+    written = points_refunds.write_off_debt(customer.id)
+    flash(_("%(points)s points written off.", points=written), "success")
+    return redirect(url_for("members_admin.member_detail", customer_id=customer.id), 303)
 
 
 @bp.route("/members/points-book")

@@ -88,6 +88,21 @@ def _unearn(order: Order, refund, back: dict[str, int], total: int) -> None:
         write_off(cid, owed, f"write_off:{refund.id}", value)
 
 
+def write_off_debt(customer_id: int) -> int:
+    """HQ decides: the member's whole debt is written off now (commits); the points."""
+    owed = points.debt_of(customer_id)
+    if owed > 0:
+        n = db.session.scalar(
+            select(func.count()).where(
+                PointTransaction.customer_id == customer_id, PointTransaction.kind == "write_off"
+            )
+        )
+        value = int(member_settings.config()["point_value_fen"])
+        write_off(customer_id, owed, f"write_off:hq:{customer_id}:{int(n or 0) + 1}", value)
+    db.session.commit()
+    return max(owed, 0)
+
+
 def write_off(customer_id: int, points_owed: int, key: str, value_fen: int) -> None:
     """HQ absorbs ``points_owed`` of the member's debt (its carrier account); no commit."""
     points_book.post(

@@ -158,3 +158,33 @@ def test_hq_adds_point_items_that_members_can_take(app, client, org, as_hq):
     items = client.get("/api/v1/mp/points/items").get_json()
     assert [(i["name"], i["points"], i["stock"]) for i in items] == [("珍珠挂件", 500, 2)]
     assert "珍珠挂件" in client.get("/admin/members/point-items").get_data(as_text=True)
+
+
+def test_hq_writes_off_a_members_debt(app, client, org):
+    from franchise.services import points_book, points_refunds
+    from tests.franchise.factories_members import refund
+
+    with app.app_context():
+        cid = gen_customer(org.fa).id
+        order = paid_order(cid, org.fa, 30_000)
+        points_book.post(
+            "spent-elsewhere",
+            "exchange",
+            cid,
+            [(f"member:{cid}", 250, 0), (f"redeemed:{org.fa}", 0, 250)],
+            value_fen=1,
+            business_date=order.paid_at.date(),
+            consumed=250,
+        )
+        db.session.commit()
+        refund(order, 30_000)
+        assert points_refunds.points.debt_of(cid) == 250
+    login(client, "hq")
+    page = client.get(f"/admin/members/{cid}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    res = client.post(f"/admin/members/{cid}/write-off", data={"csrf_token": token})
+    assert res.status_code == 303
+    with app.app_context():
+        assert points_refunds.points.debt_of(cid) == 0
+        assert points_book.unbalanced_transactions() == []
+        assert points_book.account_balance("carrier:hq") == -250
