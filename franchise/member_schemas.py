@@ -90,6 +90,9 @@ class MemberConfigSchema(Schema):
     birthday_points = fields.Integer(strict=True, validate=validate.Range(0, 100_000))
     profile_points = fields.Integer(strict=True, validate=validate.Range(0, 100_000))
     refund_shortfall = fields.String(validate=validate.OneOf(member_settings.SHORTFALL_RULES))
+    discount_categories = fields.List(
+        Text(validate=validate.Length(1, 32)), validate=validate.Length(max=50)
+    )
 
 
 class MemberListQuerySchema(PageQuerySchema):

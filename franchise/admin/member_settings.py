@@ -61,7 +61,9 @@ def settings():
             errors, status = exc.errors, 422
         except ValidationError as exc:  # a level row
             errors, status = flat_errors(exc.messages), 422
-        values = values | {k: request.form.get(k, values.get(k)) for k in SCALARS}
+        values = values | {
+            k: request.form.get(k, values.get(k)) for k in SCALARS if k != "discount_categories"
+        }
     return render_template(
         "franchise/members/settings.html",
         values=values,

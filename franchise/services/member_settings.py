@@ -65,6 +65,7 @@ DEFAULTS: dict = {
     "birthday_points": 200,
     "profile_points": 50,
     "refund_shortfall": "debt",
+    "discount_categories": [],  # product categories the level discount applies to
 }
 
 

@@ -23,7 +23,7 @@ from app.db import insert_ignoring
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
-from franchise.models import LEVELS, CouponTemplate, Member, MemberLevelChange, Order
+from franchise.models import LEVELS, CouponTemplate, Member, MemberLevelChange, Order, Product
 from franchise.services import coupons, member_settings
 
 log = logging.getLogger("siyu.franchise.members")
@@ -118,6 +118,25 @@ def birthday_gifts(customer_id: int, year: int) -> None:
             member_settings.level_rules().get(member.level, {}).get("birthday_coupon_template_id")
         )
         _issue_quietly(member, template_id)
+
+
+def level_discount(customer_id: int, lines, most_fen: int) -> int:
+    """The level's discount in fen on the order's eligible lines (products of HQ's
+    discount categories), at most ``most_fen``; 0 for a customer without a member."""
+    level = db.session.scalar(select(Member.level).where(Member.customer_id == customer_id))
+    cfg = member_settings.config()
+    pct = int(member_settings.level_rules(cfg).get(level or "", {}).get("discount_pct", 0))
+    categories = set(cfg.get("discount_categories") or [])
+    if pct <= 0 or not categories:
+        return 0
+    ids = [line.product_id for line in lines]
+    eligible_ids = set(
+        db.session.scalars(
+            select(Product.id).where(Product.id.in_(ids), Product.category.in_(categories))
+        )
+    )
+    eligible = sum(line.line_total_fen for line in lines if line.product_id in eligible_ids)
+    return max(0, min(eligible * pct // 100, most_fen))
 
 
 def spend_12m(customer_id: int) -> int:

@@ -66,7 +66,7 @@ from franchise.models import (
     Product,
     ShareCode,
 )
-from franchise.services import coupons
+from franchise.services import coupons, members
 from franchise.services import points as member_points
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -232,6 +232,7 @@ def create_order(
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
+        discount += members.level_discount(customer.id, lines, total - discount)  # --- members
         points_fen = member_points.quote(customer.id, points, total - discount)  # --- members
         order = Order(
             order_no=new_order_no(),

@@ -79,3 +79,23 @@ def test_upgrade_at_once_with_coupon_birthday_once_a_year(app, client, org):
         member["benefits"]["free_cleanings"] == 2 and member["benefits"]["free_cleanings_left"] == 2
     )
     assert member["benefits"]["event_invitations"] is True and member["level"] == "gold"
+
+
+def test_level_discount_on_eligible_products(app, client, shop, org):
+    with app.app_context():
+        member_settings.save({"discount_categories": ["钻石"]})
+        paid_order(shop.ca, org.fa, 600_000)  # ¥6,000: silver, 2 % off diamonds
+        headers = customer_headers(shop.ca)
+    body = {
+        "items": [
+            {"product_id": shop.ring, "quantity": 1},
+            {"product_id": shop.pearl, "quantity": 1},
+        ]
+    }
+    answer = client.post("/api/v1/mp/orders", json=body, headers=headers).get_json()
+    assert answer["total_fen"] == 130_000 and answer["discount_fen"] == 2_000  # ring only
+    assert answer["payable_fen"] == 128_000
+    with app.app_context():
+        member_settings.save({"discount_categories": []})
+    plain = client.post("/api/v1/mp/orders", json=body, headers=headers).get_json()
+    assert plain["discount_fen"] == 0
