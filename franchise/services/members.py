@@ -120,6 +120,16 @@ def birthday_gifts(customer_id: int, year: int) -> None:
         _issue_quietly(member, template_id)
 
 
+PRIORITY_PLACES = 1  # places beyond a slot's capacity for a level with priority slots
+
+
+def priority_places(customer_id: int) -> int:
+    """Extra places in a full appointment slot the customer's level gives (0 or 1)."""
+    level = db.session.scalar(select(Member.level).where(Member.customer_id == customer_id))
+    rule = member_settings.level_rules().get(level or "", {})
+    return PRIORITY_PLACES if rule.get("priority_slots") else 0
+
+
 def level_discount(customer_id: int, lines, most_fen: int) -> int:
     """The level's discount in fen on the order's eligible lines (products of HQ's
     discount categories), at most ``most_fen``; 0 for a customer without a member."""

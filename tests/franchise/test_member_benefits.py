@@ -99,3 +99,27 @@ def test_level_discount_on_eligible_products(app, client, shop, org):
         member_settings.save({"discount_categories": []})
     plain = client.post("/api/v1/mp/orders", json=body, headers=headers).get_json()
     assert plain["discount_fen"] == 0
+
+
+def test_priority_slots_give_a_place_in_a_full_slot(app, client, org):
+    from datetime import timedelta
+
+    from app.clock import shanghai_day
+    from franchise.services.appointments import slot_starts
+
+    with app.app_context():
+        regulars = [gen_customer(org.fa).id for _ in range(3)]
+        vip = gen_customer(org.fa).id
+        paid_order(vip, org.fa, 5_000_000)  # ¥50,000: platinum, priority slots
+        heads = {cid: customer_headers(cid) for cid in [*regulars, vip]}
+    start = slot_starts(shanghai_day() + timedelta(days=2))[1].isoformat()
+    body = {"store_id": org.sa, "kind": "maintenance", "slot_start": start}
+    answers = [
+        client.post("/api/v1/mp/appointments", json=body, headers=heads[c]) for c in regulars
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 409]  # capacity 2
+    vip_answer = client.post("/api/v1/mp/appointments", json=body, headers=heads[vip])
+    assert vip_answer.status_code == 201, vip_answer.get_json()
+    member = client.get("/api/v1/mp/me", headers=heads[vip]).get_json()["member"]
+    assert member["benefits"]["priority_slots"] is True
+    assert member["benefits"]["free_cleanings_left"] == member["benefits"]["free_cleanings"] - 1
