@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_navs, openapi
+from app.extensions import add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
 
@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     from franchise.admin import members as admin_members
     from franchise.api import members as api_members
     from franchise.api import store_sales as api_store_sales
+    from franchise.demo.members import seed_members
     from franchise.guide import sales as guide_sales
     from franchise.jobs import members as jobs
 
@@ -67,3 +68,4 @@ def register(app: Flask) -> None:
         hour=3,
         **shanghai,
     )
+    add_seeder(app, seed_members)
