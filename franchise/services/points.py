@@ -23,11 +23,11 @@ the caller's transaction unless a function says it commits:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
@@ -151,9 +151,17 @@ def catch_up(customer_id: int) -> int:
     return done
 
 
+EARN_WINDOW = timedelta(days=14)  # the minute job looks at orders placed this recently
+
+
 def earn_paid(limit: int = 500) -> int:
-    """The minute job: earn paid orders not earned yet, oldest first; commits each."""
-    ids = list(db.session.scalars(_unearned_orders().with_only_columns(Order.id).limit(limit)))
+    """The minute job: earn paid orders placed in the last ``EARN_WINDOW`` and not earned
+    yet, oldest first (the order index on ``created_at`` bounds the scan); commits each.
+    Older ones are earned when their member looks (``catch_up``) or on a refund."""
+    recent = _unearned_orders().where(Order.created_at >= utcnow() - EARN_WINDOW)
+    ids = list(
+        db.session.scalars(recent.with_only_columns(Order.id).order_by(Order.id).limit(limit))
+    )
     for order_id in ids:
         order = db.session.get(Order, order_id)
         if order is not None:

@@ -154,3 +154,24 @@ def test_another_customers_order_and_cap(app, client, org):
     assert client.get(f"/api/v1/mp/orders/{first['id']}", headers=other).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(Member.points).where(Member.customer_id == cid)) == 0
+
+
+def test_the_minute_job_earns_recent_paid_orders_once(app, org):
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from franchise.models import PointTransaction
+    from franchise.services import points
+    from tests.franchise.factories_members import paid_order
+
+    with app.app_context():
+        cid = gen_customer(org.fa).id
+        recent = paid_order(cid, org.fa, 12_000, earn=False)
+        old = paid_order(cid, org.fa, 8_000, earn=False)
+        old.created_at = utcnow() - timedelta(days=40)
+        db.session.commit()
+        assert points.earn_paid() == 1 and points.earn_paid() == 0
+        earned = select(PointTransaction.order_id).where(PointTransaction.kind == "earn")
+        assert list(db.session.scalars(earned)) == [recent.id]
+        assert points.catch_up(cid) == 1  # the member looks: the old one too
+        assert db.session.scalar(select(Member.points).where(Member.customer_id == cid)) == 200
