@@ -12,6 +12,7 @@ from app.extensions import db
 from app.outbox import drain
 from franchise.models import Customer, Member, Order
 from franchise.services import member_settings, points_book
+from tests.fixtures.auth import login
 from tests.franchise.factories_payments import (
     customer_headers,
     gen_customer,
@@ -132,6 +133,9 @@ def test_points_earned_at_a_and_spent_at_b_settle_with_opposite_signs(app, clien
     st_b = client.get(f"/api/v1/franchisees/{org.fb}/statements", headers=as_hq).get_json()
     assert st_a["points"]["fen"] == -1000 and st_a["points"]["earned"] == -1000
     assert st_b["points"]["fen"] == 1000 and st_b["points"]["redeemed"] == 1000
+    login(client, "owner-b")  # the statement page shows B's points line
+    page = client.get(f"/admin/settlement/{org.fb}/{st_b['date']}").get_data(as_text=True)
+    assert 'id="statement-points"' in page and "¥10.00" in page
     book = client.get("/api/v1/members/trial-balance", headers=as_hq).get_json()
     assert book["unbalanced"] == []
     assert sum(line["fen"] for line in book["lines"]) == 0
