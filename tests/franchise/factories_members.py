@@ -9,7 +9,7 @@ import itertools
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Payment, Product, Refund
-from franchise.services import points, points_refunds
+from franchise.services import points, points_book, points_refunds
 from tests.franchise.factories_payments import gen_order
 
 _seq = itertools.count(1)
@@ -74,3 +74,20 @@ def refund(order: Order, amount_fen: int) -> Refund:
     points_refunds.on_refund(order, row)
     db.session.commit()
     return row
+
+
+def spend_elsewhere(customer_id: int, franchisee_id: int, points_spent: int) -> None:
+    """The member spends ``points_spent`` at ``franchisee_id`` (an exchange); commits."""
+    points_book.post(
+        f"spent-elsewhere:{next(_seq)}",
+        "exchange",
+        customer_id,
+        [
+            (f"member:{customer_id}", points_spent, 0),
+            (f"redeemed:{franchisee_id}", 0, points_spent),
+        ],
+        value_fen=1,
+        business_date=shanghai_day(),
+        consumed=points_spent,
+    )
+    db.session.commit()

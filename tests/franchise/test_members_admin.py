@@ -162,21 +162,12 @@ def test_hq_adds_point_items_that_members_can_take(app, client, org, as_hq):
 
 def test_hq_writes_off_a_members_debt(app, client, org):
     from franchise.services import points_book, points_refunds
-    from tests.franchise.factories_members import refund
+    from tests.franchise.factories_members import refund, spend_elsewhere
 
     with app.app_context():
         cid = gen_customer(org.fa).id
         order = paid_order(cid, org.fa, 30_000)
-        points_book.post(
-            "spent-elsewhere",
-            "exchange",
-            cid,
-            [(f"member:{cid}", 250, 0), (f"redeemed:{org.fa}", 0, 250)],
-            value_fen=1,
-            business_date=order.paid_at.date(),
-            consumed=250,
-        )
-        db.session.commit()
+        spend_elsewhere(cid, org.fa, 250)
         refund(order, 30_000)
         assert points_refunds.points.debt_of(cid) == 250
     login(client, "hq")

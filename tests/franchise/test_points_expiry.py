@@ -12,7 +12,7 @@ from app.clock import shanghai_day
 from app.extensions import add_hook, db
 from franchise.models import Member, PointLot, PointTransaction
 from franchise.services import member_settings, points_book, points_expiry
-from tests.franchise.factories_members import paid_order
+from tests.franchise.factories_members import paid_order, spend_elsewhere
 from tests.franchise.factories_payments import gen_customer
 
 
@@ -29,16 +29,7 @@ def test_expiry_takes_what_is_left_of_the_oldest_points_once(app, org):
         paid_order(keeper, org.fb, 10_000)  # 100 points
         assert points_expiry.expiring(_member(spender)) == [{"points": 300, "on": end}]
         # spend 120 through an exchange-like burn: consumed first from the oldest lot
-        points_book.post(
-            "test-burn",
-            "exchange",
-            spender,
-            [(f"member:{spender}", 120, 0), (f"redeemed:{org.fa}", 0, 120)],
-            value_fen=1,
-            business_date=today,
-            consumed=120,
-        )
-        db.session.commit()
+        spend_elsewhere(spender, org.fa, 120)
         assert points_expiry.expiring(_member(spender)) == [{"points": 180, "on": end}]
 
         assert points_expiry.expire(end) == 0  # still usable on their last day
