@@ -19,6 +19,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from app.web.listing import paginate
+from franchise.guide.member_card import member_card
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like
 from franchise.services.value_tiers import PAID_STATUSES
@@ -136,6 +137,7 @@ def customer(object_id):
         orders=orders,
         birthday_in=days_to_birthday(c.birthday, today),
         soon=BIRTHDAY_SOON_DAYS,
+        member=member_card(c.id),  # --- members: level, points, benefits
     )
 
 
