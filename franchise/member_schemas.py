@@ -63,7 +63,9 @@ class PointsRedeemSchema(Schema):
 
 class LevelRuleSchema(Schema):
     code = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    threshold_fen = fields.Integer(strict=True, required=True, validate=validate.Range(0, 10**12))
+    threshold_fen: fields.Field = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, 10**12)
+    )
     earn_pct = fields.Integer(strict=True, required=True, validate=validate.Range(0, 10_000))
     discount_pct = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 50))
     free_cleanings = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 52))
@@ -79,7 +81,7 @@ class MemberConfigSchema(Schema):
     levels = fields.List(
         fields.Nested(LevelRuleSchema), validate=validate.Length(equal=len(LEVELS))
     )
-    point_value_fen = fields.Integer(strict=True, validate=validate.Range(1, 10_000))
+    point_value_fen: fields.Field = fields.Integer(strict=True, validate=validate.Range(1, 10_000))
     carrier = fields.String(validate=validate.OneOf(member_settings.CARRIERS))
     franchisee_share_pct = fields.Integer(strict=True, validate=validate.Range(0, 100))
     burn_cap_pct = fields.Integer(strict=True, validate=validate.Range(0, 99))
@@ -93,6 +95,21 @@ class MemberConfigSchema(Schema):
     discount_categories = fields.List(
         Text(validate=validate.Length(1, 32)), validate=validate.Length(max=50)
     )
+
+
+class LevelRulePageSchema(LevelRuleSchema):
+    """A level row as HQ's settings page posts it: the spend threshold in yuan."""
+
+    threshold_fen = Yuan(data_key="threshold_yuan", required=True, hi=10**12)
+
+
+class MemberConfigPageSchema(MemberConfigSchema):
+    """The settings page's form: money in yuan (a point's value too), the rest as the API."""
+
+    levels = fields.List(
+        fields.Nested(LevelRulePageSchema), validate=validate.Length(equal=len(LEVELS))
+    )
+    point_value_fen = Yuan(data_key="point_value_yuan", lo=1, hi=10_000)
 
 
 class MemberListQuerySchema(PageQuerySchema):

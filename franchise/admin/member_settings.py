@@ -1,10 +1,11 @@
 """HQ's member settings page (``/admin/members/settings``): the five levels (threshold
 on 12-month spend, earning rate, benefits) and the points rules (a point's value, who
 carries the cost of earning, the checkout cap, expiry and reminder, event rewards, what
-a refund after spending leaves). The form loads through the API's
-``MemberConfigSchema``: each level's row through ``LevelRuleSchema`` by its prefix
-(``levels.<n>.<field>``), so the page and ``PUT /api/v1/members/settings`` accept the
-same values and answer the same per-field messages.
+a refund after spending leaves). The form loads through ``MemberConfigPageSchema``, the
+API's ``MemberConfigSchema`` with its money in yuan (each level's row through
+``LevelRulePageSchema`` by its prefix ``levels.<n>.<field>``), so the page and
+``PUT /api/v1/members/settings`` check the same rules; coupon templates are picked by
+name.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
+from app.extensions import db
+from app.money import format_yuan
 from app.validation_messages import flat_errors
 from app.web.form_input import FormInvalid, form_values, load_form
-from franchise.member_schemas import LevelRuleSchema, MemberConfigSchema
+from franchise.member_schemas import LevelRulePageSchema, MemberConfigPageSchema
+from franchise.models import CouponTemplate
 from franchise.services import member_settings
 from franchise.services.members import LEVEL_LABELS
 
@@ -26,7 +31,11 @@ bp = Blueprint(
     "member_settings_admin", __name__, url_prefix="/admin", template_folder="../templates"
 )
 
-SCALARS = [k for k in MemberConfigSchema().load_fields if k != "levels"]
+PAGE_KEYS = [
+    field.data_key or name
+    for name, field in MemberConfigPageSchema().load_fields.items()
+    if name not in ("levels", "discount_categories")
+]
 
 
 def _levels_from(form) -> list[dict]:
@@ -37,7 +46,7 @@ def _levels_from(form) -> list[dict]:
         own = MultiDict(
             [(k[len(prefix) :], v) for k, v in form.items(multi=True) if k.startswith(prefix)]
         )
-        row = form_values(LevelRuleSchema(), own)
+        row = form_values(LevelRulePageSchema(), own)
         for flag in ("priority_slots", "event_invitations"):
             row[flag] = flag in own  # an unticked box is not posted
         rows.append(row)
@@ -52,8 +61,9 @@ def settings():
     if request.method == "POST":
         raw = MultiDict([(k, v) for k, v in request.form.items(multi=True)])
         try:
-            loaded = load_form(MemberConfigSchema(), raw)
-            loaded["levels"] = MemberConfigSchema().load({"levels": _levels_from(raw)})["levels"]
+            loaded = load_form(MemberConfigPageSchema(), raw)
+            levels = {"levels": _levels_from(raw)}
+            loaded["levels"] = MemberConfigPageSchema().load(levels)["levels"]
             member_settings.save(loaded)
             flash(_("Saved."), "success")
             return redirect(url_for("member_settings_admin.settings"))
@@ -61,13 +71,20 @@ def settings():
             errors, status = exc.errors, 422
         except ValidationError as exc:  # a level row
             errors, status = flat_errors(exc.messages), 422
-        values = values | {
-            k: request.form.get(k, values.get(k)) for k in SCALARS if k != "discount_categories"
-        }
+    shown = values | {"point_value_yuan": format_yuan(values["point_value_fen"])}
+    shown["levels"] = [
+        level | {"threshold_yuan": format_yuan(level["threshold_fen"])}
+        for level in values["levels"]
+    ]
+    if status == 422:  # show what was typed
+        shown |= {k: request.form.get(k, shown.get(k)) for k in PAGE_KEYS}
     return render_template(
         "franchise/members/settings.html",
-        values=values,
+        values=shown,
         errors=errors,
+        coupon_templates=db.session.scalars(
+            select(CouponTemplate).order_by(CouponTemplate.name)
+        ).all(),
         labels=LEVEL_LABELS,
         carriers=member_settings.CARRIERS,
         expiry_rules=member_settings.EXPIRY_RULES,

@@ -20,20 +20,20 @@ def _form(client, path, data):
     return client.post(path, data={**data, "csrf_token": token})
 
 
-def _levels(threshold_silver="500000"):
+def _levels(threshold_silver="5000"):
     rows = {}
     for n, (code, yuan) in enumerate(
         (
             ("regular", "0"),
             ("silver", threshold_silver),
-            ("gold", "2000000"),
-            ("platinum", "5000000"),
-            ("diamond", "10000000"),
+            ("gold", "20,000"),
+            ("platinum", "50000"),
+            ("diamond", "100000.00"),
         )
     ):
         rows |= {
             f"levels.{n}.code": code,
-            f"levels.{n}.threshold_fen": yuan,
+            f"levels.{n}.threshold_yuan": yuan,
             f"levels.{n}.earn_pct": "150",
             f"levels.{n}.discount_pct": str(n * 2),
             f"levels.{n}.free_cleanings": str(n),
@@ -47,7 +47,7 @@ def test_hq_edits_member_settings(app, client, org):
     page = client.get("/admin/members/settings")
     assert page.status_code == 200 and "member-settings" in page.get_data(as_text=True)
     base = {
-        "point_value_fen": "2",
+        "point_value_yuan": "0.02",
         "carrier": "split",
         "franchisee_share_pct": "40",
         "burn_cap_pct": "30",
@@ -63,7 +63,7 @@ def test_hq_edits_member_settings(app, client, org):
     assert bad.status_code == 422 and 'data-error-for="burn_cap_pct"' in bad.get_data(as_text=True)
     bad_level = _form(client, "/admin/members/settings", {**base, **_levels("-5")})
     assert bad_level.status_code == 422
-    assert 'data-error-for="levels.1.threshold_fen"' in bad_level.get_data(as_text=True)
+    assert 'data-error-for="levels.1.threshold_yuan"' in bad_level.get_data(as_text=True)
     with app.app_context():
         assert member_settings.config()["burn_cap_pct"] == 50  # nothing saved
     ok = _form(client, "/admin/members/settings", {**base, **_levels()})
@@ -74,6 +74,13 @@ def test_hq_edits_member_settings(app, client, org):
         assert cfg["levels"][4]["priority_slots"] is True
         assert cfg["levels"][3]["priority_slots"] is False
         assert cfg["levels"][2]["discount_pct"] == 4
+        assert [level["threshold_fen"] for level in cfg["levels"]] == [
+            0,
+            500_000,
+            2_000_000,
+            5_000_000,
+            10_000_000,
+        ]  # typed in yuan, kept in fen
 
 
 def test_settings_api_names_the_field(client, org, as_hq, as_owner_a):

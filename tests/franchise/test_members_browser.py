@@ -30,7 +30,7 @@ def test_hq_member_settings(app, org, live_server, browser_page):
         assert member_settings.config()["burn_cap_pct"] == 50
     page.fill("#burn_cap_pct", "20")
     page.select_option("#carrier", "split")
-    page.fill('input[name="levels.1.threshold_fen"]', "300000")
+    page.fill('input[name="levels.1.threshold_yuan"]', "3000")
     page.check('input[name="levels.2.priority_slots"]')
     page.click("#save-member-settings")
     page.wait_for_url("**/admin/members/settings")

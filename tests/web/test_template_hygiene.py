@@ -27,6 +27,7 @@ HAND_TABLES = {
     "community/templates/community/delivery/benchmarks.html": "a two-row comparison",
     "livestream/templates/livestream/admin/review/_macros.html": "leaderboards, no header",
     "livestream/templates/livestream/admin/targets/targets.html": "an editor: a tree of inputs",
+    "franchise/templates/franchise/members/settings.html": "an editor: a row of inputs a level",
     "livestream/templates/livestream/admin/campaigns/wizard.html": "a preview its script fills",
 }
 
