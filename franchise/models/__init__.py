@@ -4,12 +4,15 @@
 - ``customers``: mini-program customers, assignment history, share codes, settings,
   appointments;
 - ``commerce``: products, coupons, orders and their lines and events;
+- ``jewellery``: metal prices, by-weight pricing, variants, line price snapshots and
+  the piece registry (issue 19);
 - ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
   reconciliation and alerts.
 """
 
 from franchise.models.commerce import *  # noqa: F403
 from franchise.models.customers import *  # noqa: F403
+from franchise.models.jewellery import *  # noqa: F403 - issue 19
 from franchise.models.ledger import *  # noqa: F403
 from franchise.models.org import *  # noqa: F403
 from franchise.models.org import (  # noqa: F401 - the names most code imports

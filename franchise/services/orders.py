@@ -66,7 +66,7 @@ from franchise.models import (
     Product,
     ShareCode,
 )
-from franchise.services import coupons
+from franchise.services import coupons, pieces, pricing  # pieces, pricing: issue 19
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_flow import (
@@ -224,6 +224,7 @@ def create_order(
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
         lines = _lines(merged, prices)
+        pricing.price_order_lines(lines, items, prices)  # issue 19: sizes, by weight, snapshot
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
@@ -252,6 +253,7 @@ def create_order(
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
+        pieces.hold_for_order(order, lines, pricing.chosen_variants(items))  # issue 19
         _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)
@@ -273,6 +275,7 @@ def _release(order: Order) -> None:
             given_back[line.product_id] = given_back.get(line.product_id, 0) + line.quantity
         for hook in releases:
             hook(order.campaign_id, given_back)
+    pieces.release(order)  # issue 19: registered pieces go back to the store
     for line in lines:
         db.session.execute(
             update(Product)

@@ -1,0 +1,31 @@
+"""Registration of the jewellery area (issue 19): the metal price board, by-weight
+pricing and variants, and the piece registry.
+
+Blueprints (the JSON API, the admin pages), and the admin navigation entries under
+"Sales".
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.extensions import add_navs, openapi
+from app.web.i18n import N_
+
+SALES = N_("Sales")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (SALES, N_("Metal prices"), "jewellery_admin.metal_prices_board", HQ_ROLES, "chart", 303),
+    (SALES, N_("Pieces"), "jewellery_admin.piece_list", ADMIN_UI_ROLES, "box", 304),
+)
+
+
+def register(app: Flask) -> None:
+    """Register the jewellery area on the app."""
+    from franchise.admin import jewellery as admin_jewellery
+    from franchise.api import jewellery as api_jewellery
+
+    openapi(app).register_blueprint(api_jewellery.blp)
+    app.register_blueprint(admin_jewellery.bp)
+    add_navs(app, "admin", ADMIN_NAV)
