@@ -31,9 +31,17 @@ from app.extensions import db
 from app.schemas import Text, query_id
 from app.web.form_input import YuanField
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import _select, _text, form_data, render_list, save, store_choices
+from franchise.admin.support import (
+    _select,
+    _text,
+    choices,
+    form_data,
+    render_list,
+    save,
+    store_choices,
+)
 from franchise.forms import options
-from franchise.models import METALS, Piece, Product, ProductPricing
+from franchise.models import METALS, Piece, Product, ProductPricing, Store
 from franchise.services import metal_prices, pieces
 from franchise.services.pricing import MAX_METAL_FEN_PER_GRAM, MAX_WEIGHT_MG
 
@@ -220,7 +228,7 @@ def piece_list():
         [
             _text("q", _l("Serial or certificate")),
             _select("product_id", _l("Product"), [("", _l("All"))] + registered_products()),
-            _select("store_id", _l("Store"), [("", _l("All"))] + store_choices()),
+            _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
             _select("status", _l("State"), [("", _l("All"))] + list(PIECE_STATE_LABELS.items())),
         ],
         "pieces.csv",

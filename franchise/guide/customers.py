@@ -21,6 +21,7 @@ from app.extensions import db
 from app.web.listing import paginate
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like
+from franchise.services.pieces import customer_pieces_stmt  # issue 19
 from franchise.services.value_tiers import PAID_STATUSES
 
 bp = Blueprint(
@@ -46,6 +47,11 @@ def days_to_birthday(birthday: date | None, today: date) -> int | None:
         if upcoming >= today:
             return (upcoming - today).days
     return None
+
+
+def owned_pieces(customer_id: int) -> list:
+    """The pieces a customer bought (issue 19), newest first, at most 50."""
+    return list(db.session.scalars(customer_pieces_stmt(customer_id).limit(50)))
 
 
 def _last_orders(ids: list[int]) -> dict:
@@ -128,6 +134,7 @@ def customer(object_id):
         last_order=_last_orders([c.id]).get(c.id),
         birthday_in=days_to_birthday(c.birthday, today),
         soon=BIRTHDAY_SOON_DAYS,
+        pieces=owned_pieces(c.id),  # issue 19: the pieces they bought, with certificates
     )
 
 
