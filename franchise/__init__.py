@@ -17,8 +17,15 @@ def init_app(app: Flask) -> None:
     """Register each area of this domain in dependency order, then its CLI commands."""
     import franchise.models  # noqa: F401 - the tables
     from franchise import cli
-    from franchise.wiring import commerce, customers, jewellery, organisation, payments
+    from franchise.wiring import (
+        aftersales,
+        commerce,
+        customers,
+        jewellery,
+        organisation,
+        payments,
+    )
 
-    for area in (organisation, customers, commerce, jewellery, payments):
+    for area in (organisation, customers, commerce, jewellery, aftersales, payments):
         area.register(app)
     cli.register(app)

@@ -34,6 +34,7 @@ from franchise.api.orders import (
     with_actions,
 )
 from franchise.models import CANCELLED, COUPON_ISSUED, ORDER_STATUSES, Coupon, Order
+from franchise.schemas_aftersales import FulfilmentChoiceSchema
 from franchise.schemas_jewellery import JewelleryProductPageSchema, JewelleryProductSchema
 from franchise.services import catalog, pricing
 from franchise.services import coupons as coupon_service
@@ -72,6 +73,7 @@ class OrderCreateSchema(Schema):
     campaign_id = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
     )
+    fulfilment = fields.Nested(FulfilmentChoiceSchema)  # issue 19: pickup or delivery
 
 
 class MpProductQuerySchema(PageQuerySchema):
@@ -166,6 +168,7 @@ class MpOrders(MethodView):
             coupon_code=body.get("coupon_code"),
             share_code=body.get("share_code"),
             campaign_id=body.get("campaign_id"),
+            fulfilment=body.get("fulfilment"),  # issue 19
         )
 
 

@@ -6,10 +6,12 @@
 - ``commerce``: products, coupons, orders and their lines and events;
 - ``jewellery``: metal prices, by-weight pricing, variants, line price snapshots and
   the piece registry (issue 19);
+- ``aftersales``: fulfilment, appointment outcomes, service tickets, trade-ins (issue 19);
 - ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
   reconciliation and alerts.
 """
 
+from franchise.models.aftersales import *  # noqa: F403 - issue 19
 from franchise.models.commerce import *  # noqa: F403
 from franchise.models.customers import *  # noqa: F403
 from franchise.models.jewellery import *  # noqa: F403 - issue 19

@@ -67,6 +67,7 @@ from franchise.models import (
     ShareCode,
 )
 from franchise.services import coupons, pieces, pricing  # pieces, pricing: issue 19
+from franchise.services import fulfilment as fulfilment_service  # issue 19
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_flow import (
@@ -199,6 +200,7 @@ def create_order(
     coupon_code: str | None = None,
     share_code: str | None = None,
     campaign_id: int | None = None,
+    fulfilment: dict | None = None,  # issue 19: {"mode", "address"?}, pickup by default
 ) -> Order:
     """Place an order for a customer (commits); see the module docstring for the rules.
 
@@ -254,6 +256,7 @@ def create_order(
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
         pieces.hold_for_order(order, lines, pricing.chosen_variants(items))  # issue 19
+        fulfilment_service.attach(order, fulfilment)  # issue 19: pickup code or address
         _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)

@@ -1,8 +1,8 @@
-"""jewellery metal prices pricing variants pieces
+"""jewellery
 
 Revision ID: f47a24292d73
 Revises: e3a91f7c5b20
-Create Date: 2026-12-07 05:11:11.135975
+Create Date: 2026-12-07 05:17:42.812966
 
 """
 from alembic import op
@@ -76,6 +76,59 @@ def upgrade():
     with op.batch_alter_table('product_variants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_product_variants_product_id'), ['product_id'], unique=False)
 
+    op.create_table('order_fulfilments',
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=32), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('city', sa.String(length=32), nullable=False),
+    sa.Column('address', sa.String(length=255), nullable=False),
+    sa.Column('carrier', sa.String(length=32), nullable=False),
+    sa.Column('waybill_no', sa.String(length=40), nullable=False),
+    sa.Column('shipped_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pickup_code', sa.String(length=8), nullable=False),
+    sa.Column('picked_up_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('verified_by_user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_fulfilments_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['verified_by_user_id'], ['users.id'], name=op.f('fk_order_fulfilments_verified_by_user_id_users')),
+    sa.PrimaryKeyConstraint('order_id', name=op.f('pk_order_fulfilments'))
+    )
+    op.create_table('trade_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('trade_in_no', sa.String(length=24), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('franchisee_id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('metal', sa.String(length=10), nullable=False),
+    sa.Column('purity', sa.String(length=8), nullable=False),
+    sa.Column('purity_permille', sa.Integer(), nullable=False),
+    sa.Column('weight_mg', sa.Integer(), nullable=False),
+    sa.Column('metal_price_id', sa.Integer(), nullable=False),
+    sa.Column('buyback_fen_per_gram', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('value_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('created_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('value_fen > 0', name=op.f('ck_trade_ins_value_positive')),
+    sa.CheckConstraint('weight_mg > 0', name=op.f('ck_trade_ins_weight_positive')),
+    sa.ForeignKeyConstraint(['created_by_user_id'], ['users.id'], name=op.f('fk_trade_ins_created_by_user_id_users')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_trade_ins_customer_id_customers')),
+    sa.ForeignKeyConstraint(['franchisee_id'], ['franchisees.id'], name=op.f('fk_trade_ins_franchisee_id_franchisees')),
+    sa.ForeignKeyConstraint(['metal_price_id'], ['metal_prices.id'], name=op.f('fk_trade_ins_metal_price_id_metal_prices')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_trade_ins_order_id_orders')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_trade_ins_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_ins')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_trade_ins_order_id')),
+    sa.UniqueConstraint('trade_in_no', name=op.f('uq_trade_ins_trade_in_no'))
+    )
+    with op.batch_alter_table('trade_ins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trade_ins_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_ins_franchisee_id'), ['franchisee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_ins_store_id'), ['store_id'], unique=False)
+
     op.create_table('order_line_pricing',
     sa.Column('line_id', sa.Integer(), nullable=False),
     sa.Column('pricing', sa.String(length=10), nullable=False),
@@ -130,11 +183,127 @@ def upgrade():
         batch_op.create_index('ix_pieces_product_id_status', ['product_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_pieces_store_id'), ['store_id'], unique=False)
 
+    op.create_table('trade_in_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('trade_in_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=12), nullable=False),
+    sa.Column('actor_user_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_trade_in_events_actor_user_id_users')),
+    sa.ForeignKeyConstraint(['trade_in_id'], ['trade_ins.id'], name=op.f('fk_trade_in_events_trade_in_id_trade_ins'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_in_events'))
+    )
+    with op.batch_alter_table('trade_in_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trade_in_events_trade_in_id'), ['trade_in_id'], unique=False)
+
+    op.create_table('service_tickets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_no', sa.String(length=24), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('franchisee_id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('piece_id', sa.Integer(), nullable=True),
+    sa.Column('appointment_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('item_description', sa.String(length=255), nullable=False),
+    sa.Column('condition_notes', sa.Text(), nullable=False),
+    sa.Column('quote_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('covered_by_benefit', sa.Boolean(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notified_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('quote_fen >= 0', name=op.f('ck_service_tickets_quote_nonnegative')),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_service_tickets_appointment_id_appointments')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_service_tickets_customer_id_customers')),
+    sa.ForeignKeyConstraint(['franchisee_id'], ['franchisees.id'], name=op.f('fk_service_tickets_franchisee_id_franchisees')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_service_tickets_order_id_orders')),
+    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'], name=op.f('fk_service_tickets_piece_id_pieces')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_service_tickets_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_tickets')),
+    sa.UniqueConstraint('ticket_no', name=op.f('uq_service_tickets_ticket_no'))
+    )
+    with op.batch_alter_table('service_tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_tickets_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_tickets_franchisee_id'), ['franchisee_id'], unique=False)
+        batch_op.create_index('ix_service_tickets_status_due_at', ['status', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_tickets_store_id'), ['store_id'], unique=False)
+
+    op.create_table('appointment_outcomes',
+    sa.Column('appointment_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=12), nullable=False),
+    sa.Column('inspection_result', sa.String(length=10), nullable=True),
+    sa.Column('remedy', sa.String(length=10), nullable=True),
+    sa.Column('refund_id', sa.Integer(), nullable=True),
+    sa.Column('rescheduled_to_id', sa.Integer(), nullable=True),
+    sa.Column('service_ticket_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_appointment_outcomes_appointment_id_appointments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_user_id'], ['users.id'], name=op.f('fk_appointment_outcomes_recorded_by_user_id_users')),
+    sa.ForeignKeyConstraint(['refund_id'], ['refunds.id'], name=op.f('fk_appointment_outcomes_refund_id_refunds')),
+    sa.ForeignKeyConstraint(['rescheduled_to_id'], ['appointments.id'], name=op.f('fk_appointment_outcomes_rescheduled_to_id_appointments')),
+    sa.ForeignKeyConstraint(['service_ticket_id'], ['service_tickets.id'], name=op.f('fk_appointment_outcomes_service_ticket_id_service_tickets')),
+    sa.PrimaryKeyConstraint('appointment_id', name=op.f('pk_appointment_outcomes'))
+    )
+    op.create_table('service_ticket_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=True),
+    sa.Column('to_status', sa.String(length=12), nullable=False),
+    sa.Column('actor_user_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_service_ticket_events_actor_user_id_users')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['service_tickets.id'], name=op.f('fk_service_ticket_events_ticket_id_service_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_ticket_events'))
+    )
+    with op.batch_alter_table('service_ticket_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_ticket_events_ticket_id'), ['ticket_id'], unique=False)
+
+    op.create_table('service_ticket_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=128), nullable=False),
+    sa.Column('content_type', sa.String(length=32), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['service_tickets.id'], name=op.f('fk_service_ticket_photos_ticket_id_service_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_ticket_photos'))
+    )
+    with op.batch_alter_table('service_ticket_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_ticket_photos_ticket_id'), ['ticket_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('service_ticket_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_ticket_photos_ticket_id'))
+
+    op.drop_table('service_ticket_photos')
+    with op.batch_alter_table('service_ticket_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_ticket_events_ticket_id'))
+
+    op.drop_table('service_ticket_events')
+    op.drop_table('appointment_outcomes')
+    with op.batch_alter_table('service_tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_tickets_store_id'))
+        batch_op.drop_index('ix_service_tickets_status_due_at')
+        batch_op.drop_index(batch_op.f('ix_service_tickets_franchisee_id'))
+        batch_op.drop_index(batch_op.f('ix_service_tickets_customer_id'))
+
+    op.drop_table('service_tickets')
+    with op.batch_alter_table('trade_in_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trade_in_events_trade_in_id'))
+
+    op.drop_table('trade_in_events')
     with op.batch_alter_table('pieces', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pieces_store_id'))
         batch_op.drop_index('ix_pieces_product_id_status')
@@ -144,6 +313,13 @@ def downgrade():
 
     op.drop_table('pieces')
     op.drop_table('order_line_pricing')
+    with op.batch_alter_table('trade_ins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trade_ins_store_id'))
+        batch_op.drop_index(batch_op.f('ix_trade_ins_franchisee_id'))
+        batch_op.drop_index(batch_op.f('ix_trade_ins_customer_id'))
+
+    op.drop_table('trade_ins')
+    op.drop_table('order_fulfilments')
     with op.batch_alter_table('product_variants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_variants_product_id'))
 

@@ -1,0 +1,84 @@
+"""After-sales admin pages (issue 19): service tickets for franchise owners (their
+franchise) and HQ (every franchise), with what is overdue against each service's
+target, filters, pages and CSV.
+
+Views never commit.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES
+from app.auth.scope import scoped
+from app.schemas import Text, query_id
+from app.web.listing import Column
+from franchise.admin.support import _select, _text, choices, render_list
+from franchise.models import SERVICE_KINDS, TICKET_STATES, ServiceTicket, Store
+from franchise.services import service_tickets as ticket_service
+
+bp = Blueprint(
+    "aftersales_admin",
+    __name__,
+    url_prefix="/admin/service-tickets",
+    template_folder="../templates",
+)
+OVERDUE_OPTIONS = [("", _l("All")), ("1", _l("Overdue only"))]
+
+
+class TicketFilterSchema(Schema):
+    q = Text(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(TICKET_STATES))
+    kind = fields.String(validate=validate.OneOf(SERVICE_KINDS))
+    store_id = query_id()
+    overdue = fields.Boolean()
+
+
+def ticket_columns() -> list[Column]:
+    return [
+        Column("ticket_no", _l("Ticket")),
+        Column("kind", _l("Service"), value=lambda t: ticket_service.kind_label(t.kind)),
+        Column("status", _l("State"), value=lambda t: ticket_service.state_label(t.status)),
+        Column("customer", _l("Customer"), value=lambda t: t.customer.nickname),
+        Column("store", _l("Store"), value=lambda t: t.store.name),
+        Column("quote_fen", _l("Quote"), money=True),
+        Column("due_at", _l("Due"), time=True),
+        Column(
+            "overdue",
+            _l("Overdue"),
+            value=lambda t: ticket_service.is_overdue(t),
+        ),
+        Column("created_at", _l("Opened at"), time=True),
+    ]
+
+
+def _stmt(args: dict):
+    stmt = scoped(ticket_service.ticket_stmt(args), ServiceTicket)
+    if args.get("q"):
+        stmt = stmt.where(ServiceTicket.ticket_no.contains(args["q"], autoescape=True))
+    return stmt
+
+
+@bp.route("")
+@page_roles(*ADMIN_UI_ROLES)
+def tickets():
+    """Service tickets through the tenant scope; ``?overdue=1`` for what is late."""
+    state_options = [(s, ticket_service.state_label(s)) for s in TICKET_STATES]
+    kind_options = [(k, ticket_service.kind_label(k)) for k in SERVICE_KINDS]
+    return render_list(
+        _l("Service tickets"),
+        TicketFilterSchema,
+        _stmt,
+        ticket_columns(),
+        [
+            _text("q", _l("Ticket number")),
+            _select("status", _l("State"), [("", _l("All"))] + state_options),
+            _select("kind", _l("Service"), [("", _l("All"))] + kind_options),
+            _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+            _select("overdue", _l("Overdue"), OVERDUE_OPTIONS),
+        ],
+        "service-tickets.csv",
+    )
