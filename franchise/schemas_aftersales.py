@@ -14,8 +14,10 @@ from franchise.models import (
     DEFECT_REMEDIES,
     FULFILMENT_MODES,
     INSPECTION_RESULTS,
+    METALS,
     SERVICE_KINDS,
     TICKET_STATES,
+    TRADE_IN_STATES,
 )
 from franchise.services import service_tickets as ticket_labels
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -160,3 +162,55 @@ class TicketQuerySchema(PageQuerySchema):
 
 
 TicketPageSchema = page_schema(TicketSchema, "ServiceTicketPage")
+
+
+# --- trade-ins ------------------------------------------------------------------------
+
+
+class TradeInCreateSchema(Schema):
+    customer_id = body_id(required=True)
+    store_id = body_id()
+    metal = fields.String(required=True, validate=validate.OneOf(METALS))
+    weight_mg = fields.Integer(strict=True, required=True)
+    purity_permille = fields.Integer(strict=True, required=True)
+    description = Text(load_default="", validate=validate.Length(max=255))
+
+
+class TradeInCreditSchema(Schema):
+    order_id = body_id(required=True)
+
+
+class TradeInEventSchema(Schema):
+    step = fields.String()
+    note = fields.String()
+    created_at = fields.DateTime()
+
+
+class TradeInSchema(Schema):
+    id = fields.Integer()
+    trade_in_no = fields.String()
+    customer_id = fields.Integer()
+    customer_name = fields.Function(lambda t: t.customer.nickname if t.customer else "")
+    store_id = fields.Integer()
+    store_name = fields.Function(lambda t: t.store.name if t.store else "")
+    metal = fields.String()
+    purity = fields.String()
+    purity_permille = fields.Integer()
+    weight_mg = fields.Integer()
+    buyback_fen_per_gram = fields.Integer()
+    value_fen = fields.Integer()
+    status = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    description = fields.String()
+    created_at = fields.DateTime()
+    settled_at = fields.DateTime(allow_none=True)
+    events = fields.List(fields.Nested(TradeInEventSchema))
+
+
+class TradeInQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(TRADE_IN_STATES))
+    store_id = query_id()
+    customer_id = query_id()
+
+
+TradeInPageSchema = page_schema(TradeInSchema, "TradeInPage")

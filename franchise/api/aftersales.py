@@ -10,6 +10,9 @@
 * ``POST /api/v1/mp/service-tickets`` (ask for a service), ``GET /api/v1/mp/service-tickets``
   (mine); ``GET/POST /api/v1/service-tickets`` (staff: list with ``overdue``; intake),
   ``GET /api/v1/service-tickets/{id}``, ``POST /api/v1/service-tickets/{id}/move``.
+* ``GET/POST /api/v1/trade-ins`` (store staff: old gold weighed, tested and valued),
+  ``POST /api/v1/trade-ins/{id}/credit`` ``{"order_id"}``, ``/payout``, ``/cancel``;
+  ``GET /api/v1/mp/trade-ins`` (mine).
 
 Views call services and never commit.
 """
@@ -25,7 +28,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.schemas import page_of
 from franchise.api.orders import STAFF, OrderDetailSchema, with_actions
-from franchise.models import Appointment, Customer, Order, ServiceTicket
+from franchise.models import Appointment, Customer, Order, ServiceTicket, TradeIn
 from franchise.schemas_aftersales import (
     FulfilmentSchema,
     OutcomeResultSchema,
@@ -38,8 +41,13 @@ from franchise.schemas_aftersales import (
     TicketPageSchema,
     TicketQuerySchema,
     TicketRequestSchema,
+    TradeInCreateSchema,
+    TradeInCreditSchema,
+    TradeInPageSchema,
+    TradeInQuerySchema,
+    TradeInSchema,
 )
-from franchise.services import appointment_outcomes, fulfilment, order_flow
+from franchise.services import appointment_outcomes, fulfilment, order_flow, trade_in
 from franchise.services import service_tickets as tickets
 
 blp = Blueprint(
@@ -168,3 +176,62 @@ class ServiceTicketMove(MethodView):
     def post(self, body, ticket_id):
         """Move a ticket one step; out of order → 422 naming ``to``."""
         return tickets.move(_ticket(ticket_id), body["to"], required_principal(), body)
+
+
+@blp.route("/trade-ins")
+class TradeIns(MethodView):
+    @api_roles(*STAFF)
+    @blp.arguments(TradeInQuerySchema, location="query")
+    @blp.response(200, TradeInPageSchema)
+    def get(self, args):
+        """Trade-ins the caller may see, newest first (filters: status, store, customer)."""
+        stmt = trade_in.trade_in_stmt(args)
+        return page_of(
+            scoped(stmt, TradeIn, order_flow.store_principal(required_principal())), args
+        )
+
+    @api_roles(*HQ_ROLES, *STORE_STAFF)
+    @blp.arguments(TradeInCreateSchema)
+    @blp.response(201, TradeInSchema)
+    def post(self, body):
+        """Weigh, test and value old metal at the day's buy-back price."""
+        return trade_in.take_in(body, required_principal())
+
+
+def _trade_in(trade_in_id: int) -> TradeIn:
+    scope = order_flow.store_principal(required_principal())
+    return get_scoped_or_404(TradeIn, trade_in_id, scope)
+
+
+@blp.route("/trade-ins/<int:trade_in_id>/credit")
+class TradeInCredit(MethodView):
+    @api_roles(*HQ_ROLES, *STORE_STAFF)
+    @blp.arguments(TradeInCreditSchema)
+    @blp.response(200, TradeInSchema)
+    def post(self, body, trade_in_id):
+        """Credit the value against the customer's new, unpaid order."""
+        return trade_in.credit(_trade_in(trade_in_id), body["order_id"], required_principal())
+
+
+@blp.route("/trade-ins/<int:trade_in_id>/<any(payout, cancel):step>")
+class TradeInStep(MethodView):
+    @api_roles(*HQ_ROLES, *STORE_STAFF)
+    @blp.response(200, TradeInSchema)
+    def post(self, trade_in_id, step):
+        """Pay the value out, or give the gold back (cancel)."""
+        row, principal = _trade_in(trade_in_id), required_principal()
+        return (
+            trade_in.pay_out(row, principal)
+            if step == "payout"
+            else trade_in.cancel(row, principal)
+        )
+
+
+@blp.route("/mp/trade-ins")
+class MyTradeIns(MethodView):
+    @api_roles(CUSTOMER)
+    @blp.arguments(TradeInQuerySchema, location="query")
+    @blp.response(200, TradeInPageSchema)
+    def get(self, args):
+        """My trade-ins with their value and every step."""
+        return page_of(scoped(trade_in.trade_in_stmt(args), TradeIn), args)

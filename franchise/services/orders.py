@@ -66,7 +66,12 @@ from franchise.models import (
     Product,
     ShareCode,
 )
-from franchise.services import coupons, pieces, pricing  # pieces, pricing: issue 19
+from franchise.services import (  # pieces, pricing: issue 19
+    coupons,
+    pieces,
+    pricing,
+    trade_in,  # issue 19
+)
 from franchise.services import fulfilment as fulfilment_service  # issue 19
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -279,6 +284,7 @@ def _release(order: Order) -> None:
         for hook in releases:
             hook(order.campaign_id, given_back)
     pieces.release(order)  # issue 19: registered pieces go back to the store
+    trade_in.release(order)  # issue 19: an old-gold credit is given back
     for line in lines:
         db.session.execute(
             update(Product)
