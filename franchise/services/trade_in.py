@@ -31,6 +31,7 @@ from app.auth.principal import Principal
 from app.clock import SHANGHAI, shanghai_day, utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import CREATED, Customer, Order, Store, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
 from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
@@ -66,7 +67,8 @@ def _check(data: dict) -> tuple[int, int]:
         raise invalid("weight_mg", "The store weighs 0.1 g to 1 kg.")
     low, high = TESTABLE[metal]
     if not isinstance(purity, int) or not low <= purity <= high:
-        raise invalid("purity_permille", f"The store tests {low}‰ to {high}‰ for this metal.")
+        tested = tr("The store tests %(low)s‰ to %(high)s‰ for this metal.", low=low, high=high)
+        raise invalid("purity_permille", tested)
     return weight, purity
 
 
