@@ -40,7 +40,7 @@ class TicketFilterSchema(Schema):
 def ticket_columns() -> list[Column]:
     return [
         Column("ticket_no", _l("Ticket")),
-        Column("kind", _l("Service"), value=lambda t: ticket_service.kind_label(t.kind)),
+        Column("kind", _l("Service type"), value=lambda t: ticket_service.kind_label(t.kind)),
         Column("status", _l("State"), value=lambda t: ticket_service.state_label(t.status)),
         Column("customer", _l("Customer"), value=lambda t: t.customer.nickname),
         Column("store", _l("Store"), value=lambda t: t.store.name),
@@ -76,7 +76,7 @@ def tickets():
         [
             _text("q", _l("Ticket number")),
             _select("status", _l("State"), [("", _l("All"))] + state_options),
-            _select("kind", _l("Service"), [("", _l("All"))] + kind_options),
+            _select("kind", _l("Service type"), [("", _l("All"))] + kind_options),
             _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
             _select("overdue", _l("Overdue"), OVERDUE_OPTIONS),
         ],
