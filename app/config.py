@@ -178,6 +178,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # Seconds one WeChat HTTP call may take (connect and read) before it counts as an
         # outage and the outbox retries it later.
         "WECHAT_HTTP_TIMEOUT": _positive(_env_float("SIYU_WECHAT_HTTP_TIMEOUT", 10.0)),
+        # issue 19: the mini-program subscribe-message template of "your serviced piece is
+        # ready for pickup" (the sandbox accepts this id); an environment variable and its
+        # README row are for the lead to add at merge.
+        "MP_TEMPLATE_SERVICE_READY": "SiyuSandboxServiceReadyTpl01",
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),
         "WECOM_RATE_PER_MINUTE": _env_int("SIYU_WECOM_RATE_PER_MINUTE", 10000),
         # Callbacks whose timestamp is further than this from now are refused (replay guard).

@@ -61,7 +61,10 @@ class MetalPriceQuerySchema(PageQuerySchema):
 
 
 def _today_fields() -> dict:
-    answer: dict = {"date": fields.String(required=True), "updated_at": fields.DateTime()}
+    answer: dict = {
+        "date": fields.String(required=True),
+        "updated_at": fields.DateTime(allow_none=True),
+    }
     for metal in METALS:
         answer[f"{metal}_fen_per_gram"] = fields.Integer(allow_none=True)
         answer[f"{metal}_buyback_fen_per_gram"] = fields.Integer(allow_none=True)

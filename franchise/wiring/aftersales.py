@@ -1,13 +1,11 @@
 """Registration of the after-sales area (issue 19): fulfilment, appointment outcomes,
 service tickets (with the ready-for-pickup subscribe message) and trade-ins.
 
-Settings default (the subscribe-message template), the JSON API, the admin and guide
+The JSON API, the admin and guide
 pages, navigation, and the outbox handler of the ready notice.
 """
 
 from __future__ import annotations
-
-import os
 
 from flask import Flask
 
@@ -32,10 +30,6 @@ def register(app: Flask) -> None:
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
 
-    app.config.setdefault(
-        "MP_TEMPLATE_SERVICE_READY",
-        os.environ.get("SIYU_MP_TEMPLATE_SERVICE_READY") or "SiyuSandboxServiceReadyTpl01",
-    )
     openapi(app).register_blueprint(api_aftersales.blp)
     app.register_blueprint(admin_aftersales.bp)
     app.register_blueprint(guide_aftersales.bp)

@@ -135,9 +135,9 @@ def getuserphonenumber():
 # One-time subscriptions: each acceptance of ``wx.requestSubscribeMessage`` for a template
 # allows one send to that user (``POST /_sandbox/control/mp/subscribe`` records one); a
 # send without one left is 43101 "user refuse to accept the msg". Templates are the
-# ``SANDBOX_MP_TEMPLATES`` config (else any configured ``MP_TEMPLATE_*`` id): another id is
-# 40037. Each value is checked against its keyword's type (the prefix of the key) by
-# WeChat's published limits; a breach is 47003 naming the field.
+# configured ``MP_TEMPLATE_*`` ids: another id is 40037. Each value is checked against
+# its keyword's type (the prefix of the key) by WeChat's published limits; a breach is
+# 47003 naming the field.
 
 CHINESE = r"\u4e00-\u9fff"
 VALUE_RULES = {
@@ -159,9 +159,7 @@ SUBSCRIBE_STATES = ("developer", "trial", "formal")
 
 
 def known_templates(cfg) -> set[str]:
-    configured = cfg.get("SANDBOX_MP_TEMPLATES") or []
-    if configured:
-        return set(configured)
+    """The template ids the mini-program has added: every configured ``MP_TEMPLATE_*``."""
     return {str(v) for k, v in cfg.items() if k.startswith("MP_TEMPLATE_") and v}
 
 
