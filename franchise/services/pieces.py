@@ -28,9 +28,6 @@ from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
-    CANCELLED,
-    CLOSED,
-    CREATED,
     PIECE_HELD,
     PIECE_IN_STOCK,
     REFUNDED,
@@ -38,6 +35,7 @@ from franchise.models import (
     OrderLine,
     Piece,
     Product,
+    ProductPricing,
     ProductVariant,
     Store,
 )
@@ -52,7 +50,6 @@ from franchise.services.base import (
 from franchise.services.pricing import MAX_WEIGHT_MG, pricing_of
 
 PIECE_FIELDS = ("serial", "certificate_no", "certificate_lab", "weight_mg", "purity")
-UNSOLD_ORDER_STATES = (CREATED, CANCELLED, CLOSED, REFUNDED)
 
 
 def register(data: dict, principal: Principal) -> Piece:
@@ -117,9 +114,16 @@ def hold_for_order(order: Order, lines: list[OrderLine], variants: dict[int, int
     """Hold ``quantity`` pieces for each line of a registered product (``variants``:
     the line's chosen variant per product id); 409 ``piece_taken`` when too few are left.
     Lines go in product id order, the order the stock is then taken in."""
+    tracked = set(
+        db.session.scalars(
+            select(ProductPricing.product_id).where(
+                ProductPricing.product_id.in_([line.product_id for line in lines]),
+                ProductPricing.tracks_pieces.is_(True),
+            )
+        )
+    )
     for line in sorted(lines, key=lambda line: line.product_id):
-        row = pricing_of(line.product_id)
-        if row is None or not row.tracks_pieces:
+        if line.product_id not in tracked:
             continue
         stmt = select(Piece.id).where(
             Piece.product_id == line.product_id, Piece.status == PIECE_IN_STOCK

@@ -207,19 +207,28 @@ def add_variant(product: Product, data: dict) -> ProductVariant:
 # --- the mini-program's view ----------------------------------------------------------
 
 
-def decorate(products: list[Product]) -> list[Product]:
-    """Attach ``pricing`` (mode), ``pricing_detail`` and ``variants`` to each product for
-    the listing schemas: two queries for the page, not two per product."""
-    ids = [p.id for p in products]
-    found = db.session.scalars(select(ProductPricing).where(ProductPricing.product_id.in_(ids)))
+def pricing_and_variants(
+    product_ids: list[int],
+) -> tuple[dict[int, ProductPricing], dict[int, list[ProductVariant]]]:
+    """The pricing rows and the on-sale variants of ``product_ids``: two queries."""
+    found = db.session.scalars(
+        select(ProductPricing).where(ProductPricing.product_id.in_(product_ids))
+    )
     rows = {r.product_id: r for r in found}
     variants: dict[int, list[ProductVariant]] = {}
     for variant in db.session.scalars(
         select(ProductVariant)
-        .where(ProductVariant.product_id.in_(ids), ProductVariant.is_active.is_(True))
+        .where(ProductVariant.product_id.in_(product_ids), ProductVariant.is_active.is_(True))
         .order_by(ProductVariant.kind, ProductVariant.id)
     ):
         variants.setdefault(variant.product_id, []).append(variant)
+    return rows, variants
+
+
+def decorate(products: list[Product]) -> list[Product]:
+    """Attach ``pricing`` (mode), ``pricing_detail`` and ``variants`` to each product for
+    the listing schemas: two queries for the page, not two per product."""
+    rows, variants = pricing_and_variants([p.id for p in products])
     for product in products:
         row = rows.get(product.id)
         product.pricing = row.pricing if row else FIXED  # type: ignore[attr-defined]
@@ -244,10 +253,11 @@ def chosen_variants(items: list[dict]) -> dict[int, int]:
     return chosen
 
 
-def _variant_for(line: OrderLine, chosen: dict[int, int]) -> ProductVariant | None:
+def _variant_for(
+    line: OrderLine, chosen: dict[int, int], offered: list[ProductVariant]
+) -> ProductVariant | None:
     """The line's variant: the one chosen (it must be the product's and on sale), else
     none; a product that has variants needs one chosen (422 ``variant_id``)."""
-    offered = [v for v in variants_of(line.product_id) if v.is_active]
     variant_id = chosen.get(line.product_id)
     if variant_id is None:
         if offered:
@@ -264,9 +274,10 @@ def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int,
     campaign's unit prices, which win over the list price. The snapshots hang on their
     lines and are written with the order, so nothing is pending before it is added."""
     chosen = chosen_variants(items)
+    rows, variants = pricing_and_variants([line.product_id for line in lines])
     for line in lines:
-        row = pricing_of(line.product_id)
-        variant = _variant_for(line, chosen)
+        row = rows.get(line.product_id)
+        variant = _variant_for(line, chosen, variants.get(line.product_id, []))
         snapshot = OrderLinePricing(
             line=line,
             pricing=row.pricing if row else FIXED,
