@@ -24,10 +24,12 @@ ADMIN_NAV = (
 def register(app: Flask) -> None:
     """Register the jewellery area on the app."""
     from franchise.admin import jewellery as admin_jewellery
+    from franchise.admin import product_pricing as admin_product_pricing
     from franchise.api import jewellery as api_jewellery
     from franchise.demo.jewellery import seed_jewellery
 
     openapi(app).register_blueprint(api_jewellery.blp)
     app.register_blueprint(admin_jewellery.bp)
+    app.register_blueprint(admin_product_pricing.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_seeder(app, seed_jewellery)
