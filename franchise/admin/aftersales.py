@@ -1,6 +1,6 @@
 """After-sales admin pages (issue 19): service tickets for franchise owners (their
 franchise) and HQ (every franchise), with what is overdue against each service's
-target, filters, pages and CSV.
+target; trade-ins of old gold with their value and state; filters, pages and CSV.
 
 Views never commit.
 """
@@ -17,13 +17,21 @@ from app.auth.scope import scoped
 from app.schemas import Text, query_id
 from app.web.listing import Column
 from franchise.admin.support import _select, _text, choices, render_list
-from franchise.models import SERVICE_KINDS, TICKET_STATES, ServiceTicket, Store
+from franchise.models import (
+    SERVICE_KINDS,
+    TICKET_STATES,
+    TRADE_IN_STATES,
+    ServiceTicket,
+    Store,
+    TradeIn,
+)
 from franchise.services import service_tickets as ticket_service
+from franchise.services import trade_in
 
 bp = Blueprint(
     "aftersales_admin",
     __name__,
-    url_prefix="/admin/service-tickets",
+    url_prefix="/admin",
     template_folder="../templates",
 )
 OVERDUE_OPTIONS = [("", _l("All")), ("1", _l("Overdue only"))]
@@ -62,7 +70,7 @@ def _stmt(args: dict):
     return stmt
 
 
-@bp.route("")
+@bp.route("/service-tickets")
 @page_roles(*ADMIN_UI_ROLES)
 def tickets():
     """Service tickets through the tenant scope; ``?overdue=1`` for what is late."""
@@ -81,4 +89,57 @@ def tickets():
             _select("overdue", _l("Overdue"), OVERDUE_OPTIONS),
         ],
         "service-tickets.csv",
+    )
+
+
+TRADE_IN_LABELS = {
+    "valued": _l("Valued"),
+    "credited": _l("Credited to an order"),
+    "paid_out": _l("Paid out"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+class TradeInFilterSchema(Schema):
+    q = Text(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(TRADE_IN_STATES))
+    store_id = query_id()
+
+
+def trade_in_columns() -> list[Column]:
+    return [
+        Column("trade_in_no", _l("Trade-in")),
+        Column("customer", _l("Customer"), value=lambda t: t.customer.nickname),
+        Column("store", _l("Store"), value=lambda t: t.store.name),
+        Column("purity", _l("Purity")),
+        Column("weight_mg", _l("Weight (mg)"), numeric=True),
+        Column("buyback_fen_per_gram", _l("Buy-back price per gram"), money=True),
+        Column("value_fen", _l("Value"), money=True),
+        Column("status", _l("State"), value=lambda t: TRADE_IN_LABELS[t.status]),
+        Column("created_at", _l("Taken in at"), time=True),
+    ]
+
+
+def _trade_in_stmt(args: dict):
+    stmt = scoped(trade_in.trade_in_stmt(args), TradeIn)
+    if args.get("q"):
+        stmt = stmt.where(TradeIn.trade_in_no.contains(args["q"], autoescape=True))
+    return stmt
+
+
+@bp.route("/trade-ins")
+@page_roles(*ADMIN_UI_ROLES)
+def trade_ins():
+    """Old gold taken in, through the tenant scope; CSV with ``?format=csv``."""
+    return render_list(
+        _l("Trade-ins"),
+        TradeInFilterSchema,
+        _trade_in_stmt,
+        trade_in_columns(),
+        [
+            _text("q", _l("Trade-in number")),
+            _select("status", _l("State"), [("", _l("All"))] + list(TRADE_IN_LABELS.items())),
+            _select("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+        ],
+        "trade-ins.csv",
     )

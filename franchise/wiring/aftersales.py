@@ -18,6 +18,7 @@ AFTERSALES = N_("After-sales")
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
     (AFTERSALES, N_("Service tickets"), "aftersales_admin.tickets", ADMIN_UI_ROLES, "task", 320),
+    (AFTERSALES, N_("Trade-ins"), "aftersales_admin.trade_ins", ADMIN_UI_ROLES, "money", 321),
 )
 MOBILE_NAV = ((N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),)
 

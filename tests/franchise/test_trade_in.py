@@ -145,3 +145,17 @@ def test_tenancy(client, app, shop, guide_a):
         theirs = customer_headers(shop.cb)
     assert client.get("/api/v1/mp/trade-ins", headers=mine).get_json()["total"] == 1
     assert client.get("/api/v1/mp/trade-ins", headers=theirs).get_json()["total"] == 0
+
+
+def test_owner_lists_their_trade_ins_with_csv(client, app, shop, guide_a):
+    from tests.fixtures.auth import login
+
+    chain = _take_in(client, guide_a, shop.ca).get_json()
+    login(client, "owner-a")
+    page = client.get("/admin/trade-ins").get_data(as_text=True)
+    assert chain["trade_in_no"] in page
+    csv = client.get("/admin/trade-ins?format=csv").get_data(as_text=True)
+    assert chain["trade_in_no"] in csv and "5885.31" in csv
+    client.post("/admin/logout", data={})
+    login(client, "owner-b")
+    assert chain["trade_in_no"] not in client.get("/admin/trade-ins").get_data(as_text=True)
