@@ -167,3 +167,24 @@ def test_inspection_accepted_or_defect_refunded(client, app, org, shop, as_ca, a
     with app.app_context():
         refund = db.session.get(Refund, refunded.get_json()["refund_id"])
         assert (refund.order_id, refund.amount_fen) == (order["id"], 300_00)
+
+
+def test_hq_ships_a_delivery_on_the_order_page_with_its_waybill(client, app, shop, as_ca):
+    from tests.fixtures.auth import csrf_token_from, login
+
+    order = _order(client, shop, as_ca, {"mode": "delivery", "address": ADDRESS}).get_json()
+    _paid(app, order["id"])
+    login(client, "hq")
+    page = client.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
+    assert 'name="waybill_no"' in page and "南京西路1号" in page
+    token = csrf_token_from(page)
+    path = f"/admin/orders/{order['id']}/transition"
+    client.post(path, data={"to": "shipped", "csrf_token": token})  # no waybill: refused
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).status == "paid"
+    data = {"to": "shipped", "csrf_token": token, "carrier": "顺丰速运", "waybill_no": "SF778899"}
+    assert client.post(path, data=data).status_code == 303
+    page = client.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
+    assert "SF778899" in page
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).status == "shipped"
