@@ -188,3 +188,27 @@ def test_hq_ships_a_delivery_on_the_order_page_with_its_waybill(client, app, sho
     assert "SF778899" in page
     with app.app_context():
         assert db.session.get(Order, order["id"]).status == "shipped"
+
+
+def test_guide_hands_a_pickup_over_on_the_code_on_the_phone(client, app, shop, as_ca):
+    from tests.fixtures.auth import csrf_token_from, login
+
+    order = _order(client, shop, as_ca).get_json()
+    _paid(app, order["id"])
+    code = client.get(f"/api/v1/mp/orders/{order['id']}/fulfilment", headers=as_ca).get_json()[
+        "pickup_code"
+    ]
+    with app.app_context():
+        db.session.get(Order, order["id"]).status = "received"
+        db.session.commit()
+    login(client, "guide-a", path="/m/login")
+    page = client.get("/m/orders").get_data(as_text=True)
+    assert 'name="code"' in page
+    token = csrf_token_from(page)
+    path = f"/m/orders/{order['id']}/transition"
+    client.post(path, data={"to": "picked_up", "csrf_token": token, "code": "12345x"})
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).status == "received"
+    client.post(path, data={"to": "picked_up", "csrf_token": token, "code": code})
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).status == "picked_up"
