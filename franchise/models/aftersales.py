@@ -1,8 +1,8 @@
 """What happens around and after a jewellery sale (issue 19): how an order reaches the
 customer (store pickup with a code, or home delivery with an address and a waybill),
 what an in-store appointment came to, service tickets (售后: cleaning, polishing,
-resizing, re-plating, repair) with their photos and history, and trade-ins of old gold
-(以旧换新) with every step recorded.
+resizing, re-plating, repair) with their photos and history, trade-ins of old gold
+(以旧换新) with every step recorded, and consignments (寄售).
 """
 
 from __future__ import annotations
@@ -219,7 +219,71 @@ class TradeInEvent(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+CONSIGNMENT_STATES = (
+    "received",
+    "appraised",
+    "agreed",
+    "listed",
+    "sold",
+    "paid_out",
+    "returned",
+)
+
+
+class Consignment(Model):
+    """A luxury piece a customer leaves to be sold (寄售): appraised, priced with the
+    consignor, listed as a one-off product, sold, and paid out net of the commission."""
+
+    __tablename__ = "consignments"
+    __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "customer": "customer_id"}
+    __table_args__ = (
+        CheckConstraint("commission_bps BETWEEN 0 AND 5000", name="commission_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consignment_no: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    description: Mapped[str] = mapped_column(String(255))
+    appraisal_notes: Mapped[str] = mapped_column(Text, default="")
+    appraised_fen: Mapped[int | None] = mapped_column(Money)
+    agreed_price_fen: Mapped[int | None] = mapped_column(Money)
+    commission_bps: Mapped[int] = mapped_column(default=2000)
+    status: Mapped[str] = mapped_column(String(10), default="received")
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    payout_fen: Mapped[int | None] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer = relationship("Customer")
+    store = relationship("Store")
+    events = relationship(
+        "ConsignmentEvent", order_by="ConsignmentEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ConsignmentEvent(Model):
+    """Every step of a consignment, for audit."""
+
+    __tablename__ = "consignment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consignment_id: Mapped[int] = mapped_column(
+        ForeignKey("consignments.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
+    "CONSIGNMENT_STATES",
+    "Consignment",
+    "ConsignmentEvent",
     "APPOINTMENT_OUTCOMES",
     "DEFECT_REMEDIES",
     "DELIVERY",

@@ -68,6 +68,13 @@ TRADE_IN_PAYOUT = (
     Posting("trade_in_payout", "tpo", "old_gold", "wallet", "gross", "old gold {trade_in_no} paid"),
 )
 
+# A consigned piece sold (issue 19, ``franchise.services.consignment``): the sale's gross
+# went to sales like any payment; paying the consignor takes their part back out of
+# sales and the wallet, so the franchisee keeps the commission only.
+CONSIGNMENT_PAYOUT = (
+    Posting("consign_payout", "cpo", "sales", "wallet", "gross", "consignor {consignment_no}"),
+)
+
 
 # --- the Python path --------------------------------------------------------------
 
@@ -164,5 +171,5 @@ def _check(table) -> None:
 
 _check(PAYMENT)
 _check(REFUND)
-for _table in (TRADE_IN_CREDIT, TRADE_IN_RELEASE, TRADE_IN_PAYOUT):
+for _table in (TRADE_IN_CREDIT, TRADE_IN_RELEASE, TRADE_IN_PAYOUT, CONSIGNMENT_PAYOUT):
     _check(_table)

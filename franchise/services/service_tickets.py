@@ -276,12 +276,9 @@ class DomainErrorWithAllowed(DomainError):
     status = 422
     code = "invalid_transition"
 
-    def __init__(self, status: str, to: str, allowed: tuple[str, ...]):
-        message = tr(
-            "Not allowed from %(status)s to %(to)s.",
-            status=state_label(status),
-            to=state_label(to),
-        )
+    def __init__(self, status: str, to: str, allowed: tuple[str, ...], label=None):
+        label = label or state_label
+        message = tr("Not allowed from %(status)s to %(to)s.", status=label(status), to=label(to))
         super().__init__(
             "The request has invalid fields.",
             errors={"to": [message], "allowed": list(allowed)},

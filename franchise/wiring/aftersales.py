@@ -1,5 +1,6 @@
 """Registration of the after-sales area (issue 19): fulfilment, appointment outcomes,
-service tickets (with the ready-for-pickup subscribe message) and trade-ins.
+service tickets (with the ready-for-pickup subscribe message), trade-ins and
+consignments.
 
 The JSON API, the admin and guide
 pages, navigation, and the outbox handler of the ready notice.
@@ -27,11 +28,13 @@ def register(app: Flask) -> None:
     """Register the after-sales area on the app."""
     from franchise.admin import aftersales as admin_aftersales
     from franchise.api import aftersales as api_aftersales
+    from franchise.api import consignment as api_consignment
     from franchise.guide import aftersales as guide_aftersales
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
 
     openapi(app).register_blueprint(api_aftersales.blp)
+    openapi(app).register_blueprint(api_consignment.blp)
     app.register_blueprint(admin_aftersales.bp)
     app.register_blueprint(guide_aftersales.bp)
     add_navs(app, "admin", ADMIN_NAV)

@@ -1,8 +1,10 @@
-"""jewellery
+"""jewellery (issue 19): metal prices, product pricing and variants, order-line price
+snapshots, the piece registry, order fulfilment, appointment outcomes, service tickets
+(events, photos), trade-ins and consignments (with their events)
 
 Revision ID: f47a24292d73
 Revises: e3a91f7c5b20
-Create Date: 2026-12-07 05:17:42.812966
+Create Date: 2026-12-07 05:54:34.819667
 
 """
 from alembic import op
@@ -76,6 +78,37 @@ def upgrade():
     with op.batch_alter_table('product_variants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_product_variants_product_id'), ['product_id'], unique=False)
 
+    op.create_table('consignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consignment_no', sa.String(length=24), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('franchisee_id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('appraisal_notes', sa.Text(), nullable=False),
+    sa.Column('appraised_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('agreed_price_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('commission_bps', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('payout_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('commission_bps BETWEEN 0 AND 5000', name=op.f('ck_consignments_commission_range')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_consignments_customer_id_customers')),
+    sa.ForeignKeyConstraint(['franchisee_id'], ['franchisees.id'], name=op.f('fk_consignments_franchisee_id_franchisees')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_consignments_order_id_orders')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_consignments_product_id_products')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_consignments_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consignments')),
+    sa.UniqueConstraint('consignment_no', name=op.f('uq_consignments_consignment_no'))
+    )
+    with op.batch_alter_table('consignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consignments_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consignments_franchisee_id'), ['franchisee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consignments_store_id'), ['store_id'], unique=False)
+
     op.create_table('order_fulfilments',
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('mode', sa.String(length=10), nullable=False),
@@ -128,6 +161,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_trade_ins_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_trade_ins_franchisee_id'), ['franchisee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_trade_ins_store_id'), ['store_id'], unique=False)
+
+    op.create_table('consignment_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consignment_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=10), nullable=True),
+    sa.Column('to_status', sa.String(length=10), nullable=False),
+    sa.Column('actor_user_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_consignment_events_actor_user_id_users')),
+    sa.ForeignKeyConstraint(['consignment_id'], ['consignments.id'], name=op.f('fk_consignment_events_consignment_id_consignments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consignment_events'))
+    )
+    with op.batch_alter_table('consignment_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consignment_events_consignment_id'), ['consignment_id'], unique=False)
 
     op.create_table('order_line_pricing',
     sa.Column('line_id', sa.Integer(), nullable=False),
@@ -313,6 +361,10 @@ def downgrade():
 
     op.drop_table('pieces')
     op.drop_table('order_line_pricing')
+    with op.batch_alter_table('consignment_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consignment_events_consignment_id'))
+
+    op.drop_table('consignment_events')
     with op.batch_alter_table('trade_ins', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_trade_ins_store_id'))
         batch_op.drop_index(batch_op.f('ix_trade_ins_franchisee_id'))
@@ -320,6 +372,12 @@ def downgrade():
 
     op.drop_table('trade_ins')
     op.drop_table('order_fulfilments')
+    with op.batch_alter_table('consignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consignments_store_id'))
+        batch_op.drop_index(batch_op.f('ix_consignments_franchisee_id'))
+        batch_op.drop_index(batch_op.f('ix_consignments_customer_id'))
+
+    op.drop_table('consignments')
     with op.batch_alter_table('product_variants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_variants_product_id'))
 
