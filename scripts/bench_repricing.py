@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.bench_ledger import build  # noqa: E402 - the franchise app on PostgreSQL
 
 GOAL_SECONDS = 10.0
 BATCH = 5000
@@ -33,27 +34,6 @@ def parse_args():
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--skus", type=int, default=100_000)
     return parser.parse_args()
-
-
-def build(url: str):
-    import app as shared_app
-    import franchise
-    from app.extensions import db
-
-    app = shared_app.create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
-            "SECRET_KEY": "bench-secret-key",
-            "SIYU_ENV": "embedded",
-            "SANDBOX_TIME_SCALE": 0.0,
-            "SANDBOX_STATE_FILE": "",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    franchise.init_app(app)
-    with app.app_context():
-        db.create_all()
-    return app
 
 
 def shape(n: int) -> tuple[int, int, int]:

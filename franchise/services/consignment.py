@@ -43,7 +43,7 @@ from franchise.models import (
 from franchise.services import ledger, postings
 from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
-from franchise.services.service_tickets import DomainErrorWithAllowed
+from franchise.services.service_tickets import StepOutOfOrder
 
 CONSIGNMENT_FLOW: dict[str, tuple[str, ...]] = {
     "received": ("appraised", "returned"),
@@ -194,7 +194,7 @@ def move(row: Consignment, to: str, principal: Principal, data: dict | None = No
         previous = row.status
         allowed = CONSIGNMENT_FLOW.get(previous, ())
         if to not in allowed:
-            raise DomainErrorWithAllowed(previous, to, allowed, state_label)
+            raise StepOutOfOrder(previous, to, allowed, state_label)
         result = db.session.execute(
             update(Consignment)
             .where(Consignment.id == row.id, Consignment.status == previous)
@@ -202,7 +202,7 @@ def move(row: Consignment, to: str, principal: Principal, data: dict | None = No
             .execution_options(synchronize_session=False)
         )
         if cast(CursorResult, result).rowcount != 1:
-            raise DomainErrorWithAllowed(previous, to, allowed, state_label)
+            raise StepOutOfOrder(previous, to, allowed, state_label)
         db.session.refresh(row)
         _apply(row, to, data)
         _event(row, previous, to, principal, data.get("note") or "")

@@ -257,7 +257,7 @@ def _quote_order(ticket: ServiceTicket, amount: int) -> Order:
 def _check_move(ticket: ServiceTicket, to: str, data: dict) -> None:
     allowed = TICKET_FLOW.get(ticket.status, ())
     if to not in allowed:
-        raise DomainErrorWithAllowed(ticket.status, to, allowed)
+        raise StepOutOfOrder(ticket.status, to, allowed)
     if to == "quoted" and not benefit_covers(ticket):
         amount = data.get("quote_fen")
         if not isinstance(amount, int) or not 1 <= amount <= MAX_PRICE_FEN:
@@ -270,7 +270,7 @@ def _check_move(ticket: ServiceTicket, to: str, data: dict) -> None:
         raise invalid("condition_notes", "Describe the piece's condition at intake.")
 
 
-class DomainErrorWithAllowed(DomainError):
+class StepOutOfOrder(DomainError):
     """A move out of the flow: 422 naming ``to``, with the allowed next states."""
 
     status = 422
@@ -298,7 +298,7 @@ def move(ticket: ServiceTicket, to: str, principal: Principal, data: dict | None
             .execution_options(synchronize_session=False)
         )
         if cast(CursorResult, result).rowcount != 1:
-            raise DomainErrorWithAllowed(previous, to, TICKET_FLOW.get(previous, ()))
+            raise StepOutOfOrder(previous, to, TICKET_FLOW.get(previous, ()))
         db.session.refresh(ticket)
         _event(ticket, previous, to, principal, data.get("note") or "")
         if to == "received":
