@@ -82,9 +82,9 @@ def history_stmt(args: dict) -> Select:
 
 
 def daily_series(days: int = 30, end: date | None = None) -> tuple[list[str], dict[str, list]]:
-    """Labels (``MM-DD``) of the last ``days`` Shanghai days and, per metal priced in that
-    window, its sell price in fen per gram at each day's end (carried forward over days
-    without an entry; None before the first)."""
+    """Labels (``MM-DD``) of the last ``days`` Shanghai days from the first with a price
+    and, per metal priced in that window, its sell price in fen per gram at each day's
+    end (carried forward over days without an entry)."""
     end = end or shanghai_day(utcnow())
     start = end - timedelta(days=days - 1)
     last_ids = (
@@ -109,4 +109,14 @@ def daily_series(days: int = 30, end: date | None = None) -> tuple[list[str], di
             carried = prices.get(day, carried)
             values.append(carried)
         series[metal] = values
+    # start at the first day any metal has a price: a day before it is unknown, not ¥0
+    first = min(
+        (next(i for i, v in enumerate(values) if v is not None) for values in series.values()),
+        default=0,
+    )
+    labels = labels[first:]
+    series = {
+        metal: [v if v is not None else 0 for v in values[first:]]
+        for metal, values in series.items()
+    }
     return labels, series

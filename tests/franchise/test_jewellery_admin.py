@@ -85,3 +85,27 @@ def test_hq_registers_a_piece_on_the_page(client, app, org, shop, as_hq):
     assert "PAGE-1" in client.get("/admin/pieces?q=PAGE").get_data(as_text=True)
     again = client.post("/admin/pieces/new", data=data)
     assert again.status_code == 409
+
+
+def test_chart_starts_at_the_first_priced_day(client, app, org, as_hq):
+    from datetime import timedelta
+
+    from app.clock import shanghai_day
+    from franchise.models import MetalPrice
+    from franchise.services import metal_prices
+
+    enter_price(client, as_hq, "gold", 600_00, 550_00)
+    with app.app_context():
+        labels, series = metal_prices.daily_series(30)
+        assert len(labels) == 1 and series == {"gold": [600_00]}
+        db.session.add(
+            MetalPrice(
+                metal="gold",
+                day=shanghai_day() - timedelta(days=3),
+                sell_fen_per_gram=590_00,
+                buyback_fen_per_gram=540_00,
+            )
+        )
+        db.session.commit()
+        labels, series = metal_prices.daily_series(30)
+        assert series == {"gold": [590_00, 590_00, 590_00, 600_00]}  # carried forward
