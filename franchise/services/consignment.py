@@ -19,14 +19,13 @@ the franchisee keeps the commission and the ledger balances.
 
 from __future__ import annotations
 
-import secrets
 from typing import cast
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
-from app.clock import SHANGHAI, shanghai_day, utcnow
+from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
@@ -34,16 +33,14 @@ from franchise.models import (
     REFUNDED,
     Consignment,
     ConsignmentEvent,
-    Customer,
     Order,
     OrderLine,
     Product,
-    Store,
 )
 from franchise.services import ledger, postings
-from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
+from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
-from franchise.services.service_tickets import StepOutOfOrder
+from franchise.services.steps import customer_and_store, record_no, take_step
 
 CONSIGNMENT_FLOW: dict[str, tuple[str, ...]] = {
     "received": ("appraised", "returned"),
@@ -77,18 +74,11 @@ def payout_fen(price_fen: int, commission_bps: int) -> int:
 def take_in(data: dict, principal: Principal) -> Consignment:
     """The store takes a piece in on consignment (commits)."""
     try:
-        customer = get_or_invalid(Customer, data.get("customer_id"), "customer_id")
-        if not principal.is_hq and customer.franchisee_id != principal.franchisee_id:
-            raise invalid("customer_id", "No such customer.")
-        store_id = principal.store_id or data.get("store_id") or customer.store_id
-        store = get_or_invalid(Store, store_id, "store_id")
-        if store.franchisee_id != customer.franchisee_id:
-            raise invalid("store_id", "A store of the customer's franchisee.")
+        customer, store = customer_and_store(data, principal)
         if not (data.get("description") or "").strip():
             raise invalid("description", "Describe the piece.")
-        day = utcnow().astimezone(SHANGHAI).strftime("%y%m%d")
         row = Consignment(
-            consignment_no=f"CS{day}{secrets.randbelow(10**8):08d}",
+            consignment_no=record_no("CS"),
             customer_id=customer.id,
             franchisee_id=store.franchisee_id,
             store_id=store.id,
@@ -191,19 +181,7 @@ def move(row: Consignment, to: str, principal: Principal, data: dict | None = No
     """One step of ``row`` (loaded through the caller's scope); commits."""
     data = data or {}
     try:
-        previous = row.status
-        allowed = CONSIGNMENT_FLOW.get(previous, ())
-        if to not in allowed:
-            raise StepOutOfOrder(previous, to, allowed, state_label)
-        result = db.session.execute(
-            update(Consignment)
-            .where(Consignment.id == row.id, Consignment.status == previous)
-            .values(status=to, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult, result).rowcount != 1:
-            raise StepOutOfOrder(previous, to, allowed, state_label)
-        db.session.refresh(row)
+        previous = take_step(row, to, CONSIGNMENT_FLOW, state_label)
         _apply(row, to, data)
         _event(row, previous, to, principal, data.get("note") or "")
         db.session.commit()

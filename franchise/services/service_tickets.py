@@ -31,10 +31,8 @@ from __future__ import annotations
 import secrets
 from contextlib import suppress
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Select, select
 
 from app.auth.principal import Principal
 from app.clock import SHANGHAI, utcnow
@@ -58,6 +56,7 @@ from franchise.models import (
 )
 from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
+from franchise.services.steps import StepOutOfOrder, customer_and_store, record_no, take_step
 
 TICKET_FLOW: dict[str, tuple[str, ...]] = {
     "requested": ("received", "cancelled"),
@@ -135,7 +134,7 @@ def _new(customer: Customer, store: Store, data: dict, status: str) -> ServiceTi
         raise invalid("store_id", "A store of the customer's franchisee.")
     piece = _own_piece(customer.id, data.get("piece_id"))
     ticket = ServiceTicket(
-        ticket_no=_ticket_no(),
+        ticket_no=record_no("SV"),
         customer_id=customer.id,
         franchisee_id=store.franchisee_id,
         store_id=store.id,
@@ -170,11 +169,7 @@ def intake(data: dict, principal: Principal) -> ServiceTicket:
     """The store takes a piece in (commits): ``received`` with condition notes; the
     caller's store (a guide) or a store of their franchise (an owner)."""
     try:
-        customer = get_or_invalid(Customer, data.get("customer_id"), "customer_id")
-        if not principal.is_hq and customer.franchisee_id != principal.franchisee_id:
-            raise invalid("customer_id", "No such customer.")
-        store_id = principal.store_id or data.get("store_id") or customer.store_id
-        store = get_or_invalid(Store, store_id, "store_id")
+        customer, store = customer_and_store(data, principal)
         if not (data.get("condition_notes") or "").strip():
             raise invalid("condition_notes", "Describe the piece's condition at intake.")
         ticket = _new(customer, store, data, "received")
@@ -257,7 +252,7 @@ def _quote_order(ticket: ServiceTicket, amount: int) -> Order:
 def _check_move(ticket: ServiceTicket, to: str, data: dict) -> None:
     allowed = TICKET_FLOW.get(ticket.status, ())
     if to not in allowed:
-        raise StepOutOfOrder(ticket.status, to, allowed)
+        raise StepOutOfOrder(ticket.status, to, allowed, state_label)
     if to == "quoted" and not benefit_covers(ticket):
         amount = data.get("quote_fen")
         if not isinstance(amount, int) or not 1 <= amount <= MAX_PRICE_FEN:
@@ -270,36 +265,12 @@ def _check_move(ticket: ServiceTicket, to: str, data: dict) -> None:
         raise invalid("condition_notes", "Describe the piece's condition at intake.")
 
 
-class StepOutOfOrder(DomainError):
-    """A move out of the flow: 422 naming ``to``, with the allowed next states."""
-
-    status = 422
-    code = "invalid_transition"
-
-    def __init__(self, status: str, to: str, allowed: tuple[str, ...], label=None):
-        label = label or state_label
-        message = tr("Not allowed from %(status)s to %(to)s.", status=label(status), to=label(to))
-        super().__init__(
-            "The request has invalid fields.",
-            errors={"to": [message], "allowed": list(allowed)},
-        )
-
-
 def move(ticket: ServiceTicket, to: str, principal: Principal, data: dict | None = None):
     """Move ``ticket`` (loaded through the caller's scope) one step (commits)."""
     data = data or {}
     try:
         _check_move(ticket, to, data)
-        previous = ticket.status
-        result = db.session.execute(
-            update(ServiceTicket)
-            .where(ServiceTicket.id == ticket.id, ServiceTicket.status == previous)
-            .values(status=to, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult, result).rowcount != 1:
-            raise StepOutOfOrder(previous, to, TICKET_FLOW.get(previous, ()))
-        db.session.refresh(ticket)
+        previous = take_step(ticket, to, TICKET_FLOW, state_label)
         _event(ticket, previous, to, principal, data.get("note") or "")
         if to == "received":
             ticket.due_at = utcnow() + timedelta(days=SLA_DAYS[ticket.kind])

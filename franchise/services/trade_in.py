@@ -21,21 +21,21 @@ Every step is a ``TradeInEvent``; a step from the wrong state is a 409.
 
 from __future__ import annotations
 
-import secrets
 from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
-from app.clock import SHANGHAI, shanghai_day, utcnow
+from app.clock import shanghai_day, utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
-from franchise.models import CREATED, Customer, Order, Store, TradeIn, TradeInEvent
+from franchise.models import CREATED, Order, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
-from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
+from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.pricing import latest_price
+from franchise.services.steps import customer_and_store, record_no
 
 MIN_WEIGHT_MG, MAX_WEIGHT_MG = 100, 1_000_000
 TESTABLE = {"gold": (375, 999), "platinum": (850, 999), "silver": (800, 999)}
@@ -76,20 +76,12 @@ def take_in(data: dict, principal: Principal) -> TradeIn:
     """Weigh, test and value old metal at a store (commits); see the module docstring."""
     try:
         weight, purity = _check(data)
-        customer = get_or_invalid(Customer, data.get("customer_id"), "customer_id")
-        if not principal.is_hq and customer.franchisee_id != principal.franchisee_id:
-            raise invalid("customer_id", "No such customer.")
-        store = get_or_invalid(
-            Store, principal.store_id or data.get("store_id") or customer.store_id, "store_id"
-        )
-        if store.franchisee_id != customer.franchisee_id:
-            raise invalid("store_id", "A store of the customer's franchisee.")
+        customer, store = customer_and_store(data, principal)
         board = latest_price(data["metal"])
         if board is None:
             raise invalid("metal", "HQ has entered no price for this metal yet.")
-        day = utcnow().astimezone(SHANGHAI).strftime("%y%m%d")
         trade_in = TradeIn(
-            trade_in_no=f"TI{day}{secrets.randbelow(10**8):08d}",
+            trade_in_no=record_no("TI"),
             customer_id=customer.id,
             franchisee_id=store.franchisee_id,
             store_id=store.id,
