@@ -17,8 +17,26 @@ def init_app(app: Flask) -> None:
     """Register each area of this domain in dependency order, then its CLI commands."""
     import franchise.models  # noqa: F401 - the tables
     from franchise import cli
-    from franchise.wiring import commerce, credit, customers, members, organisation, payments
+    from franchise.wiring import (
+        aftersales,
+        commerce,
+        credit,
+        customers,
+        jewellery,
+        members,
+        organisation,
+        payments,
+    )
 
-    for area in (organisation, customers, commerce, payments, credit, members):
+    for area in (
+        organisation,
+        customers,
+        commerce,
+        jewellery,
+        aftersales,
+        payments,
+        credit,
+        members,
+    ):
         area.register(app)
     cli.register(app)

@@ -1,4 +1,5 @@
-"""Mini-program calls: login (code2session), phone number, and ``encryptedData`` decryption."""
+"""Mini-program calls: login (code2session), phone number, ``encryptedData`` decryption,
+and subscribe messages (``subscribeMessage.send``)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,34 @@ def decrypt_user_data(
         raise WeChatAPIError("encryptedData belongs to another appid", api="decrypt") from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise WeChatAPIError("encryptedData could not be decrypted", api="decrypt") from exc
+
+
+def send_subscribe_message(
+    touser: str,
+    template_id: str,
+    data: dict[str, str],
+    page: str = "",
+    miniprogram_state: str = "formal",
+    client=None,
+) -> None:
+    """``subscribeMessage.send`` (``cgi-bin/message/subscribe/send``): one message the
+    customer agreed to receive (each ``wx.requestSubscribeMessage`` acceptance of a
+    one-time template allows one send). ``data`` maps each template keyword
+    (``thing1``, ``character_string2``…) to its value; WeChat checks every value against
+    its keyword type (``thing`` ≤ 20 characters, ``phrase`` ≤ 5 Chinese characters,
+    ``character_string`` ≤ 32 letters, digits or symbols…). Errors raise
+    ``WeChatAPIError`` with the errcode: 40003 openid invalid, 40037 template_id
+    invalid, 43101 the user has not subscribed (or used up the acceptance), 47003 a
+    value breaks its keyword's rule, 41030 page invalid."""
+    client = client or miniprogram_client()
+    body = {
+        "touser": touser,
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in data.items()},
+        "miniprogram_state": miniprogram_state,
+        "lang": "zh_CN",
+    }
+    if page:
+        body["page"] = page
+    with translate_errors("cgi-bin/message/subscribe/send"):
+        client.post("message/subscribe/send", data=body)

@@ -29,7 +29,7 @@ from app.web.listing import Column, csv_response, export_url, filter_args, pagin
 from franchise import queries
 from franchise.admin.support import choices, select_filter, text_filter
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
-from franchise.services import order_flow
+from franchise.services import fulfilment, order_flow  # fulfilment: issue 19
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
 
@@ -148,6 +148,7 @@ def order(object_id):
         actions=[(a, ACTION_LABELS.get(a, a)) for a in actions],
         status_label=status_label,
         badge=STATUS_BADGES.get(o.status, ""),
+        fulfilment=fulfilment.view(o, for_customer=False),  # issue 19
     )
 
 
@@ -161,8 +162,14 @@ def transition(object_id):
     if to not in order_flow.STAFF_TARGETS:
         flash(_("Unknown action."), "error")
         return redirect(url_for("commerce_orders.order", object_id=o.id), 303)
+    carrier = (request.form.get("carrier") or "").strip()
+    waybill = (request.form.get("waybill_no") or "").strip()
     try:
-        order_service.transition(o, to, required_principal(), note)
+        # issue 19: shipping records carrier and waybill (required for home delivery)
+        if to == "shipped" and (carrier or waybill or o.fulfilment == "delivery"):
+            fulfilment.ship(o, carrier, waybill, required_principal())
+        else:
+            order_service.transition(o, to, required_principal(), note)
     except DomainError as exc:
         flash(exc.message, "error")
     else:

@@ -77,6 +77,15 @@ class ProductFilterSchema(Schema):
 ACTIVE_OPTIONS = [("", _l("All")), ("1", _l("On sale")), ("0", _l("Not on sale"))]
 
 
+def pricing_label(product: Product):
+    """Fixed price or by weight (issue 19; one primary-key read per row)."""
+    from franchise.admin.product_pricing import PRICING_LABELS
+    from franchise.services.pricing import pricing_of
+
+    row = pricing_of(product.id)
+    return PRICING_LABELS[row.pricing if row else "fixed"]
+
+
 def product_columns():
     return [
         Column("sku", _l("SKU"), link=lambda p: url_for("commerce_products.edit", object_id=p.id)),
@@ -86,6 +95,13 @@ def product_columns():
         Column("stock", _l("Stock"), numeric=True),
         Column("care_interval_days", _l("Care interval (days)"), numeric=True),
         Column("is_active", _l("On sale")),
+        # issue 19: how it is priced (fixed or by weight) and its sizes
+        Column(
+            "pricing",
+            _l("Pricing"),
+            value=pricing_label,
+            link=lambda p: url_for("product_pricing_admin.pricing_page", object_id=p.id),
+        ),
     ]
 
 

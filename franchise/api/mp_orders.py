@@ -30,12 +30,13 @@ from franchise import queries
 from franchise.api.orders import (
     OrderDetailSchema,
     OrderSchema,
-    ProductSchema,
     product_or_404,
     with_actions,
 )
 from franchise.models import CANCELLED, COUPON_ISSUED, ORDER_STATUSES, Coupon, Order
-from franchise.services import catalog
+from franchise.schemas_aftersales import FulfilmentChoiceSchema
+from franchise.schemas_jewellery import JewelleryProductPageSchema, JewelleryProductSchema
+from franchise.services import catalog, pricing
 from franchise.services import coupons as coupon_service
 from franchise.services import orders as order_service
 
@@ -56,6 +57,9 @@ class OrderItemSchema(Schema):
         required=True,
         validate=validate.Range(min=1, max=order_service.MAX_QUANTITY),
     )
+    variant_id = fields.Integer(  # issue 19: the ring size / chain length chosen
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
 
 
 class OrderCreateSchema(Schema):
@@ -71,6 +75,7 @@ class OrderCreateSchema(Schema):
     )
     # --- members: points to spend (whole, ≥ 0; held and within HQ's cap, else 422)
     points = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    fulfilment = fields.Nested(FulfilmentChoiceSchema)  # issue 19: pickup or delivery
 
 
 class MpProductQuerySchema(PageQuerySchema):
@@ -102,7 +107,6 @@ class MyCouponQuerySchema(PageQuerySchema):
     state = Text(validate=validate.OneOf(("issued", "redeemed", "expired", "void")))
 
 
-MpProductPageSchema = page_schema(ProductSchema, "MpProductPage")
 MpOrderPageSchema = page_schema(OrderSchema, "MpOrderPage")
 MyCouponPageSchema = page_schema(MyCouponSchema, "MyCouponPage")
 
@@ -119,22 +123,25 @@ def _my_order(order_id: int) -> Order:
 @blp.route("/products")
 class MpProducts(MethodView):
     @blp.arguments(MpProductQuerySchema, location="query")
-    @blp.response(200, MpProductPageSchema)
+    @blp.response(200, JewelleryProductPageSchema)
     def get(self, args):
-        """Active products (filters: category, q); no token needed."""
-        return page_of(catalog.product_stmt(args, active_only=True), args)
+        """Active products (filters: category, q) with pricing mode and variants (today's
+        price for by-weight products); no token needed."""
+        page = page_of(catalog.product_stmt(args, active_only=True), args)
+        pricing.decorate(list(page["items"]))  # issue 19
+        return page
 
 
 @blp.route("/products/<int:product_id>")
 class MpProductItem(MethodView):
-    @blp.response(200, ProductSchema)
+    @blp.response(200, JewelleryProductSchema)
     @blp.alt_response(404, description="No such product, or not for sale")
     def get(self, product_id):
-        """One active product; no token needed."""
+        """One active product with its pricing and variants; no token needed."""
         product = product_or_404(product_id)
         if not product.is_active:
             raise NotFound("Product not found")
-        return product
+        return pricing.decorate([product])[0]  # issue 19
 
 
 # --- orders -----------------------------------------------------------------------
@@ -164,6 +171,7 @@ class MpOrders(MethodView):
             share_code=body.get("share_code"),
             campaign_id=body.get("campaign_id"),
             points=body["points"],
+            fulfilment=body.get("fulfilment"),  # issue 19
         )
 
 

@@ -32,6 +32,7 @@ from franchise import queries
 from franchise.models import ORDER_STATUSES, Order, Product
 from franchise.services import catalog, order_flow
 from franchise.services import orders as order_service
+from franchise.services.pricing import line_snapshot
 
 blp = Blueprint(
     "commerce_orders_api",
@@ -98,6 +99,8 @@ class OrderLineSchema(Schema):
     unit_price_fen = fields.Integer()
     quantity = fields.Integer()
     line_total_fen = fields.Integer()
+    # issue 19: every price component the line was sold at (None for older lines)
+    pricing = fields.Function(lambda line: line_snapshot(line.id))
 
 
 class OrderEventSchema(Schema):

@@ -22,6 +22,7 @@ from app.web.listing import paginate
 from franchise.guide.member_card import member_card
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like
+from franchise.services.pieces import customer_pieces_stmt  # issue 19
 from franchise.services.value_tiers import PAID_STATUSES
 
 bp = Blueprint(
@@ -47,6 +48,11 @@ def days_to_birthday(birthday: date | None, today: date) -> int | None:
         if upcoming >= today:
             return (upcoming - today).days
     return None
+
+
+def owned_pieces(customer_id: int) -> list:
+    """The pieces a customer bought (issue 19), newest first, at most 50."""
+    return list(db.session.scalars(customer_pieces_stmt(customer_id).limit(50)))
 
 
 def _order_figures(ids: list[int]) -> dict[int, tuple]:
@@ -138,6 +144,7 @@ def customer(object_id):
         birthday_in=days_to_birthday(c.birthday, today),
         soon=BIRTHDAY_SOON_DAYS,
         member=member_card(c.id),  # --- members: level, points, benefits
+        pieces=owned_pieces(c.id),  # issue 19: the pieces they bought, with certificates
     )
 
 

@@ -28,7 +28,7 @@ from franchise.models import (
     SHIPPED,
     Order,
 )
-from franchise.services import order_flow
+from franchise.services import fulfilment, order_flow  # fulfilment: issue 19
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
 
@@ -95,7 +95,11 @@ def transition(order_id):
         flash(_("Unknown action."), "error")
     else:
         try:
-            order_service.transition(order, to, principal, "")
+            pickup = fulfilment.of(order)  # issue 19: a pickup order is handed over on its code
+            if to == "picked_up" and pickup is not None and pickup.mode == "pickup":
+                fulfilment.verify_pickup(order, request.form.get("code") or "", principal)
+            else:
+                order_service.transition(order, to, principal, "")
         except DomainError as exc:
             flash(exc.message, "error")
         else:

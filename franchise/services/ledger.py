@@ -30,7 +30,10 @@ from franchise.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from franchise.models.org import MAX_PROFIT_SHARE_BPS
 from franchise.services import postings
 
-ACCOUNT_KINDS = ("wallet", "sales", "wechat_fee", "hq_share")
+ACCOUNT_KINDS = ("wallet", "sales", "wechat_fee", "hq_share")  # a payment's, made up front
+# old_gold (issue 19): metal traded in at the franchisee's stores, at buy-back value,
+# made on first use
+POSTABLE_KINDS = (*ACCOUNT_KINDS, "old_gold")
 
 
 class UnbalancedPosting(ValueError):
@@ -76,7 +79,7 @@ def check_balanced(lines) -> int:
                 raise UnbalancedPosting("amounts are non-negative integers (fen)")
         if (debit == 0) == (credit == 0):
             raise UnbalancedPosting("each line is either a debit or a credit")
-        if kind not in ACCOUNT_KINDS:
+        if kind not in POSTABLE_KINDS:
             raise UnbalancedPosting(f"unknown account kind {kind!r}")
         debits += debit
         credits += credit

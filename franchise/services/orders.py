@@ -66,7 +66,14 @@ from franchise.models import (
     Product,
     ShareCode,
 )
-from franchise.services import coupons, members
+from franchise.services import (  # pieces, pricing, trade_in: issue 19
+    coupons,
+    members,
+    pieces,
+    pricing,
+    trade_in,
+)
+from franchise.services import fulfilment as fulfilment_service  # issue 19
 from franchise.services import points as member_points
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -201,6 +208,7 @@ def create_order(
     share_code: str | None = None,
     campaign_id: int | None = None,
     points: int = 0,
+    fulfilment: dict | None = None,  # issue 19: {"mode", "address"?}, pickup by default
 ) -> Order:
     """Place an order for a customer (commits); see the module docstring for the rules.
 
@@ -229,6 +237,7 @@ def create_order(
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
         lines = _lines(merged, prices)
+        pricing.price_order_lines(lines, items, prices)  # issue 19: sizes, by weight, snapshot
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
@@ -262,6 +271,8 @@ def create_order(
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
+        pieces.hold_for_order(order, lines, pricing.chosen_variants(items))  # issue 19
+        fulfilment_service.attach(order, fulfilment)  # issue 19: pickup code or address
         _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)
@@ -283,6 +294,8 @@ def _release(order: Order) -> None:
             given_back[line.product_id] = given_back.get(line.product_id, 0) + line.quantity
         for hook in releases:
             hook(order.campaign_id, given_back)
+    pieces.release(order)  # issue 19: registered pieces go back to the store
+    trade_in.release(order)  # issue 19: an old-gold credit is given back
     for line in lines:
         db.session.execute(
             update(Product)

@@ -1,6 +1,8 @@
 """The ledger's postings, each described once, and the two ways they are written.
 
-A settled payment is three postings and a successful refund reverses them in three more.
+A settled payment is three postings and a successful refund reverses them in three more;
+old gold traded in is one posting, credited to a sale (and released if that order is
+never paid) or paid out.
 Each posting is one ``Posting`` row below: its transaction kind, its idempotency-key
 prefix, the account it debits and the account it credits (account kinds, on the
 franchisee's own accounts) and which amount it moves:
@@ -51,6 +53,26 @@ REFUND = (
     Posting("refund", "refund", "sales", "wallet", "gross", "refund {out_refund_no}"),
     Posting("fee_refund", "rfee", "wallet", "wechat_fee", "fee", "WeChat Pay fee returned"),
     Posting("hq_share_refund", "rhq", "wallet", "hq_share", "share", "HQ profit share returned"),
+)
+
+# Old gold taken in at a store (issue 19, ``franchise.services.trade_in``): the metal goes
+# to the ``old_gold`` account of the franchisee that took it in, against the sale it paid
+# part of, or against the money paid out for it; ``gross`` is its buy-back value.
+TRADE_IN_CREDIT = (
+    Posting("trade_in", "tin", "old_gold", "sales", "gross", "old gold {trade_in_no} → {order_no}"),
+)
+TRADE_IN_RELEASE = (
+    Posting("trade_in_back", "tinr", "sales", "old_gold", "gross", "credit {trade_in_no} released"),
+)
+TRADE_IN_PAYOUT = (
+    Posting("trade_in_payout", "tpo", "old_gold", "wallet", "gross", "old gold {trade_in_no} paid"),
+)
+
+# A consigned piece sold (issue 19, ``franchise.services.consignment``): the sale's gross
+# went to sales like any payment; paying the consignor takes their part back out of
+# sales and the wallet, so the franchisee keeps the commission only.
+CONSIGNMENT_PAYOUT = (
+    Posting("consign_payout", "cpo", "sales", "wallet", "gross", "consignor {consignment_no}"),
 )
 
 
@@ -149,3 +171,5 @@ def _check(table) -> None:
 
 _check(PAYMENT)
 _check(REFUND)
+for _table in (TRADE_IN_CREDIT, TRADE_IN_RELEASE, TRADE_IN_PAYOUT, CONSIGNMENT_PAYOUT):
+    _check(_table)

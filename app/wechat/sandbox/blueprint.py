@@ -22,6 +22,7 @@ ERRMSG = {
     0: "ok",
     40001: "invalid credential, access_token is invalid or not latest",  # 不合法的secret参数
     40002: "invalid grant_type",
+    40003: "invalid openid",  # subscribeMessage.send: touser 字段 openid 为空或者不正确
     40004: "invalid media type",  # 不合法的媒体文件类型 (不满足系统文件要求)
     40005: "invalid type",  # 不合法的type参数
     40006: "invalid file size",  # 不合法的文件大小
@@ -30,7 +31,8 @@ ERRMSG = {
     40011: "invalid video size",  # 上传视频大小不是有效值
     40013: "invalid appid",  # 不合法的CorpID / AppID
     40014: "invalid access_token",
-    40029: "invalid code",  # code 无效 (used or expired)
+    40029: "invalid code",
+    40037: "invalid template_id",  # 订阅模板id为空不正确  # code 无效 (used or expired)
     40050: "chatid not found",  # chatid不存在
     40058: "invalid parameter",  # 不合法的参数
     40063: "empty parameter",  # 参数为空 (a required parameter is missing)
@@ -39,14 +41,17 @@ ERRMSG = {
     40165: "invalid weapp pagepath",  # urllink / urlscheme.generate: 参数path填写错误
     40212: "invalid query",  # urllink / urlscheme.generate: 参数query填写错误
     41001: "access_token missing",
+    41030: "invalid page",  # page路径不正确
     41046: "msgid missing",  # 缺少企业群发消息id
     41047: "invalid msgid",  # 无效的企业群发消息id
     41048: "no customer to send to",  # 无可发送的客户
     41065: "invalid attachment type",  # 无效的附件类型
     42001: "access_token expired",
     44001: "empty media data",  # 多媒体文件为空
+    43101: "user refuse to accept the msg",  # 用户拒绝接受消息 (no subscription left)
     45009: "api freq out of limit",  # 接口调用超过限制
     47001: "data format error",
+    47003: "argument invalid",  # 模板参数不准确
     85401: "invalid expire time",  # 参数expire_time填写错误 (more than 1 minute, at most 30 days)
     49008: "group chat dismissed",  # 群已经解散
     301016: "invalid voice file",  # 上传语音文件不符合系统要求

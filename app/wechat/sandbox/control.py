@@ -215,6 +215,26 @@ def phone_code():
     return jsonify({"code": miniprogram.issue_phone_code(state(), phone)})
 
 
+@bp.post(C + "mp/subscribe")
+def mp_subscribe():
+    """``{"openid", "template_id", "times"?}``: the user accepted a one-time subscribe
+    message (``wx.requestSubscribeMessage``); each acceptance allows one send."""
+    body = _body()
+    openid, template_id = str(body.get("openid") or ""), str(body.get("template_id") or "")
+    times = body.get("times", 1)
+    if not openid or not template_id or not isinstance(times, int) or not 1 <= times <= 100:
+        return envelope(422, errors={"openid": ["openid, template_id and times 1..100"]})
+    allowed = miniprogram.accept_subscription(state(), openid, template_id, times)
+    return jsonify({"allowed_sends": allowed})
+
+
+@bp.get(C + "mp/subscribe_messages")
+def mp_subscribe_messages():
+    """The subscribe messages sent so far (newest last)."""
+    with state().lock:
+        return jsonify({"messages": list(state().data.get("subscribe_messages", []))})
+
+
 @bp.post(C + "livings/<livingid>/viewers")
 def living_viewers(livingid: str):
     """``{"users": [...], "external_users": [...]}`` appended to a live's watch stats."""

@@ -129,3 +129,95 @@ def getuserphonenumber():
             "watermark": {"timestamp": int(st.now()), "appid": st.config["MP_APPID"]},
         }
     )
+
+
+# --- subscribeMessage.send -------------------------------------------------------------
+# One-time subscriptions: each acceptance of ``wx.requestSubscribeMessage`` for a template
+# allows one send to that user (``POST /_sandbox/control/mp/subscribe`` records one); a
+# send without one left is 43101 "user refuse to accept the msg". Templates are the
+# configured ``MP_TEMPLATE_*`` ids: another id is 40037. Each value is checked against
+# its keyword's type (the prefix of the key) by WeChat's published limits; a breach is
+# 47003 naming the field.
+
+CHINESE = r"\u4e00-\u9fff"
+VALUE_RULES = {
+    "thing": re.compile(r"(?s).{1,20}"),
+    "number": re.compile(r"\d{1,32}(\.\d+)?"),
+    "letter": re.compile(r"[A-Za-z]{1,32}"),
+    "symbol": re.compile(r"[^\w\s]{1,5}"),
+    "character_string": re.compile(r"[\x21-\x7e]{1,32}"),
+    "time": re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日 )?\d{1,2}:\d{2}(:\d{2})?"),
+    "date": re.compile(
+        r"(\d{4}年\d{1,2}月\d{1,2}日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})( \d{1,2}:\d{2})?"
+    ),
+    "amount": re.compile(r"[¥$€£]?\d{1,10}(\.\d{1,2})?元?"),
+    "phone_number": re.compile(r"[\d+\-() ]{1,17}"),
+    "name": re.compile(rf"[{CHINESE}]{{1,10}}|[A-Za-z .'-]{{1,20}}"),
+    "phrase": re.compile(rf"[{CHINESE}]{{1,5}}"),
+}
+SUBSCRIBE_STATES = ("developer", "trial", "formal")
+
+
+def known_templates(cfg) -> set[str]:
+    """The template ids the mini-program has added: every configured ``MP_TEMPLATE_*``."""
+    return {str(v) for k, v in cfg.items() if k.startswith("MP_TEMPLATE_") and v}
+
+
+def accept_subscription(st: SandboxState, openid: str, template_id: str, times: int = 1) -> int:
+    """The user accepted the template ``times`` more times; the sends now allowed."""
+    with st.lock:
+        subs = st.data.setdefault("subscriptions", {})
+        key = f"{openid}|{template_id}"
+        subs[key] = subs.get(key, 0) + times
+        return subs[key]
+
+
+def _value_error(data) -> str | None:
+    """The first keyword whose value breaks its type's rule, as WeChat names it."""
+    if not isinstance(data, dict) or not data:
+        return "data"
+    for key, item in data.items():
+        kind = re.sub(r"\d+$", "", str(key))
+        value = item.get("value") if isinstance(item, dict) else None
+        rule = VALUE_RULES.get(kind)
+        if rule is None or not isinstance(value, str) or not rule.fullmatch(value):
+            return f"data.{key}.value"
+    return None
+
+
+@bp.post(P + "cgi-bin/message/subscribe/send")
+def subscribe_send():
+    guard("cgi-bin/message/subscribe/send", "mp")
+    body = json_body()
+    touser = str(body.get("touser") or "")
+    template_id = str(body.get("template_id") or "")
+    if not re.fullmatch(r"oSBX[0-9a-f]{24}", touser):
+        return err(40003, "invalid openid")
+    if template_id not in known_templates(state().config):
+        return err(40037, "invalid template_id")
+    page = body.get("page")
+    if page is not None and (not isinstance(page, str) or page.startswith(("http", "/"))):
+        return err(41030, "invalid page")
+    if body.get("miniprogram_state", "formal") not in SUBSCRIBE_STATES:
+        return err(47003, "argument invalid! miniprogram_state invalid")
+    bad = _value_error(body.get("data"))
+    if bad:
+        return err(47003, f"argument invalid! {bad} invalid")
+    st = state()
+    with st.lock:
+        subs = st.data.setdefault("subscriptions", {})
+        key = f"{touser}|{template_id}"
+        if subs.get(key, 0) < 1:
+            return err(43101, "user refuse to accept the msg")
+        subs[key] -= 1
+        st.data.setdefault("subscribe_messages", []).append(
+            {
+                "touser": touser,
+                "template_id": template_id,
+                "page": page,
+                "data": body["data"],
+                "sent_at": st.now(),
+            }
+        )
+    st.save()
+    return ok(msgid=int(st.now() * 1000) % 10**12)

@@ -1,0 +1,250 @@
+"""Jewellery admin pages (issue 19): HQ's metal price board and the piece registry.
+
+* ``/admin/metal-prices`` (HQ): today's prices per metal, the last 30 days as a
+  server-drawn line chart (``app.web.charts``), the entry form (yuan per gram, parsed
+  by ``app.money``) and the history with filters, pages and CSV. Entering a price
+  reprices every by-weight product of that metal in the same commit.
+* ``/admin/pieces`` (HQ, owners): the registered pieces through the tenant scope,
+  filtered by product, store, state and serial / certificate, with CSV; HQ registers a
+  piece at ``/admin/pieces/new``.
+
+Views never commit; the services' field errors show on the forms.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.auth.decorators import page_roles
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.auth.principal import required_principal
+from app.auth.scope import scoped
+from app.errors import DomainError
+from app.extensions import db
+from app.schemas import Text, query_id
+from app.web.form_input import RequiredMark, YuanField
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from franchise.admin.support import (
+    choices,
+    render_list,
+    save,
+    select_filter,
+    store_choices,
+    text_filter,
+)
+from franchise.forms import options
+from franchise.models import METALS, Piece, Product, ProductPricing, Store
+from franchise.schemas_jewellery import PieceCreateSchema
+from franchise.services import metal_prices, pieces
+from franchise.services.pricing import MAX_METAL_FEN_PER_GRAM
+
+bp = Blueprint("jewellery_admin", __name__, url_prefix="/admin", template_folder="../templates")
+
+METAL_LABELS = {"gold": _l("Gold"), "platinum": _l("Platinum"), "silver": _l("Silver")}
+PIECE_STATE_LABELS = {
+    "in_stock": _l("In stock"),
+    "held": _l("Held by an unpaid order"),
+    "sold": _l("Sold"),
+}
+
+
+class MetalPriceForm(FlaskForm):
+    metal = SelectField(_l("Metal"), choices=options(METAL_LABELS.items()))
+    sell_yuan = YuanField(
+        _l("Sell price (yuan per gram)"),
+        validators=[InputRequired()],
+        lo=1,
+        hi=MAX_METAL_FEN_PER_GRAM,
+    )
+    buyback_yuan = YuanField(
+        _l("Buy-back price (yuan per gram)"),
+        validators=[InputRequired()],
+        lo=1,
+        hi=MAX_METAL_FEN_PER_GRAM,
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=255)])
+
+
+class MetalPriceFilterSchema(Schema):
+    metal = fields.String(validate=validate.OneOf(METALS))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+def metal_label(metal: str) -> str:
+    return str(METAL_LABELS.get(metal, metal))
+
+
+def price_columns() -> list[Column]:
+    return [
+        Column("day", _l("Date")),
+        Column("metal", _l("Metal"), value=lambda p: metal_label(p.metal)),
+        Column("sell_fen_per_gram", _l("Sell price per gram"), money=True),
+        Column("buyback_fen_per_gram", _l("Buy-back price per gram"), money=True),
+        Column(
+            "entered_by",
+            _l("Entered by"),
+            value=lambda p: p.entered_by.display_name if p.entered_by else "",
+        ),
+        Column("created_at", _l("Entered at"), time=True),
+        Column("note", _l("Note")),
+    ]
+
+
+@bp.route("/metal-prices", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def metal_prices_board():
+    """The board: today, the chart, the entry form and the history (CSV with
+    ``?format=csv``)."""
+    form = MetalPriceForm()
+    status = 200
+    if form.validate_on_submit():
+        data = {
+            "metal": form.metal.data,
+            "sell_fen_per_gram": form.sell_yuan.data,
+            "buyback_fen_per_gram": form.buyback_yuan.data,
+            "note": (form.note.data or "").strip(),
+        }
+        try:
+            _entry, repriced = metal_prices.record(data, required_principal().user_id)
+        except DomainError as exc:
+            for name, messages in exc.errors.items():
+                target = {"sell_fen_per_gram": "sell_yuan", "buyback_fen_per_gram": "buyback_yuan"}
+                field = getattr(form, target.get(name, name), None)
+                if field is not None:
+                    field.errors = list(field.errors) + list(messages)
+            flash(exc.message, "error")
+            status = 422
+        else:
+            flash(_("Saved; %(n)s products repriced.", n=repriced), "success")
+            return redirect(url_for("jewellery_admin.metal_prices_board"))
+    elif request.method == "POST":
+        status = 422
+    args = filter_args(MetalPriceFilterSchema)
+    stmt = metal_prices.history_stmt(args)
+    if request.args.get("format") == "csv":
+        return csv_response("metal-prices.csv", price_columns(), stmt)
+    today = metal_prices.today()
+    labels, series = metal_prices.daily_series(30)
+    return render_template(
+        "franchise/jewellery/metal_prices.html",
+        form=form,
+        today=[
+            {
+                "metal": metal_label(m),
+                "sell": today[f"{m}_fen_per_gram"],
+                "buyback": today[f"{m}_buyback_fen_per_gram"],
+            }
+            for m in METALS
+        ],
+        labels=labels,
+        series={metal_label(m): values for m, values in series.items()},
+        fields=[
+            select_filter("metal", _l("Metal"), [("", _l("All"))] + list(METAL_LABELS.items())),
+            {"name": "date_from", "label": _l("From"), "type": "date"},
+            {"name": "date_to", "label": _l("To"), "type": "date"},
+        ],
+        values=request.args,
+        columns=price_columns(),
+        page=paginate(stmt),
+        export_url=export_url(),
+    ), status
+
+
+# --- the piece registry -----------------------------------------------------------------
+
+
+class PieceForm(FlaskForm):
+    """Renders the piece form; ``PieceCreateSchema`` (the API's) checks what is posted."""
+
+    serial = StringField(_l("Serial"), validators=[RequiredMark()])
+    product_id = SelectField(_l("Product"), validate_choice=False)
+    store_id = SelectField(_l("Store"), validate_choice=False)
+    certificate_no = StringField(_l("Certificate number"))
+    certificate_lab = StringField(_l("Certificate lab"))
+    weight_mg = StringField(
+        _l("Weight (mg)"), validators=[RequiredMark()], render_kw={"inputmode": "numeric"}
+    )
+    purity = StringField(_l("Purity"))
+
+
+class PieceFilterSchema(Schema):
+    q = Text(validate=validate.Length(max=64))
+    product_id = query_id()
+    store_id = query_id()
+    status = fields.String(validate=validate.OneOf(tuple(PIECE_STATE_LABELS)))
+
+
+def registered_products() -> list[tuple[int, str]]:
+    """Products stocked by registered pieces, for the form and the filter."""
+    stmt = (
+        select(Product)
+        .join(ProductPricing, ProductPricing.product_id == Product.id)
+        .where(ProductPricing.tracks_pieces.is_(True))
+        .order_by(Product.sku)
+    )
+    return [(p.id, f"{p.sku} {p.name}") for p in db.session.scalars(stmt)]
+
+
+def piece_columns() -> list[Column]:
+    return [
+        Column("serial", _l("Serial")),
+        Column("product", _l("Product"), value=lambda p: p.product.name),
+        Column("store", _l("Store"), value=lambda p: p.store.name),
+        Column("certificate_no", _l("Certificate number")),
+        Column("certificate_lab", _l("Certificate lab")),
+        Column("weight_mg", _l("Weight (mg)"), numeric=True),
+        Column("purity", _l("Purity")),
+        Column("state", _l("State"), value=lambda p: PIECE_STATE_LABELS[pieces.piece_state(p)]),
+        Column("order", _l("Order"), value=lambda p: p.order.order_no if p.order else None),
+    ]
+
+
+@bp.route("/pieces")
+@page_roles(*ADMIN_UI_ROLES)
+def piece_list():
+    """Registered pieces through the tenant scope; CSV with ``?format=csv``."""
+    return render_list(
+        _l("Pieces"),
+        PieceFilterSchema,
+        lambda args: scoped(pieces.piece_stmt(args), Piece),
+        piece_columns(),
+        [
+            text_filter("q", _l("Serial or certificate")),
+            select_filter("product_id", _l("Product"), [("", _l("All"))] + registered_products()),
+            select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
+            select_filter(
+                "status", _l("State"), [("", _l("All"))] + list(PIECE_STATE_LABELS.items())
+            ),
+        ],
+        "pieces.csv",
+        "jewellery_admin.piece_new",
+    )
+
+
+@bp.route("/pieces/new", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def piece_new():
+    """Register a piece at a store (its product's stock grows by one)."""
+    form = PieceForm()
+    form.product_id.choices = registered_products()
+    form.store_id.choices = store_choices()
+
+    def register(data: dict):
+        pieces.register(data, required_principal())
+
+    return save(
+        form,
+        PieceCreateSchema(),
+        register,
+        _l("Register a piece"),
+        _l("Register"),
+        "jewellery_admin.piece_list",
+    )

@@ -1,0 +1,303 @@
+"""What happens around and after a jewellery sale (issue 19): how an order reaches the
+customer (store pickup with a code, or home delivery with an address and a waybill),
+what an in-store appointment came to, service tickets (售后: cleaning, polishing,
+resizing, re-plating, repair) with their photos and history, trade-ins of old gold
+(以旧换新) with every step recorded, and consignments (寄售).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.extensions import Model, Money
+
+PICKUP, DELIVERY = "pickup", "delivery"
+FULFILMENT_MODES = (PICKUP, DELIVERY)
+
+
+class OrderFulfilment(Model):
+    """How one order reaches its customer; the waybill when HQ ships it; the pickup code
+    the store checks when the customer collects it."""
+
+    __tablename__ = "order_fulfilments"
+
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(10), default=PICKUP)
+    recipient: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    carrier: Mapped[str] = mapped_column(String(32), default="")
+    waybill_no: Mapped[str] = mapped_column(String(40), default="")
+    shipped_at: Mapped[datetime | None]
+    pickup_code: Mapped[str] = mapped_column(String(8))
+    picked_up_at: Mapped[datetime | None]
+    verified_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    order = relationship("Order")
+
+
+APPOINTMENT_OUTCOMES = ("attended", "no_show", "rescheduled")
+INSPECTION_RESULTS = ("accepted", "defect")
+DEFECT_REMEDIES = ("exchange", "refund")
+
+
+class AppointmentOutcome(Model):
+    """What an appointment came to, recorded once by the store."""
+
+    __tablename__ = "appointment_outcomes"
+
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[str] = mapped_column(String(12))
+    inspection_result: Mapped[str | None] = mapped_column(String(10))
+    remedy: Mapped[str | None] = mapped_column(String(10))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    service_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_tickets.id"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+SERVICE_KINDS = ("cleaning", "polishing", "resizing", "replating", "repair")
+# requested (by the customer) → received (intake) → quoted → approved → in_progress →
+# ready → picked_up; cancelled from the first three
+TICKET_STATES = (
+    "requested",
+    "received",
+    "quoted",
+    "approved",
+    "in_progress",
+    "ready",
+    "picked_up",
+    "cancelled",
+)
+
+
+class ServiceTicket(Model):
+    """An after-sales job on a customer's piece, owned by a store of their franchisee."""
+
+    __tablename__ = "service_tickets"
+    __scope__ = {
+        "franchisee": "franchisee_id",
+        "store": "store_id",
+        "customer": "customer_id",
+    }
+    __table_args__ = (
+        CheckConstraint("quote_fen >= 0", name="quote_nonnegative"),
+        Index("ix_service_tickets_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_no: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    piece_id: Mapped[int | None] = mapped_column(ForeignKey("pieces.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    item_description: Mapped[str] = mapped_column(String(255), default="")
+    condition_notes: Mapped[str] = mapped_column(Text, default="")
+    quote_fen: Mapped[int] = mapped_column(Money, default=0)
+    covered_by_benefit: Mapped[bool] = mapped_column(default=False)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))  # the paid quote
+    due_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer = relationship("Customer")
+    store = relationship("Store")
+    piece = relationship("Piece")
+    order = relationship("Order")
+    events = relationship(
+        "ServiceTicketEvent", order_by="ServiceTicketEvent.id", cascade="all, delete-orphan"
+    )
+    photos = relationship(
+        "ServiceTicketPhoto", order_by="ServiceTicketPhoto.id", cascade="all, delete-orphan"
+    )
+
+
+class ServiceTicketEvent(Model):
+    """Every move of a ticket: from, to, who, note."""
+
+    __tablename__ = "service_ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(20), default="system")
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship("User")
+
+
+class ServiceTicketPhoto(Model):
+    """A photo taken at intake (JPG or PNG, kept in the database)."""
+
+    __tablename__ = "service_ticket_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(128))
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+TRADE_IN_STATES = ("valued", "credited", "paid_out", "cancelled")
+
+
+class TradeIn(Model):
+    """Old gold taken in at a store: weighed, tested, valued at the day's buy-back price,
+    then credited against a new order or paid out. The franchisee that took it in owns
+    the metal (its ``old_gold`` ledger account)."""
+
+    __tablename__ = "trade_ins"
+    __scope__ = {
+        "franchisee": "franchisee_id",
+        "store": "store_id",
+        "customer": "customer_id",
+    }
+    __table_args__ = (
+        CheckConstraint("weight_mg > 0", name="weight_positive"),
+        CheckConstraint("value_fen > 0", name="value_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_in_no: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    metal: Mapped[str] = mapped_column(String(10))
+    purity: Mapped[str] = mapped_column(String(8))
+    purity_permille: Mapped[int]
+    weight_mg: Mapped[int]
+    metal_price_id: Mapped[int] = mapped_column(ForeignKey("metal_prices.id"))
+    buyback_fen_per_gram: Mapped[int] = mapped_column(Money)
+    value_fen: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(10), default="valued")
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None]
+
+    customer = relationship("Customer")
+    store = relationship("Store")
+    events = relationship("TradeInEvent", order_by="TradeInEvent.id", cascade="all, delete-orphan")
+
+
+class TradeInEvent(Model):
+    """Every step of a trade-in, for audit."""
+
+    __tablename__ = "trade_in_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_in_id: Mapped[int] = mapped_column(
+        ForeignKey("trade_ins.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[str] = mapped_column(String(12))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+CONSIGNMENT_STATES = (
+    "received",
+    "appraised",
+    "agreed",
+    "listed",
+    "sold",
+    "paid_out",
+    "returned",
+)
+
+
+class Consignment(Model):
+    """A luxury piece a customer leaves to be sold (寄售): appraised, priced with the
+    consignor, listed as a one-off product, sold, and paid out net of the commission."""
+
+    __tablename__ = "consignments"
+    __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "customer": "customer_id"}
+    __table_args__ = (
+        CheckConstraint("commission_bps BETWEEN 0 AND 5000", name="commission_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consignment_no: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    description: Mapped[str] = mapped_column(String(255))
+    appraisal_notes: Mapped[str] = mapped_column(Text, default="")
+    appraised_fen: Mapped[int | None] = mapped_column(Money)
+    agreed_price_fen: Mapped[int | None] = mapped_column(Money)
+    commission_bps: Mapped[int] = mapped_column(default=2000)
+    status: Mapped[str] = mapped_column(String(10), default="received")
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    payout_fen: Mapped[int | None] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer = relationship("Customer")
+    store = relationship("Store")
+    events = relationship(
+        "ConsignmentEvent", order_by="ConsignmentEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ConsignmentEvent(Model):
+    """Every step of a consignment, for audit."""
+
+    __tablename__ = "consignment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consignment_id: Mapped[int] = mapped_column(
+        ForeignKey("consignments.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "CONSIGNMENT_STATES",
+    "Consignment",
+    "ConsignmentEvent",
+    "APPOINTMENT_OUTCOMES",
+    "DEFECT_REMEDIES",
+    "DELIVERY",
+    "FULFILMENT_MODES",
+    "INSPECTION_RESULTS",
+    "PICKUP",
+    "SERVICE_KINDS",
+    "TICKET_STATES",
+    "TRADE_IN_STATES",
+    "AppointmentOutcome",
+    "OrderFulfilment",
+    "ServiceTicket",
+    "ServiceTicketEvent",
+    "ServiceTicketPhoto",
+    "TradeIn",
+    "TradeInEvent",
+]

@@ -1,0 +1,171 @@
+"""Marshmallow schemas of the jewellery API (issue 19): the metal price board, product
+pricing and variants, the mini-program's product listing with them, and the pieces.
+
+Bodies use strict integers and bounded strings and refuse unknown fields; weights are
+integer milligrams, prices integer fen.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
+from franchise.api.orders import ProductSchema
+from franchise.models import METALS, PRICING_MODES, VARIANT_KINDS
+from franchise.services import pieces as piece_service
+from franchise.services.catalog import MAX_PRICE_FEN
+from franchise.services.pricing import (
+    MAX_LABOUR_FEN_PER_GRAM,
+    MAX_LABOUR_FEN_PER_PIECE,
+    MAX_METAL_FEN_PER_GRAM,
+    MAX_WEIGHT_MG,
+)
+
+WEIGHT = validate.Range(min=1, max=MAX_WEIGHT_MG)
+PER_GRAM = validate.Range(min=1, max=MAX_METAL_FEN_PER_GRAM)
+
+
+def _fen(high: int, low: int = 0, **kw) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high), **kw)
+
+
+# --- the metal price board -----------------------------------------------------------
+
+
+class MetalPriceCreateSchema(Schema):
+    metal = fields.String(required=True, validate=validate.OneOf(METALS))
+    sell_fen_per_gram = _fen(MAX_METAL_FEN_PER_GRAM, 1, required=True)
+    buyback_fen_per_gram = _fen(MAX_METAL_FEN_PER_GRAM, 1, required=True)
+    note = Text(load_default="", validate=validate.Length(max=255))
+
+
+class MetalPriceSchema(Schema):
+    id = fields.Integer()
+    metal = fields.String()
+    day = fields.Date()
+    sell_fen_per_gram = fields.Integer()
+    buyback_fen_per_gram = fields.Integer()
+    entered_by = fields.Function(lambda p: p.entered_by.username if p.entered_by else None)
+    note = fields.String()
+    created_at = fields.DateTime()
+
+
+class MetalPriceRecordedSchema(MetalPriceSchema):
+    repriced_products = fields.Integer()
+
+
+class MetalPriceQuerySchema(PageQuerySchema):
+    metal = fields.String(validate=validate.OneOf(METALS))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+def _today_fields() -> dict:
+    answer: dict = {
+        "date": fields.String(required=True),
+        "updated_at": fields.DateTime(allow_none=True),
+    }
+    for metal in METALS:
+        answer[f"{metal}_fen_per_gram"] = fields.Integer(allow_none=True)
+        answer[f"{metal}_buyback_fen_per_gram"] = fields.Integer(allow_none=True)
+        answer[f"{metal}_day"] = fields.String(allow_none=True)
+    return answer
+
+
+MetalPricesTodaySchema = Schema.from_dict(_today_fields(), name="MetalPricesToday")
+MetalPricePageSchema = page_schema(MetalPriceSchema, "MetalPricePage")
+
+
+# --- product pricing and variants ----------------------------------------------------
+
+
+class PricingBodySchema(Schema):
+    pricing = fields.String(required=True, validate=validate.OneOf(PRICING_MODES))
+    metal = fields.String(allow_none=True, validate=validate.OneOf(METALS))
+    weight_mg = fields.Integer(strict=True, allow_none=True, validate=WEIGHT)
+    purity = Text(load_default="", validate=validate.Length(max=16))
+    labour_fen_per_gram = _fen(MAX_LABOUR_FEN_PER_GRAM, load_default=0)
+    labour_fen_per_piece = _fen(MAX_LABOUR_FEN_PER_PIECE, load_default=0)
+    tracks_pieces = fields.Boolean(load_default=False)
+
+
+class PricingSchema(Schema):
+    pricing = fields.String()
+    metal = fields.String(allow_none=True)
+    weight_mg = fields.Integer(allow_none=True)
+    purity = fields.String()
+    labour_fen_per_gram = fields.Integer()
+    labour_fen_per_piece = fields.Integer()
+    tracks_pieces = fields.Boolean()
+
+
+class VariantCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(VARIANT_KINDS))
+    label = Text(required=True, validate=validate.Length(min=1, max=16))
+    weight_mg = fields.Integer(strict=True, allow_none=True, validate=WEIGHT)
+    price_fen = _fen(MAX_PRICE_FEN)
+
+
+class VariantSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    label = fields.String()
+    weight_mg = fields.Integer(allow_none=True)
+    price_fen = fields.Integer()
+    is_active = fields.Boolean()
+
+
+class JewelleryProductSchema(ProductSchema):
+    """A product as the mini-program lists it: ``pricing`` (``fixed`` | ``by_weight``),
+    its components when by weight, and its variants; ``price_fen`` is today's price."""
+
+    pricing = fields.String()
+    pricing_detail = fields.Nested(PricingSchema, allow_none=True)
+    variants = fields.List(fields.Nested(VariantSchema))
+
+
+JewelleryProductPageSchema = page_schema(JewelleryProductSchema, "JewelleryProductPage")
+
+
+# --- pieces ------------------------------------------------------------------------
+
+
+class PieceCreateSchema(Schema):
+    serial = Text(
+        required=True,
+        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
+    )
+    product_id = body_id(required=True)
+    variant_id = body_id(allow_none=True)
+    store_id = body_id(required=True)
+    certificate_no = Text(load_default="", validate=validate.Length(max=32))
+    certificate_lab = Text(load_default="", validate=validate.Length(max=32))
+    weight_mg = fields.Integer(strict=True, required=True, validate=WEIGHT)
+    purity = Text(load_default="", validate=validate.Length(max=16))
+
+
+class PieceSchema(Schema):
+    id = fields.Integer()
+    serial = fields.String()
+    product_id = fields.Integer()
+    product_name = fields.Function(lambda p: p.product.name if p.product else "")
+    variant_label = fields.Function(lambda p: p.variant.label if p.variant else None)
+    store_id = fields.Integer()
+    store_name = fields.Function(lambda p: p.store.name if p.store else "")
+    certificate_no = fields.String()
+    certificate_lab = fields.String()
+    weight_mg = fields.Integer()
+    purity = fields.String()
+    state = fields.Function(piece_service.piece_state)
+    state_label = fields.Function(piece_service.state_label)
+    order_no = fields.Function(lambda p: p.order.order_no if p.order else None)
+    created_at = fields.DateTime()
+
+
+class PieceQuerySchema(PageQuerySchema):
+    product_id = query_id()
+    store_id = query_id()
+    status = fields.String(validate=validate.OneOf(("in_stock", "held", "sold")))
+
+
+PiecePageSchema = page_schema(PieceSchema, "PiecePage")

@@ -1,0 +1,357 @@
+"""How a jewel is priced: fixed, or by weight at the day's metal price plus labour.
+
+``unit_price`` is the one formula::
+
+    unit = round_half_up(weight_mg × (metal_fen_per_gram + labour_fen_per_gram) / 1000)
+           + labour_fen_per_piece
+
+in integer arithmetic (weights in milligrams, prices in fen), rounded once; the SQL of
+``reprice_sql_value`` is the same expression, so the price written on every by-weight
+product by a price change is the price an order computes. The bounds below keep the
+largest by-weight price under ``catalog.MAX_PRICE_FEN``.
+
+``configure`` sets a product's pricing (HQ), ``add_variant`` adds a size or length;
+``price_order_lines`` is the one insertion in ``orders.create_order``: it applies the
+variant's weight, recomputes by-weight units from today's board and snapshots every
+component of every line (``OrderLinePricing``). A live campaign price (from
+``CAMPAIGN_PRICING``) still replaces the unit, whatever the mode; coupons apply to the
+order total as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n import tr
+from franchise.models import (
+    BY_WEIGHT,
+    FIXED,
+    METALS,
+    PRICING_MODES,
+    VARIANT_KINDS,
+    MetalPrice,
+    OrderLine,
+    OrderLinePricing,
+    Product,
+    ProductPricing,
+    ProductVariant,
+)
+from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.catalog import MAX_PRICE_FEN
+
+MAX_WEIGHT_MG = 5_000_000  # 5 kg
+MAX_METAL_FEN_PER_GRAM = 1_000_000  # ¥10,000 a gram
+MAX_LABOUR_FEN_PER_GRAM = 100_000  # ¥1,000 a gram
+MAX_LABOUR_FEN_PER_PIECE = 100_000_000  # ¥1,000,000 a piece
+PRICE_RANGE = "The price must be between 0 and 100,000,000 yuan."  # catalog's message
+assert (
+    MAX_WEIGHT_MG * (MAX_METAL_FEN_PER_GRAM + MAX_LABOUR_FEN_PER_GRAM) // 1000
+    + MAX_LABOUR_FEN_PER_PIECE
+    <= MAX_PRICE_FEN
+)
+
+
+def unit_price(
+    weight_mg: int, metal_fen_per_gram: int, labour_fen_per_gram: int, labour_fen_per_piece: int
+) -> int:
+    """A by-weight unit price in fen: weight × (metal + labour per gram), rounded half up
+    once, plus labour per piece."""
+    return (weight_mg * (metal_fen_per_gram + labour_fen_per_gram) + 500) // 1000 + (
+        labour_fen_per_piece
+    )
+
+
+def reprice_sql_value(weight_mg, metal_fen_per_gram, labour_fen_per_gram, labour_fen_per_piece):
+    """``unit_price`` as a SQL expression over columns or bound values (integer
+    division on PostgreSQL and SQLite alike: every operand is an integer)."""
+    product: ColumnElement[Any] = weight_mg * (metal_fen_per_gram + labour_fen_per_gram) + 500
+    return product // 1000 + labour_fen_per_piece
+
+
+def latest_price(metal: str) -> MetalPrice | None:
+    """The metal's latest board entry (its price now), or None."""
+    return db.session.scalars(
+        select(MetalPrice).where(MetalPrice.metal == metal).order_by(MetalPrice.id.desc()).limit(1)
+    ).first()
+
+
+def pricing_of(product_id: int) -> ProductPricing | None:
+    return db.session.get(ProductPricing, product_id)
+
+
+# --- configuring a product ----------------------------------------------------------
+
+
+def _bounded(data: dict, field: str, low: int, high: int, message: str) -> None:
+    value = data.get(field)
+    if value is not None and not low <= value <= high:
+        raise invalid(field, message)
+
+
+def _check_pricing(data: dict) -> None:
+    """The rules of a pricing body (422 naming the field); the schema bounds them too."""
+    if data.get("pricing") not in PRICING_MODES:
+        raise invalid("pricing", "Fixed or by weight.")
+    _bounded(data, "weight_mg", 1, MAX_WEIGHT_MG, "A weight between 1 mg and 5 kg.")
+    _bounded(
+        data,
+        "labour_fen_per_gram",
+        0,
+        MAX_LABOUR_FEN_PER_GRAM,
+        "Labour per gram between 0 and 1,000 yuan.",
+    )
+    _bounded(
+        data,
+        "labour_fen_per_piece",
+        0,
+        MAX_LABOUR_FEN_PER_PIECE,
+        "Labour per piece between 0 and 1,000,000 yuan.",
+    )
+    if data["pricing"] == BY_WEIGHT:
+        if data.get("metal") not in METALS:
+            raise invalid("metal", "A by-weight product needs its metal.")
+        if not data.get("weight_mg"):
+            raise invalid("weight_mg", "A by-weight product needs its weight.")
+
+
+def _today_price_or_invalid(metal: str) -> MetalPrice:
+    price = latest_price(metal)
+    if price is None:
+        raise invalid("metal", "HQ has entered no price for this metal yet.")
+    return price
+
+
+def configure(product: Product, data: dict) -> ProductPricing:
+    """Set how ``product`` is priced (commits). By weight: its list price (and its
+    variants') becomes today's computed price at once."""
+    try:
+        _check_pricing(data)
+        row = pricing_of(product.id) or ProductPricing(product_id=product.id)
+        row.pricing = data["pricing"]
+        row.metal = data.get("metal") if row.pricing == BY_WEIGHT else None
+        row.weight_mg = data.get("weight_mg")
+        row.purity = data.get("purity") or ""
+        row.labour_fen_per_gram = data.get("labour_fen_per_gram") or 0
+        row.labour_fen_per_piece = data.get("labour_fen_per_piece") or 0
+        row.tracks_pieces = bool(data.get("tracks_pieces", row.tracks_pieces))
+        db.session.add(row)
+        if row.pricing == BY_WEIGHT:
+            assert row.metal is not None and row.weight_mg is not None
+            metal = _today_price_or_invalid(row.metal).sell_fen_per_gram
+            product.price_fen = _unit(row, row.weight_mg, metal)
+            for variant in variants_of(product.id):
+                variant.price_fen = _unit(row, variant.weight_mg or row.weight_mg, metal)
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return row
+
+
+def _unit(row: ProductPricing, weight_mg: int, metal_fen_per_gram: int) -> int:
+    return unit_price(
+        weight_mg, metal_fen_per_gram, row.labour_fen_per_gram, row.labour_fen_per_piece
+    )
+
+
+def variants_of(product_id: int) -> list[ProductVariant]:
+    """Every variant of a product (on sale or not), by kind."""
+    return list(
+        db.session.scalars(
+            select(ProductVariant)
+            .where(ProductVariant.product_id == product_id)
+            .order_by(ProductVariant.kind, ProductVariant.id)
+        )
+    )
+
+
+def add_variant(product: Product, data: dict) -> ProductVariant:
+    """Add a size / length / purity to ``product`` (commits); 409 when it exists."""
+    try:
+        if data.get("kind") not in VARIANT_KINDS:
+            raise invalid("kind", "Ring size, chain length or purity.")
+        _bounded(data, "weight_mg", 1, MAX_WEIGHT_MG, "A weight between 1 mg and 5 kg.")
+        _bounded(data, "price_fen", 0, MAX_PRICE_FEN, PRICE_RANGE)
+        clash = db.session.scalar(
+            select(ProductVariant.id).where(
+                ProductVariant.product_id == product.id,
+                ProductVariant.kind == data["kind"],
+                ProductVariant.label == data["label"],
+            )
+        )
+        if clash is not None:
+            raise invalid("label", "The product already has this variant.")
+        row = pricing_of(product.id)
+        price = data.get("price_fen", product.price_fen)
+        if row is not None and row.pricing == BY_WEIGHT:
+            assert row.metal is not None and row.weight_mg is not None
+            metal = _today_price_or_invalid(row.metal).sell_fen_per_gram
+            price = _unit(row, data.get("weight_mg") or row.weight_mg, metal)
+        variant = ProductVariant(
+            product_id=product.id,
+            kind=data["kind"],
+            label=data["label"],
+            weight_mg=data.get("weight_mg"),
+            price_fen=price,
+        )
+        db.session.add(variant)
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    commit_then_notify()
+    return variant
+
+
+# --- the mini-program's view ----------------------------------------------------------
+
+
+def pricing_and_variants(
+    product_ids: list[int],
+) -> tuple[dict[int, ProductPricing], dict[int, list[ProductVariant]]]:
+    """The pricing rows and the on-sale variants of ``product_ids``: two queries."""
+    found = db.session.scalars(
+        select(ProductPricing).where(ProductPricing.product_id.in_(product_ids))
+    )
+    rows = {r.product_id: r for r in found}
+    variants: dict[int, list[ProductVariant]] = {}
+    for variant in db.session.scalars(
+        select(ProductVariant)
+        .where(ProductVariant.product_id.in_(product_ids), ProductVariant.is_active.is_(True))
+        .order_by(ProductVariant.kind, ProductVariant.id)
+    ):
+        variants.setdefault(variant.product_id, []).append(variant)
+    return rows, variants
+
+
+def decorate(products: list[Product]) -> list[Product]:
+    """Attach ``pricing`` (mode), ``pricing_detail`` and ``variants`` to each product for
+    the listing schemas: two queries for the page, not two per product."""
+    rows, variants = pricing_and_variants([p.id for p in products])
+    for product in products:
+        row = rows.get(product.id)
+        product.pricing = row.pricing if row else FIXED  # type: ignore[attr-defined]
+        product.pricing_detail = row  # type: ignore[attr-defined]
+        product.variants = variants.get(product.id, [])  # type: ignore[attr-defined]
+    return products
+
+
+# --- pricing an order's lines (inside orders.create_order's transaction) ------------
+
+
+def chosen_variants(items: list[dict]) -> dict[int, int]:
+    """``{product_id: variant_id}`` from the order's items; one variant per product."""
+    chosen: dict[int, int] = {}
+    for item in items:
+        variant_id = item.get("variant_id")
+        product_id = item.get("product_id")
+        if variant_id is None or not isinstance(product_id, int):
+            continue
+        if chosen.setdefault(product_id, variant_id) != variant_id:
+            raise invalid("variant_id", "One size of a product per order.")
+    return chosen
+
+
+def _variant_for(
+    line: OrderLine, chosen: dict[int, int], offered: list[ProductVariant]
+) -> ProductVariant | None:
+    """The line's variant: the one chosen (it must be the product's and on sale), else
+    none; a product that has variants needs one chosen (422 ``variant_id``)."""
+    variant_id = chosen.get(line.product_id)
+    if variant_id is None:
+        if offered:
+            raise invalid("variant_id", tr("Choose a size of %(name)s.", name=line.name))
+        return None
+    for variant in offered:
+        if variant.id == variant_id:
+            return variant
+    raise invalid("variant_id", tr("%(name)s is not offered in that size.", name=line.name))
+
+
+def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int, int]) -> None:
+    """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
+    campaign's unit prices, which win over the list price. The snapshots hang on their
+    lines and are written with the order, so nothing is pending before it is added."""
+    chosen = chosen_variants(items)
+    rows, variants = pricing_and_variants([line.product_id for line in lines])
+    for line in lines:
+        row = rows.get(line.product_id)
+        variant = _variant_for(line, chosen, variants.get(line.product_id, []))
+        snapshot = OrderLinePricing(
+            line=line,
+            pricing=row.pricing if row else FIXED,
+            variant_id=variant.id if variant else None,
+            variant_label=variant.label if variant else "",
+            purity=row.purity if row else "",
+            list_unit_fen=variant.price_fen if variant else line.unit_price_fen,
+            live_price=line.product_id in live,
+        )
+        if row is not None and row.pricing == BY_WEIGHT:
+            assert row.metal is not None and row.weight_mg is not None
+            board = _today_price_or_invalid(row.metal)
+            weight = (variant.weight_mg if variant else None) or row.weight_mg
+            snapshot.metal, snapshot.weight_mg = row.metal, weight
+            snapshot.metal_price_id = board.id
+            snapshot.metal_fen_per_gram = board.sell_fen_per_gram
+            snapshot.labour_fen_per_gram = row.labour_fen_per_gram
+            snapshot.labour_fen_per_piece = row.labour_fen_per_piece
+            snapshot.list_unit_fen = _unit(row, weight, board.sell_fen_per_gram)
+        if not snapshot.live_price:
+            line.unit_price_fen = snapshot.list_unit_fen
+            line.line_total_fen = snapshot.list_unit_fen * line.quantity
+
+
+def reprice_metal(metal: str, metal_fen_per_gram: int) -> int:
+    """Rewrite the list price of every by-weight product (and variant) of ``metal`` for
+    ``metal_fen_per_gram``: two UPDATE statements, however many products. Returns how
+    many products changed. Runs inside the caller's transaction."""
+    pp = ProductPricing
+    products = db.session.execute(
+        update(Product)
+        .where(Product.id == pp.product_id, pp.pricing == BY_WEIGHT, pp.metal == metal)
+        .values(
+            price_fen=reprice_sql_value(
+                pp.weight_mg, metal_fen_per_gram, pp.labour_fen_per_gram, pp.labour_fen_per_piece
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(ProductVariant)
+        .where(
+            ProductVariant.product_id == pp.product_id, pp.pricing == BY_WEIGHT, pp.metal == metal
+        )
+        .values(
+            price_fen=reprice_sql_value(
+                func.coalesce(ProductVariant.weight_mg, pp.weight_mg),
+                metal_fen_per_gram,
+                pp.labour_fen_per_gram,
+                pp.labour_fen_per_piece,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(products, "rowcount", 0) or 0)
+
+
+SNAPSHOT_FIELDS = (
+    "pricing",
+    "variant_id",
+    "variant_label",
+    "metal",
+    "purity",
+    "weight_mg",
+    "metal_price_id",
+    "metal_fen_per_gram",
+    "labour_fen_per_gram",
+    "labour_fen_per_piece",
+    "list_unit_fen",
+    "live_price",
+)
+
+
+def line_snapshot(line_id: int) -> dict | None:
+    """The price components an order line was sold at, as a dict (None before issue 19)."""
+    row = db.session.get(OrderLinePricing, line_id)
+    return None if row is None else {name: getattr(row, name) for name in SNAPSHOT_FIELDS}

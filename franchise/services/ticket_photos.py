@@ -1,0 +1,46 @@
+"""Photos taken when a piece is taken in for service (issue 19): JPG or PNG, at most
+5 MB each and 6 a ticket, kept in the database with the ticket."""
+
+from __future__ import annotations
+
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n import tr
+from franchise.models import ServiceTicket, ServiceTicketPhoto
+from franchise.services.base import invalid, rollback_and_raise
+
+MAX_PHOTOS = 6
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def photo_type(data: bytes) -> str | None:
+    """``image/jpeg`` or ``image/png`` from the file's first bytes, else None."""
+    return next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def check_photos(files: list[tuple[str, bytes]], already: int) -> None:
+    """422 on ``photos`` when a file is not a JPG / PNG, is too big, or there would be
+    more than ``MAX_PHOTOS`` on the ticket."""
+    if already + len(files) > MAX_PHOTOS:
+        raise invalid("photos", tr("At most %(n)s photos a ticket.", n=MAX_PHOTOS))
+    for _filename, data in files:
+        if photo_type(data) is None:
+            raise invalid("photos", "A photo must be a JPG or PNG file.")
+        if len(data) > MAX_PHOTO_BYTES:
+            raise invalid("photos", "A photo may be at most 5 MB.")
+
+
+def add_photos(ticket: ServiceTicket, files: list[tuple[str, bytes]]) -> ServiceTicket:
+    """Keep intake photos (checked by ``check_photos``); commits. Nothing is kept when
+    one is refused."""
+    try:
+        check_photos(files, len(ticket.photos))
+        for filename, data in files:
+            name = (filename or "photo")[:128]
+            kind = photo_type(data) or "image/png"
+            ticket.photos.append(ServiceTicketPhoto(filename=name, content_type=kind, data=data))
+        db.session.commit()
+    except DomainError as exc:
+        rollback_and_raise(exc)
+    return ticket

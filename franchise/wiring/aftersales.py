@@ -1,0 +1,42 @@
+"""Registration of the after-sales area (issue 19): fulfilment, appointment outcomes,
+service tickets (with the ready-for-pickup subscribe message), trade-ins and
+consignments.
+
+The JSON API, the admin and guide
+pages, navigation, and the outbox handler of the ready notice.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES, GUIDE
+from app.extensions import add_navs, openapi
+from app.outbox import register_handler
+from app.web.i18n import N_
+
+AFTERSALES = N_("After-sales")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (AFTERSALES, N_("Service tickets"), "aftersales_admin.tickets", ADMIN_UI_ROLES, "task", 320),
+    (AFTERSALES, N_("Trade-ins"), "aftersales_admin.trade_ins", ADMIN_UI_ROLES, "money", 321),
+)
+MOBILE_NAV = ((N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),)
+
+
+def register(app: Flask) -> None:
+    """Register the after-sales area on the app."""
+    from franchise.admin import aftersales as admin_aftersales
+    from franchise.api import aftersales as api_aftersales
+    from franchise.api import consignment as api_consignment
+    from franchise.guide import aftersales as guide_aftersales
+    from franchise.jobs import aftersales as jobs
+    from franchise.services.service_tickets import READY_NOTICE_KIND
+
+    openapi(app).register_blueprint(api_aftersales.blp)
+    openapi(app).register_blueprint(api_consignment.blp)
+    app.register_blueprint(admin_aftersales.bp)
+    app.register_blueprint(guide_aftersales.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    add_navs(app, "mobile", MOBILE_NAV)
+    register_handler(app, READY_NOTICE_KIND, jobs.send_ready_notice)

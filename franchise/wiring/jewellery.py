@@ -1,0 +1,35 @@
+"""Registration of the jewellery area (issue 19): the metal price board, by-weight
+pricing and variants, and the piece registry.
+
+Blueprints (the JSON API, the admin pages), the admin navigation entries under "Sales"
+and the demo board, by-weight products and pieces (``franchise.demo.jewellery``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.extensions import add_navs, add_seeder, openapi
+from app.web.i18n import N_
+
+SALES = N_("Sales")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (SALES, N_("Metal prices"), "jewellery_admin.metal_prices_board", HQ_ROLES, "chart", 303),
+    (SALES, N_("Pieces"), "jewellery_admin.piece_list", ADMIN_UI_ROLES, "box", 304),
+)
+
+
+def register(app: Flask) -> None:
+    """Register the jewellery area on the app."""
+    from franchise.admin import jewellery as admin_jewellery
+    from franchise.admin import product_pricing as admin_product_pricing
+    from franchise.api import jewellery as api_jewellery
+    from franchise.demo.jewellery import seed_jewellery
+
+    openapi(app).register_blueprint(api_jewellery.blp)
+    app.register_blueprint(admin_jewellery.bp)
+    app.register_blueprint(admin_product_pricing.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    add_seeder(app, seed_jewellery)

@@ -1,0 +1,62 @@
+"""Helpers for the jewellery tests (issue 19): enter a metal price, price a product by
+weight, register pieces, read a product as the mini-program does."""
+
+from __future__ import annotations
+
+from itertools import count
+
+_serials = count(1)
+
+
+def enter_price(client, headers, metal: str, sell: int, buyback: int) -> dict:
+    body = {"metal": metal, "sell_fen_per_gram": sell, "buyback_fen_per_gram": buyback}
+    answer = client.post("/api/v1/metal-prices", json=body, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def by_weight(
+    client,
+    headers,
+    product_id: int,
+    *,
+    weight_mg: int,
+    labour_g: int,
+    labour_piece: int,
+    metal: str = "gold",
+    tracks_pieces: bool = False,
+) -> dict:
+    body = {
+        "pricing": "by_weight",
+        "metal": metal,
+        "weight_mg": weight_mg,
+        "purity": "足金999",
+        "labour_fen_per_gram": labour_g,
+        "labour_fen_per_piece": labour_piece,
+        "tracks_pieces": tracks_pieces,
+    }
+    answer = client.put(f"/api/v1/products/{product_id}/pricing", json=body, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def mp_product(client, product_id: int) -> dict:
+    answer = client.get(f"/api/v1/mp/products/{product_id}")
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def register_piece(client, headers, product_id: int, store_id: int, **kw) -> dict:
+    body = {
+        "serial": kw.pop("serial", f"SN{next(_serials):08d}"),
+        "product_id": product_id,
+        "store_id": store_id,
+        "certificate_no": kw.pop("certificate_no", f"NGTC{next(_serials):06d}"),
+        "certificate_lab": kw.pop("certificate_lab", "NGTC"),
+        "weight_mg": kw.pop("weight_mg", 3_100),
+        "purity": kw.pop("purity", "足金999"),
+        **kw,
+    }
+    answer = client.post("/api/v1/pieces", json=body, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
