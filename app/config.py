@@ -209,10 +209,11 @@ def load_config(overrides: dict | None = None) -> dict:
         # and the one when the WeCom member is not a guide Siyu knows yet.
         "COMMUNITY_WELCOME_TEXT": "您好，我是{store}的导购{guide}，很高兴为您服务！",
         "COMMUNITY_WELCOME_TEXT_NO_GUIDE": "您好，很高兴为您服务！",
-        # issue 19: the mini-program subscribe-message template of "your serviced piece is
-        # ready for pickup" (the sandbox accepts this id); an environment variable and its
-        # README row are for the lead to add at merge.
-        "MP_TEMPLATE_SERVICE_READY": "SiyuSandboxServiceReadyTpl01",
+        # The mini-program subscribe-message template of "your serviced piece is ready for
+        # pickup" (chosen in the mini-program's admin; the sandbox accepts its default).
+        "MP_TEMPLATE_SERVICE_READY": _env(
+            "SIYU_MP_TEMPLATE_SERVICE_READY", "SiyuSandboxServiceReadyTpl01"
+        ),
         # Siyu's own cap of group sends per group a day (the default of the HQ setting
         # ``community.daily_cap``); WeCom's own limit is the receiving-limit policy.
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),
