@@ -1,0 +1,27 @@
+"""Registration of customer journeys: the journeys API, the enrolment / dispatch /
+read-back jobs, the send outbox handler, and the pay-notify handler that enrols a first
+purchase at once (after franchise's handler posted the payment).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import openapi
+from app.outbox import register_handler
+from app.scheduler import register_job
+from app.wechat import add_pay_notify_handler
+
+
+def register(app: Flask) -> None:
+    """Register the journeys area on the app."""
+    from community.api import journeys as api_journeys
+    from community.jobs import journeys as jobs
+    from community.services import journey_sends, journey_triggers
+
+    openapi(app).register_blueprint(api_journeys.blp)
+    register_job(app, "community.journeys_enrol", jobs.enrol_job, "cron", hour=6, minute=30)
+    register_job(app, "community.journeys_dispatch", jobs.dispatch_job, "cron", hour=9, minute=30)
+    register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
+    register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
+    add_pay_notify_handler(app, journey_triggers.on_payment)
