@@ -3,7 +3,8 @@ the per-journey report ("did it work"), and the dates customers give their guide
 
 The report counts the journey's sends by outcome (sent = created in WeCom, confirmed =
 the guide sent it and WeCom delivered it), the reasons of the skipped and missed ones,
-and the paid orders of its customers within ``outcome_days`` after a delivered step —
+and the paid orders of its customers on the ``outcome_days`` days after a delivered step
+(the send day itself excluded: the order that started a journey is not its outcome) —
 overall and per step.
 """
 
@@ -110,7 +111,7 @@ def _orders_after(sends: list[tuple[int, int, date]], days: int) -> dict[int, tu
             by_customer[customer_id].append((day, fen))
     out: dict[int, tuple[int, int]] = {}
     for step_id, customer_id, sent_on in sends:
-        hits = [f for d, f in by_customer[customer_id] if sent_on <= d <= sent_on + timedelta(days)]
+        hits = [f for d, f in by_customer[customer_id] if sent_on < d <= sent_on + timedelta(days)]
         count, fen = out.get(step_id, (0, 0))
         out[step_id] = (count + len(hits), fen + sum(hits))
     return out
