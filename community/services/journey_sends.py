@@ -264,3 +264,28 @@ def read_back(send_ids: list[int] | None = None) -> dict:
             _finish(send_id, outcome, reason, confirmed_at=utcnow())
             confirmed += 1
     return {"checked": checked, "confirmed": confirmed}
+
+
+def guide_sends(day: date, limit: int = 50) -> list[dict]:
+    """The caller's (scoped) journey sends to act on: waiting for the guide's
+    confirmation, or counted, skipped or missed today — customer name, post, status label."""
+    from app.auth.scope import scoped
+    from app.i18n import tr
+
+    rows = db.session.scalars(
+        scoped(select(JourneySend), JourneySend)
+        .where((JourneySend.status == S_PENDING) | (JourneySend.sent_on == day))
+        .order_by(JourneySend.due_on, JourneySend.id)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "customer": r.customer.nickname,
+            "title": r.step.post.title,
+            "status": r.status,
+            "label": tr(STATUS_LABELS[r.status]),
+            "reason": tr(REASON_LABELS[r.reason]) if r.reason else "",
+        }
+        for r in rows
+    ]

@@ -136,3 +136,23 @@ def test_a_wedding_anniversary_enrols_on_its_day(app, org):
         assert journey_triggers.run(today)["enrolled"] == 1
         sends = db.session.scalars(select(JourneySend).order_by(JourneySend.due_on)).all()
         assert [s.due_on for s in sends] == [today, today + timedelta(days=7)]
+
+
+def test_the_guide_sees_only_their_own_journey_sends(client, app, org, sandbox):
+    from tests.fixtures.auth import login
+
+    with app.app_context():
+        ann_customer = gen_customer(org.fa, org.sa, org.ga, nickname="安的顾客")
+        amy_customer = gen_customer(org.fa, org.sa, org.ga2, nickname="艾米的顾客")
+        for customer in (ann_customer, amy_customer):
+            make_contact(customer, sandbox)
+            gen_paid_order(customer).paid_at = utcnow()
+        db.session.commit()
+        gen_journey(waits=(0,))
+        journey_triggers.run()
+        journey_sends.dispatch()
+        outbox.drain()
+    login(client, "guide-a", path="/m/login")
+    html = client.get("/m/tasks").get_data(as_text=True)
+    assert "安的顾客" in html and "艾米的顾客" not in html
+    assert html.count("data-journey-send=") == 1 and 'data-status="pending"' in html
