@@ -1,5 +1,5 @@
 """Registration of customer journeys: the journeys API and pages (list, editor, report)
-with their navigation, the enrolment / dispatch /
+with their navigation, the guide's customer-dates form, the enrolment / dispatch /
 read-back jobs, the send outbox handler, and the pay-notify handler that enrols a first
 purchase at once (after franchise's handler posted the payment).
 """
@@ -33,11 +33,13 @@ def register(app: Flask) -> None:
     """Register the journeys area on the app."""
     from community.admin import journeys as admin_journeys
     from community.api import journeys as api_journeys
+    from community.guide import journeys as guide_journeys
     from community.jobs import journeys as jobs
     from community.services import journey_sends, journey_triggers
 
     openapi(app).register_blueprint(api_journeys.blp)
     app.register_blueprint(admin_journeys.bp)
+    app.register_blueprint(guide_journeys.bp)
     add_navs(app, "admin", ADMIN_NAV)
     register_job(app, "community.journeys_enrol", jobs.enrol_job, "cron", hour=6, minute=30)
     register_job(app, "community.journeys_dispatch", jobs.dispatch_job, "cron", hour=9, minute=30)

@@ -64,3 +64,27 @@ def test_the_report_is_scoped_to_the_owners_franchise(client, app, org):
     csv = client.get(f"/admin/journeys/{journey_id}/report?format=csv").get_data(as_text=True)
     assert "甲方顾客" in csv and "乙方顾客" not in csv
     assert client.get(f"/admin/journeys/{journey_id}").status_code in (403, 404)
+
+
+def test_the_guide_keeps_a_customers_wedding_day(client, app, org):
+    from community.models.journeys import CustomerDate
+
+    with app.app_context():
+        mine = gen_customer(org.fa, org.sa, org.ga, nickname="林女士").id
+        theirs = gen_customer(org.fb, org.sb, org.gb).id
+    login(client, "guide-a", path="/m/login")
+    page = client.get(f"/m/journeys/customers/{mine}/dates")
+    assert page.status_code == 200
+    token = csrf_token_from(page.get_data(as_text=True))
+    bad = client.post(f"/m/journeys/customers/{mine}/dates",
+                      data={"csrf_token": token, "wedding": "2020-13-40"})  # fmt: skip
+    assert bad.status_code == 422 and 'data-error-for="wedding"' in bad.get_data(as_text=True)
+    saved = client.post(f"/m/journeys/customers/{mine}/dates",
+                        data={"csrf_token": token, "wedding": "2020-05-20"})  # fmt: skip
+    assert saved.status_code == 303
+    with app.app_context():
+        row = db.session.scalars(select(CustomerDate)).one()
+        assert (row.customer_id, row.kind, row.day.isoformat()) == (mine, "wedding", "2020-05-20")
+        assert row.guide_id == org.ga
+    assert client.get(f"/m/journeys/customers/{theirs}/dates").status_code == 404
+    assert "customer-dates-link" in client.get(f"/m/wecom/customers/{mine}").get_data(as_text=True)
