@@ -297,9 +297,8 @@ def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
     for batch_id, msgid, sender in batches:
         assert msgid is not None  # selected is_not(None)
         try:
-            tasks = wecom.get_groupmsg_task(msgid).get("task_list") or []
-            sent = any(t.get("status") == 2 for t in tasks)
-            results = wecom.get_groupmsg_send_result_all(msgid, sender) if sent else []
+            found = wecom.task_results(msgid, sender)
+            sent, results = found is not None, found or []
         except WeChatAPIError as exc:
             if exc.errcode == UNKNOWN_MSGID:  # WeCom has no such task: it never will
                 _fail(batch_id, str(exc))

@@ -249,16 +249,12 @@ def read_back(send_ids: list[int] | None = None) -> dict:
     for send_id, msgid, sender in rows:
         assert msgid is not None  # selected is_not(None)
         try:
-            tasks = wecom.get_groupmsg_task(msgid).get("task_list") or []
-            if not any(t.get("status") == 2 for t in tasks):
-                checked += 1
-                continue
-            results = wecom.get_groupmsg_send_result_all(msgid, sender or "")
+            results = wecom.task_results(msgid, sender or "")
         except WeChatError as exc:
             current_app.logger.warning("journey readback %s failed: %s", msgid, exc)
             continue
         checked += 1
-        status = next((int(r.get("status", 0)) for r in results), 0)
+        status = next((int(r.get("status", 0)) for r in results or []), 0)
         if status in WECOM_RESULT:
             outcome, reason = WECOM_RESULT[status]
             _finish(send_id, outcome, reason, confirmed_at=utcnow())
