@@ -62,12 +62,13 @@ def anniversary_in(origin: date, first: date, last: date, *, after_origin: bool)
     return None
 
 
-def _first_paid_days() -> dict[int, date]:
-    rows = db.session.execute(
-        select(Order.customer_id, func.min(Order.paid_at))
-        .where(Order.status.in_(PAID_STATUSES), Order.paid_at.is_not(None))
-        .group_by(Order.customer_id)
-    ).all()
+def _first_paid_days(customer_ids: set[int] | None = None) -> dict[int, date]:
+    stmt = select(Order.customer_id, func.min(Order.paid_at)).where(
+        Order.status.in_(PAID_STATUSES), Order.paid_at.is_not(None)
+    )
+    if customer_ids is not None:
+        stmt = stmt.where(Order.customer_id.in_(customer_ids))
+    rows = db.session.execute(stmt.group_by(Order.customer_id)).all()
     return {cid: shanghai_day(paid) for cid, paid in rows if paid is not None}
 
 
@@ -123,14 +124,15 @@ def _dormant(days: int, first: date, last: date) -> list[Candidate]:
     return out
 
 
-def candidates(journey: Journey, day: date) -> list[Candidate]:
-    """The customers ``journey``'s trigger starts on ``day`` (looking back a few days)."""
+def candidates(journey: Journey, day: date, only: set[int] | None = None) -> list[Candidate]:
+    """The customers ``journey``'s trigger starts on ``day`` (looking back a few days);
+    purchase triggers read only the ``only`` customers' orders when given."""
     first = day - timedelta(days=LOOKBACK_DAYS)
     trigger = journey.trigger
     if trigger == FIRST_PURCHASE:
-        found = [(c, "first", d) for c, d in _first_paid_days().items() if first <= d <= day]
+        found = [(c, "first", d) for c, d in _first_paid_days(only).items() if first <= d <= day]
     elif trigger == ANNIVERSARY:
-        found = _dated(_first_paid_days().items(), first, day, after_origin=True)
+        found = _dated(_first_paid_days(only).items(), first, day, after_origin=True)
     elif trigger == BIRTHDAY:
         rows = db.session.execute(
             select(Customer.id, Customer.birthday).where(Customer.birthday.is_not(None))
@@ -233,7 +235,7 @@ def run(
         for journey in journeys:
             if not journey.steps:
                 continue
-            found = candidates(journey, day)
+            found = candidates(journey, day, customer_ids)
             if customer_ids is not None:
                 found = [c for c in found if c[0] in customer_ids]
             enrolled += enrol(journey, found)
