@@ -1,7 +1,8 @@
 """Registration of customer journeys: the journeys API and pages (list, editor, report)
 with their navigation, the guide's customer-dates form, the enrolment / dispatch /
 read-back jobs, the send outbox handler, and the pay-notify handler that enrols a first
-purchase at once (after franchise's handler posted the payment).
+purchase at once (after franchise's handler posted the payment), and the demo journeys
+(``community.demo.journeys``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
-from app.extensions import add_navs, openapi
+from app.extensions import add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
     """Register the journeys area on the app."""
     from community.admin import journeys as admin_journeys
     from community.api import journeys as api_journeys
+    from community.demo.journeys import seed_journeys
     from community.guide import journeys as guide_journeys
     from community.jobs import journeys as jobs
     from community.services import journey_sends, journey_triggers
@@ -46,3 +48,4 @@ def register(app: Flask) -> None:
     register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
     register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
     add_pay_notify_handler(app, journey_triggers.on_payment)
+    add_seeder(app, seed_journeys)
