@@ -5,7 +5,8 @@
 - ``community.journeys_dispatch`` (daily 09:30): due steps queued within the customer's
   receiving limit (deferred or missed with the reason otherwise);
 - ``community.journeys_readback`` (every 15 min): the guides' confirmations and WeCom's
-  per-customer results.
+  per-customer results;
+- ``community.journeys_remind`` (every 2 h): unconfirmed sends reminded (≤ 3 per send).
 Each is idempotent (unique keys and status checks), as the scheduler may run a job again.
 """
 
@@ -24,3 +25,7 @@ def dispatch_job() -> dict:
 
 def readback_job() -> dict:
     return journey_sends.read_back()
+
+
+def remind_job() -> dict:
+    return journey_sends.remind_unconfirmed()

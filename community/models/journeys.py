@@ -144,6 +144,8 @@ class JourneySend(Model):
     external_userid: Mapped[str | None] = mapped_column(String(64))
     msgid: Mapped[str | None] = mapped_column(String(64), index=True)
     confirmed_at: Mapped[datetime | None]
+    remind_count: Mapped[int] = mapped_column(default=0)  # remind_groupmsg_send calls
+    last_reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

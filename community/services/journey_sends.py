@@ -20,7 +20,9 @@ Rules here:
 - ``send_one`` (outbox): one call, msgid recorded → ``pending``; 41048 / a fail_list
   naming the customer → ``missed`` ("not a friend").
 - ``read_back()``: the guide confirmed (task status 2) → per-customer result: 1 ``sent``,
-  2 ``missed`` (not a friend), 3 ``missed`` (WeCom's receiving limit).
+  2 ``missed`` (not a friend), 3 ``missed`` (WeCom's receiving limit);
+- ``remind_unconfirmed()``: ``remind_groupmsg_send`` for a send its guide has not
+  confirmed, at most 3 times, 2 hours apart (WeCom: 3 reminders per msgid in 24 hours).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from community.models.journeys import (
     JourneySend,
 )
 from community.services import media, receiving_limit
-from community.services.delivery import THROTTLE_KEY
+from community.services.delivery import MAX_REMINDERS, REMIND_EVERY, THROTTLE_KEY, remind
 from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Guide
 
@@ -285,3 +287,20 @@ def guide_sends(day: date, limit: int = 50) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def remind_unconfirmed() -> dict:
+    """Remind the guides of their unconfirmed journey sends, like group sends: at most 3
+    per send, at least 2 hours apart (``delivery.remind``)."""
+    now = utcnow()
+    due = db.session.execute(
+        select(JourneySend.id, JourneySend.msgid).where(
+            JourneySend.status == S_PENDING,
+            JourneySend.msgid.is_not(None),
+            JourneySend.remind_count < MAX_REMINDERS,
+            (JourneySend.last_reminded_at.is_(None))
+            | (JourneySend.last_reminded_at <= now - REMIND_EVERY),
+        )
+    ).all()
+    db.session.commit()
+    return {"reminded": remind(JourneySend, [(row[0], row[1]) for row in due])}

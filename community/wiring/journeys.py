@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
     register_job(app, "community.journeys_enrol", jobs.enrol_job, "cron", hour=6, minute=30)
     register_job(app, "community.journeys_dispatch", jobs.dispatch_job, "cron", hour=9, minute=30)
     register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
+    register_job(app, "community.journeys_remind", jobs.remind_job, "interval", hours=2)
     register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
     add_pay_notify_handler(app, journey_triggers.on_payment)
     add_seeder(app, seed_journeys)

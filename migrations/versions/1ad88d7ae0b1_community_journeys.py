@@ -110,6 +110,8 @@ def upgrade():
     sa.Column('external_userid', sa.String(length=64), nullable=True),
     sa.Column('msgid', sa.String(length=64), nullable=True),
     sa.Column('confirmed_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('remind_count', sa.Integer(), nullable=False),
+    sa.Column('last_reminded_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_journey_sends_customer_id_customers')),

@@ -75,3 +75,27 @@ def test_wecoms_status_3_reads_back_as_missed_with_the_reason(app, org, sandbox,
         assert journey_sends.read_back()["confirmed"] == 1
         send = db.session.scalars(select(JourneySend)).one()
         assert (send.status, send.reason) == ("missed", "receiving_limit")
+
+
+def test_an_unconfirmed_send_is_reminded_at_most_three_times(app, org, sandbox):
+    from datetime import timedelta
+
+    with app.app_context():
+        customer = gen_customer(org.fa, org.sa, org.ga)
+        make_contact(customer, sandbox)
+        gen_paid_order(customer).paid_at = utcnow()
+        db.session.commit()
+        gen_journey(waits=(0,))
+        journey_triggers.run()
+        journey_sends.dispatch()
+        outbox.drain()
+        assert journey_sends.remind_unconfirmed() == {"reminded": 1}
+        assert journey_sends.remind_unconfirmed() == {"reminded": 0}  # 2 hours apart
+        for _ in range(4):
+            send = db.session.scalars(select(JourneySend)).one()
+            send.last_reminded_at = utcnow() - timedelta(hours=3)
+            db.session.commit()
+            journey_sends.remind_unconfirmed()
+        send = db.session.scalars(select(JourneySend)).one()
+        assert send.remind_count == 3
+        assert len(sandbox.data["tasks"][send.msgid]["reminders"]) == 3
