@@ -1,6 +1,11 @@
-"""The guide's form for the dates a customer gave (``/m/journeys/customers/<id>/dates``):
-a wedding day and an anniversary that start the ``customer_date`` journeys; another
-guide's customer is 404 (``journeys.save_customer_date`` scopes). 375 px."""
+"""The guide's journey pages (375 px).
+
+* ``/m/journeys/customers/<id>/dates``: the dates a customer gave (wedding day,
+  anniversary) that start the ``customer_date`` journeys; another guide's customer is
+  404 (``journeys.save_customer_date`` scopes).
+* ``POST /m/journeys/sends/<id>/check``: the guide says they sent a journey step in
+  WeCom; its result is read back now (the button on ``/m/tasks``), 404 for another's.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,9 @@ from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404
 from app.extensions import db
 from community.admin.journeys import DATE_LABELS
-from community.models.journeys import DATE_KINDS, CustomerDate
+from community.models.journeys import DATE_KINDS, CustomerDate, JourneySend
 from community.schemas_journeys import CustomerDateSchema
-from community.services import journeys
+from community.services import journey_sends, journeys
 from franchise.models import Customer
 
 bp = Blueprint(
@@ -58,3 +63,17 @@ def dates(customer_id: int):
         kept=kept,
         errors=errors,
     ), (422 if errors else 200)
+
+
+@bp.post("/sends/<int:send_id>/check")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def check(send_id: int):
+    """The guide says they confirmed the step in WeCom: read its result back now."""
+    send = get_scoped_or_404(JourneySend, send_id)
+    the_id = send.id
+    db.session.commit()
+    if journey_sends.read_back([the_id])["confirmed"]:
+        flash(_("Sent — thank you."), "success")
+    else:
+        flash(_("Not confirmed in WeCom yet."), "warning")
+    return redirect(url_for("community_tasks.tasks"), 303)

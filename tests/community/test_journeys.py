@@ -156,3 +156,34 @@ def test_the_guide_sees_only_their_own_journey_sends(client, app, org, sandbox):
     html = client.get("/m/tasks").get_data(as_text=True)
     assert "安的顾客" in html and "艾米的顾客" not in html
     assert html.count("data-journey-send=") == 1 and 'data-status="pending"' in html
+
+
+def test_the_guide_checks_a_sent_step_and_another_guides_is_404(client, app, org, sandbox):
+    from tests.fixtures.auth import csrf_token_from, login
+
+    with app.app_context():
+        customer = gen_customer(org.fa, org.sa, org.ga, nickname="何女士")
+        make_contact(customer, sandbox)
+        gen_paid_order(customer).paid_at = utcnow()
+        db.session.commit()
+        gen_journey(waits=(0,))
+        journey_triggers.run()
+        journey_sends.dispatch()
+        outbox.drain()
+        send = db.session.scalars(select(JourneySend)).one()
+        send_id, msgid = send.id, send.msgid
+    login(client, "guide-a2", path="/m/login")
+    token = csrf_token_from(client.get("/m/tasks").get_data(as_text=True))
+    other = client.post(f"/m/journeys/sends/{send_id}/check", data={"csrf_token": token})
+    assert other.status_code == 404
+    client.get("/logout")
+    login(client, "guide-a", path="/m/login")
+    page = client.get("/m/tasks").get_data(as_text=True)
+    assert f'data-check-send="{send_id}"' in page
+    sandbox.confirm_task(msgid)
+    answer = client.post(
+        f"/m/journeys/sends/{send_id}/check", data={"csrf_token": csrf_token_from(page)}
+    )
+    assert answer.status_code == 303
+    with app.app_context():
+        assert db.session.get(JourneySend, send_id).status == "sent"
