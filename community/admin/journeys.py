@@ -29,7 +29,7 @@ from community.models.content import ContentPost
 from community.models.journeys import DATE_KINDS, TRIGGERS, Journey, JourneyEnrolment, JourneySend
 from community.models.wecom_customers import CustomerTag
 from community.schemas_journeys import JourneySchema
-from community.services import journeys
+from community.services import journeys, receiving_limit
 from community.services.journey_sends import REASON_LABELS, STATUS_LABELS
 
 bp = Blueprint("community_journeys", __name__, url_prefix="/admin", template_folder="../templates")
@@ -180,6 +180,7 @@ def _edit(journey: Journey | None):
         errors=errors,
         triggers=[(t, TRIGGER_LABELS[t]) for t in TRIGGERS],
         date_kinds=[(k, DATE_LABELS[k]) for k in DATE_KINDS],
+        policy=receiving_limit.describe(),
         posts=db.session.scalars(
             select(ContentPost).where(ContentPost.status == "active").order_by(ContentPost.id)
         ).all(),
@@ -233,6 +234,7 @@ def report(object_id: int):
         "community/journeys/report.html",
         journey=journey,
         figures=journeys.report(journey),
+        policy=receiving_limit.describe(),
         trigger=TRIGGER_LABELS[journey.trigger],
         reason_labels=REASON_LABELS,
         fields=fields,

@@ -61,6 +61,7 @@ def test_the_report_is_scoped_to_the_owners_franchise(client, app, org):
     html = client.get(f"/admin/journeys/{journey_id}/report").get_data(as_text=True)
     assert "甲方顾客" in html and "乙方顾客" not in html
     assert 'data-figure="enrolled">1<' in html and 'data-figure="skipped">1<' in html
+    assert 'id="receiving-limit" data-policy="month"' in html
     csv = client.get(f"/admin/journeys/{journey_id}/report?format=csv").get_data(as_text=True)
     assert "甲方顾客" in csv and "乙方顾客" not in csv
     assert client.get(f"/admin/journeys/{journey_id}").status_code in (403, 404)
