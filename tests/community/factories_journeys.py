@@ -61,3 +61,22 @@ def gen_journey(trigger: str = "first_purchase", waits=(0,), **kw):
     data = {"name": kw.pop("name", "首购关怀"), "trigger": trigger, "steps": steps,
             "outcome_days": 7, "active": True, **kw}  # fmt: skip
     return journeys.save_journey(data)
+
+
+def sent_first_purchases(org, sandbox, guides: dict[str, int]) -> None:
+    """Customers (nickname → guide id) who are their guide's contacts and paid today,
+    a one-step first-purchase journey, enrolled, dispatched and created in WeCom."""
+    from app import outbox
+    from app.clock import utcnow
+    from community.services import journey_sends, journey_triggers
+    from tests.community.factories_groups import gen_paid_order
+
+    for nickname, guide_id in guides.items():
+        customer = gen_customer(org.fa, org.sa, guide_id, nickname=nickname)
+        make_contact(customer, sandbox)
+        gen_paid_order(customer).paid_at = utcnow()
+    db.session.commit()
+    gen_journey(waits=(0,))
+    journey_triggers.run()
+    journey_sends.dispatch()
+    outbox.drain()

@@ -17,7 +17,12 @@ from community.models.journeys import JourneyEnrolment, JourneySend
 from community.services import journey_sends, journey_triggers
 from tests.community.factories_delivery import gen_post
 from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import gen_customer, gen_journey, make_contact
+from tests.community.factories_journeys import (
+    gen_customer,
+    gen_journey,
+    make_contact,
+    sent_first_purchases,
+)
 from tests.fixtures.auth import api_token, bearer
 
 
@@ -142,16 +147,7 @@ def test_the_guide_sees_only_their_own_journey_sends(client, app, org, sandbox):
     from tests.fixtures.auth import login
 
     with app.app_context():
-        ann_customer = gen_customer(org.fa, org.sa, org.ga, nickname="安的顾客")
-        amy_customer = gen_customer(org.fa, org.sa, org.ga2, nickname="艾米的顾客")
-        for customer in (ann_customer, amy_customer):
-            make_contact(customer, sandbox)
-            gen_paid_order(customer).paid_at = utcnow()
-        db.session.commit()
-        gen_journey(waits=(0,))
-        journey_triggers.run()
-        journey_sends.dispatch()
-        outbox.drain()
+        sent_first_purchases(org, sandbox, {"安的顾客": org.ga, "艾米的顾客": org.ga2})
     login(client, "guide-a", path="/m/login")
     html = client.get("/m/tasks").get_data(as_text=True)
     assert "安的顾客" in html and "艾米的顾客" not in html
@@ -162,14 +158,7 @@ def test_the_guide_checks_a_sent_step_and_another_guides_is_404(client, app, org
     from tests.fixtures.auth import csrf_token_from, login
 
     with app.app_context():
-        customer = gen_customer(org.fa, org.sa, org.ga, nickname="何女士")
-        make_contact(customer, sandbox)
-        gen_paid_order(customer).paid_at = utcnow()
-        db.session.commit()
-        gen_journey(waits=(0,))
-        journey_triggers.run()
-        journey_sends.dispatch()
-        outbox.drain()
+        sent_first_purchases(org, sandbox, {"何女士": org.ga})
         send = db.session.scalars(select(JourneySend)).one()
         send_id, msgid = send.id, send.msgid
     login(client, "guide-a2", path="/m/login")

@@ -80,15 +80,10 @@ def test_wecoms_status_3_reads_back_as_missed_with_the_reason(app, org, sandbox,
 def test_an_unconfirmed_send_is_reminded_at_most_three_times(app, org, sandbox):
     from datetime import timedelta
 
+    from tests.community.factories_journeys import sent_first_purchases
+
     with app.app_context():
-        customer = gen_customer(org.fa, org.sa, org.ga)
-        make_contact(customer, sandbox)
-        gen_paid_order(customer).paid_at = utcnow()
-        db.session.commit()
-        gen_journey(waits=(0,))
-        journey_triggers.run()
-        journey_sends.dispatch()
-        outbox.drain()
+        sent_first_purchases(org, sandbox, {"丁女士": org.ga})
         assert journey_sends.remind_unconfirmed() == {"reminded": 1}
         assert journey_sends.remind_unconfirmed() == {"reminded": 0}  # 2 hours apart
         for _ in range(4):
