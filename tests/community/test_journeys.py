@@ -176,3 +176,18 @@ def test_the_guide_checks_a_sent_step_and_another_guides_is_404(client, app, org
     assert answer.status_code == 303
     with app.app_context():
         assert db.session.get(JourneySend, send_id).status == "sent"
+
+
+def test_put_replaces_the_steps_and_an_unknown_journey_is_404(client, app, org):
+    with client.application.app_context():
+        journey = gen_journey(waits=(0, 3))
+        journey_id, post_id = journey.id, journey.steps[0].post_id
+    headers = bearer(api_token(client, "hq"))
+    body = _body(trigger="first_purchase", steps=[{"wait_days": 2, "post_id": post_id}])
+    answer = client.put(f"/api/v1/journeys/{journey_id}", json=body, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert [s["wait_days"] for s in answer.get_json()["steps"]] == [2]
+    got = client.get(f"/api/v1/journeys/{journey_id}", headers=headers).get_json()
+    assert got["trigger"] == "first_purchase" and len(got["steps"]) == 1
+    assert client.get("/api/v1/journeys/999999", headers=headers).status_code == 404
+    assert client.get("/api/v1/journeys/999999/report", headers=headers).status_code == 404
