@@ -27,7 +27,7 @@ Rules here:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -57,6 +57,7 @@ from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Guide
 
 SEND_KIND = "community.journey_send"
+UPCOMING = timedelta(days=7)  # the guide sees the sends due this far ahead
 NO_MSG_TO_SEND = 41048  # WeCom 全局错误码: 无可发送的客户
 R_NO_CONTACT, R_DEFERRED, R_LIMIT = "no_contact", "deferred_limit", "receiving_limit"
 R_WINDOW, R_NOT_FRIEND, R_WECOM = "window_passed", "not_a_friend", "wecom_error"
@@ -266,13 +267,18 @@ def read_back(send_ids: list[int] | None = None) -> dict:
 
 def guide_sends(day: date, limit: int = 50) -> list[dict]:
     """The caller's (scoped) journey sends to act on: waiting for the guide's
-    confirmation, or counted, skipped or missed today — customer name, post, status label."""
+    confirmation, counted, skipped or missed today, or due in the next days — customer
+    name, post, due day, status label and reason."""
     from app.auth.scope import scoped
     from app.i18n import tr
 
     rows = db.session.scalars(
         scoped(select(JourneySend), JourneySend)
-        .where((JourneySend.status == S_PENDING) | (JourneySend.sent_on == day))
+        .where(
+            (JourneySend.status == S_PENDING)
+            | (JourneySend.sent_on == day)
+            | ((JourneySend.status == S_WAITING) & (JourneySend.due_on <= day + UPCOMING))
+        )
         .order_by(JourneySend.due_on, JourneySend.id)
         .limit(limit)
     ).all()
@@ -282,6 +288,7 @@ def guide_sends(day: date, limit: int = 50) -> list[dict]:
             "customer": r.customer.nickname,
             "title": r.step.post.title,
             "status": r.status,
+            "due_on": r.due_on,
             "label": tr(STATUS_LABELS[r.status]),
             "reason": tr(REASON_LABELS[r.reason]) if r.reason else "",
         }

@@ -152,6 +152,11 @@ def test_the_guide_sees_only_their_own_journey_sends(client, app, org, sandbox):
     html = client.get("/m/tasks").get_data(as_text=True)
     assert "安的顾客" in html and "艾米的顾客" not in html
     assert html.count("data-journey-send=") == 1 and 'data-status="pending"' in html
+    with app.app_context():
+        gen_journey(waits=(3,), name="三天回访")
+        journey_triggers.run()  # Ann's customer's next step, due in 3 days
+    html = client.get("/m/tasks").get_data(as_text=True)
+    assert html.count("data-journey-send=") == 2 and 'data-status="waiting"' in html
 
 
 def test_the_guide_checks_a_sent_step_and_another_guides_is_404(client, app, org, sandbox):

@@ -60,7 +60,8 @@ def test_hq_builds_a_journey_and_the_guide_sees_its_send(
     page.context.clear_cookies()
     browser_login(page, live_server, "guide-a", PASSWORD, mobile=True)
     page.goto(live_server + "/m/tasks")
-    card = page.locator("[data-journey-send]")
+    card = page.locator('[data-journey-send][data-status="pending"]')
     assert card.count() == 1 and "周女士" in card.inner_text()
+    assert page.locator('[data-journey-send][data-status="waiting"]').count() == 1  # day 7
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "community_journey_guide_tasks")
