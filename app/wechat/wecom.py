@@ -147,6 +147,16 @@ def get_groupmsg_send_result_all(msgid: str, userid: str, client=None) -> list[d
             return rows
 
 
+def task_results(msgid: str, sender: str, client=None) -> list[dict] | None:
+    """None while the sender has not confirmed the task (``get_groupmsg_task`` status 0);
+    once they sent it (status 2), every ``send_list`` row of ``get_groupmsg_send_result``
+    (a group's ``chat_id`` or a customer's ``external_userid``, status 0/1/2/3)."""
+    tasks = get_groupmsg_task(msgid, client=client).get("task_list") or []
+    if not any(t.get("status") == 2 for t in tasks):
+        return None
+    return get_groupmsg_send_result_all(msgid, sender, client=client)
+
+
 def remind_groupmsg_send(msgid: str, client=None) -> None:
     """Remind the sender to confirm (WeCom allows 3 reminders per msgid in 24 h)."""
     _post("externalcontact/remind_groupmsg_send", {"msgid": msgid}, client)

@@ -29,7 +29,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
-from community.services import delivery
+from community.services import delivery, journey_sends
 
 UPCOMING_DAYS = 7
 bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_folder="../templates")
@@ -68,6 +68,7 @@ def tasks():
         counts=counts,
         names=names,
         upcoming=upcoming(day),
+        journey_sends=journey_sends.guide_sends(day),
     )
 
 

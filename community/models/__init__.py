@@ -8,6 +8,7 @@
   per-guide contact sync runs;
 - ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts;
 - ``wecom_customers``: customer tags (WeCom corp tags) and hand-overs through WeCom.
+- ``journeys``: customer journeys (1:1 sends), their enrolments and sends, customer dates.
 """
 
 from community.models.contacts import *  # noqa: F403
@@ -15,4 +16,5 @@ from community.models.content import *  # noqa: F403
 from community.models.delivery import *  # noqa: F403
 from community.models.groups import *  # noqa: F403
 from community.models.growth import *  # noqa: F403
+from community.models.journeys import *  # noqa: F403
 from community.models.wecom_customers import *  # noqa: F403

@@ -297,9 +297,8 @@ def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
     for batch_id, msgid, sender in batches:
         assert msgid is not None  # selected is_not(None)
         try:
-            tasks = wecom.get_groupmsg_task(msgid).get("task_list") or []
-            sent = any(t.get("status") == 2 for t in tasks)
-            results = wecom.get_groupmsg_send_result_all(msgid, sender) if sent else []
+            found = wecom.task_results(msgid, sender)
+            sent, results = found is not None, found or []
         except WeChatAPIError as exc:
             if exc.errcode == UNKNOWN_MSGID:  # WeCom has no such task: it never will
                 _fail(batch_id, str(exc))
@@ -359,24 +358,31 @@ def remind_unconfirmed(day: date) -> dict:
         )
     ).all()
     db.session.commit()
+    return {"reminded": remind(SendBatch, [(row[0], row[1]) for row in due])}
+
+
+def remind(model, due: list[tuple[int, str | None]]) -> int:
+    """``remind_groupmsg_send`` for each ``(id, msgid)`` of ``model`` (a send batch or a
+    journey send: both keep ``remind_count`` and ``last_reminded_at``); how many went.
+    WeCom allows 3 reminders per msgid in 24 hours (45009 beyond: tried again later)."""
     reminded = 0
-    for batch_id, msgid in due:
+    for row_id, msgid in due:
         count: SQLCoreOperations[int] | int
         done = 1
         try:
-            wecom.remind_groupmsg_send(cast(str, msgid))  # a created batch has one (_record)
-            count = SendBatch.remind_count + 1
+            wecom.remind_groupmsg_send(cast(str, msgid))  # a created task has one
+            count = model.remind_count + 1
         except WeChatRateLimited:  # 45009: WeCom's 3 a day for this msgid, or a rate limit
-            count, done = SendBatch.remind_count, 0  # not reminded: again after REMIND_EVERY
+            count, done = model.remind_count, 0  # not reminded: again after REMIND_EVERY
         except WeChatAPIError:  # e.g. 41047: WeCom knows no such task; stop reminding
             count = MAX_REMINDERS
         except WeChatError:
             continue
         db.session.execute(
-            update(SendBatch)
-            .where(SendBatch.id == batch_id)
+            update(model)
+            .where(model.id == row_id)
             .values(remind_count=count, last_reminded_at=utcnow())
         )
         db.session.commit()
         reminded += done
-    return {"reminded": reminded}
+    return reminded

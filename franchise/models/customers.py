@@ -67,7 +67,8 @@ class Customer(Model):
     guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)
     assignment_rule: Mapped[str] = mapped_column(String(20))
     # Start of the binding's protection period (rule 2): a later login inside
-    # ``lock_days`` keeps the binding unless a share code says otherwise.
+    # ``lock_days`` keeps the binding unless a share code says otherwise. A visit, an
+    # appointment or a purchase moves it forward (``assignment.extend_binding``).
     bound_at: Mapped[datetime] = mapped_column(default=utcnow)
     # RFM, refreshed nightly by franchise.jobs.refresh_value_tiers
     recency_days: Mapped[int | None]

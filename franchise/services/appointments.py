@@ -19,6 +19,7 @@ from app.extensions import db
 from app.i18n import tr
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Order, Store
 from franchise.services import members
+from franchise.services.assignment import extend_binding
 from franchise.services.base import invalid
 
 FIRST_HOUR, LAST_HOUR = 10, 21  # slots start 10:00 … 20:00 and end by 21:00
@@ -138,6 +139,7 @@ def book(customer: Customer, data: dict) -> Appointment:
             note=data.get("note") or "",
         )
         db.session.add(appointment)
+        extend_binding(customer.id, now)  # a real event keeps the guide's binding
         db.session.commit()
     except DomainError:
         db.session.rollback()

@@ -1,7 +1,8 @@
 """The assignment engine: which franchisee, store and guide own a customer (DESIGN.md).
 
 Rules, first that applies wins: (1) the share code / store QR scene the customer came
-with, (2) an existing binding inside its protection period, (3) the nearest open store
+with, (2) an existing binding inside its protection period (restarted by each visit,
+appointment or purchase: ``extend_binding``), (3) the nearest open store
 within the radius, (4) the region default franchisee of the customer's city, (5) the
 HQ pool, balanced across the region's (else all) active franchisees by open capacity
 (sum of open stores' ``customer_capacity`` minus current customers; ties by id).
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.clock import utcnow
 from app.errors import DomainError
@@ -187,6 +188,44 @@ def binding_holds(customer: Customer, lock_days: int, now=None) -> bool:
         and (customer.store_id is None or (store is not None and store.is_open))
         and (customer.guide_id is None or (guide is not None and guide.status == ACTIVE))
     )
+
+
+def extend_binding(customer_id: int, at: datetime | None = None) -> bool:
+    """A real event (a visit, an appointment, a purchase) restarts the customer's
+    protection period at ``at``, so a months-long buying cycle is not lost to a timer:
+    one conditional UPDATE that only moves ``bound_at`` forward (never back, whatever
+    order events arrive in). The caller commits. True when it moved."""
+    at = at or utcnow()
+    result = db.session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.bound_at < at)
+        .values(bound_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def extend_binding_on_payment(data: dict) -> bool:
+    """Pay-notify handler (after ``payments.handle_notify`` posted it): the buyer's
+    binding is extended from the payment time. Never refuses a notify."""
+    import logging
+
+    from franchise.models import Order
+
+    try:
+        row = db.session.execute(
+            select(Order.customer_id, Order.paid_at).where(
+                Order.out_trade_no == str(data.get("out_trade_no") or ""),
+                Order.paid_at.is_not(None),
+            )
+        ).first()
+        if row is not None:
+            extend_binding(row[0], row[1])
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the payment stands; the binding keeps its old start
+        db.session.rollback()
+        logging.getLogger("siyu.franchise").exception("binding after a payment")
+    return True
 
 
 def apply_target(

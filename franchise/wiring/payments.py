@@ -45,7 +45,14 @@ def register(app: Flask) -> None:
     from franchise.api import settlement as api_settlement
     from franchise.demo.payments import seed_payments
     from franchise.jobs import payments as jobs
-    from franchise.services import alerts, payments, profit_share, refund_notify, refunds
+    from franchise.services import (
+        alerts,
+        assignment,
+        payments,
+        profit_share,
+        refund_notify,
+        refunds,
+    )
 
     openapi(app).register_blueprint(api_payments.blp)
     openapi(app).register_blueprint(api_settlement.blp)
@@ -83,4 +90,5 @@ def register(app: Flask) -> None:
     register_handler(app, refunds.REFUND_KIND, refunds.run_refund)
     add_pay_notify_handler(app, payments.handle_notify)
     add_hook(app, REFUND_NOTIFY, refund_notify.handle_refund_notify)
+    add_pay_notify_handler(app, assignment.extend_binding_on_payment)  # after the posting
     add_seeder(app, seed_payments)

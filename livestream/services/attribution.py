@@ -41,6 +41,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
+from franchise.services.assignment import extend_binding
 from franchise.services.base import invalid
 from franchise.services.customers import new_code
 from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem
@@ -233,6 +234,7 @@ def ensure_visit(
         visited_at=now,
     )
     db.session.add(visit)
+    extend_binding(customer.id, now)  # a visit keeps the guide's binding
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent first visit won

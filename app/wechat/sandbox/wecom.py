@@ -144,9 +144,12 @@ def add_msg_template():
             return err(41065, "attachment msgtype must be one of " + ", ".join(ATTACHMENT_TYPES))
         if kind in MEDIA_ATTACHMENTS and media_type(st, str(a[kind].get("media_id"))) != kind:
             return err(40007, "invalid media_id")  # WeCom forgot it, or another type's id
-    if chat_type == "single":
-        targets = [str(u) for u in body.get("external_userid") or []]
-        fail_list: list[str] = []
+    if chat_type == "single":  # fail_list: the listed customers the sender cannot reach
+        from app.wechat.sandbox.wecom_single import is_friend
+
+        listed = [str(u) for u in body.get("external_userid") or []]
+        targets = [u for u in listed if not sender or is_friend(st, u, sender)]
+        fail_list: list[str] = [u for u in listed if u not in targets]
     else:
         chat_ids = body.get("chat_id_list") or []
         if not isinstance(chat_ids, list) or len(chat_ids) > 2000:

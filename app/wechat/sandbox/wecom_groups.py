@@ -273,7 +273,10 @@ def _period(policy: str, day: str) -> tuple[list[str], int]:
 
 def confirm_task(st: SandboxState, msgid: str) -> dict:
     """The sender confirms a group send: each group gets status 1, or 3 when it has already
-    received what the corp's receiving limit allows in the period (month / week / day)."""
+    received what the corp's receiving limit allows in the period (month / week / day).
+    A 1:1 send (``chat_type=single``) counts per customer alike (``wecom_single``)."""
+    from app.wechat.sandbox.wecom_single import gone
+
     policy = receiving_limit(st)
     with st.lock:
         task = st.data["tasks"].get(msgid)
@@ -284,7 +287,7 @@ def confirm_task(st: SandboxState, msgid: str) -> dict:
             day = st.today(now)
             period, limit = _period(policy, day)
             for chat_id, result in task["results"].items():
-                if st.data["groups"].get(chat_id, {"dismissed": True}).get("dismissed"):
+                if gone(st, task, chat_id):  # a dismissed group, or not a friend (1:1)
                     result.update(status=2, send_time=0)
                     continue
                 used = sum(st.data["quota"].get(f"{chat_id}|{d}", 0) for d in period)

@@ -1,0 +1,52 @@
+"""Registration of customer journeys: the journeys API and pages (list, editor, report)
+with their navigation, the guide's customer-dates form, the enrolment / dispatch /
+read-back jobs, the send outbox handler, and the pay-notify handler that enrols a first
+purchase at once (after franchise's handler posted the payment), and the demo journeys
+(``community.demo.journeys``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES
+from app.extensions import add_navs, add_seeder, openapi
+from app.outbox import register_handler
+from app.scheduler import register_job
+from app.web.i18n import N_
+from app.wechat import add_pay_notify_handler
+
+COMMUNITY = N_("Community")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = (
+    (
+        COMMUNITY,
+        N_("Customer journeys"),
+        "community_journeys.journey_list",
+        ADMIN_UI_ROLES,
+        "user",
+        416,
+    ),
+)
+
+
+def register(app: Flask) -> None:
+    """Register the journeys area on the app."""
+    from community.admin import journeys as admin_journeys
+    from community.api import journeys as api_journeys
+    from community.demo.journeys import seed_journeys
+    from community.guide import journeys as guide_journeys
+    from community.jobs import journeys as jobs
+    from community.services import journey_sends, journey_triggers
+
+    openapi(app).register_blueprint(api_journeys.blp)
+    app.register_blueprint(admin_journeys.bp)
+    app.register_blueprint(guide_journeys.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    register_job(app, "community.journeys_enrol", jobs.enrol_job, "cron", hour=6, minute=30)
+    register_job(app, "community.journeys_dispatch", jobs.dispatch_job, "cron", hour=9, minute=30)
+    register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
+    register_job(app, "community.journeys_remind", jobs.remind_job, "interval", hours=2)
+    register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
+    add_pay_notify_handler(app, journey_triggers.on_payment)
+    add_seeder(app, seed_journeys)
