@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
     from franchise.api import payments as api_payments
     from franchise.api import reconciliation as api_reconciliation
     from franchise.api import settlement as api_settlement
+    from franchise.demo.bills import seed_bills
     from franchise.demo.payments import seed_payments
     from franchise.jobs import payments as jobs
     from franchise.services import alerts, payments, profit_share, refund_notify, refunds
@@ -84,3 +85,4 @@ def register(app: Flask) -> None:
     add_pay_notify_handler(app, payments.handle_notify)
     add_hook(app, REFUND_NOTIFY, refund_notify.handle_refund_notify)
     add_seeder(app, seed_payments)
+    add_seeder(app, seed_bills)
