@@ -82,8 +82,9 @@ def test_adds_that_do_not_count(app, client, org, as_hq, case):
         if case == "after_payment":
             row.add_time = utcnow() + timedelta(hours=1)
         elif case == "deleted_before":
+            row.add_time = utcnow() - timedelta(hours=2)
             row.deleted_by_customer = True
-            row.deleted_by_customer_at = utcnow() - timedelta(seconds=1)
+            row.deleted_by_customer_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     by_guide = _pay_and_credit(app, client, ids, as_hq)
     assert set(by_guide) == {ids.carl} and by_guide[ids.carl]["share_bps"] == 10000
