@@ -89,3 +89,23 @@ def test_adds_that_do_not_count(app, client, org, as_hq, case):
     by_guide = _pay_and_credit(app, client, ids, as_hq)
     assert set(by_guide) == {ids.carl} and by_guide[ids.carl]["share_bps"] == 10000
     assert all(e["kind"] != "contact_way" for e in by_guide[ids.carl]["evidence"])
+
+
+def test_store_way_credits_the_guide_wecom_gave_the_contact_to(app, client, org, as_hq):
+    with app.app_context():
+        ids = placed_order(org, with_code=False)
+    way = client.post(f"/api/v1/stores/{org.sa}/contact-way", headers=as_hq).get_json()
+    added = add_contact(client, way["config_id"], "王女士")
+    with app.app_context():
+        row = follow(added["external_userid"], added["userid"])
+        assert row is not None and row.guide_id is not None
+        taker = row.guide_id
+        db.session.get(WecomContact, row.contact_id).customer_id = ids.customer
+        db.session.commit()
+    by_guide = _pay_and_credit(app, client, ids, as_hq)
+    evidence = by_guide[taker]["evidence"]
+    assert evidence[0]["kind"] == "contact_way" and evidence[0]["way"] == "store"
+    assert evidence[0]["state"] == f"siyu:s{org.sa}" and evidence[0]["store_id"] == org.sa
+    login(client, "owner-a")
+    page = client.get(f"/admin/orders/{ids.order}").get_data(as_text=True)
+    assert "上海A店" in page and f"siyu:s{org.sa}" in page
