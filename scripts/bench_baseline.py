@@ -89,3 +89,34 @@ def verdict(work_expected: int, work_done: int, met: bool) -> dict:
     if not did_work:
         out["refused"] = f"did {work_done} of {work_expected} units of work: no goal is met"
     return out
+
+
+def ratio_line(result: dict) -> str:
+    """One benchmark's rate beside pgbench's from the same run, as the run's summary line."""
+    ratio = result.get("ratio_to_pgbench")
+    return (
+        f"{result.get('benchmark')}: {result.get('notifies_per_s')} notifies/s, pgbench "
+        f"{result.get('pgbench_tps')} tps, ratio {ratio} (goal {result.get('goal_ratio')}): "
+        + ("met" if result.get("goal_met") else "NOT met")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``--ratio-of FILE``: print the ratio line of the last JSON line in FILE."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=ratio_line.__doc__)
+    parser.add_argument("--ratio-of", required=True, help="a bench-results/*.json file")
+    args = parser.parse_args(argv)
+    with open(args.ratio_of, encoding="utf-8") as handle:
+        lines = [line for line in handle if line.lstrip().startswith("{")]
+    if not lines:
+        print(f"{args.ratio_of}: no result")
+        return 1
+    print(ratio_line(json.loads(lines[-1])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,7 +3,8 @@
 The contacts API, the admin contacts pages and the guide's "my code" page, their
 navigation, the re-read, welcome and way-deletion outbox handlers, the login hook
 (franchise's ``CUSTOMER_LOGGED_IN``: link contacts by unionid), the departure hook
-(``GUIDE_LEFT``: retire the guide's codes), the ``change_external_contact``
+(``GUIDE_LEFT``: retire the guide's codes), the 联系我 evidence for an order's credit
+(franchise's ``CREDIT_CONTACT_CLAIM``), the ``change_external_contact``
 subscriber and the demo contacts (``community.demo.contacts``). The full sync command
 (``flask community sync-contacts``) is in ``community.cli``.
 """
@@ -36,8 +37,9 @@ def register(app: Flask) -> None:
     from community.demo.contacts import seed_contacts
     from community.guide import contacts as guide_contacts
     from community.jobs.contacts import nightly_contact_sync, on_customer_logged_in, on_guide_left
-    from community.services import contact_events, contact_ways
+    from community.services import contact_credit, contact_events, contact_ways
     from franchise.services import GUIDE_LEFT
+    from franchise.services.credit_evidence import CREDIT_CONTACT_CLAIM
     from franchise.services.customers import CUSTOMER_LOGGED_IN
 
     openapi(app).register_blueprint(api_contacts.blp)
@@ -50,6 +52,7 @@ def register(app: Flask) -> None:
     register_handler(app, contact_ways.DELETE_KIND, contact_ways.delete_way_in_wecom)
     add_hook(app, CUSTOMER_LOGGED_IN, on_customer_logged_in)
     add_hook(app, GUIDE_LEFT, on_guide_left)
+    add_hook(app, CREDIT_CONTACT_CLAIM, contact_credit.contact_claim)
     subscribe(app, "change_external_contact", contact_events.handle_change_external_contact)
     add_seeder(app, seed_contacts)
     register_job(

@@ -60,6 +60,10 @@ def _param_text(name: str, value) -> str:
         return status_label(str(value))
     if name == "reason":
         return _(str(value))
+    if name == "kinds":  # a reconciliation's kinds of difference, as words
+        from franchise.admin.owner_reconciliation import STATUS_LABELS
+
+        return "、".join(str(STATUS_LABELS.get(k, k)) for k in str(value).split(", "))
     return str(value)
 
 
@@ -93,6 +97,9 @@ def object_url(alert: Alert) -> str | None:
     run_id = params.get("run_id")
     if link == "run" and isinstance(run_id, int) and alert_service.audience(_me()) == "hq":
         return url_for("payments_admin.reconciliation", run=run_id)
+    day = params.get("date")
+    if link == "owner_reconciliation" and alert.franchisee_id is not None and day:
+        return url_for("owner_reconciliation.page", franchisee_id=alert.franchisee_id, date=day)
     if alert.franchisee_id is not None:
         return url_for("franchise_admin.franchisee", object_id=alert.franchisee_id)
     return None

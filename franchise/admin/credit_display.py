@@ -55,6 +55,14 @@ def describe(item: dict) -> str:
     kind = item.get("kind")
     if kind == "share_code":
         text = _("Share code %(code)s", code=item.get("code") or "")
+    elif kind == "contact_way":
+        text = _(
+            "Added the guide on WeCom through the 联系我 code %(state)s (%(way)s)",
+            state=item.get("state") or "",
+            way=display_name(Store, item.get("store_id"))
+            if item.get("way") == "store"
+            else _("the guide's own code"),
+        )
     elif kind == "assignment":
         rule = item.get("rule") or ""
         text = _("Bound to the guide (%(rule)s)", rule=RULE_LABELS.get(rule, rule))

@@ -6,7 +6,8 @@ display time, so the same row reads in Chinese by default and in English with
 ``?lang=en``. ``key`` names the parameters that identify the cause: every occurrence with
 the same code and the same key values is the same alert (a notify WeChat re-sends is
 one alert with a count, not one per retry). ``link`` says which admin page shows the
-object the alert is about (``order``, ``refund``, ``run``, ``franchisee``).
+object the alert is about (``order``, ``refund``, ``run``, ``owner_reconciliation``,
+``franchisee``).
 
 A code not listed here (rows written before the catalogue) shows its stored
 ``message`` parameter.
@@ -41,7 +42,7 @@ class AlertType:
     template: str  # msgid with %(param)s placeholders
     level: str = WARNING
     key: tuple[str, ...] = ()
-    link: str | None = None  # order | refund | run | franchisee
+    link: str | None = None  # order | refund | run | owner_reconciliation | franchisee
 
 
 _TYPES = (
@@ -131,6 +132,17 @@ _TYPES = (
         CRITICAL,
         ("date",),
         "run",
+    ),
+    AlertType(
+        "owner_reconciliation",
+        _l("Your reconciliation differs"),
+        N_(
+            "Your reconciliation of %(date)s has %(count)s difference(s) between the "
+            "statement and WeChat's bills (%(kinds)s)."
+        ),
+        CRITICAL,
+        ("franchisee_id", "date"),
+        "owner_reconciliation",
     ),
     AlertType(
         "reconciliation_error",

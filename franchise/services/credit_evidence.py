@@ -3,7 +3,12 @@
 Each source of credit looks at the records as they stood when the order was paid:
 
 - ``share_code``: the guide share code the order was placed with (of the order's
-  franchise), and the customer's arrival through it (the assignment history row);
+  franchise), and the customer's arrival through it (the assignment history row); or,
+  when the order carries no code, the 联系我 code the customer became a guide's WeCom
+  contact through (a guide's or a store's way: the follow's ``state`` and ``add_way``,
+  at its add time), asked of the ``CREDIT_CONTACT_CLAIM`` hook (community registers it:
+  franchise may not import community). A 联系我 add by the share code's own guide is
+  shown beside the code;
 - ``assigned``: the guide the customer was bound to at the payment (the last
   assignment history row before it, else the customer's binding);
 - ``in_store``: the guide who last served the customer in a store within
@@ -13,9 +18,10 @@ Each source of credit looks at the records as they stood when the order was paid
   franchise may not import livestream): the campaign visit's guide, for the lines whose
   product is on the campaign's line-up.
 
-A piece of evidence is a JSON object: ``kind`` (``share_code``, ``assignment``,
-``redemption``, ``appointment``, ``visit``, ``ruling``), ``ref`` (its row id), ``at`` (ISO
-UTC time) and what identifies it (``code``, ``rule``, ``campaign_id``, ``store_id``).
+A piece of evidence is a JSON object: ``kind`` (``share_code``, ``contact_way``,
+``assignment``, ``redemption``, ``appointment``, ``visit``, ``ruling``), ``ref`` (its
+row id), ``at`` (ISO UTC time) and what identifies it (``code``, ``state``, ``rule``,
+``campaign_id``, ``store_id``).
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ from franchise.services import settings
 
 # listener(order) -> dict | None: {"guide_id", "product_ids": set | None, "evidence": [..]}
 CREDIT_LIVE_CLAIM = "franchise.credit_live_claim"
+# listener(order, paid_at) -> dict | None: {"guide_id", "evidence": [..]}, the latest
+# 联系我 add (of the order's franchise, before the payment) that made the customer a
+# guide's contact
+CREDIT_CONTACT_CLAIM = "franchise.credit_contact_claim"
 
 
 @dataclass
@@ -57,6 +67,26 @@ class Claim:
 def iso(moment: datetime | None) -> str | None:
     """A stored time as ISO text in UTC (evidence is JSON)."""
     return moment.isoformat() if moment is not None else None
+
+
+def _contact(order: Order, paid_at: datetime) -> Claim | None:
+    for listener in hooks(CREDIT_CONTACT_CLAIM):
+        answer = listener(order, paid_at)
+        if answer and answer.get("guide_id"):
+            return Claim(int(answer["guide_id"]), list(answer["evidence"]))
+    return None
+
+
+def _referral(order: Order, paid_at: datetime) -> Claim | None:
+    """The share code's claim (with the same guide's 联系我 add beside it), else the
+    联系我 add's own."""
+    contact = _contact(order, paid_at)
+    code = _share_code(order, paid_at)
+    if code is None:
+        return contact
+    if contact is not None and contact.guide_id == code.guide_id:
+        code.evidence.extend(contact.evidence)
+    return code
 
 
 def _share_code(order: Order, paid_at: datetime) -> Claim | None:
@@ -195,7 +225,7 @@ def gather(order: Order, paid_at: datetime) -> dict[str, Claim]:
     """Every source's claim on ``order`` as things stood at ``paid_at``."""
     claims = {
         SOURCE_LIVE: _live(order),
-        SOURCE_SHARE_CODE: _share_code(order, paid_at),
+        SOURCE_SHARE_CODE: _referral(order, paid_at),
         SOURCE_IN_STORE: _in_store(order, paid_at),
         SOURCE_ASSIGNED: _assigned(order, paid_at),
     }

@@ -9,6 +9,12 @@ billed − booked; ``status`` says which of ``matched``, ``missing_in_bill``,
 ``missing_in_ledger``, ``amount``, ``not_settled`` (billed and booked agree but the money
 is not in the fund-flow bill) or ``pending`` (the day's bills are not in yet) holds.
 
+After each reconciliation run, ``alert_owners`` leaves each franchisee whose day has
+differences an ``owner_reconciliation`` alert of its own (one per franchisee and day, in
+the owner's alerts list through the tenant scope), so every difference HQ is told of is
+told to the owner too. ``not_settled`` counts only once the fund-flow bill is in (under
+APIv2 there is none: nothing could be settled by it).
+
 The export is a canonical CSV (fixed columns, rows by transaction id and kind, ``\\n``
 line ends, UTF-8 without BOM) whose SHA-256 both the franchisee and HQ can quote.
 """
@@ -24,7 +30,8 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from franchise.models import BillLine, Payment, ProfitShare
+from franchise.models import BillLine, Franchisee, Payment, ProfitShare
+from franchise.services import alerts
 from franchise.services.settlement import statement_lines
 
 CSV_COLUMNS = (
@@ -173,3 +180,26 @@ def canonical_csv(view: dict) -> bytes:
 def statement_hash(view: dict) -> str:
     """SHA-256 (hex) of ``canonical_csv``: the figure both sides quote."""
     return hashlib.sha256(canonical_csv(view)).hexdigest()
+
+
+def owner_differences(view: dict) -> list[dict]:
+    """The differences worth telling the owner of (see the module)."""
+    return [i for i in view["differences"] if i["status"] != "not_settled" or view["fund_bill_in"]]
+
+
+def alert_owners(day: date) -> int:
+    """An ``owner_reconciliation`` alert for each franchisee whose ``day`` differs (each
+    in its own commit); how many."""
+    raised = 0
+    for franchisee_id in db.session.scalars(select(Franchisee.id).order_by(Franchisee.id)).all():
+        found = owner_differences(reconciliation(franchisee_id, day))
+        db.session.rollback()
+        if not found:
+            continue
+        kinds = ", ".join(sorted({i["status"] for i in found}))
+        params = {"franchisee_id": franchisee_id, "date": day.isoformat(), "count": len(found)}
+        alerts.record(
+            "owner_reconciliation", data=params | {"kinds": kinds}, franchisee_id=franchisee_id
+        )
+        raised += 1
+    return raised

@@ -6,10 +6,11 @@ Its ``SUCCESS`` rows are matched with ``Payment`` rows of the same business date
 ``transaction_id``: in the bill only → ``missing_in_ledger``; in the ledger only →
 ``missing_in_bill``; both with another amount → ``amount``. Each run is a
 ``ReconciliationRun`` (attempt 1, 2 … per day) with its ``ReconciliationItem``s; any
-difference or a failed download leaves an Alert for HQ. The run also refreshes that
-day's settlement snapshots (a notify may have arrived after the nightly close). The bill's
-lines are kept (``franchise.services.bills``) with, under APIv3, each franchisee's
-fund-flow bill: the owner's reconciliation page reads them.
+difference or a failed download leaves an Alert for HQ, and each franchisee whose own
+reconciliation of the day differs gets one of its own (``owner_reconciliation``). The
+run also refreshes that day's settlement snapshots (a notify may have arrived after the
+nightly close). The bill's lines are kept (``franchise.services.bills``) with, under
+APIv3, each franchisee's fund-flow bill: the owner's reconciliation page reads them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from app.extensions import db
 from app.wechat import pay as wxpay
 from app.wechat.errors import WeChatAPIError, WeChatError
 from franchise.models import Franchisee, Payment, ReconciliationItem, ReconciliationRun
-from franchise.services import alerts, bills, settlement
+from franchise.services import alerts, bills, owner_reconciliation, settlement
 
 log = logging.getLogger("siyu.franchise.payments")
 
@@ -152,5 +153,6 @@ def reconcile(day: date) -> ReconciliationRun:
         alerts.record("reconciliation_error", data=params)
     if bill is not None:
         bills.refresh_fund_lines(day)  # what WeChat settled (APIv3), kept apart from the ledger
+        owner_reconciliation.alert_owners(day)  # each owner is told of their differences
     settlement.close_day(day)
     return run

@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
     from franchise.api import payments as api_payments
     from franchise.api import reconciliation as api_reconciliation
     from franchise.api import settlement as api_settlement
+    from franchise.demo.bills import seed_bills
     from franchise.demo.payments import seed_payments
     from franchise.jobs import payments as jobs
     from franchise.services import (
@@ -92,3 +93,4 @@ def register(app: Flask) -> None:
     add_hook(app, REFUND_NOTIFY, refund_notify.handle_refund_notify)
     add_pay_notify_handler(app, assignment.extend_binding_on_payment)  # after the posting
     add_seeder(app, seed_payments)
+    add_seeder(app, seed_bills)
