@@ -246,23 +246,7 @@ def run(
     return {"journeys": len(journeys), "enrolled": enrolled}
 
 
-def on_payment(data: dict) -> bool:
-    """Pay-notify handler (after franchise's, which posts the payment): the buyer enters
-    the first-purchase journeys at once. Never refuses a notify; the nightly run catches
-    up whatever fails here (same unique key)."""
-    import logging
-
-    out_trade_no = str(data.get("out_trade_no") or "")
-    try:
-        customer_id = db.session.scalar(
-            select(Order.customer_id).where(
-                Order.out_trade_no == out_trade_no, Order.status.in_(PAID_STATUSES)
-            )
-        )
-        db.session.rollback()
-        if customer_id is not None:
-            run(customer_ids={customer_id}, triggers=(FIRST_PURCHASE,))
-    except Exception:  # noqa: BLE001 - the payment stands; the nightly job enrols
-        db.session.rollback()
-        logging.getLogger("siyu.community").exception("journeys after %s", out_trade_no)
-    return True
+def on_paid(rows) -> None:
+    """``ORDER_PAID`` listener: the buyers enter the first-purchase journeys (the nightly
+    run catches up whatever fails here: same unique key)."""
+    run(customer_ids={row.customer_id for row in rows}, triggers=(FIRST_PURCHASE,))

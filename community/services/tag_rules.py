@@ -104,21 +104,7 @@ def apply_rules_for(customer_id: int) -> dict:
     return {"added": added, "removed": removed}
 
 
-def on_payment(data: dict) -> bool:
-    """Pay-notify handler (after franchise's, which posts the payment): the buyer's rule
-    tags at once (bought category, live buyer). Never refuses a notify."""
-    import logging
-
-    out_trade_no = str(data.get("out_trade_no") or "")
-    try:
-        customer_id = db.session.scalar(
-            select(Order.customer_id).where(
-                Order.out_trade_no == out_trade_no, Order.status.not_in(NOT_BOUGHT)
-            )
-        )
-        if customer_id is not None:
-            apply_rules_for(customer_id)
-    except Exception:  # noqa: BLE001 - the nightly job tags them; the payment stands
-        db.session.rollback()
-        logging.getLogger("siyu.community").exception("rule tags after %s", out_trade_no)
-    return True
+def on_paid(rows) -> None:
+    """``ORDER_PAID`` listener: the buyers' rule tags (bought category, live buyer)."""
+    for customer_id in sorted({row.customer_id for row in rows}):
+        apply_rules_for(customer_id)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
-from app.wechat import add_pay_notify_handler
+from franchise.jobs.paid_followups import ORDER_PAID
 
 COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
@@ -48,5 +48,5 @@ def register(app: Flask) -> None:
     register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
     register_job(app, "community.journeys_remind", jobs.remind_job, "interval", hours=2)
     register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
-    add_pay_notify_handler(app, journey_triggers.on_payment)
+    add_hook(app, ORDER_PAID, journey_triggers.on_paid)  # off the notify's path
     add_seeder(app, seed_journeys)

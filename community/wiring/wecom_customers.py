@@ -15,7 +15,8 @@ from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
-from app.wechat import add_pay_notify_handler, subscribe
+from app.wechat import subscribe
+from franchise.jobs.paid_followups import ORDER_PAID
 
 COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
@@ -56,5 +57,5 @@ def register(app: Flask) -> None:
     add_hook(app, STORE_CLOSED, transfers.on_store_closed)
     add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
     subscribe(app, "change_external_tag", tags.handle_change_external_tag)
-    add_pay_notify_handler(app, tag_rules.on_payment)  # a buyer's rule tags at once
+    add_hook(app, ORDER_PAID, tag_rules.on_paid)  # a buyer's rule tags, off the notify's path
     add_seeder(app, seed_tags)

@@ -205,27 +205,12 @@ def extend_binding(customer_id: int, at: datetime | None = None) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def extend_binding_on_payment(data: dict) -> bool:
-    """Pay-notify handler (after ``payments.handle_notify`` posted it): the buyer's
-    binding is extended from the payment time. Never refuses a notify."""
-    import logging
-
-    from franchise.models import Order
-
-    try:
-        row = db.session.execute(
-            select(Order.customer_id, Order.paid_at).where(
-                Order.out_trade_no == str(data.get("out_trade_no") or ""),
-                Order.paid_at.is_not(None),
-            )
-        ).first()
-        if row is not None:
-            extend_binding(row[0], row[1])
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - the payment stands; the binding keeps its old start
-        db.session.rollback()
-        logging.getLogger("siyu.franchise").exception("binding after a payment")
-    return True
+def extend_binding_on_paid(rows) -> None:
+    """``ORDER_PAID`` listener: each buyer's binding window restarts at their payment
+    (commits)."""
+    for row in rows:
+        extend_binding(row.customer_id, row.paid_at)
+    db.session.commit()
 
 
 def apply_target(

@@ -19,6 +19,7 @@ from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
 from app.wechat import add_pay_notify_handler
+from franchise.jobs.paid_followups import ORDER_PAID, run_paid_followups
 
 MONEY = N_("Money")
 # (group, label, endpoint, roles, icon, order)
@@ -91,6 +92,7 @@ def register(app: Flask) -> None:
     register_handler(app, refunds.REFUND_KIND, refunds.run_refund)
     add_pay_notify_handler(app, payments.handle_notify)
     add_hook(app, REFUND_NOTIFY, refund_notify.handle_refund_notify)
-    add_pay_notify_handler(app, assignment.extend_binding_on_payment)  # after the posting
+    add_hook(app, ORDER_PAID, assignment.extend_binding_on_paid)
+    register_job(app, "franchise.paid_followups", run_paid_followups, "interval", minutes=1)
     add_seeder(app, seed_payments)
     add_seeder(app, seed_bills)

@@ -5,6 +5,8 @@ shows WeCom's refusal, rules tag automatically, and tenancy holds (404 outside s
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app import outbox
@@ -152,7 +154,10 @@ def test_rules_tag_automatically_and_never_undo_a_guide(app, org, client, as_hq,
     assert "低客" in csv
 
 
-def test_a_payment_tags_the_buyer_at_once(app, org, client, as_hq):
+def test_a_payment_tags_the_buyer_by_the_next_minute_run(app, org, client, as_hq):
+    """The notify stays one statement; the paid-order follow-up (every minute) tags."""
+    from app.clock import utcnow
+    from franchise.jobs.paid_followups import run_paid_followups
     from tests.franchise.factories_payments import gen_order, gen_product, post_notify
 
     ids = _library(client, as_hq)
@@ -167,6 +172,9 @@ def test_a_payment_tags_the_buyer_at_once(app, org, client, as_hq):
         out_trade_no, buyer_id = order.out_trade_no, buyer.id
     assert post_notify(client, app, out_trade_no, 50000, "4200TAG1", sub="1900000301") == "SUCCESS"
     with app.app_context():
+        assert tag_links.customers_with_tag(ids["备婚中"]) == []  # not on the notify's path
+        result = run_paid_followups(now=utcnow() + timedelta(minutes=2))
+        assert result == {"orders": 1, "failed_listeners": 0}, result
         assert tag_links.customers_with_tag(ids["备婚中"]) == [buyer_id]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from app.clock import SHANGHAI, utcnow
 from app.extensions import db
+from franchise.jobs.paid_followups import PaidOrder
 from franchise.models import Customer
 from franchise.services import appointments, assignment
 from tests.community.factories_groups import build_org, gen_paid_order
@@ -48,7 +49,7 @@ def test_a_purchase_restarts_it_from_the_payment_and_never_moves_back(app, org):
         order = gen_paid_order(customer)
         order.out_trade_no, order.paid_at = "OTN-BIND-1", utcnow() - timedelta(days=5)
         db.session.commit()
-        assert assignment.extend_binding_on_payment({"out_trade_no": "OTN-BIND-1"}) is True
+        assignment.extend_binding_on_paid([PaidOrder(order.id, customer.id, order.paid_at)])
         db.session.refresh(customer)
         assert abs(customer.bound_at - order.paid_at) < timedelta(seconds=1)
         assert assignment.binding_holds(customer, 30)
