@@ -239,19 +239,21 @@ def compute(span: list[date], candidate: PushPlan | None = None):
     for plan in plans:
         plan._group_set = set(plan.group_ids or [])
     decide = _Decider(plans, span, policy, cap, today)
-    existing = {(r.plan_id, r.group_id, r.occurrence): r for r in rows}
+    existing = {}
     used: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     kept = set()  # handed to a guide, or placed before this horizon from today on
     carried_rows: dict[int, list] = defaultdict(list)
     pinned: dict[int, set] = defaultdict(set)
-    for r in rows:
-        if r.batch_id is not None or (r.status == ALLOCATED and today <= r.day < first):
-            used[r.group_id][r.day] += 1
-            kept.add((r.plan_id, r.group_id, r.occurrence))
-        elif r.occurrence < first and r.status != MISSED:
-            carried_rows[r.group_id].append(r)
-        if r.batch_id is None and r.status == ALLOCATED and r.day == today == first:
-            pinned[r.group_id].add((r.plan_id, r.occurrence))
+    for r in rows:  # unpacked in ROW_COLUMNS' order: the fastest read of ~2 million rows
+        _id, plan_id, group_id, occurrence, day, _deadline, status, batch_id, _code = r
+        existing[(plan_id, group_id, occurrence)] = r
+        if batch_id is not None or (status == ALLOCATED and today <= day < first):
+            used[group_id][day] += 1
+            kept.add((plan_id, group_id, occurrence))
+        elif occurrence < first and status != MISSED:
+            carried_rows[group_id].append(r)
+        if batch_id is None and status == ALLOCATED and day == today == first:
+            pinned[group_id].add((plan_id, occurrence))
     kept_groups = {k[1] for k in kept}
     cohorts: dict[tuple, tuple[list, tuple]] = {}  # key → (owed, their (plan, day) ids)
     desired: dict[tuple, dict] = {}

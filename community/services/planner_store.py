@@ -83,13 +83,13 @@ def write(desired: dict, existing: dict, rows, first: date, last: date, today: d
     ``rows`` are the existing unbatched rows."""
     table = SlotAllocation.__table__
     now = utcnow()
-    new = [v for k, v in desired.items() if k not in existing]
-    for value in new:
-        value["created_at"] = now
-    changed, gone, passed = [], [], []
-    for k, v in desired.items():
+    new, changed, gone, passed = [], [], [], []
+    for k, v in desired.items():  # one pass over up to ~2 million rows
         old = existing.get(k)
-        if old is not None and (old.day, old.status, old.reason_code, old.deadline) != (
+        if old is None:
+            v["created_at"] = now
+            new.append(v)
+        elif (old.day, old.status, old.reason_code, old.deadline) != (
             v["day"],
             v["status"],
             v["reason_code"],
