@@ -1,7 +1,8 @@
 """The planning calendar (``/admin/schedule``, HQ; owners see their franchise's groups):
 days × groups over the horizon, each cell the posts placed there (scheduled / pending /
 sent / missed, with the reason on hover), filtered by region, franchisee, store, stage,
-segment, plan and group name; the receiving-limit policy beside it (HQ changes it here);
+segment, tag (groups with a current member carrying it), plan and group name; the
+receiving-limit policy beside it (HQ changes it here);
 ``?format=csv`` exports every (day, group, plan) row of the filter.
 """
 
@@ -23,7 +24,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.listing import Column, csv_response, export_url, paginate
 from community.models import SEGMENTS, STAGES, PushPlan, SlotAllocation, WecomGroup
-from community.services import planner, receiving_limit, schedule
+from community.models.wecom_customers import CustomerTag
+from community.services import planner, receiving_limit, schedule, tag_links
 from community.services.planner_core import POLICIES
 from franchise.models import Franchisee, Region, Store
 
@@ -56,6 +58,9 @@ def _groups_stmt():
         stmt = stmt.where(WecomGroup.stage == request.args["stage"])
     if request.args.get("segment") in SEGMENTS:
         stmt = stmt.where(WecomGroup.segment == request.args["segment"])
+    tag = request.args.get("tag", "").strip()
+    if tag:
+        stmt = stmt.where(WecomGroup.id.in_(tag_links.groups_with_tag(tag)))
     query = request.args.get("q", "").strip()
     if query:
         escaped = query.replace("%", r"\%").replace("_", r"\_")
@@ -80,6 +85,8 @@ def _filters() -> list[dict]:
         return [(row.id, row.name) for row in rows]
 
     plans = db.session.scalars(select(PushPlan).order_by(PushPlan.priority.desc(), PushPlan.id))
+    live = select(CustomerTag).where(CustomerTag.deleted.is_(False)).order_by(CustomerTag.name)
+    tags = [(t.id, t.name) for t in db.session.scalars(live)]
     return [
         {"name": "from", "label": _("From"), "type": "date"},
         {"name": "q", "label": _("Group name"), "type": "text"},
@@ -103,6 +110,7 @@ def _filters() -> list[dict]:
             "type": "select",
             "options": [(s, _(s)) for s in SEGMENTS],
         },
+        {"name": "tag", "label": _("Tag"), "type": "select", "options": tags},
         {
             "name": "plan_id",
             "label": _("Plan"),

@@ -20,7 +20,10 @@ stage or segment or the policy (``request_replan`` → the outbox, kind ``commun
 from __future__ import annotations
 
 import calendar
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -207,6 +210,20 @@ def _load(days: list[date]):
     return plans, purposes, groups, rows
 
 
+@contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic collector paused while a run builds millions of rows that hold no
+    cycles: at 100,000 groups its repeated full scans took longer than the planning itself
+    (reference counting still frees everything; the previous setting comes back after)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute(span: list[date], candidate: PushPlan | None = None):
     """The planner's decision for ``span`` without writing: ``(desired, existing, rows)``
     — the row values per (plan, group, occurrence), the existing rows by that key and the
@@ -222,37 +239,38 @@ def compute(span: list[date], candidate: PushPlan | None = None):
     for plan in plans:
         plan._group_set = set(plan.group_ids or [])
     decide = _Decider(plans, span, policy, cap, today)
-    existing = {(r.plan_id, r.group_id, r.occurrence): r for r in rows}
+    existing = {}
     used: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     kept = set()  # handed to a guide, or placed before this horizon from today on
     carried_rows: dict[int, list] = defaultdict(list)
     pinned: dict[int, set] = defaultdict(set)
-    for r in rows:
-        if r.batch_id is not None or (r.status == ALLOCATED and today <= r.day < first):
-            used[r.group_id][r.day] += 1
-            kept.add((r.plan_id, r.group_id, r.occurrence))
-        elif r.occurrence < first and r.status != MISSED:
-            carried_rows[r.group_id].append(r)
-        if r.batch_id is None and r.status == ALLOCATED and r.day == today == first:
-            pinned[r.group_id].add((r.plan_id, r.occurrence))
-    cohorts: dict[tuple, list] = {}
+    for r in rows:  # unpacked in ROW_COLUMNS' order: the fastest read of ~2 million rows
+        _id, plan_id, group_id, occurrence, day, _deadline, status, batch_id, _code = r
+        existing[(plan_id, group_id, occurrence)] = r
+        if batch_id is not None or (status == ALLOCATED and today <= day < first):
+            used[group_id][day] += 1
+            kept.add((plan_id, group_id, occurrence))
+        elif occurrence < first and status != MISSED:
+            carried_rows[group_id].append(r)
+        if batch_id is None and status == ALLOCATED and day == today == first:
+            pinned[group_id].add((plan_id, occurrence))
+    kept_groups = {k[1] for k in kept}
+    cohorts: dict[tuple, tuple[list, tuple]] = {}  # key → (owed, their (plan, day) ids)
     desired: dict[tuple, dict] = {}
     cohort_key = _cohort_keyer(plans, first, last)
     for g in groups:
         key = cohort_key(g)
         if key not in cohorts:
-            cohorts[key] = _owed(plans, g, span, purposes)
-        owed = cohorts[key]
-        if g.id in carried_rows:
-            owed = owed + _carried(plans, g, carried_rows[g.id], purposes, first)
-        owed = [o for o in owed if (o[0].id, g.id, o[1]) not in kept]
+            shared = _owed(plans, g, span, purposes)
+            cohorts[key] = (shared, tuple((o[0].id, o[1]) for o in shared))
+        owed, owed_ids = cohorts[key]
+        if g.id in carried_rows or g.id in kept_groups:  # this group's own occurrences
+            owed = owed + _carried(plans, g, carried_rows.get(g.id, []), purposes, first)
+            owed = [o for o in owed if (o[0].id, g.id, o[1]) not in kept]
+            owed_ids = tuple((o[0].id, o[1]) for o in owed)
         mine = used.get(g.id, {})
-        signature = (
-            key,
-            tuple((o[0].id, o[1]) for o in owed),
-            tuple(sorted(pinned.get(g.id, ()))),
-            tuple(sorted(mine.items())),
-        )
+        pins = tuple(sorted(pinned.get(g.id, ())))
+        signature = (key, owed_ids, pins, tuple(sorted(mine.items())))
         template = decide(signature, owed, pinned.get(g.id, set()), mine, g.guide_id is None)
         for t in template:
             desired[(t["plan_id"], g.id, t["occurrence"])] = t | {
@@ -327,5 +345,6 @@ class _Decider:
 def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
     """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent."""
     span = horizon(start or shanghai_day(), days)
-    desired, existing, rows = compute(span)
-    return planner_store.write(desired, existing, rows, span[0], span[-1], shanghai_day())
+    with without_cyclic_gc():
+        desired, existing, rows = compute(span)
+        return planner_store.write(desired, existing, rows, span[0], span[-1], shanghai_day())

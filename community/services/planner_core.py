@@ -25,6 +25,7 @@ the admin may set 7 a week or 1 a day) and Siyu's own per-group daily cap on top
 from __future__ import annotations
 
 import calendar
+import functools
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,9 +36,10 @@ POLICIES = (MONTH, WEEK, DAY)
 PLACED, DEFERRED, MISSED = "placed", "deferred", "missed"
 
 
+@functools.lru_cache(maxsize=4096)
 def period_of(policy: str, day: date) -> tuple[date, date]:
     """The first and last day of the policy's period holding ``day`` (calendar month,
-    Monday-to-Sunday week, or the day)."""
+    Monday-to-Sunday week, or the day). Cached: the sweep asks for the same few days."""
     if policy == MONTH:
         last = calendar.monthrange(day.year, day.month)[1]
         return day.replace(day=1), day.replace(day=last)
@@ -47,6 +49,7 @@ def period_of(policy: str, day: date) -> tuple[date, date]:
     return day, day
 
 
+@functools.lru_cache(maxsize=4096)
 def period_limit(policy: str, day: date) -> int:
     """How many mass messages a group may receive in ``day``'s period under ``policy``."""
     if policy == MONTH:

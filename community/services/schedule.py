@@ -176,7 +176,8 @@ def preview(data: dict, plan: PushPlan | None = None, limit: int = 50) -> dict:
     candidate.id = plan.id if plan is not None else 0
     span = _span()
     try:
-        desired, _existing, _rows = planner.compute(span, candidate)
+        with planner.without_cyclic_gc():
+            desired, _existing, _rows = planner.compute(span, candidate)
     finally:
         db.session.rollback()
     mine = [v for (plan_id, _g, _o), v in desired.items() if plan_id == candidate.id]

@@ -10,7 +10,8 @@ Who is whose contact: the follows of ``community.services.people.contacts_of`` (
 group members' owners until the contacts sync fills its own table).
 
 Queries for the planner and the contacts API: ``tags_of`` (a customer id or an external
-userid), ``customers_with_tag``, ``tags_by_customer`` / ``tags_by_external`` for pages.
+userid), ``customers_with_tag``, ``groups_with_tag`` (the calendar's filter),
+``tags_by_customer`` / ``tags_by_external`` for pages.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from secrets import token_hex
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from app.extensions import db
 from app.outbox import GiveUp, RetryLater, enqueue
 from app.wechat import wecom_customers
 from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
+from community.models.groups import GroupMember
 from community.models.wecom_customers import (
     LINK_LOCAL,
     LINK_PENDING,
@@ -238,6 +240,17 @@ def customers_with_tag(tag_id: int) -> list[int]:
 def customers_with_tag_stmt(tag_id: int):
     """The same as a subquery for list filters (``Customer.id.in_(...)``)."""
     return select(CustomerTagLink.customer_id).where(CustomerTagLink.tag_id == tag_id)
+
+
+def groups_with_tag(tag: str):
+    """Select of the ids of the groups with a current member carrying ``tag`` (a tag id or
+    name) — by the member's external userid or the customer it is matched to (the
+    planning calendar's ``?tag=`` filter)."""
+    externals, customers = subjects_with_tag(tag)
+    return select(GroupMember.group_id).where(
+        GroupMember.left_at.is_(None),
+        or_(GroupMember.userid.in_(externals), GroupMember.customer_id.in_(customers)),
+    )
 
 
 def subjects_with_tag(tag: str):

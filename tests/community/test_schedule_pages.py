@@ -104,3 +104,36 @@ def test_a_missed_reason_reads_in_chinese(client, app, org):
     login(client, "hq")
     html = client.get("/admin/schedule?lang=zh").get_data(as_text=True)
     assert "在接收上限（按天）和每天 2 条内已无空位：被推送计划 每日新品（优先级 90）占用" in html
+
+
+def test_calendar_filters_groups_by_a_tag_their_members_carry(client, app, org):
+    """``?tag=`` keeps the groups with a current member carrying the tag (by external
+    userid); a member who left no longer counts."""
+    from community.models import GroupMember
+    from community.models.wecom_customers import CustomerTag, CustomerTagLink, TagGroup
+
+    with app.app_context():
+        mine, theirs = setup_groups(org)
+        gen_plan(gen_post(), name="每日新品", priority=90)
+        kind = TagGroup(name="偏好")
+        db.session.add(kind)
+        db.session.flush()
+        pearl = CustomerTag(group_id=kind.id, name="珍珠控")
+        db.session.add(pearl)
+        db.session.flush()
+        db.session.add(
+            CustomerTagLink(tag_id=pearl.id, subject="wm-pearl", external_userid="wm-pearl")
+        )
+        db.session.add(GroupMember(group_id=mine[0].id, userid="wm-pearl", member_type=2))
+        left = GroupMember(group_id=theirs[0].id, userid="wm-pearl", member_type=2)
+        left.left_at = db.func.now()
+        db.session.add(left)
+        db.session.commit()
+        planner.replan(shanghai_day())
+        tag_id, kept, dropped = pearl.id, mine[0].id, [mine[1].id, theirs[0].id, theirs[1].id]
+    login(client, "hq")
+    html = client.get(f"/admin/schedule?tag={tag_id}").get_data(as_text=True)
+    assert "珍珠控" in html and f'data-group="{kept}"' in html
+    assert not any(f'data-group="{i}"' in html for i in dropped)
+    by_name = client.get("/admin/schedule?tag=珍珠控").get_data(as_text=True)
+    assert f'data-group="{kept}"' in by_name and f'data-group="{dropped[0]}"' not in by_name
