@@ -5,7 +5,7 @@ quarters of its insert time on PostgreSQL. Exactly-once stays the unique key on
 (plan_id, group_id, occurrence).
 
 Revision ID: b3d5f7a9c1e2
-Revises: a7c2e9d41b63
+Revises: 1ad88d7ae0b1
 Create Date: 2026-12-07 06:40:00.000000
 
 """
@@ -16,7 +16,7 @@ import app.extensions  # noqa: F401 - custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'b3d5f7a9c1e2'
-down_revision = 'a7c2e9d41b63'
+down_revision = "1ad88d7ae0b1"
 branch_labels = None
 depends_on = None
 
