@@ -144,16 +144,17 @@ def _login_cookie(base: str, username: str, password: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
+def _prepare_writes(database_url: str, post_json, notifies: int) -> dict:
     """A customer token and a product for order creation, plus ``notifies`` unpaid orders
-    with signed notify bodies (one per line in a file) for the notify scenario."""
+    with signed notify bodies (one per line in a file) for the notify scenario.
+    ``post_json(path, body)`` posts to Siyu (over HTTP, or through a test client)."""
     from sqlalchemy import create_engine, text
 
     from app.config import SANDBOX_DEFAULTS
     from app.wechat.pay import sign_md5
 
-    session = _post_json(
-        base + "/api/v1/mp/session",
+    session = post_json(
+        "/api/v1/mp/session",
         {"code": "code-bench-setup", "latitude": 31.2297, "longitude": 121.4552},
     )
     customer = session["customer"]
@@ -215,7 +216,46 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
             {"items": [{"product_id": live[1], "quantity": 1}], "campaign_id": live[0]}
         ),
         "notify_file": str(notify_file),
+        "notify_bodies": lines,
     }
+
+
+def production_env(database_url: str, redis_url: str, port: int) -> dict:
+    """The environment of Siyu in production mode on loopback: the sandbox as its own
+    process at ``port + 2``, notify URL and app URL at ``port``."""
+    return dict(
+        os.environ,
+        SIYU_ENV="production",
+        SIYU_DATABASE_URL=database_url,
+        SIYU_REDIS_URL=redis_url,
+        SIYU_SECRET_KEY="bench-secret-key",
+        SIYU_WECHAT_MODE="sandbox",
+        SIYU_ALLOW_SANDBOX="1",
+        SIYU_SANDBOX_URL=f"http://127.0.0.1:{port + 2}",
+        SIYU_APP_URL=f"http://127.0.0.1:{port}",
+        SIYU_PAY_NOTIFY_URL=f"http://127.0.0.1:{port}/api/v1/pay/notify",
+        SIYU_LOGIN_RATE_LIMIT="1000000",
+        SIYU_DEMO_PASSWORD=BENCH_PASSWORD,  # production seeding refuses siyu-demo
+        SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
+        FLASK_APP="wsgi",
+    )
+
+
+def migrate_sandbox_seed(env: dict, sandbox_port: int) -> subprocess.Popen:
+    """Upgrade the schema, start the sandbox (the demo seed logs customers in and pays
+    through it) and seed the demo; returns the running sandbox."""
+    flask = str(VENV_BIN / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    sandbox = _background([flask, "sandbox", "run", "--port", str(sandbox_port)], "sandbox", env)
+    try:
+        _wait_http(f"http://127.0.0.1:{sandbox_port}/_sandbox/control/state")
+        subprocess.run(
+            [flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+    except BaseException:
+        _stop(sandbox)
+        raise
+    return sandbox
 
 
 def main() -> int:
@@ -240,35 +280,10 @@ def main() -> int:
         print(json.dumps({"error": "wrk is not installed (apt-get install wrk)"}))
         return 1
     (ROOT / "bench-results").mkdir(exist_ok=True)
-    env = dict(
-        os.environ,
-        SIYU_ENV="production",
-        SIYU_DATABASE_URL=args.database_url,
-        SIYU_REDIS_URL=args.redis_url,
-        SIYU_SECRET_KEY="bench-secret-key",
-        SIYU_WECHAT_MODE="sandbox",
-        SIYU_ALLOW_SANDBOX="1",
-        SIYU_SANDBOX_URL=f"http://127.0.0.1:{args.port + 2}",
-        SIYU_APP_URL=f"http://127.0.0.1:{args.port}",
-        SIYU_PAY_NOTIFY_URL=f"http://127.0.0.1:{args.port}/api/v1/pay/notify",
-        SIYU_LOGIN_RATE_LIMIT="1000000",
-        SIYU_DEMO_PASSWORD=BENCH_PASSWORD,  # production seeding refuses siyu-demo
-        SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
-        FLASK_APP="wsgi",
-    )
+    env = production_env(args.database_url, args.redis_url, args.port)
     flask = str(VENV_BIN / "flask")
-    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     siyu_port, ceiling_port, sandbox_port = args.port, args.port + 1, args.port + 2
-    # the emulator first: the demo seed logs customers in and pays through it
-    sandbox = _background([flask, "sandbox", "run", "--port", str(sandbox_port)], "sandbox", env)
-    try:
-        _wait_http(f"http://127.0.0.1:{sandbox_port}/_sandbox/control/state")
-        subprocess.run(
-            [flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-    except BaseException:
-        _stop(sandbox)
-        raise
+    sandbox = migrate_sandbox_seed(env, sandbox_port)
     # /healthz is 503 in production without a scheduler heartbeat: run the leader too.
     scheduler = _background([flask, "scheduler", "run"], "scheduler", env)
     siyu = _gunicorn("wsgi:build_app()", siyu_port, args.workers, args.threads, env)
@@ -285,7 +300,9 @@ def main() -> int:
     try:
         _wait_http(base + "/healthz")
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
-        writes = _prepare_writes(args.database_url, base, args.notifies)
+        writes = _prepare_writes(
+            args.database_url, lambda path, body: _post_json(base + path, body), args.notifies
+        )
         cookie = _login_cookie(base, "guide01", BENCH_PASSWORD)
         scenarios = {
             "ceiling": (f"http://127.0.0.1:{ceiling_port}/ping", "get.lua", {}),
