@@ -26,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.bench_openloop import open_loop_writes  # noqa: E402
+
 LUA = ROOT / "scripts" / "bench_lua"
 VENV_BIN = Path(sys.executable).parent
 BENCH_PASSWORD = "siyu-bench-demo"  # the seeded accounts' password in production mode
@@ -145,8 +148,9 @@ def _login_cookie(base: str, username: str, password: str) -> str:
 
 
 def _prepare_writes(database_url: str, post_json, notifies: int) -> dict:
-    """A customer token and a product for order creation, plus ``notifies`` unpaid orders
-    with signed notify bodies (one per line in a file) for the notify scenario.
+    """A customer token and a product for order creation, plus ``2 * notifies`` unpaid
+    orders with signed notify bodies: the first half in a file (one per line) for wrk, the
+    second half (``openloop_notify_bodies``) for the open-loop run.
     ``post_json(path, body)`` posts to Siyu (over HTTP, or through a test client)."""
     from sqlalchemy import create_engine, text
 
@@ -185,11 +189,11 @@ def _prepare_writes(database_url: str, post_json, notifies: int) -> dict:
                 " 'created', 'pickup', 100, 0, 100, 0, 0, 'BN' || lpad(g::text, 12, '0'),"
                 " now(), now() FROM generate_series(1, :n) AS g"
             ),
-            {"c": customer["id"], "f": customer["franchisee_id"], "n": notifies},
+            {"c": customer["id"], "f": customer["franchisee_id"], "n": 2 * notifies},
         )
     engine.dispose()
     lines = []
-    for n in range(1, notifies + 1):
+    for n in range(1, 2 * notifies + 1):
         body = {
             "appid": SANDBOX_DEFAULTS["PAY_APPID"],
             "mch_id": SANDBOX_DEFAULTS["PAY_MCH_ID"],
@@ -208,7 +212,7 @@ def _prepare_writes(database_url: str, post_json, notifies: int) -> dict:
         body["sign"] = sign_md5(body, SANDBOX_DEFAULTS["PAY_KEY"])
         lines.append("<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in body.items()) + "</xml>")
     notify_file = ROOT / "bench-results" / "notifies.txt"
-    notify_file.write_text("\n".join(lines) + "\n")
+    notify_file.write_text("\n".join(lines[:notifies]) + "\n")
     return {
         "token": session["token"],
         "order_body": json.dumps({"items": [{"product_id": product_id, "quantity": 1}]}),
@@ -216,7 +220,8 @@ def _prepare_writes(database_url: str, post_json, notifies: int) -> dict:
             {"items": [{"product_id": live[1], "quantity": 1}], "campaign_id": live[0]}
         ),
         "notify_file": str(notify_file),
-        "notify_bodies": lines,
+        "notify_bodies": lines[:notifies],
+        "openloop_notify_bodies": lines[notifies:],
     }
 
 
@@ -275,6 +280,12 @@ def main() -> int:
         ),
     )
     parser.add_argument("--notifies", type=int, default=20000)
+    parser.add_argument(
+        "--openloop-seconds",
+        type=float,
+        default=60,
+        help="then each write at half its wrk rate, open loop (0: skip)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print(json.dumps({"error": "wrk is not installed (apt-get install wrk)"}))
@@ -333,6 +344,13 @@ def main() -> int:
         for name in args.scenarios.split(","):
             url, script, extra = scenarios[name]
             results["scenarios"][name] = run_wrk(url, script, args.seconds, args.connections, extra)
+        if args.openloop_seconds > 0:
+            results["open_loop"] = open_loop_writes(
+                base,
+                writes,
+                {name: data.get("rps", 0) for name, data in results["scenarios"].items()},
+                args.openloop_seconds,
+            )
         ceiling_rps = results["scenarios"].get("ceiling", {}).get("rps")
         if ceiling_rps:
             for data in results["scenarios"].values():
