@@ -24,8 +24,8 @@ from collections.abc import Callable
 MAX_INFLIGHT = 64
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    """Read one HTTP/1.1 response (Content-Length or chunked); return its status."""
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one HTTP/1.1 response (Content-Length or chunked): its status and body."""
     status_line = await reader.readline()
     if not status_line:
         raise ConnectionError("connection closed")
@@ -41,15 +41,58 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
             length = int(value)
         elif name == "transfer-encoding" and "chunked" in value.lower():
             chunked = True
-    if chunked:
-        while True:
-            size = int((await reader.readline()).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    elif length:
-        await reader.readexactly(length)
-    return status
+    if not chunked:
+        return status, await reader.readexactly(length) if length else b""
+    body = b""
+    while True:
+        size = int((await reader.readline()).split(b";")[0], 16)
+        body += (await reader.readexactly(size + 2))[:size]
+        if size == 0:
+            return status, body
+
+
+class Pool:
+    """At most ``size`` keep-alive connections to one host; a request waits for a free
+    one (that wait is part of what the caller times)."""
+
+    def __init__(self, url: str, size: int = MAX_INFLIGHT) -> None:
+        if not 0 < size <= MAX_INFLIGHT:
+            raise ValueError(f"at most {MAX_INFLIGHT} connections")
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.idle: asyncio.Queue = asyncio.Queue()
+        for _ in range(size):
+            self.idle.put_nowait(None)  # a slot; its connection is opened on first use
+
+    async def request(
+        self, method: str, target: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, bytes]:
+        """One request on a free connection; a broken connection is dropped and re-raised."""
+        conn = await self.idle.get()
+        try:
+            if conn is None:
+                conn = await asyncio.open_connection(self.host, self.port)
+            reader, writer = conn
+            head = f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            return await _read_response(reader)
+        except BaseException:
+            if conn is not None:
+                conn[1].close()
+            conn = None
+            raise
+        finally:
+            self.idle.put_nowait(conn)
+
+    def close(self) -> None:
+        while not self.idle.empty():
+            conn = self.idle.get_nowait()
+            if conn is not None:
+                conn[1].close()
+
+
+FAILURES = (OSError, ConnectionError, ValueError, asyncio.IncompleteReadError)
 
 
 def percentile(sorted_ms: list[float], q: float) -> float | None:
@@ -58,6 +101,17 @@ def percentile(sorted_ms: list[float], q: float) -> float | None:
         return None
     index = min(len(sorted_ms) - 1, max(0, int(q * len(sorted_ms) + 0.5) - 1))
     return round(sorted_ms[index], 2)
+
+
+def summary(latencies: list[float]) -> dict:
+    """p50 / p99 / p99.9 / max of latencies in milliseconds (sorted in place)."""
+    latencies.sort()
+    return {
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "p999_ms": percentile(latencies, 0.999),
+        "max_ms": round(latencies[-1], 2) if latencies else None,
+    }
 
 
 async def _open_loop(
@@ -70,34 +124,20 @@ async def _open_loop(
     inflight: int,
 ) -> dict:
     parts = urllib.parse.urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    head = f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: keep-alive\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    idle: asyncio.Queue = asyncio.Queue()
-    for _ in range(inflight):
-        idle.put_nowait(None)  # a slot; its connection is opened on first use
+    pool = Pool(url, inflight)
     latencies: list[float] = []
     errors: dict[str, int] = {}
 
     async def one(intended: float, n: int) -> None:
-        conn = await idle.get()
         try:
-            if conn is None:
-                conn = await asyncio.open_connection(host, port)
-            reader, writer = conn
-            body = body_of(n)
-            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-            status = await _read_response(reader)
-            latencies.append((time.perf_counter() - intended) * 1000)
-            if status >= 400:
-                errors[str(status)] = errors.get(str(status), 0) + 1
-        except (OSError, ConnectionError, ValueError, asyncio.IncompleteReadError) as exc:
+            status, _ = await pool.request(method, target, headers, body_of(n))
+        except FAILURES as exc:
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-            if conn is not None:
-                conn[1].close()
-            conn = None
-        idle.put_nowait(conn)
+            return
+        latencies.append((time.perf_counter() - intended) * 1000)
+        if status >= 400:
+            errors[str(status)] = errors.get(str(status), 0) + 1
 
     total = int(rate * seconds)
     start = time.perf_counter() + 0.05
@@ -110,11 +150,7 @@ async def _open_loop(
         tasks.append(asyncio.create_task(one(intended, n)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    while not idle.empty():
-        conn = idle.get_nowait()
-        if conn is not None:
-            conn[1].close()
-    latencies.sort()
+    pool.close()
     return {
         "rate": rate,
         "seconds": seconds,
@@ -123,10 +159,7 @@ async def _open_loop(
         "completed": len(latencies),
         "achieved_rps": round(len(latencies) / elapsed, 1),
         "errors": errors,
-        "p50_ms": percentile(latencies, 0.50),
-        "p99_ms": percentile(latencies, 0.99),
-        "p999_ms": percentile(latencies, 0.999),
-        "max_ms": round(latencies[-1], 2) if latencies else None,
+        **summary(latencies),
     }
 
 
