@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_openloop import open_loop_writes  # noqa: E402
+from scripts.bench_baseline import pgbench_tps  # noqa: E402
+from scripts.bench_openloop import WRITES, open_loop_writes  # noqa: E402
 
 LUA = ROOT / "scripts" / "bench_lua"
 VENV_BIN = Path(sys.executable).parent
@@ -281,6 +282,12 @@ def main() -> int:
     )
     parser.add_argument("--notifies", type=int, default=20000)
     parser.add_argument(
+        "--pgbench-seconds",
+        type=int,
+        default=30,
+        help="pgbench -c 8 -j 2 at scale 10 first, the writes' baseline (0: skip)",
+    )
+    parser.add_argument(
         "--openloop-seconds",
         type=float,
         default=60,
@@ -308,6 +315,9 @@ def main() -> int:
         "gunicorn": f"-w {args.workers} -k gthread --threads {args.threads}",
         "scenarios": {},
     }
+    if args.pgbench_seconds > 0:  # the database's own rate, with Siyu started but idle
+        results["pgbench_tps"] = pgbench_tps(args.database_url, 8, args.pgbench_seconds, scale=10)
+        results["pgbench"] = f"-c 8 -j 2 -s 10 -T {args.pgbench_seconds}"
     try:
         _wait_http(base + "/healthz")
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
@@ -352,6 +362,11 @@ def main() -> int:
                 args.openloop_seconds,
             )
         ceiling_rps = results["scenarios"].get("ceiling", {}).get("rps")
+        pgbench = results.get("pgbench_tps")
+        for name in WRITES if pgbench else ():
+            if name in results["scenarios"]:
+                data = results["scenarios"][name]
+                data["ratio_to_pgbench"] = round(data["rps"] / pgbench, 3)
         if ceiling_rps:
             for data in results["scenarios"].values():
                 data["ratio_to_ceiling"] = round(data["rps"] / ceiling_rps, 3)
