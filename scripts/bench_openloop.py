@@ -22,6 +22,7 @@ import urllib.parse
 from collections.abc import Callable
 
 MAX_INFLIGHT = 64
+IDLE_REOPEN = 1.0  # seconds: a connection idle longer is reopened before use
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -53,7 +54,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 class Pool:
     """At most ``size`` keep-alive connections to one host; a request waits for a free
-    one (that wait is part of what the caller times)."""
+    one (that wait is part of what the caller times). A connection idle for more than
+    ``IDLE_REOPEN`` seconds is reopened first (gunicorn closes idle ones after 2 s)."""
 
     def __init__(self, url: str, size: int = MAX_INFLIGHT) -> None:
         if not 0 < size <= MAX_INFLIGHT:
@@ -70,13 +72,18 @@ class Pool:
         """One request on a free connection; a broken connection is dropped and re-raised."""
         conn = await self.idle.get()
         try:
+            if conn is not None and time.monotonic() - conn[2] > IDLE_REOPEN:
+                conn[1].close()  # the server may have closed it (gunicorn keepalive: 2 s)
+                conn = None
             if conn is None:
-                conn = await asyncio.open_connection(self.host, self.port)
-            reader, writer = conn
+                conn = (*await asyncio.open_connection(self.host, self.port), 0.0)
+            reader, writer, _ = conn
             head = f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
             writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-            return await _read_response(reader)
+            answer = await _read_response(reader)
+            conn = (reader, writer, time.monotonic())
+            return answer
         except BaseException:
             if conn is not None:
                 conn[1].close()
