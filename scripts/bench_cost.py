@@ -8,8 +8,11 @@ refund request, the guide's Today page, the HQ overview) it warms up, times
 ``--requests`` calls, then profiles ``--profile-requests`` more twice: cProfile's top 40 by
 cumulative time to ``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form
 to ``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
-The sandbox runs as its own process (as in production); its CPU is not counted. Prints
-one JSON object; ``scripts/bench`` runs it. Loopback only.
+Each scenario's CPU is also given as a multiple of the bare Flask endpoint's
+(``scripts/bench_ceiling.py``, same client, same run). The sandbox runs as its own
+process (as in production); its CPU is not counted. The collapsed stacks are sampled
+by wall clock (time waiting on PostgreSQL shows as psycopg's ``wait``). Prints one JSON
+object; ``scripts/bench`` runs it. Loopback only.
 
     python scripts/bench_cost.py --database-url postgresql+psycopg://... \
         --redis-url redis://127.0.0.1:6399/5 --requests 200
@@ -174,13 +177,20 @@ def main() -> int:
         from wsgi import build_app
 
         app = build_app()
+        from scripts.bench_ceiling import app as bare
+
+        bare_client = bare.test_client()
+        results["bare_flask"] = measure(lambda: bare_client.get("/ping") and None, 2000)
         per = args.warmup + args.requests + 2 * args.profile_requests
         calls = build_calls(app, args.database_url, per + 10)
         for name in args.scenarios.split(","):
             call = calls[name]
             for _ in range(args.warmup):
                 call()
-            results["scenarios"][name] = measure(call, args.requests)
+            results["scenarios"][name] = figures = measure(call, args.requests)
+            figures["x_bare_flask"] = round(  # the ceiling's cost, same client, same run
+                figures["cpu_ms_per_request"] / results["bare_flask"]["cpu_ms_per_request"], 1
+            )
             if args.no_profiles:
                 continue
 
