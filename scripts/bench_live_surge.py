@@ -25,6 +25,7 @@ import random
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,13 +45,25 @@ from scripts.bench_openloop import FAILURES, Pool, summary  # noqa: E402
 STORES = "/api/v1/mp/stores?latitude=31.2297&longitude=121.4552"
 
 
+@contextmanager
+def _connection(database_url: str, write: bool = False):
+    """A connection of a throwaway engine (in a committed transaction when ``write``)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() if write else engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def prepare_campaign(database_url: str, cap: int) -> dict:
     """The demo's live HQ campaign: each line-up item capped at ``cap`` more units, its
     products stocked well beyond the caps. Returns the campaign id and line-up."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(database_url)
-    with engine.begin() as conn:
+    with _connection(database_url, write=True) as conn:
         campaign_id = conn.execute(
             text(
                 "SELECT id FROM live_campaigns WHERE status = 'live' AND mode = 'hq'"
@@ -74,7 +87,6 @@ def prepare_campaign(database_url: str, cap: int) -> dict:
                 {"c": campaign_id},
             ).scalars()
         )
-    engine.dispose()
     return {"campaign_id": campaign_id, "products": products}
 
 
@@ -182,10 +194,9 @@ async def surge(base: str, campaign: dict, codes: list[str], args) -> dict:
 
 def check(database_url: str, campaign_id: int, orders: dict[int, str]) -> dict:
     """No oversold unit, counters that agree with the orders, every order attributed."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(database_url)
-    with engine.connect() as conn:
+    with _connection(database_url) as conn:
         items = conn.execute(
             text(
                 "SELECT i.product_id, i.stock_cap, i.sold, p.stock, COALESCE((SELECT"
@@ -205,7 +216,6 @@ def check(database_url: str, campaign_id: int, orders: dict[int, str]) -> dict:
             ),
             {"ids": list(orders)},
         ).all()
-    engine.dispose()
     unattributed = [
         row[0] for row in placed if row[1] != campaign_id or row[2] != orders[row[0]] or not row[3]
     ]
