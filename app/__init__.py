@@ -98,16 +98,29 @@ def configure_extensions(app: Flask) -> None:
 
 
 def install_request_translations(app: Flask) -> None:
-    """Templates translate through the request's catalogue, looked up once per request.
+    """Templates and ``gettext`` translate through the request's catalogue, looked up once
+    per request.
 
-    flask-babel's template callables find the domain, locale and catalogue again for
-    every string (~5 µs each, ~100 strings a page). The catalogue is kept where
-    flask-babel's own ``refresh()`` and ``force_locale()`` reset it (``babel_translations``
-    on its request namespace), so a language switch mid-request still takes effect.
+    flask-babel finds the domain, locale (``str(Locale)`` each time) and catalogue again
+    for every string (~5 µs each; ~100 strings a page, ~60 ``_()`` calls in the HQ
+    overview's panels). The catalogue is kept where flask-babel's own ``refresh()`` and
+    ``force_locale()`` reset it (``babel_translations`` on its request namespace), so a
+    language switch mid-request still takes effect. The app's default domain answers from
+    it too, so Python's ``gettext`` / ``lazy_gettext`` share the one lookup.
     """
     from babel.support import NullTranslations
     from flask import g, has_app_context
-    from flask_babel import get_translations
+    from flask_babel import Domain, get_babel
+
+    class RequestDomain(Domain):
+        """The default message domain, answering from the request's catalogue."""
+
+        def get_translations(self):
+            return catalogue()
+
+    with app.app_context():
+        domain = RequestDomain(domain=get_babel().default_domain)
+        get_babel().instance.domain_instance = domain  # flask-babel's cached_property
 
     def catalogue():
         if not has_app_context():
@@ -115,7 +128,7 @@ def install_request_translations(app: Flask) -> None:
         namespace = g.get("_flask_babel")
         cached = getattr(namespace, "babel_translations", None)
         if cached is None:
-            cached = get_translations()  # creates the namespace
+            cached = Domain.get_translations(domain)  # creates the namespace
             g._flask_babel.babel_translations = cached
         return cached
 

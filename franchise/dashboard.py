@@ -14,23 +14,28 @@ from app.web.charts import bar_chart
 from franchise.models import Customer, Franchisee, Guide, Region, Store
 
 
-def _count(model, *where) -> int:
+def _count(model, *where):
+    """The scoped count of ``model``'s rows matching ``where``, as a scalar subquery."""
     stmt = scoped(select(func.count()).select_from(model), model)
     for clause in where:
         stmt = stmt.where(clause)
-    return db.session.scalar(stmt) or 0
+    return stmt.scalar_subquery()
 
 
 def organisation_panels(principal) -> list[dict]:
     """Counts of the organisation and a chart of stores and guides per region."""
     if principal is None:
         return []
-    stats = [
-        (_("Franchisees"), _count(Franchisee, Franchisee.status == "active")),
-        (_("Open stores"), _count(Store, Store.is_open.is_(True))),
-        (_("Active guides"), _count(Guide, Guide.status == "active")),
-        (_("Customers"), _count(Customer)),
-    ]
+    counts = db.session.execute(  # one round trip for the four figures
+        select(
+            _count(Franchisee, Franchisee.status == "active"),
+            _count(Store, Store.is_open.is_(True)),
+            _count(Guide, Guide.status == "active"),
+            _count(Customer),
+        )
+    ).one()
+    names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
+    stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
     panels = [{"title": _("Organisation"), "stats": stats}]
     store_rows = db.session.execute(
         scoped(

@@ -43,12 +43,17 @@ def _scratch(url: str, suffix: str) -> tuple[list[str], str, dict]:
     return common, target, dict(os.environ, PGPASSWORD=parsed.password or "")
 
 
-def pgbench_tps(url: str, clients: int, seconds: int, binary: str | None = None) -> float:
-    """pgbench's TPC-B-like rate (scale 1, ``-c clients -j 2``) in ``<db>_pgbench``."""
+def pgbench_tps(
+    url: str, clients: int, seconds: int, binary: str | None = None, scale: int = 1
+) -> float:
+    """pgbench's TPC-B-like rate (``-s scale``, ``-c clients -j 2``) in ``<db>_pgbench``."""
     common, target, env = _scratch(url, "pgbench")
     exe = _exe(binary)
     subprocess.run(
-        [exe, "-i", "-q", "-s", "1", *common, target], check=True, env=env, capture_output=True
+        [exe, "-i", "-q", "-s", str(scale), *common, target],
+        check=True,
+        env=env,
+        capture_output=True,
     )
     out = subprocess.run(
         [exe, "-c", str(clients), "-j", "2", "-T", str(seconds), *common, target],

@@ -26,6 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.bench_baseline import pgbench_tps  # noqa: E402
+from scripts.bench_openloop import WRITES, open_loop_writes  # noqa: E402
+
 LUA = ROOT / "scripts" / "bench_lua"
 VENV_BIN = Path(sys.executable).parent
 BENCH_PASSWORD = "siyu-bench-demo"  # the seeded accounts' password in production mode
@@ -144,16 +148,18 @@ def _login_cookie(base: str, username: str, password: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
-    """A customer token and a product for order creation, plus ``notifies`` unpaid orders
-    with signed notify bodies (one per line in a file) for the notify scenario."""
+def _prepare_writes(database_url: str, post_json, notifies: int) -> dict:
+    """A customer token and a product for order creation, plus ``2 * notifies`` unpaid
+    orders with signed notify bodies: the first half in a file (one per line) for wrk, the
+    second half (``openloop_notify_bodies``) for the open-loop run.
+    ``post_json(path, body)`` posts to Siyu (over HTTP, or through a test client)."""
     from sqlalchemy import create_engine, text
 
     from app.config import SANDBOX_DEFAULTS
     from app.wechat.pay import sign_md5
 
-    session = _post_json(
-        base + "/api/v1/mp/session",
+    session = post_json(
+        "/api/v1/mp/session",
         {"code": "code-bench-setup", "latitude": 31.2297, "longitude": 121.4552},
     )
     customer = session["customer"]
@@ -184,11 +190,11 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
                 " 'created', 'pickup', 100, 0, 100, 0, 0, 'BN' || lpad(g::text, 12, '0'),"
                 " now(), now() FROM generate_series(1, :n) AS g"
             ),
-            {"c": customer["id"], "f": customer["franchisee_id"], "n": notifies},
+            {"c": customer["id"], "f": customer["franchisee_id"], "n": 2 * notifies},
         )
     engine.dispose()
     lines = []
-    for n in range(1, notifies + 1):
+    for n in range(1, 2 * notifies + 1):
         body = {
             "appid": SANDBOX_DEFAULTS["PAY_APPID"],
             "mch_id": SANDBOX_DEFAULTS["PAY_MCH_ID"],
@@ -207,7 +213,7 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
         body["sign"] = sign_md5(body, SANDBOX_DEFAULTS["PAY_KEY"])
         lines.append("<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in body.items()) + "</xml>")
     notify_file = ROOT / "bench-results" / "notifies.txt"
-    notify_file.write_text("\n".join(lines) + "\n")
+    notify_file.write_text("\n".join(lines[:notifies]) + "\n")
     return {
         "token": session["token"],
         "order_body": json.dumps({"items": [{"product_id": product_id, "quantity": 1}]}),
@@ -215,7 +221,47 @@ def _prepare_writes(database_url: str, base: str, notifies: int) -> dict:
             {"items": [{"product_id": live[1], "quantity": 1}], "campaign_id": live[0]}
         ),
         "notify_file": str(notify_file),
+        "notify_bodies": lines[:notifies],
+        "openloop_notify_bodies": lines[notifies:],
     }
+
+
+def production_env(database_url: str, redis_url: str, port: int) -> dict:
+    """The environment of Siyu in production mode on loopback: the sandbox as its own
+    process at ``port + 2``, notify URL and app URL at ``port``."""
+    return dict(
+        os.environ,
+        SIYU_ENV="production",
+        SIYU_DATABASE_URL=database_url,
+        SIYU_REDIS_URL=redis_url,
+        SIYU_SECRET_KEY="bench-secret-key",
+        SIYU_WECHAT_MODE="sandbox",
+        SIYU_ALLOW_SANDBOX="1",
+        SIYU_SANDBOX_URL=f"http://127.0.0.1:{port + 2}",
+        SIYU_APP_URL=f"http://127.0.0.1:{port}",
+        SIYU_PAY_NOTIFY_URL=f"http://127.0.0.1:{port}/api/v1/pay/notify",
+        SIYU_LOGIN_RATE_LIMIT="1000000",
+        SIYU_DEMO_PASSWORD=BENCH_PASSWORD,  # production seeding refuses siyu-demo
+        SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
+        FLASK_APP="wsgi",
+    )
+
+
+def migrate_sandbox_seed(env: dict, sandbox_port: int) -> subprocess.Popen:
+    """Upgrade the schema, start the sandbox (the demo seed logs customers in and pays
+    through it) and seed the demo; returns the running sandbox."""
+    flask = str(VENV_BIN / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    sandbox = _background([flask, "sandbox", "run", "--port", str(sandbox_port)], "sandbox", env)
+    try:
+        _wait_http(f"http://127.0.0.1:{sandbox_port}/_sandbox/control/state")
+        subprocess.run(
+            [flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+    except BaseException:
+        _stop(sandbox)
+        raise
+    return sandbox
 
 
 def main() -> int:
@@ -235,40 +281,27 @@ def main() -> int:
         ),
     )
     parser.add_argument("--notifies", type=int, default=20000)
+    parser.add_argument(
+        "--pgbench-seconds",
+        type=int,
+        default=30,
+        help="pgbench -c 8 -j 2 at scale 10 first, the writes' baseline (0: skip)",
+    )
+    parser.add_argument(
+        "--openloop-seconds",
+        type=float,
+        default=60,
+        help="then each write at half its wrk rate, open loop (0: skip)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print(json.dumps({"error": "wrk is not installed (apt-get install wrk)"}))
         return 1
     (ROOT / "bench-results").mkdir(exist_ok=True)
-    env = dict(
-        os.environ,
-        SIYU_ENV="production",
-        SIYU_DATABASE_URL=args.database_url,
-        SIYU_REDIS_URL=args.redis_url,
-        SIYU_SECRET_KEY="bench-secret-key",
-        SIYU_WECHAT_MODE="sandbox",
-        SIYU_ALLOW_SANDBOX="1",
-        SIYU_SANDBOX_URL=f"http://127.0.0.1:{args.port + 2}",
-        SIYU_APP_URL=f"http://127.0.0.1:{args.port}",
-        SIYU_PAY_NOTIFY_URL=f"http://127.0.0.1:{args.port}/api/v1/pay/notify",
-        SIYU_LOGIN_RATE_LIMIT="1000000",
-        SIYU_DEMO_PASSWORD=BENCH_PASSWORD,  # production seeding refuses siyu-demo
-        SIYU_SECURE_COOKIES="0",  # plain HTTP on loopback
-        FLASK_APP="wsgi",
-    )
+    env = production_env(args.database_url, args.redis_url, args.port)
     flask = str(VENV_BIN / "flask")
-    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     siyu_port, ceiling_port, sandbox_port = args.port, args.port + 1, args.port + 2
-    # the emulator first: the demo seed logs customers in and pays through it
-    sandbox = _background([flask, "sandbox", "run", "--port", str(sandbox_port)], "sandbox", env)
-    try:
-        _wait_http(f"http://127.0.0.1:{sandbox_port}/_sandbox/control/state")
-        subprocess.run(
-            [flask, "siyu", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-    except BaseException:
-        _stop(sandbox)
-        raise
+    sandbox = migrate_sandbox_seed(env, sandbox_port)
     # /healthz is 503 in production without a scheduler heartbeat: run the leader too.
     scheduler = _background([flask, "scheduler", "run"], "scheduler", env)
     siyu = _gunicorn("wsgi:build_app()", siyu_port, args.workers, args.threads, env)
@@ -282,10 +315,15 @@ def main() -> int:
         "gunicorn": f"-w {args.workers} -k gthread --threads {args.threads}",
         "scenarios": {},
     }
+    if args.pgbench_seconds > 0:  # the database's own rate, with Siyu started but idle
+        results["pgbench_tps"] = pgbench_tps(args.database_url, 8, args.pgbench_seconds, scale=10)
+        results["pgbench"] = f"-c 8 -j 2 -s 10 -T {args.pgbench_seconds}"
     try:
         _wait_http(base + "/healthz")
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
-        writes = _prepare_writes(args.database_url, base, args.notifies)
+        writes = _prepare_writes(
+            args.database_url, lambda path, body: _post_json(base + path, body), args.notifies
+        )
         cookie = _login_cookie(base, "guide01", BENCH_PASSWORD)
         scenarios = {
             "ceiling": (f"http://127.0.0.1:{ceiling_port}/ping", "get.lua", {}),
@@ -316,7 +354,19 @@ def main() -> int:
         for name in args.scenarios.split(","):
             url, script, extra = scenarios[name]
             results["scenarios"][name] = run_wrk(url, script, args.seconds, args.connections, extra)
+        if args.openloop_seconds > 0:
+            results["open_loop"] = open_loop_writes(
+                base,
+                writes,
+                {name: data.get("rps", 0) for name, data in results["scenarios"].items()},
+                args.openloop_seconds,
+            )
         ceiling_rps = results["scenarios"].get("ceiling", {}).get("rps")
+        pgbench = results.get("pgbench_tps")
+        for name in WRITES if pgbench else ():
+            if name in results["scenarios"]:
+                data = results["scenarios"][name]
+                data["ratio_to_pgbench"] = round(data["rps"] / pgbench, 3)
         if ceiling_rps:
             for data in results["scenarios"].values():
                 data["ratio_to_ceiling"] = round(data["rps"] / ceiling_rps, 3)

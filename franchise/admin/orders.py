@@ -187,17 +187,23 @@ def sales_panels(principal) -> list[dict]:
     start, end = shanghai_day_bounds(day, day)
 
     def figure(column, *where):
-        stmt = scoped(select(column), Order, principal)
-        for clause in where:
-            stmt = stmt.where(clause)
-        return int(db.session.scalar(stmt) or 0)
+        """A scoped figure over orders as a scalar subquery (each keeps its own index)."""
+        return scoped(select(column).where(*where), Order, principal).scalar_subquery()
 
     count = func.count(Order.id)
     paid_sum = func.coalesce(func.sum(Order.paid_fen), 0)
+    today, paid, to_ship, to_hand_over = db.session.execute(  # one round trip
+        select(
+            figure(count, Order.created_at >= start, Order.created_at < end),
+            figure(paid_sum, Order.paid_at >= start, Order.paid_at < end),
+            figure(count, Order.status == "paid"),
+            figure(count, Order.status == "received"),
+        )
+    ).one()
     stats = [
-        (_("Orders today"), figure(count, Order.created_at >= start, Order.created_at < end)),
-        (_("Paid today"), yuan(figure(paid_sum, Order.paid_at >= start, Order.paid_at < end))),
-        (_("To ship"), figure(count, Order.status == "paid")),
-        (_("To hand over"), figure(count, Order.status == "received")),
+        (_("Orders today"), int(today)),
+        (_("Paid today"), yuan(int(paid))),
+        (_("To ship"), int(to_ship)),
+        (_("To hand over"), int(to_hand_over)),
     ]
     return [{"title": _("Sales"), "stats": stats}]

@@ -1,0 +1,76 @@
+"""The admin home's franchise panels: right, scoped figures in one round trip each.
+
+The organisation's four counts and the four sales figures are each one statement of
+scalar subqueries (they were eight statements); a franchise owner still sees their own
+franchise only.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.auth.principal import Principal
+from app.clock import utcnow
+from app.extensions import db
+from franchise.admin.orders import sales_panels
+from tests.fixtures.auth import gen_user, login
+from tests.franchise.factories import gen_franchisee, gen_guide, gen_store
+from tests.franchise.factories_payments import gen_customer, gen_order
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _figures(panel: dict) -> dict:
+    return dict(panel["stats"])
+
+
+def test_sales_figures_in_one_statement_and_scoped(app, ctx):
+    mine, other = gen_franchisee(), gen_franchisee()
+    customer, stranger = gen_customer(mine.id), gen_customer(other.id)
+    gen_order(customer)
+    gen_order(customer, status="paid", paid_fen=12345, paid_at=utcnow())
+    gen_order(customer, status="received")
+    gen_order(stranger, status="paid", paid_fen=500, paid_at=utcnow())
+    db.session.commit()
+    with app.test_request_context("/admin/"):
+        with statements() as seen:
+            (hq,) = sales_panels(Principal("hq_admin", 1))
+        assert len(seen) == 1
+        owner = Principal("franchise_owner", 2, franchisee_id=mine.id)
+        (own,) = sales_panels(owner)
+    assert list(_figures(hq).values()) == [4, "¥128.45", 2, 1]
+    assert list(_figures(own).values()) == [3, "¥123.45", 1, 1]
+
+
+def test_organisation_counts_in_one_statement(app, ctx, client):
+    store = gen_store(is_open=True)
+    gen_guide(store)
+    gen_guide(store)
+    gen_store(is_open=False)
+    gen_user("hq-dash", "hq_admin")
+    db.session.commit()
+    assert login(client, "hq-dash").status_code == 302
+    with statements() as seen:
+        html = client.get("/admin/").get_data(as_text=True)
+    counts = [s for s in seen if "count(*)" in s and "FROM franchisees" in s]
+    assert len(counts) == 1 and "FROM customers" in counts[0]  # the four figures together
+    alone = ("FROM franchisees", "FROM stores", "FROM guides", "FROM customers")
+    assert not [s for s in seen if s.startswith("SELECT count(*)") and s.split("\n")[1] in alone]
+    # the panel's figures: 2 franchisees (each store made one), 1 open store, 2 guides
+    figures = re.findall(r'class="stat-value">\s*([^<]+?)\s*<', html)
+    assert figures[:4] == ["2", "1", "2", "0"], figures
