@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
     from community.jobs.wecom_customers import run_nightly_tags, run_transfer_readback
     from community.services import join_ways, tag_links, tag_rules, tags, transfers
     from community.services.contact_events import CONTACT_TRANSFER_FAILED
+    from franchise.guide.customers import GUIDE_CUSTOMER_SECTIONS
     from franchise.services import GUIDE_LEFT, STORE_CLOSED
     from franchise.services.base import HANDOVER_HELD
 
@@ -55,6 +56,8 @@ def register(app: Flask) -> None:
     add_hook(app, GUIDE_LEFT, transfers.on_guide_left)
     add_hook(app, STORE_CLOSED, transfers.on_store_closed)
     add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
+    # the guide's one customer page carries the WeCom actions
+    add_hook(app, GUIDE_CUSTOMER_SECTIONS, guide_pages.customer_sections)
     subscribe(app, "change_external_tag", tags.handle_change_external_tag)
     add_pay_notify_handler(app, tag_rules.on_payment)  # a buyer's rule tags at once
     add_seeder(app, seed_tags)
