@@ -105,6 +105,7 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "lifecycle": _l("Lifecycle"),
     },
     "segment": {"purchased": _l("Purchased"), "prospect": _l("Prospect")},
+    "value_tier": {"high": _l("High value"), "mid": _l("Mid value"), "low": _l("Low value")},
     "stage_rule": {
         "cold_start_to_seeding": _l("Cold start → seeding rule"),
         "seeding_to_benchmark": _l("Seeding → benchmark rule"),

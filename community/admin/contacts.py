@@ -48,7 +48,7 @@ def _columns() -> list[Column]:
         Column("store", _l("Store"), value=lambda f: f.guide.store_name if f.guide else None),
         Column("tags", _l("Tags"), value=_tags),
         Column("add_time", _l("Added"), time=True),
-        Column("state", _l("Channel (state)")),
+        Column("state", _l("Channel")),
         Column("status", _l("Status"), value=lambda f: str(STATUS_LABELS[status_of(f)])),
         Column(
             "linked",
