@@ -21,6 +21,7 @@ COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
     (COMMUNITY, N_("Customer tags"), "community_tags.tags_page", ADMIN_UI_ROLES, "target", 406),
+    (COMMUNITY, N_("Hand-overs"), "community_handovers.handovers", ADMIN_UI_ROLES, "users", 407),
 )
 
 
