@@ -17,8 +17,8 @@ def init_app(app: Flask) -> None:
     """Register each area of this domain in dependency order, then its CLI commands."""
     import franchise.models  # noqa: F401 - the tables
     from franchise import cli
-    from franchise.wiring import commerce, credit, customers, organisation, payments
+    from franchise.wiring import commerce, credit, customers, members, organisation, payments
 
-    for area in (organisation, customers, commerce, payments, credit):
+    for area in (organisation, customers, commerce, payments, credit, members):
         area.register(app)
     cli.register(app)

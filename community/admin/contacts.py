@@ -11,29 +11,53 @@ Views never commit: services do.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
+from app.extensions import db
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from community.models.contacts import ContactFollow
 from community.schemas import ContactQuerySchema
 from community.services.contact_list import contact_stmt, guide_figures, status_of
+from community.services.contact_ways import way_by_state
 from community.services.contacts import contact_tags
 from franchise.admin.support import choices
-from franchise.models import Guide
+from franchise.models import Guide, Store
 
 bp = Blueprint("community_contacts", __name__, url_prefix="/admin", template_folder="../templates")
 
 STATUS_LABELS = {
-    "active": _l("Active"),
+    "active": _l("Friends"),
     "deleted_by_customer": _l("Deleted by the customer"),
     "deleted_by_guide": _l("Deleted by the guide"),
-    "all": _l("All"),
 }
 WELCOME_LABELS = {"sent": _l("Sent"), "stale": _l("Too late"), "failed": _l("Failed")}
+
+
+def channel_label(follow: ContactFollow) -> str:
+    """Which code brought the contact, in words (the raw ``state`` when not a Siyu code);
+    each state is looked up once per request (a CSV repeats them)."""
+    cache = g.setdefault("contact_channels", {})
+    if follow.state not in cache:
+        cache[follow.state] = _channel_words(follow.state)
+    return cache[follow.state]
+
+
+def _channel_words(state: str | None) -> str:
+    way = way_by_state(state)
+    if way is None:
+        return state or ""
+    if way.kind == "store":
+        store = db.session.get(Store, way.store_id) if way.store_id else None
+        return _("Store code: %(store)s", store=store.name if store else "")
+    guide = db.session.get(Guide, way.guide_id) if way.guide_id else None
+    name = guide.name if guide else ""
+    if way.kind == "campaign":
+        return _("%(guide)s's live campaign code", guide=name)
+    return _("%(guide)s's code", guide=name)
 
 
 def _tags(follow: ContactFollow) -> str:
@@ -48,7 +72,7 @@ def _columns() -> list[Column]:
         Column("store", _l("Store"), value=lambda f: f.guide.store_name if f.guide else None),
         Column("tags", _l("Tags"), value=_tags),
         Column("add_time", _l("Added"), time=True),
-        Column("state", _l("Channel")),
+        Column("state", _l("Channel"), value=channel_label),
         Column("status", _l("Status"), value=lambda f: str(STATUS_LABELS[status_of(f)])),
         Column(
             "linked",

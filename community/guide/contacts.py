@@ -13,7 +13,6 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import DomainError
 from app.web.listing import paginate
-from community.admin.contacts import STATUS_LABELS
 from community.services import contact_ways
 from community.services.contact_list import contact_stmt, recent_since
 from community.services.contact_qr import qr_png
@@ -49,7 +48,6 @@ def my_code():
         page=page,
         q=q,
         recent=recent_since(),
-        status_labels=STATUS_LABELS,
     )
 
 

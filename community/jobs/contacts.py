@@ -44,3 +44,15 @@ def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None
 def on_guide_left(guide_id: int) -> None:
     """Retire the departed guide's 联系我 codes (commits)."""
     retire_guide_ways(guide_id)
+
+
+def nightly_contact_sync() -> dict:
+    """The full contact sync of every active guide (each resumes its last failed run), so
+    a callback WeCom never delivered is repaired by the next night at the latest."""
+    from community.services.contact_sync import sync_guides
+    from franchise.models import Guide
+
+    guides = list(db.session.scalars(select(Guide).where(Guide.status == "active")))
+    runs = sync_guides(guides)
+    result = {"guides": len(runs), "failed": sum(1 for run in runs if run.status == "failed")}
+    return result

@@ -54,10 +54,11 @@ def resumable_run(userid: str) -> ContactSyncRun | None:
     return last if last is not None and last.status in (FAILED, RUNNING) else None
 
 
-def apply_page(items: list[dict]) -> tuple[int, int]:
+def apply_page(items: list[dict], guide: Guide | None = None) -> tuple[int, int]:
     """Upsert one ``batch/get_by_user`` page (``external_contact`` + ``follow_info``
     each) with one read of the contacts, follows and customers it names; returns
-    ``(contacts seen, contacts created)``. Not committed."""
+    ``(contacts seen, contacts created)``. Not committed. ``guide``: the one guide the
+    page is of (a per-guide sync), so its follows need no guide look-up."""
     pairs = [
         (i.get("external_contact") or {}, i.get("follow_info") or {})
         for i in items
@@ -97,14 +98,17 @@ def apply_page(items: list[dict]) -> tuple[int, int]:
         else {}
     )
     userids = {cut(f.get("userid"), 64) for _, f in pairs}
-    guides = (
-        {
-            g.wecom_userid: g
-            for g in db.session.scalars(select(Guide).where(Guide.wecom_userid.in_(userids)))
-        }
-        if userids
-        else {}
-    )
+    if guide is not None and userids == {guide.wecom_userid}:
+        guides = {guide.wecom_userid: guide}
+    else:
+        guides = (
+            {
+                g.wecom_userid: g
+                for g in db.session.scalars(select(Guide).where(Guide.wecom_userid.in_(userids)))
+            }
+            if userids
+            else {}
+        )
     created = 0
     for external, _info in pairs:
         external_userid = cut(external["external_userid"], 64)
@@ -160,51 +164,64 @@ def sync_guide(
 ) -> ContactSyncRun:
     """Sync every contact of ``guide`` from WeCom; returns the run (``done`` / ``failed``).
 
-    ``pace()`` is called before each WeCom call (``sync_guides`` keeps the call rate)."""
-    userid = guide.wecom_userid
-    run = resumable_run(userid) if resume else None
-    if run is None:
-        run = ContactSyncRun(userid=userid, guide_id=guide.id, status=RUNNING)
-        run.calls = run.contacts_seen = run.contacts_created = run.follows_gone = 0
-        db.session.add(run)
-    run.status, run.error, run.finished_at = RUNNING, None, None
-    link_guide_follows(guide)
-    db.session.commit()
-    run_id = run.id
+    Each page is fetched with no transaction open and written in one commit with the run's
+    cursor (the first page also writes the run and links follows kept for the guide's
+    userid; the last also marks what WeCom no longer lists), so a guide whose contacts fit
+    one page costs one call and one commit. ``pace()`` is called before each WeCom call
+    (``sync_guides`` keeps the call rate)."""
+    userid, guide_id = guide.wecom_userid, guide.id
+    found = resumable_run(userid) if resume else None
+    run_id, cursor = (found.id, found.cursor) if found is not None else (None, None)
+    db.session.commit()  # no transaction open during the WeChat call
     try:
         while True:
-            cursor = run.cursor
-            db.session.commit()  # no transaction open during the WeChat call
             if pace:
                 pace()
             page = wecom_contacts.batch_get_by_user([userid], cursor, limit)
-            run = cast(ContactSyncRun, db.session.get(ContactSyncRun, run_id))
-            seen, created = apply_page(page.get("external_contact_list") or [])
+            run = _run_for_page(run_id, userid, guide_id)
+            seen, created = apply_page(page.get("external_contact_list") or [], guide)
             run.calls += 1
             run.contacts_seen += seen
             run.contacts_created += created
-            run.cursor = page.get("next_cursor") or None
+            run.cursor = cursor = page.get("next_cursor") or None
+            if not cursor:
+                run.follows_gone = _mark_gone(run)
+                run.status, run.finished_at = DONE, utcnow()
             db.session.commit()
-            if not run.cursor:
-                break
+            run_id = run.id
+            if not cursor:
+                return run
     except WeChatRateLimited:
-        _fail(run_id, "45009: WeCom's call limit; resume later")
+        _fail(run_id, userid, guide_id, "45009: WeCom's call limit; resume later")
         raise
     except Exception as exc:  # noqa: BLE001 - WeChat or database: record and resume later
-        _fail(run_id, f"{type(exc).__name__}: {exc}")
         log.warning("contact sync of %s failed: %s", userid, exc)
-        return cast(ContactSyncRun, db.session.get(ContactSyncRun, run_id))
-    run.follows_gone = _mark_gone(run)
-    run.status, run.finished_at = DONE, utcnow()
-    db.session.commit()
+        return _fail(run_id, userid, guide_id, f"{type(exc).__name__}: {exc}")
+
+
+def _run_for_page(run_id: int | None, userid: str, guide_id: int) -> ContactSyncRun:
+    """The run being resumed, or a new one (its first page: follows kept for the userid
+    before Siyu knew the guide are linked now). Not committed."""
+    if run_id is not None:
+        run = cast(ContactSyncRun, db.session.get(ContactSyncRun, run_id))
+        run.status, run.error, run.finished_at = RUNNING, None, None
+        return run
+    run = ContactSyncRun(userid=userid, guide_id=guide_id, status=RUNNING, started_at=utcnow())
+    run.calls = run.contacts_seen = run.contacts_created = run.follows_gone = 0
+    db.session.add(run)
+    guide = db.session.get(Guide, guide_id)
+    if guide is not None:
+        link_guide_follows(guide)
     return run
 
 
-def _fail(run_id: int, error: str) -> None:
+def _fail(run_id: int | None, userid: str, guide_id: int, error: str) -> ContactSyncRun:
+    """Record the failure on the run (made now when no page was written yet); commits."""
     db.session.rollback()
-    run = cast(ContactSyncRun, db.session.get(ContactSyncRun, run_id))
+    run = _run_for_page(run_id, userid, guide_id)
     run.status, run.error = FAILED, error[:2000]
     db.session.commit()
+    return run
 
 
 def _mark_gone(run: ContactSyncRun) -> int:

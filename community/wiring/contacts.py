@@ -15,6 +15,7 @@ from flask import Flask
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.outbox import register_handler
+from app.scheduler import register_job
 from app.web.i18n import N_
 from app.wechat import subscribe
 
@@ -34,7 +35,7 @@ def register(app: Flask) -> None:
     from community.api import contacts as api_contacts
     from community.demo.contacts import seed_contacts
     from community.guide import contacts as guide_contacts
-    from community.jobs.contacts import on_customer_logged_in, on_guide_left
+    from community.jobs.contacts import nightly_contact_sync, on_customer_logged_in, on_guide_left
     from community.services import contact_events, contact_ways
     from franchise.services import GUIDE_LEFT
     from franchise.services.customers import CUSTOMER_LOGGED_IN
@@ -51,3 +52,12 @@ def register(app: Flask) -> None:
     add_hook(app, GUIDE_LEFT, on_guide_left)
     subscribe(app, "change_external_contact", contact_events.handle_change_external_contact)
     add_seeder(app, seed_contacts)
+    register_job(
+        app,
+        "community.contacts_sync",
+        nightly_contact_sync,
+        "cron",
+        hour=2,
+        minute=30,
+        timezone="Asia/Shanghai",
+    )

@@ -23,6 +23,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, StrictFloat, Text, body_id
+from franchise.api.members import member_payload
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Store
 from franchise.services import appointments, customers
 from franchise.services.base import invalid
@@ -71,6 +72,8 @@ class MeSchema(AssignmentSchema):
     assignment_rule = fields.String()
     value_tier = fields.String(allow_none=True)
     tier_label = fields.String(allow_none=True)
+    # --- members: number, level, points, what expires soon (franchise.api.members)
+    member = fields.Function(lambda c: member_payload(c.id))
 
 
 class MeUpdateSchema(Schema):

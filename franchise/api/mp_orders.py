@@ -69,6 +69,8 @@ class OrderCreateSchema(Schema):
     campaign_id = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
     )
+    # --- members: points to spend (whole, ≥ 0; held and within HQ's cap, else 422)
+    points = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
 
 
 class MpProductQuerySchema(PageQuerySchema):
@@ -161,6 +163,7 @@ class MpOrders(MethodView):
             coupon_code=body.get("coupon_code"),
             share_code=body.get("share_code"),
             campaign_id=body.get("campaign_id"),
+            points=body["points"],
         )
 
 

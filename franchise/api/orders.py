@@ -123,6 +123,8 @@ class OrderSchema(Schema):
     total_fen = fields.Integer()
     discount_fen = fields.Integer()
     payable_fen = fields.Integer()
+    points_used = fields.Integer()  # --- members: points spent on it and their value
+    points_fen = fields.Integer()
     paid_fen = fields.Integer()
     refunded_fen = fields.Integer()
     paid_at = fields.DateTime(allow_none=True)

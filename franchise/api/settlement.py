@@ -19,6 +19,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day
+from franchise.member_schemas import PointsLineSchema
 from franchise.models import Franchisee
 from franchise.services import settlement
 
@@ -65,6 +66,7 @@ class StatementSchema(Schema):
     refund_fen = fields.Integer()
     net_fen = fields.Integer()
     lines = fields.List(fields.Nested(StatementLineSchema))
+    points = fields.Nested(PointsLineSchema)  # --- members: the day's points line
 
 
 @blp.route("/franchisees/<int:franchisee_id>/balance")

@@ -21,6 +21,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
 from app.extensions import db, hooks
 from app.web.listing import paginate
+from franchise.guide.member_card import member_card
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like
 from franchise.services.value_tiers import PAID_STATUSES
@@ -141,6 +142,7 @@ def customer(object_id):
         birthday_in=days_to_birthday(c.birthday, today),
         soon=BIRTHDAY_SOON_DAYS,
         sections=[listener(c) for listener in hooks(GUIDE_CUSTOMER_SECTIONS)],
+        member=member_card(c.id),  # --- members: level, points, benefits
     )
 
 

@@ -7,6 +7,7 @@
 - ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
   reconciliation and alerts;
 - ``bills``: WeChat Pay's trade and fund-flow bill lines kept for reconciliation.
+- ``members``: members, levels, the points book, point items.
 """
 
 from franchise.models.bills import *  # noqa: F403
@@ -14,6 +15,7 @@ from franchise.models.commerce import *  # noqa: F403
 from franchise.models.credit import *  # noqa: F403 - credit, disputes, commission (issue 18)
 from franchise.models.customers import *  # noqa: F403
 from franchise.models.ledger import *  # noqa: F403
+from franchise.models.members import *  # noqa: F403
 from franchise.models.org import *  # noqa: F403
 from franchise.models.org import (  # noqa: F401 - the names most code imports
     ACTIVE,

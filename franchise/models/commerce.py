@@ -172,6 +172,12 @@ class Order(Model):
     # Σ refunds requested or done: taken by one conditional UPDATE before WeChat is asked
     # (``franchise.services.refunds``), given back when WeChat refuses; ≤ paid_fen
     refund_reserved_fen: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    # --- members: points offset at checkout (franchise.services.points); payable is
+    # total − discount − points_fen ---
+    points_used: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    points_fen: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    # --- members: ``online`` (mini-program) or ``store`` (a guide recorded the sale)
+    channel: Mapped[str] = mapped_column(String(8), default="online", server_default="online")
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[datetime | None]

@@ -18,6 +18,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Order, Store
+from franchise.services import members
 from franchise.services.base import invalid
 
 FIRST_HOUR, LAST_HOUR = 10, 21  # slots start 10:00 … 20:00 and end by 21:00
@@ -123,7 +124,8 @@ def book(customer: Customer, data: dict) -> Appointment:
             )
         )
         assert taken is not None  # COUNT(*) always answers
-        if taken >= store.appointment_capacity:
+        # --- members: a level with priority slots may take one place beyond capacity
+        if taken >= store.appointment_capacity + members.priority_places(customer.id):
             raise Conflict("This slot is full.", code="slot_full")
         appointment = Appointment(
             customer_id=customer.id,

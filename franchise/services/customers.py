@@ -31,7 +31,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
-from franchise.services import settings
+from franchise.services import members, settings
 from franchise.services.assignment import (
     LiveView,
     NoFranchiseeAvailable,
@@ -168,6 +168,8 @@ def login(
             customer, created = _login_in_transaction(
                 session, share_code, latitude, longitude, city
             )
+            if created:  # --- members: the member, sign-up reward, new-customer coupon
+                members.welcome(customer.id)
         except IntegrityError:
             db.session.rollback()  # a concurrent first login created the row; find it
             if attempt:
@@ -228,6 +230,7 @@ def update_profile(customer: Customer, changes: dict) -> Customer:
         raise invalid("birthday", "Not a plausible birthday.")
     for key, value in changes.items():
         setattr(customer, key, value)
+    members.reward_completed_profile(customer)  # --- members: once, when all are filled
     db.session.commit()
     return customer
 
@@ -246,6 +249,7 @@ def bind_phone(customer: Customer, phone_code: str) -> Customer:
         raise WeChatDown("WeChat is not reachable; try again.") from exc
     customer = cast(Customer, db.session.get(Customer, customer_id))  # the caller's own row
     customer.phone = str(info.get("purePhoneNumber") or info.get("phoneNumber"))[:20]
+    members.reward_completed_profile(customer)  # --- members: once, when all are filled
     db.session.commit()
     return customer
 

@@ -66,7 +66,8 @@ from franchise.models import (
     Product,
     ShareCode,
 )
-from franchise.services import coupons
+from franchise.services import coupons, members
+from franchise.services import points as member_points
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_flow import (
@@ -199,8 +200,12 @@ def create_order(
     coupon_code: str | None = None,
     share_code: str | None = None,
     campaign_id: int | None = None,
+    points: int = 0,
 ) -> Order:
     """Place an order for a customer (commits); see the module docstring for the rules.
+
+    ``points``: points to spend on it (``franchise.services.points``: 422 on ``points``
+    when not held or above HQ's cap); the payable is reduced by their value.
 
     ``items``: ``[{"product_id", "quantity"}]``. 422 for bad lines, inactive products,
     missing stock, or a coupon that is not the customer's, used, expired or above the
@@ -227,6 +232,8 @@ def create_order(
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
+        discount += members.level_discount(customer.id, lines, total - discount)  # --- members
+        points_fen = member_points.quote(customer.id, points, total - discount)  # --- members
         order = Order(
             order_no=new_order_no(),
             customer_id=customer.id,
@@ -239,11 +246,14 @@ def create_order(
             status=CREATED,
             total_fen=total,
             discount_fen=discount,
-            payable_fen=total - discount,
+            payable_fen=total - discount - points_fen,
+            points_used=points if points_fen else 0,
+            points_fen=points_fen,
             lines=lines,
         )
         db.session.add(order)
         db.session.flush()
+        member_points.burn_for_order(order)  # --- members: spend the points (locked)
         if coupon is not None:
             coupons.attribute_online(coupon, order)
         db.session.add(
@@ -284,6 +294,7 @@ def _release(order: Order) -> None:
         coupon = db.session.get(Coupon, order.coupon_id)
         if coupon is not None and coupon.redeemed_order_id == order.id:
             coupons.reissue(coupon)
+    member_points.on_order_released(order)  # --- members: give the points back
 
 
 def _move(order: Order, to: str, role: str, user_id: int | None, note: str) -> None:

@@ -41,7 +41,7 @@ from franchise.models import (
     Payment,
     Refund,
 )
-from franchise.services import alerts, ledger, share_return
+from franchise.services import alerts, ledger, points_refunds, share_return
 from franchise.services.base import invalid
 
 REFUND_KIND = "franchise.refund"
@@ -259,6 +259,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
             order.status = REFUNDED
         for listener in hooks(REFUND_COMPLETED):  # hook added for credit / commission
             listener(order, refund)
+        points_refunds.on_refund(order, refund)  # --- members: points back in proportion
         db.session.add(
             OrderEvent(
                 order_id=order.id,

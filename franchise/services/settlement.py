@@ -25,7 +25,7 @@ from franchise.models import (
     Refund,
     SettlementStatement,
 )
-from franchise.services import ledger
+from franchise.services import ledger, points_book
 
 TOTAL_KEYS = ("payments_count", "gross_fen", "fee_fen", "hq_share_fen", "refund_fen", "net_fen")
 
@@ -172,6 +172,8 @@ def statement(franchisee_id: int, day: date, with_lines: bool = True) -> dict:
         "closed_at": closed_at,
         **totals,
         "lines": statement_lines(franchisee_id, day) if with_lines else [],
+        # --- members: the day's points line (HQ owes it ``fen``; negative: it owes HQ)
+        "points": points_book.franchisee_points(franchisee_id, day),
     }
 
 

@@ -166,6 +166,7 @@ def test_admin_list_csv_and_figures_pages(app, org, client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "安的客户" in html and "鲍勃的客户" not in html and "Ann" in html
+    assert "Ann 的二维码" in html and "siyu:g" not in html  # the channel in words
     csv = client.get("/admin/contacts?format=csv")
     assert csv.mimetype == "text/csv" and "艾米的客户" in csv.get_data(as_text=True)
     figures = client.get("/admin/contacts/guides").get_data(as_text=True)

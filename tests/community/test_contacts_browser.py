@@ -12,11 +12,15 @@ from tests.fixtures.browser import browser_login, screenshot
 pytestmark = pytest.mark.browser
 
 
-def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
+def _customers_add(app, *pairs) -> None:
+    """Each ``(guide_id, name)``: a customer scans that guide's code in the sandbox."""
     client = app.test_client()
-    add_contact(client, guide_code(client, org.ga)["config_id"], "林女士")
-    add_contact(client, guide_code(client, org.ga)["config_id"], "陈先生")
-    add_contact(client, guide_code(client, org.ga2)["config_id"], "艾米的客户")
+    for guide_id, name in pairs:
+        add_contact(client, guide_code(client, guide_id)["config_id"], name)
+
+
+def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
+    _customers_add(app, (org.ga, "林女士"), (org.ga, "陈先生"), (org.ga2, "艾米的客户"))
     page = phone_page
     browser_login(page, live_server, "guide-a", PASSWORD, mobile=True)
     page.goto(live_server + "/m/contacts")
@@ -38,3 +42,24 @@ def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"page scrolls sideways ({width}px)"
     screenshot(page, "community_guide_code_phone")
+
+
+def test_admin_contact_list_filters_and_exports(app, org, live_server, browser_page):
+    _customers_add(app, (org.ga, "林女士"), (org.ga2, "艾米的客户"), (org.gb, "鲍勃的客户"))
+    page = browser_page
+    browser_login(page, live_server, "owner-a", PASSWORD)
+    page.goto(live_server + "/admin/contacts")
+    table = page.locator("table.data tbody")
+    assert table.locator("tr").count() == 2 and "鲍勃的客户" not in page.content()
+    page.select_option("#filter-guide_id", label="Amy")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**guide_id=**")
+    assert table.locator("tr").count() == 1 and "艾米的客户" in table.inner_text()
+    export = page.get_by_role("link", name="导出 CSV")
+    assert "format=csv" in export.get_attribute("href") and "guide_id=" in export.get_attribute(
+        "href"
+    )
+    screenshot(page, "community_admin_contacts")
+    page.goto(live_server + "/admin/contacts/guides")
+    assert "Ann" in page.content() and "Bob" not in page.content()
+    screenshot(page, "community_admin_contacts_per_guide")

@@ -153,3 +153,18 @@ def test_the_sync_contacts_command(app, org, sandbox):
     result = app.test_cli_runner().invoke(args=["community", "sync-contacts", "--guide", "ann"])
     assert result.exit_code == 0, result.output
     assert "1 guides, 2 contacts, 0 failed" in result.output
+
+
+def test_the_nightly_job_syncs_every_active_guide(app, org, sandbox):
+    """The full sync is scheduled (02:30 Shanghai), not only a CLI command; a guide who
+    left is not synced."""
+    from app.extensions import registry
+    from community.jobs.contacts import nightly_contact_sync
+
+    job = next(j for j in registry(app).jobs if j["id"] == "community.contacts_sync")
+    assert job["func"] is nightly_contact_sync and job["args"]["hour"] == 2
+    seed_contacts(sandbox, "ann", [{"name": f"客户{i}"} for i in range(120)])
+    with app.app_context():
+        result = nightly_contact_sync()
+        assert result["failed"] == 0 and result["guides"] >= 1
+        assert _follows("ann") == 120

@@ -75,7 +75,12 @@ def test_all_fine_passes_with_a_closed_dry_run_per_product(
             assert order["trade_state"] == "CLOSED"
 
 
-def test_failures_name_the_products(app, client, live_org, hq_headers):
+def _order_api(pay_api: str) -> str:
+    """The emulator's name of the call that places the dry-run order under ``pay_api``."""
+    return "pay/unifiedorder" if pay_api == "v2" else "transactions/jsapi"
+
+
+def test_failures_name_the_products(app, client, live_org, hq_headers, pay_api):
     p_inactive, p_empty, p_refused = live_org.products
     with app.app_context():
         db.session.get(Product, p_inactive).is_active = False
@@ -84,7 +89,7 @@ def test_failures_name_the_products(app, client, live_org, hq_headers):
     cid = make_campaign(app, live_org)
     fault = client.post(
         "/_sandbox/control/faults",
-        json={"api": "pay/unifiedorder", "errcode": "NOAUTH", "count": 1},
+        json={"api": _order_api(pay_api), "errcode": "NOAUTH", "count": 1},
     )
     assert fault.status_code == 200
     client.post(f"/api/v1/campaigns/{cid}/link-checks", json={}, headers=hq_headers)
@@ -128,11 +133,11 @@ def test_cap_reached_coupon_invalid_and_unpriced(app, client, live_org, hq_heade
     assert entries[p_price]["problems"] == ["unpriced"]
 
 
-def test_transport_error_retries_later_then_passes(app, client, live_org, hq_headers):
+def test_transport_error_retries_later_then_passes(app, client, live_org, hq_headers, pay_api):
     cid = make_campaign(app, live_org)
     client.post(
         "/_sandbox/control/faults",
-        json={"api": "pay/unifiedorder", "http_status": 500, "count": 1},
+        json={"api": _order_api(pay_api), "http_status": 500, "count": 1},
     )
     client.post(f"/api/v1/campaigns/{cid}/link-checks", json={}, headers=hq_headers)
     drain(app)

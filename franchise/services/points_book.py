@@ -1,0 +1,363 @@
+"""The points book: double-entry, append-only, idempotent, in integer points.
+
+Each kind of posting is described once in ``POSTINGS`` (the account kinds it may debit
+and credit, and which way the member's balance moves); ``post`` checks a posting's
+lines against it, writes the transaction (``INSERT … ON CONFLICT (idempotency_key) DO
+NOTHING``: a key posted twice posts once) and its entries, and moves
+``Member.points`` with one conditional ``UPDATE … WHERE points + :delta >= 0`` in the
+same transaction, so the balance can never go below zero and two spends of the same
+points cannot both pass. Nothing here commits.
+
+Accounts are ``<kind>:<owner>``: ``member:<customer>``, ``debt:<customer>``,
+``carrier:<franchisee|hq>``, ``redeemed:<franchisee|hq>``, ``expired:hq``. In fen, a
+franchisee's points line is Σ (credit − debit) × value over its ``carrier`` and
+``redeemed`` accounts: negative for the points it paid for, positive for the value it
+gave away when a member spent points in its stores. HQ's line is the same sum over every
+other account (the members' balances, debts, expiry and HQ's own carrier account), so
+the franchisees' lines and HQ's sum to zero whenever the book balances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import cast
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
+
+from app.clock import utcnow
+from app.db import insert_ignoring
+from app.extensions import db
+from app.web.i18n import N_
+from franchise.models import Member, PointAccount, PointEntry, PointTransaction
+
+HQ = "hq"
+FRANCHISEE_KINDS = ("carrier", "redeemed")
+
+
+@dataclass(frozen=True)
+class PointPosting:
+    """What a kind of posting may debit and credit, and the member's side of it."""
+
+    debit: frozenset[str]
+    credit: frozenset[str]
+    label: str  # the member's word for it (translated by ``kind_label``)
+
+
+def _p(debit: str, credit: str, label: str) -> PointPosting:
+    return PointPosting(frozenset(debit.split()), frozenset(credit.split()), label)
+
+
+# kind → (debit account kinds, credit account kinds); earning may repay a debt first
+POSTINGS: dict[str, PointPosting] = {
+    "earn": _p("carrier", "member debt", N_("Earned on an order")),
+    "event": _p("carrier", "member debt", N_("Reward")),
+    "burn": _p("member", "redeemed", N_("Used on an order")),
+    "exchange": _p("member", "redeemed", N_("Exchanged for an item")),
+    "burn_return": _p("redeemed", "member", N_("Returned from an order")),
+    "unearn": _p("member debt", "carrier", N_("Taken back after a refund")),
+    "expiry": _p("member", "expired", N_("Expired")),
+    "write_off": _p("carrier", "debt", N_("Debt written off")),
+}
+
+
+class UnbalancedPoints(ValueError):
+    """A posting whose lines do not balance or touch accounts its kind may not."""
+
+
+def account_code(kind: str, owner: int | str) -> str:
+    return f"{kind}:{owner}"
+
+
+def _ensure_accounts(codes: set[str]) -> dict[str, int]:
+    """Ids of the accounts ``codes``, creating the missing ones (race-safe)."""
+    found = dict(
+        db.session.execute(
+            select(PointAccount.code, PointAccount.id).where(PointAccount.code.in_(codes))
+        ).all()
+    )
+    missing = codes - found.keys()
+    if missing:
+        rows = []
+        for code in sorted(missing):
+            kind, owner = code.split(":", 1)
+            number = None if owner == HQ else int(owner)
+            per_member = kind in ("member", "debt")
+            rows.append(
+                {
+                    "code": code,
+                    "kind": kind,
+                    "customer_id": number if per_member else None,
+                    "franchisee_id": None if per_member else number,
+                    "created_at": utcnow(),
+                }
+            )
+        db.session.execute(insert_ignoring(db.engine, PointAccount, "code"), rows)
+        found.update(
+            db.session.execute(
+                select(PointAccount.code, PointAccount.id).where(PointAccount.code.in_(missing))
+            ).all()
+        )
+    return found
+
+
+def check(kind: str, lines: list[tuple[str, int, int]]) -> int:
+    """The posting's total; raises ``UnbalancedPoints`` when malformed."""
+    posting = POSTINGS.get(kind)
+    if posting is None or not lines:
+        raise UnbalancedPoints(f"unknown or empty posting {kind!r}")
+    debits = credits = 0
+    for code, debit, credit in lines:
+        for value in (debit, credit):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise UnbalancedPoints("points are non-negative integers")
+        if (debit == 0) == (credit == 0):
+            raise UnbalancedPoints("each line is either a debit or a credit")
+        allowed = posting.debit if debit else posting.credit
+        if code.split(":", 1)[0] not in allowed:
+            raise UnbalancedPoints(f"{kind} may not touch {code} on that side")
+        debits += debit
+        credits += credit
+    if debits != credits:
+        raise UnbalancedPoints(f"debits {debits} != credits {credits}")
+    return debits
+
+
+def member_delta(customer_id: int, lines: list[tuple[str, int, int]]) -> int:
+    """How the member's balance moves: credits − debits on ``member:<customer>``."""
+    code = account_code("member", customer_id)
+    return sum(c - d for k, d, c in lines if k == code)
+
+
+def post(
+    key: str,
+    kind: str,
+    customer_id: int,
+    lines: list[tuple[str, int, int]],
+    *,
+    value_fen: int,
+    business_date: date,
+    franchisee_id: int | None = None,
+    order_id: int | None = None,
+    refund_id: int | None = None,
+    memo: str = "",
+    consumed: int = 0,
+) -> int | None:
+    """Post one balanced transaction and move the member's balance; the transaction's
+    id, or None when ``key`` was posted before (nothing written) or nothing moves.
+
+    Raises ``InsufficientPoints`` when the member holds less than the posting takes
+    (the conditional UPDATE found no row): the caller's transaction must roll back.
+    ``consumed`` is added to ``Member.points_consumed`` (first-in-first-out expiry).
+    """
+    lines = [line for line in lines if line[1] or line[2]]
+    if not lines:
+        return None
+    total = check(kind, lines)
+    tx_id = db.session.execute(
+        insert_ignoring(db.engine, PointTransaction, "idempotency_key").returning(
+            PointTransaction.__table__.c.id
+        ),
+        [
+            {
+                "idempotency_key": key,
+                "kind": kind,
+                "customer_id": customer_id,
+                "franchisee_id": franchisee_id,
+                "order_id": order_id,
+                "refund_id": refund_id,
+                "points": total,
+                "member_points": member_delta(customer_id, lines),
+                "value_fen": value_fen,
+                "business_date": business_date,
+                "memo": memo[:128],
+                "created_at": utcnow(),
+            }
+        ],
+    ).scalar()
+    if tx_id is None:
+        return None
+    delta = member_delta(customer_id, lines)
+    if delta or consumed:
+        moved = db.session.execute(
+            update(Member)
+            .where(Member.customer_id == customer_id, Member.points + delta >= 0)
+            .values(
+                points=Member.points + delta,
+                points_consumed=Member.points_consumed + consumed,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult, moved).rowcount != 1:
+            raise InsufficientPoints(customer_id, -delta)
+    accounts = _ensure_accounts({code for code, _d, _c in lines})
+    db.session.execute(
+        PointEntry.__table__.insert(),
+        [
+            {"transaction_id": tx_id, "account_id": accounts[code], "debit": d, "credit": c}
+            for code, d, c in lines
+        ],
+    )
+    return tx_id
+
+
+class InsufficientPoints(Exception):
+    """The member holds fewer points than a posting takes (nothing was changed)."""
+
+    def __init__(self, customer_id: int, wanted: int):
+        super().__init__(f"customer {customer_id} holds fewer than {wanted} points")
+        self.customer_id = customer_id
+        self.wanted = wanted
+
+
+def posted_points(kind: str, order_id: int) -> int:
+    """Σ points of the order's transactions of ``kind`` (what was earned, burned...)."""
+    value = db.session.scalar(
+        select(func.coalesce(func.sum(PointTransaction.points), 0)).where(
+            PointTransaction.order_id == order_id, PointTransaction.kind == kind
+        )
+    )
+    return int(value or 0)
+
+
+# --- balances, statements, the trial balance ---------------------------------------
+
+
+def account_balance(code: str) -> int:
+    """Σ credit − Σ debit of one account (what it is owed, in points)."""
+    value = db.session.scalar(
+        select(func.coalesce(func.sum(PointEntry.credit - PointEntry.debit), 0))
+        .join(PointAccount, PointAccount.id == PointEntry.account_id)
+        .where(PointAccount.code == code)
+    )
+    return int(value or 0)
+
+
+def _fen_lines(day: date | None = None):
+    """(franchisee id or None for HQ, Σ (credit − debit) × value in fen)."""
+    stmt = (
+        select(
+            PointAccount.kind,
+            PointAccount.franchisee_id,
+            func.coalesce(
+                func.sum((PointEntry.credit - PointEntry.debit) * PointTransaction.value_fen), 0
+            ),
+            func.coalesce(func.sum(PointEntry.credit - PointEntry.debit), 0),
+        )
+        .join(PointEntry, PointEntry.account_id == PointAccount.id)
+        .join(PointTransaction, PointTransaction.id == PointEntry.transaction_id)
+        .group_by(PointAccount.kind, PointAccount.franchisee_id)
+    )
+    if day is not None:
+        stmt = stmt.where(PointTransaction.business_date == day)
+    return db.session.execute(stmt).all()
+
+
+def settlement_lines(day: date | None = None) -> dict[int | None, dict]:
+    """Per franchisee (None: HQ) the points line of ``day`` (every day when None):
+    ``{"points", "fen"}`` with fen what HQ owes the franchisee (negative: it owes HQ)."""
+    lines: dict[int | None, dict] = {}
+    for kind, franchisee_id, fen, points in _fen_lines(day):
+        owner = franchisee_id if kind in FRANCHISEE_KINDS else None
+        line = lines.setdefault(owner, {"points": 0, "fen": 0, "earned": 0, "redeemed": 0})
+        line["fen"] += int(fen)
+        line["points"] += int(points)
+        if owner is not None:
+            line["earned" if kind == "carrier" else "redeemed"] += int(points)
+    return lines
+
+
+def franchisee_points(franchisee_id: int, day: date | None = None) -> dict:
+    """One franchisee's points line (zeros when it has none)."""
+    empty = {"points": 0, "fen": 0, "earned": 0, "redeemed": 0}
+    return settlement_lines(day).get(franchisee_id, empty)
+
+
+def daily_lines(franchisee_id: int, since: date) -> list[dict]:
+    """The franchisee's points line per business day from ``since``, newest first:
+    ``{"date", "earned", "redeemed", "points", "fen"}`` (one grouped query)."""
+    net = PointEntry.credit - PointEntry.debit
+    rows = db.session.execute(
+        select(
+            PointTransaction.business_date,
+            PointAccount.kind,
+            func.sum(net),
+            func.sum(net * PointTransaction.value_fen),
+        )
+        .join(PointEntry, PointEntry.account_id == PointAccount.id)
+        .join(PointTransaction, PointTransaction.id == PointEntry.transaction_id)
+        .where(
+            PointAccount.franchisee_id == franchisee_id,
+            PointAccount.kind.in_(FRANCHISEE_KINDS),
+            PointTransaction.business_date >= since,
+        )
+        .group_by(PointTransaction.business_date, PointAccount.kind)
+    ).all()
+    days: dict[date, dict] = {}
+    for day, kind, points, fen in rows:
+        line = days.setdefault(
+            day, {"date": day, "earned": 0, "redeemed": 0, "points": 0, "fen": 0}
+        )
+        line["earned" if kind == "carrier" else "redeemed"] += int(points or 0)
+        line["points"] += int(points or 0)
+        line["fen"] += int(fen or 0)
+    return [days[d] for d in sorted(days, reverse=True)]
+
+
+def trial_balance() -> list[dict]:
+    """Σ debits and Σ credits in points per account kind, and whether they balance."""
+    rows = db.session.execute(
+        select(
+            PointAccount.kind,
+            func.count(func.distinct(PointAccount.id)),
+            func.coalesce(func.sum(PointEntry.debit), 0),
+            func.coalesce(func.sum(PointEntry.credit), 0),
+        )
+        .join(PointEntry, PointEntry.account_id == PointAccount.id, isouter=True)
+        .group_by(PointAccount.kind)
+        .order_by(PointAccount.kind)
+    ).all()
+    return [
+        {
+            "kind": kind,
+            "accounts": int(n),
+            "debit": int(d),
+            "credit": int(c),
+            "balance": int(c) - int(d),
+        }
+        for kind, n, d, c in rows
+    ]
+
+
+def unbalanced_transactions() -> list[int]:
+    """Ids of points transactions whose entries do not balance (always empty)."""
+    return list(
+        db.session.scalars(
+            select(PointEntry.transaction_id)
+            .group_by(PointEntry.transaction_id)
+            .having(func.sum(PointEntry.debit) != func.sum(PointEntry.credit))
+        )
+    )
+
+
+def balances_disagree() -> list[int]:
+    """Customers whose ``Member.points`` is not their member account's balance."""
+    held = (
+        select(
+            PointAccount.customer_id.label("cid"),
+            func.sum(PointEntry.credit - PointEntry.debit).label("points"),
+        )
+        .join(PointEntry, PointEntry.account_id == PointAccount.id)
+        .where(PointAccount.kind == "member")
+        .group_by(PointAccount.customer_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(Member.customer_id)
+            .join(held, held.c.cid == Member.customer_id, isouter=True)
+            .where(Member.points != func.coalesce(held.c.points, 0))
+        )
+    )

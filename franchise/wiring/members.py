@@ -1,0 +1,71 @@
+"""Registration of the members area: members, levels, the points book, point items.
+
+The API (``franchise.api.members``), the HQ and owner pages
+(``franchise.admin.members``), navigation, the jobs (earning every minute, expiry and
+reminders at 00:30, birthdays at 08:00, the yearly level review on 1 January).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.auth.models import ADMIN_UI_ROLES, GUIDE
+from app.extensions import add_navs, add_seeder, openapi
+from app.scheduler import register_job
+from app.web.i18n import N_
+
+MEMBERS = N_("Members")
+# (group, label, endpoint, roles, icon, order)
+ADMIN_NAV = ((MEMBERS, N_("Members"), "members_admin.members", ADMIN_UI_ROLES, "user", 250),)
+
+MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,), "money", 33),)
+
+
+def register(app: Flask) -> None:
+    """Register the members area on the app."""
+    from franchise.admin import member_settings as admin_member_settings
+    from franchise.admin import members as admin_members
+    from franchise.api import members as api_members
+    from franchise.api import store_sales as api_store_sales
+    from franchise.demo.members import seed_members
+    from franchise.guide import sales as guide_sales
+    from franchise.jobs import members as jobs
+
+    openapi(app).register_blueprint(api_members.blp)
+    openapi(app).register_blueprint(api_store_sales.blp)
+    app.register_blueprint(admin_members.bp)
+    app.register_blueprint(admin_member_settings.bp)
+    app.register_blueprint(guide_sales.bp)
+    add_navs(app, "admin", ADMIN_NAV)
+    add_navs(app, "mobile", MOBILE_NAV)
+    register_job(app, "franchise.members.earn_paid", jobs.earn_paid_job, "interval", minutes=1)
+    shanghai = {"timezone": "Asia/Shanghai"}
+    register_job(
+        app,
+        "franchise.members.expire",
+        jobs.expire_points_job,
+        "cron",
+        hour=0,
+        minute=30,
+        **shanghai,
+    )
+    register_job(
+        app,
+        "franchise.members.birthdays",
+        jobs.birthday_job,
+        "cron",
+        hour=8,
+        minute=0,
+        **shanghai,
+    )
+    register_job(
+        app,
+        "franchise.members.yearly_review",
+        jobs.yearly_review_job,
+        "cron",
+        month=1,
+        day=1,
+        hour=3,
+        **shanghai,
+    )
+    add_seeder(app, seed_members)
