@@ -105,6 +105,11 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "lifecycle": _l("Lifecycle"),
     },
     "segment": {"purchased": _l("Purchased"), "prospect": _l("Prospect")},
+    "points_event": {
+        "signup": _l("Signing up"),
+        "birthday": _l("Birthday"),
+        "profile": _l("Completing the profile"),
+    },
     "value_tier": {"high": _l("High value"), "mid": _l("Mid value"), "low": _l("Low value")},
     "stage_rule": {
         "cold_start_to_seeding": _l("Cold start → seeding rule"),

@@ -31,6 +31,9 @@ MUST_REACH = {
         "/admin/credit/commission",
         "/admin/reconciliation",
         "/admin/delivery",
+        "/admin/members",
+        "/admin/members/N",
+        "/admin/members/points-book",
     },
     "owner1": {
         "/admin/contacts",
@@ -41,6 +44,8 @@ MUST_REACH = {
         "/admin/credit/disputes",
         "/admin/credit/commission",
         "/admin/money/reconciliation",
+        "/admin/members",
+        "/admin/members/N",
     },
     "guide01": {
         "/m/customers/N",
@@ -51,6 +56,7 @@ MUST_REACH = {
         "/m/credit",
         "/m/coupons/redeem",
         "/m/live/N/share",
+        "/m/sales/new",
     },
 }
 ROLES = [
