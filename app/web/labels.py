@@ -105,6 +105,13 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "lifecycle": _l("Lifecycle"),
     },
     "segment": {"purchased": _l("Purchased"), "prospect": _l("Prospect")},
+    "points_account": {
+        "member": _l("Members' points"),
+        "debt": _l("Members' points debt"),
+        "carrier": _l("Points given (who pays)"),
+        "redeemed": _l("Points taken in payment"),
+        "expired": _l("Expired points"),
+    },
     "points_event": {
         "signup": _l("Signing up"),
         "birthday": _l("Birthday"),

@@ -29,3 +29,12 @@ def test_tag_rules_and_schedule_filters_show_words(app, client):
     assert ">Cold start<" in schedule and ">cold_start<" not in schedule
     contacts = client.get("/admin/contacts?lang=zh").get_data(as_text=True)
     assert "（state）" not in contacts
+
+
+def test_points_words(app):
+    from app.web.labels import label
+
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert label("signup", "points_event") == "注册入会"
+        assert label("carrier", "points_account") == "发放积分（承担方）"
+        assert label("SO-2026-1", "points_event") == "SO-2026-1"  # an order number stays
