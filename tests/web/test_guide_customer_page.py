@@ -28,6 +28,7 @@ def test_the_customer_page_has_every_action(app, client):
     login(client, "guide-a", path="/m/login")
     html = client.get(f"/m/customers/{customer_id}").get_data(as_text=True)
     assert 'id="call-customer" href="tel:13800138000"' in html
+    assert 'href="#who"' in html and 'href="#coupon"' in html  # the actions lead to their forms
     for section in ('id="who"', 'id="tags"', 'id="note"', 'id="coupon"', 'id="visit"'):
         assert section in html, section
     assert f'action="/m/wecom/customers/{customer_id}"' in html
