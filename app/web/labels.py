@@ -105,6 +105,19 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "lifecycle": _l("Lifecycle"),
     },
     "segment": {"purchased": _l("Purchased"), "prospect": _l("Prospect")},
+    "points_account": {
+        "member": _l("Members' points"),
+        "debt": _l("Members' points debt"),
+        "carrier": _l("Points given (who pays)"),
+        "redeemed": _l("Points taken in payment"),
+        "expired": _l("Expired points"),
+    },
+    "points_event": {
+        "signup": _l("Signing up"),
+        "birthday": _l("Birthday"),
+        "profile": _l("Completing the profile"),
+    },
+    "value_tier": {"high": _l("High value"), "mid": _l("Mid value"), "low": _l("Low value")},
     "stage_rule": {
         "cold_start_to_seeding": _l("Cold start → seeding rule"),
         "seeding_to_benchmark": _l("Seeding → benchmark rule"),

@@ -9,11 +9,19 @@ and the query allows only digits, letters and ``!#$&'()*+,/:;=?@-._~%`` up to 1,
 characters. A scheme, once opened by one user, opens only for that user again, so a
 scheme is made per visitor and never shared; a URL Link may be shared and cached.
 
+``wxacode(page, scene)`` calls ``wxa/getwxacodeunlimit`` (wxacode.getUnlimited): the
+mini-program code as a PNG, for a page inside WeChat where a URL Link could not be made.
+``scene`` is at most 32 visible characters (``!#$&'()*+,/:;=?@-._~``, letters, digits;
+40169 / 40129 otherwise), ``page`` a released page without its query (41030), ``width``
+280–1280 px. The code never expires, so it may be cached for good.
+
 Errors come back as ``WeChatAPIError`` (40165 bad path, 40212 bad query, 85401 bad
 expiry, 40002 / 40013 no permission, 85079 not released) or ``WeChatRateLimited``.
 """
 
 from __future__ import annotations
+
+import requests
 
 from app.wechat.clients import miniprogram_client
 from app.wechat.errors import WeChatAPIError, translate_errors
@@ -62,3 +70,20 @@ def url_scheme(mp_path: str, days: int = MAX_DAYS, client=None) -> str:
     api = "wxa/generatescheme"
     body = {"jump_wxa": {"path": path, "query": query}, **expiry}
     return _answer(call(api, body, client), "openlink", api)
+
+
+WXACODE_WIDTH = 430
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff")  # WeChat answers PNG or JPEG
+
+
+def wxacode(page: str, scene: str, width: int = WXACODE_WIDTH, client=None) -> bytes:
+    """The mini-program code (PNG or JPEG bytes) opening ``page`` with ``scene``."""
+    client = client or miniprogram_client()
+    api = "wxa/getwxacodeunlimit"
+    body = {"scene": scene, "page": page.lstrip("/"), "width": max(280, min(1280, width))}
+    with translate_errors(api):
+        result = client.post(api, data=body, api_base_url=client.wxa.API_BASE_URL)
+    content = result.content if isinstance(result, requests.Response) else b""
+    if content.startswith(IMAGE_MAGIC):
+        return content
+    raise WeChatAPIError(f"{api}: the answer is not an image", api=api)

@@ -1,6 +1,7 @@
 """The delivery monitor (``/admin/delivery?day=&by=region|store|guide``, HQ and owners
 scoped): per region, store or guide the groups sent / pending / quota-hit / not-a-friend /
-failed, as a ``bar_chart`` and a table; ``?format=csv`` exports the table.
+failed, as a ``bar_chart`` and a table; ``?format=csv`` exports the table. Send tasks
+WeCom has not reported yet are counted with the time the read-back job asks again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from app.web.listing import Column, csv_response
 from community.models import DELIVERY_STATUSES, GroupDelivery, SendBatch
+from community.services.readback_schedule import waiting_summary
 from franchise.models import Guide, Region, Store
 
 bp = Blueprint(
@@ -98,4 +100,5 @@ def monitor():
         series=series,
         status_labels=STATUS_LABELS,
         dimensions=DIMENSIONS,
+        waiting=waiting_summary(day),
     )

@@ -22,6 +22,7 @@ from app.auth.scope import scoped
 from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
+from app.web import labels
 from app.web.listing import Column, csv_response, export_url, paginate
 from community.models import SEGMENTS, STAGES, PushPlan, SlotAllocation, WecomGroup
 from community.models.wecom_customers import CustomerTag
@@ -102,13 +103,13 @@ def _filters() -> list[dict]:
             "name": "stage",
             "label": _("Stage"),
             "type": "select",
-            "options": [(s, _(s)) for s in STAGES],
+            "options": labels.options("stage", STAGES),
         },
         {
             "name": "segment",
             "label": _("Segment"),
             "type": "select",
-            "options": [(s, _(s)) for s in SEGMENTS],
+            "options": labels.options("segment", SEGMENTS),
         },
         {"name": "tag", "label": _("Tag"), "type": "select", "options": tags},
         {

@@ -1,7 +1,8 @@
 """The guide's "today's sends to confirm" (``/m/tasks``): today's send batches of the
 guide's own groups — the post as it will look, the groups, how to confirm in WeCom
 (企业微信 → 客户联系 → 群发助手), and the status read back per group. "I sent it" reads the
-result back from WeCom at once. Below, the next 7 days' sends the planner placed on the
+result back from WeCom at once; a send WeCom has not reported yet says so and by when it
+is checked again (``readback_schedule``). Below, the next 7 days' sends the planner placed on the
 guide's groups. Sends escalated after the reminders (any day) come first, marked overdue.
 A guide sees only their own batches and groups (scope: guide).
 """
@@ -17,8 +18,9 @@ from sqlalchemy import func, select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404, scoped
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
+from app.web.formatting import shanghai
 from community.models import (
     ALLOCATED,
     BATCH_CREATED,
@@ -30,6 +32,7 @@ from community.models import (
     WecomGroup,
 )
 from community.services import delivery, journey_sends
+from community.services.readback_schedule import next_check
 
 UPCOMING_DAYS = 7
 bp = Blueprint("community_tasks", __name__, url_prefix="/m/tasks", template_folder="../templates")
@@ -69,6 +72,7 @@ def tasks():
         names=names,
         upcoming=upcoming(day),
         journey_sends=journey_sends.guide_sends(day),
+        next_check=next_check,
     )
 
 
@@ -106,5 +110,12 @@ def check(batch_id: int):
     if result["confirmed"]:
         flash(_("Sent — thank you."), "success")
     else:
-        flash(_("Not confirmed in WeCom yet."), "warning")
+        flash(
+            _(
+                "WeCom has not reported this send yet. It is checked again by %(time)s; "
+                "if you have sent it, try again in a few minutes.",
+                time=shanghai(next_check(utcnow()), "%H:%M"),
+            ),
+            "warning",
+        )
     return redirect(url_for("community_tasks.tasks"), 303)

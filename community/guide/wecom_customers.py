@@ -1,11 +1,15 @@
-"""The guide's customer page with actions (``/m/wecom/customers/<id>``, 375 px and up).
+"""The guide's WeCom actions on a customer, shown on the guide's one customer page.
 
-One of the guide's own customers (another guide's is 404): name, value tier, tags with
+``customer_sections(customer)`` (the listener of the franchise hook
+``franchise.guide_customer_sections``) renders them into ``/m/customers/<id>``: tags with
 WeCom's answer, notes; actions — open the WeCom chat (WeCom's JS-SDK
 ``wx.openEnterpriseChat`` with the contact's external userid, run by
 ``static/js/wecom_chat.js``), add a note, tag (``tag_links.set_tags``: ``mark_tag``
 follows), issue a coupon (``franchise.services.coupons.issue_coupon``) and book an
-in-store visit (``franchise.services.appointments.book``). Views never commit.
+in-store visit (``franchise.services.appointments.book``). The forms post to
+``/m/wecom/customers/<id>``, which acts and goes back to the customer page (a GET there
+goes to it too). One of the guide's own customers only (another guide's is 404). Views
+never commit.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
@@ -113,15 +118,23 @@ def _slots(customer: Customer) -> list:
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def customer(customer_id: int):
-    """One of my customers with the WeCom actions."""
+    """Act on one of my customers (POST), then back to the customer page."""
     customer = get_scoped_or_404(Customer, customer_id)
+    anchor = ""
     if request.method == "POST":
+        action = request.form.get("action", "")
+        anchor = action if action in ("tags", "note", "coupon", "visit") else ""
         try:
-            flash(_act(customer, request.form.get("action", "")), "success")
+            flash(_act(customer, action), "success")
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-        return redirect(url_for("community_wecom_customers.customer", customer_id=customer_id), 303)
+    page = url_for("franchise_guide_customers.customer", object_id=customer_id)
+    return redirect(page + (f"#{anchor}" if anchor else ""), 303)
+
+
+def customer_sections(customer: Customer) -> Markup:
+    """The WeCom actions on ``customer`` for the guide's customer page (hook listener)."""
     notes = db.session.scalars(
         select(CustomerNote)
         .where(CustomerNote.customer_id == customer.id)
@@ -133,14 +146,16 @@ def customer(customer_id: int):
     ).all()
     from franchise.guide.customers import KIND_LABELS
 
-    return render_template(
-        "community/guide/wecom_customer.html",
-        customer=customer,
-        external_userid=_contact(customer),
-        mine={t["id"]: t for t in tag_links.tags_of(customer.id)},
-        library=tags.library(),
-        notes=notes,
-        templates=templates,
-        slots=_slots(customer),
-        kinds=[(k, KIND_LABELS[k]) for k in KINDS],
+    return Markup(
+        render_template(
+            "community/guide/_wecom_customer_actions.html",
+            customer=customer,
+            external_userid=_contact(customer),
+            mine={t["id"]: t for t in tag_links.tags_of(customer.id)},
+            library=tags.library(),
+            notes=notes,
+            templates=templates,
+            slots=_slots(customer),
+            kinds=[(k, KIND_LABELS[k]) for k in KINDS],
+        )
     )

@@ -27,7 +27,9 @@ def rule_choices(categories: list[str]) -> list[tuple[str, str]]:
     """``(rule, label)`` pairs an HQ page offers."""
     from flask_babel import gettext as _
 
-    pairs = [(f"tier:{t}", _("Value tier: %(tier)s", tier=t)) for t in TIERS]
+    from app.web.labels import label
+
+    pairs = [(f"tier:{t}", _("Value tier: %(tier)s", tier=label(t, "value_tier"))) for t in TIERS]
     pairs += [(f"category:{c}", _("Bought: %(category)s", category=c)) for c in categories]
     return pairs + [("live_buyer", _("Bought in a live"))]
 

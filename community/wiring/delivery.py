@@ -61,6 +61,7 @@ def register(app: Flask) -> None:
     from community.guide import today as guide_today
     from community.jobs import delivery as jobs
     from community.services import allocation, care, delivery, replan_trigger
+    from community.services.readback_schedule import READBACK_EVERY
 
     for module in (api_content, api_delivery, api_schedule):
         openapi(app).register_blueprint(module.blp)
@@ -88,7 +89,13 @@ def register(app: Flask) -> None:
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)
     register_job(app, "community.replan_nightly", jobs.allocate_job, "cron", hour=0, minute=30)
     register_job(app, "community.dispatch_due", jobs.dispatch_due_job, "interval", minutes=5)
-    register_job(app, "community.delivery_readback", jobs.readback_job, "interval", minutes=15)
+    register_job(
+        app,
+        "community.delivery_readback",
+        jobs.readback_job,
+        "interval",
+        minutes=int(READBACK_EVERY.total_seconds() // 60),
+    )
     register_job(app, "community.delivery_remind", jobs.remind_job, "interval", hours=2)
     register_job(app, "community.escalate", jobs.escalate_job, "interval", minutes=30)
     register_job(app, "community.care", jobs.care_job, "cron", hour=8, minute=0)

@@ -22,6 +22,7 @@ COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
     (COMMUNITY, N_("Customer tags"), "community_tags.tags_page", ADMIN_UI_ROLES, "target", 406),
+    (COMMUNITY, N_("Hand-overs"), "community_handovers.handovers", ADMIN_UI_ROLES, "users", 407),
 )
 
 
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     from community.jobs.wecom_customers import run_nightly_tags, run_transfer_readback
     from community.services import join_ways, tag_links, tag_rules, tags, transfers
     from community.services.contact_events import CONTACT_TRANSFER_FAILED
+    from franchise.guide.customers import GUIDE_CUSTOMER_SECTIONS
     from franchise.services import GUIDE_LEFT, STORE_CLOSED
     from franchise.services.base import HANDOVER_HELD
 
@@ -56,6 +58,8 @@ def register(app: Flask) -> None:
     add_hook(app, GUIDE_LEFT, transfers.on_guide_left)
     add_hook(app, STORE_CLOSED, transfers.on_store_closed)
     add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
+    # the guide's one customer page carries the WeCom actions
+    add_hook(app, GUIDE_CUSTOMER_SECTIONS, guide_pages.customer_sections)
     subscribe(app, "change_external_tag", tags.handle_change_external_tag)
     add_hook(app, ORDER_PAID, tag_rules.on_paid)  # a buyer's rule tags, off the notify's path
     add_seeder(app, seed_tags)

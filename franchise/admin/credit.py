@@ -33,6 +33,7 @@ from franchise.admin.credit_display import (
     SOURCE_LABELS,
     STATUS_LABELS,
     display_name,
+    entry_note,
     order_credit_panel,
 )
 from franchise.admin.support import choices, render_list, select_filter
@@ -297,7 +298,7 @@ def entry_columns():
         Column("basis_fen", _l("Credited amount"), money=True),
         Column("rate", _l("Rate"), value=lambda e: f"{e.rate_bps / 100:g} %", numeric=True),
         Column("amount_fen", _l("Amount"), money=True),
-        Column("note", _l("Note")),
+        Column("note", _l("Note"), value=lambda e: entry_note(e.note)),
     ]
 
 

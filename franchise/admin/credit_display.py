@@ -7,6 +7,7 @@ the admin pages (``franchise.admin.credit``) and the guide's page
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -126,3 +127,20 @@ def order_credit_panel(order: Order) -> dict | None:
         and utcnow() <= closes,
         "lines": order.lines,
     }
+
+
+def entry_note(note: str | None) -> str:
+    """A book entry's note in words: the event keys the commission service writes
+    (``paid``, ``refund12``, ``ruling3``, ``dispute 3``) read as what happened; a person's
+    note (live rewards) as written."""
+    if not note:
+        return ""
+    if note == "paid":
+        return _("Refunded before the credit was made")
+    found = re.fullmatch(r"(refund|ruling|dispute ?)(\d+)", note)
+    if found is None:
+        return note
+    kind, number = found.group(1).strip(), found.group(2)
+    if kind == "refund":
+        return _("Refund %(n)s", n=number)
+    return _("Dispute %(n)s", n=number)

@@ -19,6 +19,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
+from app.web.labels import label
 from app.web.listing import Column, csv_response, export_url, paginate
 from franchise.admin.support import is_hq, render_list, select_filter, text_filter
 from franchise.api.members import benefits_of, member_list_stmt
@@ -68,7 +69,7 @@ def history_columns():
         Column("at", _l("Time"), value=lambda t: t.created_at, time=True),
         Column("kind", _l("Type"), value=lambda t: kind_label(t.kind)),
         Column("points", _l("Points"), value=lambda t: t.member_points, numeric=True),
-        Column("memo", _l("Note")),
+        Column("memo", _l("Note"), value=lambda t: label(t.memo, "points_event") if t.memo else ""),
     ]
 
 

@@ -1,7 +1,9 @@
 """Guide (mobile) pages: ``/m/customers`` (my customers: tier, last order, birthday,
-next appointment; search) with a detail page, and ``/m/appointments`` (my store's
-upcoming appointments). A guide sees only their own customers (tenant scope); another
-guide's or franchise's customer answers 404.
+next appointment; search) with a detail page — the guide's one customer page: figures,
+call, appointments and, below, what higher domains add through the hook
+``GUIDE_CUSTOMER_SECTIONS`` (community: WeCom chat, tags, note, coupon, visit) — and
+``/m/appointments`` (my store's upcoming appointments). A guide sees only their own
+customers (tenant scope); another guide's or franchise's customer answers 404.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from app.auth.models import GUIDE
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
-from app.extensions import db
+from app.extensions import db, hooks
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
 from franchise.models import Appointment, Customer, Order, Store
@@ -29,6 +31,8 @@ bp = Blueprint(
     "franchise_guide_customers", __name__, url_prefix="/m", template_folder="../templates"
 )
 BIRTHDAY_SOON_DAYS = 7
+# listeners(customer) -> Markup: sections a higher domain adds to the guide's customer page
+GUIDE_CUSTOMER_SECTIONS = "franchise.guide_customer_sections"
 KIND_LABELS = {
     "try_on": _l("Try-on"),
     "maintenance": _l("Cleaning / maintenance"),
@@ -124,7 +128,7 @@ def customers():
 @bp.route("/customers/<int:object_id>")
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def customer(object_id):
-    """One of my customers with their appointments."""
+    """One of my customers: figures, call, appointments and the other domains' actions."""
     c = get_scoped_or_404(Customer, object_id)
     last_order, orders = _order_figures([c.id]).get(c.id, (None, 0))
     visits = db.session.scalars(
@@ -143,6 +147,7 @@ def customer(object_id):
         orders=orders,
         birthday_in=days_to_birthday(c.birthday, today),
         soon=BIRTHDAY_SOON_DAYS,
+        sections=[listener(c) for listener in hooks(GUIDE_CUSTOMER_SECTIONS)],
         member=member_card(c.id),  # --- members: level, points, benefits
         pieces=owned_pieces(c.id),  # issue 19: the pieces they bought, with certificates
     )

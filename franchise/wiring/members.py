@@ -9,14 +9,27 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.auth.models import ADMIN_UI_ROLES, GUIDE
+from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
 
 MEMBERS = N_("Members")
 # (group, label, endpoint, roles, icon, order)
-ADMIN_NAV = ((MEMBERS, N_("Members"), "members_admin.members", ADMIN_UI_ROLES, "user", 250),)
+ADMIN_NAV = (
+    (MEMBERS, N_("Members"), "members_admin.members", ADMIN_UI_ROLES, "user", 250),
+    (
+        MEMBERS,
+        N_("Points settlement"),
+        "members_admin.points_settlement",
+        ADMIN_UI_ROLES,
+        "money",
+        251,
+    ),
+    (MEMBERS, N_("Points book"), "members_admin.points_book_page", HQ_ROLES, "book", 252),
+    (MEMBERS, N_("Point items"), "members_admin.point_items_page", HQ_ROLES, "box", 253),
+    (MEMBERS, N_("Member settings"), "member_settings_admin.settings", HQ_ROLES, "settings", 254),
+)
 
 MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,), "money", 33),)
 

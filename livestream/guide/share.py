@@ -6,6 +6,7 @@
   name, live time (Asia/Shanghai), my name and store, the QR code.
 * ``/m/live/<id>/join/<code>`` (public): where the QR and the web URL lead: the
   campaign's name and time; inside WeChat a button to the mini-program (URL Link),
+  or, when WeChat makes no URL Link, the mini-program code (``…/wxacode.png``);
   outside a QR code to scan with WeChat and, on a phone, ``…/open`` (a URL Scheme made
   for that visitor). See ``livestream.services.landing``.
 
@@ -152,35 +153,52 @@ def _poster_file(campaign_id: int, draw, mimetype: str, ext: str) -> Response:
 @bp.route("/<int:campaign_id>/join/<string(maxlength=32):code>")
 def join(campaign_id: int, code: str):
     """Public landing of a share link: the campaign and how to open it in WeChat."""
-    if not 1 <= campaign_id <= MAX_ID:
-        raise NotFound("Campaign not found")
-    share_code = attribution.campaign_code(campaign_id, code)
-    if share_code is None:
-        raise NotFound("Campaign not found")
-    campaign = attribution.open_campaign(campaign_id)
+    share_code, campaign = _public_code(campaign_id, code)
     guide = db.session.get(Guide, share_code.guide_id) if share_code.guide_id else None
     links = attribution.share_links(campaign.id, share_code.code)
     wechat = landing.in_wechat(request.user_agent.string)
+    url_link = landing.cached_url_link(links["path"]) if wechat else None
     return render_template(
         "livestream/guide/share/join.html",
         campaign=campaign,
         guide=guide,
         links=links,
         in_wechat=wechat,
-        url_link=landing.cached_url_link(links["path"]) if wechat else None,
+        url_link=url_link,
+        wxacode=bool(wechat and not url_link and landing.cached_wxacode(links["path"], code)),
         qr=None if wechat else qr_svg(links["url"]),
     )
 
 
-@bp.route("/<int:campaign_id>/join/<string(maxlength=32):code>/open")
-def open_in_wechat(campaign_id: int, code: str):
-    """A phone browser outside WeChat: a URL Scheme made for this visitor, then WeChat."""
+def _public_code(campaign_id: int, code: str):
+    """``(share code row, campaign)`` of an open campaign for the public pages, else 404."""
     if not 1 <= campaign_id <= MAX_ID:
         raise NotFound("Campaign not found")
     share_code = attribution.campaign_code(campaign_id, code)
     if share_code is None:
         raise NotFound("Campaign not found")
-    attribution.open_campaign(campaign_id)
+    return share_code, attribution.open_campaign(campaign_id)
+
+
+@bp.route("/<int:campaign_id>/join/<string(maxlength=32):code>/wxacode.png")
+def wxacode(campaign_id: int, code: str):
+    """The mini-program code of the share code (long-press in WeChat opens it); 404 when
+    WeChat would not make one."""
+    share_code, _campaign = _public_code(campaign_id, code)
+    path = attribution.share_links(campaign_id, share_code.code)["path"]
+    image = landing.cached_wxacode(path, share_code.code)
+    if image is None:
+        raise NotFound("Mini-program code not available")
+    mimetype = "image/png" if image.startswith(b"\x89PNG") else "image/jpeg"
+    response = Response(image, mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.route("/<int:campaign_id>/join/<string(maxlength=32):code>/open")
+def open_in_wechat(campaign_id: int, code: str):
+    """A phone browser outside WeChat: a URL Scheme made for this visitor, then WeChat."""
+    share_code, _campaign = _public_code(campaign_id, code)
     path = attribution.share_links(campaign_id, share_code.code)["path"]
     scheme = landing.scheme_for_visitor(path)
     if scheme is None:

@@ -33,7 +33,7 @@ def test_guide_tags_and_acts_on_a_customer_on_a_phone(app, org, live_server, pho
 
     page = phone_page
     browser_login(page, live_server, "guide-a", PASSWORD, mobile=True)
-    page.goto(f"{live_server}/m/wecom/customers/{customer_id}")
+    page.goto(f"{live_server}/m/customers/{customer_id}")  # the guide's one customer page
     page.get_by_label("备婚中").check()
     page.click("#save-tags")
     page.wait_for_load_state()

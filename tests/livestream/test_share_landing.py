@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db, get_redis
-from app.wechat.sandbox import sandbox_state
+from app.wechat.sandbox import sandbox_state, wxacode
 from app.wechat.sandbox.mp_links import resolve
 from franchise.models import Product, ShareCode
 from tests.fixtures.auth import login
@@ -53,11 +53,55 @@ def test_inside_wechat_the_landing_opens_the_mini_program(app, client, live_org)
         assert len(sandbox_state(app).data["mp_links"]) == made  # cached, not made again
 
 
+def test_without_a_url_link_the_landing_shows_the_mini_program_code(app, client, live_org):
+    cid, code = _share(app, client, live_org)
+    with app.app_context():
+        sandbox_state(app).reset()
+        sandbox_state(app).add_fault("wxa/generate_urllink", {"errcode": 85079, "count": 3})
+        get_redis().flushdb()
+    visitor = app.test_client()
+    html = visitor.get(f"/m/live/{cid}/join/{code}", headers={"User-Agent": WECHAT_UA})
+    html_text = html.get_data(as_text=True)
+    assert 'id="join-wxacode"' in html_text and 'id="open-mini-program"' not in html_text
+    image = visitor.get(f"/m/live/{cid}/join/{code}/wxacode.png")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    picture = Image.open(io.BytesIO(image.data))
+    assert picture.format == "PNG" and 280 <= picture.width <= 1280
+    with app.app_context():
+        # the scene is the share code, the page the live page; made once, then cached
+        assert wxacode.made("pages/live/index", code) == 1
+    assert visitor.get(f"/m/live/{cid}/join/nope/wxacode.png").status_code == 404
+
+
+def test_the_emulator_applies_the_mini_program_code_rules(app):
+    from app.wechat import mp_links
+    from app.wechat.errors import WeChatAPIError
+
+    def refused(**kwargs) -> int:
+        args = {"page": "pages/live/index", "scene": "ABC", **kwargs}
+        try:
+            mp_links.wxacode(**args)
+        except WeChatAPIError as exc:
+            return int(exc.errcode or 0)
+        return 0
+
+    with app.test_request_context():
+        sandbox_state(app).reset()
+        assert refused() == 0
+        assert refused(scene="x" * 33) == 40169  # more than 32 visible characters
+        assert refused(scene="") == 40169
+        assert refused(scene="a%20b") == 40129  # % is not allowed
+        assert refused(page="pages/live/index?x=1") == 41030  # parameters go in scene
+        wxacode.withdraw("pages/live/index")
+        assert refused() == 41030  # not a page of the released mini-program
+
+
 def test_when_wechat_refuses_the_page_still_shows_the_path(app, client, live_org):
     cid, code = _share(app, client, live_org)
     with app.app_context():
         sandbox_state(app).reset()
         sandbox_state(app).add_fault("wxa/generate_urllink", {"errcode": 85079})
+        sandbox_state(app).add_fault("wxa/getwxacodeunlimit", {"errcode": 45009})
         get_redis().flushdb()
     html = (
         app.test_client()

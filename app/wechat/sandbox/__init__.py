@@ -38,6 +38,7 @@ def _blueprint():
         wecom_media,
         wecom_tags,
         wecom_transfer,
+        wxacode,
     )
     from app.wechat.sandbox.blueprint import bp
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox import delivery, miniprogram, wecom_groups
+from app.wechat.sandbox import delivery, miniprogram, wecom_groups, wxacode
 from app.wechat.sandbox.blueprint import bp, state
 from app.wechat.sandbox.pay import succeed_order
 
@@ -233,6 +233,17 @@ def mp_subscribe_messages():
     """The subscribe messages sent so far (newest last)."""
     with state().lock:
         return jsonify({"messages": list(state().data.get("subscribe_messages", []))})
+
+
+@bp.post(C + "mp/unreleased")
+def unreleased_page():
+    """``{"page": "pages/live/index"}``: that page leaves the released mini-program, so a
+    mini-program code for it is refused with 41030."""
+    page = _body().get("page")
+    if not isinstance(page, str) or not page:
+        return envelope(422, errors={"page": ["a mini-program page path"]})
+    wxacode.withdraw(page)
+    return jsonify({"unreleased": state().data["mp_unreleased"]})
 
 
 @bp.post(C + "livings/<livingid>/viewers")
