@@ -11,7 +11,7 @@ from app.extensions import db
 
 LIBRARY: tuple[tuple[str, list[str], dict[str, str]], ...] = (
     ("婚庆", ["备婚中", "已婚"], {}),
-    ("古法金偏好", ["古法金", "足金"], {"古法金": "category:古法金"}),
+    ("古法金偏好", ["古法金", "足金"], {"足金": "category:黄金"}),
     ("高净值", ["高净值"], {"高净值": "tier:high"}),
     ("待唤醒", ["待唤醒"], {}),
     ("消费行为", ["直播下单"], {"直播下单": "live_buyer"}),

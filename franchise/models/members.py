@@ -143,6 +143,9 @@ class PointLot(Model):
     __table_args__ = (
         UniqueConstraint("member_id", "expires_on"),
         Index("ix_point_lots_expires_on", "expires_on"),
+        # never reuse a lot's id (SQLite would reuse the highest one once deleted): the
+        # expiry's idempotency key names the newest lot it took
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,9 @@ before D (``expires_on < D``) is settled for all members in five set-based steps
 transaction (one statement on PostgreSQL) — no row per member leaves the database:
 
 1. an ``expiry`` transaction per member for ``max(0, Σ expired lots − consumed)``
-   (key ``expiry:<D>:<customer>``, so a second run of the day posts nothing);
+   (key ``expiry:<D>:<customer>:<newest lot>``: the lots are deleted in the same
+   transaction, so a second run of the day sees only lots added since, and posts for
+   exactly those; the balance never moves without its posting);
 2. and 3. its two entries (Dr ``member:<customer>``, Cr ``expired:hq``);
 4. the member's balance and ``points_consumed`` (``max(0, consumed − Σ expired lots)``);
 5. the expired lots are deleted.
@@ -31,14 +33,15 @@ from franchise.services.points_book import HQ, account_code
 POINTS_EXPIRING = "franchise.points_expiring"  # hook(list of (customer, points, on))
 
 _DUE = """
-SELECT l.member_id, SUM(l.points) AS expired FROM point_lots l
+SELECT l.member_id, SUM(l.points) AS expired, MAX(l.id) AS last_lot FROM point_lots l
 WHERE l.expires_on < :day GROUP BY l.member_id
 """
 
 _INSERT_TX = f"""
 INSERT INTO point_transactions (idempotency_key, kind, customer_id, franchisee_id, order_id,
     refund_id, points, member_points, value_fen, business_date, memo, created_at)
-SELECT 'expiry:' || :day_text || ':' || m.customer_id, 'expiry', m.customer_id, NULL, NULL,
+SELECT 'expiry:' || :day_text || ':' || m.customer_id || ':' || due.last_lot, 'expiry',
+    m.customer_id, NULL, NULL,
     NULL, due.expired - m.points_consumed, m.points_consumed - due.expired, :value,
     :day, 'expired', :now
 FROM members m JOIN ({_DUE}) due ON due.member_id = m.id
@@ -73,7 +76,7 @@ FROM ({_DUE}) due WHERE due.member_id = members.id
 _PG_EXPIRE = f"""
 WITH due AS MATERIALIZED ({_DUE}),
 m AS MATERIALIZED (
-  SELECT m.id, m.customer_id, m.points_consumed, due.expired
+  SELECT m.id, m.customer_id, m.points_consumed, due.expired, due.last_lot
   FROM members m JOIN due ON due.member_id = m.id
 ),
 upd AS (
@@ -88,7 +91,8 @@ upd AS (
 tx AS (
   INSERT INTO point_transactions (idempotency_key, kind, customer_id, points, member_points,
       value_fen, business_date, memo, created_at)
-  SELECT 'expiry:' || :day_text || ':' || m.customer_id, 'expiry', m.customer_id,
+  SELECT 'expiry:' || :day_text || ':' || m.customer_id || ':' || m.last_lot, 'expiry',
+      m.customer_id,
       m.expired - m.points_consumed, m.points_consumed - m.expired, :value, :day,
       'expired', :now
   FROM m WHERE m.expired > m.points_consumed

@@ -108,7 +108,8 @@ def upgrade():
     sa.Column('points', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_point_lots_member_id_members')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_point_lots')),
-    sa.UniqueConstraint('member_id', 'expires_on', name=op.f('uq_point_lots_member_id_expires_on'))
+    sa.UniqueConstraint('member_id', 'expires_on', name=op.f('uq_point_lots_member_id_expires_on')),
+    sqlite_autoincrement=True,  # a lot's id is never reused: the expiry key names it
     )
     with op.batch_alter_table('point_lots', schema=None) as batch_op:
         batch_op.create_index('ix_point_lots_expires_on', ['expires_on'], unique=False)

@@ -103,6 +103,7 @@ def test_birthday_anniversary_and_maintenance_tasks(ctx, org):
 
 def test_sent_single_chat_within_daily_quota(ctx, org, app):
     from app.wechat.sandbox import sandbox_state
+    from app.wechat.sandbox.wecom_contacts import seed_contacts
 
     sandbox = sandbox_state(app)
     ring = Product(sku="RING2", name="钻戒", price_fen=1, care_interval_days=1)
@@ -111,7 +112,9 @@ def test_sent_single_chat_within_daily_quota(ctx, org, app):
     customer = gen_customer(org, birthday=date(1991, 11, 26))
     gen_paid_order(customer, ring, datetime(2026, 11, 24, 20, 0, tzinfo=UTC))  # 25th Shanghai
     group = gen_wgroup(db.session.get(Guide, org.ga))
-    link_to_wecom(customer, group, "wmCUSTOMER1")
+    # the customer is the guide's WeCom contact (WeCom sends 1:1 only to one's contacts)
+    (external_userid,) = seed_contacts(sandbox, "ann", [{"name": "客户"}])
+    link_to_wecom(customer, group, external_userid)
     assert care.generate(DAY) == {"due": 2}
     assert care.dispatch(DAY) == {"queued": 1}  # quota: one a day per customer
     assert care.dispatch(DAY) == {"queued": 0}
@@ -120,7 +123,7 @@ def test_sent_single_chat_within_daily_quota(ctx, org, app):
     assert len(sent) == 1
     task = sandbox.data["tasks"][sent[0].msgid]
     assert task["chat_type"] == "single" and task["sender"] == "ann"
-    assert list(task["results"]) == ["wmCUSTOMER1"] and "生日快乐" in task["text"]
+    assert list(task["results"]) == [external_userid] and "生日快乐" in task["text"]
 
 
 def test_guide_care_page_shows_own_reminders(client, org, app):
