@@ -88,4 +88,4 @@ def test_the_guide_keeps_a_customers_wedding_day(client, app, org):
         assert (row.customer_id, row.kind, row.day.isoformat()) == (mine, "wedding", "2020-05-20")
         assert row.guide_id == org.ga
     assert client.get(f"/m/journeys/customers/{theirs}/dates").status_code == 404
-    assert "customer-dates-link" in client.get(f"/m/wecom/customers/{mine}").get_data(as_text=True)
+    assert "customer-dates-link" in client.get(f"/m/customers/{mine}").get_data(as_text=True)

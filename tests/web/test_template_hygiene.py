@@ -28,6 +28,7 @@ HAND_TABLES = {
     "livestream/templates/livestream/admin/review/_macros.html": "leaderboards, no header",
     "livestream/templates/livestream/admin/targets/targets.html": "an editor: a tree of inputs",
     "franchise/templates/franchise/members/settings.html": "an editor: a row of inputs a level",
+    "community/templates/community/journeys/form.html": "an editor: a row of inputs a step",
     "livestream/templates/livestream/admin/campaigns/wizard.html": "a preview its script fills",
 }
 
