@@ -202,6 +202,10 @@ def edit(object_id: int):
     return _edit(journeys.get_journey(object_id))
 
 
+def _reason_word(send) -> str:
+    return _(REASON_LABELS[send.reason]) if send.reason in REASON_LABELS else ""
+
+
 def _send_columns() -> list[Column]:
     return [
         Column("customer", _l("Customer"), value=lambda s: s.customer.nickname),
@@ -209,8 +213,8 @@ def _send_columns() -> list[Column]:
         Column("step", _l("Step"), value=lambda s: s.step.post.title),
         Column("due_on", _l("Due"), value=lambda s: s.due_on.isoformat()),
         Column("sent_on", _l("Sent on"), value=lambda s: s.sent_on and s.sent_on.isoformat()),
-        Column("status", _l("Status"), value=lambda s: str(STATUS_LABELS[s.status])),
-        Column("reason", _l("Reason"), value=lambda s: str(REASON_LABELS.get(s.reason or "", ""))),
+        Column("status", _l("Status"), value=lambda s: _(STATUS_LABELS[s.status])),
+        Column("reason", _l("Reason"), value=_reason_word),
     ]  # fmt: skip
 
 
@@ -228,8 +232,8 @@ def report(object_id: int):
         return csv_response(
             f"journey-{journey.id}.csv", _send_columns(), db.session.scalars(stmt).all()
         )
-    fields = [{"name": "status", "label": _("Status"), "type": "select",
-               "options": [(k, str(v)) for k, v in STATUS_LABELS.items()]}]  # fmt: skip
+    options = [("", _("All"))] + [(k, _(v)) for k, v in STATUS_LABELS.items()]
+    fields = [{"name": "status", "label": _("Status"), "type": "select", "options": options}]
     return render_template(
         "community/journeys/report.html",
         journey=journey,

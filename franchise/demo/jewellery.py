@@ -55,7 +55,7 @@ def _seed_board() -> list[str]:
                     day=day,
                     sell_fen_per_gram=sell - wobble,
                     buyback_fen_per_gram=buyback - wobble,
-                    note="demo",
+                    note="上海黄金交易所收盘价（演示）",
                     created_at=shanghai_midnight(day) + timedelta(hours=9, minutes=30),
                 )
             )

@@ -4,39 +4,13 @@ the delivery monitor page and its CSV."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from app import outbox
 from app.clock import shanghai_day
 from app.extensions import db
 from community.models import SendBatch
-from community.services import allocation, delivery
-from franchise.models import Guide
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from community.services import delivery
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
-
-
-@pytest.fixture
-def world(app, org):
-    from app.wechat.sandbox import sandbox_state
-
-    sandbox = sandbox_state(app)
-    with app.app_context():
-        ann, amy, bob = (db.session.get(Guide, i) for i in (org.ga, org.ga2, org.gb))
-        groups = {
-            "ann": gen_wgroup(ann, sandbox=sandbox, name="Ann 的群").id,
-            "amy": gen_wgroup(amy, sandbox=sandbox, name="Amy 的群").id,
-            "bob": gen_wgroup(bob, sandbox=sandbox, name="Bob 的群").id,
-        }
-        gen_plan(gen_post(title="金饰保养小知识"), name="保养", priority=70)
-        gen_plan(gen_post(title="品牌故事"), name="品牌", priority=20)
-        day = shanghai_day()
-        allocation.allocate(day)
-        delivery.create_batches(day)
-        outbox.drain()
-        msgids = {b.sender_userid: b.msgid for b in db.session.scalars(select(SendBatch))}
-    return groups, msgids, sandbox
 
 
 def test_guide_sees_only_their_own_tasks_and_confirms(client, world):

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from app.clock import shanghai_day
 from community.services import delivery
 from community.services.readback_schedule import READBACK_EVERY, next_check
-from tests.community.test_delivery_scope import world  # noqa: F401  (fixture)
 from tests.fixtures.auth import csrf_token_from, login
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
