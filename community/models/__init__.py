@@ -8,9 +8,11 @@
   per-guide contact sync runs;
 - ``growth``: fission invite codes, joins and rewards; benchmark templates and cohorts;
 - ``wecom_customers``: customer tags (WeCom corp tags) and hand-overs through WeCom.
-- ``journeys``: customer journeys (1:1 sends), their enrolments and sends, customer dates.
+- ``journeys``: customer journeys (1:1 sends), their enrolments and sends, customer dates;
+- ``chat_statistics``: WeCom's daily group-chat figures per group owner (the read-back).
 """
 
+from community.models.chat_statistics import *  # noqa: F403
 from community.models.contacts import *  # noqa: F403
 from community.models.content import *  # noqa: F403
 from community.models.delivery import *  # noqa: F403

@@ -36,6 +36,7 @@ def _blueprint():
         wecom_contacts,
         wecom_join_way,
         wecom_media,
+        wecom_statistic,
         wecom_tags,
         wecom_transfer,
         wxacode,

@@ -54,6 +54,7 @@ ERRMSG = {
     47003: "argument invalid",  # 模板参数不准确
     85401: "invalid expire time",  # 参数expire_time填写错误 (more than 1 minute, at most 30 days)
     49008: "group chat dismissed",  # 群已经解散
+    81017: "too many owners, set owner_filter",  # groupchat/statistic: 可见范围超过1000人
     301016: "invalid voice file",  # 上传语音文件不符合系统要求
     301017: "voice must be AMR",  # 上传语音文件仅支持AMR格式
 }
