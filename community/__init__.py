@@ -16,8 +16,8 @@ def init_app(app: Flask) -> None:
     """Register each area of this domain in dependency order, then its CLI commands."""
     import community.models  # noqa: F401 - the tables
     from community import cli
-    from community.wiring import contacts, delivery, groups, journeys, wecom_customers
+    from community.wiring import contacts, delivery, groups, journeys, reports, wecom_customers
 
-    for area in (groups, contacts, delivery, wecom_customers, journeys):
+    for area in (groups, contacts, delivery, wecom_customers, journeys, reports):
         area.register(app)
     cli.register(app)

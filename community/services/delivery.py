@@ -48,7 +48,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
-from community.services import media, send_metrics
+from community.services import media, post_links, send_metrics
 
 SEND_KIND = "community.send_batch"
 # Set on a 45009 answer with the back-off as TTL: every dispatcher then postpones its
@@ -183,7 +183,8 @@ def send_batch(message) -> dict:
     post = db.session.get(ContentPost, batch.post_id)
     assert post is not None  # a batch's post (foreign key)
     sender, chat_ids, text = batch.sender_userid, list(batch.chat_ids), post.text or ""
-    body = wecom.group_send_body(sender, chat_ids, text, list(post.attachments or []))
+    attachments = post_links.carrying_code(post.attachments, batch.guide_id)
+    body = wecom.group_send_body(sender, chat_ids, text, attachments)
     since = batch.created_at
     db.session.commit()  # no transaction open while WeCom is called
     redis = get_redis()

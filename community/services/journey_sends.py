@@ -51,7 +51,7 @@ from community.models.journeys import (
     S_WAITING,
     JourneySend,
 )
-from community.services import media, receiving_limit
+from community.services import media, post_links, receiving_limit
 from community.services.delivery import MAX_REMINDERS, REMIND_EVERY, THROTTLE_KEY, remind
 from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Guide
@@ -200,6 +200,7 @@ def send_one(message) -> dict:
     assert send.sender_userid and send.external_userid  # set when queued
     send_id, external = send.id, send.external_userid
     body = single_body(send.sender_userid, [external], post)
+    body["attachments"] = post_links.carrying_code(body["attachments"], send.guide_id)
     db.session.commit()  # no transaction open while WeCom is called
     wait = get_redis().pttl(THROTTLE_KEY)
     if wait and wait > 0:

@@ -1,0 +1,184 @@
+"""Did it work: a post's outcome through the sending guide's share code, and the report
+API's tenancy. An order by a group member through the code within N days counts; one
+later, one without the code, one before the send and one in another franchise do not;
+an owner sees only their franchise's groups, and a plan their franchise never received
+is 404; the per-day series and the groups' activity come from the statistics read back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import outbox
+from app.clock import shanghai_day, utcnow
+from app.extensions import db
+from community.models import GroupChatStat, GroupMember, JourneyEnrolment, JourneySend, SendBatch
+from community.services import allocation, delivery
+from franchise.models import Guide, Order, ShareCode
+from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.community.factories_journeys import gen_customer, gen_journey
+from tests.fixtures.auth import signed_in
+
+as_owner_b = signed_in("owner-b", "org")
+LINK = {"msgtype": "link", "link": {"title": "新品", "url": "https://shop.example.com/p?id=9"}}
+
+
+def _order(customer, code, paid_at, fen, franchisee_id=None) -> Order:
+    n = db.session.query(Order).count() + 1
+    order = Order(order_no=f"R{n:09d}", customer_id=customer.id, share_code=code,
+                  franchisee_id=franchisee_id or customer.franchisee_id, status="paid",
+                  total_fen=fen, payable_fen=fen, paid_fen=fen, paid_at=paid_at)  # fmt: skip
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def _member(group, customer) -> None:
+    db.session.add(GroupMember(group_id=group.id, userid=f"wm{customer.id}", member_type=2,
+                               customer_id=customer.id,
+                               join_time=utcnow() - timedelta(days=3)))  # fmt: skip
+    db.session.commit()
+
+
+@pytest.fixture
+def sent(ctx, org, sandbox, client):
+    """Ann's group got plan A (all groups), Bob's plan B (franchise B only), both confirmed
+    and read back; a customer in each group; Ann's and Bob's codes as the links carried."""
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    g_ann, g_bob = gen_wgroup(ann, sandbox=sandbox), gen_wgroup(bob, sandbox=sandbox)
+    plan_a = gen_plan(gen_post(title="古法金", attachments=[LINK]), name="全国", priority=80)
+    plan_b = gen_plan(gen_post(title="北京专享", attachments=[LINK]), name="北京", priority=90,
+                      franchisee_ids=[org.fb])  # fmt: skip
+    day = shanghai_day()
+    allocation.allocate(day)
+    delivery.create_batches(day)
+    outbox.drain()
+    for batch in db.session.scalars(select(SendBatch)):
+        assert client.post(f"/_sandbox/control/tasks/{batch.msgid}/confirm").status_code == 200
+    delivery.read_back(day)
+    x = gen_customer(org.fa, org.sa, org.ga, nickname="小雪")
+    y = gen_customer(org.fb, org.sb, org.gb, nickname="小雨")
+    _member(g_ann, x)
+    _member(g_bob, y)
+    codes = {c.guide_id: c.code for c in db.session.scalars(select(ShareCode))}
+    return {"day": day, "plan_a": plan_a.id, "plan_b": plan_b.id, "x": x, "y": y,
+            "ann_code": codes[org.ga], "bob_code": codes[org.gb], "g_ann": g_ann.id}  # fmt: skip
+
+
+def test_the_links_carry_the_senders_share_code(sent, sandbox):
+    urls = sorted(t["attachments"][0]["link"]["url"] for t in sandbox.data["tasks"].values())
+    assert urls == sorted(
+        f"https://shop.example.com/p?id=9&share_code={sent[k]}" for k in ("ann_code", "bob_code")
+    )
+
+
+def test_orders_through_the_code_within_n_days_count(sent, client, as_hq):
+    x, y, now = sent["x"], sent["y"], utcnow()
+    _order(x, sent["ann_code"], now + timedelta(minutes=5), 520_00)  # counts
+    _order(x, sent["ann_code"], now + timedelta(days=8), 99_00)  # day 8: outside 7
+    _order(x, None, now + timedelta(minutes=6), 77_00)  # no share code
+    _order(x, sent["ann_code"], now - timedelta(hours=2), 66_00)  # before the send
+    _order(x, sent["ann_code"], now + timedelta(minutes=7), 55_00, franchisee_id=y.franchisee_id)
+    _order(y, sent["bob_code"], now + timedelta(minutes=8), 300_00)  # plan B's
+
+    body = client.get(f"/api/v1/plans/{sent['plan_a']}/report", headers=as_hq).get_json()
+
+    assert body["outcome_days"] == 7
+    assert (body["totals"]["orders"], body["totals"]["paid_fen"], body["totals"]["customers"]) == (
+        1,
+        520_00,
+        1,
+    )
+    assert [(r["group_name"], r["guide_name"], r["orders"]) for r in body["rows"]] == [
+        (body["rows"][0]["group_name"], "Ann", 1)
+    ]
+    assert body["series"][0]["date"] == sent["day"].isoformat()
+    wider = client.get(f"/api/v1/plans/{sent['plan_a']}/report?days=10", headers=as_hq)
+    assert wider.get_json()["totals"]["paid_fen"] == 520_00 + 99_00
+    plan_b = client.get(f"/api/v1/plans/{sent['plan_b']}/report", headers=as_hq).get_json()
+    assert plan_b["totals"]["paid_fen"] == 300_00
+    bad = client.get(f"/api/v1/plans/{sent['plan_a']}/report?days=0", headers=as_hq)
+    assert bad.status_code == 422 and "days" in str(bad.get_json()["errors"])
+
+
+def test_owners_see_their_franchise_and_404_for_anothers(sent, client, as_owner_a, as_owner_b):
+    _order(sent["y"], sent["bob_code"], utcnow() + timedelta(minutes=8), 300_00)
+    mine = client.get(f"/api/v1/plans/{sent['plan_a']}/report", headers=as_owner_a)
+    assert mine.status_code == 200
+    assert [r["guide_name"] for r in mine.get_json()["rows"]] == ["Ann"]
+    theirs = client.get(f"/api/v1/plans/{sent['plan_b']}/report", headers=as_owner_a)
+    assert theirs.status_code == 404
+    assert (
+        client.get(f"/api/v1/plans/{sent['plan_b']}/report", headers=as_owner_b).get_json()[
+            "totals"
+        ]["paid_fen"]
+        == 300_00
+    )
+    missing = client.get("/api/v1/plans/999999/report", headers=as_owner_a)
+    assert missing.status_code == 404
+
+
+def test_content_report_and_the_groups_activity(sent, client, as_hq):
+    day = sent["day"]
+    db.session.add(GroupChatStat(owner_userid="ann", day=day, msg_total=12, member_has_msg=4))
+    db.session.add_all(
+        GroupChatStat(
+            owner_userid="ann", day=day - timedelta(days=n), msg_total=2, member_has_msg=1
+        )
+        for n in range(1, 8)
+    )
+    db.session.commit()
+    post_id = db.session.scalar(select(SendBatch.post_id).where(SendBatch.sender_userid == "ann"))
+    body = client.get(f"/api/v1/content/{post_id}/report", headers=as_hq).get_json()
+    row = body["rows"][0]
+    assert (row["messages"], row["messages_before"], row["active_members"]) == (12, 2.0, 4)
+    assert body["statistics_read_to"] == day.isoformat()
+    assert body["totals"]["messages"] == 12
+
+
+def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as_hq, as_owner_b):
+    x = gen_customer(org.fa, org.sa, org.ga, nickname="小雪")
+    journey = gen_journey(waits=(0,))
+    step = journey.steps[0]
+    enrolment = JourneyEnrolment(journey_id=journey.id, customer_id=x.id, occurrence="t",
+                                 started_on=shanghai_day(), franchisee_id=org.fa)  # fmt: skip
+    db.session.add(enrolment)
+    db.session.flush()
+    db.session.add(JourneySend(enrolment_id=enrolment.id, journey_id=journey.id, step_id=step.id,
+                               customer_id=x.id, franchisee_id=org.fa, guide_id=org.ga,
+                               due_on=shanghai_day(), deadline=shanghai_day(), status="sent",
+                               sent_on=shanghai_day(), confirmed_at=utcnow()))  # fmt: skip
+    code = ShareCode(code="ANNJOURNEY", kind="guide", franchisee_id=org.fa, store_id=org.sa,
+                     guide_id=org.ga)  # fmt: skip
+    db.session.add(code)
+    db.session.commit()
+    _order(x, "ANNJOURNEY", utcnow() + timedelta(minutes=1), 800_00)
+    url = f"/api/v1/journeys/{journey.id}/steps/{step.id}/report"
+    body = client.get(url, headers=as_hq).get_json()
+    assert (body["kind"], body["totals"]["orders"], body["totals"]["paid_fen"]) == (
+        "journey_step",
+        1,
+        800_00,
+    )
+    assert body["rows"][0]["customer_name"] == "小雪"
+    assert client.get(url, headers=as_owner_b).status_code == 404
+    other = gen_journey(waits=(0,))
+    wrong = f"/api/v1/journeys/{other.id}/steps/{step.id}/report"
+    assert client.get(wrong, headers=as_hq).status_code == 404
+
+
+def test_the_report_page_in_words_with_chart_table_and_csv(sent, client):
+    from tests.fixtures.auth import login
+
+    _order(sent["x"], sent["ann_code"], utcnow() + timedelta(minutes=5), 520_00)
+    login(client, "hq")
+    page = client.get(f"/admin/plans/{sent['plan_a']}/report")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "¥520.00" in html and "<svg" in html and 'id="report-rows"' in html
+    csv = client.get(f"/admin/plans/{sent['plan_a']}/report?format=csv").get_data(as_text=True)
+    assert "520.00" in csv and "Ann" in csv
+    none = client.get(f"/admin/plans/{sent['plan_a']}/report?ordered=no").get_data(as_text=True)
+    assert "¥520.00" not in none.split('id="report-rows"')[1]
