@@ -124,7 +124,7 @@ def _render(kind: str, obj, back: str, endpoint: str, **values):
 def plan(object_id: int):
     """A push plan's report."""
     found = plans.get_plan(object_id)
-    back = url_for("community_schedule.calendar", plan=found.id)
+    back = url_for("community_schedule.calendar", plan_id=found.id)
     return _render(post_report.PLAN, found, back, "community_reports.plan", object_id=object_id)
 
 

@@ -150,9 +150,9 @@ def report(journey: Journey) -> dict:
     for step in journey.steps:
         c = per_step[step.id]
         orders, fen = outcome.get(step.id, (0, 0))
-        steps.append(_figures(c) | {"position": step.position, "title": step.post.title,
-                                    "wait_days": step.wait_days, "orders": orders,
-                                    "order_fen": fen})  # fmt: skip
+        steps.append(_figures(c) | {"id": step.id, "position": step.position,
+                                    "title": step.post.title, "wait_days": step.wait_days,
+                                    "orders": orders, "order_fen": fen})  # fmt: skip
     return _figures(total) | {
         "id": journey.id,
         "name": journey.name,
