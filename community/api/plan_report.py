@@ -41,12 +41,22 @@ def _id(value: int) -> int:
     return value if value <= MAX_ID else 0
 
 
+def report_view(missing: str):
+    """The decorators every report shares: who may read it, ``?days=``, the answer's
+    schema and the 404 when ``missing``."""
+
+    def wrap(view):
+        view = blp.alt_response(404, description=missing)(view)
+        view = blp.response(200, PostReportSchema)(view)
+        view = blp.arguments(ReportQuerySchema, location="query")(view)
+        return api_roles(*VIEWERS)(view)
+
+    return wrap
+
+
 @blp.route("/plans/<int:plan_id>/report")
 class PlanReport(MethodView):
-    @api_roles(*VIEWERS)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @blp.response(200, PostReportSchema)
-    @blp.alt_response(404, description="No such plan, or none of its sends in your scope")
+    @report_view("No such plan, or none of its sends in your scope")
     def get(self, args, plan_id):
         """The plan's sends, the orders they brought within N days and the groups'
         activity on the send day against the 7 days before."""
@@ -56,10 +66,7 @@ class PlanReport(MethodView):
 
 @blp.route("/content/<int:post_id>/report")
 class ContentReport(MethodView):
-    @api_roles(*VIEWERS)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @blp.response(200, PostReportSchema)
-    @blp.alt_response(404, description="No such post, or none of its sends in your scope")
+    @report_view("No such post, or none of its sends in your scope")
     def get(self, args, post_id):
         """Every push of the post, whichever plan sent it."""
         post = content.get_post(_id(post_id))
@@ -68,10 +75,7 @@ class ContentReport(MethodView):
 
 @blp.route("/journeys/<int:journey_id>/steps/<int:step_id>/report")
 class StepReport(MethodView):
-    @api_roles(*VIEWERS)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @blp.response(200, PostReportSchema)
-    @blp.alt_response(404, description="No such step in the journey, or none in your scope")
+    @report_view("No such step in the journey, or none in your scope")
     def get(self, args, journey_id, step_id):
         """Each customer who got the step and the orders they placed within N days."""
         step = journey_step(journey_id, step_id)

@@ -69,10 +69,14 @@ def outcome_days() -> int:
         return DEFAULT_OUTCOME_DAYS
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+def _rows(columns: tuple, key, ids: Iterable[int], *where) -> list:
+    """``SELECT columns WHERE key IN ids AND where``, 500 ids a statement."""
     ids = sorted(set(ids))
+    rows: list = []
     for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+        part = ids[start : start + CHUNK]
+        rows += db.session.execute(select(*columns).where(key.in_(part), *where)).all()
+    return rows
 
 
 def members_on(
@@ -80,19 +84,12 @@ def members_on(
 ) -> dict[int, list[tuple[int, datetime | None, datetime | None]]]:
     """Each group's members matched to customers: ``(customer, joined, left)``."""
     found: dict[int, list] = defaultdict(list)
-    for part in _chunks(group_ids):
-        rows = db.session.execute(
-            select(
-                GroupMember.group_id,
-                GroupMember.customer_id,
-                GroupMember.join_time,
-                GroupMember.left_at,
-            ).where(  # fmt: skip
-                GroupMember.group_id.in_(part), GroupMember.customer_id.is_not(None)
-            )
-        ).all()
-        for group_id, customer_id, joined, left in rows:
-            found[group_id].append((customer_id, as_utc(joined), as_utc(left)))
+    columns = (GroupMember.group_id, GroupMember.customer_id, GroupMember.join_time,
+               GroupMember.left_at)  # fmt: skip
+    for group_id, customer_id, joined, left in _rows(
+        columns, GroupMember.group_id, group_ids, GroupMember.customer_id.is_not(None)
+    ):
+        found[group_id].append((customer_id, as_utc(joined), as_utc(left)))
     return found
 
 
@@ -120,27 +117,17 @@ def attribute(touches: list[Touch], days: int) -> dict[tuple, Outcome]:
     )
     first = min(t.since for t in touches)
     by_customer: dict[int, list] = defaultdict(list)
-    for part in _chunks(customers):
-        rows = db.session.execute(
-            select(
-                Order.id,
-                Order.customer_id,
-                Order.franchisee_id,
-                Order.share_code,
-                Order.paid_at,
-                Order.paid_fen,
-            ).where(  # fmt: skip
-                Order.customer_id.in_(part),
-                Order.share_code.in_(list(code_guide)),
-                Order.status.in_(PAID_STATUSES),
-                Order.paid_at >= first,
-            )
-        ).all()
-        for order_id, customer_id, franchisee_id, code, paid_at, fen in rows:
-            paid_at = as_utc(paid_at)
-            by_customer[customer_id].append(
-                (order_id, franchisee_id, code_guide[code], paid_at, shanghai_day(paid_at), fen)
-            )
+    columns = (Order.id, Order.customer_id, Order.franchisee_id, Order.share_code,
+               Order.paid_at, Order.paid_fen)  # fmt: skip
+    paid = (Order.share_code.in_(list(code_guide)), Order.status.in_(PAID_STATUSES),
+            Order.paid_at >= first)  # fmt: skip
+    for order_id, customer_id, franchisee_id, code, paid_at, fen in _rows(
+        columns, Order.customer_id, customers, *paid
+    ):
+        paid_at = as_utc(paid_at)
+        by_customer[customer_id].append(
+            (order_id, franchisee_id, code_guide[code], paid_at, shanghai_day(paid_at), fen)
+        )
     for touch in touches:
         last = touch.day + timedelta(days=days)
         result = out[touch.key]

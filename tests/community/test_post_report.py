@@ -11,60 +11,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import outbox
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
-from community.models import GroupChatStat, GroupMember, JourneyEnrolment, JourneySend, SendBatch
-from community.services import allocation, delivery
-from franchise.models import Guide, Order, ShareCode
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from community.models import GroupChatStat, JourneyEnrolment, JourneySend, SendBatch
+from franchise.models import ShareCode
 from tests.community.factories_journeys import gen_customer, gen_journey
+from tests.community.factories_reports import gen_order, sent_world
 from tests.fixtures.auth import signed_in
 
 as_owner_b = signed_in("owner-b", "org")
-LINK = {"msgtype": "link", "link": {"title": "新品", "url": "https://shop.example.com/p?id=9"}}
-
-
-def _order(customer, code, paid_at, fen, franchisee_id=None) -> Order:
-    n = db.session.query(Order).count() + 1
-    order = Order(order_no=f"R{n:09d}", customer_id=customer.id, share_code=code,
-                  franchisee_id=franchisee_id or customer.franchisee_id, status="paid",
-                  total_fen=fen, payable_fen=fen, paid_fen=fen, paid_at=paid_at)  # fmt: skip
-    db.session.add(order)
-    db.session.commit()
-    return order
-
-
-def _member(group, customer) -> None:
-    db.session.add(GroupMember(group_id=group.id, userid=f"wm{customer.id}", member_type=2,
-                               customer_id=customer.id,
-                               join_time=utcnow() - timedelta(days=3)))  # fmt: skip
-    db.session.commit()
 
 
 @pytest.fixture
 def sent(ctx, org, sandbox, client):
-    """Ann's group got plan A (all groups), Bob's plan B (franchise B only), both confirmed
-    and read back; a customer in each group; Ann's and Bob's codes as the links carried."""
-    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
-    g_ann, g_bob = gen_wgroup(ann, sandbox=sandbox), gen_wgroup(bob, sandbox=sandbox)
-    plan_a = gen_plan(gen_post(title="古法金", attachments=[LINK]), name="全国", priority=80)
-    plan_b = gen_plan(gen_post(title="北京专享", attachments=[LINK]), name="北京", priority=90,
-                      franchisee_ids=[org.fb])  # fmt: skip
-    day = shanghai_day()
-    allocation.allocate(day)
-    delivery.create_batches(day)
-    outbox.drain()
-    for batch in db.session.scalars(select(SendBatch)):
-        assert client.post(f"/_sandbox/control/tasks/{batch.msgid}/confirm").status_code == 200
-    delivery.read_back(day)
-    x = gen_customer(org.fa, org.sa, org.ga, nickname="小雪")
-    y = gen_customer(org.fb, org.sb, org.gb, nickname="小雨")
-    _member(g_ann, x)
-    _member(g_bob, y)
-    codes = {c.guide_id: c.code for c in db.session.scalars(select(ShareCode))}
-    return {"day": day, "plan_a": plan_a.id, "plan_b": plan_b.id, "x": x, "y": y,
-            "ann_code": codes[org.ga], "bob_code": codes[org.gb], "g_ann": g_ann.id}  # fmt: skip
+    return sent_world(org, sandbox, client)
 
 
 def test_the_links_carry_the_senders_share_code(sent, sandbox):
@@ -76,12 +36,12 @@ def test_the_links_carry_the_senders_share_code(sent, sandbox):
 
 def test_orders_through_the_code_within_n_days_count(sent, client, as_hq):
     x, y, now = sent["x"], sent["y"], utcnow()
-    _order(x, sent["ann_code"], now + timedelta(minutes=5), 520_00)  # counts
-    _order(x, sent["ann_code"], now + timedelta(days=8), 99_00)  # day 8: outside 7
-    _order(x, None, now + timedelta(minutes=6), 77_00)  # no share code
-    _order(x, sent["ann_code"], now - timedelta(hours=2), 66_00)  # before the send
-    _order(x, sent["ann_code"], now + timedelta(minutes=7), 55_00, franchisee_id=y.franchisee_id)
-    _order(y, sent["bob_code"], now + timedelta(minutes=8), 300_00)  # plan B's
+    gen_order(x, sent["ann_code"], now + timedelta(minutes=5), 520_00)  # counts
+    gen_order(x, sent["ann_code"], now + timedelta(days=8), 99_00)  # day 8: outside 7
+    gen_order(x, None, now + timedelta(minutes=6), 77_00)  # no share code
+    gen_order(x, sent["ann_code"], now - timedelta(hours=2), 66_00)  # before the send
+    gen_order(x, sent["ann_code"], now + timedelta(minutes=7), 55_00, franchisee_id=y.franchisee_id)
+    gen_order(y, sent["bob_code"], now + timedelta(minutes=8), 300_00)  # plan B's
 
     body = client.get(f"/api/v1/plans/{sent['plan_a']}/report", headers=as_hq).get_json()
 
@@ -104,7 +64,7 @@ def test_orders_through_the_code_within_n_days_count(sent, client, as_hq):
 
 
 def test_owners_see_their_franchise_and_404_for_anothers(sent, client, as_owner_a, as_owner_b):
-    _order(sent["y"], sent["bob_code"], utcnow() + timedelta(minutes=8), 300_00)
+    gen_order(sent["y"], sent["bob_code"], utcnow() + timedelta(minutes=8), 300_00)
     mine = client.get(f"/api/v1/plans/{sent['plan_a']}/report", headers=as_owner_a)
     assert mine.status_code == 200
     assert [r["guide_name"] for r in mine.get_json()["rows"]] == ["Ann"]
@@ -154,7 +114,7 @@ def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as
                      guide_id=org.ga)  # fmt: skip
     db.session.add(code)
     db.session.commit()
-    _order(x, "ANNJOURNEY", utcnow() + timedelta(minutes=1), 800_00)
+    gen_order(x, "ANNJOURNEY", utcnow() + timedelta(minutes=1), 800_00)
     url = f"/api/v1/journeys/{journey.id}/steps/{step.id}/report"
     body = client.get(url, headers=as_hq).get_json()
     assert (body["kind"], body["totals"]["orders"], body["totals"]["paid_fen"]) == (
@@ -172,7 +132,7 @@ def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as
 def test_the_report_page_in_words_with_chart_table_and_csv(sent, client):
     from tests.fixtures.auth import login
 
-    _order(sent["x"], sent["ann_code"], utcnow() + timedelta(minutes=5), 520_00)
+    gen_order(sent["x"], sent["ann_code"], utcnow() + timedelta(minutes=5), 520_00)
     login(client, "hq")
     page = client.get(f"/admin/plans/{sent['plan_a']}/report")
     html = page.get_data(as_text=True)

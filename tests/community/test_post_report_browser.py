@@ -8,15 +8,20 @@ from datetime import timedelta
 import pytest
 
 from app.clock import utcnow
-from tests.community.test_post_report import _order, sent  # noqa: F401 - the sent world
+from tests.community.factories_reports import gen_order, sent_world
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_hq_reads_a_plans_report(sent, live_server, browser_page):  # noqa: F811
-    _order(sent["x"], sent["ann_code"], utcnow() + timedelta(minutes=5), 520_00)
+@pytest.fixture
+def sent(ctx, org, sandbox, client):
+    return sent_world(org, sandbox, client)
+
+
+def test_hq_reads_a_plans_report(sent, live_server, browser_page):
+    gen_order(sent["x"], sent["ann_code"], utcnow() + timedelta(minutes=5), 520_00)
     page = browser_page
     browser_login(page, live_server, "hq", PASSWORD)
     page.goto(live_server + f"/admin/plans/{sent['plan_a']}")
