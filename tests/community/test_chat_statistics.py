@@ -175,3 +175,19 @@ def test_the_emulator_answers_wecoms_codes(ctx, sandbox):
         },
     )
     assert (page["total"], page["next_offset"], len(page["items"])) == (2, 1, 1)
+
+
+def test_read_now_over_the_api_and_the_page(ctx, org, sandbox, client, as_hq, as_owner_a):
+    from tests.fixtures.auth import csrf_token_from, login
+
+    _owners(sandbox, 2, _noon(shanghai_day() - timedelta(days=3)))
+    assert client.post("/api/v1/chat-statistics/read", headers=as_owner_a).status_code == 403
+    sandbox.add_fault(API, {"errcode": 45009, "count": 1})
+    down = client.post("/api/v1/chat-statistics/read", headers=as_hq)
+    assert down.status_code == 502 and down.get_json()["code"] == "wecom_unavailable"
+    body = client.post("/api/v1/chat-statistics/read", headers=as_hq).get_json()
+    assert body == {"days": 30, "calls": 30, "rows": 60}
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/schedule").get_data(as_text=True))
+    page = client.post("/admin/chat-statistics/read", data={"csrf_token": token, "next": "//evil"})
+    assert page.status_code == 303 and page.headers["Location"].endswith("/admin/plans")
