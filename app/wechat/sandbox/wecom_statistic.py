@@ -16,7 +16,8 @@ a guide confirmed that day (``wecom_groups.confirm_task``'s per-group count) plu
 members said (``record_messages``, ``POST /_sandbox/control/chat-messages``) —
 (``msg_total``), groups with a message (``chat_has_msg``) and members who spoke
 (``member_has_msg``, the owner counting for a confirmed send). Over several days the
-counts of events add up and the totals are those of the last day.
+counts of events add up and the totals are those of the last day. The emulator keeps no
+history of leaves: a member who left is not counted on the days before either.
 """
 
 from __future__ import annotations
