@@ -142,3 +142,19 @@ def test_the_report_page_in_words_with_chart_table_and_csv(sent, client):
     assert "520.00" in csv and "Ann" in csv
     none = client.get(f"/admin/plans/{sent['plan_a']}/report?ordered=no").get_data(as_text=True)
     assert "¥520.00" not in none.split('id="report-rows"')[1]
+
+
+def test_content_and_step_pages_and_an_owners_404(sent, client, org):
+    from tests.fixtures.auth import login
+
+    post_id = db.session.scalar(select(SendBatch.post_id).where(SendBatch.sender_userid == "ann"))
+    journey = gen_journey(waits=(0,))
+    login(client, "hq")
+    content_page = client.get(f"/admin/content/{post_id}/report").get_data(as_text=True)
+    assert "古法金" in content_page and 'id="report-rows"' in content_page
+    step = client.get(f"/admin/journeys/{journey.id}/steps/{journey.steps[0].id}/report")
+    assert step.status_code == 200 and "旅程步骤" in step.get_data(as_text=True)
+    client.get("/admin/logout")
+    login(client, "owner-a")
+    assert client.get(f"/admin/plans/{sent['plan_b']}/report").status_code == 404
+    assert client.get(f"/admin/plans/{sent['plan_a']}/report").status_code == 200
