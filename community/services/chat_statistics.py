@@ -8,7 +8,9 @@ committed on their own, and a day asks only for the owners it has no row for yet
 
 - a run that stops half-way (a crash, 45009, WeCom down) resumes where it stopped;
 - a second run over read days calls nothing and writes nothing (one row per owner and
-  day: ``GroupChatStat``'s unique key; a concurrent run's rows are kept, not doubled).
+  day: ``GroupChatStat``'s unique key; a concurrent run's rows are updated, not doubled);
+- a day first read the morning after is read once more on a later day (WeCom may still
+  be counting it): a row read on ``day + 1`` is provisional, one read later is final.
 
 The nightly job (``community.chat_statistics``, 03:30) and the report page's "Read now"
 (``POST /api/v1/chat-statistics/read``) both run it.
@@ -62,26 +64,40 @@ def days_to_read(today: date, days: int = READ_BACK_DAYS) -> list[date]:
     return [today - timedelta(days=n) for n in range(days, 0, -1)]
 
 
-def _read(day: date) -> set[str]:
-    return set(
-        db.session.scalars(select(GroupChatStat.owner_userid).where(GroupChatStat.day == day))
-    )
+def _read(day: date) -> dict[str, GroupChatStat]:
+    """The rows of ``day`` already stored, by owner."""
+    rows = db.session.scalars(select(GroupChatStat).where(GroupChatStat.day == day))
+    return {row.owner_userid: row for row in rows}
+
+
+def _wanted(day: date, today: date, stored: dict[str, GroupChatStat], known) -> list[str]:
+    """The owners to ask about ``day``: those without a row, and those whose row was read
+    the morning after (provisional) once a later day has come."""
+    out = []
+    for userid in known:
+        row = stored.get(userid)
+        read_on = shanghai_day(row.read_at) if row is not None else None
+        if read_on is None or (read_on <= day + timedelta(days=1) and read_on < today):
+            out.append(userid)
+    return sorted(out)
 
 
 def _store(day: date, page: list[str], items: dict[str, dict], known: dict[str, dict]) -> int:
-    """Write the page's rows (an owner WeCom did not list had nothing: zeros); commits."""
-    for attempt in (1, 2):
-        missing = [u for u in page if u not in _read(day)] if attempt == 2 else page
-        now = utcnow()
-        for userid in missing:
+    """Write the page's rows (an owner WeCom did not list had nothing: zeros), a row read
+    before updated in place; commits. Returns the rows written."""
+    for _attempt in (1, 2):
+        stored, now = _read(day), utcnow()
+        for userid in page:
             data = items.get(userid, {})
             figures = {f: int(data.get(f) or 0) for f in STAT_FIELDS}
-            db.session.add(GroupChatStat(owner_userid=userid, day=day, read_at=now,
-                                         **known[userid], **figures))  # fmt: skip
+            row = stored.get(userid) or GroupChatStat(owner_userid=userid, day=day)
+            for key, value in ({**known[userid], **figures, "read_at": now}).items():
+                setattr(row, key, value)
+            db.session.add(row)
         try:
             db.session.commit()
-            return len(missing)
-        except IntegrityError:  # a concurrent read wrote some of them: keep theirs
+            return len(page)
+        except IntegrityError:  # a concurrent read inserted some: update theirs instead
             db.session.rollback()
     return 0
 
@@ -93,7 +109,7 @@ def read_back(today: date | None = None, days: int = READ_BACK_DAYS, client=None
     calls = rows = 0
     wanted = days_to_read(today, days)
     for day in wanted:
-        missing = sorted(set(known) - _read(day))
+        missing = _wanted(day, today, _read(day), known)
         db.session.rollback()  # no transaction open while WeCom is called
         for start in range(0, len(missing), MAX_OWNERS):
             page = missing[start : start + MAX_OWNERS]

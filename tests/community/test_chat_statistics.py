@@ -191,3 +191,19 @@ def test_read_now_over_the_api_and_the_page(ctx, org, sandbox, client, as_hq, as
     token = csrf_token_from(client.get("/admin/schedule").get_data(as_text=True))
     page = client.post("/admin/chat-statistics/read", data={"csrf_token": token, "next": "//evil"})
     assert page.status_code == 303 and page.headers["Location"].endswith("/admin/plans")
+
+
+def test_a_day_read_the_morning_after_is_read_once_more_later(ctx, sandbox):
+    today = shanghai_day()
+    yesterday = today - timedelta(days=1)
+    _owners(sandbox, 1, _noon(today - timedelta(days=5)))
+    assert chat_statistics.read_back(today, days=3)["calls"] == 3
+    record_messages(sandbox, "wrSTAT00000", "wmown000", 7, ts=_noon(yesterday))  # counted late
+    sandbox.advance(86400)  # the next night
+
+    later = chat_statistics.read_back(today + timedelta(days=1), days=3)
+
+    assert later == {"days": 3, "calls": 2, "rows": 2}  # yesterday again, and today
+    row = db.session.scalar(select(GroupChatStat).where(GroupChatStat.day == yesterday))
+    assert row.msg_total == 7
+    assert db.session.scalar(select(func.count()).select_from(GroupChatStat)) == 4
