@@ -262,6 +262,9 @@ class Consignment(Model):
     events = relationship(
         "ConsignmentEvent", order_by="ConsignmentEvent.id", cascade="all, delete-orphan"
     )
+    photos = relationship(
+        "ConsignmentPhoto", order_by="ConsignmentPhoto.id", cascade="all, delete-orphan"
+    )
 
 
 class ConsignmentEvent(Model):
@@ -280,10 +283,27 @@ class ConsignmentEvent(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConsignmentPhoto(Model):
+    """A photo of a consigned piece taken at intake (JPG or PNG, kept in the database;
+    the same rules as a service ticket's, ``franchise.services.ticket_photos``)."""
+
+    __tablename__ = "consignment_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consignment_id: Mapped[int] = mapped_column(
+        ForeignKey("consignments.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(128))
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "CONSIGNMENT_STATES",
     "Consignment",
     "ConsignmentEvent",
+    "ConsignmentPhoto",
     "APPOINTMENT_OUTCOMES",
     "DEFECT_REMEDIES",
     "DELIVERY",
