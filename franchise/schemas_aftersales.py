@@ -82,6 +82,7 @@ class OutcomeResultSchema(Schema):
     inspection_result = fields.String(allow_none=True)
     remedy = fields.String(allow_none=True)
     refund_id = fields.Integer(allow_none=True)
+    replacement_order_id = fields.Integer(allow_none=True)  # an exchange: the new order
     rescheduled_to_id = fields.Integer(allow_none=True)
     service_ticket_id = fields.Integer(allow_none=True)
     note = fields.String()

@@ -167,7 +167,7 @@ class PieceSchema(Schema):
 class PieceQuerySchema(PageQuerySchema):
     product_id = query_id()
     store_id = query_id()
-    status = fields.String(validate=validate.OneOf(("in_stock", "held", "sold")))
+    status = fields.String(validate=validate.OneOf(("in_stock", "held", "sold", "defective")))
 
 
 PiecePageSchema = page_schema(PieceSchema, "PiecePage")

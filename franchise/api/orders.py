@@ -30,7 +30,7 @@ from app.extensions import db
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
 from franchise import queries
 from franchise.models import ORDER_STATUSES, SERVICE_KINDS, Order, Product
-from franchise.services import catalog, order_flow
+from franchise.services import catalog, order_flow, replacements
 from franchise.services import orders as order_service
 from franchise.services.pricing import line_snapshot
 
@@ -141,6 +141,9 @@ class OrderSchema(Schema):
 class OrderDetailSchema(OrderSchema):
     events = fields.List(fields.Nested(OrderEventSchema))
     allowed_transitions = fields.List(fields.String())
+    # issue 19: an exchange after a defect: ``{"id", "order_no", "status"}`` or null
+    replacement = fields.Function(lambda o: replacements.reference(replacements.replacement_of(o)))
+    replaces = fields.Function(lambda o: replacements.reference(replacements.original_of(o)))
 
 
 class OrderQuerySchema(PageQuerySchema):

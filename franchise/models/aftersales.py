@@ -60,6 +60,7 @@ class AppointmentOutcome(Model):
     inspection_result: Mapped[str | None] = mapped_column(String(10))
     remedy: Mapped[str | None] = mapped_column(String(10))
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    replacement_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     service_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_tickets.id"))
     note: Mapped[str] = mapped_column(String(255), default="")

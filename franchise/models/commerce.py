@@ -183,6 +183,8 @@ class Order(Model):
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[datetime | None]
+    # issue 19: the order this one replaces after a defect (no payment of its own)
+    replaces_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

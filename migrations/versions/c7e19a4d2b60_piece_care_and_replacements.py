@@ -1,5 +1,6 @@
 """jewellery: the care kind of a product (maintenance runs off the pieces owned);
-photos of consigned pieces
+photos of consigned pieces; a replacement order after a defect (the order it replaces,
+linked from the inspection's outcome)
 
 Revision ID: c7e19a4d2b60
 Revises: b3d5f7a9c1e2
@@ -34,9 +35,23 @@ def upgrade():
     )
     with op.batch_alter_table('consignment_photos', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consignment_photos_consignment_id'), ['consignment_id'], unique=False)
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('replaces_order_id', sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_orders_replaces_order_id'), ['replaces_order_id'])
+        batch_op.create_foreign_key(batch_op.f('fk_orders_replaces_order_id_orders'), 'orders', ['replaces_order_id'], ['id'])
+    with op.batch_alter_table('appointment_outcomes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('replacement_order_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_appointment_outcomes_replacement_order_id_orders'), 'orders', ['replacement_order_id'], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('appointment_outcomes', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_appointment_outcomes_replacement_order_id_orders'), type_='foreignkey')
+        batch_op.drop_column('replacement_order_id')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_orders_replaces_order_id_orders'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('uq_orders_replaces_order_id'), type_='unique')
+        batch_op.drop_column('replaces_order_id')
     with op.batch_alter_table('consignment_photos', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consignment_photos_consignment_id'))
     op.drop_table('consignment_photos')
