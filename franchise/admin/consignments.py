@@ -20,7 +20,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
@@ -33,7 +33,7 @@ from app.web.labels import customer_name, label, options
 from app.web.listing import Column
 from franchise.admin.support import choices, render_list, select_filter, text_filter
 from franchise.models import Consignment, ConsignmentPhoto, Customer, Store
-from franchise.queries import like
+from franchise.queries import search
 from franchise.schemas_consignment import (
     ConsignmentFilterSchema,
     ConsignmentIntakeFormSchema,
@@ -103,22 +103,8 @@ def consignments():
 def _consignors(q: str) -> list[Customer]:
     """The caller's customers matching ``q`` (name or phone), newest first."""
     stmt = scoped(select(Customer), Customer).order_by(Customer.id.desc())
-    if q:
-        pattern = like(q)
-        stmt = stmt.where(
-            or_(
-                Customer.nickname.ilike(pattern, escape="\\"),
-                Customer.phone.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = search(stmt, q, Customer.nickname, Customer.phone)
     return list(db.session.scalars(stmt.limit(MAX_CUSTOMERS)))
-
-
-def _photos() -> list[tuple[str, bytes]]:
-    files = [(f.filename or "photo", f.read()) for f in request.files.getlist("photos") if f]
-    files = [(name, data) for name, data in files if data]
-    ticket_photos.check_photos(files, already=0)
-    return files
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -128,7 +114,10 @@ def new():
     errors: dict = {}
     if request.method == "POST":
         try:
-            body, files = load_form(ConsignmentIntakeFormSchema(), request.form), _photos()
+            body, files = (
+                load_form(ConsignmentIntakeFormSchema(), request.form),
+                ticket_photos.uploaded(request.files),
+            )
             row = consignment.take_in(body, required_principal())
             if files:
                 ticket_photos.add_photos(row, files, ConsignmentPhoto)

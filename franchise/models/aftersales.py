@@ -147,19 +147,25 @@ class ServiceTicketEvent(Model):
     actor = relationship("User")
 
 
-class ServiceTicketPhoto(Model):
-    """A photo taken at intake (JPG or PNG, kept in the database)."""
-
-    __tablename__ = "service_ticket_photos"
+class IntakePhoto:
+    """The columns of a photo taken when a piece is taken in (JPG or PNG, kept in the
+    database; ``franchise.services.ticket_photos``)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
-    )
     filename: Mapped[str] = mapped_column(String(128))
     content_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceTicketPhoto(IntakePhoto, Model):
+    """A photo of a piece taken in for service."""
+
+    __tablename__ = "service_ticket_photos"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
+    )
 
 
 TRADE_IN_STATES = ("valued", "credited", "paid_out", "cancelled")
@@ -284,20 +290,14 @@ class ConsignmentEvent(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ConsignmentPhoto(Model):
-    """A photo of a consigned piece taken at intake (JPG or PNG, kept in the database;
-    the same rules as a service ticket's, ``franchise.services.ticket_photos``)."""
+class ConsignmentPhoto(IntakePhoto, Model):
+    """A photo of a consigned piece taken at intake (the rules of a service ticket's)."""
 
     __tablename__ = "consignment_photos"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consignment_id: Mapped[int] = mapped_column(
         ForeignKey("consignments.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(128))
-    content_type: Mapped[str] = mapped_column(String(32))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 __all__ = [

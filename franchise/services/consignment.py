@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
@@ -38,7 +38,7 @@ from franchise.models import (
     OrderLine,
     Product,
 )
-from franchise.queries import like
+from franchise.queries import search
 from franchise.services import ledger, postings
 from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -213,17 +213,10 @@ def consignment_stmt(args: dict) -> Select:
         if args.get(key):
             stmt = stmt.where(getattr(Consignment, key) == args[key])
     if args.get("consignor"):
-        pattern = like(args["consignor"])
-        stmt = stmt.where(
-            Consignment.customer_id.in_(
-                select(Customer.id).where(
-                    or_(
-                        Customer.nickname.ilike(pattern, escape="\\"),
-                        Customer.phone.ilike(pattern, escape="\\"),
-                    )
-                )
-            )
+        consignors = search(
+            select(Customer.id), args["consignor"], Customer.nickname, Customer.phone
         )
+        stmt = stmt.where(Consignment.customer_id.in_(consignors))
     if args.get("q"):
         stmt = stmt.where(Consignment.consignment_no.contains(args["q"], autoescape=True))
     return stmt

@@ -44,21 +44,8 @@ from franchise.models import (
 from franchise.services import fulfilment, pieces
 from franchise.services.base import invalid
 from franchise.services.orders import _take_stocks, new_order_no
+from franchise.services.pricing import SNAPSHOT_FIELDS
 
-SNAPSHOT_FIELDS = (
-    "pricing",
-    "variant_id",
-    "variant_label",
-    "metal",
-    "purity",
-    "weight_mg",
-    "metal_price_id",
-    "metal_fen_per_gram",
-    "labour_fen_per_gram",
-    "labour_fen_per_piece",
-    "list_unit_fen",
-    "live_price",
-)
 LINE_FIELDS = ("product_id", "sku", "name", "unit_price_fen", "quantity", "line_total_fen")
 
 

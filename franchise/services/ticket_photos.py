@@ -32,6 +32,15 @@ def check_photos(files: list[tuple[str, bytes]], already: int) -> None:
             raise invalid("photos", "A photo may be at most 5 MB.")
 
 
+def uploaded(files, field: str = "photos") -> list[tuple[str, bytes]]:
+    """The photos a page's form sent under ``field`` (``request.files``), checked by
+    ``check_photos`` (empty file boxes skipped)."""
+    read = [(f.filename or "photo", f.read()) for f in files.getlist(field) if f]
+    photos = [(name, data) for name, data in read if data]
+    check_photos(photos, already=0)
+    return photos
+
+
 def add_photos(owner, files: list[tuple[str, bytes]], photo_model=ServiceTicketPhoto):
     """Keep intake photos (checked by ``check_photos``) on ``owner``'s ``photos`` (a
     ticket, or a consignment with ``photo_model=ConsignmentPhoto``); commits. Nothing is
