@@ -20,28 +20,29 @@ from franchise.services.consignment import MAX_COMMISSION_BPS, state_label
 PRICE = validate.Range(min=1, max=MAX_PRICE_FEN)
 
 
-class ConsignmentCreateSchema(Schema):
+class StepAmounts(Schema):
+    """What the appraisal and the agreement record (fen, basis points)."""
+
+    appraised_fen = fields.Integer(strict=True, validate=PRICE)
+    appraisal_notes = fields.String(validate=validate.Length(max=2000))
+    agreed_price_fen = fields.Integer(strict=True, validate=PRICE)
+    commission_bps = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=MAX_COMMISSION_BPS)
+    )
+
+
+class ConsignmentCreateSchema(StepAmounts):
     """The intake; the appraisal and the agreed price may be recorded with it."""
 
     customer_id = body_id(required=True)
     store_id = body_id()
     description = Text(required=True, validate=validate.Length(min=1, max=255))
-    appraised_fen = fields.Integer(strict=True, validate=PRICE)
-    appraisal_notes = fields.String(validate=validate.Length(max=2000))
-    agreed_price_fen = fields.Integer(strict=True, validate=PRICE)
-    commission_bps = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=MAX_COMMISSION_BPS)
-    )
 
 
-class ConsignmentMoveSchema(Schema):
+class ConsignmentMoveSchema(StepAmounts):
+    """One step, with what it records."""
+
     to = fields.String(required=True, validate=validate.OneOf(CONSIGNMENT_STATES))
-    appraised_fen = fields.Integer(strict=True, validate=PRICE)
-    appraisal_notes = fields.String(validate=validate.Length(max=2000))
-    agreed_price_fen = fields.Integer(strict=True, validate=PRICE)
-    commission_bps = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=MAX_COMMISSION_BPS)
-    )
     note = Text(load_default="", validate=validate.Length(max=255))
 
 
