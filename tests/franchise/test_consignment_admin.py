@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.extensions import db
 from franchise.models import Consignment, ConsignmentPhoto, Customer
@@ -156,3 +158,20 @@ def test_hq_lists_with_filters_and_csv_and_owners_see_only_their_own(client, app
 def _only_status(app, row_id: int) -> str:
     with app.app_context():
         return db.session.get(Consignment, row_id).status
+
+
+@given(st.integers(0, 5000))
+def test_a_commission_typed_in_per_cent_is_its_basis_points(bps):
+    """Any commission the store may agree, typed as a percentage with up to two decimals,
+    loads as exactly its basis points; above 50 % or a third decimal is refused."""
+    from marshmallow import ValidationError
+
+    from franchise.schemas_consignment import ConsignmentStepFormSchema
+
+    schema = ConsignmentStepFormSchema()
+    typed = f"{bps // 100}.{bps % 100:02d}"
+    assert schema.load({"to": "agreed", "commission_pct": typed})["commission_bps"] == bps
+    for bad in (f"{typed}1", "50.01", "-1", "二十"):
+        with pytest.raises(ValidationError) as refused:
+            schema.load({"to": "agreed", "commission_pct": bad})
+        assert "commission_pct" in refused.value.messages

@@ -7,9 +7,11 @@ read it; HQ sets the care kind where it edits products (422 naming the field).""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
@@ -174,3 +176,26 @@ def test_hq_sets_the_care_kind_where_it_edits_products(client, app, shop, as_hq)
     with app.app_context():
         ring = db.session.get(Product, shop.ring)
         assert (ring.care_interval_days, ring.care_kind) == (180, "replating")
+
+
+@given(
+    st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    st.integers(1, 3650),
+    st.integers(-4000, 4000),
+    st.integers(0, 400),
+)
+def test_occurrences_are_exactly_the_whole_intervals_after_the_start_in_the_window(
+    since, interval, offset, width
+):
+    """For any clock and window: every day returned is since + k intervals (k ≥ 1) inside
+    the window, and every such day is returned, in order."""
+    care = piece_care.PieceCare(1, 1, "S", "P", "cleaning", interval, since, False)
+    first = since + timedelta(days=offset)
+    last = first + timedelta(days=width)
+    expected = [
+        since + timedelta(days=k * interval)
+        for k in range(1, (last - since).days // interval + 1)
+        if since + timedelta(days=k * interval) >= first
+    ]
+    assert care.occurrences(first, last) == expected
+    assert care.next_on == since + timedelta(days=interval)
