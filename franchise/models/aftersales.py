@@ -266,6 +266,8 @@ class Consignment(Model):
 
     customer = relationship("Customer")
     store = relationship("Store")
+    product = relationship("Product")
+    order = relationship("Order")
     events = relationship(
         "ConsignmentEvent", order_by="ConsignmentEvent.id", cascade="all, delete-orphan"
     )

@@ -110,6 +110,8 @@ def test_steps_on_the_detail_page_go_through_the_service_in_order(app, owner_a, 
     assert _step(owner_a, row.id, "listed").status_code == 303
     listed = _only(app)
     assert (listed.status, listed.commission_bps) == ("listed", 2000) and listed.product_id
+    on_sale = owner_a.get(f"/admin/consignments/{row.id}").get_data(as_text=True)
+    assert f'id="listed-as">{listed.consignment_no} · 在售<' in on_sale
     assert _step(owner_a, row.id, "returned").status_code == 303
     page = owner_a.get(f"/admin/consignments/{row.id}").get_data(as_text=True)
     assert 'data-step="returned" data-mark="current"' in page
