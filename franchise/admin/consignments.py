@@ -45,6 +45,15 @@ bp = Blueprint(
     "consignment_admin", __name__, url_prefix="/admin/consignments", template_folder="../templates"
 )
 MAX_CUSTOMERS = 50  # the consignor choices a search shows
+# the button of each step (a verb; the state it leads to is shown in the step line)
+STEP_ACTIONS = {
+    "appraised": _l("Record the appraisal"),
+    "agreed": _l("Agree the price"),
+    "listed": _l("List for sale"),
+    "sold": _l("Mark as sold"),
+    "paid_out": _l("Pay the consignor"),
+    "returned": _l("Return to the consignor"),
+}
 
 
 def consignment_columns() -> list[Column]:
@@ -62,7 +71,7 @@ def consignment_columns() -> list[Column]:
         Column("commission", _l("Commission"), value=lambda c: percent(c.commission_bps)),
         Column("status", _l("State"), value=lambda c: label(c.status, "consignment_status")),
         Column("payout_fen", _l("Paid to the consignor"), money=True),
-        Column("created_at", _l("Taken in at"), time=True),
+        Column("created_at", _l("Consigned at"), time=True),
     ]
 
 
@@ -144,6 +153,7 @@ def _detail(row: Consignment, errors: dict | None = None, status: int = 200):
         steps=consignment.timeline(row),
         allowed=consignment.CONSIGNMENT_FLOW.get(row.status, ()),
         percent=percent,
+        actions=STEP_ACTIONS,
         errors=errors or {},
         values=request.form,
     ), status
