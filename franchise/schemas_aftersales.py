@@ -1,5 +1,6 @@
 """Marshmallow schemas of the after-sales API (issue 19): fulfilment at checkout and
-after it, appointment outcomes, service tickets and trade-ins.
+after it, appointment outcomes, service tickets and trade-ins (consignments:
+``franchise.schemas_consignment``).
 
 Bodies use strict integers and bounded strings and refuse unknown fields.
 """
@@ -11,7 +12,6 @@ from marshmallow import Schema, fields, validate
 from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
 from franchise.models import (
     APPOINTMENT_OUTCOMES,
-    CONSIGNMENT_STATES,
     DEFECT_REMEDIES,
     FULFILMENT_MODES,
     INSPECTION_RESULTS,
@@ -82,6 +82,7 @@ class OutcomeResultSchema(Schema):
     inspection_result = fields.String(allow_none=True)
     remedy = fields.String(allow_none=True)
     refund_id = fields.Integer(allow_none=True)
+    replacement_order_id = fields.Integer(allow_none=True)  # an exchange: the new order
     rescheduled_to_id = fields.Integer(allow_none=True)
     service_ticket_id = fields.Integer(allow_none=True)
     note = fields.String()
@@ -215,58 +216,3 @@ class TradeInQuerySchema(PageQuerySchema):
 
 
 TradeInPageSchema = page_schema(TradeInSchema, "TradeInPage")
-
-
-# --- consignments ---------------------------------------------------------------------
-
-
-class ConsignmentCreateSchema(Schema):
-    customer_id = body_id(required=True)
-    store_id = body_id()
-    description = Text(required=True, validate=validate.Length(min=1, max=255))
-
-
-class ConsignmentMoveSchema(Schema):
-    to = fields.String(required=True, validate=validate.OneOf(CONSIGNMENT_STATES))
-    appraised_fen = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PRICE_FEN))
-    appraisal_notes = fields.String(validate=validate.Length(max=2000))
-    agreed_price_fen = fields.Integer(
-        strict=True, validate=validate.Range(min=1, max=MAX_PRICE_FEN)
-    )
-    commission_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=5000))
-    note = Text(load_default="", validate=validate.Length(max=255))
-
-
-class ConsignmentEventSchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    note = fields.String()
-    created_at = fields.DateTime()
-
-
-class ConsignmentSchema(Schema):
-    id = fields.Integer()
-    consignment_no = fields.String()
-    customer_id = fields.Integer()
-    customer_name = fields.Function(lambda c: c.customer.nickname if c.customer else "")
-    store_id = fields.Integer()
-    description = fields.String()
-    appraisal_notes = fields.String()
-    appraised_fen = fields.Integer(allow_none=True)
-    agreed_price_fen = fields.Integer(allow_none=True)
-    commission_bps = fields.Integer()
-    status = fields.String()
-    product_id = fields.Integer(allow_none=True)
-    order_id = fields.Integer(allow_none=True)
-    payout_fen = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    events = fields.List(fields.Nested(ConsignmentEventSchema))
-
-
-class ConsignmentQuerySchema(PageQuerySchema):
-    status = fields.String(validate=validate.OneOf(CONSIGNMENT_STATES))
-    store_id = query_id()
-    customer_id = query_id()
-
-
-ConsignmentPageSchema = page_schema(ConsignmentSchema, "ConsignmentPage")

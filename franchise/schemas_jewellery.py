@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.clock import shanghai_day
 from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
 from franchise.api.orders import ProductSchema
 from franchise.models import METALS, PRICING_MODES, VARIANT_KINDS
+from franchise.services import piece_care, service_tickets
 from franchise.services import pieces as piece_service
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.pricing import (
@@ -165,7 +167,31 @@ class PieceSchema(Schema):
 class PieceQuerySchema(PageQuerySchema):
     product_id = query_id()
     store_id = query_id()
-    status = fields.String(validate=validate.OneOf(("in_stock", "held", "sold")))
+    status = fields.String(validate=validate.OneOf(("in_stock", "held", "sold", "defective")))
 
 
 PiecePageSchema = page_schema(PieceSchema, "PiecePage")
+
+
+def _care(piece, attribute: str):
+    care = piece_care.of_piece(piece)
+    return getattr(care, attribute) if care is not None else None
+
+
+class OwnedPieceSchema(PieceSchema):
+    """A piece the customer owns, with its care clock (``franchise.services.piece_care``):
+    the next care date and kind (none when its product has no care interval)."""
+
+    next_care_on = fields.Function(
+        lambda p: (d := _care(p, "next_on")) and d.isoformat(), metadata={"format": "date"}
+    )
+    care_kind = fields.Function(lambda p: _care(p, "kind"))
+    care_kind_label = fields.Function(
+        lambda p: service_tickets.kind_label(k) if (k := _care(p, "kind")) else None
+    )
+    care_due = fields.Function(
+        lambda p: (c := piece_care.of_piece(p)) is not None and c.is_due(shanghai_day())
+    )
+
+
+OwnedPiecePageSchema = page_schema(OwnedPieceSchema, "OwnedPiecePage")

@@ -160,6 +160,23 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "reconciliation": _l("reconciliation"),
     },
     "campaign_mode": {"hq": _l("HQ live"), "store": _l("Store live")},
+    # issue 19: service tickets' kinds (a piece's care kind) and consignments' steps
+    "service_kind": {
+        "cleaning": _l("Cleaning"),
+        "polishing": _l("Polishing"),
+        "resizing": _l("Resizing"),
+        "replating": _l("Re-plating"),
+        "repair": _l("Repair"),
+    },
+    "consignment_status": {
+        "received": _l("Received"),
+        "appraised": _l("Appraised"),
+        "agreed": _l("Price agreed"),
+        "listed": _l("Listed"),
+        "sold": _l("Sold"),
+        "paid_out": _l("Paid out"),
+        "returned": _l("Returned to the consignor"),
+    },
     "step_state": {
         "done": _DONE,
         "late": _l("Late"),

@@ -5,7 +5,9 @@ customer's guide (INSERT … ON CONFLICT DO NOTHING, so reruns add nothing):
 
 - birthday: ``Customer.birthday`` falls on ``day`` (month-day; 29 Feb → 28 Feb);
 - anniversary: the first paid order's Asia/Shanghai date, a whole number of years ago;
-- maintenance: a paid order's product ``care_interval_days`` after ``paid_at`` is ``day``.
+- maintenance: a piece the customer owns falls due for care on ``day``
+  (``franchise.services.piece_care``: its sale or last service of the care kind, plus
+  k care intervals).
 
 ``dispatch(day)`` sends the day's open tasks with ``chat_type=single`` add_msg_template
 (sender: the guide's WeCom userid, ``external_userid`` from the customer's group
@@ -16,7 +18,7 @@ the guide's ``/m/care`` list to do by hand.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -24,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import outbox
-from app.clock import SHANGHAI, shanghai_day, utcnow
+from app.clock import shanghai_day, utcnow
 from app.db import is_postgres
 from app.extensions import db
 from app.wechat import wecom
@@ -42,7 +44,8 @@ from community.models import (
     ContentPost,
     GroupMember,
 )
-from franchise.models import Customer, Guide, Order, OrderLine, Product
+from franchise.models import Customer, Guide, Order
+from franchise.services import piece_care
 
 CARE_KIND = "community.send_care"
 PAID_STATES = ("paid", "shipped", "received", "delivered", "picked_up", "completed")
@@ -103,39 +106,24 @@ def find_due(day: date) -> list[dict]:
         if first_day and first_day.year < day.year and _same_day(first_day, day):
             years = day.year - first_day.year
             add(cid, gid, fid, CARE_ANNIVERSARY, f"{years} year(s) since {first_day.isoformat()}")
-    # maintenance: paid_at (Shanghai day) + interval == day; a window on paid_at keeps it small
-    longest = db.session.scalar(select(func.max(Product.care_interval_days))) or 0
-    if longest:
-        since = day - timedelta(days=int(longest) + 1)
-        rows = db.session.execute(
-            select(
-                Order.customer_id,
-                Customer.guide_id,
-                Customer.franchisee_id,
-                Order.paid_at,
-                Product.care_interval_days,
-                Product.name,
-            )
-            .join(OrderLine, OrderLine.order_id == Order.id)
-            .join(Product, Product.id == OrderLine.product_id)
-            .join(Customer, Customer.id == Order.customer_id)
-            .where(
-                Product.care_interval_days.is_not(None),
-                Order.paid_at >= _utc_start(since),
-                Order.status.in_(PAID_STATES),
-            )
-        ).all()
-        for cid, gid, fid, paid_at, interval, name in rows:
-            assert interval is not None  # selected is_not(None)
-            if shanghai_day(paid_at) + timedelta(days=interval) == day:
-                add(cid, gid, fid, CARE_MAINTENANCE, f"{name}: care every {interval} days")
+    # maintenance: an owned piece falls due today (franchise.services.piece_care)
+    owners = {}
+    for care, _day in piece_care.due_between(day, day):
+        if care.customer_id not in owners:
+            owners[care.customer_id] = db.session.execute(
+                select(Customer.guide_id, Customer.franchisee_id).where(
+                    Customer.id == care.customer_id
+                )
+            ).one()
+        gid, fid = owners[care.customer_id]
+        add(
+            care.customer_id,
+            gid,
+            fid,
+            CARE_MAINTENANCE,
+            f"{care.product_name} {care.serial}: {care.kind} every {care.interval_days} days",
+        )
     return out
-
-
-def _utc_start(day: date):
-    from datetime import UTC, datetime, time
-
-    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def generate(day: date) -> dict:

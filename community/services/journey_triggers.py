@@ -8,8 +8,9 @@ again) is one enrolment, and a new event is a new one:
 - ``first_purchase``: the customer's first paid order (``first``);
 - ``birthday`` / ``customer_date``: the year of the date's anniversary (``2026``);
 - ``purchase_anniversary``: the year of the first paid order's anniversary;
-- ``maintenance_due``: an order line's product care interval, k intervals after payment
-  (``o<order>p<product>k<k>``);
+- ``maintenance_due``: a piece the customer owns, k care intervals after its sale or its
+  last service of the product's care kind (``p<piece>d<YYYYMMDD>``; a service restarts
+  the clock, so the next occurrence is a new day);
 - ``dormant``: no order, visit (appointment) or sign-up in N days, keyed by the day of the
   last activity (``d2026-10-01``), so a customer who comes back and goes quiet again is
   a new occurrence.
@@ -42,7 +43,8 @@ from community.models.journeys import (
     JourneySend,
 )
 from community.services.tag_links import customers_with_tag
-from franchise.models import Appointment, Customer, Order, OrderLine, Product
+from franchise.models import Appointment, Customer, Order
+from franchise.services import piece_care
 from franchise.services.value_tiers import PAID_STATUSES
 
 LOOKBACK_DAYS = 3
@@ -82,27 +84,12 @@ def _dated(rows: Iterable, first: date, last: date, *, after_origin: bool) -> li
 
 
 def _maintenance(first: date, last: date) -> list[Candidate]:
-    rows = db.session.execute(
-        select(Order.customer_id, Order.id, Order.paid_at, Product.id, Product.care_interval_days)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(
-            Order.status.in_(PAID_STATUSES),
-            Order.paid_at.is_not(None),
-            Product.care_interval_days > 0,
-        )
-    ).all()
-    out = []
-    for customer_id, order_id, paid_at, product_id, care_days in rows:
-        interval = int(care_days or 1)  # selected > 0
-        paid_day = shanghai_day(paid_at)
-        k = max(1, (first - paid_day).days // interval)
-        while paid_day + timedelta(days=k * interval) <= last:
-            due = paid_day + timedelta(days=k * interval)
-            if due >= first:
-                out.append((customer_id, f"o{order_id}p{product_id}k{k}", due))
-            k += 1
-    return out
+    """Each owned piece falling due for care (``franchise.services.piece_care``): k care
+    intervals after its sale or its last service of the product's care kind."""
+    return [
+        (care.customer_id, f"p{care.piece_id}d{day:%Y%m%d}", day)
+        for care, day in piece_care.due_between(first, last)
+    ]
 
 
 def _dormant(days: int, first: date, last: date) -> list[Candidate]:

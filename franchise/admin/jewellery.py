@@ -52,6 +52,7 @@ PIECE_STATE_LABELS = {
     "in_stock": _l("In stock"),
     "held": _l("Held by an unpaid order"),
     "sold": _l("Sold"),
+    "defective": _l("Defective, not for sale"),
 }
 
 

@@ -29,7 +29,7 @@ from app.web.listing import Column, csv_response, export_url, filter_args, pagin
 from franchise import queries
 from franchise.admin.support import choices, select_filter, text_filter
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
-from franchise.services import fulfilment, order_flow  # fulfilment: issue 19
+from franchise.services import fulfilment, order_flow, replacements  # issue 19
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
 
@@ -149,6 +149,8 @@ def order(object_id):
         status_label=status_label,
         badge=STATUS_BADGES.get(o.status, ""),
         fulfilment=fulfilment.view(o, for_customer=False),  # issue 19
+        replacement=replacements.replacement_of(o),  # issue 19: an exchange after a defect
+        replaces=replacements.original_of(o),
     )
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.auth.decorators import page_roles
@@ -21,9 +21,10 @@ from app.schemas import MAX_ID, Text
 from app.web.form_input import YuanField
 from app.web.listing import Column
 from franchise.admin.support import render_list, save, select_filter, text_filter
-from franchise.models import Product
+from franchise.models import SERVICE_KINDS, Product
 from franchise.services import catalog
 from franchise.services.catalog import MAX_PRICE_FEN
+from franchise.services.service_tickets import kind_label
 
 bp = Blueprint(
     "commerce_products", __name__, url_prefix="/admin/products", template_folder="../templates"
@@ -50,9 +51,21 @@ class ProductForm(FlaskForm):
         description=_l("Days between cleaning / maintenance reminders; empty for none."),
         validators=[Optional(), NumberRange(1, 3650)],
     )
+    care_kind = SelectField(
+        _l("Care kind"),
+        description=_l("The service each piece is due for when its care interval passes."),
+        choices=[],
+        coerce=lambda v: "" if v is None else str(v),
+        validators=[Optional()],
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     image_url = StringField(_l("Image URL"), validators=[Optional(), Length(max=255)])
     is_active = BooleanField(_l("On sale"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = ("", _l("Cleaning (default)"))
+        self.care_kind.choices = [default] + [(k, kind_label(k)) for k in SERVICE_KINDS]
 
     def data_dict(self) -> dict:
         return {
@@ -62,6 +75,7 @@ class ProductForm(FlaskForm):
             "price_fen": self.price_yuan.data,
             "stock": self.stock.data,
             "care_interval_days": self.care_interval_days.data,
+            "care_kind": self.care_kind.data or None,
             "description": self.description.data or "",
             "image_url": (self.image_url.data or "").strip(),
             "is_active": bool(self.is_active.data),
@@ -94,6 +108,11 @@ def product_columns():
         Column("price_fen", _l("Price"), money=True),
         Column("stock", _l("Stock"), numeric=True),
         Column("care_interval_days", _l("Care interval (days)"), numeric=True),
+        Column(
+            "care_kind",
+            _l("Care kind"),
+            value=lambda p: kind_label(p.care_kind or "cleaning") if p.care_interval_days else "",
+        ),
         Column("is_active", _l("On sale")),
         # issue 19: how it is priced (fixed or by weight) and its sizes
         Column(

@@ -40,8 +40,11 @@ def choices(model, label_attr: str = "name", blank: str | None = None) -> list:
     return [("", blank)] + options if blank is not None else options
 
 
-def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpoint=None):
-    """A filtered, paginated listing page, or its CSV export with ``?format=csv``."""
+def render_list(
+    title, schema_cls, stmt_fn, columns, fields, filename, new_endpoint=None, new_for_all=False
+):
+    """A filtered, paginated listing page, or its CSV export with ``?format=csv``; the
+    "New" button for HQ (for every viewer with ``new_for_all``)."""
     args = filter_args(schema_cls)
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
@@ -54,7 +57,7 @@ def render_list(title, schema_cls, stmt_fn, columns, fields, filename, new_endpo
         columns=columns,
         page=paginate(stmt),
         export_url=export_url(),
-        new_url=url_for(new_endpoint) if new_endpoint and is_hq() else None,
+        new_url=url_for(new_endpoint) if new_endpoint and (new_for_all or is_hq()) else None,
     )
 
 

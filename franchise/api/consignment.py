@@ -21,7 +21,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.schemas import page_of
 from franchise.api.orders import STAFF
 from franchise.models import Consignment
-from franchise.schemas_aftersales import (
+from franchise.schemas_consignment import (
     ConsignmentCreateSchema,
     ConsignmentMoveSchema,
     ConsignmentPageSchema,

@@ -8,7 +8,8 @@ and the piece registry.
 * ``GET/PUT /api/v1/products/{id}/pricing``, ``GET/POST /api/v1/products/{id}/variants``
   (HQ writes, staff read).
 * ``GET/POST /api/v1/pieces`` (staff through the tenant scope; HQ and owners register),
-  ``GET /api/v1/mp/pieces`` (a customer's own pieces).
+  ``GET /api/v1/mp/pieces`` (a customer's own pieces, each with ``next_care_on`` and
+  ``care_kind``: ``franchise.services.piece_care``).
 
 Views call services and never commit.
 """
@@ -31,6 +32,7 @@ from franchise.schemas_jewellery import (
     MetalPriceQuerySchema,
     MetalPriceRecordedSchema,
     MetalPricesTodaySchema,
+    OwnedPiecePageSchema,
     PieceCreateSchema,
     PiecePageSchema,
     PieceQuerySchema,
@@ -133,9 +135,9 @@ class Pieces(MethodView):
 class MyPieces(MethodView):
     @api_roles(CUSTOMER)
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, PiecePageSchema)
+    @blp.response(200, OwnedPiecePageSchema)
     def get(self, args):
-        """The pieces I bought, with their certificates."""
+        """The pieces I bought, with their certificates and when each is next due for care."""
         principal = required_principal()
         stmt = pieces.customer_pieces_stmt(principal.customer_id or 0)
         return page_of(scoped(stmt, Piece), args)

@@ -29,8 +29,8 @@ from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
 from franchise import queries
-from franchise.models import ORDER_STATUSES, Order, Product
-from franchise.services import catalog, order_flow
+from franchise.models import ORDER_STATUSES, SERVICE_KINDS, Order, Product
+from franchise.services import catalog, order_flow, replacements
 from franchise.services import orders as order_service
 from franchise.services.pricing import line_snapshot
 
@@ -55,6 +55,7 @@ class ProductSchema(Schema):
     price_fen = fields.Integer()
     stock = fields.Integer()
     care_interval_days = fields.Integer(allow_none=True)
+    care_kind = fields.String(allow_none=True)
     description = fields.String()
     image_url = fields.String()
     is_active = fields.Boolean()
@@ -70,6 +71,7 @@ class ProductUpdateSchema(Schema):
     care_interval_days = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=3650)
     )
+    care_kind = fields.String(allow_none=True, validate=validate.OneOf(SERVICE_KINDS))
     description = fields.String(validate=validate.Length(max=4000))
     image_url = Text(validate=validate.Length(max=255))
     is_active = fields.Boolean()
@@ -139,6 +141,9 @@ class OrderSchema(Schema):
 class OrderDetailSchema(OrderSchema):
     events = fields.List(fields.Nested(OrderEventSchema))
     allowed_transitions = fields.List(fields.String())
+    # issue 19: an exchange after a defect: ``{"id", "order_no", "status"}`` or null
+    replacement = fields.Function(lambda o: replacements.reference(replacements.replacement_of(o)))
+    replaces = fields.Function(lambda o: replacements.reference(replacements.original_of(o)))
 
 
 class OrderQuerySchema(PageQuerySchema):

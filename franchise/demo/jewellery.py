@@ -1,7 +1,8 @@
 """Demo data of the jewellery area (issue 19): 30 days of metal prices on HQ's board
 (today's entered through the service, so by-weight products are priced from it), gold
 bracelets and a platinum ring priced by weight, a gold ring in three sizes stocked by
-registered pieces with certificates.
+registered pieces with certificates; care kinds and intervals by category; a
+consignment taken in and appraised.
 
 ``seed_jewellery`` is registered by ``franchise.wiring.jewellery``; idempotent.
 """
@@ -20,6 +21,10 @@ BY_WEIGHT = {
     "PT-RG-001": ("platinum", 4_600, 30_00, 200_00, "Pt950"),
 }
 RING_SIZES = (("12", 3_000), ("14", 3_200), ("16", 3_400))
+# category: (care kind, care interval in days): gold polished yearly, K gold re-plated
+# every six months, diamonds and platinum cleaned yearly
+CARE = {"黄金": ("polishing", 365), "K金": ("replating", 180), "钻石": ("cleaning", 365),
+        "铂金": ("cleaning", 365)}  # fmt: skip
 
 
 def seed_jewellery(app: Flask) -> list[str]:
@@ -33,7 +38,34 @@ def seed_jewellery(app: Flask) -> list[str]:
         return []
     lines = _seed_board()
     lines += _seed_products()
+    lines += _seed_care_and_consignment()
     return lines
+
+
+def _seed_care_and_consignment() -> list[str]:
+    """Each product's care kind and interval by category; one consignment taken in and
+    appraised at the first store, from its first customer."""
+    from sqlalchemy import select
+
+    from app.auth.principal import Principal
+    from app.extensions import db
+    from franchise.models import Customer, Product
+    from franchise.services import consignment
+
+    for product in db.session.scalars(select(Product)):
+        if product.category in CARE:
+            product.care_kind, product.care_interval_days = CARE[product.category]
+    db.session.commit()
+    customer = db.session.scalars(
+        select(Customer).where(Customer.store_id.is_not(None)).order_by(Customer.id)
+    ).first()
+    if customer is None:
+        return ["jewellery: care kinds by category"]
+    hq = Principal(user_id=None, role="hq_admin")
+    body = {"customer_id": customer.id, "description": "卡地亚 LOVE 手镯 18K 玫瑰金 17号",
+            "appraised_fen": 38_000_00, "appraisal_notes": "九成新，附原盒与证书"}  # fmt: skip
+    consignment.take_in(body, hq)
+    return ["jewellery: care kinds by category, 1 consignment appraised"]
 
 
 def _seed_board() -> list[str]:

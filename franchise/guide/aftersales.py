@@ -80,13 +80,6 @@ def _intake_body() -> dict:
     return body
 
 
-def _photos() -> list[tuple[str, bytes]]:
-    files = [(f.filename or "photo", f.read()) for f in request.files.getlist("photos") if f]
-    files = [(name, data) for name, data in files if data]
-    ticket_photos.check_photos(files, already=0)
-    return files
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @page_roles(GUIDE, login_endpoint=LOGIN)
 def new():
@@ -94,7 +87,7 @@ def new():
     errors: dict = {}
     if request.method == "POST":
         try:
-            body, files = _intake_body(), _photos()
+            body, files = _intake_body(), ticket_photos.uploaded(request.files)
             ticket = ticket_service.intake(body, required_principal())
             if files:
                 ticket_photos.add_photos(ticket, files)

@@ -24,6 +24,7 @@ from app.web.listing import paginate
 from franchise.guide.member_card import member_card
 from franchise.models import Appointment, Customer, Order, Store
 from franchise.queries import like
+from franchise.services import piece_care  # issue 19
 from franchise.services.pieces import customer_pieces_stmt  # issue 19
 from franchise.services.value_tiers import PAID_STATUSES
 
@@ -150,6 +151,8 @@ def customer(object_id):
         sections=[listener(c) for listener in hooks(GUIDE_CUSTOMER_SECTIONS)],
         member=member_card(c.id),  # --- members: level, points, benefits
         pieces=owned_pieces(c.id),  # issue 19: the pieces they bought, with certificates
+        care=piece_care.by_piece(c.id),  # and when each is next due for care
+        care_today=today,
     )
 
 

@@ -60,6 +60,7 @@ class AppointmentOutcome(Model):
     inspection_result: Mapped[str | None] = mapped_column(String(10))
     remedy: Mapped[str | None] = mapped_column(String(10))
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    replacement_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     service_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_tickets.id"))
     note: Mapped[str] = mapped_column(String(255), default="")
@@ -146,19 +147,25 @@ class ServiceTicketEvent(Model):
     actor = relationship("User")
 
 
-class ServiceTicketPhoto(Model):
-    """A photo taken at intake (JPG or PNG, kept in the database)."""
-
-    __tablename__ = "service_ticket_photos"
+class IntakePhoto:
+    """The columns of a photo taken when a piece is taken in (JPG or PNG, kept in the
+    database; ``franchise.services.ticket_photos``)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
-    )
     filename: Mapped[str] = mapped_column(String(128))
     content_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceTicketPhoto(IntakePhoto, Model):
+    """A photo of a piece taken in for service."""
+
+    __tablename__ = "service_ticket_photos"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
+    )
 
 
 TRADE_IN_STATES = ("valued", "credited", "paid_out", "cancelled")
@@ -259,8 +266,13 @@ class Consignment(Model):
 
     customer = relationship("Customer")
     store = relationship("Store")
+    product = relationship("Product")
+    order = relationship("Order")
     events = relationship(
         "ConsignmentEvent", order_by="ConsignmentEvent.id", cascade="all, delete-orphan"
+    )
+    photos = relationship(
+        "ConsignmentPhoto", order_by="ConsignmentPhoto.id", cascade="all, delete-orphan"
     )
 
 
@@ -280,10 +292,21 @@ class ConsignmentEvent(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConsignmentPhoto(IntakePhoto, Model):
+    """A photo of a consigned piece taken at intake (the rules of a service ticket's)."""
+
+    __tablename__ = "consignment_photos"
+
+    consignment_id: Mapped[int] = mapped_column(
+        ForeignKey("consignments.id", ondelete="CASCADE"), index=True
+    )
+
+
 __all__ = [
     "CONSIGNMENT_STATES",
     "Consignment",
     "ConsignmentEvent",
+    "ConsignmentPhoto",
     "APPOINTMENT_OUTCOMES",
     "DEFECT_REMEDIES",
     "DELIVERY",

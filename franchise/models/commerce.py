@@ -24,7 +24,8 @@ from app.extensions import Model, Money
 
 
 class Product(Model):
-    """A catalogue item; ``care_interval_days`` drives maintenance reminders."""
+    """A catalogue item; ``care_interval_days`` and ``care_kind`` (a service kind, cleaning
+    when unset) drive the maintenance reminders of the pieces sold of it."""
 
     __tablename__ = "products"
     __table_args__ = (CheckConstraint("price_fen >= 0", name="price_nonnegative"),)
@@ -36,6 +37,7 @@ class Product(Model):
     price_fen: Mapped[int] = mapped_column(Money)
     stock: Mapped[int] = mapped_column(default=0)
     care_interval_days: Mapped[int | None]
+    care_kind: Mapped[str | None] = mapped_column(String(12))  # issue 19: a SERVICE_KINDS
     description: Mapped[str] = mapped_column(Text, default="")
     image_url: Mapped[str] = mapped_column(String(255), default="")
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
@@ -181,6 +183,8 @@ class Order(Model):
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[datetime | None]
+    # issue 19: the order this one replaces after a defect (no payment of its own)
+    replaces_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

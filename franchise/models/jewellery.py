@@ -24,9 +24,10 @@ METALS = (GOLD, PLATINUM, SILVER)
 FIXED, BY_WEIGHT = "fixed", "by_weight"
 PRICING_MODES = (FIXED, BY_WEIGHT)
 VARIANT_KINDS = ("ring_size", "chain_length", "purity")
-# a piece is in the store, or held by an order (sold once that order is paid)
-PIECE_IN_STOCK, PIECE_HELD = "in_stock", "held"
-PIECE_STATUSES = (PIECE_IN_STOCK, PIECE_HELD)
+# a piece is in the store, or held by an order (sold once that order is paid), or back
+# in the store found defective (never sold again; ``order_id`` keeps the order it left)
+PIECE_IN_STOCK, PIECE_HELD, PIECE_DEFECTIVE = "in_stock", "held", "defective"
+PIECE_STATUSES = (PIECE_IN_STOCK, PIECE_HELD, PIECE_DEFECTIVE)
 
 
 class MetalPrice(Model):
@@ -175,6 +176,7 @@ __all__ = [
     "FIXED",
     "GOLD",
     "METALS",
+    "PIECE_DEFECTIVE",
     "PIECE_HELD",
     "PIECE_IN_STOCK",
     "PIECE_STATUSES",

@@ -8,9 +8,11 @@
   default), linked from the outcome.
 * An O2O inspection (``kind = inspection``, with its online order) that was attended
   records ``inspection_result``: ``accepted``, or ``defect`` with a ``remedy``:
-  ``exchange`` (the store swaps the piece) or ``refund``, which goes through the
-  existing refund path (``refunds.request_refund``: HQ or the franchise owner, the whole
-  refundable amount unless ``refund_fen`` says less) and is linked.
+  ``exchange`` (a replacement order for the same lines, paid by the original's
+  payment, the defective piece set aside: ``replacements.replace``, linked as
+  ``replacement_order_id``) or ``refund``, which goes through the existing refund
+  path (``refunds.request_refund``: HQ or the franchise owner, the whole refundable
+  amount unless ``refund_fen`` says less) and is linked.
 
 A second outcome for the same appointment is a 409; bad combinations are 422 naming the
 field. Guides record outcomes of their store's appointments, owners of their franchise's.
@@ -36,7 +38,7 @@ from franchise.models import (
     Customer,
     Order,
 )
-from franchise.services import appointments, refunds
+from franchise.services import appointments, refunds, replacements
 from franchise.services.base import invalid, rollback_and_raise
 
 BOOKED = appointments.BOOKED
@@ -118,6 +120,11 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
             recorded_by_user_id=principal.user_id,
         )
         db.session.add(row)
+        if data.get("remedy") == "exchange":
+            order = db.session.get(Order, appointment.order_id or 0)
+            if order is None:
+                raise invalid("remedy", "The inspection has no order to exchange.")
+            row.replacement_order_id = replacements.replace(order, principal, row.note).id
         if appointment.kind == "maintenance" and data["outcome"] == "attended":
             from franchise.services.service_tickets import open_from_visit
 

@@ -1,9 +1,10 @@
 """The product catalogue: create and change products (HQ), list them for the mini-program.
 
 A product has a unique ``sku``, a list price in integer fen (``price_fen >= 0``), a stock
-count, a category and an optional care interval in days (which drives maintenance
-reminders). Only active products can be ordered; stock moves only through
-``franchise.services.orders`` (atomic conditional updates). Services own the
+count, a category and an optional care interval in days with the kind of care (a
+service kind; they drive the maintenance reminders of the pieces sold,
+``franchise.services.piece_care``). Only active products can be ordered; stock moves
+only through ``franchise.services.orders`` (atomic conditional updates). Services own the
 transaction: each public writer validates, commits, or rolls back and raises.
 """
 
@@ -13,7 +14,7 @@ from sqlalchemy import or_, select
 
 from app.errors import DomainError
 from app.extensions import db
-from franchise.models import Product
+from franchise.models import SERVICE_KINDS, Product
 from franchise.queries import like
 from franchise.services.base import commit_then_notify, ensure_unique, invalid, rollback_and_raise
 
@@ -24,6 +25,7 @@ PRODUCT_FIELDS = (
     "price_fen",
     "stock",
     "care_interval_days",
+    "care_kind",
     "description",
     "image_url",
     "is_active",
@@ -41,6 +43,8 @@ def _check(data: dict) -> None:
     care = data.get("care_interval_days")
     if care is not None and not 1 <= care <= 3650:
         raise invalid("care_interval_days", "Between 1 and 3650 days, or empty.")
+    if data.get("care_kind") is not None and data["care_kind"] not in SERVICE_KINDS:
+        raise invalid("care_kind", "Cleaning, polishing, resizing, re-plating or repair.")
 
 
 def create_product(data: dict) -> Product:

@@ -33,10 +33,12 @@ from franchise.models import (
     REFUNDED,
     Consignment,
     ConsignmentEvent,
+    Customer,
     Order,
     OrderLine,
     Product,
 )
+from franchise.queries import search
 from franchise.services import ledger, postings
 from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -50,6 +52,10 @@ CONSIGNMENT_FLOW: dict[str, tuple[str, ...]] = {
     "sold": ("paid_out",),
 }
 MAX_COMMISSION_BPS = 5000
+# steps the intake may record at once, each when its amount is given
+INTAKE_STEPS = (("appraised", "appraised_fen"), ("agreed", "agreed_price_fen"))
+# the way a consignment goes when all is well (``returned`` leaves it at any step)
+MAIN_LINE = ("received", "appraised", "agreed", "listed", "sold", "paid_out")
 STATE_WORDS = {
     "received": "Received",
     "appraised": "Appraised",
@@ -72,11 +78,15 @@ def payout_fen(price_fen: int, commission_bps: int) -> int:
 
 
 def take_in(data: dict, principal: Principal) -> Consignment:
-    """The store takes a piece in on consignment (commits)."""
+    """The store takes a piece in on consignment (commits). With ``appraised_fen`` the
+    appraisal is recorded too, and with ``agreed_price_fen`` (and ``commission_bps``)
+    the agreed price, each as its own step in the same commit (``INTAKE_STEPS``)."""
     try:
         customer, store = customer_and_store(data, principal)
         if not (data.get("description") or "").strip():
             raise invalid("description", "Describe the piece.")
+        if data.get("agreed_price_fen") is not None and data.get("appraised_fen") is None:
+            raise invalid("appraised_fen", "Appraise the piece before agreeing its price.")
         row = Consignment(
             consignment_no=record_no("CS"),
             customer_id=customer.id,
@@ -87,6 +97,11 @@ def take_in(data: dict, principal: Principal) -> Consignment:
         db.session.add(row)
         db.session.flush()
         _event(row, None, "received", principal, "taken in")
+        for step, field in INTAKE_STEPS:
+            if data.get(field) is not None:
+                previous = take_step(row, step, CONSIGNMENT_FLOW, state_label)
+                _apply(row, step, data)
+                _event(row, previous, step, principal, "at intake")
         db.session.commit()
     except DomainError as exc:
         rollback_and_raise(exc)
@@ -191,9 +206,31 @@ def move(row: Consignment, to: str, principal: Principal, data: dict | None = No
 
 
 def consignment_stmt(args: dict) -> Select:
-    """Consignments newest first; filters ``status``, ``store_id``, ``customer_id``."""
+    """Consignments newest first; filters ``status``, ``store_id``, ``customer_id``, and
+    ``consignor`` (part of the consignor's name or phone) and ``q`` (the number)."""
     stmt = select(Consignment).order_by(Consignment.id.desc())
     for key in ("status", "store_id", "customer_id"):
         if args.get(key):
             stmt = stmt.where(getattr(Consignment, key) == args[key])
+    if args.get("consignor"):
+        consignors = search(
+            select(Customer.id), args["consignor"], Customer.nickname, Customer.phone
+        )
+        stmt = stmt.where(Consignment.customer_id.in_(consignors))
+    if args.get("q"):
+        stmt = stmt.where(Consignment.consignment_no.contains(args["q"], autoescape=True))
     return stmt
+
+
+def timeline(row: Consignment) -> list[tuple[str, str]]:
+    """The steps as the detail page shows them: ``(state, done | current | upcoming)``
+    along ``MAIN_LINE``, or up to where it left and then ``returned``."""
+    reached = {e.to_status for e in row.events} | {row.status}
+    if row.status == "returned":
+        line = [s for s in MAIN_LINE if s in reached] + ["returned"]
+    else:
+        line = list(MAIN_LINE)
+    return [
+        (s, "current" if s == row.status else ("done" if s in reached else "upcoming"))
+        for s in line
+    ]

@@ -28,6 +28,7 @@ from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
+    PIECE_DEFECTIVE,
     PIECE_HELD,
     PIECE_IN_STOCK,
     REFUNDED,
@@ -155,6 +156,19 @@ def release(order: Order) -> None:
     )
 
 
+def set_aside_defective(order: Order) -> int:
+    """The pieces ``order`` sold come back to their store found defective (an O2O
+    inspection's exchange): never in stock again, off the customer, ``order_id`` kept
+    as the order they left. Runs in the caller's transaction; how many."""
+    result = db.session.execute(
+        update(Piece)
+        .where(Piece.order_id == order.id, Piece.status == PIECE_HELD)
+        .values(status=PIECE_DEFECTIVE, order_line_id=None, customer_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult, result).rowcount
+
+
 def sold_clause():
     """Pieces whose order is paid and not fully refunded."""
     return Piece.order_id.in_(
@@ -173,14 +187,14 @@ def customer_pieces_stmt(customer_id: int) -> Select:
 
 def piece_stmt(args: dict) -> Select:
     """The registry listing: filters ``product_id``, ``store_id``, ``status`` (in_stock,
-    held, sold) and ``q`` (serial or certificate number)."""
+    held, sold, defective) and ``q`` (serial or certificate number)."""
     stmt = select(Piece).order_by(Piece.id.desc())
     for key in ("product_id", "store_id"):
         if args.get(key):
             stmt = stmt.where(getattr(Piece, key) == args[key])
     status = args.get("status")
-    if status == PIECE_IN_STOCK:
-        stmt = stmt.where(Piece.status == PIECE_IN_STOCK)
+    if status in (PIECE_IN_STOCK, PIECE_DEFECTIVE):
+        stmt = stmt.where(Piece.status == status)
     elif status == "sold":
         stmt = stmt.where(Piece.status == PIECE_HELD, sold_clause())
     elif status == PIECE_HELD:
@@ -196,13 +210,18 @@ def piece_stmt(args: dict) -> Select:
     return stmt
 
 
-STATE_WORDS = {"in_stock": "In stock", "held": "Held by an unpaid order", "sold": "Sold"}
+STATE_WORDS = {
+    "in_stock": "In stock",
+    "held": "Held by an unpaid order",
+    "sold": "Sold",
+    "defective": "Defective, not for sale",
+}
 
 
 def piece_state(piece: Piece) -> str:
-    """``in_stock``, ``held`` (an unpaid order) or ``sold``."""
-    if piece.status == PIECE_IN_STOCK:
-        return PIECE_IN_STOCK
+    """``in_stock``, ``held`` (an unpaid order), ``sold`` or ``defective``."""
+    if piece.status in (PIECE_IN_STOCK, PIECE_DEFECTIVE):
+        return piece.status
     order = piece.order
     if order is not None and order.paid_at is not None and order.status != REFUNDED:
         return "sold"

@@ -1,12 +1,13 @@
-"""Photos taken when a piece is taken in for service (issue 19): JPG or PNG, at most
-5 MB each and 6 a ticket, kept in the database with the ticket."""
+"""Photos taken when a piece is taken in (issue 19), for service or on consignment: JPG
+or PNG, at most 5 MB each and 6 a record, kept in the database with the ticket or the
+consignment."""
 
 from __future__ import annotations
 
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
-from franchise.models import ServiceTicket, ServiceTicketPhoto
+from franchise.models import ServiceTicketPhoto
 from franchise.services.base import invalid, rollback_and_raise
 
 MAX_PHOTOS = 6
@@ -31,16 +32,26 @@ def check_photos(files: list[tuple[str, bytes]], already: int) -> None:
             raise invalid("photos", "A photo may be at most 5 MB.")
 
 
-def add_photos(ticket: ServiceTicket, files: list[tuple[str, bytes]]) -> ServiceTicket:
-    """Keep intake photos (checked by ``check_photos``); commits. Nothing is kept when
-    one is refused."""
+def uploaded(files, field: str = "photos") -> list[tuple[str, bytes]]:
+    """The photos a page's form sent under ``field`` (``request.files``), checked by
+    ``check_photos`` (empty file boxes skipped)."""
+    read = [(f.filename or "photo", f.read()) for f in files.getlist(field) if f]
+    photos = [(name, data) for name, data in read if data]
+    check_photos(photos, already=0)
+    return photos
+
+
+def add_photos(owner, files: list[tuple[str, bytes]], photo_model=ServiceTicketPhoto):
+    """Keep intake photos (checked by ``check_photos``) on ``owner``'s ``photos`` (a
+    ticket, or a consignment with ``photo_model=ConsignmentPhoto``); commits. Nothing is
+    kept when one is refused."""
     try:
-        check_photos(files, len(ticket.photos))
+        check_photos(files, len(owner.photos))
         for filename, data in files:
             name = (filename or "photo")[:128]
             kind = photo_type(data) or "image/png"
-            ticket.photos.append(ServiceTicketPhoto(filename=name, content_type=kind, data=data))
+            owner.photos.append(photo_model(filename=name, content_type=kind, data=data))
         db.session.commit()
     except DomainError as exc:
         rollback_and_raise(exc)
-    return ticket
+    return owner

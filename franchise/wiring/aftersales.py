@@ -2,8 +2,9 @@
 service tickets (with the ready-for-pickup subscribe message), trade-ins and
 consignments.
 
-The JSON API, the admin and guide
-pages, navigation, and the outbox handler of the ready notice.
+The JSON API, the admin pages (consignments with their own), the guide's pages (the
+care list with its line on Today), navigation, and the outbox handler of the ready
+notice.
 """
 
 from __future__ import annotations
@@ -14,29 +15,39 @@ from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.extensions import add_navs, openapi
 from app.outbox import register_handler
 from app.web.i18n import N_
+from app.web.today import add_today
 
 AFTERSALES = N_("After-sales")
 # (group, label, endpoint, roles, icon, order)
 ADMIN_NAV = (
     (AFTERSALES, N_("Service tickets"), "aftersales_admin.tickets", ADMIN_UI_ROLES, "task", 320),
     (AFTERSALES, N_("Trade-ins"), "aftersales_admin.trade_ins", ADMIN_UI_ROLES, "money", 321),
+    (AFTERSALES, N_("Consignments"), "consignment_admin.consignments", ADMIN_UI_ROLES, "box", 322),
 )
-MOBILE_NAV = ((N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),)
+MOBILE_NAV = (
+    (N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),
+    (N_("Service"), N_("Care due"), "piece_care_guide.care_due", (GUIDE,), "task", 34),
+)
 
 
 def register(app: Flask) -> None:
     """Register the after-sales area on the app."""
     from franchise.admin import aftersales as admin_aftersales
+    from franchise.admin import consignments as admin_consignments
     from franchise.api import aftersales as api_aftersales
     from franchise.api import consignment as api_consignment
     from franchise.guide import aftersales as guide_aftersales
+    from franchise.guide import piece_care as guide_piece_care
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
 
     openapi(app).register_blueprint(api_aftersales.blp)
     openapi(app).register_blueprint(api_consignment.blp)
     app.register_blueprint(admin_aftersales.bp)
+    app.register_blueprint(admin_consignments.bp)
     app.register_blueprint(guide_aftersales.bp)
+    app.register_blueprint(guide_piece_care.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
+    add_today(app, guide_piece_care.today_figures, guide_piece_care.today_notes)
     register_handler(app, READY_NOTICE_KIND, jobs.send_ready_notice)

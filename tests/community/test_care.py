@@ -13,10 +13,11 @@ from app import outbox
 from app.extensions import db
 from community.models import CareTask, GroupMember
 from community.services import care
-from franchise.models import Customer, Guide, Order, OrderLine, Product
+from franchise.models import Customer, Guide, Order, Product
 from tests.community.factories_delivery import gen_wgroup
 from tests.fixtures.auth import login
 from tests.fixtures.database import saved
+from tests.franchise.factories_jewellery import gen_sold_piece
 
 DAY = date(2026, 11, 26)
 _seq = itertools.count(1)
@@ -53,18 +54,7 @@ def gen_paid_order(customer, product, paid_at):
     )
     db.session.add(order)
     db.session.flush()
-    db.session.add(
-        OrderLine(
-            order_id=order.id,
-            product_id=product.id,
-            sku=product.sku,
-            name=product.name,
-            unit_price_fen=100000,
-            quantity=1,
-            line_total_fen=100000,
-        )
-    )
-    db.session.commit()
+    gen_sold_piece(order, product)  # care runs off the pieces a customer owns
     return order
 
 

@@ -1,6 +1,6 @@
 """Each trigger's candidates on a given day: a birthday (and 29 February in other years),
 a purchase anniversary (not the purchase day itself), maintenance k care intervals after
-payment, dormancy N days after the last order or visit (a new occurrence after a return),
+a piece's sale, dormancy N days after the last order or visit (a new occurrence after a return),
 and a journey limited to a tag's customers."""
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from app.extensions import db
 from community.models.wecom_customers import CustomerTag, CustomerTagLink, TagGroup
 from community.services.journey_triggers import anniversary_in, candidates
-from franchise.models import Appointment, OrderLine
+from franchise.models import Appointment
 from tests.community.factories_groups import gen_paid_order
 from tests.community.factories_journeys import gen_customer, gen_journey
 from tests.fixtures.database import saved
 from tests.franchise.factories_commerce import gen_product
+from tests.franchise.factories_jewellery import gen_sold_piece
 
 DAY = date(2026, 6, 15)
 
@@ -38,9 +39,7 @@ def test_birthday_anniversary_maintenance_and_dormant(app, org):
         order = gen_paid_order(buyer)
         order.paid_at = _at(date(2025, 6, 15))
         product = gen_product(care_interval_days=180)
-        line = {"sku": product.sku, "name": product.name, "quantity": 1}
-        saved(OrderLine(order_id=order.id, product_id=product.id, unit_price_fen=100_00,
-                        line_total_fen=100_00, **line))  # fmt: skip
+        piece = gen_sold_piece(order, product)
         buyer.last_order_at = order.paid_at
         db.session.commit()
         birthday = gen_journey("birthday")
@@ -50,7 +49,7 @@ def test_birthday_anniversary_maintenance_and_dormant(app, org):
         assert candidates(anniversary, date(2025, 6, 15)) == []  # the purchase day itself
         care = gen_journey("maintenance_due")
         due = date(2025, 6, 15) + timedelta(days=360)  # the second care interval
-        assert candidates(care, due) == [(buyer.id, f"o{order.id}p{product.id}k2", due)]
+        assert candidates(care, due) == [(buyer.id, f"p{piece.id}d{due:%Y%m%d}", due)]
         dormant = gen_journey("dormant", dormant_days=365)
         assert (buyer.id, "d2025-06-15", DAY) in candidates(dormant, DAY)
         saved(Appointment(customer_id=buyer.id, franchisee_id=org.fa, store_id=org.sa,

@@ -60,3 +60,36 @@ def register_piece(client, headers, product_id: int, store_id: int, **kw) -> dic
     answer = client.post("/api/v1/pieces", json=body, headers=headers)
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
+
+
+def gen_sold_piece(order, product, serial: str | None = None):
+    """A piece of ``product`` sold on the paid ``order`` (with a line of its own), written
+    straight to the database (inside an app context)."""
+    from app.extensions import db
+    from franchise.models import OrderLine, Piece
+
+    line = OrderLine(
+        order_id=order.id,
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        unit_price_fen=product.price_fen,
+        quantity=1,
+        line_total_fen=product.price_fen,
+    )
+    db.session.add(line)
+    db.session.flush()
+    piece = Piece(
+        serial=serial or f"SN{next(_serials):08d}",
+        product_id=product.id,
+        franchisee_id=order.franchisee_id,
+        store_id=order.store_id,
+        weight_mg=3_000,
+        status="held",
+        order_id=order.id,
+        order_line_id=line.id,
+        customer_id=order.customer_id,
+    )
+    db.session.add(piece)
+    db.session.commit()
+    return piece
