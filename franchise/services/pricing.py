@@ -36,6 +36,7 @@ from franchise.models import (
     MetalPrice,
     OrderLine,
     OrderLinePricing,
+    Piece,
     Product,
     ProductPricing,
     ProductVariant,
@@ -269,15 +270,24 @@ def _variant_for(
     raise invalid("variant_id", tr("%(name)s is not offered in that size.", name=line.name))
 
 
-def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int, int]) -> None:
+def price_order_lines(
+    lines: list[OrderLine],
+    items: list[dict],
+    live: dict[int, int],
+    picked: dict[int, Piece] | None = None,
+) -> None:
     """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
-    campaign's unit prices, which win over the list price. The snapshots hang on their
-    lines and are written with the order, so nothing is pending before it is added."""
+    campaign's unit prices, which win over the list price; ``picked`` the registered
+    piece each line sells (``piece_pricing.pick_for_lines``): a by-weight line is priced
+    by that piece's own weight. The snapshots hang on their lines and are written with
+    the order, so nothing is pending before it is added."""
     chosen = chosen_variants(items)
+    picked = picked or {}
     rows, variants = pricing_and_variants([line.product_id for line in lines])
     for line in lines:
         row = rows.get(line.product_id)
         variant = _variant_for(line, chosen, variants.get(line.product_id, []))
+        piece = picked.get(line.product_id)
         snapshot = OrderLinePricing(
             line=line,
             pricing=row.pricing if row else FIXED,
@@ -286,11 +296,15 @@ def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int,
             purity=row.purity if row else "",
             list_unit_fen=variant.price_fen if variant else line.unit_price_fen,
             live_price=line.product_id in live,
+            piece_id=piece.id if piece else None,
+            piece_serial=piece.serial if piece else "",
         )
         if row is not None and row.pricing == BY_WEIGHT:
             assert row.metal is not None and row.weight_mg is not None
             board = _today_price_or_invalid(row.metal)
             weight = (variant.weight_mg if variant else None) or row.weight_mg
+            if piece is not None:  # a registered piece: its own weight, its own price
+                weight = piece.weight_mg
             snapshot.metal, snapshot.weight_mg = row.metal, weight
             snapshot.metal_price_id = board.id
             snapshot.metal_fen_per_gram = board.sell_fen_per_gram
@@ -348,6 +362,8 @@ SNAPSHOT_FIELDS = (
     "labour_fen_per_piece",
     "list_unit_fen",
     "live_price",
+    "piece_id",
+    "piece_serial",
 )
 
 
