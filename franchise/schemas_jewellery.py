@@ -128,6 +128,7 @@ class PieceOnSaleSchema(Schema):
     purity = fields.String()
     certificate_no = fields.String()
     store_id = fields.Integer()
+    store_name = fields.String()
     variant_id = fields.Integer(allow_none=True)
     price_fen = fields.Integer(metadata={"description": "this piece's price today"})
 

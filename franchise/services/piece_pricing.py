@@ -15,6 +15,7 @@ today, and the pieces for sale each with its price.
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from app.db import is_postgres, lock_row
 from app.extensions import db
@@ -187,6 +188,7 @@ def on_sale(row: ProductPricing) -> list[dict]:
         return []
     pieces = db.session.scalars(
         select(Piece)
+        .options(joinedload(Piece.store))
         .where(Piece.product_id == row.product_id, Piece.status == PIECE_IN_STOCK)
         .order_by(Piece.weight_mg, Piece.id)
         .limit(MAX_LISTED)
@@ -199,6 +201,7 @@ def on_sale(row: ProductPricing) -> list[dict]:
             "purity": p.purity,
             "certificate_no": p.certificate_no,
             "store_id": p.store_id,
+            "store_name": p.store.name,
             "variant_id": p.variant_id,
             "price_fen": piece_price(row, p.weight_mg, board.sell_fen_per_gram),
         }

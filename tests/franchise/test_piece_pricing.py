@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db
-from franchise.models import OrderLinePricing, Piece, Product
+from franchise.models import Order, OrderLinePricing, Piece, Product
 from franchise.services.pricing import MAX_LABOUR_FEN_PER_GRAM, unit_price
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+from tests.fixtures.concurrency import status_codes, storm
 from tests.franchise.factories_commerce import customer_headers, gen_customer, gen_product
 from tests.franchise.factories_jewellery import by_weight, enter_price, mp_product, register_piece
 
@@ -106,6 +107,7 @@ def test_the_listing_shows_the_range_and_the_page_each_piece(client, app, org, r
         (light["serial"], low),
         (heavy["serial"], high),
     ]
+    assert page["pieces"][0]["store_name"] and page["pieces"][0]["weight_mg"] == 2_800
     enter_price(client, as_hq, "gold", 650_00, 600_00)  # the board moves: so do the pieces
     assert mp_product(client, registered)["price_range"]["max_fen"] == unit_price(
         3_450, 650_00, 10_00, 20_00
@@ -161,6 +163,29 @@ def test_bad_piece_choices(client, app, org, shop, registered, as_hq, as_ca, cha
     assert field in answer.get_json()["errors"], answer.get_json()
     with app.app_context():
         assert db.session.get(Piece, piece["id"]).status == "in_stock"
+
+
+@pytest.mark.postgres
+def test_parallel_orders_each_pay_the_price_of_the_piece_they_hold(
+    client, app, org, registered, as_hq
+):
+    """Three pieces of different weights, six customers ordering at once without naming
+    one: three orders, each charged exactly its own piece's price, three 409s."""
+    weights = {}
+    for weight in (2_500, 3_100, 3_700):
+        weights[register_piece(client, as_hq, registered, org.sa, weight_mg=weight)["id"]] = weight
+    with app.app_context():
+        buyers = [customer_headers(gen_customer(org.fa, org.sa).id) for _ in range(6)]
+    body = {"items": [{"product_id": registered, "quantity": 1}]}
+    calls = [(lambda own, h=h: own.post(ORDERS, json=body, headers=h)) for h in buyers]
+    answers = storm(app, calls)
+    assert status_codes(answers) == [201] * 3 + [409] * 3, status_codes(answers)
+    with app.app_context():
+        held = db.session.scalars(select(Piece).where(Piece.status == "held")).all()
+        assert sorted(p.weight_mg for p in held) == sorted(weights.values())
+        for piece in held:
+            order = db.session.get(Order, piece.order_id)
+            assert order.total_fen == unit_price(piece.weight_mg, 600_00, 10_00, 20_00)
 
 
 # --- the guide's in-store sale of a piece -------------------------------------------------
