@@ -1,5 +1,6 @@
 """Importing the day's metal price board on HQ's board page (issue 19).
 
+``GET /admin/metal-prices/import/sample.csv`` is a file to start from (today's prices).
 ``POST /admin/metal-prices/import`` takes a CSV or JSON file (the columns of
 ``schemas_metal_board.BOARD_COLUMNS``), checks every row and shows the preview: per
 metal the old and new prices, the change in percent and how many by-weight SKUs get a
@@ -13,17 +14,21 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
 from app.auth.principal import required_principal
+from app.clock import shanghai_day, utcnow
 from app.errors import DomainError
 from app.money import format_yuan
 from franchise.admin.jewellery import MetalPriceForm, board_page, metal_label
+from franchise.models import METALS
+from franchise.schemas_metal_board import BOARD_COLUMNS
 from franchise.services import metal_board_import
 from franchise.services.base import invalid
+from franchise.services.pricing import latest_price
 
 bp = Blueprint(
     "metal_import_admin", __name__, url_prefix="/admin/metal-prices", template_folder="../templates"
@@ -71,6 +76,24 @@ def _carried(rows: list[dict]) -> str:
             for row in rows
         ],
         ensure_ascii=False,
+    )
+
+
+@bp.route("/import/sample.csv")
+@page_roles(*HQ_ROLES)
+def sample():
+    """A board file to start from: the columns, today's date and each metal's price now
+    (0.00 for a metal never priced)."""
+    day = shanghai_day(utcnow()).isoformat()
+    lines = [",".join(BOARD_COLUMNS)]
+    for metal in METALS:
+        entry = latest_price(metal)
+        sell, buyback = (entry.sell_fen_per_gram, entry.buyback_fen_per_gram) if entry else (0, 0)
+        lines.append(f"{day},{metal},,{format_yuan(sell)},{format_yuan(buyback)}")
+    return Response(
+        "\n".join(lines) + "\n",
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=metal-board.csv"},
     )
 
 

@@ -144,6 +144,19 @@ def test_the_page_previews_a_csv_then_confirms(client, app, bracelet):
     assert entries(app) == 3
 
 
+def test_the_sample_file_is_todays_board_and_imports_as_is(client, app, bracelet):
+    login(client, "hq")
+    answer = client.get("/admin/metal-prices/import/sample.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    text = answer.get_data(as_text=True)
+    assert text.startswith("date,metal,purity,buy_price,buyback_price\n")
+    assert f"{today()},gold,,600.00,550.00" in text
+    gold_only = "\n".join(line for line in text.splitlines() if "platinum" not in line
+                          and "silver" not in line)  # fmt: skip
+    preview = _upload(client, "sample.csv", gold_only)
+    assert preview.status_code == 200 and "+0.00%" in preview.get_data(as_text=True)
+
+
 def test_the_page_reads_json_and_names_bad_rows(client, app, bracelet):
     login(client, "hq")
     good = _upload(client, "board.json", json.dumps({"rows": board_rows()}))
