@@ -108,11 +108,9 @@ def _env_float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
-def _positive(seconds: float) -> float:
+def _positive(seconds: float, name: str = "SIYU_WECHAT_HTTP_TIMEOUT") -> float:
     if not 0 < seconds <= 300:
-        raise ConfigError(
-            f"SIYU_WECHAT_HTTP_TIMEOUT must be above 0 and at most 300, got {seconds}"
-        )
+        raise ConfigError(f"{name} must be above 0 and at most 300, got {seconds}")
     return seconds
 
 
@@ -227,6 +225,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "PAY_CERT_PATH": _env("SIYU_PAY_CERT_PATH"),
         "PAY_CERT_KEY_PATH": _env("SIYU_PAY_CERT_KEY_PATH"),
         "DEMO_PASSWORD": _env("SIYU_DEMO_PASSWORD", "siyu-demo"),
+        # The metal price board's feed (franchise/jobs/metal_feed.py): an HTTP URL that
+        # answers the day's board as CSV or JSON, pulled every METAL_PRICE_FEED_MINUTES
+        # with a TIMEOUT in seconds; empty (the default) = no scheduled pull.
+        "METAL_PRICE_FEED_URL": _env("SIYU_METAL_PRICE_FEED_URL", ""),
+        "METAL_PRICE_FEED_MINUTES": _env_int("SIYU_METAL_PRICE_FEED_MINUTES", 30),
+        "METAL_PRICE_FEED_TIMEOUT": _positive(
+            _env_float("SIYU_METAL_PRICE_FEED_TIMEOUT", 10.0), "SIYU_METAL_PRICE_FEED_TIMEOUT"
+        ),
         # Login throttle (app/auth/ratelimit.py): only failures count. Per (account,
         # address): LOGIN_FREE_FAILURES wrong passwords, then a lock of LOGIN_LOCK_SECONDS
         # doubling with each further failure up to LOGIN_LOCK_MAX_SECONDS. Per address:

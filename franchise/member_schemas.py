@@ -131,6 +131,8 @@ MemberPageSchema = page_schema(MemberRowSchema, "MemberPage")
 class SaleItemSchema(Schema):
     product_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(1, 99))
+    # issue 19: the registered piece sold, priced by its own weight
+    piece_serial = Text(load_default="", validate=validate.Length(max=32))
 
 
 class StoreSaleSchema(Schema):

@@ -117,13 +117,36 @@ class VariantSchema(Schema):
     is_active = fields.Boolean()
 
 
+class PriceRangeSchema(Schema):
+    min_fen = fields.Integer()
+    max_fen = fields.Integer()
+    pieces = fields.Integer(metadata={"description": "pieces in stock"})
+
+
+class PieceOnSaleSchema(Schema):
+    id = fields.Integer()
+    serial = fields.String()
+    weight_mg = fields.Integer()
+    purity = fields.String()
+    certificate_no = fields.String()
+    store_id = fields.Integer()
+    store_name = fields.String()
+    variant_id = fields.Integer(allow_none=True)
+    price_fen = fields.Integer(metadata={"description": "this piece's price today"})
+
+
 class JewelleryProductSchema(ProductSchema):
     """A product as the mini-program lists it: ``pricing`` (``fixed`` | ``by_weight``),
-    its components when by weight, and its variants; ``price_fen`` is today's price."""
+    its components when by weight, and its variants; ``price_fen`` is today's price.
+    A registered by-weight product prices each piece by its own weight: ``price_range``
+    spans the pieces in stock, and one product's answer lists ``pieces`` with prices
+    (order one with ``items[].piece_id``)."""
 
     pricing = fields.String()
     pricing_detail = fields.Nested(PricingSchema, allow_none=True)
     variants = fields.List(fields.Nested(VariantSchema))
+    price_range = fields.Nested(PriceRangeSchema, allow_none=True)
+    pieces = fields.List(fields.Nested(PieceOnSaleSchema))
 
 
 JewelleryProductPageSchema = page_schema(JewelleryProductSchema, "JewelleryProductPage")

@@ -128,6 +128,11 @@ def metal_prices_board():
             return redirect(url_for("jewellery_admin.metal_prices_board"))
     elif request.method == "POST":
         status = 422
+    return board_page(form, status)
+
+
+def board_page(form: MetalPriceForm, status: int = 200, import_errors: list[str] | None = None):
+    """The board page (also shown by the import when a file is refused), or its CSV."""
     args = filter_args(MetalPriceFilterSchema)
     stmt = metal_prices.history_stmt(args)
     if request.args.get("format") == "csv":
@@ -137,6 +142,7 @@ def metal_prices_board():
     return render_template(
         "franchise/jewellery/metal_prices.html",
         form=form,
+        import_errors=import_errors or [],
         today=[
             {
                 "metal": metal_label(m),

@@ -5,6 +5,10 @@ and the piece registry.
   "gold_fen_per_gram", "gold_buyback_fen_per_gram", …}`` for gold, platinum, silver.
 * ``GET /api/v1/metal-prices`` (staff: the history), ``POST`` (HQ: an entry; every
   by-weight product of the metal is repriced in the same commit).
+* ``POST /api/v1/metal-prices/import`` (HQ): the day's board as rows (date, metal,
+  purity, buy_price, buyback_price in yuan); answers what would change, and writes every
+  row in one commit only with ``"confirm": true`` and only when every row passes (else
+  422 naming ``rows.<n>.<field>``).
 * ``GET/PUT /api/v1/products/{id}/pricing``, ``GET/POST /api/v1/products/{id}/variants``
   (HQ writes, staff read).
 * ``GET/POST /api/v1/pieces`` (staff through the tenant scope; HQ and owners register),
@@ -42,7 +46,8 @@ from franchise.schemas_jewellery import (
     VariantCreateSchema,
     VariantSchema,
 )
-from franchise.services import metal_prices, pieces, pricing
+from franchise.schemas_metal_board import BoardImportAnswerSchema, BoardImportSchema
+from franchise.services import metal_board_import, metal_prices, pieces, pricing
 
 blp = Blueprint(
     "jewellery_api",
@@ -77,6 +82,22 @@ class MetalPrices(MethodView):
         entry, repriced = metal_prices.record(body, required_principal().user_id)
         entry.repriced_products = repriced  # type: ignore[attr-defined]
         return entry
+
+
+@blp.route("/metal-prices/import")
+class MetalPriceImport(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(BoardImportSchema)
+    @blp.response(200, BoardImportAnswerSchema)
+    def post(self, body):
+        """Preview (default) or confirm the day's board; all rows or nothing."""
+        rows = metal_board_import.check_rows(body["rows"])
+        answer = {"changes": metal_board_import.preview(rows), "written": False}
+        if body["confirm"]:
+            user_id = required_principal().user_id
+            answer["repriced_products"] = metal_board_import.apply(rows, user_id, "api")
+            answer["written"] = True
+        return answer
 
 
 @blp.route("/products/<int:product_id>/pricing")

@@ -36,7 +36,7 @@ from franchise.api.orders import (
 from franchise.models import CANCELLED, COUPON_ISSUED, ORDER_STATUSES, Coupon, Order
 from franchise.schemas_aftersales import FulfilmentChoiceSchema
 from franchise.schemas_jewellery import JewelleryProductPageSchema, JewelleryProductSchema
-from franchise.services import catalog, pricing
+from franchise.services import catalog, piece_pricing, pricing
 from franchise.services import coupons as coupon_service
 from franchise.services import orders as order_service
 
@@ -58,6 +58,9 @@ class OrderItemSchema(Schema):
         validate=validate.Range(min=1, max=order_service.MAX_QUANTITY),
     )
     variant_id = fields.Integer(  # issue 19: the ring size / chain length chosen
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
+    piece_id = fields.Integer(  # issue 19: the registered piece chosen (priced by its weight)
         strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
     )
 
@@ -129,6 +132,7 @@ class MpProducts(MethodView):
         price for by-weight products); no token needed."""
         page = page_of(catalog.product_stmt(args, active_only=True), args)
         pricing.decorate(list(page["items"]))  # issue 19
+        piece_pricing.decorate(list(page["items"]))  # each piece priced by its own weight
         return page
 
 
@@ -141,7 +145,8 @@ class MpProductItem(MethodView):
         product = product_or_404(product_id)
         if not product.is_active:
             raise NotFound("Product not found")
-        return pricing.decorate([product])[0]  # issue 19
+        pricing.decorate([product])  # issue 19
+        return piece_pricing.decorate([product], with_pieces=True)[0]
 
 
 # --- orders -----------------------------------------------------------------------

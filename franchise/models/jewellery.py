@@ -128,6 +128,9 @@ class OrderLinePricing(Model):
     labour_fen_per_piece: Mapped[int] = mapped_column(Money, default=0)
     list_unit_fen: Mapped[int] = mapped_column(Money)  # before a live price replaced it
     live_price: Mapped[bool] = mapped_column(default=False)
+    # the registered piece the line sold, priced by its own weight (kept after a cancel)
+    piece_id: Mapped[int | None] = mapped_column(ForeignKey("pieces.id"))
+    piece_serial: Mapped[str] = mapped_column(String(32), default="")
 
     # saved with its line (order → lines → snapshot), never ahead of it
     line = relationship(

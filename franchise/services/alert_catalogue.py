@@ -152,6 +152,17 @@ _TYPES = (
         ("date",),
         "run",
     ),
+    AlertType(
+        "metal_feed_failed",
+        _l("Metal price feed refused"),
+        N_(
+            "The metal price feed %(url)s could not be used (%(reason)s); the price board "
+            "was not changed."
+        ),
+        WARNING,
+        ("url",),
+        None,
+    ),
 )
 
 # The reasons ``app.wechat.pay_notify`` refuses a notify with (``pay_notify_refused``'s

@@ -37,22 +37,28 @@ def record(data: dict, user_id: int | None = None) -> tuple[MetalPrice, int]:
     """Enter a metal's price (commits); returns the entry and how many by-weight
     products were repriced. Bad prices answer 422 naming the field and change nothing."""
     try:
-        _check(data)
-        entry = MetalPrice(
-            metal=data["metal"],
-            day=shanghai_day(utcnow()),
-            sell_fen_per_gram=data["sell_fen_per_gram"],
-            buyback_fen_per_gram=data["buyback_fen_per_gram"],
-            entered_by_user_id=user_id,
-            note=(data.get("note") or "")[:255],
-        )
-        db.session.add(entry)
-        db.session.flush()
-        repriced = reprice_metal(entry.metal, entry.sell_fen_per_gram)
+        entry, repriced = write_entry(data, user_id)
     except DomainError as exc:
         rollback_and_raise(exc)
     commit_then_notify(keep_loaded=True)
     return entry, repriced
+
+
+def write_entry(data: dict, user_id: int | None) -> tuple[MetalPrice, int]:
+    """Check and add one entry and reprice its metal, inside the caller's transaction
+    (``record`` and the board import commit)."""
+    _check(data)
+    entry = MetalPrice(
+        metal=data["metal"],
+        day=shanghai_day(utcnow()),
+        sell_fen_per_gram=data["sell_fen_per_gram"],
+        buyback_fen_per_gram=data["buyback_fen_per_gram"],
+        entered_by_user_id=user_id,
+        note=(data.get("note") or "")[:255],
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry, reprice_metal(entry.metal, entry.sell_fen_per_gram)
 
 
 def today() -> dict:

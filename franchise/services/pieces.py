@@ -111,10 +111,18 @@ def _hold(piece_id: int, order: Order, line: OrderLine) -> bool:
     return cast(CursorResult, result).rowcount == 1
 
 
-def hold_for_order(order: Order, lines: list[OrderLine], variants: dict[int, int]) -> None:
+def hold_for_order(
+    order: Order,
+    lines: list[OrderLine],
+    variants: dict[int, int],
+    picked: dict[int, Piece] | None = None,
+) -> None:
     """Hold ``quantity`` pieces for each line of a registered product (``variants``:
     the line's chosen variant per product id); 409 ``piece_taken`` when too few are left.
-    Lines go in product id order, the order the stock is then taken in."""
+    A line whose piece was picked (and priced) before (``piece_pricing.pick_for_lines``)
+    holds exactly that piece. Lines go in product id order, the order the stock is then
+    taken in."""
+    picked = picked or {}
     tracked = set(
         db.session.scalars(
             select(ProductPricing.product_id).where(
@@ -124,6 +132,10 @@ def hold_for_order(order: Order, lines: list[OrderLine], variants: dict[int, int
         )
     )
     for line in sorted(lines, key=lambda line: line.product_id):
+        if line.product_id in picked:
+            if not _hold(picked[line.product_id].id, order, line):
+                raise piece_taken(line.name)
+            continue
         if line.product_id not in tracked:
             continue
         stmt = select(Piece.id).where(
@@ -139,11 +151,16 @@ def hold_for_order(order: Order, lines: list[OrderLine], variants: dict[int, int
                 break
             held += _hold(piece_id, order, line)
         if held < line.quantity:
-            raise Conflict(
-                tr("No piece of %(name)s is left for this order.", name=line.name),
-                code="piece_taken",
-                errors={"items": [tr("No piece of %(name)s is left.", name=line.name)]},
-            )
+            raise piece_taken(line.name)
+
+
+def piece_taken(name: str) -> Conflict:
+    """409 ``piece_taken``: the order cannot get a piece of ``name``."""
+    return Conflict(
+        tr("No piece of %(name)s is left for this order.", name=name),
+        code="piece_taken",
+        errors={"items": [tr("No piece of %(name)s is left.", name=name)]},
+    )
 
 
 def release(order: Order) -> None:

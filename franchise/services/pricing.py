@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 
+from app.db import is_postgres
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
@@ -36,6 +37,7 @@ from franchise.models import (
     MetalPrice,
     OrderLine,
     OrderLinePricing,
+    Piece,
     Product,
     ProductPricing,
     ProductVariant,
@@ -269,15 +271,24 @@ def _variant_for(
     raise invalid("variant_id", tr("%(name)s is not offered in that size.", name=line.name))
 
 
-def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int, int]) -> None:
+def price_order_lines(
+    lines: list[OrderLine],
+    items: list[dict],
+    live: dict[int, int],
+    picked: dict[int, Piece] | None = None,
+) -> None:
     """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
-    campaign's unit prices, which win over the list price. The snapshots hang on their
-    lines and are written with the order, so nothing is pending before it is added."""
+    campaign's unit prices, which win over the list price; ``picked`` the registered
+    piece each line sells (``piece_pricing.pick_for_lines``): a by-weight line is priced
+    by that piece's own weight. The snapshots hang on their lines and are written with
+    the order, so nothing is pending before it is added."""
     chosen = chosen_variants(items)
+    picked = picked or {}
     rows, variants = pricing_and_variants([line.product_id for line in lines])
     for line in lines:
         row = rows.get(line.product_id)
         variant = _variant_for(line, chosen, variants.get(line.product_id, []))
+        piece = picked.get(line.product_id)
         snapshot = OrderLinePricing(
             line=line,
             pricing=row.pricing if row else FIXED,
@@ -286,11 +297,15 @@ def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int,
             purity=row.purity if row else "",
             list_unit_fen=variant.price_fen if variant else line.unit_price_fen,
             live_price=line.product_id in live,
+            piece_id=piece.id if piece else None,
+            piece_serial=piece.serial if piece else "",
         )
         if row is not None and row.pricing == BY_WEIGHT:
             assert row.metal is not None and row.weight_mg is not None
             board = _today_price_or_invalid(row.metal)
             weight = (variant.weight_mg if variant else None) or row.weight_mg
+            if piece is not None:  # a registered piece: its own weight, its own price
+                weight = piece.weight_mg
             snapshot.metal, snapshot.weight_mg = row.metal, weight
             snapshot.metal_price_id = board.id
             snapshot.metal_fen_per_gram = board.sell_fen_per_gram
@@ -302,37 +317,61 @@ def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int,
             line.line_total_fen = snapshot.list_unit_fen * line.quantity
 
 
-def reprice_metal(metal: str, metal_fen_per_gram: int) -> int:
-    """Rewrite the list price of every by-weight product (and variant) of ``metal`` for
-    ``metal_fen_per_gram``: two UPDATE statements, however many products. Returns how
-    many products changed. Runs inside the caller's transaction."""
+SQLITE_REPRICE_BATCH = 5_000
+
+
+def _reprice(metal: str, metal_fen_per_gram: int, window: tuple[int, int] | None) -> int:
+    """The two set-based statements of a price change (``UPDATE products … FROM
+    product_pricing`` and the same for variants), over every by-weight product of
+    ``metal`` or those whose id is inside ``window``; a row whose price is already right
+    is left alone. Returns how many products changed."""
     pp = ProductPricing
+    scope = [pp.pricing == BY_WEIGHT, pp.metal == metal]
+    if window is not None:
+        scope.append(pp.product_id.between(*window))
+    labour = (pp.labour_fen_per_gram, pp.labour_fen_per_piece)
+    product_price = reprice_sql_value(pp.weight_mg, metal_fen_per_gram, *labour)
     products = db.session.execute(
         update(Product)
-        .where(Product.id == pp.product_id, pp.pricing == BY_WEIGHT, pp.metal == metal)
-        .values(
-            price_fen=reprice_sql_value(
-                pp.weight_mg, metal_fen_per_gram, pp.labour_fen_per_gram, pp.labour_fen_per_piece
-            )
-        )
+        .where(Product.id == pp.product_id, *scope, Product.price_fen != product_price)
+        .values(price_fen=product_price)
         .execution_options(synchronize_session=False)
     )
+    weight = func.coalesce(ProductVariant.weight_mg, pp.weight_mg)
+    variant_price = reprice_sql_value(weight, metal_fen_per_gram, *labour)
     db.session.execute(
         update(ProductVariant)
         .where(
-            ProductVariant.product_id == pp.product_id, pp.pricing == BY_WEIGHT, pp.metal == metal
+            ProductVariant.product_id == pp.product_id,
+            *scope,
+            ProductVariant.price_fen != variant_price,
         )
-        .values(
-            price_fen=reprice_sql_value(
-                func.coalesce(ProductVariant.weight_mg, pp.weight_mg),
-                metal_fen_per_gram,
-                pp.labour_fen_per_gram,
-                pp.labour_fen_per_piece,
-            )
-        )
+        .values(price_fen=variant_price)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(products, "rowcount", 0) or 0)
+
+
+def reprice_metal(metal: str, metal_fen_per_gram: int) -> int:
+    """Rewrite the list price of every by-weight product (and variant) of ``metal`` for
+    ``metal_fen_per_gram``, inside the caller's transaction; returns how many products
+    changed. PostgreSQL: one ``UPDATE … FROM`` per table, however many products.
+    SQLite: the same statements over windows of ``SQLITE_REPRICE_BATCH`` product ids
+    (each statement's join stays bounded; still one transaction, so all or nothing)."""
+    if is_postgres(db.engine):
+        return _reprice(metal, metal_fen_per_gram, None)
+    ids = list(
+        db.session.scalars(
+            select(ProductPricing.product_id)
+            .where(ProductPricing.pricing == BY_WEIGHT, ProductPricing.metal == metal)
+            .order_by(ProductPricing.product_id)
+        )
+    )
+    changed = 0
+    for start in range(0, len(ids), SQLITE_REPRICE_BATCH):
+        chunk = ids[start : start + SQLITE_REPRICE_BATCH]
+        changed += _reprice(metal, metal_fen_per_gram, (chunk[0], chunk[-1]))
+    return changed
 
 
 SNAPSHOT_FIELDS = (
@@ -348,6 +387,8 @@ SNAPSHOT_FIELDS = (
     "labour_fen_per_piece",
     "list_unit_fen",
     "live_price",
+    "piece_id",
+    "piece_serial",
 )
 
 

@@ -5,8 +5,11 @@ handed over at the counter), attributed to the guide, their store and the custom
 franchisee, so it counts wherever paid orders count (value tiers, levels, the guide's
 results, campaign attribution through the guide) and earns points at once. A coupon
 redeemed with the sale is checked against the recorded amount (its threshold) and
-linked to the order. The products are priced at list price for the record; the amount
-paid is what the guide entered (at most the list total). No WeChat payment is involved.
+linked to the order. The products are priced at list price for the record; a line naming
+a registered piece (``piece_serial``, in stock at the guide's store) is priced by that
+piece's own weight with its components snapshotted, and the piece is sold with the
+order. The amount paid is what the guide entered (at most the list total). No WeChat
+payment is involved.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from franchise.models import (
     OrderEvent,
     StoreSale,
 )
-from franchise.services import coupons, points
+from franchise.services import coupons, piece_pricing, pieces, points, pricing
 from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.order_flow import store_principal
-from franchise.services.orders import _lines, _merge_items, new_order_no
+from franchise.services.orders import _lines, _merge_items, _take_stocks, new_order_no
 
 
 def record_sale(
@@ -52,6 +55,11 @@ def record_sale(
         if paid_by not in PAID_BY:
             raise invalid("paid_by", "Choose how the customer paid.")
         lines = _lines(_merge_items(items))
+        picked = piece_pricing.sale_pieces(items, lines, guide.store_id)  # issue 19
+        sold = [line for line in lines if line.product_id in picked]
+        if sold:  # a registered piece: priced by its own weight, the components kept
+            sizes = [{"product_id": p, "variant_id": x.variant_id} for p, x in picked.items()]
+            pricing.price_order_lines(sold, sizes, {}, picked)
         total = sum(line.line_total_fen for line in lines)
         if not isinstance(amount_fen, int) or not 0 < amount_fen <= total:
             raise invalid(
@@ -85,6 +93,8 @@ def record_sale(
         db.session.add(order)
         db.session.flush()
         db.session.add(StoreSale(order_id=order.id, paid_by=paid_by, guide_id=guide.id, note=note))
+        pieces.hold_for_order(order, sold, {}, picked)  # sold at once: the order is paid
+        _take_stocks(sold)  # the stock counter stays the pieces in stock
         db.session.add(
             OrderEvent(
                 order_id=order.id,

@@ -30,6 +30,7 @@ labour_grams = st.integers(0, MAX_LABOUR_FEN_PER_GRAM)
 labour_pieces = st.integers(0, MAX_LABOUR_FEN_PER_PIECE)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded machine
 @given(weights, metal_prices, labour_grams, labour_pieces)
 def test_unit_is_weight_times_price_plus_labour_rounded_once_in_fen(w, price, lg, lp):
     grams = Decimal(w) / 1000
