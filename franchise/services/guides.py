@@ -1,4 +1,5 @@
-"""Guide rules: an open store, a unique WeCom userid, the linked account, leaving."""
+"""Guide rules: an open store, a WeCom member from the directory linked to no other guide,
+the linked account, leaving."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from franchise.models import ACTIVE, LEFT, Guide, Store
 from franchise.services.base import (
     GUIDE_LEFT,
     commit_then_notify,
-    ensure_unique,
     get_or_invalid,
     invalid,
     rollback_and_raise,
     sync_guide_user,
     taken,
 )
+from franchise.services.wecom_members import check_member
 
 # --- guides -----------------------------------------------------------------------
 
@@ -49,7 +50,7 @@ def create_guide(data: dict) -> Guide:
     """Create a guide in an open store; the franchisee is the store's."""
     try:
         store = _open_store(data["store_id"])
-        ensure_unique(Guide, "wecom_userid", data["wecom_userid"], "wecom_userid", "WeCom userid")
+        check_member(data["wecom_userid"])
         guide = Guide(
             store_id=store.id,
             franchisee_id=store.franchisee_id,
@@ -92,15 +93,8 @@ def update_guide(guide: Guide, changes: dict) -> Guide:
             store = _open_store(changes["store_id"])
             guide.store_id = store.id
             guide.franchisee_id = store.franchisee_id
-        if "wecom_userid" in changes:
-            ensure_unique(
-                Guide,
-                "wecom_userid",
-                changes["wecom_userid"],
-                "wecom_userid",
-                "WeCom userid",
-                exclude_id=guide.id,
-            )
+        if "wecom_userid" in changes and changes["wecom_userid"] != guide.wecom_userid:
+            check_member(changes["wecom_userid"], guide.id)
             guide.wecom_userid = changes["wecom_userid"]
         for key in ("name", "phone"):
             if key in changes:

@@ -34,6 +34,7 @@ def _blueprint():
         pay_v3_sharing,
         wecom,
         wecom_contacts,
+        wecom_directory,
         wecom_join_way,
         wecom_media,
         wecom_tags,
