@@ -9,6 +9,9 @@ wechatpy 1.8.18 has no ``batch/get_by_user``, ``add_contact_way`` or the current
 - ``externalcontact/add_contact_way``: ``type`` 1 single / 2 multi, ``scene`` 1
   mini-program / 2 QR code, ``state`` and ``remark`` at most 30 characters, ``user`` one
   userid for type 1; at most 500,000 contact ways per corp through the API;
+- ``externalcontact/update_contact_way``: ``config_id`` of a way made through the API,
+  ``user`` replaces its members (exactly one for a single-person way), ``remark`` and
+  ``state`` at most 30 characters;
 - ``externalcontact/send_welcome_msg``: only within 20 seconds of the add event that gave
   the ``welcome_code``, and only once; 41051 means it was already delivered, 41096 that
   another application is sending it (may be retried).
@@ -80,6 +83,21 @@ def get_contact_way(config_id: str, client=None) -> dict:
     """The contact way as WeCom keeps it (``contact_way``)."""
     answer = _call("externalcontact/get_contact_way", {"config_id": config_id}, client=client)
     return answer["contact_way"]
+
+
+def update_contact_way(
+    config_id: str, userids: list[str], remark: str | None = None, client=None
+) -> None:
+    """Replace the members of a contact way (``update_contact_way``): a customer scanning
+    its code afterwards reaches only these. A single-person way takes exactly one."""
+    if not userids:
+        raise ValueError("a contact way needs at least one userid")
+    body: dict[str, Any] = {"config_id": config_id, "user": list(userids)}
+    if remark is not None:
+        if len(remark) > STATE_MAX:
+            raise ValueError(f"remark is at most {STATE_MAX} characters")
+        body["remark"] = remark
+    _call("externalcontact/update_contact_way", body, client=client)
 
 
 def del_contact_way(config_id: str, client=None) -> None:

@@ -12,6 +12,7 @@ from app.extensions import db
 from franchise.models import ACTIVE, LEFT, Guide, Store
 from franchise.services.base import (
     GUIDE_LEFT,
+    STORE_GUIDES_CHANGED,
     commit_then_notify,
     get_or_invalid,
     invalid,
@@ -64,7 +65,7 @@ def create_guide(data: dict) -> Guide:
         sync_guide_user(guide)
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify()
+    commit_then_notify([(STORE_GUIDES_CHANGED, guide.store_id)])
     return guide
 
 
@@ -87,7 +88,10 @@ def _set_guide_status(guide: Guide, status: str) -> bool:
 
 
 def update_guide(guide: Guide, changes: dict) -> Guide:
-    """HQ changes a guide: a new store moves the franchisee too; ``status="left"`` = left."""
+    """HQ changes a guide: a new store moves the franchisee too; ``status="left"`` = left.
+    After the commit, ``GUIDE_LEFT`` for a departure and ``STORE_GUIDES_CHANGED`` for each
+    store whose active guides changed (the old and the new store of a move)."""
+    before = (guide.store_id, guide.status, guide.wecom_userid)
     try:
         if "store_id" in changes and changes["store_id"] != guide.store_id:
             store = _open_store(changes["store_id"])
@@ -108,7 +112,11 @@ def update_guide(guide: Guide, changes: dict) -> Guide:
         sync_guide_user(guide)
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify([(GUIDE_LEFT, guide.id)] if left else [])
+    after: list[tuple[str, int]] = [(GUIDE_LEFT, guide.id)] if left else []
+    if (guide.store_id, guide.status, guide.wecom_userid) != before:
+        stores = dict.fromkeys((before[0], guide.store_id))
+        after += [(STORE_GUIDES_CHANGED, store_id) for store_id in stores]
+    commit_then_notify(after)
     return guide
 
 

@@ -9,8 +9,9 @@ WeCom's rules it applies (客户联系 docs):
 - ``get``: 84061 "not external contact" when no member follows the contact;
 - ``add_contact_way``: ``type`` 1 single (exactly one ``user``) or 2 multi (41037 missing
   or invalid type), ``scene`` 1 mini-program / 2 QR (41040 otherwise), ``state`` and
-  ``remark`` at most 30 characters (40058); ``get_contact_way`` / ``del_contact_way`` of
-  an unknown ``config_id``: 40058;
+  ``remark`` at most 30 characters (40058); ``get_contact_way`` / ``update_contact_way``
+  / ``del_contact_way`` of an unknown ``config_id``: 40058; ``update_contact_way``'s
+  ``user`` replaces the way's members (a member who left the corp: 40003);
 - ``send_welcome_msg``: the ``welcome_code`` of an add event, within 20 s of the event and
   once: a second call answers 41051 (already delivered); a code past its 20 s or unknown
   answers 40058 (WeCom's docs give no dedicated code for it).
@@ -288,6 +289,33 @@ def get_contact_way():
     way = _way_of("externalcontact/get_contact_way")
     with state().lock:
         return ok(contact_way=dict(way))
+
+
+@bp.post(P + "externalcontact/update_contact_way")
+def update_contact_way():
+    """Replace a way's members (and remark / state when given): a customer scanning it
+    afterwards reaches only the new members. A member who left the corp: 40003 无效的UserID."""
+    way = _way_of("externalcontact/update_contact_way")
+    body = json_body()
+    for field in ("state", "remark"):
+        value = body.get(field)
+        if value is not None and (not isinstance(value, str) or len(value) > STATE_MAX):
+            return err(40058, f"{field} is at most {STATE_MAX} characters")
+    users = body.get("user")
+    st = state()
+    with st.lock:
+        if users is not None:
+            if not isinstance(users, list) or not users or (way["type"] == 1 and len(users) != 1):
+                return err(40058, "user: a single-person way takes exactly one userid")
+            gone = [u for u in users if u in st.data.get("resigned", ())]
+            if gone:
+                return err(40003, f"invalid userid: {gone[0]}")
+            way["user"] = [str(u) for u in users]
+            way["adds"] = 0
+        for field in ("state", "remark"):
+            if body.get(field) is not None:
+                way[field] = body[field]
+    return ok()
 
 
 @bp.post(P + "externalcontact/del_contact_way")
