@@ -14,7 +14,9 @@ wechatpy 1.8.18 has no ``batch/get_by_user``, ``add_contact_way`` or the current
   ``state`` at most 30 characters;
 - ``externalcontact/send_welcome_msg``: only within 20 seconds of the add event that gave
   the ``welcome_code``, and only once; 41051 means it was already delivered, 41096 that
-  another application is sending it (may be retried).
+  another application is sending it (may be retried), 41050 that the code is unknown or
+  past its 20 seconds;
+- an unknown or deleted ``config_id`` answers 41044 (无效的「联系我」config_id参数).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ WELCOME_SECONDS = 20  # send_welcome_msg: within 20 s of the event
 WELCOME_DELIVERED = 41051  # externaluser has started chatting: already delivered
 WELCOME_BUSY = 41096  # welcome msg is being distributed by another application
 NOT_EXTERNAL_CONTACT = 84061
+INVALID_CONFIG_ID = 41044  # 无效的「联系我」config_id参数 (unknown or deleted way)
+WELCOME_CODE_INVALID = 41050  # 无效的欢迎语code: unknown, or past its 20 seconds
 
 
 def _call(api: str, body: dict | None = None, query: dict | None = None, client=None) -> dict:

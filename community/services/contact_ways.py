@@ -249,12 +249,12 @@ def _retry_later(exc: WeChatError) -> NoReturn:
 
 
 def delete_way_in_wecom(message: OutboxMessage) -> dict:
-    """Outbox handler: ``del_contact_way``; a way WeCom no longer has (40058) is done."""
+    """Outbox handler: ``del_contact_way``; a way WeCom no longer has (41044) is done."""
     config_id = str((message.payload or {}).get("config_id") or "")
     try:
         wecom_contacts.del_contact_way(config_id)
     except WeChatAPIError as exc:
-        if exc.errcode == 40058:
+        if exc.errcode == wecom_contacts.INVALID_CONFIG_ID:
             return {"config_id": config_id, "already_gone": True}
         raise GiveUp(f"WeCom refused del_contact_way: {exc.errcode} {exc.errmsg}") from exc
     except WeChatError as exc:

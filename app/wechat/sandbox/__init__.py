@@ -33,6 +33,7 @@ def _blueprint():
         pay_v3_refunds,
         pay_v3_sharing,
         wecom,
+        wecom_contact_ways,
         wecom_contacts,
         wecom_directory,
         wecom_join_way,
