@@ -53,6 +53,23 @@ def gen_guide(store: Store | None = None, **kw) -> Guide:
     return saved(Guide(store_id=store.id, franchisee_id=store.franchisee_id, **kw))
 
 
+# The emulator's corp for the directory tests: ann and bob are guides, the rest are not.
+WECOM_CORP = {
+    "departments": [
+        {"id": 201, "name": "上海A店"},
+        {"id": 202, "name": "北京B店"},
+        {"id": 203, "name": "上海A店·柜台", "parentid": 201},
+    ],
+    "members": [
+        {"userid": "ann", "name": "Ann", "department": [201]},
+        {"userid": "bob", "name": "Bob", "department": [202]},
+        {"userid": "han_xue", "name": "韩雪", "department": [203, 202]},
+        {"userid": "feng_xiao", "name": "冯晓", "department": [202]},
+        {"userid": "cao_min", "name": "曹敏", "department": [201], "status": 4},
+    ],
+}
+
+
 def gen_member(userid: str, name: str = "", department: str = "", **kw) -> WecomMember:
     """A member of WeCom's directory as the sync leaves it (a guide links to one)."""
     kw.setdefault("department_id", 1)

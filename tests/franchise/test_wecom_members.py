@@ -12,21 +12,7 @@ from app.wechat import wecom_directory
 from app.wechat.errors import WeChatAPIError
 from franchise.models import WecomMember
 from tests.fixtures.auth import csrf_token_from, login
-
-CORP = {
-    "departments": [
-        {"id": 201, "name": "上海A店"},
-        {"id": 202, "name": "北京B店"},
-        {"id": 203, "name": "上海A店·柜台", "parentid": 201},
-    ],
-    "members": [
-        {"userid": "ann", "name": "Ann", "department": [201]},
-        {"userid": "bob", "name": "Bob", "department": [202]},
-        {"userid": "han_xue", "name": "韩雪", "department": [203, 202]},
-        {"userid": "feng_xiao", "name": "冯晓", "department": [202]},
-        {"userid": "cao_min", "name": "曹敏", "department": [201], "status": 4},
-    ],
-}
+from tests.franchise.factories import WECOM_CORP as CORP
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from app.extensions import db
 from franchise.models import Guide
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
-from tests.franchise.test_wecom_members import CORP
+from tests.franchise.factories import WECOM_CORP as CORP
 
 pytestmark = pytest.mark.browser
 
