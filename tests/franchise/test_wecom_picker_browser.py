@@ -84,3 +84,9 @@ def test_picker_on_a_phone_changes_a_guides_member(app, org, corp, live_server, 
     _no_overflow(page)
     with app.app_context():
         assert db.session.get(Guide, org.ga).wecom_userid == "feng_xiao"
+    page.goto(f"{live_server}/admin/org/wecom-members?linked=no")
+    body = page.inner_text("body")
+    assert "韩雪" in body and "上海A店·柜台" in body and "冯晓" not in body  # now Ann's member
+    assert "已激活" in body and "未激活" in body  # the status in words
+    _no_overflow(page)
+    screenshot(page, "franchise_wecom_members_375")
