@@ -120,6 +120,15 @@ def members_stmt(
     return stmt
 
 
+def member_name(userid: str | None) -> str:
+    """A colleague's name from the directory (pages where no guide holds the userid);
+    the userid itself only when WeCom's list never named it."""
+    if not userid:
+        return ""
+    name = db.session.scalar(select(WecomMember.name).where(WecomMember.userid == userid))
+    return name or userid
+
+
 def check_member(userid: str, guide_id: int | None = None) -> WecomMember:
     """The directory member ``userid`` a guide may link to, or a 422 on ``wecom_userid``:
     not a member WeCom lists (sync first), or already another guide's account."""

@@ -35,12 +35,13 @@ def register(app: Flask) -> None:
     from franchise.demo.organisation import seed_organisation
     from franchise.demo.wecom_members import seed_wecom_members
     from franchise.jobs.wecom_members import sync_directory_job
-    from franchise.services.wecom_members import last_synced_at
+    from franchise.services.wecom_members import last_synced_at, member_name
 
     openapi(app).register_blueprint(api_org.blp)
     openapi(app).register_blueprint(api_wecom_members.blp)
     app.register_blueprint(admin_views.bp)
     app.add_template_global(last_synced_at, "wecom_synced_at")
+    app.add_template_global(member_name, "wecom_member_name")
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, organisation_panels)
     add_seeder(app, seed_organisation)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.wechat import wecom_directory
 from app.wechat.errors import WeChatAPIError
-from franchise.models import WecomMember
+from franchise.models import Guide, WecomMember
 from tests.fixtures.auth import csrf_token_from, login
 from tests.franchise.factories import WECOM_CORP as CORP
 
@@ -163,3 +163,17 @@ def test_the_nightly_read_is_scheduled_and_reads_the_directory(app, org, corp):
             select(WecomMember.name).where(WecomMember.present).order_by(WecomMember.name)
         ).all()
     assert sorted(names) == sorted(["Ann", "Bob", "冯晓", "曹敏", "韩雪"])
+
+
+def test_a_colleague_who_is_no_guide_reads_by_name_on_the_group_page(app, client, org, as_hq, corp):
+    from tests.community.factories_groups import gen_group
+
+    _sync(client, as_hq)
+    with app.app_context():
+        group = gen_group(db.session.get(Guide, org.ga), name="无导购的群")
+        group.guide_id, group.owner_userid = None, "han_xue"
+        db.session.commit()
+        group_id = group.id
+    login(client, "hq")
+    page = client.get(f"/admin/groups/{group_id}").get_data(as_text=True)
+    assert "韩雪" in page and "han_xue" not in page
