@@ -64,16 +64,24 @@ def get_contact(external_userid: str, client=None) -> dict:
 
 
 def add_contact_way(
-    userids: list[str], state: str, remark: str = "", scene: int = 2, client=None
+    userids: list[str],
+    state: str,
+    remark: str = "",
+    scene: int = 2,
+    client=None,
+    *,
+    multi: bool | None = None,
 ) -> dict:
-    """A 联系我 QR code (single-person for one userid, multi-person for more):
+    """A 联系我 QR code (single-person for one userid, multi-person for more, or
+    multi-person whatever the count with ``multi=True``: a way whose members will change,
+    since a single-person way never takes a second one):
     ``{"config_id", "qr_code"}``."""
     if len(state) > STATE_MAX or len(remark) > STATE_MAX:
         raise ValueError(f"state and remark are at most {STATE_MAX} characters")
     if not userids:
         raise ValueError("a contact way needs at least one userid")
     body = {
-        "type": 1 if len(userids) == 1 else 2,
+        "type": 2 if multi or (multi is None and len(userids) > 1) else 1,
         "scene": scene,
         "remark": remark,
         "skip_verify": True,

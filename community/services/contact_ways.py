@@ -101,14 +101,19 @@ def _get_or_create(kind: str, state: str, fields: dict) -> ContactWay:
     return way
 
 
-def _made_in_wecom(way: ContactWay, userids: list[str], remark: str) -> ContactWay:
-    """Make the way in WeCom when it has no ``config_id`` yet (commits before and after)."""
+def _made_in_wecom(
+    way: ContactWay, userids: list[str], remark: str, *, multi: bool = False
+) -> ContactWay:
+    """Make the way in WeCom when it has no ``config_id`` yet (commits before and after);
+    ``multi``: a multi-person way even for one member (a store's, whose guides change)."""
     if way.config_id:
         return way
     state, way_id = way.state, way.id
     db.session.commit()  # no transaction open while WeCom answers
     try:
-        answer = wecom_contacts.add_contact_way(userids, state, remark[: wecom_contacts.STATE_MAX])
+        answer = wecom_contacts.add_contact_way(
+            userids, state, remark[: wecom_contacts.STATE_MAX], multi=multi or None
+        )
     except WeChatAPIError as exc:
         way = db.session.get(ContactWay, way_id) or way
         way.error = f"{exc.errcode} {exc.errmsg}"[:255]
@@ -171,7 +176,7 @@ def store_way(store: Store) -> ContactWay:
     )
     if way.status == WAY_DELETED:  # retired when the store had no guide left: made anew
         way.status, way.config_id, way.qr_code = WAY_ACTIVE, None, ""
-    return _made_in_wecom(way, userids, store.name)
+    return _made_in_wecom(way, userids, store.name, multi=True)
 
 
 def campaign_way(campaign_id: int, guide: Guide) -> ContactWay:

@@ -4,6 +4,9 @@ the commit, through the outbox), and a customer scanning it reaches only current
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app import outbox
@@ -68,6 +71,17 @@ def test_a_guide_moving_store_moves_between_the_store_codes(app, org, client, as
     assert scan.status_code == 404  # no one is reached through a deleted code
 
 
+def test_a_store_code_made_with_one_guide_takes_a_second(app, org, client, as_hq):
+    """Found by the property below: a one-guide store's code was a single-person way,
+    which WeCom never lets take a second member; a store's code is always multi-person."""
+    config_id = _store_code(client, org.sb, as_hq)  # BJ-B: Bob alone
+    assert _way_users(client, config_id) == ["bob"]
+    _guide(client, org.ga2, as_hq, store_id=org.sb)
+    with app.app_context():
+        outbox.drain()
+    assert _way_users(client, config_id) == ["amy", "bob"]  # in guide order
+
+
 def test_a_repeated_change_changes_nothing_more(app, org, client, as_hq):
     config_id = _store_code(client, org.sa, as_hq)
     _guide(client, org.ga2, as_hq, status="left")
@@ -99,3 +113,47 @@ def test_wecom_refusing_a_member_keeps_its_reason(app, org, client, as_hq):
         way = db.session.scalars(select(ContactWay).where(ContactWay.config_id == config_id)).one()
         assert way.error.startswith("40003") and way.userids == "ann,amy"
     assert _way_users(client, config_id) == ["ann", "amy"]
+
+
+GUIDES = ("ga", "ga2", "gb")
+STEPS = st.lists(
+    st.tuples(st.sampled_from(GUIDES), st.sampled_from(("leave", "return", "to_a", "to_b"))),
+    min_size=1,
+    max_size=6,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=STEPS)
+def test_after_any_changes_the_store_code_lists_exactly_the_stores_guides(
+    app, org, client, as_hq, steps
+):
+    """Whatever guides leave, return or move (from wherever the previous example left
+    them), once the outbox is drained the store's live code in WeCom lists exactly the
+    store's active guides, and a store without guides has no live code."""
+    from community.services.contact_ways import store_userids
+
+    for guide_key, step in steps:
+        changes = {
+            "leave": {"status": "left"},
+            "return": {"status": "active"},
+            "to_a": {"store_id": org.sa},
+            "to_b": {"store_id": org.sb},
+        }[step]
+        _guide(client, getattr(org, guide_key), as_hq, **changes)
+        with app.app_context():
+            outbox.drain()
+            expected = store_userids(org.sa)
+            way = db.session.scalars(
+                select(ContactWay).where(ContactWay.state == f"siyu:s{org.sa}")
+            ).first()
+        if way is None or way.status == WAY_DELETED:
+            if expected:  # the store has guides again: its code is asked for anew
+                config_id = _store_code(client, org.sa, as_hq)
+                assert _way_users(client, config_id) == expected
+            continue
+        assert expected, "a store without guides keeps no live code"
+        assert _way_users(client, way.config_id) == expected
