@@ -79,8 +79,14 @@ class GuideForm(FlaskForm):
     store_id = _select(_l("Store"))
     name = StringField(_l("Name"), validators=[RequiredMark()])
     phone = StringField(_l("Phone"))
-    wecom_userid = StringField(
-        _l("WeCom account (as in the WeCom admin)"), validators=[RequiredMark()]
+    wecom_userid = _select(
+        _l("WeCom member"),
+        validators=[RequiredMark()],
+        description=_l(
+            "Chosen from WeCom's member list by name; members linked to another "
+            "guide are not offered."
+        ),
+        render_kw={"data-search": _l("Search by name or department")},
     )
     status = _select(
         _l("Status"), choices=options([("active", _l("Active")), ("left", _l("Left"))])

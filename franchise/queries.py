@@ -7,6 +7,7 @@ the caller may see), so no caller can forget the tenant filter. Read only.
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.principal import Principal, current_principal
 from app.auth.scope import scoped
@@ -81,7 +82,7 @@ def guide_stmt(args: dict):
             Guide.store_id.in_(select(Store.id).where(Store.region_id == args["region_id"]))
         )
     stmt = search(stmt, args.get("q"), Guide.name, Guide.wecom_userid, Guide.phone)
-    return stmt
+    return stmt.options(selectinload(Guide.wecom_member))
 
 
 def get_region_or_404(region_id: int) -> Region:

@@ -190,6 +190,7 @@ class GuideSchema(Schema):
     name = fields.String()
     phone = fields.String()
     wecom_userid = fields.String()
+    wecom_name = fields.String(dump_only=True, metadata={"description": "the linked member"})
     status = fields.String()
     left_at = fields.DateTime(allow_none=True)
     user_id = fields.Integer(allow_none=True)

@@ -29,6 +29,12 @@ _DONE = _l("Done")
 _CANCELLED = _l("Cancelled")
 
 CATALOGUE: dict[str, dict[str, LazyString]] = {
+    "wecom_member_status": {  # WeCom user/list ``status``
+        "1": _l("Activated"),
+        "2": _l("Disabled"),
+        "4": _l("Not activated"),
+        "5": _l("Left the corp"),
+    },
     "order_status": {
         "created": _l("Created"),
         "paid": _l("Paid"),

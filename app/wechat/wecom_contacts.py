@@ -9,9 +9,14 @@ wechatpy 1.8.18 has no ``batch/get_by_user``, ``add_contact_way`` or the current
 - ``externalcontact/add_contact_way``: ``type`` 1 single / 2 multi, ``scene`` 1
   mini-program / 2 QR code, ``state`` and ``remark`` at most 30 characters, ``user`` one
   userid for type 1; at most 500,000 contact ways per corp through the API;
+- ``externalcontact/update_contact_way``: ``config_id`` of a way made through the API,
+  ``user`` replaces its members (exactly one for a single-person way), ``remark`` and
+  ``state`` at most 30 characters;
 - ``externalcontact/send_welcome_msg``: only within 20 seconds of the add event that gave
   the ``welcome_code``, and only once; 41051 means it was already delivered, 41096 that
-  another application is sending it (may be retried).
+  another application is sending it (may be retried), 41050 that the code is unknown or
+  past its 20 seconds;
+- an unknown or deleted ``config_id`` answers 41044 (无效的「联系我」config_id参数).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ WELCOME_SECONDS = 20  # send_welcome_msg: within 20 s of the event
 WELCOME_DELIVERED = 41051  # externaluser has started chatting: already delivered
 WELCOME_BUSY = 41096  # welcome msg is being distributed by another application
 NOT_EXTERNAL_CONTACT = 84061
+INVALID_CONFIG_ID = 41044  # 无效的「联系我」config_id参数 (unknown or deleted way)
+WELCOME_CODE_INVALID = 41050  # 无效的欢迎语code: unknown, or past its 20 seconds
 
 
 def _call(api: str, body: dict | None = None, query: dict | None = None, client=None) -> dict:
@@ -57,16 +64,24 @@ def get_contact(external_userid: str, client=None) -> dict:
 
 
 def add_contact_way(
-    userids: list[str], state: str, remark: str = "", scene: int = 2, client=None
+    userids: list[str],
+    state: str,
+    remark: str = "",
+    scene: int = 2,
+    client=None,
+    *,
+    multi: bool | None = None,
 ) -> dict:
-    """A 联系我 QR code (single-person for one userid, multi-person for more):
+    """A 联系我 QR code (single-person for one userid, multi-person for more, or
+    multi-person whatever the count with ``multi=True``: a way whose members will change,
+    since a single-person way never takes a second one):
     ``{"config_id", "qr_code"}``."""
     if len(state) > STATE_MAX or len(remark) > STATE_MAX:
         raise ValueError(f"state and remark are at most {STATE_MAX} characters")
     if not userids:
         raise ValueError("a contact way needs at least one userid")
     body = {
-        "type": 1 if len(userids) == 1 else 2,
+        "type": 2 if multi or (multi is None and len(userids) > 1) else 1,
         "scene": scene,
         "remark": remark,
         "skip_verify": True,
@@ -80,6 +95,21 @@ def get_contact_way(config_id: str, client=None) -> dict:
     """The contact way as WeCom keeps it (``contact_way``)."""
     answer = _call("externalcontact/get_contact_way", {"config_id": config_id}, client=client)
     return answer["contact_way"]
+
+
+def update_contact_way(
+    config_id: str, userids: list[str], remark: str | None = None, client=None
+) -> None:
+    """Replace the members of a contact way (``update_contact_way``): a customer scanning
+    its code afterwards reaches only these. A single-person way takes exactly one."""
+    if not userids:
+        raise ValueError("a contact way needs at least one userid")
+    body: dict[str, Any] = {"config_id": config_id, "user": list(userids)}
+    if remark is not None:
+        if len(remark) > STATE_MAX:
+            raise ValueError(f"remark is at most {STATE_MAX} characters")
+        body["remark"] = remark
+    _call("externalcontact/update_contact_way", body, client=client)
 
 
 def del_contact_way(config_id: str, client=None) -> None:

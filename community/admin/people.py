@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db, hooks
 from app.web.labels import customer_name
-from franchise.models import Customer, Guide
+from franchise.models import Customer, Guide, WecomMember
 
 # listener(ids: set[int] | None) -> {campaign id: name}; None asks for the campaigns one may
 # still attach an invite code to. livestream registers it (community may not import it).
@@ -68,7 +68,15 @@ def people_for(userids: Iterable[str | None], customer_ids: Iterable[int | None]
     wanted_customers = {c for c in customer_ids if c}
     people = People()
     if wanted_users:
+        # a colleague who is no guide reads by their name in WeCom's directory
         people.staff = dict(
+            db.session.execute(
+                select(WecomMember.userid, WecomMember.name).where(
+                    WecomMember.userid.in_(wanted_users)
+                )
+            ).all()
+        )
+        people.staff.update(
             db.session.execute(
                 select(Guide.wecom_userid, Guide.name).where(Guide.wecom_userid.in_(wanted_users))
             ).all()

@@ -2,6 +2,8 @@
 
 ``on_guide_left`` listens to franchise's ``GUIDE_LEFT``: the guide's 联系我 codes are
 retired (deleted in WeCom through the outbox), so no new customer adds a departed guide.
+``on_store_guides_changed`` listens to ``STORE_GUIDES_CHANGED``: the store's shared code
+gets the store's current guides in WeCom (``update_contact_way`` through the outbox).
 
 ``on_customer_logged_in`` listens to franchise's ``CUSTOMER_LOGGED_IN``: the contacts with
 the customer's unionid are linked to them (one person is one customer), and a contact
@@ -16,7 +18,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from community.models.contacts import ContactFollow
-from community.services.contact_ways import bind_through_way, retire_guide_ways
+from community.services.contact_ways import (
+    bind_through_way,
+    refresh_store_ways,
+    retire_guide_ways,
+)
 from community.services.contacts import link_by_unionid
 
 
@@ -44,6 +50,11 @@ def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None
 def on_guide_left(guide_id: int) -> None:
     """Retire the departed guide's 联系我 codes (commits)."""
     retire_guide_ways(guide_id)
+
+
+def on_store_guides_changed(store_id: int) -> None:
+    """The store's 联系我 codes follow its active guides in WeCom (commits)."""
+    refresh_store_ways(store_id)
 
 
 def nightly_contact_sync() -> dict:

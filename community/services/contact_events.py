@@ -240,7 +240,10 @@ def _send_welcome(follow: ContactFollow, code: str, deadline: datetime) -> str |
     except WeChatAPIError as exc:
         if exc.errcode == wecom_contacts.WELCOME_BUSY:
             return None
-        status = WELCOME_SENT if exc.errcode == wecom_contacts.WELCOME_DELIVERED else WELCOME_FAILED
+        status = {
+            wecom_contacts.WELCOME_DELIVERED: WELCOME_SENT,
+            wecom_contacts.WELCOME_CODE_INVALID: WELCOME_STALE,  # past WeCom's 20 seconds
+        }.get(exc.errcode, WELCOME_FAILED)
         log.info("welcome of follow %s: %s %s", follow_id, exc.errcode, exc.errmsg)
     except WeChatError:
         return None

@@ -18,10 +18,12 @@ transaction open; WeCom's refusal is kept on the row and answered with WeCom's r
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db, hooks
 from app.outbox import GiveUp, OutboxMessage, enqueue
@@ -50,6 +52,7 @@ CAMPAIGN_SHARE_CODE = "community.campaign_share_code"
 # campaign's way (livestream records the visit)
 CONTACT_CAMPAIGN_ADDED = "community.contact_campaign_added"
 DELETE_KIND = "community.contact_way_delete"
+UPDATE_KIND = "community.contact_way_update"
 
 
 class WayRefused(DomainError):
@@ -98,14 +101,19 @@ def _get_or_create(kind: str, state: str, fields: dict) -> ContactWay:
     return way
 
 
-def _made_in_wecom(way: ContactWay, userids: list[str], remark: str) -> ContactWay:
-    """Make the way in WeCom when it has no ``config_id`` yet (commits before and after)."""
+def _made_in_wecom(
+    way: ContactWay, userids: list[str], remark: str, *, multi: bool = False
+) -> ContactWay:
+    """Make the way in WeCom when it has no ``config_id`` yet (commits before and after);
+    ``multi``: a multi-person way even for one member (a store's, whose guides change)."""
     if way.config_id:
         return way
     state, way_id = way.state, way.id
     db.session.commit()  # no transaction open while WeCom answers
     try:
-        answer = wecom_contacts.add_contact_way(userids, state, remark[: wecom_contacts.STATE_MAX])
+        answer = wecom_contacts.add_contact_way(
+            userids, state, remark[: wecom_contacts.STATE_MAX], multi=multi or None
+        )
     except WeChatAPIError as exc:
         way = db.session.get(ContactWay, way_id) or way
         way.error = f"{exc.errcode} {exc.errmsg}"[:255]
@@ -141,15 +149,21 @@ def guide_way(guide: Guide) -> ContactWay:
     return _made_in_wecom(way, [guide.wecom_userid], guide.name)
 
 
-def store_way(store: Store) -> ContactWay:
-    """The store's 联系我 code: every active guide of the store takes the contacts."""
-    userids = list(
+def store_userids(store_id: int) -> list[str]:
+    """The WeCom userids of the store's active guides, in guide order (≤ 100, as a way)."""
+    return list(
         db.session.scalars(
             select(Guide.wecom_userid)
-            .where(Guide.store_id == store.id, Guide.status == ACTIVE)
+            .where(Guide.store_id == store_id, Guide.status == ACTIVE)
             .order_by(Guide.id)
+            .limit(100)
         )
     )
+
+
+def store_way(store: Store) -> ContactWay:
+    """The store's 联系我 code: every active guide of the store takes the contacts."""
+    userids = store_userids(store.id)
     if not userids:
         raise DomainError(
             "The store has no active guide.", status=422, errors={"store_id": ["no guide"]}
@@ -160,7 +174,9 @@ def store_way(store: Store) -> ContactWay:
         way_state(WAY_STORE, store_id=store.id),
         {"store_id": store.id, "franchisee_id": store.franchisee_id, "share_code": code},
     )
-    return _made_in_wecom(way, userids[:100], store.name)
+    if way.status == WAY_DELETED:  # retired when the store had no guide left: made anew
+        way.status, way.config_id, way.qr_code = WAY_ACTIVE, None, ""
+    return _made_in_wecom(way, userids, store.name, multi=True)
 
 
 def campaign_way(campaign_id: int, guide: Guide) -> ContactWay:
@@ -229,18 +245,77 @@ def retire_guide_ways(guide_id: int) -> int:
     return len(ways)
 
 
+def _retry_later(exc: WeChatError) -> NoReturn:
+    """An outbox handler's WeCom failure: retried later when it may pass, else raised."""
+    retry = as_retry_later(exc)
+    if retry is None:
+        raise exc
+    raise retry from exc
+
+
 def delete_way_in_wecom(message: OutboxMessage) -> dict:
-    """Outbox handler: ``del_contact_way``; a way WeCom no longer has (40058) is done."""
+    """Outbox handler: ``del_contact_way``; a way WeCom no longer has (41044) is done."""
     config_id = str((message.payload or {}).get("config_id") or "")
     try:
         wecom_contacts.del_contact_way(config_id)
     except WeChatAPIError as exc:
-        if exc.errcode == 40058:
+        if exc.errcode == wecom_contacts.INVALID_CONFIG_ID:
             return {"config_id": config_id, "already_gone": True}
         raise GiveUp(f"WeCom refused del_contact_way: {exc.errcode} {exc.errmsg}") from exc
     except WeChatError as exc:
-        retry = as_retry_later(exc)
-        if retry is None:
-            raise
-        raise retry from exc
+        _retry_later(exc)
     return {"config_id": config_id}
+
+
+# --- a store whose guides changed -----------------------------------------------------------
+
+
+def refresh_store_ways(store_id: int) -> int:
+    """``STORE_GUIDES_CHANGED``: the store's live 联系我 codes get the store's current
+    guides in WeCom (``update_contact_way`` through the outbox after this commit), so a
+    customer scanning the code never reaches a guide who left or moved. Commits; returns
+    how many ways were queued. Each change queues its own message: the handler sets the
+    roster as it is when it runs, so a repeat changes nothing."""
+    ways = db.session.scalars(
+        select(ContactWay).where(
+            ContactWay.store_id == store_id,
+            ContactWay.kind == WAY_STORE,
+            ContactWay.status == WAY_ACTIVE,
+            ContactWay.config_id.is_not(None),
+        )
+    ).all()
+    stamp = utcnow().isoformat()
+    for way in ways:
+        enqueue(UPDATE_KIND, {"way_id": way.id}, f"contact-way-update:{way.id}:{stamp}")
+    db.session.commit()
+    return len(ways)
+
+
+def update_way_in_wecom(message: OutboxMessage) -> dict:
+    """Outbox handler: the store way's members in WeCom become the store's active guides;
+    a store left without a guide has its code deleted (no customer reaches no one)."""
+    way = db.session.get(ContactWay, int((message.payload or {}).get("way_id") or 0))
+    if way is None or way.status != WAY_ACTIVE or not way.config_id or way.store_id is None:
+        return {"skipped": True}
+    userids = store_userids(way.store_id)
+    config_id = way.config_id
+    if userids == [u for u in way.userids.split(",") if u]:
+        return {"config_id": config_id, "unchanged": True}
+    db.session.commit()  # no transaction open while WeCom answers
+    try:
+        if userids:
+            wecom_contacts.update_contact_way(config_id, userids)
+        else:
+            wecom_contacts.del_contact_way(config_id)
+    except WeChatAPIError as exc:
+        way.error = f"{exc.errcode} {exc.errmsg}"[:255]
+        db.session.commit()
+        raise GiveUp(f"WeCom refused update_contact_way: {exc.errcode} {exc.errmsg}") from exc
+    except WeChatError as exc:
+        _retry_later(exc)
+    way.userids = ",".join(userids)[:255]
+    way.error = None
+    if not userids:
+        way.status = WAY_DELETED
+    db.session.commit()
+    return {"config_id": config_id, "userids": userids}

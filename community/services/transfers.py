@@ -65,12 +65,15 @@ BATCH = wecom_customers.MAX_TRANSFER_CUSTOMERS
 WAIT = timedelta(hours=24)
 # WeCom's reasons for the per-customer / per-group codes it answers (全局错误码 and the docs)
 REASONS = {
+    40097: "该成员尚未离职 (the handover member is still in the corp)",
     40096: "不合法的外部联系人userid (not a customer of the handover member)",
-    40129: "当前联系人正在转接中 (a hand-over of this customer is waiting)",
-    45009: "转接次数超过限制 (WeCom's transfer limit)",
+    40128: "客户转接过于频繁 (2 hand-overs per customer in 90 days)",
+    40129: "当前客户正在转接中 (a hand-over of this customer is waiting)",
+    45009: "转接次数超过限制 (WeCom's group transfer limit)",
     90500: "the owner of this chat is not resigned",
 }
 NOT_RESIGNED = 90500
+MEMBER_NOT_RESIGNED = 40097  # resigned/transfer_customer of a member still in the corp
 RESULT = {1: T_ACCEPTED, 2: T_WAITING, 3: T_REFUSED, 4: T_LIMIT}
 RULES = {REASON_GUIDE_LEFT: RULE_GUIDE_LEFT, REASON_STORE_CLOSED: RULE_STORE_CLOSED}
 
@@ -265,7 +268,8 @@ def handle_transfer(message) -> dict:
                 handover, takeover, [r.external_userid or "" for r in rows], resigned=resigned
             )
     except WeChatAPIError as exc:
-        if resigned and first.target == "customer":  # still a member in WeCom: 在职继承
+        if resigned and first.target == "customer" and exc.errcode == MEMBER_NOT_RESIGNED:
+            # 40097 该成员尚未离职: still a member in WeCom, so 在职继承
             return _on_the_job_instead(ids, f"{exc.errcode}: {exc.errmsg}")
         for row in db.session.scalars(select(WecomTransfer).where(WecomTransfer.id.in_(ids))):
             _fail(row, exc.errcode, f"{exc.errcode}: {exc.errmsg}")

@@ -36,9 +36,14 @@ def register(app: Flask) -> None:
     from community.api import contacts as api_contacts
     from community.demo.contacts import seed_contacts
     from community.guide import contacts as guide_contacts
-    from community.jobs.contacts import nightly_contact_sync, on_customer_logged_in, on_guide_left
+    from community.jobs.contacts import (
+        nightly_contact_sync,
+        on_customer_logged_in,
+        on_guide_left,
+        on_store_guides_changed,
+    )
     from community.services import contact_credit, contact_events, contact_ways
-    from franchise.services import GUIDE_LEFT
+    from franchise.services import GUIDE_LEFT, STORE_GUIDES_CHANGED
     from franchise.services.credit_evidence import CREDIT_CONTACT_CLAIM
     from franchise.services.customers import CUSTOMER_LOGGED_IN
 
@@ -50,8 +55,10 @@ def register(app: Flask) -> None:
     register_handler(app, contact_events.RESYNC_KIND, contact_events.resync_contact)
     register_handler(app, contact_events.WELCOME_KIND, contact_events.send_queued_welcome)
     register_handler(app, contact_ways.DELETE_KIND, contact_ways.delete_way_in_wecom)
+    register_handler(app, contact_ways.UPDATE_KIND, contact_ways.update_way_in_wecom)
     add_hook(app, CUSTOMER_LOGGED_IN, on_customer_logged_in)
     add_hook(app, GUIDE_LEFT, on_guide_left)
+    add_hook(app, STORE_GUIDES_CHANGED, on_store_guides_changed)
     add_hook(app, CREDIT_CONTACT_CLAIM, contact_credit.contact_claim)
     subscribe(app, "change_external_contact", contact_events.handle_change_external_contact)
     add_seeder(app, seed_contacts)

@@ -25,6 +25,7 @@ from app.web.listing import Column, csv_response, export_url, filter_args, pagin
 from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
 from franchise.models import Franchisee, Region, Store
 from franchise.queries import visible_regions
+from franchise.services.wecom_members import members_stmt
 
 
 def is_hq() -> bool:
@@ -41,16 +42,26 @@ def choices(model, label_attr: str = "name", blank: str | None = None) -> list:
 
 
 def render_list(
-    title, schema_cls, stmt_fn, columns, fields, filename, new_endpoint=None, new_for_all=False
+    title,
+    schema_cls,
+    stmt_fn,
+    columns,
+    fields,
+    filename,
+    new_endpoint=None,
+    new_for_all=False,
+    template="franchise/list.html",
+    **extra,
 ):
     """A filtered, paginated listing page, or its CSV export with ``?format=csv``; the
-    "New" button for HQ (for every viewer with ``new_for_all``)."""
+    "New" button for HQ (for every viewer with ``new_for_all``); ``template`` extends
+    ``franchise/list.html`` and ``extra`` goes to it."""
     args = filter_args(schema_cls)
     stmt = stmt_fn(args)
     if request.args.get("format") == "csv":
         return csv_response(filename, columns, stmt)
     return render_template(
-        "franchise/list.html",
+        template,
         title=title,
         fields=fields,
         values=request.args,
@@ -58,6 +69,7 @@ def render_list(
         page=paginate(stmt),
         export_url=export_url(),
         new_url=url_for(new_endpoint) if new_endpoint and (new_for_all or is_hq()) else None,
+        **extra,
     )
 
 
@@ -124,8 +136,15 @@ def status_label(status: str):
 
 
 def wecom_link_label(guide) -> str:
-    """Whether a guide's WeCom account is linked, in words (the userid stays out of sight)."""
-    return str(_l("Account bound") if guide.wecom_userid else _l("Not bound"))
+    """The linked WeCom member's name and department (the userid stays out of sight)."""
+    return guide.wecom_name or str(_l("Not in the WeCom directory"))
+
+
+def wecom_member_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The guide form's WeCom members: those no other guide holds, by name and department
+    (the userid stays the hidden value); ``current`` is the edited guide's own."""
+    members = db.session.scalars(members_stmt(linked=False, keep=current)).all()
+    return [("", str(_l("Choose a member")))] + [(m.userid, m.label) for m in members]
 
 
 def coordinate(value: float | None) -> str:

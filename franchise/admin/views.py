@@ -40,6 +40,7 @@ from franchise.admin.support import (
     store_form,
     text_filter,
     wecom_link_label,
+    wecom_member_choices,
 )
 from franchise.forms import (
     GuideForm,
@@ -331,6 +332,7 @@ def guide(object_id):
 def guide_new():
     form = GuideForm()
     form.store_id.choices = store_choices(open_only=True)
+    form.wecom_userid.choices = wecom_member_choices()
     del form.status
     return save(
         form,
@@ -348,6 +350,7 @@ def guide_edit(object_id):
     g = get_scoped_or_404(Guide, object_id)
     form = GuideForm(obj=g)
     form.store_id.choices = store_choices()
+    form.wecom_userid.choices = wecom_member_choices(g.wecom_userid)
     return save(
         form,
         GuideUpdateSchema(),

@@ -216,7 +216,9 @@ class Guides(MethodView):
     @api_roles(*HQ_ROLES)
     @blp.arguments(GuideCreateSchema)
     @blp.response(201, GuideSchema)
-    @blp.alt_response(409, description="The WeCom userid is already in use")
+    @blp.alt_response(
+        422, description="The WeCom userid is no directory member, or another guide's"
+    )
     def post(self, body):
         """Create a guide in an open store (HQ)."""
         return services.create_guide(body)
@@ -235,7 +237,9 @@ class GuideItem(MethodView):
     @blp.arguments(GuideUpdateSchema)
     @blp.response(200, GuideSchema)
     @blp.alt_response(404, description="No such guide")
-    @blp.alt_response(409, description="The WeCom userid is already in use")
+    @blp.alt_response(
+        422, description="The WeCom userid is no directory member, or another guide's"
+    )
     def patch(self, body, guide_id):
         """Change a guide; a new store moves its franchisee; ``status: "left"`` = left (HQ)."""
         return services.update_guide(get_scoped_or_404(Guide, guide_id), body)

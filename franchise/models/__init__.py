@@ -11,6 +11,7 @@
   reconciliation and alerts;
 - ``bills``: WeChat Pay's trade and fund-flow bill lines kept for reconciliation.
 - ``members``: members, levels, the points book, point items.
+- ``wecom_members``: WeCom's member directory (departments, members) guides link to.
 """
 
 from franchise.models.aftersales import *  # noqa: F403 - issue 19
@@ -36,3 +37,4 @@ from franchise.models.org import (  # noqa: F401 - the names most code imports
     Store,
     open_store_clause,
 )
+from franchise.models.wecom_members import *  # noqa: F403 - WeCom's member directory

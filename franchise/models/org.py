@@ -12,12 +12,16 @@ Never write these rows from views: ``franchise.services`` keeps the denormalised
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Model
+
+if TYPE_CHECKING:
+    from franchise.models.wecom_members import WecomMember
 
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -183,6 +187,15 @@ class Guide(Model):
 
     store: Mapped[Store] = relationship(back_populates="guides")
     franchisee: Mapped[Franchisee] = relationship()
+    # the directory member the guide is linked to (franchise.models.wecom_members)
+    wecom_member: Mapped[WecomMember | None] = relationship(
+        primaryjoin="foreign(Guide.wecom_userid) == WecomMember.userid", viewonly=True
+    )
+
+    @property
+    def wecom_name(self) -> str:
+        """The linked WeCom member's name and department, as people read it."""
+        return self.wecom_member.label if self.wecom_member is not None else ""
 
     @property
     def store_name(self) -> str:

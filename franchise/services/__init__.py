@@ -13,7 +13,7 @@ closed the store or recorded the departure (customer hand-over, 继承, plugs in
 
 from __future__ import annotations
 
-from franchise.services.base import GUIDE_LEFT, STORE_CLOSED, Invalid
+from franchise.services.base import GUIDE_LEFT, STORE_CLOSED, STORE_GUIDES_CHANGED, Invalid
 from franchise.services.guides import create_guide, guide_leaves, update_guide
 from franchise.services.organisation import (
     create_franchisee,
@@ -34,6 +34,7 @@ from franchise.services.stores import (
 __all__ = [
     "GUIDE_LEFT",
     "STORE_CLOSED",
+    "STORE_GUIDES_CHANGED",
     "OWNER_STORE_FIELDS",
     "Invalid",
     "close_store",

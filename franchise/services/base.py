@@ -24,6 +24,9 @@ log = logging.getLogger("siyu.franchise")
 
 STORE_CLOSED = "franchise.store_closed"
 GUIDE_LEFT = "franchise.guide_left"
+# listener(store_id) after the commit: the store's active guides changed (a guide joined,
+# left, returned, moved in or out, or changed WeCom account), e.g. for the store's 联系我
+STORE_GUIDES_CHANGED = "franchise.store_guides_changed"
 # listener(kind, object_id) with kind "guide" or "store": a select of the ids of customers
 # another domain hands over itself (through WeCom), left out of the immediate hand-over
 HANDOVER_HELD = "franchise.handover_held"

@@ -1,4 +1,5 @@
-"""Guide rules: an open store, a unique WeCom userid, the linked account, leaving."""
+"""Guide rules: an open store, a WeCom member from the directory linked to no other guide,
+the linked account, leaving."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from app.extensions import db
 from franchise.models import ACTIVE, LEFT, Guide, Store
 from franchise.services.base import (
     GUIDE_LEFT,
+    STORE_GUIDES_CHANGED,
     commit_then_notify,
-    ensure_unique,
     get_or_invalid,
     invalid,
     rollback_and_raise,
     sync_guide_user,
     taken,
 )
+from franchise.services.wecom_members import check_member
 
 # --- guides -----------------------------------------------------------------------
 
@@ -49,7 +51,7 @@ def create_guide(data: dict) -> Guide:
     """Create a guide in an open store; the franchisee is the store's."""
     try:
         store = _open_store(data["store_id"])
-        ensure_unique(Guide, "wecom_userid", data["wecom_userid"], "wecom_userid", "WeCom userid")
+        check_member(data["wecom_userid"])
         guide = Guide(
             store_id=store.id,
             franchisee_id=store.franchisee_id,
@@ -63,7 +65,7 @@ def create_guide(data: dict) -> Guide:
         sync_guide_user(guide)
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify()
+    commit_then_notify([(STORE_GUIDES_CHANGED, guide.store_id)])
     return guide
 
 
@@ -86,21 +88,17 @@ def _set_guide_status(guide: Guide, status: str) -> bool:
 
 
 def update_guide(guide: Guide, changes: dict) -> Guide:
-    """HQ changes a guide: a new store moves the franchisee too; ``status="left"`` = left."""
+    """HQ changes a guide: a new store moves the franchisee too; ``status="left"`` = left.
+    After the commit, ``GUIDE_LEFT`` for a departure and ``STORE_GUIDES_CHANGED`` for each
+    store whose active guides changed (the old and the new store of a move)."""
+    before = (guide.store_id, guide.status, guide.wecom_userid)
     try:
         if "store_id" in changes and changes["store_id"] != guide.store_id:
             store = _open_store(changes["store_id"])
             guide.store_id = store.id
             guide.franchisee_id = store.franchisee_id
-        if "wecom_userid" in changes:
-            ensure_unique(
-                Guide,
-                "wecom_userid",
-                changes["wecom_userid"],
-                "wecom_userid",
-                "WeCom userid",
-                exclude_id=guide.id,
-            )
+        if "wecom_userid" in changes and changes["wecom_userid"] != guide.wecom_userid:
+            check_member(changes["wecom_userid"], guide.id)
             guide.wecom_userid = changes["wecom_userid"]
         for key in ("name", "phone"):
             if key in changes:
@@ -114,7 +112,11 @@ def update_guide(guide: Guide, changes: dict) -> Guide:
         sync_guide_user(guide)
     except DomainError as exc:
         rollback_and_raise(exc)
-    commit_then_notify([(GUIDE_LEFT, guide.id)] if left else [])
+    after: list[tuple[str, int]] = [(GUIDE_LEFT, guide.id)] if left else []
+    if (guide.store_id, guide.status, guide.wecom_userid) != before:
+        stores = dict.fromkeys((before[0], guide.store_id))
+        after += [(STORE_GUIDES_CHANGED, store_id) for store_id in stores]
+    commit_then_notify(after)
     return guide
 
 

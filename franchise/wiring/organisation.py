@@ -1,15 +1,17 @@
 """Registration of the organisation area: regions, franchisees, stores and guides.
 
 The organisation API, the admin pages under ``/admin/org`` and their "Organisation"
-navigation group, the dashboard's organisation panel and the demo organisation.
+navigation group, the dashboard's organisation panel and the demo organisation; WeCom's
+member directory (API, page, nightly read at 02:30 Shanghai, the demo corp's members).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from app.auth.models import ADMIN_UI_ROLES
+from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.scheduler import register_job
 from app.web.i18n import N_
 
 ORGANISATION = N_("Organisation")
@@ -19,18 +21,37 @@ ADMIN_NAV = (
     (ORGANISATION, N_("Stores"), "franchise_admin.stores", ADMIN_UI_ROLES, "store", 102),
     (ORGANISATION, N_("Guides"), "franchise_admin.guides", ADMIN_UI_ROLES, "user", 103),
     (ORGANISATION, N_("Regions"), "franchise_admin.regions", ADMIN_UI_ROLES, "map", 104),
+    (ORGANISATION, N_("WeCom members"), "franchise_admin.wecom_members", HQ_ROLES, "users", 105),
 )
 
 
 def register(app: Flask) -> None:
     """Register the organisation area on the app."""
     from franchise.admin import views as admin_views
+    from franchise.admin import wecom_members as _wecom_pages  # noqa: F401 - routes on the bp
     from franchise.api import org as api_org
+    from franchise.api import wecom_members as api_wecom_members
     from franchise.dashboard import organisation_panels
     from franchise.demo.organisation import seed_organisation
+    from franchise.demo.wecom_members import seed_wecom_members
+    from franchise.jobs.wecom_members import sync_directory_job
+    from franchise.services.wecom_members import last_synced_at, member_name
 
     openapi(app).register_blueprint(api_org.blp)
+    openapi(app).register_blueprint(api_wecom_members.blp)
     app.register_blueprint(admin_views.bp)
+    app.add_template_global(last_synced_at, "wecom_synced_at")
+    app.add_template_global(member_name, "wecom_member_name")
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, organisation_panels)
     add_seeder(app, seed_organisation)
+    add_seeder(app, seed_wecom_members)
+    register_job(
+        app,
+        "franchise.wecom_members.sync",
+        sync_directory_job,
+        "cron",
+        hour=2,
+        minute=30,
+        timezone="Asia/Shanghai",
+    )

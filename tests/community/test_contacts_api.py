@@ -117,10 +117,13 @@ def test_emulator_contact_way_and_welcome_rules(app, client, sandbox):
     ).get_json()
     assert (first["userid"], second["userid"]) == ("ann", "amy")  # in turn
     assert call("del_contact_way", {"config_id": made["config_id"]})["errcode"] == 0
-    assert call("get_contact_way", {"config_id": made["config_id"]})["errcode"] == 40058
+    # 41044 无效的「联系我」config_id参数 (全局错误码)
+    assert call("get_contact_way", {"config_id": made["config_id"]})["errcode"] == 41044
+    gone = {"config_id": made["config_id"], "user": ["ann"]}
+    assert call("update_contact_way", gone)["errcode"] == 41044
     assert (
         call("send_welcome_msg", {"welcome_code": "nope", "text": {"content": "hi"}})["errcode"]
-        == 40058
+        == 41050  # 无效的欢迎语code
     )
     for code in ("W-ON-TIME", "W-LATE"):
         sandbox.data["welcome_codes"][code] = {
@@ -133,7 +136,7 @@ def test_emulator_contact_way_and_welcome_rules(app, client, sandbox):
     assert call("send_welcome_msg", {"welcome_code": "W-ON-TIME", **hi})["errcode"] == 0
     assert call("send_welcome_msg", {"welcome_code": "W-ON-TIME", **hi})["errcode"] == 41051
     sandbox.advance(21)
-    assert call("send_welcome_msg", {"welcome_code": "W-LATE", **hi})["errcode"] == 40058
+    assert call("send_welcome_msg", {"welcome_code": "W-LATE", **hi})["errcode"] == 41050
 
 
 def test_welcome_sent_once_then_41051(app, client, sandbox):

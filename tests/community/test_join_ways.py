@@ -124,7 +124,7 @@ def test_emulator_enforces_the_documented_limits(app, sandbox):
         config_id = wecom_customers.add_join_way(base)
         assert wecom_customers.get_join_way(config_id)["state"] == "s" * 30
         for body, code in (
-            ({**base, "chat_id_list": chats}, 40058),  # at most 5 groups
+            ({**base, "chat_id_list": chats}, 41091),  # at most 5 groups (全局错误码)
             ({**base, "state": "s" * 31}, 40058),  # state ≤ 30 characters
             ({**base, "scene": 3}, 40058),
             ({**base, "chat_id_list": []}, 40063),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
-from franchise.models import Franchisee, Guide, Region, RegionCity, Store
+from franchise.models import Franchisee, Guide, Region, RegionCity, Store, WecomMember
 from tests.fixtures.auth import gen_user
 from tests.fixtures.database import saved
 
@@ -53,9 +53,33 @@ def gen_guide(store: Store | None = None, **kw) -> Guide:
     return saved(Guide(store_id=store.id, franchisee_id=store.franchisee_id, **kw))
 
 
+# The emulator's corp for the directory tests: ann and bob are guides, the rest are not.
+WECOM_CORP = {
+    "departments": [
+        {"id": 201, "name": "上海A店"},
+        {"id": 202, "name": "北京B店"},
+        {"id": 203, "name": "上海A店·柜台", "parentid": 201},
+    ],
+    "members": [
+        {"userid": "ann", "name": "Ann", "department": [201]},
+        {"userid": "bob", "name": "Bob", "department": [202]},
+        {"userid": "han_xue", "name": "韩雪", "department": [203, 202]},
+        {"userid": "feng_xiao", "name": "冯晓", "department": [202]},
+        {"userid": "cao_min", "name": "曹敏", "department": [201], "status": 4},
+    ],
+}
+
+
+def gen_member(userid: str, name: str = "", department: str = "", **kw) -> WecomMember:
+    """A member of WeCom's directory as the sync leaves it (a guide links to one)."""
+    kw.setdefault("department_id", 1)
+    return saved(WecomMember(userid=userid, name=name or userid, department_name=department, **kw))
+
+
 def build_org() -> SimpleNamespace:
     """Region EAST with franchisee A (store SH-A, guide Ann), region NORTH with franchisee B
-    (store BJ-B, guide Bob); logins hq, owner-a, owner-b and guide-a. Ids on a namespace."""
+    (store BJ-B, guide Bob); WeCom members ann, bob, cara, dora (the last two linked to no
+    guide); logins hq, owner-a, owner-b and guide-a. Ids on a namespace."""
     east = gen_region(code="EAST", name="华东", cities=("上海", "杭州"))
     north = gen_region(code="NORTH", name="华北", cities=("北京",))
     fa = gen_franchisee(east, name="Alpha Jewels", sub_mch_id="1900000201")
@@ -64,6 +88,8 @@ def build_org() -> SimpleNamespace:
     sb = gen_store(fb, code="BJ-B", name="北京B店", city="北京", latitude=39.9, longitude=116.4)
     ga = gen_guide(sa, name="Ann", wecom_userid="ann")
     gb = gen_guide(sb, name="Bob", wecom_userid="bob")
+    for userid, name in (("ann", "Ann"), ("bob", "Bob"), ("cara", "Cara"), ("dora", "Dora")):
+        gen_member(userid, name, sa.name if userid in ("ann", "cara") else sb.name)
     gen_user("hq", "hq_admin")
     gen_user("owner-a", "franchise_owner", franchisee_id=fa.id)
     gen_user("owner-b", "franchise_owner", franchisee_id=fb.id)

@@ -12,13 +12,14 @@ from franchise import services
 from franchise.demo.organisation import seed_organisation
 from franchise.models import Franchisee, Guide, Region, Store
 from tests.fixtures.auth import gen_user
-from tests.franchise.factories import gen_franchisee, gen_store
+from tests.franchise.factories import gen_franchisee, gen_member, gen_store
 
 
 def test_guide_account_follows_the_guide(ctx):
     store = gen_store()
     other = gen_store(gen_franchisee())
     user = gen_user("g1", "guide")
+    gen_member("g1")
     guide = services.create_guide(
         {"store_id": store.id, "name": "G", "wecom_userid": "g1", "user_id": user.id}
     )
@@ -40,6 +41,7 @@ def test_guide_account_follows_the_guide(ctx):
 def test_guide_user_must_be_a_guide_account(ctx):
     store = gen_store()
     owner = gen_user("o1", "franchise_owner")
+    gen_member("gx")
     with pytest.raises(services.Invalid) as info:
         services.create_guide(
             {"store_id": store.id, "name": "G", "wecom_userid": "gx", "user_id": owner.id}

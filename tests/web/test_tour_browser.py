@@ -34,6 +34,7 @@ MUST_REACH = {
         "/admin/members",
         "/admin/members/N",
         "/admin/members/points-book",
+        "/admin/org/wecom-members",
     },
     "owner1": {
         "/admin/contacts",

@@ -7,13 +7,11 @@ WeCom's rules it applies (客户联系 docs):
 - ``batch/get_by_user``: ``userid_list`` 1..100 userids (40058 otherwise), ``limit`` at
   most 100 (a larger one is taken as 100, default 50), paged by an opaque cursor;
 - ``get``: 84061 "not external contact" when no member follows the contact;
-- ``add_contact_way``: ``type`` 1 single (exactly one ``user``) or 2 multi (41037 missing
-  or invalid type), ``scene`` 1 mini-program / 2 QR (41040 otherwise), ``state`` and
-  ``remark`` at most 30 characters (40058); ``get_contact_way`` / ``del_contact_way`` of
-  an unknown ``config_id``: 40058;
+- 联系我 ways (add, get, update, delete) and their codes: ``wecom_contact_ways``; a scan
+  (``add_through_way``) hands the contact to the way's members in turn;
 - ``send_welcome_msg``: the ``welcome_code`` of an add event, within 20 s of the event and
   once: a second call answers 41051 (already delivered); a code past its 20 s or unknown
-  answers 40058 (WeCom's docs give no dedicated code for it).
+  answers 41050 无效的欢迎语code (全局错误码: 须在添加好友后20秒内使用).
 
 Controls (``/_sandbox/control/contacts/...``): a customer adds a guide through a contact
 way (fires ``add_external_contact`` with ``State`` and ``WelcomeCode``), a customer
@@ -29,7 +27,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
@@ -39,6 +37,7 @@ WELCOME_SECONDS = 20
 BATCH_USERIDS = 100
 BATCH_LIMIT = 100
 ADD_WAY_QR = 1  # add_way: 扫描二维码
+WELCOME_CODE_INVALID = 41050  # 无效的欢迎语code:须在添加好友后20秒内使用
 
 
 def world(st: SandboxState) -> dict:
@@ -237,67 +236,6 @@ def get_contact():
         )
 
 
-@bp.post(P + "externalcontact/add_contact_way")
-def add_contact_way():
-    guard("externalcontact/add_contact_way", "wecom")
-    body = json_body()
-    way_type, scene = body.get("type"), body.get("scene")
-    if way_type not in (1, 2):
-        return err(41037, "missing contact way type")
-    if scene not in (1, 2):
-        return err(41040, "invalid contact way scene")
-    for field in ("state", "remark"):
-        value = body.get(field, "")
-        if not isinstance(value, str) or len(value) > STATE_MAX:
-            return err(40058, f"{field} is at most {STATE_MAX} characters")
-    users = body.get("user") or []
-    if not isinstance(users, list) or not users or (way_type == 1 and len(users) != 1):
-        return err(40058, "user: a single-person way takes exactly one userid")
-    st = state()
-    config_id = secrets.token_hex(16)
-    way = {
-        "config_id": config_id,
-        "type": way_type,
-        "scene": scene,
-        "remark": body.get("remark", ""),
-        "state": body.get("state", ""),
-        "user": [str(u) for u in users],
-        "skip_verify": bool(body.get("skip_verify", True)),
-    }
-    if scene == 2:
-        way["qr_code"] = f"https://wework.qpic.cn/sandbox/contact_way/{config_id}"
-    with st.lock:
-        world(st)["contact_ways"][config_id] = way
-    return ok(config_id=config_id, **({"qr_code": way["qr_code"]} if scene == 2 else {}))
-
-
-def _way_of(api: str) -> dict:
-    """The live contact way the body's ``config_id`` names, after WeCom's checks (faults,
-    token, rate); an unknown or deleted one answers 40058. Callers hold the lock after."""
-    guard(api, "wecom")
-    body = json_body()
-    with state().lock:
-        way = world(state())["contact_ways"].get(str(body.get("config_id") or ""))
-    if way is None or way.get("deleted"):
-        raise SandboxFault(err(40058, "invalid config_id"))
-    return way
-
-
-@bp.post(P + "externalcontact/get_contact_way")
-def get_contact_way():
-    way = _way_of("externalcontact/get_contact_way")
-    with state().lock:
-        return ok(contact_way=dict(way))
-
-
-@bp.post(P + "externalcontact/del_contact_way")
-def del_contact_way():
-    way = _way_of("externalcontact/del_contact_way")
-    with state().lock:
-        way["deleted"] = True
-    return ok()
-
-
 @bp.post(P + "externalcontact/send_welcome_msg")
 def send_welcome_msg():
     guard("externalcontact/send_welcome_msg", "wecom")
@@ -306,11 +244,11 @@ def send_welcome_msg():
     with st.lock:
         code = world(st)["welcome_codes"].get(str(body.get("welcome_code") or ""))
         if code is None:
-            return err(40058, "invalid welcome_code")
+            return err(WELCOME_CODE_INVALID, "invalid welcome_code")
         if code["used"]:
             return err(41051, "externaluser has started chatting")
         if st.now() - code["issued_at"] > WELCOME_SECONDS:
-            return err(40058, "welcome_code expired")
+            return err(WELCOME_CODE_INVALID, "welcome_code expired")
         text = (body.get("text") or {}).get("content") or ""
         if not text and not body.get("attachments"):
             return err(40058, "text or attachments required")

@@ -6,10 +6,12 @@ The rules are WeCom's (客户群「加入群聊」管理): ``scene`` 1 (群的�
 UTF-8 characters; ``remark`` is cut to 30 characters and ``room_base_name`` may hold 40;
 when every group is full and ``auto_create_room`` is 1 (the default) a new group named
 ``room_base_name`` + ``room_base_id`` is made. A corp may configure at most 500,000 join
-ways through the API, shared with 联系我 (``contact_ways``). The doc states that quota
-without a code of its own; the sandbox answers the global list's 45009 (接口调用超过限制),
-as it does for the reminder limit. An unknown ``config_id`` is 40058 不合法的参数; an
-unknown group 40050, a dismissed one 49008 (全局错误码).
+ways through the API, shared with 联系我 (``contact_ways``). The join-way page gives that
+quota no code; the 全局错误码 list's code for the shared 联系我 quota is 41045 (API添加
+「联系我」达到数量上限), which the sandbox answers. More than 5 groups is 41091 (配置客户群
+进群方式最多只能关联5个群). An unknown join-way ``config_id`` has no code of its own (41044
+names the 联系我 config_id only): 40058 不合法的参数; an unknown group 40050, a dismissed
+one 49008 (全局错误码).
 
 A scan (``POST /_sandbox/control/join_ways/<config_id>/join``) puts the customer in the
 first listed group with room, with ``join_scene`` 3 (扫描群二维码) and the way's
@@ -34,6 +36,8 @@ MAX_STATE_CHARS = 30
 MAX_REMARK_CHARS = 30
 MAX_ROOM_BASE_NAME = 40
 CORP_QUOTA = 500_000  # join ways and contact ways together
+WAYS_FULL = 41045  # API添加「联系我」达到数量上限 (the quota the two share)
+TOO_MANY_CHATS = 41091  # 配置客户群进群方式最多只能关联5个群
 JOIN_SCENE_QR = 3
 
 
@@ -41,7 +45,7 @@ def _check_chats(st: SandboxState, chat_ids) -> list[str]:
     if not isinstance(chat_ids, list) or not chat_ids:
         raise SandboxFault(err(40063, "chat_id_list is required"))
     if len(chat_ids) > MAX_CHATS:
-        raise SandboxFault(err(40058, f"chat_id_list holds at most {MAX_CHATS} groups"))
+        raise SandboxFault(err(TOO_MANY_CHATS, f"chat_id_list holds at most {MAX_CHATS} groups"))
     for chat_id in chat_ids:
         group = st.data["groups"].get(str(chat_id))
         if group is None:
@@ -95,7 +99,7 @@ def add_join_way():
     with st.lock:
         used = len(st.data["join_ways"]) + len(st.data.get("contact_ways") or {})
         if used >= CORP_QUOTA:
-            return err(45009, "join way quota: 500000 per corp, shared with contact ways")
+            return err(WAYS_FULL, "join way quota: 500000 per corp, shared with contact ways")
         config_id = secrets.token_hex(16)
         way = _fields(st, body, {"config_id": config_id})
         way["qr_code"] = f"{request.host_url.rstrip('/')}/_sandbox/join_ways/{config_id}"

@@ -9,8 +9,9 @@ group left without tags goes too); ``mark_tag`` needs ``add_tag`` or ``remove_ta
 an ``external_userid`` that is a customer of ``userid``; a member may put at most 3,000
 tags on one customer. Codes from WeCom's 全局错误码: 40068 不合法的标签ID, 40071 标签名字
 已经存在, 40096 不合法的外部联系人userid, 40058 不合法的参数 (names over 30 characters,
-both lists empty). The tag limits have no code of their own in the docs; the sandbox
-answers 45009 as for its other documented-without-code limits. Calls through the API fire
+both lists empty), 40126 企业标签个数达到上限 (the corp's 3,000 tags). The 3,000 tags a
+member may put on one customer have no code in the docs; the sandbox answers 45009 for it
+as for its other documented-without-code limits. Calls through the API fire
 no callback (事件格式: 通过API进行的操作不会产生回调); ``POST /_sandbox/control/tags``
 edits the library as an admin would in WeCom and fires ``change_external_tag``.
 
@@ -30,6 +31,7 @@ from app.wechat.sandbox.state import SandboxState
 
 P = "/qyapi/cgi-bin/externalcontact/"
 MAX_CORP_TAGS = 3000
+CORP_TAGS_FULL = 40126  # 企业标签个数达到上限,最多为3000个
 MAX_TAGS_PER_CUSTOMER = 3000
 MAX_NAME = 30
 
@@ -73,7 +75,7 @@ def add_tags(st: SandboxState, body: dict) -> dict:
     if not isinstance(tags, list) or not tags:
         raise SandboxFault(err(40063, "tag is required"))
     if _tag_count(st) + len(tags) > MAX_CORP_TAGS:
-        raise SandboxFault(err(45009, f"a corp holds at most {MAX_CORP_TAGS} tags"))
+        raise SandboxFault(err(CORP_TAGS_FULL, f"a corp holds at most {MAX_CORP_TAGS} tags"))
     now = int(st.now())
     group = st.data["corp_tags"].get(str(body.get("group_id") or ""))
     if body.get("group_id") and group is None:

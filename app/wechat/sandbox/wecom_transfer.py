@@ -4,20 +4,22 @@ Rules as documented (分配在职 / 离职成员的客户, 查询客户接替状
 分配在职成员的客户群):
 
 - ``transfer_customer`` / ``resigned/transfer_customer``: at most 100 ``external_userid``
-  a call (40058); for ``resigned/`` the handover member must have left the corp, for the
-  on-job call must not have (40058 for the call: the docs give no code of their own);
-  each customer answers its own errcode — 0 the hand-over started (the customer has 24
-  hours, then the takeover is automatic), 40096 不合法的外部联系人userid when not a
-  customer of the handover member, 40129 当前联系人正在转接中 while a hand-over waits, and
-  for the on-job call the "2 times per customer in 90 natural days" limit (no code in the
-  docs: 45009 接口调用超过限制, as the sandbox's other documented-without-code limits).
+  a call (40058); for ``resigned/`` the handover member must have left the corp (40097
+  该成员尚未离职), for the on-job call must not have (40003 无效的UserID: a departed
+  member's userid leaves the directory); each customer answers its own errcode — 0 the
+  hand-over started (the customer has 24 hours, then the takeover is automatic), 40096
+  不合法的外部联系人userid when not a customer of the handover member, 40129 当前客户正在
+  转接中 while a hand-over waits, and for the on-job call 40128 客户转接过于频繁 (90个自然日
+  内,在职成员的每位客户仅可被转接2次).
 - ``transfer_result`` / ``resigned/transfer_result``: ``status`` 1 taken over, 2 waiting
   (``takeover_time`` the future automatic time), 3 refused, 4 the takeover member's
   customer limit; pages of at most 1,000 (``next_cursor``).
 - ``groupchat/transfer`` (the owner must have left: 90500 "the owner of this chat is not
   resigned") and ``groupchat/onjob_transfer`` (2 times per group in 90 days); 1..100
   chats a call (40058); unknown 40050, dismissed 49008; at most 300 groups a day to one
-  new owner (45009). API changes fire no callback.
+  new owner. The two group limits have no code in the 全局错误码 list nor on the call
+  pages (the 905xx codes name other cases), so the sandbox answers 45009 接口调用超过限制
+  in ``failed_chat_list`` for both. API changes fire no callback.
 
 Controls: ``POST /_sandbox/control/transfers/decide`` ``{"external_userid",
 "takeover_userid"?, "accept": bool, "limit"?: bool}`` — the customer accepts (the follow
@@ -45,6 +47,8 @@ WINDOW_SECONDS = 90 * 86400
 ONJOB_TIMES = 2
 GROUPS_PER_DAY = 300
 TAKEN, WAITING, REFUSED, LIMIT = 1, 2, 3, 4
+NOT_RESIGNED = 40097  # 该成员尚未离职
+TOO_FREQUENT = 40128  # 客户转接过于频繁(90个自然日内,在职成员的每位客户仅可被转接2次)
 
 
 def _follows(st: SandboxState, external_userid: str) -> list[dict]:
@@ -124,7 +128,9 @@ def _transfer(resigned: bool):
     st = state()
     with st.lock:
         if (handover in st.data["resigned"]) != resigned:
-            return err(40058, "handover_userid has " + ("not " if resigned else "") + "resigned")
+            if resigned:  # 40097 该成员尚未离职 (全局错误码)
+                return err(NOT_RESIGNED, "handover_userid has not resigned")
+            return err(40003, "invalid userid: the handover member has left the corp")
         results, now = [], st.now()
         for external in map(str, externals):
             mine = [t for t in st.data["transfers"] if t["external_userid"] == external]
@@ -136,7 +142,7 @@ def _transfer(resigned: bool):
             elif any(t["status"] == WAITING for t in mine):
                 code = 40129
             elif not resigned and len(recent) >= ONJOB_TIMES:
-                code = 45009
+                code = TOO_FREQUENT
             else:
                 code = 0
                 st.data["transfers"].append(
