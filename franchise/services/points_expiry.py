@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy import Date, bindparam, func, select, text
 
 from app.clock import shanghai_day, utcnow
 from app.extensions import db, hooks
@@ -31,6 +31,8 @@ from franchise.services import member_settings, points_book
 from franchise.services.points_book import HQ, account_code
 
 POINTS_EXPIRING = "franchise.points_expiring"  # hook(list of (customer, points, on))
+# hook(on) -> {figure: count}: how the reminders of the expiry day ``on`` went (community)
+POINTS_REMINDER_FIGURES = "franchise.points_reminder_figures"
 
 _DUE = """
 SELECT l.member_id, SUM(l.points) AS expired, MAX(l.id) AS last_lot FROM point_lots l
@@ -192,6 +194,23 @@ def remind(day: date | None = None, batch: int = 1000) -> int:
             handed += _hand(listeners, chunk)
     handed += _hand(listeners, chunk)
     return handed
+
+
+def reminder_figures(day: date | None = None) -> dict | None:
+    """The next expiry day (from ``day``, default today) with the members whose points
+    end then and how their reminders went (each ``POINTS_REMINDER_FIGURES`` listener's
+    figures); None when no points are due to expire."""
+    day = day or shanghai_day()
+    on = db.session.scalar(select(func.min(PointLot.expires_on)).where(PointLot.expires_on >= day))
+    if on is None:
+        return None
+    holders = db.session.scalar(
+        select(func.count(func.distinct(PointLot.member_id))).where(PointLot.expires_on == on)
+    )
+    out: dict = {"on": on, "holders": int(holders or 0)}
+    for listener in hooks(POINTS_REMINDER_FIGURES):
+        out |= listener(on)
+    return out
 
 
 def _hand(listeners, chunk: list) -> int:
