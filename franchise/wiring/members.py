@@ -1,8 +1,9 @@
 """Registration of the members area: members, levels, the points book, point items.
 
-The API (``franchise.api.members``), the HQ and owner pages
-(``franchise.admin.members``), navigation, the jobs (earning every minute, expiry and
-reminders at 00:30, birthdays at 08:00, the yearly level review on 1 January).
+The API (``franchise.api.members``, ``franchise.api.member_events``), the HQ and owner
+pages (``franchise.admin.members``, ``franchise.admin.member_events``), navigation, the
+jobs (earning every minute, expiry and reminders at 00:30, birthdays at 08:00, the yearly
+level review on 1 January).
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ ADMIN_NAV = (
     (MEMBERS, N_("Points book"), "members_admin.points_book_page", HQ_ROLES, "book", 252),
     (MEMBERS, N_("Point items"), "members_admin.point_items_page", HQ_ROLES, "box", 253),
     (MEMBERS, N_("Member settings"), "member_settings_admin.settings", HQ_ROLES, "settings", 254),
+    (MEMBERS, N_("Member events"), "member_events_admin.events", HQ_ROLES, "calendar", 255),
+    (
+        MEMBERS,
+        N_("Event invitations"),
+        "member_events_admin.invitations",
+        ADMIN_UI_ROLES,
+        "user",
+        256,
+    ),
 )
 
 MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,), "money", 33),)
@@ -36,8 +46,10 @@ MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,
 
 def register(app: Flask) -> None:
     """Register the members area on the app."""
+    from franchise.admin import member_events as admin_member_events
     from franchise.admin import member_settings as admin_member_settings
     from franchise.admin import members as admin_members
+    from franchise.api import member_events as api_member_events
     from franchise.api import members as api_members
     from franchise.api import store_sales as api_store_sales
     from franchise.demo.members import seed_members
@@ -46,8 +58,10 @@ def register(app: Flask) -> None:
 
     openapi(app).register_blueprint(api_members.blp)
     openapi(app).register_blueprint(api_store_sales.blp)
+    openapi(app).register_blueprint(api_member_events.blp)
     app.register_blueprint(admin_members.bp)
     app.register_blueprint(admin_member_settings.bp)
+    app.register_blueprint(admin_member_events.bp)
     app.register_blueprint(guide_sales.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)

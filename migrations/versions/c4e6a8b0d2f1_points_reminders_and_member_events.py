@@ -22,7 +22,48 @@ def upgrade():
     with op.batch_alter_table('journeys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('days_before', sa.Integer(), nullable=True))
 
+    op.create_table('member_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('starts_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=True),
+    sa.Column('levels', sa.JSON(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
+    sa.Column('invited', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('accepted >= 0 AND accepted <= capacity', name=op.f('ck_member_events_places')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_member_events_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_member_events'))
+    )
+    op.create_table('event_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('franchisee_id', sa.Integer(), nullable=True),
+    sa.Column('store_id', sa.Integer(), nullable=True),
+    sa.Column('guide_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('responded_at', app.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attended', sa.Boolean(), nullable=False),
+    sa.Column('created_at', app.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_event_invitations_customer_id_customers')),
+    sa.ForeignKeyConstraint(['event_id'], ['member_events.id'], name=op.f('fk_event_invitations_event_id_member_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['franchisee_id'], ['franchisees.id'], name=op.f('fk_event_invitations_franchisee_id_franchisees')),
+    sa.ForeignKeyConstraint(['guide_id'], ['guides.id'], name=op.f('fk_event_invitations_guide_id_guides')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_event_invitations_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_invitations')),
+    sa.UniqueConstraint('event_id', 'customer_id', name=op.f('uq_event_invitations_event_id_customer_id'))
+    )
+    with op.batch_alter_table('event_invitations', schema=None) as batch_op:
+        batch_op.create_index('ix_event_invitations_customer_id', ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_invitations_franchisee_id'), ['franchisee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_invitations_guide_id'), ['guide_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('event_invitations')
+    op.drop_table('member_events')
     with op.batch_alter_table('journeys', schema=None) as batch_op:
         batch_op.drop_column('days_before')
