@@ -85,7 +85,7 @@ def _attend_button(invitation) -> Markup:
         return Markup("")
     target = url_for("member_events_admin.mark_attended", invitation_id=invitation.id)
     flip = "0" if invitation.attended else "1"
-    text = _("Not come") if invitation.attended else _("Came")
+    text = _("Mark as not come") if invitation.attended else _("Mark as come")
     return Markup(
         '<form method="post" action="{}" class="inline"><input type="hidden" name="csrf_token" '
         'value="{}"><input type="hidden" name="attended" value="{}"><button type="submit" '
