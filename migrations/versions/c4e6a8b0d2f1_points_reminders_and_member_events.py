@@ -1,4 +1,7 @@
-"""points reminders through journeys (journeys.days_before) and member events
+"""points reminders through journeys (journeys.days_before), member events, and the
+nightly expiry's per-row costs: point entries without foreign-key constraints (written
+only with their transaction; points_book.orphan_entries checks), members with room on
+each page for HOT balance updates (fillfactor 85, PostgreSQL)
 
 Revision ID: c4e6a8b0d2f1
 Revises: b3d5f7a9c1e2
@@ -16,6 +19,11 @@ revision = 'c4e6a8b0d2f1'
 down_revision = "b3d5f7a9c1e2"
 branch_labels = None
 depends_on = None
+
+ENTRY_REFERENCES = (
+    'fk_point_entries_transaction_id_point_transactions',
+    'fk_point_entries_account_id_point_accounts',
+)
 
 
 def upgrade():
@@ -56,6 +64,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_invitations')),
     sa.UniqueConstraint('event_id', 'customer_id', name=op.f('uq_event_invitations_event_id_customer_id'))
     )
+    with op.batch_alter_table('point_entries', schema=None) as batch_op:
+        for name in ENTRY_REFERENCES:
+            batch_op.drop_constraint(name, type_='foreignkey')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('ALTER TABLE members SET (fillfactor = 85)')
+
     with op.batch_alter_table('event_invitations', schema=None) as batch_op:
         batch_op.create_index('ix_event_invitations_customer_id', ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_invitations_franchisee_id'), ['franchisee_id'], unique=False)
@@ -63,6 +77,14 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('ALTER TABLE members RESET (fillfactor)')
+    with op.batch_alter_table('point_entries', schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            'fk_point_entries_transaction_id_point_transactions', 'point_transactions',
+            ['transaction_id'], ['id'])
+        batch_op.create_foreign_key(
+            'fk_point_entries_account_id_point_accounts', 'point_accounts', ['account_id'], ['id'])
     op.drop_table('event_invitations')
     op.drop_table('member_events')
     with op.batch_alter_table('journeys', schema=None) as batch_op:
