@@ -2,7 +2,8 @@
 
 The API (``franchise.api.members``, ``franchise.api.member_events``), the HQ and owner
 pages (``franchise.admin.members``, ``franchise.admin.member_events``), navigation, the
-jobs (earning every minute, expiry and reminders at 00:30, birthdays at 08:00, the yearly
+earning on the ``ORDER_PAID`` hook (the minute's one read of new payments) with a nightly
+sweep at 00:15, the jobs (expiry and reminders at 00:30, birthdays at 08:00, the yearly
 level review on 1 January).
 """
 
@@ -11,9 +12,10 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
+from franchise.jobs.paid_followups import ORDER_PAID
 
 MEMBERS = N_("Members")
 # (group, label, endpoint, roles, icon, order)
@@ -55,6 +57,7 @@ def register(app: Flask) -> None:
     from franchise.demo.members import seed_members
     from franchise.guide import sales as guide_sales
     from franchise.jobs import members as jobs
+    from franchise.services import points
 
     openapi(app).register_blueprint(api_members.blp)
     openapi(app).register_blueprint(api_store_sales.blp)
@@ -65,8 +68,17 @@ def register(app: Flask) -> None:
     app.register_blueprint(guide_sales.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
-    register_job(app, "franchise.members.earn_paid", jobs.earn_paid_job, "interval", minutes=1)
+    add_hook(app, ORDER_PAID, points.earn_on_paid)  # the minute's one read of new payments
     shanghai = {"timezone": "Asia/Shanghai"}
+    register_job(
+        app,
+        "franchise.members.earn_sweep",
+        jobs.earn_sweep_job,
+        "cron",
+        hour=0,
+        minute=15,
+        **shanghai,
+    )
     register_job(
         app,
         "franchise.members.expire",
