@@ -16,7 +16,9 @@ Rules here:
   Siyu's daily cap reached) → stays waiting (deferred) while its window lasts, else
   ``missed`` ("receiving limit"); past its deadline → ``missed`` ("window passed").
   Otherwise it is ``queued`` and counted on ``day``, and an outbox message makes the call
-  after the commit. The policy is ``receiving_limit.policy()``, the planner's.
+  after the commit. A points reminder (``POINTS_TRIGGERS``) without a contact is queued
+  for the mini-program subscribe message instead (``points_reminders.send_notice``; not
+  a WeCom mass message, so not counted). The policy is ``receiving_limit.policy()``, the planner's.
 - ``send_one`` (outbox): one call, msgid recorded → ``pending``; 41048 / a fail_list
   naming the customer → ``missed`` ("not a friend").
 - ``read_back()``: the guide confirmed (task status 2) → per-customer result: 1 ``sent``,
