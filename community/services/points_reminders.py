@@ -135,8 +135,10 @@ def send_notice(message) -> dict | None:
         db.session.rollback()
         return None  # gone, or already told (a retry after a crash)
     customer = db.session.get(Customer, send.customer_id)
-    member = db.session.scalars(select(Member).where(Member.customer_id == send.customer_id))
-    soon = expiring(member.one(), limit=1) if customer is not None else []
+    member = db.session.scalars(
+        select(Member).where(Member.customer_id == send.customer_id)
+    ).first()
+    soon = expiring(member, limit=1) if customer is not None and member is not None else []
     send_id = send.id
     if customer is None or not soon:
         finish_send(send_id, S_SKIPPED, None)  # nothing left to lose: spent meanwhile
