@@ -123,3 +123,25 @@ def test_the_journey_api_takes_the_points_triggers(client, app, org, as_hq):
     body["days_before"] = -1
     answer = client.post("/api/v1/journeys", json=body, headers=as_hq)
     assert answer.status_code == 422 and "days_before" in str(answer.get_json())
+
+
+def test_hq_saves_a_points_journey_on_the_editor(client, app, org):
+    from community.models.journeys import Journey
+    from tests.community.factories_delivery import gen_post
+    from tests.fixtures.auth import csrf_token_from
+
+    with app.app_context():
+        post_id = gen_post(title="积分提醒").id
+    login(client, "hq")
+    page = client.get("/admin/journeys/new").get_data(as_text=True)
+    assert "积分即将过期（沉睡会员唤醒）" in page and 'id="days_before"' in page
+    form = {"csrf_token": csrf_token_from(page), "name": "积分到期", "outcome_days": "7",
+            "trigger": "points_expiring", "active": "1", "days_before": "400",
+            "step_wait_1": "0", "step_window_1": "3", "step_post_1": str(post_id)}  # fmt: skip
+    bad = client.post("/admin/journeys/new", data=form)
+    assert bad.status_code == 422 and 'data-error-for="days_before"' in bad.get_data(as_text=True)
+    form["days_before"] = "10"
+    assert client.post("/admin/journeys/new", data=form).status_code == 303
+    with app.app_context():
+        journey = db.session.scalars(select(Journey)).one()
+        assert (journey.trigger, journey.days_before) == ("points_expiring", 10)
