@@ -8,12 +8,15 @@ staff mark who came.
   404). Accepting takes a place with one conditional UPDATE (``accepted < capacity``):
   the loser of a race for the last place gets 409 and nothing changes; declining after
   accepting gives the place back. Answering the same way twice changes nothing;
-- ``set_attended``: staff (in scope) mark an accepted invitation as attended or not.
+- ``set_attended``: staff (in scope) mark an accepted invitation as attended or not;
+- ``invite_on_upgrade``: a member who reaches a level later is invited to the upcoming
+  events of that level (called by ``members.review`` on an upgrade).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.clock import utcnow
@@ -154,6 +157,48 @@ def set_attended(invitation_id: int, attended: bool) -> EventInvitation:
         db.session.rollback()
         raise
     return invitation
+
+
+def invite_on_upgrade(member: Member) -> int:
+    """Invite the member, just upgraded, to the upcoming events their new level is
+    invited to (a store event: only a member of the store's franchisee); no commit, each
+    invitation in a savepoint so a racing one changes nothing else. The new invitations."""
+    customer = db.session.get(Customer, member.customer_id)
+    if customer is None:
+        return 0
+    upcoming = db.session.scalars(select(MemberEvent).where(MemberEvent.starts_at > utcnow()))
+    new = 0
+    for event in upcoming:
+        if member.level not in event.levels:
+            continue
+        if event.store is not None and event.store.franchisee_id != customer.franchisee_id:
+            continue
+        taken = select(EventInvitation.id).where(
+            EventInvitation.event_id == event.id, EventInvitation.customer_id == customer.id
+        )
+        if db.session.scalar(taken) is not None:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    EventInvitation(
+                        event_id=event.id,
+                        customer_id=customer.id,
+                        level=member.level,
+                        franchisee_id=customer.franchisee_id,
+                        store_id=customer.store_id,
+                        guide_id=customer.guide_id,
+                    )
+                )
+        except IntegrityError:
+            continue  # invited meanwhile
+        db.session.execute(
+            update(MemberEvent)
+            .where(MemberEvent.id == event.id)
+            .values(invited=MemberEvent.invited + 1)
+        )
+        new += 1
+    return new
 
 
 def get_event(event_id: int) -> MemberEvent:

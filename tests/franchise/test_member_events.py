@@ -158,3 +158,22 @@ def test_racing_members_take_the_last_place_once(client, app, org, as_hq):
         taken = select(EventInvitation).where(EventInvitation.status == "accepted")
         assert len(db.session.scalars(taken).all()) == 1
         assert db.session.scalar(select(Member.id).limit(1)) is not None
+
+
+def test_a_member_who_reaches_the_level_later_is_invited(client, app, org, as_hq):
+    from tests.franchise.factories_members import paid_order
+
+    event = _event(client, as_hq, levels=["gold"], capacity=5).get_json()
+    assert event["invited"] == 0
+    with app.app_context():
+        customer = gen_customer(org.fa, store_id=org.sa, guide_id=org.ga, nickname="升级顾客")
+        members.ensure(customer.id)
+        db.session.commit()
+        headers = customer_headers(customer.id)
+        assert client.get("/api/v1/mp/invitations", headers=headers).get_json()["total"] == 0
+        paid_order(customer.id, org.fa, 2_000_000)  # 20,000 yuan: gold at once
+        mine = client.get("/api/v1/mp/invitations", headers=headers).get_json()
+        assert mine["total"] == 1 and mine["items"][0]["level"] == "gold"
+        assert db.session.get(MemberEvent, event["id"]).invited == 1
+        paid_order(customer.id, org.fa, 100)  # no new level: no second invitation
+        assert client.get("/api/v1/mp/invitations", headers=headers).get_json()["total"] == 1
