@@ -156,8 +156,13 @@ def test_racing_members_take_the_last_place_once(client, app, org, as_hq):
     with app.app_context():
         assert db.session.get(MemberEvent, event["id"]).accepted == 1
         taken = select(EventInvitation).where(EventInvitation.status == "accepted")
-        assert len(db.session.scalars(taken).all()) == 1
+        winner = db.session.scalars(taken).one()
+        db.session.get(MemberEvent, event["id"]).starts_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        headers = customer_headers(winner.customer_id)
         assert db.session.scalar(select(Member.id).limit(1)) is not None
+    late = client.post(f"/api/v1/mp/invitations/{winner.id}/decline", headers=headers)
+    assert late.status_code == 409 and late.get_json()["code"] == "event_started"
 
 
 def test_a_member_who_reaches_the_level_later_is_invited(client, app, org, as_hq):
