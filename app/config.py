@@ -212,6 +212,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "MP_TEMPLATE_SERVICE_READY": _env(
             "SIYU_MP_TEMPLATE_SERVICE_READY", "SiyuSandboxServiceReadyTpl01"
         ),
+        # The subscribe-message template of "your points expire soon" (points, day, note):
+        # the points reminder to a member who is nobody's WeCom contact.
+        "MP_TEMPLATE_POINTS_EXPIRING": _env(
+            "SIYU_MP_TEMPLATE_POINTS_EXPIRING", "SiyuSandboxPointsExpiringTpl01"
+        ),
         # Siyu's own cap of group sends per group a day (the default of the HQ setting
         # ``community.daily_cap``); WeCom's own limit is the receiving-limit policy.
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),

@@ -38,6 +38,9 @@ class JourneySchema(Schema):
         strict=True, allow_none=True, validate=validate.Range(min=1, max=3650)
     )
     date_kind = fields.String(allow_none=True, validate=validate.OneOf(DATE_KINDS))
+    days_before = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=0, max=365)
+    )
     tag_id = body_id(allow_none=True)
     outcome_days = fields.Integer(
         strict=True, load_default=7, validate=validate.Range(min=1, max=90)

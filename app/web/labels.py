@@ -189,6 +189,11 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "due": _l("Due"),
         "upcoming": _l("Upcoming"),
     },
+    "invitation_status": {
+        "invited": _l("Invited"),
+        "accepted": _l("Accepted"),
+        "declined": _l("Declined"),
+    },
 }
 
 # Codes that must never reach a page as they are: the browser tour fails on any of them

@@ -42,8 +42,11 @@ TRIGGER_LABELS = {
     "maintenance_due": _l("Maintenance due"),
     "dormant": _l("Dormant"),
     "customer_date": _l("A date the customer gave"),
+    "points_expiring": _l("Points about to expire"),
+    "points_wakeup": _l("Points about to expire (wake-up for dormant members)"),
 }
-EDITED = ("name", "trigger", "dormant_days", "date_kind", "tag_id", "outcome_days", "active")
+EDITED = ("name", "trigger", "dormant_days", "date_kind", "days_before", "tag_id",
+          "outcome_days", "active")  # fmt: skip
 DATE_LABELS = {"wedding": _l("Wedding"), "anniversary": _l("Anniversary")}
 
 
@@ -118,6 +121,7 @@ def _form_body(form) -> dict:
         "name": form.get("name", "").strip(),
         "trigger": form.get("trigger", ""),
         "dormant_days": number("dormant_days"),
+        "days_before": number("days_before"),
         "date_kind": form.get("date_kind") or None,
         "tag_id": number("tag_id"),
         "outcome_days": number("outcome_days") or 7,

@@ -1,5 +1,6 @@
 """Demo customer journeys: a three-step first-purchase journey, a birthday greeting, a
-wedding-anniversary note, a maintenance reminder and a dormant win-back, each with its
+wedding-anniversary note, a maintenance reminder, a dormant win-back and the points
+reminders (7 days before the points end; a wake-up for dormant members), each with its
 own posts; then tonight's enrolment and today's sends run, so the report has figures.
 
 Idempotent: skips when a journey exists; needs the content seed's posts first.
@@ -28,6 +29,12 @@ DEMO_JOURNEYS: tuple[tuple[str, str, dict, tuple[tuple[int, str, str], ...]], ..
     ("沉睡唤醒", "dormant", {"dormant_days": 90}, (
         (0, "好久不见", "好久不见！本季新品已到店，给您留了试戴名额。"),
         (14, "老朋友专属", "老朋友专属：到店试戴即送保养券一张。"),
+    )),
+    ("积分到期提醒", "points_expiring", {"days_before": 7}, (
+        (0, "您的积分即将过期", "您有积分将在本月底过期，可在小程序兑换礼品或下单抵现，别浪费哦。"),
+    )),
+    ("积分唤醒", "points_wakeup", {"days_before": 7}, (
+        (0, "好久不见，积分还在等您", "您的积分即将过期，到店或在小程序兑换一份心意礼吧。"),
     )),
 )  # fmt: skip
 

@@ -2,9 +2,10 @@
 events, each step sent to the customer's WeCom external contact through the owning guide.
 
 - ``Journey``: a trigger (first purchase, birthday, purchase anniversary, maintenance due,
-  dormant, a date the customer gave), an optional tag the customers must carry, and its
-  ``JourneyStep`` rows (a wait in days after the previous step, a content post, the days
-  the step may be deferred within);
+  dormant, a date the customer gave, points about to expire and its wake-up variant for
+  dormant members, started ``days_before`` the expiry), an optional tag the customers
+  must carry, and its ``JourneyStep`` rows (a wait in days after the previous step, a
+  content post, the days the step may be deferred within);
 - ``CustomerDate``: a date a customer told their guide (wedding, anniversary);
 - ``JourneyEnrolment``: one customer in one journey for one occurrence of the trigger
   (unique per journey, customer, occurrence: enrolment happens exactly once);
@@ -25,7 +26,12 @@ from app.extensions import Model
 
 FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY = "first_purchase", "birthday", "purchase_anniversary"
 MAINTENANCE, DORMANT, CUSTOMER_DATE = "maintenance_due", "dormant", "customer_date"
-TRIGGERS = (FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY, MAINTENANCE, DORMANT, CUSTOMER_DATE)
+# franchise's points reminder (hook ``franchise.points_expiring``): the members whose points
+# expire soon; the wake-up variant takes the dormant ones (RFM label 沉睡)
+POINTS_EXPIRING, POINTS_WAKEUP = "points_expiring", "points_wakeup"
+POINTS_TRIGGERS = (POINTS_EXPIRING, POINTS_WAKEUP)
+TRIGGERS = (FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY, MAINTENANCE, DORMANT, CUSTOMER_DATE,
+            *POINTS_TRIGGERS)  # fmt: skip
 DATE_WEDDING, DATE_ANNIVERSARY = "wedding", "anniversary"
 DATE_KINDS = (DATE_WEDDING, DATE_ANNIVERSARY)
 # a send's life: waiting for its day → queued (outbox) → pending (the guide confirms) →
@@ -46,6 +52,7 @@ class Journey(Model):
     trigger: Mapped[str] = mapped_column(String(24), index=True)
     dormant_days: Mapped[int | None]  # the dormant trigger's N
     date_kind: Mapped[str | None] = mapped_column(String(16))  # the customer_date trigger's kind
+    days_before: Mapped[int | None]  # the points triggers: start this many days before expiry
     tag_id: Mapped[int | None] = mapped_column(ForeignKey("customer_tags.id"))
     outcome_days: Mapped[int] = mapped_column(default=7)  # orders within N days count
     active: Mapped[bool] = mapped_column(default=True)

@@ -16,7 +16,9 @@ Rules here:
   Siyu's daily cap reached) → stays waiting (deferred) while its window lasts, else
   ``missed`` ("receiving limit"); past its deadline → ``missed`` ("window passed").
   Otherwise it is ``queued`` and counted on ``day``, and an outbox message makes the call
-  after the commit. The policy is ``receiving_limit.policy()``, the planner's.
+  after the commit. A points reminder (``POINTS_TRIGGERS``) without a contact is queued
+  for the mini-program subscribe message instead (``points_reminders.send_notice``; not
+  a WeCom mass message, so not counted). The policy is ``receiving_limit.policy()``, the planner's.
 - ``send_one`` (outbox): one call, msgid recorded → ``pending``; 41048 / a fail_list
   naming the customer → ``missed`` ("not a friend").
 - ``read_back()``: the guide confirmed (task status 2) → per-customer result: 1 ``sent``,
@@ -43,6 +45,7 @@ from community.models.contacts import ContactFollow, WecomContact
 from community.models.content import ContentPost
 from community.models.journeys import (
     COUNTED,
+    POINTS_TRIGGERS,
     S_MISSED,
     S_PENDING,
     S_QUEUED,
@@ -57,10 +60,12 @@ from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Guide
 
 SEND_KIND = "community.journey_send"
+NOTICE_KIND = "community.points_notice"  # points_reminders.send_notice
 UPCOMING = timedelta(days=7)  # the guide sees the sends due this far ahead
 NO_MSG_TO_SEND = 41048  # WeCom 全局错误码: 无可发送的客户
 R_NO_CONTACT, R_DEFERRED, R_LIMIT = "no_contact", "deferred_limit", "receiving_limit"
 R_WINDOW, R_NOT_FRIEND, R_WECOM = "window_passed", "not_a_friend", "wecom_error"
+R_BY_MESSAGE, R_TELL = "mp_message", "tell_in_person"  # the points reminder without a contact
 REASON_LABELS = {
     R_NO_CONTACT: N_("No WeCom contact"),
     R_DEFERRED: N_("Deferred: receiving limit reached today"),
@@ -68,6 +73,8 @@ REASON_LABELS = {
     R_WINDOW: N_("Window passed"),
     R_NOT_FRIEND: N_("Not a friend of the guide"),
     R_WECOM: N_("WeCom refused the send"),
+    R_BY_MESSAGE: N_("Sent as a mini-program message"),
+    R_TELL: N_("No WeCom contact or mini-program subscription: tell them yourself"),
 }
 STATUS_LABELS = {
     S_WAITING: N_("Waiting"),
@@ -161,6 +168,10 @@ def _decide(send: JourneySend, customer: Customer, day: date, policy: str, cap: 
         _settle(send, S_MISSED, R_WINDOW)
         return S_MISSED
     contact = contact_of(customer)
+    if contact is None and send.step.journey.trigger in POINTS_TRIGGERS:
+        _settle(send, S_QUEUED, R_BY_MESSAGE)  # the mini-program message, not WeCom's limit
+        outbox.enqueue(NOTICE_KIND, {"send_id": send.id}, f"points-notice:{send.id}")
+        return S_QUEUED
     if contact is None:
         _settle(send, S_SKIPPED, R_NO_CONTACT)
         return S_SKIPPED
@@ -268,7 +279,8 @@ def read_back(send_ids: list[int] | None = None) -> dict:
 
 def guide_sends(day: date, limit: int = 50) -> list[dict]:
     """The caller's (scoped) journey sends to act on: waiting for the guide's
-    confirmation, counted, skipped or missed today, or due in the next days — customer
+    confirmation, counted today, due in the next days, or a points reminder of the last
+    days nobody could be sent (the guide tells the customer) — customer
     name, post, due day, status label and reason."""
     from app.auth.scope import scoped
     from app.i18n import tr
@@ -279,6 +291,7 @@ def guide_sends(day: date, limit: int = 50) -> list[dict]:
             (JourneySend.status == S_PENDING)
             | (JourneySend.sent_on == day)
             | ((JourneySend.status == S_WAITING) & (JourneySend.due_on <= day + UPCOMING))
+            | ((JourneySend.reason == R_TELL) & (JourneySend.due_on >= day - UPCOMING))
         )
         .order_by(JourneySend.due_on, JourneySend.id)
         .limit(limit)

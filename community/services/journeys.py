@@ -59,7 +59,8 @@ def save_journey(data: dict, journey: Journey | None = None) -> Journey:
         raise _invalid("tag_id", "Unknown tag.")
     try:
         journey = journey or Journey()
-        for key in ("name", "trigger", "dormant_days", "date_kind", "tag_id", "outcome_days"):
+        for key in ("name", "trigger", "dormant_days", "date_kind", "days_before", "tag_id",
+                    "outcome_days"):  # fmt: skip
             setattr(journey, key, data.get(key))
         journey.active = data.get("active", True)
         db.session.add(journey)

@@ -1,7 +1,9 @@
 """Registration of customer journeys: the journeys API and pages (list, editor, report)
 with their navigation, the guide's customer-dates form, the enrolment / dispatch /
-read-back jobs, the send outbox handler, and the pay-notify handler that enrols a first
-purchase at once (after franchise's handler posted the payment), and the demo journeys
+read-back jobs, the send outbox handler, the pay-notify handler that enrols a first
+purchase at once (after franchise's handler posted the payment), franchise's points-expiry
+reminder (its listener, the mini-program message handler, the figures HQ's member
+settings page shows), and the demo journeys
 (``community.demo.journeys``).
 """
 
@@ -15,6 +17,7 @@ from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
 from franchise.jobs.paid_followups import ORDER_PAID
+from franchise.services.points_expiry import POINTS_EXPIRING, POINTS_REMINDER_FIGURES
 
 COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
@@ -37,7 +40,7 @@ def register(app: Flask) -> None:
     from community.demo.journeys import seed_journeys
     from community.guide import journeys as guide_journeys
     from community.jobs import journeys as jobs
-    from community.services import journey_sends, journey_triggers
+    from community.services import journey_sends, journey_triggers, points_reminders
 
     openapi(app).register_blueprint(api_journeys.blp)
     app.register_blueprint(admin_journeys.bp)
@@ -48,5 +51,8 @@ def register(app: Flask) -> None:
     register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
     register_job(app, "community.journeys_remind", jobs.remind_job, "interval", hours=2)
     register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
+    register_handler(app, journey_sends.NOTICE_KIND, points_reminders.send_notice)
     add_hook(app, ORDER_PAID, journey_triggers.on_paid)  # off the notify's path
+    add_hook(app, POINTS_EXPIRING, points_reminders.on_points_expiring)
+    add_hook(app, POINTS_REMINDER_FIGURES, points_reminders.figures)
     add_seeder(app, seed_journeys)

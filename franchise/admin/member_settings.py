@@ -24,7 +24,7 @@ from app.validation_messages import flat_errors
 from app.web.form_input import FormInvalid, form_values, load_form
 from franchise.member_schemas import LevelRulePageSchema, MemberConfigPageSchema
 from franchise.models import CouponTemplate
-from franchise.services import member_settings
+from franchise.services import member_settings, points_expiry
 from franchise.services.members import LEVEL_LABELS
 
 bp = Blueprint(
@@ -89,4 +89,5 @@ def settings():
         carriers=member_settings.CARRIERS,
         expiry_rules=member_settings.EXPIRY_RULES,
         shortfall_rules=member_settings.SHORTFALL_RULES,
+        reminders=points_expiry.reminder_figures(),
     ), status

@@ -191,5 +191,6 @@ def points_book_page():
         "franchise/members/points_book.html",
         kinds=points_book.trial_balance(),
         unbalanced=points_book.unbalanced_transactions(),
+        orphans=points_book.orphan_entries(),
         rows=rows,
     )

@@ -1,6 +1,7 @@
-"""Members' jobs: earn paid orders (every minute), expire points and remind before
-expiry (00:30 Asia/Shanghai), birthday rewards (08:00), the yearly level review
-(1 January, 03:00)."""
+"""Members' jobs: the nightly sweep of paid orders not earned yet (00:15 Asia/Shanghai;
+orders are earned as they are paid by the ``ORDER_PAID`` listener
+``points.earn_on_paid``), expire points and remind before expiry (00:30), birthday
+rewards (08:00), the yearly level review (1 January, 03:00)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from franchise.services import members, points, points_expiry
 log = logging.getLogger("siyu.franchise.members")
 
 
-def earn_paid_job() -> None:
+def earn_sweep_job() -> None:
     count = points.earn_paid()
     if count:
-        log.info("points earned on %d paid orders", count)
+        log.info("points sweep: %d paid orders not earned by the listener", count)
 
 
 def expire_points_job() -> None:

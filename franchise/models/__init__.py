@@ -10,7 +10,8 @@
 - ``ledger``: payments, refunds, profit shares, the double-entry ledger, statements,
   reconciliation and alerts;
 - ``bills``: WeChat Pay's trade and fund-flow bill lines kept for reconciliation.
-- ``members``: members, levels, the points book, point items.
+- ``members``: members, levels, the points book, point items;
+- ``member_events``: member events and their invitations;
 - ``wecom_members``: WeCom's member directory (departments, members) guides link to.
 """
 
@@ -21,6 +22,7 @@ from franchise.models.credit import *  # noqa: F403 - credit, disputes, commissi
 from franchise.models.customers import *  # noqa: F403
 from franchise.models.jewellery import *  # noqa: F403 - issue 19
 from franchise.models.ledger import *  # noqa: F403
+from franchise.models.member_events import *  # noqa: F403 - event invitations
 from franchise.models.members import *  # noqa: F403
 from franchise.models.org import *  # noqa: F403
 from franchise.models.org import (  # noqa: F401 - the names most code imports

@@ -24,7 +24,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import LEVELS, CouponTemplate, Member, MemberLevelChange, Order, Product
-from franchise.services import coupons, member_settings
+from franchise.services import coupons, member_events, member_settings
 
 log = logging.getLogger("siyu.franchise.members")
 
@@ -185,6 +185,7 @@ def review(member: Member, *, yearly: bool = False) -> str | None:
     if rank[target] > rank.get(member.level, 0):
         _change(member, target, "upgrade", spend)
         _upgrade_coupon(member, target)
+        member_events.invite_on_upgrade(member)
         return target
     if yearly and rank[target] < rank.get(member.level, 0):
         _change(member, target, "yearly_review", spend)

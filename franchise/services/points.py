@@ -6,9 +6,12 @@ the caller's transaction unless a function says it commits:
 - **earn** ``earn:<order>`` — on a paid order, ``paid_fen × earn_pct(level) // 10000``
   points (the cash actually paid: points used on it are not paid), the cost carried as
   HQ set (``member_settings.carrier_split``); a debt from an earlier refund is repaid
-  first. Orders are earned by the minute job ``earn_paid``, by ``catch_up`` when the
-  member looks, and before any refund (so a refund always finds what to reverse); the
-  notify path itself is untouched (its one-statement PostgreSQL benchmark).
+  first. Orders are earned off the notify's path by the ``ORDER_PAID`` listener
+  ``earn_on_paid`` (the minute's one read of new payments), swept nightly by
+  ``earn_paid`` (whatever a failed listener left), by ``catch_up`` when the member
+  looks, and before any refund (so a refund always finds what to reverse); the notify
+  path itself is untouched (its one-statement PostgreSQL benchmark). The key
+  ``earn:<order>`` makes every one of them earn an order once.
 - **burn** ``burn:<order>`` — points used at checkout, at most HQ's cap of the order,
   credited to the order's franchisee (the value it gave away); taken with the
   conditional update in ``points_book.post``, so two orders cannot spend the same points.
@@ -23,6 +26,7 @@ the caller's transaction unless a function says it commits:
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -40,6 +44,8 @@ from franchise.models import (
 from franchise.services import member_settings, members, points_book
 from franchise.services.base import invalid
 from franchise.services.points_book import account_code
+
+log = logging.getLogger("siyu.franchise.points")
 
 EVENTS = ("signup", "birthday", "profile")
 
@@ -151,23 +157,51 @@ def catch_up(customer_id: int) -> int:
     return done
 
 
-EARN_WINDOW = timedelta(days=14)  # the minute job looks at orders placed this recently
+EARN_WINDOW = timedelta(days=14)  # the nightly sweep looks at orders placed this recently
+
+
+def earn_on_paid(rows) -> int:
+    """``ORDER_PAID`` listener: earn each newly paid order (``rows`` of ``PaidOrder``),
+    one commit per order; one that fails is rolled back, logged and left to the nightly
+    ``earn_paid``. Returns the orders earned now."""
+    earned = 0
+    for order_id in sorted({row.order_id for row in rows}):
+        try:
+            order = db.session.get(Order, order_id)
+            if order is not None and earn_for_order(order):
+                earned += 1
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one order stops no other; the sweep retries it
+            db.session.rollback()
+            log.exception("earning order %s failed", order_id)
+    return earned
 
 
 def earn_paid(limit: int = 500) -> int:
-    """The minute job: earn paid orders placed in the last ``EARN_WINDOW`` and not earned
-    yet, oldest first (the order index on ``created_at`` bounds the scan); commits each.
+    """The nightly sweep: earn paid orders placed in the last ``EARN_WINDOW`` and not
+    earned yet (a listener that failed), oldest first, ``limit`` ids a query (the order
+    index on ``created_at`` bounds the scan); commits each; returns the orders seen.
     Older ones are earned when their member looks (``catch_up``) or on a refund."""
     recent = _unearned_orders().where(Order.created_at >= utcnow() - EARN_WINDOW)
-    ids = list(
-        db.session.scalars(recent.with_only_columns(Order.id).order_by(Order.id).limit(limit))
-    )
-    for order_id in ids:
-        order = db.session.get(Order, order_id)
-        if order is not None:
-            earn_for_order(order)
-            db.session.commit()
-    return len(ids)
+    looked = after = 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                recent.where(Order.id > after)
+                .with_only_columns(Order.id)
+                .order_by(Order.id)
+                .limit(limit)
+            )
+        )
+        for order_id in ids:
+            order = db.session.get(Order, order_id)
+            if order is not None:
+                earn_for_order(order)
+                db.session.commit()
+        looked += len(ids)
+        if len(ids) < limit:
+            return looked
+        after = ids[-1]
 
 
 def reward_event(customer_id: int, event: str, year: int | None = None) -> int:
@@ -200,7 +234,7 @@ def quote(customer_id: int, points, base_fen: int) -> int:
     if points == 0:
         return 0
     cfg = member_settings.config()
-    earn_pending(customer_id)  # a payment the minute job has not earned yet counts
+    earn_pending(customer_id)  # a payment the ORDER_PAID listener has not earned yet counts
     held = db.session.scalar(select(Member.points).where(Member.customer_id == customer_id)) or 0
     if points > held:
         raise invalid("points", tr("You hold %(points)s points.", points=held))

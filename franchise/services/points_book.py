@@ -342,6 +342,19 @@ def unbalanced_transactions() -> list[int]:
     )
 
 
+def orphan_entries() -> list[int]:
+    """Ids of entries whose transaction or account does not exist (always empty: what
+    the foreign keys the entries no longer carry would refuse)."""
+    return list(
+        db.session.scalars(
+            select(PointEntry.id)
+            .join(PointTransaction, PointTransaction.id == PointEntry.transaction_id, isouter=True)
+            .join(PointAccount, PointAccount.id == PointEntry.account_id, isouter=True)
+            .where(PointTransaction.id.is_(None) | PointAccount.id.is_(None))
+        )
+    )
+
+
 def balances_disagree() -> list[int]:
     """Customers whose ``Member.points`` is not their member account's balance."""
     held = (

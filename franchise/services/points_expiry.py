@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy import Date, bindparam, func, select, text
 
 from app.clock import shanghai_day, utcnow
 from app.extensions import db, hooks
@@ -31,11 +31,15 @@ from franchise.services import member_settings, points_book
 from franchise.services.points_book import HQ, account_code
 
 POINTS_EXPIRING = "franchise.points_expiring"  # hook(list of (customer, points, on))
+# hook(on) -> {figure: count}: how the reminders of the expiry day ``on`` went (community)
+POINTS_REMINDER_FIGURES = "franchise.points_reminder_figures"
 
 _DUE = """
 SELECT l.member_id, SUM(l.points) AS expired, MAX(l.id) AS last_lot FROM point_lots l
-WHERE l.expires_on < :day GROUP BY l.member_id
+WHERE l.expires_on < :day AND l.member_id >= :lo AND l.member_id < :hi GROUP BY l.member_id
 """
+_SPAN = "SELECT MIN(member_id), MAX(member_id) FROM point_lots WHERE expires_on < :day"
+BATCH = 100_000  # member ids per statement and commit
 
 _INSERT_TX = f"""
 INSERT INTO point_transactions (idempotency_key, kind, customer_id, franchisee_id, order_id,
@@ -106,7 +110,8 @@ entries AS (
   UNION ALL
   SELECT tx.id, :expired_account, 0, tx.points FROM tx
 ),
-gone AS (DELETE FROM point_lots WHERE expires_on < :day)
+gone AS (DELETE FROM point_lots
+  WHERE expires_on < :day AND member_id >= :lo AND member_id < :hi)
 SELECT count(*) FROM tx
 """
 
@@ -119,38 +124,57 @@ def _dated(sql: str):
     return text(sql).bindparams(*params)
 
 
-def expire(day: date | None = None) -> int:
-    """Expire every lot that ended before ``day`` (default today, Shanghai); commits;
-    returns the members whose points expired."""
+def expire(day: date | None = None, batch: int = BATCH) -> int:
+    """Expire every lot that ended before ``day`` (default today, Shanghai), ``batch``
+    member ids per statement, each batch its own commit (a member's row is locked
+    seconds, not the whole run; a member is always settled whole, so a run stopped
+    between batches is finished by the next); returns the members whose points expired."""
     day = day or shanghai_day()
     value = int(member_settings.config()["point_value_fen"])
     expired_code = account_code("expired", HQ)
+    posted = 0
     try:
         expired_account = points_book._ensure_accounts({expired_code})[expired_code]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("SET LOCAL work_mem = '128MB'"))  # the sums in memory
-            params = {"day": day, "day_text": day.isoformat(), "value": value, "now": utcnow()}
-            posted = db.session.execute(
-                _dated(_PG_EXPIRE), params | {"expired_account": expired_account}
-            ).scalar()
-            db.session.commit()
-            return int(posted or 0)
-        after = db.session.execute(text("SELECT COALESCE(MAX(id), 0) FROM point_transactions"))
-        after_id = int(after.scalar() or 0)
-        params = {"day": day, "day_text": day.isoformat(), "value": value, "now": utcnow()}
-        posted = db.session.execute(_dated(_INSERT_TX), params).rowcount  # type: ignore[attr-defined]
-        for side in ("member", "expired"):
-            db.session.execute(
-                text(_INSERT_ENTRIES),
-                {"side": side, "after": after_id, "expired_code": expired_code},
-            )
-        db.session.execute(_dated(_UPDATE_MEMBERS), params)
-        db.session.execute(PointLot.__table__.delete().where(PointLot.expires_on < day))
+        lo, hi = db.session.execute(_dated(_SPAN), {"day": day}).one()
         db.session.commit()
+        if lo is None:
+            return 0
+        params = {"day": day, "day_text": day.isoformat(), "value": value, "now": utcnow()}
+        for first in range(int(lo), int(hi) + 1, batch):
+            span = params | {"lo": first, "hi": first + batch}
+            posted += _expire_span(span, expired_account, expired_code)
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return int(posted or 0)
+    return posted
+
+
+def _expire_span(params: dict, expired_account: int, expired_code: str) -> int:
+    """The five steps for the members with ids in ``[lo, hi)``; the caller commits."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '128MB'"))  # the sums in memory
+        found = db.session.execute(
+            _dated(_PG_EXPIRE), params | {"expired_account": expired_account}
+        ).scalar()
+        return int(found or 0)
+    after = db.session.execute(text("SELECT COALESCE(MAX(id), 0) FROM point_transactions"))
+    after_id = int(after.scalar() or 0)
+    found = db.session.execute(_dated(_INSERT_TX), params).rowcount  # type: ignore[attr-defined]
+    for side in ("member", "expired"):
+        db.session.execute(
+            text(_INSERT_ENTRIES),
+            {"side": side, "after": after_id, "expired_code": expired_code},
+        )
+    db.session.execute(_dated(_UPDATE_MEMBERS), params)
+    db.session.execute(
+        PointLot.__table__.delete().where(
+            PointLot.expires_on < params["day"],
+            PointLot.member_id >= params["lo"],
+            PointLot.member_id < params["hi"],
+        )
+    )
+    return int(found or 0)
 
 
 def expiring(member: Member, limit: int = 3) -> list[dict]:
@@ -170,33 +194,52 @@ def expiring(member: Member, limit: int = 3) -> list[dict]:
     return out
 
 
+# What each member with a lot ending on ``:on`` loses then: the lots ending by that day
+# less what was spent (spending takes the oldest points first), when above zero.
+_SOON = """
+SELECT m.id, m.customer_id, SUM(l.points) - m.points_consumed AS soon
+FROM members m JOIN point_lots l ON l.member_id = m.id
+WHERE l.expires_on <= :on AND m.points > 0 AND m.id > :after
+  AND m.id IN (SELECT member_id FROM point_lots WHERE expires_on = :on AND member_id > :after)
+GROUP BY m.id, m.customer_id, m.points_consumed
+HAVING SUM(l.points) > m.points_consumed
+ORDER BY m.id LIMIT :batch
+"""
+
+
 def remind(day: date | None = None, batch: int = 1000) -> int:
-    """Hand the members whose points expire in ``reminder_days`` to ``POINTS_EXPIRING``;
-    returns how many members were handed on."""
+    """Hand the members whose points expire in ``reminder_days`` to ``POINTS_EXPIRING``,
+    ``batch`` members per query (keyset by member id) and per call; returns how many
+    were handed on."""
     day = day or shanghai_day()
     on = day + timedelta(days=int(member_settings.config()["reminder_days"]))
     listeners = hooks(POINTS_EXPIRING)
-    handed = 0
-    stmt = (
-        select(Member)
-        .join(PointLot, PointLot.member_id == Member.id)
-        .where(PointLot.expires_on == on, Member.points > 0)
-        .order_by(Member.id)
+    stmt = text(_SOON).bindparams(bindparam("on", type_=Date))
+    handed = after = 0
+    while True:
+        rows = db.session.execute(stmt, {"on": on, "after": after, "batch": batch}).all()
+        db.session.commit()  # nothing held while the listeners work
+        if not rows:
+            return handed
+        chunk = [(int(cid), int(soon), on) for _, cid, soon in rows]
+        for listener in listeners:
+            listener(list(chunk))
+        handed += len(chunk)
+        after = int(rows[-1][0])
+
+
+def reminder_figures(day: date | None = None) -> dict | None:
+    """The next expiry day (from ``day``, default today) with the members whose points
+    end then and how their reminders went (each ``POINTS_REMINDER_FIGURES`` listener's
+    figures); None when no points are due to expire."""
+    day = day or shanghai_day()
+    on = db.session.scalar(select(func.min(PointLot.expires_on)).where(PointLot.expires_on >= day))
+    if on is None:
+        return None
+    holders = db.session.scalar(
+        select(func.count(func.distinct(PointLot.member_id))).where(PointLot.expires_on == on)
     )
-    chunk: list[tuple[int, int, date]] = []
-    for member in db.session.scalars(stmt):
-        soon = sum(e["points"] for e in expiring(member, limit=50) if e["on"] <= on)
-        if soon > 0:
-            chunk.append((member.customer_id, soon, on))
-        if len(chunk) >= batch:
-            handed += _hand(listeners, chunk)
-    handed += _hand(listeners, chunk)
-    return handed
-
-
-def _hand(listeners, chunk: list) -> int:
-    count = len(chunk)
-    for listener in listeners:
-        listener(list(chunk))
-    chunk.clear()
-    return count
+    out: dict = {"on": on, "holders": int(holders or 0)}
+    for listener in hooks(POINTS_REMINDER_FIGURES):
+        out |= listener(on)
+    return out

@@ -42,7 +42,7 @@ def _carrier_points(order_id: int, kind: str) -> dict[str, int]:
 
 def on_refund(order: Order, refund) -> None:
     """Reverse the order's points for ``refund`` (no commit)."""
-    points.earn_for_order(order)  # a refund before the minute job still finds its points
+    points.earn_for_order(order)  # a refund before the ORDER_PAID listener still finds its points
     refunded, paid = order.refunded_fen, order.paid_fen
     earned = _carrier_points(order.id, "earn")
     taken = _carrier_points(order.id, "unearn")

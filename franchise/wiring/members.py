@@ -1,8 +1,10 @@
 """Registration of the members area: members, levels, the points book, point items.
 
-The API (``franchise.api.members``), the HQ and owner pages
-(``franchise.admin.members``), navigation, the jobs (earning every minute, expiry and
-reminders at 00:30, birthdays at 08:00, the yearly level review on 1 January).
+The API (``franchise.api.members``, ``franchise.api.member_events``), the HQ and owner
+pages (``franchise.admin.members``, ``franchise.admin.member_events``), navigation, the
+earning on the ``ORDER_PAID`` hook (the minute's one read of new payments) with a nightly
+sweep at 00:15, the jobs (expiry and reminders at 00:30, birthdays at 08:00, the yearly
+level review on 1 January).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
+from franchise.jobs.paid_followups import ORDER_PAID
 
 MEMBERS = N_("Members")
 # (group, label, endpoint, roles, icon, order)
@@ -29,6 +32,15 @@ ADMIN_NAV = (
     (MEMBERS, N_("Points book"), "members_admin.points_book_page", HQ_ROLES, "book", 252),
     (MEMBERS, N_("Point items"), "members_admin.point_items_page", HQ_ROLES, "box", 253),
     (MEMBERS, N_("Member settings"), "member_settings_admin.settings", HQ_ROLES, "settings", 254),
+    (MEMBERS, N_("Member events"), "member_events_admin.events", HQ_ROLES, "calendar", 255),
+    (
+        MEMBERS,
+        N_("Event invitations"),
+        "member_events_admin.invitations",
+        ADMIN_UI_ROLES,
+        "user",
+        256,
+    ),
 )
 
 MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,), "money", 33),)
@@ -36,23 +48,37 @@ MOBILE_NAV = ((N_("Sales"), N_("Record a sale"), "guide_sales.new_sale", (GUIDE,
 
 def register(app: Flask) -> None:
     """Register the members area on the app."""
+    from franchise.admin import member_events as admin_member_events
     from franchise.admin import member_settings as admin_member_settings
     from franchise.admin import members as admin_members
+    from franchise.api import member_events as api_member_events
     from franchise.api import members as api_members
     from franchise.api import store_sales as api_store_sales
     from franchise.demo.members import seed_members
     from franchise.guide import sales as guide_sales
     from franchise.jobs import members as jobs
+    from franchise.services import points
 
     openapi(app).register_blueprint(api_members.blp)
     openapi(app).register_blueprint(api_store_sales.blp)
+    openapi(app).register_blueprint(api_member_events.blp)
     app.register_blueprint(admin_members.bp)
     app.register_blueprint(admin_member_settings.bp)
+    app.register_blueprint(admin_member_events.bp)
     app.register_blueprint(guide_sales.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
-    register_job(app, "franchise.members.earn_paid", jobs.earn_paid_job, "interval", minutes=1)
+    add_hook(app, ORDER_PAID, points.earn_on_paid)  # the minute's one read of new payments
     shanghai = {"timezone": "Asia/Shanghai"}
+    register_job(
+        app,
+        "franchise.members.earn_sweep",
+        jobs.earn_sweep_job,
+        "cron",
+        hour=0,
+        minute=15,
+        **shanghai,
+    )
     register_job(
         app,
         "franchise.members.expire",

@@ -46,6 +46,32 @@ def test_the_notify_path_runs_no_listener(app):
 
     names = {getattr(h, "__name__", "") for h in registry(app).pay_notify_handlers}
     assert names == {"handle_notify"}
-    assert {"on_paid", "extend_binding_on_paid"} <= {
+    assert {"on_paid", "extend_binding_on_paid", "earn_on_paid"} <= {
         getattr(h, "__name__", "") for h in registry(app).hooks[ORDER_PAID]
     }
+
+
+def test_a_paid_order_earns_its_points_through_the_hook_once(app, org, client):
+    from sqlalchemy import func, select
+
+    from franchise.models import Member, PointTransaction
+    from franchise.services import points
+
+    with app.app_context():
+        get_redis().delete(MARK_KEY)
+        customer = gen_customer(org.fa, org.sa)
+        order = gen_order(customer, 30000)
+        order.out_trade_no = order.order_no
+        db.session.commit()
+        out_trade_no, customer_id = order.out_trade_no, customer.id
+    assert post_notify(client, app, out_trade_no, 30000, "4200EARNHOOK1") == "SUCCESS"
+    with app.app_context():
+        later = utcnow() + timedelta(minutes=2)
+        assert run_paid_followups(now=later) == {"orders": 1, "failed_listeners": 0}
+        held = select(Member.points).where(Member.customer_id == customer_id)
+        assert db.session.scalar(held) == 300  # earned without the member looking
+        get_redis().delete(MARK_KEY)  # a lost mark: the last hour is heard again
+        assert run_paid_followups(now=later)["orders"] == 1
+        assert points.earn_paid() == 0  # the nightly sweep finds nothing left
+        earns = select(func.count()).where(PointTransaction.kind == "earn")
+        assert db.session.scalar(earns) == 1 and db.session.scalar(held) == 300

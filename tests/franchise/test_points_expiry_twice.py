@@ -25,3 +25,4 @@ def test_two_runs_of_one_day_each_post_what_they_take(app):
         db.session.expire_all()
         assert points_book.balances_disagree() == []
         assert points_book.unbalanced_transactions() == []
+        assert points_book.orphan_entries() == []

@@ -40,6 +40,7 @@ ops = st.lists(
 
 def _check():
     assert points_book.unbalanced_transactions() == []
+    assert points_book.orphan_entries() == []
     assert points_book.balances_disagree() == []
     assert (db.session.scalar(select(func.min(Member.points))) or 0) >= 0
     lines = points_book.settlement_lines()
