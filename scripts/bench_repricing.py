@@ -152,8 +152,13 @@ def main() -> int:
             {"metal": "gold", "sell_fen_per_gram": 618_50, "buyback_fen_per_gram": 566_00}
         )
         seconds = time.perf_counter() - t0
-        rows = db.session.execute(select(Product.id, Product.price_fen).where(Product.id.in_(ids)))
-        prices = {row[0]: row[1] for row in rows.all()}
+        prices: dict[int, int] = {}
+        for start in range(0, len(ids), 10_000):  # PostgreSQL takes at most 65,535 parameters
+            chunk = ids[start : start + 10_000]
+            rows = db.session.execute(
+                select(Product.id, Product.price_fen).where(Product.id.in_(chunk))
+            )
+            prices.update({row[0]: row[1] for row in rows.all()})
         wrong = sum(
             1
             for n, pid in enumerate(ids)
