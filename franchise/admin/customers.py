@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -23,14 +23,15 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.money import MAX_FEN
-from app.web.form_input import YuanField
+from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.formatting import yuan
 from app.web.labels import customer_name, label
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import choices, is_hq, select_filter, text_filter
+from franchise.admin.support import choices, is_hq, select_filter, show_errors, text_filter
 from franchise.api.customers import (
     CustomerQuerySchema,
     HistoryQuerySchema,
+    ReassignSchema,
     customer_stmt,
     history_stmt,
 )
@@ -189,18 +190,14 @@ def assignments():
 
 
 class ReassignForm(FlaskForm):
-    franchisee_id = SelectField(_l("Franchisee"), coerce=int, validators=[InputRequired()])
-    store_id = SelectField(
-        _l("Store"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        validators=[Optional()],
+    """Renders HQ's reassign form; the API's ``ReassignSchema`` checks what is posted."""
+
+    franchisee_id = SelectField(
+        _l("Franchisee"), validators=[RequiredMark()], validate_choice=False
     )
-    guide_id = SelectField(
-        _l("Guide"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        validators=[Optional()],
-    )
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+    store_id = SelectField(_l("Store"), validate_choice=False)
+    guide_id = SelectField(_l("Guide"), validate_choice=False)
+    reason = StringField(_l("Reason"), validators=[RequiredMark()])
 
 
 def reassign_form() -> ReassignForm:
@@ -244,30 +241,27 @@ def customer(object_id):
     c = get_scoped_or_404(Customer, object_id)
     form = reassign_form() if is_hq() else None
     if form is not None and request.method == "GET":  # start from where the customer is
-        form.franchisee_id.data = c.franchisee_id
+        form.franchisee_id.data = str(c.franchisee_id)
     status = 200
     if request.method == "POST":
         if form is None:
             return render_template("errors/error.html", status=403, message=_("Forbidden")), 403
-        if form.validate_on_submit():
-            try:
-                customer_services.reassign(
-                    c,
-                    form.franchisee_id.data,
-                    form.store_id.data,
-                    form.guide_id.data,
-                    reason=form.reason.data,
-                    actor_user_id=required_principal().user_id,
-                )
-                flash(_("Customer reassigned."), "success")
-                return redirect(url_for("franchise_customers.customer", object_id=c.id))
-            except DomainError as exc:
-                for name, messages in exc.errors.items():
-                    field = getattr(form, name, None)
-                    if field is not None:
-                        field.errors = list(field.errors) + list(messages)
-                flash(exc.message, "error")
-                c = get_scoped_or_404(Customer, object_id)
+        try:
+            body = load_form(ReassignSchema(), request.form)  # the API's reassign schema
+            customer_services.reassign(
+                c,
+                body["franchisee_id"],
+                body.get("store_id"),
+                body.get("guide_id"),
+                reason=body["reason"],
+                actor_user_id=required_principal().user_id,
+            )
+        except DomainError as exc:
+            show_errors(form, exc)
+            c = get_scoped_or_404(Customer, object_id)
+        else:
+            flash(_("Customer reassigned."), "success")
+            return redirect(url_for("franchise_customers.customer", object_id=c.id))
         status = 422
     names = Names()
     orders = (

@@ -28,6 +28,7 @@ from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
+from app.web.i18n import N_
 from franchise import queries
 from franchise.models import ORDER_STATUSES, Order, Product
 from franchise.services import catalog, order_flow
@@ -61,8 +62,14 @@ class ProductSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
+SKU_RULES = [
+    validate.Length(min=1, max=32),
+    validate.Regexp(r"^[A-Za-z0-9_.-]+$", error=N_("Letters, digits, -, _ and .")),
+]
+
+
 class ProductUpdateSchema(Schema):
-    sku = Text(validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$")])
+    sku = Text(validate=SKU_RULES)
     name = Text(validate=validate.Length(min=1, max=64))
     category = Text(validate=validate.Length(max=32))
     price_fen = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**10))
@@ -76,10 +83,7 @@ class ProductUpdateSchema(Schema):
 
 
 class ProductCreateSchema(ProductUpdateSchema):
-    sku = Text(
-        required=True,
-        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
-    )
+    sku = Text(required=True, validate=SKU_RULES)
     name = Text(required=True, validate=validate.Length(min=1, max=64))
     price_fen = fields.Integer(
         strict=True, required=True, validate=validate.Range(min=0, max=10**10)
