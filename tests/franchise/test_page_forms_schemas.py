@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import shanghai_yesterday
 from app.extensions import db
 from franchise.models import CouponTemplate, Customer, Product
 from tests.fixtures.auth import csrf_token_from, login
@@ -105,3 +106,18 @@ def test_the_reassign_form_loads_through_the_apis_schema(client, app, org):
     with app.app_context():
         moved = db.session.get(Customer, customer_id)
         assert (moved.franchisee_id, moved.store_id) == (org.fb, org.sb)
+
+
+def test_the_reconciliation_pages_read_the_day_through_the_apis_schemas(client, org):
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/reconciliation").get_data(as_text=True))
+    res = client.post(
+        "/admin/reconciliation/run",
+        data={"csrf_token": token, "date": "2026-13-40"},
+        headers=ZH,
+        follow_redirects=True,
+    )
+    assert "请选择日期（YYYY-MM-DD）。" in res.get_data(as_text=True)
+    yesterday = shanghai_yesterday().isoformat()
+    page = client.get(f"/admin/money/reconciliation?franchisee_id={org.fa}&date=2026-13-40")
+    assert page.status_code == 200 and yesterday in page.get_data(as_text=True)
