@@ -62,30 +62,37 @@ def accounts():
     return render_template("auth/accounts.html", users=users)
 
 
-@bp.route("/admin/accounts/new", methods=["GET", "POST"])
-@page_roles(HQ_ADMIN)
-def account_new():
-    form = NewAccountForm()
+def _account_form(form, user: User | None, schema, checkboxes, action, done: str):
+    """HQ's account form: on a post, load it through ``schema`` and run ``action(body)``;
+    the schema's and the service's errors show on the form (422)."""
     status = 200
     if request.method == "POST":
         try:
-            body = load_form(NewAccountSchema(), request.form)
-            owner = body["role"] == FRANCHISE_OWNER
-            create_user(
-                body["username"].strip(),
-                body["password"],
-                body["role"],
-                display_name=body["display_name"].strip(),
-                franchisee_id=body["franchisee_id"] if owner else None,
-            )
+            action(load_form(schema, request.form, checkboxes))
         except DomainError as exc:
             db.session.rollback()
             _apply_errors(form, exc)
             status = 422
         else:
-            flash(_("Account created."), "success")
+            flash(done, "success")
             return redirect(url_for("account.accounts"))
-    return render_template("auth/account_form.html", form=form, user=None), status
+    return render_template("auth/account_form.html", form=form, user=user), status
+
+
+@bp.route("/admin/accounts/new", methods=["GET", "POST"])
+@page_roles(HQ_ADMIN)
+def account_new():
+    def create(body: dict) -> None:
+        create_user(
+            body["username"].strip(),
+            body["password"],
+            body["role"],
+            display_name=body["display_name"].strip(),
+            franchisee_id=body["franchisee_id"] if body["role"] == FRANCHISE_OWNER else None,
+        )
+
+    form = NewAccountForm()
+    return _account_form(form, None, NewAccountSchema(), (), create, _("Account created."))
 
 
 @bp.route("/admin/accounts/<int:user_id>/edit", methods=["GET", "POST"])
@@ -95,26 +102,19 @@ def account_edit(user_id: int):
     form = EditAccountForm(obj=None if request.method == "POST" else user)
     if request.method == "GET":
         form.active.data = user.is_active_account
-    status = 200
-    if request.method == "POST":
-        try:
-            body = load_form(EditAccountSchema(user.username), request.form, ["active"])
-            if user.id == current_user.id and not body["active"]:
-                raise DomainError(_("You cannot disable your own account."), status=422)
-            update_account(
-                user,
-                display_name=body["display_name"].strip(),
-                password=body["password"] or None,
-                active=body["active"],
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-            status = 422
-        else:
-            flash(_("Account saved."), "success")
-            return redirect(url_for("account.accounts"))
-    return render_template("auth/account_form.html", form=form, user=user), status
+
+    def save(body: dict) -> None:
+        if user.id == current_user.id and not body["active"]:
+            raise DomainError(_("You cannot disable your own account."), status=422)
+        update_account(
+            user,
+            display_name=body["display_name"].strip(),
+            password=body["password"] or None,
+            active=body["active"],
+        )
+
+    schema = EditAccountSchema(user.username)
+    return _account_form(form, user, schema, ["active"], save, _("Account saved."))
 
 
 @bp.route("/admin/accounts/<int:user_id>/sign-out", methods=["POST"])

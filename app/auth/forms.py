@@ -1,6 +1,6 @@
 """Account forms (Flask-WTF, with CSRF): login, change own password, HQ's account forms.
 
-The account forms render and guard CSRF only: what they post is loaded through
+The forms render and guard CSRF only: what they post is loaded through
 ``app.auth.schemas`` (``app.web.form_input.load_form``), whose password check is
 ``app.auth.passwords.policy_errors``, the same rule ``flask siyu create-user`` and the
 services apply.
@@ -9,15 +9,16 @@ services apply.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
 
 from app.auth.models import ROLE_LABELS, STAFF_ROLES
 from app.web.form_input import RequiredMark
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    """Renders the login pages; ``TokenRequestSchema`` (the token API's) checks them."""
+
+    username = StringField(_l("Username"))
+    password = PasswordField(_l("Password"))
 
 
 class ChangePasswordForm(FlaskForm):

@@ -1,5 +1,6 @@
 """The account forms' schemas: what a posted account page may hold.
 
+The login pages and ``POST /api/v1/auth/token`` take ``TokenRequestSchema``;
 ``/account/password`` and HQ's ``/admin/accounts`` pages load what is posted through
 these (``app.web.form_input.load_form``), the one input path the API's schemas take;
 ``app.auth.forms`` only renders and guards CSRF. A password is checked by the one policy
@@ -18,6 +19,13 @@ from app.schemas import Text, body_id
 from app.web.i18n import N_
 
 NAME = validate.Length(max=64)
+
+
+class TokenRequestSchema(Schema):
+    """Sign in: the API's token request and the login pages' form."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
 def _refuse(errors: dict[str, list[str]]) -> None:

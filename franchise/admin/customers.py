@@ -26,8 +26,15 @@ from app.money import MAX_FEN
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.formatting import yuan
 from app.web.labels import customer_name, label
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import choices, is_hq, select_filter, show_errors, text_filter
+from app.web.listing import Column
+from franchise.admin.support import (
+    choices,
+    is_hq,
+    render_list,
+    select_filter,
+    show_errors,
+    text_filter,
+)
 from franchise.api.customers import (
     CustomerQuerySchema,
     HistoryQuerySchema,
@@ -130,23 +137,6 @@ def history_columns(names: Names, with_customer: bool = True):
     ]
 
 
-def _list(title, schema, stmt_fn, columns, fields, filename):
-    args = filter_args(schema)
-    stmt = stmt_fn(args)
-    if request.args.get("format") == "csv":
-        return csv_response(filename, columns, stmt)
-    return render_template(
-        "franchise/list.html",
-        title=title,
-        fields=fields,
-        values=request.args,
-        columns=columns,
-        page=paginate(stmt),
-        export_url=export_url(),
-        new_url=None,
-    )
-
-
 @bp.route("/customers")
 @page_roles(*ADMIN_UI_ROLES)
 def customers():
@@ -158,7 +148,7 @@ def customers():
         select_filter("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
         select_filter("value_tier", _l("Value tier"), TIER_OPTIONS),
     ]
-    return _list(
+    return render_list(
         _l("Customers"),
         CustomerQuerySchema,
         customer_stmt,
@@ -179,7 +169,7 @@ def assignments():
         ),
         text_filter("customer_id", _l("Customer id")),
     ]
-    return _list(
+    return render_list(
         _l("Assignment history"),
         HistoryQuerySchema,
         history_stmt,

@@ -1,4 +1,4 @@
-"""The account pages (change my password, HQ's new and edit account forms) load what is
+"""The account pages (sign in, change my password, HQ's account forms) load what is
 posted through ``app.auth.schemas``: each bad box gets its message under it in the
 viewer's language, several at once, and nothing is saved."""
 
@@ -63,3 +63,12 @@ def test_edit_account_keeps_a_blank_password_and_refuses_a_common_one(client, ct
     user = db.session.get(User, carol.id)
     assert user.display_name == "Carol" and user.check_password(PASSWORD)
     assert user.is_active_account
+
+
+def test_the_login_pages_read_the_token_apis_schema(client, ctx):
+    gen_user("ann", "guide")
+    for page in ("/admin/login", "/m/login"):
+        res = _post(client, page, {"username": "", "password": "x" * 129})
+        errors = _errors(res)
+        assert res.status_code == 400 and "长度必须在 1 到 64 之间。" in errors
+        assert "长度必须在 1 到 128 之间。" in errors
