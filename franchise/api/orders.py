@@ -145,7 +145,9 @@ class OrderDetailSchema(OrderSchema):
     allowed_transitions = fields.List(fields.String())
 
 
-class OrderQuerySchema(PageQuerySchema):
+class OrderFilterSchema(Schema):
+    """The orders' filters: the API's query and the orders page's filter bar."""
+
     status = Text(validate=validate.OneOf(ORDER_STATUSES))
     franchisee_id = query_id()
     store_id = query_id()
@@ -153,6 +155,10 @@ class OrderQuerySchema(PageQuerySchema):
     campaign_id = query_id()
     date_from = fields.Date()
     date_to = fields.Date()
+
+
+class OrderQuerySchema(PageQuerySchema, OrderFilterSchema):
+    pass
 
 
 class TransitionSchema(Schema):
