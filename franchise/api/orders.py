@@ -23,7 +23,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
@@ -172,8 +172,7 @@ OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 
 def with_actions(order: Order) -> Order:
     """Attach ``allowed_transitions`` (the caller's possible moves) for the detail schema."""
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     order.allowed_transitions = order_flow.visible_actions(order, principal)
     return order
 
@@ -263,8 +262,7 @@ class OrderTransition(MethodView):
         completed, cancelled (owner, HQ). Repeating a move is a 409."""
         if not 1 <= order_id <= MAX_ID:
             raise NotFound("Order not found")
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
         order = order_service.transition(order, body["to"], principal, body["note"])
         return with_actions(order)
