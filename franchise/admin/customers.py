@@ -12,9 +12,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from marshmallow import Schema, fields
 from sqlalchemy import func, select
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired
+from wtforms import BooleanField, SelectField, StringField
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -22,7 +22,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.money import MAX_FEN
+from app.money import MAX_FEN, Yuan
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.formatting import yuan
 from app.web.labels import customer_name, label
@@ -31,6 +31,7 @@ from franchise.admin.support import (
     choices,
     is_hq,
     render_list,
+    save,
     select_filter,
     show_errors,
     text_filter,
@@ -292,21 +293,40 @@ def customer(object_id):
     ), status
 
 
+def _box(key: str) -> str:
+    """A setting's form box name (``.`` in keys becomes ``__``)."""
+    return key.replace(".", "__")
+
+
 def settings_form_class():
-    """A form with one field per setting (``.`` in keys becomes ``__``)."""
+    """A form with one box per setting; it renders, ``settings_schema`` checks."""
     attrs = {}
     for key, setting in settings_service.SETTINGS.items():
-        name = key.replace(".", "__")
         if setting.kind is bool:
-            attrs[name] = BooleanField(setting.label)
+            attrs[_box(key)] = BooleanField(setting.label)
         elif key.endswith("_fen"):  # money: entered in yuan, stored (and in the API) as fen
-            lo, hi = int(setting.minimum or 0), int(setting.maximum or MAX_FEN)
-            attrs[name] = YuanField(setting.label, validators=[InputRequired()], lo=lo, hi=hi)
-        elif setting.kind is float:
-            attrs[name] = FloatField(setting.label, validators=[InputRequired()])
+            attrs[_box(key)] = YuanField(setting.label, validators=[RequiredMark()])
         else:
-            attrs[name] = IntegerField(setting.label, validators=[InputRequired()])
+            attrs[_box(key)] = StringField(setting.label, validators=[RequiredMark()])
     return type("AssignmentSettingsForm", (FlaskForm,), attrs)
+
+
+def settings_schema() -> Schema:
+    """What the settings page posts: a number per setting (money in yuan, within the
+    setting's bounds), a tick per switch; the service checks the bounds and the
+    cut-offs' order."""
+    boxes: dict[str, fields.Field] = {}
+    for key, setting in settings_service.SETTINGS.items():
+        if setting.kind is bool:
+            boxes[_box(key)] = fields.Boolean(load_default=False)
+        elif key.endswith("_fen"):
+            lo, hi = int(setting.minimum or 0), int(setting.maximum or MAX_FEN)
+            boxes[_box(key)] = Yuan(required=True, lo=lo, hi=hi)
+        elif setting.kind is float:
+            boxes[_box(key)] = fields.Float(required=True)
+        else:
+            boxes[_box(key)] = fields.Integer(required=True, strict=True)
+    return Schema.from_dict(boxes, name="AssignmentSettingsFormSchema")()
 
 
 @bp.route("/assignment-settings", methods=["GET", "POST"])
@@ -314,27 +334,20 @@ def settings_form_class():
 def assignment_settings():
     """HQ edits the assignment radius, lock days, pool balancing and RFM cut-offs."""
     values = settings_service.all_settings()
-    form = settings_form_class()(data={k.replace(".", "__"): v for k, v in values.items()})
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                settings_service.update_settings(
-                    {k: getattr(form, k.replace(".", "__")).data for k in values}
-                )
-                flash(_("Saved."), "success")
-                return redirect(url_for("franchise_customers.assignment_settings"))
-            except DomainError as exc:
-                for key, messages in exc.errors.items():
-                    field = getattr(form, key.replace(".", "__"), None)
-                    if field is not None:
-                        field.errors = list(field.errors) + list(messages)
-                flash(exc.message, "error")
-    return render_template(
-        "franchise/form.html",
-        form=form,
-        title=_l("Assignment settings"),
-        action=request.path,
-        submit_label=_l("Save"),
-    ), status
+    form = settings_form_class()(data={_box(k): v for k, v in values.items()})
+
+    def update(data: dict) -> None:
+        try:
+            settings_service.update_settings({k: data[_box(k)] for k in values})
+        except DomainError as exc:  # the service names the setting keys: name the boxes
+            exc.errors = {_box(k): v for k, v in exc.errors.items()}
+            raise
+
+    return save(
+        form,
+        settings_schema(),
+        update,
+        _l("Assignment settings"),
+        _l("Save"),
+        "franchise_customers.assignment_settings",
+    )

@@ -121,3 +121,18 @@ def test_the_reconciliation_pages_read_the_day_through_the_apis_schemas(client, 
     yesterday = shanghai_yesterday().isoformat()
     page = client.get(f"/admin/money/reconciliation?franchisee_id={org.fa}&date=2026-13-40")
     assert page.status_code == 200 and yesterday in page.get_data(as_text=True)
+
+
+def test_the_settings_page_names_each_bad_box_and_saves_nothing(client, app, org):
+    from franchise.services import settings
+
+    login(client, "hq")
+    data = {k.replace(".", "__"): s.default for k, s in settings.SETTINGS.items()}
+    data = {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
+    data = {k: (f"{v / 100:.2f}" if k.endswith("_fen") else v) for k, v in data.items()}
+    bad = {"assignment__radius_km": "far", "assignment__lock_days": "7.5"}
+    res = _post(client, "/admin/assignment-settings", {**data, **bad})
+    errors = _field_errors(res.get_data(as_text=True))
+    assert res.status_code == 422 and "不是有效的数字。" in errors and "不是有效的整数。" in errors
+    with app.app_context():
+        assert settings.radius_km() == 10.0 and settings.lock_days() == 30
