@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import shanghai_yesterday
+from app.clock import shanghai_day, shanghai_yesterday
 from app.extensions import db
 from franchise.models import CouponTemplate, Customer, Product
 from tests.fixtures.auth import csrf_token_from, login
@@ -121,6 +121,10 @@ def test_the_reconciliation_pages_read_the_day_through_the_apis_schemas(client, 
     yesterday = shanghai_yesterday().isoformat()
     page = client.get(f"/admin/money/reconciliation?franchisee_id={org.fa}&date=2026-13-40")
     assert page.status_code == 200 and yesterday in page.get_data(as_text=True)
+    page = client.get(f"/admin/settlement?franchisee_id={org.fa}&date=2026-13-40")
+    assert f'value="{shanghai_day().isoformat()}"' in page.get_data(as_text=True)  # today
+    page = client.get(f"/admin/settlement?franchisee_id={org.fa}&date={yesterday}")
+    assert f'value="{yesterday}"' in page.get_data(as_text=True)
 
 
 def test_the_settings_page_names_each_bad_box_and_saves_nothing(client, app, org):
