@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.clock import shanghai_day, shanghai_yesterday, utcnow
+from app.db import commit_or_rollback
 from app.extensions import db
 from franchise.models import (
     Franchisee,
@@ -202,11 +203,7 @@ def close_day(day: date | None = None) -> int:
             setattr(row, key, value)
         row.closed_at = utcnow()
         written += 1
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     return written
 
 
