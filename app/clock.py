@@ -42,6 +42,12 @@ def shanghai_day(moment: datetime | None = None) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
+def shanghai_yesterday() -> date:
+    """The Shanghai day before today: the last day whose statements close and whose
+    WeChat bills can be in (the reconciliations' default day)."""
+    return shanghai_day() - timedelta(days=1)
+
+
 def shanghai_midnight(day: date) -> datetime:
     """The aware UTC instant at which Shanghai day ``day`` begins."""
     return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)

@@ -19,10 +19,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from app.config_pay import check_pay_api, check_pay_files, pay_api_missing
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("SIYU_INSTANCE_DIR", ROOT / "instance"))
@@ -88,24 +92,24 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_parsed(name: str, default: T, parse: Callable[[str], T], what: str) -> T:
+    """``parse`` of the variable, or ``default`` when unset; a value ``parse`` refuses is
+    a ``ConfigError`` saying what was expected."""
     raw = _env(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    return _env_parsed(name, default, int, "a whole number")
 
 
 def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    return _env_parsed(name, default, float, "a number")
 
 
 def _positive(seconds: float, name: str = "SIYU_WECHAT_HTTP_TIMEOUT") -> float:

@@ -1,5 +1,5 @@
 """Database helpers shared by every domain: engine tuning, dialect checks, insert-or-ignore
-(``insert_ignoring``), row locks, and reading a
+(``insert_ignoring``), row locks, commit-or-rollback, and reading a
 constraint violation back into the table and columns it concerns (``describe_violation``,
 which the error envelope uses to name the field)."""
 
@@ -77,6 +77,16 @@ def lock_row(session, model, pk) -> bool:
     unchanged = {c.name: c for c in table.columns if c.onupdate is not None}
     touch = update(table).where(key == pk).values({key.name: key, **unchanged})
     return session.execute(touch).rowcount == 1
+
+
+def commit_or_rollback(session) -> None:
+    """Commit ``session``; on any failure roll it back and re-raise (a service that owns
+    its transaction leaves no half-done work behind)."""
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
 
 
 def keep_prepared_statements(app) -> None:

@@ -112,6 +112,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class WeChatUnavailable(DomainError):
+    """WeChat (WeCom, the mini-program or Pay) could not be reached: try again later."""
+
+    status = 503
+    code = "wechat_unavailable"
+
+
 def envelope(
     status: int, message: str | None = None, errors: dict | None = None, code: str | None = None
 ):

@@ -106,6 +106,13 @@ class TransferRequestSchema(Schema):
     takeover_guide_id = body_id(required=True)
 
 
+class GuideHandoverSchema(Schema):
+    """HQ's hand-over page: every customer of one guide to another (through WeCom)."""
+
+    from_guide_id = body_id(required=True)
+    to_guide_id = body_id(required=True)
+
+
 class TransferSchema(Schema):
     """One hand-over: who, from whom to whom, and WeCom's outcome."""
 

@@ -106,13 +106,10 @@ class FranchiseeQuerySchema(PageQuerySchema):
 # --- stores -----------------------------------------------------------------------
 
 
-class StoreSchema(Schema):
+class PublicStoreSchema(Schema):
+    """What anyone may read of an open store (the mini-program's store finder)."""
+
     id = fields.Integer(dump_only=True)
-    franchisee_id = fields.Integer()
-    franchisee_name = fields.String()
-    region_id = fields.Integer()
-    region_name = fields.String()
-    code = fields.String()
     name = fields.String()
     city = fields.String()
     address = fields.String()
@@ -120,6 +117,14 @@ class StoreSchema(Schema):
     business_hours = fields.String()
     latitude = fields.Float()
     longitude = fields.Float()
+
+
+class StoreSchema(PublicStoreSchema):
+    franchisee_id = fields.Integer()
+    franchisee_name = fields.String()
+    region_id = fields.Integer()
+    region_name = fields.String()
+    code = fields.String()
     is_open = fields.Boolean()
     customer_capacity = fields.Integer(allow_none=True)
     opened_at = fields.DateTime(allow_none=True)

@@ -16,22 +16,18 @@ from sqlalchemy import select
 from app.auth.decorators import page_roles
 from app.auth.forms import ChangePasswordForm, EditAccountForm, NewAccountForm
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ADMIN, STAFF_ROLES, User
+from app.auth.schemas import ChangePasswordSchema, EditAccountSchema, NewAccountSchema
 from app.auth.services import change_password, create_user, sign_out_everywhere, update_account
 from app.errors import DomainError
 from app.extensions import db
+from app.web.form_input import load_form, put_errors
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
 
 def _apply_errors(form, exc: DomainError) -> None:
-    """Put a service's field errors on the form's fields (the rest as a flash)."""
-    placed = False
-    for name, messages in (exc.errors or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and isinstance(messages, list):
-            field.errors = list(field.errors or []) + messages
-            placed = True
-    if not placed:
+    """Put a schema's or service's field errors on the form's fields (else a flash)."""
+    if not put_errors(form, exc):
         flash(exc.message, "error")
 
 
@@ -42,11 +38,11 @@ def password():
     user = db.session.get(User, current_user.id)
     assert user is not None  # the signed-in account
     form = ChangePasswordForm()
-    form.account_username = user.username
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
-            change_password(user, form.current_password.data, form.new_password.data)
+            body = load_form(ChangePasswordSchema(user.username), request.form)
+            change_password(user, body["current_password"], body["new_password"])
         except DomainError as exc:
             _apply_errors(form, exc)
             status = 422
@@ -55,8 +51,6 @@ def password():
             flash(_("Password changed. Your other sessions have been signed out."), "success")
             home = "web.mobile_home" if user.role == GUIDE else "web.admin_home"
             return redirect(url_for(home))
-    elif request.method == "POST":
-        status = 422
     layout = "mobile/base.html" if user.role == GUIDE else "admin/base.html"
     return render_template("auth/password.html", form=form, layout=layout), status
 
@@ -68,36 +62,37 @@ def accounts():
     return render_template("auth/accounts.html", users=users)
 
 
+def _account_form(form, user: User | None, schema, checkboxes, action, done: str):
+    """HQ's account form: on a post, load it through ``schema`` and run ``action(body)``;
+    the schema's and the service's errors show on the form (422)."""
+    status = 200
+    if request.method == "POST":
+        try:
+            action(load_form(schema, request.form, checkboxes))
+        except DomainError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            flash(done, "success")
+            return redirect(url_for("account.accounts"))
+    return render_template("auth/account_form.html", form=form, user=user), status
+
+
 @bp.route("/admin/accounts/new", methods=["GET", "POST"])
 @page_roles(HQ_ADMIN)
 def account_new():
+    def create(body: dict) -> None:
+        create_user(
+            body["username"].strip(),
+            body["password"],
+            body["role"],
+            display_name=body["display_name"].strip(),
+            franchisee_id=body["franchisee_id"] if body["role"] == FRANCHISE_OWNER else None,
+        )
+
     form = NewAccountForm()
-    status = 200
-    if form.validate_on_submit():
-        if form.role.data == FRANCHISE_OWNER and not form.franchisee_id.data:
-            form.franchisee_id.errors = [_("A franchise owner needs the franchisee.")]
-            status = 422
-        else:
-            try:
-                create_user(
-                    form.username.data.strip(),
-                    form.password.data,
-                    form.role.data,
-                    display_name=(form.display_name.data or "").strip(),
-                    franchisee_id=form.franchisee_id.data
-                    if form.role.data == FRANCHISE_OWNER
-                    else None,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                _apply_errors(form, exc)
-                status = 422
-            else:
-                flash(_("Account created."), "success")
-                return redirect(url_for("account.accounts"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/account_form.html", form=form, user=None), status
+    return _account_form(form, None, NewAccountSchema(), (), create, _("Account created."))
 
 
 @bp.route("/admin/accounts/<int:user_id>/edit", methods=["GET", "POST"])
@@ -107,30 +102,19 @@ def account_edit(user_id: int):
     form = EditAccountForm(obj=None if request.method == "POST" else user)
     if request.method == "GET":
         form.active.data = user.is_active_account
-    form.account_username = user.username
-    status = 200
-    if form.validate_on_submit():
-        if user.id == current_user.id and not form.active.data:
-            flash(_("You cannot disable your own account."), "error")
-            status = 422
-        else:
-            try:
-                update_account(
-                    user,
-                    display_name=(form.display_name.data or "").strip(),
-                    password=form.password.data or None,
-                    active=form.active.data,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                _apply_errors(form, exc)
-                status = 422
-            else:
-                flash(_("Account saved."), "success")
-                return redirect(url_for("account.accounts"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/account_form.html", form=form, user=user), status
+
+    def save(body: dict) -> None:
+        if user.id == current_user.id and not body["active"]:
+            raise DomainError(_("You cannot disable your own account."), status=422)
+        update_account(
+            user,
+            display_name=body["display_name"].strip(),
+            password=body["password"] or None,
+            active=body["active"],
+        )
+
+    schema = EditAccountSchema(user.username)
+    return _account_form(form, user, schema, ["active"], save, _("Account saved."))
 
 
 @bp.route("/admin/accounts/<int:user_id>/sign-out", methods=["POST"])

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from flask import abort, g, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from app.auth.principal import current_principal, issue_user_token
+from app.auth.schemas import TokenRequestSchema
 from app.auth.services import authenticate
 from app.auth.sessions import end_session, revoke_token
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Staff tokens")
-
-
-class TokenRequestSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
 class TokenSchema(Schema):

@@ -4,7 +4,8 @@ At least ``MIN_LENGTH`` characters, not the username, not one of the common pass
 shipped in ``common_passwords.txt`` (compared without case). ``flask siyu create-user``,
 HQ's account forms and the change-password page all call ``check_password_policy``;
 ``PasswordPolicy`` is the same rule as a marshmallow validator and ``policy_errors`` as
-plain messages for WTForms. Only the embedded demo seeder skips it (``siyu-demo``).
+plain messages (the account forms' schemas, ``app.auth.schemas``, which know the
+username). Only the embedded demo seeder skips it (``siyu-demo``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ from marshmallow.validate import Validator
 
 from app.errors import DomainError
 from app.i18n import tr
+from app.web.i18n import N_
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
-
-
-def N_(message: str) -> str:  # noqa: N802 - marks a message id for pybabel
-    return message
 
 
 POLICY_MESSAGE = N_("The password does not meet the password rules.")

@@ -19,8 +19,10 @@ from flask_login import login_user, logout_user
 
 from app.auth.forms import LoginForm
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
+from app.auth.schemas import TokenRequestSchema
 from app.auth.services import LoginRefused, LoginThrottled, authenticate
 from app.auth.sessions import end_session, start_session
+from app.web.form_input import FormInvalid, load_form, put_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -52,31 +54,32 @@ def _safe_next(default: str) -> str:
 
 def _login(template: str, allowed_roles: tuple[str, ...], home: str):
     form = LoginForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = authenticate(form.username.data, form.password.data, request.remote_addr)
-        except LoginThrottled as exc:
-            flash(exc.message, "error")
-            response = make_response(render_template(template, form=form), 429)
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        except LoginRefused:
-            flash(_("Wrong username or password."), "error")
-            status = 401
-        else:
-            if user.role not in allowed_roles:
-                flash(_("This account cannot sign in here."), "error")
-                status = 403
-            else:
-                session.clear()
-                login_user(user)
-                start_session(user)
-                if user.locale:
-                    session["locale"] = user.locale
-                return redirect(_safe_next(url_for(home)))
-    elif request.method == "POST":
+    if request.method != "POST":
+        return render_template(template, form=form)
+    try:
+        body = load_form(TokenRequestSchema(), request.form)  # the token API's schema
+        user = authenticate(body["username"], body["password"], request.remote_addr)
+    except FormInvalid as exc:
+        put_errors(form, exc)
         status = 400
+    except LoginThrottled as exc:
+        flash(exc.message, "error")
+        response = make_response(render_template(template, form=form), 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except LoginRefused:
+        flash(_("Wrong username or password."), "error")
+        status = 401
+    else:
+        if user.role in allowed_roles:
+            session.clear()
+            login_user(user)
+            start_session(user)
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(_safe_next(url_for(home)))
+        flash(_("This account cannot sign in here."), "error")
+        status = 403
     return render_template(template, form=form), status
 
 

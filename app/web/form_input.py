@@ -17,7 +17,8 @@ API also guards the page, with nothing parsed by hand:
 
 ``load_form(schema, form)`` loads those values and raises ``FormInvalid`` (a 422
 ``DomainError``) whose ``errors`` map each field (nested ones as ``lineup.0.product_id``)
-to its messages in the viewer's language, ready for the template's ``data-error-for``.
+to its messages in the viewer's language, ready for the template's ``data-error-for``;
+``put_errors(form, exc)`` puts them (or a service's) under a WTForms form's fields.
 
 Forms still rendered by WTForms validate nothing themselves: ``RequiredMark`` only marks
 a field required for the label. ``YuanField`` is for those forms: a yuan box whose
@@ -94,6 +95,18 @@ def load_form(schema: Schema, form, checkboxes=()) -> dict:
     except ValidationError as exc:
         errors = flat_errors(exc.messages)
         raise FormInvalid(next(iter(errors.values()))[0], errors=errors) from exc
+
+
+def put_errors(form, exc: DomainError) -> bool:
+    """Put a schema's or a service's field errors (``exc.errors``) on the WTForms form's
+    fields of the same name; ``True`` when at least one found its field."""
+    placed = False
+    for name, messages in (exc.errors or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors") and isinstance(messages, list):
+            field.errors = list(field.errors or []) + list(messages)
+            placed = True
+    return placed
 
 
 class RequiredMark:

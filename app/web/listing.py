@@ -22,12 +22,13 @@ import io
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context, url_for
 from markupsafe import Markup
-from marshmallow import EXCLUDE, ValidationError
+from marshmallow import EXCLUDE, ValidationError, fields
 from sqlalchemy import Select, func, select
 
 from app.schemas import MAX_PER_PAGE
@@ -58,6 +59,18 @@ def page_args(page: Any = None, per_page: Any = None) -> tuple[int, int]:
         _positive_int(page, 1, maximum=10**9),
         _positive_int(per_page, DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE),
     )
+
+
+QUERY_DAY = fields.Date()
+
+
+def query_day(name: str, default: date) -> date:
+    """The ``YYYY-MM-DD`` day in query argument ``name`` (read by marshmallow's ``Date``,
+    as the API's schemas read it), else ``default`` (a missing or bad value alike)."""
+    try:
+        return QUERY_DAY.deserialize(request.args.get(name, ""))
+    except ValidationError:
+        return default
 
 
 def filter_args(schema_cls) -> dict:

@@ -149,40 +149,39 @@ class MiniProgramClient(_SiyuClientMixin, MiniProgramBaseClient):
         return {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
 
 
-def wecom_client(app: Flask | None = None) -> WeComClient:
-    """A WeCom client for ``WECOM_CORP_ID`` / ``WECOM_SECRET`` (sandbox-aware)."""
+def _token_client(cls, id_key: str, secret_key: str, app: Flask | None):
+    """A ``cls`` client for the configured id and secret with the shared token storage;
+    with the emulator's base URL (``None`` outside the sandbox), its HTTP session already
+    routed there, for the caller to point the client's URLs at."""
     app = _app(app)
     cfg = app.config
-    client = WeComClient(
-        cfg["WECOM_CORP_ID"],
-        cfg["WECOM_SECRET"],
+    client = cls(
+        cfg[id_key],
+        cfg[secret_key],
         session=token_storage(app),
         timeout=cfg["WECHAT_HTTP_TIMEOUT"],
     )
     client._siyu_app = app
     base = sandbox_base(app)
     if base:
-        client.API_BASE_URL = base + "qyapi/cgi-bin/"
         _wire(client._http, app)
+    return client, base
+
+
+def wecom_client(app: Flask | None = None) -> WeComClient:
+    """A WeCom client for ``WECOM_CORP_ID`` / ``WECOM_SECRET`` (sandbox-aware)."""
+    client, base = _token_client(WeComClient, "WECOM_CORP_ID", "WECOM_SECRET", app)
+    if base:
+        client.API_BASE_URL = base + "qyapi/cgi-bin/"
     return client
 
 
 def miniprogram_client(app: Flask | None = None) -> MiniProgramClient:
     """A mini-program client for ``MP_APPID`` / ``MP_SECRET`` (sandbox-aware)."""
-    app = _app(app)
-    cfg = app.config
-    client = MiniProgramClient(
-        cfg["MP_APPID"],
-        cfg["MP_SECRET"],
-        session=token_storage(app),
-        timeout=cfg["WECHAT_HTTP_TIMEOUT"],
-    )
-    client._siyu_app = app
-    base = sandbox_base(app)
+    client, base = _token_client(MiniProgramClient, "MP_APPID", "MP_SECRET", app)
     if base:
         client.API_BASE_URL = base + "api/cgi-bin/"
         client.wxa.API_BASE_URL = base + "api/"
-        _wire(client._http, app)
     return client
 
 

@@ -167,17 +167,20 @@ def query_refund(sub_mch_id: str, out_refund_no: str, client=None) -> dict:
         return pay.refund.query(out_refund_no=out_refund_no)
 
 
+def _sharing_call(path: str, sub_mch_id: str, client, *, with_appid: bool = True, **fields):
+    """One v2 profit-sharing call (HMAC-SHA256 signed; the query alone carries no appid)."""
+    pay = client or pay_client(sub_mch_id)
+    data = {"appid": pay.appid} if with_appid else {}
+    data |= {"sign_type": HMAC, **fields}
+    with translate_errors(path):
+        return pay.post(path, data=data)
+
+
 @v3_alike
 def add_profit_receiver(sub_mch_id: str, receiver: dict, client=None) -> dict:
     """Add a receiver (``type``, ``account``, ``name``?, ``relation_type``) for sharing."""
-    pay = client or pay_client(sub_mch_id)
-    data = {
-        "appid": pay.appid,
-        "sign_type": HMAC,
-        "receiver": json.dumps(receiver, ensure_ascii=False),
-    }
-    with translate_errors("pay/profitsharingaddreceiver"):
-        return pay.post("pay/profitsharingaddreceiver", data=data)
+    receiver_json = json.dumps(receiver, ensure_ascii=False)
+    return _sharing_call("pay/profitsharingaddreceiver", sub_mch_id, client, receiver=receiver_json)
 
 
 @v3_alike
@@ -189,26 +192,28 @@ def profit_share(
     WeChat caps the shares at 30 % of the order; a single share ends the order's sharing
     and releases the rest to the sub-merchant. ``out_order_no`` is idempotent.
     """
-    pay = client or pay_client(sub_mch_id)
-    data = {
-        "appid": pay.appid,
-        "sign_type": HMAC,
-        "transaction_id": transaction_id,
-        "out_order_no": out_order_no,
-        "receivers": json.dumps(receivers, ensure_ascii=False),
-    }
-    with translate_errors("secapi/pay/profitsharing"):
-        return pay.post("secapi/pay/profitsharing", data=data)
+    return _sharing_call(
+        "secapi/pay/profitsharing",
+        sub_mch_id,
+        client,
+        transaction_id=transaction_id,
+        out_order_no=out_order_no,
+        receivers=json.dumps(receivers, ensure_ascii=False),
+    )
 
 
 @v3_alike
 def query_profit_share(
     sub_mch_id: str, transaction_id: str, out_order_no: str, client=None
 ) -> dict:
-    pay = client or pay_client(sub_mch_id)
-    data = {"sign_type": HMAC, "transaction_id": transaction_id, "out_order_no": out_order_no}
-    with translate_errors("pay/profitsharingquery"):
-        return pay.post("pay/profitsharingquery", data=data)
+    return _sharing_call(
+        "pay/profitsharingquery",
+        sub_mch_id,
+        client,
+        with_appid=False,
+        transaction_id=transaction_id,
+        out_order_no=out_order_no,
+    )
 
 
 @v3_alike
@@ -220,16 +225,14 @@ def finish_profit_share(
     client=None,
 ) -> dict:
     """Release the order's frozen funds to the sub-merchant without sharing."""
-    pay = client or pay_client(sub_mch_id)
-    data = {
-        "appid": pay.appid,
-        "sign_type": HMAC,
-        "transaction_id": transaction_id,
-        "out_order_no": out_order_no,
-        "description": description,
-    }
-    with translate_errors("secapi/pay/profitsharingfinish"):
-        return pay.post("secapi/pay/profitsharingfinish", data=data)
+    return _sharing_call(
+        "secapi/pay/profitsharingfinish",
+        sub_mch_id,
+        client,
+        transaction_id=transaction_id,
+        out_order_no=out_order_no,
+        description=description,
+    )
 
 
 @v3_alike

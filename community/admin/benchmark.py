@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import DomainError
 from app.extensions import db
 from community.models import BenchmarkCohort, BenchmarkTemplate, WecomGroup
@@ -51,8 +51,7 @@ def benchmarks():
 @bp.post("/templates")
 @page_roles(*HQ_ROLES)
 def make_template():
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     group_id = request.form.get("group_id", "")
     try:
         template = benchmark.make_template(
@@ -71,8 +70,7 @@ def make_template():
 def apply(template_id: int):
     raw = request.form.get("group_ids", "").replace(",", " ").split()
     ids = [int(v) for v in raw if v.isdigit() and int(v) < 2**31][:5000]
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     try:
         cohort = benchmark.apply_template(
             template_id, ids, request.form.get("name", ""), principal.user_id

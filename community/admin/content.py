@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.extensions import db
 from app.web.form_input import form_values
 from app.web.listing import paginate
@@ -137,8 +137,7 @@ def _edit(post: ContentPost | None):
     if request.method == "POST":
         data = _form_data(request.form)
         uploads = _read_uploads(uploaded_images(request.form, request.files))
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         try:
             saved = content_service.save_post_with_uploads(
                 data, uploads, post, user_id=principal.user_id

@@ -18,7 +18,7 @@ from app.auth.models import ADMIN_UI_ROLES
 from app.auth.scope import scoped
 from app.clock import shanghai_day
 from app.extensions import db
-from app.web.listing import Column, csv_response
+from app.web.listing import Column, csv_response, query_day
 from community.models import DELIVERY_STATUSES, GroupDelivery, SendBatch
 from community.services.readback_schedule import waiting_summary
 from franchise.models import Guide, Region, Store
@@ -64,10 +64,7 @@ def monitor_rows(day: date, by: str) -> list[dict]:
 @bp.route("")
 @page_roles(*ADMIN_UI_ROLES)
 def monitor():
-    try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = shanghai_day()
+    day = query_day("day", shanghai_day())
     by = request.args.get("by", "region") if request.args.get("by") in DIMENSIONS else "region"
     rows = monitor_rows(day, by)
     columns = [Column("name", DIMENSIONS[by][2])] + [

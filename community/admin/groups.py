@@ -26,7 +26,6 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from community.admin.people import campaign_names, people_for
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
@@ -39,7 +38,7 @@ from community.schemas import (
 from community.services import fission, join_ways
 from community.services import segments as segment_service
 from community.services import stages as stage_service
-from community.services.people import member_page
+from community.services.people import campaign_names, member_page, people_for
 from franchise.admin.support import choices
 from franchise.models import CouponTemplate, Guide, Region, Store
 

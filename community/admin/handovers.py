@@ -23,10 +23,11 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from app.wechat.errors import WeChatError
 from community.models.wecom_customers import WecomTransfer
-from community.schemas import TransferQuerySchema
+from community.schemas import GuideHandoverSchema, TransferQuerySchema
 from community.services import transfers
 from franchise.admin.support import choices
 from franchise.models import Customer, Guide
@@ -135,8 +136,12 @@ def handovers():
                 result = transfers.read_back()
                 flash(_("WeCom's results read: %(n)s decided.", n=sum(result.values())), "success")
             else:
-                source = get_scoped_or_404(Guide, _int("from_guide_id"))
-                target = get_scoped_or_404(Guide, _int("to_guide_id"))
+                try:
+                    body = load_form(GuideHandoverSchema(), request.form)
+                except FormInvalid as exc:
+                    raise DomainError(_("Choose a guide."), status=422, errors=exc.errors) from exc
+                source = get_scoped_or_404(Guide, body["from_guide_id"])
+                target = get_scoped_or_404(Guide, body["to_guide_id"])
                 customers = list(
                     db.session.scalars(
                         scoped(select(Customer), Customer).where(Customer.guide_id == source.id)
@@ -161,10 +166,3 @@ def handovers():
         guides=choices(Guide) if principal.is_hq else [],
         is_hq=principal.is_hq,
     )
-
-
-def _int(name: str) -> int:
-    value = request.form.get(name, "")
-    if not value.isdigit():
-        raise DomainError(_("Choose a guide."), status=422, errors={name: ["Required."]})
-    return int(value)

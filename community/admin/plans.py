@@ -26,7 +26,7 @@ from app.auth.scope import scope_clause, scoped
 from app.clock import shanghai_day
 from app.extensions import db
 from app.web.form_input import form_values
-from app.web.listing import paginate
+from app.web.listing import paginate, query_day
 from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
 from community.schemas import PlanSchema
 from community.services import allocation, receiving_limit, schedule
@@ -189,10 +189,7 @@ def edit(object_id: int):
 
 
 def _day_arg(default: date) -> date:
-    try:
-        return date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        return default
+    return query_day("day", default)
 
 
 @bp.route("/allocation", endpoint="allocation")

@@ -23,7 +23,7 @@ from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from app.web import labels
-from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.listing import Column, csv_response, export_url, paginate, query_day
 from community.models import SEGMENTS, STAGES, PushPlan, SlotAllocation, WecomGroup
 from community.models.wecom_customers import CustomerTag
 from community.services import planner, receiving_limit, schedule, tag_links
@@ -42,10 +42,7 @@ STATUS_LABELS = {
 
 
 def _first_day() -> date:
-    try:
-        return date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        return shanghai_day()
+    return query_day("from", shanghai_day())
 
 
 def _groups_stmt():

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.schemas import PageQuerySchema, page_of, page_schema
 from community.models import PushPlan, SlotAllocation
@@ -51,8 +51,7 @@ class Posts(MethodView):
     @blp.alt_response(422, description="Over WeCom's limits; errors name the field")
     def post(self, body):
         """Create a post, validated against WeCom's limits."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         return content_service.save_post(body, user_id=principal.user_id)
 
 
@@ -72,8 +71,7 @@ class Plans(MethodView):
     def post(self, body):
         """Create a push plan; one whose occurrences would be missed under the current
         policy needs ``confirm_missed: true`` (after ``POST /api/v1/plans/preview``)."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         return schedule.save_after_preview(body, user_id=principal.user_id)
 
 

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.auth.scope import scoped
+from app.db import commit_or_rollback
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -88,11 +89,7 @@ def save_post(data: dict, post: ContentPost | None = None, user_id: int | None =
     post.coupon_template_id = coupon_id if purpose == COUPON else None
     if data.get("status") in ("active", "archived"):
         post.status = data["status"]
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     return post
 
 

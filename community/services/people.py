@@ -1,5 +1,9 @@
 """People, not ids: who a group member or a WeCom contact is in Siyu.
 
+``people_for`` names WeCom userids (the guide's name) and customer ids (the customer's
+readable name, ``app.web.labels.customer_name``) once per page for the rows it shows;
+``campaign_names`` asks livestream for campaign names through a hook.
+
 A member is linked to a customer by the member row's ``customer_id`` (set by the sync
 from the member's unionid), else by the unionid itself (a customer who logged in to the
 mini-program after the last sync). ``member_page`` pages a group's members (500-member
@@ -9,17 +13,78 @@ groups) with the customer's name, value tier and tags, never an id;
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from app.extensions import db
+from app.extensions import db, hooks
+from app.web.labels import customer_name
 from app.web.listing import Page, paginate
 from community.models.groups import GroupMember, WecomGroup
-from franchise.models import Customer
+from franchise.models import Customer, Guide, WecomMember
 
 MEMBER_PAGE = 50
+
+# listener(ids: set[int] | None) -> {campaign id: name}; None asks for the campaigns one may
+# still attach an invite code to. livestream registers it (community may not import it).
+CAMPAIGN_NAMES = "community.campaign_names"
+
+
+def campaign_names(ids: Iterable[int | None] | None = None) -> dict[int, str]:
+    """Campaign names by id through the ``CAMPAIGN_NAMES`` hook (empty without livestream)."""
+    wanted = None if ids is None else {i for i in ids if i}
+    if wanted == set():
+        return {}
+    names: dict[int, str] = {}
+    for listener in hooks(CAMPAIGN_NAMES):
+        names.update(listener(wanted))
+    return names
+
+
+@dataclass
+class People:
+    """``staff[userid]`` → guide name, ``customers[id]`` → readable customer name."""
+
+    staff: dict[str, str] = field(default_factory=dict)
+    customers: dict[int, str] = field(default_factory=dict)
+
+    def staff_name(self, userid: str | None, fallback: str | None = None) -> str:
+        """The guide behind a WeCom userid; an unknown colleague reads "WeCom colleague"."""
+        if not userid:
+            return fallback or "—"
+        return self.staff.get(userid) or fallback or _("WeCom colleague")
+
+    def customer(self, customer_id: int | None) -> str:
+        return self.customers.get(customer_id or 0, "—")
+
+
+def people_for(userids: Iterable[str | None], customer_ids: Iterable[int | None]) -> People:
+    """The names of the given userids (guides) and customers, in two queries."""
+    wanted_users = {u for u in userids if u}
+    wanted_customers = {c for c in customer_ids if c}
+    people = People()
+    if wanted_users:
+        # a colleague who is no guide reads by their name in WeCom's directory
+        people.staff = dict(
+            db.session.execute(
+                select(WecomMember.userid, WecomMember.name).where(
+                    WecomMember.userid.in_(wanted_users)
+                )
+            ).all()
+        )
+        people.staff.update(
+            db.session.execute(
+                select(Guide.wecom_userid, Guide.name).where(Guide.wecom_userid.in_(wanted_users))
+            ).all()
+        )
+    if wanted_customers:
+        people.customers = {
+            c.id: customer_name(c)
+            for c in db.session.scalars(select(Customer).where(Customer.id.in_(wanted_customers)))
+        }
+    return people
 
 
 @dataclass
@@ -46,9 +111,9 @@ def _linked():
     )
 
 
-def display_name(member: GroupMember, customer_name: str | None) -> str:
+def display_name(member: GroupMember, customer: str | None) -> str:
     """The name a person recognises: the customer's, the group nickname, the WeCom name."""
-    name = customer_name or member.group_nickname or member.name
+    name = customer or member.group_nickname or member.name
     if name and name != member.userid:
         return name
     return _("Staff member") if member.member_type == 1 else _("Unnamed customer")

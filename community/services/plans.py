@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.clock import SHANGHAI
+from app.db import commit_or_rollback
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -224,11 +225,7 @@ def save_plan(data: dict, plan: PushPlan | None = None, user_id: int | None = No
         setattr(plan, key, clean.get(key))
     if "template_id" in data:
         plan.template_id = data["template_id"]
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     return plan
 
 

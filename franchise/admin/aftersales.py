@@ -63,11 +63,19 @@ def ticket_columns() -> list[Column]:
     ]
 
 
-def _stmt(args: dict):
-    stmt = scoped(ticket_service.ticket_stmt(args), ServiceTicket)
+def _scoped_search(stmt, model, number, args: dict):
+    """``stmt`` through the tenant scope of ``model``, narrowed to the numbers that
+    contain ``?q=`` (a ticket or trade-in number typed in part)."""
+    stmt = scoped(stmt, model)
     if args.get("q"):
-        stmt = stmt.where(ServiceTicket.ticket_no.contains(args["q"], autoescape=True))
+        stmt = stmt.where(number.contains(args["q"], autoescape=True))
     return stmt
+
+
+def _stmt(args: dict):
+    return _scoped_search(
+        ticket_service.ticket_stmt(args), ServiceTicket, ServiceTicket.ticket_no, args
+    )
 
 
 @bp.route("/service-tickets")
@@ -121,10 +129,7 @@ def trade_in_columns() -> list[Column]:
 
 
 def _trade_in_stmt(args: dict):
-    stmt = scoped(trade_in.trade_in_stmt(args), TradeIn)
-    if args.get("q"):
-        stmt = stmt.where(TradeIn.trade_in_no.contains(args["q"], autoescape=True))
-    return stmt
+    return _scoped_search(trade_in.trade_in_stmt(args), TradeIn, TradeIn.trade_in_no, args)
 
 
 @bp.route("/trade-ins")

@@ -14,10 +14,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import Schema, validate
+from marshmallow import Schema, fields, post_load, validate
 from sqlalchemy import case, func, select
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, SelectField, StringField
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -26,12 +25,13 @@ from app.auth.scope import scoped
 from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.money import Yuan
 from app.schemas import MAX_ID, Text, query_id
-from app.web.form_input import YuanField, load_form
+from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.labels import customer_name
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import choices, save, select_filter, text_filter
-from franchise.api.coupons import BulkIssueSchema, coupon_stmt
+from franchise.api.coupons import BulkIssueSchema, TemplateCreateSchema, coupon_stmt
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
 from franchise.services import coupon_templates
@@ -51,27 +51,67 @@ STATE_LABELS = {
 CHANNEL_LABELS = {"online": _l("Online"), "store": _l("In store")}
 
 
+class TemplateFormSchema(TemplateCreateSchema):
+    """The template page's form: the API's template, amounts typed in yuan, the validity
+    as days in Asia/Shanghai and one ``budget_<region id>`` box per region (the subclass
+    ``template_form_schema`` builds per request names them)."""
+
+    class Meta:
+        register = False  # built per request with the regions' boxes
+
+    # the same keys, other field kinds: marshmallow allows it, the checker cannot see it
+    amount_off_fen = Yuan(data_key="amount_off_yuan", required=True, lo=1, hi=10**9)  # type: ignore[assignment]
+    threshold_fen = Yuan(data_key="threshold_yuan", load_default=0, hi=10**10)  # type: ignore[assignment]
+    valid_from = fields.Date(allow_none=True)  # type: ignore[assignment]
+    valid_until = fields.Date(allow_none=True)  # type: ignore[assignment]
+
+    @post_load
+    def _as_api(self, data: dict, **kwargs) -> dict:
+        """Days → UTC instants (the first and last moment of the day in Shanghai); the
+        budget boxes → the API's ``budgets`` (a region left empty or 0 has none)."""
+        for key, end in (("valid_from", False), ("valid_until", True)):
+            day = data.get(key)
+            if day is not None:
+                moment = datetime.combine(day, time.max if end else time.min, tzinfo=SHANGHAI)
+                data[key] = moment.astimezone(UTC)
+        budgets = [
+            {"region_id": int(key.removeprefix(BUDGET)), "budget_count": data.pop(key)}
+            for key in [k for k in data if k.startswith(BUDGET)]
+        ]
+        data["budgets"] = [b for b in budgets if b["budget_count"]]
+        return data
+
+
+BUDGET = "budget_"
+
+
+def template_form_schema(regions) -> TemplateFormSchema:
+    """``TemplateFormSchema`` with a budget box (0..10**8 coupons) per region."""
+    boxes = {
+        f"{BUDGET}{region.id}": fields.Integer(
+            strict=True, allow_none=True, validate=validate.Range(0, 10**8)
+        )
+        for region in regions
+    }
+    return type("RegionTemplateFormSchema", (TemplateFormSchema,), boxes)()
+
+
 def template_form(template: CouponTemplate | None) -> FlaskForm:
-    """The template form with one budget field per region (built per request)."""
+    """The template form with one budget field per region (built per request); it
+    renders, ``template_form_schema`` checks."""
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
 
     class TemplateForm(FlaskForm):
-        name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-        kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()))
+        name = StringField(_l("Name"), validators=[RequiredMark()])
+        kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()), validate_choice=False)
         amount_off_yuan = YuanField(
-            _l("Amount off (yuan)"), validators=[InputRequired()], lo=1, hi=10**9
+            _l("Amount off (yuan)"), validators=[RequiredMark()], lo=1, hi=10**9
         )
-        threshold_yuan = YuanField(
-            _l("Threshold (yuan)"), default=0, validators=[InputRequired()], hi=10**10
-        )
-        valid_from = DateField(_l("Valid from"), validators=[Optional()])
-        valid_until = DateField(_l("Valid until"), validators=[Optional()])
-        valid_days = IntegerField(
-            _l("Valid days after issue"), validators=[Optional(), NumberRange(1, 3650)]
-        )
-        campaign_id = IntegerField(
-            _l("Campaign id"), validators=[Optional(), NumberRange(1, MAX_ID)]
-        )
+        threshold_yuan = YuanField(_l("Threshold (yuan)"), default=0, hi=10**10)
+        valid_from = DateField(_l("Valid from"))
+        valid_until = DateField(_l("Valid until"))
+        valid_days = StringField(_l("Valid days after issue"), render_kw=NUMERIC)
+        campaign_id = StringField(_l("Campaign id"), render_kw=NUMERIC)
         is_active = BooleanField(_l("Active"), default=True)
 
     budgets = {b.region_id: b for b in (template.budgets if template else [])}
@@ -80,12 +120,12 @@ def template_form(template: CouponTemplate | None) -> FlaskForm:
         issued = budget.issued_count if budget else 0
         setattr(
             TemplateForm,
-            f"budget_{region.id}",
-            IntegerField(
+            f"{BUDGET}{region.id}",
+            StringField(
                 _l("Budget: %(region)s", region=region.name),
                 default=budget.budget_count if budget else 0,
                 description=_l("%(n)s issued so far", n=issued),
-                validators=[Optional(), NumberRange(0, 10**8)],
+                render_kw=NUMERIC,
             ),
         )
     form = TemplateForm(obj=template)
@@ -99,31 +139,7 @@ def template_form(template: CouponTemplate | None) -> FlaskForm:
     return form
 
 
-def template_data(form) -> dict:
-    """The form's values as the service's dict (days in Asia/Shanghai → UTC instants)."""
-
-    def at(day, end=False):
-        if day is None:
-            return None
-        moment = datetime.combine(day, time.max if end else time.min, tzinfo=SHANGHAI)
-        return moment.astimezone(UTC)
-
-    return {
-        "name": form.name.data.strip(),
-        "kind": form.kind.data,
-        "amount_off_fen": form.amount_off_yuan.data,
-        "threshold_fen": form.threshold_yuan.data,
-        "valid_from": at(form.valid_from.data),
-        "valid_until": at(form.valid_until.data, end=True),
-        "valid_days": form.valid_days.data,
-        "campaign_id": form.campaign_id.data,
-        "is_active": bool(form.is_active.data),
-        "budgets": [
-            {"region_id": r.id, "budget_count": getattr(form, f"budget_{r.id}").data or 0}
-            for r in form.regions
-            if getattr(form, f"budget_{r.id}").data
-        ],
-    }
+NUMERIC = {"inputmode": "numeric"}
 
 
 def redemption_stats() -> list[dict]:
@@ -246,8 +262,8 @@ def template_new():
     form = template_form(None)
     return save(
         form,
-        None,
-        lambda _: coupon_templates.create_template(template_data(form)),
+        template_form_schema(form.regions),
+        coupon_templates.create_template,
         _l("New coupon template"),
         _l("Create"),
         "commerce_coupons.template_edit",
@@ -263,8 +279,8 @@ def template_edit(object_id):
     form = template_form(template)
     return save(
         form,
-        None,
-        lambda _: coupon_templates.update_template(template, template_data(form)),
+        template_form_schema(form.regions),
+        lambda data: coupon_templates.update_template(template, data),
         _l("Edit coupon template"),
         _l("Save"),
         "commerce_coupons.template_edit",

@@ -12,9 +12,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from marshmallow import Schema, fields
 from sqlalchemy import func, select
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, SelectField, StringField
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -22,15 +22,24 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.money import MAX_FEN
-from app.web.form_input import YuanField
+from app.money import MAX_FEN, Yuan
+from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.formatting import yuan
 from app.web.labels import customer_name, label
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import choices, is_hq, select_filter, text_filter
+from app.web.listing import Column
+from franchise.admin.support import (
+    choices,
+    is_hq,
+    render_list,
+    save,
+    select_filter,
+    show_errors,
+    text_filter,
+)
 from franchise.api.customers import (
     CustomerQuerySchema,
     HistoryQuerySchema,
+    ReassignSchema,
     customer_stmt,
     history_stmt,
 )
@@ -129,23 +138,6 @@ def history_columns(names: Names, with_customer: bool = True):
     ]
 
 
-def _list(title, schema, stmt_fn, columns, fields, filename):
-    args = filter_args(schema)
-    stmt = stmt_fn(args)
-    if request.args.get("format") == "csv":
-        return csv_response(filename, columns, stmt)
-    return render_template(
-        "franchise/list.html",
-        title=title,
-        fields=fields,
-        values=request.args,
-        columns=columns,
-        page=paginate(stmt),
-        export_url=export_url(),
-        new_url=None,
-    )
-
-
 @bp.route("/customers")
 @page_roles(*ADMIN_UI_ROLES)
 def customers():
@@ -157,7 +149,7 @@ def customers():
         select_filter("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
         select_filter("value_tier", _l("Value tier"), TIER_OPTIONS),
     ]
-    return _list(
+    return render_list(
         _l("Customers"),
         CustomerQuerySchema,
         customer_stmt,
@@ -178,7 +170,7 @@ def assignments():
         ),
         text_filter("customer_id", _l("Customer id")),
     ]
-    return _list(
+    return render_list(
         _l("Assignment history"),
         HistoryQuerySchema,
         history_stmt,
@@ -189,18 +181,14 @@ def assignments():
 
 
 class ReassignForm(FlaskForm):
-    franchisee_id = SelectField(_l("Franchisee"), coerce=int, validators=[InputRequired()])
-    store_id = SelectField(
-        _l("Store"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        validators=[Optional()],
+    """Renders HQ's reassign form; the API's ``ReassignSchema`` checks what is posted."""
+
+    franchisee_id = SelectField(
+        _l("Franchisee"), validators=[RequiredMark()], validate_choice=False
     )
-    guide_id = SelectField(
-        _l("Guide"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        validators=[Optional()],
-    )
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+    store_id = SelectField(_l("Store"), validate_choice=False)
+    guide_id = SelectField(_l("Guide"), validate_choice=False)
+    reason = StringField(_l("Reason"), validators=[RequiredMark()])
 
 
 def reassign_form() -> ReassignForm:
@@ -244,30 +232,27 @@ def customer(object_id):
     c = get_scoped_or_404(Customer, object_id)
     form = reassign_form() if is_hq() else None
     if form is not None and request.method == "GET":  # start from where the customer is
-        form.franchisee_id.data = c.franchisee_id
+        form.franchisee_id.data = str(c.franchisee_id)
     status = 200
     if request.method == "POST":
         if form is None:
             return render_template("errors/error.html", status=403, message=_("Forbidden")), 403
-        if form.validate_on_submit():
-            try:
-                customer_services.reassign(
-                    c,
-                    form.franchisee_id.data,
-                    form.store_id.data,
-                    form.guide_id.data,
-                    reason=form.reason.data,
-                    actor_user_id=required_principal().user_id,
-                )
-                flash(_("Customer reassigned."), "success")
-                return redirect(url_for("franchise_customers.customer", object_id=c.id))
-            except DomainError as exc:
-                for name, messages in exc.errors.items():
-                    field = getattr(form, name, None)
-                    if field is not None:
-                        field.errors = list(field.errors) + list(messages)
-                flash(exc.message, "error")
-                c = get_scoped_or_404(Customer, object_id)
+        try:
+            body = load_form(ReassignSchema(), request.form)  # the API's reassign schema
+            customer_services.reassign(
+                c,
+                body["franchisee_id"],
+                body.get("store_id"),
+                body.get("guide_id"),
+                reason=body["reason"],
+                actor_user_id=required_principal().user_id,
+            )
+        except DomainError as exc:
+            show_errors(form, exc)
+            c = get_scoped_or_404(Customer, object_id)
+        else:
+            flash(_("Customer reassigned."), "success")
+            return redirect(url_for("franchise_customers.customer", object_id=c.id))
         status = 422
     names = Names()
     orders = (
@@ -308,21 +293,40 @@ def customer(object_id):
     ), status
 
 
+def _box(key: str) -> str:
+    """A setting's form box name (``.`` in keys becomes ``__``)."""
+    return key.replace(".", "__")
+
+
 def settings_form_class():
-    """A form with one field per setting (``.`` in keys becomes ``__``)."""
+    """A form with one box per setting; it renders, ``settings_schema`` checks."""
     attrs = {}
     for key, setting in settings_service.SETTINGS.items():
-        name = key.replace(".", "__")
         if setting.kind is bool:
-            attrs[name] = BooleanField(setting.label)
+            attrs[_box(key)] = BooleanField(setting.label)
         elif key.endswith("_fen"):  # money: entered in yuan, stored (and in the API) as fen
-            lo, hi = int(setting.minimum or 0), int(setting.maximum or MAX_FEN)
-            attrs[name] = YuanField(setting.label, validators=[InputRequired()], lo=lo, hi=hi)
-        elif setting.kind is float:
-            attrs[name] = FloatField(setting.label, validators=[InputRequired()])
+            attrs[_box(key)] = YuanField(setting.label, validators=[RequiredMark()])
         else:
-            attrs[name] = IntegerField(setting.label, validators=[InputRequired()])
+            attrs[_box(key)] = StringField(setting.label, validators=[RequiredMark()])
     return type("AssignmentSettingsForm", (FlaskForm,), attrs)
+
+
+def settings_schema() -> Schema:
+    """What the settings page posts: a number per setting (money in yuan, within the
+    setting's bounds), a tick per switch; the service checks the bounds and the
+    cut-offs' order."""
+    boxes: dict[str, fields.Field] = {}
+    for key, setting in settings_service.SETTINGS.items():
+        if setting.kind is bool:
+            boxes[_box(key)] = fields.Boolean(load_default=False)
+        elif key.endswith("_fen"):
+            lo, hi = int(setting.minimum or 0), int(setting.maximum or MAX_FEN)
+            boxes[_box(key)] = Yuan(required=True, lo=lo, hi=hi)
+        elif setting.kind is float:
+            boxes[_box(key)] = fields.Float(required=True)
+        else:
+            boxes[_box(key)] = fields.Integer(required=True, strict=True)
+    return Schema.from_dict(boxes, name="AssignmentSettingsFormSchema")()
 
 
 @bp.route("/assignment-settings", methods=["GET", "POST"])
@@ -330,27 +334,20 @@ def settings_form_class():
 def assignment_settings():
     """HQ edits the assignment radius, lock days, pool balancing and RFM cut-offs."""
     values = settings_service.all_settings()
-    form = settings_form_class()(data={k.replace(".", "__"): v for k, v in values.items()})
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                settings_service.update_settings(
-                    {k: getattr(form, k.replace(".", "__")).data for k in values}
-                )
-                flash(_("Saved."), "success")
-                return redirect(url_for("franchise_customers.assignment_settings"))
-            except DomainError as exc:
-                for key, messages in exc.errors.items():
-                    field = getattr(form, key.replace(".", "__"), None)
-                    if field is not None:
-                        field.errors = list(field.errors) + list(messages)
-                flash(exc.message, "error")
-    return render_template(
-        "franchise/form.html",
-        form=form,
-        title=_l("Assignment settings"),
-        action=request.path,
-        submit_label=_l("Save"),
-    ), status
+    form = settings_form_class()(data={_box(k): v for k, v in values.items()})
+
+    def update(data: dict) -> None:
+        try:
+            settings_service.update_settings({k: data[_box(k)] for k in values})
+        except DomainError as exc:  # the service names the setting keys: name the boxes
+            exc.errors = {_box(k): v for k, v in exc.errors.items()}
+            raise
+
+    return save(
+        form,
+        settings_schema(),
+        update,
+        _l("Assignment settings"),
+        _l("Save"),
+        "franchise_customers.assignment_settings",
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import validate
 from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
@@ -23,11 +23,12 @@ from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day, shanghai_day_bounds
 from app.errors import DomainError
 from app.extensions import db
-from app.schemas import Text, query_id
+from app.schemas import Text
 from app.web.formatting import yuan
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
 from franchise.admin.support import choices, select_filter, text_filter
+from franchise.api.orders import OrderFilterSchema
 from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
 from franchise.services import fulfilment, order_flow, replacements  # issue 19
 from franchise.services import orders as order_service
@@ -55,14 +56,9 @@ STATUS_BADGES = {
 }
 
 
-class OrderFilterSchema(Schema):
-    status = Text(validate=validate.OneOf(ORDER_STATUSES))
-    franchisee_id = query_id()
-    store_id = query_id()
-    guide_id = query_id()
-    campaign_id = query_id()
-    date_from = fields.Date()
-    date_to = fields.Date()
+class OrderPageFilterSchema(OrderFilterSchema):
+    """The API's order filters and the page's order-number search."""
+
     q = Text(validate=validate.Length(max=32))
 
 
@@ -118,7 +114,7 @@ def filter_fields():
 @page_roles(*ADMIN_UI_ROLES)
 def orders():
     """Orders with filters, pagination, a totals row and CSV export (``?format=csv``)."""
-    args = filter_args(OrderFilterSchema)
+    args = filter_args(OrderPageFilterSchema)
     stmt = queries.order_stmt(args)
     if request.args.get("format") == "csv":
         return csv_response("orders.csv", order_columns(False), stmt)

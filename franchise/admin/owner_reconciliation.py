@@ -9,20 +9,16 @@ SHA-256 the page shows (``franchise.services.owner_reconciliation``). Views neve
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.scope import get_scoped_or_404
-from app.clock import shanghai_day
-from app.web.listing import Column, paginate
+from app.web.listing import Column, filter_args, paginate
 from franchise.admin.settlement import visible_franchisees
-from franchise.api.owner_reconciliation import csv_export
+from franchise.api.owner_reconciliation import ReconciliationQuerySchema, csv_export, view_of
 from franchise.models import Franchisee
-from franchise.services import owner_reconciliation as recon
 
 bp = Blueprint(
     "owner_reconciliation", __name__, url_prefix="/admin/money", template_folder="../templates"
@@ -78,12 +74,7 @@ def reconciliation_page():
     ids = [f.id for f in franchisees]
     selected = request.args.get("franchisee_id", type=int) or (ids[0] if ids else None)
     franchisee = get_scoped_or_404(Franchisee, selected or 0)
-    try:
-        day = datetime.strptime(request.args.get("date") or "", "%Y-%m-%d").date()
-    except ValueError:
-        day = shanghai_day() - timedelta(days=1)
-    view = recon.reconciliation(franchisee.id, day)
-    digest = recon.statement_hash(view)
+    view = view_of(franchisee.id, filter_args(ReconciliationQuerySchema))  # the API's answer
     if request.args.get("format") == "csv":
         return csv_export(view)
     status = request.args.get("status") or ""
@@ -96,11 +87,10 @@ def reconciliation_page():
         filter_values={
             **request.args.to_dict(),
             "franchisee_id": franchisee.id,
-            "date": day.isoformat(),
+            "date": view["date"],
         },
-        day=day,
         view=view,
-        digest=digest,
+        digest=view["statement_sha256"],
         page=paginate(shown),
         columns=columns(),
         status_options=[("", _l("All"))] + list(STATUS_LABELS.items()),

@@ -10,17 +10,18 @@ from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
 from app.errors import NotFound
 from app.extensions import db
+from app.money import Yuan
 from app.schemas import MAX_ID, Text
-from app.web.form_input import YuanField
+from app.web.form_input import RequiredMark, YuanField
 from app.web.listing import Column
 from franchise.admin.support import render_list, save, select_filter, text_filter
+from franchise.api.orders import ProductCreateSchema
 from franchise.models import SERVICE_KINDS, Product
 from franchise.services import catalog
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -32,34 +33,26 @@ bp = Blueprint(
 
 
 class ProductForm(FlaskForm):
-    sku = StringField(
-        _l("SKU"),
-        validators=[
-            DataRequired(),
-            Length(max=32),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, -, _ and .")),
-        ],
-    )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    category = StringField(_l("Category"), validators=[Optional(), Length(max=32)])
-    price_yuan = YuanField(_l("Price (yuan)"), validators=[InputRequired()], hi=MAX_PRICE_FEN)
-    stock = IntegerField(
-        _l("Stock"), default=0, validators=[InputRequired(), NumberRange(0, 10**7)]
-    )
-    care_interval_days = IntegerField(
+    """Renders the product form; ``ProductFormSchema`` (the API's) checks what is posted."""
+
+    sku = StringField(_l("SKU"), validators=[RequiredMark()])
+    name = StringField(_l("Name"), validators=[RequiredMark()])
+    category = StringField(_l("Category"))
+    price_yuan = YuanField(_l("Price (yuan)"), validators=[RequiredMark()], hi=MAX_PRICE_FEN)
+    stock = StringField(_l("Stock"), default="0", render_kw={"inputmode": "numeric"})
+    care_interval_days = StringField(
         _l("Care interval (days)"),
         description=_l("Days between cleaning / maintenance reminders; empty for none."),
-        validators=[Optional(), NumberRange(1, 3650)],
+        render_kw={"inputmode": "numeric"},
     )
     care_kind = SelectField(
         _l("Care kind"),
         description=_l("The service each piece is due for when its care interval passes."),
         choices=[],
         coerce=lambda v: "" if v is None else str(v),
-        validators=[Optional()],
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    image_url = StringField(_l("Image URL"), validators=[Optional(), Length(max=255)])
+    description = TextAreaField(_l("Description"))
+    image_url = StringField(_l("Image URL"))
     is_active = BooleanField(_l("On sale"), default=True)
 
     def __init__(self, *args, **kwargs):
@@ -67,19 +60,12 @@ class ProductForm(FlaskForm):
         default = ("", _l("Cleaning (default)"))
         self.care_kind.choices = [default] + [(k, kind_label(k)) for k in SERVICE_KINDS]
 
-    def data_dict(self) -> dict:
-        return {
-            "sku": self.sku.data.strip(),
-            "name": self.name.data.strip(),
-            "category": (self.category.data or "").strip(),
-            "price_fen": self.price_yuan.data,
-            "stock": self.stock.data,
-            "care_interval_days": self.care_interval_days.data,
-            "care_kind": self.care_kind.data or None,
-            "description": self.description.data or "",
-            "image_url": (self.image_url.data or "").strip(),
-            "is_active": bool(self.is_active.data),
-        }
+
+class ProductFormSchema(ProductCreateSchema):
+    """The product page's form: the API's product, the price typed in yuan."""
+
+    # the same key, another field kind: marshmallow allows it, the checker cannot see it
+    price_fen = Yuan(data_key="price_yuan", required=True, hi=MAX_PRICE_FEN)  # type: ignore[assignment]
 
 
 class ProductFilterSchema(Schema):
@@ -152,8 +138,8 @@ def new():
     form = ProductForm()
     return save(
         form,
-        None,
-        lambda _: catalog.create_product(form.data_dict()),
+        ProductFormSchema(),
+        catalog.create_product,
         _l("New product"),
         _l("Create"),
         "commerce_products.edit",
@@ -171,8 +157,8 @@ def edit(object_id):
         form.price_yuan.data = product.price_fen
     return save(
         form,
-        None,
-        lambda _: catalog.update_product(product, form.data_dict()),
+        ProductFormSchema(),
+        lambda data: catalog.update_product(product, data),
         _l("Edit product"),
         _l("Save"),
         "commerce_products.edit",

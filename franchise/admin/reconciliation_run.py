@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
-from app.clock import shanghai_day
+from app.clock import shanghai_yesterday
 from app.errors import DomainError
+from app.web.form_input import FormInvalid, load_form
 from app.web.shell import translate
+from franchise.api.reconciliation import RunRequestSchema
 from franchise.services import reconciliation_schedule as schedule
 
 bp = Blueprint("reconciliation_admin", __name__, url_prefix="/admin")
@@ -23,7 +23,7 @@ def schedule_box() -> dict:
     return {
         "last": schedule.last_run(),
         "next_at": schedule.next_run(),
-        "yesterday": shanghai_day() - timedelta(days=1),
+        "yesterday": shanghai_yesterday(),
     }
 
 
@@ -31,10 +31,9 @@ def schedule_box() -> dict:
 @page_roles(*HQ_ROLES)
 def run_now():
     """Reconcile the chosen day at once, then show its run."""
-    raw = (request.form.get("date") or "").strip()
     try:
-        day = date.fromisoformat(raw) if raw else None
-    except ValueError:
+        day = load_form(RunRequestSchema(), request.form)["date"]  # the API's schema
+    except FormInvalid:
         flash(_("Pick a day (YYYY-MM-DD)."), "error")
         return redirect(url_for("payments_admin.reconciliation"), 303)
     try:

@@ -15,7 +15,7 @@ Views never commit: services do.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,9 +30,10 @@ from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
-from app.web.listing import Column, csv_response, paginate
+from app.web.listing import Column, csv_response, filter_args, paginate
 from franchise.admin.reconciliation_run import schedule_box
 from franchise.api.payments import RefundFormSchema
+from franchise.api.settlement import StatementQuerySchema
 from franchise.models import Franchisee, Order, ReconciliationItem, ReconciliationRun
 from franchise.services import ledger, refunds, settlement
 
@@ -53,14 +54,6 @@ KIND_LABELS = {
 
 def kind_label(kind: str):
     return KIND_LABELS.get(kind, kind)
-
-
-def _day(raw: str | None) -> date:
-    """A YYYY-MM-DD from the query string, else today (a bad value is today too)."""
-    try:
-        return datetime.strptime(raw or "", "%Y-%m-%d").date()
-    except ValueError:
-        return shanghai_day()
 
 
 def visible_franchisees() -> list[Franchisee]:
@@ -89,7 +82,7 @@ def settlement_page():
     selected = request.args.get("franchisee_id", type=int)
     if selected not in ids:
         selected = ids[0] if ids else None
-    day = _day(request.args.get("date"))
+    day = filter_args(StatementQuerySchema).get("date") or shanghai_day()  # the API's query
     statement = history = None
     if selected is not None:
         statement = settlement.statement(selected, day)

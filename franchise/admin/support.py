@@ -20,7 +20,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.web.form_input import load_form
+from app.web.form_input import load_form, put_errors
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
 from franchise.models import Franchisee, Region, Store
@@ -83,29 +83,28 @@ def render_form(form, title, submit_label, status=200):
     ), status
 
 
-def save(form, schema: Schema | None, action, title, submit_label, done_endpoint):
-    """On a post, load the form through ``schema`` (the API's) and run ``action(data)``;
-    the schema's and the service's field errors are shown on the form (422, or 409).
-
-    ``schema=None`` is for the two forms WTForms still validates (products and coupon
-    templates, whose yuan and date boxes have no schema yet): ``action(None)`` reads them."""
+def save(form, schema: Schema, action, title, submit_label, done_endpoint):
+    """On a post, load the form through ``schema`` (the API's, or the API's with money
+    typed in yuan) and run ``action(data)``; the schema's and the service's field errors
+    are shown on the form (422, or 409). WTForms only renders and guards CSRF."""
     if request.method != "POST":
         return render_form(form, title, submit_label)
-    if schema is None and not form.validate():
-        return render_form(form, title, submit_label, 422)
     checkboxes = [field.name for field in form if isinstance(field, BooleanField)]
     try:
-        data = None if schema is None else load_form(schema, request.form, checkboxes)
+        data = load_form(schema, request.form, checkboxes)
         obj = action(data)
     except DomainError as exc:
-        for name, messages in exc.errors.items():
-            field = getattr(form, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + list(messages)
-        flash(exc.message, "error")
+        show_errors(form, exc)
         return render_form(form, title, submit_label, 409 if exc.status == 409 else 422)
     flash(_("Saved."), "success")
     return redirect(url_for(done_endpoint, **({"object_id": obj.id} if obj else {})))
+
+
+def show_errors(form, exc: DomainError) -> None:
+    """Put a schema's or a service's field errors on the form's fields (by name) and
+    flash its message."""
+    put_errors(form, exc)
+    flash(exc.message, "error")
 
 
 def render_detail(title, pairs, edit_url=None, related=None):

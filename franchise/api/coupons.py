@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
@@ -254,6 +254,5 @@ class Redeem(MethodView):
     @blp.alt_response(409, description="Already redeemed, void or expired")
     def post(self, body):
         """Redeem a customer's coupon in store (核销)."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         return coupon_service.redeem_in_store(body["code"], principal)

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.schemas import MAX_ID, StrictFloat, Text, body_id
 from franchise.api.members import member_payload
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Store
+from franchise.schemas import PublicStoreSchema
 from franchise.services import appointments, customers
 from franchise.services.base import invalid
 from franchise.services.store_directory import nearest_open_stores
@@ -92,15 +93,7 @@ class NearbyQuerySchema(Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
-class NearbyStoreSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    city = fields.String()
-    address = fields.String()
-    phone = fields.String()
-    business_hours = fields.String()
-    latitude = fields.Float()
-    longitude = fields.Float()
+class NearbyStoreSchema(PublicStoreSchema):
     distance_km = fields.Float()
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import utcnow
 from app.errors import NotFound
@@ -167,8 +167,8 @@ class MpOrders(MethodView):
     @blp.alt_response(422, description="Bad lines, no stock, or an unusable coupon")
     def post(self, body):
         """Place an order at list price, with an optional coupon, share code and campaign."""
-        principal = current_principal()
-        assert principal is not None and principal.customer_id is not None  # a customer's
+        principal = required_principal()
+        assert principal.customer_id is not None  # a customer's
         return order_service.create_order(
             principal.customer_id,
             body["items"],
@@ -199,8 +199,7 @@ class MpOrderCancel(MethodView):
     @blp.alt_response(409, description="The order is no longer unpaid (errors.allowed)")
     def post(self, body, order_id):
         """Cancel my unpaid order: the stock is given back and the coupon re-issued."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         order = _my_order(order_id)
         order = order_service.transition(order, CANCELLED, principal, body["note"])
         return with_actions(order)

@@ -23,11 +23,12 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
+from app.web.i18n import N_
 from franchise import queries
 from franchise.models import ORDER_STATUSES, SERVICE_KINDS, Order, Product
 from franchise.services import catalog, order_flow, replacements
@@ -62,8 +63,14 @@ class ProductSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
+SKU_RULES = [
+    validate.Length(min=1, max=32),
+    validate.Regexp(r"^[A-Za-z0-9_.-]+$", error=N_("Letters, digits, -, _ and .")),
+]
+
+
 class ProductUpdateSchema(Schema):
-    sku = Text(validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$")])
+    sku = Text(validate=SKU_RULES)
     name = Text(validate=validate.Length(min=1, max=64))
     category = Text(validate=validate.Length(max=32))
     price_fen = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**10))
@@ -78,10 +85,7 @@ class ProductUpdateSchema(Schema):
 
 
 class ProductCreateSchema(ProductUpdateSchema):
-    sku = Text(
-        required=True,
-        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
-    )
+    sku = Text(required=True, validate=SKU_RULES)
     name = Text(required=True, validate=validate.Length(min=1, max=64))
     price_fen = fields.Integer(
         strict=True, required=True, validate=validate.Range(min=0, max=10**10)
@@ -146,7 +150,9 @@ class OrderDetailSchema(OrderSchema):
     replaces = fields.Function(lambda o: replacements.reference(replacements.original_of(o)))
 
 
-class OrderQuerySchema(PageQuerySchema):
+class OrderFilterSchema(Schema):
+    """The orders' filters: the API's query and the orders page's filter bar."""
+
     status = Text(validate=validate.OneOf(ORDER_STATUSES))
     franchisee_id = query_id()
     store_id = query_id()
@@ -154,6 +160,10 @@ class OrderQuerySchema(PageQuerySchema):
     campaign_id = query_id()
     date_from = fields.Date()
     date_to = fields.Date()
+
+
+class OrderQuerySchema(PageQuerySchema, OrderFilterSchema):
+    pass
 
 
 class TransitionSchema(Schema):
@@ -167,8 +177,7 @@ OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 
 def with_actions(order: Order) -> Order:
     """Attach ``allowed_transitions`` (the caller's possible moves) for the detail schema."""
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     order.allowed_transitions = order_flow.visible_actions(order, principal)
     return order
 
@@ -258,8 +267,7 @@ class OrderTransition(MethodView):
         completed, cancelled (owner, HQ). Repeating a move is a 409."""
         if not 1 <= order_id <= MAX_ID:
             raise NotFound("Order not found")
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
         order = order_service.transition(order, body["to"], principal, body["note"])
         return with_actions(order)

@@ -13,8 +13,6 @@ Another franchise's id answers 404; guides and customers 403; a bad date 422 nam
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -23,7 +21,8 @@ from marshmallow import Schema, fields
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.scope import get_scoped_or_404
-from app.clock import shanghai_day
+from app.clock import shanghai_yesterday
+from franchise.api.reconciliation import bill_day
 from franchise.models import Franchisee
 from franchise.services import owner_reconciliation as recon
 
@@ -36,7 +35,7 @@ blp = Blueprint(
 
 
 class ReconciliationQuerySchema(Schema):
-    date = fields.Date(format="%Y-%m-%d", metadata={"description": "default: yesterday"})
+    date = bill_day(metadata={"description": "default: yesterday"})
 
 
 class ProfitShareReceiptSchema(Schema):
@@ -86,9 +85,10 @@ class ReconciliationSchema(Schema):
 
 
 def view_of(franchisee_id: int, args: dict) -> dict:
-    """The scoped franchisee's reconciliation of the asked day, with its hash."""
+    """The scoped franchisee's reconciliation of the asked day (default yesterday), with
+    its hash: the API's answer and the page's."""
     franchisee = get_scoped_or_404(Franchisee, franchisee_id)
-    day = args.get("date") or shanghai_day() - timedelta(days=1)
+    day = args.get("date") or shanghai_yesterday()
     view = recon.reconciliation(franchisee.id, day)
     view["statement_sha256"] = recon.statement_hash(view)
     return view

@@ -44,8 +44,13 @@ class ScheduleSchema(Schema):
     next_run_at = fields.DateTime(allow_none=True)
 
 
+def bill_day(**kwargs) -> fields.Date:
+    """A reconciled day, ``YYYY-MM-DD`` (the run's and a franchisee's reconciliation)."""
+    return fields.Date(format="%Y-%m-%d", **kwargs)
+
+
 class RunRequestSchema(Schema):
-    date = fields.Date(format="%Y-%m-%d", load_default=None)
+    date = bill_day(load_default=None)
 
 
 @blp.route("")

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.auth.decorators import api_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from franchise.member_schemas import StoreSaleAnswerSchema, StoreSaleSchema
 from franchise.services import store_sales
 
@@ -29,8 +29,7 @@ class StoreSales(MethodView):
     @blp.alt_response(422, description="Bad lines, amount, payment or coupon (named)")
     def post(self, body):
         """Record a sale made in the store: it counts for levels, points and results."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         return store_sales.record_sale(
             principal,
             body["customer_id"],

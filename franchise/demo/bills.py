@@ -135,7 +135,7 @@ def seed_bills(app: Flask) -> list[str]:
     """Yesterday's bills in the emulator and their reconciliation (see the module)."""
     from sqlalchemy import select
 
-    from app.clock import SHANGHAI, shanghai_day, utcnow
+    from app.clock import SHANGHAI, shanghai_yesterday, utcnow
     from app.errors import DomainError
     from app.extensions import db
     from app.wechat.sandbox import EXTENSION_KEY, sandbox_state
@@ -147,7 +147,7 @@ def seed_bills(app: Flask) -> list[str]:
     if EXTENSION_KEY not in app.extensions:
         return ["bills: the emulator is not in this process; its clock is not ours to move"]
     with app.app_context():
-        day = shanghai_day() - timedelta(days=1)
+        day = shanghai_yesterday()
         if db.session.scalar(
             select(ReconciliationRun.id).where(ReconciliationRun.bill_date == day)
         ):

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import DomainError
 from franchise.models import Coupon
 from franchise.services import coupons as coupon_service
@@ -30,8 +30,7 @@ def _clean(code: str | None) -> str:
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def redeem():
     """Look a code up (GET) or redeem it (POST)."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     coupon: Coupon | None
     code = _clean(request.values.get("code"))
     if request.method == "POST":

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
 from app.extensions import db, hooks
@@ -160,8 +160,7 @@ def customer(object_id):
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def appointments():
     """My store's booked appointments from now on, the next 14 days."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     now = utcnow()
     store = get_scoped_or_404(Store, principal.store_id or 0)
     visits = db.session.execute(

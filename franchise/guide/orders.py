@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
@@ -45,8 +45,7 @@ BUTTONS = {
 
 def store_orders_stmt():
     """Orders of the guide's store, through the scope helper (store-wide principal)."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     return scoped(select(Order), Order, order_flow.store_principal(principal))
 
 
@@ -54,8 +53,7 @@ def store_orders_stmt():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def orders():
     """Orders to hand over (received first), then the store's recent ones."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     waiting = db.session.scalars(
         store_orders_stmt()
         .where(Order.status.in_(WAITING))
@@ -87,8 +85,7 @@ def orders():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def transition(order_id):
     """One hand-over step from a button on the list."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     to = request.form.get("to", "")
     order = get_scoped_or_404(Order, order_id, order_flow.store_principal(principal))
     if to not in BUTTONS:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE
-from app.auth.principal import Principal, current_principal
+from app.auth.principal import Principal, required_principal
 from app.auth.scope import scoped
 from app.clock import shanghai_day, shanghai_day_bounds
 from app.extensions import db
@@ -90,8 +90,7 @@ def gmv_by_day(principal: Principal, last_day: date, days: int = 7) -> tuple[lis
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def results():
     """Today's figures and the week's GMV chart."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     day = shanghai_day()
     labels, values = gmv_by_day(principal, day)
     return render_template(

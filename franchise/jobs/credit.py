@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def credit_sweep_job() -> None:
-    """Credit paid orders the pay-notify handler did not (every minute)."""
+def credit_catch_up_job() -> None:
+    """Credit the paid orders ``ORDER_PAID`` missed (a failed listener, a lost mark):
+    nightly, over the last week's orders."""
     from franchise.services.credit import credit_missing
 
     credit_missing()

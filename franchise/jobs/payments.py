@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.clock import shanghai_day, utcnow
+from app.clock import shanghai_yesterday, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.wechat import pay as wxpay
@@ -103,10 +103,10 @@ def sweep_unpaid_job() -> None:
 
 
 def close_yesterday_job() -> None:
-    written = settlement.close_day(shanghai_day() - timedelta(days=1))
+    written = settlement.close_day(shanghai_yesterday())
     log.info("closed yesterday's statements: %d", written)
 
 
 def reconcile_yesterday_job() -> None:
-    run = reconciliation.reconcile(shanghai_day() - timedelta(days=1))
+    run = reconciliation.reconcile(shanghai_yesterday())
     log.info("reconciliation of %s: %s", run.bill_date, run.status)

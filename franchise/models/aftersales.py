@@ -8,12 +8,46 @@ resizing, re-plating, repair) with their photos and history, trade-ins of old go
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Model, Money
+
+
+class CustomerCase:
+    """The columns a customer's case at a store shares (a service ticket, a trade-in, a
+    consignment): its id, the customer, the franchisee and store that hold it (the
+    tenant scope), when it was opened, and the customer and store it names."""
+
+    __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "customer": "customer_id"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def customer(cls) -> Mapped[Any]:
+        return relationship("Customer")
+
+    @declared_attr
+    def store(cls) -> Mapped[Any]:
+        return relationship("Store")
+
+
+class CaseStep:
+    """The columns every recorded step of a case shares (its timeline): who, a note,
+    when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
 
 PICKUP, DELIVERY = "pickup", "delivery"
 FULFILMENT_MODES = (PICKUP, DELIVERY)
@@ -83,25 +117,16 @@ TICKET_STATES = (
 )
 
 
-class ServiceTicket(Model):
+class ServiceTicket(CustomerCase, Model):
     """An after-sales job on a customer's piece, owned by a store of their franchisee."""
 
     __tablename__ = "service_tickets"
-    __scope__ = {
-        "franchisee": "franchisee_id",
-        "store": "store_id",
-        "customer": "customer_id",
-    }
     __table_args__ = (
         CheckConstraint("quote_fen >= 0", name="quote_nonnegative"),
         Index("ix_service_tickets_status_due_at", "status", "due_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     ticket_no: Mapped[str] = mapped_column(String(24), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     piece_id: Mapped[int | None] = mapped_column(ForeignKey("pieces.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     kind: Mapped[str] = mapped_column(String(12))
@@ -113,11 +138,8 @@ class ServiceTicket(Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))  # the paid quote
     due_at: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    customer = relationship("Customer")
-    store = relationship("Store")
     piece = relationship("Piece")
     order = relationship("Order")
     events = relationship(
@@ -128,21 +150,17 @@ class ServiceTicket(Model):
     )
 
 
-class ServiceTicketEvent(Model):
+class ServiceTicketEvent(CaseStep, Model):
     """Every move of a ticket: from, to, who, note."""
 
     __tablename__ = "service_ticket_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
     )
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_role: Mapped[str] = mapped_column(String(20), default="system")
-    note: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor = relationship("User")
 
@@ -171,27 +189,18 @@ class ServiceTicketPhoto(IntakePhoto, Model):
 TRADE_IN_STATES = ("valued", "credited", "paid_out", "cancelled")
 
 
-class TradeIn(Model):
+class TradeIn(CustomerCase, Model):
     """Old gold taken in at a store: weighed, tested, valued at the day's buy-back price,
     then credited against a new order or paid out. The franchisee that took it in owns
     the metal (its ``old_gold`` ledger account)."""
 
     __tablename__ = "trade_ins"
-    __scope__ = {
-        "franchisee": "franchisee_id",
-        "store": "store_id",
-        "customer": "customer_id",
-    }
     __table_args__ = (
         CheckConstraint("weight_mg > 0", name="weight_positive"),
         CheckConstraint("value_fen > 0", name="value_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     trade_in_no: Mapped[str] = mapped_column(String(24), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     metal: Mapped[str] = mapped_column(String(10))
     purity: Mapped[str] = mapped_column(String(8))
     purity_permille: Mapped[int]
@@ -203,27 +212,20 @@ class TradeIn(Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
     description: Mapped[str] = mapped_column(String(255), default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_at: Mapped[datetime | None]
 
-    customer = relationship("Customer")
-    store = relationship("Store")
     events = relationship("TradeInEvent", order_by="TradeInEvent.id", cascade="all, delete-orphan")
 
 
-class TradeInEvent(Model):
+class TradeInEvent(CaseStep, Model):
     """Every step of a trade-in, for audit."""
 
     __tablename__ = "trade_in_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     trade_in_id: Mapped[int] = mapped_column(
         ForeignKey("trade_ins.id", ondelete="CASCADE"), index=True
     )
     step: Mapped[str] = mapped_column(String(12))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 CONSIGNMENT_STATES = (
@@ -237,21 +239,16 @@ CONSIGNMENT_STATES = (
 )
 
 
-class Consignment(Model):
+class Consignment(CustomerCase, Model):
     """A luxury piece a customer leaves to be sold (寄售): appraised, priced with the
     consignor, listed as a one-off product, sold, and paid out net of the commission."""
 
     __tablename__ = "consignments"
-    __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "customer": "customer_id"}
     __table_args__ = (
         CheckConstraint("commission_bps BETWEEN 0 AND 5000", name="commission_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consignment_no: Mapped[str] = mapped_column(String(24), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     description: Mapped[str] = mapped_column(String(255))
     appraisal_notes: Mapped[str] = mapped_column(Text, default="")
     appraised_fen: Mapped[int | None] = mapped_column(Money)
@@ -261,11 +258,8 @@ class Consignment(Model):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     payout_fen: Mapped[int | None] = mapped_column(Money)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    customer = relationship("Customer")
-    store = relationship("Store")
     product = relationship("Product")
     order = relationship("Order")
     events = relationship(
@@ -276,20 +270,16 @@ class Consignment(Model):
     )
 
 
-class ConsignmentEvent(Model):
+class ConsignmentEvent(CaseStep, Model):
     """Every step of a consignment, for audit."""
 
     __tablename__ = "consignment_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consignment_id: Mapped[int] = mapped_column(
         ForeignKey("consignments.id", ondelete="CASCADE"), index=True
     )
     from_status: Mapped[str | None] = mapped_column(String(10))
     to_status: Mapped[str] = mapped_column(String(10))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConsignmentPhoto(IntakePhoto, Model):

@@ -22,11 +22,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional "mark for extraction" name
-    """Mark a msgid for extraction; it is translated when the alert is shown."""
-    return message
-
+from app.web.i18n import N_  # msgids translated when the alert is shown
 
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 LEVELS = (CRITICAL, WARNING, INFO)

@@ -10,11 +10,12 @@ each line over its shares, so the shares' fen sum to what was paid), accrues com
 and commits.
 
 It runs off the payment's hot path: the notify posts a payment in one statement and
-crediting takes about twenty, so the every-minute sweep ``credit_missing`` credits the
-orders paid since (by any path: notify, orderquery, the demo) and the first read of an
-order's credit (``ensure_credited``: the API, the order page, a dispute) does it at once
-when the sweep has not yet. The result is the same either way: the evidence is read as
-of ``paid_at``.
+crediting takes about twenty, so ``on_paid``, an ``ORDER_PAID`` listener
+(``franchise.jobs.paid_followups``, every minute), credits the orders paid since (by any
+path: notify, orderquery, the demo); the nightly ``credit_missing`` catches up what a
+failed run missed, and the first read of an order's credit (``ensure_credited``: the API,
+the order page, a dispute) does it at once when neither has yet. The result is the same
+either way: the evidence is read as of ``paid_at``.
 
 Who may read (and so dispute) an order's credit: HQ; the order's franchise owner; a guide
 whose order it is, of whose store it is, or who holds a share of it. Anyone else: 404.
@@ -117,7 +118,7 @@ def compute_credit(order_id: int) -> bool:
 
 
 def ensure_credited(order: Order) -> None:
-    """Credit ``order`` now if it is paid and the sweep has not credited it yet."""
+    """Credit ``order`` now if it is paid and ``on_paid`` has not credited it yet."""
     if order.transaction_id is None:
         return
     gate = select(OrderCredit.id).where(OrderCredit.order_id == order.id)
@@ -125,9 +126,27 @@ def ensure_credited(order: Order) -> None:
         compute_credit(order.id)
 
 
+def _credit_each(order_ids) -> int:
+    """``compute_credit`` each order (one bad order stops no other); how many credited."""
+    done = 0
+    for order_id in order_ids:
+        try:
+            done += compute_credit(order_id)
+        except Exception:  # noqa: BLE001 - one bad order must not stop the others
+            log.exception("credit for order %s failed", order_id)
+    return done
+
+
+def on_paid(rows) -> None:
+    """``ORDER_PAID`` listener: credit the orders whose payment was just posted (each
+    commits on its own; ``OrderCredit``'s unique order keeps a repeat a no-op)."""
+    _credit_each(row.order_id for row in rows)
+
+
 def credit_missing(limit: int = SWEEP_BATCH, days: int | None = SWEEP_DAYS) -> int:
     """Credit paid orders that have none yet (oldest first; those created in the last
-    ``days`` days, on the ``created_at`` index, or all when None); how many."""
+    ``days`` days, on the ``created_at`` index, or all when None); how many. The nightly
+    catch-up behind ``on_paid`` (a listener that failed, a lost mark), and the demo."""
     stmt = (
         select(Order.id)
         .outerjoin(OrderCredit, OrderCredit.order_id == Order.id)
@@ -139,13 +158,7 @@ def credit_missing(limit: int = SWEEP_BATCH, days: int | None = SWEEP_DAYS) -> i
         stmt = stmt.where(Order.created_at >= utcnow() - timedelta(days=days))
     ids = db.session.scalars(stmt).all()
     db.session.rollback()
-    done = 0
-    for order_id in ids:
-        try:
-            done += compute_credit(order_id)
-        except Exception:  # noqa: BLE001 - one bad order must not stop the others
-            log.exception("credit for order %s failed", order_id)
-    return done
+    return _credit_each(ids)
 
 
 # --- reading ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import shanghai_day
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, WeChatUnavailable
 from app.extensions import db, hooks
 from app.wechat.errors import WeChatAPIError, WeChatError
 from franchise.models import (
@@ -55,11 +55,6 @@ class LoginRefused(DomainError):
 
     status = 401
     code = "invalid_code"
-
-
-class WeChatDown(DomainError):
-    status = 503
-    code = "wechat_unavailable"
 
 
 # --- share codes --------------------------------------------------------------------
@@ -162,7 +157,7 @@ def login(
     except WeChatAPIError as exc:
         raise LoginRefused("The login code is invalid or was already used.") from exc
     except WeChatError as exc:
-        raise WeChatDown("WeChat is not reachable; try again.") from exc
+        raise WeChatUnavailable("WeChat is not reachable; try again.") from exc
     for attempt in range(2):
         try:
             customer, created = _login_in_transaction(
@@ -246,7 +241,7 @@ def bind_phone(customer: Customer, phone_code: str) -> Customer:
     except WeChatAPIError as exc:
         raise invalid("code", "The phone code is invalid or was already used.") from exc
     except WeChatError as exc:
-        raise WeChatDown("WeChat is not reachable; try again.") from exc
+        raise WeChatUnavailable("WeChat is not reachable; try again.") from exc
     customer = cast(Customer, db.session.get(Customer, customer_id))  # the caller's own row
     customer.phone = str(info.get("purePhoneNumber") or info.get("phoneNumber"))[:20]
     members.reward_completed_profile(customer)  # --- members: once, when all are filled

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.clock import shanghai_day, utcnow
+from app.clock import shanghai_day, shanghai_yesterday, utcnow
+from app.db import commit_or_rollback
 from app.extensions import db
 from franchise.models import (
     Franchisee,
@@ -180,7 +181,7 @@ def statement(franchisee_id: int, day: date, with_lines: bool = True) -> dict:
 def close_day(day: date | None = None) -> int:
     """Snapshot ``day`` (default yesterday) for every franchisee with postings that day;
     idempotent (re-running refreshes). Commits; returns the statements written."""
-    day = day or shanghai_day() - timedelta(days=1)
+    day = day or shanghai_yesterday()
     ids = db.session.scalars(
         select(LedgerTransaction.franchisee_id)
         .where(LedgerTransaction.business_date == day)
@@ -202,11 +203,7 @@ def close_day(day: date | None = None) -> int:
             setattr(row, key, value)
         row.closed_at = utcnow()
         written += 1
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     return written
 
 

@@ -3,8 +3,8 @@
 Blueprints (credit and commission JSON APIs, the admin pages for rules, disputes and
 commission, the guide's mobile credit page), the template helper the order page's credit
 section reads (``order_credit_panel``), navigation, the disputes dashboard panel, the
-every-minute credit sweep (crediting stays off the notify's one-statement path; see
-``franchise.services.credit``), the ``REFUND_COMPLETED``
+``ORDER_PAID`` listener that credits each paid order (off the notify's one-statement
+path; see ``franchise.services.credit``) and its nightly catch-up, the ``REFUND_COMPLETED``
 hook that reverses commission inside the refund's transaction, and the demo rates,
 credit and dispute (``franchise.demo.credit``).
 """
@@ -37,7 +37,8 @@ def register(app: Flask) -> None:
     from franchise.demo.credit import seed_credit
     from franchise.guide import credit as guide_credit
     from franchise.jobs import credit as jobs
-    from franchise.services import commission, refunds
+    from franchise.jobs.paid_followups import ORDER_PAID
+    from franchise.services import commission, credit, refunds
 
     openapi(app).register_blueprint(api_credit.blp)
     openapi(app).register_blueprint(api_commission.blp)
@@ -47,6 +48,9 @@ def register(app: Flask) -> None:
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_credit.dispute_panels)
-    register_job(app, "franchise.credit.sweep", jobs.credit_sweep_job, "interval", minutes=1)
+    add_hook(app, ORDER_PAID, credit.on_paid)  # every minute, off the notify's path
+    register_job(
+        app, "franchise.credit.catch_up", jobs.credit_catch_up_job, "cron", hour=3, minute=25
+    )
     add_hook(app, refunds.REFUND_COMPLETED, commission.on_refund)
     add_seeder(app, seed_credit)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import NotFound
 from app.schemas import MAX_ID
 from livestream.models.targets import LEVEL_REGION
@@ -38,8 +38,7 @@ def _campaign(campaign_id: int):
 def dashboard(campaign_id: int):
     """The live dashboard of one campaign."""
     campaign = _campaign(campaign_id)
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     data = live_board.board(campaign.id, None if principal.is_hq else principal.franchisee_id)
     return render_template(
         "livestream/admin/live/dashboard.html",

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import current_principal, required_principal
 from app.errors import DomainError
 from app.schemas import MAX_ID
 from franchise.services.settings import live_price_floor_pct
@@ -68,16 +68,14 @@ def _hq_only() -> None:
 
 
 def _user_id():
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     return principal.user_id
 
 
 def render_gate(campaign, errors: dict | None = None, reason: str = "", status: int = 200):
     """The gate page; ``errors`` and ``reason`` refill the override form."""
     verdict = readiness.for_viewer(readiness.gate(campaign.id))
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     is_hq = principal.is_hq
     history = readiness.history(campaign.id) if is_hq else []
     for item in [*history, verdict["override"] or {}]:
@@ -198,8 +196,7 @@ def store_reports(campaign_id: int) -> list[dict]:
 @page_roles(*ADMIN_UI_ROLES)
 def link_check(campaign_id: int):
     """The link check report of a campaign."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     campaign = _campaign(campaign_id)
     reports = store_reports(campaign.id)
     pending = sum(1 for r in reports if r["state"] == "pending")

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.web.listing import Column, csv_response
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
@@ -76,8 +76,7 @@ CSV_LABELS = {
 
 def _scope() -> tuple[int | None, tuple[str, ...]]:
     """The caller's franchise limit (``None`` for HQ) and the levels they may switch to."""
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     if principal.is_hq:
         return None, service.LEVELS
     return principal.franchisee_id, (LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)

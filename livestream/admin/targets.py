@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import parse_percent
@@ -77,8 +77,7 @@ def figures_from(form, prefix: str) -> dict[str, int]:
 
 def editor_context(campaign) -> dict:
     """Everything the editor shows, limited to what the viewer may see."""
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     is_hq = principal.is_hq
     tree = service.participant_tree(campaign.id)
     region_of = {f: r for r, fs in tree.items() for f in fs}
@@ -185,8 +184,7 @@ def save_regions(campaign_id):
     campaign = _campaign(campaign_id)
 
     def action():
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         errors: dict = {}
         values = {}
         for region_id in service.participant_tree(campaign.id):

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import DomainError
 from app.web.charts import bar_chart, progress_bar
 from app.web.listing import Column, csv_response, export_url, paginate
@@ -81,8 +81,7 @@ def _int_arg(name: str) -> int | None:
 def board(campaign_id: int):
     """Completion per level with filters, chart and CSV."""
     campaign = campaign_or_404(campaign_id)
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     level = request.args.get("level", "store")
     level = level if level in board_service.LEVELS else "store"
     store_id = _int_arg("store_id")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.clock import as_utc
 from app.extensions import db
 from livestream.models import Campaign, CampaignStore
@@ -194,8 +194,7 @@ class Campaigns(MethodView):
     @blp.response(201)
     def post(self, data):
         """Create a draft campaign (participants, sessions, line-up, timeline)."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = service.save_campaign(data, user_id=principal.user_id)
         return campaign_detail(campaign)
 
@@ -225,8 +224,7 @@ class CampaignStatus(MethodView):
     @blp.response(200)
     def post(self, data, campaign_id):
         """Move the status (draft → scheduled | cancelled, live → ended, ended → reviewed)."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         service.set_status(campaign.id, data["to"], principal.user_id)
         return campaign_detail(campaign)
@@ -239,8 +237,7 @@ class CampaignStep(MethodView):
     @blp.response(200)
     def patch(self, data, campaign_id, step_id):
         """Edit a step's dates / title / note; ``done`` true marks it done, false reopens."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         timeline.get_step(step_id, campaign.id)  # 404 before anything else
         if any(k in data for k in ("starts_on", "due_on", "title", "note")):

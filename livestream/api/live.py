@@ -21,7 +21,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import Text
@@ -151,8 +151,7 @@ class CampaignLive(MethodView):
     def get(self, campaign_id):
         """GMV, orders and viewers against targets, sessions, line-up and the last orders."""
         campaign = campaign_or_404(campaign_id)
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         return live_board.board(campaign.id, None if principal.is_hq else principal.franchisee_id)
 
 
@@ -168,8 +167,7 @@ class CampaignLiveRefresh(MethodView):
 
 
 def _customer() -> Customer:
-    principal = current_principal()
-    assert principal is not None  # the views require a customer
+    principal = required_principal()
     customer = db.session.get(Customer, principal.customer_id or 0)
     if customer is None:
         raise NotFound("Customer not found")
@@ -236,8 +234,7 @@ class MyShare(MethodView):
     @blp.alt_response(404, description="No such campaign for my store")
     def get(self, campaign_id):
         """My share code for the campaign, its mini-program path and web URL."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         if principal.guide_id is None:
             raise NotFound("Campaign not found")
         campaign = campaign_or_404(campaign_id)

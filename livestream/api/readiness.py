@@ -22,7 +22,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.schemas import MAX_ID, Text
 from livestream.services import linkcheck, readiness
 from livestream.services.access import campaign_or_404
@@ -115,8 +115,7 @@ class ReadinessOverride(MethodView):
     @blp.response(201, GateDecisionSchema)
     def post(self, data, campaign_id):
         """HQ opens a blocked gate with a recorded reason (5 to 255 characters)."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         decision = readiness.override(campaign.id, data["reason"], principal.user_id)
         return readiness.decision_dict(decision)
@@ -126,8 +125,7 @@ class ReadinessOverride(MethodView):
     @blp.response(200, GateDecisionSchema)
     def delete(self, data, campaign_id):
         """HQ ends the override (409 when there is none)."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         decision = readiness.revoke_override(campaign.id, principal.user_id, data.get("reason", ""))
         return readiness.decision_dict(decision)
@@ -149,8 +147,7 @@ class GoLive(MethodView):
     @blp.alt_response(409, description="Not scheduled, or blocked (blockers in errors)")
     def post(self, campaign_id):
         """Scheduled → live when the gate is open; sessions start living."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         readiness.go_live(campaign.id, principal.user_id)
         return {"campaign_id": campaign.id, **readiness.for_viewer(readiness.gate(campaign.id))}
@@ -162,8 +159,7 @@ class LinkChecks(MethodView):
     @blp.response(200, LinkCheckListSchema)
     def get(self, campaign_id):
         """The latest link check of each store (owners: their stores) with its results."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         items = linkcheck.visible_runs(campaign.id)
         total = len(linkcheck.participating_store_ids(campaign.id))
@@ -177,8 +173,7 @@ class LinkChecks(MethodView):
     @blp.response(202, LinkCheckListSchema)
     def post(self, data, campaign_id):
         """Queue a link check for every store, or the one named; runs after the commit."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         runs = linkcheck.request_link_check(campaign.id, data.get("store_id"), principal.user_id)
         done = sum(1 for r in runs if r.status == linkcheck.DONE)

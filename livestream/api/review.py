@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION
 from livestream.schemas import TargetProgressRowSchema, TargetProgressSchema
 from livestream.services import review as service
@@ -95,8 +95,7 @@ class CampaignReview(MethodView):
     def get(self, args, campaign_id):
         """GMV, orders, conversion and AOV against targets, leaderboards, rule outcomes."""
         campaign = campaign_or_404(campaign_id)
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         franchisee_id = None if principal.is_hq else principal.franchisee_id
         level = args.get("level") or (LEVEL_REGION if principal.is_hq else LEVEL_FRANCHISEE)
         if level == LEVEL_REGION and not principal.is_hq:

@@ -21,7 +21,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID
@@ -100,8 +100,7 @@ class LiveRuleListSchema(Schema):
 
 
 def _listing(campaign_id: int, level: str) -> dict:
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     if level == LEVEL_REGION and not principal.is_hq:
         abort(403)
     return {
@@ -132,8 +131,7 @@ class CampaignTargets(MethodView):
     @blp.response(200, LiveTargetListSchema)
     def put(self, data, campaign_id):
         """Set the regions' figures (metrics not sent stay) and cascade them."""
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         campaign = campaign_or_404(campaign_id)
         regions = {r["region_id"]: {m: r[m] for m in METRICS if m in r} for r in data["regions"]}
         service.set_region_targets(campaign.id, regions, principal.user_id)

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.auth.principal import current_principal
+from app.auth.principal import current_principal, required_principal
 from app.errors import NotFound
 from app.schemas import MAX_ID, Text
 from livestream.services import training as service
@@ -149,8 +149,7 @@ class Checklist(MethodView):
     def get(self, campaign_id):
         """The items in order; expected answers for HQ; a guide's own progress."""
         campaign = campaign_or_404(campaign_id)
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         items = service.items_of(campaign.id)
         progress = None
         if principal.role == GUIDE:
@@ -193,8 +192,7 @@ class ChecklistAnswerView(MethodView):
     def post(self, body, campaign_id, item_id):
         """Tick the item or answer the question; returns my progress and ``correct``."""
         campaign = campaign_or_404(campaign_id)
-        principal = current_principal()
-        assert principal is not None  # the view requires a login
+        principal = required_principal()
         if principal.guide_id is None or item_id > MAX_ID:
             raise NotFound("Checklist item not found")
         progress = service.answer(campaign.id, principal.guide_id, item_id, body.get("answer"))

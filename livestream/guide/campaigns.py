@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -40,8 +40,7 @@ bp = Blueprint("livestream_guide", __name__, url_prefix="/m/live", template_fold
 
 
 def _guide_id() -> int:
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     if principal.guide_id is None:
         raise NotFound("Campaign not found")
     return principal.guide_id

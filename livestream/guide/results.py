@@ -11,7 +11,7 @@ from flask import Blueprint, render_template
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import NotFound
 from livestream.services import guide_results as service
 from livestream.services.access import campaign_or_404
@@ -23,8 +23,7 @@ bp = Blueprint("livestream_results", __name__, url_prefix="/m/live", template_fo
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def results():
     """My results in every campaign I take part in, latest first."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     return render_template(
         "livestream/guide/results/results.html",
         items=service.my_results(principal),
@@ -36,8 +35,7 @@ def results():
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def campaign_results(campaign_id: int):
     """My results in one campaign."""
-    principal = current_principal()
-    assert principal is not None  # the view requires a login
+    principal = required_principal()
     if principal.guide_id is None:
         raise NotFound("Campaign not found")
     campaign = campaign_or_404(campaign_id)

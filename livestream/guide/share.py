@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
-from app.auth.principal import current_principal
+from app.auth.principal import required_principal
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID
@@ -46,8 +46,7 @@ def qr_svg(url: str, scale: int = 4) -> Markup:
 
 def _my_share(campaign_id: int):
     """``(campaign, guide, links)`` for the signed-in guide, else 404."""
-    principal = current_principal()
-    assert principal is not None  # the views require a login
+    principal = required_principal()
     if principal.guide_id is None or not 1 <= campaign_id <= MAX_ID:
         raise NotFound("Campaign not found")
     campaign = campaign_or_404(campaign_id)

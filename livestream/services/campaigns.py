@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 
 from app.clock import as_utc, utcnow
+from app.db import commit_or_rollback
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -210,11 +211,7 @@ def save_campaign(data: dict, campaign: Campaign | None = None, user_id=None) ->
         timeline.generate(campaign)
     elif old_live_at != as_utc(campaign.live_at):
         timeline.shift(campaign, old_live_at)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     if campaign.status == SCHEDULED or campaign.warmup_plan_id:
         warmup.ensure_warmup_plan(campaign)
     return campaign
@@ -262,11 +259,7 @@ def set_status(campaign_id: int, to: str, user_id: int | None = None) -> Campaig
         step = timeline.step_of(campaign, STEP_REVIEW)
         if step is not None and step.done_at is None:
             step.done_at, step.done_by = utcnow(), user_id
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     if to in (SCHEDULED, CANCELLED):
         warmup.ensure_warmup_plan(campaign)
     return campaign

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import current_principal
+from app.db import commit_or_rollback
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -207,14 +208,6 @@ def gate(campaign_id: int) -> dict:
     }
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def _decision(
     campaign_id: int,
     kind: str,
@@ -244,7 +237,7 @@ def record_check(campaign_id: int, user_id: int | None) -> GateDecision:
     decision = _decision(
         campaign_id, CHECK, result["ready"], result["blockers"], "", user_id, override=False
     )
-    _commit()
+    commit_or_rollback(db.session)
     return decision
 
 
@@ -271,7 +264,7 @@ def override(campaign_id: int, reason, user_id: int | None) -> GateDecision:
     decision = _decision(
         campaign.id, OVERRIDE, True, result["blockers"], text, user_id, override=True
     )
-    _commit()
+    commit_or_rollback(db.session)
     return decision
 
 
@@ -286,7 +279,7 @@ def revoke_override(campaign_id: int, user_id: int | None, reason: str = "") -> 
     decision = _decision(
         campaign.id, REVOKE, result["ready"], result["blockers"], text, user_id, override=False
     )
-    _commit()
+    commit_or_rollback(db.session)
     return decision
 
 
@@ -327,7 +320,7 @@ def go_live(campaign_id: int, user_id: int | None) -> GateDecision:
     decision = _decision(
         campaign.id, GO_LIVE, True, verdict["blockers"], note, user_id, override=False
     )
-    _commit()
+    commit_or_rollback(db.session)
     db.session.expire_all()
     return decision
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.db import commit_or_rollback
 from app.errors import NotFound
 from app.extensions import db
 from franchise.services.base import Invalid
@@ -25,14 +26,6 @@ from livestream.models.targets import (
 MAX_AMOUNT = 10**13  # ¥100 billion: a business bound far inside the BIGINT money column
 RULE_KINDS = (RULE_REWARD, RULE_PENALTY)
 RULE_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -84,7 +77,7 @@ def save_rule(campaign_id: int, data: dict, rule: RewardRule | None = None) -> R
         raise NotFound("Rule not found")
     for key, value in clean.items():
         setattr(rule, key, value)
-    _commit()
+    commit_or_rollback(db.session)
     return rule
 
 
@@ -94,7 +87,7 @@ def delete_rule(rule_id: int) -> None:
     if rule is None:
         raise NotFound("Rule not found")
     db.session.delete(rule)
-    _commit()
+    commit_or_rollback(db.session)
 
 
 def rules(campaign_id: int) -> list[RewardRule]:

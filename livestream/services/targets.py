@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.auth.principal import Principal, current_principal
 from app.auth.scope import scoped
+from app.db import commit_or_rollback
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -167,14 +168,6 @@ def _parent_key(row: CampaignTarget, region_id=None, franchisee_id=None) -> tupl
     return None
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def cascade(campaign_id: int) -> None:
     """Sync target rows with the participants and apportion every region downwards."""
     _campaign(campaign_id)
@@ -183,7 +176,7 @@ def cascade(campaign_id: int) -> None:
     except Exception:
         db.session.rollback()
         raise
-    _commit()
+    commit_or_rollback(db.session)
 
 
 # --- writes -----------------------------------------------------------------------
@@ -229,7 +222,7 @@ def set_region_targets(
     except Exception:
         db.session.rollback()
         raise
-    _commit()
+    commit_or_rollback(db.session)
     return out
 
 
@@ -280,7 +273,7 @@ def set_weight(target_id: int, weight_bps: int) -> CampaignTarget:
     except Exception:
         db.session.rollback()
         raise
-    _commit()
+    commit_or_rollback(db.session)
     return row
 
 
@@ -321,7 +314,7 @@ def set_unit_targets(target_id: int, values: dict[str, int]) -> CampaignTarget:
     except Exception:
         db.session.rollback()
         raise
-    _commit()
+    commit_or_rollback(db.session)
     return row
 
 
@@ -335,7 +328,7 @@ def reset_weights(campaign_id: int) -> None:
     except Exception:
         db.session.rollback()
         raise
-    _commit()
+    commit_or_rollback(db.session)
 
 
 # --- reading ----------------------------------------------------------------------

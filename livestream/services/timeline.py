@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.clock import shanghai_day, utcnow
+from app.db import commit_or_rollback
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -119,14 +120,6 @@ def get_step(step_id: int, campaign_id: int | None = None) -> TimelineStep:
     return step
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def _validated_dates(campaign: Campaign, starts_on, due_on) -> tuple[date, date]:
     errors: dict[str, list[str]] = {}
     t = live_day(campaign)
@@ -183,7 +176,7 @@ def edit_step(
         step.title = _title(title)
     if note is not None:
         step.note = _note(note)
-    _commit()
+    commit_or_rollback(db.session)
     return step
 
 
@@ -194,7 +187,7 @@ def add_step(campaign: Campaign, title: str, starts_on, due_on, note: str = "") 
         kind=STEP_CUSTOM, title=_title(title), starts_on=starts, due_on=due, note=_note(note)
     )
     campaign.steps.append(step)
-    _commit()
+    commit_or_rollback(db.session)
     return step
 
 
@@ -233,7 +226,7 @@ def mark_done(
             raise Invalid(message, errors={"early_reason": [message]})
         step.note = reason[:255]
     step.done_at, step.done_by = utcnow(), user_id
-    _commit()
+    commit_or_rollback(db.session)
     return step
 
 
@@ -241,7 +234,7 @@ def reopen(step_id: int, campaign_id: int | None = None) -> TimelineStep:
     """Take a step back to not done; commits."""
     step = get_step(step_id, campaign_id)
     step.done_at, step.done_by = None, None
-    _commit()
+    commit_or_rollback(db.session)
     return step
 
 

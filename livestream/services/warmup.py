@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.db import commit_or_rollback
 from app.extensions import db
 from community.models import PushPlan
 from community.services.plans import save_plan
@@ -62,11 +63,7 @@ def ensure_warmup_plan(campaign: Campaign) -> PushPlan | None:
     plan = save_plan(data, plan)  # commits
     plan.campaign_id = campaign.id
     campaign.warmup_plan_id = plan.id
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback(db.session)
     return plan
 
 

@@ -21,8 +21,8 @@ from app.scheduler import register_job
 
 def register(app: Flask) -> None:
     """Register the live area on the app."""
-    from community.admin.people import CAMPAIGN_NAMES
     from community.services import contact_ways
+    from community.services.people import CAMPAIGN_NAMES
     from franchise.services import coupon_templates, credit_evidence, orders
     from livestream.admin import live as admin_live
     from livestream.api import live as api_live

@@ -82,13 +82,18 @@ def test_api_logout_revokes_a_customer_token(client, ctx):
     assert client.get("/api/v1/mp/me", headers=bearer(token)).status_code == 401
 
 
-def test_hq_disabling_an_account_ends_its_sessions_and_tokens(app, ctx):
+def _boss_and_signed_in_guide(app):
+    """HQ's admin signed in on one client; guide g1 on a phone (page session and token)."""
     gen_user("boss", "hq_admin")
     guide = gen_user("g1", "guide")
     hq, phone = app.test_client(), app.test_client()
     login(hq, "boss")
     login(phone, "g1", path="/m/login")
-    token = api_token(phone, "g1")
+    return guide, hq, phone, api_token(phone, "g1")
+
+
+def test_hq_disabling_an_account_ends_its_sessions_and_tokens(app, ctx):
+    guide, hq, phone, token = _boss_and_signed_in_guide(app)
     assert phone.get("/m/").status_code == 200
     page = f"/admin/accounts/{guide.id}/edit"
     response = _post_form(hq, page, page, {"display_name": "g1"})  # "Can sign in" unticked
@@ -100,12 +105,7 @@ def test_hq_disabling_an_account_ends_its_sessions_and_tokens(app, ctx):
 
 
 def test_hq_signs_an_account_out_everywhere(app, ctx):
-    gen_user("boss", "hq_admin")
-    guide = gen_user("g1", "guide")
-    hq, phone = app.test_client(), app.test_client()
-    login(hq, "boss")
-    login(phone, "g1", path="/m/login")
-    token = api_token(phone, "g1")
+    guide, hq, phone, token = _boss_and_signed_in_guide(app)
     action = f"/admin/accounts/{guide.id}/sign-out"
     assert _post_form(hq, "/admin/accounts", action, {}).status_code == 302
     assert phone.get("/m/").status_code == 302

@@ -261,3 +261,15 @@ def test_a_guide_sees_only_their_own_customer_page(app, org, client, sandbox):
     customer_id, _ = _ann_customer(app, client, org)
     login(client, "guide-a2", path="/m/login")
     assert client.get(f"/m/wecom/customers/{customer_id}").status_code == 404
+
+
+def test_the_hand_over_form_loads_through_its_schema(app, org, client, sandbox):
+    from tests.fixtures.auth import csrf_token_from
+
+    login(client, "hq")
+    token = csrf_token_from(client.get("/admin/handovers").get_data(as_text=True))
+    for bad in ({"from_guide_id": "", "to_guide_id": org.ga2}, {"from_guide_id": "abc"}):
+        form = {"action": "move", "csrf_token": token, **bad}
+        res = client.post("/admin/handovers", data=form, follow_redirects=True)
+        assert "请选择导购。" in res.get_data(as_text=True)
+    assert _rows(app) == {}  # nothing was handed over

@@ -4,38 +4,20 @@ filters, acknowledgements per audience (HQ, franchise owner), tenancy, the overv
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import xmltodict
 from sqlalchemy import func, select
-from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from app.extensions import db
 from franchise.models import Alert, Order
 from franchise.services import alerts
 from tests.fixtures.auth import csrf_token_from, login
-from tests.franchise.factories_payments import gen_customer, gen_order, pay
+from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
 
 T0 = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
-
-
-def notify_xml(app, fields: dict) -> bytes:
-    """A notify signed (MD5) as WeChat signs it."""
-    cfg = app.config
-    body = {
-        "appid": cfg["PAY_APPID"],
-        "mch_id": cfg["PAY_MCH_ID"],
-        "nonce_str": secrets.token_hex(8),
-        "result_code": "SUCCESS",
-        "return_code": "SUCCESS",
-        "trade_type": "JSAPI",
-        "time_end": "20261126120000",
-        **fields,
-    }
-    return dict_to_xml(body, calculate_signature(body, cfg["PAY_KEY"])).encode()
 
 
 @pytest.fixture

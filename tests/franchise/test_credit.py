@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import db, get_redis
+from franchise.jobs.paid_followups import MARK_KEY, run_paid_followups
 from franchise.models import CommissionRate, CreditLine, Customer, Guide, Order, OrderCredit
 from franchise.services import credit
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, gen_user, login
@@ -52,6 +53,21 @@ def test_credit_is_computed_once_off_the_notify_path(app, client, org, as_hq):
         assert credit.credit_missing() == 0
         assert db.session.scalar(select(func.count()).select_from(OrderCredit)) == 1
         assert db.session.scalar(select(func.count()).select_from(CreditLine)) == 2
+
+
+def test_the_order_paid_run_credits_each_payment_once(app, client, org):
+    ids = paid_order(app, client, org, sweep=False)
+    counts = (select(func.count()).select_from(OrderCredit), select(func.count(CreditLine.id)))
+    with app.app_context():
+        get_redis().delete(MARK_KEY)
+        later = utcnow() + timedelta(minutes=2)
+        assert run_paid_followups(now=later) == {"orders": 1, "failed_listeners": 0}
+        assert [db.session.scalar(c) for c in counts] == [1, 2]
+        get_redis().delete(MARK_KEY)  # a lost mark: the payment is heard again
+        assert run_paid_followups(now=later)["orders"] == 1
+        assert [db.session.scalar(c) for c in counts] == [1, 2]
+        assert credit.credit_missing() == 0  # nothing left for the nightly catch-up
+        assert db.session.scalars(select(OrderCredit.order_id)).all() == [ids.order]
 
 
 def test_sweep_credits_a_payment_posted_by_orderquery(app, client, org):

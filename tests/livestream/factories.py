@@ -13,11 +13,11 @@ import itertools
 from datetime import timedelta
 from types import SimpleNamespace
 
-from app.clock import utcnow
+from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Product, Store
 from livestream.models import Campaign, CampaignStore, LineupItem, LiveSession
-from tests.fixtures.auth import gen_user
+from tests.fixtures.auth import csrf_token_from, gen_user
 from tests.fixtures.database import saved
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 from tests.franchise.factories_commerce import gen_product as shop_product
@@ -179,3 +179,29 @@ def campaign_body(org, **kw) -> dict:
 def post_campaign(client, headers, body):
     """``POST /api/v1/campaigns``."""
     return client.post("/api/v1/campaigns", json=body, headers=headers)
+
+
+def wizard_form(client, org, **kw) -> dict:
+    """The campaign wizard's form for ``org`` (a store-mode campaign in 20 days with two
+    lineup items), its CSRF token fetched; ``kw`` overrides boxes."""
+    token = csrf_token_from(client.get("/admin/live/campaigns/new").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "name": "周年庆店播",
+        "mode": "store",
+        "live_date": (shanghai_day() + timedelta(days=20)).isoformat(),
+        "live_time": "19:30",
+        "duration_minutes": "90",
+        "description": "",
+        "franchisee_ids": [str(org.fa)],
+        "store_ids": [str(org.b1)],
+        "lineup_product_id": [str(org.products[0]), str(org.products[1])],
+        "lineup_live_price": ["1599.50", "4999"],
+        "lineup_stock_cap": ["10", "0"],
+        "lineup_coupon_template_id": ["", ""],
+        "warmup_post_id": "",
+        "gate_threshold_pct": "80",
+        "gate_requires_link_check": "1",
+    }
+    form.update(kw)
+    return form

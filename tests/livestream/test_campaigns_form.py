@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.clock import shanghai_day, utcnow
+from app.clock import utcnow
 from app.extensions import db
 from livestream.models import Campaign
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import login
+from tests.livestream.factories import wizard_form
 
 BASE = "/admin/live/campaigns"
 
@@ -26,31 +27,13 @@ def _post(client, headers, body):
     return client.post("/api/v1/campaigns", json=body, headers=headers)
 
 
-def _wizard_form(client, org, **kw) -> dict:
-    token = csrf_token_from(client.get(f"{BASE}/new").get_data(as_text=True))
-    form = {
-        "csrf_token": token,
-        "name": "周年庆店播",
-        "mode": "store",
-        "live_date": (shanghai_day() + timedelta(days=20)).isoformat(),
-        "live_time": "19:30",
-        "duration_minutes": "90",
-        "franchisee_ids": [str(org.fa)],
-        "lineup_product_id": [str(org.products[0]), str(org.products[1])],
-        "lineup_live_price": ["1599.50", "4999"],
-        "lineup_stock_cap": ["10", "0"],
-        "lineup_coupon_template_id": ["", ""],
-    }
-    return {**form, **kw}
-
-
 def test_wizard_and_api_give_the_same_message(app, client, live_org, hq_headers):
     api = _post(client, hq_headers, _body(live_org, duration_minutes=5))
     assert api.status_code == 422
     message = api.get_json()["errors"]["duration_minutes"][0]
     assert message == "必须在 15 到 720 之间。"
     login(client, "hq")
-    page = client.post(f"{BASE}/new", data=_wizard_form(client, live_org, duration_minutes="5"))
+    page = client.post(f"{BASE}/new", data=wizard_form(client, live_org, duration_minutes="5"))
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert 'data-error-for="duration_minutes"' in html and message in html
@@ -60,7 +43,7 @@ def test_wizard_and_api_give_the_same_message(app, client, live_org, hq_headers)
 
 def test_wizard_reads_grouped_yuan_exactly(app, client, live_org):
     login(client, "hq")
-    form = _wizard_form(client, live_org, lineup_live_price=["¥1,599.50", "4,999"])
+    form = wizard_form(client, live_org, lineup_live_price=["¥1,599.50", "4,999"])
     assert client.post(f"{BASE}/new", data=form).status_code == 303
     with app.app_context():
         campaign = db.session.scalar(select(Campaign))

@@ -12,38 +12,14 @@ from app.extensions import db
 from franchise.models import Product
 from livestream.models import Campaign, TimelineStep
 from tests.fixtures.auth import csrf_token_from, login
-from tests.livestream.factories import gen_campaign
+from tests.livestream.factories import gen_campaign, wizard_form
 
 BASE = "/admin/live/campaigns"
 
 
-def _wizard_form(client, org, **kw) -> dict:
-    token = csrf_token_from(client.get(f"{BASE}/new").get_data(as_text=True))
-    form = {
-        "csrf_token": token,
-        "name": "周年庆店播",
-        "mode": "store",
-        "live_date": (shanghai_day() + timedelta(days=20)).isoformat(),
-        "live_time": "19:30",
-        "duration_minutes": "90",
-        "description": "",
-        "franchisee_ids": [str(org.fa)],
-        "store_ids": [str(org.b1)],
-        "lineup_product_id": [str(org.products[0]), str(org.products[1])],
-        "lineup_live_price": ["1599.50", "4999"],
-        "lineup_stock_cap": ["10", "0"],
-        "lineup_coupon_template_id": ["", ""],
-        "warmup_post_id": "",
-        "gate_threshold_pct": "80",
-        "gate_requires_link_check": "1",
-    }
-    form.update(kw)
-    return form
-
-
 def test_wizard_creates_store_mode_campaign(app, client, live_org):
     login(client, "hq")
-    resp = client.post(f"{BASE}/new", data=_wizard_form(client, live_org))
+    resp = client.post(f"{BASE}/new", data=wizard_form(client, live_org))
     assert resp.status_code == 303, resp.get_data(as_text=True)[:2000]
     with app.app_context():
         campaign = db.session.scalar(select(Campaign))
@@ -60,7 +36,7 @@ def test_wizard_creates_store_mode_campaign(app, client, live_org):
 
 def test_wizard_creates_hq_mode_campaign(app, client, live_org):
     login(client, "hq")
-    form = _wizard_form(
+    form = wizard_form(
         client,
         live_org,
         mode="hq",
@@ -77,14 +53,14 @@ def test_wizard_creates_hq_mode_campaign(app, client, live_org):
 
 def test_wizard_errors_rerender_at_the_step_of_the_first_error(app, client, live_org):
     login(client, "hq")
-    form = _wizard_form(client, live_org, lineup_live_price=["2500", "abc"])
+    form = wizard_form(client, live_org, lineup_live_price=["2500", "abc"])
     resp = client.post(f"{BASE}/new", data=form)
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert 'data-start="3"' in html
     assert 'data-error-for="lineup.0.live_price_fen"' in html
     assert 'data-error-for="lineup.1.live_price_fen"' in html
-    form = _wizard_form(client, live_org, name="", lineup_live_price=["2500", "1"])
+    form = wizard_form(client, live_org, name="", lineup_live_price=["2500", "1"])
     html = client.post(f"{BASE}/new", data=form).get_data(as_text=True)
     assert 'data-start="1"' in html and 'data-error-for="name"' in html
     with app.app_context():
@@ -93,7 +69,7 @@ def test_wizard_errors_rerender_at_the_step_of_the_first_error(app, client, live
 
 def test_wizard_needs_csrf_and_hq(client, live_org):
     login(client, "hq")
-    form = _wizard_form(client, live_org)
+    form = wizard_form(client, live_org)
     form.pop("csrf_token")
     assert client.post(f"{BASE}/new", data=form).status_code == 400
     login(client, "owner-a")
@@ -107,7 +83,7 @@ def test_edit_prefills_and_saves(app, client, live_org):
     login(client, "hq")
     html = client.get(f"{BASE}/{cid}/edit").get_data(as_text=True)
     assert 'value="旧名字"' in html and 'value="1599.20"' in html
-    form = _wizard_form(client, live_org, name="新名字", mode="hq")
+    form = wizard_form(client, live_org, name="新名字", mode="hq")
     assert client.post(f"{BASE}/{cid}/edit", data=form).status_code == 303
     with app.app_context():
         assert db.session.get(Campaign, cid).name == "新名字"
