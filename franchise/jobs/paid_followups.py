@@ -2,7 +2,8 @@
 
 The pay notify is one statement on PostgreSQL (the exactly-once posting, the ledger and
 the profit share); nothing else may ride on it. Work a payment starts elsewhere (the
-buyer's rule tags, the first-purchase journey, the guide's binding window) listens to
+buyer's rule tags, the first-purchase journey, the guide's binding window, the order's
+credit, the member's points) listens to
 ``ORDER_PAID`` instead: ``listener(rows)`` with ``rows`` a list of ``PaidOrder`` (order
 id, customer id, paid at) whose payment was posted since the last run, counted by when
 it was posted, not by WeChat's payment time (a late notify carries one from hours
