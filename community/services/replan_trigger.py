@@ -78,9 +78,11 @@ def watch_changes() -> None:
             session.info["siyu_replan"] = True
 
     def before_commit(session) -> None:
-        if session.info.get("siyu_replan"):
+        # SQLAlchemy calls before_commit ahead of the commit's own flush: flush here so
+        # changes not flushed yet (an edit followed straight by commit) are seen too.
+        if session is db.session() and (session.new or session.dirty or session.deleted):
             session.flush()
-            session.info.pop("siyu_replan", None)
+        if session.info.pop("siyu_replan", None):
             request_replan()
 
     def after_rollback(session) -> None:
