@@ -27,8 +27,18 @@ from app.schemas import Text, query_id
 from app.web.formatting import yuan
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
+from franchise.admin.product_pricing import KIND_LABELS
 from franchise.admin.support import choices, select_filter, text_filter
-from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
+from franchise.models import (
+    ORDER_STATUSES,
+    Franchisee,
+    Guide,
+    Order,
+    OrderLinePricing,
+    ProductVariant,
+    Refund,
+    Store,
+)
 from franchise.services import fulfilment, order_flow  # fulfilment: issue 19
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
@@ -149,7 +159,18 @@ def order(object_id):
         status_label=status_label,
         badge=STATUS_BADGES.get(o.status, ""),
         fulfilment=fulfilment.view(o, for_customer=False),  # issue 19
+        variants=_line_variants([line.id for line in o.lines]),
     )
+
+
+def _line_variants(line_ids: list[int]) -> dict[int, str]:
+    """Each line's variant in words (``戒圈 14``): the size HQ ships or the store hands over."""
+    rows = db.session.execute(
+        select(OrderLinePricing.line_id, ProductVariant.kind, OrderLinePricing.variant_label)
+        .join(ProductVariant, ProductVariant.id == OrderLinePricing.variant_id)
+        .where(OrderLinePricing.line_id.in_(line_ids))
+    )
+    return {line_id: f"{KIND_LABELS.get(kind, kind)} {label}" for line_id, kind, label in rows}
 
 
 @bp.route("/<int:object_id>/transition", methods=["POST"])
