@@ -250,3 +250,43 @@ def test_an_attended_cleaning_visit_opens_a_ticket(client, app, org, shop, guide
         f"/api/v1/appointments/{visit_id}/outcome", json={"outcome": "no_show"}, headers=guide_a
     )
     assert again.status_code == 409
+
+
+def test_the_guide_records_the_visit_on_the_phone_and_lands_on_its_ticket(client, app, org, shop):
+    """/m/appointments: "came in" on a maintenance visit opens its ticket; another store's
+    guide cannot record it (404)."""
+    from tests.fixtures.auth import csrf_token_from, login
+    from tests.franchise.factories import gen_user
+
+    with app.app_context():
+        gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
+        visit = Appointment(
+            customer_id=shop.ca,
+            franchisee_id=org.fa,
+            store_id=org.sa,
+            guide_id=org.ga,
+            kind="maintenance",
+            slot_start=utcnow() + timedelta(hours=1),
+        )
+        db.session.add(visit)
+        db.session.commit()
+        visit_id = visit.id
+    url = f"/m/appointments/{visit_id}/outcome"
+    login(client, "guide-b", path="/m/login")
+    token = csrf_token_from(client.get("/m/appointments").get_data(as_text=True))
+    body = {"outcome": "attended", "service_kind": "polishing", "csrf_token": token}
+    assert client.post(url, data=body).status_code == 404
+    client = app.test_client()
+    login(client, "guide-a", path="/m/login")
+    page = client.get("/m/appointments").get_data(as_text=True)
+    assert url in page
+    answer = client.post(url, data={**body, "csrf_token": csrf_token_from(page)})
+    assert answer.status_code == 303 and "/m/service-tickets/" in answer.headers["Location"]
+    with app.app_context():
+        ticket = db.session.query(ServiceTicket).one()
+        assert (ticket.kind, ticket.status, ticket.customer_id) == (
+            "polishing",
+            "received",
+            shop.ca,
+        )
+    assert url not in client.get("/m/appointments").get_data(as_text=True)  # recorded once
