@@ -260,6 +260,7 @@ def test_the_guide_records_the_visit_on_the_phone_and_lands_on_its_ticket(client
 
     with app.app_context():
         gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
+        db.session.get(Customer, shop.ca).nickname = ""  # shown by a readable label, not "#id"
         visit = Appointment(
             customer_id=shop.ca,
             franchisee_id=org.fa,
@@ -290,3 +291,6 @@ def test_the_guide_records_the_visit_on_the_phone_and_lands_on_its_ticket(client
             shop.ca,
         )
     assert url not in client.get("/m/appointments").get_data(as_text=True)  # recorded once
+    ticket_page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"#{shop.ca}<" not in ticket_page
+    assert any(w in ticket_page for w in ("微信客户", "WeChat customer", "Customer ending", "尾号"))
