@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db
-from franchise.models import LedgerTransaction, Order
+from franchise.models import Customer, LedgerTransaction, Order
 from franchise.services import ledger
 from franchise.services.trade_in import value_fen
 from tests.fixtures.auth import api_token, bearer
@@ -94,6 +94,11 @@ def test_old_chain_credited_reduces_the_payable_and_the_ledger_balances(
         assert ledger.unbalanced_transactions() == []
         # sales = what WeChat paid + the gold's value = the order's total
         assert -ledger.account_balance(org.fa, "sales") == 6000_00
+    from tests.fixtures.auth import login
+
+    login(client, "hq")  # HQ reads the trial balance: the old gold account in words
+    page = client.get("/admin/ledger").get_data(as_text=True)
+    assert "old_gold<" not in page and any(w in page for w in ("回收旧金", "Old gold taken in"))
 
 
 def test_credit_is_released_when_the_order_is_cancelled(client, app, org, shop, guide_a, as_ca):
@@ -150,10 +155,14 @@ def test_tenancy(client, app, shop, guide_a):
 def test_owner_lists_their_trade_ins_with_csv(client, app, shop, guide_a):
     from tests.fixtures.auth import login
 
+    with app.app_context():
+        db.session.get(Customer, shop.ca).nickname = ""  # a readable label, not a dash
+        db.session.commit()
     chain = _take_in(client, guide_a, shop.ca).get_json()
     login(client, "owner-a")
     page = client.get("/admin/trade-ins").get_data(as_text=True)
     assert chain["trade_in_no"] in page
+    assert any(w in page for w in (f"微信客户 {shop.ca}", f"WeChat customer {shop.ca}", "尾号"))
     csv = client.get("/admin/trade-ins?format=csv").get_data(as_text=True)
     assert chain["trade_in_no"] in csv and "5885.31" in csv
     client.post("/admin/logout", data={})
