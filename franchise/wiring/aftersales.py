@@ -21,7 +21,10 @@ ADMIN_NAV = (
     (AFTERSALES, N_("Service tickets"), "aftersales_admin.tickets", ADMIN_UI_ROLES, "task", 320),
     (AFTERSALES, N_("Trade-ins"), "aftersales_admin.trade_ins", ADMIN_UI_ROLES, "money", 321),
 )
-MOBILE_NAV = ((N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),)
+MOBILE_NAV = (
+    (N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),
+    (N_("Service"), N_("Trade-ins"), "trade_in_guide.trade_ins", (GUIDE,), "money", 34),
+)
 
 
 def register(app: Flask) -> None:
@@ -30,6 +33,7 @@ def register(app: Flask) -> None:
     from franchise.api import aftersales as api_aftersales
     from franchise.api import consignment as api_consignment
     from franchise.guide import aftersales as guide_aftersales
+    from franchise.guide import trade_ins as guide_trade_ins
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
 
@@ -37,6 +41,7 @@ def register(app: Flask) -> None:
     openapi(app).register_blueprint(api_consignment.blp)
     app.register_blueprint(admin_aftersales.bp)
     app.register_blueprint(guide_aftersales.bp)
+    app.register_blueprint(guide_trade_ins.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     register_handler(app, READY_NOTICE_KIND, jobs.send_ready_notice)

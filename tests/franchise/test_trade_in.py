@@ -168,3 +168,48 @@ def test_owner_lists_their_trade_ins_with_csv(client, app, shop, guide_a):
     client.post("/admin/logout", data={})
     login(client, "owner-b")
     assert chain["trade_in_no"] not in client.get("/admin/trade-ins").get_data(as_text=True)
+
+
+def test_the_guide_takes_old_gold_in_and_credits_it_on_the_phone(
+    client, app, org, shop, guide_a, as_ca
+):
+    """/m/trade-ins: the customer by member number, grams and ‰ typed in; the valued gold
+    credited against the customer's unpaid order lowers its payable; a bad weight is a
+    422 naming the field; another store's guide gets 404."""
+    from tests.fixtures.auth import csrf_token_from, login
+
+    login(client, "guide-a", path="/m/login")
+    page = client.get("/m/trade-ins")
+    assert page.status_code == 200
+    form = {
+        "customer": f"M{shop.ca:09d}",
+        "metal": "gold",
+        "weight_g": "10.52",
+        "purity_permille": "999",
+        "description": "旧足金项链",
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+    }
+    bad = client.post("/m/trade-ins", data={**form, "weight_g": "ten"})
+    assert bad.status_code == 422 and 'data-error-for="weight_mg"' in bad.get_data(as_text=True)
+    taken = client.post("/m/trade-ins", data=form)
+    assert taken.status_code == 303
+    detail_url = taken.headers["Location"]
+    body = {"items": [{"product_id": shop.pearl, "quantity": 20}]}
+    order = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()
+    detail = client.get(detail_url).get_data(as_text=True)
+    assert order["order_no"] in detail
+    credited = client.post(
+        detail_url, data={"order_id": order["id"], "csrf_token": csrf_token_from(detail)}
+    )
+    assert credited.status_code == 303
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).payable_fen == 6000_00 - value_fen(
+            10_520, 999, 560_00
+        )
+    other = app.test_client()
+    with app.app_context():
+        from tests.franchise.factories import gen_user
+
+        gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
+    login(other, "guide-b", path="/m/login")
+    assert other.get(detail_url).status_code == 404
