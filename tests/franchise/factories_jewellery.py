@@ -60,3 +60,26 @@ def register_piece(client, headers, product_id: int, store_id: int, **kw) -> dic
     answer = client.post("/api/v1/pieces", json=body, headers=headers)
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
+
+
+def maintenance_visit(app, org, shop, note: str = "") -> int:
+    """The shop customer's cleaning / maintenance visit at Ann's store in an hour; its id."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.extensions import db
+    from franchise.models import Appointment
+
+    with app.app_context():
+        visit = Appointment(
+            customer_id=shop.ca,
+            franchisee_id=org.fa,
+            store_id=org.sa,
+            guide_id=org.ga,
+            kind="maintenance",
+            slot_start=utcnow() + timedelta(hours=1),
+            note=note,
+        )
+        db.session.add(visit)
+        db.session.commit()
+        return visit.id

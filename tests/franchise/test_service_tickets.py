@@ -15,10 +15,11 @@ from app.clock import utcnow
 from app.extensions import db
 from app.outbox import drain
 from app.wechat.sandbox.miniprogram import identity_for_code
-from franchise.models import Appointment, Customer, Order, ServiceTicket
+from franchise.models import Customer, Order, ServiceTicket
 from tests.fixtures.auth import api_token, bearer
 from tests.fixtures.media import tiny_png
 from tests.franchise.factories_commerce import make_paid
+from tests.franchise.factories_jewellery import maintenance_visit
 
 TEMPLATE = "SiyuSandboxServiceReadyTpl01"
 
@@ -224,24 +225,8 @@ def test_intake_photos_on_the_phone_form(client, app, shop):
         assert (ticket.kind, len(ticket.photos)) == ("replating", 2)
 
 
-def _maintenance_visit(app, org, shop) -> int:
-    """The shop customer's cleaning / maintenance visit at Ann's store in an hour."""
-    with app.app_context():
-        visit = Appointment(
-            customer_id=shop.ca,
-            franchisee_id=org.fa,
-            store_id=org.sa,
-            guide_id=org.ga,
-            kind="maintenance",
-            slot_start=utcnow() + timedelta(hours=1),
-        )
-        db.session.add(visit)
-        db.session.commit()
-        return visit.id
-
-
 def test_an_attended_cleaning_visit_opens_a_ticket(client, app, org, shop, guide_a):
-    visit_id = _maintenance_visit(app, org, shop)
+    visit_id = maintenance_visit(app, org, shop)
     answer = client.post(
         f"/api/v1/appointments/{visit_id}/outcome",
         json={"outcome": "attended", "service_kind": "cleaning"},
@@ -267,7 +252,7 @@ def test_the_guide_records_the_visit_on_the_phone_and_lands_on_its_ticket(client
         gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
         db.session.get(Customer, shop.ca).nickname = ""  # shown by a readable label, not "#id"
         db.session.commit()
-    visit_id = _maintenance_visit(app, org, shop)
+    visit_id = maintenance_visit(app, org, shop)
     url = f"/m/appointments/{visit_id}/outcome"
     login(client, "guide-b", path="/m/login")
     token = csrf_token_from(client.get("/m/appointments").get_data(as_text=True))
