@@ -42,6 +42,7 @@ TRIGGER_LABELS = {
     "maintenance_due": _l("Maintenance due"),
     "dormant": _l("Dormant"),
     "customer_date": _l("A date the customer gave"),
+    "tagged": _l("When tagged"),
 }
 EDITED = ("name", "trigger", "dormant_days", "date_kind", "tag_id", "outcome_days", "active")
 DATE_LABELS = {"wedding": _l("Wedding"), "anniversary": _l("Anniversary")}

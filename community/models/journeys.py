@@ -25,7 +25,8 @@ from app.extensions import Model
 
 FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY = "first_purchase", "birthday", "purchase_anniversary"
 MAINTENANCE, DORMANT, CUSTOMER_DATE = "maintenance_due", "dormant", "customer_date"
-TRIGGERS = (FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY, MAINTENANCE, DORMANT, CUSTOMER_DATE)
+TAGGED = "tagged"  # the customer carries the journey's tag (a guide's tag or a rule's)
+TRIGGERS = (FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY, MAINTENANCE, DORMANT, CUSTOMER_DATE, TAGGED)
 DATE_WEDDING, DATE_ANNIVERSARY = "wedding", "anniversary"
 DATE_KINDS = (DATE_WEDDING, DATE_ANNIVERSARY)
 # a send's life: waiting for its day → queued (outbox) → pending (the guide confirms) →

@@ -118,6 +118,10 @@ def set_tags(
         payload.update(add=wecom_add, remove=wecom_remove)
         enqueue(MARK_KIND, payload, f"mark-tag:{subject}:{token_hex(6)}")
     db.session.commit()
+    if customer_id is not None and changed > len(gone):  # a tag was added
+        from community.services.journey_triggers import on_tagged
+
+        on_tagged(customer_id)
     return changed
 
 
