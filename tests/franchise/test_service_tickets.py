@@ -275,3 +275,18 @@ def test_the_guide_records_the_visit_on_the_phone_and_lands_on_its_ticket(client
     ticket_page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert f"#{shop.ca}<" not in ticket_page
     assert any(w in ticket_page for w in ("微信客户", "WeChat customer", "Customer ending", "尾号"))
+
+
+def test_the_intake_form_offers_the_stores_customers_not_only_mine(client, app, org, shop):
+    """A store customer without a guide (a walk-in, a departed guide's) can bring a piece
+    in; another store's customer is not offered."""
+    from tests.fixtures.auth import login
+    from tests.franchise.factories_commerce import gen_customer
+
+    with app.app_context():
+        walk_in = gen_customer(org.fa, org.sa, None, nickname="到店散客").id
+        elsewhere = gen_customer(org.fb, org.sb, org.gb, nickname="北京顾客").id
+    login(client, "guide-a", path="/m/login")
+    form = client.get("/m/service-tickets/new").get_data(as_text=True)
+    assert f'value="{walk_in}"' in form and "到店散客" in form
+    assert f'value="{elsewhere}"' not in form
