@@ -46,7 +46,8 @@ from community.models.journeys import (
     JourneyEnrolment,
     JourneySend,
 )
-from community.services.tag_links import customers_with_tag
+from community.models.wecom_customers import CustomerTagLink
+from community.services.tag_links import customers_with_tag, customers_with_tag_stmt
 from franchise.models import Appointment, Customer, Order, OrderLine, Product
 from franchise.services.value_tiers import PAID_STATUSES
 
@@ -157,11 +158,15 @@ def candidates(journey: Journey, day: date, only: set[int] | None = None) -> lis
     elif trigger == DORMANT:
         found = _dormant(int(journey.dormant_days or 90), first, day)
     elif trigger == TAGGED and journey.tag_id is not None:
-        ids = customers_with_tag(journey.tag_id)
-        found = [(c, "tagged", day) for c in ids if only is None or c in only]
+        stmt = customers_with_tag_stmt(journey.tag_id).where(
+            CustomerTagLink.customer_id.is_not(None)
+        )
+        if only is not None:  # one tagging: read only those customers' links
+            stmt = stmt.where(CustomerTagLink.customer_id.in_(only))
+        found = [(c, "tagged", day) for c in db.session.scalars(stmt)]
     else:
         found = []
-    if journey.tag_id is not None:
+    if journey.tag_id is not None and trigger != TAGGED:  # (a tagged journey's are)
         tagged = set(customers_with_tag(journey.tag_id))
         found = [c for c in found if c[0] in tagged]
     return found
