@@ -21,6 +21,22 @@ def replan_handler(message) -> dict:
     return planner.replan(shanghai_day())
 
 
+def replan_pending() -> bool:
+    """Whether a re-plan is asked for and not run yet (the plan page says its schedule is
+    about to change rather than showing the old one as if final)."""
+    from sqlalchemy import select
+
+    found = db.session.scalar(
+        select(outbox.OutboxMessage.id)
+        .where(
+            outbox.OutboxMessage.kind == REPLAN_KIND,
+            outbox.OutboxMessage.status.in_((outbox.PENDING, outbox.IN_FLIGHT)),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def request_replan() -> None:
     """Ask for a re-plan in the caller's transaction: one per 5-second bucket, run 2 s
     later so a burst of commits (a sync, the nightly stages) asks once."""

@@ -18,7 +18,7 @@ from community.services import planner, receiving_limit
 from community.services.planner_core import period_limit, period_of
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.fixtures.auth import api_token, bearer
+from tests.fixtures.auth import api_token, bearer, login
 
 
 def demo_plans():
@@ -196,9 +196,13 @@ def test_a_plan_saved_over_http_is_scheduled_within_seconds(app, ctx, client, or
     message = db.session.scalars(
         select(outbox.OutboxMessage).where(outbox.OutboxMessage.kind == "community.replan")
     ).one()
+    plan_id = saved.get_json()["id"]
+    login(client, "hq")  # the plan page says its schedule is on its way, not "0 groups"
+    assert 'id="replanning"' in client.get(f"/admin/plans/{plan_id}").get_data(as_text=True)
     message.available_at = message.created_at - timedelta(seconds=5)
     db.session.commit()
     assert outbox.drain() >= 1
-    plan_id = saved.get_json()["id"]
+    page = client.get(f"/admin/plans/{plan_id}").get_data(as_text=True)
+    assert 'id="replanning"' not in page and 'data-reach="groups">1<' in page
     rows = db.session.scalars(select(SlotAllocation).where(SlotAllocation.plan_id == plan_id))
     assert {r.group_id for r in rows} == {group.id}
