@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.schemas import Text, body_id
-from community.models.journeys import CUSTOMER_DATE, DATE_KINDS, DORMANT, TRIGGERS
+from community.models.journeys import CUSTOMER_DATE, DATE_KINDS, DORMANT, TAGGED, TRIGGERS
 
 MAX_STEPS = 20
 
@@ -58,6 +58,8 @@ class JourneySchema(Schema):
             raise ValidationError("Days without an order or visit are required.", "dormant_days")
         if data.get("trigger") == CUSTOMER_DATE and not data.get("date_kind"):
             raise ValidationError("Which date (wedding, anniversary) is required.", "date_kind")
+        if data.get("trigger") == TAGGED and not data.get("tag_id"):
+            raise ValidationError("Choose the tag that starts the journey.", "tag_id")
 
 
 class JourneyReportSchema(Schema):

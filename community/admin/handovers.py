@@ -26,6 +26,8 @@ from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from app.wechat.errors import WeChatError
+from community.models.contacts import WecomContact
+from community.models.groups import WecomGroup
 from community.models.wecom_customers import WecomTransfer
 from community.schemas import GuideHandoverSchema, TransferQuerySchema
 from community.services import transfers
@@ -56,10 +58,14 @@ def handover_stmt(args: dict):
         select(
             WecomTransfer,
             Customer.nickname.label("customer_name"),
+            WecomContact.name.label("contact_name"),
+            WecomGroup.name.label("group_name"),
             From.name.label("from_name"),
             To.name.label("to_name"),
         )
         .outerjoin(Customer, Customer.id == WecomTransfer.customer_id)
+        .outerjoin(WecomContact, WecomContact.external_userid == WecomTransfer.external_userid)
+        .outerjoin(WecomGroup, WecomGroup.chat_id == WecomTransfer.chat_id)
         .outerjoin(From, From.id == WecomTransfer.handover_guide_id)
         .outerjoin(To, To.id == WecomTransfer.takeover_guide_id),
         WecomTransfer,
@@ -72,10 +78,12 @@ def handover_stmt(args: dict):
 
 
 def _who(row) -> str:
+    """The group's name, else the customer's nickname, else the name the customer has in
+    WeCom (never a chat id)."""
     t = row[0]
     if t.target == "group":
-        return _("Group %(chat)s", chat=t.chat_id)
-    return row.customer_name or _("Unnamed customer")
+        return row.group_name or _("Unnamed group")
+    return row.customer_name or row.contact_name or _("Unnamed customer")
 
 
 FAIL_REASONS = {

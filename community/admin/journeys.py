@@ -44,6 +44,7 @@ TRIGGER_LABELS = {
     "customer_date": _l("A date the customer gave"),
     "points_expiring": _l("Points about to expire"),
     "points_wakeup": _l("Points about to expire (wake-up for dormant members)"),
+    "tagged": _l("When tagged"),
 }
 EDITED = ("name", "trigger", "dormant_days", "date_kind", "days_before", "tag_id",
           "outcome_days", "active")  # fmt: skip

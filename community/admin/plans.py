@@ -29,7 +29,7 @@ from app.web.form_input import form_values
 from app.web.listing import paginate, query_day
 from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
 from community.schemas import PlanSchema
-from community.services import allocation, receiving_limit, schedule
+from community.services import allocation, receiving_limit, replan_trigger, schedule
 from community.services import plans as plan_service
 from franchise.models import Franchisee, Region, Store
 
@@ -172,6 +172,7 @@ def _edit(plan: PushPlan | None):
         preview=request.method == "POST",
         found=_found_groups(request.form.get("group_q", ""), selected["group_ids"]),
         policy=receiving_limit.describe(),
+        replanning=plan is not None and replan_trigger.replan_pending(),
         **_choices(),
     ), status
 

@@ -30,8 +30,9 @@ MAINTENANCE, DORMANT, CUSTOMER_DATE = "maintenance_due", "dormant", "customer_da
 # expire soon; the wake-up variant takes the dormant ones (RFM label 沉睡)
 POINTS_EXPIRING, POINTS_WAKEUP = "points_expiring", "points_wakeup"
 POINTS_TRIGGERS = (POINTS_EXPIRING, POINTS_WAKEUP)
+TAGGED = "tagged"  # the customer carries the journey's tag (a guide's tag or a rule's)
 TRIGGERS = (FIRST_PURCHASE, BIRTHDAY, ANNIVERSARY, MAINTENANCE, DORMANT, CUSTOMER_DATE,
-            *POINTS_TRIGGERS)  # fmt: skip
+            TAGGED, *POINTS_TRIGGERS)  # fmt: skip
 DATE_WEDDING, DATE_ANNIVERSARY = "wedding", "anniversary"
 DATE_KINDS = (DATE_WEDDING, DATE_ANNIVERSARY)
 # a send's life: waiting for its day → queued (outbox) → pending (the guide confirms) →

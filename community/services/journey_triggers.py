@@ -13,7 +13,10 @@ again) is one enrolment, and a new event is a new one:
   the clock, so the next occurrence is a new day);
 - ``dormant``: no order, visit (appointment) or sign-up in N days, keyed by the day of the
   last activity (``d2026-10-01``), so a customer who comes back and goes quiet again is
-  a new occurrence.
+  a new occurrence;
+- ``tagged``: the customer carries the journey's tag (``tagged``: once per journey);
+  ``on_tagged`` enrols at once when a guide or a rule adds the tag, the nightly run
+  catches up.
 
 Date triggers look back ``LOOKBACK_DAYS`` days, so a night the job did not run is caught up
 the next night (the unique key keeps it once). A journey with a tag takes only customers
@@ -22,6 +25,7 @@ carrying it (``tag_links.customers_with_tag``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -37,15 +41,19 @@ from community.models.journeys import (
     DORMANT,
     FIRST_PURCHASE,
     MAINTENANCE,
+    TAGGED,
     CustomerDate,
     Journey,
     JourneyEnrolment,
     JourneySend,
 )
-from community.services.tag_links import customers_with_tag
+from community.models.wecom_customers import CustomerTagLink
+from community.services.tag_links import customers_with_tag, customers_with_tag_stmt
 from franchise.models import Appointment, Customer, Order
 from franchise.services import piece_care
 from franchise.services.value_tiers import PAID_STATUSES
+
+log = logging.getLogger("siyu.community")
 
 LOOKBACK_DAYS = 3
 Candidate = tuple[int, str, date]
@@ -136,9 +144,16 @@ def candidates(journey: Journey, day: date, only: set[int] | None = None) -> lis
         found = _maintenance(first, day)
     elif trigger == DORMANT:
         found = _dormant(int(journey.dormant_days or 90), first, day)
+    elif trigger == TAGGED and journey.tag_id is not None:
+        stmt = customers_with_tag_stmt(journey.tag_id).where(
+            CustomerTagLink.customer_id.is_not(None)
+        )
+        if only is not None:  # one tagging: read only those customers' links
+            stmt = stmt.where(CustomerTagLink.customer_id.in_(only))
+        found = [(c, "tagged", day) for c in db.session.scalars(stmt)]
     else:
         found = []
-    if journey.tag_id is not None:
+    if journey.tag_id is not None and trigger != TAGGED:  # (a tagged journey's are)
         tagged = set(customers_with_tag(journey.tag_id))
         found = [c for c in found if c[0] in tagged]
     return found
@@ -237,3 +252,13 @@ def on_paid(rows) -> None:
     """``ORDER_PAID`` listener: the buyers enter the first-purchase journeys (the nightly
     run catches up whatever fails here: same unique key)."""
     run(customer_ids={row.customer_id for row in rows}, triggers=(FIRST_PURCHASE,))
+
+
+def on_tagged(customer_id: int) -> None:
+    """After a tag was added to the customer (committed): they enter the journeys that
+    start on a tag they now carry. A failure here is logged, never the tagger's error
+    (the nightly run enrols them: same unique key)."""
+    try:
+        run(customer_ids={customer_id}, triggers=(TAGGED,))
+    except Exception:  # noqa: BLE001 - the tag is saved; the nightly run catches up
+        log.exception("journeys: enrolment on a tag of customer %s failed", customer_id)

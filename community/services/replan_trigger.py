@@ -21,6 +21,22 @@ def replan_handler(message) -> dict:
     return planner.replan(shanghai_day())
 
 
+def replan_pending() -> bool:
+    """Whether a re-plan is asked for and not run yet (the plan page says its schedule is
+    about to change rather than showing the old one as if final)."""
+    from sqlalchemy import select
+
+    found = db.session.scalar(
+        select(outbox.OutboxMessage.id)
+        .where(
+            outbox.OutboxMessage.kind == REPLAN_KIND,
+            outbox.OutboxMessage.status.in_((outbox.PENDING, outbox.IN_FLIGHT)),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def request_replan() -> None:
     """Ask for a re-plan in the caller's transaction: one per 5-second bucket, run 2 s
     later so a burst of commits (a sync, the nightly stages) asks once."""
@@ -78,9 +94,11 @@ def watch_changes() -> None:
             session.info["siyu_replan"] = True
 
     def before_commit(session) -> None:
-        if session.info.get("siyu_replan"):
+        # SQLAlchemy calls before_commit ahead of the commit's own flush: flush here so
+        # changes not flushed yet (an edit followed straight by commit) are seen too.
+        if session is db.session() and (session.new or session.dirty or session.deleted):
             session.flush()
-            session.info.pop("siyu_replan", None)
+        if session.info.pop("siyu_replan", None):
             request_replan()
 
     def after_rollback(session) -> None:

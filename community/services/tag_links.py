@@ -118,6 +118,12 @@ def set_tags(
         payload.update(add=wecom_add, remove=wecom_remove)
         enqueue(MARK_KIND, payload, f"mark-tag:{subject}:{token_hex(6)}")
     db.session.commit()
+    # a guide added a tag: its journeys at once (rules tag in bulk at night: the journeys'
+    # nightly run, hours later, enrols those)
+    if customer_id is not None and changed > len(gone) and source == TAG_MANUAL:
+        from community.services.journey_triggers import on_tagged
+
+        on_tagged(customer_id)
     return changed
 
 

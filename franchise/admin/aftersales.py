@@ -15,6 +15,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.scope import scoped
 from app.schemas import Text, query_id
+from app.web.labels import customer_name
 from app.web.listing import Column
 from franchise.admin.support import choices, render_list, select_filter, text_filter
 from franchise.models import (
@@ -50,7 +51,7 @@ def ticket_columns() -> list[Column]:
         Column("ticket_no", _l("Ticket")),
         Column("kind", _l("Service type"), value=lambda t: ticket_service.kind_label(t.kind)),
         Column("status", _l("State"), value=lambda t: ticket_service.state_label(t.status)),
-        Column("customer", _l("Customer"), value=lambda t: t.customer.nickname),
+        Column("customer", _l("Customer"), value=lambda t: customer_name(t.customer)),
         Column("store", _l("Store"), value=lambda t: t.store.name),
         Column("quote_fen", _l("Quote"), money=True),
         Column("due_at", _l("Due"), time=True),
@@ -117,7 +118,7 @@ class TradeInFilterSchema(Schema):
 def trade_in_columns() -> list[Column]:
     return [
         Column("trade_in_no", _l("Trade-in")),
-        Column("customer", _l("Customer"), value=lambda t: t.customer.nickname),
+        Column("customer", _l("Customer"), value=lambda t: customer_name(t.customer)),
         Column("store", _l("Store"), value=lambda t: t.store.name),
         Column("purity", _l("Purity")),
         Column("weight_mg", _l("Weight (mg)"), numeric=True),

@@ -27,9 +27,19 @@ from app.schemas import Text
 from app.web.formatting import yuan
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
+from franchise.admin.product_pricing import KIND_LABELS
 from franchise.admin.support import choices, select_filter, text_filter
 from franchise.api.orders import OrderFilterSchema
-from franchise.models import ORDER_STATUSES, Franchisee, Guide, Order, Refund, Store
+from franchise.models import (
+    ORDER_STATUSES,
+    Franchisee,
+    Guide,
+    Order,
+    OrderLinePricing,
+    ProductVariant,
+    Refund,
+    Store,
+)
 from franchise.services import fulfilment, order_flow, replacements  # issue 19
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
@@ -147,7 +157,18 @@ def order(object_id):
         fulfilment=fulfilment.view(o, for_customer=False),  # issue 19
         replacement=replacements.replacement_of(o),  # issue 19: an exchange after a defect
         replaces=replacements.original_of(o),
+        variants=_line_variants([line.id for line in o.lines]),
     )
+
+
+def _line_variants(line_ids: list[int]) -> dict[int, str]:
+    """Each line's variant in words (``戒圈 14``): the size HQ ships or the store hands over."""
+    rows = db.session.execute(
+        select(OrderLinePricing.line_id, ProductVariant.kind, OrderLinePricing.variant_label)
+        .join(ProductVariant, ProductVariant.id == OrderLinePricing.variant_id)
+        .where(OrderLinePricing.line_id.in_(line_ids))
+    )
+    return {line_id: f"{KIND_LABELS.get(kind, kind)} {label}" for line_id, kind, label in rows}
 
 
 @bp.route("/<int:object_id>/transition", methods=["POST"])

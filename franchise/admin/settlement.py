@@ -49,6 +49,7 @@ KIND_LABELS = {
     "sales": _l("Sales"),
     "wechat_fee": _l("WeChat Pay fees"),
     "hq_share": _l("HQ share"),
+    "old_gold": _l("Old gold taken in"),  # trade-ins credited or paid out (issue 19)
 }
 
 

@@ -1,7 +1,7 @@
 """The guide's service desk (``/m/service-tickets``, issue 19), built for a phone at 375 px.
 
 * the list: my store's tickets, open ones first, overdue marked;
-* intake (``/new``): the customer (one of mine), the service, the piece's serial when it
+* intake (``/new``): the customer (one of my store's), the service, the piece's serial when it
   was bought here, the condition at intake and photos taken with the phone's camera;
   the form loads through the API's ``TicketIntakeSchema`` (``app.web.form_input``) and
   the photos are checked before anything is written;
@@ -59,9 +59,12 @@ def tickets():
 
 
 def _customers() -> list[Customer]:
+    """My store's customers (not only mine: a walk-in of the store without a guide, or a
+    colleague's customer, brings a piece in too), newest first."""
+    scope = order_flow.store_principal(required_principal())
     return list(
         db.session.scalars(
-            scoped(select(Customer), Customer).order_by(Customer.id.desc()).limit(200)
+            scoped(select(Customer), Customer, scope).order_by(Customer.id.desc()).limit(200)
         )
     )
 

@@ -2,15 +2,18 @@
 next appointment; search) with a detail page — the guide's one customer page: figures,
 call, appointments and, below, what higher domains add through the hook
 ``GUIDE_CUSTOMER_SECTIONS`` (community: WeCom chat, tags, note, coupon, visit) — and
-``/m/appointments`` (my store's upcoming appointments). A guide sees only their own
-customers (tenant scope); another guide's or franchise's customer answers 404.
+``/m/appointments`` (my store's upcoming appointments, where the guide records what a
+visit came to: a cleaning or maintenance visit attended opens its service ticket). A guide
+sees only their own customers (tenant scope); another guide's or franchise's customer
+answers 404, another store's appointment too.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -19,13 +22,15 @@ from app.auth.models import GUIDE
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
+from app.errors import DomainError
 from app.extensions import db, hooks
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
-from franchise.models import Appointment, Customer, Order, Store
+from franchise.models import SERVICE_KINDS, Appointment, Customer, Order, Store
 from franchise.queries import like
-from franchise.services import piece_care  # issue 19
+from franchise.services import appointment_outcomes, order_flow, piece_care  # issue 19
 from franchise.services.pieces import customer_pieces_stmt  # issue 19
+from franchise.services.service_tickets import kind_label
 from franchise.services.value_tiers import PAID_STATUSES
 
 bp = Blueprint(
@@ -182,4 +187,29 @@ def appointments():
         kinds=KIND_LABELS,
         store=store,
         me=principal.guide_id,
+        service_kinds=[(k, kind_label(k)) for k in SERVICE_KINDS],
     )
+
+
+@bp.route("/appointments/<int:appointment_id>/outcome", methods=["POST"])
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def appointment_outcome(appointment_id: int):
+    """What the visit came to (``appointment_outcomes.record``): attended or no-show; an
+    attended cleaning / maintenance visit opens its ticket, and the guide lands on it."""
+    principal = required_principal()
+    scope = order_flow.store_principal(principal)
+    appointment = get_scoped_or_404(Appointment, appointment_id, scope)
+    data = {"outcome": request.form.get("outcome", "")}
+    if appointment.kind == "maintenance" and request.form.get("service_kind"):
+        data["service_kind"] = request.form["service_kind"]
+    try:
+        row = appointment_outcomes.record(appointment, data, principal)
+    except DomainError as exc:
+        messages = [str(m) for v in (exc.errors or {}).values() for m in v]
+        flash(" ".join(messages) or exc.message, "error")
+        return redirect(url_for(".appointments"), 303)
+    if row.service_ticket_id:
+        flash(_("Visit recorded; its service ticket is open."), "success")
+        return redirect(url_for("aftersales_guide.detail", ticket_id=row.service_ticket_id), 303)
+    flash(_("Visit recorded."), "success")
+    return redirect(url_for(".appointments"), 303)

@@ -27,6 +27,7 @@ ADMIN_NAV = (
 MOBILE_NAV = (
     (N_("Service"), N_("Service"), "aftersales_guide.tickets", (GUIDE,), "task", 33),
     (N_("Service"), N_("Care due"), "piece_care_guide.care_due", (GUIDE,), "task", 34),
+    (N_("Service"), N_("Trade-ins"), "trade_in_guide.trade_ins", (GUIDE,), "money", 35),
 )
 
 
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
     from franchise.api import consignment as api_consignment
     from franchise.guide import aftersales as guide_aftersales
     from franchise.guide import piece_care as guide_piece_care
+    from franchise.guide import trade_ins as guide_trade_ins
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
 
@@ -47,6 +49,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin_consignments.bp)
     app.register_blueprint(guide_aftersales.bp)
     app.register_blueprint(guide_piece_care.bp)
+    app.register_blueprint(guide_trade_ins.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     add_today(app, guide_piece_care.today_figures, guide_piece_care.today_notes)

@@ -5,6 +5,8 @@ the emulator's contact-way and welcome rules, and the admin and guide pages."""
 
 from __future__ import annotations
 
+import re
+
 from app.extensions import db
 from app.wechat import wecom_contacts
 from app.wechat.errors import WeChatAPIError
@@ -187,3 +189,18 @@ def test_guide_code_page_lists_only_own_contacts(app, org, client):
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
     with app.app_context():
         db.session.remove()
+
+
+def test_a_linked_contact_opens_the_customer_page_from_its_name(app, org, client):
+    """On /m/contacts the guide taps the contact's name: a contact linked to a customer
+    is one link to that customer's page (not a small second link under it)."""
+    from tests.community.factories_contacts import add_contact, guide_code
+    from tests.franchise.factories_commerce import gen_customer
+
+    with app.app_context():
+        customer_id = gen_customer(org.fa, org.sa, org.ga, unionid="uLINK1", nickname="").id
+    add_contact(client, guide_code(client, org.ga)["config_id"], name="美玲", unionid="uLINK1")
+    login(client, "guide-a", path="/m/login")
+    html = client.get("/m/contacts").get_data(as_text=True)
+    link = re.search(rf'<a [^>]*href="/m/customers/{customer_id}"[^>]*>(.*?)</a>', html, re.S)
+    assert link and "美玲" in link.group(1)

@@ -18,7 +18,7 @@ from community.services import planner, receiving_limit
 from community.services.planner_core import period_limit, period_of
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.fixtures.auth import api_token, bearer
+from tests.fixtures.auth import api_token, bearer, login
 
 
 def demo_plans():
@@ -177,3 +177,32 @@ def test_the_demo_seed_fits_under_month_and_misses_under_day(app, org):
         assert {"知识分享·周一三五", "珍珠保养·每日", "品牌故事·新群第 1 天"} <= names
         receiving_limit.update("day")
         assert planner.replan(shanghai_day())["missed"] > 0
+
+
+def test_a_plan_saved_over_http_is_scheduled_within_seconds(app, ctx, client, org):
+    """The save commits without an explicit flush: the re-plan must still be asked for
+    (SQLAlchemy runs before_commit ahead of the commit's own flush)."""
+    group = gen_wgroup(db.session.get(Guide, org.ga))
+    post_id = gen_post().id
+    db.session.commit()
+    hq = bearer(api_token(client, "hq"))
+    body = {"name": "华东种子群周推", "post_id": post_id, "weekdays": [2], "priority": 10}
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        saved = client.post("/api/v1/plans", json=body, headers=hq)
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    assert saved.status_code == 201
+    message = db.session.scalars(
+        select(outbox.OutboxMessage).where(outbox.OutboxMessage.kind == "community.replan")
+    ).one()
+    plan_id = saved.get_json()["id"]
+    login(client, "hq")  # the plan page says its schedule is on its way, not "0 groups"
+    assert 'id="replanning"' in client.get(f"/admin/plans/{plan_id}").get_data(as_text=True)
+    message.available_at = message.created_at - timedelta(seconds=5)
+    db.session.commit()
+    assert outbox.drain() >= 1
+    page = client.get(f"/admin/plans/{plan_id}").get_data(as_text=True)
+    assert 'id="replanning"' not in page and 'data-reach="groups">1<' in page
+    rows = db.session.scalars(select(SlotAllocation).where(SlotAllocation.plan_id == plan_id))
+    assert {r.group_id for r in rows} == {group.id}

@@ -214,3 +214,41 @@ def test_a_tag_used_before_wecom_knows_it_reaches_the_customer_after(
         f"/api/v1/customers/{customer_id}/tags", json={"add": [tag_id + 99]}, headers=as_guide_a
     )
     assert bad.status_code == 422 and "add" in bad.get_json()["errors"]
+
+
+def test_a_guides_tag_puts_the_customer_in_the_journey_that_starts_on_it(
+    app, org, client, as_hq, as_guide_a, sandbox
+):
+    """Issue 14's "tagging them on mobile puts them in a tag-targeted plan": a journey
+    started by a tag (HQ), the guide tags their contact, the customer is enrolled at once
+    with the first step due today; a tag journey without its tag is a 422 naming tag_id."""
+    from app.clock import shanghai_day
+    from community.models.journeys import JourneyEnrolment, JourneySend
+    from tests.community.factories_delivery import gen_post
+
+    ids = _library(client, as_hq)
+    customer_id, _ = _setup_customer(app, org)
+    with app.app_context():
+        post_id = gen_post(title="婚戒推荐").id
+    body = {
+        "name": "备婚关怀",
+        "trigger": "tagged",
+        "steps": [{"wait_days": 0, "post_id": post_id}],
+    }
+    missing = client.post("/api/v1/journeys", json=body, headers=as_hq)
+    assert missing.status_code == 422 and "tag_id" in str(missing.get_json())
+    made = client.post("/api/v1/journeys", json={**body, "tag_id": ids["备婚中"]}, headers=as_hq)
+    assert made.status_code == 201, made.get_json()
+    client.post(
+        f"/api/v1/customers/{customer_id}/tags", json={"add": [ids["已婚"]]}, headers=as_guide_a
+    )
+    with app.app_context():
+        assert db.session.scalars(select(JourneyEnrolment)).all() == []  # another tag
+    client.post(
+        f"/api/v1/customers/{customer_id}/tags", json={"add": [ids["备婚中"]]}, headers=as_guide_a
+    )
+    with app.app_context():
+        (enrolment,) = db.session.scalars(select(JourneyEnrolment)).all()
+        assert (enrolment.customer_id, enrolment.occurrence) == (customer_id, "tagged")
+        (send,) = db.session.scalars(select(JourneySend)).all()
+        assert send.due_on == shanghai_day() and send.guide_id == org.ga

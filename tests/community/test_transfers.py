@@ -273,3 +273,22 @@ def test_the_hand_over_form_loads_through_its_schema(app, org, client, sandbox):
         res = client.post("/admin/handovers", data=form, follow_redirects=True)
         assert "请选择导购。" in res.get_data(as_text=True)
     assert _rows(app) == {}  # nothing was handed over
+
+
+def test_the_hand_over_list_names_contacts_and_groups_never_ids(app, org, client, sandbox):
+    """A contact no customer is linked to shows its WeCom name, a group its name; the
+    chat id stays out of sight."""
+    external = add_contact(client, guide_code(client, org.ga)["config_id"], name="周先生")[
+        "external_userid"
+    ]
+    chat_id = sandbox_group(app, "ann", [{"userid": "wmG1"}], name="Ann 的老客群")
+    with app.app_context():
+        full_sync()
+    _ann_leaves(app, client, org)
+    with app.app_context():
+        outbox.drain()
+    assert {("customer", external), ("group", chat_id)} <= set(_rows(app))
+    login(client, "hq")
+    html = client.get("/admin/handovers").get_data(as_text=True)
+    assert "周先生" in html and "Ann 的老客群" in html and chat_id not in html
+    assert "周先生" in client.get("/admin/handovers?format=csv").get_data(as_text=True)

@@ -93,3 +93,26 @@ def gen_sold_piece(order, product, serial: str | None = None):
     db.session.add(piece)
     db.session.commit()
     return piece
+
+
+def maintenance_visit(app, org, shop, note: str = "") -> int:
+    """The shop customer's cleaning / maintenance visit at Ann's store in an hour; its id."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.extensions import db
+    from franchise.models import Appointment
+
+    with app.app_context():
+        visit = Appointment(
+            customer_id=shop.ca,
+            franchisee_id=org.fa,
+            store_id=org.sa,
+            guide_id=org.ga,
+            kind="maintenance",
+            slot_start=utcnow() + timedelta(hours=1),
+            note=note,
+        )
+        db.session.add(visit)
+        db.session.commit()
+        return visit.id

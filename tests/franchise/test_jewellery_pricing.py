@@ -21,6 +21,7 @@ from franchise.services.pricing import (
     MAX_WEIGHT_MG,
     unit_price,
 )
+from tests.fixtures.auth import login
 from tests.franchise.factories_commerce import gen_product
 from tests.franchise.factories_jewellery import by_weight, enter_price, mp_product
 
@@ -236,3 +237,13 @@ def test_a_coupon_applies_to_a_by_weight_order(client, app, shop, as_hq, as_ca):
     order = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()
     assert order["total_fen"] == 6_000_00
     assert (order["discount_fen"], order["payable_fen"]) == (100_00, 5_900_00)
+
+
+def test_the_admin_order_page_shows_the_size_to_ship(client, shop, as_hq, as_ca):
+    """HQ ships a ring from the order page: the line says which size was bought."""
+    sizes = _ring_in_sizes(client, shop, as_hq)
+    body = {"items": [{"product_id": shop.ring, "quantity": 1, "variant_id": sizes["16"]["id"]}]}
+    order = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()
+    login(client, "hq")
+    html = client.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
+    assert any(f"{word} 16" in html for word in ("戒圈", "Ring size"))

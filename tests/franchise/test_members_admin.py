@@ -5,6 +5,8 @@ history, the points book; the settings API refuses what the page refuses."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -114,6 +116,9 @@ def test_member_list_detail_and_points_book(app, client, org):
     text = book.get_data(as_text=True)
     assert book.status_code == 200
     assert any(w in text for w in ("Every points transaction balances", "每笔积分交易都平衡"))
+    # the book's columns are a ledger's debits and credits, not credit attribution (业绩归属)
+    headers = re.findall(r"<th[^>]*>\s*([^<]+?)\s*</th>", text)
+    assert ("贷方" in headers or "Credits" in headers) and "业绩归属" not in headers
     client.get("/admin/logout")
     login(client, "owner-a")
     html = client.get("/admin/members").get_data(as_text=True)

@@ -15,10 +15,11 @@ from app.clock import utcnow
 from app.extensions import db
 from app.outbox import drain
 from app.wechat.sandbox.miniprogram import identity_for_code
-from franchise.models import Appointment, Customer, Order, ServiceTicket
+from franchise.models import Customer, Order, ServiceTicket
 from tests.fixtures.auth import api_token, bearer
 from tests.fixtures.media import tiny_png
 from tests.franchise.factories_commerce import make_paid
+from tests.franchise.factories_jewellery import maintenance_visit
 
 TEMPLATE = "SiyuSandboxServiceReadyTpl01"
 
@@ -225,18 +226,7 @@ def test_intake_photos_on_the_phone_form(client, app, shop):
 
 
 def test_an_attended_cleaning_visit_opens_a_ticket(client, app, org, shop, guide_a):
-    with app.app_context():
-        visit = Appointment(
-            customer_id=shop.ca,
-            franchisee_id=org.fa,
-            store_id=org.sa,
-            guide_id=org.ga,
-            kind="maintenance",
-            slot_start=utcnow() + timedelta(hours=1),
-        )
-        db.session.add(visit)
-        db.session.commit()
-        visit_id = visit.id
+    visit_id = maintenance_visit(app, org, shop)
     answer = client.post(
         f"/api/v1/appointments/{visit_id}/outcome",
         json={"outcome": "attended", "service_kind": "cleaning"},
@@ -250,3 +240,53 @@ def test_an_attended_cleaning_visit_opens_a_ticket(client, app, org, shop, guide
         f"/api/v1/appointments/{visit_id}/outcome", json={"outcome": "no_show"}, headers=guide_a
     )
     assert again.status_code == 409
+
+
+def test_the_guide_records_the_visit_on_the_phone_and_lands_on_its_ticket(client, app, org, shop):
+    """/m/appointments: "came in" on a maintenance visit opens its ticket; another store's
+    guide cannot record it (404)."""
+    from tests.fixtures.auth import csrf_token_from, login
+    from tests.franchise.factories import gen_user
+
+    with app.app_context():
+        gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
+        db.session.get(Customer, shop.ca).nickname = ""  # shown by a readable label, not "#id"
+        db.session.commit()
+    visit_id = maintenance_visit(app, org, shop)
+    url = f"/m/appointments/{visit_id}/outcome"
+    login(client, "guide-b", path="/m/login")
+    token = csrf_token_from(client.get("/m/appointments").get_data(as_text=True))
+    body = {"outcome": "attended", "service_kind": "polishing", "csrf_token": token}
+    assert client.post(url, data=body).status_code == 404
+    client = app.test_client()
+    login(client, "guide-a", path="/m/login")
+    page = client.get("/m/appointments").get_data(as_text=True)
+    assert url in page
+    answer = client.post(url, data={**body, "csrf_token": csrf_token_from(page)})
+    assert answer.status_code == 303 and "/m/service-tickets/" in answer.headers["Location"]
+    with app.app_context():
+        ticket = db.session.query(ServiceTicket).one()
+        assert (ticket.kind, ticket.status, ticket.customer_id) == (
+            "polishing",
+            "received",
+            shop.ca,
+        )
+    assert url not in client.get("/m/appointments").get_data(as_text=True)  # recorded once
+    ticket_page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"#{shop.ca}<" not in ticket_page
+    assert any(w in ticket_page for w in ("微信客户", "WeChat customer", "Customer ending", "尾号"))
+
+
+def test_the_intake_form_offers_the_stores_customers_not_only_mine(client, app, org, shop):
+    """A store customer without a guide (a walk-in, a departed guide's) can bring a piece
+    in; another store's customer is not offered."""
+    from tests.fixtures.auth import login
+    from tests.franchise.factories_commerce import gen_customer
+
+    with app.app_context():
+        walk_in = gen_customer(org.fa, org.sa, None, nickname="到店散客").id
+        elsewhere = gen_customer(org.fb, org.sb, org.gb, nickname="北京顾客").id
+    login(client, "guide-a", path="/m/login")
+    form = client.get("/m/service-tickets/new").get_data(as_text=True)
+    assert f'value="{walk_in}"' in form and "到店散客" in form
+    assert f'value="{elsewhere}"' not in form

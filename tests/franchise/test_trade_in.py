@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db
-from franchise.models import LedgerTransaction, Order
+from franchise.models import Customer, LedgerTransaction, Order
 from franchise.services import ledger
 from franchise.services.trade_in import value_fen
 from tests.fixtures.auth import api_token, bearer
@@ -94,6 +94,11 @@ def test_old_chain_credited_reduces_the_payable_and_the_ledger_balances(
         assert ledger.unbalanced_transactions() == []
         # sales = what WeChat paid + the gold's value = the order's total
         assert -ledger.account_balance(org.fa, "sales") == 6000_00
+    from tests.fixtures.auth import login
+
+    login(client, "hq")  # HQ reads the trial balance: the old gold account in words
+    page = client.get("/admin/ledger").get_data(as_text=True)
+    assert "old_gold<" not in page and any(w in page for w in ("回收旧金", "Old gold taken in"))
 
 
 def test_credit_is_released_when_the_order_is_cancelled(client, app, org, shop, guide_a, as_ca):
@@ -150,12 +155,61 @@ def test_tenancy(client, app, shop, guide_a):
 def test_owner_lists_their_trade_ins_with_csv(client, app, shop, guide_a):
     from tests.fixtures.auth import login
 
+    with app.app_context():
+        db.session.get(Customer, shop.ca).nickname = ""  # a readable label, not a dash
+        db.session.commit()
     chain = _take_in(client, guide_a, shop.ca).get_json()
     login(client, "owner-a")
     page = client.get("/admin/trade-ins").get_data(as_text=True)
     assert chain["trade_in_no"] in page
+    assert any(w in page for w in (f"微信客户 {shop.ca}", f"WeChat customer {shop.ca}", "尾号"))
     csv = client.get("/admin/trade-ins?format=csv").get_data(as_text=True)
     assert chain["trade_in_no"] in csv and "5885.31" in csv
     client.post("/admin/logout", data={})
     login(client, "owner-b")
     assert chain["trade_in_no"] not in client.get("/admin/trade-ins").get_data(as_text=True)
+
+
+def test_the_guide_takes_old_gold_in_and_credits_it_on_the_phone(
+    client, app, org, shop, guide_a, as_ca
+):
+    """/m/trade-ins: the customer by member number, grams and ‰ typed in; the valued gold
+    credited against the customer's unpaid order lowers its payable; a bad weight is a
+    422 naming the field; another store's guide gets 404."""
+    from tests.fixtures.auth import csrf_token_from, login
+
+    login(client, "guide-a", path="/m/login")
+    page = client.get("/m/trade-ins")
+    assert page.status_code == 200
+    form = {
+        "customer": f"M{shop.ca:09d}",
+        "metal": "gold",
+        "weight_g": "10.52",
+        "purity_permille": "999",
+        "description": "旧足金项链",
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+    }
+    bad = client.post("/m/trade-ins", data={**form, "weight_g": "ten"})
+    assert bad.status_code == 422 and 'data-error-for="weight_mg"' in bad.get_data(as_text=True)
+    taken = client.post("/m/trade-ins", data=form)
+    assert taken.status_code == 303
+    detail_url = taken.headers["Location"]
+    body = {"items": [{"product_id": shop.pearl, "quantity": 20}]}
+    order = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()
+    detail = client.get(detail_url).get_data(as_text=True)
+    assert order["order_no"] in detail
+    credited = client.post(
+        detail_url, data={"order_id": order["id"], "csrf_token": csrf_token_from(detail)}
+    )
+    assert credited.status_code == 303
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).payable_fen == 6000_00 - value_fen(
+            10_520, 999, 560_00
+        )
+    other = app.test_client()
+    with app.app_context():
+        from tests.franchise.factories import gen_user
+
+        gen_user("guide-b", "guide", franchisee_id=org.fb, store_id=org.sb, guide_id=org.gb)
+    login(other, "guide-b", path="/m/login")
+    assert other.get(detail_url).status_code == 404

@@ -10,6 +10,7 @@ from app.wechat import wecom
 from app.wechat.clients import sandbox_base, wecom_client
 from app.wechat.sandbox import create_sandbox_app
 from app.wechat.sandbox.state import SandboxState
+from app.wechat.sandbox.wecom_contacts import seed_contacts
 
 
 def test_a_process_that_waited_for_the_lock_reuses_the_fresh_token(app, sandbox, monkeypatch):
@@ -82,3 +83,43 @@ def test_standalone_sandbox_app_and_worker(app, tmp_path):
         assert item["attempts"] >= 3  # 404 answers are failures; 15 s waits pass quickly
     finally:
         state.stop_worker()
+
+
+def test_contacts_and_contact_ways_survive_a_restart_over_http(app, tmp_path):
+    """``scripts/run`` seeds in one process and serves in another: the served emulator must
+    still know the seeded guides' contacts and 联系我 ways (parts the route modules add
+    with ``setdefault``), or a customer scanning a guide's code gets 404."""
+    config = {**app.config, "SANDBOX_STATE_FILE": str(tmp_path / "sandbox.json")}
+
+    def client_and_token():
+        web = create_sandbox_app(config).test_client()
+        token = web.get(
+            "/_sandbox/qyapi/cgi-bin/gettoken",
+            query_string={"corpid": config["WECOM_CORP_ID"], "corpsecret": config["WECOM_SECRET"]},
+        ).get_json()["access_token"]
+        return web, {"access_token": token}
+
+    seeding, token = client_and_token()
+    way = seeding.post(
+        "/_sandbox/qyapi/cgi-bin/externalcontact/add_contact_way",
+        query_string=token,
+        json={"type": 1, "scene": 2, "user": ["guide01"], "state": "siyu:g1"},
+    ).get_json()
+    assert way["errcode"] == 0
+    first = create_sandbox_app(config).extensions["siyu_sandbox"]
+    seed_contacts(first, "guide01", [{"name": "美玲", "unionid": "ou-meiling"}])
+    first.save()
+
+    serving, token = client_and_token()  # a new process reads the state file
+    got = serving.post(
+        "/_sandbox/qyapi/cgi-bin/externalcontact/get_contact_way",
+        query_string=token,
+        json={"config_id": way["config_id"]},
+    ).get_json()
+    assert got["errcode"] == 0 and got["contact_way"]["state"] == "siyu:g1"
+    page = serving.post(
+        "/_sandbox/qyapi/cgi-bin/externalcontact/batch/get_by_user",
+        query_string=token,
+        json={"userid_list": ["guide01"]},
+    ).get_json()
+    assert [c["external_contact"]["name"] for c in page["external_contact_list"]] == ["美玲"]

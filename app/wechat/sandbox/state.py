@@ -216,8 +216,13 @@ class SandboxState:
         except (OSError, ValueError) as exc:
             log.warning("sandbox state file unreadable, starting empty: %s", exc)
             return
+        if not isinstance(saved, dict):
+            log.warning("sandbox state file is not a JSON object, starting empty")
+            return
+        # every saved part, including those route modules add with ``setdefault`` (contacts,
+        # contact ways, welcome messages, subscriptions, ...), not only the initial ones
         data = empty_data()
-        data.update({k: v for k, v in saved.items() if k in data})
+        data.update(saved)
         self.data = data
 
     def save(self) -> None:
