@@ -18,6 +18,13 @@ from app.extensions import db
 
 MAX_PER_PAGE = 200
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
+
+
+def url_id(value: int) -> int:
+    """An id from a URL path: out of range (beyond an INTEGER key) is simply not found (0)."""
+    return value if 1 <= value <= MAX_ID else 0
+
+
 BAD_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 

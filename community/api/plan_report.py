@@ -23,7 +23,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.errors import DomainError
 from app.i18n import tr
-from app.schemas import MAX_ID
+from app.schemas import url_id
 from app.wechat.errors import WeChatError
 from community.schemas_reports import PostReportSchema, ReadBackSchema, ReportQuerySchema
 from community.services import chat_statistics, content, journeys, plans, post_report
@@ -35,10 +35,6 @@ blp = Blueprint(
     description="Community: did it work — reports per plan, content and journey step",
 )
 VIEWERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
-
-
-def _id(value: int) -> int:
-    return value if value <= MAX_ID else 0
 
 
 def report_view(missing: str):
@@ -60,7 +56,7 @@ class PlanReport(MethodView):
     def get(self, args, plan_id):
         """The plan's sends, the orders they brought within N days and the groups'
         activity on the send day against the 7 days before."""
-        plan = plans.get_plan(_id(plan_id))
+        plan = plans.get_plan(url_id(plan_id))
         return post_report.report(post_report.PLAN, plan, args["days"])
 
 
@@ -69,7 +65,7 @@ class ContentReport(MethodView):
     @report_view("No such post, or none of its sends in your scope")
     def get(self, args, post_id):
         """Every push of the post, whichever plan sent it."""
-        post = content.get_post(_id(post_id))
+        post = content.get_post(url_id(post_id))
         return post_report.report(post_report.CONTENT, post, args["days"])
 
 
@@ -84,8 +80,8 @@ class StepReport(MethodView):
 
 def journey_step(journey_id: int, step_id: int):
     """The step of that journey (404 when it belongs to another)."""
-    journey = journeys.get_journey(_id(journey_id))
-    step = post_report.get_step(_id(step_id))
+    journey = journeys.get_journey(url_id(journey_id))
+    step = post_report.get_step(url_id(step_id))
     if step.journey_id != journey.id:
         post_report.get_step(0)
     return step

@@ -24,7 +24,7 @@ from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID
+from app.schemas import MAX_ID, url_id
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
@@ -110,11 +110,6 @@ def _listing(campaign_id: int, level: str) -> dict:
     }
 
 
-def _id(value: int) -> int:
-    """Out-of-range ids in the URL are simply not found."""
-    return value if 1 <= value <= MAX_ID else 0
-
-
 @blp.route("/campaigns/<int:campaign_id>/targets")
 class CampaignTargets(MethodView):
     @api_roles(*HQ_ROLES, FRANCHISE_OWNER)
@@ -146,7 +141,7 @@ class CampaignTargetItem(MethodView):
     def patch(self, data, campaign_id, target_id):
         """A unit's weight (bps, marked manual) or figures; siblings rebalance."""
         campaign = campaign_or_404(campaign_id)
-        row = db.session.get(CampaignTarget, _id(target_id))
+        row = db.session.get(CampaignTarget, url_id(target_id))
         if row is None or row.campaign_id != campaign.id:
             raise NotFound("Target not found")
         level = row.level
@@ -193,7 +188,7 @@ class CampaignRule(MethodView):
     def delete(self, campaign_id, rule_id):
         """Delete a rule of the campaign."""
         campaign = campaign_or_404(campaign_id)
-        rule = db.session.get(RewardRule, _id(rule_id))
+        rule = db.session.get(RewardRule, url_id(rule_id))
         if rule is None or rule.campaign_id != campaign.id:
             raise NotFound("Rule not found")
         service.delete_rule(rule.id)
