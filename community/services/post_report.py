@@ -35,12 +35,13 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
-from community.models.journeys import S_SENT, Journey, JourneySend, JourneyStep
+from community.models.journeys import Journey, JourneySend, JourneyStep
 from community.services import chat_statistics
 from community.services.post_outcome import (
     Outcome,
     Touch,
     attribute,
+    journey_touches,
     members_on,
     outcome_days,
     present,
@@ -166,33 +167,12 @@ def _group_rows(kind: str, obj_id: int, days: int) -> list[dict]:
 
 
 def _step_rows(step_id: int, days: int) -> list[dict]:
-    sends = db.session.execute(
-        scoped(
-            select(
-                JourneySend.id,
-                JourneySend.sent_on,
-                JourneySend.guide_id,
-                JourneySend.franchisee_id,
-                JourneySend.confirmed_at,
-                JourneySend.created_at,
-                JourneySend.customer_id,
-            ),  # fmt: skip
-            JourneySend,
-        ).where(
-            JourneySend.step_id == step_id,
-            JourneySend.status == S_SENT,
-            JourneySend.sent_on.is_not(None),
-        )  # fmt: skip
-    ).all()
-    touches = [
-        Touch((i,), d, as_utc(confirmed or created), guide, franchisee, frozenset({customer}))
-        for i, d, guide, franchisee, confirmed, created, customer in sends
-    ]
-    outcomes = attribute(touches, days)
-    guides = _names(Guide, {s[2] for s in sends})
-    customers = _names(Customer, {s[6] for s in sends})
+    sends = journey_touches(JourneySend.step_id == step_id)
+    outcomes = attribute([t for _, t in sends], days)
+    guides = _names(Guide, {s[2] for s, _ in sends})
+    customers = _names(Customer, {s[3] for s, _ in sends})
     rows = []
-    for (i, d, guide, _, _, _, customer), touch in zip(sends, touches, strict=True):
+    for (i, d, guide, customer, _), touch in sends:
         rows.append(_row(outcomes[touch.key], date=d, send_id=i, members=1,
                          customer_name=customers.get(customer, ""),
                          guide_name=guides.get(guide, "")))  # fmt: skip
@@ -218,7 +198,7 @@ def _sum(rows: list[dict]) -> dict:
 def report(kind: str, obj, days: int | None = None) -> dict:
     """The report of a plan, a content post or a journey step (see the module docstring)."""
     visible_or_404(kind, obj)
-    days = int(days or outcome_days())
+    days = int(days or (obj.journey.outcome_days if kind == STEP else outcome_days()))
     rows = _step_rows(obj.id, days) if kind == STEP else _group_rows(kind, obj.id, days)
     rows.sort(key=lambda r: (r["date"], r.get("group_name") or r.get("customer_name") or ""))
     by_day: dict[date, list[dict]] = defaultdict(list)
