@@ -15,7 +15,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -102,15 +101,19 @@ def _render(kind: str, obj, back: str, endpoint: str, **values):
     by the database (``post_report_sql``), a step's (one per customer) in Python."""
     figures = post_report.report(kind, obj, rows=False)
     args = filter_args(ReportFilterSchema)
-    stmt = figures["rows_stmt"]
-    rows: list | Select = (
-        _filtered(figures["rows"], args)
-        if kind == post_report.STEP or stmt is None
-        else post_report_sql.filtered(stmt, args)
-    )
+    source = figures["source"]
     columns = _columns(kind)
-    if request.args.get("format") == "csv":
-        return csv_response(f"{kind}-{obj.id}-report.csv", columns, rows)
+    csv = request.args.get("format") == "csv"
+    if source is None:  # a step's rows (or nothing sent): filtered and paged in Python
+        rows = _filtered(figures["rows"], args)
+        if csv:
+            return csv_response(f"{kind}-{obj.id}-report.csv", columns, rows)
+        page = paginate(rows)
+    elif csv:
+        stmt = post_report_sql.filtered(post_report_sql.rows_stmt(source[0], source[1]), args)
+        return csv_response(f"{kind}-{obj.id}-report.csv", columns, stmt)
+    else:
+        page = post_report_sql.page_rows(source[0], source[1], args)
     options = [(s["date"].isoformat(), s["date"].isoformat()) for s in figures["series"]]
     fields = [
         {"name": "day", "label": _("Send day"), "type": "select", "options": options},
@@ -127,7 +130,7 @@ def _render(kind: str, obj, back: str, endpoint: str, **values):
         back=back,
         fields=fields,
         columns=columns,
-        page=paginate(rows),
+        page=page,
         export_url=export_url(endpoint, **values),
     )
 

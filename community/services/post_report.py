@@ -122,19 +122,21 @@ def _step_report(step_id: int, days: int) -> tuple[dict, list[dict], list[dict]]
 def report(kind: str, obj, days: int | None = None, rows: bool = True) -> dict:
     """The report of a plan, a content post or a journey step (see the module docstring).
     A plan's or content's is computed in the database (``post_report_sql``); with
-    ``rows=False`` its rows are left as ``rows_stmt``, a ``select`` to page or stream."""
+    ``rows=False`` its rows are left to the caller: ``source`` is ``(sends, bounds)`` for
+    ``post_report_sql.page_rows`` and ``rows_stmt`` (None when nothing was sent)."""
     visible_or_404(kind, obj)
     days = int(days or (obj.journey.outcome_days if kind == STEP else outcome_days()))
-    stmt = None
+    source: tuple | None = None
     if kind == STEP:
         totals, series, listed = _step_report(obj.id, days)
     else:
         sent = post_report_sql.sends(kind, obj.id)
         bounds = post_report_sql.bounds(sent, days)
         totals, series = post_report_sql.summary(sent, bounds)
-        stmt = None if bounds is None else post_report_sql.rows_stmt(sent, bounds)
+        source = None if bounds is None else (sent, bounds)
         listed = []
-        if rows and stmt is not None:
+        if rows and bounds is not None:
+            stmt = post_report_sql.rows_stmt(sent, bounds)
             listed = [post_report_sql.as_dict(r) for r in db.session.execute(stmt)]
     name = obj.post.title if kind == STEP else (obj.name if kind == PLAN else obj.title)
     return {
@@ -145,7 +147,7 @@ def report(kind: str, obj, days: int | None = None, rows: bool = True) -> dict:
         "totals": totals,
         "series": series,
         "rows": listed,
-        "rows_stmt": stmt,
+        "source": source,
         "statistics_read_to": chat_statistics.last_read(),
     }
 

@@ -20,12 +20,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Date, Integer, Select, and_, distinct, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.sql.selectable import CTE, Subquery
 
 from app.auth.scope import scoped
 from app.clock import shanghai_midnight as midnight
 from app.extensions import UTCDateTime, db
+from app.web.listing import Page, paginate
 from community.models import (
     DELIVERY_SENT,
     GroupChatStat,
@@ -207,20 +220,44 @@ def rows_stmt(sent: CTE, b: Subquery) -> Select:
     )
 
 
-def filtered(stmt: Select, args: dict) -> Select:
-    """The page's filters in SQL: send day, a name (group or guide), with or without orders."""
-    rows = stmt.subquery("rows")
-    out = select(rows).order_by(rows.c.date, rows.c.group_name, rows.c.group_id)
+def _matching(stmt: Select, day, group_name, guide_name, args: dict) -> Select:
+    """``stmt`` narrowed by the page's send day and name (group or guide) filters."""
     if args.get("day"):
-        out = out.where(rows.c.date == args["day"])
+        stmt = stmt.where(day == args["day"])
     q = (args.get("q") or "").strip().lower()
     if q:
         like = f"%{q}%"
-        out = out.where(or_(func.lower(rows.c.group_name).like(like),
-                            func.lower(rows.c.guide_name).like(like)))  # fmt: skip
+        stmt = stmt.where(or_(func.lower(group_name).like(like),
+                              func.lower(guide_name).like(like)))  # fmt: skip
+    return stmt
+
+
+def filtered(stmt: Select, args: dict) -> Select:
+    """The page's filters in SQL: send day, a name (group or guide), with or without orders."""
+    rows = stmt.subquery("rows")
+    out = _matching(select(rows), rows.c.date, rows.c.group_name, rows.c.guide_name, args)
     if args.get("ordered"):
         out = out.where(rows.c.orders > 0 if args["ordered"] == "yes" else rows.c.orders == 0)
-    return out
+    return out.order_by(rows.c.date, rows.c.group_name, rows.c.group_id)
+
+
+def page_rows(sent: CTE, b: Subquery, args: dict) -> Page:
+    """One page of the rows. The sends are filtered and paged first and only that page's
+    figures computed; "with / without orders" needs every send's orders, so it pages the
+    full rows instead."""
+    if args.get("ordered"):
+        return paginate(filtered(rows_stmt(sent, b), args))
+    keys = select(sent.c.group_id, sent.c.day, sent.c.since).outerjoin(
+        Guide, Guide.id == sent.c.guide_id
+    )
+    keys = _matching(keys, sent.c.day, sent.c.group_name, func.coalesce(Guide.name, ""), args)
+    listing = paginate(keys.order_by(sent.c.day, sent.c.group_name, sent.c.group_id, sent.c.since))
+    if listing.items:
+        chosen = select(sent).where(
+            tuple_(sent.c.group_id, sent.c.day, sent.c.since).in_([tuple(r) for r in listing])
+        )
+        listing.items = list(db.session.execute(rows_stmt(chosen.cte("page_sends"), b)))
+    return listing
 
 
 def _figures(sent: CTE, b: Subquery, by_day: bool) -> dict:

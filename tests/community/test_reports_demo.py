@@ -40,6 +40,24 @@ def test_the_demo_reports_are_not_empty(app, sandbox, client, as_hq):
     assert plan_report["statistics_read_to"] is not None
     whole = client.get(f"/api/v1/journeys/{journey_id}/report", headers=as_hq).get_json()
     assert whole["steps"][0]["orders"] == reports[2]["totals"]["orders"]
+    _pages_differ(client, plan_id, plan_report["totals"]["sends"])
     seed_demo(app)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == orders
+
+
+def _pages_differ(client, plan_id: int, sends: int) -> None:
+    """The plan's page pages its sends in the database: pages 1 and 2 of 5 differ, the
+    CSV streams them all."""
+    from tests.fixtures.auth import login
+
+    login(client, "hq")
+    base = f"/admin/plans/{plan_id}/report"
+    first, second = (
+        client.get(f"{base}?per_page=5&page={n}")
+        .get_data(as_text=True)
+        .split('id="report-rows"')[1]
+        for n in (1, 2)
+    )
+    assert first.count("<tr") == second.count("<tr") == 6 and first != second
+    assert len(client.get(f"{base}?format=csv").get_data(as_text=True).splitlines()) == sends + 1
