@@ -22,7 +22,7 @@ from app.errors import DomainError
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from community.api.plan_report import journey_step, read_now
 from community.schemas_reports import ReportFilterSchema
-from community.services import content, plans, post_report
+from community.services import content, plans, post_report, post_report_sql
 
 bp = Blueprint("community_reports", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -37,6 +37,11 @@ def _average(value) -> str:
     return "—" if value is None else f"{value:g}"
 
 
+def _field(row, key: str):
+    """A row's value: a dict (a step's rows) or a database row (a plan's, a content's)."""
+    return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+
+
 def _columns(kind: str) -> list[Column]:
     who = (
         [Column("customer_name", _l("Customer"))]
@@ -46,7 +51,7 @@ def _columns(kind: str) -> list[Column]:
             Column("members", _l("Customers in the group"), numeric=True),
         ]  # fmt: skip
     )
-    columns = [Column("date", _l("Send day"), value=lambda r: r["date"].isoformat()), *who,
+    columns = [Column("date", _l("Send day"), value=lambda r: _field(r, "date").isoformat()), *who,
                Column("guide_name", _l("Guide")),
                Column("orders", _l("Orders"), numeric=True),
                Column("paid_fen", _l("Paid"), money=True),
@@ -54,11 +59,11 @@ def _columns(kind: str) -> list[Column]:
     if kind != post_report.STEP:
         columns += [
             Column("messages", _l("Messages that day"), numeric=True,
-                   value=lambda r: _average(r.get("messages"))),
+                   value=lambda r: _average(_field(r, "messages"))),
             Column("messages_before", _l("Messages a day, 7 days before"), numeric=True,
-                   value=lambda r: _average(r.get("messages_before"))),
+                   value=lambda r: _average(_field(r, "messages_before"))),
             Column("active_members", _l("Members who spoke"), numeric=True,
-                   value=lambda r: _average(r.get("active_members"))),
+                   value=lambda r: _average(_field(r, "active_members"))),
         ]  # fmt: skip
     return columns
 
@@ -92,12 +97,23 @@ def _chart(figures: dict) -> dict:
 
 
 def _render(kind: str, obj, back: str, endpoint: str, **values):
-    figures = post_report.report(kind, obj)
+    """The page (or its CSV): a plan's or content's rows are filtered, paged and streamed
+    by the database (``post_report_sql``), a step's (one per customer) in Python."""
+    figures = post_report.report(kind, obj, rows=False)
     args = filter_args(ReportFilterSchema)
-    rows = _filtered(figures["rows"], args)
+    source = figures["source"]
     columns = _columns(kind)
-    if request.args.get("format") == "csv":
-        return csv_response(f"{kind}-{obj.id}-report.csv", columns, rows)
+    csv = request.args.get("format") == "csv"
+    if source is None:  # a step's rows (or nothing sent): filtered and paged in Python
+        rows = _filtered(figures["rows"], args)
+        if csv:
+            return csv_response(f"{kind}-{obj.id}-report.csv", columns, rows)
+        page = paginate(rows)
+    elif csv:
+        stmt = post_report_sql.filtered(post_report_sql.rows_stmt(source[0], source[1]), args)
+        return csv_response(f"{kind}-{obj.id}-report.csv", columns, stmt)
+    else:
+        page = post_report_sql.page_rows(source[0], source[1], args)
     options = [(s["date"].isoformat(), s["date"].isoformat()) for s in figures["series"]]
     fields = [
         {"name": "day", "label": _("Send day"), "type": "select", "options": options},
@@ -114,7 +130,7 @@ def _render(kind: str, obj, back: str, endpoint: str, **values):
         back=back,
         fields=fields,
         columns=columns,
-        page=paginate(rows),
+        page=page,
         export_url=export_url(endpoint, **values),
     )
 

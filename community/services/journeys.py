@@ -3,20 +3,20 @@ the per-journey report ("did it work"), and the dates customers give their guide
 
 The report counts the journey's sends by outcome (sent = created in WeCom, confirmed =
 the guide sent it and WeCom delivered it), the reasons of the skipped and missed ones,
-and the paid orders of its customers on the ``outcome_days`` days after a delivered step
-(the send day itself excluded: the order that started a journey is not its outcome) —
-overall and per step.
+and the orders each delivered step brought — by ``post_outcome``'s one rule (paid through
+the sending guide's share code by the customer within the journey's ``outcome_days``
+days of the send; the order that started a journey came before it and never counts), the
+same figures the per-step report (``post_report``) shows — per step, and overall with an
+order two steps brought counted once.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from app.auth.scope import get_scoped_or_404, not_found, scoped
-from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from community.models.content import ContentPost
@@ -33,8 +33,8 @@ from community.models.journeys import (
     JourneyStep,
 )
 from community.models.wecom_customers import CustomerTag
-from franchise.models import Customer, Order
-from franchise.services.value_tiers import PAID_STATUSES
+from community.services.post_outcome import Outcome, attribute, journey_touches
+from franchise.models import Customer
 
 
 def _invalid(field: str, message: str) -> DomainError:
@@ -91,31 +91,18 @@ def list_stmt(args: dict | None = None):
     return stmt
 
 
-def _orders_after(sends: list[tuple[int, int, date]], days: int) -> dict[int, tuple[int, int]]:
-    """Per step id: paid orders (count, fen) of the customers within ``days`` after a
-    delivered send."""
-    customers = {c for _, c, _ in sends}
-    if not customers:
-        return {}
-    first = min(s for _, _, s in sends)
-    orders = db.session.execute(
-        select(Order.customer_id, Order.paid_at, Order.paid_fen).where(
-            Order.customer_id.in_(customers),
-            Order.status.in_(PAID_STATUSES),
-            Order.paid_at.is_not(None),
-        )
-    ).all()
-    by_customer = defaultdict(list)
-    for customer_id, paid_at, fen in orders:
-        day = shanghai_day(paid_at)
-        if day >= first:
-            by_customer[customer_id].append((day, fen))
-    out: dict[int, tuple[int, int]] = {}
-    for step_id, customer_id, sent_on in sends:
-        hits = [f for d, f in by_customer[customer_id] if sent_on < d <= sent_on + timedelta(days)]
-        count, fen = out.get(step_id, (0, 0))
-        out[step_id] = (count + len(hits), fen + sum(hits))
-    return out
+def _step_outcomes(journey: Journey) -> dict[int, Outcome]:
+    """Per step id: the orders its delivered sends brought — the one rule of
+    ``post_outcome`` (through the sending guide's share code, by the customer, in the
+    franchise, from the send to the end of the journey's ``outcome_days``-th day after)."""
+    sends = journey_touches(JourneySend.journey_id == journey.id)
+    outcomes = attribute([t for _, t in sends], journey.outcome_days)
+    per_step: dict[int, Outcome] = defaultdict(Outcome)
+    for (_, _, _, _, step_id), touch in sends:
+        found = outcomes[touch.key]
+        per_step[step_id].orders.update(found.orders)
+        per_step[step_id].customers |= found.customers
+    return per_step
 
 
 def report(journey: Journey) -> dict:
@@ -133,13 +120,7 @@ def report(journey: Journey) -> dict:
         .where(JourneySend.journey_id == journey.id)
         .group_by(JourneySend.step_id, JourneySend.status, JourneySend.reason)
     ).all()
-    delivered = db.session.execute(
-        scoped(
-            select(JourneySend.step_id, JourneySend.customer_id, JourneySend.sent_on),
-            JourneySend,
-        ).where(JourneySend.journey_id == journey.id, JourneySend.status == S_SENT)
-    ).all()
-    outcome = _orders_after([(r[0], r[1], r[2]) for r in delivered], journey.outcome_days)
+    outcome = _step_outcomes(journey)
     per_step: dict[int, Counter] = defaultdict(Counter)
     reasons: Counter = Counter()
     for step_id, status, reason, n in rows:
@@ -150,17 +131,21 @@ def report(journey: Journey) -> dict:
     steps = []
     for step in journey.steps:
         c = per_step[step.id]
-        orders, fen = outcome.get(step.id, (0, 0))
+        found = outcome.get(step.id, Outcome())
         steps.append(_figures(c) | {"id": step.id, "position": step.position,
                                     "title": step.post.title, "wait_days": step.wait_days,
-                                    "orders": orders, "order_fen": fen})  # fmt: skip
+                                    "orders": len(found.orders),
+                                    "order_fen": found.paid_fen})  # fmt: skip
+    everything: dict[int, int] = {}
+    for found in outcome.values():  # an order two steps brought counts once in the total
+        everything.update(found.orders)
     return _figures(total) | {
         "id": journey.id,
         "name": journey.name,
         "enrolled": enrolled or 0,
         "reasons": dict(reasons),
-        "orders": sum(s["orders"] for s in steps),
-        "order_fen": sum(s["order_fen"] for s in steps),
+        "orders": len(everything),
+        "order_fen": sum(everything.values()),
         "outcome_days": journey.outcome_days,
         "steps": steps,
     }

@@ -14,6 +14,12 @@ A *touch* is a post that reached someone — a plan's push delivered to a group 
 
 An order two touches share counts for each touch, once in any total (totals count
 distinct orders and customers).
+
+This is the one definition of a post's outcome: the per-step report
+(``post_report``) and the journey report (``journeys.report``) both take a step's
+touches from ``journey_touches`` and its orders from ``attribute``, with the journey's
+``outcome_days`` as N unless the viewer asks for another, so both pages show the same
+figures for a step.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from app.auth.scope import scoped
 from app.clock import as_utc, shanghai_day
 from app.extensions import db
 from community.models import GroupMember
+from community.models.journeys import S_SENT, JourneySend
 from franchise.models import Order, ShareCode
 from franchise.services.settings import get_setting
 from franchise.services.value_tiers import PAID_STATUSES
@@ -101,6 +109,32 @@ def present(members: list, day: date) -> frozenset[int]:
         if (joined is None or shanghai_day(joined) <= day)
         and (left is None or shanghai_day(left) >= day)
     )
+
+
+def journey_touches(*where) -> list[tuple[tuple, Touch]]:
+    """The delivered journey sends matching ``where`` in the viewer's scope, each as
+    ``(id, sent on, guide, customer, step)`` and its touch: the customer, from the moment
+    the guide confirmed the send (its creation when WeCom gave no time)."""
+    sends = db.session.execute(
+        scoped(
+            select(
+                JourneySend.id,
+                JourneySend.sent_on,
+                JourneySend.guide_id,
+                JourneySend.customer_id,
+                JourneySend.step_id,
+                JourneySend.franchisee_id,
+                JourneySend.confirmed_at,
+                JourneySend.created_at,
+            ),  # fmt: skip
+            JourneySend,
+        ).where(JourneySend.status == S_SENT, JourneySend.sent_on.is_not(None), *where)
+    ).all()
+    return [
+        ((i, day, guide, customer, step),
+         Touch((i,), day, as_utc(confirmed or created), guide, franchisee, frozenset({customer})))
+        for i, day, guide, customer, step, franchisee, confirmed, created in sends
+    ]  # fmt: skip
 
 
 def attribute(touches: list[Touch], days: int) -> dict[tuple, Outcome]:

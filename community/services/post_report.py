@@ -17,38 +17,30 @@ or step their franchise never received is answered 404 (``visible_or_404``).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
 from app.auth.principal import current_principal
 from app.auth.scope import not_found, scoped
-from app.clock import as_utc
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
 from community.models import (
-    DELIVERY_SENT,
-    GroupChatStat,
-    GroupDelivery,
     SendBatch,
     SlotAllocation,
-    WecomGroup,
 )
-from community.models.journeys import S_SENT, Journey, JourneySend, JourneyStep
-from community.services import chat_statistics
+from community.models.journeys import Journey, JourneySend, JourneyStep
+from community.services import chat_statistics, post_report_sql
 from community.services.post_outcome import (
     Outcome,
-    Touch,
     attribute,
-    members_on,
+    journey_touches,
     outcome_days,
-    present,
 )
 from franchise.models import Customer, Guide
 
 PLAN, CONTENT, STEP = "plan", "content", "journey_step"
-BEFORE_DAYS = 7
 
 
 def visible_or_404(kind: str, obj) -> None:
@@ -71,67 +63,6 @@ def visible_or_404(kind: str, obj) -> None:
         raise error
 
 
-def _group_sends(kind: str, obj_id: int) -> list:
-    """``(group, day, guide, franchisee, batch created, group name, owner)`` per delivery."""
-    stmt = (
-        select(
-            GroupDelivery.group_id,
-            GroupDelivery.day,
-            GroupDelivery.guide_id,
-            GroupDelivery.franchisee_id,
-            SendBatch.created_at,
-            WecomGroup.name,
-            WecomGroup.owner_userid,
-        )  # fmt: skip
-        .join(SendBatch, SendBatch.id == GroupDelivery.batch_id)
-        .join(WecomGroup, WecomGroup.id == GroupDelivery.group_id)
-        .where(GroupDelivery.status == DELIVERY_SENT)
-    )
-    if kind == PLAN:
-        stmt = stmt.join(
-            SlotAllocation,
-            (SlotAllocation.batch_id == GroupDelivery.batch_id)
-            & (SlotAllocation.group_id == GroupDelivery.group_id),
-        ).where(SlotAllocation.plan_id == obj_id)
-    else:
-        stmt = stmt.where(SendBatch.post_id == obj_id)
-    return list(db.session.execute(scoped(stmt, GroupDelivery).distinct()).all())
-
-
-def _activity(owner_days: set[tuple[str, date]]) -> dict[tuple[str, date], dict]:
-    """Per (owner, send day): messages and members who spoke that day, and their averages
-    over the 7 days before (None when nothing was read for those days)."""
-    if not owner_days:
-        return {}
-    owners = {o for o, _ in owner_days}
-    first = min(d for _, d in owner_days) - timedelta(days=BEFORE_DAYS)
-    last = max(d for _, d in owner_days)
-    stats = {
-        (s.owner_userid, s.day): s
-        for s in db.session.scalars(
-            select(GroupChatStat).where(
-                GroupChatStat.owner_userid.in_(owners), GroupChatStat.day.between(first, last)
-            )
-        )
-    }
-    out = {}
-    for owner, day in owner_days:
-        on = stats.get((owner, day))
-        before = [stats[(owner, day - timedelta(days=n))] for n in range(1, BEFORE_DAYS + 1)
-                  if (owner, day - timedelta(days=n)) in stats]  # fmt: skip
-        out[(owner, day)] = {
-            "messages": on.msg_total if on else None,
-            "active_members": on.member_has_msg if on else None,
-            "messages_before": _mean([s.msg_total for s in before]),
-            "active_before": _mean([s.member_has_msg for s in before]),
-        }
-    return out
-
-
-def _mean(values: list[int]) -> float | None:
-    return round(sum(values) / len(values), 1) if values else None
-
-
 def _names(model, ids) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
@@ -147,52 +78,13 @@ def _row(result: Outcome, **fields) -> dict:
                      "_customers": result.customers}  # fmt: skip
 
 
-def _group_rows(kind: str, obj_id: int, days: int) -> list[dict]:
-    sends = _group_sends(kind, obj_id)
-    members = members_on({s[0] for s in sends})
-    touches = [
-        Touch((g, d), d, as_utc(since), guide, franchisee, present(members.get(g, []), d))
-        for g, d, guide, franchisee, since, _, _ in sends
-    ]
-    outcomes = attribute(touches, days)
-    activity = _activity({(s[6], s[1]) for s in sends})
-    guides = _names(Guide, {s[2] for s in sends})
-    rows = []
-    for (g, d, guide, _, _, name, owner), touch in zip(sends, touches, strict=True):
-        rows.append(_row(outcomes[touch.key], date=d, group_id=g, group_name=name,
-                         guide_name=guides.get(guide, ""), members=len(touch.customers),
-                         **activity.get((owner, d), {})))  # fmt: skip
-    return rows
-
-
 def _step_rows(step_id: int, days: int) -> list[dict]:
-    sends = db.session.execute(
-        scoped(
-            select(
-                JourneySend.id,
-                JourneySend.sent_on,
-                JourneySend.guide_id,
-                JourneySend.franchisee_id,
-                JourneySend.confirmed_at,
-                JourneySend.created_at,
-                JourneySend.customer_id,
-            ),  # fmt: skip
-            JourneySend,
-        ).where(
-            JourneySend.step_id == step_id,
-            JourneySend.status == S_SENT,
-            JourneySend.sent_on.is_not(None),
-        )  # fmt: skip
-    ).all()
-    touches = [
-        Touch((i,), d, as_utc(confirmed or created), guide, franchisee, frozenset({customer}))
-        for i, d, guide, franchisee, confirmed, created, customer in sends
-    ]
-    outcomes = attribute(touches, days)
-    guides = _names(Guide, {s[2] for s in sends})
-    customers = _names(Customer, {s[6] for s in sends})
+    sends = journey_touches(JourneySend.step_id == step_id)
+    outcomes = attribute([t for _, t in sends], days)
+    guides = _names(Guide, {s[2] for s, _ in sends})
+    customers = _names(Customer, {s[3] for s, _ in sends})
     rows = []
-    for (i, d, guide, _, _, _, customer), touch in zip(sends, touches, strict=True):
+    for (i, d, guide, customer, _), touch in sends:
         rows.append(_row(outcomes[touch.key], date=d, send_id=i, members=1,
                          customer_name=customers.get(customer, ""),
                          guide_name=guides.get(guide, "")))  # fmt: skip
@@ -215,25 +107,47 @@ def _sum(rows: list[dict]) -> dict:
     return figures
 
 
-def report(kind: str, obj, days: int | None = None) -> dict:
-    """The report of a plan, a content post or a journey step (see the module docstring)."""
-    visible_or_404(kind, obj)
-    days = int(days or outcome_days())
-    rows = _step_rows(obj.id, days) if kind == STEP else _group_rows(kind, obj.id, days)
-    rows.sort(key=lambda r: (r["date"], r.get("group_name") or r.get("customer_name") or ""))
+def _step_report(step_id: int, days: int) -> tuple[dict, list[dict], list[dict]]:
+    """A journey step's totals, series and rows (per customer: computed in Python)."""
+    rows = _step_rows(step_id, days)
+    rows.sort(key=lambda r: (r["date"], r["customer_name"]))
     by_day: dict[date, list[dict]] = defaultdict(list)
     for row in rows:
         by_day[row["date"]].append(row)
     series = [{"date": d, **_sum(part)} for d, part in sorted(by_day.items())]
+    clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+    return _sum(rows) | {"groups": 0}, series, clean
+
+
+def report(kind: str, obj, days: int | None = None, rows: bool = True) -> dict:
+    """The report of a plan, a content post or a journey step (see the module docstring).
+    A plan's or content's is computed in the database (``post_report_sql``); with
+    ``rows=False`` its rows are left to the caller: ``source`` is ``(sends, bounds)`` for
+    ``post_report_sql.page_rows`` and ``rows_stmt`` (None when nothing was sent)."""
+    visible_or_404(kind, obj)
+    days = int(days or (obj.journey.outcome_days if kind == STEP else outcome_days()))
+    source: tuple | None = None
+    if kind == STEP:
+        totals, series, listed = _step_report(obj.id, days)
+    else:
+        sent = post_report_sql.sends(kind, obj.id)
+        bounds = post_report_sql.bounds(sent, days)
+        totals, series = post_report_sql.summary(sent, bounds)
+        source = None if bounds is None else (sent, bounds)
+        listed = []
+        if rows and bounds is not None:
+            stmt = post_report_sql.rows_stmt(sent, bounds)
+            listed = [post_report_sql.as_dict(r) for r in db.session.execute(stmt)]
     name = obj.post.title if kind == STEP else (obj.name if kind == PLAN else obj.title)
     return {
         "kind": kind,
         "id": obj.id,
         "name": name,
         "outcome_days": days,
-        "totals": _sum(rows) | {"groups": len({r["group_id"] for r in rows if "group_id" in r})},
+        "totals": totals,
         "series": series,
-        "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+        "rows": listed,
+        "source": source,
         "statistics_read_to": chat_statistics.last_read(),
     }
 

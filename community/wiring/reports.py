@@ -1,7 +1,7 @@
 """Registration of the reports area ("did it work"): HQ's setting for how many days after
 a send an order counts (``community.post_outcome_days``, on the franchise settings page),
-the reports API and pages (per plan, content and journey step), and the nightly read-back
-of WeCom's group-chat statistics.
+the reports API and pages (per plan, content and journey step), the nightly read-back
+of WeCom's group-chat statistics and the demo's past sends (``community.demo.reports``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import openapi
+from app.extensions import add_seeder, openapi
 from app.scheduler import register_job
 
 
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     """Register the reports area on the app."""
     from community.admin import plan_report as admin_report
     from community.api import plan_report as api_report
+    from community.demo.reports import seed_reports
     from community.jobs import reports as jobs
     from community.services.post_outcome import DEFAULT_OUTCOME_DAYS, OUTCOME_SETTING
     from franchise.services.settings import SETTINGS, Setting
@@ -37,3 +38,4 @@ def register(app: Flask) -> None:
     register_job(
         app, "community.chat_statistics", jobs.chat_statistics_job, "cron", hour=3, minute=30
     )
+    add_seeder(app, seed_reports)

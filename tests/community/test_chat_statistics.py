@@ -207,3 +207,22 @@ def test_a_day_read_the_morning_after_is_read_once_more_later(ctx, sandbox):
     row = db.session.scalar(select(GroupChatStat).where(GroupChatStat.day == yesterday))
     assert row.msg_total == 7
     assert db.session.scalar(select(func.count()).select_from(GroupChatStat)) == 4
+
+
+def test_the_control_endpoint_records_a_past_day(ctx, sandbox, client):
+    """``day`` puts what members said on a past day (the demo's history); a day in the
+    future, over 180 days back or malformed is 422 naming ``day``."""
+    today = shanghai_day()
+    _owners(sandbox, 1, _noon(today - timedelta(days=10)))
+    url = "/_sandbox/control/chat-messages"
+    three_ago = (today - timedelta(days=3)).isoformat()
+    body = {"chat_id": "wrSTAT00000", "userid": "wmown000", "count": 4, "day": three_ago}
+    assert client.post(url, json=body).status_code == 200
+    for bad in ((today + timedelta(days=1)).isoformat(), "2020-01-01", "monday"):
+        answer = client.post(url, json={**body, "day": bad})
+        assert answer.status_code == 422 and "day" in answer.get_json()["errors"]
+    chat_statistics.read_back(today, days=5)
+    row = db.session.scalar(
+        select(GroupChatStat).where(GroupChatStat.day == today - timedelta(days=3))
+    )
+    assert (row.msg_total, row.member_has_msg) == (4, 1)

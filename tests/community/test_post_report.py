@@ -98,7 +98,8 @@ def test_content_report_and_the_groups_activity(sent, client, as_hq):
     assert body["totals"]["messages"] == 12
 
 
-def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as_hq, as_owner_b):
+def _step_sent(org):
+    """A one-step journey Ann sent 小雪 (confirmed now) and Ann's share code."""
     x = gen_customer(org.fa, org.sa, org.ga, nickname="小雪")
     journey = gen_journey(waits=(0,))
     step = journey.steps[0]
@@ -114,6 +115,11 @@ def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as
                      guide_id=org.ga)  # fmt: skip
     db.session.add(code)
     db.session.commit()
+    return journey, step, x
+
+
+def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as_hq, as_owner_b):
+    journey, step, x = _step_sent(org)
     gen_order(x, "ANNJOURNEY", utcnow() + timedelta(minutes=1), 800_00)
     url = f"/api/v1/journeys/{journey.id}/steps/{step.id}/report"
     body = client.get(url, headers=as_hq).get_json()
@@ -127,6 +133,28 @@ def test_a_journey_steps_report_counts_its_customers_orders(ctx, org, client, as
     other = gen_journey(waits=(0,))
     wrong = f"/api/v1/journeys/{other.id}/steps/{step.id}/report"
     assert client.get(wrong, headers=as_hq).status_code == 404
+
+
+def test_the_journey_report_and_the_step_report_count_one_rule(ctx, org, client, as_hq):
+    """Only the order through the sender's code counts on both pages; one without a code
+    and one after the journey's N days (which the old journey report counted) do not."""
+    journey, step, x = _step_sent(org)
+    now = utcnow()
+    gen_order(x, "ANNJOURNEY", now + timedelta(hours=2), 800_00)  # counts
+    gen_order(x, None, now + timedelta(days=1), 300_00)  # no code: not this step's
+    gen_order(x, "ANNJOURNEY", now + timedelta(days=9), 50_00)  # after 7 days
+    whole = client.get(f"/api/v1/journeys/{journey.id}/report", headers=as_hq).get_json()
+    url = f"/api/v1/journeys/{journey.id}/steps/{step.id}/report"
+    one = client.get(url, headers=as_hq).get_json()
+    assert (whole["orders"], whole["order_fen"]) == (1, 800_00)
+    assert (whole["steps"][0]["orders"], whole["steps"][0]["order_fen"]) == (1, 800_00)
+    assert (one["totals"]["orders"], one["totals"]["paid_fen"], one["outcome_days"]) == (
+        1,
+        800_00,
+        whole["outcome_days"],
+    )
+    wider = client.get(f"{url}?days=10", headers=as_hq).get_json()
+    assert wider["totals"]["orders"] == 2  # a viewer may still ask for another N
 
 
 def test_the_report_page_in_words_with_chart_table_and_csv(sent, client):

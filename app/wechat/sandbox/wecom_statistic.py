@@ -171,9 +171,22 @@ def groupchat_statistic_group_by_day():
     return ok(items=items)
 
 
+def _past_day(st: SandboxState, raw) -> float | None:
+    """The noon of ``raw`` (YYYY-MM-DD, today or up to 180 days back) as epoch seconds;
+    None for today. ``ValueError`` outside that range or malformed."""
+    if raw is None:
+        return None
+    day = date.fromisoformat(str(raw))
+    today = date.fromisoformat(st.today())
+    if not today - timedelta(days=KEPT_DAYS) <= day <= today:
+        raise ValueError(raw)
+    return datetime.combine(day, datetime.min.time().replace(hour=12), SHANGHAI).timestamp()
+
+
 @bp.post("/control/chat-messages")
 def chat_messages():
-    """``{"chat_id", "userid", "count"?}``: a member says something in a group today."""
+    """``{"chat_id", "userid", "count"?, "day"?}``: a member says something in a group
+    today, or on a past ``day`` (YYYY-MM-DD, up to 180 days back: the demo's history)."""
     body = request.get_json(silent=True) or {}
     count = body.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10000:
@@ -181,7 +194,11 @@ def chat_messages():
     if not body.get("userid"):
         return envelope(422, errors={"userid": ["who speaks: a member's userid"]})
     try:
-        record_messages(state(), str(body.get("chat_id")), str(body["userid"]), count)
+        ts = _past_day(state(), body.get("day"))
+    except ValueError:
+        return envelope(422, errors={"day": ["YYYY-MM-DD, today or up to 180 days back"]})
+    try:
+        record_messages(state(), str(body.get("chat_id")), str(body["userid"]), count, ts=ts)
     except KeyError:
         return envelope(404, "No such group in the sandbox.")
     return jsonify({"ok": True})
