@@ -67,7 +67,8 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
         if not db.session.execute(stmt).rowcount:  # type: ignore[attr-defined]
             raise invalid(
                 "capacity",
-                f"Fewer places than the members who accepted ({event.accepted}).",
+                "Fewer places than the members who have accepted (%(n)s).",
+                n=event.accepted,
             )
         db.session.refresh(event)
         new = invite_eligible(event) if {"levels", "store_id"} & changes.keys() else 0
@@ -114,5 +115,4 @@ def cancel_event(event_id: int) -> MemberEvent:
     except Exception:
         db.session.rollback()
         raise
-    db.session.refresh(event)
-    return event
+    return event  # expired by the commit: read afresh

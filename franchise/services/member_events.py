@@ -24,12 +24,15 @@ from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.clock import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import Customer, Member, Store
 from franchise.models.member_events import ACCEPTED, DECLINED, EventInvitation, MemberEvent
 
 
-def invalid(field: str, message: str) -> DomainError:
-    return DomainError(message, status=422, code="invalid_event", errors={field: [message]})
+def invalid(field: str, message: str, **params) -> DomainError:
+    """A 422 naming ``field``, its message in the viewer's language (``app.i18n.tr``)."""
+    text = tr(message, **params)
+    return DomainError(text, status=422, code="invalid_event", errors={field: [text]})
 
 
 def create_event(data: dict) -> MemberEvent:
