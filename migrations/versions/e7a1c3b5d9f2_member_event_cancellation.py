@@ -21,6 +21,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('journey_sends', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('notice_retried_at', app.extensions.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('member_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cancelled_at', app.extensions.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('event_invitations', schema=None) as batch_op:
@@ -36,3 +38,5 @@ def downgrade():
         batch_op.drop_column('notified_at')
     with op.batch_alter_table('member_events', schema=None) as batch_op:
         batch_op.drop_column('cancelled_at')
+    with op.batch_alter_table('journey_sends', schema=None) as batch_op:
+        batch_op.drop_column('notice_retried_at')
