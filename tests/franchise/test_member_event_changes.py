@@ -13,7 +13,9 @@ from app.extensions import db
 from app.outbox import drain
 from app.wechat.sandbox.miniprogram import identity_for_code
 from franchise.models import Customer, EventInvitation
-from tests.franchise.factories_payments import customer_headers
+from franchise.services import member_events, members
+from tests.fixtures.auth import csrf_token_from, login
+from tests.franchise.factories_payments import customer_headers, gen_customer
 from tests.franchise.test_member_events import _event, _members
 
 EVENT_TEMPLATE = "SiyuSandboxEventChangedTpl01"
@@ -126,3 +128,30 @@ def test_cancelling_tells_the_accepted_and_closes_answers(client, app, org, as_h
     with app.app_context():
         row = db.session.get(EventInvitation, mine[0]["id"])
         assert row.notified_at is not None
+
+
+def test_the_pages_are_hqs_and_a_cancelled_event_invites_nobody(client, app, org, as_hq):
+    with app.app_context():
+        (gold,) = _members(org, ["gold"], [])
+    event = _event(client, as_hq).get_json()
+    cancel = f"/admin/members/events/{event['id']}/cancel"
+    login(client, "owner-a")
+    assert client.get(f"/admin/members/events/{event['id']}").status_code == 403
+    token = csrf_token_from(client.get("/admin/members/invitations").get_data(as_text=True))
+    assert client.post(cancel, data={"csrf_token": token}).status_code == 403
+    login(client, "hq")
+    assert client.get("/admin/members/events/999999").status_code == 404
+    page = client.get(f"/admin/members/events/{event['id']}").get_data(as_text=True)
+    assert 'id="event-edit-form"' in page and "未开始" in page
+    assert client.post(cancel, data={"csrf_token": csrf_token_from(page)}).status_code == 303
+    page = client.get(f"/admin/members/events/{event['id']}").get_data(as_text=True)
+    assert 'id="event-edit-form"' not in page and "已取消" in page
+    listed = client.get("/admin/members/invitations?status=cancelled").get_data(as_text=True)
+    assert "已取消" in listed and "会员" in listed
+    with app.app_context():  # a member reaching an invited level later: not to this one
+        later = gen_customer(org.fa, nickname="新金卡")
+        member = members.ensure(later.id)
+        member.level = "gold"
+        db.session.commit()
+        assert member_events.invite_on_upgrade(member) == 0
+        assert db.session.get(EventInvitation, _invitation_of(app, event["id"], gold))
