@@ -221,6 +221,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "MP_TEMPLATE_POINTS_EXPIRING": _env(
             "SIYU_MP_TEMPLATE_POINTS_EXPIRING", "SiyuSandboxPointsExpiringTpl01"
         ),
+        # The subscribe-message template of "an event you accepted changed" (event, time,
+        # place, what changed): a member event HQ cancelled.
+        "MP_TEMPLATE_EVENT_CHANGED": _env(
+            "SIYU_MP_TEMPLATE_EVENT_CHANGED", "SiyuSandboxEventChangedTpl01"
+        ),
         # Siyu's own cap of group sends per group a day (the default of the HQ setting
         # ``community.daily_cap``); WeCom's own limit is the receiving-limit policy.
         "WECOM_GROUP_DAILY_QUOTA": _env_int("SIYU_WECOM_GROUP_DAILY_QUOTA", 1),

@@ -193,6 +193,12 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "invited": _l("Invited"),
         "accepted": _l("Accepted"),
         "declined": _l("Declined"),
+        "cancelled": _l("Cancelled"),
+    },
+    "event_status": {
+        "upcoming": _l("Upcoming"),
+        "started": _l("Started"),
+        "cancelled": _l("Cancelled"),
     },
 }
 

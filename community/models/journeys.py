@@ -154,6 +154,8 @@ class JourneySend(Model):
     confirmed_at: Mapped[datetime | None]
     remind_count: Mapped[int] = mapped_column(default=0)  # remind_groupmsg_send calls
     last_reminded_at: Mapped[datetime | None]
+    # a points reminder's subscribe message refused, tried once more (points_reminders)
+    notice_retried_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

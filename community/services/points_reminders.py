@@ -16,6 +16,14 @@ a note) instead (``send_notice``, through the outbox); when WeChat refuses it (4
 subscription left) the send is listed for the guide on the Today page
 (``journey_sends.guide_sends``) with the reason "tell them yourself".
 
+``retry_refused(day)`` (the hook ``franchise.points_reminded``, after each daily reminder
+run): a refused message (listed for the guide) is tried once more while its points have
+not expired, since the customer may have subscribed since (WeChat tells the server
+nothing of a one-time consent: the send is the only way to find out). The retry is a
+conditional UPDATE that marks the send (``notice_retried_at``) and queues it again with
+its outbox message in one transaction, so a second run, or two racing, retry it once; a
+second refusal leaves it with the guide for good.
+
 ``figures(on)``: for HQ's member settings page (the hook ``franchise.points_reminder
 _figures``), the reminders of one expiry day by how they went.
 """
@@ -26,11 +34,12 @@ from collections import Counter
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from app.clock import shanghai_day
+from app.clock import shanghai_day, utcnow
+from app.db import commit_or_rollback
 from app.extensions import db
-from app.outbox import GiveUp
+from app.outbox import GiveUp, enqueue
 from app.wechat.errors import WeChatAPIError
 from app.wechat.miniprogram import send_subscribe_message
 from community.models.journeys import (
@@ -46,7 +55,7 @@ from community.models.journeys import (
     JourneyEnrolment,
     JourneySend,
 )
-from community.services.journey_sends import R_BY_MESSAGE, R_TELL
+from community.services.journey_sends import NOTICE_KIND, R_BY_MESSAGE, R_TELL
 from community.services.journey_sends import _finish as finish_send
 from community.services.journey_triggers import Candidate, enrol
 from community.services.tag_links import customers_with_tag
@@ -161,15 +170,58 @@ def send_notice(message) -> dict | None:
     return {"send_id": send_id}
 
 
+def _of_points_journeys(stmt):
+    """``stmt`` over journey sends, joined to their enrolment and journey, limited to the
+    points journeys."""
+    return (
+        stmt.join(JourneyEnrolment, JourneyEnrolment.id == JourneySend.enrolment_id)
+        .join(Journey, Journey.id == JourneyEnrolment.journey_id)
+        .where(Journey.trigger.in_(POINTS_TRIGGERS))
+    )
+
+
+def _requeue(send_id: int) -> bool:
+    """Queue a refused send once more with its outbox message, unless retried already
+    (a conditional UPDATE: a second run, or a racing one, moves nothing); no commit."""
+    moved = db.session.execute(
+        update(JourneySend)
+        .where(
+            JourneySend.id == send_id,
+            JourneySend.status == S_SKIPPED,
+            JourneySend.notice_retried_at.is_(None),
+        )
+        .values(status=S_QUEUED, reason=R_BY_MESSAGE, notice_retried_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]
+    if moved:
+        enqueue(NOTICE_KIND, {"send_id": send_id}, f"points-notice-retry:{send_id}")
+    return bool(moved)
+
+
+def retry_refused(day: date) -> int:
+    """Queue once more each refused points message whose expiry is after ``day``;
+    commits; the sends retried."""
+    refused = _of_points_journeys(select(JourneySend.id)).where(
+        JourneySend.status == S_SKIPPED,
+        JourneySend.reason == R_TELL,
+        JourneySend.notice_retried_at.is_(None),
+        JourneyEnrolment.occurrence > occurrence(day),  # p<ISO day>: ordered as days
+    )
+    try:
+        retried = [send_id for send_id in db.session.scalars(refused).all() if _requeue(send_id)]
+    except Exception:
+        db.session.rollback()
+        raise
+    commit_or_rollback(db.session)
+    return len(retried)
+
+
 def figures(on: date) -> dict[str, int]:
     """The reminders of the expiry day ``on``: members enrolled, sent through WeCom (the
     guide's task created or confirmed), as a mini-program message, still waiting or
     queued, left to the guide (no contact, no subscription), missed."""
     rows = db.session.execute(
-        select(JourneySend.status, JourneySend.reason, func.count())
-        .join(JourneyEnrolment, JourneyEnrolment.id == JourneySend.enrolment_id)
-        .join(Journey, Journey.id == JourneyEnrolment.journey_id)
-        .where(Journey.trigger.in_(POINTS_TRIGGERS), JourneyEnrolment.occurrence == occurrence(on))
+        _of_points_journeys(select(JourneySend.status, JourneySend.reason, func.count()))
+        .where(JourneyEnrolment.occurrence == occurrence(on))
         .group_by(JourneySend.status, JourneySend.reason)
     ).all()
     tally: Counter = Counter()

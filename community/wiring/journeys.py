@@ -2,8 +2,8 @@
 with their navigation, the guide's customer-dates form, the enrolment / dispatch /
 read-back jobs, the send outbox handler, the pay-notify handler that enrols a first
 purchase at once (after franchise's handler posted the payment), franchise's points-expiry
-reminder (its listener, the mini-program message handler, the figures HQ's member
-settings page shows), and the demo journeys
+reminder (its listener, the once-more of a refused message, the mini-program message
+handler, the figures HQ's member settings page shows), and the demo journeys
 (``community.demo.journeys``).
 """
 
@@ -17,7 +17,11 @@ from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
 from franchise.jobs.paid_followups import ORDER_PAID
-from franchise.services.points_expiry import POINTS_EXPIRING, POINTS_REMINDER_FIGURES
+from franchise.services.points_expiry import (
+    POINTS_EXPIRING,
+    POINTS_REMINDED,
+    POINTS_REMINDER_FIGURES,
+)
 
 COMMUNITY = N_("Community")
 # (group, label, endpoint, roles, icon, order)
@@ -54,5 +58,6 @@ def register(app: Flask) -> None:
     register_handler(app, journey_sends.NOTICE_KIND, points_reminders.send_notice)
     add_hook(app, ORDER_PAID, journey_triggers.on_paid)  # off the notify's path
     add_hook(app, POINTS_EXPIRING, points_reminders.on_points_expiring)
+    add_hook(app, POINTS_REMINDED, points_reminders.retry_refused)  # refused: once more
     add_hook(app, POINTS_REMINDER_FIGURES, points_reminders.figures)
     add_seeder(app, seed_journeys)

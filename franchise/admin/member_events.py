@@ -1,10 +1,13 @@
 """Member event pages: HQ's events (``/admin/members/events``: the list with each event's
-answers and a form to create one, through the API's schema), and the invitations
+answers and status and a form to create one, through the API's schema; ``…/events/<id>``
+to edit one or cancel it), and the invitations
 (``/admin/members/invitations``: HQ every one, an owner their customers'; filters by
 event, answer and attendance, paginated, CSV; staff mark who came).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,15 +18,21 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
+from app.clock import SHANGHAI
 from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.labels import label, options
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import select_filter
-from franchise.event_schemas import InvitationQuerySchema, MemberEventCreateSchema, place_of
+from franchise.event_schemas import (
+    InvitationQuerySchema,
+    MemberEventCreateSchema,
+    place_of,
+)
 from franchise.models import LEVELS, MemberEvent, Store
-from franchise.services import member_events, member_settings
+from franchise.services import member_event_changes, member_events, member_settings
+from franchise.services.member_event_changes import event_status
 from franchise.services.members import level_label
 
 bp = Blueprint("member_events_admin", __name__, url_prefix="/admin", template_folder="../templates")
@@ -46,6 +55,13 @@ def event_columns():
         Column("invited", _l("Invited"), numeric=True),
         Column("accepted", _l("Accepted"), numeric=True),
         Column("capacity", _l("Places"), numeric=True),
+        Column("status", _l("Status"), value=lambda e: label(event_status(e), "event_status")),
+        Column(
+            "edit",
+            _l("Change"),
+            value=lambda e: _("Edit or cancel"),
+            link=lambda e: url_for("member_events_admin.edit_event", event_id=e.id),
+        ),  # fmt: skip
     ]
 
 
@@ -67,16 +83,81 @@ def events():
         for code, rule in member_settings.level_rules().items()
         if rule.get("event_invitations")
     ]
-    return render_template(
+    chosen = request.form.getlist("levels") if request.method == "POST" else invited_by_default
+    return _form_page(
         "franchise/members/events.html",
+        errors,
+        request.form,
+        chosen,
         columns=event_columns(),
         page=paginate(member_events.events_stmt()),
-        errors=errors,
-        values=request.form,
-        levels=[(code, level_label(code)) for code in LEVELS],
-        chosen=request.form.getlist("levels") if request.method == "POST" else invited_by_default,
-        stores=db.session.scalars(select(Store).order_by(Store.name)).all(),
     ), status
+
+
+def _form_page(template: str, errors: dict, values, chosen: list, **extra):
+    """An event form page (create or edit) with its places and levels to choose from."""
+    return render_template(
+        template,
+        errors=errors,
+        values=values,
+        levels=[(code, level_label(code)) for code in LEVELS],
+        chosen=chosen,
+        stores=db.session.scalars(select(Store).order_by(Store.name)).all(),
+        **extra,
+    )
+
+
+@bp.route("/members/events/<int:event_id>", methods=["GET", "POST"])
+@page_roles(*HQ_ROLES)
+def edit_event(event_id: int):
+    """Edit an event (name, start, place, places, levels) or cancel it; the newly
+    eligible members of added levels are invited at once."""
+    event = member_events.get_event(event_id)
+    errors: dict = {}
+    status = 200
+    values: Mapping[str, object] = request.form
+    if request.method == "POST":
+        try:
+            body = load_form(MemberEventCreateSchema(), request.form)  # the whole form
+            new = member_event_changes.edit_event(event_id, body)[1]
+            flash(_("Event saved, %(n)s more members invited.", n=new), "success")
+            return redirect(url_for("member_events_admin.edit_event", event_id=event_id), 303)
+        except (FormInvalid, DomainError) as exc:
+            if exc.status == 409:
+                flash(_(exc.message), "error")
+                return redirect(url_for("member_events_admin.edit_event", event_id=event_id), 303)
+            errors, status = exc.errors, 422
+    else:
+        values = {
+            "name": event.name,
+            "starts_at": event.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
+            "store_id": event.store_id or "",
+            "capacity": event.capacity,
+        }
+    chosen = request.form.getlist("levels") if request.method == "POST" else event.levels
+    return _form_page(
+        "franchise/members/event_edit.html",
+        errors,
+        values,
+        chosen,
+        event=event,
+        status=event_status(event),
+        figures=member_events.attendance(event.id),
+    ), status
+
+
+@bp.route("/members/events/<int:event_id>/cancel", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def cancel_event(event_id: int):
+    """Cancel the event: invitations cancelled, accepted members told."""
+    try:
+        member_event_changes.cancel_event(event_id)
+        flash(_("Event cancelled; the members who accepted are being told."), "success")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(_(exc.message), "error")
+    return redirect(url_for("member_events_admin.edit_event", event_id=event_id), 303)
 
 
 def _attend_button(invitation) -> Markup:

@@ -1,10 +1,15 @@
 """Member events API.
 
-Mini-program (customer token): ``GET /api/v1/mp/invitations`` (my invitations, newest
+Mini-program (customer token): ``GET /api/v1/mp/subscribe-templates`` (the template
+ids per purpose the client asks consent for), ``GET /api/v1/mp/invitations`` (my invitations, newest
 event first, paginated), ``POST /api/v1/mp/invitations/{id}/accept`` and ``…/decline``
 (another customer's invitation is 404; the last place taken by someone else or an event
 already started is 409). Staff: ``POST /api/v1/member-events`` (HQ creates an event and
-its invitations), ``GET /api/v1/member-events`` (HQ), ``GET /api/v1/event-invitations``
+its invitations), ``GET /api/v1/member-events`` (HQ), ``GET|PATCH
+/api/v1/member-events/{id}`` (HQ edits: fewer places than accepted is 422 naming
+``capacity``; levels added invite the newly eligible), ``POST
+/api/v1/member-events/{id}/cancel`` (HQ; the invitations become cancelled, the accepted
+members get a subscribe message; a started event is 409), ``GET /api/v1/event-invitations``
 (scoped: HQ all, an owner or guide their customers'; filters event, status, attended,
 customer), ``PUT /api/v1/event-invitations/{id}/attended``.
 """
@@ -23,10 +28,13 @@ from franchise.event_schemas import (
     InvitationQuerySchema,
     InvitationSchema,
     MemberEventCreateSchema,
+    MemberEventEditSchema,
     MemberEventPageSchema,
     MemberEventSchema,
+    SubscribeTemplatesSchema,
+    subscribe_templates,
 )
-from franchise.services import member_events
+from franchise.services import member_event_changes, member_events
 
 blp = Blueprint(
     "franchise_member_events_api",
@@ -44,6 +52,16 @@ class MyInvitations(MethodView):
     def get(self, args):
         """My event invitations, newest event first."""
         return page_of(member_events.invitation_stmt(), args)
+
+
+@blp.route("/mp/subscribe-templates")
+class SubscribeTemplates(MethodView):
+    @api_roles(CUSTOMER)
+    @blp.response(200, SubscribeTemplatesSchema)
+    def get(self):
+        """The subscribe-message template ids per purpose, for ``wx.requestSubscribeMessage``
+        (``tmplIds``): the customer's consent before Siyu can send each message."""
+        return subscribe_templates()
 
 
 @blp.route("/mp/invitations/<int:invitation_id>/<any(accept, decline):answer>")
@@ -72,6 +90,34 @@ class MemberEvents(MethodView):
     def post(self, body):
         """Create an event and invite the members of its levels (HQ)."""
         return member_events.create_event(body)
+
+
+@blp.route("/member-events/<int:event_id>")
+class MemberEventOne(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.response(200, MemberEventSchema)
+    def get(self, event_id: int):
+        """One event with its status in words (HQ)."""
+        return member_events.get_event(event_id)
+
+    @api_roles(*HQ_ROLES)
+    @blp.arguments(MemberEventEditSchema(partial=True))
+    @blp.response(200, MemberEventSchema)
+    @blp.alt_response(409, description="The event is cancelled or has started")
+    @blp.alt_response(422, description="A field is invalid (fewer places than accepted)")
+    def patch(self, body, event_id: int):
+        """Edit the event; levels added invite the newly eligible members (HQ)."""
+        return member_event_changes.edit_event(event_id, body)[0]
+
+
+@blp.route("/member-events/<int:event_id>/cancel")
+class CancelMemberEvent(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.response(200, MemberEventSchema)
+    @blp.alt_response(409, description="The event has started")
+    def post(self, event_id: int):
+        """Cancel the event: its invitations are cancelled, accepted members told (HQ)."""
+        return member_event_changes.cancel_event(event_id)
 
 
 @blp.route("/event-invitations")

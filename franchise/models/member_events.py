@@ -6,7 +6,10 @@
   the last place take it once;
 - ``EventInvitation``: one member invited to one event (unique per event and customer),
   owned like the customer (franchisee, store, guide) for the staff's scope; its answer
-  (invited → accepted / declined) and whether the member came.
+  (invited → accepted / declined; cancelled with its event) and whether the member came;
+  ``notified_at``: when an accepted member was told of the cancellation.
+
+An event HQ cancels keeps its rows: ``cancelled_at`` set, every invitation cancelled.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from app.extensions import Model
 
 __all__ = ["INVITATION_STATUSES", "MemberEvent", "EventInvitation"]
 
-INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
-INVITATION_STATUSES = (INVITED, ACCEPTED, DECLINED)
+INVITED, ACCEPTED, DECLINED, CANCELLED = "invited", "accepted", "declined", "cancelled"
+INVITATION_STATUSES = (INVITED, ACCEPTED, DECLINED, CANCELLED)
 
 
 class MemberEvent(Model):
@@ -39,6 +42,7 @@ class MemberEvent(Model):
     capacity: Mapped[int]
     accepted: Mapped[int] = mapped_column(default=0)
     invited: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     store = relationship("Store")
@@ -66,9 +70,10 @@ class EventInvitation(Model):
     franchisee_id: Mapped[int | None] = mapped_column(ForeignKey("franchisees.id"), index=True)
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)
-    status: Mapped[str] = mapped_column(String(8), default=INVITED)
+    status: Mapped[str] = mapped_column(String(16), default=INVITED)
     responded_at: Mapped[datetime | None]
     attended: Mapped[bool] = mapped_column(default=False)
+    notified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event = relationship("MemberEvent")

@@ -10,7 +10,9 @@ staff mark who came.
   accepting gives the place back. Answering the same way twice changes nothing;
 - ``set_attended``: staff (in scope) mark an accepted invitation as attended or not;
 - ``invite_on_upgrade``: a member who reaches a level later is invited to the upcoming
-  events of that level (called by ``members.review`` on an upgrade).
+  events of that level (called by ``members.review`` on an upgrade);
+- ``invite_eligible``: the members of the event's levels not invited yet (creation, and
+  an edit that adds levels or changes the place: ``member_event_changes``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.clock import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import tr
 from franchise.models import Customer, Member, Store
 from franchise.models.member_events import ACCEPTED, DECLINED, EventInvitation, MemberEvent
 
 
-def _invalid(field: str, message: str) -> DomainError:
-    return DomainError(message, status=422, code="invalid_event", errors={field: [message]})
+def invalid(field: str, message: str, **params) -> DomainError:
+    """A 422 naming ``field``, its message in the viewer's language (``app.i18n.tr``)."""
+    text = tr(message, **params)
+    return DomainError(text, status=422, code="invalid_event", errors={field: [text]})
 
 
 def create_event(data: dict) -> MemberEvent:
@@ -37,9 +42,9 @@ def create_event(data: dict) -> MemberEvent:
     if data.get("store_id") is not None:
         store = db.session.get(Store, data["store_id"])
         if store is None:
-            raise _invalid("store_id", "No such store.")
+            raise invalid("store_id", "No such store.")
     if data["starts_at"] <= utcnow():
-        raise _invalid("starts_at", "The event must start in the future.")
+        raise invalid("starts_at", "The event must start in the future.")
     try:
         event = MemberEvent(
             name=data["name"],
@@ -50,33 +55,51 @@ def create_event(data: dict) -> MemberEvent:
         )
         db.session.add(event)
         db.session.flush()
-        eligible = (
-            select(
-                literal(event.id),
-                Member.customer_id,
-                Member.level,
-                Customer.franchisee_id,
-                Customer.store_id,
-                Customer.guide_id,
-                literal(utcnow(), EventInvitation.__table__.c.created_at.type),
-            )
-            .join(Customer, Customer.id == Member.customer_id)
-            .where(Member.level.in_(event.levels))
-        )
-        if store is not None:
-            eligible = eligible.where(Customer.franchisee_id == store.franchisee_id)
-        columns = ["event_id", "customer_id", "level", "franchisee_id", "store_id", "guide_id",
-                   "created_at"]  # fmt: skip
-        db.session.execute(insert(EventInvitation).from_select(columns, eligible))
-        invited = db.session.scalar(  # rowcount of INSERT … SELECT is not portable
-            select(func.count()).where(EventInvitation.event_id == event.id)
-        )
-        event.invited = int(invited or 0)
+        invite_eligible(event)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return event
+
+
+def invite_eligible(event: MemberEvent) -> int:
+    """Invite every member of the event's levels (a store event: of the store's
+    franchisee) not invited yet, in one INSERT … SELECT; no commit. Recounts
+    ``invited``; the new invitations."""
+    before = event.invited or 0
+    eligible = (
+        select(
+            literal(event.id),
+            Member.customer_id,
+            Member.level,
+            Customer.franchisee_id,
+            Customer.store_id,
+            Customer.guide_id,
+            literal(utcnow(), EventInvitation.__table__.c.created_at.type),
+        )
+        .join(Customer, Customer.id == Member.customer_id)
+        .where(Member.level.in_(event.levels))
+        .where(
+            ~select(EventInvitation.id)
+            .where(
+                EventInvitation.event_id == event.id,
+                EventInvitation.customer_id == Member.customer_id,
+            )
+            .exists()
+        )
+    )
+    store = db.session.get(Store, event.store_id) if event.store_id is not None else None
+    if store is not None:
+        eligible = eligible.where(Customer.franchisee_id == store.franchisee_id)
+    columns = ["event_id", "customer_id", "level", "franchisee_id", "store_id", "guide_id",
+               "created_at"]  # fmt: skip
+    db.session.execute(insert(EventInvitation).from_select(columns, eligible))
+    invited = db.session.scalar(  # rowcount of INSERT … SELECT is not portable
+        select(func.count()).where(EventInvitation.event_id == event.id)
+    )
+    event.invited = int(invited or 0)
+    return event.invited - before
 
 
 def invitation_stmt(args: dict | None = None):
@@ -96,11 +119,13 @@ def invitation_stmt(args: dict | None = None):
 
 def answer(invitation_id: int, accept: bool) -> EventInvitation:
     """The member (the caller) accepts or declines; commits. 404 for an invitation not
-    theirs, 409 when the event is full or has started."""
+    theirs, 409 when the event is full, has started or is cancelled."""
     invitation = get_scoped_or_404(EventInvitation, invitation_id)
     try:
         event = db.session.get(MemberEvent, invitation.event_id)
         assert event is not None  # a foreign key
+        if event.cancelled_at is not None:
+            raise Conflict("The event has been cancelled.", code="event_cancelled")
         if event.starts_at <= utcnow():
             raise Conflict("The event has started.", code="event_started")
         if accept:
@@ -166,7 +191,11 @@ def invite_on_upgrade(member: Member) -> int:
     customer = db.session.get(Customer, member.customer_id)
     if customer is None:
         return 0
-    upcoming = db.session.scalars(select(MemberEvent).where(MemberEvent.starts_at > utcnow()))
+    upcoming = db.session.scalars(
+        select(MemberEvent).where(
+            MemberEvent.starts_at > utcnow(), MemberEvent.cancelled_at.is_(None)
+        )
+    )
     new = 0
     for event in upcoming:
         if member.level not in event.levels:

@@ -15,7 +15,9 @@ transaction (one statement on PostgreSQL) — no row per member leaves the datab
 
 The reminder: members whose points expire in exactly HQ's ``reminder_days`` are handed
 to the listeners of the hook ``POINTS_EXPIRING`` (community's pushes add one; franchise
-never imports community), as ``[(customer_id, points, expires_on)]`` in batches.
+never imports community), as ``[(customer_id, points, expires_on)]`` in batches; then
+the listeners of ``POINTS_REMINDED`` get the run's day (community retries, once, the
+reminders WeChat refused earlier).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from franchise.services import member_settings, points_book
 from franchise.services.points_book import HQ, account_code
 
 POINTS_EXPIRING = "franchise.points_expiring"  # hook(list of (customer, points, on))
+POINTS_REMINDED = "franchise.points_reminded"  # hook(day): the day's reminder run is done
 # hook(on) -> {figure: count}: how the reminders of the expiry day ``on`` went (community)
 POINTS_REMINDER_FIGURES = "franchise.points_reminder_figures"
 
@@ -209,8 +212,8 @@ ORDER BY m.id LIMIT :batch
 
 def remind(day: date | None = None, batch: int = 1000) -> int:
     """Hand the members whose points expire in ``reminder_days`` to ``POINTS_EXPIRING``,
-    ``batch`` members per query (keyset by member id) and per call; returns how many
-    were handed on."""
+    ``batch`` members per query (keyset by member id) and per call, then ``day`` to
+    ``POINTS_REMINDED``; returns how many were handed on."""
     day = day or shanghai_day()
     on = day + timedelta(days=int(member_settings.config()["reminder_days"]))
     listeners = hooks(POINTS_EXPIRING)
@@ -220,12 +223,15 @@ def remind(day: date | None = None, batch: int = 1000) -> int:
         rows = db.session.execute(stmt, {"on": on, "after": after, "batch": batch}).all()
         db.session.commit()  # nothing held while the listeners work
         if not rows:
-            return handed
+            break
         chunk = [(int(cid), int(soon), on) for _, cid, soon in rows]
         for listener in listeners:
             listener(list(chunk))
         handed += len(chunk)
         after = int(rows[-1][0])
+    for listener in hooks(POINTS_REMINDED):
+        listener(day)
+    return handed
 
 
 def reminder_figures(day: date | None = None) -> dict | None:

@@ -13,6 +13,7 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
 from franchise.jobs.paid_followups import ORDER_PAID
@@ -56,8 +57,10 @@ def register(app: Flask) -> None:
     from franchise.api import store_sales as api_store_sales
     from franchise.demo.members import seed_members
     from franchise.guide import sales as guide_sales
+    from franchise.jobs import member_events as event_jobs
     from franchise.jobs import members as jobs
     from franchise.services import points
+    from franchise.services.member_event_changes import EVENT_CANCELLED_KIND
 
     openapi(app).register_blueprint(api_members.blp)
     openapi(app).register_blueprint(api_store_sales.blp)
@@ -68,6 +71,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(guide_sales.bp)
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
+    register_handler(app, EVENT_CANCELLED_KIND, event_jobs.send_cancel_notice)
     add_hook(app, ORDER_PAID, points.earn_on_paid)  # the minute's one read of new payments
     shanghai = {"timezone": "Asia/Shanghai"}
     register_job(
