@@ -31,14 +31,30 @@ def _at(day: date, hour: int) -> datetime:
     return as_utc(datetime.combine(day, time(hour), tzinfo=SHANGHAI))
 
 
-def _order(customer, code: str, paid_at: datetime, fen: int, n: int):
-    """A paid order of ``customer`` placed with the share code ``code``."""
-    from franchise.models import Order
+def _order(customer, code: str, paid_at: datetime, fen: int, n: int, to_pay: list) -> None:
+    """An order of ``customer`` placed with the share code ``code``, to be paid at
+    ``paid_at`` (``to_pay``) after the commit through the demo's payment path, so it has
+    its payment and ledger like every other paid demo order."""
+    from app.extensions import db
+    from franchise.models import Order, OrderEvent
 
-    return Order(order_no=f"DR{paid_at:%y%m%d}{n:05d}", customer_id=customer.id,
-                 franchisee_id=customer.franchisee_id, store_id=customer.store_id,
-                 share_code=code, status="paid", total_fen=fen, payable_fen=fen,
-                 paid_fen=fen, paid_at=paid_at, created_at=paid_at)  # fmt: skip
+    order = Order(order_no=f"DR{paid_at:%y%m%d}{n:05d}", customer_id=customer.id,
+                  franchisee_id=customer.franchisee_id, store_id=customer.store_id,
+                  share_code=code, status="created", total_fen=fen, payable_fen=fen,
+                  created_at=paid_at)  # fmt: skip
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(OrderEvent(order_id=order.id, to_status="created", actor_role="customer",
+                              note="", created_at=paid_at - timedelta(minutes=5)))  # fmt: skip
+    to_pay.append((order.id, paid_at))
+
+
+def _pay(to_pay: list) -> None:
+    """Pay the orders ``_order`` wrote, each at its moment (``payments.settle``)."""
+    from franchise.demo.commerce import pay_demo_order
+
+    for order_id, paid_at in to_pay:
+        pay_demo_order(order_id, paid_at)
 
 
 def _buyers(group) -> list:
@@ -85,7 +101,7 @@ def _group_sends(app: Flask, today: date) -> tuple[int, int]:
     ][:GROUPS]  # fmt: skip
     if plan is None or not groups:
         return 0, 0
-    orders = 0
+    orders, to_pay = 0, []
     for i, group in enumerate(groups):
         guide = db.session.get(Guide, group.guide_id)
         if guide is None:
@@ -115,11 +131,11 @@ def _group_sends(app: Flask, today: date) -> tuple[int, int]:
                                          send_time=sent_at))  # fmt: skip
             _, customer = buyers[(i + back) % len(buyers)]
             fen = (1280 + 460 * ((i + back) % 5)) * 100
-            db.session.add(_order(customer, code, sent_at + timedelta(days=1, hours=3), fen,
-                                  orders + 1))  # fmt: skip
+            _order(customer, code, sent_at + timedelta(days=1, hours=3), fen, orders + 1, to_pay)
             orders += 1
             _talk(app, group.chat_id, [u for u, _ in buyers], day)
     db.session.commit()
+    _pay(to_pay)
     return len(groups) * len(SEND_DAYS_AGO), orders
 
 
@@ -160,7 +176,7 @@ def _step_sends(today: date) -> tuple[int, int]:
     if journey is None or not journey.steps or not customers:
         return 0, 0
     step, day = journey.steps[0], today - timedelta(days=STEP_DAYS_AGO)
-    sent_at, orders = _at(day, 11), 0
+    sent_at, orders, to_pay = _at(day, 11), 0, []
     for n, customer in enumerate(customers):
         enrolment = JourneyEnrolment(journey_id=journey.id, customer_id=customer.id,
                                      occurrence=DEMO_KEY, started_on=day,
@@ -178,9 +194,10 @@ def _step_sends(today: date) -> tuple[int, int]:
         if n < 2:
             code = guide_share_code(db.session.get_one(Guide, customer.guide_id)).code
             paid_at = sent_at + timedelta(days=1, hours=n)
-            db.session.add(_order(customer, code, paid_at, (2680 + 900 * n) * 100, 900 + n))
+            _order(customer, code, paid_at, (2680 + 900 * n) * 100, 900 + n, to_pay)
             orders += 1
     db.session.commit()
+    _pay(to_pay)
     return len(customers), orders
 
 

@@ -8,7 +8,7 @@ orders of one franchisee are paid through the real flow (unified order, the cust
 pays, the emulator's signed notify posts the ledger on the notify's ``success_time``, so
 on yesterday's business date), HQ's profit share of the first ones is sent to the
 emulator on that day, and one payment is the commerce seeder's kind WeChat never saw
-(``_pay_demo_order``: the day's honest difference, missing in the bill). The clock is
+(``pay_demo_order``: the day's honest difference, missing in the bill). The clock is
 put back, moved to 10:00 today only while the bills are fetched when the real time is
 earlier, and ``reconciliation.reconcile`` downloads the trade bill and each franchisee's
 fund-flow bill and compares them as the 10:30 job does.
@@ -139,7 +139,7 @@ def seed_bills(app: Flask) -> list[str]:
     from app.errors import DomainError
     from app.extensions import db
     from app.wechat.sandbox import EXTENSION_KEY, sandbox_state
-    from franchise.demo.commerce import _pay_demo_order
+    from franchise.demo.commerce import pay_demo_order
     from franchise.models import ReconciliationRun
     from franchise.services import orders
     from franchise.services.reconciliation import reconcile
@@ -163,7 +163,7 @@ def seed_bills(app: Flask) -> list[str]:
             )
             moment = datetime.combine(day, PAID_AT, tzinfo=SHANGHAI) + timedelta(hours=1)
             _created_at(extra, moment - timedelta(minutes=2))
-            _pay_demo_order(extra.id, moment)
+            pay_demo_order(extra.id, moment)
         except DomainError as exc:
             db.session.rollback()
             log.warning("demo bill difference skipped: %s", exc)

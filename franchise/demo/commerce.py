@@ -40,7 +40,7 @@ def seed_commerce(app: Flask) -> list[str]:
     and templates are created. Orders go through ``create_order`` and are then moved
     along with their events; none is left ``paid`` (the payments area creates paid
     orders through the pay flow). Shipped and later orders are back-dated and paid
-    through ``payments.settle`` (``_pay_demo_order``), so each has its payment and
+    through ``payments.settle`` (``pay_demo_order``), so each has its payment and
     ledger postings like any paid order.
     """
     lines = _seed_products_and_templates()
@@ -183,7 +183,7 @@ def _seed_coupons_and_orders() -> list[str]:
         for step in paths[target]:
             moment += timedelta(hours=rng.randint(2, 30))
             if step == "paid":  # through the notify's own path: payment and ledger
-                order = _pay_demo_order(order.id, moment)
+                order = pay_demo_order(order.id, moment)
                 previous = step
                 continue
             if step == "shipped":
@@ -218,7 +218,7 @@ def _seed_coupons_and_orders() -> list[str]:
     return lines
 
 
-def _pay_demo_order(order_id: int, moment):
+def pay_demo_order(order_id: int, moment):
     """Post a demo order's payment at ``moment`` through ``payments.settle`` (the notify's
     own path: payment, order paid with its event, three ledger postings, HQ's profit
     share), so the ledger holds it by construction; returns the order, reloaded.

@@ -5,12 +5,13 @@ then handed to the points services as the payments area would."""
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
-from app.clock import shanghai_day, utcnow
+from app.clock import SHANGHAI, shanghai_day, utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Payment, Product, Refund
-from franchise.services import points, points_book, points_refunds
-from tests.franchise.factories_payments import gen_order
+from franchise.services import members, points, points_book, points_refunds
+from tests.franchise.factories_payments import gen_customer, gen_order
 
 _seq = itertools.count(1)
 
@@ -91,3 +92,25 @@ def spend_elsewhere(customer_id: int, franchisee_id: int, points_spent: int) -> 
         consumed=points_spent,
     )
     db.session.commit()
+
+
+def event_members(org, levels_a: list[str], levels_b: list[str]) -> list[int]:
+    """Member-event tests: customers of franchisee A (store SH-A, guide Ann) and B with the
+    given levels."""
+    ids = []
+    owners = ((org.fa, org.sa, org.ga, levels_a), (org.fb, None, None, levels_b))
+    for fid, store, guide, levels in owners:
+        for n, level in enumerate(levels):
+            customer = gen_customer(fid, store_id=store, guide_id=guide, nickname=f"会员{fid}-{n}")
+            members.ensure(customer.id).level = level
+            ids.append(customer.id)
+    db.session.commit()
+    return ids
+
+
+def post_event(client, headers, **kw):
+    """HQ's ``POST /api/v1/member-events`` of a gold and platinum event in 10 days, 2 places."""
+    starts = (utcnow() + timedelta(days=10)).astimezone(SHANGHAI)
+    body = {"name": "金卡品鉴会", "starts_at": starts.strftime("%Y-%m-%dT19:00:00"),
+            "levels": ["gold", "platinum"], "capacity": 2, **kw}  # fmt: skip
+    return client.post("/api/v1/member-events", json=body, headers=headers)

@@ -15,8 +15,9 @@ from app.wechat.sandbox.miniprogram import identity_for_code
 from franchise.models import Customer, EventInvitation
 from franchise.services import member_events, members
 from tests.fixtures.auth import csrf_token_from, login
+from tests.franchise.factories_members import event_members as _members
+from tests.franchise.factories_members import post_event as _event
 from tests.franchise.factories_payments import customer_headers, gen_customer
-from tests.franchise.test_member_events import _event, _members
 
 EVENT_TEMPLATE = "SiyuSandboxEventChangedTpl01"
 

@@ -10,35 +10,17 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.clock import SHANGHAI, utcnow
+from app.clock import utcnow
 from app.extensions import db
 from franchise.models import EventInvitation, Member, MemberEvent
 from franchise.services import members
 from tests.fixtures.auth import login
 from tests.fixtures.concurrency import storm
+from tests.franchise.factories_members import event_members as _members
+from tests.franchise.factories_members import post_event as _event
 from tests.franchise.factories_payments import customer_headers, gen_customer
 
 RACERS = 6
-
-
-def _members(org, levels_a: list[str], levels_b: list[str]) -> list[int]:
-    """Customers of franchisee A (store SH-A, guide Ann) and B with the given levels."""
-    ids = []
-    owners = ((org.fa, org.sa, org.ga, levels_a), (org.fb, None, None, levels_b))
-    for fid, store, guide, levels in owners:
-        for n, level in enumerate(levels):
-            customer = gen_customer(fid, store_id=store, guide_id=guide, nickname=f"会员{fid}-{n}")
-            members.ensure(customer.id).level = level
-            ids.append(customer.id)
-    db.session.commit()
-    return ids
-
-
-def _event(client, headers, **kw):
-    starts = (utcnow() + timedelta(days=10)).astimezone(SHANGHAI)
-    body = {"name": "金卡品鉴会", "starts_at": starts.strftime("%Y-%m-%dT19:00:00"),
-            "levels": ["gold", "platinum"], "capacity": 2, **kw}  # fmt: skip
-    return client.post("/api/v1/member-events", json=body, headers=headers)
 
 
 def test_invitations_go_to_the_levels_and_places_are_kept(client, app, org, as_hq, as_owner_a):
