@@ -101,7 +101,7 @@ def _group_sends(app: Flask, today: date) -> tuple[int, int]:
     ][:GROUPS]  # fmt: skip
     if plan is None or not groups:
         return 0, 0
-    orders, to_pay = 0, []
+    orders, to_pay = 0, list[tuple[int, datetime]]()
     for i, group in enumerate(groups):
         guide = db.session.get(Guide, group.guide_id)
         if guide is None:
@@ -176,7 +176,7 @@ def _step_sends(today: date) -> tuple[int, int]:
     if journey is None or not journey.steps or not customers:
         return 0, 0
     step, day = journey.steps[0], today - timedelta(days=STEP_DAYS_AGO)
-    sent_at, orders, to_pay = _at(day, 11), 0, []
+    sent_at, orders, to_pay = _at(day, 11), 0, list[tuple[int, datetime]]()
     for n, customer in enumerate(customers):
         enrolment = JourneyEnrolment(journey_id=journey.id, customer_id=customer.id,
                                      occurrence=DEMO_KEY, started_on=day,
