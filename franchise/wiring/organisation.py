@@ -2,7 +2,8 @@
 
 The organisation API, the admin pages under ``/admin/org`` and their "Organisation"
 navigation group, the dashboard's organisation panel and the demo organisation; WeCom's
-member directory (API, page, nightly read at 02:30 Shanghai, the demo corp's members).
+member directory (API, page, nightly read at 02:30 Shanghai, the ``change_contact``
+callbacks, the demo corp's members).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
+from app.wechat import subscribe
 
 ORGANISATION = N_("Organisation")
 # (group, label, endpoint, roles, icon, order)
@@ -35,6 +37,7 @@ def register(app: Flask) -> None:
     from franchise.demo.organisation import seed_organisation
     from franchise.demo.wecom_members import seed_wecom_members
     from franchise.jobs.wecom_members import sync_directory_job
+    from franchise.services.wecom_directory_events import handle_change_contact
     from franchise.services.wecom_members import last_synced_at, member_name
 
     openapi(app).register_blueprint(api_org.blp)
@@ -46,6 +49,7 @@ def register(app: Flask) -> None:
     add_dashboard(app, organisation_panels)
     add_seeder(app, seed_organisation)
     add_seeder(app, seed_wecom_members)
+    subscribe(app, "change_contact", handle_change_contact)
     register_job(
         app,
         "franchise.wecom_members.sync",
