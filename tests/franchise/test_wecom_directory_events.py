@@ -6,6 +6,8 @@ without departing the guide, and a forged callback changing nothing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -129,6 +131,11 @@ def test_a_deleted_guide_account_raises_hqs_attention_once_and_keeps_the_guide(
     assert "Ann" in page and f"/admin/org/guides/{org.ga}" in page
     assert "导购企业微信账号已删除" in page
     assert "导购 Ann 的企业微信账号 Ann 已在企业微信中删除" in page
+    overview = client.get("/admin/").get_data(as_text=True)
+    card = overview.split('id="attention"', 1)[1].split("</section>", 1)[0]
+    link = f"/admin/alerts?code={GUIDE_WECOM_LEFT}&amp;open=1"
+    assert re.search(r'data-count="1">\s*<a href="' + re.escape(link), card)
+    assert "企业微信账号已删除的导购" in card
 
 
 def test_a_deleted_colleague_who_is_no_guide_raises_nothing(app, client, org):
