@@ -17,7 +17,8 @@ A way's ``type`` cannot be changed, so each such store way is replaced:
    delete, each through the outbox.
 
 The store's code page then shows the new QR code; a printed old one stops working once
-the deletion has run.
+the deletion has run. Should the commit after the add fail, the retry adds another way
+and the first one stays in WeCom unused (no row names it): it reaches the store's guides.
 """
 
 from __future__ import annotations
