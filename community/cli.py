@@ -1,7 +1,8 @@
 """``flask community ...``: every command of the community domain.
 
 ``community_cli`` is the one click group of this domain: the group sync and the stage
-evaluation (groups), the contact sync (contacts), the day's allocation and the read-back
+evaluation (groups), the contact sync and the store codes' one-off conversion to
+multi-person ways (contacts), the day's allocation and the read-back
 of send results (delivery).
 ``register`` adds it to the app (from ``community.init_app``).
 """
@@ -79,6 +80,18 @@ def sync_contacts_command(userids: tuple[str, ...], calls_per_minute: int | None
         click.echo(f"{run.userid}: {run.error} — run the command again to resume", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@community_cli.command("convert-store-ways")
+def convert_store_ways_command():
+    """Replace store 联系我 codes made as single-person ways by multi-person ones (once)."""
+    from community.services.contact_way_conversion import queue_store_way_conversions
+
+    count = queue_store_way_conversions()
+    click.echo(
+        f"{count} store codes queued for a look; the outbox dispatcher replaces each "
+        "single-person one (a code already looked at is not queued again)"
+    )
 
 
 @community_cli.command("evaluate-stages")

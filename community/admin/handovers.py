@@ -1,7 +1,8 @@
 """Admin page of hand-overs through WeCom (``/admin/handovers``).
 
 Every customer or group handed from one guide to another (a guide left, a store closed,
-HQ moved them) with WeCom's outcome — waiting (until when), accepted, refused by the
+HQ moved them) with WeCom's outcome — waiting (the 24 h deadline), accepted (WeCom's
+takeover time), refused by the
 customer, the takeover's limit, or WeCom's error with its reason — filtered by status and
 cause, paginated, with CSV; refusals first by default so HQ sees them. HQ moves a
 guide's WeCom customers to another guide (在职继承) and reads WeCom's results now.
@@ -100,10 +101,23 @@ def _reason(row) -> str | None:
     return message
 
 
-def _takeover_at(row):
-    """When WeCom took (or will take) the customer over; none once refused or failed."""
+def _taken_over_at(row):
+    """An accepted hand-over: WeCom's ``takeover_time`` (from ``transfer_result``). A row
+    accepted before that time was kept still holds the 24 h deadline, later than the
+    moment Siyu learnt of the takeover: that moment is shown instead."""
     t = row[0]
-    return t.takeover_at if t.status in ("waiting", "accepted") else None
+    if t.status != "accepted" or t.takeover_at is None:
+        return None
+    if t.decided_at is not None and t.takeover_at > t.decided_at:
+        return t.decided_at
+    return t.takeover_at
+
+
+def _accept_by(row):
+    """A waiting hand-over: the deadline (WeCom takes the customer over automatically
+    then unless they refuse); none once decided."""
+    t = row[0]
+    return t.takeover_at if t.status == "waiting" else None
 
 
 def _columns() -> list[Column]:
@@ -114,7 +128,8 @@ def _columns() -> list[Column]:
         Column("reason", _l("Cause"), value=lambda r: str(REASON_LABELS.get(r[0].reason, ""))),
         Column("status", _l("Status"), value=lambda r: str(STATUS_LABELS.get(r[0].status, ""))),
         Column("errmsg", _l("WeCom's reason"), value=_reason),
-        Column("takeover_at", _l("Takeover"), value=_takeover_at, time=True),
+        Column("taken_over_at", _l("Taken over at"), value=_taken_over_at, time=True),
+        Column("accept_by", _l("Automatic takeover at"), value=_accept_by, time=True),
         Column("requested_at", _l("Requested"), value=lambda r: r[0].requested_at, time=True),
     ]
 

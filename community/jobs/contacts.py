@@ -59,11 +59,14 @@ def on_store_guides_changed(store_id: int) -> None:
 
 def nightly_contact_sync() -> dict:
     """The full contact sync of every active guide (each resumes its last failed run), so
-    a callback WeCom never delivered is repaired by the next night at the latest."""
+    a callback WeCom never delivered is repaired by the next night at the latest; then the
+    store codes not looked at yet are queued for the single-to-multi-person conversion."""
     from community.services.contact_sync import sync_guides
+    from community.services.contact_way_conversion import queue_store_way_conversions
     from franchise.models import Guide
 
     guides = list(db.session.scalars(select(Guide).where(Guide.status == "active")))
     runs = sync_guides(guides)
     result = {"guides": len(runs), "failed": sum(1 for run in runs if run.status == "failed")}
+    result["store_ways"] = queue_store_way_conversions()
     return result

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -326,8 +326,11 @@ def _reread_groups(chat_ids: list) -> None:
             log.warning("group %s not read after its hand-over: %s", chat_id, exc)
 
 
-def _accept(row: WecomTransfer) -> None:
+def _accept(row: WecomTransfer, taken_at: datetime | None = None) -> None:
+    """WeCom says the takeover happened: ``takeover_at`` becomes WeCom's ``takeover_time``
+    (``taken_at``; the moment Siyu learnt it when WeCom gave none), never the deadline."""
     row.status, row.decided_at = T_ACCEPTED, utcnow()
+    row.takeover_at = taken_at or row.decided_at
     customer = db.session.get(Customer, row.customer_id) if row.customer_id else None
     takeover = db.session.get(Guide, row.takeover_guide_id) if row.takeover_guide_id else None
     if customer is not None and takeover is not None:
@@ -345,16 +348,17 @@ def _refuse(row: WecomTransfer, status: str, why: str) -> None:
 
 
 def _apply_result(row: WecomTransfer, status: int, takeover_time: int) -> None:
+    """One ``transfer_result`` entry: ``takeover_time`` is when the customer was taken over
+    (status 1) or, while waiting (2), the future automatic takeover; 0 otherwise."""
     outcome = RESULT.get(status)
+    when = datetime.fromtimestamp(takeover_time, UTC) if takeover_time > 0 else None
     if outcome == T_ACCEPTED:
-        _accept(row)
+        _accept(row, when)
     elif outcome in (T_REFUSED, T_LIMIT):
         why = "customer_refused" if outcome == T_REFUSED else "customer_limit_exceed"
         _refuse(row, outcome, why)
-    elif outcome == T_WAITING and takeover_time:
-        from datetime import UTC, datetime
-
-        row.takeover_at = datetime.fromtimestamp(takeover_time, UTC)
+    elif outcome == T_WAITING and when is not None:
+        row.takeover_at = when
 
 
 def read_back() -> dict:

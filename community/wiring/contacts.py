@@ -1,8 +1,8 @@
 """Registration of the community contacts area: WeCom external contacts and 联系我 codes.
 
 The contacts API, the admin contacts pages and the guide's "my code" page, their
-navigation, the re-read, welcome and way-deletion outbox handlers, the login hook
-(franchise's ``CUSTOMER_LOGGED_IN``: link contacts by unionid), the departure hook
+navigation, the re-read, welcome, way-deletion and store-way conversion outbox handlers,
+the login hook (franchise's ``CUSTOMER_LOGGED_IN``: link contacts by unionid), the departure hook
 (``GUIDE_LEFT``: retire the guide's codes), the 联系我 evidence for an order's credit
 (franchise's ``CREDIT_CONTACT_CLAIM``), the ``change_external_contact``
 subscriber and the demo contacts (``community.demo.contacts``). The full sync command
@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
         on_store_guides_changed,
     )
     from community.services import contact_credit, contact_events, contact_ways
+    from community.services.contact_way_conversion import CONVERT_KIND, convert_way_in_wecom
     from franchise.services import GUIDE_LEFT, STORE_GUIDES_CHANGED
     from franchise.services.credit_evidence import CREDIT_CONTACT_CLAIM
     from franchise.services.customers import CUSTOMER_LOGGED_IN
@@ -56,6 +57,7 @@ def register(app: Flask) -> None:
     register_handler(app, contact_events.WELCOME_KIND, contact_events.send_queued_welcome)
     register_handler(app, contact_ways.DELETE_KIND, contact_ways.delete_way_in_wecom)
     register_handler(app, contact_ways.UPDATE_KIND, contact_ways.update_way_in_wecom)
+    register_handler(app, CONVERT_KIND, convert_way_in_wecom)
     add_hook(app, CUSTOMER_LOGGED_IN, on_customer_logged_in)
     add_hook(app, GUIDE_LEFT, on_guide_left)
     add_hook(app, STORE_GUIDES_CHANGED, on_store_guides_changed)

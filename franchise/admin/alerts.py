@@ -40,7 +40,7 @@ bp = Blueprint("alerts_admin", __name__, url_prefix="/admin", template_folder=".
 
 LEVEL_BADGES = {"critical": "badge-err", "warning": "badge-warn", "info": "badge-info"}
 # parameters that only identify an object: never listed under the sentence
-_ID_PARAMS = {"order_id", "refund_id", "run_id", "profit_share_id", "franchisee_id"}
+_ID_PARAMS = {"order_id", "refund_id", "run_id", "profit_share_id", "franchisee_id", "guide_id"}
 
 
 class AlertQuerySchema(Schema):
@@ -100,6 +100,9 @@ def object_url(alert: Alert) -> str | None:
     day = params.get("date")
     if link == "owner_reconciliation" and alert.franchisee_id is not None and day:
         return url_for("owner_reconciliation.page", franchisee_id=alert.franchisee_id, date=day)
+    guide_id = params.get("guide_id")
+    if link == "guide" and isinstance(guide_id, int):
+        return url_for("franchise_admin.guide", object_id=guide_id)
     if alert.franchisee_id is not None:
         return url_for("franchise_admin.franchisee", object_id=alert.franchisee_id)
     return None

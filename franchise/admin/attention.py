@@ -1,9 +1,9 @@
 """The franchise side of the overview's "needs attention" card.
 
-Open alerts by level, and of them the refunds and HQ shares WeChat Pay refused and the
-reconciliation differences, each counted as the viewer may see them (HQ: every
-franchise; an owner: their own, with their own acknowledgement) and linking to the
-alert list filtered to exactly those rows.
+Open alerts by level, and of them the refunds and HQ shares WeChat Pay refused, the
+reconciliation differences, and the guides whose WeCom account was deleted; each counted
+as the viewer may see them (HQ: every franchise; an owner: their own, with their own
+acknowledgement) and linking to the alert list filtered to exactly those rows.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ MONEY_CODES = (
     ("profit_share_failed", _l("HQ shares WeChat Pay refused")),
     ("reconciliation", _l("Reconciliation differences")),
 )
+ORGANISATION_CODES = (("guide_wecom_left", _l("Guides whose WeCom account was deleted")),)
 
 
 def money_attention(principal) -> list[dict]:
@@ -39,13 +40,27 @@ def money_attention(principal) -> list[dict]:
         )
         for level in LEVELS
     ]
-    items += [
+    items += _code_items(by_code, MONEY_CODES)
+    return [attention_panel(str(_l("Money")), items)]
+
+
+def _code_items(by_code: dict[str, int], codes) -> list[Attention]:
+    """One item per alert code: its open count, linking to the list of exactly those."""
+    return [
         Attention(
             str(words),
             by_code.get(code, 0),
             url_for("alerts_admin.alerts", code=code, open=1),
             "critical" if code == "reconciliation" else "warning",
         )
-        for code, words in MONEY_CODES
+        for code, words in codes
     ]
-    return [attention_panel(str(_l("Money")), items)]
+
+
+def organisation_attention(principal) -> list[dict]:
+    """Guides whose WeCom account was deleted in WeCom (``guide_wecom_left``): their
+    customers wait for a hand-over and the guide for HQ to mark them departed."""
+    if principal is None:
+        return []
+    by_code = alert_service.open_counts(principal, by="code")
+    return [attention_panel(str(_l("Organisation")), _code_items(by_code, ORGANISATION_CODES))]

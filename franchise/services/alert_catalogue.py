@@ -7,7 +7,7 @@ display time, so the same row reads in Chinese by default and in English with
 the same code and the same key values is the same alert (a notify WeChat re-sends is
 one alert with a count, not one per retry). ``link`` says which admin page shows the
 object the alert is about (``order``, ``refund``, ``run``, ``owner_reconciliation``,
-``franchisee``).
+``franchisee``, ``guide``).
 
 A code not listed here (rows written before the catalogue) shows its stored
 ``message`` parameter.
@@ -38,7 +38,7 @@ class AlertType:
     template: str  # msgid with %(param)s placeholders
     level: str = WARNING
     key: tuple[str, ...] = ()
-    link: str | None = None  # order | refund | run | owner_reconciliation | franchisee
+    link: str | None = None  # order | refund | run | owner_reconciliation | franchisee | guide
 
 
 _TYPES = (
@@ -147,6 +147,17 @@ _TYPES = (
         WARNING,
         ("date",),
         "run",
+    ),
+    AlertType(
+        "guide_wecom_left",
+        _l("Guide's WeCom account deleted"),
+        N_(
+            "%(member)s, the WeCom account of guide %(guide)s, was deleted from WeCom: hand "
+            "their customers over and mark the guide departed."
+        ),
+        WARNING,
+        ("guide_id",),
+        "guide",
     ),
     AlertType(
         "metal_feed_failed",

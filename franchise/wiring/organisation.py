@@ -2,7 +2,8 @@
 
 The organisation API, the admin pages under ``/admin/org`` and their "Organisation"
 navigation group, the dashboard's organisation panel and the demo organisation; WeCom's
-member directory (API, page, nightly read at 02:30 Shanghai, the demo corp's members).
+member directory (API, page, nightly read at 02:30 Shanghai, the ``change_contact``
+callbacks, the demo corp's members).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.extensions import add_dashboard, add_navs, add_seeder, openapi
 from app.scheduler import register_job
 from app.web.i18n import N_
+from app.wechat import subscribe
 
 ORGANISATION = N_("Organisation")
 # (group, label, endpoint, roles, icon, order)
@@ -29,12 +31,14 @@ def register(app: Flask) -> None:
     """Register the organisation area on the app."""
     from franchise.admin import views as admin_views
     from franchise.admin import wecom_members as _wecom_pages  # noqa: F401 - routes on the bp
+    from franchise.admin.attention import organisation_attention
     from franchise.api import org as api_org
     from franchise.api import wecom_members as api_wecom_members
     from franchise.dashboard import organisation_panels
     from franchise.demo.organisation import seed_organisation
     from franchise.demo.wecom_members import seed_wecom_members
     from franchise.jobs.wecom_members import sync_directory_job
+    from franchise.services.wecom_directory_events import handle_change_contact
     from franchise.services.wecom_members import last_synced_at, member_name
 
     openapi(app).register_blueprint(api_org.blp)
@@ -44,8 +48,10 @@ def register(app: Flask) -> None:
     app.add_template_global(member_name, "wecom_member_name")
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, organisation_panels)
+    add_dashboard(app, organisation_attention)
     add_seeder(app, seed_organisation)
     add_seeder(app, seed_wecom_members)
+    subscribe(app, "change_contact", handle_change_contact)
     register_job(
         app,
         "franchise.wecom_members.sync",

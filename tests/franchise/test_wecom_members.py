@@ -17,8 +17,9 @@ from tests.franchise.factories import WECOM_CORP as CORP
 
 @pytest.fixture
 def corp(client):
-    """The emulator's corp holds the CORP directory; Siyu has not read it yet."""
-    response = client.post("/_sandbox/control/directory", json=CORP)
+    """The emulator's corp holds the CORP directory, seeded without callbacks: Siyu has
+    not read it yet."""
+    response = client.post("/_sandbox/control/directory", json={**CORP, "callbacks": False})
     assert response.status_code == 200 and response.get_json()["members"] == 5
     return CORP
 
