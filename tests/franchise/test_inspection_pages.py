@@ -10,7 +10,7 @@ from __future__ import annotations
 from app.auth.models import User
 from app.extensions import db
 from franchise.models import Appointment, AppointmentOutcome, Order, Refund
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories import gen_user
 from tests.franchise.factories_jewellery import register_piece
 from tests.franchise.test_replacement import _bought, _inspection, ring  # noqa: F401
@@ -140,3 +140,27 @@ def test_accepted_on_the_phone(client, app, org, shop, as_ca, as_hq, ring):  # n
     assert done.status_code == 303
     result = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-result="accepted"' in result and "验收通过" in result
+
+
+def test_api_a_guides_refund_waits_and_a_remedy_needs_a_defect(
+    client,
+    app,
+    org,
+    shop,
+    as_ca,
+    as_hq,
+    ring,  # noqa: F811
+):
+    register_piece(client, as_hq, ring, org.sa, serial="API-1")
+    order = _bought(client, app, shop, as_ca, ring)
+    visit = _inspection(app, org, shop, order["id"])
+    guide = bearer(api_token(client, "guide-a"))
+    url = f"/api/v1/appointments/{visit}/outcome"
+    body = {"outcome": "attended", "inspection_result": "accepted", "remedy": "refund"}
+    refused = client.post(url, json=body, headers=guide)
+    assert refused.status_code == 422 and "remedy" in refused.get_json()["errors"]
+    assert _outcome_count(app) == 0
+    answer = client.post(url, json={**body, "inspection_result": "defect"}, headers=guide)
+    assert answer.status_code == 201 and answer.get_json()["refund_id"] is None
+    with app.app_context():
+        assert db.session.query(Refund).count() == 0
