@@ -10,8 +10,8 @@ from app.extensions import db
 from franchise.models import Order
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
-from tests.franchise.factories_jewellery import register_piece
-from tests.franchise.test_replacement import _bought, _inspection, ring  # noqa: F401
+from tests.franchise.test_inspection_pages import inspected  # noqa: F401
+from tests.franchise.test_replacement import ring  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -23,19 +23,11 @@ def _no_sideways_scroll(page) -> None:
 
 def test_the_guide_records_a_defect_exchanged_on_a_phone(
     app,
-    org,
-    shop,
-    client,
-    as_hq,
-    as_ca,
-    ring,  # noqa: F811
+    inspected,  # noqa: F811
     live_server,
     phone_page,
 ):
-    register_piece(client, as_hq, ring, org.sa, serial="BAD-9")
-    register_piece(client, as_hq, ring, org.sa, serial="GOOD-9")
-    order = _bought(client, app, shop, as_ca, ring)
-    visit = _inspection(app, org, shop, order["id"])
+    order, visit = inspected
     page = phone_page
     browser_login(page, live_server, "guide-a", PASSWORD, mobile=True)
     page.goto(live_server + "/m/appointments")
@@ -53,11 +45,7 @@ def test_the_guide_records_a_defect_exchanged_on_a_phone(
         replacement = db.session.scalars(
             db.select(Order).where(Order.replaces_order_id == order["id"])
         ).one()
-    text = (
-        page.locator("main").inner_text()
-        if page.locator("main").count()
-        else page.inner_text("body")
-    )
+    text = page.inner_text("body")
     assert replacement.order_no in text and "换货" in text and "钻石有裂纹" in text
     _no_sideways_scroll(page)
     screenshot(page, "inspection_defect_exchanged_phone")

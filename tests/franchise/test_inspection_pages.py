@@ -7,6 +7,8 @@ replacement or the refund; another store's or franchise's inspection or order is
 
 from __future__ import annotations
 
+import pytest
+
 from app.auth.models import User
 from app.extensions import db
 from franchise.models import Appointment, AppointmentOutcome, Order, Refund
@@ -32,6 +34,16 @@ def _guide_page(client, app, visit_id: int):
     return url, csrf_token_from(page.get_data(as_text=True))
 
 
+@pytest.fixture
+def inspected(client, app, org, shop, as_ca, as_hq, ring):  # noqa: F811
+    """A paid delivery of the ring (two registered pieces in store A) and its inspection
+    booked at store A; (order JSON, appointment id)."""
+    register_piece(client, as_hq, ring, org.sa, serial="BAD-1")
+    register_piece(client, as_hq, ring, org.sa, serial="GOOD-2")
+    order = _bought(client, app, shop, as_ca, ring)
+    return order, _inspection(app, org, shop, order["id"])
+
+
 def _form(token: str, **fields: str) -> dict:
     """The inspection form as the page posts it."""
     return {"csrf_token": token, "outcome": "attended", **fields}
@@ -42,19 +54,8 @@ def _outcome_count(app) -> int:
         return db.session.query(AppointmentOutcome).count()
 
 
-def test_defect_exchanged_on_the_phone_names_the_replacement(
-    client,
-    app,
-    org,
-    shop,
-    as_ca,
-    as_hq,
-    ring,  # noqa: F811
-):
-    register_piece(client, as_hq, ring, org.sa, serial="BAD-1")
-    register_piece(client, as_hq, ring, org.sa, serial="GOOD-2")
-    order = _bought(client, app, shop, as_ca, ring)
-    visit = _inspection(app, org, shop, order["id"])
+def test_defect_exchanged_on_the_phone_names_the_replacement(client, app, org, inspected):
+    order, visit = inspected
     url, token = _guide_page(client, app, visit)
     # a defect without a remedy, or a remedy with "accepted": 422 naming remedy, nothing kept
     no_remedy = client.post(url, data=_form(token, inspection_result="defect"))
@@ -88,18 +89,8 @@ def test_defect_exchanged_on_the_phone_names_the_replacement(
     assert f'href="/admin/orders/{replacement.id}"' in page
 
 
-def test_defect_refunded_waits_for_the_owner_then_links_the_refund(
-    client,
-    app,
-    org,
-    shop,
-    as_ca,
-    as_hq,
-    ring,  # noqa: F811
-):
-    register_piece(client, as_hq, ring, org.sa, serial="R-1")
-    order = _bought(client, app, shop, as_ca, ring)
-    visit = _inspection(app, org, shop, order["id"])
+def test_defect_refunded_waits_for_the_owner_then_links_the_refund(client, app, org, inspected):
+    order, visit = inspected
     url, token = _guide_page(client, app, visit)
     body = _form(token, inspection_result="defect", remedy="refund", note="表面划痕")
     done = client.post(url, data=body)
@@ -131,10 +122,8 @@ def test_defect_refunded_waits_for_the_owner_then_links_the_refund(
     assert guide_b.get(f"/m/appointments/{visit}/result").status_code == 404
 
 
-def test_accepted_on_the_phone(client, app, org, shop, as_ca, as_hq, ring):  # noqa: F811
-    register_piece(client, as_hq, ring, org.sa, serial="OK-1")
-    order = _bought(client, app, shop, as_ca, ring)
-    visit = _inspection(app, org, shop, order["id"])
+def test_accepted_on_the_phone(client, app, org, inspected):
+    order, visit = inspected
     url, token = _guide_page(client, app, visit)
     done = client.post(url, data=_form(token, inspection_result="accepted"))
     assert done.status_code == 303
@@ -142,18 +131,8 @@ def test_accepted_on_the_phone(client, app, org, shop, as_ca, as_hq, ring):  # n
     assert 'data-result="accepted"' in result and "验收通过" in result
 
 
-def test_api_a_guides_refund_waits_and_a_remedy_needs_a_defect(
-    client,
-    app,
-    org,
-    shop,
-    as_ca,
-    as_hq,
-    ring,  # noqa: F811
-):
-    register_piece(client, as_hq, ring, org.sa, serial="API-1")
-    order = _bought(client, app, shop, as_ca, ring)
-    visit = _inspection(app, org, shop, order["id"])
+def test_api_a_guides_refund_waits_and_a_remedy_needs_a_defect(client, app, org, inspected):
+    order, visit = inspected
     guide = bearer(api_token(client, "guide-a"))
     url = f"/api/v1/appointments/{visit}/outcome"
     body = {"outcome": "attended", "inspection_result": "accepted", "remedy": "refund"}
