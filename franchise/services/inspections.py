@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.auth.models import User
 from app.extensions import db
 from franchise.models import Appointment, AppointmentOutcome, Order, Refund
+from franchise.services.case_history import user_name
 
 
 @dataclass
@@ -32,14 +32,6 @@ class InspectionView:
     @property
     def awaiting_refund(self) -> bool:
         return self.outcome.remedy == "refund" and self.refund is None
-
-
-def user_name(user_id: int | None) -> str:
-    """A staff member as the pages name them: display name, else the login name."""
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None:
-        return "—"
-    return user.display_name or user.username
 
 
 def _refund_of(row: AppointmentOutcome, order_id: int | None) -> Refund | None:
