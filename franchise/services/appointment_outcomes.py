@@ -106,12 +106,13 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
             },
         )
         new_id = moved.id
-    if data.get("remedy") == "refund" and refunds.may_refund(principal):
+    if data.get("remedy") == "refund":
         order = db.session.get(Order, appointment.order_id or 0)
         if order is None:
-            raise invalid("remedy", "The inspection has no order to refund.")
-        amount = data.get("refund_fen") or refunds.refundable_fen(order)
-        refund_id = refunds.request_refund(order, amount, "inspection: defect", principal).id
+            rollback_and_raise(invalid("remedy", "The inspection has no order to refund."))
+        if refunds.may_refund(principal):  # a guide's refund waits for the owner
+            amount = data.get("refund_fen") or refunds.refundable_fen(order)
+            refund_id = refunds.request_refund(order, amount, "inspection: defect", principal).id
     try:
         _claim(appointment, data["outcome"])
         row = AppointmentOutcome(
