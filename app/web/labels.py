@@ -29,6 +29,11 @@ _DONE = _l("Done")
 _CANCELLED = _l("Cancelled")
 
 CATALOGUE: dict[str, dict[str, LazyString]] = {
+    "inspection_result": {  # issue 19: the O2O inspection
+        "accepted": _l("Accepted at inspection"),
+        "defect": _l("Defect found"),
+    },
+    "inspection_remedy": {"exchange": _l("Exchange"), "refund": _l("Refund")},
     "wecom_member_status": {  # WeCom user/list ``status``
         "1": _l("Activated"),
         "2": _l("Disabled"),

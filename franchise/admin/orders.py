@@ -40,7 +40,7 @@ from franchise.models import (
     Refund,
     Store,
 )
-from franchise.services import fulfilment, order_flow, replacements  # issue 19
+from franchise.services import fulfilment, inspections, order_flow, replacements  # issue 19
 from franchise.services import orders as order_service
 from franchise.services.order_flow import status_label
 
@@ -157,6 +157,7 @@ def order(object_id):
         fulfilment=fulfilment.view(o, for_customer=False),  # issue 19
         replacement=replacements.replacement_of(o),  # issue 19: an exchange after a defect
         replaces=replacements.original_of(o),
+        inspections=inspections.of_order(o),  # issue 19: accepted / defect, and its remedy
         variants=_line_variants([line.id for line in o.lines]),
     )
 

@@ -26,7 +26,7 @@ from app.money import YuanError, parse_yuan
 from app.web.form_input import load_form
 from franchise.models import SERVICE_KINDS, Customer, Piece, ServiceTicket, ServiceTicketPhoto
 from franchise.schemas_aftersales import TicketIntakeSchema
-from franchise.services import order_flow, ticket_photos
+from franchise.services import case_history, order_flow, ticket_photos
 from franchise.services import service_tickets as ticket_service
 from franchise.services.base import invalid
 
@@ -118,6 +118,7 @@ def detail(ticket_id):
         ticket=ticket,
         t=ticket_service,
         allowed=ticket_service.TICKET_FLOW.get(ticket.status, ()),
+        h=case_history,
     )
 
 

@@ -3,7 +3,9 @@ next appointment; search) with a detail page — the guide's one customer page: 
 call, appointments and, below, what higher domains add through the hook
 ``GUIDE_CUSTOMER_SECTIONS`` (community: WeCom chat, tags, note, coupon, visit) — and
 ``/m/appointments`` (my store's upcoming appointments, where the guide records what a
-visit came to: a cleaning or maintenance visit attended opens its service ticket). A guide
+visit came to: a cleaning or maintenance visit attended opens its service ticket; an O2O
+inspection is accepted, or a defect exchanged or refunded, on
+``/m/appointments/<id>/inspection`` with its result on ``/m/appointments/<id>/result``). A guide
 sees only their own customers (tenant scope); another guide's or franchise's customer
 answers 404, another store's appointment too.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -24,11 +26,13 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
 from app.errors import DomainError
 from app.extensions import db, hooks
+from app.web.form_input import load_form
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
 from franchise.models import SERVICE_KINDS, Appointment, Customer, Order, Store
 from franchise.queries import like
-from franchise.services import appointment_outcomes, order_flow, piece_care  # issue 19
+from franchise.schemas_aftersales import OutcomeSchema
+from franchise.services import appointment_outcomes, inspections, order_flow, piece_care
 from franchise.services.pieces import customer_pieces_stmt  # issue 19
 from franchise.services.service_tickets import kind_label
 from franchise.services.value_tiers import PAID_STATUSES
@@ -199,10 +203,10 @@ def appointment_outcome(appointment_id: int):
     principal = required_principal()
     scope = order_flow.store_principal(principal)
     appointment = get_scoped_or_404(Appointment, appointment_id, scope)
-    data = {"outcome": request.form.get("outcome", "")}
-    if appointment.kind == "maintenance" and request.form.get("service_kind"):
-        data["service_kind"] = request.form["service_kind"]
     try:
+        data = load_form(OutcomeSchema(), request.form)
+        if appointment.kind != "maintenance":
+            data.pop("service_kind", None)
         row = appointment_outcomes.record(appointment, data, principal)
     except DomainError as exc:
         messages = [str(m) for v in (exc.errors or {}).values() for m in v]
@@ -213,3 +217,59 @@ def appointment_outcome(appointment_id: int):
         return redirect(url_for("aftersales_guide.detail", ticket_id=row.service_ticket_id), 303)
     flash(_("Visit recorded."), "success")
     return redirect(url_for(".appointments"), 303)
+
+
+def _inspection(appointment_id: int) -> Appointment:
+    """My store's O2O inspection ``appointment_id`` (another store's, or not an inspection:
+    404)."""
+    scope = order_flow.store_principal(required_principal())
+    appointment = get_scoped_or_404(Appointment, appointment_id, scope)
+    if appointment.kind != "inspection":
+        abort(404)
+    return appointment
+
+
+@bp.route("/appointments/<int:appointment_id>/inspection", methods=["GET", "POST"])
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def inspection(appointment_id: int):
+    """The inspection's outcome: accepted, or a defect with a note and a remedy (exchange:
+    a replacement order; refund: the existing refund path). Loaded by the API's schema;
+    bad input answers 422 with the field's message beside it."""
+    appointment = _inspection(appointment_id)
+    if inspections.view(appointment) is not None:
+        return redirect(url_for(".inspection_result", appointment_id=appointment.id), 303)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            data = load_form(OutcomeSchema(), request.form)
+            data["outcome"] = "attended"
+            appointment_outcomes.record(appointment, data, required_principal())
+        except DomainError as exc:
+            errors = exc.errors or {"form": [exc.message]}
+        else:
+            return redirect(url_for(".inspection_result", appointment_id=appointment.id), 303)
+    return render_template(
+        "franchise/guide/inspection_outcome.html",
+        appointment=appointment,
+        customer=db.session.get(Customer, appointment.customer_id),
+        order=db.session.get(Order, appointment.order_id or 0),
+        values=request.form,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.route("/appointments/<int:appointment_id>/result")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def inspection_result(appointment_id: int):
+    """What the inspection came to: the result in words, and the replacement order or the
+    refund it led to (or that the owner is to issue the refund)."""
+    appointment = _inspection(appointment_id)
+    shown = inspections.view(appointment)
+    if shown is None:
+        return redirect(url_for(".inspection", appointment_id=appointment.id), 303)
+    return render_template(
+        "franchise/guide/inspection_result.html",
+        shown=shown,
+        order=db.session.get(Order, appointment.order_id or 0),
+        customer=db.session.get(Customer, appointment.customer_id),
+    )

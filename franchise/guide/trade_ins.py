@@ -30,7 +30,7 @@ from app.i18n import tr
 from franchise.admin.aftersales import TRADE_IN_LABELS
 from franchise.admin.product_pricing import grams_to_mg
 from franchise.models import CREATED, Customer, Order, TradeIn
-from franchise.services import order_flow, trade_in
+from franchise.services import case_history, order_flow, trade_in
 from franchise.services.base import invalid
 
 bp = Blueprint(
@@ -137,4 +137,5 @@ def detail(trade_in_id: int):
         orders=orders,
         metals=METAL_WORDS,
         states=TRADE_IN_LABELS,
+        h=case_history,
     )

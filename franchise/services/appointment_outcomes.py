@@ -12,7 +12,10 @@
   payment, the defective piece set aside: ``replacements.replace``, linked as
   ``replacement_order_id``) or ``refund``, which goes through the existing refund
   path (``refunds.request_refund``: HQ or the franchise owner, the whole refundable
-  amount unless ``refund_fen`` says less) and is linked.
+  amount unless ``refund_fen`` says less) and is linked. A guide may record a defect
+  with the refund remedy but not move money: the outcome is kept with no refund yet,
+  and the owner (or HQ) issues it with the order page's refund form
+  (``franchise.services.inspections`` shows it as awaiting the refund).
 
 A second outcome for the same appointment is a 409; bad combinations are 422 naming the
 field. Guides record outcomes of their store's appointments, owners of their franchise's.
@@ -58,6 +61,8 @@ def _check(appointment: Appointment, data: dict) -> None:
         raise invalid("inspection_result", "Only for an attended inspection.")
     if result == "defect" and data.get("remedy") not in DEFECT_REMEDIES:
         raise invalid("remedy", "Exchange or refund.")
+    if result != "defect" and data.get("remedy") is not None:
+        raise invalid("remedy", "Only for a defect.")
     if data.get("service_kind") is not None and data["service_kind"] not in SERVICE_KINDS:
         raise invalid("service_kind", "Cleaning, polishing, resizing, re-plating or repair.")
 
@@ -104,9 +109,10 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
     if data.get("remedy") == "refund":
         order = db.session.get(Order, appointment.order_id or 0)
         if order is None:
-            raise invalid("remedy", "The inspection has no order to refund.")
-        amount = data.get("refund_fen") or refunds.refundable_fen(order)
-        refund_id = refunds.request_refund(order, amount, "inspection: defect", principal).id
+            rollback_and_raise(invalid("remedy", "The inspection has no order to refund."))
+        if refunds.may_refund(principal):  # a guide's refund waits for the owner
+            amount = data.get("refund_fen") or refunds.refundable_fen(order)
+            refund_id = refunds.request_refund(order, amount, "inspection: defect", principal).id
     try:
         _claim(appointment, data["outcome"])
         row = AppointmentOutcome(

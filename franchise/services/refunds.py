@@ -110,6 +110,11 @@ def _reserve(order_id: int, amount_fen: int) -> None:
     )
 
 
+def may_refund(principal: Principal) -> bool:
+    """Whether ``principal`` may move money back: HQ or a franchise owner."""
+    return principal.is_hq or principal.role == FRANCHISE_OWNER
+
+
 def request_refund(order: Order, amount_fen: int, reason: str, principal: Principal) -> Refund:
     """Ask WeChat (through the outbox) to refund ``amount_fen`` of ``order``; commits.
 
@@ -117,7 +122,7 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
     owner may refund (guides 403, another franchise 404).
     """
     try:
-        if not principal.is_hq and principal.role != FRANCHISE_OWNER:
+        if not may_refund(principal):
             raise Forbidden("Only HQ or the franchise owner may refund.")
         if principal.role == FRANCHISE_OWNER and order.franchisee_id != principal.franchisee_id:
             raise NotFound("Order not found")
