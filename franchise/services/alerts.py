@@ -166,10 +166,10 @@ def open_counts(principal, by: str = "level") -> dict[str, int]:
 
 
 def alert_refused_notify(response):
-    """After a request: a notify the route refused before any handler saw it (HTTP 400:
-    bad signature, bad XML, wrong appid / mch_id; for APIv3 also an unknown serial, a
-    stale timestamp, a resource that does not decrypt) leaves an Alert for HQ, one per
-    reason however often it recurs."""
+    """After a request to the notify route (a hook on its blueprint only): a notify the
+    route refused before any handler saw it (HTTP 400: bad signature, bad XML, wrong
+    appid / mch_id; for APIv3 also an unknown serial, a stale timestamp, a resource that
+    does not decrypt) leaves an Alert for HQ, one per reason however often it recurs."""
     from flask import request
 
     if request.endpoint != "pay_notify.pay_notify" or response.status_code != 400:

@@ -8,31 +8,15 @@ franchise only.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from app.auth.principal import Principal
 from app.clock import utcnow
 from app.extensions import db
 from franchise.admin.orders import sales_panels
 from tests.fixtures.auth import gen_user, login
+from tests.fixtures.statements import statements
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_store
 from tests.franchise.factories_payments import gen_customer, gen_order
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _figures(panel: dict) -> dict:
