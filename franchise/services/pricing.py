@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, inspect, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import DomainError
 from app.extensions import db
@@ -34,6 +36,7 @@ from franchise.models import (
     PRICING_MODES,
     VARIANT_KINDS,
     MetalPrice,
+    Order,
     OrderLine,
     OrderLinePricing,
     Product,
@@ -351,7 +354,27 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def line_snapshot(line_id: int) -> dict | None:
+def snapshot_dict(row: OrderLinePricing | None) -> dict | None:
     """The price components an order line was sold at, as a dict (None before issue 19)."""
-    row = db.session.get(OrderLinePricing, line_id)
     return None if row is None else {name: getattr(row, name) for name in SNAPSHOT_FIELDS}
+
+
+# An order query's loader option: its lines, then every line's snapshot, one statement
+# each for the whole page (a lazy load was one statement per order and one per line).
+LINES_WITH_SNAPSHOTS = selectinload(Order.lines).selectinload(
+    OrderLine.price_snapshot  # type: ignore[attr-defined]  # the backref of OrderLinePricing.line
+)
+
+
+def load_snapshots(lines: list[OrderLine]) -> None:
+    """Load the snapshots of ``lines`` not loaded yet in one statement (an order already
+    in hand: its detail answer, or the answer after a move)."""
+    missing = [line for line in lines if "price_snapshot" in inspect(line).unloaded]
+    if not missing:
+        return
+    rows = db.session.scalars(
+        select(OrderLinePricing).where(OrderLinePricing.line_id.in_([m.id for m in missing]))
+    )
+    found = {row.line_id: row for row in rows}
+    for line in missing:
+        set_committed_value(line, "price_snapshot", found.get(line.id))
