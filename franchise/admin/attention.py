@@ -28,8 +28,7 @@ def money_attention(principal) -> list[dict]:
     """Open alerts by level and the failed money movements, for the viewer's scope."""
     if principal is None:
         return []
-    by_level = alert_service.open_counts(principal)
-    by_code = alert_service.open_counts(principal, by="code")
+    by_level, by_code = alert_service.open_counts(principal)
     items = [
         Attention(
             str(_l("Open alerts: %(level)s", level=label(level, "alert_level"))),
