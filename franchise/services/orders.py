@@ -237,7 +237,7 @@ def create_order(
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
         lines = _lines(merged, prices)
-        pricing.price_order_lines(lines, items, prices)  # issue 19: sizes, by weight, snapshot
+        tracked = pricing.price_order_lines(lines, items, prices)  # sizes, by weight, snapshot
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
@@ -271,7 +271,7 @@ def create_order(
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
-        pieces.hold_for_order(order, lines, pricing.chosen_variants(items))  # issue 19
+        pieces.hold_for_order(order, lines, pricing.chosen_variants(items), tracked)  # issue 19
         fulfilment_service.attach(order, fulfilment)  # issue 19: pickup code or address
         _take_stocks(lines)
     except DomainError as exc:

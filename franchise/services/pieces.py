@@ -35,7 +35,6 @@ from franchise.models import (
     OrderLine,
     Piece,
     Product,
-    ProductPricing,
     ProductVariant,
     Store,
 )
@@ -110,18 +109,13 @@ def _hold(piece_id: int, order: Order, line: OrderLine) -> bool:
     return cast(CursorResult, result).rowcount == 1
 
 
-def hold_for_order(order: Order, lines: list[OrderLine], variants: dict[int, int]) -> None:
-    """Hold ``quantity`` pieces for each line of a registered product (``variants``:
-    the line's chosen variant per product id); 409 ``piece_taken`` when too few are left.
-    Lines go in product id order, the order the stock is then taken in."""
-    tracked = set(
-        db.session.scalars(
-            select(ProductPricing.product_id).where(
-                ProductPricing.product_id.in_([line.product_id for line in lines]),
-                ProductPricing.tracks_pieces.is_(True),
-            )
-        )
-    )
+def hold_for_order(
+    order: Order, lines: list[OrderLine], variants: dict[int, int], tracked: set[int]
+) -> None:
+    """Hold ``quantity`` pieces for each line of a registered product (``tracked``: the
+    product ids sold piece by piece, as ``pricing.price_order_lines`` read them;
+    ``variants``: the line's chosen variant per product id); 409 ``piece_taken`` when too
+    few are left. Lines go in product id order, the order the stock is then taken in."""
     for line in sorted(lines, key=lambda line: line.product_id):
         if line.product_id not in tracked:
             continue

@@ -272,10 +272,12 @@ def _variant_for(
     raise invalid("variant_id", tr("%(name)s is not offered in that size.", name=line.name))
 
 
-def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int, int]) -> None:
+def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int, int]) -> set[int]:
     """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
     campaign's unit prices, which win over the list price. The snapshots hang on their
-    lines and are written with the order, so nothing is pending before it is added."""
+    lines and are written with the order, so nothing is pending before it is added.
+    Returns the ids of the lines' products sold piece by piece (``tracks_pieces``), read
+    from the same pricing rows, for ``pieces.hold_for_order``."""
     chosen = chosen_variants(items)
     rows, variants = pricing_and_variants([line.product_id for line in lines])
     for line in lines:
@@ -303,6 +305,7 @@ def price_order_lines(lines: list[OrderLine], items: list[dict], live: dict[int,
         if not snapshot.live_price:
             line.unit_price_fen = snapshot.list_unit_fen
             line.line_total_fen = snapshot.list_unit_fen * line.quantity
+    return {product_id for product_id, row in rows.items() if row.tracks_pieces}
 
 
 def reprice_metal(metal: str, metal_fen_per_gram: int) -> int:

@@ -60,3 +60,13 @@ def test_one_order_loads_its_breakdowns_in_one_statement(client, app, shop, as_c
     body, seen = _read(app, client, path, as_ca if mp else as_hq)
     assert [line["pricing"]["list_unit_fen"] for line in body["lines"]] == [1000_00, 300_00]
     assert len([s for s in seen if "FROM order_line_pricing" in s]) == 1
+
+
+def test_placing_an_order_reads_the_pricing_rows_once(client, app, shop, as_ca):
+    """Whether a product is sold piece by piece comes from the pricing rows the order was
+    priced from (there was a second read of them before holding pieces)."""
+    items = [{"product_id": shop.ring, "quantity": 1}, {"product_id": shop.pearl, "quantity": 1}]
+    with app.app_context(), statements() as seen:
+        answer = client.post("/api/v1/mp/orders", json={"items": items}, headers=as_ca)
+    assert answer.status_code == 201, answer.get_json()
+    assert len([s for s in seen if "FROM product_pricing" in s]) == 1
