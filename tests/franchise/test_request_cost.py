@@ -70,3 +70,24 @@ def test_placing_an_order_reads_the_pricing_rows_once(client, app, shop, as_ca):
         answer = client.post("/api/v1/mp/orders", json={"items": items}, headers=as_ca)
     assert answer.status_code == 201, answer.get_json()
     assert len([s for s in seen if "FROM product_pricing" in s]) == 1
+
+
+def test_a_new_customer_s_login_reads_the_settings_once(client, app, org):
+    """Several setting getters in one transaction share one read of the settings rows."""
+    body = {"code": "code-settings-once", "latitude": 31.2001, "longitude": 121.4001}
+    with app.app_context(), statements() as seen:
+        answer = client.post("/api/v1/mp/session", json=body)
+    assert answer.status_code == 200 and answer.get_json()["created"] is True
+    reads = [s for s in seen if "FROM franchise_settings" in s and " IN " in s]
+    assert len(reads) == 1, reads
+
+
+def test_a_changed_setting_is_read_again_in_the_next_transaction(app, ctx):
+    """The values are kept for one transaction only: after ``update_settings`` commits,
+    the getters see the new value (in the same request or app context)."""
+    from franchise.services import settings
+
+    before = settings.radius_km()
+    settings.update_settings({"assignment.radius_km": before + 1})
+    assert settings.radius_km() == before + 1
+    assert settings.all_settings()["assignment.radius_km"] == before + 1
