@@ -91,3 +91,20 @@ def test_a_changed_setting_is_read_again_in_the_next_transaction(app, ctx):
     settings.update_settings({"assignment.radius_km": before + 1})
     assert settings.radius_km() == before + 1
     assert settings.all_settings()["assignment.radius_km"] == before + 1
+
+
+def test_a_refund_request_answers_without_reading_the_refund_back(app, client, org, as_hq):
+    """The refund just written is the answer: no SELECT of it after the commit."""
+    from tests.franchise.factories_payments import gen_customer, gen_order, pay_and_succeed
+
+    with app.app_context():
+        customer = gen_customer(org.fa)
+        ids = gen_order(customer, 10000).id, customer.id
+    pay_and_succeed(client, *ids, app)
+    with app.app_context(), statements() as seen:
+        answer = client.post(
+            f"/api/v1/orders/{ids[0]}/refunds", json={"amount_fen": 3000}, headers=as_hq
+        )
+    assert answer.status_code == 202 and answer.get_json()["status"] == "requested"
+    assert answer.get_json()["amount_fen"] == 3000 and answer.get_json()["out_refund_no"]
+    assert not [s for s in seen if s.startswith("SELECT") and "\nFROM refunds" in s]
