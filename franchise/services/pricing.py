@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, select, update
+from sqlalchemy import ColumnElement, bindparam, func, inspect, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -369,15 +369,19 @@ LINES_WITH_SNAPSHOTS = selectinload(Order.lines).selectinload(
 )
 
 
+# built once: a statement built per call cost more than the round trip it saved
+_SNAPSHOTS_OF = select(OrderLinePricing).where(
+    OrderLinePricing.line_id.in_(bindparam("line_ids", expanding=True))
+)
+
+
 def load_snapshots(lines: list[OrderLine]) -> None:
     """Load the snapshots of ``lines`` not loaded yet in one statement (an order already
     in hand: its detail answer, or the answer after a move)."""
     missing = [line for line in lines if "price_snapshot" in inspect(line).unloaded]
     if not missing:
         return
-    rows = db.session.scalars(
-        select(OrderLinePricing).where(OrderLinePricing.line_id.in_([m.id for m in missing]))
-    )
+    rows = db.session.scalars(_SNAPSHOTS_OF, {"line_ids": [line.id for line in missing]})
     found = {row.line_id: row for row in rows}
     for line in missing:
         set_committed_value(line, "price_snapshot", found.get(line.id))
