@@ -6,7 +6,7 @@ Every figure goes through the tenant scope helper, so a franchise owner sees the
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, literal_column, select, union_all
 
 from app.auth.scope import scoped
 from app.extensions import db
@@ -14,9 +14,9 @@ from app.web.charts import bar_chart
 from franchise.models import Customer, Franchisee, Guide, Region, Store
 
 
-def _count(model, *where):
+def _count(principal, model, *where):
     """The scoped count of ``model``'s rows matching ``where``, as a scalar subquery."""
-    stmt = scoped(select(func.count()).select_from(model), model)
+    stmt = scoped(select(func.count()).select_from(model), model, principal)
     for clause in where:
         stmt = stmt.where(clause)
     return stmt.scalar_subquery()
@@ -28,37 +28,40 @@ def organisation_panels(principal) -> list[dict]:
         return []
     counts = db.session.execute(  # one round trip for the four figures
         select(
-            _count(Franchisee, Franchisee.status == "active"),
-            _count(Store, Store.is_open.is_(True)),
-            _count(Guide, Guide.status == "active"),
-            _count(Customer),
+            _count(principal, Franchisee, Franchisee.status == "active"),
+            _count(principal, Store, Store.is_open.is_(True)),
+            _count(principal, Guide, Guide.status == "active"),
+            _count(principal, Customer),
         )
     ).one()
     names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
     stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
     panels = [{"title": _("Organisation"), "stats": stats}]
-    store_rows = db.session.execute(
-        scoped(
-            select(Region.name, func.count(Store.id))
-            .join(Store, Store.region_id == Region.id)
-            .where(Store.is_open.is_(True))
-            .group_by(Region.name)
-            .order_by(Region.name),
-            Store,
-        )
-    ).all()
-    guide_rows = dict(
-        db.session.execute(
-            scoped(
-                select(Region.name, func.count(Guide.id))
-                .join(Store, Guide.store_id == Store.id)
-                .join(Region, Store.region_id == Region.id)
-                .where(Guide.status == "active")
-                .group_by(Region.name),
-                Guide,
-            )
-        ).all()
+    stores = scoped(
+        select(literal("store").label("kind"), Region.name.label("region"), func.count(Store.id))
+        .join(Store, Store.region_id == Region.id)
+        .where(Store.is_open.is_(True))
+        .group_by(Region.name),
+        Store,
+        principal,
     )
+    guides = scoped(
+        select(literal("guide"), Region.name, func.count(Guide.id))
+        .join(Store, Guide.store_id == Store.id)
+        .join(Region, Store.region_id == Region.id)
+        .where(Guide.status == "active")
+        .group_by(Region.name),
+        Guide,
+        principal,
+    )
+    # both series in one round trip, in the database's order of region names
+    rows = db.session.execute(union_all(stores, guides).order_by(literal_column("region")))
+    store_rows, guide_rows = [], {}
+    for kind, name, count in rows:
+        if kind == "store":
+            store_rows.append((name, count))
+        else:
+            guide_rows[name] = count
     if store_rows:
         labels = [name for name, _count_ in store_rows]
         panels.append(

@@ -3,8 +3,9 @@ through the Flask test client, timed with ``time.process_time`` (CPU of this pro
 Python, SQLAlchemy, psycopg, Jinja — not PostgreSQL's or Redis's own work) and
 ``time.perf_counter`` (wall time, which includes the round trips).
 
-For each scenario (store list, products, mini-program login, order create, pay notify,
-refund request, the guide's Today page, the HQ overview) it warms up, times
+For each scenario (store list, products, mini-program login, order create, the
+customer's order list (a page of 20, newest first: order create's) and one order, pay
+notify, refund request, the guide's Today page, the HQ overview) it warms up, times
 ``--requests`` calls, then profiles ``--profile-requests`` more twice: cProfile's top 40 by
 cumulative time to ``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form
 to ``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
@@ -44,8 +45,10 @@ from scripts.bench_profile import collapsed_stacks, cprofile_text  # noqa: E402
 
 PROFILES = ROOT / "docs" / "profiles"
 STORES = "/api/v1/mp/stores?latitude=31.2297&longitude=121.4552"
+MY_ORDERS = "/api/v1/mp/orders?per_page=20"
 SCENARIOS = (
-    "stores,products,mp_login,order_create,pay_notify,refund_request,guide_today,hq_overview"
+    "stores,products,mp_login,order_create,mp_orders,mp_order,pay_notify,refund_request,"
+    "guide_today,hq_overview"
 )
 
 
@@ -87,6 +90,13 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
     codes = itertools.count()
     engine = create_engine(database_url)
     paid: list[int] = []
+    mine: list[int] = []
+
+    def my_order() -> None:
+        if not mine:  # the newest of the orders order_create placed (lines priced)
+            page = _expect(api.get(MY_ORDERS, headers=bearer), 200).get_json()
+            mine.append(page["items"][0]["id"])
+        _expect(api.get(f"/api/v1/mp/orders/{mine[0]}", headers=bearer), 200)
 
     def refund() -> None:
         if not paid:  # the orders pay_notify paid, one refund of 1 fen each
@@ -121,6 +131,8 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
         "order_create": lambda: (
             _expect(api.post("/api/v1/mp/orders", json=order_body, headers=bearer), 201) and None
         ),
+        "mp_orders": lambda: _expect(api.get(MY_ORDERS, headers=bearer), 200) and None,
+        "mp_order": my_order,
         "pay_notify": lambda: (
             _expect(
                 api.post(

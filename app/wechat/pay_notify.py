@@ -46,6 +46,12 @@ def add_handler(app: Flask, handler) -> None:
     registry(app).pay_notify_handlers.append(handler)
 
 
+def after_notify(app: Flask, hook) -> None:
+    """Run ``hook(response) -> response`` after requests to the notify route only: a
+    blueprint-scoped ``after_request``, so other requests never call it."""
+    app.after_request_funcs.setdefault(bp.name, []).append(hook)
+
+
 def remove_handler(app: Flask, handler) -> None:
     handlers = registry(app).pay_notify_handlers
     if handler in handlers:

@@ -98,16 +98,17 @@ def overview_panels(principal) -> list[dict]:
     """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
     if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
         return []
-    counts = {}
-    for level in (escalation.OWNER, escalation.HQ):
-        stmt = scoped(
-            select(func.count())
-            .select_from(SendBatch)
-            .where(SendBatch.escalation_level == level, SendBatch.status == "created"),
-            SendBatch,
-            principal,
-        )
-        counts[level] = db.session.scalar(stmt) or 0
+    levels = (escalation.OWNER, escalation.HQ)
+    stmt = scoped(  # both lists' counts in one statement
+        select(SendBatch.escalation_level, func.count())
+        .where(SendBatch.escalation_level.in_(levels), SendBatch.status == "created")
+        .group_by(SendBatch.escalation_level),
+        SendBatch,
+        principal,
+    )
+    counts = dict.fromkeys(levels, 0) | {
+        level: int(count) for level, count in db.session.execute(stmt)
+    }
     url = url_for("community_escalations.escalations", level=1)
     stats = [
         (_("On the store owners' lists"), counts[escalation.OWNER], url),

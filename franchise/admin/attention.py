@@ -29,8 +29,7 @@ def money_attention(principal) -> list[dict]:
     """Open alerts by level and the failed money movements, for the viewer's scope."""
     if principal is None:
         return []
-    by_level = alert_service.open_counts(principal)
-    by_code = alert_service.open_counts(principal, by="code")
+    by_level, by_code = alert_service.open_counts(principal)
     items = [
         Attention(
             str(_l("Open alerts: %(level)s", level=label(level, "alert_level"))),
@@ -62,5 +61,5 @@ def organisation_attention(principal) -> list[dict]:
     customers wait for a hand-over and the guide for HQ to mark them departed."""
     if principal is None:
         return []
-    by_code = alert_service.open_counts(principal, by="code")
+    _, by_code = alert_service.open_counts(principal)
     return [attention_panel(str(_l("Organisation")), _code_items(by_code, ORGANISATION_CODES))]

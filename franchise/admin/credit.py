@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, FRANCHISE_OWNER, HQ_ROLES
@@ -329,9 +329,7 @@ def dispute_panels(principal) -> list[dict]:
     """Admin home panel: disputes waiting for a ruling and those past their deadline."""
     if principal is None:
         return []
-    waiting = disputes.dispute_stmt({"status": DISPUTE_OPEN}, principal).subquery()
-    late = disputes.dispute_stmt({"overdue": True}, principal).subquery()
-    count = [db.session.scalar(select(func.count()).select_from(q)) or 0 for q in (waiting, late)]
+    count = disputes.waiting_counts(principal)
     stats = [
         (_("Awaiting ruling"), count[0], url_for("credit_admin.disputes", status=DISPUTE_OPEN)),
         (_("Past the deadline"), count[1], url_for("credit_admin.disputes", overdue="true")),

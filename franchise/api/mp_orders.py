@@ -26,10 +26,10 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import utcnow
 from app.errors import NotFound
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema
-from franchise import queries
 from franchise.api.orders import (
     OrderDetailSchema,
     OrderSchema,
+    order_page,
     product_or_404,
     with_actions,
 )
@@ -159,7 +159,7 @@ class MpOrders(MethodView):
     @blp.response(200, MpOrderPageSchema)
     def get(self, args):
         """My orders, newest first."""
-        return page_of(queries.order_stmt(args), args)
+        return order_page(args)
 
     @api_roles(CUSTOMER)
     @blp.arguments(OrderCreateSchema)

@@ -33,7 +33,7 @@ from franchise import queries
 from franchise.models import ORDER_STATUSES, SERVICE_KINDS, Order, Product
 from franchise.services import catalog, order_flow, replacements
 from franchise.services import orders as order_service
-from franchise.services.pricing import line_snapshot
+from franchise.services.pricing import LINES_WITH_SNAPSHOTS, load_snapshots, snapshot_dict
 
 blp = Blueprint(
     "commerce_orders_api",
@@ -106,7 +106,8 @@ class OrderLineSchema(Schema):
     quantity = fields.Integer()
     line_total_fen = fields.Integer()
     # issue 19: every price component the line was sold at (None for older lines)
-    pricing = fields.Function(lambda line: line_snapshot(line.id))
+    # (loaded with the lines: LINES_WITH_SNAPSHOTS on lists, load_snapshots on one order)
+    pricing = fields.Function(lambda line: snapshot_dict(line.price_snapshot))
 
 
 class OrderEventSchema(Schema):
@@ -176,10 +177,18 @@ OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 
 
 def with_actions(order: Order) -> Order:
-    """Attach ``allowed_transitions`` (the caller's possible moves) for the detail schema."""
+    """Attach ``allowed_transitions`` (the caller's possible moves) for the detail schema,
+    and load the lines' price snapshots in one statement."""
     principal = required_principal()
     order.allowed_transitions = order_flow.visible_actions(order, principal)
+    load_snapshots(order.lines)
     return order
+
+
+def order_page(args: dict) -> dict:
+    """One page of the order listing, each order's lines and their snapshots loaded with
+    it (three statements besides the count, whatever the page holds)."""
+    return page_of(queries.order_stmt(args).options(LINES_WITH_SNAPSHOTS), args)
 
 
 def product_or_404(product_id: int) -> Product:
@@ -239,7 +248,7 @@ class Orders(MethodView):
     @blp.response(200, OrderPageSchema)
     def get(self, args):
         """List orders (filters: status, franchisee, store, guide, campaign, date_from/to)."""
-        return page_of(queries.order_stmt(args), args)
+        return order_page(args)
 
 
 @blp.route("/orders/<int:order_id>")

@@ -149,27 +149,29 @@ def acknowledge(alert: Alert, principal) -> Alert:
     return alert
 
 
-def open_counts(principal, by: str = "level") -> dict[str, int]:
-    """Open alerts the viewer may see, by level (every level present, zero when none), or
-    by ``code`` with ``by="code"``."""
-    who = audience(principal)
-    column = Alert.code if by == "code" else Alert.level
+def open_counts(principal) -> tuple[dict[str, int], dict[str, int]]:
+    """Open alerts the viewer may see, by level (every level present, zero when none) and
+    by ``code``, from one statement grouped by both."""
     stmt = scoped(
-        select(column, func.count(Alert.id)).where(open_clause(who)).group_by(column),
+        select(Alert.level, Alert.code, func.count(Alert.id))
+        .where(open_clause(audience(principal)))
+        .group_by(Alert.level, Alert.code),
         Alert,
         principal,
     )
-    counts = dict.fromkeys(LEVELS, 0) if by == "level" else {}
-    for level, count in db.session.execute(stmt):
-        counts[level] = counts.get(level, 0) + int(count)
-    return counts
+    by_level: dict[str, int] = dict.fromkeys(LEVELS, 0)
+    by_code: dict[str, int] = {}
+    for level, code, count in db.session.execute(stmt):
+        by_level[level] = by_level.get(level, 0) + int(count)
+        by_code[code] = by_code.get(code, 0) + int(count)
+    return by_level, by_code
 
 
 def alert_refused_notify(response):
-    """After a request: a notify the route refused before any handler saw it (HTTP 400:
-    bad signature, bad XML, wrong appid / mch_id; for APIv3 also an unknown serial, a
-    stale timestamp, a resource that does not decrypt) leaves an Alert for HQ, one per
-    reason however often it recurs."""
+    """After a request to the notify route (a hook on its blueprint only): a notify the
+    route refused before any handler saw it (HTTP 400: bad signature, bad XML, wrong
+    appid / mch_id; for APIv3 also an unknown serial, a stale timestamp, a resource that
+    does not decrypt) leaves an Alert for HQ, one per reason however often it recurs."""
     from flask import request
 
     if request.endpoint != "pay_notify.pay_notify" or response.status_code != 400:

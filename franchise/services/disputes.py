@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
@@ -200,5 +200,25 @@ def dispute_stmt(args: dict, principal: Principal | None = None):
     if args.get("order_id"):
         stmt = stmt.where(CreditDispute.order_id == args["order_id"])
     if args.get("overdue"):
-        stmt = stmt.where(CreditDispute.status == DISPUTE_OPEN, CreditDispute.decide_by < utcnow())
+        stmt = stmt.where(_overdue())
     return stmt.order_by(CreditDispute.id.desc())
+
+
+def _overdue():
+    """Open and past the ruling deadline."""
+    return (CreditDispute.status == DISPUTE_OPEN) & (CreditDispute.decide_by < utcnow())
+
+
+def waiting_counts(principal: Principal | None) -> tuple[int, int]:
+    """Disputes in the caller's scope awaiting a ruling, and of them those past the
+    deadline: the filters of ``dispute_stmt`` (status open; overdue), in one statement."""
+    stmt = scoped(
+        select(
+            func.count(case((CreditDispute.status == DISPUTE_OPEN, 1))),
+            func.count(case((_overdue(), 1))),
+        ).select_from(CreditDispute),
+        CreditDispute,
+        principal,
+    )
+    waiting, late = db.session.execute(stmt).one()
+    return int(waiting or 0), int(late or 0)

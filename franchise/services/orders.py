@@ -239,7 +239,8 @@ def create_order(
                 prices.update(hook(campaign_id, dict(merged)))
         lines = _lines(merged, prices)
         picked = piece_pricing.pick_for_lines(lines, items, customer.store_id)  # issue 19
-        pricing.price_order_lines(lines, items, prices, picked)  # sizes, by weight, snapshot
+        # sizes, by weight, snapshot; the products sold piece by piece from the same rows
+        tracked = pricing.price_order_lines(lines, items, prices, picked)
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
@@ -273,7 +274,7 @@ def create_order(
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
-        pieces.hold_for_order(order, lines, pricing.chosen_variants(items), picked)  # issue 19
+        pieces.hold_for_order(order, lines, pricing.chosen_variants(items), picked, tracked)
         fulfilment_service.attach(order, fulfilment)  # issue 19: pickup code or address
         _take_stocks(lines)
     except DomainError as exc:

@@ -116,21 +116,24 @@ def hold_for_order(
     lines: list[OrderLine],
     variants: dict[int, int],
     picked: dict[int, Piece] | None = None,
+    tracked: set[int] | None = None,
 ) -> None:
     """Hold ``quantity`` pieces for each line of a registered product (``variants``:
     the line's chosen variant per product id); 409 ``piece_taken`` when too few are left.
     A line whose piece was picked (and priced) before (``piece_pricing.pick_for_lines``)
-    holds exactly that piece. Lines go in product id order, the order the stock is then
-    taken in."""
+    holds exactly that piece. ``tracked``: the product ids sold piece by piece, as
+    ``pricing.price_order_lines`` read them (read here when not given). Lines go in
+    product id order, the order the stock is then taken in."""
     picked = picked or {}
-    tracked = set(
-        db.session.scalars(
-            select(ProductPricing.product_id).where(
-                ProductPricing.product_id.in_([line.product_id for line in lines]),
-                ProductPricing.tracks_pieces.is_(True),
+    if tracked is None:
+        tracked = set(
+            db.session.scalars(
+                select(ProductPricing.product_id).where(
+                    ProductPricing.product_id.in_([line.product_id for line in lines]),
+                    ProductPricing.tracks_pieces.is_(True),
+                )
             )
         )
-    )
     for line in sorted(lines, key=lambda line: line.product_id):
         if line.product_id in picked:
             if not _hold(picked[line.product_id].id, order, line):

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, inspect, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import is_postgres
 from app.errors import DomainError
@@ -35,6 +37,7 @@ from franchise.models import (
     PRICING_MODES,
     VARIANT_KINDS,
     MetalPrice,
+    Order,
     OrderLine,
     OrderLinePricing,
     Piece,
@@ -276,12 +279,14 @@ def price_order_lines(
     items: list[dict],
     live: dict[int, int],
     picked: dict[int, Piece] | None = None,
-) -> None:
+) -> set[int]:
     """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
     campaign's unit prices, which win over the list price; ``picked`` the registered
     piece each line sells (``piece_pricing.pick_for_lines``): a by-weight line is priced
     by that piece's own weight. The snapshots hang on their lines and are written with
-    the order, so nothing is pending before it is added."""
+    the order, so nothing is pending before it is added. Returns the ids of the lines'
+    products sold piece by piece (``tracks_pieces``), read from the same pricing rows,
+    for ``pieces.hold_for_order``."""
     chosen = chosen_variants(items)
     picked = picked or {}
     rows, variants = pricing_and_variants([line.product_id for line in lines])
@@ -315,6 +320,7 @@ def price_order_lines(
         if not snapshot.live_price:
             line.unit_price_fen = snapshot.list_unit_fen
             line.line_total_fen = snapshot.list_unit_fen * line.quantity
+    return {product_id for product_id, row in rows.items() if row.tracks_pieces}
 
 
 SQLITE_REPRICE_BATCH = 5_000
@@ -392,7 +398,31 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def line_snapshot(line_id: int) -> dict | None:
+def snapshot_dict(row: OrderLinePricing | None) -> dict | None:
     """The price components an order line was sold at, as a dict (None before issue 19)."""
-    row = db.session.get(OrderLinePricing, line_id)
     return None if row is None else {name: getattr(row, name) for name in SNAPSHOT_FIELDS}
+
+
+# An order query's loader option: its lines, then every line's snapshot, one statement
+# each for the whole page (a lazy load was one statement per order and one per line).
+LINES_WITH_SNAPSHOTS = selectinload(Order.lines).selectinload(
+    OrderLine.price_snapshot  # type: ignore[attr-defined]  # the backref of OrderLinePricing.line
+)
+
+
+# built once: a statement built per call cost more than the round trip it saved
+_SNAPSHOTS_OF = select(OrderLinePricing).where(
+    OrderLinePricing.line_id.in_(bindparam("line_ids", expanding=True))
+)
+
+
+def load_snapshots(lines: list[OrderLine]) -> None:
+    """Load the snapshots of ``lines`` not loaded yet in one statement (an order already
+    in hand: its detail answer, or the answer after a move)."""
+    missing = [line for line in lines if "price_snapshot" in inspect(line).unloaded]
+    if not missing:
+        return
+    rows = db.session.scalars(_SNAPSHOTS_OF, {"line_ids": [line.id for line in missing]})
+    found = {row.line_id: row for row in rows}
+    for line in missing:
+        set_committed_value(line, "price_snapshot", found.get(line.id))

@@ -42,7 +42,7 @@ from franchise.models import (
     Refund,
 )
 from franchise.services import alerts, ledger, points_refunds, share_return
-from franchise.services.base import invalid
+from franchise.services.base import invalid, loaded_after_commit
 
 REFUND_KIND = "franchise.refund"
 # listener(order, refund), inside the refund's transaction after the order is updated
@@ -149,7 +149,8 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
         db.session.add(refund)
         db.session.flush()
         enqueue(REFUND_KIND, {"refund_id": refund.id}, f"refund:{refund.id}")
-        db.session.commit()
+        with loaded_after_commit():  # the answer is the refund as written: no read-back
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise

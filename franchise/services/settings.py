@@ -98,7 +98,24 @@ def _coerce(setting: Setting, value):
 
 
 def all_settings() -> dict:
-    """Every setting's current value (stored, else the default), typed."""
+    """Every setting's current value (stored, else the default), typed.
+
+    Read once per database transaction: the values are kept on the session with the
+    transaction they were read in, so several getters in one request cost one statement,
+    and the next transaction (after ``update_settings``' commit too) reads them again."""
+    session = db.session()
+    kept = session.info.get(_KEPT)
+    if kept is not None and kept[0] is not None and kept[0] is session.get_transaction():
+        return dict(kept[1])
+    values = _read_settings()  # begins the session's transaction when none was open
+    session.info[_KEPT] = (session.get_transaction(), values)
+    return dict(values)
+
+
+_KEPT = "franchise_settings"  # session.info key: (transaction, values)
+
+
+def _read_settings() -> dict:
     stored = _stored()
     values = {}
     for key, setting in SETTINGS.items():

@@ -3,10 +3,11 @@
 Settings defaults, blueprints (pay and refund API, balance and statements API, the
 "Money" admin pages), the alerts dashboard panel, the jobs (unpaid sweep every minute,
 statements closed at 00:10, reconciliation at 10:30 Asia/Shanghai), outbox handlers
-(``franchise.profit_share``, ``franchise.refund``), an after-request hook that turns a
-refused notify (bad signature, bad XML) into an Alert, the pay-notify handler, the APIv3
-refund-notify listener and the demo payments (``franchise.demo.payments``). Its commands
-(``flask franchise reconcile``, ``close-day``) are in ``franchise.cli``.
+(``franchise.profit_share``, ``franchise.refund``), an after-request hook on the notify
+route only that turns a refused notify (bad signature, bad XML) into an Alert, the
+pay-notify handler, the APIv3 refund-notify listener and the demo payments
+(``franchise.demo.payments``). Its commands (``flask franchise reconcile``,
+``close-day``) are in ``franchise.cli``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ADMIN_NAV = (
 
 def register(app: Flask) -> None:
     """Register the payments area on the app."""
+    from app.wechat.pay_notify import after_notify
     from app.wechat.pay_v3_notify import REFUND_NOTIFY
     from franchise.admin import alerts as admin_alerts
     from franchise.admin import attention
@@ -64,7 +66,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin_settlement.bp)
     app.register_blueprint(admin_alerts.bp)
     app.register_blueprint(admin_owner_reconciliation.bp)
-    app.after_request(alerts.alert_refused_notify)
+    after_notify(app, alerts.alert_refused_notify)  # the notify route only, not app-wide
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, attention.money_attention)
     register_job(

@@ -8,31 +8,15 @@ franchise only.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from app.auth.principal import Principal
 from app.clock import utcnow
 from app.extensions import db
 from franchise.admin.orders import sales_panels
 from tests.fixtures.auth import gen_user, login
+from tests.fixtures.statements import statements
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_store
 from tests.franchise.factories_payments import gen_customer, gen_order
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _figures(panel: dict) -> dict:
@@ -74,3 +58,43 @@ def test_organisation_counts_in_one_statement(app, ctx, client):
     # the panel's figures: 2 franchisees (each store made one), 1 open store, 2 guides
     figures = re.findall(r'class="stat-value">\s*([^<]+?)\s*<', html)
     assert figures[:4] == ["2", "1", "2", "0"], figures
+
+
+def test_stores_and_guides_by_region_in_one_statement(app, ctx, monkeypatch):
+    """The chart's two series come from one UNION statement, in region-name order; a
+    region with open stores but no active guide shows 0 guides."""
+    from franchise import dashboard
+    from tests.franchise.factories import gen_region
+
+    east, west = gen_region(name="华东"), gen_region(name="华北")
+    east_store = gen_store(gen_franchisee(east), is_open=True)
+    gen_store(gen_franchisee(east), is_open=True)
+    gen_store(gen_franchisee(west), is_open=True)
+    gen_store(gen_franchisee(west), is_open=False)
+    gen_guide(east_store)
+    db.session.commit()
+    drawn = {}
+    monkeypatch.setattr(
+        dashboard, "bar_chart", lambda labels, series: drawn.update(series) or labels
+    )
+    with app.test_request_context("/admin/"), statements() as seen:
+        panels = dashboard.organisation_panels(Principal("hq_admin", 1))
+    assert len(seen) == 2  # the four figures, then both series
+    names = sorted(["华东", "华北"])  # the database orders them the same way here
+    assert panels[1]["chart"] == names
+    stores = dict(zip(names, list(drawn.values())[0], strict=True))
+    guides = dict(zip(names, list(drawn.values())[1], strict=True))
+    assert (stores, guides) == ({"华东": 2, "华北": 1}, {"华东": 1, "华北": 0})
+
+
+def test_the_hq_overview_is_nine_statements(app, ctx, client):
+    """The whole overview as HQ: the account, the organisation figures, the region chart,
+    sales, the alerts (levels and codes together), the disputes (both counts together),
+    the overdue sends (both lists together), the late unconfirmed sends, the live
+    campaigns (late steps and gates together). It was fourteen."""
+    gen_user("hq-count", "hq_admin")
+    db.session.commit()
+    assert login(client, "hq-count").status_code == 302
+    with statements() as seen:
+        assert client.get("/admin/").status_code == 200
+    assert len(seen) <= 9, "\n\n".join(seen)
