@@ -131,7 +131,7 @@ def _group_sends(app: Flask, today: date) -> tuple[int, int]:
                                          send_time=sent_at))  # fmt: skip
             _, customer = buyers[(i + back) % len(buyers)]
             fen = (1280 + 460 * ((i + back) % 5)) * 100
-            _order(customer, code, sent_at + timedelta(days=1, hours=3), fen, orders + 1, to_pay)
+            _order(customer, code, sent_at + timedelta(hours=4), fen, orders + 1, to_pay)
             orders += 1
             _talk(app, group.chat_id, [u for u, _ in buyers], day)
     db.session.commit()

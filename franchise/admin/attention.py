@@ -25,8 +25,9 @@ MONEY_CODES = (
 ORGANISATION_CODES = (("guide_wecom_left", _l("Guides whose WeCom account was deleted")),)
 
 
-def money_attention(principal) -> list[dict]:
-    """Open alerts by level and the failed money movements, for the viewer's scope."""
+def alert_attention(principal) -> list[dict]:
+    """Open alerts by level and the failed money movements, and the guides whose WeCom
+    account was deleted, for the viewer's scope (one grouped count of the open alerts)."""
     if principal is None:
         return []
     by_level, by_code = alert_service.open_counts(principal)
@@ -40,7 +41,10 @@ def money_attention(principal) -> list[dict]:
         for level in LEVELS
     ]
     items += _code_items(by_code, MONEY_CODES)
-    return [attention_panel(str(_l("Money")), items)]
+    return [
+        attention_panel(str(_l("Money")), items),
+        attention_panel(str(_l("Organisation")), _code_items(by_code, ORGANISATION_CODES)),
+    ]
 
 
 def _code_items(by_code: dict[str, int], codes) -> list[Attention]:
@@ -54,12 +58,3 @@ def _code_items(by_code: dict[str, int], codes) -> list[Attention]:
         )
         for code, words in codes
     ]
-
-
-def organisation_attention(principal) -> list[dict]:
-    """Guides whose WeCom account was deleted in WeCom (``guide_wecom_left``): their
-    customers wait for a hand-over and the guide for HQ to mark them departed."""
-    if principal is None:
-        return []
-    _, by_code = alert_service.open_counts(principal)
-    return [attention_panel(str(_l("Organisation")), _code_items(by_code, ORGANISATION_CODES))]

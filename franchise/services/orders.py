@@ -238,9 +238,10 @@ def create_order(
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
         lines = _lines(merged, prices)
-        picked = piece_pricing.pick_for_lines(lines, items, customer.store_id)  # issue 19
+        read = pricing.pricing_and_variants([line.product_id for line in lines])  # once
+        picked = piece_pricing.pick_for_lines(lines, items, customer.store_id, read[0])
         # sizes, by weight, snapshot; the products sold piece by piece from the same rows
-        tracked = pricing.price_order_lines(lines, items, prices, picked)
+        tracked = pricing.price_order_lines(lines, items, prices, picked, read)
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0

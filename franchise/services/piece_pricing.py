@@ -108,23 +108,28 @@ def sale_pieces(items: list[dict], lines: list[OrderLine], store_id: int) -> dic
 
 
 def pick_for_lines(
-    lines: list[OrderLine], items: list[dict], store_id: int | None
+    lines: list[OrderLine],
+    items: list[dict],
+    store_id: int | None,
+    pricing_rows: dict[int, ProductPricing] | None = None,
 ) -> dict[int, Piece]:
     """``{product_id: piece}`` for the order's lines that sell a registered piece: every
     line of a registered by-weight product (its price is the piece's) and any line that
     names a ``piece_id``. Such a line sells one piece (422 ``items`` otherwise). Lines
-    go in product id order, the order the pieces and the stock are then taken in."""
+    go in product id order, the order the pieces and the stock are then taken in.
+    ``pricing_rows``: the lines' pricing rows when the caller has read them already."""
     named = chosen_pieces(items)
     variants = chosen_variants(items)
-    rows = {
-        row.product_id: row
-        for row in db.session.scalars(
-            select(ProductPricing).where(
-                ProductPricing.product_id.in_([line.product_id for line in lines]),
-                ProductPricing.tracks_pieces.is_(True),
+    if pricing_rows is None:
+        pricing_rows = {
+            row.product_id: row
+            for row in db.session.scalars(
+                select(ProductPricing).where(
+                    ProductPricing.product_id.in_([line.product_id for line in lines])
+                )
             )
-        )
-    }
+        }
+    rows = {pid: row for pid, row in pricing_rows.items() if row.tracks_pieces}
     picked: dict[int, Piece] = {}
     for line in sorted(lines, key=lambda line: line.product_id):
         row = rows.get(line.product_id)

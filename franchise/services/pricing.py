@@ -279,6 +279,7 @@ def price_order_lines(
     items: list[dict],
     live: dict[int, int],
     picked: dict[int, Piece] | None = None,
+    read: tuple[dict[int, ProductPricing], dict[int, list[ProductVariant]]] | None = None,
 ) -> set[int]:
     """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
     campaign's unit prices, which win over the list price; ``picked`` the registered
@@ -286,10 +287,11 @@ def price_order_lines(
     by that piece's own weight. The snapshots hang on their lines and are written with
     the order, so nothing is pending before it is added. Returns the ids of the lines'
     products sold piece by piece (``tracks_pieces``), read from the same pricing rows,
-    for ``pieces.hold_for_order``."""
+    for ``pieces.hold_for_order``. ``read``: ``pricing_and_variants`` of the lines when
+    the caller has read them already (order create reads them once)."""
     chosen = chosen_variants(items)
     picked = picked or {}
-    rows, variants = pricing_and_variants([line.product_id for line in lines])
+    rows, variants = read or pricing_and_variants([line.product_id for line in lines])
     for line in lines:
         row = rows.get(line.product_id)
         variant = _variant_for(line, chosen, variants.get(line.product_id, []))

@@ -31,7 +31,6 @@ def register(app: Flask) -> None:
     """Register the organisation area on the app."""
     from franchise.admin import views as admin_views
     from franchise.admin import wecom_members as _wecom_pages  # noqa: F401 - routes on the bp
-    from franchise.admin.attention import organisation_attention
     from franchise.api import org as api_org
     from franchise.api import wecom_members as api_wecom_members
     from franchise.dashboard import organisation_panels
@@ -48,7 +47,6 @@ def register(app: Flask) -> None:
     app.add_template_global(member_name, "wecom_member_name")
     add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, organisation_panels)
-    add_dashboard(app, organisation_attention)
     add_seeder(app, seed_organisation)
     add_seeder(app, seed_wecom_members)
     subscribe(app, "change_contact", handle_change_contact)

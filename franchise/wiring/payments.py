@@ -68,7 +68,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin_owner_reconciliation.bp)
     after_notify(app, alerts.alert_refused_notify)  # the notify route only, not app-wide
     add_navs(app, "admin", ADMIN_NAV)
-    add_dashboard(app, attention.money_attention)
+    add_dashboard(app, attention.alert_attention)
     register_job(
         app, "franchise.payments.sweep_unpaid", jobs.sweep_unpaid_job, "interval", minutes=1
     )

@@ -116,3 +116,37 @@ def maintenance_visit(app, org, shop, note: str = "") -> int:
         db.session.add(visit)
         db.session.commit()
         return visit.id
+
+
+ADDRESS = {"recipient": "小美", "phone": "13800138000", "city": "上海", "address": "南京西路1号"}
+
+
+def bought_ring(client, app, shop, as_ca, ring) -> dict:
+    """The shop customer's paid home delivery of one ``ring`` (the real payment path)."""
+    from tests.franchise.factories_payments import pay_and_succeed
+
+    body = {"items": [{"product_id": ring, "quantity": 1}]}
+    body["fulfilment"] = {"mode": "delivery", "address": ADDRESS}
+    order = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()
+    pay_and_succeed(client, order["id"], shop.ca, app)  # the real payment path
+    return order
+
+
+def inspection_visit(app, org, shop, order_id: int) -> int:
+    """The O2O inspection of ``order_id`` booked at store A tomorrow; its id."""
+    from datetime import timedelta
+
+    from app.clock import shanghai_day
+    from app.extensions import db
+    from franchise.models import Appointment
+    from franchise.services.appointments import slot_starts
+
+    with app.app_context():
+        visit = Appointment(
+            customer_id=shop.ca, franchisee_id=org.fa, store_id=org.sa, guide_id=org.ga,
+            kind="inspection", order_id=order_id,
+            slot_start=slot_starts(shanghai_day() + timedelta(days=1))[2],
+        )  # fmt: skip
+        db.session.add(visit)
+        db.session.commit()
+        return visit.id

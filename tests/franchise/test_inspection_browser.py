@@ -10,8 +10,6 @@ from app.extensions import db
 from franchise.models import Order
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
-from tests.franchise.test_inspection_pages import inspected  # noqa: F401
-from tests.franchise.test_replacement import ring  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -7,15 +7,11 @@ replacement or the refund; another store's or franchise's inspection or order is
 
 from __future__ import annotations
 
-import pytest
-
 from app.auth.models import User
 from app.extensions import db
 from franchise.models import Appointment, AppointmentOutcome, Order, Refund
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories import gen_user
-from tests.franchise.factories_jewellery import register_piece
-from tests.franchise.test_replacement import _bought, _inspection, ring  # noqa: F401
 
 
 def _guide_page(client, app, visit_id: int):
@@ -32,16 +28,6 @@ def _guide_page(client, app, visit_id: int):
     page = client.get(url)
     assert page.status_code == 200
     return url, csrf_token_from(page.get_data(as_text=True))
-
-
-@pytest.fixture
-def inspected(client, app, org, shop, as_ca, as_hq, ring):  # noqa: F811
-    """A paid delivery of the ring (two registered pieces in store A) and its inspection
-    booked at store A; (order JSON, appointment id)."""
-    register_piece(client, as_hq, ring, org.sa, serial="BAD-1")
-    register_piece(client, as_hq, ring, org.sa, serial="GOOD-2")
-    order = _bought(client, app, shop, as_ca, ring)
-    return order, _inspection(app, org, shop, order["id"])
 
 
 def _form(token: str, **fields: str) -> dict:

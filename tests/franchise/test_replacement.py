@@ -7,12 +7,8 @@ is 409, no piece left is 409 and nothing changes; another franchise's is 404."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
 from sqlalchemy import func, select
 
-from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import (
     Appointment,
@@ -23,44 +19,10 @@ from franchise.models import (
     Product,
 )
 from franchise.services import ledger
-from franchise.services.appointments import slot_starts
 from tests.fixtures.auth import api_token, bearer, login
-from tests.franchise.factories_jewellery import by_weight, enter_price, register_piece
-from tests.franchise.factories_payments import pay_and_succeed
-
-ADDRESS = {"recipient": "小美", "phone": "13800138000", "city": "上海", "address": "南京西路1号"}
-
-
-@pytest.fixture
-def ring(client, app, shop, as_hq):
-    """The shop's ring by weight, stocked by registered pieces (none yet)."""
-    enter_price(client, as_hq, "gold", 600_00, 550_00)
-    by_weight(client, as_hq, shop.ring, weight_mg=3_000, labour_g=10_00, labour_piece=0,
-              tracks_pieces=True)  # fmt: skip
-    with app.app_context():
-        db.session.get(Product, shop.ring).stock = 0
-        db.session.commit()
-    return shop.ring
-
-
-def _bought(client, app, shop, as_ca, ring) -> dict:
-    body = {"items": [{"product_id": ring, "quantity": 1}]}
-    body["fulfilment"] = {"mode": "delivery", "address": ADDRESS}
-    order = client.post("/api/v1/mp/orders", json=body, headers=as_ca).get_json()
-    pay_and_succeed(client, order["id"], shop.ca, app)  # the real payment path
-    return order
-
-
-def _inspection(app, org, shop, order_id: int) -> int:
-    with app.app_context():
-        visit = Appointment(
-            customer_id=shop.ca, franchisee_id=org.fa, store_id=org.sa, guide_id=org.ga,
-            kind="inspection", order_id=order_id,
-            slot_start=slot_starts(shanghai_day() + timedelta(days=1))[2],
-        )  # fmt: skip
-        db.session.add(visit)
-        db.session.commit()
-        return visit.id
+from tests.franchise.factories_jewellery import bought_ring as _bought
+from tests.franchise.factories_jewellery import inspection_visit as _inspection
+from tests.franchise.factories_jewellery import register_piece
 
 
 def _defect_exchanged(client, visit_id: int, headers):
