@@ -84,3 +84,29 @@ def test_bad_weight_and_missing_metal_show_on_the_form(client, app, shop, as_hq)
 def test_pricing_page_is_hq_only(client, shop):
     login(client, "owner-a")
     assert client.get(f"/admin/products/{shop.ring}/pricing").status_code == 403
+
+
+def test_grams_and_yuan_load_through_the_api_schema_with_errors_on_their_boxes(
+    client, app, shop, as_hq
+):
+    """The page's schema is the API's with grams and yuan: a weight not in grams and
+    labour not in yuan are refused on their own boxes, the variant's weight too."""
+    login(client, "hq")
+    path = f"/admin/products/{shop.ring}/pricing"
+    bad = _post(
+        client,
+        path,
+        pricing="by_weight",
+        metal="gold",
+        weight_mg="12.3456",
+        labour_gram_yuan="abc",
+        labour_piece_yuan="0",
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'value="12.3456"' in html and 'value="abc"' in html
+    assert html.count('class="field-errors"') == 2
+    variant = _post(client, f"/admin/products/{shop.ring}/variants", kind="ring_size", label="")
+    assert variant.status_code == 422
+    with app.app_context():
+        assert db.session.query(ProductVariant).count() == 0
