@@ -205,75 +205,46 @@ def build_bill(st, bill_date: str, sub_mch_id: str = "") -> str | None:
             if on_day(r["created_at"]) and (not sub_mch_id or r["sub_mch_id"] == sub_mch_id)
         ]
         by_no = st.data["orders"]
+
+        def row(at, rec: dict, order: dict, state_: str, middle: list, fee: int, ask: str):
+            """One bill line: the trade's ids, ``middle`` (the eight amount and refund
+            columns), the goods, the fee and the order and refund asked."""
+            return [
+                stamp(at),
+                cfg["PAY_APPID"],
+                cfg["PAY_MCH_ID"],
+                rec["sub_mch_id"],
+                "",
+                rec["transaction_id"],
+                rec["out_trade_no"],
+                order.get("sub_openid") or order.get("openid") or "",
+                order.get("trade_type", ""),
+                state_,
+                "OTHERS",
+                "CNY",
+                *middle,
+                order.get("body", ""),
+                order.get("attach", ""),
+                yuan(fee),
+                "0.60%",
+                yuan(rec["total_fee"]),
+                ask,
+                "",
+            ]
+
         for o in sorted(orders, key=lambda o: o["paid_at"]):
             fee = _fee(o["total_fee"])
             paid, fees = paid + o["total_fee"], fees + fee
-            rows.append(
-                [
-                    stamp(o["paid_at"]),
-                    cfg["PAY_APPID"],
-                    cfg["PAY_MCH_ID"],
-                    o["sub_mch_id"],
-                    "",
-                    o["transaction_id"],
-                    o["out_trade_no"],
-                    o.get("sub_openid") or o.get("openid") or "",
-                    o["trade_type"],
-                    "SUCCESS",
-                    "OTHERS",
-                    "CNY",
-                    yuan(o["total_fee"]),
-                    "0.00",
-                    "0",
-                    "0",
-                    "0.00",
-                    "0.00",
-                    "",
-                    "",
-                    o.get("body", ""),
-                    o.get("attach", ""),
-                    yuan(fee),
-                    "0.60%",
-                    yuan(o["total_fee"]),
-                    "0.00",
-                    "",
-                ]
-            )
+            amounts = [yuan(o["total_fee"]), "0.00", "0", "0", "0.00", "0.00", "", ""]
+            rows.append(row(o["paid_at"], o, o, "SUCCESS", amounts, fee, "0.00"))
         for r in sorted(refunds, key=lambda r: r["created_at"]):
             o = by_no.get(r["out_trade_no"], {})
             fee = -_fee(r["refund_fee"])
             refunded, fees = refunded + r["refund_fee"], fees + fee
-            rows.append(
-                [
-                    stamp(r["created_at"]),
-                    cfg["PAY_APPID"],
-                    cfg["PAY_MCH_ID"],
-                    r["sub_mch_id"],
-                    "",
-                    r["transaction_id"],
-                    r["out_trade_no"],
-                    o.get("sub_openid") or o.get("openid") or "",
-                    o.get("trade_type", ""),
-                    "REFUND",
-                    "OTHERS",
-                    "CNY",
-                    "0.00",
-                    "0.00",
-                    r["refund_id"],
-                    r["out_refund_no"],
-                    yuan(r["refund_fee"]),
-                    "0.00",
-                    "ORIGINAL",
-                    "SUCCESS",
-                    o.get("body", ""),
-                    o.get("attach", ""),
-                    yuan(fee),
-                    "0.60%",
-                    yuan(r["total_fee"]),
-                    yuan(r["refund_fee"]),
-                    "",
-                ]
-            )
+            refund = yuan(r["refund_fee"])
+            amounts = ["0.00", "0.00", r["refund_id"], r["out_refund_no"], refund, "0.00"]
+            amounts += ["ORIGINAL", "SUCCESS"]
+            rows.append(row(r["created_at"], r, o, "REFUND", amounts, fee, refund))
     if not rows:
         return None
     lines = [BILL_HEADER] + [",".join("`" + str(c) for c in row) for row in rows]
