@@ -52,17 +52,8 @@ def test_csv_export_follows_filters(client, org):
 
 def test_hq_creates_and_edits_through_forms(app, client, org):
     login(client, "hq")
-    response = new_store(
-        client,
-        org,
-        code="HZ-1",
-        name="杭州一店",
-        city="杭州",
-        address="湖滨路",
-        latitude="30.26",
-        longitude="120.16",
-        is_open="y",
-    )
+    hangzhou = {"code": "HZ-1", "name": "杭州一店", "city": "杭州", "address": "湖滨路"}
+    response = new_store(client, org, latitude="30.26", longitude="120.16", is_open="y", **hangzhou)
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         store = db.session.scalars(select(Store).where(Store.code == "HZ-1")).one()
