@@ -102,17 +102,7 @@ def profitsharing():
             return pay_error(
                 "INVALID_REQUEST", f"分账金额超出最大分账比例 {MAX_SHARE_PERCENT}% (cap {cap} fen)"
             )
-        share = {
-            "out_order_no": out_order_no,
-            "transaction_id": order["transaction_id"],
-            "out_trade_no": order["out_trade_no"],
-            "sub_mch_id": order["sub_mch_id"],
-            "order_id": "30" + secrets.token_hex(13),
-            "status": "FINISHED",
-            "amount": total,
-            "created_at": st.now(),
-            "receivers": [{**r, "result": "SUCCESS"} for r in receivers],
-        }
+        share = new_share(order, out_order_no, receivers, total, st.now())
         st.data["shares"][out_order_no] = share
         order["shared_fee"] += total
         order["sharing"] = "FINISHED"  # a single share releases the rest
@@ -158,6 +148,21 @@ def profitsharingfinish():
         st.data["shares"][out_order_no] = share
         order["sharing"] = "FINISHED"
     return _share_answer(share)
+
+
+def new_share(order: dict, out_order_no: str, receivers: list, amount: int, now: float) -> dict:
+    """The record of a finished share of ``order`` (v2 and v3 keep the same one)."""
+    return {
+        "out_order_no": out_order_no,
+        "transaction_id": order["transaction_id"],
+        "out_trade_no": order["out_trade_no"],
+        "sub_mch_id": order["sub_mch_id"],
+        "order_id": "30" + secrets.token_hex(13),
+        "status": "FINISHED",
+        "amount": amount,
+        "created_at": now,
+        "receivers": [{**r, "result": "SUCCESS"} for r in receivers],
+    }
 
 
 def yuan(fen: int) -> str:
