@@ -134,24 +134,16 @@ def profitsharingfinish():
             return pay_error("ORDER_NOT_READY", "order not found or not paid")
         if order["sharing"] == "FINISHED":
             return pay_error("INVALID_REQUEST", "订单分账已完结")
-        share = {
-            "out_order_no": out_order_no,
-            "transaction_id": order["transaction_id"],
-            "out_trade_no": order["out_trade_no"],
-            "sub_mch_id": order["sub_mch_id"],
-            "order_id": "30" + secrets.token_hex(13),
-            "status": "FINISHED",
-            "amount": order["total_fee"] - order["shared_fee"],
-            "created_at": st.now(),
-            "receivers": [],
-        }
+        rest = order["total_fee"] - order["shared_fee"]
+        share = new_share(order, out_order_no, [], rest, st.now())
         st.data["shares"][out_order_no] = share
         order["sharing"] = "FINISHED"
     return _share_answer(share)
 
 
 def new_share(order: dict, out_order_no: str, receivers: list, amount: int, now: float) -> dict:
-    """The record of a finished share of ``order`` (v2 and v3 keep the same one)."""
+    """The record of a finished share of ``order`` (a share, or the finish that
+    releases the rest: no receivers; v2 and v3 keep the same record)."""
     return {
         "out_order_no": out_order_no,
         "transaction_id": order["transaction_id"],
