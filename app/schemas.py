@@ -65,14 +65,16 @@ class PageQuerySchema(Schema):
     q = Text(validate=validate.Length(max=64))
 
 
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    """A ``{"items", "total", "page", "per_page"}`` envelope for ``item_schema``."""
+def page_schema(item_schema: type[Schema], name: str, **extra: fields.Field) -> type[Schema]:
+    """A ``{"items", "total", "page", "per_page"}`` envelope for ``item_schema``, with the
+    ``extra`` fields an endpoint answers beside them (``group_id=fields.Integer()``)."""
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
             "total": fields.Integer(required=True),
             "page": fields.Integer(required=True),
             "per_page": fields.Integer(required=True),
+            **extra,
         },
         name=name,
     )

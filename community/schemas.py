@@ -225,12 +225,7 @@ class DeliveryItemSchema(Schema):
     result_time = fields.DateTime(allow_none=True)
 
 
-class DeliveryPageSchema(Schema):
-    group_id = fields.Integer()
-    items = fields.List(fields.Nested(DeliveryItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+DeliveryPageSchema = page_schema(DeliveryItemSchema, "DeliveryPage", group_id=fields.Integer())
 
 
 class DeliveryQuerySchema(Schema):
@@ -373,8 +368,9 @@ class ScheduleItemSchema(MissedItemSchema):
     status = fields.String()
 
 
-class SchedulePageSchema(page_schema(ScheduleItemSchema, "ScheduleItems")):  # type: ignore[misc]
-    policy = fields.Nested(ReceivingLimitSchema)
+SchedulePageSchema = page_schema(
+    ScheduleItemSchema, "SchedulePage", policy=fields.Nested(ReceivingLimitSchema)
+)
 
 
 class ReachSchema(Schema):

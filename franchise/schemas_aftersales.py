@@ -23,6 +23,18 @@ from franchise.models import (
 from franchise.services import service_tickets as ticket_labels
 from franchise.services.catalog import MAX_PRICE_FEN
 
+
+class StoreCaseSchema(Schema):
+    """What every after-sales case answers of whose it is: the customer and the store, by
+    id and by name (tickets, trade-ins, consignments)."""
+
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    customer_name = fields.Function(lambda c: c.customer.nickname if c.customer else "")
+    store_id = fields.Integer()
+    store_name = fields.Function(lambda c: c.store.name if c.store else "")
+
+
 # --- fulfilment -------------------------------------------------------------------
 
 
@@ -125,17 +137,12 @@ class TicketEventSchema(Schema):
     created_at = fields.DateTime()
 
 
-class TicketSchema(Schema):
-    id = fields.Integer()
+class TicketSchema(StoreCaseSchema):
     ticket_no = fields.String()
     kind = fields.String()
     kind_label = fields.Function(lambda t: ticket_labels.kind_label(t.kind))
     status = fields.String()
     status_label = fields.Function(lambda t: ticket_labels.state_label(t.status))
-    customer_id = fields.Integer()
-    customer_name = fields.Function(lambda t: t.customer.nickname if t.customer else "")
-    store_id = fields.Integer()
-    store_name = fields.Function(lambda t: t.store.name if t.store else "")
     piece_serial = fields.Function(lambda t: t.piece.serial if t.piece else None)
     item_description = fields.String()
     condition_notes = fields.String()
@@ -188,13 +195,8 @@ class TradeInEventSchema(Schema):
     created_at = fields.DateTime()
 
 
-class TradeInSchema(Schema):
-    id = fields.Integer()
+class TradeInSchema(StoreCaseSchema):
     trade_in_no = fields.String()
-    customer_id = fields.Integer()
-    customer_name = fields.Function(lambda t: t.customer.nickname if t.customer else "")
-    store_id = fields.Integer()
-    store_name = fields.Function(lambda t: t.store.name if t.store else "")
     metal = fields.String()
     purity = fields.String()
     purity_permille = fields.Integer()

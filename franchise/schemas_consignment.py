@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.money import Yuan
 from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
 from franchise.models import CONSIGNMENT_STATES
+from franchise.schemas_aftersales import StoreCaseSchema
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.consignment import MAX_COMMISSION_BPS, state_label
 
@@ -53,13 +54,8 @@ class ConsignmentEventSchema(Schema):
     created_at = fields.DateTime()
 
 
-class ConsignmentSchema(Schema):
-    id = fields.Integer()
+class ConsignmentSchema(StoreCaseSchema):
     consignment_no = fields.String()
-    customer_id = fields.Integer()
-    customer_name = fields.Function(lambda c: c.customer.nickname if c.customer else "")
-    store_id = fields.Integer()
-    store_name = fields.Function(lambda c: c.store.name if c.store else "")
     description = fields.String()
     appraisal_notes = fields.String()
     appraised_fen = fields.Integer(allow_none=True)

@@ -2,15 +2,21 @@
 pricing and variants, the mini-program's product listing with them, and the pieces.
 
 Bodies use strict integers and bounded strings and refuse unknown fields; weights are
-integer milligrams, prices integer fen.
+integer milligrams, prices integer fen. The pages load through the same schemas with money
+typed in yuan (``app.money.Yuan``) and weights in grams (``Grams``): the ``*FormSchema``
+subclasses below.
 """
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.clock import shanghai_day
+from app.money import Yuan
 from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
+from app.web.i18n import N_
 from franchise.api.orders import ProductSchema
 from franchise.models import METALS, PRICING_MODES, VARIANT_KINDS
 from franchise.services import piece_care, service_tickets
@@ -25,6 +31,33 @@ from franchise.services.pricing import (
 
 WEIGHT = validate.Range(min=1, max=MAX_WEIGHT_MG)
 PER_GRAM = validate.Range(min=1, max=MAX_METAL_FEN_PER_GRAM)
+GRAMS = re.compile(r"\d{1,4}(\.\d{1,3})?")
+GRAMS_MESSAGE = N_("Grams, up to three decimals.")
+
+
+def grams_to_mg(text: str | None) -> int | None:
+    """``"12.345"`` grams → 12345 mg; empty → None; anything else raises ValueError."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not GRAMS.fullmatch(text):
+        raise ValueError(text)
+    whole, _dot, frac = text.partition(".")
+    return int(whole) * 1000 + int((frac + "000")[:3])
+
+
+class Grams(fields.Field):
+    """A weight typed in grams (up to three decimals) loaded as integer milligrams; dumped
+    as grams to three decimals."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value / 1000:.3f}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return grams_to_mg(str(value))
+        except ValueError:
+            raise ValidationError(GRAMS_MESSAGE) from None
 
 
 def _fen(high: int, low: int = 0, **kw) -> fields.Integer:
@@ -39,6 +72,18 @@ class MetalPriceCreateSchema(Schema):
     sell_fen_per_gram = _fen(MAX_METAL_FEN_PER_GRAM, 1, required=True)
     buyback_fen_per_gram = _fen(MAX_METAL_FEN_PER_GRAM, 1, required=True)
     note = Text(load_default="", validate=validate.Length(max=255))
+
+
+class MetalPriceFormSchema(MetalPriceCreateSchema):
+    """The board's entry form: the API's body, prices typed in yuan per gram."""
+
+    # the same keys, another field kind: marshmallow allows it, the checker cannot see it
+    sell_fen_per_gram = Yuan(  # type: ignore[assignment]
+        data_key="sell_yuan", required=True, lo=1, hi=MAX_METAL_FEN_PER_GRAM
+    )
+    buyback_fen_per_gram = Yuan(  # type: ignore[assignment]
+        data_key="buyback_yuan", required=True, lo=1, hi=MAX_METAL_FEN_PER_GRAM
+    )
 
 
 class MetalPriceSchema(Schema):
@@ -91,6 +136,18 @@ class PricingBodySchema(Schema):
     tracks_pieces = fields.Boolean(load_default=False)
 
 
+class PricingFormSchema(PricingBodySchema):
+    """The pricing page's form: the API's body, the weight in grams, labour in yuan."""
+
+    weight_mg = Grams(allow_none=True, validate=WEIGHT)  # type: ignore[assignment]
+    labour_fen_per_gram = Yuan(  # type: ignore[assignment]
+        data_key="labour_gram_yuan", required=True, hi=MAX_LABOUR_FEN_PER_GRAM
+    )
+    labour_fen_per_piece = Yuan(  # type: ignore[assignment]
+        data_key="labour_piece_yuan", required=True, hi=MAX_LABOUR_FEN_PER_PIECE
+    )
+
+
 class PricingSchema(Schema):
     pricing = fields.String()
     metal = fields.String(allow_none=True)
@@ -106,6 +163,12 @@ class VariantCreateSchema(Schema):
     label = Text(required=True, validate=validate.Length(min=1, max=16))
     weight_mg = fields.Integer(strict=True, allow_none=True, validate=WEIGHT)
     price_fen = _fen(MAX_PRICE_FEN)
+
+
+class VariantFormSchema(VariantCreateSchema):
+    """The pricing page's size form: the API's body, the weight in grams."""
+
+    weight_mg = Grams(allow_none=True, validate=WEIGHT)  # type: ignore[assignment]
 
 
 class VariantSchema(Schema):

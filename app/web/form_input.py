@@ -21,8 +21,8 @@ to its messages in the viewer's language, ready for the template's ``data-error-
 ``put_errors(form, exc)`` puts them (or a service's) under a WTForms form's fields.
 
 Forms still rendered by WTForms validate nothing themselves: ``RequiredMark`` only marks
-a field required for the label. ``YuanField`` is for those forms: a yuan box whose
-value is fen through the same ``app.money.parse_yuan``.
+a field required for the label. ``YuanField`` is for those forms: a yuan box shown as
+typed (or a stored fen amount as yuan); the page's schema (``app.money.Yuan``) loads it.
 """
 
 from __future__ import annotations
@@ -97,12 +97,15 @@ def load_form(schema: Schema, form, checkboxes=()) -> dict:
         raise FormInvalid(next(iter(errors.values()))[0], errors=errors) from exc
 
 
-def put_errors(form, exc: DomainError) -> bool:
+def put_errors(form, exc: DomainError, schema: Schema | None = None) -> bool:
     """Put a schema's or a service's field errors (``exc.errors``) on the WTForms form's
-    fields of the same name; ``True`` when at least one found its field."""
+    fields of the same name; with ``schema``, a service's error on an attribute the form
+    types under another key (``price_fen`` typed as ``price_yuan``) goes to that box.
+    ``True`` when at least one found its field."""
+    keys = {n: f.data_key for n, f in schema.load_fields.items() if f.data_key} if schema else {}
     placed = False
     for name, messages in (exc.errors or {}).items():
-        field = getattr(form, name, None)
+        field = getattr(form, keys.get(name, name), None)
         if field is not None and hasattr(field, "errors") and isinstance(messages, list):
             field.errors = list(field.errors or []) + list(messages)
             placed = True

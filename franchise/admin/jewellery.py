@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -29,21 +28,21 @@ from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.schemas import Text, query_id
-from app.web.form_input import RequiredMark, YuanField
+from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.admin.support import (
     choices,
     render_list,
     save,
     select_filter,
+    show_errors,
     store_choices,
     text_filter,
 )
 from franchise.forms import options
 from franchise.models import METALS, Piece, Product, ProductPricing, Store
-from franchise.schemas_jewellery import PieceCreateSchema
+from franchise.schemas_jewellery import MetalPriceFormSchema, PieceCreateSchema
 from franchise.services import metal_prices, pieces
-from franchise.services.pricing import MAX_METAL_FEN_PER_GRAM
 
 bp = Blueprint("jewellery_admin", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -57,20 +56,12 @@ PIECE_STATE_LABELS = {
 
 
 class MetalPriceForm(FlaskForm):
+    """Renders the entry form; ``MetalPriceFormSchema`` (the API's, in yuan) checks it."""
+
     metal = SelectField(_l("Metal"), choices=options(METAL_LABELS.items()))
-    sell_yuan = YuanField(
-        _l("Sell price (yuan per gram)"),
-        validators=[InputRequired()],
-        lo=1,
-        hi=MAX_METAL_FEN_PER_GRAM,
-    )
-    buyback_yuan = YuanField(
-        _l("Buy-back price (yuan per gram)"),
-        validators=[InputRequired()],
-        lo=1,
-        hi=MAX_METAL_FEN_PER_GRAM,
-    )
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=255)])
+    sell_yuan = YuanField(_l("Sell price (yuan per gram)"), validators=[RequiredMark()])
+    buyback_yuan = YuanField(_l("Buy-back price (yuan per gram)"), validators=[RequiredMark()])
+    note = StringField(_l("Note"))
 
 
 class MetalPriceFilterSchema(Schema):
@@ -105,30 +96,17 @@ def metal_prices_board():
     """The board: today, the chart, the entry form and the history (CSV with
     ``?format=csv``)."""
     form = MetalPriceForm()
-    status = 200
-    if form.validate_on_submit():
-        data = {
-            "metal": form.metal.data,
-            "sell_fen_per_gram": form.sell_yuan.data,
-            "buyback_fen_per_gram": form.buyback_yuan.data,
-            "note": (form.note.data or "").strip(),
-        }
-        try:
-            _entry, repriced = metal_prices.record(data, required_principal().user_id)
-        except DomainError as exc:
-            for name, messages in exc.errors.items():
-                target = {"sell_fen_per_gram": "sell_yuan", "buyback_fen_per_gram": "buyback_yuan"}
-                field = getattr(form, target.get(name, name), None)
-                if field is not None:
-                    field.errors = list(field.errors) + list(messages)
-            flash(exc.message, "error")
-            status = 422
-        else:
-            flash(_("Saved; %(n)s products repriced.", n=repriced), "success")
-            return redirect(url_for("jewellery_admin.metal_prices_board"))
-    elif request.method == "POST":
-        status = 422
-    return board_page(form, status)
+    if request.method != "POST":
+        return board_page(form)
+    schema = MetalPriceFormSchema()
+    try:
+        data = load_form(schema, request.form)
+        _entry, repriced = metal_prices.record(data, required_principal().user_id)
+    except DomainError as exc:
+        show_errors(form, exc, schema)
+        return board_page(form, 422)
+    flash(_("Saved; %(n)s products repriced.", n=repriced), "success")
+    return redirect(url_for("jewellery_admin.metal_prices_board"))
 
 
 def board_page(form: MetalPriceForm, status: int = 200, import_errors: list[str] | None = None):

@@ -94,16 +94,16 @@ def save(form, schema: Schema, action, title, submit_label, done_endpoint):
         data = load_form(schema, request.form, checkboxes)
         obj = action(data)
     except DomainError as exc:
-        show_errors(form, exc)
+        show_errors(form, exc, schema)
         return render_form(form, title, submit_label, 409 if exc.status == 409 else 422)
     flash(_("Saved."), "success")
     return redirect(url_for(done_endpoint, **({"object_id": obj.id} if obj else {})))
 
 
-def show_errors(form, exc: DomainError) -> None:
-    """Put a schema's or a service's field errors on the form's fields (by name) and
-    flash its message."""
-    put_errors(form, exc)
+def show_errors(form, exc: DomainError, schema: Schema | None = None) -> None:
+    """Put a schema's or a service's field errors on the form's fields (by name, or by
+    ``schema``'s key for the field) and flash its message."""
+    put_errors(form, exc, schema)
     flash(exc.message, "error")
 
 

@@ -28,8 +28,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.admin.aftersales import TRADE_IN_LABELS
-from franchise.admin.product_pricing import grams_to_mg
 from franchise.models import CREATED, Customer, Order, TradeIn
+from franchise.schemas_jewellery import GRAMS_MESSAGE, grams_to_mg
 from franchise.services import case_history, order_flow, trade_in
 from franchise.services.base import invalid
 
@@ -67,7 +67,7 @@ def _intake_body() -> dict:
     try:
         body["weight_mg"] = grams_to_mg(request.form.get("weight_g"))
     except ValueError:
-        raise invalid("weight_mg", "Grams, up to three decimals.") from None
+        raise invalid("weight_mg", GRAMS_MESSAGE) from None
     purity = (request.form.get("purity_permille") or "").strip()
     if not purity.isdigit():
         raise invalid("purity_permille", "A whole number of ‰, e.g. 999.")

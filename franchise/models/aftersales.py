@@ -39,6 +39,12 @@ class CustomerCase:
         return relationship("Store")
 
 
+def case_log(model: str) -> Any:
+    """A case's own rows (its steps, its photos) of ``model``, in the order written and
+    removed with the case."""
+    return relationship(model, order_by=f"{model}.id", cascade="all, delete-orphan")
+
+
 class CaseStep:
     """The columns every recorded step of a case shares (its timeline): who, a note,
     when."""
@@ -142,12 +148,8 @@ class ServiceTicket(CustomerCase, Model):
 
     piece = relationship("Piece")
     order = relationship("Order")
-    events = relationship(
-        "ServiceTicketEvent", order_by="ServiceTicketEvent.id", cascade="all, delete-orphan"
-    )
-    photos = relationship(
-        "ServiceTicketPhoto", order_by="ServiceTicketPhoto.id", cascade="all, delete-orphan"
-    )
+    events = case_log("ServiceTicketEvent")
+    photos = case_log("ServiceTicketPhoto")
 
 
 class ServiceTicketEvent(CaseStep, Model):
@@ -214,7 +216,7 @@ class TradeIn(CustomerCase, Model):
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     settled_at: Mapped[datetime | None]
 
-    events = relationship("TradeInEvent", order_by="TradeInEvent.id", cascade="all, delete-orphan")
+    events = case_log("TradeInEvent")
 
 
 class TradeInEvent(CaseStep, Model):
@@ -262,12 +264,8 @@ class Consignment(CustomerCase, Model):
 
     product = relationship("Product")
     order = relationship("Order")
-    events = relationship(
-        "ConsignmentEvent", order_by="ConsignmentEvent.id", cascade="all, delete-orphan"
-    )
-    photos = relationship(
-        "ConsignmentPhoto", order_by="ConsignmentPhoto.id", cascade="all, delete-orphan"
-    )
+    events = case_log("ConsignmentEvent")
+    photos = case_log("ConsignmentPhoto")
 
 
 class ConsignmentEvent(CaseStep, Model):

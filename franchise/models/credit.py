@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Model, Money
+from franchise.models.aftersales import case_log
 
 FULL_BPS = 10_000
 
@@ -131,7 +132,7 @@ class CreditDispute(Model):
     ruled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    events = relationship("DisputeEvent", order_by="DisputeEvent.id", cascade="all, delete-orphan")
+    events = case_log("DisputeEvent")
     filed_guide = relationship("Guide", foreign_keys=[filed_guide_id])
     awarded_guide = relationship("Guide", foreign_keys=[awarded_guide_id])
     order = relationship("Order")

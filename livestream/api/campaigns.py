@@ -20,6 +20,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
 from app.clock import as_utc
 from app.extensions import db
+from app.schemas import page_schema
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import CampaignInSchema, CampaignPatchSchema
@@ -52,11 +53,7 @@ class CampaignItemSchema(Schema):
     store_count = fields.Integer()
 
 
-class CampaignPageSchema(Schema):
-    items = fields.List(fields.Nested(CampaignItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+CampaignPageSchema = page_schema(CampaignItemSchema, "CampaignPage")
 
 
 class StatusInSchema(Schema):

@@ -36,14 +36,19 @@ blp = Blueprint(
 )
 
 
-class LiveBoardSessionSchema(Schema):
+class LiveMpSessionSchema(Schema):
+    """A session as the mini-program shows it (the board adds its viewers)."""
+
     id = fields.Integer()
     title = fields.String()
     store_id = fields.Integer(allow_none=True)
-    store_name = fields.String()
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     status = fields.String()
+
+
+class LiveBoardSessionSchema(LiveMpSessionSchema):
+    store_name = fields.String()
     living_id = fields.String(allow_none=True)
     viewers_source = fields.String()
     viewer_count = fields.Integer()
@@ -59,25 +64,35 @@ class LiveBoardOrderSchema(Schema):
     amount_fen = fields.Integer()
 
 
-class LiveLineupRowSchema(Schema):
+class LiveMpLineupSchema(Schema):
+    """A line-up row as the mini-program shows it (the board adds sku, cap and sales)."""
+
     product_id = fields.Integer()
     name = fields.String()
-    sku = fields.String()
     list_price_fen = fields.Integer()
     live_price_fen = fields.Integer()
+    left = fields.Integer()
+
+
+class LiveLineupRowSchema(LiveMpLineupSchema):
+    sku = fields.String()
     stock_cap = fields.Integer()
     sold = fields.Integer()
-    left = fields.Integer()
     cap_pct = fields.Float(allow_none=True)
 
 
-class LiveBoardSchema(Schema):
-    campaign_id = fields.Integer()
+class LiveCampaignHeadSchema(Schema):
+    """What the board and the mini-program both say of the campaign."""
+
     name = fields.String()
     mode = fields.String()
     status = fields.String()
     live_at = fields.DateTime()
     live_prices = fields.Boolean()
+
+
+class LiveBoardSchema(LiveCampaignHeadSchema):
+    campaign_id = fields.Integer()
     totals = fields.Nested(TargetProgressSchema)
     level = fields.String()
     rows = fields.List(fields.Nested(TargetProgressRowSchema))
@@ -92,31 +107,9 @@ class LiveRefreshSchema(Schema):
     failed = fields.Integer()
 
 
-class LiveMpSessionSchema(Schema):
+class LiveMpCampaignSchema(LiveCampaignHeadSchema):
     id = fields.Integer()
-    title = fields.String()
-    store_id = fields.Integer(allow_none=True)
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    status = fields.String()
-
-
-class LiveMpLineupSchema(Schema):
-    product_id = fields.Integer()
-    name = fields.String()
-    list_price_fen = fields.Integer()
-    live_price_fen = fields.Integer()
-    left = fields.Integer()
-
-
-class LiveMpCampaignSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    mode = fields.String()
-    status = fields.String()
     description = fields.String()
-    live_at = fields.DateTime()
-    live_prices = fields.Boolean()
     sessions = fields.List(fields.Nested(LiveMpSessionSchema))
     lineup = fields.List(fields.Nested(LiveMpLineupSchema))
 

@@ -61,32 +61,27 @@ class Figures:
             setattr(self, key, getattr(self, key) + getattr(other, key))
 
 
+# the column that names a row's unit at each level: (orders, visits, guides); joins are
+# attributed to the guide who owns the invite
+UNIT_KEYS = {
+    LEVEL_REGION: (Franchisee.region_id, CampaignVisit.region_id, Store.region_id),
+    LEVEL_FRANCHISEE: (Order.franchisee_id, CampaignVisit.franchisee_id, Guide.franchisee_id),
+    LEVEL_STORE: (Order.store_id, CampaignVisit.store_id, Guide.store_id),
+    LEVEL_GUIDE: (Order.guide_id, CampaignVisit.guide_id, Guide.id),
+}
+
+
 def _order_key(level: str):
-    return {
-        LEVEL_REGION: Franchisee.region_id,
-        LEVEL_FRANCHISEE: Order.franchisee_id,
-        LEVEL_STORE: Order.store_id,
-        LEVEL_GUIDE: Order.guide_id,
-    }[level]
+    return UNIT_KEYS[level][0]
 
 
 def _visit_key(level: str):
-    return {
-        LEVEL_REGION: CampaignVisit.region_id,
-        LEVEL_FRANCHISEE: CampaignVisit.franchisee_id,
-        LEVEL_STORE: CampaignVisit.store_id,
-        LEVEL_GUIDE: CampaignVisit.guide_id,
-    }[level]
+    return UNIT_KEYS[level][1]
 
 
 def _guide_key(level: str):
     """A guide's unit (joins are attributed to the guide who owns the invite)."""
-    return {
-        LEVEL_REGION: Store.region_id,
-        LEVEL_FRANCHISEE: Guide.franchisee_id,
-        LEVEL_STORE: Guide.store_id,
-        LEVEL_GUIDE: Guide.id,
-    }[level]
+    return UNIT_KEYS[level][2]
 
 
 def _orders(campaign_id: int, level: str) -> dict:

@@ -15,6 +15,12 @@ def post_form(client, path, data):
     return client.post(path, data={**data, "csrf_token": token})
 
 
+def new_store(client, org, **fields):
+    """Post the new-store form for franchisee A in the east region with ``fields``."""
+    body = {"franchisee_id": org.fa, "region_id": org.east, **fields}
+    return post_form(client, "/admin/org/stores/new", body)
+
+
 def test_hq_lists_filter_and_paginate(app, client, org):
     with app.app_context():
         fa = db.session.get(Franchisee, org.fa)
@@ -46,21 +52,8 @@ def test_csv_export_follows_filters(client, org):
 
 def test_hq_creates_and_edits_through_forms(app, client, org):
     login(client, "hq")
-    response = post_form(
-        client,
-        "/admin/org/stores/new",
-        {
-            "franchisee_id": org.fa,
-            "region_id": org.east,
-            "code": "HZ-1",
-            "name": "杭州一店",
-            "city": "杭州",
-            "address": "湖滨路",
-            "latitude": "30.26",
-            "longitude": "120.16",
-            "is_open": "y",
-        },
-    )
+    hangzhou = {"code": "HZ-1", "name": "杭州一店", "city": "杭州", "address": "湖滨路"}
+    response = new_store(client, org, latitude="30.26", longitude="120.16", is_open="y", **hangzhou)
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         store = db.session.scalars(select(Store).where(Store.code == "HZ-1")).one()
@@ -128,18 +121,8 @@ def test_hq_creates_and_edits_through_forms(app, client, org):
 
 def test_form_errors_are_shown(client, org):
     login(client, "hq")
-    response = post_form(
-        client,
-        "/admin/org/stores/new",
-        {
-            "franchisee_id": org.fa,
-            "region_id": org.east,
-            "code": "SH-A",
-            "name": "Dup",
-            "city": "上海",
-            "latitude": "31.2",
-            "longitude": "121.4",
-        },
+    response = new_store(
+        client, org, code="SH-A", name="Dup", city="上海", latitude="31.2", longitude="121.4"
     )
     assert response.status_code == 409
     assert "已被占用。" in response.get_data(as_text=True)  # "Already in use." (zh first)

@@ -17,6 +17,12 @@ def _post(client, path, **data):
     )
 
 
+def _by_weight(client, path, **data):
+    """Post the pricing form by weight in gold, no labour, with ``data`` over that."""
+    body = {"pricing": "by_weight", "metal": "gold", "labour_gram_yuan": "0"}
+    return _post(client, path, **{**body, "labour_piece_yuan": "0", **data})
+
+
 def test_hq_prices_a_bracelet_by_weight_and_adds_sizes(client, app, shop, as_hq):
     enter_price(client, as_hq, "gold", 600_00, 550_00)
     login(client, "hq")
@@ -57,25 +63,9 @@ def test_bad_weight_and_missing_metal_show_on_the_form(client, app, shop, as_hq)
     enter_price(client, as_hq, "gold", 600_00, 550_00)
     login(client, "hq")
     path = f"/admin/products/{shop.ring}/pricing"
-    bad = _post(
-        client,
-        path,
-        pricing="by_weight",
-        metal="gold",
-        weight_mg="12,5",
-        labour_gram_yuan="0",
-        labour_piece_yuan="0",
-    )
+    bad = _by_weight(client, path, weight_mg="12,5")
     assert bad.status_code == 422
-    no_metal = _post(
-        client,
-        path,
-        pricing="by_weight",
-        metal="",
-        weight_mg="3",
-        labour_gram_yuan="0",
-        labour_piece_yuan="0",
-    )
+    no_metal = _by_weight(client, path, metal="", weight_mg="3")
     assert no_metal.status_code == 422
     with app.app_context():
         assert db.session.get(Product, shop.ring).price_fen == 1000_00
@@ -84,3 +74,21 @@ def test_bad_weight_and_missing_metal_show_on_the_form(client, app, shop, as_hq)
 def test_pricing_page_is_hq_only(client, shop):
     login(client, "owner-a")
     assert client.get(f"/admin/products/{shop.ring}/pricing").status_code == 403
+
+
+def test_grams_and_yuan_load_through_the_api_schema_with_errors_on_their_boxes(
+    client, app, shop, as_hq
+):
+    """The page's schema is the API's with grams and yuan: a weight not in grams and
+    labour not in yuan are refused on their own boxes, the variant's weight too."""
+    login(client, "hq")
+    path = f"/admin/products/{shop.ring}/pricing"
+    bad = _by_weight(client, path, weight_mg="12.3456", labour_gram_yuan="abc")
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'value="12.3456"' in html and 'value="abc"' in html
+    assert html.count('class="field-errors"') == 2
+    variant = _post(client, f"/admin/products/{shop.ring}/variants", kind="ring_size", label="")
+    assert variant.status_code == 422
+    with app.app_context():
+        assert db.session.query(ProductVariant).count() == 0

@@ -2,7 +2,8 @@
 
 ``gen_campaign`` makes a campaign with its participating stores resolved, its sessions
 (one HQ session, or one per store) and a line-up; ``gen_paid_order`` a paid order at a
-given time (for the 90-day GMV weights and for review figures). ``build_live_org`` is the
+given time (for the 90-day GMV weights and for review figures); ``gen_target`` one
+target row of a campaign. ``build_live_org`` is the
 chain behind the ``live_org`` fixture; ``campaign_body`` / ``post_campaign`` create a
 campaign through the API.
 """
@@ -16,7 +17,7 @@ from types import SimpleNamespace
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from franchise.models import Customer, Order, Product, Store
-from livestream.models import Campaign, CampaignStore, LineupItem, LiveSession
+from livestream.models import Campaign, CampaignStore, CampaignTarget, LineupItem, LiveSession
 from tests.fixtures.auth import csrf_token_from, gen_user
 from tests.fixtures.database import saved
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
@@ -78,6 +79,15 @@ def gen_campaign(
         )
     db.session.commit()
     return campaign
+
+
+def gen_target(campaign_id: int, level: str, ref_id: int, region_id: int, **kw) -> None:
+    """Add one target row (``level`` / ``ref_id``, in ``region_id``; figures in ``kw``)."""
+    db.session.add(
+        CampaignTarget(
+            campaign_id=campaign_id, level=level, ref_id=ref_id, region_id=region_id, **kw
+        )
+    )
 
 
 def gen_live_customer(store: Store, guide_id: int | None = None, **kw) -> Customer:

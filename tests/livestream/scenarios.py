@@ -17,7 +17,12 @@ from livestream.models import (
     RewardRule,
 )
 from livestream.services import training
-from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
+from tests.livestream.factories import (
+    gen_campaign,
+    gen_live_customer,
+    gen_paid_order,
+    gen_target,
+)
 
 METRICS = ("new_customers", "group_joins", "appointments", "gmv_fen")
 
@@ -26,17 +31,15 @@ STORE_TARGETS = {"a1": 4000_00, "a2": 2000_00, "b1": 4000_00, "c1": 2000_00}
 
 
 def _target(campaign_id, level, ref_id, store, gmv_fen, **kw):
-    db.session.add(
-        CampaignTarget(
-            campaign_id=campaign_id,
-            level=level,
-            ref_id=ref_id,
-            region_id=store.region_id,
-            franchisee_id=store.franchisee_id if level != "region" else None,
-            store_id=store.id if level == "store" else None,
-            gmv_fen=gmv_fen,
-            **kw,
-        )
+    gen_target(
+        campaign_id,
+        level,
+        ref_id,
+        store.region_id,
+        franchisee_id=store.franchisee_id if level != "region" else None,
+        store_id=store.id if level == "store" else None,
+        gmv_fen=gmv_fen,
+        **kw,
     )
 
 

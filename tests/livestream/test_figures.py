@@ -6,7 +6,7 @@ from app.extensions import db
 from franchise.models import Customer, Store
 from livestream.models import CampaignVisit
 from livestream.services import figures
-from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
+from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order, gen_target
 
 
 def test_actuals_roll_up_by_level(app, live_org):
@@ -46,20 +46,12 @@ def test_actuals_roll_up_by_level(app, live_org):
 
 
 def test_progress_rows_against_targets(app, live_org):
-    from livestream.models import CampaignTarget
     from livestream.services import progress
 
     with app.app_context():
         campaign = gen_campaign("store", [live_org.a1, live_org.c1])
-        db.session.add(
-            CampaignTarget(
-                campaign_id=campaign.id,
-                level="region",
-                ref_id=live_org.east,
-                region_id=live_org.east,
-                gmv_fen=2000_00,
-                new_customers=10,
-            )
+        gen_target(
+            campaign.id, "region", live_org.east, live_org.east, gmv_fen=2000_00, new_customers=10
         )
         db.session.commit()
         a1 = db.session.get(Store, live_org.a1)

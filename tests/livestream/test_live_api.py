@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Product, Store
-from livestream.models import CampaignTarget
-from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
+from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order, gen_target
 
 KEYS = {
     "campaign_id",
@@ -31,32 +30,9 @@ def _campaign_with_sales(app, org):
     with app.app_context():
         products = [db.session.get(Product, pid) for pid in org.products]
         c = gen_campaign("hq", org.stores, products, status="live", live_in_days=0)
-        db.session.add_all(
-            [
-                CampaignTarget(
-                    campaign_id=c.id,
-                    level="region",
-                    ref_id=org.east,
-                    region_id=org.east,
-                    gmv_fen=100_000,
-                ),
-                CampaignTarget(
-                    campaign_id=c.id,
-                    level="region",
-                    ref_id=org.north,
-                    region_id=org.north,
-                    gmv_fen=50_000,
-                ),
-                CampaignTarget(
-                    campaign_id=c.id,
-                    level="franchisee",
-                    ref_id=org.fa,
-                    region_id=org.east,
-                    franchisee_id=org.fa,
-                    gmv_fen=40_000,
-                ),
-            ]
-        )
+        gen_target(c.id, "region", org.east, org.east, gmv_fen=100_000)
+        gen_target(c.id, "region", org.north, org.north, gmv_fen=50_000)
+        gen_target(c.id, "franchisee", org.fa, org.east, franchisee_id=org.fa, gmv_fen=40_000)
         db.session.commit()
         a1 = gen_live_customer(db.session.get(Store, org.a1), guide_id=org.ga1)
         c1 = gen_live_customer(db.session.get(Store, org.c1), guide_id=org.gc1)

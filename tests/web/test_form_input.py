@@ -56,3 +56,25 @@ def test_errors_are_per_field_and_translated(app):
         "ids.1": ["不是有效的整数。"],
         "price": ["请输入以元为单位的金额，如 12.50。"],
     }
+
+
+class PriceForm(Schema):
+    price_fen = Yuan(data_key="price_yuan", required=True)
+
+
+def test_a_service_error_on_the_attribute_lands_on_the_typed_box(app):
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    from app.errors import DomainError
+    from app.web.form_input import put_errors
+
+    class Page(FlaskForm):
+        price_yuan = StringField()
+
+    with app.test_request_context("/"):
+        page = Page(meta={"csrf": False})
+        refused = DomainError("bad", errors={"price_fen": ["Too dear."]})
+        assert not put_errors(page, refused)  # no box called price_fen
+        assert put_errors(page, refused, PriceForm())
+        assert page.price_yuan.errors == ["Too dear."]

@@ -325,3 +325,16 @@ def test_body_is_at_most_127_bytes(app, sandbox, client):
     stored = sandbox.data["orders"]["SYB002"]["body"]
     assert len(stored.encode("utf-8")) <= 127 and stored.startswith("足金古法手镯")
     assert pay.fit_body("金" * 43) == "金" * 42  # never half a character
+
+
+def test_finishing_a_sharing_order_releases_the_whole_amount_once(app, sandbox, client):
+    _order("SY0006", fee=8800, sharing=True)
+    tx = client.post("/_sandbox/pay/SY0006/succeed").get_json()["transaction_id"]
+    done = pay.finish_profit_share(SUB, tx, "PF1")
+    assert done["status"] == "FINISHED" and int(done["amount"]) == 8800
+    assert done["receivers"] == "[]"
+    assert pay.finish_profit_share(SUB, tx, "PF1")["order_id"] == done["order_id"]  # idempotent
+    with pytest.raises(WeChatAPIError) as info:
+        pay.finish_profit_share(SUB, tx, "PF2")
+    assert info.value.errcode == "INVALID_REQUEST"
+    assert sandbox.data["shares"]["PF1"]["receivers"] == []

@@ -102,17 +102,7 @@ def profitsharing():
             return pay_error(
                 "INVALID_REQUEST", f"分账金额超出最大分账比例 {MAX_SHARE_PERCENT}% (cap {cap} fen)"
             )
-        share = {
-            "out_order_no": out_order_no,
-            "transaction_id": order["transaction_id"],
-            "out_trade_no": order["out_trade_no"],
-            "sub_mch_id": order["sub_mch_id"],
-            "order_id": "30" + secrets.token_hex(13),
-            "status": "FINISHED",
-            "amount": total,
-            "created_at": st.now(),
-            "receivers": [{**r, "result": "SUCCESS"} for r in receivers],
-        }
+        share = new_share(order, out_order_no, receivers, total, st.now())
         st.data["shares"][out_order_no] = share
         order["shared_fee"] += total
         order["sharing"] = "FINISHED"  # a single share releases the rest
@@ -144,20 +134,27 @@ def profitsharingfinish():
             return pay_error("ORDER_NOT_READY", "order not found or not paid")
         if order["sharing"] == "FINISHED":
             return pay_error("INVALID_REQUEST", "订单分账已完结")
-        share = {
-            "out_order_no": out_order_no,
-            "transaction_id": order["transaction_id"],
-            "out_trade_no": order["out_trade_no"],
-            "sub_mch_id": order["sub_mch_id"],
-            "order_id": "30" + secrets.token_hex(13),
-            "status": "FINISHED",
-            "amount": order["total_fee"] - order["shared_fee"],
-            "created_at": st.now(),
-            "receivers": [],
-        }
+        rest = order["total_fee"] - order["shared_fee"]
+        share = new_share(order, out_order_no, [], rest, st.now())
         st.data["shares"][out_order_no] = share
         order["sharing"] = "FINISHED"
     return _share_answer(share)
+
+
+def new_share(order: dict, out_order_no: str, receivers: list, amount: int, now: float) -> dict:
+    """The record of a finished share of ``order`` (a share, or the finish that
+    releases the rest: no receivers; v2 and v3 keep the same record)."""
+    return {
+        "out_order_no": out_order_no,
+        "transaction_id": order["transaction_id"],
+        "out_trade_no": order["out_trade_no"],
+        "sub_mch_id": order["sub_mch_id"],
+        "order_id": "30" + secrets.token_hex(13),
+        "status": "FINISHED",
+        "amount": amount,
+        "created_at": now,
+        "receivers": [{**r, "result": "SUCCESS"} for r in receivers],
+    }
 
 
 def yuan(fen: int) -> str:
@@ -205,75 +202,46 @@ def build_bill(st, bill_date: str, sub_mch_id: str = "") -> str | None:
             if on_day(r["created_at"]) and (not sub_mch_id or r["sub_mch_id"] == sub_mch_id)
         ]
         by_no = st.data["orders"]
+
+        def row(at, rec: dict, order: dict, state_: str, middle: list, fee: int, ask: str):
+            """One bill line: the trade's ids, ``middle`` (the eight amount and refund
+            columns), the goods, the fee and the order and refund asked."""
+            return [
+                stamp(at),
+                cfg["PAY_APPID"],
+                cfg["PAY_MCH_ID"],
+                rec["sub_mch_id"],
+                "",
+                rec["transaction_id"],
+                rec["out_trade_no"],
+                order.get("sub_openid") or order.get("openid") or "",
+                order.get("trade_type", ""),
+                state_,
+                "OTHERS",
+                "CNY",
+                *middle,
+                order.get("body", ""),
+                order.get("attach", ""),
+                yuan(fee),
+                "0.60%",
+                yuan(rec["total_fee"]),
+                ask,
+                "",
+            ]
+
         for o in sorted(orders, key=lambda o: o["paid_at"]):
             fee = _fee(o["total_fee"])
             paid, fees = paid + o["total_fee"], fees + fee
-            rows.append(
-                [
-                    stamp(o["paid_at"]),
-                    cfg["PAY_APPID"],
-                    cfg["PAY_MCH_ID"],
-                    o["sub_mch_id"],
-                    "",
-                    o["transaction_id"],
-                    o["out_trade_no"],
-                    o.get("sub_openid") or o.get("openid") or "",
-                    o["trade_type"],
-                    "SUCCESS",
-                    "OTHERS",
-                    "CNY",
-                    yuan(o["total_fee"]),
-                    "0.00",
-                    "0",
-                    "0",
-                    "0.00",
-                    "0.00",
-                    "",
-                    "",
-                    o.get("body", ""),
-                    o.get("attach", ""),
-                    yuan(fee),
-                    "0.60%",
-                    yuan(o["total_fee"]),
-                    "0.00",
-                    "",
-                ]
-            )
+            amounts = [yuan(o["total_fee"]), "0.00", "0", "0", "0.00", "0.00", "", ""]
+            rows.append(row(o["paid_at"], o, o, "SUCCESS", amounts, fee, "0.00"))
         for r in sorted(refunds, key=lambda r: r["created_at"]):
             o = by_no.get(r["out_trade_no"], {})
             fee = -_fee(r["refund_fee"])
             refunded, fees = refunded + r["refund_fee"], fees + fee
-            rows.append(
-                [
-                    stamp(r["created_at"]),
-                    cfg["PAY_APPID"],
-                    cfg["PAY_MCH_ID"],
-                    r["sub_mch_id"],
-                    "",
-                    r["transaction_id"],
-                    r["out_trade_no"],
-                    o.get("sub_openid") or o.get("openid") or "",
-                    o.get("trade_type", ""),
-                    "REFUND",
-                    "OTHERS",
-                    "CNY",
-                    "0.00",
-                    "0.00",
-                    r["refund_id"],
-                    r["out_refund_no"],
-                    yuan(r["refund_fee"]),
-                    "0.00",
-                    "ORIGINAL",
-                    "SUCCESS",
-                    o.get("body", ""),
-                    o.get("attach", ""),
-                    yuan(fee),
-                    "0.60%",
-                    yuan(r["total_fee"]),
-                    yuan(r["refund_fee"]),
-                    "",
-                ]
-            )
+            refund = yuan(r["refund_fee"])
+            amounts = ["0.00", "0.00", r["refund_id"], r["out_refund_no"], refund, "0.00"]
+            amounts += ["ORIGINAL", "SUCCESS"]
+            rows.append(row(r["created_at"], r, o, "REFUND", amounts, fee, refund))
     if not rows:
         return None
     lines = [BILL_HEADER] + [",".join("`" + str(c) for c in row) for row in rows]

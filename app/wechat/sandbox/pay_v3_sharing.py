@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from flask import request
 
 from app.wechat.sandbox.blueprint import bp, state
-from app.wechat.sandbox.pay_sharing import MAX_SHARE_PERCENT
+from app.wechat.sandbox.pay_sharing import MAX_SHARE_PERCENT, new_share
 from app.wechat.sandbox.pay_v3 import P3, _find
 from app.wechat.sandbox.pay_v3_auth import answer, identity, rfc3339, v3_error, v3_request
 
@@ -97,20 +97,11 @@ def share_view(share: dict) -> dict:
 
 
 def _new_share(order: dict, out_order_no: str, receivers: list, amount: int, now: float) -> dict:
-    return {
-        "out_order_no": out_order_no,
-        "transaction_id": order["transaction_id"],
-        "out_trade_no": order["out_trade_no"],
-        "sub_mch_id": order["sub_mch_id"],
-        "order_id": "30" + secrets.token_hex(13),
-        "status": "FINISHED",
-        "amount": amount,
-        "created_at": now,
-        "receivers": [
-            {**r, "result": "SUCCESS", "detail_id": "36" + secrets.token_hex(13)} for r in receivers
-        ],
-        "returned": 0,
-    }
+    """v2's share record with v3's detail ids per receiver and the amount returned."""
+    share = new_share(order, out_order_no, receivers, amount, now)
+    for receiver in share["receivers"]:
+        receiver["detail_id"] = "36" + secrets.token_hex(13)
+    return {**share, "returned": 0}
 
 
 def _sharable(st, data: dict):
