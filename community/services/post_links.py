@@ -36,19 +36,31 @@ def with_code(target: str, code: str) -> str:
 def carrying_code(attachments: list | None, guide_id: int | None) -> list:
     """The attachments to send for ``guide_id``: links and pages with the guide's code."""
     attachments = list(attachments or [])
+    if not any(_link_field(item) for item in attachments):
+        return attachments  # nothing to tag: no read of the guide or their code
     guide = db.session.get(Guide, guide_id) if guide_id else None
     if guide is None or guide.store is None:
         return attachments
     code = guide_share_code(guide).code
     out = []
     for item in attachments:
-        kind = str(item.get("msgtype")) if isinstance(item, dict) else ""
-        field = FIELDS.get(kind)
-        body = item.get(kind) if field else None
-        if field is None or not isinstance(body, dict) or not body.get(field):
+        field = _link_field(item)
+        if field is None:
             out.append(item)
             continue
+        kind = str(item["msgtype"])
+        body = item[kind]
         tagged = with_code(str(body[field]), code)
         limit = ATTACHMENT_LIMITS[(kind, field)][0]
         out.append(item if nbytes(tagged) > limit else {**item, kind: {**body, field: tagged}})
     return out
+
+
+def _link_field(item) -> str | None:
+    """The field of an attachment that holds a link or page to tag, when it has one."""
+    kind = str(item.get("msgtype")) if isinstance(item, dict) else ""
+    field = FIELDS.get(kind)
+    body = item.get(kind) if field else None
+    if field is None or not isinstance(body, dict) or not body.get(field):
+        return None
+    return field
