@@ -21,7 +21,8 @@ MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
 
 
 def url_id(value: int) -> int:
-    """An id from a URL path: out of range (beyond an INTEGER key) is simply not found (0)."""
+    """An id from a URL path (or passed on from one): out of range (outside an INTEGER key)
+    is simply not found (0)."""
     return value if 1 <= value <= MAX_ID else 0
 
 

@@ -17,7 +17,7 @@ from flask_smorest import Blueprint
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
-from app.schemas import MAX_ID, PageQuerySchema, page_of, page_schema
+from app.schemas import PageQuerySchema, page_of, page_schema, url_id
 from community.schemas_journeys import CustomerDateSchema, JourneyReportSchema, JourneySchema
 from community.services import journeys
 
@@ -31,7 +31,7 @@ JourneyPageSchema = page_schema(JourneySchema, "JourneyPage")
 
 
 def _journey(journey_id: int):
-    return journeys.get_journey(journey_id if journey_id <= MAX_ID else 0)
+    return journeys.get_journey(url_id(journey_id))
 
 
 @blp.route("/journeys")

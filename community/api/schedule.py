@@ -23,7 +23,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.scope import scoped
 from app.extensions import db
-from app.schemas import MAX_ID
+from app.schemas import url_id
 from community.models import SlotAllocation
 from community.schemas import (
     PlanSchema,
@@ -98,7 +98,7 @@ class PlanReach(MethodView):
     def get(self, plan_id):
         """The plan's schedule over the horizon: groups, occurrences, scheduled, at risk,
         missed."""
-        return schedule.reach(plan_service.get_plan(plan_id if plan_id <= MAX_ID else 0))
+        return schedule.reach(plan_service.get_plan(url_id(plan_id)))
 
 
 @blp.route("/plans/preview")

@@ -26,7 +26,7 @@ from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import Yuan
-from app.schemas import MAX_ID, Text, query_id
+from app.schemas import Text, query_id, url_id
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.labels import customer_name
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
@@ -273,7 +273,7 @@ def template_new():
 @bp.route("/templates/<int:object_id>/edit", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def template_edit(object_id):
-    template = db.session.get(CouponTemplate, object_id) if 1 <= object_id <= MAX_ID else None
+    template = db.session.get(CouponTemplate, url_id(object_id))
     if template is None:
         raise NotFound("Coupon template not found")
     form = template_form(template)

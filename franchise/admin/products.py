@@ -17,7 +17,7 @@ from app.auth.models import HQ_ROLES
 from app.errors import NotFound
 from app.extensions import db
 from app.money import Yuan
-from app.schemas import MAX_ID, Text
+from app.schemas import Text, url_id
 from app.web.form_input import RequiredMark, YuanField
 from app.web.listing import Column
 from franchise.admin.support import render_list, save, select_filter, text_filter
@@ -149,7 +149,7 @@ def new():
 @bp.route("/<int:object_id>/edit", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def edit(object_id):
-    product = db.session.get(Product, object_id) if 1 <= object_id <= MAX_ID else None
+    product = db.session.get(Product, url_id(object_id))
     if product is None:
         raise NotFound("Product not found")
     form = ProductForm(obj=product)

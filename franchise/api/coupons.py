@@ -27,7 +27,15 @@ from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_of, page_schema, query_id
+from app.schemas import (
+    PageQuerySchema,
+    Text,
+    body_id,
+    page_of,
+    page_schema,
+    query_id,
+    url_id,
+)
 from franchise.models import COUPON_KINDS, Coupon, CouponTemplate
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
@@ -154,7 +162,7 @@ CouponPageSchema = page_schema(CouponSchema, "CouponPage")
 
 
 def template_or_404(template_id: int) -> CouponTemplate:
-    template = db.session.get(CouponTemplate, template_id) if 1 <= template_id <= MAX_ID else None
+    template = db.session.get(CouponTemplate, url_id(template_id))
     if template is None:
         raise NotFound("Coupon template not found")
     return template

@@ -22,7 +22,7 @@ from app.auth.principal import issue_customer_token, required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, StrictFloat, Text, body_id
+from app.schemas import StrictFloat, Text, body_id, url_id
 from franchise.api.members import member_payload
 from franchise.models import APPOINTMENT_KINDS, Appointment, Customer, Store
 from franchise.schemas import PublicStoreSchema
@@ -213,7 +213,7 @@ class StoreSlots(MethodView):
     @blp.alt_response(404, description="No such open store")
     def get(self, args, store_id):
         """Hourly slots (10:00–21:00 Shanghai) of a day with the remaining capacity."""
-        store = db.session.get(Store, store_id) if 1 <= store_id <= MAX_ID else None
+        store = db.session.get(Store, url_id(store_id))
         if store is None or not store.is_open:
             raise NotFound("Store not found")
         return appointments.day_slots(store, args["date"])

@@ -27,7 +27,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id
+from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id, url_id
 from app.web.i18n import N_
 from franchise import queries
 from franchise.models import ORDER_STATUSES, SERVICE_KINDS, Order, Product
@@ -192,7 +192,7 @@ def order_page(args: dict) -> dict:
 
 
 def product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id) if 1 <= product_id <= MAX_ID else None
+    product = db.session.get(Product, url_id(product_id))
     if product is None:
         raise NotFound("Product not found")
     return product

@@ -35,7 +35,7 @@ from app.clock import utcnow
 from app.db import insert_ignoring, lock_row
 from app.extensions import db
 from app.money import apportion
-from app.schemas import MAX_ID
+from app.schemas import url_id
 from franchise.models import CreditLine, Guide, Order, OrderCredit
 from franchise.services import commission
 from franchise.services.credit_evidence import Claim, gather
@@ -166,7 +166,7 @@ def credit_missing(limit: int = SWEEP_BATCH, days: int | None = SWEEP_DAYS) -> i
 
 def visible_order(order_id: int, principal: Principal) -> Order:
     """The order if ``principal`` may see its credit (see the module docstring), else 404."""
-    order = db.session.get(Order, order_id) if 1 <= order_id <= MAX_ID else None
+    order = db.session.get(Order, url_id(order_id))
     if order is None:
         raise not_found(Order)
     if principal.is_hq:

@@ -21,7 +21,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal, required_principal
 from app.errors import DomainError
-from app.schemas import MAX_ID
+from app.schemas import MAX_ID, url_id
 from franchise.services.settings import live_price_floor_pct
 from livestream.models.campaigns import SCHEDULED
 from livestream.services import linkcheck, readiness
@@ -58,7 +58,7 @@ KIND_LABELS = {
 
 
 def _campaign(campaign_id: int):
-    return campaign_or_404(campaign_id if campaign_id <= MAX_ID else 0)
+    return campaign_or_404(url_id(campaign_id))
 
 
 def _hq_only() -> None:

@@ -22,7 +22,7 @@ from app.auth.principal import required_principal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import parse_percent
-from app.schemas import MAX_ID
+from app.schemas import url_id
 from app.web.form_input import FormInvalid, load_form
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
@@ -160,11 +160,11 @@ def run(campaign, action, done_message: str, anchor: str | None = None):
 
 
 def _campaign(campaign_id: int):
-    return campaign_or_404(campaign_id if campaign_id <= MAX_ID else 0)
+    return campaign_or_404(url_id(campaign_id))
 
 
 def _unit(campaign, target_id: int) -> CampaignTarget:
-    row = db.session.get(CampaignTarget, target_id) if target_id <= MAX_ID else None
+    row = db.session.get(CampaignTarget, url_id(target_id))
     if row is None or row.campaign_id != campaign.id:
         raise NotFound("Target not found")
     return row
@@ -266,7 +266,7 @@ def add_rule(campaign_id):
 def delete_rule(campaign_id, rule_id):
     """Delete a rule of this campaign."""
     campaign = _campaign(campaign_id)
-    rule = db.session.get(RewardRule, rule_id) if rule_id <= MAX_ID else None
+    rule = db.session.get(RewardRule, url_id(rule_id))
     if rule is None or rule.campaign_id != campaign.id:
         raise NotFound("Rule not found")
     return run(campaign, lambda: service.delete_rule(rule.id), _("Rule deleted."))
