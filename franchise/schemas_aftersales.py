@@ -20,6 +20,7 @@ from franchise.models import (
     TICKET_STATES,
     TRADE_IN_STATES,
 )
+from franchise.schemas_jewellery import Grams
 from franchise.services import service_tickets as ticket_labels
 from franchise.services.catalog import MAX_PRICE_FEN
 
@@ -180,9 +181,19 @@ class TradeInCreateSchema(Schema):
     customer_id = body_id(required=True)
     store_id = body_id()
     metal = fields.String(required=True, validate=validate.OneOf(METALS))
-    weight_mg = fields.Integer(strict=True, required=True)
+    weight_mg: fields.Field = fields.Integer(strict=True, required=True)
     purity_permille = fields.Integer(strict=True, required=True)
     description = Text(load_default="", validate=validate.Length(max=255))
+
+
+class TradeInIntakeFormSchema(TradeInCreateSchema):
+    """The guide's intake form (``/m/trade-ins``): the customer typed as a member number or
+    phone (the page resolves it to ``customer_id`` within the guide's store), the weight in
+    grams on the store's scale (loaded as milligrams)."""
+
+    customer_id = body_id()
+    customer = Text(required=True, validate=validate.Length(min=1, max=16))
+    weight_mg = Grams(required=True, data_key="weight_g")
 
 
 class TradeInCreditSchema(Schema):

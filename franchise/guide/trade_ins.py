@@ -27,9 +27,10 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
+from app.web.form_input import load_form
 from franchise.admin.aftersales import TRADE_IN_LABELS
 from franchise.models import CREATED, Customer, Order, TradeIn
-from franchise.schemas_jewellery import GRAMS_MESSAGE, grams_to_mg
+from franchise.schemas_aftersales import TradeInIntakeFormSchema
 from franchise.services import case_history, order_flow, trade_in
 from franchise.services.base import invalid
 
@@ -61,18 +62,10 @@ def _customer(text: str) -> Customer:
 
 
 def _intake_body() -> dict:
-    """The form as ``trade_in.take_in``'s body: grams → mg, ‰ as an integer."""
-    body: dict = {"metal": request.form.get("metal", ""), "description": ""}
-    body["description"] = (request.form.get("description") or "")[:255]
-    try:
-        body["weight_mg"] = grams_to_mg(request.form.get("weight_g"))
-    except ValueError:
-        raise invalid("weight_mg", GRAMS_MESSAGE) from None
-    purity = (request.form.get("purity_permille") or "").strip()
-    if not purity.isdigit():
-        raise invalid("purity_permille", "A whole number of ‰, e.g. 999.")
-    body["purity_permille"] = int(purity)
-    body["customer_id"] = _customer(request.form.get("customer", "")).id
+    """The form through ``TradeInIntakeFormSchema`` as ``trade_in.take_in``'s body: the
+    typed customer resolved within my store, the store mine."""
+    body = load_form(TradeInIntakeFormSchema(), request.form)
+    body["customer_id"] = _customer(body.pop("customer")).id
     body["store_id"] = required_principal().store_id
     return body
 
