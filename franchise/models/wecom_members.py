@@ -37,6 +37,8 @@ class WecomDepartment(Model):
     parent_id: Mapped[int] = mapped_column(default=0)
     present: Mapped[bool] = mapped_column(default=True)
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # WeCom's CreateTime of the last change_contact event applied (an older one is ignored)
+    event_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class WecomMember(Model):
@@ -53,6 +55,8 @@ class WecomMember(Model):
     status: Mapped[int] = mapped_column(default=1)
     present: Mapped[bool] = mapped_column(default=True)
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # WeCom's CreateTime of the last change_contact event applied (an older one is ignored)
+    event_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # the guide linked to this member, if any (a guide's userid is unique)
     guide: Mapped[Guide | None] = relationship(

@@ -19,7 +19,10 @@ Since 2022-08-15 a callback URL newly set on the 通讯录同步助手 gets only
 ``Department`` of a member, so a missing ``Name`` keeps the stored one (or the userid
 until the next sync names the member).
 
-Rules: each event sets state (never increments), so a re-sent event changes nothing; a
+Rules: each event sets state (never increments), so a re-sent event changes nothing; an
+event older (by WeCom's ``CreateTime``) than the last one applied to the same member or
+department is ignored, so a retry WeCom delivers late cannot undo a newer change (a
+``delete_user`` followed by a late ``update_user`` leaves the member gone); a
 member or department Siyu has not synced yet is kept as a row and completed by the next
 sync; ``delete_user`` of a member a guide holds records the ``guide_wecom_left`` alert once
 (the guide is not departed here: HQ hands over the customers first); a changed userid
@@ -29,10 +32,11 @@ moves the guide's link with it.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app.clock import utcnow
+from app.clock import as_utc, utcnow
 from app.extensions import db
 from franchise.models import Guide, Store
 from franchise.models.wecom_members import MEMBER_STATUSES, WecomDepartment, WecomMember
@@ -55,6 +59,25 @@ def _member(userid: str) -> WecomMember:
         row = WecomMember(userid=userid, name=userid, department_id=1, department_name="")
         db.session.add(row)
     return row
+
+
+def _event_time(event: dict) -> datetime | None:
+    """WeCom's ``CreateTime`` (epoch seconds) as aware UTC; ``None`` when absent."""
+    raw = str(event.get("CreateTime") or "")
+    return datetime.fromtimestamp(int(raw), UTC) if raw.isdigit() else None
+
+
+def _outdated(row: WecomMember | WecomDepartment, event: dict) -> bool:
+    """True when a later event was already applied to ``row``; otherwise mark ``row`` as
+    holding this event's time (a row without one, or an event without one, applies)."""
+    moment = _event_time(event)
+    if moment is None:
+        return False
+    if row.event_at is not None and moment < as_utc(row.event_at):
+        log.info("wecom directory: an older %s ignored", event.get("ChangeType"))
+        return True
+    row.event_at = moment
+    return False
 
 
 def _department_name(dept_id: int) -> str:
@@ -94,6 +117,8 @@ def _upsert_user(event: dict) -> None:
     if not userid:
         return
     row = _member(userid)
+    if _outdated(row, event):
+        return
     new_userid = str(event.get("NewUserID") or "")
     if new_userid and new_userid != userid:
         _rename(row, new_userid)
@@ -107,6 +132,8 @@ def _delete_user(event: dict) -> None:
     if not userid:
         return
     row = _member(userid)
+    if _outdated(row, event):
+        return
     was_present = row.present or row.id is None
     row.present, row.status, row.synced_at = False, 5, utcnow()
     guide = db.session.scalars(select(Guide).where(Guide.wecom_userid == userid)).first()
@@ -133,6 +160,8 @@ def _party(event: dict, *, present: bool = True) -> None:
     if row is None:
         row = WecomDepartment(id=dept_id, name=str(dept_id), parent_id=0)
         db.session.add(row)
+    if _outdated(row, event):
+        return
     if event.get("Name"):
         row.name = str(event["Name"])[:64]
         for member in db.session.scalars(

@@ -167,3 +167,28 @@ def test_a_forged_callback_changes_nothing(app, client, org, sandbox):
 def test_the_control_names_a_bad_removal(client):
     response = client.post("/_sandbox/control/directory", json={"remove": "ann"})
     assert response.status_code == 422 and "remove" in response.get_json()["errors"]
+
+
+def test_an_older_event_delivered_late_changes_nothing(app, client, org, sandbox):
+    """WeCom retries a callback it could not deliver: a change made before the member left,
+    arriving after the leave, does not bring the member back, nor does an older department
+    name replace a newer one."""
+    _change(client, departments=[{"id": 301, "name": "杭州C店"}])
+    _change(client, members=[{"userid": "lin_yu", "name": "林雨", "department": [301]}])
+    now = int(sandbox.now())
+    user = {"Event": "change_contact", "UserID": "lin_yu"}
+    fire_wecom_event(sandbox, user | {"ChangeType": "delete_user", "CreateTime": now + 60})
+    fire_wecom_event(
+        sandbox, user | {"ChangeType": "update_user", "Name": "林小雨", "CreateTime": now + 30}
+    )
+    member = _member(app, "lin_yu")
+    assert (member.name, member.present) == ("林雨", False)
+    party = {"Event": "change_contact", "ChangeType": "update_party", "Id": "301"}
+    fire_wecom_event(sandbox, party | {"Name": "杭州西湖店", "CreateTime": now + 90})
+    fire_wecom_event(sandbox, party | {"Name": "杭州旧名", "CreateTime": now + 80})
+    with app.app_context():
+        assert db.session.get(WecomDepartment, 301).name == "杭州西湖店"
+    # the same second again applies (WeCom's time is in whole seconds)
+    fire_wecom_event(sandbox, party | {"Name": "杭州湖滨店", "CreateTime": now + 90})
+    with app.app_context():
+        assert db.session.get(WecomDepartment, 301).name == "杭州湖滨店"
