@@ -103,7 +103,18 @@ def link_contact_to_customer(contact: WecomContact, customer: Customer | None) -
     contact.customer_id = new_id
     if customer is not None and customer.unionid and not contact.unionid:
         contact.unionid = customer.unionid
+    if customer is not None:
+        name_customer(customer, contact.name)
     return True
+
+
+def name_customer(customer: Customer, wecom_name: str | None) -> None:
+    """A customer with no nickname takes the name WeChat shows for their WeCom contact (the
+    mini-program no longer hands out nicknames, so many customers have none); a nickname
+    the customer has is never replaced. Not committed."""
+    name = (wecom_name or "").strip()
+    if name and not (customer.nickname or "").strip():
+        customer.nickname = name[:64]
 
 
 def customer_by_unionid(unionid: str | None) -> Customer | None:
@@ -134,6 +145,9 @@ def link_by_unionid(unionid: str | None) -> list[int]:
             .where(WecomContact.id.in_(ids), WecomContact.customer_id.is_(None))
             .values(customer_id=customer.id, updated_at=utcnow())
             .execution_options(synchronize_session=False)
+        )
+        name_customer(
+            customer, db.session.scalar(select(WecomContact.name).where(WecomContact.id == ids[0]))
         )
     db.session.commit()
     return ids

@@ -168,3 +168,28 @@ def test_the_nightly_job_syncs_every_active_guide(app, org, sandbox):
         result = nightly_contact_sync()
         assert result["failed"] == 0 and result["guides"] >= 1
         assert _follows("ann") == 120
+
+
+def test_a_linked_customer_without_a_nickname_takes_the_wecom_name(app, org, client, sandbox):
+    """The mini-program hands out no nickname: a customer linked to a WeCom contact is
+    named by it; a nickname the customer gave stays."""
+    from franchise.models import Customer
+    from tests.community.factories_contacts import mp_login, unionid_of
+
+    bare = mp_login(client, "song")["customer"]
+    named = mp_login(client, "tang")["customer"]
+    with app.app_context():
+        db.session.get(Customer, named["id"]).nickname = "唐唐"
+        db.session.commit()
+    seed_contacts(
+        sandbox,
+        "ann",
+        [
+            {"name": "宋女士", "unionid": unionid_of("song")},
+            {"name": "唐女士", "unionid": unionid_of("tang")},
+        ],
+    )
+    with app.app_context():
+        sync_guide(db.session.get(Guide, org.ga))
+        assert db.session.get(Customer, bare["id"]).nickname == "宋女士"
+        assert db.session.get(Customer, named["id"]).nickname == "唐唐"
