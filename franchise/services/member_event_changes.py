@@ -5,7 +5,9 @@
   change are one conditional UPDATE so an acceptance racing the edit cannot slip past
   it. Levels added (or a place that widens who is eligible) invite the newly eligible
   members at once; levels removed keep the invitations already sent. A cancelled or
-  started event is 409;
+  started event is 409. A new start time or place tells each member who had accepted
+  (``EVENT_CHANGED_KIND``: the same "event changes" subscribe message, saying 时间变更,
+  地点变更 or 已变更 with the new time and place), once per change;
 - ``cancel_event``: the event's ``cancelled_at`` and every invitation ``cancelled`` in one
   transaction; each member who had accepted gets the "event changes" subscribe message
   (``EVENT_CANCELLED_KIND`` through the outbox, sent after the commit by
@@ -27,6 +29,9 @@ from franchise.models.member_events import ACCEPTED, CANCELLED, EventInvitation
 from franchise.services.member_events import get_event, invalid, invite_eligible
 
 EVENT_CANCELLED_KIND = "franchise.member_event_cancelled"
+EVENT_CHANGED_KIND = "franchise.member_event_changed"
+# what a change of time, place or both is called in the message (a ``phrase`` of ≤ 5)
+CHANGE_PHRASES: dict[tuple[str, ...], str] = {("starts_at",): "时间变更", ("store_id",): "地点变更"}
 EDITABLE = ("name", "starts_at", "store_id", "capacity", "levels")
 
 
@@ -60,6 +65,7 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
         raise invalid("starts_at", "The event must start in the future.")
     if "levels" in changes:
         changes["levels"] = sorted(set(changes["levels"]))
+    before = (event.starts_at, event.store_id)  # the UPDATE below refreshes ``event``
     try:
         stmt = update(MemberEvent).where(MemberEvent.id == event.id).values(**changes)
         if "capacity" in changes:
@@ -72,11 +78,39 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
             )
         db.session.refresh(event)
         new = invite_eligible(event) if {"levels", "store_id"} & changes.keys() else 0
+        _tell_accepted_of_change(event, before)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return event, new
+
+
+def _tell_accepted_of_change(event: MemberEvent, before: tuple) -> None:
+    """Queue the change notice for each accepted member when the start or the place moved
+    (the key names the new start and place: a retried edit queues nothing twice)."""
+    moved = tuple(
+        key
+        for key, old, new in zip(
+            ("starts_at", "store_id"), before, (event.starts_at, event.store_id), strict=True
+        )
+        if old != new
+    )
+    if not moved:
+        return
+    phrase = CHANGE_PHRASES.get(moved, "已变更")
+    accepted = db.session.scalars(
+        select(EventInvitation.id).where(
+            EventInvitation.event_id == event.id, EventInvitation.status == ACCEPTED
+        )
+    )
+    version = f"{event.starts_at.isoformat()}:{event.store_id}"
+    for invitation_id in accepted:
+        enqueue(
+            EVENT_CHANGED_KIND,
+            {"invitation_id": invitation_id, "phrase": phrase},
+            f"event-changed:{invitation_id}:{version}",
+        )
 
 
 def cancel_event(event_id: int) -> MemberEvent:

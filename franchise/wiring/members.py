@@ -60,7 +60,7 @@ def register(app: Flask) -> None:
     from franchise.jobs import member_events as event_jobs
     from franchise.jobs import members as jobs
     from franchise.services import points
-    from franchise.services.member_event_changes import EVENT_CANCELLED_KIND
+    from franchise.services.member_event_changes import EVENT_CANCELLED_KIND, EVENT_CHANGED_KIND
 
     openapi(app).register_blueprint(api_members.blp)
     openapi(app).register_blueprint(api_store_sales.blp)
@@ -72,6 +72,7 @@ def register(app: Flask) -> None:
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
     register_handler(app, EVENT_CANCELLED_KIND, event_jobs.send_cancel_notice)
+    register_handler(app, EVENT_CHANGED_KIND, event_jobs.send_change_notice)
     add_hook(app, ORDER_PAID, points.earn_on_paid)  # the minute's one read of new payments
     shanghai = {"timezone": "Asia/Shanghai"}
     register_job(

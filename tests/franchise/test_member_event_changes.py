@@ -156,3 +156,37 @@ def test_the_pages_are_hqs_and_a_cancelled_event_invites_nobody(client, app, org
         db.session.commit()
         assert member_events.invite_on_upgrade(member) == 0
         assert db.session.get(EventInvitation, _invitation_of(app, event["id"], gold))
+
+
+def test_a_new_time_or_place_tells_the_accepted_once(client, app, org, as_hq):
+    """Moving the event's start or its place sends the accepted member the "event changes"
+    message with the new time and place (时间变更 / 地点变更); a rename tells nobody; the
+    same edit again sends nothing more; a member who did not accept is not told."""
+    with app.app_context():
+        gold, platinum = _members(org, ["gold", "platinum"], [])
+        openid = identity_for_code("code-event-moved")["openid"]
+        db.session.get(Customer, gold).openid = openid
+        db.session.commit()
+    event = _event(client, as_hq).get_json()
+    url = f"/api/v1/member-events/{event['id']}"
+    assert _accept(client, app, event["id"], gold)[0].status_code == 200
+    client.post("/_sandbox/control/mp/subscribe",
+                json={"openid": openid, "template_id": EVENT_TEMPLATE})  # fmt: skip
+    client.post("/_sandbox/control/mp/subscribe",
+                json={"openid": openid, "template_id": EVENT_TEMPLATE})  # fmt: skip
+    later = event["starts_at"][:8] + "28T19:30:00+08:00"
+    assert client.patch(url, json={"name": "新名字"}, headers=as_hq).status_code == 200
+    for _ in range(2):  # the same new time twice: one message
+        moved = client.patch(url, json={"starts_at": later}, headers=as_hq)
+        assert moved.status_code == 200, moved.get_json()
+    placed = client.patch(url, json={"store_id": org.sa}, headers=as_hq)
+    assert placed.status_code == 200
+    with app.app_context():
+        drain()
+        drain()
+    sent = client.get("/_sandbox/control/mp/subscribe_messages").get_json()["messages"]
+    told = [m for m in sent if m["template_id"] == EVENT_TEMPLATE]
+    assert [m["touser"] for m in told] == [openid, openid]
+    assert [m["data"]["phrase4"]["value"] for m in told] == ["时间变更", "地点变更"]
+    assert told[0]["data"]["time2"]["value"].endswith("28日 19:30")
+    assert told[1]["data"]["thing3"]["value"] == "上海A店"
