@@ -7,7 +7,7 @@ Views never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
@@ -48,7 +48,11 @@ class TicketFilterSchema(Schema):
 
 def ticket_columns() -> list[Column]:
     return [
-        Column("ticket_no", _l("Ticket")),
+        Column(
+            "ticket_no",
+            _l("Ticket"),
+            link=lambda t: url_for("aftersales_admin.ticket", ticket_id=t.id),
+        ),
         Column("kind", _l("Service type"), value=lambda t: ticket_service.kind_label(t.kind)),
         Column("status", _l("State"), value=lambda t: ticket_service.state_label(t.status)),
         Column("customer", _l("Customer"), value=lambda t: customer_name(t.customer)),
@@ -117,7 +121,11 @@ class TradeInFilterSchema(Schema):
 
 def trade_in_columns() -> list[Column]:
     return [
-        Column("trade_in_no", _l("Trade-in")),
+        Column(
+            "trade_in_no",
+            _l("Trade-in"),
+            link=lambda t: url_for("aftersales_admin.trade_in", trade_in_id=t.id),
+        ),
         Column("customer", _l("Customer"), value=lambda t: customer_name(t.customer)),
         Column("store", _l("Store"), value=lambda t: t.store.name),
         Column("purity", _l("Purity")),

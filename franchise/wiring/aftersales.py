@@ -34,6 +34,7 @@ MOBILE_NAV = (
 def register(app: Flask) -> None:
     """Register the after-sales area on the app."""
     from franchise.admin import aftersales as admin_aftersales
+    from franchise.admin import aftersales_detail  # noqa: F401 - its routes join admin_aftersales.bp
     from franchise.admin import consignments as admin_consignments
     from franchise.api import aftersales as api_aftersales
     from franchise.api import consignment as api_consignment
