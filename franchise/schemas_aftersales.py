@@ -20,6 +20,7 @@ from franchise.models import (
     TICKET_STATES,
     TRADE_IN_STATES,
 )
+from franchise.schemas_common import SearchFilter
 from franchise.services import service_tickets as ticket_labels
 from franchise.services.catalog import MAX_PRICE_FEN
 
@@ -162,11 +163,22 @@ class TicketDetailSchema(TicketSchema):
     allowed = fields.Function(lambda t: list(ticket_labels.TICKET_FLOW.get(t.status, ())))
 
 
-class TicketQuerySchema(PageQuerySchema):
+class TicketFilters(Schema):
+    """What a ticket list filters by, on the API and on the admin page."""
+
     status = fields.String(validate=validate.OneOf(TICKET_STATES))
     kind = fields.String(validate=validate.OneOf(SERVICE_KINDS))
     store_id = query_id()
+
+
+class TicketQuerySchema(TicketFilters, PageQuerySchema):
     customer_id = query_id()
+    overdue = fields.Boolean()
+
+
+class TicketFilterSchema(SearchFilter, TicketFilters):
+    """The admin list's filters."""
+
     overdue = fields.Boolean()
 
 
@@ -211,10 +223,19 @@ class TradeInSchema(StoreCaseSchema):
     events = fields.List(fields.Nested(TradeInEventSchema))
 
 
-class TradeInQuerySchema(PageQuerySchema):
+class TradeInFilters(Schema):
+    """What a trade-in list filters by, on the API and on the admin page."""
+
     status = fields.String(validate=validate.OneOf(TRADE_IN_STATES))
     store_id = query_id()
+
+
+class TradeInQuerySchema(TradeInFilters, PageQuerySchema):
     customer_id = query_id()
+
+
+class TradeInFilterSchema(SearchFilter, TradeInFilters):
+    """The admin list's filters."""
 
 
 TradeInPageSchema = page_schema(TradeInSchema, "TradeInPage")
