@@ -24,6 +24,7 @@ from app.extensions import db
 from app.outbox import enqueue
 from franchise.models import MemberEvent, Store
 from franchise.models.member_events import ACCEPTED, CANCELLED, EventInvitation
+from franchise.services.base import committing
 from franchise.services.member_events import get_event, invalid, invite_eligible
 
 EVENT_CANCELLED_KIND = "franchise.member_event_cancelled"
@@ -60,7 +61,7 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
         raise invalid("starts_at", "The event must start in the future.")
     if "levels" in changes:
         changes["levels"] = sorted(set(changes["levels"]))
-    try:
+    with committing():
         stmt = update(MemberEvent).where(MemberEvent.id == event.id).values(**changes)
         if "capacity" in changes:
             stmt = stmt.where(MemberEvent.accepted <= changes["capacity"])
@@ -72,10 +73,6 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
             )
         db.session.refresh(event)
         new = invite_eligible(event) if {"levels", "store_id"} & changes.keys() else 0
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return event, new
 
 
@@ -86,7 +83,7 @@ def cancel_event(event_id: int) -> MemberEvent:
     if event.cancelled_at is not None:
         return event
     _check_open(event)
-    try:
+    with committing():
         moved = db.session.execute(
             update(MemberEvent)
             .where(MemberEvent.id == event.id, MemberEvent.cancelled_at.is_(None))
@@ -111,8 +108,4 @@ def cancel_event(event_id: int) -> MemberEvent:
                     {"invitation_id": invitation_id},
                     f"event-cancelled:{invitation_id}",
                 )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return event  # expired by the commit: read afresh
