@@ -20,7 +20,6 @@ from franchise.models import (
     TICKET_STATES,
     TRADE_IN_STATES,
 )
-from franchise.schemas_common import SearchFilter
 from franchise.services import service_tickets as ticket_labels
 from franchise.services.catalog import MAX_PRICE_FEN
 
@@ -176,12 +175,6 @@ class TicketQuerySchema(TicketFilters, PageQuerySchema):
     overdue = fields.Boolean()
 
 
-class TicketFilterSchema(SearchFilter, TicketFilters):
-    """The admin list's filters."""
-
-    overdue = fields.Boolean()
-
-
 TicketPageSchema = page_schema(TicketSchema, "ServiceTicketPage")
 
 
@@ -232,10 +225,6 @@ class TradeInFilters(Schema):
 
 class TradeInQuerySchema(TradeInFilters, PageQuerySchema):
     customer_id = query_id()
-
-
-class TradeInFilterSchema(SearchFilter, TradeInFilters):
-    """The admin list's filters."""
 
 
 TradeInPageSchema = page_schema(TradeInSchema, "TradeInPage")

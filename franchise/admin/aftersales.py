@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
+from marshmallow import fields
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
@@ -23,7 +24,8 @@ from franchise.models import (
     Store,
     TradeIn,
 )
-from franchise.schemas_aftersales import TicketFilterSchema, TradeInFilterSchema
+from franchise.schemas_aftersales import TicketFilters, TradeInFilters
+from franchise.schemas_common import SearchFilter
 from franchise.services import service_tickets as ticket_service
 from franchise.services import trade_in
 
@@ -34,6 +36,16 @@ bp = Blueprint(
     template_folder="../templates",
 )
 OVERDUE_OPTIONS = [("", _l("All")), ("1", _l("Overdue only"))]
+
+
+class TicketFilterSchema(SearchFilter, TicketFilters):
+    """The list's filters: the API's, the ticket-number search and ``overdue``."""
+
+    overdue = fields.Boolean()
+
+
+class TradeInFilterSchema(SearchFilter, TradeInFilters):
+    """The list's filters: the API's and the trade-in-number search."""
 
 
 def ticket_columns() -> list[Column]:

@@ -61,7 +61,7 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
         raise invalid("starts_at", "The event must start in the future.")
     if "levels" in changes:
         changes["levels"] = sorted(set(changes["levels"]))
-    with committing():
+    try:
         stmt = update(MemberEvent).where(MemberEvent.id == event.id).values(**changes)
         if "capacity" in changes:
             stmt = stmt.where(MemberEvent.accepted <= changes["capacity"])
@@ -73,6 +73,10 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
             )
         db.session.refresh(event)
         new = invite_eligible(event) if {"levels", "store_id"} & changes.keys() else 0
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return event, new
 
 
