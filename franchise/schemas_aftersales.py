@@ -163,10 +163,15 @@ class TicketDetailSchema(TicketSchema):
     allowed = fields.Function(lambda t: list(ticket_labels.TICKET_FLOW.get(t.status, ())))
 
 
-class TicketQuerySchema(PageQuerySchema):
+class TicketFilters(Schema):
+    """What a ticket list filters by, on the API and on the admin page."""
+
     status = fields.String(validate=validate.OneOf(TICKET_STATES))
     kind = fields.String(validate=validate.OneOf(SERVICE_KINDS))
     store_id = query_id()
+
+
+class TicketQuerySchema(TicketFilters, PageQuerySchema):
     customer_id = query_id()
     overdue = fields.Boolean()
 
@@ -222,9 +227,14 @@ class TradeInSchema(StoreCaseSchema):
     events = fields.List(fields.Nested(TradeInEventSchema))
 
 
-class TradeInQuerySchema(PageQuerySchema):
+class TradeInFilters(Schema):
+    """What a trade-in list filters by, on the API and on the admin page."""
+
     status = fields.String(validate=validate.OneOf(TRADE_IN_STATES))
     store_id = query_id()
+
+
+class TradeInQuerySchema(TradeInFilters, PageQuerySchema):
     customer_id = query_id()
 
 

@@ -15,6 +15,7 @@ from app.money import Yuan
 from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
 from franchise.models import CONSIGNMENT_STATES
 from franchise.schemas_aftersales import StoreCaseSchema
+from franchise.schemas_common import SearchFilter
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.consignment import MAX_COMMISSION_BPS, state_label
 
@@ -70,9 +71,14 @@ class ConsignmentSchema(StoreCaseSchema):
     events = fields.List(fields.Nested(ConsignmentEventSchema))
 
 
-class ConsignmentQuerySchema(PageQuerySchema):
+class ConsignmentFilters(Schema):
+    """What a consignment list filters by, on the API and on the admin page."""
+
     status = fields.String(validate=validate.OneOf(CONSIGNMENT_STATES))
     store_id = query_id()
+
+
+class ConsignmentQuerySchema(ConsignmentFilters, PageQuerySchema):
     customer_id = query_id()
 
 
@@ -116,10 +122,7 @@ class ConsignmentStepFormSchema(_TypedAmounts, ConsignmentMoveSchema):  # type: 
     """One step on the detail page."""
 
 
-class ConsignmentFilterSchema(Schema):
+class ConsignmentFilterSchema(SearchFilter, ConsignmentFilters):
     """The admin list's filters."""
 
-    q = Text(validate=validate.Length(max=64))
     consignor = Text(validate=validate.Length(max=64))
-    status = fields.String(validate=validate.OneOf(CONSIGNMENT_STATES))
-    store_id = query_id()

@@ -19,6 +19,7 @@ from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
 from app.web.i18n import N_
 from franchise.api.orders import ProductSchema
 from franchise.models import METALS, PRICING_MODES, VARIANT_KINDS
+from franchise.schemas_common import SearchFilter
 from franchise.services import piece_care, service_tickets
 from franchise.services import pieces as piece_service
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -101,10 +102,16 @@ class MetalPriceRecordedSchema(MetalPriceSchema):
     repriced_products = fields.Integer()
 
 
-class MetalPriceQuerySchema(PageQuerySchema):
+class MetalPriceFilterSchema(Schema):
+    """What the price history filters by, on the API and on the board page."""
+
     metal = fields.String(validate=validate.OneOf(METALS))
     date_from = fields.Date()
     date_to = fields.Date()
+
+
+class MetalPriceQuerySchema(MetalPriceFilterSchema, PageQuerySchema):
+    pass
 
 
 def _today_fields() -> dict:
@@ -250,10 +257,20 @@ class PieceSchema(Schema):
     created_at = fields.DateTime()
 
 
-class PieceQuerySchema(PageQuerySchema):
+class PieceFilters(Schema):
+    """What a piece list filters by, on the API and on the admin page."""
+
     product_id = query_id()
     store_id = query_id()
     status = fields.String(validate=validate.OneOf(("in_stock", "held", "sold", "defective")))
+
+
+class PieceQuerySchema(PieceFilters, PageQuerySchema):
+    pass
+
+
+class PieceFilterSchema(SearchFilter, PieceFilters):
+    """The admin list's filters: the API's and a serial or certificate search."""
 
 
 PiecePageSchema = page_schema(PieceSchema, "PiecePage")

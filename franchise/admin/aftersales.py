@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import fields
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.scope import scoped
-from app.schemas import Text, query_id
 from app.web.labels import customer_name
 from app.web.listing import Column
 from franchise.admin.support import choices, render_list, select_filter, text_filter
 from franchise.models import (
     SERVICE_KINDS,
     TICKET_STATES,
-    TRADE_IN_STATES,
     ServiceTicket,
     Store,
     TradeIn,
 )
+from franchise.schemas_aftersales import TicketFilters, TradeInFilters
+from franchise.schemas_common import SearchFilter
 from franchise.services import service_tickets as ticket_service
 from franchise.services import trade_in
 
@@ -38,12 +38,14 @@ bp = Blueprint(
 OVERDUE_OPTIONS = [("", _l("All")), ("1", _l("Overdue only"))]
 
 
-class TicketFilterSchema(Schema):
-    q = Text(validate=validate.Length(max=64))
-    status = fields.String(validate=validate.OneOf(TICKET_STATES))
-    kind = fields.String(validate=validate.OneOf(SERVICE_KINDS))
-    store_id = query_id()
+class TicketFilterSchema(SearchFilter, TicketFilters):
+    """The list's filters: the API's, the ticket-number search and ``overdue``."""
+
     overdue = fields.Boolean()
+
+
+class TradeInFilterSchema(SearchFilter, TradeInFilters):
+    """The list's filters: the API's and the trade-in-number search."""
 
 
 def ticket_columns() -> list[Column]:
@@ -111,12 +113,6 @@ TRADE_IN_LABELS = {
     "paid_out": _l("Paid out"),
     "cancelled": _l("Cancelled"),
 }
-
-
-class TradeInFilterSchema(Schema):
-    q = Text(validate=validate.Length(max=64))
-    status = fields.String(validate=validate.OneOf(TRADE_IN_STATES))
-    store_id = query_id()
 
 
 def trade_in_columns() -> list[Column]:

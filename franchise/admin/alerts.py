@@ -10,7 +10,7 @@ owner only their franchise's (another's answers 404). Views never commit: servic
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
@@ -23,7 +23,8 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import DASH, yuan
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.listing import Column
+from franchise.admin.support import list_page
 from franchise.models import Alert, Franchisee
 from franchise.services import alerts as alert_service
 from franchise.services.alert_catalogue import (
@@ -193,19 +194,18 @@ def alerts():
             scoped(select(Franchisee.id, Franchisee.name), Franchisee).order_by(Franchisee.id)
         ).all()
     )
-    stmt = alert_stmt(filter_args(AlertQuerySchema), who)
-    cols = columns(names, who, hq)
-    if request.args.get("format") == "csv":
-        return csv_response("alerts.csv", cols, stmt)
-    return render_template(
+    return list_page(
+        AlertQuerySchema,
+        lambda args: alert_stmt(args, who),
+        "alerts.csv",
+        columns(names, who, hq),
         "franchise/payments/alerts.html",
-        fields=_filters(names, hq),
-        columns=cols,
-        page=paginate(stmt),
-        who=who,
-        is_open=alert_service.is_open,
-        badges=LEVEL_BADGES,
-        export_url=export_url("alerts_admin.alerts"),
+        context=lambda _args: {
+            "fields": _filters(names, hq),
+            "who": who,
+            "is_open": alert_service.is_open,
+            "badges": LEVEL_BADGES,
+        },
     )
 
 

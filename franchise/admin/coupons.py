@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import fields, post_load, validate
 from sqlalchemy import case, func, select
 from wtforms import BooleanField, DateField, SelectField, StringField
 
@@ -26,12 +26,17 @@ from app.clock import SHANGHAI
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import Yuan
-from app.schemas import Text, query_id, url_id
+from app.schemas import url_id
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.labels import customer_name
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import choices, save, select_filter, text_filter
-from franchise.api.coupons import BulkIssueSchema, TemplateCreateSchema, coupon_stmt
+from app.web.listing import Column
+from franchise.admin.support import choices, render_list, save, select_filter, text_filter
+from franchise.api.coupons import (
+    BulkIssueSchema,
+    IssuedFilterSchema,
+    TemplateCreateSchema,
+    coupon_stmt,
+)
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
 from franchise.services import coupon_templates
@@ -191,14 +196,6 @@ def coupons():
     )
 
 
-class IssuedFilterSchema(Schema):
-    q = Text(validate=validate.Length(max=20))
-    template_id = query_id()
-    franchisee_id = query_id()
-    status = Text(validate=validate.OneOf(("issued", "redeemed", "void")))
-    channel = Text(validate=validate.OneOf(("online", "store")))
-
-
 def coupon_columns():
     return [
         Column("code", _l("Code")),
@@ -224,11 +221,6 @@ def coupon_columns():
 @page_roles(*ADMIN_UI_ROLES)
 def issued():
     """Issued coupons with filters (template, franchisee, status, channel, code) and CSV."""
-    args = filter_args(IssuedFilterSchema)
-    stmt = coupon_stmt(args)
-    columns = coupon_columns()
-    if request.args.get("format") == "csv":
-        return csv_response("coupons.csv", columns, stmt)
     template_opts = [("", _l("All"))] + [
         (t.id, t.name)
         for t in db.session.scalars(select(CouponTemplate).order_by(CouponTemplate.id))
@@ -244,15 +236,13 @@ def issued():
         ),
         select_filter("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
     ]
-    return render_template(
-        "franchise/list.html",
-        title=_l("Issued coupons"),
-        fields=fields_,
-        values=request.args,
-        columns=columns,
-        page=paginate(stmt),
-        export_url=export_url("commerce_coupons.issued"),
-        new_url=None,
+    return render_list(
+        _l("Issued coupons"),
+        IssuedFilterSchema,
+        coupon_stmt,
+        coupon_columns(),
+        fields_,
+        "coupons.csv",
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
@@ -23,7 +22,6 @@ from app.auth.scope import scoped
 from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.schemas import Text, query_id
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
@@ -38,11 +36,10 @@ from franchise.admin.credit_display import (
 )
 from franchise.admin.support import choices, render_list, select_filter
 from franchise.api.commission import CommissionRateSchema, percent_to_bps
-from franchise.api.credit import DisputeCreateSchema, RulingSchema
+from franchise.api.credit import DisputeCreateSchema, DisputeFilterSchema, RulingSchema
 from franchise.models import (
     CREDIT_SOURCES,
     DISPUTE_OPEN,
-    DISPUTE_STATUSES,
     CreditDispute,
     Franchisee,
     Guide,
@@ -81,12 +78,6 @@ def file_dispute(order_id):
 
 
 # --- the dispute queue and one dispute -----------------------------------------------
-
-
-class DisputeFilterSchema(Schema):
-    status = Text(validate=validate.OneOf(DISPUTE_STATUSES))
-    franchisee_id = query_id()
-    overdue = fields.Boolean()
 
 
 def dispute_columns():

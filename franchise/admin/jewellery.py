@@ -13,11 +13,10 @@ Views never commit; the services' field errors show on the forms.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 
@@ -27,11 +26,11 @@ from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
-from app.schemas import Text, query_id
 from app.web.form_input import RequiredMark, YuanField, load_form
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.listing import Column
 from franchise.admin.support import (
     choices,
+    list_page,
     render_list,
     save,
     select_filter,
@@ -41,7 +40,12 @@ from franchise.admin.support import (
 )
 from franchise.forms import options
 from franchise.models import METALS, Piece, Product, ProductPricing, Store
-from franchise.schemas_jewellery import MetalPriceFormSchema, PieceCreateSchema
+from franchise.schemas_jewellery import (
+    MetalPriceFilterSchema,
+    MetalPriceFormSchema,
+    PieceCreateSchema,
+    PieceFilterSchema,
+)
 from franchise.services import metal_prices, pieces
 
 bp = Blueprint("jewellery_admin", __name__, url_prefix="/admin", template_folder="../templates")
@@ -62,12 +66,6 @@ class MetalPriceForm(FlaskForm):
     sell_yuan = YuanField(_l("Sell price (yuan per gram)"), validators=[RequiredMark()])
     buyback_yuan = YuanField(_l("Buy-back price (yuan per gram)"), validators=[RequiredMark()])
     note = StringField(_l("Note"))
-
-
-class MetalPriceFilterSchema(Schema):
-    metal = fields.String(validate=validate.OneOf(METALS))
-    date_from = fields.Date()
-    date_to = fields.Date()
 
 
 def metal_label(metal: str) -> str:
@@ -111,36 +109,39 @@ def metal_prices_board():
 
 def board_page(form: MetalPriceForm, status: int = 200, import_errors: list[str] | None = None):
     """The board page (also shown by the import when a file is refused), or its CSV."""
-    args = filter_args(MetalPriceFilterSchema)
-    stmt = metal_prices.history_stmt(args)
-    if request.args.get("format") == "csv":
-        return csv_response("metal-prices.csv", price_columns(), stmt)
-    today = metal_prices.today()
-    labels, series = metal_prices.daily_series(30)
-    return render_template(
+
+    def context(_filters: dict) -> dict:
+        today = metal_prices.today()
+        labels, series = metal_prices.daily_series(30)
+        return {
+            "form": form,
+            "import_errors": import_errors or [],
+            "today": [
+                {
+                    "metal": metal_label(m),
+                    "sell": today[f"{m}_fen_per_gram"],
+                    "buyback": today[f"{m}_buyback_fen_per_gram"],
+                }
+                for m in METALS
+            ],
+            "labels": labels,
+            "series": {metal_label(m): values for m, values in series.items()},
+            "fields": [
+                select_filter("metal", _l("Metal"), [("", _l("All"))] + list(METAL_LABELS.items())),
+                {"name": "date_from", "label": _l("From"), "type": "date"},
+                {"name": "date_to", "label": _l("To"), "type": "date"},
+            ],
+        }
+
+    return list_page(
+        MetalPriceFilterSchema,
+        metal_prices.history_stmt,
+        "metal-prices.csv",
+        price_columns(),
         "franchise/jewellery/metal_prices.html",
-        form=form,
-        import_errors=import_errors or [],
-        today=[
-            {
-                "metal": metal_label(m),
-                "sell": today[f"{m}_fen_per_gram"],
-                "buyback": today[f"{m}_buyback_fen_per_gram"],
-            }
-            for m in METALS
-        ],
-        labels=labels,
-        series={metal_label(m): values for m, values in series.items()},
-        fields=[
-            select_filter("metal", _l("Metal"), [("", _l("All"))] + list(METAL_LABELS.items())),
-            {"name": "date_from", "label": _l("From"), "type": "date"},
-            {"name": "date_to", "label": _l("To"), "type": "date"},
-        ],
-        values=request.args,
-        columns=price_columns(),
-        page=paginate(stmt),
-        export_url=export_url(),
-    ), status
+        context=context,
+        status=status,
+    )
 
 
 # --- the piece registry -----------------------------------------------------------------
@@ -158,13 +159,6 @@ class PieceForm(FlaskForm):
         _l("Weight (mg)"), validators=[RequiredMark()], render_kw={"inputmode": "numeric"}
     )
     purity = StringField(_l("Purity"))
-
-
-class PieceFilterSchema(Schema):
-    q = Text(validate=validate.Length(max=64))
-    product_id = query_id()
-    store_id = query_id()
-    status = fields.String(validate=validate.OneOf(tuple(PIECE_STATE_LABELS)))
 
 
 def registered_products() -> list[tuple[int, str]]:

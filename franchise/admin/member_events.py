@@ -23,8 +23,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.labels import label, options
-from app.web.listing import Column, csv_response, export_url, filter_args, paginate
-from franchise.admin.support import select_filter
+from app.web.listing import Column, paginate
+from franchise.admin.support import list_page, select_filter
 from franchise.event_schemas import (
     InvitationQuerySchema,
     MemberEventCreateSchema,
@@ -198,28 +198,32 @@ def invitation_columns(with_action: bool = True):
 @page_roles(*ADMIN_UI_ROLES)
 def invitations():
     """Invitations of the viewer's customers: filters, pages, CSV."""
-    args = filter_args(InvitationQuerySchema)
-    stmt = member_events.invitation_stmt(args)
-    if request.args.get("format") == "csv":
-        return csv_response("event-invitations.csv", invitation_columns(False), stmt)
-    event_options = [("", _l("All"))] + [
-        (str(e.id), e.name) for e in db.session.scalars(member_events.events_stmt().limit(200))
-    ]
-    fields = [
-        select_filter("event_id", _l("Event"), event_options),
-        select_filter("status", _l("Answer"), [("", _l("All"))] + options("invitation_status")),
-        select_filter("attended", _l("Came"), [("", _l("All")), ("1", _l("Yes")), ("0", _l("No"))]),
-    ]
-    chosen = args.get("event_id")
-    return render_template(
+
+    def context(args: dict) -> dict:
+        event_options = [("", _l("All"))] + [
+            (str(e.id), e.name) for e in db.session.scalars(member_events.events_stmt().limit(200))
+        ]
+        came = [("", _l("All")), ("1", _l("Yes")), ("0", _l("No"))]
+        answers = [("", _l("All"))] + options("invitation_status")
+        chosen = args.get("event_id")
+        return {
+            "fields": [
+                select_filter("event_id", _l("Event"), event_options),
+                select_filter("status", _l("Answer"), answers),
+                select_filter("attended", _l("Came"), came),
+            ],
+            "event": db.session.get(MemberEvent, chosen) if chosen else None,
+            "figures": member_events.attendance(chosen) if chosen else None,
+        }
+
+    return list_page(
+        InvitationQuerySchema,
+        member_events.invitation_stmt,
+        "event-invitations.csv",
+        invitation_columns(),
         "franchise/members/invitations.html",
-        fields=fields,
-        values=request.args,
-        columns=invitation_columns(),
-        page=paginate(stmt),
-        export_url=export_url(),
-        event=db.session.get(MemberEvent, chosen) if chosen else None,
-        figures=member_events.attendance(chosen) if chosen else None,
+        csv_columns=invitation_columns(False),
+        context=context,
     )
 
 

@@ -9,6 +9,9 @@ tenant scope (``franchise.queries`` and ``app.auth.scope``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,6 +44,36 @@ def choices(model, label_attr: str = "name", blank: str | None = None) -> list:
     return [("", blank)] + options if blank is not None else options
 
 
+def list_page(
+    schema_cls: type[Schema],
+    stmt_fn: Callable[[dict], Any],
+    filename: str,
+    columns: list[Column],
+    template: str,
+    *,
+    csv_columns: list[Column] | None = None,
+    context: Callable[[dict], dict] | None = None,
+    status: int = 200,
+):
+    """Every admin list's sequence, once: the filters of ``?…`` through ``schema_cls``
+    (the API's query filters), the query ``stmt_fn(filters)``, then its CSV export with
+    ``?format=csv`` (``csv_columns``, else ``columns``) or ``template`` with the page,
+    the filter values, the columns and the export link. ``context(filters)`` adds the
+    template's own values; it runs only for the page, never for the CSV."""
+    args = filter_args(schema_cls)
+    stmt = stmt_fn(args)
+    if request.args.get("format") == "csv":
+        return csv_response(filename, columns if csv_columns is None else csv_columns, stmt)
+    return render_template(
+        template,
+        values=request.args,
+        columns=columns,
+        page=paginate(stmt),
+        export_url=export_url(),
+        **(context(args) if context is not None else {}),
+    ), status
+
+
 def render_list(
     title,
     schema_cls,
@@ -56,21 +89,13 @@ def render_list(
     """A filtered, paginated listing page, or its CSV export with ``?format=csv``; the
     "New" button for HQ (for every viewer with ``new_for_all``); ``template`` extends
     ``franchise/list.html`` and ``extra`` goes to it."""
-    args = filter_args(schema_cls)
-    stmt = stmt_fn(args)
-    if request.args.get("format") == "csv":
-        return csv_response(filename, columns, stmt)
-    return render_template(
-        template,
-        title=title,
-        fields=fields,
-        values=request.args,
-        columns=columns,
-        page=paginate(stmt),
-        export_url=export_url(),
-        new_url=url_for(new_endpoint) if new_endpoint and (new_for_all or is_hq()) else None,
-        **extra,
-    )
+
+    def context(_filters: dict) -> dict:
+        new = new_endpoint and (new_for_all or is_hq())
+        new_url = url_for(new_endpoint) if new else None
+        return {"title": title, "fields": fields, "new_url": new_url, **extra}
+
+    return list_page(schema_cls, stmt_fn, filename, columns, template, context=context)
 
 
 def render_form(form, title, submit_label, status=200):

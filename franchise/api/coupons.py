@@ -145,12 +145,24 @@ class CouponSchema(Schema):
     redeemed_franchisee_id = fields.Integer(allow_none=True)
 
 
-class CouponQuerySchema(PageQuerySchema):
+class CouponFilters(Schema):
+    """What the issued-coupon list filters by, on the API and on the admin page."""
+
     template_id = query_id()
     franchisee_id = query_id()
     customer_id = query_id()
     status = Text(validate=validate.OneOf(("issued", "redeemed", "void")))
     channel = Text(validate=validate.OneOf(("online", "store")))
+
+
+class CouponQuerySchema(CouponFilters, PageQuerySchema):
+    pass
+
+
+class IssuedFilterSchema(CouponFilters):
+    """The admin list's filters: the API's and the coupon code."""
+
+    q = Text(validate=validate.Length(max=20))
 
 
 class RedeemSchema(Schema):

@@ -87,10 +87,21 @@ class RulingSchema(Schema):
     guide_id = body_id(load_default=None, allow_none=True)
 
 
-class DisputeQuerySchema(PageQuerySchema):
+class DisputeFilters(Schema):
+    """What a dispute list filters by, on the API and on the admin page."""
+
     status = Text(validate=validate.OneOf(DISPUTE_STATUSES))
     franchisee_id = query_id()
+
+
+class DisputeQuerySchema(DisputeFilters, PageQuerySchema):
     order_id = query_id()
+    overdue = fields.Boolean()
+
+
+class DisputeFilterSchema(DisputeFilters):
+    """The admin list's filters."""
+
     overdue = fields.Boolean()
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Model, Money
+from franchise.models.customers import CUSTOMER_SCOPE
 
 
 class Product(Model):
@@ -142,12 +143,7 @@ class Order(Model):
     __tablename__ = "orders"
     if TYPE_CHECKING:
         allowed_transitions: list[str]  # not a column: set for the detail schema (api.orders)
-    __scope__ = {
-        "franchisee": "franchisee_id",
-        "store": "store_id",
-        "guide": "guide_id",
-        "customer": "customer_id",
-    }
+    __scope__ = CUSTOMER_SCOPE
     __table_args__ = (
         CheckConstraint("payable_fen >= 0", name="payable_nonnegative"),
         CheckConstraint("refunded_fen <= paid_fen", name="refund_not_above_paid"),

@@ -37,17 +37,22 @@ ASSIGNMENT_RULES = (
 
 TIER_LOW, TIER_MID, TIER_HIGH = "low", "mid", "high"
 
+# The tenant scope (``app.auth.scope`` reads a model's ``__scope__``) of a row about one
+# customer, whom a guide at a store of a franchisee serves: an appointment, an order, an
+# event invitation (the customer row itself is its own ``customer``).
+CUSTOMER_SCOPE = {
+    "franchisee": "franchisee_id",
+    "store": "store_id",
+    "guide": "guide_id",
+    "customer": "customer_id",
+}
+
 
 class Customer(Model):
     """A mini-program customer (by openid), owned by exactly one franchisee."""
 
     __tablename__ = "customers"
-    __scope__ = {
-        "franchisee": "franchisee_id",
-        "store": "store_id",
-        "guide": "guide_id",
-        "customer": "id",
-    }
+    __scope__ = CUSTOMER_SCOPE | {"customer": "id"}
     __table_args__ = (
         Index("ix_customers_franchisee_id_store_id", "franchisee_id", "store_id"),
         Index("ix_customers_value_tier", "value_tier"),
@@ -139,12 +144,7 @@ class Appointment(Model):
     """An in-store visit: try-on, cleaning/maintenance, or inspecting an online purchase."""
 
     __tablename__ = "appointments"
-    __scope__ = {
-        "franchisee": "franchisee_id",
-        "store": "store_id",
-        "guide": "guide_id",
-        "customer": "customer_id",
-    }
+    __scope__ = CUSTOMER_SCOPE
     __table_args__ = (Index("ix_appointments_store_id_slot_start", "store_id", "slot_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

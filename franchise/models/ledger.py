@@ -27,60 +27,58 @@ from app.clock import utcnow
 from app.extensions import Model, Money
 
 
-class Payment(Model):
-    """A verified WeChat Pay payment into a franchisee's sub-merchant account."""
+class FranchiseeMoney:
+    """The columns a franchisee's money through WeChat Pay shares (a payment, a refund,
+    a profit share): its id, the franchisee whose it is (the tenant scope), the amount in
+    fen, when it was recorded."""
 
-    __tablename__ = "payments"
     __scope__ = {"franchisee": "franchisee_id"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(FranchiseeMoney, Model):
+    """A verified WeChat Pay payment into a franchisee's sub-merchant account."""
+
+    __tablename__ = "payments"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     sub_mch_id: Mapped[str] = mapped_column(String(12))
     out_trade_no: Mapped[str] = mapped_column(String(32), index=True)
     transaction_id: Mapped[str] = mapped_column(String(32), unique=True)
-    amount_fen: Mapped[int] = mapped_column(Money)
     fee_fen: Mapped[int] = mapped_column(Money, default=0)
     source: Mapped[str] = mapped_column(String(12), default="notify")  # notify | orderquery
     paid_at: Mapped[datetime]
     business_date: Mapped[date] = mapped_column(Date, index=True)  # Asia/Shanghai day
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Refund(Model):
+class Refund(FranchiseeMoney, Model):
     """A full or partial refund of a payment."""
 
     __tablename__ = "refunds"
-    __scope__ = {"franchisee": "franchisee_id"}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
     out_refund_no: Mapped[str] = mapped_column(String(32), unique=True)
-    amount_fen: Mapped[int] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(12), default="requested")
     refund_id: Mapped[str | None] = mapped_column(String(32))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     succeeded_at: Mapped[datetime | None]
 
 
-class ProfitShare(Model):
+class ProfitShare(FranchiseeMoney, Model):
     """HQ's share of a payment, as a WeChat profit-sharing instruction (never a transfer)."""
 
     __tablename__ = "profit_shares"
-    __scope__ = {"franchisee": "franchisee_id"}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
-    franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
     out_order_no: Mapped[str] = mapped_column(String(32), unique=True)
-    amount_fen: Mapped[int] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
     wechat_order_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Model
+from franchise.models.customers import CUSTOMER_SCOPE
 
 __all__ = ["INVITATION_STATUSES", "MemberEvent", "EventInvitation"]
 
@@ -52,12 +53,7 @@ class EventInvitation(Model):
     """One member's invitation to one event, its answer and attendance."""
 
     __tablename__ = "event_invitations"
-    __scope__ = {
-        "franchisee": "franchisee_id",
-        "store": "store_id",
-        "guide": "guide_id",
-        "customer": "customer_id",
-    }
+    __scope__ = CUSTOMER_SCOPE
     __table_args__ = (
         UniqueConstraint("event_id", "customer_id"),
         Index("ix_event_invitations_customer_id", "customer_id"),

@@ -38,7 +38,7 @@ from franchise.models import (
     OrderLine,
     Product,
 )
-from franchise.services.base import invalid
+from franchise.services.base import committing, invalid
 from franchise.services.coupon_templates import CAMPAIGN_EXISTS
 
 
@@ -202,7 +202,7 @@ def post_adjustment(
 def save_rate(category: str, campaign_id: int | None, rate_bps: int) -> CommissionRate:
     """Set the rate of a category and / or campaign (0..10,000 bps, else 422; an unknown
     campaign is a 422 on ``campaign_id``); commits."""
-    try:
+    with committing():
         if (
             not isinstance(rate_bps, int)
             or isinstance(rate_bps, bool)
@@ -225,10 +225,6 @@ def save_rate(category: str, campaign_id: int | None, rate_bps: int) -> Commissi
         row = row or CommissionRate(category=category, campaign_id=campaign_id)
         row.rate_bps = rate_bps
         db.session.add(row)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return row
 
 

@@ -42,7 +42,7 @@ from franchise.queries import search
 from franchise.services import ledger, postings
 from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
-from franchise.services.steps import customer_and_store, record_no, take_step
+from franchise.services.steps import case_holders, customer_and_store, record_no, take_step
 
 CONSIGNMENT_FLOW: dict[str, tuple[str, ...]] = {
     "received": ("appraised", "returned"),
@@ -89,9 +89,7 @@ def take_in(data: dict, principal: Principal) -> Consignment:
             raise invalid("appraised_fen", "Appraise the piece before agreeing its price.")
         row = Consignment(
             consignment_no=record_no("CS"),
-            customer_id=customer.id,
-            franchisee_id=store.franchisee_id,
-            store_id=store.id,
+            **case_holders(customer, store),
             description=data["description"].strip()[:255],
         )
         db.session.add(row)

@@ -27,7 +27,7 @@ from franchise.models.credit import (
     SOURCE_SHARE_CODE,
     SOURCE_STORE,
 )
-from franchise.services.base import Invalid
+from franchise.services.base import Invalid, committing
 
 # (source, precedence, share_bps)
 DEFAULT_RULES = (
@@ -88,7 +88,7 @@ def check_rules(rules: list[dict]) -> list[Rule]:
 
 def save_rules(rules: list[dict]) -> list[Rule]:
     """Replace the rules with ``rules`` (validated; commits)."""
-    try:
+    with committing():
         clean = check_rules(rules)
         stored = {r.source: r for r in db.session.scalars(select(CreditRule))}
         for rule in clean:
@@ -99,10 +99,6 @@ def save_rules(rules: list[dict]) -> list[Rule]:
                 rule.is_active,
             )
             db.session.add(row)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return current_rules()
 
 

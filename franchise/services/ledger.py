@@ -28,7 +28,7 @@ from app.db import insert_ignoring
 from app.extensions import db
 from franchise.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from franchise.models.org import MAX_PROFIT_SHARE_BPS
-from franchise.services import postings
+from franchise.services import double_entry, postings
 
 ACCOUNT_KINDS = ("wallet", "sales", "wechat_fee", "hq_share")  # a payment's, made up front
 # old_gold (issue 19): metal traded in at the franchisee's stores, at buy-back value,
@@ -289,35 +289,17 @@ def available_balance(franchisee_id: int) -> int:
 
 def trial_balance() -> list[dict]:
     """Σ debits and Σ credits per account kind (HQ's check that the books balance)."""
-    rows = db.session.execute(
-        select(
-            LedgerAccount.kind,
-            func.count(func.distinct(LedgerAccount.id)),
-            func.coalesce(func.sum(LedgerEntry.debit_fen), 0),
-            func.coalesce(func.sum(LedgerEntry.credit_fen), 0),
-        )
-        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id, isouter=True)
-        .group_by(LedgerAccount.kind)
-        .order_by(LedgerAccount.kind)
-    ).all()
+    totals = double_entry.totals_by_kind(
+        LedgerAccount, LedgerEntry, LedgerEntry.debit_fen, LedgerEntry.credit_fen
+    )
     return [
-        {
-            "kind": kind,
-            "accounts": int(n),
-            "debit_fen": int(d),
-            "credit_fen": int(c),
-            "balance_fen": int(d) - int(c),
-        }
-        for kind, n, d, c in rows
+        {"kind": kind, "accounts": n, "debit_fen": d, "credit_fen": c, "balance_fen": d - c}
+        for kind, n, d, c in totals
     ]
 
 
 def unbalanced_transactions() -> list[int]:
     """Ids of transactions whose entries do not balance (should always be empty)."""
-    return list(
-        db.session.scalars(
-            select(LedgerEntry.transaction_id)
-            .group_by(LedgerEntry.transaction_id)
-            .having(func.sum(LedgerEntry.debit_fen) != func.sum(LedgerEntry.credit_fen))
-        )
+    return double_entry.unbalanced_transactions(
+        LedgerEntry, LedgerEntry.debit_fen, LedgerEntry.credit_fen
     )

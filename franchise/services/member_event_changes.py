@@ -26,6 +26,7 @@ from app.extensions import db
 from app.outbox import enqueue
 from franchise.models import MemberEvent, Store
 from franchise.models.member_events import ACCEPTED, CANCELLED, EventInvitation
+from franchise.services.base import committing
 from franchise.services.member_events import get_event, invalid, invite_eligible
 
 EVENT_CANCELLED_KIND = "franchise.member_event_cancelled"
@@ -120,7 +121,7 @@ def cancel_event(event_id: int) -> MemberEvent:
     if event.cancelled_at is not None:
         return event
     _check_open(event)
-    try:
+    with committing():
         moved = db.session.execute(
             update(MemberEvent)
             .where(MemberEvent.id == event.id, MemberEvent.cancelled_at.is_(None))
@@ -145,8 +146,4 @@ def cancel_event(event_id: int) -> MemberEvent:
                     {"invitation_id": invitation_id},
                     f"event-cancelled:{invitation_id}",
                 )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return event  # expired by the commit: read afresh

@@ -22,11 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.clock import utcnow
+from app.db import commit_or_rollback
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import Customer, Member, Store
 from franchise.models.member_events import ACCEPTED, DECLINED, EventInvitation, MemberEvent
+from franchise.services.base import committing
 
 
 def invalid(field: str, message: str, **params) -> DomainError:
@@ -45,7 +47,7 @@ def create_event(data: dict) -> MemberEvent:
             raise invalid("store_id", "No such store.")
     if data["starts_at"] <= utcnow():
         raise invalid("starts_at", "The event must start in the future.")
-    try:
+    with committing():
         event = MemberEvent(
             name=data["name"],
             starts_at=data["starts_at"],
@@ -56,10 +58,6 @@ def create_event(data: dict) -> MemberEvent:
         db.session.add(event)
         db.session.flush()
         invite_eligible(event)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return event
 
 
@@ -121,7 +119,7 @@ def answer(invitation_id: int, accept: bool) -> EventInvitation:
     """The member (the caller) accepts or declines; commits. 404 for an invitation not
     theirs, 409 when the event is full, has started or is cancelled."""
     invitation = get_scoped_or_404(EventInvitation, invitation_id)
-    try:
+    with committing():
         event = db.session.get(MemberEvent, invitation.event_id)
         assert event is not None  # a foreign key
         if event.cancelled_at is not None:
@@ -139,10 +137,6 @@ def answer(invitation_id: int, accept: bool) -> EventInvitation:
             )
         else:
             _move(invitation.id, EventInvitation.status != DECLINED, DECLINED)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     db.session.refresh(invitation)
     return invitation
 
@@ -175,12 +169,8 @@ def set_attended(invitation_id: int, attended: bool) -> EventInvitation:
     invitation = get_scoped_or_404(EventInvitation, invitation_id)
     if invitation.status != ACCEPTED:
         raise Conflict("Only an accepted invitation can be marked attended.", code="not_accepted")
-    try:
-        invitation.attended = attended
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    invitation.attended = attended
+    commit_or_rollback(db.session)
     return invitation
 
 

@@ -31,6 +31,7 @@ from app.db import insert_ignoring
 from app.extensions import db
 from app.web.i18n import N_
 from franchise.models import Member, PointAccount, PointEntry, PointTransaction
+from franchise.services import double_entry
 
 HQ = "hq"
 FRANCHISEE_KINDS = ("carrier", "redeemed")
@@ -308,38 +309,18 @@ def daily_lines(franchisee_id: int, since: date) -> list[dict]:
 
 def trial_balance() -> list[dict]:
     """Σ debits and Σ credits in points per account kind, and whether they balance."""
-    rows = db.session.execute(
-        select(
-            PointAccount.kind,
-            func.count(func.distinct(PointAccount.id)),
-            func.coalesce(func.sum(PointEntry.debit), 0),
-            func.coalesce(func.sum(PointEntry.credit), 0),
-        )
-        .join(PointEntry, PointEntry.account_id == PointAccount.id, isouter=True)
-        .group_by(PointAccount.kind)
-        .order_by(PointAccount.kind)
-    ).all()
+    totals = double_entry.totals_by_kind(
+        PointAccount, PointEntry, PointEntry.debit, PointEntry.credit
+    )
     return [
-        {
-            "kind": kind,
-            "accounts": int(n),
-            "debit": int(d),
-            "credit": int(c),
-            "balance": int(c) - int(d),
-        }
-        for kind, n, d, c in rows
+        {"kind": kind, "accounts": n, "debit": d, "credit": c, "balance": c - d}
+        for kind, n, d, c in totals
     ]
 
 
 def unbalanced_transactions() -> list[int]:
     """Ids of points transactions whose entries do not balance (always empty)."""
-    return list(
-        db.session.scalars(
-            select(PointEntry.transaction_id)
-            .group_by(PointEntry.transaction_id)
-            .having(func.sum(PointEntry.debit) != func.sum(PointEntry.credit))
-        )
-    )
+    return double_entry.unbalanced_transactions(PointEntry, PointEntry.debit, PointEntry.credit)
 
 
 def orphan_entries() -> list[int]:

@@ -56,7 +56,13 @@ from franchise.models import (
 )
 from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
 from franchise.services.catalog import MAX_PRICE_FEN
-from franchise.services.steps import StepOutOfOrder, customer_and_store, record_no, take_step
+from franchise.services.steps import (
+    StepOutOfOrder,
+    case_holders,
+    customer_and_store,
+    record_no,
+    take_step,
+)
 
 TICKET_FLOW: dict[str, tuple[str, ...]] = {
     "requested": ("received", "cancelled"),
@@ -135,9 +141,7 @@ def _new(customer: Customer, store: Store, data: dict, status: str) -> ServiceTi
     piece = _own_piece(customer.id, data.get("piece_id"))
     ticket = ServiceTicket(
         ticket_no=record_no("SV"),
-        customer_id=customer.id,
-        franchisee_id=store.franchisee_id,
-        store_id=store.id,
+        **case_holders(customer, store),
         piece_id=piece.id if piece else None,
         appointment_id=data.get("appointment_id"),
         kind=kind,

@@ -1,6 +1,6 @@
 """What the store-side records of issue 19 share (service tickets, trade-ins,
 consignments): one step along a flow of states, a record number, and the customer and
-store something is taken in from and at.
+store something is taken in from and at (``customer_and_store``, ``case_holders``).
 
 ``take_step`` checks the step is allowed from the record's state and makes it with one
 conditional UPDATE on that state, so two clerks cannot both make it; anything else —
@@ -78,3 +78,9 @@ def customer_and_store(data: dict, principal: Principal) -> tuple[Customer, Stor
     if store.franchisee_id != customer.franchisee_id:
         raise invalid("store_id", "A store of the customer's franchisee.")
     return customer, store
+
+
+def case_holders(customer: Customer, store: Store) -> dict[str, int]:
+    """Whose a new case is (a ``CustomerCase``'s tenant scope): the customer's, at the
+    store, of the store's franchisee."""
+    return {"customer_id": customer.id, "franchisee_id": store.franchisee_id, "store_id": store.id}

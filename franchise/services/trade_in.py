@@ -35,7 +35,7 @@ from franchise.models import CREATED, Order, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
 from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.pricing import latest_price
-from franchise.services.steps import customer_and_store, record_no
+from franchise.services.steps import case_holders, customer_and_store, record_no
 
 MIN_WEIGHT_MG, MAX_WEIGHT_MG = 100, 1_000_000
 TESTABLE = {"gold": (375, 999), "platinum": (850, 999), "silver": (800, 999)}
@@ -82,9 +82,7 @@ def take_in(data: dict, principal: Principal) -> TradeIn:
             raise invalid("metal", "HQ has entered no price for this metal yet.")
         trade_in = TradeIn(
             trade_in_no=record_no("TI"),
-            customer_id=customer.id,
-            franchisee_id=store.franchisee_id,
-            store_id=store.id,
+            **case_holders(customer, store),
             metal=data["metal"],
             purity=f"{MARKS[data['metal']]}{purity}",
             purity_permille=purity,
