@@ -67,7 +67,7 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
     if "levels" in changes:
         changes["levels"] = sorted(set(changes["levels"]))
     before = (event.starts_at, event.store_id)  # the UPDATE below refreshes ``event``
-    try:
+    with committing():
         stmt = update(MemberEvent).where(MemberEvent.id == event.id).values(**changes)
         if "capacity" in changes:
             stmt = stmt.where(MemberEvent.accepted <= changes["capacity"])
@@ -80,10 +80,6 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
         db.session.refresh(event)
         new = invite_eligible(event) if {"levels", "store_id"} & changes.keys() else 0
         _tell_accepted_of_change(event, before)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return event, new
 
 
