@@ -14,7 +14,6 @@ Payment (``POST /orders/{id}/pay``) lives in the payments area.
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -26,6 +25,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import utcnow
 from app.errors import NotFound
+from app.fast_page import json_response
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema
 from franchise.api.orders import (
     OrderDetailSchema,
@@ -136,9 +136,7 @@ class MpProducts(MethodView):
         (``franchise.services.product_list``): the page is written to JSON once per
         snapshot, already in ``JewelleryProductPageSchema``'s shape."""
         if not args.get("q"):
-            return current_app.response_class(
-                product_list.page_json(args), mimetype="application/json"
-            )
+            return json_response(product_list.page_json(args))
         page = page_of(catalog.product_stmt(args, active_only=True), args)
         pricing.decorate(list(page["items"]))  # issue 19
         piece_pricing.decorate(list(page["items"]))  # each piece priced by its own weight
