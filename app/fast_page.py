@@ -62,25 +62,24 @@ def json_response(body: Any) -> Response:
     return current_app.response_class(body, mimetype="application/json")
 
 
-def one_statement_page(stmt: Select, args: dict, dump: Callable[[Mapping], dict]) -> dict:
+def one_statement_page(
+    stmt: Select, args: dict, dump: Callable[[Mapping], dict], params: dict | None = None
+) -> dict:
     """One page of the column select ``stmt`` as ``{"items", "total", "page",
-    "per_page"}`` (``args`` loaded by a ``PageQuerySchema``), each row through ``dump``."""
+    "per_page"}`` (``args`` loaded by a ``PageQuerySchema``), each row through ``dump``;
+    ``params`` are the statement's bound parameters."""
     page, per_page = args["page"], args["per_page"]
-    rows = (
-        db.session.execute(
-            stmt.add_columns(func.count().over().label(TOTAL))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .mappings()
-        .all()
-    )
+    paged = stmt.add_columns(func.count().over().label(TOTAL))
+    paged = paged.limit(per_page).offset((page - 1) * per_page)
+    # columns only: run on the session's connection, past the ORM's execution machinery
+    rows = db.session.connection().execute(paged, params).mappings().all()
     if rows:
         total = rows[0][TOTAL]
     elif page == 1:
         total = 0
     else:  # past the end: the window saw no row
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = db.session.connection().execute(count, params).scalar()
     return {
         "items": [dump(row) for row in rows],
         "total": total or 0,

@@ -319,7 +319,7 @@ def main() -> int:
         results["pgbench_tps"] = pgbench_tps(args.database_url, 8, args.pgbench_seconds, scale=10)
         results["pgbench"] = f"-c 8 -j 2 -s 10 -T {args.pgbench_seconds}"
     try:
-        _wait_http(base + "/healthz")
+        _wait_http(base + "/healthz", timeout=120)  # a loaded machine boots slowly
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
         writes = _prepare_writes(
             args.database_url, lambda path, body: _post_json(base + path, body), args.notifies

@@ -28,7 +28,7 @@ from livestream.schemas import CampaignInSchema, CampaignPatchSchema
 from livestream.services import campaigns as service
 from livestream.services import timeline
 from livestream.services.access import campaign_or_404, visible_campaigns
-from livestream.services.campaign_list import list_select
+from livestream.services.campaign_list import LIST_SELECT
 
 blp = Blueprint(
     "livestream_campaigns_api", __name__, url_prefix="/api/v1", description="Livestream: campaigns"
@@ -189,8 +189,9 @@ class Campaigns(MethodView):
 
         One statement (``livestream.services.campaign_list``), dumped by the item
         schema compiled (``app.fast_page``): the JSON ``campaign_item`` gave."""
-        stmt = filtered_campaigns(args, list_select(shanghai_day()))
-        return json_response(one_statement_page(stmt, args, _dump_listed))
+        stmt = filtered_campaigns(args, LIST_SELECT)
+        today = {"today": shanghai_day()}
+        return json_response(one_statement_page(stmt, args, _dump_listed, today))
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(CampaignInSchema)

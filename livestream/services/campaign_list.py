@@ -4,14 +4,13 @@ The list item is ``id, name, mode, status, live_at, phase, store_count``. ``phas
 ``timeline.phase`` written as a SQL expression (the status first; else the latest default
 step started by today, else the first default step, else ``targets``) and ``store_count``
 a correlated count, so the route reads no ``Campaign`` object, no step and no store row
-(tests compare the page with the objects' answer).
+(tests compare the page with the objects' answer). ``LIST_SELECT`` is built once, the day
+a parameter.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Date, and_, bindparam, case, func, select
 
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import (
@@ -26,9 +25,12 @@ from livestream.models.campaigns import (
     TimelineStep,
 )
 
+TODAY = bindparam("today", type_=Date)  # the Shanghai day, given at execution
 
-def phase_clause(today: date) -> ColumnElement[str]:
-    """``timeline.phase(campaign, today)`` of the row's campaign, in SQL."""
+
+def phase_clause(today=TODAY) -> ColumnElement[str]:
+    """``timeline.phase(campaign, today)`` of the row's campaign, in SQL (``today`` a
+    date or the ``TODAY`` parameter)."""
     default_step = and_(TimelineStep.campaign_id == Campaign.id, TimelineStep.kind != STEP_CUSTOM)
     kind = select(TimelineStep.kind).where(default_step).limit(1)
     started = kind.where(TimelineStep.starts_on <= today).order_by(
@@ -43,7 +45,7 @@ def phase_clause(today: date) -> ColumnElement[str]:
     )
 
 
-def list_select(today: date):
+def list_select(today=TODAY):
     """The list item's columns (``phase`` at ``today``), to be filtered and ordered."""
     store_count = (
         select(func.count())
@@ -60,3 +62,6 @@ def list_select(today: date):
         phase_clause(today).label("phase"),
         store_count.label("store_count"),
     )
+
+
+LIST_SELECT = list_select()  # built once; executed with {"today": shanghai_day()}
