@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 from app.clock import utcnow
 from app.extensions import db
@@ -17,6 +16,7 @@ from community.api.groups import group_stmt
 from community.schemas import GroupPageSchema, GroupQuerySchema
 from franchise.models import Guide
 from tests.community.factories_groups import gen_group
+from tests.fixtures.list_json import list_examples, list_queries, roles, same_json
 
 LIST = "/api/v1/groups"
 
@@ -33,6 +33,11 @@ def groups(app, org):
         gen_group(None, name="无主群")
 
 
+@pytest.fixture
+def staff(as_hq, as_owner_a, as_guide_a) -> dict:
+    return {"hq": as_hq, "owner": as_owner_a, "guide": as_guide_a}
+
+
 def _by_marshmallow(app, headers: dict, query: dict) -> dict:
     """The page as the route built it before: ORM objects, two statements, the schema."""
     with app.test_request_context(LIST, headers=headers, query_string=query):
@@ -40,33 +45,22 @@ def _by_marshmallow(app, headers: dict, query: dict) -> dict:
         return GroupPageSchema().dump(page_of(group_stmt(args), args))
 
 
-queries = st.fixed_dictionaries(
-    {},
-    optional={
-        "stage": st.sampled_from(["cold_start", "seeding"]),
-        "segment": st.sampled_from(["prospect", "purchased"]),
-        "status": st.sampled_from(["active", "dismissed"]),
-        "is_benchmark": st.sampled_from(["true", "false"]),
-        "q": st.sampled_from(["上海", "群", "wrtest", "none"]),
-        "page": st.integers(1, 4),
-        "per_page": st.integers(1, 5),
-    },
+queries = list_queries(
+    4,
+    5,
+    stage=["cold_start", "seeding"],
+    segment=["prospect", "purchased"],
+    status=["active", "dismissed"],
+    is_benchmark=["true", "false"],
+    q=["上海", "群", "wrtest", "none"],
 )
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(query=queries, role=st.sampled_from(["hq", "owner", "guide"]))
-def test_the_json_is_the_schemas_dump(
-    app, client, groups, as_hq, as_owner_a, as_guide_a, query, role
-):
-    headers = {"hq": as_hq, "owner": as_owner_a, "guide": as_guide_a}[role]
-    answer = client.get(LIST, headers=headers, query_string=query)
-    assert answer.status_code == 200, answer.get_json()
-    assert answer.get_json() == _by_marshmallow(app, headers, query)
+@list_examples
+@given(query=queries, role=roles)
+def test_the_json_is_the_schemas_dump(app, client, groups, staff, query, role):
+    reference = lambda: _by_marshmallow(app, staff[role], query)  # noqa: E731
+    same_json(client, LIST, staff[role], query, reference)
 
 
 def test_a_change_shows_on_the_next_request(app, client, org, groups, as_hq):

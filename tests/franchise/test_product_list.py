@@ -6,7 +6,7 @@ the next version check, or within the age limit when nobody announced it)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -17,6 +17,7 @@ from franchise.schemas_jewellery import JewelleryProductPageSchema
 from franchise.services import catalog, piece_pricing, pricing
 from franchise.services.pricing import unit_price
 from franchise.services.product_list import PRODUCT_LIST
+from tests.fixtures.list_json import list_examples, same_json
 from tests.franchise.factories_jewellery import by_weight, enter_price, register_piece
 
 LIST = "/api/v1/mp/products"
@@ -52,11 +53,7 @@ def catalogue(client, app, org, shop, as_hq, ring):
     return shop
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@list_examples
 @given(
     category=st.sampled_from([None, "", "珍珠", "黄金", "钻石", "没有"]),
     page=st.integers(1, 4),
@@ -69,7 +66,7 @@ def test_every_page_is_the_schemas_dump_of_the_query(
     if category is not None:
         query["category"] = category
     args = {**query, "category": category}
-    assert _listing(client, **query) == _from_database(app, args)
+    same_json(client, LIST, {}, query, lambda: _from_database(app, args))
 
 
 def test_the_default_page_is_written_once_per_snapshot(client, app, catalogue):

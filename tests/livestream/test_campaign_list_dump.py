@@ -6,8 +6,7 @@ role, filter and page, and a change shows on the next request."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -18,6 +17,7 @@ from livestream.api.campaigns import (
     filtered_campaigns,
     store_counts,
 )
+from tests.fixtures.list_json import list_examples, list_queries, roles, same_json
 from tests.livestream.factories import campaign_body, gen_campaign, live_at, post_campaign
 
 LIST = "/api/v1/campaigns"
@@ -38,6 +38,11 @@ def campaigns(app, client, live_org, hq_headers):
         gen_campaign(store_ids=[live_org.a1, live_org.b1], name="店播 A1 B1")
 
 
+@pytest.fixture
+def staff(hq_headers, owner_a_headers, guide_a1_headers) -> dict:
+    return {"hq": hq_headers, "owner": owner_a_headers, "guide": guide_a1_headers}
+
+
 def _by_objects(app, headers: dict, query: dict) -> dict:
     """The page as the route built it before: Campaign objects, three statements plus a
     step read per campaign, the schema's dump."""
@@ -54,31 +59,19 @@ def _by_objects(app, headers: dict, query: dict) -> dict:
         )
 
 
-queries = st.fixed_dictionaries(
-    {},
-    optional={
-        "mode": st.sampled_from(["hq", "store"]),
-        "status": st.sampled_from(["scheduled", "live", "draft", "cancelled"]),
-        "q": st.sampled_from(["直播", "店播", "天", "100%"]),
-        "page": st.integers(1, 3),
-        "per_page": st.integers(1, 6),
-    },
+queries = list_queries(
+    3,
+    6,
+    mode=["hq", "store"],
+    status=["scheduled", "live", "draft", "cancelled"],
+    q=["直播", "店播", "天", "100%"],
 )
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(query=queries, role=st.sampled_from(["hq", "owner", "guide"]))
-def test_the_json_is_the_schemas_dump(
-    app, client, campaigns, hq_headers, owner_a_headers, guide_a1_headers, query, role
-):
-    headers = {"hq": hq_headers, "owner": owner_a_headers, "guide": guide_a1_headers}[role]
-    answer = client.get(LIST, headers=headers, query_string=query)
-    assert answer.status_code == 200, answer.get_json()
-    assert answer.get_json() == _by_objects(app, headers, query)
+@list_examples
+@given(query=queries, role=roles)
+def test_the_json_is_the_schemas_dump(app, client, campaigns, staff, query, role):
+    same_json(client, LIST, staff[role], query, lambda: _by_objects(app, staff[role], query))
 
 
 def test_every_phase_is_listed_as_the_timeline_says(app, client, campaigns, hq_headers):
