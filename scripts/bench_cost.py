@@ -3,12 +3,13 @@ through the Flask test client, timed with ``time.process_time`` (CPU of this pro
 Python, SQLAlchemy, psycopg, Jinja — not PostgreSQL's or Redis's own work) and
 ``time.perf_counter`` (wall time, which includes the round trips).
 
-For each scenario (store list, products, mini-program login, order create, the
-customer's order list (a page of 20, newest first: order create's) and one order, pay
-notify, refund request, the guide's Today page, the HQ overview) it warms up, times
-``--requests`` calls, then profiles ``--profile-requests`` more twice: cProfile's top 40 by
-cumulative time to ``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form
-to ``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
+For each scenario (store list, products, HQ's campaign and group lists, mini-program
+login, order create, the customer's order list (a page of 20, newest first: order
+create's) and one order, pay notify, refund request, the guide's Today page, the HQ
+overview) it warms up, times ``--requests`` calls, then profiles ``--profile-requests``
+more twice: cProfile's top 40 by cumulative time to ``docs/profiles/<scenario>.txt`` and
+sampled stacks in collapsed form to ``docs/profiles/<scenario>.collapsed``
+(``flamegraph.pl`` or speedscope draw them).
 Each scenario's CPU is also given as a multiple of the bare Flask endpoint's
 (``scripts/bench_ceiling.py``, same client, same run). The sandbox runs as its own
 process (as in production); its CPU is not counted. The collapsed stacks are sampled
@@ -46,9 +47,12 @@ from scripts.bench_profile import collapsed_stacks, cprofile_text  # noqa: E402
 PROFILES = ROOT / "docs" / "profiles"
 STORES = "/api/v1/mp/stores?latitude=31.2297&longitude=121.4552"
 MY_ORDERS = "/api/v1/mp/orders?per_page=20"
+PRODUCTS = "/api/v1/mp/products"
+CAMPAIGNS = "/api/v1/campaigns"  # HQ's list (staff token), the first page of 20
+GROUPS = "/api/v1/groups"  # HQ's list (staff token), the first page of 20
 SCENARIOS = (
-    "stores,products,mp_login,order_create,mp_orders,mp_order,pay_notify,refund_request,"
-    "guide_today,hq_overview"
+    "stores,products,campaigns,groups,mp_login,order_create,mp_orders,mp_order,pay_notify,"
+    "refund_request,guide_today,hq_overview"
 )
 
 
@@ -120,7 +124,9 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
 
     return {
         "stores": lambda: _expect(api.get(STORES), 200) and None,
-        "products": lambda: _expect(api.get("/api/v1/mp/products", headers=bearer), 200) and None,
+        "products": lambda: _expect(api.get(PRODUCTS, headers=bearer), 200) and None,
+        "campaigns": lambda: _expect(api.get(CAMPAIGNS, headers=staff_bearer), 200) and None,
+        "groups": lambda: _expect(api.get(GROUPS, headers=staff_bearer), 200) and None,
         "mp_login": lambda: (
             post_json(
                 "/api/v1/mp/session",

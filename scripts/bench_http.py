@@ -276,8 +276,8 @@ def main() -> int:
     parser.add_argument(
         "--scenarios",
         default=(
-            "ceiling,healthz,stores,mp_session,order_create,live_order_create,pay_notify,"
-            "guide_today"
+            "ceiling,healthz,stores,products,campaigns,groups,mp_session,order_create,"
+            "live_order_create,pay_notify,guide_today"
         ),
     )
     parser.add_argument("--notifies", type=int, default=20000)
@@ -319,12 +319,15 @@ def main() -> int:
         results["pgbench_tps"] = pgbench_tps(args.database_url, 8, args.pgbench_seconds, scale=10)
         results["pgbench"] = f"-c 8 -j 2 -s 10 -T {args.pgbench_seconds}"
     try:
-        _wait_http(base + "/healthz")
+        _wait_http(base + "/healthz", timeout=120)  # a loaded machine boots slowly
         _wait_http(f"http://127.0.0.1:{ceiling_port}/ping")
         writes = _prepare_writes(
             args.database_url, lambda path, body: _post_json(base + path, body), args.notifies
         )
         cookie = _login_cookie(base, "guide01", BENCH_PASSWORD)
+        staff = _post_json(
+            base + "/api/v1/auth/token", {"username": "admin", "password": BENCH_PASSWORD}
+        )["access_token"]
         scenarios = {
             "ceiling": (f"http://127.0.0.1:{ceiling_port}/ping", "get.lua", {}),
             "healthz": (base + "/healthz", "get.lua", {}),
@@ -333,6 +336,10 @@ def main() -> int:
                 "get.lua",
                 {},
             ),
+            # the reads: the mini-program's product list, HQ's campaign and group lists
+            "products": (base + "/api/v1/mp/products", "get.lua", {"TOKEN": writes["token"]}),
+            "campaigns": (base + "/api/v1/campaigns", "get.lua", {"TOKEN": staff}),
+            "groups": (base + "/api/v1/groups", "get.lua", {"TOKEN": staff}),
             "mp_session": (base + "/api/v1/mp/session", "mp_session.lua", {}),
             "order_create": (
                 base + "/api/v1/mp/orders",

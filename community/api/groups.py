@@ -22,6 +22,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.extensions import db
+from app.fast_page import compile_dump, json_response, one_statement_page
 from community.models.groups import GroupStageChange, WecomGroup
 from community.schemas import (
     BenchmarkSchema,
@@ -41,11 +42,14 @@ blp = Blueprint(
 )
 
 READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+dump_group = compile_dump(GroupSchema)
+LIST_SELECT = select(*(getattr(WecomGroup, name) for name in GroupSchema().dump_fields))
 
 
-def group_stmt(args: dict):
-    """Groups the caller may see, filtered by ``args`` (newest first)."""
-    stmt = scoped(select(WecomGroup), WecomGroup)
+def group_stmt(args: dict, base=None):
+    """Groups the caller may see, filtered by ``args`` (newest first); ``base`` is the
+    select to filter (default ``select(WecomGroup)``)."""
+    stmt = scoped(select(WecomGroup) if base is None else base, WecomGroup)
     for key in ("stage", "segment", "store_id", "region_id", "franchisee_id", "guide_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(WecomGroup, key) == args[key])
@@ -82,10 +86,12 @@ class Groups(MethodView):
     @blp.arguments(GroupQuerySchema, location="query")
     @blp.response(200, GroupPageSchema)
     def get(self, args):
-        """List customer groups (filters: stage, segment, store_id, region_id, franchisee_id, q)."""
-        from app.schemas import page_of
+        """List customer groups (filters: stage, segment, store_id, region_id, franchisee_id, q).
 
-        return page_of(group_stmt(args), args)
+        One statement (the columns of ``GroupSchema`` and the count), dumped by
+        ``GroupSchema`` compiled (``app.fast_page``): the same JSON, less work."""
+        page = one_statement_page(group_stmt(args, LIST_SELECT), args, dump_group)
+        return json_response(page)
 
 
 @blp.route("/groups/<int:group_id>")

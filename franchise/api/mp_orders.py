@@ -25,6 +25,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import utcnow
 from app.errors import NotFound
+from app.fast_page import json_response
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema
 from franchise.api.orders import (
     OrderDetailSchema,
@@ -36,7 +37,7 @@ from franchise.api.orders import (
 from franchise.models import CANCELLED, COUPON_ISSUED, ORDER_STATUSES, Coupon, Order
 from franchise.schemas_aftersales import FulfilmentChoiceSchema
 from franchise.schemas_jewellery import JewelleryProductPageSchema, JewelleryProductSchema
-from franchise.services import catalog, piece_pricing, pricing
+from franchise.services import catalog, piece_pricing, pricing, product_list
 from franchise.services import coupons as coupon_service
 from franchise.services import orders as order_service
 
@@ -129,7 +130,13 @@ class MpProducts(MethodView):
     @blp.response(200, JewelleryProductPageSchema)
     def get(self, args):
         """Active products (filters: category, q) with pricing mode and variants (today's
-        price for by-weight products); no token needed."""
+        price for by-weight products); no token needed.
+
+        Without ``q``, served from the in-memory product list
+        (``franchise.services.product_list``): the page is written to JSON once per
+        snapshot, already in ``JewelleryProductPageSchema``'s shape."""
+        if not args.get("q"):
+            return json_response(product_list.page_json(args))
         page = page_of(catalog.product_stmt(args, active_only=True), args)
         pricing.decorate(list(page["items"]))  # issue 19
         piece_pricing.decorate(list(page["items"]))  # each piece priced by its own weight

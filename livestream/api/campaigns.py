@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
-from app.clock import as_utc
+from app.clock import as_utc, shanghai_day
 from app.extensions import db
+from app.fast_page import compile_dump, json_response, one_statement_page
 from app.schemas import page_schema
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
@@ -27,6 +28,7 @@ from livestream.schemas import CampaignInSchema, CampaignPatchSchema
 from livestream.services import campaigns as service
 from livestream.services import timeline
 from livestream.services.access import campaign_or_404, visible_campaigns
+from livestream.services.campaign_list import LIST_SELECT
 
 blp = Blueprint(
     "livestream_campaigns_api", __name__, url_prefix="/api/v1", description="Livestream: campaigns"
@@ -54,6 +56,11 @@ class CampaignItemSchema(Schema):
 
 
 CampaignPageSchema = page_schema(CampaignItemSchema, "CampaignPage")
+_dump_item = compile_dump(CampaignItemSchema)
+
+
+def _dump_listed(row) -> dict:
+    return _dump_item({**row, "live_at": as_utc(row["live_at"])})
 
 
 class StatusInSchema(Schema):
@@ -147,9 +154,10 @@ def campaign_detail(campaign: Campaign) -> dict:
     return out
 
 
-def filtered_campaigns(args: dict):
-    """The visible campaigns matching the filters, soonest live first."""
-    stmt = visible_campaigns(select(Campaign))
+def filtered_campaigns(args: dict, base=None):
+    """The visible campaigns matching the filters, soonest live first; ``base`` is the
+    select to filter (default ``select(Campaign)``)."""
+    stmt = visible_campaigns(select(Campaign) if base is None else base)
     if args.get("mode"):
         stmt = stmt.where(Campaign.mode == args["mode"])
     if args.get("status"):
@@ -177,14 +185,13 @@ class Campaigns(MethodView):
     @blp.arguments(CampaignQuerySchema, location="query")
     @blp.response(200, CampaignPageSchema)
     def get(self, args):
-        """CONTRACT: the campaigns the caller may see, newest live first, paginated."""
-        stmt = filtered_campaigns(args)
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        page, per_page = args["page"], args["per_page"]
-        rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-        counts = store_counts([c.id for c in rows])
-        items = [campaign_item(c, counts.get(c.id, 0)) for c in rows]
-        return {"items": items, "total": total, "page": page, "per_page": per_page}
+        """CONTRACT: the campaigns the caller may see, newest live first, paginated.
+
+        One statement (``livestream.services.campaign_list``), dumped by the item
+        schema compiled (``app.fast_page``): the JSON ``campaign_item`` gave."""
+        stmt = filtered_campaigns(args, LIST_SELECT)
+        today = {"today": shanghai_day()}
+        return json_response(one_statement_page(stmt, args, _dump_listed, today))
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(CampaignInSchema)
