@@ -5,8 +5,10 @@ Python, SQLAlchemy, psycopg, Jinja — not PostgreSQL's or Redis's own work) and
 
 For each scenario (store list, products, mini-program login, order create, the
 customer's order list (a page of 20, newest first: order create's) and one order, pay
-notify, refund request, the guide's Today page, the HQ overview) it warms up, times
-``--requests`` calls, then profiles ``--profile-requests`` more twice: cProfile's top 40 by
+notify, refund request, the guide's Today page, the HQ overview; the login twice: a new
+customer each time, and the same returning customer with a fresh ``wx.login`` code from the
+sandbox) it warms up, times ``--requests`` calls, counts the statements of a few more
+(``statements_per_request``), then profiles ``--profile-requests`` more twice: cProfile's top 40 by
 cumulative time to ``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form
 to ``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
 Each scenario's CPU is also given as a multiple of the bare Flask endpoint's
@@ -28,7 +30,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +49,8 @@ PROFILES = ROOT / "docs" / "profiles"
 STORES = "/api/v1/mp/stores?latitude=31.2297&longitude=121.4552"
 MY_ORDERS = "/api/v1/mp/orders?per_page=20"
 SCENARIOS = (
-    "stores,products,mp_login,order_create,mp_orders,mp_order,pay_notify,refund_request,"
-    "guide_today,hq_overview"
+    "stores,products,mp_login,mp_login_returning,order_create,mp_orders,mp_order,pay_notify,"
+    "refund_request,guide_today,hq_overview"
 )
 
 
@@ -67,6 +69,18 @@ def _expect(response, *codes: int):
     if response.status_code not in codes:
         raise RuntimeError(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
     return response
+
+
+def _login_codes(count: int) -> Iterator[str]:
+    """``count`` ``wx.login`` codes of the bench's setup customer (``code-bench-setup``),
+    issued by the sandbox before the timing starts (its control API)."""
+    import requests
+
+    url = os.environ["SIYU_SANDBOX_URL"].rstrip("/") + "/_sandbox/control/mp/login_code"
+    with requests.Session() as http:
+        return iter(
+            [http.post(url, json={"user": "bench-setup"}).json()["code"] for _ in range(count)]
+        )
 
 
 def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[], None]]:
@@ -88,6 +102,7 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
     staff_bearer = {"Authorization": f"Bearer {staff['access_token']}"}
     notify_bodies = iter(writes["notify_bodies"])
     codes = itertools.count()
+    returning_codes = _login_codes(notifies)
     engine = create_engine(database_url)
     paid: list[int] = []
     mine: list[int] = []
@@ -128,6 +143,9 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
             )
             and None
         ),
+        "mp_login_returning": lambda: (
+            post_json("/api/v1/mp/session", {"code": next(returning_codes)}) and None
+        ),
         "order_create": lambda: (
             _expect(api.post("/api/v1/mp/orders", json=order_body, headers=bearer), 201) and None
         ),
@@ -161,6 +179,28 @@ def measure(call: Callable[[], None], requests: int) -> dict:
         "cpu_ms_per_request": round(cpu * 1000 / requests, 3),
         "wall_ms_per_request": round(wall * 1000 / requests, 3),
     }
+
+
+def statements_per_request(app, call: Callable[[], None], requests: int = 5) -> float:
+    """The SQL statements ``call`` sends, per request, over ``requests`` more calls."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for _ in range(requests):
+            call()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return round(len(seen) / requests, 1)
 
 
 def main() -> int:
@@ -203,6 +243,7 @@ def main() -> int:
             figures["x_bare_flask"] = round(  # the ceiling's cost, same client, same run
                 figures["cpu_ms_per_request"] / results["bare_flask"]["cpu_ms_per_request"], 1
             )
+            figures["statements_per_request"] = statements_per_request(app, call)
             if args.no_profiles:
                 continue
 

@@ -71,7 +71,9 @@ def account_code(kind: str, owner: int | str) -> str:
 
 
 def _ensure_accounts(codes: set[str]) -> dict[str, int]:
-    """Ids of the accounts ``codes``, creating the missing ones (race-safe)."""
+    """Ids of the accounts ``codes``, creating the missing ones (race-safe): the insert
+    answers with the ids it made, so only an account another transaction made meanwhile
+    is read a second time."""
     found = dict(
         db.session.execute(
             select(PointAccount.code, PointAccount.id).where(PointAccount.code.in_(codes))
@@ -93,12 +95,23 @@ def _ensure_accounts(codes: set[str]) -> dict[str, int]:
                     "created_at": utcnow(),
                 }
             )
-        db.session.execute(insert_ignoring(db.engine, PointAccount, "code"), rows)
-        found.update(
+        table = PointAccount.__table__
+        found.update(  # the rows made now; one another transaction made meanwhile is read
             db.session.execute(
-                select(PointAccount.code, PointAccount.id).where(PointAccount.code.in_(missing))
+                insert_ignoring(db.engine, PointAccount, "code").returning(
+                    table.c.code, table.c.id
+                ),
+                rows,
             ).all()
         )
+        if missing - found.keys():
+            found.update(
+                db.session.execute(
+                    select(PointAccount.code, PointAccount.id).where(
+                        PointAccount.code.in_(missing - found.keys())
+                    )
+                ).all()
+            )
     return found
 
 
