@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.clock import utcnow
 from app.errors import DomainError
@@ -64,6 +64,14 @@ class Target:
     rule: str
 
 
+# the open stores in a box around the customer (built once; the bounds are parameters)
+_NEAR = select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
+    open_store_clause(),
+    Store.latitude.between(bindparam("lat0"), bindparam("lat1")),
+    Store.longitude.between(bindparam("lng0"), bindparam("lng1")),
+)
+
+
 def _pool_pick(candidates, capacity: dict, load: dict, balancing: bool) -> int | None:
     key = (
         (lambda f: (load.get(f, 0) - capacity.get(f, 0), f))
@@ -80,20 +88,13 @@ class LiveView:
         self.radius_km = settings.radius_km() if radius_km is None else radius_km
         self.balancing = settings.pool_balancing() if balancing is None else balancing
 
-    def _open_stores(self):
-        return select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
-            open_store_clause()
-        )
-
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""
         dlat = self.radius_km / KM_PER_DEGREE
         dlng = self.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
         rows = db.session.execute(
-            self._open_stores().where(
-                Store.latitude.between(lat - dlat, lat + dlat),
-                Store.longitude.between(lng - dlng, lng + dlng),
-            )
+            _NEAR,
+            {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng},
         )
         best = None
         for sid, fid, slat, slng in rows:

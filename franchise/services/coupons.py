@@ -28,7 +28,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.models import FRANCHISE_OWNER
@@ -75,19 +75,27 @@ def coupon_state(coupon: Coupon, now: datetime | None = None) -> str:
 # --- issuing ----------------------------------------------------------------------
 
 
+_budgets = CouponBudget.__table__
+# one unit of the budget of the region of the customer's franchisee, refused past it
+_TAKE_BUDGET_UNIT = (
+    update(_budgets)
+    .where(
+        _budgets.c.template_id == bindparam("template"),
+        _budgets.c.region_id
+        == select(Franchisee.region_id)
+        .where(Franchisee.id == bindparam("franchisee"))
+        .scalar_subquery(),
+        _budgets.c.issued_count < _budgets.c.budget_count,
+    )
+    .values(issued_count=_budgets.c.issued_count + 1)
+)
+
+
 def _take_budget_unit(template_id: int, franchisee_id: int | None) -> bool:
     """Atomically count one coupon against the budget of the region of the customer's
     franchisee (found in the same statement); False when exhausted or no region."""
-    region = select(Franchisee.region_id).where(Franchisee.id == franchisee_id).scalar_subquery()
     result = db.session.execute(
-        update(CouponBudget)
-        .where(
-            CouponBudget.template_id == template_id,
-            CouponBudget.region_id == region,
-            CouponBudget.issued_count < CouponBudget.budget_count,
-        )
-        .values(issued_count=CouponBudget.issued_count + 1)
-        .execution_options(synchronize_session=False)
+        _TAKE_BUDGET_UNIT, {"template": template_id, "franchisee": franchisee_id}
     )
     return cast(CursorResult, result).rowcount == 1
 

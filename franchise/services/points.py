@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 
@@ -52,18 +53,24 @@ EVENTS = ("signup", "birthday", "profile")
 
 def _upsert_lot(member_id: int, expires_on: date, points: int) -> None:
     """Add ``points`` to the member's lot expiring on ``expires_on``."""
-    if is_pg():
+    db.session.execute(
+        _lot_upsert(db.engine.dialect.name),
+        {"member_id": member_id, "expires_on": expires_on, "points": points},
+    )
+
+
+@lru_cache(maxsize=4)
+def _lot_upsert(dialect: str):
+    """``INSERT … ON CONFLICT (member_id, expires_on) DO UPDATE`` adding the points, built
+    once per dialect (the values come at execution)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(PointLot.__table__).values(
-        member_id=member_id, expires_on=expires_on, points=points
-    )
-    db.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["member_id", "expires_on"],
-            set_={"points": PointLot.__table__.c.points + stmt.excluded.points},
-        )
+    stmt = insert(PointLot.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["member_id", "expires_on"],
+        set_={"points": PointLot.__table__.c.points + stmt.excluded.points},
     )
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db, get_redis
 from app.wechat.sandbox.miniprogram import identity_for_code
 from franchise.models import AssignmentHistory, Coupon, CouponBudget, Customer, Member
-from tests.franchise.factories_commerce import gen_template
 from tests.fixtures.statements import statements
+from tests.franchise.factories_commerce import gen_template
 
 SH = {"latitude": 31.2001, "longitude": 121.4001, "city": "上海"}
 
