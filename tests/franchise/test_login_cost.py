@@ -5,11 +5,20 @@ code2session call reuses the thread's client without fetching an access token.""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db, get_redis
 from app.wechat.sandbox.miniprogram import identity_for_code
-from franchise.models import AssignmentHistory, Coupon, CouponBudget, Customer, Member
+from franchise.models import (
+    AssignmentHistory,
+    Coupon,
+    CouponBudget,
+    Customer,
+    Member,
+    PointTransaction,
+)
+from tests.fixtures.concurrency import storm
 from tests.fixtures.statements import statements
 from tests.franchise.factories_commerce import gen_template
 
@@ -117,3 +126,30 @@ def test_code2session_reuses_the_thread_s_client_and_fetches_no_token(app, clien
             assert shared_miniprogram_client() is not mp  # a changed setting, a new client
         finally:
             app.config["WECHAT_HTTP_TIMEOUT"] -= 1
+
+
+@pytest.mark.postgres
+def test_parallel_first_logins_of_one_person_make_one_customer_and_one_welcome(app, client, org):
+    """The welcome takes no lock now: the customer's unique openid lets one first login
+    insert the row; the others wait, fail on the key, find the row and are returning
+    customers. One customer, one member, one sign-up posting, one coupon."""
+    with app.app_context():
+        gen_template({org.east: 50}, kind="new_customer", name="新客券")
+    codes = [
+        client.post("/_sandbox/control/mp/login_code", json={"user": "twin"}).get_json()["code"]
+        for _ in range(8)
+    ]
+
+    def log_in(code: str):
+        def call(own):
+            answer = own.post("/api/v1/mp/session", json={"code": code, **SH})
+            return answer.status_code, answer.get_json().get("created")
+
+        return call
+
+    answers = storm(app, [log_in(code) for code in codes])
+    assert sorted(answers) == [(200, False)] * 7 + [(200, True)], answers
+    with app.app_context():
+        for model in (Customer, Member, PointTransaction, Coupon):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 1, model
+        assert db.session.scalars(select(Member.points)).one() == 100
