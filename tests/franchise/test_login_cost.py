@@ -11,13 +11,16 @@ from sqlalchemy import func, select
 from app.extensions import db, get_redis
 from app.wechat.sandbox.miniprogram import identity_for_code
 from franchise.models import (
+    LEFT,
     AssignmentHistory,
     Coupon,
     CouponBudget,
     Customer,
+    Guide,
     Member,
     PointTransaction,
 )
+from franchise.services.customers import guide_share_code
 from tests.fixtures.concurrency import storm
 from tests.fixtures.statements import statements
 from tests.franchise.factories_commerce import gen_template
@@ -153,3 +156,29 @@ def test_parallel_first_logins_of_one_person_make_one_customer_and_one_welcome(a
         for model in (Customer, Member, PointTransaction, Coupon):
             assert db.session.scalar(select(func.count()).select_from(model)) == 1, model
         assert db.session.scalars(select(Member.points)).one() == 100
+
+
+def test_a_returning_customer_whose_guide_left_is_assigned_again_from_the_row_read(
+    app, client, org
+):
+    """Rule 2 is decided from the owner's state read with the customer (the guide no
+    longer active): the binding no longer holds, so rules 3–5 place them again, with one
+    history row; no separate read of the franchisee, store or guide."""
+    with app.app_context():
+        code = guide_share_code(db.session.get(Guide, org.ga)).code
+    first, _ = _login(app, client, "code-cost-left-1", share_code=code, **SH)
+    assert first["customer"]["guide_id"] == org.ga
+    _again(app, first, "code-cost-left-2")
+    with app.app_context():
+        db.session.get(Guide, org.ga).status = LEFT  # without the hand-over
+        db.session.commit()
+    body, seen = _login(app, client, "code-cost-left-2")
+    assert body["customer"] == {**first["customer"], "guide_id": None}
+    assert not [s for s in seen if "FROM guides" in s and "JOIN" not in s]
+    with app.app_context():
+        customer = db.session.get(Customer, first["customer"]["id"])
+        assert customer.assignment_rule == "nearest_store"
+        rules = db.session.scalars(
+            select(AssignmentHistory.rule).order_by(AssignmentHistory.id)
+        ).all()
+        assert rules == ["share_code", "nearest_store"]
