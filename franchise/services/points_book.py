@@ -87,19 +87,12 @@ _MOVE_MEMBER = (
 _INSERT_ENTRIES = PointEntry.__table__.insert()
 
 
-@dataclass(frozen=True)
-class _Inserts:
-    """The book's idempotent inserts for one database dialect."""
-
-    insert_transaction: Any
-    insert_accounts: Any
-
-
 @lru_cache(maxsize=4)
-def _statements(engine) -> _Inserts:
-    """The ``ON CONFLICT DO NOTHING`` inserts, built once per engine (not per posting)."""
+def _inserts(engine) -> tuple[Any, Any]:
+    """The transaction's and the accounts' ``ON CONFLICT DO NOTHING`` inserts, built once
+    per engine (not per posting)."""
     accounts = PointAccount.__table__
-    return _Inserts(
+    return (
         insert_ignoring(engine, PointTransaction, "idempotency_key").returning(
             PointTransaction.__table__.c.id
         ),
@@ -133,7 +126,7 @@ def _ensure_accounts(codes: set[str]) -> dict[str, int]:
                 }
             )
         # the rows made now; one another transaction made meanwhile is read
-        found.update(db.session.execute(_statements(db.engine).insert_accounts, rows).all())
+        found.update(db.session.execute(_inserts(db.engine)[1], rows).all())
         if missing - found.keys():
             left = sorted(missing - found.keys())
             found.update(db.session.execute(_ACCOUNT_IDS, {"codes": left}).all())
@@ -193,9 +186,8 @@ def post(
     if not lines:
         return None
     total = check(kind, lines)
-    statements = _statements(db.engine)
     tx_id = db.session.execute(
-        statements.insert_transaction,
+        _inserts(db.engine)[0],
         [
             {
                 "idempotency_key": key,
