@@ -4,12 +4,14 @@ Python, SQLAlchemy, psycopg, Jinja — not PostgreSQL's or Redis's own work) and
 ``time.perf_counter`` (wall time, which includes the round trips).
 
 For each scenario (store list, products, HQ's campaign and group lists, mini-program
-login, order create, the customer's order list (a page of 20, newest first: order
-create's) and one order, pay notify, refund request, the guide's Today page, the HQ
-overview) it warms up, times ``--requests`` calls, then profiles ``--profile-requests``
-more twice: cProfile's top 40 by cumulative time to ``docs/profiles/<scenario>.txt`` and
-sampled stacks in collapsed form to ``docs/profiles/<scenario>.collapsed``
-(``flamegraph.pl`` or speedscope draw them).
+login, order create, the
+customer's order list (a page of 20, newest first: order create's) and one order, pay
+notify, refund request, the guide's Today page, the HQ overview; the login twice: a new
+customer each time, and the same returning customer with a fresh ``wx.login`` code from the
+sandbox) it warms up, times ``--requests`` calls, counts the statements of a few more
+(``statements_per_request``), then profiles ``--profile-requests`` more twice: cProfile's top 40 by
+cumulative time to ``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form
+to ``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
 Each scenario's CPU is also given as a multiple of the bare Flask endpoint's
 (``scripts/bench_ceiling.py``, same client, same run). The sandbox runs as its own
 process (as in production); its CPU is not counted. The collapsed stacks are sampled
@@ -51,7 +53,8 @@ PRODUCTS = "/api/v1/mp/products"
 CAMPAIGNS = "/api/v1/campaigns"  # HQ's list (staff token), the first page of 20
 GROUPS = "/api/v1/groups"  # HQ's list (staff token), the first page of 20
 SCENARIOS = (
-    "stores,products,campaigns,groups,mp_login,order_create,mp_orders,mp_order,pay_notify,"
+    "stores,products,campaigns,groups,mp_login,mp_login_returning,order_create,mp_orders,"
+    "mp_order,pay_notify,"
     "refund_request,guide_today,hq_overview"
 )
 
@@ -73,6 +76,16 @@ def _expect(response, *codes: int):
     return response
 
 
+def _login_codes(count: int) -> list[str]:
+    """``count`` ``wx.login`` codes of the bench's setup customer (``code-bench-setup``),
+    issued by the sandbox (its control API) before the returning login is timed."""
+    import requests
+
+    url = os.environ["SIYU_SANDBOX_URL"].rstrip("/") + "/_sandbox/control/mp/login_code"
+    with requests.Session() as http:
+        return [http.post(url, json={"user": "bench-setup"}).json()["code"] for _ in range(count)]
+
+
 def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[], None]]:
     """One zero-argument callable per scenario, each making one request."""
     from sqlalchemy import create_engine, text
@@ -92,6 +105,13 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
     staff_bearer = {"Authorization": f"Bearer {staff['access_token']}"}
     notify_bodies = iter(writes["notify_bodies"])
     codes = itertools.count()
+    returning_codes: list[str] = []
+
+    def returning_login() -> None:
+        if not returning_codes:  # at its first call (its warm-up): valid for 5 minutes
+            returning_codes.extend(_login_codes(notifies))
+        post_json("/api/v1/mp/session", {"code": returning_codes.pop()})
+
     engine = create_engine(database_url)
     paid: list[int] = []
     mine: list[int] = []
@@ -134,6 +154,7 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
             )
             and None
         ),
+        "mp_login_returning": returning_login,
         "order_create": lambda: (
             _expect(api.post("/api/v1/mp/orders", json=order_body, headers=bearer), 201) and None
         ),
@@ -167,6 +188,28 @@ def measure(call: Callable[[], None], requests: int) -> dict:
         "cpu_ms_per_request": round(cpu * 1000 / requests, 3),
         "wall_ms_per_request": round(wall * 1000 / requests, 3),
     }
+
+
+def statements_per_request(app, call: Callable[[], None], requests: int = 5) -> float:
+    """The SQL statements ``call`` sends, per request, over ``requests`` more calls."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for _ in range(requests):
+            call()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return round(len(seen) / requests, 1)
 
 
 def main() -> int:
@@ -209,6 +252,7 @@ def main() -> int:
             figures["x_bare_flask"] = round(  # the ceiling's cost, same client, same run
                 figures["cpu_ms_per_request"] / results["bare_flask"]["cpu_ms_per_request"], 1
             )
+            figures["statements_per_request"] = statements_per_request(app, call)
             if args.no_profiles:
                 continue
 

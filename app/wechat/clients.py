@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -165,7 +167,21 @@ def _token_client(cls, id_key: str, secret_key: str, app: Flask | None):
     base = sandbox_base(app)
     if base:
         _wire(client._http, app)
+    _pin_environment(client._http, base or client.API_BASE_URL)
     return client, base
+
+
+def _pin_environment(http: requests.Session, url: str) -> None:
+    """Read the proxy and CA-bundle environment once, for the one host the client calls.
+
+    With ``trust_env`` on, ``requests`` walks ``os.environ`` for proxies and bundles on
+    every call (about a tenth of a returning customer's login); the values are taken here
+    instead, so a deployment behind ``HTTPS_PROXY`` still goes through it."""
+    http.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        http.verify = bundle
+    http.trust_env = False
 
 
 def wecom_client(app: Flask | None = None) -> WeComClient:
@@ -183,6 +199,21 @@ def miniprogram_client(app: Flask | None = None) -> MiniProgramClient:
         client.API_BASE_URL = base + "api/cgi-bin/"
         client.wxa.API_BASE_URL = base + "api/"
     return client
+
+
+def shared_miniprogram_client(app: Flask | None = None) -> MiniProgramClient:
+    """This thread's mini-program client, built once per configuration and kept on the
+    app: its HTTP session keeps the connection to WeChat alive between logins (a client
+    per call opened a new connection and rebuilt the client each time). Per thread,
+    because a ``requests.Session`` is not shared between threads here."""
+    app = _app(app)
+    cfg = app.config
+    key = (cfg["MP_APPID"], cfg["MP_SECRET"], sandbox_base(app), cfg["WECHAT_HTTP_TIMEOUT"])
+    local = app.extensions.setdefault("siyu_mp_clients", threading.local())
+    held = getattr(local, "held", None)
+    if held is None or held[0] != key:
+        held = local.held = (key, miniprogram_client(app))
+    return held[1]
 
 
 def pay_client(sub_mch_id: str | None, app: Flask | None = None) -> WeChatPay:

@@ -7,7 +7,7 @@ from flask import current_app
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
-from app.wechat.clients import miniprogram_client
+from app.wechat.clients import miniprogram_client, shared_miniprogram_client
 from app.wechat.errors import WeChatAPIError, translate_errors
 
 
@@ -15,10 +15,23 @@ def code_to_session(code: str, client=None) -> dict:
     """Exchange a ``wx.login`` code for ``{"openid", "session_key", "unionid"?}``.
 
     An invalid or used code raises ``WeChatAPIError`` with errcode 40029 / 40163.
+    The call takes the app's id and secret, not an access token: none is fetched or sent
+    (``requests`` leaves out a parameter whose value is None, and wechatpy adds the token
+    only when the parameter is absent). The thread's client is reused, so its connection
+    stays open between logins.
     """
-    client = client or miniprogram_client()
+    client = client or shared_miniprogram_client()
+    params = {
+        "appid": client.appid,
+        "secret": client.secret,
+        "js_code": code,
+        "grant_type": "authorization_code",
+        "access_token": None,
+    }
     with translate_errors("sns/jscode2session"):
-        result = client.wxa.code_to_session(code)
+        result = client.get(
+            "sns/jscode2session", params=params, api_base_url=client.wxa.API_BASE_URL
+        )
     if not isinstance(result, dict) or not result.get("openid"):
         raise WeChatAPIError("jscode2session: no openid in the answer", api="sns/jscode2session")
     return {k: result[k] for k in ("openid", "session_key", "unionid") if result.get(k)}

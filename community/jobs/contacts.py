@@ -31,7 +31,7 @@ def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None
     now (commits)."""
     if not unionid:
         return
-    linked = link_by_unionid(unionid)
+    linked = link_by_unionid(unionid, customer_id)
     if not linked or share_code:
         return
     follow = db.session.scalars(

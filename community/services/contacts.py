@@ -124,30 +124,33 @@ def customer_by_unionid(unionid: str | None) -> Customer | None:
     return db.session.scalars(select(Customer).where(Customer.unionid == unionid)).first()
 
 
-def link_by_unionid(unionid: str | None) -> list[int]:
+def link_by_unionid(unionid: str | None, customer_id: int | None = None) -> list[int]:
     """Link every unlinked contact with ``unionid`` to its customer and commit; returns
     the ids of the contacts linked now. Idempotent; run after each side's own commit so
-    the last one to commit sees both rows."""
-    customer = customer_by_unionid(unionid)
-    if customer is None:
+    the last one to commit sees both rows. ``customer_id``: the customer the caller
+    already holds (the login), so it is not looked up again; the link is one
+    ``UPDATE … RETURNING``."""
+    if customer_id is None:
+        customer = customer_by_unionid(unionid)
+        customer_id = customer.id if customer is not None else None
+    if customer_id is None or not unionid:
         db.session.commit()
         return []
-    ids = list(
-        db.session.scalars(
-            select(WecomContact.id).where(
-                WecomContact.unionid == unionid, WecomContact.customer_id.is_(None)
-            )
-        )
-    )
-    if ids:
+    linked = db.session.execute(
+        update(WecomContact)
+        .where(WecomContact.unionid == unionid, WecomContact.customer_id.is_(None))
+        .values(customer_id=customer_id, updated_at=utcnow())
+        .returning(WecomContact.id, WecomContact.name)
+        .execution_options(synchronize_session=False)
+    ).all()
+    ids = [row.id for row in linked]
+    name = next((row.name.strip() for row in linked if (row.name or "").strip()), "")
+    if name:  # a customer with no nickname takes the WeCom name (see ``name_customer``)
         db.session.execute(
-            update(WecomContact)
-            .where(WecomContact.id.in_(ids), WecomContact.customer_id.is_(None))
-            .values(customer_id=customer.id, updated_at=utcnow())
+            update(Customer)
+            .where(Customer.id == customer_id, Customer.nickname == "")
+            .values(nickname=name[:64])
             .execution_options(synchronize_session=False)
-        )
-        name_customer(
-            customer, db.session.scalar(select(WecomContact.name).where(WecomContact.id == ids[0]))
         )
     db.session.commit()
     return ids

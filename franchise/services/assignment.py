@@ -19,10 +19,10 @@ closed store's and a departed guide's customers (继承) — which live in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.clock import utcnow
 from app.errors import DomainError
@@ -64,6 +64,14 @@ class Target:
     rule: str
 
 
+# the open stores in a box around the customer (built once; the bounds are parameters)
+_NEAR = select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
+    open_store_clause(),
+    Store.latitude.between(bindparam("lat0"), bindparam("lat1")),
+    Store.longitude.between(bindparam("lng0"), bindparam("lng1")),
+)
+
+
 def _pool_pick(candidates, capacity: dict, load: dict, balancing: bool) -> int | None:
     key = (
         (lambda f: (load.get(f, 0) - capacity.get(f, 0), f))
@@ -80,20 +88,13 @@ class LiveView:
         self.radius_km = settings.radius_km() if radius_km is None else radius_km
         self.balancing = settings.pool_balancing() if balancing is None else balancing
 
-    def _open_stores(self):
-        return select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
-            open_store_clause()
-        )
-
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""
         dlat = self.radius_km / KM_PER_DEGREE
         dlng = self.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
         rows = db.session.execute(
-            self._open_stores().where(
-                Store.latitude.between(lat - dlat, lat + dlat),
-                Store.longitude.between(lng - dlng, lng + dlng),
-            )
+            _NEAR,
+            {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng},
         )
         best = None
         for sid, fid, slat, slng in rows:
@@ -169,25 +170,53 @@ def decide_by_place(view, lat: float | None, lng: float | None, city: str | None
     return Target(fid, view.least_loaded_store(fid), None, RULE_HQ_POOL)
 
 
+@dataclass(frozen=True)
+class Binding:
+    """A customer's current owner, when it was bound and whether each part of it can
+    still own them (the login reads all of it in its one customer statement)."""
+
+    bound_at: datetime | None
+    franchisee_id: int | None
+    store_id: int | None
+    guide_id: int | None
+    franchisee_active: bool = True
+    store_open: bool = True
+    guide_active: bool = True
+
+    def holds(self, lock_days: int, now=None) -> bool:
+        """Rule 2: inside the protection period and every part of the owner still valid."""
+        now = now or utcnow()
+        bound_at = self.bound_at
+        if bound_at is None or self.franchisee_id is None:
+            return False
+        if bound_at.tzinfo is None:
+            bound_at = bound_at.replace(tzinfo=now.tzinfo)
+        if bound_at + timedelta(days=lock_days) <= now:
+            return False
+        return (
+            self.franchisee_active
+            and (self.store_id is None or self.store_open)
+            and (self.guide_id is None or self.guide_active)
+        )
+
+
 def binding_holds(customer: Customer, lock_days: int, now=None) -> bool:
-    """Rule 2: the current owner is still valid and inside its protection period."""
-    now = now or utcnow()
-    bound_at = customer.bound_at
-    if bound_at is None or customer.franchisee_id is None:
-        return False
-    if bound_at.tzinfo is None:
-        bound_at = bound_at.replace(tzinfo=now.tzinfo)
-    if bound_at + timedelta(days=lock_days) <= now:
+    """Rule 2 for a loaded customer: the current owner is still valid and inside its
+    protection period (the owner's rows are read only when the period has not ended)."""
+    binding = Binding(
+        customer.bound_at, customer.franchisee_id, customer.store_id, customer.guide_id
+    )
+    if not binding.holds(lock_days, now):
         return False
     franchisee = db.session.get(Franchisee, customer.franchisee_id)
     store = db.session.get(Store, customer.store_id) if customer.store_id else None
     guide = db.session.get(Guide, customer.guide_id) if customer.guide_id else None
-    return (
-        franchisee is not None
-        and franchisee.status == ACTIVE
-        and (customer.store_id is None or (store is not None and store.is_open))
-        and (customer.guide_id is None or (guide is not None and guide.status == ACTIVE))
-    )
+    return replace(
+        binding,
+        franchisee_active=franchisee is not None and franchisee.status == ACTIVE,
+        store_open=store is not None and store.is_open,
+        guide_active=guide is not None and guide.status == ACTIVE,
+    ).holds(lock_days, now)
 
 
 def extend_binding(customer_id: int, at: datetime | None = None) -> bool:
@@ -213,6 +242,25 @@ def extend_binding_on_paid(rows) -> None:
     db.session.commit()
 
 
+def history_row(
+    customer_id: int, old: tuple, new: tuple, rule: str, *, actor_user_id=None, reason="", now
+) -> dict:
+    """The ``AssignmentHistory`` values of one change of owner ``old`` → ``new``."""
+    return {
+        "customer_id": customer_id,
+        "from_franchisee_id": old[0],
+        "from_store_id": old[1],
+        "from_guide_id": old[2],
+        "to_franchisee_id": new[0],
+        "to_store_id": new[1],
+        "to_guide_id": new[2],
+        "rule": rule,
+        "actor_user_id": actor_user_id,
+        "reason": reason[:255],
+        "created_at": now,
+    }
+
+
 def apply_target(
     customer: Customer, target: Target, *, rule=None, actor_user_id=None, reason="", now=None
 ) -> bool:
@@ -230,17 +278,15 @@ def apply_target(
         db.session.flush()
     db.session.add(
         AssignmentHistory(
-            customer_id=customer.id,
-            from_franchisee_id=old[0],
-            from_store_id=old[1],
-            from_guide_id=old[2],
-            to_franchisee_id=new[0],
-            to_store_id=new[1],
-            to_guide_id=new[2],
-            rule=rule or target.rule,
-            actor_user_id=actor_user_id,
-            reason=reason[:255],
-            created_at=now,
+            **history_row(
+                customer.id,
+                old,
+                new,
+                rule or target.rule,
+                actor_user_id=actor_user_id,
+                reason=reason,
+                now=now,
+            )
         )
     )
     return True

@@ -28,7 +28,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.models import FRANCHISE_OWNER
@@ -75,19 +75,49 @@ def coupon_state(coupon: Coupon, now: datetime | None = None) -> str:
 # --- issuing ----------------------------------------------------------------------
 
 
-def _take_budget_unit(template_id: int, region_id: int) -> bool:
-    """Atomically count one coupon against the region's budget; False when exhausted."""
+_budgets = CouponBudget.__table__
+# one unit of the budget of the region of the customer's franchisee, refused past it
+_TAKE_BUDGET_UNIT = (
+    update(_budgets)
+    .where(
+        _budgets.c.template_id == bindparam("template"),
+        _budgets.c.region_id
+        == select(Franchisee.region_id)
+        .where(Franchisee.id == bindparam("franchisee"))
+        .scalar_subquery(),
+        _budgets.c.issued_count < _budgets.c.budget_count,
+    )
+    .values(issued_count=_budgets.c.issued_count + 1)
+)
+
+
+def _take_budget_unit(template_id: int, franchisee_id: int | None) -> bool:
+    """Atomically count one coupon against the budget of the region of the customer's
+    franchisee (found in the same statement); False when exhausted or no region."""
     result = db.session.execute(
-        update(CouponBudget)
-        .where(
-            CouponBudget.template_id == template_id,
-            CouponBudget.region_id == region_id,
-            CouponBudget.issued_count < CouponBudget.budget_count,
-        )
-        .values(issued_count=CouponBudget.issued_count + 1)
-        .execution_options(synchronize_session=False)
+        _TAKE_BUDGET_UNIT, {"template": template_id, "franchisee": franchisee_id}
     )
     return cast(CursorResult, result).rowcount == 1
+
+
+def _coupon_values(
+    template_id: int, valid_until, valid_days, customer_id: int, franchisee_id: int, now
+) -> dict:
+    """A coupon's row: a new code, issued now, expiring at the template's end or after
+    its days, whichever comes first."""
+    expires = valid_until
+    if valid_days:
+        by_days = now + timedelta(days=valid_days)
+        expires = min(expires, by_days) if expires else by_days
+    return {
+        "code": new_code(),
+        "template_id": template_id,
+        "customer_id": customer_id,
+        "franchisee_id": franchisee_id,
+        "status": COUPON_ISSUED,
+        "issued_at": now,
+        "expires_at": expires,
+    }
 
 
 def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
@@ -108,23 +138,17 @@ def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
         )
         if has_one:
             raise Conflict("The customer already has a new-customer coupon.", code="already_issued")
-    region_id = db.session.scalar(
-        select(Franchisee.region_id).where(Franchisee.id == customer.franchisee_id)
-    )
-    if region_id is None or not _take_budget_unit(template.id, region_id):
+    if not _take_budget_unit(template.id, customer.franchisee_id):
         raise Conflict("The region's budget for this coupon is used up.", code="budget_exhausted")
-    expires = template.valid_until
-    if template.valid_days:
-        by_days = now + timedelta(days=template.valid_days)
-        expires = min(expires, by_days) if expires else by_days
     coupon = Coupon(
-        code=new_code(),
-        template_id=template.id,
-        customer_id=customer.id,
-        franchisee_id=customer.franchisee_id,
-        status=COUPON_ISSUED,
-        issued_at=now,
-        expires_at=expires,
+        **_coupon_values(
+            template.id,
+            template.valid_until,
+            template.valid_days,
+            customer.id,
+            customer.franchisee_id,
+            now,
+        )
     )
     db.session.add(coupon)
     return coupon
@@ -172,6 +196,45 @@ def issue_new_customer_coupon(customer_id: int) -> Coupon | None:
             if exc.code == "already_issued":
                 return None
     return None
+
+
+_NEW_CUSTOMER_TEMPLATES = (
+    select(
+        CouponTemplate.id,
+        CouponTemplate.valid_from,
+        CouponTemplate.valid_until,
+        CouponTemplate.valid_days,
+    )
+    .where(CouponTemplate.kind == "new_customer", CouponTemplate.is_active.is_(True))
+    .order_by(CouponTemplate.id.desc())
+)
+_INSERT_COUPON = insert(Coupon.__table__)
+
+
+def new_customer_coupon_in_transaction(customer_id: int, franchisee_id: int) -> bool:
+    """The new-customer coupon of a customer made in the caller's transaction (no
+    commit, never raises): the same templates, order and budget rule as
+    ``issue_new_customer_coupon``, without its lock and its "already has one" read (no
+    other transaction can see the customer yet). A template that is not current or
+    whose region's budget is used up writes nothing; True when a coupon was issued."""
+    now = utcnow()
+    for template_id, valid_from, valid_until, valid_days in db.session.execute(
+        _NEW_CUSTOMER_TEMPLATES
+    ).all():
+        if (valid_from and valid_from > now) or (valid_until and valid_until <= now):
+            continue
+        if _take_budget_unit(template_id, franchisee_id):
+            db.session.execute(
+                _INSERT_COUPON,
+                _coupon_values(
+                    template_id, valid_until, valid_days, customer_id, franchisee_id, now
+                ),
+            )
+            return True
+        log.info(
+            "no new-customer coupon for %s: template %s budget used up", customer_id, template_id
+        )
+    return False
 
 
 def bulk_issue(template_id: int, filters: dict, limit: int) -> dict:

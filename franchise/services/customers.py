@@ -1,8 +1,9 @@
 """Customer rules: mini-program login, profile and phone, share codes, HQ reassignment.
 
 ``login`` exchanges a ``wx.login`` code (outside any transaction), then finds or
-creates the customer by openid / unionid and runs the assignment rules
-(``franchise.services.assignment``) in one transaction. Share codes are unguessable
+creates the customer by openid / unionid, runs the assignment rules
+(``franchise.services.assignment``) and welcomes a new one in one transaction
+(``franchise.services.customer_login``). Share codes are unguessable
 10-character base32 strings, one per guide and one per store (get-or-create).
 """
 
@@ -14,7 +15,7 @@ import secrets
 from datetime import date
 from typing import cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import shanghai_day
@@ -24,7 +25,6 @@ from app.wechat.errors import WeChatAPIError, WeChatError
 from franchise.models import (
     ACTIVE,
     RULE_MANUAL,
-    RULE_SHARE_CODE,
     Customer,
     Franchisee,
     Guide,
@@ -34,13 +34,17 @@ from franchise.models import (
 from franchise.services import members, settings
 from franchise.services.assignment import (
     LiveView,
-    NoFranchiseeAvailable,
     Target,
     apply_target,
     binding_holds,
     decide_by_place,
 )
-from franchise.services.base import invalid, loaded_after_commit
+from franchise.services.base import invalid
+from franchise.services.customer_login import (  # noqa: F401 - share_code_target: callers' name
+    LoggedIn,
+    share_code_target,
+    sign_in,
+)
 
 log = logging.getLogger("siyu.franchise")
 
@@ -99,27 +103,6 @@ def store_share_code(store: Store) -> ShareCode:
     return _get_or_create_code("store", store, None)
 
 
-def share_code_target(code: str | None) -> Target | None:
-    """Rule 1: the owner a share code names, when its store is open and franchisee active.
-
-    A departed guide's code still brings the customer to the store (guide None).
-    """
-    if not code:
-        return None
-    share = db.session.scalars(select(ShareCode).where(ShareCode.code == code)).first()
-    if share is None:
-        return None
-    store = db.session.get(Store, share.store_id)
-    if store is None or not store.is_open:
-        return None
-    franchisee = db.session.get(Franchisee, store.franchisee_id)
-    if franchisee is None or franchisee.status != ACTIVE:
-        return None
-    guide = db.session.get(Guide, share.guide_id) if share.guide_id else None
-    guide_id = guide.id if guide and guide.status == ACTIVE and guide.store_id == store.id else None
-    return Target(store.franchisee_id, store.id, guide_id, RULE_SHARE_CODE)
-
-
 # --- assignment of one customer -------------------------------------------------------
 
 
@@ -135,47 +118,35 @@ def assign_one(customer: Customer, share_code: str | None = None, view=None) -> 
     return apply_target(customer, target, reason="mini-program login")
 
 
-def _require_any_franchisee() -> None:
-    if (
-        db.session.scalar(
-            select(func.count()).select_from(Franchisee).where(Franchisee.status == ACTIVE)
-        )
-        == 0
-    ):
-        raise NoFranchiseeAvailable("No active franchisee can take customers right now.")
-
-
 def login(
     code: str, share_code=None, latitude=None, longitude=None, city=None
-) -> tuple[Customer, bool]:
-    """Log a customer in with a ``wx.login`` code; returns ``(customer, created)``."""
+) -> tuple[LoggedIn, bool]:
+    """Log a customer in with a ``wx.login`` code; returns ``(customer as written,
+    created)``. The code is exchanged outside any transaction; the customer is found or
+    made, assigned and (when new) welcomed in one (``customer_login.sign_in``)."""
     from app.wechat.miniprogram import code_to_session
 
     db.session.rollback()  # no transaction open while WeChat answers
     try:
-        session = code_to_session(code)
+        identity = code_to_session(code)
     except WeChatAPIError as exc:
         raise LoginRefused("The login code is invalid or was already used.") from exc
     except WeChatError as exc:
         raise WeChatUnavailable("WeChat is not reachable; try again.") from exc
     for attempt in range(2):
         try:
-            customer, created = _login_in_transaction(
-                session, share_code, latitude, longitude, city
-            )
-            if created:  # --- members: the member, sign-up reward, new-customer coupon
-                members.welcome(customer.id)
+            customer = sign_in(identity, share_code, latitude, longitude, city)
         except IntegrityError:
             db.session.rollback()  # a concurrent first login created the row; find it
             if attempt:
                 raise Conflict("Concurrent login; try again.") from None
             continue
         _after_login(customer, share_code)
-        return customer, created
+        return customer, customer.created
     raise AssertionError("unreachable")
 
 
-def _after_login(customer: Customer, share_code) -> None:
+def _after_login(customer: LoggedIn, share_code) -> None:
     """Tell the listeners of ``CUSTOMER_LOGGED_IN`` (after the commit); a failing one is
     logged, never the login's failure."""
     for listener in list(hooks(CUSTOMER_LOGGED_IN)):
@@ -183,31 +154,6 @@ def _after_login(customer: Customer, share_code) -> None:
             listener(customer.id, customer.unionid, share_code)
         except Exception:  # noqa: BLE001 - the login is committed; report and go on
             log.exception("login listener %r failed for customer %s", listener, customer.id)
-
-
-def _login_in_transaction(session: dict, share_code, latitude, longitude, city):
-    openid, unionid = session["openid"], session.get("unionid")
-    conditions = [Customer.openid == openid] + ([Customer.unionid == unionid] if unionid else [])
-    customer = db.session.scalars(select(Customer).where(or_(*conditions))).first()
-    created = customer is None
-    try:
-        if created:
-            _require_any_franchisee()
-            customer = Customer(openid=openid, unionid=unionid)
-        assert customer is not None  # found, or made just now
-        if unionid and not customer.unionid:
-            customer.unionid = unionid
-        if latitude is not None and longitude is not None:
-            customer.latitude, customer.longitude = latitude, longitude
-        if city:
-            customer.city = city
-        assign_one(customer, share_code)
-        with loaded_after_commit():  # the answer is the customer as written
-            db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        raise
-    return customer, created
 
 
 # --- profile ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.clock import utcnow
 from app.db import insert_ignoring
@@ -52,34 +52,52 @@ def number_of(customer_id: int) -> str:
     return f"M{customer_id:09d}"
 
 
+def _member_values(customer_id: int) -> dict:
+    """A new member's row: the first level, nothing spent, no points."""
+    now = utcnow()
+    return {
+        "customer_id": customer_id,
+        "number": number_of(customer_id),
+        "level": LEVELS[0],
+        "level_since": now,
+        "spend_12m_fen": 0,
+        "points": 0,
+        "points_consumed": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _joined(member_id: int) -> None:
+    """The new member's first level change (joined at the first level)."""
+    db.session.execute(
+        insert(MemberLevelChange.__table__),
+        {
+            "member_id": member_id,
+            "to_level": LEVELS[0],
+            "reason": "joined",
+            "spend_fen": 0,
+            "created_at": utcnow(),
+        },
+    )
+
+
 def ensure(customer_id: int) -> Member:
     """The customer's member row, made now when missing (no commit)."""
     member = db.session.scalars(select(Member).where(Member.customer_id == customer_id)).first()
     if member is not None:
         return member
-    now = utcnow()
     inserted = db.session.execute(
         insert_ignoring(db.engine, Member, "customer_id").returning(Member.__table__.c.id),
-        [
-            {
-                "customer_id": customer_id,
-                "number": number_of(customer_id),
-                "level": LEVELS[0],
-                "level_since": now,
-                "spend_12m_fen": 0,
-                "points": 0,
-                "points_consumed": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-        ],
+        [_member_values(customer_id)],
     ).scalar()
     if inserted is not None:
-        db.session.add(
-            MemberLevelChange(member_id=inserted, to_level=LEVELS[0], reason="joined", spend_fen=0)
-        )
+        _joined(inserted)
     member = db.session.scalars(select(Member).where(Member.customer_id == customer_id)).one()
     return member
+
+
+_INSERT_MEMBER = insert(Member.__table__).returning(Member.__table__.c.id)
 
 
 def welcome(customer_id: int) -> None:
@@ -95,6 +113,19 @@ def welcome(customer_id: int) -> None:
         db.session.rollback()
         raise
     coupons.issue_new_customer_coupon(customer_id)
+
+
+def welcome_new(customer_id: int, franchisee_id: int) -> None:
+    """The welcome of a customer made in the caller's transaction (no commit): the
+    member, the sign-up reward and the new-customer coupon, each row inserted once with
+    nothing read back. No other transaction can see the customer yet, so it has no member,
+    no points and no coupon: a plain insert, no debt to repay, no lock to take."""
+    from franchise.services import points
+
+    member_id = db.session.execute(_INSERT_MEMBER, _member_values(customer_id)).scalar_one()
+    _joined(member_id)
+    points.reward_new_member(member_id, customer_id, franchisee_id)
+    coupons.new_customer_coupon_in_transaction(customer_id, franchisee_id)
 
 
 def reward_completed_profile(customer) -> None:

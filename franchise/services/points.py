@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 
@@ -52,18 +53,24 @@ EVENTS = ("signup", "birthday", "profile")
 
 def _upsert_lot(member_id: int, expires_on: date, points: int) -> None:
     """Add ``points`` to the member's lot expiring on ``expires_on``."""
-    if is_pg():
+    db.session.execute(
+        _lot_upsert(db.engine.dialect.name),
+        {"member_id": member_id, "expires_on": expires_on, "points": points},
+    )
+
+
+@lru_cache(maxsize=4)
+def _lot_upsert(dialect: str):
+    """``INSERT … ON CONFLICT (member_id, expires_on) DO UPDATE`` adding the points, built
+    once per dialect (the values come at execution)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(PointLot.__table__).values(
-        member_id=member_id, expires_on=expires_on, points=points
-    )
-    db.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["member_id", "expires_on"],
-            set_={"points": PointLot.__table__.c.points + stmt.excluded.points},
-        )
+    stmt = insert(PointLot.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["member_id", "expires_on"],
+        set_={"points": PointLot.__table__.c.points + stmt.excluded.points},
     )
 
 
@@ -77,27 +84,39 @@ def debt_of(customer_id: int) -> int:
 
 
 def _credit_member(
-    member: Member, key: str, kind: str, points: int, carriers, cfg: dict, **where
+    member: Member | tuple[int, int],
+    key: str,
+    kind: str,
+    points: int,
+    carriers,
+    cfg: dict,
+    debt: int | None = None,
+    **where,
 ) -> int | None:
-    """Post ``points`` paid for by ``carriers`` ``[(owner, points)]`` to the member,
-    repaying their debt first; the unrepaid part becomes a lot (HQ's expiry rule)."""
-    repay = min(debt_of(member.customer_id), points)
+    """Post ``points`` paid for by ``carriers`` ``[(owner, points)]`` to the member (a
+    ``Member`` or ``(member id, customer id)``), repaying their debt first (``debt``
+    when the caller knows it, else read); the unrepaid part becomes a lot (HQ's expiry
+    rule)."""
+    member_id, customer_id = (
+        member if isinstance(member, tuple) else (member.id, member.customer_id)
+    )
+    repay = min(debt_of(customer_id) if debt is None else debt, points)
     lines = [(account_code("carrier", owner), n, 0) for owner, n in carriers]
     lines += [
-        (account_code("debt", member.customer_id), 0, repay),
-        (account_code("member", member.customer_id), 0, points - repay),
+        (account_code("debt", customer_id), 0, repay),
+        (account_code("member", customer_id), 0, points - repay),
     ]
     tx = points_book.post(
         key,
         kind,
-        member.customer_id,
+        customer_id,
         lines,
         value_fen=cfg["point_value_fen"],
         business_date=shanghai_day(),
         **where,
     )
     if tx is not None and points - repay > 0:
-        _upsert_lot(member.id, member_settings.expires_on(shanghai_day(), cfg), points - repay)
+        _upsert_lot(member_id, member_settings.expires_on(shanghai_day(), cfg), points - repay)
     return tx
 
 
@@ -215,9 +234,26 @@ def reward_event(customer_id: int, event: str, year: int | None = None) -> int:
         select(Customer.franchisee_id).where(Customer.id == customer_id)
     )
     key = f"event:{event}:{customer_id}" + (f":{year}" if year else "")
+    return _reward(member, franchisee_id, event, key, points, cfg)
+
+
+def reward_new_member(member_id: int, customer_id: int, franchisee_id: int) -> int:
+    """The sign-up reward of a member made in the caller's transaction (no commit): the
+    same posting as ``reward_event(customer_id, "signup")``, from what the login already
+    holds (a new member owes no debt)."""
+    cfg = member_settings.config()
+    points = int(cfg.get("signup_points") or 0)
+    if points <= 0:
+        return 0
+    key = f"event:signup:{customer_id}"
+    return _reward((member_id, customer_id), franchisee_id, "signup", key, points, cfg, debt=0)
+
+
+def _reward(member, franchisee_id, event: str, key: str, points: int, cfg: dict, debt=None):
+    """Post an event's ``points`` (paid for as HQ set) to the member; the points given."""
     carriers = member_settings.carrier_split(points, franchisee_id, cfg)
     tx = _credit_member(
-        member, key, "event", points, carriers, cfg, franchisee_id=franchisee_id, memo=event
+        member, key, "event", points, carriers, cfg, debt, franchisee_id=franchisee_id, memo=event
     )
     return points if tx is not None else 0
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.clock import utcnow
@@ -67,17 +68,48 @@ class UnbalancedPoints(ValueError):
     """A posting whose lines do not balance or touch accounts its kind may not."""
 
 
+_members = Member.__table__
+_ACCOUNT_IDS = select(PointAccount.code, PointAccount.id).where(
+    PointAccount.code.in_(bindparam("codes", expanding=True))
+)
+# the member's balance moves only when it stays >= 0 (two spends cannot both pass)
+_MOVE_MEMBER = (
+    update(_members)
+    .where(
+        _members.c.customer_id == bindparam("customer"),
+        _members.c.points + bindparam("delta") >= 0,
+    )
+    .values(
+        points=_members.c.points + bindparam("delta"),
+        points_consumed=_members.c.points_consumed + bindparam("consumed"),
+        updated_at=bindparam("now"),
+    )
+)
+_INSERT_ENTRIES = PointEntry.__table__.insert()
+
+
+@lru_cache(maxsize=4)
+def _inserts(engine) -> tuple[Any, Any]:
+    """The transaction's and the accounts' ``ON CONFLICT DO NOTHING`` inserts, built once
+    per engine (not per posting)."""
+    accounts = PointAccount.__table__
+    return (
+        insert_ignoring(engine, PointTransaction, "idempotency_key").returning(
+            PointTransaction.__table__.c.id
+        ),
+        insert_ignoring(engine, PointAccount, "code").returning(accounts.c.code, accounts.c.id),
+    )
+
+
 def account_code(kind: str, owner: int | str) -> str:
     return f"{kind}:{owner}"
 
 
 def _ensure_accounts(codes: set[str]) -> dict[str, int]:
-    """Ids of the accounts ``codes``, creating the missing ones (race-safe)."""
-    found = dict(
-        db.session.execute(
-            select(PointAccount.code, PointAccount.id).where(PointAccount.code.in_(codes))
-        ).all()
-    )
+    """Ids of the accounts ``codes``, creating the missing ones (race-safe): the insert
+    answers with the ids it made, so only an account another transaction made meanwhile
+    is read a second time."""
+    found = dict(db.session.execute(_ACCOUNT_IDS, {"codes": sorted(codes)}).all())
     missing = codes - found.keys()
     if missing:
         rows = []
@@ -94,12 +126,11 @@ def _ensure_accounts(codes: set[str]) -> dict[str, int]:
                     "created_at": utcnow(),
                 }
             )
-        db.session.execute(insert_ignoring(db.engine, PointAccount, "code"), rows)
-        found.update(
-            db.session.execute(
-                select(PointAccount.code, PointAccount.id).where(PointAccount.code.in_(missing))
-            ).all()
-        )
+        # the rows made now; one another transaction made meanwhile is read
+        found.update(db.session.execute(_inserts(db.engine)[1], rows).all())
+        if missing - found.keys():
+            left = sorted(missing - found.keys())
+            found.update(db.session.execute(_ACCOUNT_IDS, {"codes": left}).all())
     return found
 
 
@@ -157,9 +188,7 @@ def post(
         return None
     total = check(kind, lines)
     tx_id = db.session.execute(
-        insert_ignoring(db.engine, PointTransaction, "idempotency_key").returning(
-            PointTransaction.__table__.c.id
-        ),
+        _inserts(db.engine)[0],
         [
             {
                 "idempotency_key": key,
@@ -182,20 +211,14 @@ def post(
     delta = member_delta(customer_id, lines)
     if delta or consumed:
         moved = db.session.execute(
-            update(Member)
-            .where(Member.customer_id == customer_id, Member.points + delta >= 0)
-            .values(
-                points=Member.points + delta,
-                points_consumed=Member.points_consumed + consumed,
-                updated_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
+            _MOVE_MEMBER,
+            {"customer": customer_id, "delta": delta, "consumed": consumed, "now": utcnow()},
         )
         if cast(CursorResult, moved).rowcount != 1:
             raise InsufficientPoints(customer_id, -delta)
     accounts = _ensure_accounts({code for code, _d, _c in lines})
     db.session.execute(
-        PointEntry.__table__.insert(),
+        _INSERT_ENTRIES,
         [
             {"transaction_id": tx_id, "account_id": accounts[code], "debit": d, "credit": c}
             for code, d, c in lines

@@ -102,6 +102,8 @@ def test_a_contact_added_before_the_first_login_binds_at_login(app, org, client)
             select(WecomContact).where(WecomContact.external_userid == added["external_userid"])
         ).one()
         assert linked.customer_id == customer.id
+    with app.app_context():  # the link after the login's commit names the customer
+        assert db.session.get(Customer, answer["customer"]["id"]).nickname == "周先生"
 
 
 def test_a_login_with_its_own_share_code_keeps_that_binding(app, org, client):

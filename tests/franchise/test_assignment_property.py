@@ -12,7 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from franchise import services
 from franchise.models import AssignmentHistory, Customer, Franchisee, Guide, Store
-from franchise.services.customers import _login_in_transaction, guide_share_code, store_share_code
+from franchise.services.customer_login import sign_in
+from franchise.services.customers import guide_share_code, store_share_code
 from tests.fixtures.database import clean_tables
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 
@@ -104,7 +105,7 @@ def test_every_customer_always_has_one_active_owner_and_full_history(app, sequen
                     _, who, place, city, code = op
                     lat, lng = place if place else (None, None)
                     share = codes[code] if code is not None else None
-                    _login_in_transaction({"openid": f"prop-{who}"}, share, lat, lng, city)
+                    sign_in({"openid": f"prop-{who}"}, share, lat, lng, city)
                 elif op[0] == "close":
                     store = db.session.get(Store, stores[op[1]].id)
                     if store.is_open:

@@ -59,7 +59,7 @@ def _consume(st: SandboxState, code: str) -> bool:
     with st.lock:
         if code in st.data["used_codes"]:
             return False
-        st.data["used_codes"].append(code)
+        st.data["used_codes"][code] = 1  # a dict: one lookup whatever the codes used
         return True
 
 

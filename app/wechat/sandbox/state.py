@@ -56,7 +56,7 @@ def empty_data() -> dict:
         "media": {},  # media_id -> uploaded temporary media (metadata, no bytes)
         "quota": {},  # "chat_id|YYYY-MM-DD" -> group messages received that day
         "lives": {},  # livingid -> living info plus viewers
-        "used_codes": [],  # jscode2session / phone codes already consumed
+        "used_codes": {},  # jscode2session / phone codes already consumed (code -> 1)
         "login_codes": {},  # wx.login code -> {"user", "issued_at"}
         "phone_codes": {},  # code -> {"phone", "issued_at"}
         "mp_links": {},  # URL Link / Scheme token -> {"kind", "path", "query", "expires_at"}
@@ -223,6 +223,8 @@ class SandboxState:
         # contact ways, welcome messages, subscriptions, ...), not only the initial ones
         data = empty_data()
         data.update(saved)
+        if isinstance(data["used_codes"], list):  # saved as a list before: a set's lookup
+            data["used_codes"] = dict.fromkeys(data["used_codes"], 1)
         self.data = data
 
     def save(self) -> None:

@@ -1,0 +1,210 @@
+"""The mini-program login's transaction: find or make the customer, assign them, welcome
+a new one, in one commit and a handful of statements.
+
+``customers.login`` exchanges the ``wx.login`` code first (outside any transaction), then
+calls ``sign_in``. A returning customer is one statement that reads the row with what
+the assignment rules need of its owner (whether the franchisee is active, the store open,
+the guide still there), the settings when the binding's protection period decides, and
+one ``UPDATE`` only when something changed. A new customer is inserted with the owner the
+rules chose (``INSERT … RETURNING id``), then the history row, the member, the sign-up
+points and the new-customer coupon, all in the same transaction: nothing is read back
+after the commit, and the answer (``LoggedIn``) is what was written. The statements are
+built once, at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.engine import Row
+
+from app.clock import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from franchise.models import (
+    ACTIVE,
+    RULE_SHARE_CODE,
+    AssignmentHistory,
+    Customer,
+    Franchisee,
+    Guide,
+    ShareCode,
+    Store,
+)
+from franchise.services import members, settings
+from franchise.services.assignment import (
+    Binding,
+    LiveView,
+    Target,
+    decide_by_place,
+    history_row,
+)
+
+REASON = "mini-program login"
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """The customer a login found or made, as written (the answer and the hooks' input)."""
+
+    id: int
+    unionid: str | None
+    franchisee_id: int
+    store_id: int | None
+    guide_id: int | None
+    created: bool
+
+
+_customers = Customer.__table__
+_FIND = (
+    select(
+        Customer.id,
+        Customer.unionid,
+        Customer.latitude,
+        Customer.longitude,
+        Customer.city,
+        Customer.franchisee_id,
+        Customer.store_id,
+        Customer.guide_id,
+        Customer.bound_at,
+        (Franchisee.status == ACTIVE).label("franchisee_active"),
+        Store.is_open.label("store_open"),
+        (Guide.status == ACTIVE).label("guide_active"),
+    )
+    .outerjoin(Franchisee, Franchisee.id == Customer.franchisee_id)
+    .outerjoin(Store, Store.id == Customer.store_id)
+    .outerjoin(Guide, Guide.id == Customer.guide_id)
+    .where(or_(Customer.openid == bindparam("openid"), Customer.unionid == bindparam("unionid")))
+    .limit(1)
+)
+_SHARE_CODE = (
+    select(
+        Store.franchisee_id,
+        Store.id.label("store_id"),
+        Store.is_open,
+        Franchisee.status.label("franchisee_status"),
+        Guide.id.label("guide_id"),
+        Guide.status.label("guide_status"),
+        Guide.store_id.label("guide_store_id"),
+    )
+    .select_from(ShareCode)
+    .join(Store, Store.id == ShareCode.store_id)
+    .join(Franchisee, Franchisee.id == Store.franchisee_id)
+    .outerjoin(Guide, Guide.id == ShareCode.guide_id)
+    .where(ShareCode.code == bindparam("code"))
+)
+_INSERT_CUSTOMER = insert(_customers).returning(_customers.c.id)
+_UPDATE_CUSTOMER = update(_customers).where(_customers.c.id == bindparam("customer_id"))
+_INSERT_HISTORY = insert(AssignmentHistory.__table__)
+
+
+def share_code_target(code: str | None) -> Target | None:
+    """Rule 1: the owner a share code names, when its store is open and franchisee active
+    (one statement: the code, its store, franchisee and guide).
+
+    A departed guide's code still brings the customer to the store (guide None).
+    """
+    if not code:
+        return None
+    row = db.session.execute(_SHARE_CODE, {"code": code}).first()
+    if row is None or not row.is_open or row.franchisee_status != ACTIVE:
+        return None
+    guide_id = (
+        row.guide_id if row.guide_status == ACTIVE and row.guide_store_id == row.store_id else None
+    )
+    return Target(row.franchisee_id, row.store_id, guide_id, RULE_SHARE_CODE)
+
+
+def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
+    """Find (``openid``, else ``unionid``) or make the customer of a code2session
+    ``identity`` and assign them; commits. A concurrent first login of the same person
+    raises ``IntegrityError`` (the caller tries again and finds the row)."""
+    openid, unionid = identity["openid"], identity.get("unionid")
+    place = (latitude, longitude) if latitude is not None and longitude is not None else None
+    try:
+        found = db.session.execute(_FIND, {"openid": openid, "unionid": unionid}).first()
+        if found is None:
+            result = _new(openid, unionid, share_code, place, city or None)
+        else:
+            result = _returning(found, unionid, share_code, place, city or None)
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    return result
+
+
+def _new(openid: str, unionid, share_code, place, city) -> LoggedIn:
+    """Insert the customer with the owner the rules choose, its history row and its
+    welcome (member, sign-up points, new-customer coupon); no commit."""
+    lat, lng = place or (None, None)
+    target = share_code_target(share_code) or decide_by_place(LiveView(), lat, lng, city)
+    owner = (target.franchisee_id, target.store_id, target.guide_id)
+    now = utcnow()
+    customer_id = db.session.execute(
+        _INSERT_CUSTOMER,
+        {
+            "openid": openid,
+            "unionid": unionid,
+            "latitude": lat,
+            "longitude": lng,
+            "city": city,
+            "franchisee_id": owner[0],
+            "store_id": owner[1],
+            "guide_id": owner[2],
+            "assignment_rule": target.rule,
+            "bound_at": now,
+        },
+    ).scalar_one()
+    db.session.execute(
+        _INSERT_HISTORY,
+        history_row(customer_id, (None, None, None), owner, target.rule, reason=REASON, now=now),
+    )
+    members.welcome_new(customer_id, target.franchisee_id)
+    return LoggedIn(customer_id, unionid, *owner, created=True)
+
+
+def _returning(found: Row, unionid, share_code, place, city) -> LoggedIn:
+    """Keep the customer's identity and place current and re-apply rules 1–5 from the row
+    already read; one ``UPDATE`` when anything changed (no commit)."""
+    changes: dict = {}
+    if unionid and not found.unionid:
+        changes["unionid"] = unionid
+    lat, lng = found.latitude, found.longitude
+    if place is not None:
+        if place != (lat, lng):
+            changes["latitude"], changes["longitude"] = place
+        lat, lng = place
+    if city and city != found.city:
+        changes["city"] = city
+    old = (found.franchisee_id, found.store_id, found.guide_id)
+    target = share_code_target(share_code)
+    if target is None:
+        binding = Binding(
+            found.bound_at,
+            *old,
+            franchisee_active=bool(found.franchisee_active),
+            store_open=bool(found.store_open),
+            guide_active=bool(found.guide_active),
+        )
+        if not binding.holds(settings.lock_days()):
+            target = decide_by_place(LiveView(), lat, lng, city or found.city)
+    owner = old
+    if target is not None and (target.franchisee_id, target.store_id, target.guide_id) != old:
+        owner = (target.franchisee_id, target.store_id, target.guide_id)
+        now = utcnow()
+        changes.update(
+            franchisee_id=owner[0],
+            store_id=owner[1],
+            guide_id=owner[2],
+            assignment_rule=target.rule,
+            bound_at=now,
+        )
+        db.session.execute(
+            _INSERT_HISTORY,
+            history_row(found.id, old, owner, target.rule, reason=REASON, now=now),
+        )
+    if changes:
+        db.session.execute(_UPDATE_CUSTOMER, {"customer_id": found.id, **changes})
+    return LoggedIn(found.id, changes.get("unionid", found.unionid), *owner, created=False)

@@ -1,0 +1,184 @@
+"""What a mini-program login costs (issue 20): a returning customer is a handful of
+statements, a new one reads each row once and writes each once in one transaction (no
+read-back after the commit), a refused welcome coupon does not undo the login, and the
+code2session call reuses the thread's client without fetching an access token."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db, get_redis
+from app.wechat.sandbox.miniprogram import identity_for_code
+from franchise.models import (
+    LEFT,
+    AssignmentHistory,
+    Coupon,
+    CouponBudget,
+    Customer,
+    Guide,
+    Member,
+    PointTransaction,
+)
+from franchise.services.customers import guide_share_code
+from tests.fixtures.concurrency import storm
+from tests.fixtures.statements import statements
+from tests.franchise.factories_commerce import gen_template
+
+SH = {"latitude": 31.2001, "longitude": 121.4001, "city": "上海"}
+
+
+def _login(app, client, code: str, **extra) -> tuple[dict, list[str]]:
+    with app.app_context(), statements() as seen:
+        answer = client.post("/api/v1/mp/session", json={"code": code, **extra})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json(), seen
+
+
+def _reads(seen: list[str], table: str) -> list[str]:
+    return [s for s in seen if s.lstrip().startswith("SELECT") and f"FROM {table}" in s]
+
+
+def _again(app, first: dict, code: str) -> None:
+    """Point the customer at the identity of ``code`` (every sandbox code is a new one)."""
+    with app.app_context():
+        customer = db.session.get(Customer, first["customer"]["id"])
+        customer.openid = identity_for_code(code)["openid"]
+        db.session.commit()
+
+
+def test_a_new_customer_s_login_writes_each_row_once_and_reads_nothing_back(app, client, org):
+    """Customer, history, member, level change, points and coupon: each inserted once;
+    the customers and members rows are never selected (they were 3–4 times each)."""
+    with app.app_context():
+        gen_template({org.east: 5}, kind="new_customer", name="新客券")
+    body, seen = _login(app, client, "code-cost-new", **SH)
+    assert body["created"] is True and body["customer"]["store_id"] == org.sa
+    for table in ("customers", "assignment_history", "members", "point_transactions", "coupons"):
+        assert len([s for s in seen if s.startswith(f"INSERT INTO {table} ")]) == 1, table
+    assert not _reads(seen, "members")
+    assert len(_reads(seen, "customers")) == 1  # the lookup by openid, before anything
+    assert len(seen) <= 18, seen  # 32 before (two more for the contacts hook)
+    with app.app_context():
+        member = db.session.scalars(
+            select(Member).where(Member.customer_id == body["customer"]["id"])
+        ).one()
+        assert member.points == 100
+        assert db.session.scalar(select(func.count()).select_from(Coupon)) == 1
+
+
+def test_a_returning_customer_s_login_is_a_handful_of_statements(app, client, org):
+    """Found with its owner's state in one statement, the settings for the binding, the
+    contacts hook's one UPDATE: no write of the customer when nothing changed."""
+    first, _ = _login(app, client, "code-cost-back-1", **SH)
+    _again(app, first, "code-cost-back-2")
+    body, seen = _login(app, client, "code-cost-back-2")
+    assert body["created"] is False and body["customer"] == first["customer"]
+    assert len(seen) <= 3, seen
+    assert not [s for s in seen if s.startswith("UPDATE customers")]
+    assert len(_reads(seen, "customers")) == 1
+
+
+def test_a_returning_customer_s_new_place_is_one_update(app, client, org):
+    first, _ = _login(app, client, "code-cost-move-1", **SH)
+    _again(app, first, "code-cost-move-2")
+    _body, seen = _login(app, client, "code-cost-move-2", latitude=31.3, longitude=121.5)
+    assert len([s for s in seen if s.startswith("UPDATE customers")]) == 1
+    with app.app_context():
+        customer = db.session.get(Customer, first["customer"]["id"])
+        assert (customer.latitude, customer.longitude) == (31.3, 121.5)
+        assert customer.store_id == org.sa  # the binding holds: no history row
+        assert db.session.scalar(select(func.count()).select_from(AssignmentHistory)) == 1
+
+
+def test_a_used_up_coupon_budget_leaves_the_login_and_its_points(app, client, org):
+    """The budget refuses the coupon (nothing written for it); the customer, member and
+    sign-up points of the same transaction stay."""
+    with app.app_context():
+        template = gen_template({org.east: 1}, kind="new_customer", name="新客券")
+        db.session.execute(
+            CouponBudget.__table__.update()
+            .where(CouponBudget.template_id == template.id)
+            .values(issued_count=1)
+        )
+        db.session.commit()
+    body, _ = _login(app, client, "code-cost-nobudget", **SH)
+    assert body["created"] is True
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Coupon)) == 0
+        member = db.session.scalars(
+            select(Member).where(Member.customer_id == body["customer"]["id"])
+        ).one()
+        assert member.points == 100
+
+
+def test_code2session_reuses_the_thread_s_client_and_fetches_no_token(app, client):
+    """The client (and its kept-alive connection) is built once per configuration; the
+    login exchange needs no access token, so none is fetched or cached for it."""
+    from app.wechat.clients import shared_miniprogram_client
+    from app.wechat.miniprogram import code_to_session
+
+    with app.app_context():
+        mp = shared_miniprogram_client()
+        assert shared_miniprogram_client() is mp
+        assert code_to_session("code-cost-client")["openid"]
+        assert get_redis().get(f"siyu:wechat:{mp.access_token_key}") is None
+        assert mp._http.trust_env is False  # the proxy environment was read once
+        app.config["WECHAT_HTTP_TIMEOUT"] = app.config["WECHAT_HTTP_TIMEOUT"] + 1
+        try:
+            assert shared_miniprogram_client() is not mp  # a changed setting, a new client
+        finally:
+            app.config["WECHAT_HTTP_TIMEOUT"] -= 1
+
+
+@pytest.mark.postgres
+def test_parallel_first_logins_of_one_person_make_one_customer_and_one_welcome(app, client, org):
+    """The welcome takes no lock now: the customer's unique openid lets one first login
+    insert the row; the others wait, fail on the key, find the row and are returning
+    customers. One customer, one member, one sign-up posting, one coupon."""
+    with app.app_context():
+        gen_template({org.east: 50}, kind="new_customer", name="新客券")
+    codes = [
+        client.post("/_sandbox/control/mp/login_code", json={"user": "twin"}).get_json()["code"]
+        for _ in range(8)
+    ]
+
+    def log_in(code: str):
+        def call(own):
+            answer = own.post("/api/v1/mp/session", json={"code": code, **SH})
+            return answer.status_code, answer.get_json().get("created")
+
+        return call
+
+    answers = storm(app, [log_in(code) for code in codes])
+    assert sorted(answers) == [(200, False)] * 7 + [(200, True)], answers
+    with app.app_context():
+        for model in (Customer, Member, PointTransaction, Coupon):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 1, model
+        assert db.session.scalars(select(Member.points)).one() == 100
+
+
+def test_a_returning_customer_whose_guide_left_is_assigned_again_from_the_row_read(
+    app, client, org
+):
+    """Rule 2 is decided from the owner's state read with the customer (the guide no
+    longer active): the binding no longer holds, so rules 3–5 place them again, with one
+    history row; no separate read of the franchisee, store or guide."""
+    with app.app_context():
+        code = guide_share_code(db.session.get(Guide, org.ga)).code
+    first, _ = _login(app, client, "code-cost-left-1", share_code=code, **SH)
+    assert first["customer"]["guide_id"] == org.ga
+    _again(app, first, "code-cost-left-2")
+    with app.app_context():
+        db.session.get(Guide, org.ga).status = LEFT  # without the hand-over
+        db.session.commit()
+    body, seen = _login(app, client, "code-cost-left-2")
+    assert body["customer"] == {**first["customer"], "guide_id": None}
+    assert not [s for s in seen if "FROM guides" in s and "JOIN" not in s]
+    with app.app_context():
+        customer = db.session.get(Customer, first["customer"]["id"])
+        assert customer.assignment_rule == "nearest_store"
+        rules = db.session.scalars(
+            select(AssignmentHistory.rule).order_by(AssignmentHistory.id)
+        ).all()
+        assert rules == ["share_code", "nearest_store"]
