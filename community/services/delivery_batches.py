@@ -4,11 +4,12 @@
 guide's WeCom userid, post) and cuts them into chunks of ≤ 2,000 chat ids; each chunk is
 one ``SendBatch`` (dedupe key ``send:{day}:{sender}:{post}:{chunk}``, unique) with its
 pending ``GroupDelivery`` rows and its outbox row. Many batches go in per transaction
-(``BATCHES_PER_COMMIT`` / ``SLOTS_PER_COMMIT``), each table with one statement: a
-multi-row INSERT … RETURNING for the batches, one UPDATE marking every slot with its batch
-(``UPDATE … FROM unnest(...)`` on PostgreSQL), bulk inserts of the deliveries and outbox
-rows. A crash leaves every transaction's batches whole or absent; what is absent stays
-unbatched and the next run (every 5 minutes) picks it up.
+(``BATCHES_PER_COMMIT`` / ``SLOTS_PER_COMMIT``), each table with one statement: on
+PostgreSQL ``INSERT … SELECT FROM unnest(...)`` (the values as one array per column) for
+the batches (RETURNING their ids) and their deliveries, one ``UPDATE … FROM unnest(...)``
+marking every slot with its batch, and the outbox rows; on SQLite Core executemany. A
+crash leaves every transaction's batches whole or absent; what is absent stays unbatched
+and the next run (every 5 minutes) picks it up.
 
 Exactly-once: a slot is marked only while it is still allocated, on this day and
 unbatched, and the transaction commits only when every slot it meant to mark was marked
@@ -20,13 +21,14 @@ writer this replaces, at its cost only when something collided).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text, true, update
+from sqlalchemy import JSON, Table, bindparam, func, select, text, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -151,17 +153,15 @@ def _write(day: date, part: list[Planned]) -> bool:
     now = utcnow()
     table = SendBatch.__table__
     try:
-        inserted = db.session.execute(
-            table.insert().returning(table.c.id, table.c.dedupe_key),
-            [_batch_row(day, one, now) for one in part],
-        ).all()
+        rows = [_batch_row(day, one, now) for one in part]
+        inserted = _insert_rows(table, rows, returning=("id", "dedupe_key"))
         batch_of = {key: batch_id for batch_id, key in inserted}
         pairs = [(r.id, batch_of[one.key]) for one in part for r in one.rows]
         if _mark_slots(day, pairs) != len(pairs):
             db.session.rollback()
             return False
-        db.session.execute(
-            GroupDelivery.__table__.insert(),
+        _insert_rows(
+            GroupDelivery.__table__,
             [
                 {
                     "batch_id": batch_of[one.key],
@@ -193,6 +193,35 @@ def _write(day: date, part: list[Planned]) -> bool:
         raise
 
 
+def _insert_rows(table: Table, rows: list[dict], returning: tuple[str, ...] = ()) -> list:
+    """Insert ``rows`` (the same keys each) in one statement; the ``returning`` columns of
+    each row inserted. On PostgreSQL ``INSERT … SELECT FROM unnest(...)``, one array per
+    column (JSON columns as text), so the driver does no per-row work; elsewhere a Core
+    executemany."""
+    if not is_postgres(db.engine):
+        stmt = table.insert()
+        if returning:
+            return list(db.session.execute(stmt.returning(*(table.c[c] for c in returning)), rows))
+        db.session.execute(stmt, rows)
+        return []
+    names = list(rows[0])
+    arrays, values, params = [], [], {}
+    for i, name in enumerate(names):
+        as_json = isinstance(table.c[name].type, JSON)
+        kind = "text" if as_json else table.c[name].type.compile(dialect=db.engine.dialect)
+        arrays.append(f"CAST(:a{i} AS {kind}[])")
+        values.append(f"CAST(v.c{i} AS json)" if as_json else f"v.c{i}")
+        params[f"a{i}"] = [json.dumps(r[name]) if as_json else r[name] for r in rows]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(values)}"
+        f" FROM unnest({', '.join(arrays)}) AS v({', '.join(f'c{i}' for i in range(len(names)))})"
+    )
+    if returning:
+        sql += " RETURNING " + ", ".join(returning)
+    result = db.session.execute(text(sql), params)
+    return list(result) if returning else []
+
+
 def _batch_row(day: date, one: Planned, now: datetime) -> dict:
     first = one.rows[0]
     return {
@@ -208,6 +237,8 @@ def _batch_row(day: date, one: Planned, now: datetime) -> dict:
         "status": BATCH_PENDING,
         "fail_list": [],
         "evidence": {},
+        "remind_count": 0,
+        "escalation_level": 0,
         "created_at": now,
     }
 
