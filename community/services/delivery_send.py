@@ -71,6 +71,7 @@ def send_batches(messages: list) -> list[Any]:
     prepared = _prepare(messages)
     redis = get_redis()
     recorded: list[tuple[int, dict]] = []
+    uploaded: dict[str, str] = {}
     failed: list[tuple[int, str]] = []
     outcomes: list[Any] = []
     for message, ready in zip(messages, prepared, strict=True):
@@ -78,7 +79,7 @@ def send_batches(messages: list) -> list[Any]:
             outcomes.append(ready)
             continue
         try:
-            outcomes.append(_call(message, ready, redis, recorded))
+            outcomes.append(_call(message, ready, redis, recorded, uploaded))
         except WeChatError as exc:
             retry = as_retry_later(exc)
             if retry is not None:
@@ -141,14 +142,17 @@ def _prepare(messages: list) -> list[Any]:
     return out
 
 
-def _call(message, ready: Call, redis, recorded: list[tuple[int, dict]]) -> dict:
+def _call(
+    message, ready: Call, redis, recorded: list[tuple[int, dict]], uploaded: dict[str, str]
+) -> dict:
     """The WeCom side of one batch: wait out a throttle, adopt a task made before, or
-    create it; the msgid goes onto ``recorded``."""
+    create it; the msgid goes onto ``recorded``. ``uploaded``: the chunk's re-uploaded
+    images (old → new media id), so a post's image is uploaded once per chunk."""
     wait = redis.pttl(THROTTLE_KEY)
     if wait and wait > 0:
         raise outbox.RetryLater("WeCom rate limit: waiting", delay=wait / 1000.0)
     body = ready.body
-    attachments = media.refresh_attachments(body["attachments"])
+    attachments = media.refresh_attachments(body["attachments"], uploaded)
     if attachments is not body["attachments"]:
         body = {**body, "attachments": attachments}
     if (message.attempts or 0) > 1:
