@@ -314,6 +314,25 @@ def run_dispatcher(app: Flask, stop: threading.Event, idle_sleep: float = 0.5) -
     log.info("outbox dispatcher stopped")
 
 
+def run_dispatchers(app: Flask, stop: threading.Event, threads: int = 1) -> None:
+    """``threads`` dispatcher loops in this process until ``stop``. On PostgreSQL they
+    share the due rows through ``SKIP LOCKED``, so their WeChat calls overlap (each call
+    waits on the network); SQLite has no row locks, so it gets one loop whatever asked."""
+    with app.app_context():
+        shared = is_postgres(db.engine)
+    if threads <= 1 or not shared:
+        run_dispatcher(app, stop)
+        return
+    loops = [
+        threading.Thread(target=run_dispatcher, args=(app, stop), name=f"dispatcher-{i}")
+        for i in range(threads)
+    ]
+    for loop in loops:
+        loop.start()
+    for loop in loops:
+        loop.join()
+
+
 def register_handler(app: Flask, kind: str, handler, *, many=None) -> None:
     """Domains call this in ``init_app`` to handle outbox rows of ``kind``: ``handler``
     takes one message; ``many``, when given, takes a claimed chunk's messages of the kind
@@ -333,7 +352,14 @@ def init_app(app: Flask) -> None:
 
     @outbox_cli.command("run")
     @click.option("--once", is_flag=True, help="Dispatch what is due, then exit.")
-    def run_command(once: bool):
+    @click.option(
+        "--threads",
+        type=click.IntRange(1, 64),
+        default=1,
+        envvar="SIYU_OUTBOX_THREADS",
+        help="Dispatcher loops in this process (PostgreSQL; SQLite runs one).",
+    )
+    def run_command(once: bool, threads: int):
         """Carry out outbox work until stopped (SIGTERM / Ctrl-C)."""
         if once:
             click.echo(f"dispatched {drain()}")
@@ -343,7 +369,7 @@ def init_app(app: Flask) -> None:
 
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            run_dispatcher(app, stop)
+            run_dispatchers(app, stop, threads)
         except KeyboardInterrupt:
             stop.set()
 

@@ -163,3 +163,41 @@ def test_a_batch_handler_that_raises_retries_every_row_and_writes_nothing(ctx, a
     finally:
         registry(app).outbox_handlers.pop("test.broken", None)
         registry(app).outbox_batch_handlers.pop("test.broken", None)
+
+
+def test_dispatcher_threads_share_the_rows_and_run_each_once(ctx, app):
+    """``flask outbox run --threads 3``: on PostgreSQL three loops take rows through SKIP
+    LOCKED and their calls overlap; on SQLite one loop. Either way each row runs once."""
+    import threading
+    import time
+
+    from app.db import is_postgres
+
+    ran: list[tuple[int, str]] = []
+
+    def slow(message):
+        time.sleep(0.02)  # a WeChat call's wait
+        ran.append((message.payload["n"], threading.current_thread().name))
+
+    registry(app).outbox_handlers["test.slow"] = slow
+    try:
+        for n in range(40):
+            outbox.enqueue("test.slow", {"n": n}, f"s{n}")
+        db.session.commit()
+        size, app.config["OUTBOX_BATCH_SIZE"] = app.config["OUTBOX_BATCH_SIZE"], 5
+        stop = threading.Event()
+        runner = threading.Thread(target=outbox.run_dispatchers, args=(app, stop, 3))
+        runner.start()
+        try:
+            assert outbox.wait_for(lambda: len(ran) >= 40, timeout=30)
+        finally:
+            stop.set()
+            runner.join(timeout=10)
+            app.config["OUTBOX_BATCH_SIZE"] = size
+        assert sorted(n for n, _ in ran) == list(range(40))
+        threads = {name for _, name in ran}
+        assert len(threads) > 1 if is_postgres(db.engine) else len(threads) == 1
+        db.session.remove()
+        assert {r.status for r in _rows().values()} == {DONE}
+    finally:
+        registry(app).outbox_handlers.pop("test.slow", None)
