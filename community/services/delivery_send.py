@@ -30,6 +30,7 @@ from app import outbox
 from app.clock import utcnow
 from app.extensions import db, get_redis
 from app.wechat import wecom
+from app.wechat.clients import wecom_client
 from app.wechat.errors import WeChatError, WeChatRateLimited, as_retry_later
 from community.models import (
     BATCH_CREATED,
@@ -73,13 +74,15 @@ def send_batches(messages: list) -> list[Any]:
     recorded: list[tuple[int, dict]] = []
     uploaded: dict[str, str] = {}
     failed: list[tuple[int, str]] = []
+    client = None  # one WeCom client (one HTTP session, kept alive) for the chunk's calls
     outcomes: list[Any] = []
     for message, ready in zip(messages, prepared, strict=True):
         if not isinstance(ready, Call):
             outcomes.append(ready)
             continue
         try:
-            outcomes.append(_call(message, ready, redis, recorded, uploaded))
+            client = client or wecom_client()
+            outcomes.append(_call(message, ready, redis, recorded, uploaded, client))
         except WeChatError as exc:
             retry = as_retry_later(exc)
             if retry is not None:
@@ -143,7 +146,12 @@ def _prepare(messages: list) -> list[Any]:
 
 
 def _call(
-    message, ready: Call, redis, recorded: list[tuple[int, dict]], uploaded: dict[str, str]
+    message,
+    ready: Call,
+    redis,
+    recorded: list[tuple[int, dict]],
+    uploaded: dict[str, str],
+    client,
 ) -> dict:
     """The WeCom side of one batch: wait out a throttle, adopt a task made before, or
     create it; the msgid goes onto ``recorded``. ``uploaded``: the chunk's re-uploaded
@@ -156,20 +164,21 @@ def _call(
     if attachments is not body["attachments"]:
         body = {**body, "attachments": attachments}
     if (message.attempts or 0) > 1:
-        found = _task_made_before(ready.batch_id, body, ready.since)
+        found = _task_made_before(ready.batch_id, body, ready.since, client)
         if found is not None:
             recorded.append((ready.batch_id, {"msgid": found, "fail_list": []}))
             return {"msgid": found, "adopted": True}
-    result = wecom.add_msg_template(body)
+    result = wecom.add_msg_template(body, client)
     recorded.append((ready.batch_id, result))
     return {"msgid": result["msgid"]}
 
 
-def _task_made_before(batch_id: int, body: dict, since: datetime) -> str | None:
+def _task_made_before(batch_id: int, body: dict, since: datetime, client) -> str | None:
     """The msgid of a task WeCom already made for this batch (see the module docstring)."""
     sender = body["sender"]
     start = int(since.timestamp()) - 60
-    records = wecom.get_groupmsg_list_v2_all(sender, start, int(utcnow().timestamp()) + 60)
+    end = int(utcnow().timestamp()) + 60
+    records = wecom.get_groupmsg_list_v2_all(sender, start, end, client=client)
     text = (body.get("text") or {}).get("content") or ""
     kinds = [a.get("msgtype") for a in body.get("attachments") or []]
     candidates = [  # same text and the same kinds of attachment (ids may be re-issued)
@@ -190,7 +199,8 @@ def _task_made_before(batch_id: int, body: dict, since: datetime) -> str | None:
     for msgid in candidates:
         if msgid in taken:
             continue
-        chats = {r.get("chat_id") for r in wecom.get_groupmsg_send_result_all(msgid, sender)}
+        results = wecom.get_groupmsg_send_result_all(msgid, sender, client=client)
+        chats = {r.get("chat_id") for r in results}
         if chats and chats <= wanted:
             return msgid
     return None
