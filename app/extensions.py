@@ -218,6 +218,7 @@ class Registry:
     nav: list[NavItem] = field(default_factory=list)
     jobs: list[dict] = field(default_factory=list)
     outbox_handlers: dict = field(default_factory=dict)
+    outbox_batch_handlers: dict = field(default_factory=dict)
     wecom_subscribers: dict = field(default_factory=dict)
     pay_notify_handlers: list = field(default_factory=list)
     seeders: list = field(default_factory=list)

@@ -8,6 +8,9 @@ outbox row per sender and post) and dispatching (the outbox handler calling
 ``add_msg_template`` once per batch; 45009 answers are retried after the back-off). Prints
 one JSON line: the times, the achieved call rate divided by WeCom's 10,000 calls/min,
 and the duplicate check (each chat id in exactly one WeCom task, one task per batch).
+The goal (issue 15) is met only when the whole day takes under 2 minutes at ≥ 0.9 of the
+limit with every group in exactly one task, one task per batch, every msgid recorded and
+nothing dead. The outbox runs with production's settings, the dispatcher's own loop.
 
     python scripts/bench_delivery.py                       # 100,000 groups, 10,000 guides
     python scripts/bench_delivery.py --groups 20000 --guides 2000
@@ -34,6 +37,7 @@ from scripts.bench_setup import bench_app, bench_url, insert_org  # noqa: E402
 
 STORES_PER_GUIDE = 10
 LIMIT_PER_MINUTE = 10_000
+GOAL_SECONDS = 120  # the whole day (allocate + batch + dispatch) under 2 minutes
 
 
 def build_org(app, groups: int, guides: int) -> list[dict]:
@@ -81,6 +85,7 @@ def build_org(app, groups: int, guides: int) -> list[dict]:
 
 def build(app, groups: int, guides: int) -> None:
     """Organisation, guides, groups (DB and sandbox) and three plans; not timed."""
+    from app import outbox
     from app.wechat.sandbox import sandbox_state
     from community.services import content, plans
 
@@ -126,6 +131,12 @@ def build(app, groups: int, guides: int) -> None:
                 "segments": ["purchased"],
             }
         )
+        # Saving the plans asked for a re-plan through the outbox (due 2 s later); in
+        # production it runs within seconds of the save, hours before the day's sends.
+        # Run it here, untimed, so the timed dispatch is the day's sends alone (until
+        # 2026-12-07 a 14-day re-plan was inside the dispatch figure).
+        time.sleep(2.5)
+        outbox.drain()
 
 
 def dispatch_all(app) -> dict:
@@ -233,13 +244,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = bench_url(args.database_url)
-    app = bench_app(
-        url,
-        SANDBOX_TIME_SCALE=1.0,
-        WECOM_RATE_PER_MINUTE=args.rate_per_minute,
-        OUTBOX_BATCH_SIZE=500,
-        OUTBOX_LEASE_SECONDS=300,
-    )
+    # the outbox runs with production's settings (SIYU_OUTBOX_BATCH_SIZE, _LEASE_SECONDS)
+    app = bench_app(url, SANDBOX_TIME_SCALE=1.0, WECOM_RATE_PER_MINUTE=args.rate_per_minute)
     import logging
 
     for name in ("siyu", "siyu.outbox", "siyu.wechat"):
@@ -258,10 +264,16 @@ def main() -> None:
                 "setup_seconds": round(setup_s, 1),
                 **result,
                 "goal_rate_vs_limit": 0.9,
+                "goal_total_seconds": GOAL_SECONDS,
                 **verdict(
                     args.groups,
                     result["groups_in_tasks"],
-                    result["rate_vs_limit"] >= 0.9 and result["duplicate_groups"] == 0,
+                    result["rate_vs_limit"] >= 0.9
+                    and result["total_seconds"] < GOAL_SECONDS
+                    and result["duplicate_groups"] == 0
+                    and result["duplicate_calls"] == 0
+                    and result["recorded_msgids"] == result["batches"]
+                    and result["dead"] == 0,
                 ),
             },
             ensure_ascii=False,

@@ -45,9 +45,18 @@ def _first_day() -> date:
     return query_day("from", shanghai_day())
 
 
-def _groups_stmt():
-    """Active groups of the filter (tenant scope applied), by name."""
+def _groups_stmt(span: list[date]):
+    """Active groups of the filter (tenant scope applied), by name; with a plan chosen,
+    only the groups that have something of that plan in ``span``."""
     stmt = select(WecomGroup).where(WecomGroup.status == "active")
+    plan_id = request.args.get("plan_id", "")
+    if plan_id.isdigit():
+        of_plan = select(SlotAllocation.group_id).where(
+            SlotAllocation.plan_id == int(plan_id),
+            SlotAllocation.day >= span[0],
+            SlotAllocation.day <= span[-1],
+        )
+        stmt = stmt.where(WecomGroup.id.in_(of_plan))
     for key in GROUP_FILTERS:
         value = request.args.get(key, "")
         if value.isdigit():
@@ -135,7 +144,7 @@ CSV_COLUMNS = [
 def calendar_page():
     """Days × groups over the horizon (14 days from ``from``)."""
     span = planner.horizon(_first_day())
-    groups = _groups_stmt()
+    groups = _groups_stmt(span)
     if request.args.get("format") == "csv":
         stmt = _rows_of(span, select(groups.subquery().c.id)).order_by(SlotAllocation.day)
         rows = (schedule.item(r) for r in db.session.execute(stmt))

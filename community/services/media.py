@@ -54,8 +54,14 @@ def _renamed(attachments: list, renamed: dict[str, str]) -> list:
     return out
 
 
-def refresh_attachments(attachments: list) -> list:
-    """``attachments`` with every stale image uploaded again (commits per image)."""
+def refresh_attachments(attachments: list, seen: dict[str, str] | None = None) -> list:
+    """``attachments`` with every stale image uploaded again (commits per image).
+
+    ``seen`` (old → new media id), when given, is applied first and collects this call's
+    uploads: a caller sending many bodies made from one post before the first upload (the
+    group-send batch handler) uploads each image once."""
+    if seen and any(i in seen for i in _image_ids(attachments)):
+        attachments = _renamed(attachments, seen)
     ids = _image_ids(attachments)
     if not ids:
         return attachments
@@ -83,4 +89,6 @@ def refresh_attachments(attachments: list) -> list:
         except Exception:
             db.session.rollback()
             raise
+    if seen is not None:
+        seen.update(renamed)
     return _renamed(attachments, renamed) if renamed else attachments

@@ -99,7 +99,7 @@ def register(app: Flask) -> None:
     register_job(app, "community.delivery_remind", jobs.remind_job, "interval", hours=2)
     register_job(app, "community.escalate", jobs.escalate_job, "interval", minutes=30)
     register_job(app, "community.care", jobs.care_job, "cron", hour=8, minute=0)
-    register_handler(app, delivery.SEND_KIND, delivery.send_batch)
+    register_handler(app, delivery.SEND_KIND, delivery.send_batch, many=delivery.send_batches)
     register_handler(app, replan_trigger.REPLAN_KIND, replan_trigger.replan_handler)
     replan_trigger.watch_changes()
     register_handler(app, care.CARE_KIND, care.send_care)

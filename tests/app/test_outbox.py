@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app import outbox
 from app.clock import utcnow
 from app.extensions import db, registry
-from app.outbox import DEAD, DONE, IN_FLIGHT, PENDING, OutboxMessage
+from app.outbox import DEAD, DONE, IN_FLIGHT, PENDING, OutboxMessage, enqueue
 
 
 @pytest.fixture
@@ -114,3 +114,90 @@ def test_failed_row_waits_for_backoff(ctx, app):
         assert outbox.dispatch_once() == 0  # not due yet
     finally:
         registry(app).outbox_handlers.pop("test.boom")
+
+
+def test_a_batch_handler_gets_the_chunk_once_and_each_outcome_is_recorded(ctx, app):
+    """A kind with a batch handler: one call with every claimed row of the kind; a result,
+    a retry and a give-up recorded per row in one commit, with the handler's own writes."""
+    seen: list[list[int]] = []
+
+    def many(messages):
+        seen.append([m.payload["n"] for m in messages])
+        enqueue("test.after", {}, "written-by-the-handler")  # committed with the outcomes
+        return [{"ok": 1}, outbox.RetryLater("busy", delay=30), outbox.GiveUp("never")]
+
+    outbox.register_handler(app, "test.many", lambda m: None, many=many)
+    try:
+        for n in (1, 2, 3):
+            outbox.enqueue("test.many", {"n": n}, f"m{n}")
+        db.session.commit()
+        assert outbox.dispatch_once() == 3
+        assert seen == [[1, 2, 3]]
+        rows = _rows()
+        assert (rows["m1"].status, rows["m1"].result) == (DONE, {"ok": 1})
+        assert rows["m2"].status == PENDING and "busy" in rows["m2"].last_error
+        later = utcnow().replace(tzinfo=None) + timedelta(seconds=20)
+        assert rows["m2"].available_at.replace(tzinfo=None) > later
+        assert rows["m3"].status == DEAD and rows["m3"].last_error == "never"
+        assert "written-by-the-handler" in rows
+    finally:
+        registry(app).outbox_handlers.pop("test.many", None)
+        registry(app).outbox_batch_handlers.pop("test.many", None)
+
+
+def test_a_batch_handler_that_raises_retries_every_row_and_writes_nothing(ctx, app):
+    def broken(messages):
+        enqueue("test.after", {}, "never-committed")
+        raise RuntimeError("database went away")
+
+    outbox.register_handler(app, "test.broken", lambda m: None, many=broken)
+    try:
+        outbox.enqueue("test.broken", {}, "b1")
+        outbox.enqueue("test.broken", {}, "b2")
+        db.session.commit()
+        assert outbox.dispatch_once() == 2
+        rows = _rows()
+        assert {(rows[k].status, rows[k].attempts) for k in ("b1", "b2")} == {(PENDING, 1)}
+        assert "database went away" in rows["b1"].last_error
+        assert "never-committed" not in rows
+    finally:
+        registry(app).outbox_handlers.pop("test.broken", None)
+        registry(app).outbox_batch_handlers.pop("test.broken", None)
+
+
+def test_dispatcher_threads_share_the_rows_and_run_each_once(ctx, app):
+    """``flask outbox run --threads 3``: on PostgreSQL three loops take rows through SKIP
+    LOCKED and their calls overlap; on SQLite one loop. Either way each row runs once."""
+    import threading
+    import time
+
+    from app.db import is_postgres
+
+    ran: list[tuple[int, str]] = []
+
+    def slow(message):
+        time.sleep(0.02)  # a WeChat call's wait
+        ran.append((message.payload["n"], threading.current_thread().name))
+
+    registry(app).outbox_handlers["test.slow"] = slow
+    try:
+        for n in range(40):
+            outbox.enqueue("test.slow", {"n": n}, f"s{n}")
+        db.session.commit()
+        size, app.config["OUTBOX_BATCH_SIZE"] = app.config["OUTBOX_BATCH_SIZE"], 5
+        stop = threading.Event()
+        runner = threading.Thread(target=outbox.run_dispatchers, args=(app, stop, 3))
+        runner.start()
+        try:
+            assert outbox.wait_for(lambda: len(ran) >= 40, timeout=30)
+        finally:
+            stop.set()
+            runner.join(timeout=10)
+            app.config["OUTBOX_BATCH_SIZE"] = size
+        assert sorted(n for n, _ in ran) == list(range(40))
+        threads = {name for _, name in ran}
+        assert len(threads) > 1 if is_postgres(db.engine) else len(threads) == 1
+        db.session.remove()
+        assert {r.status for r in _rows().values()} == {DONE}
+    finally:
+        registry(app).outbox_handlers.pop("test.slow", None)

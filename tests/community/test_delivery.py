@@ -118,7 +118,9 @@ def test_handler_run_twice_calls_wecom_once(ctx, org, sandbox, monkeypatch):
     calls = []
     real = delivery.wecom.add_msg_template
     monkeypatch.setattr(
-        delivery.wecom, "add_msg_template", lambda body: calls.append(1) or real(body)
+        delivery.wecom,
+        "add_msg_template",
+        lambda body, client=None: calls.append(1) or real(body, client),
     )
     message = db.session.scalars(select(outbox.OutboxMessage)).first()
     message.attempts = 1

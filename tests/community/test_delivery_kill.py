@@ -1,7 +1,9 @@
 """A REAL process kill: ``flask outbox run`` as a subprocess (same database, the WeCom
 sandbox of the live test server over HTTP) is SIGKILLed in the middle of a day's batches
-(after the first task was recorded, while later calls are slowed by a sandbox delay), then a
-second dispatcher finishes the work after the lease lapses.
+(while calls are slowed by a sandbox delay), then a second dispatcher finishes the work
+after the lease lapses. Twice: claiming one row at a time (killed after the first tasks
+were recorded), and claiming the whole day as one chunk, whose msgids are recorded
+together after its last call — so the kill leaves tasks WeCom made and nobody recorded.
 
 What must hold: every batch ends with exactly one recorded msgid (nothing lost), every
 allocated group is in exactly one recorded task, and after the guides confirm every task
@@ -33,14 +35,14 @@ ROOT = Path(__file__).resolve().parents[2]
 GUIDES = 8
 
 
-def _dispatcher(app, live_server, *args):
+def _dispatcher(app, live_server, *args, batch_size: int = 1):
     env = dict(os.environ)
     env.update(
         SIYU_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
         SIYU_SANDBOX_URL=live_server,
         SIYU_SANDBOX_MOUNT="0",
         SIYU_OUTBOX_LEASE_SECONDS="2",
-        SIYU_OUTBOX_BATCH_SIZE="1",
+        SIYU_OUTBOX_BATCH_SIZE=str(batch_size),
         SIYU_ENV="embedded",
         SIYU_SECRET_KEY="kill-test",
     )
@@ -64,11 +66,8 @@ def _recorded(app) -> int:
         return n
 
 
-@pytest.mark.slow
-def test_killing_the_dispatcher_mid_batch_loses_and_duplicates_nothing(app, live_server):
-    from app.wechat.sandbox import sandbox_state
-
-    sandbox = sandbox_state(app)
+def _world(app, sandbox) -> None:
+    """GUIDES guides with two groups each, one plan, today's batches made (one a guide)."""
     with app.app_context():
         store = gen_store()
         guides = [gen_guide(store, wecom_userid=f"kill{i}") for i in range(GUIDES)]
@@ -82,21 +81,27 @@ def test_killing_the_dispatcher_mid_batch_loses_and_duplicates_nothing(app, live
     # calls 2..GUIDES take 1.5 s each in the sandbox, so the kill lands mid-run
     sandbox.add_fault("externalcontact/add_msg_template", {"delay_seconds": 1.5, "count": GUIDES})
     sandbox.faults["externalcontact/add_msg_template"].insert(0, {"count": 1})
-    proc = _dispatcher(app, live_server)
+
+
+def _kill_when(proc, reached) -> None:
+    """SIGKILL ``proc`` 0.7 s after ``reached()`` holds (inside the next, slowed call)."""
     try:
         deadline = time.monotonic() + 60
-        while _recorded(app) < 2 and time.monotonic() < deadline:
+        while not reached() and time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(proc.stdout.read().decode()[-3000:])
             time.sleep(0.1)
-        time.sleep(0.7)  # inside the next call
+        time.sleep(0.7)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
-    killed_at = _recorded(app)
-    assert 2 <= killed_at < GUIDES, "the kill must land mid-batch"
+
+
+def _finish_and_check(app, live_server, sandbox) -> None:
+    """A second dispatcher after the lease; then every batch has exactly one msgid, WeCom
+    holds no task nobody recorded, and each group receives exactly one message."""
     sandbox.faults.pop("externalcontact/add_msg_template", None)
     time.sleep(2.5)  # the dead dispatcher's lease lapses
     second = _dispatcher(app, live_server, "--once")
@@ -126,3 +131,31 @@ def test_killing_the_dispatcher_mid_batch_loses_and_duplicates_nothing(app, live
         ]
         assert len(received) == len(set(received)) == 2 * GUIDES
         db.session.remove()
+
+
+@pytest.mark.slow
+def test_killing_the_dispatcher_mid_batch_loses_and_duplicates_nothing(app, live_server):
+    from app.wechat.sandbox import sandbox_state
+
+    sandbox = sandbox_state(app)
+    _world(app, sandbox)
+    proc = _dispatcher(app, live_server)
+    _kill_when(proc, lambda: _recorded(app) >= 2)
+    killed_at = _recorded(app)
+    assert 2 <= killed_at < GUIDES, "the kill must land mid-batch"
+    _finish_and_check(app, live_server, sandbox)
+
+
+@pytest.mark.slow
+def test_killing_the_dispatcher_mid_chunk_adopts_every_unrecorded_task(app, live_server):
+    """The whole day is one claimed chunk: the kill lands after WeCom made some tasks and
+    before any msgid was recorded; the retry adopts each of them and makes the rest."""
+    from app.wechat.sandbox import sandbox_state
+
+    sandbox = sandbox_state(app)
+    _world(app, sandbox)
+    proc = _dispatcher(app, live_server, batch_size=GUIDES)
+    _kill_when(proc, lambda: len(sandbox.data["tasks"]) >= 2)
+    made = len(sandbox.data["tasks"])
+    assert _recorded(app) == 0 and 2 <= made < GUIDES, "the kill must land mid-chunk"
+    _finish_and_check(app, live_server, sandbox)

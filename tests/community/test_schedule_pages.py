@@ -137,3 +137,28 @@ def test_calendar_filters_groups_by_a_tag_their_members_carry(client, app, org):
     assert not any(f'data-group="{i}"' in html for i in dropped)
     by_name = client.get("/admin/schedule?tag=珍珠控").get_data(as_text=True)
     assert f'data-group="{kept}"' in by_name and f'data-group="{dropped[0]}"' not in by_name
+
+
+def test_calendar_filtered_by_a_plan_lists_only_the_groups_it_reaches(client, app, org):
+    """A plan for the lifecycle stage: the calendar filtered by it shows only the groups
+    with something of it in the window, not every group with empty rows; the CSV agrees."""
+    with app.app_context():
+        ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+        reached = gen_wgroup(ann, name="上海金饰群 老客", stage="lifecycle")
+        gen_wgroup(bob, name="北京珍珠群 新客", stage="seeding")
+        gen_plan(gen_post(), name="每日新品", priority=90)
+        plan = gen_plan(gen_post(), name="老客关怀", stages=["lifecycle"], priority=50)
+        receiving_limit.update("month", 2)
+        planner.replan(shanghai_day())
+        plan_id, reached_id = plan.id, reached.id
+    login(client, "hq")
+    everyone = client.get("/admin/schedule").get_data(as_text=True)
+    assert "上海金饰群 老客" in everyone and "北京珍珠群 新客" in everyone
+    html = client.get(f"/admin/schedule?plan_id={plan_id}").get_data(as_text=True)
+    assert "上海金饰群 老客" in html and "北京珍珠群 新客" not in html
+    assert f'data-group="{reached_id}"' in html and html.count('class="sched-cell"') == 14
+    assert 'data-status="scheduled"' in html
+    csv = client.get(f"/admin/schedule?plan_id={plan_id}&format=csv").get_data(as_text=True)
+    assert "老客关怀" in csv and "北京珍珠群" not in csv and "每日新品" not in csv
+    later = client.get(f"/admin/schedule?plan_id={plan_id}&from=2001-01-01")
+    assert "上海金饰群 老客" not in later.get_data(as_text=True)  # nothing of it then

@@ -154,12 +154,13 @@ def add_msg_template():
         chat_ids = body.get("chat_id_list") or []
         if not isinstance(chat_ids, list) or len(chat_ids) > 2000:
             return err(40058, "chat_id_list holds at most 2000 chat ids")
-        with st.lock:
-            groups = {c: g for c, g in st.data["groups"].items() if not g.get("dismissed")}
+        with st.lock:  # look up the listed groups only: a call costs its own size
+            groups = st.data["groups"]
             if not chat_ids:
-                chat_ids = [c for c, g in groups.items() if g["owner"] == sender]
-            targets = [c for c in chat_ids if c in groups and groups[c]["owner"] == sender]
-            fail_list = [c for c in chat_ids if c not in targets]
+                chat_ids = list(groups)
+            targets = [c for c in chat_ids if _sender_owns(groups.get(c), sender)]
+            reached = set(targets)
+            fail_list = [c for c in chat_ids if c not in reached]
     if not targets:
         return err(41048, "no customer or customer group to send to")
     msgid = st.next_id("msgSBX", 10)
@@ -177,6 +178,11 @@ def add_msg_template():
             "results": {t: {"status": 0, "send_time": 0} for t in targets},
         }
     return ok(fail_list=fail_list, msgid=msgid)
+
+
+def _sender_owns(group: dict | None, sender) -> bool:
+    """Whether ``group`` exists, is not dismissed and is ``sender``'s."""
+    return group is not None and not group.get("dismissed") and group["owner"] == sender
 
 
 def _task(body: dict) -> dict:
