@@ -267,6 +267,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # Test hook: "job.id=seconds,..." runs those jobs every N seconds (app/scheduler.py).
         "SCHEDULER_JOB_INTERVALS": _env("SIYU_SCHEDULER_JOB_INTERVALS", ""),
         "OUTBOX_BATCH_SIZE": _env_int("SIYU_OUTBOX_BATCH_SIZE", 50),
+        "OUTBOX_THREADS": _env_int("SIYU_OUTBOX_THREADS", 1),
         "OUTBOX_LEASE_SECONDS": _env_int("SIYU_OUTBOX_LEASE_SECONDS", 60),
         # Older secret keys still accepted for sessions and bearer tokens (key rotation).
         "SECRET_KEY_FALLBACKS": [],

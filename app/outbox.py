@@ -355,11 +355,11 @@ def init_app(app: Flask) -> None:
     @click.option(
         "--threads",
         type=click.IntRange(1, 64),
-        default=1,
-        envvar="SIYU_OUTBOX_THREADS",
-        help="Dispatcher loops in this process (PostgreSQL; SQLite runs one).",
+        default=None,
+        help="Dispatcher loops in this process (PostgreSQL; SQLite runs one); "
+        "default SIYU_OUTBOX_THREADS.",
     )
-    def run_command(once: bool, threads: int):
+    def run_command(once: bool, threads: int | None):
         """Carry out outbox work until stopped (SIGTERM / Ctrl-C)."""
         if once:
             click.echo(f"dispatched {drain()}")
@@ -369,7 +369,7 @@ def init_app(app: Flask) -> None:
 
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            run_dispatchers(app, stop, threads)
+            run_dispatchers(app, stop, threads or max(1, int(app.config["OUTBOX_THREADS"])))
         except KeyboardInterrupt:
             stop.set()
 

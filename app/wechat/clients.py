@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -174,13 +173,13 @@ def _token_client(cls, id_key: str, secret_key: str, app: Flask | None):
 def _pin_environment(http: requests.Session, url: str) -> None:
     """Read the proxy and CA-bundle environment once, for the one host the client calls.
 
-    With ``trust_env`` on, ``requests`` walks ``os.environ`` for proxies and bundles on
+    With ``trust_env`` on, ``requests`` walks the process environment for proxies and bundles on
     every call (about a tenth of a returning customer's login); the values are taken here
     instead, so a deployment behind ``HTTPS_PROXY`` still goes through it."""
-    http.proxies.update(requests.utils.get_environ_proxies(url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        http.verify = bundle
+    settings = http.merge_environment_settings(url, {}, None, None, None)  # requests' own rule
+    http.proxies.update(settings["proxies"])
+    if isinstance(settings["verify"], str):
+        http.verify = settings["verify"]
     http.trust_env = False
 
 
