@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.scope import get_scoped_or_404
-from app.extensions import db
-from app.schemas import MAX_ID
+from app.schemas import MAX_ID, page_of
 from community.models import (
     ContentPost,
     GroupDelivery,
@@ -77,14 +76,5 @@ class GroupDeliveries(MethodView):
         if group_id > MAX_ID:
             group_id = 0
         group = get_scoped_or_404(WecomGroup, group_id)
-        stmt = delivery_rows(group.id, args)
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        page, per_page = args["page"], args["per_page"]
-        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-        return {
-            "group_id": group.id,
-            "items": [row._asdict() for row in rows],
-            "total": total or 0,
-            "page": page,
-            "per_page": per_page,
-        }
+        page = page_of(delivery_rows(group.id, args), args, rows=True)
+        return {**page, "group_id": group.id, "items": [row._asdict() for row in page["items"]]}

@@ -20,7 +20,7 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
 from app.clock import as_utc
 from app.extensions import db
-from app.schemas import page_schema
+from app.schemas import IdNameSchema, PageArgsSchema, page_of, page_schema
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import CampaignInSchema, CampaignPatchSchema
@@ -35,17 +35,13 @@ blp = Blueprint(
 MAX_ID = 2**31 - 1
 
 
-class CampaignQuerySchema(Schema):
+class CampaignQuerySchema(PageArgsSchema):
     mode = fields.String(validate=validate.OneOf(MODES))
     status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
     q = fields.String(validate=validate.Length(max=64))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
-class CampaignItemSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
+class CampaignItemSchema(IdNameSchema):
     mode = fields.String()
     status = fields.String()
     live_at = fields.DateTime()
@@ -178,13 +174,9 @@ class Campaigns(MethodView):
     @blp.response(200, CampaignPageSchema)
     def get(self, args):
         """CONTRACT: the campaigns the caller may see, newest live first, paginated."""
-        stmt = filtered_campaigns(args)
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        page, per_page = args["page"], args["per_page"]
-        rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-        counts = store_counts([c.id for c in rows])
-        items = [campaign_item(c, counts.get(c.id, 0)) for c in rows]
-        return {"items": items, "total": total, "page": page, "per_page": per_page}
+        page = page_of(filtered_campaigns(args), args)
+        counts = store_counts([c.id for c in page["items"]])
+        return {**page, "items": [campaign_item(c, counts.get(c.id, 0)) for c in page["items"]]}
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(CampaignInSchema)

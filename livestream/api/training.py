@@ -20,7 +20,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import current_principal, required_principal
 from app.errors import NotFound
-from app.schemas import MAX_ID, Text
+from app.schemas import MAX_ID, IdNameSchema, Text
 from livestream.services import training as service
 from livestream.services import training_board as board_service
 from livestream.services.access import campaign_or_404
@@ -34,10 +34,8 @@ class LevelQuerySchema(Schema):
     level = Text(load_default="store", validate=validate.OneOf(board_service.LEVELS))
 
 
-class CompletionRowSchema(Schema):
+class CompletionRowSchema(IdNameSchema):
     level = fields.String()
-    id = fields.Integer()
-    name = fields.String()
     guides = fields.Integer()
     trained = fields.Integer()
     pct = fields.Float()
