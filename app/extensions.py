@@ -132,6 +132,11 @@ def openapi(app: Flask | None = None) -> SiyuApi:
     return (app or current_app).extensions["siyu_api"]
 
 
+def api_blueprint(name: str, import_name: str, description: str) -> SmorestBlueprint:
+    """A JSON API blueprint under ``/api/v1``; ``description`` heads its tag in the spec."""
+    return SmorestBlueprint(name, import_name, url_prefix="/api/v1", description=description)
+
+
 MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
 
 

@@ -10,12 +10,12 @@ batch yet) and ``result_time``.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import STAFF_ROLES
 from app.auth.scope import get_scoped_or_404
+from app.extensions import api_blueprint
 from app.schemas import MAX_ID, page_of
 from community.models import (
     ContentPost,
@@ -28,12 +28,7 @@ from community.models import (
 from community.schemas import DeliveryPageSchema, DeliveryQuerySchema
 from community.services.schedule import RESULT_OF_SLOT
 
-blp = Blueprint(
-    "community_delivery_api",
-    __name__,
-    url_prefix="/api/v1",
-    description="Community: per-group delivery history",
-)
+blp = api_blueprint("community_delivery_api", __name__, "Community: per-group delivery history")
 
 
 def delivery_rows(group_id: int, args: dict):
@@ -67,7 +62,7 @@ def delivery_rows(group_id: int, args: dict):
 
 @blp.route("/groups/<int:group_id>/deliveries")
 class GroupDeliveries(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(DeliveryQuerySchema, location="query")
     @blp.response(200, DeliveryPageSchema)
     @blp.alt_response(404, description="No such group for the caller")

@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.scope import scoped
+from app.extensions import api_blueprint
 from app.schemas import page_of, url_id
 from community.models import SlotAllocation
 from community.schemas import (
@@ -33,11 +33,10 @@ from community.schemas import (
 from community.services import plans as plan_service
 from community.services import receiving_limit, schedule
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_schedule_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: receiving limit, the planner's schedule and each plan's reach",
+    "Community: receiving limit, the planner's schedule and each plan's reach",
 )
 
 
@@ -60,7 +59,7 @@ class ReceivingLimit(MethodView):
 
 @blp.route("/schedule")
 class Schedule(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(ScheduleQuerySchema, location="query")
     @blp.response(200, SchedulePageSchema)
     def get(self, args):

@@ -11,15 +11,14 @@ moves 409 with the allowed next states in ``errors.allowed``.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.principal import required_principal
 from app.clock import as_utc
-from app.extensions import db
+from app.extensions import api_blueprint, db
 from app.schemas import IdNameSchema, PageArgsSchema, page_of, page_schema
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
@@ -28,9 +27,7 @@ from livestream.services import campaigns as service
 from livestream.services import timeline
 from livestream.services.access import campaign_or_404, visible_campaigns
 
-blp = Blueprint(
-    "livestream_campaigns_api", __name__, url_prefix="/api/v1", description="Livestream: campaigns"
-)
+blp = api_blueprint("livestream_campaigns_api", __name__, "Livestream: campaigns")
 
 MAX_ID = 2**31 - 1
 
@@ -169,7 +166,7 @@ def store_counts(ids: list[int]) -> dict[int, int]:
 
 @blp.route("/campaigns")
 class Campaigns(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(CampaignQuerySchema, location="query")
     @blp.response(200, CampaignPageSchema)
     def get(self, args):
@@ -190,7 +187,7 @@ class Campaigns(MethodView):
 
 @blp.route("/campaigns/<int:campaign_id>")
 class CampaignOne(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.response(200)
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):

@@ -13,21 +13,19 @@ from __future__ import annotations
 from typing import cast
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES, STAFF_ROLES
 from app.auth.principal import current_principal, required_principal
 from app.errors import NotFound
+from app.extensions import api_blueprint
 from app.schemas import MAX_ID, IdNameSchema, Text
 from livestream.services import training as service
 from livestream.services import training_board as board_service
 from livestream.services.access import campaign_or_404
 
-blp = Blueprint(
-    "livestream_training_api", __name__, url_prefix="/api/v1", description="Livestream: training"
-)
+blp = api_blueprint("livestream_training_api", __name__, "Livestream: training")
 
 
 class LevelQuerySchema(Schema):
@@ -141,7 +139,7 @@ class TrainingCompletion(MethodView):
 
 @blp.route("/campaigns/<int:campaign_id>/checklist")
 class Checklist(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.response(200, ChecklistSchema)
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):
