@@ -9,8 +9,10 @@ business domain.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 import redis
@@ -282,3 +284,30 @@ def add_seeder(app: Flask, seeder) -> None:
     """Register a demo seeder ``seeder(app) -> list[str]``; ``flask siyu seed-demo`` runs
     them in the order added, so a seeder comes after those whose data it needs."""
     registry(app).seeders.append(seeder)
+
+
+def register_area(
+    app: Flask,
+    *,
+    api: Iterable[ModuleType] = (),
+    pages: Iterable[ModuleType] = (),
+    admin_nav: Iterable[tuple] = (),
+    mobile_nav: Iterable[tuple] = (),
+    hooks: Iterable[tuple[str, Callable]] = (),
+    seeders: Iterable[Callable] = (),
+) -> None:
+    """The registrations every area's ``register(app)`` makes, in one way: the ``blp`` of
+    each ``api`` module on the Api, the ``bp`` of each ``pages`` module on the app, the
+    navigation tables (see ``add_navs``), the ``(hook name, listener)`` pairs and the demo
+    seeders, each in the order given. What only some areas have (jobs, outbox handlers,
+    WeChat subscriptions, template helpers) the area's ``register`` adds itself."""
+    for module in api:
+        openapi(app).register_blueprint(module.blp)
+    for module in pages:
+        app.register_blueprint(module.bp)
+    add_navs(app, "admin", admin_nav)
+    add_navs(app, "mobile", mobile_nav)
+    for name, listener in hooks:
+        add_hook(app, name, listener)
+    for seeder in seeders:
+        add_seeder(app, seeder)
