@@ -17,6 +17,7 @@ from datetime import UTC, timedelta
 from sqlalchemy import select, update
 
 from app.clock import utcnow
+from app.db import committing
 from app.extensions import db
 from app.wechat import wecom
 from community.models import ContentMedia, ContentPost
@@ -70,7 +71,7 @@ def refresh_attachments(attachments: list) -> list:
     for row_id, old, filename, data in stale:
         new = wecom.upload_image(filename, data)
         renamed[old] = new
-        try:
+        with committing(db.session):
             db.session.execute(
                 update(ContentMedia)
                 .where(ContentMedia.id == row_id)
@@ -79,8 +80,4 @@ def refresh_attachments(attachments: list) -> list:
             for post in db.session.scalars(select(ContentPost)):
                 if old in _image_ids(post.attachments or []):
                     post.attachments = _renamed(post.attachments, {old: new})
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
     return _renamed(attachments, renamed) if renamed else attachments
