@@ -21,19 +21,12 @@ from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services.callbacks import RESYNC_ATTEMPTS, RESYNC_KIND
+from tests.fixtures.sandbox import sandbox_fixture
 
 LAG = 5
 _seq = itertools.count(1)
 
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    state = sandbox_state(app)
-    state.reset()
-    yield state
-    state.reset()
+sandbox = sandbox_fixture(reset=True)
 
 
 def _group(chat_id: str) -> WecomGroup:

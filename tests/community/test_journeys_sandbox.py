@@ -19,15 +19,9 @@ from community.models.journeys import JourneySend
 from community.services import journey_sends, journey_triggers
 from tests.community.factories_groups import gen_paid_order
 from tests.community.factories_journeys import gen_customer, gen_journey, make_contact
+from tests.fixtures.sandbox import sandbox_fixture
 
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    state = sandbox_state(app)
-    yield state
-    state.data["flags"].pop("receiving_limit", None)
+sandbox = sandbox_fixture(restore_flags=("receiving_limit",))
 
 
 def _single(sender: str, externals: list[str]) -> dict:
