@@ -9,7 +9,7 @@ own franchise only (no region level). Views never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -17,6 +17,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import required_principal
 from app.web.listing import Column, csv_response
+from livestream.admin import campaign_pages
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
     LEVEL_GUIDE,
@@ -27,12 +28,7 @@ from livestream.models.targets import (
 from livestream.services import review as service
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint(
-    "livestream_review",
-    __name__,
-    url_prefix="/admin/live/campaigns",
-    template_folder="../templates",
-)
+bp = campaign_pages("livestream_review", __name__)
 
 LEVEL_LABELS = {
     LEVEL_REGION: _l("Regions"),
