@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from app.web.pages import pages_blueprint
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_GUIDE, LEVEL_REGION, LEVEL_STORE
 
 LEVEL_LABELS = {
@@ -20,6 +21,4 @@ LEVEL_LABELS = {
 def campaign_pages(name: str, import_name: str) -> Blueprint:
     """The blueprint of an area's HQ pages of a campaign, under ``/admin/live/campaigns``
     with the domain's templates."""
-    return Blueprint(
-        name, import_name, url_prefix="/admin/live/campaigns", template_folder="../templates"
-    )
+    return pages_blueprint(name, import_name, "/admin/live/campaigns")
