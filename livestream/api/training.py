@@ -32,18 +32,24 @@ class LevelQuerySchema(Schema):
     level = Text(load_default="store", validate=validate.OneOf(board_service.LEVELS))
 
 
-class CompletionRowSchema(IdNameSchema):
+class TrainingStateSchema(Schema):
+    """Where a guide stands on the checklist: their store, when they started and
+    finished, whether after the due day."""
+
+    store_id = fields.Integer()
+    started_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    is_late = fields.Boolean()
+
+
+class CompletionRowSchema(IdNameSchema, TrainingStateSchema):
     level = fields.String()
     guides = fields.Integer()
     trained = fields.Integer()
     pct = fields.Float()
     late = fields.Integer()
     overdue = fields.Integer()
-    store_id = fields.Integer()
     store_name = fields.String()
-    started_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    is_late = fields.Boolean()
 
 
 class CompletionSchema(Schema):
@@ -72,13 +78,9 @@ class AnswerStateSchema(Schema):
     answered_at = fields.DateTime()
 
 
-class ProgressSchema(Schema):
+class ProgressSchema(TrainingStateSchema):
     campaign_id = fields.Integer()
     guide_id = fields.Integer()
-    store_id = fields.Integer()
-    started_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    is_late = fields.Boolean()
     done = fields.Integer()
     total = fields.Integer()
     answers = fields.List(fields.Nested(AnswerStateSchema))
