@@ -288,25 +288,25 @@ def add_seeder(app: Flask, seeder) -> None:
 
 def register_area(
     app: Flask,
+    modules: Iterable[ModuleType] = (),
     *,
-    api: Iterable[ModuleType] = (),
-    pages: Iterable[ModuleType] = (),
-    admin_nav: Iterable[tuple] = (),
-    mobile_nav: Iterable[tuple] = (),
+    navs: dict[str, Iterable[tuple]] | None = None,
     hooks: Iterable[tuple[str, Callable]] = (),
     seeders: Iterable[Callable] = (),
 ) -> None:
-    """The registrations every area's ``register(app)`` makes, in one way: the ``blp`` of
-    each ``api`` module on the Api, the ``bp`` of each ``pages`` module on the app, the
-    navigation tables (see ``add_navs``), the ``(hook name, listener)`` pairs and the demo
-    seeders, each in the order given. What only some areas have (jobs, outbox handlers,
-    WeChat subscriptions, template helpers) the area's ``register`` adds itself."""
-    for module in api:
-        openapi(app).register_blueprint(module.blp)
-    for module in pages:
-        app.register_blueprint(module.bp)
-    add_navs(app, "admin", admin_nav)
-    add_navs(app, "mobile", mobile_nav)
+    """The registrations every area's ``register(app)`` makes, in one way and in the order
+    given: each of its ``modules``' blueprint (a JSON API module's ``blp`` on the Api, a
+    pages module's ``bp`` on the app), its navigation tables by section (``{"admin": …,
+    "mobile": …}``, see ``add_navs``), its ``(hook name, listener)`` pairs and its demo
+    seeders. What only some areas have (jobs, outbox handlers, WeChat subscriptions,
+    template helpers) the area's ``register`` adds itself."""
+    for module in modules:
+        if hasattr(module, "blp"):
+            openapi(app).register_blueprint(module.blp)
+        else:
+            app.register_blueprint(module.bp)
+    for section, entries in (navs or {}).items():
+        add_navs(app, section, entries)
     for name, listener in hooks:
         add_hook(app, name, listener)
     for seeder in seeders:

@@ -50,10 +50,8 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api_contacts,),
-        pages=(admin_contacts, guide_contacts),
-        admin_nav=ADMIN_NAV,
-        mobile_nav=MOBILE_NAV,
+        (api_contacts, admin_contacts, guide_contacts),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
         hooks=(
             (CUSTOMER_LOGGED_IN, on_customer_logged_in),
             (GUIDE_LEFT, on_guide_left),

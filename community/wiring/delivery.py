@@ -65,8 +65,10 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api_content, api_delivery, api_schedule),
-        pages=(
+        (
+            api_content,
+            api_delivery,
+            api_schedule,
             admin_content,
             admin_plans,
             admin_schedule,
@@ -77,8 +79,7 @@ def register(app: Flask) -> None:
             guide_tasks,
             guide_care,
         ),
-        admin_nav=ADMIN_NAV,
-        mobile_nav=MOBILE_NAV,
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
         seeders=(seed_delivery,),
     )
     # allocation reasons are stored as code + params and translated when shown

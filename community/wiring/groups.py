@@ -35,10 +35,8 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api_groups,),
-        pages=(admin_groups, guide_groups),
-        admin_nav=ADMIN_NAV,
-        mobile_nav=MOBILE_NAV,
+        (api_groups, admin_groups, guide_groups),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
         seeders=(seed_sandbox_groups, seed_groups),
     )
     register_job(

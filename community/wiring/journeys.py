@@ -48,9 +48,8 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api_journeys,),
-        pages=(admin_journeys, guide_journeys),
-        admin_nav=ADMIN_NAV,
+        (api_journeys, admin_journeys, guide_journeys),
+        navs={"admin": ADMIN_NAV},
         hooks=(
             (ORDER_PAID, journey_triggers.on_paid),  # off the notify's path
             (POINTS_EXPIRING, points_reminders.on_points_expiring),

@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
             90,
         ),  # fmt: skip
     )
-    register_area(app, api=(api_report,), pages=(admin_report,), seeders=(seed_reports,))
+    register_area(app, (api_report, admin_report), seeders=(seed_reports,))
     register_job(
         app, "community.chat_statistics", jobs.chat_statistics_job, "cron", hour=3, minute=30
     )

@@ -42,9 +42,8 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api,),
-        pages=(admin_tags, admin_handovers, guide_pages),
-        admin_nav=ADMIN_NAV,
+        (api, admin_tags, admin_handovers, guide_pages),
+        navs={"admin": ADMIN_NAV},
         hooks=(
             # hand-over through WeCom: franchise leaves WeCom customers to it, WeCom's
             # outcome moves them

@@ -32,10 +32,8 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api_campaigns,),
-        pages=(admin_campaigns, guide_campaigns),
-        admin_nav=ADMIN_NAV,
-        mobile_nav=MOBILE_NAV,
+        (api_campaigns, admin_campaigns, guide_campaigns),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
         seeders=(seed_campaigns,),
     )
     app.add_template_global(tabs.campaign_tabs, "campaign_tabs")

@@ -33,8 +33,7 @@ def register(app: Flask) -> None:
 
     register_area(
         app,
-        api=(api_live,),
-        pages=(admin_live, guide_share, guide_results),
+        (api_live, admin_live, guide_share, guide_results),
         hooks=(
             (coupon_templates.CAMPAIGN_EXISTS, attribution.campaign_exists),
             (CAMPAIGN_NAMES, attribution.campaign_names),

@@ -16,6 +16,6 @@ def register(app: Flask) -> None:
     from livestream.api import readiness as api_readiness
     from livestream.services import linkcheck
 
-    register_area(app, api=(api_readiness,), pages=(admin_readiness,))
+    register_area(app, (api_readiness, admin_readiness))
     register_handler(app, linkcheck.KIND, linkcheck.run_link_check)
     register_handler(app, linkcheck.CLOSE_KIND, linkcheck.close_dry_run)

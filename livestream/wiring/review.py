@@ -13,4 +13,4 @@ def register(app: Flask) -> None:
     from livestream.admin import review as admin_review
     from livestream.api import review as api_review
 
-    register_area(app, api=(api_review,), pages=(admin_review,))
+    register_area(app, (api_review, admin_review))

@@ -13,4 +13,4 @@ def register(app: Flask) -> None:
     from livestream.admin import targets as admin_targets
     from livestream.api import targets as api_targets
 
-    register_area(app, api=(api_targets,), pages=(admin_targets,))
+    register_area(app, (api_targets, admin_targets))

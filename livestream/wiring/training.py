@@ -13,4 +13,4 @@ def register(app: Flask) -> None:
     from livestream.admin import training as admin_training
     from livestream.api import training as api_training
 
-    register_area(app, api=(api_training,), pages=(admin_training,))
+    register_area(app, (api_training, admin_training))
