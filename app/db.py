@@ -1,11 +1,13 @@
 """Database helpers shared by every domain: engine tuning, dialect checks, insert-or-ignore
-(``insert_ignoring``), row locks, commit-or-rollback, and reading a
-constraint violation back into the table and columns it concerns (``describe_violation``,
-which the error envelope uses to name the field)."""
+(``insert_ignoring``), row locks, commit-or-rollback (``committing`` around a service's
+work), and reading a constraint violation back into the table and columns it concerns
+(``describe_violation``, which the error envelope uses to name the field)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -79,14 +81,24 @@ def lock_row(session, model, pk) -> bool:
     return session.execute(touch).rowcount == 1
 
 
-def commit_or_rollback(session) -> None:
-    """Commit ``session``; on any failure roll it back and re-raise (a service that owns
-    its transaction leaves no half-done work behind)."""
+@contextmanager
+def committing(session) -> Iterator[None]:
+    """The work of the ``with`` body committed at its end; on any failure, in the body or
+    in the commit, ``session`` rolled back and the error re-raised (a service that owns its
+    transaction leaves no half-done work behind)."""
     try:
+        yield
         session.commit()
     except Exception:
         session.rollback()
         raise
+
+
+def commit_or_rollback(session) -> None:
+    """Commit ``session``; on any failure roll it back and re-raise (``committing`` for
+    work done since the last commit, when that work may fail too)."""
+    with committing(session):
+        pass
 
 
 def keep_prepared_statements(app) -> None:

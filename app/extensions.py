@@ -9,8 +9,10 @@ business domain.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 import redis
@@ -130,6 +132,11 @@ def init_openapi(app: Flask) -> SiyuApi:
 def openapi(app: Flask | None = None) -> SiyuApi:
     """This app's flask-smorest Api (blueprints register on it; its spec is the document)."""
     return (app or current_app).extensions["siyu_api"]
+
+
+def api_blueprint(name: str, import_name: str, description: str) -> SmorestBlueprint:
+    """A JSON API blueprint under ``/api/v1``; ``description`` heads its tag in the spec."""
+    return SmorestBlueprint(name, import_name, url_prefix="/api/v1", description=description)
 
 
 MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
@@ -278,3 +285,30 @@ def add_seeder(app: Flask, seeder) -> None:
     """Register a demo seeder ``seeder(app) -> list[str]``; ``flask siyu seed-demo`` runs
     them in the order added, so a seeder comes after those whose data it needs."""
     registry(app).seeders.append(seeder)
+
+
+def register_area(
+    app: Flask,
+    modules: Iterable[ModuleType] = (),
+    *,
+    navs: dict[str, Iterable[tuple]] | None = None,
+    hooks: Iterable[tuple[str, Callable]] = (),
+    seeders: Iterable[Callable] = (),
+) -> None:
+    """The registrations every area's ``register(app)`` makes, in one way and in the order
+    given: each of its ``modules``' blueprint (a JSON API module's ``blp`` on the Api, a
+    pages module's ``bp`` on the app), its navigation tables by section (``{"admin": …,
+    "mobile": …}``, see ``add_navs``), its ``(hook name, listener)`` pairs and its demo
+    seeders. What only some areas have (jobs, outbox handlers, WeChat subscriptions,
+    template helpers) the area's ``register`` adds itself."""
+    for module in modules:
+        if hasattr(module, "blp"):
+            openapi(app).register_blueprint(module.blp)
+        else:
+            app.register_blueprint(module.bp)
+    for section, entries in (navs or {}).items():
+        add_navs(app, section, entries)
+    for name, listener in hooks:
+        add_hook(app, name, listener)
+    for seeder in seeders:
+        add_seeder(app, seeder)

@@ -1,5 +1,6 @@
 """The marshmallow pieces every domain's API shares: ids, text, numbers and pages
-(``PageQuerySchema`` in, ``page_of`` a statement, ``page_schema`` out).
+(``PageQuerySchema`` / ``PageArgsSchema`` in, ``page_of`` a statement, ``page_schema``
+out) and the response mixins many answers start from (``IdNameSchema``).
 
 Bodies use strict integers and numbers (``"1"`` is refused) and bounded strings; query
 strings are strings by nature, so their integers are not strict, but their ranges are
@@ -58,12 +59,34 @@ def query_id(**kw) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
-class PageQuerySchema(Schema):
-    """``?page=&per_page=&q=`` of a list endpoint."""
+def body_ids(max_items: int, **kw) -> fields.List:
+    """A list of at most ``max_items`` strict ids in a JSON body."""
+    return fields.List(body_id(), validate=validate.Length(max=max_items), **kw)
+
+
+def per_page_arg(default: int = 20) -> fields.Integer:
+    """``?per_page=``: ``default`` rows when absent, 1..``MAX_PER_PAGE``."""
+    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class PageArgsSchema(Schema):
+    """``?page=&per_page=`` of a list endpoint without a search box."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    per_page = per_page_arg()
+
+
+class PageQuerySchema(PageArgsSchema):
+    """``?page=&per_page=&q=`` of a list endpoint."""
+
     q = Text(validate=validate.Length(max=64))
+
+
+class IdNameSchema(Schema):
+    """The ``id`` and ``name`` an answer about a named row starts with."""
+
+    id = fields.Integer()
+    name = fields.String()
 
 
 def page_schema(item_schema: type[Schema], name: str, **extra: fields.Field) -> type[Schema]:
@@ -81,10 +104,13 @@ def page_schema(item_schema: type[Schema], name: str, **extra: fields.Field) -> 
     )
 
 
-def page_of(stmt: Select, args: dict) -> dict:
+def page_of(stmt: Select, args: dict, *, rows: bool = False) -> dict:
     """One page of ``stmt`` as ``{"items", "total", "page", "per_page"}`` (what
-    ``page_schema`` dumps), ``args`` loaded by a ``PageQuerySchema``."""
+    ``page_schema`` dumps), ``args`` loaded by a ``PageArgsSchema``. The items are the
+    statement's first column (its entities), or with ``rows`` its whole rows (a
+    statement of several columns)."""
     page, per_page = args["page"], args["per_page"]
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": items, "total": total or 0, "page": page, "per_page": per_page}
+    limited = stmt.limit(per_page).offset((page - 1) * per_page)
+    result = db.session.execute(limited) if rows else db.session.scalars(limited)
+    return {"items": result.all(), "total": total or 0, "page": page, "per_page": per_page}

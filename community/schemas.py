@@ -23,7 +23,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from app.schemas import MAX_ID, PageQuerySchema, Text, body_id, page_schema, query_id
+from app.schemas import (
+    MAX_ID,
+    PageArgsSchema,
+    PageQuerySchema,
+    Text,
+    body_id,
+    body_ids,
+    page_schema,
+    per_page_arg,
+    query_id,
+)
 from community.models import (
     PURPOSES,
     SCHEDULE_DATES,
@@ -121,12 +131,6 @@ class BenchmarkSchema(Schema):
 # --- content, plans and allocations -----------------------------------------------
 
 
-def _ids(**kw):
-    """A bounded list of strictly integer ids."""
-    item = body_id()
-    return fields.List(item, validate=validate.Length(max=10000), **kw)
-
-
 class PostSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = Text(required=True, validate=validate.Length(min=1, max=64))
@@ -158,10 +162,10 @@ class PlanSchema(Schema):
     post_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
     stages = fields.List(Text(validate=validate.OneOf(STAGES)), load_default=list)
     segments = fields.List(Text(validate=validate.OneOf(SEGMENTS)), load_default=list)
-    region_ids = _ids(load_default=list)
-    franchisee_ids = _ids(load_default=list)
-    store_ids = _ids(load_default=list)
-    group_ids = _ids(load_default=list)
+    region_ids = body_ids(10000, load_default=list)
+    franchisee_ids = body_ids(10000, load_default=list)
+    store_ids = body_ids(10000, load_default=list)
+    group_ids = body_ids(10000, load_default=list)
     schedule_kind = Text(
         load_default="weekly",
         validate=validate.OneOf(SCHEDULE_KINDS),
@@ -228,9 +232,8 @@ class DeliveryItemSchema(Schema):
 DeliveryPageSchema = page_schema(DeliveryItemSchema, "DeliveryPage", group_id=fields.Integer())
 
 
-class DeliveryQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+class DeliveryQuerySchema(PageArgsSchema):
+    per_page = per_page_arg(50)
     day_from = fields.Date()
     day_to = fields.Date()
 
@@ -238,38 +241,24 @@ class DeliveryQuerySchema(Schema):
 # --- the fission page's forms -----------------------------------------------------
 
 
-def _form_id(**kw):
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
-
-
-class InviteCodeFormSchema(Schema):
-    """The fission page's "new invite code" form (a guide, a store or a campaign; the
-    service checks which exist)."""
-
-    guide_id = _form_id(allow_none=True)
-    store_id = _form_id(allow_none=True)
-    campaign_id = _form_id(allow_none=True)
-    label = Text(load_default="", validate=validate.Length(max=64))
-
-
 class FissionRuleFormSchema(Schema):
     """The fission page's "new reward rule" form (its 1..1000 invites are the service's)."""
 
     name = Text(load_default="", validate=validate.Length(max=64))
-    invites_required = _form_id(load_default=0)
-    coupon_template_id = _form_id(load_default=0)
+    invites_required = body_id(load_default=0)
+    coupon_template_id = body_id(load_default=0)
 
 
 class InviteCodeRefSchema(Schema):
     """The invite code a fission page button acts on (refresh its groups, retire it)."""
 
-    code_id = _form_id(load_default=0)
+    code_id = body_id(load_default=0)
 
 
 class FissionRuleRefSchema(Schema):
     """The rule a fission page button acts on."""
 
-    rule_id = _form_id(load_default=0)
+    rule_id = body_id(load_default=0)
 
 
 # --- WeCom contacts ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas import Text, body_id
+from app.schemas import IdNameSchema, Text, body_id
 from community.models.journeys import CUSTOMER_DATE, DATE_KINDS, DORMANT, TAGGED, TRIGGERS
 
 MAX_STEPS = 20
@@ -62,11 +62,9 @@ class JourneySchema(Schema):
             raise ValidationError("Choose the tag that starts the journey.", "tag_id")
 
 
-class JourneyReportSchema(Schema):
+class JourneyReportSchema(IdNameSchema):
     """Per journey and step: enrolled, sent, confirmed, missed with reasons, orders."""
 
-    id = fields.Integer()
-    name = fields.String()
     enrolled = fields.Integer()
     queued = fields.Integer()
     sent = fields.Integer()

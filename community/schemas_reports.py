@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.schemas import IdNameSchema
+
 MAX_OUTCOME_DAYS = 90
 
 
@@ -58,12 +60,10 @@ class ReportRowSchema(Schema):
     active_before = fields.Float(allow_none=True)
 
 
-class PostReportSchema(Schema):
+class PostReportSchema(IdNameSchema):
     """Did it work: totals, a series per send day and a row per group (or customer)."""
 
     kind = fields.String(metadata={"description": "plan | content | journey_step"})
-    id = fields.Integer()
-    name = fields.String()
     outcome_days = fields.Integer()
     totals = fields.Nested(ReportTotalsSchema)
     series = fields.List(fields.Nested(ReportDaySchema))

@@ -9,26 +9,22 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
+from app.schemas import IdNameSchema, PageQuerySchema, Text, body_id, page_schema, query_id
 
 TAG_NAME = validate.Length(min=1, max=30)  # WeCom's limit for a tag or group name
 
 
-class TagSchema(Schema):
+class TagSchema(IdNameSchema):
     """A tag of the library, with its WeCom sync state."""
 
-    id = fields.Integer()
-    name = fields.String()
     rule = fields.String(allow_none=True)
     wecom_id = fields.String(allow_none=True)
     sync_error = fields.String(allow_none=True)
 
 
-class TagGroupSchema(Schema):
+class TagGroupSchema(IdNameSchema):
     """A tag group and its live tags."""
 
-    id = fields.Integer()
-    name = fields.String()
     wecom_id = fields.String(allow_none=True)
     sync_error = fields.String(allow_none=True)
     tags = fields.Method("_tags")
@@ -60,11 +56,9 @@ class TagRuleFormSchema(Schema):
     name = Text(load_default="", validate=validate.Length(max=30))
 
 
-class PersonTagSchema(Schema):
+class PersonTagSchema(IdNameSchema):
     """A tag on a person, with WeCom's answer to ``mark_tag``."""
 
-    id = fields.Integer()
-    name = fields.String()
     group = fields.String()
     status = fields.String()
     error = fields.String(allow_none=True)
@@ -177,6 +171,11 @@ class InviteCodeBodySchema(Schema):
     store_id = body_id(allow_none=True)
     campaign_id = body_id(allow_none=True)
     label = Text(load_default="", validate=validate.Length(max=64))
+
+
+class InviteCodeFormSchema(InviteCodeBodySchema):
+    """The fission page's "new invite code" form: the API's body (the service checks which
+    of the guide, store and campaign exist)."""
 
 
 class InviteCodeSchema(Schema):

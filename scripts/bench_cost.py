@@ -24,7 +24,6 @@ object; ``scripts/bench`` runs it. Loopback only.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -41,6 +40,7 @@ from scripts.bench_http import (  # noqa: E402
     BENCH_PASSWORD,
     _prepare_writes,
     _stop,
+    app_bench_parser,
     migrate_sandbox_seed,
     production_env,
 )
@@ -213,13 +213,10 @@ def statements_per_request(app, call: Callable[[], None], requests: int = 5) -> 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--redis-url", required=True)
+    parser = app_bench_parser(__doc__, port=5490)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile-requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--port", type=int, default=5490)
     parser.add_argument("--scenarios", default=SCENARIOS)
     parser.add_argument("--no-profiles", action="store_true")
     args = parser.parse_args()

@@ -64,14 +64,7 @@ def _gunicorn(target: str, port: int, workers: int, threads: int, env: dict) -> 
         "2048",
         target,
     ]
-    return subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(ROOT / "bench-results" / f"gunicorn-{port}.log", "w"),
-        start_new_session=True,
-    )
+    return _background(cmd, f"gunicorn-{port}", env)
 
 
 def _background(cmd: list[str], name: str, env: dict) -> subprocess.Popen:
@@ -84,6 +77,16 @@ def _background(cmd: list[str], name: str, env: dict) -> subprocess.Popen:
         stderr=open(ROOT / "bench-results" / f"{name}.log", "w"),
         start_new_session=True,
     )
+
+
+def app_bench_parser(doc: str, port: int) -> argparse.ArgumentParser:
+    """The arguments of a benchmark that serves the app: the database and Redis it runs
+    on (both required) and the port it listens on (``port`` unless told)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--port", type=int, default=port)
+    return parser
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -265,14 +268,11 @@ def migrate_sandbox_seed(env: dict, sandbox_port: int) -> subprocess.Popen:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--redis-url", required=True)
+    parser = app_bench_parser(__doc__, port=5390)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--port", type=int, default=5390)
     parser.add_argument(
         "--scenarios",
         default=(

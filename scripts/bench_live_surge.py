@@ -17,7 +17,6 @@ placed carries the campaign, the customer's share code and that code's guide.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -37,6 +36,7 @@ from scripts.bench_http import (  # noqa: E402
     _post_json,
     _stop,
     _wait_http,
+    app_bench_parser,
     migrate_sandbox_seed,
     production_env,
 )
@@ -233,9 +233,7 @@ def check(database_url: str, campaign_id: int, orders: dict[int, str]) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--redis-url", required=True)
+    parser = app_bench_parser(__doc__, port=5690)
     parser.add_argument("--quick", action="store_true", help="1,000 customers over 10 s")
     parser.add_argument("--customers", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=60)
@@ -244,7 +242,6 @@ def main() -> int:
     parser.add_argument("--guides", type=int, default=30)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--port", type=int, default=5690)
     parser.add_argument("--seed", type=int, default=20261207)
     args = parser.parse_args()
     if args.quick:

@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.fixtures.passwords",
     "tests.fixtures.pay_api",
     "tests.fixtures.randomness",
+    "tests.fixtures.sandbox",
 ]
 
 settings.register_profile("siyu", print_blob=True)

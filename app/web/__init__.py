@@ -112,32 +112,45 @@ def _current_user_name() -> str:
     return ""
 
 
+def _current_locale() -> str:
+    return str(get_locale() or "zh")
+
+
+# name → function: the filters and the globals of every page template
+TEMPLATE_FILTERS = {
+    "shanghai": formatting.shanghai,
+    "yuan": formatting.yuan,
+    "fen_plain": formatting.fen_plain,
+    "number": formatting.number,
+    "percent": formatting.percent,
+    "figure": formatting.figure,
+    "tr": shell.translate,
+    "label": labels.label,
+    "customer_name": labels.customer_name,
+}
+TEMPLATE_GLOBALS = {
+    "label": labels.label_of,
+    "label_options": labels.options,
+    "nav_items": shell.nav_items,
+    "nav_links": shell.nav_links,
+    "current_principal": current_principal,
+    "role_name": shell.role_name,
+    "icon": shell.icon,
+    "url_with": shell.url_with,
+    "tr": shell.translate,
+    "current_user_name": _current_user_name,
+    "chart": charts.chart,  # a namespace of chart makers
+    "bar_chart": charts.bar_chart,
+    "line_chart": charts.line_chart,
+    "progress_bar": charts.progress_bar,
+    "current_locale": _current_locale,
+}
+
+
 def register_template_helpers(app: Flask) -> None:
     """The filters and globals every page template may use."""
-    app.add_template_filter(formatting.shanghai, "shanghai")
-    app.add_template_filter(formatting.yuan, "yuan")
-    app.add_template_filter(formatting.fen_plain, "fen_plain")
-    app.add_template_filter(formatting.number, "number")
-    app.add_template_filter(formatting.percent, "percent")
-    app.add_template_filter(formatting.figure, "figure")
-    app.add_template_filter(shell.translate, "tr")
-    app.add_template_filter(labels.label, "label")
-    app.add_template_global(labels.label_of, "label")
-    app.add_template_global(labels.options, "label_options")
-    app.add_template_filter(labels.customer_name, "customer_name")
-    app.add_template_global(shell.nav_items, "nav_items")
-    app.add_template_global(shell.nav_links, "nav_links")
-    app.add_template_global(current_principal, "current_principal")
-    app.add_template_global(shell.role_name, "role_name")
-    app.add_template_global(shell.icon, "icon")
-    app.add_template_global(shell.url_with, "url_with")
-    app.add_template_global(shell.translate, "tr")
-    app.add_template_global(_current_user_name, "current_user_name")
-    app.jinja_env.globals["chart"] = charts.chart  # a namespace of chart makers
-    app.add_template_global(charts.bar_chart, "bar_chart")
-    app.add_template_global(charts.line_chart, "line_chart")
-    app.add_template_global(charts.progress_bar, "progress_bar")
-    app.add_template_global(lambda: str(get_locale() or "zh"), "current_locale")
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
 
 def init_app(app: Flask) -> None:

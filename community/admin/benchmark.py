@@ -5,7 +5,7 @@ with its benchmark (member growth, send rate, purchased share) as a chart and a 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,15 +14,11 @@ from app.auth.models import HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import DomainError
 from app.extensions import db
+from app.web.pages import pages_blueprint
 from community.models import BenchmarkCohort, BenchmarkTemplate, WecomGroup
 from community.services import benchmark
 
-bp = Blueprint(
-    "community_benchmark",
-    __name__,
-    url_prefix="/admin/benchmarks",
-    template_folder="../templates",
-)
+bp = pages_blueprint("community_benchmark", __name__, "/admin/benchmarks")
 
 
 @bp.route("")

@@ -11,7 +11,7 @@ Views never commit: services do.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.extensions import db
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.pages import pages_blueprint
 from community.models.contacts import ContactFollow
 from community.schemas import ContactQuerySchema
 from community.services.contact_list import contact_stmt, guide_figures, status_of
@@ -27,7 +28,7 @@ from community.services.contacts import contact_tags
 from franchise.admin.support import choices
 from franchise.models import Guide, Store
 
-bp = Blueprint("community_contacts", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_contacts", __name__, "/admin")
 
 STATUS_LABELS = {
     "active": _l("Friends"),

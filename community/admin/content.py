@@ -8,7 +8,7 @@ answers the page's live validation (JSON: byte counts and field errors) as the u
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,15 +19,14 @@ from app.auth.principal import required_principal
 from app.extensions import db
 from app.web.form_input import form_values
 from app.web.listing import paginate
+from app.web.pages import pages_blueprint
 from community.models import PURPOSES, ContentPost
 from community.post_limits import ATTACHMENT_LIMITS, nbytes
 from community.schemas import PostSchema
 from community.services import content as content_service
 from franchise.models import CouponTemplate
 
-bp = Blueprint(
-    "community_content", __name__, url_prefix="/admin/content", template_folder="../templates"
-)
+bp = pages_blueprint("community_content", __name__, "/admin/content")
 
 PURPOSE_LABELS = {
     "care": _l("Care"),

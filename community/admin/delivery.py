@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -19,13 +19,12 @@ from app.auth.scope import scoped
 from app.clock import shanghai_day
 from app.extensions import db
 from app.web.listing import Column, csv_response, query_day
+from app.web.pages import pages_blueprint
 from community.models import DELIVERY_STATUSES, GroupDelivery, SendBatch
 from community.services.readback_schedule import waiting_summary
 from franchise.models import Guide, Region, Store
 
-bp = Blueprint(
-    "community_delivery", __name__, url_prefix="/admin/delivery", template_folder="../templates"
-)
+bp = pages_blueprint("community_delivery", __name__, "/admin/delivery")
 
 DIMENSIONS: dict[str, tuple[Any, Any, Any]] = {
     "region": (GroupDelivery.region_id, Region, _l("Region")),

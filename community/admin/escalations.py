@@ -6,7 +6,7 @@ The admin home shows the count (``overview_panels``).
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -17,14 +17,13 @@ from app.auth.scope import scoped
 from app.extensions import db
 from app.web.i18n import N_
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.pages import pages_blueprint
 from community.admin.delivery import STATUS_LABELS
 from community.models import ContentPost, SendBatch
 from community.services import escalation
 from franchise.models import Guide, Store
 
-bp = Blueprint(
-    "community_escalations", __name__, url_prefix="/admin", template_folder="../templates"
-)
+bp = pages_blueprint("community_escalations", __name__, "/admin")
 
 TASK_STATUS = {0: N_("not sent (0)"), 2: N_("sent (2)")}
 

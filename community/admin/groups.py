@@ -13,7 +13,7 @@ Views never commit: services do.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.pages import pages_blueprint
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
 from community.models.groups import STAGES, WecomGroup
 from community.models.growth import FissionReward, FissionRule, InviteCode
@@ -42,7 +43,7 @@ from community.services.people import campaign_names, member_page, people_for
 from franchise.admin.support import choices
 from franchise.models import CouponTemplate, Guide, Region, Store
 
-bp = Blueprint("community_groups", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_groups", __name__, "/admin")
 
 STAGE_LABELS = {
     "cold_start": _l("Cold start"),

@@ -12,7 +12,7 @@ Views never commit: services do.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.pages import pages_blueprint
 from app.wechat.errors import WeChatError
 from community.models.contacts import WecomContact
 from community.models.groups import WecomGroup
@@ -35,7 +36,7 @@ from community.services import transfers
 from franchise.admin.support import choices
 from franchise.models import Customer, Guide
 
-bp = Blueprint("community_handovers", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_handovers", __name__, "/admin")
 
 STATUS_LABELS = {
     "queued": _l("Not yet sent to WeCom"),

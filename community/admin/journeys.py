@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -25,6 +25,7 @@ from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.pages import pages_blueprint
 from community.models.content import ContentPost
 from community.models.journeys import DATE_KINDS, TRIGGERS, Journey, JourneyEnrolment, JourneySend
 from community.models.wecom_customers import CustomerTag
@@ -32,7 +33,7 @@ from community.schemas_journeys import JourneySchema
 from community.services import journeys, receiving_limit
 from community.services.journey_sends import REASON_LABELS, STATUS_LABELS
 
-bp = Blueprint("community_journeys", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_journeys", __name__, "/admin")
 
 FORM_STEPS = 5
 TRIGGER_LABELS = {

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,11 +20,12 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.errors import DomainError
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.pages import pages_blueprint
 from community.api.plan_report import journey_step, read_now
 from community.schemas_reports import ReportFilterSchema
 from community.services import content, plans, post_report, post_report_sql
 
-bp = Blueprint("community_reports", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_reports", __name__, "/admin")
 
 KIND_LABELS = {
     post_report.PLAN: _l("Push plan"),

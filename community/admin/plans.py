@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -27,13 +27,14 @@ from app.clock import shanghai_day
 from app.extensions import db
 from app.web.form_input import form_values
 from app.web.listing import paginate, query_day
+from app.web.pages import pages_blueprint
 from community.models import SEGMENTS, STAGES, ContentPost, PushPlan, SlotAllocation, WecomGroup
 from community.schemas import PlanSchema
 from community.services import allocation, receiving_limit, replan_trigger, schedule
 from community.services import plans as plan_service
 from franchise.models import Franchisee, Region, Store
 
-bp = Blueprint("community_plans", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_plans", __name__, "/admin")
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -24,13 +24,14 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web import labels
 from app.web.listing import Column, csv_response, export_url, paginate, query_day
+from app.web.pages import pages_blueprint
 from community.models import SEGMENTS, STAGES, PushPlan, SlotAllocation, WecomGroup
 from community.models.wecom_customers import CustomerTag
 from community.services import planner, receiving_limit, schedule, tag_links
 from community.services.planner_core import POLICIES
 from franchise.models import Franchisee, Region, Store
 
-bp = Blueprint("community_schedule", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_schedule", __name__, "/admin")
 
 GROUP_FILTERS = ("region_id", "franchisee_id", "store_id")
 STATUS_LABELS = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -27,13 +27,14 @@ from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.pages import pages_blueprint
 from app.wechat.errors import WeChatError
 from community.models.wecom_customers import LINK_REFUSED, CustomerTag, CustomerTagLink
 from community.schemas import TagCustomerQuerySchema, TagGroupFormSchema, TagRuleFormSchema
 from community.services import tag_rules, tags
 from franchise.models import Customer, Product
 
-bp = Blueprint("community_tags", __name__, url_prefix="/admin", template_folder="../templates")
+bp = pages_blueprint("community_tags", __name__, "/admin")
 
 SOURCE_LABELS = {"manual": _l("By a guide"), "rule": _l("By a rule"), "wecom": _l("In WeCom")}
 LINK_LABELS = {

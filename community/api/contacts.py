@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import FRANCHISE_OWNER, HQ_ROLES, STAFF_ROLES
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import api_blueprint, db
 from app.schemas import page_of
 from community.models.contacts import ContactFollow
 from community.schemas import (
@@ -44,14 +43,13 @@ from community.services.contact_list import contact_items, contact_stmt, guide_f
 from community.services.contact_qr import qr_png
 from franchise.models import Guide, Store
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_contacts_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: WeCom contacts (customers who added a guide) and 联系我 codes",
+    "Community: WeCom contacts (customers who added a guide) and 联系我 codes",
 )
 
-READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+READERS = STAFF_ROLES
 
 
 @blp.route("/contacts")

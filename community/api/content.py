@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import scoped
+from app.extensions import api_blueprint
 from app.schemas import PageQuerySchema, page_of, page_schema
 from community.models import PushPlan, SlotAllocation
 from community.schemas import (
@@ -28,11 +28,10 @@ from community.schemas import (
 from community.services import content as content_service
 from community.services import schedule
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_content_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: content library, push plans and daily allocations",
+    "Community: content library, push plans and daily allocations",
 )
 
 
@@ -77,7 +76,7 @@ class Plans(MethodView):
 
 @blp.route("/allocations")
 class Allocations(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(AllocationQuerySchema, location="query")
     @blp.response(200, page_schema(AllocationSchema, "AllocationPage"))
     def get(self, args):

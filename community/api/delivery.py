@@ -10,14 +10,13 @@ batch yet) and ``result_time``.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import STAFF_ROLES
 from app.auth.scope import get_scoped_or_404
-from app.extensions import db
-from app.schemas import MAX_ID
+from app.extensions import api_blueprint
+from app.schemas import MAX_ID, page_of
 from community.models import (
     ContentPost,
     GroupDelivery,
@@ -29,12 +28,7 @@ from community.models import (
 from community.schemas import DeliveryPageSchema, DeliveryQuerySchema
 from community.services.schedule import RESULT_OF_SLOT
 
-blp = Blueprint(
-    "community_delivery_api",
-    __name__,
-    url_prefix="/api/v1",
-    description="Community: per-group delivery history",
-)
+blp = api_blueprint("community_delivery_api", __name__, "Community: per-group delivery history")
 
 
 def delivery_rows(group_id: int, args: dict):
@@ -68,7 +62,7 @@ def delivery_rows(group_id: int, args: dict):
 
 @blp.route("/groups/<int:group_id>/deliveries")
 class GroupDeliveries(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(DeliveryQuerySchema, location="query")
     @blp.response(200, DeliveryPageSchema)
     @blp.alt_response(404, description="No such group for the caller")
@@ -77,14 +71,5 @@ class GroupDeliveries(MethodView):
         if group_id > MAX_ID:
             group_id = 0
         group = get_scoped_or_404(WecomGroup, group_id)
-        stmt = delivery_rows(group.id, args)
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        page, per_page = args["page"], args["per_page"]
-        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-        return {
-            "group_id": group.id,
-            "items": [row._asdict() for row in rows],
-            "total": total or 0,
-            "page": page,
-            "per_page": per_page,
-        }
+        page = page_of(delivery_rows(group.id, args), args, rows=True)
+        return {**page, "group_id": group.id, "items": [row._asdict() for row in page["items"]]}

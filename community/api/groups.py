@@ -14,14 +14,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
-from app.extensions import db
+from app.extensions import api_blueprint, db
 from app.fast_page import compile_dump, json_response, one_statement_page
 from community.models.groups import GroupStageChange, WecomGroup
 from community.schemas import (
@@ -34,14 +33,13 @@ from community.schemas import (
 )
 from community.services import stages as stage_service
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_groups_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: WeCom customer groups, lifecycle stages and segments",
+    "Community: WeCom customer groups, lifecycle stages and segments",
 )
 
-READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+READERS = STAFF_ROLES
 dump_group = compile_dump(GroupSchema)
 LIST_SELECT = select(*(getattr(WecomGroup, name) for name in GroupSchema().dump_fields))
 

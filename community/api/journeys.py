@@ -13,19 +13,18 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import FRANCHISE_OWNER, HQ_ROLES, STAFF_ROLES
+from app.extensions import api_blueprint
 from app.schemas import PageQuerySchema, page_of, page_schema, url_id
 from community.schemas_journeys import CustomerDateSchema, JourneyReportSchema, JourneySchema
 from community.services import journeys
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_journeys_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: customer journeys (1:1 sends) and customer dates",
+    "Community: customer journeys (1:1 sends) and customer dates",
 )
 JourneyPageSchema = page_schema(JourneySchema, "JourneyPage")
 
@@ -72,7 +71,7 @@ class JourneyItem(MethodView):
 
 @blp.route("/journeys/<int:journey_id>/report")
 class JourneyReport(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.response(200, JourneyReportSchema)
     @blp.alt_response(404, description="No such journey")
     def get(self, journey_id):
@@ -82,7 +81,7 @@ class JourneyReport(MethodView):
 
 @blp.route("/customer-dates")
 class CustomerDates(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(CustomerDateSchema)
     @blp.response(201, CustomerDateSchema)
     @blp.alt_response(404, description="Not a customer in the caller's scope")

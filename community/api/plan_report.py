@@ -17,24 +17,23 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.errors import DomainError
+from app.extensions import api_blueprint
 from app.i18n import tr
 from app.schemas import url_id
 from app.wechat.errors import WeChatError
 from community.schemas_reports import PostReportSchema, ReadBackSchema, ReportQuerySchema
 from community.services import chat_statistics, content, journeys, plans, post_report
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_reports_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: did it work — reports per plan, content and journey step",
+    "Community: did it work — reports per plan, content and journey step",
 )
-VIEWERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+VIEWERS = STAFF_ROLES
 
 
 def report_view(missing: str):

@@ -16,14 +16,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.scope import scoped
-from app.extensions import db
-from app.schemas import url_id
+from app.extensions import api_blueprint
+from app.schemas import page_of, url_id
 from community.models import SlotAllocation
 from community.schemas import (
     PlanSchema,
@@ -35,11 +33,10 @@ from community.schemas import (
 from community.services import plans as plan_service
 from community.services import receiving_limit, schedule
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_schedule_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: receiving limit, the planner's schedule and each plan's reach",
+    "Community: receiving limit, the planner's schedule and each plan's reach",
 )
 
 
@@ -62,7 +59,7 @@ class ReceivingLimit(MethodView):
 
 @blp.route("/schedule")
 class Schedule(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(ScheduleQuerySchema, location="query")
     @blp.response(200, SchedulePageSchema)
     def get(self, args):
@@ -78,16 +75,9 @@ class Schedule(MethodView):
         stmt = scoped(stmt, SlotAllocation).order_by(
             SlotAllocation.day, SlotAllocation.group_id, SlotAllocation.priority.desc()
         )
-        page, per_page = args["page"], args["per_page"]
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-        return {
-            "items": [schedule.item(row) for row in rows],
-            "total": total or 0,
-            "page": page,
-            "per_page": per_page,
-            "policy": receiving_limit.describe(),
-        }
+        page = page_of(stmt, args, rows=True)
+        items = [schedule.item(row) for row in page["items"]]
+        return {**page, "items": items, "policy": receiving_limit.describe()}
 
 
 @blp.route("/plans/<int:plan_id>/reach")

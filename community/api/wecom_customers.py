@@ -19,13 +19,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import FRANCHISE_OWNER, HQ_ROLES, STAFF_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
+from app.extensions import api_blueprint
 from app.schemas import PageQuerySchema, page_of
 from community.models.growth import InviteCode
 from community.models.wecom_customers import CustomerTag, WecomTransfer
@@ -47,14 +47,13 @@ from community.schemas import (
 from community.services import fission, tag_links, tags, transfers
 from franchise.models import Customer, Guide
 
-blp = Blueprint(
+blp = api_blueprint(
     "community_wecom_customers_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Community: customer tags (WeCom corp tags) and hand-over through WeCom",
+    "Community: customer tags (WeCom corp tags) and hand-over through WeCom",
 )
 
-READERS = (*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+READERS = STAFF_ROLES
 
 
 @blp.route("/tags")
@@ -140,7 +139,7 @@ class Transfers(MethodView):
 
 @blp.route("/invite-codes")
 class InviteCodes(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, InviteCodePageSchema)
     def get(self, args):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,10 +17,11 @@ from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.extensions import db
+from app.web.pages import pages_blueprint
 from community.models import CARE_DONE, CareTask
 from community.services import care
 
-bp = Blueprint("community_care", __name__, url_prefix="/m/care", template_folder="../templates")
+bp = pages_blueprint("community_care", __name__, "/m/care")
 
 
 @bp.route("", endpoint="care")

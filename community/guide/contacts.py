@@ -5,7 +5,7 @@ the tenant scope."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Response, render_template, request
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
@@ -13,14 +13,13 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import DomainError
 from app.web.listing import paginate
+from app.web.pages import pages_blueprint
 from community.services import contact_ways
 from community.services.contact_list import contact_stmt, recent_since
 from community.services.contact_qr import qr_png
 from franchise.models import Guide
 
-bp = Blueprint(
-    "community_guide_contacts", __name__, url_prefix="/m/contacts", template_folder="../templates"
-)
+bp = pages_blueprint("community_guide_contacts", __name__, "/m/contacts")
 
 
 def _guide() -> Guide:

@@ -3,7 +3,7 @@ count and today's joins; ``/m/groups/<id>`` shows one (another guide's group is 
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
@@ -12,15 +12,14 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day
 from app.extensions import db
 from app.web.listing import paginate
+from app.web.pages import pages_blueprint
 from community.admin.groups import SEGMENT_LABELS, STAGE_LABELS
 from community.api.groups import stage_history
 from community.models.groups import GroupDailyMetric, WecomGroup
 from community.services import segments as segment_service
 from community.services.people import member_page
 
-bp = Blueprint(
-    "community_guide_groups", __name__, url_prefix="/m/groups", template_folder="../templates"
-)
+bp = pages_blueprint("community_guide_groups", __name__, "/m/groups")
 
 
 @bp.get("")

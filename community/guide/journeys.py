@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -18,15 +18,14 @@ from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404
 from app.extensions import db
+from app.web.pages import pages_blueprint
 from community.admin.journeys import DATE_LABELS
 from community.models.journeys import DATE_KINDS, CustomerDate, JourneySend
 from community.schemas_journeys import CustomerDateSchema
 from community.services import journey_sends, journeys
 from franchise.models import Customer
 
-bp = Blueprint(
-    "community_guide_journeys", __name__, url_prefix="/m/journeys", template_folder="../templates"
-)
+bp = pages_blueprint("community_guide_journeys", __name__, "/m/journeys")
 
 
 @bp.route("/customers/<int:customer_id>/dates", methods=["GET", "POST"])

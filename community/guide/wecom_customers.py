@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from app.clock import shanghai_day
 from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
+from app.web.pages import pages_blueprint
 from community.models.contacts import ContactFollow, WecomContact
 from community.models.wecom_customers import CustomerNote, CustomerTag
 from community.schemas import (
@@ -40,9 +41,7 @@ from community.schemas import (
 from community.services import tag_links, tags
 from franchise.models import CouponTemplate, Customer, Store
 
-bp = Blueprint(
-    "community_wecom_customers", __name__, url_prefix="/m/wecom", template_folder="../templates"
-)
+bp = pages_blueprint("community_wecom_customers", __name__, "/m/wecom")
 KINDS = ("try_on", "maintenance", "inspection")
 
 

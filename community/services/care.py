@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import outbox
 from app.clock import shanghai_day, utcnow
-from app.db import is_postgres
+from app.db import committing, is_postgres
 from app.extensions import db
 from app.wechat import wecom
 from app.wechat.errors import WeChatError, as_retry_later
@@ -148,17 +148,13 @@ def generate(day: date) -> dict:
         r["status"] = CARE_OPEN if r["external_userid"] else CARE_MANUAL
         r["created_at"] = now
     insert = pg_insert if is_postgres(db.engine) else sqlite_insert
-    try:
+    with committing(db.session):
         db.session.execute(
             insert(CareTask.__table__).on_conflict_do_nothing(
                 index_elements=["customer_id", "kind", "due_date"]
             ),
             rows,
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return {"due": len(rows)}
 
 
@@ -178,7 +174,7 @@ def dispatch(day: date) -> dict:
         .order_by(CareTask.customer_id, CareTask.id)
     ).all()
     queued = 0
-    try:
+    with committing(db.session):
         for task in tasks:
             if used.get(task.customer_id, 0) >= quota:
                 continue
@@ -186,10 +182,6 @@ def dispatch(day: date) -> dict:
             task.status = CARE_QUEUED
             outbox.enqueue(CARE_KIND, {"task_id": task.id}, dedupe_key=f"care:{task.id}")
             queued += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return {"queued": queued}
 
 

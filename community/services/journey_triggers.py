@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.clock import shanghai_day
-from app.db import is_postgres
+from app.db import committing, is_postgres
 from app.extensions import db
 from community.models.journeys import (
     ANNIVERSARY,
@@ -229,7 +229,7 @@ def run(
     ``triggers`` when given: an event hook) in one commit; ``{"journeys", "enrolled"}``."""
     day = day or shanghai_day()
     enrolled = 0
-    try:
+    with committing(db.session):
         stmt = select(Journey).where(Journey.active.is_(True)).order_by(Journey.id)
         if triggers is not None:
             stmt = stmt.where(Journey.trigger.in_(triggers))
@@ -241,10 +241,6 @@ def run(
             if customer_ids is not None:
                 found = [c for c in found if c[0] in customer_ids]
             enrolled += enrol(journey, found)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return {"journeys": len(journeys), "enrolled": enrolled}
 
 

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from sqlalchemy import func, select
 
 from app.auth.scope import get_scoped_or_404, not_found, scoped
+from app.db import committing
 from app.errors import DomainError
 from app.extensions import db
 from community.models.content import ContentPost
@@ -57,7 +58,7 @@ def save_journey(data: dict, journey: Journey | None = None) -> Journey:
         raise _invalid("steps", "Unknown content post.")
     if data.get("tag_id") is not None and db.session.get(CustomerTag, data["tag_id"]) is None:
         raise _invalid("tag_id", "Unknown tag.")
-    try:
+    with committing(db.session):
         journey = journey or Journey()
         for key in ("name", "trigger", "dormant_days", "date_kind", "days_before", "tag_id",
                     "outcome_days"):  # fmt: skip
@@ -76,10 +77,6 @@ def save_journey(data: dict, journey: Journey | None = None) -> Journey:
             used = db.session.scalar(select(JourneySend.id).where(JourneySend.step_id == row.id))
             if used is None:
                 journey.steps.remove(row)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return journey
 
 
@@ -168,7 +165,7 @@ def save_customer_date(data: dict) -> CustomerDate:
     """Keep a date the customer gave (one per kind; a second replaces the first). The
     customer must be in the caller's scope (404 otherwise)."""
     customer = get_scoped_or_404(Customer, data["customer_id"])
-    try:
+    with committing(db.session):
         row = db.session.scalars(
             select(CustomerDate).where(
                 CustomerDate.customer_id == customer.id, CustomerDate.kind == data["kind"]
@@ -178,8 +175,4 @@ def save_customer_date(data: dict) -> CustomerDate:
         row.franchisee_id, row.store_id = customer.franchisee_id, customer.store_id
         row.guide_id = customer.guide_id
         db.session.add(row)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return row

@@ -17,6 +17,7 @@ from datetime import UTC, timedelta
 from sqlalchemy import select, update
 
 from app.clock import utcnow
+from app.db import committing
 from app.extensions import db
 from app.wechat import wecom
 from community.models import ContentMedia, ContentPost
@@ -76,7 +77,7 @@ def refresh_attachments(attachments: list, seen: dict[str, str] | None = None) -
     for row_id, old, filename, data in stale:
         new = wecom.upload_image(filename, data)
         renamed[old] = new
-        try:
+        with committing(db.session):
             db.session.execute(
                 update(ContentMedia)
                 .where(ContentMedia.id == row_id)
@@ -85,10 +86,6 @@ def refresh_attachments(attachments: list, seen: dict[str, str] | None = None) -
             for post in db.session.scalars(select(ContentPost)):
                 if old in _image_ids(post.attachments or []):
                     post.attachments = _renamed(post.attachments, {old: new})
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
     if seen is not None:
         seen.update(renamed)
     return _renamed(attachments, renamed) if renamed else attachments

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.clock import utcnow
-from app.db import is_postgres
+from app.db import committing, is_postgres
 from app.extensions import db
 from community.models import ALLOCATED, MISSED, WAITING, SlotAllocation
 from community.services import allocation as why
@@ -113,7 +113,7 @@ def write(desired: dict, existing: dict, rows, first: date, last: date, today: d
         .where(table.c.id == bindparam("_id"), table.c.batch_id.is_(None))
         .values(status=MISSED, reason_code=why.WINDOW_PASSED, reason=why.REASONS[why.WINDOW_PASSED])
     )
-    try:
+    with committing(db.session):
         (_copy if is_postgres(db.engine) else _insert)(new)
         for start in range(0, len(changed), CHUNK):
             db.session.execute(update, changed[start : start + CHUNK])
@@ -129,10 +129,6 @@ def write(desired: dict, existing: dict, rows, first: date, last: date, today: d
         for day in (first, first + timedelta(days=1)):
             if day <= last:
                 send_metrics.refresh_planned(day)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     values = list(desired.values())
     return {
         "from": first.isoformat(),

@@ -37,7 +37,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.clock import shanghai_day, utcnow
-from app.db import commit_or_rollback
+from app.db import commit_or_rollback, committing
 from app.extensions import db
 from app.outbox import GiveUp, enqueue
 from app.wechat.errors import WeChatAPIError
@@ -113,17 +113,13 @@ def on_points_expiring(rows: list[tuple[int, int, date]]) -> int:
             start = max(today, on - timedelta(days=journey.days_before))
         found[trigger].append((customer_id, occurrence(on), start))
     new = 0
-    try:
+    with committing(db.session):
         for trigger, candidates in found.items():
             journey = journeys[trigger]
             if journey.tag_id is not None:
                 tagged = set(customers_with_tag(journey.tag_id))
                 candidates = [c for c in candidates if c[0] in tagged]
             new += enrol(journey, candidates)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return new
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from app.db import committing
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
@@ -82,14 +83,10 @@ def update(new_policy=None, new_cap=None) -> dict:
         errors["daily_cap"] = [tr("A whole number from 1 to 31.")]
     if errors:
         raise LimitInvalid(next(iter(errors.values()))[0], errors=errors)
-    try:
+    with committing(db.session):
         if new_policy is not None:
             _put(POLICY_KEY, new_policy)
         if new_cap is not None:
             _put(CAP_KEY, new_cap)
         request_replan()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return describe()

@@ -25,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import select
 
 from app.clock import shanghai_day, utcnow
+from app.db import committing
 from app.errors import Conflict
 from app.extensions import db, get_redis
 from app.wechat import wecom
@@ -193,13 +194,9 @@ def fetch_group(chat_id: str) -> dict:
 
 def apply_group(detail: dict, *, count_metrics: bool = False) -> GroupChanges:
     """Upsert a ``groupchat/get`` answer and run the member hooks (commits)."""
-    try:
+    with committing(db.session):
         changes = upsert_group(detail, count_metrics=count_metrics)
         after_members_changed([changes])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return changes
 
 

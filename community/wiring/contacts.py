@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -48,22 +48,24 @@ def register(app: Flask) -> None:
     from franchise.services.credit_evidence import CREDIT_CONTACT_CLAIM
     from franchise.services.customers import CUSTOMER_LOGGED_IN
 
-    openapi(app).register_blueprint(api_contacts.blp)
-    app.register_blueprint(admin_contacts.bp)
-    app.register_blueprint(guide_contacts.bp)
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
+    register_area(
+        app,
+        (api_contacts, admin_contacts, guide_contacts),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        hooks=(
+            (CUSTOMER_LOGGED_IN, on_customer_logged_in),
+            (GUIDE_LEFT, on_guide_left),
+            (STORE_GUIDES_CHANGED, on_store_guides_changed),
+            (CREDIT_CONTACT_CLAIM, contact_credit.contact_claim),
+        ),
+        seeders=(seed_contacts,),
+    )
     register_handler(app, contact_events.RESYNC_KIND, contact_events.resync_contact)
     register_handler(app, contact_events.WELCOME_KIND, contact_events.send_queued_welcome)
     register_handler(app, contact_ways.DELETE_KIND, contact_ways.delete_way_in_wecom)
     register_handler(app, contact_ways.UPDATE_KIND, contact_ways.update_way_in_wecom)
     register_handler(app, CONVERT_KIND, convert_way_in_wecom)
-    add_hook(app, CUSTOMER_LOGGED_IN, on_customer_logged_in)
-    add_hook(app, GUIDE_LEFT, on_guide_left)
-    add_hook(app, STORE_GUIDES_CHANGED, on_store_guides_changed)
-    add_hook(app, CREDIT_CONTACT_CLAIM, contact_credit.contact_claim)
     subscribe(app, "change_external_contact", contact_events.handle_change_external_contact)
-    add_seeder(app, seed_contacts)
     register_job(
         app,
         "community.contacts_sync",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -63,26 +63,29 @@ def register(app: Flask) -> None:
     from community.services import allocation, care, delivery, replan_trigger
     from community.services.readback_schedule import READBACK_EVERY
 
-    for module in (api_content, api_delivery, api_schedule):
-        openapi(app).register_blueprint(module.blp)
-    for module in (
-        admin_content,
-        admin_plans,
-        admin_schedule,
-        admin_escalations,
-        admin_delivery,
-        admin_benchmark,
-        admin_unconfirmed,
-        guide_tasks,
-        guide_care,
-    ):
-        app.register_blueprint(module.bp)
+    register_area(
+        app,
+        (
+            api_content,
+            api_delivery,
+            api_schedule,
+            admin_content,
+            admin_plans,
+            admin_schedule,
+            admin_escalations,
+            admin_delivery,
+            admin_benchmark,
+            admin_unconfirmed,
+            guide_tasks,
+            guide_care,
+        ),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        seeders=(seed_delivery,),
+    )
     # allocation reasons are stored as code + params and translated when shown
     app.add_template_global(allocation.reason_label, "allocation_reason")
     # before CSRF reads the form: the content form may carry a 10 MB image
     app.before_request_funcs.setdefault(None, []).insert(0, admin_content.raise_body_limit)
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_unconfirmed.send_attention)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     add_dashboard(app, admin_escalations.overview_panels)
@@ -103,4 +106,3 @@ def register(app: Flask) -> None:
     register_handler(app, replan_trigger.REPLAN_KIND, replan_trigger.replan_handler)
     replan_trigger.watch_changes()
     register_handler(app, care.CARE_KIND, care.send_care)
-    add_seeder(app, seed_delivery)

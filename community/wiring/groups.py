@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -33,11 +33,12 @@ def register(app: Flask) -> None:
     from community.jobs.groups import run_daily_stages
     from community.services import callbacks
 
-    openapi(app).register_blueprint(api_groups.blp)
-    app.register_blueprint(admin_groups.bp)
-    app.register_blueprint(guide_groups.bp)
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
+    register_area(
+        app,
+        (api_groups, admin_groups, guide_groups),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        seeders=(seed_sandbox_groups, seed_groups),
+    )
     register_job(
         app,
         "community.stages",
@@ -50,5 +51,3 @@ def register(app: Flask) -> None:
     # the re-read of a group WeCom does not show changed yet
     register_handler(app, callbacks.RESYNC_KIND, callbacks.resync_group)
     subscribe(app, "change_external_chat", callbacks.handle_change_external_chat)
-    add_seeder(app, seed_sandbox_groups)
-    add_seeder(app, seed_groups)

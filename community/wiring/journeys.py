@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -46,18 +46,21 @@ def register(app: Flask) -> None:
     from community.jobs import journeys as jobs
     from community.services import journey_sends, journey_triggers, points_reminders
 
-    openapi(app).register_blueprint(api_journeys.blp)
-    app.register_blueprint(admin_journeys.bp)
-    app.register_blueprint(guide_journeys.bp)
-    add_navs(app, "admin", ADMIN_NAV)
+    register_area(
+        app,
+        (api_journeys, admin_journeys, guide_journeys),
+        navs={"admin": ADMIN_NAV},
+        hooks=(
+            (ORDER_PAID, journey_triggers.on_paid),  # off the notify's path
+            (POINTS_EXPIRING, points_reminders.on_points_expiring),
+            (POINTS_REMINDED, points_reminders.retry_refused),  # refused: once more
+            (POINTS_REMINDER_FIGURES, points_reminders.figures),
+        ),
+        seeders=(seed_journeys,),
+    )
     register_job(app, "community.journeys_enrol", jobs.enrol_job, "cron", hour=6, minute=30)
     register_job(app, "community.journeys_dispatch", jobs.dispatch_job, "cron", hour=9, minute=30)
     register_job(app, "community.journeys_readback", jobs.readback_job, "interval", minutes=15)
     register_job(app, "community.journeys_remind", jobs.remind_job, "interval", hours=2)
     register_handler(app, journey_sends.SEND_KIND, journey_sends.send_one)
     register_handler(app, journey_sends.NOTICE_KIND, points_reminders.send_notice)
-    add_hook(app, ORDER_PAID, journey_triggers.on_paid)  # off the notify's path
-    add_hook(app, POINTS_EXPIRING, points_reminders.on_points_expiring)
-    add_hook(app, POINTS_REMINDED, points_reminders.retry_refused)  # refused: once more
-    add_hook(app, POINTS_REMINDER_FIGURES, points_reminders.figures)
-    add_seeder(app, seed_journeys)

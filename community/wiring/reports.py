@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import add_seeder, openapi
+from app.extensions import register_area
 from app.scheduler import register_job
 
 
@@ -33,9 +33,7 @@ def register(app: Flask) -> None:
             90,
         ),  # fmt: skip
     )
-    openapi(app).register_blueprint(api_report.blp)
-    app.register_blueprint(admin_report.bp)
+    register_area(app, (api_report, admin_report), seeders=(seed_reports,))
     register_job(
         app, "community.chat_statistics", jobs.chat_statistics_job, "cron", hour=3, minute=30
     )
-    add_seeder(app, seed_reports)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -40,11 +40,23 @@ def register(app: Flask) -> None:
     from franchise.services import GUIDE_LEFT, STORE_CLOSED
     from franchise.services.base import HANDOVER_HELD
 
-    openapi(app).register_blueprint(api.blp)
-    app.register_blueprint(admin_tags.bp)
-    app.register_blueprint(admin_handovers.bp)
-    app.register_blueprint(guide_pages.bp)
-    add_navs(app, "admin", ADMIN_NAV)
+    register_area(
+        app,
+        (api, admin_tags, admin_handovers, guide_pages),
+        navs={"admin": ADMIN_NAV},
+        hooks=(
+            # hand-over through WeCom: franchise leaves WeCom customers to it, WeCom's
+            # outcome moves them
+            (HANDOVER_HELD, transfers.held_customers),
+            (GUIDE_LEFT, transfers.on_guide_left),
+            (STORE_CLOSED, transfers.on_store_closed),
+            (CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed),
+            # the guide's one customer page carries the WeCom actions
+            (GUIDE_CUSTOMER_SECTIONS, guide_pages.customer_sections),
+            (ORDER_PAID, tag_rules.on_paid),  # a buyer's rule tags, off the notify's path
+        ),
+        seeders=(seed_tags,),
+    )
     register_job(
         app, "community.tags", run_nightly_tags, "cron", hour=2, minute=30, timezone="Asia/Shanghai"
     )
@@ -53,13 +65,4 @@ def register(app: Flask) -> None:
     register_handler(app, transfers.TRANSFER_KIND, transfers.handle_transfer)
     register_handler(app, tags.TAG_SYNC_KIND, tags.handle_tag_sync)
     register_handler(app, tag_links.MARK_KIND, tag_links.handle_mark_tag)
-    # hand-over through WeCom: franchise leaves WeCom customers to it, WeCom's outcome moves them
-    add_hook(app, HANDOVER_HELD, transfers.held_customers)
-    add_hook(app, GUIDE_LEFT, transfers.on_guide_left)
-    add_hook(app, STORE_CLOSED, transfers.on_store_closed)
-    add_hook(app, CONTACT_TRANSFER_FAILED, transfers.on_transfer_failed)
-    # the guide's one customer page carries the WeCom actions
-    add_hook(app, GUIDE_CUSTOMER_SECTIONS, guide_pages.customer_sections)
     subscribe(app, "change_external_tag", tags.handle_change_external_tag)
-    add_hook(app, ORDER_PAID, tag_rules.on_paid)  # a buyer's rule tags, off the notify's path
-    add_seeder(app, seed_tags)

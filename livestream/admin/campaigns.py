@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -28,18 +28,14 @@ from app.web.shell import translate
 from franchise.models import Guide
 from franchise.services.settings import live_price_floor_pct
 from livestream.admin import campaign_form as form_helpers
+from livestream.admin import campaign_pages
 from livestream.api.campaigns import campaign_or_404, filtered_campaigns, store_counts
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import SessionFormSchema
 from livestream.services import attention, timeline
 from livestream.services import campaigns as service
 
-bp = Blueprint(
-    "livestream_campaigns",
-    __name__,
-    url_prefix="/admin/live/campaigns",
-    template_folder="../templates",
-)
+bp = campaign_pages("livestream_campaigns", __name__)
 
 STATUS_BADGES = {
     "draft": "",

@@ -10,7 +10,7 @@ HQ's "Read viewers now" (``POST .../live/viewers``) reads WeCom's watch stats at
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.auth.decorators import page_roles
@@ -18,13 +18,12 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import NotFound
 from app.schemas import MAX_ID
+from livestream.admin import campaign_pages
 from livestream.models.targets import LEVEL_REGION
 from livestream.services import live_board, living
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint(
-    "livestream_live", __name__, url_prefix="/admin/live/campaigns", template_folder="../templates"
-)
+bp = campaign_pages("livestream_live", __name__)
 
 
 def _campaign(campaign_id: int):

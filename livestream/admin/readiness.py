@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,17 +23,13 @@ from app.auth.principal import current_principal, required_principal
 from app.errors import DomainError
 from app.schemas import MAX_ID, url_id
 from franchise.services.settings import live_price_floor_pct
+from livestream.admin import campaign_pages
 from livestream.models.campaigns import SCHEDULED
 from livestream.services import linkcheck, readiness
 from livestream.services.access import campaign_or_404
 from livestream.services.campaign_input import below_floor
 
-bp = Blueprint(
-    "livestream_readiness",
-    __name__,
-    url_prefix="/admin/live/campaigns",
-    template_folder="../templates",
-)
+bp = campaign_pages("livestream_readiness", __name__)
 
 PROBLEM_LABELS = {
     linkcheck.INACTIVE: _l("Product inactive"),

@@ -9,7 +9,7 @@ own franchise only (no region level). Views never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -17,6 +17,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import required_principal
 from app.web.listing import Column, csv_response
+from livestream.admin import campaign_pages
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
     LEVEL_GUIDE,
@@ -27,12 +28,7 @@ from livestream.models.targets import (
 from livestream.services import review as service
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint(
-    "livestream_review",
-    __name__,
-    url_prefix="/admin/live/campaigns",
-    template_folder="../templates",
-)
+bp = campaign_pages("livestream_review", __name__)
 
 LEVEL_LABELS = {
     LEVEL_REGION: _l("Regions"),
@@ -88,6 +84,14 @@ def _level(levels: tuple[str, ...]) -> str:
     return level if level in levels else levels[0]
 
 
+def _viewed(campaign_id: int):
+    """The campaign (404 when the caller may not see it), the caller's franchise limit,
+    the levels they may switch to and the level shown."""
+    campaign = campaign_or_404(campaign_id)
+    franchisee_id, levels = _scope()
+    return campaign, franchisee_id, levels, _level(levels)
+
+
 def _charts(rows: list[dict], hours: tuple[list, list]) -> dict:
     """The three SVG charts' inputs: labels and series per chart."""
     shown = rows[:CHART_UNITS]
@@ -108,9 +112,7 @@ def _charts(rows: list[dict], hours: tuple[list, list]) -> dict:
 @page_roles(*ADMIN_UI_ROLES)
 def review(campaign_id: int):
     """The review page of one level."""
-    campaign = campaign_or_404(campaign_id)
-    franchisee_id, levels = _scope()
-    level = _level(levels)
+    campaign, franchisee_id, levels, level = _viewed(campaign_id)
     data = service.review(campaign.id, level, franchisee_id)
     outcomes = service.rule_outcomes(campaign.id, franchisee_id)
     return render_template(
@@ -137,9 +139,7 @@ def review(campaign_id: int):
 @page_roles(*ADMIN_UI_ROLES)
 def export(campaign_id: int):
     """The per-unit table of ``?level=`` as CSV (money in yuan)."""
-    campaign = campaign_or_404(campaign_id)
-    franchisee_id, levels = _scope()
-    level = _level(levels)
+    campaign, franchisee_id, levels, level = _viewed(campaign_id)
     keys = [k for k in service.CSV_KEYS if level == LEVEL_GUIDE or k != "store"]
     text = ("level", "unit", "store")
     columns = [Column(key, CSV_LABELS[key], numeric=key not in text) for key in keys]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -24,10 +24,10 @@ from app.extensions import db
 from app.money import parse_percent
 from app.schemas import url_id
 from app.web.form_input import FormInvalid, load_form
+from livestream.admin import LEVEL_LABELS, campaign_pages
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
-    LEVEL_GUIDE,
     LEVEL_REGION,
     LEVEL_STORE,
     METRICS,
@@ -39,12 +39,7 @@ from livestream.services import progress
 from livestream.services import targets as service
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint(
-    "livestream_targets",
-    __name__,
-    url_prefix="/admin/live/campaigns",
-    template_folder="../templates",
-)
+bp = campaign_pages("livestream_targets", __name__)
 
 METRIC_LABELS = {
     "new_customers": _l("New customers"),
@@ -53,12 +48,6 @@ METRIC_LABELS = {
     "gmv_fen": _l("GMV"),
 }
 KIND_LABELS = {RULE_REWARD: _l("Reward"), RULE_PENALTY: _l("Penalty")}
-LEVEL_LABELS = {
-    LEVEL_REGION: _l("Region"),
-    LEVEL_FRANCHISEE: _l("Franchisee"),
-    LEVEL_STORE: _l("Store"),
-    LEVEL_GUIDE: _l("Guide"),
-}
 
 
 class FormError(Exception):

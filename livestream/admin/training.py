@@ -10,7 +10,7 @@ add, edit, move and delete items (questions with expected answers). Views never 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -21,23 +21,12 @@ from app.auth.principal import required_principal
 from app.errors import DomainError
 from app.web.charts import bar_chart, progress_bar
 from app.web.listing import Column, csv_response, export_url, paginate
+from livestream.admin import LEVEL_LABELS, campaign_pages
 from livestream.services import training as service
 from livestream.services import training_board as board_service
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint(
-    "livestream_training",
-    __name__,
-    url_prefix="/admin/live/campaigns",
-    template_folder="../templates",
-)
-
-LEVEL_LABELS = {
-    "region": _l("Region"),
-    "franchisee": _l("Franchisee"),
-    "store": _l("Store"),
-    "guide": _l("Guide"),
-}
+bp = campaign_pages("livestream_training", __name__)
 
 
 def _flag(count: int, css: str) -> Markup | str:

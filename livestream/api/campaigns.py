@@ -11,17 +11,16 @@ moves 409 with the allowed next states in ``errors.allowed``.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.principal import required_principal
 from app.clock import as_utc, shanghai_day
-from app.extensions import db
+from app.extensions import api_blueprint, db
 from app.fast_page import compile_dump, json_response, one_statement_page
-from app.schemas import page_schema
+from app.schemas import IdNameSchema, PageArgsSchema, page_schema
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import CampaignInSchema, CampaignPatchSchema
@@ -30,24 +29,18 @@ from livestream.services import timeline
 from livestream.services.access import campaign_or_404, visible_campaigns
 from livestream.services.campaign_list import LIST_SELECT
 
-blp = Blueprint(
-    "livestream_campaigns_api", __name__, url_prefix="/api/v1", description="Livestream: campaigns"
-)
+blp = api_blueprint("livestream_campaigns_api", __name__, "Livestream: campaigns")
 
 MAX_ID = 2**31 - 1
 
 
-class CampaignQuerySchema(Schema):
+class CampaignQuerySchema(PageArgsSchema):
     mode = fields.String(validate=validate.OneOf(MODES))
     status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
     q = fields.String(validate=validate.Length(max=64))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
-class CampaignItemSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
+class CampaignItemSchema(IdNameSchema):
     mode = fields.String()
     status = fields.String()
     live_at = fields.DateTime()
@@ -181,7 +174,7 @@ def store_counts(ids: list[int]) -> dict[int, int]:
 
 @blp.route("/campaigns")
 class Campaigns(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.arguments(CampaignQuerySchema, location="query")
     @blp.response(200, CampaignPageSchema)
     def get(self, args):
@@ -205,7 +198,7 @@ class Campaigns(MethodView):
 
 @blp.route("/campaigns/<int:campaign_id>")
 class CampaignOne(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.response(200)
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):

@@ -16,14 +16,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import api_blueprint, db
 from app.schemas import Text
 from franchise.models import Customer
 from livestream.models.campaigns import MODE_STORE
@@ -31,9 +30,7 @@ from livestream.schemas import TargetProgressRowSchema, TargetProgressSchema
 from livestream.services import attribution, live_board, living
 from livestream.services.access import campaign_or_404
 
-blp = Blueprint(
-    "livestream_live_api", __name__, url_prefix="/api/v1", description="Livestream: live"
-)
+blp = api_blueprint("livestream_live_api", __name__, "Livestream: live")
 
 
 class LiveMpSessionSchema(Schema):

@@ -17,19 +17,17 @@ Guides get 403; campaigns the caller may not see are 404.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
+from app.extensions import api_blueprint
 from app.schemas import MAX_ID, Text
 from livestream.services import linkcheck, readiness
 from livestream.services.access import campaign_or_404
 
-blp = Blueprint(
-    "livestream_readiness_api", __name__, url_prefix="/api/v1", description="Livestream: readiness"
-)
+blp = api_blueprint("livestream_readiness_api", __name__, "Livestream: readiness")
 
 
 class ReadinessBlockerSchema(Schema):

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from flask import abort
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
+from app.extensions import api_blueprint
 from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_REGION
 from livestream.schemas import TargetProgressRowSchema, TargetProgressSchema
 from livestream.services import review as service
 from livestream.services.access import campaign_or_404
 
-blp = Blueprint(
-    "livestream_review_api", __name__, url_prefix="/api/v1", description="Livestream: review"
-)
+blp = api_blueprint("livestream_review_api", __name__, "Livestream: review")
 
 
 class ReviewQuerySchema(Schema):

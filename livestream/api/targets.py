@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from flask import abort
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import api_blueprint, db
 from app.schemas import MAX_ID, url_id
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
@@ -36,9 +35,7 @@ from livestream.schemas import LiveRuleSchema, TargetProgressRowSchema, figure
 from livestream.services import targets as service
 from livestream.services.access import campaign_or_404
 
-blp = Blueprint(
-    "livestream_targets_api", __name__, url_prefix="/api/v1", description="Livestream: targets"
-)
+blp = api_blueprint("livestream_targets_api", __name__, "Livestream: targets")
 
 
 class LiveTargetQuerySchema(Schema):

@@ -13,41 +13,43 @@ from __future__ import annotations
 from typing import cast
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.decorators import api_roles
-from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
+from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES, STAFF_ROLES
 from app.auth.principal import current_principal, required_principal
 from app.errors import NotFound
-from app.schemas import MAX_ID, Text
+from app.extensions import api_blueprint
+from app.schemas import MAX_ID, IdNameSchema, Text
 from livestream.services import training as service
 from livestream.services import training_board as board_service
 from livestream.services.access import campaign_or_404
 
-blp = Blueprint(
-    "livestream_training_api", __name__, url_prefix="/api/v1", description="Livestream: training"
-)
+blp = api_blueprint("livestream_training_api", __name__, "Livestream: training")
 
 
 class LevelQuerySchema(Schema):
     level = Text(load_default="store", validate=validate.OneOf(board_service.LEVELS))
 
 
-class CompletionRowSchema(Schema):
+class TrainingStateSchema(Schema):
+    """Where a guide stands on the checklist: their store, when they started and
+    finished, whether after the due day."""
+
+    store_id = fields.Integer()
+    started_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    is_late = fields.Boolean()
+
+
+class CompletionRowSchema(IdNameSchema, TrainingStateSchema):
     level = fields.String()
-    id = fields.Integer()
-    name = fields.String()
     guides = fields.Integer()
     trained = fields.Integer()
     pct = fields.Float()
     late = fields.Integer()
     overdue = fields.Integer()
-    store_id = fields.Integer()
     store_name = fields.String()
-    started_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    is_late = fields.Boolean()
 
 
 class CompletionSchema(Schema):
@@ -76,13 +78,9 @@ class AnswerStateSchema(Schema):
     answered_at = fields.DateTime()
 
 
-class ProgressSchema(Schema):
+class ProgressSchema(TrainingStateSchema):
     campaign_id = fields.Integer()
     guide_id = fields.Integer()
-    store_id = fields.Integer()
-    started_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    is_late = fields.Boolean()
     done = fields.Integer()
     total = fields.Integer()
     answers = fields.List(fields.Nested(AnswerStateSchema))
@@ -143,7 +141,7 @@ class TrainingCompletion(MethodView):
 
 @blp.route("/campaigns/<int:campaign_id>/checklist")
 class Checklist(MethodView):
-    @api_roles(*HQ_ROLES, FRANCHISE_OWNER, GUIDE)
+    @api_roles(*STAFF_ROLES)
     @blp.response(200, ChecklistSchema)
     @blp.alt_response(404, description="No such campaign for the caller")
     def get(self, campaign_id):

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -31,12 +30,13 @@ from app.auth.principal import required_principal
 from app.clock import shanghai_day
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.web.pages import pages_blueprint
 from livestream.models import Campaign
 from livestream.services import training as service
 from livestream.services.access import campaign_or_404, visible_campaigns
 from livestream.services.training_board import guide_checklist_columns
 
-bp = Blueprint("livestream_guide", __name__, url_prefix="/m/live", template_folder="../templates")
+bp = pages_blueprint("livestream_guide", __name__, "/m/live")
 
 
 def _guide_id() -> int:

@@ -7,16 +7,17 @@ part in; ``/m/live/<id>/results`` shows one. Only the guide's own figures, their
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import required_principal
 from app.errors import NotFound
+from app.web.pages import pages_blueprint
 from livestream.services import guide_results as service
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint("livestream_results", __name__, url_prefix="/m/live", template_folder="../templates")
+bp = pages_blueprint("livestream_results", __name__, "/m/live")
 
 
 @bp.route("/results")

@@ -16,7 +16,7 @@ Only a guide of a participating store has a code (another store's guide gets 404
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -27,12 +27,13 @@ from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID
 from app.web.formatting import shanghai
+from app.web.pages import pages_blueprint
 from franchise.models import Guide
 from livestream.guide.poster_png import poster_png
 from livestream.services import attribution, landing
 from livestream.services.access import campaign_or_404
 
-bp = Blueprint("livestream_share", __name__, url_prefix="/m/live", template_folder="../templates")
+bp = pages_blueprint("livestream_share", __name__, "/m/live")
 
 POSTER_W = 750
 QR_SCALE = 8

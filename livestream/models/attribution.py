@@ -15,9 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import Model
+from livestream.models.campaigns import CampaignChild
 
 
-class CampaignVisit(Model):
+class CampaignVisit(CampaignChild, Model):
     """A customer's first arrival at a campaign, and through whom."""
 
     __tablename__ = "live_visits"
@@ -29,10 +30,6 @@ class CampaignVisit(Model):
     }
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     share_code: Mapped[str | None] = mapped_column(String(32))
     guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)

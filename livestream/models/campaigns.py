@@ -40,6 +40,18 @@ DRAFT, SCHEDULED, LIVE, ENDED, REVIEWED, CANCELLED = (
 CAMPAIGN_STATUSES = (DRAFT, SCHEDULED, LIVE, ENDED, REVIEWED, CANCELLED)
 
 
+class CampaignChild:
+    """The first two columns of a table of a campaign's rows: the row's ``id`` and the
+    indexed ``campaign_id``, whose rows go with the campaign (``ON DELETE CASCADE``).
+    ``sort_order`` keeps them first in the table, where they stood when each table wrote
+    them itself (a mixin's columns would otherwise come last)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+
+
 class Campaign(Model):
     """A livestream campaign planned by HQ."""
 
@@ -89,17 +101,13 @@ class Campaign(Model):
         return f"<Campaign {self.id} {self.mode}>"
 
 
-class CampaignStore(Model):
+class CampaignStore(CampaignChild, Model):
     """A participating store, with its franchisee and region copied for scope and roll-ups."""
 
     __tablename__ = "live_campaign_stores"
     __scope__ = {"franchisee": "franchisee_id", "store": "store_id"}
     __table_args__ = (UniqueConstraint("campaign_id", "store_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -111,7 +119,7 @@ class CampaignStore(Model):
 SESSION_SCHEDULED, SESSION_LIVING, SESSION_ENDED = "scheduled", "living", "ended"
 
 
-class LiveSession(Model):
+class LiveSession(CampaignChild, Model):
     """One live: the HQ session (``store_id`` null) or one store's session.
 
     ``living_id`` is WeCom's livingid once ``living/create`` ran (store mode, through the
@@ -122,10 +130,6 @@ class LiveSession(Model):
     __scope__ = {"franchisee": "franchisee_id", "store": "store_id"}
     __table_args__ = (UniqueConstraint("campaign_id", "store_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     franchisee_id: Mapped[int | None] = mapped_column(ForeignKey("franchisees.id"), index=True)
     title: Mapped[str] = mapped_column(String(60))
@@ -143,7 +147,7 @@ class LiveSession(Model):
     store = relationship("Store")
 
 
-class LineupItem(Model):
+class LineupItem(CampaignChild, Model):
     """A product in the live: live-exclusive price, stock cap and optional coupon."""
 
     __tablename__ = "live_lineup_items"
@@ -154,10 +158,6 @@ class LineupItem(Model):
         CheckConstraint("sold >= 0", name="sold_nonnegative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     live_price_fen: Mapped[int] = mapped_column(Money)
     stock_cap: Mapped[int] = mapped_column(default=0)  # 0 = no cap beyond the stock
@@ -185,15 +185,11 @@ STEP_KINDS = (
 )
 
 
-class TimelineStep(Model):
+class TimelineStep(CampaignChild, Model):
     """A dated step of the run-up (Asia/Shanghai days): due, late or done."""
 
     __tablename__ = "live_timeline_steps"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     kind: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(64))
     starts_on: Mapped[date] = mapped_column(Date)

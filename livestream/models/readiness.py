@@ -17,18 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import Model
+from livestream.models.campaigns import CampaignChild
 
 
-class LinkCheckRun(Model):
+class LinkCheckRun(CampaignChild, Model):
     """One link check of a campaign's line-up for one store."""
 
     __tablename__ = "live_link_checks"
     __scope__ = {"franchisee": "franchisee_id", "store": "store_id"}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)
     # pending until the outbox handler has run the checks, then done
@@ -39,15 +36,11 @@ class LinkCheckRun(Model):
     run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class GateDecision(Model):
+class GateDecision(CampaignChild, Model):
     """A readiness verdict: computed (``override`` false) or HQ's override with a reason."""
 
     __tablename__ = "live_gate_decisions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     # check (a recorded evaluation) | override | revoke (ends an override) | go_live
     kind: Mapped[str] = mapped_column(String(10), default="check", server_default="check")
     ready: Mapped[bool]

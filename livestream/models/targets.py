@@ -14,13 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import Model, Money
+from livestream.models.campaigns import CampaignChild
 
 LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE = "region", "franchisee", "store", "guide"
 TARGET_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE)
 METRICS = ("new_customers", "group_joins", "appointments", "gmv_fen")
 
 
-class CampaignTarget(Model):
+class CampaignTarget(CampaignChild, Model):
     """One unit's targets; ``ref_id`` is the region, franchisee or store id by ``level``."""
 
     __tablename__ = "live_targets"
@@ -34,10 +35,6 @@ class CampaignTarget(Model):
         CheckConstraint("weight_bps >= 0 AND weight_bps <= 10000", name="weight_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     level: Mapped[str] = mapped_column(String(10))
     ref_id: Mapped[int]
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
@@ -55,7 +52,7 @@ class CampaignTarget(Model):
 RULE_REWARD, RULE_PENALTY = "reward", "penalty"
 
 
-class RewardRule(Model):
+class RewardRule(CampaignChild, Model):
     """A reward (achievement ≥ threshold) or penalty (achievement < threshold) per unit.
 
     ``metric`` is one of ``METRICS``; ``threshold_pct`` is actual / target in percent;
@@ -69,10 +66,6 @@ class RewardRule(Model):
         CheckConstraint("amount_fen >= 0", name="amount_nonnegative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     kind: Mapped[str] = mapped_column(String(8))
     level: Mapped[str] = mapped_column(String(10), default=LEVEL_STORE)
     metric: Mapped[str] = mapped_column(String(16), default="gmv_fen")

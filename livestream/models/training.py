@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Model
+from livestream.models.campaigns import CampaignChild
 
 ITEM_PRODUCTS, ITEM_DISCOUNTS, ITEM_PERKS = "products", "discounts", "perks"
 ITEM_TALK_TRACK, ITEM_LINK_CHECK, ITEM_QUESTION = "talk_track", "link_check", "question"
@@ -27,15 +28,11 @@ ITEM_KINDS = (
 )
 
 
-class ChecklistItem(Model):
+class ChecklistItem(CampaignChild, Model):
     """One item of a campaign's checklist; a ``question`` has an expected answer."""
 
     __tablename__ = "live_checklist_items"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     kind: Mapped[str] = mapped_column(String(12))
     title: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -45,17 +42,13 @@ class ChecklistItem(Model):
     sort: Mapped[int] = mapped_column(default=0)
 
 
-class TrainingProgress(Model):
+class TrainingProgress(CampaignChild, Model):
     """A guide's progress on a campaign's checklist."""
 
     __tablename__ = "live_training_progress"
     __scope__ = {"franchisee": "franchisee_id", "store": "store_id", "guide": "guide_id"}
     __table_args__ = (UniqueConstraint("campaign_id", "guide_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("live_campaigns.id", ondelete="CASCADE"), index=True
-    )
     guide_id: Mapped[int] = mapped_column(ForeignKey("guides.id"), index=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"), index=True)

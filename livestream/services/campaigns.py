@@ -11,6 +11,7 @@ ended → reviewed (scheduled → live is the readiness gate's ``go_live``).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -87,15 +88,19 @@ def _anchor(store_id: int) -> str:
     )
 
 
-def _sync_stores(campaign: Campaign, stores: list[Store]) -> None:
-    wanted = {s.id: s for s in stores}
-    row: CampaignStore | None  # each existing row, then the one for each wanted store
-    for row in list(campaign.stores):
+def _per_store(rows: list, stores: list[Store]) -> list[tuple[Store, Any]]:
+    """Drop from ``rows`` (a campaign's rows of one kind, each of a store) those of a store
+    not in ``stores``; each wanted store with its row, or None where it has none yet."""
+    wanted = {s.id for s in stores}
+    for row in list(rows):
         if row.store_id not in wanted:
-            campaign.stores.remove(row)
-    have = {row.store_id: row for row in campaign.stores}
-    for store in stores:
-        row = have.get(store.id)
+            rows.remove(row)
+    have = {row.store_id: row for row in rows}
+    return [(store, have.get(store.id)) for store in stores]
+
+
+def _sync_stores(campaign: Campaign, stores: list[Store]) -> None:
+    for store, row in _per_store(campaign.stores, stores):
         if row is None:
             campaign.stores.append(
                 CampaignStore(
@@ -127,13 +132,7 @@ def _sync_sessions(campaign: Campaign, stores: list[Store], old_live_at: datetim
         keep.title = campaign.name[:60]
         follow(keep)
         return
-    wanted = {s.id: s for s in stores}
-    for session in list(campaign.sessions):
-        if session.store_id not in wanted:
-            campaign.sessions.remove(session)
-    have = {s.store_id: s for s in campaign.sessions}
-    for store in stores:
-        session = have.get(store.id)
+    for store, session in _per_store(campaign.sessions, stores):
         if session is None:
             session = LiveSession(
                 store_id=store.id,

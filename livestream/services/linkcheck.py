@@ -23,6 +23,7 @@ import logging
 from sqlalchemy import func, select
 
 from app.auth.principal import current_principal
+from app.db import committing
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.outbox import RetryLater, enqueue
@@ -84,14 +85,10 @@ def request_link_check(
         db.session.add(run)
         runs.append(run)
         new_runs.append(run)
-    try:
+    with committing(db.session):
         db.session.flush()
         for run in new_runs:
             enqueue(KIND, {"run_id": run.id}, f"linkcheck:{run.id}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return runs
 
 
@@ -212,7 +209,7 @@ def run_link_check(message) -> dict | None:
     run.results = entries
     run.passed = all(entry["ok"] for entry in entries)
     run.status = DONE
-    try:
+    with committing(db.session):
         for entry in entries:
             if entry["problems"]:
                 continue  # no dry-run order was made, or WeChat refused it
@@ -223,10 +220,6 @@ def run_link_check(message) -> dict | None:
                 f"linkcheck-close:{out_trade_no}",
                 delay_seconds=CLOSE_DELAY,
             )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return {"run_id": run_id, "passed": run.passed}
 
 

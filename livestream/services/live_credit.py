@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.db import committing
 from app.extensions import db
 from app.money import apportion
 from franchise.models import ACTIVE, LIVE_PENALTY, LIVE_REWARD, Guide, Order
@@ -69,7 +70,7 @@ def post_live_rewards(campaign_id: int) -> int:
     """Post the campaign's store outcomes as guides' commission lines (commits); how many
     lines were written or already there."""
     posted = 0
-    try:
+    with committing(db.session):
         for outcome in rule_outcomes(campaign_id):
             if not outcome["applies"] or outcome["level"] != LEVEL_STORE:
                 continue
@@ -88,10 +89,6 @@ def post_live_rewards(campaign_id: int) -> int:
                     outcome.get("note") or "",
                 )
                 posted += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return posted
 
 

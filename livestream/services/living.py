@@ -22,6 +22,7 @@ from typing import cast
 from sqlalchemy import select
 
 from app.clock import utcnow
+from app.db import committing
 from app.extensions import db
 from app.outbox import GiveUp, RetryLater, enqueue
 from app.wechat import wecom
@@ -50,13 +51,9 @@ def enqueue_livings() -> int:
         )
         .order_by(LiveSession.id)
     ).all()
-    try:
+    with committing(db.session):
         for session_id in rows:
             enqueue(LIVING_KIND, {"session_id": session_id}, f"living:{session_id}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return len(rows)
 
 

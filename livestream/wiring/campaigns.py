@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, register_area
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -30,12 +30,12 @@ def register(app: Flask) -> None:
     from livestream.guide import campaigns as guide_campaigns
     from livestream.guide import today as guide_today
 
-    openapi(app).register_blueprint(api_campaigns.blp)
-    app.register_blueprint(admin_campaigns.bp)
-    app.register_blueprint(guide_campaigns.bp)
+    register_area(
+        app,
+        (api_campaigns, admin_campaigns, guide_campaigns),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        seeders=(seed_campaigns,),
+    )
     app.add_template_global(tabs.campaign_tabs, "campaign_tabs")
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, live_attention)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
-    add_seeder(app, seed_campaigns)

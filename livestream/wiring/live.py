@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import add_hook, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 
@@ -31,23 +31,27 @@ def register(app: Flask) -> None:
     from livestream.jobs import live as jobs
     from livestream.services import attribution, live_credit, living
 
-    openapi(app).register_blueprint(api_live.blp)
-    for module in (admin_live, guide_share, guide_results):
-        app.register_blueprint(module.bp)
+    register_area(
+        app,
+        (api_live, admin_live, guide_share, guide_results),
+        hooks=(
+            (coupon_templates.CAMPAIGN_EXISTS, attribution.campaign_exists),
+            (CAMPAIGN_NAMES, attribution.campaign_names),
+            (orders.CAMPAIGN_PRICING, attribution.live_prices),
+            (orders.CAMPAIGN_RESERVATIONS, attribution.reserve_within_caps),
+            (orders.CAMPAIGN_RELEASES, attribution.release_caps),
+            (contact_ways.CAMPAIGN_SHARE_CODE, attribution.campaign_code_of_guide),
+            (contact_ways.CONTACT_CAMPAIGN_ADDED, attribution.record_contact_visit),
+            # credit (issue 18): the live guide's claim on an order
+            (credit_evidence.CREDIT_LIVE_CLAIM, live_credit.live_claim),
+        ),
+    )
     register_job(
         app, "livestream.enqueue_livings", jobs.enqueue_livings_job, "interval", minutes=10
     )
     register_job(app, "livestream.watch_stats", jobs.watch_stats_job, "interval", minutes=5)
     register_handler(app, living.LIVING_KIND, living.create_living)
-    add_hook(app, coupon_templates.CAMPAIGN_EXISTS, attribution.campaign_exists)
-    add_hook(app, CAMPAIGN_NAMES, attribution.campaign_names)
-    add_hook(app, orders.CAMPAIGN_PRICING, attribution.live_prices)
-    add_hook(app, orders.CAMPAIGN_RESERVATIONS, attribution.reserve_within_caps)
-    add_hook(app, orders.CAMPAIGN_RELEASES, attribution.release_caps)
-    add_hook(app, contact_ways.CAMPAIGN_SHARE_CODE, attribution.campaign_code_of_guide)
-    add_hook(app, contact_ways.CONTACT_CAMPAIGN_ADDED, attribution.record_contact_visit)
-    # credit (issue 18): the live guide's claim on an order; rewards / penalties paid
-    add_hook(app, credit_evidence.CREDIT_LIVE_CLAIM, live_credit.live_claim)
+    # credit (issue 18): rewards / penalties paid
     register_job(
         app,
         "livestream.live_rewards",

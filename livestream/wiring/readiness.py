@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 
 
@@ -16,7 +16,6 @@ def register(app: Flask) -> None:
     from livestream.api import readiness as api_readiness
     from livestream.services import linkcheck
 
-    openapi(app).register_blueprint(api_readiness.blp)
-    app.register_blueprint(admin_readiness.bp)
+    register_area(app, (api_readiness, admin_readiness))
     register_handler(app, linkcheck.KIND, linkcheck.run_link_check)
     register_handler(app, linkcheck.CLOSE_KIND, linkcheck.close_dry_run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import openapi
+from app.extensions import register_area
 
 
 def register(app: Flask) -> None:
@@ -13,5 +13,4 @@ def register(app: Flask) -> None:
     from livestream.admin import review as admin_review
     from livestream.api import review as api_review
 
-    openapi(app).register_blueprint(api_review.blp)
-    app.register_blueprint(admin_review.bp)
+    register_area(app, (api_review, admin_review))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import openapi
+from app.extensions import register_area
 
 
 def register(app: Flask) -> None:
@@ -13,5 +13,4 @@ def register(app: Flask) -> None:
     from livestream.admin import targets as admin_targets
     from livestream.api import targets as api_targets
 
-    openapi(app).register_blueprint(api_targets.blp)
-    app.register_blueprint(admin_targets.bp)
+    register_area(app, (api_targets, admin_targets))

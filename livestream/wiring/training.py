@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import openapi
+from app.extensions import register_area
 
 
 def register(app: Flask) -> None:
@@ -13,5 +13,4 @@ def register(app: Flask) -> None:
     from livestream.admin import training as admin_training
     from livestream.api import training as api_training
 
-    openapi(app).register_blueprint(api_training.blp)
-    app.register_blueprint(admin_training.bp)
+    register_area(app, (api_training, admin_training))

@@ -22,13 +22,6 @@ as_guide_a = signed_in("guide-a", "org")
 
 
 @pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
-
-
-@pytest.fixture
 def world(app, org):
     """Three guides' groups (Ann, Amy, Bob) with two plans allocated and batched today:
     ``(groups by guide, msgids by sender, sandbox)`` (the delivery tests' world)."""

@@ -11,6 +11,7 @@ from app.extensions import db
 from community.models import WecomGroup
 from community.services import allocation, content, plans
 from franchise.models import Guide
+from tests.fixtures.media import tiny_png
 
 _seq = itertools.count(1)
 
@@ -77,6 +78,20 @@ def gen_post(**kw):
     data = {"title": f"Post {n}", "purpose": "knowledge", "text": f"内容 {n}", "attachments": []}
     data.update(kw)
     return content.save_post(data)
+
+
+def gen_image_post():
+    """ "新品图": a new-product post whose one image, ``ring.png``, the content service
+    uploads to WeCom (the emulator keeps the file) before saving the post."""
+    return content.save_post_with_uploads(
+        {
+            "title": "新品图",
+            "purpose": "new_product",
+            "text": "看图",
+            "attachments": [{"msgtype": "image", "image": {}}],
+        },
+        {0: ("ring.png", tiny_png())},
+    )
 
 
 def gen_plan(post, **kw):

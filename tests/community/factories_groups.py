@@ -104,6 +104,16 @@ def add_metrics(group: WecomGroup, days: int, **values) -> None:
     db.session.commit()
 
 
+def control_group(client, chat_id: str, name: str, member: str, **kw) -> str:
+    """A group of ann's with one external member, made through the emulator's control
+    endpoint (WeCom then calls back about it); its chat id."""
+    group = {"chat_id": chat_id, "name": name, "owner": "ann", **kw}
+    group["members"] = [{"userid": member, "type": 2}]
+    response = client.post("/_sandbox/control/groups", json={"groups": [group]})
+    assert response.status_code == 201, response.get_json()
+    return chat_id
+
+
 def sandbox_group(app, owner: str, members: list[dict], **kw) -> str:
     """Create one group in the WeCom sandbox (no callback); returns its chat id."""
     from app.wechat.sandbox import sandbox_state

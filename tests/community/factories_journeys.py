@@ -63,20 +63,33 @@ def gen_journey(trigger: str = "first_purchase", waits=(0,), **kw):
     return journeys.save_journey(data)
 
 
-def sent_first_purchases(org, sandbox, guides: dict[str, int]) -> None:
-    """Customers (nickname → guide id) who are their guide's contacts and paid today,
-    a one-step first-purchase journey, enrolled, dispatched and created in WeCom."""
-    from app import outbox
+def paid_contact(org, sandbox, guide_id: int, **kw) -> tuple[Customer, str]:
+    """A customer of ``guide_id`` (franchise A, store A) who is the guide's WeCom contact
+    and paid an order just now (not committed); with their external userid."""
     from app.clock import utcnow
-    from community.services import journey_sends, journey_triggers
     from tests.community.factories_groups import gen_paid_order
 
-    for nickname, guide_id in guides.items():
-        customer = gen_customer(org.fa, org.sa, guide_id, nickname=nickname)
-        make_contact(customer, sandbox)
-        gen_paid_order(customer).paid_at = utcnow()
-    db.session.commit()
+    customer = gen_customer(org.fa, org.sa, guide_id, **kw)
+    external = make_contact(customer, sandbox)
+    gen_paid_order(customer).paid_at = utcnow()
+    return customer, external
+
+
+def run_first_purchase_journey() -> None:
+    """A one-step first-purchase journey, enrolled, dispatched and created in WeCom."""
+    from app import outbox
+    from community.services import journey_sends, journey_triggers
+
     gen_journey(waits=(0,))
     journey_triggers.run()
     journey_sends.dispatch()
     outbox.drain()
+
+
+def sent_first_purchases(org, sandbox, guides: dict[str, int]) -> None:
+    """Customers (nickname → guide id) who are their guide's contacts and paid today,
+    a one-step first-purchase journey, enrolled, dispatched and created in WeCom."""
+    for nickname, guide_id in guides.items():
+        paid_contact(org, sandbox, guide_id, nickname=nickname)
+    db.session.commit()
+    run_first_purchase_journey()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from community.models import ContentPost
 from community.services import content
+from tests.community.factories_delivery import gen_image_post
 from tests.fixtures.auth import csrf_token_from, login
 from tests.fixtures.media import tiny_png
 
@@ -26,15 +27,7 @@ def media(app):
 
 def test_service_uploads_then_saves_with_the_media_id(ctx, media):
     before = set(media)
-    post = content.save_post_with_uploads(
-        {
-            "title": "新品图",
-            "purpose": "new_product",
-            "text": "看图",
-            "attachments": [{"msgtype": "image", "image": {}}],
-        },
-        {0: ("ring.png", tiny_png())},
-    )
+    post = gen_image_post()
     (media_id,) = set(media) - before
     assert media[media_id]["filename"] == "ring.png"
     saved = db.session.get(ContentPost, post.id)

@@ -18,13 +18,6 @@ from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup, gen_wgroups, prepare
 
 
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
-
-
 def deliveries():
     return {d.group_id: d.status for d in db.session.scalars(select(GroupDelivery))}
 

@@ -6,7 +6,6 @@ no task to find it sends as usual."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from app import outbox
@@ -15,13 +14,6 @@ from app.wechat import wecom
 from community.models import ContentPost, SendBatch
 from community.services import delivery
 from tests.community.factories_delivery import prepare
-
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
 
 
 def _messages():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from app import outbox
@@ -17,16 +16,9 @@ from community.models import GroupDelivery, SendBatch
 from community.services import allocation, delivery
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.fixtures.sandbox import sandbox_fixture
 
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    state = sandbox_state(app)
-    state.reset()
-    yield state
-    state.reset()
+sandbox = sandbox_fixture(reset=True)
 
 
 def _one_batch(org, sandbox):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from app import outbox
@@ -17,13 +16,6 @@ from community.models import SendBatch
 from community.services import delivery, escalation
 from tests.community.factories_delivery import prepare
 from tests.fixtures.auth import login
-
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
 
 
 def _reminded_out(now):

@@ -9,6 +9,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from app.wechat.callbacks import dispatch
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
+from tests.community.factories_groups import control_group
 
 
 def _group(chat_id: str) -> WecomGroup:
@@ -24,21 +25,7 @@ def _today(group_id: int) -> GroupDailyMetric:
 
 
 def _create(client, chat_id="wrCB0001") -> str:
-    response = client.post(
-        "/_sandbox/control/groups",
-        json={
-            "groups": [
-                {
-                    "chat_id": chat_id,
-                    "name": "回调群",
-                    "owner": "ann",
-                    "members": [{"userid": "wmCB1", "type": 2}],
-                }
-            ]
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return chat_id
+    return control_group(client, chat_id, "回调群", "wmCB1")
 
 
 def test_create_callback_fetches_and_upserts_the_group(app, org, client):

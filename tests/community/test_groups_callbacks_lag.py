@@ -21,19 +21,13 @@ from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services.callbacks import RESYNC_ATTEMPTS, RESYNC_KIND
+from tests.community.factories_groups import control_group
+from tests.fixtures.sandbox import sandbox_fixture
 
 LAG = 5
 _seq = itertools.count(1)
 
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    state = sandbox_state(app)
-    state.reset()
-    yield state
-    state.reset()
+sandbox = sandbox_fixture(reset=True)
 
 
 def _group(chat_id: str) -> WecomGroup:
@@ -77,22 +71,7 @@ def _run_resyncs(app) -> None:
 
 
 def _create(client, chat_id="wrLAG001") -> str:
-    response = client.post(
-        "/_sandbox/control/groups",
-        json={
-            "groups": [
-                {
-                    "chat_id": chat_id,
-                    "name": "慢群",
-                    "owner": "ann",
-                    "notice": "欢迎",
-                    "members": [{"userid": "wmL1", "type": 2}],
-                }
-            ]
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return chat_id
+    return control_group(client, chat_id, "慢群", "wmL1", notice="欢迎")
 
 
 def _lag(client, seconds) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.clock import utcnow
 from app.extensions import db
 from community.services import journey_sends, journey_triggers
 from tests.community.factories_delivery import gen_post
-from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import gen_customer, make_contact
+from tests.community.factories_journeys import paid_contact
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
 
@@ -24,9 +22,7 @@ def test_hq_builds_a_journey_and_the_guide_sees_its_send(
     with app.app_context():
         gen_post(title="感谢首购")
         gen_post(title="七天保养提醒")
-        customer = gen_customer(org.fa, org.sa, org.ga, nickname="周女士")
-        make_contact(customer, sandbox)
-        gen_paid_order(customer).paid_at = utcnow()
+        paid_contact(org, sandbox, org.ga, nickname="周女士")
         db.session.commit()
     page = browser_page
     browser_login(page, live_server, "hq", PASSWORD)

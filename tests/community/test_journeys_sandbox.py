@@ -9,25 +9,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import outbox
 from app.clock import utcnow
 from app.extensions import db
 from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError
 from app.wechat.sandbox.wecom_contacts import new_contact
 from community.models.journeys import JourneySend
-from community.services import journey_sends, journey_triggers
-from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import gen_customer, gen_journey, make_contact
+from community.services import journey_sends
+from tests.community.factories_journeys import (
+    paid_contact,
+    run_first_purchase_journey,
+)
+from tests.fixtures.sandbox import sandbox_fixture
 
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    state = sandbox_state(app)
-    yield state
-    state.data["flags"].pop("receiving_limit", None)
+sandbox = sandbox_fixture(restore_flags=("receiving_limit",))
 
 
 def _single(sender: str, externals: list[str]) -> dict:
@@ -59,14 +54,9 @@ def test_single_sends_count_per_customer_and_name_strangers(ctx, sandbox, client
 def test_wecoms_status_3_reads_back_as_missed_with_the_reason(app, org, sandbox, client):
     client.post("/_sandbox/control/flags", json={"receiving_limit": "day"})
     with app.app_context():
-        customer = gen_customer(org.fa, org.sa, org.ga)
-        external = make_contact(customer, sandbox)
-        gen_paid_order(customer).paid_at = utcnow()
+        _customer, external = paid_contact(org, sandbox, org.ga)
         db.session.commit()
-        gen_journey(waits=(0,))
-        journey_triggers.run()
-        journey_sends.dispatch()
-        outbox.drain()
+        run_first_purchase_journey()
         msgid = db.session.scalars(select(JourneySend.msgid)).one()
         other = wecom.add_msg_template(_single("ann", [external]))["msgid"]  # the guide's own
     client.post(f"/_sandbox/control/tasks/{other}/confirm")

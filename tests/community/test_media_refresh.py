@@ -12,8 +12,8 @@ from app import outbox
 from app.clock import utcnow
 from app.extensions import db
 from community.models import ContentMedia, ContentPost, SendBatch
-from community.services import content, delivery
-from tests.community.factories_delivery import prepare
+from community.services import delivery
+from tests.community.factories_delivery import gen_image_post, prepare
 from tests.fixtures.media import tiny_png
 
 
@@ -22,15 +22,7 @@ def test_a_stale_image_is_uploaded_again_before_the_send(ctx, org, app):
 
     sandbox = sandbox_state(app)
     day, _ = prepare(org, sandbox, groups_per_guide=1)
-    post = content.save_post_with_uploads(
-        {
-            "title": "新品图",
-            "purpose": "new_product",
-            "text": "看图",
-            "attachments": [{"msgtype": "image", "image": {}}],
-        },
-        {0: ("ring.png", tiny_png())},
-    )
+    post = gen_image_post()
     old_id = post.attachments[0]["image"]["media_id"]
     assert db.session.scalars(select(ContentMedia)).one().media_id == old_id
     delivery.create_batches(day)

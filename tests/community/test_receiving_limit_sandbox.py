@@ -20,15 +20,9 @@ from community.models import ALLOCATED, SendBatch, SlotAllocation
 from community.services import delivery, planner, receiving_limit, schedule
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.fixtures.sandbox import sandbox_fixture
 
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    state = sandbox_state(app)
-    yield state
-    state.data["flags"].pop("receiving_limit", None)
+sandbox = sandbox_fixture(restore_flags=("receiving_limit",))
 
 
 def _confirm_one(sandbox, client, chat_id: str) -> int:

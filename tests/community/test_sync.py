@@ -9,16 +9,12 @@ from community.models.groups import GroupMember, SyncRun, WecomGroup
 from community.services.sync import full_sync
 from franchise.models import Customer, Guide
 from tests.community.factories_groups import sandbox_group
-from tests.fixtures.vectors import wechat_vectors
+from tests.fixtures.vectors import groupchat_sample, sample_as_sandbox_group
 from tests.franchise.factories import gen_guide
 
 
-def _official_sample() -> dict:
-    return wechat_vectors()["wecom_groupchat_get_response"]["response"]["group_chat"]
-
-
 def test_sync_from_the_official_groupchat_get_sample(app, org, sandbox):
-    sample = _official_sample()
+    sample = groupchat_sample()
     with app.app_context():
         guide = gen_guide(
             db.session.get(Guide, org.ga).store, name="Zhu", wecom_userid=sample["owner"]
@@ -32,23 +28,7 @@ def test_sync_from_the_official_groupchat_get_sample(app, org, sandbox):
         db.session.add(buyer)
         db.session.commit()
         guide_id, buyer_id = guide.id, buyer.id
-    sandbox.create_groups(
-        [
-            {
-                "chat_id": sample["chat_id"],
-                "name": sample["name"],
-                "owner": sample["owner"],
-                "create_time": sample["create_time"],
-                "notice": sample["notice"],
-                # the sandbox takes the inviter's userid and answers {"invitor": {"userid"}}
-                "members": [
-                    {**m, "invitor": (m.get("invitor") or {}).get("userid")}
-                    for m in sample["member_list"]
-                ],
-                "admin_list": [a["userid"] for a in sample["admin_list"]],
-            }
-        ]
-    )
+    sandbox.create_groups([sample_as_sandbox_group(sample)])
     with app.app_context():
         run = full_sync()
         assert run.status == "done" and run.groups_seen == 1 and run.groups_created == 1

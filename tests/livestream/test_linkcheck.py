@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from app import outbox
@@ -16,13 +15,6 @@ from franchise.models import CouponTemplate, Product
 from livestream.models import LinkCheckRun
 from livestream.services import linkcheck
 from tests.livestream.factories import gen_campaign
-
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
 
 
 def make_campaign(app, live_org, store_ids=None, **kw) -> int:

@@ -9,6 +9,7 @@ from wechatpy.pay.utils import dict_to_xml
 from app.wechat import callbacks, pay, wecom
 from app.wechat.errors import WeChatAPIError
 from app.wechat.miniprogram import decrypt_user_data
+from tests.fixtures.vectors import sample_as_sandbox_group
 
 
 @pytest.fixture
@@ -144,20 +145,7 @@ def test_miniprogram_sample_decrypts(ctx, vectors):
 
 def test_groupchat_get_has_the_official_shape(sandbox, vectors):
     sample = vectors["wecom_groupchat_get_response"]["response"]["group_chat"]
-    members = [dict(m, invitor=m.get("invitor", {}).get("userid")) for m in sample["member_list"]]
-    sandbox.create_groups(
-        [
-            {
-                "chat_id": sample["chat_id"],
-                "name": sample["name"],
-                "owner": sample["owner"],
-                "create_time": sample["create_time"],
-                "notice": sample["notice"],
-                "members": members,
-                "admin_list": [a["userid"] for a in sample["admin_list"]],
-            }
-        ]
-    )
+    sandbox.create_groups([sample_as_sandbox_group(sample)])
     detail = wecom.groupchat_get(sample["chat_id"])
     assert isinstance(detail.pop("member_version"), str)
     expected = dict(sample)
