@@ -9,30 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from app import outbox
 from app.clock import shanghai_day
 from app.extensions import db
-from community.models import GROUP_ACTIVE, PushPlan, SlotAllocation, WecomGroup
+from community.models import GROUP_ACTIVE, SlotAllocation, WecomGroup
 from community.services import planner, receiving_limit, replan_trigger
 from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
 
-PLAN = st.fixed_dictionaries(
-    {
-        "kind": st.sampled_from(("weekly", "relative", "dates")),
-        "weekdays": st.sets(st.integers(0, 6), min_size=1, max_size=7),
-        "relative_day": st.integers(0, 4),
-        "date_offset": st.integers(-2, 16),
-        "priority": st.sampled_from((10, 50, 50, 90)),
-        "stages": st.sampled_from(([], ["seeding"], ["lifecycle"])),
-        "segments": st.sampled_from(([], ["purchased"])),
-    }
-)
 GROUP = st.fixed_dictionaries(
     {
         "stage": st.sampled_from(("seeding", "lifecycle")),
@@ -52,20 +42,6 @@ def _rows(group_ids=None) -> dict:
     return {(r.plan_id, r.group_id, r.occurrence): r._asdict() for r in db.session.execute(query)}
 
 
-def _make_plans(plans) -> None:
-    today = shanghai_day()
-    for p in plans:
-        data: dict = {"priority": p["priority"], "schedule_kind": p["kind"]}
-        data |= {"stages": p["stages"], "segments": p["segments"]}
-        if p["kind"] == "weekly":
-            data["weekdays"] = sorted(p["weekdays"])
-        elif p["kind"] == "relative":
-            data["relative_day"] = p["relative_day"]
-        else:
-            data["dates"] = [(today + timedelta(days=p["date_offset"])).isoformat()]
-        gen_plan(gen_post(), **data)
-
-
 def _change(group: WecomGroup, what: str) -> None:
     if what == "stage":
         group.stage = "lifecycle" if group.stage == "seeding" else "seeding"
@@ -78,9 +54,7 @@ def _change(group: WecomGroup, what: str) -> None:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(DB_EXAMPLES, max_examples=20)
 @given(
     plans=st.lists(PLAN, min_size=1, max_size=4),
     groups=st.lists(GROUP, min_size=2, max_size=6),
@@ -92,9 +66,7 @@ def _change(group: WecomGroup, what: str) -> None:
 def test_a_targeted_replan_equals_a_full_one_and_leaves_the_others(
     ctx, org, plans, groups, changes, new_group, policy, cap
 ):
-    for model in (SlotAllocation, PushPlan, WecomGroup):
-        db.session.execute(delete(model))
-    db.session.commit()
+    reset_schedule()
     guide = db.session.get(Guide, org.ga)
     made = [
         gen_wgroup(
@@ -102,7 +74,7 @@ def test_a_targeted_replan_equals_a_full_one_and_leaves_the_others(
         )
         for g in groups
     ]
-    _make_plans(plans)
+    gen_plans_from(plans)
     receiving_limit.update(policy, cap)
     today = shanghai_day()
     planner.replan(today)
