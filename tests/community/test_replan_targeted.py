@@ -22,6 +22,7 @@ from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
+from tests.fixtures.auth import api_token, bearer
 
 GROUP = st.fixed_dictionaries(
     {
@@ -198,3 +199,31 @@ def test_payloads_merge_and_a_large_or_old_one_means_everything(ctx):
     assert replan_trigger._merged({}, {"groups": [1]}) == {"all": True}  # a row from before
     many = range(replan_trigger.MAX_GROUPS + 1)
     assert replan_trigger._payload(many) == {"all": True}
+
+
+def test_hq_overriding_a_stage_over_http_replans_that_group_within_seconds(
+    app, ctx, client, org, frozen_bucket
+):
+    """HQ pins a group's stage through the API: the commit carries a row naming that group;
+    run by the outbox, the group leaves the seeding-stage plan and no other group moves."""
+    ann = db.session.get(Guide, org.ga)
+    group, other = gen_wgroup(ann), gen_wgroup(ann)
+    plan = gen_plan(gen_post(), name="培育群每日", stages=["seeding"])
+    planner.replan(shanghai_day())
+    assert {k[1] for k in _rows() if k[0] == plan.id} == {group.id, other.id}
+    before = _rows([other.id])
+    hq = bearer(api_token(client, "hq"))
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        response = client.post(
+            f"/api/v1/groups/{group.id}/stage",
+            json={"stage": "benchmark", "reason": "门店标杆"},
+            headers=hq,
+        )
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    assert response.status_code == 200, response.get_json()
+    (message,) = _replan_messages()
+    assert message.payload == {"groups": [group.id]}
+    _run_due(message)
+    assert not _rows([group.id]) and _rows([other.id]) == before
