@@ -7,9 +7,12 @@ guides, N groups over two stages, two segments and 60 creation days) and P plans
 every kind: weekly on 1 to 3 weekdays, a new group's day-N post, dated posts (new
 product, care), priorities 10..90 with ties; 8 are HQ's plans for every group (some by
 stage or segment), the others store-level campaigns each over its share of the stores. Timed: the
-first ``planner.replan`` (everything new) and a second one (nothing changed: the
-diff path a nightly run takes). Checked: no group gets more than the daily cap on a day
-or the policy in its period, every placed row is inside its window. Prints one JSON line.
+first ``planner.replan`` (everything new), a second one (nothing changed: the
+diff path a nightly run takes), and after one group's stage changes the targeted
+re-plan its ``community.replan`` outbox row asks for (``group_ids=[that group]``) next
+to a full re-plan of the same change (the stage flipped back). Checked: no group gets
+more than the daily cap on a day or the policy in its period, every placed row is inside
+its window. Prints one JSON line.
 
     python scripts/bench_planner.py                         # 100,000 groups, 50 plans
     python scripts/bench_planner.py --groups 2000 --plans 10
@@ -110,6 +113,36 @@ def check(app) -> dict:
     }
 
 
+def stage_change_replans(days: int) -> tuple[dict, dict]:
+    """Flip one group's stage and re-plan only it (as the outbox handler does), then flip
+    it back and re-plan everything; each result with its wall-clock ``seconds``."""
+    from sqlalchemy import select, update
+
+    from app.clock import shanghai_day
+    from app.extensions import db
+    from community.models import WecomGroup
+    from community.services import planner
+
+    def flip() -> int:
+        group_id, stage = db.session.execute(
+            select(WecomGroup.id, WecomGroup.stage).order_by(WecomGroup.id).limit(1)
+        ).one()
+        new = "lifecycle" if stage != "lifecycle" else "seeding"
+        db.session.execute(update(WecomGroup).where(WecomGroup.id == group_id).values(stage=new))
+        db.session.commit()
+        return group_id
+
+    group_id = flip()
+    t0 = time.perf_counter()
+    targeted = planner.replan(shanghai_day(), days, group_ids=[group_id])
+    t1 = time.perf_counter()
+    flip()
+    t2 = time.perf_counter()
+    full = planner.replan(shanghai_day(), days)
+    t3 = time.perf_counter()
+    return targeted | {"seconds": round(t1 - t0, 3)}, full | {"seconds": round(t3 - t2, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=100_000)
@@ -142,6 +175,7 @@ def main() -> None:
         t1, c1 = time.perf_counter(), time.process_time()
         again = planner.replan(shanghai_day(), args.days)
         t2, c2 = time.perf_counter(), time.process_time()
+        one_group, one_full = stage_change_replans(args.days)
     checked = check(app)
     baseline = {}
     if url.startswith("postgresql") and args.pgbench_seconds:
@@ -171,6 +205,11 @@ def main() -> None:
                 # machine the wall clock above also holds the wait for a core
                 "plan_cpu_seconds": round(c1 - c0, 2),
                 "replan_unchanged_cpu_seconds": round(c2 - c1, 2),
+                # one group's stage changed: the targeted re-plan the outbox row runs,
+                # and a full re-plan of the same change for comparison
+                "one_group_replan_seconds": one_group["seconds"],
+                "one_group_full_replan_seconds": one_full["seconds"],
+                "one_group": {k: one_group[k] for k in ("due", "new", "changed", "removed")},
                 "first": first,
                 "unchanged": {k: again[k] for k in ("new", "changed", "removed")},
                 **checked,

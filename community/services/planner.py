@@ -22,7 +22,7 @@ from __future__ import annotations
 import calendar
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -194,19 +194,23 @@ def _reason(occ: Occurrence, names: dict, policy: str, cap: int) -> tuple[str, d
     return (why.NO_ROOM if occ.blocker else why.NO_ROOM_ANY), params
 
 
-def _load(days: list[date]):
+def _load(days: list[date], group_ids: Collection[int] | None = None):
+    """The active plans, posts' purposes, active groups and the rows a run diffs against;
+    with ``group_ids`` only those groups and their rows (a targeted re-plan)."""
     plans = list(db.session.scalars(select(PushPlan).where(PushPlan.status == "active")))
     purposes = dict(db.session.execute(select(ContentPost.id, ContentPost.purpose)).all())
-    groups = db.session.execute(
-        select(*GROUP_COLUMNS).where(WecomGroup.status == GROUP_ACTIVE)
-    ).all()
+    group_query = select(*GROUP_COLUMNS).where(WecomGroup.status == GROUP_ACTIVE)
     lookback = min(days[0].replace(day=1), days[0] - timedelta(days=LOOKBACK))
-    rows = db.session.execute(
-        select(*ROW_COLUMNS).where(
-            (SlotAllocation.day.between(lookback, days[-1]))
-            | SlotAllocation.occurrence.between(lookback, days[-1] + timedelta(days=LOOKAHEAD))
-        )
-    ).all()
+    row_query = select(*ROW_COLUMNS).where(
+        (SlotAllocation.day.between(lookback, days[-1]))
+        | SlotAllocation.occurrence.between(lookback, days[-1] + timedelta(days=LOOKAHEAD))
+    )
+    if group_ids is not None:
+        ids = sorted(group_ids)
+        group_query = group_query.where(WecomGroup.id.in_(ids))
+        row_query = row_query.where(SlotAllocation.group_id.in_(ids))
+    groups = db.session.execute(group_query).all()
+    rows = db.session.execute(row_query).all()
     return plans, purposes, groups, rows
 
 
@@ -224,15 +228,21 @@ def without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def compute(span: list[date], candidate: PushPlan | None = None):
+def compute(
+    span: list[date],
+    candidate: PushPlan | None = None,
+    group_ids: Collection[int] | None = None,
+):
     """The planner's decision for ``span`` without writing: ``(desired, existing, rows)``
     — the row values per (plan, group, occurrence), the existing rows by that key and the
     unbatched existing rows. ``candidate`` (an unsaved or edited plan) takes part in place
     of its stored version (the reach preview). Groups alike in what decides their
-    occurrences (``_cohort_key``) and in their usage share one decision."""
+    occurrences (``_cohort_key``) and in their usage share one decision. ``group_ids``
+    limits the run to those groups and their rows: a group's decision depends only on the
+    plans, the policy and its own rows, so theirs equal a full run's."""
     first, last, today = span[0], span[-1], shanghai_day()
     policy, cap = receiving_limit.policy(), receiving_limit.daily_cap()
-    plans, purposes, groups, rows = _load(span)
+    plans, purposes, groups, rows = _load(span, group_ids)
     if candidate is not None:
         plans = [p for p in plans if p.id != candidate.id]
         plans += [candidate] if candidate.status == "active" else []
@@ -342,9 +352,19 @@ class _Decider:
         return out
 
 
-def replan(start: date | None = None, days: int = HORIZON_DAYS) -> dict:
-    """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent."""
+def replan(
+    start: date | None = None,
+    days: int = HORIZON_DAYS,
+    group_ids: Collection[int] | None = None,
+) -> dict:
+    """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent.
+
+    ``group_ids`` re-plans only those groups (a group's stage, segment, status or owner
+    changed, or it is new): only their rows are loaded, decided and diffed, and the counts
+    are theirs; every other group's rows are left as they are. ``None`` re-plans all."""
     span = horizon(start or shanghai_day(), days)
     with without_cyclic_gc():
-        desired, existing, rows = compute(span)
-        return planner_store.write(desired, existing, rows, span[0], span[-1], shanghai_day())
+        desired, existing, rows = compute(span, group_ids=group_ids)
+        return planner_store.write(
+            desired, existing, rows, span[0], span[-1], shanghai_day(), group_ids
+        )

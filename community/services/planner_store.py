@@ -12,6 +12,7 @@ with the conflict-tolerant INSERT instead — exactly-once is the database's key
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from psycopg import errors as pg_errors
@@ -78,9 +79,18 @@ CHANGING += ("reason_params", "send_at", "priority", "post_id", "guide_id", "sto
 CHANGING += ("franchisee_id",)
 
 
-def write(desired: dict, existing: dict, rows, first: date, last: date, today: date) -> dict:
+def write(
+    desired: dict,
+    existing: dict,
+    rows,
+    first: date,
+    last: date,
+    today: date,
+    group_ids: Collection[int] | None = None,
+) -> dict:
     """Insert the new, update the changed, delete what is no longer owed; one commit.
-    ``rows`` are the existing unbatched rows."""
+    ``rows`` are the existing unbatched rows (of ``group_ids`` only, on a targeted run:
+    the planned-sends counters are then refreshed for those groups only)."""
     table = SlotAllocation.__table__
     now = utcnow()
     new, changed, gone, passed = [], [], [], []
@@ -128,7 +138,7 @@ def write(desired: dict, existing: dict, rows, first: date, last: date, today: d
             )
         for day in (first, first + timedelta(days=1)):
             if day <= last:
-                send_metrics.refresh_planned(day)
+                send_metrics.refresh_planned(day, group_ids)
     values = list(desired.values())
     return {
         "from": first.isoformat(),

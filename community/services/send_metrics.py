@@ -13,7 +13,7 @@ path stays one statement per day however many groups there are. The caller commi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from sqlalchemy import case, func, literal, select
@@ -48,8 +48,9 @@ def _upsert(source, column: str) -> None:
     db.session.execute(stmt)
 
 
-def refresh_planned(day: date) -> None:
-    """``sends_planned`` of every group with an allocated slot on ``day`` (one statement)."""
+def refresh_planned(day: date, group_ids: Collection[int] | None = None) -> None:
+    """``sends_planned`` of every group (or of ``group_ids``: a targeted re-plan's, a
+    bounded list) with an allocated slot on ``day`` (one statement)."""
     count = func.count(SlotAllocation.id)
     source = (
         select(
@@ -65,6 +66,8 @@ def refresh_planned(day: date) -> None:
         .where(SlotAllocation.day == day, SlotAllocation.status == ALLOCATED)
         .group_by(SlotAllocation.group_id, SlotAllocation.day)
     )
+    if group_ids is not None:
+        source = source.where(SlotAllocation.group_id.in_(sorted(group_ids)))
     _upsert(source, "sends_planned")
 
 

@@ -8,32 +8,21 @@ this checks the shared decisions fit every group they are given to."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.clock import shanghai_day
 from app.extensions import db
-from community.models import ALLOCATED, MISSED, PushPlan, SlotAllocation, WecomGroup
+from community.models import ALLOCATED, MISSED, SlotAllocation
 from community.services import planner, receiving_limit
 from community.services.planner_core import POLICIES, period_limit, period_of
 from franchise.models import Guide
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.community.factories_delivery import gen_wgroup
+from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
 
-PLAN = st.fixed_dictionaries(
-    {
-        "kind": st.sampled_from(("weekly", "relative", "dates")),
-        "weekdays": st.sets(st.integers(0, 6), min_size=1, max_size=7),
-        "relative_day": st.integers(0, 4),
-        "date_offset": st.integers(-2, 16),
-        "purpose": st.sampled_from(("knowledge", "new_product", "care")),
-        "priority": st.sampled_from((10, 50, 50, 90)),
-        "stages": st.sampled_from(([], ["seeding"], ["lifecycle"])),
-    }
-)
 GROUP = st.fixed_dictionaries(
     {
         "stage": st.sampled_from(("seeding", "lifecycle")),
@@ -43,16 +32,8 @@ GROUP = st.fixed_dictionaries(
 )
 
 
-def _reset():
-    for model in (SlotAllocation, PushPlan, WecomGroup):
-        db.session.execute(delete(model))
-    db.session.commit()
-
-
 @pytest.mark.slow
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(DB_EXAMPLES, max_examples=25)
 @given(
     plans=st.lists(PLAN, min_size=1, max_size=5),
     groups=st.lists(GROUP, min_size=1, max_size=6),
@@ -62,20 +43,12 @@ def _reset():
 def test_any_plans_and_groups_stay_within_the_policy_and_their_windows(
     ctx, org, plans, groups, policy, cap
 ):
-    _reset()
+    reset_schedule()
     guide = db.session.get(Guide, org.ga)
     today = shanghai_day()
     for g in groups:
         gen_wgroup(guide if g["guide"] else None, stage=g["stage"], age_days=g["age"])
-    for p in plans:
-        data: dict = {"priority": p["priority"], "stages": p["stages"], "schedule_kind": p["kind"]}
-        if p["kind"] == "weekly":
-            data["weekdays"] = sorted(p["weekdays"])
-        elif p["kind"] == "relative":
-            data["relative_day"] = p["relative_day"]
-        else:
-            data["dates"] = [(today + timedelta(days=p["date_offset"])).isoformat()]
-        gen_plan(gen_post(purpose=p["purpose"]), **data)
+    gen_plans_from(plans)
     receiving_limit.update(policy, cap)
     first = planner.replan(today)
     span = planner.horizon(today)
