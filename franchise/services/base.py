@@ -7,7 +7,7 @@ store's / departed guide's id, *after* the commit (customer hand-over plugs in h
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import contextmanager, nullcontext
 from typing import NoReturn
 
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.db import commit_or_rollback
 from app.errors import Conflict, DomainError, constraint_error
 from app.extensions import db, hooks
 from app.i18n import tr
@@ -94,19 +93,6 @@ def loaded_after_commit():
         yield
     finally:
         session.expire_on_commit = expire
-
-
-@contextmanager
-def committing() -> Iterator[None]:
-    """A service's transaction: what the block writes is committed when it ends
-    (``app.db.commit_or_rollback``); an error inside rolls it all back and re-raises,
-    so no half-done work is left in the session."""
-    try:
-        yield
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
 
 
 def commit_then_notify(after: Iterable[tuple[str, int]] = (), *, keep_loaded: bool = False) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from app.auth.scope import not_found
 from app.clock import shanghai_day, utcnow
-from app.db import insert_ignoring
+from app.db import committing, insert_ignoring
 from app.extensions import db, hooks
 from franchise.models import (
     ACCRUAL,
@@ -38,7 +38,7 @@ from franchise.models import (
     OrderLine,
     Product,
 )
-from franchise.services.base import committing, invalid
+from franchise.services.base import invalid
 from franchise.services.coupon_templates import CAMPAIGN_EXISTS
 
 
@@ -202,7 +202,7 @@ def post_adjustment(
 def save_rate(category: str, campaign_id: int | None, rate_bps: int) -> CommissionRate:
     """Set the rate of a category and / or campaign (0..10,000 bps, else 422; an unknown
     campaign is a 422 on ``campaign_id``); commits."""
-    with committing():
+    with committing(db.session):
         if (
             not isinstance(rate_bps, int)
             or isinstance(rate_bps, bool)

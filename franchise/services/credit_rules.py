@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.db import committing
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import CREDIT_SOURCES, FULL_BPS, CreditRule
@@ -27,7 +28,7 @@ from franchise.models.credit import (
     SOURCE_SHARE_CODE,
     SOURCE_STORE,
 )
-from franchise.services.base import Invalid, committing
+from franchise.services.base import Invalid
 
 # (source, precedence, share_bps)
 DEFAULT_RULES = (
@@ -88,7 +89,7 @@ def check_rules(rules: list[dict]) -> list[Rule]:
 
 def save_rules(rules: list[dict]) -> list[Rule]:
     """Replace the rules with ``rules`` (validated; commits)."""
-    with committing():
+    with committing(db.session):
         clean = check_rules(rules)
         stored = {r.source: r for r in db.session.scalars(select(CreditRule))}
         for rule in clean:

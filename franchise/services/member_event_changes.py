@@ -21,12 +21,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from app.clock import utcnow
+from app.db import committing
 from app.errors import Conflict
 from app.extensions import db
 from app.outbox import enqueue
 from franchise.models import MemberEvent, Store
 from franchise.models.member_events import ACCEPTED, CANCELLED, EventInvitation
-from franchise.services.base import committing
 from franchise.services.member_events import get_event, invalid, invite_eligible
 
 EVENT_CANCELLED_KIND = "franchise.member_event_cancelled"
@@ -67,7 +67,7 @@ def edit_event(event_id: int, data: dict) -> tuple[MemberEvent, int]:
     if "levels" in changes:
         changes["levels"] = sorted(set(changes["levels"]))
     before = (event.starts_at, event.store_id)  # the UPDATE below refreshes ``event``
-    with committing():
+    with committing(db.session):
         stmt = update(MemberEvent).where(MemberEvent.id == event.id).values(**changes)
         if "capacity" in changes:
             stmt = stmt.where(MemberEvent.accepted <= changes["capacity"])
@@ -117,7 +117,7 @@ def cancel_event(event_id: int) -> MemberEvent:
     if event.cancelled_at is not None:
         return event
     _check_open(event)
-    with committing():
+    with committing(db.session):
         moved = db.session.execute(
             update(MemberEvent)
             .where(MemberEvent.id == event.id, MemberEvent.cancelled_at.is_(None))

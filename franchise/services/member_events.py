@@ -22,13 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.clock import utcnow
-from app.db import commit_or_rollback
+from app.db import commit_or_rollback, committing
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import Customer, Member, Store
 from franchise.models.member_events import ACCEPTED, DECLINED, EventInvitation, MemberEvent
-from franchise.services.base import committing
 
 
 def invalid(field: str, message: str, **params) -> DomainError:
@@ -47,7 +46,7 @@ def create_event(data: dict) -> MemberEvent:
             raise invalid("store_id", "No such store.")
     if data["starts_at"] <= utcnow():
         raise invalid("starts_at", "The event must start in the future.")
-    with committing():
+    with committing(db.session):
         event = MemberEvent(
             name=data["name"],
             starts_at=data["starts_at"],
@@ -119,7 +118,7 @@ def answer(invitation_id: int, accept: bool) -> EventInvitation:
     """The member (the caller) accepts or declines; commits. 404 for an invitation not
     theirs, 409 when the event is full, has started or is cancelled."""
     invitation = get_scoped_or_404(EventInvitation, invitation_id)
-    with committing():
+    with committing(db.session):
         event = db.session.get(MemberEvent, invitation.event_id)
         assert event is not None  # a foreign key
         if event.cancelled_at is not None:
