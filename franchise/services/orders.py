@@ -69,6 +69,7 @@ from franchise.models import (
 from franchise.services import (  # pieces, piece_pricing, pricing, trade_in: issue 19
     coupons,
     members,
+    order_writes,
     piece_pricing,
     pieces,
     pricing,
@@ -233,6 +234,7 @@ def create_order(
         guide_id, used_code, code_campaign = _guide_for(customer, share_code)
         campaign_id = campaign_id or code_campaign
         merged = _merge_items(items)
+        chosen = fulfilment_service.check_choice(fulfilment)  # issue 19: 422 on the address
         prices: dict[int, int] = {}
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_PRICING):
@@ -257,6 +259,7 @@ def create_order(
             share_code=used_code,
             coupon_id=coupon.id if coupon else None,
             status=CREATED,
+            fulfilment=chosen["mode"],
             total_fen=total,
             discount_fen=discount,
             payable_fen=total - discount - points_fen,
@@ -264,19 +267,16 @@ def create_order(
             points_fen=points_fen,
             lines=lines,
         )
-        db.session.add(order)
-        db.session.flush()
+        event = OrderEvent(to_status=CREATED, actor_role=CUSTOMER, note="")
+        # one statement on PostgreSQL: order, lines, snapshots, event, fulfilment (issue 20)
+        order_writes.write_placed(order, event, fulfilment_service.new_row(chosen))
         member_points.burn_for_order(order)  # --- members: spend the points (locked)
         if coupon is not None:
             coupons.attribute_online(coupon, order)
-        db.session.add(
-            OrderEvent(order_id=order.id, to_status=CREATED, actor_role=CUSTOMER, note="")
-        )
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
         pieces.hold_for_order(order, lines, pricing.chosen_variants(items), picked, tracked)
-        fulfilment_service.attach(order, fulfilment)  # issue 19: pickup code or address
         _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)
