@@ -162,14 +162,20 @@ def _take_stocks(lines: list[OrderLine]) -> None:
             raise invalid("items", tr("Not enough stock of %(name)s.", name=line.name))
 
 
-def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) -> list[OrderLine]:
-    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given.
+def _lines(
+    merged: OrderedDict[int, int],
+    prices: dict[int, int] | None = None,
+    products: dict[int, Product] | None = None,
+) -> list[OrderLine]:
+    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given;
+    ``products``: the products of ``merged`` when the caller read them already (order
+    create: ``pricing.order_products``).
 
     Stock is not taken here (``_take_stocks``, just before the commit)."""
     prices = prices or {}
-    products = {
-        p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
-    }
+    if products is None:
+        found = db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
+        products = {p.id: p for p in found}
     lines = []
     for product_id, quantity in merged.items():
         product = products.get(product_id)
@@ -239,8 +245,9 @@ def create_order(
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
-        lines = _lines(merged, prices)
-        read = pricing.pricing_and_variants([line.product_id for line in lines])  # once
+        products, rows, variants = pricing.order_products(list(merged))  # one read
+        lines = _lines(merged, prices, products)
+        read = rows, variants
         picked = piece_pricing.pick_for_lines(lines, items, customer.store_id, read[0])
         # sizes, by weight, snapshot; the products sold piece by piece from the same rows
         tracked = pricing.price_order_lines(lines, items, prices, picked, read)
