@@ -95,31 +95,3 @@ def test_an_order_refused_after_its_rows_were_written_leaves_nothing(app, shop):
         events = db.session.query(OrderEvent).filter_by(order_id=order.id).all()
         assert [e.to_status for e in events] == ["created"]
         assert db.session.query(Order).count() == before + 1
-
-
-def test_a_refund_request_reads_neither_the_order_nor_its_payment_again(app, client, org, as_hq):
-    """The reserving UPDATE answers the reserved total and the transaction id (and on
-    PostgreSQL the payment's id): the order is selected once, by the scope check."""
-    from tests.franchise.factories_payments import gen_customer, gen_order, pay_and_succeed
-
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        ids = gen_order(customer, 10000).id, customer.id
-    pay_and_succeed(client, *ids, app)
-    with app.app_context(), statements() as seen:
-        answer = client.post(
-            f"/api/v1/orders/{ids[0]}/refunds", json={"amount_fen": 3000}, headers=as_hq
-        )
-        postgres = is_postgres(db.engine)
-    assert answer.status_code == 202, answer.get_json()
-    assert answer.get_json()["amount_fen"] == 3000
-    order_reads = [s for s in seen if s.startswith("SELECT") and "\nFROM orders" in s]
-    assert len(order_reads) == 1
-    payment_reads = [s for s in seen if s.startswith("SELECT") and "\nFROM payments" in s]
-    assert len(payment_reads) == (0 if postgres else 1)
-    with app.app_context():
-        assert db.session.get(Order, ids[0]).refund_reserved_fen == 3000
-    too_much = client.post(
-        f"/api/v1/orders/{ids[0]}/refunds", json={"amount_fen": 7001}, headers=as_hq
-    )
-    assert too_much.status_code == 409 and too_much.get_json()["code"] == "refund_too_large"
