@@ -13,14 +13,14 @@ filled (Python-side defaults included), nothing left to flush or read back.
 The statement is generated from the tables' columns, once per number of lines, so a
 column added to a model is written here without a change. A line's product is unique in
 an order (``orders._merge_items`` merges duplicates), which is how a snapshot finds its
-line's id.
+line's id. ``take_stocks`` takes a several-line order's units in one statement too.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Column, Table, event, insert
+from sqlalchemy import Column, Table, event, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -172,6 +172,32 @@ def write_placed(order: Order, event: OrderEvent, fulfilment: OrderFulfilment) -
     session = db.session()
     session.add(order)  # cascades to the lines and their snapshots: persistent, clean
     session.info.setdefault(_PLACED, []).extend([order, *lines, *snapshots])
+
+
+# PostgreSQL, an order of several lines: lock the products' rows in id order (the CTE is
+# materialised before the UPDATE reads it, so two orders cannot deadlock), then take each
+# line's units only where the product is active and enough is left; answers the ids taken.
+_TAKE_STOCKS_PG = text("""
+WITH locked AS MATERIALIZED (
+  SELECT id FROM products WHERE id = ANY(CAST(:ids AS integer[])) ORDER BY id FOR UPDATE
+)
+UPDATE products SET stock = products.stock - w.qty
+FROM unnest(CAST(:ids AS integer[]), CAST(:qty AS integer[])) AS w(id, qty)
+WHERE products.id = w.id AND products.id IN (SELECT id FROM locked)
+  AND products.is_active AND products.stock >= w.qty
+RETURNING products.id
+""")
+
+
+def take_stocks(lines: list[OrderLine]) -> set[int]:
+    """The product ids whose units were taken for ``lines`` (in product id order) by one
+    statement on PostgreSQL when there are several; an empty set otherwise, and for the
+    lines it did not take (``orders._take_stocks`` takes or refuses those one by one)."""
+    if len(lines) < 2 or not is_postgres(db.engine):
+        return set()
+    ids = [line.product_id for line in lines]
+    quantities = [line.quantity for line in lines]
+    return set(db.session.scalars(_TAKE_STOCKS_PG, {"ids": ids, "qty": quantities}))
 
 
 # Rows written here join the session as if loaded, so a rollback would keep them (expired)
