@@ -2,8 +2,8 @@
 
 At checkout the customer chooses ``pickup`` (the default) or ``delivery`` with an
 address (recipient, phone, city, street address; 422 naming the field when one is
-missing). ``attach`` is the one insertion in ``orders.create_order``: it writes the
-order's ``OrderFulfilment`` in the same transaction, with a six-digit pickup code.
+missing). ``orders.create_order`` checks it with the other input and writes the order's
+``OrderFulfilment`` (``new_row``: a six-digit pickup code) in the order's own statement.
 
 HQ's ``ship`` records the carrier and waybill number and moves the order paid → shipped
 (``orders.transition``) in one commit. ``verify_pickup`` is the store's check when the
@@ -53,13 +53,19 @@ def check_choice(choice: dict | None) -> dict:
     }
 
 
+def new_row(checked: dict) -> OrderFulfilment:
+    """The fulfilment row of a ``check_choice``-ed choice, with its six-digit pickup code
+    (no order id yet: ``order_writes.write_placed`` writes it with the order)."""
+    return OrderFulfilment(pickup_code=f"{secrets.randbelow(10**6):06d}", **checked)
+
+
 def attach(order: Order, choice: dict | None) -> OrderFulfilment:
-    """Write how ``order`` is fulfilled (inside ``create_order``'s transaction)."""
+    """Write how ``order`` is fulfilled (inside the caller's transaction: an exchange's
+    replacement order; a placed order's row goes with it through ``new_row``)."""
     checked = check_choice(choice)
     order.fulfilment = checked["mode"]
-    row = OrderFulfilment(
-        order_id=order.id, pickup_code=f"{secrets.randbelow(10**6):06d}", **checked
-    )
+    row = new_row(checked)
+    row.order_id = order.id
     db.session.add(row)
     return row
 

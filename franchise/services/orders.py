@@ -69,6 +69,7 @@ from franchise.models import (
 from franchise.services import (  # pieces, piece_pricing, pricing, trade_in: issue 19
     coupons,
     members,
+    order_writes,
     piece_pricing,
     pieces,
     pricing,
@@ -156,19 +157,27 @@ def _take_stocks(lines: list[OrderLine]) -> None:
     one statement and the commit (a best-seller's orders queue on it, so that time is
     the product's order rate), and taken in id order two orders cannot deadlock.
     """
-    for line in sorted(lines, key=lambda line: line.product_id):
-        if not _take_stock(line.product_id, line.quantity):
+    ordered = sorted(lines, key=lambda line: line.product_id)
+    taken = order_writes.take_stocks(ordered)  # PostgreSQL, several lines: one statement
+    for line in ordered:
+        if line.product_id not in taken and not _take_stock(line.product_id, line.quantity):
             raise invalid("items", tr("Not enough stock of %(name)s.", name=line.name))
 
 
-def _lines(merged: OrderedDict[int, int], prices: dict[int, int] | None = None) -> list[OrderLine]:
-    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given.
+def _lines(
+    merged: OrderedDict[int, int],
+    prices: dict[int, int] | None = None,
+    products: dict[int, Product] | None = None,
+) -> list[OrderLine]:
+    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given;
+    ``products``: the products of ``merged`` when the caller read them already (order
+    create: ``pricing.order_products``).
 
     Stock is not taken here (``_take_stocks``, just before the commit)."""
     prices = prices or {}
-    products = {
-        p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
-    }
+    if products is None:
+        found = db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
+        products = {p.id: p for p in found}
     lines = []
     for product_id, quantity in merged.items():
         product = products.get(product_id)
@@ -233,12 +242,14 @@ def create_order(
         guide_id, used_code, code_campaign = _guide_for(customer, share_code)
         campaign_id = campaign_id or code_campaign
         merged = _merge_items(items)
+        chosen = fulfilment_service.check_choice(fulfilment)  # issue 19: 422 on the address
         prices: dict[int, int] = {}
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
-        lines = _lines(merged, prices)
-        read = pricing.pricing_and_variants([line.product_id for line in lines])  # once
+        products, rows, variants = pricing.order_products(list(merged))  # one read
+        lines = _lines(merged, prices, products)
+        read = rows, variants
         picked = piece_pricing.pick_for_lines(lines, items, customer.store_id, read[0])
         # sizes, by weight, snapshot; the products sold piece by piece from the same rows
         tracked = pricing.price_order_lines(lines, items, prices, picked, read)
@@ -257,6 +268,7 @@ def create_order(
             share_code=used_code,
             coupon_id=coupon.id if coupon else None,
             status=CREATED,
+            fulfilment=chosen["mode"],
             total_fen=total,
             discount_fen=discount,
             payable_fen=total - discount - points_fen,
@@ -264,19 +276,16 @@ def create_order(
             points_fen=points_fen,
             lines=lines,
         )
-        db.session.add(order)
-        db.session.flush()
+        event = OrderEvent(to_status=CREATED, actor_role=CUSTOMER, note="")
+        # one statement on PostgreSQL: order, lines, snapshots, event, fulfilment (issue 20)
+        order_writes.write_placed(order, event, fulfilment_service.new_row(chosen))
         member_points.burn_for_order(order)  # --- members: spend the points (locked)
         if coupon is not None:
             coupons.attribute_online(coupon, order)
-        db.session.add(
-            OrderEvent(order_id=order.id, to_status=CREATED, actor_role=CUSTOMER, note="")
-        )
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
         pieces.hold_for_order(order, lines, pricing.chosen_variants(items), picked, tracked)
-        fulfilment_service.attach(order, fulfilment)  # issue 19: pickup code or address
         _take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)

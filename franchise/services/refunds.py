@@ -19,13 +19,14 @@ from __future__ import annotations
 import secrets
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import FRANCHISE_OWNER
 from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
-from app.db import lock_row
+from app.db import is_postgres, lock_row
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db, hooks
 from app.i18n import tr
@@ -71,27 +72,59 @@ def refundable_fen(order: Order) -> int:
     return max(0, paid - reserved)
 
 
-def _reserve(order_id: int, amount_fen: int) -> None:
+# The payment a refund returns money of: the order's payment of its transaction id.
+_PAYMENT_OF_ORDER = (
+    select(Payment.id)
+    .where(Payment.order_id == Order.id, Payment.transaction_id == Order.transaction_id)
+    .limit(1)
+    .correlate(Order)
+    .scalar_subquery()
+)
+
+# Built once (issue 20): the reservation answers what the refund needs, so neither the
+# order nor its payment is read again after it.
+_RESERVE = (
+    update(Order)
+    .where(
+        Order.id == bindparam("order_id"),
+        Order.transaction_id.is_not(None),
+        Order.paid_fen > 0,
+        Order.paid_fen - Order.refund_reserved_fen >= bindparam("amount_fen"),
+    )
+    .values(
+        refund_reserved_fen=Order.refund_reserved_fen + bindparam("amount_fen"),
+        updated_at=Order.updated_at,  # a reservation is not a change of the order's state
+    )
+    .returning(Order.refund_reserved_fen, Order.transaction_id)
+    .execution_options(synchronize_session=False)
+)
+# PostgreSQL answers the payment's id in the same statement; SQLite's RETURNING names the
+# order's columns unqualified, which inside a subquery would mean the payment's, so it
+# reads the payment with a second statement (no round trip there).
+_RESERVE_PG = _RESERVE.returning(_PAYMENT_OF_ORDER)
+_PAYMENT_OF = select(Payment.id).where(
+    Payment.order_id == bindparam("order_id"), Payment.transaction_id == bindparam("tid")
+)
+
+
+def _reserve(order_id: int, amount_fen: int) -> tuple[int, str | None, int | None]:
     """Take ``amount_fen`` from what is left to refund, atomically; 409 when it does not
     fit (or the order is not paid). The UPDATE is the check: under a parallel request
     PostgreSQL re-evaluates its WHERE on the row as the other left it, and on SQLite it
-    runs under the database's write lock."""
-    taken = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order_id,
-            Order.transaction_id.is_not(None),
-            Order.paid_fen > 0,
-            Order.paid_fen - Order.refund_reserved_fen >= amount_fen,
-        )
-        .values(
-            refund_reserved_fen=Order.refund_reserved_fen + amount_fen,
-            updated_at=Order.updated_at,  # a reservation is not a change of the order's state
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, taken).rowcount == 1:
-        return
+    runs under the database's write lock. Returns the order's reserved total and
+    transaction id as the UPDATE left them, and the id of that transaction's payment."""
+    params = {"order_id": order_id, "amount_fen": amount_fen}
+    if is_postgres(db.engine):
+        taken = db.session.execute(_RESERVE_PG, params).first()
+        if taken is not None:
+            return taken[0], taken[1], taken[2]
+    else:
+        taken = db.session.execute(_RESERVE, params).first()
+        if taken is not None:
+            payment_id = db.session.scalars(
+                _PAYMENT_OF.limit(1), {"order_id": order_id, "tid": taken[1]}
+            ).first()
+            return taken[0], taken[1], payment_id
     row = db.session.execute(
         select(Order.transaction_id, Order.paid_fen, Order.refund_reserved_fen).where(
             Order.id == order_id
@@ -128,18 +161,14 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
             raise NotFound("Order not found")
         if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             raise invalid("amount_fen", "A positive amount in fen.")
-        _reserve(order.id, amount_fen)
-        order = cast(Order, db.session.get(Order, order.id, populate_existing=True))  # reserved
-        payment = db.session.scalars(
-            select(Payment)
-            .where(Payment.order_id == order.id, Payment.transaction_id == order.transaction_id)
-            .limit(1)
-        ).first()
-        if payment is None:
+        reserved, transaction_id, payment_id = _reserve(order.id, amount_fen)
+        set_committed_value(order, "refund_reserved_fen", reserved)  # as the UPDATE left it
+        set_committed_value(order, "transaction_id", transaction_id)
+        if payment_id is None:
             raise Conflict("This order has no payment to refund.", code="not_paid")
         refund = Refund(
             order_id=order.id,
-            payment_id=payment.id,
+            payment_id=payment_id,
             franchisee_id=order.franchisee_id,
             out_refund_no="RF" + utcnow().strftime("%y%m%d%H%M%S") + secrets.token_hex(6),
             amount_fen=amount_fen,

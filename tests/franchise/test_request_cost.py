@@ -69,7 +69,8 @@ def test_placing_an_order_reads_the_pricing_rows_once(client, app, shop, as_ca):
     with app.app_context(), statements() as seen:
         answer = client.post("/api/v1/mp/orders", json={"items": items}, headers=as_ca)
     assert answer.status_code == 201, answer.get_json()
-    assert len([s for s in seen if "FROM product_pricing" in s]) == 1
+    # one SELECT reads them (since issue 20's second round joined to the products' read)
+    assert len([s for s in seen if s.startswith("SELECT") and " product_pricing" in s]) == 1
 
 
 def test_a_new_customer_s_login_reads_the_settings_once(client, app, org):
@@ -94,7 +95,12 @@ def test_a_changed_setting_is_read_again_in_the_next_transaction(app, ctx):
 
 
 def test_a_refund_request_answers_without_reading_the_refund_back(app, client, org, as_hq):
-    """The refund just written is the answer: no SELECT of it after the commit."""
+    """The refund just written is the answer: no SELECT of it after the commit. The
+    reserving UPDATE answers the reserved total and the transaction id (and on PostgreSQL
+    the payment's id): the order is selected once, by the scope check (third round)."""
+    from app.db import is_postgres
+    from app.extensions import db
+    from franchise.models import Order
     from tests.franchise.factories_payments import gen_customer, gen_order, pay_and_succeed
 
     with app.app_context():
@@ -105,6 +111,16 @@ def test_a_refund_request_answers_without_reading_the_refund_back(app, client, o
         answer = client.post(
             f"/api/v1/orders/{ids[0]}/refunds", json={"amount_fen": 3000}, headers=as_hq
         )
+        postgres = is_postgres(db.engine)
     assert answer.status_code == 202 and answer.get_json()["status"] == "requested"
     assert answer.get_json()["amount_fen"] == 3000 and answer.get_json()["out_refund_no"]
     assert not [s for s in seen if s.startswith("SELECT") and "\nFROM refunds" in s]
+    assert len([s for s in seen if s.startswith("SELECT") and "\nFROM orders" in s]) == 1
+    payment_reads = [s for s in seen if s.startswith("SELECT") and "\nFROM payments" in s]
+    assert len(payment_reads) == (0 if postgres else 1)
+    with app.app_context():
+        assert db.session.get(Order, ids[0]).refund_reserved_fen == 3000
+    too_much = client.post(
+        f"/api/v1/orders/{ids[0]}/refunds", json={"amount_fen": 7001}, headers=as_hq
+    )
+    assert too_much.status_code == 409 and too_much.get_json()["code"] == "refund_too_large"

@@ -1,0 +1,220 @@
+"""Writing a placed order: the order, its lines, their price snapshots, its first event and
+its fulfilment row, without the ORM's unit of work.
+
+``orders.create_order`` builds the rows as ORM objects (the answer and the hooks read
+them) and hands them to ``write_placed``. On PostgreSQL that is one statement
+(data-modifying CTEs: the order's ``RETURNING id`` feeds the lines, the lines' ``RETURNING
+id, product_id`` feed the snapshots; the event and the fulfilment row read the order's
+id), one round trip where the unit of work made five flushes' worth; on SQLite it is the
+same rows through Core inserts (statements there cost no round trip). Either way the
+objects then join the session as persistent and clean — their ids set, every column
+filled (Python-side defaults included), nothing left to flush or read back.
+
+The statement is generated from the tables' columns, once per number of lines, so a
+column added to a model is written here without a change. A line's product is unique in
+an order (``orders._merge_items`` merges duplicates), which is how a snapshot finds its
+line's id. ``take_stocks`` takes a several-line order's units in one statement too.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Column, Table, event, insert, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from app.db import is_postgres
+from app.extensions import db
+from franchise.models import Order, OrderEvent, OrderFulfilment, OrderLine, OrderLinePricing
+
+ORDERS: Table = Order.__table__
+LINES: Table = OrderLine.__table__
+SNAPSHOTS: Table = OrderLinePricing.__table__
+EVENTS: Table = OrderEvent.__table__
+FULFILMENTS: Table = OrderFulfilment.__table__
+
+_PG = postgresql.dialect()
+
+
+def _default(column: Column):
+    """The value the ORM would have inserted for an unset ``column`` (its Python-side
+    default, called when callable; else None — server defaults are mirrored by
+    ``default=`` on every column this module writes)."""
+    default = column.default
+    if default is None or not getattr(default, "is_scalar", False) and not default.is_callable:
+        return None
+    return default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+
+
+def column_values(obj, table: Table, skip: tuple[str, ...] = ()) -> dict:
+    """Every column of ``obj`` but its generated key and ``skip``, defaults filled in on
+    the object too (so it holds what the row holds and nothing is read back)."""
+    state = obj.__dict__
+    values = {}
+    for column in table.columns:
+        name = column.key
+        if name in skip or column is table.autoincrement_column:
+            continue
+        if name not in state:
+            setattr(obj, name, _default(column))
+        values[name] = getattr(obj, name)
+    return values
+
+
+def _cast(column: Column) -> str:
+    return column.type.compile(dialect=_PG)
+
+
+def _columns(table: Table, skip: tuple[str, ...]) -> list[Column]:
+    return [c for c in table.columns if c.key not in skip and c is not table.autoincrement_column]
+
+
+def _row(prefix: str, columns: list[Column]) -> str:
+    return "(" + ", ".join(f"%({prefix}{c.key})s::{_cast(c)}" for c in columns) + ")"
+
+
+def _names(columns: list[Column]) -> str:
+    return ", ".join(c.name for c in columns)
+
+
+@cache
+def placed_sql(lines: int) -> str:
+    """The PostgreSQL statement writing an order of ``lines`` lines (built once per count):
+    parameters ``o_<column>``, ``l<i>_<column>``, ``s<i>_<column>``, ``e_<column>``,
+    ``f_<column>``; answers the order's id and each line's (id, product id)."""
+    order_cols = _columns(ORDERS, ())
+    line_cols = _columns(LINES, ("order_id",))
+    snap_cols = _columns(SNAPSHOTS, ("line_id",))
+    event_cols = _columns(EVENTS, ("order_id",))
+    fulfil_cols = _columns(FULFILMENTS, ("order_id",))
+    line_rows = ",\n      ".join(_row(f"l{i}_", line_cols) for i in range(lines))
+    snap_rows = ",\n      ".join(
+        _row(f"s{i}_", [LINES.c.product_id, *snap_cols]) for i in range(lines)
+    )
+    return f"""
+WITH o AS (
+  INSERT INTO {ORDERS.name} ({_names(order_cols)})
+  VALUES {_row("o_", order_cols)}
+  RETURNING id
+),
+l AS (
+  INSERT INTO {LINES.name} (order_id, {_names(line_cols)})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES
+      {line_rows}
+  ) AS v({_names(line_cols)})
+  RETURNING id, product_id
+),
+s AS (
+  INSERT INTO {SNAPSHOTS.name} (line_id, {_names(snap_cols)})
+  SELECT l.id, {", ".join("v." + c.name for c in snap_cols)} FROM l JOIN (VALUES
+      {snap_rows}
+  ) AS v(product_id, {_names(snap_cols)}) ON v.product_id = l.product_id
+),
+e AS (
+  INSERT INTO {EVENTS.name} (order_id, {_names(event_cols)})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("e_", event_cols)}) AS v({_names(event_cols)})
+),
+f AS (
+  INSERT INTO {FULFILMENTS.name} (order_id, {_names(fulfil_cols)})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("f_", fulfil_cols)}) AS v({_names(fulfil_cols)})
+)
+SELECT o.id, l.id, l.product_id FROM o CROSS JOIN l
+"""
+
+
+def _prefixed(prefix: str, values: dict) -> dict:
+    return {f"{prefix}{name}": value for name, value in values.items()}
+
+
+def write_placed(order: Order, event: OrderEvent, fulfilment: OrderFulfilment) -> None:
+    """Insert ``order`` with its lines (each with its ``price_snapshot``), ``event`` and
+    ``fulfilment`` in the session's transaction; ``order`` and its lines and snapshots
+    are then persistent in the session (``event`` and ``fulfilment`` are written only)."""
+    lines: list[OrderLine] = list(order.lines)
+    snapshots = [line.price_snapshot for line in lines]  # type: ignore[attr-defined]
+    values = column_values(order, ORDERS)
+    line_values = [column_values(line, LINES, ("order_id",)) for line in lines]
+    snap_values = [column_values(snap, SNAPSHOTS, ("line_id",)) for snap in snapshots]
+    event_values = column_values(event, EVENTS, ("order_id",))
+    fulfil_values = column_values(fulfilment, FULFILMENTS, ("order_id",))
+    if is_postgres(db.engine):
+        params = _prefixed("o_", values) | _prefixed("e_", event_values)
+        params |= _prefixed("f_", fulfil_values)
+        rows_in = zip(lines, line_values, snap_values, strict=True)
+        for i, (line, line_row, snap_row) in enumerate(rows_in):
+            params |= _prefixed(f"l{i}_", line_row)
+            params |= _prefixed(f"s{i}_", snap_row | {"product_id": line.product_id})
+        rows = db.session.connection().exec_driver_sql(placed_sql(len(lines)), params).all()
+        order.id = rows[0][0]
+        line_ids = {product_id: line_id for _order_id, line_id, product_id in rows}
+        for line in lines:
+            line.id = line_ids[line.product_id]
+    else:
+        order.id = db.session.execute(insert(ORDERS).returning(ORDERS.c.id), values).scalar_one()
+        for line, line_row in zip(lines, line_values, strict=True):
+            line.id = db.session.execute(
+                insert(LINES).returning(LINES.c.id), line_row | {"order_id": order.id}
+            ).scalar_one()
+        db.session.execute(
+            insert(SNAPSHOTS),
+            [row | {"line_id": line.id} for line, row in zip(lines, snap_values, strict=True)],
+        )
+        db.session.execute(insert(EVENTS), event_values | {"order_id": order.id})
+        db.session.execute(insert(FULFILMENTS), fulfil_values | {"order_id": order.id})
+    event.order_id = fulfilment.order_id = order.id
+    for line, snapshot in zip(lines, snapshots, strict=True):
+        line.order_id = order.id
+        snapshot.line_id = line.id
+        make_transient_to_detached(snapshot)
+        make_transient_to_detached(line)
+    make_transient_to_detached(order)
+    session = db.session()
+    session.add(order)  # cascades to the lines and their snapshots: persistent, clean
+    session.info.setdefault(_PLACED, []).extend([order, *lines, *snapshots])
+
+
+# PostgreSQL, an order of several lines: lock the products' rows in id order (the CTE is
+# materialised before the UPDATE reads it, so two orders cannot deadlock), then take each
+# line's units only where the product is active and enough is left; answers the ids taken.
+_TAKE_STOCKS_PG = text("""
+WITH locked AS MATERIALIZED (
+  SELECT id FROM products WHERE id = ANY(CAST(:ids AS integer[])) ORDER BY id FOR UPDATE
+)
+UPDATE products SET stock = products.stock - w.qty
+FROM unnest(CAST(:ids AS integer[]), CAST(:qty AS integer[])) AS w(id, qty)
+WHERE products.id = w.id AND products.id IN (SELECT id FROM locked)
+  AND products.is_active AND products.stock >= w.qty
+RETURNING products.id
+""")
+
+
+def take_stocks(lines: list[OrderLine]) -> set[int]:
+    """The product ids whose units were taken for ``lines`` (in product id order) by one
+    statement on PostgreSQL when there are several; an empty set otherwise, and for the
+    lines it did not take (``orders._take_stocks`` takes or refuses those one by one)."""
+    if len(lines) < 2 or not is_postgres(db.engine):
+        return set()
+    ids = [line.product_id for line in lines]
+    quantities = [line.quantity for line in lines]
+    return set(db.session.scalars(_TAKE_STOCKS_PG, {"ids": ids, "qty": quantities}))
+
+
+# Rows written here join the session as if loaded, so a rollback would keep them (expired)
+# where the unit of work drops the rows it inserted: drop them the same way (else the
+# next order given the same id on SQLite finds its key taken in the identity map).
+_PLACED = "siyu_placed_rows"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_placed(session: Session, previous) -> None:
+    if previous.nested:  # a savepoint: the order's rows are still there
+        return
+    for obj in session.info.pop(_PLACED, ()):
+        if obj in session:
+            session.expunge(obj)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_placed(session: Session) -> None:
+    session.info.pop(_PLACED, None)
