@@ -92,9 +92,11 @@ def configure_extensions(app: Flask) -> None:
         with app.app_context():
             configure_sqlite(db.engine)
     else:
-        from app.db import keep_prepared_statements
+        from app.db import keep_prepared_statements, ping_after_idle
 
         keep_prepared_statements(app)
+        with app.app_context():
+            ping_after_idle(db.engine, float(app.config["DB_PING_IDLE_SECONDS"]))
 
 
 def install_request_translations(app: Flask) -> None:

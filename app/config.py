@@ -178,7 +178,9 @@ def load_config(overrides: dict | None = None) -> dict:
     config: dict = {
         "SIYU_ENV": env,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # a pooled connection idle this long is pinged before use (app.db.ping_after_idle)
+        "DB_PING_IDLE_SECONDS": _env_int("SIYU_DB_PING_IDLE_SECONDS", 5),
         "REDIS_URL": redis_url,
         "SECRET_KEY": secret_key,
         "WECHAT_MODE": wechat_mode,
