@@ -1,5 +1,6 @@
 """Database helpers shared by every domain: engine tuning, dialect checks, insert-or-ignore
-(``insert_ignoring``), row locks, commit-or-rollback, and reading a
+(``insert_ignoring``), row locks, commit-or-rollback, date arithmetic both databases
+run (``minus_days``), and reading a
 constraint violation back into the table and columns it concerns (``describe_violation``,
 which the error envelope uses to name the field)."""
 
@@ -20,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -43,6 +46,30 @@ def configure_sqlite(engine: Engine) -> None:
 def is_postgres(engine: Engine) -> bool:
     """True on PostgreSQL (row locks and SKIP LOCKED available)."""
     return engine.dialect.name == "postgresql"
+
+
+class minus_days(FunctionElement):
+    """``minus_days(moment, days)``: the timestamp ``days`` whole days (an integer SQL
+    expression, a column say) before ``moment``, in SQL, on PostgreSQL and SQLite alike.
+
+    Only for comparing with a stored timestamp: on SQLite the value is ``datetime()``'s
+    text, which orders correctly against the stored ``YYYY-MM-DD HH:MM:SS.ffffff``.
+    """
+
+    inherit_cache = True
+    name = "minus_days"
+
+
+@compiles(minus_days)
+def _minus_days(element, compiler, **kw) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({moment} - {days} * INTERVAL '1 day')"
+
+
+@compiles(minus_days, "sqlite")
+def _minus_days_sqlite(element, compiler, **kw) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"datetime({moment}, '-' || {days} || ' days')"
 
 
 def insert_ignoring(engine: Engine, model, index: str):
