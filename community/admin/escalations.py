@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.auth.bound_scope import built_once
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
@@ -94,20 +95,26 @@ def escalations_page():
     )
 
 
-def overview_panels(principal) -> list[dict]:
-    """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
-    if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
-        return []
-    levels = (escalation.OWNER, escalation.HQ)
-    stmt = scoped(  # both lists' counts in one statement
+LEVELS = (escalation.OWNER, escalation.HQ)
+
+
+def _overdue_by_level(principal):
+    return scoped(  # both lists' counts in one statement
         select(SendBatch.escalation_level, func.count())
-        .where(SendBatch.escalation_level.in_(levels), SendBatch.status == "created")
+        .where(SendBatch.escalation_level.in_(LEVELS), SendBatch.status == "created")
         .group_by(SendBatch.escalation_level),
         SendBatch,
         principal,
     )
-    counts = dict.fromkeys(levels, 0) | {
-        level: int(count) for level, count in db.session.execute(stmt)
+
+
+def overview_panels(principal) -> list[dict]:
+    """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
+    if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
+        return []
+    stmt, params = built_once(_overdue_by_level, principal)  # built once per role
+    counts = dict.fromkeys(LEVELS, 0) | {
+        level: int(count) for level, count in db.session.execute(stmt, params)
     }
     url = url_for("community_escalations.escalations", level=1)
     stats = [

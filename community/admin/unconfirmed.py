@@ -12,10 +12,12 @@ from datetime import timedelta
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from app.auth.bound_scope import built_once
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
+from app.auth.principal import Principal
 from app.auth.scope import scoped
 from app.clock import utcnow
 from app.extensions import db
@@ -30,14 +32,20 @@ bp = Blueprint("community_unconfirmed", __name__, url_prefix="/admin/delivery")
 GRACE = timedelta(hours=2)  # a task unconfirmed this long after WeCom made it is late
 
 
-def late_batches():
-    """The viewer's send batches WeCom holds and nobody confirmed within ``GRACE``."""
+def late_batches(principal: Principal | None = None, made_before=None):
+    """The viewer's send batches WeCom holds and nobody confirmed within ``GRACE`` (made
+    before ``made_before``: now minus ``GRACE``, or a bound parameter)."""
+    cutoff = utcnow() - GRACE if made_before is None else made_before
     return scoped(
-        select(SendBatch).where(
-            SendBatch.status == BATCH_CREATED, SendBatch.created_at < utcnow() - GRACE
-        ),
+        select(SendBatch).where(SendBatch.status == BATCH_CREATED, SendBatch.created_at < cutoff),
         SendBatch,
+        principal,
     )
+
+
+def _late_count(principal: Principal):
+    late = late_batches(principal, bindparam("made_before")).subquery()
+    return select(func.count()).select_from(late)
 
 
 def _columns() -> list[Column]:
@@ -87,7 +95,8 @@ def send_attention(principal) -> list[dict]:
     """The overview's count of late unconfirmed sends, linking to the list above."""
     if principal is None:
         return []
-    count = db.session.scalar(select(func.count()).select_from(late_batches().subquery()))
+    stmt, params = built_once(_late_count, principal)  # built once per role
+    count = db.session.scalar(stmt, {**params, "made_before": utcnow() - GRACE})
     item = Attention(
         str(_l("Group sends not confirmed in time")),
         int(count or 0),

@@ -9,14 +9,13 @@ from flask_babel import lazy_gettext as _l
 
 from app.web.attention import Attention, attention_panel
 from livestream.services import attention
-from livestream.services.access import visible_campaigns
 
 
 def live_attention(principal) -> list[dict]:
     """Counts among the campaigns the viewer may see."""
     if principal is None:
         return []
-    found = attention.counts(visible_campaigns(principal=principal))
+    found = attention.counts(principal)
     items = [
         Attention(
             str(_l("Campaigns with steps late or due")),
