@@ -128,6 +128,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(shell.nav_items, "nav_items")
     app.add_template_global(shell.nav_links, "nav_links")
     app.add_template_global(shell.nav_markup, "nav_markup")
+    app.add_template_global(shell.kept_url, "kept_url")
     app.add_template_global(current_principal, "current_principal")
     app.add_template_global(shell.role_name, "role_name")
     app.add_template_global(shell.icon, "icon")

@@ -219,6 +219,24 @@ def nav_markup(section: str) -> Markup:
     return markup
 
 
+KEPT_URLS = 4096  # the most kept URLs an app holds before it starts afresh
+
+
+def kept_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` for a URL that depends on nothing but its
+    arguments and the mount point (a path, no ``_external``), built once per app and kept:
+    a page draws 15-25 such links (style sheets, account links, the overview's filtered
+    lists), each ~20 µs to build."""
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    cache = current_app.extensions.setdefault("siyu_kept_urls", {})
+    url = cache.get(key)
+    if url is None:
+        if len(cache) >= KEPT_URLS:
+            cache.clear()
+        url = cache[key] = url_for(endpoint, **values)
+    return url
+
+
 def url_with(**params) -> str:
     """This page's URL with some query parameters replaced (``None`` removes one)."""
     args = request.args.to_dict(flat=False)

@@ -6,7 +6,7 @@ The admin home shows the count (``overview_panels``).
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from app.auth.scope import scoped
 from app.extensions import db
 from app.web.i18n import N_
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.shell import kept_url
 from community.admin.delivery import STATUS_LABELS
 from community.models import ContentPost, SendBatch
 from community.services import escalation
@@ -116,9 +117,9 @@ def overview_panels(principal) -> list[dict]:
     counts = dict.fromkeys(LEVELS, 0) | {
         level: int(count) for level, count in db.session.execute(stmt, params)
     }
-    url = url_for("community_escalations.escalations", level=1)
+    url = kept_url("community_escalations.escalations", level=1)
     stats = [
         (_("On the store owners' lists"), counts[escalation.OWNER], url),
-        (_("On HQ's list"), counts[escalation.HQ], url_for("community_escalations.escalations")),
+        (_("On HQ's list"), counts[escalation.HQ], kept_url("community_escalations.escalations")),
     ]
     return [{"title": _("Overdue sends"), "stats": stats}]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 
@@ -23,6 +23,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.web.attention import Attention, attention_panel
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.shell import kept_url
 from community.models import SendBatch
 from community.models.delivery import BATCH_CREATED
 from franchise.models import Guide
@@ -100,7 +101,7 @@ def send_attention(principal) -> list[dict]:
     item = Attention(
         str(_l("Group sends not confirmed in time")),
         int(count or 0),
-        url_for("community_unconfirmed.unconfirmed"),
+        kept_url("community_unconfirmed.unconfirmed"),
         "warning",
     )
     return [attention_panel(str(_l("Groups")), [item])]
