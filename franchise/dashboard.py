@@ -8,9 +8,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import CompoundSelect, Select, func, literal, literal_column, select, union_all
 
-from app.auth.bound_scope import built_once
+from app.auth.bound_scope import run_built
 from app.auth.scope import scoped
-from app.extensions import db
 from app.web.charts import bar_chart
 from franchise.models import Customer, Franchisee, Guide, Region, Store
 
@@ -60,15 +59,13 @@ def organisation_panels(principal) -> list[dict]:
     statements, each built once per role: ``app.auth.bound_scope``)."""
     if principal is None:
         return []
-    stmt, params = built_once(_organisation_counts, principal)
-    counts = db.session.execute(stmt, params).one()  # one round trip for the four figures
+    counts = run_built(_organisation_counts, principal).one()  # the four figures at once
     names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
     stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
     panels = [{"title": _("Organisation"), "stats": stats}]
     # both series in one round trip, in the database's order of region names
-    series, params = built_once(_stores_and_guides_by_region, principal)
     store_rows, guide_rows = [], {}
-    for kind, name, count in db.session.execute(series, params):
+    for kind, name, count in run_built(_stores_and_guides_by_region, principal):
         if kind == "store":
             store_rows.append((name, count))
         else:

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import bindparam
+from sqlalchemy import CursorResult, bindparam
 
 from app.auth.principal import Principal
+from app.extensions import db
 
 T = TypeVar("T")
 SCOPE_KEYS = ("user_id", "franchisee_id", "store_id", "guide_id", "customer_id")
@@ -41,3 +42,11 @@ def built_once(build: Callable[[Principal], T], principal: Principal) -> tuple[T
     if built is None:
         built = cache[(build, principal.role, keys)] = build(stand_in(principal.role, keys))
     return built, {key: getattr(principal, key) for key in keys}
+
+
+def run_built(build: Callable[[Principal], Any], principal: Principal, **values) -> CursorResult:
+    """Run ``build``'s statement (kept by ``built_once``) for ``principal``, with ``values``
+    for its other parameters, on the session's connection: rows of plain values (the
+    ORM's execution layer costs ~50 µs a statement and buys nothing for them)."""
+    stmt, params = built_once(build, principal)
+    return db.session.connection().execute(stmt, {**params, **values})

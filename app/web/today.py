@@ -110,7 +110,9 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
         return {}
     stmt = _statement()
     row: Mapping[Any, Any] = (
-        db.session.execute(stmt, parameters(principal)).one()._mapping if stmt is not None else {}
+        db.session.connection().execute(stmt, parameters(principal)).one()._mapping
+        if stmt is not None
+        else {}
     )
     notes: dict[str, TodayNote] = {}
     for number, source in enumerate(registry().today):

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.auth.bound_scope import built_once
+from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
@@ -113,9 +113,8 @@ def overview_panels(principal) -> list[dict]:
     """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
     if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
         return []
-    stmt, params = built_once(_overdue_by_level, principal)  # built once per role
     counts = dict.fromkeys(LEVELS, 0) | {
-        level: int(count) for level, count in db.session.execute(stmt, params)
+        level: int(count) for level, count in run_built(_overdue_by_level, principal)
     }
     url = kept_url("community_escalations.escalations", level=1)
     stats = [

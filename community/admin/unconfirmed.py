@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 
-from app.auth.bound_scope import built_once
+from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import Principal
@@ -96,8 +96,7 @@ def send_attention(principal) -> list[dict]:
     """The overview's count of late unconfirmed sends, linking to the list above."""
     if principal is None:
         return []
-    stmt, params = built_once(_late_count, principal)  # built once per role
-    count = db.session.scalar(stmt, {**params, "made_before": utcnow() - GRACE})
+    count = run_built(_late_count, principal, made_before=utcnow() - GRACE).scalar()
     item = Attention(
         str(_l("Group sends not confirmed in time")),
         int(count or 0),

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 from sqlalchemy import BindParameter, bindparam, func, select
 
-from app.auth.bound_scope import built_once
+from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import required_principal
@@ -229,10 +229,8 @@ def sales_panels(principal) -> list[dict]:
         return []
     day = shanghai_day()
     start, end = shanghai_day_bounds(day, day)
-    stmt, params = built_once(_sales, principal)
-    today, paid, to_ship, to_hand_over = db.session.execute(
-        stmt, {**params, "day_start": start, "day_end": end}
-    ).one()
+    figures = run_built(_sales, principal, day_start=start, day_end=end)
+    today, paid, to_ship, to_hand_over = figures.one()
     stats = [
         (_("Orders today"), int(today)),
         (_("Paid today"), yuan(int(paid))),

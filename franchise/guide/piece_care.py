@@ -80,7 +80,7 @@ def today_figures(guide: Principal) -> dict:
 def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
     """The care list's line: how many of my customers' pieces are due for care today."""
     params = {"guide_id": principal.guide_id, "day_end": end_of_today()}
-    due = int(db.session.scalar(_due_today(), params) or 0)
+    due = int(db.session.connection().scalar(_due_today(), params) or 0)
     text = (
         ngettext("%(num)d piece due for care", "%(num)d pieces due for care", due)
         if due

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 
-from app.auth.bound_scope import built_once
+from app.auth.bound_scope import run_built
 from app.auth.scope import scoped
 from app.clock import utcnow
 from app.db import is_postgres
@@ -164,10 +164,9 @@ def open_counts(principal) -> tuple[dict[str, int], dict[str, int]]:
     """Open alerts the viewer may see, by level (every level present, zero when none) and
     by ``code``, from one statement grouped by both (built once per role:
     ``app.auth.bound_scope``)."""
-    stmt, params = built_once(_open_by_level_and_code, principal)
     by_level: dict[str, int] = dict.fromkeys(LEVELS, 0)
     by_code: dict[str, int] = {}
-    for level, code, count in db.session.execute(stmt, params):
+    for level, code, count in run_built(_open_by_level_and_code, principal):
         by_level[level] = by_level.get(level, 0) + int(count)
         by_code[code] = by_code.get(code, 0) + int(count)
     return by_level, by_code

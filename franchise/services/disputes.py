@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, case, func, select, update
 
-from app.auth.bound_scope import built_once
+from app.auth.bound_scope import run_built
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
 from app.auth.scope import not_found, scoped
@@ -226,6 +226,5 @@ def waiting_counts(principal: Principal) -> tuple[int, int]:
     """Disputes in the caller's scope awaiting a ruling, and of them those past the
     deadline: the filters of ``dispute_stmt`` (status open; overdue), in one statement
     (built once per role: ``app.auth.bound_scope``)."""
-    stmt, params = built_once(_waiting, principal)
-    waiting, late = db.session.execute(stmt, {**params, "now": utcnow()}).one()
+    waiting, late = run_built(_waiting, principal, now=utcnow()).one()
     return int(waiting or 0), int(late or 0)
