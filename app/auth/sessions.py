@@ -6,8 +6,9 @@ timeout as its TTL. The user loader reads it with one ``GETEX`` (which also slid
 timeout): logout deletes it, so a cookie saved before logout and replayed after finds no
 record and gets the login page. The loader then reads the account's columns the pages
 need into a ``SessionAccount`` (one Core statement built once). The cookie also carries
-the account's ``token_version`` (``session["tv"]``): a password change or HQ disabling the account bumps it, which ends
-every session and every staff token of that account with no Redis key per session.
+the account's ``token_version`` (``session["tv"]``): a password change or HQ disabling the
+account bumps it, which ends every session and every staff token of that account with no
+Redis key per session.
 
 A bearer token is revoked by its signature (the last dot-separated part, unique per
 token): ``siyu:tok:rev:<signature>`` lives as long as a token can. Checking it is one
