@@ -1,7 +1,9 @@
 """Database helpers shared by every domain: engine tuning, dialect checks, insert-or-ignore
 (``insert_ignoring``), row locks, commit-or-rollback (``committing`` around a service's
-work), and reading a constraint violation back into the table and columns it concerns
-(``describe_violation``, which the error envelope uses to name the field)."""
+work), date arithmetic both databases run (``minus_days``), a ping only for connections
+that sat idle (``ping_after_idle``), and reading a constraint violation back into the table
+and columns it concerns (``describe_violation``, which the error envelope uses to name the
+field)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -76,6 +80,30 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
 def is_postgres(engine: Engine) -> bool:
     """True on PostgreSQL (row locks and SKIP LOCKED available)."""
     return engine.dialect.name == "postgresql"
+
+
+class minus_days(FunctionElement):
+    """``minus_days(moment, days)``: the timestamp ``days`` whole days (an integer SQL
+    expression, a column say) before ``moment``, in SQL, on PostgreSQL and SQLite alike.
+
+    Only for comparing with a stored timestamp: on SQLite the value is ``datetime()``'s
+    text, which orders correctly against the stored ``YYYY-MM-DD HH:MM:SS.ffffff``.
+    """
+
+    inherit_cache = True
+    name = "minus_days"
+
+
+@compiles(minus_days)
+def _minus_days(element, compiler, **kw) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({moment} - {days} * INTERVAL '1 day')"
+
+
+@compiles(minus_days, "sqlite")
+def _minus_days_sqlite(element, compiler, **kw) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"datetime({moment}, '-' || {days} || ' days')"
 
 
 def insert_ignoring(engine: Engine, model, index: str):

@@ -6,10 +6,10 @@ Every figure goes through the tenant scope helper, so a franchise owner sees the
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, literal_column, select, union_all
+from sqlalchemy import CompoundSelect, Select, func, literal, literal_column, select, union_all
 
+from app.auth.bound_scope import run_built
 from app.auth.scope import scoped
-from app.extensions import db
 from app.web.charts import bar_chart
 from franchise.models import Customer, Franchisee, Guide, Region, Store
 
@@ -22,21 +22,18 @@ def _count(principal, model, *where):
     return stmt.scalar_subquery()
 
 
-def organisation_panels(principal) -> list[dict]:
-    """Counts of the organisation and a chart of stores and guides per region."""
-    if principal is None:
-        return []
-    counts = db.session.execute(  # one round trip for the four figures
-        select(
-            _count(principal, Franchisee, Franchisee.status == "active"),
-            _count(principal, Store, Store.is_open.is_(True)),
-            _count(principal, Guide, Guide.status == "active"),
-            _count(principal, Customer),
-        )
-    ).one()
-    names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
-    stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
-    panels = [{"title": _("Organisation"), "stats": stats}]
+def _organisation_counts(principal) -> Select:
+    """The four organisation counts, one scalar subquery each."""
+    return select(
+        _count(principal, Franchisee, Franchisee.status == "active"),
+        _count(principal, Store, Store.is_open.is_(True)),
+        _count(principal, Guide, Guide.status == "active"),
+        _count(principal, Customer),
+    )
+
+
+def _stores_and_guides_by_region(principal) -> CompoundSelect:
+    """Both series of the chart as ``(kind, region, count)`` rows, in region-name order."""
     stores = scoped(
         select(literal("store").label("kind"), Region.name.label("region"), func.count(Store.id))
         .join(Store, Store.region_id == Region.id)
@@ -54,10 +51,21 @@ def organisation_panels(principal) -> list[dict]:
         Guide,
         principal,
     )
+    return union_all(stores, guides).order_by(literal_column("region"))
+
+
+def organisation_panels(principal) -> list[dict]:
+    """Counts of the organisation and a chart of stores and guides per region (two
+    statements, each built once per role: ``app.auth.bound_scope``)."""
+    if principal is None:
+        return []
+    counts = run_built(_organisation_counts, principal).one()  # the four figures at once
+    names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
+    stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
+    panels = [{"title": _("Organisation"), "stats": stats}]
     # both series in one round trip, in the database's order of region names
-    rows = db.session.execute(union_all(stores, guides).order_by(literal_column("region")))
     store_rows, guide_rows = [], {}
-    for kind, name, count in rows:
+    for kind, name, count in run_built(_stores_and_guides_by_region, principal):
         if kind == "store":
             store_rows.append((name, count))
         else:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import db, login_manager, openapi
+from app.extensions import login_manager, openapi
 
 
 def init_app(app: Flask) -> None:
     from app.auth import account_views, views
     from app.auth import api as auth_api
-    from app.auth.models import HQ_ADMIN, User
+    from app.auth.models import HQ_ADMIN
     from app.auth.services import LoginThrottled
 
     login_manager.login_view = "auth.admin_login"
@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
         """The session's account, only while its server-side record lives (see sessions)."""
         from flask import session
 
-        from app.auth.sessions import session_user_id
+        from app.auth.sessions import load_account, session_user_id
 
         try:
             wanted = int(user_id)
@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
             return None
         if session_user_id() != wanted:
             return None
-        user = db.session.get(User, wanted)
+        user = load_account(wanted)
         if user is None or session.get("tv") != user.token_version:
             return None
         return user

@@ -19,7 +19,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.models import CUSTOMER, HQ_ROLES, User
-from app.auth.sessions import token_revoked
+from app.auth.sessions import SessionAccount, token_revoked
 from app.extensions import db
 
 TOKEN_SALT = "siyu.api-token"
@@ -42,7 +42,7 @@ class Principal:
         return self.role in HQ_ROLES
 
     @classmethod
-    def of_user(cls, user: User) -> Principal:
+    def of_user(cls, user: User | SessionAccount) -> Principal:
         return cls(user.role, user.id, user.franchisee_id, user.store_id, user.guide_id)
 
 

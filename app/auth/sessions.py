@@ -4,9 +4,11 @@ A signed cookie alone cannot be taken back, so each login session carries a rand
 (``session["sid"]``) whose record lives in Redis under ``siyu:sess:<sid>`` with the idle
 timeout as its TTL. The user loader reads it with one ``GETEX`` (which also slides the
 timeout): logout deletes it, so a cookie saved before logout and replayed after finds no
-record and gets the login page. The cookie also carries the account's ``token_version``
-(``session["tv"]``): a password change or HQ disabling the account bumps it, which ends
-every session and every staff token of that account with no Redis key per session.
+record and gets the login page. The loader then reads the account's columns the pages
+need into a ``SessionAccount`` (one Core statement built once). The cookie also carries
+the account's ``token_version`` (``session["tv"]``): a password change or HQ disabling the
+account bumps it, which ends every session and every staff token of that account with no
+Redis key per session.
 
 A bearer token is revoked by its signature (the last dot-separated part, unique per
 token): ``siyu:tok:rev:<signature>`` lives as long as a token can. Checking it is one
@@ -22,12 +24,16 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
+from functools import cache
 
 import redis
 from flask import current_app, session
+from flask_login import UserMixin
+from sqlalchemy import Select, bindparam, select
 
-from app.auth.models import GUIDE, User
-from app.extensions import get_redis
+from app.auth.models import GUIDE, HQ_ROLES, User
+from app.extensions import db, get_redis
 
 log = logging.getLogger("siyu.auth")
 
@@ -85,6 +91,46 @@ def session_user_id() -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class SessionAccount(UserMixin):
+    """The signed-in account as a page request sees it (``current_user``): the columns the
+    pages and the principal read, loaded once a request by one statement built once
+    (``load_account``) instead of an ORM ``User``. A view that changes the account loads
+    its ``User`` row (``account_views``)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    franchisee_id: int | None
+    store_id: int | None
+    guide_id: int | None
+    is_active_account: bool
+    token_version: int
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.is_active_account)
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role in HQ_ROLES
+
+
+@cache
+def _account_statement() -> Select:
+    columns = User.__table__.c
+    return select(*(columns[name] for name in SessionAccount.__dataclass_fields__)).where(
+        columns.id == bindparam("user_id")
+    )
+
+
+def load_account(user_id: int) -> SessionAccount | None:
+    """The account's ``SessionAccount``, or ``None`` when there is no such account."""
+    row = db.session.connection().execute(_account_statement(), {"user_id": user_id}).first()
+    return SessionAccount(*row) if row is not None else None
 
 
 def _unchecked() -> int | None:

@@ -133,6 +133,8 @@ TEMPLATE_GLOBALS = {
     "label_options": labels.options,
     "nav_items": shell.nav_items,
     "nav_links": shell.nav_links,
+    "nav_markup": shell.nav_markup,
+    "kept_url": shell.kept_url,
     "current_principal": current_principal,
     "role_name": shell.role_name,
     "icon": shell.icon,

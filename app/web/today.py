@@ -21,23 +21,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
+from app.auth.bound_scope import stand_in
 from app.auth.models import GUIDE
 from app.auth.principal import Principal
 from app.clock import as_utc, shanghai_day, shanghai_day_bounds, utcnow
 from app.extensions import db, registry
 
-# The guide the figures are written against: scope helpers see real (bound) ids.
-GUIDE_PARAMS = Principal(
-    GUIDE,
-    franchisee_id=cast(int, bindparam("franchisee_id")),  # a bind parameter stands in for
-    store_id=cast(int, bindparam("store_id")),  # each id in the SQL the scope helpers build
-    guide_id=cast(int, bindparam("guide_id")),
-)
+# The guide the figures are written against: a bind parameter stands in for each id in
+# the SQL the scope helpers build.
+GUIDE_PARAMS = stand_in(GUIDE, ("franchisee_id", "store_id", "guide_id"))
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,9 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
         return {}
     stmt = _statement()
     row: Mapping[Any, Any] = (
-        db.session.execute(stmt, parameters(principal)).one()._mapping if stmt is not None else {}
+        db.session.connection().execute(stmt, parameters(principal)).one()._mapping
+        if stmt is not None
+        else {}
     )
     notes: dict[str, TodayNote] = {}
     for number, source in enumerate(registry().today):

@@ -6,10 +6,11 @@ The admin home shows the count (``overview_panels``).
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.web.i18n import N_
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.pages import pages_blueprint
+from app.web.shell import kept_url
 from community.admin.delivery import STATUS_LABELS
 from community.models import ContentPost, SendBatch
 from community.services import escalation
@@ -93,24 +95,29 @@ def escalations_page():
     )
 
 
-def overview_panels(principal) -> list[dict]:
-    """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
-    if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
-        return []
-    levels = (escalation.OWNER, escalation.HQ)
-    stmt = scoped(  # both lists' counts in one statement
+LEVELS = (escalation.OWNER, escalation.HQ)
+
+
+def _overdue_by_level(principal):
+    return scoped(  # both lists' counts in one statement
         select(SendBatch.escalation_level, func.count())
-        .where(SendBatch.escalation_level.in_(levels), SendBatch.status == "created")
+        .where(SendBatch.escalation_level.in_(LEVELS), SendBatch.status == "created")
         .group_by(SendBatch.escalation_level),
         SendBatch,
         principal,
     )
-    counts = dict.fromkeys(levels, 0) | {
-        level: int(count) for level, count in db.session.execute(stmt)
+
+
+def overview_panels(principal) -> list[dict]:
+    """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
+    if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
+        return []
+    counts = dict.fromkeys(LEVELS, 0) | {
+        level: int(count) for level, count in run_built(_overdue_by_level, principal)
     }
-    url = url_for("community_escalations.escalations", level=1)
+    url = kept_url("community_escalations.escalations", level=1)
     stats = [
         (_("On the store owners' lists"), counts[escalation.OWNER], url),
-        (_("On HQ's list"), counts[escalation.HQ], url_for("community_escalations.escalations")),
+        (_("On HQ's list"), counts[escalation.HQ], kept_url("community_escalations.escalations")),
     ]
     return [{"title": _("Overdue sends"), "stats": stats}]

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
+from app.auth.principal import Principal
 from app.auth.scope import scoped
 from app.clock import utcnow
 from app.extensions import db
 from app.web.attention import Attention, attention_panel
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.shell import kept_url
 from community.models import SendBatch
 from community.models.delivery import BATCH_CREATED
 from franchise.models import Guide
@@ -30,14 +33,20 @@ bp = Blueprint("community_unconfirmed", __name__, url_prefix="/admin/delivery")
 GRACE = timedelta(hours=2)  # a task unconfirmed this long after WeCom made it is late
 
 
-def late_batches():
-    """The viewer's send batches WeCom holds and nobody confirmed within ``GRACE``."""
+def late_batches(principal: Principal | None = None, made_before=None):
+    """The viewer's send batches WeCom holds and nobody confirmed within ``GRACE`` (made
+    before ``made_before``: now minus ``GRACE``, or a bound parameter)."""
+    cutoff = utcnow() - GRACE if made_before is None else made_before
     return scoped(
-        select(SendBatch).where(
-            SendBatch.status == BATCH_CREATED, SendBatch.created_at < utcnow() - GRACE
-        ),
+        select(SendBatch).where(SendBatch.status == BATCH_CREATED, SendBatch.created_at < cutoff),
         SendBatch,
+        principal,
     )
+
+
+def _late_count(principal: Principal):
+    late = late_batches(principal, bindparam("made_before")).subquery()
+    return select(func.count()).select_from(late)
 
 
 def _columns() -> list[Column]:
@@ -87,11 +96,11 @@ def send_attention(principal) -> list[dict]:
     """The overview's count of late unconfirmed sends, linking to the list above."""
     if principal is None:
         return []
-    count = db.session.scalar(select(func.count()).select_from(late_batches().subquery()))
+    count = run_built(_late_count, principal, made_before=utcnow() - GRACE).scalar()
     item = Attention(
         str(_l("Group sends not confirmed in time")),
         int(count or 0),
-        url_for("community_unconfirmed.unconfirmed"),
+        kept_url("community_unconfirmed.unconfirmed"),
         "warning",
     )
     return [attention_panel(str(_l("Groups")), [item])]

@@ -8,11 +8,11 @@ acknowledgement) and linking to the alert list filtered to exactly those rows.
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from app.web.attention import Attention, attention_panel
 from app.web.labels import label
+from app.web.shell import kept_url
 from franchise.services import alerts as alert_service
 from franchise.services.alert_catalogue import LEVELS
 
@@ -35,7 +35,7 @@ def alert_attention(principal) -> list[dict]:
         Attention(
             str(_l("Open alerts: %(level)s", level=label(level, "alert_level"))),
             by_level.get(level, 0),
-            url_for("alerts_admin.alerts", level=level, open=1),
+            kept_url("alerts_admin.alerts", level=level, open=1),
             level,
         )
         for level in LEVELS
@@ -53,7 +53,7 @@ def _code_items(by_code: dict[str, int], codes) -> list[Attention]:
         Attention(
             str(words),
             by_code.get(code, 0),
-            url_for("alerts_admin.alerts", code=code, open=1),
+            kept_url("alerts_admin.alerts", code=code, open=1),
             "critical" if code == "reconciliation" else "warning",
         )
         for code, words in codes

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.shell import kept_url
 from franchise.admin.credit_display import (
     ACTION_LABELS,
     KIND_LABELS,
@@ -322,7 +323,7 @@ def dispute_panels(principal) -> list[dict]:
         return []
     count = disputes.waiting_counts(principal)
     stats = [
-        (_("Awaiting ruling"), count[0], url_for("credit_admin.disputes", status=DISPUTE_OPEN)),
-        (_("Past the deadline"), count[1], url_for("credit_admin.disputes", overdue="true")),
+        (_("Awaiting ruling"), count[0], kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
+        (_("Past the deadline"), count[1], kept_url("credit_admin.disputes", overdue="true")),
     ]
     return [{"title": _("Credit disputes"), "stats": stats}]

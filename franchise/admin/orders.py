@@ -10,12 +10,15 @@ refund action belongs to the payments area: the detail page includes its
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
+from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import required_principal
@@ -197,14 +200,13 @@ def transition(object_id):
     return redirect(url_for("commerce_orders.order", object_id=object_id), 303)
 
 
-def sales_panels(principal) -> list[dict]:
-    """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped)."""
-    if principal is None:
-        return []
+def _sales(principal):
+    """Today's orders, paid amount and the orders to ship / hand over, one scalar each
+    (today's bounds are the parameters ``day_start`` and ``day_end``)."""
     from app.auth.scope import scoped
 
-    day = shanghai_day()
-    start, end = shanghai_day_bounds(day, day)
+    start: BindParameter[datetime] = bindparam("day_start")
+    end: BindParameter[datetime] = bindparam("day_end")
 
     def figure(column, *where):
         """A scoped figure over orders as a scalar subquery (each keeps its own index)."""
@@ -212,14 +214,23 @@ def sales_panels(principal) -> list[dict]:
 
     count = func.count(Order.id)
     paid_sum = func.coalesce(func.sum(Order.paid_fen), 0)
-    today, paid, to_ship, to_hand_over = db.session.execute(  # one round trip
-        select(
-            figure(count, Order.created_at >= start, Order.created_at < end),
-            figure(paid_sum, Order.paid_at >= start, Order.paid_at < end),
-            figure(count, Order.status == "paid"),
-            figure(count, Order.status == "received"),
-        )
-    ).one()
+    return select(
+        figure(count, Order.created_at >= start, Order.created_at < end),
+        figure(paid_sum, Order.paid_at >= start, Order.paid_at < end),
+        figure(count, Order.status == "paid"),
+        figure(count, Order.status == "received"),
+    )
+
+
+def sales_panels(principal) -> list[dict]:
+    """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped;
+    one statement, built once per role: ``app.auth.bound_scope``)."""
+    if principal is None:
+        return []
+    day = shanghai_day()
+    start, end = shanghai_day_bounds(day, day)
+    figures = run_built(_sales, principal, day_start=start, day_end=end)
+    today, paid, to_ship, to_hand_over = figures.one()
     stats = [
         (_("Orders today"), int(today)),
         (_("Paid today"), yuan(int(paid))),

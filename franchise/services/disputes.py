@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
+from app.auth.bound_scope import run_built
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
 from app.auth.scope import not_found, scoped
@@ -204,21 +205,26 @@ def dispute_stmt(args: dict, principal: Principal | None = None):
     return stmt.order_by(CreditDispute.id.desc())
 
 
-def _overdue():
-    """Open and past the ruling deadline."""
-    return (CreditDispute.status == DISPUTE_OPEN) & (CreditDispute.decide_by < utcnow())
+def _overdue(now=None):
+    """Open and past the ruling deadline (at ``now``, a moment or a bound parameter)."""
+    deadline_passed = CreditDispute.decide_by < (utcnow() if now is None else now)
+    return (CreditDispute.status == DISPUTE_OPEN) & deadline_passed
 
 
-def waiting_counts(principal: Principal | None) -> tuple[int, int]:
-    """Disputes in the caller's scope awaiting a ruling, and of them those past the
-    deadline: the filters of ``dispute_stmt`` (status open; overdue), in one statement."""
-    stmt = scoped(
+def _waiting(principal: Principal):
+    return scoped(
         select(
             func.count(case((CreditDispute.status == DISPUTE_OPEN, 1))),
-            func.count(case((_overdue(), 1))),
+            func.count(case((_overdue(bindparam("now")), 1))),
         ).select_from(CreditDispute),
         CreditDispute,
         principal,
     )
-    waiting, late = db.session.execute(stmt).one()
+
+
+def waiting_counts(principal: Principal) -> tuple[int, int]:
+    """Disputes in the caller's scope awaiting a ruling, and of them those past the
+    deadline: the filters of ``dispute_stmt`` (status open; overdue), in one statement
+    (built once per role: ``app.auth.bound_scope``)."""
+    waiting, late = run_built(_waiting, principal, now=utcnow()).one()
     return int(waiting or 0), int(late or 0)

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import g
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from app.clock import shanghai_day
+from app.db import minus_days
 from app.extensions import db
 from franchise.models import (
     PIECE_HELD,
@@ -86,24 +87,12 @@ def _last_service():
     )
 
 
-def care_rows(
-    customer_ids: Iterable[int] | Select | None = None, piece_ids: Iterable[int] | None = None
-) -> list[PieceCare]:
-    """The care clock of every owned piece whose product has a care interval (only the
-    given customers' (ids, or a select of them) or pieces' when named), one query."""
-    served = _last_service()
-    kind = func.coalesce(Product.care_kind, DEFAULT_KIND)
-    stmt = (
-        select(
-            Piece.id,
-            Piece.customer_id,
-            Piece.serial,
-            Product.name,
-            kind,
-            Product.care_interval_days,
-            Order.paid_at,
-            served.c.closed_at,
-        )
+def _owned_with_care(*columns, kind, served) -> Select:
+    """``columns`` of the pieces owned whose product has a care interval (held by a paid
+    order that is not refunded), with each piece's last service of its care kind."""
+    return (
+        select(*columns)
+        .select_from(Piece)
         .join(Product, Product.id == Piece.product_id)
         .join(Order, Order.id == Piece.order_id)
         .outerjoin(served, and_(served.c.piece_id == Piece.id, served.c.kind == kind))
@@ -113,8 +102,45 @@ def care_rows(
             Order.status != REFUNDED,
             Product.care_interval_days > 0,
         )
-        .order_by(Piece.id.desc())
     )
+
+
+def due_count(customer_ids: Select, day_end) -> Select:
+    """How many of the customers' pieces are due for care on the day ending at ``day_end``
+    (a UTC moment, a bound parameter say), as one ``SELECT count``: the same clock
+    as ``care_rows`` (``next_on <= day``), worked out in SQL for the guide's Today line.
+
+    The Shanghai day of the clock's start plus the interval is on or before the day iff
+    the start is earlier than ``day_end`` minus the interval (Shanghai keeps no summer
+    time, so each day is 24 hours)."""
+    served = _last_service()
+    kind = func.coalesce(Product.care_kind, DEFAULT_KIND)
+    since = case((served.c.closed_at > Order.paid_at, served.c.closed_at), else_=Order.paid_at)
+    return _owned_with_care(func.count(), kind=kind, served=served).where(
+        Piece.customer_id.in_(customer_ids),
+        since < minus_days(day_end, Product.care_interval_days),
+    )
+
+
+def care_rows(
+    customer_ids: Iterable[int] | Select | None = None, piece_ids: Iterable[int] | None = None
+) -> list[PieceCare]:
+    """The care clock of every owned piece whose product has a care interval (only the
+    given customers' (ids, or a select of them) or pieces' when named), one query."""
+    served = _last_service()
+    kind = func.coalesce(Product.care_kind, DEFAULT_KIND)
+    stmt = _owned_with_care(
+        Piece.id,
+        Piece.customer_id,
+        Piece.serial,
+        Product.name,
+        kind,
+        Product.care_interval_days,
+        Order.paid_at,
+        served.c.closed_at,
+        kind=kind,
+        served=served,
+    ).order_by(Piece.id.desc())
     if customer_ids is not None:
         ids = customer_ids if isinstance(customer_ids, Select) else list(customer_ids)
         stmt = stmt.where(Piece.customer_id.in_(ids))

@@ -4,30 +4,29 @@ to the campaign list filtered the same way."""
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from app.web.attention import Attention, attention_panel
+from app.web.shell import kept_url
 from livestream.services import attention
-from livestream.services.access import visible_campaigns
 
 
 def live_attention(principal) -> list[dict]:
     """Counts among the campaigns the viewer may see."""
     if principal is None:
         return []
-    found = attention.counts(visible_campaigns(principal=principal))
+    found = attention.counts(principal)
     items = [
         Attention(
             str(_l("Campaigns with steps late or due")),
             found[attention.STEPS],
-            url_for("livestream_campaigns.campaigns", attention=attention.STEPS),
+            kept_url("livestream_campaigns.campaigns", attention=attention.STEPS),
             "warning",
         ),
         Attention(
             str(_l("Readiness gates blocked (live within a week)")),
             found[attention.GATE],
-            url_for("livestream_campaigns.campaigns", attention=attention.GATE),
+            kept_url("livestream_campaigns.campaigns", attention=attention.GATE),
             "critical",
         ),
     ]

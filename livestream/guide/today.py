@@ -51,14 +51,18 @@ def today_figures(guide: Principal) -> dict:
 def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
     """The live stream tab's note for a guide."""
     now = utcnow()
-    rows = db.session.execute(
-        _coming_lives(),
-        {
-            "guide_id": principal.guide_id,
-            "store_id": principal.store_id,
-            "since": now - LONGEST_LIVE,
-        },
-    ).all()
+    rows = (
+        db.session.connection()
+        .execute(  # plain rows: no ORM execution layer
+            _coming_lives(),
+            {
+                "guide_id": principal.guide_id,
+                "store_id": principal.store_id,
+                "since": now - LONGEST_LIVE,
+            },
+        )
+        .all()
+    )
     rows = [r for r in rows if r.live_at + timedelta(minutes=r.duration_minutes) > now]
     if not rows:
         return [TodayNote(ENDPOINT, _("No live coming up"))]

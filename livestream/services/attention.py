@@ -8,34 +8,39 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, exists
+from sqlalchemy import Select, bindparam, exists
 
+from app.auth.bound_scope import built_once
+from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
 from livestream.models import Campaign
 from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED, SCHEDULED, TimelineStep
 from livestream.services import readiness
+from livestream.services.access import visible_campaigns
 
 STEPS, GATE = "steps", "gate"
 KINDS = (STEPS, GATE)
 GATE_HORIZON = timedelta(days=7)  # a gate matters once the live is this close
 
 
-def steps_open_clause():
-    """Campaigns (not over) with a step not done whose window has begun (late or due)."""
+def steps_open_clause(day=None):
+    """Campaigns (not over) with a step not done whose window has begun (late or due) by
+    ``day`` (today in Shanghai, or a bound parameter)."""
     step = exists().where(
         TimelineStep.campaign_id == Campaign.id,
         TimelineStep.done_at.is_(None),
-        TimelineStep.starts_on <= shanghai_day(),
+        TimelineStep.starts_on <= (shanghai_day() if day is None else day),
     )
     return step & Campaign.status.not_in((ENDED, REVIEWED, CANCELLED))
 
 
-def _gate_candidate_clause():
-    """Scheduled, live within ``GATE_HORIZON``: the campaigns whose gate is evaluated."""
+def _gate_candidate_clause(horizon=None):
+    """Scheduled, live within ``GATE_HORIZON`` (by ``horizon``, now plus it or a bound
+    parameter): the campaigns whose gate is evaluated."""
     return (
         (Campaign.status == SCHEDULED)
         & Campaign.live_at.is_not(None)
-        & (Campaign.live_at <= utcnow() + GATE_HORIZON)
+        & (Campaign.live_at <= (utcnow() + GATE_HORIZON if horizon is None else horizon))
     )
 
 
@@ -63,15 +68,24 @@ def narrow(stmt: Select, kind: str | None) -> Select:
     return stmt
 
 
-def counts(visible: Select) -> dict[str, int]:
-    """``{"steps": n, "gate": n}`` among the ``visible`` campaigns: the clauses of
-    ``narrow``, in one statement (each campaign flagged by both)."""
+def _flagged(principal: Principal) -> Select:
+    """The campaigns ``principal`` may see that need either kind of attention, each with
+    its two flags (today and the gate horizon are the parameters ``day`` and ``horizon``)."""
+    steps = steps_open_clause(bindparam("day"))
+    gate = _gate_candidate_clause(bindparam("horizon"))
+    visible = visible_campaigns(principal=principal)
+    return visible.add_columns(steps.label("steps"), gate.label("gate")).where(steps | gate)
+
+
+def counts(principal: Principal) -> dict[str, int]:
+    """``{"steps": n, "gate": n}`` among the campaigns the viewer may see: the clauses of
+    ``narrow``, in one statement (each campaign flagged by both), built once per role
+    (``app.auth.bound_scope``)."""
     from app.extensions import db
 
-    steps, gate = steps_open_clause(), _gate_candidate_clause()
-    rows = db.session.execute(
-        visible.add_columns(steps.label("steps"), gate.label("gate")).where(steps | gate)
-    ).all()
+    stmt, params = built_once(_flagged, principal)
+    moments = {"day": shanghai_day(), "horizon": utcnow() + GATE_HORIZON}
+    rows = db.session.execute(stmt, {**params, **moments}).all()
     return {
         STEPS: sum(1 for row in rows if row.steps),
         GATE: sum(1 for row in rows if row.gate and not _ready(row[0])),

@@ -32,8 +32,9 @@ def guide_a(client, shop):
     return bearer(api_token(client, "guide-a"))
 
 
-def _sold(app, customer_id: int, product_id: int, days_ago: int, **care) -> int:
-    """A piece of the product sold to the customer ``days_ago`` days ago; its id."""
+def _sold(app, customer_id: int, product_id: int, days_ago: int, paid_at=None, **care) -> int:
+    """A piece of the product sold to the customer ``days_ago`` days ago (or at
+    ``paid_at``); its id."""
     with app.app_context():
         product = db.session.get(Product, product_id)
         for key, value in care.items():
@@ -48,7 +49,7 @@ def _sold(app, customer_id: int, product_id: int, days_ago: int, **care) -> int:
             total_fen=product.price_fen,
             payable_fen=product.price_fen,
             paid_fen=product.price_fen,
-            paid_at=utcnow() - timedelta(days=days_ago),
+            paid_at=paid_at or utcnow() - timedelta(days=days_ago),
         )
         db.session.add(customer_order)
         db.session.flush()
@@ -148,6 +149,27 @@ def test_the_guide_sees_care_due_on_the_customer_today_and_the_care_list(client,
     assert listing.count("data-serial=") == 1 and serial in listing
     home = client.get("/m/").get_data(as_text=True)
     assert "1 件饰品到了保养时间" in home
+
+
+@pytest.mark.parametrize("interval", [1, 30, 180])
+def test_todays_care_count_in_sql_is_the_clocks_count_at_the_day_boundary(app, shop, interval):
+    """Today's line counts in SQL (``due_count``, date arithmetic on each database) what
+    the Python clock says is due: pieces sold just before, at and after the moment whose
+    Shanghai day plus the interval is today."""
+    from sqlalchemy import select
+
+    from app.web.today import end_of_today
+
+    boundary = end_of_today() - timedelta(days=interval)  # sold before it: due today
+    offsets = (-timedelta(days=1), -timedelta(microseconds=1), timedelta(0), timedelta(hours=1))
+    for offset in offsets:
+        _sold(app, shop.ca, shop.ring, 0, boundary + offset, care_interval_days=interval)
+    with app.app_context():
+        mine = select(Customer.id).where(Customer.id == shop.ca)
+        counted = db.session.scalar(piece_care.due_count(mine, end_of_today()))
+        clocks = piece_care.care_rows(customer_ids=[shop.ca])
+        assert len(clocks) == len(offsets)
+        assert counted == sum(c.is_due(shanghai_day()) for c in clocks) == 2
 
 
 def test_hq_sets_the_care_kind_where_it_edits_products(client, app, shop, as_hq):
