@@ -9,6 +9,9 @@ from app.money import Yuan
 from app.schemas import PageQuerySchema, Text, page_schema
 from franchise.models import LEVELS, PAID_BY
 from franchise.services import member_settings
+from franchise.services.points_book import POSTINGS
+
+POSTING_KINDS = tuple(POSTINGS)
 
 
 class ExpiringSchema(Schema):
@@ -110,6 +113,19 @@ class MemberConfigPageSchema(MemberConfigSchema):
         fields.Nested(LevelRulePageSchema), validate=validate.Length(equal=len(LEVELS))
     )
     point_value_fen = Yuan(data_key="point_value_yuan", lo=1, hi=10_000)
+
+
+class PointsHistoryFilters(Schema):
+    """A member's points statement narrowed to one kind of posting and a span of Shanghai
+    days (either end open)."""
+
+    kind = fields.String(validate=validate.OneOf(POSTING_KINDS))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class PointsHistoryQuerySchema(PointsHistoryFilters, PageQuerySchema):
+    pass
 
 
 class MemberListQuerySchema(PageQuerySchema):

@@ -268,8 +268,10 @@ def _lazy_rows(stmt: Select) -> Iterator:
 
 
 def export_url(endpoint: str | None = None, **values: Any) -> str:
-    """The CSV export of the list on this request: the same filters, every page."""
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    """The CSV export of the list on this request: the same filters, every page (and the
+    same path values, for a list inside one object's page)."""
+    args: dict[str, Any] = dict(request.view_args or {}) if endpoint is None else {}
+    args.update({k: v for k, v in request.args.items() if k not in ("page", "format")})
     args.update(values)
     return url_for(endpoint or request.endpoint or "", format="csv", **args)
 

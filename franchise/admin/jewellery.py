@@ -30,6 +30,7 @@ from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.listing import Column
 from franchise.admin.support import (
     choices,
+    date_filter,
     list_page,
     render_list,
     save,
@@ -128,8 +129,8 @@ def board_page(form: MetalPriceForm, status: int = 200, import_errors: list[str]
             "series": {metal_label(m): values for m, values in series.items()},
             "fields": [
                 select_filter("metal", _l("Metal"), [("", _l("All"))] + list(METAL_LABELS.items())),
-                {"name": "date_from", "label": _l("From"), "type": "date"},
-                {"name": "date_to", "label": _l("To"), "type": "date"},
+                date_filter("date_from", _l("From")),
+                date_filter("date_to", _l("To")),
             ],
         }
 

@@ -20,17 +20,28 @@ from app.clock import shanghai_day
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.labels import label
-from app.web.listing import Column, csv_response, export_url, paginate
-from franchise.admin.support import is_hq, render_list, select_filter, text_filter
+from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from franchise.admin.support import (
+    date_filter,
+    is_hq,
+    render_list,
+    select_filter,
+    text_filter,
+)
 from franchise.api.members import benefits_of, member_list_stmt
-from franchise.member_schemas import MemberListQuerySchema, PointItemCreateSchema
-from franchise.models import LEVELS, Customer, Franchisee, PointItem, PointTransaction
+from franchise.member_schemas import (
+    MemberListQuerySchema,
+    PointItemCreateSchema,
+    PointsHistoryFilters,
+)
+from franchise.models import LEVELS, Customer, Franchisee, PointItem
 from franchise.services import members as member_service
 from franchise.services import point_items, points, points_book, points_refunds
 from franchise.services.points_book import POSTINGS
 
 bp = Blueprint("members_admin", __name__, url_prefix="/admin", template_folder="../templates")
 
+KIND_OPTIONS = [("", _l("All"))] + [(kind, _l(p.label)) for kind, p in POSTINGS.items()]
 LEVEL_OPTIONS = [("", _l("All"))] + [(code, member_service.LEVEL_LABELS[code]) for code in LEVELS]
 
 
@@ -78,13 +89,11 @@ def history_columns():
 def member_detail(customer_id: int):
     """One member: level, points, benefits, level history and points history."""
     customer = get_scoped_or_404(Customer, customer_id)
+    stmt = points.history_stmt(customer.id, filter_args(PointsHistoryFilters))
+    if request.args.get("format") == "csv":
+        return csv_response(f"points-{customer.id}.csv", history_columns(), stmt)
     member = member_service.ensure(customer.id)
     db.session.commit()
-    stmt = (
-        select(PointTransaction)
-        .where(PointTransaction.customer_id == customer.id, PointTransaction.member_points != 0)
-        .order_by(PointTransaction.id.desc())
-    )
     return render_template(
         "franchise/members/detail.html",
         customer=customer,
@@ -98,6 +107,12 @@ def member_detail(customer_id: int):
         level_label=member_service.level_label,
         columns=history_columns(),
         page=paginate(stmt),
+        fields=[
+            select_filter("kind", _l("Type"), KIND_OPTIONS),
+            date_filter("date_from", _l("From")),
+            date_filter("date_to", _l("To")),
+        ],
+        export_url=export_url(),
     )
 
 

@@ -31,7 +31,7 @@ from app.web.formatting import yuan
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
 from franchise.admin.product_pricing import KIND_LABELS
-from franchise.admin.support import choices, select_filter, text_filter
+from franchise.admin.support import choices, date_filter, select_filter, text_filter
 from franchise.api.orders import OrderFilterSchema
 from franchise.models import (
     ORDER_STATUSES,
@@ -118,8 +118,8 @@ def filter_fields():
         select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
         select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
         select_filter("guide_id", _l("Guide"), choices(Guide, blank=_l("All"))),
-        {"name": "date_from", "label": _l("From"), "type": "date"},
-        {"name": "date_to", "label": _l("To"), "type": "date"},
+        date_filter("date_from", _l("From")),
+        date_filter("date_to", _l("To")),
     ]
 
 

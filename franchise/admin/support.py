@@ -240,6 +240,10 @@ def text_filter(name, label):
     return {"name": name, "label": label, "type": "text"}
 
 
+def date_filter(name, label):
+    return {"name": name, "label": label, "type": "date"}
+
+
 # --- form builders: choices from scoped queries ---------------------------------
 
 

@@ -23,7 +23,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.clock import shanghai_day, shanghai_midnight
 from app.extensions import db
-from app.schemas import PageQuerySchema, page_of
+from app.schemas import page_of
 from franchise.member_schemas import (
     MemberConfigSchema,
     MemberListQuerySchema,
@@ -32,9 +32,10 @@ from franchise.member_schemas import (
     PointItemCreateSchema,
     PointItemSchema,
     PointsHistoryPageSchema,
+    PointsHistoryQuerySchema,
     PointsRedeemSchema,
 )
-from franchise.models import Appointment, Customer, Member, PointTransaction
+from franchise.models import Appointment, Customer, Member
 from franchise.services import member_settings, members, point_items, points, points_book
 from franchise.services.points_expiry import expiring
 
@@ -108,18 +109,14 @@ def _customer_id() -> int:
 @blp.route("/mp/points/history")
 class PointsHistory(MethodView):
     @api_roles(CUSTOMER)
-    @blp.arguments(PageQuerySchema, location="query")
+    @blp.arguments(PointsHistoryQuerySchema, location="query")
     @blp.response(200, PointsHistoryPageSchema)
     def get(self, args):
-        """My points history, newest first (+ added, − taken)."""
+        """My points history, newest first (+ added, − taken); ``kind`` and
+        ``date_from`` / ``date_to`` (Shanghai days) narrow it."""
         cid = _customer_id()
         points.catch_up(cid)
-        stmt = (
-            select(PointTransaction)
-            .where(PointTransaction.customer_id == cid, PointTransaction.member_points != 0)
-            .order_by(PointTransaction.id.desc())
-        )
-        return page_of(stmt, args)
+        return page_of(points.history_stmt(cid, args), args)
 
 
 @blp.route("/mp/points/items")

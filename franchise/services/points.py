@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, select
 
-from app.clock import shanghai_day, utcnow
+from app.clock import shanghai_day, shanghai_day_bounds, utcnow
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
@@ -349,3 +349,19 @@ def on_order_released(order: Order) -> None:
     """A cancelled or closed (unpaid) order gives its points back (no commit)."""
     if order.points_used > 0:
         _return_burn(order, f"burn_return:{order.id}", order.points_used)
+
+
+def history_stmt(customer_id: int, filters: dict):
+    """The member's points statement, newest first: the postings that moved their points,
+    narrowed by ``filters`` (``kind``, ``date_from`` / ``date_to`` as Shanghai days)."""
+    stmt = select(PointTransaction).where(
+        PointTransaction.customer_id == customer_id, PointTransaction.member_points != 0
+    )
+    if filters.get("kind"):
+        stmt = stmt.where(PointTransaction.kind == filters["kind"])
+    start, end = shanghai_day_bounds(filters.get("date_from"), filters.get("date_to"))
+    if start is not None:
+        stmt = stmt.where(PointTransaction.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(PointTransaction.created_at < end)
+    return stmt.order_by(PointTransaction.id.desc())

@@ -191,3 +191,35 @@ def test_hq_writes_off_a_members_debt(app, client, org):
         assert points_refunds.points.debt_of(cid) == 0
         assert points_book.unbalanced_transactions() == []
         assert points_book.account_balance("carrier:hq") == -250
+
+
+def test_a_members_points_statement_filters_by_kind_and_day_and_exports(app, client, org):
+    """One member's statement narrowed to a kind of posting and a span of days, on the
+    admin page (and its CSV) and in the mini-program's own history; a bad filter is
+    dropped on the page and a 422 naming the field in the API."""
+    from franchise.services import points
+    from tests.franchise.factories_payments import customer_headers
+
+    with app.app_context():
+        a = gen_customer(org.fa, nickname="林小姐").id
+        paid_order(a, org.fa, 12_300)
+        points.catch_up(a)
+        assert points.reward_event(a, "profile") > 0
+        db.session.commit()
+        headers = customer_headers(a)
+    login(client, "hq")
+    everything = client.get(f"/admin/members/{a}?format=csv").get_data(as_text=True)
+    assert len(everything.strip().splitlines()) == 3  # the header, the order, the reward
+    rewards = client.get(f"/admin/members/{a}?kind=event").get_data(as_text=True)
+    assert '<option value="event" selected>' in rewards
+    export = re.search(r'href="(/admin/members/\d+\?[^"]*format=csv[^"]*)"', rewards)
+    assert export and "kind=event" in export.group(1)
+    csv = client.get(f"/admin/members/{a}?kind=event&format=csv").get_data(as_text=True)
+    assert len(csv.strip().splitlines()) == 2 and "奖励" in csv  # the header and the reward
+    assert client.get(f"/admin/members/{a}?kind=nonsense").status_code == 200
+    past = client.get(f"/admin/members/{a}?date_to=2020-01-01&format=csv").get_data(as_text=True)
+    assert len(past.strip().splitlines()) == 1  # the header alone
+    mine = client.get("/api/v1/mp/points/history?kind=event", headers=headers).get_json()
+    assert [i["kind"] for i in mine["items"]] == ["event"]
+    bad = client.get("/api/v1/mp/points/history?kind=nonsense", headers=headers)
+    assert bad.status_code == 422 and "kind" in str(bad.get_json())
