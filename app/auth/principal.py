@@ -19,8 +19,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.models import CUSTOMER, HQ_ROLES, User
-from app.auth.sessions import SessionAccount, token_revoked
-from app.extensions import db
+from app.auth.sessions import SessionAccount, load_account, token_revoked
 
 TOKEN_SALT = "siyu.api-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,10 +72,10 @@ def principal_from_token(token: str) -> Principal | None:
     user_id = data.get("u")
     if not isinstance(user_id, int):
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or user.token_version != data.get("v"):
+    account = load_account(user_id)  # one Core statement built once, not an ORM User
+    if account is None or not account.is_active or account.token_version != data.get("v"):
         return None
-    return Principal.of_user(user)
+    return Principal.of_user(account)
 
 
 def required_principal() -> Principal:
