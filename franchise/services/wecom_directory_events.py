@@ -112,13 +112,21 @@ def _rename(row: WecomMember, new_userid: str) -> None:
     row.userid = new_userid
 
 
-def _upsert_user(event: dict) -> None:
+def _member_to_change(event: dict) -> WecomMember | None:
+    """The member the event names (a new row when unknown), or ``None`` when it names
+    none or a later event was already applied to it."""
     userid = str(event.get("UserID") or "")
     if not userid:
-        return
+        return None
     row = _member(userid)
-    if _outdated(row, event):
+    return None if _outdated(row, event) else row
+
+
+def _upsert_user(event: dict) -> None:
+    row = _member_to_change(event)
+    if row is None:
         return
+    userid = row.userid
     new_userid = str(event.get("NewUserID") or "")
     if new_userid and new_userid != userid:
         _rename(row, new_userid)
@@ -128,12 +136,10 @@ def _upsert_user(event: dict) -> None:
 
 def _delete_user(event: dict) -> None:
     """The member left the corp: kept, not present; the holding guide is flagged once."""
-    userid = str(event.get("UserID") or "")
-    if not userid:
+    row = _member_to_change(event)
+    if row is None:
         return
-    row = _member(userid)
-    if _outdated(row, event):
-        return
+    userid = row.userid
     was_present = row.present or row.id is None
     row.present, row.status, row.synced_at = False, 5, utcnow()
     guide = db.session.scalars(select(Guide).where(Guide.wecom_userid == userid)).first()

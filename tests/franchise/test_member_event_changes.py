@@ -31,6 +31,16 @@ def _invitation_of(app, event_id: int, customer_id: int) -> int:
         ).one()
 
 
+def _event_messages(client, app) -> list[dict]:
+    """Drain the outbox (twice: a second drain sends nothing more) and return the
+    "event changes" subscribe messages the emulator received."""
+    with app.app_context():
+        drain()
+        drain()
+    sent = client.get("/_sandbox/control/mp/subscribe_messages").get_json()["messages"]
+    return [m for m in sent if m["template_id"] == EVENT_TEMPLATE]
+
+
 def _accept(client, app, event_id: int, customer_id: int):
     with app.app_context():
         headers = customer_headers(customer_id)
@@ -119,11 +129,7 @@ def test_cancelling_tells_the_accepted_and_closes_answers(client, app, org, as_h
     edit = client.patch(url, json={"name": "改名"}, headers=as_hq)
     assert edit.status_code == 409
 
-    with app.app_context():
-        drain()
-        drain()
-    sent = client.get("/_sandbox/control/mp/subscribe_messages").get_json()["messages"]
-    told = [m for m in sent if m["template_id"] == EVENT_TEMPLATE]
+    told = _event_messages(client, app)
     assert [m["touser"] for m in told] == [openids[gold]]  # the accepted one, once
     assert told[0]["data"]["phrase4"]["value"] == "已取消"
     with app.app_context():
@@ -181,11 +187,7 @@ def test_a_new_time_or_place_tells_the_accepted_once(client, app, org, as_hq):
         assert moved.status_code == 200, moved.get_json()
     placed = client.patch(url, json={"store_id": org.sa}, headers=as_hq)
     assert placed.status_code == 200
-    with app.app_context():
-        drain()
-        drain()
-    sent = client.get("/_sandbox/control/mp/subscribe_messages").get_json()["messages"]
-    told = [m for m in sent if m["template_id"] == EVENT_TEMPLATE]
+    told = _event_messages(client, app)
     assert [m["touser"] for m in told] == [openid, openid]
     assert [m["data"]["phrase4"]["value"] for m in told] == ["时间变更", "地点变更"]
     assert told[0]["data"]["time2"]["value"].endswith("28日 19:30")
