@@ -105,10 +105,10 @@ def _pay_on(app: Flask, st, day: date, customers) -> list[int]:
     from app.errors import DomainError
     from app.extensions import db
     from app.wechat.sandbox import customer_pays
-    from franchise.models import Product
+    from franchise.demo.commerce import orderable_products
     from franchise.services import orders, payments
 
-    products = db.session.query(Product).filter(Product.is_active.is_(True)).all()
+    products = orderable_products()
     paid: list[int] = []
     start = datetime.combine(day, PAID_AT, tzinfo=SHANGHAI)
     for n in range(DEMO_BILL_ORDERS):
@@ -139,7 +139,7 @@ def seed_bills(app: Flask) -> list[str]:
     from app.errors import DomainError
     from app.extensions import db
     from app.wechat.sandbox import EXTENSION_KEY, sandbox_state
-    from franchise.demo.commerce import pay_demo_order
+    from franchise.demo.commerce import orderable_products, pay_demo_order
     from franchise.models import ReconciliationRun
     from franchise.services import orders
     from franchise.services.reconciliation import reconcile
@@ -159,7 +159,7 @@ def seed_bills(app: Flask) -> list[str]:
         paid = _pay_on(app, st, day, customers)
         try:  # one payment WeChat never saw: the day's difference
             extra = orders.create_order(
-                customers[-1].id, [{"product_id": _a_product(), "quantity": 1}]
+                customers[-1].id, [{"product_id": orderable_products()[0].id, "quantity": 1}]
             )
             moment = datetime.combine(day, PAID_AT, tzinfo=SHANGHAI) + timedelta(hours=1)
             _created_at(extra, moment - timedelta(minutes=2))
@@ -177,12 +177,3 @@ def seed_bills(app: Flask) -> list[str]:
             f"bills: {len(paid)} orders paid in the emulator on {day}, "
             f"reconciled: {run.status} ({run.bill_rows} bill rows)"
         ]
-
-
-def _a_product() -> int:
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from franchise.models import Product
-
-    return db.session.scalars(select(Product.id).where(Product.is_active.is_(True)).limit(1)).one()

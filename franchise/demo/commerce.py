@@ -33,6 +33,25 @@ PRODUCTS = [
 ]
 
 
+def orderable_products() -> list:
+    """The active products an order can name with no size chosen (no variants) and
+    with stock, in id order: what the demo seeders order, whatever order the database
+    keeps its rows in (PostgreSQL moves an updated row to the end of its table)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from franchise.models import Product, ProductVariant
+
+    sized = select(ProductVariant.product_id)
+    return list(
+        db.session.scalars(
+            select(Product)
+            .where(Product.is_active.is_(True), Product.stock > 0, Product.id.not_in(sized))
+            .order_by(Product.id)
+        )
+    )
+
+
 def seed_commerce(app: Flask) -> list[str]:
     """Demo products, two coupon templates with budgets, coupons and ~40 orders (idempotent).
 
@@ -132,7 +151,7 @@ def _seed_coupons_and_orders() -> list[str]:
                 except DomainError:
                     pass
         lines.append(f"commerce: {issued} coupons issued")
-    products = db.session.scalars(select(Product).where(Product.is_active.is_(True))).all()
+    products = orderable_products()
     hq = db.session.scalars(select(User).where(User.role == HQ_ADMIN)).first()
     paths = {
         "created": [],

@@ -26,7 +26,8 @@ def seed_payments(app: Flask) -> list[str]:
     from app.errors import DomainError
     from app.extensions import db
     from app.wechat.sandbox import customer_pays, sandbox_reachable
-    from franchise.models import Customer, Payment, Product
+    from franchise.demo.commerce import orderable_products
+    from franchise.models import Customer, Payment
     from franchise.services import orders, payments, refunds
 
     with app.app_context():
@@ -34,7 +35,7 @@ def seed_payments(app: Flask) -> list[str]:
         if db.session.scalar(paid_at_sandbox) is not None:  # the commerce seeder's are demo
             return ["payments: already seeded"]
         customers = db.session.scalars(select(Customer).order_by(Customer.id).limit(100)).all()
-        products = db.session.scalars(select(Product).where(Product.is_active.is_(True))).all()
+        products = orderable_products()
         if not customers or not products or not sandbox_reachable(app):
             return ["payments: no customers, products or sandbox to pay with"]
         rng = random.Random(20261126)
