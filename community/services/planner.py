@@ -14,7 +14,9 @@ dispatcher cannot put a second post on a group's day. It is exactly-once by cons
 the dispatcher batches a row with a conditional UPDATE on (day, status, batch_id IS NULL).
 
 Re-plans run nightly, at 07:00 and within seconds of a change to a plan, post, group
-stage or segment or the policy (``request_replan`` → the outbox, kind ``community.replan``).
+stage or segment or the policy (``request_replan`` → the outbox, kind ``community.replan``);
+a change to groups re-plans those groups, a change to a plan or post the groups its plans
+target (before and after, ``replan_scope``), a change to the policy everything.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import calendar
 import gc
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -49,6 +51,7 @@ from community.services import allocation as why
 from community.services import planner_store, receiving_limit
 from community.services import plans as plan_rules
 from community.services.planner_core import DEFERRED, PLACED, Occurrence, place
+from community.services.replan_scope import Scope, scope_of
 
 HORIZON_DAYS = 14
 CHUNK = 5000
@@ -194,9 +197,9 @@ def _reason(occ: Occurrence, names: dict, policy: str, cap: int) -> tuple[str, d
     return (why.NO_ROOM if occ.blocker else why.NO_ROOM_ANY), params
 
 
-def _load(days: list[date], group_ids: Collection[int] | None = None):
+def _load(days: list[date], scope: Scope | None = None):
     """The active plans, posts' purposes, active groups and the rows a run diffs against;
-    with ``group_ids`` only those groups and their rows (a targeted re-plan)."""
+    with a ``scope`` only its groups and their rows (a targeted re-plan)."""
     plans = list(db.session.scalars(select(PushPlan).where(PushPlan.status == "active")))
     purposes = dict(db.session.execute(select(ContentPost.id, ContentPost.purpose)).all())
     group_query = select(*GROUP_COLUMNS).where(WecomGroup.status == GROUP_ACTIVE)
@@ -205,10 +208,9 @@ def _load(days: list[date], group_ids: Collection[int] | None = None):
         (SlotAllocation.day.between(lookback, days[-1]))
         | SlotAllocation.occurrence.between(lookback, days[-1] + timedelta(days=LOOKAHEAD))
     )
-    if group_ids is not None:
-        ids = sorted(group_ids)
-        group_query = group_query.where(WecomGroup.id.in_(ids))
-        row_query = row_query.where(SlotAllocation.group_id.in_(ids))
+    if scope is not None:
+        group_query = group_query.where(scope.groups())
+        row_query = row_query.where(scope.rows(SlotAllocation.group_id))
     groups = db.session.execute(group_query).all()
     rows = db.session.execute(row_query).all()
     return plans, purposes, groups, rows
@@ -232,17 +234,20 @@ def compute(
     span: list[date],
     candidate: PushPlan | None = None,
     group_ids: Collection[int] | None = None,
+    targets: Iterable[Mapping] | None = None,
 ):
     """The planner's decision for ``span`` without writing: ``(desired, existing, rows)``
     — the row values per (plan, group, occurrence), the existing rows by that key and the
     unbatched existing rows. ``candidate`` (an unsaved or edited plan) takes part in place
     of its stored version (the reach preview). Groups alike in what decides their
     occurrences (``_cohort_key``) and in their usage share one decision. ``group_ids``
-    limits the run to those groups and their rows: a group's decision depends only on the
-    plans, the policy and its own rows, so theirs equal a full run's."""
+    limits the run to those groups and their rows, ``targets`` (plans' target filters,
+    ``replan_scope``) to the groups they match (with ``group_ids``: either): a group's
+    decision depends only on the plans, the policy and its own rows, so theirs equal a
+    full run's."""
     first, last, today = span[0], span[-1], shanghai_day()
     policy, cap = receiving_limit.policy(), receiving_limit.daily_cap()
-    plans, purposes, groups, rows = _load(span, group_ids)
+    plans, purposes, groups, rows = _load(span, scope_of(group_ids, targets))
     if candidate is not None:
         plans = [p for p in plans if p.id != candidate.id]
         plans += [candidate] if candidate.status == "active" else []
@@ -356,15 +361,19 @@ def replan(
     start: date | None = None,
     days: int = HORIZON_DAYS,
     group_ids: Collection[int] | None = None,
+    targets: Iterable[Mapping] | None = None,
 ) -> dict:
     """Plan ``days`` days from ``start`` (default today); returns counts. Idempotent.
 
     ``group_ids`` re-plans only those groups (a group's stage, segment, status or owner
-    changed, or it is new): only their rows are loaded, decided and diffed, and the counts
-    are theirs; every other group's rows are left as they are. ``None`` re-plans all."""
+    changed, or it is new), ``targets`` only the groups these plan target filters match
+    (a plan changed: its targets before and after): only their rows are loaded, decided
+    and diffed, and the counts are theirs; every other group's rows are left as they
+    are. Neither re-plans all."""
     span = horizon(start or shanghai_day(), days)
+    scope = scope_of(group_ids, targets)
     with without_cyclic_gc():
-        desired, existing, rows = compute(span, group_ids=group_ids)
+        desired, existing, rows = compute(span, group_ids=group_ids, targets=targets)
         return planner_store.write(
-            desired, existing, rows, span[0], span[-1], shanghai_day(), group_ids
+            desired, existing, rows, span[0], span[-1], shanghai_day(), scope
         )

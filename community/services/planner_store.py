@@ -12,7 +12,6 @@ with the conflict-tolerant INSERT instead — exactly-once is the database's key
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from datetime import date, timedelta
 
 from psycopg import errors as pg_errors
@@ -26,6 +25,7 @@ from app.extensions import db
 from community.models import ALLOCATED, MISSED, WAITING, SlotAllocation
 from community.services import allocation as why
 from community.services import send_metrics
+from community.services.replan_scope import Scope
 
 CHUNK = 5000
 COPY_CHUNK = 200_000
@@ -86,11 +86,11 @@ def write(
     first: date,
     last: date,
     today: date,
-    group_ids: Collection[int] | None = None,
+    scope: Scope | None = None,
 ) -> dict:
     """Insert the new, update the changed, delete what is no longer owed; one commit.
-    ``rows`` are the existing unbatched rows (of ``group_ids`` only, on a targeted run:
-    the planned-sends counters are then refreshed for those groups only)."""
+    ``rows`` are the existing unbatched rows (of the ``scope``'s groups only, on a
+    targeted run: the planned-sends counters are then refreshed for those groups only)."""
     table = SlotAllocation.__table__
     now = utcnow()
     new, changed, gone, passed = [], [], [], []
@@ -138,7 +138,7 @@ def write(
             )
         for day in (first, first + timedelta(days=1)):
             if day <= last:
-                send_metrics.refresh_planned(day, group_ids)
+                send_metrics.refresh_planned(day, scope)
     values = list(desired.values())
     return {
         "from": first.isoformat(),

@@ -1,14 +1,22 @@
 """Re-plans on change: a commit that changes a plan, a post's purpose or status, or a
 group's stage, segment, status or owner (or adds a group) carries a ``community.replan``
 outbox row, so the planner (``community.services.planner``) runs within seconds of it,
-after the commit. A change to groups only names them in the row's payload and the
-handler re-plans just those groups (a group's schedule depends only on the plans, the
-policy and its own rows); a plan, post or policy change re-plans every group.
+after the commit. The row names what to re-plan, and the handler re-plans just that (a
+group's schedule depends only on the plans, the policy and its own rows):
+
+* a change to groups names them: ``{"groups": [ids]}``;
+* a change to a plan (created, edited, deleted) names its target filter before the change
+  and after it, a change to a post the target filters of the plans sending it:
+  ``{"groups": [...], "targets": [{"stages": [...], ...}, ...]}`` (``replan_scope``: the
+  planner loads the groups these filters match in one query, however many they are);
+* a change to the receiving-limit policy, a plan aimed at every group, more than
+  ``MAX_GROUPS`` named groups or ``MAX_TARGETS`` filters: ``{"all": true}`` (as is a row
+  from before payloads named anything).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -18,23 +26,32 @@ from app import outbox
 from app.clock import shanghai_day, utcnow
 from app.db import is_postgres
 from app.extensions import db
+from community.services.replan_scope import distinct_targets, plan_targets, target_of
 
 REPLAN_KIND = "community.replan"
 BUCKET_SECONDS = 5
 RUN_AFTER_SECONDS = 2
 MAX_GROUPS = 1000  # a bucket naming more groups re-plans everything
+MAX_TARGETS = 200  # a bucket naming more plan target filters re-plans everything
+EVERYTHING = {"all": True}
+
+
+def _everything(payload: Mapping) -> bool:
+    """Whether a payload asks for every group (or names nothing: a row from before)."""
+    return bool(payload.get("all")) or not ({"groups", "targets"} & payload.keys())
 
 
 def replan_handler(message) -> dict:
-    """Outbox handler: re-plan today's horizon — only the groups the payload names, or
-    everything (``{"all": true}``, or a row from before payloads named groups)."""
+    """Outbox handler: re-plan today's horizon — only the groups the payload names or its
+    plan target filters match, or everything (``{"all": true}``, or an old row)."""
     from community.services import planner
 
     payload = message.payload or {}
-    ids = payload.get("groups")
-    if payload.get("all") or ids is None:
+    if _everything(payload):
         return planner.replan(shanghai_day())
-    return planner.replan(shanghai_day(), group_ids=ids) | {"groups": len(ids)}
+    ids, targets = payload.get("groups") or [], payload.get("targets") or []
+    result = planner.replan(shanghai_day(), group_ids=ids, targets=targets or None)
+    return result | {"groups": len(ids), "targets": len(targets)}
 
 
 def replan_pending() -> bool:
@@ -51,31 +68,41 @@ def replan_pending() -> bool:
     return found is not None
 
 
-def _payload(group_ids: Iterable[int] | None) -> dict:
-    """``{"groups": [...]}`` for these groups, ``{"all": true}`` for everything (or for more
-    than ``MAX_GROUPS`` groups: a sync touching thousands re-plans them all at once)."""
-    if group_ids is None:
-        return {"all": True}
-    ids = sorted(set(group_ids))
-    return {"groups": ids} if len(ids) <= MAX_GROUPS else {"all": True}
+def _payload(group_ids: Iterable[int] | None, targets: Iterable[Mapping] | None = None) -> dict:
+    """``{"groups": [...]}`` (with ``"targets"`` when plan filters are named) for these,
+    ``EVERYTHING`` for nothing named, a filter over every group, or more than
+    ``MAX_GROUPS`` groups / ``MAX_TARGETS`` filters (a sync touching thousands re-plans
+    them all at once)."""
+    if group_ids is None and targets is None:
+        return EVERYTHING
+    ids = sorted(set(group_ids or ()))
+    found = distinct_targets(targets or ())
+    if len(ids) > MAX_GROUPS or len(found) > MAX_TARGETS or any(not t for t in found):
+        return EVERYTHING
+    return {"groups": ids, "targets": found} if found else {"groups": ids}
 
 
 def _merged(old: dict, new: dict) -> dict:
-    """One bucket's payload after another request joins it: everything wins, else the union."""
-    if "groups" not in old or "groups" not in new:
-        return {"all": True}
-    return _payload([*old["groups"], *new["groups"]])
+    """One bucket's payload after another request joins it: everything wins, else the
+    union of the groups and of the filters."""
+    if _everything(old) or _everything(new):
+        return EVERYTHING
+    groups = [*old.get("groups", []), *new.get("groups", [])]
+    return _payload(groups, [*old.get("targets", []), *new.get("targets", [])])
 
 
-def request_replan(group_ids: Iterable[int] | None = None) -> None:
-    """Ask, in the caller's transaction, for a re-plan of ``group_ids`` (``None``: of every
+def request_replan(
+    group_ids: Iterable[int] | None = None, targets: Iterable[Mapping] | None = None
+) -> None:
+    """Ask, in the caller's transaction, for a re-plan of ``group_ids`` and of the groups
+    plan target filters ``targets`` match (``replan_scope.target_of``; neither: of every
     group). One row per 5-second bucket, run 2 s after the bucket closes, so a burst of
     commits (a sync, the nightly stages) asks once: the first request inserts the bucket's
     row, later ones merge their groups into its payload while it is still pending (the row
     is locked for that on PostgreSQL; the dispatcher's claim skips a locked row). Once the
     bucket's row has been claimed, the request goes into the next bucket's row."""
     now = utcnow()
-    wanted = _payload(group_ids)
+    wanted = _payload(group_ids, targets)
     bucket = int(now.timestamp()) // BUCKET_SECONDS
     model = outbox.OutboxMessage
     for n in range(bucket, bucket + 3):  # the next bucket's row is never claimed yet
@@ -112,11 +139,29 @@ WATCHED = {
 }
 
 
-def _changes(session) -> tuple[bool, set[int]]:
-    """What a flush changed that a re-plan depends on: ``(everything, group ids)`` — a
-    plan or post change concerns every group, a group's only itself. Run after the flush
-    (new groups have their ids; the attribute history is still there)."""
-    everything, groups = False, set()
+def _is_plan(obj) -> bool:
+    return type(obj).__name__ == "PushPlan"
+
+
+def _stored_targets(session) -> list[dict]:
+    """Before a flush: the stored target filters of the plans it edits or deletes (what
+    they targeted before the change; read from the database, so an edit of an attribute
+    not loaded before is covered too)."""
+    ids = []
+    for obj in (*session.dirty, *session.deleted):
+        identity = inspect(obj).identity
+        if _is_plan(obj) and identity and (obj in session.deleted or session.is_modified(obj)):
+            ids.append(identity[0])
+    return plan_targets(session, plan_ids=ids) if ids else []
+
+
+def _changes(session) -> tuple[set[int], list[dict], set[int]]:
+    """What a flush changed that a re-plan depends on: ``(group ids, plan targets, post
+    ids)`` — a group concerns itself, a new or edited plan the groups it targets now, a
+    post the groups of the plans sending it. Run after the flush (new rows have their ids;
+    the attribute history is still there); a plan's targets before the change were read
+    before the flush (``_stored_targets``)."""
+    groups, targets, posts = set(), [], set()
     changed = [*session.new, *session.deleted]
     for obj in session.dirty:
         columns = WATCHED.get(type(obj).__name__, ())
@@ -127,29 +172,47 @@ def _changes(session) -> tuple[bool, set[int]]:
         name = type(obj).__name__
         if name == "WecomGroup":
             groups.add(obj.id)
-        elif name in WATCHED:
-            everything = True
-    return everything, groups
+        elif name == "ContentPost":
+            posts.add(obj.id)
+        elif _is_plan(obj) and obj not in session.deleted:
+            targets.append(target_of(obj))
+    return groups, targets, posts
+
+
+def _watching(session) -> bool:
+    """Whether this session's changes ask for re-plans (the app's session, when on)."""
+    if not has_app_context() or not current_app.config.get("COMMUNITY_REPLAN_ON_CHANGE"):
+        return False
+    return session is db.session()  # the outbox row goes through the app's session
+
+
+def _noted(session) -> dict:
+    """What the session's flushes so far ask to re-plan (until its commit or rollback)."""
+    return session.info.setdefault("siyu_replan", {"groups": set(), "targets": [], "posts": set()})
 
 
 def watch_changes() -> None:
     """Session events: a flush that changes a plan, a post's purpose or status, or a group's
-    stage, segment, status or owner notes it on the session (everything, or which groups);
-    its commit then carries the ``community.replan`` request (the re-plan follows within
-    seconds)."""
+    stage, segment, status or owner notes it on the session (which groups, which plan
+    targets before and after, which posts); its commit then carries the
+    ``community.replan`` request (the re-plan follows within seconds)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
+    def before_flush(session, _context, _instances) -> None:
+        stored = _stored_targets(session) if _watching(session) else []
+        if stored:
+            _noted(session)["targets"].extend(stored)
+
     def after_flush(session, _context) -> None:
-        if not has_app_context() or not current_app.config.get("COMMUNITY_REPLAN_ON_CHANGE"):
+        if not _watching(session):
             return
-        if session is not db.session():  # the outbox row goes through the app's session
-            return
-        everything, groups = _changes(session)
-        if everything or groups:
-            noted = session.info.setdefault("siyu_replan", {"all": False, "groups": set()})
-            noted["all"] = noted["all"] or everything
+        groups, targets, posts = _changes(session)
+        if groups or targets or posts:
+            noted = _noted(session)
             noted["groups"] |= groups
+            noted["targets"].extend(targets)
+            noted["posts"] |= posts
 
     def before_commit(session) -> None:
         # SQLAlchemy calls before_commit ahead of the commit's own flush: flush here so
@@ -158,12 +221,15 @@ def watch_changes() -> None:
             session.flush()
         noted = session.info.pop("siyu_replan", None)
         if noted:
-            request_replan(None if noted["all"] else noted["groups"])
+            targets = noted["targets"] + plan_targets(session, post_ids=noted["posts"])
+            if noted["groups"] or targets:  # a post no plan sends concerns no group
+                request_replan(noted["groups"], targets)
 
     def after_rollback(session) -> None:
         session.info.pop("siyu_replan", None)
 
     for name, listener in (
+        ("before_flush", before_flush),
         ("after_flush", after_flush),
         ("before_commit", before_commit),
         ("after_rollback", after_rollback),

@@ -13,7 +13,7 @@ path stays one statement per day however many groups there are. The caller commi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import case, func, literal, select
@@ -30,6 +30,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
+from community.services.replan_scope import Scope
 
 ID_CHUNK = 2000
 
@@ -48,9 +49,9 @@ def _upsert(source, column: str) -> None:
     db.session.execute(stmt)
 
 
-def refresh_planned(day: date, group_ids: Collection[int] | None = None) -> None:
-    """``sends_planned`` of every group (or of ``group_ids``: a targeted re-plan's, a
-    bounded list) with an allocated slot on ``day`` (one statement)."""
+def refresh_planned(day: date, scope: Scope | None = None) -> None:
+    """``sends_planned`` of every group (or of the ``scope``'s: a targeted re-plan's)
+    with an allocated slot on ``day`` (one statement)."""
     count = func.count(SlotAllocation.id)
     source = (
         select(
@@ -66,8 +67,8 @@ def refresh_planned(day: date, group_ids: Collection[int] | None = None) -> None
         .where(SlotAllocation.day == day, SlotAllocation.status == ALLOCATED)
         .group_by(SlotAllocation.group_id, SlotAllocation.day)
     )
-    if group_ids is not None:
-        source = source.where(SlotAllocation.group_id.in_(sorted(group_ids)))
+    if scope is not None:
+        source = source.where(scope.rows(SlotAllocation.group_id))
     _upsert(source, "sends_planned")
 
 
