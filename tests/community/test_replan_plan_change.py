@@ -1,0 +1,303 @@
+"""A plan change re-plans only the groups the plan targeted before the change and those it
+targets after (its ``community.replan`` row names both target filters); a post change the
+groups of the plans sending it; the policy still everything. For any plans, groups and
+plan change (create, edit of targets / schedule / priority / status, delete), the targeted
+run decides those groups exactly as a full re-plan would and leaves every other group's
+rows as they were (same ids, same values)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from app import outbox
+from app.clock import shanghai_day
+from app.extensions import db
+from community.models import PushPlan, SlotAllocation, WecomGroup
+from community.services import allocation, content, planner, receiving_limit, replan_trigger
+from community.services import plans as plan_service
+from community.services.planner_core import POLICIES
+from franchise.models import Guide
+from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
+from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+
+GROUP = st.fixed_dictionaries(
+    {
+        "stage": st.sampled_from(("seeding", "lifecycle")),
+        "segment": st.sampled_from(("prospect", "purchased")),
+        "age": st.integers(0, 5),
+        "bob": st.booleans(),  # Ann's store or Bob's
+        "active": st.booleans() | st.just(True),
+    }
+)
+# the changed plan's target: at least one filter (a plan over every group re-plans all)
+TARGET = st.fixed_dictionaries(
+    {
+        "stages": st.sampled_from(([], ["seeding"], ["lifecycle"])),
+        "segments": st.sampled_from(([], ["purchased"], ["prospect"])),
+        "stores": st.sampled_from(([], ["a"], ["b"])),
+        "groups": st.sampled_from(([], [0], [0, 2])),
+    }
+).filter(lambda t: any(t.values()))
+EDIT = st.fixed_dictionaries(
+    {
+        "target": TARGET,
+        "weekdays": st.sets(st.integers(0, 6), min_size=1, max_size=7),
+        "priority": st.sampled_from((10, 50, 90)),
+        "status": st.sampled_from(("active", "active", "paused")),
+    }
+)
+
+
+def _rows(group_ids=None) -> dict:
+    """Every stored row by (plan, group, occurrence), with all its columns."""
+    query = select(SlotAllocation.__table__)
+    if group_ids is not None:
+        query = query.where(SlotAllocation.group_id.in_(group_ids))
+    return {(r.plan_id, r.group_id, r.occurrence): r._asdict() for r in db.session.execute(query)}
+
+
+def _plan_data(target: dict, org, groups: list[WecomGroup], **kw) -> dict:
+    """Plan values aimed at ``target`` (store letters → the org's stores, group indexes →
+    the drawn groups' ids)."""
+    stores = {"a": org.sa, "b": org.sb}
+    data = {"stages": target["stages"], "segments": target["segments"]}
+    data["store_ids"] = [stores[s] for s in target["stores"]]
+    data["group_ids"] = [groups[i % len(groups)].id for i in target["groups"]]
+    return data | kw
+
+
+def _replan_rows():
+    db.session.expire_all()
+    return db.session.scalars(
+        select(outbox.OutboxMessage)
+        .where(outbox.OutboxMessage.kind == replan_trigger.REPLAN_KIND)
+        .order_by(outbox.OutboxMessage.id)
+    ).all()
+
+
+def _run(message) -> dict:
+    """Run a re-plan row now (as the dispatcher does once it is due); its result."""
+    message.available_at = message.created_at - timedelta(seconds=10)
+    db.session.commit()
+    assert outbox.drain() >= 1
+    db.session.expire_all()
+    return db.session.get(outbox.OutboxMessage, message.id).result
+
+
+def _targeted(plan_values: list[dict], groups: list[WecomGroup]) -> set[int]:
+    """The groups any of these plan values targets (``allocation.targets``, in Python)."""
+    found = set()
+    for values in plan_values:
+        plan = PushPlan(**values)
+        plan._group_set = set(values.get("group_ids") or [])
+        found |= {g.id for g in groups if allocation.targets(plan, g)}
+    return found
+
+
+def _target_values(plan: PushPlan) -> dict:
+    keys = ("stages", "segments", "region_ids", "franchisee_ids", "store_ids", "group_ids")
+    return {k: list(getattr(plan, k) or []) for k in keys}
+
+
+@pytest.mark.slow
+@settings(DB_EXAMPLES, max_examples=20)
+@given(
+    plans=st.lists(PLAN, max_size=3),
+    groups=st.lists(GROUP, min_size=3, max_size=7),
+    before=TARGET,
+    edit=EDIT,
+    op=st.sampled_from(("edit", "edit", "create", "delete")),
+    policy=st.sampled_from(POLICIES),
+    cap=st.integers(1, 2),
+)
+def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
+    app, ctx, org, plans, groups, before, edit, op, policy, cap
+):
+    reset_schedule()
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    made = [
+        gen_wgroup(
+            bob if g["bob"] else ann,
+            stage=g["stage"],
+            segment=g["segment"],
+            age_days=g["age"],
+            status="active" if g["active"] else "dismissed",
+        )
+        for g in groups
+    ]
+    gen_plans_from(plans)
+    post = gen_post()
+    plan = None if op == "create" else gen_plan(post, **_plan_data(before, org, made))
+    receiving_limit.update(policy, cap)
+    today = shanghai_day()
+    planner.replan(today)
+    db.session.execute(delete(outbox.OutboxMessage))  # the policy's row: already planned
+    db.session.commit()
+    old = [] if plan is None else [_target_values(plan)]
+    weekdays = sorted(edit["weekdays"])
+    after = _plan_data(edit["target"], org, made, weekdays=weekdays)
+    after |= {"priority": edit["priority"], "status": edit["status"]}
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        if op == "delete":
+            db.session.delete(plan)
+            db.session.commit()
+        elif op == "create":
+            gen_plan(post, **after)
+        else:
+            assert plan is not None
+            kept = {"name": plan.name, "post_id": post.id, "schedule_kind": "weekly"}
+            plan_service.save_plan(kept | after, plan)
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    new = [] if op == "delete" else [after]
+    touched = _targeted(old + new, made)
+    (message,) = _replan_rows()
+    assert "all" not in message.payload and message.payload["groups"] == []
+    others = [g.id for g in made if g.id not in touched]
+    untouched = _rows(others)
+    span = planner.horizon(today)
+    full = planner.compute(span)[0]
+    targeted = planner.compute(span, targets=message.payload["targets"])[0]
+    db.session.rollback()
+    assert targeted == {k: v for k, v in full.items() if k[1] in touched}
+    _run(message)
+    assert _rows(others) == untouched  # not one row of another group rewritten
+    after_rows = _rows()
+    again = planner.replan(today)  # a full re-plan on the same state changes nothing
+    assert (again["new"], again["changed"], again["removed"]) == (0, 0, 0)
+    assert _rows() == after_rows
+
+
+@pytest.fixture
+def frozen_bucket(monkeypatch):
+    """The trigger's clock held inside one 5-second bucket (no flaky bucket roll-over)."""
+    moment = datetime(2026, 12, 7, 4, 0, 1, tzinfo=UTC)
+    monkeypatch.setattr(replan_trigger, "utcnow", lambda: moment)
+    return moment
+
+
+def test_payloads_merge_groups_and_targets_and_everything_wins(ctx):
+    seeding, lifecycle = {"stages": ["seeding"]}, {"stages": ["lifecycle"]}
+    one = replan_trigger._payload([3], [seeding, {"stages": ["seeding", "seeding"]}])
+    assert one == {"groups": [3], "targets": [seeding]}
+    merged = replan_trigger._merged(one, replan_trigger._payload([1], [lifecycle]))
+    assert merged == {"groups": [1, 3], "targets": [lifecycle, seeding]}
+    assert replan_trigger._merged(merged, {"groups": [2]})["groups"] == [1, 2, 3]
+    assert replan_trigger._merged(merged, {"all": True}) == {"all": True}
+    assert replan_trigger._payload([], [{"stages": []}]) == {"all": True}  # every group
+    many = [{"group_ids": [n]} for n in range(replan_trigger.MAX_TARGETS + 1)]
+    assert replan_trigger._payload([], many) == {"all": True}
+
+
+def test_old_payloads_still_run(ctx, org):
+    ann = db.session.get(Guide, org.ga)
+    group = gen_wgroup(ann)
+    gen_plan(gen_post(), stages=["seeding"])
+    for payload in ({"all": True}, {}, {"groups": [group.id]}):
+        replan_trigger.replan_handler(outbox.OutboxMessage(payload=payload))
+        assert len(_rows([group.id])) == 14
+
+
+def test_editing_a_plan_on_its_page_replans_only_its_groups(app, ctx, client, org, frozen_bucket):
+    """HQ moves a plan from the seeding stage to the lifecycle stage on the plan page: the
+    row names both stages, and once it runs the groups of neither stage keep every row
+    (same ids); the plan leaves the seeding groups and reaches the lifecycle ones."""
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    seeding, lifecycle = gen_wgroup(ann), gen_wgroup(bob, stage="lifecycle")
+    other = gen_wgroup(ann, stage="benchmark")
+    post = gen_post()
+    plan = gen_plan(post, name="培育群每日", stages=["seeding"], priority=60)
+    gen_plan(gen_post(), name="全体周三", weekdays=[2], priority=40)
+    planner.replan(shanghai_day())
+    before = _rows([other.id])
+    assert before and {k[1] for k in _rows() if k[0] == plan.id} == {seeding.id}
+    login(client, "hq")
+    page = client.get(f"/admin/plans/{plan.id}").get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "name": "培育群每日",
+        "post_id": str(post.id),
+        "stages": "lifecycle",
+        "schedule_kind": "weekly",
+        "weekdays": [str(d) for d in range(7)],
+        "send_time": "10:00",
+        "priority": "60",
+        "status": "active",
+    }
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        saved = client.post(f"/admin/plans/{plan.id}", data=form)
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    (message,) = _replan_rows()
+    assert message.payload == {
+        "groups": [],
+        "targets": [{"stages": ["lifecycle"]}, {"stages": ["seeding"]}],
+    }
+    assert _run(message)["targets"] == 2
+    assert _rows([other.id]) == before  # same rows, same ids
+    assert {k[1] for k in _rows() if k[0] == plan.id} == {lifecycle.id}
+
+
+def test_a_plan_created_over_the_api_names_its_target(app, ctx, client, org, frozen_bucket):
+    ann = db.session.get(Guide, org.ga)
+    east, other = gen_wgroup(ann), gen_wgroup(db.session.get(Guide, org.gb))
+    post_id = gen_post().id
+    planner.replan(shanghai_day())
+    hq = bearer(api_token(client, "hq"))
+    body = {"name": "华东周推", "post_id": post_id, "weekdays": [2], "region_ids": [org.east]}
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        assert client.post("/api/v1/plans", json=body, headers=hq).status_code == 201
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    (message,) = _replan_rows()
+    assert message.payload == {"groups": [], "targets": [{"region_ids": [org.east]}]}
+    _run(message)
+    assert {k[1] for k in _rows()} == {east.id} and not _rows([other.id])
+
+
+def test_a_post_change_replans_the_groups_of_its_plans(app, ctx, org, frozen_bucket):
+    ann = db.session.get(Guide, org.ga)
+    gen_wgroup(ann)
+    post = gen_post()
+    gen_plan(post, stages=["seeding"])
+    gen_plan(post, segments=["purchased"])
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        data = {"title": post.title, "purpose": "care", "text": post.text, "attachments": []}
+        content.save_post(data, post)
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    (message,) = _replan_rows()
+    targets = [{"segments": ["purchased"]}, {"stages": ["seeding"]}]
+    assert message.payload == {"groups": [], "targets": targets}
+
+
+def test_a_post_no_plan_sends_asks_for_nothing(app, ctx, org, frozen_bucket):
+    lonely = gen_post()
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        data = {"title": lonely.title, "purpose": "care", "text": lonely.text, "attachments": []}
+        content.save_post(data, lonely)
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    assert _replan_rows() == []
+
+
+def test_the_policy_still_replans_everything(app, ctx, org, frozen_bucket):
+    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+    try:
+        receiving_limit.update("week")
+    finally:
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+    (message,) = _replan_rows()
+    assert message.payload == {"all": True}
