@@ -10,7 +10,9 @@ stage or segment), the others store-level campaigns each over its share of the s
 first ``planner.replan`` (everything new), a second one (nothing changed: the
 diff path a nightly run takes), and after one group's stage changes the targeted
 re-plan its ``community.replan`` outbox row asks for (``group_ids=[that group]``) next
-to a full re-plan of the same change (the stage flipped back). Checked: no group gets
+to a full re-plan of the same change (the stage flipped back), and after one plan aimed
+at a stage is edited the re-plan of that stage's groups its outbox row asks for next to
+a full re-plan of the same edit (edited back). Checked: no group gets
 more than the daily cap on a day or the policy in its period, every placed row is inside
 its window. Prints one JSON line.
 
@@ -37,6 +39,7 @@ GOAL_SECONDS = 60.0
 
 
 GLOBAL_PLANS = 8  # HQ's plans for every group; the rest are store-level campaigns
+STAGE_PLAN = 1  # "计划 1": HQ's weekly plan for the lifecycle stage (the plan-edit figure)
 
 
 def make_plans(app, count: int) -> None:
@@ -143,6 +146,54 @@ def stage_change_replans(days: int) -> tuple[dict, dict]:
     return targeted | {"seconds": round(t1 - t0, 3)}, full | {"seconds": round(t3 - t2, 2)}
 
 
+def plan_edit_replans(app, days: int) -> tuple[dict, dict]:
+    """Edit one plan aimed at a stage (its weekdays) with the re-plan trigger on and run the
+    ``community.replan`` row it asks for (the groups of its target, ``replan_scope``), then
+    edit it back and re-plan everything; each result with its wall-clock ``seconds``."""
+    from sqlalchemy import delete, select
+
+    from app import outbox
+    from app.clock import shanghai_day
+    from app.extensions import db
+    from community.models import PushPlan
+    from community.services import planner, plans, replan_trigger
+
+    def edit(plan: PushPlan, weekdays: list[int]) -> None:
+        values = {k: getattr(plan, k) for k in plans.PLAN_COLUMNS}
+        plans.save_plan(values | {"weekdays": weekdays}, plan)
+
+    with app.app_context():
+        plan = db.session.scalars(
+            select(PushPlan).where(PushPlan.name == f"计划 {STAGE_PLAN}").limit(1)
+        ).one()
+        assert plan.stages and plan.schedule_kind == "weekly"
+        weekdays, moved = list(plan.weekdays), sorted({(d + 1) % 7 for d in plan.weekdays})
+        db.session.execute(delete(outbox.OutboxMessage))
+        db.session.commit()
+        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
+        try:
+            edit(plan, moved)
+        finally:
+            app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
+        message = db.session.scalars(
+            select(outbox.OutboxMessage).where(
+                outbox.OutboxMessage.kind == replan_trigger.REPLAN_KIND
+            )
+        ).one()
+        payload = message.payload
+        t0 = time.perf_counter()
+        targeted = replan_trigger.replan_handler(message)
+        t1 = time.perf_counter()
+        db.session.execute(delete(outbox.OutboxMessage))
+        db.session.commit()
+        edit(plan, weekdays)
+        t2 = time.perf_counter()
+        full = planner.replan(shanghai_day(), days)
+        t3 = time.perf_counter()
+    targeted |= {"seconds": round(t1 - t0, 3), "payload": payload}
+    return targeted, full | {"seconds": round(t3 - t2, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=100_000)
@@ -176,6 +227,7 @@ def main() -> None:
         again = planner.replan(shanghai_day(), args.days)
         t2, c2 = time.perf_counter(), time.process_time()
         one_group, one_full = stage_change_replans(args.days)
+    plan_edit, plan_full = plan_edit_replans(app, args.days)
     checked = check(app)
     baseline = {}
     if url.startswith("postgresql") and args.pgbench_seconds:
@@ -210,6 +262,13 @@ def main() -> None:
                 "one_group_replan_seconds": one_group["seconds"],
                 "one_group_full_replan_seconds": one_full["seconds"],
                 "one_group": {k: one_group[k] for k in ("due", "new", "changed", "removed")},
+                # one plan aimed at a stage edited (its weekdays): the re-plan of its
+                # target its outbox row runs, and a full re-plan of the same edit
+                "plan_edit_replan_seconds": plan_edit["seconds"],
+                "plan_edit_full_replan_seconds": plan_full["seconds"],
+                "plan_edit": {
+                    k: plan_edit[k] for k in ("payload", "due", "new", "changed", "removed")
+                },
                 "first": first,
                 "unchanged": {k: again[k] for k in ("new", "changed", "removed")},
                 **checked,

@@ -2,7 +2,8 @@
 names them in the ``community.replan`` outbox row (one row per 5-second bucket, merged)
 and the handler re-plans only them. For any plans, groups and changes, the targeted run
 decides those groups exactly as a full re-plan would, leaves every other group's rows
-untouched, and a full re-plan after it changes nothing. A plan change still re-plans all."""
+untouched, and a full re-plan after it changes nothing. A plan aimed at every group still
+re-plans all (a plan with filters: ``test_replan_plan_change``)."""
 
 from __future__ import annotations
 
@@ -159,7 +160,7 @@ def test_group_changes_name_their_groups_in_one_row_and_replan_only_them(
     assert len(_rows([two.id])) == 14 and len(_rows([fresh.id])) == 14
 
 
-def test_a_plan_change_in_the_bucket_makes_it_replan_everything(app, ctx, org, frozen_bucket):
+def test_a_plan_over_every_group_in_the_bucket_makes_it_replan_everything(app, ctx, org, frozen_bucket):
     ann = db.session.get(Guide, org.ga)
     group = gen_wgroup(ann)
     app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
