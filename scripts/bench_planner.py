@@ -39,7 +39,9 @@ GOAL_SECONDS = 60.0
 
 
 GLOBAL_PLANS = 8  # HQ's plans for every group; the rest are store-level campaigns
-STAGE_PLAN = 1  # "计划 1": HQ's weekly plan for the lifecycle stage (the plan-edit figure)
+# the plans the plan-edit figures edit: "计划 1", HQ's weekly plan for the lifecycle stage
+# (about half the groups), and "计划 8", a weekly store-level campaign (its stores' groups)
+STAGE_PLAN, STORES_PLAN = 1, GLOBAL_PLANS
 
 
 def make_plans(app, count: int) -> None:
@@ -146,8 +148,9 @@ def stage_change_replans(days: int) -> tuple[dict, dict]:
     return targeted | {"seconds": round(t1 - t0, 3)}, full | {"seconds": round(t3 - t2, 2)}
 
 
-def plan_edit_replans(app, days: int) -> tuple[dict, dict]:
-    """Edit one plan aimed at a stage (its weekdays) with the re-plan trigger on and run the
+def plan_edit_replans(app, days: int, number: int) -> tuple[dict, dict]:
+    """Edit plan ``number`` (weekly, aimed at a stage or at stores: its weekdays move a day)
+    with the re-plan trigger on and run the
     ``community.replan`` row it asks for (the groups of its target, ``replan_scope``), then
     edit it back and re-plan everything; each result with its wall-clock ``seconds``."""
     from sqlalchemy import delete, select
@@ -164,9 +167,9 @@ def plan_edit_replans(app, days: int) -> tuple[dict, dict]:
 
     with app.app_context():
         plan = db.session.scalars(
-            select(PushPlan).where(PushPlan.name == f"计划 {STAGE_PLAN}").limit(1)
+            select(PushPlan).where(PushPlan.name == f"计划 {number}").limit(1)
         ).one()
-        assert plan.stages and plan.schedule_kind == "weekly"
+        assert plan.schedule_kind == "weekly" and (plan.stages or plan.store_ids)
         weekdays, moved = list(plan.weekdays), sorted({(d + 1) % 7 for d in plan.weekdays})
         db.session.execute(delete(outbox.OutboxMessage))
         db.session.commit()
@@ -190,8 +193,12 @@ def plan_edit_replans(app, days: int) -> tuple[dict, dict]:
         t2 = time.perf_counter()
         full = planner.replan(shanghai_day(), days)
         t3 = time.perf_counter()
-    targeted |= {"seconds": round(t1 - t0, 3), "payload": payload}
+    targets = payload.get("targets", [])
+    targeted |= {"seconds": round(t1 - t0, 3), "target": sorted(k for t in targets for k in t)}
     return targeted, full | {"seconds": round(t3 - t2, 2)}
+
+
+EDIT_KEYS = ("target", "due", "new", "changed", "removed")
 
 
 def main() -> None:
@@ -227,7 +234,8 @@ def main() -> None:
         again = planner.replan(shanghai_day(), args.days)
         t2, c2 = time.perf_counter(), time.process_time()
         one_group, one_full = stage_change_replans(args.days)
-    plan_edit, plan_full = plan_edit_replans(app, args.days)
+    stage_edit, stage_full = plan_edit_replans(app, args.days, STAGE_PLAN)
+    stores_edit, stores_full = plan_edit_replans(app, args.days, STORES_PLAN)
     checked = check(app)
     baseline = {}
     if url.startswith("postgresql") and args.pgbench_seconds:
@@ -262,13 +270,15 @@ def main() -> None:
                 "one_group_replan_seconds": one_group["seconds"],
                 "one_group_full_replan_seconds": one_full["seconds"],
                 "one_group": {k: one_group[k] for k in ("due", "new", "changed", "removed")},
-                # one plan aimed at a stage edited (its weekdays): the re-plan of its
-                # target its outbox row runs, and a full re-plan of the same edit
-                "plan_edit_replan_seconds": plan_edit["seconds"],
-                "plan_edit_full_replan_seconds": plan_full["seconds"],
-                "plan_edit": {
-                    k: plan_edit[k] for k in ("payload", "due", "new", "changed", "removed")
-                },
+                # one plan aimed at a stage (then one at stores) edited, its weekdays:
+                # the re-plan of its target its outbox row runs, and a full re-plan of
+                # the same edit
+                "plan_edit_stage_replan_seconds": stage_edit["seconds"],
+                "plan_edit_stage_full_replan_seconds": stage_full["seconds"],
+                "plan_edit_stage": {k: stage_edit[k] for k in EDIT_KEYS},
+                "plan_edit_stores_replan_seconds": stores_edit["seconds"],
+                "plan_edit_stores_full_replan_seconds": stores_full["seconds"],
+                "plan_edit_stores": {k: stores_edit[k] for k in EDIT_KEYS},
                 "first": first,
                 "unchanged": {k: again[k] for k in ("new", "changed", "removed")},
                 **checked,
