@@ -43,3 +43,15 @@ def world(app, org):
         outbox.drain()
         msgids = {b.sender_userid: b.msgid for b in db.session.scalars(select(SendBatch))}
     return groups, msgids, sandbox
+
+
+@pytest.fixture
+def frozen_bucket(monkeypatch):
+    """The re-plan trigger's clock held inside one 5-second bucket (no flaky roll-over)."""
+    from datetime import UTC, datetime
+
+    from community.services import replan_trigger
+
+    moment = datetime(2026, 12, 7, 4, 0, 1, tzinfo=UTC)
+    monkeypatch.setattr(replan_trigger, "utcnow", lambda: moment)
+    return moment

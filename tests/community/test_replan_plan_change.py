@@ -7,23 +7,22 @@ rows as they were (same ids, same values)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from app import outbox
 from app.clock import shanghai_day
 from app.extensions import db
-from community.models import PushPlan, SlotAllocation, WecomGroup
+from community.models import PushPlan, WecomGroup
 from community.services import allocation, content, planner, receiving_limit, replan_trigger
 from community.services import plans as plan_service
 from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
+from tests.community.replan_support import replan_messages, replan_on_change, run_due, stored_rows
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 
 GROUP = st.fixed_dictionaries(
@@ -54,14 +53,6 @@ EDIT = st.fixed_dictionaries(
 )
 
 
-def _rows(group_ids=None) -> dict:
-    """Every stored row by (plan, group, occurrence), with all its columns."""
-    query = select(SlotAllocation.__table__)
-    if group_ids is not None:
-        query = query.where(SlotAllocation.group_id.in_(group_ids))
-    return {(r.plan_id, r.group_id, r.occurrence): r._asdict() for r in db.session.execute(query)}
-
-
 def _plan_data(target: dict, org, groups: list[WecomGroup], **kw) -> dict:
     """Plan values aimed at ``target`` (store letters → the org's stores, group indexes →
     the drawn groups' ids)."""
@@ -70,24 +61,6 @@ def _plan_data(target: dict, org, groups: list[WecomGroup], **kw) -> dict:
     data["store_ids"] = [stores[s] for s in target["stores"]]
     data["group_ids"] = [groups[i % len(groups)].id for i in target["groups"]]
     return data | kw
-
-
-def _replan_rows():
-    db.session.expire_all()
-    return db.session.scalars(
-        select(outbox.OutboxMessage)
-        .where(outbox.OutboxMessage.kind == replan_trigger.REPLAN_KIND)
-        .order_by(outbox.OutboxMessage.id)
-    ).all()
-
-
-def _run(message) -> dict:
-    """Run a re-plan row now (as the dispatcher does once it is due); its result."""
-    message.available_at = message.created_at - timedelta(seconds=10)
-    db.session.commit()
-    assert outbox.drain() >= 1
-    db.session.expire_all()
-    return db.session.get(outbox.OutboxMessage, message.id).result
 
 
 def _targeted(plan_values: list[dict], groups: list[WecomGroup]) -> set[int]:
@@ -143,8 +116,7 @@ def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
     weekdays = sorted(edit["weekdays"])
     after = _plan_data(edit["target"], org, made, weekdays=weekdays)
     after |= {"priority": edit["priority"], "status": edit["status"]}
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         if op == "delete":
             db.session.delete(plan)
             db.session.commit()
@@ -154,33 +126,23 @@ def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
             assert plan is not None
             kept = {"name": plan.name, "post_id": post.id, "schedule_kind": "weekly"}
             plan_service.save_plan(kept | after, plan)
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
     new = [] if op == "delete" else [after]
     touched = _targeted(old + new, made)
-    (message,) = _replan_rows()
+    (message,) = replan_messages()
     assert "all" not in message.payload and message.payload["groups"] == []
     others = [g.id for g in made if g.id not in touched]
-    untouched = _rows(others)
+    untouched = stored_rows(others)
     span = planner.horizon(today)
     full = planner.compute(span)[0]
     targeted = planner.compute(span, targets=message.payload["targets"])[0]
     db.session.rollback()
     assert targeted == {k: v for k, v in full.items() if k[1] in touched}
-    _run(message)
-    assert _rows(others) == untouched  # not one row of another group rewritten
-    after_rows = _rows()
+    run_due(message)
+    assert stored_rows(others) == untouched  # not one row of another group rewritten
+    after_rows = stored_rows()
     again = planner.replan(today)  # a full re-plan on the same state changes nothing
     assert (again["new"], again["changed"], again["removed"]) == (0, 0, 0)
-    assert _rows() == after_rows
-
-
-@pytest.fixture
-def frozen_bucket(monkeypatch):
-    """The trigger's clock held inside one 5-second bucket (no flaky bucket roll-over)."""
-    moment = datetime(2026, 12, 7, 4, 0, 1, tzinfo=UTC)
-    monkeypatch.setattr(replan_trigger, "utcnow", lambda: moment)
-    return moment
+    assert stored_rows() == after_rows
 
 
 def test_payloads_merge_groups_and_targets_and_everything_wins(ctx):
@@ -196,13 +158,13 @@ def test_payloads_merge_groups_and_targets_and_everything_wins(ctx):
     assert replan_trigger._payload([], many) == {"all": True}
 
 
-def test_old_payloads_still_run(ctx, org):
+def test_old_payloads_stillrun_due(ctx, org):
     ann = db.session.get(Guide, org.ga)
     group = gen_wgroup(ann)
     gen_plan(gen_post(), stages=["seeding"])
     for payload in ({"all": True}, {}, {"groups": [group.id]}):
         replan_trigger.replan_handler(outbox.OutboxMessage(payload=payload))
-        assert len(_rows([group.id])) == 14
+        assert len(stored_rows([group.id])) == 14
 
 
 def test_editing_a_plan_on_its_page_replans_only_its_groups(app, ctx, client, org, frozen_bucket):
@@ -216,8 +178,8 @@ def test_editing_a_plan_on_its_page_replans_only_its_groups(app, ctx, client, or
     plan = gen_plan(post, name="培育群每日", stages=["seeding"], priority=60)
     gen_plan(gen_post(), name="全体周三", weekdays=[2], priority=40)
     planner.replan(shanghai_day())
-    before = _rows([other.id])
-    assert before and {k[1] for k in _rows() if k[0] == plan.id} == {seeding.id}
+    before = stored_rows([other.id])
+    assert before and {k[1] for k in stored_rows() if k[0] == plan.id} == {seeding.id}
     login(client, "hq")
     page = client.get(f"/admin/plans/{plan.id}").get_data(as_text=True)
     form = {
@@ -231,20 +193,17 @@ def test_editing_a_plan_on_its_page_replans_only_its_groups(app, ctx, client, or
         "priority": "60",
         "status": "active",
     }
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         saved = client.post(f"/admin/plans/{plan.id}", data=form)
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
     assert saved.status_code == 303, saved.get_data(as_text=True)
-    (message,) = _replan_rows()
+    (message,) = replan_messages()
     assert message.payload == {
         "groups": [],
         "targets": [{"stages": ["lifecycle"]}, {"stages": ["seeding"]}],
     }
-    assert _run(message)["targets"] == 2
-    assert _rows([other.id]) == before  # same rows, same ids
-    assert {k[1] for k in _rows() if k[0] == plan.id} == {lifecycle.id}
+    assert run_due(message)["targets"] == 2
+    assert stored_rows([other.id]) == before  # same rows, same ids
+    assert {k[1] for k in stored_rows() if k[0] == plan.id} == {lifecycle.id}
 
 
 def test_a_plan_created_over_the_api_names_its_target(app, ctx, client, org, frozen_bucket):
@@ -254,15 +213,12 @@ def test_a_plan_created_over_the_api_names_its_target(app, ctx, client, org, fro
     planner.replan(shanghai_day())
     hq = bearer(api_token(client, "hq"))
     body = {"name": "华东周推", "post_id": post_id, "weekdays": [2], "region_ids": [org.east]}
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         assert client.post("/api/v1/plans", json=body, headers=hq).status_code == 201
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
-    (message,) = _replan_rows()
+    (message,) = replan_messages()
     assert message.payload == {"groups": [], "targets": [{"region_ids": [org.east]}]}
-    _run(message)
-    assert {k[1] for k in _rows()} == {east.id} and not _rows([other.id])
+    run_due(message)
+    assert {k[1] for k in stored_rows()} == {east.id} and not stored_rows([other.id])
 
 
 def test_a_post_change_replans_the_groups_of_its_plans(app, ctx, org, frozen_bucket):
@@ -271,33 +227,24 @@ def test_a_post_change_replans_the_groups_of_its_plans(app, ctx, org, frozen_buc
     post = gen_post()
     gen_plan(post, stages=["seeding"])
     gen_plan(post, segments=["purchased"])
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         data = {"title": post.title, "purpose": "care", "text": post.text, "attachments": []}
         content.save_post(data, post)
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
-    (message,) = _replan_rows()
+    (message,) = replan_messages()
     targets = [{"segments": ["purchased"]}, {"stages": ["seeding"]}]
     assert message.payload == {"groups": [], "targets": targets}
 
 
 def test_a_post_no_plan_sends_asks_for_nothing(app, ctx, org, frozen_bucket):
     lonely = gen_post()
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         data = {"title": lonely.title, "purpose": "care", "text": lonely.text, "attachments": []}
         content.save_post(data, lonely)
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
-    assert _replan_rows() == []
+    assert replan_messages() == []
 
 
 def test_the_policy_still_replans_everything(app, ctx, org, frozen_bucket):
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         receiving_limit.update("week")
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
-    (message,) = _replan_rows()
+    (message,) = replan_messages()
     assert message.payload == {"all": True}

@@ -7,22 +7,26 @@ re-plans all (a plan with filters: ``test_replan_plan_change``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app import outbox
 from app.clock import shanghai_day
 from app.extensions import db
-from community.models import GROUP_ACTIVE, SlotAllocation, WecomGroup
+from community.models import GROUP_ACTIVE, WecomGroup
 from community.services import planner, receiving_limit, replan_trigger
 from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
+from tests.community.replan_support import (
+    replan_messages,
+    replan_on_change,
+    run_due,
+    stored_rows,
+)
 from tests.fixtures.auth import api_token, bearer
 
 GROUP = st.fixed_dictionaries(
@@ -34,14 +38,6 @@ GROUP = st.fixed_dictionaries(
     }
 )
 CHANGE = st.sampled_from(("stage", "segment", "status", "guide"))
-
-
-def _rows(group_ids=None) -> dict:
-    """Every stored row by (plan, group, occurrence), with all its columns."""
-    query = select(SlotAllocation.__table__)
-    if group_ids is not None:
-        query = query.where(SlotAllocation.group_id.in_(group_ids))
-    return {(r.plan_id, r.group_id, r.occurrence): r._asdict() for r in db.session.execute(query)}
 
 
 def _change(group: WecomGroup, what: str) -> None:
@@ -89,41 +85,18 @@ def test_a_targeted_replan_equals_a_full_one_and_leaves_the_others(
     if new_group:
         touched.add(gen_wgroup(guide, age_days=0).id)
     others = [g.id for g in made if g.id not in touched]
-    before = _rows(others)
+    before = stored_rows(others)
     span = planner.horizon(today)
     full_desired = planner.compute(span)[0]
     targeted = planner.compute(span, group_ids=touched)[0]
     db.session.rollback()
     assert targeted == {k: v for k, v in full_desired.items() if k[1] in touched}
     planner.replan(today, group_ids=touched)
-    assert _rows(others) == before  # untouched groups' rows: not one rewritten
-    after = _rows()
+    assert stored_rows(others) == before  # untouched groups' rows: not one rewritten
+    after = stored_rows()
     again = planner.replan(today)  # a full re-plan on the same state changes nothing
     assert (again["new"], again["changed"], again["removed"]) == (0, 0, 0)
-    assert _rows() == after
-
-
-@pytest.fixture
-def frozen_bucket(monkeypatch):
-    """The trigger's clock held inside one 5-second bucket (no flaky bucket roll-over)."""
-    moment = datetime(2026, 12, 7, 4, 0, 1, tzinfo=UTC)
-    monkeypatch.setattr(replan_trigger, "utcnow", lambda: moment)
-    return moment
-
-
-def _replan_messages():
-    db.session.expire_all()
-    return db.session.scalars(
-        select(outbox.OutboxMessage)
-        .where(outbox.OutboxMessage.kind == replan_trigger.REPLAN_KIND)
-        .order_by(outbox.OutboxMessage.id)
-    ).all()
-
-
-def _run_due(message) -> None:
-    message.available_at = message.created_at - timedelta(seconds=5)
-    db.session.commit()
-    assert outbox.drain() >= 1
+    assert stored_rows() == after
 
 
 def test_group_changes_name_their_groups_in_one_row_and_replan_only_them(
@@ -137,45 +110,41 @@ def test_group_changes_name_their_groups_in_one_row_and_replan_only_them(
     # a full re-plan would delete them, the targeted one must not look at them
     db.session.execute(update(WecomGroup).where(WecomGroup.id == other.id).values(stage="x"))
     db.session.commit()
-    stale = _rows([other.id])
+    stale = stored_rows([other.id])
     assert stale
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         one.stage = "lifecycle"
         db.session.commit()
         two.segment = "purchased"  # a watched column: asks again, in the same bucket
         db.session.commit()
         fresh = gen_wgroup(ann)  # a new group is named too
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
-    (message,) = _replan_messages()
+    (message,) = replan_messages()
     assert message.payload == {"groups": sorted([one.id, two.id, fresh.id])}
     delay = (message.available_at - message.created_at).total_seconds()
     assert 5.9 < delay < 6.1  # 2 s after its bucket (closing 4 s after the first ask) closes
-    _run_due(message)
-    (message,) = _replan_messages()
+    run_due(message)
+    (message,) = replan_messages()
     assert message.status == outbox.DONE and message.result["groups"] == 3
-    assert _rows([other.id]) == stale  # not re-planned
-    assert not _rows([one.id])  # left the plan's stage: its rows are gone
-    assert len(_rows([two.id])) == 14 and len(_rows([fresh.id])) == 14
+    assert stored_rows([other.id]) == stale  # not re-planned
+    assert not stored_rows([one.id])  # left the plan's stage: its rows are gone
+    assert len(stored_rows([two.id])) == 14 and len(stored_rows([fresh.id])) == 14
 
 
-def test_a_plan_over_every_group_in_the_bucket_makes_it_replan_everything(app, ctx, org, frozen_bucket):
+def test_a_plan_over_every_group_in_the_bucket_makes_it_replan_everything(
+    app, ctx, org, frozen_bucket
+):
     ann = db.session.get(Guide, org.ga)
     group = gen_wgroup(ann)
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         group.stage = "lifecycle"
         db.session.commit()
         plan = gen_plan(gen_post(), name="全量")
         group.segment = "purchased"
         db.session.commit()
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
-    (message,) = _replan_messages()
+    (message,) = replan_messages()
     assert message.payload == {"all": True}
-    _run_due(message)
-    assert {k[1] for k in _rows() if k[0] == plan.id} == {group.id}
+    run_due(message)
+    assert {k[1] for k in stored_rows() if k[0] == plan.id} == {group.id}
 
 
 def test_a_request_after_the_bucket_row_was_claimed_goes_into_the_next_row(ctx, org, frozen_bucket):
@@ -183,12 +152,12 @@ def test_a_request_after_the_bucket_row_was_claimed_goes_into_the_next_row(ctx, 
     one, two = gen_wgroup(ann), gen_wgroup(ann)
     replan_trigger.request_replan([one.id])
     db.session.commit()
-    (first,) = _replan_messages()
+    (first,) = replan_messages()
     first.status = outbox.IN_FLIGHT  # a dispatcher has it: its payload no longer changes
     db.session.commit()
     replan_trigger.request_replan([two.id])
     db.session.commit()
-    first, second = _replan_messages()
+    first, second = replan_messages()
     assert first.payload == {"groups": [one.id]} and second.payload == {"groups": [two.id]}
     assert second.dedupe_key != first.dedupe_key
 
@@ -211,20 +180,17 @@ def test_hq_overriding_a_stage_over_http_replans_that_group_within_seconds(
     group, other = gen_wgroup(ann), gen_wgroup(ann)
     plan = gen_plan(gen_post(), name="培育群每日", stages=["seeding"])
     planner.replan(shanghai_day())
-    assert {k[1] for k in _rows() if k[0] == plan.id} == {group.id, other.id}
-    before = _rows([other.id])
+    assert {k[1] for k in stored_rows() if k[0] == plan.id} == {group.id, other.id}
+    before = stored_rows([other.id])
     hq = bearer(api_token(client, "hq"))
-    app.config["COMMUNITY_REPLAN_ON_CHANGE"] = True
-    try:
+    with replan_on_change(app):
         response = client.post(
             f"/api/v1/groups/{group.id}/stage",
             json={"stage": "benchmark", "reason": "门店标杆"},
             headers=hq,
         )
-    finally:
-        app.config["COMMUNITY_REPLAN_ON_CHANGE"] = False
     assert response.status_code == 200, response.get_json()
-    (message,) = _replan_messages()
+    (message,) = replan_messages()
     assert message.payload == {"groups": [group.id]}
-    _run_due(message)
-    assert not _rows([group.id]) and _rows([other.id]) == before
+    run_due(message)
+    assert not stored_rows([group.id]) and stored_rows([other.id]) == before
