@@ -33,7 +33,6 @@ BUCKET_SECONDS = 5
 RUN_AFTER_SECONDS = 2
 MAX_GROUPS = 1000  # a bucket naming more groups re-plans everything
 MAX_TARGETS = 200  # a bucket naming more plan target filters re-plans everything
-EVERYTHING = {"all": True}
 
 
 def _everything(payload: Mapping) -> bool:
@@ -70,15 +69,15 @@ def replan_pending() -> bool:
 
 def _payload(group_ids: Iterable[int] | None, targets: Iterable[Mapping] | None = None) -> dict:
     """``{"groups": [...]}`` (with ``"targets"`` when plan filters are named) for these,
-    ``EVERYTHING`` for nothing named, a filter over every group, or more than
+    ``{"all": true}`` for nothing named, a filter over every group, or more than
     ``MAX_GROUPS`` groups / ``MAX_TARGETS`` filters (a sync touching thousands re-plans
     them all at once)."""
     if group_ids is None and targets is None:
-        return EVERYTHING
+        return {"all": True}
     ids = sorted(set(group_ids or ()))
     found = distinct_targets(targets or ())
     if len(ids) > MAX_GROUPS or len(found) > MAX_TARGETS or any(not t for t in found):
-        return EVERYTHING
+        return {"all": True}
     return {"groups": ids, "targets": found} if found else {"groups": ids}
 
 
@@ -86,7 +85,7 @@ def _merged(old: dict, new: dict) -> dict:
     """One bucket's payload after another request joins it: everything wins, else the
     union of the groups and of the filters."""
     if _everything(old) or _everything(new):
-        return EVERYTHING
+        return {"all": True}
     groups = [*old.get("groups", []), *new.get("groups", [])]
     return _payload(groups, [*old.get("targets", []), *new.get("targets", [])])
 
