@@ -28,6 +28,7 @@ from community.models import (
     WecomGroup,
 )
 from community.services import allocation, planner, plans
+from community.services.replan_scope import target_of
 
 SCHEDULED, PENDING, SENT = "scheduled", "pending", "sent"
 PUBLIC_STATUSES = (SCHEDULED, PENDING, SENT, MISSED)
@@ -170,14 +171,18 @@ def reach(plan: PushPlan) -> dict:
 def preview(data: dict, plan: PushPlan | None = None, limit: int = 50) -> dict:
     """What the plan ``data`` (new, or an edit of ``plan``) would get over the horizon
     under the current policy, without saving: its reach and the occurrences it would miss
-    (``limit`` of them, with the group's name and the reason). 422 on invalid input."""
+    (``limit`` of them, with the group's name and the reason). 422 on invalid input.
+    Only the groups the plan would target are decided (``replan_scope``: a group's
+    decision depends only on the plans, the policy and its own rows), so previewing a
+    plan for one stage or a few stores does not plan every group."""
     clean = plans.load_plan(data)
     candidate = PushPlan(**{k: clean.get(k) for k in plans.PLAN_COLUMNS})
     candidate.id = plan.id if plan is not None else 0
     span = _span()
+    targets = [target_of(candidate)]
     try:
         with planner.without_cyclic_gc():
-            desired, _existing, _rows = planner.compute(span, candidate)
+            desired, _existing, _rows = planner.compute(span, candidate, targets=targets)
     finally:
         db.session.rollback()
     mine = [v for (plan_id, _g, _o), v in desired.items() if plan_id == candidate.id]

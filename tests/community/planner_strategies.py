@@ -31,6 +31,14 @@ PLAN = st.fixed_dictionaries(
 )
 
 
+# a drawn group's columns the planner reads (a test adds its owner / status draws)
+GROUP_COLUMNS = {
+    "stage": st.sampled_from(("seeding", "lifecycle")),
+    "segment": st.sampled_from(("prospect", "purchased")),
+    "age": st.integers(0, 5),
+}
+
+
 def reset_schedule() -> None:
     """No plans, groups or schedule rows (each Hypothesis example starts empty)."""
     for model in (SlotAllocation, PushPlan, WecomGroup):

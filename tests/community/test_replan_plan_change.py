@@ -15,24 +15,32 @@ from sqlalchemy import delete
 from app import outbox
 from app.clock import shanghai_day
 from app.extensions import db
-from community.models import PushPlan, WecomGroup
-from community.services import allocation, content, planner, receiving_limit, replan_trigger
+from community.models import MISSED, PushPlan, WecomGroup
+from community.services import (
+    allocation,
+    content,
+    planner,
+    receiving_limit,
+    replan_trigger,
+    schedule,
+)
 from community.services import plans as plan_service
 from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
+from tests.community.planner_strategies import (
+    DB_EXAMPLES,
+    GROUP_COLUMNS,
+    PLAN,
+    gen_plans_from,
+    reset_schedule,
+)
 from tests.community.replan_support import replan_messages, replan_on_change, run_due, stored_rows
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 
+# a group: Ann's store or Bob's, active (mostly) or dismissed
 GROUP = st.fixed_dictionaries(
-    {
-        "stage": st.sampled_from(("seeding", "lifecycle")),
-        "segment": st.sampled_from(("prospect", "purchased")),
-        "age": st.integers(0, 5),
-        "bob": st.booleans(),  # Ann's store or Bob's
-        "active": st.booleans() | st.just(True),
-    }
+    GROUP_COLUMNS | {"bob": st.booleans(), "active": st.booleans() | st.just(True)}
 )
 # the changed plan's target: at least one filter (a plan over every group re-plans all)
 TARGET = st.fixed_dictionaries(
@@ -43,6 +51,7 @@ TARGET = st.fixed_dictionaries(
         "groups": st.sampled_from(([], [0], [0, 2])),
     }
 ).filter(lambda t: any(t.values()))
+LIMIT = st.tuples(st.sampled_from(POLICIES), st.integers(1, 2))  # (policy, daily cap)
 EDIT = st.fixed_dictionaries(
     {
         "target": TARGET,
@@ -53,6 +62,16 @@ EDIT = st.fixed_dictionaries(
 )
 
 
+# other plans, groups, the changed plan's target before and its edit, the policy and cap
+WORLD = {
+    "plans": st.lists(PLAN, max_size=3),
+    "groups": st.lists(GROUP, min_size=3, max_size=7),
+    "before": TARGET,
+    "edit": EDIT,
+    "limit": LIMIT,
+}
+
+
 def _plan_data(target: dict, org, groups: list[WecomGroup], **kw) -> dict:
     """Plan values aimed at ``target`` (store letters → the org's stores, group indexes →
     the drawn groups' ids)."""
@@ -61,6 +80,38 @@ def _plan_data(target: dict, org, groups: list[WecomGroup], **kw) -> dict:
     data["store_ids"] = [stores[s] for s in target["stores"]]
     data["group_ids"] = [groups[i % len(groups)].id for i in target["groups"]]
     return data | kw
+
+
+def _planned(org, plans: list[dict], groups: list[dict], target: dict | None, policy, cap):
+    """Drawn groups (Ann's or Bob's, active or dismissed), drawn plans, a post and, with
+    ``target``, a weekly plan of it aimed there; the policy set and everything planned:
+    ``(groups, post, plan or None)``."""
+    reset_schedule()
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    made = [
+        gen_wgroup(
+            bob if g["bob"] else ann,
+            stage=g["stage"],
+            segment=g["segment"],
+            age_days=g["age"],
+            status="active" if g["active"] else "dismissed",
+        )
+        for g in groups
+    ]
+    gen_plans_from(plans)
+    post = gen_post()
+    plan = None if target is None else gen_plan(post, **_plan_data(target, org, made))
+    receiving_limit.update(policy, cap)
+    planner.replan(shanghai_day())
+    db.session.execute(delete(outbox.OutboxMessage))  # the policy's row: already planned
+    db.session.commit()
+    return made, post, plan
+
+
+def _edited(edit: dict, org, groups: list[WecomGroup]) -> dict:
+    """The plan values of a drawn edit (targets, weekdays, priority, status)."""
+    after = _plan_data(edit["target"], org, groups, weekdays=sorted(edit["weekdays"]))
+    return after | {"priority": edit["priority"], "status": edit["status"]}
 
 
 def _targeted(plan_values: list[dict], groups: list[WecomGroup]) -> set[int]:
@@ -80,42 +131,14 @@ def _target_values(plan: PushPlan) -> dict:
 
 @pytest.mark.slow
 @settings(DB_EXAMPLES, max_examples=20)
-@given(
-    plans=st.lists(PLAN, max_size=3),
-    groups=st.lists(GROUP, min_size=3, max_size=7),
-    before=TARGET,
-    edit=EDIT,
-    op=st.sampled_from(("edit", "edit", "create", "delete")),
-    policy=st.sampled_from(POLICIES),
-    cap=st.integers(1, 2),
-)
+@given(op=st.sampled_from(("edit", "edit", "create", "delete")), **WORLD)
 def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
-    app, ctx, org, plans, groups, before, edit, op, policy, cap
+    app, ctx, org, plans, groups, before, edit, op, limit
 ):
-    reset_schedule()
-    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
-    made = [
-        gen_wgroup(
-            bob if g["bob"] else ann,
-            stage=g["stage"],
-            segment=g["segment"],
-            age_days=g["age"],
-            status="active" if g["active"] else "dismissed",
-        )
-        for g in groups
-    ]
-    gen_plans_from(plans)
-    post = gen_post()
-    plan = None if op == "create" else gen_plan(post, **_plan_data(before, org, made))
-    receiving_limit.update(policy, cap)
+    made, post, plan = _planned(org, plans, groups, None if op == "create" else before, *limit)
     today = shanghai_day()
-    planner.replan(today)
-    db.session.execute(delete(outbox.OutboxMessage))  # the policy's row: already planned
-    db.session.commit()
     old = [] if plan is None else [_target_values(plan)]
-    weekdays = sorted(edit["weekdays"])
-    after = _plan_data(edit["target"], org, made, weekdays=weekdays)
-    after |= {"priority": edit["priority"], "status": edit["status"]}
+    after = _edited(edit, org, made)
     with replan_on_change(app):
         if op == "delete":
             db.session.delete(plan)
@@ -145,6 +168,31 @@ def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
     assert stored_rows() == after_rows
 
 
+@pytest.mark.slow
+@settings(DB_EXAMPLES, max_examples=15)
+@given(existing=st.booleans(), **WORLD)
+def test_the_reach_preview_decides_only_the_plans_groups_as_a_full_run_would(
+    app, ctx, org, plans, groups, before, edit, existing, limit
+):
+    """The preview (new plan, or an edit of a stored one) plans only the groups the plan
+    would target; its reach and missed occurrences equal those of a run over every group."""
+    made, post, plan = _planned(org, plans, groups, before if existing else None, *limit)
+    data = {"name": "预览", "post_id": post.id, "schedule_kind": "weekly"}
+    data |= _edited(edit, org, made)
+    with app.test_request_context():  # the missed occurrences' reasons are translated
+        shown = schedule.preview(data, plan)
+    clean = plan_service.load_plan(data)
+    candidate = PushPlan(**{k: clean.get(k) for k in plan_service.PLAN_COLUMNS})
+    candidate.id = plan.id if plan is not None else 0
+    full = planner.compute(planner.horizon(shanghai_day()), candidate)[0]
+    db.session.rollback()
+    mine = [v for k, v in full.items() if k[0] == candidate.id]
+    expected = schedule.reach_of(mine)
+    assert {k: shown[k] for k in expected} == expected
+    missed = sorted((v["occurrence"], v["group_id"]) for v in mine if v["status"] == MISSED)
+    assert [(m["date"], m["group_id"]) for m in shown["missed_items"]] == missed[:50]
+
+
 def test_payloads_merge_groups_and_targets_and_everything_wins(ctx):
     seeding, lifecycle = {"stages": ["seeding"]}, {"stages": ["lifecycle"]}
     one = replan_trigger._payload([3], [seeding, {"stages": ["seeding", "seeding"]}])
@@ -158,7 +206,7 @@ def test_payloads_merge_groups_and_targets_and_everything_wins(ctx):
     assert replan_trigger._payload([], many) == {"all": True}
 
 
-def test_old_payloads_stillrun_due(ctx, org):
+def test_old_payloads_still_run(ctx, org):
     ann = db.session.get(Guide, org.ga)
     group = gen_wgroup(ann)
     gen_plan(gen_post(), stages=["seeding"])

@@ -20,23 +20,17 @@ from community.services import planner, receiving_limit, replan_trigger
 from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
-from tests.community.replan_support import (
-    replan_messages,
-    replan_on_change,
-    run_due,
-    stored_rows,
+from tests.community.planner_strategies import (
+    DB_EXAMPLES,
+    GROUP_COLUMNS,
+    PLAN,
+    gen_plans_from,
+    reset_schedule,
 )
+from tests.community.replan_support import replan_messages, replan_on_change, run_due, stored_rows
 from tests.fixtures.auth import api_token, bearer
 
-GROUP = st.fixed_dictionaries(
-    {
-        "stage": st.sampled_from(("seeding", "lifecycle")),
-        "segment": st.sampled_from(("prospect", "purchased")),
-        "age": st.integers(0, 5),
-        "guide": st.booleans(),
-    }
-)
+GROUP = st.fixed_dictionaries(GROUP_COLUMNS | {"guide": st.booleans()})
 CHANGE = st.sampled_from(("stage", "segment", "status", "guide"))
 
 
