@@ -12,7 +12,9 @@ diff path a nightly run takes), and after one group's stage changes the targeted
 re-plan its ``community.replan`` outbox row asks for (``group_ids=[that group]``) next
 to a full re-plan of the same change (the stage flipped back), and after one plan aimed
 at a stage is edited the re-plan of that stage's groups its outbox row asks for next to
-a full re-plan of the same edit (edited back). Checked: no group gets
+a full re-plan of the same edit (edited back) — for a plan aimed at a stage and for a
+store-level plan — and those plans' reach previews next to the same decision over every
+group. Checked: no group gets
 more than the daily cap on a day or the policy in its period, every placed row is inside
 its window. Prints one JSON line.
 
@@ -198,6 +200,30 @@ def plan_edit_replans(app, days: int, number: int) -> tuple[dict, dict]:
     return targeted, full | {"seconds": round(t3 - t2, 2)}
 
 
+def preview_seconds(app, number: int) -> tuple[float, float]:
+    """The reach preview of plan ``number`` (what the plan page shows and a save checks),
+    which decides only the groups the plan targets, next to the same decision over every
+    group (as the preview did before): wall-clock seconds of each."""
+    from sqlalchemy import select
+
+    from app.clock import shanghai_day
+    from app.extensions import db
+    from community.models import PushPlan
+    from community.services import planner, plans, schedule
+
+    with app.app_context(), app.test_request_context():
+        plan = db.session.scalars(select(PushPlan).where(PushPlan.name == f"计划 {number}")).one()
+        values = {k: getattr(plan, k) for k in plans.PLAN_COLUMNS}
+        t0 = time.perf_counter()
+        schedule.preview(values, plan)
+        t1 = time.perf_counter()
+        with planner.without_cyclic_gc():
+            planner.compute(planner.horizon(shanghai_day()), plan)
+        t2 = time.perf_counter()
+        db.session.rollback()
+    return round(t1 - t0, 3), round(t2 - t1, 2)
+
+
 EDIT_KEYS = ("target", "due", "new", "changed", "removed")
 
 
@@ -236,6 +262,8 @@ def main() -> None:
         one_group, one_full = stage_change_replans(args.days)
     stage_edit, stage_full = plan_edit_replans(app, args.days, STAGE_PLAN)
     stores_edit, stores_full = plan_edit_replans(app, args.days, STORES_PLAN)
+    stage_preview = preview_seconds(app, STAGE_PLAN)
+    stores_preview = preview_seconds(app, STORES_PLAN)
     checked = check(app)
     baseline = {}
     if url.startswith("postgresql") and args.pgbench_seconds:
@@ -279,6 +307,12 @@ def main() -> None:
                 "plan_edit_stores_replan_seconds": stores_edit["seconds"],
                 "plan_edit_stores_full_replan_seconds": stores_full["seconds"],
                 "plan_edit_stores": {k: stores_edit[k] for k in EDIT_KEYS},
+                # the reach preview of those plans (its groups only) and the same
+                # decision over every group
+                "preview_stage_seconds": stage_preview[0],
+                "preview_stage_all_groups_seconds": stage_preview[1],
+                "preview_stores_seconds": stores_preview[0],
+                "preview_stores_all_groups_seconds": stores_preview[1],
                 "first": first,
                 "unchanged": {k: again[k] for k in ("new", "changed", "removed")},
                 **checked,
