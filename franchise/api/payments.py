@@ -25,7 +25,7 @@ from app.money import Yuan
 from app.schemas import Text
 from franchise.models import Order
 from franchise.services import payments, refunds
-from franchise.services.orders import MAX_ORDER_FEN
+from franchise.services.order_lines import MAX_ORDER_FEN
 
 blp = Blueprint(
     "payments_api",
