@@ -90,7 +90,9 @@ def test_defect_refunded_waits_for_the_owner_then_links_the_refund(client, app, 
     login(owner, "owner-a")
     page = owner.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
     assert 'data-remedy="refund-awaiting"' in page and "表面划痕" in page
+    assert f'<option value="{visit}" selected>' in page  # the form names the inspection
     form = {"csrf_token": csrf_token_from(page), "amount": "100.00", "reason": "瑕疵退款"}
+    form["inspection_id"] = str(visit)
     assert owner.post(f"/admin/orders/{order['id']}/refund", data=form).status_code == 303
     page = owner.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
     with app.app_context():
