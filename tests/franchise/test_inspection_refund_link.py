@@ -143,7 +143,7 @@ def _backfill() -> str:
 
     path = Path(__file__).parents[2] / "migrations/versions"
     spec = importlib.util.spec_from_file_location(
-        "backfill", path / "b8d3e5f7a9c1_inspection_refund_link_backfill.py"
+        "backfill", path / "b8d3e5f7a9c1_inspection_refund_link_and_photos.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
