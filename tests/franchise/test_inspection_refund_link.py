@@ -170,3 +170,23 @@ def test_the_migration_links_outcomes_recorded_before_the_link(client, app, insp
             db.session.execute(db.text(_backfill()))
             db.session.commit()
         assert _state(app, order["id"], visit)[0] == old_way
+
+
+def test_concurrent_refunds_naming_one_inspection_settle_it_once(client, app, inspected):
+    """Six owners' refunds for the same inspection at the same moment: one is issued and
+    linked, five are 409 with their reservations rolled back (row locks on PostgreSQL,
+    the write lock on SQLite)."""
+    from tests.fixtures.concurrency import status_codes, storm
+
+    order, visit = inspected
+    _guide_records_refund_defect(client, visit)
+    headers = bearer(api_token(client, "owner-a"))
+    body = {"amount_fen": 10_00, "inspection_id": visit}
+
+    def refund(own):
+        return own.post(f"/api/v1/orders/{order['id']}/refunds", json=body, headers=headers)
+
+    answers = storm(app, [refund] * 6)
+    assert status_codes(answers) == [202] + [409] * 5
+    (issued,) = [a.get_json()["id"] for a in answers if a.status_code == 202]
+    assert _state(app, order["id"], visit) == (issued, [issued], 10_00)
