@@ -108,13 +108,44 @@ def link_contact_to_customer(contact: WecomContact, customer: Customer | None) -
     return True
 
 
+NICKNAME_SIZE = 64  # ``customers.nickname``
+
+
+def nickname_from_wecom(current: str | None, wecom_name: str | None) -> str | None:
+    """The one rule for naming a customer after their WeCom contact: a customer with no
+    nickname (none, "" or only whitespace) takes the name WeChat shows for the contact,
+    stripped and cut to the column's 64 characters; a nickname the customer has is never
+    replaced. Returns the nickname to set, or None to leave it as it is. Both paths that
+    link a contact (``name_customer`` on an ORM customer, ``link_by_unionid``'s UPDATE)
+    decide by this function, so they cannot drift apart."""
+    if (current or "").strip():
+        return None
+    name = (wecom_name or "").strip()[:NICKNAME_SIZE].rstrip()
+    return name or None
+
+
 def name_customer(customer: Customer, wecom_name: str | None) -> None:
-    """A customer with no nickname takes the name WeChat shows for their WeCom contact (the
-    mini-program no longer hands out nicknames, so many customers have none); a nickname
-    the customer has is never replaced. Not committed."""
-    name = (wecom_name or "").strip()
-    if name and not (customer.nickname or "").strip():
-        customer.nickname = name[:64]
+    """Apply ``nickname_from_wecom`` to an ORM customer (the mini-program no longer hands
+    out nicknames, so many customers have none). Not committed."""
+    nickname = nickname_from_wecom(customer.nickname, wecom_name)
+    if nickname is not None:
+        customer.nickname = nickname
+
+
+def name_customer_by_id(customer_id: int, wecom_name: str | None) -> None:
+    """Apply ``nickname_from_wecom`` to the customer row ``customer_id`` without loading
+    the customer: one read of the nickname, then an UPDATE guarded on the nickname read,
+    so a nickname the customer set meanwhile is never overwritten. Not committed."""
+    current = db.session.scalar(select(Customer.nickname).where(Customer.id == customer_id))
+    nickname = nickname_from_wecom(current, wecom_name)
+    if nickname is None:
+        return
+    db.session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.nickname == current)
+        .values(nickname=nickname)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def customer_by_unionid(unionid: str | None) -> Customer | None:
@@ -144,14 +175,9 @@ def link_by_unionid(unionid: str | None, customer_id: int | None = None) -> list
         .execution_options(synchronize_session=False)
     ).all()
     ids = [row.id for row in linked]
-    name = next((row.name.strip() for row in linked if (row.name or "").strip()), "")
-    if name:  # a customer with no nickname takes the WeCom name (see ``name_customer``)
-        db.session.execute(
-            update(Customer)
-            .where(Customer.id == customer_id, Customer.nickname == "")
-            .values(nickname=name[:64])
-            .execution_options(synchronize_session=False)
-        )
+    name = next((row.name for row in linked if (row.name or "").strip()), None)
+    if name is not None:
+        name_customer_by_id(customer_id, name)
     db.session.commit()
     return ids
 

@@ -6,7 +6,7 @@ owner of its franchise and HQ. Another franchise's case is 404. Views never comm
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
@@ -18,7 +18,7 @@ from app.web.labels import customer_name
 from app.web.listing import Column, paginate
 from franchise.admin.aftersales import TRADE_IN_LABELS, bp
 from franchise.models import Order, ServiceTicket, ServiceTicketPhoto, TradeIn
-from franchise.services import case_history
+from franchise.services import case_history, ticket_photos
 from franchise.services import service_tickets as ticket_service
 
 TEMPLATE = "franchise/aftersales/admin_case.html"
@@ -86,9 +86,7 @@ def ticket_photo(ticket_id: int, photo_id: int):
     photo = db.session.get(ServiceTicketPhoto, photo_id)
     if photo is None or photo.ticket_id != row.id:
         abort(404)
-    return Response(
-        photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"}
-    )
+    return ticket_photos.photo_response(photo)
 
 
 @bp.route("/trade-ins/<int:trade_in_id>")

@@ -17,7 +17,7 @@ Views call services and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -189,8 +189,4 @@ def photo(object_id, photo_id):
     picture = db.session.get(ConsignmentPhoto, photo_id)
     if picture is None or picture.consignment_id != row.id:
         abort(404)
-    return Response(
-        picture.data,
-        mimetype=picture.content_type,
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
+    return ticket_photos.photo_response(picture)

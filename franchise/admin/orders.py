@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
@@ -35,16 +35,25 @@ from franchise.admin.support import choices, date_filter, select_filter, text_fi
 from franchise.api.orders import OrderFilterSchema
 from franchise.models import (
     ORDER_STATUSES,
+    Appointment,
     Franchisee,
     Guide,
+    InspectionPhoto,
     Order,
     OrderLinePricing,
     ProductVariant,
     Refund,
     Store,
 )
-from franchise.services import fulfilment, inspections, order_flow, replacements  # issue 19
+from franchise.services import (  # issue 19
+    fulfilment,
+    inspections,
+    order_flow,
+    replacements,
+    ticket_photos,
+)
 from franchise.services import orders as order_service
+from franchise.services.base import invalid
 from franchise.services.order_flow import status_label
 
 bp = Blueprint(
@@ -163,6 +172,41 @@ def order(object_id):
         inspections=inspections.of_order(o),  # issue 19: accepted / defect, and its remedy
         variants=_line_variants([line.id for line in o.lines]),
     )
+
+
+@bp.route("/<int:object_id>/inspection-photos/<int:photo_id>")
+@page_roles(*ADMIN_UI_ROLES)
+def inspection_photo(object_id: int, photo_id: int):
+    """A photo the guide took at an inspection of an order in my scope."""
+    o = get_scoped_or_404(Order, object_id)
+    photo = db.session.get(InspectionPhoto, photo_id)
+    visit = db.session.get(Appointment, photo.appointment_id) if photo else None
+    if photo is None or visit is None or visit.order_id != o.id:
+        abort(404)
+    return ticket_photos.photo_response(photo)
+
+
+@bp.route("/<int:object_id>/inspections/<int:appointment_id>/photos", methods=["POST"])
+@page_roles(*ADMIN_UI_ROLES)
+def add_inspection_photos(object_id: int, appointment_id: int):
+    """Add photos to a recorded inspection of an order in my scope (6 at most in all;
+    JPG / PNG of at most 5 MB: else the field's message and nothing kept)."""
+    o = get_scoped_or_404(Order, object_id)
+    shown = next(
+        (v for v in inspections.of_order(o) if v.outcome.appointment_id == appointment_id), None
+    )
+    if shown is None:
+        abort(404)
+    try:
+        files = ticket_photos.uploaded(request.files)
+        if not files:
+            raise invalid("photos", "Choose at least one photo.")
+        ticket_photos.add_photos(shown.outcome, files, InspectionPhoto)
+    except DomainError as exc:
+        flash((exc.errors or {}).get("photos", [exc.message])[0], "error")
+    else:
+        flash(_("Photos added."), "success")
+    return redirect(url_for(".order", object_id=o.id), 303)
 
 
 def _line_variants(line_ids: list[int]) -> dict[int, str]:

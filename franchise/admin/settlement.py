@@ -178,7 +178,8 @@ def ledger_page():
 @bp.route("/orders/<int:order_id>/refund", methods=["POST"])
 @page_roles(*ADMIN_UI_ROLES)
 def refund(order_id):
-    """The order page's refund form: amount in yuan (two decimals) and a reason."""
+    """The order page's refund form: amount in yuan (two decimals), a reason, and the
+    inspection awaiting a refund it settles, if any (``inspection_id``)."""
     order = get_scoped_or_404(Order, order_id)
     back = redirect(url_for("commerce_orders.order", object_id=order.id), 303)
     try:
@@ -188,10 +189,14 @@ def refund(order_id):
         return back
     try:
         refunds.request_refund(
-            order, form["amount_fen"], form["reason"].strip(), required_principal()
+            order,
+            form["amount_fen"],
+            form["reason"].strip(),
+            required_principal(),
+            inspection_id=form["inspection_id"],
         )
-    except DomainError as exc:
-        flash(exc.message, "error")
+    except DomainError as exc:  # the inspection's own words when it was the problem
+        flash((exc.errors or {}).get("inspection_id", [exc.message])[0], "error")
     else:
         flash(_("Refund requested."), "success")
     return back

@@ -37,7 +37,7 @@ from franchise.api.orders import (
 from franchise.models import CANCELLED, COUPON_ISSUED, ORDER_STATUSES, Coupon, Order
 from franchise.schemas_aftersales import FulfilmentChoiceSchema
 from franchise.schemas_jewellery import JewelleryProductPageSchema, JewelleryProductSchema
-from franchise.services import catalog, piece_pricing, pricing, product_list
+from franchise.services import catalog, order_lines, piece_pricing, pricing, product_list
 from franchise.services import coupons as coupon_service
 from franchise.services import orders as order_service
 
@@ -56,7 +56,7 @@ class OrderItemSchema(Schema):
     quantity = fields.Integer(
         strict=True,
         required=True,
-        validate=validate.Range(min=1, max=order_service.MAX_QUANTITY),
+        validate=validate.Range(min=1, max=order_lines.MAX_QUANTITY),
     )
     variant_id = fields.Integer(  # issue 19: the ring size / chain length chosen
         strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
@@ -70,7 +70,7 @@ class OrderCreateSchema(Schema):
     items = fields.List(
         fields.Nested(OrderItemSchema),
         required=True,
-        validate=validate.Length(min=1, max=order_service.MAX_LINES),
+        validate=validate.Length(min=1, max=order_lines.MAX_LINES),
     )
     coupon_code = Text(allow_none=True, validate=validate.Length(min=1, max=20))
     share_code = Text(allow_none=True, validate=validate.Length(min=1, max=32))

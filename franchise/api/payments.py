@@ -25,7 +25,7 @@ from app.money import Yuan
 from app.schemas import Text
 from franchise.models import Order
 from franchise.services import payments, refunds
-from franchise.services.orders import MAX_ORDER_FEN
+from franchise.services.order_lines import MAX_ORDER_FEN
 
 blp = Blueprint(
     "payments_api",
@@ -61,6 +61,16 @@ class RefundCreateSchema(Schema):
         strict=True, required=True, validate=validate.Range(min=1, max=MAX_REFUND_FEN)
     )
     reason = Text(load_default="", validate=validate.Length(max=255))
+    inspection_id = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "The appointment id of the order's inspection awaiting a refund "
+            "that this refund settles (linked in the same transaction)"
+        },
+    )
 
 
 class RefundFormSchema(RefundCreateSchema):
@@ -109,10 +119,18 @@ class OrderRefunds(MethodView):
     @blp.arguments(RefundCreateSchema)
     @blp.response(202, RefundSchema)
     @blp.alt_response(404, description="No such order, or not yours")
-    @blp.alt_response(409, description="Not paid, or more than is left to refund")
+    @blp.alt_response(
+        409, description="Not paid, more than is left to refund, or the inspection is settled"
+    )
+    @blp.alt_response(422, description="A bad amount, or no such inspection awaiting a refund")
     def post(self, body, order_id):
-        """Refund all or part of a paid order (WeChat is called after commit)."""
+        """Refund all or part of a paid order (WeChat is called after commit); with
+        ``inspection_id`` the refund settles that inspection's defect."""
         order = get_scoped_or_404(Order, order_id)
         return refunds.request_refund(
-            order, body["amount_fen"], body["reason"], required_principal()
+            order,
+            body["amount_fen"],
+            body["reason"],
+            required_principal(),
+            inspection_id=body["inspection_id"],
         )

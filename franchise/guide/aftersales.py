@@ -12,7 +12,7 @@ Another store's ticket is 404. Views call services and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
@@ -149,6 +149,4 @@ def photo(ticket_id, photo_id):
     row = db.session.get(ServiceTicketPhoto, photo_id)
     if row is None or row.ticket_id != ticket.id:
         abort(404)
-    return Response(
-        row.data, mimetype=row.content_type, headers={"Cache-Control": "private, max-age=3600"}
-    )
+    return ticket_photos.photo_response(row)

@@ -29,10 +29,23 @@ from app.extensions import db, hooks
 from app.web.form_input import load_form
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
-from franchise.models import SERVICE_KINDS, Appointment, Customer, Order, Store
+from franchise.models import (
+    SERVICE_KINDS,
+    Appointment,
+    Customer,
+    InspectionPhoto,
+    Order,
+    Store,
+)
 from franchise.queries import like
 from franchise.schemas_aftersales import OutcomeSchema
-from franchise.services import appointment_outcomes, inspections, order_flow, piece_care
+from franchise.services import (
+    appointment_outcomes,
+    inspections,
+    order_flow,
+    piece_care,
+    ticket_photos,
+)
 from franchise.services.pieces import customer_pieces_stmt  # issue 19
 from franchise.services.service_tickets import kind_label
 from franchise.services.value_tiers import PAID_STATUSES
@@ -243,7 +256,10 @@ def inspection(appointment_id: int):
         try:
             data = load_form(OutcomeSchema(), request.form)
             data["outcome"] = "attended"
-            appointment_outcomes.record(appointment, data, required_principal())
+            photos = ticket_photos.uploaded(request.files)  # 422 before anything is kept
+            row = appointment_outcomes.record(appointment, data, required_principal())
+            if photos:
+                ticket_photos.add_photos(row, photos, InspectionPhoto)
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:
@@ -273,3 +289,14 @@ def inspection_result(appointment_id: int):
         order=db.session.get(Order, appointment.order_id or 0),
         customer=db.session.get(Customer, appointment.customer_id),
     )
+
+
+@bp.route("/appointments/<int:appointment_id>/photos/<int:photo_id>")
+@page_roles(GUIDE, login_endpoint="auth.mobile_login")
+def inspection_photo(appointment_id: int, photo_id: int):
+    """A photo of my store's inspection."""
+    appointment = _inspection(appointment_id)
+    photo = db.session.get(InspectionPhoto, photo_id)
+    if photo is None or photo.appointment_id != appointment.id:
+        abort(404)
+    return ticket_photos.photo_response(photo)

@@ -107,6 +107,8 @@ class AppointmentOutcome(Model):
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    photos = case_log("InspectionPhoto")  # an inspection's photos of the piece
+
 
 SERVICE_KINDS = ("cleaning", "polishing", "resizing", "replating", "repair")
 # requested (by the customer) → received (intake) → quoted → approved → in_progress →
@@ -185,6 +187,17 @@ class ServiceTicketPhoto(IntakePhoto, Model):
 
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("service_tickets.id", ondelete="CASCADE"), index=True
+    )
+
+
+class InspectionPhoto(IntakePhoto, Model):
+    """A photo of a piece at its O2O inspection (the defect, or the piece as accepted),
+    taken by the guide who records the outcome."""
+
+    __tablename__ = "inspection_photos"
+
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment_outcomes.appointment_id", ondelete="CASCADE"), index=True
     )
 
 
@@ -305,6 +318,7 @@ __all__ = [
     "TICKET_STATES",
     "TRADE_IN_STATES",
     "AppointmentOutcome",
+    "InspectionPhoto",
     "OrderFulfilment",
     "ServiceTicket",
     "ServiceTicketEvent",

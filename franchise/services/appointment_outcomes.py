@@ -12,10 +12,11 @@
   payment, the defective piece set aside: ``replacements.replace``, linked as
   ``replacement_order_id``) or ``refund``, which goes through the existing refund
   path (``refunds.request_refund``: HQ or the franchise owner, the whole refundable
-  amount unless ``refund_fen`` says less) and is linked. A guide may record a defect
-  with the refund remedy but not move money: the outcome is kept with no refund yet,
-  and the owner (or HQ) issues it with the order page's refund form
-  (``franchise.services.inspections`` shows it as awaiting the refund).
+  amount unless ``refund_fen`` says less), written in the outcome's own transaction and
+  linked (``inspections.settle``). A guide may record a defect with the refund remedy
+  but not move money: the outcome is kept with no refund yet, and the owner (or HQ)
+  issues it with the order page's refund form or the refunds API naming the inspection
+  (``franchise.services.inspections`` shows it as awaiting the refund until then).
 
 A second outcome for the same appointment is a 409; bad combinations are 422 naming the
 field. Guides record outcomes of their store's appointments, owners of their franchise's.
@@ -82,7 +83,6 @@ def _claim(appointment: Appointment, status: str) -> None:
 
 def record(appointment: Appointment, data: dict, principal: Principal) -> AppointmentOutcome:
     """Record what ``appointment`` (loaded through the caller's scope) came to; commits."""
-    refund_id = None
     new_id = None
     try:
         _check(appointment, data)
@@ -106,13 +106,11 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
             },
         )
         new_id = moved.id
+    refund_order = None
     if data.get("remedy") == "refund":
-        order = db.session.get(Order, appointment.order_id or 0)
-        if order is None:
+        refund_order = db.session.get(Order, appointment.order_id or 0)
+        if refund_order is None:
             rollback_and_raise(invalid("remedy", "The inspection has no order to refund."))
-        if refunds.may_refund(principal):  # a guide's refund waits for the owner
-            amount = data.get("refund_fen") or refunds.refundable_fen(order)
-            refund_id = refunds.request_refund(order, amount, "inspection: defect", principal).id
     try:
         _claim(appointment, data["outcome"])
         row = AppointmentOutcome(
@@ -120,7 +118,6 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
             outcome=data["outcome"],
             inspection_result=data.get("inspection_result"),
             remedy=data.get("remedy"),
-            refund_id=refund_id,
             rescheduled_to_id=new_id,
             note=(data.get("note") or "")[:255],
             recorded_by_user_id=principal.user_id,
@@ -136,7 +133,20 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
 
             ticket = open_from_visit(appointment, data.get("service_kind") or "cleaning", principal)
             row.service_ticket_id = ticket.id
-        db.session.commit()
+        if refund_order is not None and refunds.may_refund(principal):
+            # the refund and the outcome commit together, the outcome naming the refund;
+            # a guide's refund waits for the owner (awaiting the refund)
+            db.session.flush()
+            amount = data.get("refund_fen") or refunds.refundable_fen(refund_order)
+            refunds.request_refund(
+                refund_order,
+                amount,
+                "inspection: defect",
+                principal,
+                inspection_id=appointment.id,
+            )
+        else:
+            db.session.commit()
     except DomainError as exc:
         rollback_and_raise(exc)
     return row

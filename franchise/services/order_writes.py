@@ -12,7 +12,7 @@ filled (Python-side defaults included), nothing left to flush or read back.
 
 The statement is generated from the tables' columns, once per number of lines, so a
 column added to a model is written here without a change. A line's product is unique in
-an order (``orders._merge_items`` merges duplicates), which is how a snapshot finds its
+an order (``order_lines.merge_items`` merges duplicates), which is how a snapshot finds its
 line's id. ``take_stocks`` takes a several-line order's units in one statement too.
 """
 
@@ -192,7 +192,7 @@ RETURNING products.id
 def take_stocks(lines: list[OrderLine]) -> set[int]:
     """The product ids whose units were taken for ``lines`` (in product id order) by one
     statement on PostgreSQL when there are several; an empty set otherwise, and for the
-    lines it did not take (``orders._take_stocks`` takes or refuses those one by one)."""
+    lines it did not take (``order_lines.take_stocks`` takes or refuses those one by one)."""
     if len(lines) < 2 or not is_postgres(db.engine):
         return set()
     ids = [line.product_id for line in lines]

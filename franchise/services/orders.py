@@ -2,9 +2,10 @@
 
 ``create_order`` prices the lines from active products (duplicate product lines are
 merged), applies the customer's coupon (discount = min(amount off, total)), takes the
-stock with conditional updates, attributes the order (franchisee = the customer's at
-order time, the payee; store = the customer's; guide = the share code's guide when
-the code belongs to the same franchise, else the customer's) and commits once.
+stock with conditional updates (the lines, their limits and the stock are
+``order_lines``), attributes the order (franchisee = the customer's at order time, the
+payee; store = the customer's; guide = the share code's guide when the code belongs to
+the same franchise, else the customer's) and commits once.
 
 ORDER_FLOW (who may move an order to a state)::
 
@@ -37,8 +38,6 @@ Cancelling or closing an unpaid order gives the stock back and re-issues its cou
 
 from __future__ import annotations
 
-import secrets
-from collections import OrderedDict
 from datetime import timedelta
 from typing import cast
 
@@ -47,7 +46,7 @@ from sqlalchemy.engine import CursorResult
 
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
-from app.clock import SHANGHAI, utcnow
+from app.clock import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, hooks
 from app.i18n import tr
@@ -62,13 +61,12 @@ from franchise.models import (
     Customer,
     Order,
     OrderEvent,
-    OrderLine,
-    Product,
     ShareCode,
 )
 from franchise.services import (  # pieces, piece_pricing, pricing, trade_in: issue 19
     coupons,
     members,
+    order_lines,
     order_writes,
     piece_pricing,
     pieces,
@@ -78,7 +76,6 @@ from franchise.services import (  # pieces, piece_pricing, pricing, trade_in: is
 from franchise.services import fulfilment as fulfilment_service  # issue 19
 from franchise.services import points as member_points
 from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
-from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_flow import (
     ORDER_FLOW,
     SYSTEM,
@@ -87,13 +84,7 @@ from franchise.services.order_flow import (
     status_label,
 )
 
-MAX_QUANTITY = 99
-MAX_LINES = 20
 MAX_CAMPAIGN_ID = 2**31 - 1
-# The largest order Siyu accepts: every line at the highest list price (a live price is
-# at most the list price) and the most of each product. ¥198 billion; × the highest
-# profit share it is still far inside 64 bits, which every money column and sum uses.
-MAX_ORDER_FEN = MAX_LINES * MAX_QUANTITY * MAX_PRICE_FEN
 
 # livestream registers its live prices and stock-cap check here (see the module docstring)
 # Hooks (``app.extensions.add_hook``), each called with (campaign id, {product id: units}).
@@ -102,99 +93,7 @@ CAMPAIGN_RESERVATIONS = "franchise.campaign_reservations"
 CAMPAIGN_RELEASES = "franchise.campaign_releases"
 
 
-def new_order_no() -> str:
-    """``YYYYMMDDHHMMSS`` (Asia/Shanghai) + 8 random digits: 22 characters, unique key."""
-    stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S")
-    return stamp + f"{secrets.randbelow(10**8):08d}"
-
-
 # --- placing an order -------------------------------------------------------------
-
-
-def _merge_items(items: list[dict]) -> OrderedDict[int, int]:
-    """Quantities per product id (duplicates merged), each in 1..99, else 422."""
-    if not items:
-        raise invalid("items", "An order needs at least one line.")
-    if len(items) > MAX_LINES:
-        raise invalid("items", tr("At most %(count)s lines.", count=MAX_LINES))
-    merged: OrderedDict[int, int] = OrderedDict()
-    for item in items:
-        quantity = item.get("quantity")
-        product_id = item.get("product_id")
-        if not isinstance(product_id, int) or isinstance(product_id, bool) or product_id < 1:
-            raise invalid("items", "Every line needs a product id.")
-        if not isinstance(quantity, int) or isinstance(quantity, bool):
-            raise invalid("items", "The quantity must be a whole number.")
-        if not 1 <= quantity <= MAX_QUANTITY:
-            raise invalid(
-                "items", tr("The quantity must be between 1 and %(max)s.", max=MAX_QUANTITY)
-            )
-        merged[product_id] = merged.get(product_id, 0) + quantity
-        if merged[product_id] > MAX_QUANTITY:
-            raise invalid("items", tr("At most %(count)s of one product.", count=MAX_QUANTITY))
-    return merged
-
-
-def _take_stock(product_id: int, quantity: int) -> bool:
-    """Decrement stock only if enough is left and the product is active (atomic)."""
-    result = db.session.execute(
-        update(Product)
-        .where(
-            Product.id == product_id,
-            Product.is_active.is_(True),
-            Product.stock >= quantity,
-        )
-        .values(stock=Product.stock - quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return cast(CursorResult, result).rowcount == 1
-
-
-def _take_stocks(lines: list[OrderLine]) -> None:
-    """Take every line's stock, last thing before the commit and in product id order.
-
-    Each decrement locks the product's row until the commit; taken last, the lock lasts
-    one statement and the commit (a best-seller's orders queue on it, so that time is
-    the product's order rate), and taken in id order two orders cannot deadlock.
-    """
-    ordered = sorted(lines, key=lambda line: line.product_id)
-    taken = order_writes.take_stocks(ordered)  # PostgreSQL, several lines: one statement
-    for line in ordered:
-        if line.product_id not in taken and not _take_stock(line.product_id, line.quantity):
-            raise invalid("items", tr("Not enough stock of %(name)s.", name=line.name))
-
-
-def _lines(
-    merged: OrderedDict[int, int],
-    prices: dict[int, int] | None = None,
-    products: dict[int, Product] | None = None,
-) -> list[OrderLine]:
-    """Order lines at list price, or at ``prices[product_id]`` (a live price) when given;
-    ``products``: the products of ``merged`` when the caller read them already (order
-    create: ``pricing.order_products``).
-
-    Stock is not taken here (``_take_stocks``, just before the commit)."""
-    prices = prices or {}
-    if products is None:
-        found = db.session.scalars(select(Product).where(Product.id.in_(list(merged))))
-        products = {p.id: p for p in found}
-    lines = []
-    for product_id, quantity in merged.items():
-        product = products.get(product_id)
-        if product is None or not product.is_active:
-            raise invalid("items", tr("Product %(id)s is not for sale.", id=product_id))
-        unit = prices.get(product_id, product.price_fen)
-        lines.append(
-            OrderLine(
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                unit_price_fen=unit,
-                quantity=quantity,
-                line_total_fen=unit * quantity,
-            )
-        )
-    return lines
 
 
 def _guide_for(
@@ -241,14 +140,14 @@ def create_order(
             raise NotFound("Customer not found")
         guide_id, used_code, code_campaign = _guide_for(customer, share_code)
         campaign_id = campaign_id or code_campaign
-        merged = _merge_items(items)
+        merged = order_lines.merge_items(items)
         chosen = fulfilment_service.check_choice(fulfilment)  # issue 19: 422 on the address
         prices: dict[int, int] = {}
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
         products, rows, variants = pricing.order_products(list(merged))  # one read
-        lines = _lines(merged, prices, products)
+        lines = order_lines.priced_lines(merged, prices, products)
         read = rows, variants
         picked = piece_pricing.pick_for_lines(lines, items, customer.store_id, read[0])
         # sizes, by weight, snapshot; the products sold piece by piece from the same rows
@@ -259,7 +158,7 @@ def create_order(
         discount += members.level_discount(customer.id, lines, total - discount)  # --- members
         points_fen = member_points.quote(customer.id, points, total - discount)  # --- members
         order = Order(
-            order_no=new_order_no(),
+            order_no=order_lines.new_order_no(),
             customer_id=customer.id,
             franchisee_id=customer.franchisee_id,
             store_id=customer.store_id,
@@ -286,7 +185,7 @@ def create_order(
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
         pieces.hold_for_order(order, lines, pricing.chosen_variants(items), picked, tracked)
-        _take_stocks(lines)
+        order_lines.take_stocks(lines)
     except DomainError as exc:
         rollback_and_raise(exc)
     commit_then_notify(keep_loaded=True)  # the answer is the order as written
@@ -309,13 +208,7 @@ def _release(order: Order) -> None:
             hook(order.campaign_id, given_back)
     pieces.release(order)  # issue 19: registered pieces go back to the store
     trade_in.release(order)  # issue 19: an old-gold credit is given back
-    for line in lines:
-        db.session.execute(
-            update(Product)
-            .where(Product.id == line.product_id)
-            .values(stock=Product.stock + line.quantity)
-            .execution_options(synchronize_session=False)
-        )
+    order_lines.give_back_stocks(lines)
     if order.coupon_id is not None:
         coupon = db.session.get(Coupon, order.coupon_id)
         if coupon is not None and coupon.redeemed_order_id == order.id:

@@ -3,7 +3,7 @@
 A product whose pricing ``tracks_pieces`` is stocked by registering pieces: each piece
 has a unique serial, a certificate (number and lab), its weight and purity and the store
 holding it. Registering a piece adds one to ``products.stock`` in the same transaction,
-so the counter the order path takes (``orders._take_stocks``) always equals the pieces
+so the counter the order path takes (``order_lines.take_stocks``) always equals the pieces
 in stock; the pieces themselves are what an order sells.
 
 ``hold_for_order`` (one insertion in ``orders.create_order``, before the stock is

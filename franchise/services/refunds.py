@@ -42,7 +42,7 @@ from franchise.models import (
     Payment,
     Refund,
 )
-from franchise.services import alerts, ledger, points_refunds, share_return
+from franchise.services import alerts, inspections, ledger, points_refunds, share_return
 from franchise.services.base import invalid, loaded_after_commit
 
 REFUND_KIND = "franchise.refund"
@@ -148,11 +148,21 @@ def may_refund(principal: Principal) -> bool:
     return principal.is_hq or principal.role == FRANCHISE_OWNER
 
 
-def request_refund(order: Order, amount_fen: int, reason: str, principal: Principal) -> Refund:
+def request_refund(
+    order: Order,
+    amount_fen: int,
+    reason: str,
+    principal: Principal,
+    *,
+    inspection_id: int | None = None,
+) -> Refund:
     """Ask WeChat (through the outbox) to refund ``amount_fen`` of ``order``; commits.
 
     ``order`` was loaded through the caller's scope; only HQ and the order's franchise
-    owner may refund (guides 403, another franchise 404).
+    owner may refund (guides 403, another franchise 404). ``inspection_id``: the
+    appointment id of the order's inspection awaiting a refund that this refund settles,
+    linked in the same transaction (``inspections.settle``: 409 when it is settled
+    already, 422 when the order has no such inspection awaiting a refund).
     """
     try:
         if not may_refund(principal):
@@ -177,6 +187,8 @@ def request_refund(order: Order, amount_fen: int, reason: str, principal: Princi
         )
         db.session.add(refund)
         db.session.flush()
+        if inspection_id is not None:
+            inspections.settle(order.id, inspection_id, refund.id)
         enqueue(REFUND_KIND, {"refund_id": refund.id}, f"refund:{refund.id}")
         with loaded_after_commit():  # the answer is the refund as written: no read-back
             db.session.commit()

@@ -43,7 +43,7 @@ from franchise.models import (
 )
 from franchise.services import fulfilment, pieces
 from franchise.services.base import invalid
-from franchise.services.orders import _take_stocks, new_order_no
+from franchise.services.order_lines import new_order_no, take_stocks
 from franchise.services.pricing import SNAPSHOT_FIELDS
 
 LINE_FIELDS = ("product_id", "sku", "name", "unit_price_fen", "quantity", "line_total_fen")
@@ -143,5 +143,5 @@ def replace(original: Order, principal: Principal, note: str = "") -> Order:
     }
     pieces.hold_for_order(replacement, lines, variants)
     fulfilment.attach(replacement, _fulfilment_choice(original))
-    _take_stocks(lines)
+    take_stocks(lines)
     return replacement

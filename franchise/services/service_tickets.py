@@ -222,7 +222,7 @@ def _service_product(kind: str) -> Product:
 
 
 def _quote_order(ticket: ServiceTicket, amount: int) -> Order:
-    from franchise.services.orders import new_order_no
+    from franchise.services.order_lines import new_order_no
 
     product = _service_product(ticket.kind)
     customer = db.session.get(Customer, ticket.customer_id)

@@ -32,7 +32,7 @@ from franchise.models import (
 from franchise.services import coupons, piece_pricing, pieces, points, pricing
 from franchise.services.base import invalid, rollback_and_raise
 from franchise.services.order_flow import store_principal
-from franchise.services.orders import _lines, _merge_items, _take_stocks, new_order_no
+from franchise.services.order_lines import merge_items, new_order_no, priced_lines, take_stocks
 
 
 def record_sale(
@@ -54,7 +54,7 @@ def record_sale(
         assert guide is not None  # the principal's own
         if paid_by not in PAID_BY:
             raise invalid("paid_by", "Choose how the customer paid.")
-        lines = _lines(_merge_items(items))
+        lines = priced_lines(merge_items(items))
         picked = piece_pricing.sale_pieces(items, lines, guide.store_id)  # issue 19
         sold = [line for line in lines if line.product_id in picked]
         if sold:  # a registered piece: priced by its own weight, the components kept
@@ -94,7 +94,7 @@ def record_sale(
         db.session.flush()
         db.session.add(StoreSale(order_id=order.id, paid_by=paid_by, guide_id=guide.id, note=note))
         pieces.hold_for_order(order, sold, {}, picked)  # sold at once: the order is paid
-        _take_stocks(sold)  # the stock counter stays the pieces in stock
+        take_stocks(sold)  # the stock counter stays the pieces in stock
         db.session.add(
             OrderEvent(
                 order_id=order.id,

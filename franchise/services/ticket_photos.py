@@ -1,13 +1,17 @@
-"""Photos taken when a piece is taken in (issue 19), for service or on consignment: JPG
-or PNG, at most 5 MB each and 6 a record, kept in the database with the ticket or the
-consignment."""
+"""Photos taken of a customer's piece (issue 19): taken in for service or on
+consignment, or looked at in an O2O inspection. JPG or PNG, at most 5 MB each and 6 a
+record, kept in the database with the ticket, the consignment or the inspection's
+outcome; ``photo_response`` serves one to a page that already checked its scope."""
 
 from __future__ import annotations
+
+from flask import Response
 
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import ServiceTicketPhoto
+from franchise.models.aftersales import IntakePhoto
 from franchise.services.base import invalid, rollback_and_raise
 
 MAX_PHOTOS = 6
@@ -22,9 +26,9 @@ def photo_type(data: bytes) -> str | None:
 
 def check_photos(files: list[tuple[str, bytes]], already: int) -> None:
     """422 on ``photos`` when a file is not a JPG / PNG, is too big, or there would be
-    more than ``MAX_PHOTOS`` on the ticket."""
+    more than ``MAX_PHOTOS`` on the record (a ticket, a consignment, an inspection)."""
     if already + len(files) > MAX_PHOTOS:
-        raise invalid("photos", tr("At most %(n)s photos a ticket.", n=MAX_PHOTOS))
+        raise invalid("photos", tr("At most %(n)s photos in all.", n=MAX_PHOTOS))
     for _filename, data in files:
         if photo_type(data) is None:
             raise invalid("photos", "A photo must be a JPG or PNG file.")
@@ -55,3 +59,11 @@ def add_photos(owner, files: list[tuple[str, bytes]], photo_model=ServiceTicketP
     except DomainError as exc:
         rollback_and_raise(exc)
     return owner
+
+
+def photo_response(photo: IntakePhoto) -> Response:
+    """One kept photo as the HTTP answer (the caller checked it is the viewer's to see):
+    its bytes and type, cached privately for an hour."""
+    return Response(
+        photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )

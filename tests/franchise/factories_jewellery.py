@@ -150,3 +150,29 @@ def inspection_visit(app, org, shop, order_id: int) -> int:
         db.session.add(visit)
         db.session.commit()
         return visit.id
+
+
+def guide_inspection_page(client, app, visit_id: int):
+    """guide-a (named 王导购) signed in on the phone, on the inspection's form; (url,
+    token)."""
+    from app.auth.models import User
+    from app.extensions import db
+    from tests.fixtures.auth import csrf_token_from, login
+
+    with app.app_context():
+        db.session.scalars(
+            db.select(User).filter_by(username="guide-a")
+        ).one().display_name = "王导购"
+        db.session.commit()
+    login(client, "guide-a", path="/m/login")
+    listing = client.get("/m/appointments").get_data(as_text=True)
+    url = f"/m/appointments/{visit_id}/inspection"
+    assert url in listing
+    page = client.get(url)
+    assert page.status_code == 200
+    return url, csrf_token_from(page.get_data(as_text=True))
+
+
+def inspection_form(token: str, **fields: str) -> dict:
+    """The inspection form as the page posts it."""
+    return {"csrf_token": token, "outcome": "attended", **fields}

@@ -7,32 +7,11 @@ replacement or the refund; another store's or franchise's inspection or order is
 
 from __future__ import annotations
 
-from app.auth.models import User
 from app.extensions import db
 from franchise.models import Appointment, AppointmentOutcome, Order, Refund
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
 from tests.franchise.factories import gen_user
-
-
-def _guide_page(client, app, visit_id: int):
-    """guide-a signed in on the phone, on the inspection's form; (url, token)."""
-    with app.app_context():
-        db.session.scalars(
-            db.select(User).filter_by(username="guide-a")
-        ).one().display_name = "王导购"
-        db.session.commit()
-    login(client, "guide-a", path="/m/login")
-    listing = client.get("/m/appointments").get_data(as_text=True)
-    url = f"/m/appointments/{visit_id}/inspection"
-    assert url in listing
-    page = client.get(url)
-    assert page.status_code == 200
-    return url, csrf_token_from(page.get_data(as_text=True))
-
-
-def _form(token: str, **fields: str) -> dict:
-    """The inspection form as the page posts it."""
-    return {"csrf_token": token, "outcome": "attended", **fields}
+from tests.franchise.factories_jewellery import guide_inspection_page, inspection_form
 
 
 def _outcome_count(app) -> int:
@@ -42,19 +21,19 @@ def _outcome_count(app) -> int:
 
 def test_defect_exchanged_on_the_phone_names_the_replacement(client, app, org, inspected):
     order, visit = inspected
-    url, token = _guide_page(client, app, visit)
+    url, token = guide_inspection_page(client, app, visit)
     # a defect without a remedy, or a remedy with "accepted": 422 naming remedy, nothing kept
-    no_remedy = client.post(url, data=_form(token, inspection_result="defect"))
+    no_remedy = client.post(url, data=inspection_form(token, inspection_result="defect"))
     assert no_remedy.status_code == 422
     assert 'data-error-for="remedy"' in no_remedy.get_data(as_text=True)
-    both = _form(token, inspection_result="accepted", remedy="exchange")
+    both = inspection_form(token, inspection_result="accepted", remedy="exchange")
     assert client.post(url, data=both).status_code == 422
-    bad = _form(token, inspection_result="broken", remedy="exchange")
+    bad = inspection_form(token, inspection_result="broken", remedy="exchange")
     answer = client.post(url, data=bad)
     assert answer.status_code == 422
     assert 'data-error-for="inspection_result"' in answer.get_data(as_text=True)
     assert _outcome_count(app) == 0
-    body = _form(token, inspection_result="defect", remedy="exchange", note="钻石有裂纹")
+    body = inspection_form(token, inspection_result="defect", remedy="exchange", note="钻石有裂纹")
     done = client.post(url, data=body)
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/{visit}/result")
     result = client.get(done.headers["Location"]).get_data(as_text=True)
@@ -77,8 +56,8 @@ def test_defect_exchanged_on_the_phone_names_the_replacement(client, app, org, i
 
 def test_defect_refunded_waits_for_the_owner_then_links_the_refund(client, app, org, inspected):
     order, visit = inspected
-    url, token = _guide_page(client, app, visit)
-    body = _form(token, inspection_result="defect", remedy="refund", note="表面划痕")
+    url, token = guide_inspection_page(client, app, visit)
+    body = inspection_form(token, inspection_result="defect", remedy="refund", note="表面划痕")
     done = client.post(url, data=body)
     assert done.status_code == 303
     result = client.get(done.headers["Location"]).get_data(as_text=True)
@@ -90,7 +69,9 @@ def test_defect_refunded_waits_for_the_owner_then_links_the_refund(client, app, 
     login(owner, "owner-a")
     page = owner.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
     assert 'data-remedy="refund-awaiting"' in page and "表面划痕" in page
+    assert f'<option value="{visit}" selected>' in page  # the form names the inspection
     form = {"csrf_token": csrf_token_from(page), "amount": "100.00", "reason": "瑕疵退款"}
+    form["inspection_id"] = str(visit)
     assert owner.post(f"/admin/orders/{order['id']}/refund", data=form).status_code == 303
     page = owner.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
     with app.app_context():
@@ -110,8 +91,8 @@ def test_defect_refunded_waits_for_the_owner_then_links_the_refund(client, app, 
 
 def test_accepted_on_the_phone(client, app, org, inspected):
     order, visit = inspected
-    url, token = _guide_page(client, app, visit)
-    done = client.post(url, data=_form(token, inspection_result="accepted"))
+    url, token = guide_inspection_page(client, app, visit)
+    done = client.post(url, data=inspection_form(token, inspection_result="accepted"))
     assert done.status_code == 303
     result = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-result="accepted"' in result and "验收通过" in result

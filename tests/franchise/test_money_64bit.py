@@ -28,7 +28,7 @@ from franchise.models import (
 from franchise.models.org import MAX_PROFIT_SHARE_BPS
 from franchise.services import ledger
 from franchise.services.catalog import MAX_PRICE_FEN
-from franchise.services.orders import MAX_LINES, MAX_ORDER_FEN, MAX_QUANTITY
+from franchise.services.order_lines import MAX_LINES, MAX_ORDER_FEN, MAX_QUANTITY
 from tests.franchise.factories import gen_franchisee, gen_region
 from tests.franchise.factories_payments import (
     customer_headers,
