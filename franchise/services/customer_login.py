@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Row
 
 from app.clock import utcnow
+from app.db import is_postgres
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (
@@ -32,7 +33,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
-from franchise.services import members, settings
+from franchise.services import coupons, member_settings, members, points, settings
 from franchise.services.assignment import (
     Binding,
     LiveView,
@@ -40,6 +41,7 @@ from franchise.services.assignment import (
     decide_by_place,
     history_row,
 )
+from franchise.services.welcome_pg import write_new_customer
 
 REASON = "mini-program login"
 
@@ -142,26 +144,27 @@ def _new(openid: str, unionid, share_code, place, city) -> LoggedIn:
     target = share_code_target(share_code) or decide_by_place(LiveView(), lat, lng, city)
     owner = (target.franchisee_id, target.store_id, target.guide_id)
     now = utcnow()
-    customer_id = db.session.execute(
-        _INSERT_CUSTOMER,
-        {
-            "openid": openid,
-            "unionid": unionid,
-            "latitude": lat,
-            "longitude": lng,
-            "city": city,
-            "franchisee_id": owner[0],
-            "store_id": owner[1],
-            "guide_id": owner[2],
-            "assignment_rule": target.rule,
-            "bound_at": now,
-        },
-    ).scalar_one()
-    db.session.execute(
-        _INSERT_HISTORY,
-        history_row(customer_id, (None, None, None), owner, target.rule, reason=REASON, now=now),
-    )
-    members.welcome_new(customer_id, target.franchisee_id)
+    row = {
+        "openid": openid,
+        "unionid": unionid,
+        "latitude": lat,
+        "longitude": lng,
+        "city": city,
+        "franchisee_id": owner[0],
+        "store_id": owner[1],
+        "guide_id": owner[2],
+        "assignment_rule": target.rule,
+        "bound_at": now,
+    }
+    history = history_row(None, (None, None, None), owner, target.rule, reason=REASON, now=now)
+    if is_postgres(db.engine):  # one statement: franchise.services.welcome_pg
+        reward = points.new_member_reward(target.franchisee_id, member_settings.config())
+        templates = coupons.current_new_customer_templates(now)
+        customer_id = write_new_customer(row, history, reward, templates, now)
+    else:
+        customer_id = db.session.execute(_INSERT_CUSTOMER, row).scalar_one()
+        db.session.execute(_INSERT_HISTORY, history | {"customer_id": customer_id})
+        members.welcome_new(customer_id, target.franchisee_id)
     return LoggedIn(customer_id, unionid, *owner, created=True)
 
 

@@ -1,0 +1,201 @@
+"""A new customer's first login on PostgreSQL: every row in one statement.
+
+``customer_login.sign_in`` decides the owner, then a new customer is the customer row,
+its assignment history row, the member, the member's first level change, the sign-up
+posting of the points book (transaction, the member's new account, the carriers'
+accounts when missing, the entries, the lot) and the new-customer coupon with its
+budget unit. On SQLite those are Core inserts one by one (``members.welcome_new``); on
+PostgreSQL they are one statement of data-modifying CTEs (the pattern of
+``franchise.services.order_writes``): the customer's ``RETURNING id`` feeds every row
+that names the customer, the member's the rows that name the member. One round trip
+where there were fourteen; the region's budget row is locked by the statement just
+before the commit, not three statements earlier.
+
+What depends on the customer's id is computed by the database the way Python computes
+it elsewhere: the member number (``members.number_of``: ``M`` and nine digits), the
+posting's key (``points.SIGNUP_KEY`` + id) and the member's account (``member:<id>``).
+A new member holds nothing yet, so the member row is inserted holding the sign-up
+points (the Core path inserts 0 and then moves the balance) and the lot is a plain
+insert. A carrier account another transaction made after this statement's snapshot is
+neither inserted (``ON CONFLICT DO NOTHING``) nor seen, so its entry's ``account_id`` is
+NULL and the NOT NULL constraint refuses the statement: ``IntegrityError``, which the
+login already answers by trying once more (the account is there then).
+
+The coupon: the budget of the newest current template is taken in the statement and the
+coupon inserted only when it was; when that budget is used up, the next templates are
+tried as before (``coupons.new_customer_coupon_in_transaction``). The statement is built
+once per shape (carrier lines, coupon or not) from the tables' columns.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Table
+
+from app.extensions import db
+from franchise.models import (
+    AssignmentHistory,
+    Coupon,
+    Customer,
+    Member,
+    MemberLevelChange,
+    PointAccount,
+    PointLot,
+    PointTransaction,
+)
+from franchise.services import coupons, members
+from franchise.services.order_writes import _columns, _default, _names, _row
+from franchise.services.points import SIGNUP_KEY, NewMemberReward
+from franchise.services.points_book import account_code, account_row
+
+CUSTOMERS: Table = Customer.__table__
+HISTORY: Table = AssignmentHistory.__table__
+MEMBERS: Table = Member.__table__
+JOINED: Table = MemberLevelChange.__table__
+TRANSACTIONS: Table = PointTransaction.__table__
+ACCOUNTS: Table = PointAccount.__table__
+LOTS: Table = PointLot.__table__
+COUPONS: Table = Coupon.__table__
+
+_SKIP = {
+    "h": ("customer_id",),
+    "m": ("customer_id", "number"),
+    "j": ("member_id",),
+    "t": ("idempotency_key", "customer_id"),
+    "k": ("customer_id",),
+}
+_ACCOUNT_COLS = ("code", "kind", "franchisee_id", "customer_id", "created_at")
+_MEMBER_ACCOUNT = account_code("member", "")  # "member:" + the customer's id
+
+
+def _insert_from(alias: str, table: Table, parent: str, keys: str, exprs: str) -> str:
+    """``INSERT`` of one row of ``table`` whose ``keys`` come from the CTE ``parent``
+    (``exprs``) and every other column from the ``<alias>_<column>`` parameters."""
+    cols = _columns(table, _SKIP[alias])
+    return (
+        f"INSERT INTO {table.name} ({keys}, {_names(cols)})\n"
+        f"  SELECT {exprs}, v.* FROM {parent} CROSS JOIN (VALUES {_row(alias + '_', cols)})"
+        f" AS v({_names(cols)})"
+    )
+
+
+@cache
+def welcome_sql(carriers: int | None, coupon: bool) -> str:
+    """The statement (built once per shape): ``carriers`` debit lines of the sign-up
+    posting (None: no posting), ``coupon`` whether a template's budget is tried. Answers
+    the customer's id and whether the coupon was issued."""
+    customer_cols = _columns(CUSTOMERS, ())
+    number = "'M' || lpad(c.id::text, greatest(9, length(c.id::text)), '0')"
+    parts = [
+        f"c AS (\n  INSERT INTO {CUSTOMERS.name} ({_names(customer_cols)})"
+        f" VALUES {_row('c_', customer_cols)}\n  RETURNING id\n)",
+        f"h AS (\n  {_insert_from('h', HISTORY, 'c', 'customer_id', 'c.id')}\n)",
+        f"m AS (\n  {_insert_from('m', MEMBERS, 'c', 'customer_id, number', 'c.id, ' + number)}"
+        "\n  RETURNING id\n)",
+        f"j AS (\n  {_insert_from('j', JOINED, 'm', 'member_id', 'm.id')}\n)",
+    ]
+    if carriers is not None:
+        carrier_lines = range(carriers)
+        accounts = [f"%(a{i}_code)s" for i in carrier_lines]
+        other_rows = "".join(
+            "\n  UNION ALL VALUES " + _row(f"a{i}_", _columns(ACCOUNTS, ()))
+            for i in range(carriers)
+        )
+        lines = ",\n    ".join(
+            [
+                f"(%(a{i}_code)s::varchar, %(e{i}_debit)s::bigint, 0::bigint)"
+                for i in range(carriers)
+            ]
+            + ["(NULL::varchar, 0::bigint, %(l_points)s::bigint)"]
+        )
+        key = "%(t_key_prefix)s || c.id, c.id"
+        parts += [
+            f"t AS (\n  {_insert_from('t', TRANSACTIONS, 'c', 'idempotency_key, customer_id', key)}"
+            "\n  RETURNING id\n)",
+            f"an AS (\n  INSERT INTO {ACCOUNTS.name} ({', '.join(_ACCOUNT_COLS)})\n"
+            f"  SELECT '{_MEMBER_ACCOUNT}' || c.id, 'member', NULL::integer, c.id,"
+            f" %(t_created_at)s::timestamptz FROM c{other_rows}\n"
+            "  ON CONFLICT (code) DO NOTHING RETURNING code, id\n)",
+            "a AS (\n  SELECT code, id FROM an UNION ALL SELECT code, id FROM"
+            f" {ACCOUNTS.name} WHERE code IN ({', '.join(accounts) or 'NULL'})\n)",
+            "e AS (\n  INSERT INTO point_entries (transaction_id, account_id, debit, credit)\n"
+            "  SELECT t.id, a.id, v.debit, v.credit FROM t CROSS JOIN c CROSS JOIN (VALUES\n"
+            f"    {lines}\n  ) AS v(code, debit, credit)"
+            f" LEFT JOIN a ON a.code = COALESCE(v.code, '{_MEMBER_ACCOUNT}' || c.id)\n)",
+            f"l AS (\n  INSERT INTO {LOTS.name} (member_id, expires_on, points)\n"
+            "  SELECT m.id, %(l_expires_on)s::date, %(l_points)s::bigint FROM m\n)",
+        ]
+    issued = "false"
+    if coupon:
+        parts += [
+            "b AS (\n  UPDATE coupon_budgets SET issued_count = issued_count + 1\n"
+            "  WHERE template_id = %(k_template_id)s::integer AND region_id ="
+            " (SELECT region_id FROM franchisees WHERE id = %(k_franchisee_id)s::integer)\n"
+            "    AND issued_count < budget_count\n  RETURNING 1\n)",
+            f"k AS (\n  {_insert_from('k', COUPONS, 'c', 'customer_id', 'c.id')}\n"
+            "  WHERE EXISTS (SELECT 1 FROM b)\n  RETURNING 1\n)",
+        ]
+        issued = "EXISTS (SELECT 1 FROM k)"
+    return "WITH " + ",\n".join(parts) + f"\nSELECT c.id, {issued} FROM c\n"
+
+
+def _filled(alias: str, table: Table, given: dict) -> dict:
+    """The ``<alias>_<column>`` parameters of a row: ``given``, else each column's
+    Python-side default (what the Core insert would have sent)."""
+    skip = _SKIP.get(alias, ())
+    return {
+        f"{alias}_{c.key}": given[c.key] if c.key in given else _default(c)
+        for c in _columns(table, skip)
+    }
+
+
+def write_new_customer(
+    customer: dict,
+    history: dict,
+    reward: NewMemberReward | None,
+    templates: list,
+    now,
+) -> int:
+    """Insert the customer (``customer``: its columns), its ``history`` row and its
+    welcome in one statement (no commit); the customer's id. ``templates`` are the current
+    new-customer coupon templates (``coupons.current_new_customer_templates``)."""
+    franchisee_id = customer["franchisee_id"]
+    member = members.new_member_row(None) | {"points": reward.points if reward else 0}
+    params = (
+        _filled("c", CUSTOMERS, customer)
+        | _filled("h", HISTORY, history)
+        | _filled("m", MEMBERS, member)
+        | _filled("j", JOINED, members.joined_row(None))
+    )
+    if reward is not None:
+        params |= _filled(
+            "t",
+            TRANSACTIONS,
+            {
+                "kind": "event",
+                "franchisee_id": franchisee_id,
+                "points": reward.points,
+                "member_points": reward.points,
+                "value_fen": reward.value_fen,
+                "business_date": reward.business_date,
+                "memo": "signup",
+                "created_at": now,
+            },
+        )
+        params |= {"t_key_prefix": SIGNUP_KEY, "l_points": reward.points}
+        params["l_expires_on"] = reward.expires_on
+        for i, (code, points) in enumerate(reward.carriers):
+            params |= {f"a{i}_{k}": v for k, v in account_row(code).items()}
+            params[f"e{i}_debit"] = points
+    if templates:
+        template_id, _from, valid_until, valid_days = templates[0]
+        row = coupons.coupon_values(template_id, valid_until, valid_days, 0, franchisee_id, now)
+        params |= _filled("k", COUPONS, row)
+        params |= {"k_template_id": template_id, "k_franchisee_id": franchisee_id}
+    sql = welcome_sql(len(reward.carriers) if reward else None, bool(templates))
+    customer_id, issued = db.session.connection().exec_driver_sql(sql, params).one()
+    if templates and not issued:
+        coupons.budget_used_up(customer_id, templates[0][0])
+        coupons.new_customer_coupon_in_transaction(customer_id, franchisee_id, templates[1:], now)
+    return customer_id
