@@ -27,6 +27,7 @@ from franchise.models import (
 from franchise.services import member_settings, points_book
 from franchise.services.customers import guide_share_code
 from franchise.services.members import number_of
+from tests.fixtures.concurrency import storm
 from tests.fixtures.statements import statements
 from tests.franchise.factories_commerce import gen_template
 
@@ -218,3 +219,32 @@ def test_a_ten_digit_customer_id_keeps_every_digit_of_its_member_number(app, cli
     with app.app_context():
         assert _welcome_rows(1234567891)["number"] == number_of(1234567891) == "M1234567891"
         assert db.session.get(Customer, 1234567891).assignment_rule == "share_code"
+
+
+@pytest.mark.postgres
+def test_first_logins_racing_to_make_the_carrier_account_all_succeed(app, client, org):
+    """Eight new customers of a franchisee with no carrier account yet, at once: an entry
+    whose account another login made after the statement's snapshot is refused (NOT NULL)
+    and the login tries once more; every customer is welcomed, one carrier account, the
+    book balances."""
+    with app.app_context():
+        share = guide_share_code(db.session.get(Guide, org.ga)).code
+
+    def log_in(n: int):
+        def call(own):
+            answer = own.post(
+                "/api/v1/mp/session", json={"code": f"code-welcome-race-{n}", "share_code": share}
+            )
+            return answer.status_code, answer.get_json().get("created")
+
+        return call
+
+    answers = storm(app, [log_in(n) for n in range(8)])
+    assert answers == [(200, True)] * 8, answers
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Member)) == 8
+        accounts = select(PointAccount.code).where(PointAccount.kind == "carrier")
+        assert db.session.scalars(accounts).all() == [f"carrier:{org.fa}"]
+        assert db.session.scalar(select(func.sum(Member.points))) == 800
+        assert points_book.unbalanced_transactions() == []
+        assert points_book.balances_disagree() == []
