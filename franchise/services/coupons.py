@@ -211,14 +211,19 @@ _NEW_CUSTOMER_TEMPLATES = (
 _INSERT_COUPON = insert(Coupon.__table__)
 
 
-def current_new_customer_templates(now: datetime) -> list:
-    """The active new-customer templates current at ``now``, newest first: rows of
-    (id, valid_from, valid_until, valid_days), the order a new customer is offered them."""
+def new_customer_template_rows() -> list:
+    """The active new-customer templates, newest first: rows of (id, valid_from,
+    valid_until, valid_days), the order a new customer is offered them."""
+    return list(db.session.execute(_NEW_CUSTOMER_TEMPLATES).all())
+
+
+def current_new_customer_templates(now: datetime, rows=None) -> list:
+    """Those of ``rows`` (else read now: ``new_customer_template_rows``) current at
+    ``now``, in the same order."""
     return [
         row
-        for row in db.session.execute(_NEW_CUSTOMER_TEMPLATES).all()
-        if not (row.valid_from and row.valid_from > now)
-        and not (row.valid_until and row.valid_until <= now)
+        for row in (new_customer_template_rows() if rows is None else rows)
+        if not (row[1] and row[1] > now) and not (row[2] and row[2] <= now)
     ]
 
 

@@ -33,7 +33,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
-from franchise.services import coupons, member_settings, members, points, settings
+from franchise.services import coupons, members, points, settings
 from franchise.services.assignment import (
     Binding,
     LiveView,
@@ -41,7 +41,7 @@ from franchise.services.assignment import (
     decide_by_place,
     history_row,
 )
-from franchise.services.welcome_pg import write_new_customer
+from franchise.services.welcome_pg import WELCOME_RULES, write_new_customer
 
 REASON = "mini-program login"
 
@@ -179,8 +179,9 @@ def _new(openid: str, unionid, code_target: Target | None, place, city) -> Logge
     }
     history = history_row(None, (None, None, None), owner, target.rule, reason=REASON, now=now)
     if is_postgres(db.engine):  # one statement: franchise.services.welcome_pg
-        reward = points.new_member_reward(target.franchisee_id, member_settings.config())
-        templates = coupons.current_new_customer_templates(now)
+        rules = WELCOME_RULES.value()  # HQ's settings and templates, kept in memory
+        reward = points.new_member_reward(target.franchisee_id, rules.member_config)
+        templates = coupons.current_new_customer_templates(now, rules.templates)
         customer_id = write_new_customer(row, history, reward, templates, now)
     else:
         customer_id = db.session.execute(_INSERT_CUSTOMER, row).scalar_one()

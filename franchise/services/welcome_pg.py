@@ -29,25 +29,52 @@ once per shape (carrier lines, coupon or not) from the tables' columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Table
 
 from app.extensions import db
+from app.snapshots import SnapshotKind
 from franchise.models import (
     AssignmentHistory,
     Coupon,
+    CouponTemplate,
     Customer,
+    FranchiseSetting,
     Member,
     MemberLevelChange,
     PointAccount,
     PointLot,
     PointTransaction,
 )
-from franchise.services import coupons, members
+from franchise.services import coupons, member_settings, members
 from franchise.services.order_writes import _columns, _default, _names, _row
 from franchise.services.points import SIGNUP_KEY, NewMemberReward
 from franchise.services.points_book import account_code, account_row
+
+
+@dataclass(frozen=True)
+class WelcomeRules:
+    """What HQ set that a welcome reads: the member settings (sign-up points, who carries
+    them, a point's value, expiry; read only, never changed by a caller) and the active
+    new-customer coupon templates, newest first (``coupons.new_customer_template_rows``;
+    whether one is current is decided at each login)."""
+
+    member_config: dict
+    templates: tuple
+
+
+def _read_rules() -> WelcomeRules:
+    return WelcomeRules(
+        member_settings.config(), tuple(tuple(r) for r in coupons.new_customer_template_rows())
+    )
+
+
+# Kept in memory per process like the store directory (app/snapshots.py): a change HQ
+# commits is seen by this process at once, by the others within a second (a minute after
+# raw SQL); the coupon budgets are not in it (the statement takes a unit in SQL).
+WELCOME_RULES = SnapshotKind("login-welcome", _read_rules, (FranchiseSetting, CouponTemplate))
 
 CUSTOMERS: Table = Customer.__table__
 HISTORY: Table = AssignmentHistory.__table__
