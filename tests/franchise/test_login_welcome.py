@@ -274,3 +274,21 @@ def test_what_hq_changes_reaches_the_next_new_customer(app, client, org):
         ]
         rows = _welcome_rows(second["customer"]["id"])
         assert rows["coupons"] == [] and rows["points"] == (30, 0)
+
+
+def test_code2session_waits_with_no_transaction_open(app, client, org, monkeypatch):
+    """WeChat's answer is awaited holding no transaction and no pooled connection (a
+    slow WeChat under a surge must not hold PostgreSQL's connections)."""
+    from app.wechat import miniprogram
+
+    exchange = miniprogram.code_to_session
+    seen: list[tuple[bool, int]] = []
+
+    def watched(code):
+        seen.append((db.session().in_transaction(), db.engine.pool.checkedout()))
+        return exchange(code)
+
+    monkeypatch.setattr(miniprogram, "code_to_session", watched)
+    body, _ = _share_login(app, client, org, "code-welcome-idle")
+    assert body["created"] is True
+    assert seen == [(False, 0)]
