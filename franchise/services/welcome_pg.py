@@ -32,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Table
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.snapshots import SnapshotKind
@@ -49,7 +50,8 @@ from franchise.models import (
     PointTransaction,
 )
 from franchise.services import coupons, member_settings, members
-from franchise.services.order_writes import _columns, _default, _names, _row
+from franchise.services.assignment import history_row
+from franchise.services.order_writes import _columns, _default, _names
 from franchise.services.points import SIGNUP_KEY, NewMemberReward
 from franchise.services.points_book import account_code, account_row
 
@@ -85,25 +87,91 @@ ACCOUNTS: Table = PointAccount.__table__
 LOTS: Table = PointLot.__table__
 COUPONS: Table = Coupon.__table__
 
-_SKIP = {
+_SKIP: dict[str, tuple[str, ...]] = {
+    "c": (),
     "h": ("customer_id",),
     "m": ("customer_id", "number"),
     "j": ("member_id",),
     "t": ("idempotency_key", "customer_id"),
     "k": ("customer_id",),
 }
-_ACCOUNT_COLS = ("code", "kind", "franchisee_id", "customer_id", "created_at")
+# the keys each row's values come with (a new key must be named here: ``_filled`` checks)
+_GIVEN = {
+    "c": frozenset(
+        [
+            "openid",
+            "unionid",
+            "latitude",
+            "longitude",
+            "city",
+            "franchisee_id",
+            "store_id",
+            "guide_id",
+            "assignment_rule",
+            "bound_at",
+        ]
+    ),
+    "h": frozenset(history_row(None, (None,) * 3, (None,) * 3, "", now=None)),
+    "m": frozenset(members.new_member_row(None)),
+    "j": frozenset(members.joined_row(None)),
+    "t": frozenset(
+        [
+            "kind",
+            "franchisee_id",
+            "points",
+            "member_points",
+            "value_fen",
+            "business_date",
+            "memo",
+            "created_at",
+        ]
+    ),
+    "k": frozenset(coupons.coupon_values(0, None, None, 0, 0, None)),
+}
 _MEMBER_ACCOUNT = account_code("member", "")  # "member:" + the customer's id
+_MEMBER_ACCOUNT_ROW = {  # points_book.account_row of the new member's account, in SQL
+    "code": f"'{_MEMBER_ACCOUNT}' || c.id",
+    "kind": "'member'",
+    "franchisee_id": "NULL::int",
+    "customer_id": "c.id",
+    "created_at": "%(t_created_at)s::timestamptz",
+}
+
+
+_PG = postgresql.dialect()
+_SHORT_TYPES = {"VARCHAR": "varchar", "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTEGER": "int"}
+_SHORT_TYPES |= {"BIGINT": "int8", "FLOAT": "float8", "DATE": "date", "BOOLEAN": "bool"}
+
+
+def _cast(column: Column) -> str:
+    """The column's type for a parameter's cast, as short as PostgreSQL reads it (the
+    statement stays under psycopg's 4,096-character parse cache; a varchar's length is
+    the column's to check — a cast to varchar(n) would cut the text silently)."""
+    full = column.type.compile(dialect=_PG)
+    return _SHORT_TYPES.get(full.split("(")[0], full)
+
+
+def _params(alias: str, columns: list[Column], cast: bool = True) -> str:
+    """The row's parameters (cast, unless the target columns type them: ``VALUES`` of
+    an ``INSERT``)."""
+    return ", ".join(f"%({alias}_{c.key})s" + (f"::{_cast(c)}" if cast else "") for c in columns)
+
+
+def _written(alias: str, table: Table) -> list[Column]:
+    """The columns of ``table`` the statement writes from parameters: those the caller
+    gives (``_GIVEN``) and those with a Python-side default; the others are NULL, as the
+    Core insert of the same values leaves them."""
+    given = _GIVEN[alias]
+    return [c for c in _columns(table, _SKIP[alias]) if c.key in given or c.default is not None]
 
 
 def _insert_from(alias: str, table: Table, parent: str, keys: str, exprs: str) -> str:
     """``INSERT`` of one row of ``table`` whose ``keys`` come from the CTE ``parent``
-    (``exprs``) and every other column from the ``<alias>_<column>`` parameters."""
-    cols = _columns(table, _SKIP[alias])
+    (``exprs``) and the written columns from the ``<alias>_<column>`` parameters."""
+    cols = _written(alias, table)
     return (
         f"INSERT INTO {table.name} ({keys}, {_names(cols)})\n"
-        f"  SELECT {exprs}, v.* FROM {parent} CROSS JOIN (VALUES {_row(alias + '_', cols)})"
-        f" AS v({_names(cols)})"
+        f"  SELECT {exprs}, {_params(alias, cols)} FROM {parent}"
     )
 
 
@@ -112,11 +180,11 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
     """The statement (built once per shape): ``carriers`` debit lines of the sign-up
     posting (None: no posting), ``coupon`` whether a template's budget is tried. Answers
     the customer's id and whether the coupon was issued."""
-    customer_cols = _columns(CUSTOMERS, ())
-    number = "'M' || lpad(c.id::text, greatest(9, length(c.id::text)), '0')"
+    customer_cols = _written("c", CUSTOMERS)
+    number = "'M' || repeat('0', 9 - length(c.id::text)) || c.id"  # members.number_of
     parts = [
         f"c AS (\n  INSERT INTO {CUSTOMERS.name} ({_names(customer_cols)})"
-        f" VALUES {_row('c_', customer_cols)}\n  RETURNING id\n)",
+        f" VALUES ({_params('c', customer_cols, cast=False)})\n  RETURNING id\n)",
         f"h AS (\n  {_insert_from('h', HISTORY, 'c', 'customer_id', 'c.id')}\n)",
         f"m AS (\n  {_insert_from('m', MEMBERS, 'c', 'customer_id, number', 'c.id, ' + number)}"
         "\n  RETURNING id\n)",
@@ -124,25 +192,22 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
     ]
     if carriers is not None:
         carrier_lines = range(carriers)
+        account_cols = _columns(ACCOUNTS, ())
         accounts = [f"%(a{i}_code)s" for i in carrier_lines]
         other_rows = "".join(
-            "\n  UNION ALL VALUES " + _row(f"a{i}_", _columns(ACCOUNTS, ()))
-            for i in range(carriers)
+            f"\n  UNION ALL VALUES ({_params(f'a{i}', account_cols)})" for i in range(carriers)
         )
         lines = ",\n    ".join(
-            [
-                f"(%(a{i}_code)s::varchar, %(e{i}_debit)s::bigint, 0::bigint)"
-                for i in range(carriers)
-            ]
-            + ["(NULL::varchar, 0::bigint, %(l_points)s::bigint)"]
+            [f"(%(a{i}_code)s::varchar, %(e{i}_debit)s::int8, 0::int8)" for i in range(carriers)]
+            + ["(NULL::varchar, 0::int8, %(l_points)s::int8)"]
         )
         key = "%(t_key_prefix)s || c.id, c.id"
         parts += [
             f"t AS (\n  {_insert_from('t', TRANSACTIONS, 'c', 'idempotency_key, customer_id', key)}"
             "\n  RETURNING id\n)",
-            f"an AS (\n  INSERT INTO {ACCOUNTS.name} ({', '.join(_ACCOUNT_COLS)})\n"
-            f"  SELECT '{_MEMBER_ACCOUNT}' || c.id, 'member', NULL::integer, c.id,"
-            f" %(t_created_at)s::timestamptz FROM c{other_rows}\n"
+            f"an AS (\n  INSERT INTO {ACCOUNTS.name} ({_names(account_cols)})\n"
+            f"  SELECT {', '.join(_MEMBER_ACCOUNT_ROW[c.key] for c in account_cols)}"
+            f" FROM c{other_rows}\n"
             "  ON CONFLICT (code) DO NOTHING RETURNING code, id\n)",
             "a AS (\n  SELECT code, id FROM an UNION ALL SELECT code, id FROM"
             f" {ACCOUNTS.name} WHERE code IN ({', '.join(accounts) or 'NULL'})\n)",
@@ -151,29 +216,32 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
             f"    {lines}\n  ) AS v(code, debit, credit)"
             f" LEFT JOIN a ON a.code = COALESCE(v.code, '{_MEMBER_ACCOUNT}' || c.id)\n)",
             f"l AS (\n  INSERT INTO {LOTS.name} (member_id, expires_on, points)\n"
-            "  SELECT m.id, %(l_expires_on)s::date, %(l_points)s::bigint FROM m\n)",
+            "  SELECT m.id, %(l_expires_on)s::date, %(l_points)s::int8 FROM m\n)",
         ]
     issued = "false"
     if coupon:
         parts += [
             "b AS (\n  UPDATE coupon_budgets SET issued_count = issued_count + 1\n"
-            "  WHERE template_id = %(k_template_id)s::integer AND region_id ="
-            " (SELECT region_id FROM franchisees WHERE id = %(k_franchisee_id)s::integer)\n"
+            "  WHERE template_id = %(k_template_id)s::int AND region_id ="
+            " (SELECT region_id FROM franchisees WHERE id = %(k_franchisee_id)s::int)\n"
             "    AND issued_count < budget_count\n  RETURNING 1\n)",
             f"k AS (\n  {_insert_from('k', COUPONS, 'c', 'customer_id', 'c.id')}\n"
             "  WHERE EXISTS (SELECT 1 FROM b)\n  RETURNING 1\n)",
         ]
         issued = "EXISTS (SELECT 1 FROM k)"
-    return "WITH " + ",\n".join(parts) + f"\nSELECT c.id, {issued} FROM c\n"
+    sql = "WITH " + ",\n".join(parts) + f"\nSELECT c.id, {issued} FROM c"
+    return " ".join(sql.split())  # one line: no literal holds a space
 
 
 def _filled(alias: str, table: Table, given: dict) -> dict:
-    """The ``<alias>_<column>`` parameters of a row: ``given``, else each column's
-    Python-side default (what the Core insert would have sent)."""
-    skip = _SKIP.get(alias, ())
+    """The ``<alias>_<column>`` parameters of a row: ``given``, else each written
+    column's Python-side default (what the Core insert would have sent)."""
+    unknown = given.keys() - _GIVEN[alias] - set(_SKIP[alias])
+    if unknown:  # a value the statement would not write: name it in _GIVEN
+        raise ValueError(f"welcome_pg writes no {alias} column {sorted(unknown)}")
     return {
         f"{alias}_{c.key}": given[c.key] if c.key in given else _default(c)
-        for c in _columns(table, skip)
+        for c in _written(alias, table)
     }
 
 
