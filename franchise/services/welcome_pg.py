@@ -24,7 +24,11 @@ login already answers by trying once more (the account is there then).
 The coupon: the budget of the newest current template is taken in the statement and the
 coupon inserted only when it was; when that budget is used up, the next templates are
 tried as before (``coupons.new_customer_coupon_in_transaction``). The statement is built
-once per shape (carrier lines, coupon or not) from the tables' columns.
+once per shape (carrier lines, coupon or not) from the tables' columns: those the caller
+gives values for and those with a Python-side default (the rest are NULL, as the Core
+insert leaves them), short casts, on one line — under psycopg's 4,096-character parse
+cache. What HQ set that the welcome reads (the member settings, the new-customer
+templates) is kept in memory per process (``WELCOME_RULES``, ``app/snapshots.py``).
 """
 
 from __future__ import annotations
