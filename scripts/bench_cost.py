@@ -6,12 +6,14 @@ Python, SQLAlchemy, psycopg, Jinja — not PostgreSQL's or Redis's own work) and
 For each scenario (store list, products, HQ's campaign and group lists, mini-program
 login, order create, the
 customer's order list (a page of 20, newest first: order create's) and one order, pay
-notify, refund request, the guide's Today page, the HQ overview; the login twice: a new
-customer each time, and the same returning customer with a fresh ``wx.login`` code from the
-sandbox) it warms up, times ``--requests`` calls, counts the statements of a few more
-(``statements_per_request``), then profiles ``--profile-requests`` more twice: cProfile's top 40 by
-cumulative time to ``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form
-to ``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
+notify, refund request, the guide's Today page, the HQ overview; the login three times: a
+new customer each time by place (the nearest store), a new customer each time with a guide's
+share code for the demo's live campaign (the live surge's login), and the same returning
+customer with a fresh ``wx.login`` code from the sandbox) it warms up, times ``--requests``
+calls, counts the statements of a few more (``statements_per_request``), then profiles
+``--profile-requests`` more twice: cProfile's top 40 by cumulative time to
+``docs/profiles/<scenario>.txt`` and sampled stacks in collapsed form to
+``docs/profiles/<scenario>.collapsed`` (``flamegraph.pl`` or speedscope draw them).
 Each scenario's CPU is also given as a multiple of the bare Flask endpoint's
 (``scripts/bench_ceiling.py``, same client, same run). The sandbox runs as its own
 process (as in production); its CPU is not counted. The collapsed stacks are sampled
@@ -53,7 +55,8 @@ PRODUCTS = "/api/v1/mp/products"
 CAMPAIGNS = "/api/v1/campaigns"  # HQ's list (staff token), the first page of 20
 GROUPS = "/api/v1/groups"  # HQ's list (staff token), the first page of 20
 SCENARIOS = (
-    "stores,products,campaigns,groups,mp_login,mp_login_returning,order_create,mp_orders,"
+    "stores,products,campaigns,groups,mp_login,mp_login_share,mp_login_returning,order_create,"
+    "mp_orders,"
     "mp_order,pay_notify,"
     "refund_request,guide_today,hq_overview"
 )
@@ -86,6 +89,38 @@ def _login_codes(count: int) -> list[str]:
         return [http.post(url, json={"user": "bench-setup"}).json()["code"] for _ in range(count)]
 
 
+def _live_share_code(api, database_url: str) -> str:
+    """A demo guide's share code for the demo's live HQ campaign (the first guide whose
+    store takes part), as a customer arriving in a live surge carries."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        campaign_id = conn.execute(
+            text(
+                "SELECT id FROM live_campaigns WHERE status = 'live' AND mode = 'hq'"
+                " ORDER BY id LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    for number in range(1, 31):
+        token = _expect(
+            api.post(
+                "/api/v1/auth/token",
+                json={"username": f"guide{number:02d}", "password": BENCH_PASSWORD},
+            ),
+            200,
+            201,
+        ).get_json()["access_token"]
+        response = api.get(
+            f"/api/v1/me/campaigns/{campaign_id}/share",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        if response.status_code == 200:
+            return response.get_json()["code"]
+    raise RuntimeError("no demo guide has a share code for the live campaign")
+
+
 def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[], None]]:
     """One zero-argument callable per scenario, each making one request."""
     from sqlalchemy import create_engine, text
@@ -105,6 +140,7 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
     staff_bearer = {"Authorization": f"Bearer {staff['access_token']}"}
     notify_bodies = iter(writes["notify_bodies"])
     codes = itertools.count()
+    live_code = _live_share_code(api, database_url)
     returning_codes: list[str] = []
 
     def returning_login() -> None:
@@ -151,6 +187,12 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
             post_json(
                 "/api/v1/mp/session",
                 {"code": f"code-cost-{next(codes)}", "latitude": 31.2297, "longitude": 121.4552},
+            )
+            and None
+        ),
+        "mp_login_share": lambda: (
+            post_json(
+                "/api/v1/mp/session", {"code": f"code-share-{next(codes)}", "share_code": live_code}
             )
             and None
         ),

@@ -243,7 +243,14 @@ def extend_binding_on_paid(rows) -> None:
 
 
 def history_row(
-    customer_id: int, old: tuple, new: tuple, rule: str, *, actor_user_id=None, reason="", now
+    customer_id: int | None,
+    old: tuple,
+    new: tuple,
+    rule: str,
+    *,
+    actor_user_id=None,
+    reason="",
+    now,
 ) -> dict:
     """The ``AssignmentHistory`` values of one change of owner ``old`` → ``new``."""
     return {

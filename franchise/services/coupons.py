@@ -100,7 +100,7 @@ def _take_budget_unit(template_id: int, franchisee_id: int | None) -> bool:
     return cast(CursorResult, result).rowcount == 1
 
 
-def _coupon_values(
+def coupon_values(
     template_id: int, valid_until, valid_days, customer_id: int, franchisee_id: int, now
 ) -> dict:
     """A coupon's row: a new code, issued now, expiring at the template's end or after
@@ -141,7 +141,7 @@ def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
     if not _take_budget_unit(template.id, customer.franchisee_id):
         raise Conflict("The region's budget for this coupon is used up.", code="budget_exhausted")
     coupon = Coupon(
-        **_coupon_values(
+        **coupon_values(
             template.id,
             template.valid_until,
             template.valid_days,
@@ -211,30 +211,50 @@ _NEW_CUSTOMER_TEMPLATES = (
 _INSERT_COUPON = insert(Coupon.__table__)
 
 
-def new_customer_coupon_in_transaction(customer_id: int, franchisee_id: int) -> bool:
+def new_customer_template_rows() -> list:
+    """The active new-customer templates, newest first: rows of (id, valid_from,
+    valid_until, valid_days), the order a new customer is offered them."""
+    return list(db.session.execute(_NEW_CUSTOMER_TEMPLATES).all())
+
+
+def current_new_customer_templates(now: datetime, rows=None) -> list:
+    """Those of ``rows`` (else read now: ``new_customer_template_rows``) current at
+    ``now``, in the same order."""
+    return [
+        row
+        for row in (new_customer_template_rows() if rows is None else rows)
+        if not (row[1] and row[1] > now) and not (row[2] and row[2] <= now)
+    ]
+
+
+def new_customer_coupon_in_transaction(
+    customer_id: int, franchisee_id: int, templates: list | None = None, now=None
+) -> bool:
     """The new-customer coupon of a customer made in the caller's transaction (no
     commit, never raises): the same templates, order and budget rule as
     ``issue_new_customer_coupon``, without its lock and its "already has one" read (no
     other transaction can see the customer yet). A template that is not current or
-    whose region's budget is used up writes nothing; True when a coupon was issued."""
-    now = utcnow()
-    for template_id, valid_from, valid_until, valid_days in db.session.execute(
-        _NEW_CUSTOMER_TEMPLATES
-    ).all():
-        if (valid_from and valid_from > now) or (valid_until and valid_until <= now):
-            continue
+    whose region's budget is used up writes nothing; True when a coupon was issued.
+    ``templates`` (from ``current_new_customer_templates``) when the caller read them."""
+    now = now or utcnow()
+    if templates is None:
+        templates = current_new_customer_templates(now)
+    for template_id, _valid_from, valid_until, valid_days in templates:
         if _take_budget_unit(template_id, franchisee_id):
             db.session.execute(
                 _INSERT_COUPON,
-                _coupon_values(
+                coupon_values(
                     template_id, valid_until, valid_days, customer_id, franchisee_id, now
                 ),
             )
             return True
-        log.info(
-            "no new-customer coupon for %s: template %s budget used up", customer_id, template_id
-        )
+        budget_used_up(customer_id, template_id)
     return False
+
+
+def budget_used_up(customer_id: int | None, template_id: int) -> None:
+    """Log a new-customer coupon the region's budget refused."""
+    log.info("no new-customer coupon for %s: template %s budget used up", customer_id, template_id)
 
 
 def bulk_issue(template_id: int, filters: dict, limit: int) -> dict:

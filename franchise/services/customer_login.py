@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, literal_column, or_, select, true, update
 from sqlalchemy.engine import Row
 
 from app.clock import utcnow
+from app.db import is_postgres
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (
@@ -32,7 +33,7 @@ from franchise.models import (
     ShareCode,
     Store,
 )
-from franchise.services import members, settings
+from franchise.services import coupons, members, points, settings
 from franchise.services.assignment import (
     Binding,
     LiveView,
@@ -40,6 +41,7 @@ from franchise.services.assignment import (
     decide_by_place,
     history_row,
 )
+from franchise.services.welcome_pg import WELCOME_RULES, write_new_customer
 
 REASON = "mini-program login"
 
@@ -80,13 +82,13 @@ _FIND = (
 )
 _SHARE_CODE = (
     select(
-        Store.franchisee_id,
-        Store.id.label("store_id"),
-        Store.is_open,
-        Franchisee.status.label("franchisee_status"),
-        Guide.id.label("guide_id"),
-        Guide.status.label("guide_status"),
-        Guide.store_id.label("guide_store_id"),
+        Store.franchisee_id.label("code_franchisee_id"),
+        Store.id.label("code_store_id"),
+        Store.is_open.label("code_store_open"),
+        Franchisee.status.label("code_franchisee_status"),
+        Guide.id.label("code_guide_id"),
+        Guide.status.label("code_guide_status"),
+        Guide.store_id.label("code_guide_store_id"),
     )
     .select_from(ShareCode)
     .join(Store, Store.id == ShareCode.store_id)
@@ -94,26 +96,41 @@ _SHARE_CODE = (
     .outerjoin(Guide, Guide.id == ShareCode.guide_id)
     .where(ShareCode.code == bindparam("code"))
 )
+# a login with a share code: the customer (when found) and the code's owner in one row
+_found, _code = _FIND.subquery("found"), _SHARE_CODE.subquery("code")
+_FIND_WITH_CODE = (
+    select(_found, _code)
+    .select_from(select(literal_column("1").label("one")).subquery("one"))
+    .outerjoin(_found, true())
+    .outerjoin(_code, true())
+)
 _INSERT_CUSTOMER = insert(_customers).returning(_customers.c.id)
 _UPDATE_CUSTOMER = update(_customers).where(_customers.c.id == bindparam("customer_id"))
 _INSERT_HISTORY = insert(AssignmentHistory.__table__)
 
 
-def share_code_target(code: str | None) -> Target | None:
-    """Rule 1: the owner a share code names, when its store is open and franchisee active
-    (one statement: the code, its store, franchisee and guide).
-
-    A departed guide's code still brings the customer to the store (guide None).
-    """
-    if not code:
+def _code_target(row: Row | None) -> Target | None:
+    """Rule 1 from a row of ``_SHARE_CODE``'s columns: the owner the code names, when its
+    store is open and franchisee active (a departed guide's code still brings the
+    customer to the store: guide None)."""
+    if row is None or row.code_store_id is None:
         return None
-    row = db.session.execute(_SHARE_CODE, {"code": code}).first()
-    if row is None or not row.is_open or row.franchisee_status != ACTIVE:
+    if not row.code_store_open or row.code_franchisee_status != ACTIVE:
         return None
     guide_id = (
-        row.guide_id if row.guide_status == ACTIVE and row.guide_store_id == row.store_id else None
+        row.code_guide_id
+        if row.code_guide_status == ACTIVE and row.code_guide_store_id == row.code_store_id
+        else None
     )
-    return Target(row.franchisee_id, row.store_id, guide_id, RULE_SHARE_CODE)
+    return Target(row.code_franchisee_id, row.code_store_id, guide_id, RULE_SHARE_CODE)
+
+
+def share_code_target(code: str | None) -> Target | None:
+    """Rule 1: the owner a share code names (one statement: the code, its store,
+    franchisee and guide); None without a code or when it names no open store."""
+    if not code:
+        return None
+    return _code_target(db.session.execute(_SHARE_CODE, {"code": code}).first())
 
 
 def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
@@ -122,12 +139,17 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     raises ``IntegrityError`` (the caller tries again and finds the row)."""
     openid, unionid = identity["openid"], identity.get("unionid")
     place = (latitude, longitude) if latitude is not None and longitude is not None else None
+    keys = {"openid": openid, "unionid": unionid}
     try:
-        found = db.session.execute(_FIND, {"openid": openid, "unionid": unionid}).first()
-        if found is None:
-            result = _new(openid, unionid, share_code, place, city or None)
+        if share_code:  # one statement reads the customer and the code's owner
+            row = db.session.execute(_FIND_WITH_CODE, keys | {"code": share_code}).one()
+            found, target = (row if row.id is not None else None), _code_target(row)
         else:
-            result = _returning(found, unionid, share_code, place, city or None)
+            found, target = db.session.execute(_FIND, keys).first(), None
+        if found is None:
+            result = _new(openid, unionid, target, place, city or None)
+        else:
+            result = _returning(found, unionid, target, place, city or None)
         db.session.commit()
     except DomainError:
         db.session.rollback()
@@ -135,37 +157,40 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     return result
 
 
-def _new(openid: str, unionid, share_code, place, city) -> LoggedIn:
-    """Insert the customer with the owner the rules choose, its history row and its
-    welcome (member, sign-up points, new-customer coupon); no commit."""
+def _new(openid: str, unionid, code_target: Target | None, place, city) -> LoggedIn:
+    """Insert the customer with the owner the rules choose (``code_target``: rule 1, the
+    share code's, already read), its history row and its welcome (member, sign-up points,
+    new-customer coupon); no commit."""
     lat, lng = place or (None, None)
-    target = share_code_target(share_code) or decide_by_place(LiveView(), lat, lng, city)
+    target = code_target or decide_by_place(LiveView(), lat, lng, city)
     owner = (target.franchisee_id, target.store_id, target.guide_id)
     now = utcnow()
-    customer_id = db.session.execute(
-        _INSERT_CUSTOMER,
-        {
-            "openid": openid,
-            "unionid": unionid,
-            "latitude": lat,
-            "longitude": lng,
-            "city": city,
-            "franchisee_id": owner[0],
-            "store_id": owner[1],
-            "guide_id": owner[2],
-            "assignment_rule": target.rule,
-            "bound_at": now,
-        },
-    ).scalar_one()
-    db.session.execute(
-        _INSERT_HISTORY,
-        history_row(customer_id, (None, None, None), owner, target.rule, reason=REASON, now=now),
-    )
-    members.welcome_new(customer_id, target.franchisee_id)
+    row = {
+        "openid": openid,
+        "unionid": unionid,
+        "latitude": lat,
+        "longitude": lng,
+        "city": city,
+        "franchisee_id": owner[0],
+        "store_id": owner[1],
+        "guide_id": owner[2],
+        "assignment_rule": target.rule,
+        "bound_at": now,
+    }
+    history = history_row(None, (None, None, None), owner, target.rule, reason=REASON, now=now)
+    if is_postgres(db.engine):  # one statement: franchise.services.welcome_pg
+        rules = WELCOME_RULES.value()  # HQ's settings and templates, kept in memory
+        reward = points.new_member_reward(target.franchisee_id, rules.member_config)
+        templates = coupons.current_new_customer_templates(now, rules.templates)
+        customer_id = write_new_customer(row, history, reward, templates, now)
+    else:
+        customer_id = db.session.execute(_INSERT_CUSTOMER, row).scalar_one()
+        db.session.execute(_INSERT_HISTORY, history | {"customer_id": customer_id})
+        members.welcome_new(customer_id, target.franchisee_id)
     return LoggedIn(customer_id, unionid, *owner, created=True)
 
 
-def _returning(found: Row, unionid, share_code, place, city) -> LoggedIn:
+def _returning(found: Row, unionid, target: Target | None, place, city) -> LoggedIn:
     """Keep the customer's identity and place current and re-apply rules 1–5 from the row
     already read; one ``UPDATE`` when anything changed (no commit)."""
     changes: dict = {}
@@ -179,8 +204,7 @@ def _returning(found: Row, unionid, share_code, place, city) -> LoggedIn:
     if city and city != found.city:
         changes["city"] = city
     old = (found.franchisee_id, found.store_id, found.guide_id)
-    target = share_code_target(share_code)
-    if target is None:
+    if target is None:  # no share code naming an open store (rule 1): rules 2–5
         binding = Binding(
             found.bound_at,
             *old,

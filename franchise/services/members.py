@@ -52,12 +52,13 @@ def number_of(customer_id: int) -> str:
     return f"M{customer_id:09d}"
 
 
-def _member_values(customer_id: int) -> dict:
-    """A new member's row: the first level, nothing spent, no points."""
+def new_member_row(customer_id: int | None) -> dict:
+    """A new member's row: the first level, nothing spent, no points (its customer and
+    number filled in by the database when ``customer_id`` is None)."""
     now = utcnow()
     return {
         "customer_id": customer_id,
-        "number": number_of(customer_id),
+        "number": None if customer_id is None else number_of(customer_id),
         "level": LEVELS[0],
         "level_since": now,
         "spend_12m_fen": 0,
@@ -68,18 +69,19 @@ def _member_values(customer_id: int) -> dict:
     }
 
 
-def _joined(member_id: int) -> None:
+def joined_row(member_id: int | None) -> dict:
     """The new member's first level change (joined at the first level)."""
-    db.session.execute(
-        insert(MemberLevelChange.__table__),
-        {
-            "member_id": member_id,
-            "to_level": LEVELS[0],
-            "reason": "joined",
-            "spend_fen": 0,
-            "created_at": utcnow(),
-        },
-    )
+    return {
+        "member_id": member_id,
+        "to_level": LEVELS[0],
+        "reason": "joined",
+        "spend_fen": 0,
+        "created_at": utcnow(),
+    }
+
+
+def _joined(member_id: int) -> None:
+    db.session.execute(insert(MemberLevelChange.__table__), joined_row(member_id))
 
 
 def ensure(customer_id: int) -> Member:
@@ -89,7 +91,7 @@ def ensure(customer_id: int) -> Member:
         return member
     inserted = db.session.execute(
         insert_ignoring(db.engine, Member, "customer_id").returning(Member.__table__.c.id),
-        [_member_values(customer_id)],
+        [new_member_row(customer_id)],
     ).scalar()
     if inserted is not None:
         _joined(inserted)
@@ -122,7 +124,7 @@ def welcome_new(customer_id: int, franchisee_id: int) -> None:
     no points and no coupon: a plain insert, no debt to repay, no lock to take."""
     from franchise.services import points
 
-    member_id = db.session.execute(_INSERT_MEMBER, _member_values(customer_id)).scalar_one()
+    member_id = db.session.execute(_INSERT_MEMBER, new_member_row(customer_id)).scalar_one()
     _joined(member_id)
     points.reward_new_member(member_id, customer_id, franchisee_id)
     coupons.new_customer_coupon_in_transaction(customer_id, franchisee_id)

@@ -27,6 +27,7 @@ the caller's transaction unless a function says it commits:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -237,6 +238,9 @@ def reward_event(customer_id: int, event: str, year: int | None = None) -> int:
     return _reward(member, franchisee_id, event, key, points, cfg)
 
 
+SIGNUP_KEY = "event:signup:"  # + the customer id: ``reward_event``'s key for the sign-up
+
+
 def reward_new_member(member_id: int, customer_id: int, franchisee_id: int) -> int:
     """The sign-up reward of a member made in the caller's transaction (no commit): the
     same posting as ``reward_event(customer_id, "signup")``, from what the login already
@@ -245,8 +249,41 @@ def reward_new_member(member_id: int, customer_id: int, franchisee_id: int) -> i
     points = int(cfg.get("signup_points") or 0)
     if points <= 0:
         return 0
-    key = f"event:signup:{customer_id}"
+    key = f"{SIGNUP_KEY}{customer_id}"
     return _reward((member_id, customer_id), franchisee_id, "signup", key, points, cfg, debt=0)
+
+
+@dataclass(frozen=True)
+class NewMemberReward:
+    """The sign-up posting of a member whose customer is inserted by the same statement
+    (``franchise.services.welcome_pg``): the customer's id, so the posting's key
+    (``SIGNUP_KEY`` + id) and the member's account (``member:<id>``, credited ``points``),
+    are the database's. ``carriers`` are the debit lines ``(account code, points)``."""
+
+    points: int
+    carriers: list[tuple[str, int]]
+    value_fen: int
+    business_date: date
+    expires_on: date
+
+
+def new_member_reward(franchisee_id: int, cfg: dict) -> NewMemberReward | None:
+    """``reward_new_member``'s posting for a customer not inserted yet (checked against
+    ``points_book.POSTINGS`` here); None when HQ gives no sign-up points."""
+    points = int(cfg.get("signup_points") or 0)
+    if points <= 0:
+        return None
+    carriers = [
+        (account_code("carrier", owner), n)
+        for owner, n in member_settings.carrier_split(points, franchisee_id, cfg)
+        if n
+    ]
+    lines = [(code, n, 0) for code, n in carriers] + [(account_code("member", 0), 0, points)]
+    points_book.check("event", lines)
+    today = shanghai_day()
+    return NewMemberReward(
+        points, carriers, cfg["point_value_fen"], today, member_settings.expires_on(today, cfg)
+    )
 
 
 def _reward(member, franchisee_id, event: str, key: str, points: int, cfg: dict, debt=None):

@@ -105,6 +105,20 @@ def account_code(kind: str, owner: int | str) -> str:
     return f"{kind}:{owner}"
 
 
+def account_row(code: str) -> dict:
+    """The ``PointAccount`` values of the account ``code`` (``<kind>:<owner>``)."""
+    kind, owner = code.split(":", 1)
+    number = None if owner == HQ else int(owner)
+    per_member = kind in ("member", "debt")
+    return {
+        "code": code,
+        "kind": kind,
+        "customer_id": number if per_member else None,
+        "franchisee_id": None if per_member else number,
+        "created_at": utcnow(),
+    }
+
+
 def _ensure_accounts(codes: set[str]) -> dict[str, int]:
     """Ids of the accounts ``codes``, creating the missing ones (race-safe): the insert
     answers with the ids it made, so only an account another transaction made meanwhile
@@ -112,20 +126,7 @@ def _ensure_accounts(codes: set[str]) -> dict[str, int]:
     found = dict(db.session.execute(_ACCOUNT_IDS, {"codes": sorted(codes)}).all())
     missing = codes - found.keys()
     if missing:
-        rows = []
-        for code in sorted(missing):
-            kind, owner = code.split(":", 1)
-            number = None if owner == HQ else int(owner)
-            per_member = kind in ("member", "debt")
-            rows.append(
-                {
-                    "code": code,
-                    "kind": kind,
-                    "customer_id": number if per_member else None,
-                    "franchisee_id": None if per_member else number,
-                    "created_at": utcnow(),
-                }
-            )
+        rows = [account_row(code) for code in sorted(missing)]
         # the rows made now; one another transaction made meanwhile is read
         found.update(db.session.execute(_inserts(db.engine)[1], rows).all())
         if missing - found.keys():
