@@ -37,7 +37,7 @@ FULFILMENTS: Table = OrderFulfilment.__table__
 _PG = postgresql.dialect()
 
 
-def _default(column: Column):
+def column_default(column: Column):
     """The value the ORM would have inserted for an unset ``column`` (its Python-side
     default, called when callable; else None — server defaults are mirrored by
     ``default=`` on every column this module writes)."""
@@ -57,24 +57,32 @@ def column_values(obj, table: Table, skip: tuple[str, ...] = ()) -> dict:
         if name in skip or column is table.autoincrement_column:
             continue
         if name not in state:
-            setattr(obj, name, _default(column))
+            setattr(obj, name, column_default(column))
         values[name] = getattr(obj, name)
     return values
 
 
-def _cast(column: Column) -> str:
-    return column.type.compile(dialect=_PG)
+_SHORT_TYPES = {"VARCHAR": "varchar", "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTEGER": "int"}
+_SHORT_TYPES |= {"BIGINT": "int8", "FLOAT": "float8", "DATE": "date", "BOOLEAN": "bool"}
 
 
-def _columns(table: Table, skip: tuple[str, ...]) -> list[Column]:
+def param_cast(column: Column) -> str:
+    """The column's type for a parameter's cast, as short as PostgreSQL reads it (a
+    statement stays under psycopg's 4,096-character parse cache; a varchar's length is
+    the column's to check: a cast to varchar(n) would cut a longer text silently)."""
+    full = column.type.compile(dialect=_PG)
+    return _SHORT_TYPES.get(full.split("(")[0], full)
+
+
+def insert_columns(table: Table, skip: tuple[str, ...]) -> list[Column]:
     return [c for c in table.columns if c.key not in skip and c is not table.autoincrement_column]
 
 
 def _row(prefix: str, columns: list[Column]) -> str:
-    return "(" + ", ".join(f"%({prefix}{c.key})s::{_cast(c)}" for c in columns) + ")"
+    return "(" + ", ".join(f"%({prefix}{c.key})s::{param_cast(c)}" for c in columns) + ")"
 
 
-def _names(columns: list[Column]) -> str:
+def column_names(columns: list[Column]) -> str:
     return ", ".join(c.name for c in columns)
 
 
@@ -83,41 +91,42 @@ def placed_sql(lines: int) -> str:
     """The PostgreSQL statement writing an order of ``lines`` lines (built once per count):
     parameters ``o_<column>``, ``l<i>_<column>``, ``s<i>_<column>``, ``e_<column>``,
     ``f_<column>``; answers the order's id and each line's (id, product id)."""
-    order_cols = _columns(ORDERS, ())
-    line_cols = _columns(LINES, ("order_id",))
-    snap_cols = _columns(SNAPSHOTS, ("line_id",))
-    event_cols = _columns(EVENTS, ("order_id",))
-    fulfil_cols = _columns(FULFILMENTS, ("order_id",))
+    order_cols = insert_columns(ORDERS, ())
+    line_cols = insert_columns(LINES, ("order_id",))
+    snap_cols = insert_columns(SNAPSHOTS, ("line_id",))
+    event_cols = insert_columns(EVENTS, ("order_id",))
+    fulfil_cols = insert_columns(FULFILMENTS, ("order_id",))
+    event_names, fulfil_names = column_names(event_cols), column_names(fulfil_cols)
     line_rows = ",\n      ".join(_row(f"l{i}_", line_cols) for i in range(lines))
     snap_rows = ",\n      ".join(
         _row(f"s{i}_", [LINES.c.product_id, *snap_cols]) for i in range(lines)
     )
     return f"""
 WITH o AS (
-  INSERT INTO {ORDERS.name} ({_names(order_cols)})
+  INSERT INTO {ORDERS.name} ({column_names(order_cols)})
   VALUES {_row("o_", order_cols)}
   RETURNING id
 ),
 l AS (
-  INSERT INTO {LINES.name} (order_id, {_names(line_cols)})
+  INSERT INTO {LINES.name} (order_id, {column_names(line_cols)})
   SELECT o.id, v.* FROM o CROSS JOIN (VALUES
       {line_rows}
-  ) AS v({_names(line_cols)})
+  ) AS v({column_names(line_cols)})
   RETURNING id, product_id
 ),
 s AS (
-  INSERT INTO {SNAPSHOTS.name} (line_id, {_names(snap_cols)})
+  INSERT INTO {SNAPSHOTS.name} (line_id, {column_names(snap_cols)})
   SELECT l.id, {", ".join("v." + c.name for c in snap_cols)} FROM l JOIN (VALUES
       {snap_rows}
-  ) AS v(product_id, {_names(snap_cols)}) ON v.product_id = l.product_id
+  ) AS v(product_id, {column_names(snap_cols)}) ON v.product_id = l.product_id
 ),
 e AS (
-  INSERT INTO {EVENTS.name} (order_id, {_names(event_cols)})
-  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("e_", event_cols)}) AS v({_names(event_cols)})
+  INSERT INTO {EVENTS.name} (order_id, {event_names})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("e_", event_cols)}) AS v({event_names})
 ),
 f AS (
-  INSERT INTO {FULFILMENTS.name} (order_id, {_names(fulfil_cols)})
-  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("f_", fulfil_cols)}) AS v({_names(fulfil_cols)})
+  INSERT INTO {FULFILMENTS.name} (order_id, {fulfil_names})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("f_", fulfil_cols)}) AS v({fulfil_names})
 )
 SELECT o.id, l.id, l.product_id FROM o CROSS JOIN l
 """

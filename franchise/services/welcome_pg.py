@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Column, Table
-from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.snapshots import SnapshotKind
@@ -55,7 +54,7 @@ from franchise.models import (
 )
 from franchise.services import coupons, member_settings, members
 from franchise.services.assignment import history_row
-from franchise.services.order_writes import _columns, _default, _names
+from franchise.services.order_writes import column_default, column_names, insert_columns, param_cast
 from franchise.services.points import SIGNUP_KEY, NewMemberReward
 from franchise.services.points_book import account_code, account_row
 
@@ -142,23 +141,12 @@ _MEMBER_ACCOUNT_ROW = {  # points_book.account_row of the new member's account, 
 }
 
 
-_PG = postgresql.dialect()
-_SHORT_TYPES = {"VARCHAR": "varchar", "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTEGER": "int"}
-_SHORT_TYPES |= {"BIGINT": "int8", "FLOAT": "float8", "DATE": "date", "BOOLEAN": "bool"}
-
-
-def _cast(column: Column) -> str:
-    """The column's type for a parameter's cast, as short as PostgreSQL reads it (the
-    statement stays under psycopg's 4,096-character parse cache; a varchar's length is
-    the column's to check — a cast to varchar(n) would cut the text silently)."""
-    full = column.type.compile(dialect=_PG)
-    return _SHORT_TYPES.get(full.split("(")[0], full)
-
-
 def _params(alias: str, columns: list[Column], cast: bool = True) -> str:
     """The row's parameters (cast, unless the target columns type them: ``VALUES`` of
     an ``INSERT``)."""
-    return ", ".join(f"%({alias}_{c.key})s" + (f"::{_cast(c)}" if cast else "") for c in columns)
+    return ", ".join(
+        f"%({alias}_{c.key})s" + (f"::{param_cast(c)}" if cast else "") for c in columns
+    )
 
 
 def _written(alias: str, table: Table) -> list[Column]:
@@ -166,7 +154,8 @@ def _written(alias: str, table: Table) -> list[Column]:
     gives (``_GIVEN``) and those with a Python-side default; the others are NULL, as the
     Core insert of the same values leaves them."""
     given = _GIVEN[alias]
-    return [c for c in _columns(table, _SKIP[alias]) if c.key in given or c.default is not None]
+    columns = insert_columns(table, _SKIP[alias])
+    return [c for c in columns if c.key in given or c.default is not None]
 
 
 def _insert_from(alias: str, table: Table, parent: str, keys: str, exprs: str) -> str:
@@ -174,7 +163,7 @@ def _insert_from(alias: str, table: Table, parent: str, keys: str, exprs: str) -
     (``exprs``) and the written columns from the ``<alias>_<column>`` parameters."""
     cols = _written(alias, table)
     return (
-        f"INSERT INTO {table.name} ({keys}, {_names(cols)})\n"
+        f"INSERT INTO {table.name} ({keys}, {column_names(cols)})\n"
         f"  SELECT {exprs}, {_params(alias, cols)} FROM {parent}"
     )
 
@@ -187,7 +176,7 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
     customer_cols = _written("c", CUSTOMERS)
     number = "'M' || repeat('0', 9 - length(c.id::text)) || c.id"  # members.number_of
     parts = [
-        f"c AS (\n  INSERT INTO {CUSTOMERS.name} ({_names(customer_cols)})"
+        f"c AS (\n  INSERT INTO {CUSTOMERS.name} ({column_names(customer_cols)})"
         f" VALUES ({_params('c', customer_cols, cast=False)})\n  RETURNING id\n)",
         f"h AS (\n  {_insert_from('h', HISTORY, 'c', 'customer_id', 'c.id')}\n)",
         f"m AS (\n  {_insert_from('m', MEMBERS, 'c', 'customer_id, number', 'c.id, ' + number)}"
@@ -196,7 +185,7 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
     ]
     if carriers is not None:
         carrier_lines = range(carriers)
-        account_cols = _columns(ACCOUNTS, ())
+        account_cols = insert_columns(ACCOUNTS, ())
         accounts = [f"%(a{i}_code)s" for i in carrier_lines]
         other_rows = "".join(
             f"\n  UNION ALL VALUES ({_params(f'a{i}', account_cols)})" for i in range(carriers)
@@ -209,7 +198,7 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
         parts += [
             f"t AS (\n  {_insert_from('t', TRANSACTIONS, 'c', 'idempotency_key, customer_id', key)}"
             "\n  RETURNING id\n)",
-            f"an AS (\n  INSERT INTO {ACCOUNTS.name} ({_names(account_cols)})\n"
+            f"an AS (\n  INSERT INTO {ACCOUNTS.name} ({column_names(account_cols)})\n"
             f"  SELECT {', '.join(_MEMBER_ACCOUNT_ROW[c.key] for c in account_cols)}"
             f" FROM c{other_rows}\n"
             "  ON CONFLICT (code) DO NOTHING RETURNING code, id\n)",
@@ -244,7 +233,7 @@ def _filled(alias: str, table: Table, given: dict) -> dict:
     if unknown:  # a value the statement would not write: name it in _GIVEN
         raise ValueError(f"welcome_pg writes no {alias} column {sorted(unknown)}")
     return {
-        f"{alias}_{c.key}": given[c.key] if c.key in given else _default(c)
+        f"{alias}_{c.key}": given[c.key] if c.key in given else column_default(c)
         for c in _written(alias, table)
     }
 
