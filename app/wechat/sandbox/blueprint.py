@@ -136,6 +136,12 @@ def guard(api: str, kind: str, *, rate_limited: bool = True) -> None:
         raise SandboxFault(err(45009))
 
 
+def wecom_request(api: str) -> dict:
+    """A WeCom call's checks (``guard``) and then its JSON body (``json_body``)."""
+    guard(api, "wecom")
+    return json_body()
+
+
 @bp.before_request
 def _start_worker():
     """Deliver retries in the background once the sandbox is used with a running clock."""

@@ -27,7 +27,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import bp, err, guard, ok, state, wecom_request
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
@@ -189,8 +189,7 @@ def guide_deletes_customer(st: SandboxState, external_userid: str, userid: str) 
 
 @bp.post(P + "externalcontact/batch/get_by_user")
 def batch_get_by_user():
-    guard("externalcontact/batch/get_by_user", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/batch/get_by_user")
     userids = body.get("userid_list")
     if (
         not isinstance(userids, list)
@@ -238,8 +237,7 @@ def get_contact():
 
 @bp.post(P + "externalcontact/send_welcome_msg")
 def send_welcome_msg():
-    guard("externalcontact/send_welcome_msg", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/send_welcome_msg")
     st = state()
     with st.lock:
         code = world(st)["welcome_codes"].get(str(body.get("welcome_code") or ""))
