@@ -29,6 +29,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
+from app.db import committing
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from franchise.models import (
@@ -113,7 +114,7 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
         if refunds.may_refund(principal):  # a guide's refund waits for the owner
             amount = data.get("refund_fen") or refunds.refundable_fen(order)
             refund_id = refunds.request_refund(order, amount, "inspection: defect", principal).id
-    try:
+    with committing(db.session):
         _claim(appointment, data["outcome"])
         row = AppointmentOutcome(
             appointment_id=appointment.id,
@@ -136,9 +137,6 @@ def record(appointment: Appointment, data: dict, principal: Principal) -> Appoin
 
             ticket = open_from_visit(appointment, data.get("service_kind") or "cleaning", principal)
             row.service_ticket_id = ticket.id
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return row
 
 
