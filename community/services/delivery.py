@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app.clock import utcnow
+from app.db import values_by_key
 from app.extensions import db
 from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError, WeChatError, WeChatRateLimited
@@ -88,10 +89,8 @@ def _apply_results(batch_id: int, sent: bool, results: list[dict]) -> int:
             batch.status = BATCH_SENT
             batch.confirmed_at = batch.confirmed_at or now
         chat_ids = [r.get("chat_id") for r in results if r.get("chat_id")]
-        group_of: dict[Any, int] = dict(
-            db.session.execute(
-                select(WecomGroup.chat_id, WecomGroup.id).where(WecomGroup.chat_id.in_(chat_ids))
-            ).all()
+        group_of: dict[Any, int] = values_by_key(
+            db.session, WecomGroup.chat_id, WecomGroup.id, chat_ids
         )
         for r in results:
             group_id = group_of.get(r.get("chat_id"))
