@@ -50,15 +50,22 @@ def _ts(value) -> datetime | None:
     return datetime.fromtimestamp(int(value), UTC) if value else None
 
 
+def tasks_to_read(stmt, id_column, ids: list[int] | None) -> list:
+    """The rows ``(id, msgid, sender)`` of ``stmt``, only those of ``ids`` when given; the
+    transaction is ended before WeCom is asked about them."""
+    if ids is not None:
+        stmt = stmt.where(id_column.in_(ids))
+    rows = db.session.execute(stmt).all()
+    db.session.commit()
+    return list(rows)
+
+
 def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
     """Read the outcome of the day's batches (task status, then per-group send results)."""
     stmt = select(SendBatch.id, SendBatch.msgid, SendBatch.sender_userid).where(
         SendBatch.day == day, SendBatch.msgid.is_not(None), SendBatch.status != BATCH_SENT
     )
-    if batch_ids is not None:
-        stmt = stmt.where(SendBatch.id.in_(batch_ids))
-    batches = db.session.execute(stmt).all()
-    db.session.commit()
+    batches = tasks_to_read(stmt, SendBatch.id, batch_ids)
     checked = confirmed = 0
     for batch_id, msgid, sender in batches:
         assert msgid is not None  # selected is_not(None)
