@@ -16,6 +16,15 @@ from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CANCELLED, DRAFT
 
 
+def get_campaign(campaign_id: int) -> Campaign:
+    """A campaign by id for a service (no visibility check: views go through
+    ``campaign_or_404``), else ``NotFound``."""
+    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+    if campaign is None:
+        raise NotFound("Campaign not found")
+    return campaign
+
+
 def visible_campaigns(stmt: Select | None = None, principal: Principal | None = None) -> Select:
     """``stmt`` (default ``select(Campaign)``) limited to the campaigns the caller may see."""
     principal = principal if principal is not None else current_principal()
