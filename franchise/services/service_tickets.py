@@ -35,6 +35,7 @@ from datetime import timedelta
 from sqlalchemy import Select, select
 
 from app.auth.principal import Principal
+from app.auth.scope import get_scoped_or_404
 from app.clock import SHANGHAI, utcnow
 from app.db import committing
 from app.errors import DomainError
@@ -55,6 +56,7 @@ from franchise.models import (
     ServiceTicketEvent,
     Store,
 )
+from franchise.services import order_flow
 from franchise.services.base import get_or_invalid, invalid
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.steps import (
@@ -102,6 +104,12 @@ def kind_label(kind: str) -> str:
 
 def state_label(status: str) -> str:
     return tr(STATE_WORDS.get(status, status))
+
+
+def store_ticket(ticket_id: int, principal: Principal) -> ServiceTicket:
+    """A ticket of the store staff member's scope (``order_flow.store_principal``), else
+    ``NotFound`` (another store's ticket does not exist for them)."""
+    return get_scoped_or_404(ServiceTicket, ticket_id, order_flow.store_principal(principal))
 
 
 def _ticket_no() -> str:

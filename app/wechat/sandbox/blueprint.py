@@ -136,6 +136,12 @@ def guard(api: str, kind: str, *, rate_limited: bool = True) -> None:
         raise SandboxFault(err(45009))
 
 
+def control_body() -> dict:
+    """A control call's JSON object body (``{}`` when there is none or it is not an object)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
 def wecom_request(api: str) -> dict:
     """A WeCom call's checks (``guard``) and then its JSON body (``json_body``)."""
     guard(api, "wecom")

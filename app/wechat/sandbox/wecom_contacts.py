@@ -27,7 +27,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import bp, err, guard, ok, state, wecom_request
+from app.wechat.sandbox.blueprint import bp, control_body, err, guard, ok, state, wecom_request
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
@@ -265,15 +265,10 @@ def send_welcome_msg():
 # -- controls ----------------------------------------------------------------------------
 
 
-def _control_body() -> dict:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
-
-
 @bp.post(C + "/add")
 def control_add():
     """``{"config_id", "name", "unionid"?}``: a customer adds the way's guide."""
-    body = _control_body()
+    body = control_body()
     config_id, name, unionid = body.get("config_id"), body.get("name"), body.get("unionid")
     errors = {}
     if not isinstance(config_id, str) or not config_id:
@@ -294,7 +289,7 @@ def control_add():
 def _delete(action):
     """Run ``action(state, external_userid, userid)`` for the body's pair: 422 when the
     body lacks one, 404 when the guide has no such contact."""
-    body = _control_body()
+    body = control_body()
     external_userid, userid = body.get("external_userid"), body.get("userid")
     if not isinstance(external_userid, str) or not isinstance(userid, str):
         return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
