@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.clock import shanghai_day, shanghai_yesterday
 from app.extensions import db
 from franchise.models import CouponTemplate, Customer, Product
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import csrf_token_from, login, post_form
 from tests.franchise.factories_commerce import gen_customer
 
 PRODUCT_PAGE = {"sku": "PT-9", "name": "铂金对戒", "price_yuan": "10", "stock": "4"}
@@ -22,8 +22,7 @@ TEMPLATE = {"name": "周年庆券", "kind": "campaign", "amount_off_yuan": "50",
 
 
 def _post(client, path: str, data: dict):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data}, headers=ZH)
+    return post_form(client, path, data, headers=ZH)
 
 
 def _template_page(client, data: dict):
