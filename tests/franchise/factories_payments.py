@@ -152,6 +152,13 @@ def notify_response(client, app, out_trade_no: str, amount: int, tid: str, sub=S
     )
 
 
+def send_notify_body(client, body: bytes) -> tuple[int, str]:
+    """POST a notify ``body`` as WeChat Pay does; the HTTP status and the answer's
+    ``return_code``."""
+    res = client.post("/api/v1/pay/notify", data=body, content_type="application/xml")
+    return res.status_code, xmltodict.parse(res.data)["xml"]["return_code"]
+
+
 def post_notify(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A) -> str:
     """POST a paid notify for ``out_trade_no``; the ``return_code`` of the answer."""
     res = notify_response(client, app, out_trade_no, amount, tid, sub)
