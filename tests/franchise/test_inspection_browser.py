@@ -9,14 +9,9 @@ import pytest
 from app.extensions import db
 from franchise.models import Order
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
 
 
 def test_the_guide_records_a_defect_exchanged_on_a_phone(
@@ -31,7 +26,7 @@ def test_the_guide_records_a_defect_exchanged_on_a_phone(
     page.goto(live_server + "/m/appointments")
     page.click(f'a[href="/m/appointments/{visit}/inspection"]')
     page.wait_for_url(f"**/m/appointments/{visit}/inspection")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.fill("#note", "钻石有裂纹")
     page.click("#inspection-defect")  # no remedy chosen: refused beside the remedy
     assert page.locator('[data-error-for="remedy"]').is_visible()
@@ -45,5 +40,5 @@ def test_the_guide_records_a_defect_exchanged_on_a_phone(
         ).one()
     text = page.inner_text("body")
     assert replacement.order_no in text and "换货" in text and "钻石有裂纹" in text
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     screenshot(page, "inspection_defect_exchanged_phone")
