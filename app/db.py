@@ -153,6 +153,12 @@ def committing(session) -> Iterator[None]:
         raise
 
 
+def values_by_key(session, key, value, keys) -> dict:
+    """``{key: value}`` for the rows whose ``key`` column is one of ``keys`` (one SELECT),
+    e.g. the names of a page's groups by chat id."""
+    return dict(session.execute(select(key, value).where(key.in_(keys))).all())
+
+
 def commit_or_rollback(session) -> None:
     """Commit ``session``; on any failure roll it back and re-raise (``committing`` for
     work done since the last commit, when that work may fail too)."""

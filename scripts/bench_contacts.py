@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench_baseline import verdict  # noqa: E402
-from scripts.bench_setup import bench_app, bench_url, insert_org  # noqa: E402
+from scripts.bench_setup import add_wecom_options, bench_url, insert_org, wecom_bench_app  # noqa: E402
 
 GUIDES_PER_STORE = 10
 LIMIT_PER_MINUTE = 10_000
@@ -112,18 +112,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--guides", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=100, help="contacts per guide")
-    parser.add_argument(
-        "--rate-per-minute",
-        type=int,
-        default=LIMIT_PER_MINUTE,
-        help="WECOM_RATE_PER_MINUTE the sandbox enforces and the sync keeps under",
-    )
-    parser.add_argument(
-        "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
+    add_wecom_options(
+        parser,
+        LIMIT_PER_MINUTE,
+        "WECOM_RATE_PER_MINUTE the sandbox enforces and the sync keeps under",
     )
     args = parser.parse_args()
     url = bench_url(args.database_url)
-    app = bench_app(url, SANDBOX_TIME_SCALE=1.0, WECOM_RATE_PER_MINUTE=args.rate_per_minute)
+    app = wecom_bench_app(url, args.rate_per_minute)
     setup = time.perf_counter()
     build(app, args.guides, args.contacts)
     setup_s = time.perf_counter() - setup

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench_baseline import verdict  # noqa: E402
-from scripts.bench_setup import bench_app, bench_url, insert_org  # noqa: E402
+from scripts.bench_setup import add_wecom_options, bench_url, insert_org, wecom_bench_app  # noqa: E402
 
 STORES_PER_GUIDE = 10
 LIMIT_PER_MINUTE = 10_000
@@ -233,19 +233,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=100_000)
     parser.add_argument("--guides", type=int, default=10_000)
-    parser.add_argument(
-        "--rate-per-minute",
-        type=int,
-        default=LIMIT_PER_MINUTE,
-        help="WECOM_RATE_PER_MINUTE the sandbox enforces (lower it to see the back-off)",
-    )
-    parser.add_argument(
-        "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
+    add_wecom_options(
+        parser,
+        LIMIT_PER_MINUTE,
+        "WECOM_RATE_PER_MINUTE the sandbox enforces (lower it to see the back-off)",
     )
     args = parser.parse_args()
     url = bench_url(args.database_url)
     # the outbox runs with production's settings (SIYU_OUTBOX_BATCH_SIZE, _LEASE_SECONDS)
-    app = bench_app(url, SANDBOX_TIME_SCALE=1.0, WECOM_RATE_PER_MINUTE=args.rate_per_minute)
+    app = wecom_bench_app(url, args.rate_per_minute)
     import logging
 
     for name in ("siyu", "siyu.outbox", "siyu.wechat"):

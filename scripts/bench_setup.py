@@ -33,6 +33,21 @@ def bench_app(url: str, **overrides):
     )
 
 
+def add_wecom_options(parser, rate_per_minute: int, rate_help: str) -> None:
+    """The WeCom benchmarks' options: ``--rate-per-minute`` (the ``WECOM_RATE_PER_MINUTE``
+    the sandbox enforces) and ``--database-url`` (``bench_url``'s)."""
+    parser.add_argument("--rate-per-minute", type=int, default=rate_per_minute, help=rate_help)
+    parser.add_argument(
+        "--database-url", default=None, help="default: a fresh SQLite file in a temp dir"
+    )
+
+
+def wecom_bench_app(url: str, rate_per_minute: int):
+    """``bench_app`` on ``url`` with the sandbox on real time and WeCom's limit at
+    ``rate_per_minute``."""
+    return bench_app(url, SANDBOX_TIME_SCALE=1.0, WECOM_RATE_PER_MINUTE=rate_per_minute)
+
+
 def insert_org(session, guides: int, guides_per_store: int) -> int:
     """Region 1, franchisee 1, stores 1 … S and guides 1 … G (``bench%05d`` WeCom userids);
     not committed. Returns the number of stores."""

@@ -182,13 +182,33 @@ def _empty(kind: str, width: int, title: str | None) -> Markup:
     return Markup("".join(parts))
 
 
+def _drawn_values(labels: list[str], series: dict) -> list[float]:
+    """Every value of ``series``; empty when there is nothing to draw (no labels, no
+    series or only zeros), which gets the "no data" chart."""
+    values = [v for vals in series.values() for v in vals]
+    return values if labels and series and any(values) else []
+
+
+def _tip(series_name: str, label: str, value: float, money: bool) -> str:
+    """A mark's hover text: ``series · label: value``."""
+    return f"{series_name} · {label}: {_fmt_value(value, money)}"
+
+
+def _close(parts: list[str], series: dict, width: int) -> Markup:
+    """The legend (when there is more than one series), the end of the SVG."""
+    if len(series) > 1:
+        parts += _legend(list(series), width)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 def _start(kind: str, labels, series, width, height, money, title):
     """Open the SVG and draw the axis; the "no data" chart when there is nothing to draw.
 
     Returns that Markup, or ``(parts, values, frame, slot)`` for the caller to draw on.
     """
-    values = [v for vals in series.values() for v in vals]
-    if not labels or not series or not any(values):
+    values = _drawn_values(labels, series)
+    if not values:
         return _empty(kind, width, title)
     parts = _open_svg(kind, width, height, title)
     frame = _Frame(values, width, height, money, legend=len(series) > 1)
@@ -222,17 +242,14 @@ def bar_chart(
             x = frame.left + slot * i + (slot - group_width) / 2 + bar_width * s
             y0, y1 = frame.y(0), frame.y(value)
             top, bar_height = min(y0, y1), abs(y0 - y1)
-            tip = f"{name} · {labels[i]}: {_fmt_value(value, money)}"
+            tip = _tip(name, labels[i], value, money)
             parts.append(
                 f'<rect class="chart-bar" x="{x + 1:.2f}" y="{top:.2f}" '
                 f'width="{max(1.0, bar_width - 2):.2f}" height="{bar_height:.2f}" rx="2" '
                 f'fill="{colour}" data-value="{value:g}"><title>{escape(tip)}</title></rect>'
             )
     parts += _x_labels(labels, frame, slot, lambda i: frame.left + slot * (i + 0.5))
-    if len(series) > 1:
-        parts += _legend(list(series), width)
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return _close(parts, series, width)
 
 
 def _wants_horizontal(labels: list[str], width: int) -> bool:
@@ -253,8 +270,8 @@ def hbar_chart(
     """Horizontal grouped bars: names at the left (cut with a hover title when too long),
     values along the top, as tall as the rows need."""
     labels, series = _clean(labels, series)
-    values = [v for vals in series.values() for v in vals]
-    if not labels or not series or not any(values):
+    values = _drawn_values(labels, series)
+    if not values:
         return _empty("hbar", width, title)
     legend = len(series) > 1
     group = HBAR_ROW * len(series) + 10
@@ -282,17 +299,14 @@ def hbar_chart(
         for s, (series_name, vals) in enumerate(series.items()):
             value = vals[i]
             x0, x1 = x(0), x(value)
-            tip = f"{series_name} · {name}: {_fmt_value(value, money)}"
+            tip = _tip(series_name, name, value, money)
             parts.append(
                 f'<rect class="chart-bar" x="{min(x0, x1):.2f}" y="{y0 + HBAR_ROW * s:.2f}" '
                 f'width="{abs(x1 - x0):.2f}" height="{HBAR_ROW - 3}" rx="2" '
                 f'fill="{PALETTE[s % len(PALETTE)]}" data-value="{value:g}">'
                 f"<title>{escape(tip)}</title></rect>"
             )
-    if legend:
-        parts += _legend(list(series), width)
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return _close(parts, series, width)
 
 
 def line_chart(
@@ -322,17 +336,14 @@ def line_chart(
             f'stroke-linejoin="round" stroke-linecap="round" points="{points}"/>'
         )
         for i, value in enumerate(vals):
-            tip = f"{name} · {labels[i]}: {_fmt_value(value, money)}"
+            tip = _tip(name, labels[i], value, money)
             parts.append(
                 f'<circle class="chart-point" cx="{centre(i):.1f}" cy="{frame.y(value):.1f}" '
                 f'r="3.2" fill="#fff" stroke="{colour}" stroke-width="2" '
                 f'data-value="{value:g}"><title>{escape(tip)}</title></circle>'
             )
     parts += _x_labels(labels, frame, slot, centre)
-    if len(series) > 1:
-        parts += _legend(list(series), width)
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return _close(parts, series, width)
 
 
 def progress_bar(

@@ -248,17 +248,24 @@ def download_bill(
     return result
 
 
+def bill_lines(text: str) -> list[str]:
+    """A bill's non-blank lines (CRLF or LF), as WeChat Pay's CSV bills are read."""
+    return [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def bill_cells(line: str) -> list[str]:
+    """A bill line's cells, each without the leading backquote WeChat puts before values."""
+    return [c[1:] if c.startswith("`") else c for c in line.split(",")]
+
+
 def parse_bill(text: str) -> dict:
     """Rows (dicts keyed by the Chinese headers) and totals of a bill; amount columns
     converted from yuan strings to integer fen under ``*_fen`` keys (``app.money.parse_yuan``:
     a malformed amount raises ``YuanError``, a ``ValueError``)."""
-    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    lines = bill_lines(text)
     if len(lines) < 3:
         return {"rows": [], "totals": {}}
     header = lines[0].split(",")
-
-    def cells(line: str) -> list[str]:
-        return [c[1:] if c.startswith("`") else c for c in line.split(",")]
 
     amount_columns = {
         "应结订单金额": "settlement_fen",
@@ -268,12 +275,12 @@ def parse_bill(text: str) -> dict:
     }
     rows = []
     for line in lines[1:-2]:
-        row: dict[str, str | int] = dict(zip(header, cells(line), strict=False))
+        row: dict[str, str | int] = dict(zip(header, bill_cells(line), strict=False))
         for col, key in amount_columns.items():
             if row.get(col):
                 row[key] = parse_yuan(str(row[col]), MIN_FEN)
         rows.append(row)
-    totals = dict(zip(lines[-2].split(","), cells(lines[-1]), strict=False))
+    totals = dict(zip(lines[-2].split(","), bill_cells(lines[-1]), strict=False))
     totals_fen = {
         "count": int(totals.get("总交易单数", "0") or 0),
         "settlement_fen": parse_yuan(totals.get("应结订单总金额") or "0", MIN_FEN),

@@ -26,12 +26,12 @@ from flask import current_app
 
 from app.clock import SHANGHAI
 from app.wechat.errors import WeChatAPIError, WeChatRateLimited, WeChatUnavailable
-from app.wechat.pay import require_fen
+from app.wechat.pay import fit_body, require_fen
 from app.wechat.pay_v3_client import transport, v3_client
 
 # v3 code → the v2 err_code callers already test for (same meaning).
 V2_CODES = {"ORDER_NOT_EXIST": "ORDERNOTEXIST", "ORDER_CLOSED": "ORDERCLOSED"}
-MAX_DESCRIPTION_BYTES = 127
+MAX_DESCRIPTION_BYTES = 127  # JSAPI 下单 description string(127), counted in UTF-8 bytes
 
 
 def call(api: str, method, *args, **kwargs):
@@ -103,11 +103,6 @@ def transaction_fields(resource: dict) -> dict:
     }
 
 
-def _fit(text: str) -> str:
-    data = text.encode("utf-8")
-    return text if len(data) <= MAX_DESCRIPTION_BYTES else data[:127].decode(errors="ignore")
-
-
 def create_jsapi_order(
     sub_mch_id: str,
     out_trade_no: str,
@@ -128,7 +123,7 @@ def create_jsapi_order(
     answer = call(
         "v3/pay/partner/transactions/jsapi",
         pay.pay,
-        description=_fit(body),
+        description=fit_body(body, MAX_DESCRIPTION_BYTES),
         out_trade_no=out_trade_no,
         amount={"total": total_fee, "currency": "CNY"},
         payer={"sub_openid": openid},

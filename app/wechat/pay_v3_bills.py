@@ -21,24 +21,21 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.money import MIN_FEN, parse_yuan
 from app.wechat.errors import WeChatAPIError, WeChatUnavailable
+from app.wechat.pay import bill_cells, bill_lines
 from app.wechat.pay_v3 import as_dict, call
 from app.wechat.pay_v3_client import v3_client
-
-
-def _cells(line: str) -> list[str]:
-    return [c[1:] if c.startswith("`") else c for c in line.split(",")]
 
 
 def parse_fund_bill(text: str) -> list[dict]:
     """The detail lines of a fund-flow bill as dicts (``transaction_id``, ``business``,
     ``kind``, ``amount_fen``, ``balance_fen``, ``booked_at``, ``voucher``)."""
-    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    lines = bill_lines(text)
     if len(lines) < 3:
         return []
     header = lines[0].split(",")
     rows = []
     for line in lines[1:-2]:
-        row = dict(zip(header, _cells(line), strict=False))
+        row = dict(zip(header, bill_cells(line), strict=False))
         amount = parse_yuan(row.get("收支金额(元)") or "0", MIN_FEN)
         rows.append(
             {

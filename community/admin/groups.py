@@ -22,6 +22,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
+from app.db import values_by_key
 from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
@@ -129,11 +130,7 @@ def group_detail(group_id: int):
     group = get_scoped_or_404(WecomGroup, group_id)
     page, people = member_page(group)
     invitors = {p.member.invitor_userid for p in people if p.member and p.member.invitor_userid}
-    inviters = dict(
-        db.session.execute(
-            select(Guide.wecom_userid, Guide.name).where(Guide.wecom_userid.in_(invitors))
-        ).all()
-    )
+    inviters = values_by_key(db.session, Guide.wecom_userid, Guide.name, invitors)
     return render_template(
         "community/groups/detail.html",
         group=group,

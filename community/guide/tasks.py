@@ -19,6 +19,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
+from app.db import values_by_key
 from app.extensions import db
 from app.web.formatting import shanghai
 from community.models import (
@@ -59,11 +60,7 @@ def tasks():
         ):
             counts.setdefault(batch_id, {})[status] = count
         chat_ids = {c for b in batches for c in (b.chat_ids or [])[:20]}
-        names = dict(
-            db.session.execute(
-                select(WecomGroup.chat_id, WecomGroup.name).where(WecomGroup.chat_id.in_(chat_ids))
-            ).all()
-        )
+        names = values_by_key(db.session, WecomGroup.chat_id, WecomGroup.name, chat_ids)
     return render_template(
         "community/guide/tasks.html",
         day=day,

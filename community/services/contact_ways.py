@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, WeChatUnavailable
 from app.extensions import db, hooks
 from app.outbox import GiveUp, OutboxMessage, enqueue
 from app.wechat import wecom_contacts
@@ -60,11 +60,6 @@ class WayRefused(DomainError):
 
     status = 502
     code = "wecom_refused"
-
-
-class WeComDown(DomainError):
-    status = 503
-    code = "wechat_unavailable"
 
 
 def way_state(kind: str, *, guide_id=None, store_id=None, campaign_id=None) -> str:
@@ -120,7 +115,7 @@ def _made_in_wecom(
         db.session.commit()
         raise WayRefused(f"WeCom refused the contact way: {exc.errcode} {exc.errmsg}") from exc
     except WeChatError as exc:
-        raise WeComDown("WeCom is not reachable; try again.") from exc
+        raise WeChatUnavailable("WeCom is not reachable; try again.") from exc
     way = db.session.get(ContactWay, way_id) or way
     way.config_id = answer.get("config_id")
     way.qr_code = answer.get("qr_code") or ""

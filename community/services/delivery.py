@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app.clock import utcnow
+from app.db import values_by_key
 from app.extensions import db
 from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError, WeChatError, WeChatRateLimited
@@ -49,15 +50,22 @@ def _ts(value) -> datetime | None:
     return datetime.fromtimestamp(int(value), UTC) if value else None
 
 
+def tasks_to_read(stmt, id_column, ids: list[int] | None) -> list:
+    """The rows ``(id, msgid, sender)`` of ``stmt``, only those of ``ids`` when given; the
+    transaction is ended before WeCom is asked about them."""
+    if ids is not None:
+        stmt = stmt.where(id_column.in_(ids))
+    rows = db.session.execute(stmt).all()
+    db.session.commit()
+    return list(rows)
+
+
 def read_back(day: date, batch_ids: list[int] | None = None) -> dict:
     """Read the outcome of the day's batches (task status, then per-group send results)."""
     stmt = select(SendBatch.id, SendBatch.msgid, SendBatch.sender_userid).where(
         SendBatch.day == day, SendBatch.msgid.is_not(None), SendBatch.status != BATCH_SENT
     )
-    if batch_ids is not None:
-        stmt = stmt.where(SendBatch.id.in_(batch_ids))
-    batches = db.session.execute(stmt).all()
-    db.session.commit()
+    batches = tasks_to_read(stmt, SendBatch.id, batch_ids)
     checked = confirmed = 0
     for batch_id, msgid, sender in batches:
         assert msgid is not None  # selected is_not(None)
@@ -88,10 +96,8 @@ def _apply_results(batch_id: int, sent: bool, results: list[dict]) -> int:
             batch.status = BATCH_SENT
             batch.confirmed_at = batch.confirmed_at or now
         chat_ids = [r.get("chat_id") for r in results if r.get("chat_id")]
-        group_of: dict[Any, int] = dict(
-            db.session.execute(
-                select(WecomGroup.chat_id, WecomGroup.id).where(WecomGroup.chat_id.in_(chat_ids))
-            ).all()
+        group_of: dict[Any, int] = values_by_key(
+            db.session, WecomGroup.chat_id, WecomGroup.id, chat_ids
         )
         for r in results:
             group_id = group_of.get(r.get("chat_id"))

@@ -55,7 +55,13 @@ from community.models.journeys import (
     JourneySend,
 )
 from community.services import media, post_links, receiving_limit
-from community.services.delivery import MAX_REMINDERS, REMIND_EVERY, THROTTLE_KEY, remind
+from community.services.delivery import (
+    MAX_REMINDERS,
+    REMIND_EVERY,
+    THROTTLE_KEY,
+    remind,
+    tasks_to_read,
+)
 from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Guide
 
@@ -256,10 +262,7 @@ def read_back(send_ids: list[int] | None = None) -> dict:
     stmt = select(JourneySend.id, JourneySend.msgid, JourneySend.sender_userid).where(
         JourneySend.status == S_PENDING, JourneySend.msgid.is_not(None)
     )
-    if send_ids is not None:
-        stmt = stmt.where(JourneySend.id.in_(send_ids))
-    rows = db.session.execute(stmt).all()
-    db.session.commit()
+    rows = tasks_to_read(stmt, JourneySend.id, send_ids)
     checked = confirmed = 0
     for send_id, msgid, sender in rows:
         assert msgid is not None  # selected is_not(None)

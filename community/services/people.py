@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
+from app.db import values_by_key
 from app.extensions import db, hooks
 from app.web.labels import customer_name
 from app.web.listing import Page, paginate
@@ -67,18 +68,8 @@ def people_for(userids: Iterable[str | None], customer_ids: Iterable[int | None]
     people = People()
     if wanted_users:
         # a colleague who is no guide reads by their name in WeCom's directory
-        people.staff = dict(
-            db.session.execute(
-                select(WecomMember.userid, WecomMember.name).where(
-                    WecomMember.userid.in_(wanted_users)
-                )
-            ).all()
-        )
-        people.staff.update(
-            db.session.execute(
-                select(Guide.wecom_userid, Guide.name).where(Guide.wecom_userid.in_(wanted_users))
-            ).all()
-        )
+        people.staff = values_by_key(db.session, WecomMember.userid, WecomMember.name, wanted_users)
+        people.staff.update(values_by_key(db.session, Guide.wecom_userid, Guide.name, wanted_users))
     if wanted_customers:
         people.customers = {
             c.id: customer_name(c)

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import and_, select
 
 from app.clock import shanghai_day
+from app.db import values_by_key
 from app.extensions import db
 from app.i18n import tr
 from community.models import (
@@ -186,12 +187,11 @@ def preview(data: dict, plan: PushPlan | None = None, limit: int = 50) -> dict:
     finally:
         db.session.rollback()
     mine = [v for (plan_id, _g, _o), v in desired.items() if plan_id == candidate.id]
-    names = dict(
-        db.session.execute(
-            select(WecomGroup.id, WecomGroup.name).where(
-                WecomGroup.id.in_({v["group_id"] for v in mine if v["status"] == MISSED})
-            )
-        ).all()
+    names = values_by_key(
+        db.session,
+        WecomGroup.id,
+        WecomGroup.name,
+        {v["group_id"] for v in mine if v["status"] == MISSED},
     )
     db.session.commit()
     missed = [

@@ -25,7 +25,7 @@ from typing import Any, cast
 from sqlalchemy import select
 
 from app.clock import shanghai_day, utcnow
-from app.db import committing
+from app.db import committing, values_by_key
 from app.errors import Conflict
 from app.extensions import db, get_redis
 from app.wechat import wecom
@@ -131,11 +131,7 @@ def upsert_group(detail: dict, *, count_metrics: bool = False) -> GroupChanges:
     unionids = {m["unionid"] for m in remote if m.get("unionid")}
     customers = {}
     if unionids:
-        customers = dict(
-            db.session.execute(
-                select(Customer.unionid, Customer.id).where(Customer.unionid.in_(unionids))
-            ).all()
-        )
+        customers = values_by_key(db.session, Customer.unionid, Customer.id, unionids)
     seen = set()
     for m in remote:
         userid = _cut(m["userid"], 64)

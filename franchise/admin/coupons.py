@@ -23,10 +23,9 @@ from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.clock import SHANGHAI
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.money import Yuan
-from app.schemas import url_id
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.labels import customer_name
 from app.web.listing import Column
@@ -36,6 +35,7 @@ from franchise.api.coupons import (
     IssuedFilterSchema,
     TemplateCreateSchema,
     coupon_stmt,
+    template_or_404,
 )
 from franchise.forms import options
 from franchise.models import Coupon, CouponTemplate, Franchisee, Region
@@ -263,9 +263,7 @@ def template_new():
 @bp.route("/templates/<int:object_id>/edit", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def template_edit(object_id):
-    template = db.session.get(CouponTemplate, url_id(object_id))
-    if template is None:
-        raise NotFound("Coupon template not found")
+    template = template_or_404(object_id)
     form = template_form(template)
     return save(
         form,

@@ -14,14 +14,12 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from app.auth.decorators import page_roles
 from app.auth.models import HQ_ROLES
-from app.errors import NotFound
-from app.extensions import db
 from app.money import Yuan
-from app.schemas import Text, url_id
+from app.schemas import Text
 from app.web.form_input import RequiredMark, YuanField
 from app.web.listing import Column
 from franchise.admin.support import render_list, save, select_filter, text_filter
-from franchise.api.orders import ProductCreateSchema
+from franchise.api.orders import ProductCreateSchema, product_or_404
 from franchise.models import SERVICE_KINDS, Product
 from franchise.services import catalog
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -149,9 +147,7 @@ def new():
 @bp.route("/<int:object_id>/edit", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def edit(object_id):
-    product = db.session.get(Product, url_id(object_id))
-    if product is None:
-        raise NotFound("Product not found")
+    product = product_or_404(object_id)
     form = ProductForm(obj=product)
     if not form.is_submitted():
         form.price_yuan.data = product.price_fen

@@ -155,8 +155,7 @@ class ServiceTickets(MethodView):
 
 
 def _ticket(ticket_id: int) -> ServiceTicket:
-    scope = order_flow.store_principal(required_principal())
-    return get_scoped_or_404(ServiceTicket, ticket_id, scope)
+    return tickets.store_ticket(ticket_id, required_principal())
 
 
 @blp.route("/service-tickets/<int:ticket_id>")

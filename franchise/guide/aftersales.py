@@ -19,7 +19,7 @@ from sqlalchemy import case, select
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import required_principal
-from app.auth.scope import get_scoped_or_404, scoped
+from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.money import YuanError, parse_yuan
@@ -37,8 +37,7 @@ LOGIN = "auth.mobile_login"
 
 
 def _store_ticket(ticket_id: int) -> ServiceTicket:
-    scope = order_flow.store_principal(required_principal())
-    return get_scoped_or_404(ServiceTicket, ticket_id, scope)
+    return ticket_service.store_ticket(ticket_id, required_principal())
 
 
 @bp.route("")

@@ -26,7 +26,7 @@ from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
 from app.clock import shanghai_day
-from app.errors import DomainError
+from app.db import committing
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
@@ -40,7 +40,7 @@ from franchise.models import (
 )
 from franchise.queries import search
 from franchise.services import ledger, postings
-from franchise.services.base import invalid, rollback_and_raise
+from franchise.services.base import invalid
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.steps import case_holders, customer_and_store, record_no, take_step
 
@@ -81,7 +81,7 @@ def take_in(data: dict, principal: Principal) -> Consignment:
     """The store takes a piece in on consignment (commits). With ``appraised_fen`` the
     appraisal is recorded too, and with ``agreed_price_fen`` (and ``commission_bps``)
     the agreed price, each as its own step in the same commit (``INTAKE_STEPS``)."""
-    try:
+    with committing(db.session):
         customer, store = customer_and_store(data, principal)
         if not (data.get("description") or "").strip():
             raise invalid("description", "Describe the piece.")
@@ -100,9 +100,6 @@ def take_in(data: dict, principal: Principal) -> Consignment:
                 previous = take_step(row, step, CONSIGNMENT_FLOW, state_label)
                 _apply(row, step, data)
                 _event(row, previous, step, principal, "at intake")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return row
 
 
@@ -193,13 +190,10 @@ def _apply(row: Consignment, to: str, data: dict) -> None:
 def move(row: Consignment, to: str, principal: Principal, data: dict | None = None):
     """One step of ``row`` (loaded through the caller's scope); commits."""
     data = data or {}
-    try:
+    with committing(db.session):
         previous = take_step(row, to, CONSIGNMENT_FLOW, state_label)
         _apply(row, to, data)
         _event(row, previous, to, principal, data.get("note") or "")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return row
 
 

@@ -24,8 +24,8 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
 from app.auth.scope import not_found, scoped
 from app.clock import as_utc, utcnow
-from app.db import lock_row
-from app.errors import Conflict, DomainError, Forbidden
+from app.db import committing, lock_row
+from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
@@ -42,7 +42,7 @@ from franchise.models import (
     OrderLine,
 )
 from franchise.services import commission, settings
-from franchise.services.base import invalid, rollback_and_raise
+from franchise.services.base import invalid
 from franchise.services.credit import current_lines, ensure_credited, visible_order
 
 
@@ -56,7 +56,7 @@ def _event(dispute: CreditDispute, action: str, principal: Principal, note: str 
 
 def file_dispute(order_id: int, order_line_id: int, reason: str, principal: Principal):
     """A guide or owner disputes one line's credit (commits); see the module docstring."""
-    try:
+    with committing(db.session):
         if principal.role not in (GUIDE, FRANCHISE_OWNER):
             raise Forbidden("Only the guide or the franchise owner may dispute credit.")
         order = visible_order(order_id, principal)
@@ -98,9 +98,6 @@ def file_dispute(order_id: int, order_line_id: int, reason: str, principal: Prin
         )
         _event(dispute, "filed", principal, dispute.reason)
         db.session.add(dispute)
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return dispute
 
 
@@ -163,7 +160,7 @@ def _move_credit(dispute: CreditDispute, guide: Guide) -> str:
 
 def rule(dispute_id: int, decision: str, ruling: str, guide_id: int | None, principal: Principal):
     """HQ's ruling on an open dispute (commits); see the module docstring."""
-    try:
+    with committing(db.session):
         if not principal.is_hq:
             raise Forbidden("Only HQ rules on credit disputes.")
         dispute = dispute_or_404(dispute_id, principal)
@@ -185,9 +182,6 @@ def rule(dispute_id: int, decision: str, ruling: str, guide_id: int | None, prin
         _event(dispute, decision, principal, dispute.ruling)
         if moved:
             _event(dispute, "moved", principal, moved)
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return dispute
 
 

@@ -23,16 +23,9 @@ from app.i18n import tr
 from franchise.models import BY_WEIGHT, PIECE_IN_STOCK, OrderLine, Piece, Product, ProductPricing
 from franchise.services.base import invalid
 from franchise.services.pieces import piece_taken
-from franchise.services.pricing import chosen_variants, latest_price, unit_price
+from franchise.services.pricing import chosen_variants, latest_price, piece_price
 
 MAX_LISTED = 50
-
-
-def piece_price(row: ProductPricing, weight_mg: int, metal_fen_per_gram: int) -> int:
-    """The price of a piece of ``weight_mg`` of the product priced by ``row``."""
-    return unit_price(
-        weight_mg, metal_fen_per_gram, row.labour_fen_per_gram, row.labour_fen_per_piece
-    )
 
 
 def chosen_pieces(items: list[dict]) -> dict[int, int]:

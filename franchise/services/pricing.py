@@ -147,16 +147,17 @@ def configure(product: Product, data: dict) -> ProductPricing:
         if row.pricing == BY_WEIGHT:
             assert row.metal is not None and row.weight_mg is not None
             metal = _today_price_or_invalid(row.metal).sell_fen_per_gram
-            product.price_fen = _unit(row, row.weight_mg, metal)
+            product.price_fen = piece_price(row, row.weight_mg, metal)
             for variant in variants_of(product.id):
-                variant.price_fen = _unit(row, variant.weight_mg or row.weight_mg, metal)
+                variant.price_fen = piece_price(row, variant.weight_mg or row.weight_mg, metal)
     except DomainError as exc:
         rollback_and_raise(exc)
     commit_then_notify()
     return row
 
 
-def _unit(row: ProductPricing, weight_mg: int, metal_fen_per_gram: int) -> int:
+def piece_price(row: ProductPricing, weight_mg: int, metal_fen_per_gram: int) -> int:
+    """The price of a piece of ``weight_mg`` of the product priced by ``row``."""
     return unit_price(
         weight_mg, metal_fen_per_gram, row.labour_fen_per_gram, row.labour_fen_per_piece
     )
@@ -194,7 +195,7 @@ def add_variant(product: Product, data: dict) -> ProductVariant:
         if row is not None and row.pricing == BY_WEIGHT:
             assert row.metal is not None and row.weight_mg is not None
             metal = _today_price_or_invalid(row.metal).sell_fen_per_gram
-            price = _unit(row, data.get("weight_mg") or row.weight_mg, metal)
+            price = piece_price(row, data.get("weight_mg") or row.weight_mg, metal)
         variant = ProductVariant(
             product_id=product.id,
             kind=data["kind"],
@@ -350,7 +351,7 @@ def price_order_lines(
             snapshot.metal_fen_per_gram = board.sell_fen_per_gram
             snapshot.labour_fen_per_gram = row.labour_fen_per_gram
             snapshot.labour_fen_per_piece = row.labour_fen_per_piece
-            snapshot.list_unit_fen = _unit(row, weight, board.sell_fen_per_gram)
+            snapshot.list_unit_fen = piece_price(row, weight, board.sell_fen_per_gram)
         if not snapshot.live_price:
             line.unit_price_fen = snapshot.list_unit_fen
             line.line_total_fen = snapshot.list_unit_fen * line.quantity

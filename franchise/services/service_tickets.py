@@ -35,7 +35,9 @@ from datetime import timedelta
 from sqlalchemy import Select, select
 
 from app.auth.principal import Principal
+from app.auth.scope import get_scoped_or_404
 from app.clock import SHANGHAI, utcnow
+from app.db import committing
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
@@ -54,7 +56,8 @@ from franchise.models import (
     ServiceTicketEvent,
     Store,
 )
-from franchise.services.base import get_or_invalid, invalid, rollback_and_raise
+from franchise.services import order_flow
+from franchise.services.base import get_or_invalid, invalid
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.steps import (
     StepOutOfOrder,
@@ -101,6 +104,12 @@ def kind_label(kind: str) -> str:
 
 def state_label(status: str) -> str:
     return tr(STATE_WORDS.get(status, status))
+
+
+def store_ticket(ticket_id: int, principal: Principal) -> ServiceTicket:
+    """A ticket of the store staff member's scope (``order_flow.store_principal``), else
+    ``NotFound`` (another store's ticket does not exist for them)."""
+    return get_scoped_or_404(ServiceTicket, ticket_id, order_flow.store_principal(principal))
 
 
 def _ticket_no() -> str:
@@ -158,29 +167,23 @@ def _new(customer: Customer, store: Store, data: dict, status: str) -> ServiceTi
 
 def request_service(customer: Customer, data: dict) -> ServiceTicket:
     """The customer asks for a service in the mini-program (commits): ``requested``."""
-    try:
+    with committing(db.session):
         store_id = data.get("store_id") or customer.store_id
         store = get_or_invalid(Store, store_id, "store_id")
         ticket = _new(customer, store, data, "requested")
         _event(ticket, None, "requested", None, "requested in the mini-program")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return ticket
 
 
 def intake(data: dict, principal: Principal) -> ServiceTicket:
     """The store takes a piece in (commits): ``received`` with condition notes; the
     caller's store (a guide) or a store of their franchise (an owner)."""
-    try:
+    with committing(db.session):
         customer, store = customer_and_store(data, principal)
         if not (data.get("condition_notes") or "").strip():
             raise invalid("condition_notes", "Describe the piece's condition at intake.")
         ticket = _new(customer, store, data, "received")
         _event(ticket, None, "received", principal, "intake at the store")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return ticket
 
 
@@ -272,7 +275,7 @@ def _check_move(ticket: ServiceTicket, to: str, data: dict) -> None:
 def move(ticket: ServiceTicket, to: str, principal: Principal, data: dict | None = None):
     """Move ``ticket`` (loaded through the caller's scope) one step (commits)."""
     data = data or {}
-    try:
+    with committing(db.session):
         _check_move(ticket, to, data)
         previous = take_step(ticket, to, TICKET_FLOW, state_label)
         _event(ticket, previous, to, principal, data.get("note") or "")
@@ -284,9 +287,6 @@ def move(ticket: ServiceTicket, to: str, principal: Principal, data: dict | None
             _quote(ticket, data)
         if to == "ready":
             enqueue(READY_NOTICE_KIND, {"ticket_id": ticket.id}, f"ticket-ready:{ticket.id}")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     if to == "cancelled" and ticket.order_id is not None:
         _close_quote_order(ticket.order_id)
     return ticket

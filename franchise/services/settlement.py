@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.clock import shanghai_day, shanghai_yesterday, utcnow
-from app.db import commit_or_rollback
+from app.db import commit_or_rollback, values_by_key
 from app.extensions import db
 from franchise.models import (
     Franchisee,
@@ -121,11 +121,7 @@ def statement_lines(franchisee_id: int, day: date) -> list[dict]:
         )
     }
     refund_ids = {line["refund_id"] for line in lines.values() if line["refund_id"]}
-    refund_info = dict(
-        db.session.execute(
-            select(Refund.id, Refund.succeeded_at).where(Refund.id.in_(refund_ids or {0}))
-        ).all()
-    )
+    refund_info = values_by_key(db.session, Refund.id, Refund.succeeded_at, refund_ids or {0})
     result = []
     for line in lines.values():
         order_no, tid, paid_at, out_trade_no = info.get(line["payment_id"], ("", "", None, ""))
@@ -236,11 +232,7 @@ def history(franchisee_id: int, days: int = 30) -> list[dict]:
 
 def franchisee_overview(franchisee_ids: list[int]) -> list[dict]:
     """Available balance and today's live totals for each franchisee (the HQ page)."""
-    names = dict(
-        db.session.execute(
-            select(Franchisee.id, Franchisee.name).where(Franchisee.id.in_(franchisee_ids or {0}))
-        ).all()
-    )
+    names = values_by_key(db.session, Franchisee.id, Franchisee.name, franchisee_ids or {0})
     day = shanghai_day()
     return [
         {

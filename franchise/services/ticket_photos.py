@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.errors import DomainError
+from app.db import committing
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import ServiceTicketPhoto
 from franchise.models.aftersales import IntakePhoto
-from franchise.services.base import invalid, rollback_and_raise
+from franchise.services.base import invalid
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -49,15 +49,12 @@ def add_photos(owner, files: list[tuple[str, bytes]], photo_model=ServiceTicketP
     """Keep intake photos (checked by ``check_photos``) on ``owner``'s ``photos`` (a
     ticket, or a consignment with ``photo_model=ConsignmentPhoto``); commits. Nothing is
     kept when one is refused."""
-    try:
+    with committing(db.session):
         check_photos(files, len(owner.photos))
         for filename, data in files:
             name = (filename or "photo")[:128]
             kind = photo_type(data) or "image/png"
             owner.photos.append(photo_model(filename=name, content_type=kind, data=data))
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return owner
 
 

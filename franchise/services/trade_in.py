@@ -28,12 +28,13 @@ from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
-from app.errors import Conflict, DomainError
+from app.db import committing
+from app.errors import Conflict
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import CREATED, Order, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
-from franchise.services.base import invalid, rollback_and_raise
+from franchise.services.base import invalid
 from franchise.services.pricing import latest_price
 from franchise.services.steps import case_holders, customer_and_store, record_no
 
@@ -74,7 +75,7 @@ def _check(data: dict) -> tuple[int, int]:
 
 def take_in(data: dict, principal: Principal) -> TradeIn:
     """Weigh, test and value old metal at a store (commits); see the module docstring."""
-    try:
+    with committing(db.session):
         weight, purity = _check(data)
         customer, store = customer_and_store(data, principal)
         board = latest_price(data["metal"])
@@ -96,9 +97,6 @@ def take_in(data: dict, principal: Principal) -> TradeIn:
         db.session.add(trade_in)
         db.session.flush()
         _step(trade_in, "valued", principal, f"{weight} mg × {purity}‰ at the day's price")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return trade_in
 
 
@@ -132,7 +130,7 @@ def _post(table, trade_in: TradeIn, key: str, order: Order | None) -> None:
 
 def credit(trade_in: TradeIn, order_id: int, principal: Principal) -> TradeIn:
     """Credit the value against an unpaid order of the same customer (commits)."""
-    try:
+    with committing(db.session):
         if trade_in.status != "valued":
             raise Conflict("This trade-in is already settled.", code="trade_in_settled")
         order = db.session.get(Order, order_id)
@@ -162,32 +160,23 @@ def credit(trade_in: TradeIn, order_id: int, principal: Principal) -> TradeIn:
         _settle(trade_in, "credited", order_id=order.id)
         _post(postings.TRADE_IN_CREDIT, trade_in, f"{trade_in.id}:{order.id}", order)
         _step(trade_in, "credited", principal, f"order {order.order_no}")
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return trade_in
 
 
 def pay_out(trade_in: TradeIn, principal: Principal) -> TradeIn:
     """Pay the value out to the customer (commits)."""
-    try:
+    with committing(db.session):
         _settle(trade_in, "paid_out")
         _post(postings.TRADE_IN_PAYOUT, trade_in, str(trade_in.id), None)
         _step(trade_in, "paid_out", principal)
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return trade_in
 
 
 def cancel(trade_in: TradeIn, principal: Principal) -> TradeIn:
     """The customer takes the gold back before it is settled (commits)."""
-    try:
+    with committing(db.session):
         _settle(trade_in, "cancelled")
         _step(trade_in, "cancelled", principal)
-        db.session.commit()
-    except DomainError as exc:
-        rollback_and_raise(exc)
     return trade_in
 
 

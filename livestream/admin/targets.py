@@ -19,8 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
-from app.errors import DomainError, NotFound
-from app.extensions import db
+from app.errors import DomainError
 from app.money import parse_percent
 from app.schemas import url_id
 from app.web.form_input import FormInvalid, load_form
@@ -37,7 +36,7 @@ from livestream.models.targets import (
 from livestream.schemas import RuleFormSchema, figures_form_schema
 from livestream.services import progress
 from livestream.services import targets as service
-from livestream.services.access import campaign_or_404
+from livestream.services.access import campaign_or_404, campaign_row_or_404
 
 bp = campaign_pages("livestream_targets", __name__)
 
@@ -153,10 +152,7 @@ def _campaign(campaign_id: int):
 
 
 def _unit(campaign, target_id: int) -> CampaignTarget:
-    row = db.session.get(CampaignTarget, url_id(target_id))
-    if row is None or row.campaign_id != campaign.id:
-        raise NotFound("Target not found")
-    return row
+    return campaign_row_or_404(CampaignTarget, target_id, campaign.id, "Target not found")
 
 
 @bp.route("/<int:campaign_id>/targets")
@@ -255,7 +251,5 @@ def add_rule(campaign_id):
 def delete_rule(campaign_id, rule_id):
     """Delete a rule of this campaign."""
     campaign = _campaign(campaign_id)
-    rule = db.session.get(RewardRule, url_id(rule_id))
-    if rule is None or rule.campaign_id != campaign.id:
-        raise NotFound("Rule not found")
+    rule = campaign_row_or_404(RewardRule, rule_id, campaign.id, "Rule not found")
     return run(campaign, lambda: service.delete_rule(rule.id), _("Rule deleted."))

@@ -149,6 +149,18 @@ def _back(campaign_id: int, anchor: str | None = None):
     return redirect(url_for(".template", campaign_id=campaign_id, _anchor=anchor), 303)
 
 
+def _save_item(campaign, item=None):
+    """Add an item (``item`` None) or save ``item`` from the posted form: back to the
+    item on the template page, or the editor again with the errors (422)."""
+    data = _form_data()
+    try:
+        saved = service.save_item(campaign.id, data, item)
+    except DomainError as exc:
+        return _editor(campaign, exc.errors, data, editing=item.id if item else None, status=422)
+    flash(_("Item saved.") if item else _("Item added."), "success")
+    return _back(campaign.id, f"item-{saved.id}")
+
+
 @bp.route("/<int:campaign_id>/training/template", methods=["GET", "POST"])
 @page_roles(*HQ_ROLES)
 def template(campaign_id: int):
@@ -156,13 +168,7 @@ def template(campaign_id: int):
     campaign = campaign_or_404(campaign_id)
     if request.method == "GET":
         return _editor(campaign)
-    data = _form_data()
-    try:
-        item = service.save_item(campaign.id, data)
-    except DomainError as exc:
-        return _editor(campaign, exc.errors, data, editing=None, status=422)
-    flash(_("Item added."), "success")
-    return _back(campaign.id, f"item-{item.id}")
+    return _save_item(campaign)
 
 
 @bp.post("/<int:campaign_id>/training/template/generate")
@@ -183,14 +189,7 @@ def generate(campaign_id: int):
 def item_save(campaign_id: int, item_id: int):
     """Save one item's edits."""
     campaign = campaign_or_404(campaign_id)
-    item = service.get_item(campaign.id, item_id)
-    data = _form_data()
-    try:
-        service.save_item(campaign.id, data, item)
-    except DomainError as exc:
-        return _editor(campaign, exc.errors, data, editing=item.id, status=422)
-    flash(_("Item saved."), "success")
-    return _back(campaign.id, f"item-{item_id}")
+    return _save_item(campaign, service.get_item(campaign.id, item_id))
 
 
 @bp.post("/<int:campaign_id>/training/items/<int:item_id>/delete")

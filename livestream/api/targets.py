@@ -21,9 +21,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
-from app.errors import NotFound
-from app.extensions import api_blueprint, db
-from app.schemas import MAX_ID, url_id
+from app.extensions import api_blueprint
+from app.schemas import MAX_ID
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
@@ -33,7 +32,7 @@ from livestream.models.targets import (
 )
 from livestream.schemas import LiveRuleSchema, TargetProgressRowSchema, figure
 from livestream.services import targets as service
-from livestream.services.access import campaign_or_404
+from livestream.services.access import campaign_or_404, campaign_row_or_404
 
 blp = api_blueprint("livestream_targets_api", __name__, "Livestream: targets")
 
@@ -138,9 +137,7 @@ class CampaignTargetItem(MethodView):
     def patch(self, data, campaign_id, target_id):
         """A unit's weight (bps, marked manual) or figures; siblings rebalance."""
         campaign = campaign_or_404(campaign_id)
-        row = db.session.get(CampaignTarget, url_id(target_id))
-        if row is None or row.campaign_id != campaign.id:
-            raise NotFound("Target not found")
+        row = campaign_row_or_404(CampaignTarget, target_id, campaign.id, "Target not found")
         level = row.level
         if "weight_bps" in data:
             service.set_weight(row.id, data["weight_bps"])
@@ -185,7 +182,5 @@ class CampaignRule(MethodView):
     def delete(self, campaign_id, rule_id):
         """Delete a rule of the campaign."""
         campaign = campaign_or_404(campaign_id)
-        rule = db.session.get(RewardRule, url_id(rule_id))
-        if rule is None or rule.campaign_id != campaign.id:
-            raise NotFound("Rule not found")
+        rule = campaign_row_or_404(RewardRule, rule_id, campaign.id, "Rule not found")
         service.delete_rule(rule.id)

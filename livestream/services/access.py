@@ -11,9 +11,27 @@ from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID
+from app.schemas import MAX_ID, url_id
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CANCELLED, DRAFT
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    """A campaign by id for a service (no visibility check: views go through
+    ``campaign_or_404``), else ``NotFound``."""
+    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+    if campaign is None:
+        raise NotFound("Campaign not found")
+    return campaign
+
+
+def campaign_row_or_404(model, row_id: int, campaign_id: int, message: str):
+    """``model``'s row ``row_id`` when it belongs to campaign ``campaign_id`` (a target, a
+    rule), else ``NotFound(message)``; an id out of the key's range is simply not found."""
+    row = db.session.get(model, url_id(row_id))
+    if row is None or row.campaign_id != campaign_id:
+        raise NotFound(message)
+    return row
 
 
 def visible_campaigns(stmt: Select | None = None, principal: Principal | None = None) -> Select:

@@ -39,6 +39,7 @@ from livestream.models.campaigns import (
     LiveSession,
 )
 from livestream.services import timeline, warmup
+from livestream.services.access import get_campaign
 from livestream.services.attribution import sold_quantities
 from livestream.services.campaign_input import validate
 
@@ -213,14 +214,6 @@ def save_campaign(data: dict, campaign: Campaign | None = None, user_id=None) ->
     commit_or_rollback(db.session)
     if campaign.status == SCHEDULED or campaign.warmup_plan_id:
         warmup.ensure_warmup_plan(campaign)
-    return campaign
-
-
-def get_campaign(campaign_id: int) -> Campaign:
-    """A campaign by id (no visibility check: views go through ``access``), else 404."""
-    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
-    if campaign is None:
-        raise NotFound("Campaign not found")
     return campaign
 
 

@@ -12,7 +12,7 @@ from app.db import commit_or_rollback
 from app.errors import NotFound
 from app.extensions import db
 from franchise.services.base import Invalid
-from livestream.models import Campaign, RewardRule
+from livestream.models import RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
     LEVEL_GUIDE,
@@ -22,17 +22,11 @@ from livestream.models.targets import (
     RULE_PENALTY,
     RULE_REWARD,
 )
+from livestream.services.access import get_campaign
 
 MAX_AMOUNT = 10**13  # ¥100 billion: a business bound far inside the BIGINT money column
 RULE_KINDS = (RULE_REWARD, RULE_PENALTY)
 RULE_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
-    if campaign is None:
-        raise NotFound("Campaign not found")
-    return campaign
 
 
 def _rule_data(data: dict) -> dict:
@@ -68,7 +62,7 @@ def _rule_data(data: dict) -> dict:
 
 def save_rule(campaign_id: int, data: dict, rule: RewardRule | None = None) -> RewardRule:
     """Create (or update ``rule``) a reward / penalty rule of the campaign."""
-    _campaign(campaign_id)
+    get_campaign(campaign_id)
     clean = _rule_data(data)
     if rule is None:
         rule = RewardRule(campaign_id=campaign_id)

@@ -43,6 +43,7 @@ from livestream.models.training import (
     ITEM_QUESTION,
     ITEM_TALK_TRACK,
 )
+from livestream.services.access import get_campaign
 
 MAX_TITLE, MAX_BODY, MAX_ANSWER = 128, 4000, 128
 PRICE_QUESTION = "直播价是多少元？ {name}"
@@ -92,13 +93,6 @@ def training_due_day(campaign: Campaign) -> date:
         .limit(1)
     )
     return due if due is not None else shanghai_day(campaign.live_at) - timedelta(days=7)
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
-    if campaign is None:
-        raise NotFound("Campaign not found")
-    return campaign
 
 
 def items_of(campaign_id: int) -> list[ChecklistItem]:
@@ -168,7 +162,7 @@ def _default_items(campaign: Campaign) -> list[dict]:
 
 def default_template(campaign_id: int) -> list[ChecklistItem]:
     """Create the default items from the line-up when the campaign has none; the items."""
-    campaign = _campaign(campaign_id)
+    campaign = get_campaign(campaign_id)
     existing = items_of(campaign.id)
     if existing:
         return existing
@@ -212,7 +206,7 @@ def save_item(campaign_id: int, data: dict, item: ChecklistItem | None = None) -
 
     ``data``: kind, title, body, expected_answer (questions only), required.
     """
-    campaign = _campaign(campaign_id)
+    campaign = get_campaign(campaign_id)
     if item is not None and item.campaign_id != campaign.id:
         raise NotFound("Checklist item not found")
     values = _clean_item(data, item)
@@ -260,7 +254,7 @@ def move_item(item_id: int, direction: str, campaign_id: int | None = None) -> N
 
 def ensure_progress(campaign_id: int) -> int:
     """A progress row for every active guide of every participating store; rows created."""
-    campaign = _campaign(campaign_id)
+    campaign = get_campaign(campaign_id)
     have = set(
         db.session.scalars(
             select(TrainingProgress.guide_id).where(TrainingProgress.campaign_id == campaign.id)
@@ -339,7 +333,7 @@ def answer(campaign_id: int, guide_id: int, item_id: int, answer: str | None) ->
 
     Completes the progress when every required item is done; late after the due day.
     """
-    campaign = _campaign(campaign_id)
+    campaign = get_campaign(campaign_id)
     item = get_item(campaign.id, item_id)
     progress = progress_for(campaign.id, guide_id)
     assert progress is not None  # created when missing

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.extensions import db
-from tests.fixtures.auth import PASSWORD, csrf_token_from, gen_user, login
+from tests.fixtures.auth import PASSWORD, gen_user, login, post_form
 
 STRONG = "plum-blossom-river-42"
 ZH = {"Accept-Language": "zh"}
 
 
 def _post(client, path: str, data: dict):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data}, headers=ZH)
+    return post_form(client, path, data, headers=ZH)
 
 
 def _errors(response) -> str:

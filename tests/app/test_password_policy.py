@@ -15,7 +15,8 @@ from app.auth.models import User
 from app.auth.passwords import check_password_policy, common_passwords, policy_errors
 from app.errors import DomainError
 from app.extensions import db
-from tests.fixtures.auth import PASSWORD, csrf_token_from, gen_user, login
+from tests.fixtures.auth import PASSWORD, gen_user, login
+from tests.fixtures.auth import post_form as _form
 
 STRONG = "plum-blossom-river-42"
 
@@ -59,11 +60,6 @@ def test_create_user_command_enforces_the_policy(app, ctx):
     assert ok.exit_code == 0, ok.output
     db.session.expire_all()
     assert db.session.query(User).filter_by(username="bob").one().check_password(STRONG)
-
-
-def _form(client, page, data):
-    token = csrf_token_from(client.get(page).get_data(as_text=True))
-    return client.post(page, data={**data, "csrf_token": token})
 
 
 def test_hq_account_forms_enforce_the_policy(client, ctx):

@@ -13,7 +13,14 @@ import time
 from app.auth.models import User
 from app.auth.principal import issue_customer_token
 from app.extensions import db, get_redis
-from tests.fixtures.auth import PASSWORD, api_token, bearer, csrf_token_from, gen_user, login
+from tests.fixtures.auth import (
+    PASSWORD,
+    api_token,
+    bearer,
+    gen_user,
+    login,
+    post_form,
+)
 from tests.franchise.factories import gen_franchisee
 from tests.franchise.factories_payments import gen_customer
 
@@ -21,8 +28,7 @@ NEW_PASSWORD = "a-new-and-long-passphrase"
 
 
 def _post_form(client, page: str, action: str, data: dict):
-    token = csrf_token_from(client.get(page).get_data(as_text=True))
-    return client.post(action, data={**data, "csrf_token": token})
+    return post_form(client, page, data, action=action)
 
 
 def _session_keys(app) -> list[str]:

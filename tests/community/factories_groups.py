@@ -7,6 +7,8 @@ import itertools
 from datetime import timedelta
 from types import SimpleNamespace
 
+from sqlalchemy import select
+
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
@@ -45,6 +47,11 @@ def build_org() -> SimpleNamespace:
         ga2=ga2.id,
         gb=gb.id,
     )
+
+
+def group_of_chat(chat_id: str) -> WecomGroup:
+    """The stored group of WeCom's ``chat_id``."""
+    return db.session.scalars(select(WecomGroup).where(WecomGroup.chat_id == chat_id)).one()
 
 
 def gen_group(guide=None, *, members: int = 0, age_days: int = 0, **kw) -> WecomGroup:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.community.factories_contacts import add_contact, guide_code
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +39,7 @@ def test_guide_code_page_on_a_phone(app, org, live_server, phone_page):
     rows = page.locator("#contact-list li")
     assert rows.count() == 2 and "艾米的客户" not in page.content()
     assert "陈先生" in rows.first.inner_text()  # newest first
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
+    assert_no_sideways_scroll(page)
     screenshot(page, "community_guide_code_phone")
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from app import outbox
@@ -15,17 +14,7 @@ from app.extensions import db
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import delivery_batches
 from tests.community.factories_delivery import prepare
-
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.fixtures.database import row_count
 
 
 def test_batches_deliveries_slots_and_outbox_rows_in_one_pass(ctx, org, sandbox):
@@ -35,7 +24,7 @@ def test_batches_deliveries_slots_and_outbox_rows_in_one_pass(ctx, org, sandbox)
     batches = db.session.scalars(select(SendBatch).order_by(SendBatch.id)).all()
     assert sorted(len(b.chat_ids) for b in batches) == [1, 1, 2, 2]
     assert [b.dedupe_key.rsplit(":", 1)[1] for b in batches] == ["0", "1", "0", "1"]
-    assert _count(GroupDelivery) == 6 and _count(outbox.OutboxMessage) == 4
+    assert row_count(GroupDelivery) == 6 and row_count(outbox.OutboxMessage) == 4
     unbatched = select(func.count()).where(
         SlotAllocation.batch_id.is_(None),
         SlotAllocation.day == day,
@@ -72,7 +61,7 @@ def test_a_slot_moved_by_a_replan_meanwhile_skips_only_its_batch(ctx, org, sandb
     assert result["batches"] == 5 and result["slots"] == 6
     slot = db.session.get(SlotAllocation, moved[0])
     assert slot.batch_id is None and slot.day == day + timedelta(days=1)
-    assert _count(SendBatch) == 5 == _count(outbox.OutboxMessage) == _count(GroupDelivery)
+    assert row_count(SendBatch) == 5 == row_count(outbox.OutboxMessage) == row_count(GroupDelivery)
     monkeypatch.setattr(delivery_batches, "_unbatched", real)
     assert delivery_batches.create_batches(day)["batches"] == 0
 
@@ -98,6 +87,6 @@ def test_a_key_written_by_a_concurrent_run_is_skipped_not_doubled(ctx, org, sand
 
     monkeypatch.setattr(delivery_batches, "_unbatched", read_then_race)
     assert delivery_batches.create_batches(day, chunk_size=1)["batches"] == 5
-    assert _count(SendBatch) == 6 and _count(outbox.OutboxMessage) == 5
+    assert row_count(SendBatch) == 6 and row_count(outbox.OutboxMessage) == 5
     taken = select(func.count()).where(SlotAllocation.batch_id.is_not(None))
     assert db.session.scalar(taken.select_from(SlotAllocation)) == 6

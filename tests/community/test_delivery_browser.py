@@ -14,7 +14,7 @@ from community.services import allocation, delivery
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -125,8 +125,7 @@ def test_guide_confirm_list_on_a_phone(app, org, live_server, phone_page):
     cards = page.locator("[data-batch]")
     assert cards.count() == 1 and "Bob 客户群" not in page.content()
     assert cards.first.get_attribute("data-status") == "created"
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
+    assert_no_sideways_scroll(page)
     screenshot(page, "community_guide_tasks_phone")
     sandbox.confirm_task(msgid)
     cards.first.locator("button[type=submit]").click()

@@ -8,12 +8,8 @@ from sqlalchemy import select
 from app.clock import shanghai_day
 from app.extensions import db
 from app.wechat.callbacks import dispatch
-from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
-from tests.community.factories_groups import control_group
-
-
-def _group(chat_id: str) -> WecomGroup:
-    return db.session.scalars(select(WecomGroup).where(WecomGroup.chat_id == chat_id)).one()
+from community.models.groups import GroupDailyMetric, GroupMember
+from tests.community.factories_groups import control_group, group_of_chat
 
 
 def _today(group_id: int) -> GroupDailyMetric:
@@ -31,7 +27,7 @@ def _create(client, chat_id="wrCB0001") -> str:
 def test_create_callback_fetches_and_upserts_the_group(app, org, client):
     chat_id = _create(client)
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert group.name == "回调群" and group.guide_id == org.ga and group.store_id == org.sa
         assert group.member_count == 2 and group.customer_count == 1
 
@@ -45,7 +41,7 @@ def test_members_joining_and_leaving_update_members_counts_and_metrics(app, org,
     assert response.status_code == 200
     assert response.get_json()["callback"]["status"] == "delivered"  # answered "success"
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert group.member_count == 4 and group.customer_count == 3
         assert _today(group.id).joins == 2
         scene = db.session.scalars(
@@ -55,7 +51,7 @@ def test_members_joining_and_leaving_update_members_counts_and_metrics(app, org,
     response = client.delete(f"/_sandbox/control/groups/{chat_id}/members/wmCB2")
     assert response.status_code == 200
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         left = db.session.scalars(select(GroupMember).where(GroupMember.userid == "wmCB2")).one()
         assert left.left_at is not None  # kept, marked left
         assert group.member_count == 3 and group.customer_count == 2
@@ -82,7 +78,7 @@ def test_retried_events_change_nothing(app, org, client):
         for _ in range(2):
             assert dispatch(app, dict(add)) >= 1
             dispatch(app, dict(delete))
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         metric = _today(group.id)
         assert (metric.joins, metric.leaves) == (1, 1)
         assert group.member_count == 2
@@ -100,5 +96,5 @@ def test_dismiss_marks_the_group_dismissed(app, org, client, sandbox):
         second = fire_wecom_event(sandbox, event)  # WeCom retries: still fine
     assert first["status"] == second["status"] == "delivered"
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert group.status == "dismissed" and group.dismissed_at is not None

@@ -21,7 +21,7 @@ from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services.callbacks import RESYNC_ATTEMPTS, RESYNC_KIND
-from tests.community.factories_groups import control_group
+from tests.community.factories_groups import control_group, group_of_chat
 from tests.fixtures.sandbox import sandbox_fixture
 
 LAG = 5
@@ -30,12 +30,8 @@ _seq = itertools.count(1)
 sandbox = sandbox_fixture(reset=True)
 
 
-def _group(chat_id: str) -> WecomGroup:
-    return db.session.scalars(select(WecomGroup).where(WecomGroup.chat_id == chat_id)).one()
-
-
 def _members(chat_id: str) -> set[str]:
-    group = _group(chat_id)
+    group = group_of_chat(chat_id)
     rows = db.session.scalars(
         select(GroupMember.userid).where(
             GroupMember.group_id == group.id, GroupMember.left_at.is_(None)
@@ -47,7 +43,7 @@ def _members(chat_id: str) -> set[str]:
 def _metric(chat_id: str) -> tuple[int, int]:
     metric = db.session.scalars(
         select(GroupDailyMetric).where(
-            GroupDailyMetric.group_id == _group(chat_id).id,
+            GroupDailyMetric.group_id == group_of_chat(chat_id).id,
             GroupDailyMetric.day == shanghai_day(),
         )
     ).one()
@@ -121,7 +117,9 @@ def test_with_lag_a_join_and_a_leave_are_both_kept(app, org, client, sandbox):
     with app.app_context():
         assert _members(chat_id) == {"ann", "wmL1", "wmL2"}
         assert _metric(chat_id) == (1, 0)
-        assert _group(chat_id).member_count == 3 and _group(chat_id).customer_count == 2
+        assert (
+            group_of_chat(chat_id).member_count == 3 and group_of_chat(chat_id).customer_count == 2
+        )
     client.delete(f"/_sandbox/control/groups/{chat_id}/members/wmL1")
     with app.app_context():  # the event's list is applied at once, the stale read ignored
         assert _members(chat_id) == {"ann", "wmL2"}
@@ -132,7 +130,9 @@ def test_with_lag_a_join_and_a_leave_are_both_kept(app, org, client, sandbox):
     with app.app_context():
         assert _members(chat_id) == {"ann", "wmL2"}
         assert _metric(chat_id) == (1, 1)  # counted once
-        assert _group(chat_id).member_count == 2 and _group(chat_id).customer_count == 1
+        assert (
+            group_of_chat(chat_id).member_count == 2 and group_of_chat(chat_id).customer_count == 1
+        )
         assert {r.status for r in _resyncs()} == {"done"}
 
 
@@ -150,12 +150,12 @@ def test_with_lag_owner_name_and_notice_follow(app, org, client, sandbox):
         "change_notice",
     ]
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert (group.owner_userid, group.name, group.guide_id) == ("ann", "慢群", org.ga)
     sandbox.advance(LAG)
     _run_resyncs(app)
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert (group.owner_userid, group.guide_id, group.store_id) == ("amy", org.ga2, org.sa)
         assert (group.name, group.notice) == ("古法金 VIP 群", "周六直播")
         assert {r.status for r in _resyncs()} == {"done"}
@@ -165,7 +165,7 @@ def test_without_lag_changes_apply_at_once(app, org, client, sandbox):
     chat_id = _create(client)
     client.patch(f"/_sandbox/control/groups/{chat_id}", json={"owner": "bob", "name": "新名"})
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert (group.owner_userid, group.guide_id, group.name) == ("bob", org.gb, "新名")
         assert _resyncs() == []
 
@@ -178,14 +178,14 @@ def test_a_new_group_is_read_once_wecom_shows_it(app, org, client, sandbox):
     sandbox.advance(LAG)
     _run_resyncs(app)
     with app.app_context():
-        assert _members(chat_id) == {"ann", "wmL1"} and _group(chat_id).guide_id == org.ga
+        assert _members(chat_id) == {"ann", "wmL1"} and group_of_chat(chat_id).guide_id == org.ga
 
 
 def test_dismiss_marks_the_group_and_wecom_forgets_it(app, org, client, sandbox):
     chat_id = _create(client)
     assert client.post(f"/_sandbox/control/groups/{chat_id}/dismiss").status_code == 200
     with app.app_context():
-        group = _group(chat_id)
+        group = group_of_chat(chat_id)
         assert group.status == "dismissed" and group.dismissed_at is not None
         with pytest.raises(WeChatAPIError) as info:
             wecom.groupchat_get(chat_id)

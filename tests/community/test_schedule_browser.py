@@ -14,7 +14,7 @@ from community.services import planner, receiving_limit
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +92,5 @@ def test_guide_sees_the_coming_days_on_a_phone(app, org, live_server, phone_page
     assert days.count() == 7
     assert page.locator('[data-upcoming-plan="每日新品"]').count() == 7
     assert "北京珍珠群" not in page.content()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
+    assert_no_sideways_scroll(page)
     screenshot(page, "community_guide_coming_days_phone")

@@ -13,7 +13,7 @@ from community.services import tags
 from franchise.models import Appointment, Coupon, Customer
 from tests.community.factories_contacts import add_contact, guide_code
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 from tests.franchise.factories_commerce import gen_customer, gen_template
 
 pytestmark = pytest.mark.browser
@@ -55,8 +55,7 @@ def test_guide_tags_and_acts_on_a_customer_on_a_phone(app, org, live_server, pho
     page.wait_for_load_state()
     page.click("#visit button[type=submit]")
     page.wait_for_load_state()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
+    assert_no_sideways_scroll(page)
     screenshot(page, "community_wecom_customer_phone")
     with app.app_context():
         assert db.session.scalars(select(CustomerNote.text)).all() == ["偏好古法金手镯"]

@@ -76,6 +76,16 @@ def gen_member(userid: str, name: str = "", department: str = "", **kw) -> Wecom
     return saved(WecomMember(userid=userid, name=name or userid, department_name=department, **kw))
 
 
+def settings_form() -> dict:
+    """The settings page's form with every setting at its default, as the page shows it:
+    ticked boxes ``"y"``, unticked ones left out, amounts in fen as yuan."""
+    from franchise.services import settings
+
+    data = {k.replace(".", "__"): s.default for k, s in settings.SETTINGS.items()}
+    data = {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
+    return {k: (f"{v / 100:.2f}" if k.endswith("_fen") else v) for k, v in data.items()}
+
+
 def build_org() -> SimpleNamespace:
     """Region EAST with franchisee A (store SH-A, guide Ann), region NORTH with franchisee B
     (store BJ-B, guide Bob); WeCom members ann, bob, cara, dora (the last two linked to no

@@ -139,15 +139,27 @@ def order_to_pay(app, franchisee_id: int, amount: int, status: str = "created") 
         return order.out_trade_no
 
 
-def post_notify(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A) -> str:
-    """POST a paid notify for ``out_trade_no``; the ``return_code`` of the answer."""
+def notify_response(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A):
+    """POST a paid (v2, signed) notify for ``out_trade_no``; the response."""
     fields = {
         "sub_mch_id": sub,
         "out_trade_no": out_trade_no,
         "total_fee": amount,
         "transaction_id": tid,
     }
-    res = client.post(
+    return client.post(
         "/api/v1/pay/notify", data=notify_xml(app, fields), content_type="application/xml"
     )
+
+
+def send_notify_body(client, body: bytes) -> tuple[int, str]:
+    """POST a notify ``body`` as WeChat Pay does; the HTTP status and the answer's
+    ``return_code``."""
+    res = client.post("/api/v1/pay/notify", data=body, content_type="application/xml")
+    return res.status_code, xmltodict.parse(res.data)["xml"]["return_code"]
+
+
+def post_notify(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A) -> str:
+    """POST a paid notify for ``out_trade_no``; the ``return_code`` of the answer."""
+    res = notify_response(client, app, out_trade_no, amount, tid, sub)
     return xmltodict.parse(res.data)["xml"]["return_code"]

@@ -6,13 +6,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Franchisee, Guide, Region, Store
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import login, post_form
 from tests.franchise.factories import gen_store
-
-
-def post_form(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
 
 
 def new_store(client, org, **fields):

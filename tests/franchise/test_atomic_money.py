@@ -10,7 +10,6 @@ it wrote (a ``SELECT`` then an ``INSERT``) let several through on SQLite, where
 from __future__ import annotations
 
 import pytest
-import xmltodict
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -34,6 +33,7 @@ from tests.franchise.factories_payments import (
     notify_xml,
     pay,
     pay_and_succeed,
+    send_notify_body,
 )
 
 PARALLEL = 20
@@ -161,8 +161,7 @@ def _notify(app, out_trade_no: str, transaction_id: str) -> bytes:
 
 def _post_notify(body: bytes):
     def send(own):
-        res = own.post("/api/v1/pay/notify", data=body, content_type="application/xml")
-        return res.status_code, xmltodict.parse(res.data)["xml"]["return_code"]
+        return send_notify_body(own, body)
 
     return send
 

@@ -3,17 +3,14 @@ parallel rulings decide once (real threads, each with its own connection)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import CreditDispute, CreditLine, DisputeEvent, OrderCredit
 from tests.fixtures.auth import api_token, bearer
 from tests.fixtures.concurrency import status_codes, storm
+from tests.fixtures.database import row_count
 from tests.franchise.factories_credit import paid_order
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_parallel_first_reads_credit_once(app, client, org, as_hq):
@@ -23,7 +20,7 @@ def test_parallel_first_reads_credit_once(app, client, org, as_hq):
     assert status_codes(answers) == [200] * 6
     assert all(len(a.get_json()["lines"]) == 2 for a in answers)
     with app.app_context():
-        assert count(OrderCredit) == 1 and count(CreditLine) == 2
+        assert row_count(OrderCredit) == 1 and row_count(CreditLine) == 2
 
 
 def test_parallel_filings_and_rulings_happen_once(app, client, org, as_hq):
@@ -40,6 +37,6 @@ def test_parallel_filings_and_rulings_happen_once(app, client, org, as_hq):
     answers = storm(app, [lambda c: c.post(rule_url, json=ruling, headers=as_hq)] * 4)
     assert status_codes(answers) == [200] + [409] * 3
     with app.app_context():
-        assert count(DisputeEvent) == 3  # filed, upheld, moved
+        assert row_count(DisputeEvent) == 3  # filed, upheld, moved
         current = db.session.scalars(select(CreditLine).where(CreditLine.is_current.is_(True)))
         assert [(row.guide_id, row.share_bps) for row in current] == [(ids.carl, 10000)]

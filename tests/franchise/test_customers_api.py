@@ -11,6 +11,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import AssignmentHistory, Customer, Store
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+from tests.franchise.factories import settings_form
 from tests.franchise.factories_customers import gen_customer
 
 
@@ -161,8 +162,7 @@ def test_admin_settings_page(client, org, app):
     token = csrf_token_from(client.get("/admin/assignment-settings").get_data(as_text=True))
     from franchise.services import settings
 
-    data = {k.replace(".", "__"): s.default for k, s in settings.SETTINGS.items()}
-    data = {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
+    data = settings_form()
     res = client.post(
         "/admin/assignment-settings",
         data={**data, "csrf_token": token, "assignment__radius_km": "25"},

@@ -10,7 +10,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from franchise.models import Store
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 from tests.franchise.factories_customers import gen_customer
 
 pytestmark = pytest.mark.browser
@@ -33,8 +33,7 @@ def test_guide_customer_list_on_a_phone(app, org, live_server, phone_page):
     assert items.count() == 7
     assert "别家客户" not in page.content()
     assert page.locator(".c-row.soon").count() == 1
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
+    assert_no_sideways_scroll(page)
     screenshot(page, "guide_customers_phone")
     page.fill("input[name=q]", "王晓梅")
     page.press("input[name=q]", "Enter")

@@ -13,7 +13,7 @@ import pytest
 from app.extensions import db
 from franchise.models import Order
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,6 @@ def _png(size: int = 2) -> bytes:
     )
 
 
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
-
-
 def test_the_guide_records_a_defect_exchanged_on_a_phone(
     app,
     inspected,  # noqa: F811
@@ -52,7 +47,7 @@ def test_the_guide_records_a_defect_exchanged_on_a_phone(
     page.goto(live_server + "/m/appointments")
     page.click(f'a[href="/m/appointments/{visit}/inspection"]')
     page.wait_for_url(f"**/m/appointments/{visit}/inspection")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.fill("#note", "钻石有裂纹")
     page.click("#inspection-defect")  # no remedy chosen: refused beside the remedy
     assert page.locator('[data-error-for="remedy"]').is_visible()
@@ -72,5 +67,5 @@ def test_the_guide_records_a_defect_exchanged_on_a_phone(
         "imgs => imgs.map(i => i.complete && i.naturalWidth)"
     )
     assert drawn == [2]  # the photo is served and drawn
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     screenshot(page, "inspection_defect_exchanged_phone")

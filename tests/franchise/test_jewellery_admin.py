@@ -7,15 +7,14 @@ from __future__ import annotations
 from app.extensions import db
 from franchise.models import Product
 from franchise.services.pricing import unit_price
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import csrf_token_from, login, post_form
 from tests.franchise.factories_jewellery import by_weight, enter_price, register_piece
 
 BOARD = "/admin/metal-prices"
 
 
 def _post_price(client, **form):
-    token = csrf_token_from(client.get(BOARD).get_data(as_text=True))
-    return client.post(BOARD, data={"csrf_token": token, **form})
+    return post_form(client, BOARD, form)
 
 
 def test_board_enters_a_price_in_yuan_and_reprices(client, app, shop, as_hq):

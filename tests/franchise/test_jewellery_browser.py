@@ -10,17 +10,12 @@ from app.extensions import db
 from franchise.models import Order, Product, ProductPricing, ServiceTicket
 from franchise.services.pricing import unit_price
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 from tests.fixtures.media import tiny_png
 from tests.franchise.factories_commerce import make_paid
 from tests.franchise.factories_jewellery import by_weight, enter_price, register_piece
 
 pytestmark = pytest.mark.browser
-
-
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
 
 
 def test_price_board_entry_moves_the_bracelet_price(app, shop, live_server, browser_page):
@@ -63,7 +58,7 @@ def test_ticket_intake_with_a_photo_on_a_phone(app, shop, live_server, phone_pag
     page.goto(live_server + "/m/service-tickets")
     page.click("#new-ticket")
     page.wait_for_url("**/m/service-tickets/new")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.click("#intake-submit")  # nothing chosen: refused, the form says why
     assert page.locator('[data-error-for="customer_id"]').is_visible()
     page.select_option("#customer_id", str(shop.ca))
@@ -74,7 +69,7 @@ def test_ticket_intake_with_a_photo_on_a_phone(app, shop, live_server, phone_pag
     screenshot(page, "jewellery_ticket_intake_phone")
     page.click("#intake-submit")
     page.wait_for_url("**/m/service-tickets/*")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     assert page.locator(".photos img").count() == 1
     assert page.locator("#ticket").get_attribute("data-status") == "received"
     page.fill("#quote_yuan", "80")
@@ -108,5 +103,5 @@ def test_the_customers_pieces_on_the_guides_phone(
     assert pieces.count() == 1
     text = pieces.inner_text()
     assert "SY-2026-000123" in text and "NGTC-88231" in text and "3.100 g" in text
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     screenshot(page, "jewellery_customer_pieces_phone")

@@ -14,6 +14,7 @@ from app.web.labels import CATALOGUE, CODE_WORDS, RAW_CODES, customer_name, labe
 from franchise.admin.event_notes import event_note
 from franchise.models import AssignmentHistory, Customer, FranchiseSetting, Store
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+from tests.franchise.factories import settings_form
 from tests.franchise.factories_customers import gen_customer
 from tests.franchise.factories_payments import gen_customer as paying_customer
 from tests.franchise.factories_payments import gen_order, pay_and_succeed
@@ -78,10 +79,8 @@ def test_spend_cut_offs_are_entered_in_yuan(client, org, app):
     login(client, "hq")
     page = client.get("/admin/assignment-settings").get_data(as_text=True)
     assert "（元）" in page and "（分）" not in page
-    from franchise.services import settings
 
-    data = {k.replace(".", "__"): s.default for k, s in settings.SETTINGS.items()}
-    data = {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
+    data = settings_form()
     data.update(rfm__monetary_high_fen="12,345.67", rfm__monetary_mid_fen="2000")
     res = client.post(
         "/admin/assignment-settings", data={**data, "csrf_token": csrf_token_from(page)}

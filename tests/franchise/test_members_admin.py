@@ -13,13 +13,9 @@ from app.extensions import db
 from franchise.models import Customer
 from franchise.services import member_settings
 from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import post_form as _form
 from tests.franchise.factories_members import paid_order
 from tests.franchise.factories_payments import gen_customer
-
-
-def _form(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
 
 
 def _levels(threshold_silver="5000"):

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from app.clock import shanghai_day, shanghai_yesterday
 from app.extensions import db
 from franchise.models import CouponTemplate, Customer, Product
-from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import csrf_token_from, login, post_form
+from tests.franchise.factories import settings_form
 from tests.franchise.factories_commerce import gen_customer
 
 PRODUCT_PAGE = {"sku": "PT-9", "name": "铂金对戒", "price_yuan": "10", "stock": "4"}
@@ -22,8 +23,7 @@ TEMPLATE = {"name": "周年庆券", "kind": "campaign", "amount_off_yuan": "50",
 
 
 def _post(client, path: str, data: dict):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data}, headers=ZH)
+    return post_form(client, path, data, headers=ZH)
 
 
 def _template_page(client, data: dict):
@@ -131,9 +131,7 @@ def test_the_settings_page_names_each_bad_box_and_saves_nothing(client, app, org
     from franchise.services import settings
 
     login(client, "hq")
-    data = {k.replace(".", "__"): s.default for k, s in settings.SETTINGS.items()}
-    data = {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
-    data = {k: (f"{v / 100:.2f}" if k.endswith("_fen") else v) for k, v in data.items()}
+    data = settings_form()
     bad = {"assignment__radius_km": "far", "assignment__lock_days": "7.5"}
     res = _post(client, "/admin/assignment-settings", {**data, **bad})
     errors = _field_errors(res.get_data(as_text=True))

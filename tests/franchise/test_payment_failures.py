@@ -19,12 +19,10 @@ from franchise.services import payments
 from tests.franchise.factories_payments import (
     gen_customer,
     gen_order,
-    notify_xml,
+    notify_response,
     order_to_pay,
     pay,
 )
-
-SUB_MCH_A = "1900000201"
 
 
 def _paid_but_not_notified(app, client, org, count: int) -> list[tuple[int, str]]:
@@ -100,15 +98,7 @@ def _fail_posting_of(monkeypatch, out_trade_no: str) -> None:
 
 
 def _notify(client, app, out_trade_no, amount, tid):
-    fields = {
-        "sub_mch_id": SUB_MCH_A,
-        "out_trade_no": out_trade_no,
-        "total_fee": amount,
-        "transaction_id": tid,
-    }
-    res = client.post(
-        "/api/v1/pay/notify", data=notify_xml(app, fields), content_type="application/xml"
-    )
+    res = notify_response(client, app, out_trade_no, amount, tid)
     return res.status_code, xmltodict.parse(res.data)["xml"]["return_code"]
 
 

@@ -4,21 +4,25 @@ every copy is answered SUCCESS, on SQLite as on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-import xmltodict
 from sqlalchemy import func, select
 
 from app.extensions import db
 from franchise.models import LedgerTransaction, Order, OrderEvent, Payment
 from tests.fixtures.concurrency import storm
-from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
+from tests.franchise.factories_payments import (
+    gen_customer,
+    gen_order,
+    notify_xml,
+    pay,
+    send_notify_body,
+)
 
 COPIES = 20
 
 
 def _storm(app, body: bytes) -> list[tuple[int, str]]:
     def send(own):
-        res = own.post("/api/v1/pay/notify", data=body, content_type="application/xml")
-        return res.status_code, xmltodict.parse(res.data)["xml"]["return_code"]
+        return send_notify_body(own, body)
 
     return storm(app, [send] * COPIES)
 

@@ -11,15 +11,10 @@ from app.extensions import db
 from franchise.models import Order, ServiceTicket
 from franchise.services.trade_in import value_fen
 from tests.fixtures.auth import PASSWORD
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 from tests.franchise.factories_jewellery import enter_price, maintenance_visit
 
 pytestmark = pytest.mark.browser
-
-
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
 
 
 def test_a_cleaning_visit_recorded_on_the_phone_opens_its_ticket(
@@ -31,12 +26,12 @@ def test_a_cleaning_visit_recorded_on_the_phone_opens_its_ticket(
     page.goto(live_server + "/m/appointments")
     item = page.locator("li", has_text="手镯清洗")
     item.locator("select[name=service_kind]").select_option("cleaning")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     screenshot(page, "store_desk_appointments")
     item.locator("button[value=attended]").click()
     page.wait_for_url("**/m/service-tickets/*")
     assert page.locator("#ticket").get_attribute("data-status") == "received"
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     with app.app_context():
         ticket = db.session.query(ServiceTicket).one()
         assert (ticket.kind, ticket.customer_id, ticket.appointment_id) == (
@@ -60,7 +55,7 @@ def test_old_gold_taken_in_on_the_phone_lowers_the_new_purchase(
     page.fill("#weight_g", "10.52")
     page.fill("#purity_permille", "999")
     page.fill("#description", "旧足金项链")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.click("#trade-in-form button[type=submit]")
     page.wait_for_url("**/m/trade-ins/*")
     value = value_fen(10_520, 999, 560_00)
@@ -69,7 +64,7 @@ def test_old_gold_taken_in_on_the_phone_lowers_the_new_purchase(
     page.click("#credit-form button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#trade-in").get_attribute("data-status") == "credited"
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     screenshot(page, "store_desk_trade_in")
     with app.app_context():
         assert db.session.get(Order, order["id"]).payable_fen == 6000_00 - value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -16,13 +15,6 @@ from app.wechat.sandbox.delivery import fire_wecom_event, wecom_callback_xml
 from franchise.models import Alert, Guide, WecomDepartment, WecomMember
 from franchise.services.wecom_directory_events import GUIDE_WECOM_LEFT
 from tests.fixtures.auth import login
-
-
-@pytest.fixture
-def sandbox(app):
-    from app.wechat.sandbox import sandbox_state
-
-    return sandbox_state(app)
 
 
 def _change(client, **body) -> dict:

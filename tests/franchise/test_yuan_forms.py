@@ -10,14 +10,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from franchise.models import CouponTemplate, Product
 from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.auth import post_form as _post
 
 PRODUCT = {"sku": "PT-9", "name": "铂金对戒", "stock": "4", "is_active": "y"}
 TEMPLATE = {"name": "周年庆券", "kind": "campaign", "threshold_yuan": "0", "valid_days": "15"}
-
-
-def _post(client, path: str, data: dict):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
 
 
 def _count(app, model) -> int:

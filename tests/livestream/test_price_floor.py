@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from livestream.services.campaign_input import below_floor
 from tests.fixtures.auth import login
+from tests.franchise.factories import settings_form
 from tests.livestream.factories import campaign_body, post_campaign
 
 
@@ -41,11 +42,8 @@ def test_hq_sets_the_floor(client, live_org, hq_headers):
 
     page = client.get("/admin/assignment-settings").get_data(as_text=True)
     assert "直播价下限" in page
-    from franchise.services import settings
 
-    data = {k.replace(".", "__"): s.default for k, s in settings.SETTINGS.items()}
-    data = {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
-    data = {k: (f"{v / 100:.2f}" if k.endswith("_fen") else v) for k, v in data.items()}
+    data = settings_form()
     data.update(live__price_floor_pct="20", csrf_token=csrf_token_from(page))
     assert client.post("/admin/assignment-settings", data=data).status_code == 302
     low = [{"product_id": live_org.products[0], "live_price_fen": 500_00, "stock_cap": 5}]

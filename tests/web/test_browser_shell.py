@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.auth import PASSWORD, gen_user
-from tests.fixtures.browser import browser_login, screenshot
+from tests.fixtures.browser import assert_no_sideways_scroll, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +52,7 @@ def test_guide_signs_in_on_a_phone(ctx, live_server, phone_page):
     screenshot(page, "mobile_login")
     browser_login(page, live_server, "guide-browser", PASSWORD, mobile=True)
     assert page.viewport_size["width"] == 375
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"page scrolls sideways ({width}px)"
+    assert_no_sideways_scroll(page)
     tab = page.locator(".m-tabs a").first
     box = tab.bounding_box()
     assert box and box["height"] >= 44

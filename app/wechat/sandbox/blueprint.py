@@ -106,18 +106,28 @@ def json_body() -> dict:
     return data
 
 
-def apply_fault(api: str, *, xml: bool = False) -> None:
-    """Answer an injected fault for ``api`` if one is pending; a fault may name the full
-    path (``externalcontact/groupchat/list``) or any tail of it (``groupchat/list``)."""
+def take_fault(api: str) -> dict | None:
+    """The injected fault pending for ``api``, if any; a fault may name the full path
+    (``externalcontact/groupchat/list``) or any tail of it (``groupchat/list``). Its delay
+    is waited out here (a slow WeChat that still carries the call out) and an HTTP-status
+    fault raised (``SandboxFault``); an error-code fault is the caller's to answer."""
     parts = api.split("/")
     fault = state().take_fault(*("/".join(parts[i:]) for i in range(len(parts))))
     if not fault:
-        return
+        return None
     delay = float(fault.get("delay_seconds") or 0)
     if delay:
         time.sleep(min(delay, 30))
     if fault.get("http_status"):
         raise SandboxFault(Response("sandbox injected failure", status=int(fault["http_status"])))
+    return fault
+
+
+def apply_fault(api: str, *, xml: bool = False) -> None:
+    """Answer an injected fault for ``api`` if one is pending (``take_fault``)."""
+    fault = take_fault(api)
+    if fault is None:
+        return
     if fault.get("errcode") is not None:
         if xml:
             from app.wechat.sandbox.pay import pay_error
@@ -134,6 +144,18 @@ def guard(api: str, kind: str, *, rate_limited: bool = True) -> None:
         raise SandboxFault(err(code))
     if rate_limited and state().hit_rate(api):
         raise SandboxFault(err(45009))
+
+
+def control_body() -> dict:
+    """A control call's JSON object body (``{}`` when there is none or it is not an object)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def wecom_request(api: str) -> dict:
+    """A WeCom call's checks (``guard``) and then its JSON body (``json_body``)."""
+    guard(api, "wecom")
+    return json_body()
 
 
 @bp.before_request

@@ -11,15 +11,10 @@ from flask import jsonify, request
 
 from app.errors import envelope
 from app.wechat.sandbox import delivery, miniprogram, wecom_groups, wxacode
-from app.wechat.sandbox.blueprint import bp, state
+from app.wechat.sandbox.blueprint import bp, control_body, state
 from app.wechat.sandbox.pay import succeed_order
 
 C = "/control/"
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
 
 
 @bp.post("/pay/<out_trade_no>/succeed")
@@ -43,7 +38,7 @@ def tick():
 def flush():
     """Deliver every pending item now; ``{"until_done": true}`` also advances the clock
     to each next retry until nothing is pending (the whole retry schedule)."""
-    if _body().get("until_done"):
+    if control_body().get("until_done"):
         results = delivery.flush_until_done(state())
     else:
         results = delivery.deliver_due(state(), ignore_time=True)
@@ -53,7 +48,7 @@ def flush():
 @bp.post(C + "clock")
 def clock():
     """``{"advance_seconds": N}`` moves the sandbox clock forward."""
-    seconds = _body().get("advance_seconds", 0)
+    seconds = control_body().get("advance_seconds", 0)
     if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
         return envelope(422, errors={"advance_seconds": ["a non-negative number"]})
     now = state().advance(seconds)
@@ -63,7 +58,7 @@ def clock():
 @bp.post(C + "faults")
 def add_fault():
     """``{"api", "errcode" | "http_status" | "delay_seconds", "count"}``: next N calls fail."""
-    body = _body()
+    body = control_body()
     api = body.get("api")
     if not isinstance(api, str) or not api:
         return envelope(422, errors={"api": ["required"]})
@@ -89,7 +84,7 @@ def flags():
     many sandbox seconds after its callback, as WeCom may (``null`` back to the setting);
     ``{"receiving_limit": "day"}`` is the corp admin's receiving-limit rule (month / week /
     day) that confirmations apply."""
-    body = _body()
+    body = control_body()
     lag = body.get("groupchat_lag_seconds")
     if lag is not None and (
         not isinstance(lag, int | float) or isinstance(lag, bool) or not 0 <= lag <= 3600
@@ -112,7 +107,7 @@ def flags():
 @bp.post(C + "groups")
 def create_groups():
     """``{"groups": [{"chat_id"?, "name", "owner", "members": [...]}]}``."""
-    body = _body()
+    body = control_body()
     groups = body.get("groups")
     if not isinstance(groups, list) or not all(
         isinstance(g, dict) and g.get("owner") for g in groups
@@ -130,7 +125,7 @@ def create_groups():
 @bp.post(C + "groups/<chat_id>/members")
 def add_members(chat_id: str):
     """``{"members": [{"userid", "type", "unionid"?, "join_scene"?}], "join_scene"?}``."""
-    body = _body()
+    body = control_body()
     members = body.get("members")
     if not isinstance(members, list) or not all(
         isinstance(m, dict) and m.get("userid") for m in members
@@ -162,7 +157,7 @@ def remove_member(chat_id: str, userid: str):
 def change_group(chat_id: str):
     """``{"owner"?, "name"?, "notice"?}``: one change_owner / change_name / change_notice
     callback per changed field."""
-    body = _body()
+    body = control_body()
     changes = {k: body[k] for k in wecom_groups.CHANGE_DETAILS if k in body}
     bad = {k: ["a non-empty string"] for k, v in changes.items() if not isinstance(v, str)}
     if "owner" in changes and not changes["owner"]:
@@ -200,7 +195,7 @@ def confirm_task(msgid: str):
 def login_code():
     """``{"user": "alice"}`` → a ``wx.login`` code, valid once for 5 minutes; every code
     issued for the same user logs in the same customer."""
-    user = _body().get("user")
+    user = control_body().get("user")
     if not isinstance(user, str) or not 1 <= len(user) <= 64:
         return envelope(422, errors={"user": ["1 to 64 characters"]})
     return jsonify({"code": miniprogram.issue_login_code(state(), user)})
@@ -209,7 +204,7 @@ def login_code():
 @bp.post(C + "mp/phone_code")
 def phone_code():
     """``{"phone": "13800138000"}`` → a one-time code for getuserphonenumber."""
-    phone = str(_body().get("phone") or "")
+    phone = str(control_body().get("phone") or "")
     if not phone.isdigit() or len(phone) != 11:
         return envelope(422, errors={"phone": ["11 digits"]})
     return jsonify({"code": miniprogram.issue_phone_code(state(), phone)})
@@ -219,7 +214,7 @@ def phone_code():
 def mp_subscribe():
     """``{"openid", "template_id", "times"?}``: the user accepted a one-time subscribe
     message (``wx.requestSubscribeMessage``); each acceptance allows one send."""
-    body = _body()
+    body = control_body()
     openid, template_id = str(body.get("openid") or ""), str(body.get("template_id") or "")
     times = body.get("times", 1)
     if not openid or not template_id or not isinstance(times, int) or not 1 <= times <= 100:
@@ -239,7 +234,7 @@ def mp_subscribe_messages():
 def unreleased_page():
     """``{"page": "pages/live/index"}``: that page leaves the released mini-program, so a
     mini-program code for it is refused with 41030."""
-    page = _body().get("page")
+    page = control_body().get("page")
     if not isinstance(page, str) or not page:
         return envelope(422, errors={"page": ["a mini-program page path"]})
     wxacode.withdraw(page)
@@ -249,7 +244,7 @@ def unreleased_page():
 @bp.post(C + "livings/<livingid>/viewers")
 def living_viewers(livingid: str):
     """``{"users": [...], "external_users": [...]}`` appended to a live's watch stats."""
-    body = _body()
+    body = control_body()
     with state().lock:
         live = state().data["lives"].get(livingid)
         if live is None:

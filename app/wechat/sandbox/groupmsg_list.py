@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import bp, err, ok, state, wecom_request
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
 MONTH_SECONDS = 31 * 86400
@@ -20,8 +20,7 @@ MONTH_SECONDS = 31 * 86400
 
 @bp.post(P + "externalcontact/get_groupmsg_list_v2")
 def get_groupmsg_list_v2():
-    guard("externalcontact/get_groupmsg_list_v2", "wecom")
-    body: Any = json_body()
+    body: Any = wecom_request("externalcontact/get_groupmsg_list_v2")
     try:
         start, end = int(body.get("start_time")), int(body.get("end_time"))
     except (TypeError, ValueError):

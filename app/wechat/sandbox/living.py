@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import request
 
-from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import bp, err, guard, ok, state, wecom_request
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
 WATCH_PAGE = 100
@@ -17,8 +17,7 @@ WATCH_PAGE = 100
 
 @bp.post(P + "living/create")
 def living_create():
-    guard("living/create", "wecom")
-    body = json_body()
+    body = wecom_request("living/create")
     if not body.get("anchor_userid") or not body.get("theme"):
         return err(40058, "anchor_userid and theme are required")
     st = state()
@@ -56,8 +55,7 @@ def get_living_info():
 
 @bp.post(P + "living/get_watch_stat")
 def get_watch_stat():
-    guard("living/get_watch_stat", "wecom")
-    body = json_body()
+    body = wecom_request("living/get_watch_stat")
     with state().lock:
         live = state().data["lives"].get(str(body.get("livingid") or ""))
         if live is None:

@@ -127,6 +127,14 @@ def find_order(st: SandboxState, data: dict) -> dict | None:
     return st.data["orders"].get(data.get("out_trade_no") or "")
 
 
+def known_order(st: SandboxState, data: dict) -> dict:
+    """``find_order``'s order; ``SandboxFault`` ``ORDERNOTEXIST`` when there is none."""
+    order = find_order(st, data)
+    if order is None:
+        raise SandboxFault(pay_error("ORDERNOTEXIST", "order does not exist"))
+    return order
+
+
 def _order_fields(order: dict) -> dict:
     return {
         k: order.get(k)
@@ -218,9 +226,7 @@ def orderquery():
     data = pay_request("pay/orderquery")
     st = state()
     with st.lock:
-        order = find_order(st, data)
-        if order is None:
-            return pay_error("ORDERNOTEXIST", "order does not exist")
+        order = known_order(st, data)
         fields = _order_fields(order)
     if order["trade_state"] in ("SUCCESS", "REFUND"):
         fields.update(
@@ -240,9 +246,7 @@ def refund():
     data = pay_request("secapi/pay/refund")  # the sandbox accepts calls without a cert
     st = state()
     with st.lock:
-        order = find_order(st, data)
-        if order is None:
-            return pay_error("ORDERNOTEXIST", "order does not exist")
+        order = known_order(st, data)
         if order["trade_state"] not in ("SUCCESS", "REFUND"):
             return pay_error("TRADE_STATE_ERROR", "order is not paid")
         out_refund_no = data.get("out_refund_no") or ""

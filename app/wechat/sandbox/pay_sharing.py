@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Response
 
-from app.wechat.sandbox.blueprint import bp, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, state
 from app.wechat.sandbox.pay import find_order, pay_error, pay_fail, pay_ok, pay_request
 from app.wechat.sandbox.state import SHANGHAI
 
@@ -54,6 +54,15 @@ def profitsharingaddreceiver():
     )
 
 
+def _paid_order(st, data: dict) -> dict:
+    """The paid order the sharing request names by ``transaction_id``; ``SandboxFault``
+    ``ORDER_NOT_READY`` when there is none or it is not paid."""
+    order = find_order(st, {"transaction_id": data.get("transaction_id") or "-"})
+    if order is None or order["trade_state"] not in ("SUCCESS", "REFUND"):
+        raise SandboxFault(pay_error("ORDER_NOT_READY", "order not found or not paid"))
+    return order
+
+
 def _share_answer(share: dict):
     return pay_ok(
         HMAC,
@@ -81,9 +90,7 @@ def profitsharing():
             if existing["transaction_id"] != data.get("transaction_id"):
                 return pay_error("INVALID_REQUEST", "out_order_no reused for another order")
             return _share_answer(existing)
-        order = find_order(st, {"transaction_id": data.get("transaction_id") or "-"})
-        if order is None or order["trade_state"] not in ("SUCCESS", "REFUND"):
-            return pay_error("ORDER_NOT_READY", "order not found or not paid")
+        order = _paid_order(st, data)
         if order.get("profit_sharing") != "Y":
             return pay_error("INVALID_REQUEST", "订单不支持分账 (profit_sharing was not Y)")
         if order["sharing"] == "FINISHED":
@@ -129,9 +136,7 @@ def profitsharingfinish():
         existing = st.data["shares"].get(out_order_no)
         if existing:
             return _share_answer(existing)
-        order = find_order(st, {"transaction_id": data.get("transaction_id") or "-"})
-        if order is None or order["trade_state"] not in ("SUCCESS", "REFUND"):
-            return pay_error("ORDER_NOT_READY", "order not found or not paid")
+        order = _paid_order(st, data)
         if order["sharing"] == "FINISHED":
             return pay_error("INVALID_REQUEST", "订单分账已完结")
         rest = order["total_fee"] - order["shared_fee"]

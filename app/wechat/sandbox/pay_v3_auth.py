@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Response, request
 
 from app.wechat.pay_v3_keys import SANDBOX_APIV3_KEY, SandboxIdentity, sandbox_identity
-from app.wechat.sandbox.blueprint import SandboxFault, state
+from app.wechat.sandbox.blueprint import SandboxFault, state, take_fault
 from app.wechat.sandbox.state import SHANGHAI
 
 PREFIX = "/_sandbox/mch"
@@ -140,20 +140,11 @@ def check_authorization() -> None:
 
 def v3_request(api: str) -> dict:
     """Faults, then the signature, then the JSON body (``{}`` for GET)."""
-    parts = api.split("/")
-    fault = state().take_fault(*("/".join(parts[i:]) for i in range(len(parts))))
-    if fault:
-        delay = float(fault.get("delay_seconds") or 0)
-        if delay:  # a slow WeChat that still carries the call out
-            time.sleep(min(delay, 30))
-        if fault.get("http_status"):
-            raise SandboxFault(
-                Response("sandbox injected failure", status=int(fault["http_status"]))
-            )
-        if fault.get("errcode"):
-            code = str(fault["errcode"])
-            status = {"SYSTEM_ERROR": 500, "FREQUENCY_LIMITED": 429}.get(code, 400)
-            raise SandboxFault(v3_error(status, code, "sandbox injected failure"))
+    fault = take_fault(api)
+    if fault and fault.get("errcode"):
+        code = str(fault["errcode"])
+        status = {"SYSTEM_ERROR": 500, "FREQUENCY_LIMITED": 429}.get(code, 400)
+        raise SandboxFault(v3_error(status, code, "sandbox injected failure"))
     check_authorization()
     if request.method == "GET":
         return {}

@@ -15,7 +15,7 @@ import base64
 
 from flask import request
 
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, ok, state, wecom_request
 from app.wechat.sandbox.wecom_groups import member_version, visible_group
 from app.wechat.sandbox.wecom_media import (  # noqa: F401 - the media route and its helpers
     MEDIA_TTL,
@@ -60,8 +60,7 @@ def _limit(body: dict, default: int, maximum: int) -> int:
 
 @bp.post(P + "externalcontact/groupchat/list")
 def groupchat_list():
-    guard("externalcontact/groupchat/list", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/groupchat/list")
     limit = _limit(body, 100, 1000)
     status_filter = int(body.get("status_filter") or 0)
     owners = set((body.get("owner_filter") or {}).get("userid_list") or [])
@@ -87,8 +86,7 @@ def groupchat_list():
 def groupchat_get():
     """The group as WeCom shows it now: with a lag set (``control/flags``), a change made
     within the last ``groupchat_lag_seconds`` is not visible yet (see ``wecom_groups``)."""
-    guard("externalcontact/groupchat/get", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/groupchat/get")
     st = state()
     with st.lock:
         group, errcode = visible_group(st, str(body.get("chat_id") or ""))
@@ -121,8 +119,7 @@ def add_msg_template():
     without its (required) ``sender``; 41048 无可发送的客户 when no listed customer / group
     can receive it (no task is made); 40007 不合法的media_id参数 for an unknown, expired or
     wrong-type media id; 41065 无效的附件类型; 40058 不合法的参数 for the size limits."""
-    guard("externalcontact/add_msg_template", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/add_msg_template")
     chat_type = body.get("chat_type") or "single"
     sender = body.get("sender")
     if chat_type not in ("single", "group"):
@@ -199,8 +196,7 @@ def _task(body: dict) -> dict:
 
 @bp.post(P + "externalcontact/get_groupmsg_task")
 def get_groupmsg_task():
-    guard("externalcontact/get_groupmsg_task", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/get_groupmsg_task")
     _limit(body, 500, 1000)
     with state().lock:
         task = _task(body)
@@ -214,8 +210,7 @@ def get_groupmsg_task():
 
 @bp.post(P + "externalcontact/get_groupmsg_send_result")
 def get_groupmsg_send_result():
-    guard("externalcontact/get_groupmsg_send_result", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/get_groupmsg_send_result")
     limit = _limit(body, 500, 1000)
     with state().lock:
         task = _task(body)
@@ -238,8 +233,7 @@ def remind_groupmsg_send():
     """A fourth reminder of one msgid within 24 hours is refused. The doc (提醒成员群发)
     states the limit but no code of its own; the sandbox answers the global list's
     frequency-limit code, 45009 接口调用超过限制."""
-    guard("externalcontact/remind_groupmsg_send", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/remind_groupmsg_send")
     st = state()
     with st.lock:
         task = _task(body)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, json_body, ok, state, wecom_request
 from app.wechat.sandbox.wecom import P
 from app.wechat.sandbox.wecom_contacts import STATE_MAX, world
 
@@ -25,8 +25,7 @@ TOO_MANY_USERS = 41041  # 「联系我」使用人数超过限制
 
 @bp.post(P + "externalcontact/add_contact_way")
 def add_contact_way():
-    guard("externalcontact/add_contact_way", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/add_contact_way")
     way_type, scene = body.get("type"), body.get("scene")
     if way_type not in (1, 2):
         return err(41037, "missing contact way type")
@@ -62,8 +61,7 @@ def add_contact_way():
 def _way_of(api: str) -> dict:
     """The live contact way the body's ``config_id`` names, after WeCom's checks (faults,
     token, rate); an unknown or deleted one answers 41044. Callers hold the lock after."""
-    guard(api, "wecom")
-    body = json_body()
+    body = wecom_request(api)
     with state().lock:
         way = world(state())["contact_ways"].get(str(body.get("config_id") or ""))
     if way is None or way.get("deleted"):

@@ -27,7 +27,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import bp, control_body, err, guard, ok, state, wecom_request
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
@@ -189,8 +189,7 @@ def guide_deletes_customer(st: SandboxState, external_userid: str, userid: str) 
 
 @bp.post(P + "externalcontact/batch/get_by_user")
 def batch_get_by_user():
-    guard("externalcontact/batch/get_by_user", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/batch/get_by_user")
     userids = body.get("userid_list")
     if (
         not isinstance(userids, list)
@@ -238,8 +237,7 @@ def get_contact():
 
 @bp.post(P + "externalcontact/send_welcome_msg")
 def send_welcome_msg():
-    guard("externalcontact/send_welcome_msg", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/send_welcome_msg")
     st = state()
     with st.lock:
         code = world(st)["welcome_codes"].get(str(body.get("welcome_code") or ""))
@@ -267,15 +265,10 @@ def send_welcome_msg():
 # -- controls ----------------------------------------------------------------------------
 
 
-def _control_body() -> dict:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
-
-
 @bp.post(C + "/add")
 def control_add():
     """``{"config_id", "name", "unionid"?}``: a customer adds the way's guide."""
-    body = _control_body()
+    body = control_body()
     config_id, name, unionid = body.get("config_id"), body.get("name"), body.get("unionid")
     errors = {}
     if not isinstance(config_id, str) or not config_id:
@@ -296,7 +289,7 @@ def control_add():
 def _delete(action):
     """Run ``action(state, external_userid, userid)`` for the body's pair: 422 when the
     body lacks one, 404 when the guide has no such contact."""
-    body = _control_body()
+    body = control_body()
     external_userid, userid = body.get("external_userid"), body.get("userid")
     if not isinstance(external_userid, str) or not isinstance(userid, str):
         return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})

@@ -26,7 +26,7 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, ok, state, wecom_request
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom_groups import MAX_GROUP_MEMBERS, add_members, create_groups
 
@@ -93,8 +93,7 @@ def _way(st: SandboxState, body: dict) -> dict:
 
 @bp.post(P + "add_join_way")
 def add_join_way():
-    guard("externalcontact/groupchat/add_join_way", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/groupchat/add_join_way")
     st = state()
     with st.lock:
         used = len(st.data["join_ways"]) + len(st.data.get("contact_ways") or {})
@@ -109,8 +108,7 @@ def add_join_way():
 
 def _on_way(api: str, change):
     """Guard ``api``, find the body's way and apply ``change(st, body, way)`` (lock held)."""
-    guard("externalcontact/groupchat/" + api, "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/groupchat/" + api)
     st = state()
     with st.lock:
         return change(st, body, _way(st, body))

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, ok, state, wecom_request
 from app.wechat.sandbox.state import SHANGHAI, SandboxState
 from app.wechat.sandbox.wecom import P, _limit
 
@@ -139,8 +139,7 @@ def _offset(body: dict) -> int:
 
 @bp.post(P + "externalcontact/groupchat/statistic")
 def groupchat_statistic():
-    guard("externalcontact/groupchat/statistic", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/groupchat/statistic")
     st = state()
     days, limit, offset = _window(st, body), _limit(body, 500, 1000), _offset(body)
     field, asc = _order(body)
@@ -155,8 +154,7 @@ def groupchat_statistic():
 
 @bp.post(P + "externalcontact/groupchat/statistic_group_by_day")
 def groupchat_statistic_group_by_day():
-    guard("externalcontact/groupchat/statistic_group_by_day", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/groupchat/statistic_group_by_day")
     st = state()
     days = _window(st, body)
     with st.lock:

@@ -26,7 +26,16 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import (
+    SandboxFault,
+    bp,
+    err,
+    guard,
+    json_body,
+    ok,
+    state,
+    wecom_request,
+)
 from app.wechat.sandbox.state import SandboxState
 
 P = "/qyapi/cgi-bin/externalcontact/"
@@ -102,8 +111,7 @@ def add_tags(st: SandboxState, body: dict) -> dict:
 
 @bp.post(P + "get_corp_tag_list")
 def get_corp_tag_list():
-    guard("externalcontact/get_corp_tag_list", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/get_corp_tag_list")
     group_ids, tag_ids = set(body.get("group_id") or []), set(body.get("tag_id") or [])
     with state().lock:
         groups = []
@@ -121,8 +129,7 @@ def get_corp_tag_list():
 
 @bp.post(P + "add_corp_tag")
 def add_corp_tag():
-    guard("externalcontact/add_corp_tag", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/add_corp_tag")
     with state().lock:
         group = add_tags(state(), body)
     return ok(tag_group=group)
@@ -173,8 +180,7 @@ def delete(st: SandboxState, tag_ids: list, group_ids: list) -> None:
 
 @bp.post(P + "del_corp_tag")
 def del_corp_tag():
-    guard("externalcontact/del_corp_tag", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/del_corp_tag")
     with state().lock:
         delete(state(), list(body.get("tag_id") or []), list(body.get("group_id") or []))
     return ok()
@@ -182,8 +188,7 @@ def del_corp_tag():
 
 @bp.post(P + "mark_tag")
 def mark_tag():
-    guard("externalcontact/mark_tag", "wecom")
-    body = json_body()
+    body = wecom_request("externalcontact/mark_tag")
     add, remove = list(body.get("add_tag") or []), list(body.get("remove_tag") or [])
     if not add and not remove:
         return err(40058, "add_tag and remove_tag cannot both be empty")

@@ -35,7 +35,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, guard, json_body, ok, state
+from app.wechat.sandbox.blueprint import SandboxFault, bp, err, ok, state, wecom_request
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import cursor_of, next_cursor
 
@@ -119,8 +119,7 @@ def _users(body: dict) -> tuple[str, str]:
 
 def _transfer(resigned: bool):
     api = "externalcontact/" + ("resigned/" if resigned else "") + "transfer_customer"
-    guard(api, "wecom")
-    body = json_body()
+    body = wecom_request(api)
     handover, takeover = _users(body)
     externals = body.get("external_userid") or []
     if not isinstance(externals, list) or not 1 <= len(externals) <= MAX_CUSTOMERS:
@@ -172,8 +171,7 @@ def resigned_transfer_customer():
 
 def _result(resigned: bool):
     api = "externalcontact/" + ("resigned/" if resigned else "") + "transfer_result"
-    guard(api, "wecom")
-    body = json_body()
+    body = wecom_request(api)
     handover, takeover = _users(body)
     st = state()
     with st.lock:
@@ -204,8 +202,7 @@ def resigned_transfer_result():
 
 def _group_transfer(resigned: bool):
     api = "externalcontact/groupchat/" + ("transfer" if resigned else "onjob_transfer")
-    guard(api, "wecom")
-    body = json_body()
+    body = wecom_request(api)
     chats, owner = body.get("chat_id_list") or [], str(body.get("new_owner") or "")
     if not isinstance(chats, list) or not 1 <= len(chats) <= MAX_CHATS or not owner:
         return err(40058, f"chat_id_list holds 1..{MAX_CHATS} groups and new_owner is required")
