@@ -219,7 +219,47 @@ def nav_markup(section: str) -> Markup:
     return markup
 
 
-KEPT_URLS = 4096  # the most kept URLs an app holds before it starts afresh
+KEPT_URLS = 4096  # the most kept URLs (or account bars) an app holds before it starts afresh
+
+# Stands where the CSRF token goes in a kept account bar: a tag, which no escaped text
+# (a name, a path) can spell.
+CSRF_SLOT = Markup("<siyu-csrf-slot>")
+
+
+def current_user_name() -> str:
+    """The signed-in account's display name (its username when it has none), else ""."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return current_user.display_name or current_user.username
+    return ""
+
+
+def account_markup(section: str) -> Markup:
+    """The layout's account bar for ``"admin"`` (language switch and user chip) or
+    ``"mobile"`` (the header menu), drawn by the macro ``<section>_account`` in
+    ``macros/shell.html``.
+
+    Its markup depends on the role, the name, the locale, the mount point and this page's
+    path (the language forms come back to it), so it is drawn once for each and kept; only
+    the session's CSRF token is put in per view (drawing the two language forms, the
+    logout form and their three tokens was ~10 % of a page's rendering)."""
+    principal = current_principal()
+    role = principal.role if principal else None
+    name = current_user_name()
+    key = (section, role, name, str(get_locale()), request.script_root, request.full_path)
+    cache = current_app.extensions.setdefault("siyu_account_markup", {})
+    markup = cache.get(key)
+    if markup is None:
+        if len(cache) >= KEPT_URLS:
+            cache.clear()
+        module = current_app.jinja_env.get_template("macros/shell.html").module
+        markup = cache[key] = str(getattr(module, f"{section}_account")(role, name, CSRF_SLOT))
+    if CSRF_SLOT not in markup:
+        return Markup(markup)
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup(markup.replace(CSRF_SLOT, str(escape(generate_csrf()))))
 
 
 def kept_url(endpoint: str, **values) -> str:
