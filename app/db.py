@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     event,
+    literal,
     select,
     update,
 )
@@ -158,6 +159,13 @@ def commit_or_rollback(session) -> None:
     work done since the last commit, when that work may fail too)."""
     with committing(session):
         pass
+
+
+def fixed_values(column, values) -> list:
+    """``values`` as bound literals of ``column``'s type, for ``column.in_(...)`` over a
+    fixed list: SQLAlchemy writes ``IN (%(param_1)s, …)`` once, where a list of plain
+    values is an expanding parameter re-rendered into the SQL on every execution."""
+    return [literal(value, column.type) for value in values]
 
 
 # The longest statement whose parse psycopg keeps (its own default is 4,096 characters).
