@@ -29,3 +29,18 @@ def test_today_statement_fits_psycopgs_parse_cache(app):
 def test_widening_never_narrows():
     widen_parse_cache(100)
     assert _queries.MAX_CACHED_STATEMENT_LENGTH >= PARSE_CACHE_CHARS
+
+
+def test_today_statements_render_once(app):
+    """No expanding parameter (a fixed IN list re-rendered on every execution): the Today
+    statement and the campaigns' visibility bind their fixed lists as literals."""
+    from sqlalchemy import select
+
+    from livestream.models import Campaign
+    from livestream.services.access import visible_campaigns
+
+    with app.app_context():
+        guide = Principal("guide", 1, franchisee_id=1, store_id=1, guide_id=1)
+        for stmt in (_statement(), visible_campaigns(select(Campaign.id), guide)):
+            sql = str(stmt.compile(dialect=pg_psycopg.dialect()))
+            assert "POSTCOMPILE" not in sql and " IN (%(" in sql
