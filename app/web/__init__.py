@@ -138,6 +138,8 @@ TEMPLATE_GLOBALS = {
     "tr": shell.translate,
     "current_user_name": shell.current_user_name,
     "account_markup": shell.account_markup,
+    "head_links": shell.head_links,
+    "flashes": shell.flashes,
     "chart": charts.chart,  # a namespace of chart makers
     "bar_chart": charts.bar_chart,
     "line_chart": charts.line_chart,

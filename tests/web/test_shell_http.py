@@ -156,3 +156,17 @@ def test_kept_account_bar_is_each_viewers_own(app):
         assert response.status_code == 302
     assert '<html lang="en">' in _html(second.get("/admin/"))
     assert '<html lang="zh-CN">' in _html(first.get("/admin/"))  # the other viewer's stays
+
+
+def test_layout_flashes_and_head_links_are_globals(app):
+    """The layouts call ``flashes()`` and ``head_links()`` as globals (no macro import a
+    render): nothing when nothing was flashed, the messages when something was."""
+    from flask import flash, render_template_string
+
+    with app.test_request_context("/admin/"):
+        assert render_template_string("{{ flashes() }}") == ""
+    with app.test_request_context("/admin/"):
+        flash("Ring R-17 kept.", "success")
+        html = render_template_string("{{ flashes() }}{{ head_links('admin.css') }}")
+    assert 'class="flash flash-success"' in html and "Ring R-17 kept." in html
+    assert html.count('rel="stylesheet"') == 2 and "admin.css" in html
