@@ -92,9 +92,10 @@ def configure_extensions(app: Flask) -> None:
         with app.app_context():
             configure_sqlite(db.engine)
     else:
-        from app.db import keep_prepared_statements, ping_after_idle
+        from app.db import keep_prepared_statements, ping_after_idle, widen_parse_cache
 
         keep_prepared_statements(app)
+        widen_parse_cache()
         with app.app_context():
             ping_after_idle(db.engine, float(app.config["DB_PING_IDLE_SECONDS"]))
 

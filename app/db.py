@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     event,
+    literal,
     select,
     update,
 )
@@ -164,6 +165,33 @@ def commit_or_rollback(session) -> None:
     work done since the last commit, when that work may fail too)."""
     with committing(session):
         pass
+
+
+def fixed_values(column, values) -> list:
+    """``values`` as bound literals of ``column``'s type, for ``column.in_(...)`` over a
+    fixed list: SQLAlchemy writes ``IN (%(param_1)s, …)`` once, where a list of plain
+    values is an expanding parameter re-rendered into the SQL on every execution."""
+    return [literal(value, column.type) for value in values]
+
+
+# The longest statement whose parse psycopg keeps (its own default is 4,096 characters).
+PARSE_CACHE_CHARS = 16384
+
+
+def widen_parse_cache(chars: int = PARSE_CACHE_CHARS) -> None:
+    """Let psycopg keep the parse of statements up to ``chars`` characters long.
+
+    psycopg turns a statement's ``%(name)s`` placeholders into ``$n`` ones with a regular
+    expression and keeps the result (an LRU of 128) only for statements of at most 4,096
+    characters: a longer one is split again on every execution. The Today page's one
+    statement of every tab's figures is ~5,000 characters; its parse costs ~0.1 ms, a
+    round trip of its own (the alternative) more. The limit is a module constant that
+    psycopg reads at each execution; it is only ever raised here.
+    """
+    from psycopg import _queries
+
+    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", chars) < chars:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = chars
 
 
 def keep_prepared_statements(app) -> None:

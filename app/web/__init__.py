@@ -20,7 +20,7 @@ from app.auth.principal import current_principal
 from app.extensions import add_nav, registry
 from app.web import attention, charts, formatting, labels, shell
 from app.web.i18n import compile_translations
-from app.web.today import notes_for
+from app.web.today import card_markup, notes_for
 
 # The app's own ``static`` endpoint owns /static/, so the shell's assets live at /assets/.
 bp = Blueprint(
@@ -70,7 +70,11 @@ def mobile_home():
     cards.sort(key=lambda card: urgency(card[1]))
     waiting = sum(note.count for note in notes.values())
     return render_template(
-        "web/mobile_home.html", greeting=greeting, cards=cards, waiting=waiting, today=_today()
+        "web/mobile_home.html",
+        greeting=greeting,
+        cards=[card_markup(link, note) for link, note in cards],
+        waiting=waiting,
+        today=_today(),
     )
 
 
@@ -104,14 +108,6 @@ _DEMO_STRINGS = (
 )
 
 
-def _current_user_name() -> str:
-    from flask_login import current_user
-
-    if current_user and current_user.is_authenticated:
-        return current_user.display_name or current_user.username
-    return ""
-
-
 def _current_locale() -> str:
     return str(get_locale() or "zh")
 
@@ -140,7 +136,11 @@ TEMPLATE_GLOBALS = {
     "icon": shell.icon,
     "url_with": shell.url_with,
     "tr": shell.translate,
-    "current_user_name": _current_user_name,
+    "current_user_name": shell.current_user_name,
+    "account_markup": shell.account_markup,
+    "head_links": shell.head_links,
+    "document_head": shell.document_head,
+    "flashes": shell.flashes,
     "chart": charts.chart,  # a namespace of chart makers
     "bar_chart": charts.bar_chart,
     "line_chart": charts.line_chart,

@@ -6,10 +6,11 @@ with ``app.extensions.add_nav``; the layouts show those whose roles include the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from flask import current_app, request, url_for
+from flask import current_app, get_flashed_messages, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -198,6 +199,29 @@ def nav_links(section: str) -> list[NavLink]:
     return [link for _, link in _visible_links(section)]
 
 
+KEPT = 4096  # the most entries a kept store (URLs, account bars…) holds before it starts afresh
+
+# Stands where the CSRF token goes in a kept account bar: a tag, which no escaped text
+# (a name, a path) can spell.
+CSRF_SLOT = Markup("<siyu-csrf-slot>")
+
+
+def _kept(store: str, key: tuple, draw: Callable[[], str]) -> str:
+    """What ``draw()`` returns for ``key``, drawn once per app and kept in ``store``."""
+    cache = current_app.extensions.setdefault(store, {})
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= KEPT:
+            cache.clear()
+        value = cache[key] = draw()
+    return value
+
+
+def _shell_macro(name: str) -> Callable[..., str]:
+    """A macro of ``macros/shell.html`` (its module is made once per app)."""
+    return getattr(current_app.jinja_env.get_template("macros/shell.html").module, name)
+
+
 def nav_markup(section: str) -> Markup:
     """The viewer's navigation for ``"admin"`` (side navigation, grouped) or ``"mobile"``
     (tab bar), drawn by the macro ``<section>_nav`` in ``macros/shell.html``.
@@ -210,16 +234,72 @@ def nav_markup(section: str) -> Markup:
     active = next((i for i, (_, link) in enumerate(links) if link.active), -1)
     role = principal.role if principal else None
     key = (section, role, str(get_locale()), request.script_root, active)
-    cache = current_app.extensions.setdefault("siyu_nav_markup", {})
-    markup = cache.get(key)
-    if markup is None:
-        module = current_app.jinja_env.get_template("macros/shell.html").module
+
+    def draw() -> str:
         shown = _grouped(links) if section == "admin" else [link for _, link in links]
-        markup = cache[key] = Markup(getattr(module, f"{section}_nav")(shown))
-    return markup
+        return Markup(_shell_macro(f"{section}_nav")(shown))
+
+    return Markup(_kept("siyu_nav_markup", key, draw))
 
 
-KEPT_URLS = 4096  # the most kept URLs an app holds before it starts afresh
+def current_user_name() -> str:
+    """The signed-in account's display name (its username when it has none), else ""."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return current_user.display_name or current_user.username
+    return ""
+
+
+def account_markup(section: str) -> Markup:
+    """The layout's account bar for ``"admin"`` (language switch and user chip) or
+    ``"mobile"`` (the header menu), drawn by the macro ``<section>_account`` in
+    ``macros/shell.html``.
+
+    Its markup depends on the role, the name, the locale, the mount point and this page's
+    path (the language forms come back to it), so it is drawn once for each and kept; only
+    the session's CSRF token is put in per view (drawing the two language forms, the
+    logout form and their three tokens was ~10 % of a page's rendering)."""
+    principal = current_principal()
+    role = principal.role if principal else None
+    name = current_user_name()
+    key = (section, role, name, str(get_locale()), request.script_root, request.full_path)
+    markup = _kept(
+        "siyu_account_markup",
+        key,
+        lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT)),
+    )
+    if CSRF_SLOT not in markup:
+        return Markup(markup)
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup(markup.replace(CSRF_SLOT, str(escape(generate_csrf()))))
+
+
+def head_links(sheet: str) -> Markup:
+    """The icon and style sheet links of a layout's head (the macro ``head_links``), kept
+    per mount point and sheet.
+
+    The layouts call this and ``flashes`` as globals rather than importing the macros:
+    importing a template's macros costs each render a walk of the environment's ~60
+    globals (Jinja's check for globals the importing template adds)."""
+    key = (request.script_root, sheet)
+    return Markup(_kept("siyu_head_links", key, lambda: str(_shell_macro("head_links")(sheet))))
+
+
+def document_head(sheet: str, phone: bool = False, theme: str | None = None, caller=None) -> Markup:
+    """A layout's doctype and the start of its head (the macro ``document_head``; the
+    ``{% call %}`` body is the title), called as a global like ``head_links``."""
+    macro = _shell_macro("document_head")
+    return Markup(macro(sheet, phone=phone, theme=theme, caller=caller))
+
+
+def flashes() -> Markup:
+    """This request's flashed messages (the macro ``flashes``); nothing when there are none
+    (the usual page)."""
+    if not get_flashed_messages():
+        return Markup("")
+    return Markup(_shell_macro("flashes")())
 
 
 def kept_url(endpoint: str, **values) -> str:
@@ -228,13 +308,7 @@ def kept_url(endpoint: str, **values) -> str:
     a page draws 15-25 such links (style sheets, account links, the overview's filtered
     lists), each ~20 µs to build."""
     key = (request.script_root, endpoint, tuple(sorted(values.items())))
-    cache = current_app.extensions.setdefault("siyu_kept_urls", {})
-    url = cache.get(key)
-    if url is None:
-        if len(cache) >= KEPT_URLS:
-            cache.clear()
-        url = cache[key] = url_for(endpoint, **values)
-    return url
+    return _kept("siyu_kept_urls", key, lambda: url_for(endpoint, **values))
 
 
 def url_with(**params) -> str:

@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.auth.bound_scope import stand_in
@@ -31,6 +33,7 @@ from app.auth.models import GUIDE
 from app.auth.principal import Principal
 from app.clock import as_utc, shanghai_day, shanghai_day_bounds, utcnow
 from app.extensions import db, registry
+from app.web.shell import NavLink, icon
 
 # The guide the figures are written against: a bind parameter stands in for each id in
 # the SQL the scope helpers build.
@@ -121,3 +124,26 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
         for note in source.notes(principal, values) or ():
             notes[note.endpoint] = note
     return notes
+
+
+def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
+    """One tab's card on the Today page: its icon and label, the count waiting there and
+    the note's line.
+
+    Written here rather than in the page's template: a template loop over ~15 cards spent
+    ~75 escapes and ~20 template calls a view on what is a few string joins."""
+    todo = bool(note and note.count)
+    count = ""
+    if note and note.count:
+        waiting = Markup(gettext("%(n)s waiting")) % {"n": note.count}
+        count = f'<span class="m-count" aria-label="{waiting}">{escape(note.count)}</span>'
+    line = f'<small class="m-note">{escape(note.text)}</small>' if note else ""
+    return Markup(
+        f'<a class="m-card{" m-card-todo" if todo else ""}" href="{escape(link.url)}" '
+        f'data-endpoint="{escape(link.endpoint)}">\n'
+        f'    <span class="m-card-top"><span class="icon-wrap">{icon(link.icon, 22)}</span>'
+        f"{count}</span>\n"
+        f"    <strong>{escape(link.label)}</strong>\n"
+        f"    {line}\n"
+        "  </a>"
+    )

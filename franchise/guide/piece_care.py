@@ -10,7 +10,6 @@ due now.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cache
 
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
@@ -61,26 +60,17 @@ def care_due():
     )
 
 
-@cache
-def _due_today() -> Select:
-    """How many of a guide's customers' pieces are due for care by the end of a day:
-    ``_mine`` up to today, counted in SQL; built once, run with the guide and the day.
-
-    Its own statement: in the shared one it would take the Today statement past
-    psycopg's parse cache (``tests/web/test_today_statement.py``)."""
-    day_end = bindparam("day_end", type_=UTCDateTime())
-    return piece_care.due_count(_customers_of(bindparam("guide_id")), day_end)
-
-
 def today_figures(guide: Principal) -> dict:
-    """No figure in the shared statement (see ``_due_today``)."""
-    return {}
+    """How many of my customers' pieces are due for care by the end of today: ``_mine``
+    up to today, counted in SQL as a figure of the shared Today statement."""
+    day_end = bindparam("day_end", type_=UTCDateTime())
+    due = piece_care.due_count(_customers_of(guide.guide_id), day_end)
+    return {"due": due.scalar_subquery()}
 
 
 def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
     """The care list's line: how many of my customers' pieces are due for care today."""
-    params = {"guide_id": principal.guide_id, "day_end": end_of_today()}
-    due = int(db.session.connection().scalar(_due_today(), params) or 0)
+    due = int(values.get("due") or 0)
     text = (
         ngettext("%(num)d piece due for care", "%(num)d pieces due for care", due)
         if due

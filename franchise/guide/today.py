@@ -20,6 +20,7 @@ from sqlalchemy import BindParameter, bindparam, func, select
 
 from app.auth.principal import Principal
 from app.auth.scope import scoped
+from app.db import fixed_values
 from app.web.formatting import shanghai, yuan
 from app.web.today import TodayNote, due_time, end_of_today
 from franchise.guide.orders import WAITING
@@ -45,7 +46,7 @@ def today_figures(guide: Principal) -> dict:
     results = results_figures(guide, bindparam("day_start"), day_end)
     return {
         "handover": scoped(select(func.count(Order.id)), Order, store)
-        .where(Order.status.in_(WAITING))
+        .where(Order.status.in_(fixed_values(Order.status, WAITING)))
         .scalar_subquery(),
         "visits": select(func.count(visits.c.id)).scalar_subquery(),
         "next_visit": select(func.min(visits.c.slot_start)).scalar_subquery(),

@@ -9,6 +9,7 @@ from sqlalchemy import Select, exists, select
 
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
+from app.db import fixed_values
 from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, url_id
@@ -49,7 +50,8 @@ def visible_campaigns(stmt: Select | None = None, principal: Principal | None = 
         member = member.where(CampaignStore.store_id == principal.store_id)
     else:
         return stmt.where(Campaign.id.is_(None))
-    return stmt.where(exists(member), Campaign.status.not_in((DRAFT, CANCELLED)))
+    shown = Campaign.status.not_in(fixed_values(Campaign.status, (DRAFT, CANCELLED)))
+    return stmt.where(exists(member), shown)
 
 
 def campaign_or_404(campaign_id, principal: Principal | None = None) -> Campaign:

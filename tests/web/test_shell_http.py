@@ -129,3 +129,44 @@ def test_domain_page_blocks_fill_the_layout(app):
     assert "<h1>门店列表</h1>" in html
     assert '<div class="page-actions"><a class="btn btn-primary" href="/new">' in html
     assert '<p id="body">hello</p>' in html and '/assets/x.js"></script>' in html
+
+
+def test_kept_account_bar_is_each_viewers_own(app):
+    """The account bar is drawn once per role, name, language and page and kept
+    (``app.web.shell.account_markup``): two accounts of one role on the same page each
+    see their own name and their own session's CSRF token, which their forms accept."""
+    with app.app_context():
+        gen_user("hq-bar-one", "hq_admin", display_name="甲经理")
+        gen_user("hq-bar-two", "hq_admin", display_name="乙经理")
+        gen_user("guide-bar", "guide", display_name="丙导购")
+    first, second, guide = app.test_client(), app.test_client(), app.test_client()
+    login(first, "hq-bar-one")
+    login(second, "hq-bar-two")
+    login(guide, "guide-bar", path="/m/login")
+    pages = [_html(first.get("/admin/")), _html(second.get("/admin/"))]
+    assert "甲经理" in pages[0] and "乙经理" not in pages[0]
+    assert "乙经理" in pages[1] and "甲经理" not in pages[1]
+    tokens = [set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) for page in pages]
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+    assert "siyu-csrf-slot" not in pages[0] + pages[1]
+    mobile = _html(guide.get("/m/"))
+    assert "丙导购" in mobile and 'class="m-menu"' in mobile and 'name="mobile" value="1"' in mobile
+    for client, page in ((second, pages[1]), (guide, mobile)):
+        response = client.post("/lang/en?next=/admin/", data={"csrf_token": csrf_token_from(page)})
+        assert response.status_code == 302
+    assert '<html lang="en">' in _html(second.get("/admin/"))
+    assert '<html lang="zh-CN">' in _html(first.get("/admin/"))  # the other viewer's stays
+
+
+def test_layout_flashes_and_head_links_are_globals(app):
+    """The layouts call ``flashes()`` and ``head_links()`` as globals (no macro import a
+    render): nothing when nothing was flashed, the messages when something was."""
+    from flask import flash, render_template_string
+
+    with app.test_request_context("/admin/"):
+        assert render_template_string("{{ flashes() }}") == ""
+    with app.test_request_context("/admin/"):
+        flash("Ring R-17 kept.", "success")
+        html = render_template_string("{{ flashes() }}{{ head_links('admin.css') }}")
+    assert 'class="flash flash-success"' in html and "Ring R-17 kept." in html
+    assert html.count('rel="stylesheet"') == 2 and "admin.css" in html

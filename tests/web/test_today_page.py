@@ -176,3 +176,17 @@ def test_today_on_a_phone(world, live_server, phone_page):
     screenshot(page, "mobile_today")
     sends.click()
     page.wait_for_url("**/m/tasks")
+
+
+def test_today_is_three_statements(client, app, world):
+    """The session's account, every tab's figures (the care line's count among them: one
+    statement, ``app.web.today``) and the coming lives' rows: three round trips a view."""
+    from tests.fixtures.statements import statements
+
+    login(client, "guide-a", path="/m/login")
+    client.get("/m/")
+    with app.app_context(), statements() as seen:
+        html = client.get("/m/?lang=en").get_data(as_text=True)
+    assert "6 things need you today." in html and "No piece due for care" in html
+    assert len(seen) == 3, seen
+    assert sum("care_interval_days" in statement for statement in seen) == 1
