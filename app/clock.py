@@ -60,3 +60,12 @@ def shanghai_day_bounds(
     start = shanghai_midnight(day_from) if day_from is not None else None
     end = shanghai_midnight(day_to + timedelta(days=1)) if day_to is not None else None
     return start, end
+
+
+def from_unix_seconds(value) -> datetime | None:
+    """WeChat's Unix seconds (an int or a digit string) as an aware UTC datetime; None
+    when absent, zero or not a number."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC) if value else None
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -50,7 +50,7 @@ def sandbox_base(app: Flask | None = None) -> str | None:
     return url + "/" if url.endswith("/_sandbox") else url + "/_sandbox/"
 
 
-def _wire(http: requests.Session, app: Flask) -> None:
+def wire_in_process(http: requests.Session, app: Flask) -> None:
     """Route the in-process sandbox host to this app's WSGI callable (no network)."""
     if sandbox_base(app) == IN_PROCESS_HOST + "/_sandbox/":
         if "siyu_sandbox" not in app.extensions:
@@ -165,7 +165,7 @@ def _token_client(cls, id_key: str, secret_key: str, app: Flask | None):
     client._siyu_app = app
     base = sandbox_base(app)
     if base:
-        _wire(client._http, app)
+        wire_in_process(client._http, app)
     _pin_environment(client._http, base or client.API_BASE_URL)
     return client, base
 
@@ -238,5 +238,5 @@ def pay_client(sub_mch_id: str | None, app: Flask | None = None) -> WeChatPay:
     if base:
         pay.API_BASE_URL = base + "mch/"
         pay.mch_cert = pay.mch_key = None
-        _wire(pay._http, app)
+        wire_in_process(pay._http, app)
     return pay

@@ -25,7 +25,7 @@ import wechatpayv3.core
 from flask import Flask, current_app
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from app.wechat.clients import _wire, sandbox_base
+from app.wechat.clients import sandbox_base, wire_in_process
 from app.wechat.pay_v3_keys import SANDBOX_APIV3_KEY, sandbox_identity
 
 EXTENSION_KEY = "siyu_pay_v3"
@@ -98,7 +98,7 @@ def transport(app: Flask | None = None):
     session = requests.Session()
     base = sandbox_base(app)
     if base:
-        _wire(session, app)
+        wire_in_process(session, app)
     token = _SESSION.set((session, base + "mch" if base else ""))
     try:
         yield

@@ -16,7 +16,9 @@ MAX_TEXT_BYTES = 4000
 MAX_ATTACHMENTS = 9
 
 
-def _post(api: str, data: dict, client=None) -> dict:
+def wecom_post(api: str, data: dict, client=None) -> dict:
+    """POST ``data`` to WeCom's ``api`` (the app's client unless one is given), its
+    errors translated to the project's (``translate_errors``)."""
     client = client or wecom_client()
     with translate_errors(api):
         return client.post(api, data=data)
@@ -31,7 +33,7 @@ def _get(api: str, params: dict, client=None) -> dict:
 def groupchat_get(chat_id: str, need_name: bool = True, client=None) -> dict:
     """Group details (``group_chat``: name, owner, member_list with names, admin_list)."""
     data = {"chat_id": chat_id, "need_name": 1 if need_name else 0}
-    return _post("externalcontact/groupchat/get", data, client)["group_chat"]
+    return wecom_post("externalcontact/groupchat/get", data, client)["group_chat"]
 
 
 def groupchat_list_all(
@@ -47,7 +49,7 @@ def groupchat_list_all(
             data["cursor"] = cursor
         if owner_userids:
             data["owner_filter"] = {"userid_list": list(owner_userids)}
-        page = _post("externalcontact/groupchat/list", data, client)
+        page = wecom_post("externalcontact/groupchat/list", data, client)
         rows.extend(page.get("group_chat_list") or [])
         cursor = page.get("next_cursor")
         if not cursor:
@@ -80,7 +82,7 @@ def group_send_body(
 
 def add_msg_template(body: dict, client=None) -> dict:
     """Create a group-send task; returns ``{"msgid", "fail_list"}`` (the sender confirms)."""
-    result = _post("externalcontact/add_msg_template", body, client)
+    result = wecom_post("externalcontact/add_msg_template", body, client)
     if not result.get("msgid"):
         raise WeChatAPIError(
             "add_msg_template: no msgid in the answer", api="externalcontact/add_msg_template"
@@ -95,7 +97,7 @@ def get_groupmsg_task(
     data = {"msgid": msgid, "limit": limit}
     if cursor:
         data["cursor"] = cursor
-    return _post("externalcontact/get_groupmsg_task", data, client)
+    return wecom_post("externalcontact/get_groupmsg_task", data, client)
 
 
 def get_groupmsg_send_result(
@@ -105,7 +107,7 @@ def get_groupmsg_send_result(
     data = {"msgid": msgid, "userid": userid, "limit": limit}
     if cursor:
         data["cursor"] = cursor
-    return _post("externalcontact/get_groupmsg_send_result", data, client)
+    return wecom_post("externalcontact/get_groupmsg_send_result", data, client)
 
 
 def get_groupmsg_list_v2_all(
@@ -127,7 +129,7 @@ def get_groupmsg_list_v2_all(
         }
         if cursor:
             data["cursor"] = cursor
-        page = _post("externalcontact/get_groupmsg_list_v2", data, client)
+        page = wecom_post("externalcontact/get_groupmsg_list_v2", data, client)
         rows.extend(page.get("group_msg_list") or [])
         cursor = page.get("next_cursor")
         if not cursor:
@@ -159,12 +161,12 @@ def task_results(msgid: str, sender: str, client=None) -> list[dict] | None:
 
 def remind_groupmsg_send(msgid: str, client=None) -> None:
     """Remind the sender to confirm (WeCom allows 3 reminders per msgid in 24 h)."""
-    _post("externalcontact/remind_groupmsg_send", {"msgid": msgid}, client)
+    wecom_post("externalcontact/remind_groupmsg_send", {"msgid": msgid}, client)
 
 
 def living_create(body: dict, client=None) -> str:
     """Create a live (``anchor_userid``, ``theme``, ``living_start``, ...); returns livingid."""
-    return _post("living/create", body, client)["livingid"]
+    return wecom_post("living/create", body, client)["livingid"]
 
 
 def get_living_info(livingid: str, client=None) -> dict:
@@ -177,7 +179,7 @@ def get_watch_stat(livingid: str, next_key: str | None = None, client=None) -> d
     data = {"livingid": livingid}
     if next_key:
         data["next_key"] = next_key
-    return _post("living/get_watch_stat", data, client)
+    return wecom_post("living/get_watch_stat", data, client)
 
 
 def get_watch_stat_all(livingid: str, client=None) -> dict:

@@ -10,7 +10,7 @@ Like ``app.wechat.wecom``: an optional ``client``, the useful part of the answer
 
 from __future__ import annotations
 
-from app.wechat.wecom import _post
+from app.wechat.wecom import wecom_post
 
 MAX_TRANSFER_CUSTOMERS = 100  # external_userid per transfer_customer call (在职 / 离职)
 MAX_TRANSFER_CHATS = 100  # chat_id_list per groupchat/transfer call: 1 ~ 100
@@ -22,35 +22,36 @@ MAX_STATE_CHARS = 30  # a join way's state
 def add_join_way(body: dict, client=None) -> str:
     """Configure a join way (``scene``, ``chat_id_list`` ≤ 5, ``state`` ≤ 30 chars ...);
     returns its ``config_id``."""
-    return _post("externalcontact/groupchat/add_join_way", body, client)["config_id"]
+    return wecom_post("externalcontact/groupchat/add_join_way", body, client)["config_id"]
 
 
 def get_join_way(config_id: str, client=None) -> dict:
     """The ``join_way`` (with its ``qr_code``) of ``config_id``."""
     data = {"config_id": config_id}
-    return _post("externalcontact/groupchat/get_join_way", data, client)["join_way"]
+    return wecom_post("externalcontact/groupchat/get_join_way", data, client)["join_way"]
 
 
 def update_join_way(config_id: str, body: dict, client=None) -> None:
     """Change a join way's settings (the whole body, as for add)."""
-    _post("externalcontact/groupchat/update_join_way", {**body, "config_id": config_id}, client)
+    data = {**body, "config_id": config_id}
+    wecom_post("externalcontact/groupchat/update_join_way", data, client)
 
 
 def del_join_way(config_id: str, client=None) -> None:
     """Delete a join way; its code stops working."""
-    _post("externalcontact/groupchat/del_join_way", {"config_id": config_id}, client)
+    wecom_post("externalcontact/groupchat/del_join_way", {"config_id": config_id}, client)
 
 
 # -- corp tags ----------------------------------------------------------------------
 def get_corp_tag_list(client=None) -> list[dict]:
     """Every tag group with its tags (``group_id``, ``group_name``, ``order``, ``tag``)."""
-    return _post("externalcontact/get_corp_tag_list", {}, client).get("tag_group") or []
+    return wecom_post("externalcontact/get_corp_tag_list", {}, client).get("tag_group") or []
 
 
 def add_corp_tag(body: dict, client=None) -> dict:
     """Add tags to a group (``group_id``) or a new group (``group_name``); returns the
     ``tag_group`` with the new tags' ids."""
-    return _post("externalcontact/add_corp_tag", body, client)["tag_group"]
+    return wecom_post("externalcontact/add_corp_tag", body, client)["tag_group"]
 
 
 def edit_corp_tag(tag_or_group_id: str, name: str, order: int | None = None, client=None) -> None:
@@ -58,12 +59,12 @@ def edit_corp_tag(tag_or_group_id: str, name: str, order: int | None = None, cli
     body: dict = {"id": tag_or_group_id, "name": name}
     if order is not None:
         body["order"] = order
-    _post("externalcontact/edit_corp_tag", body, client)
+    wecom_post("externalcontact/edit_corp_tag", body, client)
 
 
 def del_corp_tag(tag_ids: list[str] | None = None, group_ids: list[str] | None = None, client=None):
     """Delete tags and / or whole tag groups."""
-    _post(
+    wecom_post(
         "externalcontact/del_corp_tag",
         {"tag_id": list(tag_ids or []), "group_id": list(group_ids or [])},
         client,
@@ -76,7 +77,7 @@ def mark_tag(
     """Tag / untag the customer ``external_userid`` of the member ``userid``."""
     body: dict = {"userid": userid, "external_userid": external_userid}
     body.update(add_tag=list(add), remove_tag=list(remove))
-    _post("externalcontact/mark_tag", body, client)
+    wecom_post("externalcontact/mark_tag", body, client)
 
 
 # -- hand-over (继承) -----------------------------------------------------------------
@@ -90,7 +91,7 @@ def transfer_customer(
     api = "externalcontact/" + ("resigned/" if resigned else "") + "transfer_customer"
     body: dict = {"handover_userid": handover, "takeover_userid": takeover}
     body["external_userid"] = list(external_userids)
-    answer = _post(api, body, client)
+    answer = wecom_post(api, body, client)
     return {str(c["external_userid"]): int(c["errcode"]) for c in answer.get("customer") or []}
 
 
@@ -103,7 +104,7 @@ def transfer_result(handover: str, takeover: str, *, resigned: bool, client=None
     cursor = ""
     while True:
         body = {"handover_userid": handover, "takeover_userid": takeover, "cursor": cursor}
-        page = _post(api, body, client)
+        page = wecom_post(api, body, client)
         rows.extend(page.get("customer") or [])
         cursor = page.get("next_cursor") or ""
         if not cursor:
@@ -118,7 +119,7 @@ def transfer_groups(
     if len(chat_ids) > MAX_TRANSFER_CHATS:
         raise ValueError(f"at most {MAX_TRANSFER_CHATS} groups per call")
     api = "externalcontact/groupchat/" + ("transfer" if resigned else "onjob_transfer")
-    answer = _post(api, {"chat_id_list": list(chat_ids), "new_owner": new_owner}, client)
+    answer = wecom_post(api, {"chat_id_list": list(chat_ids), "new_owner": new_owner}, client)
     return {
         str(f["chat_id"]): (int(f.get("errcode") or 0), str(f.get("errmsg") or ""))
         for f in answer.get("failed_chat_list") or []

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.clock import shanghai_day, shanghai_midnight
-from app.wechat.wecom import _post
+from app.wechat.wecom import wecom_post
 
 API = "externalcontact/groupchat/statistic"
 MAX_OWNERS = 100
@@ -84,7 +84,7 @@ def groupchat_statistic(
         "offset": offset,
         "limit": limit,
     }
-    return _post(API, body, client)
+    return wecom_post(API, body, client)
 
 
 def groupchat_statistic_all(

@@ -16,12 +16,12 @@ leaves a contact unlinked or makes a second customer (``customers.unionid`` is u
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import select, update
 
-from app.clock import as_utc, utcnow
+from app.clock import as_utc, from_unix_seconds, utcnow
 from app.extensions import db
 from community.models.contacts import ContactFollow, WecomContact
 from franchise.models import Customer, Guide
@@ -30,14 +30,6 @@ from franchise.models import Customer, Guide
 def cut(value, size: int) -> str:
     """``value`` as text of at most ``size`` characters ("" for None)."""
     return str(value or "")[:size]
-
-
-def from_timestamp(value) -> datetime | None:
-    """WeCom's Unix seconds as an aware UTC datetime (None when absent or invalid)."""
-    try:
-        return datetime.fromtimestamp(int(value), UTC) if value else None
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -241,7 +233,7 @@ def upsert_follow(
     if follow.guide_id is None:
         found = guide_for_userid(userid) if guide is _LOOK_UP else cast(Guide | None, guide)
         set_follow_guide(follow, found)
-    added = from_timestamp(info.get("createtime"))
+    added = from_unix_seconds(info.get("createtime"))
     follow.remark = cut(info.get("remark"), 64)
     follow.description = cut(info.get("description"), 255)
     follow.add_way = int(info.get("add_way") or 0)

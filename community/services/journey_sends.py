@@ -227,24 +227,24 @@ def send_one(message) -> dict:
         result = wecom.add_msg_template(body)
     except WeChatAPIError as exc:
         reason = R_NOT_FRIEND if exc.errcode == NO_MSG_TO_SEND else R_WECOM
-        _finish(send_id, S_MISSED, reason)
+        finish_send(send_id, S_MISSED, reason)
         raise outbox.GiveUp(str(exc)) from exc
     except WeChatError as exc:
         if isinstance(exc, WeChatRateLimited):
             get_redis().set(THROTTLE_KEY, "1", px=int(exc.retry_after * 1000))
         retry = as_retry_later(exc)
         if retry is None:
-            _finish(send_id, S_MISSED, R_WECOM)
+            finish_send(send_id, S_MISSED, R_WECOM)
             raise outbox.GiveUp(str(exc)) from exc
         raise retry from exc
     if external in (result.get("fail_list") or []):
-        _finish(send_id, S_MISSED, R_NOT_FRIEND, msgid=result["msgid"])
+        finish_send(send_id, S_MISSED, R_NOT_FRIEND, msgid=result["msgid"])
     else:
-        _finish(send_id, S_PENDING, None, msgid=result["msgid"])
+        finish_send(send_id, S_PENDING, None, msgid=result["msgid"])
     return {"msgid": result["msgid"]}
 
 
-def _finish(send_id: int, status: str, reason: str | None, **values) -> None:
+def finish_send(send_id: int, status: str, reason: str | None, **values) -> None:
     try:
         send = db.session.get(JourneySend, send_id)
         assert send is not None  # loaded by the caller
@@ -275,7 +275,7 @@ def read_back(send_ids: list[int] | None = None) -> dict:
         status = next((int(r.get("status", 0)) for r in results or []), 0)
         if status in WECOM_RESULT:
             outcome, reason = WECOM_RESULT[status]
-            _finish(send_id, outcome, reason, confirmed_at=utcnow())
+            finish_send(send_id, outcome, reason, confirmed_at=utcnow())
             confirmed += 1
     return {"checked": checked, "confirmed": confirmed}
 

@@ -55,8 +55,7 @@ from community.models.journeys import (
     JourneyEnrolment,
     JourneySend,
 )
-from community.services.journey_sends import NOTICE_KIND, R_BY_MESSAGE, R_TELL
-from community.services.journey_sends import _finish as finish_send
+from community.services.journey_sends import NOTICE_KIND, R_BY_MESSAGE, R_TELL, finish_send
 from community.services.journey_triggers import Candidate, enrol
 from community.services.tag_links import customers_with_tag
 from franchise.models import Customer, Member

@@ -19,12 +19,12 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Any, cast
 
 from sqlalchemy import select
 
-from app.clock import shanghai_day, utcnow
+from app.clock import from_unix_seconds, shanghai_day, utcnow
 from app.db import committing, values_by_key
 from app.errors import Conflict
 from app.extensions import db, get_redis
@@ -47,13 +47,6 @@ PAGE_LIMIT = 100
 RUNNING, DONE, FAILED = "running", "done", "failed"
 SYNC_LOCK = "siyu:community:group-sync"
 SYNC_LOCK_SECONDS = 3600
-
-
-def _ts(value) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(value), UTC) if value else None
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 def _cut(value, size: int) -> str:
@@ -119,7 +112,7 @@ def upsert_group(detail: dict, *, count_metrics: bool = False) -> GroupChanges:
     group.owner_userid = owner
     group.name = _cut(detail.get("name"), 128)
     group.notice = str(detail.get("notice") or "")
-    group.wecom_created_at = _ts(detail.get("create_time")) or group.wecom_created_at
+    group.wecom_created_at = from_unix_seconds(detail.get("create_time")) or group.wecom_created_at
     group.member_version = _cut(detail.get("member_version"), 64) or None
     group.status = GROUP_ACTIVE
     group.dismissed_at = None
@@ -150,7 +143,7 @@ def upsert_group(detail: dict, *, count_metrics: bool = False) -> GroupChanges:
         member.customer_id = customers.get(member.unionid) if member.unionid else None
         member.name = _cut(m.get("name"), 64) or member.name or ""
         member.group_nickname = _cut(m.get("group_nickname"), 64)
-        member.join_time = _ts(m.get("join_time"))
+        member.join_time = from_unix_seconds(m.get("join_time"))
         member.join_scene = int(m["join_scene"]) if m.get("join_scene") is not None else None
         invitor = m.get("invitor")
         invitor = invitor.get("userid") if isinstance(invitor, dict) else invitor

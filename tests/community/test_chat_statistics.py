@@ -150,7 +150,7 @@ def test_the_emulator_answers_wecoms_codes(ctx, sandbox):
     )
     yesterday = _midnight(today - timedelta(days=1))
     with pytest.raises(WeChatAPIError) as too_many:
-        wecom._post(API, {"day_begin_time": yesterday})
+        wecom.wecom_post(API, {"day_begin_time": yesterday})
     assert too_many.value.errcode == 81017
     cases = [
         {"day_begin_time": _midnight(today)},
@@ -164,9 +164,9 @@ def test_the_emulator_answers_wecoms_codes(ctx, sandbox):
     ]
     for body in cases:
         with pytest.raises(WeChatAPIError) as refused:
-            wecom._post(API, body)
+            wecom.wecom_post(API, body)
         assert refused.value.errcode == 40058, body
-    page = wecom._post(
+    page = wecom.wecom_post(
         API,
         {
             "day_begin_time": yesterday,

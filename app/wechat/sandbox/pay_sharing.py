@@ -167,7 +167,9 @@ def yuan(fen: int) -> str:
     return f"{(Decimal(fen) / 100).quantize(Decimal('0.01'))}"
 
 
-def _fee(fen: int) -> int:
+def service_fee(fen: int) -> int:
+    """WeChat Pay's service fee on ``fen`` (``FEE_RATE``, rounded half up to a fen), as
+    the bills show it."""
     return int((Decimal(fen) * FEE_RATE).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
@@ -235,13 +237,13 @@ def build_bill(st, bill_date: str, sub_mch_id: str = "") -> str | None:
             ]
 
         for o in sorted(orders, key=lambda o: o["paid_at"]):
-            fee = _fee(o["total_fee"])
+            fee = service_fee(o["total_fee"])
             paid, fees = paid + o["total_fee"], fees + fee
             amounts = [yuan(o["total_fee"]), "0.00", "0", "0", "0.00", "0.00", "", ""]
             rows.append(row(o["paid_at"], o, o, "SUCCESS", amounts, fee, "0.00"))
         for r in sorted(refunds, key=lambda r: r["created_at"]):
             o = by_no.get(r["out_trade_no"], {})
-            fee = -_fee(r["refund_fee"])
+            fee = -service_fee(r["refund_fee"])
             refunded, fees = refunded + r["refund_fee"], fees + fee
             refund = yuan(r["refund_fee"])
             amounts = ["0.00", "0.00", r["refund_id"], r["out_refund_no"], refund, "0.00"]

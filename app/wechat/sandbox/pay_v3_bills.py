@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Response, request
 
 from app.wechat.sandbox.blueprint import bp, state
-from app.wechat.sandbox.pay_sharing import _fee, build_bill, yuan
+from app.wechat.sandbox.pay_sharing import build_bill, service_fee, yuan
 from app.wechat.sandbox.pay_v3 import P3
 from app.wechat.sandbox.pay_v3_auth import answer, identity, v3_error, v3_request
 from app.wechat.sandbox.state import SHANGHAI
@@ -68,7 +68,7 @@ def fund_lines(st, day_text: str, sub_mchid: str) -> list[tuple[float, list[str]
                 "扣除交易手续费",
                 "手续费",
                 "支出",
-                -_fee(o["total_fee"]),
+                -service_fee(o["total_fee"]),
                 o["out_trade_no"],
             )
         )
