@@ -26,6 +26,7 @@ from app import outbox
 from app.clock import shanghai_day, utcnow
 from app.db import is_postgres
 from app.extensions import db
+from community.models import ContentPost, PushPlan, WecomGroup
 from community.services.replan_scope import distinct_targets, plan_targets, target_of
 
 REPLAN_KIND = "community.replan"
@@ -122,10 +123,10 @@ def request_replan(
 
 
 # what a re-plan depends on: a change to any of these asks for one (``watch_changes``)
-WATCHED = {
-    "PushPlan": None,  # any column
-    "ContentPost": ("purpose", "status"),
-    "WecomGroup": (
+WATCHED: dict[type, tuple[str, ...] | None] = {
+    PushPlan: None,  # any column
+    ContentPost: ("purpose", "status"),
+    WecomGroup: (
         "stage",
         "segment",
         "status",
@@ -139,7 +140,7 @@ WATCHED = {
 
 
 def _is_plan(obj) -> bool:
-    return type(obj).__name__ == "PushPlan"
+    return isinstance(obj, PushPlan)
 
 
 def _stored_targets(session) -> list[dict]:
@@ -163,15 +164,14 @@ def _changes(session) -> tuple[set[int], list[dict], set[int]]:
     groups, targets, posts = set(), [], set()
     changed = [*session.new, *session.deleted]
     for obj in session.dirty:
-        columns = WATCHED.get(type(obj).__name__, ())
+        columns = WATCHED.get(type(obj), ())
         state = inspect(obj)
         if columns is None or any(state.attrs[c].history.has_changes() for c in columns):
             changed.append(obj)
     for obj in changed:
-        name = type(obj).__name__
-        if name == "WecomGroup":
+        if isinstance(obj, WecomGroup):
             groups.add(obj.id)
-        elif name == "ContentPost":
+        elif isinstance(obj, ContentPost):
             posts.add(obj.id)
         elif _is_plan(obj) and obj not in session.deleted:
             targets.append(target_of(obj))
