@@ -27,6 +27,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
+from app.list_query import where_given
 from app.schemas import (
     PageQuerySchema,
     Text,
@@ -183,9 +184,9 @@ def template_or_404(template_id: int) -> CouponTemplate:
 def coupon_stmt(args: dict):
     """Issued coupons through the tenant scope (an owner: their franchise's), newest first."""
     stmt = scoped(select(Coupon), Coupon).order_by(Coupon.id.desc())
-    for key in ("template_id", "franchisee_id", "customer_id", "status"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Coupon, key) == args[key])
+    stmt = where_given(
+        stmt, Coupon, args, ("template_id", "franchisee_id", "customer_id", "status")
+    )
     if args.get("channel"):
         stmt = stmt.where(Coupon.redeemed_channel == args["channel"])
     if args.get("q"):
@@ -201,9 +202,7 @@ class Templates(MethodView):
     def get(self, args):
         """Coupon templates (filters: kind, campaign_id)."""
         stmt = select(CouponTemplate).order_by(CouponTemplate.id.desc())
-        for key in ("kind", "campaign_id"):
-            if args.get(key):
-                stmt = stmt.where(getattr(CouponTemplate, key) == args[key])
+        stmt = where_given(stmt, CouponTemplate, args, ("kind", "campaign_id"))
         return page_of(stmt, args)
 
     @api_roles(*HQ_ROLES)

@@ -38,6 +38,7 @@ from app.clock import utcnow
 from app.db import lock_row
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
+from app.list_query import where_given
 from franchise.models import (
     COUPON_ISSUED,
     COUPON_REDEEMED,
@@ -269,9 +270,7 @@ def bulk_issue(template_id: int, filters: dict, limit: int) -> dict:
         raise invalid("template_id", "No such coupon template.")
     holders = select(Coupon.customer_id).where(Coupon.template_id == template_id)
     stmt = select(Customer.id).where(Customer.id.not_in(holders)).order_by(Customer.id)
-    for key in ("franchisee_id", "store_id", "value_tier"):
-        if filters.get(key):
-            stmt = stmt.where(getattr(Customer, key) == filters[key])
+    stmt = where_given(stmt, Customer, filters, ("franchisee_id", "store_id", "value_tier"))
     if filters.get("region_id"):
         stmt = stmt.where(
             Customer.franchisee_id.in_(

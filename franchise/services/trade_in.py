@@ -32,6 +32,7 @@ from app.db import committing
 from app.errors import Conflict
 from app.extensions import db
 from app.i18n import tr
+from app.list_query import where_given
 from franchise.models import CREATED, Order, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
 from franchise.services.base import invalid
@@ -196,7 +197,5 @@ def release(order: Order) -> None:
 def trade_in_stmt(args: dict):
     """Trade-ins newest first; filters ``status``, ``store_id``, ``customer_id``."""
     stmt = select(TradeIn).order_by(TradeIn.id.desc())
-    for key in ("status", "store_id", "customer_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(TradeIn, key) == args[key])
+    stmt = where_given(stmt, TradeIn, args, ("status", "store_id", "customer_id"))
     return stmt
