@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 
 from app.auth.scope import get_scoped_or_404
@@ -136,3 +136,28 @@ def test_where_given_filters_only_on_the_keys_given_and_search_escapes_wildcards
     assert found(search(everything, "a_1", Store.name)) == {a.id}  # "_" is not a wildcard
     assert found(search(everything, "A%1", Store.city, Store.name)) == {b.id}
     assert like("5%_\\") == "%5\\%\\_\\\\%"
+
+
+def test_an_update_body_takes_its_creates_rules_and_changes_only_what_is_given():
+    from franchise import schemas as org
+    from franchise.api.coupons import TemplateCreateSchema, TemplateUpdateSchema
+    from franchise.api.orders import ProductCreateSchema, ProductUpdateSchema
+
+    pairs = [
+        (org.RegionCreateSchema, org.RegionUpdateSchema),
+        (org.FranchiseeCreateSchema, org.FranchiseeUpdateSchema),
+        (org.StoreCreateSchema, org.StoreUpdateSchema),
+        (org.GuideCreateSchema, org.GuideUpdateSchema),
+        (ProductCreateSchema, ProductUpdateSchema),
+        (TemplateCreateSchema, TemplateUpdateSchema),
+    ]
+    for create, update in pairs:
+        made, changed = create().fields, update().fields
+        assert update().load({}) == {}, update
+        assert not any(f.required for f in changed.values()), update
+        for name in made.keys() & changed.keys():
+            assert repr(changed[name].validators) == repr(made[name].validators), (update, name)
+    assert "code" not in org.RegionUpdateSchema().fields  # a region's code never changes
+    with pytest.raises(ValidationError) as refused:
+        TemplateUpdateSchema().load({"budgets": [{"region_id": 1, "budget_count": 5}] * 2})
+    assert "budgets" in refused.value.messages
