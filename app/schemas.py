@@ -1,6 +1,7 @@
 """The marshmallow pieces every domain's API shares: ids, text, numbers and pages
 (``PageQuerySchema`` / ``PageArgsSchema`` in, ``page_of`` a statement, ``page_schema``
-out), the response mixins many answers start from (``IdNameSchema``) and an update's
+out), the response mixins many answers start from (``IdNameSchema``,
+``StatusStepSchema``) and an update's
 body made from its create's (``all_optional``).
 
 Bodies use strict integers and numbers (``"1"`` is refused) and bounded strings; query
@@ -91,6 +92,16 @@ class IdNameSchema(Schema):
 
     id = fields.Integer()
     name = fields.String()
+
+
+class StatusStepSchema(Schema):
+    """One move of a record along its states (an order, a service ticket, a
+    consignment): from, to, a note, when; a record's answer adds who made it."""
+
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String()
+    created_at = fields.DateTime()
 
 
 def all_optional(

@@ -30,6 +30,7 @@ from app.extensions import db
 from app.schemas import (
     MAX_ID,
     PageQuerySchema,
+    StatusStepSchema,
     Text,
     all_optional,
     page_of,
@@ -116,13 +117,9 @@ class OrderLineSchema(Schema):
     pricing = fields.Function(lambda line: snapshot_dict(line.price_snapshot))
 
 
-class OrderEventSchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
+class OrderEventSchema(StatusStepSchema):
     actor_user_id = fields.Integer(allow_none=True)
     actor_role = fields.String()
-    note = fields.String()
-    created_at = fields.DateTime()
 
 
 class OrderSchema(Schema):
