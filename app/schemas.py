@@ -1,6 +1,8 @@
 """The marshmallow pieces every domain's API shares: ids, text, numbers and pages
 (``PageQuerySchema`` / ``PageArgsSchema`` in, ``page_of`` a statement, ``page_schema``
-out) and the response mixins many answers start from (``IdNameSchema``).
+out), the response mixins many answers start from (``IdNameSchema``,
+``StatusStepSchema``) and an update's
+body made from its create's (``all_optional``).
 
 Bodies use strict integers and numbers (``"1"`` is refused) and bounded strings; query
 strings are strings by nature, so their integers are not strict, but their ranges are
@@ -10,9 +12,12 @@ build on these.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Sequence
+from typing import Any, cast
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
@@ -87,6 +92,36 @@ class IdNameSchema(Schema):
 
     id = fields.Integer()
     name = fields.String()
+
+
+class StatusStepSchema(Schema):
+    """One move of a record along its states (an order, a service ticket, a
+    consignment): from, to, a note, when; a record's answer adds who made it."""
+
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String()
+    created_at = fields.DateTime()
+
+
+def all_optional(
+    schema: type[Schema], name: str, *, exclude: Sequence[str] = (), **extra: fields.Field
+) -> type[Schema]:
+    """An update's body declared from its create's: ``schema``'s fields with the same
+    rules (and its validators and options), each optional and without a default, so
+    only what is given changes; ``exclude`` names the fields that cannot change, ``extra``
+    the ones only an update sets. ``name`` is the class (and OpenAPI component) name."""
+    attrs: dict[str, Any] = {"__module__": schema.__module__}
+    for key, field in schema._declared_fields.items():
+        if key not in exclude:
+            clone = copy.deepcopy(field)
+            clone.required = False
+            clone.load_default = missing
+            attrs[key] = clone
+    attrs.update(extra)
+    if exclude:
+        attrs["Meta"] = type("Meta", (schema.Meta,), {"exclude": tuple(exclude)})
+    return cast(type[Schema], type(name, (schema,), attrs))
 
 
 def page_schema(item_schema: type[Schema], name: str, **extra: fields.Field) -> type[Schema]:

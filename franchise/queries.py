@@ -6,7 +6,7 @@ the caller may see), so no caller can forget the tenant filter. Read only.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.principal import Principal, current_principal
@@ -14,22 +14,9 @@ from app.auth.scope import scoped
 from app.clock import shanghai_day_bounds
 from app.errors import NotFound
 from app.extensions import db
+from app.list_query import search, where_given
 from app.schemas import MAX_ID
 from franchise.models import Franchisee, Guide, Order, Region, Store
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, with the wildcards escaped."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search(stmt, text: str | None, *columns):
-    """Filter ``stmt`` to rows where any of ``columns`` contains ``text`` (no-op if empty)."""
-    if not text:
-        return stmt
-    pattern = like(text)
-    return stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
 
 
 def visible_regions():
@@ -50,10 +37,7 @@ def region_stmt(args: dict):
 def franchisee_stmt(args: dict):
     """The filtered, scoped franchisee listing."""
     stmt = scoped(select(Franchisee), Franchisee).order_by(Franchisee.id)
-    if args.get("region_id"):
-        stmt = stmt.where(Franchisee.region_id == args["region_id"])
-    if args.get("status"):
-        stmt = stmt.where(Franchisee.status == args["status"])
+    stmt = where_given(stmt, Franchisee, args, ("region_id", "status"))
     columns = (Franchisee.name, Franchisee.sub_mch_id, Franchisee.contact_name)
     stmt = search(stmt, args.get("q"), *columns)
     return stmt
@@ -62,9 +46,7 @@ def franchisee_stmt(args: dict):
 def store_stmt(args: dict):
     """The filtered, scoped store listing."""
     stmt = scoped(select(Store), Store).order_by(Store.code)
-    for key in ("region_id", "franchisee_id", "city"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Store, key) == args[key])
+    stmt = where_given(stmt, Store, args, ("region_id", "franchisee_id", "city"))
     if args.get("is_open") is not None:
         stmt = stmt.where(Store.is_open == args["is_open"])
     stmt = search(stmt, args.get("q"), Store.name, Store.code, Store.address)
@@ -74,9 +56,7 @@ def store_stmt(args: dict):
 def guide_stmt(args: dict):
     """The filtered, scoped guide listing."""
     stmt = scoped(select(Guide), Guide).order_by(Guide.id)
-    for key in ("store_id", "franchisee_id", "status"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Guide, key) == args[key])
+    stmt = where_given(stmt, Guide, args, ("store_id", "franchisee_id", "status"))
     if args.get("region_id"):
         stmt = stmt.where(
             Guide.store_id.in_(select(Store.id).where(Store.region_id == args["region_id"]))
@@ -103,9 +83,12 @@ def order_stmt(args: dict, principal: Principal | None = None):
     ``q`` (order number). An owner sees their franchise's orders, a guide their own.
     """
     stmt = scoped(select(Order), Order, principal).order_by(Order.id.desc())
-    for key in ("status", "franchisee_id", "store_id", "guide_id", "campaign_id", "customer_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Order, key) == args[key])
+    stmt = where_given(
+        stmt,
+        Order,
+        args,
+        ("status", "franchisee_id", "store_id", "guide_id", "campaign_id", "customer_id"),
+    )
     start, end = shanghai_day_bounds(args.get("date_from"), args.get("date_to"))
     if start is not None:
         stmt = stmt.where(Order.created_at >= start)

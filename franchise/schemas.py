@@ -13,7 +13,15 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas import PageQuerySchema, StrictFloat, Text, body_id, page_schema, query_id
+from app.schemas import (
+    PageQuerySchema,
+    StrictFloat,
+    Text,
+    all_optional,
+    body_id,
+    page_schema,
+    query_id,
+)
 from franchise.models import FRANCHISEE_STATUSES, GUIDE_STATUSES, MAX_PROFIT_SHARE_BPS
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="Letters, digits, - and _.")
@@ -46,10 +54,13 @@ class RegionCreateSchema(Schema):
     cities = fields.List(_text(32), load_default=list, validate=validate.Length(max=200))
 
 
-class RegionUpdateSchema(Schema):
-    name = _text(64)
-    cities = fields.List(_text(32), validate=validate.Length(max=200))
-    default_franchisee_id = body_id(allow_none=True)
+# the code stays; the default franchisee is chosen among the region's own
+RegionUpdateSchema = all_optional(
+    RegionCreateSchema,
+    "RegionUpdateSchema",
+    exclude=("code",),
+    default_franchisee_id=body_id(allow_none=True),
+)
 
 
 class RegionQuerySchema(PageQuerySchema):
@@ -84,18 +95,8 @@ class FranchiseeCreateSchema(Schema):
     status = Text(load_default="active", validate=validate.OneOf(FRANCHISEE_STATUSES))
 
 
-class FranchiseeUpdateSchema(Schema):
-    """HQ's update: every field, all optional."""
-
-    name = _text(64)
-    contact_name = _text(32, min_len=0)
-    phone = Text(validate=PHONE)
-    region_id = body_id()
-    sub_mch_id = Text(validate=SUB_MCH_ID)
-    profit_share_bps = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=MAX_PROFIT_SHARE_BPS)
-    )
-    status = Text(validate=validate.OneOf(FRANCHISEE_STATUSES))
+# HQ's update: every field, all optional
+FranchiseeUpdateSchema = all_optional(FranchiseeCreateSchema, "FranchiseeUpdateSchema")
 
 
 class FranchiseeQuerySchema(PageQuerySchema):
@@ -132,19 +133,21 @@ class StoreSchema(PublicStoreSchema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class StoreUpdateSchema(Schema):
-    """HQ's update: every field, all optional (``is_open: false`` closes the store)."""
+class StoreCreateSchema(Schema):
+    """HQ's create: the region defaults to the franchisee's."""
 
-    franchisee_id = body_id()
+    franchisee_id = body_id(required=True)
     region_id = body_id()
-    code = Text(validate=CODE)
-    name = _text(64)
-    city = _text(32)
+    code = Text(required=True, validate=CODE)
+    name = _text(64, required=True)
+    city = _text(32, required=True)
     address = _text(255, min_len=0)
     phone = Text(validate=PHONE)
     business_hours = _text(64, min_len=0)
-    latitude = StrictFloat(validate=validate.Range(min=-90, max=90), allow_nan=False)
-    longitude = StrictFloat(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    latitude = StrictFloat(required=True, validate=validate.Range(min=-90, max=90), allow_nan=False)
+    longitude = StrictFloat(
+        required=True, validate=validate.Range(min=-180, max=180), allow_nan=False
+    )
     is_open = fields.Boolean()
     customer_capacity = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(min=0, max=10**7)
@@ -152,17 +155,8 @@ class StoreUpdateSchema(Schema):
     opened_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
 
 
-class StoreCreateSchema(StoreUpdateSchema):
-    """HQ's create: the region defaults to the franchisee's."""
-
-    franchisee_id = body_id(required=True)
-    code = Text(required=True, validate=CODE)
-    name = _text(64, required=True)
-    city = _text(32, required=True)
-    latitude = StrictFloat(required=True, validate=validate.Range(min=-90, max=90), allow_nan=False)
-    longitude = StrictFloat(
-        required=True, validate=validate.Range(min=-180, max=180), allow_nan=False
-    )
+# HQ's update: every field, all optional (``is_open: false`` closes the store)
+StoreUpdateSchema = all_optional(StoreCreateSchema, "StoreUpdateSchema")
 
 
 class OwnerStoreUpdateSchema(Schema):
@@ -212,15 +206,12 @@ class GuideCreateSchema(Schema):
     user_id = body_id(allow_none=True, load_default=None)
 
 
-class GuideUpdateSchema(Schema):
-    """HQ's update (``status: "left"`` records the guide leaving)."""
-
-    store_id = body_id()
-    name = _text(32)
-    phone = Text(validate=PHONE)
-    wecom_userid = Text(validate=WECOM_USERID)
-    status = Text(validate=validate.OneOf(GUIDE_STATUSES))
-    user_id = body_id(allow_none=True)
+# HQ's update (``status: "left"`` records the guide leaving)
+GuideUpdateSchema = all_optional(
+    GuideCreateSchema,
+    "GuideUpdateSchema",
+    status=Text(validate=validate.OneOf(GUIDE_STATUSES)),
+)
 
 
 class GuideQuerySchema(PageQuerySchema):

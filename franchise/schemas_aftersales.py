@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
+from app.schemas import PageQuerySchema, StatusStepSchema, Text, body_id, page_schema, query_id
 from franchise.models import (
     APPOINTMENT_OUTCOMES,
     DEFECT_REMEDIES,
@@ -129,13 +129,9 @@ class TicketMoveSchema(Schema):
     note = Text(load_default="", validate=validate.Length(max=255))
 
 
-class TicketEventSchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
+class TicketEventSchema(StatusStepSchema):
     actor_role = fields.String()
     actor = fields.Function(lambda e: e.actor.display_name or e.actor.username if e.actor else None)
-    note = fields.String()
-    created_at = fields.DateTime()
 
 
 class TicketSchema(StoreCaseSchema):

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.money import Yuan
-from app.schemas import PageQuerySchema, Text, body_id, page_schema, query_id
+from app.schemas import PageQuerySchema, StatusStepSchema, Text, body_id, page_schema, query_id
 from franchise.models import CONSIGNMENT_STATES
 from franchise.schemas_aftersales import StoreCaseSchema
 from franchise.schemas_common import SearchFilter
@@ -48,11 +48,8 @@ class ConsignmentMoveSchema(StepAmounts):
     note = Text(load_default="", validate=validate.Length(max=255))
 
 
-class ConsignmentEventSchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    note = fields.String()
-    created_at = fields.DateTime()
+class ConsignmentEventSchema(StatusStepSchema):
+    pass
 
 
 class ConsignmentSchema(StoreCaseSchema):

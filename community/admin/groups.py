@@ -26,6 +26,7 @@ from app.db import values_by_key
 from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import load_form
+from app.web.labels import words
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from app.web.pages import pages_blueprint
 from community.api.groups import GroupQuerySchema, group_stmt, stage_history
@@ -46,13 +47,8 @@ from franchise.models import CouponTemplate, Guide, Region, Store
 
 bp = pages_blueprint("community_groups", __name__, "/admin")
 
-STAGE_LABELS = {
-    "cold_start": _l("Cold start"),
-    "seeding": _l("Seeding"),
-    "benchmark": _l("Benchmark"),
-    "lifecycle": _l("Lifecycle"),
-}
-SEGMENT_LABELS = {"purchased": _l("Purchased"), "prospect": _l("Prospect")}
+STAGE_LABELS = words("stage")
+SEGMENT_LABELS = words("segment")
 FIGURE_LABELS = {
     "member_count": _l("Members"),
     "customer_count": _l("Customers"),

@@ -24,6 +24,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.list_query import where_given
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from app.web.pages import pages_blueprint
@@ -72,9 +73,7 @@ def handover_stmt(args: dict):
         .outerjoin(To, To.id == WecomTransfer.takeover_guide_id),
         WecomTransfer,
     )
-    for key in ("status", "reason"):
-        if args.get(key):
-            stmt = stmt.where(getattr(WecomTransfer, key) == args[key])
+    stmt = where_given(stmt, WecomTransfer, args, ("status", "reason"))
     refused_first = WecomTransfer.status.in_(("refused", "limit", "failed")).desc()
     return stmt.order_by(refused_first, WecomTransfer.id.desc())
 

@@ -21,6 +21,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import HQ_ROLES, STAFF_ROLES
 from app.auth.scope import scoped
 from app.extensions import api_blueprint
+from app.list_query import where_given
 from app.schemas import page_of, url_id
 from community.models import SlotAllocation
 from community.schemas import (
@@ -67,9 +68,7 @@ class Schedule(MethodView):
         first = args["from_"]
         last = first.fromordinal(first.toordinal() + args["days"] - 1)
         stmt = schedule.rows_stmt(first, last)
-        for key in ("plan_id", "group_id"):
-            if args.get(key):
-                stmt = stmt.where(getattr(SlotAllocation, key) == args[key])
+        stmt = where_given(stmt, SlotAllocation, args, ("plan_id", "group_id"))
         if args.get("status"):
             stmt = stmt.where(schedule.status_clause(args["status"]))
         stmt = scoped(stmt, SlotAllocation).order_by(

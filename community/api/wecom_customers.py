@@ -26,6 +26,7 @@ from app.auth.models import FRANCHISE_OWNER, HQ_ROLES, STAFF_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.extensions import api_blueprint
+from app.list_query import where_given
 from app.schemas import PageQuerySchema, page_of
 from community.models.growth import InviteCode
 from community.models.wecom_customers import CustomerTag, WecomTransfer
@@ -119,9 +120,7 @@ class Transfers(MethodView):
     def get(self, args):
         """Hand-overs in the caller's scope with WeCom's outcome (refusals first)."""
         stmt = scoped(select(WecomTransfer), WecomTransfer)
-        for key in ("status", "reason"):
-            if args.get(key):
-                stmt = stmt.where(getattr(WecomTransfer, key) == args[key])
+        stmt = where_given(stmt, WecomTransfer, args, ("status", "reason"))
         return page_of(stmt.order_by(WecomTransfer.id.desc()), args)
 
     @api_roles(*HQ_ROLES, FRANCHISE_OWNER)

@@ -28,12 +28,12 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.list_query import search
 from app.web.form_input import load_form
 from app.web.labels import customer_name, label, options
 from app.web.listing import Column
 from franchise.admin.support import choices, render_list, select_filter, text_filter
 from franchise.models import Consignment, ConsignmentPhoto, Customer, Store
-from franchise.queries import search
 from franchise.schemas_consignment import (
     ConsignmentFilterSchema,
     ConsignmentIntakeFormSchema,

@@ -27,7 +27,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.money import Yuan
 from app.web.form_input import RequiredMark, YuanField, load_form
-from app.web.labels import customer_name
+from app.web.labels import customer_name, words
 from app.web.listing import Column
 from franchise.admin.support import choices, render_list, save, select_filter, text_filter
 from franchise.api.coupons import (
@@ -47,12 +47,7 @@ bp = Blueprint(
 )
 
 KIND_LABELS = {"new_customer": _l("New customer"), "campaign": _l("Campaign")}
-STATE_LABELS = {
-    "issued": _l("Issued"),
-    "redeemed": _l("Redeemed"),
-    "expired": _l("Expired"),
-    "void": _l("Void"),
-}
+STATE_LABELS = words("coupon_status")
 CHANNEL_LABELS = {"online": _l("Online"), "store": _l("In store")}
 
 

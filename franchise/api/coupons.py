@@ -27,9 +27,11 @@ from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.errors import NotFound
 from app.extensions import db
+from app.list_query import where_given
 from app.schemas import (
     PageQuerySchema,
     Text,
+    all_optional,
     body_id,
     page_of,
     page_schema,
@@ -71,17 +73,21 @@ class TemplateSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class TemplateUpdateSchema(Schema):
-    name = Text(validate=validate.Length(min=1, max=64))
-    kind = Text(validate=validate.OneOf(COUPON_KINDS))
-    amount_off_fen = fields.Integer(strict=True, validate=validate.Range(min=1, max=10**9))
+class TemplateCreateSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=64))
+    kind = Text(load_default="campaign", validate=validate.OneOf(COUPON_KINDS))
+    amount_off_fen = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=10**9)
+    )
     threshold_fen = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**10))
     valid_from = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_until = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 3650))
     campaign_id = body_id(allow_none=True)
     is_active = fields.Boolean()
-    budgets = fields.List(fields.Nested(BudgetSchema), validate=validate.Length(max=100))
+    budgets = fields.List(
+        fields.Nested(BudgetSchema), load_default=list, validate=validate.Length(max=100)
+    )
 
     @validates_schema
     def _unique_regions(self, data, **kwargs):
@@ -90,15 +96,7 @@ class TemplateUpdateSchema(Schema):
             raise MarshmallowError("One budget per region.", "budgets")
 
 
-class TemplateCreateSchema(TemplateUpdateSchema):
-    name = Text(required=True, validate=validate.Length(min=1, max=64))
-    kind = Text(load_default="campaign", validate=validate.OneOf(COUPON_KINDS))
-    amount_off_fen = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=1, max=10**9)
-    )
-    budgets = fields.List(
-        fields.Nested(BudgetSchema), load_default=list, validate=validate.Length(max=100)
-    )
+TemplateUpdateSchema = all_optional(TemplateCreateSchema, "TemplateUpdateSchema")
 
 
 class TemplateQuerySchema(PageQuerySchema):
@@ -183,9 +181,9 @@ def template_or_404(template_id: int) -> CouponTemplate:
 def coupon_stmt(args: dict):
     """Issued coupons through the tenant scope (an owner: their franchise's), newest first."""
     stmt = scoped(select(Coupon), Coupon).order_by(Coupon.id.desc())
-    for key in ("template_id", "franchisee_id", "customer_id", "status"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Coupon, key) == args[key])
+    stmt = where_given(
+        stmt, Coupon, args, ("template_id", "franchisee_id", "customer_id", "status")
+    )
     if args.get("channel"):
         stmt = stmt.where(Coupon.redeemed_channel == args["channel"])
     if args.get("q"):
@@ -201,9 +199,7 @@ class Templates(MethodView):
     def get(self, args):
         """Coupon templates (filters: kind, campaign_id)."""
         stmt = select(CouponTemplate).order_by(CouponTemplate.id.desc())
-        for key in ("kind", "campaign_id"):
-            if args.get(key):
-                stmt = stmt.where(getattr(CouponTemplate, key) == args[key])
+        stmt = where_given(stmt, CouponTemplate, args, ("kind", "campaign_id"))
         return page_of(stmt, args)
 
     @api_roles(*HQ_ROLES)

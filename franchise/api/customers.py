@@ -17,7 +17,16 @@ from app.auth.decorators import api_roles
 from app.auth.models import FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
-from app.schemas import PageQuerySchema, Text, body_id, page_of, page_schema, query_id
+from app.list_query import search, where_given
+from app.schemas import (
+    PageArgsSchema,
+    PageQuerySchema,
+    Text,
+    body_id,
+    page_of,
+    page_schema,
+    query_id,
+)
 from franchise.models import (
     ASSIGNMENT_RULES,
     TIER_HIGH,
@@ -26,7 +35,6 @@ from franchise.models import (
     AssignmentHistory,
     Customer,
 )
-from franchise.queries import like
 from franchise.services import customers as customer_services
 
 blp = Blueprint(
@@ -83,9 +91,7 @@ class HistorySchema(Schema):
     created_at = fields.DateTime()
 
 
-class HistoryQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class HistoryQuerySchema(PageArgsSchema):
     customer_id = query_id()
     franchisee_id = query_id()
     rule = fields.String(validate=validate.OneOf(ASSIGNMENT_RULES))
@@ -117,18 +123,10 @@ HistoryPageSchema = page_schema(HistorySchema, "AssignmentHistoryPage")
 def customer_stmt(args: dict):
     """The scoped, filtered customer listing (API and admin pages)."""
     stmt = scoped(select(Customer), Customer).order_by(Customer.id.desc())
-    for key in ("franchisee_id", "store_id", "guide_id", "value_tier"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Customer, key) == args[key])
-    if args.get("q"):
-        pattern = like(args["q"])
-        stmt = stmt.where(
-            or_(
-                Customer.nickname.ilike(pattern, escape="\\"),
-                Customer.phone.ilike(pattern, escape="\\"),
-                Customer.city.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = where_given(
+        stmt, Customer, args, ("franchisee_id", "store_id", "guide_id", "value_tier")
+    )
+    stmt = search(stmt, args.get("q"), Customer.nickname, Customer.phone, Customer.city)
     return stmt
 
 

@@ -27,7 +27,17 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema, query_id, url_id
+from app.schemas import (
+    MAX_ID,
+    PageQuerySchema,
+    StatusStepSchema,
+    Text,
+    all_optional,
+    page_of,
+    page_schema,
+    query_id,
+    url_id,
+)
 from app.web.i18n import N_
 from franchise import queries
 from franchise.models import ORDER_STATUSES, SERVICE_KINDS, Order, Product
@@ -69,11 +79,13 @@ SKU_RULES = [
 ]
 
 
-class ProductUpdateSchema(Schema):
-    sku = Text(validate=SKU_RULES)
-    name = Text(validate=validate.Length(min=1, max=64))
+class ProductCreateSchema(Schema):
+    sku = Text(required=True, validate=SKU_RULES)
+    name = Text(required=True, validate=validate.Length(min=1, max=64))
     category = Text(validate=validate.Length(max=32))
-    price_fen = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**10))
+    price_fen = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=0, max=10**10)
+    )
     stock = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**7))
     care_interval_days = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=3650)
@@ -84,12 +96,7 @@ class ProductUpdateSchema(Schema):
     is_active = fields.Boolean()
 
 
-class ProductCreateSchema(ProductUpdateSchema):
-    sku = Text(required=True, validate=SKU_RULES)
-    name = Text(required=True, validate=validate.Length(min=1, max=64))
-    price_fen = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=0, max=10**10)
-    )
+ProductUpdateSchema = all_optional(ProductCreateSchema, "ProductUpdateSchema")
 
 
 class ProductQuerySchema(PageQuerySchema):
@@ -110,13 +117,9 @@ class OrderLineSchema(Schema):
     pricing = fields.Function(lambda line: snapshot_dict(line.price_snapshot))
 
 
-class OrderEventSchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
+class OrderEventSchema(StatusStepSchema):
     actor_user_id = fields.Integer(allow_none=True)
     actor_role = fields.String()
-    note = fields.String()
-    created_at = fields.DateTime()
 
 
 class OrderSchema(Schema):

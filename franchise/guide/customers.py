@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
@@ -26,6 +26,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import shanghai_day, utcnow
 from app.errors import DomainError
 from app.extensions import db, hooks
+from app.list_query import search
 from app.web.form_input import load_form
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
@@ -37,7 +38,6 @@ from franchise.models import (
     Order,
     Store,
 )
-from franchise.queries import like
 from franchise.schemas_aftersales import OutcomeSchema
 from franchise.services import (
     appointment_outcomes,
@@ -122,14 +122,7 @@ def customers():
     """My customers, upcoming birthdays first marked, with a search box."""
     stmt = scoped(select(Customer), Customer).order_by(Customer.id.desc())
     q = (request.args.get("q") or "").strip()[:64]
-    if q:
-        pattern = like(q)
-        stmt = stmt.where(
-            or_(
-                Customer.nickname.ilike(pattern, escape="\\"),
-                Customer.phone.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = search(stmt, q, Customer.nickname, Customer.phone)
     page = paginate(stmt)
     ids = [c.id for c in page.items]
     today = shanghai_day()

@@ -24,14 +24,10 @@ field. Guides record outcomes of their store's appointments, owners of their fra
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import update
-from sqlalchemy.engine import CursorResult
-
 from app.auth.principal import Principal
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.row_state import move_status
 from franchise.models import (
     APPOINTMENT_OUTCOMES,
     DEFECT_REMEDIES,
@@ -70,13 +66,7 @@ def _check(appointment: Appointment, data: dict) -> None:
 
 def _claim(appointment: Appointment, status: str) -> None:
     """booked → ``status`` by one conditional UPDATE: an outcome is recorded once."""
-    result = db.session.execute(
-        update(Appointment)
-        .where(Appointment.id == appointment.id, Appointment.status == BOOKED)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    if not move_status(appointment, BOOKED, status):
         raise Conflict("This appointment's outcome is already recorded.", code="outcome_recorded")
     db.session.expire(appointment, ["status"])
 

@@ -10,12 +10,12 @@ transaction: each public writer validates, commits, or rolls back and raises.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
+from app.list_query import search, where_given
 from franchise.models import SERVICE_KINDS, Product
-from franchise.queries import like
 from franchise.services.base import commit_then_notify, ensure_unique, invalid, rollback_and_raise
 
 PRODUCT_FIELDS = (
@@ -83,13 +83,8 @@ def product_stmt(args: dict, *, active_only: bool = False):
         stmt = stmt.where(Product.is_active.is_(True))
     elif args.get("is_active") is not None:
         stmt = stmt.where(Product.is_active.is_(bool(args["is_active"])))
-    if args.get("category"):
-        stmt = stmt.where(Product.category == args["category"])
-    if args.get("q"):
-        pattern = like(args["q"])
-        stmt = stmt.where(
-            or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\"))
-        )
+    stmt = where_given(stmt, Product, args, ("category",))
+    stmt = search(stmt, args.get("q"), Product.name, Product.sku)
     return stmt
 
 

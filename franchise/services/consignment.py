@@ -29,6 +29,7 @@ from app.clock import shanghai_day
 from app.db import committing
 from app.extensions import db
 from app.i18n import tr
+from app.list_query import search, where_given
 from franchise.models import (
     REFUNDED,
     Consignment,
@@ -38,7 +39,6 @@ from franchise.models import (
     OrderLine,
     Product,
 )
-from franchise.queries import search
 from franchise.services import ledger, postings
 from franchise.services.base import invalid
 from franchise.services.catalog import MAX_PRICE_FEN
@@ -201,9 +201,7 @@ def consignment_stmt(args: dict) -> Select:
     """Consignments newest first; filters ``status``, ``store_id``, ``customer_id``, and
     ``consignor`` (part of the consignor's name or phone) and ``q`` (the number)."""
     stmt = select(Consignment).order_by(Consignment.id.desc())
-    for key in ("status", "store_id", "customer_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Consignment, key) == args[key])
+    stmt = where_given(stmt, Consignment, args, ("status", "store_id", "customer_id"))
     if args.get("consignor"):
         consignors = search(
             select(Customer.id), args["consignor"], Customer.nickname, Customer.phone

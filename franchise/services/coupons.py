@@ -38,6 +38,8 @@ from app.clock import utcnow
 from app.db import lock_row
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
+from app.list_query import where_given
+from app.row_state import move_status
 from franchise.models import (
     COUPON_ISSUED,
     COUPON_REDEEMED,
@@ -269,9 +271,7 @@ def bulk_issue(template_id: int, filters: dict, limit: int) -> dict:
         raise invalid("template_id", "No such coupon template.")
     holders = select(Coupon.customer_id).where(Coupon.template_id == template_id)
     stmt = select(Customer.id).where(Customer.id.not_in(holders)).order_by(Customer.id)
-    for key in ("franchisee_id", "store_id", "value_tier"):
-        if filters.get(key):
-            stmt = stmt.where(getattr(Customer, key) == filters[key])
+    stmt = where_given(stmt, Customer, filters, ("franchisee_id", "store_id", "value_tier"))
     if filters.get("region_id"):
         stmt = stmt.where(
             Customer.franchisee_id.in_(
@@ -328,13 +328,7 @@ def refuse_unusable(coupon: Coupon) -> None:
 
 def _mark_redeemed(coupon: Coupon, values: dict) -> None:
     """Flip issued → redeemed with one conditional update; 409 when someone was faster."""
-    result = db.session.execute(
-        update(Coupon)
-        .where(Coupon.id == coupon.id, Coupon.status == COUPON_ISSUED)
-        .values(status=COUPON_REDEEMED, redeemed_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    if not move_status(coupon, COUPON_ISSUED, COUPON_REDEEMED, redeemed_at=utcnow(), **values):
         raise Conflict("This coupon was already redeemed.", code="coupon_redeemed")
     db.session.expire(coupon)
 

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from app.auth.bound_scope import run_built
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
-from app.auth.scope import not_found, scoped
+from app.auth.scope import get_scoped_or_404, not_found, scoped
 from app.clock import as_utc, utcnow
 from app.db import committing, lock_row
 from app.errors import Conflict, Forbidden
@@ -102,13 +102,8 @@ def file_dispute(order_id: int, order_line_id: int, reason: str, principal: Prin
 
 
 def dispute_or_404(dispute_id: int, principal: Principal) -> CreditDispute:
-    stmt = scoped(
-        select(CreditDispute).where(CreditDispute.id == dispute_id), CreditDispute, principal
-    )
-    dispute = db.session.scalars(stmt).first() if 1 <= dispute_id <= 2**31 - 1 else None
-    if dispute is None:
-        raise not_found(CreditDispute)
-    return dispute
+    """A dispute the caller may see, else 404 (``get_scoped_or_404``)."""
+    return get_scoped_or_404(CreditDispute, dispute_id, principal)
 
 
 def _share_text(cl: CreditLine) -> str:

@@ -39,10 +39,8 @@ Cancelling or closing an unpaid order gives the stock back and re-issues its cou
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import select
 
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
@@ -50,6 +48,7 @@ from app.clock import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, hooks
 from app.i18n import tr
+from app.row_state import move_status
 from franchise.models import (
     CANCELLED,
     CLOSED,
@@ -241,13 +240,7 @@ def _move(order: Order, to: str, role: str, user_id: int | None, note: str) -> N
             errors={"to": [tr("Not for your role.")], "allowed": allowed_next(order, role)},
         )
     previous = order.status
-    result = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == previous)
-        .values(status=to, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    if not move_status(order, previous, to, updated_at=utcnow()):
         raise Conflict("The order changed meanwhile; reload it.", code="stale_order")
     db.session.expire(order, ["status", "updated_at"])
     if to in (CANCELLED, CLOSED):

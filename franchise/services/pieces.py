@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Select, case, or_, select, update
+from sqlalchemy import Select, case, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
+from app.list_query import search, where_given
 from franchise.models import (
     PIECE_DEFECTIVE,
     PIECE_HELD,
@@ -40,7 +41,6 @@ from franchise.models import (
     ProductVariant,
     Store,
 )
-from franchise.queries import like
 from franchise.services.base import (
     commit_then_notify,
     ensure_unique,
@@ -209,9 +209,7 @@ def piece_stmt(args: dict) -> Select:
     """The registry listing: filters ``product_id``, ``store_id``, ``status`` (in_stock,
     held, sold, defective) and ``q`` (serial or certificate number)."""
     stmt = select(Piece).order_by(Piece.id.desc())
-    for key in ("product_id", "store_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(Piece, key) == args[key])
+    stmt = where_given(stmt, Piece, args, ("product_id", "store_id"))
     status = args.get("status")
     if status in (PIECE_IN_STOCK, PIECE_DEFECTIVE):
         stmt = stmt.where(Piece.status == status)
@@ -219,14 +217,7 @@ def piece_stmt(args: dict) -> Select:
         stmt = stmt.where(Piece.status == PIECE_HELD, sold_clause())
     elif status == PIECE_HELD:
         stmt = stmt.where(Piece.status == PIECE_HELD, ~sold_clause())
-    if args.get("q"):
-        pattern = like(args["q"])
-        stmt = stmt.where(
-            or_(
-                Piece.serial.ilike(pattern, escape="\\"),
-                Piece.certificate_no.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = search(stmt, args.get("q"), Piece.serial, Piece.certificate_no)
     return stmt
 
 

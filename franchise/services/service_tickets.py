@@ -41,6 +41,7 @@ from app.db import committing
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
+from app.list_query import where_given
 from app.outbox import enqueue
 from franchise.models import (
     CREATED,
@@ -315,9 +316,7 @@ def _close_quote_order(order_id: int) -> None:
 def ticket_stmt(args: dict) -> Select:
     """Tickets newest first; filters ``status``, ``kind``, ``store_id``, ``overdue``."""
     stmt = select(ServiceTicket).order_by(ServiceTicket.id.desc())
-    for key in ("status", "kind", "store_id", "customer_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(ServiceTicket, key) == args[key])
+    stmt = where_given(stmt, ServiceTicket, args, ("status", "kind", "store_id", "customer_id"))
     if args.get("overdue"):
         stmt = stmt.where(overdue_clause())
     return stmt

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import cast
-
-from sqlalchemy import update
-from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
 from app.clock import SHANGHAI, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
+from app.row_state import move_status
 from franchise.models import Customer, Store
 from franchise.services.base import get_or_invalid, invalid
 
@@ -47,14 +44,7 @@ def take_step(row, to: str, flow: dict[str, tuple[str, ...]], label: Callable) -
     allowed = flow.get(previous, ())
     if to not in allowed:
         raise StepOutOfOrder(previous, to, allowed, label)
-    model = type(row)
-    result = db.session.execute(
-        update(model)
-        .where(model.id == row.id, model.status == previous)
-        .values(status=to, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    if not move_status(row, previous, to, updated_at=utcnow()):
         raise StepOutOfOrder(previous, to, allowed, label)
     db.session.refresh(row)
     return previous

@@ -32,6 +32,8 @@ from app.db import committing
 from app.errors import Conflict
 from app.extensions import db
 from app.i18n import tr
+from app.list_query import where_given
+from app.row_state import move_status
 from franchise.models import CREATED, Order, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
 from franchise.services.base import invalid
@@ -102,13 +104,7 @@ def take_in(data: dict, principal: Principal) -> TradeIn:
 
 def _settle(trade_in: TradeIn, to: str, **values) -> None:
     """valued → ``to`` by one conditional UPDATE (409 when it moved meanwhile)."""
-    result = db.session.execute(
-        update(TradeIn)
-        .where(TradeIn.id == trade_in.id, TradeIn.status == "valued")
-        .values(status=to, settled_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    if not move_status(trade_in, "valued", to, settled_at=utcnow(), **values):
         raise Conflict("This trade-in is already settled.", code="trade_in_settled")
     db.session.refresh(trade_in)
 
@@ -196,7 +192,5 @@ def release(order: Order) -> None:
 def trade_in_stmt(args: dict):
     """Trade-ins newest first; filters ``status``, ``store_id``, ``customer_id``."""
     stmt = select(TradeIn).order_by(TradeIn.id.desc())
-    for key in ("status", "store_id", "customer_id"):
-        if args.get(key):
-            stmt = stmt.where(getattr(TradeIn, key) == args[key])
+    stmt = where_given(stmt, TradeIn, args, ("status", "store_id", "customer_id"))
     return stmt

@@ -17,11 +17,11 @@ from sqlalchemy.orm import selectinload
 from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.list_query import search
 from app.wechat import wecom_directory
 from app.wechat.errors import WeChatError
 from franchise.models import Guide
 from franchise.models.wecom_members import WecomDepartment, WecomMember
-from franchise.queries import search
 from franchise.services.base import invalid
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_navs, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.web.i18n import N_
 from app.web.today import add_today
@@ -44,14 +44,18 @@ def register(app: Flask) -> None:
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
 
-    openapi(app).register_blueprint(api_aftersales.blp)
-    openapi(app).register_blueprint(api_consignment.blp)
-    app.register_blueprint(admin_aftersales.bp)
-    app.register_blueprint(admin_consignments.bp)
-    app.register_blueprint(guide_aftersales.bp)
-    app.register_blueprint(guide_piece_care.bp)
-    app.register_blueprint(guide_trade_ins.bp)
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
+    register_area(
+        app,
+        (
+            api_aftersales,
+            api_consignment,
+            admin_aftersales,
+            admin_consignments,
+            guide_aftersales,
+            guide_piece_care,
+            guide_trade_ins,
+        ),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+    )
     add_today(app, guide_piece_care.today_figures, guide_piece_care.today_notes)
     register_handler(app, READY_NOTICE_KIND, jobs.send_ready_notice)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, register_area
 from app.scheduler import register_job
 from app.web.i18n import N_
 from app.web.today import add_today
@@ -47,21 +47,23 @@ def register(app: Flask) -> None:
     from franchise.guide import today as guide_today
     from franchise.jobs import commerce as jobs
 
-    for module in (api_orders, api_mp, api_coupons):
-        openapi(app).register_blueprint(module.blp)
-    for module in (
-        admin_orders,
-        admin_coupons,
-        admin_products,
-        guide_orders,
-        guide_coupons,
-        guide_results,
-    ):
-        app.register_blueprint(module.bp)
+    register_area(
+        app,
+        (
+            api_orders,
+            api_mp,
+            api_coupons,
+            admin_orders,
+            admin_coupons,
+            admin_products,
+            guide_orders,
+            guide_coupons,
+            guide_results,
+        ),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        seeders=(seed_commerce,),
+    )
     app.add_template_global(event_note, "event_note")
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_orders.sales_panels)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     register_job(app, "franchise.orders.auto_complete", jobs.auto_complete_job, "cron", minute=17)
-    add_seeder(app, seed_commerce)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, add_hook, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, register_area
 from app.scheduler import register_job
 from app.web.i18n import N_
 
@@ -40,17 +40,18 @@ def register(app: Flask) -> None:
     from franchise.jobs.paid_followups import ORDER_PAID
     from franchise.services import commission, credit, refunds
 
-    openapi(app).register_blueprint(api_credit.blp)
-    openapi(app).register_blueprint(api_commission.blp)
-    app.register_blueprint(admin_credit.bp)
-    app.register_blueprint(guide_credit.bp)
+    register_area(
+        app,
+        (api_credit, api_commission, admin_credit, guide_credit),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        hooks=(
+            (ORDER_PAID, credit.on_paid),  # every minute, off the notify's path
+            (refunds.REFUND_COMPLETED, commission.on_refund),
+        ),
+        seeders=(seed_credit,),
+    )
     app.add_template_global(credit_display.order_credit_panel, "order_credit_panel")
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
     add_dashboard(app, admin_credit.dispute_panels)
-    add_hook(app, ORDER_PAID, credit.on_paid)  # every minute, off the notify's path
     register_job(
         app, "franchise.credit.catch_up", jobs.credit_catch_up_job, "cron", hour=3, minute=25
     )
-    add_hook(app, refunds.REFUND_COMPLETED, commission.on_refund)
-    add_seeder(app, seed_credit)

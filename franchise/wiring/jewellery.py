@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.scheduler import register_job
 from app.web.i18n import N_
 
@@ -32,11 +32,12 @@ def register(app: Flask) -> None:
     from franchise.demo.jewellery import seed_jewellery
     from franchise.jobs.metal_feed import metal_feed_job
 
-    openapi(app).register_blueprint(api_jewellery.blp)
-    app.register_blueprint(admin_jewellery.bp)
-    app.register_blueprint(admin_metal_import.bp)
-    app.register_blueprint(admin_product_pricing.bp)
-    add_navs(app, "admin", ADMIN_NAV)
+    register_area(
+        app,
+        (api_jewellery, admin_jewellery, admin_metal_import, admin_product_pricing),
+        navs={"admin": ADMIN_NAV},
+        seeders=(seed_jewellery,),
+    )
     if app.config.get("METAL_PRICE_FEED_URL"):  # the feed is off unless configured
         register_job(
             app,
@@ -45,4 +46,3 @@ def register(app: Flask) -> None:
             "interval",
             minutes=int(app.config["METAL_PRICE_FEED_MINUTES"]),
         )
-    add_seeder(app, seed_jewellery)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
@@ -62,18 +62,24 @@ def register(app: Flask) -> None:
     from franchise.services import points
     from franchise.services.member_event_changes import EVENT_CANCELLED_KIND, EVENT_CHANGED_KIND
 
-    openapi(app).register_blueprint(api_members.blp)
-    openapi(app).register_blueprint(api_store_sales.blp)
-    openapi(app).register_blueprint(api_member_events.blp)
-    app.register_blueprint(admin_members.bp)
-    app.register_blueprint(admin_member_settings.bp)
-    app.register_blueprint(admin_member_events.bp)
-    app.register_blueprint(guide_sales.bp)
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
+    register_area(
+        app,
+        (
+            api_members,
+            api_store_sales,
+            api_member_events,
+            admin_members,
+            admin_member_settings,
+            admin_member_events,
+            guide_sales,
+        ),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        # the minute's one read of new payments
+        hooks=((ORDER_PAID, points.earn_on_paid),),
+        seeders=(seed_members,),
+    )
     register_handler(app, EVENT_CANCELLED_KIND, event_jobs.send_cancel_notice)
     register_handler(app, EVENT_CHANGED_KIND, event_jobs.send_change_notice)
-    add_hook(app, ORDER_PAID, points.earn_on_paid)  # the minute's one read of new payments
     shanghai = {"timezone": "Asia/Shanghai"}
     register_job(
         app,
@@ -112,4 +118,3 @@ def register(app: Flask) -> None:
         hour=3,
         **shanghai,
     )
-    add_seeder(app, seed_members)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.extensions import add_dashboard, register_area
 from app.scheduler import register_job
 from app.web.i18n import N_
 from app.wechat import subscribe
@@ -40,15 +40,15 @@ def register(app: Flask) -> None:
     from franchise.services.wecom_directory_events import handle_change_contact
     from franchise.services.wecom_members import last_synced_at, member_name
 
-    openapi(app).register_blueprint(api_org.blp)
-    openapi(app).register_blueprint(api_wecom_members.blp)
-    app.register_blueprint(admin_views.bp)
+    register_area(
+        app,
+        (api_org, api_wecom_members, admin_views),
+        navs={"admin": ADMIN_NAV},
+        seeders=(seed_organisation, seed_wecom_members),
+    )
     app.add_template_global(last_synced_at, "wecom_synced_at")
     app.add_template_global(member_name, "wecom_member_name")
-    add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, organisation_panels)
-    add_seeder(app, seed_organisation)
-    add_seeder(app, seed_wecom_members)
     subscribe(app, "change_contact", handle_change_contact)
     register_job(
         app,

@@ -17,13 +17,12 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import required_principal
 from app.web.listing import Column, csv_response
-from livestream.admin import campaign_pages
+from livestream.admin import METRIC_LABELS, RULE_KIND_LABELS, campaign_pages
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
     LEVEL_GUIDE,
     LEVEL_REGION,
     LEVEL_STORE,
-    RULE_REWARD,
 )
 from livestream.services import review as service
 from livestream.services.access import campaign_or_404
@@ -36,13 +35,6 @@ LEVEL_LABELS = {
     LEVEL_STORE: _l("Stores"),
     LEVEL_GUIDE: _l("Guides"),
 }
-METRIC_LABELS = {
-    "gmv_fen": _l("GMV"),
-    "new_customers": _l("New customers"),
-    "group_joins": _l("Group joins"),
-    "appointments": _l("Appointments"),
-}
-KIND_LABELS = {RULE_REWARD: _l("Reward"), "penalty": _l("Penalty")}
 CHART_UNITS = 20  # units drawn in the per-unit charts (largest GMV first)
 
 CSV_LABELS = {
@@ -129,7 +121,7 @@ def review(campaign_id: int):
         outcome_totals=service.outcome_totals(outcomes),
         charts=_charts(data["rows"], service.gmv_by_hour(campaign, franchisee_id)),
         metric_labels=METRIC_LABELS,
-        kind_labels=KIND_LABELS,
+        kind_labels=RULE_KIND_LABELS,
         level_labels=LEVEL_LABELS,
         no_target=service.NO_TARGET,
     )

@@ -14,7 +14,6 @@ from collections import defaultdict
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -23,15 +22,13 @@ from app.errors import DomainError
 from app.money import parse_percent
 from app.schemas import url_id
 from app.web.form_input import FormInvalid, load_form
-from livestream.admin import LEVEL_LABELS, campaign_pages
+from livestream.admin import LEVEL_LABELS, METRIC_LABELS, RULE_KIND_LABELS, campaign_pages
 from livestream.models import CampaignTarget, RewardRule
 from livestream.models.targets import (
     LEVEL_FRANCHISEE,
     LEVEL_REGION,
     LEVEL_STORE,
     METRICS,
-    RULE_PENALTY,
-    RULE_REWARD,
 )
 from livestream.schemas import RuleFormSchema, figures_form_schema
 from livestream.services import progress
@@ -39,14 +36,6 @@ from livestream.services import targets as service
 from livestream.services.access import campaign_or_404, campaign_row_or_404
 
 bp = campaign_pages("livestream_targets", __name__)
-
-METRIC_LABELS = {
-    "new_customers": _l("New customers"),
-    "group_joins": _l("Group joins"),
-    "appointments": _l("Appointments"),
-    "gmv_fen": _l("GMV"),
-}
-KIND_LABELS = {RULE_REWARD: _l("Reward"), RULE_PENALTY: _l("Penalty")}
 
 
 class FormError(Exception):
@@ -104,7 +93,7 @@ def editor_context(campaign) -> dict:
         "overall": progress.campaign_progress(campaign.id) if is_hq else None,
         "metrics": METRICS,
         "metric_labels": METRIC_LABELS,
-        "kind_labels": KIND_LABELS,
+        "kind_labels": RULE_KIND_LABELS,
         "level_labels": LEVEL_LABELS,
         "chart_labels": [r["name"] for r in chart_rows],
         "chart_series": {

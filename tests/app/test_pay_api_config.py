@@ -6,18 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import ConfigError, load_config
-
-
-def refused(monkeypatch, **env) -> str:
-    for name, value in env.items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError) as info:
-        load_config()
-    return str(info.value)
+from app.config import load_config
+from tests.fixtures.production import refusal
 
 
 def test_v3_is_the_default_and_the_live_env_starts(live_env):
@@ -36,31 +26,29 @@ def test_v3_is_the_default_and_the_live_env_starts(live_env):
     ],
 )
 def test_each_missing_v3_setting_stops_live_start_up(live_env, monkeypatch, var):
-    assert var in refused(monkeypatch, **{var: None})
+    assert var in refusal(**{var: None})
 
 
 def test_v3_settings_are_judged(live_env, monkeypatch, tmp_path):
     key, key_id = live_env["SIYU_PAY_V3_KEY"], live_env["SIYU_PAY_V3_PUBLIC_KEY_ID"]
-    assert "32 bytes" in refused(monkeypatch, SIYU_PAY_V3_KEY="short")
-    assert "PUB_KEY_ID_" in refused(monkeypatch, SIYU_PAY_V3_KEY=key, SIYU_PAY_V3_PUBLIC_KEY_ID="0")
+    assert "32 bytes" in refusal(SIYU_PAY_V3_KEY="short")
+    assert "PUB_KEY_ID_" in refusal(SIYU_PAY_V3_KEY=key, SIYU_PAY_V3_PUBLIC_KEY_ID="0")
     missing = str(tmp_path / "nowhere.pem")
-    message = refused(
-        monkeypatch, SIYU_PAY_V3_PUBLIC_KEY_ID=key_id, SIYU_PAY_V3_PRIVATE_KEY_PATH=missing
-    )
+    message = refusal(SIYU_PAY_V3_PUBLIC_KEY_ID=key_id, SIYU_PAY_V3_PRIVATE_KEY_PATH=missing)
     assert "SIYU_PAY_V3_PRIVATE_KEY_PATH is not a readable file" in message
 
 
 def test_certificate_mode_needs_the_certificate_directory(live_env, monkeypatch, tmp_path):
     monkeypatch.setenv("SIYU_PAY_V3_VERIFY", "certificate")
     monkeypatch.delenv("SIYU_PAY_V3_PUBLIC_KEY_ID")
-    assert "SIYU_PAY_V3_PLATFORM_CERT_DIR" in refused(monkeypatch)
+    assert "SIYU_PAY_V3_PLATFORM_CERT_DIR" in refusal()
     monkeypatch.setenv("SIYU_PAY_V3_PLATFORM_CERT_DIR", str(tmp_path))
     assert load_config()["PAY_V3_VERIFY"] == "certificate"  # no public key needed
 
 
 def test_bad_api_or_mode_names_the_setting(live_env, monkeypatch):
-    assert "SIYU_PAY_API" in refused(monkeypatch, SIYU_PAY_API="v4")
-    assert "SIYU_PAY_V3_VERIFY" in refused(monkeypatch, SIYU_PAY_API="v3", SIYU_PAY_V3_VERIFY="x")
+    assert "SIYU_PAY_API" in refusal(SIYU_PAY_API="v4")
+    assert "SIYU_PAY_V3_VERIFY" in refusal(SIYU_PAY_API="v3", SIYU_PAY_V3_VERIFY="x")
 
 
 def test_v2_needs_no_v3_settings(live_env, monkeypatch):

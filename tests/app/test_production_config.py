@@ -22,26 +22,10 @@ import xmltodict
 from app.config import SANDBOX_DEFAULTS, WECHAT_SETTINGS, ConfigError, load_config
 from app.wechat.pay import sign_md5
 from app.wechat.sandbox.delivery import wecom_callback_xml
-from tests.fixtures.production import LIVE_KEYS, build_from_env
+from tests.fixtures.production import LIVE_KEYS, build_from_env, refusal
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR_OF = dict(WECHAT_SETTINGS)
-
-
-def refusal(**env) -> str:
-    """The ConfigError message load_config gives for the current env plus ``env``."""
-    mp = pytest.MonkeyPatch()
-    try:
-        for name, value in env.items():
-            if value is None:
-                mp.delenv(name, raising=False)
-            else:
-                mp.setenv(name, value)
-        with pytest.raises(ConfigError) as info:
-            load_config()
-        return str(info.value)
-    finally:
-        mp.undo()
 
 
 def test_live_production_starts(live_env):

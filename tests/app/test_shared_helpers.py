@@ -1,6 +1,7 @@
 """One of each shared helper, in ``app/``: the API's ids, text and page schemas
 (``app.schemas``), the list pages' filters, pages and CSV (``app.web.listing``) and the
-scoped lookup (``app.auth.scope.get_scoped_or_404``). No domain imports them from
+scoped lookup (``app.auth.scope.get_scoped_or_404``) and the list statements' filters
+(``app.list_query``). No domain imports them from
 ``franchise`` or keeps its own copy."""
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, validate
+from sqlalchemy import select
 
 from app.auth.scope import get_scoped_or_404
 from app.errors import NotFound
+from app.extensions import db
+from app.list_query import like, search, where_given
 from app.schemas import MAX_ID, Text, query_id
 from app.web.listing import filter_args
 from franchise.models import Store
@@ -26,7 +30,7 @@ GENERIC = {
     "franchise.schemas": {"MAX_ID", "BAD_TEXT", "MAX_PER_PAGE", "Text", "StrictFloat"}
     | {"PageQuerySchema", "page_schema", "_id", "_query_id"},
     "franchise.admin.support": {"filter_args", "paginate", "stream_models"},
-    "franchise.queries": {"scoped_or_404"},
+    "franchise.queries": {"scoped_or_404", "like", "search"},
     "franchise.api.org": {"page_of"},
 }
 
@@ -52,6 +56,7 @@ def test_domains_take_the_generic_helpers_from_app():
 def test_one_definition_of_each_generic_helper():
     names = {"MAX_ID", "MAX_PER_PAGE", "_id", "_query_id", "filter_args", "stream_models"}
     names |= {"scoped_or_404", "paginate", "page_schema", "PageQuerySchema", "Text", "page_of"}
+    names |= {"like", "search", "where_given"}
     defined = []
     for package in ("app", "franchise", "community", "livestream"):
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -110,3 +115,49 @@ def test_an_id_past_the_last_key_is_404_over_http(client, hq_admin):
     assert client.get(f"/admin/org/stores/{store.id}").status_code == 200
     assert client.get(f"/admin/org/stores/{MAX_ID + 1}").status_code == 404
     assert client.get(f"/admin/org/stores/{2**70}").status_code == 404
+
+
+def test_where_given_filters_only_on_the_keys_given_and_search_escapes_wildcards(ctx):
+    a = gen_store(city="杭州", name="A_1 店")
+    b = gen_store(city="上海", name="A%1 店")
+    db.session.flush()
+    ids = {a.id, b.id}
+
+    def found(stmt) -> set[int]:
+        return {s.id for s in db.session.scalars(stmt) if s.id in ids}
+
+    everything = select(Store)
+    assert (
+        found(where_given(everything, Store, {"city": "", "region_id": 0}, ("city", "region_id")))
+        == ids
+    )
+    assert found(where_given(everything, Store, {"city": "杭州", "q": "x"}, ("city",))) == {a.id}
+    assert found(search(everything, None, Store.name)) == ids
+    assert found(search(everything, "a_1", Store.name)) == {a.id}  # "_" is not a wildcard
+    assert found(search(everything, "A%1", Store.city, Store.name)) == {b.id}
+    assert like("5%_\\") == "%5\\%\\_\\\\%"
+
+
+def test_an_update_body_takes_its_creates_rules_and_changes_only_what_is_given():
+    from franchise import schemas as org
+    from franchise.api.coupons import TemplateCreateSchema, TemplateUpdateSchema
+    from franchise.api.orders import ProductCreateSchema, ProductUpdateSchema
+
+    pairs = [
+        (org.RegionCreateSchema, org.RegionUpdateSchema),
+        (org.FranchiseeCreateSchema, org.FranchiseeUpdateSchema),
+        (org.StoreCreateSchema, org.StoreUpdateSchema),
+        (org.GuideCreateSchema, org.GuideUpdateSchema),
+        (ProductCreateSchema, ProductUpdateSchema),
+        (TemplateCreateSchema, TemplateUpdateSchema),
+    ]
+    for create, update in pairs:
+        made, changed = create().fields, update().fields
+        assert update().load({}) == {}, update
+        assert not any(f.required for f in changed.values()), update
+        for name in made.keys() & changed.keys():
+            assert repr(changed[name].validators) == repr(made[name].validators), (update, name)
+    assert "code" not in org.RegionUpdateSchema().fields  # a region's code never changes
+    with pytest.raises(ValidationError) as refused:
+        TemplateUpdateSchema().load({"budgets": [{"region_id": 1, "budget_count": 5}] * 2})
+    assert "budgets" in refused.value.messages
