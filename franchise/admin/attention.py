@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.web.attention import Attention, attention_panel
+from app.web.dashboard import DashboardSource
 from app.web.labels import label
 from app.web.shell import kept_url
 from franchise.services import alerts as alert_service
@@ -25,16 +26,23 @@ MONEY_CODES = (
 ORGANISATION_CODES = (("guide_wecom_left", _l("Guides whose WeCom account was deleted")),)
 
 
-def alert_attention(principal) -> list[dict]:
+SHOWN_CODES = tuple(code for code, _words in MONEY_CODES + ORGANISATION_CODES)
+
+
+def alert_figures(principal):
+    """The open alerts the viewer may see, by level and for each code the overview shows."""
+    return alert_service.open_figures(principal, SHOWN_CODES)
+
+
+def alert_attention(principal, values) -> list[dict]:
     """Open alerts by level and the failed money movements, and the guides whose WeCom
-    account was deleted, for the viewer's scope (one grouped count of the open alerts)."""
-    if principal is None:
-        return []
-    by_level, by_code = alert_service.open_counts(principal)
+    account was deleted, for the viewer's scope."""
+    by_level = dict(zip(LEVELS, values[: len(LEVELS)], strict=True))
+    by_code = dict(zip(SHOWN_CODES, values[len(LEVELS) :], strict=True))
     items = [
         Attention(
             str(_l("Open alerts: %(level)s", level=label(level, "alert_level"))),
-            by_level.get(level, 0),
+            by_level[level],
             kept_url("alerts_admin.alerts", level=level, open=1),
             level,
         )
@@ -45,6 +53,9 @@ def alert_attention(principal) -> list[dict]:
         attention_panel(str(_l("Money")), items),
         attention_panel(str(_l("Organisation")), _code_items(by_code, ORGANISATION_CODES)),
     ]
+
+
+ALERTS = DashboardSource(alert_figures, alert_attention)
 
 
 def _code_items(by_code: dict[str, int], codes) -> list[Attention]:

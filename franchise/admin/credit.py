@@ -22,6 +22,7 @@ from app.auth.scope import scoped
 from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.web.dashboard import DashboardSource
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.listing import Column, csv_response, export_url, paginate
@@ -317,13 +318,14 @@ def guide_commission(guide_id):
     )
 
 
-def dispute_panels(principal) -> list[dict]:
+def dispute_panels(principal, values) -> list[dict]:
     """Admin home panel: disputes waiting for a ruling and those past their deadline."""
-    if principal is None:
-        return []
-    count = disputes.waiting_counts(principal)
+    waiting, late = (int(count or 0) for count in values)
     stats = [
-        (_("Awaiting ruling"), count[0], kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
-        (_("Past the deadline"), count[1], kept_url("credit_admin.disputes", overdue="true")),
+        (_("Awaiting ruling"), waiting, kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
+        (_("Past the deadline"), late, kept_url("credit_admin.disputes", overdue="true")),
     ]
     return [{"title": _("Credit disputes"), "stats": stats}]
+
+
+DISPUTES = DashboardSource(disputes.waiting_figures, dispute_panels)

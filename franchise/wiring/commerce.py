@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, add_navs, add_seeder, openapi
+from app.extensions import add_navs, add_seeder, openapi
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -61,7 +62,7 @@ def register(app: Flask) -> None:
     app.add_template_global(event_note, "event_note")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
-    add_dashboard(app, admin_orders.sales_panels)
+    add_dashboard(app, admin_orders.SALES)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     register_job(app, "franchise.orders.auto_complete", jobs.auto_complete_job, "cron", minute=17)
     add_seeder(app, seed_commerce)

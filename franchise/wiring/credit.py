@@ -14,8 +14,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, add_hook, add_navs, add_seeder, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 
 CREDIT = N_("Credit")
@@ -47,7 +48,7 @@ def register(app: Flask) -> None:
     app.add_template_global(credit_display.order_credit_panel, "order_credit_panel")
     add_navs(app, "admin", ADMIN_NAV)
     add_navs(app, "mobile", MOBILE_NAV)
-    add_dashboard(app, admin_credit.dispute_panels)
+    add_dashboard(app, admin_credit.DISPUTES)
     add_hook(app, ORDER_PAID, credit.on_paid)  # every minute, off the notify's path
     register_job(
         app, "franchise.credit.catch_up", jobs.credit_catch_up_job, "cron", hour=3, minute=25

@@ -7,15 +7,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.web.attention import Attention, attention_panel
+from app.web.dashboard import DashboardSource
 from app.web.shell import kept_url
 from livestream.services import attention
 
 
-def live_attention(principal) -> list[dict]:
+def live_attention(principal, values) -> list[dict]:
     """Counts among the campaigns the viewer may see."""
-    if principal is None:
-        return []
-    found = attention.counts(principal)
+    found = attention.counts(principal, *values)
     items = [
         Attention(
             str(_l("Campaigns with steps late or due")),
@@ -31,3 +30,6 @@ def live_attention(principal) -> list[dict]:
         ),
     ]
     return [attention_panel(str(_l("Live")), items)]
+
+
+LIVE = DashboardSource(attention.figures, live_attention, attention.horizon)
