@@ -5,12 +5,12 @@ Every figure goes through the tenant scope helper, so a franchise owner sees the
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import CompoundSelect, Select, func, literal, literal_column, select, union_all
 
 from app.auth.scope import scoped
 from app.web.charts import bar_chart
 from app.web.dashboard import DashboardSource, json_rows
+from app.web.i18n import N_, gettext_all
 from franchise.models import Customer, Franchisee, Guide, Region, Store
 
 
@@ -64,9 +64,17 @@ def organisation_figures(principal) -> Select:
 def organisation_panels(principal, values) -> list[dict]:
     """Counts of the organisation and a chart of stores and guides per region."""
     *counts, by_region = values
-    names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
-    stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
-    panels = [{"title": _("Organisation"), "stats": stats}]
+    words = gettext_all(
+        N_("Franchisees"),
+        N_("Open stores"),
+        N_("Active guides"),
+        N_("Customers"),
+        N_("Organisation"),
+        N_("Stores and guides by region"),
+    )
+    open_stores, active_guides = words[1], words[2]
+    stats = [(label, count or 0) for label, count in zip(words[:4], counts, strict=True)]
+    panels = [{"title": words[4], "stats": stats}]
     store_rows, guide_rows = [], {}
     for kind, name, count in by_region:
         if kind == "store":
@@ -77,12 +85,12 @@ def organisation_panels(principal, values) -> list[dict]:
         labels = [name for name, _count_ in store_rows]
         panels.append(
             {
-                "title": _("Stores and guides by region"),
+                "title": words[5],
                 "chart": bar_chart(
                     labels,
                     {
-                        _("Open stores"): [count for _name, count in store_rows],
-                        _("Active guides"): [guide_rows.get(name, 0) for name in labels],
+                        open_stores: [count for _name, count in store_rows],
+                        active_guides: [guide_rows.get(name, 0) for name in labels],
                     },
                 ),
             }

@@ -16,7 +16,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.extensions import db
 from app.web.dashboard import DashboardSource
-from app.web.i18n import N_
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.pages import pages_blueprint
 from app.web.shell import kept_url
@@ -117,12 +117,15 @@ def overview_panels(principal, values) -> list[dict]:
     if not values:  # a role with no list
         return []
     counts = dict(zip(LEVELS, (int(count) for count in values), strict=True))
+    owners, hq, title = gettext_all(
+        N_("On the store owners' lists"), N_("On HQ's list"), N_("Overdue sends")
+    )
     url = kept_url("community_escalations.escalations", level=1)
     stats = [
-        (_("On the store owners' lists"), counts[escalation.OWNER], url),
-        (_("On HQ's list"), counts[escalation.HQ], kept_url("community_escalations.escalations")),
+        (owners, counts[escalation.OWNER], url),
+        (hq, counts[escalation.HQ], kept_url("community_escalations.escalations")),
     ]
-    return [{"title": _("Overdue sends"), "stats": stats}]
+    return [{"title": title, "stats": stats}]
 
 
 OVERDUE_SENDS = DashboardSource(overdue_figures, overview_panels)

@@ -22,6 +22,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.web.attention import Attention, attention_panel
 from app.web.dashboard import DashboardSource
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.shell import kept_url
 from community.models import SendBatch
@@ -95,13 +96,11 @@ def unconfirmed():
 def send_attention(principal, values) -> list[dict]:
     """The overview's count of late unconfirmed sends, linking to the list above."""
     (count,) = values
+    late, groups = gettext_all(N_("Group sends not confirmed in time"), N_("Groups"))
     item = Attention(
-        str(_l("Group sends not confirmed in time")),
-        int(count or 0),
-        kept_url("community_unconfirmed.unconfirmed"),
-        "warning",
+        late, int(count or 0), kept_url("community_unconfirmed.unconfirmed"), "warning"
     )
-    return [attention_panel(str(_l("Groups")), [item])]
+    return [attention_panel(groups, [item])]
 
 
 LATE_SENDS = DashboardSource(

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.web.dashboard import DashboardSource
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.shell import kept_url
 from franchise.admin.credit_display import (
@@ -321,11 +322,14 @@ def guide_commission(guide_id):
 def dispute_panels(principal, values) -> list[dict]:
     """Admin home panel: disputes waiting for a ruling and those past their deadline."""
     waiting, late = (int(count or 0) for count in values)
+    awaiting, past, title = gettext_all(
+        N_("Awaiting ruling"), N_("Past the deadline"), N_("Credit disputes")
+    )
     stats = [
-        (_("Awaiting ruling"), waiting, kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
-        (_("Past the deadline"), late, kept_url("credit_admin.disputes", overdue="true")),
+        (awaiting, waiting, kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
+        (past, late, kept_url("credit_admin.disputes", overdue="true")),
     ]
-    return [{"title": _("Credit disputes"), "stats": stats}]
+    return [{"title": title, "stats": stats}]
 
 
 DISPUTES = DashboardSource(disputes.waiting_figures, dispute_panels)

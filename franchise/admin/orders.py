@@ -27,6 +27,7 @@ from app.extensions import db
 from app.schemas import Text
 from app.web.dashboard import DashboardSource
 from app.web.formatting import yuan
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
 from franchise.admin.product_pricing import KIND_LABELS
@@ -268,13 +269,11 @@ def sales_figures(principal):
 def sales_panels(principal, values) -> list[dict]:
     """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped)."""
     today, paid, to_ship, to_hand_over = values
-    stats = [
-        (_("Orders today"), int(today)),
-        (_("Paid today"), yuan(int(paid))),
-        (_("To ship"), int(to_ship)),
-        (_("To hand over"), int(to_hand_over)),
-    ]
-    return [{"title": _("Sales"), "stats": stats}]
+    words = gettext_all(
+        N_("Orders today"), N_("Paid today"), N_("To ship"), N_("To hand over"), N_("Sales")
+    )
+    figures = (int(today), yuan(int(paid)), int(to_ship), int(to_hand_over))
+    return [{"title": words[4], "stats": list(zip(words[:4], figures, strict=True))}]
 
 
 SALES = DashboardSource(sales_figures, sales_panels)

@@ -160,3 +160,19 @@ def test_a_source_adds_columns_parameters_and_panels(app, ctx, client):
         registry(app).dashboard.remove(source)
         app.extensions.pop("siyu_built_once", None)
     assert seen_values == [(42,), ()]
+
+
+def test_gettext_all_is_gettext_in_the_requests_language(app):
+    """The panels' words from one catalogue lookup are ``gettext``'s, in Chinese (the
+    default), in English when chosen, and under ``force_locale``."""
+    from flask_babel import force_locale, gettext
+
+    from app.web.i18n import gettext_all
+
+    messages = ("Sales", "Open alerts: %(level)s", "On HQ's list", "no such message")
+    for path in ("/admin/", "/admin/?lang=en"):
+        with app.test_request_context(path):
+            assert gettext_all(*messages) == [gettext(m) for m in messages]
+            with force_locale("en"):
+                assert gettext_all(*messages) == list(messages)
+            assert gettext_all("Sales") == ["销售" if path == "/admin/" else "Sales"]
