@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
@@ -104,7 +104,7 @@ def overdue_figures(principal):
         return None
     on_list = (SendBatch.escalation_level == level for level in LEVELS)
     return scoped(
-        select(*[func.count(case((condition, 1))) for condition in on_list]).where(
+        select(*[func.count().filter(condition) for condition in on_list]).where(
             SendBatch.status == "created"
         ),
         SendBatch,

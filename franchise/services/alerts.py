@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -153,13 +153,10 @@ def open_figures(principal, codes: tuple[str, ...]):
     """One row: the open alerts the viewer may see at each level of ``LEVELS``, then with
     each of ``codes`` (one pass over the open alerts)."""
 
-    def count(condition):
-        return func.count(case((condition, 1)))
-
     return scoped(
         select(
-            *[count(Alert.level == level) for level in LEVELS],
-            *[count(Alert.code == code) for code in codes],
+            *[func.count().filter(Alert.level == level) for level in LEVELS],
+            *[func.count().filter(Alert.code == code) for code in codes],
         ).where(open_clause(audience(principal))),
         Alert,
         principal,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
@@ -210,8 +210,8 @@ def waiting_figures(principal: Principal):
     overdue), in one row."""
     return scoped(
         select(
-            func.count(case((CreditDispute.status == DISPUTE_OPEN, 1))),
-            func.count(case((_overdue(bindparam("now")), 1))),
+            func.count().filter(CreditDispute.status == DISPUTE_OPEN),
+            func.count().filter(_overdue(bindparam("now"))),
         ).select_from(CreditDispute),
         CreditDispute,
         principal,

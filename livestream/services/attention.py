@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, bindparam, case, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 
 from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
@@ -75,9 +75,7 @@ def figures(principal: Principal) -> Select:
     today and the gate horizon are the parameters ``day`` and ``horizon``."""
     steps = steps_open_clause(bindparam("day"))
     gate = _gate_candidate_clause(bindparam("horizon"))
-    counted = select(func.count(case((steps, 1))), func.count(case((gate, 1)))).select_from(
-        Campaign
-    )
+    counted = select(func.count().filter(steps), func.count().filter(gate)).select_from(Campaign)
     return visible_campaigns(counted, principal=principal)
 
 
