@@ -131,9 +131,11 @@ def json_rows(rows: Select | CompoundSelect, order_by: str) -> Any:
 
     PostgreSQL aggregates with ``json_agg(json_build_array(…) ORDER BY …)``; SQLite
     (before 3.44 no ``ORDER BY`` inside an aggregate) with ``json_group_array`` over the
-    rows ordered in their subquery, which an aggregate reads in that order (SQLite never
-    flattens an ordered subquery into an aggregate). Both order by the database's own
-    collation, as an ``ORDER BY`` of the rows themselves would.
+    rows ordered in their subquery, which the aggregate reads in that order: SQLite does
+    not flatten an ordered subquery into an aggregate query, and keeps a FROM
+    subquery's ``ORDER BY`` when it is the only term of a FROM with no ``ORDER BY`` of
+    its own (this shape). Both order by the database's own collation, as an ``ORDER BY``
+    of the rows themselves would (``tests/web/test_dashboard.py`` holds them together).
     """
     from sqlalchemy.dialects.postgresql import aggregate_order_by
 
