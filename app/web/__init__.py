@@ -18,7 +18,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
 from app.extensions import add_nav
-from app.web import attention, charts, dashboard, formatting, labels, shell
+from app.web import charts, dashboard, formatting, labels, shell
 from app.web.i18n import compile_translations
 from app.web.today import card_markup, notes_for
 
@@ -43,13 +43,8 @@ def admin_home():
     """
     principal = current_principal()
     assert principal is not None  # the view requires a login
-    todo, panels = attention.collect(dashboard.overview_panels(principal))
     return render_template(
-        "web/admin_home.html",
-        todo=todo,
-        attention_items=dashboard.attention_markup(todo),
-        panels=dashboard.panels_markup(panels),
-        today=_today(),
+        "web/admin_home.html", **dashboard.page_context(principal), today=_today()
     )
 
 

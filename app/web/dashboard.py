@@ -38,8 +38,10 @@ from app.auth.bound_scope import built_once
 from app.auth.principal import Principal
 from app.clock import shanghai_day, shanghai_day_bounds, utcnow
 from app.extensions import db, registry
-from app.web.attention import Attention
+from app.web.attention import Attention, collect
 from app.web.formatting import number
+from app.web.i18n import N_, gettext_all
+from app.web.shell import current_user_name, role_name
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,41 @@ def json_rows(rows: Select | CompoundSelect, order_by: str) -> Any:
         table = rows.order_by(None).order_by(order_by).subquery("json_rows")
         aggregate = func.json_group_array(func.json_array(*table.c))
     return type_coerce(select(aggregate).select_from(table).scalar_subquery(), JSON)
+
+
+HQ_INTRO = N_(
+    "Run groups, content and push plans, livestream campaigns and same-day settlement for "
+    "every franchise from here."
+)
+OWNER_INTRO = N_("See your stores, guides, customers, orders and today's settlement statement.")
+
+
+def page_context(principal: Principal) -> dict:
+    """What ``web/admin_home.html`` shows: the page's words, translated together (one
+    catalogue lookup; as the template's ``_()`` made them, a translation is markup), the
+    attention items and the panels, drawn."""
+    todo, panels = collect(overview_panels(principal))
+    overview, welcome, intro, needs, clear = gettext_all(
+        N_("Overview"),
+        N_("Welcome back, %(name)s"),
+        HQ_INTRO if principal.is_hq else OWNER_INTRO,
+        N_("Needs attention"),
+        N_("Nothing waits for you right now."),
+    )
+    words = {
+        "overview": Markup(overview) % {},
+        "welcome": Markup(welcome) % {"name": current_user_name()},
+        "intro": Markup(intro) % {},
+        "role": role_name(principal.role),
+        "needs_attention": Markup(needs) % {},
+        "all_clear": Markup(clear) % {},
+    }
+    return {
+        "words": words,
+        "waiting": any(item.count for item in todo),
+        "attention_items": attention_markup(todo),
+        "panels": panels_markup(panels),
+    }
 
 
 # The overview's two lists are drawn here rather than by template loops: the loops spent

@@ -48,6 +48,35 @@ PANELS_LOOP = """{% for panel in panels %}
   </section>
   {% endfor %}"""  # noqa: E501
 
+# The whole content block as the template drew it before app.web.dashboard.page_context.
+OLD_CONTENT = (
+    """
+{% set principal = current_principal() %}
+<div class="card welcome">
+  <h2>{{ _('Welcome back, %(name)s', name=current_user_name()) }}</h2>
+  <p>{% if principal.is_hq %}{{ _('Run groups, content and push plans, livestream campaigns and same-day settlement for every franchise from here.') }}{% else %}{{ _('See your stores, guides, customers, orders and today\\'s settlement statement.') }}{% endif %}
+    <span class="gold">{{ role_name(principal.role) }}</span></p>
+</div>
+
+<section class="card attention" id="attention">
+  <div class="card-head"><h2>{{ _('Needs attention') }}</h2></div>
+  {% set waiting = todo|selectattr("count")|list %}
+  {% if not waiting %}<p class="muted" id="all-clear">{{ _('Nothing waits for you right now.') }}</p>{% endif %}
+  <ul class="attention-list">
+    """  # noqa: E501
+    + ATTENTION_LOOP
+    + """
+  </ul>
+</section>
+
+<div class="grid grid-2">
+  """
+    + PANELS_LOOP
+    + """
+</div>
+"""
+)
+
 TEXT = st.text(alphabet=st.sampled_from("ab 待处理<>&\"'¥"), max_size=8)
 ITEMS = st.lists(
     st.builds(
@@ -176,3 +205,32 @@ def test_gettext_all_is_gettext_in_the_requests_language(app):
             with force_locale("en"):
                 assert gettext_all(*messages) == list(messages)
             assert gettext_all("Sales") == ["销售" if path == "/admin/" else "Sales"]
+
+
+def test_the_page_is_what_the_template_drew(app, ctx, monkeypatch):
+    """The content block from ``page_context`` (words translated together, the lists drawn
+    in Python) is byte for byte the template's former drawing, for HQ and an owner, in
+    Chinese and English, with a name that needs escaping."""
+    from app.web import dashboard
+    from app.web.attention import collect
+    from app.web.dashboard import overview_panels, page_context
+
+    name = "李<b>&'"
+    monkeypatch.setattr(dashboard, "current_user_name", lambda: name)
+    template = app.jinja_env.get_template("web/admin_home.html")
+    for principal in (Principal("hq_admin", 1), Principal("franchise_owner", 2, 3)):
+        for path in ("/admin/", "/admin/?lang=en"):
+            with app.test_request_context(path):
+                values = page_context(principal)
+                drawn = "".join(template.blocks["content"](template.new_context(values)))
+                todo, panels = collect(overview_panels(principal))
+                old = app.jinja_env.from_string(
+                    OLD_CONTENT + "|"
+                ).render(  # keep its last \n
+                    todo=todo,
+                    panels=panels,
+                    current_principal=lambda p=principal: p,
+                    current_user_name=lambda: name,
+                )[:-1]
+            assert drawn == old
+            assert "李&lt;b&gt;&amp;&#39;" in drawn
