@@ -276,11 +276,6 @@ def add_navs(app: Flask, section: str, entries) -> None:
         add_nav(app, section, group, label, endpoint, roles, icon=icon, order=order)
 
 
-def add_dashboard(app: Flask, panels) -> None:
-    """Register ``panels(principal) -> list[dict]`` on the admin dashboard (shown in order)."""
-    registry(app).dashboard.append(panels)
-
-
 def add_seeder(app: Flask, seeder) -> None:
     """Register a demo seeder ``seeder(app) -> list[str]``; ``flask siyu seed-demo`` runs
     them in the order added, so a seeder comes after those whose data it needs."""

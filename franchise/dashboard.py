@@ -1,16 +1,16 @@
-"""Dashboard panels the franchise domain adds to the admin home (``registry.dashboard``).
+"""Dashboard panels the franchise domain adds to the admin home (``app.web.dashboard``).
 
 Every figure goes through the tenant scope helper, so a franchise owner sees their own.
 """
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import CompoundSelect, Select, func, literal, literal_column, select, union_all
 
-from app.auth.bound_scope import run_built
 from app.auth.scope import scoped
 from app.web.charts import bar_chart
+from app.web.dashboard import DashboardSource, json_rows
+from app.web.i18n import N_, gettext_all
 from franchise.models import Customer, Franchisee, Guide, Region, Store
 
 
@@ -54,18 +54,29 @@ def _stores_and_guides_by_region(principal) -> CompoundSelect:
     return union_all(stores, guides).order_by(literal_column("region"))
 
 
-def organisation_panels(principal) -> list[dict]:
-    """Counts of the organisation and a chart of stores and guides per region (two
-    statements, each built once per role: ``app.auth.bound_scope``)."""
-    if principal is None:
-        return []
-    counts = run_built(_organisation_counts, principal).one()  # the four figures at once
-    names = (_("Franchisees"), _("Open stores"), _("Active guides"), _("Customers"))
-    stats = [(label, count or 0) for label, count in zip(names, counts, strict=True)]
-    panels = [{"title": _("Organisation"), "stats": stats}]
-    # both series in one round trip, in the database's order of region names
+def organisation_figures(principal) -> Select:
+    """The four organisation counts (one scalar subquery each) and both series of the
+    chart as a list of ``[kind, region, count]`` in region-name order."""
+    by_region = json_rows(_stores_and_guides_by_region(principal), "region")
+    return _organisation_counts(principal).add_columns(by_region)
+
+
+def organisation_panels(principal, values) -> list[dict]:
+    """Counts of the organisation and a chart of stores and guides per region."""
+    *counts, by_region = values
+    words = gettext_all(
+        N_("Franchisees"),
+        N_("Open stores"),
+        N_("Active guides"),
+        N_("Customers"),
+        N_("Organisation"),
+        N_("Stores and guides by region"),
+    )
+    open_stores, active_guides = words[1], words[2]
+    stats = [(label, count or 0) for label, count in zip(words[:4], counts, strict=True)]
+    panels = [{"title": words[4], "stats": stats}]
     store_rows, guide_rows = [], {}
-    for kind, name, count in run_built(_stores_and_guides_by_region, principal):
+    for kind, name, count in by_region:
         if kind == "store":
             store_rows.append((name, count))
         else:
@@ -74,14 +85,17 @@ def organisation_panels(principal) -> list[dict]:
         labels = [name for name, _count_ in store_rows]
         panels.append(
             {
-                "title": _("Stores and guides by region"),
+                "title": words[5],
                 "chart": bar_chart(
                     labels,
                     {
-                        _("Open stores"): [count for _name, count in store_rows],
-                        _("Active guides"): [guide_rows.get(name, 0) for name in labels],
+                        open_stores: [count for _name, count in store_rows],
+                        active_guides: [guide_rows.get(name, 0) for name in labels],
                     },
                 ),
             }
         )
     return panels
+
+
+ORGANISATION = DashboardSource(organisation_figures, organisation_panels)

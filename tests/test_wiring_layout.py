@@ -84,7 +84,8 @@ def test_what_the_wiring_registers_is_defined_outside_it(app):
     funcs += list(reg.outbox_handlers.values()) + list(reg.pay_notify_handlers)
     funcs += [h for handlers in reg.wecom_subscribers.values() for h in handlers]
     funcs += [h for handlers in reg.hooks.values() for h in handlers]
-    funcs += list(reg.dashboard) + list(app.after_request_funcs.get(None, []))
+    funcs += [part for source in reg.dashboard for part in (source.figures, source.panels)]
+    funcs += list(app.after_request_funcs.get(None, []))
     funcs += [f for f in app.jinja_env.globals.values() if callable(f)]
     for func in funcs:
         module = getattr(func, "__module__", "") or ""

@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
-from app.extensions import add_nav, registry
-from app.web import attention, charts, formatting, labels, shell
+from app.extensions import add_nav
+from app.web import charts, dashboard, formatting, labels, shell
 from app.web.i18n import compile_translations
 from app.web.today import card_markup, notes_for
 
@@ -33,19 +33,19 @@ bp = Blueprint(
 def admin_home():
     """HQ / franchise dashboard: the viewer's sections and the panels domains provide.
 
-    Domains register panel providers in ``registry(app).dashboard``; each is called with
-    the viewer's principal and returns panels ``{"title", "stats": [(label, value)]}``
-    (a stat may be ``(label, value, url)``: the figure links to the page it counts) or
-    ``{"title", "chart": Markup}``, already limited to what the viewer may see. Panels
-    made with ``app.web.attention.attention_panel`` go into the first card, "needs
-    attention", every domain's counts together, the waiting and most severe first.
+    Domains register sources with ``app.web.dashboard.add_dashboard``; each source's
+    figures are one row of the page's one statement, and its ``panels`` turn them into
+    panels ``{"title", "stats": [(label, value)]}`` (a stat may be ``(label, value, url)``:
+    the figure links to the page it counts) or ``{"title", "chart": Markup}``, already
+    limited to what the viewer may see. Panels made with
+    ``app.web.attention.attention_panel`` go into the first card, "needs attention", every
+    domain's counts together, the waiting and most severe first.
     """
     principal = current_principal()
-    panels: list = []
-    for provider in registry().dashboard:
-        panels.extend(provider(principal) or [])
-    todo, panels = attention.collect(panels)
-    return render_template("web/admin_home.html", todo=todo, panels=panels, today=_today())
+    assert principal is not None  # the view requires a login
+    return render_template(
+        "web/admin_home.html", **dashboard.page_context(principal), today=_today()
+    )
 
 
 @bp.route("/m/")

@@ -10,13 +10,13 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import scoped
 from app.extensions import db
-from app.web.i18n import N_
+from app.web.dashboard import DashboardSource
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.pages import pages_blueprint
 from app.web.shell import kept_url
@@ -98,26 +98,34 @@ def escalations_page():
 LEVELS = (escalation.OWNER, escalation.HQ)
 
 
-def _overdue_by_level(principal):
-    return scoped(  # both lists' counts in one statement
-        select(SendBatch.escalation_level, func.count())
-        .where(SendBatch.escalation_level.in_(LEVELS), SendBatch.status == "created")
-        .group_by(SendBatch.escalation_level),
+def overdue_figures(principal):
+    """Both lists' counts in one row: the sends on the owners' list (level 1), on HQ's (2)."""
+    if principal.role not in (*HQ_ROLES, "franchise_owner"):
+        return None
+    on_list = (SendBatch.escalation_level == level for level in LEVELS)
+    return scoped(
+        select(*[func.count().filter(condition) for condition in on_list]).where(
+            SendBatch.status == "created"
+        ),
         SendBatch,
         principal,
     )
 
 
-def overview_panels(principal) -> list[dict]:
+def overview_panels(principal, values) -> list[dict]:
     """Admin home: overdue sends on the viewer's list (owner: level 1+, HQ: level 2)."""
-    if principal is None or principal.role not in (*HQ_ROLES, "franchise_owner"):
+    if not values:  # a role with no list
         return []
-    counts = dict.fromkeys(LEVELS, 0) | {
-        level: int(count) for level, count in run_built(_overdue_by_level, principal)
-    }
+    counts = dict(zip(LEVELS, (int(count) for count in values), strict=True))
+    owners, hq, title = gettext_all(
+        N_("On the store owners' lists"), N_("On HQ's list"), N_("Overdue sends")
+    )
     url = kept_url("community_escalations.escalations", level=1)
     stats = [
-        (_("On the store owners' lists"), counts[escalation.OWNER], url),
-        (_("On HQ's list"), counts[escalation.HQ], kept_url("community_escalations.escalations")),
+        (owners, counts[escalation.OWNER], url),
+        (hq, counts[escalation.HQ], kept_url("community_escalations.escalations")),
     ]
-    return [{"title": _("Overdue sends"), "stats": stats}]
+    return [{"title": title, "stats": stats}]
+
+
+OVERDUE_SENDS = DashboardSource(overdue_figures, overview_panels)

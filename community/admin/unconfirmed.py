@@ -14,7 +14,6 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 
-from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import Principal
@@ -22,6 +21,8 @@ from app.auth.scope import scoped
 from app.clock import utcnow
 from app.extensions import db
 from app.web.attention import Attention, attention_panel
+from app.web.dashboard import DashboardSource
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.shell import kept_url
 from community.models import SendBatch
@@ -44,7 +45,7 @@ def late_batches(principal: Principal | None = None, made_before=None):
     )
 
 
-def _late_count(principal: Principal):
+def late_count(principal: Principal):
     late = late_batches(principal, bindparam("made_before")).subquery()
     return select(func.count()).select_from(late)
 
@@ -92,15 +93,16 @@ def unconfirmed():
     )
 
 
-def send_attention(principal) -> list[dict]:
+def send_attention(principal, values) -> list[dict]:
     """The overview's count of late unconfirmed sends, linking to the list above."""
-    if principal is None:
-        return []
-    count = run_built(_late_count, principal, made_before=utcnow() - GRACE).scalar()
+    (count,) = values
+    late, groups = gettext_all(N_("Group sends not confirmed in time"), N_("Groups"))
     item = Attention(
-        str(_l("Group sends not confirmed in time")),
-        int(count or 0),
-        kept_url("community_unconfirmed.unconfirmed"),
-        "warning",
+        late, int(count or 0), kept_url("community_unconfirmed.unconfirmed"), "warning"
     )
-    return [attention_panel(str(_l("Groups")), [item])]
+    return [attention_panel(groups, [item])]
+
+
+LATE_SENDS = DashboardSource(
+    late_count, send_attention, lambda common: {"made_before": common["now"] - GRACE}
+)

@@ -14,9 +14,10 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, register_area
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -86,9 +87,9 @@ def register(app: Flask) -> None:
     app.add_template_global(allocation.reason_label, "allocation_reason")
     # before CSRF reads the form: the content form may carry a 10 MB image
     app.before_request_funcs.setdefault(None, []).insert(0, admin_content.raise_body_limit)
-    add_dashboard(app, admin_unconfirmed.send_attention)
+    add_dashboard(app, admin_unconfirmed.LATE_SENDS)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
-    add_dashboard(app, admin_escalations.overview_panels)
+    add_dashboard(app, admin_escalations.OVERDUE_SENDS)
     register_job(app, "community.allocate", jobs.allocate_job, "cron", hour=7, minute=0)
     register_job(app, "community.replan_nightly", jobs.allocate_job, "cron", hour=0, minute=30)
     register_job(app, "community.dispatch_due", jobs.dispatch_due_job, "interval", minutes=5)

@@ -22,8 +22,10 @@ from app.auth.scope import scoped
 from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.web.dashboard import DashboardSource
 from app.web.form_input import load_form
 from app.web.formatting import shanghai
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
 from app.web.shell import kept_url
 from franchise.admin.credit_display import (
@@ -317,13 +319,17 @@ def guide_commission(guide_id):
     )
 
 
-def dispute_panels(principal) -> list[dict]:
+def dispute_panels(principal, values) -> list[dict]:
     """Admin home panel: disputes waiting for a ruling and those past their deadline."""
-    if principal is None:
-        return []
-    count = disputes.waiting_counts(principal)
+    waiting, late = (int(count or 0) for count in values)
+    awaiting, past, title = gettext_all(
+        N_("Awaiting ruling"), N_("Past the deadline"), N_("Credit disputes")
+    )
     stats = [
-        (_("Awaiting ruling"), count[0], kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
-        (_("Past the deadline"), count[1], kept_url("credit_admin.disputes", overdue="true")),
+        (awaiting, waiting, kept_url("credit_admin.disputes", status=DISPUTE_OPEN)),
+        (past, late, kept_url("credit_admin.disputes", overdue="true")),
     ]
-    return [{"title": _("Credit disputes"), "stats": stats}]
+    return [{"title": title, "stats": stats}]
+
+
+DISPUTES = DashboardSource(disputes.waiting_figures, dispute_panels)

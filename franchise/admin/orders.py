@@ -18,16 +18,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 from sqlalchemy import BindParameter, bindparam, func, select
 
-from app.auth.bound_scope import run_built
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
-from app.clock import shanghai_day, shanghai_day_bounds
 from app.errors import DomainError
 from app.extensions import db
 from app.schemas import Text
+from app.web.dashboard import DashboardSource
 from app.web.formatting import yuan
+from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise import queries
 from franchise.admin.product_pricing import KIND_LABELS
@@ -244,7 +244,7 @@ def transition(object_id):
     return redirect(url_for("commerce_orders.order", object_id=object_id), 303)
 
 
-def _sales(principal):
+def sales_figures(principal):
     """Today's orders, paid amount and the orders to ship / hand over, one scalar each
     (today's bounds are the parameters ``day_start`` and ``day_end``)."""
     from app.auth.scope import scoped
@@ -266,19 +266,14 @@ def _sales(principal):
     )
 
 
-def sales_panels(principal) -> list[dict]:
-    """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped;
-    one statement, built once per role: ``app.auth.bound_scope``)."""
-    if principal is None:
-        return []
-    day = shanghai_day()
-    start, end = shanghai_day_bounds(day, day)
-    figures = run_built(_sales, principal, day_start=start, day_end=end)
-    today, paid, to_ship, to_hand_over = figures.one()
-    stats = [
-        (_("Orders today"), int(today)),
-        (_("Paid today"), yuan(int(paid))),
-        (_("To ship"), int(to_ship)),
-        (_("To hand over"), int(to_hand_over)),
-    ]
-    return [{"title": _("Sales"), "stats": stats}]
+def sales_panels(principal, values) -> list[dict]:
+    """Admin home panel: today's orders, paid amount, orders to ship / hand over (scoped)."""
+    today, paid, to_ship, to_hand_over = values
+    words = gettext_all(
+        N_("Orders today"), N_("Paid today"), N_("To ship"), N_("To hand over"), N_("Sales")
+    )
+    figures = (int(today), yuan(int(paid)), int(to_ship), int(to_hand_over))
+    return [{"title": words[4], "stats": list(zip(words[:4], figures, strict=True))}]
+
+
+SALES = DashboardSource(sales_figures, sales_panels)

@@ -24,7 +24,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 
-from app.auth.bound_scope import run_built
 from app.auth.scope import scoped
 from app.clock import utcnow
 from app.db import is_postgres
@@ -150,26 +149,18 @@ def acknowledge(alert: Alert, principal) -> Alert:
     return alert
 
 
-def _open_by_level_and_code(principal):
+def open_figures(principal, codes: tuple[str, ...]):
+    """One row: the open alerts the viewer may see at each level of ``LEVELS``, then with
+    each of ``codes`` (one pass over the open alerts)."""
+
     return scoped(
-        select(Alert.level, Alert.code, func.count(Alert.id))
-        .where(open_clause(audience(principal)))
-        .group_by(Alert.level, Alert.code),
+        select(
+            *[func.count().filter(Alert.level == level) for level in LEVELS],
+            *[func.count().filter(Alert.code == code) for code in codes],
+        ).where(open_clause(audience(principal))),
         Alert,
         principal,
     )
-
-
-def open_counts(principal) -> tuple[dict[str, int], dict[str, int]]:
-    """Open alerts the viewer may see, by level (every level present, zero when none) and
-    by ``code``, from one statement grouped by both (built once per role:
-    ``app.auth.bound_scope``)."""
-    by_level: dict[str, int] = dict.fromkeys(LEVELS, 0)
-    by_code: dict[str, int] = {}
-    for level, code, count in run_built(_open_by_level_and_code, principal):
-        by_level[level] = by_level.get(level, 0) + int(count)
-        by_code[code] = by_code.get(code, 0) + int(count)
-    return by_level, by_code
 
 
 def alert_refused_notify(response):

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
-from app.auth.bound_scope import run_built
 from app.auth.models import FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal
 from app.auth.scope import get_scoped_or_404, not_found, scoped
@@ -200,20 +199,15 @@ def _overdue(now=None):
     return (CreditDispute.status == DISPUTE_OPEN) & deadline_passed
 
 
-def _waiting(principal: Principal):
+def waiting_figures(principal: Principal):
+    """Disputes in the caller's scope awaiting a ruling, and of them those past the
+    deadline (at the parameter ``now``): the filters of ``dispute_stmt`` (status open;
+    overdue), in one row."""
     return scoped(
         select(
-            func.count(case((CreditDispute.status == DISPUTE_OPEN, 1))),
-            func.count(case((_overdue(bindparam("now")), 1))),
+            func.count().filter(CreditDispute.status == DISPUTE_OPEN),
+            func.count().filter(_overdue(bindparam("now"))),
         ).select_from(CreditDispute),
         CreditDispute,
         principal,
     )
-
-
-def waiting_counts(principal: Principal) -> tuple[int, int]:
-    """Disputes in the caller's scope awaiting a ruling, and of them those past the
-    deadline: the filters of ``dispute_stmt`` (status open; overdue), in one statement
-    (built once per role: ``app.auth.bound_scope``)."""
-    waiting, late = run_built(_waiting, principal, now=utcnow()).one()
-    return int(waiting or 0), int(late or 0)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, register_area
+from app.extensions import register_area
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -64,6 +65,6 @@ def register(app: Flask) -> None:
         seeders=(seed_commerce,),
     )
     app.add_template_global(event_note, "event_note")
-    add_dashboard(app, admin_orders.sales_panels)
+    add_dashboard(app, admin_orders.SALES)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
     register_job(app, "franchise.orders.auto_complete", jobs.auto_complete_job, "cron", minute=17)

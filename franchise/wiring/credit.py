@@ -14,8 +14,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_dashboard, register_area
+from app.extensions import register_area
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 
 CREDIT = N_("Credit")
@@ -51,7 +52,7 @@ def register(app: Flask) -> None:
         seeders=(seed_credit,),
     )
     app.add_template_global(credit_display.order_credit_panel, "order_credit_panel")
-    add_dashboard(app, admin_credit.dispute_panels)
+    add_dashboard(app, admin_credit.DISPUTES)
     register_job(
         app, "franchise.credit.catch_up", jobs.credit_catch_up_job, "cron", hour=3, minute=25
     )

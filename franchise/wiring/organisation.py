@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_dashboard, register_area
+from app.extensions import register_area
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 from app.wechat import subscribe
 
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
     from franchise.admin import wecom_members as _wecom_pages  # noqa: F401 - routes on the bp
     from franchise.api import org as api_org
     from franchise.api import wecom_members as api_wecom_members
-    from franchise.dashboard import organisation_panels
+    from franchise.dashboard import ORGANISATION
     from franchise.demo.organisation import seed_organisation
     from franchise.demo.wecom_members import seed_wecom_members
     from franchise.jobs.wecom_members import sync_directory_job
@@ -48,7 +49,7 @@ def register(app: Flask) -> None:
     )
     app.add_template_global(last_synced_at, "wecom_synced_at")
     app.add_template_global(member_name, "wecom_member_name")
-    add_dashboard(app, organisation_panels)
+    add_dashboard(app, ORGANISATION)
     subscribe(app, "change_contact", handle_change_contact)
     register_job(
         app,

@@ -15,9 +15,10 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_dashboard, add_hook, add_navs, add_seeder, openapi
+from app.extensions import add_hook, add_navs, add_seeder, openapi
 from app.outbox import register_handler
 from app.scheduler import register_job
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 from app.wechat import add_pay_notify_handler
 from franchise.jobs.paid_followups import ORDER_PAID, run_paid_followups
@@ -68,7 +69,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin_owner_reconciliation.bp)
     after_notify(app, alerts.alert_refused_notify)  # the notify route only, not app-wide
     add_navs(app, "admin", ADMIN_NAV)
-    add_dashboard(app, attention.alert_attention)
+    add_dashboard(app, attention.ALERTS)
     register_job(
         app, "franchise.payments.sweep_unpaid", jobs.sweep_unpaid_job, "interval", minutes=1
     )

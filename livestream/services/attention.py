@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, bindparam, exists
+from sqlalchemy import Select, bindparam, exists, func, select
 
-from app.auth.bound_scope import built_once
 from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
+from app.db import fixed_values
 from livestream.models import Campaign
 from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED, SCHEDULED, TimelineStep
 from livestream.services import readiness
@@ -31,7 +31,8 @@ def steps_open_clause(day=None):
         TimelineStep.done_at.is_(None),
         TimelineStep.starts_on <= (shanghai_day() if day is None else day),
     )
-    return step & Campaign.status.not_in((ENDED, REVIEWED, CANCELLED))
+    over = fixed_values(Campaign.status, (ENDED, REVIEWED, CANCELLED))  # rendered once
+    return step & Campaign.status.not_in(over)
 
 
 def _gate_candidate_clause(horizon=None):
@@ -68,25 +69,24 @@ def narrow(stmt: Select, kind: str | None) -> Select:
     return stmt
 
 
-def _flagged(principal: Principal) -> Select:
-    """The campaigns ``principal`` may see that need either kind of attention, each with
-    its two flags (today and the gate horizon are the parameters ``day`` and ``horizon``)."""
+def figures(principal: Principal) -> Select:
+    """One row among the campaigns ``principal`` may see: how many have steps late or due
+    (``steps_open_clause``), and how many are gate candidates (``_gate_candidate_clause``);
+    today and the gate horizon are the parameters ``day`` and ``horizon``."""
     steps = steps_open_clause(bindparam("day"))
     gate = _gate_candidate_clause(bindparam("horizon"))
-    visible = visible_campaigns(principal=principal)
-    return visible.add_columns(steps.label("steps"), gate.label("gate")).where(steps | gate)
+    counted = select(func.count().filter(steps), func.count().filter(gate)).select_from(Campaign)
+    return visible_campaigns(counted, principal=principal)
 
 
-def counts(principal: Principal) -> dict[str, int]:
-    """``{"steps": n, "gate": n}`` among the campaigns the viewer may see: the clauses of
-    ``narrow``, in one statement (each campaign flagged by both), built once per role
-    (``app.auth.bound_scope``)."""
-    from app.extensions import db
+def horizon(common: dict) -> dict:
+    """The gate horizon at the view's moment."""
+    return {"horizon": common["now"] + GATE_HORIZON}
 
-    stmt, params = built_once(_flagged, principal)
-    moments = {"day": shanghai_day(), "horizon": utcnow() + GATE_HORIZON}
-    rows = db.session.execute(stmt, {**params, **moments}).all()
-    return {
-        STEPS: sum(1 for row in rows if row.steps),
-        GATE: sum(1 for row in rows if row.gate and not _ready(row[0])),
-    }
+
+def counts(principal: Principal, steps: int, gate_candidates: int) -> dict[str, int]:
+    """``{"steps": n, "gate": n}`` from ``figures``' row: the gates blocked among the
+    candidates are the list's own (``blocked_gate_ids``: readiness is evaluated in Python,
+    so only when there is a candidate at all), so a count and its list always agree."""
+    gate = len(blocked_gate_ids(visible_campaigns(principal=principal))) if gate_candidates else 0
+    return {STEPS: int(steps or 0), GATE: gate}

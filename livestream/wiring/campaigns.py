@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
-from app.extensions import add_dashboard, register_area
+from app.extensions import register_area
+from app.web.dashboard import add_dashboard
 from app.web.i18n import N_
 from app.web.today import add_today
 
@@ -24,7 +25,7 @@ def register(app: Flask) -> None:
     """Register the campaigns area on the app."""
     from livestream.admin import campaigns as admin_campaigns
     from livestream.admin import tabs
-    from livestream.admin.attention import live_attention
+    from livestream.admin.attention import LIVE
     from livestream.api import campaigns as api_campaigns
     from livestream.demo.campaigns import seed_campaigns
     from livestream.guide import campaigns as guide_campaigns
@@ -37,5 +38,5 @@ def register(app: Flask) -> None:
         seeders=(seed_campaigns,),
     )
     app.add_template_global(tabs.campaign_tabs, "campaign_tabs")
-    add_dashboard(app, live_attention)
+    add_dashboard(app, LIVE)
     add_today(app, guide_today.today_figures, guide_today.today_notes)
