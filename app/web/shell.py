@@ -204,6 +204,10 @@ KEPT = 4096  # the most entries a kept store (URLs, account bars…) holds befor
 # Stands where the CSRF token goes in a kept account bar: a tag, which no escaped text
 # (a name, a path) can spell.
 CSRF_SLOT = Markup("<siyu-csrf-slot>")
+# Stands where this page's path goes in the language forms' ``next`` of a kept account bar.
+NEXT_SLOT = Markup("<siyu-next-slot>")
+# What werkzeug leaves unencoded in a URL's query value (``werkzeug.urls._urlencode``).
+URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def _kept(store: str, key: tuple, draw: Callable[[], str]) -> str:
@@ -256,24 +260,36 @@ def account_markup(section: str) -> Markup:
     ``"mobile"`` (the header menu), drawn by the macro ``<section>_account`` in
     ``macros/shell.html``.
 
-    Its markup depends on the role, the name, the locale, the mount point and this page's
-    path (the language forms come back to it), so it is drawn once for each and kept; only
-    the session's CSRF token is put in per view (drawing the two language forms, the
-    logout form and their three tokens was ~10 % of a page's rendering)."""
+    Its markup depends on the role, the name, the locale and the mount point, so it is
+    drawn once for each and kept; only the session's CSRF token and this page's path
+    (the language forms' ``next``, query string included) are put in per view: keyed by
+    the path, every query string (a filter, a page number) drew and kept a bar of its own
+    and churned the store (drawing the two language forms, the logout form and their
+    three tokens was ~10 % of a page's rendering)."""
     principal = current_principal()
     role = principal.role if principal else None
     name = current_user_name()
-    key = (section, role, name, str(get_locale()), request.script_root, request.full_path)
+    key = (section, role, name, str(get_locale()), request.script_root)
     markup = _kept(
         "siyu_account_markup",
         key,
-        lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT)),
+        lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT, NEXT_SLOT)),
     )
+    if NEXT_SLOT in markup:
+        markup = markup.replace(NEXT_SLOT, str(escape(next_query(request.full_path))))
     if CSRF_SLOT not in markup:
         return Markup(markup)
     from flask_wtf.csrf import generate_csrf
 
     return Markup(markup.replace(CSRF_SLOT, str(escape(generate_csrf()))))
+
+
+def next_query(full_path: str) -> str:
+    """``full_path`` (``request.full_path``) as the language forms' ``next`` query value,
+    encoded as ``url_for`` encodes a query argument (werkzeug's set of safe characters)."""
+    from urllib.parse import quote_plus
+
+    return quote_plus(full_path.rstrip("?"), safe=URL_QUERY_SAFE)
 
 
 def head_links(sheet: str) -> Markup:
