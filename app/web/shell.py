@@ -204,6 +204,8 @@ KEPT = 4096  # the most entries a kept store (URLs, account bars…) holds befor
 # Stands where the CSRF token goes in a kept account bar: a tag, which no escaped text
 # (a name, a path) can spell.
 CSRF_SLOT = Markup("<siyu-csrf-slot>")
+# Stands where the page's title goes in a kept document head.
+TITLE_SLOT = Markup("<siyu-title-slot>")
 # Stands where this page's path goes in the language forms' ``next`` of a kept account bar.
 NEXT_SLOT = Markup("<siyu-next-slot>")
 # What werkzeug leaves unencoded in a URL's query value (``werkzeug.urls._urlencode``).
@@ -305,9 +307,23 @@ def head_links(sheet: str) -> Markup:
 
 def document_head(sheet: str, phone: bool = False, theme: str | None = None, caller=None) -> Markup:
     """A layout's doctype and the start of its head (the macro ``document_head``; the
-    ``{% call %}`` body is the title), called as a global like ``head_links``."""
-    macro = _shell_macro("document_head")
-    return Markup(macro(sheet, phone=phone, theme=theme, caller=caller))
+    ``{% call %}`` body is the title), called as a global like ``head_links``.
+
+    Everything but the title depends only on the sheet, the phone and theme flags, the
+    locale and the mount point: drawn once for each and kept, the title put in per view."""
+    key = (request.script_root, str(get_locale() or "zh"), sheet, phone, theme)
+    markup = _kept(
+        "siyu_document_head",
+        key,
+        lambda: str(
+            _shell_macro("document_head")(sheet, phone=phone, theme=theme, caller=_title_slot)
+        ),
+    )
+    return Markup(markup.replace(TITLE_SLOT, str(caller())))
+
+
+def _title_slot() -> Markup:
+    return TITLE_SLOT
 
 
 def flashes() -> Markup:

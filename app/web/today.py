@@ -25,6 +25,7 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app
@@ -208,19 +209,25 @@ def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
     the note's line.
 
     Written here rather than in the page's template: a template loop over ~15 cards spent
-    ~75 escapes and ~20 template calls a view on what is a few string joins."""
+    ~75 escapes and ~20 template calls a view on what is a few string joins; the link's
+    own part (URL, endpoint, icon, label) is drawn once per link and kept."""
     todo = bool(note and note.count)
     count = ""
     if note and note.count:
         waiting = Markup(gettext("%(n)s waiting")) % {"n": note.count}
         count = f'<span class="m-count" aria-label="{waiting}">{escape(note.count)}</span>'
     line = f'<small class="m-note">{escape(note.text)}</small>' if note else ""
+    top, label = _card_link(link.url, link.endpoint, link.icon, link.label)
     return Markup(
-        f'<a class="m-card{" m-card-todo" if todo else ""}" href="{escape(link.url)}" '
-        f'data-endpoint="{escape(link.endpoint)}">\n'
-        f'    <span class="m-card-top"><span class="icon-wrap">{icon(link.icon, 22)}</span>'
-        f"{count}</span>\n"
-        f"    <strong>{escape(link.label)}</strong>\n"
-        f"    {line}\n"
-        "  </a>"
+        f'<a class="m-card{" m-card-todo" if todo else ""}"{top}{count}{label}{line}\n  </a>'
+    )
+
+
+@lru_cache(maxsize=1024)
+def _card_link(url: str, endpoint: str, icon_name: str, label: str) -> tuple[str, str]:
+    """A card's markup around its count: up to it, and from it to the note's line."""
+    return (
+        f' href="{escape(url)}" data-endpoint="{escape(endpoint)}">\n'
+        f'    <span class="m-card-top"><span class="icon-wrap">{icon(icon_name, 22)}</span>',
+        f"</span>\n    <strong>{escape(label)}</strong>\n    ",
     )
