@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from flask import current_app, get_flashed_messages, request, url_for
+from flask import current_app, g, get_flashed_messages, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -128,13 +128,21 @@ def role_name(role: str | None) -> str:
 
 
 def _visible_links(section: str) -> list[tuple[str, NavLink]]:
-    principal = current_principal()
-    role = principal.role if principal else None
-    links = [
-        (group, NavLink(label, url, endpoint, icon_name, order))
-        for group, label, url, endpoint, icon_name, order in _resolved_links(section, role)
-    ]
-    _mark_active([link for _, link in links])
+    """The viewer's links of ``section``, the active one marked; worked out once a request
+    (the Today page's cards and its tab bar both read them), so read, never change them."""
+    kept = g.get("siyu_visible_links")
+    if kept is None:
+        kept = g.siyu_visible_links = {}
+    key = (section, str(get_locale()))  # a ``force_locale`` block draws its own
+    links = kept.get(key)
+    if links is None:
+        principal = current_principal()
+        role = principal.role if principal else None
+        links = kept[key] = [
+            (group, NavLink(label, url, endpoint, icon_name, order))
+            for group, label, url, endpoint, icon_name, order in _resolved_links(section, role)
+        ]
+        _mark_active([link for _, link in links])
     return links
 
 
