@@ -93,11 +93,13 @@ def configure_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
     else:
         from app.db import keep_prepared_statements, ping_after_idle, widen_parse_cache
+        from app.pg_cursor import lazy_descriptions
 
         keep_prepared_statements(app)
         widen_parse_cache()
         with app.app_context():
             ping_after_idle(db.engine, float(app.config["DB_PING_IDLE_SECONDS"]))
+            lazy_descriptions(db.engine)
 
 
 def install_request_translations(app: Flask) -> None:

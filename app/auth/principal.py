@@ -23,6 +23,7 @@ from app.auth.sessions import SessionAccount, load_account, token_revoked
 
 TOKEN_SALT = "siyu.api-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,16 @@ class Principal:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    """The bearer tokens' serializer, built once per secret key (every API call checks a
+    token; building one derives its signer and test-serialises a value)."""
+    key = current_app.config["SECRET_KEY"]
+    kept = current_app.extensions.get("siyu_token_serializer")
+    if kept is None or kept[0] != key:
+        kept = current_app.extensions["siyu_token_serializer"] = (
+            key,
+            URLSafeTimedSerializer(key, salt=TOKEN_SALT),
+        )
+    return kept[1]
 
 
 def issue_user_token(user: User) -> str:
@@ -90,8 +100,9 @@ def required_principal() -> Principal:
 
 def current_principal() -> Principal | None:
     """The principal of this request: bearer token first, then the login session."""
-    if "siyu_principal" in g:
-        return g.siyu_principal
+    principal = g.get("siyu_principal", _UNSET)  # one look-up through the proxy, not two
+    if principal is not _UNSET:
+        return principal
     principal = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):

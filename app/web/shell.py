@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from flask import current_app, get_flashed_messages, request, url_for
+from flask import current_app, g, get_flashed_messages, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -128,13 +128,21 @@ def role_name(role: str | None) -> str:
 
 
 def _visible_links(section: str) -> list[tuple[str, NavLink]]:
-    principal = current_principal()
-    role = principal.role if principal else None
-    links = [
-        (group, NavLink(label, url, endpoint, icon_name, order))
-        for group, label, url, endpoint, icon_name, order in _resolved_links(section, role)
-    ]
-    _mark_active([link for _, link in links])
+    """The viewer's links of ``section``, the active one marked; worked out once a request
+    (the Today page's cards and its tab bar both read them), so read, never change them."""
+    kept = g.get("siyu_visible_links")
+    if kept is None:
+        kept = g.siyu_visible_links = {}
+    key = (section, str(get_locale()))  # a ``force_locale`` block draws its own
+    links = kept.get(key)
+    if links is None:
+        principal = current_principal()
+        role = principal.role if principal else None
+        links = kept[key] = [
+            (group, NavLink(label, url, endpoint, icon_name, order))
+            for group, label, url, endpoint, icon_name, order in _resolved_links(section, role)
+        ]
+        _mark_active([link for _, link in links])
     return links
 
 
@@ -204,6 +212,12 @@ KEPT = 4096  # the most entries a kept store (URLs, account bars…) holds befor
 # Stands where the CSRF token goes in a kept account bar: a tag, which no escaped text
 # (a name, a path) can spell.
 CSRF_SLOT = Markup("<siyu-csrf-slot>")
+# Stands where the page's title goes in a kept document head.
+TITLE_SLOT = Markup("<siyu-title-slot>")
+# Stands where this page's path goes in the language forms' ``next`` of a kept account bar.
+NEXT_SLOT = Markup("<siyu-next-slot>")
+# What werkzeug leaves unencoded in a URL's query value (``werkzeug.urls._urlencode``).
+URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def _kept(store: str, key: tuple, draw: Callable[[], str]) -> str:
@@ -256,24 +270,36 @@ def account_markup(section: str) -> Markup:
     ``"mobile"`` (the header menu), drawn by the macro ``<section>_account`` in
     ``macros/shell.html``.
 
-    Its markup depends on the role, the name, the locale, the mount point and this page's
-    path (the language forms come back to it), so it is drawn once for each and kept; only
-    the session's CSRF token is put in per view (drawing the two language forms, the
-    logout form and their three tokens was ~10 % of a page's rendering)."""
+    Its markup depends on the role, the name, the locale and the mount point, so it is
+    drawn once for each and kept; only the session's CSRF token and this page's path
+    (the language forms' ``next``, query string included) are put in per view: keyed by
+    the path, every query string (a filter, a page number) drew and kept a bar of its own
+    and churned the store (drawing the two language forms, the logout form and their
+    three tokens was ~10 % of a page's rendering)."""
     principal = current_principal()
     role = principal.role if principal else None
     name = current_user_name()
-    key = (section, role, name, str(get_locale()), request.script_root, request.full_path)
+    key = (section, role, name, str(get_locale()), request.script_root)
     markup = _kept(
         "siyu_account_markup",
         key,
-        lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT)),
+        lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT, NEXT_SLOT)),
     )
+    if NEXT_SLOT in markup:
+        markup = markup.replace(NEXT_SLOT, str(escape(next_query(request.full_path))))
     if CSRF_SLOT not in markup:
         return Markup(markup)
     from flask_wtf.csrf import generate_csrf
 
     return Markup(markup.replace(CSRF_SLOT, str(escape(generate_csrf()))))
+
+
+def next_query(full_path: str) -> str:
+    """``full_path`` (``request.full_path``) as the language forms' ``next`` query value,
+    encoded as ``url_for`` encodes a query argument (werkzeug's set of safe characters)."""
+    from urllib.parse import quote_plus
+
+    return quote_plus(full_path.rstrip("?"), safe=URL_QUERY_SAFE)
 
 
 def head_links(sheet: str) -> Markup:
@@ -289,9 +315,23 @@ def head_links(sheet: str) -> Markup:
 
 def document_head(sheet: str, phone: bool = False, theme: str | None = None, caller=None) -> Markup:
     """A layout's doctype and the start of its head (the macro ``document_head``; the
-    ``{% call %}`` body is the title), called as a global like ``head_links``."""
-    macro = _shell_macro("document_head")
-    return Markup(macro(sheet, phone=phone, theme=theme, caller=caller))
+    ``{% call %}`` body is the title), called as a global like ``head_links``.
+
+    Everything but the title depends only on the sheet, the phone and theme flags, the
+    locale and the mount point: drawn once for each and kept, the title put in per view."""
+    key = (request.script_root, str(get_locale() or "zh"), sheet, phone, theme)
+    markup = _kept(
+        "siyu_document_head",
+        key,
+        lambda: str(
+            _shell_macro("document_head")(sheet, phone=phone, theme=theme, caller=_title_slot)
+        ),
+    )
+    return Markup(markup.replace(TITLE_SLOT, str(caller())))
+
+
+def _title_slot() -> Markup:
+    return TITLE_SLOT
 
 
 def flashes() -> Markup:

@@ -3,10 +3,13 @@
 Domains register a source with ``add_today``: ``figures(guide)`` returns named scalar
 SQL expressions (counts, sums) written against ``guide``, a guide principal whose ids
 are bound parameters, and against the parameters below; ``notes(principal, values)``
-turns the figures' values into ``TodayNote``s for the tabs the domain owns (and may
-run a query of its own). The shell builds one ``SELECT`` of every source's figures the
-first time the page is asked for, then runs it once per page view with the guide's
-values: one database round trip for the whole page, however many tabs count.
+turns the figures' values into ``TodayNote``s for the tabs the domain owns. A source
+whose line needs rows rather than scalars (the coming lives) gives them as ``rows``
+(``TodayRows``): its statement is joined to the figures' one row (``LEFT OUTER JOIN …
+ON true``), so the rows come in the same round trip and ``values["rows"]`` holds them. The
+shell builds that one ``SELECT`` the first time the page is asked for, then runs it once
+per page view with the guide's values: one database round trip for the whole page,
+however many tabs count.
 
 A note says how many things wait for the guide on that tab (``count``; 0 means there
 is nothing to do, the line is information) and one line of what they are.
@@ -18,15 +21,17 @@ Parameters a figure may use (``bindparam(name)``): ``guide_id``, ``store_id``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import namedtuple
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import Select, select, true
 
 from app.auth.bound_scope import stand_in
 from app.auth.models import GUIDE
@@ -51,11 +56,27 @@ class TodayNote:
 
 
 @dataclass(frozen=True)
+class TodayRows:
+    """A source's rows on the Today page, fetched in the page's one statement.
+
+    ``statement()`` is written against ``GUIDE_PARAMS`` and the page's parameters (plus
+    ``parameters(values)``, worked out from the page's values each view); its first
+    column is never NULL (a key) and ``order`` names the columns of its own ``ORDER BY``
+    (the joined statement orders by them again: a derived table's order is not kept).
+    """
+
+    statement: Callable[[], Select]
+    order: tuple[str, ...]
+    parameters: Callable[[dict], dict]
+
+
+@dataclass(frozen=True)
 class TodaySource:
     """A domain's part of the Today page (see the module docstring)."""
 
     figures: Callable[[Principal], dict]
     notes: Callable[[Principal, dict], list[TodayNote]]
+    rows: TodayRows | None = None
 
 
 def end_of_today() -> datetime:
@@ -74,21 +95,60 @@ def due_time(value) -> datetime | None:
     return as_utc(value)
 
 
-def add_today(app: Flask, figures, notes) -> None:
-    """Register a domain's figures and the notes made from them."""
-    registry(app).today.append(TodaySource(figures, notes))
+def add_today(app: Flask, figures, notes, rows: TodayRows | None = None) -> None:
+    """Register a domain's figures, its rows (at most one source of the page has rows)
+    and the notes made from them."""
+    if rows is not None and any(source.rows for source in registry(app).today):
+        raise ValueError("one Today source may have rows: two would join as a product")
+    registry(app).today.append(TodaySource(figures, notes, rows))
 
 
-def _statement():
-    """Every source's figures as one ``SELECT`` (built once per app, run per view)."""
+@dataclass(frozen=True)
+class _Plan:
+    """The page's statement and where each source's values are in its row."""
+
+    statement: Select | None
+    figures: tuple[tuple[str, ...], ...]  # per source, its figures' names, in column order
+    rows_source: int | None  # which source has rows; its columns follow every figure
+    row_type: Any = None  # a named tuple of the rows' columns
+
+
+def _plan() -> _Plan:
+    """Every source's figures (and the one row set) as one ``SELECT``, built once per app."""
     cache = current_app.extensions.setdefault("siyu_today", {})
-    if "stmt" not in cache:
-        columns = []
-        for number, source in enumerate(registry().today):
-            for name, expression in source.figures(GUIDE_PARAMS).items():
-                columns.append(expression.label(f"s{number}_{name}"))
-        cache["stmt"] = select(*columns) if columns else None
-    return cache["stmt"]
+    plan = cache.get("plan")
+    if plan is None:
+        plan = cache["plan"] = _build_plan(registry().today)
+    return plan
+
+
+def _statement() -> Select | None:
+    """The page's one statement (built once per app)."""
+    return _plan().statement
+
+
+def _build_plan(sources: list[TodaySource]) -> _Plan:
+    columns: list[Any] = []
+    names: list[tuple[str, ...]] = []
+    rows_source, rows = None, None
+    for number, source in enumerate(sources):
+        figures = source.figures(GUIDE_PARAMS)
+        names.append(tuple(figures))
+        columns.extend(expr.label(f"s{number}_{name}") for name, expr in figures.items())
+        if source.rows is not None:
+            rows_source, rows = number, source.rows
+    if rows is None:
+        return _Plan(select(*columns) if columns else None, tuple(names), None)
+    lines = rows.statement().subquery("today_rows")
+    one = columns or [true().label("today_one")]  # a row to join to, even with no figures
+    figures_row = select(*one).subquery("today_figures")
+    statement = (
+        select(*(figures_row.c[column.name] for column in columns), *lines.c)
+        .select_from(figures_row.outerjoin(lines, true()))
+        .order_by(*(lines.c[name] for name in rows.order))
+    )
+    row_type = namedtuple("TodayRow", [column.key for column in lines.c])  # type: ignore[misc]
+    return _Plan(statement, tuple(names), rows_source, row_type)
 
 
 def parameters(principal: Principal) -> dict:
@@ -111,19 +171,37 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
     """Every source's notes for a guide, by endpoint; nothing for a guide without a store."""
     if principal.role != GUIDE or principal.guide_id is None or principal.store_id is None:
         return {}
-    stmt = _statement()
-    row: Mapping[Any, Any] = (
-        db.session.connection().execute(stmt, parameters(principal)).one()._mapping
-        if stmt is not None
-        else {}
+    plan = _plan()
+    sources = registry().today
+    bound = parameters(principal)
+    if plan.rows_source is not None:
+        rows_parameters = sources[plan.rows_source].rows
+        assert rows_parameters is not None
+        bound.update(rows_parameters.parameters(bound))
+    result: Sequence[Any] = (
+        db.session.connection().execute(plan.statement, bound).all()
+        if plan.statement is not None
+        else [()]
     )
+    first = result[0]
     notes: dict[str, TodayNote] = {}
-    for number, source in enumerate(registry().today):
-        prefix = f"s{number}_"
-        values = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+    position = 0
+    for number, source in enumerate(sources):
+        names = plan.figures[number]
+        end = position + len(names)
+        values: dict[str, Any] = dict(zip(names, first[position:end], strict=True))
+        position = end
+        if number == plan.rows_source:
+            values["rows"] = _rows(plan, result)
         for note in source.notes(principal, values) or ():
             notes[note.endpoint] = note
     return notes
+
+
+def _rows(plan: _Plan, result: Sequence[Any]) -> list:
+    """The row source's rows out of the joined result (none: one row of NULLs)."""
+    start = sum(len(names) for names in plan.figures)
+    return [plan.row_type._make(row[start:]) for row in result if row[start] is not None]
 
 
 def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
@@ -131,19 +209,25 @@ def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
     the note's line.
 
     Written here rather than in the page's template: a template loop over ~15 cards spent
-    ~75 escapes and ~20 template calls a view on what is a few string joins."""
+    ~75 escapes and ~20 template calls a view on what is a few string joins; the link's
+    own part (URL, endpoint, icon, label) is drawn once per link and kept."""
     todo = bool(note and note.count)
     count = ""
     if note and note.count:
         waiting = Markup(gettext("%(n)s waiting")) % {"n": note.count}
         count = f'<span class="m-count" aria-label="{waiting}">{escape(note.count)}</span>'
     line = f'<small class="m-note">{escape(note.text)}</small>' if note else ""
+    top, label = _card_link(link.url, link.endpoint, link.icon, link.label)
     return Markup(
-        f'<a class="m-card{" m-card-todo" if todo else ""}" href="{escape(link.url)}" '
-        f'data-endpoint="{escape(link.endpoint)}">\n'
-        f'    <span class="m-card-top"><span class="icon-wrap">{icon(link.icon, 22)}</span>'
-        f"{count}</span>\n"
-        f"    <strong>{escape(link.label)}</strong>\n"
-        f"    {line}\n"
-        "  </a>"
+        f'<a class="m-card{" m-card-todo" if todo else ""}"{top}{count}{label}{line}\n  </a>'
+    )
+
+
+@lru_cache(maxsize=1024)
+def _card_link(url: str, endpoint: str, icon_name: str, label: str) -> tuple[str, str]:
+    """A card's markup around its count: up to it, and from it to the note's line."""
+    return (
+        f' href="{escape(url)}" data-endpoint="{escape(endpoint)}">\n'
+        f'    <span class="m-card-top"><span class="icon-wrap">{icon(icon_name, 22)}</span>',
+        f"</span>\n    <strong>{escape(label)}</strong>\n    ",
     )

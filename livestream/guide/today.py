@@ -1,25 +1,23 @@
 """The live stream tab's line on the guide's Today page (``app.web.today``).
 
 The campaigns the guide's store takes part in whose live has not ended (``live_at`` plus
-``duration_minutes``), nearest first, each with the guide's checklist progress (one
-query, built once): a live on air now says so; otherwise the count is the campaigns
-whose checklist the guide has not completed, and the line names the nearest one with
-the guide's progress and its start time.
+``duration_minutes``), nearest first, each with the guide's checklist progress (rows
+the page's one statement brings, ``TODAY_ROWS``): a live on air now says so; otherwise
+the count is the campaigns whose checklist the guide has not completed, and the line
+names the nearest one with the guide's progress and its start time.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from app.auth.principal import Principal
 from app.clock import utcnow
-from app.extensions import db
 from app.web.formatting import shanghai
-from app.web.today import GUIDE_PARAMS, TodayNote, due_time
+from app.web.today import GUIDE_PARAMS, TodayNote, TodayRows, due_time
 from livestream.models import Campaign
 from livestream.services.access import visible_campaigns
 from livestream.services.training_board import guide_checklist_columns
@@ -29,7 +27,6 @@ ENDPOINT = "livestream_guide.campaigns"
 LONGEST_LIVE = timedelta(minutes=720)
 
 
-@cache
 def _coming_lives():
     """The guide's campaigns that may not have ended, with the guide's checklist counts."""
     columns = (Campaign.id, Campaign.name, Campaign.live_at, Campaign.duration_minutes)
@@ -43,27 +40,21 @@ def _coming_lives():
     )
 
 
+# The rows, joined to the page's figures (``app.web.today``); ``since`` from its ``now``.
+TODAY_ROWS = TodayRows(
+    _coming_lives, ("live_at", "id"), lambda values: {"since": values["now"] - LONGEST_LIVE}
+)
+
+
 def today_figures(guide: Principal) -> dict:
     """No scalar figures: the tab needs the campaigns' rows (``today_notes`` reads them)."""
     return {}
 
 
 def today_notes(principal: Principal, values: dict) -> list[TodayNote]:
-    """The live stream tab's note for a guide."""
+    """The live stream tab's note for a guide, from the coming lives' rows."""
     now = utcnow()
-    rows = (
-        db.session.connection()
-        .execute(  # plain rows: no ORM execution layer
-            _coming_lives(),
-            {
-                "guide_id": principal.guide_id,
-                "store_id": principal.store_id,
-                "since": now - LONGEST_LIVE,
-            },
-        )
-        .all()
-    )
-    rows = [r for r in rows if r.live_at + timedelta(minutes=r.duration_minutes) > now]
+    rows = [r for r in values["rows"] if r.live_at + timedelta(minutes=r.duration_minutes) > now]
     if not rows:
         return [TodayNote(ENDPOINT, _("No live coming up"))]
     untrained = [r for r in rows if not r.completed and r.live_at > now]

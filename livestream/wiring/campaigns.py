@@ -39,4 +39,4 @@ def register(app: Flask) -> None:
     )
     app.add_template_global(tabs.campaign_tabs, "campaign_tabs")
     add_dashboard(app, LIVE)
-    add_today(app, guide_today.today_figures, guide_today.today_notes)
+    add_today(app, guide_today.today_figures, guide_today.today_notes, guide_today.TODAY_ROWS)

@@ -178,9 +178,10 @@ def test_today_on_a_phone(world, live_server, phone_page):
     page.wait_for_url("**/m/tasks")
 
 
-def test_today_is_three_statements(client, app, world):
-    """The session's account, every tab's figures (the care line's count among them: one
-    statement, ``app.web.today``) and the coming lives' rows: three round trips a view."""
+def test_today_is_two_statements(client, app, world):
+    """The session's account, then every tab's figures (the care line's count among them)
+    with the coming lives' rows joined to them (one statement, ``app.web.today``): two
+    round trips a view."""
     from tests.fixtures.statements import statements
 
     login(client, "guide-a", path="/m/login")
@@ -188,5 +189,32 @@ def test_today_is_three_statements(client, app, world):
     with app.app_context(), statements() as seen:
         html = client.get("/m/?lang=en").get_data(as_text=True)
     assert "6 things need you today." in html and "No piece due for care" in html
-    assert len(seen) == 3, seen
+    assert len(seen) == 2, seen
     assert sum("care_interval_days" in statement for statement in seen) == 1
+
+
+def test_today_live_rows_come_with_the_figures_in_order(client, app, world):
+    """The coming lives arrive joined to the figures' row (``app.web.today.TodayRows``),
+    nearest first: a live on air now is named after the one to train for; one that has
+    ended is not; the figures of the other tabs are unchanged by the extra rows."""
+    from livestream.models import Campaign
+
+    with app.app_context():
+        guide = db.session.get(Guide, world.ga)
+        for name, days, minutes in (("Over", -0.3, 60), ("On air", -0.01, 120), ("Later", 5, 60)):
+            gen_campaign(
+                "store", [guide.store_id], live_in_days=days, name=name, duration_minutes=minutes
+            )
+        db.session.commit()
+        lives = db.session.query(Campaign).count()
+    login(client, "guide-a", path="/m/login")
+    cards = _cards(client.get("/m/?lang=en").get_data(as_text=True))
+    note = cards["livestream_guide.campaigns"]
+    # "Alpha live" (2 days) is nearer than "Later" (5 days); both untrained (no items for
+    # "Later": 0/0 is not complete either), "On air" is on air, "Over" ended.
+    assert note[0] == "2"
+    assert note[1].startswith("Training 1/2 for Alpha live, live ")
+    assert note[1].endswith(" · On air now: On air")
+    assert "Over" not in note[1] and lives == 5
+    assert cards["community_tasks.tasks"] == ("2", "2 to confirm in WeCom")
+    assert cards["guide_results.results"] == ("", "¥888.00, 2 orders today")
