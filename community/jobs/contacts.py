@@ -23,13 +23,14 @@ from community.services.contact_ways import (
     refresh_store_ways,
     retire_guide_ways,
 )
-from community.services.contacts import link_by_unionid
+from community.services.contacts import link_by_unionid, waiting_for_customer
 
 
 def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None) -> None:
     """Link the customer's contacts; bind through the newest Siyu way among those linked
-    now (commits)."""
-    if not unionid:
+    now (commits). Almost every login has none waiting: one read in autocommit says so,
+    and nothing is written or committed (``waiting_for_customer``)."""
+    if not unionid or not waiting_for_customer(unionid):
         return
     linked = link_by_unionid(unionid, customer_id)
     if not linked or share_code:
