@@ -16,16 +16,9 @@ from app.wechat.sandbox.miniprogram import identity_for_code
 from franchise.models import Customer
 from franchise.services import settings
 from franchise.services.welcome_pg import welcome_sql
-from tests.fixtures.statements import statements
+from tests.franchise.factories_customers import login_seen
 
 SH = {"latitude": 31.2001, "longitude": 121.4001, "city": "上海"}
-
-
-def _login(app, client, code: str, **extra) -> tuple[dict, list[str]]:
-    with app.app_context(), statements() as seen:
-        answer = client.post("/api/v1/mp/session", json={"code": code, **extra})
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json(), seen
 
 
 def _settings_reads(seen: list[str]) -> list[str]:
@@ -55,16 +48,16 @@ def test_widening_never_narrows_the_parameter_limit():
 def test_logins_read_the_settings_once_and_see_what_hq_changes(app, client, org):
     """The first login reads the settings rows; the next ones none; a change HQ commits
     (the binding's protection period here) decides the next login at once."""
-    _body, seen = _login(app, client, "code-hot-settings-1", **SH)
+    _body, seen = login_seen(app, client, "code-hot-settings-1", **SH)
     assert len(_settings_reads(seen)) == 1
-    first, seen = _login(app, client, "code-hot-settings-2", **SH)
+    first, seen = login_seen(app, client, "code-hot-settings-2", **SH)
     assert not _settings_reads(seen), seen
     with app.app_context():
         customer = db.session.get(Customer, first["customer"]["id"])
         customer.franchisee_id, customer.store_id, customer.guide_id = org.fb, org.sb, None
         customer.openid = identity_for_code("code-hot-settings-3")["openid"]
         db.session.commit()
-    body, _seen = _login(app, client, "code-hot-settings-3", **SH)
+    body, _seen = login_seen(app, client, "code-hot-settings-3", **SH)
     assert body["customer"]["store_id"] == org.sb  # bound within the 30 days: kept
     with app.app_context():
         assert settings.lock_days() == 30
@@ -75,7 +68,7 @@ def test_logins_read_the_settings_once_and_see_what_hq_changes(app, client, org)
             "code-hot-settings-4"
         )["openid"]
         db.session.commit()
-    body, _seen = _login(app, client, "code-hot-settings-4", **SH)
+    body, _seen = login_seen(app, client, "code-hot-settings-4", **SH)
     assert body["created"] is False
     assert body["customer"]["store_id"] == org.sa  # no protection now: placed by place
     with app.app_context():
