@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from app.clock import as_utc, from_unix_seconds, utcnow
 from app.extensions import db
@@ -147,11 +147,17 @@ def customer_by_unionid(unionid: str | None) -> Customer | None:
     return db.session.scalars(select(Customer).where(Customer.unionid == unionid)).first()
 
 
-_UNLINKED = (
-    select(WecomContact.id)
-    .where(WecomContact.unionid == bindparam("unionid"), WecomContact.customer_id.is_(None))
-    .limit(1)
-)
+_WAITS = (WecomContact.unionid == bindparam("unionid"), WecomContact.customer_id.is_(None))
+_UNLINKED = select(WecomContact.id).where(*_WAITS).limit(1)
+
+
+WAITING = "contacts_waiting"  # the column read with a returning customer at login
+
+
+def waiting_column():
+    """franchise's ``CUSTOMER_FIND_COLUMNS``: whether a contact with the login's unionid
+    is linked to no customer yet, read in the login's own first statement."""
+    return exists().where(*_WAITS).label(WAITING)
 
 
 def waiting_for_customer(unionid: str) -> bool:
