@@ -47,16 +47,19 @@ class Principal:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    """The bearer tokens' serializer, built once per secret key (every API call checks a
-    token; building one derives its signer and test-serialises a value)."""
+    """The bearer tokens' serializer, built once per secret key (it was built for every
+    token issued or read; it keeps no state between calls, so threads share it)."""
     key = current_app.config["SECRET_KEY"]
-    kept = current_app.extensions.get("siyu_token_serializer")
+    kept = current_app.extensions.get(_SERIALIZER)
     if kept is None or kept[0] != key:
-        kept = current_app.extensions["siyu_token_serializer"] = (
+        kept = current_app.extensions[_SERIALIZER] = (
             key,
             URLSafeTimedSerializer(key, salt=TOKEN_SALT),
         )
     return kept[1]
+
+
+_SERIALIZER = "siyu_token_serializer"  # app.extensions key: (secret key, serializer)
 
 
 def issue_user_token(user: User) -> str:

@@ -61,6 +61,23 @@ def _status(exc) -> int | None:
     return getattr(response, "status_code", None)
 
 
+def errcode_error(api: str, errcode: int, errmsg: str) -> WeChatError:
+    """The error a JSON API's non-zero ``errcode`` means: 45009 rate limited; -1 (system
+    busy) and a token refused again after the one refresh unavailable; any other a refusal
+    (``WeChatAPIError``)."""
+    if errcode == 45009:
+        return WeChatRateLimited(f"{api}: rate limited (45009), back off", api=api, errcode=45009)
+    if errcode == -1:  # "system busy"
+        return WeChatUnavailable(f"{api}: system busy", api=api, errcode=-1)
+    if errcode in TOKEN_ERRCODES:  # still refused after the one refresh
+        return WeChatUnavailable(
+            f"{api}: access token refused again ({errcode})", api=api, errcode=errcode
+        )
+    return WeChatAPIError(
+        f"{api}: errcode {errcode} {errmsg}", api=api, errcode=errcode, errmsg=errmsg
+    )
+
+
 @contextmanager
 def translate_errors(api: str):
     """Turn wechatpy / requests exceptions raised inside the block into ``WeChatError``s."""
@@ -90,24 +107,7 @@ def translate_errors(api: str):
     except WeChatClientException as exc:
         if exc.errcode is None:
             raise WeChatUnavailable(f"{api}: HTTP {_status(exc)}", api=api) from exc
-        if int(exc.errcode) == 45009:
-            raise WeChatRateLimited(
-                f"{api}: rate limited (45009), back off", api=api, errcode=45009
-            ) from exc
-        if int(exc.errcode) == -1:  # "system busy"
-            raise WeChatUnavailable(f"{api}: system busy", api=api, errcode=-1) from exc
-        if int(exc.errcode) in TOKEN_ERRCODES:  # still refused after the one refresh
-            raise WeChatUnavailable(
-                f"{api}: access token refused again ({exc.errcode})",
-                api=api,
-                errcode=int(exc.errcode),
-            ) from exc
-        raise WeChatAPIError(
-            f"{api}: errcode {exc.errcode} {exc.errmsg}",
-            api=api,
-            errcode=int(exc.errcode),
-            errmsg=str(exc.errmsg),
-        ) from exc
+        raise errcode_error(api, int(exc.errcode), str(exc.errmsg)) from exc
     except (requests.Timeout, requests.ConnectionError) as exc:
         raise WeChatUnavailable(f"{api}: {exc.__class__.__name__}", api=api) from exc
 

@@ -8,6 +8,7 @@ from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from app.wechat.clients import miniprogram_client, shared_miniprogram_client
+from app.wechat.code2session import API, pool_for
 from app.wechat.errors import WeChatAPIError, translate_errors
 
 
@@ -15,25 +16,28 @@ def code_to_session(code: str, client=None) -> dict:
     """Exchange a ``wx.login`` code for ``{"openid", "session_key", "unionid"?}``.
 
     An invalid or used code raises ``WeChatAPIError`` with errcode 40029 / 40163.
-    The call takes the app's id and secret, not an access token: none is fetched or sent
-    (``requests`` leaves out a parameter whose value is None, and wechatpy adds the token
-    only when the parameter is absent). The thread's client is reused, so its connection
-    stays open between logins.
+    The call takes the app's id and secret, not an access token: none is fetched or sent.
+    It goes through the process's connection pool (``app.wechat.code2session``); through
+    ``client`` when one is given, or the thread's wechatpy client when the emulator is
+    mounted in this app (``requests`` leaves out a parameter whose value is None, and
+    wechatpy adds the token only when the parameter is absent).
     """
-    client = client or shared_miniprogram_client()
-    params = {
-        "appid": client.appid,
-        "secret": client.secret,
-        "js_code": code,
-        "grant_type": "authorization_code",
-        "access_token": None,
-    }
-    with translate_errors("sns/jscode2session"):
-        result = client.get(
-            "sns/jscode2session", params=params, api_base_url=client.wxa.API_BASE_URL
-        )
+    exchange = None if client is not None else pool_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    if exchange is not None:
+        result = exchange(code)
+    else:
+        client = client or shared_miniprogram_client()
+        params = {
+            "appid": client.appid,
+            "secret": client.secret,
+            "js_code": code,
+            "grant_type": "authorization_code",
+            "access_token": None,
+        }
+        with translate_errors(API):
+            result = client.get(API, params=params, api_base_url=client.wxa.API_BASE_URL)
     if not isinstance(result, dict) or not result.get("openid"):
-        raise WeChatAPIError("jscode2session: no openid in the answer", api="sns/jscode2session")
+        raise WeChatAPIError("jscode2session: no openid in the answer", api=API)
     return {k: result[k] for k in ("openid", "session_key", "unionid") if result.get(k)}
 
 

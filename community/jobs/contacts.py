@@ -14,6 +14,8 @@ code, which decided already).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -23,13 +25,24 @@ from community.services.contact_ways import (
     refresh_store_ways,
     retire_guide_ways,
 )
-from community.services.contacts import link_by_unionid
+from community.services.contacts import WAITING, link_by_unionid, waiting_for_customer
 
 
-def on_customer_logged_in(customer_id: int, unionid: str | None, share_code=None) -> None:
+def on_customer_logged_in(
+    customer_id: int, unionid: str | None, share_code=None, read: Mapping | None = None
+) -> None:
     """Link the customer's contacts; bind through the newest Siyu way among those linked
-    now (commits)."""
+    now (commits). Almost every login has none waiting, and nothing is written then: a
+    returning customer whose unionid was already stored was read with ``WAITING``
+    (``read``: a contact committed after that read finds the customer with its own link
+    after its commit), any other login asks once, in autocommit, after its commit
+    (``waiting_for_customer``)."""
     if not unionid:
+        return
+    if read is not None and WAITING in read:
+        if not read[WAITING]:
+            return
+    elif not waiting_for_customer(unionid):
         return
     linked = link_by_unionid(unionid, customer_id)
     if not linked or share_code:

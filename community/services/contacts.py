@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from app.clock import as_utc, from_unix_seconds, utcnow
 from app.extensions import db
@@ -145,6 +145,31 @@ def customer_by_unionid(unionid: str | None) -> Customer | None:
     if not unionid:
         return None
     return db.session.scalars(select(Customer).where(Customer.unionid == unionid)).first()
+
+
+_WAITS = (WecomContact.unionid == bindparam("unionid"), WecomContact.customer_id.is_(None))
+_UNLINKED = select(WecomContact.id).where(*_WAITS).limit(1)
+
+
+WAITING = "contacts_waiting"  # the column read with a returning customer at login
+
+
+def waiting_column():
+    """franchise's ``CUSTOMER_FIND_COLUMNS``: whether a contact with the login's unionid
+    is linked to no customer yet, read in the login's own first statement."""
+    return exists().where(*_WAITS).label(WAITING)
+
+
+def waiting_for_customer(unionid: str) -> bool:
+    """Whether a contact with ``unionid`` is linked to no customer yet: one read in
+    autocommit (no BEGIN, no COMMIT: one round trip), for a caller that has committed.
+
+    The login asks this before ``link_by_unionid``: run after the login's commit, a
+    contact it does not see commits later, and that contact's own link after its commit
+    sees the customer; so answering "none" skips nothing ``link_by_unionid`` would have
+    linked, and almost every login has nothing to link."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(_UNLINKED, {"unionid": unionid}).first() is not None
 
 
 def link_by_unionid(unionid: str | None, customer_id: int | None = None) -> list[int]:

@@ -2,7 +2,8 @@
 
 The contacts API, the admin contacts pages and the guide's "my code" page, their
 navigation, the re-read, welcome, way-deletion and store-way conversion outbox handlers,
-the login hook (franchise's ``CUSTOMER_LOGGED_IN``: link contacts by unionid), the departure hook
+the login hooks (franchise's ``CUSTOMER_FIND_COLUMNS``: whether a contact waits, read
+with a returning customer; ``CUSTOMER_LOGGED_IN``: link contacts by unionid), the departure hook
 (``GUIDE_LEFT``: retire the guide's codes), the 联系我 evidence for an order's credit
 (franchise's ``CREDIT_CONTACT_CLAIM``), the ``change_external_contact``
 subscriber and the demo contacts (``community.demo.contacts``). The full sync command
@@ -44,15 +45,17 @@ def register(app: Flask) -> None:
     )
     from community.services import contact_credit, contact_events, contact_ways
     from community.services.contact_way_conversion import CONVERT_KIND, convert_way_in_wecom
+    from community.services.contacts import waiting_column
     from franchise.services import GUIDE_LEFT, STORE_GUIDES_CHANGED
     from franchise.services.credit_evidence import CREDIT_CONTACT_CLAIM
-    from franchise.services.customers import CUSTOMER_LOGGED_IN
+    from franchise.services.customers import CUSTOMER_FIND_COLUMNS, CUSTOMER_LOGGED_IN
 
     register_area(
         app,
         (api_contacts, admin_contacts, guide_contacts),
         navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
         hooks=(
+            (CUSTOMER_FIND_COLUMNS, waiting_column),
             (CUSTOMER_LOGGED_IN, on_customer_logged_in),
             (GUIDE_LEFT, on_guide_left),
             (STORE_GUIDES_CHANGED, on_store_guides_changed),

@@ -9,20 +9,23 @@ one ``UPDATE`` only when something changed. A new customer is inserted with the 
 rules chose (``INSERT … RETURNING id``), then the history row, the member, the sign-up
 points and the new-customer coupon, all in the same transaction: nothing is read back
 after the commit, and the answer (``LoggedIn``) is what was written. The statements are
-built once, at import.
+built once per app, with the columns other domains read with the customer
+(``CUSTOMER_FIND_COLUMNS``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
-from sqlalchemy import bindparam, insert, literal_column, or_, select, true, update
+from flask import current_app
+from sqlalchemy import Select, bindparam, insert, literal_column, or_, select, true, update
 from sqlalchemy.engine import Row
 
 from app.clock import utcnow
 from app.db import is_postgres
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, hooks
 from franchise.models import (
     ACTIVE,
     RULE_SHARE_CODE,
@@ -56,6 +59,10 @@ class LoggedIn:
     store_id: int | None
     guide_id: int | None
     created: bool
+    # the ``CUSTOMER_FIND_COLUMNS`` values read with a returning customer whose unionid was
+    # stored before this login (None otherwise): what a listener may trust as read in
+    # the same snapshot as a customer row already committed
+    read: Mapping[str, object] | None = None
 
 
 _customers = Customer.__table__
@@ -96,14 +103,33 @@ _SHARE_CODE = (
     .outerjoin(Guide, Guide.id == ShareCode.guide_id)
     .where(ShareCode.code == bindparam("code"))
 )
-# a login with a share code: the customer (when found) and the code's owner in one row
-_found, _code = _FIND.subquery("found"), _SHARE_CODE.subquery("code")
-_FIND_WITH_CODE = (
-    select(_found, _code)
-    .select_from(select(literal_column("1").label("one")).subquery("one"))
-    .outerjoin(_found, true())
-    .outerjoin(_code, true())
-)
+# Columns another domain reads with a returning customer, in the same statement:
+# ``listener() -> a labelled scalar expression`` over the bound ``unionid`` (community
+# answers whether a WeCom contact with it waits for its customer). Their values reach
+# the ``CUSTOMER_LOGGED_IN`` listeners as ``read`` (``LoggedIn.read``).
+CUSTOMER_FIND_COLUMNS = "franchise.customer_find_columns"
+_KEPT = "siyu_login_find"  # app.extensions key: (find, find with a share code, labels)
+
+
+def _finds() -> tuple[Select, Select, tuple[str, ...]]:
+    """The login's two reads with the listeners' columns, built once per app: the
+    customer; the customer (when found) and the share code's owner in one row."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    kept = app.extensions.get(_KEPT)
+    if kept is None:
+        extra = [listener() for listener in hooks(CUSTOMER_FIND_COLUMNS)]
+        find = _FIND.add_columns(*extra)
+        found, code = find.subquery("found"), _SHARE_CODE.subquery("code")
+        with_code = (
+            select(found, code)
+            .select_from(select(literal_column("1").label("one")).subquery("one"))
+            .outerjoin(found, true())
+            .outerjoin(code, true())
+        )
+        kept = app.extensions[_KEPT] = (find, with_code, tuple(c.name for c in extra))
+    return kept
+
+
 _INSERT_CUSTOMER = insert(_customers).returning(_customers.c.id)
 _UPDATE_CUSTOMER = update(_customers).where(_customers.c.id == bindparam("customer_id"))
 _INSERT_HISTORY = insert(AssignmentHistory.__table__)
@@ -140,16 +166,19 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     openid, unionid = identity["openid"], identity.get("unionid")
     place = (latitude, longitude) if latitude is not None and longitude is not None else None
     keys = {"openid": openid, "unionid": unionid}
+    find, find_with_code, labels = _finds()
     try:
         if share_code:  # one statement reads the customer and the code's owner
-            row = db.session.execute(_FIND_WITH_CODE, keys | {"code": share_code}).one()
+            row = db.session.execute(find_with_code, keys | {"code": share_code}).one()
             found, target = (row if row.id is not None else None), _code_target(row)
         else:
-            found, target = db.session.execute(_FIND, keys).first(), None
+            found, target = db.session.execute(find, keys).first(), None
         if found is None:
             result = _new(openid, unionid, target, place, city or None)
         else:
             result = _returning(found, unionid, target, place, city or None)
+            if found.unionid and found.unionid == unionid:
+                result = replace(result, read={k: found._mapping[k] for k in labels})
         db.session.commit()
     except DomainError:
         db.session.rollback()

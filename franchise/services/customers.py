@@ -40,7 +40,8 @@ from franchise.services.assignment import (
     decide_by_place,
 )
 from franchise.services.base import invalid
-from franchise.services.customer_login import (  # noqa: F401 - share_code_target: callers' name
+from franchise.services.customer_login import (  # noqa: F401 - callers' names
+    CUSTOMER_FIND_COLUMNS,
     LoggedIn,
     share_code_target,
     sign_in,
@@ -49,8 +50,10 @@ from franchise.services.customer_login import (  # noqa: F401 - share_code_targe
 log = logging.getLogger("siyu.franchise")
 
 
-# After a login commits: ``listener(customer_id, unionid, share_code)`` (community links
-# the WeCom contacts with the same unionid, so one person stays one customer).
+# After a login commits: ``listener(customer_id, unionid, share_code, read=...)``
+# (community links the WeCom contacts with the same unionid, so one person stays one
+# customer); ``read``: the ``CUSTOMER_FIND_COLUMNS`` values read with a returning
+# customer whose unionid was already stored, else None (``LoggedIn.read``).
 CUSTOMER_LOGGED_IN = "franchise.customer_logged_in"
 
 
@@ -151,7 +154,7 @@ def _after_login(customer: LoggedIn, share_code) -> None:
     logged, never the login's failure."""
     for listener in list(hooks(CUSTOMER_LOGGED_IN)):
         try:
-            listener(customer.id, customer.unionid, share_code)
+            listener(customer.id, customer.unionid, share_code, read=customer.read)
         except Exception:  # noqa: BLE001 - the login is committed; report and go on
             log.exception("login listener %r failed for customer %s", listener, customer.id)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import tr
+from app.snapshots import SnapshotKind
 from franchise.models import FranchiseSetting
 from franchise.services.base import Invalid
 
@@ -100,19 +101,11 @@ def _coerce(setting: Setting, value):
 def all_settings() -> dict:
     """Every setting's current value (stored, else the default), typed.
 
-    Read once per database transaction: the values are kept on the session with the
-    transaction they were read in, so several getters in one request cost one statement,
-    and the next transaction (after ``update_settings``' commit too) reads them again."""
-    session = db.session()
-    kept = session.info.get(_KEPT)
-    if kept is not None and kept[0] is not None and kept[0] is session.get_transaction():
-        return dict(kept[1])
-    values = _read_settings()  # begins the session's transaction when none was open
-    session.info[_KEPT] = (session.get_transaction(), values)
-    return dict(values)
-
-
-_KEPT = "franchise_settings"  # session.info key: (transaction, values)
+    Kept in memory per process (``SETTINGS_SNAPSHOT``, ``app/snapshots.py``), like the
+    welcome's rules: a change HQ commits (``update_settings``) is seen by this process at
+    once and by the others within a second (a minute after raw SQL), so a login or an
+    order reads no settings row (it read them once per transaction)."""
+    return dict(SETTINGS_SNAPSHOT.value())
 
 
 def _read_settings() -> dict:
@@ -126,9 +119,12 @@ def _read_settings() -> dict:
     return values
 
 
+SETTINGS_SNAPSHOT = SnapshotKind("franchise-settings", _read_settings, (FranchiseSetting,))
+
+
 def get_setting(key: str):
     """One setting's typed value."""
-    return all_settings()[key]
+    return SETTINGS_SNAPSHOT.value()[key]
 
 
 def radius_km() -> float:

@@ -149,19 +149,21 @@ def _params(alias: str, columns: list[Column], cast: bool = True) -> str:
     )
 
 
-def _written(alias: str, table: Table) -> list[Column]:
+@cache
+def _written(alias: str, table: Table) -> tuple[Column, ...]:
     """The columns of ``table`` the statement writes from parameters: those the caller
     gives (``_GIVEN``) and those with a Python-side default; the others are NULL, as the
-    Core insert of the same values leaves them."""
+    Core insert of the same values leaves them. Worked out once per row kind (it was
+    done again for each row of every new customer's login)."""
     given = _GIVEN[alias]
     columns = insert_columns(table, _SKIP[alias])
-    return [c for c in columns if c.key in given or c.default is not None]
+    return tuple(c for c in columns if c.key in given or c.default is not None)
 
 
 def _insert_from(alias: str, table: Table, parent: str, keys: str, exprs: str) -> str:
     """``INSERT`` of one row of ``table`` whose ``keys`` come from the CTE ``parent``
     (``exprs``) and the written columns from the ``<alias>_<column>`` parameters."""
-    cols = _written(alias, table)
+    cols = list(_written(alias, table))
     return (
         f"INSERT INTO {table.name} ({keys}, {column_names(cols)})\n"
         f"  SELECT {exprs}, {_params(alias, cols)} FROM {parent}"
@@ -173,7 +175,7 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
     """The statement (built once per shape): ``carriers`` debit lines of the sign-up
     posting (None: no posting), ``coupon`` whether a template's budget is tried. Answers
     the customer's id and whether the coupon was issued."""
-    customer_cols = _written("c", CUSTOMERS)
+    customer_cols = list(_written("c", CUSTOMERS))
     number = "'M' || repeat('0', 9 - length(c.id::text)) || c.id"  # members.number_of
     parts = [
         f"c AS (\n  INSERT INTO {CUSTOMERS.name} ({column_names(customer_cols)})"

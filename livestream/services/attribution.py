@@ -196,7 +196,9 @@ def visit_of(campaign_id: int, customer_id: int) -> CampaignVisit | None:
 def ensure_visit(
     campaign_id: int, customer_id: int, share_code: str | None = None
 ) -> tuple[CampaignVisit, bool]:
-    """``(visit, created)``: record the first visit (commits) or return the existing one."""
+    """``(visit, created)``: record the first visit (commits) or return the existing one.
+    A new visit is answered as written (detached before the commit, so the commit does
+    not expire it and the answer reads nothing back)."""
     customer = db.session.get(Customer, customer_id) if isinstance(customer_id, int) else None
     if customer is None:
         raise NotFound("Customer not found")
@@ -236,6 +238,8 @@ def ensure_visit(
     db.session.add(visit)
     extend_binding(customer.id, now)  # a visit keeps the guide's binding
     try:
+        db.session.flush()
+        db.session.expunge(visit)  # the answer is the row as written: no read-back
         db.session.commit()
     except IntegrityError:  # a concurrent first visit won
         db.session.rollback()

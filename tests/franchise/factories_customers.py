@@ -1,4 +1,5 @@
-"""Factories for the customers area: customers (written directly) and share codes."""
+"""Factories for the customers area: customers (written directly), share codes, and a
+mini-program login with the statements it sent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from app.clock import utcnow
 from app.extensions import db
 from franchise.models import Customer, Guide, ShareCode, Store
 from tests.fixtures.database import saved
+from tests.fixtures.statements import statements
 
 _seq = itertools.count(1)
 
@@ -44,3 +46,12 @@ def gen_share_code(
             guide_id=guide.id if guide else None,
         )
     )
+
+
+def login_seen(app, client, code: str, **extra) -> tuple[dict, list[str]]:
+    """``POST /api/v1/mp/session`` with ``code`` (and ``extra``): the answer (asserted 200)
+    and the SQL statements the login sent."""
+    with app.app_context(), statements() as seen:
+        answer = client.post("/api/v1/mp/session", json={"code": code, **extra})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json(), seen

@@ -22,17 +22,10 @@ from franchise.models import (
 )
 from franchise.services.customers import guide_share_code
 from tests.fixtures.concurrency import storm
-from tests.fixtures.statements import statements
 from tests.franchise.factories_commerce import gen_template
+from tests.franchise.factories_customers import login_seen
 
 SH = {"latitude": 31.2001, "longitude": 121.4001, "city": "上海"}
-
-
-def _login(app, client, code: str, **extra) -> tuple[dict, list[str]]:
-    with app.app_context(), statements() as seen:
-        answer = client.post("/api/v1/mp/session", json={"code": code, **extra})
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json(), seen
 
 
 def _reads(seen: list[str], table: str) -> list[str]:
@@ -52,7 +45,7 @@ def test_a_new_customer_s_login_writes_each_row_once_and_reads_nothing_back(app,
     the customers and members rows are never selected (they were 3–4 times each)."""
     with app.app_context():
         gen_template({org.east: 5}, kind="new_customer", name="新客券")
-    body, seen = _login(app, client, "code-cost-new", **SH)
+    body, seen = login_seen(app, client, "code-cost-new", **SH)
     assert body["created"] is True and body["customer"]["store_id"] == org.sa
     for table in ("customers", "assignment_history", "members", "point_transactions", "coupons"):
         # one INSERT each (on PostgreSQL all of them CTEs of one statement: welcome_pg)
@@ -71,9 +64,9 @@ def test_a_new_customer_s_login_writes_each_row_once_and_reads_nothing_back(app,
 def test_a_returning_customer_s_login_is_a_handful_of_statements(app, client, org):
     """Found with its owner's state in one statement, the settings for the binding, the
     contacts hook's one UPDATE: no write of the customer when nothing changed."""
-    first, _ = _login(app, client, "code-cost-back-1", **SH)
+    first, _ = login_seen(app, client, "code-cost-back-1", **SH)
     _again(app, first, "code-cost-back-2")
-    body, seen = _login(app, client, "code-cost-back-2")
+    body, seen = login_seen(app, client, "code-cost-back-2")
     assert body["created"] is False and body["customer"] == first["customer"]
     assert len(seen) <= 3, seen
     assert not [s for s in seen if s.startswith("UPDATE customers")]
@@ -81,9 +74,9 @@ def test_a_returning_customer_s_login_is_a_handful_of_statements(app, client, or
 
 
 def test_a_returning_customer_s_new_place_is_one_update(app, client, org):
-    first, _ = _login(app, client, "code-cost-move-1", **SH)
+    first, _ = login_seen(app, client, "code-cost-move-1", **SH)
     _again(app, first, "code-cost-move-2")
-    _body, seen = _login(app, client, "code-cost-move-2", latitude=31.3, longitude=121.5)
+    _body, seen = login_seen(app, client, "code-cost-move-2", latitude=31.3, longitude=121.5)
     assert len([s for s in seen if s.startswith("UPDATE customers")]) == 1
     with app.app_context():
         customer = db.session.get(Customer, first["customer"]["id"])
@@ -103,7 +96,7 @@ def test_a_used_up_coupon_budget_leaves_the_login_and_its_points(app, client, or
             .values(issued_count=1)
         )
         db.session.commit()
-    body, _ = _login(app, client, "code-cost-nobudget", **SH)
+    body, _ = login_seen(app, client, "code-cost-nobudget", **SH)
     assert body["created"] is True
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Coupon)) == 0
@@ -167,13 +160,13 @@ def test_a_returning_customer_whose_guide_left_is_assigned_again_from_the_row_re
     history row; no separate read of the franchisee, store or guide."""
     with app.app_context():
         code = guide_share_code(db.session.get(Guide, org.ga)).code
-    first, _ = _login(app, client, "code-cost-left-1", share_code=code, **SH)
+    first, _ = login_seen(app, client, "code-cost-left-1", share_code=code, **SH)
     assert first["customer"]["guide_id"] == org.ga
     _again(app, first, "code-cost-left-2")
     with app.app_context():
         db.session.get(Guide, org.ga).status = LEFT  # without the hand-over
         db.session.commit()
-    body, seen = _login(app, client, "code-cost-left-2")
+    body, seen = login_seen(app, client, "code-cost-left-2")
     assert body["customer"] == {**first["customer"], "guide_id": None}
     assert not [s for s in seen if "FROM guides" in s and "JOIN" not in s]
     with app.app_context():
