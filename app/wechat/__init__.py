@@ -53,18 +53,14 @@ def register_cli(app: Flask) -> None:
     @sandbox_cli.command("run")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5100, type=int)
-    def run_command(host: str, port: int):
+    @click.option("--threads", default=16, type=int, help="Calls served at once.")
+    def run_command(host: str, port: int, threads: int):
         """Serve the sandbox alone (set SIYU_APP_URL so notifies reach the app)."""
-        from app.wechat.sandbox import create_sandbox_app
+        from app.wechat.sandbox.server import SandboxServer
 
         if app.config["WECHAT_MODE"] != "sandbox":
             # With live keys the emulator would sign with (and publish) the real ones.
             raise click.ClickException("the sandbox runs only with SIYU_WECHAT_MODE=sandbox")
 
-        sandbox = create_sandbox_app(dict(app.config))
-        sandbox.extensions["siyu_sandbox"].ensure_worker()
         click.echo(f"WeChat sandbox on http://{host}:{port}/_sandbox/")
-        # app.run() is a no-op inside a flask CLI command: serve with werkzeug directly.
-        from werkzeug.serving import run_simple
-
-        run_simple(host, port, sandbox, threaded=True, use_reloader=False)
+        SandboxServer(dict(app.config), host, port, threads).run()
