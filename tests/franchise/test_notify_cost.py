@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from franchise.services.payments import read_time_end
-from tests.franchise.factories_payments import order_to_pay, post_notify
+from tests.franchise.factories_payments import order_after_a_payment, post_notify
 
 # 14 digits, mostly near valid times (month 00-19, day 00-39, hour 00-29, ...)
 FOURTEEN = st.tuples(
@@ -55,9 +55,7 @@ def test_a_postgres_notify_makes_no_orm_session(app, client, org, monkeypatch):
     accounts exist: the first payment of all creates them through the session)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL only: SQLite settles through the session")
-    first = order_to_pay(app, org.fa, 10000)
-    assert post_notify(client, app, first, 10000, "4200000000202612070000000201") == "SUCCESS"
-    otn = order_to_pay(app, org.fa, 10000)
+    otn = order_after_a_payment(client, app, org.fa, 10000, "4200000000202612070000000201")
     made: list[int] = []
     registry = db.session.registry
     real = registry.createfunc
