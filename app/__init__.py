@@ -168,12 +168,22 @@ def configure_security(app: Flask) -> None:
         ):
             csrf.protect()
 
+    security_headers = (
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Referrer-Policy", "same-origin"),
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    )
+
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        """Each security header the response does not set itself (``setdefault``'s rule,
+        from one pass over its headers instead of three per header)."""
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}
+        for name, value in security_headers:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
 
 

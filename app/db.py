@@ -176,11 +176,11 @@ def fixed_values(column, values) -> list:
 
 # The longest statement whose parse psycopg keeps (its own default is 4,096 characters).
 PARSE_CACHE_CHARS = 16384
-PARSE_CACHE_PARAMS = 256
+PARSE_CACHE_PARAMS = 1000
 
 
 def widen_parse_cache(chars: int = PARSE_CACHE_CHARS, params: int = PARSE_CACHE_PARAMS) -> None:
-    """Let psycopg keep the parse of statements up to ``chars`` characters long and with up
+    """Let psycopg keep the parse of statements up to ``chars`` characters long and of up
     to ``params`` parameters.
 
     psycopg turns a statement's ``%(name)s`` placeholders into ``$n`` ones with a regular
@@ -189,9 +189,13 @@ def widen_parse_cache(chars: int = PARSE_CACHE_CHARS, params: int = PARSE_CACHE_
     Today page's one statement of every tab's figures is ~5,000 characters; its parse
     costs ~0.1 ms, a round trip of its own (the alternative) more. A new customer's
     welcome (``franchise.services.welcome_pg``) is one statement of ~70 named
-    parameters: re-split, it was a tenth of a share-code login's CPU. The limits are
-    module constants that psycopg reads at each execution; they are only ever raised
-    here.
+    parameters, re-split a tenth of a share-code login's CPU; order create's one
+    statement (``order_writes.placed_sql``: the order's, each line's and snapshot's, the
+    event's and the fulfilment's columns) has ~80 parameters for one line; its text is
+    the same for every order of that many lines, so it was split again for nothing on
+    every order (~0.3 ms). psycopg's limits guard against statements generated with
+    ever-changing text; Siyu's are built once per shape. The limits are module
+    constants that psycopg reads at each execution; they are only ever raised here.
     """
     from psycopg import _queries
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.clock import utcnow
 from app.extensions import db
+from app.snapshots import SnapshotKind
 from franchise.models import LEVELS, FranchiseSetting
 
 KEY = "members.config"
@@ -79,6 +80,17 @@ def config() -> dict:
     merged = json.loads(_DEFAULTS_JSON)
     merged.update({k: v for k, v in stored.items() if k in DEFAULTS})
     return merged
+
+
+# The settings as this process keeps them (``app.snapshots``: a change HQ commits is seen
+# by this process at once, by the others within a second, a minute after raw SQL), for
+# the order path, which only reads them: ``current()``.
+CONFIG = SnapshotKind("member-config", config, (FranchiseSetting,))
+
+
+def current() -> dict:
+    """``config()`` from the process's snapshot (no statement): shared, so read only."""
+    return CONFIG.value()
 
 
 def save(values: dict) -> dict:

@@ -165,12 +165,16 @@ def priority_places(customer_id: int) -> int:
 
 def level_discount(customer_id: int, lines, most_fen: int) -> int:
     """The level's discount in fen on the order's eligible lines (products of HQ's
-    discount categories), at most ``most_fen``; 0 for a customer without a member."""
-    level = db.session.scalar(select(Member.level).where(Member.customer_id == customer_id))
-    cfg = member_settings.config()
-    pct = int(member_settings.level_rules(cfg).get(level or "", {}).get("discount_pct", 0))
+    discount categories), at most ``most_fen``; 0 for a customer without a member. The
+    settings come from the process's snapshot, and the member's level is read only when
+    HQ named discount categories (without them no level discounts anything)."""
+    cfg = member_settings.current()
     categories = set(cfg.get("discount_categories") or [])
-    if pct <= 0 or not categories:
+    if not categories:
+        return 0
+    level = db.session.scalar(select(Member.level).where(Member.customer_id == customer_id))
+    pct = int(member_settings.level_rules(cfg).get(level or "", {}).get("discount_pct", 0))
+    if pct <= 0:
         return 0
     ids = [line.product_id for line in lines]
     eligible_ids = set(

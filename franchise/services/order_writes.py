@@ -175,12 +175,28 @@ def write_placed(order: Order, event: OrderEvent, fulfilment: OrderFulfilment) -
     for line, snapshot in zip(lines, snapshots, strict=True):
         line.order_id = order.id
         snapshot.line_id = line.id
-        make_transient_to_detached(snapshot)
-        make_transient_to_detached(line)
-    make_transient_to_detached(order)
+    keep_written(order, *lines, *snapshots)
+
+
+def keep_written(*objs) -> None:
+    """Make ``objs`` — rows just inserted by Core, their ids set and every column filled —
+    persistent and clean in the session, as if loaded (nothing to flush or read back); a
+    rollback of the transaction forgets them as the unit of work forgets its inserts."""
+    for obj in objs:
+        make_transient_to_detached(obj)
     session = db.session()
-    session.add(order)  # cascades to the lines and their snapshots: persistent, clean
-    session.info.setdefault(_PLACED, []).extend([order, *lines, *snapshots])
+    for obj in objs:
+        session.add(obj)
+    session.info.setdefault(_PLACED, []).extend(objs)
+
+
+def insert_row(obj) -> None:
+    """Insert ``obj``'s row with one Core ``INSERT … RETURNING id`` instead of the unit of
+    work's flush (defaults filled in on the object too), then keep it (``keep_written``)."""
+    table: Table = type(obj).__table__
+    values = column_values(obj, table)
+    obj.id = db.session.execute(insert(table).returning(table.c.id), values).scalar_one()
+    keep_written(obj)
 
 
 # PostgreSQL, an order of several lines: lock the products' rows in id order (the CTE is

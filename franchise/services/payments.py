@@ -132,12 +132,25 @@ def _body(order: Order) -> str:
 
 
 def _paid_at(data: dict) -> datetime:
-    """``time_end`` (yyyyMMddHHmmss, Asia/Shanghai) as aware UTC; now when absent."""
+    """``time_end`` (yyyyMMddHHmmss, Asia/Shanghai) as aware UTC; now when absent or not a
+    time."""
     try:
-        local = datetime.strptime(str(data.get("time_end") or ""), "%Y%m%d%H%M%S")
+        local = read_time_end(str(data.get("time_end") or ""))
     except ValueError:
         return utcnow()
     return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def read_time_end(text: str) -> datetime:
+    """``datetime.strptime(text, "%Y%m%d%H%M%S")``; WeChat's 14 ASCII digits are cut
+    into their fields directly (strptime's regular expression costs ~15 µs a notify).
+    With 14 digits every field is two digits wide (the year four), so the two read the
+    same fields and refuse the same values (``datetime`` checks each range)."""
+    if len(text) != 14 or not (text.isascii() and text.isdigit()):
+        return datetime.strptime(text, "%Y%m%d%H%M%S")
+    year, month, day = int(text[0:4]), int(text[4:6]), int(text[6:8])
+    hour, minute, second = int(text[8:10]), int(text[10:12]), int(text[12:14])
+    return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - Shanghai's, placed above
 
 
 def _notify_params(data: dict) -> dict:

@@ -119,7 +119,7 @@ def run_settle(params: dict):
     """Execute ``SETTLE_SQL``: in the session's transaction when one is open (committed
     here), else on a pooled connection in autocommit (the statement is its own
     transaction: no BEGIN/COMMIT round trips, no session bookkeeping)."""
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():  # not made just to ask
         try:
             row = db.session.connection().exec_driver_sql(SETTLE_SQL, params).first()
             db.session.commit()

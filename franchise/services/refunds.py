@@ -42,7 +42,14 @@ from franchise.models import (
     Payment,
     Refund,
 )
-from franchise.services import alerts, inspections, ledger, points_refunds, share_return
+from franchise.services import (
+    alerts,
+    inspections,
+    ledger,
+    order_writes,
+    points_refunds,
+    share_return,
+)
 from franchise.services.base import invalid, loaded_after_commit
 
 REFUND_KIND = "franchise.refund"
@@ -185,8 +192,7 @@ def request_refund(
             reason=(reason or "")[:255],
             actor_user_id=principal.user_id,
         )
-        db.session.add(refund)
-        db.session.flush()
+        order_writes.insert_row(refund)  # one INSERT, no unit of work
         if inspection_id is not None:
             inspections.settle(order.id, inspection_id, refund.id)
         enqueue(REFUND_KIND, {"refund_id": refund.id}, f"refund:{refund.id}")

@@ -139,6 +139,14 @@ def order_to_pay(app, franchisee_id: int, amount: int, status: str = "created") 
         return order.out_trade_no
 
 
+def order_after_a_payment(client, app, franchisee_id: int, amount: int, tid: str) -> str:
+    """A first order of the franchisee paid by notify ``tid`` (its ledger accounts exist
+    from then on), then another ``amount`` order to pay: its out_trade_no."""
+    first = order_to_pay(app, franchisee_id, amount)
+    assert post_notify(client, app, first, amount, tid) == "SUCCESS"
+    return order_to_pay(app, franchisee_id, amount)
+
+
 def notify_response(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_MCH_A):
     """POST a paid (v2, signed) notify for ``out_trade_no``; the response."""
     fields = {

@@ -30,7 +30,7 @@ from franchise.models import (
     ProfitShare,
 )
 from franchise.services import ledger
-from tests.franchise.factories_payments import SUB_MCH_A
+from tests.franchise.factories_payments import SUB_MCH_A, order_after_a_payment
 from tests.franchise.factories_payments import order_to_pay as _order
 from tests.franchise.factories_payments import post_notify as _notify
 
@@ -160,9 +160,7 @@ def test_first_payment_creates_missing_accounts(app, client, org):
 def test_postgres_settles_in_one_statement(app, client, org):
     if not _is_pg(app):
         pytest.skip("PostgreSQL only: the single-statement path")
-    warm = _order(app, org.fa, 10000)
-    assert _notify(client, app, warm, 10000, "4200000000202611260000000107") == "SUCCESS"
-    otn = _order(app, org.fa, 10000)
+    otn = order_after_a_payment(client, app, org.fa, 10000, "4200000000202611260000000107")
     seen: list[str] = []
     real_execute = psycopg.Cursor.execute
 

@@ -9,7 +9,7 @@ from psycopg import _queries
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from app.auth.principal import Principal
-from app.db import PARSE_CACHE_CHARS, widen_parse_cache
+from app.db import PARSE_CACHE_CHARS, PARSE_CACHE_PARAMS, widen_parse_cache
 from app.web.today import _statement, parameters
 
 
@@ -27,8 +27,9 @@ def test_today_statement_fits_psycopgs_parse_cache(app):
 
 
 def test_widening_never_narrows():
-    widen_parse_cache(100)
+    widen_parse_cache(100, 10)
     assert _queries.MAX_CACHED_STATEMENT_LENGTH >= PARSE_CACHE_CHARS
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= PARSE_CACHE_PARAMS
 
 
 def test_today_statements_render_once(app):

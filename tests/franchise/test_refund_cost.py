@@ -1,0 +1,60 @@
+"""Per-request cost of a refund request (issue 20): the refund's row is one Core INSERT
+(no unit of work flush), the answer is the row as stored, and a refusal after the insert
+leaves nothing behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from franchise.models import Order, Refund
+from tests.franchise.factories_payments import order_to_pay, post_notify
+
+
+def _paid_order(app, client, org) -> int:
+    otn = order_to_pay(app, org.fa, 10000)
+    assert post_notify(client, app, otn, 10000, "4200000000202612070000000301") == "SUCCESS"
+    with app.app_context():
+        return db.session.scalar(select(Order.id).where(Order.out_trade_no == otn))
+
+
+def test_a_refund_is_written_without_a_flush_and_answered_as_stored(app, client, org, as_hq):
+    order_id = _paid_order(app, client, org)
+    flushes: list[int] = []
+
+    def count(*_args) -> None:
+        flushes.append(1)
+
+    event.listen(Session, "before_flush", count)
+    try:
+        answer = client.post(
+            f"/api/v1/orders/{order_id}/refunds",
+            json={"amount_fen": 2500, "reason": "尺寸不合"},
+            headers=as_hq,
+        )
+    finally:
+        event.remove(Session, "before_flush", count)
+    assert answer.status_code == 202, answer.get_json()
+    assert flushes == []
+    body = answer.get_json()
+    with app.app_context():
+        refund = db.session.get(Refund, body["id"])
+        assert refund is not None
+        stored = {key: getattr(refund, key) for key in ("amount_fen", "reason", "status")}
+        assert stored == {"amount_fen": 2500, "reason": "尺寸不合", "status": "requested"}
+        assert body["out_refund_no"] == refund.out_refund_no
+        assert refund.created_at is not None and refund.franchisee_id == org.fa
+
+
+def test_a_refusal_after_the_insert_leaves_no_refund(app, client, org, as_hq):
+    """An inspection the order does not have is refused (422) after the refund's row was
+    inserted: the transaction and the row in the session are both gone, and the amount
+    can still be refunded."""
+    order_id = _paid_order(app, client, org)
+    url = f"/api/v1/orders/{order_id}/refunds"
+    refused = client.post(url, json={"amount_fen": 10000, "inspection_id": 999999}, headers=as_hq)
+    assert refused.status_code == 422, refused.get_json()
+    with app.app_context():
+        assert db.session.scalars(select(Refund)).all() == []
+    assert client.post(url, json={"amount_fen": 10000}, headers=as_hq).status_code == 202
