@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.scheduler import register_job
 from app.web.i18n import N_
 
@@ -56,12 +56,16 @@ def register(app: Flask) -> None:
     from franchise.jobs import customers as jobs
     from franchise.jobs.value_tiers import run_value_tiers
 
-    openapi(app).register_blueprint(api_mp.blp)
-    openapi(app).register_blueprint(api_customers.blp)
-    app.register_blueprint(admin_customers.bp)
-    app.register_blueprint(guide_customers.bp)
-    add_navs(app, "admin", ADMIN_NAV)
-    add_navs(app, "mobile", MOBILE_NAV)
+    register_area(
+        app,
+        (api_mp, api_customers, admin_customers, guide_customers),
+        navs={"admin": ADMIN_NAV, "mobile": MOBILE_NAV},
+        hooks=(
+            (services.STORE_CLOSED, jobs.on_store_closed),
+            (services.GUIDE_LEFT, jobs.on_guide_left),
+        ),
+        seeders=(seed_customers,),
+    )
     register_job(
         app,
         "franchise.value_tiers",
@@ -71,6 +75,3 @@ def register(app: Flask) -> None:
         minute=30,
         timezone="Asia/Shanghai",
     )
-    add_hook(app, services.STORE_CLOSED, jobs.on_store_closed)
-    add_hook(app, services.GUIDE_LEFT, jobs.on_guide_left)
-    add_seeder(app, seed_customers)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.extensions import add_hook, add_navs, add_seeder, openapi
+from app.extensions import register_area
 from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.dashboard import add_dashboard
@@ -59,16 +59,26 @@ def register(app: Flask) -> None:
         refunds,
     )
 
-    openapi(app).register_blueprint(api_payments.blp)
-    openapi(app).register_blueprint(api_settlement.blp)
-    openapi(app).register_blueprint(api_reconciliation.blp)
-    openapi(app).register_blueprint(api_owner_reconciliation.blp)
-    app.register_blueprint(admin_reconciliation.bp)
-    app.register_blueprint(admin_settlement.bp)
-    app.register_blueprint(admin_alerts.bp)
-    app.register_blueprint(admin_owner_reconciliation.bp)
+    register_area(
+        app,
+        (
+            api_payments,
+            api_settlement,
+            api_reconciliation,
+            api_owner_reconciliation,
+            admin_reconciliation,
+            admin_settlement,
+            admin_alerts,
+            admin_owner_reconciliation,
+        ),
+        navs={"admin": ADMIN_NAV},
+        hooks=(
+            (REFUND_NOTIFY, refund_notify.handle_refund_notify),
+            (ORDER_PAID, assignment.extend_binding_on_paid),
+        ),
+        seeders=(seed_payments, seed_bills),
+    )
     after_notify(app, alerts.alert_refused_notify)  # the notify route only, not app-wide
-    add_navs(app, "admin", ADMIN_NAV)
     add_dashboard(app, attention.ALERTS)
     register_job(
         app, "franchise.payments.sweep_unpaid", jobs.sweep_unpaid_job, "interval", minutes=1
@@ -94,8 +104,4 @@ def register(app: Flask) -> None:
     register_handler(app, profit_share.PROFIT_SHARE_KIND, profit_share.run_profit_share)
     register_handler(app, refunds.REFUND_KIND, refunds.run_refund)
     add_pay_notify_handler(app, payments.handle_notify)
-    add_hook(app, REFUND_NOTIFY, refund_notify.handle_refund_notify)
-    add_hook(app, ORDER_PAID, assignment.extend_binding_on_paid)
     register_job(app, "franchise.paid_followups", run_paid_followups, "interval", minutes=1)
-    add_seeder(app, seed_payments)
-    add_seeder(app, seed_bills)
