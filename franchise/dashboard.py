@@ -98,4 +98,4 @@ def organisation_panels(principal, values) -> list[dict]:
     return panels
 
 
-ORGANISATION = DashboardSource(organisation_figures, organisation_panels)
+ORGANISATION_PANEL = DashboardSource(organisation_figures, organisation_panels)

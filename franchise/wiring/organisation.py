@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
     from franchise.admin import wecom_members as _wecom_pages  # noqa: F401 - routes on the bp
     from franchise.api import org as api_org
     from franchise.api import wecom_members as api_wecom_members
-    from franchise.dashboard import ORGANISATION
+    from franchise.dashboard import ORGANISATION_PANEL
     from franchise.demo.organisation import seed_organisation
     from franchise.demo.wecom_members import seed_wecom_members
     from franchise.jobs.wecom_members import sync_directory_job
@@ -49,7 +49,7 @@ def register(app: Flask) -> None:
     )
     app.add_template_global(last_synced_at, "wecom_synced_at")
     app.add_template_global(member_name, "wecom_member_name")
-    add_dashboard(app, ORGANISATION)
+    add_dashboard(app, ORGANISATION_PANEL)
     subscribe(app, "change_contact", handle_change_contact)
     register_job(
         app,

@@ -81,7 +81,7 @@ def test_stores_and_guides_by_region_in_one_statement(app, ctx, monkeypatch):
         dashboard, "bar_chart", lambda labels, series: drawn.update(series) or labels
     )
     with app.test_request_context("/admin/"), statements() as seen:
-        panels = panels_alone(dashboard.ORGANISATION, Principal("hq_admin", 1))
+        panels = panels_alone(dashboard.ORGANISATION_PANEL, Principal("hq_admin", 1))
     assert len(seen) == 1  # the four figures and both series (they were two statements)
     names = sorted(["华东", "华北"])  # the database orders them the same way here
     assert panels[1]["chart"] == names
