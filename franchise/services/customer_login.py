@@ -8,7 +8,9 @@ the guide still there), the settings when the binding's protection period decide
 one ``UPDATE`` only when something changed. A new customer is inserted with the owner the
 rules chose (``INSERT … RETURNING id``), then the history row, the member, the sign-up
 points and the new-customer coupon, all in the same transaction: nothing is read back
-after the commit, and the answer (``LoggedIn``) is what was written. The statements are
+after the commit, and the answer (``LoggedIn``) is what was written. A welcome that
+raises does not keep the customer out: it is rolled back whole and the customer is
+committed without it, with an alert and an outbox retry (``welcome_retry``). The statements are
 built once per app, with the columns other domains read with the customer
 (``CUSTOMER_FIND_COLUMNS``).
 """
