@@ -26,11 +26,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select, update
 
+from app.clock import utcnow
 from app.db import lock_row
+from app.errors import Conflict
 from app.extensions import db
-from app.outbox import MAX_ATTEMPTS, GiveUp, OutboxMessage, enqueue
+from app.i18n import tr
+from app.outbox import DEAD, DONE, IN_FLIGHT, MAX_ATTEMPTS, PENDING, GiveUp, OutboxMessage, enqueue
 from app.web.i18n import N_
 from franchise.models import AssignmentHistory, Customer
 from franchise.services import alerts, coupons, members, points
@@ -86,8 +90,12 @@ def commit_customer_first(row: dict, history: dict, welcome: Callable[[int], Non
     except WelcomeFailed as exc:
         savepoint.rollback()
         log.exception("welcome of customer %s failed; queued", customer_id)
-        enqueue(WELCOME_KIND, {"customer_id": customer_id}, f"welcome:{customer_id}")
+        enqueue(WELCOME_KIND, {"customer_id": customer_id}, _key(customer_id))
         return customer_id, Deferred(customer_id, row["franchisee_id"], exc.step, _error(exc))
+
+
+def _key(customer_id: int) -> str:
+    return f"welcome:{customer_id}"
 
 
 def _error(exc: WelcomeFailed) -> str:
@@ -142,3 +150,49 @@ def run_welcome(message: OutboxMessage) -> dict:
             nickname = customer.nickname if customer else None
             raise_alert(Deferred(customer_id, franchisee_id, GAVE_UP, _error(exc)), nickname)
         raise
+
+
+# the welcome of a customer whose first login could not give it, as HQ reads it
+STATE_LABELS = {
+    PENDING: _l("Not given yet: tried again automatically"),
+    IN_FLIGHT: _l("Not given yet: tried again automatically"),
+    DEAD: _l("Not given: the retries are used up"),
+    DONE: _l("Given after the first login"),
+}
+
+
+WAITING = (PENDING, IN_FLIGHT, DEAD)  # a welcome HQ may give now
+
+
+def welcome_state(customer_id: int) -> str | None:
+    """The retry's state (an outbox status) when the customer's first login could not
+    give the welcome; None when it did."""
+    return db.session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == _key(customer_id))
+    )
+
+
+def give_now(customer_id: int) -> dict:
+    """HQ gives a deferred welcome now (commits): ``welcome_once`` and the retry marked
+    done in the same transaction, so the dispatcher gives nothing more. 409 naming the
+    step when it fails again (nothing written), or when no welcome of theirs waits."""
+    if welcome_state(customer_id) not in WAITING:
+        db.session.rollback()
+        raise Conflict(N_("No welcome of this customer waits."), code="welcome_given")
+    try:
+        given = welcome_once(customer_id)
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == _key(customer_id), OutboxMessage.status != DONE)
+            .values(status=DONE, done_at=utcnow(), lease_until=None, last_error=None, result=given)
+        )
+        db.session.commit()
+    except WelcomeFailed as exc:
+        db.session.rollback()
+        reason = tr(exc.step)
+        message = tr(N_("The welcome could not be given: %(reason)s."), reason=reason)
+        raise Conflict(message, code="welcome_failed") from exc
+    except Exception:
+        db.session.rollback()
+        raise
+    return given

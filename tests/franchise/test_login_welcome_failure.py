@@ -27,7 +27,7 @@ from franchise.models import (
 from franchise.services import coupons, member_settings, points_book, welcome_retry
 from franchise.services.members import COUPON_STEP, POINTS_STEP, number_of, number_sql
 from franchise.services.points_book import account_code, account_code_sql
-from tests.fixtures.auth import login
+from tests.fixtures.auth import api_token, bearer, login, post_form
 from tests.franchise.factories_commerce import gen_template
 
 SH = {"latitude": 31.2001, "longitude": 121.4001, "city": "上海"}
@@ -144,6 +144,53 @@ def test_the_alert_names_the_customer_and_the_step_in_words(app, client, org, mo
     en = client.get("/admin/alerts?lang=en").get_data(as_text=True)
     assert f"WeChat customer {cid} logged in for the first time" in en
     assert "the sign-up points could not be posted" in en
+
+
+def test_hq_gives_a_waiting_welcome_from_the_api_once(app, client, org, monkeypatch):
+    """``POST /api/v1/customers/<id>/welcome``: HQ only (an owner 403); failing again is a
+    409 naming the step in words with nothing written; then 200 with what was given, the
+    retry marked done (the dispatcher gives nothing more), and a second call is 409."""
+    cid = _failed_login(app, client, org, monkeypatch, COUPON_STEP, "code-welcome-api")
+    url = f"/api/v1/customers/{cid}/welcome"
+    owner = client.post(url, headers=bearer(api_token(client, "owner-a")))
+    assert owner.status_code == 403
+    hq = bearer(api_token(client, "hq"))
+    assert client.post("/api/v1/customers/999999/welcome", headers=hq).status_code == 404
+    with monkeypatch.context() as patch:
+        patch.setattr(coupons, "coupon_values", _broken)
+        again = client.post(url, headers={**hq, "Accept-Language": "zh"})
+    assert again.status_code == 409
+    assert again.get_json()["message"] == "欢迎礼未能发放：新客券未能发放。"
+    with app.app_context():
+        assert _counts() == dict.fromkeys(_counts(), 0) and _issued() == 0
+    given = client.post(url, headers=hq)
+    assert given.status_code == 200 and given.get_json() == {"points": 100, "coupon": True}
+    with app.app_context():
+        _one_welcome(cid)
+        assert db.session.scalars(select(OutboxMessage.status)).one() == "done"
+        assert drain() == 0
+    twice = client.post(url, headers=hq)
+    assert (twice.status_code, twice.get_json()["code"]) == (409, "welcome_given")
+
+
+def test_the_customer_page_shows_the_waiting_welcome_and_hq_gives_it(
+    app, client, org, monkeypatch
+):
+    cid = _failed_login(app, client, org, monkeypatch, POINTS_STEP, "code-welcome-page")
+    page = f"/admin/customers/{cid}"
+    login(client, "owner-a")
+    seen = client.get(page).get_data(as_text=True)
+    assert "尚未发放：系统自动重试中" in seen and "立即发放欢迎礼" not in seen  # HQ's button
+    client.post("/admin/logout")
+    login(client, "hq")
+    seen = client.get(page).get_data(as_text=True)
+    assert "欢迎礼" in seen and "尚未发放：系统自动重试中" in seen and "立即发放欢迎礼" in seen
+    done = post_form(client, page, {}, action=f"{page}/welcome")
+    assert done.status_code == 303
+    seen = client.get(page).get_data(as_text=True)
+    assert "欢迎礼已发放。" in seen and "首次登录后已补发" in seen and "立即发放欢迎礼" not in seen
+    with app.app_context():
+        _one_welcome(cid)
 
 
 def test_a_retry_that_keeps_failing_writes_nothing_and_tells_hq_when_it_gives_up(
