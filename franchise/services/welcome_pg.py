@@ -19,8 +19,10 @@ A new member holds nothing yet, so the member row is inserted holding the sign-u
 points (the Core path inserts 0 and then moves the balance) and the lot is a plain
 insert. A carrier account another transaction made after this statement's snapshot is
 neither inserted (``ON CONFLICT DO NOTHING``) nor seen, so its entry's ``account_id`` is
-NULL and the NOT NULL constraint refuses the statement: ``IntegrityError``, which the
-login already answers by trying once more (the account is there then).
+NULL and the NOT NULL constraint refuses the statement: the login rolls back and writes
+the customer again with the Core welcome in a savepoint, which finds the account
+(``welcome_retry.commit_customer_first``; any other refusal ends the same way, the
+welcome then deferred to the outbox).
 
 The coupon: the budget of the newest current template is taken in the statement and the
 coupon inserted only when it was; when that budget is used up, the next templates are
