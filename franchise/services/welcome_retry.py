@@ -17,7 +17,14 @@ gives the welcome in one transaction under the customer's row lock, each part on
 member if missing (``members.ensure``), the sign-up posting under its idempotency key
 (``points.reward_event``), the new-customer coupon unless the customer holds one. A
 retry after a crash between its commit and the outbox's writes nothing. When the retries
-are used up the alert is raised again, naming that they were.
+are used up the alert is raised again, naming that they were; HQ can give the welcome
+from the customer's page or the API at any time (``give_now``: the retry is marked done
+in the same commit).
+
+Why whole or nothing rather than keeping the parts that worked: on PostgreSQL the parts
+are one statement, so nothing of them can survive its failure anyway; the same rule on
+SQLite keeps both databases' rows the same; and a failed step leaves no coupon budget
+unit taken for a coupon never issued, nor a member whose balance waits for a posting.
 """
 
 from __future__ import annotations
