@@ -2,13 +2,15 @@
 
 Each alert reads as its code's sentence in the viewer's language (Chinese first,
 ``?lang=en`` for English) from ``franchise.services.alert_catalogue``, linking to the
-order, refund, reconciliation run or franchisee it is about. Filters: level, type,
+order, refund, reconciliation run, customer or franchisee it is about. Filters: level, type,
 franchisee (HQ), and open / acknowledged for the viewer's audience (HQ and the owner
 acknowledge separately). HQ sees every franchise's alerts and those of no franchise; an
 owner only their franchise's (another's answers 404). Views never commit: services do.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +25,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import DASH, yuan
+from app.web.labels import customer_name
 from app.web.listing import Column
 from franchise.admin.support import list_page
 from franchise.models import Alert, Franchisee
@@ -41,7 +44,15 @@ bp = Blueprint("alerts_admin", __name__, url_prefix="/admin", template_folder=".
 
 LEVEL_BADGES = {"critical": "badge-err", "warning": "badge-warn", "info": "badge-info"}
 # parameters that only identify an object: never listed under the sentence
-_ID_PARAMS = {"order_id", "refund_id", "run_id", "profit_share_id", "franchisee_id", "guide_id"}
+_ID_PARAMS = {
+    "order_id",
+    "refund_id",
+    "run_id",
+    "profit_share_id",
+    "franchisee_id",
+    "guide_id",
+    "customer_id",
+}
 
 
 class AlertQuerySchema(Schema):
@@ -75,6 +86,10 @@ def describe(alert: Alert) -> str:
     if entry.code == "" and not params.get("message"):
         return alert.code
     values = {name: _param_text(name, params.get(name)) for name in placeholders(entry.template)}
+    if "customer" in values:  # the nickname kept, else the words the customer pages use
+        values["customer"] = customer_name(
+            SimpleNamespace(nickname=params.get("customer"), id=params.get("customer_id"))
+        )
     if entry.code == "":
         return entry.template % values
     return _(entry.template, **values)
@@ -104,6 +119,9 @@ def object_url(alert: Alert) -> str | None:
     guide_id = params.get("guide_id")
     if link == "guide" and isinstance(guide_id, int):
         return url_for("franchise_admin.guide", object_id=guide_id)
+    customer_id = params.get("customer_id")
+    if link == "customer" and isinstance(customer_id, int):
+        return url_for("franchise_customers.customer", object_id=customer_id)
     if alert.franchisee_id is not None:
         return url_for("franchise_admin.franchisee", object_id=alert.franchisee_id)
     return None

@@ -55,6 +55,7 @@ from franchise.models import (
 )
 from franchise.services import customers as customer_services
 from franchise.services import settings as settings_service
+from franchise.services import welcome_retry
 
 bp = Blueprint("franchise_customers", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -280,6 +281,9 @@ def customer(object_id):
         (_l("Paid in the last year"), yuan(c.monetary_fen)),
         (_l("Days since last order"), c.recency_days),
     ]
+    welcome = welcome_retry.welcome_state(c.id)
+    if welcome is not None:  # the first login could not give the welcome
+        pairs.append((_l("Welcome"), welcome_retry.STATE_LABELS.get(welcome, welcome)))
     return render_template(
         "franchise/customers/detail.html",
         customer=c,
@@ -290,7 +294,22 @@ def customer(object_id):
         rule_labels=RULE_LABELS,
         kind_labels=KIND_LABELS,
         form=form,
+        welcome_waits=is_hq() and welcome in welcome_retry.WAITING,
     ), status
+
+
+@bp.route("/customers/<int:object_id>/welcome", methods=["POST"])
+@page_roles(*HQ_ROLES)
+def give_welcome(object_id):
+    """HQ gives now the welcome the customer's first login could not give."""
+    c = get_scoped_or_404(Customer, object_id)
+    try:
+        welcome_retry.give_now(c.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Welcome given."), "success")
+    return redirect(url_for("franchise_customers.customer", object_id=object_id), 303)
 
 
 def _box(key: str) -> str:

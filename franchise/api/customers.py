@@ -3,7 +3,8 @@
 Reads go through the tenant scope: HQ sees every customer, an owner those of their
 franchise, a guide only their own customers; anything else answers 404. Only HQ
 reassigns (with a reason); the service checks the store belongs to the franchisee and
-the guide to the store.
+the guide to the store. Only HQ gives now a welcome a first login could not give
+(``franchise.services.welcome_retry``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from franchise.models import (
     Customer,
 )
 from franchise.services import customers as customer_services
+from franchise.services import welcome_retry
 
 blp = Blueprint(
     "franchise_customers_api",
@@ -102,6 +104,14 @@ class ReassignSchema(Schema):
     store_id = body_id(allow_none=True)
     guide_id = body_id(allow_none=True)
     reason = Text(required=True, validate=validate.Length(min=1, max=255))
+
+
+class WelcomeGivenSchema(Schema):
+    """What giving a deferred welcome wrote: the sign-up points posted now (0 when they
+    were already) and whether a new-customer coupon was issued now."""
+
+    points = fields.Integer()
+    coupon = fields.Boolean()
 
 
 CustomerPageSchema = page_schema(CustomerSchema, "CustomerPage")
@@ -202,6 +212,19 @@ class CustomerReassign(MethodView):
             reason=body["reason"],
             actor_user_id=required_principal().user_id,
         )
+
+
+@blp.route("/customers/<int:customer_id>/welcome")
+class CustomerWelcome(MethodView):
+    @api_roles(*HQ_ROLES)
+    @blp.response(200, WelcomeGivenSchema)
+    @blp.alt_response(404, description="No such customer")
+    @blp.alt_response(409, description="No welcome waits, or it failed again (the step named)")
+    def post(self, customer_id):
+        """Give now the welcome the customer's first login could not give (HQ); the
+        automatic retry then gives nothing more."""
+        customer = get_scoped_or_404(Customer, customer_id)
+        return welcome_retry.give_now(customer.id)
 
 
 @blp.route("/assignments")

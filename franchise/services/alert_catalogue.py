@@ -38,7 +38,8 @@ class AlertType:
     template: str  # msgid with %(param)s placeholders
     level: str = WARNING
     key: tuple[str, ...] = ()
-    link: str | None = None  # order | refund | run | owner_reconciliation | franchisee | guide
+    # order | refund | run | owner_reconciliation | franchisee | guide | customer
+    link: str | None = None
 
 
 _TYPES = (
@@ -158,6 +159,18 @@ _TYPES = (
         WARNING,
         ("guide_id",),
         "guide",
+    ),
+    AlertType(
+        "welcome_failed",
+        _l("Welcome not given"),
+        N_(
+            "%(customer)s logged in for the first time but their welcome (member, sign-up "
+            "points, new-customer coupon) was not given: %(reason)s. It is tried again "
+            "automatically."
+        ),
+        WARNING,
+        ("customer_id",),
+        "customer",
     ),
     AlertType(
         "metal_feed_failed",

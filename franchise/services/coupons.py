@@ -122,6 +122,19 @@ def coupon_values(
     }
 
 
+def holds_new_customer_coupon(customer_id: int) -> bool:
+    """Whether the customer was ever issued a new-customer coupon (one per customer;
+    the caller holds the customer's row lock)."""
+    return bool(
+        db.session.scalar(
+            select(Coupon.id)
+            .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+            .where(Coupon.customer_id == customer_id, CouponTemplate.kind == "new_customer")
+            .limit(1)
+        )
+    )
+
+
 def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
     """Add one coupon for ``customer`` to the session (no commit)."""
     now = utcnow()
@@ -132,13 +145,7 @@ def _issue(template: CouponTemplate, customer: Customer) -> Coupon:
     if template.kind == "new_customer":
         # one per customer: lock the customer row so two first logins cannot both issue
         lock_row(db.session, Customer, customer.id)
-        has_one = db.session.scalar(
-            select(Coupon.id)
-            .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
-            .where(Coupon.customer_id == customer.id, CouponTemplate.kind == "new_customer")
-            .limit(1)
-        )
-        if has_one:
+        if holds_new_customer_coupon(customer.id):
             raise Conflict("The customer already has a new-customer coupon.", code="already_issued")
     if not _take_budget_unit(template.id, customer.franchisee_id):
         raise Conflict("The region's budget for this coupon is used up.", code="budget_exhausted")

@@ -8,7 +8,9 @@ the guide still there), the settings when the binding's protection period decide
 one ``UPDATE`` only when something changed. A new customer is inserted with the owner the
 rules chose (``INSERT … RETURNING id``), then the history row, the member, the sign-up
 points and the new-customer coupon, all in the same transaction: nothing is read back
-after the commit, and the answer (``LoggedIn``) is what was written. The statements are
+after the commit, and the answer (``LoggedIn``) is what was written. A welcome that
+raises does not keep the customer out: it is rolled back whole and the customer is
+committed without it, with an alert and an outbox retry (``welcome_retry``). The statements are
 built once per app, with the columns other domains read with the customer
 (``CUSTOMER_FIND_COLUMNS``).
 """
@@ -45,6 +47,12 @@ from franchise.services.assignment import (
     history_row,
 )
 from franchise.services.welcome_pg import WELCOME_RULES, write_new_customer
+from franchise.services.welcome_retry import (
+    Deferred,
+    commit_customer_first,
+    insert_customer,
+    raise_alert,
+)
 
 REASON = "mini-program login"
 
@@ -130,7 +138,6 @@ def _finds() -> tuple[Select, Select, tuple[str, ...]]:
     return kept
 
 
-_INSERT_CUSTOMER = insert(_customers).returning(_customers.c.id)
 _UPDATE_CUSTOMER = update(_customers).where(_customers.c.id == bindparam("customer_id"))
 _INSERT_HISTORY = insert(AssignmentHistory.__table__)
 
@@ -167,6 +174,7 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     place = (latitude, longitude) if latitude is not None and longitude is not None else None
     keys = {"openid": openid, "unionid": unionid}
     find, find_with_code, labels = _finds()
+    deferred = None
     try:
         if share_code:  # one statement reads the customer and the code's owner
             row = db.session.execute(find_with_code, keys | {"code": share_code}).one()
@@ -174,7 +182,7 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
         else:
             found, target = db.session.execute(find, keys).first(), None
         if found is None:
-            result = _new(openid, unionid, target, place, city or None)
+            result, deferred = _new(openid, unionid, target, place, city or None)
         else:
             result = _returning(found, unionid, target, place, city or None)
             if found.unionid and found.unionid == unionid:
@@ -183,13 +191,19 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     except DomainError:
         db.session.rollback()
         raise
+    if deferred is not None:  # committed without the welcome: HQ sees it, the outbox retries
+        raise_alert(deferred)
     return result
 
 
-def _new(openid: str, unionid, code_target: Target | None, place, city) -> LoggedIn:
+def _new(
+    openid: str, unionid, code_target: Target | None, place, city
+) -> tuple[LoggedIn, Deferred | None]:
     """Insert the customer with the owner the rules choose (``code_target``: rule 1, the
     share code's, already read), its history row and its welcome (member, sign-up points,
-    new-customer coupon); no commit."""
+    new-customer coupon); no commit. A welcome that raises is rolled back with everything
+    and the customer written again without it (``welcome_retry.commit_customer_first``:
+    the second answer says what was deferred)."""
     lat, lng = place or (None, None)
     target = code_target or decide_by_place(LiveView(), lat, lng, city)
     owner = (target.franchisee_id, target.store_id, target.guide_id)
@@ -207,16 +221,24 @@ def _new(openid: str, unionid, code_target: Target | None, place, city) -> Logge
         "bound_at": now,
     }
     history = history_row(None, (None, None, None), owner, target.rule, reason=REASON, now=now)
-    if is_postgres(db.engine):  # one statement: franchise.services.welcome_pg
-        rules = WELCOME_RULES.value()  # HQ's settings and templates, kept in memory
-        reward = points.new_member_reward(target.franchisee_id, rules.member_config)
-        templates = coupons.current_new_customer_templates(now, rules.templates)
-        customer_id = write_new_customer(row, history, reward, templates, now)
-    else:
-        customer_id = db.session.execute(_INSERT_CUSTOMER, row).scalar_one()
-        db.session.execute(_INSERT_HISTORY, history | {"customer_id": customer_id})
+    deferred = None
+
+    def welcome(customer_id: int) -> None:
         members.welcome_new(customer_id, target.franchisee_id)
-    return LoggedIn(customer_id, unionid, *owner, created=True)
+
+    try:
+        if is_postgres(db.engine):  # one statement: franchise.services.welcome_pg
+            rules = WELCOME_RULES.value()  # HQ's settings and templates, kept in memory
+            reward = points.new_member_reward(target.franchisee_id, rules.member_config)
+            templates = coupons.current_new_customer_templates(now, rules.templates)
+            customer_id = write_new_customer(row, history, reward, templates, now)
+        else:
+            customer_id = insert_customer(row, history)
+            welcome(customer_id)
+    except Exception:  # noqa: BLE001 - the customer is let in; the welcome follows
+        db.session.rollback()
+        customer_id, deferred = commit_customer_first(row, history, welcome)
+    return LoggedIn(customer_id, unionid, *owner, created=True), deferred
 
 
 def _returning(found: Row, unionid, target: Target | None, place, city) -> LoggedIn:

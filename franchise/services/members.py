@@ -13,6 +13,8 @@ issues the level's coupon when HQ set one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +25,7 @@ from app.db import insert_ignoring
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
+from app.web.i18n import N_
 from franchise.models import LEVELS, CouponTemplate, Member, MemberLevelChange, Order, Product
 from franchise.services import coupons, member_events, member_settings
 
@@ -47,9 +50,20 @@ def level_label(code: str | None) -> str:
     return str(label) if label is not None else (code or "")
 
 
+NUMBER_PREFIX, NUMBER_DIGITS = "M", 9  # the member number: the rule, stated once
+
+
 def number_of(customer_id: int) -> str:
     """The member number: ``M`` and the customer id, nine digits (stable, unique)."""
-    return f"M{customer_id:09d}"
+    return f"{NUMBER_PREFIX}{customer_id:0{NUMBER_DIGITS}d}"
+
+
+def number_sql(id_sql: str) -> str:
+    """``number_of`` as a PostgreSQL expression over the id ``id_sql`` (the one-statement
+    welcome's, ``welcome_pg``): padded to the digits, never cut (``repeat`` of a negative
+    count is empty)."""
+    digits = f"{id_sql}::text"
+    return f"'{NUMBER_PREFIX}' || repeat('0', {NUMBER_DIGITS} - length({digits})) || {digits}"
 
 
 def new_member_row(customer_id: int | None) -> dict:
@@ -117,17 +131,47 @@ def welcome(customer_id: int) -> None:
     coupons.issue_new_customer_coupon(customer_id)
 
 
+# a welcome step that failed, as the alert shows it (translated at display)
+MEMBER_STEP = N_("the member could not be made")
+POINTS_STEP = N_("the sign-up points could not be posted")
+COUPON_STEP = N_("the new-customer coupon could not be issued")
+
+
+class WelcomeFailed(Exception):
+    """A welcome step raised: ``step`` says which (``*_STEP``), ``cause`` what."""
+
+    def __init__(self, step: str, cause: BaseException):
+        super().__init__(f"{step}: {cause.__class__.__name__}: {cause}")
+        self.step = step
+        self.cause = cause
+
+
+@contextmanager
+def welcome_step(name: str) -> Iterator[None]:
+    """Run one welcome step; an error it raises becomes ``WelcomeFailed(name, error)``."""
+    try:
+        yield
+    except WelcomeFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - named and re-raised for the caller
+        raise WelcomeFailed(name, exc) from exc
+
+
 def welcome_new(customer_id: int, franchisee_id: int) -> None:
     """The welcome of a customer made in the caller's transaction (no commit): the
     member, the sign-up reward and the new-customer coupon, each row inserted once with
     nothing read back. No other transaction can see the customer yet, so it has no member,
-    no points and no coupon: a plain insert, no debt to repay, no lock to take."""
+    no points and no coupon: a plain insert, no debt to repay, no lock to take. A step
+    that raises raises ``WelcomeFailed`` naming it."""
     from franchise.services import points
 
-    member_id = db.session.execute(_INSERT_MEMBER, new_member_row(customer_id)).scalar_one()
-    _joined(member_id)
-    points.reward_new_member(member_id, customer_id, franchisee_id)
-    coupons.new_customer_coupon_in_transaction(customer_id, franchisee_id)
+    with welcome_step(MEMBER_STEP):
+        member_id = db.session.execute(_INSERT_MEMBER, new_member_row(customer_id)).scalar_one()
+        _joined(member_id)
+    with welcome_step(POINTS_STEP):
+        points.reward_new_member(member_id, customer_id, franchisee_id)
+    with welcome_step(COUPON_STEP):
+        coupons.new_customer_coupon_in_transaction(customer_id, franchisee_id)
 
 
 def reward_completed_profile(customer) -> None:

@@ -102,7 +102,16 @@ def _inserts(engine) -> tuple[Any, Any]:
 
 
 def account_code(kind: str, owner: int | str) -> str:
+    """An account's code: its kind and owner (``member:<customer>``, ``carrier:hq``)."""
     return f"{kind}:{owner}"
+
+
+def account_code_sql(kind: str, owner_sql: str) -> str:
+    """``account_code`` as a SQL expression over the owner ``owner_sql`` (the one-statement
+    welcome's, ``welcome_pg``): the code ``account_code`` makes around a marker, the
+    marker replaced by the owner."""
+    before, after = account_code(kind, "\x00").split("\x00")
+    return " || ".join([f"'{before}'", f"{owner_sql}::text"] + ([f"'{after}'"] if after else []))
 
 
 def account_row(code: str) -> dict:

@@ -11,15 +11,18 @@ that names the customer, the member's the rows that name the member. One round t
 where there were fourteen; the region's budget row is locked by the statement just
 before the commit, not three statements earlier.
 
-What depends on the customer's id is computed by the database the way Python computes
-it elsewhere: the member number (``members.number_of``: ``M`` and nine digits), the
-posting's key (``points.SIGNUP_KEY`` + id) and the member's account (``member:<id>``).
+What depends on the customer's id is computed by the database, with the expressions the
+Python rules give for themselves: the member number (``members.number_sql``, the SQL of
+``members.number_of``), the posting's key (``points.SIGNUP_KEY`` + id) and the member's
+account (``points_book.account_code_sql``, of ``account_code``).
 A new member holds nothing yet, so the member row is inserted holding the sign-up
 points (the Core path inserts 0 and then moves the balance) and the lot is a plain
 insert. A carrier account another transaction made after this statement's snapshot is
 neither inserted (``ON CONFLICT DO NOTHING``) nor seen, so its entry's ``account_id`` is
-NULL and the NOT NULL constraint refuses the statement: ``IntegrityError``, which the
-login already answers by trying once more (the account is there then).
+NULL and the NOT NULL constraint refuses the statement: the login rolls back and writes
+the customer again with the Core welcome in a savepoint, which finds the account
+(``welcome_retry.commit_customer_first``; any other refusal ends the same way, the
+welcome then deferred to the outbox).
 
 The coupon: the budget of the newest current template is taken in the statement and the
 coupon inserted only when it was; when that budget is used up, the next templates are
@@ -56,7 +59,7 @@ from franchise.services import coupons, member_settings, members
 from franchise.services.assignment import history_row
 from franchise.services.order_writes import column_default, column_names, insert_columns, param_cast
 from franchise.services.points import SIGNUP_KEY, NewMemberReward
-from franchise.services.points_book import account_code, account_row
+from franchise.services.points_book import account_code_sql, account_row
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,9 @@ _GIVEN = {
     ),
     "k": frozenset(coupons.coupon_values(0, None, None, 0, 0, None)),
 }
-_MEMBER_ACCOUNT = account_code("member", "")  # "member:" + the customer's id
+_MEMBER_ACCOUNT = account_code_sql("member", "c.id")  # points_book.account_code, in SQL
 _MEMBER_ACCOUNT_ROW = {  # points_book.account_row of the new member's account, in SQL
-    "code": f"'{_MEMBER_ACCOUNT}' || c.id",
+    "code": _MEMBER_ACCOUNT,
     "kind": "'member'",
     "franchisee_id": "NULL::int",
     "customer_id": "c.id",
@@ -176,7 +179,7 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
     posting (None: no posting), ``coupon`` whether a template's budget is tried. Answers
     the customer's id and whether the coupon was issued."""
     customer_cols = list(_written("c", CUSTOMERS))
-    number = "'M' || repeat('0', 9 - length(c.id::text)) || c.id"  # members.number_of
+    number = members.number_sql("c.id")
     parts = [
         f"c AS (\n  INSERT INTO {CUSTOMERS.name} ({column_names(customer_cols)})"
         f" VALUES ({_params('c', customer_cols, cast=False)})\n  RETURNING id\n)",
@@ -209,7 +212,7 @@ def welcome_sql(carriers: int | None, coupon: bool) -> str:
             "e AS (\n  INSERT INTO point_entries (transaction_id, account_id, debit, credit)\n"
             "  SELECT t.id, a.id, v.debit, v.credit FROM t CROSS JOIN c CROSS JOIN (VALUES\n"
             f"    {lines}\n  ) AS v(code, debit, credit)"
-            f" LEFT JOIN a ON a.code = COALESCE(v.code, '{_MEMBER_ACCOUNT}' || c.id)\n)",
+            f" LEFT JOIN a ON a.code = COALESCE(v.code, {_MEMBER_ACCOUNT})\n)",
             f"l AS (\n  INSERT INTO {LOTS.name} (member_id, expires_on, points)\n"
             "  SELECT m.id, %(l_expires_on)s::date, %(l_points)s::int8 FROM m\n)",
         ]

@@ -1,6 +1,7 @@
 """Registration of the customers area: the mini-program and customers APIs, the admin
 "Customers" pages and the guide's customer tabs, the nightly RFM job, the store-closed /
-guide-left hand-over (继承) hooks and the demo customers."""
+guide-left hand-over (继承) hooks, the outbox retry of a first login's failed welcome
+(``franchise.welcome``) and the demo customers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Flask
 
 from app.auth.models import ADMIN_UI_ROLES, GUIDE, HQ_ROLES
 from app.extensions import register_area
+from app.outbox import register_handler
 from app.scheduler import register_job
 from app.web.i18n import N_
 
@@ -55,6 +57,7 @@ def register(app: Flask) -> None:
     from franchise.guide import customers as guide_customers
     from franchise.jobs import customers as jobs
     from franchise.jobs.value_tiers import run_value_tiers
+    from franchise.services import welcome_retry
 
     register_area(
         app,
@@ -66,6 +69,7 @@ def register(app: Flask) -> None:
         ),
         seeders=(seed_customers,),
     )
+    register_handler(app, welcome_retry.WELCOME_KIND, welcome_retry.run_welcome)
     register_job(
         app,
         "franchise.value_tiers",
