@@ -28,11 +28,12 @@ import urllib3
 from flask import Flask
 from wechatpy.client.api import WeChatWxa
 
+from app.kept import kept
 from app.wechat.clients import IN_PROCESS_HOST, sandbox_base
 from app.wechat.errors import WeChatUnavailable, errcode_error
 
 API = "sns/jscode2session"
-EXTENSION = "siyu_code2session"  # app.extensions key: the process's Exchange
+EXTENSION = "siyu_code2session"  # app.extensions key: (settings, the process's Exchange)
 POOL_SIZE = 16  # kept connections per host (gunicorn's threads share them)
 
 
@@ -40,7 +41,6 @@ POOL_SIZE = 16  # kept connections per host (gunicorn's threads share them)
 class Exchange:
     """The configured exchange: where it goes, as which app, through which pool."""
 
-    key: tuple
     url: str
     appid: str
     secret: str
@@ -98,18 +98,19 @@ def _pool(url: str) -> urllib3.PoolManager:
 
 
 def pool_for(app: Flask) -> Exchange | None:
-    """The process's exchange for the app's configuration (built once, again when the
-    settings change); None when the emulator is mounted in this app."""
+    """The process's exchange for the app's configuration (kept per app, built again when
+    the appid, secret, address or timeout change); None when the emulator is mounted in
+    this app."""
     cfg = app.config
     base = sandbox_base(app)
     if base == IN_PROCESS_HOST + "/_sandbox/":
         return None
     key = (cfg["MP_APPID"], cfg["MP_SECRET"], base, cfg["WECHAT_HTTP_TIMEOUT"])
-    held = app.extensions.get(EXTENSION)
-    if held is None or held.key != key:
-        url = (base + "api/" if base else WeChatWxa.API_BASE_URL) + API
-        seconds = cfg["WECHAT_HTTP_TIMEOUT"]
-        held = app.extensions[EXTENSION] = Exchange(
-            key, url, key[0], key[1], _pool(url), urllib3.Timeout(connect=seconds, read=seconds)
-        )
-    return held
+    return kept(app, EXTENSION, key, lambda: _exchange(*key))
+
+
+def _exchange(appid: str, secret: str, base: str | None, seconds: float) -> Exchange:
+    """An exchange as ``appid`` to WeChat (or the emulator at ``base``), its own pool."""
+    url = (base + "api/" if base else WeChatWxa.API_BASE_URL) + API
+    timeout = urllib3.Timeout(connect=seconds, read=seconds)
+    return Exchange(url, appid, secret, _pool(url), timeout)
