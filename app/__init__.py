@@ -13,6 +13,7 @@ from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from app.config import load_config
+from app.kept import kept
 
 # Scripts only from our own origin: no page carries inline JavaScript or event-handler
 # attributes (page scripts live in app/web/static/js and read data-* / JSON blocks).
@@ -196,11 +197,8 @@ class ReusedSerializerSessionInterface(SecureCookieSessionInterface):
 
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        cached = app.extensions.get("siyu_session_serializer")
-        if cached is None or cached[0] != keys:
-            cached = (keys, super().get_signing_serializer(app))
-            app.extensions["siyu_session_serializer"] = cached
-        return cached[1]
+        build = super().get_signing_serializer
+        return kept(app, "siyu_session_serializer", keys, lambda: build(app))
 
 
 def configure_blueprints(app: Flask) -> None:

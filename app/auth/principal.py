@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.models import CUSTOMER, HQ_ROLES, User
 from app.auth.sessions import SessionAccount, load_account, token_revoked
+from app.kept import kept
 
 TOKEN_SALT = "siyu.api-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -49,14 +50,9 @@ class Principal:
 def _serializer() -> URLSafeTimedSerializer:
     """The bearer tokens' serializer, built once per secret key (it was built for every
     token issued or read; it keeps no state between calls, so threads share it)."""
-    key = current_app.config["SECRET_KEY"]
-    kept = current_app.extensions.get(_SERIALIZER)
-    if kept is None or kept[0] != key:
-        kept = current_app.extensions[_SERIALIZER] = (
-            key,
-            URLSafeTimedSerializer(key, salt=TOKEN_SALT),
-        )
-    return kept[1]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = app.config["SECRET_KEY"]
+    return kept(app, _SERIALIZER, key, lambda: URLSafeTimedSerializer(key, salt=TOKEN_SALT))
 
 
 _SERIALIZER = "siyu_token_serializer"  # app.extensions key: (secret key, serializer)

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 import requests
+import urllib3
 from flask import Flask, current_app
 from wechatpy import WeChatClient as MiniProgramBaseClient
 from wechatpy.enterprise import WeChatClient as WeComBaseClient
 from wechatpy.pay import WeChatPay
 from wechatpy.session.redisstorage import RedisStorage
+from werkzeug.test import Client
 from wsgiadapter import WSGIAdapter
 
 from app.extensions import get_redis
@@ -50,15 +51,51 @@ def sandbox_base(app: Flask | None = None) -> str | None:
     return url + "/" if url.endswith("/_sandbox") else url + "/_sandbox/"
 
 
+def mounted_sandbox(app: Flask) -> Flask:
+    """``app``, whose mounted sandbox answers the in-process host; refused when no sandbox
+    is mounted in it."""
+    if "siyu_sandbox" not in app.extensions:
+        raise RuntimeError(
+            "WECHAT_MODE is 'sandbox' but no sandbox is mounted: set SIYU_SANDBOX_MOUNT=1 "
+            "or SIYU_SANDBOX_URL to a running 'flask sandbox run'"
+        )
+    return app
+
+
 def wire_in_process(http: requests.Session, app: Flask) -> None:
     """Route the in-process sandbox host to this app's WSGI callable (no network)."""
     if sandbox_base(app) == IN_PROCESS_HOST + "/_sandbox/":
-        if "siyu_sandbox" not in app.extensions:
-            raise RuntimeError(
-                "WECHAT_MODE is 'sandbox' but no sandbox is mounted: set SIYU_SANDBOX_MOUNT=1 "
-                "or SIYU_SANDBOX_URL to a running 'flask sandbox run'"
-            )
-        http.mount(IN_PROCESS_HOST + "/", WSGIAdapter(_StrContentLength(app)))
+        http.mount(IN_PROCESS_HOST + "/", WSGIAdapter(_StrContentLength(mounted_sandbox(app))))
+
+
+class InProcessPool(urllib3.PoolManager):
+    """A ``urllib3`` pool whose requests this app's WSGI callable answers (the mounted
+    sandbox, no network): ``request`` encodes the URL as any pool does, ``urlopen`` hands
+    it to the app instead of a connection and gives back its answer as an
+    ``HTTPResponse`` (status, headers, body). What ``wire_in_process`` is to a
+    ``requests`` session. Timeouts and retries do not apply in process."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(num_pools=1)
+        self.app = mounted_sandbox(app)
+
+    def urlopen(  # type: ignore[override]  # the pool's keywords are accepted, not used
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.HTTPResponse:
+        answer = Client(self.app).open(
+            url, method=method, headers=dict(kw.get("headers") or {}), follow_redirects=False
+        )
+        headers = urllib3.HTTPHeaderDict()
+        for name, value in answer.headers.items():
+            headers.add(name, value)
+        return urllib3.HTTPResponse(
+            body=answer.get_data(),
+            headers=headers,
+            status=answer.status_code,
+            preload_content=True,
+            request_method=method,
+            request_url=url,
+        )
 
 
 class _StrContentLength:
@@ -198,21 +235,6 @@ def miniprogram_client(app: Flask | None = None) -> MiniProgramClient:
         client.API_BASE_URL = base + "api/cgi-bin/"
         client.wxa.API_BASE_URL = base + "api/"
     return client
-
-
-def shared_miniprogram_client(app: Flask | None = None) -> MiniProgramClient:
-    """This thread's mini-program client, built once per configuration and kept on the
-    app: its HTTP session keeps the connection to WeChat alive between logins (a client
-    per call opened a new connection and rebuilt the client each time). Per thread,
-    because a ``requests.Session`` is not shared between threads here."""
-    app = _app(app)
-    cfg = app.config
-    key = (cfg["MP_APPID"], cfg["MP_SECRET"], sandbox_base(app), cfg["WECHAT_HTTP_TIMEOUT"])
-    local = app.extensions.setdefault("siyu_mp_clients", threading.local())
-    held = getattr(local, "held", None)
-    if held is None or held[0] != key:
-        held = local.held = (key, miniprogram_client(app))
-    return held[1]
 
 
 def pay_client(sub_mch_id: str | None, app: Flask | None = None) -> WeChatPay:

@@ -12,10 +12,12 @@ of it: an HTTP error status or an unreachable host is ``WeChatUnavailable``, an
 ``errcode`` is the error ``app.wechat.errors.errcode_error`` names, anything else is the
 caller's to check.
 
-The emulator run as its own process (``SANDBOX_URL``) is called the same way; the one
-mounted in this app (tests, ``scripts/run``) has no address, so ``pool_for`` answers
-None there and ``code_to_session`` goes through the wechatpy client, whose session
-routes to it.
+There is one path: WeChat, the emulator run as its own process (``SANDBOX_URL``) and
+the emulator mounted in this app (tests, ``scripts/run``) are all called by the same
+``Exchange``, which builds the same GET and reads the answer the same way. Only the pool
+differs: for the mounted emulator it is an ``InProcessPool``
+(``app.wechat.clients``), which hands the encoded request to the app's WSGI callable
+instead of a connection.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ import urllib3
 from flask import Flask
 from wechatpy.client.api import WeChatWxa
 
-from app.wechat.clients import IN_PROCESS_HOST, sandbox_base
+from app.kept import kept
+from app.wechat.clients import IN_PROCESS_HOST, InProcessPool, sandbox_base
 from app.wechat.errors import WeChatUnavailable, errcode_error
 
 API = "sns/jscode2session"
-EXTENSION = "siyu_code2session"  # app.extensions key: the process's Exchange
+EXTENSION = "siyu_code2session"  # app.extensions key: (settings, the process's Exchange)
 POOL_SIZE = 16  # kept connections per host (gunicorn's threads share them)
 
 
@@ -40,7 +43,6 @@ POOL_SIZE = 16  # kept connections per host (gunicorn's threads share them)
 class Exchange:
     """The configured exchange: where it goes, as which app, through which pool."""
 
-    key: tuple
     url: str
     appid: str
     secret: str
@@ -97,19 +99,18 @@ def _pool(url: str) -> urllib3.PoolManager:
     return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
 
-def pool_for(app: Flask) -> Exchange | None:
-    """The process's exchange for the app's configuration (built once, again when the
-    settings change); None when the emulator is mounted in this app."""
+def pool_for(app: Flask) -> Exchange:
+    """The process's exchange for the app's configuration (kept per app, built again when
+    the appid, secret, address or timeout change)."""
     cfg = app.config
-    base = sandbox_base(app)
-    if base == IN_PROCESS_HOST + "/_sandbox/":
-        return None
-    key = (cfg["MP_APPID"], cfg["MP_SECRET"], base, cfg["WECHAT_HTTP_TIMEOUT"])
-    held = app.extensions.get(EXTENSION)
-    if held is None or held.key != key:
-        url = (base + "api/" if base else WeChatWxa.API_BASE_URL) + API
-        seconds = cfg["WECHAT_HTTP_TIMEOUT"]
-        held = app.extensions[EXTENSION] = Exchange(
-            key, url, key[0], key[1], _pool(url), urllib3.Timeout(connect=seconds, read=seconds)
-        )
-    return held
+    key = (cfg["MP_APPID"], cfg["MP_SECRET"], sandbox_base(app), cfg["WECHAT_HTTP_TIMEOUT"])
+    return kept(app, EXTENSION, key, lambda: _exchange(app, *key))
+
+
+def _exchange(app: Flask, appid: str, secret: str, base: str | None, seconds: float) -> Exchange:
+    """An exchange as ``appid`` to WeChat or the emulator at ``base``: its own pool, or
+    the app's WSGI callable when the emulator is mounted in it."""
+    url = (base + "api/" if base else WeChatWxa.API_BASE_URL) + API
+    pool = InProcessPool(app) if base == IN_PROCESS_HOST + "/_sandbox/" else _pool(url)
+    timeout = urllib3.Timeout(connect=seconds, read=seconds)
+    return Exchange(url, appid, secret, pool, timeout)

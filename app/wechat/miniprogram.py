@@ -7,35 +7,20 @@ from flask import current_app
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
-from app.wechat.clients import miniprogram_client, shared_miniprogram_client
+from app.wechat.clients import miniprogram_client
 from app.wechat.code2session import API, pool_for
 from app.wechat.errors import WeChatAPIError, translate_errors
 
 
-def code_to_session(code: str, client=None) -> dict:
+def code_to_session(code: str) -> dict:
     """Exchange a ``wx.login`` code for ``{"openid", "session_key", "unionid"?}``.
 
     An invalid or used code raises ``WeChatAPIError`` with errcode 40029 / 40163.
     The call takes the app's id and secret, not an access token: none is fetched or sent.
-    It goes through the process's connection pool (``app.wechat.code2session``); through
-    ``client`` when one is given, or the thread's wechatpy client when the emulator is
-    mounted in this app (``requests`` leaves out a parameter whose value is None, and
-    wechatpy adds the token only when the parameter is absent).
+    It goes through the process's exchange (``app.wechat.code2session``), to WeChat or
+    the emulator, mounted in this app or not.
     """
-    exchange = None if client is not None else pool_for(current_app._get_current_object())  # type: ignore[attr-defined]
-    if exchange is not None:
-        result = exchange(code)
-    else:
-        client = client or shared_miniprogram_client()
-        params = {
-            "appid": client.appid,
-            "secret": client.secret,
-            "js_code": code,
-            "grant_type": "authorization_code",
-            "access_token": None,
-        }
-        with translate_errors(API):
-            result = client.get(API, params=params, api_base_url=client.wxa.API_BASE_URL)
+    result = pool_for(current_app._get_current_object())(code)  # type: ignore[attr-defined]
     if not isinstance(result, dict) or not result.get("openid"):
         raise WeChatAPIError("jscode2session: no openid in the answer", api=API)
     return {k: result[k] for k in ("openid", "session_key", "unionid") if result.get(k)}

@@ -25,6 +25,8 @@ import wechatpayv3.core
 from flask import Flask, current_app
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from app.config import PAY_V3_SETTINGS
+from app.kept import kept
 from app.wechat.clients import sandbox_base, wire_in_process
 from app.wechat.pay_v3_keys import SANDBOX_APIV3_KEY, sandbox_identity
 
@@ -107,23 +109,32 @@ def transport(app: Flask | None = None):
         session.close()
 
 
+# The settings the client is built from, as configured (paths, not file contents): the
+# declared ``PAY_V3_*`` keys and the client's identity; a change to any rebuilds it.
+V3_KEYS = tuple(sorted({"PAY_V3_VERIFY", *(name for name, _env in PAY_V3_SETTINGS)}))
+
+
 def v3_client(app: Flask | None = None) -> WeChatPay:
-    """The app's APIv3 partner-mode client (cached; rebuilt when its settings change)."""
+    """The app's APIv3 partner-mode client (kept per app; rebuilt when a setting in its
+    key changes: ``V3_KEYS``, the appid, the merchant, the mode and the sandbox's base)."""
     app = _app(app)
     cfg = app.config
-    # the settings as configured (paths, not file contents): no file read per call
-    key = tuple(cfg.get(k) for k in sorted(cfg) if k.startswith("PAY_V3_")) + (
+    key = (
+        *(cfg.get(name) for name in V3_KEYS),
         cfg["PAY_APPID"],
         cfg["PAY_MCH_ID"],
         cfg.get("WECHAT_MODE"),
         sandbox_base(app),
     )
-    cached = app.extensions.get(EXTENSION_KEY)
-    if cached and cached[0] == key:
-        return cached[1]
+    return kept(app, EXTENSION_KEY, key, lambda: _build_client(app))
+
+
+def _build_client(app: Flask) -> WeChatPay:
+    """A ``WeChatPay`` from the app's settings (``v3_settings``: key files read here)."""
+    cfg = app.config
     s = v3_settings(app)
     with transport(app):
-        client = WeChatPay(
+        return WeChatPay(
             wechatpay_type=WeChatPayType.MINIPROG,
             mchid=cfg["PAY_MCH_ID"],
             private_key=s["PAY_V3_PRIVATE_KEY"],
@@ -137,5 +148,3 @@ def v3_client(app: Flask | None = None) -> WeChatPay:
             public_key=s["PAY_V3_PUBLIC_KEY"],
             public_key_id=s["PAY_V3_PUBLIC_KEY_ID"],
         )
-    app.extensions[EXTENSION_KEY] = (key, client)
-    return client

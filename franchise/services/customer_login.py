@@ -28,6 +28,7 @@ from app.clock import utcnow
 from app.db import is_postgres
 from app.errors import DomainError
 from app.extensions import db, hooks
+from app.kept import kept
 from franchise.models import (
     ACTIVE,
     RULE_SHARE_CODE,
@@ -116,26 +117,28 @@ _SHARE_CODE = (
 # answers whether a WeCom contact with it waits for its customer). Their values reach
 # the ``CUSTOMER_LOGGED_IN`` listeners as ``read`` (``LoggedIn.read``).
 CUSTOMER_FIND_COLUMNS = "franchise.customer_find_columns"
-_KEPT = "siyu_login_find"  # app.extensions key: (find, find with a share code, labels)
+_KEPT = "siyu_login_find"  # app.extensions key: ((), (find, find with a share code, labels))
 
 
 def _finds() -> tuple[Select, Select, tuple[str, ...]]:
     """The login's two reads with the listeners' columns, built once per app: the
     customer; the customer (when found) and the share code's owner in one row."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    kept = app.extensions.get(_KEPT)
-    if kept is None:
-        extra = [listener() for listener in hooks(CUSTOMER_FIND_COLUMNS)]
-        find = _FIND.add_columns(*extra)
-        found, code = find.subquery("found"), _SHARE_CODE.subquery("code")
-        with_code = (
-            select(found, code)
-            .select_from(select(literal_column("1").label("one")).subquery("one"))
-            .outerjoin(found, true())
-            .outerjoin(code, true())
-        )
-        kept = app.extensions[_KEPT] = (find, with_code, tuple(c.name for c in extra))
-    return kept
+    return kept(app, _KEPT, (), _build_finds)  # the listeners are added as the app is built
+
+
+def _build_finds() -> tuple[Select, Select, tuple[str, ...]]:
+    """``_finds``' statements from the ``CUSTOMER_FIND_COLUMNS`` listeners' columns."""
+    extra = [listener() for listener in hooks(CUSTOMER_FIND_COLUMNS)]
+    find = _FIND.add_columns(*extra)
+    found, code = find.subquery("found"), _SHARE_CODE.subquery("code")
+    with_code = (
+        select(found, code)
+        .select_from(select(literal_column("1").label("one")).subquery("one"))
+        .outerjoin(found, true())
+        .outerjoin(code, true())
+    )
+    return find, with_code, tuple(c.name for c in extra)
 
 
 _UPDATE_CUSTOMER = update(_customers).where(_customers.c.id == bindparam("customer_id"))

@@ -1,7 +1,7 @@
 """What a mini-program login costs (issue 20): a returning customer is a handful of
 statements, a new one reads each row once and writes each once in one transaction (no
 read-back after the commit), a refused welcome coupon does not undo the login, and the
-code2session call reuses the thread's client without fetching an access token."""
+code2session call reuses the process's exchange without fetching an access token."""
 
 from __future__ import annotations
 
@@ -106,21 +106,20 @@ def test_a_used_up_coupon_budget_leaves_the_login_and_its_points(app, client, or
         assert member.points == 100
 
 
-def test_code2session_reuses_the_thread_s_client_and_fetches_no_token(app, client):
-    """The client (and its kept-alive connection) is built once per configuration; the
-    login exchange needs no access token, so none is fetched or cached for it."""
-    from app.wechat.clients import shared_miniprogram_client
+def test_code2session_reuses_the_process_s_exchange_and_fetches_no_token(app, client):
+    """The exchange (and its pool) is built once per configuration; the login exchange
+    needs no access token, so none is fetched or cached for it."""
+    from app.wechat.code2session import pool_for
     from app.wechat.miniprogram import code_to_session
 
     with app.app_context():
-        mp = shared_miniprogram_client()
-        assert shared_miniprogram_client() is mp
+        exchange = pool_for(app)
+        assert pool_for(app) is exchange
         assert code_to_session("code-cost-client")["openid"]
-        assert get_redis().get(f"siyu:wechat:{mp.access_token_key}") is None
-        assert mp._http.trust_env is False  # the proxy environment was read once
+        assert get_redis().get(f"siyu:wechat:{app.config['MP_APPID']}_access_token") is None
         app.config["WECHAT_HTTP_TIMEOUT"] = app.config["WECHAT_HTTP_TIMEOUT"] + 1
         try:
-            assert shared_miniprogram_client() is not mp  # a changed setting, a new client
+            assert pool_for(app) is not exchange  # a changed setting, a new exchange
         finally:
             app.config["WECHAT_HTTP_TIMEOUT"] -= 1
 

@@ -1,7 +1,8 @@
 """code2session over the process's connection pool (issue 20, login round), against the
-emulator served over real HTTP as it runs beside a production Siyu: WeChat's documented
-GET with the four parameters, the same answers and errors as through wechatpy, one
-pool per process and configuration."""
+emulator served over real HTTP as it runs beside a production Siyu, and mounted in the
+app as in the tests (issue 13: one path): WeChat's documented GET with the four
+parameters, the same answers and errors as through wechatpy, one pool per process and
+configuration."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 from werkzeug.serving import make_server
 
+from app.wechat.clients import InProcessPool
 from app.wechat.code2session import pool_for
 from app.wechat.errors import WeChatAPIError, WeChatRateLimited, WeChatUnavailable
 from app.wechat.miniprogram import code_to_session
@@ -47,7 +49,25 @@ def served(app, sandbox):
         thread.join()
 
 
-def test_the_exchange_is_wechats_documented_get_through_one_pool(app, served):
+@pytest.fixture
+def mounted(app, sandbox, monkeypatch):
+    """The emulator mounted in ``app``, reached by the exchange's in-process pool, with
+    what it receives recorded."""
+    pool = pool_for(app).pool
+    assert isinstance(pool, InProcessPool)
+    recorder = _Recorder(pool.app)
+    monkeypatch.setattr(pool, "app", recorder)
+    return recorder
+
+
+@pytest.fixture(params=["served", "mounted"])
+def route(request):
+    """Each way the emulator is reached: over HTTP, and mounted in the app."""
+    return request.getfixturevalue(request.param)
+
+
+def test_the_exchange_is_wechats_documented_get_through_one_pool(app, route):
+    served = route
     exchange = pool_for(app)
     assert exchange is not None and pool_for(app) is exchange  # built once
     assert code_to_session("code-pool-alice") == identity_for_code("code-pool-alice")
@@ -65,7 +85,7 @@ def test_the_exchange_is_wechats_documented_get_through_one_pool(app, served):
     assert pool_for(app) is exchange
 
 
-def test_wechats_refusals_are_the_same_errors_as_through_wechatpy(app, served, sbx):
+def test_wechats_refusals_are_the_same_errors_as_through_wechatpy(app, route, sbx):
     code_to_session("code-pool-once")
     with pytest.raises(WeChatAPIError) as info:
         code_to_session("code-pool-once")
@@ -112,6 +132,12 @@ def test_wechat_out_of_reach_is_unavailable(app, ctx):
         app.config["SANDBOX_URL"] = before
 
 
-def test_the_mounted_emulator_goes_through_the_wechatpy_client(app, sandbox):
-    assert pool_for(app) is None
+def test_the_mounted_emulator_is_reached_through_the_same_exchange(app, sandbox):
+    """No second client for the tests: the mounted emulator is the exchange's pool's
+    address, answered in process (no network), so the request building, the errors and
+    the parsing that run in production run here."""
+    exchange = pool_for(app)
+    assert isinstance(exchange.pool, InProcessPool) and exchange.pool.app is app
+    assert exchange.url == "http://sandbox.siyu.local/_sandbox/api/sns/jscode2session"
     assert code_to_session("code-pool-mounted") == identity_for_code("code-pool-mounted")
+    assert pool_for(app) is exchange
