@@ -45,6 +45,7 @@ class _Plan:
     result_processors: tuple[Callable[[Any], Any] | None, ...] | None  # None: rows as sent
 
 
+MAX_PLANS = 1000  # beyond it (statements built per call, by mistake) SQLAlchemy runs them
 _PLANS: dict[tuple[int, int], _Plan | None] = {}  # None: always through SQLAlchemy
 
 
@@ -57,7 +58,8 @@ def read_rows(connection: Connection, statement: Executable, params: dict) -> Se
     if plan is False:
         result = connection.execute(statement, params)
         rows = result.all()
-        _PLANS[key] = _plan_of(statement, connection.dialect, result)
+        if len(_PLANS) < MAX_PLANS:  # statements built once: a few dozen per process
+            _PLANS[key] = _plan_of(statement, connection.dialect, result)
         return rows
     assert isinstance(plan, _Plan)
     return _run(connection, plan, params)
