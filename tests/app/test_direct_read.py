@@ -101,3 +101,18 @@ def test_signed_in_pages_run_their_statements_directly(app, ctx, client, through
         assert client.get("/admin/").status_code == 200
     assert len(seen) == 2
     assert len(through_sqlalchemy) == (0 if _postgres() else 2)
+
+
+def test_an_unchanged_session_is_not_signed_again(app, ctx, client):
+    """A page view that leaves the session as it was sends no ``Set-Cookie`` (no session
+    re-signed per response); one that changes it (the language) does."""
+    gen_user("hq-cookie", "hq_admin")
+    db.session.commit()
+    assert login(client, "hq-cookie").status_code == 302
+    client.get("/admin/")  # the page's CSRF token joins the session once
+    for _ in range(2):
+        response = client.get("/admin/")
+        assert response.status_code == 200
+        assert response.headers.getlist("Set-Cookie") == []
+    assert client.get("/admin/?lang=en").headers.getlist("Set-Cookie")
+    assert client.get("/admin/").headers.getlist("Set-Cookie") == []
