@@ -33,6 +33,7 @@ from flask_login import UserMixin
 from sqlalchemy import Select, bindparam, select
 
 from app.auth.models import GUIDE, HQ_ROLES, User
+from app.direct_read import read_rows
 from app.extensions import db, get_redis
 
 log = logging.getLogger("siyu.auth")
@@ -129,8 +130,8 @@ def _account_statement() -> Select:
 
 def load_account(user_id: int) -> SessionAccount | None:
     """The account's ``SessionAccount``, or ``None`` when there is no such account."""
-    row = db.session.connection().execute(_account_statement(), {"user_id": user_id}).first()
-    return SessionAccount(*row) if row is not None else None
+    rows = read_rows(db.session.connection(), _account_statement(), {"user_id": user_id})
+    return SessionAccount(*rows[0]) if rows else None
 
 
 def _unchecked() -> int | None:

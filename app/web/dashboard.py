@@ -37,6 +37,7 @@ from sqlalchemy.types import JSON
 from app.auth.bound_scope import built_once
 from app.auth.principal import Principal
 from app.clock import shanghai_day, shanghai_day_bounds, utcnow
+from app.direct_read import read_rows
 from app.extensions import db, registry
 from app.web.attention import Attention, collect
 from app.web.formatting import number
@@ -99,7 +100,7 @@ def _run(stmt: Select | None, params: dict, sources) -> list[Any]:
     """The statement's one row (nothing to run: no values)."""
     if stmt is None:
         return []
-    row = db.session.connection().execute(stmt, {**params, **_parameters(sources)}).one()
+    (row,) = read_rows(db.session.connection(), stmt, {**params, **_parameters(sources)})
     return list(row)
 
 

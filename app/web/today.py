@@ -37,6 +37,7 @@ from app.auth.bound_scope import stand_in
 from app.auth.models import GUIDE
 from app.auth.principal import Principal
 from app.clock import as_utc, shanghai_day, shanghai_day_bounds, utcnow
+from app.direct_read import read_rows
 from app.extensions import db, registry
 from app.web.shell import NavLink, icon
 
@@ -179,7 +180,7 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
         assert rows_parameters is not None
         bound.update(rows_parameters.parameters(bound))
     result: Sequence[Any] = (
-        db.session.connection().execute(plan.statement, bound).all()
+        read_rows(db.session.connection(), plan.statement, bound)
         if plan.statement is not None
         else [()]
     )

@@ -114,3 +114,28 @@ def test_objects_read_stay_loaded_after_the_request(app, user_id, ended):
 
     _request(app, read)
     assert held["user"].display_name == "Before"
+
+
+def test_a_read_only_request_commits_its_connection_not_the_session(
+    app, user_id, ended, monkeypatch
+):
+    """The read-only COMMIT is the connection's own: the session's commit machinery (its
+    listeners, flush check and expiry, ~0.1 ms a request) has nothing to do then."""
+    from sqlalchemy.orm import Session
+
+    session_commits: list[str] = []
+    commit = Session.commit
+
+    def noted_commit(session):
+        session_commits.append("commit")
+        commit(session)
+
+    monkeypatch.setattr(Session, "commit", noted_commit)
+
+    def read():
+        db.session.execute(select(User.display_name).where(User.id == user_id)).one()
+
+    _request(app, read)
+    assert session_commits == []
+    if _postgres(app):
+        assert ended == ["commit"]
