@@ -59,16 +59,19 @@ def column_default(column: Column):
 def column_values(obj, table: Table, skip: tuple[str, ...] = ()) -> dict:
     """Every column of ``obj`` but its generated key and ``skip``, defaults filled in on
     the object too (so it holds what the row holds and nothing is read back)."""
-    state = obj.__dict__
+    state = obj.__dict__  # where the instrumented attributes keep their values
     values = {}
-    for column in table.columns:
-        name = column.key
-        if name in skip or column is table.autoincrement_column:
-            continue
+    for name, column in _written_columns(table, skip):
         if name not in state:
             setattr(obj, name, column_default(column))
-        values[name] = getattr(obj, name)
+        values[name] = state[name]
     return values
+
+
+@cache
+def _written_columns(table: Table, skip: tuple[str, ...]) -> tuple[tuple[str, Column], ...]:
+    """``insert_columns`` with their attribute names, worked out once per table."""
+    return tuple((column.key, column) for column in insert_columns(table, skip))
 
 
 _SHORT_TYPES = {"VARCHAR": "varchar", "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTEGER": "int"}
@@ -217,7 +220,8 @@ def keep_written(*objs) -> None:
         make_transient_to_detached(obj)
     session = db.session()
     for obj in objs:
-        session.add(obj)
+        if obj not in session:  # an order's lines and snapshots join with it (cascade)
+            session.add(obj)
     session.info.setdefault(_PLACED, []).extend(objs)
 
 
