@@ -239,12 +239,15 @@ def stock_sql(ids: str, qty: str, *, lock: bool, cte: str | None = None) -> str:
     answering the ids taken. ``ids`` and ``qty`` are the placeholders of two integer arrays
     in product id order. ``lock`` (several lines): lock the products' rows in id order
     first (the CTE is materialised before the UPDATE reads it, so two orders cannot
-    deadlock). ``cte``: the name of the ``UPDATE`` as a data-modifying CTE of a larger
-    statement (``placed_sql``), else a statement of its own."""
+    deadlock), in the UPDATE's own mode: ``FOR NO KEY UPDATE`` leaves alone the key-share
+    locks the order lines' foreign keys take on the same products (``FOR UPDATE`` waited
+    for them, and two orders' lines of the same products deadlocked). ``cte``: the name
+    of the ``UPDATE`` as a data-modifying CTE of a larger statement (``placed_sql``),
+    else a statement of its own."""
     locked = (
         "locked AS MATERIALIZED (\n"
         f"  SELECT id FROM products WHERE id = ANY(CAST({ids} AS integer[])) ORDER BY id"
-        " FOR UPDATE\n)"
+        " FOR NO KEY UPDATE\n)"
     )
     update = (
         "UPDATE products SET stock = products.stock - w.qty\n"

@@ -5,15 +5,20 @@ databases: SQLite reads the same way and takes the stock with its own UPDATEs.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.db import is_postgres
 from app.errors import NotFound
 from app.extensions import db
 from franchise.models import Order, Product, Store
 from franchise.services import orders as order_service
+from franchise.services.order_writes import _TAKE_STOCKS_PG
 from tests.fixtures.statements import statements
 from tests.franchise.factories import gen_guide
 from tests.franchise.factories_commerce import gen_share_code
@@ -114,3 +119,39 @@ def test_the_stock_is_taken_whole_or_not_at_all(app, client, shop, as_ca, lines)
     assert after == (before[0] - want.get(shop.ring, 0), before[1] - want.get(shop.pearl, 0))
     client.post(f"/api/v1/mp/orders/{answer.get_json()['id']}/cancel", json={}, headers=as_ca)
     assert _stocks(app, shop) == before  # given back for the next example
+
+
+def test_two_orders_of_the_same_products_do_not_deadlock(app, shop):
+    """PostgreSQL: each order's lines hold key-share locks on their products (their foreign
+    keys) until the commit; two such orders then taking the same products' units both
+    go through, one after the other (a ``FOR UPDATE`` lock waited for the other's key
+    share: deadlock)."""
+    with app.app_context():
+        if not is_postgres(db.engine):
+            pytest.skip("row locks: PostgreSQL")
+        engine = db.engine
+    ids = sorted((shop.ring, shop.pearl))
+    before = _stocks(app, shop)
+    key_shared, outcomes = threading.Barrier(2), []
+
+    def order() -> None:
+        with engine.connect() as conn:
+            try:
+                conn.execute(  # what inserting the order's lines locks
+                    text("SELECT 1 FROM products WHERE id = ANY(:ids) FOR KEY SHARE"),
+                    {"ids": ids},
+                )
+                key_shared.wait(timeout=10)
+                taken = conn.execute(_TAKE_STOCKS_PG, {"ids": ids, "qty": [1, 1]}).all()
+                conn.commit()
+                outcomes.append(len(taken))
+            except DBAPIError as exc:
+                outcomes.append(type(exc.orig).__name__)
+
+    threads = [threading.Thread(target=order) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == [2, 2]
+    assert _stocks(app, shop) == (before[0] - 2, before[1] - 2)
