@@ -90,7 +90,8 @@ def insert_columns(table: Table, skip: tuple[str, ...]) -> list[Column]:
     return [c for c in table.columns if c.key not in skip and c is not table.autoincrement_column]
 
 
-def _row(prefix: str, columns: list[Column]) -> str:
+def param_row(prefix: str, columns: list[Column]) -> str:
+    """A ``VALUES`` row of ``columns`` as parameters ``<prefix><column>``, each cast."""
     return "(" + ", ".join(f"%({prefix}{c.key})s::{param_cast(c)}" for c in columns) + ")"
 
 
@@ -111,9 +112,9 @@ def placed_sql(lines: int, take_stock: bool = False) -> str:
     event_cols = insert_columns(EVENTS, ("order_id",))
     fulfil_cols = insert_columns(FULFILMENTS, ("order_id",))
     event_names, fulfil_names = column_names(event_cols), column_names(fulfil_cols)
-    line_rows = ",\n      ".join(_row(f"l{i}_", line_cols) for i in range(lines))
+    line_rows = ",\n      ".join(param_row(f"l{i}_", line_cols) for i in range(lines))
     snap_rows = ",\n      ".join(
-        _row(f"s{i}_", [LINES.c.product_id, *snap_cols]) for i in range(lines)
+        param_row(f"s{i}_", [LINES.c.product_id, *snap_cols]) for i in range(lines)
     )
     stock, taken, join_taken = "", "NULL", ""
     if take_stock:
@@ -122,7 +123,7 @@ def placed_sql(lines: int, take_stock: bool = False) -> str:
     return f"""
 WITH o AS (
   INSERT INTO {ORDERS.name} ({column_names(order_cols)})
-  VALUES {_row("o_", order_cols)}
+  VALUES {param_row("o_", order_cols)}
   RETURNING id
 ),
 l AS (
@@ -140,11 +141,11 @@ s AS (
 ),
 e AS (
   INSERT INTO {EVENTS.name} (order_id, {event_names})
-  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("e_", event_cols)}) AS v({event_names})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {param_row("e_", event_cols)}) AS v({event_names})
 ),
 f AS (
   INSERT INTO {FULFILMENTS.name} (order_id, {fulfil_names})
-  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("f_", fulfil_cols)}) AS v({fulfil_names})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {param_row("f_", fulfil_cols)}) AS v({fulfil_names})
 ){stock}
 SELECT o.id, l.id, l.product_id, {taken} FROM o CROSS JOIN l{join_taken}
 """
