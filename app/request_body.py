@@ -54,7 +54,7 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 def json_number_too_long(body: bytes) -> bool:
     """True when a run of digits outside strings is longer than Python reads as an int."""
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
-    if not limit:
+    if not limit or len(body) <= limit:  # too short to hold such a run (most bodies)
         return False
     run = re.compile(rb"[0-9]{%d}" % (limit + 1))
     return run.search(body) is not None and run.search(_outside_strings(body)) is not None

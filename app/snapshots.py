@@ -5,9 +5,10 @@ answered from memory, built once and shared by the process's threads. A ``Snapsh
 names the models it is built from; this module keeps every kind current the same way:
 
 * a commit that inserts, changes or deletes a row of a watched model (an ORM object in
-  the session, or a bulk ``insert`` / ``update`` / ``delete`` of its table run through the
-  session) drops this process's snapshot at once and bumps the kind's version counter in
-  Redis (SQLAlchemy session events);
+  the session, a bulk ``insert`` / ``update`` / ``delete`` of its table run through the
+  session, or SQL text whose writer names the tables: ``tables_written``) drops this
+  process's snapshot at once and bumps the kind's version counter in Redis (SQLAlchemy
+  session events);
 * other processes compare their snapshot's version with Redis at most once per
   ``check_seconds`` and rebuild when it moved; a snapshot older than ``max_age_seconds``
   is rebuilt whatever the counter says (a change made by raw SQL, or while Redis was
@@ -150,12 +151,18 @@ def _objects_touched(session: Session, _flush_context, _instances) -> None:
         )
 
 
+def tables_written(session: Session, *tables) -> None:
+    """Note that ``session``'s transaction writes ``tables`` by a statement the session's
+    events cannot see (SQL text, or a statement sent on its connection): the kinds built
+    from them are dropped and bumped at its commit, as for an ORM write."""
+    _mark(session, [kind.name for kind in _KINDS.values() if kind.tables.intersection(tables)])
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_touched(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
-    _mark(state.session, [kind.name for kind in _KINDS.values() if table in kind.tables])
+    tables_written(state.session, getattr(state.statement, "table", None))
 
 
 @event.listens_for(Session, "after_commit")

@@ -84,15 +84,18 @@ def _take_stock(product_id: int, quantity: int) -> bool:
     return cast(CursorResult, result).rowcount == 1
 
 
-def take_stocks(lines: list[OrderLine]) -> None:
+def take_stocks(lines: list[OrderLine], taken: set[int] | None = None) -> None:
     """Take every line's stock, last thing before the commit and in product id order.
 
     Each decrement locks the product's row until the commit; taken last, the lock lasts
     one statement and the commit (a best-seller's orders queue on it, so that time is
     the product's order rate), and taken in id order two orders cannot deadlock.
+    ``taken``: the product ids whose units the order's own statement took already
+    (``order_writes.write_placed``); the other lines are taken (or refused) here.
     """
     ordered = sorted(lines, key=lambda line: line.product_id)
-    taken = order_writes.take_stocks(ordered)  # PostgreSQL, several lines: one statement
+    if not taken:  # PostgreSQL, several lines: one statement
+        taken = order_writes.take_stocks(ordered)
     for line in ordered:
         if line.product_id not in taken and not _take_stock(line.product_id, line.quantity):
             raise invalid("items", tr("Not enough stock of %(name)s.", name=line.name))

@@ -26,13 +26,22 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.db import is_postgres
 from app.extensions import db
-from franchise.models import Order, OrderEvent, OrderFulfilment, OrderLine, OrderLinePricing
+from app.snapshots import tables_written
+from franchise.models import (
+    Order,
+    OrderEvent,
+    OrderFulfilment,
+    OrderLine,
+    OrderLinePricing,
+    Product,
+)
 
 ORDERS: Table = Order.__table__
 LINES: Table = OrderLine.__table__
 SNAPSHOTS: Table = OrderLinePricing.__table__
 EVENTS: Table = OrderEvent.__table__
 FULFILMENTS: Table = OrderFulfilment.__table__
+PRODUCTS: Table = Product.__table__
 
 _PG = postgresql.dialect()
 
@@ -50,16 +59,19 @@ def column_default(column: Column):
 def column_values(obj, table: Table, skip: tuple[str, ...] = ()) -> dict:
     """Every column of ``obj`` but its generated key and ``skip``, defaults filled in on
     the object too (so it holds what the row holds and nothing is read back)."""
-    state = obj.__dict__
+    state = obj.__dict__  # where the instrumented attributes keep their values
     values = {}
-    for column in table.columns:
-        name = column.key
-        if name in skip or column is table.autoincrement_column:
-            continue
+    for name, column in _written_columns(table, skip):
         if name not in state:
             setattr(obj, name, column_default(column))
-        values[name] = getattr(obj, name)
+        values[name] = state[name]
     return values
+
+
+@cache
+def _written_columns(table: Table, skip: tuple[str, ...]) -> tuple[tuple[str, Column], ...]:
+    """``insert_columns`` with their attribute names, worked out once per table."""
+    return tuple((column.key, column) for column in insert_columns(table, skip))
 
 
 _SHORT_TYPES = {"VARCHAR": "varchar", "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTEGER": "int"}
@@ -78,7 +90,8 @@ def insert_columns(table: Table, skip: tuple[str, ...]) -> list[Column]:
     return [c for c in table.columns if c.key not in skip and c is not table.autoincrement_column]
 
 
-def _row(prefix: str, columns: list[Column]) -> str:
+def param_row(prefix: str, columns: list[Column]) -> str:
+    """A ``VALUES`` row of ``columns`` as parameters ``<prefix><column>``, each cast."""
     return "(" + ", ".join(f"%({prefix}{c.key})s::{param_cast(c)}" for c in columns) + ")"
 
 
@@ -87,24 +100,30 @@ def column_names(columns: list[Column]) -> str:
 
 
 @cache
-def placed_sql(lines: int) -> str:
+def placed_sql(lines: int, take_stock: bool = False) -> str:
     """The PostgreSQL statement writing an order of ``lines`` lines (built once per count):
     parameters ``o_<column>``, ``l<i>_<column>``, ``s<i>_<column>``, ``e_<column>``,
-    ``f_<column>``; answers the order's id and each line's (id, product id)."""
+    ``f_<column>``; answers the order's id and each line's (id, product id, and — with
+    ``take_stock``, parameters ``t_ids`` and ``t_qty`` in product id order — the product's
+    id again when the same statement took the line's units, else NULL)."""
     order_cols = insert_columns(ORDERS, ())
     line_cols = insert_columns(LINES, ("order_id",))
     snap_cols = insert_columns(SNAPSHOTS, ("line_id",))
     event_cols = insert_columns(EVENTS, ("order_id",))
     fulfil_cols = insert_columns(FULFILMENTS, ("order_id",))
     event_names, fulfil_names = column_names(event_cols), column_names(fulfil_cols)
-    line_rows = ",\n      ".join(_row(f"l{i}_", line_cols) for i in range(lines))
+    line_rows = ",\n      ".join(param_row(f"l{i}_", line_cols) for i in range(lines))
     snap_rows = ",\n      ".join(
-        _row(f"s{i}_", [LINES.c.product_id, *snap_cols]) for i in range(lines)
+        param_row(f"s{i}_", [LINES.c.product_id, *snap_cols]) for i in range(lines)
     )
+    stock, taken, join_taken = "", "NULL", ""
+    if take_stock:
+        stock = ",\n" + stock_sql("%(t_ids)s", "%(t_qty)s", lock=lines > 1, cte="t")
+        taken, join_taken = "t.id", " LEFT JOIN t ON t.id = l.product_id"
     return f"""
 WITH o AS (
   INSERT INTO {ORDERS.name} ({column_names(order_cols)})
-  VALUES {_row("o_", order_cols)}
+  VALUES {param_row("o_", order_cols)}
   RETURNING id
 ),
 l AS (
@@ -122,13 +141,13 @@ s AS (
 ),
 e AS (
   INSERT INTO {EVENTS.name} (order_id, {event_names})
-  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("e_", event_cols)}) AS v({event_names})
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {param_row("e_", event_cols)}) AS v({event_names})
 ),
 f AS (
   INSERT INTO {FULFILMENTS.name} (order_id, {fulfil_names})
-  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {_row("f_", fulfil_cols)}) AS v({fulfil_names})
-)
-SELECT o.id, l.id, l.product_id FROM o CROSS JOIN l
+  SELECT o.id, v.* FROM o CROSS JOIN (VALUES {param_row("f_", fulfil_cols)}) AS v({fulfil_names})
+){stock}
+SELECT o.id, l.id, l.product_id, {taken} FROM o CROSS JOIN l{join_taken}
 """
 
 
@@ -136,11 +155,19 @@ def _prefixed(prefix: str, values: dict) -> dict:
     return {f"{prefix}{name}": value for name, value in values.items()}
 
 
-def write_placed(order: Order, event: OrderEvent, fulfilment: OrderFulfilment) -> None:
+def write_placed(
+    order: Order, event: OrderEvent, fulfilment: OrderFulfilment, take_stock: bool = False
+) -> set[int]:
     """Insert ``order`` with its lines (each with its ``price_snapshot``), ``event`` and
     ``fulfilment`` in the session's transaction; ``order`` and its lines and snapshots
-    are then persistent in the session (``event`` and ``fulfilment`` are written only)."""
+    are then persistent in the session (``event`` and ``fulfilment`` are written only).
+
+    ``take_stock`` (the caller has nothing left to do before its commit): on PostgreSQL the
+    same statement takes the lines' units too, as ``take_stocks`` would; returns the ids of
+    the products whose units it took (empty on SQLite, or without ``take_stock``: the
+    caller takes them with ``order_lines.take_stocks``, which takes or refuses the rest)."""
     lines: list[OrderLine] = list(order.lines)
+    taken: set[int] = set()
     snapshots = [line.price_snapshot for line in lines]  # type: ignore[attr-defined]
     values = column_values(order, ORDERS)
     line_values = [column_values(line, LINES, ("order_id",)) for line in lines]
@@ -154,9 +181,16 @@ def write_placed(order: Order, event: OrderEvent, fulfilment: OrderFulfilment) -
         for i, (line, line_row, snap_row) in enumerate(rows_in):
             params |= _prefixed(f"l{i}_", line_row)
             params |= _prefixed(f"s{i}_", snap_row | {"product_id": line.product_id})
-        rows = db.session.connection().exec_driver_sql(placed_sql(len(lines)), params).all()
+        if take_stock:
+            ordered = sorted(lines, key=lambda line: line.product_id)
+            params["t_ids"] = [line.product_id for line in ordered]
+            params["t_qty"] = [line.quantity for line in ordered]
+            tables_written(db.session(), PRODUCTS)
+        sql = placed_sql(len(lines), take_stock)
+        rows = db.session.connection().exec_driver_sql(sql, params).all()
         order.id = rows[0][0]
-        line_ids = {product_id: line_id for _order_id, line_id, product_id in rows}
+        line_ids = {product_id: line_id for _order_id, line_id, product_id, _taken in rows}
+        taken = {row[3] for row in rows if row[3] is not None}
         for line in lines:
             line.id = line_ids[line.product_id]
     else:
@@ -176,6 +210,7 @@ def write_placed(order: Order, event: OrderEvent, fulfilment: OrderFulfilment) -
         line.order_id = order.id
         snapshot.line_id = line.id
     keep_written(order, *lines, *snapshots)
+    return taken
 
 
 def keep_written(*objs) -> None:
@@ -186,7 +221,8 @@ def keep_written(*objs) -> None:
         make_transient_to_detached(obj)
     session = db.session()
     for obj in objs:
-        session.add(obj)
+        if obj not in session:  # an order's lines and snapshots join with it (cascade)
+            session.add(obj)
     session.info.setdefault(_PLACED, []).extend(objs)
 
 
@@ -199,19 +235,34 @@ def insert_row(obj) -> None:
     keep_written(obj)
 
 
-# PostgreSQL, an order of several lines: lock the products' rows in id order (the CTE is
-# materialised before the UPDATE reads it, so two orders cannot deadlock), then take each
-# line's units only where the product is active and enough is left; answers the ids taken.
-_TAKE_STOCKS_PG = text("""
-WITH locked AS MATERIALIZED (
-  SELECT id FROM products WHERE id = ANY(CAST(:ids AS integer[])) ORDER BY id FOR UPDATE
-)
-UPDATE products SET stock = products.stock - w.qty
-FROM unnest(CAST(:ids AS integer[]), CAST(:qty AS integer[])) AS w(id, qty)
-WHERE products.id = w.id AND products.id IN (SELECT id FROM locked)
-  AND products.is_active AND products.stock >= w.qty
-RETURNING products.id
-""")
+def stock_sql(ids: str, qty: str, *, lock: bool, cte: str | None = None) -> str:
+    """PostgreSQL: take each product's units only where it is active and enough is left,
+    answering the ids taken. ``ids`` and ``qty`` are the placeholders of two integer arrays
+    in product id order. ``lock`` (several lines): lock the products' rows in id order
+    first (the CTE is materialised before the UPDATE reads it, so two orders cannot
+    deadlock), in the UPDATE's own mode: ``FOR NO KEY UPDATE`` leaves alone the key-share
+    locks the order lines' foreign keys take on the same products (``FOR UPDATE`` waited
+    for them, and two orders' lines of the same products deadlocked). ``cte``: the name
+    of the ``UPDATE`` as a data-modifying CTE of a larger statement (``placed_sql``),
+    else a statement of its own."""
+    locked = (
+        "locked AS MATERIALIZED (\n"
+        f"  SELECT id FROM products WHERE id = ANY(CAST({ids} AS integer[])) ORDER BY id"
+        " FOR NO KEY UPDATE\n)"
+    )
+    update = (
+        "UPDATE products SET stock = products.stock - w.qty\n"
+        f"FROM unnest(CAST({ids} AS integer[]), CAST({qty} AS integer[])) AS w(id, qty)\n"
+        "WHERE products.id = w.id"
+        + (" AND products.id IN (SELECT id FROM locked)" if lock else "")
+        + "\n  AND products.is_active AND products.stock >= w.qty\nRETURNING products.id"
+    )
+    if cte is None:
+        return (f"WITH {locked}\n" if lock else "") + update
+    return (f"{locked},\n" if lock else "") + f"{cte} AS (\n{update}\n)"
+
+
+_TAKE_STOCKS_PG = text(stock_sql(":ids", ":qty", lock=True))
 
 
 def take_stocks(lines: list[OrderLine]) -> set[int]:
@@ -222,6 +273,7 @@ def take_stocks(lines: list[OrderLine]) -> set[int]:
         return set()
     ids = [line.product_id for line in lines]
     quantities = [line.quantity for line in lines]
+    tables_written(db.session(), PRODUCTS)  # SQL text: the product list's snapshot follows
     return set(db.session.scalars(_TAKE_STOCKS_PG, {"ids": ids, "qty": quantities}))
 
 

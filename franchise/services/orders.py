@@ -66,6 +66,7 @@ from franchise.services import (  # pieces, piece_pricing, pricing, trade_in: is
     coupons,
     members,
     order_lines,
+    order_read,
     order_writes,
     piece_pricing,
     pieces,
@@ -96,17 +97,26 @@ CAMPAIGN_RELEASES = "franchise.campaign_releases"
 
 
 def _guide_for(
-    customer: Customer, share_code: str | None
+    customer: Customer, code: ShareCode | None
 ) -> tuple[int | None, str | None, int | None]:
     """(guide, code, campaign): the share code's guide when the code is of the customer's
     franchise, else theirs; the code's campaign when it carries one."""
-    if share_code:
-        code = db.session.scalars(select(ShareCode).where(ShareCode.code == share_code)).first()
-        if code is not None:
-            if code.franchisee_id == customer.franchisee_id and code.guide_id is not None:
-                return code.guide_id, code.code, code.campaign_id
-            return customer.guide_id, code.code, code.campaign_id
+    if code is not None:
+        if code.franchisee_id == customer.franchisee_id and code.guide_id is not None:
+            return code.guide_id, code.code, code.campaign_id
+        return customer.guide_id, code.code, code.campaign_id
     return customer.guide_id, None, None
+
+
+def _checked_body(customer_id: int, items: list[dict], fulfilment: dict | None):
+    """The merged lines and the fulfilment choice (422 naming the field); a customer who
+    does not exist is still a 404 first (it was read before the body was checked)."""
+    try:
+        return order_lines.merge_items(items), fulfilment_service.check_choice(fulfilment)
+    except DomainError:
+        if db.session.get(Customer, customer_id) is None:
+            raise NotFound("Customer not found") from None
+        raise
 
 
 def create_order(
@@ -126,6 +136,11 @@ def create_order(
     ``items``: ``[{"product_id", "quantity"}]``. 422 for bad lines, inactive products,
     missing stock, or a coupon that is not the customer's, used, expired or above the
     total; 404 when the customer does not exist.
+
+    Two statements on PostgreSQL for an order with nothing to hold or spend besides the
+    stock (no campaign, points, coupon or registered piece): ``order_read`` (the
+    customer, the code, the products, their pricing and metal prices) and the write
+    (``order_writes.write_placed``, the stock taken in the same statement).
     """
     try:
         if campaign_id is not None and (
@@ -134,23 +149,23 @@ def create_order(
             or not 1 <= campaign_id <= MAX_CAMPAIGN_ID
         ):
             raise invalid("campaign_id", "A campaign id is a positive whole number.")
-        customer = db.session.get(Customer, customer_id)
+        merged, chosen = _checked_body(customer_id, items, fulfilment)
+        read = order_read.read_for_order(customer_id, share_code, list(merged))
+        customer = read.customer
         if customer is None:
             raise NotFound("Customer not found")
-        guide_id, used_code, code_campaign = _guide_for(customer, share_code)
+        guide_id, used_code, code_campaign = _guide_for(customer, read.code)
         campaign_id = campaign_id or code_campaign
-        merged = order_lines.merge_items(items)
-        chosen = fulfilment_service.check_choice(fulfilment)  # issue 19: 422 on the address
         prices: dict[int, int] = {}
         if campaign_id is not None:
             for hook in hooks(CAMPAIGN_PRICING):
                 prices.update(hook(campaign_id, dict(merged)))
-        products, rows, variants = pricing.order_products(list(merged))  # one read
-        lines = order_lines.priced_lines(merged, prices, products)
-        read = rows, variants
-        picked = piece_pricing.pick_for_lines(lines, items, customer.store_id, read[0])
+        lines = order_lines.priced_lines(merged, prices, read.products)
+        picked = piece_pricing.pick_for_lines(lines, items, customer.store_id, read.rows)
         # sizes, by weight, snapshot; the products sold piece by piece from the same rows
-        tracked = pricing.price_order_lines(lines, items, prices, picked, read)
+        tracked = pricing.price_order_lines(
+            lines, items, prices, picked, (read.rows, read.variants), read.boards
+        )
         total = sum(line.line_total_fen for line in lines)
         coupon = coupons.claim_for_order(coupon_code, customer.id, total) if coupon_code else None
         discount = min(coupon.template.amount_off_fen, total) if coupon else 0
@@ -175,8 +190,14 @@ def create_order(
             lines=lines,
         )
         event = OrderEvent(to_status=CREATED, actor_role=CUSTOMER, note="")
+        # the stock is the last thing taken: with nothing else to hold before the commit,
+        # in the order's own statement (issue 20)
+        stock_last = campaign_id is None and coupon is None and not points_fen
+        stock_last = stock_last and not picked and not tracked.intersection(merged)
         # one statement on PostgreSQL: order, lines, snapshots, event, fulfilment (issue 20)
-        order_writes.write_placed(order, event, fulfilment_service.new_row(chosen))
+        taken = order_writes.write_placed(
+            order, event, fulfilment_service.new_row(chosen), take_stock=stock_last
+        )
         member_points.burn_for_order(order)  # --- members: spend the points (locked)
         if coupon is not None:
             coupons.attribute_online(coupon, order)
@@ -184,7 +205,7 @@ def create_order(
             for hook in hooks(CAMPAIGN_RESERVATIONS):
                 hook(campaign_id, dict(merged))
         pieces.hold_for_order(order, lines, pricing.chosen_variants(items), picked, tracked)
-        order_lines.take_stocks(lines)
+        order_lines.take_stocks(lines, taken)
     except DomainError as exc:
         rollback_and_raise(exc)
     commit_then_notify(keep_loaded=True)  # the answer is the order as written

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, inspect, select, update
+from sqlalchemy import ColumnElement, bindparam, func, inspect, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -123,8 +123,10 @@ def _check_pricing(data: dict) -> None:
             raise invalid("weight_mg", "A by-weight product needs its weight.")
 
 
-def _today_price_or_invalid(metal: str) -> MetalPrice:
-    price = latest_price(metal)
+def _today_price_or_invalid(metal: str, boards: dict[str, MetalPrice] | None = None) -> MetalPrice:
+    """The metal's price now (``boards``: each metal's latest entry, when the caller read
+    them already), else 422 on ``metal``."""
+    price = latest_price(metal) if boards is None else boards.get(metal)
     if price is None:
         raise invalid("metal", "HQ has entered no price for this metal yet.")
     return price
@@ -231,38 +233,6 @@ def pricing_and_variants(
     return rows, variants
 
 
-# Order create's one read of its products (issue 20): each product with its pricing row
-# and its on-sale variants in one statement (a row per variant), built once. It was three
-# statements: the products, then ``pricing_and_variants``'s two.
-_ORDER_PRODUCTS = (
-    select(Product, ProductPricing, ProductVariant)
-    .outerjoin(ProductPricing, ProductPricing.product_id == Product.id)
-    .outerjoin(
-        ProductVariant,
-        and_(ProductVariant.product_id == Product.id, ProductVariant.is_active.is_(True)),
-    )
-    .where(Product.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Product.id, ProductVariant.kind, ProductVariant.id)
-)
-
-
-def order_products(
-    product_ids: list[int],
-) -> tuple[dict[int, Product], dict[int, ProductPricing], dict[int, list[ProductVariant]]]:
-    """``{id: product}`` of ``product_ids`` found, with ``pricing_and_variants``'s answer
-    for them, in one statement."""
-    products: dict[int, Product] = {}
-    rows: dict[int, ProductPricing] = {}
-    variants: dict[int, list[ProductVariant]] = {}
-    for product, row, variant in db.session.execute(_ORDER_PRODUCTS, {"ids": product_ids}):
-        products[product.id] = product
-        if row is not None:
-            rows[product.id] = row
-        if variant is not None:
-            variants.setdefault(product.id, []).append(variant)
-    return products, rows, variants
-
-
 def decorate(products: list[Product]) -> list[Product]:
     """Attach ``pricing`` (mode), ``pricing_detail`` and ``variants`` to each product for
     the listing schemas: two queries for the page, not two per product."""
@@ -313,6 +283,7 @@ def price_order_lines(
     live: dict[int, int],
     picked: dict[int, Piece] | None = None,
     read: tuple[dict[int, ProductPricing], dict[int, list[ProductVariant]]] | None = None,
+    boards: dict[str, MetalPrice] | None = None,
 ) -> set[int]:
     """Reprice and snapshot ``lines`` (see the module docstring); ``live`` are the
     campaign's unit prices, which win over the list price; ``picked`` the registered
@@ -321,7 +292,8 @@ def price_order_lines(
     the order, so nothing is pending before it is added. Returns the ids of the lines'
     products sold piece by piece (``tracks_pieces``), read from the same pricing rows,
     for ``pieces.hold_for_order``. ``read``: ``pricing_and_variants`` of the lines when
-    the caller has read them already (order create reads them once)."""
+    the caller has read them already (order create reads them once), ``boards`` each
+    metal's price now, read with them (``order_read``)."""
     chosen = chosen_variants(items)
     picked = picked or {}
     rows, variants = read or pricing_and_variants([line.product_id for line in lines])
@@ -342,7 +314,7 @@ def price_order_lines(
         )
         if row is not None and row.pricing == BY_WEIGHT:
             assert row.metal is not None and row.weight_mg is not None
-            board = _today_price_or_invalid(row.metal)
+            board = _today_price_or_invalid(row.metal, boards)
             weight = (variant.weight_mg if variant else None) or row.weight_mg
             if piece is not None:  # a registered piece: its own weight, its own price
                 weight = piece.weight_mg

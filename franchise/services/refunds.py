@@ -17,7 +17,7 @@ posts the reversing ledger entries (idempotent by refund id) and updates the ord
 from __future__ import annotations
 
 import secrets
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -48,6 +48,7 @@ from franchise.services import (
     ledger,
     order_writes,
     points_refunds,
+    refund_writes,
     share_return,
 )
 from franchise.services.base import invalid, loaded_after_commit
@@ -132,6 +133,12 @@ def _reserve(order_id: int, amount_fen: int) -> tuple[int, str | None, int | Non
                 _PAYMENT_OF.limit(1), {"order_id": order_id, "tid": taken[1]}
             ).first()
             return taken[0], taken[1], payment_id
+    return _refused(order_id)
+
+
+def _refused(order_id: int) -> NoReturn:
+    """Why a reservation found nothing to take: 404, 409 ``not_paid`` or 409
+    ``refund_too_large`` naming what is left (one read)."""
     row = db.session.execute(
         select(Order.transaction_id, Order.paid_fen, Order.refund_reserved_fen).where(
             Order.id == order_id
@@ -178,24 +185,33 @@ def request_refund(
             raise NotFound("Order not found")
         if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             raise invalid("amount_fen", "A positive amount in fen.")
-        reserved, transaction_id, payment_id = _reserve(order.id, amount_fen)
-        set_committed_value(order, "refund_reserved_fen", reserved)  # as the UPDATE left it
-        set_committed_value(order, "transaction_id", transaction_id)
-        if payment_id is None:
-            raise Conflict("This order has no payment to refund.", code="not_paid")
         refund = Refund(
             order_id=order.id,
-            payment_id=payment_id,
             franchisee_id=order.franchisee_id,
             out_refund_no="RF" + utcnow().strftime("%y%m%d%H%M%S") + secrets.token_hex(6),
             amount_fen=amount_fen,
             reason=(reason or "")[:255],
             actor_user_id=principal.user_id,
         )
-        order_writes.insert_row(refund)  # one INSERT, no unit of work
+        postgres = is_postgres(db.engine)
+        if postgres:  # the reservation, the refund and its message: one statement
+            taken = refund_writes.reserve_and_request(
+                _RESERVE_PG, order.id, amount_fen, refund, REFUND_KIND
+            )
+            reserved, transaction_id, payment_id = taken or _refused(order.id)
+        else:
+            reserved, transaction_id, payment_id = _reserve(order.id, amount_fen)
+        set_committed_value(order, "refund_reserved_fen", reserved)  # as the UPDATE left it
+        set_committed_value(order, "transaction_id", transaction_id)
+        if payment_id is None:
+            raise Conflict("This order has no payment to refund.", code="not_paid")
+        if not postgres:
+            refund.payment_id = payment_id
+            order_writes.insert_row(refund)  # one INSERT, no unit of work
         if inspection_id is not None:
             inspections.settle(order.id, inspection_id, refund.id)
-        enqueue(REFUND_KIND, {"refund_id": refund.id}, f"refund:{refund.id}")
+        if not postgres:
+            enqueue(REFUND_KIND, {"refund_id": refund.id}, f"refund:{refund.id}")
         with loaded_after_commit():  # the answer is the refund as written: no read-back
             db.session.commit()
     except Exception:

@@ -37,7 +37,7 @@ def test_an_order_s_rows_are_one_statement_and_nothing_is_read_back(client, app,
         assert len(inserts) == 1
         assert all(f"INSERT INTO {table} " in inserts[0] for table in ORDER_TABLES)
         stock = [s for s in writes if "UPDATE products" in s]  # both lines' units at once
-        assert len(stock) == 1 and "FOR UPDATE" in stock[0]
+        assert len(stock) == 1 and "FOR NO KEY UPDATE" in stock[0]
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     for table in ORDER_TABLES:
         assert not [s for s in reads if f"FROM {table}" in s], table
