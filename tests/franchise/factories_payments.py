@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import xmltodict
+from sqlalchemy import select
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from app.auth.principal import issue_customer_token
@@ -171,3 +172,11 @@ def post_notify(client, app, out_trade_no: str, amount: int, tid: str, sub=SUB_M
     """POST a paid notify for ``out_trade_no``; the ``return_code`` of the answer."""
     res = notify_response(client, app, out_trade_no, amount, tid, sub)
     return xmltodict.parse(res.data)["xml"]["return_code"]
+
+
+def paid_order_id(app, client, org, amount: int = 10000) -> int:
+    """The id of an order of franchisee A paid through a real notify of ``amount`` fen."""
+    otn = order_to_pay(app, org.fa, amount)
+    assert post_notify(client, app, otn, amount, "4200000000202612070000000301") == "SUCCESS"
+    with app.app_context():
+        return db.session.scalar(select(Order.id).where(Order.out_trade_no == otn))

@@ -173,9 +173,7 @@ def test_hq_gives_a_waiting_welcome_from_the_api_once(app, client, org, monkeypa
     assert (twice.status_code, twice.get_json()["code"]) == (409, "welcome_given")
 
 
-def test_the_customer_page_shows_the_waiting_welcome_and_hq_gives_it(
-    app, client, org, monkeypatch
-):
+def test_the_customer_page_shows_the_waiting_welcome_and_hq_gives_it(app, client, org, monkeypatch):
     cid = _failed_login(app, client, org, monkeypatch, POINTS_STEP, "code-welcome-page")
     page = f"/admin/customers/{cid}"
     login(client, "owner-a")

@@ -8,19 +8,12 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from franchise.models import Order, Refund
-from tests.franchise.factories_payments import order_to_pay, post_notify
-
-
-def _paid_order(app, client, org) -> int:
-    otn = order_to_pay(app, org.fa, 10000)
-    assert post_notify(client, app, otn, 10000, "4200000000202612070000000301") == "SUCCESS"
-    with app.app_context():
-        return db.session.scalar(select(Order.id).where(Order.out_trade_no == otn))
+from franchise.models import Refund
+from tests.franchise.factories_payments import paid_order_id
 
 
 def test_a_refund_is_written_without_a_flush_and_answered_as_stored(app, client, org, as_hq):
-    order_id = _paid_order(app, client, org)
+    order_id = paid_order_id(app, client, org)
     flushes: list[int] = []
 
     def count(*_args) -> None:
@@ -51,7 +44,7 @@ def test_a_refusal_after_the_insert_leaves_no_refund(app, client, org, as_hq):
     """An inspection the order does not have is refused (422) after the refund's row was
     inserted: the transaction and the row in the session are both gone, and the amount
     can still be refunded."""
-    order_id = _paid_order(app, client, org)
+    order_id = paid_order_id(app, client, org)
     url = f"/api/v1/orders/{order_id}/refunds"
     refused = client.post(url, json={"amount_fen": 10000, "inspection_id": 999999}, headers=as_hq)
     assert refused.status_code == 422, refused.get_json()

@@ -12,7 +12,7 @@ from app.outbox import PENDING, OutboxMessage
 from franchise.models import Order, Payment, Refund
 from franchise.services.refunds import REFUND_KIND
 from tests.fixtures.statements import statements
-from tests.franchise.test_refund_cost import _paid_order
+from tests.franchise.factories_payments import paid_order_id
 
 
 def _writes(seen: list[str]) -> list[str]:
@@ -20,7 +20,7 @@ def _writes(seen: list[str]) -> list[str]:
 
 
 def test_the_reservation_refund_and_message_are_one_write(app, client, org, as_hq):
-    order_id = _paid_order(app, client, org)
+    order_id = paid_order_id(app, client, org)
     url = f"/api/v1/orders/{order_id}/refunds"
     refunded = []
     for amount in (2500, 1500):
