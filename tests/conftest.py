@@ -91,3 +91,11 @@ def ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, the ``slow`` tests first (otherwise in collection order): workers
+    pull tests as they go, so a 45 s test started last would leave the other worker idle
+    that long at the end; started first, the short tests fill in around it."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

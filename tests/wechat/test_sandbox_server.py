@@ -8,6 +8,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from tests.fixtures.processes import free_port, kill, spawn, wait_until
 
 STATE = "/_sandbox/control/state"
@@ -22,6 +24,7 @@ def _answers(port: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # a real process: 5-15 s
 def test_the_sandbox_process_keeps_connections_alive_and_stops_on_sigterm(tmp_path):
     port = free_port()
     env = dict(
