@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -82,9 +82,15 @@ class TodaySource:
 
 def end_of_today() -> datetime:
     """When today ends in Shanghai (aware UTC): the due time of things to do today."""
-    end = shanghai_day_bounds(shanghai_day(), shanghai_day())[1]
-    assert end is not None  # a closed range has an end
-    return end
+    return _day_bounds(shanghai_day())[1]
+
+
+@lru_cache(maxsize=8)
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A Shanghai day's UTC bounds, worked out once per day (the page asks ~4 times a view)."""
+    start, end = shanghai_day_bounds(day, day)
+    assert start is not None and end is not None  # a closed range has both ends
+    return start, end
 
 
 def due_time(value) -> datetime | None:
@@ -155,7 +161,7 @@ def _build_plan(sources: list[TodaySource]) -> _Plan:
 def parameters(principal: Principal) -> dict:
     """The bound values for ``principal`` (a guide) at this moment."""
     day = shanghai_day()
-    day_start, day_end = shanghai_day_bounds(day, day)
+    day_start, day_end = _day_bounds(day)
     return {
         "guide_id": principal.guide_id,
         "store_id": principal.store_id,
