@@ -24,6 +24,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     franchise.init_app(app)
     community.init_app(app)
     livestream.init_app(app)
+    shared_app.drop_repeated_context_processors(app)
     if app.config["SIYU_ENV"] == "production":
         # The ~200,000 objects of a built app live as long as the process: keep them out
         # of the collector's full passes (each one stalled every thread ~30-50 ms).

@@ -229,3 +229,21 @@ def configure_cli(app: Flask) -> None:
     from app.cli import register_cli
 
     register_cli(app)
+
+
+def drop_repeated_context_processors(app: Flask) -> None:
+    """Run Flask's default template context processor once per render, not twice.
+
+    Each blueprint starts with its own copy of ``_default_template_ctx_processor``
+    (``g``, ``request``, ``session``) and registering it adds that copy under the
+    blueprint's name, so every page rendered from a blueprint ran it again after the
+    app's own (same values). Called once every blueprint is registered."""
+    from flask.templating import _default_template_ctx_processor
+
+    processors = app.template_context_processors
+    for name in [name for name in processors if name is not None]:
+        kept_here = [f for f in processors[name] if f is not _default_template_ctx_processor]
+        if kept_here:
+            processors[name] = kept_here
+        else:
+            del processors[name]
