@@ -289,9 +289,9 @@ def account_markup(section: str) -> Markup:
         markup = markup.replace(NEXT_SLOT, str(escape(next_query(request.full_path))))
     if CSRF_SLOT not in markup:
         return Markup(markup)
-    from flask_wtf.csrf import generate_csrf
+    from app.web.csrf_token import csrf_token
 
-    return Markup(markup.replace(CSRF_SLOT, str(escape(generate_csrf()))))
+    return Markup(markup.replace(CSRF_SLOT, str(escape(csrf_token()))))
 
 
 def next_query(full_path: str) -> str:
