@@ -294,6 +294,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": {"zh": "中文", "en": "English"},
         "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_FIELD_NAME": "csrf_token",  # flask-wtf's; app.web.csrf_token reads it
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

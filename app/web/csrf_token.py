@@ -4,9 +4,10 @@ signing serializer built once per secret.
 flask-wtf builds a ``URLSafeTimedSerializer`` for every page that shows a form, and
 itsdangerous test-serialises a value while building one (the account bar's logout form
 is on every page, so every page paid for it). The token is the same: the raw token in
-the session under ``WTF_CSRF_FIELD_NAME``, signed with ``WTF_CSRF_SECRET_KEY`` (else
-``SECRET_KEY``) and flask-wtf's salt, with this moment's timestamp; one per request (in
-``g``), so ``validate_csrf`` and flask-wtf's own ``csrf_token()`` agree with it.
+the session under ``WTF_CSRF_FIELD_NAME``, signed with ``SECRET_KEY`` (Siyu declares no
+``WTF_CSRF_SECRET_KEY``, so flask-wtf signs with it too) and flask-wtf's salt, with this
+moment's timestamp; one per request (in ``g``), so ``validate_csrf`` and flask-wtf's own
+``csrf_token()`` agree with it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ SALT = "wtf-csrf-token"  # flask_wtf.csrf.generate_csrf's
 def csrf_token() -> str:
     """This request's signed CSRF token (made on the first call, then kept in ``g``)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = app.config["WTF_CSRF_FIELD_NAME"]
     token = g.get(field)
     if token is not None:
         return token
-    secret = app.config.get("WTF_CSRF_SECRET_KEY", app.secret_key)
+    secret = app.secret_key  # Siyu sets no WTF_CSRF_SECRET_KEY: flask-wtf signs with this
     if secret is None:
         raise RuntimeError("A secret key is required to use CSRF.")
     signer = kept(
