@@ -14,7 +14,9 @@ same way:
 - the same SQL text, so psycopg's prepared statement (and its parse cache) is the one
   SQLAlchemy's executions use;
 - the engine's ``before_cursor_execute`` / ``after_cursor_execute`` listeners are called
-  as for any statement (statement counts, the read-only COMMIT's write check);
+  as for any statement (statement counts, the read-only COMMIT's write check); the
+  higher-level ``before_execute`` / ``after_execute`` ones are not (Siyu has none: one
+  added later would not see these statements);
 - a DBAPI error goes through SQLAlchemy's own handling (``_handle_dbapi_exception``):
   the same exception classes, a lost connection invalidated, 503 as before.
 
