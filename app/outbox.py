@@ -77,6 +77,16 @@ def enqueue(kind: str, payload: dict, dedupe_key: str, *, delay_seconds: float =
     enqueue_many(kind, [(payload, dedupe_key)], delay_seconds=delay_seconds)
 
 
+def mark_done(dedupe_key: str, result: dict | None = None) -> None:
+    """Mark the message of ``dedupe_key`` done in the caller's transaction (no commit):
+    its work was done another way (by hand, say), so no dispatcher runs it again."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status != DONE)
+        .values(status=DONE, done_at=utcnow(), lease_until=None, last_error=None, result=result)
+    )
+
+
 def enqueue_many(kind: str, items: list[tuple[dict, str]], *, delay_seconds: float = 0) -> None:
     """``enqueue`` for many ``(payload, dedupe_key)`` pairs in one statement."""
     if not items:

@@ -52,6 +52,12 @@ CATALOGUE: dict[str, dict[str, LazyString]] = {
         "refunded": _l("Refunded"),
         "closed": _l("Closed"),
     },
+    "welcome_retry": {  # the outbox status of a first login's deferred welcome
+        "pending": _l("Not given yet: tried again automatically"),
+        "in_flight": _l("Not given yet: tried again automatically"),
+        "dead": _l("Not given: the retries are used up"),
+        "done": _l("Given after the first login"),
+    },
     "refund_status": {
         "requested": _l("Refund requested"),
         "succeeded": _l("Refund succeeded"),

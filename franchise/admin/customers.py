@@ -283,7 +283,7 @@ def customer(object_id):
     ]
     welcome = welcome_retry.welcome_state(c.id)
     if welcome is not None:  # the first login could not give the welcome
-        pairs.append((_l("Welcome"), welcome_retry.STATE_LABELS.get(welcome, welcome)))
+        pairs.append((_l("Welcome"), label(welcome, "welcome_retry")))
     return render_template(
         "franchise/customers/detail.html",
         customer=c,

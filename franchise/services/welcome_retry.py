@@ -33,15 +33,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
-from app.clock import utcnow
 from app.db import lock_row
 from app.errors import Conflict
 from app.extensions import db
 from app.i18n import tr
-from app.outbox import DEAD, DONE, IN_FLIGHT, MAX_ATTEMPTS, PENDING, GiveUp, OutboxMessage, enqueue
+from app.outbox import (
+    DEAD,
+    IN_FLIGHT,
+    MAX_ATTEMPTS,
+    PENDING,
+    GiveUp,
+    OutboxMessage,
+    enqueue,
+    mark_done,
+)
 from app.web.i18n import N_
 from franchise.models import AssignmentHistory, Customer
 from franchise.services import alerts, coupons, members, points
@@ -159,15 +166,6 @@ def run_welcome(message: OutboxMessage) -> dict:
         raise
 
 
-# the welcome of a customer whose first login could not give it, as HQ reads it
-STATE_LABELS = {
-    PENDING: _l("Not given yet: tried again automatically"),
-    IN_FLIGHT: _l("Not given yet: tried again automatically"),
-    DEAD: _l("Not given: the retries are used up"),
-    DONE: _l("Given after the first login"),
-}
-
-
 WAITING = (PENDING, IN_FLIGHT, DEAD)  # a welcome HQ may give now
 
 
@@ -188,11 +186,7 @@ def give_now(customer_id: int) -> dict:
         raise Conflict(N_("No welcome of this customer waits."), code="welcome_given")
     try:
         given = welcome_once(customer_id)
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.dedupe_key == _key(customer_id), OutboxMessage.status != DONE)
-            .values(status=DONE, done_at=utcnow(), lease_until=None, last_error=None, result=given)
-        )
+        mark_done(_key(customer_id), given)
         db.session.commit()
     except WelcomeFailed as exc:
         db.session.rollback()
