@@ -2,7 +2,7 @@
 the order (``refunds._RESERVE_PG``, the conditional ``UPDATE`` that is the check), the
 refund row and its outbox message, where they were three statements. The reservation's
 answer feeds the refund's ``payment_id``; the message's payload and dedupe key are
-``enqueue``'s (``{"refund_id": id}``, ``refund:<id>``), built from the refund's id in the
+``enqueue``'s (``{"refund_id": id}``, ``message_key``), built from the refund's id in the
 same statement. When the reservation does not fit, or the order has no payment, nothing
 is inserted and the caller answers as before. SQLite keeps the three statements (no
 round trips there). Built once.
@@ -31,15 +31,22 @@ from franchise.services.order_writes import (
 REFUNDS: Table = Refund.__table__
 OUTBOX: Table = OutboxMessage.__table__
 _BOUND = ("order_id", "amount_fen")  # the reservation's parameters; the rest are its own
+KEY_PREFIX = "refund:"  # a refund's outbox message is keyed by the refund's id
+
+
+def message_key(refund_id: int) -> str:
+    """The dedupe key of a refund's outbox message (both databases' paths)."""
+    return f"{KEY_PREFIX}{refund_id}"
 
 
 @cache
 def request_sql(reserve: ReturningUpdate) -> tuple[str, dict]:
     """The statement for the reservation ``reserve`` (compiled for PostgreSQL) and the
     constants its compilation bound; parameters ``order_id``, ``amount_fen``,
-    ``x_<column>`` (the refund's columns but its payment), ``m_kind``, ``m_status`` and
-    ``m_now``. Answers the order's reserved total, its transaction id, the payment's id
-    and the refund's id (NULL when nothing was inserted); no row when nothing fit."""
+    ``x_<column>`` (the refund's columns but its payment), ``m_kind``, ``m_key``
+    (``KEY_PREFIX``), ``m_status`` and ``m_now``. Answers the order's reserved total,
+    its transaction id, the payment's id and the refund's id (NULL when nothing was
+    inserted); no row when nothing fit."""
     compiled = reserve.compile(dialect=postgresql.dialect())
     fixed = {name: value for name, value in compiled.params.items() if name not in _BOUND}
     columns = insert_columns(REFUNDS, ("payment_id",))
@@ -57,7 +64,7 @@ x AS (
 m AS (
   INSERT INTO {OUTBOX.name} (kind, dedupe_key, payload, status, attempts, available_at,
     created_at)
-  SELECT %(m_kind)s::varchar, 'refund:' || x.id, json_build_object('refund_id', x.id),
+  SELECT %(m_kind)s::varchar, %(m_key)s::varchar || x.id, json_build_object('refund_id', x.id),
     %(m_status)s::varchar, 0, %(m_now)s::timestamptz, %(m_now)s::timestamptz FROM x
   ON CONFLICT (dedupe_key) DO NOTHING
 )
@@ -80,7 +87,7 @@ def reserve_and_request(
         for name, value in column_values(refund, REFUNDS, ("payment_id",)).items()
     }
     params |= fixed | {"order_id": order_id, "amount_fen": amount_fen}
-    params |= {"m_kind": kind, "m_status": PENDING, "m_now": utcnow()}
+    params |= {"m_kind": kind, "m_key": KEY_PREFIX, "m_status": PENDING, "m_now": utcnow()}
     row = db.session.connection().exec_driver_sql(sql, params).first()
     if row is None:
         return None

@@ -211,7 +211,7 @@ def request_refund(
         if inspection_id is not None:
             inspections.settle(order.id, inspection_id, refund.id)
         if not postgres:
-            enqueue(REFUND_KIND, {"refund_id": refund.id}, f"refund:{refund.id}")
+            enqueue(REFUND_KIND, {"refund_id": refund.id}, refund_writes.message_key(refund.id))
         with loaded_after_commit():  # the answer is the refund as written: no read-back
             db.session.commit()
     except Exception:
