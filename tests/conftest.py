@@ -55,6 +55,9 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    # imported here: a module-level import would load the plugin before pytest rewrites it
+    from tests.fixtures.database import fresh_tables
+
     app = build_app(
         {
             "TESTING": True,
@@ -72,12 +75,11 @@ def app(database_url, tmp_path_factory):
     )
     app.test_client_class = FreshContextClient
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_tables(db.engine)
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        fresh_tables(db.engine, create=False)
 
 
 @pytest.fixture
