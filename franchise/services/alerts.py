@@ -131,6 +131,22 @@ def open_clause(who: str):
     return ack_columns(who)[0].is_(None)
 
 
+def resolve(code: str, data: dict) -> None:
+    """Close for HQ and the owner the alert of ``code`` whose cause ``data`` names (the
+    caller's transaction, no commit): what it asked for was done. No one is named as
+    having acknowledged it; nothing happens when there is no such alert."""
+    now = utcnow()
+    db.session.execute(
+        update(Alert)
+        .where(Alert.code == code, Alert.cause_key == cause_key(code, _clean(data)))
+        .values(
+            hq_acknowledged_at=func.coalesce(Alert.hq_acknowledged_at, now),
+            owner_acknowledged_at=func.coalesce(Alert.owner_acknowledged_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def acknowledge(alert: Alert, principal) -> Alert:
     """Acknowledge an alert (already loaded through the caller's scope) for the caller's
     audience only: an owner's acknowledgement leaves HQ's open. Commits."""

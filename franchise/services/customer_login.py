@@ -10,7 +10,8 @@ rules chose (``INSERT … RETURNING id``), then the history row, the member, the
 points and the new-customer coupon, all in the same transaction: nothing is read back
 after the commit, and the answer (``LoggedIn``) is what was written. A welcome that
 raises does not keep the customer out: it is rolled back whole and the customer is
-committed without it, with an alert and an outbox retry (``welcome_retry``). The statements are
+committed without it, with an alert and an outbox retry (``welcome_retry``); their next
+login gives it when it still waits (the find reads whether it does). The statements are
 built once per app, with the columns other domains read with the customer
 (``CUSTOMER_FIND_COLUMNS``).
 """
@@ -51,8 +52,10 @@ from franchise.services.welcome_pg import WELCOME_RULES, write_new_customer
 from franchise.services.welcome_retry import (
     Deferred,
     commit_customer_first,
+    give_at_login,
     insert_customer,
     raise_alert,
+    waiting_column,
 )
 
 REASON = "mini-program login"
@@ -89,6 +92,7 @@ _FIND = (
         (Franchisee.status == ACTIVE).label("franchisee_active"),
         Store.is_open.label("store_open"),
         (Guide.status == ACTIVE).label("guide_active"),
+        waiting_column(),  # a welcome the first login could not give (welcome_retry)
     )
     .outerjoin(Franchisee, Franchisee.id == Customer.franchisee_id)
     .outerjoin(Store, Store.id == Customer.store_id)
@@ -188,6 +192,8 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
             result, deferred = _new(openid, unionid, target, place, city or None)
         else:
             result = _returning(found, unionid, target, place, city or None)
+            if found.welcome_waiting:  # the first login's welcome failed: give it now
+                give_at_login(found.id)
             if found.unionid and found.unionid == unionid:
                 result = replace(result, read={k: found._mapping[k] for k in labels})
         db.session.commit()

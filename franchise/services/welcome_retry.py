@@ -19,7 +19,10 @@ member if missing (``members.ensure``), the sign-up posting under its idempotenc
 retry after a crash between its commit and the outbox's writes nothing. When the retries
 are used up the alert is raised again, naming that they were; HQ can give the welcome
 from the customer's page or the API at any time (``give_now``: the retry is marked done
-in the same commit).
+in the same commit). The customer's next login gives it too (``give_at_login``): the
+login's one read of the customer says whether a welcome waits (``waiting_column``), so a
+login with none waiting sends nothing more. Whichever path gives it closes the alert for
+HQ and the owner in the same commit.
 
 Why whole or nothing rather than keeping the parts that worked: on PostgreSQL the parts
 are one statement, so nothing of them can survive its failure anyway; the same rule on
@@ -33,7 +36,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, exists, insert, literal, select
 
 from app.db import lock_row
 from app.errors import Conflict
@@ -41,6 +44,7 @@ from app.extensions import db
 from app.i18n import tr
 from app.outbox import (
     DEAD,
+    DONE,
     IN_FLIGHT,
     MAX_ATTEMPTS,
     PENDING,
@@ -66,6 +70,9 @@ WELCOME_KIND = "franchise.welcome"
 ALERT = "welcome_failed"
 GAVE_UP = N_("every retry failed; give the welcome by hand")
 REASONS = (MEMBER_STEP, POINTS_STEP, COUPON_STEP, GAVE_UP)  # the alert's reasons
+
+KEY_PREFIX = "welcome:"  # the retry's outbox key: the prefix and the customer's id
+WAITING = (PENDING, IN_FLIGHT, DEAD)  # a welcome not given yet (HQ or the next login may)
 
 _CUSTOMERS = insert(Customer.__table__).returning(Customer.__table__.c.id)
 _HISTORY = insert(AssignmentHistory.__table__)
@@ -109,7 +116,17 @@ def commit_customer_first(row: dict, history: dict, welcome: Callable[[int], Non
 
 
 def _key(customer_id: int) -> str:
-    return f"welcome:{customer_id}"
+    return f"{KEY_PREFIX}{customer_id}"
+
+
+def waiting_column():
+    """Whether a welcome of the customer of the enclosing ``customers`` row waits (its
+    retry's outbox row not done), labelled ``welcome_waiting``: the login reads it with
+    the customer, in the same statement (one probe of the outbox's unique key)."""
+    key = literal(KEY_PREFIX, String) + cast(Customer.id, String)
+    # != DONE is WAITING (the outbox's other states), without an expanding IN to render
+    waiting = exists().where(OutboxMessage.dedupe_key == key, OutboxMessage.status != DONE)
+    return waiting.label("welcome_waiting")
 
 
 def _error(exc: WelcomeFailed) -> str:
@@ -155,7 +172,9 @@ def run_welcome(message: OutboxMessage) -> dict:
     back-off; the last one raises the alert again."""
     customer_id = int(message.payload["customer_id"])
     try:
-        return welcome_once(customer_id)
+        given = welcome_once(customer_id)
+        alerts.resolve(ALERT, {"customer_id": customer_id})
+        return given
     except WelcomeFailed as exc:
         if (message.attempts or 0) >= MAX_ATTEMPTS:
             db.session.rollback()
@@ -164,9 +183,6 @@ def run_welcome(message: OutboxMessage) -> dict:
             nickname = customer.nickname if customer else None
             raise_alert(Deferred(customer_id, franchisee_id, GAVE_UP, _error(exc)), nickname)
         raise
-
-
-WAITING = (PENDING, IN_FLIGHT, DEAD)  # a welcome HQ may give now
 
 
 def welcome_state(customer_id: int) -> str | None:
@@ -186,7 +202,7 @@ def give_now(customer_id: int) -> dict:
         raise Conflict(N_("No welcome of this customer waits."), code="welcome_given")
     try:
         given = welcome_once(customer_id)
-        mark_done(_key(customer_id), given)
+        _given(customer_id, given)
         db.session.commit()
     except WelcomeFailed as exc:
         db.session.rollback()
@@ -197,3 +213,28 @@ def give_now(customer_id: int) -> dict:
         db.session.rollback()
         raise
     return given
+
+
+def give_at_login(customer_id: int) -> dict | None:
+    """A returning customer's waiting welcome, given in the login's transaction (no
+    commit) inside a savepoint: ``welcome_once`` under their row lock, the retry marked
+    done and the alert closed. What was given, or None when it failed again: the
+    savepoint is rolled back (nothing of it stays), the login goes on, and the retry
+    still waits for the outbox, HQ or the next login."""
+    savepoint = db.session.begin_nested()
+    try:
+        given = welcome_once(customer_id)
+        _given(customer_id, given)
+    except WelcomeFailed:
+        savepoint.rollback()
+        log.warning("welcome of customer %s failed again at their login", customer_id)
+        return None
+    savepoint.commit()
+    return given
+
+
+def _given(customer_id: int, given: dict) -> None:
+    """The welcome was given outside the outbox's run (caller's transaction): its retry
+    marked done, so no dispatcher gives anything more, and the alert closed."""
+    mark_done(_key(customer_id), given)
+    alerts.resolve(ALERT, {"customer_id": customer_id})

@@ -28,6 +28,7 @@ from franchise.services import coupons, member_settings, points_book, welcome_re
 from franchise.services.members import COUPON_STEP, POINTS_STEP, number_of, number_sql
 from franchise.services.points_book import account_code, account_code_sql
 from tests.fixtures.auth import api_token, bearer, login, post_form
+from tests.fixtures.statements import statements
 from tests.franchise.factories_commerce import gen_template
 
 SH = {"latitude": 31.2001, "longitude": 121.4001, "city": "上海"}
@@ -130,6 +131,48 @@ def test_a_failing_welcome_lets_the_customer_in_and_the_retry_welcomes_once(
         _one_welcome(cid)
     again = client.post("/api/v1/mp/session", json={"code": later})  # the same person
     assert again.status_code == 200 and again.get_json()["created"] is False
+    with app.app_context():
+        _one_welcome(cid)
+
+
+def _login_again(app, client, code: str) -> list[str]:
+    """The same person's next login (asserted 200, a returning customer); its statements."""
+    with app.app_context(), statements() as seen:
+        answer = client.post("/api/v1/mp/session", json={"code": code})
+    assert answer.status_code == 200 and answer.get_json()["created"] is False
+    return seen
+
+
+@pytest.mark.parametrize("step", [POINTS_STEP, COUPON_STEP], ids=["points", "coupon"])
+def test_the_next_login_gives_a_waiting_welcome_once_and_closes_the_alert(
+    app, client, org, monkeypatch, step
+):
+    """The next login fails the same way: it still lets the customer in, writes nothing
+    of the welcome and leaves the retry waiting. The one after gives it once in its own
+    transaction: the retry is done (the dispatcher gives nothing), the alert closed for
+    HQ and the owner. A login after that reads no more than a plain returning one."""
+    first, second, third, fourth = _codes(client, "welcome-next", 4)
+    cid = _failed_login(app, client, org, monkeypatch, step, first)
+    with monkeypatch.context() as patch:
+        patch.setattr(*BREAKS[step], _broken)
+        _login_again(app, client, second)
+    with app.app_context():
+        assert _counts() == dict.fromkeys(_counts(), 0) and _issued() == 0
+        assert db.session.scalars(select(OutboxMessage.status)).one() == PENDING
+        alert = db.session.scalars(select(Alert)).one()
+        assert alert.hq_acknowledged_at is None and alert.owner_acknowledged_at is None
+    seen = _login_again(app, client, third)
+    assert sum("INSERT INTO point_transactions" in s for s in seen) == 1
+    with app.app_context():
+        _one_welcome(cid)
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert (message.status, message.result) == ("done", {"points": 100, "coupon": True})
+        alert = db.session.scalars(select(Alert)).one()
+        assert alert.hq_acknowledged_at is not None and alert.owner_acknowledged_at is not None
+        assert drain() == 0
+    seen = _login_again(app, client, fourth)
+    assert len(seen) <= 3 and [s for s in seen if "outbox_messages" in s] == seen[:1], seen
+    assert "FROM customers" in seen[0]  # whether a welcome waits came with the customer
     with app.app_context():
         _one_welcome(cid)
 
