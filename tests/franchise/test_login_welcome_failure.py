@@ -28,6 +28,7 @@ from franchise.services import coupons, member_settings, points_book, welcome_re
 from franchise.services.members import COUPON_STEP, POINTS_STEP, number_of, number_sql
 from franchise.services.points_book import account_code, account_code_sql
 from tests.fixtures.auth import api_token, bearer, login, post_form
+from tests.fixtures.concurrency import storm
 from tests.fixtures.statements import statements
 from tests.franchise.factories_commerce import gen_template
 
@@ -115,6 +116,12 @@ def _one_welcome(cid: int) -> None:
     _balanced()
 
 
+def _alert_closed() -> None:
+    """The welcome was given: its alert is closed for HQ and for the owner."""
+    alert = db.session.scalars(select(Alert).where(Alert.code == "welcome_failed")).one()
+    assert alert.hq_acknowledged_at is not None and alert.owner_acknowledged_at is not None
+
+
 @pytest.mark.parametrize("step", [POINTS_STEP, COUPON_STEP], ids=["points", "coupon"])
 def test_a_failing_welcome_lets_the_customer_in_and_the_retry_welcomes_once(
     app, client, org, monkeypatch, step
@@ -125,6 +132,7 @@ def test_a_failing_welcome_lets_the_customer_in_and_the_retry_welcomes_once(
         assert drain() == 1  # the outbox's retry, the step working again
         _one_welcome(cid)
         assert db.session.scalars(select(OutboxMessage.status)).one() == "done"
+        _alert_closed()
         # a retry run again (a dispatcher died after the welcome's commit) gives nothing
         assert welcome_retry.welcome_once(cid) == {"points": 0, "coupon": False}
         db.session.commit()
@@ -167,14 +175,39 @@ def test_the_next_login_gives_a_waiting_welcome_once_and_closes_the_alert(
         _one_welcome(cid)
         message = db.session.scalars(select(OutboxMessage)).one()
         assert (message.status, message.result) == ("done", {"points": 100, "coupon": True})
-        alert = db.session.scalars(select(Alert)).one()
-        assert alert.hq_acknowledged_at is not None and alert.owner_acknowledged_at is not None
+        _alert_closed()
         assert drain() == 0
     seen = _login_again(app, client, fourth)
     assert len(seen) <= 3 and [s for s in seen if "outbox_messages" in s] == seen[:1], seen
     assert "FROM customers" in seen[0]  # whether a welcome waits came with the customer
     with app.app_context():
         _one_welcome(cid)
+
+
+def test_next_logins_the_outbox_and_hq_at_once_give_one_welcome(app, client, org, monkeypatch):
+    """Four next logins, two dispatcher rounds and HQ's button at the same moment: they
+    queue on the customer's row lock, so one of them gives the welcome and the others
+    nothing; every login answers 200, HQ 200 or 409 (already given)."""
+    first, *codes = _codes(client, "welcome-storm", 5)
+    cid = _failed_login(app, client, org, monkeypatch, POINTS_STEP, first)
+    hq = bearer(api_token(client, "hq"))
+
+    def log_in(code):
+        return lambda c: c.post("/api/v1/mp/session", json={"code": code}).status_code
+
+    def dispatch(_client):
+        with app.app_context():
+            return drain()
+
+    def by_hand(c):
+        return c.post(f"/api/v1/customers/{cid}/welcome", headers=hq).status_code
+
+    answers = storm(app, [*map(log_in, codes), dispatch, dispatch, by_hand])
+    assert answers[:4] == [200] * 4 and answers[6] in (200, 409), answers
+    with app.app_context():
+        _one_welcome(cid)
+        assert db.session.scalars(select(OutboxMessage.status)).one() == "done"
+        _alert_closed()
 
 
 def test_the_alert_names_the_customer_and_the_step_in_words(app, client, org, monkeypatch):
@@ -212,6 +245,7 @@ def test_hq_gives_a_waiting_welcome_from_the_api_once(app, client, org, monkeypa
         _one_welcome(cid)
         assert db.session.scalars(select(OutboxMessage.status)).one() == "done"
         assert drain() == 0
+        _alert_closed()
     twice = client.post(url, headers=hq)
     assert (twice.status_code, twice.get_json()["code"]) == (409, "welcome_given")
 
