@@ -8,6 +8,14 @@ Today page's one statement has 22 columns, a list endpoint's 10-30. ``LazyDescri
 answers ``None``-ness and ``len`` at once and builds the columns, against the result
 it was asked about, on first use. The cursor is otherwise psycopg's own; set on each
 new PostgreSQL connection by ``lazy_descriptions`` (``app.configure_extensions``).
+
+The columns' names are decoded with the connection's client encoding, read through
+psycopg's public ``Connection.info.encoding`` when the columns are built, not per
+statement (reading it costs ~0.7 µs: a libpq parameter lookup each time). What is left
+of psycopg's internals is ``Column``'s constructor, which takes a cursor and reads its
+``pgresult``, ``adapters`` and private ``_encoding``: the namespace standing in for the
+cursor carries those three (``tests/app/test_pg_cursor.py`` holds the columns to
+psycopg's own description, so an upgrade that changes it fails there).
 """
 
 from __future__ import annotations
@@ -29,17 +37,22 @@ _ROWS = frozenset({ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUP
 class LazyDescription(Sequence):
     """``cursor.description`` of one result: psycopg's ``Column`` list, built on first use."""
 
-    __slots__ = ("_columns", "_count", "_source")
+    __slots__ = ("_adapters", "_columns", "_connection", "_count", "_result")
 
-    def __init__(self, result, encoding: str, adapters) -> None:
-        # what ``Column`` reads off a cursor, kept for this result (the cursor moves on)
-        self._source = SimpleNamespace(pgresult=result, _encoding=encoding, adapters=adapters)
+    def __init__(self, result, connection: psycopg.Connection, adapters) -> None:
+        # kept for this result (the cursor moves on)
+        self._result, self._connection, self._adapters = result, connection, adapters
         self._count: int = result.nfields
         self._columns: list[Column] | None = None
 
     def _built(self) -> list[Column]:
         if self._columns is None:
-            self._columns = [Column(self._source, i) for i in range(self._count)]  # type: ignore[arg-type]
+            source = SimpleNamespace(  # what ``Column`` reads off a cursor
+                pgresult=self._result,
+                _encoding=self._connection.info.encoding,
+                adapters=self._adapters,
+            )
+            self._columns = [Column(source, i) for i in range(self._count)]  # type: ignore[arg-type]
         return self._columns
 
     def __len__(self) -> int:
@@ -59,7 +72,7 @@ class LazyDescriptionCursor(psycopg.Cursor):
     def description(self) -> Any:
         result = self.pgresult
         if result and (result.nfields or result.status in _ROWS):
-            return LazyDescription(result, self._encoding, self.adapters)
+            return LazyDescription(result, self.connection, self.adapters)
         return None
 
 

@@ -25,6 +25,7 @@ def pg(app):
 
 
 SQL = "SELECT 1::int AS one, 'x'::text AS letter, now() AS moment, NULL::numeric(10, 2) AS n"
+NAMES = ["one", "letter", "moment", "n"]
 
 
 def test_description_is_psycopgs_own(pg):
@@ -37,11 +38,21 @@ def test_description_is_psycopgs_own(pg):
     assert isinstance(described, LazyDescription) and len(described) == 4
     lazy.execute("SELECT 2 AS other")  # the cursor moves on; the description stays its result's
     assert [tuple(c) for c in described] == [tuple(c) for c in plain.description]
-    assert [c.name for c in described] == ["one", "letter", "moment", "n"]
+    assert [c.name for c in described] == NAMES
     assert described[1].type_code == 25 and described[-1].scale == 2
     assert [c.name for c in lazy.description] == ["other"]
     lazy.execute("SELECT")  # no fields, but rows: an empty description, as psycopg's
     assert lazy.description is not None and len(lazy.description) == 0
+
+
+def test_column_names_are_decoded_in_the_connection_s_encoding(pg):
+    """Names beyond ASCII come out as psycopg's own (the client encoding read through
+    ``Connection.info.encoding`` when the columns are built)."""
+    cursor = pg.connection.dbapi_connection.cursor()
+    cursor.execute('SELECT 1 AS "顾客", 2 AS "积分"')
+    described = cursor.description
+    cursor.execute("SELECT 3")
+    assert [c.name for c in described] == ["顾客", "积分"]
 
 
 def test_no_rows_no_description(pg):
@@ -57,6 +68,6 @@ def test_sqlalchemy_results_read_the_same(pg):
         row = pg.execute(select(User.id, User.display_name).where(User.id == user.id)).one()
         assert (row.id, row.display_name) == (user.id, "描述")
         mapping = pg.execute(text(SQL)).mappings().one()
-        assert list(mapping) == ["one", "letter", "moment", "n"] and mapping["letter"] == "x"
+        assert list(mapping) == NAMES and mapping["letter"] == "x"
     result = pg.execute(update(User).where(User.id == user.id).values(display_name="改"))
     assert result.rowcount == 1 and not result.returns_rows
