@@ -16,19 +16,20 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import with_expression
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
-from app.auth.scope import get_scoped_or_404, scoped
+from app.auth.scope import get_scoped_or_404, scope_clause, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import DASH, yuan
 from app.web.labels import customer_name
 from app.web.listing import Column
 from franchise.admin.support import list_page
-from franchise.models import Alert, Franchisee
+from franchise.models import Alert, Customer, Franchisee
 from franchise.services import alerts as alert_service
 from franchise.services.alert_catalogue import (
     CATALOGUE,
@@ -86,13 +87,24 @@ def describe(alert: Alert) -> str:
     if entry.code == "" and not params.get("message"):
         return alert.code
     values = {name: _param_text(name, params.get(name)) for name in placeholders(entry.template)}
-    if "customer" in values:  # the nickname kept, else the words the customer pages use
-        values["customer"] = customer_name(
-            SimpleNamespace(nickname=params.get("customer"), id=params.get("customer_id"))
-        )
+    if "customer" in values:  # the customer's name now (the one kept if they are gone)
+        values["customer"] = customer_name(_customer(alert))
     if entry.code == "":
         return entry.template % values
     return _(entry.template, **values)
+
+
+def _customer(alert: Alert) -> SimpleNamespace:
+    """The customer the alert names, as ``customer_name`` reads one: as they are now when
+    ``alert_stmt`` found them, else the nickname the alert kept when it was raised."""
+    params = alert.params or {}
+    if alert.customer_now_id is not None:
+        return SimpleNamespace(
+            id=alert.customer_now_id,
+            nickname=alert.customer_now_nickname,
+            phone=alert.customer_now_phone,
+        )
+    return SimpleNamespace(nickname=params.get("customer"), id=params.get("customer_id"))
 
 
 def details(alert: Alert) -> str:
@@ -158,8 +170,30 @@ def columns(names: dict[int, str], who: str, hq: bool) -> list[Column]:
     return cols
 
 
+# the codes whose alerts name a customer (``params.customer_id``)
+_CUSTOMER_CODES = tuple(code for code, entry in CATALOGUE.items() if entry.link == "customer")
+
+
 def alert_stmt(args: dict, who: str):
-    stmt = scoped(select(Alert), Alert).order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+    """The alerts the viewer may see, filtered, newest first, each with the customer it
+    names as they are now (a customer the viewer may see; one outer join)."""
+    named = and_(
+        Alert.code.in_(_CUSTOMER_CODES),
+        Customer.id == Alert.params["customer_id"].as_integer(),
+    )
+    customer_scope = scope_clause(Customer, _me())
+    if customer_scope is not None:
+        named = and_(named, customer_scope)
+    stmt = (
+        scoped(select(Alert), Alert)
+        .outerjoin(Customer, named)
+        .options(
+            with_expression(Alert.customer_now_id, Customer.id),
+            with_expression(Alert.customer_now_nickname, Customer.nickname),
+            with_expression(Alert.customer_now_phone, Customer.phone),
+        )
+        .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+    )
     if args.get("level"):
         stmt = stmt.where(Alert.level == args["level"])
     if args.get("code"):

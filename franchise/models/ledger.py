@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, synonym
 
 from app.clock import utcnow
 from app.extensions import Model, Money
@@ -222,6 +222,12 @@ class Alert(Model):
     hq_acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     owner_acknowledged_at: Mapped[datetime | None]
     owner_acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    # the customer ``params.customer_id`` names as they are now, when the alert list's
+    # statement joins them (``franchise.admin.alerts.alert_stmt``; None otherwise)
+    customer_now_id: Mapped[int | None] = query_expression()
+    customer_now_nickname: Mapped[str | None] = query_expression()
+    customer_now_phone: Mapped[str | None] = query_expression()
 
     # the names before codes: ``kind`` and ``severity`` still read and filter
     kind = synonym("code")
