@@ -225,9 +225,9 @@ def give_at_login(customer_id: int) -> dict | None:
     try:
         given = welcome_once(customer_id)
         _given(customer_id, given)
-    except WelcomeFailed:
+    except Exception:  # noqa: BLE001 - a welcome never keeps the customer out
         savepoint.rollback()
-        log.warning("welcome of customer %s failed again at their login", customer_id)
+        log.exception("welcome of customer %s failed again at their login", customer_id)
         return None
     savepoint.commit()
     return given
