@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from app.clock import utcnow
 from app.extensions import db
@@ -17,15 +16,9 @@ from community.api.groups import group_stmt
 from community.schemas import GroupPageSchema, GroupQuerySchema, GroupSchema
 from franchise.models import Guide
 from tests.community.factories_groups import gen_group
+from tests.fixtures import list_json
 from tests.fixtures.auth import signed_in
-from tests.fixtures.list_json import (
-    compiled_order,
-    list_examples,
-    list_queries,
-    roles,
-    same_bytes,
-    same_json,
-)
+from tests.fixtures.list_json import list_examples, list_queries, roles, same_json
 
 LIST = "/api/v1/groups"
 as_owner_b = signed_in("owner-b", "org")
@@ -81,16 +74,11 @@ def test_the_json_is_the_schemas_dump(app, client, groups, staff, query, role):
 
 
 @list_examples
-@given(
-    query=queries,
-    readers=st.lists(st.sampled_from(["hq", "owner", "guide", "owner_b", "guide_a2"]), min_size=2),
-)
+@given(query=queries, readers=list_json.in_turn("hq", "owner", "guide", "owner_b", "guide_a2"))
 def test_the_bytes_and_headers_are_pinned(app, client, groups, staff, query, readers):
-    """The body byte for byte and the headers, for callers of the same kind one after
-    the other (the statement built once for a scope column serves each their own rows)."""
-    for reader in readers:
-        reference = _by_marshmallow(app, staff[reader], query)
-        same_bytes(client, LIST, staff[reader], query, reference, compiled_order(GroupSchema))
+    """The body byte for byte and the headers, for callers of one kind after another."""
+    reference_of = lambda headers: _by_marshmallow(app, headers, query)  # noqa: E731
+    list_json.pinned_in_turn(client, LIST, staff, readers, query, reference_of, GroupSchema)
 
 
 def test_a_change_shows_on_the_next_request(app, client, org, groups, as_hq):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -19,15 +18,9 @@ from livestream.api.campaigns import (
     filtered_campaigns,
     store_counts,
 )
+from tests.fixtures import list_json
 from tests.fixtures.auth import signed_in
-from tests.fixtures.list_json import (
-    compiled_order,
-    list_examples,
-    list_queries,
-    roles,
-    same_bytes,
-    same_json,
-)
+from tests.fixtures.list_json import list_examples, list_queries, roles, same_json
 from tests.livestream.factories import campaign_body, gen_campaign, live_at, post_campaign
 
 LIST = "/api/v1/campaigns"
@@ -93,18 +86,11 @@ def test_the_json_is_the_schemas_dump(app, client, campaigns, staff, query, role
 
 
 @list_examples
-@given(
-    query=queries,
-    readers=st.lists(st.sampled_from(["hq", "owner", "guide", "owner_c", "guide_c1"]), min_size=2),
-)
+@given(query=queries, readers=list_json.in_turn("hq", "owner", "guide", "owner_c", "guide_c1"))
 def test_the_bytes_and_headers_are_pinned(app, client, campaigns, staff, query, readers):
-    """The body byte for byte and the headers, for callers of the same kind one after
-    the other (the statement built once for a kind serves each with their own rows)."""
-    for reader in readers:
-        reference = _by_objects(app, staff[reader], query)
-        same_bytes(
-            client, LIST, staff[reader], query, reference, compiled_order(CampaignItemSchema)
-        )
+    """The body byte for byte and the headers, for callers of one kind after another."""
+    reference_of = lambda headers: _by_objects(app, headers, query)  # noqa: E731
+    list_json.pinned_in_turn(client, LIST, staff, readers, query, reference_of, CampaignItemSchema)
 
 
 def test_every_phase_is_listed_as_the_timeline_says(app, client, campaigns, hq_headers):
