@@ -29,7 +29,9 @@ keys = st.sampled_from(
     ["page", "per_page", "q", "stage", "status", "store_id", "is_benchmark", "mode"]
     + ["tag", "on", "unknown"]
 )
-values = st.sampled_from(["", "1", "2", "0", "-3", "x", "true", "seeding", "live", "上海", "9" * 30])
+values = st.sampled_from(
+    ["", "1", "2", "0", "-3", "x", "true", "seeding", "live", "上海", "9" * 30]
+)
 pairs = st.lists(st.tuples(keys, values), max_size=6)
 
 
