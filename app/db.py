@@ -168,6 +168,18 @@ def commit_or_rollback(session) -> None:
         pass
 
 
+LIKE_ESCAPE = "/"
+
+
+def like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards escaped by ``LIKE_ESCAPE``, as SQLAlchemy's
+    ``contains(text, autoescape=True)`` escapes it: ``column.contains(like_escaped(text),
+    escape=LIKE_ESCAPE)`` is that filter, and takes a ``bindparam`` in a statement built
+    once (``autoescape`` wants the string itself)."""
+    doubled = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+    return doubled.replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 def fixed_values(column, values) -> list:
     """``values`` as bound literals of ``column``'s type, for ``column.in_(...)`` over a
     fixed list: SQLAlchemy writes ``IN (%(param_1)s, …)`` once, where a list of plain

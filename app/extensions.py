@@ -31,7 +31,10 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import registry as orm_registry
 from sqlalchemy.types import TypeDecorator
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
+
+from app.query_args import QueryArgsProxy, multiple_keys
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -164,12 +167,24 @@ class SchemaReusingParser(FlaskParser):
 
     webargs instantiates a schema class on every request, and marshmallow deep-copies
     every declared field when it does (about 80 µs a request); a loaded schema keeps no
-    state between loads, so one instance per class serves every thread.
+    state between loads, so one instance per class serves every thread. The query string
+    of such a schema is read through ``app.query_args.QueryArgsProxy`` (its list-valued
+    keys known once; no exception per field the query leaves out).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._schemas: dict[type, Schema] = {}
+        self._multiple: dict[type, set[str]] = {}
+
+    def load_querystring(self, req, schema: Schema):
+        kind = type(schema)
+        if self._schemas.get(kind) is not schema or not isinstance(req.args, MultiDict):
+            return super().load_querystring(req, schema)
+        keys = self._multiple.get(kind)
+        if keys is None:
+            keys = self._multiple.setdefault(kind, multiple_keys(schema))
+        return QueryArgsProxy(req.args, keys)
 
     def _get_schema(self, argmap, req):
         if isinstance(argmap, type) and issubclass(argmap, Schema):

@@ -1,57 +1,75 @@
-"""A list page in one statement, its items dumped without marshmallow's per-object work.
+"""A list page in one statement built once, its items dumped without marshmallow's per-object work.
 
 ``page_of`` (``app.schemas``) reads a page as ORM objects in two statements (a count and
 the page) and the route's schema dumps each object field by field. For a busy list whose
-item schema is flat (integers, strings, booleans, ISO date-times), ``one_statement_page``
-selects the columns only, counts the matches in the same statement (``count(*) OVER
-()``; a second count only for a page past the end) and ``compile_dump`` turns the
-schema into a plain function from a row mapping to the same dict the schema's ``dump``
-gives (tests compare the two), so the route answers the identical JSON.
+item schema is flat (integers, strings, booleans, ISO date-times), ``ShapedList`` selects
+the columns only and counts the matches in the same statement (``count(*) OVER ()``; a
+second count only for a page past the end). The statement is built once per *shape* (the
+caller's kind of scope and which filters are given: their values, the scope's id and the
+page's limit and offset are bound parameters), so a request builds no SQL expression and
+runs the statement through ``app.direct_read.read_rows`` (compiled and planned once).
+``compile_dump`` turns the schema into a plain function from a row to the same dict the
+schema's ``dump`` gives (tests compare the two), so the route answers the identical JSON.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from flask import Response, current_app
 from marshmallow import Schema, fields
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
+from app.direct_read import read_rows
 from app.extensions import db
 
 TOTAL = "_page_total"
 _AS_IS = (fields.Integer, fields.String, fields.Boolean)  # the column's value is the JSON's
+LIMIT, OFFSET = bindparam("_page_limit", type_=Integer), bindparam("_page_offset", type_=Integer)
+MAX_SHAPES = 256  # statements kept per list; past it (not expected) a shape is built per call
 
 
 def _iso(value: Any) -> Any:
     return None if value is None else value.isoformat()
 
 
-def compile_dump(schema: type[Schema]) -> Callable[[Mapping[str, Any]], dict]:
-    """A function giving, for a row mapping keyed by attribute name, what
-    ``schema().dump(row)`` gives. Only flat fields are accepted (raises ``TypeError``
-    otherwise): integers, strings and booleans pass as the database gives them (the
-    columns' types are the fields'), ISO date-times are written with ``isoformat``."""
-    plain: list[tuple[str, str]] = []
-    dated: list[tuple[str, str]] = []
+def compile_dump(
+    schema: type[Schema],
+    columns: Sequence[str] | None = None,
+    convert: Mapping[str, Callable[[Any], Any]] | None = None,
+) -> Callable[[Any], dict]:
+    """A function giving, for a row, what ``schema().dump(row)`` gives: the row a mapping
+    keyed by attribute name, or with ``columns`` (the attribute names in the row's order)
+    a tuple. ``convert`` maps an attribute to a function applied to its value first.
+    Only flat fields are accepted (raises ``TypeError`` otherwise): integers, strings and
+    booleans pass as the database gives them (the columns' types are the fields'), ISO
+    date-times are written with ``isoformat``. Plain fields come first in the dict, then
+    the date-times."""
+    convert = convert or {}
+    plain: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+    dated: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
     for name, field in schema().dump_fields.items():
         source, key = field.attribute or name, field.data_key or name
+        at = source if columns is None else list(columns).index(source)
         if type(field) in _AS_IS:
-            plain.append((key, source))
+            plain.append((key, at, convert.get(source)))
         elif type(field) is fields.DateTime and field.format in (None, "iso"):
-            dated.append((key, source))
+            first = convert.get(source)
+            dated.append((key, at, _iso if first is None else _then_iso(first)))
         else:
             raise TypeError(f"{schema.__name__}.{name}: not a flat field")
+    entries = plain + dated
 
-    def dump(row: Mapping[str, Any]) -> dict:
-        out = {key: row[source] for key, source in plain}
-        for key, source in dated:
-            out[key] = _iso(row[source])
-        return out
+    def dump(row: Any) -> dict:
+        return {key: row[at] if fn is None else fn(row[at]) for key, at, fn in entries}
 
     return dump
+
+
+def _then_iso(first: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: _iso(first(value))
 
 
 def json_response(body: Any) -> Response:
@@ -62,27 +80,47 @@ def json_response(body: Any) -> Response:
     return current_app.response_class(body, mimetype="application/json")
 
 
-def one_statement_page(
-    stmt: Select, args: dict, dump: Callable[[Mapping], dict], params: dict | None = None
-) -> dict:
-    """One page of the column select ``stmt`` as ``{"items", "total", "page",
-    "per_page"}`` (``args`` loaded by a ``PageQuerySchema``), each row through ``dump``;
-    ``params`` are the statement's bound parameters."""
-    page, per_page = args["page"], args["per_page"]
-    paged = stmt.add_columns(func.count().over().label(TOTAL))
-    paged = paged.limit(per_page).offset((page - 1) * per_page)
-    # columns only: run on the session's connection, past the ORM's execution machinery
-    rows = db.session.connection().execute(paged, params).mappings().all()
-    if rows:
-        total = rows[0][TOTAL]
-    elif page == 1:
-        total = 0
-    else:  # past the end: the window saw no row
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
-        total = db.session.connection().execute(count, params).scalar()
-    return {
-        "items": [dump(row) for row in rows],
-        "total": total or 0,
-        "page": page,
-        "per_page": per_page,
-    }
+class ShapedList:
+    """One list's page statements, built once per shape by ``build(shape)`` (a column
+    select, filtered and ordered, whose varying values are bound parameters), each row
+    dumped by ``dump`` (a ``compile_dump`` over the select's columns)."""
+
+    def __init__(self, build: Callable[[Any], Select], dump: Callable[[Any], dict]) -> None:
+        self.build = build
+        self.dump = dump
+        self._kept: dict[Hashable, tuple[Select, Select]] = {}
+
+    def statements(self, shape: Hashable) -> tuple[Select, Select]:
+        """The page statement of ``shape`` (the columns, the count of every match, a
+        limit and an offset) and its count statement (for a page past the end)."""
+        found = self._kept.get(shape)
+        if found is None:
+            stmt = self.build(shape)
+            paged = stmt.add_columns(func.count().over().label(TOTAL)).limit(LIMIT).offset(OFFSET)
+            count = select(func.count()).select_from(stmt.order_by(None).subquery())
+            found = (paged, count)
+            if len(self._kept) < MAX_SHAPES:
+                found = self._kept.setdefault(shape, found)
+        return found
+
+    def page(self, shape: Hashable, args: dict, params: dict) -> dict:
+        """One page as ``{"items", "total", "page", "per_page"}`` (``args`` loaded by a
+        ``PageArgsSchema``); ``params`` are the shape's bound values."""
+        page, per_page = args["page"], args["per_page"]
+        paged, count = self.statements(shape)
+        connection = db.session.connection()
+        bound = {**params, LIMIT.key: per_page, OFFSET.key: (page - 1) * per_page}
+        rows = read_rows(connection, paged, bound)
+        if rows:
+            total = rows[0][-1]
+        elif page == 1:
+            total = 0
+        else:  # past the end: the window saw no row
+            total = read_rows(connection, count, params)[0][0]
+        dump = self.dump
+        return {
+            "items": [dump(row) for row in rows],
+            "total": total or 0,
+            "page": page,
+            "per_page": per_page,
+        }

@@ -11,7 +11,9 @@ state-changing call must carry a bearer token or the session's CSRF token in the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g, request
 from flask_login import current_user
@@ -56,6 +58,34 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 _SERIALIZER = "siyu_token_serializer"  # app.extensions key: (secret key, serializer)
+_VERIFIED = (
+    "siyu_verified_tokens"  # app.extensions key: (secret key, {token: (payload, signed at)})
+)
+MAX_VERIFIED = 10_000  # tokens whose signature this process remembers; past it, forgets all
+
+
+def _verified(token: str, max_age: int) -> Any:
+    """The token's payload, as the serializer's ``loads(token, max_age=max_age)`` gives it
+    (``BadSignature`` / ``SignatureExpired`` alike). A token's signature and payload are
+    fixed by the token and the secret key, so each token is checked (HMAC, base64, JSON)
+    the first time this process sees it and remembered with the time it was signed; its
+    age is checked on every call, with itsdangerous's rule (older than ``max_age`` or
+    signed in the future: expired). Only well-signed tokens are remembered."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = app.config["SECRET_KEY"]
+    known: dict[str, tuple[Any, int]] = kept(app, _VERIFIED, key, dict)
+    found = known.get(token)
+    if found is None:
+        payload, signed = _serializer().loads(token, max_age=max_age, return_timestamp=True)
+        found = (payload, int(signed.timestamp()))
+        if len(known) >= MAX_VERIFIED:
+            known.clear()
+        known[token] = found
+    payload, signed_at = found
+    age = int(time.time()) - signed_at
+    if age > max_age or age < 0:
+        raise SignatureExpired("Signature expired", payload=payload)
+    return payload
 
 
 def issue_user_token(user: User) -> str:
@@ -71,7 +101,7 @@ def issue_customer_token(customer_id: int, franchisee_id: int | None = None) -> 
 def principal_from_token(token: str) -> Principal | None:
     """Decode a bearer token; ``None`` when it is forged, expired or revoked."""
     try:
-        data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+        data = _verified(token, current_app.config["API_TOKEN_MAX_AGE"])
     except (BadSignature, SignatureExpired):
         return None
     if not isinstance(data, dict) or token_revoked(token):

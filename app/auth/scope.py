@@ -19,29 +19,47 @@ from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID
 
+ALL, NOTHING = "*all", "*nothing"  # scope_key's answers for HQ and for a caller with no rows
 
-def scope_clause(model, principal: Principal | None):
-    """The WHERE clause limiting ``model`` to what ``principal`` may see (None = all)."""
+
+def scope_key(model, principal: Principal | None) -> tuple[str, int | None]:
+    """Which of ``model``'s columns limits what ``principal`` may see, and to what value:
+    ``(column name, id)``, ``(ALL, None)`` for HQ, ``(NOTHING, None)`` when nothing. A
+    list built once per column (``scope_on`` with a bound parameter) runs for every
+    caller with the same column."""
     if principal is None:
-        return false()
+        return NOTHING, None
     if principal.is_hq:
-        return None
+        return ALL, None
     cols = getattr(model, "__scope__", {})
     if principal.role == FRANCHISE_OWNER:
         if "franchisee" in cols and principal.franchisee_id is not None:
-            return getattr(model, cols["franchisee"]) == principal.franchisee_id
-        return false()
+            return cols["franchisee"], principal.franchisee_id
+        return NOTHING, None
     if principal.role == GUIDE:
         if "guide" in cols and principal.guide_id is not None:
-            return getattr(model, cols["guide"]) == principal.guide_id
+            return cols["guide"], principal.guide_id
         if "store" in cols and principal.store_id is not None:
-            return getattr(model, cols["store"]) == principal.store_id
+            return cols["store"], principal.store_id
+        return NOTHING, None
+    if principal.role == CUSTOMER and "customer" in cols and principal.customer_id is not None:
+        return cols["customer"], principal.customer_id
+    return NOTHING, None
+
+
+def scope_on(model, column: str, value):
+    """The WHERE clause of ``scope_key``'s answer ``(column, value)`` (None = all);
+    ``value`` an id or a ``bindparam``."""
+    if column == ALL:
+        return None
+    if column == NOTHING:
         return false()
-    if principal.role == CUSTOMER:
-        if "customer" in cols and principal.customer_id is not None:
-            return getattr(model, cols["customer"]) == principal.customer_id
-        return false()
-    return false()
+    return getattr(model, column) == value
+
+
+def scope_clause(model, principal: Principal | None):
+    """The WHERE clause limiting ``model`` to what ``principal`` may see (None = all)."""
+    return scope_on(model, *scope_key(model, principal))
 
 
 def scoped(stmt: Select | None, model, principal: Principal | None = None) -> Select:

@@ -14,14 +14,14 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import HQ_ROLES, STAFF_ROLES
-from app.auth.principal import required_principal
-from app.auth.scope import get_scoped_or_404, scoped
+from app.auth.principal import current_principal, required_principal
+from app.auth.scope import get_scoped_or_404, scope_key, scope_on, scoped
 from app.extensions import api_blueprint, db
-from app.fast_page import compile_dump, json_response, one_statement_page
+from app.fast_page import ShapedList, compile_dump, json_response
 from community.models.groups import GroupStageChange, WecomGroup
 from community.schemas import (
     BenchmarkSchema,
@@ -40,24 +40,54 @@ blp = api_blueprint(
 )
 
 READERS = STAFF_ROLES
-dump_group = compile_dump(GroupSchema)
 LIST_SELECT = select(*(getattr(WecomGroup, name) for name in GroupSchema().dump_fields))
+_EQUALS = ("stage", "segment", "store_id", "region_id", "franchisee_id", "guide_id", "status")
+
+
+def filter_values(args: dict) -> dict:
+    """The filters ``args`` gives as the values the SQL compares with (``status``
+    defaults to active; ``q`` as a LIKE pattern), in one order: their names are a list
+    statement's shape (``is_benchmark``, a boolean written into the SQL, goes apart)."""
+    values = {key: args[key] for key in _EQUALS[:-1] if args.get(key) is not None}
+    values["status"] = args.get("status", "active")
+    if args.get("q"):
+        values["like"] = f"%{args['q'].strip()}%"
+    return values
+
+
+def _narrowed(stmt, values: dict, is_benchmark):
+    """``stmt`` filtered by ``filter_values``' answer (each a value or a ``bindparam``)
+    and ``is_benchmark`` (None: either), newest first."""
+    for key in _EQUALS:
+        if key in values:
+            stmt = stmt.where(getattr(WecomGroup, key) == values[key])
+    if is_benchmark is not None:
+        stmt = stmt.where(WecomGroup.is_benchmark.is_(bool(is_benchmark)))
+    if "like" in values:
+        like = values["like"]
+        stmt = stmt.where(or_(WecomGroup.name.ilike(like), WecomGroup.chat_id.ilike(like)))
+    return stmt.order_by(WecomGroup.id.desc())
 
 
 def group_stmt(args: dict, base=None):
     """Groups the caller may see, filtered by ``args`` (newest first); ``base`` is the
     select to filter (default ``select(WecomGroup)``)."""
     stmt = scoped(select(WecomGroup) if base is None else base, WecomGroup)
-    for key in ("stage", "segment", "store_id", "region_id", "franchisee_id", "guide_id"):
-        if args.get(key) is not None:
-            stmt = stmt.where(getattr(WecomGroup, key) == args[key])
-    stmt = stmt.where(WecomGroup.status == args.get("status", "active"))
-    if args.get("is_benchmark") is not None:
-        stmt = stmt.where(WecomGroup.is_benchmark.is_(bool(args["is_benchmark"])))
-    if args.get("q"):
-        like = f"%{args['q'].strip()}%"
-        stmt = stmt.where(or_(WecomGroup.name.ilike(like), WecomGroup.chat_id.ilike(like)))
-    return stmt.order_by(WecomGroup.id.desc())
+    return _narrowed(stmt, filter_values(args), args.get("is_benchmark"))
+
+
+def _list_statement(shape: tuple[str, tuple[str, ...], bool | None]):
+    """The list's select for a scope column, the filters given and ``is_benchmark``,
+    built once: the scope's id and the filters' values are bound parameters."""
+    column, names, is_benchmark = shape
+    clause = scope_on(WecomGroup, column, bindparam("scope_id"))
+    stmt = LIST_SELECT if clause is None else LIST_SELECT.where(clause)
+    return _narrowed(stmt, {name: bindparam(name) for name in names}, is_benchmark)
+
+
+GROUP_LIST = ShapedList(
+    _list_statement, compile_dump(GroupSchema, columns=list(GroupSchema().dump_fields))
+)
 
 
 def stage_history(group_id: int) -> list[GroupStageChange]:
@@ -86,9 +116,14 @@ class Groups(MethodView):
     def get(self, args):
         """List customer groups (filters: stage, segment, store_id, region_id, franchisee_id, q).
 
-        One statement (the columns of ``GroupSchema`` and the count), dumped by
-        ``GroupSchema`` compiled (``app.fast_page``): the same JSON, less work."""
-        page = one_statement_page(group_stmt(args, LIST_SELECT), args, dump_group)
+        One statement (the columns of ``GroupSchema`` and the count) built once per
+        scope column and filters given (``app.fast_page.ShapedList``), dumped by
+        ``GroupSchema`` compiled: the same JSON, less work."""
+        column, scope_id = scope_key(WecomGroup, current_principal())
+        values = filter_values(args)
+        benchmark = args.get("is_benchmark")
+        shape = (column, tuple(values), None if benchmark is None else bool(benchmark))
+        page = GROUP_LIST.page(shape, args, {"scope_id": scope_id, **values})
         return json_response(page)
 
 

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.auth.decorators import api_roles
 from app.auth.models import HQ_ROLES, STAFF_ROLES
-from app.auth.principal import required_principal
+from app.auth.principal import current_principal, required_principal
 from app.clock import as_utc, shanghai_day
+from app.db import LIKE_ESCAPE, like_escaped
 from app.extensions import api_blueprint, db
-from app.fast_page import compile_dump, json_response, one_statement_page
+from app.fast_page import ShapedList, compile_dump, json_response
 from app.schemas import IdNameSchema, PageArgsSchema, page_schema
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import CAMPAIGN_STATUSES, MODES
 from livestream.schemas import CampaignInSchema, CampaignPatchSchema
 from livestream.services import campaigns as service
 from livestream.services import timeline
-from livestream.services.access import campaign_or_404, visible_campaigns
+from livestream.services.access import campaign_or_404, visibility, visible_campaigns, visible_to
 from livestream.services.campaign_list import LIST_SELECT
 
 blp = api_blueprint("livestream_campaigns_api", __name__, "Livestream: campaigns")
@@ -49,11 +50,6 @@ class CampaignItemSchema(IdNameSchema):
 
 
 CampaignPageSchema = page_schema(CampaignItemSchema, "CampaignPage")
-_dump_item = compile_dump(CampaignItemSchema)
-
-
-def _dump_listed(row) -> dict:
-    return _dump_item({**row, "live_at": as_utc(row["live_at"])})
 
 
 class StatusInSchema(Schema):
@@ -147,17 +143,51 @@ def campaign_detail(campaign: Campaign) -> dict:
     return out
 
 
+def filter_values(args: dict) -> dict:
+    """The list filters ``args`` gives, as the values the SQL compares with (``q`` as an
+    escaped LIKE pattern), in one order: their names are a list statement's shape."""
+    values = {name: args[name] for name in ("mode", "status") if args.get(name)}
+    if args.get("q"):
+        values["q"] = like_escaped(args["q"].strip())
+    return values
+
+
+def _narrowed(stmt, values: dict):
+    """``stmt`` filtered by ``filter_values``' answer (each a value or a ``bindparam``),
+    soonest live first."""
+    if "mode" in values:
+        stmt = stmt.where(Campaign.mode == values["mode"])
+    if "status" in values:
+        stmt = stmt.where(Campaign.status == values["status"])
+    if "q" in values:
+        stmt = stmt.where(Campaign.name.contains(values["q"], escape=LIKE_ESCAPE))
+    return stmt.order_by(Campaign.live_at.desc(), Campaign.id.desc())
+
+
 def filtered_campaigns(args: dict, base=None):
     """The visible campaigns matching the filters, soonest live first; ``base`` is the
     select to filter (default ``select(Campaign)``)."""
-    stmt = visible_campaigns(select(Campaign) if base is None else base)
-    if args.get("mode"):
-        stmt = stmt.where(Campaign.mode == args["mode"])
-    if args.get("status"):
-        stmt = stmt.where(Campaign.status == args["status"])
-    if args.get("q"):
-        stmt = stmt.where(Campaign.name.contains(args["q"].strip(), autoescape=True))
-    return stmt.order_by(Campaign.live_at.desc(), Campaign.id.desc())
+    return _narrowed(
+        visible_campaigns(select(Campaign) if base is None else base), filter_values(args)
+    )
+
+
+def _list_statement(shape: tuple[str, tuple[str, ...]]):
+    """The list's select for a caller's kind of visibility and the filters given, built
+    once: the visibility's id and the filters' values are bound parameters."""
+    kind, names = shape
+    stmt = visible_to(LIST_SELECT, kind, bindparam("scope_id"))
+    return _narrowed(stmt, {name: bindparam(name) for name in names})
+
+
+CAMPAIGN_LIST = ShapedList(
+    _list_statement,
+    compile_dump(
+        CampaignItemSchema,
+        columns=list(LIST_SELECT.selected_columns.keys()),
+        convert={"live_at": as_utc},
+    ),
+)
 
 
 def store_counts(ids: list[int]) -> dict[int, int]:
@@ -180,11 +210,13 @@ class Campaigns(MethodView):
     def get(self, args):
         """CONTRACT: the campaigns the caller may see, newest live first, paginated.
 
-        One statement (``livestream.services.campaign_list``), dumped by the item
-        schema compiled (``app.fast_page``): the JSON ``campaign_item`` gave."""
-        stmt = filtered_campaigns(args, LIST_SELECT)
-        today = {"today": shanghai_day()}
-        return json_response(one_statement_page(stmt, args, _dump_listed, today))
+        One statement (``livestream.services.campaign_list``) built once per kind of
+        caller and filters given (``app.fast_page.ShapedList``), dumped by the item
+        schema compiled: the JSON ``campaign_item`` gave."""
+        kind, scope_id = visibility(current_principal())
+        values = filter_values(args)
+        params = {"today": shanghai_day(), "scope_id": scope_id, **values}
+        return json_response(CAMPAIGN_LIST.page((kind, tuple(values)), args, params))
 
     @api_roles(*HQ_ROLES)
     @blp.arguments(CampaignInSchema)

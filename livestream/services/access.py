@@ -35,23 +35,41 @@ def campaign_row_or_404(model, row_id: int, campaign_id: int, message: str):
     return row
 
 
+ALL, NOTHING = "*all", "*nothing"  # visibility's answers for HQ and for a caller who sees none
+
+
+def visibility(principal: Principal | None) -> tuple[str, int | None]:
+    """Which campaigns ``principal`` sees: ``(ALL, None)`` (HQ), ``("franchisee", id)``
+    or ``("store", id)`` (those the franchise or store takes part in, not drafts or
+    cancelled ones), ``(NOTHING, None)``."""
+    if principal is None:
+        return NOTHING, None
+    if principal.is_hq:
+        return ALL, None
+    if principal.role == FRANCHISE_OWNER and principal.franchisee_id is not None:
+        return "franchisee", principal.franchisee_id
+    if principal.role == GUIDE and principal.store_id is not None:
+        return "store", principal.store_id
+    return NOTHING, None
+
+
+def visible_to(stmt: Select, kind: str, value) -> Select:
+    """``stmt`` limited by ``visibility``'s answer ``(kind, value)``; ``value`` an id or a
+    ``bindparam`` (a list statement built once per kind)."""
+    if kind == ALL:
+        return stmt
+    if kind == NOTHING:
+        return stmt.where(Campaign.id.is_(None))
+    taking_part = getattr(CampaignStore, f"{kind}_id") == value
+    member = select(CampaignStore.id).where(CampaignStore.campaign_id == Campaign.id, taking_part)
+    shown = Campaign.status.not_in(fixed_values(Campaign.status, (DRAFT, CANCELLED)))
+    return stmt.where(exists(member), shown)
+
+
 def visible_campaigns(stmt: Select | None = None, principal: Principal | None = None) -> Select:
     """``stmt`` (default ``select(Campaign)``) limited to the campaigns the caller may see."""
     principal = principal if principal is not None else current_principal()
-    stmt = stmt if stmt is not None else select(Campaign)
-    if principal is None:
-        return stmt.where(Campaign.id.is_(None))
-    if principal.is_hq:
-        return stmt
-    member = select(CampaignStore.id).where(CampaignStore.campaign_id == Campaign.id)
-    if principal.role == FRANCHISE_OWNER and principal.franchisee_id is not None:
-        member = member.where(CampaignStore.franchisee_id == principal.franchisee_id)
-    elif principal.role == GUIDE and principal.store_id is not None:
-        member = member.where(CampaignStore.store_id == principal.store_id)
-    else:
-        return stmt.where(Campaign.id.is_(None))
-    shown = Campaign.status.not_in(fixed_values(Campaign.status, (DRAFT, CANCELLED)))
-    return stmt.where(exists(member), shown)
+    return visible_to(stmt if stmt is not None else select(Campaign), *visibility(principal))
 
 
 def campaign_or_404(campaign_id, principal: Principal | None = None) -> Campaign:

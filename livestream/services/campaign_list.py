@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Date, and_, bindparam, case, func, select
 
+from app.db import fixed_values
 from livestream.models import Campaign, CampaignStore
 from livestream.models.campaigns import (
     CANCELLED,
@@ -40,7 +41,7 @@ def phase_clause(today=TODAY) -> ColumnElement[str]:
     return case(
         (Campaign.status == CANCELLED, CANCELLED),
         (Campaign.status == LIVE, STEP_LIVE),
-        (Campaign.status.in_((ENDED, REVIEWED)), STEP_REVIEW),
+        (Campaign.status.in_(fixed_values(Campaign.status, (ENDED, REVIEWED))), STEP_REVIEW),
         else_=func.coalesce(started.scalar_subquery(), first.scalar_subquery(), STEP_TARGETS),
     )
 

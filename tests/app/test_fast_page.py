@@ -1,5 +1,6 @@
 """``app.fast_page.compile_dump`` gives what the schema's ``dump`` gives, for any values of
-its flat fields, and refuses a schema it cannot compile."""
+its flat fields (rows as mappings or as tuples), and refuses a schema it cannot compile;
+``app.db.like_escaped`` escapes as SQLAlchemy's ``autoescape``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import Schema, fields
+from sqlalchemy import String, column
 
+from app.db import LIKE_ESCAPE, like_escaped
 from app.fast_page import compile_dump
 
 
@@ -35,6 +38,9 @@ rows = st.fixed_dictionaries(
 @given(rows)
 def test_the_compiled_dump_is_the_schemas(row):
     assert compile_dump(FlatSchema)(row) == FlatSchema().dump(row)
+    columns = list(row)
+    by_position = compile_dump(FlatSchema, columns=columns)
+    assert by_position(tuple(row.values())) == FlatSchema().dump(row)
 
 
 def test_a_nested_field_is_refused():
@@ -43,3 +49,13 @@ def test_a_nested_field_is_refused():
 
     with pytest.raises(TypeError, match="Deep.inner"):
         compile_dump(Deep)
+
+
+@given(st.text())
+def test_like_escaped_is_sqlalchemys_autoescape(text):
+    """A list statement built once filters by ``contains(bindparam, escape=…)`` with
+    ``like_escaped``: the same SQL and value as ``contains(text, autoescape=True)``."""
+    name = column("name", String)
+    ours = name.contains(like_escaped(text), escape=LIKE_ESCAPE).compile()
+    theirs = name.contains(text, autoescape=True).compile()
+    assert (str(ours), ours.params) == (str(theirs), theirs.params)

@@ -13,12 +13,16 @@ from app.clock import utcnow
 from app.extensions import db
 from app.schemas import page_of
 from community.api.groups import group_stmt
-from community.schemas import GroupPageSchema, GroupQuerySchema
+from community.schemas import GroupPageSchema, GroupQuerySchema, GroupSchema
 from franchise.models import Guide
 from tests.community.factories_groups import gen_group
+from tests.fixtures import list_json
+from tests.fixtures.auth import signed_in
 from tests.fixtures.list_json import list_examples, list_queries, roles, same_json
 
 LIST = "/api/v1/groups"
+as_owner_b = signed_in("owner-b", "org")
+as_guide_a2 = signed_in("guide-a2", "org")
 
 
 @pytest.fixture
@@ -34,8 +38,14 @@ def groups(app, org):
 
 
 @pytest.fixture
-def staff(as_hq, as_owner_a, as_guide_a) -> dict:
-    return {"hq": as_hq, "owner": as_owner_a, "guide": as_guide_a}
+def staff(as_hq, as_owner_a, as_guide_a, as_owner_b, as_guide_a2) -> dict:
+    return {
+        "hq": as_hq,
+        "owner": as_owner_a,
+        "guide": as_guide_a,
+        "owner_b": as_owner_b,
+        "guide_a2": as_guide_a2,
+    }
 
 
 def _by_marshmallow(app, headers: dict, query: dict) -> dict:
@@ -61,6 +71,14 @@ queries = list_queries(
 def test_the_json_is_the_schemas_dump(app, client, groups, staff, query, role):
     reference = lambda: _by_marshmallow(app, staff[role], query)  # noqa: E731
     same_json(client, LIST, staff[role], query, reference)
+
+
+@list_examples
+@given(query=queries, readers=list_json.in_turn("hq", "owner", "guide", "owner_b", "guide_a2"))
+def test_the_bytes_and_headers_are_pinned(app, client, groups, staff, query, readers):
+    """The body byte for byte and the headers, for callers of one kind after another."""
+    reference_of = lambda headers: _by_marshmallow(app, headers, query)  # noqa: E731
+    list_json.pinned_in_turn(client, LIST, staff, readers, query, reference_of, GroupSchema)
 
 
 def test_a_change_shows_on_the_next_request(app, client, org, groups, as_hq):

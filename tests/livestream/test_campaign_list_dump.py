@@ -11,16 +11,21 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from livestream.api.campaigns import (
+    CampaignItemSchema,
     CampaignPageSchema,
     CampaignQuerySchema,
     campaign_item,
     filtered_campaigns,
     store_counts,
 )
+from tests.fixtures import list_json
+from tests.fixtures.auth import signed_in
 from tests.fixtures.list_json import list_examples, list_queries, roles, same_json
 from tests.livestream.factories import campaign_body, gen_campaign, live_at, post_campaign
 
 LIST = "/api/v1/campaigns"
+owner_c_headers = signed_in("owner-c", "live_org")
+guide_c1_headers = signed_in("guide-c1", "live_org")
 
 
 @pytest.fixture
@@ -39,8 +44,14 @@ def campaigns(app, client, live_org, hq_headers):
 
 
 @pytest.fixture
-def staff(hq_headers, owner_a_headers, guide_a1_headers) -> dict:
-    return {"hq": hq_headers, "owner": owner_a_headers, "guide": guide_a1_headers}
+def staff(hq_headers, owner_a_headers, guide_a1_headers, owner_c_headers, guide_c1_headers):
+    return {
+        "hq": hq_headers,
+        "owner": owner_a_headers,
+        "guide": guide_a1_headers,
+        "owner_c": owner_c_headers,
+        "guide_c1": guide_c1_headers,
+    }
 
 
 def _by_objects(app, headers: dict, query: dict) -> dict:
@@ -72,6 +83,14 @@ queries = list_queries(
 @given(query=queries, role=roles)
 def test_the_json_is_the_schemas_dump(app, client, campaigns, staff, query, role):
     same_json(client, LIST, staff[role], query, lambda: _by_objects(app, staff[role], query))
+
+
+@list_examples
+@given(query=queries, readers=list_json.in_turn("hq", "owner", "guide", "owner_c", "guide_c1"))
+def test_the_bytes_and_headers_are_pinned(app, client, campaigns, staff, query, readers):
+    """The body byte for byte and the headers, for callers of one kind after another."""
+    reference_of = lambda headers: _by_objects(app, headers, query)  # noqa: E731
+    list_json.pinned_in_turn(client, LIST, staff, readers, query, reference_of, CampaignItemSchema)
 
 
 def test_every_phase_is_listed_as_the_timeline_says(app, client, campaigns, hq_headers):
