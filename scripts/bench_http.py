@@ -276,6 +276,18 @@ def run_scenario(table: dict, name: str, seconds: int, connections: int, cpu=Non
     return data
 
 
+def add_ceiling_ratios(scenarios: dict) -> None:
+    """Each scenario's ``ratio_to_ceiling``: its req/s over the ceiling's in the same run."""
+    top = scenarios.get("ceiling", {}).get("rps")
+    for data in scenarios.values() if top else ():
+        data["ratio_to_ceiling"] = round(data["rps"] / top, 3)
+
+
+def stop_all(*procs: subprocess.Popen) -> None:
+    for proc in procs:
+        _stop(proc)
+
+
 def main() -> int:
     parser = app_bench_parser(__doc__, port=5390)
     parser.add_argument("--seconds", type=int, default=30)
@@ -355,20 +367,14 @@ def main() -> int:
                 {name: data.get("rps", 0) for name, data in results["scenarios"].items()},
                 args.openloop_seconds,
             )
-        ceiling_rps = results["scenarios"].get("ceiling", {}).get("rps")
         pgbench = results.get("pgbench_tps")
         for name in WRITES if pgbench else ():
             if name in results["scenarios"]:
                 data = results["scenarios"][name]
                 data["ratio_to_pgbench"] = round(data["rps"] / pgbench, 3)
-        if ceiling_rps:
-            for data in results["scenarios"].values():
-                data["ratio_to_ceiling"] = round(data["rps"] / ceiling_rps, 3)
+        add_ceiling_ratios(results["scenarios"])
     finally:
-        _stop(siyu)
-        _stop(ceiling)
-        _stop(sandbox)
-        _stop(scheduler)
+        stop_all(siyu, ceiling, sandbox, scheduler)
     print(json.dumps(results))
     return 0
 
