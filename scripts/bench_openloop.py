@@ -254,7 +254,8 @@ def open_loop_writes(base: str, writes: dict, max_rps: dict[str, float], seconds
     bearer = {"Authorization": f"Bearer {writes['token']}", "Content-Type": "application/json"}
     staff = {"Authorization": f"Bearer {writes['staff']}", "Content-Type": "application/json"}
     notifies = [line.encode() for line in writes["openloop_notify_bodies"]]
-    refund_ids, refund_body = writes["openloop_refund_ids"], writes["refund_body"].encode()
+    refund_ids = writes.get("openloop_refund_ids", [])  # made when wrk refunded
+    refund_body = writes.get("refund_body", "").encode()
     orders = [writes["order_body"].encode()]
     if writes.get("order_spread_file"):
         with open(writes["order_spread_file"], "rb") as f:
@@ -284,7 +285,7 @@ def open_loop_writes(base: str, writes: dict, max_rps: dict[str, float], seconds
     targets = {"refund_request": lambda n: f"/api/v1/orders/{refund_ids[n]}/refunds"}
     out = {}
     for name, (path, headers, body_of) in runs.items():
-        if not max_rps.get(name):
+        if not max_rps.get(name) or name == "refund_request" and not refund_ids:
             continue
         rate = max(1.0, round(max_rps[name] / 2, 1))
         if name == "refund_request":  # one first refund per request: no more than the pool

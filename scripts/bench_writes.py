@@ -67,11 +67,10 @@ FROM o RETURNING order_id
 """
 
 
-def prepare_writes(database_url: str, post_json, notifies: int, refunds: int = 0) -> dict:
-    """A customer token and a product for order creation, ``2 * notifies`` unpaid orders
-    with signed notify bodies and ``2 * refunds`` paid orders to refund; of each, the
-    first half for wrk (the notifies in a file, one per line; the refunds as lines
-    ``/api/v1/orders/<id>/refunds<TAB>body``) and the second half for the open-loop run.
+def prepare_writes(database_url: str, post_json, notifies: int) -> dict:
+    """A customer token and a product for order creation and ``2 * notifies`` unpaid
+    orders with signed notify bodies: the first half in a file (one per line) for wrk,
+    the second half (``openloop_notify_bodies``) for the open-loop run.
     ``post_json(path, body)`` posts to Siyu (over HTTP, or through a test client)."""
     from sqlalchemy import create_engine, text
 
@@ -109,29 +108,14 @@ def prepare_writes(database_url: str, post_json, notifies: int, refunds: int = 0
             ),
             {"c": customer["id"], "f": customer["franchisee_id"], "n": 2 * notifies},
         )
-        paid = conn.execute(
-            text(_PAID_ORDERS),
-            {
-                "c": customer["id"],
-                "f": customer["franchisee_id"],
-                "sub": sub_mch_id,
-                "n": 2 * refunds,
-                "fen": REFUND_FEN,
-            },
-        ).scalars()
-        refund_ids = sorted(paid)
     engine.dispose()
     lines = _notify_lines(2 * notifies, sub_mch_id)
     RESULTS.mkdir(exist_ok=True)
     notify_file = RESULTS / "notifies.txt"
     notify_file.write_text("\n".join(lines[:notifies]) + "\n")
-    refund_body = json.dumps({"amount_fen": REFUND_FEN, "reason": "bench"})
-    refund_file = RESULTS / "refunds.txt"
-    refund_file.write_text(
-        "".join(f"/api/v1/orders/{i}/refunds\t{refund_body}\n" for i in refund_ids[:refunds])
-    )
     return {
         "token": session["token"],
+        "customer": {**customer, "sub_mch_id": sub_mch_id},
         "order_body": json.dumps({"items": [{"product_id": product_id, "quantity": 1}]}),
         "live_order_body": json.dumps(
             {"items": [{"product_id": live[1], "quantity": 1}], "campaign_id": live[0]}
@@ -139,10 +123,41 @@ def prepare_writes(database_url: str, post_json, notifies: int, refunds: int = 0
         "notify_file": str(notify_file),
         "notify_bodies": lines[:notifies],
         "openloop_notify_bodies": lines[notifies:],
-        "refund_file": str(refund_file),
-        "refund_body": refund_body,
-        "openloop_refund_ids": refund_ids[refunds:],
     }
+
+
+def refund_pool(database_url: str, writes: dict, refunds: int) -> None:
+    """``2 * refunds`` orders of ``writes``' customer paid 1 yuan each (``_PAID_ORDERS``):
+    the first half as lines ``/api/v1/orders/<id>/refunds<TAB>body`` in a file for wrk
+    (``writes["refund_file"]``), the second half's ids for the open loop. Made just
+    before the refund scenario, so the pages read earlier do not scan its rows."""
+    from sqlalchemy import create_engine, text
+
+    customer = writes["customer"]
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        paid = conn.execute(
+            text(_PAID_ORDERS),
+            {
+                "c": customer["id"],
+                "f": customer["franchisee_id"],
+                "sub": customer["sub_mch_id"],
+                "n": 2 * refunds,
+                "fen": REFUND_FEN,
+            },
+        ).scalars()
+        refund_ids = sorted(paid)
+    engine.dispose()
+    body = json.dumps({"amount_fen": REFUND_FEN, "reason": "bench"})
+    refund_file = RESULTS / "refunds.txt"
+    refund_file.write_text(
+        "".join(f"/api/v1/orders/{i}/refunds\t{body}\n" for i in refund_ids[:refunds])
+    )
+    writes.update(
+        refund_file=str(refund_file),
+        refund_body=body,
+        openloop_refund_ids=refund_ids[refunds:],
+    )
 
 
 # Copies of a product (its by-weight pricing too), so an order of one is the same work.

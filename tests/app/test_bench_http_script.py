@@ -56,7 +56,7 @@ def test_every_scenario_has_its_script_and_every_write_a_scenario():
         "order_body": "{}",
         "live_order_body": "{}",
         "notify_file": "n",
-        "refund_file": "r",
+        "refund_file": "r",  # as refund_pool leaves it: not made again
     }
     table = scenario_table("http://b", "http://c", "postgresql://nowhere/x", writes)
     assert set(SCENARIOS.split(",")) == set(table)
@@ -66,7 +66,11 @@ def test_every_scenario_has_its_script_and_every_write_a_scenario():
         assert callable(extra) or isinstance(extra, dict)
     assert callable(table["order_create"][2])  # the spread products: made when it runs
     url, script, extra = table["refund_request"]
-    assert script == "post_lines.lua" and extra == {"TOKEN": "s", "LINES_FILE": "r"}
+    assert script == "post_lines.lua" and extra() == {"TOKEN": "s", "LINES_FILE": "r"}
+    # the page that scans the orders runs before the writes that only add to them
+    order = SCENARIOS.split(",")
+    assert order.index("guide_today") < order.index("refund_request")
+    assert order.index("guide_today") < order.index("order_create_one_product")
 
 
 @pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
