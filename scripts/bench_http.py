@@ -1,17 +1,13 @@
 """HTTP load benchmarks: gunicorn serving Siyu on PostgreSQL + Redis, driven by wrk.
 
 Starts Siyu (production mode; WeChat is the sandbox as its own process, as in
-``scripts/prod-local``: a production app never mounts it) and a bare Flask
-JSON app with the same gunicorn settings (the ceiling), runs each scenario for a fixed
-time at fixed concurrency, and prints one JSON object with req/s and p50/p99 per
-scenario plus each one's ratio to the ceiling (and each write's to pgbench). The writes:
-login, order create (spread over 200 products, and ``order_create_one_product``: every
-order taking the same stock row), a live order, pay notify (first deliveries) and HQ's
-refund request (each a first refund of its own paid order; ``scripts/bench_writes.py``
-prepares them). ``--cpu-split`` adds each scenario's CPU milliseconds per request by
-process (gunicorn, PostgreSQL's backends, Redis, wrk: ``scripts/bench_cpu.py``);
-``--worker-class sync`` runs both servers with gunicorn's sync workers. Used by
-``scripts/bench``; loopback only.
+``scripts/prod-local``) and a bare Flask JSON app with the same gunicorn settings (the
+ceiling), runs each scenario for a fixed time at fixed concurrency, and prints one JSON
+object with req/s and p50/p99 per scenario, its ratio to the ceiling and each write's to
+pgbench. The writes (``scripts/bench_writes.py``): login, order create over 200 products
+(``order_create_one_product``: all on one stock row), a live order, pay notify and HQ's
+refund request (first deliveries, first refunds). ``--cpu-split``: each scenario's CPU ms
+per request by process (``scripts/bench_cpu.py``). Used by ``scripts/bench``; loopback.
 
     python scripts/bench_http.py --database-url postgresql+psycopg://... \
         --redis-url redis://127.0.0.1:6399/5 --seconds 30 --connections 64
@@ -37,7 +33,12 @@ sys.path.insert(0, str(ROOT))
 from scripts import bench_cpu  # noqa: E402
 from scripts.bench_baseline import pgbench_tps  # noqa: E402
 from scripts.bench_openloop import WRITES, open_loop_writes  # noqa: E402
-from scripts.bench_writes import prepare_writes, refund_pool, spread_order_file  # noqa: E402
+from scripts.bench_writes import (  # noqa: E402
+    prepare_writes,
+    refund_pool,
+    spread_order_file,
+    store_orders,
+)
 
 LUA = ROOT / "scripts" / "bench_lua"
 VENV_BIN = Path(sys.executable).parent
@@ -193,11 +194,14 @@ def migrate_sandbox_seed(env: dict, sandbox_port: int) -> subprocess.Popen:
     return sandbox
 
 
-# The Today page before the one-product orders and the refunds: it scans the orders, so
-# their rows would make it dearer than in earlier rounds (which had neither).
+# The Today page reads the guide's store's orders (its hand-over count walks them), and
+# the bench's customer orders at guide01's store: after the writes the page costs more
+# the faster they ran. ``guide_today`` runs on the demo's data, before any write;
+# ``guide_today_after_writes`` after them, with the store's order count beside it.
 SCENARIOS = (
-    "ceiling,healthz,stores,products,campaigns,groups,mp_session,order_create,"
-    "live_order_create,pay_notify,guide_today,order_create_one_product,refund_request"
+    "ceiling,healthz,stores,products,campaigns,groups,guide_today,mp_session,order_create,"
+    "live_order_create,pay_notify,order_create_one_product,refund_request,"
+    "guide_today_after_writes"
 )
 
 
@@ -219,6 +223,10 @@ def scenario_table(
         if "refund_file" not in writes:
             refund_pool(database_url, writes, refunds)
         return {"TOKEN": writes["staff"], "LINES_FILE": writes["refund_file"]}
+
+    def busy_store() -> dict:
+        writes["store_orders"] = store_orders(database_url, "guide01")
+        return {"COOKIE": writes["cookie"]}
 
     return {
         "ceiling": (f"{ceiling}/ping", "get.lua", {}),
@@ -250,6 +258,7 @@ def scenario_table(
         # HQ refunds a paid order whole: each request a first refund of its own order
         "refund_request": (base + "/api/v1/orders", "post_lines.lua", paid_orders),
         "guide_today": (base + "/m/", "get.lua", {"COOKIE": writes["cookie"]}),
+        "guide_today_after_writes": (base + "/m/", "get.lua", busy_store),
     }
 
 
@@ -379,6 +388,10 @@ def main() -> int:
                 data = results["scenarios"][name]
                 data["ratio_to_pgbench"] = round(data["rps"] / pgbench, 3)
         add_ceiling_ratios(results["scenarios"])
+        if "store_orders" in writes:
+            results["scenarios"]["guide_today_after_writes"]["store_orders"] = writes[
+                "store_orders"
+            ]
     finally:
         stop_all(siyu, ceiling, sandbox, scheduler)
     print(json.dumps(results))

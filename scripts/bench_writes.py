@@ -209,3 +209,20 @@ def spread_order_file(database_url: str, order_body: str, count: int = SPREAD_PR
     path = RESULTS / "orders_spread.txt"
     path.write_text("\n".join(bodies) + "\n")
     return str(path)
+
+
+def store_orders(database_url: str, username: str) -> int:
+    """How many orders the store of the guide signed in as ``username`` has."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            text(
+                "SELECT count(*) FROM orders o JOIN users u ON u.store_id = o.store_id"
+                " WHERE u.username = :u"
+            ),
+            {"u": username},
+        ).scalar_one()
+    engine.dispose()
+    return count
