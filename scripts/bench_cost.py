@@ -40,13 +40,13 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.bench_http import (  # noqa: E402
     BENCH_PASSWORD,
-    _prepare_writes,
     _stop,
     app_bench_parser,
     migrate_sandbox_seed,
     production_env,
 )
 from scripts.bench_profile import collapsed_stacks, cprofile_text  # noqa: E402
+from scripts.bench_writes import prepare_writes  # noqa: E402
 
 PROFILES = ROOT / "docs" / "profiles"
 STORES = "/api/v1/mp/stores?latitude=31.2297&longitude=121.4552"
@@ -130,7 +130,7 @@ def build_calls(app, database_url: str, notifies: int) -> dict[str, Callable[[],
     def post_json(path: str, body: dict) -> dict:
         return _expect(api.post(path, json=body), 200, 201).get_json()
 
-    writes = _prepare_writes(database_url, post_json, notifies)
+    writes = prepare_writes(database_url, post_json, notifies)
     bearer = {"Authorization": f"Bearer {writes['token']}"}
     order_body = json.loads(writes["order_body"])
     guide, hq = app.test_client(), app.test_client()
@@ -232,26 +232,32 @@ def measure(call: Callable[[], None], requests: int) -> dict:
     }
 
 
-def statements_per_request(app, call: Callable[[], None], requests: int = 5) -> float:
-    """The SQL statements ``call`` sends, per request, over ``requests`` more calls."""
-    from sqlalchemy import event
+def statements_per_request(call: Callable[[], None], requests: int = 5) -> float:
+    """The SQL statements ``call`` sends, per request, over ``requests`` more calls:
+    counted at the driver (each ``execute`` / ``executemany`` of a psycopg cursor), so a
+    statement sent on a raw connection (pay notify's ``payments_pg.run_settle``) counts
+    like one sent through SQLAlchemy (whose ``before_cursor_execute`` sees only its own)."""
+    import psycopg
 
-    from app.extensions import db
+    sent = [0]
+    originals = {name: getattr(psycopg.Cursor, name) for name in ("execute", "executemany")}
 
-    seen: list[str] = []
+    def counted(original):
+        def wrapper(self, *args, **kwargs):
+            sent[0] += 1
+            return original(self, *args, **kwargs)
 
-    def note(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
+        return wrapper
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
+    for name, original in originals.items():
+        setattr(psycopg.Cursor, name, counted(original))
     try:
         for _ in range(requests):
             call()
     finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return round(len(seen) / requests, 1)
+        for name, original in originals.items():
+            setattr(psycopg.Cursor, name, original)
+    return round(sent[0] / requests, 1)
 
 
 def main() -> int:
@@ -291,7 +297,7 @@ def main() -> int:
             figures["x_bare_flask"] = round(  # the ceiling's cost, same client, same run
                 figures["cpu_ms_per_request"] / results["bare_flask"]["cpu_ms_per_request"], 1
             )
-            figures["statements_per_request"] = statements_per_request(app, call)
+            figures["statements_per_request"] = statements_per_request(call)
             if args.no_profiles:
                 continue
 

@@ -129,16 +129,19 @@ async def _open_loop(
     rate: float,
     seconds: float,
     inflight: int,
+    target_of: Callable[[int], str] | None = None,
 ) -> dict:
     parts = urllib.parse.urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if target_of is None:
+        target_of = lambda _n: target  # noqa: E731
     pool = Pool(url, inflight)
     latencies: list[float] = []
     errors: dict[str, int] = {}
 
     async def one(intended: float, n: int) -> None:
         try:
-            status, _ = await pool.request(method, target, headers, body_of(n))
+            status, _ = await pool.request(method, target_of(n), headers, body_of(n))
         except FAILURES as exc:
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
             return
@@ -179,14 +182,18 @@ def run_open_loop(
     headers: dict[str, str] | None = None,
     body_of: Callable[[int], bytes] = lambda _n: b"",
     inflight: int = MAX_INFLIGHT,
+    target_of: Callable[[int], str] | None = None,
 ) -> dict:
     """Send ``rate * seconds`` requests at ``rate`` per second to ``url``; ``body_of(n)``
-    is the n-th body. Latency is measured from each request's intended send time."""
+    is the n-th body, ``target_of(n)`` (when given) the n-th request's path instead of
+    ``url``'s. Latency is measured from each request's intended send time."""
     if not 0 < inflight <= MAX_INFLIGHT:
         raise ValueError(f"inflight must be 1..{MAX_INFLIGHT}")
     if rate <= 0:
         raise ValueError("rate must be positive")
-    return asyncio.run(_open_loop(url, method, headers or {}, body_of, rate, seconds, inflight))
+    return asyncio.run(
+        _open_loop(url, method, headers or {}, body_of, rate, seconds, inflight, target_of)
+    )
 
 
 def main() -> int:
@@ -227,15 +234,32 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-WRITES = ("mp_session", "order_create", "live_order_create", "pay_notify")
+# the writes whose rate is given beside pgbench's (the open loop drives all but the
+# one-product order, which is order create's contended variant)
+WRITES = (
+    "mp_session",
+    "order_create",
+    "order_create_one_product",
+    "live_order_create",
+    "pay_notify",
+    "refund_request",
+)
 
 
 def open_loop_writes(base: str, writes: dict, max_rps: dict[str, float], seconds: float) -> dict:
     """Each write of ``scripts/bench_http.py`` at half of ``max_rps[name]`` (wrk's rate at
-    fixed concurrency) for ``seconds``: fresh login codes, the prepared order bodies, and
-    notifies that were never delivered (first deliveries)."""
+    fixed concurrency) for ``seconds``: fresh login codes, the prepared order bodies (over
+    the spread products when wrk's run made them), notifies that were never delivered
+    (first deliveries) and paid orders never refunded (first refunds)."""
     bearer = {"Authorization": f"Bearer {writes['token']}", "Content-Type": "application/json"}
+    staff = {"Authorization": f"Bearer {writes['staff']}", "Content-Type": "application/json"}
     notifies = [line.encode() for line in writes["openloop_notify_bodies"]]
+    refund_ids = writes.get("openloop_refund_ids", [])  # made when wrk refunded
+    refund_body = writes.get("refund_body", "").encode()
+    orders = [writes["order_body"].encode()]
+    if writes.get("order_spread_file"):
+        with open(writes["order_spread_file"], "rb") as f:
+            orders = f.read().splitlines()
     runs = {
         "mp_session": (
             "/api/v1/mp/session",
@@ -245,7 +269,7 @@ def open_loop_writes(base: str, writes: dict, max_rps: dict[str, float], seconds
                 ' "latitude": 31.2297, "longitude": 121.4552}'
             ).encode(),
         ),
-        "order_create": ("/api/v1/mp/orders", bearer, lambda _n: writes["order_body"].encode()),
+        "order_create": ("/api/v1/mp/orders", bearer, lambda n: orders[n % len(orders)]),
         "live_order_create": (
             "/api/v1/mp/orders",
             bearer,
@@ -256,13 +280,23 @@ def open_loop_writes(base: str, writes: dict, max_rps: dict[str, float], seconds
             {"Content-Type": "application/xml"},
             lambda n: notifies[n % len(notifies)],
         ),
+        "refund_request": ("/api/v1/orders", staff, lambda _n: refund_body),
     }
+    targets = {"refund_request": lambda n: f"/api/v1/orders/{refund_ids[n]}/refunds"}
     out = {}
-    for name in WRITES:
-        if not max_rps.get(name):
+    for name, (path, headers, body_of) in runs.items():
+        if not max_rps.get(name) or name == "refund_request" and not refund_ids:
             continue
-        path, headers, body_of = runs[name]
         rate = max(1.0, round(max_rps[name] / 2, 1))
-        out[name] = run_open_loop(base + path, rate, seconds, headers=headers, body_of=body_of)
+        if name == "refund_request":  # one first refund per request: no more than the pool
+            rate = min(rate, len(refund_ids) / seconds)
+        out[name] = run_open_loop(
+            base + path,
+            rate,
+            seconds,
+            headers=headers,
+            body_of=body_of,
+            target_of=targets.get(name),
+        )
         out[name]["half_of_max_rps"] = max_rps[name]
     return out
