@@ -18,6 +18,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import GUIDE
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
+from app.db import fixed_values
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (
@@ -56,7 +57,7 @@ def orders():
     principal = required_principal()
     waiting = db.session.scalars(
         store_orders_stmt()
-        .where(Order.status.in_(WAITING))
+        .where(Order.status.in_(fixed_values(Order.status, WAITING)))
         .order_by(Order.status != RECEIVED, Order.updated_at.desc())
         .limit(50)
     ).all()

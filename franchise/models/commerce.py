@@ -148,6 +148,9 @@ class Order(Model):
         CheckConstraint("payable_fen >= 0", name="payable_nonnegative"),
         CheckConstraint("refunded_fen <= paid_fen", name="refund_not_above_paid"),
         Index("ix_orders_franchisee_id_status", "franchisee_id", "status"),
+        # a store's orders in a state (the guide's hand-over count and order tabs): the
+        # statuses are constants in the SQL (``app.db.fixed_values``) so any plan uses it
+        Index("ix_orders_store_id_status", "store_id", "status"),
         Index("ix_orders_created_at", "created_at"),
     )
 
@@ -155,7 +158,7 @@ class Order(Model):
     order_no: Mapped[str] = mapped_column(String(32), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"))
-    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(index=True)  # livestream, no FK upward
     share_code: Mapped[str | None] = mapped_column(String(32))
