@@ -43,7 +43,7 @@ from franchise.models import (
 )
 from franchise.services.assignment import extend_binding
 from franchise.services.base import invalid
-from franchise.services.customers import new_code
+from franchise.services.customers import guide_share_code
 from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem
 from livestream.models.campaigns import CANCELLED, DRAFT, LIVE, MODE_STORE
 
@@ -114,45 +114,7 @@ def campaign_share_code(campaign_id: int, guide_id: int) -> ShareCode:
     )
     if taking_part is None:
         raise NotFound("Campaign not found")
-    stmt = (
-        select(ShareCode)
-        .where(
-            ShareCode.kind == "guide",
-            ShareCode.guide_id == guide.id,
-            ShareCode.campaign_id == campaign.id,
-        )
-        .order_by(ShareCode.id)
-    )
-    found = db.session.scalars(stmt).first()
-    if found is not None and found.store_id == guide.store_id:
-        return found
-    code = ShareCode(
-        code=new_code(),
-        kind="guide",
-        franchisee_id=guide.franchisee_id,
-        store_id=guide.store_id,
-        guide_id=guide.id,
-        campaign_id=campaign.id,
-    )
-    db.session.add(code)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a colliding random code: try once more
-        db.session.rollback()
-        code = ShareCode(**{**_code_fields(code), "code": new_code()})
-        db.session.add(code)
-        db.session.commit()
-    return code
-
-
-def _code_fields(code: ShareCode) -> dict:
-    return {
-        "kind": code.kind,
-        "franchisee_id": code.franchisee_id,
-        "store_id": code.store_id,
-        "guide_id": code.guide_id,
-        "campaign_id": code.campaign_id,
-    }
+    return guide_share_code(guide, campaign.id)
 
 
 def share_links(campaign_id: int, code: str) -> dict:
