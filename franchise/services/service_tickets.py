@@ -236,7 +236,7 @@ def _quote_order(ticket: ServiceTicket, amount: int) -> Order:
         customer_id=ticket.customer_id,
         franchisee_id=ticket.franchisee_id,
         store_id=ticket.store_id,
-        guide_id=customer.guide_id if customer.store_id == ticket.store_id else None,
+        guide_id=customer.guide_at(ticket.store_id),
         status=CREATED,
         total_fen=amount,
         payable_fen=amount,
