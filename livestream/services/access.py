@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, url_id
 from livestream.models import Campaign, CampaignStore
-from livestream.models.campaigns import CANCELLED, DRAFT
+from livestream.models.campaigns import NOT_OPEN
 
 
 def get_campaign(campaign_id: int) -> Campaign:
@@ -50,7 +50,7 @@ def visible_campaigns(stmt: Select | None = None, principal: Principal | None = 
         member = member.where(CampaignStore.store_id == principal.store_id)
     else:
         return stmt.where(Campaign.id.is_(None))
-    shown = Campaign.status.not_in(fixed_values(Campaign.status, (DRAFT, CANCELLED)))
+    shown = Campaign.status.not_in(fixed_values(Campaign.status, NOT_OPEN))
     return stmt.where(exists(member), shown)
 
 

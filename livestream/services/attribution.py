@@ -45,9 +45,8 @@ from franchise.services.assignment import extend_binding
 from franchise.services.base import invalid
 from franchise.services.customers import guide_share_code
 from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem
-from livestream.models.campaigns import CANCELLED, DRAFT, LIVE, MODE_STORE
+from livestream.models.campaigns import LIVE, MODE_STORE, NOT_OPEN
 
-CLOSED_CAMPAIGN = (DRAFT, CANCELLED)
 RELEASED_ORDERS = ("cancelled", "closed")  # orders that gave their stock back
 WINDOW_GRACE = timedelta(hours=2)  # live prices hold this long after the last session ends
 NEW_CUSTOMER_WINDOW = timedelta(hours=24)
@@ -78,7 +77,7 @@ def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaig
     """
     known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
     campaign = db.session.get(Campaign, campaign_id) if known else None
-    if campaign is None or campaign.status in CLOSED_CAMPAIGN:
+    if campaign is None or campaign.status in NOT_OPEN:
         raise NotFound("Campaign not found")
     if customer is not None and campaign.mode == MODE_STORE:
         member = db.session.scalar(
@@ -234,7 +233,7 @@ def prices_open(campaign: Campaign, now: datetime | None = None) -> bool:
     """Live prices apply: the campaign is live, or its session window is open."""
     if campaign.status == LIVE:
         return True
-    if campaign.status in CLOSED_CAMPAIGN:
+    if campaign.status in NOT_OPEN:
         return False
     window = session_window(campaign)
     now = now or utcnow()
@@ -321,7 +320,7 @@ def release_caps(campaign_id: int, given_back: dict[int, int]) -> None:
 def _open_campaign(campaign_id) -> Campaign:
     known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
     campaign = db.session.get(Campaign, campaign_id) if known else None
-    if campaign is None or campaign.status in CLOSED_CAMPAIGN:
+    if campaign is None or campaign.status in NOT_OPEN:
         raise invalid("campaign_id", "No such campaign open for orders.")
     return campaign
 
