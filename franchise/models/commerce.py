@@ -135,6 +135,8 @@ ORDER_STATUSES = (
     REFUNDED,
     CLOSED,
 )
+# an order that was paid and stays paid (a refunded, cancelled or closed one is not)
+PAID_STATUSES = (PAID, SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED)
 
 
 class Order(Model):
