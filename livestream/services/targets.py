@@ -31,7 +31,6 @@ from livestream.services import progress
 from livestream.services.target_rules import (  # noqa: F401 - part of this module's API
     MAX_AMOUNT,
     RULE_KINDS,
-    RULE_LEVELS,
     delete_rule,
     rules,
     save_rule,
