@@ -88,6 +88,8 @@ class CouponBudget(Model):
 
 
 COUPON_ISSUED, COUPON_REDEEMED, COUPON_VOID = "issued", "redeemed", "void"
+# the states a coupon is stored in (``expired`` is derived from ``expires_at``)
+COUPON_STATUSES = (COUPON_ISSUED, COUPON_REDEEMED, COUPON_VOID)
 
 
 class Coupon(Model):
