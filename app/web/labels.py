@@ -32,6 +32,13 @@ _PENDING = N_("Pending")
 _FAILED = N_("Failed")
 _DONE = N_("Done")
 _CANCELLED = N_("Cancelled")
+_ROLES = {
+    "hq_admin": N_("HQ admin"),
+    "hq_operator": N_("HQ operator"),
+    "franchise_owner": N_("Franchise owner"),
+    "guide": N_("Guide"),
+    "customer": N_("Customer"),
+}
 
 MSGIDS: dict[str, dict[str, str]] = {
     "inspection_result": {  # issue 19: the O2O inspection
@@ -148,22 +155,8 @@ MSGIDS: dict[str, dict[str, str]] = {
         "override": N_("Set by HQ"),
         "release": N_("Released by HQ"),
     },
-    "role": {
-        "hq_admin": N_("HQ admin"),
-        "hq_operator": N_("HQ operator"),
-        "franchise_owner": N_("Franchise owner"),
-        "guide": N_("Guide"),
-        "customer": N_("Customer"),
-    },
-    "actor": {
-        "hq_admin": N_("HQ admin"),
-        "hq_operator": N_("HQ operator"),
-        "franchise_owner": N_("Franchise owner"),
-        "guide": N_("Guide"),
-        "customer": N_("Customer"),
-        "system": N_("System"),
-        "wechat": N_("WeChat Pay"),
-    },
+    "role": _ROLES,
+    "actor": {**_ROLES, "system": N_("System"), "wechat": N_("WeChat Pay")},  # who moved a row
     "assignment_rule": {
         "share_code": N_("Share code"),
         "binding": N_("Binding protection"),
