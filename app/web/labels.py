@@ -32,13 +32,6 @@ _PENDING = N_("Pending")
 _FAILED = N_("Failed")
 _DONE = N_("Done")
 _CANCELLED = N_("Cancelled")
-_ROLES = {
-    "hq_admin": N_("HQ admin"),
-    "hq_operator": N_("HQ operator"),
-    "franchise_owner": N_("Franchise owner"),
-    "guide": N_("Guide"),
-    "customer": N_("Customer"),
-}
 
 MSGIDS: dict[str, dict[str, str]] = {
     "inspection_result": {  # issue 19: the O2O inspection
@@ -155,8 +148,13 @@ MSGIDS: dict[str, dict[str, str]] = {
         "override": N_("Set by HQ"),
         "release": N_("Released by HQ"),
     },
-    "role": _ROLES,
-    "actor": {**_ROLES, "system": N_("System"), "wechat": N_("WeChat Pay")},  # who moved a row
+    "role": {
+        "hq_admin": N_("HQ admin"),
+        "hq_operator": N_("HQ operator"),
+        "franchise_owner": N_("Franchise owner"),
+        "guide": N_("Guide"),
+        "customer": N_("Customer"),
+    },
     "assignment_rule": {
         "share_code": N_("Share code"),
         "binding": N_("Binding protection"),
@@ -216,6 +214,8 @@ MSGIDS: dict[str, dict[str, str]] = {
         "cancelled": N_("Cancelled"),
     },
 }
+# who moved a row: a role, the system or WeChat Pay
+MSGIDS["actor"] = {**MSGIDS["role"], "system": N_("System"), "wechat": N_("WeChat Pay")}
 # the same words as lazy strings (translated when shown), for templates and Python tables
 CATALOGUE: dict[str, dict[str, LazyString]] = {
     kind: {code: _l(msgid) for code, msgid in codes.items()} for kind, codes in MSGIDS.items()
