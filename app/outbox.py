@@ -29,7 +29,7 @@ from sqlalchemy import JSON, String, Text, bindparam, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.db import insert_ignoring, is_postgres
+from app.db import committing, insert_ignoring, is_postgres
 from app.extensions import Model, db, registry
 
 log = logging.getLogger("siyu.outbox")
@@ -131,7 +131,7 @@ def claim(limit: int, lease_seconds: int) -> list[OutboxMessage]:
     if is_postgres(db.engine):
         stmt = stmt.with_for_update(skip_locked=True)
     messages: list[OutboxMessage] = []
-    try:
+    with committing(db.session):
         ids = list(db.session.scalars(stmt))
         if ids:
             db.session.execute(
@@ -154,10 +154,6 @@ def claim(limit: int, lease_seconds: int) -> list[OutboxMessage]:
             )
             for message in messages:
                 db.session.expunge(message)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return messages
 
 
@@ -247,13 +243,9 @@ def _finish(done: list[tuple[OutboxMessage, Any]]) -> list[str]:
     """Record every outcome (and what a batch handler left in the session) in one
     commit; returns the rows' new statuses."""
     values = [_outcome_values(m, outcome) for m, outcome in done]
-    try:
+    with committing(db.session):
         if values:
             db.session.execute(FINISH, values)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return [v["status"] for v in values]
 
 

@@ -36,15 +36,10 @@ from app.schemas import (
 )
 from community.models import (
     PURPOSES,
-    SCHEDULE_DATES,
-    SCHEDULE_RELATIVE,
-    SCHEDULE_WEEKLY,
+    SCHEDULE_KINDS,
     SEGMENTS,
     STAGES,
 )
-
-SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
-
 
 # --- groups -----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from app.schemas import MAX_ID, Text
 from community.schemas import HHMM
 from franchise.services.catalog import MAX_PRICE_FEN
 from livestream.models.campaigns import MODES
-from livestream.models.targets import LEVEL_STORE, METRICS
+from livestream.models.targets import LEVEL_STORE, LEVELS, METRICS
 from livestream.services import targets as service
 
 
@@ -61,7 +61,7 @@ def figures_form_schema(prefix: str) -> Schema:
 class LiveRuleSchema(Schema):
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(service.RULE_KINDS))
-    level = fields.String(load_default=LEVEL_STORE, validate=validate.OneOf(service.RULE_LEVELS))
+    level = fields.String(load_default=LEVEL_STORE, validate=validate.OneOf(LEVELS))
     metric = fields.String(load_default="gmv_fen", validate=validate.OneOf(METRICS))
     threshold_pct = fields.Integer(
         strict=True, load_default=100, validate=validate.Range(min=0, max=1000)

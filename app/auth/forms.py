@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
-from app.auth.models import ROLE_LABELS, STAFF_ROLES
+from app.auth.models import STAFF_ROLES
 from app.web.form_input import RequiredMark
+from app.web.labels import words
 
 
 class LoginForm(FlaskForm):
@@ -28,7 +29,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 def _role_choices():
-    return [(role, _l(ROLE_LABELS[role])) for role in STAFF_ROLES]
+    return [(role, words("role")[role]) for role in STAFF_ROLES]
 
 
 class NewAccountForm(FlaskForm):

@@ -25,13 +25,6 @@ CUSTOMER = "customer"
 STAFF_ROLES = (HQ_ADMIN, HQ_OPERATOR, FRANCHISE_OWNER, GUIDE)
 HQ_ROLES = (HQ_ADMIN, HQ_OPERATOR)
 ADMIN_UI_ROLES = (HQ_ADMIN, HQ_OPERATOR, FRANCHISE_OWNER)
-ROLE_LABELS = {
-    HQ_ADMIN: "HQ admin",
-    HQ_OPERATOR: "HQ operator",
-    FRANCHISE_OWNER: "Franchise owner",
-    GUIDE: "Guide",
-    CUSTOMER: "Customer",
-}
 
 
 class User(UserMixin, Model):

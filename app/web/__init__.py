@@ -2,8 +2,8 @@
 
 Owns the admin (``/admin/``) and guide (``/m/``) landing pages and everything the
 domains' page templates share: ``admin/base.html``, ``mobile/base.html``, the table
-and form macros, the ``shanghai``/``yuan``/``fen_plain`` filters and the ``chart``
-helpers. Knows no business domain.
+and form macros, the ``shanghai``/``yuan``/``fen_plain`` filters and the chart
+makers (``bar_chart``, ``line_chart``, ``progress_bar``). Knows no business domain.
 """
 
 from __future__ import annotations
@@ -141,7 +141,6 @@ TEMPLATE_GLOBALS = {
     "head_links": shell.head_links,
     "document_head": shell.document_head,
     "flashes": shell.flashes,
-    "chart": charts.chart,  # a namespace of chart makers
     "bar_chart": charts.bar_chart,
     "line_chart": charts.line_chart,
     "progress_bar": charts.progress_bar,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from types import SimpleNamespace
 
 from markupsafe import Markup, escape
 
@@ -371,14 +370,3 @@ def progress_bar(
         f'<div class="progress-track" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
         f'aria-valuenow="{width:.0f}"><span style="width:{width:.1f}%"></span></div></div>'
     )
-
-
-chart = SimpleNamespace(
-    bar=bar_chart,
-    line=line_chart,
-    progress=progress_bar,
-    bar_chart=bar_chart,
-    line_chart=line_chart,
-    progress_bar=progress_bar,
-)
-"""Jinja global: ``{{ chart.bar(labels, {"GMV": values}, money=True) }}``."""

@@ -46,7 +46,7 @@ DISPLAY_MESSAGES = (
     # app.money.parse_yuan (YuanError) and its Yuan / YuanField
     _l("Enter an amount in yuan, such as 12.50."),
     _l("Between %(low)s and %(high)s yuan."),
-    # order states: franchise.services.order_flow.STATUS_WORDS through status_label
+    # order states: the label catalogue's order_status, through order_flow.status_label
     _l("Created"),
     _l("Paid"),
     _l("Shipped"),

@@ -8,7 +8,9 @@ time, so both languages come from the ordinary catalogues. An unknown code is sh
 is, so the browser tour (which fails on any code listed in ``RAW_CODES``) finds it.
 
 The catalogue is plain data and imports no domain; a domain that gains a code adds its
-word here, in the kind it belongs to.
+word here, in the kind it belongs to. ``MSGIDS`` holds the English words, ``CATALOGUE``
+the same as lazy strings; services, which may run outside a request (a job, a stored
+order line name), take a word through ``word(kind, code)``, English outside a request.
 """
 
 from __future__ import annotations
@@ -18,199 +20,205 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.i18n import tr
+from app.web.i18n import N_
+
 DASH = "—"
 
-_ACTIVE = _l("Active")
-_PAUSED = _l("Paused")
-_ENDED = _l("Ended")
-_PENDING = _l("Pending")
-_FAILED = _l("Failed")
-_DONE = _l("Done")
-_CANCELLED = _l("Cancelled")
+_ACTIVE = N_("Active")
+_PAUSED = N_("Paused")
+_ENDED = N_("Ended")
+_PENDING = N_("Pending")
+_FAILED = N_("Failed")
+_DONE = N_("Done")
+_CANCELLED = N_("Cancelled")
 
-CATALOGUE: dict[str, dict[str, LazyString]] = {
+MSGIDS: dict[str, dict[str, str]] = {
     "inspection_result": {  # issue 19: the O2O inspection
-        "accepted": _l("Accepted at inspection"),
-        "defect": _l("Defect found"),
+        "accepted": N_("Accepted at inspection"),
+        "defect": N_("Defect found"),
     },
-    "inspection_remedy": {"exchange": _l("Exchange"), "refund": _l("Refund")},
+    "inspection_remedy": {"exchange": N_("Exchange"), "refund": N_("Refund")},
     "wecom_member_status": {  # WeCom user/list ``status``
-        "1": _l("Activated"),
-        "2": _l("Disabled"),
-        "4": _l("Not activated"),
-        "5": _l("Left the corp"),
+        "1": N_("Activated"),
+        "2": N_("Disabled"),
+        "4": N_("Not activated"),
+        "5": N_("Left the corp"),
     },
     "order_status": {
-        "created": _l("Created"),
-        "paid": _l("Paid"),
-        "shipped": _l("Shipped"),
-        "received": _l("Received by store"),
-        "delivered": _l("Delivered"),
-        "picked_up": _l("Picked up"),
-        "completed": _l("Completed"),
+        "created": N_("Created"),
+        "paid": N_("Paid"),
+        "shipped": N_("Shipped"),
+        "received": N_("Received by store"),
+        "delivered": N_("Delivered"),
+        "picked_up": N_("Picked up"),
+        "completed": N_("Completed"),
         "cancelled": _CANCELLED,
-        "refunded": _l("Refunded"),
-        "closed": _l("Closed"),
+        "refunded": N_("Refunded"),
+        "closed": N_("Closed"),
     },
     "welcome_retry": {  # the outbox status of a first login's deferred welcome
-        "pending": _l("Not given yet: tried again automatically"),
-        "in_flight": _l("Not given yet: tried again automatically"),
-        "dead": _l("Not given: the retries are used up"),
-        "done": _l("Given after the first login"),
+        "pending": N_("Not given yet: tried again automatically"),
+        "in_flight": N_("Not given yet: tried again automatically"),
+        "dead": N_("Not given: the retries are used up"),
+        "done": N_("Given after the first login"),
     },
     "refund_status": {
-        "requested": _l("Refund requested"),
-        "succeeded": _l("Refund succeeded"),
-        "failed": _l("Refund failed"),
+        "requested": N_("Refund requested"),
+        "succeeded": N_("Refund succeeded"),
+        "failed": N_("Refund failed"),
     },
-    "profit_share_status": {"pending": _PENDING, "done": _l("Shared"), "failed": _FAILED},
+    "profit_share_status": {"pending": _PENDING, "done": N_("Shared"), "failed": _FAILED},
     "reconciliation_status": {
-        "running": _l("Running"),
-        "ok": _l("Matches"),
-        "differences": _l("Differences"),
-        "error": _l("Error"),
+        "running": N_("Running"),
+        "ok": N_("Matches"),
+        "differences": N_("Differences"),
+        "error": N_("Error"),
     },
     "appointment_status": {
-        "booked": _l("Booked"),
+        "booked": N_("Booked"),
         "cancelled": _CANCELLED,
     },
     "plan_status": {"active": _ACTIVE, "paused": _PAUSED, "ended": _ENDED},
-    "content_status": {"active": _l("In use"), "archived": _l("Archived")},
+    "content_status": {"active": N_("In use"), "archived": N_("Archived")},
     "campaign_status": {
-        "draft": _l("draft"),
-        "scheduled": _l("scheduled"),
-        "live": _l("live"),
-        "ended": _l("ended"),
-        "reviewed": _l("reviewed"),
-        "cancelled": _l("cancelled"),
+        "draft": N_("draft"),
+        "scheduled": N_("scheduled"),
+        "live": N_("live"),
+        "ended": N_("ended"),
+        "reviewed": N_("reviewed"),
+        "cancelled": N_("cancelled"),
     },
-    "franchisee_status": {"active": _ACTIVE, "suspended": _l("Suspended")},
-    "guide_status": {"active": _ACTIVE, "left": _l("Left")},
-    "group_status": {"active": _ACTIVE, "dismissed": _l("Dismissed")},
+    "franchisee_status": {"active": _ACTIVE, "suspended": N_("Suspended")},
+    "guide_status": {"active": _ACTIVE, "left": N_("Left")},
+    "group_status": {"active": _ACTIVE, "dismissed": N_("Dismissed")},
     "coupon_status": {
-        "issued": _l("Issued"),
-        "redeemed": _l("Redeemed"),
-        "void": _l("Void"),
-        "expired": _l("Expired"),
+        "issued": N_("Issued"),
+        "redeemed": N_("Redeemed"),
+        "void": N_("Void"),
+        "expired": N_("Expired"),
     },
     "batch_status": {
-        "pending": _l("Waiting to send"),
-        "created": _l("To confirm"),
-        "sent": _l("Sent"),
+        "pending": N_("Waiting to send"),
+        "created": N_("To confirm"),
+        "sent": N_("Sent"),
         "failed": _FAILED,
     },
     "delivery_status": {
-        "pending": _l("Not sent yet"),
-        "sent": _l("Sent"),
-        "not_friend": _l("Not a friend"),
-        "quota_used": _l("Quota used"),
+        "pending": N_("Not sent yet"),
+        "sent": N_("Sent"),
+        "not_friend": N_("Not a friend"),
+        "quota_used": N_("Quota used"),
         "failed": _FAILED,
     },
-    "allocation_status": {"allocated": _l("allocated"), "waiting": _l("waiting")},
+    "allocation_status": {"allocated": N_("allocated"), "waiting": N_("waiting")},
     "care_status": {
-        "open": _l("To do"),
-        "sent": _l("Sent"),
+        "open": N_("To do"),
+        "sent": N_("Sent"),
         "done": _DONE,
-        "manual": _l("Send by hand"),
+        "manual": N_("Send by hand"),
     },
-    "reward_status": {"pending": _PENDING, "issued": _l("Issued"), "failed": _FAILED},
-    "alert_level": {"critical": _l("Critical"), "warning": _l("Warning"), "info": _l("Info")},
+    "reward_status": {"pending": _PENDING, "issued": N_("Issued"), "failed": _FAILED},
+    "alert_level": {"critical": N_("Critical"), "warning": N_("Warning"), "info": N_("Info")},
     "stage": {
-        "cold_start": _l("Cold start"),
-        "seeding": _l("Seeding"),
-        "benchmark": _l("Benchmark"),
-        "lifecycle": _l("Lifecycle"),
+        "cold_start": N_("Cold start"),
+        "seeding": N_("Seeding"),
+        "benchmark": N_("Benchmark"),
+        "lifecycle": N_("Lifecycle"),
     },
-    "segment": {"purchased": _l("Purchased"), "prospect": _l("Prospect")},
+    "segment": {"purchased": N_("Purchased"), "prospect": N_("Prospect")},
     "points_account": {
-        "member": _l("Members' points"),
-        "debt": _l("Members' points debt"),
-        "carrier": _l("Points given (who pays)"),
-        "redeemed": _l("Points taken in payment"),
-        "expired": _l("Expired points"),
+        "member": N_("Members' points"),
+        "debt": N_("Members' points debt"),
+        "carrier": N_("Points given (who pays)"),
+        "redeemed": N_("Points taken in payment"),
+        "expired": N_("Expired points"),
     },
     "points_event": {
-        "signup": _l("Signing up"),
-        "birthday": _l("Birthday"),
-        "profile": _l("Completing the profile"),
+        "signup": N_("Signing up"),
+        "birthday": N_("Birthday"),
+        "profile": N_("Completing the profile"),
     },
-    "value_tier": {"high": _l("High value"), "mid": _l("Mid value"), "low": _l("Low value")},
+    "value_tier": {"high": N_("High value"), "mid": N_("Mid value"), "low": N_("Low value")},
     "stage_rule": {
-        "cold_start_to_seeding": _l("Cold start → seeding rule"),
-        "seeding_to_benchmark": _l("Seeding → benchmark rule"),
-        "benchmark_to_lifecycle": _l("Benchmark → lifecycle rule"),
-        "manual": _l("Set by HQ"),
-        "override": _l("Set by HQ"),
-        "release": _l("Released by HQ"),
+        "cold_start_to_seeding": N_("Cold start → seeding rule"),
+        "seeding_to_benchmark": N_("Seeding → benchmark rule"),
+        "benchmark_to_lifecycle": N_("Benchmark → lifecycle rule"),
+        "manual": N_("Set by HQ"),
+        "override": N_("Set by HQ"),
+        "release": N_("Released by HQ"),
     },
     "role": {
-        "hq_admin": _l("HQ admin"),
-        "hq_operator": _l("HQ operator"),
-        "franchise_owner": _l("Franchise owner"),
-        "guide": _l("Guide"),
-        "customer": _l("Customer"),
-    },
-    "actor": {
-        "hq_admin": _l("HQ admin"),
-        "hq_operator": _l("HQ operator"),
-        "franchise_owner": _l("Franchise owner"),
-        "guide": _l("Guide"),
-        "customer": _l("Customer"),
-        "system": _l("System"),
-        "wechat": _l("WeChat Pay"),
+        "hq_admin": N_("HQ admin"),
+        "hq_operator": N_("HQ operator"),
+        "franchise_owner": N_("Franchise owner"),
+        "guide": N_("Guide"),
+        "customer": N_("Customer"),
     },
     "assignment_rule": {
-        "share_code": _l("Share code"),
-        "binding": _l("Binding protection"),
-        "nearest_store": _l("Nearest store"),
-        "region_default": _l("Region default"),
-        "hq_pool": _l("HQ pool"),
-        "manual": _l("Reassigned by HQ"),
-        "store_closed": _l("Store closed"),
-        "guide_left": _l("Guide left"),
+        "share_code": N_("Share code"),
+        "binding": N_("Binding protection"),
+        "nearest_store": N_("Nearest store"),
+        "region_default": N_("Region default"),
+        "hq_pool": N_("HQ pool"),
+        "manual": N_("Reassigned by HQ"),
+        "store_closed": N_("Store closed"),
+        "guide_left": N_("Guide left"),
     },
-    "assignment_reason": {"mini-program login": _l("Mini-program login")},
+    "assignment_reason": {"mini-program login": N_("Mini-program login")},
     "payment_source": {
-        "notify": _l("payment notice"),
-        "query": _l("order query"),
-        "demo": _l("demo data"),
-        "reconciliation": _l("reconciliation"),
+        "notify": N_("payment notice"),
+        "query": N_("order query"),
+        "demo": N_("demo data"),
+        "reconciliation": N_("reconciliation"),
     },
-    "campaign_mode": {"hq": _l("HQ live"), "store": _l("Store live")},
+    "campaign_mode": {"hq": N_("HQ live"), "store": N_("Store live")},
     # issue 19: service tickets' kinds (a piece's care kind) and consignments' steps
     "service_kind": {
-        "cleaning": _l("Cleaning"),
-        "polishing": _l("Polishing"),
-        "resizing": _l("Resizing"),
-        "replating": _l("Re-plating"),
-        "repair": _l("Repair"),
+        "cleaning": N_("Cleaning"),
+        "polishing": N_("Polishing"),
+        "resizing": N_("Resizing"),
+        "replating": N_("Re-plating"),
+        "repair": N_("Repair"),
+    },
+    "piece_state": {  # franchise.services.pieces.piece_state
+        "in_stock": N_("In stock"),
+        "held": N_("Held by an unpaid order"),
+        "sold": N_("Sold"),
+        "defective": N_("Defective, not for sale"),
     },
     "consignment_status": {
-        "received": _l("Received"),
-        "appraised": _l("Appraised"),
-        "agreed": _l("Price agreed"),
-        "listed": _l("Listed"),
-        "sold": _l("Sold"),
-        "paid_out": _l("Paid out"),
-        "returned": _l("Returned to the consignor"),
+        "received": N_("Received"),
+        "appraised": N_("Appraised"),
+        "agreed": N_("Price agreed"),
+        "listed": N_("Listed"),
+        "sold": N_("Sold"),
+        "paid_out": N_("Paid out"),
+        "returned": N_("Returned to the consignor"),
     },
     "step_state": {
         "done": _DONE,
-        "late": _l("Late"),
-        "due": _l("Due"),
-        "upcoming": _l("Upcoming"),
+        "late": N_("Late"),
+        "due": N_("Due"),
+        "upcoming": N_("Upcoming"),
     },
     "invitation_status": {
-        "invited": _l("Invited"),
-        "accepted": _l("Accepted"),
-        "declined": _l("Declined"),
-        "cancelled": _l("Cancelled"),
+        "invited": N_("Invited"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "cancelled": N_("Cancelled"),
     },
     "event_status": {
-        "upcoming": _l("Upcoming"),
-        "started": _l("Started"),
-        "cancelled": _l("Cancelled"),
+        "upcoming": N_("Upcoming"),
+        "started": N_("Started"),
+        "cancelled": N_("Cancelled"),
     },
+}
+# who moved a row: a role, the system or WeChat Pay
+MSGIDS["actor"] = {**MSGIDS["role"], "system": N_("System"), "wechat": N_("WeChat Pay")}
+# the same words as lazy strings (translated when shown), for templates and Python tables
+CATALOGUE: dict[str, dict[str, LazyString]] = {
+    kind: {code: _l(msgid) for code, msgid in codes.items()} for kind, codes in MSGIDS.items()
 }
 
 # Codes that must never reach a page as they are: the browser tour fails on any of them
@@ -234,6 +242,14 @@ def label(code: object, kind: str) -> str:
         return DASH
     word = CATALOGUE.get(kind, {}).get(str(code))
     return str(word) if word is not None else str(code)
+
+
+def word(kind: str, code: str) -> str:
+    """The word for ``code`` of ``kind`` wherever it is needed: the viewer's inside a
+    request, English outside one (jobs, the CLI, text stored in rows); an unknown code as
+    it is. For services, which may run outside a request (``label`` is for pages)."""
+    msgid = MSGIDS.get(kind, {}).get(code)
+    return tr(msgid) if msgid else code
 
 
 def label_of(kind: str, code: object) -> str:

@@ -12,20 +12,12 @@ from functools import lru_cache
 
 from flask import current_app, g, get_flashed_messages, request, url_for
 from flask_babel import get_locale, gettext
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app.auth.principal import current_principal
 from app.extensions import registry
-
-ROLE_NAMES = {
-    "hq_admin": _l("HQ admin"),
-    "hq_operator": _l("HQ operator"),
-    "franchise_owner": _l("Franchise owner"),
-    "guide": _l("Guide"),
-    "customer": _l("Customer"),
-}
+from app.web import labels
 
 # Inline icons (24×24, stroked) for navigation entries; ``icon="name"`` in ``add_nav``.
 _ICON_PATHS = {
@@ -124,7 +116,7 @@ def translate(text) -> str:
 
 def role_name(role: str | None) -> str:
     """The viewer-facing name of a role, translated."""
-    return str(ROLE_NAMES.get(role or "", role or ""))
+    return labels.label(role, "role") if role else ""
 
 
 def _visible_links(section: str) -> list[tuple[str, NavLink]]:

@@ -53,8 +53,7 @@ def _enrich_sandbox(app: Flask) -> int:
 
     from app.extensions import db
     from app.wechat.sandbox import sandbox_state
-    from community.services.segments import PAID_STATUSES
-    from franchise.models import Customer, Order
+    from franchise.models import PAID_STATUSES, Customer, Order
 
     st = sandbox_state(app)
     paid_ids = list(

@@ -44,11 +44,10 @@ from community.models import (
     ContentPost,
     GroupMember,
 )
-from franchise.models import Customer, Guide, Order
+from franchise.models import PAID_STATUSES, Customer, Guide, Order
 from franchise.services import piece_care
 
 CARE_KIND = "community.send_care"
-PAID_STATES = ("paid", "shipped", "received", "delivered", "picked_up", "completed")
 
 
 def _same_day(d: date, day: date) -> bool:
@@ -93,7 +92,7 @@ def find_due(day: date) -> list[dict]:
             add(cid, gid, fid, CARE_BIRTHDAY, f"birthday {birthday.strftime('%m-%d')}")
     first_paid = (
         select(Order.customer_id, func.min(Order.paid_at).label("first"))
-        .where(Order.paid_at.is_not(None), Order.status.in_(PAID_STATES))
+        .where(Order.paid_at.is_not(None), Order.status.in_(PAID_STATUSES))
         .group_by(Order.customer_id)
         .subquery()
     )

@@ -23,14 +23,17 @@ and the first one stays in WeCom unused (no row names it): it reaches the store'
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.extensions import db
 from app.outbox import GiveUp, OutboxMessage, enqueue
 from app.wechat import wecom_contacts
 from app.wechat.errors import WeChatAPIError, WeChatError
-from community.models.contacts import WAY_ACTIVE, WAY_STORE, ContactWay
-from community.services.contact_ways import DELETE_KIND, _retry_later, store_userids
+from community.models.contacts import WAY_ACTIVE, ContactWay
+from community.services.contact_ways import (
+    DELETE_KIND,
+    _retry_later,
+    live_store_ways,
+    store_userids,
+)
 from franchise.models import Store
 
 CONVERT_KIND = "community.contact_way_convert"
@@ -40,13 +43,7 @@ SINGLE, MULTI = 1, 2  # add_contact_way ``type``
 def queue_store_way_conversions() -> int:
     """Queue the look at every live store way not looked at yet (commits); returns how
     many live store ways there are (the outbox ignores the ones queued before)."""
-    ways = db.session.scalars(
-        select(ContactWay).where(
-            ContactWay.kind == WAY_STORE,
-            ContactWay.status == WAY_ACTIVE,
-            ContactWay.config_id.is_not(None),
-        )
-    ).all()
+    ways = live_store_ways()
     for way in ways:
         enqueue(
             CONVERT_KIND,

@@ -265,20 +265,26 @@ def delete_way_in_wecom(message: OutboxMessage) -> dict:
 # --- a store whose guides changed -----------------------------------------------------------
 
 
+def live_store_ways(store_id: int | None = None) -> list[ContactWay]:
+    """The store 联系我 ways that are live in WeCom (active, with a ``config_id``): every
+    store's, or ``store_id``'s."""
+    stmt = select(ContactWay).where(
+        ContactWay.kind == WAY_STORE,
+        ContactWay.status == WAY_ACTIVE,
+        ContactWay.config_id.is_not(None),
+    )
+    if store_id is not None:
+        stmt = stmt.where(ContactWay.store_id == store_id)
+    return list(db.session.scalars(stmt))
+
+
 def refresh_store_ways(store_id: int) -> int:
     """``STORE_GUIDES_CHANGED``: the store's live 联系我 codes get the store's current
     guides in WeCom (``update_contact_way`` through the outbox after this commit), so a
     customer scanning the code never reaches a guide who left or moved. Commits; returns
     how many ways were queued. Each change queues its own message: the handler sets the
     roster as it is when it runs, so a repeat changes nothing."""
-    ways = db.session.scalars(
-        select(ContactWay).where(
-            ContactWay.store_id == store_id,
-            ContactWay.kind == WAY_STORE,
-            ContactWay.status == WAY_ACTIVE,
-            ContactWay.config_id.is_not(None),
-        )
-    ).all()
+    ways = live_store_ways(store_id)
     stamp = utcnow().isoformat()
     for way in ways:
         enqueue(UPDATE_KIND, {"way_id": way.id}, f"contact-way-update:{way.id}:{stamp}")

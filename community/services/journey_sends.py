@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 
 from app import outbox
 from app.clock import shanghai_day, utcnow
-from app.db import lock_row
+from app.db import committing, lock_row
 from app.extensions import db, get_redis
 from app.web.i18n import N_
 from app.wechat import wecom
@@ -245,16 +245,12 @@ def send_one(message) -> dict:
 
 
 def finish_send(send_id: int, status: str, reason: str | None, **values) -> None:
-    try:
+    with committing(db.session):
         send = db.session.get(JourneySend, send_id)
         assert send is not None  # loaded by the caller
         _settle(send, status, reason)
         for key, value in values.items():
             setattr(send, key, value)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def read_back(send_ids: list[int] | None = None) -> dict:

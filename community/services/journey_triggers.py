@@ -49,9 +49,8 @@ from community.models.journeys import (
 )
 from community.models.wecom_customers import CustomerTagLink
 from community.services.tag_links import customers_with_tag, customers_with_tag_stmt
-from franchise.models import Appointment, Customer, Order
+from franchise.models import PAID_STATUSES, Appointment, Customer, Order
 from franchise.services import piece_care
-from franchise.services.value_tiers import PAID_STATUSES
 
 log = logging.getLogger("siyu.community")
 

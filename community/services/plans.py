@@ -33,7 +33,6 @@ from community.models import (
 from community.schemas import PlanSchema
 from franchise.models import Franchisee, Region, Store
 
-SCHEDULE_KINDS = (SCHEDULE_WEEKLY, SCHEDULE_DATES, SCHEDULE_RELATIVE)
 # a plan's targets are id lists (no foreign key can check them): checked on save
 TARGET_MODELS = {
     "region_ids": Region,

@@ -37,7 +37,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.clock import shanghai_day, utcnow
-from app.db import commit_or_rollback, committing
+from app.db import committing
 from app.extensions import db
 from app.outbox import GiveUp, enqueue
 from app.wechat.errors import WeChatAPIError
@@ -201,12 +201,8 @@ def retry_refused(day: date) -> int:
         JourneySend.notice_retried_at.is_(None),
         JourneyEnrolment.occurrence > occurrence(day),  # p<ISO day>: ordered as days
     )
-    try:
+    with committing(db.session):
         retried = [send_id for send_id in db.session.scalars(refused).all() if _requeue(send_id)]
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
     return len(retried)
 
 

@@ -36,9 +36,8 @@ from app.clock import as_utc, shanghai_day
 from app.extensions import db
 from community.models import GroupMember
 from community.models.journeys import S_SENT, JourneySend
-from franchise.models import Order, ShareCode
+from franchise.models import PAID_STATUSES, Order, ShareCode
 from franchise.services.settings import get_setting
-from franchise.services.value_tiers import PAID_STATUSES
 
 OUTCOME_SETTING = "community.post_outcome_days"
 DEFAULT_OUTCOME_DAYS = 7

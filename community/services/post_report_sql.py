@@ -48,8 +48,7 @@ from community.models import (
     SlotAllocation,
     WecomGroup,
 )
-from franchise.models import Guide, Order, ShareCode
-from franchise.services.value_tiers import PAID_STATUSES
+from franchise.models import PAID_STATUSES, Guide, Order, ShareCode
 
 PLAN = "plan"
 BEFORE_DAYS = 7

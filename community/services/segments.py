@@ -16,10 +16,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from community.models.groups import PROSPECT, PURCHASED, GroupMember, WecomGroup
-from franchise.models import Order
-from franchise.models.commerce import COMPLETED, DELIVERED, PAID, PICKED_UP, RECEIVED, SHIPPED
+from franchise.models import PAID_STATUSES, Order
 
-PAID_STATUSES = (PAID, SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED)
 DEFAULT_SEGMENT_RULES = {
     "purchased_share": 0.5,  # at or above: purchased group
     "split_low": 0.2,  # a share between split_low and split_high suggests a split

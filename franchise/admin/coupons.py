@@ -38,7 +38,7 @@ from franchise.api.coupons import (
     template_or_404,
 )
 from franchise.forms import options
-from franchise.models import Coupon, CouponTemplate, Franchisee, Region
+from franchise.models import COUPON_STATUSES, Coupon, CouponTemplate, Franchisee, Region
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
@@ -227,7 +227,7 @@ def issued():
         select_filter(
             "status",
             _l("Status"),
-            [("", _l("All"))] + [(k, STATE_LABELS[k]) for k in ("issued", "redeemed", "void")],
+            [("", _l("All"))] + [(k, STATE_LABELS[k]) for k in COUPON_STATUSES],
         ),
         select_filter("channel", _l("Channel"), [("", _l("All"))] + list(CHANNEL_LABELS.items())),
     ]

@@ -27,6 +27,7 @@ from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.web.form_input import RequiredMark, YuanField, load_form
+from app.web.labels import words
 from app.web.listing import Column
 from franchise.admin.support import (
     choices,
@@ -52,12 +53,6 @@ from franchise.services import metal_prices, pieces
 bp = Blueprint("jewellery_admin", __name__, url_prefix="/admin", template_folder="../templates")
 
 METAL_LABELS = {"gold": _l("Gold"), "platinum": _l("Platinum"), "silver": _l("Silver")}
-PIECE_STATE_LABELS = {
-    "in_stock": _l("In stock"),
-    "held": _l("Held by an unpaid order"),
-    "sold": _l("Sold"),
-    "defective": _l("Defective, not for sale"),
-}
 
 
 class MetalPriceForm(FlaskForm):
@@ -182,7 +177,7 @@ def piece_columns() -> list[Column]:
         Column("certificate_lab", _l("Certificate lab")),
         Column("weight_mg", _l("Weight (mg)"), numeric=True),
         Column("purity", _l("Purity")),
-        Column("state", _l("State"), value=lambda p: PIECE_STATE_LABELS[pieces.piece_state(p)]),
+        Column("state", _l("State"), value=lambda p: pieces.state_label(p)),
         Column("order", _l("Order"), value=lambda p: p.order.order_no if p.order else None),
     ]
 
@@ -201,7 +196,7 @@ def piece_list():
             select_filter("product_id", _l("Product"), [("", _l("All"))] + registered_products()),
             select_filter("store_id", _l("Store"), choices(Store, blank=_l("All"))),
             select_filter(
-                "status", _l("State"), [("", _l("All"))] + list(PIECE_STATE_LABELS.items())
+                "status", _l("State"), [("", _l("All"))] + list(words("piece_state").items())
             ),
         ],
         "pieces.csv",

@@ -23,6 +23,7 @@ from app.auth.principal import current_principal
 from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
+from app.web import labels
 from app.web.form_input import load_form, put_errors
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from franchise.forms import FranchiseeForm, RegionForm, StoreForm, options
@@ -143,20 +144,8 @@ def link(endpoint):
 
 
 OPEN_OPTIONS = [("", _l("All")), ("1", _l("Open")), ("0", _l("Closed"))]
-FRANCHISEE_STATUS_OPTIONS = [
-    ("", _l("All")),
-    ("active", _l("Active")),
-    ("suspended", _l("Suspended")),
-]
-GUIDE_STATUS_OPTIONS = [("", _l("All")), ("active", _l("Active")), ("left", _l("Left"))]
-
-
-STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "left": _l("Left")}
-
-
-def status_label(status: str):
-    """The viewer-facing name of a franchisee or guide status."""
-    return STATUS_LABELS.get(status, status)
+FRANCHISEE_STATUS_OPTIONS = [("", _l("All")), *labels.words("franchisee_status").items()]
+GUIDE_STATUS_OPTIONS = [("", _l("All")), *labels.words("guide_status").items()]
 
 
 def wecom_link_label(guide) -> str:
@@ -201,7 +190,9 @@ def franchisee_columns():
             numeric=True,
             value=lambda f: f"{f.profit_share_bps / 100:g}%",
         ),
-        Column("status", _l("Status"), value=lambda row: status_label(row.status)),
+        Column(
+            "status", _l("Status"), value=lambda row: labels.label(row.status, "franchisee_status")
+        ),
     ]
 
 
@@ -227,7 +218,7 @@ def guide_columns():
         Column("franchisee_name", _l("Franchisee")),
         Column("phone", _l("Phone")),
         Column("wecom", _l("WeCom"), value=wecom_link_label),
-        Column("status", _l("Status"), value=lambda row: status_label(row.status)),
+        Column("status", _l("Status"), value=lambda row: labels.label(row.status, "guide_status")),
         Column("left_at", _l("Left at"), time=True),
     ]
 

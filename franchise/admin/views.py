@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
 from app.auth.scope import get_scoped_or_404
+from app.web.labels import label
 from app.web.listing import paginate
 from franchise import services
 from franchise.admin.support import (
@@ -34,7 +35,6 @@ from franchise.admin.support import (
     render_list,
     save,
     select_filter,
-    status_label,
     store_choices,
     store_columns,
     store_form,
@@ -155,7 +155,7 @@ def franchisee(object_id):
         (_l("Phone"), f.phone),
         (_l("WeChat Pay sub-merchant id"), f.sub_mch_id),
         (_l("HQ share"), f"{f.profit_share_bps / 100:g}%"),
-        (_l("Status"), status_label(f.status)),
+        (_l("Status"), label(f.status, "franchisee_status")),
     ]
     stores = paginate(store_stmt({"franchisee_id": f.id}))
     return render_detail(
@@ -320,7 +320,7 @@ def guide(object_id):
         (_l("Franchisee"), g.franchisee_name),
         (_l("Phone"), g.phone),
         (_l("WeCom"), wecom_link_label(g)),
-        (_l("Status"), status_label(g.status)),
+        (_l("Status"), label(g.status, "guide_status")),
     ]
     return render_detail(
         g.name, pairs, url_for("franchise_admin.guide_edit", object_id=g.id) if is_hq() else None

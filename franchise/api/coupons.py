@@ -38,7 +38,7 @@ from app.schemas import (
     query_id,
     url_id,
 )
-from franchise.models import COUPON_KINDS, Coupon, CouponTemplate
+from franchise.models import COUPON_KINDS, COUPON_STATUSES, Coupon, CouponTemplate
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
@@ -149,7 +149,7 @@ class CouponFilters(Schema):
     template_id = query_id()
     franchisee_id = query_id()
     customer_id = query_id()
-    status = Text(validate=validate.OneOf(("issued", "redeemed", "void")))
+    status = Text(validate=validate.OneOf(COUPON_STATUSES))
     channel = Text(validate=validate.OneOf(("online", "store")))
 
 

@@ -31,6 +31,7 @@ from app.web.form_input import load_form
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
 from franchise.models import (
+    PAID_STATUSES,
     SERVICE_KINDS,
     Appointment,
     Customer,
@@ -48,7 +49,6 @@ from franchise.services import (
 )
 from franchise.services.pieces import customer_pieces_stmt  # issue 19
 from franchise.services.service_tickets import kind_label
-from franchise.services.value_tiers import PAID_STATUSES
 
 bp = Blueprint(
     "franchise_guide_customers", __name__, url_prefix="/m", template_folder="../templates"

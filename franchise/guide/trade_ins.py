@@ -17,7 +17,6 @@ import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
@@ -29,6 +28,7 @@ from app.extensions import db
 from app.i18n import tr
 from app.web.form_input import load_form
 from franchise.admin.aftersales import TRADE_IN_LABELS
+from franchise.admin.jewellery import METAL_LABELS
 from franchise.models import CREATED, Customer, Order, TradeIn
 from franchise.schemas_aftersales import TradeInIntakeFormSchema
 from franchise.services import case_history, order_flow, trade_in
@@ -39,7 +39,6 @@ bp = Blueprint(
 )
 LOGIN = "auth.mobile_login"
 MEMBER_NO = re.compile(r"[Mm]?0*(\d{1,9})")
-METAL_WORDS = {"gold": _l("Gold"), "platinum": _l("Platinum"), "silver": _l("Silver")}
 
 
 def _scope():
@@ -89,7 +88,7 @@ def trade_ins():
     return render_template(
         "franchise/aftersales/guide_trade_ins.html",
         rows=rows,
-        metals=METAL_WORDS,
+        metals=METAL_LABELS,
         states=TRADE_IN_LABELS,
         values=request.form,
         errors=errors,
@@ -128,7 +127,7 @@ def detail(trade_in_id: int):
         "franchise/aftersales/guide_trade_in.html",
         row=row,
         orders=orders,
-        metals=METAL_WORDS,
+        metals=METAL_LABELS,
         states=TRADE_IN_LABELS,
         h=case_history,
     )

@@ -88,6 +88,8 @@ class CouponBudget(Model):
 
 
 COUPON_ISSUED, COUPON_REDEEMED, COUPON_VOID = "issued", "redeemed", "void"
+# the states a coupon is stored in (``expired`` is derived from ``expires_at``)
+COUPON_STATUSES = (COUPON_ISSUED, COUPON_REDEEMED, COUPON_VOID)
 
 
 class Coupon(Model):
@@ -135,6 +137,8 @@ ORDER_STATUSES = (
     REFUNDED,
     CLOSED,
 )
+# an order that was paid and stays paid (a refunded, cancelled or closed one is not)
+PAID_STATUSES = (PAID, SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED)
 
 
 class Order(Model):

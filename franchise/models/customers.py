@@ -88,6 +88,11 @@ class Customer(Model):
     store = relationship("Store")
     guide = relationship("Guide")
 
+    def guide_at(self, store_id: int | None) -> int | None:
+        """The customer's own guide when they belong to ``store_id``, else None: a visit
+        booked or a job taken in at another store is no guide's."""
+        return self.guide_id if self.store_id == store_id else None
+
 
 class AssignmentHistory(Model):
     """One change of a customer's owner: who, why, from, to."""

@@ -132,7 +132,7 @@ def book(customer: Customer, data: dict) -> Appointment:
             customer_id=customer.id,
             franchisee_id=store.franchisee_id,
             store_id=store.id,
-            guide_id=customer.guide_id if customer.store_id == store.id else None,
+            guide_id=customer.guide_at(store.id),
             order_id=order_id,
             kind=kind,
             slot_start=start,

@@ -81,12 +81,18 @@ def _pool_pick(candidates, capacity: dict, load: dict, balancing: bool) -> int |
     return min(candidates, key=key, default=None)
 
 
-class LiveView:
-    """Rules 3–5 for one customer at a time, by indexed queries."""
+class PlaceRules:
+    """What rules 3–5 are tuned by: the nearest-store radius and whether the HQ pool
+    balances by open capacity (HQ's settings unless given). ``LiveView`` and
+    ``assignment_snapshot.MemoryView`` apply the rules under them."""
 
     def __init__(self, radius_km: float | None = None, balancing: bool | None = None):
         self.radius_km = settings.radius_km() if radius_km is None else radius_km
         self.balancing = settings.pool_balancing() if balancing is None else balancing
+
+
+class LiveView(PlaceRules):
+    """Rules 3–5 for one customer at a time, by indexed queries."""
 
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""

@@ -24,16 +24,15 @@ from franchise.models import (
     Store,
     open_store_clause,
 )
-from franchise.services import settings
+from franchise.services.assignment import PlaceRules
 from franchise.services.store_grid import KM_PER_DEGREE, StoreGrid
 
 
-class MemoryView:
+class MemoryView(PlaceRules):
     """The organisation in memory for one batch: a grid of open stores and live loads."""
 
     def __init__(self, radius_km: float | None = None, balancing: bool | None = None):
-        self.radius_km = settings.radius_km() if radius_km is None else radius_km
-        self.balancing = settings.pool_balancing() if balancing is None else balancing
+        super().__init__(radius_km, balancing)
         self.region_of = dict(
             db.session.execute(
                 select(Franchisee.id, Franchisee.region_id).where(Franchisee.status == ACTIVE)

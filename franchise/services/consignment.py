@@ -28,8 +28,8 @@ from app.auth.principal import Principal
 from app.clock import shanghai_day
 from app.db import committing
 from app.extensions import db
-from app.i18n import tr
 from app.list_query import search, where_given
+from app.web.labels import word
 from franchise.models import (
     REFUNDED,
     Consignment,
@@ -56,19 +56,10 @@ MAX_COMMISSION_BPS = 5000
 INTAKE_STEPS = (("appraised", "appraised_fen"), ("agreed", "agreed_price_fen"))
 # the way a consignment goes when all is well (``returned`` leaves it at any step)
 MAIN_LINE = ("received", "appraised", "agreed", "listed", "sold", "paid_out")
-STATE_WORDS = {
-    "received": "Received",
-    "appraised": "Appraised",
-    "agreed": "Price agreed",
-    "listed": "Listed",
-    "sold": "Sold",
-    "paid_out": "Paid out",
-    "returned": "Returned to the consignor",
-}
 
 
 def state_label(status: str) -> str:
-    return tr(STATE_WORDS.get(status, status))
+    return word("consignment_status", status)
 
 
 def payout_fen(price_fen: int, commission_bps: int) -> int:

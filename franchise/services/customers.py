@@ -72,33 +72,43 @@ def new_code() -> str:
     return base64.b32encode(secrets.token_bytes(10)).decode()[:10]
 
 
-def _get_or_create_code(kind: str, store: Store, guide: Guide | None) -> ShareCode:
+def _get_or_create_code(
+    kind: str, store: Store, guide: Guide | None, campaign_id: int | None = None
+) -> ShareCode:
+    """The first code of ``kind`` for ``store``, ``guide`` (or none) and ``campaign_id``
+    (or none), created on first use (commits; a colliding random code is drawn again
+    once)."""
     stmt = select(ShareCode).where(ShareCode.kind == kind, ShareCode.store_id == store.id)
-    stmt = (
-        stmt.where(ShareCode.guide_id == guide.id)
-        if guide
-        else stmt.where(ShareCode.guide_id.is_(None))
+    stmt = stmt.where(ShareCode.guide_id == guide.id if guide else ShareCode.guide_id.is_(None))
+    stmt = stmt.where(
+        ShareCode.campaign_id == campaign_id if campaign_id else ShareCode.campaign_id.is_(None)
     )
-    found = db.session.scalars(
-        stmt.where(ShareCode.campaign_id.is_(None)).order_by(ShareCode.id)
-    ).first()
+    found = db.session.scalars(stmt.order_by(ShareCode.id)).first()
     if found is not None:
         return found
-    code = ShareCode(
-        code=new_code(),
-        kind=kind,
-        franchisee_id=store.franchisee_id,
-        store_id=store.id,
-        guide_id=guide.id if guide else None,
-    )
+    fields = {
+        "kind": kind,
+        "franchisee_id": store.franchisee_id,
+        "store_id": store.id,
+        "guide_id": guide.id if guide else None,
+        "campaign_id": campaign_id,
+    }
+    code = ShareCode(code=new_code(), **fields)
     db.session.add(code)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a colliding random code: try once more
+        db.session.rollback()
+        code = ShareCode(code=new_code(), **fields)
+        db.session.add(code)
+        db.session.commit()
     return code
 
 
-def guide_share_code(guide: Guide) -> ShareCode:
-    """The guide's own share code (created on first use)."""
-    return _get_or_create_code("guide", guide.store, guide)
+def guide_share_code(guide: Guide, campaign_id: int | None = None) -> ShareCode:
+    """The guide's own share code, or their code for a live campaign (created on first
+    use, at the guide's current store)."""
+    return _get_or_create_code("guide", guide.store, guide, campaign_id)
 
 
 def store_share_code(store: Store) -> ShareCode:

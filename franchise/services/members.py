@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
 from app.clock import utcnow
-from app.db import insert_ignoring
+from app.db import committing, insert_ignoring
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
@@ -121,13 +121,9 @@ def welcome(customer_id: int) -> None:
     new-customer coupon (its own commit; none when HQ has no active template)."""
     from franchise.services import points
 
-    try:
+    with committing(db.session):
         ensure(customer_id)
         points.reward_event(customer_id, "signup")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     coupons.issue_new_customer_coupon(customer_id)
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE, HQ_ROLES
 from app.auth.principal import Principal
-from app.i18n import tr
+from app.web.labels import word
 from franchise.models import (
     CANCELLED,
     CLOSED,
@@ -26,20 +26,6 @@ from franchise.models import (
 
 SYSTEM = "system"  # jobs and payments
 
-# what an order state is called on pages, in flashes and in error messages (English;
-# ``status_label`` translates; app/web/display_messages.py lists them for the catalogue)
-STATUS_WORDS = {
-    "created": "Created",
-    "paid": "Paid",
-    "shipped": "Shipped",
-    "received": "Received by store",
-    "delivered": "Delivered",
-    "picked_up": "Picked up",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-    "refunded": "Refunded",
-    "closed": "Closed",
-}
 
 ORDER_FLOW: dict[str, tuple[str, ...]] = {
     CREATED: (PAID, CANCELLED, CLOSED),
@@ -91,5 +77,4 @@ def visible_actions(order: Order, principal: Principal) -> list[str]:
 def status_label(status: str | None) -> str:
     """The viewer's word for an order state (English outside a request; the code itself
     for a state without a word)."""
-    word = STATUS_WORDS.get(status or "")
-    return tr(word) if word else (status or "")
+    return word("order_status", status) if status else ""

@@ -19,6 +19,7 @@ from collections import namedtuple
 import psycopg
 from sqlalchemy import select
 
+from app.db import committing
 from app.extensions import db
 from app.outbox import PENDING as OUTBOX_PENDING
 from franchise.models import PAID, Order
@@ -120,12 +121,8 @@ def run_settle(params: dict):
     here), else on a pooled connection in autocommit (the statement is its own
     transaction: no BEGIN/COMMIT round trips, no session bookkeeping)."""
     if db.session.registry.has() and db.session().in_transaction():  # not made just to ask
-        try:
+        with committing(db.session):
             row = db.session.connection().exec_driver_sql(SETTLE_SQL, params).first()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
         return row
     raw = db.engine.raw_connection()
     conn = raw.driver_connection  # psycopg's

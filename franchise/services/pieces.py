@@ -28,6 +28,7 @@ from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import tr
 from app.list_query import search, where_given
+from app.web.labels import word
 from franchise.models import (
     PIECE_DEFECTIVE,
     PIECE_HELD,
@@ -221,14 +222,6 @@ def piece_stmt(args: dict) -> Select:
     return stmt
 
 
-STATE_WORDS = {
-    "in_stock": "In stock",
-    "held": "Held by an unpaid order",
-    "sold": "Sold",
-    "defective": "Defective, not for sale",
-}
-
-
 def piece_state(piece: Piece) -> str:
     """``in_stock``, ``held`` (an unpaid order), ``sold`` or ``defective``."""
     if piece.status in (PIECE_IN_STOCK, PIECE_DEFECTIVE):
@@ -240,4 +233,4 @@ def piece_state(piece: Piece) -> str:
 
 
 def state_label(piece: Piece) -> str:
-    return tr(STATE_WORDS[piece_state(piece)])
+    return word("piece_state", piece_state(piece))

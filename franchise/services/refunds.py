@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth.models import FRANCHISE_OWNER
 from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
-from app.db import is_postgres, lock_row
+from app.db import committing, is_postgres, lock_row
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db, hooks
 from app.i18n import tr
@@ -348,7 +348,7 @@ def complete_refund(refund_id: int, wechat_refund_id: str = "") -> None:
 def fail_refund(refund_id: int) -> None:
     """WeChat refused the refund: mark it failed and give its amount back to what may
     be refunded, once (the flip requested → failed is the condition); commits."""
-    try:
+    with committing(db.session):
         flipped = db.session.execute(
             update(Refund)
             .where(Refund.id == refund_id, Refund.status == "requested")
@@ -365,10 +365,6 @@ def fail_refund(refund_id: int) -> None:
                 )
                 .execution_options(synchronize_session=False)
             )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def refunds_of(order_id: int) -> list[Refund]:

@@ -43,6 +43,7 @@ from app.extensions import db
 from app.i18n import tr
 from app.list_query import where_given
 from app.outbox import enqueue
+from app.web.labels import word
 from franchise.models import (
     CREATED,
     SERVICE_KINDS,
@@ -80,13 +81,6 @@ OPEN_STATES = ("requested", "received", "quoted", "approved", "in_progress")
 SLA_DAYS = {"cleaning": 1, "polishing": 3, "resizing": 7, "replating": 10, "repair": 14}
 FREE_FOR_HIGH_TIER = ("cleaning", "polishing")
 READY_NOTICE_KIND = "franchise.service_ticket_ready"
-KIND_WORDS = {
-    "cleaning": "Cleaning",
-    "polishing": "Polishing",
-    "resizing": "Resizing",
-    "replating": "Re-plating",
-    "repair": "Repair",
-}
 STATE_WORDS = {
     "requested": "Requested",
     "received": "Received",
@@ -100,7 +94,7 @@ STATE_WORDS = {
 
 
 def kind_label(kind: str) -> str:
-    return tr(KIND_WORDS.get(kind, kind))
+    return word("service_kind", kind)
 
 
 def state_label(status: str) -> str:
@@ -236,7 +230,7 @@ def _quote_order(ticket: ServiceTicket, amount: int) -> Order:
         customer_id=ticket.customer_id,
         franchisee_id=ticket.franchisee_id,
         store_id=ticket.store_id,
-        guide_id=customer.guide_id if customer.store_id == ticket.store_id else None,
+        guide_id=customer.guide_at(ticket.store_id),
         status=CREATED,
         total_fen=amount,
         payable_fen=amount,

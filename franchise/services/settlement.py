@@ -146,17 +146,20 @@ def statement_lines(franchisee_id: int, day: date) -> list[dict]:
     return result
 
 
+def closed_statement(franchisee_id: int, day: date) -> SettlementStatement | None:
+    """The franchisee's snapshot of ``day`` (written when the day was closed), or None."""
+    return db.session.scalars(
+        select(SettlementStatement).where(
+            SettlementStatement.franchisee_id == franchisee_id,
+            SettlementStatement.business_date == day,
+        )
+    ).first()
+
+
 def statement(franchisee_id: int, day: date, with_lines: bool = True) -> dict:
     """The day's statement: live for today and later, the snapshot for a closed day
     (live when the day was never closed)."""
-    snapshot = None
-    if day < shanghai_day():
-        snapshot = db.session.scalars(
-            select(SettlementStatement).where(
-                SettlementStatement.franchisee_id == franchisee_id,
-                SettlementStatement.business_date == day,
-            )
-        ).first()
+    snapshot = closed_statement(franchisee_id, day) if day < shanghai_day() else None
     if snapshot is not None:
         totals = {k: getattr(snapshot, k) for k in TOTAL_KEYS}
         closed_at = snapshot.closed_at
@@ -186,12 +189,7 @@ def close_day(day: date | None = None) -> int:
     written = 0
     for franchisee_id in ids:
         totals = live_totals(franchisee_id, day)
-        row = db.session.scalars(
-            select(SettlementStatement).where(
-                SettlementStatement.franchisee_id == franchisee_id,
-                SettlementStatement.business_date == day,
-            )
-        ).first()
+        row = closed_statement(franchisee_id, day)
         if row is None:
             row = SettlementStatement(franchisee_id=franchisee_id, business_date=day)
             db.session.add(row)

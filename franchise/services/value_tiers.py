@@ -16,12 +16,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from app.clock import as_utc, utcnow
 from app.extensions import db
 from franchise.models import (
-    COMPLETED,
-    DELIVERED,
-    PAID,
-    PICKED_UP,
-    RECEIVED,
-    SHIPPED,
+    PAID_STATUSES,
     TIER_HIGH,
     TIER_LOW,
     TIER_MID,
@@ -30,7 +25,6 @@ from franchise.models import (
 )
 from franchise.services import settings
 
-PAID_STATUSES = (PAID, SHIPPED, RECEIVED, DELIVERED, PICKED_UP, COMPLETED)
 TIER_NAMES = {TIER_HIGH: "高价值", TIER_MID: "中价值", TIER_LOW: "低价值"}
 LABEL_NEW, LABEL_ASLEEP = "新客", "沉睡"
 CHUNK = 5000

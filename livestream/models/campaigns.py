@@ -38,6 +38,10 @@ DRAFT, SCHEDULED, LIVE, ENDED, REVIEWED, CANCELLED = (
     "cancelled",
 )
 CAMPAIGN_STATUSES = (DRAFT, SCHEDULED, LIVE, ENDED, REVIEWED, CANCELLED)
+# open to no one but HQ: no share codes, visits, live prices or lives
+NOT_OPEN = (DRAFT, CANCELLED)
+# over: nothing left to prepare, check or gate
+OVER = (ENDED, REVIEWED, CANCELLED)
 
 
 class CampaignChild:

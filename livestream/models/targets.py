@@ -17,6 +17,8 @@ from app.extensions import Model, Money
 from livestream.models.campaigns import CampaignChild
 
 LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE = "region", "franchisee", "store", "guide"
+# the levels figures, reward rules and the training board are kept at; targets stop at stores
+LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)
 TARGET_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE)
 METRICS = ("new_customers", "group_joins", "appointments", "gmv_fen")
 

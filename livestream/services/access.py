@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.schemas import MAX_ID, url_id
 from livestream.models import Campaign, CampaignStore
-from livestream.models.campaigns import CANCELLED, DRAFT
+from livestream.models.campaigns import NOT_OPEN
 
 
 def get_campaign(campaign_id: int) -> Campaign:
@@ -62,7 +62,7 @@ def visible_to(stmt: Select, kind: str, value) -> Select:
         return stmt.where(Campaign.id.is_(None))
     taking_part = getattr(CampaignStore, f"{kind}_id") == value
     member = select(CampaignStore.id).where(CampaignStore.campaign_id == Campaign.id, taking_part)
-    shown = Campaign.status.not_in(fixed_values(Campaign.status, (DRAFT, CANCELLED)))
+    shown = Campaign.status.not_in(fixed_values(Campaign.status, NOT_OPEN))
     return stmt.where(exists(member), shown)
 
 

@@ -14,7 +14,7 @@ from app.auth.principal import Principal
 from app.clock import shanghai_day, utcnow
 from app.db import fixed_values
 from livestream.models import Campaign
-from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED, SCHEDULED, TimelineStep
+from livestream.models.campaigns import OVER, SCHEDULED, TimelineStep
 from livestream.services import readiness
 from livestream.services.access import visible_campaigns
 
@@ -31,7 +31,7 @@ def steps_open_clause(day=None):
         TimelineStep.done_at.is_(None),
         TimelineStep.starts_on <= (shanghai_day() if day is None else day),
     )
-    over = fixed_values(Campaign.status, (ENDED, REVIEWED, CANCELLED))  # rendered once
+    over = fixed_values(Campaign.status, OVER)  # rendered once
     return step & Campaign.status.not_in(over)
 
 

@@ -43,11 +43,10 @@ from franchise.models import (
 )
 from franchise.services.assignment import extend_binding
 from franchise.services.base import invalid
-from franchise.services.customers import new_code
+from franchise.services.customers import guide_share_code
 from livestream.models import Campaign, CampaignStore, CampaignVisit, LineupItem
-from livestream.models.campaigns import CANCELLED, DRAFT, LIVE, MODE_STORE
+from livestream.models.campaigns import LIVE, MODE_STORE, NOT_OPEN
 
-CLOSED_CAMPAIGN = (DRAFT, CANCELLED)
 RELEASED_ORDERS = ("cancelled", "closed")  # orders that gave their stock back
 WINDOW_GRACE = timedelta(hours=2)  # live prices hold this long after the last session ends
 NEW_CUSTOMER_WINDOW = timedelta(hours=24)
@@ -78,7 +77,7 @@ def open_campaign(campaign_id: int, customer: Customer | None = None) -> Campaig
     """
     known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
     campaign = db.session.get(Campaign, campaign_id) if known else None
-    if campaign is None or campaign.status in CLOSED_CAMPAIGN:
+    if campaign is None or campaign.status in NOT_OPEN:
         raise NotFound("Campaign not found")
     if customer is not None and campaign.mode == MODE_STORE:
         member = db.session.scalar(
@@ -114,45 +113,7 @@ def campaign_share_code(campaign_id: int, guide_id: int) -> ShareCode:
     )
     if taking_part is None:
         raise NotFound("Campaign not found")
-    stmt = (
-        select(ShareCode)
-        .where(
-            ShareCode.kind == "guide",
-            ShareCode.guide_id == guide.id,
-            ShareCode.campaign_id == campaign.id,
-        )
-        .order_by(ShareCode.id)
-    )
-    found = db.session.scalars(stmt).first()
-    if found is not None and found.store_id == guide.store_id:
-        return found
-    code = ShareCode(
-        code=new_code(),
-        kind="guide",
-        franchisee_id=guide.franchisee_id,
-        store_id=guide.store_id,
-        guide_id=guide.id,
-        campaign_id=campaign.id,
-    )
-    db.session.add(code)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a colliding random code: try once more
-        db.session.rollback()
-        code = ShareCode(**{**_code_fields(code), "code": new_code()})
-        db.session.add(code)
-        db.session.commit()
-    return code
-
-
-def _code_fields(code: ShareCode) -> dict:
-    return {
-        "kind": code.kind,
-        "franchisee_id": code.franchisee_id,
-        "store_id": code.store_id,
-        "guide_id": code.guide_id,
-        "campaign_id": code.campaign_id,
-    }
+    return guide_share_code(guide, campaign.id)
 
 
 def share_links(campaign_id: int, code: str) -> dict:
@@ -272,7 +233,7 @@ def prices_open(campaign: Campaign, now: datetime | None = None) -> bool:
     """Live prices apply: the campaign is live, or its session window is open."""
     if campaign.status == LIVE:
         return True
-    if campaign.status in CLOSED_CAMPAIGN:
+    if campaign.status in NOT_OPEN:
         return False
     window = session_window(campaign)
     now = now or utcnow()
@@ -359,7 +320,7 @@ def release_caps(campaign_id: int, given_back: dict[int, int]) -> None:
 def _open_campaign(campaign_id) -> Campaign:
     known = isinstance(campaign_id, int) and 1 <= campaign_id <= MAX_ID
     campaign = db.session.get(Campaign, campaign_id) if known else None
-    if campaign is None or campaign.status in CLOSED_CAMPAIGN:
+    if campaign is None or campaign.status in NOT_OPEN:
         raise invalid("campaign_id", "No such campaign open for orders.")
     return campaign
 

@@ -24,9 +24,14 @@ from app.extensions import db
 from community.models import InviteCode, InviteJoin
 from franchise.models import Appointment, Franchisee, Guide, Order, Store
 from livestream.models import CampaignVisit
-from livestream.models.targets import LEVEL_FRANCHISEE, LEVEL_GUIDE, LEVEL_REGION, LEVEL_STORE
+from livestream.models.targets import (
+    LEVEL_FRANCHISEE,
+    LEVEL_GUIDE,
+    LEVEL_REGION,
+    LEVEL_STORE,
+    LEVELS,
+)
 
-LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)
 TOTAL = "total"
 
 

@@ -32,7 +32,7 @@ from app.wechat.errors import WeChatAPIError, WeChatError, as_retry_later
 from franchise.models import Franchisee
 from franchise.services.base import invalid
 from livestream.models import Campaign, CampaignStore, LineupItem, LinkCheckRun
-from livestream.models.campaigns import CANCELLED, ENDED, REVIEWED
+from livestream.models.campaigns import OVER
 
 log = logging.getLogger("siyu.livestream")
 
@@ -57,7 +57,7 @@ def request_link_check(
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound("Campaign not found")
-    if campaign.status in (CANCELLED, ENDED, REVIEWED):
+    if campaign.status in OVER:
         raise Conflict("This campaign is over; there is nothing to check.")
     members = list(campaign.stores)
     if store_id is not None:

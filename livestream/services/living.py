@@ -28,7 +28,13 @@ from app.outbox import GiveUp, RetryLater, enqueue
 from app.wechat import wecom
 from app.wechat.errors import WeChatAPIError, WeChatRateLimited, WeChatUnavailable
 from livestream.models import Campaign, LiveSession
-from livestream.models.campaigns import CANCELLED, DRAFT, ENDED, LIVE, MODE_STORE, REVIEWED
+from livestream.models.campaigns import (
+    ENDED,
+    LIVE,
+    MODE_STORE,
+    NOT_OPEN,
+    REVIEWED,
+)
 from livestream.models.campaigns import SCHEDULED as CAMPAIGN_SCHEDULED
 
 log = logging.getLogger("siyu.livestream")
@@ -80,7 +86,7 @@ def create_living(message) -> dict:
     if session.living_id:
         db.session.rollback()
         return {"skipped": "living_id already set", "living_id": session.living_id}
-    if session.campaign.status in (DRAFT, CANCELLED) or not session.anchor_userid:
+    if session.campaign.status in NOT_OPEN or not session.anchor_userid:
         db.session.rollback()
         return {"skipped": "campaign not open or no anchor"}
     body = living_body(session)
@@ -111,7 +117,7 @@ def _readable_sessions(campaign_id: int | None) -> list[int]:
         .order_by(LiveSession.id)
     )
     if campaign_id is not None:  # HQ's button: any open campaign's lives
-        stmt = stmt.where(Campaign.id == campaign_id, Campaign.status.not_in((DRAFT, CANCELLED)))
+        stmt = stmt.where(Campaign.id == campaign_id, Campaign.status.not_in(NOT_OPEN))
         return [s.id for s in db.session.scalars(stmt)]
     now = utcnow()
     stmt = stmt.where(Campaign.status.in_((CAMPAIGN_SCHEDULED, LIVE, ENDED, REVIEWED)))

@@ -27,10 +27,8 @@ from franchise.models import Guide
 from franchise.services.base import invalid
 from livestream.models import Campaign, CampaignStore, GateDecision, LiveSession, TrainingProgress
 from livestream.models.campaigns import (
-    CANCELLED,
-    ENDED,
     LIVE,
-    REVIEWED,
+    OVER,
     SCHEDULED,
     SESSION_LIVING,
     SESSION_SCHEDULED,
@@ -61,7 +59,6 @@ MESSAGES = {
     "link_check_failed": N_("Link check failed: %(products)s."),
 }
 REASON_MIN, REASON_MAX = 5, 255
-OVER = (ENDED, REVIEWED, CANCELLED)
 
 
 def blocker(code: str, store: CampaignStore | None = None, **params) -> dict:

@@ -26,13 +26,13 @@ from livestream.models.targets import (
     LEVEL_GUIDE,
     LEVEL_REGION,
     LEVEL_STORE,
+    LEVELS,
     METRICS,
     RULE_REWARD,
     TARGET_LEVELS,
 )
 from livestream.services import figures, progress
 
-LEVELS = figures.LEVELS
 BOARD_SIZE = 10
 NO_TARGET = "no target"
 

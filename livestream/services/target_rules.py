@@ -14,10 +14,8 @@ from app.extensions import db
 from franchise.services.base import Invalid
 from livestream.models import RewardRule
 from livestream.models.targets import (
-    LEVEL_FRANCHISEE,
-    LEVEL_GUIDE,
-    LEVEL_REGION,
     LEVEL_STORE,
+    LEVELS,
     METRICS,
     RULE_PENALTY,
     RULE_REWARD,
@@ -26,7 +24,6 @@ from livestream.services.access import get_campaign
 
 MAX_AMOUNT = 10**13  # ¥100 billion: a business bound far inside the BIGINT money column
 RULE_KINDS = (RULE_REWARD, RULE_PENALTY)
-RULE_LEVELS = (LEVEL_REGION, LEVEL_FRANCHISEE, LEVEL_STORE, LEVEL_GUIDE)
 
 
 def _rule_data(data: dict) -> dict:
@@ -43,7 +40,7 @@ def _rule_data(data: dict) -> dict:
     threshold, amount = data.get("threshold_pct", 100), data.get("amount_fen", 0)
     note = data.get("note") or ""
     check("kind", kind in RULE_KINDS, "Reward or penalty.")
-    check("level", level in RULE_LEVELS, "Region, franchisee, store or guide.")
+    check("level", level in LEVELS, "Region, franchisee, store or guide.")
     check("metric", metric in METRICS, "Unknown metric.")
     check("threshold_pct", whole(threshold) and 0 <= threshold <= 1000, "0 to 1000.")
     check("amount_fen", whole(amount) and 0 <= amount <= MAX_AMOUNT, "Zero or more.")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.auth.principal import Principal, current_principal
 from app.auth.scope import scoped
-from app.db import commit_or_rollback
+from app.db import committing
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
@@ -31,7 +31,6 @@ from livestream.services import progress
 from livestream.services.target_rules import (  # noqa: F401 - part of this module's API
     MAX_AMOUNT,
     RULE_KINDS,
-    RULE_LEVELS,
     delete_rule,
     rules,
     save_rule,
@@ -171,12 +170,8 @@ def _parent_key(row: CampaignTarget, region_id=None, franchisee_id=None) -> tupl
 def cascade(campaign_id: int) -> None:
     """Sync target rows with the participants and apportion every region downwards."""
     _campaign(campaign_id)
-    try:
+    with committing(db.session):
         _cascade(campaign_id)
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
 
 
 # --- writes -----------------------------------------------------------------------
@@ -205,7 +200,7 @@ def set_region_targets(
     editor (kept for the audit trail once the model records it).
     """
     _campaign(campaign_id)
-    try:
+    with committing(db.session):
         tree = participant_tree(campaign_id)
         clean = {}
         for region_id, values in (regions or {}).items():
@@ -219,10 +214,6 @@ def set_region_targets(
                 setattr(existing[(LEVEL_REGION, region_id)], metric, value)
         _cascade(campaign_id, only={(LEVEL_REGION, r) for r in clean})
         out = [existing[(LEVEL_REGION, r)] for r in sorted(tree)]
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
     return out
 
 
@@ -258,7 +249,7 @@ def set_weight(target_id: int, weight_bps: int) -> CampaignTarget:
         raise invalid("weight_bps", "Must be a whole number.")
     if not 0 <= weight_bps <= FULL_BPS:
         raise invalid("weight_bps", "Must be between 0 and 10000.")
-    try:
+    with committing(db.session):
         _campaign(row.campaign_id)
         db.session.refresh(row)  # as it is now that the campaign is locked
         _cascade(row.campaign_id, only=set())
@@ -270,10 +261,6 @@ def set_weight(target_id: int, weight_bps: int) -> CampaignTarget:
             raise invalid("weight_bps", "Every unit here is fixed, so weights must add to 100%.")
         row.weight_bps, row.weight_manual = weight_bps, True
         _cascade(row.campaign_id, only={(parent.level, parent.ref_id)})
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
     return row
 
 
@@ -290,7 +277,7 @@ def set_unit_targets(target_id: int, values: dict[str, int]) -> CampaignTarget:
     if row.level == LEVEL_REGION:
         set_region_targets(row.campaign_id, {row.ref_id: clean})
         return row
-    try:
+    with committing(db.session):
         _campaign(row.campaign_id)
         db.session.refresh(row)  # as it is now that the campaign is locked
         _cascade(row.campaign_id, only=set())
@@ -311,24 +298,16 @@ def set_unit_targets(target_id: int, values: dict[str, int]) -> CampaignTarget:
                 setattr(sibling, metric, parts[sibling.ref_id])
         if row.level == LEVEL_FRANCHISEE:
             _cascade(row.campaign_id, only={(LEVEL_FRANCHISEE, f.ref_id) for f in siblings})
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
     return row
 
 
 def reset_weights(campaign_id: int) -> None:
     """Forget every manual weight and cascade again from the default weights."""
     _campaign(campaign_id)
-    try:
+    with committing(db.session):
         for row in _rows(campaign_id).values():
             row.weight_manual = False
         _cascade(campaign_id)
-    except Exception:
-        db.session.rollback()
-        raise
-    commit_or_rollback(db.session)
 
 
 # --- reading ----------------------------------------------------------------------

@@ -23,9 +23,8 @@ from livestream.models import (
     ChecklistItem,
     TrainingProgress,
 )
+from livestream.models.targets import LEVELS
 from livestream.services.training import training_due_day
-
-LEVELS = ("region", "franchisee", "store", "guide")
 
 
 def guide_checklist_columns(guide_id) -> tuple:

@@ -3,8 +3,6 @@ contact (in Siyu and in the sandbox), a journey through the API's service."""
 
 from __future__ import annotations
 
-import itertools
-
 from app.extensions import db
 from app.wechat.sandbox.wecom_contacts import new_contact
 from community.models.contacts import ContactFollow, WecomContact
@@ -12,23 +10,7 @@ from community.services import journeys
 from franchise.models import Customer, Guide
 from tests.community.factories_delivery import gen_post
 from tests.fixtures.database import saved
-
-_seq = itertools.count(1)
-
-
-def gen_customer(franchisee_id: int, store_id: int, guide_id: int, **kw) -> Customer:
-    n = next(_seq)
-    kw.setdefault("openid", f"o-journey-{n}")
-    kw.setdefault("nickname", f"旅程顾客{n}")
-    return saved(
-        Customer(
-            franchisee_id=franchisee_id,
-            store_id=store_id,
-            guide_id=guide_id,
-            assignment_rule="test",
-            **kw,
-        )
-    )
+from tests.franchise.factories_commerce import gen_customer
 
 
 def make_contact(customer: Customer, sandbox=None) -> str:

@@ -14,7 +14,7 @@ from community.models import GroupMember, SendBatch
 from community.services import allocation, delivery
 from franchise.models import Guide, Order, ShareCode
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.community.factories_journeys import gen_customer
+from tests.franchise.factories_commerce import gen_customer
 
 LINK = {"msgtype": "link", "link": {"title": "新品", "url": "https://shop.example.com/p?id=9"}}
 

@@ -16,26 +16,11 @@ from community.services import care
 from franchise.models import Customer, Guide, Order, Product
 from tests.community.factories_delivery import gen_wgroup
 from tests.fixtures.auth import login
-from tests.fixtures.database import saved
+from tests.franchise.factories_commerce import gen_customer
 from tests.franchise.factories_jewellery import gen_sold_piece
 
 DAY = date(2026, 11, 26)
 _seq = itertools.count(1)
-
-
-def gen_customer(org, **kw):
-    n = next(_seq)
-    return saved(
-        Customer(
-            openid=f"o-care-{n}",
-            franchisee_id=org.fa,
-            store_id=org.sa,
-            guide_id=org.ga,
-            assignment_rule="test",
-            nickname=f"顾客{n}",
-            **kw,
-        )
-    )
 
 
 def gen_paid_order(customer, product, paid_at):
@@ -69,11 +54,11 @@ def test_birthday_anniversary_and_maintenance_tasks(ctx, org):
     ring = Product(sku="RING1", name="古法金戒指", price_fen=100000, care_interval_days=180)
     db.session.add(ring)
     db.session.commit()
-    birthday = gen_customer(org, birthday=date(1990, 11, 26))
-    gen_customer(org, birthday=date(1990, 11, 27))
-    anniversary = gen_customer(org)
+    birthday = gen_customer(org.fa, org.sa, org.ga, birthday=date(1990, 11, 26))
+    gen_customer(org.fa, org.sa, org.ga, birthday=date(1990, 11, 27))
+    anniversary = gen_customer(org.fa, org.sa, org.ga)
     gen_paid_order(anniversary, ring, datetime(2025, 11, 26, 2, 0, tzinfo=UTC))  # 10:00 Shanghai
-    maintenance = gen_customer(org)
+    maintenance = gen_customer(org.fa, org.sa, org.ga)
     paid = datetime.combine(DAY - timedelta(days=180), datetime.min.time(), tzinfo=UTC) + timedelta(
         hours=3
     )
@@ -99,7 +84,7 @@ def test_sent_single_chat_within_daily_quota(ctx, org, app):
     ring = Product(sku="RING2", name="钻戒", price_fen=1, care_interval_days=1)
     db.session.add(ring)
     db.session.commit()
-    customer = gen_customer(org, birthday=date(1991, 11, 26))
+    customer = gen_customer(org.fa, org.sa, org.ga, birthday=date(1991, 11, 26))
     gen_paid_order(customer, ring, datetime(2026, 11, 24, 20, 0, tzinfo=UTC))  # 25th Shanghai
     group = gen_wgroup(db.session.get(Guide, org.ga))
     # the customer is the guide's WeCom contact (WeCom sends 1:1 only to one's contacts)
@@ -118,7 +103,7 @@ def test_sent_single_chat_within_daily_quota(ctx, org, app):
 
 def test_guide_care_page_shows_own_reminders(client, org, app):
     with app.app_context():
-        mine = gen_customer(org, birthday=date(1990, 1, 1))
+        mine = gen_customer(org.fa, org.sa, org.ga, birthday=date(1990, 1, 1))
         mine_name = mine.nickname
         other = Customer(
             openid="o-other",

@@ -12,9 +12,9 @@ from community.models.wecom_customers import CustomerTag, CustomerTagLink, TagGr
 from community.services.journey_triggers import anniversary_in, candidates
 from franchise.models import Appointment
 from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import gen_customer, gen_journey
+from tests.community.factories_journeys import gen_journey
 from tests.fixtures.database import saved
-from tests.franchise.factories_commerce import gen_product
+from tests.franchise.factories_commerce import gen_customer, gen_product
 from tests.franchise.factories_jewellery import gen_sold_piece
 
 DAY = date(2026, 6, 15)

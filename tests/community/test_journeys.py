@@ -17,13 +17,9 @@ from community.models.journeys import JourneyEnrolment, JourneySend
 from community.services import journey_sends, journey_triggers
 from tests.community.factories_delivery import gen_post
 from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import (
-    gen_customer,
-    gen_journey,
-    make_contact,
-    sent_first_purchases,
-)
+from tests.community.factories_journeys import gen_journey, make_contact, sent_first_purchases
 from tests.fixtures.auth import api_token, bearer
+from tests.franchise.factories_commerce import gen_customer
 
 
 def _body(**kw):

@@ -12,8 +12,9 @@ from community.models.journeys import Journey
 from community.services import journey_sends, journey_triggers
 from tests.community.factories_delivery import gen_post
 from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import gen_customer, gen_journey
+from tests.community.factories_journeys import gen_journey
 from tests.fixtures.auth import csrf_token_from, login
+from tests.franchise.factories_commerce import gen_customer
 
 
 def _form(token: str, post_id: int, wait: str = "0") -> dict:

@@ -28,7 +28,8 @@ from community.services import journey_sends, journey_triggers, receiving_limit
 from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Order
 from tests.community.factories_groups import gen_paid_order
-from tests.community.factories_journeys import gen_customer, gen_journey, make_contact
+from tests.community.factories_journeys import gen_journey, make_contact
+from tests.franchise.factories_commerce import gen_customer
 
 BASE = date(2026, 3, 2)  # a Monday
 EVENTS = st.lists(

@@ -16,7 +16,8 @@ from app.wechat.sandbox.miniprogram import accept_subscription, identity_for_cod
 from community.models.journeys import JourneySend
 from community.services import journey_sends, points_reminders
 from franchise.services import member_settings, points_expiry
-from tests.community.factories_journeys import gen_customer, gen_journey
+from tests.community.factories_journeys import gen_journey
+from tests.franchise.factories_commerce import gen_customer
 from tests.franchise.factories_members import paid_order
 
 TEMPLATE = "SiyuSandboxPointsExpiringTpl01"

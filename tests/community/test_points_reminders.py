@@ -19,8 +19,9 @@ from community.models.journeys import JourneyEnrolment, JourneySend
 from community.services import journey_sends
 from franchise.models import Customer
 from franchise.services import member_settings, points_expiry
-from tests.community.factories_journeys import gen_customer, gen_journey, make_contact
+from tests.community.factories_journeys import gen_journey, make_contact
 from tests.fixtures.auth import login
+from tests.franchise.factories_commerce import gen_customer
 from tests.franchise.factories_members import paid_order
 
 TEMPLATE = "SiyuSandboxPointsExpiringTpl01"

@@ -17,9 +17,8 @@ from app.clock import SHANGHAI, shanghai_day
 from app.extensions import db
 from community.services.post_outcome import Touch, attribute
 from franchise.models import Guide, Order
-from tests.community.factories_journeys import gen_customer
 from tests.community.factories_reports import gen_order
-from tests.franchise.factories_commerce import gen_share_code
+from tests.franchise.factories_commerce import gen_customer, gen_share_code
 
 ORDERS = st.lists(
     st.tuples(

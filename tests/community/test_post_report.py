@@ -15,9 +15,10 @@ from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models import GroupChatStat, JourneyEnrolment, JourneySend, SendBatch
 from franchise.models import ShareCode
-from tests.community.factories_journeys import gen_customer, gen_journey
+from tests.community.factories_journeys import gen_journey
 from tests.community.factories_reports import gen_order, sent_world
 from tests.fixtures.auth import signed_in
+from tests.franchise.factories_commerce import gen_customer
 
 as_owner_b = signed_in("owner-b", "org")
 

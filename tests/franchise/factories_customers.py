@@ -11,20 +11,19 @@ from app.extensions import db
 from franchise.models import Customer, Guide, ShareCode, Store
 from tests.fixtures.database import saved
 from tests.fixtures.statements import statements
+from tests.franchise.factories_commerce import gen_customer as customer_of
 
 _seq = itertools.count(1)
 
 
 def gen_customer(store: Store | None = None, franchisee_id: int | None = None, **kw) -> Customer:
-    """A customer owned by ``store`` (and its franchisee) unless told otherwise."""
-    n = next(_seq)
-    kw.setdefault("openid", f"o-test-{n}")
-    kw.setdefault("nickname", f"Customer {n}")
-    kw.setdefault("assignment_rule", "manual")
+    """A customer owned by ``store`` (and its franchisee) unless told otherwise: the
+    customer factory (``factories_commerce.gen_customer``) called with a store."""
     if store is not None:
         kw.setdefault("store_id", store.id)
         franchisee_id = franchisee_id or store.franchisee_id
-    return saved(Customer(franchisee_id=franchisee_id, **kw))
+    assert franchisee_id is not None, "a store or a franchisee"
+    return customer_of(franchisee_id, **kw)
 
 
 def expire_binding(customer: Customer, days: int = 400) -> None:

@@ -13,13 +13,12 @@ from franchise.models import Customer
 from franchise.services import appointments, assignment
 from tests.community.factories_groups import build_org, gen_paid_order
 from tests.fixtures.auth import built
+from tests.franchise.factories_commerce import gen_customer
 
 org = built(build_org)
 
 
 def _customer(org, days_ago: int) -> Customer:
-    from tests.community.factories_journeys import gen_customer
-
     customer = gen_customer(org.fa, org.sa, org.ga)
     customer.bound_at = utcnow() - timedelta(days=days_ago)
     db.session.commit()

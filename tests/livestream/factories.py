@@ -21,6 +21,7 @@ from livestream.models import Campaign, CampaignStore, CampaignTarget, LineupIte
 from tests.fixtures.auth import csrf_token_from, gen_user
 from tests.fixtures.database import saved
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
+from tests.franchise.factories_commerce import gen_customer
 from tests.franchise.factories_commerce import gen_product as shop_product
 
 _seq = itertools.count(1)
@@ -91,13 +92,8 @@ def gen_target(campaign_id: int, level: str, ref_id: int, region_id: int, **kw) 
 
 
 def gen_live_customer(store: Store, guide_id: int | None = None, **kw) -> Customer:
-    n = next(_seq)
-    kw.setdefault("openid", f"live-openid-{n}")
-    kw.setdefault("nickname", f"直播顾客{n}")
-    kw.setdefault("assignment_rule", "manual")
-    return saved(
-        Customer(franchisee_id=store.franchisee_id, store_id=store.id, guide_id=guide_id, **kw)
-    )
+    """A customer of ``store`` (and its franchisee), of ``guide_id`` when given."""
+    return gen_customer(store.franchisee_id, store.id, guide_id, **kw)
 
 
 def gen_paid_order(

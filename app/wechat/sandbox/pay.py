@@ -4,7 +4,8 @@ Requests are XML signed with ``PAY_KEY`` (MD5, or HMAC-SHA256 when ``sign_type``
 and a bad signature is refused like WeChat does (``return_code FAIL``, 签名错误). Answers
 are signed too. ``succeed_order`` is the customer paying: it marks the order paid and
 sends the signed notify to the order's ``notify_url`` (see ``delivery``). Field rules and
-``closeorder`` live in ``pay_rules``; profit sharing and bills in ``pay_sharing``.
+``closeorder`` live in ``pay_rules``; the refund rules, shared with APIv3, in ``refund_book``;
+profit sharing and bills in ``pay_sharing``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import xmltodict
 from flask import Response, request
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, dict_to_xml
 
+from app.wechat.sandbox import refund_book
 from app.wechat.sandbox.blueprint import SandboxFault, apply_fault, bp, state
 from app.wechat.sandbox.state import SHANGHAI, SandboxState
 
@@ -29,6 +31,12 @@ ORDER_FIELDS = (
     "sub_openid",
     "notify_url",
 )
+# the refund book's refusals in APIv2's words (err_code, err_code_des)
+V2_REFUSALS = {
+    refund_book.TOTAL_DIFFERS: ("INVALID_REQUEST", "total_fee does not match the order"),
+    refund_book.REUSED: ("INVALID_REQUEST", "out_refund_no reused with other values"),
+    refund_book.TOO_MUCH: ("NOTENOUGH", "refund exceeds the order's remaining amount"),
+}
 
 
 def _xml(fields: dict, sign_type: str = "MD5") -> Response:
@@ -253,33 +261,11 @@ def refund():
         if not out_refund_no:
             return pay_error("PARAM_ERROR", "missing out_refund_no")
         total_fee, refund_fee = _int(data, "total_fee"), _int(data, "refund_fee")
-        if total_fee != order["total_fee"]:
-            return pay_error("INVALID_REQUEST", "total_fee does not match the order")
-        existing = st.data["refunds"].get(out_refund_no)
-        if existing:
-            if (
-                existing["refund_fee"] != refund_fee
-                or existing["out_trade_no"] != order["out_trade_no"]
-            ):
-                return pay_error("INVALID_REQUEST", "out_refund_no reused with other values")
-            item = existing
-        else:
-            if refund_fee > order["total_fee"] - order["refunded_fee"]:
-                return pay_error("NOTENOUGH", "refund exceeds the order's remaining amount")
-            item = {
-                "out_refund_no": out_refund_no,
-                "refund_id": "50" + secrets.token_hex(13),
-                "out_trade_no": order["out_trade_no"],
-                "transaction_id": order["transaction_id"],
-                "refund_fee": refund_fee,
-                "total_fee": total_fee,
-                "refund_status": "SUCCESS",
-                "created_at": st.now(),
-                "sub_mch_id": order["sub_mch_id"],
-            }
-            st.data["refunds"][out_refund_no] = item
-            order["refunded_fee"] += refund_fee
-            order["trade_state"] = "REFUND"
+        refusal, item, _new = refund_book.take_refund(
+            st, order, out_refund_no, total_fee, refund_fee, "SUCCESS"
+        )
+        if item is None:
+            return pay_error(*V2_REFUSALS[refusal or ""])
     return pay_ok(
         sub_mch_id=item["sub_mch_id"],
         transaction_id=item["transaction_id"],

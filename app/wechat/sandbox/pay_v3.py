@@ -155,26 +155,25 @@ def _owned(order: dict | None, sub_mchid: str) -> dict | None:
     return order if order and order["sub_mch_id"] == sub_mchid else None
 
 
-@bp.get(P3 + "pay/partner/transactions/out-trade-no/<out_trade_no>")
-def v3_query_by_out_trade_no(out_trade_no: str):
-    v3_request("pay/partner/transactions/out-trade-no")
+def _query(api: str, out_trade_no: str, transaction_id: str = ""):
+    """查询订单 by either number: the sub-merchant's own order, else 404 ORDER_NOT_EXIST."""
+    v3_request(api)
     st = state()
     with st.lock:
-        order = _owned(_find(st, out_trade_no), request.args.get("sub_mchid", ""))
+        order = _owned(_find(st, out_trade_no, transaction_id), request.args.get("sub_mchid", ""))
         if order is None:
             return v3_error(404, "ORDER_NOT_EXIST", "订单不存在")
         return answer(transaction(order, st.config))
+
+
+@bp.get(P3 + "pay/partner/transactions/out-trade-no/<out_trade_no>")
+def v3_query_by_out_trade_no(out_trade_no: str):
+    return _query("pay/partner/transactions/out-trade-no", out_trade_no)
 
 
 @bp.get(P3 + "pay/partner/transactions/id/<transaction_id>")
 def v3_query_by_id(transaction_id: str):
-    v3_request("pay/partner/transactions/id")
-    st = state()
-    with st.lock:
-        order = _owned(_find(st, "", transaction_id), request.args.get("sub_mchid", ""))
-        if order is None:
-            return v3_error(404, "ORDER_NOT_EXIST", "订单不存在")
-        return answer(transaction(order, st.config))
+    return _query("pay/partner/transactions/id", "", transaction_id)
 
 
 @bp.post(P3 + "pay/partner/transactions/out-trade-no/<out_trade_no>/close")

@@ -11,14 +11,20 @@ notify (resource ``refund``) goes to ``notify_url`` at once, re-sent until 200/2
 
 from __future__ import annotations
 
-import secrets
-
 from flask import request
 
 from app.wechat.pay_v3 import as_dict
+from app.wechat.sandbox import refund_book
 from app.wechat.sandbox.blueprint import bp, state
 from app.wechat.sandbox.pay_v3 import P3, _find, queue_v3_notify
 from app.wechat.sandbox.pay_v3_auth import answer, notify_envelope, rfc3339, v3_error, v3_request
+
+# the refund book's refusals in APIv3's words (all 400 INVALID_REQUEST)
+V3_REFUSALS = {
+    refund_book.TOTAL_DIFFERS: "订单金额与退款金额中的原订单金额不一致",
+    refund_book.REUSED: "商户退款单号重复,请求参数不一致",
+    refund_book.TOO_MUCH: "申请退款金额超过订单可退金额",
+}
 
 
 def refund_view(item: dict, cfg) -> dict:
@@ -79,33 +85,19 @@ def v3_refund():
             return v3_error(404, "RESOURCE_NOT_EXISTS", "订单不存在")
         if order["trade_state"] not in ("SUCCESS", "REFUND"):
             return v3_error(400, "INVALID_REQUEST", "订单未支付")
-        if total != order["total_fee"]:
-            return v3_error(400, "INVALID_REQUEST", "订单金额与退款金额中的原订单金额不一致")
-        existing = st.data["refunds"].get(data["out_refund_no"])
-        if existing:
-            if (
-                existing["refund_fee"] != refund_fee
-                or existing["out_trade_no"] != order["out_trade_no"]
-            ):
-                return v3_error(400, "INVALID_REQUEST", "商户退款单号重复,请求参数不一致")
-            return answer(refund_view(existing, cfg))
-        if refund_fee > order["total_fee"] - order["refunded_fee"]:
-            return v3_error(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
-        item = {
-            "out_refund_no": data["out_refund_no"],
-            "refund_id": "50" + secrets.token_hex(13),
-            "out_trade_no": order["out_trade_no"],
-            "transaction_id": order["transaction_id"],
-            "refund_fee": refund_fee,
-            "total_fee": total,
-            "refund_status": "PROCESSING",
-            "created_at": st.now(),
-            "sub_mch_id": order["sub_mch_id"],
-            "notify_url": str(data.get("notify_url") or order["notify_url"]),
-        }
-        st.data["refunds"][item["out_refund_no"]] = item
-        order["refunded_fee"] += refund_fee
-        order["trade_state"] = "REFUND"
+        refusal, item, new = refund_book.take_refund(
+            st,
+            order,
+            data["out_refund_no"],
+            total,
+            refund_fee,
+            "PROCESSING",
+            notify_url=str(data.get("notify_url") or order["notify_url"]),
+        )
+        if item is None:
+            return v3_error(400, "INVALID_REQUEST", V3_REFUSALS[refusal or ""])
+        if not new:
+            return answer(refund_view(item, cfg))
         processing = refund_view(item, cfg)
         item["refund_status"] = "SUCCESS"  # the money goes back at once in the sandbox
         done = refund_view(item, cfg)
