@@ -44,5 +44,14 @@ def test_filters_are_registered(app):
             "{{ 123456|yuan }} {{ 123456|fen_plain }} {{ t|shanghai }} {{ t|shanghai('%H') }}"
         ).render(t=datetime(2026, 1, 1, 0, 0, tzinfo=UTC))
     assert out == "¥1,234.56 1234.56 2026-01-01 08:00 08"
-    for name in ("nav_items", "current_principal", "chart", "csrf_token", "icon", "url_with"):
+    for name in (
+        "nav_items",
+        "current_principal",
+        "bar_chart",
+        "line_chart",
+        "progress_bar",
+        "csrf_token",
+        "icon",
+        "url_with",
+    ):
         assert name in env.globals, name
