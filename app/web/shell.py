@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from flask import current_app, g, get_flashed_messages, request, url_for
+from flask.globals import _cv_app
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -122,6 +123,25 @@ def translate(text) -> str:
     return gettext(text) if text else text
 
 
+def locale_code() -> str:
+    """The request's language as a code (``str(get_locale())``: ``"zh"``, ``"en"``);
+    ``"zh"`` outside a request.
+
+    flask-babel finds its request namespace through ``g`` and babel spells the code out
+    afresh at every call (~5 µs together); the layout asks about eight times a page. The
+    code is kept on that namespace beside the locale it was spelled from, so
+    ``force_locale`` and ``refresh`` (which replace the locale) get their own."""
+    context = _cv_app.get(None)
+    namespace = getattr(context.g, "_flask_babel", None) if context is not None else None
+    locale = getattr(namespace, "babel_locale", None)
+    if namespace is None or locale is None:  # not worked out yet this request (or no request)
+        return str(get_locale() or "zh")
+    spelled = getattr(namespace, "siyu_locale_code", None)
+    if spelled is None or spelled[0] is not locale:
+        spelled = namespace.siyu_locale_code = (locale, str(locale))
+    return spelled[1]
+
+
 def role_name(role: str | None) -> str:
     """The viewer-facing name of a role, translated."""
     return str(ROLE_NAMES.get(role or "", role or ""))
@@ -133,7 +153,7 @@ def _visible_links(section: str) -> list[tuple[str, NavLink]]:
     kept = g.get("siyu_visible_links")
     if kept is None:
         kept = g.siyu_visible_links = {}
-    key = (section, str(get_locale()))  # a ``force_locale`` block draws its own
+    key = (section, locale_code())  # a ``force_locale`` block draws its own
     links = kept.get(key)
     if links is None:
         principal = current_principal()
@@ -152,7 +172,7 @@ def _resolved_links(section: str, role: str | None) -> tuple[tuple, ...]:
     The same for every request of a role, locale and mount point, so it is worked out
     once per app and kept (building ~30 URLs and labels took ~0.4 ms of every page).
     """
-    key = (section, role, str(get_locale()), request.script_root)
+    key = (section, role, locale_code(), request.script_root)
     cache = current_app.extensions.setdefault("siyu_nav_cache", {})
     resolved = cache.get(key)
     if resolved is not None:
@@ -220,7 +240,7 @@ NEXT_SLOT = Markup("<siyu-next-slot>")
 URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 
-def _kept(store: str, key: tuple, draw: Callable[[], str]) -> str:
+def kept_value(store: str, key: tuple, draw: Callable[[], str]) -> str:
     """What ``draw()`` returns for ``key``, drawn once per app and kept in ``store``."""
     cache = current_app.extensions.setdefault(store, {})
     value = cache.get(key)
@@ -247,21 +267,22 @@ def nav_markup(section: str) -> Markup:
     principal = current_principal()
     active = next((i for i, (_, link) in enumerate(links) if link.active), -1)
     role = principal.role if principal else None
-    key = (section, role, str(get_locale()), request.script_root, active)
+    key = (section, role, locale_code(), request.script_root, active)
 
     def draw() -> str:
         shown = _grouped(links) if section == "admin" else [link for _, link in links]
         return Markup(_shell_macro(f"{section}_nav")(shown))
 
-    return Markup(_kept("siyu_nav_markup", key, draw))
+    return Markup(kept_value("siyu_nav_markup", key, draw))
 
 
 def current_user_name() -> str:
     """The signed-in account's display name (its username when it has none), else ""."""
     from flask_login import current_user
 
-    if current_user and current_user.is_authenticated:
-        return current_user.display_name or current_user.username
+    user = current_user._get_current_object()  # once, not a proxy hop per attribute
+    if user and user.is_authenticated:
+        return user.display_name or user.username
     return ""
 
 
@@ -279,8 +300,8 @@ def account_markup(section: str) -> Markup:
     principal = current_principal()
     role = principal.role if principal else None
     name = current_user_name()
-    key = (section, role, name, str(get_locale()), request.script_root)
-    markup = _kept(
+    key = (section, role, name, locale_code(), request.script_root)
+    markup = kept_value(
         "siyu_account_markup",
         key,
         lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT, NEXT_SLOT)),
@@ -310,7 +331,8 @@ def head_links(sheet: str) -> Markup:
     importing a template's macros costs each render a walk of the environment's ~60
     globals (Jinja's check for globals the importing template adds)."""
     key = (request.script_root, sheet)
-    return Markup(_kept("siyu_head_links", key, lambda: str(_shell_macro("head_links")(sheet))))
+    markup = kept_value("siyu_head_links", key, lambda: str(_shell_macro("head_links")(sheet)))
+    return Markup(markup)
 
 
 def document_head(sheet: str, phone: bool = False, theme: str | None = None, caller=None) -> Markup:
@@ -319,8 +341,8 @@ def document_head(sheet: str, phone: bool = False, theme: str | None = None, cal
 
     Everything but the title depends only on the sheet, the phone and theme flags, the
     locale and the mount point: drawn once for each and kept, the title put in per view."""
-    key = (request.script_root, str(get_locale() or "zh"), sheet, phone, theme)
-    markup = _kept(
+    key = (request.script_root, locale_code(), sheet, phone, theme)
+    markup = kept_value(
         "siyu_document_head",
         key,
         lambda: str(
@@ -348,7 +370,7 @@ def kept_url(endpoint: str, **values) -> str:
     a page draws 15-25 such links (style sheets, account links, the overview's filtered
     lists), each ~20 µs to build."""
     key = (request.script_root, endpoint, tuple(sorted(values.items())))
-    return _kept("siyu_kept_urls", key, lambda: url_for(endpoint, **values))
+    return kept_value("siyu_kept_urls", key, lambda: url_for(endpoint, **values))
 
 
 def url_with(**params) -> str:

@@ -230,6 +230,12 @@ def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
     )
 
 
+def cards_markup(cards: Sequence[tuple[NavLink, TodayNote | None]]) -> Markup:
+    """The page's cards one after the other, spaced as the template's loop over them
+    spaced them (empty when there is none: the page says nothing waits)."""
+    return Markup("".join(f"\n  {card_markup(link, note)}\n  " for link, note in cards))
+
+
 @lru_cache(maxsize=1024)
 def _card_link(url: str, endpoint: str, icon_name: str, label: str) -> tuple[str, str]:
     """A card's markup around its count: up to it, and from it to the note's line."""
