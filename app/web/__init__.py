@@ -18,7 +18,7 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, GUIDE
 from app.auth.principal import current_principal
 from app.extensions import add_nav
-from app.web import charts, dashboard, formatting, labels, shell
+from app.web import charts, dashboard, formatting, labels, request_state, shell
 from app.web.i18n import compile_translations
 from app.web.today import cards_markup, notes_for
 
@@ -91,7 +91,7 @@ def _today() -> str:
     day for a language, so spelled once per day and language and kept (babel's full date
     format took ~30 µs of every view of the overview and the Today page)."""
     day = formatting.to_local(datetime.now(UTC)).date()
-    code = shell.locale_code()
+    code = request_state.locale_code()
     return shell.kept_value("siyu_day_heading", (day, code), lambda: format_date(day, "full"))
 
 
@@ -113,7 +113,7 @@ _DEMO_STRINGS = (
 
 
 def _current_locale() -> str:
-    return shell.locale_code()
+    return request_state.locale_code()
 
 
 # name → function: the filters and the globals of every page template
@@ -154,7 +154,11 @@ TEMPLATE_GLOBALS = {
 
 
 def register_template_helpers(app: Flask) -> None:
-    """The filters and globals every page template may use."""
+    """The filters and globals every page template may use (templates loaded from now on
+    copy their globals from one dict: ``app.web.template_globals``)."""
+    from app.web.template_globals import FlatGlobalsTemplate
+
+    app.jinja_env.template_class = FlatGlobalsTemplate
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from flask import current_app, g, get_flashed_messages, request, url_for
-from flask.globals import _cv_app
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app.auth.principal import current_principal
 from app.extensions import registry
+from app.web.request_state import app_now, locale_code, script_root
 
 ROLE_NAMES = {
     "hq_admin": _l("HQ admin"),
@@ -123,25 +123,6 @@ def translate(text) -> str:
     return gettext(text) if text else text
 
 
-def locale_code() -> str:
-    """The request's language as a code (``str(get_locale())``: ``"zh"``, ``"en"``);
-    ``"zh"`` outside a request.
-
-    flask-babel finds its request namespace through ``g`` and babel spells the code out
-    afresh at every call (~5 µs together); the layout asks about eight times a page. The
-    code is kept on that namespace beside the locale it was spelled from, so
-    ``force_locale`` and ``refresh`` (which replace the locale) get their own."""
-    context = _cv_app.get(None)
-    namespace = getattr(context.g, "_flask_babel", None) if context is not None else None
-    locale = getattr(namespace, "babel_locale", None)
-    if namespace is None or locale is None:  # not worked out yet this request (or no request)
-        return str(get_locale() or "zh")
-    spelled = getattr(namespace, "siyu_locale_code", None)
-    if spelled is None or spelled[0] is not locale:
-        spelled = namespace.siyu_locale_code = (locale, str(locale))
-    return spelled[1]
-
-
 def role_name(role: str | None) -> str:
     """The viewer-facing name of a role, translated."""
     return str(ROLE_NAMES.get(role or "", role or ""))
@@ -172,8 +153,8 @@ def _resolved_links(section: str, role: str | None) -> tuple[tuple, ...]:
     The same for every request of a role, locale and mount point, so it is worked out
     once per app and kept (building ~30 URLs and labels took ~0.4 ms of every page).
     """
-    key = (section, role, locale_code(), request.script_root)
-    cache = current_app.extensions.setdefault("siyu_nav_cache", {})
+    key = (section, role, locale_code(), script_root())
+    cache = app_now().extensions.setdefault("siyu_nav_cache", {})
     resolved = cache.get(key)
     if resolved is not None:
         return resolved
@@ -242,7 +223,7 @@ URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 def kept_value(store: str, key: tuple, draw: Callable[[], str]) -> str:
     """What ``draw()`` returns for ``key``, drawn once per app and kept in ``store``."""
-    cache = current_app.extensions.setdefault(store, {})
+    cache = app_now().extensions.setdefault(store, {})
     value = cache.get(key)
     if value is None:
         if len(cache) >= KEPT:
@@ -267,7 +248,7 @@ def nav_markup(section: str) -> Markup:
     principal = current_principal()
     active = next((i for i, (_, link) in enumerate(links) if link.active), -1)
     role = principal.role if principal else None
-    key = (section, role, locale_code(), request.script_root, active)
+    key = (section, role, locale_code(), script_root(), active)
 
     def draw() -> str:
         shown = _grouped(links) if section == "admin" else [link for _, link in links]
@@ -300,7 +281,7 @@ def account_markup(section: str) -> Markup:
     principal = current_principal()
     role = principal.role if principal else None
     name = current_user_name()
-    key = (section, role, name, locale_code(), request.script_root)
+    key = (section, role, name, locale_code(), script_root())
     markup = kept_value(
         "siyu_account_markup",
         key,
@@ -330,7 +311,7 @@ def head_links(sheet: str) -> Markup:
     The layouts call this and ``flashes`` as globals rather than importing the macros:
     importing a template's macros costs each render a walk of the environment's ~60
     globals (Jinja's check for globals the importing template adds)."""
-    key = (request.script_root, sheet)
+    key = (script_root(), sheet)
     markup = kept_value("siyu_head_links", key, lambda: str(_shell_macro("head_links")(sheet)))
     return Markup(markup)
 
@@ -341,7 +322,7 @@ def document_head(sheet: str, phone: bool = False, theme: str | None = None, cal
 
     Everything but the title depends only on the sheet, the phone and theme flags, the
     locale and the mount point: drawn once for each and kept, the title put in per view."""
-    key = (request.script_root, locale_code(), sheet, phone, theme)
+    key = (script_root(), locale_code(), sheet, phone, theme)
     markup = kept_value(
         "siyu_document_head",
         key,
@@ -369,7 +350,7 @@ def kept_url(endpoint: str, **values) -> str:
     arguments and the mount point (a path, no ``_external``), built once per app and kept:
     a page draws 15-25 such links (style sheets, account links, the overview's filtered
     lists), each ~20 µs to build."""
-    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    key = (script_root(), endpoint, tuple(sorted(values.items())) if values else ())
     return kept_value("siyu_kept_urls", key, lambda: url_for(endpoint, **values))
 
 

@@ -1,5 +1,5 @@
 """What the layouts keep per request or per app says what flask-babel and Flask say:
-the locale code (``app.web.shell.locale_code``) is ``str(get_locale())`` in each
+the locale code (``app.web.request_state.locale_code``) is ``str(get_locale())`` in each
 language, inside ``force_locale`` and after it; the Today page's and the overview's
 heading (``app.web._today``) is babel's full date of the Shanghai day; a hook or view
 passed through the app's ``ensure_sync`` comes back as from Flask's own."""
@@ -13,7 +13,7 @@ from flask import Flask
 from flask_babel import force_locale, format_date, get_locale
 
 from app.web import _today, formatting
-from app.web.shell import locale_code
+from app.web.request_state import locale_code
 
 
 @pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
