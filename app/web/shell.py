@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import current_app, g, get_flashed_messages, request, url_for
 from flask_babel import gettext
@@ -19,6 +20,8 @@ from werkzeug.routing import BuildError
 from app.auth.principal import current_principal
 from app.extensions import registry
 from app.web.request_state import app_now, locale_code, script_root
+
+T = TypeVar("T")
 
 ROLE_NAMES = {
     "hq_admin": _l("HQ admin"),
@@ -130,7 +133,12 @@ def role_name(role: str | None) -> str:
 
 def _visible_links(section: str) -> list[tuple[str, NavLink]]:
     """The viewer's links of ``section``, the active one marked; worked out once a request
-    (the Today page's cards and its tab bar both read them), so read, never change them."""
+    (the Today page's cards and its tab bar both read them), so read, never change them.
+
+    When this page's endpoint is one of the links, the marked list depends only on the
+    role, the language, the mount point and the endpoint: made once per app for those
+    and shared (the admin navigation is ~60 links). Another page marks its entry by its
+    path, per request."""
     kept = g.get("siyu_visible_links")
     if kept is None:
         kept = g.siyu_visible_links = {}
@@ -139,16 +147,30 @@ def _visible_links(section: str) -> list[tuple[str, NavLink]]:
     if links is None:
         principal = current_principal()
         role = principal.role if principal else None
-        links = kept[key] = [
-            (group, NavLink(label, url, endpoint, icon_name, order))
-            for group, label, url, endpoint, icon_name, order in _resolved_links(section, role)
-        ]
-        _mark_active([link for _, link in links])
+        entries, endpoints = _resolved_links(section, role)
+        endpoint = request.endpoint
+        if endpoint in endpoints:
+            shared = (section, role, locale_code(), script_root(), endpoint)
+            links = kept_value("siyu_nav_links", shared, lambda: _marked(entries))
+        else:
+            links = _marked(entries)
+        kept[key] = links
     return links
 
 
-def _resolved_links(section: str, role: str | None) -> tuple[tuple, ...]:
-    """The section's entries a role may open, translated and built into URLs.
+def _marked(entries: tuple[tuple, ...]) -> list[tuple[str, NavLink]]:
+    """The entries as ``(group, NavLink)``, this page's marked active."""
+    links = [
+        (group, NavLink(label, url, endpoint, icon_name, order))
+        for group, label, url, endpoint, icon_name, order in entries
+    ]
+    _mark_active([link for _, link in links])
+    return links
+
+
+def _resolved_links(section: str, role: str | None) -> tuple[tuple[tuple, ...], frozenset[str]]:
+    """The section's entries a role may open, translated and built into URLs, and their
+    endpoints.
 
     The same for every request of a role, locale and mount point, so it is worked out
     once per app and kept (building ~30 URLs and labels took ~0.4 ms of every page).
@@ -169,7 +191,7 @@ def _resolved_links(section: str, role: str | None) -> tuple[tuple, ...]:
             continue
         links.append((item.group, translate(item.label), url, item.endpoint, item.icon, item.order))
     links.sort(key=lambda link: (link[5], link[1]))
-    resolved = cache[key] = tuple(links)
+    resolved = cache[key] = (tuple(links), frozenset(link[3] for link in links))
     return resolved
 
 
@@ -221,7 +243,7 @@ NEXT_SLOT = Markup("<siyu-next-slot>")
 URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 
-def kept_value(store: str, key: tuple, draw: Callable[[], str]) -> str:
+def kept_value(store: str, key: tuple, draw: Callable[[], T]) -> T:
     """What ``draw()`` returns for ``key``, drawn once per app and kept in ``store``."""
     cache = app_now().extensions.setdefault(store, {})
     value = cache.get(key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask_babel import force_locale, format_date, get_locale
 
 from app.web import _today, formatting
@@ -57,3 +57,37 @@ def test_ensure_sync_answers_as_flasks(app):
         except RuntimeError as exc:
             got = exc.args
         assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "section", "paths"),
+    [
+        ("hq_admin", "admin", ["/admin/", "/admin/?lang=en", "/admin/no-such-page/42"]),
+        ("guide", "mobile", ["/m/", "/m/?lang=en", "/m/no-such-page"]),
+    ],
+)
+def test_the_shared_navigation_is_marked_as_each_page_would(app, monkeypatch, role, section, paths):
+    """The marked navigation shared per endpoint is the one a page marks for itself, and
+    a page whose endpoint is no entry marks by its path, for itself."""
+    from app.auth.principal import Principal
+    from app.web import shell
+
+    monkeypatch.setattr(shell, "current_principal", lambda: Principal(role, 1))
+    for path in paths * 2:  # made, then shared
+        with app.test_request_context(path):
+            app.preprocess_request()
+            links = shell.nav_links(section)
+            entries, endpoints = shell._resolved_links(section, role)
+            fresh = [
+                shell.NavLink(label, url, endpoint, icon_name, order)
+                for _group, label, url, endpoint, icon_name, order in entries
+            ]
+            shell._mark_active(fresh)
+            assert links == fresh
+            shared = app.extensions.get("siyu_nav_links", {})
+            key = (section, role, locale_code(), request.script_root, request.endpoint)
+            if request.endpoint in endpoints:
+                assert any(link.active for link in links)
+                assert [link for _group, link in shared[key]] == links
+            else:  # marked by its path, for itself
+                assert key not in shared
