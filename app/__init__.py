@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     install_row_id_converter(app)  # before any route is added
     app.config.from_mapping(load_config(overrides))
+    remember_sync_checks(app)
     configure_logging(app)
     configure_extensions(app)
     configure_security(app)
@@ -37,6 +38,29 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     return app
+
+
+def remember_sync_checks(app: Flask, most: int = 512) -> None:
+    """Ask once per function whether a hook or view is a coroutine function.
+
+    Flask passes every before- and after-request hook, context processor, teardown and
+    the view through ``ensure_sync`` on every request (about a dozen a page), and each
+    asks ``inspect.iscoroutinefunction`` again (~1.5 µs); the answer for a function never
+    changes. The plain functions are remembered (up to ``most``, so a function made
+    afresh per call cannot grow the set); a coroutine function still gets Flask's
+    ``async_to_sync`` wrapper every time, as before."""
+    plain: set = set()
+    ensure = app.ensure_sync
+
+    def ensure_sync(func):
+        if func in plain:
+            return func
+        wrapped = ensure(func)
+        if wrapped is func and len(plain) < most:
+            plain.add(func)
+        return wrapped
+
+    app.ensure_sync = ensure_sync  # type: ignore[method-assign]
 
 
 def configure_logging(app: Flask) -> None:
@@ -205,12 +229,20 @@ class ReusedSerializerSessionInterface(SecureCookieSessionInterface):
 
     Flask builds a new serializer on every request (and itsdangerous test-serialises a
     value each time, about 50 µs); the keys only change when the app is reconfigured.
+    The kept one also makes its signer and derived keys once (``app.signing``).
     """
 
     def get_signing_serializer(self, app: Flask):
+        from app.signing import KeptSignerSerializer
+
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         build = super().get_signing_serializer
-        return kept(app, "siyu_session_serializer", keys, lambda: build(app))
+
+        def build_kept():
+            serializer = build(app)
+            return None if serializer is None else KeptSignerSerializer.like(serializer)
+
+        return kept(app, "siyu_session_serializer", keys, build_kept)
 
 
 def configure_blueprints(app: Flask) -> None:

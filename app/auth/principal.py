@@ -18,11 +18,12 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 
 from app.auth.models import CUSTOMER, HQ_ROLES, User
 from app.auth.sessions import SessionAccount, load_account, token_revoked
 from app.kept import kept
+from app.signing import KeptSignerSerializer
 
 TOKEN_SALT = "siyu.api-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -49,12 +50,12 @@ class Principal:
         return cls(user.role, user.id, user.franchisee_id, user.store_id, user.guide_id)
 
 
-def _serializer() -> URLSafeTimedSerializer:
+def _serializer() -> KeptSignerSerializer:
     """The bearer tokens' serializer, built once per secret key (it was built for every
     token issued or read; it keeps no state between calls, so threads share it)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     key = app.config["SECRET_KEY"]
-    return kept(app, _SERIALIZER, key, lambda: URLSafeTimedSerializer(key, salt=TOKEN_SALT))
+    return kept(app, _SERIALIZER, key, lambda: KeptSignerSerializer(key, salt=TOKEN_SALT))
 
 
 _SERIALIZER = "siyu_token_serializer"  # app.extensions key: (secret key, serializer)
@@ -137,8 +138,10 @@ def current_principal() -> Principal | None:
     if header.startswith("Bearer "):
         g.siyu_bearer = header[7:].strip()
         principal = principal_from_token(g.siyu_bearer)
-    elif _session_may_act() and current_user and current_user.is_authenticated:
-        principal = Principal.of_user(current_user)
+    elif _session_may_act():
+        user = current_user._get_current_object()  # once, not a proxy hop per attribute
+        if user and user.is_authenticated:
+            principal = Principal.of_user(user)
     g.siyu_principal = principal
     return principal
 

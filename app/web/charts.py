@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from app.web.formatting import number, number_compact, yuan, yuan_compact
+from app.web.formatting import html_text, number, number_compact, yuan, yuan_compact
 
 PALETTE = ("#1f2a44", "#c9a45c", "#6b8aa8", "#b9736b", "#5f8f7b", "#8a7fb5", "#9aa3b2")
 MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM = 16, 12, 34
@@ -46,10 +46,10 @@ def fit_label(text: str, room: float) -> str:
 def _label(x: float, y: float, text: str, room: float, anchor: str, css: str = "chart-label"):
     """A category name cut to ``room`` px; the whole name on hover when cut."""
     shown = fit_label(text, room)
-    tip = f"<title>{escape(text)}</title>" if shown != text else ""
+    tip = f"<title>{html_text(text)}</title>" if shown != text else ""
     return (
         f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
-        f'font-size="{FONT_PX}">{tip}{escape(shown)}</text>'
+        f'font-size="{FONT_PX}">{tip}{html_text(shown)}</text>'
     )
 
 
@@ -119,7 +119,7 @@ class _Frame:
                 f'y2="{y:.1f}"/>'
                 f'<text class="chart-tick" x="{self.left - 8}" y="{y + 4:.1f}" '
                 f'text-anchor="end" font-size="{FONT_PX}">'
-                f"{escape(_fmt_tick(tick, self.money))}</text>"
+                f"{html_text(_fmt_tick(tick, self.money))}</text>"
             )
         return parts
 
@@ -131,7 +131,7 @@ def _legend(names: list[str], width: int) -> list[str]:
         parts.append(
             f'<g class="chart-legend-item" transform="translate({x:.0f},0)">'
             f'<rect width="10" height="10" rx="2" y="1" fill="{colour}"/>'
-            f'<text x="15" y="10" font-size="12">{escape(name)}</text></g>'
+            f'<text x="15" y="10" font-size="12">{html_text(name)}</text></g>'
         )
         x += 15 + len(name) * 12 + 18
     return [
@@ -148,7 +148,7 @@ def _open_svg(kind: str, width: int, height: int, title: str | None, css: str = 
         f'preserveAspectRatio="xMidYMid meet">'
     ]
     if title:
-        parts.append(f"<title>{escape(title)}</title>")
+        parts.append(f"<title>{html_text(title)}</title>")
     return parts
 
 
@@ -176,7 +176,7 @@ def _empty(kind: str, width: int, title: str | None) -> Markup:
     parts = _open_svg(kind, width, EMPTY_HEIGHT, title, " chart-empty-box")
     parts.append(
         f'<text class="chart-empty" x="{width / 2:.0f}" y="{EMPTY_HEIGHT / 2 + 4:.0f}" '
-        f'text-anchor="middle" font-size="13">{escape(_no_data_text())}</text></svg>'
+        f'text-anchor="middle" font-size="13">{html_text(_no_data_text())}</text></svg>'
     )
     return Markup("".join(parts))
 
@@ -245,7 +245,7 @@ def bar_chart(
             parts.append(
                 f'<rect class="chart-bar" x="{x + 1:.2f}" y="{top:.2f}" '
                 f'width="{max(1.0, bar_width - 2):.2f}" height="{bar_height:.2f}" rx="2" '
-                f'fill="{colour}" data-value="{value:g}"><title>{escape(tip)}</title></rect>'
+                f'fill="{colour}" data-value="{value:g}"><title>{html_text(tip)}</title></rect>'
             )
     parts += _x_labels(labels, frame, slot, lambda i: frame.left + slot * (i + 0.5))
     return _close(parts, series, width)
@@ -290,7 +290,7 @@ def hbar_chart(
             f'<line class="chart-grid{" zero" if tick == 0 else ""}" x1="{x(tick):.1f}" '
             f'x2="{x(tick):.1f}" y1="{top - 4}" y2="{height - 8}"/>'
             f'<text class="chart-tick" x="{x(tick):.1f}" y="{top - 8}" text-anchor="middle" '
-            f'font-size="{FONT_PX}">{escape(_fmt_tick(tick, money))}</text>'
+            f'font-size="{FONT_PX}">{html_text(_fmt_tick(tick, money))}</text>'
         )
     for i, name in enumerate(labels):
         y0 = top + group * i + 5
@@ -303,7 +303,7 @@ def hbar_chart(
                 f'<rect class="chart-bar" x="{min(x0, x1):.2f}" y="{y0 + HBAR_ROW * s:.2f}" '
                 f'width="{abs(x1 - x0):.2f}" height="{HBAR_ROW - 3}" rx="2" '
                 f'fill="{PALETTE[s % len(PALETTE)]}" data-value="{value:g}">'
-                f"<title>{escape(tip)}</title></rect>"
+                f"<title>{html_text(tip)}</title></rect>"
             )
     return _close(parts, series, width)
 
@@ -339,7 +339,7 @@ def line_chart(
             parts.append(
                 f'<circle class="chart-point" cx="{centre(i):.1f}" cy="{frame.y(value):.1f}" '
                 f'r="3.2" fill="#fff" stroke="{colour}" stroke-width="2" '
-                f'data-value="{value:g}"><title>{escape(tip)}</title></circle>'
+                f'data-value="{value:g}"><title>{html_text(tip)}</title></circle>'
             )
     parts += _x_labels(labels, frame, slot, centre)
     return _close(parts, series, width)
@@ -362,10 +362,10 @@ def progress_bar(
     width = max(0.0, min(100.0, percent))
     state = "done" if percent >= 100 else ("low" if percent < 50 else "mid")
     figures = f"{_fmt_value(value, money)} / {_fmt_value(target, money) if target else '—'}"
-    head = f'<span class="progress-label">{escape(label)}</span>' if label else ""
+    head = f'<span class="progress-label">{html_text(label)}</span>' if label else ""
     return Markup(
         f'<div class="progress progress-{state}">'
-        f'<div class="progress-head">{head}<span class="progress-figures">{escape(figures)}'
+        f'<div class="progress-head">{head}<span class="progress-figures">{html_text(figures)}'
         f'</span><strong class="progress-percent">{percent_text}</strong></div>'
         f'<div class="progress-track" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
         f'aria-valuenow="{width:.0f}"><span style="width:{width:.1f}%"></span></div></div>'

@@ -7,7 +7,8 @@ is on every page, so every page paid for it). The token is the same: the raw tok
 the session under ``WTF_CSRF_FIELD_NAME``, signed with ``SECRET_KEY`` (Siyu declares no
 ``WTF_CSRF_SECRET_KEY``, so flask-wtf signs with it too) and flask-wtf's salt, with this
 moment's timestamp; one per request (in ``g``), so ``validate_csrf`` and flask-wtf's own
-``csrf_token()`` agree with it.
+``csrf_token()`` agree with it. The kept serializer makes its signer and derived key
+once too (``app.signing``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import hashlib
 import os
 
 from flask import current_app, g, session
-from itsdangerous import URLSafeTimedSerializer
 
 from app.kept import kept
+from app.signing import KeptSignerSerializer
 
 SALT = "wtf-csrf-token"  # flask_wtf.csrf.generate_csrf's
 
@@ -34,7 +35,7 @@ def csrf_token() -> str:
     if secret is None:
         raise RuntimeError("A secret key is required to use CSRF.")
     signer = kept(
-        app, "siyu_csrf_serializer", secret, lambda: URLSafeTimedSerializer(secret, salt=SALT)
+        app, "siyu_csrf_serializer", secret, lambda: KeptSignerSerializer(secret, salt=SALT)
     )
     if field not in session:
         session[field] = hashlib.sha1(os.urandom(64)).hexdigest()

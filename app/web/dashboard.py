@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import CompoundSelect, Select, func, select, true, type_coerce
 from sqlalchemy.types import JSON
 
@@ -40,7 +40,7 @@ from app.clock import shanghai_day, shanghai_day_bounds, utcnow
 from app.direct_read import read_rows
 from app.extensions import db, registry
 from app.web.attention import Attention, collect
-from app.web.formatting import number
+from app.web.formatting import html_text, number
 from app.web.i18n import N_, gettext_all
 from app.web.shell import current_user_name, role_name
 
@@ -203,21 +203,21 @@ def attention_markup(items: Sequence[Attention]) -> Markup:
         count = item.count
         badge = ("badge-danger" if item.level == "critical" else "badge-warn") if count else ""
         parts.append(
-            f'\n    <li class="attention-item level-{escape(item.level)}'
-            f'{"" if count else " is-clear"}" data-count="{escape(count)}">\n'
-            f'      <a href="{escape(item.url)}"><span class="badge {badge}">'
-            f"{escape(number(count))}</span>\n"
-            f"        <span>{escape(item.label)}</span></a></li>\n    "
+            f'\n    <li class="attention-item level-{html_text(item.level)}'
+            f'{"" if count else " is-clear"}" data-count="{html_text(count)}">\n'
+            f'      <a href="{html_text(item.url)}"><span class="badge {badge}">'
+            f"{html_text(number(count))}</span>\n"
+            f"        <span>{html_text(item.label)}</span></a></li>\n    "
         )
     return Markup("".join(parts))
 
 
 def _stat_markup(stat: Sequence[Any]) -> str:
     """One figure of a panel: a link to the list it counts when it has a URL."""
-    label, value = escape(stat[0]), escape(stat[1])
+    label, value = html_text(stat[0]), html_text(stat[1])
     figure = f'<span class="stat-value">{value}</span><span class="stat-label">{label}</span>'
     if len(stat) > 2 and stat[2]:
-        return f'\n      <a class="stat" href="{escape(stat[2])}">{figure}</a>\n      \n      '
+        return f'\n      <a class="stat" href="{html_text(stat[2])}">{figure}</a>\n      \n      '
     return f'\n      <div class="stat">{figure}</div>\n      '
 
 
@@ -236,7 +236,7 @@ def panels_markup(panels: Sequence[dict]) -> Markup:
         )
         parts.append(
             '\n  <section class="card dashboard-panel">\n'
-            f'    <div class="card-head"><h2>{escape(panel.get("title"))}</h2></div>\n'
-            f"    {figures}\n    {escape(chart) if chart else ''}\n  </section>\n  "
+            f'    <div class="card-head"><h2>{html_text(panel.get("title"))}</h2></div>\n'
+            f"    {figures}\n    {html_text(chart) if chart else ''}\n  </section>\n  "
         )
     return Markup("".join(parts))

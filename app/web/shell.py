@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import current_app, g, get_flashed_messages, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app.auth.principal import current_principal
 from app.extensions import registry
 from app.web import labels
+from app.web.request_state import app_now, locale_code, script_root
+
+T = TypeVar("T")
 
 # Inline icons (24×24, stroked) for navigation entries; ``icon="name"`` in ``add_nav``.
 _ICON_PATHS = {
@@ -121,31 +125,50 @@ def role_name(role: str | None) -> str:
 
 def _visible_links(section: str) -> list[tuple[str, NavLink]]:
     """The viewer's links of ``section``, the active one marked; worked out once a request
-    (the Today page's cards and its tab bar both read them), so read, never change them."""
+    (the Today page's cards and its tab bar both read them), so read, never change them.
+
+    When this page's endpoint is one of the links, the marked list depends only on the
+    role, the language, the mount point and the endpoint: made once per app for those
+    and shared (the admin navigation is ~60 links). Another page marks its entry by its
+    path, per request."""
     kept = g.get("siyu_visible_links")
     if kept is None:
         kept = g.siyu_visible_links = {}
-    key = (section, str(get_locale()))  # a ``force_locale`` block draws its own
+    key = (section, locale_code())  # a ``force_locale`` block draws its own
     links = kept.get(key)
     if links is None:
         principal = current_principal()
         role = principal.role if principal else None
-        links = kept[key] = [
-            (group, NavLink(label, url, endpoint, icon_name, order))
-            for group, label, url, endpoint, icon_name, order in _resolved_links(section, role)
-        ]
-        _mark_active([link for _, link in links])
+        entries, endpoints = _resolved_links(section, role)
+        endpoint = request.endpoint
+        if endpoint in endpoints:
+            shared = (section, role, locale_code(), script_root(), endpoint)
+            links = kept_value("siyu_nav_links", shared, lambda: _marked(entries))
+        else:
+            links = _marked(entries)
+        kept[key] = links
     return links
 
 
-def _resolved_links(section: str, role: str | None) -> tuple[tuple, ...]:
-    """The section's entries a role may open, translated and built into URLs.
+def _marked(entries: tuple[tuple, ...]) -> list[tuple[str, NavLink]]:
+    """The entries as ``(group, NavLink)``, this page's marked active."""
+    links = [
+        (group, NavLink(label, url, endpoint, icon_name, order))
+        for group, label, url, endpoint, icon_name, order in entries
+    ]
+    _mark_active([link for _, link in links])
+    return links
+
+
+def _resolved_links(section: str, role: str | None) -> tuple[tuple[tuple, ...], frozenset[str]]:
+    """The section's entries a role may open, translated and built into URLs, and their
+    endpoints.
 
     The same for every request of a role, locale and mount point, so it is worked out
     once per app and kept (building ~30 URLs and labels took ~0.4 ms of every page).
     """
-    key = (section, role, str(get_locale()), request.script_root)
-    cache = current_app.extensions.setdefault("siyu_nav_cache", {})
+    key = (section, role, locale_code(), script_root())
+    cache = app_now().extensions.setdefault("siyu_nav_cache", {})
     resolved = cache.get(key)
     if resolved is not None:
         return resolved
@@ -160,7 +183,7 @@ def _resolved_links(section: str, role: str | None) -> tuple[tuple, ...]:
             continue
         links.append((item.group, translate(item.label), url, item.endpoint, item.icon, item.order))
     links.sort(key=lambda link: (link[5], link[1]))
-    resolved = cache[key] = tuple(links)
+    resolved = cache[key] = (tuple(links), frozenset(link[3] for link in links))
     return resolved
 
 
@@ -212,9 +235,9 @@ NEXT_SLOT = Markup("<siyu-next-slot>")
 URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 
-def _kept(store: str, key: tuple, draw: Callable[[], str]) -> str:
+def kept_value(store: str, key: tuple, draw: Callable[[], T]) -> T:
     """What ``draw()`` returns for ``key``, drawn once per app and kept in ``store``."""
-    cache = current_app.extensions.setdefault(store, {})
+    cache = app_now().extensions.setdefault(store, {})
     value = cache.get(key)
     if value is None:
         if len(cache) >= KEPT:
@@ -239,21 +262,22 @@ def nav_markup(section: str) -> Markup:
     principal = current_principal()
     active = next((i for i, (_, link) in enumerate(links) if link.active), -1)
     role = principal.role if principal else None
-    key = (section, role, str(get_locale()), request.script_root, active)
+    key = (section, role, locale_code(), script_root(), active)
 
     def draw() -> str:
         shown = _grouped(links) if section == "admin" else [link for _, link in links]
         return Markup(_shell_macro(f"{section}_nav")(shown))
 
-    return Markup(_kept("siyu_nav_markup", key, draw))
+    return Markup(kept_value("siyu_nav_markup", key, draw))
 
 
 def current_user_name() -> str:
     """The signed-in account's display name (its username when it has none), else ""."""
     from flask_login import current_user
 
-    if current_user and current_user.is_authenticated:
-        return current_user.display_name or current_user.username
+    user = current_user._get_current_object()  # once, not a proxy hop per attribute
+    if user and user.is_authenticated:
+        return user.display_name or user.username
     return ""
 
 
@@ -271,8 +295,8 @@ def account_markup(section: str) -> Markup:
     principal = current_principal()
     role = principal.role if principal else None
     name = current_user_name()
-    key = (section, role, name, str(get_locale()), request.script_root)
-    markup = _kept(
+    key = (section, role, name, locale_code(), script_root())
+    markup = kept_value(
         "siyu_account_markup",
         key,
         lambda: str(_shell_macro(f"{section}_account")(role, name, CSRF_SLOT, NEXT_SLOT)),
@@ -301,8 +325,9 @@ def head_links(sheet: str) -> Markup:
     The layouts call this and ``flashes`` as globals rather than importing the macros:
     importing a template's macros costs each render a walk of the environment's ~60
     globals (Jinja's check for globals the importing template adds)."""
-    key = (request.script_root, sheet)
-    return Markup(_kept("siyu_head_links", key, lambda: str(_shell_macro("head_links")(sheet))))
+    key = (script_root(), sheet)
+    markup = kept_value("siyu_head_links", key, lambda: str(_shell_macro("head_links")(sheet)))
+    return Markup(markup)
 
 
 def document_head(sheet: str, phone: bool = False, theme: str | None = None, caller=None) -> Markup:
@@ -311,8 +336,8 @@ def document_head(sheet: str, phone: bool = False, theme: str | None = None, cal
 
     Everything but the title depends only on the sheet, the phone and theme flags, the
     locale and the mount point: drawn once for each and kept, the title put in per view."""
-    key = (request.script_root, str(get_locale() or "zh"), sheet, phone, theme)
-    markup = _kept(
+    key = (script_root(), locale_code(), sheet, phone, theme)
+    markup = kept_value(
         "siyu_document_head",
         key,
         lambda: str(
@@ -339,8 +364,8 @@ def kept_url(endpoint: str, **values) -> str:
     arguments and the mount point (a path, no ``_external``), built once per app and kept:
     a page draws 15-25 such links (style sheets, account links, the overview's filtered
     lists), each ~20 µs to build."""
-    key = (request.script_root, endpoint, tuple(sorted(values.items())))
-    return _kept("siyu_kept_urls", key, lambda: url_for(endpoint, **values))
+    key = (script_root(), endpoint, tuple(sorted(values.items())) if values else ())
+    return kept_value("siyu_kept_urls", key, lambda: url_for(endpoint, **values))
 
 
 def url_with(**params) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Select, select, true
 
 from app.auth.bound_scope import stand_in
@@ -39,6 +39,7 @@ from app.auth.principal import Principal
 from app.clock import as_utc, shanghai_day, shanghai_day_bounds, utcnow
 from app.direct_read import read_rows
 from app.extensions import db, registry
+from app.web.formatting import html_text
 from app.web.shell import NavLink, icon
 
 # The guide the figures are written against: a bind parameter stands in for each id in
@@ -222,19 +223,25 @@ def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
     count = ""
     if note and note.count:
         waiting = Markup(gettext("%(n)s waiting")) % {"n": note.count}
-        count = f'<span class="m-count" aria-label="{waiting}">{escape(note.count)}</span>'
-    line = f'<small class="m-note">{escape(note.text)}</small>' if note else ""
+        count = f'<span class="m-count" aria-label="{waiting}">{html_text(note.count)}</span>'
+    line = f'<small class="m-note">{html_text(note.text)}</small>' if note else ""
     top, label = _card_link(link.url, link.endpoint, link.icon, link.label)
     return Markup(
         f'<a class="m-card{" m-card-todo" if todo else ""}"{top}{count}{label}{line}\n  </a>'
     )
 
 
+def cards_markup(cards: Sequence[tuple[NavLink, TodayNote | None]]) -> Markup:
+    """The page's cards one after the other, spaced as the template's loop over them
+    spaced them (empty when there is none: the page says nothing waits)."""
+    return Markup("".join(f"\n  {card_markup(link, note)}\n  " for link, note in cards))
+
+
 @lru_cache(maxsize=1024)
 def _card_link(url: str, endpoint: str, icon_name: str, label: str) -> tuple[str, str]:
     """A card's markup around its count: up to it, and from it to the note's line."""
     return (
-        f' href="{escape(url)}" data-endpoint="{escape(endpoint)}">\n'
+        f' href="{html_text(url)}" data-endpoint="{html_text(endpoint)}">\n'
         f'    <span class="m-card-top"><span class="icon-wrap">{icon(icon_name, 22)}</span>',
-        f"</span>\n    <strong>{escape(label)}</strong>\n    ",
+        f"</span>\n    <strong>{html_text(label)}</strong>\n    ",
     )

@@ -1,10 +1,15 @@
-"""Template filters: Shanghai time, yuan from fen, plain fen."""
+"""Template filters: Shanghai time, yuan from fen, plain fen; the escaping of markup drawn
+in Python."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from app.web.formatting import fen_plain, number, shanghai, yuan
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
+
+from app.web.formatting import fen_plain, html_text, number, shanghai, yuan
 
 
 def test_yuan_formats_fen_exactly():
@@ -55,3 +60,30 @@ def test_filters_are_registered(app):
         "url_with",
     ):
         assert name in env.globals, name
+
+
+class _Html:
+    """A value that is markup already (``__html__``), as a lazy string or a macro's is."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return self.text
+
+
+@given(
+    value=st.one_of(
+        st.text(),
+        st.text(alphabet="&<>'\"a 中"),
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.none(),
+        st.text().map(Markup),
+        st.text().map(_Html),
+    )
+)
+def test_html_text_is_markupsafes_escape(value):
+    """The charts', cards' and panels' escaping is markupsafe's, character for character."""
+    assert html_text(value) == str(escape(value))
+    assert type(html_text(value)) is str

@@ -34,7 +34,8 @@ def test_widening_never_narrows():
 
 def test_today_statements_render_once(app):
     """No expanding parameter (a fixed IN list re-rendered on every execution): the Today
-    statement and the campaigns' visibility bind their fixed lists as literals."""
+    statement and the campaigns' visibility write their fixed lists as constants
+    (``app.db.fixed_values``)."""
     from sqlalchemy import select
 
     from livestream.models import Campaign
@@ -44,4 +45,4 @@ def test_today_statements_render_once(app):
         guide = Principal("guide", 1, franchisee_id=1, store_id=1, guide_id=1)
         for stmt in (_statement(), visible_campaigns(select(Campaign.id), guide)):
             sql = str(stmt.compile(dialect=pg_psycopg.dialect()))
-            assert "POSTCOMPILE" not in sql and " IN (%(" in sql
+            assert "POSTCOMPILE" not in sql and " IN ('" in sql

@@ -1,0 +1,47 @@
+"""What the layouts read of the request and the app many times a page, read directly.
+
+``current_app`` and ``request`` are proxies: each attribute read through one looks the
+context up again (~1 µs); the layouts' kept drawings and URLs read the app's stores, the
+mount point and the language ~50 times a page. These read the context variable once.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask.globals import _cv_app, _cv_request
+from flask_babel import get_locale
+
+
+def app_now() -> Flask:
+    """The current app (``current_app``'s object)."""
+    context = _cv_app.get(None)
+    if context is None:
+        return current_app._get_current_object()  # type: ignore[attr-defined]  # raises
+    return context.app
+
+
+def script_root() -> str:
+    """This request's mount point (``request.script_root``)."""
+    context = _cv_request.get(None)
+    if context is None:
+        return request.script_root  # raises outside a request, as before
+    return context.request.script_root
+
+
+def locale_code() -> str:
+    """The request's language as a code (``str(get_locale())``: ``"zh"``, ``"en"``);
+    ``"zh"`` outside a request.
+
+    flask-babel finds its request namespace through ``g`` and babel spells the code out
+    afresh at every call (~5 µs together); the layout asks about eight times a page. The
+    code is kept on that namespace beside the locale it was spelled from, so
+    ``force_locale`` and ``refresh`` (which replace the locale) get their own."""
+    context = _cv_app.get(None)
+    namespace = getattr(context.g, "_flask_babel", None) if context is not None else None
+    locale = getattr(namespace, "babel_locale", None)
+    if namespace is None or locale is None:  # not worked out yet this request (or no request)
+        return str(get_locale() or "zh")
+    spelled = getattr(namespace, "siyu_locale_code", None)
+    if spelled is None or spelled[0] is not locale:
+        spelled = namespace.siyu_locale_code = (locale, str(locale))
+    return spelled[1]
