@@ -129,7 +129,9 @@ def new():
             )
             row = consignment.take_in(body, required_principal())
             if files:
-                ticket_photos.add_photos(row, files, ConsignmentPhoto)
+                ticket_photos.add_photos(
+                    row, files, ConsignmentPhoto, taken_by=required_principal().user_id
+                )
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:

@@ -201,7 +201,9 @@ def add_inspection_photos(object_id: int, appointment_id: int):
         files = ticket_photos.uploaded(request.files)
         if not files:
             raise invalid("photos", "Choose at least one photo.")
-        ticket_photos.add_photos(shown.outcome, files, InspectionPhoto)
+        ticket_photos.add_photos(
+            shown.outcome, files, InspectionPhoto, taken_by=required_principal().user_id
+        )
     except DomainError as exc:
         flash((exc.errors or {}).get("photos", [exc.message])[0], "error")
     else:

@@ -92,7 +92,7 @@ def new():
             body, files = _intake_body(), ticket_photos.uploaded(request.files)
             ticket = ticket_service.intake(body, required_principal())
             if files:
-                ticket_photos.add_photos(ticket, files)
+                ticket_photos.add_photos(ticket, files, taken_by=required_principal().user_id)
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:

@@ -252,7 +252,9 @@ def inspection(appointment_id: int):
             photos = ticket_photos.uploaded(request.files)  # 422 before anything is kept
             row = appointment_outcomes.record(appointment, data, required_principal())
             if photos:
-                ticket_photos.add_photos(row, photos, InspectionPhoto)
+                ticket_photos.add_photos(
+                    row, photos, InspectionPhoto, taken_by=required_principal().user_id
+                )
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:
