@@ -17,7 +17,7 @@ Views call services and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -188,7 +188,5 @@ def move(object_id):
 def photo(object_id, photo_id):
     """A photo of a consignment the caller may see."""
     row = get_scoped_or_404(Consignment, object_id, _scope())
-    picture = db.session.get(ConsignmentPhoto, photo_id)
-    if picture is None or picture.consignment_id != row.id:
-        abort(404)
+    picture = ticket_photos.photo_of(ConsignmentPhoto, row.id, photo_id)
     return ticket_photos.photo_response(picture)

@@ -12,7 +12,7 @@ Another store's ticket is 404. Views call services and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
@@ -145,7 +145,5 @@ def move(ticket_id):
 def photo(ticket_id, photo_id):
     """An intake photo of one of my store's ticket_service."""
     ticket = _store_ticket(ticket_id)
-    row = db.session.get(ServiceTicketPhoto, photo_id)
-    if row is None or row.ticket_id != ticket.id:
-        abort(404)
+    row = ticket_photos.photo_of(ServiceTicketPhoto, ticket.id, photo_id)
     return ticket_photos.photo_response(row)

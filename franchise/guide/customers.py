@@ -291,7 +291,5 @@ def inspection_result(appointment_id: int):
 def inspection_photo(appointment_id: int, photo_id: int):
     """A photo of my store's inspection."""
     appointment = _inspection(appointment_id)
-    photo = db.session.get(InspectionPhoto, photo_id)
-    if photo is None or photo.appointment_id != appointment.id:
-        abort(404)
+    photo = ticket_photos.photo_of(InspectionPhoto, appointment.id, photo_id)
     return ticket_photos.photo_response(photo)

@@ -103,6 +103,15 @@ def test_no_file_and_the_sixth_photo_rule_across_uploads(client, app, shop, guid
     assert _kept(app) == 6
 
 
+def test_phone_sized_photos_go_in_past_the_json_body_limit(client, app, shop, guide_a):
+    assert app.config["MAX_CONTENT_LENGTH"] < 2 * 4 * 1024 * 1024  # the app's JSON bodies
+    url = f"/api/v1/service-tickets/{_ticket(client, guide_a, shop.ca)}/photos"
+    big = JPG + b"\0" * (4 * 1024 * 1024)
+    added = _upload(client, url, guide_a, (big, "a.jpg"), (big, "b.jpg"))
+    assert added.status_code == 201, added.status_code
+    assert [p["size"] for p in added.get_json()["items"]] == [len(big)] * 2
+
+
 def test_another_franchise_and_another_tickets_photo_are_404(client, app, shop, guide_a, owner_b):
     first = f"/api/v1/service-tickets/{_ticket(client, guide_a, shop.ca)}/photos"
     second = f"/api/v1/service-tickets/{_ticket(client, guide_a, shop.ca)}/photos"
@@ -160,3 +169,19 @@ def test_inspection_photos_once_the_outcome_is_recorded(client, app, inspected, 
     assert _kept(app, InspectionPhoto) == 2
     owner_b = bearer(api_token(client, "owner-b"))
     assert client.get(url, headers=owner_b).status_code == 404
+
+
+def test_the_pages_serve_what_the_api_added(client, app, shop, guide_a):
+    """The owner's ticket page and the guide's phone page open the API's photos (and
+    another ticket's photo id there is 404), through the same ``photo_of`` rule."""
+    from tests.fixtures.auth import login
+
+    first, second = (_ticket(client, guide_a, shop.ca) for _ in range(2))
+    added = _upload(client, f"/api/v1/service-tickets/{first}/photos", guide_a, (PNG, "a.png"))
+    photo = added.get_json()["items"][0]["id"]
+    owner, guide = app.test_client(), app.test_client()
+    login(owner, "owner-a")
+    login(guide, "guide-a", path="/m/login")
+    for browser, base in ((owner, "/admin/service-tickets"), (guide, "/m/service-tickets")):
+        assert browser.get(f"{base}/{first}/photos/{photo}").data == PNG
+        assert browser.get(f"{base}/{second}/photos/{photo}").status_code == 404
