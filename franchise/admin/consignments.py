@@ -29,6 +29,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.list_query import search
+from app.request_body import accepts_upload
 from app.web.form_input import load_form
 from app.web.labels import customer_name, label, options
 from app.web.listing import Column
@@ -117,6 +118,7 @@ def _consignors(q: str) -> list[Customer]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(*ADMIN_UI_ROLES)
 def new():
     """Take a piece in on consignment."""

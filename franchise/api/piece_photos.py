@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -34,6 +32,7 @@ from app.auth.models import CUSTOMER
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, not_found
 from app.extensions import db
+from app.request_body import accepts_upload
 from franchise.api.orders import STAFF
 from franchise.models import (
     Appointment,
@@ -54,8 +53,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Photos of a customer's piece: service tickets, consignments, inspections",
 )
-# a full record's worth of photos (and the form's overhead) fits; beyond it HTTP 413
-PHOTO_BODY_BYTES = ticket_photos.MAX_PHOTOS * ticket_photos.MAX_PHOTO_BYTES + 64 * 1024
 NAMES: dict[type, str] = {  # what the OpenAPI summaries call each record
     ServiceTicketPhoto: "the service ticket",
     ConsignmentPhoto: "the consignment",
@@ -94,18 +91,6 @@ def _my_ticket(ticket_id: int) -> ServiceTicket:
     return get_scoped_or_404(ServiceTicket, ticket_id)  # the customer's own, else 404
 
 
-def _roomy_body(view):
-    """Let an upload carry a record's photos: the app's body limit is for JSON bodies;
-    the service's per-photo rule answers 422 ``photos`` before 413 does."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        request.max_content_length = PHOTO_BODY_BYTES
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def photo_routes(
     endpoint: str,
     record: str,
@@ -133,7 +118,6 @@ def photo_routes(
         return {"items": ticket_photos.listed(photo_model, record_id)}
 
     @api_roles(*roles)
-    @_roomy_body
     @blp.arguments(PhotoUploadSchema, location="files")
     @blp.response(201, PhotoListSchema)
     @blp.alt_response(404, description=missing)
@@ -156,7 +140,10 @@ def photo_routes(
         return ticket_photos.photo_response(photo)
 
     methods = {"get": listing, "post": upload} if writable else {"get": listing}
-    blp.route(f"{record}/photos")(type(f"{endpoint}Photos", (MethodView,), methods))
+    photos = accepts_upload(ticket_photos.PHOTO_BODY_BYTES)(
+        type(f"{endpoint}Photos", (MethodView,), methods)
+    )
+    blp.route(f"{record}/photos")(photos)
     photo = type(f"{endpoint}Photo", (MethodView,), {"get": one})
     blp.route(f"{record}/photos/<int:photo_id>")(photo)
 

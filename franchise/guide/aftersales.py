@@ -23,6 +23,7 @@ from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.money import YuanError, parse_yuan
+from app.request_body import accepts_upload
 from app.web.form_input import load_form
 from franchise.models import SERVICE_KINDS, Customer, Piece, ServiceTicket, ServiceTicketPhoto
 from franchise.schemas_aftersales import TicketIntakeSchema
@@ -83,6 +84,7 @@ def _intake_body() -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(GUIDE, login_endpoint=LOGIN)
 def new():
     """Take a piece in: customer, service, condition notes and photos."""

@@ -27,6 +27,7 @@ from app.clock import shanghai_day, utcnow
 from app.errors import DomainError
 from app.extensions import db, hooks
 from app.list_query import search
+from app.request_body import accepts_upload
 from app.web.form_input import load_form
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
@@ -236,6 +237,7 @@ def _inspection(appointment_id: int) -> Appointment:
 
 
 @bp.route("/appointments/<int:appointment_id>/inspection", methods=["GET", "POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def inspection(appointment_id: int):
     """The inspection's outcome: accepted, or a defect with a note and a remedy (exchange:

@@ -22,6 +22,9 @@ from franchise.services.base import invalid
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# the body a form or an API call adding a record's photos may send (the rest of the form
+# is small); beyond it HTTP 413, within it the rules above answer 422 on ``photos``
+PHOTO_BODY_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 256 * 1024
 # each photo table's column naming its record (a ticket, a consignment, an inspection)
 OWNER_COLUMN = {
     ServiceTicketPhoto: ServiceTicketPhoto.ticket_id,
