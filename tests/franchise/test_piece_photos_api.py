@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.extensions import db
 from franchise.models import InspectionPhoto, ServiceTicketPhoto
-from franchise.services.ticket_photos import MAX_PHOTO_BYTES
+from franchise.services.ticket_photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from tests.fixtures.auth import api_token, bearer
 from tests.fixtures.media import tiny_png
 from tests.franchise.factories_commerce import customer_headers
@@ -101,6 +103,35 @@ def test_no_file_and_the_sixth_photo_rule_across_uploads(client, app, shop, guid
     assert _kept(app) == 5
     assert _upload(client, url, guide_a, (JPG, "6.jpg")).status_code == 201
     assert _kept(app) == 6
+
+
+# a file is a PNG, a JPG, or bytes that are neither (perhaps nearly one)
+files = st.one_of(
+    st.just((PNG, "p.png")),
+    st.just((JPG, "j.jpg")),
+    st.binary(max_size=12).filter(lambda b: not b.startswith((b"\xff\xd8\xff", b"\x89PNG")))
+    .map(lambda b: (b, "x.bin")),
+)  # fmt: skip
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(files, min_size=1, max_size=4), min_size=1, max_size=4))
+def test_uploads_keep_whole_batches_of_images_up_to_six(client, shop, guide_a, batches):
+    """Whatever is sent, a ticket holds exactly the batches whose every file was a JPG or
+    PNG and that fitted under six in all, in the order sent."""
+    url = f"/api/v1/service-tickets/{_ticket(client, guide_a, shop.ca)}/photos"
+    expected: list[int] = []
+    for batch in batches:
+        fits = all(name != "x.bin" for _data, name in batch)
+        fits = fits and len(expected) + len(batch) <= MAX_PHOTOS
+        answer = _upload(client, url, guide_a, *batch)
+        assert answer.status_code == (201 if fits else 422), answer.get_json()
+        expected += [len(data) for data, _name in batch] if fits else []
+    listed = client.get(url, headers=guide_a).get_json()["items"]
+    assert [p["size"] for p in listed] == expected
 
 
 def test_phone_sized_photos_go_in_past_the_json_body_limit(client, app, shop, guide_a):
