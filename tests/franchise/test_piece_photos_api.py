@@ -216,3 +216,16 @@ def test_the_pages_serve_what_the_api_added(client, app, shop, guide_a):
     for browser, base in ((owner, "/admin/service-tickets"), (guide, "/m/service-tickets")):
         assert browser.get(f"{base}/{first}/photos/{photo}").data == PNG
         assert browser.get(f"{base}/{second}/photos/{photo}").status_code == 404
+
+
+def test_a_visit_that_is_not_an_inspection_has_no_photos(client, app, org, shop, guide_a):
+    from tests.franchise.factories_jewellery import maintenance_visit
+
+    visit = maintenance_visit(app, org, shop)
+    outcome = client.post(
+        f"/api/v1/appointments/{visit}/outcome", json={"outcome": "no_show"}, headers=guide_a
+    )
+    assert outcome.status_code == 201, outcome.get_json()
+    url = f"/api/v1/appointments/{visit}/outcome/photos"
+    assert _upload(client, url, guide_a, (PNG, "p.png")).status_code == 404
+    assert client.get(url, headers=guide_a).status_code == 404
