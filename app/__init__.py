@@ -198,6 +198,10 @@ def configure_security(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    from app.request_body import install_upload_limits
+
+    install_upload_limits(app)  # before the CSRF check reads an upload's form
+
     @app.before_request
     def _csrf():
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.path.startswith(

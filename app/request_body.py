@@ -7,6 +7,10 @@ thousand levels deep ends in ``RecursionError``, and an integer of more than
 were a 500. One ``before_request`` hook reads the raw body once and checks both without
 parsing it, so every route, present and future, is covered. Form posts are left alone
 (their fields do not nest and are not read as numbers).
+
+Uploads: the app's ``MAX_CONTENT_LENGTH`` suits JSON and plain forms; a view that takes
+files is marked with ``accepts_upload(limit)`` and its requests may carry up to ``limit``
+bytes, set before any hook (the CSRF check) reads the form.
 """
 
 from __future__ import annotations
@@ -58,6 +62,28 @@ def json_number_too_long(body: bytes) -> bool:
         return False
     run = re.compile(rb"[0-9]{%d}" % (limit + 1))
     return run.search(body) is not None and run.search(_outside_strings(body)) is not None
+
+
+def accepts_upload(limit: int):
+    """Mark a view (a function under its route decorator, or a ``MethodView`` class) as
+    taking bodies of up to ``limit`` bytes (``install_upload_limits``)."""
+
+    def mark(view):
+        view.max_body_bytes = limit
+        return view
+
+    return mark
+
+
+def install_upload_limits(app: Flask) -> None:
+    """Before every other hook: a marked view's request may be ``max_body_bytes`` long."""
+
+    @app.before_request
+    def _upload_limit():
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(getattr(view, "view_class", view), "max_body_bytes", None)
+        if limit:
+            request.max_content_length = limit
 
 
 def install_json_guard(app: Flask) -> None:

@@ -6,7 +6,7 @@ owner of its franchise and HQ. Another franchise's case is 404. Views never comm
 
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
@@ -83,10 +83,9 @@ def ticket(ticket_id: int):
 def ticket_photo(ticket_id: int, photo_id: int):
     """An intake photo of a ticket in my scope."""
     row = get_scoped_or_404(ServiceTicket, ticket_id)
-    photo = db.session.get(ServiceTicketPhoto, photo_id)
-    if photo is None or photo.ticket_id != row.id:
-        abort(404)
-    return ticket_photos.photo_response(photo)
+    return ticket_photos.photo_response(
+        ticket_photos.photo_of(ServiceTicketPhoto, row.id, photo_id)
+    )
 
 
 @bp.route("/trade-ins/<int:trade_in_id>")

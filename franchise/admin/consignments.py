@@ -17,7 +17,7 @@ Views call services and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from app.auth.scope import get_scoped_or_404, scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.list_query import search
+from app.request_body import accepts_upload
 from app.web.form_input import load_form
 from app.web.labels import customer_name, label, options
 from app.web.listing import Column
@@ -117,6 +118,7 @@ def _consignors(q: str) -> list[Customer]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(*ADMIN_UI_ROLES)
 def new():
     """Take a piece in on consignment."""
@@ -129,7 +131,9 @@ def new():
             )
             row = consignment.take_in(body, required_principal())
             if files:
-                ticket_photos.add_photos(row, files, ConsignmentPhoto)
+                ticket_photos.add_photos(
+                    row, files, ConsignmentPhoto, taken_by=required_principal().user_id
+                )
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:
@@ -186,7 +190,5 @@ def move(object_id):
 def photo(object_id, photo_id):
     """A photo of a consignment the caller may see."""
     row = get_scoped_or_404(Consignment, object_id, _scope())
-    picture = db.session.get(ConsignmentPhoto, photo_id)
-    if picture is None or picture.consignment_id != row.id:
-        abort(404)
+    picture = ticket_photos.photo_of(ConsignmentPhoto, row.id, photo_id)
     return ticket_photos.photo_response(picture)

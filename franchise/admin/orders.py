@@ -24,6 +24,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
 from app.errors import DomainError
 from app.extensions import db
+from app.request_body import accepts_upload
 from app.schemas import Text
 from app.web.dashboard import DashboardSource
 from app.web.formatting import yuan
@@ -187,6 +188,7 @@ def inspection_photo(object_id: int, photo_id: int):
 
 
 @bp.route("/<int:object_id>/inspections/<int:appointment_id>/photos", methods=["POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(*ADMIN_UI_ROLES)
 def add_inspection_photos(object_id: int, appointment_id: int):
     """Add photos to a recorded inspection of an order in my scope (6 at most in all;
@@ -201,7 +203,9 @@ def add_inspection_photos(object_id: int, appointment_id: int):
         files = ticket_photos.uploaded(request.files)
         if not files:
             raise invalid("photos", "Choose at least one photo.")
-        ticket_photos.add_photos(shown.outcome, files, InspectionPhoto)
+        ticket_photos.add_photos(
+            shown.outcome, files, InspectionPhoto, taken_by=required_principal().user_id
+        )
     except DomainError as exc:
         flash((exc.errors or {}).get("photos", [exc.message])[0], "error")
     else:

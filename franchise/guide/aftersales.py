@@ -12,7 +12,7 @@ Another store's ticket is 404. Views call services and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
@@ -23,6 +23,7 @@ from app.auth.scope import scoped
 from app.errors import DomainError
 from app.extensions import db
 from app.money import YuanError, parse_yuan
+from app.request_body import accepts_upload
 from app.web.form_input import load_form
 from franchise.models import SERVICE_KINDS, Customer, Piece, ServiceTicket, ServiceTicketPhoto
 from franchise.schemas_aftersales import TicketIntakeSchema
@@ -83,6 +84,7 @@ def _intake_body() -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(GUIDE, login_endpoint=LOGIN)
 def new():
     """Take a piece in: customer, service, condition notes and photos."""
@@ -92,7 +94,7 @@ def new():
             body, files = _intake_body(), ticket_photos.uploaded(request.files)
             ticket = ticket_service.intake(body, required_principal())
             if files:
-                ticket_photos.add_photos(ticket, files)
+                ticket_photos.add_photos(ticket, files, taken_by=required_principal().user_id)
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:
@@ -145,7 +147,5 @@ def move(ticket_id):
 def photo(ticket_id, photo_id):
     """An intake photo of one of my store's ticket_service."""
     ticket = _store_ticket(ticket_id)
-    row = db.session.get(ServiceTicketPhoto, photo_id)
-    if row is None or row.ticket_id != ticket.id:
-        abort(404)
+    row = ticket_photos.photo_of(ServiceTicketPhoto, ticket.id, photo_id)
     return ticket_photos.photo_response(row)

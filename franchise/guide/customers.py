@@ -27,6 +27,7 @@ from app.clock import shanghai_day, utcnow
 from app.errors import DomainError
 from app.extensions import db, hooks
 from app.list_query import search
+from app.request_body import accepts_upload
 from app.web.form_input import load_form
 from app.web.listing import paginate
 from franchise.guide.member_card import member_card
@@ -236,6 +237,7 @@ def _inspection(appointment_id: int) -> Appointment:
 
 
 @bp.route("/appointments/<int:appointment_id>/inspection", methods=["GET", "POST"])
+@accepts_upload(ticket_photos.PHOTO_BODY_BYTES)
 @page_roles(GUIDE, login_endpoint="auth.mobile_login")
 def inspection(appointment_id: int):
     """The inspection's outcome: accepted, or a defect with a note and a remedy (exchange:
@@ -252,7 +254,9 @@ def inspection(appointment_id: int):
             photos = ticket_photos.uploaded(request.files)  # 422 before anything is kept
             row = appointment_outcomes.record(appointment, data, required_principal())
             if photos:
-                ticket_photos.add_photos(row, photos, InspectionPhoto)
+                ticket_photos.add_photos(
+                    row, photos, InspectionPhoto, taken_by=required_principal().user_id
+                )
         except DomainError as exc:
             errors = exc.errors or {"form": [exc.message]}
         else:
@@ -289,7 +293,5 @@ def inspection_result(appointment_id: int):
 def inspection_photo(appointment_id: int, photo_id: int):
     """A photo of my store's inspection."""
     appointment = _inspection(appointment_id)
-    photo = db.session.get(InspectionPhoto, photo_id)
-    if photo is None or photo.appointment_id != appointment.id:
-        abort(404)
+    photo = ticket_photos.photo_of(InspectionPhoto, appointment.id, photo_id)
     return ticket_photos.photo_response(photo)

@@ -178,6 +178,7 @@ class IntakePhoto:
     content_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taken_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who added it
 
 
 class ServiceTicketPhoto(IntakePhoto, Model):

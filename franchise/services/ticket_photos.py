@@ -1,21 +1,36 @@
 """Photos taken of a customer's piece (issue 19): taken in for service or on
 consignment, or looked at in an O2O inspection. JPG or PNG, at most 5 MB each and 6 a
 record, kept in the database with the ticket, the consignment or the inspection's
-outcome; ``photo_response`` serves one to a page that already checked its scope."""
+outcome; ``photo_response`` serves one to a page that already checked its scope;
+``listed`` and ``photo_of`` read a record's photos for the JSON API
+(``franchise.api.piece_photos``)."""
 
 from __future__ import annotations
 
 from flask import Response
+from sqlalchemy import func, select
 
+from app.auth.models import User
+from app.auth.scope import not_found
 from app.db import committing
 from app.extensions import db
 from app.i18n import tr
-from franchise.models import ServiceTicketPhoto
+from app.schemas import MAX_ID
+from franchise.models import ConsignmentPhoto, InspectionPhoto, ServiceTicketPhoto
 from franchise.models.aftersales import IntakePhoto
 from franchise.services.base import invalid
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# the body a form or an API call adding a record's photos may send (the rest of the form
+# is small); beyond it HTTP 413, within it the rules above answer 422 on ``photos``
+PHOTO_BODY_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 256 * 1024
+# each photo table's column naming its record (a ticket, a consignment, an inspection)
+OWNER_COLUMN = {
+    ServiceTicketPhoto: ServiceTicketPhoto.ticket_id,
+    ConsignmentPhoto: ConsignmentPhoto.consignment_id,
+    InspectionPhoto: InspectionPhoto.appointment_id,
+}
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -45,16 +60,20 @@ def uploaded(files, field: str = "photos") -> list[tuple[str, bytes]]:
     return photos
 
 
-def add_photos(owner, files: list[tuple[str, bytes]], photo_model=ServiceTicketPhoto):
+def add_photos(
+    owner, files: list[tuple[str, bytes]], photo_model=ServiceTicketPhoto, taken_by=None
+):
     """Keep intake photos (checked by ``check_photos``) on ``owner``'s ``photos`` (a
-    ticket, or a consignment with ``photo_model=ConsignmentPhoto``); commits. Nothing is
-    kept when one is refused."""
+    ticket, or a consignment with ``photo_model=ConsignmentPhoto``), taken by the user id
+    ``taken_by``; commits. Nothing is kept when one is refused."""
     with committing(db.session):
         check_photos(files, len(owner.photos))
         for filename, data in files:
             name = (filename or "photo")[:128]
             kind = photo_type(data) or "image/png"
-            owner.photos.append(photo_model(filename=name, content_type=kind, data=data))
+            owner.photos.append(
+                photo_model(filename=name, content_type=kind, data=data, taken_by_user_id=taken_by)
+            )
     return owner
 
 
@@ -64,3 +83,49 @@ def photo_response(photo: IntakePhoto) -> Response:
     return Response(
         photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"}
     )
+
+
+def listed(photo_model, owner_id: int) -> list[dict]:
+    """The photos of record ``owner_id`` (its scope checked by the caller), oldest first:
+    id, file name, type, size in bytes, when taken and who took them (a name; None when
+    nobody is recorded). The bytes stay in the database."""
+    taker = User.display_name, User.username
+    rows = db.session.execute(
+        select(
+            photo_model.id,
+            photo_model.filename,
+            photo_model.content_type,
+            func.length(photo_model.data).label("size"),
+            photo_model.created_at,
+            *taker,
+        )
+        .outerjoin(User, User.id == photo_model.taken_by_user_id)
+        .where(OWNER_COLUMN[photo_model] == owner_id)
+        .order_by(photo_model.id)
+    )
+    return [
+        {
+            "id": r.id,
+            "filename": r.filename,
+            "content_type": r.content_type,
+            "size": r.size,
+            "taken_at": r.created_at,
+            "taken_by": (r.display_name or r.username) if r.username else None,
+        }
+        for r in rows
+    ]
+
+
+def photo_of(photo_model, owner_id: int, photo_id: int) -> IntakePhoto:
+    """Photo ``photo_id`` of record ``owner_id`` (its scope checked by the caller), else
+    ``NotFound``: another record's photo does not exist here."""
+    photo = None
+    if 1 <= photo_id <= MAX_ID:
+        photo = db.session.scalars(
+            select(photo_model).where(
+                photo_model.id == photo_id, OWNER_COLUMN[photo_model] == owner_id
+            )
+        ).first()
+    if photo is None:
+        raise not_found(photo_model)
+    return photo

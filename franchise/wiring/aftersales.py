@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     from franchise.admin import consignments as admin_consignments
     from franchise.api import aftersales as api_aftersales
     from franchise.api import consignment as api_consignment
+    from franchise.api import piece_photos as api_piece_photos
     from franchise.guide import aftersales as guide_aftersales
     from franchise.guide import piece_care as guide_piece_care
     from franchise.guide import trade_ins as guide_trade_ins
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
         (
             api_aftersales,
             api_consignment,
+            api_piece_photos,
             admin_aftersales,
             admin_consignments,
             guide_aftersales,
