@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.fixtures.pay_api",
     "tests.fixtures.randomness",
     "tests.fixtures.sandbox",
+    "tests.fixtures.today_world",
 ]
 
 settings.register_profile("siyu", print_blob=True)

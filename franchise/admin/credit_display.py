@@ -21,7 +21,7 @@ from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import shanghai
-from franchise.admin.customers import RULE_LABELS
+from app.web.labels import label
 from franchise.models import CreditDispute, Order, OrderCredit, Store
 from franchise.services import credit
 from franchise.services.settings import get_setting
@@ -66,7 +66,7 @@ def describe(item: dict) -> str:
         )
     elif kind == "assignment":
         rule = item.get("rule") or ""
-        text = _("Bound to the guide (%(rule)s)", rule=RULE_LABELS.get(rule, rule))
+        text = _("Bound to the guide (%(rule)s)", rule=label(rule, "assignment_rule"))
     elif kind == "redemption":
         text = _(
             "Coupon %(code)s redeemed at %(store)s",

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.money import MAX_FEN, Yuan
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.formatting import yuan
-from app.web.labels import customer_name, label
+from app.web.labels import customer_name, label, options
 from app.web.listing import Column
 from franchise.admin.support import (
     choices,
@@ -59,16 +59,6 @@ from franchise.services import welcome_retry
 
 bp = Blueprint("franchise_customers", __name__, url_prefix="/admin", template_folder="../templates")
 
-RULE_LABELS = {
-    "share_code": _l("Share code"),
-    "binding": _l("Binding"),
-    "nearest_store": _l("Nearest store"),
-    "region_default": _l("Region default"),
-    "hq_pool": _l("HQ pool"),
-    "manual": _l("Manual"),
-    "store_closed": _l("Store closed"),
-    "guide_left": _l("Guide left"),
-}
 TIER_OPTIONS = [
     ("", _l("All")),
     ("high", _l("High value")),
@@ -105,7 +95,7 @@ def customer_columns(names: Names):
         Column(
             "rule",
             _l("Assigned by"),
-            value=lambda c: RULE_LABELS.get(c.assignment_rule, c.assignment_rule),
+            value=lambda c: label(c.assignment_rule, "assignment_rule"),
         ),
         Column("last_order_at", _l("Last order"), time=True),
         Column("created_at", _l("Joined"), time=True),
@@ -134,7 +124,7 @@ def history_columns(names: Names, with_customer: bool = True):
         Column("franchisee", _l("Franchisee"), value=move("franchisee")),
         Column("store", _l("Store"), value=move("store")),
         Column("guide", _l("Guide"), value=move("guide")),
-        Column("rule", _l("Rule"), value=lambda h: RULE_LABELS.get(h.rule, h.rule)),
+        Column("rule", _l("Rule"), value=lambda h: label(h.rule, "assignment_rule")),
         Column("reason", _l("Reason"), value=lambda h: label(h.reason, "assignment_reason")),
     ]
 
@@ -167,7 +157,7 @@ def assignments():
     fields = [
         select_filter("franchisee_id", _l("Franchisee"), choices(Franchisee, blank=_l("All"))),
         select_filter(
-            "rule", _l("Rule"), [("", _l("All"))] + [(r, RULE_LABELS[r]) for r in ASSIGNMENT_RULES]
+            "rule", _l("Rule"), [("", _l("All")), *options("assignment_rule", ASSIGNMENT_RULES)]
         ),
         text_filter("customer_id", _l("Customer id")),
     ]
@@ -275,7 +265,7 @@ def customer(object_id):
         (_l("Franchisee"), names.franchisee.get(c.franchisee_id)),
         (_l("Store"), names.store.get(c.store_id)),
         (_l("Guide"), names.guide.get(c.guide_id)),
-        (_l("Assigned by"), RULE_LABELS.get(c.assignment_rule, c.assignment_rule)),
+        (_l("Assigned by"), label(c.assignment_rule, "assignment_rule")),
         (_l("Value tier"), c.tier_label),
         (_l("Orders"), orders),
         (_l("Paid in the last year"), yuan(c.monetary_fen)),
@@ -291,7 +281,6 @@ def customer(object_id):
         visits=visits,
         timeline=timeline,
         names=names,
-        rule_labels=RULE_LABELS,
         kind_labels=KIND_LABELS,
         form=form,
         welcome_waits=is_hq() and welcome in welcome_retry.WAITING,

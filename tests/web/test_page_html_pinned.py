@@ -2,7 +2,7 @@
 rendering cuts of issue 20's last round (kept signers, the day's heading, the navigation
 kept per page, the account read once a request).
 
-Each page is drawn for a fixed world (the Today page's, ``tests/web/test_today_page``) in
+Each page is drawn for a fixed world (the Today page's, ``tests/fixtures/today_world``) in
 Chinese and English and compared with the HTML kept in ``tests/web/pinned/``, after
 masking only what changes from one view or minute to the next: the CSRF token (signed
 with this moment's time), today's date, the greeting (by the hour) and the times and
@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.auth import login
-from tests.web.test_today_page import world  # noqa: F401  (the fixture)
 
 PINNED = Path(__file__).parent / "pinned"
 

@@ -9,93 +9,17 @@ which must not be counted or named on A's page.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
-from app.clock import shanghai_day, utcnow
+from app.clock import utcnow
 from app.extensions import db
 from community.models import CareTask, SendBatch
 from franchise.models import Appointment, Guide
-from livestream.models import ChecklistAnswer, ChecklistItem, TrainingProgress
-from tests.community.factories_delivery import gen_post
+from livestream.models import TrainingProgress
 from tests.fixtures.auth import PASSWORD, login
 from tests.franchise.factories import build_org
-from tests.franchise.factories_payments import gen_customer, gen_order
 from tests.livestream.factories import gen_campaign
-
-
-def _batch(guide: Guide, post_id: int, status: str, n: int) -> None:
-    db.session.add(
-        SendBatch(
-            dedupe_key=f"today-{guide.id}-{n}",
-            day=shanghai_day(),
-            sender_userid=guide.wecom_userid,
-            guide_id=guide.id,
-            store_id=guide.store_id,
-            franchisee_id=guide.franchisee_id,
-            post_id=post_id,
-            status=status,
-            chat_ids=["wrTODAY"],
-        )
-    )
-
-
-def _things_for(guide: Guide, post_id: int, name: str) -> None:
-    """Sends, care, hand-over, a visit, a sale and a live for ``guide``'s store."""
-    now = utcnow()
-    customer = gen_customer(guide.franchisee_id, nickname=f"{name} customer")
-    for n, status in enumerate(("created", "created", "sent")):
-        _batch(guide, post_id, status, n)
-    db.session.add(
-        CareTask(
-            customer_id=customer.id,
-            guide_id=guide.id,
-            franchisee_id=guide.franchisee_id,
-            kind="birthday",
-            due_date=shanghai_day(),
-            status="manual",
-        )
-    )
-    gen_order(customer, store_id=guide.store_id, guide_id=guide.id, status="shipped")
-    gen_order(
-        customer, 88800, store_id=guide.store_id, guide_id=guide.id, status="paid", paid_fen=88800
-    ).paid_at = now
-    db.session.add(
-        Appointment(
-            customer_id=customer.id,
-            franchisee_id=guide.franchisee_id,
-            store_id=guide.store_id,
-            kind="try_on",
-            slot_start=now - timedelta(minutes=30),
-        )
-    )
-    campaign = gen_campaign("store", [guide.store_id], live_in_days=2, name=f"{name} live")
-    items = [
-        ChecklistItem(campaign_id=campaign.id, kind="perks", title=f"item {n}") for n in (1, 2)
-    ]
-    db.session.add_all(items)
-    db.session.flush()
-    progress = TrainingProgress(
-        campaign_id=campaign.id,
-        guide_id=guide.id,
-        store_id=guide.store_id,
-        franchisee_id=guide.franchisee_id,
-        region_id=guide.store.region_id,
-    )
-    progress.answers.append(ChecklistAnswer(item_id=items[0].id, correct=True))
-    db.session.add(progress)
-    db.session.commit()
-
-
-@pytest.fixture
-def world(app):
-    with app.app_context():
-        org = build_org()
-        post = gen_post(title="Today post")
-        _things_for(db.session.get(Guide, org.ga), post.id, "Alpha")
-        _things_for(db.session.get(Guide, org.gb), post.id, "BETA-SECRET")
-        return org
 
 
 def _cards(html: str) -> dict[str, tuple[str, str]]:
