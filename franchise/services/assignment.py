@@ -84,15 +84,25 @@ def _pool_pick(candidates, capacity: dict, load: dict, balancing: bool) -> int |
 class LiveView:
     """Rules 3–5 for one customer at a time, by indexed queries."""
 
-    def __init__(self, radius_km: float | None = None, balancing: bool | None = None):
+    def __init__(
+        self,
+        radius_km: float | None = None,
+        balancing: bool | None = None,
+        *,
+        nothing_pending: bool = False,
+    ):
         self.radius_km = settings.radius_km() if radius_km is None else radius_km
         self.balancing = settings.pool_balancing() if balancing is None else balancing
+        # the caller holds no unflushed ORM change (the login): the nearest-store read runs
+        # on the session's connection, past the ORM's execution machinery (and autoflush)
+        self.nothing_pending = nothing_pending
 
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""
         dlat = self.radius_km / KM_PER_DEGREE
         dlng = self.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        rows = db.session.execute(
+        execute = db.session.connection().execute if self.nothing_pending else db.session.execute
+        rows = execute(
             _NEAR,
             {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng},
         )

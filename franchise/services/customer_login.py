@@ -179,11 +179,13 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     find, find_with_code, labels = _finds()
     deferred = None
     try:
+        # columns only: on the session's connection, past the ORM's execution machinery
+        read = db.session.connection().execute
         if share_code:  # one statement reads the customer and the code's owner
-            row = db.session.execute(find_with_code, keys | {"code": share_code}).one()
+            row = read(find_with_code, keys | {"code": share_code}).one()
             found, target = (row if row.id is not None else None), _code_target(row)
         else:
-            found, target = db.session.execute(find, keys).first(), None
+            found, target = read(find, keys).first(), None
         if found is None:
             result, deferred = _new(openid, unionid, target, place, city or None)
         else:
@@ -208,7 +210,7 @@ def _new(
     and the customer written again without it (``welcome_retry.commit_customer_first``:
     the second answer says what was deferred)."""
     lat, lng = place or (None, None)
-    target = code_target or decide_by_place(LiveView(), lat, lng, city)
+    target = code_target or decide_by_place(LiveView(nothing_pending=True), lat, lng, city)
     owner = (target.franchisee_id, target.store_id, target.guide_id)
     now = utcnow()
     row = {
@@ -267,7 +269,7 @@ def _returning(found: Row, unionid, target: Target | None, place, city) -> Logge
             guide_active=bool(found.guide_active),
         )
         if not binding.holds(settings.lock_days()):
-            target = decide_by_place(LiveView(), lat, lng, city or found.city)
+            target = decide_by_place(LiveView(nothing_pending=True), lat, lng, city or found.city)
     owner = old
     if target is not None and (target.franchisee_id, target.store_id, target.guide_id) != old:
         owner = (target.franchisee_id, target.store_id, target.guide_id)
