@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 
 from app.clock import utcnow
+from app.direct_read import read_rows
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (
@@ -94,17 +95,18 @@ class LiveView:
         self.radius_km = settings.radius_km() if radius_km is None else radius_km
         self.balancing = settings.pool_balancing() if balancing is None else balancing
         # the caller holds no unflushed ORM change (the login): the nearest-store read runs
-        # on the session's connection, past the ORM's execution machinery (and autoflush)
+        # straight on the session's connection (``app.direct_read``: no ORM, no autoflush)
         self.nothing_pending = nothing_pending
 
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""
         dlat = self.radius_km / KM_PER_DEGREE
         dlng = self.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        execute = db.session.connection().execute if self.nothing_pending else db.session.execute
-        rows = execute(
-            _NEAR,
-            {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng},
+        box = {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng}
+        rows = (
+            read_rows(db.session.connection(), _NEAR, box)
+            if self.nothing_pending
+            else db.session.execute(_NEAR, box)
         )
         best = None
         for sid, fid, slat, slng in rows:
