@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from flask import Response, current_app
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, missing
 from sqlalchemy import Integer, Select, bindparam, func, select
 
 from app.direct_read import read_rows
@@ -70,6 +70,67 @@ def compile_dump(
 
 def _then_iso(first: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: _iso(first(value))
+
+
+_ABSENT = object()  # an attribute the object lacks: marshmallow leaves its key out
+
+
+def compile_object_dump(schema: type[Schema]) -> Callable[[Any], dict]:
+    """A function giving, for an object read by attribute (an ORM row as written), what
+    ``schema().dump(obj)`` gives: integers, strings and booleans as the object holds them,
+    ISO date-times with ``isoformat``, a list of a nested schema through that schema's own
+    compiled dump, and any other field through the schema's own field (``serialize``).
+    A schema with dump hooks, or a nested field with ``only`` / ``exclude`` / ``many``, is
+    refused (``TypeError``): their rules are marshmallow's to apply."""
+    bound = schema()
+    if bound._hooks.get("pre_dump") or bound._hooks.get("post_dump"):
+        raise TypeError(f"{schema.__name__}: dump hooks")
+    steps: list[tuple[str, str, str, Callable[[Any], Any] | None, fields.Field]] = []
+    for name, field in bound.dump_fields.items():
+        source, key = field.attribute or name, field.data_key or name
+        convert: Callable[[Any], Any] | None
+        if type(field) in _AS_IS:
+            convert = _as_is
+        elif type(field) is fields.DateTime and field.format in (None, "iso"):
+            convert = _iso
+        elif type(field) is fields.List and type(field.inner) is fields.Nested:
+            convert = _each(field.inner, f"{schema.__name__}.{name}")
+        else:
+            convert = None  # the field's own serialize
+        steps.append((key, name, source, convert, field))
+
+    def dump(obj: Any) -> dict:
+        out = {}
+        for key, name, source, convert, field in steps:
+            if convert is None:
+                value = field.serialize(name, obj)
+                if value is missing:
+                    continue
+            else:
+                value = getattr(obj, source, _ABSENT)
+                if value is _ABSENT:
+                    continue
+                value = convert(value)
+            out[key] = value
+        return out
+
+    return dump
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _each(nested: fields.Nested, where: str) -> Callable[[Any], Any]:
+    """A list field of ``nested``'s schema: each item through its compiled dump."""
+    if nested.only or nested.exclude or nested.many or not isinstance(nested.nested, type):
+        raise TypeError(f"{where}: a nested field with only, exclude, many or a schema instance")
+    item = compile_object_dump(nested.nested)
+
+    def each(values: Any) -> Any:
+        return None if values is None else [None if v is None else item(v) for v in values]
+
+    return each
 
 
 def json_response(body: Any) -> Response:

@@ -10,9 +10,11 @@ naming them. A row outside the scope does not exist for the caller: 404, never 4
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, select
 
+from app.auth.bound_scope import built_once
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, GUIDE
 from app.auth.principal import Principal, current_principal
 from app.errors import NotFound
@@ -88,8 +90,29 @@ def get_scoped_or_404(model, object_id, principal: Principal | None = None):
         raise not_found(model)
     if not 1 <= object_id <= MAX_ID:
         raise not_found(model)
-    stmt = scoped(select(model).where(model.id == object_id), model, principal)
-    obj = db.session.scalars(stmt).first()
+    principal = principal if principal is not None else current_principal()
+    if principal is None:
+        obj = db.session.scalars(scoped(select(model).where(model.id == object_id), model)).first()
+    else:  # the statement built once per model, role and scope keys (its cache key too)
+        stmt, params = built_once(_by_id(model), principal)
+        obj = db.session.scalars(stmt, {**params, "object_id": object_id}).first()
     if obj is None:
         raise not_found(model)
     return obj
+
+
+_BY_ID: dict[type, Callable[[Principal], Select]] = {}
+
+
+def _by_id(model) -> Callable[[Principal], Select]:
+    """The one builder of ``model``'s scoped ``SELECT … WHERE id = :object_id`` (one
+    function per model, so ``built_once`` keeps its statement)."""
+    build = _BY_ID.get(model)
+    if build is None:
+
+        def build(principal: Principal) -> Select:
+            by_id = select(model).where(model.id == bindparam("object_id"))
+            return scoped(by_id, model, principal)
+
+        build = _BY_ID.setdefault(model, build)
+    return build

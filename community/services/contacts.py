@@ -19,10 +19,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
+from flask import current_app
 from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.engine import Engine
 
 from app.clock import as_utc, from_unix_seconds, utcnow
+from app.direct_read import read_rows
 from app.extensions import db
+from app.kept import kept
 from community.models.contacts import ContactFollow, WecomContact
 from franchise.models import Customer, Guide
 
@@ -168,8 +172,22 @@ def waiting_for_customer(unionid: str) -> bool:
     contact it does not see commits later, and that contact's own link after its commit
     sees the customer; so answering "none" skips nothing ``link_by_unionid`` would have
     linked, and almost every login has nothing to link."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(_UNLINKED, {"unionid": unionid}).first() is not None
+    # begun so that read_rows sends it straight on psycopg's cursor after the first time;
+    # BEGIN and COMMIT are not sent in autocommit
+    with _autocommit_engine().connect() as conn, conn.begin():
+        return bool(read_rows(conn, _UNLINKED, {"unionid": unionid}))
+
+
+def _autocommit_engine() -> Engine:
+    """The app's engine in autocommit (made once per engine, not per login)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    engine = db.engine
+    return kept(
+        app, _AUTOCOMMIT, engine, lambda: engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
+
+
+_AUTOCOMMIT = "siyu_contacts_autocommit"  # app.extensions key: (engine, autocommit engine)
 
 
 def link_by_unionid(unionid: str | None, customer_id: int | None = None) -> list[int]:

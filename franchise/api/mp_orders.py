@@ -14,6 +14,7 @@ Payment (``POST /orders/{id}/pay``) lives in the payments area.
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -25,7 +26,7 @@ from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.clock import utcnow
 from app.errors import NotFound
-from app.fast_page import json_response
+from app.fast_page import compile_object_dump, json_response
 from app.schemas import MAX_ID, PageQuerySchema, Text, page_of, page_schema
 from franchise.api.orders import (
     OrderDetailSchema,
@@ -159,6 +160,9 @@ class MpProductItem(MethodView):
 # --- orders -----------------------------------------------------------------------
 
 
+_dump_order = compile_object_dump(OrderSchema)
+
+
 @blp.route("/orders")
 class MpOrders(MethodView):
     @api_roles(CUSTOMER)
@@ -176,7 +180,7 @@ class MpOrders(MethodView):
         """Place an order at list price, with an optional coupon, share code and campaign."""
         principal = required_principal()
         assert principal.customer_id is not None  # a customer's
-        return order_service.create_order(
+        order = order_service.create_order(
             principal.customer_id,
             body["items"],
             coupon_code=body.get("coupon_code"),
@@ -185,6 +189,8 @@ class MpOrders(MethodView):
             points=body["points"],
             fulfilment=body.get("fulfilment"),  # issue 19
         )
+        # OrderSchema's dump, compiled once (the same dict; jsonify as the route would)
+        return jsonify(_dump_order(order)), 201
 
 
 @blp.route("/orders/<int:order_id>")

@@ -13,6 +13,7 @@ handled by ``franchise.services.payments.handle_notify``.
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -21,6 +22,7 @@ from app.auth.decorators import api_roles
 from app.auth.models import CUSTOMER, FRANCHISE_OWNER, HQ_ROLES
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404
+from app.fast_page import compile_object_dump
 from app.money import Yuan
 from app.schemas import Text
 from franchise.models import Order
@@ -92,6 +94,9 @@ class RefundSchema(Schema):
     succeeded_at = fields.DateTime(allow_none=True)
 
 
+_dump_refund = compile_object_dump(RefundSchema)
+
+
 @blp.route("/mp/orders/<int:order_id>/pay")
 class PayOrder(MethodView):
     @api_roles(CUSTOMER)
@@ -127,10 +132,12 @@ class OrderRefunds(MethodView):
         """Refund all or part of a paid order (WeChat is called after commit); with
         ``inspection_id`` the refund settles that inspection's defect."""
         order = get_scoped_or_404(Order, order_id)
-        return refunds.request_refund(
+        refund = refunds.request_refund(
             order,
             body["amount_fen"],
             body["reason"],
             required_principal(),
             inspection_id=body["inspection_id"],
         )
+        # RefundSchema's dump, compiled once (the same dict; jsonify as the route would)
+        return jsonify(_dump_refund(refund)), 202

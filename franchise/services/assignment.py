@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 
 from app.clock import utcnow
+from app.direct_read import read_rows
 from app.errors import DomainError
 from app.extensions import db
 from franchise.models import (
@@ -86,9 +87,18 @@ class PlaceRules:
     balances by open capacity (HQ's settings unless given). ``LiveView`` and
     ``assignment_snapshot.MemoryView`` apply the rules under them."""
 
-    def __init__(self, radius_km: float | None = None, balancing: bool | None = None):
+    def __init__(
+        self,
+        radius_km: float | None = None,
+        balancing: bool | None = None,
+        *,
+        nothing_pending: bool = False,
+    ):
         self.radius_km = settings.radius_km() if radius_km is None else radius_km
         self.balancing = settings.pool_balancing() if balancing is None else balancing
+        # the caller holds no unflushed ORM change (the login): the nearest-store read runs
+        # straight on the session's connection (``app.direct_read``: no ORM, no autoflush)
+        self.nothing_pending = nothing_pending
 
 
 class LiveView(PlaceRules):
@@ -98,9 +108,11 @@ class LiveView(PlaceRules):
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""
         dlat = self.radius_km / KM_PER_DEGREE
         dlng = self.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        rows = db.session.execute(
-            _NEAR,
-            {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng},
+        box = {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng}
+        rows = (
+            read_rows(db.session.connection(), _NEAR, box)
+            if self.nothing_pending
+            else db.session.execute(_NEAR, box)
         )
         best = None
         for sid, fid, slat, slng in rows:

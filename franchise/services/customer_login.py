@@ -18,15 +18,16 @@ built once per app, with the columns other domains read with the customer
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, insert, literal_column, or_, select, true, update
-from sqlalchemy.engine import Row
 
 from app.clock import utcnow
 from app.db import is_postgres
+from app.direct_read import read_rows
 from app.errors import DomainError
 from app.extensions import db, hooks
 from app.kept import kept
@@ -121,17 +122,27 @@ _SHARE_CODE = (
 # answers whether a WeCom contact with it waits for its customer). Their values reach
 # the ``CUSTOMER_LOGGED_IN`` listeners as ``read`` (``LoggedIn.read``).
 CUSTOMER_FIND_COLUMNS = "franchise.customer_find_columns"
-_KEPT = "siyu_login_find"  # app.extensions key: ((), (find, find with a share code, labels))
+_KEPT = "siyu_login_find"  # app.extensions key: ((), _Finds)
 
 
-def _finds() -> tuple[Select, Select, tuple[str, ...]]:
-    """The login's two reads with the listeners' columns, built once per app: the
-    customer; the customer (when found) and the share code's owner in one row."""
+@dataclass(frozen=True)
+class _Finds:
+    """The login's two reads with the listeners' columns, and the shape of their rows."""
+
+    find: Select  # the customer
+    with_code: Select  # the customer (when found) and the share code's owner in one row
+    labels: tuple[str, ...]  # the listeners' columns
+    found_row: type  # a named tuple of ``find``'s columns
+    code_row: type  # a named tuple of ``with_code``'s columns
+
+
+def _finds() -> _Finds:
+    """``_Finds``, built once per app."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return kept(app, _KEPT, (), _build_finds)  # the listeners are added as the app is built
 
 
-def _build_finds() -> tuple[Select, Select, tuple[str, ...]]:
+def _build_finds() -> _Finds:
     """``_finds``' statements from the ``CUSTOMER_FIND_COLUMNS`` listeners' columns."""
     extra = [listener() for listener in hooks(CUSTOMER_FIND_COLUMNS)]
     find = _FIND.add_columns(*extra)
@@ -142,14 +153,28 @@ def _build_finds() -> tuple[Select, Select, tuple[str, ...]]:
         .outerjoin(found, true())
         .outerjoin(code, true())
     )
-    return find, with_code, tuple(c.name for c in extra)
+    return _Finds(
+        find,
+        with_code,
+        tuple(c.name for c in extra),
+        namedtuple("FoundRow", find.selected_columns.keys()),
+        namedtuple("CodeRow", with_code.selected_columns.keys()),
+    )
+
+
+def _first(stmt: Select, params: dict, shape: type):
+    """``stmt``'s first row as ``shape``, or None: a statement built once, read straight
+    on psycopg's cursor after its first execution (``app.direct_read.read_rows``: the
+    same text and values, the statement events called, past SQLAlchemy's execution)."""
+    rows = read_rows(db.session.connection(), stmt, params)
+    return shape._make(rows[0]) if rows else None  # type: ignore[attr-defined]
 
 
 _UPDATE_CUSTOMER = update(_customers).where(_customers.c.id == bindparam("customer_id"))
 _INSERT_HISTORY = insert(AssignmentHistory.__table__)
 
 
-def _code_target(row: Row | None) -> Target | None:
+def _code_target(row) -> Target | None:
     """Rule 1 from a row of ``_SHARE_CODE``'s columns: the owner the code names, when its
     store is open and franchisee active (a departed guide's code still brings the
     customer to the store: guide None)."""
@@ -180,14 +205,14 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     openid, unionid = identity["openid"], identity.get("unionid")
     place = (latitude, longitude) if latitude is not None and longitude is not None else None
     keys = {"openid": openid, "unionid": unionid}
-    find, find_with_code, labels = _finds()
+    finds = _finds()
     deferred = None
     try:
         if share_code:  # one statement reads the customer and the code's owner
-            row = db.session.execute(find_with_code, keys | {"code": share_code}).one()
+            row = _first(finds.with_code, keys | {"code": share_code}, finds.code_row)
             found, target = (row if row.id is not None else None), _code_target(row)
         else:
-            found, target = db.session.execute(find, keys).first(), None
+            found, target = _first(finds.find, keys, finds.found_row), None
         if found is None:
             result, deferred = _new(openid, unionid, target, place, city or None)
         else:
@@ -195,7 +220,7 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
             if found.welcome_waiting:  # the first login's welcome failed: give it now
                 give_at_login(found.id)
             if found.unionid and found.unionid == unionid:
-                result = replace(result, read={k: found._mapping[k] for k in labels})
+                result = replace(result, read={k: getattr(found, k) for k in finds.labels})
         db.session.commit()
     except DomainError:
         db.session.rollback()
@@ -214,7 +239,7 @@ def _new(
     and the customer written again without it (``welcome_retry.commit_customer_first``:
     the second answer says what was deferred)."""
     lat, lng = place or (None, None)
-    target = code_target or decide_by_place(LiveView(), lat, lng, city)
+    target = code_target or decide_by_place(LiveView(nothing_pending=True), lat, lng, city)
     owner = (target.franchisee_id, target.store_id, target.guide_id)
     now = utcnow()
     row = {
@@ -250,7 +275,7 @@ def _new(
     return LoggedIn(customer_id, unionid, *owner, created=True), deferred
 
 
-def _returning(found: Row, unionid, target: Target | None, place, city) -> LoggedIn:
+def _returning(found, unionid, target: Target | None, place, city) -> LoggedIn:
     """Keep the customer's identity and place current and re-apply rules 1–5 from the row
     already read; one ``UPDATE`` when anything changed (no commit)."""
     changes: dict = {}
@@ -273,7 +298,7 @@ def _returning(found: Row, unionid, target: Target | None, place, city) -> Logge
             guide_active=bool(found.guide_active),
         )
         if not binding.holds(settings.lock_days()):
-            target = decide_by_place(LiveView(), lat, lng, city or found.city)
+            target = decide_by_place(LiveView(nothing_pending=True), lat, lng, city or found.city)
     owner = old
     if target is not None and (target.franchisee_id, target.store_id, target.guide_id) != old:
         owner = (target.franchisee_id, target.store_id, target.guide_id)

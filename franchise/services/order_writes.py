@@ -58,12 +58,17 @@ def column_default(column: Column):
 
 def column_values(obj, table: Table, skip: tuple[str, ...] = ()) -> dict:
     """Every column of ``obj`` but its generated key and ``skip``, defaults filled in on
-    the object too (so it holds what the row holds and nothing is read back)."""
+    the object too (so it holds what the row holds and nothing is read back).
+
+    ``obj`` is transient (made by the caller, never flushed): a default goes straight
+    into its ``__dict__``, where the instrumented attribute keeps it, without the set
+    event's history bookkeeping (no model here listens to set events); ``keep_written``
+    then makes every value the object holds its loaded state."""
     state = obj.__dict__  # where the instrumented attributes keep their values
     values = {}
     for name, column in _written_columns(table, skip):
         if name not in state:
-            setattr(obj, name, column_default(column))
+            state[name] = column_default(column)
         values[name] = state[name]
     return values
 

@@ -4,11 +4,16 @@ leaves nothing behind."""
 
 from __future__ import annotations
 
+from flask import jsonify
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app.auth.models import HQ_ADMIN
+from app.auth.principal import Principal
 from app.extensions import db
-from franchise.models import Refund
+from franchise.api.payments import RefundSchema, _dump_refund
+from franchise.models import Order, Refund
+from franchise.services.refunds import request_refund
 from tests.franchise.factories_payments import paid_order_id
 
 
@@ -51,3 +56,17 @@ def test_a_refusal_after_the_insert_leaves_no_refund(app, client, org, as_hq):
     with app.app_context():
         assert db.session.scalars(select(Refund)).all() == []
     assert client.post(url, json={"amount_fen": 10000}, headers=as_hq).status_code == 202
+
+
+def test_the_answer_is_refund_schemas_dump(app, client, org):
+    """The refund request answers with ``RefundSchema``'s dump compiled once
+    (``app.fast_page.compile_object_dump``): for the refund as written it is the schema's
+    own dump, and the body is what ``jsonify`` of that dump gives."""
+    order_id = paid_order_id(app, client, org)
+    with app.test_request_context():
+        order = db.session.get(Order, order_id)
+        refund = request_refund(order, 1200, "尺寸不合", Principal(HQ_ADMIN, user_id=1))
+        expected = RefundSchema().dump(refund)
+        assert _dump_refund(refund) == expected
+        assert jsonify(_dump_refund(refund)).data == jsonify(expected).data
+        assert expected["amount_fen"] == 1200 and expected["created_at"]
