@@ -155,6 +155,10 @@ class Order(Model):
         # a store's orders in a state (the guide's hand-over count and order tabs): the
         # statuses are constants in the SQL (``app.db.fixed_values``) so any plan uses it
         Index("ix_orders_store_id_status", "store_id", "status"),
+        # a store's orders placed / paid in a day (the guide's Today and results): read
+        # within the day, not across every order the store ever took
+        Index("ix_orders_store_id_created_at", "store_id", "created_at"),
+        Index("ix_orders_store_id_paid_at", "store_id", "paid_at"),
         Index("ix_orders_created_at", "created_at"),
     )
 

@@ -16,6 +16,8 @@ from app.db import fixed_values
 from app.extensions import db
 from franchise.guide.orders import WAITING
 from franchise.models import Order
+from tests.franchise.factories import build_org
+from tests.franchise.factories_payments import gen_customer, gen_order
 
 
 def _count(store_id: int):
@@ -43,17 +45,64 @@ def test_integers_are_written_as_numbers():
     assert "(3, 40)" in sql
 
 
-def test_the_generic_plan_reads_the_store_and_status_index(app):
+UNCOPIED = {"id", "order_no", "out_trade_no", "transaction_id", "replaces_order_id"}
+UNCOPIED |= {"status", "created_at", "paid_at", "store_id"}
+
+
+@pytest.fixture
+def store_history(app):
+    """PostgreSQL with three years of one store's orders (and a little of another store's),
+    nearly all completed, analysed: the planner chooses as it would in production."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL's generic plan")
-        sql = str(_count(1).compile(dialect=db.engine.dialect))
-        conn = db.session.connection()
-        conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
-        conn.execute(text("SET LOCAL enable_seqscan = off"))  # an empty table: no scan wins
-        conn.exec_driver_sql(f"PREPARE handover AS {sql.replace('%(store_id_1)s', '$1')}")
-        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN EXECUTE handover(1)"))
-        conn.exec_driver_sql("DEALLOCATE handover")
-        db.session.rollback()
+        org = build_org()
+        order = gen_order(gen_customer(org.fa), store_id=org.sa)
+        db.session.commit()
+        kept = [c.name for c in Order.__table__.columns if c.name not in UNCOPIED]
+        columns = ", ".join(kept)
+        db.session.execute(
+            text(
+                f"INSERT INTO orders ({columns}, order_no, status, created_at, paid_at, store_id)"
+                f" SELECT {columns}, 'H' || g, CASE WHEN g % 500 = 0 THEN 'shipped'"
+                " ELSE 'completed' END, now() - g * interval '3 hours',"
+                " now() - g * interval '3 hours', CASE WHEN g % 10 = 0 THEN :other ELSE :store END"
+                " FROM orders, generate_series(1, 9000) AS g WHERE orders.id = :id"
+            ),
+            {"id": order.id, "store": org.sa, "other": org.sb},
+        )
+        db.session.commit()
+        db.session.connection().exec_driver_sql("ANALYZE orders")
+        db.session.commit()
+        yield org.sa
+
+
+def _generic_plan(sql: str, args: str) -> str:
+    """EXPLAIN of ``sql`` ($n parameters) as PostgreSQL's generic plan runs it."""
+    conn = db.session.connection()
+    conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    conn.exec_driver_sql(f"PREPARE figure AS {sql}")
+    plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN EXECUTE figure({args})"))
+    conn.exec_driver_sql("DEALLOCATE figure")
+    db.session.rollback()
+    return plan
+
+
+def test_the_generic_plan_reads_the_store_and_status_index(app, store_history):
+    with app.app_context():
+        sql = str(_count(store_history).compile(dialect=db.engine.dialect))
+        plan = _generic_plan(sql.replace("%(store_id_1)s", "$1"), str(store_history))
         assert "ix_orders_store_id_status" in plan, plan
         assert "{shipped,received,delivered,picked_up}" in plan, plan  # constants, not $n
+
+
+@pytest.mark.parametrize("column", ["created_at", "paid_at"])
+def test_the_days_figures_read_within_the_day(app, store_history, column):
+    """Today's orders placed and paid at a store (``franchise.guide.results``) are read
+    within the day (an index on the day column, alone or after ``store_id``), not across
+    every order the store ever took, in PostgreSQL's generic plan."""
+    with app.app_context():
+        sql = f"SELECT count(id) FROM orders WHERE store_id = $1 AND {column} >= $2"
+        args = f"{store_history}, now() - interval '1 day', now()"
+        plan = _generic_plan(f"{sql} AND {column} < $3", args)
+        assert column in plan.split("Index Cond:")[1].splitlines()[0], plan
