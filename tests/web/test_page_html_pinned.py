@@ -3,8 +3,9 @@ rendering cuts of issue 20's last round (kept signers, the day's heading, the na
 kept per page, the account read once a request).
 
 Each page is drawn for a fixed world (the Today page's, ``tests/fixtures/today_world``) in
-Chinese and English and compared with the HTML kept in ``tests/web/pinned/``, after
-masking only what changes from one view or minute to the next: the CSRF token (signed
+Chinese and English and compared with the HTML kept in ``tests/web/pinned/*.snap``
+(snapshots: data, not templates), after masking only what changes from one view or
+minute to the next: the CSRF token (signed
 with this moment's time), today's date, the greeting (by the hour) and the times and
 dates the notes and alerts read from the clock. Everything else (the layout, the
 navigation with its active entry, the account bar, every card and panel, the escaping
@@ -43,7 +44,7 @@ def _masked(html: str) -> str:
 
 
 def _pinned(name: str, html: str) -> None:
-    path = PINNED / f"{name}.html"
+    path = PINNED / f"{name}.snap"
     html = _masked(html)
     if os.environ.get("SIYU_PIN_HTML") == "1":
         PINNED.mkdir(exist_ok=True)
