@@ -53,7 +53,7 @@ def _pinned(name: str, html: str) -> None:
 
 
 @pytest.mark.parametrize("query", ["", "?lang=en"])
-def test_the_today_page_is_byte_for_byte_as_before(client, world, query):  # noqa: F811
+def test_the_today_page_is_byte_for_byte_as_before(client, world, query):
     login(client, "guide-a", path="/m/login")
     client.get("/m/" + query)  # the first view builds what is kept; the second reads it
     response = client.get("/m/" + query)
@@ -62,7 +62,7 @@ def test_the_today_page_is_byte_for_byte_as_before(client, world, query):  # noq
 
 
 @pytest.mark.parametrize("query", ["", "?lang=en"])
-def test_the_overview_is_byte_for_byte_as_before(client, world, query):  # noqa: F811
+def test_the_overview_is_byte_for_byte_as_before(client, world, query):
     login(client, "hq")
     client.get("/admin/" + query)
     response = client.get("/admin/" + query)
