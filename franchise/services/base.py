@@ -7,7 +7,7 @@ store's / departed guide's id, *after* the commit (customer hand-over plugs in h
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import NoReturn
 
@@ -115,6 +115,23 @@ def commit_then_notify(after: Iterable[tuple[str, int]] = (), *, keep_loaded: bo
                 listener(object_id)
             except Exception:  # noqa: BLE001 - the change is committed; report and go on
                 log.exception("listener %r failed for id %s", listener, object_id)
+
+
+@contextmanager
+def committed(
+    after: Iterable[tuple[str, int]] = (), *, keep_loaded: bool = False
+) -> Iterator[list[tuple[str, int]]]:
+    """A service's write: the ``with`` body's changes committed at its end through
+    ``commit_then_notify``; a ``DomainError`` in the body rolls them back and propagates
+    (other errors propagate as they are). The ``as`` target is the list of ``(hook name,
+    object id)`` to notify after the commit (``after``, then what the body appends)."""
+    notify = list(after)
+    try:
+        yield notify
+    except DomainError:
+        db.session.rollback()
+        raise
+    commit_then_notify(notify, keep_loaded=keep_loaded)
 
 
 def rollback_and_raise(exc: Exception) -> NoReturn:

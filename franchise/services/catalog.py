@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.errors import DomainError
 from app.extensions import db
 from app.list_query import search, where_given
 from franchise.models import SERVICE_KINDS, Product
-from franchise.services.base import commit_then_notify, ensure_unique, invalid, rollback_and_raise
+from franchise.services.base import (
+    committed,
+    ensure_unique,
+    invalid,
+)
 
 PRODUCT_FIELDS = (
     "sku",
@@ -49,30 +52,24 @@ def _check(data: dict) -> None:
 
 def create_product(data: dict) -> Product:
     """Create a product; a taken ``sku`` answers 409."""
-    try:
+    with committed():
         _check(data)
         ensure_unique(Product, "sku", data["sku"], "sku", "SKU")
         product = Product(**{k: v for k, v in data.items() if k in PRODUCT_FIELDS})
         product.category = product.category or ""
         db.session.add(product)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return product
 
 
 def update_product(product: Product, data: dict) -> Product:
     """Change some fields of a product (HQ); the sku stays unique."""
-    try:
+    with committed():
         _check(data)
         if "sku" in data and data["sku"] != product.sku:
             ensure_unique(Product, "sku", data["sku"], "sku", "SKU", exclude_id=product.id)
         for key, value in data.items():
             if key in PRODUCT_FIELDS:
                 setattr(product, key, "" if key == "category" and value is None else value)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return product
 
 

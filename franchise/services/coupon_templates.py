@@ -12,10 +12,9 @@ listener, no campaigns: any id is unknown).
 
 from __future__ import annotations
 
-from app.errors import DomainError
 from app.extensions import db, hooks
 from franchise.models import CouponBudget, CouponTemplate, Region
-from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.base import committed, invalid
 
 CAMPAIGN_EXISTS = "franchise.campaign_exists"  # listener(campaign_id) -> bool
 
@@ -83,27 +82,21 @@ def _set_budgets(template: CouponTemplate, budgets: list[dict]) -> None:
 
 def create_template(data: dict) -> CouponTemplate:
     """Create a coupon template with its budgets per region (HQ)."""
-    try:
+    with committed():
         _check_template(data)
         template = CouponTemplate(**{k: v for k, v in data.items() if k in TEMPLATE_FIELDS})
         db.session.add(template)
         _set_budgets(template, data.get("budgets") or [])
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return template
 
 
 def update_template(template: CouponTemplate, data: dict) -> CouponTemplate:
     """Change a template; issued coupons keep their own expiry."""
-    try:
+    with committed():
         _check_template(data, template)
         for key, value in data.items():
             if key in TEMPLATE_FIELDS:
                 setattr(template, key, value)
         if "budgets" in data:
             _set_budgets(template, data["budgets"])
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return template

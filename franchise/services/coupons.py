@@ -52,7 +52,7 @@ from franchise.models import (
     Guide,
     Store,
 )
-from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.base import committed, invalid
 
 log = logging.getLogger("siyu.franchise.coupons")
 
@@ -169,7 +169,7 @@ def issue_coupon(template_id: int, customer_id: int) -> Coupon:
     409 when the template is inactive or ended, the region's budget is used up, or the
     customer already holds a new-customer coupon; 422 for an unknown template/customer.
     """
-    try:
+    with committed():
         template = db.session.get(CouponTemplate, template_id)
         if template is None:
             raise invalid("template_id", "No such coupon template.")
@@ -177,9 +177,6 @@ def issue_coupon(template_id: int, customer_id: int) -> Coupon:
         if customer is None:
             raise invalid("customer_id", "No such customer.")
         coupon = _issue(template, customer)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return coupon
 
 
@@ -347,7 +344,7 @@ def redeem_in_store(code: str, principal: Principal) -> Coupon:
     when it is theirs). 404 for a code outside the caller's franchise; 409 when
     redeemed, void or expired.
     """
-    try:
+    with committed():
         coupon = find_for_staff(code, principal)
         refuse_unusable(coupon)
         store_id = principal.store_id
@@ -371,9 +368,6 @@ def redeem_in_store(code: str, principal: Principal) -> Coupon:
                 "redeemed_order_id": None,
             },
         )
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return coupon
 
 

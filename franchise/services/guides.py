@@ -7,16 +7,14 @@ from sqlalchemy import select
 
 from app.auth.models import GUIDE, User
 from app.clock import utcnow
-from app.errors import DomainError
 from app.extensions import db
 from franchise.models import ACTIVE, LEFT, Guide, Store
 from franchise.services.base import (
     GUIDE_LEFT,
     STORE_GUIDES_CHANGED,
-    commit_then_notify,
+    committed,
     get_or_invalid,
     invalid,
-    rollback_and_raise,
     sync_guide_user,
     taken,
 )
@@ -49,7 +47,7 @@ def _open_store(store_id: int) -> Store:
 
 def create_guide(data: dict) -> Guide:
     """Create a guide in an open store; the franchisee is the store's."""
-    try:
+    with committed() as after:
         store = _open_store(data["store_id"])
         check_member(data["wecom_userid"])
         guide = Guide(
@@ -63,9 +61,7 @@ def create_guide(data: dict) -> Guide:
         db.session.flush()
         _link_user(guide, data.get("user_id"))
         sync_guide_user(guide)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify([(STORE_GUIDES_CHANGED, guide.store_id)])
+        after.append((STORE_GUIDES_CHANGED, guide.store_id))
     return guide
 
 
@@ -92,7 +88,7 @@ def update_guide(guide: Guide, changes: dict) -> Guide:
     After the commit, ``GUIDE_LEFT`` for a departure and ``STORE_GUIDES_CHANGED`` for each
     store whose active guides changed (the old and the new store of a move)."""
     before = (guide.store_id, guide.status, guide.wecom_userid)
-    try:
+    with committed() as after:
         if "store_id" in changes and changes["store_id"] != guide.store_id:
             store = _open_store(changes["store_id"])
             guide.store_id = store.id
@@ -108,15 +104,12 @@ def update_guide(guide: Guide, changes: dict) -> Guide:
             _link_user(guide, changes["user_id"])
             if old_user is not None and old_user.id != guide.user_id:
                 old_user.guide_id = old_user.store_id = old_user.franchisee_id = None
-        left = _set_guide_status(guide, changes["status"]) if "status" in changes else False
+        if "status" in changes and _set_guide_status(guide, changes["status"]):
+            after.append((GUIDE_LEFT, guide.id))
         sync_guide_user(guide)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    after: list[tuple[str, int]] = [(GUIDE_LEFT, guide.id)] if left else []
-    if (guide.store_id, guide.status, guide.wecom_userid) != before:
-        stores = dict.fromkeys((before[0], guide.store_id))
-        after += [(STORE_GUIDES_CHANGED, store_id) for store_id in stores]
-    commit_then_notify(after)
+        if (guide.store_id, guide.status, guide.wecom_userid) != before:
+            stores = dict.fromkeys((before[0], guide.store_id))
+            after.extend((STORE_GUIDES_CHANGED, store_id) for store_id in stores)
     return guide
 
 

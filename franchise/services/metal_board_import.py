@@ -27,13 +27,16 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from app.clock import shanghai_day, utcnow
-from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
 from app.validation_messages import flat_errors
 from franchise.models import BY_WEIGHT, MetalPrice, Product, ProductPricing, ProductVariant
 from franchise.schemas_metal_board import BOARD_COLUMNS, MAX_BOARD_ROWS, BoardRowSchema
-from franchise.services.base import Invalid, commit_then_notify, invalid, rollback_and_raise
+from franchise.services.base import (
+    Invalid,
+    committed,
+    invalid,
+)
 from franchise.services.metal_prices import write_entry
 from franchise.services.pricing import latest_price, reprice_sql_value
 
@@ -174,7 +177,7 @@ def apply(rows: list[dict], user_id: int | None, source: str) -> int:
     """Write every row as a board entry and reprice (one commit); returns how many
     products were repriced. ``source`` (``upload``, ``api``, ``feed``) goes in the note."""
     repriced = 0
-    try:
+    with committed():
         for row in rows:
             note = " ".join(part for part in (tr("Imported"), source, row["purity"]) if part)
             data = {
@@ -184,7 +187,4 @@ def apply(rows: list[dict], user_id: int | None, source: str) -> int:
                 "note": note,
             }
             repriced += write_entry(data, user_id)[1]
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return repriced

@@ -15,10 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 
 from app.clock import shanghai_day, utcnow
-from app.errors import DomainError
 from app.extensions import db
 from franchise.models import METALS, MetalPrice
-from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.base import committed, invalid
 from franchise.services.pricing import MAX_METAL_FEN_PER_GRAM, latest_price, reprice_metal
 
 
@@ -36,11 +35,8 @@ def _check(data: dict) -> None:
 def record(data: dict, user_id: int | None = None) -> tuple[MetalPrice, int]:
     """Enter a metal's price (commits); returns the entry and how many by-weight
     products were repriced. Bad prices answer 422 naming the field and change nothing."""
-    try:
+    with committed(keep_loaded=True):
         entry, repriced = write_entry(data, user_id)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify(keep_loaded=True)
     return entry, repriced
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.errors import Conflict, DomainError
+from app.errors import Conflict
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import Franchisee, Region, RegionCity
 from franchise.services.base import (
-    commit_then_notify,
+    committed,
     ensure_unique,
     get_or_invalid,
     invalid,
-    rollback_and_raise,
 )
 
 # --- regions ----------------------------------------------------------------------
@@ -36,21 +35,18 @@ def _set_cities(region: Region, cities: list[str]) -> None:
 
 def create_region(data: dict) -> Region:
     """Create a region with its cities (each city in one region only)."""
-    try:
+    with committed():
         ensure_unique(Region, "code", data["code"], "code", "region code")
         region = Region(code=data["code"], name=data["name"])
         db.session.add(region)
         db.session.flush()
         _set_cities(region, data.get("cities") or [])
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return region
 
 
 def update_region(region: Region, changes: dict) -> Region:
     """Rename a region, replace its cities, or choose its default franchisee (one of its own)."""
-    try:
+    with committed():
         if "name" in changes:
             region.name = changes["name"]
         if "cities" in changes:
@@ -62,9 +58,6 @@ def update_region(region: Region, changes: dict) -> Region:
                 if franchisee.region_id != region.id:
                     raise invalid("default_franchisee_id", "Not a franchisee of this region.")
             region.default_franchisee_id = fid
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return region
 
 
@@ -73,20 +66,17 @@ def update_region(region: Region, changes: dict) -> Region:
 
 def create_franchisee(data: dict) -> Franchisee:
     """Create a franchisee; its WeChat Pay sub-merchant id must be unique."""
-    try:
+    with committed():
         get_or_invalid(Region, data["region_id"], "region_id")
         ensure_unique(Franchisee, "sub_mch_id", data["sub_mch_id"], "sub_mch_id", "sub-merchant id")
         franchisee = Franchisee(**data)
         db.session.add(franchisee)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return franchisee
 
 
 def update_franchisee(franchisee: Franchisee, changes: dict) -> Franchisee:
     """HQ changes a franchisee (any field of ``FranchiseeUpdateSchema``)."""
-    try:
+    with committed():
         if "region_id" in changes and changes["region_id"] != franchisee.region_id:
             get_or_invalid(Region, changes["region_id"], "region_id")
             old = db.session.get(Region, franchisee.region_id)
@@ -103,7 +93,4 @@ def update_franchisee(franchisee: Franchisee, changes: dict) -> Franchisee:
             )
         for key, value in changes.items():
             setattr(franchisee, key, value)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return franchisee

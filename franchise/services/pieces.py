@@ -24,7 +24,7 @@ from sqlalchemy import Select, case, select, update
 from sqlalchemy.engine import CursorResult
 
 from app.auth.principal import Principal
-from app.errors import Conflict, DomainError
+from app.errors import Conflict
 from app.extensions import db
 from app.i18n import tr
 from app.list_query import search, where_given
@@ -43,11 +43,10 @@ from franchise.models import (
     Store,
 )
 from franchise.services.base import (
-    commit_then_notify,
+    committed,
     ensure_unique,
     get_or_invalid,
     invalid,
-    rollback_and_raise,
 )
 from franchise.services.pricing import MAX_WEIGHT_MG, pricing_of
 
@@ -58,7 +57,7 @@ def register(data: dict, principal: Principal) -> Piece:
     """Register a piece at a store (HQ anywhere, an owner at their own stores); adds one
     to the product's stock. 422 naming the field for a product that does not track
     pieces, a variant not the product's, a weight out of bounds; 409 for a taken serial."""
-    try:
+    with committed(keep_loaded=True):
         product = get_or_invalid(Product, data.get("product_id"), "product_id")
         row = pricing_of(product.id)
         if row is None or not row.tracks_pieces:
@@ -90,9 +89,6 @@ def register(data: dict, principal: Principal) -> Piece:
             .values(stock=Product.stock + 1)
             .execution_options(synchronize_session=False)
         )
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify(keep_loaded=True)
     return piece
 
 

@@ -27,7 +27,6 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import is_postgres
-from app.errors import DomainError
 from app.extensions import db
 from app.i18n import tr
 from franchise.models import (
@@ -45,7 +44,7 @@ from franchise.models import (
     ProductPricing,
     ProductVariant,
 )
-from franchise.services.base import commit_then_notify, invalid, rollback_and_raise
+from franchise.services.base import committed, invalid
 from franchise.services.catalog import MAX_PRICE_FEN
 
 MAX_WEIGHT_MG = 5_000_000  # 5 kg
@@ -135,7 +134,7 @@ def _today_price_or_invalid(metal: str, boards: dict[str, MetalPrice] | None = N
 def configure(product: Product, data: dict) -> ProductPricing:
     """Set how ``product`` is priced (commits). By weight: its list price (and its
     variants') becomes today's computed price at once."""
-    try:
+    with committed():
         _check_pricing(data)
         row = pricing_of(product.id) or ProductPricing(product_id=product.id)
         row.pricing = data["pricing"]
@@ -152,9 +151,6 @@ def configure(product: Product, data: dict) -> ProductPricing:
             product.price_fen = piece_price(row, row.weight_mg, metal)
             for variant in variants_of(product.id):
                 variant.price_fen = piece_price(row, variant.weight_mg or row.weight_mg, metal)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return row
 
 
@@ -178,7 +174,7 @@ def variants_of(product_id: int) -> list[ProductVariant]:
 
 def add_variant(product: Product, data: dict) -> ProductVariant:
     """Add a size / length / purity to ``product`` (commits); 409 when it exists."""
-    try:
+    with committed():
         if data.get("kind") not in VARIANT_KINDS:
             raise invalid("kind", "Ring size, chain length or purity.")
         _bounded(data, "weight_mg", 1, MAX_WEIGHT_MG, "A weight between 1 mg and 5 kg.")
@@ -206,9 +202,6 @@ def add_variant(product: Product, data: dict) -> ProductVariant:
             price_fen=price,
         )
         db.session.add(variant)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return variant
 
 

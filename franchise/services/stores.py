@@ -16,6 +16,7 @@ from franchise.services.base import (
     STORE_CLOSED,
     Invalid,
     commit_then_notify,
+    committed,
     ensure_unique,
     get_or_invalid,
     invalid,
@@ -85,7 +86,7 @@ def _apply_store_changes(store: Store, changes: dict) -> bool:
 
 def create_store(data: dict) -> Store:
     """Create a store of a franchisee; its region defaults to the franchisee's."""
-    try:
+    with committed():
         franchisee = get_or_invalid(Franchisee, data.get("franchisee_id"), "franchisee_id")
         ensure_unique(Store, "code", data["code"], "code", "store code")
         fields = {k: v for k, v in data.items() if k not in ("franchisee_id", "is_open")}
@@ -98,19 +99,14 @@ def create_store(data: dict) -> Store:
         else:
             store.closed_at = utcnow()
         db.session.add(store)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify()
     return store
 
 
 def update_store(store: Store, changes: dict) -> Store:
     """HQ changes a store; moving it moves its guides; ``is_open=False`` closes it."""
-    try:
-        closed = _apply_store_changes(store, changes)
-    except DomainError as exc:
-        rollback_and_raise(exc)
-    commit_then_notify([(STORE_CLOSED, store.id)] if closed else [])
+    with committed() as after:
+        if _apply_store_changes(store, changes):
+            after.append((STORE_CLOSED, store.id))
     return store
 
 
