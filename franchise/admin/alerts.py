@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
@@ -23,11 +23,11 @@ from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
 from app.auth.principal import current_principal
 from app.auth.scope import get_scoped_or_404, scope_clause, scoped
-from app.errors import DomainError
 from app.extensions import db
 from app.web.formatting import DASH, yuan
 from app.web.labels import customer_name
 from app.web.listing import Column
+from app.web.page_action import flashed
 from franchise.admin.support import list_page
 from franchise.models import Alert, Customer, Franchisee
 from franchise.services import alerts as alert_service
@@ -266,12 +266,8 @@ def alerts():
 def acknowledge(alert_id):
     """Acknowledge for the viewer's audience, then back to the list as it was filtered."""
     alert = get_scoped_or_404(Alert, alert_id)
-    try:
+    with flashed(_("Alert acknowledged.")):
         alert_service.acknowledge(alert, current_principal())
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Alert acknowledged."), "success")
     back = request.form.get("next") or ""
     if not back.startswith("/admin/alerts") or "\\" in back or "//" in back:
         back = url_for("alerts_admin.alerts")

@@ -27,6 +27,7 @@ from app.web.form_input import load_form
 from app.web.formatting import shanghai
 from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, paginate
+from app.web.page_action import flashed
 from app.web.shell import kept_url
 from franchise.admin.credit_display import (
     ACTION_LABELS,
@@ -154,15 +155,11 @@ def dispute(dispute_id):
 @page_roles(*HQ_ROLES)
 def ruling(dispute_id):
     """HQ's ruling form."""
-    try:
+    with flashed(_("Ruling recorded.")):
         body = load_form(RulingSchema(), request.form)
         disputes.rule(
             dispute_id, body["decision"], body["ruling"], body["guide_id"], required_principal()
         )
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Ruling recorded."), "success")
     return redirect(url_for("credit_admin.dispute", dispute_id=dispute_id), 303)
 
 
@@ -223,12 +220,8 @@ def save_rate():
 @page_roles(*HQ_ROLES)
 def delete_rate(rate_id):
     """Remove a commission rate."""
-    try:
+    with flashed(_("Commission rate removed.")):
         commission.delete_rate(rate_id)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Commission rate removed."), "success")
     return redirect(url_for("credit_admin.rules"), 303)
 
 

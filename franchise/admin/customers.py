@@ -27,6 +27,7 @@ from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.formatting import yuan
 from app.web.labels import customer_name, label, options
 from app.web.listing import Column
+from app.web.page_action import flashed
 from franchise.admin.support import (
     choices,
     is_hq,
@@ -292,12 +293,8 @@ def customer(object_id):
 def give_welcome(object_id):
     """HQ gives now the welcome the customer's first login could not give."""
     c = get_scoped_or_404(Customer, object_id)
-    try:
+    with flashed(_("Welcome given.")):
         welcome_retry.give_now(c.id)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Welcome given."), "success")
     return redirect(url_for("franchise_customers.customer", object_id=object_id), 303)
 
 

@@ -30,6 +30,7 @@ from app.web.dashboard import DashboardSource
 from app.web.formatting import yuan
 from app.web.i18n import N_, gettext_all
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from app.web.page_action import flashed
 from franchise import queries
 from franchise.admin.product_pricing import KIND_LABELS
 from franchise.admin.support import choices, date_filter, select_filter, text_filter
@@ -235,16 +236,12 @@ def transition(object_id):
         return redirect(url_for("commerce_orders.order", object_id=o.id), 303)
     carrier = (request.form.get("carrier") or "").strip()
     waybill = (request.form.get("waybill_no") or "").strip()
-    try:
+    with flashed(_("Order is now: %(status)s.", status=status_label(to))):
         # issue 19: shipping records carrier and waybill (required for home delivery)
         if to == "shipped" and (carrier or waybill or o.fulfilment == "delivery"):
             fulfilment.ship(o, carrier, waybill, required_principal())
         else:
             order_service.transition(o, to, required_principal(), note)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("Order is now: %(status)s.", status=status_label(to)), "success")
     return redirect(url_for("commerce_orders.order", object_id=object_id), 303)
 
 

@@ -19,8 +19,8 @@ from app.auth.models import GUIDE
 from app.auth.principal import required_principal
 from app.auth.scope import get_scoped_or_404, scoped
 from app.db import fixed_values
-from app.errors import DomainError
 from app.extensions import db
+from app.web.page_action import flashed
 from franchise.models import (
     COMPLETED,
     DELIVERED,
@@ -92,17 +92,10 @@ def transition(order_id):
     if to not in BUTTONS:
         flash(_("Unknown action."), "error")
     else:
-        try:
+        with flashed(_("Order %(no)s: %(status)s.", no=order.order_no, status=status_label(to))):
             pickup = fulfilment.of(order)  # issue 19: a pickup order is handed over on its code
             if to == "picked_up" and pickup is not None and pickup.mode == "pickup":
                 fulfilment.verify_pickup(order, request.form.get("code") or "", principal)
             else:
                 order_service.transition(order, to, principal, "")
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(
-                _("Order %(no)s: %(status)s.", no=order.order_no, status=status_label(to)),
-                "success",
-            )
     return redirect(url_for("guide_orders.orders"), 303)
