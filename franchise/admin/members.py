@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES, HQ_ROLES
-from app.auth.scope import get_scoped_or_404, scoped
+from app.auth.scope import get_scoped_or_404
 from app.clock import shanghai_day
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.labels import label
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
+from franchise.admin.settlement import picked_franchisee
 from franchise.admin.support import (
     date_filter,
     is_hq,
@@ -130,13 +131,7 @@ def settlement_columns():
 def points_settlement():
     """A franchisee's points line per day (an owner: theirs; HQ picks one): negative
     for the points it paid for, positive for those members spent in its stores."""
-    franchisees = list(
-        db.session.scalars(scoped(select(Franchisee), Franchisee).order_by(Franchisee.id))
-    )
-    wanted = request.args.get("franchisee_id", type=int)
-    chosen = next(
-        (f for f in franchisees if f.id == wanted), franchisees[0] if franchisees else None
-    )
+    franchisees, chosen = picked_franchisee()
     since = shanghai_day() - timedelta(days=90)
     rows = points_book.daily_lines(chosen.id, since) if chosen else []
     if request.args.get("format") == "csv":

@@ -61,6 +61,15 @@ def visible_franchisees() -> list[Franchisee]:
     return list(db.session.scalars(scoped(select(Franchisee), Franchisee).order_by(Franchisee.id)))
 
 
+def picked_franchisee() -> tuple[list[Franchisee], Franchisee | None]:
+    """The viewer's franchisees (an owner: theirs; HQ: all) and the one a money page shows:
+    ``?franchisee_id`` when it is one of them, else the first (None when there are none)."""
+    franchisees = visible_franchisees()
+    wanted = request.args.get("franchisee_id", type=int)
+    chosen = next((f for f in franchisees if f.id == wanted), None)
+    return franchisees, chosen or (franchisees[0] if franchisees else None)
+
+
 def line_columns():
     return [
         Column("time", _l("Time"), time=True),
@@ -78,11 +87,8 @@ def line_columns():
 @page_roles(*ADMIN_UI_ROLES)
 def settlement_page():
     """Balances of the visible franchisees, and one franchisee's day and 30-day history."""
-    franchisees = visible_franchisees()
-    ids = [f.id for f in franchisees]
-    selected = request.args.get("franchisee_id", type=int)
-    if selected not in ids:
-        selected = ids[0] if ids else None
+    franchisees, chosen = picked_franchisee()
+    selected = chosen.id if chosen else None
     day = filter_args(StatementQuerySchema).get("date") or shanghai_day()  # the API's query
     statement = history = None
     if selected is not None:
@@ -90,7 +96,7 @@ def settlement_page():
         history = settlement.history(selected, 30)
     return render_template(
         "franchise/payments/settlement.html",
-        overview=settlement.franchisee_overview(ids),
+        overview=settlement.franchisee_overview([f.id for f in franchisees]),
         franchisees=franchisees,
         selected=selected,
         day=day,
