@@ -42,7 +42,13 @@ from franchise.models import (
 from franchise.services import ledger, postings
 from franchise.services.base import invalid
 from franchise.services.catalog import MAX_PRICE_FEN
-from franchise.services.steps import case_holders, customer_and_store, record_no, take_step
+from franchise.services.steps import (
+    add_step,
+    case_holders,
+    customer_and_store,
+    record_no,
+    take_step,
+)
 
 CONSIGNMENT_FLOW: dict[str, tuple[str, ...]] = {
     "received": ("appraised", "returned"),
@@ -95,14 +101,13 @@ def take_in(data: dict, principal: Principal) -> Consignment:
 
 
 def _event(row: Consignment, from_status, to: str, principal: Principal | None, note=""):
-    db.session.add(
-        ConsignmentEvent(
-            consignment_id=row.id,
-            from_status=from_status,
-            to_status=to,
-            actor_user_id=principal.user_id if principal else None,
-            note=(note or "")[:255],
-        )
+    add_step(
+        ConsignmentEvent,
+        principal,
+        note,
+        consignment_id=row.id,
+        from_status=from_status,
+        to_status=to,
     )
 
 

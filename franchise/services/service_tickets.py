@@ -63,6 +63,7 @@ from franchise.services.base import get_or_invalid, invalid
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.steps import (
     StepOutOfOrder,
+    add_step,
     case_holders,
     customer_and_store,
     record_no,
@@ -114,15 +115,14 @@ def _ticket_no() -> str:
 
 
 def _event(ticket: ServiceTicket, from_status, to, principal: Principal | None, note="") -> None:
-    db.session.add(
-        ServiceTicketEvent(
-            ticket_id=ticket.id,
-            from_status=from_status,
-            to_status=to,
-            actor_user_id=principal.user_id if principal else None,
-            actor_role=principal.role if principal else "system",
-            note=(note or "")[:255],
-        )
+    add_step(
+        ServiceTicketEvent,
+        principal,
+        note,
+        ticket_id=ticket.id,
+        from_status=from_status,
+        to_status=to,
+        actor_role=principal.role if principal else "system",
     )
 
 

@@ -50,6 +50,14 @@ def take_step(row, to: str, flow: dict[str, tuple[str, ...]], label: Callable) -
     return previous
 
 
+def add_step(event: type, principal: Principal | None, note: str = "", **columns) -> None:
+    """Record one step of a case (a ``CaseStep`` row of ``event``): ``columns`` (the case's
+    id and the move), who made it (``principal``; None: the system) and the note, cut to
+    its 255 characters."""
+    actor = principal.user_id if principal else None
+    db.session.add(event(actor_user_id=actor, note=(note or "")[:255], **columns))
+
+
 def record_no(prefix: str) -> str:
     """A record number: prefix + the Shanghai date ``YYMMDD`` + 8 random digits."""
     day = utcnow().astimezone(SHANGHAI).strftime("%y%m%d")

@@ -38,7 +38,7 @@ from franchise.models import CREATED, Order, TradeIn, TradeInEvent
 from franchise.services import ledger, postings
 from franchise.services.base import invalid
 from franchise.services.pricing import latest_price
-from franchise.services.steps import case_holders, customer_and_store, record_no
+from franchise.services.steps import add_step, case_holders, customer_and_store, record_no
 
 MIN_WEIGHT_MG, MAX_WEIGHT_MG = 100, 1_000_000
 TESTABLE = {"gold": (375, 999), "platinum": (850, 999), "silver": (800, 999)}
@@ -51,14 +51,7 @@ def value_fen(weight_mg: int, purity_permille: int, buyback_fen_per_gram: int) -
 
 
 def _step(trade_in: TradeIn, step: str, principal: Principal | None, note: str = "") -> None:
-    db.session.add(
-        TradeInEvent(
-            trade_in_id=trade_in.id,
-            step=step,
-            actor_user_id=principal.user_id if principal else None,
-            note=note[:255],
-        )
-    )
+    add_step(TradeInEvent, principal, note, trade_in_id=trade_in.id, step=step)
 
 
 def _check(data: dict) -> tuple[int, int]:
