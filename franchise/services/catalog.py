@@ -15,11 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.list_query import search, where_given
 from franchise.models import SERVICE_KINDS, Product
-from franchise.services.base import (
-    committed,
-    ensure_unique,
-    invalid,
-)
+from franchise.services.base import committed, ensure_unique, invalid
 
 PRODUCT_FIELDS = (
     "sku",

@@ -32,11 +32,7 @@ from app.i18n import tr
 from app.validation_messages import flat_errors
 from franchise.models import BY_WEIGHT, MetalPrice, Product, ProductPricing, ProductVariant
 from franchise.schemas_metal_board import BOARD_COLUMNS, MAX_BOARD_ROWS, BoardRowSchema
-from franchise.services.base import (
-    Invalid,
-    committed,
-    invalid,
-)
+from franchise.services.base import Invalid, committed, invalid
 from franchise.services.metal_prices import write_entry
 from franchise.services.pricing import latest_price, reprice_sql_value
 
