@@ -1,19 +1,22 @@
 """What the layouts keep per request or per app says what flask-babel and Flask say:
 the locale code (``app.web.request_state.locale_code``) is ``str(get_locale())`` in each
-language, inside ``force_locale`` and after it; the Today page's and the overview's
+language, inside ``force_locale`` and after it; flask-babel's request namespace
+(``babel_namespace``, which holds the request's catalogue) is reached into in one module
+only; the Today page's and the overview's
 heading (``app.web._today``) is babel's full date of the Shanghai day; a hook or view
 passed through the app's ``ensure_sync`` comes back as from Flask's own."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from flask import Flask, request
-from flask_babel import force_locale, format_date, get_locale
+from flask import Flask, g, request
+from flask_babel import force_locale, format_date, get_locale, get_translations, gettext
 
 from app.web import _today, formatting
-from app.web.request_state import locale_code
+from app.web.request_state import babel_namespace, locale_code
 
 
 @pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
@@ -26,6 +29,32 @@ def test_the_locale_code_is_flask_babels(app, path):
             assert locale_code() == asked == str(get_locale())
         assert locale_code() == str(get_locale())
     assert locale_code() == "zh"  # no app at all: the default language
+
+
+@pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
+def test_the_babel_namespace_is_flask_babels_and_holds_the_catalogue(app, path):
+    with app.test_request_context(path):
+        assert babel_namespace() is None or babel_namespace() is g._flask_babel
+        words = gettext("Photos")
+        assert babel_namespace() is g._flask_babel  # made by flask-babel, found directly
+        assert babel_namespace().babel_translations is get_translations()  # the one lookup
+        assert words == ("Photos" if path.endswith("en") else "照片")
+        with force_locale("en"):  # flask-babel resets it: the other language's catalogue
+            assert gettext("Photos") == "Photos"
+            assert babel_namespace() is g._flask_babel
+    assert babel_namespace() is None  # no app context
+
+
+def test_flask_babels_private_state_is_reached_in_one_place():
+    root = Path(__file__).resolve().parents[2]
+    places = [
+        path.relative_to(root).as_posix()
+        for package in ("app", "franchise", "community", "livestream")
+        for path in (root / package).rglob("*.py")
+        if "_flask_babel" in path.read_text(encoding="utf-8")
+        or "_cv_app" in path.read_text(encoding="utf-8")
+    ]
+    assert places == ["app/web/request_state.py"]
 
 
 @pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
