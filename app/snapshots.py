@@ -32,10 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app.context import app_now
 from app.extensions import get_redis
 
 T = TypeVar("T")
@@ -79,7 +80,7 @@ class SnapshotKind(Generic[T]):
 
     def of(self, app: Flask | None = None) -> Snapshot[T]:
         """This app's snapshot of the kind (made on first use)."""
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or app_now()
         held = app.extensions.setdefault(EXTENSION, {})
         found = held.get(self.name)
         if found is None:
@@ -88,7 +89,7 @@ class SnapshotKind(Generic[T]):
 
     def value(self, app: Flask | None = None) -> T:
         """The current value (built or rebuilt when needed)."""
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or app_now()
         return self.of(app).current(app)
 
     def touched_by(self, row: object) -> bool:
@@ -178,7 +179,7 @@ def _bump(session: Session) -> None:
     names = session.info.pop(_CHANGED, None)
     if not names or not has_app_context():
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_now()
     for name in names:
         kind = _KINDS[name]
         kind.of(app).invalidate()

@@ -2,7 +2,8 @@
 
 ``current_app`` and ``request`` are proxies: each attribute read through one looks the
 context up again (~1 µs); the layouts' kept drawings and URLs read the app's stores, the
-mount point and the language ~50 times a page. These read the context variable once.
+mount point and the language ~50 times a page. These read the context variable once
+(the app itself: ``app.context.app_now``).
 ``babel_namespace`` is flask-babel's per-request state, read the same way.
 """
 
@@ -10,17 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import request
 from flask.globals import _cv_app, _cv_request
 from flask_babel import get_locale
-
-
-def app_now() -> Flask:
-    """The current app (``current_app``'s object)."""
-    context = _cv_app.get(None)
-    if context is None:
-        return current_app._get_current_object()  # type: ignore[attr-defined]  # raises
-    return context.app
 
 
 def script_root() -> str:
