@@ -1,0 +1,57 @@
+"""The alert list's details (the parameters an alert's sentence does not show) read as
+words, not as the raw parameter names and codes the services recorded: each under its
+label in the viewer's language, money in yuan, where a paid result came from and the
+kinds of a reconciliation's differences as words; on the page and in the CSV."""
+
+from __future__ import annotations
+
+from franchise.services import alerts
+from tests.fixtures.auth import login
+
+RAW = ("source=", "total_fee", "transaction_id", "last_error", "orderquery", "missing_in")
+
+
+def _seed(org) -> None:
+    alerts.record(
+        "notify_failed",
+        data={
+            "out_trade_no": "A1",
+            "order_id": 1,
+            "transaction_id": "4200000000202611260000000077",
+            "total_fee": 12345,
+            "source": "orderquery",
+            "last_error": "OperationalError: timeout",
+        },
+        franchisee_id=org.fa,
+    )
+    alerts.record(
+        "reconciliation",
+        data={"run_id": 3, "date": "2026-11-25", "count": 2, "kinds": "amount, missing_in_ledger"},
+    )
+
+
+def test_details_are_labelled_words_in_both_languages_and_the_csv(app, client, org):
+    with app.app_context():
+        _seed(org)
+    login(client, "hq")
+    zh = client.get("/admin/alerts?lang=zh").get_data(as_text=True)
+    for shown in (
+        "微信支付单号: 4200000000202611260000000077",
+        "金额: ¥123.45",
+        "来源: 主动查单",
+        "最近一次错误: OperationalError: timeout",
+        "差异类型: 金额不一致、账单有、总账无",
+    ):
+        assert shown in zh, shown
+    en = client.get("/admin/alerts?lang=en").get_data(as_text=True)
+    for shown in (
+        "WeChat transaction: 4200000000202611260000000077",
+        "Amount: ¥123.45",
+        "Source: Order query",
+        "Kinds of difference: Amounts differ、In the bill, not in the ledger",
+    ):
+        assert shown in en, shown
+    csv = client.get("/admin/alerts?format=csv&lang=zh").get_data(as_text=True)
+    assert "来源: 主动查单" in csv and "金额: ¥123.45" in csv
+    for page in (zh, en, csv):
+        assert not any(raw in page for raw in RAW), [raw for raw in RAW if raw in page]
