@@ -148,8 +148,10 @@ def install_request_translations(app: Flask) -> None:
     it too, so Python's ``gettext`` / ``lazy_gettext`` share the one lookup.
     """
     from babel.support import NullTranslations
-    from flask.globals import _cv_app
+    from flask import has_app_context
     from flask_babel import Domain, get_babel
+
+    from app.web.request_state import babel_namespace
 
     class RequestDomain(Domain):
         """The default message domain, answering from the request's catalogue."""
@@ -164,14 +166,12 @@ def install_request_translations(app: Flask) -> None:
     def catalogue():
         # The app context itself, not the ``g`` proxy: each proxy hop is ~0.5 µs, and a
         # page asks ~20 times.
-        context = _cv_app.get(None)
-        if context is None:
-            return NullTranslations()
-        namespace = getattr(context.g, "_flask_babel", None)
-        cached = getattr(namespace, "babel_translations", None)
+        cached = getattr(babel_namespace(), "babel_translations", None)
         if cached is None:
+            if not has_app_context():
+                return NullTranslations()
             cached = Domain.get_translations(domain)  # creates the namespace
-            context.g._flask_babel.babel_translations = cached
+            babel_namespace().babel_translations = cached
         return cached
 
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n

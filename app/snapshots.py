@@ -16,6 +16,10 @@ names the models it is built from; this module keeps every kind current the same
 * a snapshot built while a commit of this process dropped the previous one answers the
   request that built it but is not kept: the next request builds again.
 
+A kind built from some rows of a table (a few keys of ``franchise_settings``) says which
+with ``holds``: an ORM write of a row it does not hold leaves it in place; a bulk
+statement or SQL text on the table, whose rows are not known, drops it all the same.
+
 ``kind.value()`` is the current value; ``kind.of(app).invalidate()`` drops it.
 """
 
@@ -26,12 +30,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app.context import app_now
 from app.extensions import get_redis
 
 T = TypeVar("T")
@@ -50,7 +55,9 @@ class SnapshotKind(Generic[T]):
     """What a snapshot is built from: ``build()`` (run inside an app context, on the
     request's session) over the rows of ``watched`` models; ``timing()`` gives the
     version-check interval and the age limit in seconds (read on every use, so a module
-    may keep them as constants a test can change)."""
+    may keep them as constants a test can change); ``holds(row)``, when given, says
+    whether the value is built from that ORM object of a watched model (else every row
+    of them counts)."""
 
     def __init__(
         self,
@@ -60,10 +67,12 @@ class SnapshotKind(Generic[T]):
         *,
         version_key: str | None = None,
         timing: Callable[[], tuple[float, float]] = default_timing,
+        holds: Callable[[Any], bool] | None = None,
     ) -> None:
         self.name = name
         self.build = build
         self.watched = watched
+        self.holds = holds
         self.tables = frozenset(model.__table__ for model in watched)  # type: ignore[attr-defined]
         self.version_key = version_key or f"siyu:{name}:version"
         self.timing = timing
@@ -71,7 +80,7 @@ class SnapshotKind(Generic[T]):
 
     def of(self, app: Flask | None = None) -> Snapshot[T]:
         """This app's snapshot of the kind (made on first use)."""
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or app_now()
         held = app.extensions.setdefault(EXTENSION, {})
         found = held.get(self.name)
         if found is None:
@@ -80,8 +89,12 @@ class SnapshotKind(Generic[T]):
 
     def value(self, app: Flask | None = None) -> T:
         """The current value (built or rebuilt when needed)."""
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or app_now()
         return self.of(app).current(app)
+
+    def touched_by(self, row: object) -> bool:
+        """Whether writing ORM object ``row`` changes what the kind is built from."""
+        return isinstance(row, self.watched) and (self.holds is None or self.holds(row))
 
 
 @dataclass(frozen=True)
@@ -143,11 +156,7 @@ def _objects_touched(session: Session, _flush_context, _instances) -> None:
     if objects:
         _mark(
             session,
-            [
-                kind.name
-                for kind in _KINDS.values()
-                if any(isinstance(obj, kind.watched) for obj in objects)
-            ],
+            [kind.name for kind in _KINDS.values() if any(map(kind.touched_by, objects))],
         )
 
 
@@ -170,7 +179,7 @@ def _bump(session: Session) -> None:
     names = session.info.pop(_CHANGED, None)
     if not names or not has_app_context():
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_now()
     for name in names:
         kind = _KINDS[name]
         kind.of(app).invalidate()

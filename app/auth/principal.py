@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired
 
 from app.auth.models import CUSTOMER, HQ_ROLES, User
 from app.auth.sessions import SessionAccount, load_account, token_revoked
+from app.context import app_now
 from app.kept import kept
 from app.signing import KeptSignerSerializer
 
@@ -53,7 +54,7 @@ class Principal:
 def _serializer() -> KeptSignerSerializer:
     """The bearer tokens' serializer, built once per secret key (it was built for every
     token issued or read; it keeps no state between calls, so threads share it)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_now()
     key = app.config["SECRET_KEY"]
     return kept(app, _SERIALIZER, key, lambda: KeptSignerSerializer(key, salt=TOKEN_SALT))
 
@@ -72,7 +73,7 @@ def _verified(token: str, max_age: int) -> Any:
     the first time this process sees it and remembered with the time it was signed; its
     age is checked on every call, with itsdangerous's rule (older than ``max_age`` or
     signed in the future: expired). Only well-signed tokens are remembered."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_now()
     key = app.config["SECRET_KEY"]
     known: dict[str, tuple[Any, int]] = kept(app, _VERIFIED, key, dict)
     found = known.get(token)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 
-from flask import current_app, g, session
+from flask import g, session
 
+from app.context import app_now
 from app.kept import kept
 from app.signing import KeptSignerSerializer
 
@@ -26,7 +27,7 @@ SALT = "wtf-csrf-token"  # flask_wtf.csrf.generate_csrf's
 
 def csrf_token() -> str:
     """This request's signed CSRF token (made on the first call, then kept in ``g``)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    app = app_now()
     field = app.config["WTF_CSRF_FIELD_NAME"]
     token = g.get(field)
     if token is not None:

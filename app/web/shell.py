@@ -17,9 +17,10 @@ from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app.auth.principal import current_principal
+from app.context import app_now
 from app.extensions import registry
 from app.web import labels
-from app.web.request_state import app_now, locale_code, script_root
+from app.web.request_state import locale_code, script_root
 
 T = TypeVar("T")
 

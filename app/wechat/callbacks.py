@@ -23,6 +23,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
+from app.context import app_now
 from app.errors import envelope
 from app.extensions import get_redis, registry
 
@@ -151,7 +152,7 @@ def receive():
         event = flatten_event(plain)
     except Exception:  # noqa: BLE001
         return envelope(400, "Invalid callback message.")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_now()
     try:
         dispatch(app, event)
     except Exception:  # noqa: BLE001 - let WeCom retry: forget the nonce

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3
-from flask import Flask, current_app
+from flask import Flask
 from wechatpy import WeChatClient as MiniProgramBaseClient
 from wechatpy.enterprise import WeChatClient as WeComBaseClient
 from wechatpy.pay import WeChatPay
@@ -28,6 +28,7 @@ from wechatpy.session.redisstorage import RedisStorage
 from werkzeug.test import Client
 from wsgiadapter import WSGIAdapter
 
+from app.context import app_now
 from app.extensions import get_redis
 
 log = logging.getLogger("siyu.wechat")
@@ -37,7 +38,7 @@ TOKEN_LOCK_SECONDS = 15
 
 
 def _app(app: Flask | None) -> Flask:
-    return app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app or app_now()
 
 
 def sandbox_base(app: Flask | None = None) -> str | None:

@@ -22,10 +22,11 @@ from typing import Any
 
 import requests
 import wechatpayv3.core
-from flask import Flask, current_app
+from flask import Flask
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from app.config import PAY_V3_SETTINGS
+from app.context import app_now
 from app.kept import kept
 from app.wechat.clients import sandbox_base, wire_in_process
 from app.wechat.pay_v3_keys import SANDBOX_APIV3_KEY, sandbox_identity
@@ -63,7 +64,7 @@ wechatpayv3.core.requests = _Transport()
 
 
 def _app(app: Flask | None) -> Flask:
-    return app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app or app_now()
 
 
 def v3_settings(app: Flask | None = None) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.decorators import page_roles
@@ -24,6 +25,7 @@ from community.admin.delivery import STATUS_LABELS
 from community.models import ContentPost, SendBatch
 from community.services import escalation
 from franchise.models import Guide, Store
+from franchise.services.wecom_members import member_name
 
 bp = pages_blueprint("community_escalations", __name__, "/admin")
 
@@ -69,14 +71,20 @@ def _stmt(min_level: int):
     return scoped(stmt, SendBatch)
 
 
+# the CSV reads as the page: its headings, the guide by name (the WeCom member's when no
+# guide is linked), whose list it is on as a word
 COLUMNS = [
-    Column("day", "day", value=lambda r: r[0].day.isoformat()),
-    Column("guide", "guide", value=lambda r: r[1] or r[0].sender_userid),
-    Column("store", "store", value=lambda r: r[2] or ""),
-    Column("post", "post", value=lambda r: r[3]),
-    Column("reminders", "reminders", value=lambda r: r[0].remind_count),
-    Column("level", "level", value=lambda r: r[0].escalation_level),
-    Column("evidence", "evidence", value=lambda r: _evidence(r[0].evidence)),
+    Column("day", _l("Day"), value=lambda r: r[0].day.isoformat()),
+    Column("guide", _l("Guide"), value=lambda r: r[1] or member_name(r[0].sender_userid)),
+    Column("store", _l("Store"), value=lambda r: r[2] or ""),
+    Column("post", _l("Post"), value=lambda r: r[3]),
+    Column("reminders", _l("Reminders"), value=lambda r: r[0].remind_count),
+    Column(
+        "level",
+        _l("On whose list"),
+        value=lambda r: _(escalation.LEVEL_LABELS.get(r[0].escalation_level, "")),
+    ),
+    Column("evidence", _l("WeCom's evidence"), value=lambda r: _evidence(r[0].evidence)),
 ]
 
 

@@ -65,6 +65,7 @@ def _columns() -> list[Column]:
         Column(
             "name",
             _l("Group"),
+            value=lambda g: g.name or _("Unnamed group"),
             link=lambda g: url_for("community_groups.group_detail", group_id=g.id),
         ),
         Column("stage", _l("Stage"), value=lambda g: str(STAGE_LABELS.get(g.stage, g.stage))),

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.decorators import page_roles
@@ -128,15 +129,17 @@ def _filters() -> list[dict]:
     ]
 
 
+# the export as the calendar reads: names, the status and the reason as words (the
+# records' ids stay for matching rows with the API's ``GET /api/v1/schedule``)
 CSV_COLUMNS = [
-    Column("date", "date"),
-    Column("group_id", "group_id"),
-    Column("group_name", "group"),
-    Column("plan_id", "plan_id"),
-    Column("plan_name", "plan"),
-    Column("content_id", "content_id"),
-    Column("status", "status"),
-    Column("reason", "reason"),
+    Column("date", _l("Date")),
+    Column("group_id", _l("Group ID"), numeric=True),
+    Column("group_name", _l("Group"), value=lambda e: e["group_name"] or _("Unnamed group")),
+    Column("plan_id", _l("Plan ID"), numeric=True),
+    Column("plan_name", _l("Plan")),
+    Column("content_id", _l("Content ID"), numeric=True),
+    Column("status", _l("Status"), value=lambda e: _(STATUS_LABELS[e["status"]])),
+    Column("reason", _l("Reason"), value=lambda e: e["reason_label"]),
 ]
 
 

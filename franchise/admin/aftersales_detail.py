@@ -6,7 +6,7 @@ owner of its franchise and HQ. Another franchise's case is 404. Views never comm
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 
 from app.auth.decorators import page_roles
@@ -69,10 +69,9 @@ def ticket(ticket_id: int):
         TEMPLATE,
         title=row.ticket_no,
         pairs=pairs,
-        photos=[
-            (p.filename, url_for(".ticket_photo", ticket_id=row.id, photo_id=p.id))
-            for p in row.photos
-        ],
+        photos=row.photos,
+        photo_endpoint="aftersales_admin.ticket_photo",
+        record_id=row.id,
         columns=steps,
         page=paginate(list(row.events)),
     )

@@ -54,6 +54,32 @@ _ID_PARAMS = {
     "guide_id",
     "customer_id",
 }
+# the other parameters as words (``details``); one not named here shows under its own name
+PARAM_LABELS = {
+    "out_trade_no": _l("Merchant order number"),
+    "transaction_id": _l("WeChat transaction"),
+    "sub_mch_id": _l("WeChat Pay sub-merchant id"),
+    "total_fee": _l("Amount"),
+    "payable_fen": _l("Payable"),
+    "order_no": _l("Order number"),
+    "out_refund_no": _l("Refund number"),
+    "out_order_no": _l("Share order number"),
+    "errcode": _l("Error code"),
+    "error": _l("Error"),
+    "last_error": _l("Last error"),
+    "source": _l("Source"),
+    "kinds": _l("Kinds of difference"),
+    "date": _l("Date"),
+    "reason": _l("Reason"),
+    "url": _l("Address"),
+    "status": _l("Status"),
+}
+# where a paid result came from (``notify_failed``'s ``source``)
+SOURCE_LABELS = {
+    "notify": _l("Pay notify"),
+    "orderquery": _l("Order query"),
+    "demo": _l("Demo"),
+}
 
 
 class AlertQuerySchema(Schema):
@@ -71,6 +97,8 @@ def _param_text(name: str, value) -> str:
         return yuan(value)
     if name == "status":
         return status_label(str(value))
+    if name == "source" and value in SOURCE_LABELS:
+        return str(SOURCE_LABELS[value])
     if name == "reason":
         return _(str(value))
     if name == "kinds":  # a reconciliation's kinds of difference, as words
@@ -108,10 +136,15 @@ def _customer(alert: Alert) -> SimpleNamespace:
 
 
 def details(alert: Alert) -> str:
-    """Parameters the sentence does not show (``detail``, an error), as ``name=value``."""
+    """Parameters the sentence does not show (a transaction, an error) as ``word: value``
+    in the viewer's language (``PARAM_LABELS``; values as ``_param_text`` reads them)."""
     params = alert.params or {}
     shown = set(placeholders(alert_type(alert.code).template)) | _ID_PARAMS
-    return ", ".join(f"{k}={v}" for k, v in params.items() if k not in shown)
+    return " · ".join(
+        f"{PARAM_LABELS.get(k, k)}: {_param_text(k, v)}"
+        for k, v in params.items()
+        if k not in shown
+    )
 
 
 def object_url(alert: Alert) -> str | None:

@@ -29,6 +29,7 @@ from app.money import Yuan
 from app.web.form_input import RequiredMark, YuanField, load_form
 from app.web.labels import customer_name, words
 from app.web.listing import Column
+from franchise.admin.credit_display import display_name
 from franchise.admin.support import choices, render_list, save, select_filter, text_filter
 from franchise.api.coupons import (
     BulkIssueSchema,
@@ -38,7 +39,15 @@ from franchise.api.coupons import (
     template_or_404,
 )
 from franchise.forms import options
-from franchise.models import COUPON_STATUSES, Coupon, CouponTemplate, Franchisee, Region
+from franchise.models import (
+    COUPON_STATUSES,
+    Coupon,
+    CouponTemplate,
+    Franchisee,
+    Guide,
+    Region,
+    Store,
+)
 from franchise.services import coupon_templates
 from franchise.services import coupons as coupon_service
 
@@ -207,8 +216,8 @@ def coupon_columns():
             _l("Channel"),
             value=lambda c: CHANNEL_LABELS.get(c.redeemed_channel or "", ""),
         ),
-        Column("redeemed_guide_id", _l("Guide"), numeric=True),
-        Column("redeemed_store_id", _l("Store"), numeric=True),
+        Column("guide", _l("Guide"), value=lambda c: display_name(Guide, c.redeemed_guide_id)),
+        Column("store", _l("Store"), value=lambda c: display_name(Store, c.redeemed_store_id)),
     ]
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import page_roles
 from app.auth.models import ADMIN_UI_ROLES
@@ -29,6 +30,7 @@ from app.schemas import Text
 from app.web.dashboard import DashboardSource
 from app.web.formatting import yuan
 from app.web.i18n import N_, gettext_all
+from app.web.labels import customer_name
 from app.web.listing import Column, csv_response, export_url, filter_args, paginate
 from app.web.page_action import flashed
 from franchise import queries
@@ -95,7 +97,7 @@ def order_columns(with_link: bool = True):
         Column("franchisee", _l("Franchisee"), value=lambda o: o.franchisee.name),
         Column("store", _l("Store"), value=lambda o: o.store.name if o.store else ""),
         Column("guide", _l("Guide"), value=lambda o: o.guide.name if o.guide else ""),
-        Column("customer_id", _l("Customer"), numeric=True),
+        Column("customer", _l("Customer"), value=lambda o: customer_name(o.customer)),
         Column("total_fen", _l("Total"), money=True),
         Column("discount_fen", _l("Discount"), money=True),
         Column("payable_fen", _l("Payable"), money=True),
@@ -140,13 +142,14 @@ def orders():
     """Orders with filters, pagination, a totals row and CSV export (``?format=csv``)."""
     args = filter_args(OrderPageFilterSchema)
     stmt = queries.order_stmt(args)
+    listed = stmt.options(selectinload(Order.customer))  # each row names its customer
     if request.args.get("format") == "csv":
-        return csv_response("orders.csv", order_columns(False), stmt)
+        return csv_response("orders.csv", order_columns(False), listed)
     return render_template(
         "franchise/commerce/orders.html",
         fields=filter_fields(),
         columns=order_columns(),
-        page=paginate(stmt),
+        page=paginate(listed),
         totals=order_totals(stmt),
         export_url=export_url("commerce_orders.orders"),
     )

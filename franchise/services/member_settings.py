@@ -84,8 +84,11 @@ def config() -> dict:
 
 # The settings as this process keeps them (``app.snapshots``: a change HQ commits is seen
 # by this process at once, by the others within a second, a minute after raw SQL), for
-# the order path, which only reads them: ``current()``.
-CONFIG = SnapshotKind("member-config", config, (FranchiseSetting,))
+# the order path, which only reads them: ``current()``. Built from the row of ``KEY``
+# only: a change of the other settings (``settings.SETTINGS_SNAPSHOT``) leaves it in place.
+CONFIG = SnapshotKind(
+    "member-config", config, (FranchiseSetting,), holds=lambda row: row.key == KEY
+)
 
 
 def current() -> dict:

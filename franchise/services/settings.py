@@ -119,7 +119,14 @@ def _read_settings() -> dict:
     return values
 
 
-SETTINGS_SNAPSHOT = SnapshotKind("franchise-settings", _read_settings, (FranchiseSetting,))
+# built from the rows of ``SETTINGS``' keys only: the member settings' row (their own
+# snapshot, ``member_settings.CONFIG``) changing leaves it in place
+SETTINGS_SNAPSHOT = SnapshotKind(
+    "franchise-settings",
+    _read_settings,
+    (FranchiseSetting,),
+    holds=lambda row: row.key in SETTINGS,
+)
 
 
 def get_setting(key: str):

@@ -3,7 +3,8 @@ consignment, or looked at in an O2O inspection. JPG or PNG, at most 5 MB each an
 record, kept in the database with the ticket, the consignment or the inspection's
 outcome; ``photo_response`` serves one to a page that already checked its scope;
 ``listed`` and ``photo_of`` read a record's photos for the JSON API
-(``franchise.api.piece_photos``)."""
+(``franchise.api.piece_photos``); ``photo_credit`` is the line the pages show under each
+photo (who took it and when)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from app.db import committing
 from app.extensions import db
 from app.i18n import tr
 from app.schemas import MAX_ID
+from app.web.formatting import shanghai
 from franchise.models import ConsignmentPhoto, InspectionPhoto, ServiceTicketPhoto
 from franchise.models.aftersales import IntakePhoto
 from franchise.services.base import invalid
+from franchise.services.case_history import user_name
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -114,6 +117,16 @@ def listed(photo_model, owner_id: int) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def photo_credit(photo: IntakePhoto) -> str:
+    """Who took ``photo`` (a name) and when (Asia/Shanghai), in the viewer's language: the
+    line under each photo on the pages (``franchise/_piece_photos.html``). A photo kept
+    before the taker was recorded says only when."""
+    when = shanghai(photo.created_at)
+    if photo.taken_by_user_id is None:
+        return tr("Taken at %(when)s", when=when)
+    return tr("Taken by %(who)s at %(when)s", who=user_name(photo.taken_by_user_id), when=when)
 
 
 def photo_of(photo_model, owner_id: int, photo_id: int) -> IntakePhoto:

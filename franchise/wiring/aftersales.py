@@ -3,8 +3,8 @@ service tickets (with the ready-for-pickup subscribe message), trade-ins and
 consignments.
 
 The JSON API, the admin pages (consignments with their own), the guide's pages (the
-care list with its line on Today), navigation, and the outbox handler of the ready
-notice.
+care list with its line on Today), navigation, the outbox handler of the ready notice,
+and ``photo_credit`` (who took a piece's photo and when) for the pages showing photos.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def register(app: Flask) -> None:
     from franchise.guide import trade_ins as guide_trade_ins
     from franchise.jobs import aftersales as jobs
     from franchise.services.service_tickets import READY_NOTICE_KIND
+    from franchise.services.ticket_photos import photo_credit
 
     register_area(
         app,
@@ -61,3 +62,4 @@ def register(app: Flask) -> None:
     )
     add_today(app, guide_piece_care.today_figures, guide_piece_care.today_notes)
     register_handler(app, READY_NOTICE_KIND, jobs.send_ready_notice)
+    app.add_template_global(photo_credit, "photo_credit")

@@ -39,7 +39,7 @@ def test_calendar_shows_days_by_groups_scoped_filtered_and_exported(client, app,
     found = client.get("/admin/schedule?q=上海").get_data(as_text=True)
     assert "上海金饰群" in found and "北京珍珠群" not in found
     csv = client.get("/admin/schedule?format=csv").get_data(as_text=True)
-    assert csv.splitlines()[0].lstrip("\ufeff").startswith("date,") and "珍珠保养" in csv
+    assert csv.splitlines()[0].lstrip("\ufeff").startswith("日期,") and "珍珠保养" in csv
     token = csrf_token_from(html)
     changed = client.post(
         "/admin/schedule/receiving-limit", data={"policy": "month", "csrf_token": token}

@@ -67,5 +67,7 @@ def test_the_guide_records_a_defect_exchanged_on_a_phone(
         "imgs => imgs.map(i => i.complete && i.naturalWidth)"
     )
     assert drawn == [2]  # the photo is served and drawn
+    credit = page.locator("[data-inspection-photos] figcaption").inner_text()
+    assert credit.startswith("guide-a 拍摄于")  # who took it (a name) and when, under it
     assert_no_sideways_scroll(page)
     screenshot(page, "inspection_defect_exchanged_phone")

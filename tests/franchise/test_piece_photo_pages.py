@@ -15,37 +15,49 @@ from tests.fixtures.media import tiny_png
 PHONE_PHOTO = tiny_png() + b"\0" * (3 * 1024 * 1024)
 
 
+# who takes a piece in where: (login, login page, form, the form's other fields)
+INTAKES = {
+    "ticket": (
+        "guide-a",
+        "/m/login",
+        "/m/service-tickets/new",
+        {"kind": "polishing", "condition_notes": "划痕"},
+    ),
+    "consignment": (
+        "owner-a",
+        "/admin/login",
+        "/admin/consignments/new",
+        {"description": "卡地亚 LOVE 手镯"},
+    ),
+}
+
+
 def _post(client, path: str, **fields):
     token = csrf_token_from(client.get(path).get_data(as_text=True))
     body = {"csrf_token": token, **fields}
     return client.post(path, data=body, content_type="multipart/form-data")
 
 
+def take_in(client, customer_id: int, intake: str, photo: bytes, name: str = "photo.png"):
+    """Sign in as ``INTAKES[intake]``'s taker and take customer ``customer_id``'s piece in
+    on its form with ``photo``; the form's answer."""
+    username, login_page, form, fields = INTAKES[intake]
+    login(client, username, path=login_page)
+    return _post(
+        client, form, customer_id=str(customer_id), photos=(BytesIO(photo), name), **fields
+    )
+
+
 def test_the_guides_intake_form_takes_a_phone_photo(client, app, shop):
     assert app.config["MAX_CONTENT_LENGTH"] < len(PHONE_PHOTO)
-    login(client, "guide-a", path="/m/login")
-    done = _post(
-        client,
-        "/m/service-tickets/new",
-        customer_id=str(shop.ca),
-        kind="polishing",
-        condition_notes="划痕",
-        photos=(BytesIO(PHONE_PHOTO), "phone.png"),
-    )
+    done = take_in(client, shop.ca, "ticket", PHONE_PHOTO, "phone.png")
     assert done.status_code == 303
     with app.app_context():
         assert [len(p.data) for p in db.session.query(ServiceTicketPhoto)] == [len(PHONE_PHOTO)]
 
 
 def test_the_consignment_intake_takes_a_phone_photo(client, app, shop):
-    login(client, "owner-a")
-    done = _post(
-        client,
-        "/admin/consignments/new",
-        customer_id=str(shop.ca),
-        description="卡地亚 LOVE 手镯",
-        photos=(BytesIO(PHONE_PHOTO), "phone.png"),
-    )
+    done = take_in(client, shop.ca, "consignment", PHONE_PHOTO, "phone.png")
     assert done.status_code == 303, done.status_code
     with app.app_context():
         assert db.session.query(ConsignmentPhoto).count() == 1

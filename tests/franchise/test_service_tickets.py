@@ -219,7 +219,7 @@ def test_intake_photos_on_the_phone_form(client, app, shop):
     done = client.post("/m/service-tickets/new", data=good, content_type="multipart/form-data")
     assert done.status_code == 303
     page = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert page.count("/photos/") == 2
+    assert page.count("data-photo=") == 2 and page.count("<figcaption") == 2
     with app.app_context():
         ticket = db.session.query(ServiceTicket).one()
         assert (ticket.kind, len(ticket.photos)) == ("replating", 2)

@@ -1,19 +1,22 @@
 """What the layouts keep per request or per app says what flask-babel and Flask say:
 the locale code (``app.web.request_state.locale_code``) is ``str(get_locale())`` in each
-language, inside ``force_locale`` and after it; the Today page's and the overview's
-heading (``app.web._today``) is babel's full date of the Shanghai day; a hook or view
+language, inside ``force_locale`` and after it; flask-babel's request namespace
+(``babel_namespace``, which holds the request's catalogue) is reached into in one module
+only, and the app object is got one way (``app.context.app_now``); the Today page's and
+the overview's heading (``app.web._today``) is babel's full date of the Shanghai day; a hook or view
 passed through the app's ``ensure_sync`` comes back as from Flask's own."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from flask import Flask, request
-from flask_babel import force_locale, format_date, get_locale
+from flask import Flask, g, request
+from flask_babel import force_locale, format_date, get_locale, get_translations, gettext
 
 from app.web import _today, formatting
-from app.web.request_state import locale_code
+from app.web.request_state import babel_namespace, locale_code
 
 
 @pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
@@ -26,6 +29,43 @@ def test_the_locale_code_is_flask_babels(app, path):
             assert locale_code() == asked == str(get_locale())
         assert locale_code() == str(get_locale())
     assert locale_code() == "zh"  # no app at all: the default language
+
+
+@pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
+def test_the_babel_namespace_is_flask_babels_and_holds_the_catalogue(app, path):
+    with app.test_request_context(path):
+        assert babel_namespace() is None or babel_namespace() is g._flask_babel
+        words = gettext("Photos")
+        assert babel_namespace() is g._flask_babel  # made by flask-babel, found directly
+        assert babel_namespace().babel_translations is get_translations()  # the one lookup
+        assert words == ("Photos" if path.endswith("en") else "照片")
+        with force_locale("en"):  # flask-babel resets it: the other language's catalogue
+            assert gettext("Photos") == "Photos"
+            assert babel_namespace() is g._flask_babel
+    assert babel_namespace() is None  # no app context
+
+
+def _modules_naming(text: str) -> list[str]:
+    root = Path(__file__).resolve().parents[2]
+    return [
+        path.relative_to(root).as_posix()
+        for package in ("app", "franchise", "community", "livestream")
+        for path in sorted((root / package).rglob("*.py"))
+        if text in path.read_text(encoding="utf-8")
+    ]
+
+
+def test_flask_babels_namespace_and_the_app_object_are_reached_one_way():
+    assert _modules_naming("_flask_babel") == ["app/web/request_state.py"]
+    # the mini-program login's three modules were being reworked elsewhere when app_now
+    # became the one way: they move to it next
+    login_path = [
+        "app/wechat/miniprogram.py",
+        "franchise/services/customer_login.py",
+        "community/services/contacts.py",
+    ]
+    assert _modules_naming("current_app._get_current_object") == ["app/context.py", *login_path]
+    assert _modules_naming("def app_now") == ["app/context.py"]
 
 
 @pytest.mark.parametrize("path", ["/m/", "/m/?lang=en"])
