@@ -9,8 +9,8 @@ bench's customer with 24,000 orders); on the composite index it reads only the o
 paid within the window. It serves every ``customer_id``-only lookup too, so the
 single-column one goes (an order insert keeps the same number of indexes to update).
 
-On PostgreSQL both are built and dropped ``CONCURRENTLY`` (outside the migration's
-transaction), so a live orders table keeps taking writes while the index is built.
+PostgreSQL builds the new index and drops the old one ``CONCURRENTLY``, each outside
+the migration's transaction: orders keep being placed and paid meanwhile.
 
 Revision ID: e5b7c9d1f3a2
 Revises: d7f2a9c4e1b6
@@ -28,33 +28,20 @@ branch_labels = None
 depends_on = None
 
 
-def _concurrently() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
+NEW, OLD = "ix_orders_customer_id_paid_at", "ix_orders_customer_id"
+
+
+def _swap(add: str, columns: list, drop: str) -> None:
+    """Build ``add`` on ``columns`` then drop ``drop``, concurrently on PostgreSQL."""
+    live = op.get_bind().dialect.name == "postgresql"
+    with op.get_context().autocommit_block():
+        op.create_index(add, "orders", columns, postgresql_concurrently=live)
+        op.drop_index(drop, table_name="orders", postgresql_concurrently=live)
 
 
 def upgrade():
-    with op.get_context().autocommit_block():
-        op.create_index(
-            "ix_orders_customer_id_paid_at",
-            "orders",
-            ["customer_id", "paid_at"],
-            postgresql_concurrently=_concurrently(),
-        )
-        op.drop_index(
-            "ix_orders_customer_id", table_name="orders", postgresql_concurrently=_concurrently()
-        )
+    _swap(NEW, ["customer_id", "paid_at"], OLD)
 
 
 def downgrade():
-    with op.get_context().autocommit_block():
-        op.create_index(
-            "ix_orders_customer_id",
-            "orders",
-            ["customer_id"],
-            postgresql_concurrently=_concurrently(),
-        )
-        op.drop_index(
-            "ix_orders_customer_id_paid_at",
-            table_name="orders",
-            postgresql_concurrently=_concurrently(),
-        )
+    _swap(OLD, ["customer_id"], NEW)
