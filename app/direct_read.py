@@ -108,25 +108,7 @@ def _run(connection: Connection, plan: _Plan, params: dict) -> Sequence[Any]:
     for name, process in plan.bind_processors.items():
         if name in values:
             values[name] = process(values[name])
-    dbapi_connection = connection.connection.dbapi_connection
-    assert dbapi_connection is not None
-    cursor = dbapi_connection.cursor()
-    events = connection._has_events or connection.engine._has_events
-    try:
-        if events:
-            connection.dispatch.before_cursor_execute(
-                connection, cursor, plan.sql, values, None, False
-            )
-        cursor.execute(plan.sql, values)
-        if events:
-            connection.dispatch.after_cursor_execute(
-                connection, cursor, plan.sql, values, None, False
-            )
-        rows = cursor.fetchall()
-    except connection.dialect.loaded_dbapi.Error as exc:
-        connection._handle_dbapi_exception(exc, plan.sql, values, cursor, None)
-    finally:
-        cursor.close()
+    rows = _cursor_rows(connection, plan.sql, values)
     processors = plan.result_processors
     if processors is None:
         return rows
@@ -137,3 +119,36 @@ def _run(connection: Connection, plan: _Plan, params: dict) -> Sequence[Any]:
         )
         for row in rows
     ]
+
+
+def send_sql(connection: Connection, sql: str, params: dict) -> Sequence[Any]:
+    """Every row ``sql`` answers with ``params``: SQL text in the driver's ``%(name)s``
+    placeholders, built once (a hot write's one statement), as ``exec_driver_sql`` would
+    send it. On PostgreSQL inside a transaction it goes straight on psycopg's cursor
+    (rows as tuples), with the statement events and SQLAlchemy's error handling as in
+    ``read_rows``; otherwise through ``exec_driver_sql``. ``sql`` must answer rows
+    (``RETURNING`` or a ``SELECT``)."""
+    if connection.dialect.name != "postgresql" or not connection.in_transaction():
+        return connection.exec_driver_sql(sql, params).all()
+    return _cursor_rows(connection, sql, params)
+
+
+def _cursor_rows(connection: Connection, sql: str, values: dict) -> Sequence[Any]:
+    """``sql`` with ``values`` on the connection's psycopg cursor, as SQLAlchemy would
+    send it (its cursor events, its exception classes), every row fetched."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    cursor = dbapi_connection.cursor()
+    events = connection._has_events or connection.engine._has_events
+    try:
+        if events:
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+        cursor.execute(sql, values)
+        if events:
+            connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, False)
+        return cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as exc:
+        connection._handle_dbapi_exception(exc, sql, values, cursor, None)
+        raise  # not reached: SQLAlchemy raises its own exception for it
+    finally:
+        cursor.close()

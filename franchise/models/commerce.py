@@ -160,11 +160,15 @@ class Order(Model):
         Index("ix_orders_store_id_created_at", "store_id", "created_at"),
         Index("ix_orders_store_id_paid_at", "store_id", "paid_at"),
         Index("ix_orders_created_at", "created_at"),
+        # a customer's orders paid in a window (the member's rolling 12-month spend after
+        # each payment): read within the window, not across every order they placed; it
+        # serves every ``customer_id``-only lookup too
+        Index("ix_orders_customer_id_paid_at", "customer_id", "paid_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_no: Mapped[str] = mapped_column(String(32), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     franchisee_id: Mapped[int] = mapped_column(ForeignKey("franchisees.id"))
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id"), index=True)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.db import is_postgres
+from app.direct_read import send_sql
 from app.extensions import db
 from app.snapshots import tables_written
 from franchise.models import (
@@ -192,7 +193,7 @@ def write_placed(
             params["t_qty"] = [line.quantity for line in ordered]
             tables_written(db.session(), PRODUCTS)
         sql = placed_sql(len(lines), take_stock)
-        rows = db.session.connection().exec_driver_sql(sql, params).all()
+        rows = send_sql(db.session.connection(), sql, params)  # straight on the cursor
         order.id = rows[0][0]
         line_ids = {product_id: line_id for _order_id, line_id, product_id, _taken in rows}
         taken = {row[3] for row in rows if row[3] is not None}

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from app.clock import utcnow
+from app.direct_read import send_sql
 from app.extensions import db
 from app.outbox import PENDING, OutboxMessage
 from franchise.models import Refund
@@ -88,10 +89,10 @@ def reserve_and_request(
     }
     params |= fixed | {"order_id": order_id, "amount_fen": amount_fen}
     params |= {"m_kind": kind, "m_key": KEY_PREFIX, "m_status": PENDING, "m_now": utcnow()}
-    row = db.session.connection().exec_driver_sql(sql, params).first()
-    if row is None:
+    rows = send_sql(db.session.connection(), sql, params)  # straight on the cursor
+    if not rows:
         return None
-    reserved, transaction_id, payment_id, refund_id = row
+    reserved, transaction_id, payment_id, refund_id = rows[0]
     if refund_id is not None:
         refund.id, refund.payment_id = refund_id, payment_id
         keep_written(refund)

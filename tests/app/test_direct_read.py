@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Integer, bindparam, literal, literal_column, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from app.auth.models import User
-from app.direct_read import read_rows
+from app.direct_read import read_rows, send_sql
 from app.extensions import UTCDateTime, db
 from tests.fixtures.auth import gen_user, login
 from tests.fixtures.statements import statements
@@ -116,3 +116,36 @@ def test_an_unchanged_session_is_not_signed_again(app, ctx, client):
         assert response.headers.getlist("Set-Cookie") == []
     assert client.get("/admin/?lang=en").headers.getlist("Set-Cookie")
     assert client.get("/admin/").headers.getlist("Set-Cookie") == []
+
+
+def _placeholder(name: str) -> str:
+    """The driver's placeholder for a named parameter (psycopg's or sqlite3's)."""
+    return f"%({name})s" if _postgres() else f":{name}"
+
+
+def test_sent_sql_answers_as_exec_driver_sql(ctx, monkeypatch):
+    """``send_sql``: the rows ``exec_driver_sql`` gives for the same text, counted as a
+    statement like any other; on PostgreSQL without SQLAlchemy's execution."""
+    user = gen_user("sent", "hq_operator", display_name="Sent")
+    db.session.commit()
+    sql = "SELECT id, display_name FROM users WHERE id = " + _placeholder("id")
+    connection = db.session.connection()
+    expected = [tuple(row) for row in connection.exec_driver_sql(sql, {"id": user.id})]
+    assert expected == [(user.id, "Sent")]
+    if _postgres():  # straight on the cursor inside the transaction
+        monkeypatch.setattr(Connection, "exec_driver_sql", None)
+    with statements() as seen:
+        rows = send_sql(connection, sql, {"id": user.id})
+    assert [tuple(row) for row in rows] == expected
+    assert len(seen) == 1
+
+
+def test_a_sent_statements_error_is_sqlalchemys(ctx):
+    """A unique violation on the direct path: SQLAlchemy's IntegrityError, as before."""
+    user = gen_user("sent-twice", "hq_operator")
+    db.session.commit()
+    sql = "INSERT INTO users (id, username) SELECT id, username FROM users WHERE id = "
+    sql += _placeholder("id")
+    with pytest.raises(IntegrityError):
+        send_sql(db.session.connection(), sql + " RETURNING id", {"id": user.id})
+    db.session.rollback()

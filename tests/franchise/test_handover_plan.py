@@ -9,13 +9,14 @@ refused."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import fixed_values
 from app.extensions import db
 from franchise.guide.orders import WAITING
 from franchise.models import Order
+from tests.fixtures.order_plans import copy_orders, generic_plan
 from tests.franchise.factories import build_org
 from tests.franchise.factories_payments import gen_customer, gen_order
 
@@ -45,10 +46,6 @@ def test_integers_are_written_as_numbers():
     assert "(3, 40)" in sql
 
 
-UNCOPIED = {"id", "order_no", "out_trade_no", "transaction_id", "replaces_order_id"}
-UNCOPIED |= {"status", "created_at", "paid_at", "store_id"}
-
-
 @pytest.fixture
 def store_history(app):
     """PostgreSQL with three years of one store's orders (and a little of another store's),
@@ -59,39 +56,25 @@ def store_history(app):
         org = build_org()
         order = gen_order(gen_customer(org.fa), store_id=org.sa)
         db.session.commit()
-        kept = [c.name for c in Order.__table__.columns if c.name not in UNCOPIED]
-        columns = ", ".join(kept)
-        db.session.execute(
-            text(
-                f"INSERT INTO orders ({columns}, order_no, status, created_at, paid_at, store_id)"
-                f" SELECT {columns}, 'H' || g, CASE WHEN g % 500 = 0 THEN 'shipped'"
-                " ELSE 'completed' END, now() - g * interval '3 hours',"
-                " now() - g * interval '3 hours', CASE WHEN g % 10 = 0 THEN :other ELSE :store END"
-                " FROM orders, generate_series(1, 9000) AS g WHERE orders.id = :id"
-            ),
-            {"id": order.id, "store": org.sa, "other": org.sb},
+        copy_orders(
+            order.id,
+            9000,
+            {
+                "status": "CASE WHEN g % 500 = 0 THEN 'shipped' ELSE 'completed' END",
+                "created_at": "now() - g * interval '3 hours'",
+                "paid_at": "now() - g * interval '3 hours'",
+                "store_id": "CASE WHEN g % 10 = 0 THEN :other ELSE :store END",
+            },
+            store=org.sa,
+            other=org.sb,
         )
-        db.session.commit()
-        db.session.connection().exec_driver_sql("ANALYZE orders")
-        db.session.commit()
         yield org.sa
-
-
-def _generic_plan(sql: str, args: str) -> str:
-    """EXPLAIN of ``sql`` ($n parameters) as PostgreSQL's generic plan runs it."""
-    conn = db.session.connection()
-    conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
-    conn.exec_driver_sql(f"PREPARE figure AS {sql}")
-    plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN EXECUTE figure({args})"))
-    conn.exec_driver_sql("DEALLOCATE figure")
-    db.session.rollback()
-    return plan
 
 
 def test_the_generic_plan_reads_the_store_and_status_index(app, store_history):
     with app.app_context():
         sql = str(_count(store_history).compile(dialect=db.engine.dialect))
-        plan = _generic_plan(sql.replace("%(store_id_1)s", "$1"), str(store_history))
+        plan = generic_plan(sql.replace("%(store_id_1)s", "$1"), str(store_history))
         assert "ix_orders_store_id_status" in plan, plan
         assert "{shipped,received,delivered,picked_up}" in plan, plan  # constants, not $n
 
@@ -104,5 +87,5 @@ def test_the_days_figures_read_within_the_day(app, store_history, column):
     with app.app_context():
         sql = f"SELECT count(id) FROM orders WHERE store_id = $1 AND {column} >= $2"
         args = f"{store_history}, now() - interval '1 day', now()"
-        plan = _generic_plan(f"{sql} AND {column} < $3", args)
+        plan = generic_plan(f"{sql} AND {column} < $3", args)
         assert column in plan.split("Index Cond:")[1].splitlines()[0], plan
