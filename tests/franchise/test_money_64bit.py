@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, select
 
@@ -29,6 +29,7 @@ from franchise.models.org import MAX_PROFIT_SHARE_BPS
 from franchise.services import ledger
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_lines import MAX_LINES, MAX_ORDER_FEN, MAX_QUANTITY
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import gen_franchisee, gen_region
 from tests.franchise.factories_payments import (
     customer_headers,
@@ -113,12 +114,7 @@ amounts = st.one_of(
 )
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    print_blob=True,
-)
+@db_examples(30, print_blob=True)
 @given(amount=amounts, bps=st.integers(0, MAX_PROFIT_SHARE_BPS))
 @example(amount=MAX_ORDER_FEN, bps=MAX_PROFIT_SHARE_BPS)
 @example(amount=1, bps=0)

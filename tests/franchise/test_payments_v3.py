@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -17,6 +17,7 @@ from app.extensions import db
 from app.outbox import drain
 from app.wechat.pay_v3 import transaction_fields
 from franchise.models import Alert, Order, Payment, Refund
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_pay_v3 import FORGERIES, REASONS, paid_resource, v3_notify
 from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
 
@@ -209,11 +210,7 @@ def test_hq_returns_its_share_before_a_refund(app, client, org, order_v3, as_hq)
     assert len(returns) == 2
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@db_examples(25, HealthCheck.too_slow)
 @given(data=st.data())
 def test_any_change_to_a_signed_notify_is_refused(app, client, org, order_v3, data):
     """Whatever character of the signed body is changed (or whichever header), nothing is
