@@ -63,6 +63,14 @@ def gen_order(customer: Customer, payable_fen: int = 12345, **kw) -> Order:
     return saved(order)
 
 
+def new_customer_order(app, franchisee_id: int, amount: int) -> tuple[int, int]:
+    """``(order id, customer id)``: a created order of ``amount`` fen by a new customer of
+    the franchisee."""
+    with app.app_context():
+        customer = gen_customer(franchisee_id)
+        return gen_order(customer, amount).id, customer.id
+
+
 def customer_headers(customer_id: int) -> dict:
     return bearer(issue_customer_token(customer_id))
 
@@ -87,11 +95,7 @@ def pay_and_succeed(client, order_id: int, customer_id: int, app) -> dict:
 def paid_orders(app, client, org, amounts) -> list[str]:
     """One order of a new customer of franchisee A per amount, each paid at the sandbox;
     their WeChat transaction ids."""
-    ids = []
-    for amount in amounts:
-        with app.app_context():
-            customer = gen_customer(org.fa)
-            ids.append((gen_order(customer, amount).id, customer.id))
+    ids = [new_customer_order(app, org.fa, amount) for amount in amounts]
     return [pay_and_succeed(client, *pair, app)["transaction_id"] for pair in ids]
 
 

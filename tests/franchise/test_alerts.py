@@ -15,7 +15,11 @@ from app.extensions import db
 from franchise.models import Alert, Order
 from franchise.services import alerts
 from tests.fixtures.auth import csrf_token_from, login
-from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
+from tests.franchise.factories_payments import (
+    new_customer_order,
+    notify_xml,
+    pay,
+)
 
 T0 = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 
@@ -23,10 +27,7 @@ T0 = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 @pytest.fixture
 def mismatched(app, client, org):
     """An order of 100.00 of franchise A with an out_trade_no, and a notify paying 0.01."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     out_trade_no = pay(client, *ids, app)["out_trade_no"]
     fields = {
         "sub_mch_id": "1900000201",

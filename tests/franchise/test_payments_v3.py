@@ -19,7 +19,11 @@ from app.wechat.pay_v3 import transaction_fields
 from franchise.models import Alert, Order, Payment, Refund
 from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_pay_v3 import FORGERIES, REASONS, paid_resource, v3_notify
-from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
+from tests.franchise.factories_payments import (
+    new_customer_order,
+    notify_xml,
+    pay,
+)
 
 pytestmark = pytest.mark.usefixtures("pay_v3")
 SAMPLES = json.loads(
@@ -30,10 +34,7 @@ SAMPLES = json.loads(
 @pytest.fixture
 def order_v3(app, client, org):
     """A created order of 100.00 yuan of franchise A, its v3 prepay made."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     return ids[0], pay(client, *ids, app)["out_trade_no"]
 
 
