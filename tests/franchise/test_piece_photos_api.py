@@ -27,11 +27,6 @@ JPG = b"\xff\xd8\xff\xe0" + b"clasp" * 40
 
 
 @pytest.fixture
-def guide_a(client, shop):
-    return bearer(api_token(client, "guide-a"))
-
-
-@pytest.fixture
 def owner_b(client, shop):
     return bearer(api_token(client, "owner-b"))
 
