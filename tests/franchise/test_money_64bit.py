@@ -34,7 +34,7 @@ from tests.franchise.factories import gen_franchisee, gen_region
 from tests.franchise.factories_payments import (
     customer_headers,
     gen_customer,
-    gen_order,
+    gen_order_to_pay,
     pay_and_succeed,
     post_notify,
 )
@@ -87,9 +87,7 @@ def _world(amount: int, bps: int) -> tuple[str, str]:
     franchisee, so no example sees another's balances)."""
     sub_mch_id = f"19{next(_tids):08d}"
     franchisee = gen_franchisee(gen_region(), sub_mch_id=sub_mch_id, profit_share_bps=bps)
-    order = gen_order(gen_customer(franchisee.id), amount)
-    order.out_trade_no = order.order_no
-    db.session.commit()
+    order = gen_order_to_pay(gen_customer(franchisee.id), amount)
     return order.out_trade_no, sub_mch_id
 
 
