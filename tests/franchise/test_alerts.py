@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import xmltodict
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Alert, Order
 from franchise.services import alerts
 from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.database import row_count_in
 from tests.franchise.factories_payments import (
     new_customer_order,
     notify_xml,
@@ -38,11 +39,6 @@ def mismatched(app, client, org):
     return ids[0], out_trade_no, notify_xml(app, fields)
 
 
-def _count_alerts(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Alert))
-
-
 def test_fifteen_resends_over_a_day_are_one_alert_with_count(app, client, mismatched, monkeypatch):
     order_id, out_trade_no, body = mismatched
     moments = [T0 + timedelta(minutes=15 * 2**n) for n in range(15)]  # WeChat's back-off, ~24 h
@@ -50,7 +46,7 @@ def test_fifteen_resends_over_a_day_are_one_alert_with_count(app, client, mismat
         monkeypatch.setattr(alerts, "utcnow", lambda moment=moment: moment)
         res = client.post("/api/v1/pay/notify", data=body, content_type="application/xml")
         assert xmltodict.parse(res.data)["xml"]["return_code"] == "FAIL"
-    assert _count_alerts(app) == 1
+    assert row_count_in(app, Alert) == 1
     with app.app_context():
         alert = db.session.scalars(select(Alert)).one()
         assert (alert.code, alert.cause_key, alert.count) == (
