@@ -41,13 +41,13 @@ def build(app, stores: int, customers: int, seed: int) -> None:
 
     from app.clock import utcnow
     from app.extensions import db
+    from app.schema_reset import fresh_tables
     from franchise.models import Customer, Franchisee, Region, RegionCity, Store
 
     rng = random.Random(seed)
     now = utcnow()
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_tables(db.engine)
         s = db.session
         s.execute(
             insert(Region),

@@ -38,12 +38,12 @@ LIMIT_PER_MINUTE = 10_000
 def build(app, guides: int, contacts: int) -> None:
     """Organisation and guides in the database, their contacts in the sandbox; not timed."""
     from app.extensions import db
+    from app.schema_reset import fresh_tables
     from app.wechat.sandbox import sandbox_state
     from app.wechat.sandbox.wecom_contacts import world
 
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_tables(db.engine)
         insert_org(db.session, guides, GUIDES_PER_STORE)
         db.session.commit()
     data = world(sandbox_state(app))  # written directly: seeding is not what is measured

@@ -49,12 +49,12 @@ def build_org(app, groups: int, guides: int) -> list[dict]:
 
     from app.clock import utcnow
     from app.extensions import db
+    from app.schema_reset import fresh_tables
     from community.models import WecomGroup
 
     now = utcnow()
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_tables(db.engine)
         s = db.session
         n_stores = insert_org(s, guides, STORES_PER_GUIDE)
         rows = []

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 
 from app.extensions import db
+from app.schema_reset import fresh_tables
 from wsgi import build_app
 
 pytest_plugins = [
@@ -56,9 +57,6 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    # imported here: a module-level import would load the plugin before pytest rewrites it
-    from tests.fixtures.database import fresh_tables
-
     app = build_app(
         {
             "TESTING": True,

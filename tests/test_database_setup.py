@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from tests.fixtures.database import create_database, fresh_tables
+from app.schema_reset import fresh_tables
+from tests.fixtures.database import create_database
 
 STRAY = (
     "CREATE VIEW stray_points AS SELECT id, points FROM point_transactions",

@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -207,10 +210,19 @@ def anchor_choices(campaign) -> dict[str, tuple[str, int | None]]:
     return {userid: (name, store_id) for userid, name, store_id in rows if userid}
 
 
-def _flash_refusal(exc: DomainError) -> None:
-    """Flash a refused action: its message and every field's messages, translated."""
-    detail_ = "; ".join(" ".join(translate(str(m)) for m in v) for v in exc.errors.values() if v)
-    flash(f"{translate(exc.message)} {detail_}".strip(), "error")
+@contextmanager
+def _flashed(done: str) -> Iterator[None]:
+    """Flash ``done`` when the block's action succeeds; a refused one (``DomainError``)
+    flashes its message and every field's messages, translated, and goes no further."""
+    try:
+        yield
+    except DomainError as exc:
+        detail_ = "; ".join(
+            " ".join(translate(str(m)) for m in v) for v in exc.errors.values() if v
+        )
+        flash(f"{translate(exc.message)} {detail_}".strip(), "error")
+    else:
+        flash(done, "success")
 
 
 def _back(campaign_id: int):
@@ -222,12 +234,8 @@ def _back(campaign_id: int):
 def status(campaign_id: int):
     """Move the status (the buttons on the detail page)."""
     campaign = campaign_or_404(campaign_id)
-    try:
+    with _flashed(_("Status changed.")):
         service.set_status(campaign.id, request.form.get("to", ""), required_principal().user_id)
-    except DomainError as exc:
-        _flash_refusal(exc)
-    else:
-        flash(_("Status changed."), "success")
     return _back(campaign.id)
 
 
@@ -237,7 +245,10 @@ def step(campaign_id: int, step_id: int):
     """Mark a step done, reopen it or re-date it (``action`` = done | reopen | dates)."""
     campaign = campaign_or_404(campaign_id)
     action = request.form.get("action")
-    try:
+    if action not in ("done", "reopen", "dates"):
+        flash(_("Unknown action."), "error")
+        return _back(campaign.id)
+    with _flashed(_("Step updated.")):
         if action == "done":
             timeline.mark_done(
                 step_id,
@@ -247,20 +258,13 @@ def step(campaign_id: int, step_id: int):
             )
         elif action == "reopen":
             timeline.reopen(step_id, campaign.id)
-        elif action == "dates":
+        else:
             timeline.edit_step(
                 step_id,
                 request.form.get("starts_on", ""),
                 request.form.get("due_on", ""),
                 campaign_id=campaign.id,
             )
-        else:
-            flash(_("Unknown action."), "error")
-            return _back(campaign.id)
-    except DomainError as exc:
-        _flash_refusal(exc)
-    else:
-        flash(_("Step updated."), "success")
     return _back(campaign.id)
 
 
@@ -276,15 +280,11 @@ def session(campaign_id: int, session_id: int):
     except FormInvalid as exc:
         flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
         return _back(campaign.id)
-    try:
+    with _flashed(_("Session updated.")):
         service.update_session(
             session_id,
             form.get("starts_at"),
             form.get("duration_minutes"),
             (form.get("anchor_userid") or "").strip() or None,
         )
-    except DomainError as exc:
-        _flash_refusal(exc)
-    else:
-        flash(_("Session updated."), "success")
     return _back(campaign.id)

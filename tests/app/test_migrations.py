@@ -8,7 +8,6 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 
 from app.extensions import db
-from wsgi import build_app
 
 
 def test_single_head(ctx):
@@ -17,16 +16,8 @@ def test_single_head(ctx):
     assert len(heads) == 1, f"migrations have {len(heads)} heads: {heads}"
 
 
-def test_upgrade_matches_models(app, empty_database_url):
-    fresh = build_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "REDIS_URL": None,
-        }
-    )
-    with fresh.app_context():
+def test_upgrade_matches_models(app, empty_database_app):
+    with empty_database_app.app_context():
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(

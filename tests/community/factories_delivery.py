@@ -12,6 +12,7 @@ from community.models import WecomGroup
 from community.services import allocation, content, plans
 from franchise.models import Guide
 from tests.fixtures.media import tiny_png
+from tests.franchise.factories import gen_guide, gen_store
 
 _seq = itertools.count(1)
 
@@ -71,6 +72,17 @@ def gen_wgroups(guide: Guide, count: int, *, sandbox=None, **kw) -> list[WecomGr
     if sandbox is not None:
         sandbox.create_groups([{"chat_id": g.chat_id, "owner": g.owner_userid} for g in rows])
     return rows
+
+
+def gen_guides_with_groups(userids: list[str], groups_each: int, *, sandbox=None) -> list[Guide]:
+    """A new store's guides, one per WeCom userid, each owning ``groups_each`` groups (in
+    the sandbox too when given)."""
+    store = gen_store()
+    guides = [gen_guide(store, wecom_userid=userid) for userid in userids]
+    for guide in guides:
+        for _ in range(groups_each):
+            gen_wgroup(guide, sandbox=sandbox)
+    return guides
 
 
 def gen_post(**kw):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
@@ -13,9 +12,6 @@ from app.clock import shanghai_day
 from app.extensions import db
 from community.models import PushPlan, SlotAllocation, WecomGroup
 from tests.community.factories_delivery import gen_plan, gen_post
-
-# a property that writes to the test database: no deadline, function-scoped fixtures reused
-DB_EXAMPLES = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 PLAN = st.fixed_dictionaries(
     {

@@ -9,13 +9,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from app.extensions import db
 from community.services.contact_sync import upsert_contact
 from community.services.contacts import link_by_unionid
 from franchise.models import Customer
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_commerce import gen_customer
 
 _round = itertools.count(1)
@@ -64,9 +65,7 @@ def _by_login(org, n: int, existing: str, wecom_name: str | None) -> str:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(40)
 @given(existing=NICKNAMES, wecom_name=WECOM_NAMES)
 @example(existing=" ", wecom_name="宋女士")  # whitespace is no nickname on both paths
 @example(existing="", wecom_name="\u3000宋女士\u3000")

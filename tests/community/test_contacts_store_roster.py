@@ -5,7 +5,7 @@ the commit, through the outbox), and a customer scanning it reaches only current
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from app.outbox import OutboxMessage
 from community.models.contacts import WAY_DELETED, ContactWay
 from community.services.contact_ways import UPDATE_KIND
 from tests.community.factories_contacts import add_contact
+from tests.fixtures.randomness import db_examples
 
 
 def _way_users(client, config_id: str):
@@ -124,9 +125,7 @@ STEPS = st.lists(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(15)
 @given(steps=STEPS)
 def test_after_any_changes_the_store_code_lists_exactly_the_stores_guides(
     app, org, client, as_hq, steps

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -26,6 +26,7 @@ from tests.community.factories_contacts import (
     mp_login,
     unionid_of,
 )
+from tests.fixtures.randomness import db_examples
 
 _round = itertools.count(1)
 
@@ -45,9 +46,7 @@ def _contacts_of(unionid: str) -> list[WecomContact]:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(25)
 @given(ops=OPS)
 def test_no_interleaving_of_login_and_contact_add_makes_a_second_customer(
     app, org, client, monkeypatch, ops

@@ -28,8 +28,7 @@ from app.clock import shanghai_day
 from app.extensions import db
 from community.models import SendBatch, SlotAllocation
 from community.services import allocation, delivery
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
-from tests.franchise.factories import gen_guide, gen_store
+from tests.community.factories_delivery import gen_guides_with_groups, gen_plan, gen_post
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = 8
@@ -69,11 +68,7 @@ def _recorded(app) -> int:
 def _world(app, sandbox) -> None:
     """GUIDES guides with two groups each, one plan, today's batches made (one a guide)."""
     with app.app_context():
-        store = gen_store()
-        guides = [gen_guide(store, wecom_userid=f"kill{i}") for i in range(GUIDES)]
-        for guide in guides:
-            for _ in range(2):
-                gen_wgroup(guide, sandbox=sandbox)
+        gen_guides_with_groups([f"kill{i}" for i in range(GUIDES)], 2, sandbox=sandbox)
         gen_plan(gen_post(title="保养提醒"))
         day = shanghai_day()
         allocation.allocate(day)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
@@ -22,6 +22,7 @@ from app.wechat.errors import WeChatAPIError
 from community.models.groups import GroupDailyMetric, GroupMember, WecomGroup
 from community.services.callbacks import RESYNC_ATTEMPTS, RESYNC_KIND
 from tests.community.factories_groups import control_group, group_of_chat
+from tests.fixtures.randomness import db_examples
 from tests.fixtures.sandbox import sandbox_fixture
 
 LAG = 5
@@ -230,9 +231,7 @@ OPS = st.lists(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(15)
 @given(ops=OPS, lag=st.sampled_from([0, LAG]))
 def test_any_joins_and_leaves_under_lag_end_as_wecom_has_them(app, org, client, sandbox, ops, lag):
     """Whatever the order of joins and leaves (a customer may join, leave and join again

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
@@ -29,6 +29,7 @@ from community.services.planner_core import period_limit, period_of
 from franchise.models import Customer, Order
 from tests.community.factories_groups import gen_paid_order
 from tests.community.factories_journeys import gen_journey, make_contact
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_commerce import gen_customer
 
 BASE = date(2026, 3, 2)  # a Monday
@@ -54,9 +55,7 @@ def _world(app, org) -> tuple[int, list[int]]:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(25)
 @given(paid=st.lists(st.integers(0, 6), min_size=4, max_size=4), events=EVENTS)
 def test_enrolment_happens_exactly_once(app, org, paid, events):
     journey_id, customers = _world(app, org)
@@ -100,9 +99,7 @@ SENDS = st.lists(st.tuples(st.integers(0, 20), st.integers(0, 5)), min_size=1, m
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(25)
 @given(sends=SENDS, policy=st.sampled_from(("month", "week", "day")), cap=st.integers(1, 3))
 def test_a_customer_never_gets_more_than_the_policy_allows(app, org, sends, policy, cap):
     with app.app_context():

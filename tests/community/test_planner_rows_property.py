@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -21,7 +21,8 @@ from community.services import planner, receiving_limit
 from community.services.planner_core import POLICIES, period_limit, period_of
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_wgroup
-from tests.community.planner_strategies import DB_EXAMPLES, PLAN, gen_plans_from, reset_schedule
+from tests.community.planner_strategies import PLAN, gen_plans_from, reset_schedule
+from tests.fixtures.randomness import db_examples
 
 GROUP = st.fixed_dictionaries(
     {
@@ -33,7 +34,7 @@ GROUP = st.fixed_dictionaries(
 
 
 @pytest.mark.slow
-@settings(DB_EXAMPLES, max_examples=25)
+@db_examples(25)
 @given(
     plans=st.lists(PLAN, min_size=1, max_size=5),
     groups=st.lists(GROUP, min_size=1, max_size=6),

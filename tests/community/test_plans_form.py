@@ -3,19 +3,15 @@ verdict and the same message on both (issue 13, "one input path")."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from community.models import PushPlan
 from tests.community.factories_delivery import gen_post
 from tests.fixtures.auth import csrf_token_from, login
+from tests.fixtures.database import row_count_in
 
 BAD = {"priority": 1001, "weekdays": [9]}
-
-
-def _count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(PushPlan))
 
 
 def test_page_and_api_refuse_the_same_input_with_the_same_messages(client, app, org, as_hq):
@@ -34,7 +30,7 @@ def test_page_and_api_refuse_the_same_input_with_the_same_messages(client, app, 
     assert api_errors["priority"] == ["必须在 0 到 1000 之间。"]
     assert 'data-error-for="priority"' in html and "必须在 0 到 1000 之间。" in html
     assert 'data-error-for="weekdays"' in html
-    assert _count(app) == 0
+    assert row_count_in(app, PushPlan) == 0
 
 
 def test_page_saves_ids_and_dates_typed_as_text(client, app, org):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
@@ -18,6 +18,7 @@ from app.extensions import db
 from community.services.post_outcome import Touch, attribute
 from franchise.models import Guide, Order
 from tests.community.factories_reports import gen_order
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_commerce import gen_customer, gen_share_code
 
 ORDERS = st.lists(
@@ -39,9 +40,7 @@ def world(ctx, org):
     return codes, gen_customer(org.fa, org.sa, org.ga), gen_customer(org.fa, org.sa, org.ga)
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(40)
 @given(orders=ORDERS, days=st.integers(1, 10))
 def test_a_sends_outcome_is_exactly_what_its_rule_admits(world, org, orders, days):
     db.session.execute(delete(Order))

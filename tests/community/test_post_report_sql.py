@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
@@ -20,6 +20,7 @@ from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services.post_outcome import Touch, attribute, members_on, present
 from franchise.models import Order
 from tests.community.factories_reports import gen_order, sent_world
+from tests.fixtures.randomness import db_examples
 
 ORDERS = st.lists(
     st.tuples(
@@ -53,9 +54,7 @@ def _expected(plan_id: int, days: int) -> dict[int, dict[int, int]]:
     return {key[0]: found.orders for key, found in attribute(touches, days).items()}
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(25)
 @given(orders=ORDERS, days=st.integers(1, 10))
 def test_the_sql_report_is_exactly_what_the_rule_admits(sent, org, client, as_hq, orders, days):
     db.session.execute(delete(Order))

@@ -8,7 +8,7 @@ rows as they were (same ids, same values)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
@@ -29,7 +29,6 @@ from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.community.planner_strategies import (
-    DB_EXAMPLES,
     GROUP_COLUMNS,
     PLAN,
     gen_plans_from,
@@ -37,6 +36,7 @@ from tests.community.planner_strategies import (
 )
 from tests.community.replan_support import replan_messages, replan_on_change, run_due, stored_rows
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+from tests.fixtures.randomness import db_examples
 
 # a group: Ann's store or Bob's, active (mostly) or dismissed
 GROUP = st.fixed_dictionaries(
@@ -130,7 +130,7 @@ def _target_values(plan: PushPlan) -> dict:
 
 
 @pytest.mark.slow
-@settings(DB_EXAMPLES, max_examples=20)
+@db_examples(20)
 @given(op=st.sampled_from(("edit", "edit", "create", "delete")), **WORLD)
 def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
     app, ctx, org, plans, groups, before, edit, op, limit
@@ -169,7 +169,7 @@ def test_a_plan_change_replans_its_old_and_new_targets_as_a_full_run_would(
 
 
 @pytest.mark.slow
-@settings(DB_EXAMPLES, max_examples=15)
+@db_examples(15)
 @given(existing=st.booleans(), **WORLD)
 def test_the_reach_preview_decides_only_the_plans_groups_as_a_full_run_would(
     app, ctx, org, plans, groups, before, edit, existing, limit

@@ -8,7 +8,7 @@ re-plans all (a plan with filters: ``test_replan_plan_change``)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
 
@@ -21,7 +21,6 @@ from community.services.planner_core import POLICIES
 from franchise.models import Guide
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.community.planner_strategies import (
-    DB_EXAMPLES,
     GROUP_COLUMNS,
     PLAN,
     gen_plans_from,
@@ -29,6 +28,7 @@ from tests.community.planner_strategies import (
 )
 from tests.community.replan_support import replan_messages, replan_on_change, run_due, stored_rows
 from tests.fixtures.auth import api_token, bearer
+from tests.fixtures.randomness import db_examples
 
 GROUP = st.fixed_dictionaries(GROUP_COLUMNS | {"guide": st.booleans()})
 CHANGE = st.sampled_from(("stage", "segment", "status", "guide"))
@@ -46,7 +46,7 @@ def _change(group: WecomGroup, what: str) -> None:
 
 
 @pytest.mark.slow
-@settings(DB_EXAMPLES, max_examples=20)
+@db_examples(20)
 @given(
     plans=st.lists(PLAN, min_size=1, max_size=4),
     groups=st.lists(GROUP, min_size=2, max_size=6),

@@ -158,7 +158,7 @@ def test_a_payment_tags_the_buyer_by_the_next_minute_run(app, org, client, as_hq
     """The notify stays one statement; the paid-order follow-up (every minute) tags."""
     from app.clock import utcnow
     from franchise.jobs.paid_followups import run_paid_followups
-    from tests.franchise.factories_payments import gen_order, gen_product, post_notify
+    from tests.franchise.factories_payments import gen_order_to_pay, gen_product, post_notify
 
     ids = _library(client, as_hq)
     with app.app_context():
@@ -166,9 +166,7 @@ def test_a_payment_tags_the_buyer_by_the_next_minute_run(app, org, client, as_hq
         tag.rule = "category:古法金"
         db.session.commit()
         buyer = gen_customer(org.fa, org.sa, org.ga, nickname="买家")
-        order = gen_order(buyer, 50000, product=gen_product(50000, category="古法金"))
-        order.out_trade_no = order.order_no
-        db.session.commit()
+        order = gen_order_to_pay(buyer, 50000, product=gen_product(50000, category="古法金"))
         out_trade_no, buyer_id = order.out_trade_no, buyer.id
     assert post_notify(client, app, out_trade_no, 50000, "4200TAG1", sub="1900000301") == "SUCCESS"
     with app.app_context():

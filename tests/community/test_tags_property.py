@@ -5,7 +5,7 @@ after each commit, in order), and every link says it is synced."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
@@ -16,6 +16,7 @@ from community.services import tag_links, tags
 from community.services.sync import full_sync
 from franchise.models import Customer
 from tests.community.factories_groups import sandbox_group
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_commerce import gen_customer
 
 NAMES = ("婚庆", "古法金偏好", "高净值", "待唤醒")
@@ -40,9 +41,7 @@ def _world(app, org) -> tuple[int, list[int]]:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(20)
 @given(changes=CHANGES)
 def test_any_tag_changes_end_with_wecom_and_siyu_agreeing(app, org, sandbox, changes):
     customer_id, ids = _world(app, org)

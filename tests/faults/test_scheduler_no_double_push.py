@@ -31,9 +31,8 @@ from app.extensions import db
 from app.scheduler import LEADER_KEY
 from community.models import GroupDelivery, SendBatch, SlotAllocation
 from community.services import allocation
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.community.factories_delivery import gen_guides_with_groups, gen_plan, gen_post
 from tests.fixtures.processes import flask_env, kill, spawn, wait_until
-from tests.franchise.factories import gen_guide, gen_store
 
 LEASE = 3
 GUIDES = 12
@@ -61,11 +60,8 @@ def _scalar(app, stmt):
 def _setup(app, sandbox) -> tuple:
     """Guides with groups (DB + sandbox), one plan, today allocated with nothing due yet."""
     with app.app_context():
-        store = gen_store()
-        guides = [gen_guide(store, wecom_userid=f"nodbl{i:02d}") for i in range(GUIDES)]
-        for guide in guides:
-            for _ in range(GROUPS_PER_GUIDE):
-                gen_wgroup(guide, sandbox=sandbox)
+        userids = [f"nodbl{i:02d}" for i in range(GUIDES)]
+        gen_guides_with_groups(userids, GROUPS_PER_GUIDE, sandbox=sandbox)
         gen_plan(gen_post(title="新品到店", text="古法金新品到店"), send_time="00:00")
         day = shanghai_day()
         assert allocation.allocate(day)["allocated"] == GUIDES * GROUPS_PER_GUIDE
@@ -75,7 +71,6 @@ def _setup(app, sandbox) -> tuple:
             .values(send_at=datetime.now(UTC) + timedelta(days=1))
         )
         db.session.commit()
-        userids = [g.wecom_userid for g in guides]
         db.session.remove()
     return day, userids
 

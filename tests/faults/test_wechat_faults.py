@@ -33,7 +33,13 @@ from franchise.models import LedgerEntry, Order, OrderEvent, ProfitShare, Refund
 from franchise.services import refunds
 from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
 from tests.community.factories_groups import build_org
-from tests.franchise.factories_payments import gen_customer, gen_order, pay, pay_and_succeed
+from tests.franchise.factories_payments import (
+    gen_customer,
+    gen_order,
+    new_customer_order,
+    pay,
+    pay_and_succeed,
+)
 
 SEND_API = "externalcontact/add_msg_template"
 TIMEOUT = 1
@@ -230,10 +236,7 @@ def rows_chat_ids(row) -> list[str]:
 def paid_order_with_refund(app, client, org, refund_fen: int = 3000) -> tuple:
     """An order of 100.00 yuan paid through the sandbox (HQ share 10 %: a profit-share
     outbox row) and a partial refund requested (a refund outbox row)."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     pay_and_succeed(client, *ids, app)
     with app.app_context():
         order = db.session.get(Order, ids[0])

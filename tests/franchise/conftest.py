@@ -33,6 +33,9 @@ def shop(app, org):
         return build_shop(org)
 
 
+guide_a = signed_in("guide-a", "shop")
+
+
 @pytest.fixture
 def as_ca(app, shop):
     """Bearer headers of the shop's customer ``ca`` (mini-program)."""

@@ -63,6 +63,23 @@ def gen_order(customer: Customer, payable_fen: int = 12345, **kw) -> Order:
     return saved(order)
 
 
+def gen_order_to_pay(customer: Customer, payable_fen: int = 12345, **kw) -> Order:
+    """``gen_order`` with its out_trade_no set to its order number, as once its prepay is
+    made (a notify can name it)."""
+    order = gen_order(customer, payable_fen, **kw)
+    order.out_trade_no = order.order_no
+    db.session.commit()
+    return order
+
+
+def new_customer_order(app, franchisee_id: int, amount: int) -> tuple[int, int]:
+    """``(order id, customer id)``: a created order of ``amount`` fen by a new customer of
+    the franchisee."""
+    with app.app_context():
+        customer = gen_customer(franchisee_id)
+        return gen_order(customer, amount).id, customer.id
+
+
 def customer_headers(customer_id: int) -> dict:
     return bearer(issue_customer_token(customer_id))
 
@@ -87,11 +104,7 @@ def pay_and_succeed(client, order_id: int, customer_id: int, app) -> dict:
 def paid_orders(app, client, org, amounts) -> list[str]:
     """One order of a new customer of franchisee A per amount, each paid at the sandbox;
     their WeChat transaction ids."""
-    ids = []
-    for amount in amounts:
-        with app.app_context():
-            customer = gen_customer(org.fa)
-            ids.append((gen_order(customer, amount).id, customer.id))
+    ids = [new_customer_order(app, org.fa, amount) for amount in amounts]
     return [pay_and_succeed(client, *pair, app)["transaction_id"] for pair in ids]
 
 
@@ -133,11 +146,7 @@ def notify_xml(app, fields: dict, key: str | None = None) -> bytes:
 def order_to_pay(app, franchisee_id: int, amount: int, status: str = "created") -> str:
     """A created (or ``status``) order with its out_trade_no; returns the out_trade_no."""
     with app.app_context():
-        order = gen_order(gen_customer(franchisee_id), amount)
-        order.out_trade_no = order.order_no
-        order.status = status
-        db.session.commit()
-        return order.out_trade_no
+        return gen_order_to_pay(gen_customer(franchisee_id), amount, status=status).out_trade_no
 
 
 def order_after_a_payment(client, app, franchisee_id: int, amount: int, tid: str) -> str:

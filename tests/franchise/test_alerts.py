@@ -9,13 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import xmltodict
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import Alert, Order
 from franchise.services import alerts
 from tests.fixtures.auth import csrf_token_from, login
-from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
+from tests.fixtures.database import row_count_in
+from tests.franchise.factories_payments import (
+    new_customer_order,
+    notify_xml,
+    pay,
+)
 
 T0 = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 
@@ -23,10 +28,7 @@ T0 = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 @pytest.fixture
 def mismatched(app, client, org):
     """An order of 100.00 of franchise A with an out_trade_no, and a notify paying 0.01."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     out_trade_no = pay(client, *ids, app)["out_trade_no"]
     fields = {
         "sub_mch_id": "1900000201",
@@ -37,11 +39,6 @@ def mismatched(app, client, org):
     return ids[0], out_trade_no, notify_xml(app, fields)
 
 
-def _count_alerts(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Alert))
-
-
 def test_fifteen_resends_over_a_day_are_one_alert_with_count(app, client, mismatched, monkeypatch):
     order_id, out_trade_no, body = mismatched
     moments = [T0 + timedelta(minutes=15 * 2**n) for n in range(15)]  # WeChat's back-off, ~24 h
@@ -49,7 +46,7 @@ def test_fifteen_resends_over_a_day_are_one_alert_with_count(app, client, mismat
         monkeypatch.setattr(alerts, "utcnow", lambda moment=moment: moment)
         res = client.post("/api/v1/pay/notify", data=body, content_type="application/xml")
         assert xmltodict.parse(res.data)["xml"]["return_code"] == "FAIL"
-    assert _count_alerts(app) == 1
+    assert row_count_in(app, Alert) == 1
     with app.app_context():
         alert = db.session.scalars(select(Alert)).one()
         assert (alert.code, alert.cause_key, alert.count) == (

@@ -8,7 +8,6 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from app.extensions import db
-from wsgi import build_app
 
 USER = (
     "INSERT INTO users (id, username, password_hash, display_name, role, is_active_account,"
@@ -22,16 +21,8 @@ AT = "2026-11-20 02:00:00"
 
 
 @pytest.mark.slow
-def test_upgrade_keeps_existing_alerts(empty_database_url):
-    fresh = build_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "REDIS_URL": None,
-        }
-    )
-    with fresh.app_context():
+def test_upgrade_keeps_existing_alerts(empty_database_app):
+    with empty_database_app.app_context():
         upgrade(revision="7c2e5b0d9a41")
         with db.engine.begin() as conn:
             conn.execute(text(USER), {"id": 1, "name": "hq", "role": "hq_admin", "at": AT})

@@ -5,7 +5,7 @@ or none, an active guide or none, and a history chain that ends at the current o
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from franchise.models import AssignmentHistory, Customer, Franchisee, Guide, Sto
 from franchise.services.customer_login import sign_in
 from franchise.services.customers import guide_share_code, store_share_code
 from tests.fixtures.database import clean_tables
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_region, gen_store
 
 PLACES = [None, (31.23, 121.47), (31.30, 121.50), (30.26, 120.16), (39.91, 116.41), (35.0, 110.0)]
@@ -92,9 +93,7 @@ def _check_invariants():
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(40)
 @given(sequence=ops)
 def test_every_customer_always_has_one_active_owner_and_full_history(app, sequence):
     with app.app_context():

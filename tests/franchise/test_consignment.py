@@ -5,7 +5,6 @@ steps out of order are 422 naming ``to``; returning; tenancy."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,11 +23,6 @@ def test_payout_is_the_price_less_the_commission_rounded_once(price, bps):
     commission = (Decimal(price) * bps / 10000).quantize(Decimal(1), ROUND_HALF_UP)
     assert payout_fen(price, bps) == price - int(commission)
     assert 0 <= payout_fen(price, bps) <= price
-
-
-@pytest.fixture
-def guide_a(client, shop):
-    return bearer(api_token(client, "guide-a"))
 
 
 def _move(client, headers, row_id, to, **body):

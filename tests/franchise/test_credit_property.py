@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -26,6 +26,7 @@ from franchise.models import (
 from franchise.services import commission, credit, credit_rules, disputes
 from franchise.services.commission import reversal_target
 from tests.fixtures.database import clean_tables
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import gen_franchisee, gen_guide, gen_store
 from tests.franchise.factories_commerce import gen_coupon, gen_share_code, gen_template
 from tests.franchise.factories_credit import bind
@@ -141,9 +142,7 @@ def _rule(c, order, franchisee, guides) -> None:
     _check(order.id)
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(30)
 @given(c=case)
 def test_shares_sum_to_10000_and_the_book_loses_no_fen(app, c):
     with app.app_context():

@@ -10,13 +10,9 @@ from __future__ import annotations
 from app.extensions import db
 from franchise.models import Appointment, AppointmentOutcome, Order, Refund
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+from tests.fixtures.database import row_count_in
 from tests.franchise.factories import gen_user
 from tests.franchise.factories_jewellery import guide_inspection_page, inspection_form
-
-
-def _outcome_count(app) -> int:
-    with app.app_context():
-        return db.session.query(AppointmentOutcome).count()
 
 
 def test_defect_exchanged_on_the_phone_names_the_replacement(client, app, org, inspected):
@@ -32,7 +28,7 @@ def test_defect_exchanged_on_the_phone_names_the_replacement(client, app, org, i
     answer = client.post(url, data=bad)
     assert answer.status_code == 422
     assert 'data-error-for="inspection_result"' in answer.get_data(as_text=True)
-    assert _outcome_count(app) == 0
+    assert row_count_in(app, AppointmentOutcome) == 0
     body = inspection_form(token, inspection_result="defect", remedy="exchange", note="钻石有裂纹")
     done = client.post(url, data=body)
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/{visit}/result")
@@ -105,7 +101,7 @@ def test_api_a_guides_refund_waits_and_a_remedy_needs_a_defect(client, app, org,
     body = {"outcome": "attended", "inspection_result": "accepted", "remedy": "refund"}
     refused = client.post(url, json=body, headers=guide)
     assert refused.status_code == 422 and "remedy" in refused.get_json()["errors"]
-    assert _outcome_count(app) == 0
+    assert row_count_in(app, AppointmentOutcome) == 0
     answer = client.post(url, json={**body, "inspection_result": "defect"}, headers=guide)
     assert answer.status_code == 201 and answer.get_json()["refund_id"] is None
     with app.app_context():

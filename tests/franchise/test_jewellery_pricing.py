@@ -22,6 +22,7 @@ from franchise.services.pricing import (
     unit_price,
 )
 from tests.fixtures.auth import login
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_commerce import gen_product
 from tests.franchise.factories_jewellery import by_weight, enter_price, mp_product
 
@@ -42,9 +43,7 @@ def test_unit_is_weight_times_price_plus_labour_rounded_once_in_fen(w, price, lg
     assert isinstance(got, int) and 0 <= got <= 10**10  # inside catalog.MAX_PRICE_FEN
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(15)
 @given(
     st.lists(st.tuples(weights, labour_grams, labour_pieces), min_size=1, max_size=6),
     metal_prices,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -15,6 +15,7 @@ from app.extensions import db
 from app.wechat.sandbox import sandbox_state
 from franchise.models import LedgerAccount, LedgerEntry, LedgerTransaction, Order, Payment, Refund
 from franchise.services import ledger, payments, refunds
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import gen_franchisee
 from tests.franchise.factories_payments import gen_customer, gen_order, resend_notify
 
@@ -77,11 +78,7 @@ operations = st.lists(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@db_examples(20, HealthCheck.too_slow)
 @given(ops=operations, bps=st.sampled_from([0, 250, 1000, 3000]))
 def test_ledger_balances_after_any_sequence(app, ctx, ops, bps):
     franchisee = gen_franchisee(profit_share_bps=bps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
@@ -22,6 +22,7 @@ from app.outbox import DONE, OutboxMessage, drain
 from franchise.models import Alert, Coupon, CouponBudget, Customer, Member, PointTransaction
 from franchise.services import coupons, member_settings, points_book, welcome_retry
 from tests.fixtures.database import clean_tables
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import build_org
 from tests.franchise.factories_commerce import gen_template
 
@@ -79,9 +80,7 @@ def _check(customers: set[int], welcomed: set[int]) -> None:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(25)
 @given(sequence=ops)
 def test_every_customer_ends_with_exactly_one_welcome(app, client, monkeypatch, sequence):
     control = "/_sandbox/control/mp/login_code"

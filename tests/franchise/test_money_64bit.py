@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, select
 
@@ -29,11 +29,12 @@ from franchise.models.org import MAX_PROFIT_SHARE_BPS
 from franchise.services import ledger
 from franchise.services.catalog import MAX_PRICE_FEN
 from franchise.services.order_lines import MAX_LINES, MAX_ORDER_FEN, MAX_QUANTITY
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import gen_franchisee, gen_region
 from tests.franchise.factories_payments import (
     customer_headers,
     gen_customer,
-    gen_order,
+    gen_order_to_pay,
     pay_and_succeed,
     post_notify,
 )
@@ -86,9 +87,7 @@ def _world(amount: int, bps: int) -> tuple[str, str]:
     franchisee, so no example sees another's balances)."""
     sub_mch_id = f"19{next(_tids):08d}"
     franchisee = gen_franchisee(gen_region(), sub_mch_id=sub_mch_id, profit_share_bps=bps)
-    order = gen_order(gen_customer(franchisee.id), amount)
-    order.out_trade_no = order.order_no
-    db.session.commit()
+    order = gen_order_to_pay(gen_customer(franchisee.id), amount)
     return order.out_trade_no, sub_mch_id
 
 
@@ -113,12 +112,7 @@ amounts = st.one_of(
 )
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    print_blob=True,
-)
+@db_examples(30, print_blob=True)
 @given(amount=amounts, bps=st.integers(0, MAX_PROFIT_SHARE_BPS))
 @example(amount=MAX_ORDER_FEN, bps=MAX_PROFIT_SHARE_BPS)
 @example(amount=1, bps=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +19,7 @@ from app.extensions import db
 from franchise.models import Order, Product, Store
 from franchise.services import orders as order_service
 from franchise.services.order_writes import _TAKE_STOCKS_PG
+from tests.fixtures.randomness import db_examples
 from tests.fixtures.statements import statements
 from tests.franchise.factories import gen_guide
 from tests.franchise.factories_commerce import gen_share_code
@@ -88,9 +89,7 @@ def test_the_product_list_follows_the_stock_an_order_took(client, app, shop, as_
     ] == listed[shop.ring] - 4
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(15)
 @given(lines=st.lists(st.tuples(st.booleans(), st.integers(1, 7)), min_size=1, max_size=3))
 def test_the_stock_is_taken_whole_or_not_at_all(app, client, shop, as_ca, lines):
     """Whatever the lines (a ring or a pearl each, in any order, the same product

@@ -9,7 +9,7 @@ from app.clock import utcnow
 from app.extensions import add_hook, db, get_redis, remove_hook
 from franchise.jobs.paid_followups import MARK_KEY, ORDER_PAID, run_paid_followups
 from tests.franchise.factories_commerce import gen_customer
-from tests.franchise.factories_payments import gen_order, post_notify
+from tests.franchise.factories_payments import gen_order_to_pay, post_notify
 
 
 def test_each_paid_order_is_heard_once_and_a_failing_listener_stops_no_other(app, org, client):
@@ -24,9 +24,7 @@ def test_each_paid_order_is_heard_once_and_a_failing_listener_stops_no_other(app
         with app.app_context():
             get_redis().delete(MARK_KEY)
             customer = gen_customer(org.fa, org.sa)
-            order = gen_order(customer, 50000)
-            order.out_trade_no = order.order_no
-            db.session.commit()
+            order = gen_order_to_pay(customer, 50000)
             out_trade_no, order_id, customer_id = order.out_trade_no, order.id, customer.id
         assert post_notify(client, app, out_trade_no, 50000, "4200FOLLOW1") == "SUCCESS"
         with app.app_context():
@@ -60,9 +58,7 @@ def test_a_paid_order_earns_its_points_through_the_hook_once(app, org, client):
     with app.app_context():
         get_redis().delete(MARK_KEY)
         customer = gen_customer(org.fa, org.sa)
-        order = gen_order(customer, 30000)
-        order.out_trade_no = order.order_no
-        db.session.commit()
+        order = gen_order_to_pay(customer, 30000)
         out_trade_no, customer_id = order.out_trade_no, customer.id
     assert post_notify(client, app, out_trade_no, 30000, "4200EARNHOOK1") == "SUCCESS"
     with app.app_context():

@@ -25,7 +25,7 @@ from tests.fixtures.vectors import wechat_vectors
 from tests.franchise.factories_payments import (
     customer_headers,
     gen_customer,
-    gen_order,
+    new_customer_order,
     notify_xml,
     pay,
     pay_and_succeed,
@@ -36,10 +36,7 @@ from tests.franchise.factories_payments import (
 @pytest.fixture
 def order_a(app, org):
     """A created order of 100.00 yuan by a customer of franchise A (HQ share 10 %)."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        return order.id, customer.id
+    return new_customer_order(app, org.fa, 10000)
 
 
 def counts(app) -> dict:

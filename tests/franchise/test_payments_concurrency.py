@@ -10,8 +10,7 @@ from app.extensions import db
 from franchise.models import LedgerTransaction, Order, OrderEvent, Payment
 from tests.fixtures.concurrency import storm
 from tests.franchise.factories_payments import (
-    gen_customer,
-    gen_order,
+    new_customer_order,
     notify_xml,
     pay,
     send_notify_body,
@@ -29,10 +28,7 @@ def _storm(app, body: bytes) -> list[tuple[int, str]]:
 
 @pytest.mark.postgres
 def test_twenty_concurrent_copies_post_once(app, client, org):
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     answer = pay(client, *ids, app)
     body = notify_xml(
         app,

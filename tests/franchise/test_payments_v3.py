@@ -9,16 +9,22 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.outbox import drain
 from app.wechat.pay_v3 import transaction_fields
 from franchise.models import Alert, Order, Payment, Refund
+from tests.fixtures.database import row_count_in
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_pay_v3 import FORGERIES, REASONS, paid_resource, v3_notify
-from tests.franchise.factories_payments import gen_customer, gen_order, notify_xml, pay
+from tests.franchise.factories_payments import (
+    new_customer_order,
+    notify_xml,
+    pay,
+)
 
 pytestmark = pytest.mark.usefixtures("pay_v3")
 SAMPLES = json.loads(
@@ -29,16 +35,8 @@ SAMPLES = json.loads(
 @pytest.fixture
 def order_v3(app, client, org):
     """A created order of 100.00 yuan of franchise A, its v3 prepay made."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     return ids[0], pay(client, *ids, app)["out_trade_no"]
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def _refusals(app) -> dict[str, int]:
@@ -54,7 +52,7 @@ def test_a_valid_v3_notify_posts_once_and_is_answered_204(app, client, org, orde
         body, headers = v3_notify(app, resource)
         res = client.post("/api/v1/pay/notify", data=body, headers=headers)
         assert res.status_code == 204 and res.data == b""
-    assert _count(app, Payment) == 1 and _refusals(app) == {}
+    assert row_count_in(app, Payment) == 1 and _refusals(app) == {}
     with app.app_context():
         order = db.session.get(Order, order_id)
         assert order.status == "paid" and order.transaction_id == resource["transaction_id"]
@@ -69,7 +67,7 @@ def test_a_forged_v3_notify_posts_nothing_and_leaves_one_alert(app, client, org,
         res = client.post("/api/v1/pay/notify", data=body, headers=headers)
         assert res.status_code == 400
         assert res.get_json() == {"code": "FAIL", "message": REASONS[forgery]}
-    assert _count(app, Payment) == 0
+    assert row_count_in(app, Payment) == 0
     assert _refusals(app) == {REASONS[forgery]: 2}  # one alert for the cause, seen twice
 
 
@@ -79,7 +77,7 @@ def test_one_alert_per_cause(app, client, org, order_v3):
         body, headers = v3_notify(app, paid_resource(app, out_trade_no, 10000), forgery=forgery)
         client.post("/api/v1/pay/notify", data=body, headers=headers)
     assert set(_refusals(app)) == {REASONS[f] for f in FORGERIES}
-    assert _count(app, Alert) == 4 and _count(app, Payment) == 0
+    assert row_count_in(app, Alert) == 4 and row_count_in(app, Payment) == 0
 
 
 def test_the_official_sample_maps_and_is_refused_for_another_merchant(app, client, org):
@@ -98,7 +96,7 @@ def test_the_official_sample_maps_and_is_refused_for_another_merchant(app, clien
     body, headers = v3_notify(app, sample)
     res = client.post("/api/v1/pay/notify", data=body, headers=headers)
     assert res.status_code == 400 and res.get_json()["message"] == "mch_id mismatch"
-    assert _count(app, Payment) == 0
+    assert row_count_in(app, Payment) == 0
 
 
 def test_a_wrong_amount_is_refused_with_422_and_its_own_alert(app, client, org, order_v3):
@@ -106,8 +104,8 @@ def test_a_wrong_amount_is_refused_with_422_and_its_own_alert(app, client, org, 
     body, headers = v3_notify(app, paid_resource(app, out_trade_no, 1))
     res = client.post("/api/v1/pay/notify", data=body, headers=headers)
     assert res.status_code == 422  # 4xx: WeChat sends again
-    assert _count(app, Payment) == 0
-    assert _count(app, Alert, Alert.code == "pay_amount_mismatch") == 1
+    assert row_count_in(app, Payment) == 0
+    assert row_count_in(app, Alert, Alert.code == "pay_amount_mismatch") == 1
 
 
 def test_v2_xml_still_posts_under_v3(app, client, org, order_v3):
@@ -121,7 +119,7 @@ def test_v2_xml_still_posts_under_v3(app, client, org, order_v3):
     res = client.post(
         "/api/v1/pay/notify", data=notify_xml(app, fields), content_type="application/xml"
     )
-    assert b"SUCCESS" in res.data and _count(app, Payment) == 1
+    assert b"SUCCESS" in res.data and row_count_in(app, Payment) == 1
 
 
 def test_refund_notify_ends_the_refund_once(app, client, org, order_v3, as_hq):
@@ -173,7 +171,7 @@ def test_certificate_mode_verifies_by_the_platform_certificate(
         assert res.status_code == 400 and res.get_json()["message"] == "unknown serial"
     finally:
         app.config.update(saved)
-    assert _count(app, Payment) == 1
+    assert row_count_in(app, Payment) == 1
 
 
 def test_hq_returns_its_share_before_a_refund(app, client, org, order_v3, as_hq):
@@ -209,11 +207,7 @@ def test_hq_returns_its_share_before_a_refund(app, client, org, order_v3, as_hq)
     assert len(returns) == 2
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@db_examples(25, HealthCheck.too_slow)
 @given(data=st.data())
 def test_any_change_to_a_signed_notify_is_refused(app, client, org, order_v3, data):
     """Whatever character of the signed body is changed (or whichever header), nothing is
@@ -233,4 +227,4 @@ def test_any_change_to_a_signed_notify_is_refused(app, client, org, order_v3, da
         headers = {**headers, name: headers[name][:-1] + ("0" if headers[name][-1] != "0" else "1")}
     res = client.post("/api/v1/pay/notify", data=text.encode(), headers=headers)
     assert res.status_code == 400, res.get_data(as_text=True)
-    assert _count(app, Payment) == 0
+    assert row_count_in(app, Payment) == 0

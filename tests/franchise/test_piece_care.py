@@ -20,16 +20,11 @@ from community.services.journey_triggers import candidates
 from franchise.models import Customer, Order, Piece, Product
 from franchise.services import piece_care
 from tests.community.factories_journeys import gen_journey
-from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
+from tests.fixtures.auth import csrf_token_from, login
 from tests.franchise.factories_commerce import customer_headers
 from tests.franchise.factories_jewellery import gen_sold_piece
 
 _seq = itertools.count(1)
-
-
-@pytest.fixture
-def guide_a(client, shop):
-    return bearer(api_token(client, "guide-a"))
 
 
 def _sold(app, customer_id: int, product_id: int, days_ago: int, paid_at=None, **care) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.extensions import db
@@ -19,15 +19,11 @@ from franchise.models import InspectionPhoto, ServiceTicketPhoto
 from franchise.services.ticket_photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from tests.fixtures.auth import api_token, bearer
 from tests.fixtures.media import tiny_png
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories_commerce import customer_headers
 
 PNG = tiny_png()
 JPG = b"\xff\xd8\xff\xe0" + b"clasp" * 40
-
-
-@pytest.fixture
-def guide_a(client, shop):
-    return bearer(api_token(client, "guide-a"))
 
 
 @pytest.fixture
@@ -115,9 +111,7 @@ files = st.one_of(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(20)
 @given(batches=st.lists(st.lists(files, min_size=1, max_size=4), min_size=1, max_size=4))
 def test_uploads_keep_whole_batches_of_images_up_to_six(client, shop, guide_a, batches):
     """Whatever is sent, a ticket holds exactly the batches whose every file was a JPG or

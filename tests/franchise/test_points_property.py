@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from app.extensions import db
 from franchise.models import CREATED, Customer, Member, Order, PointLot
 from franchise.services import member_settings, orders, points_book, points_expiry
 from tests.fixtures.database import clean_tables
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import build_org
 from tests.franchise.factories_members import gen_product, paid_order, refund
 from tests.franchise.factories_payments import gen_customer
@@ -56,9 +57,7 @@ def _check():
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(30)
 @given(sequence=ops)
 def test_points_book_always_balances(app, sequence):
     with app.app_context():

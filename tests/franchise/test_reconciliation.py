@@ -14,8 +14,7 @@ from franchise.jobs.payments import sweep_unpaid
 from franchise.models import Alert, Order, Payment, ReconciliationRun
 from franchise.services import reconciliation
 from tests.franchise.factories_payments import (
-    gen_customer,
-    gen_order,
+    new_customer_order,
     paid_orders,
     pay,
     to_bill_time,
@@ -79,10 +78,7 @@ def test_empty_day_is_ok(app, client, org):
 
 
 def _created_with_out_trade_no(app, client, org, minutes_ago):
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 5000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 5000)
     answer = pay(client, *ids, app)
     with app.app_context():
         order = db.session.get(Order, ids[0])

@@ -20,6 +20,7 @@ from franchise.models import (
 )
 from franchise.services import ledger
 from tests.fixtures.auth import api_token, bearer, login
+from tests.fixtures.database import row_count_in
 from tests.franchise.factories_jewellery import bought_ring as _bought
 from tests.franchise.factories_jewellery import inspection_visit as _inspection
 from tests.franchise.factories_jewellery import register_piece
@@ -31,18 +32,13 @@ def _defect_exchanged(client, visit_id: int, headers):
     return client.post(f"/api/v1/appointments/{visit_id}/outcome", json=body, headers=headers)
 
 
-def _ledger_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(LedgerTransaction))
-
-
 def test_exchange_writes_a_replacement_paid_by_the_original(
     client, app, org, shop, as_ca, as_hq, as_owner_a, ring
 ):
     register_piece(client, as_hq, ring, org.sa, serial="BAD-1")
     register_piece(client, as_hq, ring, org.sa, serial="GOOD-2")
     order = _bought(client, app, shop, as_ca, ring)
-    postings_before = _ledger_count(app)
+    postings_before = row_count_in(app, LedgerTransaction)
     answer = _defect_exchanged(client, _inspection(app, org, shop, order["id"]), as_owner_a)
     assert answer.status_code == 201, answer.get_json()
     replacement_id = answer.get_json()["replacement_order_id"]
@@ -63,7 +59,7 @@ def test_exchange_writes_a_replacement_paid_by_the_original(
         assert (good.status, good.order_id, good.customer_id) == ("held", new.id, shop.ca)
         assert db.session.get(Product, ring).stock == 0  # the defective piece is not for sale
         assert ledger.unbalanced_transactions() == []
-    assert _ledger_count(app) == postings_before  # no new money moves
+    assert row_count_in(app, LedgerTransaction) == postings_before  # no new money moves
     # the customer: the replacement on the original order, their piece is the good one
     mine = client.get(f"/api/v1/mp/orders/{order['id']}", headers=as_ca).get_json()
     assert mine["replacement"]["id"] == replacement_id

@@ -24,11 +24,6 @@ from tests.franchise.factories_jewellery import maintenance_visit
 TEMPLATE = "SiyuSandboxServiceReadyTpl01"
 
 
-@pytest.fixture
-def guide_a(client, shop):
-    return bearer(api_token(client, "guide-a"))
-
-
 def _intake(client, headers, customer_id, kind="polishing", **extra):
     body = {"customer_id": customer_id, "kind": kind, "condition_notes": "表面划痕，扣环松动"}
     answer = client.post("/api/v1/service-tickets", json={**body, **extra}, headers=headers)

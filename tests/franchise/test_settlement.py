@@ -13,25 +13,22 @@ from app.extensions import db
 from franchise.models import Alert, SettlementStatement
 from franchise.services import alerts, settlement
 from tests.fixtures.auth import api_token, bearer, csrf_token_from, login
-from tests.franchise.factories_payments import gen_customer, gen_order, pay_and_succeed
+from tests.franchise.factories_payments import (
+    new_customer_order,
+    pay_and_succeed,
+)
 
 
 @pytest.fixture
 def paid_a(app, client, org):
     """Franchise A with one order of 100.00 paid through the sandbox."""
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 10000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 10000)
     pay_and_succeed(client, *ids, app)
     return ids[0]
 
 
 def test_paid_order_is_available_within_a_second(app, client, org, as_hq):
-    with app.app_context():
-        customer = gen_customer(org.fa)
-        order = gen_order(customer, 25000)
-        ids = order.id, customer.id
+    ids = new_customer_order(app, org.fa, 25000)
     from tests.franchise.factories_payments import pay
 
     answer = pay(client, *ids, app)

@@ -4,7 +4,7 @@ and reads nothing back; a refund request answers from its one reserving UPDATE."
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.db import is_postgres
@@ -12,6 +12,7 @@ from app.errors import DomainError
 from app.extensions import db
 from franchise.models import Order, OrderEvent, OrderFulfilment
 from franchise.services import orders as order_service
+from tests.fixtures.randomness import db_examples
 from tests.fixtures.statements import statements
 
 ORDER_TABLES = ("orders", "order_lines", "order_line_pricing", "order_events", "order_fulfilments")
@@ -48,9 +49,7 @@ def _answer_fields(body: dict) -> dict:
     return keep | {"replacement": None, "replaces": None}
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(12)
 @given(
     ring=st.integers(min_value=0, max_value=2),
     pearl=st.integers(min_value=0, max_value=3),

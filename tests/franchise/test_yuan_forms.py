@@ -5,20 +5,16 @@ rounded ¥1.234 to ¥1.23, another refused it, a third took "2,000.50" and the r
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from franchise.models import CouponTemplate, Product
 from tests.fixtures.auth import csrf_token_from, login
 from tests.fixtures.auth import post_form as _post
+from tests.fixtures.database import row_count_in
 
 PRODUCT = {"sku": "PT-9", "name": "铂金对戒", "stock": "4", "is_active": "y"}
 TEMPLATE = {"name": "周年庆券", "kind": "campaign", "threshold_yuan": "0", "valid_days": "15"}
-
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_three_decimals_are_refused_with_the_parsers_message(client, app, org):
@@ -27,7 +23,7 @@ def test_three_decimals_are_refused_with_the_parsers_message(client, app, org):
     assert res.status_code == 422 and "请输入以元为单位的金额，如 12.50。" in res.get_data(True)
     res = _post(client, "/admin/coupons/templates/new", {**TEMPLATE, "amount_off_yuan": "88.505"})
     assert res.status_code == 422 and "请输入以元为单位的金额，如 12.50。" in res.get_data(True)
-    assert _count(app, Product) == 0 and _count(app, CouponTemplate) == 0
+    assert row_count_in(app, Product) == 0 and row_count_in(app, CouponTemplate) == 0
 
 
 def test_grouped_yuan_and_the_yen_sign_are_read_exactly(client, app, org):

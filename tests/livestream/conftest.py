@@ -9,10 +9,21 @@ written in a short app context (see tests/franchise/conftest.py for why).
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fixtures.auth import built, signed_in
 from tests.livestream.factories import build_live_org
+from tests.livestream.scenarios import build_review_scenario
 
 live_org = built(build_live_org)
 hq_headers = signed_in("hq", "live_org")
 owner_a_headers = signed_in("owner-a", "live_org")
 guide_a1_headers = signed_in("guide-a1", "live_org")
+
+
+@pytest.fixture
+def reviewed(app, live_org):
+    """``build_review_scenario`` over ``live_org``: a store-level campaign that ended
+    yesterday with targets, orders, visits and four rules (its ids)."""
+    with app.app_context():
+        return build_review_scenario(live_org)

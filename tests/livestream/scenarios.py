@@ -144,11 +144,27 @@ def make_campaign(org, stores=None, live_in_days=30, coupon=False):
     return campaign
 
 
-def _campaign(app, org, status="scheduled", live_in_days=5.0, **kw):
+def training_campaign(app, org, **kw) -> tuple[int, list[tuple[int, str, str | None]]]:
+    """``make_campaign`` in a short app context: its id and its checklist items as
+    ``(id, kind, expected answer)``."""
+    with app.app_context():
+        campaign = make_campaign(org, **kw)
+        items = training.items_of(campaign.id)
+        return campaign.id, [(i.id, i.kind, i.expected_answer) for i in items]
+
+
+def gen_campaign_id(app, org, mode="hq", stores=None, **kw) -> int:
+    """The id of a campaign of ``mode`` over ``stores`` (all of ``org``'s by default) with
+    ``org``'s products in its line-up (``gen_campaign``'s other defaults), made in a short
+    app context."""
     with app.app_context():
         products = [db.session.get(Product, pid) for pid in org.products]
-        c = gen_campaign("hq", org.stores, products, live_in_days=live_in_days, status=status, **kw)
-        return c.id
+        return gen_campaign(mode, stores or org.stores, products, **kw).id
+
+
+def _campaign(app, org, status="scheduled", live_in_days=5.0, **kw):
+    """An HQ campaign over every store, live in five days (the attribution tests')."""
+    return gen_campaign_id(app, org, live_in_days=live_in_days, status=status, **kw)
 
 
 def _share(client, headers, campaign_id):

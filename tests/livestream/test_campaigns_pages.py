@@ -107,12 +107,13 @@ def test_list_filters_csv_and_owner_scope(app, client, live_org):
     assert "金饰专场" in html and "银饰专场" not in html and 'id="new-campaign"' not in html
 
 
-def test_detail_board_actions_and_owner_read_only(app, client, live_org):
+def _with_training_step(app, live_org) -> tuple[int, int]:
+    """A store campaign at A1 live in 20 days with its timeline: its id and the id of its
+    training step."""
+    from livestream.services import timeline
+
     with app.app_context():
         cid = gen_campaign("store", [live_org.a1], live_in_days=20).id
-        other = gen_campaign("store", [live_org.c1]).id
-        from livestream.services import timeline
-
         timeline.generate(db.session.get(Campaign, cid))
         db.session.commit()
         step_id = db.session.scalar(
@@ -120,6 +121,13 @@ def test_detail_board_actions_and_owner_read_only(app, client, live_org):
                 TimelineStep.campaign_id == cid, TimelineStep.kind == "training"
             )
         )
+    return cid, step_id
+
+
+def test_detail_board_actions_and_owner_read_only(app, client, live_org):
+    cid, step_id = _with_training_step(app, live_org)
+    with app.app_context():
+        other = gen_campaign("store", [live_org.c1]).id
     login(client, "hq")
     html = client.get(f"{BASE}/{cid}").get_data(as_text=True)
     assert 'data-kind="training"' in html and 'data-move="cancelled"' in html
@@ -190,3 +198,30 @@ def test_hq_re_times_a_store_session_and_bad_input_is_a_message(app, client, liv
     assert res.status_code == 200
     with app.app_context():
         assert db.session.get(LiveSession, session_id).duration_minutes == 90
+
+
+def _flashes(client) -> list[tuple[str, str]]:
+    """The (category, message) pairs flashed and not yet shown, emptied."""
+    with client.session_transaction() as session:
+        return session.pop("_flashes", [])
+
+
+def test_each_detail_action_flashes_exactly_one_outcome(app, client, live_org):
+    cid, step_id = _with_training_step(app, live_org)
+    login(client, "hq")
+    token = csrf_token_from(client.get(f"{BASE}/{cid}?lang=en").get_data(as_text=True))
+    _flashes(client)
+    steps = f"{BASE}/{cid}/steps/{step_id}?lang=en"
+    client.post(steps, data={"csrf_token": token, "action": "fly"})
+    assert _flashes(client) == [("error", "Unknown action.")]
+    client.post(steps, data={"csrf_token": token, "action": "reopen"})
+    assert _flashes(client) == [("success", "Step updated.")]
+    client.post(steps, data={"csrf_token": token, "action": "done"})  # weeks early, no reason
+    [(category, message)] = _flashes(client)
+    assert category == "error" and message
+    status = f"{BASE}/{cid}/status?lang=en"
+    client.post(status, data={"csrf_token": token, "to": "ended"})
+    [(category, message)] = _flashes(client)
+    assert category == "error" and message
+    client.post(status, data={"csrf_token": token, "to": "cancelled"})
+    assert _flashes(client) == [("success", "Status changed.")]

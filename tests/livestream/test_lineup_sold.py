@@ -5,7 +5,7 @@ and closes it equals the units of the campaign's orders that kept their stock (w
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from franchise.services import orders
 from franchise.services.base import Invalid
 from livestream.models import LineupItem
 from livestream.services import attribution, campaigns
+from tests.fixtures.randomness import db_examples
 from tests.livestream.factories import gen_campaign, gen_live_customer
 
 CAPS = (3, 0, 20)  # per line-up product: a tight cap, no cap, the factory's cap
@@ -61,9 +62,7 @@ def _apply(op, arg, customer_id, campaign_id, products, placed) -> bool | None:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(25)
 @given(ops=OPS, live=st.booleans())
 def test_sold_counter_equals_the_orders(app, live_org, ops, live):
     with app.app_context():

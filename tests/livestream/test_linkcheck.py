@@ -14,14 +14,7 @@ from app.outbox import OutboxMessage
 from franchise.models import CouponTemplate, Product
 from livestream.models import LinkCheckRun
 from livestream.services import linkcheck
-from tests.livestream.factories import gen_campaign
-
-
-def make_campaign(app, live_org, store_ids=None, **kw) -> int:
-    with app.app_context():
-        products = [db.session.get(Product, pid) for pid in live_org.products]
-        campaign = gen_campaign("store", store_ids or [live_org.a1], products, **kw)
-        return campaign.id
+from tests.livestream.scenarios import gen_campaign_id
 
 
 def drain(app) -> int:
@@ -39,7 +32,7 @@ def results_by_product(app, campaign_id, store_id) -> dict:
 def test_all_fine_passes_with_a_closed_dry_run_per_product(
     app, client, live_org, hq_headers, sandbox
 ):
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.b1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.b1])
     response = client.post(f"/api/v1/campaigns/{cid}/link-checks", json={}, headers=hq_headers)
     assert response.status_code == 202, response.get_json()
     body = response.get_json()
@@ -78,7 +71,7 @@ def test_failures_name_the_products(app, client, live_org, hq_headers, pay_api):
         db.session.get(Product, p_inactive).is_active = False
         db.session.get(Product, p_empty).stock = 0
         db.session.commit()
-    cid = make_campaign(app, live_org)
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1])
     fault = client.post(
         "/_sandbox/control/faults",
         json={"api": _order_api(pay_api), "errcode": "NOAUTH", "count": 1},
@@ -101,7 +94,7 @@ def test_failures_name_the_products(app, client, live_org, hq_headers, pay_api):
 
 def test_cap_reached_coupon_invalid_and_unpriced(app, client, live_org, hq_headers):
     p_cap, p_coupon, p_price = live_org.products
-    cid = make_campaign(app, live_org)
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1])
     with app.app_context():
         template = CouponTemplate(
             name="直播券",
@@ -126,7 +119,7 @@ def test_cap_reached_coupon_invalid_and_unpriced(app, client, live_org, hq_heade
 
 
 def test_transport_error_retries_later_then_passes(app, client, live_org, hq_headers, pay_api):
-    cid = make_campaign(app, live_org)
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1])
     client.post(
         "/_sandbox/control/faults",
         json={"api": _order_api(pay_api), "http_status": 500, "count": 1},
@@ -148,7 +141,7 @@ def test_transport_error_retries_later_then_passes(app, client, live_org, hq_hea
 def test_pending_run_is_not_queued_twice_and_store_must_take_part(
     app, client, live_org, hq_headers
 ):
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.a2])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.a2])
     url = f"/api/v1/campaigns/{cid}/link-checks"
     first = client.post(url, json={"store_id": live_org.a1}, headers=hq_headers).get_json()
     again = client.post(url, json={}, headers=hq_headers).get_json()
@@ -167,7 +160,7 @@ def test_pending_run_is_not_queued_twice_and_store_must_take_part(
 
 
 def test_link_checks_access(app, client, live_org, owner_a_headers, guide_a1_headers):
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.c1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.c1])
     with app.app_context():
         linkcheck.request_link_check(cid)
     drain(app)

@@ -15,7 +15,6 @@ from franchise.services import credit
 from livestream.models import CampaignVisit
 from livestream.services.live_credit import post_ended_campaigns, post_live_rewards
 from tests.livestream.factories import gen_campaign, gen_live_customer
-from tests.livestream.scenarios import build_review_scenario
 
 
 def test_live_guide_takes_the_live_share_of_line_up_lines_only(app, live_org):
@@ -58,10 +57,9 @@ def test_live_guide_takes_the_live_share_of_line_up_lines_only(app, live_org):
         assert off == [(live_org.ga1, 10000)]  # not on the line-up: the assigned guide
 
 
-def test_ended_campaign_rewards_and_penalties_post_once(app, live_org):
+def test_ended_campaign_rewards_and_penalties_post_once(app, live_org, reviewed):
     with app.app_context():
-        s = build_review_scenario(live_org)
-        posted = post_live_rewards(s.campaign_id)
+        posted = post_live_rewards(reviewed.campaign_id)
         # reward 500.00 at A1 and at C1, penalty 100.00 at A2, each split over two guides
         assert posted == 6
         rows = db.session.execute(

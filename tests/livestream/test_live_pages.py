@@ -9,21 +9,15 @@ from sqlalchemy import select
 
 from app import outbox
 from app.extensions import db
-from franchise.models import Product, ShareCode
+from franchise.models import ShareCode
 from livestream.models import LiveSession
 from livestream.services import living
 from tests.fixtures.auth import csrf_token_from, login
-from tests.livestream.factories import gen_campaign
-
-
-def _campaign(app, org, mode="hq", stores=None, status="scheduled", **kw):
-    with app.app_context():
-        products = [db.session.get(Product, pid) for pid in org.products]
-        return gen_campaign(mode, stores or org.stores, products, status=status, **kw).id
+from tests.livestream.scenarios import gen_campaign_id
 
 
 def test_guide_share_page_and_poster(app, client, live_org):
-    cid = _campaign(app, live_org, name="金秋直播节")
+    cid = gen_campaign_id(app, live_org, name="金秋直播节")
     login(client, "guide-a1", path="/m/login")
     res = client.get(f"/m/live/{cid}/share")
     assert res.status_code == 200
@@ -45,15 +39,15 @@ def test_guide_share_page_and_poster(app, client, live_org):
 
 
 def test_poster_escapes_the_name(app, client, live_org):
-    cid = _campaign(app, live_org, name='<b>&"直播"</b>')
+    cid = gen_campaign_id(app, live_org, name='<b>&"直播"</b>')
     login(client, "guide-a1", path="/m/login")
     svg = client.get(f"/m/live/{cid}/poster.svg").get_data(as_text=True)
     assert "<b>" not in svg and "&lt;b&gt;" in svg
 
 
 def test_another_stores_guide_gets_404(app, client, live_org):
-    cid = _campaign(app, live_org, stores=[live_org.a1])
-    draft = _campaign(app, live_org, status="draft")
+    cid = gen_campaign_id(app, live_org, stores=[live_org.a1])
+    draft = gen_campaign_id(app, live_org, status="draft")
     login(client, "guide-c1", path="/m/login")
     for url in (f"/m/live/{cid}/share", f"/m/live/{cid}/poster.svg", f"/m/live/{draft}/share"):
         assert client.get(url).status_code == 404, url
@@ -61,7 +55,7 @@ def test_another_stores_guide_gets_404(app, client, live_org):
 
 
 def test_share_pages_need_a_guide(app, client, live_org):
-    cid = _campaign(app, live_org)
+    cid = gen_campaign_id(app, live_org)
     res = client.get(f"/m/live/{cid}/share")
     assert res.status_code == 302 and "/m/login" in res.headers["Location"]
     login(client, "hq")
@@ -69,7 +63,7 @@ def test_share_pages_need_a_guide(app, client, live_org):
 
 
 def test_public_landing(app, client, live_org):
-    cid = _campaign(app, live_org, name="店庆直播")
+    cid = gen_campaign_id(app, live_org, name="店庆直播")
     login(client, "guide-a1", path="/m/login")
     client.get(f"/m/live/{cid}/share")
     with app.app_context():
@@ -77,13 +71,13 @@ def test_public_landing(app, client, live_org):
     anonymous = app.test_client()
     res = anonymous.get(f"/m/live/{cid}/join/{code}")
     assert res.status_code == 200 and "店庆直播" in res.get_data(as_text=True)
-    other = _campaign(app, live_org)
+    other = gen_campaign_id(app, live_org)
     assert anonymous.get(f"/m/live/{other}/join/{code}").status_code == 404
     assert anonymous.get(f"/m/live/{cid}/join/NOPE").status_code == 404
 
 
 def test_dashboard_for_hq_with_read_viewers(app, client, live_org):
-    cid = _campaign(app, live_org, mode="store", stores=[live_org.a1], status="live")
+    cid = gen_campaign_id(app, live_org, mode="store", stores=[live_org.a1], status="live")
     with app.app_context():
         session = db.session.scalars(
             select(LiveSession).where(LiveSession.campaign_id == cid)
@@ -112,8 +106,8 @@ def test_dashboard_for_hq_with_read_viewers(app, client, live_org):
 
 
 def test_dashboard_for_owner(app, client, live_org):
-    cid = _campaign(app, live_org, mode="store", status="live")
-    other = _campaign(app, live_org, stores=[live_org.c1])
+    cid = gen_campaign_id(app, live_org, mode="store", status="live")
+    other = gen_campaign_id(app, live_org, stores=[live_org.c1])
     login(client, "owner-a")
     res = client.get(f"/admin/live/campaigns/{cid}/live")
     assert res.status_code == 200

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.clock import utcnow
 from app.extensions import db
-from franchise.models import Guide, Product
+from franchise.models import Guide
 from livestream.models import (
     Campaign,
     GateDecision,
@@ -18,12 +18,7 @@ from livestream.models import (
 )
 from livestream.services import readiness
 from tests.livestream.factories import gen_campaign
-
-
-def make_campaign(app, live_org, store_ids, **kw) -> int:
-    with app.app_context():
-        products = [db.session.get(Product, pid) for pid in live_org.products]
-        return gen_campaign("store", store_ids, products, **kw).id
+from tests.livestream.scenarios import gen_campaign_id
 
 
 def train(app, campaign_id, *guide_ids):
@@ -76,7 +71,7 @@ def all_guides(live_org, *stores):
 @pytest.fixture
 def blocked(app, live_org):
     """A1 with one of two guides trained; A2 trained but its link check failed."""
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.a2])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.a2])
     with app.app_context():
         second_a2 = db.session.scalars(
             select(Guide.id).where(Guide.store_id == live_org.a2).order_by(Guide.id.desc())
@@ -110,7 +105,7 @@ def test_gate_blocks_and_lists_the_blockers(client, blocked, live_org, hq_header
 
 
 def test_ready_when_trained_and_checked(app, client, live_org, hq_headers):
-    cid = make_campaign(app, live_org, [live_org.a1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1])
     url = f"/api/v1/campaigns/{cid}/readiness"
     body = client.get(url, headers=hq_headers).get_json()
     assert {b["code"] for b in body["blockers"]} == {
@@ -128,7 +123,7 @@ def test_campaign_level_blockers_and_link_check_optional(app, client, live_org, 
         cid = gen_campaign("hq", [], [], status="draft", gate_requires_link_check=False).id
     body = client.get(f"/api/v1/campaigns/{cid}/readiness", headers=hq_headers).get_json()
     assert {b["code"] for b in body["blockers"]} == {"not_scheduled", "empty_lineup", "no_stores"}
-    cid2 = make_campaign(app, live_org, [live_org.a1], gate_requires_link_check=False)
+    cid2 = gen_campaign_id(app, live_org, "store", [live_org.a1], gate_requires_link_check=False)
     with app.app_context():
         for guide in db.session.scalars(select(Guide).where(Guide.store_id == live_org.a1)):
             guide.status = "left"
@@ -193,7 +188,7 @@ def test_go_live_refused_when_blocked_then_allowed_after_override(app, client, b
 
 
 def test_owners_see_only_their_stores(app, client, live_org, owner_a_headers):
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.c1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.c1])
     train(app, cid, *all_guides(live_org, live_org.a1))
     link_run(app, cid, live_org.a1)
     body = client.get(f"/api/v1/campaigns/{cid}/readiness", headers=owner_a_headers).get_json()
@@ -214,7 +209,7 @@ def test_owners_see_only_their_stores(app, client, live_org, owner_a_headers):
         readiness.override(cid, "C1 is late, go anyway", None)
     body = client.get(f"/api/v1/campaigns/{cid}/readiness", headers=owner_a_headers).get_json()
     assert body["overridden"] is True and body["override"]["blockers"] == []
-    other = make_campaign(app, live_org, [live_org.c1])
+    other = gen_campaign_id(app, live_org, "store", [live_org.c1])
     assert (
         client.get(f"/api/v1/campaigns/{other}/readiness", headers=owner_a_headers).status_code
         == 404

@@ -10,17 +10,11 @@ from franchise.models import Product
 from livestream.models import Campaign, GateDecision
 from livestream.services import linkcheck
 from tests.fixtures.auth import csrf_token_from, login
-from tests.livestream.factories import gen_campaign
-
-
-def make_campaign(app, live_org, store_ids) -> int:
-    with app.app_context():
-        products = [db.session.get(Product, pid) for pid in live_org.products]
-        return gen_campaign("store", store_ids, products).id
+from tests.livestream.scenarios import gen_campaign_id
 
 
 def test_gate_page_shows_blocked_and_override_flow(app, client, live_org):
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.c1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.c1])
     login(client, "hq")
     page = client.get(f"/admin/live/campaigns/{cid}/readiness")
     html = page.get_data(as_text=True)
@@ -47,7 +41,7 @@ def test_gate_page_shows_blocked_and_override_flow(app, client, live_org):
 
 
 def test_go_live_page_refused_when_blocked(app, client, live_org):
-    cid = make_campaign(app, live_org, [live_org.a1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1])
     login(client, "hq")
     token = csrf_token_from(client.get(f"/admin/live/campaigns/{cid}/readiness").get_data(True))
     go = client.post(f"/admin/live/campaigns/{cid}/go-live", data={"csrf_token": token})
@@ -62,7 +56,7 @@ def test_link_check_page_runs_polls_and_reports(app, client, live_org):
         db.session.get(Product, p_bad).stock = 0
         bad_name = db.session.get(Product, p_bad).name
         db.session.commit()
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.b1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.b1])
     login(client, "hq")
     url = f"/admin/live/campaigns/{cid}/link-check"
     html = client.get(url).get_data(as_text=True)
@@ -86,7 +80,7 @@ def test_link_check_page_runs_polls_and_reports(app, client, live_org):
 
 
 def test_owner_reads_own_stores_only_and_guides_are_refused(app, client, live_org):
-    cid = make_campaign(app, live_org, [live_org.a1, live_org.c1])
+    cid = gen_campaign_id(app, live_org, "store", [live_org.a1, live_org.c1])
     with app.app_context():
         linkcheck.request_link_check(cid)
         outbox.drain()

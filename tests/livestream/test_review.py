@@ -1,7 +1,7 @@
 """Review service: figures equal the orders placed at every level, leaderboards, rule
 outcomes (reward at/above, penalty below, skip without a target), CSV rows, hourly GMV.
 
-``build_review_scenario`` is shared with the other review test files.
+The scenario (``build_review_scenario``) is the ``reviewed`` fixture of the review test files.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from livestream.models import Campaign
 from livestream.services import review
 from tests.livestream.factories import gen_campaign, gen_live_customer, gen_paid_order
 from tests.livestream.scenarios import (
-    build_review_scenario,
     live_yesterday_at,
 )
 
@@ -34,30 +33,28 @@ EXPECTED = {
 }
 
 
-def test_review_figures_equal_the_orders_at_every_level(app, live_org):
+def test_review_figures_equal_the_orders_at_every_level(app, live_org, reviewed):
     with app.app_context():
-        s = build_review_scenario(live_org)
         for level, expected in EXPECTED.items():
-            data = review.review(s.campaign_id, level)
+            data = review.review(reviewed.campaign_id, level)
             got = {
                 r["ref_id"]: (r["actual"]["gmv_fen"], r["actual"]["orders"]) for r in data["rows"]
             }
             want = {getattr(live_org, key): value for key, value in expected.items()}
             assert {k: got[k] for k in want} == want, level
             assert sum(g for g, _ in got.values()) == 9400_00, level
-        totals = review.review(s.campaign_id, "store")["totals"]
+        totals = review.review(reviewed.campaign_id, "store")["totals"]
         assert totals["actual"]["gmv_fen"] == 9400_00 and totals["actual"]["orders"] == 6
         assert totals["target"]["gmv_fen"] == 12000_00
         assert totals["actual"]["aov_fen"] == 9400_00 // 6
-        guide_rows = review.review(s.campaign_id, "guide")["rows"]
+        guide_rows = review.review(reviewed.campaign_id, "guide")["rows"]
         ga1 = next(r for r in guide_rows if r["ref_id"] == live_org.ga1)
         assert ga1["store_name"] == "上海A1店" and ga1["target"]["gmv_fen"] == 0
 
 
-def test_leaderboards(app, live_org):
+def test_leaderboards(app, live_org, reviewed):
     with app.app_context():
-        s = build_review_scenario(live_org)
-        boards = review.review(s.campaign_id, "store")["leaderboards"]
+        boards = review.review(reviewed.campaign_id, "store")["leaderboards"]
         assert [e["ref_id"] for e in boards["stores_by_gmv"]] == [
             live_org.a1,
             live_org.c1,
@@ -84,15 +81,16 @@ def test_leaderboards(app, live_org):
             (live_org.a2, 25.0),
             (live_org.b1, 50.0),
         ]
-        region_behind = review.review(s.campaign_id, "region")["leaderboards"]["furthest_behind"]
+        region_behind = review.review(reviewed.campaign_id, "region")["leaderboards"][
+            "furthest_behind"
+        ]
         assert [e["ref_id"] for e in region_behind] == [live_org.east, live_org.north]
 
 
-def test_rule_outcomes_reward_penalty_and_skip(app, live_org):
+def test_rule_outcomes_reward_penalty_and_skip(app, live_org, reviewed):
     with app.app_context():
-        s = build_review_scenario(live_org)
-        outcomes = review.rule_outcomes(s.campaign_id)
-        reward_id, penalty_id, guide_rule, joins_rule = s.rule_ids
+        outcomes = review.rule_outcomes(reviewed.campaign_id)
+        reward_id, penalty_id, guide_rule, joins_rule = reviewed.rule_ids
         by = {(o["rule_id"], o["ref_id"]): o for o in outcomes}
         a1 = by[(reward_id, live_org.a1)]
         assert a1["applies"] and a1["achievement_pct"] == 112.5 and a1["amount_fen"] == 500_00
@@ -115,26 +113,26 @@ def test_rule_outcomes_reward_penalty_and_skip(app, live_org):
         }
 
 
-def test_owner_limit_keeps_to_their_franchise(app, live_org):
+def test_owner_limit_keeps_to_their_franchise(app, live_org, reviewed):
     with app.app_context():
-        s = build_review_scenario(live_org)
-        data = review.review(s.campaign_id, "store", franchisee_id=live_org.fa)
+        data = review.review(reviewed.campaign_id, "store", franchisee_id=live_org.fa)
         assert {r["ref_id"] for r in data["rows"]} == {live_org.a1, live_org.a2}
         assert data["totals"]["actual"]["gmv_fen"] == 5000_00
         assert data["totals"]["target"]["gmv_fen"] == 6000_00
         guides = {e["ref_id"] for e in data["leaderboards"]["guides_by_gmv"]}
         assert guides == {live_org.ga1, live_org.ga1b, live_org.ga2}
-        assert review.review(s.campaign_id, "region", franchisee_id=live_org.fa)["rows"] == []
-        outcomes = review.rule_outcomes(s.campaign_id, franchisee_id=live_org.fa)
+        assert (
+            review.review(reviewed.campaign_id, "region", franchisee_id=live_org.fa)["rows"] == []
+        )
+        outcomes = review.rule_outcomes(reviewed.campaign_id, franchisee_id=live_org.fa)
         refs = {(o["level"], o["ref_id"]) for o in outcomes}
         assert ("store", live_org.c1) not in refs and ("store", live_org.a1) in refs
         assert ("franchisee", live_org.fc) not in refs
 
 
-def test_csv_rows_and_hourly_gmv(app, live_org):
+def test_csv_rows_and_hourly_gmv(app, live_org, reviewed):
     with app.app_context():
-        s = build_review_scenario(live_org)
-        rows = {r["ref_id"]: r for r in review.csv_rows(s.campaign_id, "store")}
+        rows = {r["ref_id"]: r for r in review.csv_rows(reviewed.campaign_id, "store")}
         a1 = rows[live_org.a1]
         assert list(a1) == list(review.CSV_KEYS)
         assert (a1["unit"], a1["target_gmv"], a1["gmv"], a1["gmv_pct"]) == (
@@ -146,7 +144,7 @@ def test_csv_rows_and_hourly_gmv(app, live_org):
         assert a1["orders"] == 3 and a1["conversion_pct"] == "100.0" and a1["aov"] == "1500.00"
         assert a1["new_customers"] == 1 and a1["new_customers_pct"] == "50.0"
         assert rows[live_org.b1]["gmv"] == "2000.00"
-        campaign = db.session.get(Campaign, s.campaign_id)
+        campaign = db.session.get(Campaign, reviewed.campaign_id)
         labels, values = review.gmv_by_hour(campaign)
         assert labels[0] == "00" and labels[-1] == "23" and len(values) == 24
         assert sum(values) == 9400_00  # every campaign order of the live day, net of refunds

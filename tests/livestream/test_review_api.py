@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from tests.fixtures.auth import api_token, bearer
-from tests.livestream.scenarios import build_review_scenario
 
 URL = "/api/v1/campaigns/{}/review"
 
 
-def test_hq_gets_totals_rows_leaderboards_and_outcomes(app, client, live_org, hq_headers):
-    with app.app_context():
-        s = build_review_scenario(live_org)
-    resp = client.get(URL.format(s.campaign_id), headers=hq_headers)
+def test_hq_gets_totals_rows_leaderboards_and_outcomes(app, client, live_org, reviewed, hq_headers):
+    resp = client.get(URL.format(reviewed.campaign_id), headers=hq_headers)
     assert resp.status_code == 200
     body = resp.get_json()
     assert set(body) >= {"totals", "rows", "leaderboards", "outcomes", "outcome_totals"}
-    assert body["level"] == "region" and body["campaign_id"] == s.campaign_id
+    assert body["level"] == "region" and body["campaign_id"] == reviewed.campaign_id
     assert body["totals"]["actual"]["gmv_fen"] == 9400_00
     assert {r["ref_id"]: r["actual"]["gmv_fen"] for r in body["rows"]} == {
         live_org.east: 7000_00,
@@ -44,22 +41,20 @@ def test_hq_gets_totals_rows_leaderboards_and_outcomes(app, client, live_org, hq
         "note",
     }
     assert body["outcome_totals"]["reward_fen"] == 1000_00
-    guides = client.get(URL.format(s.campaign_id) + "?level=guide", headers=hq_headers)
+    guides = client.get(URL.format(reviewed.campaign_id) + "?level=guide", headers=hq_headers)
     rows = {r["ref_id"]: r for r in guides.get_json()["rows"]}
     assert rows[live_org.gb1]["actual"]["gmv_fen"] == 2000_00
     assert rows[live_org.gb1]["store_name"] == "杭州B1店"
 
 
-def test_owner_sees_only_their_franchise(app, client, live_org, owner_a_headers):
-    with app.app_context():
-        s = build_review_scenario(live_org)
-    resp = client.get(URL.format(s.campaign_id), headers=owner_a_headers)
+def test_owner_sees_only_their_franchise(app, client, live_org, reviewed, owner_a_headers):
+    resp = client.get(URL.format(reviewed.campaign_id), headers=owner_a_headers)
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["level"] == "franchisee"
     assert [r["ref_id"] for r in body["rows"]] == [live_org.fa]
     assert body["totals"]["actual"]["gmv_fen"] == 5000_00
-    stores = client.get(URL.format(s.campaign_id) + "?level=store", headers=owner_a_headers)
+    stores = client.get(URL.format(reviewed.campaign_id) + "?level=store", headers=owner_a_headers)
     body = stores.get_json()
     assert {r["ref_id"] for r in body["rows"]} == {live_org.a1, live_org.a2}
     assert {o["ref_id"] for o in body["outcomes"] if o["level"] == "store"} == {
@@ -68,7 +63,7 @@ def test_owner_sees_only_their_franchise(app, client, live_org, owner_a_headers)
     }
     names = {e["name"] for board in body["leaderboards"].values() for e in board}
     assert "北京C1店" not in names and "BJ-C1-1" not in names
-    region = client.get(URL.format(s.campaign_id) + "?level=region", headers=owner_a_headers)
+    region = client.get(URL.format(reviewed.campaign_id) + "?level=region", headers=owner_a_headers)
     assert region.status_code == 403
 
 
@@ -83,12 +78,10 @@ def test_owner_of_a_franchise_not_taking_part_gets_404(app, client, live_org):
     assert client.get(URL.format(campaign_id), headers=headers).status_code == 404
 
 
-def test_roles_and_bad_input(app, client, live_org, hq_headers, guide_a1_headers):
-    with app.app_context():
-        s = build_review_scenario(live_org)
-    assert client.get(URL.format(s.campaign_id)).status_code == 401
-    assert client.get(URL.format(s.campaign_id), headers=guide_a1_headers).status_code == 403
-    bad = client.get(URL.format(s.campaign_id) + "?level=planet", headers=hq_headers)
+def test_roles_and_bad_input(app, client, live_org, reviewed, hq_headers, guide_a1_headers):
+    assert client.get(URL.format(reviewed.campaign_id)).status_code == 401
+    assert client.get(URL.format(reviewed.campaign_id), headers=guide_a1_headers).status_code == 403
+    bad = client.get(URL.format(reviewed.campaign_id) + "?level=planet", headers=hq_headers)
     assert bad.status_code == 422
     assert set(bad.get_json()) >= {"code", "message", "errors"}
     assert client.get(URL.format(999999), headers=hq_headers).status_code == 404

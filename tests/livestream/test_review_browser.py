@@ -6,7 +6,6 @@ import pytest
 
 from tests.fixtures.auth import PASSWORD
 from tests.fixtures.browser import browser_login, screenshot
-from tests.livestream.scenarios import build_review_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -17,12 +16,10 @@ def _bar_heights(page, selector: str) -> list[float]:
     )
 
 
-def test_review_page_charts_and_csv(app, live_org, live_server, browser_page):
-    with app.app_context():
-        s = build_review_scenario(live_org)
+def test_review_page_charts_and_csv(app, live_org, reviewed, live_server, browser_page):
     page = browser_page
     browser_login(page, live_server, "hq", PASSWORD)
-    page.goto(live_server + f"/admin/live/campaigns/{s.campaign_id}/review?level=store")
+    page.goto(live_server + f"/admin/live/campaigns/{reviewed.campaign_id}/review?level=store")
     assert page.locator('[data-figure="gmv"]').first.inner_text().startswith("¥9,400")
     gmv_bars = _bar_heights(page, "#chart-gmv")
     assert len(gmv_bars) == 8 and sum(1 for h in gmv_bars if h > 0) == 8  # target + actual
@@ -47,13 +44,11 @@ def test_review_page_charts_and_csv(app, live_org, live_server, browser_page):
     assert page.locator("#unit-table tbody tr").count() == 5
 
 
-def test_guide_results_fit_a_phone(app, live_org, live_server, phone_page):
-    with app.app_context():
-        s = build_review_scenario(live_org)
+def test_guide_results_fit_a_phone(app, live_org, reviewed, live_server, phone_page):
     page = phone_page
     browser_login(page, live_server, "guide-a1", PASSWORD, mobile=True)
     page.goto(live_server + "/m/live/results")
-    card = page.locator(f'[data-campaign="{s.campaign_id}"]')
+    card = page.locator(f'[data-campaign="{reviewed.campaign_id}"]')
     assert card.locator('[data-figure="gmv"]').inner_text() == "¥4,000.00"
     assert card.locator('[data-figure="rank-store"]').inner_text() == "1 / 2"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

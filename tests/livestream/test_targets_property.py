@@ -4,7 +4,7 @@ children sum exactly to it for each metric, and no figure is negative."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
@@ -12,6 +12,7 @@ from app.errors import DomainError
 from app.extensions import db
 from livestream.models import CampaignTarget
 from livestream.services import targets as service
+from tests.fixtures.randomness import db_examples
 from tests.livestream.factories import gen_campaign
 from tests.livestream.scenarios import assert_consistent, rows
 
@@ -38,9 +39,7 @@ ops = st.lists(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(40)
 @given(east=region_values, north=region_values, steps=ops)
 def test_sums_hold_after_any_operations(app, live_org, east, north, steps):
     with app.app_context():

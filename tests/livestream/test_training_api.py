@@ -6,22 +6,15 @@ from __future__ import annotations
 from livestream.models import TrainingProgress
 from livestream.services import training as service
 from tests.fixtures.auth import api_token, bearer
-from tests.livestream.scenarios import make_campaign
+from tests.livestream.scenarios import training_campaign
 
 BASE = "/api/v1/campaigns/{}"
-
-
-def _setup(app, org, stores=None):
-    with app.app_context():
-        campaign = make_campaign(org, stores=stores)
-        items = [(i.id, i.kind, i.expected_answer) for i in service.items_of(campaign.id)]
-        return campaign.id, items
 
 
 def test_checklist_shows_expected_answers_to_hq_only(
     app, client, live_org, hq_headers, owner_a_headers, guide_a1_headers
 ):
-    cid, items = _setup(app, live_org)
+    cid, items = training_campaign(app, live_org)
     hq = client.get(BASE.format(cid) + "/checklist", headers=hq_headers).get_json()
     assert [i["expected_answer"] for i in hq["items"]][5:] == ["1599.20", "4704", "10240"]
     assert hq["progress"] is None
@@ -34,7 +27,7 @@ def test_checklist_shows_expected_answers_to_hq_only(
 
 
 def test_guide_answers_wrong_then_right_and_completes(app, client, live_org, guide_a1_headers):
-    cid, items = _setup(app, live_org)
+    cid, items = training_campaign(app, live_org)
     url = BASE.format(cid) + "/checklist/{}/answer"
     q_id = items[5][0]
     resp = client.post(url.format(q_id), json={"answer": "99"}, headers=guide_a1_headers)
@@ -58,7 +51,7 @@ def test_guide_answers_wrong_then_right_and_completes(app, client, live_org, gui
 
 
 def test_answer_bodies_are_strict(app, client, live_org, guide_a1_headers, hq_headers):
-    cid, items = _setup(app, live_org)
+    cid, items = training_campaign(app, live_org)
     url = BASE.format(cid) + f"/checklist/{items[5][0]}/answer"
     for payload in ({"answer": 1599}, {"answer": "x" * 129}, {"answer": "1", "extra": 1}):
         resp = client.post(url, json=payload, headers=guide_a1_headers)
@@ -73,13 +66,13 @@ def test_answer_bodies_are_strict(app, client, live_org, guide_a1_headers, hq_he
 
 
 def test_guide_of_a_non_participating_store_gets_404(app, client, live_org, guide_a1_headers):
-    cid, items = _setup(app, live_org)  # A1, A2, B1 take part; C1 does not
+    cid, items = training_campaign(app, live_org)  # A1, A2, B1 take part; C1 does not
     c1 = bearer(api_token(client, "guide-c1"))
     assert client.get(BASE.format(cid) + "/checklist", headers=c1).status_code == 404
     url = BASE.format(cid) + f"/checklist/{items[0][0]}/answer"
     assert client.post(url, json={}, headers=c1).status_code == 404
     # an item of another campaign through this one is 404 too
-    other_cid, other_items = _setup(app, live_org)
+    other_cid, other_items = training_campaign(app, live_org)
     url = BASE.format(cid) + f"/checklist/{other_items[0][0]}/answer"
     assert client.post(url, json={}, headers=guide_a1_headers).status_code == 404
     with app.app_context():
@@ -87,7 +80,7 @@ def test_guide_of_a_non_participating_store_gets_404(app, client, live_org, guid
 
 
 def test_completion_rows_are_scoped(app, client, live_org, hq_headers, owner_a_headers):
-    cid, items = _setup(app, live_org)
+    cid, items = training_campaign(app, live_org)
     with app.app_context():
         for item_id, _kind, expected in items:
             service.answer(cid, live_org.ga1, item_id, expected)

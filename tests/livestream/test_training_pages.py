@@ -11,17 +11,10 @@ from app.extensions import db
 from livestream.models import ChecklistItem, TrainingProgress
 from livestream.services import training as service
 from tests.fixtures.auth import csrf_token_from, login
-from tests.livestream.scenarios import make_campaign
+from tests.livestream.scenarios import training_campaign
 
 BOARD = "/admin/live/campaigns/{}/training"
 EDITOR = "/admin/live/campaigns/{}/training/template"
-
-
-def _setup(app, org, **kw):
-    with app.app_context():
-        campaign = make_campaign(org, **kw)
-        items = [(i.id, i.kind, i.expected_answer) for i in service.items_of(campaign.id)]
-        return campaign.id, items
 
 
 def _token(client, url):
@@ -29,7 +22,7 @@ def _token(client, url):
 
 
 def test_guide_lists_campaigns_and_works_through_the_checklist(app, client, live_org):
-    cid, items = _setup(app, live_org)
+    cid, items = training_campaign(app, live_org)
     login(client, "guide-a1", path="/m/login")
     html = client.get("/m/live").get_data(as_text=True)
     assert f"/m/live/{cid}/checklist" in html and 'class="progress' in html
@@ -64,7 +57,7 @@ def test_guide_lists_campaigns_and_works_through_the_checklist(app, client, live
 
 
 def test_guide_sees_only_their_own_progress(app, client, live_org):
-    cid, items = _setup(app, live_org)
+    cid, items = training_campaign(app, live_org)
     with app.app_context():
         for item_id, _kind, expected in items:  # a colleague in the same store finishes
             service.answer(cid, live_org.ga1b, item_id, expected)
@@ -79,7 +72,7 @@ def test_guide_sees_only_their_own_progress(app, client, live_org):
 
 
 def test_guide_of_another_store_gets_404(app, client, live_org):
-    cid, items = _setup(app, live_org)  # C1 does not take part
+    cid, items = training_campaign(app, live_org)  # C1 does not take part
     login(client, "guide-c1", path="/m/login")
     assert client.get(f"/m/live/{cid}/checklist").status_code == 404
     assert f"/m/live/{cid}/" not in client.get("/m/live").get_data(as_text=True)
@@ -95,7 +88,7 @@ def _csv(resp):
 
 
 def test_board_levels_filters_csv_and_owner_scope(app, client, live_org):
-    cid, items = _setup(app, live_org, live_in_days=3)  # due day has passed
+    cid, items = training_campaign(app, live_org, live_in_days=3)  # due day has passed
     with app.app_context():
         for item_id, _kind, expected in items:
             service.answer(cid, live_org.ga1, item_id, expected)
@@ -195,7 +188,7 @@ def test_hq_edits_the_template(app, client, live_org):
 
 
 def test_guide_sees_overdue_and_late(app, client, live_org):
-    cid, items = _setup(app, live_org, live_in_days=3)  # the due day has passed
+    cid, items = training_campaign(app, live_org, live_in_days=3)  # the due day has passed
     login(client, "guide-a1", path="/m/login")
     page = f"/m/live/{cid}/checklist"
     html = client.get(page).get_data(as_text=True)

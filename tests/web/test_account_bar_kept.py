@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import request, url_for
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
 
 from tests.fixtures.auth import login
+from tests.fixtures.randomness import db_examples
 from tests.franchise.factories import build_org
 
 FORM_ACTIONS = re.compile(r'<form method="post" action="([^"]*/lang/[^"]*)"')
@@ -40,9 +41,7 @@ def _expected_actions(app, url: str) -> list[str]:
         ]
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(30)
 @given(value=st.text(max_size=12), page=st.integers(min_value=1, max_value=10**6))
 def test_one_kept_bar_for_every_query_and_next_is_this_page(app, guide, value, page):
     app.extensions.pop("siyu_account_markup", None)  # the app outlives a test

@@ -4,7 +4,7 @@ Python exactly as the template loops they replace drew them."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 from psycopg import _queries
@@ -24,6 +24,7 @@ from app.web.dashboard import (
     panels_markup,
 )
 from tests.fixtures.auth import gen_user, login
+from tests.fixtures.randomness import db_examples
 from tests.fixtures.statements import statements
 from tests.franchise.factories import gen_franchisee
 
@@ -104,9 +105,7 @@ PANELS = st.lists(
 )
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@db_examples(150)
 @given(items=ITEMS, panels=PANELS)
 def test_the_cards_are_what_the_template_loops_drew(app, items, panels):
     with app.test_request_context("/admin/"):

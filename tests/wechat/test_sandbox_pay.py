@@ -30,6 +30,13 @@ def notified(app):
     remove_handler(app, handler)
 
 
+def _post_signed(client, app, path: str, fields: dict) -> dict:
+    """POST ``fields`` to the sandbox's v2 ``path`` signed (MD5) with our key, as wechatpy
+    would; WeChat's answer as a dict."""
+    body = dict_to_xml(fields, pay.sign_md5(fields, app.config["PAY_KEY"]))
+    return xmltodict.parse(client.post(f"/_sandbox/mch/{path}", data=body).data)["xml"]
+
+
 def _order(no="SY0001", fee=1234, sharing=False):
     return pay.create_jsapi_order(
         SUB, no, fee, "18K 金戒指", "oSBXcustomer", profit_sharing=sharing
@@ -142,11 +149,7 @@ def test_sandbox_refuses_bad_request_signatures(app, sandbox, client):
         res = client.post("/_sandbox/mch/pay/orderquery", data=dict_to_xml(fields, sign))
         answer = xmltodict.parse(res.data)["xml"]
         assert answer["return_code"] == "FAIL" and answer["return_msg"] == "签名错误"
-    ok = client.post(
-        "/_sandbox/mch/pay/orderquery",
-        data=dict_to_xml(fields, pay.sign_md5(fields, app.config["PAY_KEY"])),
-    )
-    assert xmltodict.parse(ok.data)["xml"]["err_code"] == "ORDERNOTEXIST"
+    assert _post_signed(client, app, "pay/orderquery", fields)["err_code"] == "ORDERNOTEXIST"
 
 
 def test_close_refund_and_query(sandbox, client):
@@ -222,11 +225,7 @@ def test_profit_sharing_needs_hmac_and_a_sharing_order(app, sandbox, client):
         "nonce_str": "n",
         "receivers": "[]",
     }
-    res = client.post(
-        "/_sandbox/mch/secapi/pay/profitsharing",
-        data=dict_to_xml(md5, pay.sign_md5(md5, app.config["PAY_KEY"])),
-    )
-    assert xmltodict.parse(res.data)["xml"]["return_code"] == "FAIL"
+    assert _post_signed(client, app, "secapi/pay/profitsharing", md5)["return_code"] == "FAIL"
     pay.finish_profit_share(SUB, tx, "PF1")
 
 
@@ -315,11 +314,7 @@ def test_body_is_at_most_127_bytes(app, sandbox, client):
         "trade_type": "JSAPI",
         "sub_openid": "oSBX",
     }
-    res = client.post(
-        "/_sandbox/mch/pay/unifiedorder",
-        data=dict_to_xml(fields, pay.sign_md5(fields, app.config["PAY_KEY"])),
-    )
-    answer = xmltodict.parse(res.data)["xml"]
+    answer = _post_signed(client, app, "pay/unifiedorder", fields)
     assert (answer["result_code"], answer["err_code"]) == ("FAIL", "INVALID_REQUEST")
     pay.create_jsapi_order(SUB, "SYB002", 100, "足金古法手镯" * 30, "oSBXcustomer")
     stored = sandbox.data["orders"]["SYB002"]["body"]

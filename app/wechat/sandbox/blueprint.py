@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, make_response, request
 
+from app.errors import envelope
 from app.wechat.sandbox.state import SandboxState
 
 bp = Blueprint("siyu_sandbox", __name__)
@@ -150,6 +153,16 @@ def control_body() -> dict:
     """A control call's JSON object body (``{}`` when there is none or it is not an object)."""
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else {}
+
+
+@contextmanager
+def known_or_404(what: str) -> Iterator[None]:
+    """The control calls' rule for an object the sandbox does not hold: a ``KeyError``
+    in the block answers 404 ``No such <what> in the sandbox.``"""
+    try:
+        yield
+    except KeyError:
+        abort(make_response(envelope(404, f"No such {what} in the sandbox.")))
 
 
 def wecom_request(api: str) -> dict:

@@ -11,7 +11,7 @@ from flask import jsonify, request
 
 from app.errors import envelope
 from app.wechat.sandbox import delivery, miniprogram, wecom_groups, wxacode
-from app.wechat.sandbox.blueprint import bp, control_body, state
+from app.wechat.sandbox.blueprint import bp, control_body, known_or_404, state
 from app.wechat.sandbox.pay import succeed_order
 
 C = "/control/"
@@ -21,9 +21,8 @@ C = "/control/"
 def pay_succeed(out_trade_no: str):
     """The customer pays the order: the notify is sent and its first answer returned."""
     try:
-        return jsonify(succeed_order(state(), out_trade_no))
-    except KeyError:
-        return envelope(404, "No such order in the sandbox.")
+        with known_or_404("order"):
+            return jsonify(succeed_order(state(), out_trade_no))
     except ValueError as exc:
         return envelope(409, str(exc))
 
@@ -132,9 +131,10 @@ def add_members(chat_id: str):
     ):
         return envelope(422, errors={"members": ["a list of members, each with a userid"]})
     try:
-        result = wecom_groups.add_members(state(), chat_id, members, int(body.get("join_scene", 3)))
-    except KeyError:
-        return envelope(404, "No such group in the sandbox.")
+        with known_or_404("group"):
+            result = wecom_groups.add_members(
+                state(), chat_id, members, int(body.get("join_scene", 3))
+            )
     except ValueError as exc:
         return envelope(422, str(exc))
     return jsonify({"callback": result})
@@ -146,10 +146,8 @@ def remove_member(chat_id: str, userid: str):
     scene = request.args.get("quit_scene", "0")
     if scene not in ("0", "1"):
         return envelope(422, errors={"quit_scene": ["0 or 1"]})
-    try:
+    with known_or_404("group member"):
         result = wecom_groups.remove_member(state(), chat_id, userid, int(scene))
-    except KeyError:
-        return envelope(404, "No such group member in the sandbox.")
     return jsonify({"callback": result})
 
 
@@ -164,30 +162,24 @@ def change_group(chat_id: str):
         bad["owner"] = ["a non-empty string"]
     if bad or not changes:
         return envelope(422, errors=bad or {"owner": ["owner, name or notice"]})
-    try:
+    with known_or_404("group"):
         results = wecom_groups.change_group(state(), chat_id, changes)
-    except KeyError:
-        return envelope(404, "No such group in the sandbox.")
     return jsonify({"callbacks": results})
 
 
 @bp.post(C + "groups/<chat_id>/dismiss")
 def dismiss_group(chat_id: str):
     """The owner dismisses the group (the dismiss callback)."""
-    try:
+    with known_or_404("group"):
         result = wecom_groups.dismiss_group(state(), chat_id)
-    except KeyError:
-        return envelope(404, "No such group in the sandbox.")
     return jsonify({"callback": result})
 
 
 @bp.post(C + "tasks/<msgid>/confirm")
 def confirm_task(msgid: str):
     """The sender confirms the group send in WeCom: results per group (quota applied)."""
-    try:
+    with known_or_404("group-send task"):
         task = wecom_groups.confirm_task(state(), msgid)
-    except KeyError:
-        return envelope(404, "No such group-send task in the sandbox.")
     return jsonify({"msgid": msgid, "results": task["results"]})
 
 

@@ -27,7 +27,16 @@ import secrets
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import bp, control_body, err, guard, ok, state, wecom_request
+from app.wechat.sandbox.blueprint import (
+    bp,
+    control_body,
+    err,
+    guard,
+    known_or_404,
+    ok,
+    state,
+    wecom_request,
+)
 from app.wechat.sandbox.state import SandboxState
 from app.wechat.sandbox.wecom import P, cursor_of, next_cursor
 
@@ -279,10 +288,8 @@ def control_add():
         errors["unionid"] = ["1 to 64 characters"]
     if errors:
         return envelope(422, errors=errors)
-    try:
+    with known_or_404("contact way"):
         result = add_through_way(state(), str(config_id), str(name), unionid)
-    except KeyError:
-        return envelope(404, "No such contact way in the sandbox.")
     return jsonify(result), 201
 
 
@@ -293,10 +300,8 @@ def _delete(action):
     external_userid, userid = body.get("external_userid"), body.get("userid")
     if not isinstance(external_userid, str) or not isinstance(userid, str):
         return envelope(422, errors={"external_userid": ["required"], "userid": ["required"]})
-    try:
+    with known_or_404("contact of that guide"):
         return jsonify({"callback": action(state(), external_userid, userid)})
-    except KeyError:
-        return envelope(404, "No such contact of that guide in the sandbox.")
 
 
 @bp.post(C + "/delete-guide")

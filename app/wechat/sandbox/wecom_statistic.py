@@ -27,7 +27,15 @@ from datetime import date, datetime, timedelta
 from flask import jsonify, request
 
 from app.errors import envelope
-from app.wechat.sandbox.blueprint import SandboxFault, bp, err, ok, state, wecom_request
+from app.wechat.sandbox.blueprint import (
+    SandboxFault,
+    bp,
+    err,
+    known_or_404,
+    ok,
+    state,
+    wecom_request,
+)
 from app.wechat.sandbox.state import SHANGHAI, SandboxState
 from app.wechat.sandbox.wecom import P, _limit
 
@@ -195,8 +203,6 @@ def chat_messages():
         ts = _past_day(state(), body.get("day"))
     except ValueError:
         return envelope(422, errors={"day": ["YYYY-MM-DD, today or up to 180 days back"]})
-    try:
+    with known_or_404("group"):
         record_messages(state(), str(body.get("chat_id")), str(body["userid"]), count, ts=ts)
-    except KeyError:
-        return envelope(404, "No such group in the sandbox.")
     return jsonify({"ok": True})
