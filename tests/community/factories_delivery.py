@@ -6,9 +6,11 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
-from community.models import WecomGroup
+from community.models import SendBatch, WecomGroup
 from community.services import allocation, content, plans
 from franchise.models import Guide
 from tests.fixtures.media import tiny_png
@@ -137,3 +139,19 @@ def prepare(org, sandbox, groups_per_guide=3):
     day = shanghai_day()
     allocation.allocate(day)
     return day, groups
+
+
+def setup_groups(org):
+    """Two groups of guide A (上海金饰群 0/1) and two of guide B (北京珍珠群 0/1)."""
+    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
+    mine = [gen_wgroup(ann, name=f"上海金饰群 {i}") for i in range(2)]
+    theirs = [gen_wgroup(bob, name=f"北京珍珠群 {i}") for i in range(2)]
+    return mine, theirs
+
+
+def reminded_out(now) -> None:
+    """Every send batch has had its three reminders, the last three hours before ``now``."""
+    db.session.execute(
+        update(SendBatch).values(remind_count=3, last_reminded_at=now - timedelta(hours=3))
+    )
+    db.session.commit()

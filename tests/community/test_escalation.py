@@ -7,22 +7,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import outbox
 from app.clock import utcnow
 from app.extensions import db
 from community.models import SendBatch
 from community.services import delivery, escalation
-from tests.community.factories_delivery import prepare
+from tests.community.factories_delivery import prepare, reminded_out
 from tests.fixtures.auth import login
-
-
-def _reminded_out(now):
-    db.session.execute(
-        update(SendBatch).values(remind_count=3, last_reminded_at=now - timedelta(hours=3))
-    )
-    db.session.commit()
 
 
 def batches():
@@ -36,7 +29,7 @@ def test_overdue_sends_go_to_the_owner_then_hq_with_wecom_evidence(ctx, org, san
     assert outbox.drain() == 2  # Ann's and Bob's batches, both waiting on the guides
     now = utcnow()
     assert escalation.escalate(now) == {"to_owner": 0, "to_hq": 0}  # not reminded out yet
-    _reminded_out(now)
+    reminded_out(now)
     sandbox.confirm_task(batches()["bob"].msgid)  # Bob sent it: WeCom says so
     assert escalation.escalate(now) == {"to_owner": 1, "to_hq": 0}
     ann, bob = batches()["ann"], batches()["bob"]
@@ -57,7 +50,7 @@ def test_lists_overviews_and_the_guides_today(app, client, org, sandbox):
         delivery.create_batches(day)
         outbox.drain()
         now = utcnow()
-        _reminded_out(now)
+        reminded_out(now)
         escalation.escalate(now)  # both on their owners' lists
         ann_id = batches()["ann"].id
         bob_id = batches()["bob"].id

@@ -15,8 +15,7 @@ from app.clock import utcnow
 from app.extensions import db
 from community.models import SendBatch
 from community.services import delivery, escalation
-from tests.community.factories_delivery import prepare
-from tests.community.test_escalation import _reminded_out
+from tests.community.factories_delivery import prepare, reminded_out
 from tests.fixtures.auth import login
 from tests.franchise.factories import gen_member
 
@@ -27,7 +26,7 @@ def test_the_csv_names_the_guide_and_the_list_in_words(app, client, org, sandbox
         delivery.create_batches(day)
         outbox.drain()
         now = utcnow()
-        _reminded_out(now)
+        reminded_out(now)
         escalation.escalate(now)  # both on their owners' lists
         db.session.execute(  # Ann's send linked to no guide: her WeCom member's name
             update(SendBatch).where(SendBatch.sender_userid == "ann").values(guide_id=None)

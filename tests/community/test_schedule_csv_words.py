@@ -9,8 +9,7 @@ import io
 
 from app.clock import shanghai_day
 from community.services import planner, receiving_limit
-from tests.community.factories_delivery import gen_plan, gen_post
-from tests.community.test_schedule_pages import setup_groups
+from tests.community.factories_delivery import gen_plan, gen_post, setup_groups
 from tests.fixtures.auth import login
 
 STATUS_WORDS = {

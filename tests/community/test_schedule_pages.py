@@ -11,15 +11,8 @@ from app.extensions import db
 from community.models import PushPlan
 from community.services import planner, receiving_limit
 from franchise.models import Guide
-from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup
+from tests.community.factories_delivery import gen_plan, gen_post, gen_wgroup, setup_groups
 from tests.fixtures.auth import csrf_token_from, login
-
-
-def setup_groups(org):
-    ann, bob = db.session.get(Guide, org.ga), db.session.get(Guide, org.gb)
-    mine = [gen_wgroup(ann, name=f"上海金饰群 {i}") for i in range(2)]
-    theirs = [gen_wgroup(bob, name=f"北京珍珠群 {i}") for i in range(2)]
-    return mine, theirs
 
 
 def test_calendar_shows_days_by_groups_scoped_filtered_and_exported(client, app, org):

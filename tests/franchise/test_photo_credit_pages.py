@@ -18,7 +18,7 @@ from franchise.models.aftersales import IntakePhoto
 from tests.fixtures.auth import login
 from tests.fixtures.media import tiny_png
 from tests.franchise.factories_jewellery import guide_inspection_page, inspection_form
-from tests.franchise.test_piece_photo_pages import INTAKES, take_in
+from tests.franchise.factories_photos import INTAKES, take_in
 
 # 16:30 UTC on 1 March is half past midnight on 2 March in Shanghai
 TAKEN_UTC = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)

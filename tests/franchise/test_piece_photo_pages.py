@@ -5,47 +5,13 @@ instead. Every other page keeps the app's limit."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from app.extensions import db
 from franchise.models import ConsignmentPhoto, ServiceTicketPhoto
 from tests.fixtures.auth import csrf_token_from, login
 from tests.fixtures.media import tiny_png
+from tests.franchise.factories_photos import take_in
 
 PHONE_PHOTO = tiny_png() + b"\0" * (3 * 1024 * 1024)
-
-
-# who takes a piece in where: (login, login page, form, the form's other fields)
-INTAKES = {
-    "ticket": (
-        "guide-a",
-        "/m/login",
-        "/m/service-tickets/new",
-        {"kind": "polishing", "condition_notes": "划痕"},
-    ),
-    "consignment": (
-        "owner-a",
-        "/admin/login",
-        "/admin/consignments/new",
-        {"description": "卡地亚 LOVE 手镯"},
-    ),
-}
-
-
-def _post(client, path: str, **fields):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    body = {"csrf_token": token, **fields}
-    return client.post(path, data=body, content_type="multipart/form-data")
-
-
-def take_in(client, customer_id: int, intake: str, photo: bytes, name: str = "photo.png"):
-    """Sign in as ``INTAKES[intake]``'s taker and take customer ``customer_id``'s piece in
-    on its form with ``photo``; the form's answer."""
-    username, login_page, form, fields = INTAKES[intake]
-    login(client, username, path=login_page)
-    return _post(
-        client, form, customer_id=str(customer_id), photos=(BytesIO(photo), name), **fields
-    )
 
 
 def test_the_guides_intake_form_takes_a_phone_photo(client, app, shop):
