@@ -11,7 +11,7 @@ and redirects back. ``flashed(done)`` is that try / except / else::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import flash
@@ -19,13 +19,18 @@ from flask import flash
 from app.errors import DomainError
 
 
+def _message(exc: DomainError) -> str:
+    return exc.message
+
+
 @contextmanager
-def flashed(done: str) -> Iterator[None]:
+def flashed(done: str, describe: Callable[[DomainError], str] = _message) -> Iterator[None]:
     """Run the ``with`` body; a ``DomainError`` it raises is flashed as an error (its
-    message) and goes no further, otherwise ``done`` is flashed as a success."""
+    message, or what ``describe`` makes of it) and goes no further, otherwise ``done`` is
+    flashed as a success."""
     try:
         yield
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(describe(exc), "error")
     else:
         flash(done, "success")

@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,6 +24,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.web.form_input import FormInvalid, load_form
 from app.web.listing import Column, csv_response, paginate
+from app.web.page_action import flashed
 from app.web.shell import translate
 from franchise.models import Guide
 from franchise.services.settings import live_price_floor_pct
@@ -210,19 +208,10 @@ def anchor_choices(campaign) -> dict[str, tuple[str, int | None]]:
     return {userid: (name, store_id) for userid, name, store_id in rows if userid}
 
 
-@contextmanager
-def _flashed(done: str) -> Iterator[None]:
-    """Flash ``done`` when the block's action succeeds; a refused one (``DomainError``)
-    flashes its message and every field's messages, translated, and goes no further."""
-    try:
-        yield
-    except DomainError as exc:
-        detail_ = "; ".join(
-            " ".join(translate(str(m)) for m in v) for v in exc.errors.values() if v
-        )
-        flash(f"{translate(exc.message)} {detail_}".strip(), "error")
-    else:
-        flash(done, "success")
+def _refusal(exc: DomainError) -> str:
+    """A refused action's message and every field's messages, translated."""
+    detail_ = "; ".join(" ".join(translate(str(m)) for m in v) for v in exc.errors.values() if v)
+    return f"{translate(exc.message)} {detail_}".strip()
 
 
 def _back(campaign_id: int):
@@ -234,7 +223,7 @@ def _back(campaign_id: int):
 def status(campaign_id: int):
     """Move the status (the buttons on the detail page)."""
     campaign = campaign_or_404(campaign_id)
-    with _flashed(_("Status changed.")):
+    with flashed(_("Status changed."), _refusal):
         service.set_status(campaign.id, request.form.get("to", ""), required_principal().user_id)
     return _back(campaign.id)
 
@@ -248,7 +237,7 @@ def step(campaign_id: int, step_id: int):
     if action not in ("done", "reopen", "dates"):
         flash(_("Unknown action."), "error")
         return _back(campaign.id)
-    with _flashed(_("Step updated.")):
+    with flashed(_("Step updated."), _refusal):
         if action == "done":
             timeline.mark_done(
                 step_id,
@@ -280,7 +269,7 @@ def session(campaign_id: int, session_id: int):
     except FormInvalid as exc:
         flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
         return _back(campaign.id)
-    with _flashed(_("Session updated.")):
+    with flashed(_("Session updated."), _refusal):
         service.update_session(
             session_id,
             form.get("starts_at"),
