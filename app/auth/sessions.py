@@ -130,7 +130,9 @@ def _account_statement() -> Select:
 
 def load_account(user_id: int) -> SessionAccount | None:
     """The account's ``SessionAccount``, or ``None`` when there is no such account."""
-    rows = read_rows(db.session.connection(), _account_statement(), {"user_id": user_id})
+    rows = read_rows(
+        db.session.connection(), _account_statement(), {"user_id": user_id}, alone=True
+    )
     return SessionAccount(*rows[0]) if rows else None
 
 

@@ -100,7 +100,9 @@ def _run(stmt: Select | None, params: dict, sources) -> list[Any]:
     """The statement's one row (nothing to run: no values)."""
     if stmt is None:
         return []
-    (row,) = read_rows(db.session.connection(), stmt, {**params, **_parameters(sources)})
+    (row,) = read_rows(
+        db.session.connection(), stmt, {**params, **_parameters(sources)}, alone=True
+    )
     return list(row)
 
 

@@ -187,7 +187,7 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
         assert rows_parameters is not None
         bound.update(rows_parameters.parameters(bound))
     result: Sequence[Any] = (
-        read_rows(db.session.connection(), plan.statement, bound)
+        read_rows(db.session.connection(), plan.statement, bound, alone=True)
         if plan.statement is not None
         else [()]
     )
