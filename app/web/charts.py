@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from app.kept import kept_in
 from app.web.formatting import html_text, number, number_compact, yuan, yuan_compact
 
 PALETTE = ("#1f2a44", "#c9a45c", "#6b8aa8", "#b9736b", "#5f8f7b", "#8a7fb5", "#9aa3b2")
@@ -202,12 +203,7 @@ def _kept_drawing(kind: str, labels: list[str], series: dict, settings: tuple, d
     if not _drawn_values(labels, series) or type(settings[-1]) not in (str, type(None)):
         return draw()  # (a Markup title equals its text but draws unescaped)
     key = (kind, tuple(labels), *((name, tuple(vals)) for name, vals in series.items()), *settings)
-    drawn = _DRAWN.get(key)
-    if drawn is None:
-        if len(_DRAWN) >= KEPT_DRAWINGS:
-            _DRAWN.clear()
-        drawn = _DRAWN[key] = draw()
-    return drawn
+    return kept_in(_DRAWN, key, draw, KEPT_DRAWINGS)
 
 
 def _tip(series_name: str, label: str, value: float, money: bool) -> str:
