@@ -83,12 +83,13 @@ class TodaySource:
 
 def end_of_today() -> datetime:
     """When today ends in Shanghai (aware UTC): the due time of things to do today."""
-    return _day_bounds(shanghai_day())[1]
+    return day_bounds(shanghai_day())[1]
 
 
 @lru_cache(maxsize=8)
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A Shanghai day's UTC bounds, worked out once per day (the page asks ~4 times a view)."""
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A Shanghai day's UTC bounds, worked out once per day (the Today page asks ~4 times
+    a view, the overview once)."""
     start, end = shanghai_day_bounds(day, day)
     assert start is not None and end is not None  # a closed range has both ends
     return start, end
@@ -162,7 +163,7 @@ def _build_plan(sources: list[TodaySource]) -> _Plan:
 def parameters(principal: Principal) -> dict:
     """The bound values for ``principal`` (a guide) at this moment."""
     day = shanghai_day()
-    day_start, day_end = _day_bounds(day)
+    day_start, day_end = day_bounds(day)
     return {
         "guide_id": principal.guide_id,
         "store_id": principal.store_id,
