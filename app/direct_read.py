@@ -40,6 +40,7 @@ connection, and no other level set on the connection), and idle.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -138,31 +139,37 @@ def _run_alone(connection: Connection, plan: _Plan, params: dict) -> Sequence[An
     if (
         raw.pgconn.transaction_status != TransactionStatus.IDLE
         or raw.isolation_level not in (None, IsolationLevel.READ_COMMITTED)
-        or not _reads_committed(fairy.info, raw)
+        or not _reads_committed(connection, fairy.info, raw)
     ):
         return _run(connection, plan, params)
     raw.autocommit = True
     try:
         return _run(connection, plan, params)
     finally:
-        if not raw.closed:  # a lost connection is SQLAlchemy's to drop
+        # a lost connection is SQLAlchemy's to drop, with the read's own error
+        with contextlib.suppress(psycopg.Error):
             raw.autocommit = False
 
 
-def _reads_committed(info: dict, raw) -> bool:
+SHOW_ISOLATION = "SHOW default_transaction_isolation"
+
+
+def _reads_committed(connection: Connection, info: dict, raw) -> bool:
     """Whether the server's transactions on this connection are READ COMMITTED (asked
-    once per connection, alone; a database may set another default)."""
+    once per connection, alone; a database may set another default). A database error
+    goes through SQLAlchemy's handling, as the read's own would (a lost connection is
+    dropped and the request answers 503)."""
     answer = info.get(READ_COMMITTED_KEY)
     if answer is None:
         try:
             raw.autocommit = True
             try:
-                (level,) = raw.execute("SHOW default_transaction_isolation").fetchone()
+                (level,) = raw.execute(SHOW_ISOLATION).fetchone()
             finally:
-                if not raw.closed:
+                with contextlib.suppress(psycopg.Error):
                     raw.autocommit = False
-        except psycopg.Error:
-            return False  # the read itself meets it again, through SQLAlchemy's handling
+        except psycopg.Error as exc:
+            connection._handle_dbapi_exception(exc, SHOW_ISOLATION, {}, None, None)
         answer = info[READ_COMMITTED_KEY] = level == "read committed"
     return answer
 
