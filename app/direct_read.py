@@ -23,14 +23,31 @@ same way:
 Only for SELECTs on PostgreSQL whose parameters are all bound at execution (no expanding
 ``IN`` lists, no escaped names); anything else, and SQLite, goes through SQLAlchemy every
 time. Rows are tuples (``Row`` on the SQLAlchemy path): read them by position.
+
+A read marked ``alone`` is sent as a transaction of its own when its connection has sent
+nothing yet in the current one. psycopg opens a transaction with a ``BEGIN`` of its own
+(a round trip) before the first statement, and a request that only read ends with a
+``COMMIT`` (another): a signed-in page's two reads were four round trips. Under READ
+COMMITTED every statement of a transaction reads its own snapshot anyway, so a plain
+``SELECT`` sent alone (psycopg's autocommit, for that one statement) sees what it would
+have seen as the transaction's first statement and takes no lock that would outlive it;
+the connection stays idle, a later statement of the request (a write) opens the
+transaction as before, and psycopg's commit or rollback of an idle connection sends
+nothing. Only where that holds: a ``SELECT`` without ``FOR UPDATE``/``SHARE``, on a
+connection whose transactions are READ COMMITTED (the server's default, asked once per
+connection, and no other level set on the connection), and idle.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+from psycopg import IsolationLevel
+from psycopg.pq import TransactionStatus
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
@@ -45,14 +62,19 @@ class _Plan:
     construct: Callable[[dict], dict]  # the compiled statement's values for the given ones
     bind_processors: dict[str, Callable[[Any], Any]]
     result_processors: tuple[Callable[[Any], Any] | None, ...] | None  # None: rows as sent
+    plain_select: bool = False  # a SELECT that locks nothing: it may be sent alone
 
 
 MAX_PLANS = 1000  # beyond it (statements built per call, by mistake) SQLAlchemy runs them
 _PLANS: dict[tuple[int, int], _Plan | None] = {}  # None: always through SQLAlchemy
 
 
-def read_rows(connection: Connection, statement: Executable, params: dict) -> Sequence[Any]:
-    """Every row of ``statement`` (a SELECT built once) with ``params``, on ``connection``."""
+def read_rows(
+    connection: Connection, statement: Executable, params: dict, alone: bool = False
+) -> Sequence[Any]:
+    """Every row of ``statement`` (a SELECT built once) with ``params``, on ``connection``;
+    ``alone``: as a transaction of its own when the connection has sent nothing yet in
+    this one (see the module docstring)."""
     key = (id(statement), id(connection.dialect))
     plan = _PLANS.get(key, False)
     if plan is None or connection.dialect.name != "postgresql" or not connection.in_transaction():
@@ -64,6 +86,8 @@ def read_rows(connection: Connection, statement: Executable, params: dict) -> Se
             _PLANS[key] = _plan_of(statement, connection.dialect, result)
         return rows
     assert isinstance(plan, _Plan)
+    if alone and plan.plain_select:
+        return _run_alone(connection, plan, params)
     return _run(connection, plan, params)
 
 
@@ -100,7 +124,54 @@ def _plan_of(statement: Executable, dialect: Dialect, result) -> _Plan | None:
         construct,
         dict(compiled._bind_processors),
         processors if any(processors) else None,
+        plain_select=compiled.string.lstrip()[:6].upper() == "SELECT"
+        and getattr(statement, "_for_update_arg", None) is None,
     )
+
+
+READ_COMMITTED_KEY = "siyu_read_committed"  # the connection record's answer, asked once
+
+
+def _run_alone(connection: Connection, plan: _Plan, params: dict) -> Sequence[Any]:
+    """``_run``, in psycopg's autocommit when the connection is idle and reads committed."""
+    fairy = connection.connection
+    raw: Any = fairy.dbapi_connection
+    if (
+        raw.pgconn.transaction_status != TransactionStatus.IDLE
+        or raw.isolation_level not in (None, IsolationLevel.READ_COMMITTED)
+        or not _reads_committed(connection, fairy.info, raw)
+    ):
+        return _run(connection, plan, params)
+    raw.autocommit = True
+    try:
+        return _run(connection, plan, params)
+    finally:
+        # a lost connection is SQLAlchemy's to drop, with the read's own error
+        with contextlib.suppress(psycopg.Error):
+            raw.autocommit = False
+
+
+SHOW_ISOLATION = "SHOW default_transaction_isolation"
+
+
+def _reads_committed(connection: Connection, info: dict, raw) -> bool:
+    """Whether the server's transactions on this connection are READ COMMITTED (asked
+    once per connection, alone; a database may set another default). A database error
+    goes through SQLAlchemy's handling, as the read's own would (a lost connection is
+    dropped and the request answers 503)."""
+    answer = info.get(READ_COMMITTED_KEY)
+    if answer is None:
+        try:
+            raw.autocommit = True
+            try:
+                (level,) = raw.execute(SHOW_ISOLATION).fetchone()
+            finally:
+                with contextlib.suppress(psycopg.Error):
+                    raw.autocommit = False
+        except psycopg.Error as exc:
+            connection._handle_dbapi_exception(exc, SHOW_ISOLATION, {}, None, None)
+        answer = info[READ_COMMITTED_KEY] = level == "read committed"
+    return answer
 
 
 def _run(connection: Connection, plan: _Plan, params: dict) -> Sequence[Any]:

@@ -25,6 +25,17 @@ from flask import Flask
 T = TypeVar("T")
 
 
+def kept_in(cache: dict, key: Hashable, build: Callable[[], T], most: int) -> T:
+    """``cache[key]``, else ``build()`` kept there; a cache of ``most`` entries starts
+    afresh (for values kept per what they are drawn from: URLs, markup, charts)."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= most:
+            cache.clear()
+        value = cache[key] = build()
+    return cast(T, value)
+
+
 def kept(app: Flask, name: str, key: Hashable, build: Callable[[], T]) -> T:
     """``app.extensions[name]``'s value when it was built for ``key``; else ``build()``,
     kept with ``key`` (the first call, and whenever ``key`` differs from the kept one)."""

@@ -35,6 +35,8 @@ from sqlalchemy import Select, bindparam, select
 from app.auth.models import GUIDE, HQ_ROLES, User
 from app.direct_read import read_rows
 from app.extensions import db, get_redis
+from app.kept import kept
+from app.redis_direct import DirectCommands
 
 log = logging.getLogger("siyu.auth")
 
@@ -82,7 +84,7 @@ def session_user_id() -> int | None:
     if not isinstance(sid, str) or not isinstance(idle, int):
         return None
     try:
-        value = get_redis().getex(SESSION_PREFIX + sid, ex=max(60, idle))
+        value = _session_commands().execute("GETEX", SESSION_PREFIX + sid, "EX", max(60, idle))
     except redis.RedisError:
         log.warning("session store unreachable; session %s… not checked", sid[:6])
         return _unchecked()
@@ -92,6 +94,13 @@ def session_user_id() -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _session_commands() -> DirectCommands:
+    """The session record's reads on the app's Redis, one command each past redis-py's
+    client machinery (``app.redis_direct``: ~0.1 ms of a page's CPU)."""
+    client = get_redis()
+    return kept(current_app, "siyu_session_commands", client, lambda: DirectCommands(client))
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,9 @@ def _account_statement() -> Select:
 
 def load_account(user_id: int) -> SessionAccount | None:
     """The account's ``SessionAccount``, or ``None`` when there is no such account."""
-    rows = read_rows(db.session.connection(), _account_statement(), {"user_id": user_id})
+    rows = read_rows(
+        db.session.connection(), _account_statement(), {"user_id": user_id}, alone=True
+    )
     return SessionAccount(*rows[0]) if rows else None
 
 

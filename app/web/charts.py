@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from app.kept import kept_in
 from app.web.formatting import html_text, number, number_compact, yuan, yuan_compact
 
 PALETTE = ("#1f2a44", "#c9a45c", "#6b8aa8", "#b9736b", "#5f8f7b", "#8a7fb5", "#9aa3b2")
@@ -188,6 +189,23 @@ def _drawn_values(labels: list[str], series: dict) -> list[float]:
     return values if labels and series and any(values) else []
 
 
+# The most drawings kept; a chart is a pure function of its cleaned inputs (text, floats,
+# sizes; no URL, no language once it has values), so equal inputs draw the same markup.
+KEPT_DRAWINGS = 256
+_DRAWN: dict[tuple, Markup] = {}
+
+
+def _kept_drawing(kind: str, labels: list[str], series: dict, settings: tuple, draw) -> Markup:
+    """``draw()``, kept per the chart's cleaned labels, series and settings: the overview
+    draws its region chart (~0.1 ms of SVG) from figures that change when a store or a
+    guide does. A chart with nothing to draw ("No data", in the viewer's language) or a
+    title that is not plain text is drawn every time."""
+    if not _drawn_values(labels, series) or type(settings[-1]) not in (str, type(None)):
+        return draw()  # (a Markup title equals its text but draws unescaped)
+    key = (kind, tuple(labels), *((name, tuple(vals)) for name, vals in series.items()), *settings)
+    return kept_in(_DRAWN, key, draw, KEPT_DRAWINGS)
+
+
 def _tip(series_name: str, label: str, value: float, money: bool) -> str:
     """A mark's hover text: ``series · label: value``."""
     return f"{series_name} · {label}: {_fmt_value(value, money)}"
@@ -225,8 +243,14 @@ def bar_chart(
     title: str | None = None,
 ) -> Markup:
     """Grouped vertical bars: one group per label, one bar per series (with a legend);
-    horizontal bars when the category names are long or many."""
+    horizontal bars when the category names are long or many. Drawn once per its
+    inputs and kept (``_kept_drawing``)."""
     labels, series = _clean(labels, series)
+    settings = (width, height, money, title)
+    return _kept_drawing("bar", labels, series, settings, lambda: _bars(labels, series, *settings))
+
+
+def _bars(labels, series, width, height, money, title) -> Markup:
     if labels and series and _wants_horizontal(labels, width):
         return hbar_chart(labels, series, width=width, money=money, title=title)
     start = _start("bar", labels, series, width, height, money, title)

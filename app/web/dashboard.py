@@ -36,13 +36,14 @@ from sqlalchemy.types import JSON
 
 from app.auth.bound_scope import built_once
 from app.auth.principal import Principal
-from app.clock import shanghai_day, shanghai_day_bounds, utcnow
+from app.clock import shanghai_day, utcnow
 from app.direct_read import read_rows
 from app.extensions import db, registry
 from app.web.attention import Attention, collect
 from app.web.formatting import html_text, number
 from app.web.i18n import N_, gettext_all
 from app.web.shell import current_user_name, role_name
+from app.web.today import day_bounds
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def add_dashboard(app: Flask, source: DashboardSource) -> None:
 def common_parameters() -> dict:
     """The bound values every source may use, at this moment."""
     day = shanghai_day()
-    day_start, day_end = shanghai_day_bounds(day, day)
+    day_start, day_end = day_bounds(day)
     return {"now": utcnow(), "day": day, "day_start": day_start, "day_end": day_end}
 
 
@@ -100,7 +101,9 @@ def _run(stmt: Select | None, params: dict, sources) -> list[Any]:
     """The statement's one row (nothing to run: no values)."""
     if stmt is None:
         return []
-    (row,) = read_rows(db.session.connection(), stmt, {**params, **_parameters(sources)})
+    (row,) = read_rows(
+        db.session.connection(), stmt, {**params, **_parameters(sources)}, alone=True
+    )
     return list(row)
 
 

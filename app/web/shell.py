@@ -19,6 +19,7 @@ from werkzeug.routing import BuildError
 from app.auth.principal import current_principal
 from app.context import app_now
 from app.extensions import registry
+from app.kept import kept_in
 from app.web import labels
 from app.web.request_state import locale_code, script_root
 
@@ -238,13 +239,7 @@ URL_QUERY_SAFE = "!$'()*,/:;?@"
 
 def kept_value(store: str, key: tuple, draw: Callable[[], T]) -> T:
     """What ``draw()`` returns for ``key``, drawn once per app and kept in ``store``."""
-    cache = app_now().extensions.setdefault(store, {})
-    value = cache.get(key)
-    if value is None:
-        if len(cache) >= KEPT:
-            cache.clear()
-        value = cache[key] = draw()
-    return value
+    return kept_in(app_now().extensions.setdefault(store, {}), key, draw, KEPT)
 
 
 def _shell_macro(name: str) -> Callable[..., str]:

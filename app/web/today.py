@@ -83,12 +83,13 @@ class TodaySource:
 
 def end_of_today() -> datetime:
     """When today ends in Shanghai (aware UTC): the due time of things to do today."""
-    return _day_bounds(shanghai_day())[1]
+    return day_bounds(shanghai_day())[1]
 
 
 @lru_cache(maxsize=8)
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A Shanghai day's UTC bounds, worked out once per day (the page asks ~4 times a view)."""
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A Shanghai day's UTC bounds, worked out once per day (the Today page asks ~4 times
+    a view, the overview once)."""
     start, end = shanghai_day_bounds(day, day)
     assert start is not None and end is not None  # a closed range has both ends
     return start, end
@@ -162,7 +163,7 @@ def _build_plan(sources: list[TodaySource]) -> _Plan:
 def parameters(principal: Principal) -> dict:
     """The bound values for ``principal`` (a guide) at this moment."""
     day = shanghai_day()
-    day_start, day_end = _day_bounds(day)
+    day_start, day_end = day_bounds(day)
     return {
         "guide_id": principal.guide_id,
         "store_id": principal.store_id,
@@ -187,7 +188,7 @@ def notes_for(principal: Principal) -> dict[str, TodayNote]:
         assert rows_parameters is not None
         bound.update(rows_parameters.parameters(bound))
     result: Sequence[Any] = (
-        read_rows(db.session.connection(), plan.statement, bound)
+        read_rows(db.session.connection(), plan.statement, bound, alone=True)
         if plan.statement is not None
         else [()]
     )
@@ -212,9 +213,10 @@ def _rows(plan: _Plan, result: Sequence[Any]) -> list:
     return [plan.row_type._make(row[start:]) for row in result if row[start] is not None]
 
 
-def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
+def card_markup(link: NavLink, note: TodayNote | None, waiting_format: str | None = None) -> Markup:
     """One tab's card on the Today page: its icon and label, the count waiting there and
-    the note's line.
+    the note's line (``waiting_format``: "%(n)s waiting" translated, when the caller has
+    it already).
 
     Written here rather than in the page's template: a template loop over ~15 cards spent
     ~75 escapes and ~20 template calls a view on what is a few string joins; the link's
@@ -222,7 +224,9 @@ def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
     todo = bool(note and note.count)
     count = ""
     if note and note.count:
-        waiting = Markup(gettext("%(n)s waiting")) % {"n": note.count}
+        if waiting_format is None:
+            waiting_format = gettext("%(n)s waiting")
+        waiting = Markup(waiting_format) % {"n": note.count}
         count = f'<span class="m-count" aria-label="{waiting}">{html_text(note.count)}</span>'
     line = f'<small class="m-note">{html_text(note.text)}</small>' if note else ""
     top, label = _card_link(link.url, link.endpoint, link.icon, link.label)
@@ -233,8 +237,14 @@ def card_markup(link: NavLink, note: TodayNote | None) -> Markup:
 
 def cards_markup(cards: Sequence[tuple[NavLink, TodayNote | None]]) -> Markup:
     """The page's cards one after the other, spaced as the template's loop over them
-    spaced them (empty when there is none: the page says nothing waits)."""
-    return Markup("".join(f"\n  {card_markup(link, note)}\n  " for link, note in cards))
+    spaced them (empty when there is none: the page says nothing waits). "%(n)s waiting"
+    is translated once for all the cards."""
+    waiting_format = (
+        gettext("%(n)s waiting") if any(note and note.count for _, note in cards) else None
+    )
+    return Markup(
+        "".join(f"\n  {card_markup(link, note, waiting_format)}\n  " for link, note in cards)
+    )
 
 
 @lru_cache(maxsize=1024)

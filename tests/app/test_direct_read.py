@@ -149,3 +149,131 @@ def test_a_sent_statements_error_is_sqlalchemys(ctx):
     with pytest.raises(IntegrityError):
         send_sql(db.session.connection(), sql + " RETURNING id", {"id": user.id})
     db.session.rollback()
+
+
+def _raw_status():
+    """The psycopg connection's transaction status under the session's connection."""
+    from psycopg.pq import TransactionStatus
+
+    raw = db.session.connection().connection.dbapi_connection
+    return TransactionStatus(raw.pgconn.transaction_status)
+
+
+def _account_read(user_id: int, alone: bool = True):
+    stmt = _ACCOUNT
+    return read_rows(db.session.connection(), stmt, {"user_id": user_id}, alone=alone)
+
+
+_ACCOUNT = select(User.id, User.display_name).where(User.id == bindparam("user_id"))
+_LOCKING = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+
+
+def _planned(user_id: int) -> None:
+    """Run the statements once through SQLAlchemy (their plan is kept), then end that
+    transaction, so the next read meets an idle connection."""
+    _account_read(user_id)
+    read_rows(db.session.connection(), _LOCKING, {"user_id": user_id}, alone=True)
+    db.session.rollback()
+
+
+def test_a_read_alone_opens_no_transaction(ctx):
+    """On an idle connection a read marked ``alone`` is its own transaction: no BEGIN (the
+    connection stays idle, so the request's COMMIT sends nothing either), the same rows,
+    and a write after it still opens a transaction that is rolled back whole."""
+    if not _postgres():
+        pytest.skip("PostgreSQL's transactions (SQLite goes through SQLAlchemy)")
+    from psycopg.pq import TransactionStatus
+
+    user_id = gen_user("alone", "hq_operator", display_name="Alone").id
+    db.session.commit()
+    _planned(user_id)
+    assert [tuple(row) for row in _account_read(user_id)] == [(user_id, "Alone")]
+    assert _raw_status() == TransactionStatus.IDLE
+    raw = db.session.connection().connection.dbapi_connection
+    assert raw.autocommit is False  # set back for what follows
+    db.session.execute(update_name(user_id, "Written"))
+    assert _raw_status() == TransactionStatus.INTRANS
+    # inside a transaction a read marked alone joins it (sees its own write)
+    assert [tuple(row) for row in _account_read(user_id)] == [(user_id, "Written")]
+    db.session.rollback()
+    assert [tuple(row) for row in _account_read(user_id)] == [(user_id, "Alone")]
+    db.session.rollback()
+
+
+def test_a_locking_read_or_another_isolation_is_never_alone(ctx):
+    """``FOR UPDATE`` keeps its lock for the transaction, and a connection set to another
+    isolation level reads one snapshot per transaction: neither is sent alone."""
+    if not _postgres():
+        pytest.skip("PostgreSQL's transactions (SQLite goes through SQLAlchemy)")
+    from psycopg import IsolationLevel
+    from psycopg.pq import TransactionStatus
+
+    user_id = gen_user("locked", "hq_operator").id
+    db.session.commit()
+    _planned(user_id)
+    read_rows(db.session.connection(), _LOCKING, {"user_id": user_id}, alone=True)
+    assert _raw_status() == TransactionStatus.INTRANS
+    db.session.rollback()
+    raw = db.session.connection().connection.dbapi_connection
+    raw.isolation_level = IsolationLevel.REPEATABLE_READ
+    try:
+        _account_read(user_id)
+        assert _raw_status() == TransactionStatus.INTRANS
+    finally:
+        db.session.rollback()
+        raw.isolation_level = None
+
+
+def test_a_server_that_does_not_read_committed_gets_no_read_alone(ctx, monkeypatch):
+    """The server's default isolation is asked once per connection: anything but READ
+    COMMITTED and the read stays in the transaction."""
+    if not _postgres():
+        pytest.skip("PostgreSQL's transactions (SQLite goes through SQLAlchemy)")
+    from psycopg.pq import TransactionStatus
+
+    from app.direct_read import READ_COMMITTED_KEY
+
+    user_id = gen_user("serial", "hq_operator").id
+    db.session.commit()
+    _planned(user_id)
+    monkeypatch.setitem(db.session.connection().connection.info, READ_COMMITTED_KEY, False)
+    _account_read(user_id)
+    assert _raw_status() == TransactionStatus.INTRANS
+    db.session.rollback()
+    info = db.session.connection().connection.info  # (the pool may hand another one)
+    info.pop(READ_COMMITTED_KEY, None)
+    _account_read(user_id)  # asked again: this server reads committed
+    assert info[READ_COMMITTED_KEY] is True
+    assert _raw_status() == TransactionStatus.IDLE
+
+
+def test_a_signed_in_page_sends_no_begin_or_commit(app, ctx, client, monkeypatch):
+    """The overview's two reads are each their own transaction on PostgreSQL: two round
+    trips, no BEGIN before them and no COMMIT after."""
+    if not _postgres():
+        pytest.skip("PostgreSQL's transactions (SQLite goes through SQLAlchemy)")
+    from psycopg import Connection as PsycopgConnection
+
+    gen_user("hq-alone", "hq_admin")
+    db.session.commit()
+    assert login(client, "hq-alone").status_code == 302
+    client.get("/admin/")
+    client.get("/admin/")
+    commands: list[bytes] = []
+    original = PsycopgConnection._exec_command
+
+    def noted(self, command, *args, **kwargs):
+        commands.append(bytes(command) if isinstance(command, bytes) else command)
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(PsycopgConnection, "_exec_command", noted)
+    with statements() as seen:
+        assert client.get("/admin/").status_code == 200
+    assert len(seen) == 2
+    assert commands == []
+
+
+def update_name(user_id: int, name: str):
+    from sqlalchemy import update
+
+    return update(User).where(User.id == user_id).values(display_name=name)
