@@ -27,7 +27,7 @@ from sqlalchemy import Select, bindparam, insert, literal_column, or_, select, t
 
 from app.clock import utcnow
 from app.db import is_postgres
-from app.direct_read import read_rows
+from app.direct_read import read_rows_unbegun
 from app.errors import DomainError
 from app.extensions import db, hooks
 from app.kept import kept
@@ -165,8 +165,10 @@ def _build_finds() -> _Finds:
 def _first(stmt: Select, params: dict, shape: type):
     """``stmt``'s first row as ``shape``, or None: a statement built once, read straight
     on psycopg's cursor after its first execution (``app.direct_read.read_rows``: the
-    same text and values, the statement events called, past SQLAlchemy's execution)."""
-    rows = read_rows(db.session.connection(), stmt, params)
+    same text and values, the statement events called, past SQLAlchemy's execution),
+    before the transaction begins (``read_rows_unbegun``: a returning customer with
+    nothing to write is this one round trip, no ``BEGIN`` or ``COMMIT``)."""
+    rows = read_rows_unbegun(db.session.connection(), stmt, params)
     return shape._make(rows[0]) if rows else None  # type: ignore[attr-defined]
 
 

@@ -1,18 +1,20 @@
 """``app.direct_read.read_rows``: after its first run a hot read goes straight to psycopg's
 cursor (PostgreSQL), with SQLAlchemy's text, bound values, bind and result processing,
-statement events and error handling; everything else goes through SQLAlchemy."""
+statement events and error handling; everything else goes through SQLAlchemy.
+``read_rows_unbegun`` sends a read before the transaction begins outside it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Integer, bindparam, literal, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError
 
 from app.auth.models import User
-from app.direct_read import read_rows
+from app.direct_read import read_rows, read_rows_unbegun
 from app.extensions import UTCDateTime, db
 from tests.fixtures.auth import gen_user, login
 from tests.fixtures.statements import statements
@@ -116,3 +118,33 @@ def test_an_unchanged_session_is_not_signed_again(app, ctx, client):
         assert response.headers.getlist("Set-Cookie") == []
     assert client.get("/admin/?lang=en").headers.getlist("Set-Cookie")
     assert client.get("/admin/").headers.getlist("Set-Cookie") == []
+
+
+def test_a_read_before_the_transaction_begins_sends_no_begin(ctx):
+    """``read_rows_unbegun``: the same rows as ``read_rows``; on PostgreSQL nothing is
+    open on the server after it (no BEGIN was sent, so no COMMIT is owed), the next
+    statement begins the transaction, a read inside one stays in it, and an error leaves
+    the connection usable in its usual mode."""
+    stmt = select(literal_column("1") / bindparam("d", type_=Integer))
+    db.session.commit()
+    for _ in range(3):  # the planning run and the direct ones
+        assert [tuple(r) for r in read_rows_unbegun(db.session.connection(), stmt, {"d": 1})] == [
+            (1,)
+        ]
+        if not _postgres():
+            continue
+        dbapi = db.session.connection().connection.dbapi_connection
+        assert (dbapi.info.transaction_status, dbapi.autocommit) == (TransactionStatus.IDLE, False)
+    if not _postgres():
+        return
+    with pytest.raises(DataError):
+        read_rows_unbegun(db.session.connection(), stmt, {"d": 0})
+    db.session.rollback()
+    connection = db.session.connection()
+    dbapi = connection.connection.dbapi_connection
+    assert (dbapi.info.transaction_status, dbapi.autocommit) == (TransactionStatus.IDLE, False)
+    connection.execute(select(literal_column("2")))  # begins the transaction
+    assert dbapi.info.transaction_status == TransactionStatus.INTRANS
+    read_rows_unbegun(connection, stmt, {"d": 1})
+    assert (dbapi.info.transaction_status, dbapi.autocommit) == (TransactionStatus.INTRANS, False)
+    db.session.rollback()
