@@ -24,14 +24,17 @@ Only for SELECTs on PostgreSQL whose parameters are all bound at execution (no e
 ``IN`` lists, no escaped names); anything else, and SQLite, goes through SQLAlchemy every
 time. Rows are tuples (``Row`` on the SQLAlchemy path): read them by position.
 
-``read_rows_unbegun`` sends a read before the connection's transaction has begun on the
-server outside it (no ``BEGIN``): a request whose one statement is that read (a
-returning customer's login) is one round trip instead of three.
+``unbegun`` / ``read_rows_unbegun`` send statements before the connection's transaction
+has begun on the server outside it (no ``BEGIN``): a request whose one statement is a
+read (a returning customer's login) is one round trip instead of three, and a request
+whose transaction is one statement (a new customer's welcome) sends no ``BEGIN`` or
+``COMMIT`` around it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,15 +75,16 @@ def read_rows(connection: Connection, statement: Executable, params: dict) -> Se
     return _run(connection, plan, params)
 
 
-def read_rows_unbegun(connection: Connection, statement: Executable, params: dict) -> Sequence[Any]:
-    """``read_rows``, sent outside a transaction when ``connection`` has not begun one on
-    the server yet (PostgreSQL): psycopg sends no ``BEGIN`` for it, and a transaction
-    begins with the next statement, if any, as it would have with this one; a caller
-    that sends nothing else commits nothing on the server (its ``COMMIT`` finds the
-    connection idle). Under READ COMMITTED a statement reads the same rows inside a
-    transaction or outside one (each statement takes its own snapshot) and a read keeps
-    no row lock, so only the round trips change: ``BEGIN`` and ``COMMIT`` are not sent
-    for a request that only read this. Anywhere else it is ``read_rows``."""
+@contextmanager
+def unbegun(connection: Connection) -> Iterator[None]:
+    """Statements sent on ``connection`` inside the block go outside a transaction when it
+    has not begun one on the server yet (PostgreSQL: psycopg in autocommit, no ``BEGIN``
+    sent); a transaction begins with the next statement after it, if any. Under READ
+    COMMITTED a read sees the same rows inside a transaction or outside one (each
+    statement takes its own snapshot) and keeps no row lock; one statement that writes is
+    atomic on its own and commits as it ends (for a caller whose transaction is that one
+    statement: the session's commit after it finds the connection idle and sends
+    nothing). Anywhere else (SQLite, a transaction already open) nothing changes."""
     dbapi_connection: Any = (
         connection.connection.dbapi_connection if connection.dialect.name == "postgresql" else None
     )
@@ -89,14 +93,23 @@ def read_rows_unbegun(connection: Connection, statement: Executable, params: dic
         or dbapi_connection.autocommit
         or dbapi_connection.info.transaction_status != TransactionStatus.IDLE
     ):
-        return read_rows(connection, statement, params)
+        yield
+        return
     dbapi_connection.autocommit = True
     try:
-        return read_rows(connection, statement, params)
+        yield
     finally:
         # idle again unless the connection broke (SQLAlchemy then discards it)
         if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
             dbapi_connection.autocommit = False
+
+
+def read_rows_unbegun(connection: Connection, statement: Executable, params: dict) -> Sequence[Any]:
+    """``read_rows`` outside a transaction when none has begun on the server (``unbegun``):
+    a caller that sends nothing else (a returning customer's login) sends no ``BEGIN``
+    and commits nothing on the server."""
+    with unbegun(connection):
+        return read_rows(connection, statement, params)
 
 
 def _plan_of(statement: Executable, dialect: Dialect, result) -> _Plan | None:
