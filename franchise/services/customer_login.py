@@ -13,7 +13,11 @@ raises does not keep the customer out: it is rolled back whole and the customer 
 committed without it, with an alert and an outbox retry (``welcome_retry``); their next
 login gives it when it still waits (the find reads whether it does). The statements are
 built once per app, with the columns other domains read with the customer
-(``CUSTOMER_FIND_COLUMNS``).
+(``CUSTOMER_FIND_COLUMNS``). On PostgreSQL the find goes before any transaction begins
+(``app.direct_read.read_rows_unbegun``), a login by place reads the open stores near a
+customer it does not find in the same statement, and a new customer's one welcome
+statement is its own transaction when nothing can follow it (``welcome_pg``): a new
+login is three round trips with the contacts hook's read, a returning one one.
 """
 
 from __future__ import annotations
