@@ -24,24 +24,28 @@ Only for SELECTs on PostgreSQL whose parameters are all bound at execution (no e
 ``IN`` lists, no escaped names); anything else, and SQLite, goes through SQLAlchemy every
 time. Rows are tuples (``Row`` on the SQLAlchemy path): read them by position.
 
-A read marked ``alone`` is sent as a transaction of its own when its connection has sent
-nothing yet in the current one. psycopg opens a transaction with a ``BEGIN`` of its own
-(a round trip) before the first statement, and a request that only read ends with a
-``COMMIT`` (another): a signed-in page's two reads were four round trips. Under READ
-COMMITTED every statement of a transaction reads its own snapshot anyway, so a plain
-``SELECT`` sent alone (psycopg's autocommit, for that one statement) sees what it would
-have seen as the transaction's first statement and takes no lock that would outlive it;
-the connection stays idle, a later statement of the request (a write) opens the
+Statements sent inside ``unbegun(connection)`` go outside a transaction when the
+connection has sent nothing yet in the current one. psycopg opens a transaction with a
+``BEGIN`` of its own (a round trip) before the first statement, and a request that only
+read ends with a ``COMMIT`` (another): a signed-in page's two reads were four round trips,
+a returning customer's login three. Under READ COMMITTED every statement of a transaction
+reads its own snapshot anyway, so a plain ``SELECT`` sent alone (psycopg's autocommit, for
+that one statement) sees what it would have seen as the transaction's first statement and
+takes no lock that would outlive it; one statement that writes is atomic on its own and
+commits as it ends (for a caller whose transaction is that one statement: a new customer's
+welcome). The connection stays idle, a later statement of the request opens the
 transaction as before, and psycopg's commit or rollback of an idle connection sends
-nothing. Only where that holds: a ``SELECT`` without ``FOR UPDATE``/``SHARE``, on a
-connection whose transactions are READ COMMITTED (the server's default, asked once per
-connection, and no other level set on the connection), and idle.
+nothing. Only where that holds: on a connection whose transactions are READ COMMITTED (the
+server's default, asked once per connection, and no other level set on the connection),
+and idle; anywhere else (SQLite, a transaction already open) nothing changes.
+``read_rows(..., alone=True)`` is a read sent so, when it is a ``SELECT`` that locks
+nothing (no ``FOR UPDATE``/``SHARE``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +66,6 @@ class _Plan:
     construct: Callable[[dict], dict]  # the compiled statement's values for the given ones
     bind_processors: dict[str, Callable[[Any], Any]]
     result_processors: tuple[Callable[[Any], Any] | None, ...] | None  # None: rows as sent
-    plain_select: bool = False  # a SELECT that locks nothing: it may be sent alone
 
 
 MAX_PLANS = 1000  # beyond it (statements built per call, by mistake) SQLAlchemy runs them
@@ -73,8 +76,21 @@ def read_rows(
     connection: Connection, statement: Executable, params: dict, alone: bool = False
 ) -> Sequence[Any]:
     """Every row of ``statement`` (a SELECT built once) with ``params``, on ``connection``;
-    ``alone``: as a transaction of its own when the connection has sent nothing yet in
-    this one (see the module docstring)."""
+    ``alone``: sent outside a transaction (``unbegun``) when it is a SELECT that locks
+    nothing (see the module docstring)."""
+    if alone and _locks_nothing(statement):
+        with unbegun(connection):
+            return _read_rows(connection, statement, params)
+    return _read_rows(connection, statement, params)
+
+
+def _locks_nothing(statement: Executable) -> bool:
+    return getattr(statement, "is_select", False) and (
+        getattr(statement, "_for_update_arg", None) is None
+    )
+
+
+def _read_rows(connection: Connection, statement: Executable, params: dict) -> Sequence[Any]:
     key = (id(statement), id(connection.dialect))
     plan = _PLANS.get(key, False)
     if plan is None or connection.dialect.name != "postgresql" or not connection.in_transaction():
@@ -86,9 +102,35 @@ def read_rows(
             _PLANS[key] = _plan_of(statement, connection.dialect, result)
         return rows
     assert isinstance(plan, _Plan)
-    if alone and plan.plain_select:
-        return _run_alone(connection, plan, params)
     return _run(connection, plan, params)
+
+
+@contextlib.contextmanager
+def unbegun(connection: Connection) -> Iterator[None]:
+    """Statements sent on ``connection`` inside the block go outside a transaction when it
+    has sent nothing yet in the current one and reads committed (PostgreSQL: psycopg in
+    autocommit, no ``BEGIN`` sent); a transaction begins with the next statement after
+    it, if any. Anywhere else nothing changes (see the module docstring)."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    fairy = connection.connection
+    raw: Any = fairy.dbapi_connection
+    if (
+        raw.autocommit
+        or raw.pgconn.transaction_status != TransactionStatus.IDLE
+        or raw.isolation_level not in (None, IsolationLevel.READ_COMMITTED)
+        or not _reads_committed(connection, fairy.info, raw)
+    ):
+        yield
+        return
+    raw.autocommit = True
+    try:
+        yield
+    finally:
+        # a lost connection is SQLAlchemy's to drop, with the statement's own error
+        with contextlib.suppress(psycopg.Error):
+            raw.autocommit = False
 
 
 def _plan_of(statement: Executable, dialect: Dialect, result) -> _Plan | None:
@@ -124,31 +166,10 @@ def _plan_of(statement: Executable, dialect: Dialect, result) -> _Plan | None:
         construct,
         dict(compiled._bind_processors),
         processors if any(processors) else None,
-        plain_select=compiled.string.lstrip()[:6].upper() == "SELECT"
-        and getattr(statement, "_for_update_arg", None) is None,
     )
 
 
 READ_COMMITTED_KEY = "siyu_read_committed"  # the connection record's answer, asked once
-
-
-def _run_alone(connection: Connection, plan: _Plan, params: dict) -> Sequence[Any]:
-    """``_run``, in psycopg's autocommit when the connection is idle and reads committed."""
-    fairy = connection.connection
-    raw: Any = fairy.dbapi_connection
-    if (
-        raw.pgconn.transaction_status != TransactionStatus.IDLE
-        or raw.isolation_level not in (None, IsolationLevel.READ_COMMITTED)
-        or not _reads_committed(connection, fairy.info, raw)
-    ):
-        return _run(connection, plan, params)
-    raw.autocommit = True
-    try:
-        return _run(connection, plan, params)
-    finally:
-        # a lost connection is SQLAlchemy's to drop, with the read's own error
-        with contextlib.suppress(psycopg.Error):
-            raw.autocommit = False
 
 
 SHOW_ISOLATION = "SHOW default_transaction_isolation"

@@ -19,14 +19,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from flask import current_app
 from sqlalchemy import bindparam, exists, select, update
-from sqlalchemy.engine import Engine
 
 from app.clock import as_utc, from_unix_seconds, utcnow
-from app.direct_read import read_rows
+from app.direct_read import read_rows_unbegun
 from app.extensions import db
-from app.kept import kept
 from community.models.contacts import ContactFollow, WecomContact
 from franchise.models import Customer, Guide
 
@@ -165,29 +162,17 @@ def waiting_column():
 
 
 def waiting_for_customer(unionid: str) -> bool:
-    """Whether a contact with ``unionid`` is linked to no customer yet: one read in
-    autocommit (no BEGIN, no COMMIT: one round trip), for a caller that has committed.
+    """Whether a contact with ``unionid`` is linked to no customer yet: one read on the
+    session's connection outside any transaction (``app.direct_read.read_rows_unbegun``:
+    no BEGIN, no COMMIT, one round trip), for a caller that has committed.
 
     The login asks this before ``link_by_unionid``: run after the login's commit, a
     contact it does not see commits later, and that contact's own link after its commit
     sees the customer; so answering "none" skips nothing ``link_by_unionid`` would have
-    linked, and almost every login has nothing to link."""
-    # begun so that read_rows sends it straight on psycopg's cursor after the first time;
-    # BEGIN and COMMIT are not sent in autocommit
-    with _autocommit_engine().connect() as conn, conn.begin():
-        return bool(read_rows(conn, _UNLINKED, {"unionid": unionid}))
-
-
-def _autocommit_engine() -> Engine:
-    """The app's engine in autocommit (made once per engine, not per login)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    engine = db.engine
-    return kept(
-        app, _AUTOCOMMIT, engine, lambda: engine.execution_options(isolation_level="AUTOCOMMIT")
-    )
-
-
-_AUTOCOMMIT = "siyu_contacts_autocommit"  # app.extensions key: (engine, autocommit engine)
+    linked, and almost every login has nothing to link. (It was a second connection
+    from an autocommit engine: a pool checkout with the isolation level set and reset
+    around one read.)"""
+    return bool(read_rows_unbegun(db.session.connection(), _UNLINKED, {"unionid": unionid}))
 
 
 def link_by_unionid(unionid: str | None, customer_id: int | None = None) -> list[int]:

@@ -65,8 +65,9 @@ class Target:
     rule: str
 
 
-# the open stores in a box around the customer (built once; the bounds are parameters)
-_NEAR = select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
+# the open stores in a box around the customer (built once; the bounds are parameters
+# ``lat0``..``lng1``: ``LiveView.box``); the login reads them with a new customer's find
+NEAR_STORES = select(Store.id, Store.franchisee_id, Store.latitude, Store.longitude).where(
     open_store_clause(),
     Store.latitude.between(bindparam("lat0"), bindparam("lat1")),
     Store.longitude.between(bindparam("lng0"), bindparam("lng1")),
@@ -106,14 +107,22 @@ class LiveView(PlaceRules):
 
     def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
         """``(store_id, franchisee_id, km)`` of the nearest open store within the radius."""
+        box = self.box(lat, lng)
+        rows = (
+            read_rows(db.session.connection(), NEAR_STORES, box)
+            if self.nothing_pending
+            else db.session.execute(NEAR_STORES, box)
+        )
+        return self.nearest_of(rows, lat, lng)
+
+    def box(self, lat: float, lng: float) -> dict[str, float]:
+        """``NEAR_STORES``' bounds: the radius around ``(lat, lng)`` in degrees."""
         dlat = self.radius_km / KM_PER_DEGREE
         dlng = self.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        box = {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng}
-        rows = (
-            read_rows(db.session.connection(), _NEAR, box)
-            if self.nothing_pending
-            else db.session.execute(_NEAR, box)
-        )
+        return {"lat0": lat - dlat, "lat1": lat + dlat, "lng0": lng - dlng, "lng1": lng + dlng}
+
+    def nearest_of(self, rows, lat: float, lng: float) -> tuple[int, int, float] | None:
+        """``nearest`` among ``NEAR_STORES``' rows ``(id, franchisee_id, lat, lng)``."""
         best = None
         for sid, fid, slat, slng in rows:
             km = haversine_km(lat, lng, slat, slng)

@@ -13,7 +13,11 @@ raises does not keep the customer out: it is rolled back whole and the customer 
 committed without it, with an alert and an outbox retry (``welcome_retry``); their next
 login gives it when it still waits (the find reads whether it does). The statements are
 built once per app, with the columns other domains read with the customer
-(``CUSTOMER_FIND_COLUMNS``).
+(``CUSTOMER_FIND_COLUMNS``). On PostgreSQL the find goes before any transaction begins
+(``app.direct_read.read_rows_unbegun``), a login by place reads the open stores near a
+customer it does not find in the same statement, and a new customer's one welcome
+statement is its own transaction when nothing can follow it (``welcome_pg``): a new
+login is three round trips with the contacts hook's read, a returning one one.
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, insert, literal_column, or_, select, true, update
+from sqlalchemy import Select, bindparam, exists, insert, literal_column, or_, select, true, update
 
 from app.clock import utcnow
 from app.db import is_postgres
-from app.direct_read import read_rows
+from app.direct_read import read_rows_unbegun
 from app.errors import DomainError
 from app.extensions import db, hooks
 from app.kept import kept
@@ -43,6 +47,7 @@ from franchise.models import (
 )
 from franchise.services import coupons, members, points, settings
 from franchise.services.assignment import (
+    NEAR_STORES,
     Binding,
     LiveView,
     Target,
@@ -79,6 +84,7 @@ class LoggedIn:
 
 
 _customers = Customer.__table__
+_IDENTIFIED = or_(Customer.openid == bindparam("openid"), Customer.unionid == bindparam("unionid"))
 _FIND = (
     select(
         Customer.id,
@@ -98,9 +104,12 @@ _FIND = (
     .outerjoin(Franchisee, Franchisee.id == Customer.franchisee_id)
     .outerjoin(Store, Store.id == Customer.store_id)
     .outerjoin(Guide, Guide.id == Customer.guide_id)
-    .where(or_(Customer.openid == bindparam("openid"), Customer.unionid == bindparam("unionid")))
+    .where(_IDENTIFIED)
     .limit(1)
 )
+# the open stores near a customer the login does not find (none when it finds one: the
+# condition is one check of the same keys, evaluated once for the statement)
+_NEAR_NEW = NEAR_STORES.where(~exists().where(_IDENTIFIED))
 _SHARE_CODE = (
     select(
         Store.franchisee_id.label("code_franchisee_id"),
@@ -127,10 +136,12 @@ _KEPT = "siyu_login_find"  # app.extensions key: ((), _Finds)
 
 @dataclass(frozen=True)
 class _Finds:
-    """The login's two reads with the listeners' columns, and the shape of their rows."""
+    """The login's three reads with the listeners' columns, and the shape of their rows."""
 
     find: Select  # the customer
     with_code: Select  # the customer (when found) and the share code's owner in one row
+    # the customer (when found), else a row per open store near the place (``_NEAR_NEW``)
+    with_near: Select
     labels: tuple[str, ...]  # the listeners' columns
     found_row: type  # a named tuple of ``find``'s columns
     code_row: type  # a named tuple of ``with_code``'s columns
@@ -146,16 +157,23 @@ def _build_finds() -> _Finds:
     """``_finds``' statements from the ``CUSTOMER_FIND_COLUMNS`` listeners' columns."""
     extra = [listener() for listener in hooks(CUSTOMER_FIND_COLUMNS)]
     find = _FIND.add_columns(*extra)
-    found, code = find.subquery("found"), _SHARE_CODE.subquery("code")
-    with_code = (
-        select(found, code)
-        .select_from(select(literal_column("1").label("one")).subquery("one"))
-        .outerjoin(found, true())
-        .outerjoin(code, true())
-    )
+    found = find.subquery("found")
+
+    def beside(other: Select, name: str) -> Select:
+        """``find``'s row (or NULLs) beside each row of ``other`` (or one of NULLs)."""
+        joined = other.subquery(name)
+        return (
+            select(found, joined)
+            .select_from(select(literal_column("1").label("one")).subquery("one"))
+            .outerjoin(found, true())
+            .outerjoin(joined, true())
+        )
+
+    with_code = beside(_SHARE_CODE, "code")
     return _Finds(
         find,
         with_code,
+        beside(_NEAR_NEW, "near"),
         tuple(c.name for c in extra),
         namedtuple("FoundRow", find.selected_columns.keys()),
         namedtuple("CodeRow", with_code.selected_columns.keys()),
@@ -165,8 +183,10 @@ def _build_finds() -> _Finds:
 def _first(stmt: Select, params: dict, shape: type):
     """``stmt``'s first row as ``shape``, or None: a statement built once, read straight
     on psycopg's cursor after its first execution (``app.direct_read.read_rows``: the
-    same text and values, the statement events called, past SQLAlchemy's execution)."""
-    rows = read_rows(db.session.connection(), stmt, params)
+    same text and values, the statement events called, past SQLAlchemy's execution),
+    before the transaction begins (``read_rows_unbegun``: a returning customer with
+    nothing to write is this one round trip, no ``BEGIN`` or ``COMMIT``)."""
+    rows = read_rows_unbegun(db.session.connection(), stmt, params)
     return shape._make(rows[0]) if rows else None  # type: ignore[attr-defined]
 
 
@@ -208,13 +228,17 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     finds = _finds()
     deferred = None
     try:
+        view, target = None, None
         if share_code:  # one statement reads the customer and the code's owner
             row = _first(finds.with_code, keys | {"code": share_code}, finds.code_row)
             found, target = (row if row.id is not None else None), _code_target(row)
+        elif place is not None:  # the customer, else the open stores near them
+            view = _NearbyRead()
+            found = view.read(finds, keys, place)
         else:
-            found, target = _first(finds.find, keys, finds.found_row), None
+            found = _first(finds.find, keys, finds.found_row)
         if found is None:
-            result, deferred = _new(openid, unionid, target, place, city or None)
+            result, deferred = _new(openid, unionid, target, place, city or None, view)
         else:
             result = _returning(found, unionid, target, place, city or None)
             if found.welcome_waiting:  # the first login's welcome failed: give it now
@@ -230,16 +254,38 @@ def sign_in(identity: dict, share_code, latitude, longitude, city) -> LoggedIn:
     return result
 
 
+class _NearbyRead(LiveView):
+    """Rules 3–5 for a customer the login did not find, whose nearby open stores its first
+    statement read (``_Finds.with_near``): the nearest is chosen among those rows as
+    ``LiveView.nearest`` chooses among its own read's; the other rules read as
+    ``LiveView`` does."""
+
+    def __init__(self) -> None:
+        super().__init__(nothing_pending=True)
+        self.rows: list = []
+
+    def read(self, finds: _Finds, keys: dict, place: tuple) -> tuple | None:
+        """The customer (as ``finds.found_row``) or None, keeping the stores read."""
+        rows = read_rows_unbegun(db.session.connection(), finds.with_near, keys | self.box(*place))
+        width = len(finds.found_row._fields)  # type: ignore[attr-defined]
+        self.rows = [row[width:] for row in rows if row[width] is not None]
+        return finds.found_row._make(rows[0][:width]) if rows[0][0] is not None else None  # type: ignore[attr-defined]
+
+    def nearest(self, lat: float, lng: float) -> tuple[int, int, float] | None:
+        return self.nearest_of(self.rows, lat, lng)
+
+
 def _new(
-    openid: str, unionid, code_target: Target | None, place, city
+    openid: str, unionid, code_target: Target | None, place, city, view=None
 ) -> tuple[LoggedIn, Deferred | None]:
     """Insert the customer with the owner the rules choose (``code_target``: rule 1, the
-    share code's, already read), its history row and its welcome (member, sign-up points,
-    new-customer coupon); no commit. A welcome that raises is rolled back with everything
-    and the customer written again without it (``welcome_retry.commit_customer_first``:
-    the second answer says what was deferred)."""
+    share code's, already read; ``view``: rules 3–5 with the nearby stores already read),
+    its history row and its welcome (member, sign-up points, new-customer coupon); no
+    commit. A welcome that raises is rolled back with everything and the customer written
+    again without it (``welcome_retry.commit_customer_first``: the second answer says what
+    was deferred)."""
     lat, lng = place or (None, None)
-    target = code_target or decide_by_place(LiveView(nothing_pending=True), lat, lng, city)
+    target = code_target or decide_by_place(view or LiveView(nothing_pending=True), lat, lng, city)
     owner = (target.franchisee_id, target.store_id, target.guide_id)
     now = utcnow()
     row = {

@@ -9,7 +9,10 @@ PostgreSQL they are one statement of data-modifying CTEs (the pattern of
 ``franchise.services.order_writes``): the customer's ``RETURNING id`` feeds every row
 that names the customer, the member's the rows that name the member. One round trip
 where there were fourteen; the region's budget row is locked by the statement just
-before the commit, not three statements earlier.
+before the commit, not three statements earlier. When no other template could be tried
+after it (one current template or none), the statement is the login's whole transaction
+and is sent outside one (``app.direct_read.unbegun``, the customer's find having begun
+none): atomic on its own, no ``BEGIN`` or ``COMMIT`` round trip around it.
 
 What depends on the customer's id is computed by the database, with the expressions the
 Python rules give for themselves: the member number (``members.number_sql``, the SQL of
@@ -36,11 +39,13 @@ templates) is kept in memory per process (``WELCOME_RULES``, ``app/snapshots.py`
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Column, Table
 
+from app.direct_read import unbegun
 from app.extensions import db
 from app.snapshots import SnapshotKind
 from franchise.models import (
@@ -287,7 +292,11 @@ def write_new_customer(
         params |= _filled("k", COUPONS, row)
         params |= {"k_template_id": template_id, "k_franchisee_id": franchisee_id}
     sql = welcome_sql(len(reward.carriers) if reward else None, bool(templates))
-    customer_id, issued = db.session.connection().exec_driver_sql(sql, params).one()
+    connection = db.session.connection()
+    # with no other template to try, the statement is the whole transaction: sent outside
+    # one when none has begun (no BEGIN and COMMIT round trips; app.direct_read.unbegun)
+    with unbegun(connection) if len(templates) <= 1 else nullcontext():
+        customer_id, issued = connection.exec_driver_sql(sql, params).one()
     if templates and not issued:
         coupons.budget_used_up(customer_id, templates[0][0])
         coupons.new_customer_coupon_in_transaction(customer_id, franchisee_id, templates[1:], now)

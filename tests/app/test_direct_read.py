@@ -1,12 +1,14 @@
 """``app.direct_read.read_rows``: after its first run a hot read goes straight to psycopg's
 cursor (PostgreSQL), with SQLAlchemy's text, bound values, bind and result processing,
-statement events and error handling; everything else goes through SQLAlchemy."""
+statement events and error handling; everything else goes through SQLAlchemy.
+``read_rows(..., alone=True)`` sends a read before the transaction begins outside it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Integer, bindparam, literal, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -277,3 +279,33 @@ def update_name(user_id: int, name: str):
     from sqlalchemy import update
 
     return update(User).where(User.id == user_id).values(display_name=name)
+
+
+def test_a_read_before_the_transaction_begins_sends_no_begin(ctx):
+    """``read_rows(..., alone=True)``: the same rows as ``read_rows``; on PostgreSQL nothing is
+    open on the server after it (no BEGIN was sent, so no COMMIT is owed), the next
+    statement begins the transaction, a read inside one stays in it, and an error leaves
+    the connection usable in its usual mode."""
+    stmt = select(literal_column("1") / bindparam("d", type_=Integer))
+    db.session.commit()
+    for _ in range(3):  # the planning run and the direct ones
+        assert [
+            tuple(r) for r in read_rows(db.session.connection(), stmt, {"d": 1}, alone=True)
+        ] == [(1,)]
+        if not _postgres():
+            continue
+        dbapi = db.session.connection().connection.dbapi_connection
+        assert (dbapi.info.transaction_status, dbapi.autocommit) == (TransactionStatus.IDLE, False)
+    if not _postgres():
+        return
+    with pytest.raises(DataError):
+        read_rows(db.session.connection(), stmt, {"d": 0}, alone=True)
+    db.session.rollback()
+    connection = db.session.connection()
+    dbapi = connection.connection.dbapi_connection
+    assert (dbapi.info.transaction_status, dbapi.autocommit) == (TransactionStatus.IDLE, False)
+    connection.execute(select(literal_column("2")))  # begins the transaction
+    assert dbapi.info.transaction_status == TransactionStatus.INTRANS
+    read_rows(connection, stmt, {"d": 1}, alone=True)
+    assert (dbapi.info.transaction_status, dbapi.autocommit) == (TransactionStatus.INTRANS, False)
+    db.session.rollback()

@@ -285,3 +285,38 @@ def test_bulk_writes_one_exact_history_row_per_change(world, chunk):
     assert db.session.scalar(select(func.count(AssignmentHistory.id))) == before + 5
     assert assign_backlog(chunk=chunk) == 0  # re-runnable: nothing left, nothing written
     assert db.session.scalar(select(func.count(AssignmentHistory.id))) == before + 5
+
+
+def test_a_new_customer_s_login_reads_the_nearby_stores_with_the_customer(
+    world, client, seeded_random
+):
+    """A login by place reads the open stores near a customer it does not find in its
+    first statement (``customer_login._Finds.with_near``): the owner is the one rules 3–5
+    give with ``LiveView``'s own read, near a store, between stores, beyond every radius,
+    around a closed store; no other statement reads the stores."""
+    from franchise.services.assignment import LiveView, decide_by_place
+    from tests.fixtures.statements import statements
+
+    world.sb.is_open = False
+    db.session.commit()
+    rng = seeded_random(0)
+    places = [NEAR_SA1, (31.29, 121.49), (31.30, 121.50), (31.0, 122.6), (39.9, 116.4)]
+    places += [(rng.uniform(30.0, 40.0), rng.uniform(116.0, 122.5)) for _ in range(10)]
+    for number, (lat, lng) in enumerate(places):
+        expected = decide_by_place(LiveView(), lat, lng, None)
+        db.session.rollback()
+        with statements() as seen:
+            answer = client.post(
+                "/api/v1/mp/session",
+                json={"code": f"code-near-{number}", "latitude": lat, "longitude": lng},
+            )
+        assert answer.status_code == 200, answer.get_json()
+        got = answer.get_json()["customer"]
+        assert (got["franchisee_id"], got["store_id"], got["guide_id"]) == (
+            expected.franchisee_id,
+            expected.store_id,
+            expected.guide_id,
+        ), (lat, lng)
+        store_reads = [s for s in seen if s.lstrip().startswith("SELECT") and "FROM stores" in s]
+        assert store_reads and "FROM customers" in store_reads[0], seen
+        assert all("latitude BETWEEN" not in s for s in store_reads[1:]), seen

@@ -40,6 +40,11 @@ def _again(app, first: dict, code: str) -> None:
         db.session.commit()
 
 
+def _is_postgres(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "postgresql"
+
+
 def test_a_new_customer_s_login_writes_each_row_once_and_reads_nothing_back(app, client, org):
     """Customer, history, member, level change, points and coupon: each inserted once;
     the customers and members rows are never selected (they were 3–4 times each)."""
@@ -175,3 +180,61 @@ def test_a_returning_customer_whose_guide_left_is_assigned_again_from_the_row_re
             select(AssignmentHistory.rule).order_by(AssignmentHistory.id)
         ).all()
         assert rules == ["share_code", "nearest_store"]
+
+
+def _round_trips(app, client, code: str, **extra) -> tuple[dict, list[str]]:
+    """A login's answer and what it sends on the wire, by libpq's trace of each connection
+    it takes from the pool: one entry per round trip ("statement" for a statement's
+    Sync, else the simple query's text: BEGIN, COMMIT)."""
+    import os
+    import tempfile
+
+    from psycopg.pq import Trace
+    from sqlalchemy import event
+
+    traced: list = []
+    with app.app_context(), tempfile.TemporaryFile("w+") as out:
+
+        def trace(dbapi_connection, _record, _proxy) -> None:
+            dbapi_connection.pgconn.trace(out.fileno())
+            dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+            traced.append(dbapi_connection.pgconn)
+
+        event.listen(db.engine.pool, "checkout", trace)
+        try:
+            answer, _seen = login_seen(app, client, code, **extra)
+        finally:
+            event.remove(db.engine.pool, "checkout", trace)
+            for pgconn in traced:
+                pgconn.untrace()
+        out.flush()
+        os.lseek(out.fileno(), 0, os.SEEK_SET)
+        sent = [line.split("\t") for line in out.read().splitlines() if line.startswith("F")]
+    trips = [
+        p[3].strip() if p[2] == "Query" else "statement"
+        for p in sent
+        if p[2:3] in (["Query"], ["Sync"])
+    ]
+    return answer, trips
+
+
+def test_logins_send_no_begin_or_commit_around_their_statements(app, client, org):
+    """On PostgreSQL, on the wire: a new customer (by place or by a share code) is three
+    round trips, the find (with the nearby stores or the code's owner), the welcome
+    statement and the contacts hook's read; a returning customer with nothing to write is
+    one; none sends BEGIN or COMMIT (each is its statements' whole transaction), once
+    HQ's settings and templates are in memory."""
+    if not _is_postgres(app):
+        pytest.skip("libpq's trace: PostgreSQL only")
+    with app.app_context():
+        gen_template({org.east: 5}, kind="new_customer", name="新客券")
+        share = guide_share_code(db.session.get(Guide, org.ga)).code
+    login_seen(app, client, "code-wire-warm", **SH)  # HQ's rules read into memory once
+    first, sent = _round_trips(app, client, "code-wire-place", **SH)
+    assert first["created"] is True and sent == ["statement"] * 3, sent
+    answer, sent = _round_trips(app, client, "code-wire-share", share_code=share)
+    assert answer["created"] is True and sent == ["statement"] * 3, sent
+    again = client.post("/_sandbox/control/mp/login_code", json={"user": "wire-place"})
+    answer, sent = _round_trips(app, client, again.get_json()["code"])  # the same person
+    assert answer["created"] is False and answer["customer"] == first["customer"]
+    assert sent == ["statement"], sent
