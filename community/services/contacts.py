@@ -22,7 +22,7 @@ from typing import cast
 from sqlalchemy import bindparam, exists, select, update
 
 from app.clock import as_utc, from_unix_seconds, utcnow
-from app.direct_read import read_rows_unbegun
+from app.direct_read import read_rows
 from app.extensions import db
 from community.models.contacts import ContactFollow, WecomContact
 from franchise.models import Customer, Guide
@@ -163,7 +163,7 @@ def waiting_column():
 
 def waiting_for_customer(unionid: str) -> bool:
     """Whether a contact with ``unionid`` is linked to no customer yet: one read on the
-    session's connection outside any transaction (``app.direct_read.read_rows_unbegun``:
+    session's connection outside any transaction (``app.direct_read.read_rows(..., alone=True)``:
     no BEGIN, no COMMIT, one round trip), for a caller that has committed.
 
     The login asks this before ``link_by_unionid``: run after the login's commit, a
@@ -172,7 +172,7 @@ def waiting_for_customer(unionid: str) -> bool:
     linked, and almost every login has nothing to link. (It was a second connection
     from an autocommit engine: a pool checkout with the isolation level set and reset
     around one read.)"""
-    return bool(read_rows_unbegun(db.session.connection(), _UNLINKED, {"unionid": unionid}))
+    return bool(read_rows(db.session.connection(), _UNLINKED, {"unionid": unionid}, alone=True))
 
 
 def link_by_unionid(unionid: str | None, customer_id: int | None = None) -> list[int]:

@@ -14,7 +14,7 @@ committed without it, with an alert and an outbox retry (``welcome_retry``); the
 login gives it when it still waits (the find reads whether it does). The statements are
 built once per app, with the columns other domains read with the customer
 (``CUSTOMER_FIND_COLUMNS``). On PostgreSQL the find goes before any transaction begins
-(``app.direct_read.read_rows_unbegun``), a login by place reads the open stores near a
+(``app.direct_read.read_rows(..., alone=True)``), a login by place reads the open stores near a
 customer it does not find in the same statement, and a new customer's one welcome
 statement is its own transaction when nothing can follow it (``welcome_pg``): a new
 login is three round trips with the contacts hook's read, a returning one one.
@@ -31,7 +31,7 @@ from sqlalchemy import Select, bindparam, exists, insert, literal_column, or_, s
 
 from app.clock import utcnow
 from app.db import is_postgres
-from app.direct_read import read_rows_unbegun
+from app.direct_read import read_rows
 from app.errors import DomainError
 from app.extensions import db, hooks
 from app.kept import kept
@@ -184,9 +184,9 @@ def _first(stmt: Select, params: dict, shape: type):
     """``stmt``'s first row as ``shape``, or None: a statement built once, read straight
     on psycopg's cursor after its first execution (``app.direct_read.read_rows``: the
     same text and values, the statement events called, past SQLAlchemy's execution),
-    before the transaction begins (``read_rows_unbegun``: a returning customer with
+    before the transaction begins (``read_rows(..., alone=True)``: a returning customer with
     nothing to write is this one round trip, no ``BEGIN`` or ``COMMIT``)."""
-    rows = read_rows_unbegun(db.session.connection(), stmt, params)
+    rows = read_rows(db.session.connection(), stmt, params, alone=True)
     return shape._make(rows[0]) if rows else None  # type: ignore[attr-defined]
 
 
@@ -266,7 +266,9 @@ class _NearbyRead(LiveView):
 
     def read(self, finds: _Finds, keys: dict, place: tuple) -> tuple | None:
         """The customer (as ``finds.found_row``) or None, keeping the stores read."""
-        rows = read_rows_unbegun(db.session.connection(), finds.with_near, keys | self.box(*place))
+        rows = read_rows(
+            db.session.connection(), finds.with_near, keys | self.box(*place), alone=True
+        )
         width = len(finds.found_row._fields)  # type: ignore[attr-defined]
         self.rows = [row[width:] for row in rows if row[width] is not None]
         return finds.found_row._make(rows[0][:width]) if rows[0][0] is not None else None  # type: ignore[attr-defined]
