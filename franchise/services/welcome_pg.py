@@ -87,7 +87,12 @@ def _read_rules() -> WelcomeRules:
 # Kept in memory per process like the store directory (app/snapshots.py): a change HQ
 # commits is seen by this process at once, by the others within a second (a minute after
 # raw SQL); the coupon budgets are not in it (the statement takes a unit in SQL).
-WELCOME_RULES = SnapshotKind("login-welcome", _read_rules, (FranchiseSetting, CouponTemplate))
+WELCOME_RULES = SnapshotKind(
+    "login-welcome",
+    _read_rules,
+    (FranchiseSetting, CouponTemplate),
+    holds=lambda row: not isinstance(row, FranchiseSetting) or row.key == member_settings.KEY,
+)
 
 CUSTOMERS: Table = Customer.__table__
 HISTORY: Table = AssignmentHistory.__table__

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from app.extensions import db, get_redis
 from community.services import receiving_limit
 from franchise.models import FranchiseSetting
-from franchise.services import member_settings, settings
+from franchise.services import member_settings, settings, welcome_pg
 
 THRESHOLDS, MEMBERS = settings.SETTINGS_SNAPSHOT, member_settings.CONFIG
 
@@ -83,3 +83,15 @@ def test_whatever_the_writes_both_serve_what_the_rows_say(ctx, seeded_random):
         else:
             _put_other(rng.randint(1, receiving_limit.MAX_CAP))
         assert (settings.all_settings(), member_settings.current()) == _current()
+
+
+def test_the_login_welcome_rules_drop_only_for_the_member_settings(ctx):
+    """``welcome_pg.WELCOME_RULES`` is built from the member settings (and the coupon
+    templates): a threshold's change leaves it in place, a member setting's refreshes it."""
+    kept = welcome_pg.WELCOME_RULES.value()
+    settings.update_settings({"assignment.lock_days": 45})
+    _put_other(3)
+    assert welcome_pg.WELCOME_RULES.value() is kept
+    member_settings.save({"burn_cap_pct": 40})
+    fresh = welcome_pg.WELCOME_RULES.value()
+    assert fresh is not kept and fresh == welcome_pg._read_rules()
