@@ -235,10 +235,32 @@ def _schedule_resync(chat_id: str, event: dict, expect: dict) -> None:
     enqueue(
         RESYNC_KIND,
         {"chat_id": chat_id, "expect": expect},
-        f"group-resync:{chat_id}:{digest}",
+        _resync_key(chat_id, f"group-resync:{chat_id}:{digest}"),
         delay_seconds=RESYNC_DELAY,
     )
     db.session.commit()
+
+
+def _resync_key(chat_id: str, key: str) -> str:
+    """The re-read's dedupe key: ``key`` for a new event or a retried callback (nothing
+    queued for the group since it); a new key when an event with the same content came
+    before other events of the group. Member versions repeat when the same people are in
+    again, so a join, a leave and the same join again within a second carry the same
+    content as the first join; deduped as a retry, the later join would vanish from the
+    chain and the leave before it would never look caught up."""
+    latest = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.dedupe_key)
+        .where(
+            OutboxMessage.kind == RESYNC_KIND,
+            OutboxMessage.dedupe_key.startswith(f"group-resync:{chat_id}:", autoescape=True),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.dedupe_key == key or latest.dedupe_key.startswith(key + ":"):
+        return latest.dedupe_key if latest is not None else key
+    seen = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
+    return key if seen is None else f"{key}:{latest.id}"
 
 
 def handle_change_external_chat(event: dict) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
@@ -233,6 +233,12 @@ OPS = st.lists(
 @pytest.mark.slow
 @db_examples(15)
 @given(ops=OPS, lag=st.sampled_from([0, LAG]))
+# found by the search: wmP1 joins, leaves and joins again within a second, so its second
+# join carries the first's content (member versions repeat); taken for a retried callback,
+# it vanished from the chain and wmP0's leave before it never looked caught up
+@example(
+    ops=[("leave", 0), ("join", 1), ("join", 0), ("leave", 0), ("leave", 0), ("join", 1)], lag=LAG
+)
 def test_any_joins_and_leaves_under_lag_end_as_wecom_has_them(app, org, client, sandbox, ops, lag):
     """Whatever the order of joins and leaves (a customer may join, leave and join again
     within the lag), once WeCom shows them Siyu's members are WeCom's, every join and
