@@ -7,6 +7,7 @@ from flask import current_app
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
+from app.context import app_now
 from app.wechat.clients import miniprogram_client
 from app.wechat.code2session import API, pool_for
 from app.wechat.errors import WeChatAPIError, translate_errors
@@ -20,7 +21,7 @@ def code_to_session(code: str) -> dict:
     It goes through the process's exchange (``app.wechat.code2session``), to WeChat or
     the emulator, mounted in this app or not.
     """
-    result = pool_for(current_app._get_current_object())(code)  # type: ignore[attr-defined]
+    result = pool_for(app_now())(code)
     if not isinstance(result, dict) or not result.get("openid"):
         raise WeChatAPIError("jscode2session: no openid in the answer", api=API)
     return {k: result[k] for k in ("openid", "session_key", "unionid") if result.get(k)}

@@ -26,10 +26,10 @@ from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from flask import current_app
 from sqlalchemy import Select, bindparam, exists, insert, literal_column, or_, select, true, update
 
 from app.clock import utcnow
+from app.context import app_now
 from app.db import is_postgres
 from app.direct_read import read_rows
 from app.errors import DomainError
@@ -149,7 +149,7 @@ class _Finds:
 
 def _finds() -> _Finds:
     """``_Finds``, built once per app."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_now()
     return kept(app, _KEPT, (), _build_finds)  # the listeners are added as the app is built
 
 

@@ -57,14 +57,7 @@ def _modules_naming(text: str) -> list[str]:
 
 def test_flask_babels_namespace_and_the_app_object_are_reached_one_way():
     assert _modules_naming("_flask_babel") == ["app/web/request_state.py"]
-    # the mini-program login's three modules were being reworked elsewhere when app_now
-    # became the one way: they move to it next
-    login_path = [
-        "app/wechat/miniprogram.py",
-        "franchise/services/customer_login.py",
-        "community/services/contacts.py",
-    ]
-    assert _modules_naming("current_app._get_current_object") == ["app/context.py", *login_path]
+    assert _modules_naming("current_app._get_current_object") == ["app/context.py"]
     assert _modules_naming("def app_now") == ["app/context.py"]
 
 
