@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from app import outbox
 from app.clock import shanghai_day, utcnow
 from app.extensions import db
 from community.models import SendBatch, WecomGroup
-from community.services import allocation, content, plans
+from community.services import allocation, content, delivery, escalation, plans
 from franchise.models import Guide
 from tests.fixtures.media import tiny_png
 from tests.franchise.factories import gen_guide, gen_store
@@ -155,3 +156,14 @@ def reminded_out(now) -> None:
         update(SendBatch).values(remind_count=3, last_reminded_at=now - timedelta(hours=3))
     )
     db.session.commit()
+
+
+def escalated_to_owners(org, sandbox) -> None:
+    """Ann's and Bob's sends of today made, reminded out and never confirmed: both on
+    their store owners' lists."""
+    day, _groups = prepare(org, sandbox)
+    delivery.create_batches(day)
+    outbox.drain()
+    now = utcnow()
+    reminded_out(now)
+    escalation.escalate(now)

@@ -14,7 +14,7 @@ from app.clock import utcnow
 from app.extensions import db
 from community.models import SendBatch
 from community.services import delivery, escalation
-from tests.community.factories_delivery import prepare, reminded_out
+from tests.community.factories_delivery import escalated_to_owners, prepare, reminded_out
 from tests.fixtures.auth import login
 
 
@@ -46,12 +46,7 @@ def test_overdue_sends_go_to_the_owner_then_hq_with_wecom_evidence(ctx, org, san
 
 def test_lists_overviews_and_the_guides_today(app, client, org, sandbox):
     with app.app_context():
-        day, _groups = prepare(org, sandbox)
-        delivery.create_batches(day)
-        outbox.drain()
-        now = utcnow()
-        reminded_out(now)
-        escalation.escalate(now)  # both on their owners' lists
+        escalated_to_owners(org, sandbox)  # both on their owners' lists
         ann_id = batches()["ann"].id
         bob_id = batches()["bob"].id
     login(client, "owner-a")

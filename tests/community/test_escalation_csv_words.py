@@ -10,24 +10,16 @@ import io
 
 from sqlalchemy import update
 
-from app import outbox
-from app.clock import utcnow
 from app.extensions import db
 from community.models import SendBatch
-from community.services import delivery, escalation
-from tests.community.factories_delivery import prepare, reminded_out
+from tests.community.factories_delivery import escalated_to_owners
 from tests.fixtures.auth import login
 from tests.franchise.factories import gen_member
 
 
 def test_the_csv_names_the_guide_and_the_list_in_words(app, client, org, sandbox):
     with app.app_context():
-        day, _groups = prepare(org, sandbox)
-        delivery.create_batches(day)
-        outbox.drain()
-        now = utcnow()
-        reminded_out(now)
-        escalation.escalate(now)  # both on their owners' lists
+        escalated_to_owners(org, sandbox)  # both on their owners' lists
         db.session.execute(  # Ann's send linked to no guide: her WeCom member's name
             update(SendBatch).where(SendBatch.sender_userid == "ann").values(guide_id=None)
         )
