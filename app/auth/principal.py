@@ -113,7 +113,8 @@ def principal_from_token(token: str) -> Principal | None:
     user_id = data.get("u")
     if not isinstance(user_id, int):
         return None
-    account = load_account(user_id)  # one Core statement built once, not an ORM User
+    # one Core statement built once, not an ORM User; in the request's transaction
+    account = load_account(user_id, alone=False)
     if account is None or not account.is_active or account.token_version != data.get("v"):
         return None
     return Principal.of_user(account)

@@ -137,10 +137,13 @@ def _account_statement() -> Select:
     )
 
 
-def load_account(user_id: int) -> SessionAccount | None:
-    """The account's ``SessionAccount``, or ``None`` when there is no such account."""
+def load_account(user_id: int, alone: bool = True) -> SessionAccount | None:
+    """The account's ``SessionAccount``, or ``None`` when there is no such account;
+    ``alone``: read outside a transaction (``read_rows``), which saves a page whose reads
+    are all sent so its BEGIN and COMMIT; a bearer request's reads that follow open the
+    transaction anyway, so it saves them nothing."""
     rows = read_rows(
-        db.session.connection(), _account_statement(), {"user_id": user_id}, alone=True
+        db.session.connection(), _account_statement(), {"user_id": user_id}, alone=alone
     )
     return SessionAccount(*rows[0]) if rows else None
 
