@@ -36,10 +36,7 @@ def test_the_kept_serializer_is_itsdangerous(payload, secrets, salt):
         assert token == theirs.dumps(payload)
         assert ours.dumps(payload) == token  # the kept signer, the second time
         assert theirs.loads(token) == payload and ours.loads(token) == payload
-        # the newest secret's token is read straight; itsdangerous reads the same
-        signer = ours.make_signer()
-        assert signer.fresh_value(token, 60) == theirs.make_signer().unsign(token, 60)
-        # a token of the rotation's first secret still verifies (through itsdangerous)
+        # a token of the rotation's first secret still verifies
         old = URLSafeTimedSerializer(secrets[0], salt=salt).dumps(payload)
         assert ours.loads(old) == payload
         head, _, signature = token.rpartition(".")
@@ -65,36 +62,3 @@ def test_the_session_cookie_is_flasks(app):
     with mock.patch("time.time", return_value=NOW):
         assert kept.dumps(session) == flasks.dumps(session)
         assert kept.loads(flasks.dumps(session)) == session
-
-
-@pytest.mark.parametrize(
-    "tamper",
-    [
-        lambda head, stamp, sig: f"{head}.{stamp}",  # no signature
-        lambda head, stamp, sig: f"{head}.!!.{sig}",  # a malformed moment
-        lambda head, stamp, sig: f"{head}{stamp}{sig}",  # no separator at all
-    ],
-)
-def test_a_malformed_token_gets_itsdangerous_error(tamper):
-    theirs = URLSafeTimedSerializer("secret", salt="s")
-    ours = KeptSignerSerializer("secret", salt="s")
-    with mock.patch("time.time", return_value=NOW):
-        head, stamp, sig = theirs.dumps({"a": 1}).rsplit(".", 2)
-        token = tamper(head, stamp, sig)
-        with pytest.raises(BadSignature) as expected:
-            theirs.loads(token)
-        with pytest.raises(BadSignature) as got:
-            ours.loads(token)
-    assert type(got.value) is type(expected.value) and str(got.value) == str(expected.value)
-
-
-def test_a_token_signed_in_the_future_is_expired_for_both():
-    ours = KeptSignerSerializer("secret", salt="s")
-    with mock.patch("time.time", return_value=NOW + 10):
-        token = ours.dumps("x")
-    with mock.patch("time.time", return_value=NOW):
-        assert ours.make_signer().fresh_value(token, 60) is None
-        for serializer in (ours, URLSafeTimedSerializer("secret", salt="s")):
-            with pytest.raises(SignatureExpired):
-                serializer.loads(token, max_age=60)
-        assert ours.loads(token) == "x"  # no age asked: itsdangerous does not check it
